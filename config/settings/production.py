@@ -1,0 +1,31 @@
+"""Production: refuses to start without its secrets (API.md "Configuration")."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+from .base import env, env_list
+
+_REQUIRED = ("SECRET_KEY", "ALLOWED_HOSTS", "FIELD_ENCRYPTION_KEY", "BLIND_INDEX_KEY")
+_missing = [name for name in _REQUIRED if not env(name)]
+if _missing:
+    raise ImproperlyConfigured("生产环境缺少必需的配置项：" + "、".join(_missing))
+if env("APP_TODAY"):
+    raise ImproperlyConfigured("生产环境不允许设置 APP_TODAY（模拟业务日期仅用于演示和培训）。")
+if (env("SMS_BACKEND", "console") or "console") in ("console", "file"):
+    raise ImproperlyConfigured("生产环境必须配置真实的短信通道（SMS_BACKEND 不能是 console 或 file）。")
+
+DEBUG = False
+SECRET_KEY = env("SECRET_KEY")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
+FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY")
+BLIND_INDEX_KEY = env("BLIND_INDEX_KEY")
+APP_TODAY = None
+STAFF_MFA_ROLES = env_list("STAFF_MFA_ROLES", "finance_officer,admin")
+
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_SSL_REDIRECT = env("SECURE_SSL_REDIRECT", "1") == "1"
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "31536000") or 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = False

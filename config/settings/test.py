@@ -1,0 +1,22 @@
+"""Tests: fixed throwaway keys, fast hashing, the real database engine chosen by DATABASE_URL."""
+
+import base64
+
+from .base import *  # noqa: F403
+from .base import DATA_DIR
+
+SECRET_KEY = "test-only-" + "x" * 40
+FIELD_ENCRYPTION_KEY = base64.urlsafe_b64encode(b"t" * 32).decode()
+FIELD_ENCRYPTION_OLD_KEYS: list[str] = []
+BLIND_INDEX_KEY = base64.urlsafe_b64encode(b"b" * 32).decode()
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(DATA_DIR / "test-private"), "base_url": None},
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+SMS_BACKEND = "console"
+APP_TODAY = None

@@ -1,0 +1,56 @@
+"""Every API error in the contract's shape: ``{"error": {"code", "message", "fields"?}}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from rewards.core.errors import DomainError
+
+
+def error_body(code: str, message: str, fields: dict[str, list[str]] | None = None, **extra: Any) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    error.update(extra)
+    return {"error": error}
+
+
+def _flatten(detail: Any) -> dict[str, list[str]]:
+    if isinstance(detail, dict):
+        return {str(key): [str(item) for item in (value if isinstance(value, list) else [value])] for key, value in detail.items()}
+    return {}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DomainError):
+        headers = {}
+        if "retry_after" in exc.extra:
+            headers["Retry-After"] = str(exc.extra.pop("retry_after"))
+        return Response(error_body(exc.code, exc.message, exc.fields, **exc.extra), status=exc.status, headers=headers)
+    if isinstance(exc, Http404):
+        return Response(error_body("not_found", "没有找到对应的记录。"), status=404)
+    if isinstance(exc, exceptions.Throttled):
+        wait = int(exc.wait or 60)
+        return Response(error_body("throttled", f"操作过于频繁，请 {wait} 秒后再试。"), status=429, headers={"Retry-After": str(wait)})
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        return Response(error_body("not_authenticated", "请先登录。"), status=401, headers={"WWW-Authenticate": "Bearer"})
+    if isinstance(exc, exceptions.PermissionDenied):
+        return Response(error_body("forbidden", "您的角色无权进行此操作。"), status=403)
+    if isinstance(exc, exceptions.ParseError):
+        return Response(error_body("invalid_input", "请求内容无法解析（应为 JSON 或表单）。"), status=400)
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        return Response(error_body("invalid_input", "不支持的请求格式。"), status=415)
+    if isinstance(exc, exceptions.MethodNotAllowed):
+        return Response(error_body("method_not_allowed", "不支持该请求方法。"), status=405)
+    if isinstance(exc, exceptions.ValidationError):
+        return Response(error_body("invalid_input", "提交的内容有误，请按提示修改。", _flatten(exc.detail)), status=400)
+    response = drf_exception_handler(exc, context)
+    if response is not None:
+        response.data = error_body("error", str(getattr(exc, "detail", "请求出错。")))
+    return response
+

@@ -1,0 +1,79 @@
+"""Request and response shapes for the schema (views validate through the domain's own field checks)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from rewards.core.vocab import Gender, Issuer, Level
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()
+
+
+class HealthSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    database = serializers.CharField(required=False)
+    storage = serializers.CharField(required=False)
+
+
+class LevelSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=10, decimal_places=2)
+
+
+class CampaignSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    title = serializers.CharField()
+    opens_on = serializers.DateField()
+    application_deadline = serializers.DateField()
+    declaration_deadline = serializers.DateField(allow_null=True)
+    resubmission_grace_days = serializers.IntegerField()
+    levels = LevelSerializer(many=True)
+    windows = serializers.DictField()
+    issuers = serializers.DictField()
+    today = serializers.DateField()
+
+
+class Annex3Serializer(serializers.Serializer):
+    """申请表（附件3）字段。"""
+
+    name = serializers.CharField(help_text="姓名")
+    id_number = serializers.CharField(help_text="身份证号码（18位）")
+    gender = serializers.ChoiceField(choices=Gender.choices, required=False, help_text="性别；不填时按身份证号码推定")
+    education = serializers.CharField(required=False, help_text="学历")
+    occupation = serializers.CharField(help_text="申报奖励工种")
+    previous_level = serializers.ChoiceField(choices=Level.choices, required=False, help_text="原有最高技能等级")
+    previous_level_date = serializers.DateField(required=False, help_text="原有技能等级取得时间")
+    new_level = serializers.ChoiceField(choices=Level.choices, help_text="现晋升的技能等级")
+    certificate_no = serializers.CharField(required=False, help_text="等级证书编号")
+    certificate_issue_date = serializers.DateField(help_text="发证时间")
+    issuer = serializers.ChoiceField(choices=Issuer.choices, help_text="发证机关")
+    phone = serializers.CharField(required=False, help_text="手机号码")
+    bank_card_no = serializers.CharField(required=False, help_text="银行卡号")
+    bank_branch = serializers.CharField(required=False, help_text="银行卡开户行（写到支行）")
+    employer = serializers.CharField(required=False, help_text="工作单位")
+    is_migrant = serializers.BooleanField(required=False, help_text="是否外来务工人员")
+    hukou_place = serializers.CharField(required=False, help_text="户籍地")
+    years_in_hangzhou = serializers.IntegerField(required=False, help_text="来杭年限")
+    union = serializers.CharField(required=False, help_text="所属区县市（产业）工会；填写时须与会员库一致")
+
+
+class CheckSerializer(serializers.Serializer):
+    rule = serializers.CharField()
+    passed = serializers.BooleanField()
+    message = serializers.CharField()
+
+
+class EligibilityResultSerializer(serializers.Serializer):
+    eligible = serializers.BooleanField()
+    amount = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
+    is_makeup = serializers.BooleanField()
+    checks = CheckSerializer(many=True)

@@ -1,0 +1,101 @@
+"""An application (申请表, Annex 3) and its history."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from rewards.campaigns.models import Campaign
+from rewards.core.fields import EncryptedTextField
+from rewards.core.vocab import Channel, Gender, Issuer, Level, Status
+from rewards.organisations.models import Organisation
+
+
+class Application(models.Model):
+    application_no = models.CharField("申请编号", max_length=20, unique=True)
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="applications", verbose_name="年度")
+    channel = models.CharField("申报方式", max_length=10, choices=Channel.choices)
+    status = models.CharField("状态", max_length=20, choices=Status.choices, db_index=True)
+
+    # Annex 3 fields
+    name = models.CharField("姓名", max_length=40)
+    id_hash = models.CharField(max_length=64, db_index=True)
+    id_number = EncryptedTextField("身份证号码")
+    gender = models.CharField("性别", max_length=10, choices=Gender.choices)
+    birth_date = models.DateField("出生日期")
+    education = models.CharField("学历", max_length=40, blank=True)
+    occupation = models.CharField("申报奖励工种", max_length=100)
+    previous_level = models.CharField("原有最高技能等级", max_length=30, choices=Level.choices, blank=True)
+    previous_level_date = models.DateField("原有技能等级取得时间", null=True, blank=True)
+    new_level = models.CharField("现晋升的技能等级", max_length=30, choices=Level.choices)
+    certificate_no = models.CharField("等级证书编号", max_length=60, db_index=True)
+    certificate_issue_date = models.DateField("发证时间")
+    issuer = models.CharField("发证机关", max_length=30, choices=Issuer.choices)
+    phone_hash = models.CharField(max_length=64, db_index=True)
+    phone = EncryptedTextField("手机号码")
+    bank_card_hash = models.CharField(max_length=64, db_index=True)
+    bank_card_no = EncryptedTextField("银行卡号")
+    bank_branch = models.CharField("银行卡开户行", max_length=100)
+    employer = models.CharField("工作单位", max_length=200)
+    is_migrant = models.BooleanField("是否外来务工人员", default=False)
+    hukou_place = models.CharField("户籍地", max_length=100, blank=True)
+    years_in_hangzhou = models.PositiveSmallIntegerField("来杭年限", null=True, blank=True)
+
+    union = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="applications", verbose_name="所属区县市（产业）工会"
+    )
+    grassroots_union = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="基层工会"
+    )
+    #: The grassroots union that entered a batch row (returns go back to it).
+    submitting_org = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="填报单位"
+    )
+    amount = models.DecimalField("奖励金额（元）", max_digits=10, decimal_places=2, null=True, blank=True)
+    is_makeup = models.BooleanField("补申报", default=False)
+    checks = models.JSONField("资格审核结果", default=list)
+    query_password_hash = models.CharField(max_length=64, blank=True)
+    has_decision = models.BooleanField("已有审核决定", default=False)
+    returned_at = models.DateTimeField("退回时间", null=True, blank=True)
+    submitted_at = models.DateTimeField("提交时间")
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "奖励申请"
+        verbose_name_plural = "奖励申请"
+        ordering = ["-submitted_at"]
+        constraints = [
+            # 仅限一次: one live application per person and campaign (withdrawn ones free the place).
+            models.UniqueConstraint(
+                fields=["campaign", "id_hash"], condition=~Q(status=Status.WITHDRAWN), name="one_live_application_per_person"
+            ),
+            models.CheckConstraint(condition=Q(amount__isnull=True) | Q(amount__gt=0), name="application_amount_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["campaign", "status"]),
+            models.Index(fields=["union", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.application_no
+
+
+class ApplicationEvent(models.Model):
+    """One step in an application's history: submission, each review decision, resubmission…"""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events", verbose_name="申请")
+    at = models.DateTimeField("时间")
+    stage = models.CharField("环节", max_length=30)
+    decision = models.CharField("决定", max_length=20, blank=True)
+    opinion = models.TextField("意见", blank=True)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    actor = models.ForeignKey(
+        "organisations.StaffUser", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="操作人"
+    )
+    organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "申请历程"
+        verbose_name_plural = "申请历程"
+        ordering = ["at", "id"]

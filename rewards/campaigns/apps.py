@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CampaignsConfig(AppConfig):
+    name = "rewards.campaigns"
+    label = "campaigns"
+    verbose_name = "年度奖励活动"

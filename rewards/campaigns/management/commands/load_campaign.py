@@ -1,0 +1,23 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from rewards.campaigns.services import KNOWN_NOTICES, campaign_load_notice
+
+
+class Command(BaseCommand):
+    help = "载入已发布的年度通知（参数、市总工会、附件1的工会及指导数），可重复执行"
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("year", type=int)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        year = options["year"]
+        if year not in KNOWN_NOTICES:
+            known = "、".join(str(y) for y in sorted(KNOWN_NOTICES))
+            raise CommandError(f"没有 {year} 年度的通知数据（已有：{known}）。新年度请在“年度奖励活动”中复制上一年度后修改。")
+        campaign, changed = campaign_load_notice(year=year)
+        units = campaign.units.count()
+        total = sum(campaign.units.values_list("guidance", flat=True))
+        state = "已载入" if changed else "已是最新，未作改动"
+        self.stdout.write(f"{campaign.year} 年度奖励活动{state}：{units} 个区县（市）/产业工会，指导数合计 {total}。")

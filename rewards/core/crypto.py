@@ -1,0 +1,101 @@
+"""Field encryption and blind indexes for ID, bank-card and mobile numbers (SECURITY.md 14).
+
+Values are sealed with AES-256-GCM under ``FIELD_ENCRYPTION_KEY``; the stored text is
+``<key id>$<base64(nonce ‖ ciphertext)>`` so that ``FIELD_ENCRYPTION_OLD_KEYS`` can still
+open values written before a rotation. Look-ups and duplicate checks never decrypt:
+they compare a keyed HMAC-SHA256 (the blind index) under ``BLIND_INDEX_KEY``, which is
+never rotated with the other key.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import hmac
+import os
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+
+class DecryptionError(Exception):
+    """A stored value cannot be opened with any configured key."""
+
+
+def _decode_key(text: str, name: str) -> bytes:
+    try:
+        key = base64.urlsafe_b64decode(text.strip() + "=" * (-len(text.strip()) % 4))
+    except (ValueError, TypeError) as exc:
+        raise ImproperlyConfigured(f"{name} 不是有效的 URL 安全 base64 编码。") from exc
+    if len(key) != 32:
+        raise ImproperlyConfigured(f"{name} 必须是 32 个随机字节（URL 安全 base64 编码）。")
+    return key
+
+
+def key_id(key: bytes) -> str:
+    """A short public name of a key: the first 8 hex digits of its SHA-256."""
+    return hashlib.sha256(b"key-id:" + key).hexdigest()[:8]
+
+
+@functools.lru_cache(maxsize=8)
+def _keyring(current: str, old: tuple[str, ...]) -> tuple[str, dict[str, AESGCM]]:
+    primary = _decode_key(current, "FIELD_ENCRYPTION_KEY")
+    ring = {key_id(primary): AESGCM(primary)}
+    for index, text in enumerate(old):
+        key = _decode_key(text, f"FIELD_ENCRYPTION_OLD_KEYS[{index}]")
+        ring.setdefault(key_id(key), AESGCM(key))
+    return key_id(primary), ring
+
+
+def keyring() -> tuple[str, dict[str, AESGCM]]:
+    current = getattr(settings, "FIELD_ENCRYPTION_KEY", None)
+    if not current:
+        raise ImproperlyConfigured("未配置 FIELD_ENCRYPTION_KEY，无法加密个人敏感信息。")
+    return _keyring(current, tuple(getattr(settings, "FIELD_ENCRYPTION_OLD_KEYS", ()) or ()))
+
+
+def encrypt(plaintext: str) -> str:
+    kid, ring = keyring()
+    nonce = os.urandom(12)
+    sealed = ring[kid].encrypt(nonce, plaintext.encode("utf-8"), kid.encode())
+    return f"{kid}${base64.b64encode(nonce + sealed).decode('ascii')}"
+
+
+def decrypt(token: str) -> str:
+    kid, _, body = token.partition("$")
+    _, ring = keyring()
+    cipher = ring.get(kid)
+    if cipher is None or not body:
+        raise DecryptionError(f"没有编号为 {kid} 的密钥，无法解密。")
+    raw = base64.b64decode(body)
+    try:
+        return cipher.decrypt(raw[:12], raw[12:], kid.encode()).decode("utf-8")
+    except Exception as exc:  # cryptography raises InvalidTag
+        raise DecryptionError("密文已损坏或密钥不匹配。") from exc
+
+
+def needs_rotation(token: str) -> bool:
+    kid, _ = keyring()
+    return not token.startswith(kid + "$")
+
+
+@functools.lru_cache(maxsize=4)
+def _index_key(text: str) -> bytes:
+    return _decode_key(text, "BLIND_INDEX_KEY")
+
+
+def blind_index(kind: str, value: str) -> str:
+    """Keyed hash of a normalised value; ``kind`` keeps ID, card and mobile indexes apart."""
+    text = getattr(settings, "BLIND_INDEX_KEY", None)
+    if not text:
+        raise ImproperlyConfigured("未配置 BLIND_INDEX_KEY，无法建立查询索引。")
+    digest = hmac.new(_index_key(text), f"{kind}:{value}".encode(), hashlib.sha256)
+    return digest.hexdigest()
+
+
+def keyed_digest(purpose: str, value: str) -> str:
+    """HMAC under SECRET_KEY for server-side secrets such as query passwords."""
+    key = hashlib.sha256(("digest:" + settings.SECRET_KEY).encode()).digest()
+    return hmac.new(key, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()

@@ -1,0 +1,93 @@
+"""The audit log: one append-only, hash-chained table (SECURITY.md 17)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.db import models
+
+
+class AuditQuerySet(models.QuerySet):
+    def update(self, **kwargs):  # type: ignore[no-untyped-def]
+        raise PermissionError("审计日志只能追加，不能修改。")
+
+    def delete(self):  # type: ignore[no-untyped-def]
+        raise PermissionError("审计日志只能追加，不能删除。")
+
+
+class AuditEvent(models.Model):
+    """Who did what to which object, from where, with what result.
+
+    Objects are named by type and id, never by a personal number. ``entry_hash`` chains
+    each row to the one before it, so an edited or deleted row is detectable.
+    """
+
+    at = models.DateTimeField("时间", db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField("操作人标识", max_length=150, blank=True)
+    role = models.CharField("角色", max_length=40, blank=True)
+    organisation_id = models.BigIntegerField("所属组织", null=True, blank=True)
+    client_ip = models.GenericIPAddressField("客户端地址", null=True, blank=True)
+    action = models.CharField("动作", max_length=80, db_index=True)
+    object_type = models.CharField("对象类型", max_length=60, blank=True)
+    object_id = models.CharField("对象编号", max_length=64, blank=True, db_index=True)
+    result = models.CharField("结果", max_length=20, default="ok")
+    detail = models.JSONField("说明", default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    entry_hash = models.CharField(max_length=64, unique=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "审计日志"
+        verbose_name_plural = "审计日志"
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.object_type}#{self.object_id}"
+
+    def canonical(self) -> str:
+        return json.dumps(
+            [
+                self.at.isoformat(),
+                self.actor_id,
+                self.actor_label,
+                self.role,
+                self.organisation_id,
+                self.client_ip,
+                self.action,
+                self.object_type,
+                self.object_id,
+                self.result,
+                self.detail,
+                self.prev_hash,
+            ],
+            ensure_ascii=False,
+            sort_keys=True,
+            separators=(",", ":"),
+            default=str,
+        )
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(self.canonical().encode()).hexdigest()
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.pk is not None:
+            raise PermissionError("审计日志只能追加，不能修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise PermissionError("审计日志只能追加，不能删除。")
+
+
+class AuditChainHead(models.Model):
+    """One row holding the latest entry hash; locking it serialises appends to the chain."""
+
+    last_hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "审计链头"

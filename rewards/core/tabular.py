@@ -1,0 +1,153 @@
+"""Reading CSV and xlsx files row by row, for every importer.
+
+Rows come out as ``(row_number, {header: cell})`` with ``row_number`` the file's own
+line or sheet row number (the header row is 1), so a rejected row can be named the way
+the clerk sees it in Excel.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .text import clean, fold_width
+
+
+class UnreadableFile(Exception):
+    """The file cannot be read as a table; the message says why, in Chinese."""
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    rows: Iterator[tuple[int, dict[str, Any]]]
+    total: int | None
+
+
+def _normalise_header(value: Any) -> str:
+    return fold_width(clean(value)).replace(" ", "").replace("\n", "")
+
+
+def _sniff_encoding(head: bytes) -> str:
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        head.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        # A multi-byte character cut at the end of the sample is still UTF-8.
+        if exc.start >= len(head) - 3:
+            return "utf-8"
+        return "gb18030"  # CSV saved by Excel on a Chinese Windows
+
+
+def _csv_rows(path: Path, header_row_finder) -> Table:  # type: ignore[no-untyped-def]
+    with open(path, "rb") as probe:
+        head = probe.read(64 * 1024)
+    encoding = _sniff_encoding(head)
+    total = None
+    with open(path, "rb") as counter:
+        total = sum(chunk.count(b"\n") for chunk in iter(lambda: counter.read(1 << 20), b""))
+
+    handle = open(path, encoding=encoding, newline="")  # noqa: SIM115 - closed by the generator
+    reader = csv.reader(handle)
+    headers, header_line = header_row_finder(enumerate(reader, start=1))
+    if headers is None:
+        handle.close()
+        raise UnreadableFile("文件中找不到表头行。")
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        try:
+            for number, cells in enumerate(reader, start=header_line + 1):
+                if not any(clean(cell) for cell in cells):
+                    continue
+                if len(cells) > len(headers) and any(clean(c) for c in cells[len(headers):]):
+                    yield number, {"__error__": f"本行有 {len(cells)} 列，多于表头的 {len(headers)} 列。"}
+                    continue
+                yield number, dict(zip(headers, cells + [""] * (len(headers) - len(cells))))
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise UnreadableFile(f"第 {reader.line_num} 行附近无法读取：{exc}") from exc
+        finally:
+            handle.close()
+
+    return Table(headers=headers, rows=rows(), total=max(0, total - header_line) if total else None)
+
+
+def _xlsx_rows(path: Path, header_row_finder) -> Table:  # type: ignore[no-untyped-def]
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        sheet = workbook.get_sheet_by_index(0)
+    except Exception as exc:  # calamine raises its own error types
+        raise UnreadableFile(f"无法读取 Excel 文件：{exc}") from exc
+    iterator = enumerate(sheet.iter_rows(), start=1)
+    headers, header_line = header_row_finder(iterator)
+    if headers is None:
+        raise UnreadableFile("工作表中找不到表头行。")
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        for number, cells in iterator:
+            cells = list(cells)
+            if not any(clean(cell) for cell in cells):
+                continue
+            yield number, dict(zip(headers, cells + [""] * (len(headers) - len(cells))))
+
+    return Table(headers=headers, rows=rows(), total=max(0, sheet.height - header_line))
+
+
+def first_row_header_finder(required: set[str]):  # type: ignore[no-untyped-def]
+    """The header is the first non-empty row; it must hold every ``required`` column."""
+
+    def find(numbered_rows):  # type: ignore[no-untyped-def]
+        for number, cells in numbered_rows:
+            names = [_normalise_header(cell) for cell in cells]
+            if not any(names):
+                continue
+            while names and not names[-1]:
+                names.pop()
+            missing = sorted(required - set(names))
+            if missing:
+                raise UnreadableFile(f"表头缺少列：{'、'.join(missing)}（第 {number} 行）。")
+            return names, number
+        return None, 0
+
+    return find
+
+
+def open_table(path: str | Path, *, required: set[str], header_finder=None) -> Table:  # type: ignore[no-untyped-def]
+    path = Path(path)
+    if not path.exists():
+        raise UnreadableFile(f"文件不存在：{path}")
+    finder = header_finder or first_row_header_finder(required)
+    with open(path, "rb") as probe:
+        magic = probe.read(4)
+    if magic.startswith(b"PK"):
+        return _xlsx_rows(path, finder)
+    if path.suffix.lower() in (".xls", ".xlsx", ".xlsm"):
+        raise UnreadableFile("不是有效的 xlsx 文件（请另存为 .xlsx 或 UTF-8 编码的 CSV）。")
+    return _csv_rows(path, finder)
+
+
+def cell_text(value: Any) -> str:
+    """A cell as text; dates become ISO dates, whole floats lose their ``.0``."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return clean(value)
+
+
+def is_numeric_cell(value: Any) -> bool:
+    """An ID or card typed as a number in Excel (digits already lost past 15)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+

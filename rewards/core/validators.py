@@ -1,0 +1,166 @@
+"""Field checks of DOMAIN.md §3 as pure functions.
+
+Each ``check_*`` takes the raw value and returns ``(normalised, None)`` or ``(None, reason)``
+where ``reason`` is a Chinese sentence for the person who typed it. Nothing here touches
+the database, so importers, the API and the pages share them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import phonenumbers
+from stdnum import luhn
+from stdnum.cn import ric
+from stdnum.exceptions import ValidationError
+
+from .text import clean, clean_name, digits_only, fold_width
+
+Result = tuple[str | None, str | None]
+
+#: 港澳台居民居住证 numbers begin with these codes instead of a mainland area code.
+RESIDENCE_PERMIT_PREFIXES = ("810000", "820000", "830000")
+#: GB/T 2260 province-level codes, plus 81/82/83 of the residence permits.
+PROVINCE_CODES = frozenset(
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82 83".split()
+)
+
+
+@dataclass(frozen=True)
+class IdFacts:
+    """What an 18-digit ID number says about its holder."""
+
+    number: str
+    birth_date: dt.date
+    gender: str  # "male" / "female"
+
+
+def check_id_number(value: object) -> Result:
+    text = digits_only(value).upper()
+    if not text:
+        return None, "请填写身份证号码。"
+    if len(text) == 15 and text.isdigit():
+        return None, "这是旧的15位身份证号码，请填写18位身份证号码。"
+    if len(text) != 18 or not re.fullmatch(r"\d{17}[\dX]", text):
+        return None, "身份证号码应为18位（最后一位可以是X）。"
+    # stdnum's full validate() also demands that the area code existed at the birth date,
+    # which refuses real people (330108 滨江 was created in 1996) and residence permits;
+    # GB 11643 itself asks for a province code, a real birth date and the check digit.
+    if text[:2] not in PROVINCE_CODES:
+        return None, "身份证号码前两位（省份代码）不正确。"
+    if text[-1] != ric.calc_check_digit(text[:17]):
+        return None, "身份证号码校验位不正确，请核对后重新填写。"
+    try:
+        birth = ric.get_birth_date(text)
+    except ValidationError:
+        return None, "身份证号码中的出生日期不正确。"
+    if birth < dt.date(1900, 1, 1):
+        return None, "身份证号码中的出生日期不正确。"
+    return text, None
+
+
+def id_facts(number: str) -> IdFacts:
+    """Birth date and gender derived from a valid 18-digit number (odd 17th digit: male)."""
+    return IdFacts(
+        number=number,
+        birth_date=ric.get_birth_date(number),
+        gender="male" if int(number[16]) % 2 == 1 else "female",
+    )
+
+
+def check_name(value: object) -> Result:
+    text = clean_name(value)
+    if not text:
+        return None, "请填写姓名。"
+    if len(text) > 40:
+        return None, "姓名过长（最多40个字）。"
+    if not re.fullmatch(r"[\u3400-\u9fffA-Za-z·. ]+", text) or text.startswith("·") or text.endswith("·"):
+        return None, "姓名只能包含汉字、字母和间隔号“·”。"
+    return text, None
+
+
+def check_mobile(value: object) -> Result:
+    text = digits_only(value)
+    if text.startswith("+86"):
+        text = text[3:]
+    elif text.startswith("86") and len(text) == 13:
+        text = text[2:]
+    if not text:
+        return None, "请填写手机号码。"
+    if not re.fullmatch(r"1\d{10}", text):
+        return None, "手机号码应为11位数字，以1开头。"
+    try:
+        parsed = phonenumbers.parse(text, "CN")
+    except phonenumbers.NumberParseException:
+        return None, "手机号码格式不正确。"
+    kind = phonenumbers.number_type(parsed)
+    mobile_kinds = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+    if not phonenumbers.is_valid_number(parsed) or kind not in mobile_kinds:
+        return None, "这不是有效的中国大陆手机号码。"
+    return text, None
+
+
+def check_bank_card(value: object) -> Result:
+    text = digits_only(value)
+    if not text:
+        return None, "请填写银行卡号。"
+    if not text.isdigit() or not 16 <= len(text) <= 19:
+        return None, "银行卡号应为16至19位数字。"
+    if not luhn.is_valid(text):
+        return None, "银行卡号校验不通过，请核对卡号是否抄错。"
+    return text, None
+
+
+_BRANCH = re.compile(r"^.{1,40}银行.{1,40}(支行|分行|营业部|分理处)$")
+
+
+def check_bank_branch(value: object) -> Result:
+    text = fold_width(clean(value)).replace(" ", "")
+    if not text:
+        return None, "请填写银行卡开户行。"
+    if not _BRANCH.match(text):
+        return None, "开户行请写到支行，例如“中国工商银行杭州西湖支行”（××银行××支行、分行、营业部或分理处）。"
+    return text, None
+
+
+_DATE_FORMATS = (
+    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
+    re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"),
+    re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$"),
+)
+
+
+def parse_date(value: object) -> dt.date | None:
+    """A date cell, ``YYYY-MM-DD``, ``YYYY/M/D`` or ``YYYY年M月D日``; else None."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = fold_width(clean(value)).replace(" ", "")
+    if text.endswith(" 00:00:00"):
+        text = text[:-9]
+    text = re.sub(r"[ T]00:00:00$", "", text)
+    for pattern in _DATE_FORMATS:
+        match = pattern.match(text)
+        if match:
+            try:
+                return dt.date(int(match[1]), int(match[2]), int(match[3]))
+            except ValueError:
+                return None
+    return None
+
+
+def check_date(value: object, *, today: dt.date, label: str, required: bool = True) -> tuple[dt.date | None, str | None]:
+    if value in (None, ""):
+        return (None, f"请填写{label}。") if required else (None, None)
+    day = parse_date(value)
+    if day is None:
+        return None, f"{label}不是有效的日期（例如 2020-06-30）。"
+    if day > today:
+        return None, f"{label}不能晚于今天（{today.isoformat()}）。"
+    if day.year < 1950:
+        return None, f"{label}不正确。"
+    return day, None

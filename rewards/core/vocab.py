@@ -1,0 +1,110 @@
+"""The words of the notice as codes: skill levels, issuers, channels, statuses (API.md)."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from .text import clean, fold_width
+
+
+class Level(models.TextChoices):
+    """技能等级, lowest to highest: 初级工 (5) < 中级工 (4) < 高级工 (3) < 技师 (2) < 高级技师 (1)."""
+
+    JUNIOR_WORKER = "junior_worker", "初级工"
+    INTERMEDIATE_WORKER = "intermediate_worker", "中级工"
+    SENIOR_WORKER = "senior_worker", "高级工"
+    TECHNICIAN = "technician", "技师"
+    SENIOR_TECHNICIAN = "senior_technician", "高级技师"
+
+
+#: 国家职业资格等级: 1 is the highest. A promotion is a strictly smaller number.
+LEVEL_GRADE = {
+    Level.JUNIOR_WORKER: 5,
+    Level.INTERMEDIATE_WORKER: 4,
+    Level.SENIOR_WORKER: 3,
+    Level.TECHNICIAN: 2,
+    Level.SENIOR_TECHNICIAN: 1,
+}
+_LEVEL_ALIASES = {
+    "五级": Level.JUNIOR_WORKER,
+    "四级": Level.INTERMEDIATE_WORKER,
+    "三级": Level.SENIOR_WORKER,
+    "二级": Level.TECHNICIAN,
+    "一级": Level.SENIOR_TECHNICIAN,
+}
+
+
+class Issuer(models.TextChoices):
+    """发证机关."""
+
+    HR_ZHEJIANG = "hr_zhejiang", "浙江省人社部门"
+    HR_HANGZHOU = "hr_hangzhou", "杭州市人社部门"
+    HR_DISTRICT = "hr_district", "区县（市）人社部门"
+    INDUSTRY_AUTHORITY = "industry_authority", "国家行业主管部门"
+    EVALUATION_ORG = "evaluation_org", "社会培训评价组织"
+    EMPLOYER = "employer", "用人单位"
+    OTHER = "other", "其他"
+
+
+class Gender(models.TextChoices):
+    MALE = "male", "男"
+    FEMALE = "female", "女"
+
+
+def _lookup(choices: type[models.TextChoices], value: object, aliases: dict | None = None) -> str | None:
+    text = fold_width(clean(value))
+    if not text:
+        return None
+    for code, label in choices.choices:
+        if text == code or text == fold_width(str(label)):
+            return code
+    if aliases and text in aliases:
+        return str(aliases[text])
+    return None
+
+
+def parse_level(value: object) -> str | None:
+    """A level written as its code or its Chinese label (full- or half-width); else None."""
+    return _lookup(Level, value, _LEVEL_ALIASES)
+
+
+def parse_issuer(value: object) -> str | None:
+    return _lookup(Issuer, value)
+
+
+def parse_gender(value: object) -> str | None:
+    return _lookup(Gender, value)
+
+
+def parse_yes_no(value: object) -> bool | None:
+    text = fold_width(clean(value)).lower()
+    if text in ("是", "yes", "y", "true", "1"):
+        return True
+    if text in ("否", "no", "n", "false", "0"):
+        return False
+    return None
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", "个人网上申报"
+    BATCH = "batch", "单位统一申报"
+
+
+class Status(models.TextChoices):
+    """An application's stage (DOMAIN.md §5)."""
+
+    PENDING_GRASSROOTS = "pending_grassroots", "待基层工会初审"
+    PENDING_DISTRICT = "pending_district", "待区县（产业）工会审核"
+    PENDING_CITY = "pending_city", "待市总工会终审"
+    APPROVED = "approved", "已审核通过，待发放"
+    PAID = "paid", "奖励已发放"
+    PAYMENT_FAILED = "payment_failed", "发放失败，请更正银行卡"
+    RETURNED = "returned", "已退回，请修改后重新提交"
+    REJECTED = "rejected", "不予奖励"
+    WITHDRAWN = "withdrawn", "已撤回"
+
+
+#: Still under review: a second application of the same person is ``already_pending``.
+PENDING_STATUSES = frozenset({Status.PENDING_GRASSROOTS, Status.PENDING_DISTRICT, Status.PENDING_CITY, Status.RETURNED})
+#: Awarded: a further application in the same campaign is ``already_awarded``.
+AWARDED_STATUSES = frozenset({Status.APPROVED, Status.PAID, Status.PAYMENT_FAILED})

@@ -1,0 +1,31 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from rewards.core.vocab import Issuer, Level
+from rewards.demo.seed import STAFF, demo_password, seed
+
+
+class Command(BaseCommand):
+    help = "载入2020年度活动和演示数据（虚构的会员、证书、2019年名单和各角色账号），可重复执行"
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--members", type=int, default=3000)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        personas = seed(members=options["members"])
+        password = demo_password()
+        out = self.stdout
+        out.write("")
+        out.write("=" * 64)
+        out.write("演示数据已就绪（全部为虚构数据）。工作人员账号（密码相同）：")
+        for username, role, org, _ in STAFF:
+            out.write(f"  {username:<22} {role.label:<14} {org}")
+        out.write(f"  密码：{password}   （保存在 var/demo-password）")
+        out.write("可用于资格自测的会员：")
+        for persona in personas:
+            out.write(
+                f"  {persona.name} {persona.id_number}  {Level(persona.level).label} {persona.occupation} "
+                f"发证 {persona.issue_date} {Issuer(persona.issuer).label} 证书 {persona.certificate_no}"
+            )
+        out.write("=" * 64)

@@ -1,0 +1,143 @@
+"""The demonstration data that ``make run`` loads: synthetic members, certificates, a 2019
+roster and one staff account per role. Every number is generated; no real person's data."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import random
+import secrets
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from rewards.campaigns.services import campaign_load_notice
+from rewards.organisations.models import Organisation, OrgKind, Role, StaffUser
+from rewards.organisations.selectors import organisation_by_name
+from rewards.organisations.services import organisation_ensure, staff_create
+from rewards.registries.importers import import_awards, import_certificates, import_members
+
+from . import synthetic
+
+#: Grassroots unions created for the demo, by district/industry union.
+GRASSROOTS = {
+    "西湖区总工会": ["杭州西湖精密机械有限公司工会", "杭州西溪电子科技有限公司工会", "杭州之江酒店管理有限公司工会"],
+    "上城区总工会": ["杭州河坊餐饮有限公司工会", "杭州钱江建设集团有限公司工会"],
+    "萧山区总工会": ["杭州萧山汽车零部件有限公司工会", "杭州湘湖纺织有限公司工会"],
+    "余杭区总工会": ["杭州余杭新材料有限公司工会", "杭州良渚物流有限公司工会"],
+    "高新区（滨江）总工会": ["杭州滨江网络技术有限公司工会"],
+    "工业工会": ["杭州重型机床有限公司工会"],
+    "建设工会": ["杭州市政工程有限公司工会"],
+}
+
+#: One account per role (API.md "Roles"): (username, role, organisation, display name).
+STAFF = [
+    ("admin", Role.ADMIN, "杭州市总工会", "系统管理员"),
+    ("city.reviewer", Role.CITY_REVIEWER, "杭州市总工会", "市总服务中心 审核员"),
+    ("finance.a", Role.FINANCE_OFFICER, "杭州市总工会", "财务 甲"),
+    ("finance.b", Role.FINANCE_OFFICER, "杭州市总工会", "财务 乙"),
+    ("economic", Role.ECONOMIC_OFFICER, "杭州市总工会", "经济部 干事"),
+    ("auditor", Role.AUDITOR, "杭州市总工会", "审计 员"),
+    ("xihu.reviewer", Role.DISTRICT_REVIEWER, "西湖区总工会", "西湖区总工会 审核员"),
+    ("shangcheng.reviewer", Role.DISTRICT_REVIEWER, "上城区总工会", "上城区总工会 审核员"),
+    ("xihu.clerk", Role.GRASSROOTS_CLERK, "杭州西湖精密机械有限公司工会", "西湖精密机械 工会经办"),
+]
+
+MEMBER_HEADER = ["id_number", "name", "phone", "union", "grassroots_union", "employer", "verified"]
+CERT_HEADER = ["certificate_no", "id_number", "name", "occupation", "level", "issue_date", "issuer"]
+AWARD_HEADER = ["id_number", "name", "level", "amount", "status"]
+
+
+@dataclass
+class Persona:
+    """A member to try the self-check with."""
+
+    label: str
+    name: str
+    id_number: str
+    certificate_no: str
+    level: str
+    issue_date: dt.date
+    issuer: str
+    occupation: str
+
+
+def demo_password() -> str:
+    path = Path(settings.DATA_DIR) / "demo-password"
+    if not path.exists():
+        path.write_text("Demo-" + secrets.token_urlsafe(9))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _write(path: Path, header: list[str], rows: list[list[object]]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+@transaction.atomic
+def _ensure_structure() -> None:
+    campaign_load_notice(year=2020)
+    for district_name, names in GRASSROOTS.items():
+        district = organisation_by_name(district_name, kind=OrgKind.DISTRICT)
+        assert district is not None, district_name
+        for name in names:
+            organisation_ensure(name=name, kind=OrgKind.GRASSROOTS, parent=district, employer=name.removesuffix("工会"))
+
+
+def _ensure_staff(password: str) -> None:
+    for username, role, org_name, full_name in STAFF:
+        if StaffUser.objects.filter(username=username).exists():
+            continue
+        organisation = organisation_by_name(org_name)
+        assert organisation is not None, org_name
+        staff_create(username=username, role=role, organisation=organisation, password=password, full_name=full_name)
+
+
+def seed(*, members: int = 3000, seed_value: int = 2020) -> list[Persona]:
+    """Loads the 2020 campaign and the demo data (idempotent: the importers skip unchanged rows)."""
+    _ensure_structure()
+    _ensure_staff(demo_password())
+    rng = random.Random(seed_value)
+    districts = list(Organisation.objects.filter(kind=OrgKind.DISTRICT).order_by("position"))
+    member_rows, cert_rows, award_rows = [], [], []
+    personas: list[Persona] = []
+    main_start, main_end = dt.date(2019, 12, 1), dt.date(2020, 10, 10)
+    makeup_start, makeup_end = dt.date(2018, 12, 1), dt.date(2019, 11, 30)
+    for index in range(members):
+        district = districts[index % len(districts)] if index % 3 else organisation_by_name("西湖区总工会")
+        assert district is not None
+        grassroots_names = GRASSROOTS.get(district.name, [])
+        grassroots = grassroots_names[index % len(grassroots_names)] if grassroots_names else ""
+        employer = grassroots.removesuffix("工会") if grassroots else f"杭州第{index % 97 + 1}制造有限公司"
+        id_number = synthetic.id_number(rng)
+        name = synthetic.person_name(rng)
+        verified = index % 20 != 7  # about 5 % not yet real-name verified
+        member_rows.append([id_number, name, synthetic.mobile(rng), district.name, grassroots, employer, 1 if verified else 0])
+        if index % 10 < 7:
+            kind = index % 10
+            level = ("senior_worker", "senior_worker", "technician", "senior_worker", "senior_technician", "technician", "senior_worker")[kind]
+            issuer = ("hr_hangzhou", "hr_district", "hr_zhejiang", "hr_hangzhou", "hr_zhejiang", "industry_authority", "evaluation_org")[kind]
+            in_makeup = index % 13 == 0
+            issue = synthetic.day_between(rng, makeup_start, makeup_end) if in_makeup else synthetic.day_between(rng, main_start, main_end)
+            occupation = rng.choice(synthetic.OCCUPATIONS)
+            cert_no = f"{issue.year}{330000 + index:06d}{rng.randrange(1000):03d}"
+            cert_rows.append([cert_no, id_number, name, occupation, level, issue.isoformat(), issuer])
+            if in_makeup and index % 2 == 0:
+                award_rows.append([id_number, name, "senior_worker", "500.00", "paid"])
+            if len(personas) < 4 and verified and issuer.startswith("hr_") and not in_makeup:
+                personas.append(Persona("符合条件", name, id_number, cert_no, level, issue, issuer, occupation))
+    with tempfile.TemporaryDirectory() as folder:
+        base = Path(folder)
+        _write(base / "members.csv", MEMBER_HEADER, member_rows)
+        _write(base / "certificates.csv", CERT_HEADER, cert_rows)
+        _write(base / "awards-2019.csv", AWARD_HEADER, award_rows)
+        import_members(base / "members.csv")
+        import_certificates(base / "certificates.csv")
+        import_awards(base / "awards-2019.csv", year=2019)
+    return personas

@@ -1,0 +1,165 @@
+"""Field checks of an Annex 3 form (DOMAIN.md §3 "Field checks before any rule").
+
+``clean_annex3`` returns the typed input or a dict of field errors in Chinese; a form with
+field errors is answered 400 and no rule runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from rewards.core import validators
+from rewards.core.text import clean
+from rewards.core.vocab import Level, parse_gender, parse_issuer, parse_level, parse_yes_no
+
+from .facts import ApplicantInput
+
+#: Needed by the rules; the self-check asks only these.
+RULE_FIELDS = ("id_number", "name", "new_level", "certificate_issue_date", "issuer", "occupation")
+#: Needed on a submitted application as well.
+SUBMISSION_FIELDS = RULE_FIELDS + ("certificate_no", "phone", "bank_card_no", "bank_branch", "employer", "education")
+
+
+def _text(data: dict[str, Any], name: str, limit: int) -> tuple[str, str | None]:
+    value = clean(data.get(name))
+    if len(value) > limit:
+        return value, f"最多{limit}个字。"
+    return value, None
+
+
+def clean_annex3(data: dict[str, Any], *, today: dt.date, required: tuple[str, ...] = RULE_FIELDS) -> tuple[ApplicantInput | None, dict[str, list[str]]]:
+    errors: dict[str, list[str]] = {}
+
+    def fail(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    def present(field: str) -> bool:
+        return clean(data.get(field)) != ""
+
+    for field in required:
+        if not present(field):
+            fail(field, "此项必填。")
+
+    id_number = name = ""
+    birth_date = dt.date.min
+    gender = ""
+    if present("id_number"):
+        value, error = validators.check_id_number(data.get("id_number"))
+        if error:
+            fail("id_number", error)
+        else:
+            id_number = value or ""
+            facts = validators.id_facts(id_number)
+            birth_date, gender = facts.birth_date, facts.gender
+    if present("name"):
+        value, error = validators.check_name(data.get("name"))
+        if error:
+            fail("name", error)
+        name = value or ""
+    if present("gender"):
+        given = parse_gender(data.get("gender"))
+        if given is None:
+            fail("gender", "性别应为 male（男）或 female（女）。")
+        elif gender and given != gender:
+            fail("gender", "性别与身份证号码不符（身份证号码第17位单数为男、双数为女）。")
+
+    new_level = parse_level(data.get("new_level")) if present("new_level") else None
+    if present("new_level") and new_level is None:
+        fail("new_level", "无法识别的技能等级（高级工、技师、高级技师等）。")
+    previous_level = parse_level(data.get("previous_level")) if present("previous_level") else None
+    if present("previous_level") and previous_level is None:
+        fail("previous_level", "无法识别的技能等级。")
+
+    issue_date = None
+    if present("certificate_issue_date"):
+        issue_date, error = validators.check_date(data.get("certificate_issue_date"), today=today, label="发证时间")
+        if error:
+            fail("certificate_issue_date", error)
+    previous_date = None
+    if present("previous_level_date"):
+        previous_date, error = validators.check_date(data.get("previous_level_date"), today=today, label="原有技能等级取得时间")
+        if error:
+            fail("previous_level_date", error)
+        elif not previous_level:
+            fail("previous_level", "填写了原有技能等级取得时间，请同时填写原有最高技能等级。")
+        elif issue_date and previous_date and previous_date > issue_date:
+            fail("previous_level_date", "原有技能等级取得时间不能晚于现等级证书的发证时间。")
+    if issue_date and birth_date != dt.date.min and issue_date < birth_date:
+        fail("certificate_issue_date", "发证时间早于出生日期，请核对。")
+
+    issuer = parse_issuer(data.get("issuer")) if present("issuer") else None
+    if present("issuer") and issuer is None:
+        fail("issuer", "无法识别的发证机关。")
+
+    phone = bank_card = bank_branch = ""
+    if present("phone"):
+        value, error = validators.check_mobile(data.get("phone"))
+        if error:
+            fail("phone", error)
+        phone = value or ""
+    if present("bank_card_no"):
+        value, error = validators.check_bank_card(data.get("bank_card_no"))
+        if error:
+            fail("bank_card_no", error)
+        bank_card = value or ""
+    if present("bank_branch"):
+        value, error = validators.check_bank_branch(data.get("bank_branch"))
+        if error:
+            fail("bank_branch", error)
+        bank_branch = value or ""
+
+    texts = {}
+    for field, limit in (("occupation", 100), ("certificate_no", 60), ("education", 40), ("employer", 200), ("hukou_place", 100), ("union", 120)):
+        value, error = _text(data, field, limit)
+        if error:
+            fail(field, error)
+        texts[field] = value
+
+    is_migrant = False
+    if present("is_migrant"):
+        parsed = parse_yes_no(data.get("is_migrant"))
+        if parsed is None:
+            fail("is_migrant", "请选择是或否。")
+        is_migrant = bool(parsed)
+    years = None
+    if present("years_in_hangzhou"):
+        try:
+            years = int(clean(data.get("years_in_hangzhou")))
+            if not 0 <= years <= 100:
+                raise ValueError
+        except ValueError:
+            fail("years_in_hangzhou", "来杭年限应为0至100之间的整数。")
+    if is_migrant:
+        if not texts["hukou_place"]:
+            fail("hukou_place", "外来务工人员请填写户籍地。")
+        if years is None and "years_in_hangzhou" not in errors:
+            fail("years_in_hangzhou", "外来务工人员请填写来杭年限。")
+
+    if errors:
+        return None, errors
+    return (
+        ApplicantInput(
+            id_number=id_number,
+            name=name,
+            gender=gender,
+            birth_date=birth_date,
+            new_level=new_level or Level.SENIOR_WORKER,
+            certificate_issue_date=issue_date or today,
+            issuer=issuer or "",
+            occupation=texts["occupation"],
+            previous_level=previous_level,
+            previous_level_date=previous_date,
+            certificate_no=texts["certificate_no"].replace(" ", "").upper(),
+            education=texts["education"],
+            phone=phone,
+            bank_card_no=bank_card,
+            bank_branch=bank_branch,
+            employer=texts["employer"],
+            is_migrant=is_migrant,
+            hukou_place=texts["hukou_place"] if is_migrant else "",
+            years_in_hangzhou=years if is_migrant else None,
+            union=texts["union"],
+        ),
+        {},
+    )

@@ -1,0 +1,50 @@
+"""The self-check (资格自测) and the judgement every submission stores."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from rewards.campaigns.models import Campaign
+from rewards.core import clock
+from rewards.core.errors import InvalidInput
+from rewards.core.text import org_key
+
+from . import selectors
+from .engine import Decision, decide
+from .facts import ApplicantInput
+from .fields import RULE_FIELDS, clean_annex3
+
+
+@dataclass(frozen=True)
+class Judgement:
+    applicant: ApplicantInput
+    decision: Decision
+    union_id: int | None
+
+
+def judge(
+    campaign: Campaign,
+    data: dict[str, Any],
+    *,
+    required: tuple[str, ...] = RULE_FIELDS,
+    exclude_application_id: int | None = None,
+    mode: str = "new",
+    returned_on: dt.date | None = None,
+    today: dt.date | None = None,
+) -> Judgement:
+    """Field checks, then every rule. Raises :class:`InvalidInput` on field errors."""
+    today = today or clock.today()
+    applicant, errors = clean_annex3(data, today=today, required=required)
+    if applicant is None:
+        raise InvalidInput(fields=errors)
+    id_hash = selectors.id_hash_of(applicant.id_number)
+    member = selectors.member_facts(id_hash)
+    if applicant.union and member is not None and org_key(applicant.union) != org_key(member.union_name):
+        raise InvalidInput(fields={"union": [f"所属工会与会员库登记的“{member.union_name}”不一致。"]})
+    terms = selectors.campaign_terms(campaign, union_id=member.union_id if member else None)
+    facts = selectors.registry_facts(
+        campaign, id_hash=id_hash, member=member, exclude_application_id=exclude_application_id, mode=mode, returned_on=returned_on
+    )
+    return Judgement(applicant=applicant, decision=decide(applicant, terms, facts, today=today), union_id=member.union_id if member else None)

@@ -1,0 +1,114 @@
+"""The union tree (市总工会 → 区县（市）/产业工会 → 基层工会) and the staff who work in it."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+
+from rewards.core.text import org_key
+
+
+class OrgKind(models.TextChoices):
+    CITY = "city", "市总工会"
+    DISTRICT = "district", "区县（市）/产业工会"
+    GRASSROOTS = "grassroots", "基层工会"
+
+
+class Organisation(models.Model):
+    """One union. ``path`` is a materialised path (``/1/5/123/``): a subtree is a prefix."""
+
+    name = models.CharField("名称", max_length=120)
+    name_key = models.CharField("名称索引", max_length=120, unique=True, editable=False)
+    kind = models.CharField("层级", max_length=20, choices=OrgKind.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name="上级工会", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    path = models.CharField(max_length=255, db_index=True, editable=False, default="")
+    employer = models.CharField("工作单位（基层工会所在单位）", max_length=200, blank=True)
+    position = models.PositiveIntegerField("排序", default=0)
+    active = models.BooleanField("在用", default=True)
+
+    class Meta:
+        verbose_name = "工会组织"
+        verbose_name_plural = "工会组织"
+        ordering = ["path"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="city", parent__isnull=True) | models.Q(parent__isnull=False),
+                name="org_parent_unless_city",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self.name_key = org_key(self.name)
+        super().save(*args, **kwargs)
+        expected = (self.parent.path if self.parent else "/") + f"{self.pk}/"
+        if self.path != expected:
+            self.path = expected
+            Organisation.objects.filter(pk=self.pk).update(path=expected)
+
+    def is_within(self, other: Organisation) -> bool:
+        """True when ``self`` is ``other`` or below it."""
+        return self.path.startswith(other.path)
+
+    @property
+    def district_union(self) -> Organisation | None:
+        """The district/industry union this unit reports through (itself for a district)."""
+        node: Organisation | None = self
+        while node is not None and node.kind != OrgKind.DISTRICT:
+            node = node.parent
+        return node
+
+
+class Role(models.TextChoices):
+    """API.md "Roles": each staff user has one role in one organisation."""
+
+    GRASSROOTS_CLERK = "grassroots_clerk", "基层工会经办人"
+    DISTRICT_REVIEWER = "district_reviewer", "区县（产业）工会审核人"
+    CITY_REVIEWER = "city_reviewer", "市总职工服务中心审核人"
+    FINANCE_OFFICER = "finance_officer", "市总财务人员"
+    ECONOMIC_OFFICER = "economic_officer", "市总经济部人员"
+    AUDITOR = "auditor", "审计人员"
+    ADMIN = "admin", "系统管理员"
+
+
+#: Which organisation level each role works at.
+ROLE_ORG_KIND = {
+    Role.GRASSROOTS_CLERK: OrgKind.GRASSROOTS,
+    Role.DISTRICT_REVIEWER: OrgKind.DISTRICT,
+    Role.CITY_REVIEWER: OrgKind.CITY,
+    Role.FINANCE_OFFICER: OrgKind.CITY,
+    Role.ECONOMIC_OFFICER: OrgKind.CITY,
+    Role.AUDITOR: OrgKind.CITY,
+    Role.ADMIN: OrgKind.CITY,
+}
+
+
+class StaffManager(UserManager):
+    pass
+
+
+class StaffUser(AbstractUser):
+    """A union staff member: one organisation, one role."""
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="所属组织", null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
+    )
+    role = models.CharField("角色", max_length=30, choices=Role.choices, blank=True)
+    full_name = models.CharField("姓名", max_length=60, blank=True)
+
+    objects = StaffManager()
+
+    class Meta:
+        verbose_name = "工作人员"
+        verbose_name_plural = "工作人员"
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.role).label if self.role else ""

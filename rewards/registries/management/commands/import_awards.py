@@ -1,0 +1,17 @@
+from typing import Any
+
+from rewards.registries.importers import import_awards
+
+from ._importing import ImportCommand
+
+
+class Command(ImportCommand):
+    help = "导入往年奖励名单：id_number,name,level,amount,status（applied/paid），需指定 --year"
+    what = "往年名单"
+
+    def add_arguments(self, parser: Any) -> None:
+        super().add_arguments(parser)
+        parser.add_argument("--year", type=int, required=True, help="名单所属年度，例如 2019")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self.run_import(options, import_awards, year=options["year"])
