@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -90,7 +91,7 @@ TEMPLATES = [
 ]
 
 
-def database_config(url: str | None) -> dict:
+def database_config(url: str | None) -> dict[str, Any]:
     """SQLite under DATA_DIR unless DATABASE_URL names another database.
 
     SQLite runs in WAL mode with IMMEDIATE transactions (writers queue on the busy
@@ -102,13 +103,10 @@ def database_config(url: str | None) -> dict:
     config = dj_database_url.parse(url, conn_max_age=600, conn_health_checks=True)
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["OPTIONS"] = {
-            "init_command": (
-                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                "PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;"
-            ),
+            "init_command": ("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;"),
             "transaction_mode": "IMMEDIATE",
         }
-    return config
+    return dict(config)
 
 
 DATABASES = {"default": database_config(env("DATABASE_URL"))}
@@ -135,6 +133,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "rewards" / "web" / "static"]
 STORAGES = {
     # Uploaded materials live outside any public URL: no MEDIA_URL is served.
@@ -188,10 +187,7 @@ THROTTLE_DEFAULTS = {
     "eligibility": "60/min",
     "submission": "10/hour",
 }
-THROTTLES = {
-    scope: env(f"THROTTLE_{scope.upper()}", default) or default
-    for scope, default in THROTTLE_DEFAULTS.items()
-}
+THROTTLES = {scope: env(f"THROTTLE_{scope.upper()}", default) or default for scope, default in THROTTLE_DEFAULTS.items()}
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -210,8 +206,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "杭州市职工高技能人才奖励平台 API",
-    "DESCRIPTION": "职工个人申报、各级工会审核、奖励核发的接口（v1）。错误统一为 "
-    '`{"error": {"code", "message", "fields"}}`。',
+    "DESCRIPTION": '职工个人申报、各级工会审核、奖励核发的接口（v1）。错误统一为 `{"error": {"code", "message", "fields"}}`。',
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",

@@ -7,7 +7,7 @@ from .base import DATA_DIR
 
 SECRET_KEY = "test-only-" + "x" * 40
 FIELD_ENCRYPTION_KEY = base64.urlsafe_b64encode(b"t" * 32).decode()
-FIELD_ENCRYPTION_OLD_KEYS: list[str] = []
+FIELD_ENCRYPTION_OLD_KEYS = []
 BLIND_INDEX_KEY = base64.urlsafe_b64encode(b"b" * 32).decode()
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {

@@ -53,4 +53,3 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response is not None:
         response.data = error_body("error", str(getattr(exc, "detail", "请求出错。")))
     return response
-

@@ -68,9 +68,7 @@ def campaign_payload(campaign) -> dict:  # type: ignore[no-untyped-def]
         "declaration_deadline": campaign.declaration_deadline,
         "resubmission_grace_days": campaign.resubmission_grace_days,
         "levels": [
-            {"code": code, "label": label, "amount": f"{amounts[code]:.2f}"}
-            for code, label in reversed(Level.choices)
-            if code in amounts
+            {"code": code, "label": label, "amount": f"{amounts[code]:.2f}"} for code, label in reversed(Level.choices) if code in amounts
         ],
         "windows": windows,
         "issuers": {

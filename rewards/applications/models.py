@@ -41,9 +41,7 @@ class Application(models.Model):
     hukou_place = models.CharField("户籍地", max_length=100, blank=True)
     years_in_hangzhou = models.PositiveSmallIntegerField("来杭年限", null=True, blank=True)
 
-    union = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="applications", verbose_name="所属区县市（产业）工会"
-    )
+    union = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="applications", verbose_name="所属区县市（产业）工会")
     grassroots_union = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="基层工会"
     )
@@ -99,3 +97,6 @@ class ApplicationEvent(models.Model):
         verbose_name = "申请历程"
         verbose_name_plural = "申请历程"
         ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.stage} {self.decision}"

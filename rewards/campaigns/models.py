@@ -52,8 +52,12 @@ class Campaign(models.Model):
         verbose_name_plural = "年度奖励活动"
         ordering = ["-year"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(main_window_start__lte=models.F("main_window_end")), name="campaign_main_window_order"),
-            models.CheckConstraint(condition=models.Q(opens_on__lte=models.F("application_deadline")), name="campaign_open_before_deadline"),
+            models.CheckConstraint(
+                condition=models.Q(main_window_start__lte=models.F("main_window_end")), name="campaign_main_window_order"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(opens_on__lte=models.F("application_deadline")), name="campaign_open_before_deadline"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -97,5 +97,5 @@ def blind_index(kind: str, value: str) -> str:
 
 def keyed_digest(purpose: str, value: str) -> str:
     """HMAC under SECRET_KEY for server-side secrets such as query passwords."""
-    key = hashlib.sha256(("digest:" + settings.SECRET_KEY).encode()).digest()
+    key = hashlib.sha256(f"digest:{settings.SECRET_KEY}".encode()).digest()
     return hmac.new(key, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()

@@ -11,7 +11,9 @@ class DomainError(Exception):
     code = "invalid_input"
     default_message = "提交的内容有误。"
 
-    def __init__(self, message: str | None = None, *, code: str | None = None, fields: dict[str, list[str]] | None = None, **extra: Any) -> None:
+    def __init__(
+        self, message: str | None = None, *, code: str | None = None, fields: dict[str, list[str]] | None = None, **extra: Any
+    ) -> None:
         self.message = message or self.default_message
         if code:
             self.code = code

@@ -50,6 +50,14 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.object_type}#{self.object_id}"
 
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.pk is not None:
+            raise PermissionError("审计日志只能追加，不能修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise PermissionError("审计日志只能追加，不能删除。")
+
     def canonical(self) -> str:
         return json.dumps(
             [
@@ -75,14 +83,6 @@ class AuditEvent(models.Model):
     def compute_hash(self) -> str:
         return hashlib.sha256(self.canonical().encode()).hexdigest()
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if self.pk is not None:
-            raise PermissionError("审计日志只能追加，不能修改。")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        raise PermissionError("审计日志只能追加，不能删除。")
-
 
 class AuditChainHead(models.Model):
     """One row holding the latest entry hash; locking it serialises appends to the chain."""
@@ -91,3 +91,6 @@ class AuditChainHead(models.Model):
 
     class Meta:
         verbose_name = "审计链头"
+
+    def __str__(self) -> str:
+        return self.last_hash

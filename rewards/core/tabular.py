@@ -66,10 +66,10 @@ def _csv_rows(path: Path, header_row_finder) -> Table:  # type: ignore[no-untype
             for number, cells in enumerate(reader, start=header_line + 1):
                 if not any(clean(cell) for cell in cells):
                     continue
-                if len(cells) > len(headers) and any(clean(c) for c in cells[len(headers):]):
+                if len(cells) > len(headers) and any(clean(c) for c in cells[len(headers) :]):
                     yield number, {"__error__": f"本行有 {len(cells)} 列，多于表头的 {len(headers)} 列。"}
                     continue
-                yield number, dict(zip(headers, cells + [""] * (len(headers) - len(cells))))
+                yield number, dict(zip(headers, cells + [""] * (len(headers) - len(cells)), strict=False))
         except (UnicodeDecodeError, csv.Error) as exc:
             raise UnreadableFile(f"第 {reader.line_num} 行附近无法读取：{exc}") from exc
         finally:
@@ -96,7 +96,7 @@ def _xlsx_rows(path: Path, header_row_finder) -> Table:  # type: ignore[no-untyp
             cells = list(cells)
             if not any(clean(cell) for cell in cells):
                 continue
-            yield number, dict(zip(headers, cells + [""] * (len(headers) - len(cells))))
+            yield number, dict(zip(headers, cells + [""] * (len(headers) - len(cells)), strict=False))
 
     return Table(headers=headers, rows=rows(), total=max(0, sheet.height - header_line))
 
@@ -150,4 +150,3 @@ def cell_text(value: Any) -> str:
 def is_numeric_cell(value: Any) -> bool:
     """An ID or card typed as a number in Excel (digits already lost past 15)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
-

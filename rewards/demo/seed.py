@@ -121,8 +121,12 @@ def seed(*, members: int = 3000, seed_value: int = 2020) -> list[Persona]:
         member_rows.append([id_number, name, synthetic.mobile(rng), district.name, grassroots, employer, 1 if verified else 0])
         if index % 10 < 7:
             kind = index % 10
-            level = ("senior_worker", "senior_worker", "technician", "senior_worker", "senior_technician", "technician", "senior_worker")[kind]
-            issuer = ("hr_hangzhou", "hr_district", "hr_zhejiang", "hr_hangzhou", "hr_zhejiang", "industry_authority", "evaluation_org")[kind]
+            level = ("senior_worker", "senior_worker", "technician", "senior_worker", "senior_technician", "technician", "senior_worker")[
+                kind
+            ]
+            issuer = ("hr_hangzhou", "hr_district", "hr_zhejiang", "hr_hangzhou", "hr_zhejiang", "industry_authority", "evaluation_org")[
+                kind
+            ]
             in_makeup = index % 13 == 0
             issue = synthetic.day_between(rng, makeup_start, makeup_end) if in_makeup else synthetic.day_between(rng, main_start, main_end)
             occupation = rng.choice(synthetic.OCCUPATIONS)

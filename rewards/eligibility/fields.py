@@ -18,7 +18,7 @@ from .facts import ApplicantInput
 #: Needed by the rules; the self-check asks only these.
 RULE_FIELDS = ("id_number", "name", "new_level", "certificate_issue_date", "issuer", "occupation")
 #: Needed on a submitted application as well.
-SUBMISSION_FIELDS = RULE_FIELDS + ("certificate_no", "phone", "bank_card_no", "bank_branch", "employer", "education")
+SUBMISSION_FIELDS = (*RULE_FIELDS, "certificate_no", "phone", "bank_card_no", "bank_branch", "employer", "education")
 
 
 def _text(data: dict[str, Any], name: str, limit: int) -> tuple[str, str | None]:
@@ -28,7 +28,9 @@ def _text(data: dict[str, Any], name: str, limit: int) -> tuple[str, str | None]
     return value, None
 
 
-def clean_annex3(data: dict[str, Any], *, today: dt.date, required: tuple[str, ...] = RULE_FIELDS) -> tuple[ApplicantInput | None, dict[str, list[str]]]:
+def clean_annex3(
+    data: dict[str, Any], *, today: dt.date, required: tuple[str, ...] = RULE_FIELDS
+) -> tuple[ApplicantInput | None, dict[str, list[str]]]:
     errors: dict[str, list[str]] = {}
 
     def fail(field: str, message: str) -> None:
@@ -110,7 +112,14 @@ def clean_annex3(data: dict[str, Any], *, today: dt.date, required: tuple[str, .
         bank_branch = value or ""
 
     texts = {}
-    for field, limit in (("occupation", 100), ("certificate_no", 60), ("education", 40), ("employer", 200), ("hukou_place", 100), ("union", 120)):
+    for field, limit in (
+        ("occupation", 100),
+        ("certificate_no", 60),
+        ("education", 40),
+        ("employer", 200),
+        ("hukou_place", 100),
+        ("union", 120),
+    ):
         value, error = _text(data, field, limit)
         if error:
             fail(field, error)

@@ -46,7 +46,11 @@ def _label(level: str) -> str:
 def rule_member(applicant: ApplicantInput, facts: RegistryFacts) -> Check:
     member = facts.member
     if member is None:
-        return Check("member", False, "会员库中没有该身份证号码的会员。奖励对象须为本市所属工会的实名认证会员：请先加入工会并通过“杭工e家”APP完成会员实名认证，或联系所在单位工会。")
+        return Check(
+            "member",
+            False,
+            "会员库中没有该身份证号码的会员。奖励对象须为本市所属工会的实名认证会员：请先加入工会并通过“杭工e家”APP完成会员实名认证，或联系所在单位工会。",
+        )
     if member.name != applicant.name:
         return Check("member", False, "会员库中该身份证号码登记的姓名与填写的姓名不一致，请核对姓名，或联系所在单位工会更正会员信息。")
     if not member.verified:
@@ -87,10 +91,20 @@ def rule_window(applicant: ApplicantInput, terms: CampaignTerms, facts: Registry
     if terms.makeup_window and in_window(day, terms.makeup_window):
         previous = terms.previous_year
         if not facts.previous_roster_available:
-            return Check("window", False, f"发证时间{_d(day)}在补申报范围（{_span(terms.makeup_window)}）内，但{previous}年度奖励名单尚未导入系统，暂时无法确认您未申请过{previous}年度奖励，请联系所属工会。")
+            return Check(
+                "window",
+                False,
+                f"发证时间{_d(day)}在补申报范围（{_span(terms.makeup_window)}）内，但{previous}年度奖励名单尚未导入系统，暂时无法确认您未申请过{previous}年度奖励，请联系所属工会。",
+            )
         if facts.previous_participation:
-            return Check("window", False, f"发证时间{_d(day)}在补申报范围（{_span(terms.makeup_window)}）内，但您已申请或领取过{previous}年度奖励，不能补申报。")
-        return Check("window", True, f"发证时间{_d(day)}在补申报范围（{_span(terms.makeup_window)}）内，且您未申请过{previous}年度奖励，可以补申报。")
+            return Check(
+                "window",
+                False,
+                f"发证时间{_d(day)}在补申报范围（{_span(terms.makeup_window)}）内，但您已申请或领取过{previous}年度奖励，不能补申报。",
+            )
+        return Check(
+            "window", True, f"发证时间{_d(day)}在补申报范围（{_span(terms.makeup_window)}）内，且您未申请过{previous}年度奖励，可以补申报。"
+        )
     ranges = f"本年度发证时间范围（{_span(terms.main_window)}）"
     if terms.makeup_window:
         ranges += f"和补申报范围（{_span(terms.makeup_window)}）"
@@ -121,8 +135,14 @@ def rule_issuer(applicant: ApplicantInput, terms: CampaignTerms, facts: Registry
     union = facts.member.union_name if facts.member else "所属工会"
     if issuer in scope.occupation_issuers:
         if occupation_key(applicant.occupation) in scope.approved_occupations:
-            return Check("issuer", True, f"证书由{issuer_name}核发，且“{applicant.occupation}”是市总工会备案同意的{union}非通用性职业（工种）。")
-        return Check("issuer", False, f"证书由{issuer_name}核发，但“{applicant.occupation}”不是市总工会{which}备案同意的{union}非通用性职业（工种）。")
+            return Check(
+                "issuer", True, f"证书由{issuer_name}核发，且“{applicant.occupation}”是市总工会备案同意的{union}非通用性职业（工种）。"
+            )
+        return Check(
+            "issuer",
+            False,
+            f"证书由{issuer_name}核发，但“{applicant.occupation}”不是市总工会{which}备案同意的{union}非通用性职业（工种）。",
+        )
     counted = _issuer_names(scope.counted_issuers)
     extra = f"，以及{_issuer_names(scope.occupation_issuers)}核发的经备案同意的非通用性职业" if scope.occupation_issuers else ""
     return Check("issuer", False, f"发证机关为{issuer_name}的证书不在{which}奖励范围内（认可{counted}核发的证书{extra}）。")
@@ -134,13 +154,28 @@ def rule_issuer(applicant: ApplicantInput, terms: CampaignTerms, facts: Registry
 def rule_once(terms: CampaignTerms, facts: RegistryFacts) -> Check:
     for prior in facts.same_campaign:
         if prior.status in AWARDED_STATUSES:
-            return Check("once_per_campaign", False, f"您已获得{terms.year}年度奖励（申请编号{prior.application_no}），同一对象每年度仅限享受一次奖励。", code="already_awarded")
+            return Check(
+                "once_per_campaign",
+                False,
+                f"您已获得{terms.year}年度奖励（申请编号{prior.application_no}），同一对象每年度仅限享受一次奖励。",
+                code="already_awarded",
+            )
     for prior in facts.same_campaign:
         if prior.status == Status.REJECTED:
-            return Check("once_per_campaign", False, f"您的{terms.year}年度申请（申请编号{prior.application_no}）已被决定不予奖励，本年度不能再次申请。", code="already_rejected")
+            return Check(
+                "once_per_campaign",
+                False,
+                f"您的{terms.year}年度申请（申请编号{prior.application_no}）已被决定不予奖励，本年度不能再次申请。",
+                code="already_rejected",
+            )
     for prior in facts.same_campaign:
         if prior.status != Status.WITHDRAWN:
-            return Check("once_per_campaign", False, f"您已有一份{terms.year}年度申请（申请编号{prior.application_no}）正在办理中。如需修改，请修改该申请，或撤回后重新申请。", code="already_pending")
+            return Check(
+                "once_per_campaign",
+                False,
+                f"您已有一份{terms.year}年度申请（申请编号{prior.application_no}）正在办理中。如需修改，请修改该申请，或撤回后重新申请。",
+                code="already_pending",
+            )
     return Check("once_per_campaign", True, f"您尚未获得{terms.year}年度奖励，也没有其他正在办理的申请。")
 
 

@@ -68,9 +68,10 @@ def registry_facts(
     roster_available = participation = False
     if previous_year:
         previous_campaign = Campaign.objects.filter(year=previous_year).first()
-        roster_available = previous_campaign is not None or ImportRun.objects.filter(
-            kind=ImportKind.AWARDS, year=previous_year, finished_at__isnull=False
-        ).exists()
+        roster_available = (
+            previous_campaign is not None
+            or ImportRun.objects.filter(kind=ImportKind.AWARDS, year=previous_year, finished_at__isnull=False).exists()
+        )
         participation = PastAward.objects.filter(year=previous_year, id_hash=id_hash).exists()
         if not participation and previous_campaign is not None:
             participation = (

@@ -47,4 +47,6 @@ def judge(
     facts = selectors.registry_facts(
         campaign, id_hash=id_hash, member=member, exclude_application_id=exclude_application_id, mode=mode, returned_on=returned_on
     )
-    return Judgement(applicant=applicant, decision=decide(applicant, terms, facts, today=today), union_id=member.union_id if member else None)
+    return Judgement(
+        applicant=applicant, decision=decide(applicant, terms, facts, today=today), union_id=member.union_id if member else None
+    )

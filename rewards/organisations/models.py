@@ -20,9 +20,7 @@ class Organisation(models.Model):
     name = models.CharField("名称", max_length=120)
     name_key = models.CharField("名称索引", max_length=120, unique=True, editable=False)
     kind = models.CharField("层级", max_length=20, choices=OrgKind.choices)
-    parent = models.ForeignKey(
-        "self", verbose_name="上级工会", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
-    )
+    parent = models.ForeignKey("self", verbose_name="上级工会", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     path = models.CharField(max_length=255, db_index=True, editable=False, default="")
     employer = models.CharField("工作单位（基层工会所在单位）", max_length=200, blank=True)
     position = models.PositiveIntegerField("排序", default=0)
@@ -100,7 +98,7 @@ class StaffUser(AbstractUser):
     role = models.CharField("角色", max_length=30, choices=Role.choices, blank=True)
     full_name = models.CharField("姓名", max_length=60, blank=True)
 
-    objects = StaffManager()
+    objects = StaffManager()  # type: ignore[misc]
 
     class Meta:
         verbose_name = "工作人员"

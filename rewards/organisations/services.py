@@ -11,7 +11,9 @@ from .models import ROLE_ORG_KIND, Organisation, OrgKind, Role, StaffUser
 from .selectors import organisation_by_name
 
 
-def organisation_ensure(*, name: str, kind: str, parent: Organisation | None, position: int = 0, employer: str = "") -> tuple[Organisation, bool]:
+def organisation_ensure(
+    *, name: str, kind: str, parent: Organisation | None, position: int = 0, employer: str = ""
+) -> tuple[Organisation, bool]:
     """Finds a unit by name (widths folded) or creates it. Returns ``(unit, created)``."""
     existing = organisation_by_name(name)
     if existing is not None:
@@ -26,22 +28,41 @@ def organisation_ensure(*, name: str, kind: str, parent: Organisation | None, po
         if changed:
             existing.save()
         return existing, False
-    unit = Organisation(name=name, kind=kind, parent=parent, position=position, employer=employer or (name if kind == OrgKind.GRASSROOTS else ""))
+    unit = Organisation(
+        name=name, kind=kind, parent=parent, position=position, employer=employer or (name if kind == OrgKind.GRASSROOTS else "")
+    )
     unit.save()
     return unit, True
 
 
 @transaction.atomic
-def staff_create(*, username: str, role: str, organisation: Organisation, password: str, full_name: str = "", acting_user=None) -> StaffUser:  # type: ignore[no-untyped-def]
+def staff_create(
+    *, username: str, role: str, organisation: Organisation, password: str, full_name: str = "", acting_user=None
+) -> StaffUser:  # type: ignore[no-untyped-def]
     if role not in Role.values:
         raise InvalidInput(f"未知的角色“{role}”，可选：{'、'.join(Role.values)}。")
     expected_kind = ROLE_ORG_KIND[Role(role)]
     if organisation.kind != expected_kind:
-        raise InvalidInput(f"角色“{Role(role).label}”应属于{OrgKind(expected_kind).label}，而“{organisation}”是{OrgKind(organisation.kind).label}。")
+        raise InvalidInput(
+            f"角色“{Role(role).label}”应属于{OrgKind(expected_kind).label}，而“{organisation}”是{OrgKind(organisation.kind).label}。"
+        )
     if StaffUser.objects.filter(username=username).exists():
         raise InvalidInput(f"用户名“{username}”已被使用。")
-    user = StaffUser(username=username, role=role, organisation=organisation, full_name=full_name, is_staff=(role == Role.ADMIN), is_superuser=(role == Role.ADMIN))
+    user = StaffUser(
+        username=username,
+        role=role,
+        organisation=organisation,
+        full_name=full_name,
+        is_staff=(role == Role.ADMIN),
+        is_superuser=(role == Role.ADMIN),
+    )
     user.set_password(password)
     user.save()
-    audit("staff.create", actor=acting_user, obj=user, detail={"role": role, "organisation_id": organisation.pk}, actor_label="" if acting_user else "cli")
+    audit(
+        "staff.create",
+        actor=acting_user,
+        obj=user,
+        detail={"role": role, "organisation_id": organisation.pk},
+        actor_label="" if acting_user else "cli",
+    )
     return user

@@ -71,12 +71,8 @@ class OrgResolver:
     """Finds district/industry unions by name and finds or creates grassroots unions."""
 
     def __init__(self) -> None:
-        self.unions = {
-            org.name_key: org for org in Organisation.objects.filter(kind=OrgKind.DISTRICT)
-        }
-        self.grassroots = {
-            org.name_key: org for org in Organisation.objects.filter(kind=OrgKind.GRASSROOTS)
-        }
+        self.unions = {org.name_key: org for org in Organisation.objects.filter(kind=OrgKind.DISTRICT)}
+        self.grassroots = {org.name_key: org for org in Organisation.objects.filter(kind=OrgKind.GRASSROOTS)}
 
     def union(self, name: str) -> Organisation | None:
         from rewards.core.text import org_key
@@ -142,20 +138,27 @@ def _parse_member(raw: dict[str, Any], orgs: OrgResolver) -> tuple[dict[str, Any
 
 def _apply_members(rows: list[tuple[int, dict[str, Any]]], report: ImportReport, orgs: OrgResolver) -> None:
     hashes = [crypto.blind_index("id", row["id_number"]) for _, row in rows]
-    existing = {
-        member.id_hash: member
-        for member in Member.objects.filter(id_hash__in=hashes).only("id", "id_hash", "row_digest")
-    }
+    existing = {member.id_hash: member for member in Member.objects.filter(id_hash__in=hashes).only("id", "id_hash", "row_digest")}
     to_create: list[Member] = []
     to_update: list[Member] = []
-    for (number, row), id_hash in zip(rows, hashes):
+    for (number, row), id_hash in zip(rows, hashes, strict=True):
         grassroots = None
         if row["grassroots_name"]:
             grassroots, error = orgs.grassroots_for(row["grassroots_name"], row["union"], row["employer"])
             if error:
                 report.reject(number, error)
                 continue
-        digest = _digest([row["id_number"], row["name"], row["phone"], row["union"].pk, grassroots.pk if grassroots else None, row["employer"], row["verified"]])
+        digest = _digest(
+            [
+                row["id_number"],
+                row["name"],
+                row["phone"],
+                row["union"].pk,
+                grassroots.pk if grassroots else None,
+                row["employer"],
+                row["verified"],
+            ]
+        )
         current = existing.get(id_hash)
         if current is not None and current.row_digest == digest:
             report.unchanged += 1
@@ -298,11 +301,10 @@ def _parse_award(raw: dict[str, Any]) -> tuple[dict[str, Any] | None, list[str]]
 def _apply_awards(rows: list[tuple[int, dict[str, Any]]], report: ImportReport, year: int) -> None:
     hashes = [crypto.blind_index("id", row["id_number"]) for _, row in rows]
     existing = {
-        award.id_hash: award
-        for award in PastAward.objects.filter(year=year, id_hash__in=hashes).only("id", "id_hash", "row_digest")
+        award.id_hash: award for award in PastAward.objects.filter(year=year, id_hash__in=hashes).only("id", "id_hash", "row_digest")
     }
     to_create, to_update = [], []
-    for (_, row), id_hash in zip(rows, hashes):
+    for (_, row), id_hash in zip(rows, hashes, strict=True):
         digest = _digest([year, row["id_number"], row["name"], row["level"], row["amount"], row["status"]])
         current = existing.get(id_hash)
         if current is not None and current.row_digest == digest:
@@ -350,9 +352,7 @@ def _run(
     if on_total:
         on_total(table.total)
     report = ImportReport()
-    run = ImportRun.objects.create(
-        kind=kind, year=year, file_name=path.name[:255], file_sha256=_file_sha256(path), started_at=clock.now()
-    )
+    run = ImportRun.objects.create(kind=kind, year=year, file_name=path.name[:255], file_sha256=_file_sha256(path), started_at=clock.now())
     seen: dict[str, int] = {}
     chunk: list[tuple[int, dict[str, Any]]] = []
 
@@ -401,7 +401,14 @@ def _run(
         f"registry.import_{kind}",
         obj=run,
         actor_label="cli",
-        detail={"total": report.total, "created": report.created, "updated": report.updated, "unchanged": report.unchanged, "rejected": len(report.rejected), "year": year},
+        detail={
+            "total": report.total,
+            "created": report.created,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+            "rejected": len(report.rejected),
+            "year": year,
+        },
     )
     return report
 

@@ -22,9 +22,7 @@ class Member(models.Model):
     name = models.CharField("姓名", max_length=40)
     phone_hash = models.CharField(max_length=64, db_index=True, blank=True)
     phone = EncryptedTextField("手机号码", blank=True)
-    union = models.ForeignKey(
-        Organisation, verbose_name="所属区县市（产业）工会", on_delete=models.PROTECT, related_name="members"
-    )
+    union = models.ForeignKey(Organisation, verbose_name="所属区县市（产业）工会", on_delete=models.PROTECT, related_name="members")
     grassroots_union = models.ForeignKey(
         Organisation, verbose_name="基层工会", null=True, blank=True, on_delete=models.PROTECT, related_name="grassroots_members"
     )

@@ -33,7 +33,13 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError("密码不符合要求：" + "；".join(exc.messages)) from exc
         try:
-            user = staff_create(username=options["username"], role=options["role"], organisation=organisation, password=password, full_name=options["full_name"])
+            user = staff_create(
+                username=options["username"],
+                role=options["role"],
+                organisation=organisation,
+                password=password,
+                full_name=options["full_name"],
+            )
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(f"已创建 {user.username}（{user.role_label}，{organisation}）。")

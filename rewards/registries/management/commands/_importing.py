@@ -23,9 +23,7 @@ class ImportCommand(BaseCommand):
         parser.add_argument("--all-rejections", action="store_true", help="列出所有被拒绝的行（默认最多列出 50 行）")
 
     def run_import(self, options: dict[str, Any], importer, **kwargs: Any) -> ImportReport:  # type: ignore[no-untyped-def]
-        bar = tqdm(
-            desc=f"导入{self.what}", unit="行", disable=options["no_progress"], file=sys.stderr, mininterval=0.5, dynamic_ncols=True
-        )
+        bar = tqdm(desc=f"导入{self.what}", unit="行", disable=options["no_progress"], file=sys.stderr, mininterval=0.5, dynamic_ncols=True)
 
         def on_total(total: int | None) -> None:
             bar.total = total
