@@ -17,6 +17,19 @@ from . import factories
 PASSWORD = "correct-horse-battery-2020"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():  # type: ignore[no-untyped-def]
+    """Per-process campaign caches must not carry rows across tests (rolled back rows keep no signals)."""
+    from django.core.cache import caches
+
+    from rewards.core.memo import clear_all
+
+    clear_all()
+    caches["default"].clear()
+    yield
+    clear_all()
+
+
 @pytest.fixture
 def campaign(db):  # type: ignore[no-untyped-def]
     campaign, _ = campaign_load_notice(year=2020)

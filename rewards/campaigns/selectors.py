@@ -9,13 +9,18 @@ from django.db.models import Q
 
 from rewards.core import clock
 from rewards.core.errors import NotFound
+from rewards.core.memo import ttl_memo
 
 from .models import Campaign, CampaignUnit, DeclarationStatus, OccupationDeclaration
 
 
 def current_campaign(*, today: dt.date | None = None) -> Campaign | None:
     """The campaign whose opening date ≤ today ≤ its deadline (plus the grace), else the latest by year."""
-    today = today or clock.today()
+    return _current_campaign(today or clock.today())
+
+
+@ttl_memo(ttl=5.0)
+def _current_campaign(today: dt.date) -> Campaign | None:
     for campaign in Campaign.objects.filter(opens_on__lte=today).order_by("-year"):
         if today <= campaign.application_deadline + dt.timedelta(days=campaign.resubmission_grace_days):
             return campaign

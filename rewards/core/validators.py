@@ -79,14 +79,15 @@ def check_id_number(value: object) -> Result:
         return None, "请填写身份证号码。"
     if len(text) == 15 and text.isdigit():
         return None, "这是旧的15位身份证号码，请填写18位身份证号码。"
-    if len(text) != 18 or not re.fullmatch(r"\d{17}[\dX]", text):
+    if len(text) != 18 or not re.fullmatch(r"[0-9]{17}[0-9X]", text):
         return None, "身份证号码应为18位（最后一位可以是X）。"
     # stdnum's full validate() also demands that the area code existed at the birth date,
     # which refuses real people (330108 滨江 was created in 1996) and residence permits;
     # GB 11643 itself asks for a province code, a real birth date and the check digit.
     if text[:2] not in PROVINCE_CODES:
         return None, "身份证号码前两位（省份代码）不正确。"
-    if text[-1] != ric.calc_check_digit(text[:17]):
+    # stdnum's calc_check_digit() takes the whole number and ignores its last character.
+    if text[-1] != ric.calc_check_digit(text):
         return None, "身份证号码校验位不正确，请核对后重新填写。"
     try:
         birth = ric.get_birth_date(text)
@@ -125,7 +126,7 @@ def check_mobile(value: object) -> Result:
         text = text[2:]
     if not text:
         return None, "请填写手机号码。"
-    if not re.fullmatch(r"1\d{10}", text):
+    if not re.fullmatch(r"1[0-9]{10}", text):
         return None, "手机号码应为11位数字，以1开头。"
     try:
         parsed = phonenumbers.parse(text, "CN")
@@ -175,10 +176,7 @@ def parse_date(value: object) -> dt.date | None:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    text = fold_width(clean(value)).replace(" ", "")
-    if text.endswith(" 00:00:00"):
-        text = text[:-9]
-    text = re.sub(r"[ T]00:00:00$", "", text)
+    text = re.sub(r"[ T]00:00:00$", "", fold_width(clean(value))).replace(" ", "")
     for pattern in _DATE_FORMATS:
         match = pattern.match(text)
         if match:

@@ -80,7 +80,8 @@ def id_number(rng: random.Random, *, born_from: int = 1965, born_to: int = 2001,
         sequence = sequence - sequence % 2 + (1 if gender == "male" else 0)
         sequence = min(sequence, 999)
     body = f"{area or rng.choice(HANGZHOU_AREAS)}{birth:%Y%m%d}{sequence:03d}"
-    return body + ric.calc_check_digit(body)
+    # stdnum's calc_check_digit() takes the whole number and ignores its last character.
+    return body + ric.calc_check_digit(body + "0")
 
 
 def bank_card(rng: random.Random, length: int = 19) -> str:
