@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from rewards.web.urls import staff_urls, worker_urls
+
 admin.site.site_header = "杭州市职工高技能人才奖励平台 · 管理后台"
 admin.site.site_title = "高技能人才奖励平台"
 admin.site.index_title = "系统管理"
@@ -8,5 +10,7 @@ admin.site.index_title = "系统管理"
 urlpatterns = [
     path("api/v1/", include("rewards.api.urls")),
     path("admin/", admin.site.urls),
+    path("worker/", worker_urls),
+    path("staff/", staff_urls),
     path("", include("rewards.web.urls")),
 ]

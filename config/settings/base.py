@@ -53,6 +53,9 @@ INSTALLED_APPS = [
     "rewards.registries",
     "rewards.eligibility",
     "rewards.applications",
+    "rewards.notifications",
+    "rewards.identity",
+    "rewards.review",
     "rewards.api",
     "rewards.web",
     "rewards.demo",
@@ -144,6 +147,13 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+# Uploaded materials: JPEG/PNG/PDF, 5 MB each, files 0600 in folders 0700.
+UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
@@ -175,6 +185,18 @@ APP_TODAY = env("APP_TODAY")
 # --- SMS --------------------------------------------------------------------------------
 SMS_BACKEND = env("SMS_BACKEND", "console")
 SMS_FILE_PATH = env("SMS_FILE_PATH", str(DATA_DIR / "sms.jsonl"))
+# The operator's gateway (SMS_BACKEND=aliyun): Aliyun SMS ``SendSms``. Each of our template
+# codes maps to a template registered with Aliyun: "otp=SMS_1,submitted=SMS_2,…".
+SMS_ALIYUN_ACCESS_KEY_ID = env("SMS_ALIYUN_ACCESS_KEY_ID", "")
+SMS_ALIYUN_ACCESS_KEY_SECRET = env("SMS_ALIYUN_ACCESS_KEY_SECRET", "")
+SMS_ALIYUN_SIGN_NAME = env("SMS_ALIYUN_SIGN_NAME", "杭州市总工会")
+SMS_ALIYUN_TEMPLATES = {
+    code.strip(): template_code.strip()
+    for code, _, template_code in (item.partition("=") for item in env_list("SMS_ALIYUN_TEMPLATES"))
+    if code.strip() and template_code.strip()
+}
+SMS_ALIYUN_ENDPOINT = env("SMS_ALIYUN_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
+SMS_ALIYUN_TIMEOUT = float(env("SMS_ALIYUN_TIMEOUT", "10") or 10)
 
 # --- staff second factor ------------------------------------------------------------
 STAFF_MFA_ROLES = env_list("STAFF_MFA_ROLES", "")
@@ -184,6 +206,7 @@ THROTTLE_DEFAULTS = {
     "otp": "5/10min",
     "login": "5/15min",
     "query_failure": "10/15min",
+    "query_failure_client": "20/15min",
     "eligibility": "60/min",
     "submission": "10/hour",
 }

@@ -77,3 +77,68 @@ class EligibilityResultSerializer(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
     is_makeup = serializers.BooleanField()
     checks = CheckSerializer(many=True)
+
+
+class HistorySerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    stage = serializers.CharField()
+    decision = serializers.CharField()
+    opinion = serializers.CharField()
+
+
+class StatusSerializer(serializers.Serializer):
+    application_no = serializers.CharField()
+    year = serializers.IntegerField()
+    channel = serializers.CharField()
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
+    amount_fixed = serializers.BooleanField()
+    can_resubmit = serializers.BooleanField()
+    can_withdraw = serializers.BooleanField()
+    next_step = serializers.CharField()
+    history = HistorySerializer(many=True)
+
+
+class SubmissionSerializer(Annex3Serializer):
+    id_card_file = serializers.FileField(help_text="身份证正反面（同一张图片），JPEG/PNG/PDF，不超过 5 MB")
+    certificate_file = serializers.FileField(help_text="等级证书")
+    bank_card_file = serializers.FileField(help_text="银行卡")
+
+
+class SubmittedSerializer(serializers.Serializer):
+    application_no = serializers.CharField()
+    query_password = serializers.CharField(help_text="查询密码，仅显示这一次")
+    status = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
+
+
+class QueueRowSerializer(serializers.Serializer):
+    application_no = serializers.CharField()
+    name = serializers.CharField()
+    id_number = serializers.CharField(help_text="已脱敏")
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+    channel = serializers.CharField()
+    union = serializers.CharField()
+    new_level = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
+    submitted_at = serializers.DateTimeField()
+    flags = serializers.ListField(child=serializers.CharField())
+
+
+class QueueSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    page = serializers.IntegerField()
+    page_size = serializers.IntegerField()
+    counts = serializers.DictField(child=serializers.IntegerField())
+    results = QueueRowSerializer(many=True)
+
+
+class DetailSerializer(serializers.Serializer):
+    application_no = serializers.CharField()
+    status = serializers.CharField()
+    checks = CheckSerializer(many=True)
+    flags = serializers.ListField(child=serializers.DictField())
+    history = HistorySerializer(many=True)
+    attachments = serializers.ListField(child=serializers.DictField())

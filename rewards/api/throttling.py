@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import re
 import time
 
 from django.conf import settings
 from django.core.cache import caches
 from rest_framework.throttling import SimpleRateThrottle
 
-_UNITS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
-
-
-def parse_rate(rate: str) -> tuple[int, int]:
-    """``"5/10min"`` → ``(5, 600)``."""
-    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d*)\s*([a-z]+)\s*", rate)
-    if not match or match[3] not in _UNITS:
-        raise ValueError(f"无法识别的限流设置：{rate}")
-    return int(match[1]), int(match[2] or 1) * _UNITS[match[3]]
-
+from rewards.core.throttle import parse_rate
 
 class ScopedRateThrottle(SimpleRateThrottle):
     """Counts requests per client address in a scope; the cache alias decides whether the

@@ -1,7 +1,7 @@
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
-from . import views_public
+from . import views_applicant, views_public, views_review
 
 app_name = "api"
 
@@ -9,6 +9,22 @@ urlpatterns = [
     path("health", views_public.HealthView.as_view(), name="health"),
     path("campaigns/current", views_public.CurrentCampaignView.as_view(), name="campaign-current"),
     path("eligibility", views_public.EligibilityView.as_view(), name="eligibility"),
-    path("openapi.json", SpectacularAPIView.as_view(), name="schema"),
+    # workers
+    path("applicant/otp", views_applicant.OtpView.as_view(), name="applicant-otp"),
+    path("applicant/session", views_applicant.SessionView.as_view(), name="applicant-session"),
+    path("applicant/applications", views_applicant.MyApplicationsView.as_view(), name="applicant-applications"),
+    path("applications", views_applicant.ApplicationsView.as_view(), name="applications"),
+    path("applications/query", views_applicant.QueryView.as_view(), name="applications-query"),
+    path("applications/<str:no>/resubmit", views_applicant.ResubmitView.as_view(), name="application-resubmit"),
+    path("applications/<str:no>/withdraw", views_applicant.WithdrawView.as_view(), name="application-withdraw"),
+    path("applications/<str:no>/query-password", views_applicant.QueryPasswordView.as_view(), name="application-query-password"),
+    # staff
+    path("auth/token", views_review.TokenView.as_view(), name="auth-token"),
+    path("review/applications", views_review.QueueView.as_view(), name="review-queue"),
+    path("review/applications/<str:no>", views_review.DetailView.as_view(), name="review-detail"),
+    path("review/applications/<str:no>/decision", views_review.DecisionView.as_view(), name="review-decision"),
+    path("review/applications/<str:no>/flags/<str:flag>/resolve", views_review.FlagResolveView.as_view(), name="review-flag-resolve"),
+    path("review/applications/<str:no>/attachments/<int:attachment_id>", views_review.AttachmentView.as_view(), name="review-attachment"),
+    path("openapi.json", SpectacularJSONAPIView.as_view(), name="schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -100,3 +100,81 @@ class ApplicationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.stage} {self.decision}"
+
+
+class AttachmentKind(models.TextChoices):
+    ID_CARD = "id_card", "身份证（正反面）"
+    CERTIFICATE = "certificate", "等级证书"
+    BANK_CARD = "bank_card", "银行卡"
+
+
+class Attachment(models.Model):
+    """A scanned material, stored under a random name outside any public URL."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="attachments", verbose_name="申请")
+    kind = models.CharField("材料", max_length=20, choices=AttachmentKind.choices)
+    storage_name = models.CharField(max_length=200, unique=True)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField("大小（字节）")
+    sha256 = models.CharField(max_length=64)
+    current = models.BooleanField("当前有效", default=True)
+    uploaded_at = models.DateTimeField("上传时间")
+
+    class Meta:
+        verbose_name = "申请材料"
+        verbose_name_plural = "申请材料"
+        constraints = [
+            models.UniqueConstraint(fields=["application", "kind"], condition=Q(current=True), name="one_current_attachment_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.get_kind_display()}"
+
+
+class FlagCode(models.TextChoices):
+    """Fraud and error signals of DOMAIN.md §4 (避免漏报、多报、瞒报、虚报)."""
+
+    CARD_SHARED = "card_shared", "银行卡号与他人申请相同"
+    CERTIFICATE_SHARED = "certificate_shared", "证书编号与他人申请相同"
+    NOT_IN_REGISTRY = "not_in_registry", "人社证书库中查无此证书"
+    REGISTRY_MISMATCH = "registry_mismatch", "与人社证书库记录不符"
+    NO_REAL_PROMOTION = "no_real_promotion", "证书库已有同级或更高等级的更早证书"
+    PHONE_SHARED = "phone_shared", "手机号码用于多份申请"
+    UNDER_16 = "under_16", "发证时未满16周岁"
+    BANK_CHANGED = "bank_changed", "审核通过后更改了银行卡"
+
+
+HARD_FLAGS = frozenset({FlagCode.CARD_SHARED, FlagCode.CERTIFICATE_SHARED, FlagCode.NOT_IN_REGISTRY, FlagCode.REGISTRY_MISMATCH, FlagCode.NO_REAL_PROMOTION})
+
+
+class Flag(models.Model):
+    """A signal shown to every reviewer; a hard one blocks final approval until resolved with a note."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="flags", verbose_name="申请")
+    code = models.CharField("信号", max_length=30, choices=FlagCode.choices)
+    hard = models.BooleanField("须处理后方可终审", default=False)
+    message = models.CharField("说明", max_length=300)
+    raised_at = models.DateTimeField("发现时间")
+    resolved_at = models.DateTimeField("处理时间", null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        "organisations.StaffUser", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="处理人"
+    )
+    resolution_note = models.TextField("处理说明", blank=True)
+
+    class Meta:
+        verbose_name = "风险信号"
+        verbose_name_plural = "风险信号"
+        constraints = [models.UniqueConstraint(fields=["application", "code"], name="one_flag_per_code")]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.code}"
+
+
+class ApplicationCounter(models.Model):
+    """The last application number given out in a campaign (locked while numbering)."""
+
+    campaign = models.OneToOneField(Campaign, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}:{self.last}"

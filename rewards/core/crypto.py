@@ -69,8 +69,8 @@ def decrypt(token: str) -> str:
     cipher = ring.get(kid)
     if cipher is None or not body:
         raise DecryptionError(f"没有编号为 {kid} 的密钥，无法解密。")
-    raw = base64.b64decode(body)
     try:
+        raw = base64.b64decode(body)
         return cipher.decrypt(raw[:12], raw[12:], kid.encode()).decode("utf-8")
     except Exception as exc:  # cryptography raises InvalidTag
         raise DecryptionError("密文已损坏或密钥不匹配。") from exc

@@ -94,3 +94,20 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return self.last_hash
+
+
+class ThrottleEvent(models.Model):
+    """One counted attempt in a throttle scope. Kept in the database so that every server
+    process sees the same counts (SECURITY.md, throttling across processes)."""
+
+    scope = models.CharField(max_length=30)
+    key_hash = models.CharField(max_length=64)
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "限流记录"
+        verbose_name_plural = "限流记录"
+        indexes = [models.Index(fields=["scope", "key_hash", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.at}"

@@ -113,7 +113,7 @@ def check_name(value: object) -> Result:
         return None, "请填写姓名。"
     if len(text) > 40:
         return None, "姓名过长（最多40个字）。"
-    if not re.fullmatch(r"[\u3400-\u9fffA-Za-z·. ]+", text) or text.startswith("·") or text.endswith("·"):
+    if not re.fullmatch(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134fA-Za-z·. ]+", text) or text.startswith("·") or text.endswith("·"):
         return None, "姓名只能包含汉字、字母和间隔号“·”。"
     return text, None
 

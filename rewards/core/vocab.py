@@ -56,7 +56,7 @@ def _lookup(choices: type[models.TextChoices], value: object, aliases: dict | No
     if not text:
         return None
     for code, label in choices.choices:
-        if text == code or text == fold_width(str(label)):
+        if text.lower() == code or text == fold_width(str(label)):
             return code
     if aliases and text in aliases:
         return str(aliases[text])

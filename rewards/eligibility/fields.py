@@ -54,6 +54,8 @@ def clean_annex3(
             id_number = value or ""
             facts = validators.id_facts(id_number)
             birth_date, gender = facts.birth_date, facts.gender
+            if birth_date > today:
+                fail("id_number", "身份证号码中的出生日期晚于今天，请核对。")
     if present("name"):
         value, error = validators.check_name(data.get("name"))
         if error:

@@ -28,7 +28,7 @@ def scope_to_subtree(queryset: Q, user, *, org_field: str = "organisation") -> Q
 
 def visible_organisations(user) -> models.QuerySet[Organisation]:  # type: ignore[no-untyped-def]
     organisation = getattr(user, "organisation", None)
-    if organisation is None:
+    if organisation is None or not getattr(user, "is_active", False):
         return Organisation.objects.none()
     return Organisation.objects.filter(path__startswith=organisation.path)
 

@@ -117,6 +117,8 @@ def _parse_member(raw: dict[str, Any], orgs: OrgResolver) -> tuple[dict[str, Any
     verified = verified_text in ("1", "是", "true", "yes", "y", "已认证")
     if verified_text not in ("1", "0", "是", "否", "true", "false", "yes", "no", "y", "n", "已认证", "未认证", ""):
         errors.append("verified 列应为 1（已实名认证）或 0。")
+    if len(cell_text(raw.get("grassroots_union"))) > 120:  # Organisation.name
+        errors.append("基层工会名称过长（最多120个字）。")
     union_name = cell_text(raw.get("union"))
     union = orgs.union(union_name) if union_name else None
     if not union_name:
@@ -137,6 +139,16 @@ def _parse_member(raw: dict[str, Any], orgs: OrgResolver) -> tuple[dict[str, Any
 
 
 def _apply_members(rows: list[tuple[int, dict[str, Any]]], report: ImportReport, orgs: OrgResolver) -> None:
+    known = dict(orgs.grassroots)
+    try:
+        _write_members(rows, report, orgs)
+    except Exception:
+        # The chunk's transaction is rolled back: grassroots unions created in it are gone.
+        orgs.grassroots = known
+        raise
+
+
+def _write_members(rows: list[tuple[int, dict[str, Any]]], report: ImportReport, orgs: OrgResolver) -> None:
     hashes = [crypto.blind_index("id", row["id_number"]) for _, row in rows]
     existing = {member.id_hash: member for member in Member.objects.filter(id_hash__in=hashes).only("id", "id_hash", "row_digest")}
     to_create: list[Member] = []
@@ -179,12 +191,13 @@ def _apply_members(rows: list[tuple[int, dict[str, Any]]], report: ImportReport,
             to_create.append(member)
         else:
             member.pk = current.pk
+            member.updated_at = clock.now()  # bulk_update() does not apply auto_now
             to_update.append(member)
     Member.objects.bulk_create(to_create, batch_size=500)
     if to_update:
         Member.objects.bulk_update(
             to_update,
-            ["id_number", "name", "phone", "phone_hash", "union", "grassroots_union", "employer", "verified", "row_digest"],
+            ["id_number", "name", "phone", "phone_hash", "union", "grassroots_union", "employer", "verified", "row_digest", "updated_at"],
             batch_size=500,
         )
     report.created += len(to_create)
@@ -285,7 +298,7 @@ def _parse_award(raw: dict[str, Any]) -> tuple[dict[str, Any] | None, list[str]]
         errors.append(f"技能等级“{cell_text(raw.get('level'))}”无法识别。")
     try:
         amount = Decimal(cell_text(raw.get("amount")).replace(",", "")).quantize(Decimal("0.01"))
-        if amount < 0:
+        if amount < 0 or amount.adjusted() >= 8:  # the column holds 10 digits, 2 of them decimals
             raise InvalidOperation
     except (InvalidOperation, ValueError):
         amount = None
@@ -356,19 +369,31 @@ def _run(
     seen: dict[str, int] = {}
     chunk: list[tuple[int, dict[str, Any]]] = []
 
+    def counts() -> tuple[int, int, int, int]:
+        return report.created, report.updated, report.unchanged, len(report.rejected)
+
+    def restore(before: tuple[int, int, int, int]) -> None:
+        # What a rolled-back transaction counted did not happen.
+        report.created, report.updated, report.unchanged = before[:3]
+        del report.rejected[before[3] :]
+
     def flush() -> None:
         if not chunk:
             return
+        before = counts()
         try:
             with transaction.atomic():
                 apply(chunk, report)
         except IntegrityError:
+            restore(before)
             # Another import wrote some of these rows meanwhile: retry row by row.
             for number, row in chunk:
+                before = counts()
                 try:
                     with transaction.atomic():
                         apply([(number, row)], report)
                 except IntegrityError:
+                    restore(before)
                     report.reject(number, "该行与已有记录冲突（可能正被另一导入同时写入），请重新导入。")
         chunk.clear()
 

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -7,3 +7,7 @@ app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
 ]
+
+# Included from config/urls.py under their own prefixes and namespaces.
+worker_urls = include("rewards.web.worker.urls")
+staff_urls = include("rewards.web.staff.urls")

@@ -1,0 +1,125 @@
+"""HTTP benchmarks: ``wrk`` against the running server, each compared with the ceiling."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from . import wrk
+from .context import Context
+from .report import Row, Target
+from .workspace import PYTHON
+
+#: A form the API answers must take at least half the time of the trivial endpoint.
+RATIO_TARGET = Target("≥", 0.5, on="ratio")
+#: Share of the CPUs that other processes may take before a figure is marked "(busy)".
+BUSY_THRESHOLD = 0.10
+
+
+def load(ctx: Context, path: str, *, body_file: Path | None = None) -> wrk.WrkResult:
+    """Warm-up and measured ``wrk`` run on one endpoint of the running server."""
+    server = ctx.require_server()
+    return wrk.measure(
+        server.url(path), warmup_s=ctx.options.warmup_s, duration_s=ctx.options.duration_s, body_file=body_file, server_pid=server.pid
+    )
+
+
+def _invalid(result: wrk.WrkResult) -> list[str]:
+    return [] if result.valid else result.problems()
+
+
+def _notes(result: wrk.WrkResult) -> list[str]:
+    # Socket errors alone do not invalidate a figure, but they are shown.
+    notes = [] if not result.valid else result.problems()
+    if result.cpu is not None:
+        notes.append(result.cpu.describe() + (" — figure depressed by other load" if _busy(result) else ""))
+    return notes
+
+
+def _busy(*results: wrk.WrkResult | None) -> bool:
+    return any(r is not None and r.cpu is not None and r.cpu.others > BUSY_THRESHOLD for r in results)
+
+
+def health_ceiling(ctx: Context) -> list[Row]:
+    """``GET /api/v1/health``: a JSON answer without the database, the most the stack can do."""
+    result = load(ctx, "/api/v1/health")
+    ctx.ceiling = result
+    return [
+        Row(
+            "trivial endpoint GET /api/v1/health (ceiling)",
+            result.requests_per_s,
+            "req/s",
+            invalid=_invalid(result),
+            notes=[*_notes(result), f"latency p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms"],
+            busy=_busy(result),
+        )
+    ]
+
+
+# --- the eligibility self-check ---------------------------------------------------------------
+
+_SELF_CHECK_ID = re.compile(r"^\s+\S+\s+(\d{17}[\dX])\s", re.M)
+
+
+def self_check_ids(seed_output: str) -> list[str]:
+    """The ID numbers of the self-check members that ``seed_demo`` printed."""
+    _, _, listing = seed_output.partition("可用于资格自测的会员")
+    return _SELF_CHECK_ID.findall(listing)
+
+
+def eligible_body(ctx: Context) -> bytes:
+    """A complete Annex 3 form of a seeded member, checked to be eligible over HTTP."""
+    found = ctx.workspace.run([PYTHON, "-m", "bench.persona", *self_check_ids(ctx.seed_output)])
+    body = found.stdout.strip().encode()
+    answer = ctx.require_server().request("POST", "/api/v1/eligibility", body=body)
+    try:
+        eligible = answer.status == 200 and answer.json().get("eligible") is True
+    except ValueError:
+        eligible = False
+    if not eligible:
+        raise RuntimeError(
+            f"the benchmark's self-check form is not eligible (HTTP {answer.status}); nothing measured.\n"
+            f"form: {body.decode()}\nanswer: {answer.body.decode(errors='replace')[:2000]}"
+        )
+    return body
+
+
+def eligibility(ctx: Context) -> list[Row]:
+    """``POST /api/v1/eligibility`` with an eligible form: every rule and its queries run."""
+    body = eligible_body(ctx)
+    body_file = ctx.data_dir / "eligibility.json"
+    body_file.write_bytes(body)
+    persona = json.loads(body)
+    result = load(ctx, "/api/v1/eligibility", body_file=body_file)
+    ceiling = ctx.ceiling
+    ratio = result.requests_per_s / ceiling.requests_per_s if ceiling and ceiling.requests_per_s else None
+    invalid = _invalid(result)
+    if ceiling is not None and not ceiling.valid:
+        invalid.append("the ceiling of this run is invalid, so is the ratio")
+    return [
+        Row(
+            "POST /api/v1/eligibility (eligible form)",
+            result.requests_per_s,
+            "req/s",
+            ceiling=ceiling.requests_per_s if ceiling else None,
+            ratio=ratio,
+            target=RATIO_TARGET,
+            invalid=invalid,
+            busy=_busy(result, ceiling),
+            notes=[
+                *_notes(result),
+                f"form of {persona['name']} ({persona['new_level']}, {persona['issuer']}, issued {persona['certificate_issue_date']}, "
+                f"{persona['union']}), answered eligible before the load",
+            ],
+        ),
+        Row(
+            "POST /api/v1/eligibility latency p99",
+            result.p99_ms,
+            "ms",
+            ceiling=ceiling.p99_ms if ceiling else None,
+            invalid=list(invalid),
+            busy=_busy(result, ceiling),
+            notes=[f"p50 {result.p50_ms:.1f} ms (ceiling column: p99 of the trivial endpoint)"],
+        ),
+    ]

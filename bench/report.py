@@ -1,0 +1,227 @@
+"""Result rows, their verdicts, the printed table and docs/performance.md."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.metadata
+import os
+import platform
+import sqlite3
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .workspace import ROOT
+
+DOC_PATH = ROOT / "docs" / "performance.md"
+HEADER = ("benchmark", "figure", "unit", "ceiling", "ratio", "target", "verdict")
+
+
+@dataclass(frozen=True)
+class Target:
+    """``≥ 0.5`` of the ratio, ``≤ 20`` of the figure, …: targets are never lowered to pass."""
+
+    op: str  # "≥" or "≤"
+    value: float
+    on: str = "figure"  # or "ratio"
+
+    def met(self, figure: float | None, ratio: float | None) -> bool | None:
+        measured = ratio if self.on == "ratio" else figure
+        if measured is None:
+            return None
+        return measured >= self.value if self.op == "≥" else measured <= self.value
+
+    def __str__(self) -> str:
+        text = f"{self.op} {self.value:g}"
+        return f"{text} × ceiling" if self.on == "ratio" else text
+
+
+@dataclass
+class Row:
+    benchmark: str
+    figure: float | None
+    unit: str
+    ceiling: float | None = None
+    ratio: float | None = None
+    target: Target | None = None
+    #: Why the figure cannot be trusted (error answers, rejected rows …); empty when valid.
+    invalid: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    #: Other processes took a noticeable share of the CPUs while this was measured.
+    busy: bool = False
+
+    @property
+    def verdict(self) -> str:
+        if self.invalid:
+            return "INVALID"
+        if self.target is None:
+            verdict = "—"
+        else:
+            met = self.target.met(self.figure, self.ratio)
+            verdict = "—" if met is None else ("ok" if met else "MISS")
+        return f"{verdict} (busy)" if self.busy else verdict
+
+    def cells(self) -> tuple[str, ...]:
+        return (
+            self.benchmark,
+            _number(self.figure),
+            self.unit,
+            _number(self.ceiling),
+            "—" if self.ratio is None else f"{self.ratio:.3f}",
+            str(self.target) if self.target else "—",
+            self.verdict,
+        )
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return "—"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def text_table(rows: list[Row]) -> str:
+    lines = [HEADER, *(row.cells() for row in rows)]
+    widths = [max(_width(line[i]) for line in lines) for i in range(len(HEADER))]
+    out = []
+    for number, line in enumerate(lines):
+        out.append(" | ".join(cell + " " * (width - _width(cell)) for cell, width in zip(line, widths, strict=True)).rstrip())
+        if number == 0:
+            out.append("-+-".join("-" * width for width in widths))
+    return "\n".join(out)
+
+
+def _width(text: str) -> int:
+    """Display width: CJK characters take two columns."""
+    return sum(2 if ord(char) > 0x2E80 else 1 for char in text)
+
+
+def markdown_table(rows: list[Row]) -> str:
+    lines = ["| " + " | ".join(HEADER) + " |", "|" + "|".join(["---"] * 2 + ["---"] + ["---:"] * 2 + ["---"] * 2) + "|"]
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row.cells()) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def row_notes(rows: list[Row]) -> list[str]:
+    notes = []
+    for row in rows:
+        notes += [f"{row.benchmark}: INVALID — {reason}" for reason in row.invalid]
+        notes += [f"{row.benchmark}: {note}" for note in row.notes]
+    return notes
+
+
+# --- the machine ----------------------------------------------------------------------------
+
+
+def _version(package: str) -> str:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "?"
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "?"
+
+
+def _wrk_version() -> str:
+    try:
+        done = subprocess.run(["wrk", "--version"], capture_output=True, text=True, timeout=5, check=False)
+    except OSError:
+        return "?"
+    first = (done.stdout or done.stderr).splitlines()
+    return first[0].split(" Copyright")[0].strip() if first else "?"
+
+
+def machine(*, workers: int) -> dict[str, str]:
+    return {
+        "CPUs (nproc)": str(os.cpu_count()),
+        "CPU": _cpu_model(),
+        "OS": f"{platform.system()} {platform.release()}",
+        "Python": sys.version.split()[0],
+        "SQLite": sqlite3.sqlite_version,
+        "Django": _version("Django"),
+        "gunicorn": f"{_version('gunicorn')}, {workers} sync workers",
+        "wrk": _wrk_version(),
+        "load average at start (1/5/15 min)": " / ".join(f"{value:.2f}" for value in os.getloadavg()),
+    }
+
+
+# --- docs/performance.md --------------------------------------------------------------------
+
+METHODOLOGY = """\
+Each run builds a throw-away installation: a fresh temporary `DATA_DIR` with SQLite, the
+development settings (`config.settings.development`, `DEBUG=0`), `APP_TODAY=2020-10-15` (inside
+the 2020 campaign) and `THROTTLE_ELIGIBILITY=100000000/s` so that the throttle never answers 429
+(per second rather than per minute: the throttle stores every request time of its window, and a
+one-minute window filled by one load generator grows to tens of thousands of entries that no real
+client, limited to 60, ever causes). It migrates, creates the cache table, loads
+`seed_demo --members 3000`, collects static files and serves the project as deployed:
+`gunicorn config.wsgi:application --workers 2` (sync workers) on a free port of 127.0.0.1.
+
+- **HTTP**: for each endpoint a 2 s `wrk` warm-up (discarded), then `wrk -t2 -c50 -d10s --latency`
+  on loopback. `wrk` runs on the same machine as the server and takes CPU from it, so figures are
+  comparable only with figures of the same machine. The ceiling is `GET /api/v1/health` (no
+  database) measured in the same run; other endpoints are reported as a ratio to it. The POST body
+  is a complete Annex 3 form (no files) of a seeded, fully eligible member, checked to answer
+  `"eligible": true` before the load starts. A run in which `wrk` counts any non-2xx/3xx answer is
+  marked INVALID: its figure measured error answers. During each run the CPU time of the server's
+  processes and of `wrk` is compared with the machine's (`/proc/stat`); when other processes took
+  more than 10 % of the CPUs the verdict says "(busy)" and the figure is low for that reason.
+- **Import**: with the server stopped, a 100 000-row member CSV of synthetic people (valid ID check
+  digits and mobiles; the 24 Annex 1 unions and a few grassroots unions; fixed random seed) is
+  imported with `manage.py import_members FILE --no-progress` in a child process; wall time
+  includes interpreter and Django start-up, peak memory is the child's maximum resident set size
+  (`wait4` rusage). The same file is then imported again, which must report every row unchanged.
+"""
+
+
+def write_doc(rows: list[Row], *, machine_info: dict[str, str], extra_notes: list[str], started: dt.datetime, seconds: float) -> Path:
+    lines = [
+        "# Performance",
+        "",
+        "Written by `make bench` (`python -m bench.run`); every run overwrites this file. Targets are",
+        "not lowered to pass: a figure that misses its target says MISS.",
+        "",
+        f"Latest run: {started:%Y-%m-%d %H:%M %Z} ({seconds:.0f} s).",
+        "",
+        "## Machine",
+        "",
+        *(f"- {key}: {value}" for key, value in machine_info.items()),
+        "",
+        "## Figures",
+        "",
+        markdown_table(rows),
+        "",
+    ]
+    notes = row_notes(rows) + extra_notes
+    if notes:
+        lines += ["Notes of this run:", "", *(f"- {note}" for note in notes), ""]
+    lines += [
+        "## Method",
+        "",
+        METHODOLOGY,
+        "## Reproduce",
+        "",
+        "```",
+        "make bench",
+        "```",
+        "",
+        "(`make bench` installs what is missing, `wrk` included, then runs `.venv/bin/python -m bench.run`;",
+        "`python -m bench.run --help` lists options for shorter runs while developing, whose figures",
+        "are not for this file: use `--no-doc`.)",
+        "",
+    ]
+    DOC_PATH.parent.mkdir(parents=True, exist_ok=True)
+    DOC_PATH.write_text("\n".join(lines), encoding="utf-8")
+    return DOC_PATH

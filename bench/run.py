@@ -1,0 +1,120 @@
+"""``make bench``: one run of every benchmark on a fresh installation, a table, docs/performance.md.
+
+To add a benchmark, write a function ``(Context) -> list[Row]`` and list it below: in
+``SERVER_BENCHMARKS`` when it needs gunicorn running (``ctx.server``; ``ctx.ceiling`` holds the
+trivial endpoint's figures), in ``OFFLINE_BENCHMARKS`` when the server must be stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+
+from . import http_api, imports
+from .context import Benchmark, Context, Options
+from .cpu import background_load
+from .report import Row, machine, row_notes, text_table, write_doc
+from .server import WORKERS, Server
+from .workspace import Workspace
+
+#: Run while gunicorn serves the workspace; the ceiling comes first.
+SERVER_BENCHMARKS: list[Benchmark] = [http_api.health_ceiling, http_api.eligibility]
+#: Run after the server has stopped, so that nothing else takes the CPU.
+OFFLINE_BENCHMARKS: list[Benchmark] = [imports.import_members]
+
+_started = time.monotonic()
+
+
+def say(message: str) -> None:
+    print(f"[bench {time.monotonic() - _started:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+def prepare(ctx: Context) -> None:
+    """The installation under test: schema, cache table, the 2020 demo data, static files."""
+    workspace = ctx.workspace
+    say(f"DATA_DIR {workspace.data_dir}: migrate, createcachetable")
+    workspace.manage("migrate", "--noinput", "-v0")
+    workspace.manage("createcachetable")
+    say(f"seed_demo --members {ctx.options.members}")
+    ctx.seed_output = workspace.manage("seed_demo", "--members", str(ctx.options.members)).stdout
+    (workspace.data_dir / "seed_demo.out").write_text(ctx.seed_output, encoding="utf-8")
+    say("collectstatic")
+    workspace.manage("collectstatic", "--noinput", "-v0")
+
+
+def run_benchmarks(ctx: Context, *, server_side: bool = True, offline: bool = True) -> list[Row]:
+    rows: list[Row] = []
+    if server_side and SERVER_BENCHMARKS:
+        idle = background_load()
+        if idle is not None:
+            say(f"CPUs {idle:.0%} busy before the load (other processes)")
+            ctx.notes.append(f"before the HTTP benchmarks, other processes kept the CPUs {idle:.0%} busy")
+        say(f"starting gunicorn ({WORKERS} workers)")
+        with Server(ctx.workspace) as server:
+            say(f"gunicorn answering on {server.base_url}")
+            ctx.server = server
+            try:
+                for benchmark in SERVER_BENCHMARKS:
+                    say(f"{benchmark.__name__} …")
+                    rows += benchmark(ctx)
+            finally:
+                ctx.server = None
+        say("gunicorn stopped")
+    if offline:
+        for benchmark in OFFLINE_BENCHMARKS:
+            say(f"{benchmark.__name__} …")
+            rows += benchmark(ctx)
+    return rows
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=10, help="seconds of each measured wrk run (default 10)")
+    parser.add_argument("--warmup", type=float, default=2, help="seconds of wrk warm-up before each (default 2)")
+    parser.add_argument("--members", type=int, default=3000, help="members seeded by seed_demo (default 3000)")
+    parser.add_argument("--rows", type=int, default=100_000, help="rows of the import benchmark (default 100000)")
+    parser.add_argument("--only", choices=("http", "import"), help="run one group of benchmarks")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary DATA_DIR (its path is printed)")
+    parser.add_argument("--no-doc", action="store_true", help="do not rewrite docs/performance.md")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    options = Options(duration_s=args.duration, warmup_s=args.warmup, members=args.members, import_rows=args.rows)
+    started = dt.datetime.now().astimezone()
+    machine_info = machine(workers=WORKERS)  # before the load: its load average is the machine's own
+    workspace = Workspace.create()
+    try:
+        ctx = Context(workspace=workspace, options=options)
+        prepare(ctx)
+        rows = run_benchmarks(ctx, server_side=args.only in (None, "http"), offline=args.only in (None, "import"))
+    finally:
+        if args.keep:
+            say(f"kept {workspace.data_dir}")
+        else:
+            workspace.close()
+    seconds = time.monotonic() - _started
+
+    print()
+    print(text_table(rows))
+    notes = row_notes(rows) + ctx.notes
+    if notes:
+        print()
+        print("\n".join(f"- {note}" for note in notes))
+    if not args.no_doc:
+        path = write_doc(rows, machine_info=machine_info, extra_notes=ctx.notes, started=started, seconds=seconds)
+        print(f"\nwritten: {path.relative_to(path.parent.parent)}")
+    verdicts = [row.verdict.split()[0] for row in rows]
+    busy = sum(row.busy for row in rows)
+    print(
+        f"\n{len(rows)} figures in {seconds:.0f} s: {verdicts.count('MISS')} MISS, {verdicts.count('INVALID')} INVALID"
+        + (f", {busy} measured on a busy machine" if busy else "")
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

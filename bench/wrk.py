@@ -1,0 +1,133 @@
+"""Runs ``wrk`` and reads its report: requests/s, latency percentiles, errors."""
+
+from __future__ import annotations
+
+import os
+import re
+import resource
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from .cpu import CpuShare, CpuWatch
+
+LUA_POST_JSON = Path(__file__).resolve().parent / "post_json.lua"
+
+THREADS = 2
+CONNECTIONS = 50
+DURATION_S = 10
+WARMUP_S = 2
+
+_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+@dataclass
+class WrkResult:
+    url: str
+    requests: int
+    requests_per_s: float
+    latency_ms: dict[int, float]  # percentile → milliseconds
+    non_2xx: int
+    socket_errors: dict[str, int]
+    output: str
+    #: How the CPUs were used meanwhile (when the server's process id was given).
+    cpu: CpuShare | None = None
+
+    @property
+    def p50_ms(self) -> float:
+        return self.latency_ms[50]
+
+    @property
+    def p99_ms(self) -> float:
+        return self.latency_ms[99]
+
+    @property
+    def valid(self) -> bool:
+        """A figure that includes error answers measures the wrong thing."""
+        return self.non_2xx == 0 and self.requests > 0
+
+    def problems(self) -> list[str]:
+        found = []
+        if self.non_2xx:
+            found.append(f"{self.non_2xx} of {self.requests} answers were not 2xx/3xx")
+        errors = {kind: count for kind, count in self.socket_errors.items() if count}
+        if errors:
+            found.append("socket errors: " + ", ".join(f"{kind} {count}" for kind, count in errors.items()))
+        return found
+
+
+def _to_ms(value: str) -> float:
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value.strip())
+    if not match:
+        raise ValueError(f"unreadable wrk latency {value!r}")
+    return float(match[1]) * _UNITS_MS[match[2]]
+
+
+def parse(output: str, url: str) -> WrkResult:
+    rps = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.M)
+    total = re.search(r"^\s*(\d+) requests in ", output, re.M)
+    if not rps or not total:
+        raise RuntimeError(f"wrk gave no figures for {url}:\n{output}")
+    latency = {int(p): _to_ms(v) for p, v in re.findall(r"^\s+(50|75|90|99)%\s+(\S+)\s*$", output, re.M)}
+    if 50 not in latency or 99 not in latency:
+        raise RuntimeError(f"wrk gave no latency distribution (is --latency set?):\n{output}")
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    socket_errors = dict(zip(("connect", "read", "write", "timeout"), map(int, sockets.groups()), strict=True)) if sockets else {}
+    return WrkResult(
+        url=url,
+        requests=int(total[1]),
+        requests_per_s=float(rps[1]),
+        latency_ms=latency,
+        non_2xx=int(non_2xx[1]) if non_2xx else 0,
+        socket_errors=socket_errors,
+        output=output,
+    )
+
+
+def wrk_binary() -> str:
+    path = shutil.which("wrk") or "/usr/bin/wrk"
+    if not Path(path).exists():
+        raise RuntimeError("wrk is not installed (make bench installs it with apt)")
+    return path
+
+
+def run(
+    url: str,
+    *,
+    duration_s: float = DURATION_S,
+    threads: int = THREADS,
+    connections: int = CONNECTIONS,
+    lua: Path | None = None,
+    body_file: Path | None = None,
+    server_pid: int | None = None,
+) -> WrkResult:
+    """One ``wrk --latency`` run; ``body_file`` goes with the JSON POST script. With
+    ``server_pid``, the CPU time of the server, of wrk and of the machine is accounted."""
+    args = [wrk_binary(), f"-t{threads}", f"-c{connections}", f"-d{duration_s:g}s", "--latency"]
+    env = dict(os.environ)
+    if body_file is not None:
+        lua = lua or LUA_POST_JSON
+        env["WRK_BODY_FILE"] = str(body_file)
+    if lua is not None:
+        args += ["-s", str(lua)]
+    args.append(url)
+    watch = CpuWatch(server_pid) if server_pid else None
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=duration_s + 60, check=False)
+    children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise RuntimeError(f"wrk failed ({done.returncode}) on {url}:\n{done.stdout}\n{done.stderr}")
+    result = parse(done.stdout, url)
+    if watch is not None:
+        wrk_cpu = (children_after.ru_utime + children_after.ru_stime) - (children_before.ru_utime + children_before.ru_stime)
+        result.cpu = watch.stop(extra_cpu_s=wrk_cpu)
+    return result
+
+
+def measure(url: str, *, warmup_s: float = WARMUP_S, duration_s: float = DURATION_S, **options: object) -> WrkResult:
+    """A short warm-up (discarded: workers import lazily, caches fill), then the measured run."""
+    if warmup_s > 0:
+        run(url, duration_s=warmup_s, **options)  # type: ignore[arg-type]
+    return run(url, duration_s=duration_s, **options)  # type: ignore[arg-type]

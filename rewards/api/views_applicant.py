@@ -1,0 +1,140 @@
+"""Worker endpoints: SMS sign-in, the public status query, applying, correcting, withdrawing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers as rf
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from rewards.applications import selectors
+from rewards.applications.materials import FIELD_FOR_KIND
+from rewards.applications.services import application_resubmit, application_submit, application_withdraw, query_password_reissue
+from rewards.campaigns.selectors import require_current_campaign
+from rewards.core import throttle
+from rewards.core.audit import client_ip
+from rewards.identity.services import otp_request, otp_verify
+
+from . import serializers
+from .auth import ApplicantTokenAuthentication, IsApplicant
+
+ERRORS = {code: serializers.ErrorSerializer for code in (400, 401, 403, 404, 409, 422, 429)}
+
+
+def _form(request: Request) -> dict[str, Any]:
+    return {key: value for key, value in request.data.items() if key not in FIELD_FOR_KIND.values()}
+
+
+def _files(request: Request) -> dict[str, Any]:
+    return {field: request.FILES.get(field) for field in FIELD_FOR_KIND.values()}
+
+
+class PublicView(APIView):
+    authentication_classes: list = []
+    permission_classes: list = []
+
+
+class ApplicantView(APIView):
+    authentication_classes = [ApplicantTokenAuthentication]
+    permission_classes = [IsApplicant]
+
+
+class OtpView(PublicView):
+    @extend_schema(
+        summary="获取登录短信验证码",
+        request=inline_serializer("OtpRequest", {"id_number": rf.CharField(), "name": rf.CharField()}),
+        responses={202: inline_serializer("OtpSent", {"sent": rf.BooleanField(), "expires_in": rf.IntegerField()}), **ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        otp_request(id_number=str(request.data.get("id_number", "")), name=str(request.data.get("name", "")), request=request)
+        return Response({"sent": True, "expires_in": 600}, status=202)
+
+
+class SessionView(PublicView):
+    @extend_schema(
+        summary="用验证码登录，取得职工令牌",
+        request=inline_serializer("SessionRequest", {"id_number": rf.CharField(), "code": rf.CharField()}),
+        responses={200: inline_serializer("SessionToken", {"token": rf.CharField(), "expires_in": rf.IntegerField()}), **ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        token = otp_verify(id_number=str(request.data.get("id_number", "")), code=str(request.data.get("code", "")), request=request)
+        return Response({"token": token, "expires_in": 1800})
+
+
+class QueryView(PublicView):
+    @extend_schema(
+        summary="凭身份证号码和查询密码查询申请状态",
+        request=inline_serializer("QueryRequest", {"id_number": rf.CharField(), "query_password": rf.CharField()}),
+        responses={200: serializers.StatusSerializer, **ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        application = selectors.find_by_query_password(
+            id_number=str(request.data.get("id_number", "")),
+            query_password=str(request.data.get("query_password", "")),
+            client=client_ip(request) or "-",
+        )
+        return Response(selectors.status_payload(application))
+
+
+class MyApplicationsView(ApplicantView):
+    @extend_schema(summary="我的申请（各年度、各申报方式）", responses={200: serializers.StatusSerializer(many=True), **ERRORS})
+    def get(self, request: Request) -> Response:
+        return Response([selectors.status_payload(app) for app in selectors.applicant_applications(request.user.id_hash)])
+
+
+class ApplicationsView(ApplicantView):
+    @extend_schema(
+        summary="提交申请（附件3字段和三份材料）",
+        request={"multipart/form-data": serializers.SubmissionSerializer},
+        responses={201: serializers.SubmittedSerializer, **ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        throttle.check("submission", request.user.id_hash, message="提交过于频繁，请稍后再试。")
+        throttle.record("submission", request.user.id_hash)
+        result = application_submit(
+            campaign=require_current_campaign(), data=_form(request), files=_files(request), applicant_id_hash=request.user.id_hash, request=request
+        )
+        application = result.application
+        return Response(
+            {
+                "application_no": application.application_no,
+                "query_password": result.query_password,
+                "status": application.status,
+                "amount": f"{application.amount:.2f}" if application.amount is not None else None,
+            },
+            status=201,
+        )
+
+
+class ResubmitView(ApplicantView):
+    @extend_schema(
+        summary="修改后重新提交（退回的、尚未审核的，或发放失败后更正银行卡）",
+        request={"multipart/form-data": serializers.SubmissionSerializer},
+        responses={200: inline_serializer("Resubmitted", {"application_no": rf.CharField(), "status": rf.CharField()}), **ERRORS},
+    )
+    def post(self, request: Request, no: str) -> Response:
+        application = application_resubmit(
+            application_no=no, data=_form(request), files=_files(request), applicant_id_hash=request.user.id_hash, request=request
+        )
+        return Response({"application_no": application.application_no, "status": application.status})
+
+
+class WithdrawView(ApplicantView):
+    @extend_schema(summary="撤回尚未审核的申请", request=None, responses={200: inline_serializer("Withdrawn", {"application_no": rf.CharField(), "status": rf.CharField()}), **ERRORS})
+    def post(self, request: Request, no: str) -> Response:
+        application = application_withdraw(application_no=no, applicant_id_hash=request.user.id_hash, request=request)
+        return Response({"application_no": application.application_no, "status": application.status})
+
+
+class QueryPasswordView(ApplicantView):
+    @extend_schema(
+        summary="重新生成查询密码（原密码作废）",
+        request=None,
+        responses={200: inline_serializer("NewQueryPassword", {"application_no": rf.CharField(), "query_password": rf.CharField()}), 404: OpenApiResponse(serializers.ErrorSerializer)},
+    )
+    def post(self, request: Request, no: str) -> Response:
+        password = query_password_reissue(application_no=no, applicant_id_hash=request.user.id_hash, request=request)
+        return Response({"application_no": no, "query_password": password})

@@ -1,0 +1,125 @@
+"""Staff endpoints: token, the review queue, one application, decisions, signals, materials."""
+
+from __future__ import annotations
+
+from django.core.files.storage import default_storage
+from django.http import FileResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers as rf
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from rewards.core.audit import audit
+from rewards.core.errors import NotFound
+from rewards.identity.services import staff_token_issue
+from rewards.review import selectors
+from rewards.review.services import REVIEWER_ROLES, application_in_scope, flag_resolve, review_decide
+
+from . import serializers
+from .auth import IsStaff, StaffTokenAuthentication
+
+ERRORS = {code: serializers.ErrorSerializer for code in (400, 401, 403, 404, 409, 429)}
+READ_ROLES = REVIEWER_ROLES | {"auditor", "finance_officer", "economic_officer"}
+
+
+class StaffView(APIView):
+    authentication_classes = [StaffTokenAuthentication]
+    permission_classes = [IsStaff]
+
+
+class TokenView(APIView):
+    authentication_classes: list = []
+    permission_classes: list = []
+
+    @extend_schema(
+        summary="工作人员登录，取得令牌",
+        request=inline_serializer("TokenRequest", {"username": rf.CharField(), "password": rf.CharField(), "otp": rf.CharField(required=False)}),
+        responses={200: inline_serializer("StaffTokenOut", {"token": rf.CharField(), "expires_at": rf.DateTimeField()}), **ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        token, expires = staff_token_issue(
+            username=str(request.data.get("username", "")), password=str(request.data.get("password", "")), otp=str(request.data.get("otp", "")), request=request
+        )
+        return Response({"token": token, "expires_at": expires})
+
+
+def _require_read(user) -> None:  # type: ignore[no-untyped-def]
+    from rewards.core.errors import Forbidden
+
+    if user.role not in READ_ROLES:
+        raise Forbidden()
+
+
+FILTERS = ("status", "union", "org", "level", "flag", "channel", "q", "year")
+
+
+class QueueView(StaffView):
+    @extend_schema(
+        summary="审核列表（限本组织及下级）",
+        parameters=[OpenApiParameter(name, str) for name in FILTERS] + [OpenApiParameter("page", int)],
+        responses={200: serializers.QueueSerializer, **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        _require_read(request.user)
+        filters = {name: request.query_params.get(name, "") for name in FILTERS}
+        queryset = selectors.queue(request.user, filters).select_related("union").order_by("submitted_at", "pk")
+        try:
+            page = max(1, int(request.query_params.get("page", "1")))
+        except ValueError:
+            page = 1
+        count = queryset.count()
+        start = (page - 1) * selectors.PAGE_SIZE
+        rows = list(queryset[start : start + selectors.PAGE_SIZE])
+        return Response(
+            {"count": count, "page": page, "page_size": selectors.PAGE_SIZE, "counts": selectors.status_counts(request.user, filters), "results": selectors.queue_rows(rows)}
+        )
+
+
+class DetailView(StaffView):
+    @extend_schema(summary="申请详情（完整信息的查看会记入审计日志）", responses={200: serializers.DetailSerializer, **ERRORS})
+    def get(self, request: Request, no: str) -> Response:
+        _require_read(request.user)
+        application = application_in_scope(request.user, no)
+        audit("application.view_full", obj=application, request=request, actor=request.user)
+        return Response(selectors.detail(application, full=True))
+
+
+class DecisionView(StaffView):
+    @extend_schema(
+        summary="审核决定：通过、退回修改或不予奖励",
+        request=inline_serializer("DecisionIn", {"decision": rf.ChoiceField(choices=["approve", "return", "reject"]), "opinion": rf.CharField(required=False)}),
+        responses={200: inline_serializer("DecisionOut", {"status": rf.CharField()}), **ERRORS},
+    )
+    def post(self, request: Request, no: str) -> Response:
+        application = review_decide(
+            user=request.user, application_no=no, decision=str(request.data.get("decision", "")), opinion=str(request.data.get("opinion", "")), request=request
+        )
+        return Response({"status": application.status})
+
+
+class FlagResolveView(StaffView):
+    @extend_schema(
+        summary="处理风险信号（写明核实情况）",
+        request=inline_serializer("FlagResolveIn", {"note": rf.CharField()}),
+        responses={200: inline_serializer("FlagResolveOut", {"code": rf.CharField(), "resolved_at": rf.DateTimeField(), "resolved_by": rf.CharField(), "note": rf.CharField()}), **ERRORS},
+    )
+    def post(self, request: Request, no: str, flag: str) -> Response:
+        resolved = flag_resolve(user=request.user, application_no=no, code=flag, note=str(request.data.get("note", "")), request=request)
+        return Response({"code": resolved.code, "resolved_at": resolved.resolved_at, "resolved_by": str(resolved.resolved_by), "note": resolved.resolution_note})
+
+
+class AttachmentView(StaffView):
+    @extend_schema(summary="申请材料（仅限管辖范围内的工作人员）", responses={(200, "application/octet-stream"): bytes, **ERRORS})
+    def get(self, request: Request, no: str, attachment_id: int):  # type: ignore[no-untyped-def]
+        _require_read(request.user)
+        application = application_in_scope(request.user, no)
+        attachment = application.attachments.filter(pk=attachment_id).first()
+        if attachment is None:
+            raise NotFound()
+        audit("application.view_attachment", obj=application, request=request, actor=request.user, detail={"attachment": attachment.pk, "kind": attachment.kind})
+        response = FileResponse(default_storage.open(attachment.storage_name, "rb"), content_type=attachment.content_type)
+        response["Content-Disposition"] = f'inline; filename="{application.application_no}-{attachment.kind}"'
+        response["Cache-Control"] = "no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response

@@ -1,0 +1,106 @@
+"""The three materials of an application: checked by content, size-capped, stored under
+random names outside any public URL (SECURITY.md 13)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import uuid
+from dataclasses import dataclass
+from typing import IO
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from PIL import Image, UnidentifiedImageError
+
+from rewards.core import clock
+
+from .models import Application, Attachment, AttachmentKind
+
+FIELD_FOR_KIND = {
+    AttachmentKind.ID_CARD: "id_card_file",
+    AttachmentKind.CERTIFICATE: "certificate_file",
+    AttachmentKind.BANK_CARD: "bank_card_file",
+}
+KIND_FOR_FIELD = {field: kind for kind, field in FIELD_FOR_KIND.items()}
+
+_MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"%PDF-", "application/pdf"))
+_PDF_ACTIVE = (b"/JavaScript", b"/JS", b"/Launch", b"/EmbeddedFile", b"/OpenAction", b"/AA")
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    kind: str
+    content: bytes
+    content_type: str
+    sha256: str
+
+
+def max_bytes() -> int:
+    return int(getattr(settings, "UPLOAD_MAX_BYTES", 5 * 1024 * 1024))
+
+
+def sniff(content: bytes) -> str | None:
+    for magic, content_type in _MAGIC:
+        if content.startswith(magic):
+            return content_type
+    return None
+
+
+def check_upload(kind: str, upload: IO[bytes] | None) -> tuple[CheckedFile | None, str | None]:
+    """Reads one upload and returns it checked, or a Chinese reason it is refused."""
+    label = AttachmentKind(kind).label
+    if upload is None:
+        return None, f"请上传{label}的照片或扫描件。"
+    limit = max_bytes()
+    content = upload.read(limit + 1)
+    if len(content) > limit:
+        return None, f"{label}文件超过 {limit // (1024 * 1024)} MB，请压缩后重新上传。"
+    if not content:
+        return None, f"{label}文件是空的。"
+    content_type = sniff(content)
+    if content_type is None:
+        return None, f"{label}只接受 JPEG、PNG 图片或 PDF 文件。"
+    if content_type.startswith("image/"):
+        try:
+            with Image.open(io.BytesIO(content)) as image:
+                image.verify()
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            return None, f"{label}图片已损坏或格式不正确。"
+        tail = content[-64 * 1024 :]
+        if b"<script" in tail.lower() or b"<?php" in tail.lower() or b"%PDF-" in content[8:]:
+            return None, f"{label}图片中夹带了其他内容，请重新拍摄后上传。"
+    else:
+        if b"%%EOF" not in content[-2048:]:
+            return None, f"{label} PDF 文件不完整。"
+        if any(marker in content for marker in _PDF_ACTIVE):
+            return None, f"{label} PDF 文件含有脚本或附件，请另存为普通 PDF 或改传图片。"
+    return CheckedFile(kind=kind, content=content, content_type=content_type, sha256=hashlib.sha256(content).hexdigest()), None
+
+
+def store(application: Application, checked: CheckedFile, written: list[str]) -> Attachment:
+    """Saves the file under a random name and records it; ``written`` collects saved names so
+    that the caller can delete them if its transaction rolls back (no orphan files)."""
+    name = f"materials/{application.campaign.year}/{uuid.uuid4().hex}"
+    saved = default_storage.save(name, ContentFile(checked.content))
+    written.append(saved)
+    Attachment.objects.filter(application=application, kind=checked.kind, current=True).update(current=False)
+    return Attachment.objects.create(
+        application=application,
+        kind=checked.kind,
+        storage_name=saved,
+        content_type=checked.content_type,
+        size=len(checked.content),
+        sha256=checked.sha256,
+        current=True,
+        uploaded_at=clock.now(),
+    )
+
+
+def discard(names: list[str]) -> None:
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError:
+            pass

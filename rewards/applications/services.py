@@ -1,0 +1,309 @@
+"""Changes of an application made by the worker: submit, correct or resubmit, withdraw,
+and a new query password. Each is one transaction that locks what it changes, records the
+history and the audit entry, and queues its SMS for after the commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import IO, Any
+
+from django.db import IntegrityError, transaction
+
+from rewards.campaigns.models import Campaign
+from rewards.core import clock, crypto
+from rewards.core.audit import audit
+from rewards.core.errors import Conflict, Forbidden, Ineligible, InvalidInput, NotFound
+from rewards.core.vocab import Channel, Status
+from rewards.eligibility.fields import SUBMISSION_FIELDS
+from rewards.eligibility.services import Judgement, judge
+from rewards.registries.models import Member
+from rewards.review.flags import mirror_shared_flags, refresh_flags
+
+from . import materials
+from .models import Application, ApplicationCounter, ApplicationEvent, AttachmentKind
+from .notify import notify
+
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+BANK_FIELDS = ("bank_card_no", "bank_branch")
+
+
+@dataclass(frozen=True)
+class Submitted:
+    application: Application
+    query_password: str
+
+
+def new_query_password() -> str:
+    """10 characters of Crockford base32: 50 random bits (API.md)."""
+    return "".join(secrets.choice(CROCKFORD) for _ in range(10))
+
+
+def password_digest(password: str) -> str:
+    return crypto.keyed_digest("query-password", password.strip().upper().replace("O", "0").replace("I", "1").replace("L", "1"))
+
+
+def password_matches(application: Application, password: str) -> bool:
+    return bool(application.query_password_hash) and hmac.compare_digest(application.query_password_hash, password_digest(password))
+
+
+def _next_number(campaign: Campaign) -> str:
+    counter, _ = ApplicationCounter.objects.select_for_update().get_or_create(campaign=campaign)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{campaign.year}{counter.last:06d}"
+
+
+def _check_files(files: dict[str, IO[bytes] | None], *, required: bool) -> list[materials.CheckedFile]:
+    checked, errors = [], {}
+    for kind, field in materials.FIELD_FOR_KIND.items():
+        upload = files.get(field)
+        if upload is None and not required:
+            continue
+        result, error = materials.check_upload(kind, upload)
+        if error:
+            errors[field] = [error]
+        elif result is not None:
+            checked.append(result)
+    if errors:
+        raise InvalidInput("上传的材料有误，请按提示重新上传。", fields=errors)
+    return checked
+
+
+def _raise_for(judgement: Judgement) -> None:
+    decision = judgement.decision
+    if decision.eligible:
+        return
+    conflict = decision.conflict()
+    if conflict is not None:
+        raise Conflict(conflict.message, code=conflict.code, checks=decision.as_list())
+    raise Ineligible("不符合奖励条件：" + "；".join(check.message for check in decision.failures), checks=decision.as_list())
+
+
+def _apply_fields(application: Application, judgement: Judgement) -> None:
+    applicant = judgement.applicant
+    for field in (
+        "name",
+        "gender",
+        "birth_date",
+        "education",
+        "occupation",
+        "new_level",
+        "certificate_no",
+        "certificate_issue_date",
+        "issuer",
+        "bank_branch",
+        "employer",
+        "is_migrant",
+        "hukou_place",
+        "years_in_hangzhou",
+    ):
+        setattr(application, field, getattr(applicant, field))
+    application.previous_level = applicant.previous_level or ""
+    application.previous_level_date = applicant.previous_level_date
+    application.id_number = applicant.id_number
+    application.id_hash = crypto.blind_index("id", applicant.id_number)
+    application.phone = applicant.phone
+    application.phone_hash = crypto.blind_index("phone", applicant.phone)
+    application.bank_card_no = applicant.bank_card_no
+    application.bank_card_hash = crypto.blind_index("card", applicant.bank_card_no)
+    application.checks = judgement.decision.as_list()
+    application.is_makeup = judgement.decision.is_makeup
+    application.amount = judgement.decision.amount
+
+
+def _event(application: Application, *, stage: str, to_status: str, from_status: str = "", decision: str = "", opinion: str = "", actor: Any = None) -> None:
+    ApplicationEvent.objects.create(
+        application=application,
+        at=clock.now(),
+        stage=stage,
+        decision=decision,
+        opinion=opinion,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor if getattr(actor, "pk", None) else None,
+        organisation=getattr(actor, "organisation", None),
+    )
+
+
+def application_submit(
+    *, campaign: Campaign, data: dict[str, Any], files: dict[str, IO[bytes] | None], applicant_id_hash: str, request: Any = None
+) -> Submitted:
+    """个人网上申报: a signed-in worker submits Annex 3 with the three materials."""
+    judgement = judge(campaign, data, required=SUBMISSION_FIELDS)
+    if crypto.blind_index("id", judgement.applicant.id_number) != applicant_id_hash:
+        raise Forbidden("只能为本人申请：身份证号码与登录的身份不一致。", code="forbidden")
+    _raise_for(judgement)
+    checked = _check_files(files, required=True)
+    member = Member.objects.select_related("union").get(id_hash=applicant_id_hash)
+    password = new_query_password()
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            application = Application(
+                campaign=campaign,
+                channel=Channel.ONLINE,
+                status=Status.PENDING_DISTRICT,
+                union=member.union,
+                grassroots_union=member.grassroots_union,
+                query_password_hash=password_digest(password),
+                submitted_at=clock.now(),
+            )
+            _apply_fields(application, judgement)
+            if not application.employer:
+                application.employer = member.employer
+            application.application_no = _next_number(campaign)
+            application.save()
+            for item in checked:
+                materials.store(application, item, written)
+            _event(application, stage="submitted", to_status=Status.PENDING_DISTRICT)
+            refresh_flags(application)
+            mirror_shared_flags(application)
+            audit("application.submit", obj=application, request=request, actor_label="applicant", detail={"channel": Channel.ONLINE, "application_no": application.application_no})
+            notify(application, "submitted", event="submitted")
+    except IntegrityError as exc:
+        materials.discard(written)
+        # Two submissions of one person at once: the one-live-application constraint keeps one.
+        raise Conflict("您已有一份本年度申请正在办理中。", code="already_pending") from exc
+    except BaseException:
+        materials.discard(written)
+        raise
+    return Submitted(application=application, query_password=password)
+
+
+def _own_application(application_no: str, applicant_id_hash: str, *, lock: bool = False) -> Application:
+    queryset = Application.objects.select_related("campaign", "union")
+    if lock:
+        queryset = queryset.select_for_update()
+    application = queryset.filter(application_no=application_no, id_hash=applicant_id_hash).first()
+    if application is None:
+        raise NotFound("没有找到该申请。")
+    return application
+
+
+def _current_values(application: Application) -> dict[str, Any]:
+    return {
+        "name": application.name,
+        "id_number": application.id_number,
+        "gender": application.gender,
+        "education": application.education,
+        "occupation": application.occupation,
+        "previous_level": application.previous_level,
+        "previous_level_date": application.previous_level_date.isoformat() if application.previous_level_date else "",
+        "new_level": application.new_level,
+        "certificate_no": application.certificate_no,
+        "certificate_issue_date": application.certificate_issue_date.isoformat(),
+        "issuer": application.issuer,
+        "phone": application.phone,
+        "bank_card_no": application.bank_card_no,
+        "bank_branch": application.bank_branch,
+        "employer": application.employer,
+        "is_migrant": "是" if application.is_migrant else "否",
+        "hukou_place": application.hukou_place,
+        "years_in_hangzhou": "" if application.years_in_hangzhou is None else str(application.years_in_hangzhou),
+    }
+
+
+def application_resubmit(
+    *, application_no: str, data: dict[str, Any], files: dict[str, IO[bytes] | None], applicant_id_hash: str, request: Any = None
+) -> Application:
+    """Correction by the worker: a returned application (within the grace period) goes back to
+    预审; an undecided one is corrected in place; after a failed payment only the bank fields
+    change and it goes back to ``approved`` with a ``bank_changed`` signal."""
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            application = _own_application(application_no, applicant_id_hash, lock=True)
+            if application.channel != Channel.ONLINE and application.status != Status.PAYMENT_FAILED:
+                raise Conflict("单位统一申报的申请由所在基层工会修改后重新提交。", code="wrong_stage")
+            previous_status = application.status
+            if application.status == Status.RETURNED:
+                mode = "resubmission"
+            elif application.status == Status.PENDING_DISTRICT and not application.has_decision:
+                mode = "correction"
+            elif application.status == Status.PAYMENT_FAILED:
+                mode = "bank_fix"
+            else:
+                raise Conflict("该申请当前状态不能修改。", code="wrong_stage")
+            values = _current_values(application)
+            if mode == "bank_fix":
+                changes = {key: value for key, value in data.items() if key in BANK_FIELDS}
+                if not changes:
+                    raise InvalidInput("请填写更正后的银行卡号和开户行。", fields={"bank_card_no": ["此项必填。"]})
+            else:
+                changes = {key: value for key, value in data.items() if key in values and key != "id_number"}
+            values.update(changes)
+            returned_on = application.returned_at.astimezone(clock.SHANGHAI).date() if application.returned_at else None
+            judgement = judge(
+                application.campaign, values, required=SUBMISSION_FIELDS, exclude_application_id=application.pk, mode=mode, returned_on=returned_on
+            )
+            if mode == "bank_fix":
+                if not judgement.applicant.bank_card_no:
+                    raise InvalidInput(fields={"bank_card_no": ["此项必填。"]})
+            else:
+                _raise_for(judgement)
+            checked = _check_files(files, required=False)
+            if mode == "bank_fix":
+                application.bank_card_no = judgement.applicant.bank_card_no
+                application.bank_card_hash = crypto.blind_index("card", judgement.applicant.bank_card_no)
+                application.bank_branch = judgement.applicant.bank_branch
+                application.status = Status.APPROVED
+                checked = [item for item in checked if item.kind == AttachmentKind.BANK_CARD]
+            else:
+                _apply_fields(application, judgement)
+                application.status = Status.PENDING_DISTRICT
+            application.save()
+            for item in checked:
+                materials.store(application, item, written)
+            stage = {"resubmission": "resubmitted", "correction": "corrected", "bank_fix": "bank_corrected"}[mode]
+            _event(application, stage=stage, from_status=previous_status, to_status=application.status)
+            refresh_flags(application)
+            if mode == "bank_fix":
+                from rewards.applications.models import Flag, FlagCode
+
+                Flag.objects.update_or_create(
+                    application=application,
+                    code=FlagCode.BANK_CHANGED,
+                    defaults={"hard": False, "message": "发放失败后，职工更正了银行卡信息。", "raised_at": clock.now(), "resolved_at": None, "resolved_by": None, "resolution_note": ""},
+                )
+                notify(application, "bank_changed", event=f"bank_changed:{application.events.count()}", card_tail=application.bank_card_no[-4:])
+            mirror_shared_flags(application)
+            audit(f"application.{stage}", obj=application, request=request, actor_label="applicant", detail={"from": previous_status, "to": application.status})
+    except BaseException:
+        materials.discard(written)
+        raise
+    return application
+
+
+@transaction.atomic
+def application_withdraw(*, application_no: str, applicant_id_hash: str, request: Any = None) -> Application:
+    """撤回: only while no reviewer has decided it (Annex 2: 可以重新提出申请)."""
+    application = _own_application(application_no, applicant_id_hash, lock=True)
+    if application.has_decision or application.status not in (Status.PENDING_DISTRICT, Status.PENDING_GRASSROOTS):
+        raise Conflict("已有审核意见的申请不能撤回。", code="wrong_stage")
+    previous = application.status
+    application.status = Status.WITHDRAWN
+    application.save(update_fields=["status", "updated_at"])
+    _event(application, stage="withdrawn", from_status=previous, to_status=Status.WITHDRAWN)
+    audit("application.withdraw", obj=application, request=request, actor_label="applicant")
+    return application
+
+
+@transaction.atomic
+def query_password_reissue(*, application_no: str, applicant_id_hash: str, request: Any = None) -> str:
+    """A signed-in worker replaces a lost query password; the old one stops working."""
+    application = _own_application(application_no, applicant_id_hash, lock=True)
+    password = new_query_password()
+    application.query_password_hash = password_digest(password)
+    application.save(update_fields=["query_password_hash", "updated_at"])
+    audit("application.query_password_reissue", obj=application, request=request, actor_label="applicant")
+    return password
+
+
+def resubmission_deadline(application: Application) -> dt.date | None:
+    if application.status != Status.RETURNED or application.returned_at is None:
+        return None
+    returned_on = application.returned_at.astimezone(clock.SHANGHAI).date()
+    return max(application.campaign.application_deadline, application.campaign.resubmission_until(returned_on))

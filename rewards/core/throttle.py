@@ -1,0 +1,71 @@
+"""Throttles that hold across server processes: counted rows in the database.
+
+Rates come from ``settings.THROTTLES`` (``THROTTLE_<SCOPE>``, e.g. ``5/10min``). Keys are
+hashed before they are stored, so an ID number used as a key never lands in clear.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+
+from django.conf import settings
+
+from . import clock, crypto
+from .errors import DomainError
+from .models import ThrottleEvent
+
+_UNITS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
+
+
+class Throttled(DomainError):
+    status = 429
+    code = "throttled"
+    default_message = "操作过于频繁，请稍后再试。"
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """``"5/10min"`` → ``(5, 600)``."""
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d*)\s*([a-z]+)\s*", rate)
+    if not match or match[3] not in _UNITS:
+        raise ValueError(f"无法识别的限流设置：{rate}")
+    return int(match[1]), int(match[2] or 1) * _UNITS[match[3]]
+
+
+def _key(scope: str, key: str) -> str:
+    return crypto.blind_index(f"throttle-{scope}", key)
+
+
+def retry_after(scope: str, key: str, *, rate: str | None = None) -> int | None:
+    """Seconds until another attempt is allowed, or None when one is allowed now."""
+    limit, window = parse_rate(rate or settings.THROTTLES[scope])
+    now = clock.now()
+    since = now - dt.timedelta(seconds=window)
+    times = list(
+        ThrottleEvent.objects.filter(scope=scope, key_hash=_key(scope, key), at__gt=since).order_by("-at").values_list("at", flat=True)[:limit]
+    )
+    if len(times) < limit:
+        return None
+    oldest = times[-1]
+    return max(1, math.ceil((oldest + dt.timedelta(seconds=window) - now).total_seconds()))
+
+
+def record(scope: str, key: str) -> None:
+    ThrottleEvent.objects.create(scope=scope, key_hash=_key(scope, key), at=clock.now())
+
+
+def check(scope: str, key: str, *, rate: str | None = None, message: str | None = None) -> None:
+    """Raises :class:`Throttled` (429 with Retry-After) when ``key`` used up its rate."""
+    wait = retry_after(scope, key, rate=rate)
+    if wait is not None:
+        raise Throttled(message or f"操作过于频繁，请 {wait} 秒后再试。", retry_after=wait)
+
+
+def clear(scope: str, key: str) -> None:
+    ThrottleEvent.objects.filter(scope=scope, key_hash=_key(scope, key)).delete()
+
+
+def purge_older_than(days: int = 2) -> int:
+    deleted, _ = ThrottleEvent.objects.filter(at__lt=clock.now() - dt.timedelta(days=days)).delete()
+    return deleted

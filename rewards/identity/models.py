@@ -1,0 +1,59 @@
+"""Sign-in of workers (ID number + SMS code) and API tokens of workers and staff.
+
+Only hashes of codes and tokens are stored; a leaked table signs nobody in.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class OtpChallenge(models.Model):
+    """A 6-digit code sent to the mobile on file in the member registry."""
+
+    id_hash = models.CharField(max_length=64, db_index=True)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(db_index=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "短信验证码"
+        verbose_name_plural = "短信验证码"
+
+    def __str__(self) -> str:
+        return f"otp {self.pk}"
+
+
+class ApplicantToken(models.Model):
+    """A short-lived bearer token of a signed-in worker."""
+
+    key_hash = models.CharField(max_length=64, unique=True)
+    id_hash = models.CharField(max_length=64, db_index=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "职工令牌"
+        verbose_name_plural = "职工令牌"
+
+    def __str__(self) -> str:
+        return f"applicant token {self.pk}"
+
+
+class StaffToken(models.Model):
+    """A bearer token of a staff user for the API."""
+
+    key_hash = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "工作人员令牌"
+        verbose_name_plural = "工作人员令牌"
+
+    def __str__(self) -> str:
+        return f"staff token {self.pk}"

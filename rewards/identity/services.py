@@ -1,0 +1,161 @@
+"""Worker sign-in by ID number + SMS code, and bearer tokens for workers and staff."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import authenticate
+from django.db import transaction
+
+from rewards.core import clock, crypto, throttle, validators
+from rewards.core.audit import audit
+from rewards.core.errors import DomainError, Forbidden, InvalidInput
+from rewards.core.text import clean_name
+from rewards.registries.models import Member
+
+from .models import ApplicantToken, OtpChallenge, StaffToken
+
+OTP_TTL = dt.timedelta(minutes=10)
+OTP_MAX_ATTEMPTS = 5
+OTP_GAP_SECONDS = 60
+APPLICANT_TOKEN_TTL = dt.timedelta(minutes=30)
+STAFF_TOKEN_TTL = dt.timedelta(hours=8)
+
+
+class NotAuthenticated(DomainError):
+    status = 401
+    code = "not_authenticated"
+    default_message = "请先登录。"
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _code_digest(id_hash: str, code: str) -> str:
+    return crypto.keyed_digest("otp", f"{id_hash}:{code}")
+
+
+@dataclass(frozen=True)
+class Applicant:
+    """A signed-in worker, known by the blind index of the ID number."""
+
+    id_hash: str
+    is_authenticated: bool = True
+
+
+def verified_member(id_number: str, name: str) -> Member:
+    number, error = validators.check_id_number(id_number)
+    if error:
+        raise InvalidInput(fields={"id_number": [error]})
+    member = Member.objects.select_related("union").filter(id_hash=crypto.blind_index("id", number or "")).first()
+    if member is None or member.name != clean_name(name) or not member.verified:
+        raise Forbidden(
+            "没有找到与该身份证号码和姓名相符的实名认证会员。个人网上申报须先成为工会会员并完成实名认证："
+            "请下载“杭工e家”APP注册并完成会员实名认证，或请所在单位工会帮助办理；也可以通过所在单位工会统一申报。",
+            code="not_verified_member",
+        )
+    return member
+
+
+def otp_request(*, id_number: str, name: str, request: Any = None) -> OtpChallenge:
+    """Sends a 6-digit code to the mobile on file (5 per ID per 10 minutes, 60 s apart)."""
+    member = verified_member(id_number, name)
+    key = member.id_hash
+    last = OtpChallenge.objects.filter(id_hash=key).order_by("-created_at").values_list("created_at", flat=True).first()
+    now = clock.now()
+    if last is not None and (now - last).total_seconds() < OTP_GAP_SECONDS:
+        wait = OTP_GAP_SECONDS - int((now - last).total_seconds())
+        raise throttle.Throttled(f"验证码已发送，请 {wait} 秒后再重新获取。", retry_after=wait)
+    throttle.check("otp", key, message="获取验证码过于频繁，请稍后再试。")
+    if not member.phone:
+        raise Forbidden("会员库中没有您的手机号码，请联系所在单位工会补充后再登录。", code="no_phone_on_file")
+    code = f"{secrets.randbelow(10**6):06d}"
+    with transaction.atomic():
+        throttle.record("otp", key)
+        challenge = OtpChallenge.objects.create(id_hash=key, code_hash=_code_digest(key, code), created_at=now, expires_at=now + OTP_TTL)
+        from rewards.notifications.services import sms_enqueue
+
+        sms_enqueue(phone=member.phone, template="otp", params={"code": code, "minutes": 10}, event_key=f"otp:{challenge.pk}")
+        audit("applicant.otp_sent", object_type="identity.otpchallenge", object_id=challenge.pk, request=request, actor_label="applicant")
+    return challenge
+
+
+def otp_check(*, id_number: str, code: str, request: Any = None) -> str:
+    """Checks the latest code sent for ``id_number`` and uses it up; returns the ID's blind
+    index. The API turns it into a bearer token (:func:`otp_verify`), the worker pages into a
+    session. A wrong code counts against the challenge even though the caller gets an error."""
+    number, error = validators.check_id_number(id_number)
+    if error:
+        raise InvalidInput(fields={"id_number": [error]})
+    key = crypto.blind_index("id", number or "")
+    code = (code or "").strip()
+    with transaction.atomic():
+        challenge = (
+            OtpChallenge.objects.select_for_update()
+            .filter(id_hash=key, used_at__isnull=True, expires_at__gt=clock.now())
+            .order_by("-created_at")
+            .first()
+        )
+        if challenge is None or challenge.attempts >= OTP_MAX_ATTEMPTS:
+            failure = "no_code"
+        elif not hmac.compare_digest(challenge.code_hash, _code_digest(key, code)):
+            failure = "wrong_code"
+            challenge.attempts += 1
+            challenge.save(update_fields=["attempts"])
+        else:
+            failure = ""
+            challenge.used_at = clock.now()
+            challenge.save(update_fields=["used_at"])
+        if failure:
+            audit("applicant.sign_in", result="failed", request=request, actor_label="applicant", detail={"reason": failure})
+        else:
+            audit("applicant.sign_in", request=request, actor_label="applicant")
+    # Raised after the commit, so that the failed attempt and its audit entry are kept.
+    if failure:
+        raise NotAuthenticated("验证码不正确或已过期，请重新获取。")
+    return key
+
+
+def otp_verify(*, id_number: str, code: str, request: Any = None) -> str:
+    """Checks the latest code; returns a new applicant bearer token."""
+    key = otp_check(id_number=id_number, code=code, request=request)
+    token = secrets.token_urlsafe(32)
+    now = clock.now()
+    ApplicantToken.objects.create(key_hash=token_digest(token), id_hash=key, created_at=now, expires_at=now + APPLICANT_TOKEN_TTL)
+    return token
+
+
+def applicant_for_token(token: str) -> Applicant | None:
+    row = ApplicantToken.objects.filter(key_hash=token_digest(token), expires_at__gt=clock.now()).values_list("id_hash", flat=True).first()
+    return Applicant(id_hash=row) if row else None
+
+
+def staff_token_issue(*, username: str, password: str, otp: str = "", request: Any = None) -> tuple[str, dt.datetime]:
+    """Staff API sign-in: the same 401 for every failure; 429 while locked out."""
+    client = (request.META.get("REMOTE_ADDR") if request is not None else "") or "-"
+    throttle.check("login", username.lower(), message="登录失败次数过多，账号已暂时锁定，请稍后再试。")
+    user = authenticate(request=None, username=username, password=password)
+    if user is None or not user.is_active or not user.role:
+        throttle.record("login", username.lower())
+        audit("staff.login", result="failed", request=request, actor_label=username[:150], detail={"client": client, "channel": "api"})
+        raise NotAuthenticated("用户名或密码不正确。")
+    token = secrets.token_urlsafe(32)
+    now = clock.now()
+    expires = now + STAFF_TOKEN_TTL
+    StaffToken.objects.create(key_hash=token_digest(token), user=user, created_at=now, expires_at=expires)
+    throttle.clear("login", username.lower())
+    audit("staff.login", actor=user, request=request, detail={"channel": "api"})
+    return token, expires
+
+
+def staff_for_token(token: str):  # type: ignore[no-untyped-def]
+    row = StaffToken.objects.select_related("user", "user__organisation").filter(key_hash=token_digest(token), expires_at__gt=clock.now()).first()
+    if row is None or not row.user.is_active:
+        return None
+    return row.user

@@ -1,0 +1,257 @@
+"""Writing the SMS outbox and delivering it.
+
+SECURITY.md, "SMS gateway down": applications still commit; the outbox retries; each message is
+sent once. So a business service calls :func:`sms_enqueue` inside its own transaction (the row
+commits or rolls back with the business change), and delivery happens after commit in the task
+``deliver_sms``, which claims the row before calling the gateway.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import functools
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+
+from rewards.core import clock
+from rewards.core.crypto import blind_index
+from rewards.core.validators import check_mobile
+
+from . import tasks
+from .models import SmsMessage, SmsStatus
+from .templates import LIFETIMES, ensure_masked, redact, render
+from .transports import OutgoingSms, Transport, TransportError, get_transport
+
+logger = logging.getLogger(__name__)
+
+#: Waits after the 1st, 2nd … failed attempt; the 8th failure gives up (about 15 hours in all).
+BACKOFF = (
+    dt.timedelta(seconds=30),
+    dt.timedelta(minutes=2),
+    dt.timedelta(minutes=10),
+    dt.timedelta(hours=1),
+    dt.timedelta(hours=2),
+    dt.timedelta(hours=4),
+    dt.timedelta(hours=8),
+)
+MAX_ATTEMPTS = 8
+#: A message "sending" for longer than this lost its worker (the gateway call times out in seconds).
+STUCK_AFTER = dt.timedelta(minutes=10)
+
+
+class DeliveryOutcome(enum.StrEnum):
+    SENT = "sent"
+    RETRY = "retry"  # failed this time, another attempt is scheduled
+    FAILED = "failed"  # gave up
+    EXPIRED = "expired"  # not sent in time (an OTP code), dropped
+    SKIPPED = "skipped"  # not pending, not due yet, or claimed by another worker
+
+
+def retry_delay(attempts: int) -> dt.timedelta | None:
+    """The wait after the ``attempts``-th failure; ``None`` when it was the last one."""
+    if attempts >= MAX_ATTEMPTS:
+        return None
+    return BACKOFF[min(max(attempts, 1), len(BACKOFF)) - 1]
+
+
+def sms_enqueue(
+    *,
+    phone: str | None,
+    template: str,
+    params: Mapping[str, object],
+    event_key: str,
+    overrides: Mapping[str, str] | None = None,
+) -> SmsMessage | None:
+    """Records the SMS of one business event; call it inside that event's transaction.
+
+    ``event_key`` names the event (``app:2020000123:submitted:1``) and makes the message unique:
+    when it was recorded before, the existing row is returned and nothing new is created or sent.
+    The delivery task is enqueued only when the surrounding transaction commits, so a rolled-back
+    event sends nothing. ``overrides`` is the campaign's ``sms_templates`` (code → text).
+
+    Returns ``None`` when there is no mobile number to write to. Raises ``ValueError`` for an
+    invalid number, an unknown template, a missing parameter, a query password, or a full ID or
+    card number in the text or the event key.
+    """
+    if not event_key:
+        raise ValueError("短信必须对应一个业务事件（event_key）。")
+    ensure_masked(event_key)
+    existing = SmsMessage.objects.filter(event_key=event_key).first()
+    if existing is not None:
+        return existing
+    if not phone:
+        logger.info("业务事件 %s 没有手机号码，未登记短信。", event_key)
+        return None
+    mobile, problem = check_mobile(phone)
+    if mobile is None:
+        raise ValueError(f"手机号码无效，短信未登记：{problem}")
+    text, used = render(template, params, overrides)
+    now = clock.now()
+    lifetime = LIFETIMES.get(template)
+    message = SmsMessage(
+        phone=mobile,
+        phone_hash=blind_index("phone", mobile),
+        template=template,
+        params=used,
+        text=text,
+        event_key=event_key,
+        status=SmsStatus.PENDING,
+        next_attempt_at=now,
+        expires_at=now + lifetime if lifetime else None,
+        created_at=now,
+    )
+    try:
+        with transaction.atomic():
+            message.save()
+    except IntegrityError:
+        # The same event recorded at the same moment by another transaction, now committed.
+        existing = SmsMessage.objects.filter(event_key=event_key).first()
+        if existing is None:
+            raise
+        return existing
+    tasks.schedule_delivery(message.pk)
+    return message
+
+
+def sms_deliver(message_id: int, *, transport: Transport | None = None) -> DeliveryOutcome:
+    """Sends one due message, at most once however many workers try at the same moment.
+
+    The claim is a conditional UPDATE (pending and due → sending): atomic on every database, so
+    exactly one caller counts one row. On PostgreSQL the second UPDATE waits for the first one's
+    row lock, then re-reads the row, finds it no longer pending and changes nothing; no lock is
+    held while the gateway is called. A worker that dies between claim and answer leaves the
+    message "sending": it is reported by ``sms_flush`` rather than sent a second time.
+    """
+    now = clock.now()
+    if _expire(message_id, now):
+        return DeliveryOutcome.EXPIRED
+    claimed = SmsMessage.objects.filter(pk=message_id, status=SmsStatus.PENDING, next_attempt_at__lte=now).update(
+        status=SmsStatus.SENDING, attempts=F("attempts") + 1, claimed_at=now
+    )
+    if claimed != 1:
+        return DeliveryOutcome.SKIPPED
+    message = SmsMessage.objects.get(pk=message_id)
+    try:
+        provider_id = (transport or get_transport()).send(_outgoing(message))
+    except TransportError as exc:
+        return _after_failure(message, exc.message, permanent=exc.permanent)
+    except Exception as exc:
+        # Only the class name: an exception's text might quote the number.
+        logger.error("短信 %s 发送时出现内部错误：%s", message.pk, type(exc).__name__)
+        return _after_failure(message, f"内部错误（{type(exc).__name__}）。", permanent=False)
+    params, text = redact(message.template, message.params, message.text)
+    SmsMessage.objects.filter(pk=message.pk, status=SmsStatus.SENDING).update(
+        status=SmsStatus.SENT,
+        sent_at=clock.now(),
+        provider_message_id=(provider_id or "")[:100],
+        last_error="",
+        params=params,
+        text=text,
+    )
+    logger.info("短信 %s（%s）已发送（第 %d 次尝试）。", message.pk, message.template, message.attempts)
+    return DeliveryOutcome.SENT
+
+
+@dataclass
+class FlushReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    expired: int = 0
+    skipped: int = 0
+    requeued: int = 0
+    stuck: int = 0
+
+    def count(self, outcome: DeliveryOutcome) -> None:
+        field = {DeliveryOutcome.RETRY: "retrying"}.get(outcome, outcome.value)
+        setattr(self, field, getattr(self, field) + 1)
+
+
+def sms_flush(*, transport: Transport | None = None, requeue_stuck: bool = False) -> FlushReport:
+    """Delivers every due pending message: the safety net for a worker that was down.
+
+    Idempotent: each message goes through the same claim as the task, so running it twice, or
+    beside the workers, sends nothing twice.
+    """
+    report = FlushReport()
+    if requeue_stuck:
+        report.requeued = sms_requeue_stuck()
+    now = clock.now()
+    due = (
+        SmsMessage.objects.filter(status=SmsStatus.PENDING)
+        .filter(Q(next_attempt_at__lte=now) | Q(expires_at__lte=now))
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    transport = transport or get_transport()
+    for message_id in list(due):
+        report.count(sms_deliver(message_id, transport=transport))
+    report.stuck = SmsMessage.objects.filter(status=SmsStatus.SENDING, claimed_at__lte=clock.now() - STUCK_AFTER).count()
+    return report
+
+
+def sms_requeue_stuck(*, older_than: dt.timedelta = STUCK_AFTER) -> int:
+    """Puts messages left "sending" by a dead worker back in the queue.
+
+    The gateway may have taken such a message before the worker died, so this can send it twice;
+    it is an operator's decision (``sms_flush --retry-stuck``), never automatic.
+    """
+    now = clock.now()
+    count = SmsMessage.objects.filter(status=SmsStatus.SENDING, claimed_at__lte=now - older_than).update(
+        status=SmsStatus.PENDING, next_attempt_at=now, last_error="发送状态不明（发送进程中断），已重新排队。"
+    )
+    if count:
+        logger.warning("%d 条状态不明的短信已重新排队。", count)
+    return count
+
+
+def _outgoing(message: SmsMessage) -> OutgoingSms:
+    return OutgoingSms(
+        to=message.phone,
+        text=message.text,
+        template=message.template,
+        params={str(name): str(value) for name, value in (message.params or {}).items()},
+        reference=str(message.pk),
+    )
+
+
+def _expire(message_id: int, now: dt.datetime) -> bool:
+    message = SmsMessage.objects.filter(pk=message_id, status=SmsStatus.PENDING, expires_at__lte=now).first()
+    if message is None:
+        return False
+    params, text = redact(message.template, message.params, message.text)
+    return bool(
+        SmsMessage.objects.filter(pk=message_id, status=SmsStatus.PENDING).update(
+            status=SmsStatus.FAILED, last_error="超过有效期仍未发出，已放弃。", params=params, text=text
+        )
+    )
+
+
+def _scrub(error: str) -> str:
+    """Masks any long run of digits that slipped into an error text (SECURITY.md 18)."""
+    return re.sub(r"\d{7,}", lambda match: "*" * len(match.group()), error)[:300]
+
+
+def _after_failure(message: SmsMessage, error: str, *, permanent: bool) -> DeliveryOutcome:
+    error = _scrub(error)
+    delay = None if permanent else retry_delay(message.attempts)
+    if delay is None:
+        params, text = redact(message.template, message.params, message.text)
+        SmsMessage.objects.filter(pk=message.pk, status=SmsStatus.SENDING).update(
+            status=SmsStatus.FAILED, last_error=error, params=params, text=text
+        )
+        logger.warning("短信 %s 第 %d 次发送失败，不再重试：%s", message.pk, message.attempts, error)
+        return DeliveryOutcome.FAILED
+    next_attempt_at = clock.now() + delay
+    SmsMessage.objects.filter(pk=message.pk, status=SmsStatus.SENDING).update(
+        status=SmsStatus.PENDING, last_error=error, next_attempt_at=next_attempt_at
+    )
+    logger.warning("短信 %s 第 %d 次发送失败，%s 后重试：%s", message.pk, message.attempts, delay, error)
+    tasks.schedule_delivery(message.pk, run_after=next_attempt_at)
+    return DeliveryOutcome.RETRY

@@ -1,0 +1,133 @@
+"""短信内容：每种短信的默认中文文本、渲染和脱敏检查（SECURITY.md 15、DOMAIN.md §6）。
+
+A text names its parameters as ``{application_no}``, ``{reason}``, ``{amount}``, ``{code}`` …;
+a campaign may replace any text through ``Campaign.sms_templates`` (code → text), passed here as
+``overrides``. Only plain ``{name}`` placeholders are substituted (no attribute access or format
+specs), so a text typed into the admin cannot reach into Python objects.
+
+查询密码（query password）从不通过短信发送。It is shown once on the page that answers the
+submission (API.md) and stored only as a keyed hash; the outbox keeps every text and its parameters,
+so a password in an SMS would sit in the database in clear. Hence no default text carries it, and a
+text or override with a ``{query_password}`` placeholder is refused — in particular the submission
+SMS (``submitted``) never carries the password. A caller that wants a password in an SMS must
+change this module explicitly, not pass a parameter.
+
+Every rendered text is checked: an 18-digit ID-like number or a 16–19 digit card-like number
+makes :func:`render` raise ``ValueError`` (SMS texts are masked, SECURITY.md 15). Pass masked
+values (``622202*********0016``) or a card's last four digits instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+
+from django.db import models
+
+from rewards.core.text import fold_width
+
+#: Every text begins with the sender's signature (operators require it at the start).
+SIGNATURE = "【杭州市总工会】"
+
+
+class SmsTemplate(models.TextChoices):
+    OTP = "otp", "短信验证码"
+    SUBMITTED = "submitted", "申请已提交"
+    RETURNED = "returned", "申请被退回"
+    APPROVED = "approved", "审核通过"
+    PAID = "paid", "奖励已发放"
+    PAYMENT_FAILED = "payment_failed", "发放失败"
+    BANK_CHANGED = "bank_changed", "银行卡已变更"
+    BATCH_ENTERED = "batch_entered", "单位已代为申报"
+
+
+DEFAULT_TEXTS: dict[str, str] = {
+    SmsTemplate.OTP: SIGNATURE + "您的验证码为{code}，用于登录高技能人才奖励平台，请勿告诉他人。",
+    # No query password here, on purpose: see the module docstring.
+    SmsTemplate.SUBMITTED: SIGNATURE + "您的高技能人才奖励申请（编号{application_no}）已提交，请等待审核。",
+    SmsTemplate.RETURNED: SIGNATURE + "您的高技能人才奖励申请（编号{application_no}）被退回，原因：{reason}。请登录平台修改后重新提交。",
+    SmsTemplate.APPROVED: SIGNATURE + "您的高技能人才奖励申请（编号{application_no}）已审核通过，奖励金额{amount}元，发放后将另行通知。",
+    SmsTemplate.PAID: SIGNATURE + "您的高技能人才奖励（编号{application_no}）{amount}元已发放至您尾号{card_tail}的银行卡，请注意查收。",
+    SmsTemplate.PAYMENT_FAILED: SIGNATURE
+    + "您的高技能人才奖励（编号{application_no}）发放未成功，原因：{reason}。请登录平台核对并更正银行卡信息。",
+    SmsTemplate.BANK_CHANGED: SIGNATURE
+    + "您的高技能人才奖励申请（编号{application_no}）的收款银行卡已变更为尾号{card_tail}的银行卡。如非本人操作，请立即联系所在工会。",
+    SmsTemplate.BATCH_ENTERED: SIGNATURE
+    + "{union_name}已为您代为申报高技能人才奖励（编号{application_no}），您可使用手机验证码登录平台查看进度。",
+}
+
+#: Parameters that are secrets: masked in the outbox once the message is settled.
+SECRET_PARAMS: dict[str, tuple[str, ...]] = {SmsTemplate.OTP: ("code",)}
+
+#: A message not delivered within this time is dropped rather than sent late.
+LIFETIMES: dict[str, dt.timedelta] = {SmsTemplate.OTP: dt.timedelta(minutes=10)}
+
+FORBIDDEN_PARAMS = frozenset({"query_password", "password"})
+REDACTED = "******"
+
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+_ID_LIKE = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
+# 16–19 digits is a card; a longer run may hide one, so it is refused too.
+_CARD_LIKE = re.compile(r"(?<![0-9])[0-9]{16,}(?![0-9])")
+# People and spreadsheets write long numbers in groups: "6222 0212 3456 7890 016".
+_DIGIT_SEPARATOR = re.compile(r"(?<=[0-9])[\s\-](?=[0-9])")
+
+
+def placeholders(text: str) -> list[str]:
+    return _PLACEHOLDER.findall(text)
+
+
+def template_text(template: str, overrides: Mapping[str, str] | None = None) -> str:
+    """The campaign's text for ``template`` when it has one, otherwise the default."""
+    if template not in DEFAULT_TEXTS:
+        raise ValueError(f"未知的短信类型：{template}")
+    text = (overrides or {}).get(template) or DEFAULT_TEXTS[template]
+    text = str(text).strip()
+    if not text.startswith(SIGNATURE):
+        text = SIGNATURE + text
+    if FORBIDDEN_PARAMS.intersection(placeholders(text)):
+        raise ValueError("短信内容不得包含查询密码。")
+    return text
+
+
+def contains_personal_number(text: str) -> bool:
+    """True when ``text`` holds an ID-like (18 digits) or card-like (16–19 digits) number."""
+    folded = _DIGIT_SEPARATOR.sub("", fold_width(text))
+    return bool(_ID_LIKE.search(folded) or _CARD_LIKE.search(folded))
+
+
+def ensure_masked(text: str) -> None:
+    if contains_personal_number(text):
+        raise ValueError("短信内容含有完整的身份证号或银行卡号，请改用脱敏后的号码。")
+
+
+def render(template: str, params: Mapping[str, object], overrides: Mapping[str, str] | None = None) -> tuple[str, dict[str, str]]:
+    """The text of one message and the parameters it uses (as strings).
+
+    Parameters the text does not name are dropped, so they are neither stored nor sent to the
+    gateway. Raises ``ValueError`` for an unknown template, a missing parameter, a password, or
+    a full ID or card number in the result.
+    """
+    text = template_text(template, overrides)
+    if FORBIDDEN_PARAMS.intersection(params):
+        raise ValueError("短信参数不得包含查询密码。")
+    used: dict[str, str] = {}
+    for name in placeholders(text):
+        if name not in params or params[name] is None:
+            raise ValueError(f"短信“{SmsTemplate(template).label}”缺少参数 {name}。")
+        used[name] = str(params[name])
+    rendered = _PLACEHOLDER.sub(lambda match: used[match.group(1)], text)
+    ensure_masked(rendered)
+    return rendered, used
+
+
+def redact(template: str, params: Mapping[str, str], text: str) -> tuple[dict[str, str], str]:
+    """Params and text with the template's secrets (the OTP code) replaced by ``******``."""
+    kept = dict(params)
+    for name in SECRET_PARAMS.get(template, ()):
+        value = kept.get(name)
+        if value:
+            text = text.replace(value, REDACTED)
+            kept[name] = REDACTED
+    return kept, text

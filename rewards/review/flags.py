@@ -1,0 +1,107 @@
+"""Fraud and error signals (DOMAIN.md §4): found when an application is submitted or
+corrected, shown to every reviewer, usable as queue filters. A hard signal blocks final
+approval until a reviewer resolves it with a written note."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from rewards.applications.models import HARD_FLAGS, Application, Flag, FlagCode
+from rewards.core import clock
+from rewards.core.vocab import LEVEL_GRADE, Issuer, Level, Status
+from rewards.registries.models import Certificate
+
+HR_ISSUERS = frozenset({Issuer.HR_ZHEJIANG, Issuer.HR_HANGZHOU, Issuer.HR_DISTRICT})
+#: "The same mobile number on many applications": this many live applications or more.
+PHONE_SHARED_AT = 3
+
+
+def _age_on(birth: dt.date, day: dt.date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def find_signals(application: Application) -> dict[str, str]:
+    """Signal code → a Chinese sentence, for one application as it stands."""
+    found: dict[str, str] = {}
+    others = Application.objects.filter(campaign=application.campaign).exclude(status=Status.WITHDRAWN).exclude(pk=application.pk)
+    other_people = others.exclude(id_hash=application.id_hash)
+    card_users = list(other_people.filter(bank_card_hash=application.bank_card_hash).values_list("application_no", flat=True)[:5])
+    if card_users:
+        found[FlagCode.CARD_SHARED] = f"该银行卡号也用于他人的申请（{'、'.join(card_users)}）。"
+    cert_users = list(other_people.filter(certificate_no=application.certificate_no).values_list("application_no", flat=True)[:5])
+    if cert_users:
+        found[FlagCode.CERTIFICATE_SHARED] = f"该证书编号也用于他人的申请（{'、'.join(cert_users)}）。"
+    phone_count = others.filter(phone_hash=application.phone_hash).exclude(id_hash=application.id_hash).count() + 1
+    if phone_count >= PHONE_SHARED_AT:
+        found[FlagCode.PHONE_SHARED] = f"该手机号码共用于 {phone_count} 份申请。"
+    if _age_on(application.birth_date, application.certificate_issue_date) < 16:
+        found[FlagCode.UNDER_16] = "按身份证号码推算，发证时申请人未满16周岁。"
+
+    if application.issuer in HR_ISSUERS:
+        registry = Certificate.objects.filter(certificate_no=application.certificate_no).first()
+        if registry is None:
+            found[FlagCode.NOT_IN_REGISTRY] = f"人社证书库中没有编号为 {application.certificate_no} 的证书。"
+        else:
+            differences = []
+            if registry.id_hash != application.id_hash or registry.name != application.name:
+                differences.append("持证人")
+            if registry.level != application.new_level:
+                differences.append(f"等级（证书库为{Level(registry.level).label}）")
+            if registry.occupation.replace(" ", "") != application.occupation.replace(" ", ""):
+                differences.append(f"职业（证书库为“{registry.occupation}”）")
+            if registry.issue_date != application.certificate_issue_date:
+                differences.append(f"发证时间（证书库为{registry.issue_date.isoformat()}）")
+            if differences:
+                found[FlagCode.REGISTRY_MISMATCH] = "与人社证书库记录不符：" + "、".join(differences) + "。"
+    new_grade = LEVEL_GRADE[Level(application.new_level)]
+    earlier = (
+        Certificate.objects.filter(id_hash=application.id_hash, issue_date__lt=application.certificate_issue_date)
+        .exclude(certificate_no=application.certificate_no)
+        .values_list("level", "issue_date", "certificate_no")
+    )
+    for level, issued, number in earlier:
+        if LEVEL_GRADE[Level(level)] <= new_grade:
+            found[FlagCode.NO_REAL_PROMOTION] = (
+                f"证书库中已有 {issued.isoformat()} 取得的{Level(level).label}证书（{number}），本次不属于晋级。"
+            )
+            break
+    return found
+
+
+def refresh_flags(application: Application) -> list[Flag]:
+    """Adds new signals, refreshes their sentences, and drops unresolved ones that no longer
+    hold; resolved signals stay with their note (DOMAIN.md §4)."""
+    found = find_signals(application)
+    existing = {flag.code: flag for flag in application.flags.all()}
+    now = clock.now()
+    for code, message in found.items():
+        flag = existing.get(code)
+        if flag is None:
+            Flag.objects.create(application=application, code=code, hard=code in HARD_FLAGS, message=message[:300], raised_at=now)
+        elif flag.message != message[:300] and flag.resolved_at is None:
+            flag.message = message[:300]
+            flag.save(update_fields=["message"])
+    for code, flag in existing.items():
+        if code not in found and flag.resolved_at is None and code != FlagCode.BANK_CHANGED:
+            flag.delete()
+    return list(application.flags.all())
+
+
+def mirror_shared_flags(application: Application) -> None:
+    """The other applications sharing this card or certificate get the signal too."""
+    others = (
+        Application.objects.filter(campaign=application.campaign)
+        .exclude(status=Status.WITHDRAWN)
+        .exclude(id_hash=application.id_hash)
+        .filter(bank_card_hash=application.bank_card_hash)
+        | Application.objects.filter(campaign=application.campaign)
+        .exclude(status=Status.WITHDRAWN)
+        .exclude(id_hash=application.id_hash)
+        .filter(certificate_no=application.certificate_no)
+    )
+    for other in others.distinct()[:20]:
+        refresh_flags(other)
+
+
+def unresolved_hard(application: Application) -> list[Flag]:
+    return [flag for flag in application.flags.all() if flag.hard and flag.resolved_at is None]

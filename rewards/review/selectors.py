@@ -1,0 +1,131 @@
+"""Reads for reviewers: the queue with its filters and counts, and one application in full."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from rewards.applications.models import Application, Flag
+from rewards.applications.selectors import history
+from rewards.core.masking import mask_bank_card, mask_id_number, mask_phone
+from rewards.core.text import org_key
+from rewards.core.vocab import Status
+
+from .services import scoped_applications
+
+PAGE_SIZE = 50
+
+
+def queue(user: Any, filters: dict[str, str]) -> QuerySet[Application]:
+    """Applications in the caller's subtree, filtered by status, union, org, level, flag, channel and text."""
+    queryset = scoped_applications(user)
+    if filters.get("status"):
+        queryset = queryset.filter(status__in=[s for s in filters["status"].split(",") if s in Status.values])
+    if filters.get("union"):
+        queryset = queryset.filter(union__name_key=org_key(filters["union"]))
+    if filters.get("org"):
+        key = org_key(filters["org"])
+        queryset = queryset.filter(Q(grassroots_union__name_key=key) | Q(submitting_org__name_key=key) | Q(union__name_key=key))
+    if filters.get("level"):
+        queryset = queryset.filter(new_level=filters["level"])
+    if filters.get("channel"):
+        queryset = queryset.filter(channel=filters["channel"])
+    if filters.get("year"):
+        queryset = queryset.filter(campaign__year=filters["year"])
+    if filters.get("flag"):
+        open_flags = Flag.objects.filter(application=OuterRef("pk"), resolved_at__isnull=True)
+        if filters["flag"] == "any":
+            queryset = queryset.filter(Exists(open_flags))
+        elif filters["flag"] == "hard":
+            queryset = queryset.filter(Exists(open_flags.filter(hard=True)))
+        else:
+            queryset = queryset.filter(Exists(Flag.objects.filter(application=OuterRef("pk"), code=filters["flag"])))
+    text = (filters.get("q") or "").strip()
+    if text:
+        queryset = queryset.filter(Q(application_no=text) | Q(name__startswith=text) | Q(certificate_no=text))
+    return queryset
+
+
+def status_counts(user: Any, filters: dict[str, str]) -> dict[str, int]:
+    without_status = {key: value for key, value in filters.items() if key != "status"}
+    rows = queue(user, without_status).order_by().values("status").annotate(n=Count("pk"))
+    return {row["status"]: row["n"] for row in rows}
+
+
+def queue_rows(applications: list[Application]) -> list[dict[str, Any]]:
+    flags: dict[int, list[str]] = {}
+    for application_id, code in Flag.objects.filter(application__in=[a.pk for a in applications], resolved_at__isnull=True).values_list(
+        "application_id", "code"
+    ):
+        flags.setdefault(application_id, []).append(code)
+    return [
+        {
+            "application_no": app.application_no,
+            "name": app.name,
+            "id_number": mask_id_number(app.id_number),
+            "status": app.status,
+            "status_label": Status(app.status).label,
+            "channel": app.channel,
+            "union": app.union.name,
+            "new_level": app.new_level,
+            "amount": f"{app.amount:.2f}" if app.amount is not None else None,
+            "submitted_at": app.submitted_at,
+            "flags": flags.get(app.pk, []),
+        }
+        for app in applications
+    ]
+
+
+def detail(application: Application, *, full: bool) -> dict[str, Any]:
+    """One application for a reviewer; personal numbers in full only when ``full``."""
+    number = application.id_number if full else mask_id_number(application.id_number)
+    return {
+        "application_no": application.application_no,
+        "year": application.campaign.year,
+        "channel": application.channel,
+        "status": application.status,
+        "status_label": Status(application.status).label,
+        "union": application.union.name,
+        "grassroots_union": application.grassroots_union.name if application.grassroots_union else None,
+        "name": application.name,
+        "gender": application.gender,
+        "birth_date": application.birth_date,
+        "id_number": number,
+        "education": application.education,
+        "occupation": application.occupation,
+        "previous_level": application.previous_level or None,
+        "previous_level_date": application.previous_level_date,
+        "new_level": application.new_level,
+        "certificate_no": application.certificate_no,
+        "certificate_issue_date": application.certificate_issue_date,
+        "issuer": application.issuer,
+        "phone": application.phone if full else mask_phone(application.phone),
+        "bank_card_no": application.bank_card_no if full else mask_bank_card(application.bank_card_no),
+        "bank_branch": application.bank_branch,
+        "employer": application.employer,
+        "is_migrant": application.is_migrant,
+        "hukou_place": application.hukou_place,
+        "years_in_hangzhou": application.years_in_hangzhou,
+        "amount": f"{application.amount:.2f}" if application.amount is not None else None,
+        "is_makeup": application.is_makeup,
+        "checks": application.checks,
+        "flags": [
+            {
+                "code": flag.code,
+                "label": flag.get_code_display(),
+                "hard": flag.hard,
+                "message": flag.message,
+                "resolved": flag.resolved_at is not None,
+                "resolved_at": flag.resolved_at,
+                "resolved_by": str(flag.resolved_by) if flag.resolved_by else None,
+                "resolution_note": flag.resolution_note,
+            }
+            for flag in application.flags.select_related("resolved_by").order_by("-hard", "code")
+        ],
+        "history": history(application),
+        "attachments": [
+            {"id": att.pk, "kind": att.kind, "label": att.get_kind_display(), "content_type": att.content_type, "size": att.size, "url": f"/api/v1/review/applications/{application.application_no}/attachments/{att.pk}"}
+            for att in application.attachments.filter(current=True).order_by("kind")
+        ],
+    }

@@ -1,0 +1,145 @@
+"""The review chain (DOMAIN.md §5): one function per decision, enforced on the server.
+
+Online channel: district/industry 预审 → city 终审. Batch channel: grassroots 初审 →
+district/industry 复审 → city 终审. Checked in the contract's order: the caller's role
+(403), the application in the caller's subtree (404), then its stage (409).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from rewards.applications.models import Application, Flag
+from rewards.applications.notify import notify
+from rewards.applications.services import _event
+from rewards.campaigns.selectors import level_amounts
+from rewards.core import clock
+from rewards.core.audit import audit
+from rewards.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from rewards.core.vocab import Channel, Status
+from rewards.organisations.models import Role
+from rewards.organisations.selectors import scope_to_subtree
+
+from .flags import unresolved_hard
+
+#: Who decides an application at each stage, and where approval sends it.
+STAGE_ROLE = {
+    Status.PENDING_GRASSROOTS: Role.GRASSROOTS_CLERK,
+    Status.PENDING_DISTRICT: Role.DISTRICT_REVIEWER,
+    Status.PENDING_CITY: Role.CITY_REVIEWER,
+}
+APPROVE_TO = {
+    Status.PENDING_GRASSROOTS: Status.PENDING_DISTRICT,
+    Status.PENDING_DISTRICT: Status.PENDING_CITY,
+    Status.PENDING_CITY: Status.APPROVED,
+}
+REVIEWER_ROLES = frozenset(STAGE_ROLE.values())
+DECISIONS = ("approve", "return", "reject")
+
+
+def stage_name(status: str, channel: str) -> str:
+    """The notice's word for the step: 初审, 预审/复审, 终审."""
+    if status == Status.PENDING_GRASSROOTS:
+        return "基层工会初审"
+    if status == Status.PENDING_DISTRICT:
+        return "区县（产业）工会预审" if channel == Channel.ONLINE else "区县（产业）工会复审"
+    return "市总工会终审"
+
+
+def scoped_applications(user: Any):  # type: ignore[no-untyped-def]
+    """Every application the caller may see: those of unions in its subtree."""
+    return scope_to_subtree(Application.objects.all(), user, org_field="union") | scope_to_subtree(
+        Application.objects.all(), user, org_field="submitting_org"
+    )
+
+
+def application_in_scope(user: Any, application_no: str, *, lock: bool = False) -> Application:
+    queryset = scoped_applications(user).filter(application_no=application_no)
+    application = queryset.select_related("campaign", "union").first()
+    if application is None:
+        raise NotFound("没有找到该申请，或不在您的管辖范围内。")
+    if lock:
+        application = Application.objects.select_for_update().select_related("campaign", "union").get(pk=application.pk)
+    return application
+
+
+def review_decide(*, user: Any, application_no: str, decision: str, opinion: str = "", request: Any = None) -> Application:
+    if user.role not in REVIEWER_ROLES:
+        raise Forbidden("您的角色不能审核申请。")
+    if decision not in DECISIONS:
+        raise InvalidInput(fields={"decision": ["决定应为 approve（通过）、return（退回修改）或 reject（不予奖励）。"]})
+    opinion = (opinion or "").strip()
+    if decision in ("return", "reject") and not opinion:
+        raise InvalidInput("退回或不予奖励时必须填写意见。", fields={"opinion": ["请填写意见，说明退回或不予奖励的原因。"]})
+    if len(opinion) > 500:
+        raise InvalidInput(fields={"opinion": ["意见最多500字。"]})
+    application_in_scope(user, application_no)  # 404 before anything is locked
+    with transaction.atomic():
+        application = application_in_scope(user, application_no, lock=True)
+        status = application.status
+        if STAGE_ROLE.get(status) != user.role:
+            raise Conflict(f"该申请当前为“{Status(status).label}”，不在您的审核环节，或已被处理。", code="wrong_stage")
+        if application.channel == Channel.ONLINE and status == Status.PENDING_GRASSROOTS:
+            raise Conflict("个人网上申报没有基层工会初审环节。", code="wrong_stage")
+        stage = stage_name(status, application.channel)
+        now = clock.now()
+        if decision == "approve":
+            if status == Status.PENDING_CITY and unresolved_hard(application):
+                raise Conflict("该申请有尚未处理的风险信号，须先写明处理意见后才能终审通过。", code="unresolved_flag")
+            application.status = APPROVE_TO[Status(status)]
+            if application.status == Status.APPROVED:
+                # The city's approval fixes the amount from the campaign's table.
+                application.amount = level_amounts(application.campaign)[application.new_level]
+        elif decision == "return":
+            application.status = Status.RETURNED
+            application.returned_at = now
+        else:
+            application.status = Status.REJECTED
+        application.has_decision = True
+        application.save()
+        _event(application, stage=stage, decision=decision, opinion=opinion, from_status=status, to_status=application.status, actor=user)
+        audit(f"review.{decision}", obj=application, request=request, actor=user, detail={"from": status, "to": application.status})
+        events = application.events.count()
+        if application.status == Status.APPROVED:
+            notify(application, "approved", event="approved", amount=application.amount)
+        elif application.status == Status.RETURNED and application.channel == Channel.ONLINE:
+            notify(application, "returned", event=f"returned:{events}", reason=opinion[:60])
+        elif application.status == Status.REJECTED:
+            notify(application, "rejected", event="rejected", reason=opinion[:60])
+    return application
+
+
+def review_approve_many(*, user: Any, application_nos: list[str], request: Any = None) -> dict[str, str]:
+    """批量通过 from the queue: each one in its own transaction; returns number → outcome."""
+    outcomes: dict[str, str] = {}
+    for number in application_nos[:200]:
+        try:
+            review_decide(user=user, application_no=number, decision="approve", request=request)
+            outcomes[number] = "approved"
+        except (Conflict, NotFound, Forbidden, InvalidInput) as exc:
+            outcomes[number] = exc.code
+    return outcomes
+
+
+def flag_resolve(*, user: Any, application_no: str, code: str, note: str, request: Any = None) -> Flag:
+    if user.role not in (Role.DISTRICT_REVIEWER, Role.CITY_REVIEWER):
+        raise Forbidden("只有审核人员可以处理风险信号。")
+    note = (note or "").strip()
+    if not note:
+        raise InvalidInput("请写明处理意见。", fields={"note": ["请写明核实情况和处理意见。"]})
+    application_in_scope(user, application_no)
+    with transaction.atomic():
+        application = application_in_scope(user, application_no, lock=True)
+        flag = application.flags.filter(code=code).first()
+        if flag is None:
+            raise NotFound("该申请没有这个风险信号。")
+        if flag.resolved_at is not None:
+            raise Conflict("该风险信号已处理。", code="already_resolved")
+        flag.resolved_at = clock.now()
+        flag.resolved_by = user
+        flag.resolution_note = note[:1000]
+        flag.save()
+        audit("review.flag_resolve", obj=application, request=request, actor=user, detail={"flag": code})
+    return flag

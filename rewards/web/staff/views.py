@@ -1,0 +1,359 @@
+"""Staff review pages (desktop): the queue, one application, decisions, signals, materials.
+
+The pages do what the review API does (``rewards/api/views_review.py``) through the same
+services and selectors: every application is looked up inside the caller's organisation
+subtree, anything outside it answers 404 and writes an ``access.denied`` audit entry, and
+personal numbers appear in full only on the detail page, whose every view is audited.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_GET, require_POST
+
+from rewards.applications.models import HARD_FLAGS, Application, FlagCode
+from rewards.core.audit import audit
+from rewards.core.errors import Conflict, InvalidInput, NotFound
+from rewards.core.vocab import LEVEL_GRADE, Channel, Level, Status
+from rewards.organisations.models import OrgKind, Role
+from rewards.organisations.selectors import visible_organisations
+from rewards.review import selectors
+from rewards.review.services import STAGE_ROLE, application_in_scope, flag_resolve, review_approve_many, review_decide
+
+from .auth import safe_next, staff_required
+
+#: Who may read the queue, an application and its materials: the same roles as the API.
+READ_ROLES = frozenset({Role.GRASSROOTS_CLERK, Role.DISTRICT_REVIEWER, Role.CITY_REVIEWER, Role.AUDITOR, Role.FINANCE_OFFICER, Role.ECONOMIC_OFFICER})
+DECIDE_ROLES = frozenset(STAGE_ROLE.values())
+RESOLVE_ROLES = frozenset({Role.DISTRICT_REVIEWER, Role.CITY_REVIEWER})
+
+#: Short labels for staff (the model's labels speak to the worker).
+STATUS_LABELS = {
+    Status.PENDING_GRASSROOTS: "待基层初审",
+    Status.PENDING_DISTRICT: "待区县（产业）审核",
+    Status.PENDING_CITY: "待市总终审",
+    Status.APPROVED: "已通过待发放",
+    Status.PAID: "已发放",
+    Status.PAYMENT_FAILED: "发放失败",
+    Status.RETURNED: "已退回",
+    Status.REJECTED: "不予奖励",
+    Status.WITHDRAWN: "已撤回",
+}
+DECISION_DONE = {"approve": "已通过", "return": "已退回修改", "reject": "已作出不予奖励决定"}
+OUTCOME_LABELS = {
+    "approved": "已通过",
+    "wrong_stage": "不在您的审核环节，或已被处理",
+    "unresolved_flag": "有尚未处理的风险信号，须先处理",
+    "not_found": "没有找到，或不在您的管辖范围内",
+    "forbidden": "您的角色不能审核",
+    "invalid_input": "提交的内容有误",
+}
+RULE_LABELS = {
+    "member": "实名认证会员",
+    "promotion": "晋级",
+    "window": "发证时间",
+    "issuer": "发证机关与职业范围",
+    "once_per_campaign": "每年度仅限一次",
+    "deadline": "申报期限",
+}
+FLAG_FILTERS = [("any", "任一未处理信号"), ("hard", "未处理的硬性信号"), *((code, f"{label}") for code, label in FlagCode.choices)]
+AWARD_LEVELS = [(code, label) for code, label in reversed(Level.choices) if LEVEL_GRADE[Level(code)] <= 3]
+FILTERS = ("status", "union", "level", "flag", "channel", "q")
+BULK_KEY = "staff_bulk_outcomes"
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _out_of_scope(request: HttpRequest, application_no: str, what: str) -> HttpResponse:
+    """404 for anything outside the caller's subtree, recorded as an access denial (SECURITY.md 1)."""
+    existing = Application.objects.filter(application_no=application_no[:20]).values_list("pk", flat=True).first()
+    audit(
+        "access.denied",
+        actor=request.user,
+        request=request,
+        result="denied",
+        object_type="applications.application",
+        object_id=existing or "",
+        detail={"application_no": application_no[:20], "what": what},
+    )
+    return render(request, "staff/not_found.html", status=404)
+
+
+def _own_stage(user: Any) -> str:
+    """The status that waits for the caller's decision ("" for roles that do not decide)."""
+    return next((str(status) for status, role in STAGE_ROLE.items() if role == user.role), "")
+
+
+def _can_decide(user: Any, status: str, channel: str) -> bool:
+    if STAGE_ROLE.get(Status(status)) != user.role:
+        return False
+    return not (channel == Channel.ONLINE and status == Status.PENDING_GRASSROOTS)
+
+
+def _unions_for(user: Any) -> list[str]:
+    return list(visible_organisations(user).filter(kind=OrgKind.DISTRICT).order_by("position", "name").values_list("name", flat=True))
+
+
+def _clean_filters(request: HttpRequest, unions: list[str], own_stage: str) -> dict[str, str]:
+    raw = {name: (request.GET.get(name) or "").strip()[:60] for name in FILTERS}
+    if "status" not in request.GET and own_stage:
+        raw["status"] = own_stage  # the queue opens on what waits for the caller
+    return {
+        "status": raw["status"] if raw["status"] in Status.values else "",
+        "union": raw["union"] if raw["union"] in unions else "",
+        "level": raw["level"] if raw["level"] in Level.values else "",
+        "flag": raw["flag"] if raw["flag"] in dict(FLAG_FILTERS) else "",
+        "channel": raw["channel"] if raw["channel"] in Channel.values else "",
+        "q": raw["q"],
+    }
+
+
+def _query(filters: dict[str, str], **changes: Any) -> str:
+    """The query string of the queue with ``changes`` applied; status is always kept (even empty)."""
+    values = {**filters, **changes}
+    return urlencode({key: value for key, value in values.items() if value or key == "status"})
+
+
+# --- the queue -----------------------------------------------------------------------------
+
+
+@require_GET
+@staff_required(roles=READ_ROLES)
+def queue(request: HttpRequest) -> HttpResponse:
+    """审核列表: filters, counts per status, 50 rows a page, 批量通过 for the caller's stage."""
+    user = request.user
+    unions = _unions_for(user)
+    own_stage = _own_stage(user)
+    filters = _clean_filters(request, unions, own_stage)
+    queryset = selectors.queue(user, filters).select_related("union").order_by("submitted_at", "pk")
+    page = Paginator(queryset, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = selectors.queue_rows(list(page.object_list))
+    outcomes: dict[str, str] = request.session.pop(BULK_KEY, {})
+    for row in rows:
+        row["status_label"] = STATUS_LABELS[Status(row["status"])]
+        row["channel_label"] = Channel(row["channel"]).label
+        row["level_label"] = Level(row["new_level"]).label
+        row["amount_fixed"] = row["status"] in (Status.APPROVED, Status.PAID, Status.PAYMENT_FAILED)
+        row["flag_items"] = [{"code": code, "label": FlagCode(code).label, "hard": code in HARD_FLAGS} for code in row["flags"]]
+        row["can_approve"] = _can_decide(user, row["status"], row["channel"]) and not (
+            row["status"] == Status.PENDING_CITY and any(item["hard"] for item in row["flag_items"])
+        )
+        row["outcome"] = OUTCOME_LABELS.get(outcomes.get(row["application_no"], ""), "")
+    counts = selectors.status_counts(user, filters)
+    tabs = [{"value": "", "label": "全部", "count": sum(counts.values()), "query": _query(filters, status="", page="")}]
+    tabs += [
+        {"value": str(status), "label": STATUS_LABELS[status], "count": counts.get(status, 0), "query": _query(filters, status=str(status), page="")}
+        for status in Status
+    ]
+    bulk = None
+    if outcomes:
+        approved = [no for no, outcome in outcomes.items() if outcome == "approved"]
+        bulk = {
+            "approved": approved,
+            "refused": [{"application_no": no, "reason": OUTCOME_LABELS.get(outcome, outcome)} for no, outcome in outcomes.items() if outcome != "approved"],
+        }
+    context = {
+        "filters": filters,
+        "tabs": tabs,
+        "rows": rows,
+        "page": page,
+        "count": page.paginator.count,
+        "unions": unions,
+        "levels": AWARD_LEVELS,
+        "flag_filters": FLAG_FILTERS,
+        "channels": Channel.choices,
+        "own_stage": own_stage,
+        "can_bulk": any(row["can_approve"] for row in rows),
+        "bulk": bulk,
+        "here": f"{reverse('staff:queue')}?{_query(filters, page=page.number if page.number > 1 else '')}",
+        "prev_query": _query(filters, page=page.previous_page_number()) if page.has_previous() else "",
+        "next_query": _query(filters, page=page.next_page_number()) if page.has_next() else "",
+    }
+    return render(request, "staff/queue.html", context)
+
+
+@require_POST
+@staff_required(roles=DECIDE_ROLES)
+def approve_many(request: HttpRequest) -> HttpResponse:
+    """批量通过: each selected application in its own transaction; outcomes shown on the queue."""
+    back = safe_next(request, request.POST.get("next")) or reverse("staff:queue")
+    numbers = list(dict.fromkeys(no.strip()[:20] for no in request.POST.getlist("application_no") if no.strip()))[:200]
+    if not numbers:
+        messages.warning(request, "请先勾选要通过的申请。")
+        return redirect(back)
+    outcomes = review_approve_many(user=request.user, application_nos=numbers, request=request)
+    for number, outcome in outcomes.items():
+        if outcome == "not_found":
+            existing = Application.objects.filter(application_no=number).values_list("pk", flat=True).first()
+            audit(
+                "access.denied",
+                actor=request.user,
+                request=request,
+                result="denied",
+                object_type="applications.application",
+                object_id=existing or "",
+                detail={"application_no": number, "what": "approve_many"},
+            )
+    request.session[BULK_KEY] = outcomes
+    approved = sum(1 for outcome in outcomes.values() if outcome == "approved")
+    if approved == len(outcomes):
+        messages.success(request, f"已批量通过 {approved} 份申请。")
+    else:
+        messages.warning(request, f"勾选 {len(outcomes)} 份，通过 {approved} 份，其余 {len(outcomes) - approved} 份未能通过，原因见下方。")
+    return redirect(back)
+
+
+# --- one application ------------------------------------------------------------------------
+
+
+def _opinion_boxes(events: list[Any]) -> list[dict[str, Any]]:
+    """The three opinion boxes of Annex 3, each from the latest decision at that level."""
+    boxes = [
+        {"title": "基层工会意见", "status": Status.PENDING_GRASSROOTS, "event": None},
+        {"title": "区县市（产业）工会意见", "status": Status.PENDING_DISTRICT, "event": None},
+        {"title": "市总工会意见", "status": Status.PENDING_CITY, "event": None},
+    ]
+    for event in events:
+        for box in boxes:
+            if event.decision and event.from_status == box["status"]:
+                box["event"] = event
+    return boxes
+
+
+def _detail_context(request: HttpRequest, application: Application) -> dict[str, Any]:
+    user = request.user
+    data = selectors.detail(application, full=True)
+    events = list(application.events.select_related("organisation", "actor").order_by("at", "id"))
+    history = [
+        {**row, "organisation": event.organisation.name if event.organisation else "", "actor": str(event.actor) if event.actor else ""}
+        for row, event in zip(data["history"], events, strict=False)
+    ]
+    for row, event in zip(history, events, strict=False):
+        row["decision_code"] = event.decision
+    materials = [
+        {
+            **att,
+            "url": reverse("staff:attachment", args=[application.application_no, att["id"]]),
+            "is_pdf": att["content_type"] == "application/pdf",
+        }
+        for att in data["attachments"]
+    ]
+    unresolved_hard = [flag for flag in data["flags"] if flag["hard"] and not flag["resolved"]]
+    can_decide = _can_decide(user, application.status, application.channel)
+    for check in data["checks"]:
+        check["label"] = RULE_LABELS.get(str(check.get("rule", "")), str(check.get("rule", "")))
+    return {
+        "app": data,
+        "application": application,
+        "status_label": STATUS_LABELS[Status(application.status)],
+        "channel_label": Channel(application.channel).label,
+        "gender_label": application.get_gender_display(),
+        "new_level_label": application.get_new_level_display(),
+        "previous_level_label": application.get_previous_level_display() if application.previous_level else "",
+        "issuer_label": application.get_issuer_display(),
+        "amount_fixed": application.status in (Status.APPROVED, Status.PAID, Status.PAYMENT_FAILED),
+        "history": history,
+        "boxes": _opinion_boxes(events),
+        "materials": materials,
+        "checks_passed": all(check.get("passed") for check in data["checks"]),
+        "unresolved_hard": unresolved_hard,
+        "can_decide": can_decide,
+        "approve_blocked": can_decide and application.status == Status.PENDING_CITY and bool(unresolved_hard),
+        "can_resolve": user.role in RESOLVE_ROLES,
+        "stage_label": STATUS_LABELS.get(Status(application.status), ""),
+    }
+
+
+def _render_detail(request: HttpRequest, application: Application, *, status: int = 200, **extra: Any) -> HttpResponse:
+    """The page shows full numbers: every rendering of it is an audited full view."""
+    audit("application.view_full", obj=application, request=request, actor=request.user, detail={"channel": "web"})
+    context = _detail_context(request, application)
+    context.update(extra)
+    return render(request, "staff/detail.html", context, status=status)
+
+
+@require_GET
+@staff_required(roles=READ_ROLES)
+def detail(request: HttpRequest, no: str) -> HttpResponse:
+    try:
+        application = application_in_scope(request.user, no)
+    except NotFound:
+        return _out_of_scope(request, no, "detail")
+    return _render_detail(request, application)
+
+
+@require_POST
+@staff_required(roles=DECIDE_ROLES)
+def decide(request: HttpRequest, no: str) -> HttpResponse:
+    """通过 / 退回修改 / 不予奖励, with the services' refusals shown on the page."""
+    try:
+        application = application_in_scope(request.user, no)
+    except NotFound:
+        return _out_of_scope(request, no, "decision")
+    decision = (request.POST.get("decision") or "").strip()
+    opinion = request.POST.get("opinion") or ""
+    try:
+        application = review_decide(user=request.user, application_no=no, decision=decision, opinion=opinion, request=request)
+    except NotFound:
+        return _out_of_scope(request, no, "decision")
+    except (InvalidInput, Conflict) as exc:
+        application = application_in_scope(request.user, no)  # as it stands now
+        message = exc.message
+        if isinstance(exc, InvalidInput) and exc.fields:
+            message = "；".join(text for texts in exc.fields.values() for text in texts)
+        return _render_detail(
+            request, application, status=exc.status, decision_error=message, decision_value=decision, opinion_value=opinion[:500]
+        )
+    messages.success(request, f"{DECISION_DONE[decision]}。该申请现为“{STATUS_LABELS[Status(application.status)]}”。")
+    return redirect("staff:detail", no=application.application_no)
+
+
+@require_POST
+@staff_required(roles=RESOLVE_ROLES)
+def resolve_flag(request: HttpRequest, no: str, code: str) -> HttpResponse:
+    """处理风险信号: a written note, kept with its author and time."""
+    try:
+        application = application_in_scope(request.user, no)
+    except NotFound:
+        return _out_of_scope(request, no, "flag_resolve")
+    note = request.POST.get("note") or ""
+    try:
+        flag = flag_resolve(user=request.user, application_no=no, code=code, note=note, request=request)
+    except NotFound:
+        return render(request, "staff/not_found.html", status=404)
+    except (InvalidInput, Conflict) as exc:
+        message = "；".join(text for texts in exc.fields.values() for text in texts) if exc.fields else exc.message
+        return _render_detail(request, application, status=exc.status, flag_error={"code": code, "message": message})
+    messages.success(request, f"已处理风险信号“{flag.get_code_display()}”。")
+    return redirect(f"{reverse('staff:detail', args=[no])}#signals")
+
+
+@xframe_options_sameorigin  # PDFs open in a frame of the detail page
+@require_GET
+@staff_required(roles=READ_ROLES)
+def attachment(request: HttpRequest, no: str, attachment_id: int) -> HttpResponse:
+    """One material, only to staff whose subtree holds the application; never cached."""
+    try:
+        application = application_in_scope(request.user, no)
+    except NotFound:
+        return _out_of_scope(request, no, "attachment")
+    item = application.attachments.filter(pk=attachment_id).first()
+    if item is None:
+        return render(request, "staff/not_found.html", status=404)
+    audit("application.view_attachment", obj=application, request=request, actor=request.user, detail={"attachment": item.pk, "kind": item.kind})
+    extension = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}.get(item.content_type, "bin")
+    response = FileResponse(default_storage.open(item.storage_name, "rb"), content_type=item.content_type)
+    response["Content-Disposition"] = f'inline; filename="{application.application_no}-{item.kind}.{extension}"'
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

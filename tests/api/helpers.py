@@ -1,0 +1,53 @@
+"""Driving the online channel through the API as a worker and as staff."""
+
+from __future__ import annotations
+
+import io
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from rewards.notifications.models import SmsMessage
+
+from ..conftest import PASSWORD
+
+
+def jpeg(name: str = "photo.jpg", size: tuple[int, int] = (64, 48), color: str = "red") -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "JPEG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+def materials() -> dict[str, SimpleUploadedFile]:
+    return {"id_card_file": jpeg("id.jpg"), "certificate_file": jpeg("cert.jpg", color="blue"), "bank_card_file": jpeg("card.jpg", color="green")}
+
+
+def applicant_token(api, member) -> str:  # type: ignore[no-untyped-def]
+    response = api.post("/api/v1/applicant/otp", {"id_number": member.id_number, "name": member.name}, content_type="application/json")
+    assert response.status_code == 202, response.content
+    code = SmsMessage.objects.filter(template="otp").order_by("-pk").first().params["code"]
+    response = api.post("/api/v1/applicant/session", {"id_number": member.id_number, "code": code}, content_type="application/json")
+    assert response.status_code == 200, response.content
+    return response.json()["token"]
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+def submit(api, token: str, form: dict, files: dict | None = None):  # type: ignore[no-untyped-def]
+    body = {key: value for key, value in form.items() if value is not None}
+    body.update(files if files is not None else materials())
+    return api.post("/api/v1/applications", body, **bearer(token))
+
+
+def staff_token(api, user) -> str:  # type: ignore[no-untyped-def]
+    response = api.post("/api/v1/auth/token", {"username": user.username, "password": PASSWORD}, content_type="application/json")
+    assert response.status_code == 200, response.content
+    return response.json()["token"]
+
+
+def decide(api, token: str, number: str, decision: str, opinion: str = ""):  # type: ignore[no-untyped-def]
+    return api.post(
+        f"/api/v1/review/applications/{number}/decision", {"decision": decision, "opinion": opinion}, content_type="application/json", **bearer(token)
+    )

@@ -1,0 +1,325 @@
+"""The online channel end to end through the API: sign-in, submission, status query,
+预审 → 终审, return and resubmission, withdrawal, and the conflicts of DOMAIN.md §3 rule 5."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from rewards.applications.models import Application, ApplicationEvent, Attachment
+from rewards.core.models import AuditEvent
+from rewards.core.vocab import Status
+from rewards.notifications.models import SmsMessage
+
+from .. import factories
+from .helpers import applicant_token, bearer, decide, materials, staff_token, submit
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def worker(api, business_day, member):  # type: ignore[no-untyped-def]
+    return applicant_token(api, member)
+
+
+def registered_form(member, **overrides):  # type: ignore[no-untyped-def]
+    """An Annex 3 form whose certificate is in the HR registry as declared (no signal)."""
+    form = factories.annex3(member, **overrides)
+    factories.make_certificate(
+        member=member,
+        certificate_no=form["certificate_no"],
+        level=form["new_level"],
+        issue_date=dt.date.fromisoformat(form["certificate_issue_date"]),
+        occupation=form["occupation"],
+        issuer=form["issuer"],
+    )
+    return form
+
+
+def test_submission_creates_one_pending_application_with_three_materials(api, worker, member):
+    response = submit(api, worker, factories.annex3(member))
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["status"] == "pending_district"
+    assert body["amount"] == "500.00"
+    assert len(body["query_password"]) == 10
+    application = Application.objects.get(application_no=body["application_no"])
+    assert application.union.name == "西湖区总工会"
+    assert application.gender in ("male", "female")
+    assert Attachment.objects.filter(application=application, current=True).count() == 3
+    assert application.query_password_hash and body["query_password"] not in application.query_password_hash
+    assert [e.stage for e in application.events.all()] == ["submitted"]
+    assert AuditEvent.objects.filter(action="application.submit", object_id=str(application.pk)).exists()
+    sms = SmsMessage.objects.get(event_key=f"app:{application.application_no}:submitted")
+    assert application.application_no in sms.text
+    assert body["query_password"] not in sms.text
+
+
+def test_submission_requires_the_applicant_token(api, member, business_day):
+    response = submit(api, "not-a-token", factories.annex3(member))
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "not_authenticated"
+
+
+def test_submission_for_someone_else_is_refused(api, worker, xihu):
+    other = factories.make_member(union=xihu)
+    response = submit(api, worker, factories.annex3(other))
+    assert response.status_code == 403
+    assert not Application.objects.exists()
+
+
+def test_missing_material_and_bad_fields_answer_400_with_fields(api, worker, member):
+    files = materials()
+    del files["bank_card_file"]
+    response = submit(api, worker, factories.annex3(member), files)
+    assert response.status_code == 400
+    assert "bank_card_file" in response.json()["error"]["fields"]
+    response = submit(api, worker, factories.annex3(member, bank_card_no="6222021234567890123"))
+    assert response.status_code == 400
+    assert "bank_card_no" in response.json()["error"]["fields"]
+    assert not Application.objects.exists()
+
+
+def test_a_renamed_script_is_not_a_material(api, worker, member):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    files = materials()
+    files["certificate_file"] = SimpleUploadedFile("cert.jpg", b"<script>alert(1)</script>", content_type="image/jpeg")
+    response = submit(api, worker, factories.annex3(member), files)
+    assert response.status_code == 400
+    assert "certificate_file" in response.json()["error"]["fields"]
+
+
+def test_ineligible_answers_422_with_the_checks(api, worker, member):
+    response = submit(api, worker, factories.annex3(member, issuer="evaluation_org"))
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "ineligible"
+    failed = [check["rule"] for check in error["checks"] if not check["passed"]]
+    assert failed == ["issuer"]
+
+
+def test_second_application_while_one_is_pending_is_409(api, worker, member):
+    assert submit(api, worker, factories.annex3(member)).status_code == 201
+    response = submit(api, worker, factories.annex3(member, new_level="technician", previous_level="senior_worker"))
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "already_pending"
+    assert Application.objects.count() == 1
+
+
+def test_after_the_deadline_a_new_application_is_409(api, worker, member, business_day):
+    business_day("2020-12-16")
+    response = submit(api, worker, factories.annex3(member))
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "deadline_passed"
+
+
+def test_status_query_same_404_for_unknown_id_and_wrong_password_then_429(api, worker, member, settings):
+    body = submit(api, worker, factories.annex3(member)).json()
+    ok = api.post("/api/v1/applications/query", {"id_number": member.id_number, "query_password": body["query_password"]}, content_type="application/json")
+    assert ok.status_code == 200
+    assert ok.json()["status"] == "pending_district"
+    assert ok.json()["history"][0]["stage"] == "提交申请"
+    wrong = api.post("/api/v1/applications/query", {"id_number": member.id_number, "query_password": "ABCDEFGHJK"}, content_type="application/json")
+    unknown = api.post("/api/v1/applications/query", {"id_number": factories.new_id_number(), "query_password": body["query_password"]}, content_type="application/json")
+    assert wrong.status_code == unknown.status_code == 404
+    assert wrong.json() == unknown.json()
+    for _ in range(9):  # with the one above: 10 failures for this ID
+        api.post("/api/v1/applications/query", {"id_number": member.id_number, "query_password": "WRONGWRONG"}, content_type="application/json")
+    blocked = api.post("/api/v1/applications/query", {"id_number": member.id_number, "query_password": body["query_password"]}, content_type="application/json")
+    assert blocked.status_code == 429
+    assert blocked.json()["error"]["code"] == "throttled"
+    assert int(blocked["Retry-After"]) > 0
+
+
+def test_successful_queries_are_never_throttled(api, worker, member):
+    body = submit(api, worker, factories.annex3(member)).json()
+    for _ in range(30):
+        response = api.post("/api/v1/applications/query", {"id_number": member.id_number, "query_password": body["query_password"]}, content_type="application/json")
+        assert response.status_code == 200
+
+
+def test_review_chain_return_resubmit_and_approve(api, worker, member, xihu_reviewer, city_reviewer):
+    number = submit(api, worker, registered_form(member)).json()["application_no"]
+    city = staff_token(api, city_reviewer)
+    district = staff_token(api, xihu_reviewer)
+    # The city cannot decide what the district has not pre-reviewed.
+    response = decide(api, city, number, "approve")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "wrong_stage"
+    assert decide(api, district, number, "approve").json() == {"status": "pending_city"}
+    # Nobody decides one stage twice.
+    assert decide(api, district, number, "approve").status_code == 409
+    # A return needs an opinion.
+    assert decide(api, city, number, "return").status_code == 400
+    assert decide(api, city, number, "return", "银行卡照片不清晰，请重新上传").json() == {"status": "returned"}
+    assert SmsMessage.objects.filter(template="returned", text__contains="银行卡照片不清晰").exists()
+    status = api.get("/api/v1/applicant/applications", **bearer(worker)).json()[0]
+    assert status["status"] == "returned" and status["can_resubmit"] is True
+    assert status["history"][-1]["opinion"] == "银行卡照片不清晰，请重新上传"
+    response = api.post(f"/api/v1/applications/{number}/resubmit", {"bank_branch": "中国银行杭州滨江支行", **materials()}, **bearer(worker))
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "pending_district"
+    application = Application.objects.get(application_no=number)
+    assert application.bank_branch == "中国银行杭州滨江支行"
+    assert [e.stage for e in application.events.all()][-1] == "resubmitted"
+    assert ApplicationEvent.objects.filter(application=application).count() == 4  # submitted, 预审, 终审 return, resubmitted
+    assert Attachment.objects.filter(application=application).count() == 6
+    assert Attachment.objects.filter(application=application, current=True).count() == 3
+    assert decide(api, district, number, "approve").status_code == 200
+    assert decide(api, city, number, "approve").json() == {"status": "approved"}
+    application.refresh_from_db()
+    assert str(application.amount) == "500.00"
+    assert SmsMessage.objects.filter(event_key=f"app:{number}:approved").count() == 1
+
+
+def test_second_application_of_an_approved_person_is_already_awarded(api, worker, member, xihu_reviewer, city_reviewer):
+    number = submit(api, worker, factories.annex3(member)).json()["application_no"]
+    Application.objects.filter(application_no=number).update(status=Status.APPROVED, has_decision=True)
+    response = submit(api, worker, factories.annex3(member, new_level="technician", previous_level="senior_worker"))
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "already_awarded"
+
+
+def test_reject_is_final(api, worker, member, xihu_reviewer):
+    number = submit(api, worker, factories.annex3(member)).json()["application_no"]
+    district = staff_token(api, xihu_reviewer)
+    assert decide(api, district, number, "reject").status_code == 400
+    assert decide(api, district, number, "reject", "证书为伪造").json() == {"status": "rejected"}
+    assert api.post(f"/api/v1/applications/{number}/resubmit", {"bank_branch": "中国银行杭州滨江支行"}, **bearer(worker)).status_code == 409
+    response = submit(api, worker, factories.annex3(member))
+    assert response.json()["error"]["code"] == "already_rejected"
+
+
+def test_reviewer_of_another_district_gets_404(api, worker, member, shangcheng_reviewer):
+    number = submit(api, worker, factories.annex3(member)).json()["application_no"]
+    other = staff_token(api, shangcheng_reviewer)
+    assert api.get(f"/api/v1/review/applications/{number}", **bearer(other)).status_code == 404
+    assert decide(api, other, number, "approve").status_code == 404
+    attachment = Attachment.objects.filter(application__application_no=number).first()
+    assert api.get(f"/api/v1/review/applications/{number}/attachments/{attachment.pk}", **bearer(other)).status_code == 404
+    listing = api.get("/api/v1/review/applications", **bearer(other)).json()
+    assert listing["count"] == 0
+
+
+def test_wrong_role_is_403_before_404(api, worker, member, finance_a):
+    number = submit(api, worker, factories.annex3(member)).json()["application_no"]
+    token = staff_token(api, finance_a)
+    response = decide(api, token, number, "approve")
+    assert response.status_code == 403
+    assert decide(api, token, "2020999999", "approve").status_code == 403
+
+
+def test_queue_masks_numbers_and_detail_shows_them_with_an_audit_entry(api, worker, member, xihu_reviewer):
+    number = submit(api, worker, factories.annex3(member)).json()["application_no"]
+    token = staff_token(api, xihu_reviewer)
+    listing = api.get("/api/v1/review/applications?status=pending_district", **bearer(token)).json()
+    assert listing["count"] == 1 and listing["counts"] == {"pending_district": 1}
+    row = listing["results"][0]
+    assert row["id_number"] == member.id_number[:6] + "********" + member.id_number[-4:]
+    assert member.id_number not in str(listing)
+    detail = api.get(f"/api/v1/review/applications/{number}", **bearer(token)).json()
+    assert detail["id_number"] == member.id_number
+    assert len(detail["attachments"]) == 3 and len(detail["checks"]) == 6
+    assert AuditEvent.objects.filter(action="application.view_full", actor=xihu_reviewer).count() == 1
+    image = api.get(detail["attachments"][0]["url"], **bearer(token))
+    assert image.status_code == 200 and image["Content-Type"] == "image/jpeg"
+    assert image["Cache-Control"] == "no-store"
+
+
+def test_hard_signal_blocks_final_approval_until_resolved(api, worker, member, xihu_reviewer, city_reviewer):
+    # Not in the HR certificate registry → a hard signal.
+    number = submit(api, worker, factories.annex3(member)).json()["application_no"]
+    district, city = staff_token(api, xihu_reviewer), staff_token(api, city_reviewer)
+    detail = api.get(f"/api/v1/review/applications/{number}", **bearer(city)).json()
+    assert [flag["code"] for flag in detail["flags"] if flag["hard"]] == ["not_in_registry"]
+    decide(api, district, number, "approve")
+    response = decide(api, city, number, "approve")
+    assert response.status_code == 409 and response.json()["error"]["code"] == "unresolved_flag"
+    url = f"/api/v1/review/applications/{number}/flags/not_in_registry/resolve"
+    assert api.post(url, {"note": ""}, content_type="application/json", **bearer(city)).status_code == 400
+    resolved = api.post(url, {"note": "已电话核实人社部门，证书真实，系统未同步"}, content_type="application/json", **bearer(city))
+    assert resolved.status_code == 200 and resolved.json()["resolved_by"]
+    assert decide(api, city, number, "approve").json() == {"status": "approved"}
+
+
+def test_registry_certificate_raises_no_signal(api, worker, member):
+    form = factories.annex3(member)
+    factories.make_certificate(member=member, certificate_no=form["certificate_no"], issue_date=dt.date(2020, 6, 30), occupation="车工")
+    number = submit(api, worker, form).json()["application_no"]
+    assert not Application.objects.get(application_no=number).flags.exists()
+
+
+def test_withdraw_only_while_undecided(api, worker, member, xihu_reviewer):
+    number = submit(api, worker, factories.annex3(member)).json()["application_no"]
+    assert api.post(f"/api/v1/applications/{number}/withdraw", **bearer(worker)).json()["status"] == "withdrawn"
+    # Withdrawn frees the place: a new application is accepted (Annex 2: 可以重新提出申请).
+    second = submit(api, worker, factories.annex3(member)).json()["application_no"]
+    decide(api, staff_token(api, xihu_reviewer), second, "approve")
+    response = api.post(f"/api/v1/applications/{second}/withdraw", **bearer(worker))
+    assert response.status_code == 409
+
+
+def test_undecided_application_is_corrected_in_place(api, worker, member):
+    number = submit(api, worker, factories.annex3(member)).json()["application_no"]
+    response = api.post(f"/api/v1/applications/{number}/resubmit", {"occupation": "数控车工"}, **bearer(worker))
+    assert response.json() == {"application_no": number, "status": "pending_district"}
+    assert Application.objects.get(application_no=number).occupation == "数控车工"
+
+
+def test_returned_application_past_the_grace_period_cannot_be_resubmitted(api, worker, member, xihu_reviewer, business_day):
+    number = submit(api, worker, factories.annex3(member)).json()["application_no"]
+    decide(api, staff_token(api, xihu_reviewer), number, "return", "请补充材料")
+    returned = timezone.make_aware(dt.datetime(2020, 12, 10, 10, 0))
+    Application.objects.filter(application_no=number).update(returned_at=returned)
+    business_day("2020-12-25")
+    assert api.post(f"/api/v1/applications/{number}/resubmit", {"occupation": "钳工"}, **bearer(worker)).status_code == 200
+    decide(api, staff_token(api, xihu_reviewer), number, "return", "请再补充")
+    Application.objects.filter(application_no=number).update(returned_at=returned)
+    business_day("2020-12-26")
+    response = api.post(f"/api/v1/applications/{number}/resubmit", {"occupation": "钳工"}, **bearer(worker))
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "deadline_passed"
+
+
+def test_new_query_password_replaces_the_old(api, worker, member):
+    body = submit(api, worker, factories.annex3(member)).json()
+    renewed = api.post(f"/api/v1/applications/{body['application_no']}/query-password", **bearer(worker)).json()["query_password"]
+    old = api.post("/api/v1/applications/query", {"id_number": member.id_number, "query_password": body["query_password"]}, content_type="application/json")
+    new = api.post("/api/v1/applications/query", {"id_number": member.id_number, "query_password": renewed}, content_type="application/json")
+    assert old.status_code == 404 and new.status_code == 200
+
+
+def test_otp_for_someone_not_verified_is_403(api, xihu, business_day):
+    unverified = factories.make_member(union=xihu, verified=False)
+    response = api.post("/api/v1/applicant/otp", {"id_number": unverified.id_number, "name": unverified.name}, content_type="application/json")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "not_verified_member"
+    assert "实名认证" in response.json()["error"]["message"]
+
+
+def test_otp_codes_are_throttled(api, member, business_day):
+    assert api.post("/api/v1/applicant/otp", {"id_number": member.id_number, "name": member.name}, content_type="application/json").status_code == 202
+    again = api.post("/api/v1/applicant/otp", {"id_number": member.id_number, "name": member.name}, content_type="application/json")
+    assert again.status_code == 429 and int(again["Retry-After"]) <= 60
+
+
+def test_wrong_otp_code_is_401(api, member, business_day):
+    api.post("/api/v1/applicant/otp", {"id_number": member.id_number, "name": member.name}, content_type="application/json")
+    response = api.post("/api/v1/applicant/session", {"id_number": member.id_number, "code": "000000x"}, content_type="application/json")
+    assert response.status_code == 401
+
+
+def test_staff_token_same_answer_for_every_failure_then_lockout(api, xihu_reviewer):
+    unknown = api.post("/api/v1/auth/token", {"username": "nobody", "password": "x"}, content_type="application/json")
+    wrong = api.post("/api/v1/auth/token", {"username": "xihu.reviewer", "password": "x"}, content_type="application/json")
+    assert unknown.status_code == wrong.status_code == 401
+    assert unknown.json() == wrong.json()
+    for _ in range(4):
+        api.post("/api/v1/auth/token", {"username": "xihu.reviewer", "password": "x"}, content_type="application/json")
+    from ..conftest import PASSWORD
+
+    locked = api.post("/api/v1/auth/token", {"username": "xihu.reviewer", "password": PASSWORD}, content_type="application/json")
+    assert locked.status_code == 429

@@ -1,0 +1,60 @@
+"""The business clock: APP_TODAY when set, otherwise today's date in Asia/Shanghai."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from rewards.core import clock
+
+# 16:30 UTC on 15 December is already 00:30 on 16 December in Hangzhou.
+FROZEN = dt.datetime(2020, 12, 15, 16, 30, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def frozen_now(monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(timezone, "now", lambda: FROZEN)
+    return FROZEN
+
+
+def test_today_is_the_shanghai_date_without_app_today(settings, frozen_now):
+    settings.APP_TODAY = None
+
+    assert clock.today() == dt.date(2020, 12, 16)
+    assert clock.simulated_today() is None
+
+
+def test_today_just_before_shanghai_midnight(settings, monkeypatch):
+    settings.APP_TODAY = None
+    monkeypatch.setattr(timezone, "now", lambda: dt.datetime(2020, 12, 15, 15, 59, 59, tzinfo=dt.UTC))
+
+    assert clock.today() == dt.date(2020, 12, 15)
+
+
+def test_app_today_moves_the_business_date(settings, frozen_now):
+    settings.APP_TODAY = "2020-10-15"
+
+    assert clock.today() == dt.date(2020, 10, 15)
+    assert clock.simulated_today() == dt.date(2020, 10, 15)
+
+
+def test_app_today_may_be_a_date(settings, frozen_now):
+    settings.APP_TODAY = dt.date(2020, 3, 26)
+
+    assert clock.today() == dt.date(2020, 3, 26)
+
+
+def test_app_today_leaves_the_real_clock_alone(settings, frozen_now):
+    settings.APP_TODAY = "2020-10-15"
+
+    assert clock.now() == FROZEN
+
+
+def test_end_of_day_is_the_last_moment_of_the_shanghai_day():
+    end = clock.end_of_day(dt.date(2020, 12, 15))
+
+    assert end.utcoffset() == dt.timedelta(hours=8)
+    assert end.astimezone(dt.UTC) == dt.datetime(2020, 12, 15, 15, 59, 59, 999999, tzinfo=dt.UTC)
+    assert end < FROZEN

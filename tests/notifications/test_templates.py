@@ -1,0 +1,138 @@
+"""Rendering the texts and the mask check: pure functions, no database."""
+
+from __future__ import annotations
+
+import pytest
+
+from rewards.notifications.templates import (
+    DEFAULT_TEXTS,
+    SIGNATURE,
+    SmsTemplate,
+    contains_personal_number,
+    placeholders,
+    redact,
+    render,
+)
+
+
+def test_every_template_has_a_signed_default_text():
+    assert set(DEFAULT_TEXTS) == set(SmsTemplate.values)
+    for code, text in DEFAULT_TEXTS.items():
+        assert text.startswith("【杭州市总工会】"), code
+        assert "query_password" not in placeholders(text), code
+
+
+@pytest.mark.parametrize(
+    ("template", "params", "expected"),
+    [
+        ("otp", {"code": "482913"}, "【杭州市总工会】您的验证码为482913，用于登录高技能人才奖励平台，请勿告诉他人。"),
+        (
+            "submitted",
+            {"application_no": "2020000123"},
+            "【杭州市总工会】您的高技能人才奖励申请（编号2020000123）已提交，请等待审核。",
+        ),
+        (
+            "returned",
+            {"application_no": "2020000123", "reason": "证书照片不清晰"},
+            "【杭州市总工会】您的高技能人才奖励申请（编号2020000123）被退回，原因：证书照片不清晰。请登录平台修改后重新提交。",
+        ),
+        (
+            "paid",
+            {"application_no": "2020000123", "amount": "3000.00", "card_tail": "0016"},
+            "【杭州市总工会】您的高技能人才奖励（编号2020000123）3000.00元已发放至您尾号0016的银行卡，请注意查收。",
+        ),
+    ],
+)
+def test_render_fills_the_default_text(template, params, expected):
+    text, used = render(template, params)
+    assert text == expected
+    assert used == {name: str(value) for name, value in params.items()}
+
+
+def test_parameters_the_text_does_not_name_are_dropped():
+    text, used = render("submitted", {"application_no": 2020000123, "name": "张晓明", "amount": 3000})
+    assert used == {"application_no": "2020000123"}
+    assert "张晓明" not in text
+
+
+def test_campaign_override_replaces_the_text_and_keeps_the_signature():
+    overrides = {"approved": "恭喜！申请{application_no}通过，金额{amount}元。", "paid": ""}
+    text, _ = render("approved", {"application_no": "2020000123", "amount": "5000"}, overrides)
+    assert text == SIGNATURE + "恭喜！申请2020000123通过，金额5000元。"
+    # An empty override falls back to the default text.
+    text, _ = render("paid", {"application_no": "2020000123", "amount": "5000", "card_tail": "0016"}, overrides)
+    assert text.startswith(SIGNATURE + "您的高技能人才奖励（编号2020000123）5000元")
+
+
+def test_placeholders_are_plain_names_only():
+    """A text typed into the admin cannot reach Python attributes through format syntax."""
+    text, used = render("submitted", {"application_no": "2020000123"}, {"submitted": "编号{application_no.__class__}，{application_no}"})
+    assert text == SIGNATURE + "编号{application_no.__class__}，2020000123"
+    assert used == {"application_no": "2020000123"}
+
+
+def test_the_submission_sms_never_carries_the_query_password():
+    with pytest.raises(ValueError, match="查询密码"):
+        render("submitted", {"application_no": "2020000123", "query_password": "7K3M9QX2AB"})
+    with pytest.raises(ValueError, match="查询密码"):
+        render("submitted", {"application_no": "2020000123"}, {"submitted": "编号{application_no}，查询密码{query_password}"})
+
+
+@pytest.mark.parametrize(
+    ("template", "params", "overrides", "message"),
+    [
+        ("birthday", {}, None, "未知的短信类型"),
+        ("returned", {"application_no": "2020000123"}, None, "缺少参数 reason"),
+        ("returned", {"application_no": "2020000123", "reason": None}, None, "缺少参数 reason"),
+    ],
+)
+def test_render_refuses_what_it_cannot_fill(template, params, overrides, message):
+    with pytest.raises(ValueError, match=message):
+        render(template, params, overrides)
+
+
+@pytest.mark.parametrize(
+    ("text", "personal"),
+    [
+        ("身份证号330106199001011234", True),
+        ("身份证号33010619900101123X已登记", True),
+        ("身份证号33010619900101123x", True),
+        ("卡号6222021234567890016", True),  # 19 digits
+        ("卡号6222021234567890", True),  # 16 digits
+        ("卡号6222 0212 3456 7890 016", True),  # written in groups
+        ("卡号6222-0212-3456-7890", True),
+        ("卡号６２２２０２１２３４５６７８９０", True),  # full-width digits
+        ("身份证号330106********1234", False),
+        ("卡号622202*********0016", False),
+        ("尾号0016的银行卡", False),
+        ("编号2020000123，金额3000.00元", False),
+        ("手机139****7919", False),
+        ("15位数字123456789012345", False),
+        ("20位数字12345678901234567890", True),  # may hide a card number
+    ],
+)
+def test_mask_check(text, personal):
+    assert contains_personal_number(text) is personal
+
+
+@pytest.mark.parametrize(
+    "reason",
+    ["身份证号330106199001011234与证书不符", "银行卡6222021234567890016户名不符", "卡号6222 0212 3456 7890 016有误"],
+)
+def test_render_refuses_a_full_id_or_card_number(reason):
+    with pytest.raises(ValueError, match="身份证号或银行卡号"):
+        render("returned", {"application_no": "2020000123", "reason": reason})
+
+
+def test_render_accepts_masked_numbers():
+    text, _ = render("returned", {"application_no": "2020000123", "reason": "银行卡622202*********0016户名不符"})
+    assert "622202*********0016" in text
+
+
+def test_redact_hides_the_otp_code_only():
+    text, params = render("otp", {"code": "482913"})
+    kept, hidden = redact("otp", params, text)
+    assert kept == {"code": "******"}
+    assert "482913" not in hidden and "******" in hidden
+    text, params = render("submitted", {"application_no": "2020000123"})
+    assert redact("submitted", params, text) == (params, text)

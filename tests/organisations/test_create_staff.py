@@ -1,0 +1,116 @@
+"""create_staff USERNAME --role ROLE --org ORG_NAME (API.md "Operations CLI")."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from rewards.core.models import AuditEvent
+from rewards.organisations.models import StaffUser
+
+PASSWORD = "Lakeside-Plum-Blossom-2020"
+
+
+def create_staff(*args: str) -> str:
+    out = StringIO()
+    call_command("create_staff", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_creates_a_user_with_role_and_organisation(xihu, monkeypatch):
+    monkeypatch.delenv("STAFF_PASSWORD", raising=False)
+
+    output = create_staff(
+        "xihu.li", "--role", "district_reviewer", "--org", "西湖区总工会", "--password", PASSWORD, "--full-name", "李审核"
+    )
+
+    user = StaffUser.objects.get(username="xihu.li")
+    assert (user.role, user.organisation, user.full_name) == ("district_reviewer", xihu, "李审核")
+    assert user.check_password(PASSWORD)
+    assert not user.is_staff and not user.is_superuser
+    assert "已创建 xihu.li" in output
+    event = AuditEvent.objects.get(action="staff.create")
+    assert (event.object_id, event.actor_label) == (str(user.pk), "cli")
+    assert event.detail == {"role": "district_reviewer", "organisation_id": xihu.pk}
+    assert PASSWORD not in event.canonical()
+
+
+def test_reads_the_password_from_staff_password(city, monkeypatch):
+    monkeypatch.setenv("STAFF_PASSWORD", PASSWORD)
+
+    create_staff("finance.c", "--role", "finance_officer", "--org", "杭州市总工会")
+
+    user = StaffUser.objects.get(username="finance.c")
+    assert user.check_password(PASSWORD)
+    assert (user.role, user.organisation) == ("finance_officer", city)
+
+
+def test_the_organisation_name_matches_either_bracket_width(campaign, monkeypatch):
+    monkeypatch.setenv("STAFF_PASSWORD", PASSWORD)
+
+    create_staff("binjiang", "--role", "district_reviewer", "--org", "高新区(滨江)总工会")
+
+    assert StaffUser.objects.get(username="binjiang").organisation.name == "高新区（滨江）总工会"
+
+
+def test_an_administrator_may_use_the_admin_site(city, monkeypatch):
+    monkeypatch.setenv("STAFF_PASSWORD", PASSWORD)
+
+    create_staff("root", "--role", "admin", "--org", "杭州市总工会")
+
+    user = StaffUser.objects.get(username="root")
+    assert user.is_staff and user.is_superuser
+
+
+@pytest.mark.parametrize(
+    ("role", "org"),
+    [
+        ("district_reviewer", "杭州市总工会"),
+        ("city_reviewer", "西湖区总工会"),
+        ("grassroots_clerk", "西湖区总工会"),
+        ("finance_officer", "杭州西湖精密机械有限公司工会"),
+    ],
+)
+def test_refuses_a_role_at_the_wrong_organisation_level(xihu_grassroots, monkeypatch, role, org):
+    monkeypatch.setenv("STAFF_PASSWORD", PASSWORD)
+
+    with pytest.raises(CommandError, match="应属于"):
+        create_staff("misplaced", "--role", role, "--org", org)
+
+    assert not StaffUser.objects.filter(username="misplaced").exists()
+    assert not AuditEvent.objects.filter(action="staff.create").exists()
+
+
+def test_refuses_without_a_password(xihu, monkeypatch):
+    monkeypatch.delenv("STAFF_PASSWORD", raising=False)
+
+    with pytest.raises(CommandError, match="STAFF_PASSWORD"):
+        create_staff("nopass", "--role", "district_reviewer", "--org", "西湖区总工会")
+
+    assert not StaffUser.objects.filter(username="nopass").exists()
+
+
+def test_refuses_a_weak_password(xihu, monkeypatch):
+    monkeypatch.setenv("STAFF_PASSWORD", "12345678")
+
+    with pytest.raises(CommandError, match="密码不符合要求"):
+        create_staff("weak", "--role", "district_reviewer", "--org", "西湖区总工会")
+
+    assert not StaffUser.objects.filter(username="weak").exists()
+
+
+def test_refuses_an_unknown_organisation_role_or_taken_username(xihu_reviewer, monkeypatch):
+    monkeypatch.setenv("STAFF_PASSWORD", PASSWORD)
+
+    with pytest.raises(CommandError, match="没有名为"):
+        create_staff("lost", "--role", "district_reviewer", "--org", "火星区总工会")
+    with pytest.raises(CommandError):
+        create_staff("lost", "--role", "emperor", "--org", "西湖区总工会")
+    with pytest.raises(CommandError, match="已被使用"):
+        create_staff("xihu.reviewer", "--role", "district_reviewer", "--org", "西湖区总工会")
+
+    assert not StaffUser.objects.filter(username="lost").exists()
+    assert StaffUser.objects.filter(username="xihu.reviewer").count() == 1
