@@ -59,38 +59,56 @@ def tree_cpu_s(root: int) -> float:
 
 @dataclass
 class CpuShare:
-    """CPU use over one measurement, as fractions of the machine's capacity."""
+    """CPU use over one measurement, in CPU-seconds."""
 
     seconds: float
-    total: float
-    ours: float
+    cpus: int
+    busy_s: float
+    server_s: float
+    load_s: float
+
+    @property
+    def capacity_s(self) -> float:
+        return self.seconds * self.cpus
+
+    @property
+    def total(self) -> float:
+        """Fraction of the machine's CPU capacity in use."""
+        return self.busy_s / self.capacity_s
 
     @property
     def others(self) -> float:
-        return max(0.0, self.total - self.ours)
+        """Fraction of the capacity used by neither the server nor the load generator."""
+        return max(0.0, self.busy_s - self.server_s - self.load_s) / self.capacity_s
 
     def describe(self) -> str:
-        return f"CPUs {self.total:.0%} busy, {self.others:.0%} of them by other processes"
+        return (
+            f"CPUs {self.total:.0%} busy: server {self.server_s / self.capacity_s:.0%}, wrk {self.load_s / self.capacity_s:.0%}, "
+            f"other processes {self.others:.0%}"
+        )
 
 
 class CpuWatch:
-    """``watch = CpuWatch(server_pid); …; share = watch.stop(extra_cpu_s=wrk_cpu)``."""
+    """``watch = CpuWatch(server_pid); …; share = watch.stop(load_cpu_s=wrk_cpu)``."""
 
     def __init__(self, *roots: int) -> None:
         self.roots = roots
         self.cpus = os.cpu_count() or 1
         self.started = time.monotonic()
         self.busy = machine_busy_s()
-        self.ours = sum(tree_cpu_s(root) for root in roots)
+        self.server = sum(tree_cpu_s(root) for root in roots)
 
-    def stop(self, *, extra_cpu_s: float = 0.0) -> CpuShare | None:
+    def stop(self, *, load_cpu_s: float = 0.0) -> CpuShare | None:
         busy = machine_busy_s()
         if busy is None or self.busy is None:
             return None
-        seconds = time.monotonic() - self.started
-        capacity = seconds * self.cpus
-        ours = sum(tree_cpu_s(root) for root in self.roots) - self.ours + extra_cpu_s
-        return CpuShare(seconds=seconds, total=(busy - self.busy) / capacity, ours=ours / capacity)
+        return CpuShare(
+            seconds=time.monotonic() - self.started,
+            cpus=self.cpus,
+            busy_s=busy - self.busy,
+            server_s=sum(tree_cpu_s(root) for root in self.roots) - self.server,
+            load_s=load_cpu_s,
+        )
 
 
 def background_load(seconds: float = 2.0) -> float | None:

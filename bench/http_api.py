@@ -122,4 +122,24 @@ def eligibility(ctx: Context) -> list[Row]:
             busy=_busy(result, ceiling),
             notes=[f"p50 {result.p50_ms:.1f} ms (ceiling column: p99 of the trivial endpoint)"],
         ),
+        *_cpu_rows("POST /api/v1/eligibility", result, ceiling),
+    ]
+
+
+def _cpu_rows(label: str, result: wrk.WrkResult, ceiling: wrk.WrkResult | None) -> list[Row]:
+    """Server CPU per request, next to the ceiling's: the ratio that other load hardly moves."""
+    cost = result.server_cpu_ms_per_request
+    if cost is None:
+        return []
+    base = ceiling.server_cpu_ms_per_request if ceiling else None
+    return [
+        Row(
+            f"{label} server CPU per request",
+            cost,
+            "ms",
+            ceiling=base,
+            ratio=base / cost if base else None,
+            invalid=_invalid(result),
+            notes=["ratio = ceiling's CPU per request / this one: the throughput ratio on a machine with nothing else running"],
+        )
     ]

@@ -9,7 +9,7 @@ if [ -z "$PGBIN" ]; then
   exit 1
 fi
 PGROOT="$(mktemp -d)"
-PGPORT="${PGPORT:-$(( 55432 + RANDOM % 1000 ))}"
+PGPORT="${PGPORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
 as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$PGROOT"
 cleanup() {

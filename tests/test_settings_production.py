@@ -24,6 +24,9 @@ def complete_env(data_dir: Path) -> dict[str, str]:
         "FIELD_ENCRYPTION_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
         "BLIND_INDEX_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
         "SMS_BACKEND": "aliyun",
+        "SMS_ALIYUN_ACCESS_KEY_ID": "test-key-id",
+        "SMS_ALIYUN_ACCESS_KEY_SECRET": "test-key-secret",
+        "SMS_ALIYUN_TEMPLATES": "otp=SMS_1,submitted=SMS_2",
     }
 
 
@@ -92,3 +95,11 @@ def test_refuses_a_development_sms_backend(env, backend):
 
     assert result.returncode != 0
     assert "SMS_BACKEND" in result.stderr
+
+
+def test_aliyun_backend_without_its_keys_is_refused(tmp_path):
+    env = complete_env(tmp_path)
+    del env["SMS_ALIYUN_ACCESS_KEY_SECRET"]
+    result = import_production(env)
+    assert result.returncode != 0
+    assert "SMS_ALIYUN_ACCESS_KEY_SECRET" in result.stderr

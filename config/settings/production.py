@@ -14,6 +14,11 @@ if env("APP_TODAY"):
 if (env("SMS_BACKEND", "console") or "console") in ("console", "file"):
     raise ImproperlyConfigured("生产环境必须配置真实的短信通道（SMS_BACKEND 不能是 console 或 file）。")
 
+if env("SMS_BACKEND") == "aliyun":
+    _sms_missing = [n for n in ("SMS_ALIYUN_ACCESS_KEY_ID", "SMS_ALIYUN_ACCESS_KEY_SECRET", "SMS_ALIYUN_TEMPLATES") if not env(n)]
+    if _sms_missing:
+        raise ImproperlyConfigured("阿里云短信缺少配置项：" + "、".join(_sms_missing))
+
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")

@@ -25,7 +25,7 @@ from rewards.core.validators import check_mobile
 
 from . import tasks
 from .models import SmsMessage, SmsStatus
-from .templates import LIFETIMES, ensure_masked, redact, render
+from .templates import ensure_masked, lifetime, redact, render
 from .transports import OutgoingSms, Transport, TransportError, get_transport
 
 logger = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ def sms_enqueue(
         raise ValueError(f"手机号码无效，短信未登记：{problem}")
     text, used = render(template, params, overrides)
     now = clock.now()
-    lifetime = LIFETIMES.get(template)
+    valid_for = lifetime(template, used)
     message = SmsMessage(
         phone=mobile,
         phone_hash=blind_index("phone", mobile),
@@ -103,7 +103,7 @@ def sms_enqueue(
         event_key=event_key,
         status=SmsStatus.PENDING,
         next_attempt_at=now,
-        expires_at=now + lifetime if lifetime else None,
+        expires_at=now + valid_for if valid_for else None,
         created_at=now,
     )
     try:
@@ -115,7 +115,7 @@ def sms_enqueue(
         if existing is None:
             raise
         return existing
-    tasks.schedule_delivery(message.pk)
+    transaction.on_commit(functools.partial(tasks.schedule_delivery, message.pk), robust=True)
     return message
 
 

@@ -25,6 +25,7 @@ from collections.abc import Mapping
 
 from django.db import models
 
+from rewards.core.masking import mask_bank_card, mask_id_number
 from rewards.core.text import fold_width
 
 #: Every text begins with the sender's signature (operators require it at the start).
@@ -40,10 +41,11 @@ class SmsTemplate(models.TextChoices):
     PAYMENT_FAILED = "payment_failed", "发放失败"
     BANK_CHANGED = "bank_changed", "银行卡已变更"
     BATCH_ENTERED = "batch_entered", "单位已代为申报"
+    REJECTED = "rejected", "不予奖励"
 
 
 DEFAULT_TEXTS: dict[str, str] = {
-    SmsTemplate.OTP: SIGNATURE + "您的验证码为{code}，用于登录高技能人才奖励平台，请勿告诉他人。",
+    SmsTemplate.OTP: SIGNATURE + "您的验证码为{code}，{minutes}分钟内有效，用于登录高技能人才奖励平台，请勿告诉他人。",
     # No query password here, on purpose: see the module docstring.
     SmsTemplate.SUBMITTED: SIGNATURE + "您的高技能人才奖励申请（编号{application_no}）已提交，请等待审核。",
     SmsTemplate.RETURNED: SIGNATURE + "您的高技能人才奖励申请（编号{application_no}）被退回，原因：{reason}。请登录平台修改后重新提交。",
@@ -55,23 +57,25 @@ DEFAULT_TEXTS: dict[str, str] = {
     + "您的高技能人才奖励申请（编号{application_no}）的收款银行卡已变更为尾号{card_tail}的银行卡。如非本人操作，请立即联系所在工会。",
     SmsTemplate.BATCH_ENTERED: SIGNATURE
     + "{union_name}已为您代为申报高技能人才奖励（编号{application_no}），您可使用手机验证码登录平台查看进度。",
+    SmsTemplate.REJECTED: SIGNATURE
+    + "您的高技能人才奖励申请（编号{application_no}）经审核不予奖励，原因：{reason}。如有疑问请联系所在工会。",
 }
 
 #: Parameters that are secrets: masked in the outbox once the message is settled.
 SECRET_PARAMS: dict[str, tuple[str, ...]] = {SmsTemplate.OTP: ("code",)}
 
-#: A message not delivered within this time is dropped rather than sent late.
+#: A message not delivered within this time is dropped rather than sent late (an OTP code is
+#: useless once it has expired; its ``minutes`` parameter, when given, is the code's validity).
 LIFETIMES: dict[str, dt.timedelta] = {SmsTemplate.OTP: dt.timedelta(minutes=10)}
 
 FORBIDDEN_PARAMS = frozenset({"query_password", "password"})
 REDACTED = "******"
 
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
-_ID_LIKE = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
-# 16–19 digits is a card; a longer run may hide one, so it is refused too.
-_CARD_LIKE = re.compile(r"(?<![0-9])[0-9]{16,}(?![0-9])")
-# People and spreadsheets write long numbers in groups: "6222 0212 3456 7890 016".
-_DIGIT_SEPARATOR = re.compile(r"(?<=[0-9])[\s\-](?=[0-9])")
+# A run of digits (half- or full-width), possibly written in groups ("6222 0212 3456 7890 016"),
+# possibly ending in the X of an ID number.
+_NUMBER = re.compile(r"(?<![0-9０-９])[0-9０-９]+(?:[\s\-－][0-9０-９]+)*[XxＸｘ]?")
+_SEPARATORS = re.compile(r"[\s\-－]")
 
 
 def placeholders(text: str) -> list[str]:
@@ -91,10 +95,23 @@ def template_text(template: str, overrides: Mapping[str, str] | None = None) -> 
     return text
 
 
+def _masked_number(written: str) -> str | None:
+    """The masked form of an ID-like (18) or card-like (16 or more digits) number, else ``None``.
+
+    16–19 digits is a card; a longer run may hide one, so it is masked too.
+    """
+    digits = fold_width(_SEPARATORS.sub("", written)).upper()
+    if re.fullmatch(r"[0-9]{17}[0-9X]", digits):
+        return mask_id_number(digits)
+    core = digits.rstrip("X")
+    if len(core) >= 16:
+        return mask_bank_card(core) + digits[len(core) :]
+    return None
+
+
 def contains_personal_number(text: str) -> bool:
     """True when ``text`` holds an ID-like (18 digits) or card-like (16–19 digits) number."""
-    folded = _DIGIT_SEPARATOR.sub("", fold_width(text))
-    return bool(_ID_LIKE.search(folded) or _CARD_LIKE.search(folded))
+    return any(_masked_number(match.group()) for match in _NUMBER.finditer(text))
 
 
 def ensure_masked(text: str) -> None:
@@ -120,6 +137,24 @@ def render(template: str, params: Mapping[str, object], overrides: Mapping[str, 
     rendered = _PLACEHOLDER.sub(lambda match: used[match.group(1)], text)
     ensure_masked(rendered)
     return rendered, used
+
+
+def lifetime(template: str, params: Mapping[str, str]) -> dt.timedelta | None:
+    """How long a message stays worth sending; ``None`` for no limit."""
+    default = LIFETIMES.get(template)
+    minutes = params.get("minutes")
+    if default is not None and minutes and str(minutes).isdigit() and int(minutes) > 0:
+        return dt.timedelta(minutes=int(minutes))
+    return default
+
+
+def mask_personal_numbers(text: str) -> str:
+    """Free text (a reviewer's reason) with ID- and card-like numbers masked, fit for an SMS.
+
+    :func:`render` refuses such numbers rather than guess; a caller passing text typed by people
+    masks it here first: ``330106199001011234`` → ``330106********1234``.
+    """
+    return _NUMBER.sub(lambda match: _masked_number(match.group()) or match.group(), text)
 
 
 def redact(template: str, params: Mapping[str, str], text: str) -> tuple[dict[str, str], str]:

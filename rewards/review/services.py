@@ -24,6 +24,12 @@ from rewards.organisations.selectors import scope_to_subtree
 
 from .flags import unresolved_hard
 
+
+def mask_personal_numbers(text: str) -> str:
+    from rewards.notifications.templates import mask_personal_numbers as mask
+
+    return mask(text)
+
 #: Who decides an application at each stage, and where approval sends it.
 STAGE_ROLE = {
     Status.PENDING_GRASSROOTS: Role.GRASSROOTS_CLERK,
@@ -105,9 +111,9 @@ def review_decide(*, user: Any, application_no: str, decision: str, opinion: str
         if application.status == Status.APPROVED:
             notify(application, "approved", event="approved", amount=application.amount)
         elif application.status == Status.RETURNED and application.channel == Channel.ONLINE:
-            notify(application, "returned", event=f"returned:{events}", reason=opinion[:60])
+            notify(application, "returned", event=f"returned:{events}", reason=mask_personal_numbers(opinion)[:60])
         elif application.status == Status.REJECTED:
-            notify(application, "rejected", event="rejected", reason=opinion[:60])
+            notify(application, "rejected", event="rejected", reason=mask_personal_numbers(opinion)[:60])
     return application
 
 

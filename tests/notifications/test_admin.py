@@ -16,8 +16,10 @@ LIST_URL = "/admin/notifications/smsmessage/"
 def outbox(db) -> list[SmsMessage]:  # type: ignore[no-untyped-def]
     messages = [
         sms_enqueue(phone=MOBILE, template="submitted", params={"application_no": "2020000123"}, event_key="app:2020000123:submitted:1"),
-        sms_enqueue(phone=MOBILE, template="otp", params={"code": "482913"}, event_key="otp:1"),
-        sms_enqueue(phone="13800000000", template="submitted", params={"application_no": "2020000124"}, event_key="app:2020000124:submitted:1"),
+        sms_enqueue(phone=MOBILE, template="otp", params={"code": "482913", "minutes": 10}, event_key="otp:1"),
+        sms_enqueue(
+            phone="13800000000", template="submitted", params={"application_no": "2020000124"}, event_key="app:2020000124:submitted:1"
+        ),
     ]
     assert all(messages)
     return messages  # type: ignore[return-value]

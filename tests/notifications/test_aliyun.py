@@ -17,8 +17,7 @@ import pytest
 
 from rewards.notifications.models import SmsStatus
 from rewards.notifications.services import sms_enqueue
-from rewards.notifications.transports import AliyunTransport, OutgoingSms, TransportError
-from rewards.notifications.transports import aliyun
+from rewards.notifications.transports import AliyunTransport, OutgoingSms, TransportError, aliyun
 from rewards.notifications.transports.aliyun import canonical_query, percent_encode, sign, string_to_sign
 
 from .conftest import MOBILE

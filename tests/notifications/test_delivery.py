@@ -172,19 +172,19 @@ def test_errors_and_logs_never_hold_the_number(frozen_clock, caplog):
 @pytest.mark.django_db
 def test_the_otp_code_is_hidden_once_sent(frozen_clock):
     gateway = Gateway()
-    message = enqueue("otp:1", template="otp", params={"code": "482913"})
+    message = enqueue("otp:1", template="otp", params={"code": "482913", "minutes": 10})
     assert sms_deliver(message.pk, transport=gateway) == DeliveryOutcome.SENT
     assert "482913" in gateway.sent[0].text
-    assert gateway.sent[0].params == {"code": "482913"}
+    assert gateway.sent[0].params == {"code": "482913", "minutes": "10"}
     message.refresh_from_db()
-    assert message.params == {"code": "******"}
+    assert message.params == {"code": "******", "minutes": "10"}
     assert "482913" not in message.text
 
 
 @pytest.mark.django_db
 def test_an_otp_not_sent_in_time_is_dropped(frozen_clock):
     gateway = Gateway()
-    message = enqueue("otp:1", template="otp", params={"code": "482913"})
+    message = enqueue("otp:1", template="otp", params={"code": "482913", "minutes": 10})
     frozen_clock.advance(dt.timedelta(minutes=10))
     assert sms_deliver(message.pk, transport=gateway) == DeliveryOutcome.EXPIRED
     message.refresh_from_db()

@@ -50,10 +50,11 @@ def test_the_row_holds_the_number_encrypted_with_its_blind_index(frozen_clock):
 
 
 @pytest.mark.django_db
-def test_an_otp_message_expires_after_ten_minutes(frozen_clock):
-    message = sms_enqueue(phone=MOBILE, template="otp", params={"code": "482913"}, event_key="otp:1")
+def test_an_otp_message_expires_with_its_code(frozen_clock):
+    message = sms_enqueue(phone=MOBILE, template="otp", params={"code": "482913", "minutes": 5}, event_key="otp:1")
     assert message is not None
-    assert message.expires_at == START + dt.timedelta(minutes=10)
+    assert message.text == "【杭州市总工会】您的验证码为482913，5分钟内有效，用于登录高技能人才奖励平台，请勿告诉他人。"
+    assert message.expires_at == START + dt.timedelta(minutes=5)
 
 
 @pytest.mark.django_db

@@ -32,7 +32,7 @@ def test_flush_sends_due_messages_once(frozen_clock, use_gateway):
     due = [enqueue("app:1:submitted:1"), enqueue("app:2:submitted:1")]
     later = enqueue("app:3:submitted:1")
     SmsMessage.objects.filter(pk=later.pk).update(next_attempt_at=START + dt.timedelta(minutes=5))
-    stale_otp = enqueue("otp:1", template="otp", params={"code": "482913"})
+    stale_otp = enqueue("otp:1", template="otp", params={"code": "482913", "minutes": 10})
     SmsMessage.objects.filter(pk=stale_otp.pk).update(expires_at=START - dt.timedelta(seconds=1))
 
     out, err = flush()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from rewards.notifications.templates import (
@@ -9,6 +11,8 @@ from rewards.notifications.templates import (
     SIGNATURE,
     SmsTemplate,
     contains_personal_number,
+    lifetime,
+    mask_personal_numbers,
     placeholders,
     redact,
     render,
@@ -25,7 +29,16 @@ def test_every_template_has_a_signed_default_text():
 @pytest.mark.parametrize(
     ("template", "params", "expected"),
     [
-        ("otp", {"code": "482913"}, "【杭州市总工会】您的验证码为482913，用于登录高技能人才奖励平台，请勿告诉他人。"),
+        (
+            "otp",
+            {"code": "482913", "minutes": 10},
+            "【杭州市总工会】您的验证码为482913，10分钟内有效，用于登录高技能人才奖励平台，请勿告诉他人。",
+        ),
+        (
+            "rejected",
+            {"application_no": "2020000123", "reason": "证书等级与申报不符"},
+            "【杭州市总工会】您的高技能人才奖励申请（编号2020000123）经审核不予奖励，原因：证书等级与申报不符。如有疑问请联系所在工会。",
+        ),
         (
             "submitted",
             {"application_no": "2020000123"},
@@ -130,9 +143,30 @@ def test_render_accepts_masked_numbers():
 
 
 def test_redact_hides_the_otp_code_only():
-    text, params = render("otp", {"code": "482913"})
+    text, params = render("otp", {"code": "482913", "minutes": 10})
     kept, hidden = redact("otp", params, text)
-    assert kept == {"code": "******"}
+    assert kept == {"code": "******", "minutes": "10"}
     assert "482913" not in hidden and "******" in hidden
     text, params = render("submitted", {"application_no": "2020000123"})
     assert redact("submitted", params, text) == (params, text)
+
+
+@pytest.mark.parametrize(
+    ("typed", "masked"),
+    [
+        ("身份证号330106199001011234与证书不符", "身份证号330106********1234与证书不符"),
+        ("身份证号33010619900101123X有误", "身份证号330106********123X有误"),
+        ("银行卡6222 0212 3456 7890 016户名不符", "银行卡622202*********0016户名不符"),
+        ("证书编号2020-3301-0001缺失", "证书编号2020-3301-0001缺失"),
+    ],
+)
+def test_mask_personal_numbers_makes_typed_text_fit_for_an_sms(typed, masked):
+    assert mask_personal_numbers(typed) == masked
+    text, _ = render("returned", {"application_no": "2020000123", "reason": mask_personal_numbers(typed)})
+    assert masked in text
+
+
+def test_an_otp_message_lives_as_long_as_its_code():
+    assert lifetime("otp", {"code": "1", "minutes": "5"}) == dt.timedelta(minutes=5)
+    assert lifetime("otp", {"code": "1"}) == dt.timedelta(minutes=10)
+    assert lifetime("submitted", {"minutes": "5"}) is None

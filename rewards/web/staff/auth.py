@@ -37,6 +37,7 @@ IDLE_LOGOUT = "您已超过30分钟未操作，为保护个人信息已自动退
 #: Seconds without a request after which a staff session ends (SECURITY.md 10).
 IDLE_SECONDS = 30 * 60
 SEEN_KEY = "staff_last_seen"
+SEEN_RESOLUTION = 60
 
 
 class LoginForm(forms.Form):
@@ -95,7 +96,8 @@ def staff_required(view: Callable[..., HttpResponse] | None = None, *, roles: It
                 logout(request)
                 messages.warning(request, IDLE_LOGOUT)
                 return redirect(login_url(request.get_full_path() if request.method == "GET" else ""))
-            request.session[SEEN_KEY] = now
+            if not isinstance(seen, int | float) or now - seen > SEEN_RESOLUTION:
+                request.session[SEEN_KEY] = now  # not on every request: one session write a minute
             if allowed is not None and user.role not in allowed:
                 audit("access.denied", actor=user, request=request, result="denied", detail={"path": request.path[:200], "reason": "role"})
                 return render(request, "staff/forbidden.html", status=403)

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
-from rewards.applications.models import HARD_FLAGS, Application, FlagCode
+from rewards.applications.models import HARD_FLAGS, Application, AttachmentKind, FlagCode
 from rewards.core.audit import audit
 from rewards.core.errors import Conflict, InvalidInput, NotFound
 from rewards.core.vocab import LEVEL_GRADE, Channel, Level, Status
@@ -69,6 +69,8 @@ FLAG_FILTERS = [("any", "任一未处理信号"), ("hard", "未处理的硬性�
 AWARD_LEVELS = [(code, label) for code, label in reversed(Level.choices) if LEVEL_GRADE[Level(code)] <= 3]
 FILTERS = ("status", "union", "level", "flag", "channel", "q")
 BULK_KEY = "staff_bulk_outcomes"
+#: The materials in the order of the notice: ID card, certificate, bank card.
+KIND_ORDER = {kind: index for index, kind in enumerate(AttachmentKind.values)}
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -246,7 +248,7 @@ def _detail_context(request: HttpRequest, application: Application) -> dict[str,
             "url": reverse("staff:attachment", args=[application.application_no, att["id"]]),
             "is_pdf": att["content_type"] == "application/pdf",
         }
-        for att in data["attachments"]
+        for att in sorted(data["attachments"], key=lambda att: KIND_ORDER.get(att["kind"], 9))
     ]
     unresolved_hard = [flag for flag in data["flags"] if flag["hard"] and not flag["resolved"]]
     can_decide = _can_decide(user, application.status, application.channel)

@@ -40,7 +40,7 @@ from rewards.registries.models import Member
 from rewards.registries.selectors import member_by_id_hash
 
 from . import session
-from .forms import FILE_FIELDS, ApplyForm, BankFixForm, CheckForm, CodeForm, SigninForm, StatusForm, initial_from
+from .forms import EDUCATION_SUGGESTIONS, FILE_FIELDS, ApplyForm, BankFixForm, CheckForm, CodeForm, SigninForm, StatusForm, initial_from
 
 RULE_TITLES = {
     "member": "工会实名认证会员",
@@ -261,7 +261,13 @@ def apply(request: HttpRequest) -> HttpResponse:
     form = ApplyForm(
         request.POST or None, request.FILES or None, initial=initial, amounts=amounts, phone_on_file=mask_phone(member.phone)
     )
-    context: dict[str, Any] = {"form": form, "campaign": campaign, "me": _identity(member), **_campaign_state(campaign)}
+    context: dict[str, Any] = {
+        "form": form,
+        "campaign": campaign,
+        "me": _identity(member),
+        "education_options": EDUCATION_SUGGESTIONS,
+        **_campaign_state(campaign),
+    }
     status = 200
     if request.method == "GET":
         context["existing"] = _live_in(application_selectors.applicant_applications(id_hash), campaign)
@@ -458,7 +464,7 @@ def edit(request: HttpRequest, no: str) -> HttpResponse:
         messages.error(request, "该申请当前状态不能修改。" + view["next_step"])
         return redirect("worker:mine")
     bank_only = application.status == Status.PAYMENT_FAILED
-    context: dict[str, Any] = {"app": view, "bank_only": bank_only, "returned": _last_return(application)}
+    context: dict[str, Any] = {"app": view, "bank_only": bank_only, "returned": _last_return(application), "education_options": EDUCATION_SUGGESTIONS}
     if bank_only:
         form: ApplyForm | BankFixForm = BankFixForm(request.POST or None, request.FILES or None, initial={"bank_branch": application.bank_branch})
     else:

@@ -1,5 +1,7 @@
 /* 材料查看器：在本页打开身份证、证书、银行卡材料；放大缩小、旋转90°、上一份/下一份，
-   键盘 ← → + − R 0 Esc。PDF 在查看器内的框架中打开。不依赖任何外部脚本。 */
+   键盘 ← → + − R 0 Esc。PDF 在查看器内的框架中打开。不依赖任何外部脚本。
+   每份材料只取一次（依次取，不并发），缩略图和查看器共用内存中的副本：
+   材料不落浏览器缓存（no-store），每次取用都记入审计日志。 */
 (function () {
   "use strict";
 
@@ -61,10 +63,10 @@
     this.zoom = 1;
     this.rotation = 0;
     var link = this.links[this.index];
-    var url = link.getAttribute("href");
+    var url = link.getAttribute("data-blob") || link.getAttribute("href");
     this.title.textContent = link.getAttribute("data-label");
     this.pos.textContent = "（" + (this.index + 1) + " / " + count + "）";
-    this.openLink.setAttribute("href", url);
+    this.openLink.setAttribute("href", link.getAttribute("href"));
     var pdf = this.isPdf();
     this.root.classList.toggle("is-pdf", pdf);
     this.root.querySelectorAll('[data-viewer="zoom-in"],[data-viewer="zoom-out"],[data-viewer="rotate"],[data-viewer="fit"]').forEach(function (button) {
@@ -171,10 +173,42 @@
     });
   };
 
+  /* Fetch the materials one after another into blob: URLs for the thumbnails and the viewer. */
+  function preload(links) {
+    var chain = Promise.resolve();
+    links.forEach(function (link) {
+      chain = chain.then(function () {
+        return fetch(link.getAttribute("href"), { credentials: "same-origin", cache: "no-store" })
+          .then(function (response) {
+            if (!response.ok) { throw new Error(String(response.status)); }
+            return response.blob();
+          })
+          .then(function (blob) {
+            var url = URL.createObjectURL(blob);
+            link.setAttribute("data-blob", url);
+            var thumb = link.querySelector("img[data-thumb]");
+            if (thumb) { thumb.src = url; }
+          })
+          .catch(function () {
+            link.classList.add("failed");
+            var box = link.querySelector(".thumb");
+            if (box) { box.setAttribute("data-loading-text", "未能加载，点击重试"); }
+          });
+      });
+    });
+    window.addEventListener("pagehide", function () {
+      links.forEach(function (link) {
+        var url = link.getAttribute("data-blob");
+        if (url) { URL.revokeObjectURL(url); }
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var root = document.getElementById("viewer");
     var links = Array.prototype.slice.call(document.querySelectorAll("[data-viewer-item]"));
     if (!root || !links.length) { return; }
+    preload(links);
     var viewer = new Viewer(root, links);
     links.forEach(function (link, index) {
       link.addEventListener("click", function (event) {

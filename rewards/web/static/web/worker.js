@@ -1,0 +1,91 @@
+/* Worker pages: previews of the chosen materials, size warnings, the camera button on phones,
+   and the 户籍地/来杭年限 fields shown only for 外来务工人员. Every page works without it. */
+(function () {
+  "use strict";
+
+  var MAX_BYTES = 5 * 1024 * 1024;
+
+  function sizeText(bytes) {
+    if (bytes >= 1024 * 1024) return (bytes / 1024 / 1024).toFixed(1) + " MB";
+    return Math.max(1, Math.round(bytes / 1024)) + " KB";
+  }
+
+  function line(text, className) {
+    var p = document.createElement("p");
+    p.textContent = text;
+    if (className) p.className = className;
+    return p;
+  }
+
+  function showPreview(input) {
+    var box = document.getElementById("preview-" + input.id);
+    if (!box) return;
+    box.textContent = "";
+    var file = input.files && input.files[0];
+    if (!file) return;
+    var limit = parseInt((input.form && input.form.getAttribute("data-max-bytes")) || MAX_BYTES, 10);
+    var okType = /^(image\/(jpeg|png)|application\/pdf)$/.test(file.type);
+    if (file.type.indexOf("image/") === 0 && okType) {
+      var img = document.createElement("img");
+      img.alt = "所选图片的预览";
+      var reader = new FileReader();
+      reader.onload = function () { img.src = reader.result; };
+      reader.readAsDataURL(file);
+      box.appendChild(img);
+    }
+    box.appendChild(line((file.type === "application/pdf" ? "PDF 文件：" : "已选择：") + file.name + "（" + sizeText(file.size) + "）"));
+    if (!okType) {
+      box.appendChild(line("只接受 JPEG、PNG 图片或 PDF 文件，请重新选择。", "w-too-big"));
+    } else if (file.size > limit) {
+      box.appendChild(line("文件超过 5 MB，无法提交：请压缩图片、降低拍照分辨率或重新拍摄后再选择。", "w-too-big"));
+    }
+  }
+
+  function setUpFiles(root) {
+    root.querySelectorAll("input[type=file][data-preview]").forEach(function (input) {
+      input.addEventListener("change", function () { showPreview(input); });
+    });
+    // On phones, a second button opens the camera directly; its photo goes into the real field.
+    var coarse = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
+    if (!coarse || typeof DataTransfer === "undefined") return;
+    root.querySelectorAll("input[data-capture-for]").forEach(function (camera) {
+      var target = document.getElementById(camera.getAttribute("data-capture-for"));
+      if (!target) return;
+      camera.parentNode.hidden = false;
+      camera.addEventListener("change", function () {
+        if (!camera.files || !camera.files[0]) return;
+        var transfer = new DataTransfer();
+        transfer.items.add(camera.files[0]);
+        target.files = transfer.files;
+        showPreview(target);
+      });
+    });
+  }
+
+  function setUpMigrant(root) {
+    var extra = root.querySelector("[data-migrant-extra]");
+    var radios = root.querySelectorAll("input[name=is_migrant]");
+    if (!extra || !radios.length) return;
+    function update() {
+      var checked = root.querySelector("input[name=is_migrant]:checked");
+      extra.hidden = !(checked && checked.value === "是");
+    }
+    radios.forEach(function (radio) { radio.addEventListener("change", update); });
+    update();
+  }
+
+  function setUp(root) {
+    setUpFiles(root);
+    setUpMigrant(root);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { setUp(document); });
+  // The self-check answer arrives through htmx: bring it into view on a small screen.
+  document.addEventListener("htmx:afterSwap", function () {
+    var result = document.getElementById("check-result") || document.querySelector("#check-area .w-alert");
+    if (result) {
+      result.scrollIntoView({ behavior: "smooth", block: "start" });
+      if (result.focus) result.focus({ preventScroll: true });
+    }
+  });
+})();

@@ -1,0 +1,178 @@
+"""A worker on a 360 px phone: reads the notice, runs the self-check (htmx), signs in with the
+SMS code, applies with three photos (previews shown, a typo corrected, files chosen again),
+writes down the query password, signs out and follows the application with ID + password.
+Screenshots 10–19 in docs/screenshots/; no page scrolls sideways; no request leaves the server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from rewards.applications.models import Application
+from rewards.campaigns.services import campaign_load_notice
+from rewards.core.vocab import Status
+from rewards.notifications.models import SmsMessage
+from rewards.organisations.selectors import organisation_by_name
+from tests import factories
+
+from .conftest import screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WIDTH, HEIGHT = 360, 740
+
+
+@pytest.fixture
+def member(settings):  # type: ignore[no-untyped-def]
+    settings.APP_TODAY = "2020-10-15"
+    settings.SHOW_DEMO_BANNER = True
+    # SMS stay in the outbox unsent, so the code is still in the row's params (delivery redacts it).
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    campaign_load_notice(year=2020)
+    xihu = organisation_by_name("西湖区总工会")
+    return factories.make_member(union=xihu, name="张晓明", id_number="330106198503150016", phone="13957187919", employer="杭州西湖精密机械有限公司")
+
+
+@pytest.fixture
+def photos(tmp_path: Path) -> dict[str, Path]:
+    """Three small generated JPEGs standing in for the phone's photos."""
+    paths = {}
+    for name, colour in (("id_card", (214, 196, 160)), ("certificate", (170, 40, 40)), ("bank_card", (30, 80, 160))):
+        path = tmp_path / f"{name}.jpg"
+        image = Image.new("RGB", (480, 300), colour)
+        for x in range(40, 440):
+            for y in (60, 61, 150, 151, 240, 241):
+                image.putpixel((x, y), (255, 255, 255))
+        image.save(path, "JPEG", quality=85)
+        paths[name] = path
+    return paths
+
+
+def fits(page) -> None:  # type: ignore[no-untyped-def]
+    """Nothing overflows the phone's width."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH, page.url
+
+
+def shoot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    fits(page)
+    screenshot(page, name)
+
+
+def choose_files(page, photos: dict[str, Path]) -> None:  # type: ignore[no-untyped-def]
+    for kind, path in photos.items():
+        page.set_input_files(f"#id_{kind}_file", str(path))
+        page.wait_for_selector(f"#preview-id_{kind}_file img")
+
+
+def test_a_worker_applies_and_follows_the_application_on_a_phone(member, photos, live_server, page_factory):
+    page = page_factory(width=WIDTH, height=HEIGHT)
+
+    # The notice in plain words.
+    page.goto(live_server.url + "/worker/")
+    body = page.inner_text("body")
+    assert "还剩 61 天" in body and "800" in body and "杭工e家" in body
+    shoot(page, "10-worker-notice")
+
+    # The self-check, answered in place by htmx.
+    page.click("text=资格自测")
+    page.fill("#id_name", member.name)
+    page.fill("#id_id_number", member.id_number)
+    page.select_option("#id_new_level", "senior_worker")
+    page.fill("#id_certificate_issue_date", "2020-06-30")
+    page.select_option("#id_issuer", "hr_hangzhou")
+    page.fill("#id_occupation", "车工")
+    page.click("button:has-text('开始自测')")
+    page.wait_for_selector("#check-result")
+    assert page.url.endswith("/worker/check")
+    result = page.inner_text("#check-result")
+    assert "符合奖励条件" in result and "500.00 元" in result
+    assert page.locator("#check-result .w-checks li.pass").count() == 6
+    shoot(page, "11-worker-check")
+
+    # Sign in: ID + name, then the SMS code (read from the outbox).
+    page.goto(live_server.url + "/worker/")
+    page.click(".w-hero >> text=登录申请")
+    page.fill("#id_id_number", member.id_number)
+    page.fill("#id_name", member.name)
+    shoot(page, "12-worker-signin")
+    page.click("button:has-text('获取短信验证码')")
+    page.wait_for_selector("#id_code")
+    assert "139****7919" in page.inner_text("body")
+    assert "13957187919" not in page.content()
+    shoot(page, "13-worker-code")
+    code = SmsMessage.objects.filter(template="otp").latest("created_at").params["code"]
+    page.fill("#id_code", code)
+    page.click("button:has-text('登录')")
+
+    # The application form: identity read-only, a typo in the card number first.
+    page.wait_for_selector("#id_occupation")
+    assert page.url.endswith("/worker/apply")
+    body = page.inner_text("body")
+    assert "330106********0016" in body and "1985年3月15日" in body and "西湖区总工会" in body
+    assert page.input_value("#id_employer") == "杭州西湖精密机械有限公司"
+    page.fill("#id_education", "高中")
+    page.fill("#id_occupation", "车工")
+    page.select_option("#id_new_level", "senior_worker")
+    page.fill("#id_certificate_no", "2020330100123")
+    page.fill("#id_certificate_issue_date", "2020-06-30")
+    page.select_option("#id_issuer", "hr_hangzhou")
+    page.fill("#id_bank_card_no", "6222021234567890012")
+    page.fill("#id_bank_branch", "中国工商银行杭州西湖支行")
+    assert page.is_hidden("#id_hukou_place")
+    page.check("input[name=is_migrant][value='是']")
+    assert page.is_visible("#id_hukou_place")
+    page.fill("#id_hukou_place", "安徽省阜阳市")
+    page.fill("#id_years_in_hangzhou", "6")
+    choose_files(page, photos)
+    shoot(page, "14-worker-apply")
+    page.click("button:has-text('提交申请')")
+    page.wait_for_selector(".w-error")
+    assert "银行卡号校验不通过" in page.inner_text("#field-bank_card_no")
+    assert page.input_value("#id_occupation") == "车工" and page.input_value("#id_hukou_place") == "安徽省阜阳市"
+    assert "请重新选择三份材料" in page.inner_text("body")
+    page.locator("#field-bank_card_no").scroll_into_view_if_needed()
+    shoot(page, "18-worker-apply-errors")
+    page.fill("#id_bank_card_no", factories.new_card())
+    choose_files(page, photos)
+    page.click("button:has-text('提交申请')")
+
+    # The password, once.
+    page.wait_for_selector("#query-password")
+    password = page.inner_text("#query-password").strip()
+    application = Application.objects.get(id_hash=member.id_hash)
+    assert application.status == Status.PENDING_DISTRICT and application.attachments.count() == 3
+    assert application.application_no in page.inner_text("body")
+    shoot(page, "15-worker-done")
+    page.reload()
+    assert password not in page.content()
+
+    page.goto(live_server.url + "/worker/mine")
+    assert application.application_no in page.inner_text("body")
+    shoot(page, "16-worker-mine")
+
+    # Sign out, then follow it with ID number + query password.
+    page.click("button.w-navbtn:has-text('退出')")
+    page.wait_for_selector("text=您已安全退出")
+    page.click("header >> text=查询进度")
+    page.fill("#id_id_number", member.id_number)
+    page.fill("#id_query_password", password)
+    page.click("button:has-text('查询')")
+    page.wait_for_selector(".w-app")
+    body = page.inner_text("body")
+    assert application.application_no in body and "待区县（产业）工会审核" in body and "预计 500.00 元" in body
+    shoot(page, "17-worker-status")
+    assert page_factory.outside == []
+
+
+def test_someone_not_yet_a_verified_member_is_told_what_to_do(member, live_server, page_factory):
+    page = page_factory(width=WIDTH, height=HEIGHT)
+    page.goto(live_server.url + "/worker/signin")
+    page.fill("#id_id_number", factories.new_id_number())
+    page.fill("#id_name", "王小红")
+    page.click("button:has-text('获取短信验证码')")
+    page.wait_for_selector("text=需要先成为实名认证会员")
+    assert "杭工e家" in page.inner_text("body")
+    shoot(page, "19-worker-not-member")
+    assert page_factory.outside == []
