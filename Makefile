@@ -63,15 +63,15 @@ test: install-dev
 
 test-sqlite:
 	@echo "== 测试：SQLite =="
-	DATA_DIR=$$(mktemp -d) $(BIN)/pytest -m "not browser" -n 2
+	DATA_DIR=$$(mktemp -d) $(BIN)/pytest -q -m "not browser" -n 2
 
 test-postgres:
 	@echo "== 测试：PostgreSQL（临时实例） =="
-	scripts/with-postgres.sh $(BIN)/pytest -m "not browser" -n 2
+	scripts/with-postgres.sh $(BIN)/pytest -q -m "not browser" -n 2
 
 test-browser:
 	@echo "== 浏览器测试：Debian Chromium =="
-	DATA_DIR=$$(mktemp -d) $(BIN)/pytest -m browser -p no:xdist
+	DATA_DIR=$$(mktemp -d) $(BIN)/pytest -q -m browser -p no:xdist
 
 lint:
 	$(BIN)/ruff check .

@@ -10,6 +10,7 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from rewards.core.throttle import parse_rate
 
+
 class ScopedRateThrottle(SimpleRateThrottle):
     """Counts requests per client address in a scope; the cache alias decides whether the
     count is per process (``default``) or shared between server processes (``shared``)."""

@@ -3,6 +3,7 @@ random names outside any public URL (SECURITY.md 13)."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import uuid
@@ -100,7 +101,5 @@ def store(application: Application, checked: CheckedFile, written: list[str]) ->
 
 def discard(names: list[str]) -> None:
     for name in names:
-        try:
+        with contextlib.suppress(OSError):
             default_storage.delete(name)
-        except OSError:
-            pass
