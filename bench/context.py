@@ -18,6 +18,8 @@ class Options:
     warmup_s: float = 2
     members: int = 3000
     import_rows: int = 100_000
+    #: Seconds to wait at most for other processes to leave the CPUs before a group starts.
+    wait_quiet_s: float = 30
 
 
 @dataclass

@@ -179,12 +179,16 @@ client, limited to 60, ever causes). It migrates, creates the cache table, loads
   `"eligible": true` before the load starts. A run in which `wrk` counts any non-2xx/3xx answer is
   marked INVALID: its figure measured error answers. During each run the CPU time of the server's
   processes and of `wrk` is compared with the machine's (`/proc/stat`); when other processes took
-  more than 10 % of the CPUs the verdict says "(busy)" and the figure is low for that reason.
+  more than 10 % of the CPUs the verdict says "(busy)" and the figure is low for that reason. The
+  server's CPU time per request, next to the ceiling's, gives the ratio that such load hardly moves.
+  Before each group of benchmarks the harness waits up to 30 s for the machine to be quiet (other
+  processes using at most 10 % of the CPUs), then measures anyway and says so.
 - **Import**: with the server stopped, a 100 000-row member CSV of synthetic people (valid ID check
   digits and mobiles; the 24 Annex 1 unions and a few grassroots unions; fixed random seed) is
   imported with `manage.py import_members FILE --no-progress` in a child process; wall time
   includes interpreter and Django start-up, peak memory is the child's maximum resident set size
-  (`wait4` rusage). The same file is then imported again, which must report every row unchanged.
+  (`wait4` rusage); an import that got less CPU time than 85 % of its wall time is marked
+  "(busy)". The same file is then imported again, which must report every row unchanged.
 """
 
 

@@ -38,6 +38,7 @@ class ChildRun:
     stdout: str
     stderr: str
     seconds: float
+    cpu_seconds: float
     max_rss_kib: int
 
     @property
@@ -113,6 +114,7 @@ class Workspace:
             stdout=out_path.read_text(encoding="utf-8", errors="replace"),
             stderr=err_path.read_text(encoding="utf-8", errors="replace"),
             seconds=seconds,
+            cpu_seconds=usage.ru_utime + usage.ru_stime,
             max_rss_kib=usage.ru_maxrss,
         )
         out_path.unlink()

@@ -54,6 +54,12 @@ def stage_name(status: str, channel: str) -> str:
     return "市总工会终审"
 
 
+def sees_full_numbers(user: Any) -> bool:
+    """Full ID, card and mobile numbers only for a reviewer (DOMAIN.md §9); the subtree is
+    checked by whoever fetched the application."""
+    return getattr(user, "role", "") in REVIEWER_ROLES
+
+
 def scoped_applications(user: Any):  # type: ignore[no-untyped-def]
     """Every application the caller may see: those of unions in its subtree."""
     return scope_to_subtree(Application.objects.all(), user, org_field="union") | scope_to_subtree(
@@ -85,7 +91,7 @@ def review_decide(*, user: Any, application_no: str, decision: str, opinion: str
     with transaction.atomic():
         application = application_in_scope(user, application_no, lock=True)
         status = application.status
-        if STAGE_ROLE.get(status) != user.role:
+        if STAGE_ROLE.get(Status(status)) != user.role:
             raise Conflict(f"该申请当前为“{Status(status).label}”，不在您的审核环节，或已被处理。", code="wrong_stage")
         if application.channel == Channel.ONLINE and status == Status.PENDING_GRASSROOTS:
             raise Conflict("个人网上申报没有基层工会初审环节。", code="wrong_stage")

@@ -51,6 +51,7 @@ def run_together(count: int, work) -> list:  # type: ignore[no-untyped-def]
 
 def test_twenty_parallel_submissions_by_one_person_make_one_application(settings, business_day, member, tmp_path):
     settings.THROTTLES = {**settings.THROTTLES, "submission": "1000/hour"}
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "private")}}}
     token = applicant_token(Client(HTTP_HOST="127.0.0.1"), member)
     form = factories.annex3(member)
 

@@ -23,7 +23,7 @@ from rewards.organisations.services import organisation_ensure, staff_create
 from rewards.review.services import review_decide
 from tests import factories
 
-from .conftest import screenshot
+from .conftest import SCREENSHOTS, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,7 +38,9 @@ def material(title: str, lines: list[str], *, size: tuple[int, int], tint: tuple
     draw = ImageDraw.Draw(image)
     font = ImageFont.truetype(str(FONT), 34) if FONT.exists() else ImageFont.load_default()
     small = ImageFont.truetype(str(FONT), 24) if FONT.exists() else ImageFont.load_default()
-    draw.rounded_rectangle((20, 20, size[0] - 20, size[1] - 20), radius=24, outline=tint, width=6, fill=tuple(min(255, c + 170) for c in tint))
+    draw.rounded_rectangle(
+        (20, 20, size[0] - 20, size[1] - 20), radius=24, outline=tint, width=6, fill=tuple(min(255, c + 170) for c in tint)
+    )
     draw.text((60, 50), title, fill=tint, font=font)
     for index, line in enumerate(lines):
         draw.text((60, 130 + index * 44), line, fill=(40, 40, 40), font=small)
@@ -61,16 +63,34 @@ def submit(campaign, member, *, in_registry: bool = True, pdf_bank_card: bool = 
     masked = member.id_number[:6] + "********" + member.id_number[-4:]
     files = {
         "id_card_file": SimpleUploadedFile(
-            "id.jpg", material("居民身份证（正反面）", [f"姓名 {member.name}", f"公民身份号码 {masked}"], size=(900, 1100), tint=(30, 90, 160)), "image/jpeg"
+            "id.jpg",
+            material("居民身份证（正反面）", [f"姓名 {member.name}", f"公民身份号码 {masked}"], size=(900, 1100), tint=(30, 90, 160)),
+            "image/jpeg",
         ),
         "certificate_file": SimpleUploadedFile(
             "cert.jpg",
-            material("职业资格证书", [f"姓名 {member.name}", f"职业 {data['occupation']}", f"证书编号 {data['certificate_no']}", "发证机关 杭州市人力资源和社会保障局"], size=(1200, 850), tint=(150, 60, 30)),
+            material(
+                "职业资格证书",
+                [
+                    f"姓名 {member.name}",
+                    f"职业 {data['occupation']}",
+                    f"证书编号 {data['certificate_no']}",
+                    "发证机关 杭州市人力资源和社会保障局",
+                ],
+                size=(1200, 850),
+                tint=(150, 60, 30),
+            ),
             "image/jpeg",
         ),
         "bank_card_file": SimpleUploadedFile(
             "card.pdf" if pdf_bank_card else "card.jpg",
-            material("银行卡", ["中国工商银行", "6222 02** **** 0016"], size=(856, 540), tint=(20, 110, 70), kind="PDF" if pdf_bank_card else "JPEG"),
+            material(
+                "银行卡",
+                ["中国工商银行", "6222 02** **** 0016"],
+                size=(856, 540),
+                tint=(20, 110, 70),
+                kind="PDF" if pdf_bank_card else "JPEG",
+            ),
             "application/pdf" if pdf_bank_card else "image/jpeg",
         ),
     }
@@ -100,12 +120,16 @@ def cast(settings):  # type: ignore[no-untyped-def]
         member = factories.make_member(union=xihu, name=name, grassroots=grassroots, employer="杭州西湖精密机械有限公司")
         applications[name] = submit(campaign, member, **options, **fields)
     # Already passed by 上城区: one to return, one with a hard signal.
-    shangcheng_reviewer = staff_create(username="shangcheng.reviewer", role=Role.DISTRICT_REVIEWER, organisation=shangcheng, password=PASSWORD)
+    shangcheng_reviewer = staff_create(
+        username="shangcheng.reviewer", role=Role.DISTRICT_REVIEWER, organisation=shangcheng, password=PASSWORD
+    )
     city_cases = {}
     for name, options in (("周强", {}), ("吴敏", {"in_registry": False})):
         member = factories.make_member(union=shangcheng, name=name)
         application = submit(campaign, member, **options)
-        review_decide(user=shangcheng_reviewer, application_no=application.application_no, decision="approve", opinion="材料齐全，同意上报。")
+        review_decide(
+            user=shangcheng_reviewer, application_no=application.application_no, decision="approve", opinion="材料齐全，同意上报。"
+        )
         city_cases[name] = application
     return {"applications": applications, "city_cases": city_cases}
 
@@ -113,6 +137,16 @@ def cast(settings):  # type: ignore[no-untyped-def]
 def inside(live_server) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
     """Requests that never leave the machine: the materials as blob: URLs, and Chromium's own PDF viewer with its built-in resources."""
     return ("blob:" + live_server.url, PDF_VIEWER, "chrome://resources/")
+
+
+def viewport_shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    """The viewer covers the window: a picture of the window, not of the whole page."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+def materials_loaded(page) -> None:  # type: ignore[no-untyped-def]
+    page.wait_for_function("document.querySelectorAll('.material[data-blob]').length === document.querySelectorAll('.material').length")
 
 
 def sign_in(page, base: str, username: str) -> None:  # type: ignore[no-untyped-def]
@@ -168,10 +202,11 @@ def test_a_district_reviewer_filters_views_the_materials_and_approves(cast, live
     page.wait_for_selector(".annex3")
     assert first.id_number in page.inner_text(".annex3")
     assert page.locator("ul.checks li.pass").count() == 6
+    materials_loaded(page)
     screenshot(page, "23-staff-detail")
 
     # The viewer: open, zoom in, rotate, next, keyboard, close. Each material is fetched once.
-    page.wait_for_function("document.querySelectorAll('.material[data-blob]').length === 3")
+    materials_loaded(page)
     assert AuditEvent.objects.filter(action="application.view_attachment", object_id=str(first.pk)).count() == 3
     page.click(".material >> nth=0")
     viewer = page.locator("#viewer")
@@ -184,7 +219,7 @@ def test_a_district_reviewer_filters_views_the_materials_and_approves(cast, live
     assert int(page.inner_text("[data-viewer-zoom]").rstrip("%")) > int(fit.rstrip("%"))
     page.click("[data-viewer=rotate]")
     assert viewer.get_attribute("data-rotation") == "90"
-    screenshot(page, "24-staff-viewer-zoom-rotate")
+    viewport_shot(page, "24-staff-viewer-zoom-rotate")
     page.click("[data-viewer=next]")
     page.wait_for_function("document.getElementById('viewer-title').textContent === '等级证书'")
     assert viewer.get_attribute("data-rotation") == "0"
@@ -195,7 +230,7 @@ def test_a_district_reviewer_filters_views_the_materials_and_approves(cast, live
     page.keyboard.press("ArrowLeft")
     page.keyboard.press("ArrowLeft")
     page.wait_for_function("document.querySelector('[data-viewer-img]').naturalWidth > 0")
-    screenshot(page, "25-staff-viewer-certificate")
+    viewport_shot(page, "25-staff-viewer-certificate")
     page.keyboard.press("Escape")
     viewer.wait_for(state="hidden")
     assert AuditEvent.objects.filter(action="application.view_attachment", object_id=str(first.pk)).count() == 3
@@ -228,7 +263,7 @@ def test_a_district_reviewer_filters_views_the_materials_and_approves(cast, live
     assert page.get_attribute("[data-viewer-frame]", "src")
     assert page.locator("[data-viewer=rotate]").is_disabled()
     page.wait_for_timeout(800)
-    screenshot(page, "27-staff-viewer-pdf")
+    viewport_shot(page, "27-staff-viewer-pdf")
     assert [url for url in page_factory.outside if not url.startswith(inside(live_server))] == []
 
 
@@ -242,6 +277,7 @@ def test_a_city_reviewer_returns_with_an_opinion_and_meets_a_hard_signal(cast, l
     page.goto(f"{base}/staff/applications/{blocked.application_no}")
     assert page.locator("input[name=decision][value=approve]").is_disabled()
     assert "尚未处理的硬性风险信号" in page.inner_text(".decision-card")
+    materials_loaded(page)
     screenshot(page, "28-staff-hard-signal")
 
     returned = cast["city_cases"]["周强"]
@@ -253,5 +289,12 @@ def test_a_city_reviewer_returns_with_an_opinion_and_meets_a_hard_signal(cast, l
     returned.refresh_from_db()
     assert returned.status == "returned"
     assert "银行卡照片不清晰" in page.inner_text(".history")
+    materials_loaded(page)
     screenshot(page, "29-staff-returned")
+
+    # Not broken on a small laptop: nothing wider than the window.
+    page.set_viewport_size({"width": 1024, "height": 700})
+    for url in ("/staff/?status=", f"/staff/applications/{returned.application_no}"):
+        page.goto(base + url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1024, url
     assert [url for url in page_factory.outside if not url.startswith(inside(live_server))] == []

@@ -25,14 +25,18 @@ WIDTH, HEIGHT = 360, 740
 
 
 @pytest.fixture
-def member(settings):  # type: ignore[no-untyped-def]
+def member(settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.APP_TODAY = "2020-10-15"
+    private = {"location": str(tmp_path / "private"), "base_url": None}
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": private}}
     settings.SHOW_DEMO_BANNER = True
     # SMS stay in the outbox unsent, so the code is still in the row's params (delivery redacts it).
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     campaign_load_notice(year=2020)
     xihu = organisation_by_name("西湖区总工会")
-    return factories.make_member(union=xihu, name="张晓明", id_number="330106198503150016", phone="13957187919", employer="杭州西湖精密机械有限公司")
+    return factories.make_member(
+        union=xihu, name="张晓明", id_number="330106198503150016", phone="13957187919", employer="杭州西湖精密机械有限公司"
+    )
 
 
 @pytest.fixture

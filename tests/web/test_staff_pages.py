@@ -19,7 +19,7 @@ from rewards.core import clock
 from rewards.core.masking import mask_bank_card, mask_id_number
 from rewards.core.models import AuditEvent, ThrottleEvent
 from rewards.organisations.models import StaffUser
-from rewards.web.staff.auth import IDLE_LOGOUT, LOCKED_OUT, LOGIN_FAILED, SEEN_KEY
+from rewards.web.staff.auth import ABSOLUTE_LOGOUT, IDLE_LOGOUT, LOCKED_OUT, LOGIN_FAILED, SEEN_KEY, STARTED_KEY
 from tests import factories
 from tests.conftest import PASSWORD
 
@@ -76,7 +76,11 @@ def shangcheng_app(campaign, business_day, shangcheng):  # type: ignore[no-untyp
 
 def test_anonymous_visitors_are_sent_to_the_sign_in_page(xihu_app):
     client = Client(HTTP_HOST="127.0.0.1")
-    for url in ("/staff/", f"/staff/applications/{xihu_app.application_no}", f"/staff/applications/{xihu_app.application_no}/attachments/1"):
+    for url in (
+        "/staff/",
+        f"/staff/applications/{xihu_app.application_no}",
+        f"/staff/applications/{xihu_app.application_no}/attachments/1",
+    ):
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith("/staff/login?next=")
@@ -149,6 +153,18 @@ def test_thirty_idle_minutes_end_the_session(xihu_reviewer):
     assert IDLE_LOGOUT in response.text
     assert "_auth_user_id" not in client.session
     assert audits("staff.logout", actor=xihu_reviewer)[0].detail == {"reason": "idle"}
+
+
+def test_twelve_hours_after_sign_in_the_session_ends_however_busy(xihu_reviewer):
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.post("/staff/login", {"username": "xihu.reviewer", "password": PASSWORD})
+    session = client.session
+    session[STARTED_KEY] = clock.now().timestamp() - 12 * 3600 - 1
+    session.save()
+    response = client.get("/staff/", follow=True)
+    assert ABSOLUTE_LOGOUT in response.text
+    assert "_auth_user_id" not in client.session
+    assert audits("staff.logout", actor=xihu_reviewer)[0].detail == {"reason": "absolute"}
 
 
 def test_logout_is_a_post_and_ends_the_session(xihu_reviewer):
@@ -265,7 +281,10 @@ def test_bulk_approve_moves_the_selected_applications_up_one_level(campaign, bus
     client = signed_in(xihu_reviewer)
     response = client.post(
         "/staff/approve-many",
-        {"application_no": [first.application_no, second.application_no, shangcheng_app.application_no], "next": "/staff/?status=pending_district"},
+        {
+            "application_no": [first.application_no, second.application_no, shangcheng_app.application_no],
+            "next": "/staff/?status=pending_district",
+        },
     )
     assert response.status_code == 302 and response["Location"] == "/staff/?status=pending_district"
     for application in (first, second, untouched, shangcheng_app):
@@ -277,7 +296,9 @@ def test_bulk_approve_moves_the_selected_applications_up_one_level(campaign, bus
     assert audits("access.denied", actor=xihu_reviewer)[0].detail["what"] == "approve_many"
     page = client.get("/staff/?status=pending_district")
     assert page.context["bulk"]["approved"] == [first.application_no, second.application_no]
-    assert page.context["bulk"]["refused"] == [{"application_no": shangcheng_app.application_no, "reason": "没有找到，或不在您的管辖范围内"}]
+    assert page.context["bulk"]["refused"] == [
+        {"application_no": shangcheng_app.application_no, "reason": "没有找到，或不在您的管辖范围内"}
+    ]
     assert "批量通过结果" in page.text
     # The outcome is shown once.
     assert client.get("/staff/").context["bulk"] is None
@@ -346,7 +367,9 @@ def test_decisions_need_an_opinion_to_return_or_reject(campaign, business_day, m
     assert response.status_code == 400 and "请填写意见" in response.text
     first.refresh_from_db()
     assert first.status == "pending_city"
-    response = city.post(f"/staff/applications/{first.application_no}/decision", {"decision": "return", "opinion": "证书照片模糊，请重新上传。"})
+    response = city.post(
+        f"/staff/applications/{first.application_no}/decision", {"decision": "return", "opinion": "证书照片模糊，请重新上传。"}
+    )
     assert response.status_code == 302
     first.refresh_from_db()
     assert first.status == "returned" and first.returned_at is not None
@@ -361,7 +384,9 @@ def test_decisions_need_an_opinion_to_return_or_reject(campaign, business_day, m
     district.post(f"/staff/applications/{second.application_no}/decision", {"decision": "reject", "opinion": "证书非本人。"})
     second.refresh_from_db()
     assert second.status == "rejected"
-    assert [entry.action for entry in AuditEvent.objects.filter(object_id=str(second.pk), action__startswith="review.")] == ["review.reject"]
+    assert [entry.action for entry in AuditEvent.objects.filter(object_id=str(second.pk), action__startswith="review.")] == [
+        "review.reject"
+    ]
 
 
 def test_a_hard_signal_blocks_final_approval_until_resolved_with_a_note(campaign, business_day, member, xihu_reviewer, city_reviewer):

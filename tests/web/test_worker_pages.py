@@ -28,6 +28,13 @@ pytestmark = pytest.mark.django_db
 HOST = "127.0.0.1"
 
 
+@pytest.fixture(autouse=True)
+def private_storage(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """The materials of these tests go to their own folder, not the shared test storage."""
+    location = {"location": str(tmp_path / "private"), "base_url": None}
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": location}}
+
+
 @pytest.fixture
 def client() -> Client:
     return Client(HTTP_HOST=HOST)
@@ -47,7 +54,11 @@ def jpeg(color: tuple[int, int, int] = (200, 120, 40)) -> bytes:
 
 def materials(**skip: bool) -> dict[str, SimpleUploadedFile]:
     colours = {"id_card_file": (200, 60, 60), "certificate_file": (60, 160, 60), "bank_card_file": (60, 60, 200)}
-    return {name: SimpleUploadedFile(f"{name}.jpg", jpeg(colour), content_type="image/jpeg") for name, colour in colours.items() if not skip.get(name)}
+    return {
+        name: SimpleUploadedFile(f"{name}.jpg", jpeg(colour), content_type="image/jpeg")
+        for name, colour in colours.items()
+        if not skip.get(name)
+    }
 
 
 def form_for(member, **overrides: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -90,7 +101,17 @@ def test_notice_in_plain_words_with_amounts_countdown_and_three_buttons(client, 
     response = client.get("/worker/")
     body = text(response)
     assert response.status_code == 200
-    for words in ("500", "600", "800", "高级工", "技师", "高级技师", "2020年12月15日", "还剩 <b>61</b> 天", "2019年12月1日 至 2020年11月30日"):
+    for words in (
+        "500",
+        "600",
+        "800",
+        "高级工",
+        "技师",
+        "高级技师",
+        "2020年12月15日",
+        "还剩 <b>61</b> 天",
+        "2019年12月1日 至 2020年11月30日",
+    ):
         assert words in body
     assert "杭工e家" in body and "单位统一申报" in body and "个人网上申报" in body
     assert "身份证" in body and "银行卡" in body and "5 MB" in body
@@ -190,9 +211,23 @@ def test_a_wrong_code_is_refused_in_chinese(client, today, member):
     assert worker_session.SESSION_KEY not in client.session
 
 
+def test_five_wrong_codes_use_the_code_up(client, today, member):
+    client.post("/worker/signin", {"id_number": member.id_number, "name": member.name})
+    code = latest_code()
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(5):
+        assert client.post("/worker/signin/code", {"code": wrong}).status_code == 400
+    response = client.post("/worker/signin/code", {"code": code})
+    assert response.status_code == 400 and "请重新获取" in text(response)
+    assert worker_session.SESSION_KEY not in client.session
+
+
 def test_not_a_verified_member_is_told_how_to_become_one(client, today, xihu):
     unverified = factories.make_member(union=xihu, verified=False)
-    for person in ({"id_number": unverified.id_number, "name": unverified.name}, {"id_number": factories.new_id_number(), "name": "王小红"}):
+    for person in (
+        {"id_number": unverified.id_number, "name": unverified.name},
+        {"id_number": factories.new_id_number(), "name": "王小红"},
+    ):
         response = client.post("/worker/signin", person)
         body = text(response)
         assert response.status_code == 403
@@ -257,7 +292,9 @@ def test_apply_needs_sign_in(client, today):
 
 
 def test_apply_form_shows_the_identity_read_only_and_prefills_from_the_registry(client, today, xihu, xihu_grassroots):
-    member = factories.make_member(union=xihu, grassroots=xihu_grassroots, employer="杭州西湖精密机械有限公司", id_number="330106198503150016")
+    member = factories.make_member(
+        union=xihu, grassroots=xihu_grassroots, employer="杭州西湖精密机械有限公司", id_number="330106198503150016"
+    )
     sign_in(client, member)
     response = client.get("/worker/apply")
     body = text(response)
@@ -369,7 +406,9 @@ def test_status_by_id_and_password_shows_stage_opinions_amount_and_next_step(cli
     assert application.application_no in body and "待区县（产业）工会审核" in body
     assert "预计 500.00 元" in body and "提交申请" in body and "您可以修改或撤回申请" in body
 
-    review_decide(user=xihu_reviewer, application_no=application.application_no, decision="return", opinion="证书照片不清楚，请重新拍摄上传。")
+    review_decide(
+        user=xihu_reviewer, application_no=application.application_no, decision="return", opinion="证书照片不清楚，请重新拍摄上传。"
+    )
     body = text(anonymous.post("/worker/status", {"id_number": member.id_number, "query_password": password}))
     assert "已退回，请修改后重新提交" in body and "区县（产业）工会预审" in body and "退回修改" in body
     assert "证书照片不清楚，请重新拍摄上传。" in body and "重新提交" in body
@@ -448,8 +487,11 @@ def test_withdraw_after_confirmation(client, today, member):
     application.refresh_from_db()
     assert application.status == Status.WITHDRAWN
     assert application.events.filter(stage="withdrawn").exists()
-    # Withdrawn frees the place: the worker may apply again.
-    assert "申请2020年度奖励" in text(client.get("/worker/mine"))
+    # Withdrawn frees the place: the worker may apply again; no amount or password is offered for it.
+    body = text(client.get("/worker/mine"))
+    assert "申请2020年度奖励" in body and "500.00" not in body and "重新生成查询密码" not in body
+    response = client.get(f"/worker/applications/{application.application_no}/query-password")
+    assert response.status_code == 302 and response["Location"] == "/worker/mine"
 
 
 def test_withdraw_refused_once_a_reviewer_decided(client, today, member, xihu_reviewer):

@@ -34,9 +34,11 @@ from rewards.organisations.models import Role
 LOGIN_FAILED = "用户名或密码不正确，或该账号不能登录审核系统。"
 LOCKED_OUT = "登录失败次数过多，账号已暂时锁定，请15分钟后再试。"
 IDLE_LOGOUT = "您已超过30分钟未操作，为保护个人信息已自动退出，请重新登录。"
+ABSOLUTE_LOGOUT = "本次登录已超过12小时，请重新登录。"
 #: Seconds without a request after which a staff session ends (SECURITY.md 10).
 IDLE_SECONDS = 30 * 60
 SEEN_KEY = "staff_last_seen"
+STARTED_KEY = "staff_signed_in_at"
 SEEN_RESOLUTION = 60
 
 
@@ -57,7 +59,9 @@ def idle_seconds() -> int:
 def safe_next(request: HttpRequest, value: str | None) -> str:
     """Only a staff page of this site may follow the sign-in."""
     value = (value or "").strip()
-    if value.startswith("/staff/") and url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if value.startswith("/staff/") and url_has_allowed_host_and_scheme(
+        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return value
     return ""
 
@@ -86,15 +90,22 @@ def staff_required(view: Callable[..., HttpResponse] | None = None, *, roles: It
         @wraps(func)
         @never_cache
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            user = request.user
+            user: Any = request.user
             if not _is_staff(user):
                 return redirect(login_url(request.get_full_path() if request.method == "GET" else ""))
             now = clock.now().timestamp()
             seen = request.session.get(SEEN_KEY)
+            started = request.session.get(STARTED_KEY)
+            expired = ""
             if isinstance(seen, int | float) and now - seen > idle_seconds():
-                audit("staff.logout", actor=user, request=request, detail={"reason": "idle"})
+                expired, message = "idle", IDLE_LOGOUT
+            elif isinstance(started, int | float) and now - started > settings.SESSION_COOKIE_AGE:
+                # Saving the session slides its cookie's expiry; the 12 hours count from sign-in.
+                expired, message = "absolute", ABSOLUTE_LOGOUT
+            if expired:
+                audit("staff.logout", actor=user, request=request, detail={"reason": expired})
                 logout(request)
-                messages.warning(request, IDLE_LOGOUT)
+                messages.warning(request, message)
                 return redirect(login_url(request.get_full_path() if request.method == "GET" else ""))
             if not isinstance(seen, int | float) or now - seen > SEEN_RESOLUTION:
                 request.session[SEEN_KEY] = now  # not on every request: one session write a minute
@@ -138,7 +149,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         return render(request, "staff/login.html", {**context, "error": LOGIN_FAILED}, status=200)
     throttle.clear("login", key)
     login(request, user)  # a new session key (SECURITY.md 10)
-    request.session[SEEN_KEY] = clock.now().timestamp()
+    request.session[SEEN_KEY] = request.session[STARTED_KEY] = clock.now().timestamp()
     audit("staff.login", actor=user, request=request, detail={"channel": "web"})
     return redirect(next_url or landing(user))
 

@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -27,12 +28,14 @@ from rewards.core.vocab import LEVEL_GRADE, Channel, Level, Status
 from rewards.organisations.models import OrgKind, Role
 from rewards.organisations.selectors import visible_organisations
 from rewards.review import selectors
-from rewards.review.services import STAGE_ROLE, application_in_scope, flag_resolve, review_approve_many, review_decide
+from rewards.review.services import STAGE_ROLE, application_in_scope, flag_resolve, review_approve_many, review_decide, sees_full_numbers
 
 from .auth import safe_next, staff_required
 
 #: Who may read the queue, an application and its materials: the same roles as the API.
-READ_ROLES = frozenset({Role.GRASSROOTS_CLERK, Role.DISTRICT_REVIEWER, Role.CITY_REVIEWER, Role.AUDITOR, Role.FINANCE_OFFICER, Role.ECONOMIC_OFFICER})
+READ_ROLES = frozenset(
+    {Role.GRASSROOTS_CLERK, Role.DISTRICT_REVIEWER, Role.CITY_REVIEWER, Role.AUDITOR, Role.FINANCE_OFFICER, Role.ECONOMIC_OFFICER}
+)
 DECIDE_ROLES = frozenset(STAGE_ROLE.values())
 RESOLVE_ROLES = frozenset({Role.DISTRICT_REVIEWER, Role.CITY_REVIEWER})
 
@@ -133,7 +136,7 @@ def _query(filters: dict[str, str], **changes: Any) -> str:
 @staff_required(roles=READ_ROLES)
 def queue(request: HttpRequest) -> HttpResponse:
     """审核列表: filters, counts per status, 50 rows a page, 批量通过 for the caller's stage."""
-    user = request.user
+    user: Any = request.user
     unions = _unions_for(user)
     own_stage = _own_stage(user)
     filters = _clean_filters(request, unions, own_stage)
@@ -154,7 +157,12 @@ def queue(request: HttpRequest) -> HttpResponse:
     counts = selectors.status_counts(user, filters)
     tabs = [{"value": "", "label": "全部", "count": sum(counts.values()), "query": _query(filters, status="", page="")}]
     tabs += [
-        {"value": str(status), "label": STATUS_LABELS[status], "count": counts.get(status, 0), "query": _query(filters, status=str(status), page="")}
+        {
+            "value": str(status),
+            "label": STATUS_LABELS[status],
+            "count": counts.get(status, 0),
+            "query": _query(filters, status=str(status), page=""),
+        }
         for status in Status
     ]
     bulk = None
@@ -162,7 +170,11 @@ def queue(request: HttpRequest) -> HttpResponse:
         approved = [no for no, outcome in outcomes.items() if outcome == "approved"]
         bulk = {
             "approved": approved,
-            "refused": [{"application_no": no, "reason": OUTCOME_LABELS.get(outcome, outcome)} for no, outcome in outcomes.items() if outcome != "approved"],
+            "refused": [
+                {"application_no": no, "reason": OUTCOME_LABELS.get(outcome, outcome)}
+                for no, outcome in outcomes.items()
+                if outcome != "approved"
+            ],
         }
     context = {
         "filters": filters,
@@ -233,8 +245,8 @@ def _opinion_boxes(events: list[Any]) -> list[dict[str, Any]]:
 
 
 def _detail_context(request: HttpRequest, application: Application) -> dict[str, Any]:
-    user = request.user
-    data = selectors.detail(application, full=True)
+    user: Any = request.user
+    data = selectors.detail(application, full=sees_full_numbers(user))
     events = list(application.events.select_related("organisation", "actor").order_by("at", "id"))
     history = [
         {**row, "organisation": event.organisation.name if event.organisation else "", "actor": str(event.actor) if event.actor else ""}
@@ -277,8 +289,9 @@ def _detail_context(request: HttpRequest, application: Application) -> dict[str,
 
 
 def _render_detail(request: HttpRequest, application: Application, *, status: int = 200, **extra: Any) -> HttpResponse:
-    """The page shows full numbers: every rendering of it is an audited full view."""
-    audit("application.view_full", obj=application, request=request, actor=request.user, detail={"channel": "web"})
+    """For a reviewer the page shows full numbers: every such rendering is an audited full view."""
+    if sees_full_numbers(request.user):
+        audit("application.view_full", obj=application, request=request, actor=request.user, detail={"channel": "web"})
     context = _detail_context(request, application)
     context.update(extra)
     return render(request, "staff/detail.html", context, status=status)
@@ -343,7 +356,7 @@ def resolve_flag(request: HttpRequest, no: str, code: str) -> HttpResponse:
 @xframe_options_sameorigin  # PDFs open in a frame of the detail page
 @require_GET
 @staff_required(roles=READ_ROLES)
-def attachment(request: HttpRequest, no: str, attachment_id: int) -> HttpResponse:
+def attachment(request: HttpRequest, no: str, attachment_id: int) -> HttpResponseBase:
     """One material, only to staff whose subtree holds the application; never cached."""
     try:
         application = application_in_scope(request.user, no)
@@ -352,7 +365,13 @@ def attachment(request: HttpRequest, no: str, attachment_id: int) -> HttpRespons
     item = application.attachments.filter(pk=attachment_id).first()
     if item is None:
         return render(request, "staff/not_found.html", status=404)
-    audit("application.view_attachment", obj=application, request=request, actor=request.user, detail={"attachment": item.pk, "kind": item.kind})
+    audit(
+        "application.view_attachment",
+        obj=application,
+        request=request,
+        actor=request.user,
+        detail={"attachment": item.pk, "kind": item.kind},
+    )
     extension = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}.get(item.content_type, "bin")
     response = FileResponse(default_storage.open(item.storage_name, "rb"), content_type=item.content_type)
     response["Content-Disposition"] = f'inline; filename="{application.application_no}-{item.kind}.{extension}"'

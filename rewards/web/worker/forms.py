@@ -83,7 +83,9 @@ class CheckForm(WorkerForm):
     shown_elsewhere = {}
 
     name = _text("姓名", autocomplete="name", maxlength=40)
-    id_number = _text("身份证号码", help_text="18位，最后一位可以是X。", autocomplete="off", maxlength=18, inputmode="text", autocapitalize="characters")
+    id_number = _text(
+        "身份证号码", help_text="18位，最后一位可以是X。", autocomplete="off", maxlength=18, inputmode="text", autocapitalize="characters"
+    )
     new_level = _select("现晋升的技能等级", level_choices())
     certificate_issue_date = _date("发证时间", help_text="见证书上的发证日期。")
     issuer = _select("发证机关", issuer_choices(), help_text="见证书上的盖章单位。")
@@ -134,9 +136,7 @@ class ApplyForm(WorkerForm):
 
     education = _text("学历", maxlength=40, list="education-options", help_text="例如 高中、中专、大专、本科。")
     employer = _text("工作单位", maxlength=200, autocomplete="organization", help_text="已按会员库填好，如有变动可修改。")
-    phone = _text(
-        "手机号码", required=False, inputmode="tel", autocomplete="tel", maxlength=13, help_text="用于接收审核结果短信。"
-    )
+    phone = _text("手机号码", required=False, inputmode="tel", autocomplete="tel", maxlength=13, help_text="用于接收审核结果短信。")
     occupation = _text("申报奖励工种", maxlength=100, help_text="与证书上的职业（工种）一致，例如“车工”。")
     new_level = _select("现晋升的技能等级", level_choices())
     certificate_no = _text("等级证书编号", maxlength=60, autocapitalize="characters", spellcheck="false")
@@ -163,7 +163,9 @@ class ApplyForm(WorkerForm):
         label="银行卡（卡号一面）", required=False, widget=forms.FileInput(attrs={"accept": FILE_ACCEPT, "data-preview": "1"})
     )
 
-    def __init__(self, *args: Any, amounts: dict[str, Decimal] | None = None, editing: bool = False, phone_on_file: str = "", **kwargs: Any):
+    def __init__(
+        self, *args: Any, amounts: dict[str, Decimal] | None = None, editing: bool = False, phone_on_file: str = "", **kwargs: Any
+    ):
         super().__init__(*args, **kwargs)
         self.editing = editing
         if amounts:
@@ -197,7 +199,9 @@ class ApplyForm(WorkerForm):
 class BankFixForm(WorkerForm):
     """After a failed payment only the bank card changes (no deadline)."""
 
-    bank_card_no = _text("更正后的银行卡号", inputmode="numeric", autocomplete="off", maxlength=23, help_text="16至19位，须为本人名下的银行卡。")
+    bank_card_no = _text(
+        "更正后的银行卡号", inputmode="numeric", autocomplete="off", maxlength=23, help_text="16至19位，须为本人名下的银行卡。"
+    )
     bank_branch = _text("银行卡开户行", maxlength=100, placeholder="××银行××支行", help_text=BANK_BRANCH_HINT)
     bank_card_file = forms.FileField(
         label="银行卡照片（卡号一面）",

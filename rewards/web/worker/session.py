@@ -22,7 +22,7 @@ SESSION_KEY = "applicant_id_hash"
 SEEN_KEY = "applicant_seen"
 PENDING_KEY = "worker_signin"
 DONE_KEY = "worker_done"
-NEW_PASSWORD_KEY = "worker_new_password"
+NEW_PASSWORD_KEY = "worker_new_password"  # noqa: S105 - a session key, not a password
 IDLE_SECONDS = 30 * 60
 #: The SMS code lives 10 minutes; the half-finished sign-in a little longer.
 PENDING_SECONDS = 15 * 60

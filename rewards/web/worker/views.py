@@ -27,7 +27,7 @@ from rewards.applications.services import (
 )
 from rewards.campaigns.models import Campaign
 from rewards.campaigns.selectors import current_campaign, level_amounts
-from rewards.core import clock, throttle, validators
+from rewards.core import clock, crypto, throttle, validators
 from rewards.core.audit import client_ip
 from rewards.core.errors import Conflict, DomainError, Forbidden, Ineligible, InvalidInput, NotFound
 from rewards.core.masking import mask_bank_card, mask_id_number, mask_phone
@@ -188,7 +188,11 @@ def signin_code(request: HttpRequest) -> HttpResponse:
             messages.warning(request, error.message)
         else:
             session.remember_pending(
-                request, id_number=session.pending_id_number(pending), name=pending["name"], masked_phone=pending["phone"], next_url=pending["next"]
+                request,
+                id_number=session.pending_id_number(pending),
+                name=pending["name"],
+                masked_phone=pending["phone"],
+                next_url=pending["next"],
             )
             messages.success(request, f"新的验证码已发送至 {pending['phone']}。")
         return redirect("worker:signin_code")
@@ -258,9 +262,7 @@ def apply(request: HttpRequest) -> HttpResponse:
     id_hash = request.applicant_id_hash  # type: ignore[attr-defined]
     amounts = level_amounts(campaign)
     initial = {"employer": member.employer, "is_migrant": "否"}
-    form = ApplyForm(
-        request.POST or None, request.FILES or None, initial=initial, amounts=amounts, phone_on_file=mask_phone(member.phone)
-    )
+    form = ApplyForm(request.POST or None, request.FILES or None, initial=initial, amounts=amounts, phone_on_file=mask_phone(member.phone))
     context: dict[str, Any] = {
         "form": form,
         "campaign": campaign,
@@ -294,7 +296,8 @@ def apply(request: HttpRequest) -> HttpResponse:
         application = result.application
         request.session[session.DONE_KEY] = {
             "application_no": application.application_no,
-            "query_password": result.query_password,
+            # Encrypted even for the moment it waits in the session store.
+            "query_password": crypto.encrypt(result.query_password),
             "amount": f"{application.amount:.2f}" if application.amount is not None else "",
             "status_label": str(Status(application.status).label),
             "phone": mask_phone(application.phone),
@@ -309,6 +312,8 @@ def apply(request: HttpRequest) -> HttpResponse:
 def done(request: HttpRequest) -> HttpResponse:
     """The query password, once: it leaves the session as this page is built."""
     info = request.session.pop(session.DONE_KEY, None)
+    if info:
+        info["query_password"] = crypto.decrypt(info["query_password"])
     return _page(request, "worker/done.html", {"info": info})
 
 
@@ -356,6 +361,9 @@ def _status_view(application: Application) -> dict[str, Any]:
         "tone": _tone(application.status),
         "resubmit_until": resubmission_deadline(application),
         "card": mask_bank_card(application.bank_card_no),
+        # No amount is coming for a withdrawn or rejected application.
+        "show_amount": payload["amount"] is not None and application.status not in (Status.WITHDRAWN, Status.REJECTED),
+        "can_reissue_password": application.channel == Channel.ONLINE and application.status != Status.WITHDRAWN,
     }
 
 
@@ -444,13 +452,17 @@ def withdraw(request: HttpRequest, no: str) -> HttpResponse:
 def query_password(request: HttpRequest, no: str) -> HttpResponse:
     """GET: the confirmation, or the new password once; POST: issue a new one."""
     application = _own(request, no)
+    view = _status_view(application)
+    if not view["can_reissue_password"]:
+        messages.error(request, "这份申请不需要查询密码：单位统一申报和已撤回的申请请登录后在“我的申请”中查看。")
+        return redirect("worker:mine")
     if request.method == "POST":
         password = query_password_reissue(application_no=no, applicant_id_hash=request.applicant_id_hash, request=request)  # type: ignore[attr-defined]
-        request.session[session.NEW_PASSWORD_KEY] = {"application_no": no, "query_password": password}
+        request.session[session.NEW_PASSWORD_KEY] = {"application_no": no, "query_password": crypto.encrypt(password)}
         return redirect("worker:query_password", no=no)
     shown = request.session.pop(session.NEW_PASSWORD_KEY, None)
-    password = shown["query_password"] if shown and shown.get("application_no") == no else None
-    return _page(request, "worker/query_password.html", {"app": _status_view(application), "password": password})
+    password = crypto.decrypt(shown["query_password"]) if shown and shown.get("application_no") == no else None
+    return _page(request, "worker/query_password.html", {"app": view, "password": password})
 
 
 @never_cache
@@ -464,9 +476,16 @@ def edit(request: HttpRequest, no: str) -> HttpResponse:
         messages.error(request, "该申请当前状态不能修改。" + view["next_step"])
         return redirect("worker:mine")
     bank_only = application.status == Status.PAYMENT_FAILED
-    context: dict[str, Any] = {"app": view, "bank_only": bank_only, "returned": _last_return(application), "education_options": EDUCATION_SUGGESTIONS}
+    context: dict[str, Any] = {
+        "app": view,
+        "bank_only": bank_only,
+        "returned": _last_return(application),
+        "education_options": EDUCATION_SUGGESTIONS,
+    }
     if bank_only:
-        form: ApplyForm | BankFixForm = BankFixForm(request.POST or None, request.FILES or None, initial={"bank_branch": application.bank_branch})
+        form: ApplyForm | BankFixForm = BankFixForm(
+            request.POST or None, request.FILES or None, initial={"bank_branch": application.bank_branch}
+        )
     else:
         form = ApplyForm(
             request.POST or None,
@@ -492,7 +511,11 @@ def edit(request: HttpRequest, no: str) -> HttpResponse:
     status = 200
     try:
         updated = application_resubmit(
-            application_no=no, data=form.values(), files=_files(request), applicant_id_hash=request.applicant_id_hash, request=request  # type: ignore[attr-defined]
+            application_no=no,
+            data=form.values(),
+            files=_files(request),
+            applicant_id_hash=request.applicant_id_hash,
+            request=request,  # type: ignore[attr-defined]
         )
     except InvalidInput as error:
         form.add_domain_errors(error.fields)
@@ -514,4 +537,3 @@ def _last_return(application: Application) -> dict[str, Any] | None:
         return None
     rows = [row for row in application_selectors.history(application) if row["decision"] == "退回修改"]
     return rows[-1] if rows else None
-

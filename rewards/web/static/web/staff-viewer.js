@@ -62,6 +62,7 @@
     this.index = (index + count) % count;
     this.zoom = 1;
     this.rotation = 0;
+    this.fresh = true;
     var link = this.links[this.index];
     var url = link.getAttribute("data-blob") || link.getAttribute("href");
     this.title.textContent = link.getAttribute("data-label");
@@ -98,6 +99,12 @@
     var w = this.img.naturalWidth;
     var h = this.img.naturalHeight;
     if (!w || !h) { return; }
+    var stage = this.stage;
+    /* Keep the point in the middle of the window where it was while zooming or turning. */
+    var fresh = this.fresh;
+    var cx = !fresh && stage.scrollWidth > stage.clientWidth ? (stage.scrollLeft + stage.clientWidth / 2) / stage.scrollWidth : 0.5;
+    var cy = !fresh && stage.scrollHeight > stage.clientHeight ? (stage.scrollTop + stage.clientHeight / 2) / stage.scrollHeight : 0.5;
+    this.fresh = false;
     var turned = this.rotation % 180 !== 0;
     var boxW = turned ? h : w;
     var boxH = turned ? w : h;
@@ -108,6 +115,8 @@
     this.img.style.width = Math.round(w * scale) + "px";
     this.img.style.height = Math.round(h * scale) + "px";
     this.img.style.transform = "translate(-50%, -50%) rotate(" + this.rotation + "deg)";
+    stage.scrollLeft = Math.max(0, cx * stage.scrollWidth - stage.clientWidth / 2);
+    stage.scrollTop = Math.max(0, cy * stage.scrollHeight - stage.clientHeight / 2);
     this.zoomLabel.textContent = Math.round(scale * 100) + "%";
     this.root.setAttribute("data-rotation", String(this.rotation));
     this.root.setAttribute("data-zoom", String(this.zoom));

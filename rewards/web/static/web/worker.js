@@ -4,6 +4,8 @@
   "use strict";
 
   var MAX_BYTES = 5 * 1024 * 1024;
+  // With JavaScript the file fields get a Chinese button and a preview instead of the browser's own control.
+  document.documentElement.classList.add("w-js");
 
   function sizeText(bytes) {
     if (bytes >= 1024 * 1024) return (bytes / 1024 / 1024).toFixed(1) + " MB";
@@ -22,7 +24,10 @@
     if (!box) return;
     box.textContent = "";
     var file = input.files && input.files[0];
-    if (!file) return;
+    if (!file) {
+      box.appendChild(line("尚未选择文件"));
+      return;
+    }
     var limit = parseInt((input.form && input.form.getAttribute("data-max-bytes")) || MAX_BYTES, 10);
     var okType = /^(image\/(jpeg|png)|application\/pdf)$/.test(file.type);
     if (file.type.indexOf("image/") === 0 && okType) {
@@ -44,6 +49,7 @@
   function setUpFiles(root) {
     root.querySelectorAll("input[type=file][data-preview]").forEach(function (input) {
       input.addEventListener("change", function () { showPreview(input); });
+      showPreview(input);
     });
     // On phones, a second button opens the camera directly; its photo goes into the real field.
     var coarse = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
