@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import signal
 import sys
 import time
 
@@ -103,8 +104,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _terminate(signum: int, frame: object) -> None:
+    # Unwind like Ctrl-C does, so that the server is stopped and the DATA_DIR removed.
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    signal.signal(signal.SIGTERM, _terminate)
     options = Options(
         duration_s=args.duration, warmup_s=args.warmup, members=args.members, import_rows=args.rows, wait_quiet_s=args.wait_quiet
     )

@@ -312,6 +312,15 @@ def test_apply_form_shows_the_identity_read_only_and_prefills_from_the_registry(
     assert mask_phone(member.phone) in body
 
 
+def test_a_member_no_longer_verified_is_signed_out_with_the_explanation(client, today, member):
+    sign_in(client, member)
+    member.verified = False
+    member.save()
+    response = client.get("/worker/apply")
+    assert response.status_code == 403 and "杭工e家" in text(response)
+    assert worker_session.SESSION_KEY not in client.session
+
+
 def test_submit_creates_the_application_and_shows_the_password_once(client, today, member):
     sign_in(client, member)
     response = client.post("/worker/apply", {**form_for(member), **materials()})

@@ -65,6 +65,11 @@ def _checks(rows: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
     return [{**row, "title": RULE_TITLES.get(str(row.get("rule")), str(row.get("rule")))} for row in rows or []]
 
 
+def me(request: HttpRequest) -> str:
+    """The signed-in worker's ID hash (set by :func:`session.applicant_required`)."""
+    return str(request.applicant_id_hash)  # type: ignore[attr-defined]
+
+
 def _no_campaign(request: HttpRequest) -> HttpResponse:
     return _page(request, "worker/no_campaign.html", status=404)
 
@@ -128,7 +133,7 @@ def check(request: HttpRequest) -> HttpResponse:
                 "checks": _checks(decision.as_list()),
             }
     # htmx swaps only the form and its result; without JavaScript the whole page comes back.
-    template = "worker/_check_area.html" if request.htmx else "worker/check.html"
+    template = "worker/_check_area.html" if getattr(request, "htmx", False) else "worker/check.html"
     return _page(request, template, context)
 
 
@@ -219,13 +224,13 @@ def signout(request: HttpRequest) -> HttpResponse:
 # 申请 ----------------------------------------------------------------------------------------
 
 
-def _member_or_explain(request: HttpRequest) -> tuple[Member | None, HttpResponse | None]:
+def _member_or_explain(request: HttpRequest) -> Member | HttpResponse:
     """The signed-in worker's registry record; a member no longer verified is signed out."""
-    member = member_by_id_hash(request.applicant_id_hash)  # type: ignore[attr-defined]
+    member = member_by_id_hash(me(request))
     if member is None or not member.verified:
         session.sign_out(request)
-        return None, _page(request, "worker/not_member.html", {"message": "会员库中已找不到您的实名认证会员记录。"}, status=403)
-    return member, None
+        return _page(request, "worker/not_member.html", {"message": "会员库中已找不到您的实名认证会员记录。"}, status=403)
+    return member
 
 
 def _identity(member: Member) -> dict[str, Any]:
@@ -253,13 +258,13 @@ def _files(request: HttpRequest) -> dict[str, Any]:
 @never_cache
 @session.applicant_required
 def apply(request: HttpRequest) -> HttpResponse:
-    member, refusal = _member_or_explain(request)
-    if refusal is not None or member is None:
-        return refusal  # type: ignore[return-value]
+    member = _member_or_explain(request)
+    if isinstance(member, HttpResponse):
+        return member
     campaign = current_campaign()
     if campaign is None:
         return _no_campaign(request)
-    id_hash = request.applicant_id_hash  # type: ignore[attr-defined]
+    id_hash = me(request)
     amounts = level_amounts(campaign)
     initial = {"employer": member.employer, "is_migrant": "否"}
     form = ApplyForm(request.POST or None, request.FILES or None, initial=initial, amounts=amounts, phone_on_file=mask_phone(member.phone))
@@ -270,7 +275,7 @@ def apply(request: HttpRequest) -> HttpResponse:
         "education_options": EDUCATION_SUGGESTIONS,
         **_campaign_state(campaign),
     }
-    status = 200
+    http_status = 200
     if request.method == "GET":
         context["existing"] = _live_in(application_selectors.applicant_applications(id_hash), campaign)
         return _page(request, "worker/apply.html", context)
@@ -282,15 +287,15 @@ def apply(request: HttpRequest) -> HttpResponse:
         result = application_submit(campaign=campaign, data=data, files=_files(request), applicant_id_hash=id_hash, request=request)
     except InvalidInput as error:
         form.add_domain_errors(error.fields)
-        context["error"], status = FIELD_ERROR_SUMMARY, 400
+        context["error"], http_status = FIELD_ERROR_SUMMARY, 400
     except Ineligible as error:
         throttle.record("submission", id_hash)
-        context["ineligible"], status = _checks(error.extra.get("checks")), 422
+        context["ineligible"], http_status = _checks(error.extra.get("checks")), 422
     except Conflict as error:
         throttle.record("submission", id_hash)
-        context["conflict"], status = error.message, 409
+        context["conflict"], http_status = error.message, 409
     except (Forbidden, throttle.Throttled) as error:
-        context["error"], status = error.message, error.status
+        context["error"], http_status = error.message, error.status
     else:
         throttle.record("submission", id_hash)
         application = result.application
@@ -305,7 +310,7 @@ def apply(request: HttpRequest) -> HttpResponse:
         }
         return redirect("worker:done")
     context["files_again"] = FILES_AGAIN
-    return _page(request, "worker/apply.html", context, status=status)
+    return _page(request, "worker/apply.html", context, status=http_status)
 
 
 @never_cache
@@ -402,7 +407,7 @@ def status(request: HttpRequest) -> HttpResponse:
 
 
 def _own(request: HttpRequest, application_no: str) -> Application:
-    for application in application_selectors.applicant_applications(request.applicant_id_hash):  # type: ignore[attr-defined]
+    for application in application_selectors.applicant_applications(me(request)):
         if application.application_no == application_no:
             return application
     raise Http404("没有找到该申请。")
@@ -411,7 +416,7 @@ def _own(request: HttpRequest, application_no: str) -> Application:
 @never_cache
 @session.applicant_required
 def mine(request: HttpRequest) -> HttpResponse:
-    id_hash = request.applicant_id_hash  # type: ignore[attr-defined]
+    id_hash = me(request)
     member = member_by_id_hash(id_hash)
     applications = application_selectors.applicant_applications(id_hash)
     campaign = current_campaign()
@@ -438,7 +443,7 @@ def withdraw(request: HttpRequest, no: str) -> HttpResponse:
     application = _own(request, no)
     if request.method == "POST":
         try:
-            application_withdraw(application_no=no, applicant_id_hash=request.applicant_id_hash, request=request)  # type: ignore[attr-defined]
+            application_withdraw(application_no=no, applicant_id_hash=me(request), request=request)
         except (Conflict, NotFound) as error:
             messages.error(request, error.message)
         else:
@@ -457,12 +462,12 @@ def query_password(request: HttpRequest, no: str) -> HttpResponse:
         messages.error(request, "这份申请不需要查询密码：单位统一申报和已撤回的申请请登录后在“我的申请”中查看。")
         return redirect("worker:mine")
     if request.method == "POST":
-        password = query_password_reissue(application_no=no, applicant_id_hash=request.applicant_id_hash, request=request)  # type: ignore[attr-defined]
+        password = query_password_reissue(application_no=no, applicant_id_hash=me(request), request=request)
         request.session[session.NEW_PASSWORD_KEY] = {"application_no": no, "query_password": crypto.encrypt(password)}
         return redirect("worker:query_password", no=no)
     shown = request.session.pop(session.NEW_PASSWORD_KEY, None)
-    password = crypto.decrypt(shown["query_password"]) if shown and shown.get("application_no") == no else None
-    return _page(request, "worker/query_password.html", {"app": view, "password": password})
+    new_password = crypto.decrypt(shown["query_password"]) if shown and shown.get("application_no") == no else None
+    return _page(request, "worker/query_password.html", {"app": view, "password": new_password})
 
 
 @never_cache
@@ -508,28 +513,28 @@ def edit(request: HttpRequest, no: str) -> HttpResponse:
     if request.method == "GET":
         return _page(request, "worker/edit.html", context)
     form.is_valid()
-    status = 200
+    http_status = 200
     try:
         updated = application_resubmit(
             application_no=no,
             data=form.values(),
             files=_files(request),
-            applicant_id_hash=request.applicant_id_hash,
-            request=request,  # type: ignore[attr-defined]
+            applicant_id_hash=me(request),
+            request=request,
         )
     except InvalidInput as error:
         form.add_domain_errors(error.fields)
-        context["error"], status = FIELD_ERROR_SUMMARY, 400
+        context["error"], http_status = FIELD_ERROR_SUMMARY, 400
     except Ineligible as error:
-        context["ineligible"], status = _checks(error.extra.get("checks")), 422
+        context["ineligible"], http_status = _checks(error.extra.get("checks")), 422
     except (Conflict, NotFound) as error:
-        context["conflict"], status = error.message, error.status
+        context["conflict"], http_status = error.message, error.status
     else:
         done_word = {Status.APPROVED: "银行卡已更正，将在下一批次发放"}.get(Status(updated.status), "已提交，等待区县（产业）工会审核")
         messages.success(request, f"申请 {no} {done_word}。")
         return redirect("worker:mine")
     context["files_again"] = "如需更换材料，请重新选择文件；不选择则保留原来上传的材料。"
-    return _page(request, "worker/edit.html", context, status=status)
+    return _page(request, "worker/edit.html", context, status=http_status)
 
 
 def _last_return(application: Application) -> dict[str, Any] | None:
