@@ -95,7 +95,11 @@ class ApplicationsView(ApplicantView):
         throttle.check("submission", request.user.id_hash, message="提交过于频繁，请稍后再试。")
         throttle.record("submission", request.user.id_hash)
         result = application_submit(
-            campaign=require_current_campaign(), data=_form(request), files=_files(request), applicant_id_hash=request.user.id_hash, request=request
+            campaign=require_current_campaign(),
+            data=_form(request),
+            files=_files(request),
+            applicant_id_hash=request.user.id_hash,
+            request=request,
         )
         application = result.application
         return Response(
@@ -123,7 +127,11 @@ class ResubmitView(ApplicantView):
 
 
 class WithdrawView(ApplicantView):
-    @extend_schema(summary="撤回尚未审核的申请", request=None, responses={200: inline_serializer("Withdrawn", {"application_no": rf.CharField(), "status": rf.CharField()}), **ERRORS})
+    @extend_schema(
+        summary="撤回尚未审核的申请",
+        request=None,
+        responses={200: inline_serializer("Withdrawn", {"application_no": rf.CharField(), "status": rf.CharField()}), **ERRORS},
+    )
     def post(self, request: Request, no: str) -> Response:
         application = application_withdraw(application_no=no, applicant_id_hash=request.user.id_hash, request=request)
         return Response({"application_no": application.application_no, "status": application.status})
@@ -133,7 +141,10 @@ class QueryPasswordView(ApplicantView):
     @extend_schema(
         summary="重新生成查询密码（原密码作废）",
         request=None,
-        responses={200: inline_serializer("NewQueryPassword", {"application_no": rf.CharField(), "query_password": rf.CharField()}), 404: OpenApiResponse(serializers.ErrorSerializer)},
+        responses={
+            200: inline_serializer("NewQueryPassword", {"application_no": rf.CharField(), "query_password": rf.CharField()}),
+            404: OpenApiResponse(serializers.ErrorSerializer),
+        },
     )
     def post(self, request: Request, no: str) -> Response:
         password = query_password_reissue(application_no=no, applicant_id_hash=request.user.id_hash, request=request)

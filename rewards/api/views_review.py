@@ -34,12 +34,17 @@ class TokenView(APIView):
 
     @extend_schema(
         summary="工作人员登录，取得令牌",
-        request=inline_serializer("TokenRequest", {"username": rf.CharField(), "password": rf.CharField(), "otp": rf.CharField(required=False)}),
+        request=inline_serializer(
+            "TokenRequest", {"username": rf.CharField(), "password": rf.CharField(), "otp": rf.CharField(required=False)}
+        ),
         responses={200: inline_serializer("StaffTokenOut", {"token": rf.CharField(), "expires_at": rf.DateTimeField()}), **ERRORS},
     )
     def post(self, request: Request) -> Response:
         token, expires = staff_token_issue(
-            username=str(request.data.get("username", "")), password=str(request.data.get("password", "")), otp=str(request.data.get("otp", "")), request=request
+            username=str(request.data.get("username", "")),
+            password=str(request.data.get("password", "")),
+            otp=str(request.data.get("otp", "")),
+            request=request,
         )
         return Response({"token": token, "expires_at": expires})
 
@@ -72,7 +77,13 @@ class QueueView(StaffView):
         start = (page - 1) * selectors.PAGE_SIZE
         rows = list(queryset[start : start + selectors.PAGE_SIZE])
         return Response(
-            {"count": count, "page": page, "page_size": selectors.PAGE_SIZE, "counts": selectors.status_counts(request.user, filters), "results": selectors.queue_rows(rows)}
+            {
+                "count": count,
+                "page": page,
+                "page_size": selectors.PAGE_SIZE,
+                "counts": selectors.status_counts(request.user, filters),
+                "results": selectors.queue_rows(rows),
+            }
         )
 
 
@@ -90,12 +101,18 @@ class DetailView(StaffView):
 class DecisionView(StaffView):
     @extend_schema(
         summary="审核决定：通过、退回修改或不予奖励",
-        request=inline_serializer("DecisionIn", {"decision": rf.ChoiceField(choices=["approve", "return", "reject"]), "opinion": rf.CharField(required=False)}),
+        request=inline_serializer(
+            "DecisionIn", {"decision": rf.ChoiceField(choices=["approve", "return", "reject"]), "opinion": rf.CharField(required=False)}
+        ),
         responses={200: inline_serializer("DecisionOut", {"status": rf.CharField()}), **ERRORS},
     )
     def post(self, request: Request, no: str) -> Response:
         application = review_decide(
-            user=request.user, application_no=no, decision=str(request.data.get("decision", "")), opinion=str(request.data.get("opinion", "")), request=request
+            user=request.user,
+            application_no=no,
+            decision=str(request.data.get("decision", "")),
+            opinion=str(request.data.get("opinion", "")),
+            request=request,
         )
         return Response({"status": application.status})
 
@@ -104,11 +121,24 @@ class FlagResolveView(StaffView):
     @extend_schema(
         summary="处理风险信号（写明核实情况）",
         request=inline_serializer("FlagResolveIn", {"note": rf.CharField()}),
-        responses={200: inline_serializer("FlagResolveOut", {"code": rf.CharField(), "resolved_at": rf.DateTimeField(), "resolved_by": rf.CharField(), "note": rf.CharField()}), **ERRORS},
+        responses={
+            200: inline_serializer(
+                "FlagResolveOut",
+                {"code": rf.CharField(), "resolved_at": rf.DateTimeField(), "resolved_by": rf.CharField(), "note": rf.CharField()},
+            ),
+            **ERRORS,
+        },
     )
     def post(self, request: Request, no: str, flag: str) -> Response:
         resolved = flag_resolve(user=request.user, application_no=no, code=flag, note=str(request.data.get("note", "")), request=request)
-        return Response({"code": resolved.code, "resolved_at": resolved.resolved_at, "resolved_by": str(resolved.resolved_by), "note": resolved.resolution_note})
+        return Response(
+            {
+                "code": resolved.code,
+                "resolved_at": resolved.resolved_at,
+                "resolved_by": str(resolved.resolved_by),
+                "note": resolved.resolution_note,
+            }
+        )
 
 
 class AttachmentView(StaffView):
@@ -119,7 +149,13 @@ class AttachmentView(StaffView):
         attachment = application.attachments.filter(pk=attachment_id).first()
         if attachment is None:
             raise NotFound()
-        audit("application.view_attachment", obj=application, request=request, actor=request.user, detail={"attachment": attachment.pk, "kind": attachment.kind})
+        audit(
+            "application.view_attachment",
+            obj=application,
+            request=request,
+            actor=request.user,
+            detail={"attachment": attachment.pk, "kind": attachment.kind},
+        )
         response = FileResponse(default_storage.open(attachment.storage_name, "rb"), content_type=attachment.content_type)
         response["Content-Disposition"] = f'inline; filename="{application.application_no}-{attachment.kind}"'
         response["Cache-Control"] = "no-store"

@@ -55,6 +55,8 @@ class Application(models.Model):
     query_password_hash = models.CharField(max_length=64, blank=True)
     has_decision = models.BooleanField("已有审核决定", default=False)
     returned_at = models.DateTimeField("退回时间", null=True, blank=True)
+    #: The business date of the return: the resubmission grace counts from it (APP_TODAY aware).
+    returned_on = models.DateField("退回日期", null=True, blank=True)
     submitted_at = models.DateTimeField("提交时间")
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -144,7 +146,9 @@ class FlagCode(models.TextChoices):
     BANK_CHANGED = "bank_changed", "审核通过后更改了银行卡"
 
 
-HARD_FLAGS = frozenset({FlagCode.CARD_SHARED, FlagCode.CERTIFICATE_SHARED, FlagCode.NOT_IN_REGISTRY, FlagCode.REGISTRY_MISMATCH, FlagCode.NO_REAL_PROMOTION})
+HARD_FLAGS = frozenset(
+    {FlagCode.CARD_SHARED, FlagCode.CERTIFICATE_SHARED, FlagCode.NOT_IN_REGISTRY, FlagCode.REGISTRY_MISMATCH, FlagCode.NO_REAL_PROMOTION}
+)
 
 
 class Flag(models.Model):

@@ -33,7 +33,9 @@ def find_by_query_password(*, id_number: str, query_password: str, client: str) 
     from .services import password_matches
 
     if number:
-        for application in Application.objects.filter(id_hash=crypto.blind_index("id", number)).select_related("campaign").order_by("-submitted_at"):
+        for application in (
+            Application.objects.filter(id_hash=crypto.blind_index("id", number)).select_related("campaign").order_by("-submitted_at")
+        ):
             if password_matches(application, query_password or ""):
                 return application
     throttle.record("query_failure", id_key)
@@ -115,5 +117,8 @@ def status_payload(application: Application) -> dict[str, Any]:
 
 def applicant_applications(id_hash: str) -> list[Application]:
     return list(
-        Application.objects.filter(id_hash=id_hash).select_related("campaign").prefetch_related("events").order_by("-campaign__year", "-submitted_at")
+        Application.objects.filter(id_hash=id_hash)
+        .select_related("campaign")
+        .prefetch_related("events")
+        .order_by("-campaign__year", "-submitted_at")
     )

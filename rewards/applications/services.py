@@ -114,7 +114,9 @@ def _apply_fields(application: Application, judgement: Judgement) -> None:
     application.amount = judgement.decision.amount
 
 
-def _event(application: Application, *, stage: str, to_status: str, from_status: str = "", decision: str = "", opinion: str = "", actor: Any = None) -> None:
+def _event(
+    application: Application, *, stage: str, to_status: str, from_status: str = "", decision: str = "", opinion: str = "", actor: Any = None
+) -> None:
     ApplicationEvent.objects.create(
         application=application,
         at=clock.now(),
@@ -161,7 +163,13 @@ def application_submit(
             _event(application, stage="submitted", to_status=Status.PENDING_DISTRICT)
             refresh_flags(application)
             mirror_shared_flags(application)
-            audit("application.submit", obj=application, request=request, actor_label="applicant", detail={"channel": Channel.ONLINE, "application_no": application.application_no})
+            audit(
+                "application.submit",
+                obj=application,
+                request=request,
+                actor_label="applicant",
+                detail={"channel": Channel.ONLINE, "application_no": application.application_no},
+            )
             notify(application, "submitted", event="submitted")
     except IntegrityError as exc:
         materials.discard(written)
@@ -235,9 +243,14 @@ def application_resubmit(
             else:
                 changes = {key: value for key, value in data.items() if key in values and key != "id_number"}
             values.update(changes)
-            returned_on = application.returned_at.astimezone(clock.SHANGHAI).date() if application.returned_at else None
+            returned_on = application.returned_on
             judgement = judge(
-                application.campaign, values, required=SUBMISSION_FIELDS, exclude_application_id=application.pk, mode=mode, returned_on=returned_on
+                application.campaign,
+                values,
+                required=SUBMISSION_FIELDS,
+                exclude_application_id=application.pk,
+                mode=mode,
+                returned_on=returned_on,
             )
             if mode == "bank_fix":
                 if not judgement.applicant.bank_card_no:
@@ -266,11 +279,26 @@ def application_resubmit(
                 Flag.objects.update_or_create(
                     application=application,
                     code=FlagCode.BANK_CHANGED,
-                    defaults={"hard": False, "message": "发放失败后，职工更正了银行卡信息。", "raised_at": clock.now(), "resolved_at": None, "resolved_by": None, "resolution_note": ""},
+                    defaults={
+                        "hard": False,
+                        "message": "发放失败后，职工更正了银行卡信息。",
+                        "raised_at": clock.now(),
+                        "resolved_at": None,
+                        "resolved_by": None,
+                        "resolution_note": "",
+                    },
                 )
-                notify(application, "bank_changed", event=f"bank_changed:{application.events.count()}", card_tail=application.bank_card_no[-4:])
+                notify(
+                    application, "bank_changed", event=f"bank_changed:{application.events.count()}", card_tail=application.bank_card_no[-4:]
+                )
             mirror_shared_flags(application)
-            audit(f"application.{stage}", obj=application, request=request, actor_label="applicant", detail={"from": previous_status, "to": application.status})
+            audit(
+                f"application.{stage}",
+                obj=application,
+                request=request,
+                actor_label="applicant",
+                detail={"from": previous_status, "to": application.status},
+            )
     except BaseException:
         materials.discard(written)
         raise
@@ -303,7 +331,7 @@ def query_password_reissue(*, application_no: str, applicant_id_hash: str, reque
 
 
 def resubmission_deadline(application: Application) -> dt.date | None:
-    if application.status != Status.RETURNED or application.returned_at is None:
+    if application.status != Status.RETURNED or application.returned_on is None:
         return None
-    returned_on = application.returned_at.astimezone(clock.SHANGHAI).date()
+    returned_on = application.returned_on
     return max(application.campaign.application_deadline, application.campaign.resubmission_until(returned_on))

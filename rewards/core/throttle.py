@@ -43,7 +43,9 @@ def retry_after(scope: str, key: str, *, rate: str | None = None) -> int | None:
     now = clock.now()
     since = now - dt.timedelta(seconds=window)
     times = list(
-        ThrottleEvent.objects.filter(scope=scope, key_hash=_key(scope, key), at__gt=since).order_by("-at").values_list("at", flat=True)[:limit]
+        ThrottleEvent.objects.filter(scope=scope, key_hash=_key(scope, key), at__gt=since)
+        .order_by("-at")
+        .values_list("at", flat=True)[:limit]
     )
     if len(times) < limit:
         return None

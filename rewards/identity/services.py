@@ -155,7 +155,11 @@ def staff_token_issue(*, username: str, password: str, otp: str = "", request: A
 
 
 def staff_for_token(token: str):  # type: ignore[no-untyped-def]
-    row = StaffToken.objects.select_related("user", "user__organisation").filter(key_hash=token_digest(token), expires_at__gt=clock.now()).first()
+    row = (
+        StaffToken.objects.select_related("user", "user__organisation")
+        .filter(key_hash=token_digest(token), expires_at__gt=clock.now())
+        .first()
+    )
     if row is None or not row.user.is_active:
         return None
     return row.user

@@ -89,16 +89,11 @@ def refresh_flags(application: Application) -> list[Flag]:
 
 def mirror_shared_flags(application: Application) -> None:
     """The other applications sharing this card or certificate get the signal too."""
-    others = (
-        Application.objects.filter(campaign=application.campaign)
-        .exclude(status=Status.WITHDRAWN)
-        .exclude(id_hash=application.id_hash)
-        .filter(bank_card_hash=application.bank_card_hash)
-        | Application.objects.filter(campaign=application.campaign)
-        .exclude(status=Status.WITHDRAWN)
-        .exclude(id_hash=application.id_hash)
-        .filter(certificate_no=application.certificate_no)
-    )
+    others = Application.objects.filter(campaign=application.campaign).exclude(status=Status.WITHDRAWN).exclude(
+        id_hash=application.id_hash
+    ).filter(bank_card_hash=application.bank_card_hash) | Application.objects.filter(campaign=application.campaign).exclude(
+        status=Status.WITHDRAWN
+    ).exclude(id_hash=application.id_hash).filter(certificate_no=application.certificate_no)
     for other in others.distinct()[:20]:
         refresh_flags(other)
 

@@ -125,7 +125,14 @@ def detail(application: Application, *, full: bool) -> dict[str, Any]:
         ],
         "history": history(application),
         "attachments": [
-            {"id": att.pk, "kind": att.kind, "label": att.get_kind_display(), "content_type": att.content_type, "size": att.size, "url": f"/api/v1/review/applications/{application.application_no}/attachments/{att.pk}"}
+            {
+                "id": att.pk,
+                "kind": att.kind,
+                "label": att.get_kind_display(),
+                "content_type": att.content_type,
+                "size": att.size,
+                "url": f"/api/v1/review/applications/{application.application_no}/attachments/{att.pk}",
+            }
             for att in application.attachments.filter(current=True).order_by("kind")
         ],
     }

@@ -30,6 +30,7 @@ def mask_personal_numbers(text: str) -> str:
 
     return mask(text)
 
+
 #: Who decides an application at each stage, and where approval sends it.
 STAGE_ROLE = {
     Status.PENDING_GRASSROOTS: Role.GRASSROOTS_CLERK,
@@ -107,6 +108,7 @@ def review_decide(*, user: Any, application_no: str, decision: str, opinion: str
         elif decision == "return":
             application.status = Status.RETURNED
             application.returned_at = now
+            application.returned_on = clock.today()
         else:
             application.status = Status.REJECTED
         application.has_decision = True

@@ -22,7 +22,11 @@ def jpeg(name: str = "photo.jpg", size: tuple[int, int] = (64, 48), color: str =
 
 
 def materials() -> dict[str, SimpleUploadedFile]:
-    return {"id_card_file": jpeg("id.jpg"), "certificate_file": jpeg("cert.jpg", color="blue"), "bank_card_file": jpeg("card.jpg", color="green")}
+    return {
+        "id_card_file": jpeg("id.jpg"),
+        "certificate_file": jpeg("cert.jpg", color="blue"),
+        "bank_card_file": jpeg("card.jpg", color="green"),
+    }
 
 
 def latest_code() -> str:
@@ -67,5 +71,8 @@ def staff_token(api, user) -> str:  # type: ignore[no-untyped-def]
 
 def decide(api, token: str, number: str, decision: str, opinion: str = ""):  # type: ignore[no-untyped-def]
     return api.post(
-        f"/api/v1/review/applications/{number}/decision", {"decision": decision, "opinion": opinion}, content_type="application/json", **bearer(token)
+        f"/api/v1/review/applications/{number}/decision",
+        {"decision": decision, "opinion": opinion},
+        content_type="application/json",
+        **bearer(token),
     )

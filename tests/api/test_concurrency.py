@@ -51,7 +51,10 @@ def run_together(count: int, work) -> list:  # type: ignore[no-untyped-def]
 
 def test_twenty_parallel_submissions_by_one_person_make_one_application(settings, business_day, member, tmp_path):
     settings.THROTTLES = {**settings.THROTTLES, "submission": "1000/hour"}
-    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "private")}}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "private")}},
+    }
     token = applicant_token(Client(HTTP_HOST="127.0.0.1"), member)
     form = factories.annex3(member)
 
@@ -78,7 +81,10 @@ def test_two_reviewers_deciding_at_once_make_one_transition(settings, business_d
 
     from ..conftest import PASSWORD
 
-    reviewers = [staff_create(username=f"xihu.r{i}", role=Role.DISTRICT_REVIEWER, organisation=second_reviewer_org, password=PASSWORD) for i in range(2)]
+    reviewers = [
+        staff_create(username=f"xihu.r{i}", role=Role.DISTRICT_REVIEWER, organisation=second_reviewer_org, password=PASSWORD)
+        for i in range(2)
+    ]
     client = Client(HTTP_HOST="127.0.0.1")
     number = submit(client, applicant_token(client, member), factories.annex3(member)).json()["application_no"]
     tokens = [staff_token(client, reviewer) for reviewer in reviewers]

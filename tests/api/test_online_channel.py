@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
 from rewards.applications.models import Application, ApplicationEvent, Attachment
 from rewards.core.models import AuditEvent
@@ -118,17 +117,33 @@ def test_after_the_deadline_a_new_application_is_409(api, worker, member, busine
 
 def test_status_query_same_404_for_unknown_id_and_wrong_password_then_429(api, worker, member, settings):
     body = submit(api, worker, factories.annex3(member)).json()
-    ok = api.post("/api/v1/applications/query", {"id_number": member.id_number, "query_password": body["query_password"]}, content_type="application/json")
+    ok = api.post(
+        "/api/v1/applications/query",
+        {"id_number": member.id_number, "query_password": body["query_password"]},
+        content_type="application/json",
+    )
     assert ok.status_code == 200
     assert ok.json()["status"] == "pending_district"
     assert ok.json()["history"][0]["stage"] == "提交申请"
-    wrong = api.post("/api/v1/applications/query", {"id_number": member.id_number, "query_password": "ABCDEFGHJK"}, content_type="application/json")
-    unknown = api.post("/api/v1/applications/query", {"id_number": factories.new_id_number(), "query_password": body["query_password"]}, content_type="application/json")
+    wrong = api.post(
+        "/api/v1/applications/query", {"id_number": member.id_number, "query_password": "ABCDEFGHJK"}, content_type="application/json"
+    )
+    unknown = api.post(
+        "/api/v1/applications/query",
+        {"id_number": factories.new_id_number(), "query_password": body["query_password"]},
+        content_type="application/json",
+    )
     assert wrong.status_code == unknown.status_code == 404
     assert wrong.json() == unknown.json()
     for _ in range(9):  # with the one above: 10 failures for this ID
-        api.post("/api/v1/applications/query", {"id_number": member.id_number, "query_password": "WRONGWRONG"}, content_type="application/json")
-    blocked = api.post("/api/v1/applications/query", {"id_number": member.id_number, "query_password": body["query_password"]}, content_type="application/json")
+        api.post(
+            "/api/v1/applications/query", {"id_number": member.id_number, "query_password": "WRONGWRONG"}, content_type="application/json"
+        )
+    blocked = api.post(
+        "/api/v1/applications/query",
+        {"id_number": member.id_number, "query_password": body["query_password"]},
+        content_type="application/json",
+    )
     assert blocked.status_code == 429
     assert blocked.json()["error"]["code"] == "throttled"
     assert int(blocked["Retry-After"]) > 0
@@ -137,7 +152,11 @@ def test_status_query_same_404_for_unknown_id_and_wrong_password_then_429(api, w
 def test_successful_queries_are_never_throttled(api, worker, member):
     body = submit(api, worker, factories.annex3(member)).json()
     for _ in range(30):
-        response = api.post("/api/v1/applications/query", {"id_number": member.id_number, "query_password": body["query_password"]}, content_type="application/json")
+        response = api.post(
+            "/api/v1/applications/query",
+            {"id_number": member.id_number, "query_password": body["query_password"]},
+            content_type="application/json",
+        )
         assert response.status_code == 200
 
 
@@ -272,12 +291,12 @@ def test_undecided_application_is_corrected_in_place(api, worker, member):
 def test_returned_application_past_the_grace_period_cannot_be_resubmitted(api, worker, member, xihu_reviewer, business_day):
     number = submit(api, worker, factories.annex3(member)).json()["application_no"]
     decide(api, staff_token(api, xihu_reviewer), number, "return", "请补充材料")
-    returned = timezone.make_aware(dt.datetime(2020, 12, 10, 10, 0))
-    Application.objects.filter(application_no=number).update(returned_at=returned)
+    returned = dt.date(2020, 12, 10)
+    Application.objects.filter(application_no=number).update(returned_on=returned)
     business_day("2020-12-25")
     assert api.post(f"/api/v1/applications/{number}/resubmit", {"occupation": "钳工"}, **bearer(worker)).status_code == 200
     decide(api, staff_token(api, xihu_reviewer), number, "return", "请再补充")
-    Application.objects.filter(application_no=number).update(returned_at=returned)
+    Application.objects.filter(application_no=number).update(returned_on=returned)
     business_day("2020-12-26")
     response = api.post(f"/api/v1/applications/{number}/resubmit", {"occupation": "钳工"}, **bearer(worker))
     assert response.status_code == 409
@@ -287,21 +306,32 @@ def test_returned_application_past_the_grace_period_cannot_be_resubmitted(api, w
 def test_new_query_password_replaces_the_old(api, worker, member):
     body = submit(api, worker, factories.annex3(member)).json()
     renewed = api.post(f"/api/v1/applications/{body['application_no']}/query-password", **bearer(worker)).json()["query_password"]
-    old = api.post("/api/v1/applications/query", {"id_number": member.id_number, "query_password": body["query_password"]}, content_type="application/json")
-    new = api.post("/api/v1/applications/query", {"id_number": member.id_number, "query_password": renewed}, content_type="application/json")
+    old = api.post(
+        "/api/v1/applications/query",
+        {"id_number": member.id_number, "query_password": body["query_password"]},
+        content_type="application/json",
+    )
+    new = api.post(
+        "/api/v1/applications/query", {"id_number": member.id_number, "query_password": renewed}, content_type="application/json"
+    )
     assert old.status_code == 404 and new.status_code == 200
 
 
 def test_otp_for_someone_not_verified_is_403(api, xihu, business_day):
     unverified = factories.make_member(union=xihu, verified=False)
-    response = api.post("/api/v1/applicant/otp", {"id_number": unverified.id_number, "name": unverified.name}, content_type="application/json")
+    response = api.post(
+        "/api/v1/applicant/otp", {"id_number": unverified.id_number, "name": unverified.name}, content_type="application/json"
+    )
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "not_verified_member"
     assert "实名认证" in response.json()["error"]["message"]
 
 
 def test_otp_codes_are_throttled(api, member, business_day):
-    assert api.post("/api/v1/applicant/otp", {"id_number": member.id_number, "name": member.name}, content_type="application/json").status_code == 202
+    assert (
+        api.post("/api/v1/applicant/otp", {"id_number": member.id_number, "name": member.name}, content_type="application/json").status_code
+        == 202
+    )
     again = api.post("/api/v1/applicant/otp", {"id_number": member.id_number, "name": member.name}, content_type="application/json")
     assert again.status_code == 429 and int(again["Retry-After"]) <= 60
 
@@ -323,3 +353,14 @@ def test_staff_token_same_answer_for_every_failure_then_lockout(api, xihu_review
 
     locked = api.post("/api/v1/auth/token", {"username": "xihu.reviewer", "password": PASSWORD}, content_type="application/json")
     assert locked.status_code == 429
+
+
+def test_the_grace_period_counts_from_the_business_date_of_the_return(api, worker, member, xihu_reviewer, business_day):
+    number = submit(api, worker, factories.annex3(member)).json()["application_no"]
+    business_day("2020-12-10")
+    decide(api, staff_token(api, xihu_reviewer), number, "return", "请补充材料")
+    application = Application.objects.get(application_no=number)
+    assert application.returned_on == dt.date(2020, 12, 10)
+    from rewards.applications.services import resubmission_deadline
+
+    assert resubmission_deadline(application) == dt.date(2020, 12, 25)
