@@ -11,7 +11,7 @@ from .context import Context
 from .report import Row, Target
 from .workspace import PYTHON
 
-#: A form the API answers must take at least half the time of the trivial endpoint.
+#: The self-check must answer at least half as many requests per second as the trivial endpoint.
 RATIO_TARGET = Target("≥", 0.5, on="ratio")
 #: Share of the CPUs that other processes may take before a figure is marked "(busy)".
 BUSY_THRESHOLD = 0.10

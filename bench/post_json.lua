@@ -9,4 +9,3 @@ handle:close()
 wrk.method = "POST"
 wrk.body = body
 wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Accept"] = "application/json"
