@@ -8,6 +8,7 @@ the database, so importers, the API and the pages share them.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
@@ -128,15 +129,27 @@ def check_mobile(value: object) -> Result:
         return None, "请填写手机号码。"
     if not re.fullmatch(r"1[0-9]{10}", text):
         return None, "手机号码应为11位数字，以1开头。"
-    try:
-        parsed = phonenumbers.parse(text, "CN")
-    except phonenumbers.NumberParseException:
-        return None, "手机号码格式不正确。"
-    kind = phonenumbers.number_type(parsed)
-    mobile_kinds = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
-    if not phonenumbers.is_valid_number(parsed) or kind not in mobile_kinds:
+    if not _mobile_prefix_valid(text[:5]):
         return None, "这不是有效的中国大陆手机号码。"
     return text, None
+
+
+@functools.lru_cache(maxsize=None)
+def _mobile_prefix_valid(prefix: str) -> bool:
+    """Whether the 11-digit mobile numbers beginning with this 5-digit block are valid.
+
+    phonenumbers' Chinese mobile patterns decide validity and type by the first five digits
+    (checked exhaustively for every 5-digit prefix; tests/core/test_validators.py keeps a
+    sampled check against the full parse so that an upgrade that changes this is caught).
+    Asking once per block instead of once per number saves seconds per 100 000-row import.
+    """
+    try:
+        parsed = phonenumbers.parse(prefix + "000000", "CN")
+    except phonenumbers.NumberParseException:
+        return False
+    kind = phonenumbers.number_type(parsed)
+    mobile_kinds = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+    return phonenumbers.is_valid_number(parsed) and kind in mobile_kinds
 
 
 def check_bank_card(value: object) -> Result:

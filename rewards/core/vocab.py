@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.db import models
 
 from .text import clean, fold_width
@@ -34,6 +36,9 @@ _LEVEL_ALIASES = {
 }
 
 
+_LEVEL_ALIAS_PAIRS = tuple((alias, str(code)) for alias, code in _LEVEL_ALIASES.items())
+
+
 class Issuer(models.TextChoices):
     """发证机关."""
 
@@ -51,21 +56,27 @@ class Gender(models.TextChoices):
     FEMALE = "female", "女"
 
 
-def _lookup(choices: type[models.TextChoices], value: object, aliases: dict | None = None) -> str | None:
+@functools.lru_cache(maxsize=16)
+def _table(choices: type[models.TextChoices], aliases: tuple[tuple[str, str], ...] = ()) -> dict[str, str]:
+    """Every accepted spelling (code, code in any case, folded label, alias) → code."""
+    table = {fold_width(alias): code for alias, code in aliases}
+    for code, label in choices.choices:
+        table[fold_width(str(label))] = code
+        table[code] = code
+    return table
+
+
+def _lookup(choices: type[models.TextChoices], value: object, aliases: tuple[tuple[str, str], ...] = ()) -> str | None:
     text = fold_width(clean(value))
     if not text:
         return None
-    for code, label in choices.choices:
-        if text.lower() == code or text == fold_width(str(label)):
-            return code
-    if aliases and text in aliases:
-        return str(aliases[text])
-    return None
+    table = _table(choices, aliases)
+    return table.get(text) or table.get(text.lower())
 
 
 def parse_level(value: object) -> str | None:
     """A level written as its code or its Chinese label (full- or half-width); else None."""
-    return _lookup(Level, value, _LEVEL_ALIASES)
+    return _lookup(Level, value, _LEVEL_ALIAS_PAIRS)
 
 
 def parse_issuer(value: object) -> str | None:

@@ -418,3 +418,25 @@ def test_parse_issuer(raw, expected):  # type: ignore[no-untyped-def]
 )
 def test_masking(mask, raw, expected):  # type: ignore[no-untyped-def]
     assert mask(raw) == expected
+
+
+def test_mobile_check_agrees_with_a_full_phonenumbers_parse():
+    """check_mobile caches validity per 5-digit block; it must agree with parsing every number."""
+    import random
+
+    import phonenumbers
+
+    kinds = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+    def full(text: str) -> bool:
+        try:
+            parsed = phonenumbers.parse(text, "CN")
+        except phonenumbers.NumberParseException:
+            return False
+        return phonenumbers.is_valid_number(parsed) and phonenumbers.number_type(parsed) in kinds
+
+    rng = random.Random(11)
+    numbers = ["1" + "".join(str(rng.randrange(10)) for _ in range(10)) for _ in range(5000)]
+    disagreements = [n for n in numbers if (check_mobile(n)[0] is not None) != full(n)]
+    assert disagreements == []
+    assert sum(check_mobile(n)[0] is not None for n in numbers) > 500  # the sample holds valid numbers too
