@@ -134,7 +134,7 @@ def check_mobile(value: object) -> Result:
     return text, None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _mobile_prefix_valid(prefix: str) -> bool:
     """Whether the 11-digit mobile numbers beginning with this 5-digit block are valid.
 
