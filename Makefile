@@ -48,12 +48,13 @@ demo: migrate
 
 run: demo
 	@echo "服务地址：http://$(HOST):$(PORT)/  （接口文档 /api/v1/docs，管理后台 /admin/）"
-	APP_TODAY=$(DEMO_TODAY) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	APP_TODAY=$(DEMO_TODAY) BIN=$(BIN) HOST=$(HOST) PORT=$(PORT) scripts/run-dev.sh
 
 # Production-like: gunicorn, 2 workers (what `make bench` measures).
 serve: migrate
 	$(BIN)/python manage.py collectstatic --noinput -v0
-	$(BIN)/gunicorn config.wsgi:application --workers 2 --bind $(HOST):$(PORT)
+	$(BIN)/python manage.py db_worker --no-reload & \
+	trap "kill $$!" EXIT; $(BIN)/gunicorn config.wsgi:application --workers 2 --bind $(HOST):$(PORT)
 
 test: install-dev
 	$(MAKE) --no-print-directory check
