@@ -78,6 +78,10 @@ class Workspace:
             DATA_DIR=str(self.data_dir),
             APP_TODAY=APP_TODAY,
             THROTTLE_ELIGIBILITY=NO_THROTTLE,
+            # Every benchmarked submission is another member's first: only a bench server sets this.
+            THROTTLE_SUBMISSION=NO_THROTTLE,
+            # POST /api/v1/_bench/discard, the ceiling of the submissions (refused in production).
+            BENCH_ENDPOINTS="1",
             DEBUG="0",
             PYTHONUNBUFFERED="1",
             PYTHONDONTWRITEBYTECODE="1",

@@ -7,12 +7,15 @@ import re
 import resource
 import shutil
 import subprocess
-from dataclasses import dataclass
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cpu import CpuShare, CpuWatch
 
 LUA_POST_JSON = Path(__file__).resolve().parent / "post_json.lua"
+#: Prepended to every script: thread numbers, and p95 and the threads' counts printed by done().
+LUA_HOOKS = Path(__file__).resolve().parent / "hooks.lua"
 
 THREADS = 2
 CONNECTIONS = 50
@@ -33,10 +36,21 @@ class WrkResult:
     output: str
     #: How the CPUs were used meanwhile (when the server's process id was given).
     cpu: CpuShare | None = None
+    #: Requests each thread's script built (scripts that count them: bench/submit.lua).
+    issued: dict[int, int] = field(default_factory=dict)
+    #: Answers by HTTP status (scripts with a response hook), summed over the threads.
+    statuses: dict[int, int] = field(default_factory=dict)
+    #: The first non-2xx answer a thread saw: status and the start of the body.
+    samples: list[str] = field(default_factory=list)
 
     @property
     def p50_ms(self) -> float:
         return self.latency_ms[50]
+
+    @property
+    def p95_ms(self) -> float:
+        """Exact, from the latency histogram (bench/hooks.lua); wrk itself prints no p95."""
+        return self.latency_ms[95]
 
     @property
     def p99_ms(self) -> float:
@@ -77,6 +91,13 @@ def parse(output: str, url: str) -> WrkResult:
     if not rps or not total:
         raise RuntimeError(f"wrk gave no figures for {url}:\n{output}")
     latency = {int(p): _to_ms(v) for p, v in re.findall(r"^\s+(50|75|90|99)%\s+(\S+)\s*$", output, re.M)}
+    # The histogram's own figures (bench/hooks.lua), in microseconds: p95 and the same others.
+    latency.update({int(p): int(us) / 1000 for p, us in re.findall(r"^bench-latency-us (\d+) (\d+)$", output, re.M)})
+    statuses: dict[int, int] = {}
+    for _, listing in re.findall(r"^bench-statuses (\d+) (\S+)$", output, re.M):
+        for item in listing.split(","):
+            code, _, count = item.partition(":")
+            statuses[int(code)] = statuses.get(int(code), 0) + int(count)
     if 50 not in latency or 99 not in latency:
         raise RuntimeError(f"wrk gave no latency distribution (is --latency set?):\n{output}")
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
@@ -90,6 +111,9 @@ def parse(output: str, url: str) -> WrkResult:
         non_2xx=int(non_2xx[1]) if non_2xx else 0,
         socket_errors=socket_errors,
         output=output,
+        issued={int(t): int(n) for t, n in re.findall(r"^bench-issued (\d+) (\d+)$", output, re.M)},
+        statuses=statuses,
+        samples=re.findall(r"^bench-sample \d+ (.*)$", output, re.M),
     )
 
 
@@ -109,20 +133,30 @@ def run(
     lua: Path | None = None,
     body_file: Path | None = None,
     server_pid: int | None = None,
+    script_env: dict[str, str] | None = None,
 ) -> WrkResult:
-    """One ``wrk --latency`` run; ``body_file`` goes with the JSON POST script. With
-    ``server_pid``, the CPU time of the server, of wrk and of the machine is accounted."""
+    """One ``wrk --latency`` run; ``body_file`` goes with the JSON POST script, ``script_env``
+    with any other script (``WRK_*`` variables it reads). With ``server_pid``, the CPU time of
+    the server, of wrk and of the machine is accounted."""
     args = [wrk_binary(), f"-t{threads}", f"-c{connections}", f"-d{duration_s:g}s", "--latency"]
     env = dict(os.environ)
+    env["BENCH_THREADS"] = str(threads)
+    env.update(script_env or {})
     if body_file is not None:
         lua = lua or LUA_POST_JSON
         env["WRK_BODY_FILE"] = str(body_file)
-    if lua is not None:
-        args += ["-s", str(lua)]
+    # One script file: the hooks, then the benchmark's script (wrk takes a single -s).
+    script = LUA_HOOKS.read_text(encoding="utf-8") + ("\n" + lua.read_text(encoding="utf-8") if lua is not None else "")
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", prefix="wrk-", encoding="utf-8", delete=False) as handle:
+        handle.write(script)
+    args += ["-s", handle.name]
     args.append(url)
     watch = CpuWatch(server_pid) if server_pid else None
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=duration_s + 60, check=False)
+    try:
+        done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=duration_s + 60, check=False)
+    finally:
+        os.unlink(handle.name)
     children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise RuntimeError(f"wrk failed ({done.returncode}) on {url}:\n{done.stdout}\n{done.stderr}")

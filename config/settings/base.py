@@ -261,3 +261,7 @@ LOGGING = {
 
 #: Demo banner shown on every page when the business date is simulated.
 SHOW_DEMO_BANNER = False
+
+# --- benchmark-only endpoints (``make bench``): POST /api/v1/_bench/discard -----------------
+#: The benchmark's ceilings; never in production (config.settings.production refuses it).
+BENCH_ENDPOINTS = env("BENCH_ENDPOINTS", "0") == "1"

@@ -11,6 +11,8 @@ if _missing:
     raise ImproperlyConfigured("生产环境缺少必需的配置项：" + "、".join(_missing))
 if env("APP_TODAY"):
     raise ImproperlyConfigured("生产环境不允许设置 APP_TODAY（模拟业务日期仅用于演示和培训）。")
+if env("BENCH_ENDPOINTS", "0") != "0":
+    raise ImproperlyConfigured("生产环境不允许设置 BENCH_ENDPOINTS（基准测试专用接口）。")
 if (env("SMS_BACKEND", "console") or "console") in ("console", "file"):
     raise ImproperlyConfigured("生产环境必须配置真实的短信通道（SMS_BACKEND 不能是 console 或 file）。")
 

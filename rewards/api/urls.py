@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
@@ -28,3 +29,8 @@ urlpatterns = [
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
+
+if settings.BENCH_ENDPOINTS:  # make bench only; config.settings.production refuses the setting
+    from . import views_bench
+
+    urlpatterns.append(path("_bench/discard", views_bench.discard, name="bench-discard"))

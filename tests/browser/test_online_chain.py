@@ -1,0 +1,138 @@
+"""The online channel across its people, all through the pages (issue acceptance):
+a worker applies from a phone with three photos and keeps the query password; the 西湖区
+reviewer opens the materials in the viewer and approves (预审); the city reviewer returns it
+with an opinion (终审); the worker sees the opinion, corrects and resubmits; the application
+is back before the district with its whole history."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from rewards.applications.models import Application
+from rewards.core.vocab import Status
+from rewards.notifications.models import SmsMessage
+from rewards.organisations.models import Role
+from rewards.organisations.selectors import organisation_by_name
+from rewards.organisations.services import staff_create
+from tests import factories
+
+from .conftest import screenshot
+from .test_worker_flow import HEIGHT, WIDTH, choose_files, fits, member, photos  # noqa: F401  (fixtures)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+STAFF_PASSWORD = "browser-chain-Passw0rd"
+
+
+@pytest.fixture
+def reviewers(member):  # type: ignore[no-untyped-def]
+    xihu = organisation_by_name("西湖区总工会")
+    city = organisation_by_name("杭州市总工会")
+    staff_create(username="xihu.reviewer", role=Role.DISTRICT_REVIEWER, organisation=xihu, password=STAFF_PASSWORD)
+    staff_create(username="city.reviewer", role=Role.CITY_REVIEWER, organisation=city, password=STAFF_PASSWORD)
+
+
+def staff_sign_in(page, base: str, username: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(base + "/staff/login")
+    page.fill("#id_username", username)
+    page.fill("#id_password", STAFF_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#queue")
+
+
+def worker_sign_in(page, base: str, member) -> None:  # type: ignore[no-untyped-def]
+    page.goto(base + "/worker/signin")
+    page.fill("#id_id_number", member.id_number)
+    page.fill("#id_name", member.name)
+    page.click("button:has-text('获取短信验证码')")
+    page.wait_for_selector("#id_code")
+    page.fill("#id_code", SmsMessage.objects.filter(template="otp").latest("created_at").params["code"])
+    page.click("button:has-text('登录')")
+
+
+def test_apply_approve_return_and_resubmit_through_the_pages(member, photos, reviewers, live_server, page_factory):  # noqa: F811
+    base = live_server.url
+    # The certificate is in the HR registry as declared: no signal blocks the chain.
+    factories.make_certificate(member=member, certificate_no="2020330100777", issue_date=dt.date(2020, 6, 30), occupation="车工")
+
+    phone = page_factory(width=WIDTH, height=HEIGHT)
+    worker_sign_in(phone, base, member)
+    phone.click("text=申请2020年度奖励")
+    phone.wait_for_selector("#id_occupation")
+    phone.fill("#id_education", "高中")
+    phone.fill("#id_occupation", "车工")
+    phone.select_option("#id_new_level", "senior_worker")
+    phone.fill("#id_certificate_no", "2020330100777")
+    phone.fill("#id_certificate_issue_date", "2020-06-30")
+    phone.select_option("#id_issuer", "hr_hangzhou")
+    phone.fill("#id_bank_card_no", factories.new_card())
+    phone.fill("#id_bank_branch", "中国工商银行杭州西湖支行")
+    choose_files(phone, photos)
+    phone.click("button:has-text('提交申请')")
+    phone.wait_for_selector("#query-password")
+    password = phone.inner_text("#query-password").strip()
+    application = Application.objects.get(id_hash=member.id_hash)
+    number = application.application_no
+    assert application.status == Status.PENDING_DISTRICT and not application.flags.exists()
+
+    # 预审 by 西湖区: the materials in the viewer, then approve.
+    desk = page_factory(1440, 900)
+    staff_sign_in(desk, base, "xihu.reviewer")
+    desk.click(f"text={number}")
+    desk.wait_for_selector(".annex3")
+    desk.wait_for_function("document.querySelectorAll('.material[data-blob]').length === 3")
+    desk.click(".material >> nth=1")
+    desk.locator("#viewer").wait_for(state="visible")
+    assert desk.inner_text("#viewer-title") == "等级证书"
+    desk.click("[data-viewer=zoom-in]")
+    desk.click("[data-viewer=rotate]")
+    desk.keyboard.press("ArrowRight")
+    assert desk.inner_text("#viewer-title") == "银行卡"
+    desk.keyboard.press("Escape")
+    desk.check("input[name=decision][value=approve]")
+    desk.click(".decision-form button[type=submit]")
+    desk.wait_for_load_state()
+    application.refresh_from_db()
+    assert application.status == Status.PENDING_CITY
+
+    # 终审 by the city: return with an opinion.
+    city = page_factory(1440, 900)
+    staff_sign_in(city, base, "city.reviewer")
+    city.goto(f"{base}/staff/applications/{number}")
+    city.check("input[name=decision][value=return]")
+    city.fill("textarea[name=opinion]", "银行卡照片不清晰，请重新拍摄上传")
+    city.click(".decision-form button[type=submit]")
+    city.wait_for_load_state()
+    application.refresh_from_db()
+    assert application.status == Status.RETURNED
+
+    # The worker follows it with ID + password and sees the opinion.
+    phone.goto(base + "/worker/status")
+    phone.fill("#id_id_number", member.id_number)
+    phone.fill("#id_query_password", password)
+    phone.click("button:has-text('查询')")
+    phone.wait_for_selector(".w-app")
+    assert "银行卡照片不清晰，请重新拍摄上传" in phone.inner_text(".w-app")
+    fits(phone)
+    screenshot(phone, "30-worker-sees-return")
+
+    # …and corrects it: a new bank-card photo, then 重新提交.
+    phone.goto(base + "/worker/mine")
+    phone.click("a.w-btn:has-text('修改后重新提交')")
+    phone.wait_for_selector("#id_occupation")
+    assert "银行卡照片不清晰" in phone.inner_text("body")
+    phone.set_input_files("#id_bank_card_file", str(photos["bank_card"]))
+    fits(phone)
+    screenshot(phone, "31-worker-resubmit")
+    phone.click("button:has-text('重新提交')")
+    phone.wait_for_load_state()
+    application.refresh_from_db()
+    assert application.status == Status.PENDING_DISTRICT
+    stages = [event.stage for event in application.events.all()]
+    assert stages[0] == "submitted" and stages[-1] == "resubmitted" and len(stages) == 4
+    assert application.attachments.filter(current=True).count() == 3
+    assert application.attachments.count() == 4
+    # The previews and the viewer use blob: URLs of the server's own origin; nothing else leaves it.
+    assert [url for url in page_factory.outside if not url.startswith("blob:" + base)] == []
