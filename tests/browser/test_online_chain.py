@@ -18,8 +18,7 @@ from rewards.organisations.selectors import organisation_by_name
 from rewards.organisations.services import staff_create
 from tests import factories
 
-from .conftest import screenshot
-from .test_worker_flow import HEIGHT, WIDTH, choose_files, fits, member, photos  # noqa: F401  (fixtures)
+from .conftest import HEIGHT, WIDTH, choose_files, fits, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -52,7 +51,7 @@ def worker_sign_in(page, base: str, member) -> None:  # type: ignore[no-untyped-
     page.click("button:has-text('登录')")
 
 
-def test_apply_approve_return_and_resubmit_through_the_pages(member, photos, reviewers, live_server, page_factory):  # noqa: F811
+def test_apply_approve_return_and_resubmit_through_the_pages(member, photos, reviewers, live_server, page_factory):
     base = live_server.url
     # The certificate is in the HR registry as declared: no signal blocks the chain.
     factories.make_certificate(member=member, certificate_no="2020330100777", issue_date=dt.date(2020, 6, 30), occupation="车工")

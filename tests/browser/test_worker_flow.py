@@ -5,69 +5,21 @@ Screenshots 10–19 in docs/screenshots/; no page scrolls sideways; no request l
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from PIL import Image
 
 from rewards.applications.models import Application
-from rewards.campaigns.services import campaign_load_notice
 from rewards.core.vocab import Status
 from rewards.notifications.models import SmsMessage
-from rewards.organisations.selectors import organisation_by_name
 from tests import factories
 
-from .conftest import screenshot
+from .conftest import HEIGHT, WIDTH, choose_files, fits, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-WIDTH, HEIGHT = 360, 740
-
-
-@pytest.fixture
-def member(settings, tmp_path):  # type: ignore[no-untyped-def]
-    settings.APP_TODAY = "2020-10-15"
-    private = {"location": str(tmp_path / "private"), "base_url": None}
-    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": private}}
-    settings.SHOW_DEMO_BANNER = True
-    # SMS stay in the outbox unsent, so the code is still in the row's params (delivery redacts it).
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-    campaign_load_notice(year=2020)
-    xihu = organisation_by_name("西湖区总工会")
-    return factories.make_member(
-        union=xihu, name="张晓明", id_number="330106198503150016", phone="13957187919", employer="杭州西湖精密机械有限公司"
-    )
-
-
-@pytest.fixture
-def photos(tmp_path: Path) -> dict[str, Path]:
-    """Three small generated JPEGs standing in for the phone's photos."""
-    paths = {}
-    for name, colour in (("id_card", (214, 196, 160)), ("certificate", (170, 40, 40)), ("bank_card", (30, 80, 160))):
-        path = tmp_path / f"{name}.jpg"
-        image = Image.new("RGB", (480, 300), colour)
-        for x in range(40, 440):
-            for y in (60, 61, 150, 151, 240, 241):
-                image.putpixel((x, y), (255, 255, 255))
-        image.save(path, "JPEG", quality=85)
-        paths[name] = path
-    return paths
-
-
-def fits(page) -> None:  # type: ignore[no-untyped-def]
-    """Nothing overflows the phone's width."""
-    assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH, page.url
 
 
 def shoot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     fits(page)
     screenshot(page, name)
-
-
-def choose_files(page, photos: dict[str, Path]) -> None:  # type: ignore[no-untyped-def]
-    for kind, path in photos.items():
-        page.set_input_files(f"#id_{kind}_file", str(path))
-        page.wait_for_selector(f"#preview-id_{kind}_file img")
 
 
 def test_a_worker_applies_and_follows_the_application_on_a_phone(member, photos, live_server, page_factory):
