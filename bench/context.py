@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .report import Row
 from .server import Server
 from .workspace import Workspace
 from .wrk import WrkResult
+
+if TYPE_CHECKING:
+    from .submissions import SubmitterPool
 
 
 @dataclass
@@ -18,6 +22,12 @@ class Options:
     warmup_s: float = 2
     members: int = 3000
     import_rows: int = 100_000
+    #: Applications written into the database for the review-queue and status-query benchmarks.
+    applications: int = 100_000
+    #: Of them, with known query passwords (the status query cycles through them).
+    queries: int = 200
+    #: Eligible members with tokens prepared for the submissions (topped up when too few).
+    submitters: int = 4000
     #: Seconds to wait at most for other processes to leave the CPUs before a group starts.
     wait_quiet_s: float = 30
 
@@ -34,6 +44,14 @@ class Context:
     seed_output: str = ""
     #: Notes for the report that belong to no single row.
     notes: list[str] = field(default_factory=list)
+    #: What ``bench.dataset applications`` wrote (its JSON summary) and the query bodies.
+    dataset: dict[str, Any] = field(default_factory=dict)
+    query_bodies: Path | None = None
+    #: Members ready to submit (bench.submissions) and the multipart ceiling of this run.
+    submitters: SubmitterPool | None = None
+    upload_ceiling: WrkResult | None = None
+    #: Notes gathered while preparing, by benchmark.
+    notes_for: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def data_dir(self) -> Path:

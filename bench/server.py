@@ -9,7 +9,7 @@ import signal
 import socket
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,8 @@ def gunicorn_command() -> list[str]:
 class Response:
     status: int
     body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+    cookies: list[str] = field(default_factory=list)  # the Set-Cookie headers
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -127,13 +129,17 @@ class Server:
             os.killpg(proc.pid, signal.SIGKILL)  # the group this server started, nothing else
             proc.wait()
 
-    def request(self, method: str, path: str, *, body: bytes | None = None, timeout: float = 10) -> Response:
+    def request(
+        self, method: str, path: str, *, body: bytes | None = None, timeout: float = 10, headers: dict[str, str] | None = None
+    ) -> Response:
+        """One request; a body is JSON unless ``headers`` say otherwise."""
         connection = http.client.HTTPConnection(HOST, self.port, timeout=timeout)
         try:
-            headers = {"Content-Type": "application/json", "Accept": "application/json"} if body is not None else {}
-            connection.request(method, path, body=body, headers=headers)
+            sent = {"Content-Type": "application/json", "Accept": "application/json"} if body is not None else {}
+            sent.update(headers or {})
+            connection.request(method, path, body=body, headers=sent)
             answer = connection.getresponse()
-            return Response(answer.status, answer.read())
+            return Response(answer.status, answer.read(), dict(answer.getheaders()), answer.msg.get_all("Set-Cookie") or [])
         finally:
             connection.close()
 

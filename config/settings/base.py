@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "rewards.notifications",
     "rewards.identity",
     "rewards.review",
+    "rewards.reports",
+    "rewards.batches",
     "rewards.api",
     "rewards.web",
     "rewards.demo",

@@ -142,3 +142,16 @@ class DetailSerializer(serializers.Serializer):
     flags = serializers.ListField(child=serializers.DictField())
     history = HistorySerializer(many=True)
     attachments = serializers.ListField(child=serializers.DictField())
+
+
+class BatchRejectedRowSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="工作表中的行号")
+    errors = serializers.ListField(child=serializers.CharField())
+
+
+class BatchResultSerializer(serializers.Serializer):
+    accepted = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    rejected = BatchRejectedRowSerializer(many=True)
+    applications = serializers.ListField(child=serializers.DictField())
+    notes = serializers.ListField(child=serializers.CharField())

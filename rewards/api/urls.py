@@ -2,7 +2,7 @@ from django.conf import settings
 from django.urls import path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
-from . import views_applicant, views_public, views_review
+from . import views_applicant, views_batches, views_public, views_review
 
 app_name = "api"
 
@@ -23,6 +23,8 @@ urlpatterns = [
     path("auth/token", views_review.TokenView.as_view(), name="auth-token"),
     path("review/applications", views_review.QueueView.as_view(), name="review-queue"),
     path("review/applications/<str:no>", views_review.DetailView.as_view(), name="review-detail"),
+    path("review/applications/<str:no>/resubmit", views_batches.BatchResubmitView.as_view(), name="review-resubmit"),
+    path("batch-submissions", views_batches.BatchSubmissionView.as_view(), name="batch-submissions"),
     path("review/applications/<str:no>/decision", views_review.DecisionView.as_view(), name="review-decision"),
     path("review/applications/<str:no>/flags/<str:flag>/resolve", views_review.FlagResolveView.as_view(), name="review-flag-resolve"),
     path("review/applications/<str:no>/attachments/<int:attachment_id>", views_review.AttachmentView.as_view(), name="review-attachment"),

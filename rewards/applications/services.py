@@ -49,7 +49,7 @@ def password_matches(application: Application, password: str) -> bool:
     return bool(application.query_password_hash) and hmac.compare_digest(application.query_password_hash, password_digest(password))
 
 
-def _next_number(campaign: Campaign) -> str:
+def next_application_number(campaign: Campaign) -> str:
     counter, _ = ApplicationCounter.objects.select_for_update().get_or_create(campaign=campaign)
     counter.last += 1
     counter.save(update_fields=["last"])
@@ -82,7 +82,7 @@ def _raise_for(judgement: Judgement) -> None:
     raise Ineligible("不符合奖励条件：" + "；".join(check.message for check in decision.failures), checks=decision.as_list())
 
 
-def _apply_fields(application: Application, judgement: Judgement) -> None:
+def apply_judgement(application: Application, judgement: Judgement) -> None:
     applicant = judgement.applicant
     for field in (
         "name",
@@ -114,8 +114,16 @@ def _apply_fields(application: Application, judgement: Judgement) -> None:
     application.amount = judgement.decision.amount
 
 
-def _event(
-    application: Application, *, stage: str, to_status: str, from_status: str = "", decision: str = "", opinion: str = "", actor: Any = None
+def record_event(
+    application: Application,
+    *,
+    stage: str,
+    to_status: str,
+    from_status: str = "",
+    decision: str = "",
+    opinion: str = "",
+    actor: Any = None,
+    organisation: Any = None,
 ) -> None:
     ApplicationEvent.objects.create(
         application=application,
@@ -126,7 +134,7 @@ def _event(
         from_status=from_status,
         to_status=to_status,
         actor=actor if getattr(actor, "pk", None) else None,
-        organisation=getattr(actor, "organisation", None),
+        organisation=organisation or getattr(actor, "organisation", None),
     )
 
 
@@ -153,14 +161,14 @@ def application_submit(
                 query_password_hash=password_digest(password),
                 submitted_at=clock.now(),
             )
-            _apply_fields(application, judgement)
+            apply_judgement(application, judgement)
             if not application.employer:
                 application.employer = member.employer
-            application.application_no = _next_number(campaign)
+            application.application_no = next_application_number(campaign)
             application.save()
             for item in checked:
                 materials.store(application, item, written)
-            _event(application, stage="submitted", to_status=Status.PENDING_DISTRICT)
+            record_event(application, stage="submitted", to_status=Status.PENDING_DISTRICT)
             refresh_flags(application)
             mirror_shared_flags(application)
             audit(
@@ -265,13 +273,13 @@ def application_resubmit(
                 application.status = Status.APPROVED
                 checked = [item for item in checked if item.kind == AttachmentKind.BANK_CARD]
             else:
-                _apply_fields(application, judgement)
+                apply_judgement(application, judgement)
                 application.status = Status.PENDING_DISTRICT
             application.save()
             for item in checked:
                 materials.store(application, item, written)
             stage = {"resubmission": "resubmitted", "correction": "corrected", "bank_fix": "bank_corrected"}[mode]
-            _event(application, stage=stage, from_status=previous_status, to_status=application.status)
+            record_event(application, stage=stage, from_status=previous_status, to_status=application.status)
             refresh_flags(application)
             if mode == "bank_fix":
                 from rewards.applications.models import Flag, FlagCode
@@ -314,7 +322,7 @@ def application_withdraw(*, application_no: str, applicant_id_hash: str, request
     previous = application.status
     application.status = Status.WITHDRAWN
     application.save(update_fields=["status", "updated_at"])
-    _event(application, stage="withdrawn", from_status=previous, to_status=Status.WITHDRAWN)
+    record_event(application, stage="withdrawn", from_status=previous, to_status=Status.WITHDRAWN)
     audit("application.withdraw", obj=application, request=request, actor_label="applicant")
     return application
 

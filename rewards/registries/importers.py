@@ -88,7 +88,7 @@ class OrgResolver:
             if existing.parent_id != union.pk:
                 return None, f"基层工会“{name}”隶属于其他区县（产业）工会，与本行所属工会不符。"
             return existing, None
-        unit = Organisation(name=clean(name), kind=OrgKind.GRASSROOTS, parent=union, employer=employer or clean(name))
+        unit = Organisation(name=clean(name), kind=OrgKind.GRASSROOTS, parent=union, employer=employer or clean(name).removesuffix("工会"))
         unit.save()
         self.grassroots[key] = unit
         return unit, None

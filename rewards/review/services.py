@@ -13,7 +13,7 @@ from django.db import transaction
 
 from rewards.applications.models import Application, Flag
 from rewards.applications.notify import notify
-from rewards.applications.services import _event
+from rewards.applications.services import record_event
 from rewards.campaigns.selectors import level_amounts
 from rewards.core import clock
 from rewards.core.audit import audit
@@ -113,7 +113,7 @@ def review_decide(*, user: Any, application_no: str, decision: str, opinion: str
             application.status = Status.REJECTED
         application.has_decision = True
         application.save()
-        _event(application, stage=stage, decision=decision, opinion=opinion, from_status=status, to_status=application.status, actor=user)
+        record_event(application, stage=stage, decision=decision, opinion=opinion, from_status=status, to_status=application.status, actor=user)
         audit(f"review.{decision}", obj=application, request=request, actor=user, detail={"from": status, "to": application.status})
         events = application.events.count()
         if application.status == Status.APPROVED:

@@ -1,0 +1,82 @@
+"""单位统一申报 through the API: the batch sheet with its materials, and the clerk's resubmission."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers as rf
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from rewards.applications.materials import FIELD_FOR_KIND
+from rewards.batches.services import batch_resubmit, check_and_save, submitting_org_for
+from rewards.campaigns.selectors import require_current_campaign
+from rewards.core.errors import InvalidInput
+from rewards.core.tabular import UnreadableFile
+
+from . import serializers
+from .views_review import ERRORS, StaffView
+
+MAX_SHEET_BYTES = 20 * 1024 * 1024
+
+
+class BatchSubmissionView(StaffView):
+    @extend_schema(
+        summary="单位统一申报：上传汇总表（xlsx）和材料压缩包（zip）",
+        request={
+            "multipart/form-data": inline_serializer(
+                "BatchUpload",
+                {
+                    "file": rf.FileField(),
+                    "attachments": rf.FileField(required=False),
+                    "org": rf.CharField(required=False, help_text="区县（产业）工会代为录入时：基层工会名称"),
+                },
+            )
+        },
+        responses={200: serializers.BatchResultSerializer, **ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        org, start = submitting_org_for(request.user, request.data.get("org") or None)
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise InvalidInput(fields={"file": ["请上传汇总表（.xlsx）。"]})
+        if upload.size > MAX_SHEET_BYTES:
+            raise InvalidInput(fields={"file": ["汇总表文件过大（最多 20 MB）。"]})
+        archive = request.FILES.get("attachments")
+        try:
+            result = check_and_save(
+                campaign=require_current_campaign(),
+                user=request.user,
+                org=org,
+                start_status=start,
+                sheet=upload.read(),
+                zip_content=archive.read() if archive else None,
+                request=request,
+            )
+        except UnreadableFile as exc:
+            raise InvalidInput(str(exc), fields={"file": [str(exc)]}) from exc
+        return Response(
+            {
+                "accepted": result.accepted,
+                "unchanged": result.unchanged,
+                "rejected": [{"row": row.row, "errors": row.errors} for row in result.rejected],
+                "applications": [
+                    {"row": row.row, "application_no": row.application_no, "status": row.status}
+                    for row in result.rows
+                    if row.application_no
+                ],
+                "notes": result.notes,
+            }
+        )
+
+
+class BatchResubmitView(StaffView):
+    @extend_schema(
+        summary="基层工会修改退回的申请后重新提交（记录新的初审）",
+        request={"multipart/form-data": serializers.Annex3Serializer},
+        responses={200: inline_serializer("BatchResubmitted", {"application_no": rf.CharField(), "status": rf.CharField()}), **ERRORS},
+    )
+    def post(self, request: Request, no: str) -> Response:
+        data = {key: value for key, value in request.data.items() if key not in FIELD_FOR_KIND.values()}
+        files = {field: request.FILES.get(field) for field in FIELD_FOR_KIND.values()}
+        application = batch_resubmit(user=request.user, application_no=no, data=data, files=files, request=request)
+        return Response({"application_no": application.application_no, "status": application.status})

@@ -1,0 +1,63 @@
+"""One upload of a batch sheet (单位统一申报): what was checked, what was saved, what was refused."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from rewards.campaigns.models import Campaign
+from rewards.core.fields import EncryptedTextField
+from rewards.organisations.models import Organisation
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "排队中"
+    CHECKING = "checking", "正在检查"
+    CHECKED = "checked", "已检查，待确认保存"
+    SAVING = "saving", "正在保存"
+    DONE = "done", "已完成"
+    FAILED = "failed", "无法读取"
+
+
+class BatchImport(models.Model):
+    """A clerk's (or a district reviewer's) upload: the sheet, the optional zip of materials, the
+    per-row results. Files are kept under DATA_DIR/private until the import is done."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="+")
+    org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="batch_imports", verbose_name="填报单位")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="上传人")
+    file_name = models.CharField("文件名", max_length=255)
+    sheet_path = models.CharField(max_length=255)
+    zip_path = models.CharField(max_length=255, blank=True)
+    sha256 = models.CharField(max_length=64)
+    status = models.CharField("状态", max_length=20, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    save_after_check = models.BooleanField(default=False)
+    total = models.PositiveIntegerField("行数", default=0)
+    processed = models.PositiveIntegerField("已处理", default=0)
+    accepted = models.PositiveIntegerField("新增", default=0)
+    unchanged = models.PositiveIntegerField("未变化", default=0)
+    rejected = models.PositiveIntegerField("拒绝", default=0)
+    #: [{"row": n, "name": "…", "status": "valid|accepted|unchanged|rejected", "errors": [...], "application_no": "…"}]
+    results = models.JSONField(default=list, blank=True)
+    #: The refused rows as typed (JSON), encrypted: they carry personal numbers and are offered
+    #: back to the clerk as an xlsx to fix and re-import.
+    rejected_rows = EncryptedTextField(blank=True, default="")
+    error = models.TextField("错误", blank=True)
+    created_at = models.DateTimeField("上传时间")
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "批量导入"
+        verbose_name_plural = "批量导入"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.org} {self.file_name}"
+
+    @property
+    def percent(self) -> int:
+        return (
+            int(100 * self.processed / self.total)
+            if self.total
+            else (100 if self.status in (ImportStatus.DONE, ImportStatus.CHECKED) else 0)
+        )

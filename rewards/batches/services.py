@@ -1,0 +1,397 @@
+"""单位统一申报: a grassroots union (or its district union on its behalf) enters many
+applications at once from the batch sheet, with an optional zip of the scanned materials.
+
+Every row is checked like an online application (field checks, then every rule) plus the batch
+rules: the 工作单位 must be the submitting grassroots union's employer (组建工会), a person
+appears once per file, and a person who already has an application this campaign is either
+``unchanged`` (the same union's batch row, re-imported) or refused with the reason. Valid rows
+are saved each whole or not at all; the file's problems never stop the good rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from rewards.applications import materials
+from rewards.applications.models import Application
+from rewards.applications.notify import notify
+from rewards.applications.services import apply_judgement, next_application_number, record_event
+from rewards.campaigns.models import Campaign
+from rewards.core import clock, crypto
+from rewards.core.audit import audit
+from rewards.core.errors import Forbidden, InvalidInput, NotFound
+from rewards.core.tabular import UnreadableFile
+from rewards.core.text import org_key
+from rewards.core.vocab import Channel, Status
+from rewards.eligibility.fields import SUBMISSION_FIELDS
+from rewards.eligibility.services import judge
+from rewards.organisations.models import Organisation, OrgKind, Role
+from rewards.organisations.selectors import organisation_by_name, visible_organisations
+from rewards.review.flags import mirror_shared_flags, refresh_flags
+
+from .sheet import LABELS, SheetRow, read_rows
+
+MAX_ZIP_BYTES = 500 * 1024 * 1024
+KINDS = ("id_card", "certificate", "bank_card")
+_MATERIAL_NAME = re.compile(r"^(?P<id>[0-9]{17}[0-9Xx])_(?P<kind>id_card|certificate|bank_card)\.(?:jpe?g|png|pdf)$", re.IGNORECASE)
+
+
+@dataclass
+class RowOutcome:
+    row: int
+    name: str
+    status: str  # valid (checked, not yet saved) | accepted | unchanged | rejected
+    errors: list[str] = field(default_factory=list)
+    application_no: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "name": self.name, "status": self.status, "errors": self.errors, "application_no": self.application_no}
+
+
+@dataclass
+class BatchResult:
+    rows: list[RowOutcome]
+    originals: dict[int, dict[str, Any]]  # rejected rows as typed, by row number
+    notes: list[str] = field(default_factory=list)  # problems of the zip itself
+
+    @property
+    def accepted(self) -> int:
+        return sum(1 for row in self.rows if row.status == "accepted")
+
+    @property
+    def unchanged(self) -> int:
+        return sum(1 for row in self.rows if row.status == "unchanged")
+
+    @property
+    def rejected(self) -> list[RowOutcome]:
+        return [row for row in self.rows if row.status == "rejected"]
+
+
+def submitting_org_for(user: Any, org_name: str | None) -> tuple[Organisation, str]:
+    """The grassroots union the rows belong to, and the status they start at.
+
+    A grassroots clerk enters for its own union (rows start at 初审, ``pending_grassroots``);
+    a district reviewer enters for one of its grassroots unions (the notice's own flow: rows
+    start at ``pending_district`` with that union's paper 初审 recorded)."""
+    if user.role == Role.GRASSROOTS_CLERK:
+        if org_name and org_key(org_name) != org_key(user.organisation.name):
+            raise NotFound("只能为本单位工会填报。")
+        return user.organisation, Status.PENDING_GRASSROOTS
+    if user.role == Role.DISTRICT_REVIEWER:
+        if not org_name:
+            raise InvalidInput("请选择代为录入的基层工会。", fields={"org": ["请填写基层工会名称。"]})
+        org = organisation_by_name(org_name, kind=OrgKind.GRASSROOTS)
+        if org is None or not visible_organisations(user).filter(pk=org.pk).exists():
+            raise NotFound("没有找到该基层工会，或不在您的管辖范围内。")
+        return org, Status.PENDING_DISTRICT
+    raise Forbidden("只有基层工会经办人和区县（产业）工会审核人可以单位统一申报。")
+
+
+def read_materials(content: bytes | None) -> tuple[dict[str, dict[str, bytes]], list[str]]:
+    """``{id_number: {kind: bytes}}`` from the zip, and the problems of the zip itself."""
+    if not content:
+        return {}, []
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except zipfile.BadZipFile:
+        raise InvalidInput("材料压缩包无法打开，请上传 .zip 文件。", fields={"attachments": ["不是有效的 zip 文件。"]}) from None
+    found: dict[str, dict[str, bytes]] = {}
+    problems: list[str] = []
+    total = 0
+    for info in archive.infolist():
+        if info.is_dir():
+            continue
+        name = info.filename.rsplit("/", 1)[-1]
+        match = _MATERIAL_NAME.match(name)
+        if not match:
+            if not name.startswith(".") and not info.filename.startswith("__MACOSX"):
+                problems.append(f"压缩包中的“{name}”未按“身份证号_材料类型.jpg”命名，已忽略。")
+            continue
+        total += info.file_size
+        if info.file_size > materials.max_bytes() or total > MAX_ZIP_BYTES:
+            problems.append(f"“{name}”过大，已忽略。")
+            continue
+        found.setdefault(match["id"].upper(), {})[match["kind"].lower()] = archive.read(info)
+    return found, problems
+
+
+def employer_key_of(org: Organisation) -> str:
+    """The employer whose workers a grassroots union may enter (组建工会的单位)."""
+    return org_key((org.employer or org.name).removesuffix("工会"))
+
+
+def _field_errors(fields: dict[str, list[str]]) -> list[str]:
+    return [f"{LABELS.get(name, name)}：{message}" for name, messages in fields.items() for message in messages]
+
+
+class _Upload(io.BytesIO):
+    """Bytes from the zip, shaped like an upload for the materials check."""
+
+
+def check_and_save(
+    *,
+    campaign: Campaign,
+    user: Any,
+    org: Organisation,
+    start_status: str,
+    sheet: bytes,
+    zip_content: bytes | None = None,
+    save: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+    request: Any = None,
+) -> BatchResult:
+    """Checks every row and (when ``save``) saves the valid ones. Raises UnreadableFile when the
+    sheet cannot be read at all (nothing is saved then)."""
+    rows = list(read_rows(sheet))
+    found, zip_problems = read_materials(zip_content)
+    employer_key = employer_key_of(org)
+    seen: dict[str, int] = {}
+    outcomes: list[RowOutcome] = []
+    originals: dict[int, dict[str, Any]] = {}
+    written_total = 0
+    for index, sheet_row in enumerate(rows, start=1):
+        outcome = _one_row(
+            campaign=campaign,
+            user=user,
+            org=org,
+            start_status=start_status,
+            sheet_row=sheet_row,
+            found=found,
+            zip_given=bool(zip_content),
+            employer_key=employer_key,
+            seen=seen,
+            save=save,
+        )
+        outcomes.append(outcome)
+        if outcome.status == "rejected":
+            originals[sheet_row.row] = sheet_row.values
+        elif outcome.status == "accepted":
+            written_total += 1
+        if progress and (index % 50 == 0 or index == len(rows)):
+            progress(index, len(rows))
+    result = BatchResult(rows=outcomes, originals=originals, notes=zip_problems)
+    if save:
+        audit(
+            "batch.import",
+            actor=user,
+            request=request,
+            object_type="organisations.organisation",
+            object_id=org.pk,
+            detail={
+                "rows": len(outcomes),
+                "accepted": result.accepted,
+                "unchanged": result.unchanged,
+                "rejected": len(result.rejected),
+                "start": start_status,
+            },
+        )
+    return result
+
+
+def _one_row(
+    *,
+    campaign: Campaign,
+    user: Any,
+    org: Organisation,
+    start_status: str,
+    sheet_row: SheetRow,
+    found: dict[str, dict[str, bytes]],
+    zip_given: bool,
+    employer_key: str,
+    seen: dict[str, int],
+    save: bool,
+) -> RowOutcome:
+    values = sheet_row.values
+    name = str(values.get("name") or "")
+    outcome = RowOutcome(row=sheet_row.row, name=name[:40], status="rejected", errors=list(sheet_row.errors))
+    if outcome.errors:
+        return outcome
+    id_number = str(values.get("id_number") or "").replace(" ", "").upper()
+    id_hash = crypto.blind_index("id", id_number) if id_number else ""
+    existing = (
+        Application.objects.filter(campaign=campaign, id_hash=id_hash)
+        .exclude(status=Status.WITHDRAWN)
+        .values("application_no", "channel", "submitting_org_id")
+        .first()
+        if id_hash
+        else None
+    )
+    if existing and existing["channel"] == Channel.BATCH and existing["submitting_org_id"] == org.pk:
+        if id_number in seen:
+            outcome.errors.append(f"该职工在本文件第 {seen[id_number]} 行已出现，本行未导入。")
+            return outcome
+        seen[id_number] = sheet_row.row
+        outcome.status, outcome.application_no = "unchanged", existing["application_no"]
+        return outcome
+    try:
+        judgement = judge(campaign, values, required=SUBMISSION_FIELDS)
+    except InvalidInput as exc:
+        outcome.errors.extend(_field_errors(exc.fields) or [exc.message])
+        return outcome
+    applicant = judgement.applicant
+    if applicant.id_number in seen:
+        outcome.errors.append(f"该职工在本文件第 {seen[applicant.id_number]} 行已出现，本行未导入。")
+        return outcome
+    seen[applicant.id_number] = sheet_row.row
+    if org_key(applicant.employer) != employer_key:
+        outcome.errors.append(
+            f"工作单位“{applicant.employer}”不是填报单位“{org.name}”所在的单位：受奖励人员所在单位必须建立工会组织，请由该单位的基层工会填报。"
+        )
+    if existing:
+        channel = "个人网上申报" if existing["channel"] == Channel.ONLINE else "单位统一申报（其他单位）"
+        outcome.errors.append(f"该职工本年度已有申请（编号{existing['application_no']}，{channel}），不能重复申报。")
+    elif not judgement.decision.eligible:
+        outcome.errors.extend(f"{check.message}" for check in judgement.decision.failures)
+    checked: list[materials.CheckedFile] = []
+    if zip_given:
+        files = found.get(applicant.id_number, {})
+        for kind in KINDS:
+            content = files.get(kind)
+            if content is None:
+                outcome.errors.append(f"压缩包中缺少材料“{applicant.id_number[:6]}…_{kind}”（{materials.AttachmentKind(kind).label}）。")
+                continue
+            item, error = materials.check_upload(kind, _Upload(content))
+            if error:
+                outcome.errors.append(error)
+            elif item is not None:
+                checked.append(item)
+    if outcome.errors:
+        return outcome
+    if not save:
+        outcome.status = "valid"
+        return outcome
+    number = _save_row(campaign=campaign, user=user, org=org, start_status=start_status, judgement=judgement, checked=checked)
+    if number is None:
+        outcome.errors.append("该职工本年度已有申请，不能重复申报。")
+        return outcome
+    outcome.status, outcome.application_no = "accepted", number
+    return outcome
+
+
+def _save_row(
+    *, campaign: Campaign, user: Any, org: Organisation, start_status: str, judgement: Any, checked: list[materials.CheckedFile]
+) -> str | None:
+    from rewards.registries.models import Member
+
+    written: list[str] = []
+    member = Member.objects.filter(id_hash=crypto.blind_index("id", judgement.applicant.id_number)).select_related("union").first()
+    try:
+        with transaction.atomic():
+            application = Application(
+                campaign=campaign,
+                channel=Channel.BATCH,
+                status=start_status,
+                union=member.union if member else org.district_union,
+                grassroots_union=org,
+                submitting_org=org,
+                submitted_at=clock.now(),
+            )
+            apply_judgement(application, judgement)
+            application.application_no = next_application_number(campaign)
+            application.save()
+            for item in checked:
+                materials.store(application, item, written)
+            record_event(application, stage="batch_entered", to_status=start_status, actor=user)
+            if start_status == Status.PENDING_DISTRICT:
+                # Entered by the district on the union's behalf: the paper 初审 is on record.
+                record_event(
+                    application,
+                    stage="基层工会初审",
+                    decision="approve",
+                    opinion="同意（纸质申请表已初审）",
+                    from_status=Status.PENDING_GRASSROOTS,
+                    to_status=Status.PENDING_DISTRICT,
+                    actor=user,
+                    organisation=org,
+                )
+                application.has_decision = True
+                application.save(update_fields=["has_decision"])
+            refresh_flags(application)
+            mirror_shared_flags(application)
+            notify(application, "batch_entered", event="batch_entered", union_name=org.name)
+    except IntegrityError:
+        materials.discard(written)
+        return None
+    except BaseException:
+        materials.discard(written)
+        raise
+    return application.application_no
+
+
+def sheet_digest(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def rejected_json(result: BatchResult) -> str:
+    return json.dumps(
+        {str(k): {f: (v.isoformat() if hasattr(v, "isoformat") else v) for f, v in row.items()} for k, row in result.originals.items()},
+        ensure_ascii=False,
+    )
+
+
+__all__ = ["BatchResult", "RowOutcome", "UnreadableFile", "check_and_save", "submitting_org_for"]
+
+
+def batch_resubmit(*, user: Any, application_no: str, data: dict[str, Any], files: dict[str, Any], request: Any = None) -> Application:
+    """The submitting grassroots clerk corrects a returned batch application and resubmits it:
+    a new 初审 is recorded and it goes to ``pending_district``."""
+    from rewards.applications.services import _check_files, _current_values, _raise_for
+    from rewards.core.errors import Conflict
+    from rewards.review.services import application_in_scope
+
+    if user.role != Role.GRASSROOTS_CLERK:
+        raise Forbidden("退回的单位统一申报由填报的基层工会修改后重新提交。")
+    application_in_scope(user, application_no)
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            application = application_in_scope(user, application_no, lock=True)
+            if application.channel != Channel.BATCH or application.submitting_org_id != user.organisation_id:
+                raise NotFound("没有找到该申请，或不是本单位填报的。")
+            if application.status != Status.RETURNED:
+                raise Conflict("只有被退回的申请可以修改后重新提交。", code="wrong_stage")
+            values = _current_values(application)
+            values.update({key: value for key, value in data.items() if key in values and key != "id_number"})
+            judgement = judge(
+                application.campaign,
+                values,
+                required=SUBMISSION_FIELDS,
+                exclude_application_id=application.pk,
+                mode="resubmission",
+                returned_on=application.returned_on,
+            )
+            _raise_for(judgement)
+            if org_key(judgement.applicant.employer) != employer_key_of(user.organisation):
+                raise InvalidInput(fields={"employer": [f"工作单位须为“{user.organisation.employer}”。"]})
+            checked = _check_files(files, required=False)
+            apply_judgement(application, judgement)
+            application.status = Status.PENDING_DISTRICT
+            application.save()
+            for item in checked:
+                materials.store(application, item, written)
+            record_event(application, stage="resubmitted", from_status=Status.RETURNED, to_status=Status.PENDING_GRASSROOTS, actor=user)
+            record_event(
+                application,
+                stage="基层工会初审",
+                decision="approve",
+                opinion="修改后重新初审通过",
+                from_status=Status.PENDING_GRASSROOTS,
+                to_status=Status.PENDING_DISTRICT,
+                actor=user,
+            )
+            refresh_flags(application)
+            mirror_shared_flags(application)
+            audit("application.resubmitted", obj=application, actor=user, request=request, detail={"channel": Channel.BATCH})
+    except BaseException:
+        materials.discard(written)
+        raise
+    return application
