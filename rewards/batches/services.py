@@ -33,7 +33,7 @@ from rewards.core.tabular import UnreadableFile
 from rewards.core.text import org_key
 from rewards.core.vocab import Channel, Status
 from rewards.eligibility.fields import SUBMISSION_FIELDS
-from rewards.eligibility.services import judge
+from rewards.eligibility.services import judge, judge_many
 from rewards.organisations.models import Organisation, OrgKind, Role
 from rewards.organisations.selectors import organisation_by_name, visible_organisations
 from rewards.review.flags import mirror_shared_flags, refresh_flags
@@ -137,6 +137,9 @@ class _Upload(io.BytesIO):
     """Bytes from the zip, shaped like an upload for the materials check."""
 
 
+CHUNK = 500
+
+
 def check_and_save(
     *,
     campaign: Campaign,
@@ -150,34 +153,29 @@ def check_and_save(
     request: Any = None,
 ) -> BatchResult:
     """Checks every row and (when ``save``) saves the valid ones. Raises UnreadableFile when the
-    sheet cannot be read at all (nothing is saved then)."""
+    sheet cannot be read at all (nothing is saved then).
+
+    Rows are judged and saved a chunk at a time: the registries are read once per chunk, and a
+    chunk's valid rows are written together in one transaction (so never half a row); if that
+    transaction meets a conflict (the same person entered meanwhile elsewhere) the chunk is
+    saved again row by row, each row in its own transaction."""
     rows = list(read_rows(sheet))
     found, zip_problems = read_materials(zip_content)
-    employer_key = employer_key_of(org)
-    seen: dict[str, int] = {}
+    context = _Context(campaign=campaign, org=org, employer_key=employer_key_of(org), found=found, zip_given=bool(zip_content))
     outcomes: list[RowOutcome] = []
     originals: dict[int, dict[str, Any]] = {}
-    written_total = 0
-    for index, sheet_row in enumerate(rows, start=1):
-        outcome = _one_row(
-            campaign=campaign,
-            user=user,
-            org=org,
-            start_status=start_status,
-            sheet_row=sheet_row,
-            found=found,
-            zip_given=bool(zip_content),
-            employer_key=employer_key,
-            seen=seen,
-            save=save,
-        )
-        outcomes.append(outcome)
-        if outcome.status == "rejected":
-            originals[sheet_row.row] = sheet_row.values
-        elif outcome.status == "accepted":
-            written_total += 1
-        if progress and (index % 50 == 0 or index == len(rows)):
-            progress(index, len(rows))
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        checked = _check_chunk(context, chunk)
+        ready = [(outcome, judgement, files) for outcome, judgement, files in checked if outcome.status == "valid"]
+        if save and ready:
+            _save_chunk(campaign=campaign, user=user, org=org, start_status=start_status, ready=ready)
+        for sheet_row, (outcome, _, _) in zip(chunk, checked, strict=True):
+            outcomes.append(outcome)
+            if outcome.status == "rejected":
+                originals[sheet_row.row] = sheet_row.values
+        if progress:
+            progress(min(start + CHUNK, len(rows)), len(rows))
     result = BatchResult(rows=outcomes, originals=originals, notes=zip_problems)
     if save:
         audit(
@@ -197,63 +195,67 @@ def check_and_save(
     return result
 
 
-def _one_row(
-    *,
-    campaign: Campaign,
-    user: Any,
-    org: Organisation,
-    start_status: str,
-    sheet_row: SheetRow,
-    found: dict[str, dict[str, bytes]],
-    zip_given: bool,
-    employer_key: str,
-    seen: dict[str, int],
-    save: bool,
-) -> RowOutcome:
-    values = sheet_row.values
+@dataclass
+class _Context:
+    campaign: Campaign
+    org: Organisation
+    employer_key: str
+    found: dict[str, dict[str, bytes]]
+    zip_given: bool
+    seen: dict[str, int] = field(default_factory=dict)
+
+
+def _check_chunk(context: _Context, chunk: list[SheetRow]) -> list[tuple[RowOutcome, Any, list[materials.CheckedFile]]]:
+    """Every row of a chunk checked: ``(outcome, judgement, files)`` with outcome status
+    ``valid``, ``unchanged`` or ``rejected``."""
+    campaign = context.campaign
+    judgements = judge_many(campaign, [sheet_row.values for sheet_row in chunk], required=SUBMISSION_FIELDS)
+    hashes = {crypto.blind_index("id", str(row.values.get("id_number") or "").replace(" ", "").upper()) for row in chunk}
+    existing: dict[str, dict[str, Any]] = {}
+    for row in (
+        Application.objects.filter(campaign=campaign, id_hash__in=hashes)
+        .exclude(status=Status.WITHDRAWN)
+        .values("id_hash", "application_no", "channel", "submitting_org_id")
+    ):
+        existing.setdefault(row["id_hash"], dict(row))
+    return [_check_row(context, sheet_row, judgement, existing) for sheet_row, judgement in zip(chunk, judgements, strict=True)]
+
+
+def _check_row(context: _Context, sheet_row: SheetRow, judgement: Any, existing: dict[str, dict[str, Any]]):  # type: ignore[no-untyped-def]
+    values, org = sheet_row.values, context.org
     name = str(values.get("name") or "")
     outcome = RowOutcome(row=sheet_row.row, name=name[:40], status="rejected", errors=list(sheet_row.errors))
     if outcome.errors:
-        return outcome
-    id_number = str(values.get("id_number") or "").replace(" ", "").upper()
-    id_hash = crypto.blind_index("id", id_number) if id_number else ""
-    existing = (
-        Application.objects.filter(campaign=campaign, id_hash=id_hash)
-        .exclude(status=Status.WITHDRAWN)
-        .values("application_no", "channel", "submitting_org_id")
-        .first()
-        if id_hash
-        else None
-    )
-    if existing and existing["channel"] == Channel.BATCH and existing["submitting_org_id"] == org.pk:
-        if id_number in seen:
-            outcome.errors.append(f"该职工在本文件第 {seen[id_number]} 行已出现，本行未导入。")
-            return outcome
-        seen[id_number] = sheet_row.row
-        outcome.status, outcome.application_no = "unchanged", existing["application_no"]
-        return outcome
-    try:
-        judgement = judge(campaign, values, required=SUBMISSION_FIELDS)
-    except InvalidInput as exc:
-        outcome.errors.extend(_field_errors(exc.fields) or [exc.message])
-        return outcome
+        return outcome, None, []
+    typed_id = str(values.get("id_number") or "").replace(" ", "").upper()
+    prior = existing.get(crypto.blind_index("id", typed_id)) if typed_id else None
+    if prior and prior["channel"] == Channel.BATCH and prior["submitting_org_id"] == org.pk:
+        if typed_id in context.seen:
+            outcome.errors.append(f"该职工在本文件第 {context.seen[typed_id]} 行已出现，本行未导入。")
+            return outcome, None, []
+        context.seen[typed_id] = sheet_row.row
+        outcome.status, outcome.application_no = "unchanged", prior["application_no"]
+        return outcome, None, []
+    if isinstance(judgement, InvalidInput):
+        outcome.errors.extend(_field_errors(judgement.fields) or [judgement.message])
+        return outcome, None, []
     applicant = judgement.applicant
-    if applicant.id_number in seen:
-        outcome.errors.append(f"该职工在本文件第 {seen[applicant.id_number]} 行已出现，本行未导入。")
-        return outcome
-    seen[applicant.id_number] = sheet_row.row
-    if org_key(applicant.employer) != employer_key:
+    if applicant.id_number in context.seen:
+        outcome.errors.append(f"该职工在本文件第 {context.seen[applicant.id_number]} 行已出现，本行未导入。")
+        return outcome, None, []
+    context.seen[applicant.id_number] = sheet_row.row
+    if org_key(applicant.employer) != context.employer_key:
         outcome.errors.append(
             f"工作单位“{applicant.employer}”不是填报单位“{org.name}”所在的单位：受奖励人员所在单位必须建立工会组织，请由该单位的基层工会填报。"
         )
-    if existing:
-        channel = "个人网上申报" if existing["channel"] == Channel.ONLINE else "单位统一申报（其他单位）"
-        outcome.errors.append(f"该职工本年度已有申请（编号{existing['application_no']}，{channel}），不能重复申报。")
+    if prior:
+        channel = "个人网上申报" if prior["channel"] == Channel.ONLINE else "单位统一申报（其他单位）"
+        outcome.errors.append(f"该职工本年度已有申请（编号{prior['application_no']}，{channel}），不能重复申报。")
     elif not judgement.decision.eligible:
-        outcome.errors.extend(f"{check.message}" for check in judgement.decision.failures)
+        outcome.errors.extend(check.message for check in judgement.decision.failures)
     checked: list[materials.CheckedFile] = []
-    if zip_given:
-        files = found.get(applicant.id_number, {})
+    if context.zip_given:
+        files = context.found.get(applicant.id_number, {})
         for kind in KINDS:
             content = files.get(kind)
             if content is None:
@@ -265,16 +267,32 @@ def _one_row(
             elif item is not None:
                 checked.append(item)
     if outcome.errors:
-        return outcome
-    if not save:
-        outcome.status = "valid"
-        return outcome
-    number = _save_row(campaign=campaign, user=user, org=org, start_status=start_status, judgement=judgement, checked=checked)
-    if number is None:
-        outcome.errors.append("该职工本年度已有申请，不能重复申报。")
-        return outcome
-    outcome.status, outcome.application_no = "accepted", number
-    return outcome
+        return outcome, None, []
+    outcome.status = "valid"
+    return outcome, judgement, checked
+
+
+def _save_chunk(
+    *, campaign: Campaign, user: Any, org: Organisation, start_status: str, ready: list[tuple[RowOutcome, Any, list[materials.CheckedFile]]]
+) -> None:
+    from .bulk import ChunkConflict, save_many
+
+    numbers: list[str | None]
+    try:
+        numbers = save_many(
+            campaign=campaign, user=user, org=org, start_status=start_status, items=[(judgement, files) for _, judgement, files in ready]
+        )
+    except ChunkConflict:
+        numbers = [
+            _save_row(campaign=campaign, user=user, org=org, start_status=start_status, judgement=judgement, checked=files)
+            for _, judgement, files in ready
+        ]
+    for (outcome, _, _), number in zip(ready, numbers, strict=True):
+        if number is None:
+            outcome.status = "rejected"
+            outcome.errors.append("该职工本年度已有申请，不能重复申报。")
+        else:
+            outcome.status, outcome.application_no = "accepted", number
 
 
 def _save_row(
@@ -395,3 +413,28 @@ def batch_resubmit(*, user: Any, application_no: str, data: dict[str, Any], file
         materials.discard(written)
         raise
     return application
+
+
+def entry_check(*, campaign: Campaign, org: Organisation, values: dict[str, Any], judgement: Any) -> tuple[RowOutcome, dict[str, Any] | None]:
+    """One paper Annex 3 form checked as a one-row import (the same batch rules as a row of a
+    file): the outcome (``valid``, ``unchanged`` or ``rejected`` with its reasons) and the
+    person's live application of this campaign, if any. ``judgement`` is ``judge``'s answer."""
+    typed_id = str(values.get("id_number") or "").replace(" ", "").upper()
+    id_hash = crypto.blind_index("id", typed_id) if typed_id else ""
+    existing = {
+        row["id_hash"]: row
+        for row in Application.objects.filter(campaign=campaign, id_hash=id_hash)
+        .exclude(status=Status.WITHDRAWN)
+        .values("id_hash", "application_no", "channel", "submitting_org_id")[:1]
+    }
+    context = _Context(campaign=campaign, org=org, employer_key=employer_key_of(org), found={}, zip_given=False)
+    outcome, _, _ = _check_row(context, SheetRow(row=0, values=values, errors=[]), judgement, existing)
+    return outcome, existing.get(id_hash)
+
+
+def entry_save(
+    *, campaign: Campaign, user: Any, org: Organisation, start_status: str, judgement: Any, checked: list[materials.CheckedFile]
+) -> str | None:
+    """Saves one checked worker whole, the way a row of an import is saved (application,
+    materials, history, signals, SMS); None when the person got an application meanwhile."""
+    return _save_row(campaign=campaign, user=user, org=org, start_status=start_status, judgement=judgement, checked=checked)

@@ -171,3 +171,54 @@ def registry_facts(
 
 def id_hash_of(id_number: str) -> str:
     return crypto.blind_index("id", id_number)
+
+
+def member_facts_many(id_hashes: list[str]) -> dict[str, MemberFacts]:
+    """:func:`member_facts` for many people in one query (batch imports)."""
+    found: dict[str, MemberFacts] = {}
+    if not id_hashes:
+        return found
+    rows = (
+        Member.objects.filter(id_hash__in=id_hashes)
+        .select_related("union", "union__parent")
+        .values_list("id_hash", "name", "verified", "union_id", "union__name", "union__kind", "union__parent__kind")
+    )
+    for id_hash, name, verified, union_id, union_name, union_kind, parent_kind in rows:
+        found[id_hash] = MemberFacts(
+            name=name,
+            verified=bool(verified),
+            union_id=union_id,
+            union_name=union_name,
+            union_under_city=union_kind == OrgKind.DISTRICT and parent_kind == OrgKind.CITY,
+        )
+    return found
+
+
+def registry_facts_many(campaign: Campaign, *, id_hashes: list[str], members: dict[str, MemberFacts]) -> dict[str, RegistryFacts]:
+    """:func:`registry_facts` (mode "new") for many people in three queries."""
+    snapshot = campaign_snapshot(campaign.pk)
+    same: dict[str, list[PriorApplication]] = {}
+    for id_hash, number, status in (
+        Application.objects.filter(campaign_id=campaign.pk, id_hash__in=id_hashes)
+        .exclude(status=Status.WITHDRAWN)
+        .values_list("id_hash", "application_no", "status")
+    ):
+        same.setdefault(id_hash, []).append(PriorApplication(application_no=number, status=status))
+    participated: set[str] = set()
+    if snapshot.previous_year is not None:
+        participated.update(PastAward.objects.filter(year=snapshot.previous_year, id_hash__in=id_hashes).values_list("id_hash", flat=True))
+    if snapshot.previous_campaign_id is not None:
+        participated.update(
+            Application.objects.filter(campaign_id=snapshot.previous_campaign_id, id_hash__in=id_hashes)
+            .exclude(status=Status.WITHDRAWN)
+            .values_list("id_hash", flat=True)
+        )
+    return {
+        id_hash: RegistryFacts(
+            member=members.get(id_hash),
+            previous_roster_available=snapshot.previous_roster_available,
+            previous_participation=id_hash in participated,
+            same_campaign=tuple(same.get(id_hash, ())),
+        )
+        for id_hash in id_hashes
+    }

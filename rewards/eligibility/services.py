@@ -50,3 +50,31 @@ def judge(
     return Judgement(
         applicant=applicant, decision=decide(applicant, terms, facts, today=today), union_id=member.union_id if member else None
     )
+
+
+def judge_many(
+    campaign: Campaign, rows: list[dict[str, Any]], *, required: tuple[str, ...] = RULE_FIELDS, today: dt.date | None = None
+) -> list[Judgement | InvalidInput]:
+    """:func:`judge` for many forms (a batch sheet): the registries are read once per call,
+    not once per form. Each element is the judgement, or the field errors of that form."""
+    today = today or clock.today()
+    cleaned: list[tuple[ApplicantInput | None, dict[str, list[str]]]] = [
+        clean_annex3(data, today=today, required=required) for data in rows
+    ]
+    hashes = sorted({selectors.id_hash_of(applicant.id_number) for applicant, _ in cleaned if applicant is not None})
+    members = selectors.member_facts_many(hashes)
+    facts = selectors.registry_facts_many(campaign, id_hashes=hashes, members=members)
+    results: list[Judgement | InvalidInput] = []
+    for applicant, errors in cleaned:
+        if applicant is None:
+            results.append(InvalidInput(fields=errors))
+            continue
+        id_hash = selectors.id_hash_of(applicant.id_number)
+        member = members.get(id_hash)
+        if applicant.union and member is not None and org_key(applicant.union) != org_key(member.union_name):
+            results.append(InvalidInput(fields={"union": [f"所属工会与会员库登记的“{member.union_name}”不一致。"]}))
+            continue
+        terms = selectors.campaign_terms(campaign, union_id=member.union_id if member else None)
+        decision = decide(applicant, terms, facts[id_hash], today=today)
+        results.append(Judgement(applicant=applicant, decision=decision, union_id=member.union_id if member else None))
+    return results

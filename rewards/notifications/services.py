@@ -255,3 +255,56 @@ def _after_failure(message: SmsMessage, error: str, *, permanent: bool) -> Deliv
     logger.warning("短信 %s 第 %d 次发送失败，%s 后重试：%s", message.pk, message.attempts, delay, error)
     tasks.schedule_delivery(message.pk, run_after=next_attempt_at)
     return DeliveryOutcome.RETRY
+
+
+@dataclass(frozen=True)
+class SmsRequest:
+    phone: str | None
+    template: str
+    params: Mapping[str, object]
+    event_key: str
+    overrides: Mapping[str, str] | None = None
+
+
+def sms_enqueue_many(requests: list[SmsRequest]) -> list[SmsMessage]:
+    """:func:`sms_enqueue` for many events at once (a batch import): one INSERT for the rows
+    and one delivery task for them all after commit. Events already recorded are skipped.
+    Same checks and exceptions as :func:`sms_enqueue`."""
+    keys = [request.event_key for request in requests]
+    for key in keys:
+        if not key:
+            raise ValueError("短信必须对应一个业务事件（event_key）。")
+        ensure_masked(key)
+    known = set(SmsMessage.objects.filter(event_key__in=keys).values_list("event_key", flat=True))
+    now = clock.now()
+    messages = []
+    for request in requests:
+        if request.event_key in known or not request.phone:
+            continue
+        mobile, problem = check_mobile(request.phone)
+        if mobile is None:
+            raise ValueError(f"手机号码无效，短信未登记：{problem}")
+        text, used = render(request.template, request.params, request.overrides)
+        valid_for = lifetime(request.template, used)
+        known.add(request.event_key)
+        messages.append(
+            SmsMessage(
+                phone=mobile,
+                phone_hash=blind_index("phone", mobile),
+                template=request.template,
+                params=used,
+                text=text,
+                event_key=request.event_key,
+                status=SmsStatus.PENDING,
+                next_attempt_at=now,
+                expires_at=now + valid_for if valid_for else None,
+                created_at=now,
+            )
+        )
+    created = SmsMessage.objects.bulk_create(messages, batch_size=500)
+    ids = [message.pk for message in created if message.pk]
+    if len(ids) != len(created):
+        ids = list(SmsMessage.objects.filter(event_key__in=[m.event_key for m in created]).values_list("pk", flat=True))
+    if ids:
+        transaction.on_commit(functools.partial(tasks.schedule_many, ids), robust=True)
+    return created

@@ -38,3 +38,20 @@ def schedule_delivery(message_id: int, *, run_after: dt.datetime | None = None) 
         logger.error("短信 %s 未能加入发送队列（%s），将由 sms_flush 补发。", message_id, type(exc).__name__)
         return False
     return True
+
+
+@task()
+def deliver_sms_many(message_ids: list[int]) -> int:
+    """Sends several outbox messages in one task run (a batch import's SMS); returns how many were sent."""
+    from .services import DeliveryOutcome, sms_deliver
+
+    return sum(1 for message_id in message_ids if sms_deliver(message_id) == DeliveryOutcome.SENT)
+
+
+def schedule_many(message_ids: list[int]) -> bool:
+    try:
+        deliver_sms_many.enqueue(message_ids)
+    except Exception as exc:
+        logger.error("%d 条短信未能加入发送队列（%s），将由 sms_flush 补发。", len(message_ids), type(exc).__name__)
+        return False
+    return True

@@ -20,6 +20,19 @@ def _age_on(birth: dt.date, day: dt.date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
+def _registry_differences(application: Application, registry: Certificate) -> list[str]:
+    differences = []
+    if registry.id_hash != application.id_hash or registry.name != application.name:
+        differences.append("持证人")
+    if registry.level != application.new_level:
+        differences.append(f"等级（证书库为{Level(registry.level).label}）")
+    if registry.occupation.replace(" ", "") != application.occupation.replace(" ", ""):
+        differences.append(f"职业（证书库为“{registry.occupation}”）")
+    if registry.issue_date != application.certificate_issue_date:
+        differences.append(f"发证时间（证书库为{registry.issue_date.isoformat()}）")
+    return differences
+
+
 def find_signals(application: Application) -> dict[str, str]:
     """Signal code → a Chinese sentence, for one application as it stands."""
     found: dict[str, str] = {}
@@ -42,15 +55,7 @@ def find_signals(application: Application) -> dict[str, str]:
         if registry is None:
             found[FlagCode.NOT_IN_REGISTRY] = f"人社证书库中没有编号为 {application.certificate_no} 的证书。"
         else:
-            differences = []
-            if registry.id_hash != application.id_hash or registry.name != application.name:
-                differences.append("持证人")
-            if registry.level != application.new_level:
-                differences.append(f"等级（证书库为{Level(registry.level).label}）")
-            if registry.occupation.replace(" ", "") != application.occupation.replace(" ", ""):
-                differences.append(f"职业（证书库为“{registry.occupation}”）")
-            if registry.issue_date != application.certificate_issue_date:
-                differences.append(f"发证时间（证书库为{registry.issue_date.isoformat()}）")
+            differences = _registry_differences(application, registry)
             if differences:
                 found[FlagCode.REGISTRY_MISMATCH] = "与人社证书库记录不符：" + "、".join(differences) + "。"
     new_grade = LEVEL_GRADE[Level(application.new_level)]
@@ -100,3 +105,82 @@ def mirror_shared_flags(application: Application) -> None:
 
 def unresolved_hard(application: Application) -> list[Flag]:
     return [flag for flag in application.flags.all() if flag.hard and flag.resolved_at is None]
+
+
+def raise_signals_for_new(applications: list[Application]) -> list[Flag]:
+    """The signals of many freshly saved applications (a batch import) in a few queries:
+    the same findings as :func:`find_signals`, read for the whole chunk at once. Applications
+    of other people that share a card or certificate with the chunk get theirs refreshed."""
+    if not applications:
+        return []
+    campaign_id = applications[0].campaign_id
+    live = Application.objects.filter(campaign_id=campaign_id).exclude(status=Status.WITHDRAWN)
+    cards: dict[str, list[tuple[str, str, int]]] = {}
+    for id_hash, card, number, pk in live.filter(bank_card_hash__in={a.bank_card_hash for a in applications}).values_list(
+        "id_hash", "bank_card_hash", "application_no", "pk"
+    ):
+        cards.setdefault(card, []).append((id_hash, number, pk))
+    certificates: dict[str, list[tuple[str, str, int]]] = {}
+    for id_hash, certificate, number, pk in live.filter(certificate_no__in={a.certificate_no for a in applications}).values_list(
+        "id_hash", "certificate_no", "application_no", "pk"
+    ):
+        certificates.setdefault(certificate, []).append((id_hash, number, pk))
+    phones: dict[str, set[str]] = {}
+    for phone, id_hash in live.filter(phone_hash__in={a.phone_hash for a in applications}).values_list("phone_hash", "id_hash"):
+        phones.setdefault(phone, set()).add(id_hash)
+    registry = {
+        cert.certificate_no: cert
+        for cert in Certificate.objects.filter(certificate_no__in={a.certificate_no for a in applications if a.issuer in HR_ISSUERS})
+    }
+    held: dict[str, list[tuple[str, dt.date, str]]] = {}
+    for id_hash, level, issued, number in Certificate.objects.filter(id_hash__in={a.id_hash for a in applications}).values_list(
+        "id_hash", "level", "issue_date", "certificate_no"
+    ):
+        held.setdefault(id_hash, []).append((level, issued, number))
+
+    now = clock.now()
+    new_ids = {a.pk for a in applications}
+    flags: list[Flag] = []
+    to_refresh: set[int] = set()
+    for application in applications:
+        found: dict[str, str] = {}
+        others = [(no, pk) for id_hash, no, pk in cards.get(application.bank_card_hash, []) if id_hash != application.id_hash]
+        if others:
+            found[FlagCode.CARD_SHARED] = f"该银行卡号也用于他人的申请（{'、'.join(no for no, _ in others[:5])}）。"
+            to_refresh.update(pk for _, pk in others if pk not in new_ids)
+        others = [(no, pk) for id_hash, no, pk in certificates.get(application.certificate_no, []) if id_hash != application.id_hash]
+        if others:
+            found[FlagCode.CERTIFICATE_SHARED] = f"该证书编号也用于他人的申请（{'、'.join(no for no, _ in others[:5])}）。"
+            to_refresh.update(pk for _, pk in others if pk not in new_ids)
+        people = len(phones.get(application.phone_hash, set()) | {application.id_hash})
+        if people >= PHONE_SHARED_AT:
+            found[FlagCode.PHONE_SHARED] = f"该手机号码共用于 {people} 份申请。"
+        if _age_on(application.birth_date, application.certificate_issue_date) < 16:
+            found[FlagCode.UNDER_16] = "按身份证号码推算，发证时申请人未满16周岁。"
+        if application.issuer in HR_ISSUERS:
+            registered = registry.get(application.certificate_no)
+            if registered is None:
+                found[FlagCode.NOT_IN_REGISTRY] = f"人社证书库中没有编号为 {application.certificate_no} 的证书。"
+            else:
+                differences = _registry_differences(application, registered)
+                if differences:
+                    found[FlagCode.REGISTRY_MISMATCH] = "与人社证书库记录不符：" + "、".join(differences) + "。"
+        new_grade = LEVEL_GRADE[Level(application.new_level)]
+        for level, issued, number in sorted(held.get(application.id_hash, []), key=lambda item: item[1]):
+            if (
+                issued < application.certificate_issue_date
+                and number != application.certificate_no
+                and LEVEL_GRADE[Level(level)] <= new_grade
+            ):
+                found[FlagCode.NO_REAL_PROMOTION] = (
+                    f"证书库中已有 {issued.isoformat()} 取得的{Level(level).label}证书（{number}），本次不属于晋级。"
+                )
+                break
+        flags.extend(
+            Flag(application=application, code=code, hard=code in HARD_FLAGS, message=message[:300], raised_at=now)
+            for code, message in found.items()
+        )
+    Flag.objects.bulk_create(flags, batch_size=500)
+    for other in Application.objects.filter(pk__in=to_refresh):
+        refresh_flags(other)
+    return flags
