@@ -11,6 +11,7 @@ are saved each whole or not at all; the file's problems never stop the good rows
 from __future__ import annotations
 
 import hashlib
+import itertools
 import io
 import json
 import re
@@ -38,7 +39,7 @@ from rewards.organisations.models import Organisation, OrgKind, Role
 from rewards.organisations.selectors import organisation_by_name, visible_organisations
 from rewards.review.flags import mirror_shared_flags, refresh_flags
 
-from .sheet import LABELS, SheetRow, read_rows
+from .sheet import LABELS, SheetRow, read_rows, sheet_row_count
 
 MAX_ZIP_BYTES = 500 * 1024 * 1024
 KINDS = ("id_card", "certificate", "bank_card")
@@ -159,13 +160,14 @@ def check_and_save(
     chunk's valid rows are written together in one transaction (so never half a row); if that
     transaction meets a conflict (the same person entered meanwhile elsewhere) the chunk is
     saved again row by row, each row in its own transaction."""
-    rows = list(read_rows(sheet))
     found, zip_problems = read_materials(zip_content)
     context = _Context(campaign=campaign, org=org, employer_key=employer_key_of(org), found=found, zip_given=bool(zip_content))
     outcomes: list[RowOutcome] = []
     originals: dict[int, dict[str, Any]] = {}
-    for start in range(0, len(rows), CHUNK):
-        chunk = rows[start : start + CHUNK]
+    rows = read_rows(sheet)
+    total = sheet_row_count(sheet) if progress else 0
+    done = 0
+    while chunk := list(itertools.islice(rows, CHUNK)):
         checked = _check_chunk(context, chunk)
         ready = [(outcome, judgement, files) for outcome, judgement, files in checked if outcome.status == "valid"]
         if save and ready:
@@ -174,8 +176,9 @@ def check_and_save(
             outcomes.append(outcome)
             if outcome.status == "rejected":
                 originals[sheet_row.row] = sheet_row.values
+        done += len(chunk)
         if progress:
-            progress(min(start + CHUNK, len(rows)), len(rows))
+            progress(done, max(total, done))
     result = BatchResult(rows=outcomes, originals=originals, notes=zip_problems)
     if save:
         audit(

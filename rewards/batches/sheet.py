@@ -208,3 +208,14 @@ def rejected_rows_workbook(rows: list[dict[str, Any]], originals: dict[int, dict
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def sheet_row_count(content: bytes) -> int:
+    """Rows below the header (an upper bound of the data rows), for progress bars."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        sheet = CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0)
+    except Exception:
+        return 0
+    return max(0, sheet.height - 3)

@@ -1,0 +1,63 @@
+"""单位统一申报 from the command line, for a union's own tools and for bulk operations."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from rewards.batches.services import check_and_save, submitting_org_for
+from rewards.campaigns.selectors import require_current_campaign
+from rewards.core.errors import DomainError
+from rewards.core.tabular import UnreadableFile
+from rewards.organisations.models import StaffUser
+
+
+class Command(BaseCommand):
+    help = "导入单位统一申报汇总表：import_batch FILE --user 用户名 [--org 基层工会] [--attachments 材料.zip] [--check-only]"
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("file", help="按模板填写的 .xlsx 汇总表")
+        parser.add_argument("--user", required=True, help="以该工作人员的身份导入（基层工会经办人，或区县（产业）工会审核人加 --org）")
+        parser.add_argument("--org", help="区县（产业）工会代为录入时：基层工会名称")
+        parser.add_argument("--attachments", help="材料压缩包（身份证号_id_card.jpg 等）")
+        parser.add_argument("--check-only", action="store_true", help="只检查，不保存")
+        parser.add_argument("--no-progress", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        user = StaffUser.objects.filter(username=options["user"], is_active=True).select_related("organisation").first()
+        if user is None:
+            raise CommandError(f"没有名为“{options['user']}”的在用工作人员。")
+        try:
+            org, start = submitting_org_for(user, options["org"])
+        except DomainError as exc:
+            raise CommandError(exc.message) from exc
+        sheet = Path(options["file"]).read_bytes()
+        archive = Path(options["attachments"]).read_bytes() if options["attachments"] else None
+        bar = tqdm(desc="检查并导入", unit="行", disable=options["no_progress"], file=sys.stderr, mininterval=0.5)
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        try:
+            result = check_and_save(
+                campaign=require_current_campaign(), user=user, org=org, start_status=start, sheet=sheet, zip_content=archive, save=not options["check_only"], progress=progress
+            )
+        except UnreadableFile as exc:
+            raise CommandError(f"文件无法导入，未写入任何数据：{exc}") from exc
+        finally:
+            bar.close()
+        valid = sum(1 for row in result.rows if row.status == "valid")
+        self.stdout.write(
+            f"{org.name}：共 {len(result.rows)} 行，新增 {result.accepted}，已存在 {result.unchanged}，"
+            f"{'可导入 ' + str(valid) + '，' if options['check_only'] else ''}有问题 {len(result.rejected)}。"
+        )
+        for row in result.rejected[:50]:
+            self.stdout.write(f"  第 {row.row} 行：{'；'.join(row.errors)}")
+        for note in result.notes:
+            self.stdout.write(f"  {note}")
