@@ -11,8 +11,8 @@ are saved each whole or not at all; the file's problems never stop the good rows
 from __future__ import annotations
 
 import hashlib
-import itertools
 import io
+import itertools
 import json
 import re
 import zipfile
