@@ -79,7 +79,7 @@ lint:
 	$(BIN)/ruff format --check .
 
 typecheck:
-	$(BIN)/mypy rewards/core rewards/eligibility rewards/campaigns rewards/registries rewards/organisations rewards/applications rewards/review rewards/notifications rewards/identity rewards/batches
+	$(BIN)/mypy rewards/core rewards/eligibility rewards/campaigns rewards/registries rewards/organisations rewards/applications rewards/review rewards/notifications rewards/identity rewards/batches rewards/payments rewards/reports
 
 check: lint typecheck
 	DATA_DIR=$$(mktemp -d) DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run

@@ -143,3 +143,60 @@ def _cpu_rows(label: str, result: wrk.WrkResult, ceiling: wrk.WrkResult | None) 
             notes=["ratio = ceiling's CPU per request / this one: the throughput ratio on a machine with nothing else running"],
         )
     ]
+
+
+# --- the status query ---------------------------------------------------------------------------
+
+LUA_QUERY = Path(__file__).resolve().parent / "query.lua"
+
+
+def status_query(ctx: Context) -> list[Row]:
+    """``POST /api/v1/applications/query`` with correct ID + password pairs, in turn.
+
+    Failures are throttled (10 per ID, 20 per client in 15 minutes), successes never: every
+    pair is checked once before the load, and the run stops at the first that fails.
+    """
+    server = ctx.require_server()
+    path = ctx.query_bodies
+    if path is None:
+        raise RuntimeError("bench.dataset applications did not run")
+    bodies = [line for line in path.read_text(encoding="utf-8").splitlines() if line]
+    statuses: dict[str, int] = {}
+    for body in bodies:
+        answer = server.request("POST", "/api/v1/applications/query", body=body.encode())
+        if answer.status != 200:
+            raise RuntimeError(f"a prepared query pair answered {answer.status}, not 200: {answer.body[:500]!r}")
+        status = answer.json()["status"]
+        statuses[status] = statuses.get(status, 0) + 1
+    result = wrk.measure(
+        server.url("/api/v1/applications/query"),
+        warmup_s=ctx.options.warmup_s,
+        duration_s=ctx.options.duration_s,
+        lua=LUA_QUERY,
+        script_env={"WRK_BODIES": str(path)},
+        server_pid=server.pid,
+    )
+    ceiling = ctx.ceiling
+    ratio = result.requests_per_s / ceiling.requests_per_s if ceiling and ceiling.requests_per_s else None
+    invalid = _invalid(result)
+    if ceiling is not None and not ceiling.valid:
+        invalid.append("the ceiling of this run is invalid, so is the ratio")
+    listing = ", ".join(f"{count} {status}" for status, count in sorted(statuses.items()))
+    return [
+        Row(
+            f"POST /api/v1/applications/query ({len(bodies)} correct pairs in turn)",
+            result.requests_per_s,
+            "req/s",
+            ceiling=ceiling.requests_per_s if ceiling else None,
+            ratio=ratio,
+            target=RATIO_TARGET,
+            invalid=invalid,
+            busy=_busy(result, ceiling),
+            notes=[
+                *_notes(result),
+                f"latency p50 {result.p50_ms:.1f} ms, p95 {result.p95_ms:.1f} ms, p99 {result.p99_ms:.1f} ms",
+                f"every pair answered 200 before the load ({listing}); {ctx.dataset.get('applications', '?')} applications in the database",
+            ],
+        ),
+        *_cpu_rows("POST /api/v1/applications/query", result, ceiling),
+    ]

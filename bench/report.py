@@ -167,10 +167,24 @@ development settings (`config.settings.development`, `DEBUG=0`), `APP_TODAY=2020
 the 2020 campaign) and `THROTTLE_ELIGIBILITY=100000000/s` so that the throttle never answers 429
 (per second rather than per minute: the throttle stores every request time of its window, and a
 one-minute window filled by one load generator grows to tens of thousands of entries that no real
-client, limited to 60, ever causes). It migrates, creates the cache table, loads
-`seed_demo --members 3000`, collects static files and serves the project as deployed:
-`gunicorn config.wsgi:application --workers 2` (sync workers) on a free port of 127.0.0.1.
+client, limited to 60, ever causes), `THROTTLE_SUBMISSION` likewise (every benchmarked
+submission is another member's first) and `BENCH_ENDPOINTS=1`, which adds
+`POST /api/v1/_bench/discard` (parses a multipart body, answers `{"ok": true}`; production
+settings refuse the variable). It migrates, creates the cache table, loads
+`seed_demo --members 3000`, writes the data of the HTTP benchmarks (below), collects static
+files and serves the project as deployed: `gunicorn config.wsgi:application --workers 2` (sync
+workers) on a free port of 127.0.0.1.
 
+- **Data**: `python -m bench.dataset applications` writes 100 000 applications of the 2020
+  campaign straight into the database (`executemany` through each model field's own
+  preparation: numbers encrypted, blind indexes, dates and JSON as Django writes them; about
+  20 s): 30 % to 西湖区总工会, the rest over the other 23 district/industry unions; online and
+  batch channels over every status of the review chain, each with the history events that lead
+  to it (about 190 000), 6 % with a signal. The first 200 online ones have known query
+  passwords. `python -m bench.dataset submitters` adds 4 000 verified members who have not
+  applied, each with a matching certificate in the HR registry (so a submission raises no
+  signal), her own mobile and card, and an `ApplicantToken` row (SHA-256 of a random bearer
+  token); more are added after the warm-up if the server proves faster than that.
 - **HTTP**: for each endpoint a 2 s `wrk` warm-up (discarded), then `wrk -t2 -c50 -d10s --latency`
   on loopback. `wrk` runs on the same machine as the server and takes CPU from it, so figures are
   comparable only with figures of the same machine. The ceiling is `GET /api/v1/health` (no
@@ -183,6 +197,22 @@ client, limited to 60, ever causes). It migrates, creates the cache table, loads
   server's CPU time per request, next to the ceiling's, gives the ratio that such load hardly moves.
   Before each group of benchmarks the harness waits up to 30 s for the machine to be quiet (other
   processes using at most 10 % of the CPUs), then measures anyway and says so.
+- **Status query**: `POST /api/v1/applications/query` with the 200 correct ID + password pairs in
+  turn (`bench/query.lua`; each is checked to answer 200 first: failures are throttled, successes
+  never), as a ratio to the trivial endpoint.
+- **Submissions**: `POST /api/v1/applications`, multipart: the member's Annex 3 fields, then
+  three constant JPEGs of 200 KB (random noise, so JPEG cannot shrink them), each request
+  another member with her own bearer token (`bench/submit.lua`; thread t sends records t, t + T
+  …, never one twice). Every answer must be 201: any other status makes the figure INVALID and
+  the first such answer is shown. The ceiling is the same server receiving the same bodies at
+  `POST /api/v1/_bench/discard`, measured just before.
+- **Review queue**: `GET /staff/` (signed in through `/staff/login`) and
+  `GET /api/v1/review/applications` (token from `POST /api/v1/auth/token`), as the district
+  reviewer of 西湖区总工会 and as the city reviewer, with the 100 000 applications:
+  `wrk -t2 -c4 --latency` (a few reviewers at once) after a 2 s warm-up; the p95 is read from
+  wrk's own latency histogram in a Lua `done` hook (`bench/hooks.lua`), not interpolated. The
+  ceiling is `GET /api/v1/health` loaded the same way; the ratio is its p95 over the figure.
+  The queue is timed before the submissions add their applications.
 - **Import**: with the server stopped, a 100 000-row member CSV of synthetic people (valid ID check
   digits and mobiles; the 24 Annex 1 unions and a few grassroots unions; fixed random seed) is
   imported with `manage.py import_members FILE --no-progress` in a child process; wall time

@@ -9,19 +9,28 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import signal
 import sys
 import time
 
-from . import http_api, imports
+from . import http_api, imports, review_queue, submissions
 from .context import Benchmark, Context, Options
 from .cpu import background_load
 from .report import Row, machine, row_notes, text_table, write_doc
 from .server import WORKERS, Server
 from .workspace import Workspace
 
-#: Run while gunicorn serves the workspace; the ceiling comes first.
-SERVER_BENCHMARKS: list[Benchmark] = [http_api.health_ceiling, http_api.eligibility]
+#: Run while gunicorn serves the workspace; the ceiling comes first, and the multipart ceiling
+#: before the submissions (which add applications: the queue is timed before them).
+SERVER_BENCHMARKS: list[Benchmark] = [
+    http_api.health_ceiling,
+    http_api.eligibility,
+    http_api.status_query,
+    review_queue.queue_latency,
+    submissions.discard_ceiling,
+    submissions.submissions,
+]
 #: Run after the server has stopped, so that nothing else takes the CPU.
 OFFLINE_BENCHMARKS: list[Benchmark] = [imports.import_members]
 
@@ -32,8 +41,9 @@ def say(message: str) -> None:
     print(f"[bench {time.monotonic() - _started:6.1f}s] {message}", file=sys.stderr, flush=True)
 
 
-def prepare(ctx: Context) -> None:
-    """The installation under test: schema, cache table, the 2020 demo data, static files."""
+def prepare(ctx: Context, *, http: bool = True) -> None:
+    """The installation under test: schema, cache table, the 2020 demo data, static files and,
+    for the HTTP benchmarks, a campaign of applications and members ready to submit."""
     workspace = ctx.workspace
     say(f"DATA_DIR {workspace.data_dir}: migrate, createcachetable")
     workspace.manage("migrate", "--noinput", "-v0")
@@ -41,6 +51,17 @@ def prepare(ctx: Context) -> None:
     say(f"seed_demo --members {ctx.options.members}")
     ctx.seed_output = workspace.manage("seed_demo", "--members", str(ctx.options.members)).stdout
     (workspace.data_dir / "seed_demo.out").write_text(ctx.seed_output, encoding="utf-8")
+    if http:
+        folder = workspace.data_dir / "bench"
+        say(f"bench.dataset applications --count {ctx.options.applications} --queries {ctx.options.queries}")
+        done = workspace.python_module(
+            "bench.dataset", "applications", str(folder), "--count", str(ctx.options.applications), "--queries", str(ctx.options.queries)
+        )
+        ctx.dataset = json.loads(done.stdout.strip().splitlines()[-1])
+        ctx.query_bodies = folder / "queries.jsonl"
+        say(f"  {ctx.dataset['applications']} applications, {ctx.dataset['events']} events in {ctx.dataset['seconds']} s")
+        say(f"bench.dataset submitters --count {ctx.options.submitters}")
+        say("  " + submissions.prepare_submitters(ctx, ctx.options.submitters))
     say("collectstatic")
     workspace.manage("collectstatic", "--noinput", "-v0")
 
@@ -96,6 +117,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--members", type=int, default=3000, help="members seeded by seed_demo (default 3000)")
     parser.add_argument("--rows", type=int, default=100_000, help="rows of the import benchmark (default 100000)")
     parser.add_argument(
+        "--applications", type=int, default=100_000, help="applications in the database of the HTTP benchmarks (default 100000)"
+    )
+    parser.add_argument("--queries", type=int, default=200, help="of them, with known query passwords (default 200)")
+    parser.add_argument("--submitters", type=int, default=4000, help="members prepared to submit (default 4000, topped up if short)")
+    parser.add_argument(
         "--wait-quiet", type=float, default=30, help="seconds to wait at most for other processes to leave the CPUs (default 30)"
     )
     parser.add_argument("--only", choices=("http", "import"), help="run one group of benchmarks")
@@ -113,14 +139,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     signal.signal(signal.SIGTERM, _terminate)
     options = Options(
-        duration_s=args.duration, warmup_s=args.warmup, members=args.members, import_rows=args.rows, wait_quiet_s=args.wait_quiet
+        duration_s=args.duration,
+        warmup_s=args.warmup,
+        members=args.members,
+        import_rows=args.rows,
+        wait_quiet_s=args.wait_quiet,
+        applications=args.applications,
+        queries=args.queries,
+        submitters=args.submitters,
     )
     started = dt.datetime.now().astimezone()
     machine_info = machine(workers=WORKERS)  # before the load: its load average is the machine's own
     workspace = Workspace.create()
     try:
         ctx = Context(workspace=workspace, options=options)
-        prepare(ctx)
+        prepare(ctx, http=args.only in (None, "http"))
         rows = run_benchmarks(ctx, server_side=args.only in (None, "http"), offline=args.only in (None, "import"))
     finally:
         if args.keep:

@@ -65,9 +65,13 @@ def files_part(folder: Path) -> bytes:
     out = b""
     for field_name, name in FILES:
         out += (
-            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{field_name}"; filename="{name}"\r\n'
-            "Content-Type: image/jpeg\r\n\r\n"
-        ).encode() + (folder / name).read_bytes() + b"\r\n"
+            (
+                f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{field_name}"; filename="{name}"\r\n'
+                "Content-Type: image/jpeg\r\n\r\n"
+            ).encode()
+            + (folder / name).read_bytes()
+            + b"\r\n"
+        )
     return out + f"--{BOUNDARY}--\r\n".encode()
 
 
@@ -194,7 +198,11 @@ def discard_ceiling(ctx: Context) -> list[Row]:
             "req/s",
             invalid=invalid,
             busy=_busy(result),
-            notes=[*_notes(result), f"latency p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms", *ctx.notes_for.get("submissions", [])],
+            notes=[
+                *_notes(result),
+                f"latency p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms",
+                *ctx.notes_for.get("submissions", []),
+            ],
         )
     ]
 

@@ -21,6 +21,10 @@ THREADS = 2
 CONNECTIONS = 50
 DURATION_S = 10
 WARMUP_S = 2
+#: wrk gives up on an answer after this long (its default, 2 s, is shorter than a submission's
+#: wait in the queue of 50 connections: those requests would be counted as socket errors, and
+#: the server's work on them lost to the figure).
+TIMEOUT_S = 30
 
 _UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
@@ -138,7 +142,7 @@ def run(
     """One ``wrk --latency`` run; ``body_file`` goes with the JSON POST script, ``script_env``
     with any other script (``WRK_*`` variables it reads). With ``server_pid``, the CPU time of
     the server, of wrk and of the machine is accounted."""
-    args = [wrk_binary(), f"-t{threads}", f"-c{connections}", f"-d{duration_s:g}s", "--latency"]
+    args = [wrk_binary(), f"-t{threads}", f"-c{connections}", f"-d{duration_s:g}s", f"--timeout={TIMEOUT_S}s", "--latency"]
     env = dict(os.environ)
     env["BENCH_THREADS"] = str(threads)
     env.update(script_env or {})
@@ -154,7 +158,7 @@ def run(
     watch = CpuWatch(server_pid) if server_pid else None
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
-        done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=duration_s + 60, check=False)
+        done = subprocess.run(args, env=env, capture_output=True, text=True, errors="replace", timeout=duration_s + 60, check=False)
     finally:
         os.unlink(handle.name)
     children_after = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -87,6 +87,15 @@ def test_refuses_a_simulated_business_date(env):
     assert "APP_TODAY" in result.stderr
 
 
+def test_refuses_the_benchmark_endpoints(env):
+    env["BENCH_ENDPOINTS"] = "1"
+
+    result = import_production(env)
+
+    assert result.returncode != 0
+    assert "BENCH_ENDPOINTS" in result.stderr
+
+
 @pytest.mark.parametrize("backend", ["console", "file", ""])
 def test_refuses_a_development_sms_backend(env, backend):
     env["SMS_BACKEND"] = backend

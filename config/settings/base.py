@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "rewards.review",
     "rewards.reports",
     "rewards.batches",
+    "rewards.payments",
     "rewards.api",
     "rewards.web",
     "rewards.demo",
@@ -258,7 +259,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # WeasyPrint reports every rendering step at INFO (the printed annexes): only its warnings.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}},
 }
 
 #: Demo banner shown on every page when the business date is simulated.

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.urls import path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
-from . import views_applicant, views_batches, views_public, views_review
+from . import views_applicant, views_batches, views_payments, views_public, views_reports, views_review
 
 app_name = "api"
 
@@ -24,10 +24,19 @@ urlpatterns = [
     path("review/applications", views_review.QueueView.as_view(), name="review-queue"),
     path("review/applications/<str:no>", views_review.DetailView.as_view(), name="review-detail"),
     path("review/applications/<str:no>/resubmit", views_batches.BatchResubmitView.as_view(), name="review-resubmit"),
+    path("payments/batches", views_payments.BatchesView.as_view(), name="payment-batches"),
+    path("payments/batches/<str:no>/approve", views_payments.ApproveView.as_view(), name="payment-batch-approve"),
+    path("payments/batches/<str:no>/cancel", views_payments.CancelView.as_view(), name="payment-batch-cancel"),
+    path("payments/batches/<str:no>/file", views_payments.FileView.as_view(), name="payment-batch-file"),
+    path("payments/batches/<str:no>/results", views_payments.ResultsView.as_view(), name="payment-batch-results"),
+    path("payments/lines/<str:reference>/reversal", views_payments.ReversalView.as_view(), name="payment-line-reversal"),
     path("batch-submissions", views_batches.BatchSubmissionView.as_view(), name="batch-submissions"),
     path("review/applications/<str:no>/decision", views_review.DecisionView.as_view(), name="review-decision"),
     path("review/applications/<str:no>/flags/<str:flag>/resolve", views_review.FlagResolveView.as_view(), name="review-flag-resolve"),
     path("review/applications/<str:no>/attachments/<int:attachment_id>", views_review.AttachmentView.as_view(), name="review-attachment"),
+    path("review/applications/<str:no>/annex3.pdf", views_reports.Annex3View.as_view(), name="review-annex3"),
+    path("reports/annex4.xlsx", views_reports.Annex4XlsxView.as_view(), name="report-annex4-xlsx"),
+    path("reports/annex4.pdf", views_reports.Annex4PdfView.as_view(), name="report-annex4-pdf"),
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

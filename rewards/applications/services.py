@@ -13,7 +13,7 @@ from typing import IO, Any
 from django.db import IntegrityError, transaction
 
 from rewards.campaigns.models import Campaign
-from rewards.core import clock, crypto
+from rewards.core import clock, crypto, validators
 from rewards.core.audit import audit
 from rewards.core.errors import Conflict, Forbidden, Ineligible, InvalidInput, NotFound
 from rewards.core.vocab import Channel, Status
@@ -251,25 +251,28 @@ def application_resubmit(
             else:
                 changes = {key: value for key, value in data.items() if key in values and key != "id_number"}
             values.update(changes)
-            returned_on = application.returned_on
-            judgement = judge(
-                application.campaign,
-                values,
-                required=SUBMISSION_FIELDS,
-                exclude_application_id=application.pk,
-                mode=mode,
-                returned_on=returned_on,
-            )
             if mode == "bank_fix":
-                if not judgement.applicant.bank_card_no:
-                    raise InvalidInput(fields={"bank_card_no": ["此项必填。"]})
+                # The rules were decided when it was approved; only the card is checked again.
+                card, card_error = validators.check_bank_card(values.get("bank_card_no"))
+                branch, branch_error = validators.check_bank_branch(values.get("bank_branch"))
+                bank_errors = {name: [error] for name, error in (("bank_card_no", card_error), ("bank_branch", branch_error)) if error}
+                if bank_errors:
+                    raise InvalidInput(fields=bank_errors)
             else:
+                judgement = judge(
+                    application.campaign,
+                    values,
+                    required=SUBMISSION_FIELDS,
+                    exclude_application_id=application.pk,
+                    mode=mode,
+                    returned_on=application.returned_on,
+                )
                 _raise_for(judgement)
             checked = _check_files(files, required=False)
             if mode == "bank_fix":
-                application.bank_card_no = judgement.applicant.bank_card_no
-                application.bank_card_hash = crypto.blind_index("card", judgement.applicant.bank_card_no)
-                application.bank_branch = judgement.applicant.bank_branch
+                application.bank_card_no = card or ""
+                application.bank_card_hash = crypto.blind_index("card", card or "")
+                application.bank_branch = branch or ""
                 application.status = Status.APPROVED
                 checked = [item for item in checked if item.kind == AttachmentKind.BANK_CARD]
             else:

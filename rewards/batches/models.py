@@ -42,6 +42,8 @@ class BatchImport(models.Model):
     #: The refused rows as typed (JSON), encrypted: they carry personal numbers and are offered
     #: back to the clerk as an xlsx to fix and re-import.
     rejected_rows = EncryptedTextField(blank=True, default="")
+    #: Problems of the materials zip itself (misnamed or oversize files), long digit runs masked.
+    notes = models.JSONField(default=list, blank=True)
     error = models.TextField("错误", blank=True)
     created_at = models.DateTimeField("上传时间")
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
@@ -53,6 +55,14 @@ class BatchImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.org} {self.file_name}"
+
+    @property
+    def running(self) -> bool:
+        return self.status in (ImportStatus.QUEUED, ImportStatus.CHECKING, ImportStatus.SAVING)
+
+    def count(self, status: str) -> int:
+        """Rows of the stored results with ``status`` (valid, accepted, unchanged, rejected)."""
+        return sum(1 for row in self.results if row.get("status") == status)
 
     @property
     def percent(self) -> int:

@@ -418,14 +418,16 @@ def batch_resubmit(*, user: Any, application_no: str, data: dict[str, Any], file
     return application
 
 
-def entry_check(*, campaign: Campaign, org: Organisation, values: dict[str, Any], judgement: Any) -> tuple[RowOutcome, dict[str, Any] | None]:
+def entry_check(
+    *, campaign: Campaign, org: Organisation, values: dict[str, Any], judgement: Any
+) -> tuple[RowOutcome, dict[str, Any] | None]:
     """One paper Annex 3 form checked as a one-row import (the same batch rules as a row of a
     file): the outcome (``valid``, ``unchanged`` or ``rejected`` with its reasons) and the
     person's live application of this campaign, if any. ``judgement`` is ``judge``'s answer."""
     typed_id = str(values.get("id_number") or "").replace(" ", "").upper()
     id_hash = crypto.blind_index("id", typed_id) if typed_id else ""
-    existing = {
-        row["id_hash"]: row
+    existing: dict[str, dict[str, Any]] = {
+        row["id_hash"]: dict(row)
         for row in Application.objects.filter(campaign=campaign, id_hash=id_hash)
         .exclude(status=Status.WITHDRAWN)
         .values("id_hash", "application_no", "channel", "submitting_org_id")[:1]

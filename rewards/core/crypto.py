@@ -68,7 +68,9 @@ def decrypt(token: str) -> str:
     _, ring = keyring()
     cipher = ring.get(kid)
     if cipher is None or not body:
-        raise DecryptionError(f"没有编号为 {kid} 的密钥，无法解密。")
+        # Name the key only when it looks like one: never echo what might be a value in clear.
+        shown = kid if len(kid) == 8 and all(c in "0123456789abcdef" for c in kid) else "?"
+        raise DecryptionError(f"没有编号为 {shown} 的密钥，无法解密。")
     try:
         raw = base64.b64decode(body)
         return cipher.decrypt(raw[:12], raw[12:], kid.encode()).decode("utf-8")

@@ -34,7 +34,10 @@ SANS = "Noto Sans CJK SC"
 class Generated:
     """A file made on demand: what a view sends as a download."""
 
+    #: The Chinese file name the clerk sees (RFC 5987 ``filename*``).
     filename: str
+    #: The plain ``filename`` for clients that do not read ``filename*``.
+    ascii_filename: str
     content_type: str
     content: bytes
 
@@ -79,6 +82,20 @@ def sheet_name(name: str, taken: set[str]) -> str:
         number += 1
     taken.add(candidate)
     return candidate
+
+
+def _cell_style(workbook: Any, column: Column, *, font: Any, border: Any) -> str:
+    """The name of a registered style for the data cells of ``column`` (text cells formatted ``@``)."""
+    from openpyxl.styles import Alignment, NamedStyle
+
+    name = f"annex-{column.align}-{'text' if column.text else 'plain'}"
+    if name not in workbook.named_styles:
+        style = NamedStyle(name=name, font=font, border=border)
+        style.alignment = Alignment(horizontal=column.align, vertical="center", wrap_text=not column.text)
+        if column.text:
+            style.number_format = "@"
+        workbook.add_named_style(style)
+    return name
 
 
 def xlsx(sheets: Sequence[Sheet]) -> bytes:
@@ -130,16 +147,13 @@ def xlsx(sheets: Sequence[Sheet]) -> bytes:
         ws.row_dimensions[row].height = 32
         row += 1
 
+        # One named style per column kind, registered once: styling cell by cell is what costs.
+        column_styles = [_cell_style(workbook, column, font=font, border=border) for column in sheet.columns]
         for values in sheet.rows:
             for index, (column, value) in enumerate(zip(sheet.columns, values, strict=True), start=1):
                 if column.text and value is not None:
                     value = str(value)  # never a number: Excel would round an 18-digit ID
-                cell = ws.cell(row=row, column=index, value=value)
-                cell.font = font
-                cell.border = border
-                cell.alignment = Alignment(horizontal=column.align, vertical="center", wrap_text=not column.text)
-                if column.text:
-                    cell.number_format = "@"
+                ws.cell(row=row, column=index, value=value).style = column_styles[index - 1]
             ws.row_dimensions[row].height = 22
             row += 1
 

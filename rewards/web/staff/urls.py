@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import auth, views
+from . import auth, batch, reports, views
 
 app_name = "staff"
 
@@ -13,4 +13,14 @@ urlpatterns = [
     path("applications/<str:no>/decision", views.decide, name="decision"),
     path("applications/<str:no>/flags/<str:code>/resolve", views.resolve_flag, name="resolve_flag"),
     path("applications/<str:no>/attachments/<int:attachment_id>", views.attachment, name="attachment"),
+    path("applications/<str:no>/annex3.pdf", reports.annex3, name="annex3"),
+    path("reports/annex4", reports.annex4, name="annex4"),
+    # 单位统一申报
+    path("batch/", batch.home, name="batch"),
+    path("batch/template.xlsx", batch.template_download, name="batch_template"),
+    path("batch/new-entry", batch.new_entry, name="batch_entry"),
+    path("batch/<int:import_id>/", batch.import_detail, name="batch_import"),
+    path("batch/<int:import_id>/save", batch.import_save, name="batch_save"),
+    path("batch/<int:import_id>/rejected.xlsx", batch.rejected_download, name="batch_rejected"),
+    path("applications/<str:no>/resubmit", batch.resubmit, name="batch_resubmit"),
 ]

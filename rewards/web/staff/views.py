@@ -31,6 +31,7 @@ from rewards.review import selectors
 from rewards.review.services import STAGE_ROLE, application_in_scope, flag_resolve, review_approve_many, review_decide, sees_full_numbers
 
 from .auth import safe_next, staff_required
+from .batch_forms import resubmit_form_for
 
 #: Who may read the queue, an application and its materials: the same roles as the API.
 READ_ROLES = frozenset(
@@ -285,6 +286,7 @@ def _detail_context(request: HttpRequest, application: Application) -> dict[str,
         "approve_blocked": can_decide and application.status == Status.PENDING_CITY and bool(unresolved_hard),
         "can_resolve": user.role in RESOLVE_ROLES,
         "stage_label": STATUS_LABELS.get(Status(application.status), ""),
+        "resubmit_form": resubmit_form_for(user, application),  # 单位统一申报: a returned batch row
     }
 
 

@@ -46,7 +46,14 @@ class Command(BaseCommand):
 
         try:
             result = check_and_save(
-                campaign=require_current_campaign(), user=user, org=org, start_status=start, sheet=sheet, zip_content=archive, save=not options["check_only"], progress=progress
+                campaign=require_current_campaign(),
+                user=user,
+                org=org,
+                start_status=start,
+                sheet=sheet,
+                zip_content=archive,
+                save=not options["check_only"],
+                progress=progress,
             )
         except UnreadableFile as exc:
             raise CommandError(f"文件无法导入，未写入任何数据：{exc}") from exc

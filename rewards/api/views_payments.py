@@ -1,0 +1,107 @@
+"""核发 through the API: batches, the bank file, the bank's results, reversals."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers as rf
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from rewards.campaigns.selectors import require_current_campaign
+from rewards.core.errors import InvalidInput, NotFound
+from rewards.organisations.models import OrgKind
+from rewards.organisations.selectors import organisation_by_name
+from rewards.payments.services import (
+    payment_batch_approve,
+    payment_batch_build,
+    payment_batch_cancel,
+    payment_batch_file,
+    payment_line_reversal,
+    payment_results_import,
+)
+
+from .views_review import ERRORS, StaffView
+
+BatchOut = inline_serializer(
+    "PaymentBatchOut", {"batch_no": rf.CharField(), "count": rf.IntegerField(), "total_amount": rf.CharField(), "status": rf.CharField()}
+)
+
+
+def _batch_body(batch) -> dict:  # type: ignore[no-untyped-def]
+    return {"batch_no": batch.batch_no, "count": batch.count, "total_amount": f"{batch.total_amount:.2f}", "status": batch.status}
+
+
+class BatchesView(StaffView):
+    @extend_schema(
+        summary="生成核发批次（所有已审核通过、未在其他批次中的申请）",
+        request=inline_serializer("PaymentBatchIn", {"union": rf.CharField(required=False)}),
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
+        responses={201: BatchOut, 200: BatchOut, **ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        union = None
+        if request.data.get("union"):
+            union = organisation_by_name(str(request.data["union"]), kind=OrgKind.DISTRICT)
+            if union is None:
+                raise NotFound("没有找到该区县（产业）工会。")
+        batch, created = payment_batch_build(
+            user=request.user,
+            campaign=require_current_campaign(),
+            union=union,
+            idempotency_key=request.headers.get("Idempotency-Key", ""),
+            request=request,
+        )
+        return Response(_batch_body(batch), status=201 if created else 200)
+
+
+class ApproveView(StaffView):
+    @extend_schema(summary="复核核发批次（不能复核自己生成的批次）", request=None, responses={200: BatchOut, **ERRORS})
+    def post(self, request: Request, no: str) -> Response:
+        return Response(_batch_body(payment_batch_approve(user=request.user, batch_no=no, request=request)))
+
+
+class CancelView(StaffView):
+    @extend_schema(summary="作废核发批次（下载发放文件之前）", request=None, responses={200: BatchOut, **ERRORS})
+    def post(self, request: Request, no: str) -> Response:
+        return Response(_batch_body(payment_batch_cancel(user=request.user, batch_no=no, request=request)))
+
+
+class FileView(StaffView):
+    @extend_schema(
+        summary="下载银行发放文件（CSV，UTF-8 带 BOM；首次下载即视为已报送银行）",
+        parameters=[OpenApiParameter("format", str, description="csv（默认）或 xlsx")],
+        responses={(200, "text/csv"): bytes, **ERRORS},
+    )
+    def get(self, request: Request, no: str) -> HttpResponse:
+        fmt = "xlsx" if request.query_params.get("format") == "xlsx" else "csv"
+        content, batch = payment_batch_file(user=request.user, batch_no=no, request=request, fmt=fmt)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx" else "text/csv; charset=utf-8"
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{batch.batch_no}.{fmt}"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class ResultsView(StaffView):
+    @extend_schema(
+        summary="导入银行回单（reference,amount,result,reason），整份文件全部接受或全部拒绝",
+        request={"multipart/form-data": inline_serializer("ResultsUpload", {"file": rf.FileField()})},
+        responses={200: inline_serializer("ResultsOut", {"paid": rf.IntegerField(), "failed": rf.IntegerField()}), **ERRORS},
+    )
+    def post(self, request: Request, no: str) -> Response:
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise InvalidInput(fields={"file": ["请上传银行回单文件。"]})
+        return Response(payment_results_import(user=request.user, batch_no=no, content=upload.read(), request=request))
+
+
+class ReversalView(StaffView):
+    @extend_schema(
+        summary="登记退汇（银行在发放成功后退回的款项）",
+        request=inline_serializer("ReversalIn", {"reason": rf.CharField()}),
+        responses={200: inline_serializer("ReversalOut", {"reference": rf.CharField(), "status": rf.CharField()}), **ERRORS},
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        line = payment_line_reversal(user=request.user, reference=reference, reason=str(request.data.get("reason", "")), request=request)
+        return Response({"reference": line.reference, "status": line.status})

@@ -1,0 +1,88 @@
+"""Printed annexes: Annex 3 of one application, Annex 4 of one submitting unit.
+
+Generated on demand and sent as attachments that are never cached; nothing is written to
+disk (DOMAIN.md §9). Errors keep the contract's JSON shape whatever the client accepts.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.request import Request
+
+from rewards.reports.annex3 import annex3_pdf
+from rewards.reports.annex4 import annex4_export
+from rewards.reports.downloads import download_response
+
+from .views_review import ERRORS, StaffView
+
+
+class FileView(StaffView):
+    """A staff endpoint whose success is a file and whose errors are JSON."""
+
+    def perform_content_negotiation(self, request, force=False):  # type: ignore[no-untyped-def]
+        # A client asking for application/pdf must still read a JSON error, not a 406.
+        return super().perform_content_negotiation(request, force=True)
+
+
+class Annex3View(FileView):
+    @extend_schema(
+        operation_id="review_application_annex3_pdf",
+        summary="打印申请表（附件3，PDF；审核意见取自审核记录；完整号码仅限审核人员，导出记入审计日志）",
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, **ERRORS},
+    )
+    def get(self, request: Request, no: str) -> HttpResponse:
+        return download_response(annex3_pdf(user=request.user, application_no=no, request=request))
+
+
+ANNEX4_PARAMETERS = [
+    OpenApiParameter("org", str, required=True, description="填报单位：区县（产业）工会或基层工会的名称"),
+    OpenApiParameter("year", int, description="年度，默认当前活动"),
+    OpenApiParameter("per_unit", bool, description="区县（产业）工会：每个基层工会一张表（Excel 一个工作表，PDF 一节）"),
+]
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+class Annex4View(FileView):
+    file_format = "xlsx"
+
+    def get(self, request: Request) -> HttpResponse:
+        generated = annex4_export(
+            user=request.user,
+            org=request.query_params.get("org", ""),
+            year=request.query_params.get("year"),
+            per_unit=_flag(request.query_params.get("per_unit")),
+            file_format=self.file_format,
+            request=request,
+        )
+        return download_response(generated)
+
+
+class Annex4XlsxView(Annex4View):
+    file_format = "xlsx"
+
+    @extend_schema(
+        operation_id="report_annex4_xlsx",
+        summary="汇总表（附件4，Excel）：一个填报单位的单位统一申报人员",
+        parameters=ANNEX4_PARAMETERS,
+        responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY, **ERRORS},
+    )
+    def get(self, request: Request) -> HttpResponse:
+        return super().get(request)
+
+
+class Annex4PdfView(Annex4View):
+    file_format = "pdf"
+
+    @extend_schema(
+        operation_id="report_annex4_pdf",
+        summary="汇总表（附件4，PDF，A4横向）：一个填报单位的单位统一申报人员",
+        parameters=ANNEX4_PARAMETERS,
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, **ERRORS},
+    )
+    def get(self, request: Request) -> HttpResponse:
+        return super().get(request)

@@ -1,0 +1,313 @@
+"""An upload of the batch sheet (单位统一申报) as a job the clerk can leave and come back to.
+
+``import_start`` stores the sheet and the zip (sealed with the field key: they carry ID, card and
+mobile numbers) and records a :class:`BatchImport`; a small file is checked at once in the
+request, a large one by the background task (:mod:`rewards.batches.tasks`). The check saves
+nothing: the clerk sees every row's problems first, then ``import_confirm`` runs the saving pass,
+which checks every row again (the registries may have moved) and saves the valid ones, each
+whole. The stored files are deleted when the import is done or has failed.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import re
+import uuid
+import zipfile
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import QuerySet
+
+from rewards.campaigns.selectors import require_current_campaign
+from rewards.core import clock, crypto
+from rewards.core.audit import audit
+from rewards.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from rewards.core.tabular import UnreadableFile
+from rewards.organisations.models import Organisation
+from rewards.organisations.selectors import visible_organisations
+
+from .models import BatchImport, ImportStatus
+from .services import check_and_save, rejected_json, sheet_digest, submitting_org_for
+from .sheet import read_rows, rejected_rows_workbook
+
+logger = logging.getLogger(__name__)
+
+MAX_SHEET_BYTES = 20 * 1024 * 1024
+#: Files up to this many rows are checked in the request; larger ones by the background task.
+SYNC_ROWS = 200
+#: A zip larger than this always goes to the background task, whatever the row count.
+SYNC_ZIP_BYTES = 20 * 1024 * 1024
+FAILED_UNEXPECTEDLY = "处理文件时出错，文件未导入任何一行。请重新上传；如仍出错，请联系系统管理员。"
+QUEUE_DOWN = "后台任务队列暂时不可用，文件未处理。请稍后重新上传。"
+_LONG_DIGITS = re.compile(r"(\d{6})\d{5,}[\dXx]?")
+
+
+# --- reads ---------------------------------------------------------------------------------
+
+
+def imports_in_scope(user: Any) -> QuerySet[BatchImport]:
+    """Uploads for the unions in the caller's subtree (a clerk: its own union's)."""
+    return BatchImport.objects.filter(org__in=visible_organisations(user)).select_related("org", "uploaded_by", "campaign")
+
+
+def import_in_scope(user: Any, import_id: int) -> BatchImport:
+    found = imports_in_scope(user).filter(pk=import_id).first()
+    if found is None:
+        raise NotFound("没有找到该导入记录，或不在您的管辖范围内。")
+    return found
+
+
+def sync_row_limit() -> int:
+    return int(getattr(settings, "BATCH_SYNC_ROWS", SYNC_ROWS))
+
+
+def _in_background(rows: int, zip_bytes: int) -> bool:
+    return rows > sync_row_limit() or zip_bytes > SYNC_ZIP_BYTES
+
+
+# --- sealed files ----------------------------------------------------------------------------
+
+
+def _seal(content: bytes) -> bytes:
+    kid, ring = crypto.keyring()
+    nonce = os.urandom(12)
+    return kid.encode() + b"$" + nonce + ring[kid].encrypt(nonce, content, kid.encode())
+
+
+def _unseal(blob: bytes) -> bytes:
+    kid, _, body = blob.partition(b"$")
+    _, ring = crypto.keyring()
+    cipher = ring.get(kid.decode("ascii", "replace"))
+    if cipher is None:
+        raise crypto.DecryptionError("没有对应的密钥，无法打开暂存的文件。")
+    return cipher.decrypt(body[:12], body[12:], kid)
+
+
+def _read_stored(name: str) -> bytes:
+    with default_storage.open(name, "rb") as handle:
+        return _unseal(handle.read())
+
+
+def _discard_files(batch_import: BatchImport) -> None:
+    for name in (batch_import.sheet_path, batch_import.zip_path):
+        if name:
+            try:
+                default_storage.delete(name)
+            except OSError:
+                logger.warning("暂存文件 %s 未能删除。", name)
+    batch_import.sheet_path = batch_import.zip_path = ""
+
+
+# --- changes -------------------------------------------------------------------------------
+
+
+def import_start(
+    *,
+    user: Any,
+    org: Organisation,
+    sheet_file: IO[bytes],
+    zip_file: IO[bytes] | None = None,
+    save_after_check: bool = False,
+    file_name: str = "",
+    request: Any = None,
+) -> BatchImport:
+    """Stores the upload and starts checking it (or checking and saving, ``save_after_check``).
+
+    Refuses at once (InvalidInput, nothing stored) a file that is too large, not an xlsx with
+    the header row, or has no data rows, and a zip that cannot be opened."""
+    org, _ = submitting_org_for(user, org.name)  # the caller's role and subtree, again
+    campaign = require_current_campaign()
+    sheet = sheet_file.read(MAX_SHEET_BYTES + 1)
+    if len(sheet) > MAX_SHEET_BYTES:
+        raise InvalidInput(fields={"file": ["汇总表文件过大（最多 20 MB），请分成几个文件上传。"]})
+    try:
+        rows = sum(1 for _ in read_rows(sheet))
+    except UnreadableFile as exc:
+        raise InvalidInput(str(exc), fields={"file": [str(exc)]}) from exc
+    if rows == 0:
+        raise InvalidInput(fields={"file": ["文件中没有需要导入的行（模板中的示例行不计）。"]})
+    zip_content = zip_file.read() if zip_file is not None else b""
+    if zip_content and not zipfile.is_zipfile(io.BytesIO(zip_content)):
+        raise InvalidInput(fields={"attachments": ["材料压缩包无法打开，请上传 .zip 文件。"]})
+    key = uuid.uuid4().hex
+    sheet_path = default_storage.save(f"batches/{key}", ContentFile(_seal(sheet)))
+    zip_path = default_storage.save(f"batches/{key}-materials", ContentFile(_seal(zip_content))) if zip_content else ""
+    background = _in_background(rows, len(zip_content))
+    try:
+        with transaction.atomic():
+            batch_import = BatchImport.objects.create(
+                campaign=campaign,
+                org=org,
+                uploaded_by=user,
+                file_name=(file_name or getattr(sheet_file, "name", "") or "汇总表.xlsx")[:255],
+                sheet_path=sheet_path,
+                zip_path=zip_path,
+                sha256=sheet_digest(sheet),
+                status=ImportStatus.QUEUED,
+                save_after_check=save_after_check,
+                total=rows,
+                created_at=clock.now(),
+            )
+            audit(
+                "batch.import_start",
+                obj=batch_import,
+                actor=user,
+                request=request,
+                detail={
+                    "org": org.pk,
+                    "rows": rows,
+                    "materials": bool(zip_content),
+                    "save_after_check": save_after_check,
+                    "background": background,
+                },
+            )
+            if background:
+                transaction.on_commit(lambda: _enqueue(batch_import.pk))
+    except BaseException:
+        for name in (sheet_path, zip_path):
+            if name:
+                default_storage.delete(name)
+        raise
+    if not background:
+        import_run(batch_import.pk)
+        batch_import.refresh_from_db()
+    return batch_import
+
+
+def import_confirm(*, user: Any, batch_import: BatchImport, request: Any = None) -> BatchImport:
+    """保存可导入的行: the saving pass of a checked import, by the clerk who uploaded it."""
+    if user.pk != batch_import.uploaded_by_id:
+        raise Forbidden("只有上传该文件的经办人可以确认保存。")
+    with transaction.atomic():
+        locked = BatchImport.objects.select_for_update().get(pk=batch_import.pk)
+        if locked.status != ImportStatus.CHECKED:
+            raise Conflict("该文件已保存或正在处理，不能再次保存。", code="wrong_stage")
+        if not locked.sheet_path:
+            raise Conflict("暂存的文件已删除，请重新上传。", code="wrong_stage")
+        background = _in_background(locked.total, default_storage.size(locked.zip_path) if locked.zip_path else 0)
+        locked.status = ImportStatus.QUEUED
+        locked.save_after_check = True
+        locked.processed = 0
+        locked.save(update_fields=["status", "save_after_check", "processed"])
+        audit(
+            "batch.import_confirm",
+            obj=locked,
+            actor=user,
+            request=request,
+            detail={"org": locked.org_id, "valid": locked.count("valid"), "background": background},
+        )
+        if background:
+            transaction.on_commit(lambda: _enqueue(locked.pk))
+    if not background:
+        import_run(locked.pk)
+    locked.refresh_from_db()
+    return locked
+
+
+def _enqueue(import_id: int) -> None:
+    from .tasks import run_batch_import
+
+    try:
+        run_batch_import.enqueue(import_id)
+    except Exception as exc:
+        logger.error("批量导入 %s 未能加入后台任务队列（%s）。", import_id, type(exc).__name__)
+        with transaction.atomic():
+            batch_import = BatchImport.objects.select_for_update().filter(pk=import_id, status=ImportStatus.QUEUED).first()
+            if batch_import is not None:
+                _finish(batch_import, ImportStatus.FAILED, error=QUEUE_DOWN)
+
+
+def _finish(batch_import: BatchImport, status: str, *, error: str = "") -> None:
+    batch_import.status = status
+    batch_import.error = error
+    batch_import.finished_at = clock.now()
+    _discard_files(batch_import)
+    batch_import.save()
+
+
+def import_run(import_id: int) -> str:
+    """One pass over a queued import: check (``checked``) or check and save (``done``).
+
+    Claims the import first, so a second run of the same job does nothing. Returns the new
+    status (or ``skipped``)."""
+    with transaction.atomic():
+        batch_import = BatchImport.objects.select_for_update().select_related("org", "campaign", "uploaded_by").filter(pk=import_id).first()
+        if batch_import is None or batch_import.status != ImportStatus.QUEUED:
+            return "skipped"
+        save = batch_import.save_after_check
+        batch_import.status = ImportStatus.SAVING if save else ImportStatus.CHECKING
+        batch_import.processed = 0
+        batch_import.save(update_fields=["status", "processed"])
+
+    known_total = batch_import.total  # counted exactly at the upload
+
+    def progress(done: int, total: int) -> None:
+        BatchImport.objects.filter(pk=import_id).update(processed=min(done, known_total or total), total=known_total or total)
+
+    try:
+        user = batch_import.uploaded_by
+        org, start_status = submitting_org_for(user, batch_import.org.name)
+        sheet = _read_stored(batch_import.sheet_path)
+        zip_content = _read_stored(batch_import.zip_path) if batch_import.zip_path else None
+        result = check_and_save(
+            campaign=batch_import.campaign,
+            user=user,
+            org=org,
+            start_status=start_status,
+            sheet=sheet,
+            zip_content=zip_content,
+            save=save,
+            progress=progress,
+        )
+    except (UnreadableFile, DomainError) as exc:
+        _finish(batch_import, ImportStatus.FAILED, error=getattr(exc, "message", None) or str(exc))
+        return ImportStatus.FAILED
+    except Exception:
+        logger.exception("批量导入 %s 处理失败。", import_id)
+        _finish(batch_import, ImportStatus.FAILED, error=FAILED_UNEXPECTEDLY)
+        return ImportStatus.FAILED
+    batch_import.results = [
+        {"row": row.row, "name": row.name, "status": row.status, "errors": row.errors, "application_no": row.application_no}
+        for row in result.rows
+    ]
+    batch_import.total = batch_import.processed = len(result.rows)
+    batch_import.accepted = result.accepted
+    batch_import.unchanged = result.unchanged
+    batch_import.rejected = len(result.rejected)
+    batch_import.rejected_rows = rejected_json(result) if result.originals else ""
+    batch_import.notes = [_LONG_DIGITS.sub(r"\1…", note) for note in result.notes]
+    if save or not batch_import.count("valid"):
+        # Saved, or nothing left to save (every row already there or refused): done.
+        _finish(batch_import, ImportStatus.DONE)
+    else:
+        batch_import.status = ImportStatus.CHECKED
+        batch_import.finished_at = clock.now()
+        batch_import.save()
+    return batch_import.status
+
+
+# --- the refused rows, to fix and re-import -------------------------------------------------
+
+
+def rejected_workbook(*, user: Any, batch_import: BatchImport, request: Any = None) -> bytes:
+    """The refused rows as typed, in the template's layout with a 错误原因 column; built on
+    demand from the encrypted copy and audited as an export of personal data."""
+    rows = [row for row in batch_import.results if row.get("status") == "rejected"]
+    stored = json.loads(batch_import.rejected_rows) if batch_import.rejected_rows else {}
+    originals = {int(number): values for number, values in stored.items()}
+    content = rejected_rows_workbook(rows, originals, year=batch_import.campaign.year, org_name=batch_import.org.name)
+    audit(
+        "batch.rejected_export",
+        obj=batch_import,
+        actor=user,
+        request=request,
+        detail={"org": batch_import.org_id, "rows": len(rows)},
+    )
+    return content

@@ -1,0 +1,510 @@
+"""核发: building, approving, sending and reconciling payment batches (DOMAIN.md §6, SECURITY.md 19–22).
+
+One function per change of state. Every one is a single transaction; batch operations write
+one audit entry each (not one per line); SMS are queued in the same transaction and sent after
+commit.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef, Sum
+
+from rewards.applications.models import Application
+from rewards.campaigns.models import Campaign
+from rewards.campaigns.selectors import level_amounts
+from rewards.core import clock
+from rewards.core.audit import audit
+from rewards.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from rewards.core.vocab import Status
+from rewards.notifications.services import SmsRequest, sms_enqueue_many
+from rewards.organisations.models import Organisation, Role
+
+from .models import BatchStatus, LineStatus, PaymentBatch, PaymentLine, ResultImport
+
+CHUNK = 5000
+FILE_HEADER = ["reference", "name", "bank_card_no", "bank_branch", "amount"]
+RESULT_HEADER = ["reference", "amount", "result", "reason"]
+
+
+class ResultFileRefused(DomainError):
+    """The bank's return file is refused whole; ``reasons`` lists why (row by row)."""
+
+    status = 400
+    code = "invalid_result_file"
+    default_message = "银行回单文件未导入：文件中有无法接受的行，数据库未作任何改动。"
+
+
+def _require_finance(user: Any) -> None:
+    if getattr(user, "role", "") != Role.FINANCE_OFFICER:
+        raise Forbidden("只有市总工会财务人员可以办理奖励核发。")
+
+
+def _batch(batch_no: str, *, lock: bool = False) -> PaymentBatch:
+    queryset = PaymentBatch.objects.select_related("campaign", "built_by")
+    if lock:
+        queryset = queryset.select_for_update()
+    batch = queryset.filter(batch_no=batch_no).first()
+    if batch is None:
+        raise NotFound("没有找到该核发批次。")
+    return batch
+
+
+def _digest(rows: list[tuple[str, int, str, str, str, Decimal]]) -> str:
+    digest = hashlib.sha256()
+    for reference, application_id, card_hash, name, branch, amount in sorted(rows):
+        digest.update(f"{reference}|{application_id}|{card_hash}|{name}|{branch}|{amount:.2f}\n".encode())
+    return digest.hexdigest()
+
+
+def content_digest(batch: PaymentBatch) -> str:
+    """The frozen content of a batch as it stands in the database now."""
+    rows = batch.lines.exclude(status=LineStatus.CANCELLED).values_list(
+        "reference", "application_id", "bank_card_hash", "name", "bank_branch", "amount"
+    )
+    return _digest(list(rows))
+
+
+# --- build ---------------------------------------------------------------------------------------
+
+
+def payable(campaign: Campaign, union: Organisation | None = None):  # type: ignore[no-untyped-def]
+    """Approved applications with no live payment line (paid ones have one forever)."""
+    live = PaymentLine.objects.filter(application=OuterRef("pk"), live=True)
+    queryset = Application.objects.filter(campaign=campaign, status=Status.APPROVED).exclude(Exists(live))
+    if union is not None:
+        queryset = queryset.filter(union__path__startswith=union.path)
+    return queryset
+
+
+def payment_batch_build(
+    *, user: Any, campaign: Campaign, union: Organisation | None = None, idempotency_key: str = "", request: Any = None
+) -> tuple[PaymentBatch, bool]:
+    """Builds a batch of every payable application; returns ``(batch, created)``. The same
+    idempotency key of the same officer returns the batch it built before."""
+    _require_finance(user)
+    key = (idempotency_key or "").strip()[:100]
+    if key:
+        earlier = PaymentBatch.objects.filter(built_by=user, idempotency_key=key).first()
+        if earlier is not None:
+            return earlier, False
+    try:
+        with transaction.atomic():
+            batch = _build(user=user, campaign=campaign, union=union, key=key, request=request)
+    except IntegrityError as exc:
+        earlier = PaymentBatch.objects.filter(built_by=user, idempotency_key=key).first() if key else None
+        if earlier is not None:
+            return earlier, False
+        raise Conflict("另一位财务人员正在生成批次，请稍后重试。", code="concurrent_build") from exc
+    return batch, True
+
+
+def _build(*, user: Any, campaign: Campaign, union: Organisation | None, key: str, request: Any) -> PaymentBatch:
+    queryset = payable(campaign, union).order_by("pk")
+    if connection.features.has_select_for_update_skip_locked:
+        # Concurrent builders take disjoint sets; the unique live-line index is the last word.
+        queryset = queryset.select_for_update(skip_locked=True, of=("self",))
+    amounts = level_amounts(campaign)
+    now = clock.now()
+    batch = PaymentBatch.objects.create(
+        batch_no=f"T{uuid.uuid4().hex[:18]}",
+        campaign=campaign,
+        union=union,
+        count=0,
+        total_amount=Decimal("0.00"),
+        content_digest="",
+        built_by=user,
+        built_at=now,
+        idempotency_key=key,
+    )
+    batch.batch_no = f"P{campaign.year}{batch.pk:05d}"
+    lines: list[PaymentLine] = []
+    for index, application in enumerate(
+        queryset.only("pk", "name", "bank_card_no", "bank_card_hash", "bank_branch", "new_level").iterator(chunk_size=CHUNK), start=1
+    ):
+        lines.append(
+            PaymentLine(
+                batch=batch,
+                application_id=application.pk,
+                reference=f"{batch.batch_no}-{index:06d}",
+                name=application.name,
+                bank_card_no=application.bank_card_no,
+                bank_card_hash=application.bank_card_hash,
+                bank_branch=application.bank_branch,
+                # Amounts from the campaign's table on the server, never from a client.
+                amount=amounts[application.new_level],
+            )
+        )
+    if not lines:
+        raise Conflict("没有待发放的申请（已审核通过且未在其他批次中）。", code="nothing_to_pay")
+    PaymentLine.objects.bulk_create(lines, batch_size=2000)
+    batch.count = len(lines)
+    batch.total_amount = sum((line.amount for line in lines), Decimal("0.00"))
+    batch.content_digest = _digest([(x.reference, x.application_id, x.bank_card_hash, x.name, x.bank_branch, x.amount) for x in lines])
+    batch.save(update_fields=["batch_no", "count", "total_amount", "content_digest"])
+    audit(
+        "payment.batch_build",
+        actor=user,
+        obj=batch,
+        request=request,
+        detail={"count": batch.count, "total": f"{batch.total_amount:.2f}", "union": union.pk if union else None},
+    )
+    return batch
+
+
+# --- approve, cancel, file -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineChange:
+    reference: str
+    application_no: str
+    what: str
+
+
+def changes_since_build(batch: PaymentBatch) -> list[LineChange]:
+    """Lines whose application no longer matches what was frozen (the approval screen shows them)."""
+    changes = []
+    lines = (
+        batch.lines.exclude(status=LineStatus.CANCELLED)
+        .select_related("application")
+        .only(
+            "reference",
+            "bank_card_hash",
+            "bank_branch",
+            "name",
+            "amount",
+            "application__application_no",
+            "application__status",
+            "application__bank_card_hash",
+            "application__bank_branch",
+            "application__name",
+        )
+    )
+    for line in lines.iterator(chunk_size=CHUNK):
+        app = line.application
+        whats = []
+        if app.bank_card_hash != line.bank_card_hash or app.bank_branch != line.bank_branch:
+            whats.append("银行卡信息已变更")
+        if app.name != line.name:
+            whats.append("姓名已变更")
+        if app.status not in (Status.APPROVED, Status.PAID):
+            whats.append(f"申请状态已变为“{Status(app.status).label}”")
+        if whats:
+            changes.append(LineChange(line.reference, app.application_no, "；".join(whats)))
+    return changes
+
+
+def payment_batch_approve(*, user: Any, batch_no: str, request: Any = None) -> PaymentBatch:
+    """复核: a second finance officer approves the frozen content (never the builder)."""
+    _require_finance(user)
+    with transaction.atomic():
+        batch = _batch(batch_no, lock=True)
+        if batch.built_by_id == user.pk:
+            raise Forbidden("生成批次的财务人员不能复核自己生成的批次（四眼原则）。")
+        if batch.status == BatchStatus.APPROVED and batch.approved_by_id == user.pk:
+            return batch
+        if batch.status != BatchStatus.BUILT:
+            raise Conflict(f"该批次当前为“{BatchStatus(batch.status).label}”，不能复核。", code="wrong_stage")
+        if content_digest(batch) != batch.content_digest:
+            raise Conflict("批次内容与生成时不一致，复核无效。请作废后重新生成。", code="content_changed")
+        changed = changes_since_build(batch)
+        if changed:
+            raise Conflict(f"有 {len(changed)} 笔明细的申请在生成后发生了变化，请作废该批次后重新生成。", code="changed_since_build")
+        batch.status = BatchStatus.APPROVED
+        batch.approved_by = user
+        batch.approved_at = clock.now()
+        batch.save(update_fields=["status", "approved_by", "approved_at"])
+        batch.lines.filter(status=LineStatus.BUILT).update(status=LineStatus.APPROVED)
+        audit(
+            "payment.batch_approve",
+            actor=user,
+            obj=batch,
+            request=request,
+            detail={"count": batch.count, "total": f"{batch.total_amount:.2f}"},
+        )
+    return batch
+
+
+def payment_batch_cancel(*, user: Any, batch_no: str, request: Any = None) -> PaymentBatch:
+    """作废 before the file was first downloaded; its applications become payable again."""
+    _require_finance(user)
+    with transaction.atomic():
+        batch = _batch(batch_no, lock=True)
+        if batch.status == BatchStatus.CANCELLED:
+            return batch
+        if batch.status == BatchStatus.SENT:
+            raise Conflict("发放文件已下载（已报送银行），批次不能作废。", code="already_sent")
+        batch.status = BatchStatus.CANCELLED
+        batch.cancelled_by = user
+        batch.cancelled_at = clock.now()
+        batch.save(update_fields=["status", "cancelled_by", "cancelled_at"])
+        batch.lines.filter(live=True).update(status=LineStatus.CANCELLED, live=False)
+        audit("payment.batch_cancel", actor=user, obj=batch, request=request)
+    return batch
+
+
+def payment_batch_file(*, user: Any, batch_no: str, request: Any = None, fmt: str = "csv") -> tuple[bytes, PaymentBatch]:
+    """The bank disbursement file, from the approved frozen content only. The first download
+    marks the batch sent. Generated on demand, never kept (it carries full card numbers)."""
+    _require_finance(user)
+    with transaction.atomic():
+        batch = _batch(batch_no, lock=True)
+        if batch.status not in (BatchStatus.APPROVED, BatchStatus.SENT):
+            raise Conflict("批次须先经另一位财务人员复核，才能下载发放文件。", code="not_approved")
+        if content_digest(batch) != batch.content_digest:
+            raise Conflict("批次内容与复核时不一致，不能生成发放文件。", code="content_changed")
+        first = batch.status == BatchStatus.APPROVED
+        if first:
+            batch.status = BatchStatus.SENT
+            batch.sent_at = clock.now()
+            batch.sent_by = user
+            batch.save(update_fields=["status", "sent_at", "sent_by"])
+            batch.lines.filter(status=LineStatus.APPROVED).update(status=LineStatus.SENT)
+        lines = (
+            batch.lines.exclude(status=LineStatus.CANCELLED)
+            .order_by("reference")
+            .values_list("reference", "name", "bank_card_no", "bank_branch", "amount")
+        )
+        rows = ([ref, name, card, branch, f"{amount:.2f}"] for ref, name, card, branch, amount in lines.iterator(chunk_size=CHUNK))
+        content = _xlsx(rows, batch) if fmt == "xlsx" else _csv(rows)
+        audit("payment.file_download", actor=user, obj=batch, request=request, detail={"first": first, "format": fmt, "count": batch.count})
+    return content, batch
+
+
+def _csv(rows) -> bytes:  # type: ignore[no-untyped-def]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(FILE_HEADER)
+    writer.writerows(rows)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _xlsx(rows, batch: PaymentBatch) -> bytes:  # type: ignore[no-untyped-def]
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(batch.batch_no)
+    sheet.append(["付款参考号", "户名", "银行卡号", "开户行", "金额"])
+    for row in rows:
+        cells = []
+        for value in row:
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.number_format = "@"
+            cells.append(cell)
+        sheet.append(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# --- results and reversals ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    line_no: int
+    reference: str
+    amount: Decimal
+    success: bool
+    reason: str
+
+
+def parse_result_file(content: bytes) -> tuple[list[ResultRow], list[str]]:
+    """Every row of the bank's return file, or the reasons it cannot be read whole."""
+    problems: list[str] = []
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return [], ["文件不是 UTF-8 编码的 CSV。"]
+    if not text.strip():
+        return [], ["文件是空的。"]
+    if not text.endswith(("\n", "\r")):
+        # A file cut mid-row has no line end after its last row.
+        problems.append("文件末尾不完整（最后一行没有换行），可能在传输中被截断。")
+    reader = csv.reader(io.StringIO(text))
+    header = [cell.strip().lower() for cell in next(reader, [])]
+    if header != RESULT_HEADER:
+        return [], [f"表头应为 {','.join(RESULT_HEADER)}，实际为 {','.join(header)}。"]
+    rows: list[ResultRow] = []
+    for line_no, cells in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) != 4:
+            problems.append(f"第 {line_no} 行有 {len(cells)} 列，应为 4 列。")
+            continue
+        reference, amount_text, result, reason = (cell.strip() for cell in cells)
+        try:
+            amount = Decimal(amount_text)
+            if amount != amount.quantize(Decimal("0.01")) or amount <= 0:
+                raise InvalidOperation
+        except InvalidOperation:
+            problems.append(f"第 {line_no} 行金额“{amount_text}”不是有效金额。")
+            continue
+        if result not in ("success", "failure"):
+            problems.append(f"第 {line_no} 行结果应为 success 或 failure。")
+            continue
+        if result == "failure" and not reason:
+            problems.append(f"第 {line_no} 行为发放失败，但没有失败原因。")
+            continue
+        rows.append(ResultRow(line_no, reference, amount, result == "success", reason[:200]))
+    return rows, problems
+
+
+def payment_results_import(*, user: Any, batch_no: str, content: bytes, request: Any = None) -> dict[str, int]:
+    """对账: applies the bank's return file to the batch, all rows or none."""
+    _require_finance(user)
+    digest = hashlib.sha256(content).hexdigest()
+    rows, problems = parse_result_file(content)
+    with transaction.atomic():
+        batch = _batch(batch_no, lock=True)
+        if ResultImport.objects.filter(batch=batch, sha256=digest).exists():
+            return {"paid": 0, "failed": 0}
+        if batch.status != BatchStatus.SENT:
+            raise Conflict("该批次的发放文件尚未下载（未报送银行），不能导入银行回单。", code="not_sent")
+        references = [row.reference for row in rows]
+        lines: dict[str, PaymentLine] = {}
+        for start in range(0, len(references), CHUNK):
+            for line in PaymentLine.objects.filter(reference__in=references[start : start + CHUNK]).only(
+                "pk", "reference", "batch_id", "amount", "status", "application_id"
+            ):
+                lines[line.reference] = line
+        seen: set[str] = set()
+        to_pay: list[PaymentLine] = []
+        to_fail: list[tuple[PaymentLine, ResultRow]] = []
+        for row in rows:
+            found = lines.get(row.reference)
+            if row.reference in seen:
+                problems.append(f"第 {row.line_no} 行：付款参考号 {row.reference} 在文件中重复。")
+                continue
+            seen.add(row.reference)
+            if found is None:
+                problems.append(f"第 {row.line_no} 行：未知的付款参考号 {row.reference}。")
+                continue
+            line = found
+            if line.batch_id != batch.pk:
+                problems.append(f"第 {row.line_no} 行：付款参考号 {row.reference} 属于其他批次。")
+                continue
+            if line.amount != row.amount:
+                problems.append(f"第 {row.line_no} 行：金额 {row.amount} 与发放金额 {line.amount} 不符。")
+                continue
+            if line.status == LineStatus.SENT:
+                (to_pay.append(line) if row.success else to_fail.append((line, row)))
+            elif (line.status == LineStatus.PAID and row.success) or (line.status == LineStatus.FAILED and not row.success):
+                continue  # the same answer as before: nothing to change
+            else:
+                problems.append(f"第 {row.line_no} 行：该笔已是“{LineStatus(line.status).label}”，与本次结果冲突。")
+        if problems:
+            raise ResultFileRefused(fields={"file": problems[:200]}, reasons=problems[:200])
+        now = clock.now()
+        _mark_paid(to_pay, now)
+        _mark_failed(to_fail, now)
+        ResultImport.objects.create(batch=batch, sha256=digest, imported_by=user, imported_at=now, paid=len(to_pay), failed=len(to_fail))
+        audit(
+            "payment.results_import",
+            actor=user,
+            obj=batch,
+            request=request,
+            detail={"paid": len(to_pay), "failed": len(to_fail), "sha256": digest[:16]},
+        )
+    return {"paid": len(to_pay), "failed": len(to_fail)}
+
+
+def _mark_paid(lines: list[PaymentLine], now: dt.datetime) -> None:
+    ids = [line.pk for line in lines]
+    app_ids = [line.application_id for line in lines]
+    for start in range(0, len(ids), CHUNK):
+        PaymentLine.objects.filter(pk__in=ids[start : start + CHUNK]).update(status=LineStatus.PAID, result_at=now, result_reason="")
+        Application.objects.filter(pk__in=app_ids[start : start + CHUNK], status=Status.APPROVED).update(status=Status.PAID, updated_at=now)
+    _notify(app_ids, "paid", {line.application_id: line for line in lines})
+
+
+def _mark_failed(items: list[tuple[PaymentLine, ResultRow]], now: dt.datetime) -> None:
+    for start in range(0, len(items), CHUNK):
+        part = items[start : start + CHUNK]
+        for line, row in part:
+            line.status, line.live, line.result_at, line.result_reason = LineStatus.FAILED, False, now, row.reason
+        PaymentLine.objects.bulk_update([line for line, _ in part], ["status", "live", "result_at", "result_reason"], batch_size=2000)
+        Application.objects.filter(pk__in=[line.application_id for line, _ in part], status=Status.APPROVED).update(
+            status=Status.PAYMENT_FAILED, updated_at=now
+        )
+    _notify([line.application_id for line, _ in items], "payment_failed", {line.application_id: line for line, _ in items})
+
+
+def _notify(application_ids: list[int], template: str, lines: dict[int, PaymentLine]) -> None:
+    requests = []
+    for start in range(0, len(application_ids), CHUNK):
+        for app in (
+            Application.objects.filter(pk__in=application_ids[start : start + CHUNK])
+            .select_related("campaign")
+            .only("pk", "application_no", "name", "phone", "bank_card_no", "amount", "campaign__sms_templates")
+        ):
+            line = lines[app.pk]
+            params: dict[str, object] = {
+                "application_no": app.application_no,
+                "name": app.name,
+                "amount": f"{line.amount:.2f}",
+                "card_tail": app.bank_card_no[-4:],
+            }
+            if template == "payment_failed":
+                params["reason"] = line.result_reason or line.reversal_reason or "银行退回"
+            requests.append(
+                SmsRequest(
+                    phone=app.phone,
+                    template=template,
+                    params=params,
+                    event_key=f"app:{app.application_no}:{template}:{line.reference}",
+                    overrides=app.campaign.sms_templates or None,
+                )
+            )
+    sms_enqueue_many(requests)
+
+
+def payment_line_reversal(*, user: Any, reference: str, reason: str, request: Any = None) -> PaymentLine:
+    """退汇: money the bank sent back after a success; the application becomes payment_failed."""
+    _require_finance(user)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("请填写退汇原因。", fields={"reason": ["请填写银行退汇的原因。"]})
+    with transaction.atomic():
+        line = PaymentLine.objects.select_for_update().select_related("batch").filter(reference=reference).first()
+        if line is None:
+            raise NotFound("没有找到该付款参考号。")
+        if line.status != LineStatus.PAID:
+            raise Conflict("只有已发放的款项可以登记退汇。", code="wrong_stage")
+        now = clock.now()
+        line.status, line.live, line.reversal_reason, line.result_at = LineStatus.REVERSED, False, reason[:200], now
+        line.save(update_fields=["status", "live", "reversal_reason", "result_at"])
+        Application.objects.filter(pk=line.application_id, status=Status.PAID).update(status=Status.PAYMENT_FAILED, updated_at=now)
+        _notify([line.application_id], "payment_failed", {line.application_id: line})
+        audit("payment.reversal", actor=user, obj=line.batch, request=request, detail={"line": line.pk})
+    return line
+
+
+def paid_total(campaign: Campaign) -> Decimal:
+    return PaymentLine.objects.filter(batch__campaign=campaign, status=LineStatus.PAID).aggregate(total=Sum("amount"))["total"] or Decimal(
+        "0.00"
+    )
+
+
+__all__ = [
+    "ResultFileRefused",
+    "changes_since_build",
+    "payable",
+    "payment_batch_approve",
+    "payment_batch_build",
+    "payment_batch_cancel",
+    "payment_batch_file",
+    "payment_line_reversal",
+    "payment_results_import",
+]

@@ -1,0 +1,34 @@
+"""Who may print the annexes, and how a refusal is recorded."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rewards.core.audit import audit
+from rewards.core.errors import Forbidden
+from rewards.organisations.models import Role
+
+#: The roles that may read applications (API.md "Roles"): a grassroots clerk prints Annex 3/4
+#: of its own union, reviewers of their subtree, the city and the auditor of everything.
+#: Administrators never do.
+REPORT_ROLES = frozenset(
+    {Role.GRASSROOTS_CLERK, Role.DISTRICT_REVIEWER, Role.CITY_REVIEWER, Role.AUDITOR, Role.FINANCE_OFFICER, Role.ECONOMIC_OFFICER}
+)
+
+
+def require_report_role(user: Any) -> None:
+    if getattr(user, "role", "") not in REPORT_ROLES:
+        raise Forbidden("您的角色不能打印申请表或汇总表。")
+
+
+def record_denial(*, user: Any, request: Any, what: str, object_type: str, object_id: Any = "", detail: dict[str, Any]) -> None:
+    """An export asked for outside the caller's subtree answers 404 and is recorded (SECURITY.md 1)."""
+    audit(
+        "access.denied",
+        actor=user,
+        request=request,
+        result="denied",
+        object_type=object_type,
+        object_id=object_id or "",
+        detail={**detail, "what": what},
+    )

@@ -1,0 +1,373 @@
+"""单位统一申报 pages for the grassroots clerk (and the district union entering for one of its
+grassroots unions): the upload with its template, the progress and preview of an import, the
+saving of its valid rows, the refused rows as an xlsx, one paper Annex 3 entered by hand, and the
+correction of a returned batch application.
+
+Every import is looked up inside the caller's subtree (404 and an access-denied audit entry
+otherwise); the services do the work (``rewards.batches.imports`` and ``.entry``)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import Count
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from rewards.applications.materials import FIELD_FOR_KIND
+from rewards.batches.entry import batch_enter_one
+from rewards.batches.imports import import_confirm, import_in_scope, import_start, imports_in_scope, rejected_workbook, sync_row_limit
+from rewards.batches.models import BatchImport, ImportStatus
+from rewards.batches.services import batch_resubmit, submitting_org_for
+from rewards.batches.sheet import template
+from rewards.campaigns.selectors import current_campaign, level_amounts
+from rewards.core.audit import audit
+from rewards.core.errors import Conflict, Forbidden, Ineligible, InvalidInput, NotFound
+from rewards.core.vocab import Channel, Status
+from rewards.organisations.models import Organisation, OrgKind, Role
+from rewards.organisations.selectors import visible_organisations
+from rewards.review.services import application_in_scope, scoped_applications
+from rewards.web.worker.forms import EDUCATION_SUGGESTIONS
+
+from .auth import staff_required
+from .batch_forms import EntryForm, resubmit_form_for
+from .views import RULE_LABELS, _out_of_scope, _render_detail
+
+BATCH_ROLES = frozenset({Role.GRASSROOTS_CLERK, Role.DISTRICT_REVIEWER})
+ROW_LABELS = {"valid": "可导入", "accepted": "已保存", "unchanged": "已存在", "rejected": "有问题"}
+RUNNING_TITLES = {
+    ImportStatus.QUEUED: "排队等待处理",
+    ImportStatus.CHECKING: "正在逐行检查",
+    ImportStatus.SAVING: "正在保存可导入的行",
+}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+RECENT = 20
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _grassroots_unions(user: Any) -> list[Organisation]:
+    """The unions the caller may enter for: a clerk its own, a district each of its grassroots unions."""
+    if user.role == Role.GRASSROOTS_CLERK:
+        return [user.organisation]
+    return list(visible_organisations(user).filter(kind=OrgKind.GRASSROOTS).order_by("name"))
+
+
+def _chosen_org(user: Any, name: str) -> Organisation:
+    org, _ = submitting_org_for(user, name or None)
+    return org
+
+
+def _import_not_found(request: HttpRequest, import_id: int, what: str) -> HttpResponse:
+    """404 for an import outside the caller's subtree, recorded as an access denial (SECURITY.md 1)."""
+    audit(
+        "access.denied",
+        actor=request.user,
+        request=request,
+        result="denied",
+        object_type="batches.batchimport",
+        object_id=import_id if BatchImport.objects.filter(pk=import_id).exists() else "",
+        detail={"what": what},
+    )
+    return render(request, "staff/batch/not_found.html", status=404)
+
+
+def _import_rows(batch_import: BatchImport) -> list[dict[str, Any]]:
+    return [
+        {
+            "row": row.get("row"),
+            "name": row.get("name", ""),
+            "status": row.get("status", ""),
+            "label": ROW_LABELS.get(row.get("status", ""), row.get("status", "")),
+            "errors": row.get("errors") or [],
+            "application_no": row.get("application_no", ""),
+        }
+        for row in batch_import.results
+    ]
+
+
+def _recent(user: Any) -> list[dict[str, Any]]:
+    rows = []
+    for item in imports_in_scope(user).order_by("-created_at", "-pk")[:RECENT]:
+        rows.append(
+            {
+                "item": item,
+                "status_label": item.get_status_display(),
+                "valid": item.count("valid"),
+                "saved": item.status == ImportStatus.DONE and item.save_after_check,
+            }
+        )
+    return rows
+
+
+# --- the upload page -------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(roles=BATCH_ROLES)
+def home(request: HttpRequest) -> HttpResponse:
+    """单位统一申报: the template, the upload (xlsx + optional zip), the recent uploads."""
+    user: Any = request.user
+    campaign = current_campaign()
+    unions = _grassroots_unions(user)
+    errors: dict[str, list[str]] = {}
+    chosen = (request.POST.get("org") or "").strip()[:120]
+    save_after_check = request.POST.get("save_after_check") == "1"
+    status = 200
+    if request.method == "POST":
+        sheet_file = request.FILES.get("file")
+        zip_file = request.FILES.get("attachments")
+        if sheet_file is None:
+            errors["file"] = ["请选择要上传的汇总表（.xlsx 文件）。"]
+        elif not sheet_file.name.lower().endswith((".xlsx", ".xlsm")):
+            errors["file"] = ["请上传 .xlsx 格式的汇总表（用下载的模板填写；.xls 请在 Excel 中另存为 .xlsx）。"]
+        if zip_file is not None and not zip_file.name.lower().endswith(".zip"):
+            errors["attachments"] = ["材料请打包为 .zip 文件。"]
+        if not errors and sheet_file is not None:
+            try:
+                org = _chosen_org(user, chosen if user.role == Role.DISTRICT_REVIEWER else user.organisation.name)
+                batch_import = import_start(
+                    user=user,
+                    org=org,
+                    sheet_file=sheet_file,
+                    zip_file=zip_file,
+                    save_after_check=save_after_check,
+                    file_name=sheet_file.name,
+                    request=request,
+                )
+            except InvalidInput as exc:
+                if exc.fields:
+                    for field, texts in exc.fields.items():
+                        errors.setdefault(field if field in ("file", "attachments", "org") else "file", []).extend(texts)
+                else:
+                    errors["file"] = [exc.message]
+            except NotFound as exc:
+                errors["org" if user.role == Role.DISTRICT_REVIEWER else "file"] = [exc.message]
+            else:
+                return redirect("staff:batch_import", import_id=batch_import.pk)
+        status = 400
+    context = {
+        "campaign": campaign,
+        "is_district": user.role == Role.DISTRICT_REVIEWER,
+        "unions": unions,
+        "chosen": chosen,
+        "save_after_check": save_after_check,
+        "errors": errors,
+        "recent": _recent(user),
+        "sync_rows": sync_row_limit(),
+        "waiting": {
+            row["status"]: row["n"]
+            for row in scoped_applications(user)
+            .filter(channel=Channel.BATCH, status__in=[Status.PENDING_GRASSROOTS, Status.RETURNED])
+            .order_by()
+            .values("status")
+            .annotate(n=Count("pk"))
+        },
+    }
+    return render(request, "staff/batch/home.html", context, status=status)
+
+
+@require_GET
+@staff_required(roles=BATCH_ROLES)
+def template_download(request: HttpRequest) -> HttpResponseBase:
+    """The template: a Chinese header row, an example row, drop-down lists; the 填报单位 line
+    holds the caller's union (a district: the grassroots union chosen, if any)."""
+    user: Any = request.user
+    campaign = current_campaign()
+    if campaign is None:
+        return render(request, "staff/batch/no_campaign.html", status=404)
+    org_name = user.organisation.name
+    if user.role == Role.DISTRICT_REVIEWER:
+        wanted = (request.GET.get("org") or "").strip()[:120]
+        org_name = next((org.name for org in _grassroots_unions(user) if org.name == wanted), "")
+    content = template(year=campaign.year, org_name=org_name)
+    response = FileResponse(io.BytesIO(content), as_attachment=True, filename=f"{campaign.year}年度高技能人才奖励汇总表模板.xlsx")
+    response["Content-Type"] = XLSX
+    return response
+
+
+# --- one import: progress, preview, save, refused rows ----------------------------------------
+
+
+def _import_context(request: HttpRequest, batch_import: BatchImport) -> dict[str, Any]:
+    user: Any = request.user
+    rows = _import_rows(batch_import)
+    only_problems = request.GET.get("show") == "problems"
+    saved = batch_import.status == ImportStatus.DONE and batch_import.save_after_check
+    counts = {status: batch_import.count(status) for status in ROW_LABELS}
+    return {
+        "bi": batch_import,
+        "rows": [row for row in rows if row["status"] == "rejected"] if only_problems else rows,
+        "only_problems": only_problems,
+        "counts": counts,
+        "saved": saved,
+        "running_title": RUNNING_TITLES.get(ImportStatus(batch_import.status), ""),
+        "is_uploader": user.pk == batch_import.uploaded_by_id,
+        "can_confirm": batch_import.status == ImportStatus.CHECKED and user.pk == batch_import.uploaded_by_id and counts["valid"] > 0,
+        "has_rejected": bool(batch_import.rejected_rows) and counts["rejected"] > 0,
+        "here": reverse("staff:batch_import", args=[batch_import.pk]),
+    }
+
+
+@require_GET
+@staff_required(roles=BATCH_ROLES)
+def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
+    """Progress (polled every second while it runs), then every row with its problems."""
+    try:
+        batch_import = import_in_scope(request.user, import_id)
+    except NotFound:
+        return _import_not_found(request, import_id, "detail")
+    context = _import_context(request, batch_import)
+    if request.headers.get("HX-Request"):
+        return render(request, "staff/batch/_live.html", context)
+    return render(request, "staff/batch/import.html", context)
+
+
+@require_POST
+@staff_required(roles=BATCH_ROLES)
+def import_save(request: HttpRequest, import_id: int) -> HttpResponse:
+    """保存可导入的行."""
+    try:
+        batch_import = import_in_scope(request.user, import_id)
+    except NotFound:
+        return _import_not_found(request, import_id, "confirm")
+    try:
+        batch_import = import_confirm(user=request.user, batch_import=batch_import, request=request)
+    except (Conflict, Forbidden) as exc:
+        messages.warning(request, exc.message)
+    else:
+        if batch_import.status == ImportStatus.DONE:
+            messages.success(
+                request,
+                f"已保存 {batch_import.accepted} 份申请，职工将收到短信。"
+                + (f"另有 {batch_import.rejected} 行未导入，原因见下表。" if batch_import.rejected else ""),
+            )
+    return redirect("staff:batch_import", import_id=import_id)
+
+
+@require_GET
+@staff_required(roles=BATCH_ROLES)
+def rejected_download(request: HttpRequest, import_id: int) -> HttpResponseBase:
+    """下载有问题的行（xlsx）: built on demand, audited, never cached."""
+    try:
+        batch_import = import_in_scope(request.user, import_id)
+    except NotFound:
+        return _import_not_found(request, import_id, "rejected_export")
+    if not batch_import.rejected_rows or not batch_import.count("rejected"):
+        return render(request, "staff/batch/not_found.html", {"nothing_rejected": True}, status=404)
+    content = rejected_workbook(user=request.user, batch_import=batch_import, request=request)
+    response = FileResponse(io.BytesIO(content), as_attachment=True, filename=f"未导入的行-{batch_import.pk}.xlsx")
+    response["Content-Type"] = XLSX
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- one paper Annex 3 ---------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(roles=BATCH_ROLES)
+def new_entry(request: HttpRequest) -> HttpResponse:
+    """逐人录入: one worker's paper Annex 3, judged as online, saved as a one-row import."""
+    user: Any = request.user
+    campaign = current_campaign()
+    if campaign is None:
+        return render(request, "staff/batch/no_campaign.html", status=404)
+    unions = _grassroots_unions(user)
+    is_district = user.role == Role.DISTRICT_REVIEWER
+    chosen = (request.POST.get("org") or request.GET.get("org") or "").strip()[:120]
+    chosen_org = next((org for org in unions if org.name == chosen), None) if is_district else user.organisation
+    employer = (chosen_org.employer or chosen_org.name.removesuffix("工会")) if chosen_org else ""
+    form = EntryForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"employer": employer, "is_migrant": "否"},
+        amounts=level_amounts(campaign),
+        employer=employer,
+    )
+    context: dict[str, Any] = {
+        "form": form,
+        "campaign": campaign,
+        "is_district": is_district,
+        "unions": unions,
+        "chosen": chosen,
+        "education_options": EDUCATION_SUGGESTIONS,
+    }
+    if request.method == "GET":
+        return render(request, "staff/batch/entry.html", context)
+    form.is_valid()
+    files = {field: request.FILES.get(field) for field in FIELD_FOR_KIND.values()}
+    status = 400
+    try:
+        org = _chosen_org(user, chosen if is_district else user.organisation.name)
+    except (InvalidInput, NotFound) as exc:
+        context["org_error"] = "；".join(text for texts in exc.fields.values() for text in texts) if exc.fields else exc.message
+        context["error"] = "请选择代为录入的基层工会。"
+        context["files_again"] = bool(request.FILES)
+        return render(request, "staff/batch/entry.html", context, status=400)
+    try:
+        application = batch_enter_one(user=user, org=org, data=form.values(), files=files, request=request)
+    except InvalidInput as exc:
+        if exc.fields:
+            form.add_domain_errors(exc.fields)
+        context["error"] = "填写的内容有误，请按红色提示修改。" if exc.fields else exc.message
+    except Ineligible as exc:
+        context["ineligible"], status = _rule_rows(exc.extra.get("checks")), 422
+    except Conflict as exc:
+        context["conflict"], status = exc.message, 409
+        context["conflict_no"] = exc.extra.get("application_no", "")
+    else:
+        messages.success(
+            request,
+            f"已录入 {application.name} 的申请，申请编号 {application.application_no}，"
+            f"现为“{Status(application.status).label}”。职工将收到短信，可凭手机验证码登录查看。",
+        )
+        return redirect("staff:detail", no=application.application_no)
+    context["files_again"] = bool(request.FILES)
+    return render(request, "staff/batch/entry.html", context, status=status)
+
+
+def _rule_rows(checks: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    return [{**check, "label": RULE_LABELS.get(str(check.get("rule", "")), str(check.get("rule", "")))} for check in checks or []]
+
+
+# --- a returned batch application ------------------------------------------------------------
+
+
+@require_POST
+@staff_required(roles=frozenset({Role.GRASSROOTS_CLERK}))
+def resubmit(request: HttpRequest, no: str) -> HttpResponse:
+    """修改后重新提交: the clerk's correction records a new 初审 and goes to the district."""
+    user: Any = request.user
+    try:
+        application = application_in_scope(user, no)
+    except NotFound:
+        return _out_of_scope(request, no, "batch_resubmit")
+    form = resubmit_form_for(user, application, request.POST, request.FILES)
+    if form is None:
+        messages.warning(request, "只有本单位填报、被退回的申请可以修改后重新提交。")
+        return redirect("staff:detail", no=no)
+    form.is_valid()
+    files = {field: request.FILES.get(field) for field in FIELD_FOR_KIND.values()}
+    extra: dict[str, Any] = {"resubmit_form": form}
+    try:
+        application = batch_resubmit(user=user, application_no=no, data=form.values(), files=files, request=request)
+    except InvalidInput as exc:
+        form.add_domain_errors(exc.fields)
+        extra["resubmit_error"] = exc.message if not exc.fields else "修改的内容有误，请按红色提示修改。"
+    except Ineligible as exc:
+        extra["resubmit_ineligible"] = _rule_rows(exc.extra.get("checks"))
+        extra["resubmit_error"] = "修改后仍不符合奖励条件，未能重新提交，原因见下方。"
+    except (Conflict, Forbidden, NotFound) as exc:
+        extra["resubmit_error"] = exc.message
+    else:
+        messages.success(request, f"已修改并重新提交，记录了新的初审，现为“{Status(application.status).label}”。")
+        return redirect("staff:detail", no=application.application_no)
+    application = application_in_scope(user, no)
+    return _render_detail(request, application, status=400, **extra)

@@ -1,0 +1,131 @@
+"""Forms of the batch pages (单位统一申报): a paper Annex 3 entered by the clerk, and the
+correction of a returned batch application. They reuse the worker's Annex 3 form (the same
+fields, labels and hints) and, like it, only keep what was typed: every check is the domain's."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from rewards.applications.models import Application
+from rewards.campaigns.selectors import level_amounts
+from rewards.core.vocab import Channel, Gender, Status
+from rewards.organisations.models import Role
+from rewards.web.worker.forms import EDUCATION_SUGGESTIONS, FILE_FIELDS, ApplyForm, _select, _text
+
+MATERIALS_OPTIONAL = "可不上传：纸质材料随汇总表（附件4）报送。"
+
+
+class EntryForm(ApplyForm):
+    """附件3 from paper: the worker's identity is typed too (name, ID number, gender)."""
+
+    shown_elsewhere = {"union": "所属工会："}
+    education_options = EDUCATION_SUGGESTIONS
+    #: The order of the paper form (and so of the error summary).
+    field_order = [
+        "name",
+        "id_number",
+        "gender",
+        "education",
+        "phone",
+        "employer",
+        "occupation",
+        "new_level",
+        "certificate_no",
+        "certificate_issue_date",
+        "issuer",
+        "previous_level",
+        "previous_level_date",
+        "bank_card_no",
+        "bank_branch",
+        "is_migrant",
+        "hukou_place",
+        "years_in_hangzhou",
+        *FILE_FIELDS,
+    ]
+
+    name = _text("姓名", maxlength=40, autocomplete="off")
+    id_number = _text(
+        "身份证号码", help_text="18位，最后一位可以是X。", autocomplete="off", maxlength=18, autocapitalize="characters", spellcheck="false"
+    )
+    gender = _select("性别", [("", "按身份证号码自动判断"), *((code, str(label)) for code, label in Gender.choices)], required=False)
+
+    def __init__(self, *args: Any, amounts: dict[str, Decimal] | None = None, employer: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, amounts=amounts, **kwargs)
+        self.fields["phone"].widget.attrs["required"] = True
+        self.fields["phone"].help_text = "职工本人手机：录入后以短信告知申请编号，审核结果也以短信通知。"
+        self.fields["employer"].help_text = (
+            f"须为“{employer}”：受奖励人员所在单位必须建立工会组织。" if employer else "须为本基层工会所在的单位。"
+        )
+        self.fields["bank_card_no"].help_text = "16至19位，须为职工本人名下的银行卡。"
+        for name in FILE_FIELDS:
+            self.fields[name].widget.attrs.pop("required", None)
+            self.fields[name].help_text = MATERIALS_OPTIONAL
+
+
+class ResubmitForm(EntryForm):
+    """修改后重新提交: every field of the returned application, the ID number excepted."""
+
+    return_opinion = ""
+    id_number_shown = ""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["id_number"]
+        for name in FILE_FIELDS:
+            self.fields[name].help_text = "不重新选择的，保留原来的材料。"
+
+    def values(self) -> dict[str, str]:
+        values = super().values()
+        values.pop("id_number", None)
+        return values
+
+
+def initial_of(application: Application) -> dict[str, Any]:
+    return {
+        "name": application.name,
+        "gender": application.gender,
+        "education": application.education,
+        "occupation": application.occupation,
+        "previous_level": application.previous_level,
+        "previous_level_date": application.previous_level_date.isoformat() if application.previous_level_date else "",
+        "new_level": application.new_level,
+        "certificate_no": application.certificate_no,
+        "certificate_issue_date": application.certificate_issue_date.isoformat(),
+        "issuer": application.issuer,
+        "phone": application.phone,
+        "bank_card_no": application.bank_card_no,
+        "bank_branch": application.bank_branch,
+        "employer": application.employer,
+        "is_migrant": "是" if application.is_migrant else "否",
+        "hukou_place": application.hukou_place,
+        "years_in_hangzhou": "" if application.years_in_hangzhou is None else str(application.years_in_hangzhou),
+    }
+
+
+def can_resubmit(user: Any, application: Application) -> bool:
+    """The submitting grassroots clerk corrects its returned batch application."""
+    return (
+        getattr(user, "role", "") == Role.GRASSROOTS_CLERK
+        and application.channel == Channel.BATCH
+        and application.status == Status.RETURNED
+        and application.submitting_org_id == user.organisation_id
+    )
+
+
+def resubmit_form_for(user: Any, application: Application, data: Any = None, files: Any = None) -> ResubmitForm | None:
+    if not can_resubmit(user, application):
+        return None
+    org = user.organisation
+    form = ResubmitForm(
+        data,
+        files,
+        initial=initial_of(application),
+        amounts=level_amounts(application.campaign),
+        employer=org.employer or org.name.removesuffix("工会"),
+    )
+    form.id_number_shown = application.id_number  # the clerk sees it in full on the same page
+    form.return_opinion = (
+        application.events.filter(decision="return").order_by("-at", "-id").values_list("opinion", flat=True).first() or ""
+    )
+    return form

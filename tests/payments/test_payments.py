@@ -1,0 +1,339 @@
+"""核发 (DOMAIN.md §6, SECURITY.md 19–22): four eyes, frozen batches, bank files, all-or-nothing
+reconciliation, failed payments corrected by the worker, reversals, and never paying twice."""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, connections
+from django.db.models import Sum
+from django.test import Client
+
+from rewards.applications.models import Application
+from rewards.core.models import AuditEvent
+from rewards.core.vocab import Status
+from rewards.notifications.models import SmsMessage
+from rewards.payments import services
+from rewards.payments.models import BatchStatus, LineStatus, PaymentBatch, PaymentLine
+
+from .. import factories
+from ..api.helpers import bearer, staff_token
+
+
+@pytest.fixture
+def approved(campaign, xihu, shangcheng):  # type: ignore[no-untyped-def]
+    """Six approved applications: four of 西湖区 (one 技师, one 高级技师), two of 上城区."""
+    levels = ["senior_worker", "senior_worker", "technician", "senior_technician"]
+    apps = [factories.make_application(campaign=campaign, member=factories.make_member(union=xihu), new_level=level) for level in levels]
+    apps += [factories.make_application(campaign=campaign, member=factories.make_member(union=shangcheng)) for _ in range(2)]
+    return apps
+
+
+def build(api, token, **body):  # type: ignore[no-untyped-def]
+    headers = bearer(token)
+    key = body.pop("key", None)
+    if key:
+        headers["HTTP_IDEMPOTENCY_KEY"] = key
+    return api.post("/api/v1/payments/batches", body, content_type="application/json", **headers)
+
+
+def results_file(rows: list[tuple[str, str, str, str]], *, cut: bool = False) -> SimpleUploadedFile:
+    text = "reference,amount,result,reason\r\n" + "".join(",".join(row) + "\r\n" for row in rows)
+    if cut:
+        text = text[:-7]
+    return SimpleUploadedFile("results.csv", text.encode("utf-8"))
+
+
+def sent_batch(api, finance_a, finance_b):  # type: ignore[no-untyped-def]
+    a, b = staff_token(api, finance_a), staff_token(api, finance_b)
+    batch_no = build(api, a).json()["batch_no"]
+    assert api.post(f"/api/v1/payments/batches/{batch_no}/approve", **bearer(b)).status_code == 200
+    content = api.get(f"/api/v1/payments/batches/{batch_no}/file", **bearer(a)).content
+    return batch_no, a, b, content
+
+
+pytestmark = pytest.mark.django_db
+
+
+def test_build_freezes_every_approved_unpaid_application_with_control_totals(api, approved, finance_a):
+    response = build(api, staff_token(api, finance_a))
+    assert response.status_code == 201
+    body = response.json()
+    assert body["count"] == 6 and body["total_amount"] == "3400.00"  # 4×500 + 600 + 800
+    batch = PaymentBatch.objects.get(batch_no=body["batch_no"])
+    assert batch.lines.aggregate(total=Sum("amount"))["total"] == Decimal("3400.00")
+    line = batch.lines.get(application=approved[0])
+    assert line.bank_card_no == approved[0].bank_card_no and line.amount == Decimal("500.00")
+    assert AuditEvent.objects.filter(action="payment.batch_build").count() == 1
+    assert set(Application.objects.values_list("status", flat=True)) == {Status.APPROVED}
+
+
+def test_nothing_to_pay_and_a_second_build_takes_nothing_twice(api, approved, finance_a):
+    token = staff_token(api, finance_a)
+    assert build(api, token).status_code == 201
+    response = build(api, token)
+    assert response.status_code == 409 and response.json()["error"]["code"] == "nothing_to_pay"
+
+
+def test_build_filtered_by_union(api, approved, finance_a):
+    body = build(api, staff_token(api, finance_a), union="上城区总工会").json()
+    assert body["count"] == 2 and body["total_amount"] == "1000.00"
+
+
+def test_the_same_idempotency_key_returns_the_same_batch(api, approved, finance_a):
+    token = staff_token(api, finance_a)
+    first = build(api, token, key="k-1")
+    again = build(api, token, key="k-1")
+    assert first.status_code == 201 and again.status_code == 200
+    assert first.json()["batch_no"] == again.json()["batch_no"]
+    assert PaymentBatch.objects.count() == 1
+
+
+def test_four_eyes_the_builder_cannot_approve(api, approved, finance_a, finance_b, city_reviewer):
+    a = staff_token(api, finance_a)
+    batch_no = build(api, a).json()["batch_no"]
+    response = api.post(f"/api/v1/payments/batches/{batch_no}/approve", **bearer(a))
+    assert response.status_code == 403
+    assert api.post(f"/api/v1/payments/batches/{batch_no}/approve", **bearer(staff_token(api, city_reviewer))).status_code == 403
+    # The file only after approval.
+    assert api.get(f"/api/v1/payments/batches/{batch_no}/file", **bearer(a)).status_code == 409
+    assert api.post(f"/api/v1/payments/batches/{batch_no}/approve", **bearer(staff_token(api, finance_b))).json()["status"] == "approved"
+    assert PaymentBatch.objects.get(batch_no=batch_no).approved_by == finance_b
+
+
+def test_the_bank_file_is_the_frozen_content_and_the_first_download_marks_it_sent(api, approved, finance_a, finance_b):
+    batch_no, a, _, content = sent_batch(api, finance_a, finance_b)
+    assert content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    assert rows[0] == ["reference", "name", "bank_card_no", "bank_branch", "amount"]
+    assert len(rows) == 7
+    cards = {row[2] for row in rows[1:]}
+    assert cards == {app.bank_card_no for app in approved}
+    batch = PaymentBatch.objects.get(batch_no=batch_no)
+    assert batch.status == BatchStatus.SENT
+    assert set(batch.lines.values_list("status", flat=True)) == {LineStatus.SENT}
+    # Once sent it cannot be cancelled.
+    assert api.post(f"/api/v1/payments/batches/{batch_no}/cancel", **bearer(a)).status_code == 409
+
+
+def test_cancel_before_sending_frees_the_applications(api, approved, finance_a):
+    token = staff_token(api, finance_a)
+    batch_no = build(api, token).json()["batch_no"]
+    assert api.post(f"/api/v1/payments/batches/{batch_no}/cancel", **bearer(token)).json()["status"] == "cancelled"
+    assert build(api, token).json()["count"] == 6
+
+
+def test_results_mark_paid_and_failed_with_sms_once_each(api, approved, finance_a, finance_b):
+    batch_no, a, _, content = sent_batch(api, finance_a, finance_b)
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))[1:]
+    answers = [(row[0], row[4], "success", "") for row in rows[:5]] + [(rows[5][0], rows[5][4], "failure", "户名与卡号不符")]
+    response = api.post(f"/api/v1/payments/batches/{batch_no}/results", {"file": results_file(answers)}, **bearer(a))
+    assert response.json() == {"paid": 5, "failed": 1}
+    assert Application.objects.filter(status=Status.PAID).count() == 5
+    failed = Application.objects.get(status=Status.PAYMENT_FAILED)
+    assert SmsMessage.objects.filter(template="paid").count() == 5
+    assert SmsMessage.objects.filter(template="payment_failed", text__contains="户名与卡号不符").count() == 1
+    # The same file again changes nothing and sends nothing.
+    again = api.post(f"/api/v1/payments/batches/{batch_no}/results", {"file": results_file(answers)}, **bearer(a))
+    assert again.json() == {"paid": 0, "failed": 0}
+    assert SmsMessage.objects.filter(template__in=["paid", "payment_failed"]).count() == 6
+    # The sum of paid amounts equals the sum of successful bank lines.
+    paid_sum = PaymentLine.objects.filter(status=LineStatus.PAID).aggregate(total=Sum("amount"))["total"]
+    assert paid_sum == sum(Decimal(row[1]) for row in answers if row[2] == "success")
+    assert failed.payment_lines.get().live is False
+
+
+def snapshot():  # type: ignore[no-untyped-def]
+    return (
+        sorted(PaymentLine.objects.values_list("reference", "status", "live")),
+        sorted(Application.objects.values_list("application_no", "status")),
+        SmsMessage.objects.count(),
+    )
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["unknown", "wrong_amount", "cut", "wrong_header", "duplicate"],
+)
+def test_a_bad_results_file_is_refused_whole(api, approved, finance_a, finance_b, bad):
+    batch_no, a, _, content = sent_batch(api, finance_a, finance_b)
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))[1:]
+    answers = [(row[0], row[4], "success", "") for row in rows]
+    cut = False
+    if bad == "unknown":
+        answers.append(("P2020099999-000001", "500.00", "success", ""))
+    elif bad == "wrong_amount":
+        answers[0] = (answers[0][0], "5000.00", "success", "")
+    elif bad == "cut":
+        cut = True
+    elif bad == "duplicate":
+        answers.append(answers[0])
+    before = snapshot()
+    if bad == "wrong_header":
+        upload = SimpleUploadedFile("r.csv", ("ref,amount,result\r\n" + "".join(f"{r[0]},{r[1]},success\r\n" for r in answers)).encode())
+    else:
+        upload = results_file(answers, cut=cut)
+    response = api.post(f"/api/v1/payments/batches/{batch_no}/results", {"file": upload}, **bearer(a))
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["file"] or response.json()["error"]["reasons"]
+    assert snapshot() == before
+
+
+def test_a_row_of_another_batch_is_refused(api, approved, finance_a, finance_b, campaign, xihu):
+    _, a, b, first_content = sent_batch(api, finance_a, finance_b)
+    factories.make_application(campaign=campaign, member=factories.make_member(union=xihu))
+    second_no = build(api, a).json()["batch_no"]
+    api.post(f"/api/v1/payments/batches/{second_no}/approve", **bearer(b))
+    api.get(f"/api/v1/payments/batches/{second_no}/file", **bearer(a))
+    first_rows = list(csv.reader(io.StringIO(first_content.decode("utf-8-sig"))))[1:]
+    before = snapshot()
+    response = api.post(
+        f"/api/v1/payments/batches/{second_no}/results",
+        {"file": results_file([(first_rows[0][0], first_rows[0][4], "success", "")])},
+        **bearer(a),
+    )
+    assert response.status_code == 400 and "其他批次" in str(response.json())
+    assert snapshot() == before
+
+
+def test_a_conflicting_answer_is_refused(api, approved, finance_a, finance_b):
+    batch_no, a, _, content = sent_batch(api, finance_a, finance_b)
+    row = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))[1]
+    api.post(f"/api/v1/payments/batches/{batch_no}/results", {"file": results_file([(row[0], row[4], "success", "")])}, **bearer(a))
+    before = snapshot()
+    response = api.post(
+        f"/api/v1/payments/batches/{batch_no}/results", {"file": results_file([(row[0], row[4], "failure", "账户已销户")])}, **bearer(a)
+    )
+    assert response.status_code == 400 and "冲突" in str(response.json())
+    assert snapshot() == before
+
+
+def test_a_file_may_answer_part_of_a_batch_and_unanswered_lines_stay_sent(api, approved, finance_a, finance_b):
+    batch_no, a, _, content = sent_batch(api, finance_a, finance_b)
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))[1:]
+    api.post(f"/api/v1/payments/batches/{batch_no}/results", {"file": results_file([(rows[0][0], rows[0][4], "success", "")])}, **bearer(a))
+    assert PaymentLine.objects.filter(status=LineStatus.SENT).count() == 5
+    # Unanswered lines are never re-sent under a new reference: nothing is payable.
+    assert build(api, a).json()["error"]["code"] == "nothing_to_pay"
+
+
+def test_a_failed_line_corrected_by_the_worker_joins_the_next_batch_and_an_uncorrected_one_does_not(
+    api, approved, finance_a, finance_b, member, campaign
+):
+    batch_no, a, _, content = sent_batch(api, finance_a, finance_b)
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))[1:]
+    answers = [(row[0], row[4], "failure", "卡号错误") for row in rows[:2]] + [(row[0], row[4], "success", "") for row in rows[2:]]
+    api.post(f"/api/v1/payments/batches/{batch_no}/results", {"file": results_file(answers)}, **bearer(a))
+    failed = list(Application.objects.filter(status=Status.PAYMENT_FAILED).order_by("pk"))
+    assert len(failed) == 2
+    from rewards.applications.services import application_resubmit
+
+    new_card = factories.new_card()
+    corrected = application_resubmit(
+        application_no=failed[0].application_no,
+        data={"bank_card_no": new_card, "bank_branch": "中国银行杭州滨江支行"},
+        files={},
+        applicant_id_hash=failed[0].id_hash,
+    )
+    assert corrected.status == Status.APPROVED
+    assert corrected.flags.filter(code="bank_changed").exists()
+    second = build(api, a).json()
+    assert second["count"] == 1
+    line = PaymentLine.objects.get(batch__batch_no=second["batch_no"])
+    assert line.application_id == failed[0].pk and line.bank_card_no == new_card
+    assert Application.objects.get(pk=failed[1].pk).status == Status.PAYMENT_FAILED
+
+
+def test_a_paid_application_never_enters_another_batch(api, approved, finance_a, finance_b):
+    batch_no, a, _, content = sent_batch(api, finance_a, finance_b)
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))[1:]
+    api.post(
+        f"/api/v1/payments/batches/{batch_no}/results", {"file": results_file([(r[0], r[4], "success", "") for r in rows])}, **bearer(a)
+    )
+    # Even if someone set it back to approved by hand, the database refuses a second live line.
+    Application.objects.update(status=Status.APPROVED)
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PaymentLine.objects.create(
+            batch=PaymentBatch.objects.get(),
+            application=approved[0],
+            reference="X-1",
+            name="x",
+            bank_card_no="1",
+            bank_card_hash="x",
+            bank_branch="x",
+            amount=Decimal("500.00"),
+        )
+    assert build(api, a).json()["error"]["code"] == "nothing_to_pay"
+
+
+def test_reversal_makes_the_application_payment_failed(api, approved, finance_a, finance_b):
+    batch_no, a, _, content = sent_batch(api, finance_a, finance_b)
+    row = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))[1]
+    api.post(f"/api/v1/payments/batches/{batch_no}/results", {"file": results_file([(row[0], row[4], "success", "")])}, **bearer(a))
+    assert (
+        api.post(f"/api/v1/payments/lines/{row[0]}/reversal", {"reason": ""}, content_type="application/json", **bearer(a)).status_code
+        == 400
+    )
+    response = api.post(
+        f"/api/v1/payments/lines/{row[0]}/reversal", {"reason": "账户冻结，银行退汇"}, content_type="application/json", **bearer(a)
+    )
+    assert response.json() == {"reference": row[0], "status": "reversed"}
+    line = PaymentLine.objects.get(reference=row[0])
+    assert line.application.status == Status.PAYMENT_FAILED and line.live is False
+
+
+def test_a_crash_halfway_through_building_leaves_no_batch(approved, finance_a, campaign, monkeypatch):
+    from rewards.payments import models as payment_models
+
+    real = payment_models.PaymentLine.objects.bulk_create
+
+    def half_then_crash(lines, **kwargs):  # type: ignore[no-untyped-def]
+        real(lines[: len(lines) // 2], **kwargs)
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(payment_models.PaymentLine.objects, "bulk_create", half_then_crash)
+    with pytest.raises(RuntimeError):
+        services.payment_batch_build(user=finance_a, campaign=campaign)
+    assert PaymentBatch.objects.count() == 0 and PaymentLine.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fifty_concurrent_builds_put_each_application_in_exactly_one_batch(campaign, xihu, finance_a):
+    for _ in range(60):
+        factories.make_application(campaign=campaign, member=factories.make_member(union=xihu))
+    token = staff_token(Client(HTTP_HOST="127.0.0.1"), finance_a)
+    codes: list[int] = [0] * 50
+
+    def work(i: int) -> None:
+        codes[i] = build(Client(HTTP_HOST="127.0.0.1"), token).status_code
+
+    if connection.vendor == "postgresql":
+        barrier = threading.Barrier(50)
+
+        def run(i: int) -> None:
+            try:
+                barrier.wait(timeout=30)
+                work(i)
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(50)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    else:  # SQLite serialises writers: the same fifty requests, one after another.
+        for i in range(50):
+            work(i)
+    counts = Counter(codes)
+    assert counts[201] >= 1 and counts[201] + counts[409] == 50, counts
+    per_application = Counter(PaymentLine.objects.values_list("application_id", flat=True))
+    assert len(per_application) == 60 and set(per_application.values()) == {1}

@@ -1,0 +1,380 @@
+"""单位统一申报 pages with the Django test client: the template, an upload previewed before
+anything is saved, saving exactly the valid rows, the refused rows as an xlsx, an idempotent
+re-import, the background task with its progress, scope, the paper Annex 3 entry by a clerk and
+by a district, and the clerk's correction of a returned batch application."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from openpyxl import load_workbook
+
+from rewards.applications.models import Application
+from rewards.applications.selectors import applicant_applications
+from rewards.batches.imports import import_run
+from rewards.batches.models import BatchImport, ImportStatus
+from rewards.batches.sheet import COLUMNS
+from rewards.core.models import AuditEvent
+from rewards.core.vocab import Channel, Status
+from rewards.notifications.models import SmsMessage
+from rewards.review.services import review_decide
+from tests import factories
+from tests.batches.sheets import materials_zip, row_for, sheet
+
+pytestmark = pytest.mark.django_db
+
+EMPLOYER = "杭州西湖精密机械有限公司"
+
+
+def signed_in(user) -> Client:  # type: ignore[no-untyped-def]
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def workers(xihu, xihu_grassroots, business_day):  # type: ignore[no-untyped-def]
+    """Six verified members employed by the 西湖精密机械 grassroots union's employer."""
+    return [factories.make_member(union=xihu, grassroots=xihu_grassroots, employer=EMPLOYER) for _ in range(6)]
+
+
+@pytest.fixture
+def clerk(grassroots_clerk) -> Client:  # type: ignore[no-untyped-def]
+    return signed_in(grassroots_clerk)
+
+
+def wrong_check_digit(id_number: str) -> str:
+    return id_number[:17] + ("0" if id_number[17] != "0" else "1")
+
+
+def mixed_rows(workers) -> list[dict]:  # type: ignore[no-untyped-def]
+    """Rows 5–7 good, row 8 a wrong check digit, row 9 a card failing Luhn."""
+    good = [row_for(worker, seq=str(index)) for index, worker in enumerate(workers[:3], start=1)]
+    bad_id = row_for(workers[3], seq="4", id_number=wrong_check_digit(workers[3].id_number))
+    bad_card = row_for(workers[4], seq="5", bank_card_no="6222021234567890123")
+    return [*good, bad_id, bad_card]
+
+
+def upload(client: Client, content: bytes, zip_content: bytes | None = None, **extra):  # type: ignore[no-untyped-def]
+    body = {"file": SimpleUploadedFile("汇总表.xlsx", content), **extra}
+    if zip_content is not None:
+        body["attachments"] = SimpleUploadedFile("材料.zip", zip_content)
+    return client.post("/staff/batch/", body)
+
+
+def latest_import() -> BatchImport:
+    return BatchImport.objects.order_by("-pk").first()  # type: ignore[return-value]
+
+
+# --- the template and the upload page ------------------------------------------------------------
+
+
+def test_the_template_is_an_xlsx_with_chinese_headers_and_the_clerks_union(clerk, campaign):
+    response = clerk.get("/staff/batch/template.xlsx")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    assert "attachment" in response["Content-Disposition"]
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    ws = workbook.active
+    assert ws["A2"].value == "填报单位：杭州西湖精密机械有限公司工会"
+    headers = [cell.value for cell in ws[3]]
+    assert headers == [header for _, header in COLUMNS]
+    assert {"姓名", "身份证号", "技术等级", "发证机关", "银行卡开户行"} <= set(headers)
+    assert ws["A4"].value == "示例"
+    assert len(ws.data_validations.dataValidation) >= 4
+
+
+def test_the_upload_page_and_nav_are_for_clerks_and_districts_only(clerk, xihu_reviewer, city_reviewer, campaign):
+    page = clerk.get("/staff/batch/").content.decode()
+    assert "批量导入汇总表" in page and "/staff/batch/template.xlsx" in page and "录入一份纸质申请表" in page
+    assert 'href="/staff/batch/"' in clerk.get("/staff/").content.decode()
+    district = signed_in(xihu_reviewer).get("/staff/batch/").content.decode()
+    assert "杭州西湖精密机械有限公司工会" in district  # its grassroots unions to choose from
+    city = signed_in(city_reviewer)
+    assert city.get("/staff/batch/").status_code == 403
+    assert 'href="/staff/batch/"' not in city.get("/staff/").content.decode()
+
+
+# --- preview, save, refused rows, re-import ------------------------------------------------------
+
+
+def test_an_upload_is_previewed_with_every_problem_and_saves_nothing(clerk, workers):
+    response = upload(clerk, sheet(mixed_rows(workers)))
+    batch_import = latest_import()
+    assert response.status_code == 302 and response["Location"] == f"/staff/batch/{batch_import.pk}/"
+    assert batch_import.status == ImportStatus.CHECKED
+    assert (batch_import.count("valid"), batch_import.count("rejected"), batch_import.total) == (3, 2, 5)
+    page = clerk.get(response["Location"]).content.decode()
+    assert "检查结果（尚未保存）" in page and "保存可导入的 3 行" in page
+    assert "校验位" in page and "银行卡号校验不通过" in page
+    assert not Application.objects.exists() and not SmsMessage.objects.exists()
+    # The stored results hold no personal numbers; the sheet itself waits sealed.
+    stored = json.dumps(batch_import.results, ensure_ascii=False)
+    assert all(worker.id_number not in stored for worker in workers)
+    assert default_storage.exists(batch_import.sheet_path)
+    with default_storage.open(batch_import.sheet_path, "rb") as handle:
+        assert not handle.read().startswith(b"PK")
+    assert AuditEvent.objects.filter(action="batch.import_start", object_id=str(batch_import.pk)).exists()
+
+
+def test_confirming_saves_exactly_the_valid_rows(clerk, workers, grassroots_clerk):
+    upload(clerk, sheet(mixed_rows(workers)))
+    batch_import = latest_import()
+    sheet_path = batch_import.sheet_path
+    response = clerk.post(f"/staff/batch/{batch_import.pk}/save")
+    assert response.status_code == 302
+    batch_import.refresh_from_db()
+    assert batch_import.status == ImportStatus.DONE
+    assert (batch_import.accepted, batch_import.unchanged, batch_import.rejected) == (3, 0, 2)
+    saved = Application.objects.filter(channel=Channel.BATCH)
+    assert sorted(saved.values_list("name", flat=True)) == sorted(worker.name for worker in workers[:3])
+    assert set(saved.values_list("status", flat=True)) == {Status.PENDING_GRASSROOTS}
+    assert set(saved.values_list("submitting_org", flat=True)) == {grassroots_clerk.organisation_id}
+    assert SmsMessage.objects.filter(template="batch_entered").count() == 3
+    assert not default_storage.exists(sheet_path) and batch_import.sheet_path == ""
+    assert AuditEvent.objects.filter(action="batch.import_confirm", object_id=str(batch_import.pk)).exists()
+    page = clerk.get(f"/staff/batch/{batch_import.pk}/").content.decode()
+    assert "导入完成" in page and "已保存" in page
+    assert all(number in page for number in saved.values_list("application_no", flat=True))
+    # A second confirmation (a double click) saves nothing more.
+    clerk.post(f"/staff/batch/{batch_import.pk}/save")
+    assert Application.objects.count() == 3
+
+
+def test_the_refused_rows_download_as_an_xlsx_with_the_reasons(clerk, workers):
+    upload(clerk, sheet(mixed_rows(workers)))
+    batch_import = latest_import()
+    clerk.post(f"/staff/batch/{batch_import.pk}/save")
+    response = clerk.get(f"/staff/batch/{batch_import.pk}/rejected.xlsx")
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    ws = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    headers = [cell.value for cell in ws[3]]
+    assert headers[-1] == "错误原因" and headers[-2] == "原行号"
+    rows = [[cell.value for cell in row] for row in ws.iter_rows(min_row=4) if any(cell.value for cell in row)]
+    assert [row[-2] for row in rows] == [8, 9]
+    assert rows[0][headers.index("身份证号")] == wrong_check_digit(workers[3].id_number)  # as typed, to fix
+    assert "校验位" in rows[0][-1] and "银行卡号校验不通过" in rows[1][-1]
+    export = AuditEvent.objects.get(action="batch.rejected_export")
+    assert export.object_id == str(batch_import.pk) and export.detail["rows"] == 2
+
+
+def test_reimporting_the_same_file_creates_nothing(clerk, workers):
+    content = sheet(mixed_rows(workers))
+    upload(clerk, content)
+    clerk.post(f"/staff/batch/{latest_import().pk}/save")
+    before = list(Application.objects.order_by("pk").values_list("pk", "application_no", "updated_at"))
+    upload(clerk, content)
+    again = latest_import()
+    assert again.status == ImportStatus.DONE  # nothing left to save
+    assert (again.count("unchanged"), again.count("valid"), again.count("rejected")) == (3, 0, 2)
+    page = clerk.get(f"/staff/batch/{again.pk}/").content.decode()
+    assert "已存在" in page and "没有可以保存的行" in page and "保存可导入的" not in page
+    assert list(Application.objects.order_by("pk").values_list("pk", "application_no", "updated_at")) == before
+    assert SmsMessage.objects.count() == 3
+
+
+def test_the_materials_zip_is_matched_by_id_number(clerk, workers):
+    rows = [row_for(worker, seq=str(index)) for index, worker in enumerate(workers[:2], start=1)]
+    archive = materials_zip([worker.id_number for worker in workers[:2]], leave_out={workers[1].id_number: "bank_card"})
+    upload(clerk, sheet(rows), archive)
+    batch_import = latest_import()
+    assert [row["status"] for row in batch_import.results] == ["valid", "rejected"]
+    assert "缺少材料" in batch_import.results[1]["errors"][0]
+    clerk.post(f"/staff/batch/{batch_import.pk}/save")
+    application = Application.objects.get()
+    assert application.attachments.filter(current=True).count() == 3
+
+
+def test_an_unreadable_file_is_refused_on_the_upload_page(clerk, workers):
+    response = upload(clerk, b"not a spreadsheet")
+    assert response.status_code == 400
+    assert "无法读取该文件" in response.content.decode()
+    assert not BatchImport.objects.exists()
+
+
+def test_checking_and_saving_at_once_when_the_clerk_asks(clerk, workers):
+    upload(clerk, sheet(mixed_rows(workers)), save_after_check="1")
+    batch_import = latest_import()
+    assert batch_import.status == ImportStatus.DONE and (batch_import.accepted, batch_import.rejected) == (3, 2)
+    assert Application.objects.count() == 3
+
+
+def test_a_districts_template_names_the_grassroots_union_it_chose(xihu_reviewer, xihu_grassroots, shangcheng_grassroots):
+    district = signed_in(xihu_reviewer)
+    for asked, line in ((xihu_grassroots.name, f"填报单位：{xihu_grassroots.name}"), (shangcheng_grassroots.name, "填报单位：")):
+        response = district.get("/staff/batch/template.xlsx", {"org": asked})
+        assert load_workbook(io.BytesIO(b"".join(response.streaming_content))).active["A2"].value == line
+
+
+# --- the background path ------------------------------------------------------------------------------
+
+
+def test_a_large_file_goes_to_the_background_task_and_the_page_polls(clerk, workers, settings):
+    settings.BATCH_SYNC_ROWS = 2
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    rows = [row_for(worker, seq=str(index)) for index, worker in enumerate(workers[:5], start=1)]
+    upload(clerk, sheet(rows))
+    batch_import = latest_import()
+    assert batch_import.status == ImportStatus.QUEUED and batch_import.total == 5
+    page = clerk.get(f"/staff/batch/{batch_import.pk}/").content.decode()
+    assert 'hx-trigger="every 1s"' in page and "排队等待处理" in page and "可以离开本页" in page
+    # The worker runs the job; the next poll (an htmx request) gets the preview, without polling.
+    assert import_run(batch_import.pk) == ImportStatus.CHECKED
+    assert import_run(batch_import.pk) == "skipped"  # a second run of the same job does nothing
+    partial = clerk.get(f"/staff/batch/{batch_import.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    assert partial.startswith('<div id="batch-live"') and "every 1s" not in partial
+    assert "保存可导入的 5 行" in partial
+    batch_import.refresh_from_db()
+    assert (batch_import.processed, batch_import.total) == (5, 5)
+
+
+def test_the_background_task_checks_and_saves_through_the_queue(clerk, workers, settings, django_capture_on_commit_callbacks):
+    settings.BATCH_SYNC_ROWS = 2
+    rows = [row_for(worker, seq=str(index)) for index, worker in enumerate(workers[:5], start=1)]
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(clerk, sheet(rows))
+    batch_import = latest_import()
+    assert batch_import.status == ImportStatus.CHECKED and batch_import.processed == 5
+    start = AuditEvent.objects.get(action="batch.import_start")
+    assert start.detail["background"] is True
+    with django_capture_on_commit_callbacks(execute=True):
+        clerk.post(f"/staff/batch/{batch_import.pk}/save")
+    batch_import.refresh_from_db()
+    assert batch_import.status == ImportStatus.DONE and batch_import.accepted == 5
+    assert Application.objects.count() == 5
+
+
+# --- scope ---------------------------------------------------------------------------------------------------
+
+
+def test_a_shangcheng_reviewer_cannot_open_a_xihu_import(clerk, workers, shangcheng_reviewer):
+    upload(clerk, sheet(mixed_rows(workers)))
+    batch_import = latest_import()
+    outsider = signed_in(shangcheng_reviewer)
+    for url in (f"/staff/batch/{batch_import.pk}/", f"/staff/batch/{batch_import.pk}/rejected.xlsx"):
+        assert outsider.get(url).status_code == 404
+    assert outsider.post(f"/staff/batch/{batch_import.pk}/save").status_code == 404
+    assert batch_import.file_name not in outsider.get("/staff/batch/").content.decode()
+    denied = AuditEvent.objects.filter(action="access.denied", object_type="batches.batchimport", object_id=str(batch_import.pk))
+    assert denied.count() == 3
+    assert not AuditEvent.objects.filter(action="batch.rejected_export").exists()
+    assert not Application.objects.exists()
+
+
+def test_only_the_uploader_saves(clerk, workers, xihu_reviewer):
+    upload(clerk, sheet(mixed_rows(workers)))
+    batch_import = latest_import()
+    district = signed_in(xihu_reviewer)
+    assert "保存可导入的" not in district.get(f"/staff/batch/{batch_import.pk}/").content.decode()
+    district.post(f"/staff/batch/{batch_import.pk}/save")
+    assert not Application.objects.exists()
+
+
+def test_a_district_imports_for_its_grassroots_union_only(xihu_reviewer, workers, xihu_grassroots, shangcheng_grassroots):
+    district = signed_in(xihu_reviewer)
+    response = upload(district, sheet([row_for(workers[0])]), org=shangcheng_grassroots.name)
+    assert response.status_code == 400 and "不在您的管辖范围内" in response.content.decode()
+    assert not BatchImport.objects.exists()
+    upload(district, sheet([row_for(workers[0])]), org=xihu_grassroots.name)
+    batch_import = latest_import()
+    assert batch_import.org == xihu_grassroots
+    district.post(f"/staff/batch/{batch_import.pk}/save")
+    assert Application.objects.get().status == Status.PENDING_DISTRICT
+
+
+# --- one paper Annex 3 -----------------------------------------------------------------------------------
+
+
+def paper_form(member, **overrides) -> dict:  # type: ignore[no-untyped-def]
+    data = factories.annex3(member, employer=EMPLOYER, is_migrant="否")
+    data.update(overrides)
+    return data
+
+
+def test_the_entry_form_creates_a_pending_grassroots_application_with_an_sms(clerk, workers, grassroots_clerk):
+    worker = workers[0]
+    page = clerk.get("/staff/batch/new-entry").content.decode()
+    assert "录入纸质申请表" in page and 'name="id_number"' in page and 'name="certificate_file"' in page
+    response = clerk.post("/staff/batch/new-entry", paper_form(worker))
+    application = Application.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/staff/applications/{application.application_no}"
+    assert application.channel == Channel.BATCH and application.status == Status.PENDING_GRASSROOTS
+    assert application.submitting_org_id == grassroots_clerk.organisation_id
+    assert not application.attachments.exists()  # the paper copies travel with the summary table
+    sms = SmsMessage.objects.get(template="batch_entered")
+    assert sms.params["application_no"] == application.application_no
+    assert AuditEvent.objects.filter(action="batch.entry", object_id=str(application.pk)).exists()
+    # The worker sees it after signing in.
+    assert [app.application_no for app in applicant_applications(worker.id_hash)] == [application.application_no]
+    detail = clerk.get(response["Location"]).content.decode()
+    assert "单位统一申报" in detail and "已录入" in detail
+
+
+def test_the_entry_form_gives_the_same_field_errors_and_rule_results_as_online(clerk, workers):
+    worker = workers[0]
+    response = clerk.post("/staff/batch/new-entry", paper_form(worker, id_number=wrong_check_digit(worker.id_number)))
+    assert response.status_code == 400 and "校验位" in response.content.decode()
+    response = clerk.post("/staff/batch/new-entry", paper_form(worker, employer="杭州没有工会的贸易有限公司"))
+    assert response.status_code == 400 and "必须建立工会组织" in response.content.decode()
+    # Well-formed but not a promotion: the rule list is shown, nothing is saved.
+    response = clerk.post("/staff/batch/new-entry", paper_form(worker, new_level="senior_worker", previous_level="technician"))
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert "不符合奖励条件" in page and "晋级" in page and "发证时间" in page
+    assert not Application.objects.exists() and not SmsMessage.objects.exists()
+    # The same person twice: refused with the existing number.
+    clerk.post("/staff/batch/new-entry", paper_form(worker))
+    number = Application.objects.get().application_no
+    response = clerk.post("/staff/batch/new-entry", paper_form(worker))
+    assert response.status_code == 409 and number in response.content.decode()
+    assert Application.objects.count() == 1
+
+
+def test_a_district_entering_for_its_grassroots_union_gets_pending_district(xihu_reviewer, workers, xihu_grassroots):
+    district = signed_in(xihu_reviewer)
+    response = district.post("/staff/batch/new-entry", paper_form(workers[0]))
+    assert response.status_code == 400 and "请选择本区县（产业）所属的基层工会" in response.content.decode()
+    assert "请填写基层工会名称" in response.content.decode()
+    response = district.post("/staff/batch/new-entry", {**paper_form(workers[0]), "org": xihu_grassroots.name})
+    assert response.status_code == 302
+    application = Application.objects.get()
+    assert application.status == Status.PENDING_DISTRICT and application.submitting_org == xihu_grassroots
+    paper = application.events.get(decision="approve")
+    assert paper.from_status == Status.PENDING_GRASSROOTS and paper.organisation == xihu_grassroots
+    assert SmsMessage.objects.filter(template="batch_entered").count() == 1
+
+
+# --- the clerk's queue and a returned batch application ----------------------------------------------
+
+
+def test_the_clerks_queue_lists_its_batch_rows_and_a_return_is_corrected_on_the_detail_page(
+    clerk, workers, grassroots_clerk, xihu_reviewer
+):
+    for worker in workers[:2]:
+        clerk.post("/staff/batch/new-entry", paper_form(worker))
+    first, second = Application.objects.order_by("pk")
+    queue = clerk.get("/staff/").content.decode()  # opens on 待基层初审
+    assert first.application_no in queue and second.application_no in queue
+    review_decide(user=grassroots_clerk, application_no=first.application_no, decision="return", opinion="证书编号与纸质申请表不一致")
+    returned = clerk.get("/staff/?status=returned").content.decode()
+    assert first.application_no in returned and second.application_no not in returned
+    detail = clerk.get(f"/staff/applications/{first.application_no}").content.decode()
+    assert "修改后重新提交" in detail and "证书编号与纸质申请表不一致" in detail
+    # Not offered to the district, nor on an application that is not returned.
+    assert "修改后重新提交" not in signed_in(xihu_reviewer).get(f"/staff/applications/{first.application_no}").content.decode()
+    assert "修改申请内容" not in clerk.get(f"/staff/applications/{second.application_no}").content.decode()
+    form = {key: value for key, value in paper_form(workers[0]).items() if key != "id_number"}
+    form["certificate_no"] = "2020CORRECTED1"
+    bad = clerk.post(f"/staff/applications/{first.application_no}/resubmit", {**form, "bank_card_no": "6222021234567890123"})
+    assert bad.status_code == 400 and "银行卡号校验不通过" in bad.content.decode()
+    response = clerk.post(f"/staff/applications/{first.application_no}/resubmit", form)
+    assert response.status_code == 302
+    first.refresh_from_db()
+    assert first.status == Status.PENDING_DISTRICT and first.certificate_no == "2020CORRECTED1"
+    assert first.events.filter(from_status=Status.PENDING_GRASSROOTS, decision="approve").exists()
