@@ -107,6 +107,7 @@ def seed(*, members: int = 3000, seed_value: int = 2020) -> list[Persona]:
     districts = list(Organisation.objects.filter(kind=OrgKind.DISTRICT).order_by("position"))
     member_rows, cert_rows, award_rows = [], [], []
     personas: list[Persona] = []
+    candidates: list[dict[str, str]] = []
     main_start, main_end = dt.date(2019, 12, 1), dt.date(2020, 10, 10)
     makeup_start, makeup_end = dt.date(2018, 12, 1), dt.date(2019, 11, 30)
     for index in range(members):
@@ -136,6 +137,25 @@ def seed(*, members: int = 3000, seed_value: int = 2020) -> list[Persona]:
                 award_rows.append([id_number, name, "senior_worker", "500.00", "paid"])
             if len(personas) < 4 and verified and issuer.startswith("hr_") and not in_makeup:
                 personas.append(Persona("符合条件", name, id_number, cert_no, level, issue, issuer, occupation))
+            elif verified and issuer.startswith("hr_") and not in_makeup:
+                candidates.append(
+                    {
+                        "name": name,
+                        "id_number": id_number,
+                        "union": district.name,
+                        "grassroots": grassroots,
+                        "employer": employer,
+                        "certificate_no": cert_no,
+                        "new_level": level,
+                        "certificate_issue_date": issue.isoformat(),
+                        "issuer": issuer,
+                        "occupation": occupation,
+                        "bank_card_no": synthetic.bank_card(rng),
+                        "bank_branch": rng.choice(synthetic.BANK_BRANCHES),
+                        "education": rng.choice(synthetic.EDUCATION),
+                        "phone": member_rows[-1][2],
+                    }
+                )
     with tempfile.TemporaryDirectory() as folder:
         base = Path(folder)
         _write(base / "members.csv", MEMBER_HEADER, member_rows)
@@ -144,4 +164,89 @@ def seed(*, members: int = 3000, seed_value: int = 2020) -> list[Persona]:
         import_members(base / "members.csv")
         import_certificates(base / "certificates.csv")
         import_awards(base / "awards-2019.csv", year=2019)
+    _seed_applications(candidates)
     return personas
+
+
+def _jpeg(text_colour: tuple[int, int, int]) -> bytes:
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (640, 400), (245, 242, 235))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((20, 20, 620, 380), outline=text_colour, width=6)
+    for y in range(80, 360, 40):
+        draw.line((60, y, 580, y), fill=text_colour, width=3)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=80)
+    return buffer.getvalue()
+
+
+def _seed_applications(candidates: list[dict[str, str]]) -> None:
+    """Applications in every stage, through the real services, so the review pages have work:
+    online ones of 西湖区 and 上城区 (some pre-reviewed, approved or returned) and a batch sheet of
+    one grassroots union. Only on a database without applications."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from rewards.applications.models import Application
+    from rewards.applications.services import application_submit
+    from rewards.campaigns.selectors import require_current_campaign
+    from rewards.core import crypto
+    from rewards.review.services import review_decide
+
+    if Application.objects.exists():
+        return
+    campaign = require_current_campaign()
+    images = {"id_card_file": _jpeg((60, 90, 160)), "certificate_file": _jpeg((170, 40, 40)), "bank_card_file": _jpeg((30, 120, 80))}
+    online = [c for c in candidates if c["union"] in ("西湖区总工会", "上城区总工会") and not c["grassroots"].startswith("杭州西湖精密")][
+        :24
+    ]
+    submitted = []
+    for candidate in online:
+        data = {key: value for key, value in candidate.items() if key not in ("union", "grassroots")}
+        files = {field: SimpleUploadedFile(f"{field}.jpg", content, content_type="image/jpeg") for field, content in images.items()}
+        result = application_submit(
+            campaign=campaign, data=data, files=files, applicant_id_hash=crypto.blind_index("id", candidate["id_number"])
+        )
+        submitted.append(result.application)
+    district = StaffUser.objects.get(username="xihu.reviewer")
+    city = StaffUser.objects.get(username="city.reviewer")
+    xihu = [a for a in submitted if a.union.name == "西湖区总工会"]
+    for application in xihu[:8]:
+        review_decide(user=district, application_no=application.application_no, decision="approve", opinion="材料齐全，同意。")
+    for application in xihu[:4]:
+        if not application.flags.filter(hard=True, resolved_at__isnull=True).exists():
+            review_decide(user=city, application_no=application.application_no, decision="approve")
+    if len(xihu) > 9:
+        review_decide(user=district, application_no=xihu[9].application_no, decision="return", opinion="银行卡照片不清晰，请重新上传。")
+    _seed_batch(campaign, [c for c in candidates if c["grassroots"] == "杭州西湖精密机械有限公司工会"][:12])
+
+
+def _seed_batch(campaign, rows: list[dict[str, str]]) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from openpyxl import load_workbook
+
+    from rewards.batches.services import check_and_save
+    from rewards.batches.sheet import COLUMNS, template
+    from rewards.core.vocab import Issuer, Level
+
+    clerk = StaffUser.objects.get(username="xihu.clerk")
+    if not rows:
+        return
+    workbook = load_workbook(io.BytesIO(template(year=campaign.year, org_name=clerk.organisation.name)))
+    sheet = workbook.active
+    for offset, row in enumerate(rows):
+        values = {
+            **row,
+            "seq": str(offset + 1),
+            "new_level": str(Level(row["new_level"]).label),
+            "issuer": str(Issuer(row["issuer"]).label),
+            "is_migrant": "否",
+        }
+        for index, (field, _) in enumerate(COLUMNS, start=1):
+            sheet.cell(row=5 + offset, column=index, value=values.get(field, ""))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    check_and_save(campaign=campaign, user=clerk, org=clerk.organisation, start_status="pending_grassroots", sheet=buffer.getvalue())
