@@ -139,7 +139,8 @@ def queue_latency(ctx: Context) -> list[Row]:
                     notes=[
                         *_notes(result),
                         _latency_note(result),
-                        f"{in_scope} applications in the reviewer's scope of {in_db} in the database; {what}",
+                        f"{in_scope} applications in the reviewer's scope ({in_db} written by bench.dataset, the rest by "
+                        f"seed_demo); {what}",
                         "ratio = ceiling's p95 / this p95 (1 would be as fast as the trivial endpoint)",
                     ],
                 )

@@ -67,7 +67,12 @@ def safe_next(request: HttpRequest, value: str | None) -> str:
 
 
 def landing(user: Any) -> str:
-    return reverse("admin:index") if user.role == Role.ADMIN else reverse("staff:queue")
+    """Where each role starts: administrators in the admin, finance officers at the payment batches."""
+    if user.role == Role.ADMIN:
+        return reverse("admin:index")
+    if user.role == Role.FINANCE_OFFICER:
+        return reverse("staff:payments")
+    return reverse("staff:queue")
 
 
 def login_url(next_url: str = "") -> str:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import auth, batch, reports, views
+from . import auth, batch, payments, reports, views
 
 app_name = "staff"
 
@@ -23,4 +23,14 @@ urlpatterns = [
     path("batch/<int:import_id>/save", batch.import_save, name="batch_save"),
     path("batch/<int:import_id>/rejected.xlsx", batch.rejected_download, name="batch_rejected"),
     path("applications/<str:no>/resubmit", batch.resubmit, name="batch_resubmit"),
+    # 奖励核发
+    path("payments/", payments.batch_list, name="payments"),
+    path("payments/build", payments.batch_build, name="payment_build"),
+    path("payments/reports", payments.payment_report, name="payment_report"),
+    path("payments/lines/<str:reference>/reversal", payments.line_reversal, name="payment_reversal"),
+    path("payments/<str:batch_no>/", payments.batch_detail, name="payment_batch"),
+    path("payments/<str:batch_no>/approve", payments.batch_approve, name="payment_approve"),
+    path("payments/<str:batch_no>/cancel", payments.batch_cancel, name="payment_cancel"),
+    path("payments/<str:batch_no>/file", payments.batch_file, name="payment_file"),
+    path("payments/<str:batch_no>/results", payments.batch_results, name="payment_results"),
 ]

@@ -1,0 +1,267 @@
+"""Reads of 核发 for the finance pages: batches, their totals and lines, what is payable now,
+the lines whose card changed after approval, and the paid/failed report.
+
+Payment data belongs to the city union (finance officers, auditors and city reviewers all
+work there), so the reads are not narrowed to a subtree; the views decide who may read.
+Card numbers leave here only masked (SECURITY.md 15)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+
+from rewards.applications.models import Flag, FlagCode
+from rewards.campaigns.models import Campaign
+from rewards.campaigns.selectors import campaign_units, level_amounts
+from rewards.core.masking import mask_bank_card
+from rewards.core.vocab import LEVEL_GRADE, Level
+
+from .models import LineStatus, PaymentBatch, PaymentLine
+from .services import payable
+
+ZERO = Decimal("0.00")
+#: The levels that carry an award (高级工, 技师, 高级技师), lowest first.
+AWARD_LEVELS = [level for level in Level if LEVEL_GRADE[level] <= 3]
+#: What the bank did not pay: a failure in its return file, or money sent back later (退汇).
+FAILED_STATUSES = (LineStatus.FAILED, LineStatus.REVERSED)
+
+
+@dataclass
+class Tally:
+    """A count and an amount."""
+
+    count: int = 0
+    amount: Decimal = ZERO
+
+    def add(self, count: int, amount: Decimal | None) -> None:
+        self.count += count
+        self.amount += amount or ZERO
+
+
+# --- batches -----------------------------------------------------------------------------------
+
+
+def batches() -> QuerySet[PaymentBatch]:
+    return PaymentBatch.objects.select_related("campaign", "union", "built_by", "approved_by", "sent_by", "cancelled_by").order_by(
+        "-built_at", "-pk"
+    )
+
+
+def batches_with_results() -> QuerySet[PaymentBatch]:
+    """The batches with how many of their lines the bank paid, failed (or sent back) and has not answered."""
+    return batches().annotate(
+        paid_count=Count("lines", filter=Q(lines__status=LineStatus.PAID)),
+        failed_count=Count("lines", filter=Q(lines__status__in=FAILED_STATUSES)),
+        waiting_count=Count("lines", filter=Q(lines__status=LineStatus.SENT)),
+    )
+
+
+def batch_by_no(batch_no: str) -> PaymentBatch | None:
+    return batches().filter(batch_no=(batch_no or "")[:20]).first()
+
+
+def line_status_totals(batch: PaymentBatch) -> dict[str, Tally]:
+    """Count and sum of the batch's lines per line status (every status present, zero or not)."""
+    totals = {str(status): Tally() for status in LineStatus}
+    for row in batch.lines.order_by().values("status").annotate(n=Count("pk"), s=Sum("amount")):
+        totals[row["status"]].add(row["n"], row["s"])
+    return totals
+
+
+@dataclass
+class UnionLevelRow:
+    union: str
+    levels: list[Tally] = field(default_factory=lambda: [Tally() for _ in AWARD_LEVELS])
+    total: Tally = field(default_factory=Tally)
+
+
+def _unit_order(campaign: Campaign) -> list[tuple[int, str]]:
+    return [(unit.organisation_id, unit.organisation.name) for unit in campaign_units(campaign)]
+
+
+def _union_level_table(campaign: Campaign, rows: Iterable[dict[str, Any]]) -> tuple[list[UnionLevelRow], UnionLevelRow]:
+    """Rows of ``{"union_id", "union_name", "level", "n", "s"}`` folded into Annex 1 order."""
+    order = _unit_order(campaign)
+    table = {union_id: UnionLevelRow(name) for union_id, name in order}
+    extra: dict[int, UnionLevelRow] = {}
+    total = UnionLevelRow("合计")
+    positions = {level.value: index for index, level in enumerate(AWARD_LEVELS)}
+    for row in rows:
+        target = table.get(row["union_id"]) or extra.setdefault(row["union_id"], UnionLevelRow(row["union_name"] or "其他"))
+        index = positions.get(row["level"])
+        for tally_row in (target, total):
+            if index is not None:
+                tally_row.levels[index].add(row["n"], row["s"])
+            tally_row.total.add(row["n"], row["s"])
+    ordered = [table[union_id] for union_id, _ in order if table[union_id].total.count]
+    return ordered + sorted(extra.values(), key=lambda item: item.union), total
+
+
+def batch_union_level_totals(batch: PaymentBatch) -> tuple[list[UnionLevelRow], UnionLevelRow]:
+    """The batch's lines (cancelled ones too: a cancelled batch still shows what it held) per
+    union, in Annex 1 order, and per level."""
+    rows = (
+        batch.lines.order_by()
+        .values("application__union_id", "application__union__name", "application__new_level")
+        .annotate(n=Count("pk"), s=Sum("amount"))
+    )
+    return _union_level_table(
+        batch.campaign,
+        (
+            {
+                "union_id": row["application__union_id"],
+                "union_name": row["application__union__name"],
+                "level": row["application__new_level"],
+                "n": row["n"],
+                "s": row["s"],
+            }
+            for row in rows
+        ),
+    )
+
+
+def _bank_changed() -> Exists:
+    return Exists(Flag.objects.filter(application=OuterRef("application_id"), code=FlagCode.BANK_CHANGED))
+
+
+def batch_lines(batch: PaymentBatch, *, q: str = "", status: str = "") -> QuerySet[PaymentLine]:
+    """The batch's lines, searched by reference, name (its beginning) or application number."""
+    queryset = batch.lines.select_related("application", "application__union").annotate(bank_changed=_bank_changed())
+    q = (q or "").strip()[:40]
+    if q:
+        queryset = queryset.filter(Q(reference__icontains=q) | Q(name__startswith=q) | Q(application__application_no__startswith=q))
+    if status in LineStatus.values:
+        queryset = queryset.filter(status=status)
+    return queryset.order_by("reference")
+
+
+def line_rows(lines: Iterable[PaymentLine]) -> list[dict[str, Any]]:
+    """What a page shows of each line: the card number masked (first 6, last 4)."""
+    rows = []
+    for line in lines:
+        app = line.application
+        rows.append(
+            {
+                "reference": line.reference,
+                "application_no": app.application_no,
+                "name": line.name,
+                "union": app.union.name if app.union_id else "",
+                "level_label": Level(app.new_level).label if app.new_level in Level.values else app.new_level,
+                "card": mask_bank_card(line.bank_card_no),
+                "bank_branch": line.bank_branch,
+                "amount": line.amount,
+                "status": line.status,
+                "status_label": LineStatus(line.status).label,
+                "reason": line.reversal_reason if line.status == LineStatus.REVERSED else line.result_reason,
+                "result_at": line.result_at,
+                "bank_changed": bool(getattr(line, "bank_changed", False)),
+            }
+        )
+    return rows
+
+
+def bank_changed_lines(batch: PaymentBatch) -> list[dict[str, Any]]:
+    """Every line of the batch whose application carries a 审核通过后更改了银行卡 signal, with
+    the signal (resolved or not): the approving officer sees every one (DOMAIN.md §6)."""
+    lines = list(
+        batch.lines.exclude(status=LineStatus.CANCELLED)
+        .filter(application__flags__code=FlagCode.BANK_CHANGED)
+        .select_related("application", "application__union")
+        .order_by("reference")
+    )
+    flags = {
+        flag.application_id: flag
+        for flag in Flag.objects.filter(
+            code=FlagCode.BANK_CHANGED, application_id__in=[line.application_id for line in lines]
+        ).select_related("resolved_by")
+    }
+    rows = line_rows(lines)
+    for row, line in zip(rows, lines, strict=True):
+        flag = flags.get(line.application_id)
+        row["bank_changed"] = True
+        row["flag_message"] = flag.message if flag else ""
+        row["flag_raised_at"] = flag.raised_at if flag else None
+        row["flag_resolved"] = bool(flag and flag.resolved_at)
+        row["flag_resolution"] = flag.resolution_note if flag else ""
+        row["flag_resolved_by"] = str(flag.resolved_by) if flag and flag.resolved_by else ""
+    return rows
+
+
+# --- building ---------------------------------------------------------------------------------
+
+
+@dataclass
+class PayableUnit:
+    union_id: int
+    name: str
+    tally: Tally
+
+
+def payable_summary(campaign: Campaign) -> tuple[Tally, list[PayableUnit]]:
+    """What a build would take now (``payable``), in all and per Annex 1 union, with the
+    amounts of the campaign's table (as the build freezes them)."""
+    amounts = level_amounts(campaign)
+    per_union: dict[int, Tally] = {}
+    total = Tally()
+    for row in payable(campaign).order_by().values("union_id", "new_level").annotate(n=Count("pk")):
+        amount = amounts.get(row["new_level"], ZERO) * row["n"]
+        per_union.setdefault(row["union_id"], Tally()).add(row["n"], amount)
+        total.add(row["n"], amount)
+    units = [PayableUnit(union_id, name, per_union.get(union_id, Tally())) for union_id, name in _unit_order(campaign)]
+    return total, units
+
+
+# --- the report -------------------------------------------------------------------------------
+
+
+@dataclass
+class ReportRow:
+    label: str
+    paid: Tally = field(default_factory=Tally)
+    failed: Tally = field(default_factory=Tally)
+    reversed: Tally = field(default_factory=Tally)
+    pending: Tally = field(default_factory=Tally)
+
+
+@dataclass
+class PaymentReport:
+    campaign: Campaign
+    unions: list[ReportRow]
+    levels: list[ReportRow]
+    total: ReportRow
+
+
+def payment_report(campaign: Campaign) -> PaymentReport:
+    """已发放 / 发放失败 (with 退汇) / 待银行回单, as counts and amounts of payment lines, per
+    union in Annex 1 order and per level. A failed line whose application was corrected and
+    paid later counts once as failed and once as paid: both happened."""
+    order = _unit_order(campaign)
+    unions = {union_id: ReportRow(name) for union_id, name in order}
+    extra: dict[int, ReportRow] = {}
+    levels = {level.value: ReportRow(level.label) for level in AWARD_LEVELS}
+    total = ReportRow("合计")
+    rows = (
+        PaymentLine.objects.filter(batch__campaign=campaign, status__in=[LineStatus.PAID, LineStatus.SENT, *FAILED_STATUSES])
+        .order_by()
+        .values("application__union_id", "application__union__name", "application__new_level", "status")
+        .annotate(n=Count("pk"), s=Sum("amount"))
+    )
+    for row in rows:
+        union_id = row["application__union_id"]
+        union_row = unions.get(union_id) or extra.setdefault(union_id, ReportRow(row["application__union__name"] or "其他"))
+        level_row = levels.setdefault(row["application__new_level"], ReportRow(row["application__new_level"]))
+        for target in (union_row, level_row, total):
+            if row["status"] == LineStatus.PAID:
+                target.paid.add(row["n"], row["s"])
+            elif row["status"] == LineStatus.SENT:
+                target.pending.add(row["n"], row["s"])
+            else:
+                target.failed.add(row["n"], row["s"])
+                if row["status"] == LineStatus.REVERSED:
+                    target.reversed.add(row["n"], row["s"])
+    union_rows = [unions[union_id] for union_id, _ in order] + sorted(extra.values(), key=lambda item: item.label)
+    return PaymentReport(campaign=campaign, unions=union_rows, levels=list(levels.values()), total=total)

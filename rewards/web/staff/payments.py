@@ -1,0 +1,328 @@
+"""奖励核发 pages for the city union's finance officers (read-only for auditors and city
+reviewers): the batches, building one, a batch with its totals and lines, the four-eyes
+approval screen, cancelling, the bank file, the bank's return file, reversals, and the
+paid/failed report.
+
+Every change goes through the services of ``rewards.payments.services``, as the API does
+(``rewards/api/views_payments.py``); their refusals are shown in Chinese on the page. Card
+numbers appear only masked; the full numbers go only into the bank file, whose every download
+the service audits."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from rewards.campaigns.models import Campaign
+from rewards.campaigns.selectors import campaign_units, current_campaign
+from rewards.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from rewards.organisations.models import Role
+from rewards.payments import selectors
+from rewards.payments.models import BatchStatus, LineStatus, PaymentBatch, PaymentLine, ResultImport
+from rewards.payments.report import payment_report_export
+from rewards.payments.services import (
+    ResultFileRefused,
+    changes_since_build,
+    payment_batch_approve,
+    payment_batch_build,
+    payment_batch_cancel,
+    payment_batch_file,
+    payment_line_reversal,
+    payment_results_import,
+)
+from rewards.reports.downloads import content_disposition, download_response
+
+from .auth import staff_required
+
+#: Who changes anything here (API.md "Roles"): finance officers only.
+FINANCE_ROLES = frozenset({Role.FINANCE_OFFICER})
+#: Who may read the batches and the report: also the auditor and the city's reviewers.
+READ_ROLES = frozenset({Role.FINANCE_OFFICER, Role.AUDITOR, Role.CITY_REVIEWER})
+BATCHES_PAGE = 50
+LINES_PAGE = 100
+#: A bank return file is a few hundred kilobytes for a whole campaign.
+RESULT_FILE_LIMIT = 10 * 1024 * 1024
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _is_finance(user: Any) -> bool:
+    return getattr(user, "role", "") == Role.FINANCE_OFFICER
+
+
+def _not_found(request: HttpRequest) -> HttpResponse:
+    return render(request, "staff/payments/not_found.html", status=404)
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, InvalidInput) and exc.fields:
+        return "；".join(text for texts in exc.fields.values() for text in texts)
+    return getattr(exc, "message", str(exc))
+
+
+# --- the batches, and building one ---------------------------------------------------------
+
+
+def _build_context(campaign: Campaign | None) -> dict[str, Any]:
+    if campaign is None:
+        return {"payable_total": None, "payable_units": []}
+    total, units = selectors.payable_summary(campaign)
+    return {"payable_total": total, "payable_units": units}
+
+
+@require_GET
+@staff_required(roles=READ_ROLES)
+def batch_list(request: HttpRequest) -> HttpResponse:
+    """核发批次: every batch with its state and control totals; the build form for finance."""
+    campaign = current_campaign()
+    page = Paginator(selectors.batches_with_results(), BATCHES_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "campaign": campaign,
+        "page": page,
+        "batches": [{"batch": batch, "status_label": BatchStatus(batch.status).label} for batch in page.object_list],
+        "can_change": _is_finance(request.user),
+        # A new key on every rendering: a double click posts the same key and builds one batch.
+        "idempotency_key": uuid.uuid4().hex,
+        **_build_context(campaign),
+    }
+    return render(request, "staff/payments/list.html", context)
+
+
+@require_POST
+@staff_required(roles=FINANCE_ROLES)
+def batch_build(request: HttpRequest) -> HttpResponse:
+    """生成核发批次: every approved application not in a live line (of one union, if chosen)."""
+    campaign = current_campaign()
+    if campaign is None:
+        messages.error(request, "目前没有奖励活动，不能生成核发批次。")
+        return redirect("staff:payments")
+    union = None
+    chosen = (request.POST.get("union") or "").strip()
+    if chosen:
+        units = {str(unit.organisation_id): unit.organisation for unit in campaign_units(campaign)}
+        union = units.get(chosen)
+        if union is None:
+            messages.error(request, "请从列表中选择区县（产业）工会，或选择“全部工会”。")
+            return redirect("staff:payments")
+    try:
+        batch, created = payment_batch_build(
+            user=request.user,
+            campaign=campaign,
+            union=union,
+            idempotency_key=(request.POST.get("idempotency_key") or "")[:100],
+            request=request,
+        )
+    except (Conflict, Forbidden) as exc:
+        messages.error(request, _message(exc))
+        return redirect("staff:payments")
+    if created:
+        messages.success(
+            request, f"已生成核发批次 {batch.batch_no}：{batch.count} 笔，合计 {batch.total_amount:,.2f} 元。请交另一位财务人员复核。"
+        )
+    else:
+        messages.info(request, f"该表单已经提交过，核发批次 {batch.batch_no} 已生成，没有重复生成。")
+    return redirect("staff:payment_batch", batch_no=batch.batch_no)
+
+
+# --- one batch ------------------------------------------------------------------------------
+
+
+def _line_filters(request: HttpRequest) -> dict[str, str]:
+    status = (request.GET.get("status") or "").strip()
+    return {"q": (request.GET.get("q") or "").strip()[:40], "status": status if status in LineStatus.values else ""}
+
+
+def _batch_context(request: HttpRequest, batch: PaymentBatch) -> dict[str, Any]:
+    user: Any = request.user
+    filters = _line_filters(request)
+    lines = selectors.batch_lines(batch, q=filters["q"], status=filters["status"])
+    page = Paginator(lines, LINES_PAGE).get_page(request.GET.get("page"))
+    status_totals = selectors.line_status_totals(batch)
+    union_rows, union_total = selectors.batch_union_level_totals(batch)
+    is_finance = _is_finance(user)
+    is_builder = batch.built_by_id == user.pk
+    built = batch.status == BatchStatus.BUILT
+
+    def query(**changes: Any) -> str:
+        values = {**filters, **changes}
+        return urlencode({key: value for key, value in values.items() if value})
+
+    return {
+        "batch": batch,
+        "status_label": BatchStatus(batch.status).label,
+        "status_totals": [
+            {"status": status, "label": status.label, "tally": status_totals[str(status)]}
+            for status in LineStatus
+            if status_totals[str(status)].count
+        ],
+        "union_rows": union_rows,
+        "union_total": union_total,
+        "levels": [level.label for level in selectors.AWARD_LEVELS],
+        "lines": selectors.line_rows(page.object_list),
+        "page": page,
+        "filters": filters,
+        "line_statuses": LineStatus.choices,
+        "prev_query": query(page=page.previous_page_number()) if page.has_previous() else "",
+        "next_query": query(page=page.next_page_number()) if page.has_next() else "",
+        "is_finance": is_finance,
+        "is_builder": is_builder,
+        # The approval screen: what changed since the build, and every card changed after approval.
+        "review": built,
+        "changes": changes_since_build(batch) if built else [],
+        "bank_changed": selectors.bank_changed_lines(batch) if batch.status != BatchStatus.CANCELLED else [],
+        "can_approve": built and is_finance and not is_builder,
+        "can_cancel": is_finance and batch.status in (BatchStatus.BUILT, BatchStatus.APPROVED),
+        "can_download": is_finance and batch.status in (BatchStatus.APPROVED, BatchStatus.SENT),
+        "can_import": is_finance and batch.status == BatchStatus.SENT,
+        "can_reverse": is_finance and batch.status == BatchStatus.SENT,
+        "imports": list(ResultImport.objects.filter(batch=batch).select_related("imported_by").order_by("-imported_at", "-pk")),
+        "paid_status": LineStatus.PAID,
+    }
+
+
+def _render_batch(request: HttpRequest, batch: PaymentBatch, *, status: int = 200, **extra: Any) -> HttpResponse:
+    context = _batch_context(request, batch)
+    context.update(extra)
+    return render(request, "staff/payments/batch.html", context, status=status)
+
+
+@require_GET
+@staff_required(roles=READ_ROLES)
+def batch_detail(request: HttpRequest, batch_no: str) -> HttpResponse:
+    batch = selectors.batch_by_no(batch_no)
+    if batch is None:
+        return _not_found(request)
+    return _render_batch(request, batch)
+
+
+@require_POST
+@staff_required(roles=FINANCE_ROLES)
+def batch_approve(request: HttpRequest, batch_no: str) -> HttpResponse:
+    """复核: a second finance officer approves the frozen content (never the builder)."""
+    batch = selectors.batch_by_no(batch_no)
+    if batch is None:
+        return _not_found(request)
+    if request.POST.get("confirm") != "1":
+        return _render_batch(request, batch, status=400, action_error="请先勾选确认已核对笔数、总金额和银行卡变更情况，再复核通过。")
+    try:
+        batch = payment_batch_approve(user=request.user, batch_no=batch.batch_no, request=request)
+    except (Forbidden, Conflict) as exc:
+        return _render_batch(request, selectors.batch_by_no(batch_no) or batch, status=exc.status, action_error=exc.message)
+    messages.success(
+        request, f"已复核通过核发批次 {batch.batch_no}（{batch.count} 笔，{batch.total_amount:,.2f} 元），现在可以下载发放文件。"
+    )
+    return redirect("staff:payment_batch", batch_no=batch.batch_no)
+
+
+@require_POST
+@staff_required(roles=FINANCE_ROLES)
+def batch_cancel(request: HttpRequest, batch_no: str) -> HttpResponse:
+    """作废 before the bank file is first downloaded; its applications become payable again."""
+    batch = selectors.batch_by_no(batch_no)
+    if batch is None:
+        return _not_found(request)
+    try:
+        batch = payment_batch_cancel(user=request.user, batch_no=batch.batch_no, request=request)
+    except (Forbidden, Conflict) as exc:
+        return _render_batch(request, selectors.batch_by_no(batch_no) or batch, status=exc.status, action_error=exc.message)
+    messages.success(request, f"核发批次 {batch.batch_no} 已作废，其中的申请可以重新生成批次。")
+    return redirect("staff:payment_batch", batch_no=batch.batch_no)
+
+
+@require_POST
+@staff_required(roles=FINANCE_ROLES)
+def batch_file(request: HttpRequest, batch_no: str) -> HttpResponse:
+    """下载发放文件 (CSV or xlsx) with the full card numbers; the first download marks the batch
+    sent. A POST: it changes the batch, and the service audits every download."""
+    batch = selectors.batch_by_no(batch_no)
+    if batch is None:
+        return _not_found(request)
+    fmt = "xlsx" if request.POST.get("format") == "xlsx" else "csv"
+    try:
+        content, batch = payment_batch_file(user=request.user, batch_no=batch.batch_no, request=request, fmt=fmt)
+    except (Forbidden, Conflict) as exc:
+        return _render_batch(request, selectors.batch_by_no(batch_no) or batch, status=exc.status, action_error=exc.message)
+    response = HttpResponse(content, content_type=XLSX if fmt == "xlsx" else "text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition(f"核发批次{batch.batch_no}发放文件.{fmt}", f"{batch.batch_no}.{fmt}")
+    response["Content-Length"] = str(len(content))
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_POST
+@staff_required(roles=FINANCE_ROLES)
+def batch_results(request: HttpRequest, batch_no: str) -> HttpResponse:
+    """导入银行回单: the whole file or nothing; a refusal lists every reason."""
+    batch = selectors.batch_by_no(batch_no)
+    if batch is None:
+        return _not_found(request)
+    upload = request.FILES.get("file")
+    if upload is None:
+        return _render_batch(request, batch, status=400, results_error="请选择银行回单文件（CSV）。")
+    if (upload.size or 0) > RESULT_FILE_LIMIT:
+        return _render_batch(request, batch, status=400, results_error="文件超过 10 MB，不像是一份银行回单，未导入。")
+    try:
+        outcome = payment_results_import(user=request.user, batch_no=batch.batch_no, content=upload.read(), request=request)
+    except ResultFileRefused as exc:
+        reasons = exc.extra.get("reasons") or [text for texts in exc.fields.values() for text in texts]
+        return _render_batch(
+            request, selectors.batch_by_no(batch_no) or batch, status=400, results_error=exc.message, results_reasons=reasons
+        )
+    except (Forbidden, Conflict, InvalidInput) as exc:
+        return _render_batch(request, selectors.batch_by_no(batch_no) or batch, status=exc.status, results_error=_message(exc))
+    if outcome["paid"] or outcome["failed"]:
+        messages.success(request, f"已导入银行回单：发放成功 {outcome['paid']} 笔，发放失败 {outcome['failed']} 笔。已短信通知相关职工。")
+    else:
+        messages.info(request, "这份银行回单已经导入过，或其中的结果与已登记的相同，没有任何改动。")
+    return redirect("staff:payment_batch", batch_no=batch.batch_no)
+
+
+@require_POST
+@staff_required(roles=FINANCE_ROLES)
+def line_reversal(request: HttpRequest, reference: str) -> HttpResponse:
+    """登记退汇: money the bank sent back after a success; the application becomes payment_failed."""
+    line = PaymentLine.objects.select_related("batch").filter(reference=(reference or "")[:30]).first()
+    if line is None:
+        return _not_found(request)
+    reason = request.POST.get("reason") or ""
+    try:
+        payment_line_reversal(user=request.user, reference=line.reference, reason=reason, request=request)
+    except NotFound:
+        return _not_found(request)
+    except (Forbidden, Conflict, InvalidInput) as exc:
+        batch = selectors.batch_by_no(line.batch.batch_no)
+        assert batch is not None
+        return _render_batch(request, batch, status=exc.status, reversal_error={"reference": line.reference, "message": _message(exc)})
+    messages.success(request, f"已登记 {line.reference}（{line.name}）退汇，该申请改为“发放失败”，已短信通知职工更正银行卡。")
+    return redirect(f"{reverse('staff:payment_batch', args=[line.batch.batch_no])}?{urlencode({'q': line.reference})}")
+
+
+# --- the report -----------------------------------------------------------------------------
+
+
+@require_GET
+@staff_required(roles=READ_ROLES)
+def payment_report(request: HttpRequest) -> HttpResponse:
+    """核发统计: paid and failed per union (Annex 1 order) and per level; ``?download=xlsx``."""
+    years = list(Campaign.objects.order_by("-year").values_list("year", flat=True))
+    current = current_campaign()
+    year = (request.GET.get("year") or "").strip()[:4]
+    campaign = (Campaign.objects.filter(year=int(year)).first() if year.isdigit() else None) or current
+    if campaign is None:
+        return render(request, "staff/payments/report.html", {"campaign": None, "years": years})
+    if request.GET.get("download") == "xlsx":
+        return download_response(payment_report_export(user=request.user, campaign=campaign, request=request))
+    context = {
+        "campaign": campaign,
+        "years": years,
+        "report": selectors.payment_report(campaign),
+    }
+    return render(request, "staff/payments/report.html", context)
