@@ -28,16 +28,16 @@ def find_by_query_password(*, id_number: str, query_password: str, client: str) 
     number, _ = validators.check_id_number(id_number)
     id_key = number or (id_number or "").strip()[:40]
     rate_client = settings.THROTTLES.get("query_failure_client", "20/15min")
-    throttle.check("query_failure", id_key, message="查询失败次数过多，请15分钟后再试。")
-    throttle.check("query_failure_client", client, rate=rate_client, message="查询失败次数过多，请15分钟后再试。")
+    message = "查询失败次数过多，请15分钟后再试。"
+    throttle.check_all([("query_failure", id_key, None, message), ("query_failure_client", client, rate_client, message)])
     from .services import password_matches
 
     if number:
-        for application in (
-            Application.objects.filter(id_hash=crypto.blind_index("id", number)).select_related("campaign").order_by("-submitted_at")
-        ):
-            if password_matches(application, query_password or ""):
-                return application
+        candidates = Application.objects.filter(id_hash=crypto.blind_index("id", number)).only("pk", "query_password_hash").order_by("-submitted_at")
+        for candidate in candidates:
+            if password_matches(candidate, query_password or ""):
+                # The status needs no personal number: leave the encrypted columns unread.
+                return Application.objects.select_related("campaign").defer("id_number", "phone", "bank_card_no").get(pk=candidate.pk)
     throttle.record("query_failure", id_key)
     throttle.record("query_failure_client", client)
     raise NotFound("身份证号码或查询密码不正确。")

@@ -71,3 +71,26 @@ def clear(scope: str, key: str) -> None:
 def purge_older_than(days: int = 2) -> int:
     deleted, _ = ThrottleEvent.objects.filter(at__lt=clock.now() - dt.timedelta(days=days)).delete()
     return deleted
+
+
+def check_all(checks: list[tuple[str, str, str | None, str | None]]) -> None:
+    """Several ``(scope, key, rate, message)`` checks in one query: the common case (nothing
+    near its limit) costs one round trip; only a scope at its limit is looked at again."""
+    from django.db import connection
+
+    now = clock.now()
+    clauses, params, limits = [], [], {}
+    for scope, key, rate, _ in checks:
+        limit, window = parse_rate(rate or settings.THROTTLES[scope])
+        key_hash = _key(scope, key)
+        limits[(scope, key_hash)] = limit
+        clauses.append("(scope = %s AND key_hash = %s AND at > %s)")
+        params += [scope, key_hash, now - dt.timedelta(seconds=window)]
+    table = ThrottleEvent._meta.db_table
+    sql = f"SELECT scope, key_hash, COUNT(*) FROM {table} WHERE {' OR '.join(clauses)} GROUP BY scope, key_hash"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        counts = {(scope, key_hash): count for scope, key_hash, count in cursor.fetchall()}
+    for scope, key, rate, message in checks:
+        if counts.get((scope, _key(scope, key)), 0) >= limits[(scope, _key(scope, key))]:
+            check(scope, key, rate=rate, message=message)
