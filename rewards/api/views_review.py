@@ -73,7 +73,8 @@ class QueueView(StaffView):
             page = max(1, int(request.query_params.get("page", "1")))
         except ValueError:
             page = 1
-        count = queryset.count()
+        counts = selectors.status_counts(request.user, filters)
+        count = selectors.total_from_counts(counts, filters.get("status", ""))
         start = (page - 1) * selectors.PAGE_SIZE
         rows = list(queryset[start : start + selectors.PAGE_SIZE])
         return Response(
@@ -81,7 +82,7 @@ class QueueView(StaffView):
                 "count": count,
                 "page": page,
                 "page_size": selectors.PAGE_SIZE,
-                "counts": selectors.status_counts(request.user, filters),
+                "counts": counts,
                 "results": selectors.queue_rows(rows),
             }
         )

@@ -23,6 +23,8 @@ def scope_to_subtree(queryset: Q, user, *, org_field: str = "organisation") -> Q
     organisation = getattr(user, "organisation", None)
     if organisation is None or not getattr(user, "is_active", False):
         return queryset.none()
+    if organisation.parent_id is None and organisation.kind == "city":
+        return queryset  # the city union's subtree is the whole tree: no join, no filter
     return queryset.filter(**{f"{org_field}__path__startswith": organisation.path})
 
 

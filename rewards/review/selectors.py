@@ -53,6 +53,12 @@ def status_counts(user: Any, filters: dict[str, str]) -> dict[str, int]:
     return {row["status"]: row["n"] for row in rows}
 
 
+def total_from_counts(counts: dict[str, int], status_filter: str) -> int:
+    """The queue's total, from the per-status counts already taken (no second COUNT)."""
+    wanted = [s for s in (status_filter or "").split(",") if s in Status.values]
+    return sum(counts.get(s, 0) for s in wanted) if wanted else sum(counts.values())
+
+
 def queue_rows(applications: list[Application]) -> list[dict[str, Any]]:
     flags: dict[int, list[str]] = {}
     for application_id, code in Flag.objects.filter(application__in=[a.pk for a in applications], resolved_at__isnull=True).values_list(

@@ -63,6 +63,9 @@ def sees_full_numbers(user: Any) -> bool:
 
 def scoped_applications(user: Any):  # type: ignore[no-untyped-def]
     """Every application the caller may see: those of unions in its subtree."""
+    organisation = getattr(user, "organisation", None)
+    if organisation is not None and organisation.parent_id is None:
+        return scope_to_subtree(Application.objects.all(), user, org_field="union")
     return scope_to_subtree(Application.objects.all(), user, org_field="union") | scope_to_subtree(
         Application.objects.all(), user, org_field="submitting_org"
     )

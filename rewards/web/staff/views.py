@@ -142,7 +142,10 @@ def queue(request: HttpRequest) -> HttpResponse:
     own_stage = _own_stage(user)
     filters = _clean_filters(request, unions, own_stage)
     queryset = selectors.queue(user, filters).select_related("union").order_by("submitted_at", "pk")
-    page = Paginator(queryset, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = selectors.status_counts(user, filters)
+    paginator = Paginator(queryset, selectors.PAGE_SIZE)
+    paginator.__dict__["count"] = selectors.total_from_counts(counts, filters.get("status", ""))  # no second COUNT
+    page = paginator.get_page(request.GET.get("page"))
     rows = selectors.queue_rows(list(page.object_list))
     outcomes: dict[str, str] = request.session.pop(BULK_KEY, {})
     for row in rows:
@@ -155,7 +158,6 @@ def queue(request: HttpRequest) -> HttpResponse:
             row["status"] == Status.PENDING_CITY and any(item["hard"] for item in row["flag_items"])
         )
         row["outcome"] = OUTCOME_LABELS.get(outcomes.get(row["application_no"], ""), "")
-    counts = selectors.status_counts(user, filters)
     tabs = [{"value": "", "label": "全部", "count": sum(counts.values()), "query": _query(filters, status="", page="")}]
     tabs += [
         {
