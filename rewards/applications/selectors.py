@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import weakref
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 
+from rewards.campaigns.models import Campaign
 from rewards.core import clock, crypto, throttle, validators
 from rewards.core.errors import NotFound
 from rewards.core.vocab import Channel, Status
 
-from .models import Application
+from .models import Application, ApplicationEvent
 
 STAGE_LABELS = {
     "submitted": "提交申请",
@@ -21,71 +29,217 @@ STAGE_LABELS = {
     "batch_entered": "单位统一申报录入",
 }
 DECISION_LABELS = {"approve": "通过", "return": "退回修改", "reject": "不予奖励"}
+STATUS_LABELS = {status.value: status.label for status in Status}  # Status(x).label without the enum look-up
+
+#: An event as the history needs it: ``(at, stage, decision, opinion, from_status)``.
+EventRow = tuple[dt.datetime, str, str, str, str]
 
 
-def find_by_query_password(*, id_number: str, query_password: str, client: str) -> Application:
+@dataclass(frozen=True)
+class StatusView:
+    """What a status answer needs of an application, as plain values (no model instance)."""
+
+    application_no: str
+    year: int
+    channel: str
+    status: str
+    amount: Decimal | None
+    has_decision: bool
+    application_deadline: dt.date
+    resubmission_deadline: dt.date | None
+
+    @classmethod
+    def of(cls, application: Application) -> StatusView:
+        from .services import resubmission_deadline
+
+        campaign = application.campaign
+        return cls(
+            application_no=application.application_no,
+            year=campaign.year,
+            channel=application.channel,
+            status=application.status,
+            amount=application.amount,
+            has_decision=application.has_decision,
+            application_deadline=campaign.application_deadline,
+            resubmission_deadline=resubmission_deadline(application),
+        )
+
+
+# The status query in one round trip: every application of the person (newest first), each
+# with the campaign's dates and its events (oldest first). Raw SQL on the models' tables
+# because the ORM costs more than the whole rest of the request; the values still pass
+# through each field's database converters, so they are what the ORM would have returned.
+_APP_COLUMNS = ("id", "query_password_hash", "application_no", "status", "channel", "amount", "has_decision", "returned_on")
+_CAMPAIGN_COLUMNS = ("year", "application_deadline", "resubmission_grace_days")
+_EVENT_COLUMNS = ("id", "at", "stage", "decision", "opinion", "from_status")
+_Converter = Callable[[Any, Any, Any], Any]
+_Prepared = tuple[str, list[tuple[int, list[_Converter], Any]]]
+_prepared: weakref.WeakKeyDictionary[BaseDatabaseWrapper, _Prepared] = weakref.WeakKeyDictionary()
+
+
+def _status_sql(db: BaseDatabaseWrapper) -> _Prepared:
+    """The SQL and its columns' converters, prepared once per database connection."""
+    prepared = _prepared.get(db)
+    if prepared is not None:
+        return prepared
+    quote = db.ops.quote_name
+
+    def field(model: type[models.Model], name: str) -> Any:
+        return model._meta.get_field(name)
+
+    def column(alias: str, model: type[models.Model], name: str) -> str:
+        return f"{alias}.{quote(field(model, name).column)}"
+
+    selected = [
+        (alias, model, name)
+        for alias, model, names in (
+            ("a", Application, _APP_COLUMNS),
+            ("c", Campaign, _CAMPAIGN_COLUMNS),
+            ("e", ApplicationEvent, _EVENT_COLUMNS),
+        )
+        for name in names
+    ]
+    converters = []
+    for index, (alias, model, name) in enumerate(selected):
+        col = field(model, name).get_col(alias)
+        found = db.ops.get_db_converters(col) + col.get_db_converters(db)
+        if found:
+            converters.append((index, found, col))
+    app, campaign, event = (quote(model._meta.db_table) for model in (Application, Campaign, ApplicationEvent))
+    sql = (
+        f"SELECT {', '.join(column(*selected_column) for selected_column in selected)}"  # noqa: S608 - names only, the value is bound
+        f" FROM {app} a INNER JOIN {campaign} c ON {column('c', Campaign, 'id')} = {column('a', Application, 'campaign')}"
+        f" LEFT OUTER JOIN {event} e ON {column('e', ApplicationEvent, 'application')} = {column('a', Application, 'id')}"
+        f" WHERE {column('a', Application, 'id_hash')} = %s"
+        f" ORDER BY {column('a', Application, 'submitted_at')} DESC, {column('a', Application, 'id')} DESC,"
+        f" {column('e', ApplicationEvent, 'at')}, {column('e', ApplicationEvent, 'id')}"
+    )
+    _prepared[db] = prepared = (sql, converters)
+    return prepared
+
+
+def _status_rows(id_hash: str) -> list[list[Any]]:
+    db = connections[DEFAULT_DB_ALIAS]
+    sql, converters = _status_sql(db)
+    with db.cursor() as cursor:
+        cursor.execute(sql, [id_hash])
+        rows = [list(row) for row in cursor.fetchall()]
+    for row in rows:
+        for index, found, col in converters:
+            value = row[index]
+            for converter in found:
+                value = converter(value, col, db)
+            row[index] = value
+    return rows
+
+
+_EVENTS_FROM = len(_APP_COLUMNS) + len(_CAMPAIGN_COLUMNS)
+
+
+@dataclass(frozen=True)
+class _Match:
+    pk: int
+    view: StatusView
+    events: list[EventRow]
+
+
+def _matched(rows: list[list[Any]]) -> _Match:
+    """The rows of one application (one per event) as a :class:`StatusView` and its events."""
+    from .services import resubmission_deadline_after
+
+    pk, _, application_no, status, channel, amount, has_decision, returned_on, year, deadline, grace_days = rows[0][:_EVENTS_FROM]
+    view = StatusView(
+        application_no=application_no,
+        year=year,
+        channel=channel,
+        status=status,
+        amount=amount,
+        has_decision=has_decision,
+        application_deadline=deadline,
+        resubmission_deadline=resubmission_deadline_after(status, returned_on, deadline, grace_days),
+    )
+    events = [(row[_EVENTS_FROM + 1], *row[_EVENTS_FROM + 2 :]) for row in rows if row[_EVENTS_FROM] is not None]
+    return _Match(pk, view, events)  # type: ignore[arg-type]
+
+
+def _match(*, id_number: str, query_password: str, client: str) -> _Match:
     """The same 404 for an unknown ID and a wrong password; failures throttled per ID and per client."""
+    from .services import digest_matches, password_digest
+
     number, _ = validators.check_id_number(id_number)
     id_key = number or (id_number or "").strip()[:40]
     rate_client = settings.THROTTLES.get("query_failure_client", "20/15min")
     message = "查询失败次数过多，请15分钟后再试。"
     throttle.check_all([("query_failure", id_key, None, message), ("query_failure_client", client, rate_client, message)])
-    from .services import password_matches
-
     if number:
-        candidates = Application.objects.filter(id_hash=crypto.blind_index("id", number)).only("pk", "query_password_hash").order_by("-submitted_at")
-        for candidate in candidates:
-            if password_matches(candidate, query_password or ""):
-                # The status needs no personal number: leave the encrypted columns unread.
-                return Application.objects.select_related("campaign").defer("id_number", "phone", "bank_card_no").get(pk=candidate.pk)
+        rows = _status_rows(crypto.blind_index("id", number))
+        digest = password_digest(query_password or "")
+        # Newest application first, as before; the rows of one application are adjacent.
+        for row in rows:
+            if digest_matches(row[1], digest):
+                return _matched([other for other in rows if other[0] == row[0]])
     throttle.record("query_failure", id_key)
     throttle.record("query_failure_client", client)
     raise NotFound("身份证号码或查询密码不正确。")
 
 
-def history(application: Application) -> list[dict[str, Any]]:
+def find_by_query_password(*, id_number: str, query_password: str, client: str) -> Application:
+    """The application of a correct ID + query password pair (see :func:`query_status`)."""
+    match = _match(id_number=id_number, query_password=query_password, client=client)
+    # The status needs no personal number: leave the encrypted columns unread.
+    return Application.objects.select_related("campaign").defer("id_number", "phone", "bank_card_no").get(pk=match.pk)
+
+
+def query_status(*, id_number: str, query_password: str, client: str) -> dict[str, Any]:
+    """:func:`status_payload` of the application of a correct ID + query password pair: the same
+    404 for an unknown ID and a wrong password, failures throttled per ID and per client."""
+    match = _match(id_number=id_number, query_password=query_password, client=client)
+    return _payload(match.view, _history_rows(match.events, match.view.channel))
+
+
+def _history_rows(events: Iterable[EventRow], channel: str) -> list[dict[str, Any]]:
     from rewards.review.services import stage_name
 
     rows = []
-    for event in application.events.all():
-        if event.decision:
-            stage = stage_name(event.from_status, application.channel) if event.from_status in Status.values else event.stage
+    for at, stage, decision, opinion, from_status in events:
+        if decision:
+            label = stage_name(from_status, channel) if from_status in STATUS_LABELS else stage
         else:
-            stage = STAGE_LABELS.get(event.stage, event.stage)
-        rows.append(
-            {
-                "at": event.at,
-                "stage": stage,
-                "decision": DECISION_LABELS.get(event.decision, ""),
-                "opinion": event.opinion,
-            }
-        )
+            label = STAGE_LABELS.get(stage, stage)
+        rows.append({"at": at, "stage": label, "decision": DECISION_LABELS.get(decision, ""), "opinion": opinion})
     return rows
 
 
-def can_resubmit(application: Application) -> bool:
-    from .services import resubmission_deadline
+def history(application: Application) -> list[dict[str, Any]]:
+    events = ((event.at, event.stage, event.decision, event.opinion, event.from_status) for event in application.events.all())
+    return _history_rows(events, application.channel)
 
-    if application.channel == Channel.BATCH and application.status != Status.PAYMENT_FAILED:
+
+def _view(application: Application | StatusView) -> StatusView:
+    return application if isinstance(application, StatusView) else StatusView.of(application)
+
+
+def can_resubmit(application: Application | StatusView) -> bool:
+    view = _view(application)
+    if view.channel == Channel.BATCH and view.status != Status.PAYMENT_FAILED:
         return False
-    if application.status == Status.RETURNED:
-        deadline = resubmission_deadline(application)
+    if view.status == Status.RETURNED:
+        deadline = view.resubmission_deadline
         return deadline is not None and clock.today() <= deadline
-    if application.status == Status.PENDING_DISTRICT and not application.has_decision:
-        return clock.today() <= application.campaign.application_deadline
-    return application.status == Status.PAYMENT_FAILED
+    if view.status == Status.PENDING_DISTRICT and not view.has_decision:
+        return clock.today() <= view.application_deadline
+    return view.status == Status.PAYMENT_FAILED
 
 
-def next_step(application: Application) -> str:
-    from .services import resubmission_deadline
-
-    status = application.status
+def next_step(application: Application | StatusView) -> str:
+    view = _view(application)
+    status = view.status
     if status in (Status.PENDING_GRASSROOTS, Status.PENDING_DISTRICT, Status.PENDING_CITY):
-        extra = "在审核人作出决定前，您可以修改或撤回申请。" if status == Status.PENDING_DISTRICT and not application.has_decision else ""
+        extra = "在审核人作出决定前，您可以修改或撤回申请。" if status == Status.PENDING_DISTRICT and not view.has_decision else ""
         return "申请正在审核中，请耐心等待，结果会以短信通知您。" + extra
     if status == Status.RETURNED:
-        deadline = resubmission_deadline(application)
-        if application.channel == Channel.BATCH:
+        deadline = view.resubmission_deadline
+        if view.channel == Channel.BATCH:
             return "申请已退回所在基层工会修改，请与单位工会联系。"
         return f"请按审核意见修改后，在{deadline:%Y年%m月%d日}前（含当日）重新提交。" if deadline else "请按审核意见修改后重新提交。"
     if status == Status.APPROVED:
@@ -99,20 +253,25 @@ def next_step(application: Application) -> str:
     return "申请已撤回；如仍符合条件，可以在截止日期前重新申请。"
 
 
-def status_payload(application: Application) -> dict[str, Any]:
+def _payload(view: StatusView, history_rows: list[dict[str, Any]]) -> dict[str, Any]:
+    status = view.status
     return {
-        "application_no": application.application_no,
-        "year": application.campaign.year,
-        "channel": application.channel,
-        "status": application.status,
-        "status_label": Status(application.status).label,
-        "amount": f"{application.amount:.2f}" if application.amount is not None else None,
-        "amount_fixed": application.status in (Status.APPROVED, Status.PAID, Status.PAYMENT_FAILED),
-        "can_resubmit": can_resubmit(application),
-        "can_withdraw": application.status in (Status.PENDING_DISTRICT, Status.PENDING_GRASSROOTS) and not application.has_decision,
-        "next_step": next_step(application),
-        "history": history(application),
+        "application_no": view.application_no,
+        "year": view.year,
+        "channel": view.channel,
+        "status": status,
+        "status_label": STATUS_LABELS[status],
+        "amount": f"{view.amount:.2f}" if view.amount is not None else None,
+        "amount_fixed": status in (Status.APPROVED, Status.PAID, Status.PAYMENT_FAILED),
+        "can_resubmit": can_resubmit(view),
+        "can_withdraw": status in (Status.PENDING_DISTRICT, Status.PENDING_GRASSROOTS) and not view.has_decision,
+        "next_step": next_step(view),
+        "history": history_rows,
     }
+
+
+def status_payload(application: Application) -> dict[str, Any]:
+    return _payload(StatusView.of(application), history(application))
 
 
 def applicant_applications(id_hash: str) -> list[Application]:

@@ -29,7 +29,11 @@ def organisation_ensure(
             existing.save()
         return existing, False
     unit = Organisation(
-        name=name, kind=kind, parent=parent, position=position, employer=employer or (name.removesuffix("工会") if kind == OrgKind.GRASSROOTS else "")
+        name=name,
+        kind=kind,
+        parent=parent,
+        position=position,
+        employer=employer or (name.removesuffix("工会") if kind == OrgKind.GRASSROOTS else ""),
     )
     unit.save()
     return unit, True

@@ -116,7 +116,9 @@ def review_decide(*, user: Any, application_no: str, decision: str, opinion: str
             application.status = Status.REJECTED
         application.has_decision = True
         application.save()
-        record_event(application, stage=stage, decision=decision, opinion=opinion, from_status=status, to_status=application.status, actor=user)
+        record_event(
+            application, stage=stage, decision=decision, opinion=opinion, from_status=status, to_status=application.status, actor=user
+        )
         audit(f"review.{decision}", obj=application, request=request, actor=user, detail={"from": status, "to": application.status})
         events = application.events.count()
         if application.status == Status.APPROVED:

@@ -81,7 +81,10 @@ def test_generated_annexes_are_not_written_to_disk(
     data_dir = tmp_path / "data"
     (data_dir / "private").mkdir(parents=True)
     settings.DATA_DIR = data_dir
-    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(data_dir / "private")}}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(data_dir / "private")}},
+    }
     application = batch_application(campaign, xihu_grassroots, name="吴静")
     before = _files_under(data_dir)
     for url in ("/api/v1/reports/annex4.xlsx", "/api/v1/reports/annex4.pdf"):
