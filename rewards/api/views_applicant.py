@@ -71,12 +71,12 @@ class QueryView(PublicView):
         responses={200: serializers.StatusSerializer, **ERRORS},
     )
     def post(self, request: Request) -> Response:
-        application = selectors.find_by_query_password(
+        payload = selectors.query_status(
             id_number=str(request.data.get("id_number", "")),
             query_password=str(request.data.get("query_password", "")),
             client=client_ip(request) or "-",
         )
-        return Response(selectors.status_payload(application))
+        return Response(payload)
 
 
 class MyApplicationsView(ApplicantView):

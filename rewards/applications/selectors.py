@@ -158,8 +158,12 @@ def _matched(rows: list[list[Any]]) -> _Match:
         application_deadline=deadline,
         resubmission_deadline=resubmission_deadline_after(status, returned_on, deadline, grace_days),
     )
-    events = [(row[_EVENTS_FROM + 1], *row[_EVENTS_FROM + 2 :]) for row in rows if row[_EVENTS_FROM] is not None]
-    return _Match(pk, view, events)  # type: ignore[arg-type]
+    events: list[EventRow] = [
+        (at, stage, decision, opinion, from_status)
+        for event_id, at, stage, decision, opinion, from_status in (row[_EVENTS_FROM:] for row in rows)
+        if event_id is not None  # the LEFT JOIN's row of an application without events
+    ]
+    return _Match(pk, view, events)
 
 
 def _match(*, id_number: str, query_password: str, client: str) -> _Match:
@@ -174,7 +178,7 @@ def _match(*, id_number: str, query_password: str, client: str) -> _Match:
     if number:
         rows = _status_rows(crypto.blind_index("id", number))
         digest = password_digest(query_password or "")
-        # Newest application first, as before; the rows of one application are adjacent.
+        # The newest application with this password; the rows of one application are adjacent.
         for row in rows:
             if digest_matches(row[1], digest):
                 return _matched([other for other in rows if other[0] == row[0]])

@@ -45,8 +45,13 @@ def password_digest(password: str) -> str:
     return crypto.keyed_digest("query-password", password.strip().upper().replace("O", "0").replace("I", "1").replace("L", "1"))
 
 
+def digest_matches(stored: str, digest: str) -> bool:
+    """A stored query-password digest against :func:`password_digest` of a given password."""
+    return bool(stored) and hmac.compare_digest(stored, digest)
+
+
 def password_matches(application: Application, password: str) -> bool:
-    return bool(application.query_password_hash) and hmac.compare_digest(application.query_password_hash, password_digest(password))
+    return digest_matches(application.query_password_hash, password_digest(password))
 
 
 def next_application_number(campaign: Campaign) -> str:
@@ -343,6 +348,17 @@ def query_password_reissue(*, application_no: str, applicant_id_hash: str, reque
 
 def resubmission_deadline(application: Application) -> dt.date | None:
     if application.status != Status.RETURNED or application.returned_on is None:
+        return None  # without reading the campaign
+    campaign = application.campaign
+    return resubmission_deadline_after(
+        application.status, application.returned_on, campaign.application_deadline, campaign.resubmission_grace_days
+    )
+
+
+def resubmission_deadline_after(status: str, returned_on: dt.date | None, application_deadline: dt.date, grace_days: int) -> dt.date | None:
+    """:func:`resubmission_deadline` from plain values (the status query reads no model): the
+    later of the application deadline and the grace period after the return
+    (``Campaign.resubmission_until``)."""
+    if status != Status.RETURNED or returned_on is None:
         return None
-    returned_on = application.returned_on
-    return max(application.campaign.application_deadline, application.campaign.resubmission_until(returned_on))
+    return max(application_deadline, returned_on + dt.timedelta(days=grace_days))

@@ -97,7 +97,11 @@ def blind_index(kind: str, value: str) -> str:
     return digest.hexdigest()
 
 
+@functools.lru_cache(maxsize=4)
+def _digest_key(secret: str) -> bytes:
+    return hashlib.sha256(f"digest:{secret}".encode()).digest()
+
+
 def keyed_digest(purpose: str, value: str) -> str:
     """HMAC under SECRET_KEY for server-side secrets such as query passwords."""
-    key = hashlib.sha256(f"digest:{settings.SECRET_KEY}".encode()).digest()
-    return hmac.new(key, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(_digest_key(settings.SECRET_KEY), f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()

@@ -7,8 +7,10 @@ hashed before they are stored, so an ID number used as a key never lands in clea
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
+from typing import Any
 
 from django.conf import settings
 
@@ -25,6 +27,7 @@ class Throttled(DomainError):
     default_message = "操作过于频繁，请稍后再试。"
 
 
+@functools.lru_cache(maxsize=64)
 def parse_rate(rate: str) -> tuple[int, int]:
     """``"5/10min"`` → ``(5, 600)``."""
     match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d*)\s*([a-z]+)\s*", rate)
@@ -79,11 +82,13 @@ def check_all(checks: list[tuple[str, str, str | None, str | None]]) -> None:
     from django.db import connection
 
     now = clock.now()
-    clauses, params, limits = [], [], {}
+    clauses: list[str] = []
+    params: list[Any] = []
+    limits: list[tuple[tuple[str, str], int]] = []
     for scope, key, rate, _ in checks:
         limit, window = parse_rate(rate or settings.THROTTLES[scope])
         key_hash = _key(scope, key)
-        limits[(scope, key_hash)] = limit
+        limits.append(((scope, key_hash), limit))
         clauses.append("(scope = %s AND key_hash = %s AND at > %s)")
         params += [scope, key_hash, now - dt.timedelta(seconds=window)]
     table = ThrottleEvent._meta.db_table
@@ -91,6 +96,6 @@ def check_all(checks: list[tuple[str, str, str | None, str | None]]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         counts = {(scope, key_hash): count for scope, key_hash, count in cursor.fetchall()}
-    for scope, key, rate, message in checks:
-        if counts.get((scope, _key(scope, key)), 0) >= limits[(scope, _key(scope, key))]:
+    for (scope, key, rate, message), (scope_key, limit) in zip(checks, limits, strict=True):
+        if counts.get(scope_key, 0) >= limit:
             check(scope, key, rate=rate, message=message)
