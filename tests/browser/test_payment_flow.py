@@ -87,7 +87,8 @@ def sign_in(page, base: str, username: str) -> None:  # type: ignore[no-untyped-
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_selector("#queue")
+    # Finance officers start at the payment batches.
+    page.wait_for_url("**/staff/payments/")
 
 
 def test_two_officers_build_approve_send_and_reconcile_a_batch(cast, live_server, page_factory, tmp_path):
