@@ -14,6 +14,7 @@ from rewards.core.audit import audit
 from rewards.core.errors import NotFound
 from rewards.identity.services import staff_token_issue
 from rewards.review import selectors
+from rewards.review.flags import ensure_signals
 from rewards.review.services import REVIEWER_ROLES, application_in_scope, flag_resolve, review_decide, sees_full_numbers
 
 from . import serializers
@@ -93,6 +94,7 @@ class DetailView(StaffView):
     def get(self, request: Request, no: str) -> Response:
         _require_read(request.user)
         application = application_in_scope(request.user, no)
+        ensure_signals(application)
         full = sees_full_numbers(request.user)
         if full:
             audit("application.view_full", obj=application, request=request, actor=request.user)

@@ -99,6 +99,36 @@ def store(application: Application, checked: CheckedFile, written: list[str]) ->
     )
 
 
+def write_files(year: int, checked: list[CheckedFile], written: list[str]) -> list[tuple[CheckedFile, str]]:
+    """Writes the files first, outside the database transaction (the slow part of a submission
+    must not hold the database's write lock); ``written`` lets the caller delete them again."""
+    saved = []
+    for item in checked:
+        name = default_storage.save(f"materials/{year}/{uuid.uuid4().hex}", ContentFile(item.content))
+        written.append(name)
+        saved.append((item, name))
+    return saved
+
+
+def record_files(application: Application, saved: list[tuple[CheckedFile, str]]) -> None:
+    now = clock.now()
+    Attachment.objects.bulk_create(
+        [
+            Attachment(
+                application=application,
+                kind=item.kind,
+                storage_name=name,
+                content_type=item.content_type,
+                size=len(item.content),
+                sha256=item.sha256,
+                current=True,
+                uploaded_at=now,
+            )
+            for item, name in saved
+        ]
+    )
+
+
 def discard(names: list[str]) -> None:
     for name in names:
         with contextlib.suppress(OSError):

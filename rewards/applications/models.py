@@ -54,6 +54,8 @@ class Application(models.Model):
     checks = models.JSONField("资格审核结果", default=list)
     query_password_hash = models.CharField(max_length=64, blank=True)
     has_decision = models.BooleanField("已有审核决定", default=False)
+    #: When the fraud and error signals were last worked out (None: not yet, after a submission).
+    signals_at = models.DateTimeField("风险信号核查时间", null=True, blank=True)
     returned_at = models.DateTimeField("退回时间", null=True, blank=True)
     #: The business date of the return: the resubmission grace counts from it (APP_TODAY aware).
     returned_on = models.DateField("退回日期", null=True, blank=True)

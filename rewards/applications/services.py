@@ -5,6 +5,7 @@ history and the audit entry, and queues its SMS for after the commit."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hmac
 import secrets
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from rewards.core.vocab import Channel, Status
 from rewards.eligibility.fields import SUBMISSION_FIELDS
 from rewards.eligibility.services import Judgement, judge
 from rewards.registries.models import Member
-from rewards.review.flags import mirror_shared_flags, refresh_flags
+from rewards.review.flags import mirror_shared_flags, refresh_flags, schedule_signals
 
 from . import materials
 from .models import Application, ApplicationCounter, ApplicationEvent, AttachmentKind
@@ -156,6 +157,7 @@ def application_submit(
     password = new_query_password()
     written: list[str] = []
     try:
+        saved = materials.write_files(campaign.year, checked, written)
         with transaction.atomic():
             application = Application(
                 campaign=campaign,
@@ -171,11 +173,11 @@ def application_submit(
                 application.employer = member.employer
             application.application_no = next_application_number(campaign)
             application.save()
-            for item in checked:
-                materials.store(application, item, written)
+            materials.record_files(application, saved)
             record_event(application, stage="submitted", to_status=Status.PENDING_DISTRICT)
-            refresh_flags(application)
-            mirror_shared_flags(application)
+            # The signals are worked out after the commit, by a background task (or on first
+            # read by a reviewer, whichever comes first): see rewards.review.flags.ensure_signals.
+            transaction.on_commit(functools.partial(schedule_signals, application.pk), robust=True)
             audit(
                 "application.submit",
                 obj=application,

@@ -89,6 +89,8 @@ def refresh_flags(application: Application) -> list[Flag]:
     for code, flag in existing.items():
         if code not in found and flag.resolved_at is None and code != FlagCode.BANK_CHANGED:
             flag.delete()
+    application.signals_at = now
+    Application.objects.filter(pk=application.pk).update(signals_at=now)
     return list(application.flags.all())
 
 
@@ -181,6 +183,32 @@ def raise_signals_for_new(applications: list[Application]) -> list[Flag]:
             for code, message in found.items()
         )
     Flag.objects.bulk_create(flags, batch_size=500)
+    Application.objects.filter(pk__in=[a.pk for a in applications]).update(signals_at=now)
     for other in Application.objects.filter(pk__in=to_refresh):
         refresh_flags(other)
     return flags
+
+
+def ensure_signals(application: Application) -> None:
+    """Works out the signals of an application whose signals are not known yet (just submitted
+    online): called by the background task and, first, by anything a reviewer does with it."""
+    if application.signals_at is not None:
+        return
+    from django.db import transaction
+
+    with transaction.atomic():
+        refresh_flags(application)
+        mirror_shared_flags(application)
+
+
+def schedule_signals(application_id: int) -> None:
+    """Enqueues the signals task after a submission commits; a queue that cannot be reached
+    leaves it to the first reviewer who opens the application."""
+    import logging
+
+    from .tasks import refresh_signals
+
+    try:
+        refresh_signals.enqueue(application_id)
+    except Exception as exc:
+        logging.getLogger(__name__).warning("申请 %s 的风险信号未能排队核查（%s），将在审核时核查。", application_id, type(exc).__name__)

@@ -22,7 +22,7 @@ from rewards.core.vocab import Channel, Status
 from rewards.organisations.models import Role
 from rewards.organisations.selectors import scope_to_subtree
 
-from .flags import unresolved_hard
+from .flags import ensure_signals, unresolved_hard
 
 
 def mask_personal_numbers(text: str) -> str:
@@ -101,6 +101,7 @@ def review_decide(*, user: Any, application_no: str, decision: str, opinion: str
             raise Conflict("个人网上申报没有基层工会初审环节。", code="wrong_stage")
         stage = stage_name(status, application.channel)
         now = clock.now()
+        ensure_signals(application)  # a hard signal found late must still block 终审
         if decision == "approve":
             if status == Status.PENDING_CITY and unresolved_hard(application):
                 raise Conflict("该申请有尚未处理的风险信号，须先写明处理意见后才能终审通过。", code="unresolved_flag")

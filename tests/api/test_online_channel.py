@@ -364,3 +364,25 @@ def test_the_grace_period_counts_from_the_business_date_of_the_return(api, worke
     from rewards.applications.services import resubmission_deadline
 
     assert resubmission_deadline(application) == dt.date(2020, 12, 25)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_signals_are_worked_out_after_the_commit_by_the_background_task(api, business_day, member, settings, tmp_path):
+    settings.SMS_BACKEND = "file"
+    settings.SMS_FILE_PATH = str(tmp_path / "sms.jsonl")
+    token = applicant_token(api, member)
+    number = submit(api, token, factories.annex3(member)).json()["application_no"]
+    application = Application.objects.get(application_no=number)
+    # The immediate task backend of the tests ran the task when the submission committed.
+    assert application.signals_at is not None
+    assert list(application.flags.values_list("code", flat=True)) == ["not_in_registry"]
+
+
+def test_a_reviewer_never_decides_on_unknown_signals(api, worker, member, xihu_reviewer, city_reviewer):
+    number = submit(api, worker, factories.annex3(member)).json()["application_no"]
+    application = Application.objects.get(application_no=number)
+    assert application.signals_at is None  # inside this test's transaction the task has not run
+    decide(api, staff_token(api, xihu_reviewer), number, "approve")
+    response = decide(api, staff_token(api, city_reviewer), number, "approve")
+    assert response.json()["error"]["code"] == "unresolved_flag"
+    assert Application.objects.get(application_no=number).signals_at is not None

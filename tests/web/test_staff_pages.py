@@ -19,6 +19,7 @@ from rewards.core import clock
 from rewards.core.masking import mask_bank_card, mask_id_number
 from rewards.core.models import AuditEvent, ThrottleEvent
 from rewards.organisations.models import StaffUser
+from rewards.review.flags import ensure_signals
 from rewards.web.staff.auth import ABSOLUTE_LOGOUT, IDLE_LOGOUT, LOCKED_OUT, LOGIN_FAILED, SEEN_KEY, STARTED_KEY
 from tests import factories
 from tests.conftest import PASSWORD
@@ -48,7 +49,10 @@ def submit(campaign, member, *, in_registry: bool = True, **overrides) -> Applic
         field: SimpleUploadedFile(f"{field}.jpg", jpeg(color), content_type="image/jpeg")
         for field, color in (("id_card_file", (200, 60, 60)), ("certificate_file", (60, 160, 60)), ("bank_card_file", (60, 60, 200)))
     }
-    return application_submit(campaign=campaign, data=data, files=files, applicant_id_hash=member.id_hash).application
+    application = application_submit(campaign=campaign, data=data, files=files, applicant_id_hash=member.id_hash).application
+    # What the background task does right after the commit (tests run inside one transaction).
+    ensure_signals(application)
+    return application
 
 
 def signed_in(user) -> Client:  # type: ignore[no-untyped-def]

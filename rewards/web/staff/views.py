@@ -28,6 +28,7 @@ from rewards.core.vocab import LEVEL_GRADE, Channel, Level, Status
 from rewards.organisations.models import OrgKind, Role
 from rewards.organisations.selectors import visible_organisations
 from rewards.review import selectors
+from rewards.review.flags import ensure_signals
 from rewards.review.services import STAGE_ROLE, application_in_scope, flag_resolve, review_approve_many, review_decide, sees_full_numbers
 
 from .auth import safe_next, staff_required
@@ -294,6 +295,7 @@ def _detail_context(request: HttpRequest, application: Application) -> dict[str,
 
 def _render_detail(request: HttpRequest, application: Application, *, status: int = 200, **extra: Any) -> HttpResponse:
     """For a reviewer the page shows full numbers: every such rendering is an audited full view."""
+    ensure_signals(application)
     if sees_full_numbers(request.user):
         audit("application.view_full", obj=application, request=request, actor=request.user, detail={"channel": "web"})
     context = _detail_context(request, application)
