@@ -305,6 +305,7 @@ def applications(out_dir: Path, *, count: int, queries: int, seed: int) -> dict[
                     "checks": checks,
                     "query_password_hash": password_digest(password) if channel == "online" else "",
                     "has_decision": any(event["decision"] for event in history),
+                    "signals_at": submitted,  # worked out at submission (the flags below)
                     "returned_at": returned_at,
                     "returned_on": returned_at.date() if returned_at else None,
                     "submitted_at": submitted,

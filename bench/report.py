@@ -219,6 +219,30 @@ workers) on a free port of 127.0.0.1.
   includes interpreter and Django start-up, peak memory is the child's maximum resident set size
   (`wait4` rusage); an import that got less CPU time than 85 % of its wall time is marked
   "(busy)". The same file is then imported again, which must report every row unchanged.
+- **Batch import (单位统一申报)**: with the server stopped, after the member import (so the
+  campaign already holds the HTTP benchmarks' applications), `python -m bench.batch_import`
+  makes a grassroots union under 西湖区总工会 and its clerk, and writes 111 000 synthetic people
+  into the member registry (verified, of that union, employed by its employer) and their
+  certificates into the HR registry (`FastInsert`, about 10 s) while another process writes the
+  files: three sheets that start with the rows of `sheet.template()` (title, 填报单位, header,
+  example row) followed by the people as text cells, in openpyxl's write-only mode (about 20 s
+  for 100 000 rows), and a zip of the three materials of each row of the last one
+  (`<ID>_<kind>.jpg`: 12 Pillow-drawn photos of about 50 KB, reused). Every row passes the field
+  checks and every rule. `manage.py import_batch FILE --user CLERK --no-progress` then imports
+  10 000 rows, 100 000 rows, and 1 000 rows with `--attachments ZIP` (3 000 materials, 150 MB),
+  each in a child process timed like the member import (start-up included; peak memory from
+  `wait4`). A figure is INVALID unless the command reports every row saved and none refused and
+  a count of the union's applications (and of their stored materials) in the database agrees.
+- **Payments (核发)**: two finance officers; the campaign topped up to 100 000 payable
+  applications (approved, no payment line; the HTTP data's approved ones included) with
+  `FastInsert`, their amounts those of their level (history events left out: no payment step
+  reads them). Each step is one service call in a child process
+  (`python -m bench.payments step …`), timed inside with `time.perf_counter` (start-up
+  excluded): `payment_batch_build` by one officer, `payment_batch_approve` by the other,
+  `payment_batch_file` (CSV, the first download), then `payment_results_import` of a return file
+  made from the downloaded CSV (every reference with its amount; every 100th line failed with a
+  reason: 99 000 paid, 1 000 failed). After each step the batch's lines are counted by status
+  (after the results, its applications too); any difference makes the figure INVALID.
 """
 
 

@@ -14,7 +14,7 @@ import signal
 import sys
 import time
 
-from . import http_api, imports, review_queue, submissions
+from . import batch_import, http_api, imports, payments, review_queue, submissions
 from .context import Benchmark, Context, Options
 from .cpu import background_load
 from .report import Row, machine, row_notes, text_table, write_doc
@@ -32,7 +32,7 @@ SERVER_BENCHMARKS: list[Benchmark] = [
     submissions.submissions,
 ]
 #: Run after the server has stopped, so that nothing else takes the CPU.
-OFFLINE_BENCHMARKS: list[Benchmark] = [imports.import_members]
+OFFLINE_BENCHMARKS: list[Benchmark] = [imports.import_members, batch_import.batch_import, payments.payments]
 
 _started = time.monotonic()
 

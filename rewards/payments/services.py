@@ -178,6 +178,9 @@ def changes_since_build(batch: PaymentBatch) -> list[LineChange]:
         batch.lines.exclude(status=LineStatus.CANCELLED)
         .select_related("application")
         .only(
+            # batch_id too: the related manager sets each line's batch from it, and a deferred
+            # batch_id cost one query per line (100 000 queries, about a minute, per approval).
+            "batch",
             "reference",
             "bank_card_hash",
             "bank_branch",
@@ -442,32 +445,36 @@ def _mark_failed(items: list[tuple[PaymentLine, ResultRow]], now: dt.datetime) -
 
 
 def _notify(application_ids: list[int], template: str, lines: dict[int, PaymentLine]) -> None:
-    requests = []
+    """The SMS of many applications, queued a chunk at a time (plain values, the campaign's
+    templates read once per chunk: no model instances for 100 000 applications and their campaign)."""
     for start in range(0, len(application_ids), CHUNK):
-        for app in (
-            Application.objects.filter(pk__in=application_ids[start : start + CHUNK])
-            .select_related("campaign")
-            .only("pk", "application_no", "name", "phone", "bank_card_no", "amount", "campaign__sms_templates")
-        ):
-            line = lines[app.pk]
+        apps = list(
+            Application.objects.filter(pk__in=application_ids[start : start + CHUNK]).values_list(
+                "pk", "campaign_id", "application_no", "name", "phone", "bank_card_no"
+            )
+        )
+        overrides = dict(Campaign.objects.filter(pk__in={app[1] for app in apps}).values_list("pk", "sms_templates"))
+        requests = []
+        for pk, campaign_id, application_no, name, phone, bank_card_no in apps:
+            line = lines[pk]
             params: dict[str, object] = {
-                "application_no": app.application_no,
-                "name": app.name,
+                "application_no": application_no,
+                "name": name,
                 "amount": f"{line.amount:.2f}",
-                "card_tail": app.bank_card_no[-4:],
+                "card_tail": bank_card_no[-4:],
             }
             if template == "payment_failed":
                 params["reason"] = line.result_reason or line.reversal_reason or "银行退回"
             requests.append(
                 SmsRequest(
-                    phone=app.phone,
+                    phone=phone,
                     template=template,
                     params=params,
-                    event_key=f"app:{app.application_no}:{template}:{line.reference}",
-                    overrides=app.campaign.sms_templates or None,
+                    event_key=f"app:{application_no}:{template}:{line.reference}",
+                    overrides=overrides.get(campaign_id) or None,
                 )
             )
-    sms_enqueue_many(requests)
+        sms_enqueue_many(requests)
 
 
 def payment_line_reversal(*, user: Any, reference: str, reason: str, request: Any = None) -> PaymentLine:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,10 @@ class Command(BaseCommand):
             bar.n = done
             bar.refresh()
 
+        # What this process holds before the import (Django, the modules) outlives it: kept out of
+        # the collector's full passes, which would re-scan it again and again (about a tenth of a
+        # 100 000-row import), until the import is done.
+        gc.freeze()
         try:
             result = check_and_save(
                 campaign=require_current_campaign(),
@@ -53,11 +58,13 @@ class Command(BaseCommand):
                 sheet=sheet,
                 zip_content=archive,
                 save=not options["check_only"],
-                progress=progress,
+                # Without the bar, no progress: it would read the whole sheet once more to count its rows.
+                progress=None if options["no_progress"] else progress,
             )
         except UnreadableFile as exc:
             raise CommandError(f"文件无法导入，未写入任何数据：{exc}") from exc
         finally:
+            gc.unfreeze()
             bar.close()
         valid = sum(1 for row in result.rows if row.status == "valid")
         self.stdout.write(
