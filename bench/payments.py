@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .batch_import import say
 from .context import Context
 from .report import Row, Target
 from .workspace import ChildRun
@@ -302,8 +303,6 @@ LABELS = {
 
 def payments(ctx: Context) -> list[Row]:
     """The four steps of a batch of every payable application (topped up to 100 000)."""
-    from .run import say
-
     folder = ctx.data_dir / "bench-payments"
     folder.mkdir(exist_ok=True)
     ready = _json(ctx.workspace.python_module("bench.payments", "prepare", str(folder), "--count", str(APPLICATIONS)))
