@@ -20,3 +20,9 @@ STORAGES = {
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 SMS_BACKEND = "console"
 APP_TODAY = None
+
+# A file, not the in-memory database, when testing on SQLite: the live server of the browser
+# tests answers in several threads at once, which an in-memory shared-cache database refuses
+# ("database table is locked") where a file in WAL mode waits on its busy timeout, as deployed.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-db.sqlite3")}  # noqa: F405
