@@ -206,7 +206,7 @@ def _own_application(application_no: str, applicant_id_hash: str, *, lock: bool 
     return application
 
 
-def _current_values(application: Application) -> dict[str, Any]:
+def current_values(application: Application) -> dict[str, Any]:
     return {
         "name": application.name,
         "id_number": application.id_number,
@@ -250,7 +250,7 @@ def application_resubmit(
                 mode = "bank_fix"
             else:
                 raise Conflict("该申请当前状态不能修改。", code="wrong_stage")
-            values = _current_values(application)
+            values = current_values(application)
             if mode == "bank_fix":
                 changes = {key: value for key, value in data.items() if key in BANK_FIELDS}
                 if not changes:

@@ -365,7 +365,7 @@ __all__ = ["BatchResult", "RowOutcome", "UnreadableFile", "check_and_save", "sub
 def batch_resubmit(*, user: Any, application_no: str, data: dict[str, Any], files: dict[str, Any], request: Any = None) -> Application:
     """The submitting grassroots clerk corrects a returned batch application and resubmits it:
     a new 初审 is recorded and it goes to ``pending_district``."""
-    from rewards.applications.services import _check_files, _current_values, _raise_for
+    from rewards.applications.services import _check_files, _raise_for, current_values
     from rewards.core.errors import Conflict
     from rewards.review.services import application_in_scope
 
@@ -380,7 +380,7 @@ def batch_resubmit(*, user: Any, application_no: str, data: dict[str, Any], file
                 raise NotFound("没有找到该申请，或不是本单位填报的。")
             if application.status != Status.RETURNED:
                 raise Conflict("只有被退回的申请可以修改后重新提交。", code="wrong_stage")
-            values = _current_values(application)
+            values = current_values(application)
             values.update({key: value for key, value in data.items() if key in values and key != "id_number"})
             judgement = judge(
                 application.campaign,

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from rewards.applications.models import Application
+from rewards.applications.services import current_values
 from rewards.campaigns.selectors import level_amounts
 from rewards.core.vocab import Channel, Gender, Status
 from rewards.organisations.models import Role
@@ -82,25 +83,10 @@ class ResubmitForm(EntryForm):
 
 
 def initial_of(application: Application) -> dict[str, Any]:
-    return {
-        "name": application.name,
-        "gender": application.gender,
-        "education": application.education,
-        "occupation": application.occupation,
-        "previous_level": application.previous_level,
-        "previous_level_date": application.previous_level_date.isoformat() if application.previous_level_date else "",
-        "new_level": application.new_level,
-        "certificate_no": application.certificate_no,
-        "certificate_issue_date": application.certificate_issue_date.isoformat(),
-        "issuer": application.issuer,
-        "phone": application.phone,
-        "bank_card_no": application.bank_card_no,
-        "bank_branch": application.bank_branch,
-        "employer": application.employer,
-        "is_migrant": "是" if application.is_migrant else "否",
-        "hukou_place": application.hukou_place,
-        "years_in_hangzhou": "" if application.years_in_hangzhou is None else str(application.years_in_hangzhou),
-    }
+    """The form's starting values: the application as it stands (the ID number is not editable)."""
+    values = current_values(application)
+    values.pop("id_number", None)
+    return values
 
 
 def can_resubmit(user: Any, application: Application) -> bool:
