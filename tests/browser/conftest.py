@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,8 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
     "--lang=zh-CN",
 ]
+#: One throwaway password for every staff account the browser tests create (never a literal).
+STAFF_PASSWORD = "Tb-" + secrets.token_urlsafe(12)
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 

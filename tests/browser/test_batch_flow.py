@@ -23,11 +23,11 @@ from rewards.review.services import review_decide
 from tests import factories
 from tests.batches.sheets import row_for
 
-from .conftest import screenshot
+from .conftest import STAFF_PASSWORD, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "browser-test-Passw0rd"
+PASSWORD = STAFF_PASSWORD
 EMPLOYER = "杭州西湖精密机械有限公司"
 NAMES = (  # noqa: SIM905
     "张晓明 李建国 王芳 赵磊 孙丽 周强 吴敏 郑伟 陈静 刘洋 杨帆 黄磊 朱婷 胡军 林峰 何勇 高原 罗敏 梁辉 宋佳 谢娜 韩冰 唐杰 冯雪 许诺 "

@@ -10,11 +10,11 @@ from rewards.organisations.models import Role
 from rewards.organisations.selectors import organisation_by_name
 from rewards.organisations.services import staff_create
 
-from .conftest import screenshot
+from .conftest import STAFF_PASSWORD, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "browser-test-Passw0rd"
+PASSWORD = STAFF_PASSWORD
 
 
 @pytest.fixture

@@ -18,11 +18,9 @@ from rewards.organisations.selectors import organisation_by_name
 from rewards.organisations.services import staff_create
 from tests import factories
 
-from .conftest import HEIGHT, WIDTH, choose_files, fits, screenshot
+from .conftest import HEIGHT, STAFF_PASSWORD, WIDTH, choose_files, fits, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-STAFF_PASSWORD = "browser-chain-Passw0rd"
 
 
 @pytest.fixture

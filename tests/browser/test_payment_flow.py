@@ -25,11 +25,11 @@ from rewards.payments import services
 from rewards.payments.models import BatchStatus, LineStatus, PaymentBatch, PaymentLine
 from tests import factories
 
-from .conftest import screenshot
+from .conftest import STAFF_PASSWORD, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "browser-test-Passw0rd"
+PASSWORD = STAFF_PASSWORD
 BANKS = ["中国工商银行杭州西湖支行", "中国建设银行杭州分行营业部", "杭州银行文创支行", "中国农业银行杭州拱墅支行", "浙江农商银行萧山支行"]
 LEVELS = ["senior_worker", "senior_worker", "senior_worker", "technician", "senior_worker", "senior_technician", "technician"]
 

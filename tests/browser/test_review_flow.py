@@ -23,11 +23,11 @@ from rewards.organisations.services import organisation_ensure, staff_create
 from rewards.review.services import review_decide
 from tests import factories
 
-from .conftest import SCREENSHOTS, screenshot
+from .conftest import SCREENSHOTS, STAFF_PASSWORD, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "browser-test-Passw0rd"
+PASSWORD = STAFF_PASSWORD
 PDF_VIEWER = "chrome-extension://mhjfbmdgcfjbbpaeojofohoefgiehjai/"
 FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 
