@@ -1,6 +1,7 @@
 """Tests: fixed throwaway keys, fast hashing, the real database engine chosen by DATABASE_URL."""
 
 import base64
+import os
 
 from .base import *  # noqa: F403
 from .base import DATA_DIR
@@ -25,4 +26,6 @@ APP_TODAY = None
 # tests answers in several threads at once, which an in-memory shared-cache database refuses
 # ("database table is locked") where a file in WAL mode waits on its busy timeout, as deployed.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-db.sqlite3")}  # noqa: F405
+    # One file per test process: two runs at once (CI and a developer, or parallel helpers)
+    # must not share, and so destroy, each other's test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-db-{os.getpid()}.sqlite3")}  # noqa: F405

@@ -92,8 +92,7 @@ class ApplicationsView(ApplicantView):
         responses={201: serializers.SubmittedSerializer, **ERRORS},
     )
     def post(self, request: Request) -> Response:
-        throttle.check("submission", request.user.id_hash, message="提交过于频繁，请稍后再试。")
-        throttle.record("submission", request.user.id_hash)
+        throttle.hit("submission", request.user.id_hash, message="提交过于频繁，请稍后再试。")
         result = application_submit(
             campaign=require_current_campaign(),
             data=_form(request),

@@ -6,13 +6,15 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import os
+import re
 import uuid
 from dataclasses import dataclass
 from typing import IO
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from PIL import Image, UnidentifiedImageError
 
 from rewards.core import clock
@@ -28,6 +30,9 @@ KIND_FOR_FIELD = {field: kind for kind, field in FIELD_FOR_KIND.items()}
 
 _MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"%PDF-", "application/pdf"))
 _PDF_ACTIVE = (b"/JavaScript", b"/JS", b"/Launch", b"/EmbeddedFile", b"/OpenAction", b"/AA")
+#: Markup or script appended to an image (a polyglot); searched in the last 64 KB without copying it.
+_SMUGGLED = re.compile(rb"<script|<\?php", re.IGNORECASE)
+_TAIL = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -69,8 +74,7 @@ def check_upload(kind: str, upload: IO[bytes] | None) -> tuple[CheckedFile | Non
                 image.verify()
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
             return None, f"{label}图片已损坏或格式不正确。"
-        tail = content[-64 * 1024 :]
-        if b"<script" in tail.lower() or b"<?php" in tail.lower() or b"%PDF-" in content[8:]:
+        if _SMUGGLED.search(content, max(0, len(content) - _TAIL)) or content.find(b"%PDF-", 8) != -1:
             return None, f"{label}图片中夹带了其他内容，请重新拍摄后上传。"
     else:
         if b"%%EOF" not in content[-2048:]:
@@ -99,12 +103,36 @@ def store(application: Application, checked: CheckedFile, written: list[str]) ->
     )
 
 
+def _save(name: str, content: bytes) -> str:
+    """Writes a new file under ``name`` (a fresh random name) readable by its owner only.
+
+    On the local file system straight through ``os.open`` with ``O_EXCL``: Django's storage
+    would look for a free name, copy in chunks and change the mode afterwards, which cost a
+    submission more than a millisecond for three photos. Other storages go through Django.
+    """
+    storage = default_storage
+    if not isinstance(storage, FileSystemStorage):
+        return storage.save(name, ContentFile(content))
+    path = storage.path(name)
+    folder = os.path.dirname(path)
+    if folder not in _FOLDERS:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        _FOLDERS.add(folder)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(content)
+    return name
+
+
+_FOLDERS: set[str] = set()
+
+
 def write_files(year: int, checked: list[CheckedFile], written: list[str]) -> list[tuple[CheckedFile, str]]:
     """Writes the files first, outside the database transaction (the slow part of a submission
     must not hold the database's write lock); ``written`` lets the caller delete them again."""
     saved = []
     for item in checked:
-        name = default_storage.save(f"materials/{year}/{uuid.uuid4().hex}", ContentFile(item.content))
+        name = _save(f"materials/{year}/{uuid.uuid4().hex}", item.content)
         written.append(name)
         saved.append((item, name))
     return saved

@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from typing import IO, Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from rewards.campaigns.models import Campaign
 from rewards.core import clock, crypto, validators
@@ -20,7 +20,6 @@ from rewards.core.errors import Conflict, Forbidden, Ineligible, InvalidInput, N
 from rewards.core.vocab import Channel, Status
 from rewards.eligibility.fields import SUBMISSION_FIELDS
 from rewards.eligibility.services import Judgement, judge
-from rewards.registries.models import Member
 from rewards.review.flags import mirror_shared_flags, refresh_flags, schedule_signals
 
 from . import materials
@@ -56,6 +55,14 @@ def password_matches(application: Application, password: str) -> bool:
 
 
 def next_application_number(campaign: Campaign) -> str:
+    """The next number of the campaign, in the caller's transaction: one ``UPDATE … RETURNING``
+    that holds the counter's row lock until the commit (numbers are never given out twice)."""
+    table = ApplicationCounter._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET last = last + 1 WHERE campaign_id = %s RETURNING last", [campaign.pk])  # noqa: S608
+        row = cursor.fetchone()
+    if row is not None:
+        return f"{campaign.year}{row[0]:06d}"
     counter, _ = ApplicationCounter.objects.select_for_update().get_or_create(campaign=campaign)
     counter.last += 1
     counter.save(update_fields=["last"])
@@ -152,8 +159,10 @@ def application_submit(
     if crypto.blind_index("id", judgement.applicant.id_number) != applicant_id_hash:
         raise Forbidden("只能为本人申请：身份证号码与登录的身份不一致。", code="forbidden")
     _raise_for(judgement)
+    member = judgement.member
+    if member is None or member.union_id is None:  # eligible means a member: a registry changed meanwhile
+        raise Conflict("会员库中未找到您的会员信息，请联系所在工会。", code="not_a_member")
     checked = _check_files(files, required=True)
-    member = Member.objects.select_related("union").get(id_hash=applicant_id_hash)
     password = new_query_password()
     written: list[str] = []
     try:
@@ -163,8 +172,8 @@ def application_submit(
                 campaign=campaign,
                 channel=Channel.ONLINE,
                 status=Status.PENDING_DISTRICT,
-                union=member.union,
-                grassroots_union=member.grassroots_union,
+                union_id=member.union_id,
+                grassroots_union_id=member.grassroots_union_id,
                 query_password_hash=password_digest(password),
                 submitted_at=clock.now(),
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 
 from . import clock
 from .models import AuditChainHead, AuditEvent
@@ -38,8 +38,9 @@ def audit(
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
-    with transaction.atomic():
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+    # No savepoint: inside the caller's transaction the entry stands or falls with the change.
+    with transaction.atomic(savepoint=False):
+        prev_hash = _lock_head()
         event = AuditEvent(
             at=clock.now(),
             actor=actor if getattr(actor, "pk", None) else None,
@@ -52,13 +53,31 @@ def audit(
             object_id=str(object_id or ""),
             result=result,
             detail=detail or {},
-            prev_hash=head.last_hash,
+            prev_hash=prev_hash,
         )
         event.entry_hash = event.compute_hash()
-        event.save()
-        head.last_hash = event.entry_hash
-        head.save(update_fields=["last_hash"])
+        event.save(force_insert=True)
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {AuditChainHead._meta.db_table} SET last_hash = %s WHERE id = 1", [event.entry_hash])  # noqa: S608
     return event
+
+
+def _lock_head() -> str:
+    """The chain's last hash, its row locked until the commit (appends are serialised).
+
+    Plain SQL: the head is read and moved by every audited change, so the ORM's
+    ``select_for_update().get_or_create()`` and ``save()`` were a cost on every request.
+    """
+    table = AuditChainHead._meta.db_table
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    for _ in range(2):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT last_hash FROM {table} WHERE id = 1{lock}")  # noqa: S608
+            row = cursor.fetchone()
+        if row is not None:
+            return str(row[0])
+        AuditChainHead.objects.get_or_create(pk=1)  # the first entry ever
+    raise RuntimeError("审计链头无法建立。")
 
 
 def verify_chain() -> list[str]:

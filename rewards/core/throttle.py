@@ -57,14 +57,45 @@ def retry_after(scope: str, key: str, *, rate: str | None = None) -> int | None:
 
 
 def record(scope: str, key: str) -> None:
-    ThrottleEvent.objects.create(scope=scope, key_hash=_key(scope, key), at=clock.now())
+    """Counts one attempt (plain SQL: every throttled request writes one row)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {ThrottleEvent._meta.db_table} (scope, key_hash, at) VALUES (%s, %s, %s)",  # noqa: S608
+            [scope, _key(scope, key), connection.ops.adapt_datetimefield_value(clock.now())],
+        )
+
+
+def _under_limit(scope: str, key: str, rate: str | None) -> bool:
+    """True when ``key`` has attempts left: one counting statement that stops at the limit."""
+    from django.db import connection
+
+    limit, window = parse_rate(rate or settings.THROTTLES[scope])
+    since = connection.ops.adapt_datetimefield_value(clock.now() - dt.timedelta(seconds=window))
+    table = ThrottleEvent._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE scope = %s AND key_hash = %s AND at > %s LIMIT %s) AS recent",  # noqa: S608
+            [scope, _key(scope, key), since, limit],
+        )
+        (count,) = cursor.fetchone()
+    return bool(count < limit)
 
 
 def check(scope: str, key: str, *, rate: str | None = None, message: str | None = None) -> None:
     """Raises :class:`Throttled` (429 with Retry-After) when ``key`` used up its rate."""
+    if _under_limit(scope, key, rate):
+        return
     wait = retry_after(scope, key, rate=rate)
     if wait is not None:
         raise Throttled(message or f"操作过于频繁，请 {wait} 秒后再试。", retry_after=wait)
+
+
+def hit(scope: str, key: str, *, rate: str | None = None, message: str | None = None) -> None:
+    """:func:`check`, then :func:`record` the attempt: the usual pair for a throttled action."""
+    check(scope, key, rate=rate, message=message)
+    record(scope, key)
 
 
 def clear(scope: str, key: str) -> None:

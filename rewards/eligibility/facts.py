@@ -67,6 +67,9 @@ class MemberFacts:
     union_id: int | None
     union_name: str
     union_under_city: bool
+    #: Read with the rest for a submission (which files the application under them); not rule inputs.
+    grassroots_union_id: int | None = None
+    employer: str = ""
 
 
 @dataclass(frozen=True)

@@ -103,7 +103,7 @@ def member_facts(id_hash: str) -> MemberFacts | None:
     member_table = Member._meta.db_table
     org_table = Organisation._meta.db_table
     sql = (
-        f"SELECT m.name, m.verified, u.id, u.name, u.kind, p.kind FROM {member_table} m "  # noqa: S608 - table names from models
+        f"SELECT m.name, m.verified, u.id, u.name, u.kind, p.kind, m.grassroots_union_id, m.employer FROM {member_table} m "  # noqa: S608 - table names from models
         f"JOIN {org_table} u ON u.id = m.union_id LEFT JOIN {org_table} p ON p.id = u.parent_id "
         "WHERE m.id_hash = %s"
     )
@@ -112,13 +112,15 @@ def member_facts(id_hash: str) -> MemberFacts | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    name, verified, union_id, union_name, union_kind, parent_kind = row
+    name, verified, union_id, union_name, union_kind, parent_kind, grassroots_union_id, employer = row
     return MemberFacts(
         name=name,
         verified=bool(verified),
         union_id=union_id,
         union_name=union_name,
         union_under_city=union_kind == OrgKind.DISTRICT and parent_kind == OrgKind.CITY,
+        grassroots_union_id=grassroots_union_id,
+        employer=employer or "",
     )
 
 

@@ -13,7 +13,7 @@ from rewards.core.text import org_key
 
 from . import selectors
 from .engine import Decision, decide
-from .facts import ApplicantInput
+from .facts import ApplicantInput, MemberFacts
 from .fields import RULE_FIELDS, clean_annex3
 
 
@@ -22,6 +22,7 @@ class Judgement:
     applicant: ApplicantInput
     decision: Decision
     union_id: int | None
+    member: MemberFacts | None = None
 
 
 def judge(
@@ -48,7 +49,10 @@ def judge(
         campaign, id_hash=id_hash, member=member, exclude_application_id=exclude_application_id, mode=mode, returned_on=returned_on
     )
     return Judgement(
-        applicant=applicant, decision=decide(applicant, terms, facts, today=today), union_id=member.union_id if member else None
+        applicant=applicant,
+        decision=decide(applicant, terms, facts, today=today),
+        union_id=member.union_id if member else None,
+        member=member,
     )
 
 

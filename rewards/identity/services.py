@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import authenticate
-from django.db import transaction
+from django.db import connection, transaction
 
 from rewards.core import clock, crypto, throttle, validators
 from rewards.core.audit import audit
@@ -132,8 +132,16 @@ def otp_verify(*, id_number: str, code: str, request: Any = None) -> str:
 
 
 def applicant_for_token(token: str) -> Applicant | None:
-    row = ApplicantToken.objects.filter(key_hash=token_digest(token), expires_at__gt=clock.now()).values_list("id_hash", flat=True).first()
-    return Applicant(id_hash=row) if row else None
+    """The worker a bearer token belongs to while it is valid. Every worker request asks this:
+    one statement in plain SQL (the ORM's query building cost more than the lookup itself)."""
+    table = ApplicantToken._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id_hash FROM {table} WHERE key_hash = %s AND expires_at > %s",  # noqa: S608 - table name from the model
+            [token_digest(token), connection.ops.adapt_datetimefield_value(clock.now())],
+        )
+        row = cursor.fetchone()
+    return Applicant(id_hash=row[0]) if row else None
 
 
 def staff_token_issue(*, username: str, password: str, otp: str = "", request: Any = None) -> tuple[str, dt.datetime]:
