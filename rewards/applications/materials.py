@@ -4,22 +4,26 @@ random names outside any public URL (SECURITY.md 13)."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
+import logging
 import os
 import re
 import uuid
+import warnings
 from dataclasses import dataclass
 from typing import IO
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
-from PIL import Image, UnidentifiedImageError
+from django.db import transaction
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from rewards.core import clock
 
-from .models import Application, Attachment, AttachmentKind
+from .models import Application, Attachment, AttachmentKind, Processing
 
 FIELD_FOR_KIND = {
     AttachmentKind.ID_CARD: "id_card_file",
@@ -138,9 +142,9 @@ def write_files(year: int, checked: list[CheckedFile], written: list[str]) -> li
     return saved
 
 
-def record_files(application: Application, saved: list[tuple[CheckedFile, str]]) -> None:
+def record_files(application: Application, saved: list[tuple[CheckedFile, str]]) -> list[Attachment]:
     now = clock.now()
-    Attachment.objects.bulk_create(
+    return Attachment.objects.bulk_create(
         [
             Attachment(
                 application=application,
@@ -161,3 +165,88 @@ def discard(names: list[str]) -> None:
     for name in names:
         with contextlib.suppress(OSError):
             default_storage.delete(name)
+
+
+#: Larger images are not decoded (a "decompression bomb": a small file that unpacks to gigabytes).
+MAX_PIXELS = 50_000_000
+logger = logging.getLogger(__name__)
+
+
+def reencode(content: bytes, content_type: str) -> bytes:
+    """The image decoded and written again: EXIF (place, device, time), ICC and text chunks
+    are left behind, the EXIF orientation is applied to the pixels. Raises ``ValueError`` when
+    the image cannot be decoded whole."""
+    # A cut file must not be padded into a "valid" image: WeasyPrint, once imported, sets
+    # Pillow's process-wide LOAD_TRUNCATED_IMAGES, so look for the format's end marker here.
+    ending = content.rstrip(b"\x00\r\n ")
+    if content_type == "image/jpeg" and not ending.endswith(b"\xff\xd9"):
+        raise ValueError("图片无法完整读取：文件不完整")
+    if content_type == "image/png" and b"IEND" not in content[-16:]:
+        raise ValueError("图片无法完整读取：文件不完整")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(content)) as opened:
+                if opened.width * opened.height > MAX_PIXELS:
+                    raise ValueError("图片像素过多")
+                opened.load()
+                image = ImageOps.exif_transpose(opened)
+        out = io.BytesIO()
+        if content_type == "image/jpeg":
+            if image.mode not in ("RGB", "L"):
+                image = image.convert("RGB")
+            image.save(out, "JPEG", quality=90)
+        else:
+            if image.mode not in ("RGB", "RGBA", "L", "LA", "P"):
+                image = image.convert("RGBA")
+            image.save(out, "PNG")
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ValueError(f"图片无法完整读取：{type(exc).__name__}") from exc
+    return out.getvalue()
+
+
+def process(attachment_id: int) -> str:
+    """Re-encodes one pending image (PDFs are kept as checked at upload); returns the outcome.
+
+    Safe to run twice or in two workers at once: the row changes only if it is still pending
+    under the same file name, and the loser deletes the file it wrote.
+    """
+    attachment = Attachment.objects.filter(pk=attachment_id, processing=Processing.PENDING).first()
+    if attachment is None:
+        return "skipped"
+    pending = Attachment.objects.filter(pk=attachment_id, processing=Processing.PENDING, storage_name=attachment.storage_name)
+    if not attachment.content_type.startswith("image/"):
+        pending.update(processing=Processing.ORIGINAL)
+        return Processing.ORIGINAL
+    try:
+        with default_storage.open(attachment.storage_name, "rb") as handle:
+            content = handle.read()
+        cleaned = reencode(content, attachment.content_type)
+    except (OSError, ValueError) as exc:
+        logger.warning("申请材料 %s 无法重新编码（%s），保留原件供审核人核对。", attachment_id, exc)
+        pending.update(processing=Processing.UNREADABLE)
+        return Processing.UNREADABLE
+    year = attachment.storage_name.split("/")[1] if attachment.storage_name.count("/") >= 2 else "other"
+    name = _save(f"materials/{year}/{uuid.uuid4().hex}", cleaned)
+    with transaction.atomic():
+        changed = pending.update(
+            storage_name=name, size=len(cleaned), sha256=hashlib.sha256(cleaned).hexdigest(), processing=Processing.REENCODED
+        )
+    discard([attachment.storage_name] if changed else [name])
+    return Processing.REENCODED if changed else "skipped"
+
+
+def schedule_processing(attachment_ids: list[int]) -> None:
+    """Queues the re-encoding of freshly stored materials for after the commit."""
+    ids = [pk for pk in attachment_ids if pk is not None]
+    if ids:
+        transaction.on_commit(functools.partial(_enqueue_processing, ids), robust=True)
+
+
+def _enqueue_processing(ids: list[int]) -> None:
+    from .tasks import process_materials
+
+    try:
+        process_materials.enqueue(ids)
+    except Exception as exc:  # the upload has committed; the original stays until the next run
+        logger.warning("%d 份申请材料未能排队重新编码（%s）。", len(ids), type(exc).__name__)

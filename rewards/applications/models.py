@@ -132,6 +132,15 @@ class AttachmentKind(models.TextChoices):
     BANK_CARD = "bank_card", "银行卡"
 
 
+class Processing(models.TextChoices):
+    """What the background task made of an uploaded material (SECURITY.md 13)."""
+
+    PENDING = "pending", "待处理"
+    REENCODED = "reencoded", "已重新编码（元数据已去除）"
+    ORIGINAL = "original", "PDF，保留原件"
+    UNREADABLE = "unreadable", "图片无法完整读取"
+
+
 class Attachment(models.Model):
     """A scanned material, stored under a random name outside any public URL."""
 
@@ -143,6 +152,9 @@ class Attachment(models.Model):
     sha256 = models.CharField(max_length=64)
     current = models.BooleanField("当前有效", default=True)
     uploaded_at = models.DateTimeField("上传时间")
+    #: Images are decoded and written again without their metadata (EXIF: place, device, time)
+    #: by a background task after the upload commits; until then the original is served.
+    processing = models.CharField("处理", max_length=20, choices=Processing.choices, default=Processing.PENDING)
 
     class Meta:
         verbose_name = "申请材料"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hmac
+import logging
 import secrets
 from dataclasses import dataclass
 from typing import IO, Any
@@ -20,12 +21,13 @@ from rewards.core.errors import Conflict, Forbidden, Ineligible, InvalidInput, N
 from rewards.core.vocab import Channel, Status
 from rewards.eligibility.fields import SUBMISSION_FIELDS
 from rewards.eligibility.services import Judgement, judge
-from rewards.review.flags import mirror_shared_flags, refresh_flags, schedule_signals
+from rewards.review.flags import mirror_shared_flags, refresh_flags
 
 from . import materials
 from .models import Application, ApplicationCounter, ApplicationEvent, AttachmentKind
 from .notify import notify
 
+logger = logging.getLogger(__name__)
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 BANK_FIELDS = ("bank_card_no", "bank_branch")
 
@@ -182,11 +184,14 @@ def application_submit(
                 application.employer = member.employer
             application.application_no = next_application_number(campaign)
             application.save()
-            materials.record_files(application, saved)
+            attachments = materials.record_files(application, saved)
             record_event(application, stage="submitted", to_status=Status.PENDING_DISTRICT)
-            # The signals are worked out after the commit, by a background task (or on first
-            # read by a reviewer, whichever comes first): see rewards.review.flags.ensure_signals.
-            transaction.on_commit(functools.partial(schedule_signals, application.pk), robust=True)
+            # After the commit, one background task re-encodes the photos and works out the
+            # signals (a reviewer's first look works them out if it comes first: see
+            # rewards.review.flags.ensure_signals).
+            transaction.on_commit(
+                functools.partial(_schedule_after_submission, application.pk, [a.pk for a in attachments]), robust=True
+            )
             audit(
                 "application.submit",
                 obj=application,
@@ -203,6 +208,15 @@ def application_submit(
         materials.discard(written)
         raise
     return Submitted(application=application, query_password=password)
+
+
+def _schedule_after_submission(application_id: int, attachment_ids: list[int]) -> None:
+    from .tasks import after_submission
+
+    try:
+        after_submission.enqueue(application_id, attachment_ids)
+    except Exception as exc:  # committed: the reviewer's first look works the signals out
+        logger.warning("申请 %s 的后续处理未能排队（%s），将在审核时核查风险信号。", application_id, type(exc).__name__)
 
 
 def _own_application(application_no: str, applicant_id_hash: str, *, lock: bool = False) -> Application:
@@ -295,8 +309,8 @@ def application_resubmit(
                 apply_judgement(application, judgement)
                 application.status = Status.PENDING_DISTRICT
             application.save()
-            for item in checked:
-                materials.store(application, item, written)
+            stored = [materials.store(application, item, written) for item in checked]
+            materials.schedule_processing([attachment.pk for attachment in stored])
             stage = {"resubmission": "resubmitted", "correction": "corrected", "bank_fix": "bank_corrected"}[mode]
             record_event(application, stage=stage, from_status=previous_status, to_status=application.status)
             refresh_flags(application)

@@ -137,6 +137,7 @@ def detail(application: Application, *, full: bool) -> dict[str, Any]:
                 "label": att.get_kind_display(),
                 "content_type": att.content_type,
                 "size": att.size,
+                "processing": att.processing,
                 "url": f"/api/v1/review/applications/{application.application_no}/attachments/{att.pk}",
             }
             for att in application.attachments.filter(current=True).order_by("kind")

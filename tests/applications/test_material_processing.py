@@ -1,0 +1,166 @@
+"""Uploaded images are decoded and written again without their metadata by a background task
+after the upload commits (SECURITY.md 13); what cannot be decoded whole is kept and marked."""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+
+import pytest
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image, PngImagePlugin
+
+from rewards.applications import materials
+from rewards.applications.models import Application, Attachment, Processing
+
+from .. import factories
+from ..api.helpers import applicant_token, submit
+
+pytestmark = pytest.mark.django_db
+
+GPS_IFD = 0x8825
+MAKE = 0x010F
+ORIENTATION = 0x0112
+
+
+def jpeg_with_exif(size: tuple[int, int] = (80, 40), orientation: int = 1) -> bytes:
+    image = Image.new("RGB", size, "orange")
+    exif = Image.Exif()
+    exif[MAKE] = "SecretPhone 12"
+    exif[ORIENTATION] = orientation
+    exif.get_ifd(GPS_IFD)[2] = (30.0, 15.0, 0.0)  # GPSLatitude: where the photo was taken
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif.tobytes())
+    return out.getvalue()
+
+
+def png_with_text() -> bytes:
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "家庭住址：某某路 1 号")
+    out = io.BytesIO()
+    Image.new("RGB", (30, 30), "blue").save(out, "PNG", pnginfo=info)
+    return out.getvalue()
+
+
+def uploads(id_card: bytes, *, content_type: str = "image/jpeg") -> dict[str, SimpleUploadedFile]:
+    plain = io.BytesIO()
+    Image.new("RGB", (20, 20), "green").save(plain, "JPEG")
+    return {
+        "id_card_file": SimpleUploadedFile("id.jpg", id_card, content_type=content_type),
+        "certificate_file": SimpleUploadedFile("cert.jpg", plain.getvalue(), content_type="image/jpeg"),
+        "bank_card_file": SimpleUploadedFile("card.jpg", plain.getvalue(), content_type="image/jpeg"),
+    }
+
+
+def stored(attachment: Attachment) -> bytes:
+    with default_storage.open(attachment.storage_name, "rb") as handle:
+        return handle.read()
+
+
+def test_reencoding_drops_exif_and_applies_the_orientation():
+    original = jpeg_with_exif(size=(80, 40), orientation=6)  # 6: the camera was turned 90°
+    assert b"SecretPhone" in original
+    cleaned = materials.reencode(original, "image/jpeg")
+    assert b"SecretPhone" not in cleaned
+    with Image.open(io.BytesIO(cleaned)) as image:
+        assert image.getexif() == {} or MAKE not in image.getexif()
+        assert GPS_IFD not in image.getexif()
+        assert image.size == (40, 80)  # rotated into the pixels, not left to a tag
+
+
+def test_reencoding_drops_png_text_chunks():
+    original = png_with_text()
+    assert "某某路".encode() in original
+    cleaned = materials.reencode(original, "image/png")
+    assert "某某路".encode() not in cleaned
+    with Image.open(io.BytesIO(cleaned)) as image:
+        assert image.format == "PNG" and "Comment" not in image.info
+
+
+def test_a_truncated_image_cannot_be_reencoded():
+    original = jpeg_with_exif(size=(400, 300))
+    with pytest.raises(ValueError):
+        materials.reencode(original[: len(original) // 2], "image/jpeg")
+
+
+def test_a_decompression_bomb_is_not_decoded():
+    out = io.BytesIO()
+    Image.new("1", (10_000, 6_000)).save(out, "PNG")  # 60 million pixels in a few kilobytes
+    assert len(out.getvalue()) < 100_000
+    with pytest.raises(ValueError):
+        materials.reencode(out.getvalue(), "image/png")
+
+
+@pytest.fixture
+def worker(api, business_day, member):  # type: ignore[no-untyped-def]
+    return applicant_token(api, member)
+
+
+def test_a_submitted_photo_is_stored_again_without_its_metadata(api, worker, member, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = submit(api, worker, factories.annex3(member), uploads(jpeg_with_exif()))
+    assert response.status_code == 201, response.content
+    application = Application.objects.get(application_no=response.json()["application_no"])
+    attachments = list(Attachment.objects.filter(application=application, current=True))
+    assert len(attachments) == 3
+    assert {a.processing for a in attachments} == {Processing.REENCODED}
+    id_card = next(a for a in attachments if a.kind == "id_card")
+    content = stored(id_card)
+    assert b"SecretPhone" not in content
+    assert id_card.size == len(content)
+    mode = stat.S_IMODE(os.stat(default_storage.path(id_card.storage_name)).st_mode)
+    assert mode == 0o600
+    # The signals were worked out by the same background task.
+    application.refresh_from_db()
+    assert application.signals_at is not None
+
+
+def test_the_original_file_is_deleted_and_a_second_run_changes_nothing(api, worker, member, django_capture_on_commit_callbacks):
+    response = submit(api, worker, factories.annex3(member), uploads(jpeg_with_exif()))  # callbacks not run: still pending
+    assert response.status_code == 201, response.content
+    attachment = Attachment.objects.get(application__application_no=response.json()["application_no"], kind="id_card")
+    assert attachment.processing == Processing.PENDING
+    original_name = attachment.storage_name
+    assert materials.process(attachment.pk) == Processing.REENCODED
+    assert not default_storage.exists(original_name)
+    attachment.refresh_from_db()
+    name_after = attachment.storage_name
+    assert materials.process(attachment.pk) == "skipped"
+    attachment.refresh_from_db()
+    assert attachment.storage_name == name_after and default_storage.exists(name_after)
+
+
+def test_an_image_that_cannot_be_decoded_is_kept_and_marked(api, worker, member):
+    whole = jpeg_with_exif(size=(600, 400))
+    response = submit(api, worker, factories.annex3(member), uploads(whole[: len(whole) - 2000]))
+    assert response.status_code == 201, response.content  # the header is sound: accepted at upload
+    attachment = Attachment.objects.get(application__application_no=response.json()["application_no"], kind="id_card")
+    before = stored(attachment)
+    assert materials.process(attachment.pk) == Processing.UNREADABLE
+    attachment.refresh_from_db()
+    assert attachment.processing == Processing.UNREADABLE
+    assert stored(attachment) == before
+
+
+def test_a_pdf_is_kept_as_checked_at_upload(api, worker, member):
+    pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    response = submit(api, worker, factories.annex3(member), uploads(pdf, content_type="application/pdf"))
+    assert response.status_code == 201, response.content
+    attachment = Attachment.objects.get(application__application_no=response.json()["application_no"], kind="id_card")
+    assert materials.process(attachment.pk) == Processing.ORIGINAL
+    attachment.refresh_from_db()
+    assert attachment.processing == Processing.ORIGINAL and stored(attachment) == pdf
+
+
+def test_a_truncated_image_is_refused_even_after_weasyprint_relaxed_pillow(monkeypatch):
+    from PIL import ImageFile
+
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)  # what importing WeasyPrint does
+    original = jpeg_with_exif(size=(400, 300))
+    with pytest.raises(ValueError):
+        materials.reencode(original[: len(original) // 2], "image/jpeg")
+    png = png_with_text()
+    with pytest.raises(ValueError):
+        materials.reencode(png[:-20], "image/png")
