@@ -22,8 +22,11 @@ from django.db import transaction
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from rewards.core import clock
+from rewards.core.errors import StorageUnavailable
 
 from .models import Application, Attachment, AttachmentKind, Processing
+
+logger = logging.getLogger(__name__)
 
 FIELD_FOR_KIND = {
     AttachmentKind.ID_CARD: "id_card_file",
@@ -91,8 +94,7 @@ def check_upload(kind: str, upload: IO[bytes] | None) -> tuple[CheckedFile | Non
 def store(application: Application, checked: CheckedFile, written: list[str]) -> Attachment:
     """Saves the file under a random name and records it; ``written`` collects saved names so
     that the caller can delete them if its transaction rolls back (no orphan files)."""
-    name = f"materials/{application.campaign.year}/{uuid.uuid4().hex}"
-    saved = default_storage.save(name, ContentFile(checked.content))
+    saved = save_file(f"materials/{application.campaign.year}/{uuid.uuid4().hex}", checked.content)
     written.append(saved)
     Attachment.objects.filter(application=application, kind=checked.kind, current=True).update(current=False)
     return Attachment.objects.create(
@@ -107,7 +109,7 @@ def store(application: Application, checked: CheckedFile, written: list[str]) ->
     )
 
 
-def _save(name: str, content: bytes) -> str:
+def save_file(name: str, content: bytes) -> str:
     """Writes a new file under ``name`` (a fresh random name) readable by its owner only.
 
     On the local file system straight through ``os.open`` with ``O_EXCL``: Django's storage
@@ -115,16 +117,25 @@ def _save(name: str, content: bytes) -> str:
     submission more than a millisecond for three photos. Other storages go through Django.
     """
     storage = default_storage
-    if not isinstance(storage, FileSystemStorage):
-        return storage.save(name, ContentFile(content))
-    path = storage.path(name)
-    folder = os.path.dirname(path)
-    if folder not in _FOLDERS:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-        _FOLDERS.add(folder)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(content)
+    try:
+        if not isinstance(storage, FileSystemStorage):
+            return storage.save(name, ContentFile(content))
+        path = storage.path(name)
+        folder = os.path.dirname(path)
+        if folder not in _FOLDERS:
+            os.makedirs(folder, mode=0o700, exist_ok=True)
+            _FOLDERS.add(folder)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(content)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(path)  # no half-written file left behind
+            raise
+    except OSError as exc:  # a full disk, a read-only or missing volume
+        logger.error("申请材料写入失败（%s）：%s", type(exc).__name__, exc.strerror or exc)
+        raise StorageUnavailable() from exc
     return name
 
 
@@ -136,7 +147,7 @@ def write_files(year: int, checked: list[CheckedFile], written: list[str]) -> li
     must not hold the database's write lock); ``written`` lets the caller delete them again."""
     saved = []
     for item in checked:
-        name = _save(f"materials/{year}/{uuid.uuid4().hex}", item.content)
+        name = save_file(f"materials/{year}/{uuid.uuid4().hex}", item.content)
         written.append(name)
         saved.append((item, name))
     return saved
@@ -169,7 +180,6 @@ def discard(names: list[str]) -> None:
 
 #: Larger images are not decoded (a "decompression bomb": a small file that unpacks to gigabytes).
 MAX_PIXELS = 50_000_000
-logger = logging.getLogger(__name__)
 
 
 def reencode(content: bytes, content_type: str) -> bytes:
@@ -227,7 +237,7 @@ def process(attachment_id: int) -> str:
         pending.update(processing=Processing.UNREADABLE)
         return Processing.UNREADABLE
     year = attachment.storage_name.split("/")[1] if attachment.storage_name.count("/") >= 2 else "other"
-    name = _save(f"materials/{year}/{uuid.uuid4().hex}", cleaned)
+    name = save_file(f"materials/{year}/{uuid.uuid4().hex}", cleaned)
     with transaction.atomic():
         changed = pending.update(
             storage_name=name, size=len(cleaned), sha256=hashlib.sha256(cleaned).hexdigest(), processing=Processing.REENCODED

@@ -50,3 +50,11 @@ class Ineligible(DomainError):
     status = 422
     code = "ineligible"
     default_message = "不符合奖励条件。"
+
+
+class StorageUnavailable(DomainError):
+    """The server could not write a file (disk full, storage down): nothing was saved."""
+
+    status = 503
+    code = "storage_unavailable"
+    default_message = "服务器暂时无法保存上传的材料，本次提交未保存，请稍后再试。"

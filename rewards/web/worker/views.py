@@ -29,7 +29,7 @@ from rewards.campaigns.models import Campaign
 from rewards.campaigns.selectors import current_campaign, level_amounts
 from rewards.core import clock, crypto, throttle, validators
 from rewards.core.audit import client_ip
-from rewards.core.errors import Conflict, DomainError, Forbidden, Ineligible, InvalidInput, NotFound
+from rewards.core.errors import Conflict, DomainError, Forbidden, Ineligible, InvalidInput, NotFound, StorageUnavailable
 from rewards.core.masking import mask_bank_card, mask_id_number, mask_phone
 from rewards.core.text import clean_name
 from rewards.core.vocab import Channel, Gender, Issuer, Level, Status
@@ -294,7 +294,7 @@ def apply(request: HttpRequest) -> HttpResponse:
     except Conflict as error:
         throttle.record("submission", id_hash)
         context["conflict"], http_status = error.message, 409
-    except (Forbidden, throttle.Throttled) as error:
+    except (Forbidden, throttle.Throttled, StorageUnavailable) as error:
         context["error"], http_status = error.message, error.status
     else:
         throttle.record("submission", id_hash)
@@ -529,6 +529,8 @@ def edit(request: HttpRequest, no: str) -> HttpResponse:
         context["ineligible"], http_status = _checks(error.extra.get("checks")), 422
     except (Conflict, NotFound) as error:
         context["conflict"], http_status = error.message, error.status
+    except StorageUnavailable as error:
+        context["error"], http_status = error.message, error.status
     else:
         done_word = {Status.APPROVED: "银行卡已更正，将在下一批次发放"}.get(Status(updated.status), "已提交，等待区县（产业）工会审核")
         messages.success(request, f"申请 {no} {done_word}。")

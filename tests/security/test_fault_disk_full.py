@@ -1,0 +1,96 @@
+"""SECURITY.md, Faults: "Disk full during an upload: a clear error, no row pointing at a
+missing file". The disk is made to fill up on the third file of a submission (an injected
+storage error: ENOSPC half-way through the write)."""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+import pytest
+from django.core.files.storage import default_storage
+
+from rewards.applications import materials
+from rewards.applications.models import Application, Attachment
+from rewards.notifications.models import SmsMessage
+
+from .. import factories
+from ..api.helpers import applicant_token, submit
+from ..api.helpers import materials as photos
+
+pytestmark = pytest.mark.django_db
+
+
+class FillingDisk:
+    """``os.fdopen`` whose ``n``-th file stops half-way with "No space left on device"."""
+
+    def __init__(self, fail_on: int) -> None:
+        self.fail_on = fail_on
+        self.opened = 0
+        self.real = os.fdopen
+
+    def __call__(self, fd, *args, **kwargs):  # type: ignore[no-untyped-def]
+        handle = self.real(fd, *args, **kwargs)
+        self.opened += 1
+        if self.opened != self.fail_on:
+            return handle
+        real_write = handle.write
+
+        def write(data):  # type: ignore[no-untyped-def]
+            real_write(data[: len(data) // 2])
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        handle.write = write
+        return handle
+
+
+def stored_files() -> set[str]:
+    root = Path(default_storage.location) / "materials"
+    return {str(path) for path in root.rglob("*") if path.is_file()} if root.exists() else set()
+
+
+@pytest.fixture
+def worker(api, business_day, member):  # type: ignore[no-untyped-def]
+    return applicant_token(api, member)
+
+
+@pytest.mark.parametrize("fail_on", [1, 3])
+def test_a_full_disk_answers_503_and_leaves_no_row_and_no_file(api, worker, member, monkeypatch, fail_on):
+    before_files = stored_files()
+    before_sms = SmsMessage.objects.count()
+    monkeypatch.setattr(materials.os, "fdopen", FillingDisk(fail_on))
+    response = submit(api, worker, factories.annex3(member), photos())
+    assert response.status_code == 503, response.content
+    error = response.json()["error"]
+    assert error["code"] == "storage_unavailable"
+    assert "未保存" in error["message"]
+    assert not Application.objects.filter(id_hash=member.id_hash).exists()
+    assert not Attachment.objects.exists()
+    assert stored_files() == before_files  # neither the half file nor the ones written before it
+    assert SmsMessage.objects.count() == before_sms  # no "submitted" SMS for what was not saved
+
+
+def test_after_the_disk_is_freed_the_same_worker_submits(api, worker, member, monkeypatch):
+    monkeypatch.setattr(materials.os, "fdopen", FillingDisk(2))
+    assert submit(api, worker, factories.annex3(member), photos()).status_code == 503
+    monkeypatch.undo()
+    response = submit(api, worker, factories.annex3(member), photos())
+    assert response.status_code == 201, response.content
+    application = Application.objects.get(application_no=response.json()["application_no"])
+    for attachment in Attachment.objects.filter(application=application):
+        assert default_storage.exists(attachment.storage_name)
+
+
+def test_the_worker_page_shows_the_message_and_keeps_the_form(client, member, business_day, monkeypatch):
+    from tests.web.test_worker_pages import form_for, sign_in  # the worker's pages, as a browser uses them
+
+    sign_in(client, member)
+    monkeypatch.setattr(materials.os, "fdopen", FillingDisk(1))
+    form = form_for(member)
+    response = client.post("/worker/apply", {**form, **photos()})
+    assert response.status_code == 503
+    page = response.content.decode()
+    assert "未保存" in page
+    assert form["bank_branch"] in page  # what the worker typed is still there
+    assert not Application.objects.filter(id_hash=member.id_hash).exists()
