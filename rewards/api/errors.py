@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -26,7 +28,18 @@ def _flatten(detail: Any) -> dict[str, list[str]]:
     return {}
 
 
+logger = logging.getLogger(__name__)
+
+#: The database went away mid-request (a restart, a fail-over): the change may or may not have
+#: been made, so the worker is sent to look before trying again (a second submission of a saved
+#: one answers 409 already_pending anyway).
+DATABASE_UNAVAILABLE = "系统暂时无法连接数据库，请稍后再试；如刚才在提交或修改申请，请先在“我的申请”中查看是否已经办好。"
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, OperationalError | InterfaceError):
+        logger.error("数据库暂时不可用：%s", type(exc).__name__)
+        return Response(error_body("service_unavailable", DATABASE_UNAVAILABLE), status=503, headers={"Retry-After": "5"})
     if isinstance(exc, DomainError):
         headers = {}
         if "retry_after" in exc.extra:

@@ -167,6 +167,7 @@ def application_submit(
     checked = _check_files(files, required=True)
     password = new_query_password()
     written: list[str] = []
+    committing = False
     try:
         saved = materials.write_files(campaign.year, checked, written)
         with transaction.atomic():
@@ -189,9 +190,7 @@ def application_submit(
             # After the commit, one background task re-encodes the photos and works out the
             # signals (a reviewer's first look works them out if it comes first: see
             # rewards.review.flags.ensure_signals).
-            transaction.on_commit(
-                functools.partial(_schedule_after_submission, application.pk, [a.pk for a in attachments]), robust=True
-            )
+            transaction.on_commit(functools.partial(_schedule_after_submission, application.pk, [a.pk for a in attachments]), robust=True)
             audit(
                 "application.submit",
                 obj=application,
@@ -200,14 +199,28 @@ def application_submit(
                 detail={"channel": Channel.ONLINE, "application_no": application.application_no},
             )
             notify(application, "submitted", event="submitted")
+            committing = True  # from here on the commit itself is running
     except IntegrityError as exc:
         materials.discard(written)
         # Two submissions of one person at once: the one-live-application constraint keeps one.
         raise Conflict("您已有一份本年度申请正在办理中。", code="already_pending") from exc
     except BaseException:
-        materials.discard(written)
+        keep_files_if_commit_unknown(written, committing)
         raise
     return Submitted(application=application, query_password=password)
+
+
+def keep_files_if_commit_unknown(written: list[str], committing: bool) -> None:
+    """Deletes the files of a change that failed, unless the failure came from the commit itself.
+
+    When the connection breaks during COMMIT (a database restart), nobody knows whether the
+    rows were written: deleting the files could leave rows pointing at missing files, which is
+    worse than a few unreferenced files (SECURITY.md, Faults). Those are kept and logged.
+    """
+    if committing:
+        logger.warning("提交时数据库连接中断，结果未知：保留已写入的 %d 个材料文件。", len(written))
+        return
+    materials.discard(written)
 
 
 def _schedule_after_submission(application_id: int, attachment_ids: list[int]) -> None:
