@@ -36,6 +36,8 @@ def _normalise_header(value: Any) -> str:
 def _sniff_encoding(head: bytes) -> str:
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"  # "Unicode text" as Excel saves it
     try:
         head.decode("utf-8")
         return "utf-8"
@@ -56,7 +58,11 @@ def _csv_rows(path: Path, header_row_finder) -> Table:  # type: ignore[no-untype
 
     handle = open(path, encoding=encoding, newline="")  # noqa: SIM115 - closed by the generator
     reader = csv.reader(handle)
-    headers, header_line = header_row_finder(enumerate(reader, start=1))
+    try:
+        headers, header_line = header_row_finder(enumerate(reader, start=1))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        handle.close()
+        raise UnreadableFile(f"文件开头无法读取（请保存为 UTF-8 编码的 CSV 或 .xlsx）：{type(exc).__name__}") from exc
     if headers is None:
         handle.close()
         raise UnreadableFile("文件中找不到表头行。")
