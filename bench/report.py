@@ -243,6 +243,20 @@ workers) on a free port of 127.0.0.1.
   made from the downloaded CSV (every reference with its amount; every 100th line failed with a
   reason: 99 000 paid, 1 000 failed). After each step the batch's lines are counted by status
   (after the results, its applications too); any difference makes the figure INVALID.
+- **Progress (工作进度, Annex 1)**: last, in two installations of its own, SQLite (a fresh
+  `DATA_DIR`) and PostgreSQL (a throw-away server started like `scripts/with-postgres.sh`, but
+  with `fsync` on; only `max_wal_size` raised for the load), each migrated, with the 2020
+  campaign, a city reviewer and 西湖区's reviewer. `python -m bench.progress seed` writes
+  1 000 000 applications with one `INSERT … SELECT` over a generated series (every column filled;
+  spread over the 24 unions by guidance number, statuses of a campaign near its end, levels with
+  their amounts, both channels, migrant workers, 15 occupations, submission times; personal
+  numbers one real ciphertext each, blind indexes unique placeholders, so rows are as wide as
+  real ones); PostgreSQL is then vacuumed and analysed, SQLite is not. `python -m bench.progress
+  measure` times `rewards.reports.progress.progress` (what `GET /api/v1/stats/progress` and the
+  dashboard call) in one process, for the city and for the district union: the median of 15 runs
+  after a first one, checked against a plain `COUNT`; the notes give the SQL and the query plan.
+  The dashboard's other reads (one finer grouping and one by week) are timed for information.
+  `python -m bench.progress run` runs this benchmark alone.
 """
 
 

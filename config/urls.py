@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from rewards.web.staff import auth as staff_auth
 from rewards.web.urls import staff_urls, worker_urls
 
 admin.site.site_header = "杭州市职工高技能人才奖励平台 · 管理后台"
@@ -9,6 +10,10 @@ admin.site.index_title = "系统管理"
 
 urlpatterns = [
     path("api/v1/", include("rewards.api.urls")),
+    # The administration signs in (and changes passwords) through the staff pages: lockout,
+    # second factor and audit hold there too (SECURITY.md 7).
+    path("admin/login/", staff_auth.admin_login),
+    path("admin/password_change/", staff_auth.admin_password_change),
     path("admin/", admin.site.urls),
     path("worker/", worker_urls),
     path("staff/", staff_urls),

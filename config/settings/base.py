@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONCE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -59,6 +60,8 @@ INSTALLED_APPS = [
     "rewards.reports",
     "rewards.batches",
     "rewards.payments",
+    "rewards.operations",
+    "rewards.training",
     "rewards.api",
     "rewards.web",
     "rewards.demo",
@@ -74,6 +77,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # CSP, Permissions-Policy, no-store; staff idle/absolute timeouts and MFA (SECURITY.md 10, 11).
+    "rewards.web.security.ContentSecurityPolicyMiddleware",
+    "rewards.web.security.SecurityHeadersMiddleware",
+    "rewards.web.staff.sessions.StaffSessionMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -128,7 +135,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/staff/login"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
@@ -140,6 +147,12 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "rewards" / "web" / "static"]
+#: Browser libraries installed from the npm registry by ``make install`` (package-lock.json;
+#: scripts/npm-assets.sh copies the one file each page needs here), served as /static/vendor/…:
+#: never a CDN. Absent before the install; the pages that use them fall back to tables.
+VENDOR_STATIC_DIR = BASE_DIR / "build" / "vendor"
+if VENDOR_STATIC_DIR.is_dir():
+    STATICFILES_DIRS.append(("vendor", VENDOR_STATIC_DIR))  # type: ignore[arg-type]
 STORAGES = {
     # Uploaded materials live outside any public URL: no MEDIA_URL is served.
     "default": {
@@ -175,6 +188,29 @@ SESSION_COOKIE_AGE = 12 * 60 * 60
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+#: Permissions-Policy: no page needs a device feature (photos are chosen through a file input).
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), interest-cohort=()"
+# Content-Security-Policy (django-csp): only this origin; no inline script or style anywhere.
+# data:/blob: images are the worker's photo previews and the reviewers' materials viewer;
+# blob: frames show a PDF material fetched by the viewer. Pages that may be framed by this site
+# (``xframe_options_sameorigin``) get ``frame-ancestors 'self'`` (rewards.web.security).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        # NONCE: a template may carry an inline <script nonce="{{ request.csp_nonce }}">.
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # --- field encryption and blind index (SECURITY.md 14) -------------------------------
 FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY")
@@ -203,6 +239,14 @@ SMS_ALIYUN_TIMEOUT = float(env("SMS_ALIYUN_TIMEOUT", "10") or 10)
 # --- staff second factor ------------------------------------------------------------
 STAFF_MFA_ROLES = env_list("STAFF_MFA_ROLES", "")
 
+# --- staff lockout and sessions (SECURITY.md 7, 10) ------------------------------------
+#: STAFF_LOCKOUT_FAILURES failed sign-ins within STAFF_LOCKOUT_MINUTES lock the username for
+#: STAFF_LOCKOUT_MINUTES (web and API alike, counted in the database across processes).
+STAFF_LOCKOUT_FAILURES = int(env("STAFF_LOCKOUT_FAILURES", "5") or 5)
+STAFF_LOCKOUT_MINUTES = int(env("STAFF_LOCKOUT_MINUTES", "15") or 15)
+STAFF_SESSION_IDLE_MINUTES = int(env("STAFF_SESSION_IDLE_MINUTES", "30") or 30)
+STAFF_SESSION_MAX_HOURS = int(env("STAFF_SESSION_MAX_HOURS", "12") or 12)
+
 # --- throttles (API.md "Default throttles"; THROTTLE_<SCOPE> overrides each) ----------
 THROTTLE_DEFAULTS = {
     "otp": "5/10min",
@@ -213,6 +257,8 @@ THROTTLE_DEFAULTS = {
     "submission": "10/hour",
 }
 THROTTLES = {scope: env(f"THROTTLE_{scope.upper()}", default) or default for scope, default in THROTTLE_DEFAULTS.items()}
+# The `login` scope counts staff sign-in failures; STAFF_LOCKOUT_* above decide it (not THROTTLE_LOGIN).
+THROTTLES["login"] = f"{STAFF_LOCKOUT_FAILURES}/{STAFF_LOCKOUT_MINUTES}min"
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -265,6 +311,8 @@ LOGGING = {
 
 #: Demo banner shown on every page when the business date is simulated.
 SHOW_DEMO_BANNER = False
+#: seed_demo may create its demo accounts (production: False, no default accounts).
+DEMO_DATA_ALLOWED = True
 
 # --- benchmark-only endpoints (``make bench``): POST /api/v1/_bench/discard -----------------
 #: The benchmark's ceilings; never in production (config.settings.production refuses it).

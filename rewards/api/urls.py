@@ -1,8 +1,19 @@
+from csp.decorators import csp_update
 from django.conf import settings
 from django.urls import path
-from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 
-from . import views_applicant, views_batches, views_payments, views_public, views_reports, views_review
+from . import (
+    views_applicant,
+    views_batches,
+    views_declarations,
+    views_payments,
+    views_public,
+    views_reports,
+    views_review,
+    views_stats,
+    views_training,
+)
 
 app_name = "api"
 
@@ -37,8 +48,26 @@ urlpatterns = [
     path("review/applications/<str:no>/annex3.pdf", views_reports.Annex3View.as_view(), name="review-annex3"),
     path("reports/annex4.xlsx", views_reports.Annex4XlsxView.as_view(), name="report-annex4-xlsx"),
     path("reports/annex4.pdf", views_reports.Annex4PdfView.as_view(), name="report-annex4-pdf"),
+    # 非通用性职业申报（附件5）and 培训计划
+    path("occupation-declarations", views_declarations.DeclarationsView.as_view(), name="occupation-declarations"),
+    path("occupation-declarations/<int:declaration_id>", views_declarations.DeclarationView.as_view(), name="occupation-declaration"),
+    path(
+        "occupation-declarations/<int:declaration_id>/decision",
+        views_declarations.DeclarationDecisionView.as_view(),
+        name="occupation-declaration-decision",
+    ),
+    path("reports/annex5.xlsx", views_declarations.Annex5XlsxView.as_view(), name="report-annex5-xlsx"),
+    path("reports/annex5.pdf", views_declarations.Annex5PdfView.as_view(), name="report-annex5-pdf"),
+    path("training-plans", views_training.PlansView.as_view(), name="training-plans"),
+    path("training-plans/summary", views_training.SummaryView.as_view(), name="training-plans-summary"),
+    path("training-plans/<int:plan_id>", views_training.PlanView.as_view(), name="training-plan"),
+    path("reports/training-plans.xlsx", views_training.PlansXlsxView.as_view(), name="report-training-plans-xlsx"),
+    path("stats/progress", views_stats.ProgressView.as_view(), name="stats-progress"),
+    path("reports/annex1.xlsx", views_stats.Annex1XlsxView.as_view(), name="report-annex1-xlsx"),
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="schema"),
-    path("docs", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # The split view serves its start-up script as a file: no inline script under the CSP. Swagger
+    # UI injects <style> elements, so this public page (no personal data) allows inline styles.
+    path("docs", csp_update({"style-src": ["'unsafe-inline'"]})(SpectacularSwaggerSplitView.as_view(url_name="api:schema")), name="docs"),
 ]
 
 if settings.BENCH_ENDPOINTS:  # make bench only; config.settings.production refuses the setting

@@ -63,6 +63,7 @@ FILTERS = ("status", "union", "org", "level", "flag", "channel", "q", "year")
 class QueueView(StaffView):
     @extend_schema(
         summary="审核列表（限本组织及下级）",
+        operation_id="review_applications_list",
         parameters=[OpenApiParameter(name, str) for name in FILTERS] + [OpenApiParameter("page", int)],
         responses={200: serializers.QueueSerializer, **ERRORS},
     )
@@ -149,7 +150,7 @@ class AttachmentView(StaffView):
     def get(self, request: Request, no: str, attachment_id: int):  # type: ignore[no-untyped-def]
         _require_read(request.user)
         application = application_in_scope(request.user, no)
-        attachment = application.attachments.filter(pk=attachment_id).first()
+        attachment = application.attachments.filter(pk=attachment_id, purged_at__isnull=True).first()  # purged: file deleted
         if attachment is None:
             raise NotFound()
         audit(

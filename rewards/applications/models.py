@@ -63,6 +63,8 @@ class Application(models.Model):
     returned_on = models.DateField("退回日期", null=True, blank=True)
     submitted_at = models.DateTimeField("提交时间")
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+    #: When the retention period ended and the personal data was anonymised (``purge_expired``).
+    purged_at = models.DateTimeField("个人信息清除时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "奖励申请"
@@ -79,7 +81,14 @@ class Application(models.Model):
         # time on SQLite): the single-column indexes of campaign, union, status, mobile and card
         # are left out because a composite index below starts with the same column.
         indexes = [
-            models.Index(fields=["campaign", "status"]),
+            # 工作进度 (rewards/reports/progress.py): every column the Annex 1 figures and the
+            # dashboard's charts group or add up, so their aggregates read this index alone, in
+            # its order (1 000 000 applications: 5.8 s → 0.3 s on SQLite, make bench). It starts
+            # with (campaign, status) and so also serves what the narrower index it replaced did.
+            models.Index(
+                fields=["campaign", "status", "union", "new_level", "channel", "is_migrant", "occupation", "amount", "submitted_at"],
+                name="app_progress",
+            ),
             models.Index(fields=["union", "status"]),
             # The submission's reads of one campaign by person, card, certificate and mobile
             # (eligibility history, signals). With only the single-column indexes, SQLite
@@ -152,6 +161,8 @@ class Attachment(models.Model):
     sha256 = models.CharField(max_length=64)
     current = models.BooleanField("当前有效", default=True)
     uploaded_at = models.DateTimeField("上传时间")
+    #: The file was deleted when the retention period ended (``purge_expired``); the row stays.
+    purged_at = models.DateTimeField("文件清除时间", null=True, blank=True)
     #: Images are decoded and written again without their metadata (EXIF: place, device, time)
     #: by a background task after the upload commits; until then the original is served.
     processing = models.CharField("处理", max_length=20, choices=Processing.choices, default=Processing.PENDING)

@@ -10,6 +10,7 @@ are saved each whole or not at all; the file's problems never stop the good rows
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import itertools
@@ -39,6 +40,7 @@ from rewards.organisations.models import Organisation, OrgKind, Role
 from rewards.organisations.selectors import organisation_by_name, visible_organisations
 from rewards.review.flags import mirror_shared_flags, refresh_flags
 
+from .bulk import import_settings
 from .sheet import LABELS, SheetRow, read_rows, sheet_row_count
 
 MAX_ZIP_BYTES = 500 * 1024 * 1024
@@ -46,7 +48,7 @@ KINDS = ("id_card", "certificate", "bank_card")
 _MATERIAL_NAME = re.compile(r"^(?P<id>[0-9]{17}[0-9Xx])_(?P<kind>id_card|certificate|bank_card)\.(?:jpe?g|png|pdf)$", re.IGNORECASE)
 
 
-@dataclass
+@dataclass(slots=True)
 class RowOutcome:
     row: int
     name: str
@@ -167,18 +169,19 @@ def check_and_save(
     rows = read_rows(sheet)
     total = sheet_row_count(sheet) if progress else 0
     done = 0
-    while chunk := list(itertools.islice(rows, CHUNK)):
-        checked = _check_chunk(context, chunk)
-        ready = [(outcome, judgement, files) for outcome, judgement, files in checked if outcome.status == "valid"]
-        if save and ready:
-            _save_chunk(campaign=campaign, user=user, org=org, start_status=start_status, ready=ready)
-        for sheet_row, (outcome, _, _) in zip(chunk, checked, strict=True):
-            outcomes.append(outcome)
-            if outcome.status == "rejected":
-                originals[sheet_row.row] = sheet_row.values
-        done += len(chunk)
-        if progress:
-            progress(done, max(total, done))
+    with import_settings() if save else contextlib.nullcontext():
+        while chunk := list(itertools.islice(rows, CHUNK)):
+            checked = _check_chunk(context, chunk)
+            ready = [(outcome, judgement, files) for outcome, judgement, files in checked if outcome.status == "valid"]
+            if save and ready:
+                _save_chunk(campaign=campaign, user=user, org=org, start_status=start_status, ready=ready)
+            for sheet_row, (outcome, _, _) in zip(chunk, checked, strict=True):
+                outcomes.append(outcome)
+                if outcome.status == "rejected":
+                    originals[sheet_row.row] = sheet_row.values
+            done += len(chunk)
+            if progress:
+                progress(done, max(total, done))
     result = BatchResult(rows=outcomes, originals=originals, notes=zip_problems)
     if save:
         audit(
@@ -213,25 +216,34 @@ def _check_chunk(context: _Context, chunk: list[SheetRow]) -> list[tuple[RowOutc
     ``valid``, ``unchanged`` or ``rejected``."""
     campaign = context.campaign
     judgements = judge_many(campaign, [sheet_row.values for sheet_row in chunk], required=SUBMISSION_FIELDS)
-    hashes = {crypto.blind_index("id", str(row.values.get("id_number") or "").replace(" ", "").upper()) for row in chunk}
+    typed_ids = [_typed_id(sheet_row.values) for sheet_row in chunk]
+    hashes = [crypto.blind_index("id", typed_id) for typed_id in typed_ids]
     existing: dict[str, dict[str, Any]] = {}
     for row in (
-        Application.objects.filter(campaign=campaign, id_hash__in=hashes)
+        Application.objects.filter(campaign=campaign, id_hash__in=set(hashes))
         .exclude(status=Status.WITHDRAWN)
         .values("id_hash", "application_no", "channel", "submitting_org_id")
     ):
         existing.setdefault(row["id_hash"], dict(row))
-    return [_check_row(context, sheet_row, judgement, existing) for sheet_row, judgement in zip(chunk, judgements, strict=True)]
+    return [
+        _check_row(context, sheet_row, judgement, existing.get(id_hash) if typed_id else None)
+        for sheet_row, judgement, typed_id, id_hash in zip(chunk, judgements, typed_ids, hashes, strict=True)
+    ]
 
 
-def _check_row(context: _Context, sheet_row: SheetRow, judgement: Any, existing: dict[str, dict[str, Any]]):  # type: ignore[no-untyped-def]
+def _typed_id(values: dict[str, Any]) -> str:
+    return str(values.get("id_number") or "").replace(" ", "").upper()
+
+
+def _check_row(context: _Context, sheet_row: SheetRow, judgement: Any, prior: dict[str, Any] | None):  # type: ignore[no-untyped-def]
+    """One row checked; ``prior`` is the live application of this campaign of the ID number as
+    typed, if any."""
     values, org = sheet_row.values, context.org
     name = str(values.get("name") or "")
     outcome = RowOutcome(row=sheet_row.row, name=name[:40], status="rejected", errors=list(sheet_row.errors))
     if outcome.errors:
         return outcome, None, []
-    typed_id = str(values.get("id_number") or "").replace(" ", "").upper()
-    prior = existing.get(crypto.blind_index("id", typed_id)) if typed_id else None
+    typed_id = _typed_id(values)
     if prior and prior["channel"] == Channel.BATCH and prior["submitting_org_id"] == org.pk:
         if typed_id in context.seen:
             outcome.errors.append(f"该职工在本文件第 {context.seen[typed_id]} 行已出现，本行未导入。")
@@ -319,8 +331,8 @@ def _save_row(
             apply_judgement(application, judgement)
             application.application_no = next_application_number(campaign)
             application.save()
-            for item in checked:
-                materials.store(application, item, written)
+            stored = [materials.store(application, item, written) for item in checked]
+            materials.schedule_processing([attachment.pk for attachment in stored])
             record_event(application, stage="batch_entered", to_status=start_status, actor=user)
             if start_status == Status.PENDING_DISTRICT:
                 # Entered by the district on the union's behalf: the paper 初审 is on record.
@@ -397,8 +409,8 @@ def batch_resubmit(*, user: Any, application_no: str, data: dict[str, Any], file
             apply_judgement(application, judgement)
             application.status = Status.PENDING_DISTRICT
             application.save()
-            for item in checked:
-                materials.store(application, item, written)
+            stored = [materials.store(application, item, written) for item in checked]
+            materials.schedule_processing([attachment.pk for attachment in stored])
             record_event(application, stage="resubmitted", from_status=Status.RETURNED, to_status=Status.PENDING_GRASSROOTS, actor=user)
             record_event(
                 application,
@@ -424,7 +436,7 @@ def entry_check(
     """One paper Annex 3 form checked as a one-row import (the same batch rules as a row of a
     file): the outcome (``valid``, ``unchanged`` or ``rejected`` with its reasons) and the
     person's live application of this campaign, if any. ``judgement`` is ``judge``'s answer."""
-    typed_id = str(values.get("id_number") or "").replace(" ", "").upper()
+    typed_id = _typed_id(values)
     id_hash = crypto.blind_index("id", typed_id) if typed_id else ""
     existing: dict[str, dict[str, Any]] = {
         row["id_hash"]: dict(row)
@@ -433,7 +445,7 @@ def entry_check(
         .values("id_hash", "application_no", "channel", "submitting_org_id")[:1]
     }
     context = _Context(campaign=campaign, org=org, employer_key=employer_key_of(org), found={}, zip_given=False)
-    outcome, _, _ = _check_row(context, SheetRow(row=0, values=values, errors=[]), judgement, existing)
+    outcome, _, _ = _check_row(context, SheetRow(row=0, values=values, errors=[]), judgement, existing.get(id_hash) if typed_id else None)
     return outcome, existing.get(id_hash)
 
 

@@ -1,17 +1,31 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
 
 from .models import Campaign, CampaignUnit, LevelAward, OccupationDeclaration
 
 
-class LevelAwardInline(admin.TabularInline):
+class ReadOnlyInline(admin.TabularInline):
+    """Read here; changed on the 年度活动设置 pages (lock rule, audit)."""
+
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+class LevelAwardInline(ReadOnlyInline):
     model = LevelAward
-    extra = 0
 
 
-class CampaignUnitInline(admin.TabularInline):
+class CampaignUnitInline(ReadOnlyInline):
     model = CampaignUnit
-    extra = 0
-    autocomplete_fields = ("organisation",)
 
 
 @admin.register(Campaign)
@@ -26,9 +40,36 @@ class CampaignAdmin(admin.ModelAdmin):
         ("其他", {"fields": ("retention_years", "sms_templates")}),
     )
 
+    # Campaigns change only on the 年度活动设置 pages (/staff/campaigns/), through the services
+    # that keep the lock rule and audit every change; here they are read.
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def changelist_view(self, request, extra_context=None):  # type: ignore[no-untyped-def]
+        messages.info(request, format_html('复制新年度和修改设置，请到<a href="{}">年度活动设置</a>。', reverse("staff:campaigns")))
+        return super().changelist_view(request, extra_context)
+
 
 @admin.register(OccupationDeclaration)
 class OccupationDeclarationAdmin(admin.ModelAdmin):
+    """Read here: unions declare and the economic department decides on the 非通用性职业 pages
+    (deadline, limit, audit); an administrator never decides (API.md "Roles")."""
+
     list_display = ("campaign", "union", "occupation", "status", "decided_at")
     list_filter = ("campaign", "status")
     search_fields = ("occupation", "union__name")
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 
 from rewards.core.text import org_key
@@ -129,11 +130,25 @@ class OccupationDeclaration(models.Model):
     opinion = models.TextField("经济部意见", blank=True)
     decided_at = models.DateTimeField("审核时间", null=True, blank=True)
     created_at = models.DateTimeField("申报时间", auto_now_add=True)
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="申报人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="审核人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = "非通用性职业申报"
         verbose_name_plural = "非通用性职业申报"
         indexes = [models.Index(fields=["campaign", "union", "status"])]
+        constraints = [
+            # A union declares an occupation once while it counts; a rejected one may be declared again.
+            models.UniqueConstraint(
+                fields=["campaign", "union", "occupation_key"],
+                condition=models.Q(status__in=["pending", "approved"]),
+                name="declaration_live_once",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.union} · {self.occupation}"

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db.models import Q
 
 from rewards.core import clock
-from rewards.core.errors import NotFound
+from rewards.core.errors import InvalidInput, NotFound
 from rewards.core.memo import ttl_memo
 
 from .models import Campaign, CampaignUnit, DeclarationStatus, OccupationDeclaration
@@ -54,3 +54,16 @@ def approved_occupation_keys(campaign: Campaign, union_id: int | None) -> frozen
         Q(campaign=campaign) & Q(union_id=union_id) & Q(status=DeclarationStatus.APPROVED)
     ).values_list("occupation_key", flat=True)
     return frozenset(rows)
+
+
+def campaign_for_year(year: object, *, field: str = "year") -> Campaign:
+    """The campaign a ``year`` parameter names (the current one when empty): 400 when malformed, 404 when absent."""
+    text = str(year).strip() if year is not None else ""
+    if not text:
+        return require_current_campaign()
+    if not (text.isdigit() and len(text) == 4):
+        raise InvalidInput(fields={field: ["年度应为四位数字，例如 2020。"]})
+    campaign = campaign_by_year(int(text))
+    if campaign is None:
+        raise NotFound(f"没有{text}年度的奖励活动。")
+    return campaign

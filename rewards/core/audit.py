@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, models, transaction
 
 from . import clock
-from .models import AuditChainHead, AuditEvent
+from .models import HASHED_FIELDS, AuditChainHead, AuditEvent, canonical_json
 
 
 def client_ip(request: Any) -> str | None:
@@ -80,17 +85,160 @@ def _lock_head() -> str:
     raise RuntimeError("审计链头无法建立。")
 
 
+#: Problems listed in full; past this many only their number is kept (memory stays flat).
+MAX_LISTED_PROBLEMS = 1000
+
+
+@dataclass
+class ChainReport:
+    """What a walk of the chain found: entries checked and the problems (the first ones listed)."""
+
+    entries: int = 0
+    problem_count: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def intact(self) -> bool:
+        return self.problem_count == 0
+
+    def add(self, problem: str) -> None:
+        self.problem_count += 1
+        if len(self.problems) < MAX_LISTED_PROBLEMS:
+            self.problems.append(problem)
+
+    def listed(self) -> list[str]:
+        hidden = self.problem_count - len(self.problems)
+        return self.problems + ([f"另有 {hidden} 处问题未列出。"] if hidden else [])
+
+
+def verify_chain_report(*, progress: Callable[[int], None] | None = None, every: int = 100_000) -> ChainReport:
+    """Walks the chain from the first entry, streaming: plain values in id order (a server-side
+    cursor on PostgreSQL), no model instance per row; ``progress(entries)`` every ``every`` rows.
+
+    The head is read in one snapshot with the entries appended while the walk ran, so that a busy
+    system is not reported as having lost its last entry.
+    """
+    report = ChainReport()
+    walk = _Walk()
+    _walk(AuditEvent.objects.all(), walk, report, progress, every)
+    head = _walk_tail_and_read_head(walk, report, progress, every)
+    _compare_head(head, walk, report)
+    return report
+
+
+def _compare_head(head: str | None, walk: _Walk, report: ChainReport) -> None:
+    """The head against the last entry walked (``walk.last_id`` 0: an empty log)."""
+    if head is None:
+        if walk.last_id:
+            report.add("审计链头记录缺失（可能被删除）。")
+    elif head != walk.previous:
+        pointed = AuditEvent.objects.filter(entry_hash=head).values_list("id", flat=True).first() if head else None
+        if pointed is not None:
+            report.add(f"链头指向第 {pointed} 条，但其后还有记录（链头被改动）。")
+        else:
+            report.add("审计链末尾与链头记录不符（可能有最新记录被删除，或链头被改动）。")
+
+
+#: Entries one step of :func:`verify_chain_step` reads: a second or so of work (1.2 s on SQLite,
+#: 1.5 s on PostgreSQL on a busy test machine), so that a page walks a log of a million entries
+#: in twenty requests and shows how far it got.
+VERIFY_STEP_ROWS = 50_000
+
+
+@dataclass(frozen=True)
+class ChainStep:
+    """What one step of a walk in steps found, and where the next step starts."""
+
+    report: ChainReport
+    #: The last entry walked and its hash: the next step's ``after_id`` and ``previous_hash``.
+    last_id: int
+    last_hash: str
+    #: The walk reached the end of the log and compared it with the head.
+    done: bool
+
+
+def verify_chain_step(*, after_id: int = 0, previous_hash: str = "", limit: int | None = None) -> ChainStep:
+    """At most ``limit`` entries after ``after_id`` (whose hash is ``previous_hash``), and the head
+    when they are the last ones: steps from ``after_id=0`` up to the one that is ``done`` check
+    exactly what one :func:`verify_chain_report` does, each step in a request of its own."""
+    limit = limit or VERIFY_STEP_ROWS
+    report = ChainReport()
+    walk = _Walk(previous=previous_hash, previous_id=after_id or None, last_id=after_id)
+    rest = AuditEvent.objects.filter(id__gt=after_id).order_by("id").values_list("id", flat=True)
+    step_end = rest[limit : limit + 1].first()  # an entry beyond this step: more steps follow
+    if step_end is not None:
+        _walk(AuditEvent.objects.filter(id__gt=after_id, id__lt=step_end), walk, report, None, limit)
+        return ChainStep(report=report, last_id=walk.last_id, last_hash=walk.previous, done=False)
+    head = _walk_tail_and_read_head(walk, report, None, limit)
+    _compare_head(head, walk, report)
+    return ChainStep(report=report, last_id=walk.last_id, last_hash=walk.previous, done=True)
+
+
 def verify_chain() -> list[str]:
     """Problems found walking the chain from the first entry; empty when intact."""
-    problems: list[str] = []
-    previous = ""
-    for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
-        if event.prev_hash != previous:
-            problems.append(f"第 {event.pk} 条的前序哈希与上一条不符（可能有记录被删除）。")
-        if event.compute_hash() != event.entry_hash:
-            problems.append(f"第 {event.pk} 条的内容与其哈希不符（可能被修改）。")
-        previous = event.entry_hash
-    head = AuditChainHead.objects.filter(pk=1).first()
-    if head and head.last_hash != previous:
-        problems.append("审计链末尾与链头记录不符（可能有最新记录被删除）。")
-    return problems
+    return verify_chain_report().listed()
+
+
+@dataclass
+class _Walk:
+    previous: str = ""
+    previous_id: int | None = None
+    last_id: int = 0
+
+
+def _walk(
+    queryset: models.QuerySet[AuditEvent], walk: _Walk, report: ChainReport, progress: Callable[[int], None] | None, every: int
+) -> None:
+    for pk, entry_hash, *values in _rows(queryset):
+        if values[-1] != walk.previous:  # prev_hash, the last hashed field
+            before = f"第 {walk.previous_id} 条" if walk.previous_id is not None else "链的起点"
+            report.add(f"第 {pk} 条的前序哈希与{before}不符（其间可能有记录被删除，或{before}被改写）。")
+        if values[0] is None or hashlib.sha256(canonical_json(values).encode()).hexdigest() != entry_hash:
+            report.add(f"第 {pk} 条的内容与其哈希不符（可能被修改）。")
+        walk.previous, walk.previous_id, walk.last_id = entry_hash, pk, pk
+        report.entries += 1
+        if progress is not None and report.entries % every == 0:
+            progress(report.entries)
+
+
+def _rows(queryset: models.QuerySet[AuditEvent]) -> Iterator[list[Any]]:
+    """``[id, entry_hash, *HASHED_FIELDS]`` of the entries, in id order, fetched in chunks (a
+    server-side cursor on PostgreSQL). The ORM's SQL, run without its per-value converters: the
+    time and the JSON detail are converted here, which halves the time per row. A row whose
+    values cannot be read gets the time ``None`` (reported as modified)."""
+    values = queryset.order_by("id").values_list("id", "entry_hash", *HASHED_FIELDS)
+    sql, params = values.query.sql_with_params()
+    at, detail = 2, 2 + HASHED_FIELDS.index("detail")
+    if connection.vendor == "sqlite":
+        # The time as text (the first mention is in the select list): fromisoformat is faster
+        # than the driver's converter.
+        column = f"{connection.ops.quote_name(AuditEvent._meta.db_table)}.{connection.ops.quote_name('at')}"
+        sql = sql.replace(column, f"{column} || ''", 1)
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(5000):
+            for raw in chunk:
+                row = list(raw)
+                try:
+                    when = row[at]
+                    if isinstance(when, str):
+                        when = dt.datetime.fromisoformat(when)
+                    row[at] = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+                    if isinstance(row[detail], str):
+                        row[detail] = json.loads(row[detail])
+                except (ValueError, TypeError, AttributeError):
+                    row[at] = None
+                yield row
+
+
+def _walk_tail_and_read_head(walk: _Walk, report: ChainReport, progress: Callable[[int], None] | None, every: int) -> str | None:
+    """Entries after the walked ones and the head, both from one snapshot of the database."""
+    outer = connection.in_atomic_block
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql" and not outer:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            cursor.execute(f"SELECT last_hash FROM {AuditChainHead._meta.db_table} WHERE id = 1")  # noqa: S608
+            row = cursor.fetchone()
+        _walk(AuditEvent.objects.filter(id__gt=walk.last_id), walk, report, progress, every)
+    return None if row is None else str(row[0])

@@ -14,8 +14,9 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from rewards.campaigns.models import CampaignUnit
 from rewards.campaigns.services import campaign_load_notice
-from rewards.organisations.models import Organisation, OrgKind, Role, StaffUser
+from rewards.organisations.models import OrgKind, Role, StaffUser
 from rewards.organisations.selectors import organisation_by_name
 from rewards.organisations.services import organisation_ensure, staff_create
 from rewards.registries.importers import import_awards, import_certificates, import_members
@@ -65,6 +66,16 @@ class Persona:
     occupation: str
 
 
+class DemoRefused(Exception):
+    """Demonstration data asked for where it is not allowed (production settings)."""
+
+
+def refuse_in_production() -> None:
+    """No default accounts in production (SECURITY.md 8): the demo staff share one password."""
+    if not getattr(settings, "DEMO_DATA_ALLOWED", False):
+        raise DemoRefused("生产环境不允许载入演示数据（演示账号使用同一个密码）。请用 create_staff 逐个创建工作人员账号。")
+
+
 def demo_password() -> str:
     path = Path(settings.DATA_DIR) / "demo-password"
     if not path.exists():
@@ -101,10 +112,15 @@ def _ensure_staff(password: str) -> None:
 
 def seed(*, members: int = 3000, seed_value: int = 2020) -> list[Persona]:
     """Loads the 2020 campaign and the demo data (idempotent: the importers skip unchanged rows)."""
+    refuse_in_production()
     _ensure_structure()
     _ensure_staff(demo_password())
     rng = random.Random(seed_value)
-    districts = list(Organisation.objects.filter(kind=OrgKind.DISTRICT).order_by("position"))
+    # The 2020 campaign's own units, not the tree's: unions added for a later year (临平区 …) must
+    # not move the 2020 demo members, or re-running the seed would change them.
+    districts = [
+        unit.organisation for unit in CampaignUnit.objects.filter(campaign__year=2020).select_related("organisation").order_by("position")
+    ]
     member_rows, cert_rows, award_rows = [], [], []
     personas: list[Persona] = []
     candidates: list[dict[str, str]] = []
@@ -165,7 +181,19 @@ def seed(*, members: int = 3000, seed_value: int = 2020) -> list[Persona]:
         import_certificates(base / "certificates.csv")
         import_awards(base / "awards-2019.csv", year=2019)
     _seed_applications(candidates)
+    _seed_programme()
     return personas
+
+
+def _seed_programme() -> None:
+    """Non-generic occupation declarations and training plans (``rewards/demo/programme.py``)."""
+    from rewards.campaigns.selectors import campaign_by_year
+
+    from .programme import seed_programme
+
+    campaign = campaign_by_year(2020)
+    if campaign is not None:
+        seed_programme(campaign)
 
 
 def _jpeg(text_colour: tuple[int, int, int]) -> bytes:

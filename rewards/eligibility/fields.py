@@ -21,8 +21,7 @@ RULE_FIELDS = ("id_number", "name", "new_level", "certificate_issue_date", "issu
 SUBMISSION_FIELDS = (*RULE_FIELDS, "certificate_no", "phone", "bank_card_no", "bank_branch", "employer", "education")
 
 
-def _text(data: dict[str, Any], name: str, limit: int) -> tuple[str, str | None]:
-    value = clean(data.get(name))
+def _text(value: str, limit: int) -> tuple[str, str | None]:
     if len(value) > limit:
         return value, f"最多{limit}个字。"
     return value, None
@@ -36,8 +35,17 @@ def clean_annex3(
     def fail(field: str, message: str) -> None:
         errors.setdefault(field, []).append(message)
 
+    cleaned: dict[str, str] = {}
+
+    def text(field: str) -> str:
+        """``clean(data.get(field))``, worked out once per field."""
+        value = cleaned.get(field)
+        if value is None:
+            value = cleaned[field] = clean(data.get(field))
+        return value
+
     def present(field: str) -> bool:
-        return clean(data.get(field)) != ""
+        return text(field) != ""
 
     for field in required:
         if not present(field):
@@ -122,7 +130,7 @@ def clean_annex3(
         ("hukou_place", 100),
         ("union", 120),
     ):
-        value, error = _text(data, field, limit)
+        value, error = _text(text(field), limit)
         if error:
             fail(field, error)
         texts[field] = value
@@ -136,7 +144,7 @@ def clean_annex3(
     years = None
     if present("years_in_hangzhou"):
         try:
-            years = int(clean(data.get("years_in_hangzhou")))
+            years = int(text("years_in_hangzhou"))
             if not 0 <= years <= 100:
                 raise ValueError
         except ValueError:

@@ -13,7 +13,7 @@ from rewards.core.text import org_key
 
 from . import selectors
 from .engine import Decision, decide
-from .facts import ApplicantInput, MemberFacts
+from .facts import ApplicantInput, CampaignTerms, MemberFacts
 from .fields import RULE_FIELDS, clean_annex3
 
 
@@ -65,20 +65,25 @@ def judge_many(
     cleaned: list[tuple[ApplicantInput | None, dict[str, list[str]]]] = [
         clean_annex3(data, today=today, required=required) for data in rows
     ]
-    hashes = sorted({selectors.id_hash_of(applicant.id_number) for applicant, _ in cleaned if applicant is not None})
+    id_hashes = [selectors.id_hash_of(applicant.id_number) if applicant is not None else "" for applicant, _ in cleaned]
+    hashes = sorted({id_hash for id_hash in id_hashes if id_hash})
     members = selectors.member_facts_many(hashes)
     facts = selectors.registry_facts_many(campaign, id_hashes=hashes, members=members)
+    # The campaign's terms depend only on the union (its approved occupations): made once per union.
+    terms_of: dict[int | None, CampaignTerms] = {}
     results: list[Judgement | InvalidInput] = []
-    for applicant, errors in cleaned:
+    for (applicant, errors), id_hash in zip(cleaned, id_hashes, strict=True):
         if applicant is None:
             results.append(InvalidInput(fields=errors))
             continue
-        id_hash = selectors.id_hash_of(applicant.id_number)
         member = members.get(id_hash)
         if applicant.union and member is not None and org_key(applicant.union) != org_key(member.union_name):
             results.append(InvalidInput(fields={"union": [f"所属工会与会员库登记的“{member.union_name}”不一致。"]}))
             continue
-        terms = selectors.campaign_terms(campaign, union_id=member.union_id if member else None)
+        union_id = member.union_id if member else None
+        terms = terms_of.get(union_id)
+        if terms is None:
+            terms = terms_of[union_id] = selectors.campaign_terms(campaign, union_id=union_id)
         decision = decide(applicant, terms, facts[id_hash], today=today)
         results.append(Judgement(applicant=applicant, decision=decision, union_id=member.union_id if member else None))
     return results

@@ -8,6 +8,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from rewards.core.fields import EncryptedTextField
+
 
 class OtpChallenge(models.Model):
     """A 6-digit code sent to the mobile on file in the member registry."""
@@ -50,6 +52,8 @@ class StaffToken(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
+    #: Issued after a TOTP code: a role that must use a second factor accepts only these.
+    mfa = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = "工作人员令牌"
@@ -57,3 +61,30 @@ class StaffToken(models.Model):
 
     def __str__(self) -> str:
         return f"staff token {self.pk}"
+
+
+class StaffTotp(models.Model):
+    """A staff user's TOTP second factor (RFC 6238, 30-second steps, 6 digits).
+
+    The secret is sealed like personal numbers (:class:`EncryptedTextField`). A new secret waits
+    in ``pending_secret`` until a code from the authenticator confirms it. ``last_step`` is the
+    time step of the last code accepted: a code is never accepted twice, nor an older one.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="totp")
+    secret = EncryptedTextField(blank=True, default="")
+    pending_secret = EncryptedTextField(blank=True, default="")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_step = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "两步验证"
+        verbose_name_plural = "两步验证"
+
+    def __str__(self) -> str:
+        return f"totp {self.user_id}"
+
+    @property
+    def active(self) -> bool:
+        return bool(self.secret and self.confirmed_at)

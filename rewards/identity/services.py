@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth import authenticate
+from django.conf import settings
 from django.db import connection, transaction
 
 from rewards.core import clock, crypto, throttle, validators
@@ -18,6 +18,7 @@ from rewards.core.errors import DomainError, Forbidden, InvalidInput
 from rewards.core.text import clean_name
 from rewards.registries.models import Member
 
+from . import staff_login
 from .models import ApplicantToken, OtpChallenge, StaffToken
 
 OTP_TTL = dt.timedelta(minutes=10)
@@ -145,20 +146,22 @@ def applicant_for_token(token: str) -> Applicant | None:
 
 
 def staff_token_issue(*, username: str, password: str, otp: str = "", request: Any = None) -> tuple[str, dt.datetime]:
-    """Staff API sign-in: the same 401 for every failure; 429 while locked out."""
-    client = (request.META.get("REMOTE_ADDR") if request is not None else "") or "-"
-    throttle.check("login", username.lower(), message="登录失败次数过多，账号已暂时锁定，请稍后再试。")
-    user = authenticate(request=None, username=username, password=password)
-    if user is None or not user.is_active or not user.role:
-        throttle.record("login", username.lower())
-        audit("staff.login", result="failed", request=request, actor_label=username[:150], detail={"client": client, "channel": "api"})
-        raise NotAuthenticated("用户名或密码不正确。")
+    """Staff API sign-in (API.md ``POST /api/v1/auth/token``): the same 401 for every failed
+    password; 429 during a lockout; ``otp`` (the authenticator's code) for a user with an
+    authenticator, 401 ``otp_required`` without it (SECURITY.md 7)."""
+    user = staff_login.check_password(username=username, password=password, request=request, channel="api")
+    factor = staff_login.second_factor(user)
+    if factor == "enrol":
+        raise staff_login.MfaEnrolmentRequired()
+    if factor == "otp":
+        if not (otp or "").strip():
+            raise staff_login.OtpRequired()
+        staff_login.check_otp(user=user, username=username, code=otp, request=request, channel="api")
     token = secrets.token_urlsafe(32)
     now = clock.now()
     expires = now + STAFF_TOKEN_TTL
-    StaffToken.objects.create(key_hash=token_digest(token), user=user, created_at=now, expires_at=expires)
-    throttle.clear("login", username.lower())
-    audit("staff.login", actor=user, request=request, detail={"channel": "api"})
+    StaffToken.objects.create(key_hash=token_digest(token), user=user, created_at=now, expires_at=expires, mfa=factor == "otp")
+    staff_login.signed_in(user=user, username=username, request=request, channel="api", with_otp=factor == "otp")
     return token, expires
 
 
@@ -168,6 +171,10 @@ def staff_for_token(token: str):  # type: ignore[no-untyped-def]
         .filter(key_hash=token_digest(token), expires_at__gt=clock.now())
         .first()
     )
-    if row is None or not row.user.is_active:
+    # Read on every request: a disabled account, a removed role, or a role that now needs a
+    # second factor the token was not issued with, is refused at once (SECURITY.md 3).
+    if row is None or not row.user.is_active or not row.user.role:
+        return None
+    if not row.mfa and row.user.role in settings.STAFF_MFA_ROLES:
         return None
     return row.user

@@ -26,3 +26,22 @@ class StaffUserAdmin(UserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "full_name", "organisation", "role", "password1", "password2")}),)
     readonly_fields = ("last_login", "date_joined")
+    actions = ["reset_mfa", "unlock_sign_in"]
+
+    @admin.action(description="重置两步验证（手机丢失或更换；该用户下次登录时重新绑定）")
+    def reset_mfa(self, request, queryset):  # type: ignore[no-untyped-def]
+        from rewards.identity.mfa import mfa_reset
+
+        for user in queryset:
+            mfa_reset(user=user, acting_user=request.user, request=request)
+        self.message_user(request, f"已重置 {queryset.count()} 个账号的两步验证，其接口令牌和已登录的页面随即失效。")
+
+    @admin.action(description="解除登录锁定")
+    def unlock_sign_in(self, request, queryset):  # type: ignore[no-untyped-def]
+        from rewards.core.audit import audit
+        from rewards.identity.lockout import unlock
+
+        for user in queryset:
+            unlock(user.username)
+            audit("staff.unlock", actor=request.user, request=request, obj=user)
+        self.message_user(request, f"已解除 {queryset.count()} 个账号的登录锁定。")

@@ -14,7 +14,7 @@ import io
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, Sum
@@ -332,15 +332,24 @@ def parse_result_file(content: bytes) -> tuple[list[ResultRow], list[str]]:
         return [], ["文件不是 UTF-8 编码的 CSV。"]
     if not text.strip():
         return [], ["文件是空的。"]
+    if "\x00" in text:
+        return [], ["文件含有空字符（NUL），不是正常的文本文件。"]
     if not text.endswith(("\n", "\r")):
         # A file cut mid-row has no line end after its last row.
         problems.append("文件末尾不完整（最后一行没有换行），可能在传输中被截断。")
     reader = csv.reader(io.StringIO(text))
-    header = [cell.strip().lower() for cell in next(reader, [])]
+    try:
+        header = [cell.strip().lower() for cell in next(reader, [])]
+    except csv.Error:
+        header = []
     if header != RESULT_HEADER:
-        return [], [f"表头应为 {','.join(RESULT_HEADER)}，实际为 {','.join(header)}。"]
+        return [], [f"表头应为 {','.join(RESULT_HEADER)}，实际为 {','.join(header)[:200]}。"]
     rows: list[ResultRow] = []
-    for line_no, cells in enumerate(reader, start=2):
+    try:
+        numbered = list(enumerate(reader, start=2))
+    except csv.Error as exc:  # a stray line end or quote inside a field, a field over the size limit
+        return [], [*problems, f"第 {reader.line_num} 行附近无法读取（{exc}）：请使用银行导出的原始文件。"]
+    for line_no, cells in numbered:
         if not any(cell.strip() for cell in cells):
             continue
         if len(cells) != 4:
@@ -364,6 +373,20 @@ def parse_result_file(content: bytes) -> tuple[list[ResultRow], list[str]]:
     return rows, problems
 
 
+class _Settled(NamedTuple):
+    """A line the return file settles now: what its update and its SMS need."""
+
+    line_id: int
+    application_id: int
+    reference: str
+    amount: Decimal
+    reason: str  # the bank's reason of a failure; "" for a payment
+
+
+#: What the check of a return file reads of each line it names.
+_LINE_FIELDS = ("reference", "pk", "batch_id", "amount", "status", "application_id")
+
+
 def payment_results_import(*, user: Any, batch_no: str, content: bytes, request: Any = None) -> dict[str, int]:
     """对账: applies the bank's return file to the batch, all rows or none."""
     _require_finance(user)
@@ -375,16 +398,10 @@ def payment_results_import(*, user: Any, batch_no: str, content: bytes, request:
             return {"paid": 0, "failed": 0}
         if batch.status != BatchStatus.SENT:
             raise Conflict("该批次的发放文件尚未下载（未报送银行），不能导入银行回单。", code="not_sent")
-        references = [row.reference for row in rows]
-        lines: dict[str, PaymentLine] = {}
-        for start in range(0, len(references), CHUNK):
-            for line in PaymentLine.objects.filter(reference__in=references[start : start + CHUNK]).only(
-                "pk", "reference", "batch_id", "amount", "status", "application_id"
-            ):
-                lines[line.reference] = line
+        lines = _named_lines(batch, [row.reference for row in rows])
         seen: set[str] = set()
-        to_pay: list[PaymentLine] = []
-        to_fail: list[tuple[PaymentLine, ResultRow]] = []
+        to_pay: list[_Settled] = []
+        to_fail: list[_Settled] = []
         for row in rows:
             found = lines.get(row.reference)
             if row.reference in seen:
@@ -394,19 +411,20 @@ def payment_results_import(*, user: Any, batch_no: str, content: bytes, request:
             if found is None:
                 problems.append(f"第 {row.line_no} 行：未知的付款参考号 {row.reference}。")
                 continue
-            line = found
-            if line.batch_id != batch.pk:
+            _, line_id, batch_id, amount, status, application_id = found
+            if batch_id != batch.pk:
                 problems.append(f"第 {row.line_no} 行：付款参考号 {row.reference} 属于其他批次。")
                 continue
-            if line.amount != row.amount:
-                problems.append(f"第 {row.line_no} 行：金额 {row.amount} 与发放金额 {line.amount} 不符。")
+            if amount != row.amount:
+                problems.append(f"第 {row.line_no} 行：金额 {row.amount} 与发放金额 {amount} 不符。")
                 continue
-            if line.status == LineStatus.SENT:
-                (to_pay.append(line) if row.success else to_fail.append((line, row)))
-            elif (line.status == LineStatus.PAID and row.success) or (line.status == LineStatus.FAILED and not row.success):
+            if status == LineStatus.SENT:
+                settled = _Settled(line_id, application_id, row.reference, amount, "" if row.success else row.reason)
+                (to_pay if row.success else to_fail).append(settled)
+            elif (status == LineStatus.PAID and row.success) or (status == LineStatus.FAILED and not row.success):
                 continue  # the same answer as before: nothing to change
             else:
-                problems.append(f"第 {row.line_no} 行：该笔已是“{LineStatus(line.status).label}”，与本次结果冲突。")
+                problems.append(f"第 {row.line_no} 行：该笔已是“{LineStatus(status).label}”，与本次结果冲突。")
         if problems:
             raise ResultFileRefused(fields={"file": problems[:200]}, reasons=problems[:200])
         now = clock.now()
@@ -423,40 +441,86 @@ def payment_results_import(*, user: Any, batch_no: str, content: bytes, request:
     return {"paid": len(to_pay), "failed": len(to_fail)}
 
 
-def _mark_paid(lines: list[PaymentLine], now: dt.datetime) -> None:
-    ids = [line.pk for line in lines]
-    app_ids = [line.application_id for line in lines]
-    for start in range(0, len(ids), CHUNK):
-        PaymentLine.objects.filter(pk__in=ids[start : start + CHUNK]).update(status=LineStatus.PAID, result_at=now, result_reason="")
-        Application.objects.filter(pk__in=app_ids[start : start + CHUNK], status=Status.APPROVED).update(status=Status.PAID, updated_at=now)
-    _notify(app_ids, "paid", {line.application_id: line for line in lines})
+def _named_lines(batch: PaymentBatch, references: list[str]) -> dict[str, tuple[Any, ...]]:
+    """The lines that ``references`` name, by reference, as plain ``_LINE_FIELDS`` tuples.
+
+    A file that answers a good part of the batch reads the batch's lines in one pass of its
+    index; the references not found there (of another batch, unknown, or every one of a small
+    file) are then looked up by reference, wherever their lines are.
+    """
+    lines: dict[str, tuple[Any, ...]] = {}
+    if len(references) * 4 >= batch.count:
+        lines = {line[0]: line for line in batch.lines.values_list(*_LINE_FIELDS).iterator(chunk_size=CHUNK)}
+    rest = list(dict.fromkeys(reference for reference in references if reference not in lines))
+    for start in range(0, len(rest), CHUNK):
+        for line in PaymentLine.objects.filter(reference__in=rest[start : start + CHUNK]).values_list(*_LINE_FIELDS):
+            lines[line[0]] = line
+    return lines
 
 
-def _mark_failed(items: list[tuple[PaymentLine, ResultRow]], now: dt.datetime) -> None:
-    for start in range(0, len(items), CHUNK):
-        part = items[start : start + CHUNK]
-        for line, row in part:
-            line.status, line.live, line.result_at, line.result_reason = LineStatus.FAILED, False, now, row.reason
-        PaymentLine.objects.bulk_update([line for line, _ in part], ["status", "live", "result_at", "result_reason"], batch_size=2000)
-        Application.objects.filter(pk__in=[line.application_id for line, _ in part], status=Status.APPROVED).update(
-            status=Status.PAYMENT_FAILED, updated_at=now
-        )
-    _notify([line.application_id for line, _ in items], "payment_failed", {line.application_id: line for line, _ in items})
+def _mark_paid(lines: list[_Settled], now: dt.datetime) -> None:
+    _update_where_pk_in(PaymentLine, [line.line_id for line in lines], {"status": LineStatus.PAID, "result_at": now, "result_reason": ""})
+    _update_where_pk_in(
+        Application, [line.application_id for line in lines], {"status": Status.PAID, "updated_at": now}, status=Status.APPROVED
+    )
+    _notify(lines, "paid")
 
 
-def _notify(application_ids: list[int], template: str, lines: dict[int, PaymentLine]) -> None:
-    """The SMS of many applications, queued a chunk at a time (plain values, the campaign's
+def _mark_failed(lines: list[_Settled], now: dt.datetime) -> None:
+    # One statement per distinct reason (a bank gives few), not one per line.
+    by_reason: dict[str, list[int]] = {}
+    for line in lines:
+        by_reason.setdefault(line.reason, []).append(line.line_id)
+    for reason, ids in by_reason.items():
+        _update_where_pk_in(PaymentLine, ids, {"status": LineStatus.FAILED, "live": False, "result_at": now, "result_reason": reason})
+    _update_where_pk_in(
+        Application, [line.application_id for line in lines], {"status": Status.PAYMENT_FAILED, "updated_at": now}, status=Status.APPROVED
+    )
+    _notify(lines, "payment_failed")
+
+
+#: Ids per ``UPDATE … WHERE id IN (…)`` (under the 999 parameters of any SQLite build).
+IDS_PER_UPDATE = 900
+
+
+def _update_where_pk_in(model: Any, ids: list[int], values: dict[str, Any], **where: Any) -> None:
+    """``model.objects.filter(pk__in=ids, **where).update(**values)``, a few hundred ids per
+    statement, as plain SQL: the queryset would prepare each of 100 000 ids in Python, one by
+    one, through the lookup. Every value and condition is still prepared by its field."""
+    if not ids:
+        return
+    ops, opts = connection.ops, model._meta
+    assignments, params = [], []
+    for name, value in values.items():
+        field = opts.get_field(name)
+        assignments.append(f"{ops.quote_name(field.column)} = %s")
+        params.append(field.get_db_prep_save(value, connection))
+    conditions, condition_params = [], []
+    for name, value in where.items():
+        field = opts.get_field(name)
+        conditions.append(f" AND {ops.quote_name(field.column)} = %s")
+        condition_params.append(field.get_db_prep_value(value, connection))
+    head = f"UPDATE {ops.quote_name(opts.db_table)} SET {', '.join(assignments)} WHERE {ops.quote_name(opts.pk.column)} IN "  # noqa: S608 (names from the model)
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), IDS_PER_UPDATE):
+            part = [int(pk) for pk in ids[start : start + IDS_PER_UPDATE]]
+            cursor.execute(f"{head}({', '.join(['%s'] * len(part))}){''.join(conditions)}", [*params, *part, *condition_params])
+
+
+def _notify(lines: list[_Settled], template: str) -> None:
+    """The SMS of many settled lines, queued a chunk at a time (plain values, the campaign's
     templates read once per chunk: no model instances for 100 000 applications and their campaign)."""
-    for start in range(0, len(application_ids), CHUNK):
+    for start in range(0, len(lines), CHUNK):
+        part = {line.application_id: line for line in lines[start : start + CHUNK]}
         apps = list(
-            Application.objects.filter(pk__in=application_ids[start : start + CHUNK]).values_list(
+            Application.objects.filter(pk__in=list(part)).values_list(
                 "pk", "campaign_id", "application_no", "name", "phone", "bank_card_no"
             )
         )
         overrides = dict(Campaign.objects.filter(pk__in={app[1] for app in apps}).values_list("pk", "sms_templates"))
         requests = []
         for pk, campaign_id, application_no, name, phone, bank_card_no in apps:
-            line = lines[pk]
+            line = part[pk]
             params: dict[str, object] = {
                 "application_no": application_no,
                 "name": name,
@@ -464,7 +528,7 @@ def _notify(application_ids: list[int], template: str, lines: dict[int, PaymentL
                 "card_tail": bank_card_no[-4:],
             }
             if template == "payment_failed":
-                params["reason"] = line.result_reason or line.reversal_reason or "银行退回"
+                params["reason"] = line.reason or "银行退回"
             requests.append(
                 SmsRequest(
                     phone=phone,
@@ -493,7 +557,8 @@ def payment_line_reversal(*, user: Any, reference: str, reason: str, request: An
         line.status, line.live, line.reversal_reason, line.result_at = LineStatus.REVERSED, False, reason[:200], now
         line.save(update_fields=["status", "live", "reversal_reason", "result_at"])
         Application.objects.filter(pk=line.application_id, status=Status.PAID).update(status=Status.PAYMENT_FAILED, updated_at=now)
-        _notify([line.application_id], "payment_failed", {line.application_id: line})
+        reason = line.result_reason or line.reversal_reason
+        _notify([_Settled(line.pk, line.application_id, line.reference, line.amount, reason)], "payment_failed")
         audit("payment.reversal", actor=user, obj=line.batch, request=request, detail={"line": line.pk})
     return line
 

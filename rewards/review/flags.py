@@ -132,7 +132,9 @@ def raise_signals_for_new(applications: list[Application]) -> list[Flag]:
         phones.setdefault(phone, set()).add(id_hash)
     registry = {
         cert.certificate_no: cert
-        for cert in Certificate.objects.filter(certificate_no__in={a.certificate_no for a in applications if a.issuer in HR_ISSUERS})
+        for cert in Certificate.objects.filter(
+            certificate_no__in={a.certificate_no for a in applications if a.issuer in HR_ISSUERS}
+        ).defer("id_number")  # compared by its blind index: not decrypted
     }
     held: dict[str, list[tuple[str, dt.date, str]]] = {}
     for id_hash, level, issued, number in Certificate.objects.filter(id_hash__in={a.id_hash for a in applications}).values_list(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
+import time
 from pathlib import Path
 
 import pytest
@@ -46,28 +48,68 @@ def browser():  # type: ignore[no-untyped-def]
         browser.close()
 
 
+#: Chromium's console text for anything the Content-Security-Policy refused, and what the page
+#: itself reports through the ``securitypolicyviolation`` event (SECURITY.md 11).
+CSP_MARKERS = ("Content Security Policy", "CSP violation")
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", function (event) {
+  console.error("CSP violation: " + event.violatedDirective + " " + (event.blockedURI || "inline") + " at " + event.documentURI);
+});
+"""
+
+
+def wait_for_function_without_eval(page, expression: str, *, arg=None, timeout: float | None = None, polling=None):  # type: ignore[no-untyped-def]
+    """``page.wait_for_function`` for pages under the CSP: Playwright's own compiles the predicate
+    with ``new Function`` inside the page, which ``script-src 'self'`` (no 'unsafe-eval') refuses.
+    ``page.evaluate`` goes through the DevTools protocol, which the page's CSP does not govern."""
+    from playwright.sync_api import Error, TimeoutError
+
+    deadline = time.monotonic() + (30_000 if timeout is None else timeout) / 1000
+    while True:
+        try:
+            if page.evaluate(expression, arg):
+                return None
+        except Error as exc:  # a navigation replaced the document while polling: try again
+            if "context was destroyed" not in str(exc) and "navigat" not in str(exc):
+                raise
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"等待页面条件超时：{expression}")
+        page.wait_for_timeout(polling if isinstance(polling, int | float) else 50)
+
+
 @pytest.fixture
 def page_factory(browser, live_server):  # type: ignore[no-untyped-def]
-    """New pages that record every request leaving the test server (there must be none)."""
+    """New pages that record every request leaving the test server (there must be none) and
+    every Content-Security-Policy violation (there must be none: the test fails at teardown)."""
     contexts = []
     outside: list[str] = []
+    csp_violations: list[str] = []
 
     def make(width: int = 1280, height: int = 900):  # type: ignore[no-untyped-def]
         context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
         contexts.append(context)
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
         page = context.new_page()
 
         def note(request):  # type: ignore[no-untyped-def]
             if not request.url.startswith(live_server.url) and not request.url.startswith("data:"):
                 outside.append(request.url)
 
+        def console(message):  # type: ignore[no-untyped-def]
+            if message.type == "error" and any(marker in message.text for marker in CSP_MARKERS):
+                csp_violations.append(f"{page.url}: {message.text}")
+
         page.on("request", note)
+        page.on("console", console)
+        page.wait_for_function = functools.partial(wait_for_function_without_eval, page)  # type: ignore[method-assign]
         return page
 
     make.outside = outside  # type: ignore[attr-defined]
+    make.csp_violations = csp_violations  # type: ignore[attr-defined]
     yield make
     for context in contexts:
         context.close()
+    assert not csp_violations, "Content-Security-Policy 拦截了页面内容：\n" + "\n".join(csp_violations)
 
 
 def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]

@@ -337,3 +337,68 @@ def test_fifty_concurrent_builds_put_each_application_in_exactly_one_batch(campa
     assert counts[201] >= 1 and counts[201] + counts[409] == 50, counts
     per_application = Counter(PaymentLine.objects.values_list("application_id", flat=True))
     assert len(per_application) == 60 and set(per_application.values()) == {1}
+
+
+def test_a_results_import_queues_exactly_one_sealed_sms_per_settled_line(
+    approved, finance_a, finance_b, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Checked in small chunks too, so that every boundary of the bulk paths is crossed."""
+    from rewards.core import crypto
+    from rewards.notifications import services as sms_services
+
+    monkeypatch.setattr(services, "CHUNK", 4)
+    monkeypatch.setattr(services, "IDS_PER_UPDATE", 2)
+    monkeypatch.setattr(sms_services, "KEYS_PER_QUERY", 3)
+    monkeypatch.setattr(sms_services._OutboxWriter, "ROWS_PER_CALL", 2)
+    handed: list[list[int]] = []
+    monkeypatch.setattr("rewards.notifications.tasks.schedule_many", handed.append)
+    batch, _ = services.payment_batch_build(user=finance_a, campaign=approved[0].campaign)
+    services.payment_batch_approve(user=finance_b, batch_no=batch.batch_no)
+    content, _ = services.payment_batch_file(user=finance_a, batch_no=batch.batch_no)
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))[1:]
+    failed = {rows[1][0]: "户名与账号不符", rows[4][0]: "账户已冻结"}
+    text = "reference,amount,result,reason\r\n" + "".join(
+        f"{row[0]},{row[4]},failure,{failed[row[0]]}\r\n" if row[0] in failed else f"{row[0]},{row[4]},success,\r\n" for row in rows
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = services.payment_results_import(user=finance_a, batch_no=batch.batch_no, content=text.encode())
+    assert answer == {"paid": 4, "failed": 2}
+    lines = {line.reference: line for line in PaymentLine.objects.filter(batch=batch).select_related("application")}
+    assert {ref: line.status for ref, line in lines.items()} == {
+        row[0]: LineStatus.FAILED if row[0] in failed else LineStatus.PAID for row in rows
+    }
+    assert all(line.result_reason == failed.get(ref, "") and line.live == (ref not in failed) for ref, line in lines.items())
+    assert {line.application.status for ref, line in lines.items() if ref in failed} == {Status.PAYMENT_FAILED}
+    assert {line.application.status for ref, line in lines.items() if ref not in failed} == {Status.PAID}
+    messages = list(SmsMessage.objects.all())
+    assert len(messages) == 6
+    for reference, line in lines.items():
+        template = "payment_failed" if reference in failed else "paid"
+        (message,) = [m for m in messages if m.event_key == f"app:{line.application.application_no}:{template}:{reference}"]
+        assert message.template == template and message.phone == line.application.phone
+        assert message.phone_hash == crypto.blind_index("phone", line.application.phone)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT phone FROM notifications_smsmessage WHERE id = %s", [message.pk])
+            (sealed,) = cursor.fetchone()
+        assert line.application.phone not in sealed and crypto.decrypt(sealed) == line.application.phone
+        if template == "paid":
+            assert f"{line.amount:.2f}元已发放至您尾号{line.application.bank_card_no[-4:]}的银行卡" in message.text
+        else:
+            assert f"原因：{failed[reference]}" in message.text
+    # One delivery task per kind of message, holding every one of them.
+    assert sorted(pk for ids in handed for pk in ids) == sorted(m.pk for m in messages) and len(handed) == 2
+    # The same file again, or the same answers in another file, change nothing and queue nothing.
+    assert services.payment_results_import(user=finance_a, batch_no=batch.batch_no, content=text.encode()) == {"paid": 0, "failed": 0}
+    again = services.payment_results_import(user=finance_a, batch_no=batch.batch_no, content=text.encode() + b"\r\n")
+    assert again == {"paid": 0, "failed": 0}
+    assert SmsMessage.objects.count() == 6 and len(handed) == 2
+
+
+def test_a_reversal_queues_its_sms_with_the_reason(api, approved, finance_a, finance_b):
+    batch_no, a, _, content = sent_batch(api, finance_a, finance_b)
+    row = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))[1]
+    api.post(f"/api/v1/payments/batches/{batch_no}/results", {"file": results_file([(row[0], row[4], "success", "")])}, **bearer(a))
+    services.payment_line_reversal(user=finance_a, reference=row[0], reason="账户冻结，银行退汇")
+    line = PaymentLine.objects.select_related("application").get(reference=row[0])
+    message = SmsMessage.objects.get(event_key=f"app:{line.application.application_no}:payment_failed:{row[0]}")
+    assert "原因：账户冻结，银行退汇" in message.text and message.phone == line.application.phone

@@ -1,10 +1,11 @@
-"""Staff sign-in for the pages: username + password on a Django session.
+"""Staff sign-in for the pages: username + password, then the authenticator's code when the
+user has one (or enrolment first, for the roles in ``STAFF_MFA_ROLES``), on a Django session.
 
-The same rules as the API's ``staff_token_issue``: the same message for every failure, a
-lockout after 5 failures in 15 minutes (the ``login`` throttle, keyed by the lower-cased
-username, cleared on success), every attempt audited as ``staff.login``, and only users
-with a role may sign in. Sessions end after 30 idle minutes (12 hours at most:
-``SESSION_COOKIE_AGE``) (SECURITY.md 7, 10).
+The same rules as the API's ``staff_token_issue`` (both call :mod:`rewards.identity.staff_login`):
+one message for every failed password, a lockout after 5 failures for 15 minutes, every attempt
+audited as ``staff.login``, and only users with a role may sign in. Sign-in gives a new session
+key; sign-out flushes the session; :mod:`.sessions` ends idle (30 minutes) and old (12 hours)
+sessions (SECURITY.md 7, 10).
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import get_user_model, login, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,19 +27,23 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from rewards.core import clock, throttle
+from rewards.core import clock
 from rewards.core.audit import audit
+from rewards.identity import mfa, staff_login
+from rewards.identity.lockout import SIGN_IN_FAILED, AccountLocked
+from rewards.identity.models import StaffTotp
 from rewards.organisations.models import Role
 
-LOGIN_FAILED = "用户名或密码不正确，或该账号不能登录审核系统。"
-LOCKED_OUT = "登录失败次数过多，账号已暂时锁定，请15分钟后再试。"
-IDLE_LOGOUT = "您已超过30分钟未操作，为保护个人信息已自动退出，请重新登录。"
-ABSOLUTE_LOGOUT = "本次登录已超过12小时，请重新登录。"
-#: Seconds without a request after which a staff session ends (SECURITY.md 10).
-IDLE_SECONDS = 30 * 60
-SEEN_KEY = "staff_last_seen"
-STARTED_KEY = "staff_signed_in_at"
-SEEN_RESOLUTION = 60
+from .sessions import ABSOLUTE_LOGOUT, IDLE_LOGOUT, SEEN_KEY, STARTED_KEY, mark_signed_in
+
+__all__ = ["ABSOLUTE_LOGOUT", "IDLE_LOGOUT", "LOCKED_OUT", "LOGIN_FAILED", "SEEN_KEY", "STARTED_KEY", "staff_required"]
+
+#: One answer for every failed sign-in, a locked account included (no user enumeration).
+LOGIN_FAILED = SIGN_IN_FAILED
+LOCKED_OUT = SIGN_IN_FAILED
+#: Between the password and the code: who, since when, and where to go afterwards.
+PENDING_KEY = "staff_pending_sign_in"
+PENDING_SECONDS = 5 * 60
 
 
 class LoginForm(forms.Form):
@@ -52,14 +56,10 @@ class LoginForm(forms.Form):
         self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
 
 
-def idle_seconds() -> int:
-    return int(getattr(settings, "STAFF_SESSION_IDLE_SECONDS", IDLE_SECONDS))
-
-
 def safe_next(request: HttpRequest, value: str | None) -> str:
-    """Only a staff page of this site may follow the sign-in."""
+    """Only a staff page (or the administration) of this site may follow the sign-in."""
     value = (value or "").strip()
-    if value.startswith("/staff/") and url_has_allowed_host_and_scheme(
+    if value.startswith(("/staff/", "/admin/")) and url_has_allowed_host_and_scheme(
         value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return value
@@ -85,9 +85,11 @@ def _is_staff(user: Any) -> bool:
 
 
 def staff_required(view: Callable[..., HttpResponse] | None = None, *, roles: Iterable[str] | None = None):  # type: ignore[no-untyped-def]
-    """Anonymous (or idle too long) → the sign-in page; a role not in ``roles`` → 403 in Chinese.
+    """Anonymous → the sign-in page; a role not in ``roles`` → 403 in Chinese.
 
-    Every page behind it is ``never_cache``: they carry personal information.
+    Idle and absolute timeouts are :class:`.sessions.StaffSessionMiddleware`'s: by the time a
+    view runs, an expired session is already anonymous. Every page behind it is
+    ``never_cache``: they carry personal information.
     """
     allowed = frozenset(roles) if roles is not None else None
 
@@ -98,22 +100,6 @@ def staff_required(view: Callable[..., HttpResponse] | None = None, *, roles: It
             user: Any = request.user
             if not _is_staff(user):
                 return redirect(login_url(request.get_full_path() if request.method == "GET" else ""))
-            now = clock.now().timestamp()
-            seen = request.session.get(SEEN_KEY)
-            started = request.session.get(STARTED_KEY)
-            expired = ""
-            if isinstance(seen, int | float) and now - seen > idle_seconds():
-                expired, message = "idle", IDLE_LOGOUT
-            elif isinstance(started, int | float) and now - started > settings.SESSION_COOKIE_AGE:
-                # Saving the session slides its cookie's expiry; the 12 hours count from sign-in.
-                expired, message = "absolute", ABSOLUTE_LOGOUT
-            if expired:
-                audit("staff.logout", actor=user, request=request, detail={"reason": expired})
-                logout(request)
-                messages.warning(request, message)
-                return redirect(login_url(request.get_full_path() if request.method == "GET" else ""))
-            if not isinstance(seen, int | float) or now - seen > SEEN_RESOLUTION:
-                request.session[SEEN_KEY] = now  # not on every request: one session write a minute
             if allowed is not None and user.role not in allowed:
                 audit("access.denied", actor=user, request=request, result="denied", detail={"path": request.path[:200], "reason": "role"})
                 return render(request, "staff/forbidden.html", status=403)
@@ -122,6 +108,46 @@ def staff_required(view: Callable[..., HttpResponse] | None = None, *, roles: It
         return wrapper
 
     return decorate(view) if view is not None else decorate
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(label="动态验证码", max_length=12)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs.update(
+            {"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True, "pattern": "[0-9 ]*"}
+        )
+
+
+def _locked(request: HttpRequest, exc: AccountLocked, next_url: str) -> HttpResponse:
+    request.session.pop(PENDING_KEY, None)
+    response = render(request, "staff/login.html", {"form": LoginForm(), "next": next_url, "error": exc.message}, status=429)
+    response["Retry-After"] = str(exc.extra.get("retry_after", 900))
+    return response
+
+
+def _finish(request: HttpRequest, user: Any, *, username: str, next_url: str, with_otp: bool) -> HttpResponse:
+    """The session becomes the user's: a new key (no fixation), the clocks start, audited."""
+    request.session.pop(PENDING_KEY, None)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    device = mfa.active_device(user) if with_otp else None
+    mark_signed_in(request, mfa_device=device.pk if device else None)
+    staff_login.signed_in(user=user, username=username, request=request, channel="web", with_otp=with_otp)
+    return redirect(next_url or landing(user))
+
+
+def _pending(request: HttpRequest) -> tuple[Any, dict[str, Any]] | None:
+    """The user between the two steps, while the pending step is fresh and still theirs."""
+    pending = request.session.get(PENDING_KEY)
+    if not isinstance(pending, dict) or clock.now().timestamp() - float(pending.get("at", 0)) > PENDING_SECONDS:
+        request.session.pop(PENDING_KEY, None)
+        return None
+    user = get_user_model().objects.filter(pk=int(pending.get("user") or 0)).first()
+    if user is None or not _is_staff(user) or pending.get("hash") != user.get_session_auth_hash():
+        request.session.pop(PENDING_KEY, None)
+        return None
+    return user, pending
 
 
 @sensitive_post_parameters("password")
@@ -137,26 +163,86 @@ def login_view(request: HttpRequest) -> HttpResponse:
 
     form = LoginForm(request.POST)
     username = (request.POST.get("username") or "").strip()[:150]
-    password = request.POST.get("password") or ""
-    key = username.lower()
     context = {"form": form, "next": next_url}
     try:
-        throttle.check("login", key, message=LOCKED_OUT)
-    except throttle.Throttled as exc:
-        audit("staff.login", result="locked", request=request, actor_label=username or "-", detail={"channel": "web"})
-        response = render(request, "staff/login.html", {**context, "error": exc.message}, status=429)
-        response["Retry-After"] = str(exc.extra.get("retry_after", 900))
-        return response
-    user = authenticate(request, username=username, password=password) if username and password else None
-    if user is None or not user.is_active or not getattr(user, "role", ""):
-        throttle.record("login", key)
-        audit("staff.login", result="failed", request=request, actor_label=username or "-", detail={"channel": "web"})
-        return render(request, "staff/login.html", {**context, "error": LOGIN_FAILED}, status=200)
-    throttle.clear("login", key)
-    login(request, user)  # a new session key (SECURITY.md 10)
-    request.session[SEEN_KEY] = request.session[STARTED_KEY] = clock.now().timestamp()
-    audit("staff.login", actor=user, request=request, detail={"channel": "web"})
-    return redirect(next_url or landing(user))
+        user = staff_login.check_password(username=username, password=request.POST.get("password") or "", request=request, channel="web")
+    except AccountLocked as exc:
+        return _locked(request, exc, next_url)
+    except staff_login.SignInFailed as exc:
+        return render(request, "staff/login.html", {**context, "error": exc.message}, status=200)
+    factor = staff_login.second_factor(user)
+    if factor == "none":
+        return _finish(request, user, username=username, next_url=next_url, with_otp=False)
+    # Not signed in yet: the session only remembers who gave the right password, for 5 minutes.
+    request.session.cycle_key()
+    request.session[PENDING_KEY] = {
+        "user": user.pk,
+        "username": username,
+        "at": clock.now().timestamp(),
+        "hash": user.get_session_auth_hash(),
+        "next": next_url,
+    }
+    return redirect("staff:login_otp" if factor == "otp" else "staff:login_enrol")
+
+
+@sensitive_post_parameters("code")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_otp_view(request: HttpRequest) -> HttpResponse:
+    """The second step: the 6-digit code of the user's authenticator."""
+    found = _pending(request)
+    if found is None:
+        messages.warning(request, "登录已超时，请重新输入用户名和密码。")
+        return redirect("staff:login")
+    user, pending = found
+    if mfa.active_device(user) is None:
+        return redirect("staff:login_enrol")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST":
+        try:
+            staff_login.check_otp(
+                user=user, username=pending["username"], code=request.POST.get("code", ""), request=request, channel="web"
+            )
+        except AccountLocked as exc:
+            return _locked(request, exc, pending.get("next", ""))
+        except staff_login.OtpInvalid as exc:
+            return render(request, "staff/login_otp.html", {"form": CodeForm(), "error": exc.message, "who": user, "issuer": mfa.ISSUER})
+        return _finish(request, user, username=pending["username"], next_url=pending.get("next", ""), with_otp=True)
+    return render(request, "staff/login_otp.html", {"form": form, "who": user, "issuer": mfa.ISSUER})
+
+
+@sensitive_post_parameters("code")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_enrol_view(request: HttpRequest) -> HttpResponse:
+    """First sign-in of a role that must use a second factor: bind an authenticator, then in."""
+    found = _pending(request)
+    if found is None:
+        messages.warning(request, "登录已超时，请重新输入用户名和密码。")
+        return redirect("staff:login")
+    user, pending = found
+    if mfa.active_device(user) is not None:
+        return redirect("staff:login_otp")
+    error = ""
+    if request.method == "POST":
+        if mfa.mfa_enrol_confirm(user=user, code=request.POST.get("code", ""), request=request):
+            messages.success(request, "两步验证已启用。以后每次登录都需要输入验证器上的动态验证码。")
+            return _finish(request, user, username=pending["username"], next_url=pending.get("next", ""), with_otp=True)
+        error = "动态验证码不正确：请确认手机时间准确，并输入验证器上当前显示的6位数字。"
+    device = StaffTotp.objects.filter(user=user).first()
+    if device is None or not device.pending_secret:
+        device = mfa.mfa_enrol_start(user=user, request=request)
+    return render(
+        request, "staff/login_enrol.html", {"form": CodeForm(), "error": error, "who": user, **enrolment(user, device.pending_secret)}
+    )
+
+
+def enrolment(user: Any, secret: str) -> dict[str, Any]:
+    """What an enrolment page shows: the QR code (SVG drawn here) and the secret as text."""
+    uri = mfa.provisioning_uri(user, secret)
+    return {"qr_svg": mfa.qr_svg(uri), "secret": mfa.secret_groups(secret), "issuer": mfa.ISSUER}
 
 
 @csrf_protect
@@ -172,3 +258,18 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
     messages.info(request, "您已安全退出。")
     return redirect("staff:login")
+
+
+@never_cache
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """``/admin/login/``: the administration has no sign-in of its own."""
+    user: Any = request.user
+    if _is_staff(user) and not user.is_staff:
+        # Signed in, but not an administrator: a 403, never a loop back to the sign-in.
+        return render(request, "staff/forbidden.html", status=403)
+    return redirect(login_url(safe_next(request, request.GET.get("next")) or reverse("admin:index")))
+
+
+@never_cache
+def admin_password_change(request: HttpRequest) -> HttpResponse:
+    return redirect("staff:password")

@@ -368,7 +368,7 @@ def attachment(request: HttpRequest, no: str, attachment_id: int) -> HttpRespons
         application = application_in_scope(request.user, no)
     except NotFound:
         return _out_of_scope(request, no, "attachment")
-    item = application.attachments.filter(pk=attachment_id).first()
+    item = application.attachments.filter(pk=attachment_id, purged_at__isnull=True).first()  # purged: file deleted
     if item is None:
         return render(request, "staff/not_found.html", status=404)
     audit(

@@ -1,9 +1,9 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from rewards.core.vocab import Issuer, Level
-from rewards.demo.seed import STAFF, demo_password, seed
+from rewards.demo.seed import STAFF, DemoRefused, demo_password, seed
 
 
 class Command(BaseCommand):
@@ -13,7 +13,10 @@ class Command(BaseCommand):
         parser.add_argument("--members", type=int, default=3000)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        personas = seed(members=options["members"])
+        try:
+            personas = seed(members=options["members"])
+        except DemoRefused as exc:
+            raise CommandError(str(exc)) from exc
         password = demo_password()
         out = self.stdout
         out.write("")

@@ -1,0 +1,98 @@
+"""What the set-up pages and the lock rule read: how far a campaign is in use, and the
+district-level unions a campaign may list."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Sum
+
+from rewards.applications.models import Application
+from rewards.campaigns.models import Campaign, CampaignUnit, DeclarationStatus, OccupationDeclaration
+from rewards.organisations.models import Organisation, OrgKind
+from rewards.organisations.selectors import city_union
+
+#: Declarations that hold one of a union's places (a rejected one frees its place).
+HOLDING_PLACE = (DeclarationStatus.PENDING, DeclarationStatus.APPROVED)
+
+
+@dataclass(frozen=True)
+class CampaignUsage:
+    """How far a campaign is in use: what the lock rule (``services``) asks."""
+
+    applications: int = 0
+    applications_by_union: dict[int, int] = field(default_factory=dict)
+    declarations: int = 0
+    declarations_by_union: dict[int, int] = field(default_factory=dict)
+    #: The most declarations one union holds (pending and approved).
+    most_declared: int = 0
+
+    @property
+    def locked(self) -> bool:
+        """Any application, in any status, fixes what decided it."""
+        return self.applications > 0
+
+
+def campaign_usage(campaign: Campaign) -> CampaignUsage:
+    by_union = dict(
+        Application.objects.filter(campaign=campaign).order_by().values("union_id").annotate(n=Count("pk")).values_list("union_id", "n")
+    )
+    declarations = Counter(
+        dict(
+            OccupationDeclaration.objects.filter(campaign=campaign)
+            .order_by()
+            .values("union_id")
+            .annotate(n=Count("pk"))
+            .values_list("union_id", "n")
+        )
+    )
+    holding = (
+        OccupationDeclaration.objects.filter(campaign=campaign, status__in=HOLDING_PLACE)
+        .order_by()
+        .values("union_id")
+        .annotate(n=Count("pk"))
+        .values_list("n", flat=True)
+    )
+    return CampaignUsage(
+        applications=sum(by_union.values()),
+        applications_by_union=by_union,
+        declarations=sum(declarations.values()),
+        declarations_by_union=dict(declarations),
+        most_declared=max(holding, default=0),
+    )
+
+
+@dataclass(frozen=True)
+class CampaignSummary:
+    campaign: Campaign
+    units: int
+    guidance_total: int
+    applications: int
+
+
+def campaign_summaries() -> list[CampaignSummary]:
+    """Every campaign, newest first, with its units, guidance total and applications (3 queries)."""
+    campaigns = list(Campaign.objects.order_by("-year"))
+    units: dict[int, tuple[int, int]] = {
+        row["campaign_id"]: (row["n"], row["total"] or 0)
+        for row in CampaignUnit.objects.order_by().values("campaign_id").annotate(n=Count("pk"), total=Sum("guidance"))
+    }
+    applications = dict(Application.objects.order_by().values("campaign_id").annotate(n=Count("pk")).values_list("campaign_id", "n"))
+    return [
+        CampaignSummary(
+            campaign=campaign,
+            units=units.get(campaign.pk, (0, 0))[0],
+            guidance_total=units.get(campaign.pk, (0, 0))[1],
+            applications=applications.get(campaign.pk, 0),
+        )
+        for campaign in campaigns
+    ]
+
+
+def district_unions() -> list[Organisation]:
+    """The district/industry unions directly under the city union: what a campaign may list."""
+    city = city_union()
+    if city is None:
+        return []
+    return list(Organisation.objects.filter(kind=OrgKind.DISTRICT, parent=city).order_by("position", "name"))

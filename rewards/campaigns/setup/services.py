@@ -1,0 +1,442 @@
+"""Writes of 年度活动设置: copy a campaign into the next year, change its settings (its units
+are changed in ``units``). Only the city union's administrator (API.md "Roles"); one transaction and one
+audit entry per save, naming every changed field with its old and new value.
+
+The lock rule: once a campaign has an application (in any status), what decided applications
+stays as it was — the opening date, the certificate windows, the year a make-up refers to, the
+issuers and the levels and amounts; a deadline and the grace may still be extended (a deadline
+may also move earlier, but never before today's business date), and the title, document number,
+SMS texts and guidance numbers may change. A union with applications or occupation declarations
+in a campaign stays in it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from rewards.campaigns.models import Campaign, CampaignUnit, LevelAward
+from rewards.core import clock
+from rewards.core.audit import audit
+from rewards.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from rewards.core.memo import clear_all
+from rewards.core.text import clean
+from rewards.core.vocab import LEVEL_GRADE, Issuer, Level
+from rewards.organisations.models import OrgKind, Role
+
+from . import dates, sms
+from .selectors import CampaignUsage, campaign_usage
+
+#: Levels a campaign may reward (DOMAIN.md §3 rule 2: 高级工 and above), lowest first.
+AWARD_LEVELS: tuple[str, ...] = tuple(level.value for level in Level if LEVEL_GRADE[level] <= 3)
+MAX_AMOUNT = Decimal("100000")
+MAX_GRACE_DAYS = 90
+MAX_DECLARATION_LIMIT = 20
+
+#: The settings a save may change, with their labels (the model's own words).
+SETTING_FIELDS: tuple[str, ...] = (
+    "title",
+    "document_no",
+    "opens_on",
+    "application_deadline",
+    "resubmission_grace_days",
+    "main_window_start",
+    "main_window_end",
+    "makeup_window_start",
+    "makeup_window_end",
+    "previous_year",
+    "declaration_deadline",
+    "declaration_limit",
+    "counted_issuers",
+    "occupation_issuers",
+)
+LEVEL_AMOUNTS = "level_amounts"
+SMS_TEMPLATES = "sms_templates"
+LABELS: dict[str, str] = {
+    name: str(getattr(Campaign._meta.get_field(name), "verbose_name", name)) for name in (*SETTING_FIELDS, SMS_TEMPLATES)
+}
+LABELS[LEVEL_AMOUNTS] = "奖励标准（等级和金额）"
+
+#: What decided applications: fixed once a campaign has one.
+LOCKED_FIELDS: tuple[str, ...] = (
+    "opens_on",
+    "main_window_start",
+    "main_window_end",
+    "makeup_window_start",
+    "makeup_window_end",
+    "previous_year",
+    "counted_issuers",
+    "occupation_issuers",
+    LEVEL_AMOUNTS,
+)
+LOCK_REASON = (
+    "已受理的申请是按这项设置判定资格和核定金额的，修改会使已作出的审核结论与设置不符"
+    "（如确需调整，须先由市总工会决定如何处理已受理的申请）。"
+)
+
+
+def ensure_may_change(user: Any) -> None:
+    """Only an administrator of the city union (``None``: the command line, trusted)."""
+    if user is None:
+        return
+    organisation = getattr(user, "organisation", None)
+    if (
+        not getattr(user, "is_active", False)
+        or getattr(user, "role", "") != Role.ADMIN
+        or organisation is None
+        or organisation.kind != OrgKind.CITY
+    ):
+        raise Forbidden("只有市总工会的系统管理员可以设置年度奖励活动。")
+
+
+def actor_label(user: Any) -> str:
+    return "" if user is not None else "cli"
+
+
+def on_commit_clear_caches() -> None:
+    # The eligibility rules read campaigns through a per-process cache; bulk writes send no signal.
+    transaction.on_commit(clear_all)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, Mapping):
+        return {str(key): _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    return value
+
+
+# --- copy into the next year ---------------------------------------------------------------
+
+
+def _next_year_text(text: str, from_year: int, to_year: int) -> str:
+    return text.replace(str(from_year), str(to_year))
+
+
+@transaction.atomic
+def campaign_copy(*, from_year: int, to_year: int, acting_user: Any, request: Any = None) -> Campaign:
+    """复制为下一年度: ``to_year`` as a copy of ``from_year`` with every date a year later.
+
+    Copies the levels and amounts, the issuers, the declaration limit, the retention, the SMS
+    texts and the units with their guidance numbers and Annex 1 order. Occupation declarations
+    and applications belong to their year and are not copied.
+    """
+    ensure_may_change(acting_user)
+    source = Campaign.objects.filter(year=from_year).first()
+    if source is None:
+        raise NotFound(f"没有{from_year}年度的奖励活动，无法复制。")
+    if to_year != from_year + 1:
+        raise InvalidInput(
+            f"只能复制为紧接的下一年度：{from_year}年度复制为{from_year + 1}年度。",
+            fields={"to_year": [f"应为{from_year + 1}。"]},
+        )
+    if Campaign.objects.filter(year=to_year).exists():
+        raise Conflict(f"{to_year}年度奖励活动已经存在，不能再次复制；如需修改，请打开{to_year}年度的设置。", code="campaign_exists")
+    values: dict[str, Any] = {
+        "year": to_year,
+        "title": _next_year_text(source.title, from_year, to_year),
+        "document_no": _next_year_text(source.document_no, from_year, to_year),
+        "opens_on": dates.shift_start(source.opens_on),
+        "application_deadline": dates.shift_end(source.application_deadline),
+        "resubmission_grace_days": source.resubmission_grace_days,
+        "main_window_start": dates.shift_start(source.main_window_start),
+        "main_window_end": dates.shift_end(source.main_window_end),
+        "makeup_window_start": dates.shift_optional_start(source.makeup_window_start),
+        "makeup_window_end": dates.shift_optional_end(source.makeup_window_end),
+        "previous_year": source.previous_year + 1 if source.previous_year else None,
+        "declaration_deadline": dates.shift_optional_end(source.declaration_deadline),
+        "declaration_limit": source.declaration_limit,
+        "counted_issuers": list(source.counted_issuers or []),
+        "occupation_issuers": list(source.occupation_issuers or []),
+        "retention_years": source.retention_years,
+        "sms_templates": dict(source.sms_templates or {}),
+    }
+    try:
+        with transaction.atomic():
+            campaign = Campaign.objects.create(**values)
+    except IntegrityError as exc:  # another administrator copied it a moment ago
+        raise Conflict(f"{to_year}年度奖励活动已经存在，不能再次复制。", code="campaign_exists") from exc
+    awards = list(source.level_awards.order_by("pk"))
+    LevelAward.objects.bulk_create([LevelAward(campaign=campaign, level=award.level, amount=award.amount) for award in awards])
+    units = list(source.units.order_by("position"))
+    CampaignUnit.objects.bulk_create(
+        [
+            CampaignUnit(campaign=campaign, organisation_id=unit.organisation_id, guidance=unit.guidance, position=unit.position)
+            for unit in units
+        ]
+    )
+    shifted = ("opens_on", "application_deadline", "main_window_start", "main_window_end", "makeup_window_start", "makeup_window_end")
+    audit(
+        "campaign.copy",
+        actor=acting_user,
+        obj=campaign,
+        request=request,
+        actor_label=actor_label(acting_user),
+        detail={
+            "from_year": from_year,
+            "to_year": to_year,
+            "dates": {name: {"old": _jsonable(getattr(source, name)), "new": _jsonable(values[name])} for name in shifted},
+            "previous_year": values["previous_year"],
+            "levels": {award.level: f"{award.amount:.2f}" for award in awards},
+            "units": len(units),
+            "guidance_total": sum(unit.guidance for unit in units),
+        },
+    )
+    on_commit_clear_caches()
+    return campaign
+
+
+# --- settings ------------------------------------------------------------------------------
+
+
+def _current_values(campaign: Campaign) -> dict[str, Any]:
+    values: dict[str, Any] = {name: getattr(campaign, name) for name in SETTING_FIELDS}
+    values["counted_issuers"] = _issuer_list(values["counted_issuers"] or [])
+    values["occupation_issuers"] = _issuer_list(values["occupation_issuers"] or [])
+    values[LEVEL_AMOUNTS] = {award.level: award.amount for award in campaign.level_awards.all()}
+    values[SMS_TEMPLATES] = dict(campaign.sms_templates or {})
+    return values
+
+
+def _issuer_list(codes: Any) -> list[str]:
+    """Issuer codes in the vocabulary's order (unknown codes kept at the end, to be refused)."""
+    chosen = [str(code) for code in codes]
+    return [code for code in Issuer.values if code in chosen] + [code for code in chosen if code not in Issuer.values]
+
+
+def _normalised(name: str, value: Any) -> Any:
+    if name in ("title", "document_no"):
+        return clean(value)
+    if name in ("counted_issuers", "occupation_issuers"):
+        return _issuer_list(value or [])
+    if name == LEVEL_AMOUNTS:
+        return {str(level): _decimal_or_raw(amount) for level, amount in (value or {}).items() if amount not in (None, "")}
+    if name == SMS_TEMPLATES:
+        return {str(code): str(text) for code, text in (value or {}).items() if text}
+    return value
+
+
+def _decimal_or_raw(value: Any) -> Any:
+    try:
+        return Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        return value  # refused by the validation, with its label
+
+
+def _amount_problem(level: str, amount: Any) -> str | None:
+    label = Level(level).label if level in Level.values else level
+    if level not in AWARD_LEVELS:
+        return f"“{label}”不在奖励范围内：奖励只针对高级工、技师和高级技师。"
+    try:
+        value = Decimal(str(amount))
+    except (InvalidOperation, ValueError):
+        return f"{label}的奖励金额不是数字。"
+    if not value.is_finite() or value <= 0:
+        return f"{label}的奖励金额须大于0元。"
+    if value > MAX_AMOUNT:
+        return f"{label}的奖励金额超过了{MAX_AMOUNT:,}元的上限，请核对。"
+    if value != value.quantize(Decimal("0.01")):
+        return f"{label}的奖励金额最多保留两位小数。"
+    return None
+
+
+def _validate(year: int, p: dict[str, Any]) -> dict[str, list[str]]:
+    """Problems with a whole set of settings, field by field, in Chinese."""
+    errors: dict[str, list[str]] = {}
+
+    def add(name: str, message: str) -> None:
+        errors.setdefault(name, []).append(message)
+
+    if not p["title"]:
+        add("title", "请填写通知标题。")
+    elif len(p["title"]) > 200:
+        add("title", "通知标题不能超过200个字。")
+    if len(p["document_no"]) > 60:
+        add("document_no", "文号不能超过60个字。")
+    for name in ("opens_on", "application_deadline", "main_window_start", "main_window_end"):
+        if not isinstance(p[name], dt.date):
+            add(name, f"请填写{LABELS[name]}。")
+    if errors:
+        return errors
+    if p["main_window_end"] < p["main_window_start"]:
+        add("main_window_end", "发证时间止不能早于发证时间起。")
+    if p["application_deadline"] < p["opens_on"]:
+        add("application_deadline", "申报截止日不能早于发文日期（开始受理）。")
+    elif p["main_window_end"] > p["application_deadline"]:
+        add(
+            "main_window_end",
+            f"发证时间止（{p['main_window_end']:%Y-%m-%d}）晚于申报截止日（{p['application_deadline']:%Y-%m-%d}）："
+            "截止之后取得的证书将无法申报，请核对。",
+        )
+    start, end, previous = p["makeup_window_start"], p["makeup_window_end"], p["previous_year"]
+    if (start is None) != (end is None):
+        add("makeup_window_start" if start is None else "makeup_window_end", "补申报发证时间起止须同时填写，或同时留空（不设补申报）。")
+    elif start is not None and end is not None:
+        if end < start:
+            add("makeup_window_end", "补申报发证时间止不能早于补申报发证时间起。")
+        elif end >= p["main_window_start"]:
+            add("makeup_window_end", "补申报范围须在本年度发证时间范围之前，两者不能重叠。")
+        if previous is None:
+            add("previous_year", "设有补申报时，须填写补申报所参照的上一年度（补申报须无该年度的申请和奖励记录）。")
+    if previous is not None and not (2000 <= previous < year):
+        add("previous_year", f"补申报所参照的年度须早于{year}年度。")
+    grace = p["resubmission_grace_days"]
+    if not isinstance(grace, int) or not 0 <= grace <= MAX_GRACE_DAYS:
+        add("resubmission_grace_days", f"退回后补正期限须在0至{MAX_GRACE_DAYS}天之间。")
+    limit = p["declaration_limit"]
+    if not isinstance(limit, int) or not 0 <= limit <= MAX_DECLARATION_LIMIT:
+        add("declaration_limit", f"每个工会可申报的非通用性职业数须在0至{MAX_DECLARATION_LIMIT}之间。")
+    deadline = p["declaration_deadline"]
+    if deadline is not None and deadline < p["opens_on"]:
+        add("declaration_deadline", "非通用性职业申报截止日不能早于发文日期（开始受理）。")
+    counted, occupation = p["counted_issuers"], p["occupation_issuers"]
+    for name in ("counted_issuers", "occupation_issuers"):
+        unknown = [code for code in p[name] if code not in Issuer.values]
+        if unknown:
+            add(name, f"未知的发证机关：{'、'.join(unknown)}。")
+    if not counted:
+        add("counted_issuers", "请至少选择一个直接认可的发证机关（人社部门）。")
+    both = [str(Issuer(code).label) for code in counted if code in occupation and code in Issuer.values]
+    if both:
+        add("occupation_issuers", f"{'、'.join(both)}已是直接认可的发证机关，不能同时列为需经备案同意职业的发证机关。")
+    amounts = p[LEVEL_AMOUNTS]
+    if not amounts:
+        add(LEVEL_AMOUNTS, "请至少为一个技能等级填写奖励金额。")
+    for level, amount in amounts.items():
+        if problem := _amount_problem(level, amount):
+            add(LEVEL_AMOUNTS, problem)
+    for code, text in p[SMS_TEMPLATES].items():
+        if code not in sms.CAMPAIGN_TEXTS:
+            add(f"sms_{code}", f"“{code}”不是可以按年度修改的短信。")
+            continue
+        checked, problems = sms.check_text(code, text)
+        for problem in problems:
+            add(f"sms_{code}", problem)
+        if not problems and checked != text:
+            add(f"sms_{code}", "短信内容须以签名“【杭州市总工会】”开头，且不含换行。")
+    return errors
+
+
+def _lock_problems(changed: dict[str, tuple[Any, Any]], usage: CampaignUsage, *, today: dt.date, year: int) -> dict[str, list[str]]:
+    """What the lock rule refuses among ``changed`` (field → (old, new))."""
+    errors: dict[str, list[str]] = {}
+    if usage.locked:
+        for name in LOCKED_FIELDS:
+            if name in changed:
+                errors[name] = [f"{year}年度已有 {usage.applications} 份申请，“{LABELS[name]}”不能再修改：{LOCK_REASON}"]
+        if "application_deadline" in changed:
+            old, new = changed["application_deadline"]
+            if new < old and new < today:
+                errors["application_deadline"] = [
+                    f"已有申请时，申报截止日可以推后，提前则不能早于今天（{today:%Y-%m-%d}）："
+                    "否则已在截止日前受理的申请会变成逾期申报，正在申报的职工也来不及提交。"
+                ]
+        if "resubmission_grace_days" in changed:
+            old, new = changed["resubmission_grace_days"]
+            if new < old:
+                errors["resubmission_grace_days"] = [
+                    f"已有申请时，退回后补正期限只能延长、不能缩短（现为 {old} 天）：已被退回的职工是按原期限安排补正的。"
+                ]
+    if usage.declarations and "declaration_deadline" in changed:
+        old, new = changed["declaration_deadline"]
+        if old is not None and (new is None or (new < old and new < today)):
+            errors["declaration_deadline"] = [
+                f"已有工会申报了非通用性职业，申报截止日可以推后，提前则不能早于今天（{today:%Y-%m-%d}），也不能取消。"
+            ]
+    if "declaration_limit" in changed:
+        _, new = changed["declaration_limit"]
+        if isinstance(new, int) and new < usage.most_declared:
+            errors["declaration_limit"] = [
+                f"已有工会申报（待审核或已同意）了 {usage.most_declared} 个非通用性职业，每个工会可申报数不能少于 {usage.most_declared}。"
+            ]
+    return errors
+
+
+@dataclass(frozen=True)
+class CampaignChange:
+    campaign: Campaign
+    #: field → (old, new); SMS texts as ``sms_<code>``. Empty when the save changed nothing.
+    changed: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+
+
+def error_summary(errors: dict[str, list[str]]) -> str:
+    return "；".join(text for texts in errors.values() for text in texts)
+
+
+def _audit_changes(changed: dict[str, tuple[Any, Any]]) -> dict[str, dict[str, Any]]:
+    detail: dict[str, dict[str, Any]] = {}
+    for name, (old, new) in changed.items():
+        if name == SMS_TEMPLATES:
+            for code in sorted(set(old) | set(new)):
+                if old.get(code) != new.get(code):
+                    detail[f"sms_templates.{code}"] = {"old": old.get(code, "（默认）"), "new": new.get(code, "（默认）")}
+        else:
+            detail[name] = {"old": _jsonable(old), "new": _jsonable(new)}
+    return detail
+
+
+@transaction.atomic
+def campaign_update(*, year: int, values: Mapping[str, Any], acting_user: Any, request: Any = None) -> CampaignChange:
+    """Changes some settings of one campaign, all or none, under the lock rule.
+
+    ``values`` maps names of :data:`SETTING_FIELDS` (typed: dates, ints, lists of issuer codes),
+    ``level_amounts`` (level → Decimal; the whole table) and ``sms_templates`` (code → text;
+    the whole set of texts that differ from the defaults). Raises :class:`InvalidInput` for bad
+    values and :class:`Conflict` (``campaign_locked``) for what the lock rule refuses.
+    """
+    ensure_may_change(acting_user)
+    unknown = set(values) - {*SETTING_FIELDS, LEVEL_AMOUNTS, SMS_TEMPLATES}
+    if unknown:
+        raise ValueError(f"不能在此修改：{', '.join(sorted(unknown))}")
+    campaign = Campaign.objects.select_for_update().filter(year=year).first()
+    if campaign is None:
+        raise NotFound(f"没有{year}年度的奖励活动。")
+    current = _current_values(campaign)
+    proposed = dict(current)
+    for name, value in values.items():
+        proposed[name] = _normalised(name, value)
+    changed = {name: (current[name], proposed[name]) for name in proposed if proposed[name] != current[name]}
+    if not changed:
+        return CampaignChange(campaign=campaign)
+    errors = _validate(campaign.year, proposed)
+    if errors:
+        raise InvalidInput(f"设置未保存：{error_summary(errors)}", fields=errors)
+    locked = _lock_problems(changed, campaign_usage(campaign), today=clock.today(), year=campaign.year)
+    if locked:
+        raise Conflict(f"设置未保存：{error_summary(locked)}", code="campaign_locked", fields=locked)
+    fields = [name for name in changed if name != LEVEL_AMOUNTS]
+    for name in fields:
+        setattr(campaign, name, proposed[name])
+    if fields:
+        campaign.save(update_fields=fields)
+    if LEVEL_AMOUNTS in changed:
+        _write_amounts(campaign, current[LEVEL_AMOUNTS], proposed[LEVEL_AMOUNTS])
+    audit(
+        "campaign.update",
+        actor=acting_user,
+        obj=campaign,
+        request=request,
+        actor_label=actor_label(acting_user),
+        detail={"year": campaign.year, "changes": _audit_changes(changed)},
+    )
+    on_commit_clear_caches()
+    return CampaignChange(campaign=campaign, changed=changed)
+
+
+def _write_amounts(campaign: Campaign, old: dict[str, Decimal], new: dict[str, Any]) -> None:
+    LevelAward.objects.filter(campaign=campaign).exclude(level__in=list(new)).delete()
+    for level, amount in new.items():
+        value = Decimal(str(amount)).quantize(Decimal("0.01"))
+        if level not in old:
+            LevelAward.objects.create(campaign=campaign, level=level, amount=value)
+        elif old[level] != value:
+            LevelAward.objects.filter(campaign=campaign, level=level).update(amount=value)

@@ -1,0 +1,135 @@
+"""The SMS texts a campaign may change (短信内容), and the check of an edited text.
+
+Each text may use the parameters its sender passes (``rewards/applications/notify.py``,
+``rewards/batches``, ``rewards/payments``) and must keep those the default text carries: a
+return without its reason or an approval without its amount would tell the worker nothing.
+The sign-in code (``otp``) is not a campaign's text: signing in belongs to no campaign, so it
+is not offered here. A query password is never a parameter (``rewards.notifications.templates``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from rewards.notifications.templates import (
+    DEFAULT_TEXTS,
+    FORBIDDEN_PARAMS,
+    SIGNATURE,
+    SmsTemplate,
+    contains_personal_number,
+    placeholders,
+)
+
+#: The texts a campaign may change, in the order of an application's life.
+CAMPAIGN_TEXTS: tuple[str, ...] = (
+    SmsTemplate.SUBMITTED,
+    SmsTemplate.BATCH_ENTERED,
+    SmsTemplate.RETURNED,
+    SmsTemplate.REJECTED,
+    SmsTemplate.APPROVED,
+    SmsTemplate.PAID,
+    SmsTemplate.PAYMENT_FAILED,
+    SmsTemplate.BANK_CHANGED,
+)
+
+#: What each parameter means, for the page.
+PARAMETER_LABELS = {
+    "application_no": "申请编号",
+    "name": "职工姓名",
+    "reason": "退回、不予奖励或发放失败的原因",
+    "amount": "奖励金额（元）",
+    "card_tail": "银行卡尾号（4位）",
+    "union_name": "代为申报的工会名称",
+}
+
+#: The parameters each sender passes (every one also passes ``application_no`` and ``name``).
+AVAILABLE: dict[str, frozenset[str]] = {
+    SmsTemplate.SUBMITTED: frozenset({"application_no", "name"}),
+    SmsTemplate.BATCH_ENTERED: frozenset({"application_no", "name", "union_name"}),
+    SmsTemplate.RETURNED: frozenset({"application_no", "name", "reason"}),
+    SmsTemplate.REJECTED: frozenset({"application_no", "name", "reason"}),
+    SmsTemplate.APPROVED: frozenset({"application_no", "name", "amount"}),
+    SmsTemplate.PAID: frozenset({"application_no", "name", "amount", "card_tail"}),
+    SmsTemplate.PAYMENT_FAILED: frozenset({"application_no", "name", "amount", "card_tail", "reason"}),
+    SmsTemplate.BANK_CHANGED: frozenset({"application_no", "name", "card_tail"}),
+}
+
+#: Longest text accepted (the operator splits a long text into several messages).
+MAX_LENGTH = 300
+
+_BRACES = re.compile(r"\{[a-z_][a-z0-9_]*\}")
+
+
+def required(template: str) -> list[str]:
+    """The parameters a text must keep: those of the default text, in their order."""
+    return list(dict.fromkeys(placeholders(DEFAULT_TEXTS[template])))
+
+
+def optional(template: str) -> list[str]:
+    needed = set(required(template))
+    return [name for name in PARAMETER_LABELS if name in AVAILABLE[template] and name not in needed]
+
+
+def _braced(name: str) -> str:
+    return "{" + name + "}"
+
+
+def check_text(template: str, text: str) -> tuple[str, list[str]]:
+    """The text as it will be stored (trimmed, signature first) and the problems with it."""
+    label = SmsTemplate(template).label
+    text = " ".join(text.split())
+    if not text:
+        return "", []
+    if not text.startswith(SIGNATURE):
+        text = SIGNATURE + text
+    problems: list[str] = []
+    used = placeholders(text)
+    if FORBIDDEN_PARAMS.intersection(used):
+        problems.append(f"“{label}”短信不得包含查询密码：查询密码只在提交成功的页面上显示一次，不通过短信发送。")
+    unknown = [name for name in dict.fromkeys(used) if name not in AVAILABLE[template] and name not in FORBIDDEN_PARAMS]
+    if unknown:
+        allowed = "、".join(_braced(name) for name in PARAMETER_LABELS if name in AVAILABLE[template])
+        problems.append(f"“{label}”短信中的 {'、'.join(_braced(name) for name in unknown)} 不是可用的参数；可用的参数：{allowed}。")
+    missing = [name for name in required(template) if name not in used]
+    if missing:
+        names = "、".join(f"{_braced(name)}（{PARAMETER_LABELS[name]}）" for name in missing)
+        problems.append(f"“{label}”短信必须保留参数 {names}，否则职工收到的短信缺少这项内容。")
+    if "{" in _BRACES.sub("", text) or "}" in _BRACES.sub("", text):
+        problems.append(f"“{label}”短信中有不成对的花括号：参数须写成 {{参数名}}，例如 {{application_no}}。")
+    if contains_personal_number(_BRACES.sub("", text)):
+        problems.append(f"“{label}”短信中含有像身份证号或银行卡号的长数字，短信内容不得含有完整的个人号码。")
+    if len(text) > MAX_LENGTH:
+        problems.append(f"“{label}”短信共 {len(text)} 个字，超过了 {MAX_LENGTH} 个字的上限。")
+    return text, problems
+
+
+@dataclass(frozen=True)
+class SmsTextsResult:
+    overrides: dict[str, str]
+    errors: dict[str, list[str]]
+
+
+def clean_texts(texts: Mapping[str, str]) -> SmsTextsResult:
+    """The campaign's ``sms_templates`` from the texts typed on the page (code → text).
+
+    An empty text, or one equal to the default, means the default: only texts that differ are
+    stored. Codes outside :data:`CAMPAIGN_TEXTS` are refused.
+    """
+    overrides: dict[str, str] = {}
+    errors: dict[str, list[str]] = {}
+    for template, raw in texts.items():
+        if template not in CAMPAIGN_TEXTS:
+            errors[f"sms_{template}"] = [f"“{template}”不是可以按年度修改的短信。"]
+            continue
+        text, problems = check_text(template, raw or "")
+        if problems:
+            errors[f"sms_{template}"] = problems
+        elif text and text != DEFAULT_TEXTS[template]:
+            overrides[template] = text
+    return SmsTextsResult(overrides=overrides, errors=errors)
+
+
+def effective_text(template: str, overrides: Mapping[str, str] | None) -> str:
+    return (overrides or {}).get(template) or DEFAULT_TEXTS[template]

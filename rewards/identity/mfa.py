@@ -1,0 +1,146 @@
+"""TOTP second factor for staff (RFC 6238; SECURITY.md 7, ASVS 6.3.3).
+
+Every staff user may enrol an authenticator app; the roles in ``STAFF_MFA_ROLES`` must (they are
+asked to enrol at their first sign-in). A user with an active authenticator gives a code at every
+sign-in, on the pages and the API. Codes come from pyotp; which time step a code belongs to is
+kept (``StaffTotp.last_step``) so that a code, or any older one, is never accepted twice.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+import pyotp
+import qrcode
+import qrcode.image.svg
+from django.conf import settings
+from django.db import transaction
+
+from rewards.core import clock
+from rewards.core.audit import audit
+from rewards.core.errors import DomainError
+
+from .models import StaffToken, StaffTotp
+
+#: Shown by the authenticator app next to the username.
+ISSUER = "杭州职工技能人才奖励平台"
+#: Codes of one step before and after the current one are accepted (clocks drift).
+DRIFT_STEPS = 1
+
+
+class MfaRefused(DomainError):
+    status = 409
+    code = "mfa_refused"
+    default_message = "无法完成两步验证设置。"
+
+
+def mfa_required(user: Any) -> bool:
+    """The user's role must use a second factor (``STAFF_MFA_ROLES``)."""
+    return bool(getattr(user, "role", "") and user.role in settings.STAFF_MFA_ROLES)
+
+
+def active_device(user: Any) -> StaffTotp | None:
+    device = StaffTotp.objects.filter(user=user).first()
+    return device if device is not None and device.active else None
+
+
+def normalise_code(code: str) -> str:
+    """Six digits, spaces and dashes allowed in between (apps show "123 456")."""
+    digits = "".join(ch for ch in (code or "") if ch not in " -\u3000")
+    return digits if len(digits) == 6 and digits.isascii() and digits.isdigit() else ""
+
+
+def _matching_step(secret: str, code: str, *, after: int) -> int | None:
+    """The time step (within the drift) whose code is ``code`` and is newer than ``after``."""
+    code = normalise_code(code)
+    if not code or not secret:
+        return None
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(clock.now().timestamp())
+    for step in range(current - DRIFT_STEPS, current + DRIFT_STEPS + 1):
+        if step > after and hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def provisioning_uri(user: Any, secret: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=ISSUER)
+
+
+def qr_svg(uri: str) -> str:
+    """The ``otpauth://`` URI as an inline SVG drawn on the server (no CDN, no inline style)."""
+    image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    return str(image.to_string(encoding="unicode"))
+
+
+def secret_groups(secret: str) -> str:
+    """The secret in groups of four, for typing it into an app by hand."""
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+@transaction.atomic
+def mfa_enrol_start(*, user: Any, request: Any = None) -> StaffTotp:
+    """A new secret waiting for confirmation; an active authenticator keeps working until then."""
+    device = StaffTotp.objects.select_for_update().filter(user=user).first()
+    if device is None:
+        device = StaffTotp(user=user, created_at=clock.now())
+    device.pending_secret = pyotp.random_base32()
+    device.save()
+    return device
+
+
+@transaction.atomic
+def mfa_enrol_confirm(*, user: Any, code: str, request: Any = None) -> bool:
+    """Activates the pending secret when ``code`` comes from it; audited either way."""
+    device = StaffTotp.objects.select_for_update().filter(user=user).first()
+    if device is None or not device.pending_secret:
+        raise MfaRefused("请先开始绑定验证器。")
+    step = _matching_step(device.pending_secret, code, after=0)
+    if step is None:
+        audit("staff.mfa_enrol", actor=user, request=request, result="failed", obj=user)
+        return False
+    replaced = device.active
+    device.secret, device.pending_secret = device.pending_secret, ""
+    device.confirmed_at = clock.now()
+    device.last_step = step
+    device.save()
+    audit("staff.mfa_enrol", actor=user, request=request, obj=user, detail={"replaced": replaced})
+    return True
+
+
+@transaction.atomic
+def mfa_verify(*, user: Any, code: str) -> bool:
+    """True once for a right code of the active authenticator; the same code again is refused."""
+    device = StaffTotp.objects.select_for_update().filter(user=user).first()
+    if device is None or not device.active:
+        return False
+    step = _matching_step(device.secret, code, after=device.last_step)
+    if step is None:
+        return False
+    device.last_step = step
+    device.save(update_fields=["last_step"])
+    return True
+
+
+def mfa_disable(*, user: Any, code: str, request: Any = None) -> None:
+    """The user turns the second factor off with a current code; refused for required roles."""
+    if mfa_required(user):
+        raise MfaRefused("您的角色必须使用两步验证，不能停用。更换手机请重新绑定，或请系统管理员重置。")
+    with transaction.atomic():
+        verified = mfa_verify(user=user, code=code)
+        if verified:
+            StaffTotp.objects.filter(user=user).delete()
+        audit("staff.mfa_disable", actor=user, request=request, obj=user, result="ok" if verified else "failed")
+    # Raised after the commit, so that the refused attempt stays in the audit log.
+    if not verified:
+        raise MfaRefused("动态验证码不正确或已使用，请输入验证器上的新验证码。")
+
+
+@transaction.atomic
+def mfa_reset(*, user: Any, acting_user: Any, request: Any = None) -> None:
+    """An administrator removes a user's authenticator (lost phone). The user's API tokens end
+    and their signed-in pages end at the next request; a required role enrols again at sign-in."""
+    had = StaffTotp.objects.filter(user=user).delete()[0] > 0
+    StaffToken.objects.filter(user=user).delete()
+    audit("staff.mfa_reset", actor=acting_user, request=request, obj=user, detail={"had_device": had})

@@ -1,0 +1,128 @@
+"""Staff sign-in steps shared by the pages (``rewards.web.staff.auth``) and the API
+(``staff_token_issue``): password, second factor, success; and the password change.
+
+SECURITY.md 7 and 10: the same answer for every failed password step (unknown user, wrong
+password, disabled account, no role, locked), the password hasher run for unknown users too
+(Django's ``ModelBackend`` hashes the given password when no user matches, so both answers take
+about as long), failures and lockouts audited (:mod:`.lockout`), and a TOTP code at every
+sign-in of a user with an authenticator (:mod:`.mfa`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from rewards.core.audit import audit
+from rewards.core.errors import DomainError, InvalidInput
+
+from . import lockout, mfa
+from .models import StaffToken
+
+SecondFactor = Literal["none", "otp", "enrol"]
+
+
+class SignInFailed(DomainError):
+    status = 401
+    code = "not_authenticated"
+    default_message = lockout.SIGN_IN_FAILED
+
+
+class OtpRequired(DomainError):
+    status = 401
+    code = "otp_required"
+    default_message = "该账号已启用两步验证：请同时提交验证器上的6位动态验证码（otp）。"
+
+
+class OtpInvalid(DomainError):
+    status = 401
+    code = "otp_invalid"
+    default_message = "动态验证码不正确或已使用，请输入验证器上的新验证码。"
+
+
+class MfaEnrolmentRequired(DomainError):
+    status = 401
+    code = "mfa_enrolment_required"
+    default_message = "您的角色必须使用两步验证：请先登录审核工作台，按提示绑定验证器后再使用接口。"
+
+
+def _http_request(request: Any) -> Any:
+    """The Django request behind a DRF request (what ``authenticate`` and signals expect)."""
+    return getattr(request, "_request", request)
+
+
+def _failure(username: str) -> tuple[str, Any]:
+    """Why a sign-in failed, for the audit only (the caller's answer is always the same), and
+    the account it was for, when there is one."""
+    from rewards.organisations.models import StaffUser
+
+    account = StaffUser.objects.filter(username=username).select_related("organisation").first()
+    if account is None:
+        return "unknown_user", None
+    if not account.is_active:
+        return "inactive", account
+    if not account.role:
+        return "no_role", account
+    return "wrong_password", account
+
+
+def check_password(*, username: str, password: str, request: Any = None, channel: str) -> Any:
+    """The first step. Returns the user; raises :class:`lockout.AccountLocked` (429) while
+    locked or :class:`SignInFailed` (401), both with :data:`lockout.SIGN_IN_FAILED`."""
+    username = (username or "").strip()[:150]
+    lockout.ensure_not_locked(username, request=request, channel=channel)
+    # Always through the backend, even for an empty name: it runs the hasher either way.
+    user = authenticate(_http_request(request), username=username, password=password or "")
+    if user is None or not user.is_active or not getattr(user, "role", ""):
+        reason, account = _failure(username)
+        lockout.record_failure(username, reason=reason, request=request, channel=channel, user=account)
+        raise SignInFailed()
+    return user
+
+
+def second_factor(user: Any) -> SecondFactor:
+    """What the user still has to do after the password: nothing, a code, or enrol first."""
+    if mfa.active_device(user) is not None:
+        return "otp"
+    if mfa.mfa_required(user):
+        return "enrol"
+    return "none"
+
+
+def check_otp(*, user: Any, username: str, code: str, request: Any = None, channel: str) -> None:
+    """The second step: a wrong code counts as a failed sign-in (and can lock the account)."""
+    lockout.ensure_not_locked(username, request=request, channel=channel)
+    if not mfa.mfa_verify(user=user, code=code):
+        lockout.record_failure(username, reason="otp", request=request, channel=channel, user=user)
+        raise OtpInvalid()
+
+
+def signed_in(*, user: Any, username: str, request: Any = None, channel: str, with_otp: bool) -> None:
+    """A completed sign-in: the failures before it are forgotten, the success audited."""
+    lockout.clear_failures(username)
+    detail: dict[str, Any] = {"channel": channel}
+    if with_otp:
+        detail["mfa"] = True
+    audit("staff.login", actor=user, request=request, detail=detail)
+
+
+def staff_password_change(*, user: Any, new_password: str, request: Any = None) -> None:
+    """Sets a new password (Django's validators), ends the user's API tokens and audits it.
+
+    The user's other signed-in browsers end at their next request: Django keeps a hash of the
+    password in each session and drops the session when it no longer matches. The caller keeps
+    its own session with ``update_session_auth_hash``.
+    """
+    try:
+        validate_password(new_password, user)
+    except ValidationError as exc:
+        raise InvalidInput(fields={"new_password": list(exc.messages)}) from exc
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        revoked = StaffToken.objects.filter(user=user).delete()[0]
+        audit("staff.password_change", actor=user, request=request, obj=user, detail={"tokens_revoked": revoked})

@@ -1,0 +1,1 @@
+"""Operations: the audit chain's verification, retention (purge_expired), backup and restore."""

@@ -1,0 +1,211 @@
+"""非通用性职业 pages (附件5): a district/industry union declares its occupations (places left and
+the deadline shown) and follows the economic department's answers; the economic department sees
+every pending one with its reason and decides with an opinion; the city's reviewers and auditors
+read. Everyone here may download Annex 5.
+
+The same services as the API (``rewards/campaigns/declarations.py``, ``rewards/reports/annex5.py``):
+roles, scope, deadline, limit and audit are decided there; refusals are shown in Chinese.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from rewards.campaigns.declarations import (
+    DECIDE_ROLES,
+    DECLARE_ROLES,
+    READ_ROLES,
+    declaration_deadline,
+    declaration_list,
+    occupation_declaration_decide,
+    occupation_declare,
+    union_quota,
+)
+from rewards.campaigns.models import Campaign, DeclarationStatus
+from rewards.campaigns.selectors import campaign_for_year, campaign_units, current_campaign
+from rewards.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from rewards.organisations.models import Organisation, OrgKind
+from rewards.organisations.selectors import get_organisation_in_scope
+from rewards.reports.annex5 import FORMATS, annex5_export
+from rewards.reports.downloads import download_response
+
+from .auth import staff_required
+
+STATUS_LABELS = dict(DeclarationStatus.choices)
+
+
+def _message(exc: DomainError) -> str:
+    if isinstance(exc, InvalidInput) and exc.fields:
+        return "；".join(text for texts in exc.fields.values() for text in texts)
+    return exc.message
+
+
+def _is_union(user: Any) -> bool:
+    organisation = getattr(user, "organisation", None)
+    return organisation is not None and organisation.kind == OrgKind.DISTRICT
+
+
+def _campaign(request: HttpRequest) -> tuple[Campaign | None, str]:
+    try:
+        return campaign_for_year(request.GET.get("year")), ""
+    except (InvalidInput, NotFound) as exc:
+        fallback = current_campaign()
+        return fallback, _message(exc)
+
+
+def _years() -> list[int]:
+    return list(Campaign.objects.order_by("-year").values_list("year", flat=True))
+
+
+def _union_context(request: HttpRequest, campaign: Campaign, **extra: Any) -> dict[str, Any]:
+    user: Any = request.user
+    union = user.organisation
+    rows = declaration_list(user, campaign=campaign, union=union)
+    quota = union_quota(campaign, union)
+    current = current_campaign()
+    counts = Counter(row.status for row in rows)
+    return {
+        "campaign": campaign,
+        "years": _years(),
+        "union": union,
+        "rows": rows,
+        "quota": quota,
+        "counts": {status: counts.get(status, 0) for status in DeclarationStatus.values},
+        "deadline": declaration_deadline(campaign),
+        "can_declare": bool(current and current.pk == campaign.pk and not quota.closed_reason and quota.remaining > 0),
+        "is_current": bool(current and current.pk == campaign.pk),
+        "form": {"occupation": "", "reason": ""},
+        "form_error": "",
+        **extra,
+    }
+
+
+def _city_context(request: HttpRequest, campaign: Campaign, **extra: Any) -> dict[str, Any]:
+    user: Any = request.user
+    status = request.GET.get("status", "")
+    status = status if status in DeclarationStatus.values else ""
+    union_name = (request.GET.get("union") or "").strip()[:120]
+    union: Organisation | None = None
+    error = ""
+    if union_name:
+        try:
+            union = get_organisation_in_scope(user, union_name)
+        except NotFound as exc:
+            error = exc.message
+    everything = declaration_list(user, campaign=campaign)
+    pending = [row for row in everything if row.status == DeclarationStatus.PENDING]
+    shown = [row for row in everything if (union is None or row.union_id == union.pk) and (not status or row.status == status)]
+    per_union: dict[int, Counter[str]] = {}
+    for row in everything:
+        per_union.setdefault(row.union_id, Counter())[row.status] += 1
+    units = [
+        {
+            "union": unit.organisation,
+            "total": sum(per_union.get(unit.organisation_id, Counter()).values()),
+            **{key: per_union.get(unit.organisation_id, Counter()).get(key, 0) for key in DeclarationStatus.values},
+        }
+        for unit in campaign_units(campaign)
+    ]
+    return {
+        "campaign": campaign,
+        "years": _years(),
+        "pending": pending,
+        "rows": shown,
+        "units": units,
+        "declaring_units": sum(1 for unit in units if unit["total"]),
+        "totals": Counter(row.status for row in everything),
+        "chosen": {"union": union.name if union else "", "status": status},
+        "statuses": DeclarationStatus.choices,
+        "can_decide": getattr(user, "role", "") in DECIDE_ROLES,
+        "filter_error": error,
+        "decision_error": {},
+        **extra,
+    }
+
+
+def _page(request: HttpRequest, campaign: Campaign | None, *, status: int = 200, **extra: Any) -> HttpResponse:
+    if campaign is None:
+        return render(request, "staff/declarations/no_campaign.html", status=status)
+    if _is_union(request.user):
+        return render(request, "staff/declarations/union.html", _union_context(request, campaign, **extra), status=status)
+    return render(request, "staff/declarations/city.html", _city_context(request, campaign, **extra), status=status)
+
+
+@require_GET
+@staff_required(roles=READ_ROLES)
+def declarations(request: HttpRequest) -> HttpResponse:
+    """非通用性职业: the union's own page, or the city's list with the pending ones first."""
+    campaign, error = _campaign(request)
+    if error:
+        messages.error(request, error)
+    return _page(request, campaign)
+
+
+@require_POST
+@staff_required(roles=DECLARE_ROLES)
+def declare(request: HttpRequest) -> HttpResponse:
+    """申报一项 for the caller's union, in the current campaign."""
+    occupation = (request.POST.get("occupation") or "")[:200]
+    reason = (request.POST.get("reason") or "")[:2000]
+    campaign = current_campaign()
+    try:
+        declaration = occupation_declare(user=request.user, occupation=occupation, reason=reason, request=request)
+    except (InvalidInput, Conflict, Forbidden, NotFound) as exc:
+        return _page(
+            request,
+            campaign,
+            status=exc.status,
+            form={"occupation": occupation, "reason": reason},
+            form_error=_message(exc),
+        )
+    messages.success(request, f"已申报“{declaration.occupation}”，等待市总工会经济部审核。")
+    return redirect("staff:declarations")
+
+
+@require_POST
+@staff_required(roles=DECIDE_ROLES)
+def decide(request: HttpRequest, declaration_id: int) -> HttpResponse:
+    """经济部: 备案同意 or 不同意 with an opinion."""
+    decision = (request.POST.get("decision") or "").strip()
+    opinion = (request.POST.get("opinion") or "")[:1000]
+    try:
+        declaration = occupation_declaration_decide(
+            user=request.user, declaration_id=declaration_id, decision=decision, opinion=opinion, request=request
+        )
+    except NotFound:
+        return render(request, "staff/not_found.html", status=404)
+    except (InvalidInput, Conflict) as exc:
+        campaign = current_campaign()
+        error = {"id": declaration_id, "message": _message(exc), "decision": decision, "opinion": opinion[:500]}
+        return _page(request, campaign, status=exc.status, decision_error=error)
+    verdict = "备案同意" if declaration.status == DeclarationStatus.APPROVED else "不同意"
+    messages.success(request, f"已{verdict}{declaration.union.name}申报的“{declaration.occupation}”。")
+    return redirect("staff:declarations")
+
+
+@require_GET
+@staff_required(roles=READ_ROLES)
+def annex5(request: HttpRequest) -> HttpResponse:
+    """附件5 as Excel or PDF: the union's own, one union's, or every declaring union's."""
+    file_format = request.GET.get("format", "xlsx")
+    try:
+        generated = annex5_export(
+            user=request.user,
+            union=request.GET.get("union", ""),
+            year=request.GET.get("year"),
+            file_format=file_format if file_format in FORMATS else "",
+            request=request,
+        )
+    except (InvalidInput, NotFound) as exc:
+        messages.error(request, _message(exc))
+        query = {"year": request.GET["year"]} if request.GET.get("year") else {}
+        return redirect(reverse("staff:declarations") + (f"?{urlencode(query)}" if query else ""))
+    return download_response(generated)

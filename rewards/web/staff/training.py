@@ -1,0 +1,179 @@
+"""培训计划 pages (the notice's section 一): a district/industry union records its plan lines for
+the year and updates their progress; the city (reviewers, economic department, auditors) sees the
+totals per union and each union's lines; the table downloads as an xlsx.
+
+The same services as the API (``rewards/training``): roles, scope, validation and audit are
+decided there; refusals are shown in Chinese next to the fields at fault.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from rewards.campaigns.models import Campaign
+from rewards.campaigns.selectors import campaign_for_year, current_campaign
+from rewards.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from rewards.core.vocab import Level
+from rewards.organisations.models import Organisation, OrgKind
+from rewards.organisations.selectors import get_organisation_in_scope
+from rewards.reports.downloads import download_response
+from rewards.training.export import training_export
+from rewards.training.models import PLAN_LEVELS, TrainingMode
+from rewards.training.selectors import READ_ROLES, plan_in_scope, plan_list, plan_totals, union_totals
+from rewards.training.services import PLAN_FIELDS, PROGRESS_FIELDS, RECORD_ROLES, training_plan_create, training_plan_update
+
+from .auth import staff_required
+
+LEVEL_CHOICES = [(code, Level(code).label) for code in PLAN_LEVELS]
+
+
+def _message(exc: DomainError) -> str:
+    return exc.message if not exc.fields else "请按提示修改标出的内容。"
+
+
+def _is_union(user: Any) -> bool:
+    organisation = getattr(user, "organisation", None)
+    return organisation is not None and organisation.kind == OrgKind.DISTRICT
+
+
+def _campaign(value: str | None) -> tuple[Campaign | None, str]:
+    try:
+        return campaign_for_year(value), ""
+    except (InvalidInput, NotFound) as exc:
+        return current_campaign(), exc.message if not exc.fields else "；".join(t for ts in exc.fields.values() for t in ts)
+
+
+def _years() -> list[int]:
+    return list(Campaign.objects.order_by("-year").values_list("year", flat=True))
+
+
+def _form_context() -> dict[str, Any]:
+    return {"levels": LEVEL_CHOICES, "modes": TrainingMode.choices}
+
+
+def _render_plans(request: HttpRequest, campaign: Campaign, *, status: int = 200, **extra: Any) -> HttpResponse:
+    user: Any = request.user
+    if _is_union(user):
+        plans = plan_list(user, campaign=campaign, union=user.organisation)
+        context = {
+            "campaign": campaign,
+            "years": _years(),
+            "union": user.organisation,
+            "plans": plans,
+            "total": plan_totals(plans),
+            "can_record": user.role in RECORD_ROLES,
+            "form": {"level": "senior_worker", "mode": "both"},
+            "errors": {},
+            "form_error": "",
+            **_form_context(),
+            **extra,
+        }
+        return render(request, "staff/training/union.html", context, status=status)
+    union: Organisation | None = None
+    error = ""
+    name = (request.GET.get("union") or "").strip()[:120]
+    if name:
+        try:
+            union = get_organisation_in_scope(user, name)
+        except NotFound as exc:
+            error = exc.message
+    rows, total = union_totals(user, campaign=campaign)
+    chosen = plan_list(user, campaign=campaign, union=union) if union is not None else []
+    context = {
+        "campaign": campaign,
+        "years": _years(),
+        "rows": rows,
+        "total": total,
+        "union": union,
+        "plans": chosen,
+        "union_total": plan_totals(chosen),
+        "filter_error": error,
+        **extra,
+    }
+    return render(request, "staff/training/city.html", context, status=status)
+
+
+@require_GET
+@staff_required(roles=READ_ROLES)
+def plans(request: HttpRequest) -> HttpResponse:
+    """培训计划: the union's own lines, or the city's totals per union."""
+    campaign, error = _campaign(request.GET.get("year"))
+    if campaign is None:
+        return render(request, "staff/declarations/no_campaign.html")
+    if error:
+        messages.error(request, error)
+    return _render_plans(request, campaign)
+
+
+def _posted(request: HttpRequest, fields: tuple[str, ...]) -> dict[str, str]:
+    return {field: (request.POST.get(field) or "").strip()[:200] for field in fields if field in request.POST}
+
+
+@require_POST
+@staff_required(roles=RECORD_ROLES)
+def plan_create(request: HttpRequest) -> HttpResponse:
+    """录入一条培训计划 for the caller's union."""
+    data = _posted(request, ("year", *PLAN_FIELDS))
+    campaign, _ = _campaign(data.get("year"))
+    try:
+        plan = training_plan_create(user=request.user, data=data, request=request)
+    except (InvalidInput, Conflict, Forbidden) as exc:
+        if campaign is None:
+            return render(request, "staff/declarations/no_campaign.html", status=exc.status)
+        return _render_plans(request, campaign, status=exc.status, form=data, errors=exc.fields, form_error=_message(exc))
+    messages.success(request, f"已录入培训计划：{plan.occupation}（{Level(plan.level).label}），计划培训 {plan.planned_trainees} 人。")
+    return redirect(f"{reverse('staff:training')}?year={plan.campaign.year}")
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(roles=RECORD_ROLES)
+def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """更新进度 (and the plan itself) of one line of the caller's union."""
+    try:
+        plan = plan_in_scope(request.user, plan_id)
+    except NotFound:
+        return render(request, "staff/not_found.html", status=404)
+    values: dict[str, Any] = {field: getattr(plan, field) for field in (*PLAN_FIELDS, *PROGRESS_FIELDS)}
+    errors: dict[str, list[str]] = {}
+    error = ""
+    status = 200
+    if request.method == "POST":
+        data = _posted(request, (*PLAN_FIELDS, *PROGRESS_FIELDS))
+        try:
+            plan = training_plan_update(user=request.user, plan_id=plan.pk, data=data, request=request)
+        except NotFound:
+            return render(request, "staff/not_found.html", status=404)
+        except (InvalidInput, Conflict, Forbidden) as exc:
+            values.update(data)
+            errors, error, status = exc.fields, _message(exc), exc.status
+        else:
+            messages.success(request, f"已更新培训计划：{plan.occupation}（{Level(plan.level).label}）。")
+            return redirect(f"{reverse('staff:training')}?year={plan.campaign.year}")
+    context = {"plan": plan, "form": values, "errors": errors, "form_error": error, **_form_context()}
+    return render(request, "staff/training/edit.html", context, status=status)
+
+
+@require_GET
+@staff_required(roles=READ_ROLES)
+def plans_xlsx(request: HttpRequest) -> HttpResponse:
+    """培训计划表 (xlsx) as the page shows it: the union's own, one union's, or every union's."""
+    campaign, error = _campaign(request.GET.get("year"))
+    union: Organisation | None = None
+    name = (request.GET.get("union") or "").strip()[:120]
+    try:
+        if error or campaign is None:
+            raise NotFound(error or "目前没有奖励活动。")
+        if name:
+            union = get_organisation_in_scope(request.user, name)
+        elif _is_union(request.user):
+            union = request.user.organisation  # type: ignore[union-attr]
+    except NotFound as exc:
+        messages.error(request, exc.message)
+        return redirect("staff:training")
+    return download_response(training_export(user=request.user, campaign=campaign, union=union, request=request))

@@ -1,0 +1,123 @@
+/* 年度活动设置：附件1任务分解表的合计随输入更新、↑↓调整顺序、“并入”提示、加入工会；
+   短信字数；复制前确认。没有脚本时表单照常提交：序号、调整方式和“列入工会”各栏都由服务器处理。 */
+(function () {
+  "use strict";
+
+  function int(value) {
+    var text = String(value || "").trim();
+    return /^\d+$/.test(text) ? parseInt(text, 10) : 0;
+  }
+
+  function setupUnits(form) {
+    var body = form.querySelector("[data-units]");
+    var count = form.querySelector("[data-unit-count]");
+    var total = document.querySelector("[data-guidance-total]");
+    var totalCount = document.querySelector("[data-unit-total-count]");
+    var template = document.getElementById("unit-row-template");
+
+    function rows() { return Array.prototype.slice.call(body.querySelectorAll("tr[data-unit]")); }
+    function action(row) { var select = row.querySelector("[data-action]"); return select ? select.value : "keep"; }
+
+    function refresh() {
+      var sum = 0, kept = 0, merged = {};
+      rows().forEach(function (row, index) {
+        var position = row.querySelector(".cmp-position");
+        position.value = index + 1;
+        position.readOnly = true;  // with the script, ↑↓ set the order
+        var value = action(row);
+        var guidance = int(row.querySelector("[data-guidance]").value);
+        row.classList.toggle("is-leaving", value !== "keep");
+        if (value === "keep") { kept += 1; }
+        if (value !== "remove") { sum += guidance; }
+        if (value.indexOf("into:") === 0) {
+          var target = value.slice(5);
+          merged[target] = merged[target] || [];
+          merged[target].push({ name: row.querySelector("[data-name]").textContent, guidance: guidance });
+        }
+      });
+      rows().forEach(function (row) {
+        var note = row.querySelector("[data-merged]");
+        var items = merged[row.getAttribute("data-org")] || [];
+        var extra = items.reduce(function (n, item) { return n + item.guidance; }, 0);
+        note.textContent = items.length
+          ? "并入" + items.map(function (item) { return item.name; }).join("、") + "，保存后指导数为 " + (int(row.querySelector("[data-guidance]").value) + extra)
+          : "";
+      });
+      total.textContent = sum;
+      if (totalCount) { totalCount.textContent = kept; }
+    }
+
+    body.addEventListener("input", refresh);
+    body.addEventListener("change", refresh);
+    body.addEventListener("click", function (event) {
+      var button = event.target.closest("[data-move]");
+      if (!button) { return; }
+      var row = button.closest("tr");
+      if (button.getAttribute("data-move") === "up" && row.previousElementSibling) {
+        body.insertBefore(row, row.previousElementSibling);
+      } else if (button.getAttribute("data-move") === "down" && row.nextElementSibling) {
+        body.insertBefore(row.nextElementSibling, row);
+      }
+      button.focus();
+      refresh();
+    });
+    form.querySelectorAll(".cmp-move").forEach(function (span) { span.hidden = false; });
+
+    var add = form.querySelector("[data-add]");
+    if (add && template) {
+      add.hidden = false;
+      add.addEventListener("click", function () {
+        var select = document.getElementById("id_add_org");
+        var nameInput = document.getElementById("id_add_name");
+        var guidanceInput = document.getElementById("id_add_guidance");
+        var orgId = select.value;
+        var name = orgId ? select.options[select.selectedIndex].text : nameInput.value.trim();
+        if (!name) { nameInput.focus(); return; }
+        var index = int(count.value);
+        var html = template.innerHTML.replace(/__i__/g, String(index));
+        var holder = document.createElement("tbody");
+        holder.innerHTML = html.trim();
+        var row = holder.firstElementChild;
+        row.setAttribute("data-org", orgId);
+        row.querySelector("input[name$='-org']").value = orgId;
+        row.querySelector("input[name$='-name']").value = orgId ? "" : name;
+        row.querySelector("[data-name]").textContent = name;
+        row.querySelector("[data-new-tag]").textContent = orgId ? "本次列入" : "新设，保存时建立";
+        row.querySelector("[data-guidance]").value = int(guidanceInput.value);
+        body.appendChild(row);
+        count.value = index + 1;
+        if (orgId) { select.remove(select.selectedIndex); }
+        select.value = ""; nameInput.value = ""; guidanceInput.value = "0";
+        row.querySelector("[data-guidance]").focus();
+        refresh();
+      });
+    }
+    refresh();
+  }
+
+  function setupSms(form) {
+    form.querySelectorAll("[data-sms]").forEach(function (area) {
+      var counter = area.parentNode.querySelector("[data-sms-count]");
+      area.addEventListener("input", function () { if (counter) { counter.textContent = area.value.trim().length; } });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var units = document.getElementById("units-form");
+    if (units) { setupUnits(units); }
+    var sms = document.querySelector(".cmp-sms-form");
+    if (sms) { setupSms(sms); }
+  });
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.hasAttribute("data-confirm") && !window.confirm(form.getAttribute("data-confirm"))) {
+      event.preventDefault();
+      return;
+    }
+    if (form.hasAttribute("data-once")) {
+      if (form.dataset.sent) { event.preventDefault(); return; }
+      form.dataset.sent = "1";
+    }
+  });
+})();

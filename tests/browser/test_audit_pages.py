@@ -1,0 +1,211 @@
+"""审计日志 as the city union's auditor 周敏 reads it: she looks up everything that happened to one
+application (submitted, viewed and approved by 西湖区, refused to 上城区's reviewer, approved and
+printed by the city), opens the refused access with its hashes, exports the search, and checks
+the hash chain, which the page walks in steps with its progress until it reports the chain
+intact; after one entry is changed behind the application's back, the next check names it.
+Screenshots 85–87 in docs/screenshots/."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from openpyxl import load_workbook
+
+from rewards.campaigns.services import campaign_load_notice
+from rewards.core import audit as audit_module
+from rewards.core import clock
+from rewards.core.audit import audit
+from rewards.core.models import AuditEvent
+from rewards.organisations.models import OrgKind, Role
+from rewards.organisations.selectors import organisation_by_name
+from rewards.organisations.services import organisation_ensure, staff_create
+from tests import factories
+
+from .conftest import STAFF_PASSWORD, screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+class Request:
+    """What audit() reads of a request: the user and the client address."""
+
+    def __init__(self, user, ip: str) -> None:  # type: ignore[no-untyped-def]
+        self.user = user
+        self.META = {"REMOTE_ADDR": ip}
+
+
+@pytest.fixture
+def story(settings, monkeypatch):  # type: ignore[no-untyped-def]
+    """The 2020 campaign's staff and three applications of 西湖区, and the audit log of a few
+    October days: sign-ins (one mistyped), submissions, views, decisions, a refused look from
+    上城区, a printed Annex 3, a payment batch."""
+    settings.SHOW_DEMO_BANNER = False
+    campaign, _ = campaign_load_notice(year=2020)
+    city = organisation_by_name("杭州市总工会")
+    xihu = organisation_by_name("西湖区总工会")
+    shangcheng = organisation_by_name("上城区总工会")
+    unit, _ = organisation_ensure(name="杭州西湖精密机械有限公司工会", kind=OrgKind.GRASSROOTS, parent=xihu)
+
+    def staff(username: str, role: str, organisation, full_name: str):  # type: ignore[no-untyped-def]
+        return staff_create(username=username, role=role, organisation=organisation, password=STAFF_PASSWORD, full_name=full_name)
+
+    auditor = staff("audit.zhou", Role.AUDITOR, city, "周敏")
+    wang = staff("xihu.wang", Role.DISTRICT_REVIEWER, xihu, "王丽")
+    chen = staff("shangcheng.chen", Role.DISTRICT_REVIEWER, shangcheng, "陈刚")
+    li = staff("city.li", Role.CITY_REVIEWER, city, "李娜")
+    lin = staff("finance.lin", Role.FINANCE_OFFICER, city, "林晓燕")
+    clerk = staff("jingmi.clerk", Role.GRASSROOTS_CLERK, unit, "赵磊")
+    apps = [factories.make_application(campaign=campaign, member=factories.make_member(union=xihu), status="approved") for _ in range(3)]
+    first = apps[0]
+
+    moment = [dt.datetime(2020, 10, 12, 8, 50, tzinfo=SHANGHAI)]
+
+    def write(minutes: int, action: str, **kwargs):  # type: ignore[no-untyped-def]
+        moment[0] += dt.timedelta(minutes=minutes)
+        monkeypatch.setattr(clock, "now", lambda: moment[0].astimezone(dt.UTC))
+        return audit(action, **kwargs)
+
+    write(0, "staff.login", request=Request(wang, "10.12.3.45"), detail={"channel": "web"})
+    write(3, "staff.login", result="failed", request=Request(None, "10.12.7.20"), actor_label="jingmi.clrek", detail={"channel": "web"})
+    write(1, "staff.login", request=Request(clerk, "10.12.7.20"), detail={"channel": "web"})
+    write(22, "application.submit", obj=first, request=Request(None, "36.27.118.9"), actor_label="applicant", detail={"channel": "online"})
+    write(
+        17, "application.submit", obj=apps[1], request=Request(None, "112.17.40.3"), actor_label="applicant", detail={"channel": "online"}
+    )
+    write(
+        40,
+        "batch.import",
+        actor=clerk,
+        request=Request(clerk, "10.12.7.20"),
+        object_type="batches.batchimport",
+        object_id=1,
+        detail={"accepted": 1, "unchanged": 0, "rejected": 0},
+    )
+    write(55, "application.view_full", obj=first, request=Request(wang, "10.12.3.45"), detail={"channel": "web"})
+    write(4, "review.approve", obj=first, request=Request(wang, "10.12.3.45"), detail={"from": "pending_district", "to": "pending_city"})
+    write(6, "review.approve", obj=apps[1], request=Request(wang, "10.12.3.45"), detail={"from": "pending_district", "to": "pending_city"})
+    write(180, "staff.login", request=Request(chen, "10.13.2.8"), detail={"channel": "web"})
+    write(
+        2,
+        "access.denied",
+        obj=first,
+        request=Request(chen, "10.13.2.8"),
+        result="denied",
+        detail={"application_no": first.application_no, "what": "detail"},
+    )
+    write(
+        1,
+        "access.denied",
+        obj=first,
+        request=Request(chen, "10.13.2.8"),
+        result="denied",
+        detail={"application_no": first.application_no, "what": "annex3"},
+    )
+    write(1100, "staff.login", request=Request(li, "10.1.0.21"), detail={"channel": "web"})
+    write(5, "application.view_full", obj=first, request=Request(li, "10.1.0.21"), detail={"channel": "web"})
+    write(2, "review.approve", obj=first, request=Request(li, "10.1.0.21"), detail={"from": "pending_city", "to": "approved"})
+    write(3, "report.annex3", obj=first, request=Request(li, "10.1.0.21"), detail={"format": "pdf", "full": True})
+    write(1, "review.approve", obj=apps[1], request=Request(li, "10.1.0.21"), detail={"from": "pending_city", "to": "approved"})
+    write(60, "staff.login", request=Request(lin, "10.1.0.35"), detail={"channel": "web"})
+    write(
+        4,
+        "payment.batch_build",
+        actor=lin,
+        request=Request(lin, "10.1.0.35"),
+        object_type="payments.paymentbatch",
+        object_id=1,
+        detail={"count": 3, "total_amount": "1500.00"},
+    )
+    for n in range(30):  # the rest of the day's sign-ins, so that the chain check takes several steps
+        write(7, "staff.login", request=Request([wang, li, lin, clerk][n % 4], f"10.1.0.{40 + n % 9}"), detail={"channel": "web"})
+    monkeypatch.undo()
+    return {"auditor": auditor, "first": first, "chen": chen}
+
+
+def test_the_auditor_searches_reads_one_entry_exports_and_checks_the_chain(story, live_server, page_factory, tmp_path, monkeypatch):
+    base = live_server.url
+    first = story["first"]
+    page = page_factory(1440, 900)
+    page.goto(base + "/staff/login")
+    page.fill("#id_username", "audit.zhou")
+    page.fill("#id_password", STAFF_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/staff/")
+
+    # Everything that happened to one application.
+    page.click("nav.staff-nav >> text=审计日志")
+    page.wait_for_selector("table.audit-table")
+    page.fill("input[name=application_no]", first.application_no)
+    page.click("form.audit-filters button[type=submit]")
+    page.wait_for_url(f"**application_no={first.application_no}**")
+    page.wait_for_selector("table.audit-table tbody tr >> nth=6")
+    rows = page.locator("table.audit-table tbody tr")
+    assert rows.count() == 8
+    table = page.inner_text("table.audit-table")
+    for words in (
+        "提交申请",
+        "查看完整个人信息",
+        "审核通过",
+        "越权访问被拒绝",
+        "打印申请表（附件3）",
+        "shangcheng.chen（陈刚）",
+        "西湖区总工会",
+        "上城区总工会",
+    ):
+        assert words in table, words
+    assert "2020-10-12 09:16:00" in table  # Beijing time
+    screenshot(page, "85-audit-search")
+
+    # The refused look, with its hashes.
+    denied = AuditEvent.objects.filter(action="access.denied").order_by("id").first()
+    assert denied is not None
+    page.click(f"a[href='/staff/audit/{denied.pk}']")
+    page.wait_for_selector(".audit-hash-card")
+    card = page.inner_text(".audit-hash-card")
+    assert denied.entry_hash in card and denied.prev_hash in card
+    assert "本条内容与其哈希一致" in card and "前序哈希与上一条" in card
+    assert "shangcheng.chen（陈刚）" in page.inner_text(".audit-facts")
+    screenshot(page, "86-audit-entry")
+
+    # Back to the search, and its export.
+    page.go_back()
+    page.wait_for_selector("table.audit-table")
+    with page.expect_download() as info:
+        page.click("text=导出 Excel")
+    saved = tmp_path / "audit.xlsx"
+    info.value.save_as(saved)
+    sheet = load_workbook(saved).active
+    assert sheet is not None
+    exported = [row for row in sheet.iter_rows(values_only=True) if isinstance(row[0], int)]
+    assert len(exported) == 8
+    assert AuditEvent.objects.filter(action="audit.export", actor=story["auditor"]).count() == 1
+
+    # The chain check, in steps of ten entries: the page carries on by itself and reports.
+    monkeypatch.setattr(audit_module, "VERIFY_STEP_ROWS", 10)
+    entries = AuditEvent.objects.count()
+    steps: list[str] = []
+    page.on(
+        "request", lambda request: steps.append(request.url) if request.method == "POST" and "/staff/audit/verify" in request.url else None
+    )
+    page.click("button:has-text('校验审计链')")
+    page.wait_for_selector(".audit-outcome.ok", timeout=30_000)
+    outcome = page.inner_text(".audit-outcome")
+    assert f"共校验 {entries} 条记录" in outcome
+    assert len(steps) == -(-entries // 10)  # one request per step of ten, the first one clicked
+    check = AuditEvent.objects.get(action="audit.verify")
+    assert check.result == "ok" and check.detail["entries"] == entries
+    screenshot(page, "87-audit-chain-check")
+
+    # One entry changed behind the application's back: the next check names it.
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {AuditEvent._meta.db_table} SET result = 'ok' WHERE id = %s", [denied.pk])
+    page.click("button:has-text('再次校验')")
+    page.wait_for_selector(".audit-outcome.bad", timeout=30_000)
+    assert f"第 {denied.pk} 条的内容与其哈希不符" in page.inner_text(".audit-outcome")
+    assert AuditEvent.objects.filter(action="audit.verify").order_by("-id").first().result == "failed"  # type: ignore[union-attr]
+    assert page_factory.outside == []

@@ -1,0 +1,589 @@
+"""年度活动设置 (issue 6): copying 2020 into 2021 with every date a year later, editing a
+campaign under the lock rule, auditing every change, who may do it, and a 2021 campaign whose
+units changed (上城+江干, 下城+拱墅 merged; 临平区 and 钱塘区 new) leaving 2020 as it was."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pytest
+
+from rewards.campaigns.models import Campaign, CampaignUnit, LevelAward, OccupationDeclaration
+from rewards.campaigns.notice_2020 import ANNEX1_UNITS, GUIDANCE_TOTAL
+from rewards.campaigns.selectors import campaign_units
+from rewards.campaigns.setup.dates import shift_end, shift_start
+from rewards.campaigns.setup.services import campaign_copy, campaign_update
+from rewards.campaigns.setup.units import UnitRow, campaign_units_update
+from rewards.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from rewards.core.models import AuditEvent
+from rewards.organisations.models import Organisation, OrgKind
+from rewards.organisations.selectors import organisation_by_name
+from rewards.payments.selectors import _unit_order
+from tests import factories
+
+D = dt.date
+
+
+@pytest.fixture
+def copied(campaign, administrator) -> Campaign:  # type: ignore[no-untyped-def]
+    return campaign_copy(from_year=2020, to_year=2021, acting_user=administrator)
+
+
+def unit_names(year: int) -> list[str]:
+    return [unit.organisation.name for unit in campaign_units(Campaign.objects.get(year=year))]
+
+
+def guidance(year: int) -> dict[str, int]:
+    return {unit.organisation.name: unit.guidance for unit in campaign_units(Campaign.objects.get(year=year))}
+
+
+# --- a year later: the dates -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("day", "end", "start"),
+    [
+        pytest.param(D(2020, 12, 15), D(2021, 12, 15), D(2021, 12, 15), id="平常日期"),
+        pytest.param(D(2019, 12, 1), D(2020, 12, 1), D(2020, 12, 1), id="12月1日"),
+        pytest.param(D(2020, 2, 29), D(2021, 2, 28), D(2021, 3, 1), id="闰年2月29日"),
+        pytest.param(D(2023, 2, 28), D(2024, 2, 29), D(2024, 2, 28), id="平年2月底到闰年2月底"),
+        pytest.param(D(2024, 2, 28), D(2025, 2, 28), D(2025, 2, 28), id="闰年2月28日不是月底"),
+        pytest.param(D(2023, 3, 1), D(2024, 3, 1), D(2024, 3, 1), id="平年3月1日"),
+        pytest.param(D(2024, 3, 1), D(2025, 3, 1), D(2025, 3, 1), id="闰年3月1日"),
+    ],
+)
+def test_a_date_a_year_later(day, end, start):  # type: ignore[no-untyped-def]
+    assert shift_end(day) == end
+    assert shift_start(day) == start
+
+
+STARTS = [D(year, month, 1) for year in range(2019, 2031) for month in (1, 3, 12)] + [
+    D(year, 2, day) for year in range(2019, 2031) for day in (28, 29) if day == 28 or year % 4 == 0
+]
+
+
+@pytest.mark.parametrize("start", STARTS, ids=str)
+def test_windows_that_met_still_meet_a_year_later(start):  # type: ignore[no-untyped-def]
+    """No certificate date falls between two campaigns: the day after a shifted end is the shifted start."""
+    end_before = start - dt.timedelta(days=1)
+    assert shift_start(start) == shift_end(end_before) + dt.timedelta(days=1)
+
+
+# --- copying 2020 into 2021 ------------------------------------------------------------------
+
+
+def test_copy_shifts_every_date_by_a_year(copied):  # type: ignore[no-untyped-def]
+    assert copied.year == 2021
+    assert copied.opens_on == D(2021, 3, 26)
+    assert copied.application_deadline == D(2021, 12, 15)
+    assert (copied.main_window_start, copied.main_window_end) == (D(2020, 12, 1), D(2021, 11, 30))
+    assert (copied.makeup_window_start, copied.makeup_window_end) == (D(2019, 12, 1), D(2020, 11, 30))
+    assert copied.previous_year == 2020
+    assert copied.declaration_deadline == D(2021, 8, 30)
+    assert copied.title == "关于做好2021年度杭州市职工高技能人才培训和奖励工作的通知"
+    assert copied.document_no == "杭总工办〔2021〕号"
+
+
+def test_copy_keeps_amounts_issuers_limits_and_texts(campaign, administrator):  # type: ignore[no-untyped-def]
+    campaign.sms_templates = {"approved": "【杭州市总工会】申请{application_no}已通过，奖励{amount}元。"}
+    campaign.save()
+
+    copied = campaign_copy(from_year=2020, to_year=2021, acting_user=administrator)
+
+    assert dict(LevelAward.objects.filter(campaign=copied).values_list("level", "amount")) == {
+        "senior_worker": Decimal("500.00"),
+        "technician": Decimal("600.00"),
+        "senior_technician": Decimal("800.00"),
+    }
+    assert copied.counted_issuers == ["hr_zhejiang", "hr_hangzhou", "hr_district"]
+    assert copied.occupation_issuers == ["industry_authority"]
+    assert (copied.declaration_limit, copied.resubmission_grace_days, copied.retention_years) == (3, 15, 5)
+    assert copied.sms_templates == campaign.sms_templates
+
+
+def test_copy_lists_the_same_units_with_their_guidance_and_order(copied):  # type: ignore[no-untyped-def]
+    units = campaign_units(copied)
+    assert [(unit.organisation.name, unit.guidance) for unit in units] == ANNEX1_UNITS
+    assert [unit.position for unit in units] == list(range(1, 25))
+    assert sum(unit.guidance for unit in units) == GUIDANCE_TOTAL
+    # The same organisations, not new ones: the tree is not copied.
+    assert Organisation.objects.filter(kind=OrgKind.DISTRICT).count() == 24
+
+
+def test_copy_leaves_2020_as_it_was(campaign, administrator):  # type: ignore[no-untyped-def]
+    before = (Campaign.objects.filter(year=2020).values().get(), list(CampaignUnit.objects.filter(campaign=campaign).values()))
+
+    campaign_copy(from_year=2020, to_year=2021, acting_user=administrator)
+
+    assert (Campaign.objects.filter(year=2020).values().get(), list(CampaignUnit.objects.filter(campaign=campaign).values())) == before
+
+
+def test_copy_is_audited(copied, administrator):  # type: ignore[no-untyped-def]
+    event = AuditEvent.objects.get(action="campaign.copy")
+    assert (event.actor_id, event.object_id) == (administrator.pk, str(copied.pk))
+    assert event.detail["from_year"] == 2020 and event.detail["to_year"] == 2021
+    assert event.detail["dates"]["main_window_start"] == {"old": "2019-12-01", "new": "2020-12-01"}
+    assert event.detail["units"] == 24 and event.detail["guidance_total"] == 8000
+    assert event.detail["levels"] == {"senior_worker": "500.00", "technician": "600.00", "senior_technician": "800.00"}
+
+
+def test_copying_into_a_year_that_exists_is_refused(copied, administrator):  # type: ignore[no-untyped-def]
+    before = (Campaign.objects.count(), CampaignUnit.objects.count(), AuditEvent.objects.count())
+
+    with pytest.raises(Conflict, match="2021年度奖励活动已经存在，不能再次复制") as caught:
+        campaign_copy(from_year=2020, to_year=2021, acting_user=administrator)
+
+    assert caught.value.code == "campaign_exists"
+    assert (Campaign.objects.count(), CampaignUnit.objects.count(), AuditEvent.objects.count()) == before
+
+
+def test_copy_only_into_the_next_year_and_from_a_year_that_exists(campaign, administrator):  # type: ignore[no-untyped-def]
+    with pytest.raises(InvalidInput, match="只能复制为紧接的下一年度"):
+        campaign_copy(from_year=2020, to_year=2022, acting_user=administrator)
+    with pytest.raises(NotFound, match="没有2019年度的奖励活动"):
+        campaign_copy(from_year=2019, to_year=2020, acting_user=administrator)
+    assert Campaign.objects.count() == 1
+
+
+def test_copy_across_29_february(campaign, administrator):  # type: ignore[no-untyped-def]
+    """A 2024 window ending on 29 February ends on 28 February 2025; one starting 1 March still does."""
+    leap = Campaign.objects.create(
+        year=2024,
+        title="关于做好2024年度杭州市职工高技能人才培训和奖励工作的通知",
+        opens_on=D(2024, 2, 29),
+        application_deadline=D(2024, 12, 15),
+        main_window_start=D(2023, 3, 1),
+        main_window_end=D(2024, 2, 29),
+        makeup_window_start=D(2022, 3, 1),
+        makeup_window_end=D(2023, 2, 28),
+        previous_year=2023,
+        declaration_deadline=D(2024, 2, 29),
+    )
+
+    copied = campaign_copy(from_year=leap.year, to_year=2025, acting_user=administrator)
+
+    assert (copied.main_window_start, copied.main_window_end) == (D(2024, 3, 1), D(2025, 2, 28))
+    assert (copied.makeup_window_start, copied.makeup_window_end) == (D(2023, 3, 1), D(2024, 2, 29))
+    assert copied.makeup_window_end == leap.main_window_end  # the make-up window is last year's main window
+    assert copied.opens_on == D(2025, 3, 1)
+    assert copied.declaration_deadline == D(2025, 2, 28)
+
+
+# --- who -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["city_reviewer", "xihu_reviewer", "auditor", "finance_a", "economic_officer"])
+def test_only_the_city_administrator_may_change_campaigns(request, campaign, who):  # type: ignore[no-untyped-def]
+    user = request.getfixturevalue(who)
+
+    with pytest.raises(Forbidden, match="只有市总工会的系统管理员"):
+        campaign_copy(from_year=2020, to_year=2021, acting_user=user)
+    with pytest.raises(Forbidden):
+        campaign_update(year=2020, values={"title": "改"}, acting_user=user)
+    with pytest.raises(Forbidden):
+        campaign_units_update(year=2020, rows=[], acting_user=user)
+
+    assert Campaign.objects.count() == 1 and Campaign.objects.get().title != "改"
+
+
+# --- the lock rule ---------------------------------------------------------------------------
+
+
+WINDOW_CHANGE = {"main_window_start": D(2020, 12, 2)}
+LOCKED_CHANGES = [
+    pytest.param({"main_window_start": D(2020, 12, 2)}, "main_window_start", id="发证时间起"),
+    pytest.param({"main_window_end": D(2021, 10, 31)}, "main_window_end", id="发证时间止"),
+    pytest.param({"makeup_window_start": None, "makeup_window_end": None, "previous_year": None}, "makeup_window_start", id="取消补申报"),
+    pytest.param({"previous_year": 2019}, "previous_year", id="参照年度"),
+    pytest.param({"opens_on": D(2021, 4, 1)}, "opens_on", id="发文日期"),
+    pytest.param({"counted_issuers": ["hr_zhejiang", "hr_hangzhou", "hr_district", "evaluation_org"]}, "counted_issuers", id="发证机关"),
+    pytest.param({"occupation_issuers": []}, "occupation_issuers", id="备案职业发证机关"),
+    pytest.param(
+        {"level_amounts": {"senior_worker": Decimal("550"), "technician": Decimal("600"), "senior_technician": Decimal("800")}},
+        "level_amounts",
+        id="金额",
+    ),
+    pytest.param({"level_amounts": {"technician": Decimal("600"), "senior_technician": Decimal("800")}}, "level_amounts", id="等级"),
+]
+
+
+@pytest.fixture
+def one_application(copied, xihu):  # type: ignore[no-untyped-def]
+    return factories.make_application(campaign=copied, member=factories.make_member(union=xihu), status="pending_district")
+
+
+@pytest.mark.parametrize(("values", "field"), LOCKED_CHANGES)
+def test_without_applications_everything_may_change(copied, administrator, values, field):  # type: ignore[no-untyped-def]
+    change = campaign_update(year=2021, values=values, acting_user=administrator)
+
+    assert field in change.changed
+
+
+@pytest.mark.parametrize(("values", "field"), LOCKED_CHANGES)
+def test_one_application_locks_what_decided_it(copied, one_application, administrator, values, field):  # type: ignore[no-untyped-def]
+    before = (Campaign.objects.filter(year=2021).values().get(), list(LevelAward.objects.filter(campaign=copied).values()))
+
+    with pytest.raises(Conflict) as caught:
+        campaign_update(year=2021, values=values, acting_user=administrator)
+
+    assert caught.value.code == "campaign_locked"
+    assert "2021年度已有 1 份申请" in caught.value.fields[field][0]
+    assert "已受理的申请是按这项设置判定资格和核定金额的" in caught.value.fields[field][0]
+    assert (Campaign.objects.filter(year=2021).values().get(), list(LevelAward.objects.filter(campaign=copied).values())) == before
+    assert not AuditEvent.objects.filter(action="campaign.update").exists()
+
+
+def test_a_withdrawn_application_locks_too(copied, xihu, administrator):  # type: ignore[no-untyped-def]
+    factories.make_application(campaign=copied, member=factories.make_member(union=xihu), status="withdrawn")
+
+    with pytest.raises(Conflict):
+        campaign_update(year=2021, values=WINDOW_CHANGE, acting_user=administrator)
+
+
+def test_an_application_of_another_year_does_not_lock(copied, campaign, xihu, administrator):  # type: ignore[no-untyped-def]
+    factories.make_application(campaign=campaign, member=factories.make_member(union=xihu))
+
+    assert "main_window_start" in campaign_update(year=2021, values=WINDOW_CHANGE, acting_user=administrator).changed
+
+
+def test_with_applications_title_texts_and_extensions_may_change(copied, one_application, administrator, business_day):  # type: ignore[no-untyped-def]
+    business_day("2021-06-01")
+    values = {
+        "title": "关于做好2021年度杭州市职工高技能人才培训和奖励工作的通知（修订）",
+        "document_no": "杭总工办〔2021〕12号",
+        "application_deadline": D(2021, 12, 31),
+        "resubmission_grace_days": 20,
+        "declaration_limit": 4,
+        "declaration_deadline": D(2021, 9, 30),
+        "sms_templates": {"submitted": "【杭州市总工会】您的申请（编号{application_no}）已收到，请等待工会审核。"},
+    }
+
+    change = campaign_update(year=2021, values=values, acting_user=administrator)
+
+    copied.refresh_from_db()
+    assert set(change.changed) == set(values)
+    assert copied.application_deadline == D(2021, 12, 31) and copied.resubmission_grace_days == 20
+    assert copied.sms_templates["submitted"].startswith("【杭州市总工会】您的申请")
+
+
+@pytest.mark.parametrize(
+    ("today", "new_deadline", "allowed"),
+    [
+        pytest.param("2021-06-01", D(2021, 12, 16), True, id="推后一天"),
+        pytest.param("2021-11-30", D(2021, 11, 30), True, id="提前到今天"),
+        pytest.param("2021-12-01", D(2021, 11, 30), False, id="提前到昨天"),
+        pytest.param("2021-12-20", D(2021, 12, 18), True, id="已截止后推后"),
+    ],
+)
+def test_with_applications_a_deadline_may_move_but_not_before_today(  # type: ignore[no-untyped-def]
+    copied, one_application, administrator, business_day, today, new_deadline, allowed
+):
+    business_day(today)
+
+    if allowed:
+        campaign_update(year=2021, values={"application_deadline": new_deadline}, acting_user=administrator)
+        assert Campaign.objects.get(year=2021).application_deadline == new_deadline
+    else:
+        with pytest.raises(Conflict, match="不能早于今天（2021-12-01）"):
+            campaign_update(year=2021, values={"application_deadline": new_deadline}, acting_user=administrator)
+        assert Campaign.objects.get(year=2021).application_deadline == D(2021, 12, 15)
+
+
+def test_without_applications_a_deadline_may_move_anywhere_after_the_opening(copied, administrator, business_day):  # type: ignore[no-untyped-def]
+    business_day("2021-12-10")
+
+    campaign_update(year=2021, values={"application_deadline": D(2021, 11, 30)}, acting_user=administrator)
+
+    assert Campaign.objects.get(year=2021).application_deadline == D(2021, 11, 30)
+
+
+def test_a_deadline_before_the_windows_end_is_refused(copied, administrator):  # type: ignore[no-untyped-def]
+    with pytest.raises(InvalidInput, match="截止之后取得的证书将无法申报"):
+        campaign_update(year=2021, values={"application_deadline": D(2021, 11, 29)}, acting_user=administrator)
+
+
+@pytest.mark.parametrize(("grace", "allowed"), [(14, False), (15, True), (16, True)])
+def test_with_applications_the_grace_may_only_grow(copied, one_application, administrator, grace, allowed):  # type: ignore[no-untyped-def]
+    if allowed:
+        campaign_update(year=2021, values={"resubmission_grace_days": grace}, acting_user=administrator)
+        assert Campaign.objects.get(year=2021).resubmission_grace_days == grace
+    else:
+        with pytest.raises(Conflict, match="只能延长、不能缩短（现为 15 天）"):
+            campaign_update(year=2021, values={"resubmission_grace_days": grace}, acting_user=administrator)
+
+
+def test_the_declaration_limit_stays_above_what_a_union_declared(copied, xihu, administrator):  # type: ignore[no-untyped-def]
+    for name in ("茶艺师", "调酒师"):
+        OccupationDeclaration.objects.create(campaign=copied, union=xihu, occupation=name, reason="本地特色产业")
+
+    with pytest.raises(Conflict, match="已有工会申报（待审核或已同意）了 2 个非通用性职业"):
+        campaign_update(year=2021, values={"declaration_limit": 1}, acting_user=administrator)
+    campaign_update(year=2021, values={"declaration_limit": 2}, acting_user=administrator)
+
+    assert Campaign.objects.get(year=2021).declaration_limit == 2
+
+
+# --- bad input: refused whole, in Chinese ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("values", "field", "message"),
+    [
+        pytest.param({"main_window_end": D(2020, 11, 30)}, "main_window_end", "发证时间止不能早于发证时间起", id="窗口倒置"),
+        pytest.param({"application_deadline": D(2021, 3, 1)}, "application_deadline", "不能早于发文日期", id="截止早于发文"),
+        pytest.param({"main_window_end": D(2021, 12, 31)}, "main_window_end", "晚于申报截止日", id="发证止晚于截止"),
+        pytest.param({"makeup_window_end": D(2020, 12, 1)}, "makeup_window_end", "不能重叠", id="补申报重叠"),
+        pytest.param({"makeup_window_end": None}, "makeup_window_end", "须同时填写", id="补申报缺一"),
+        pytest.param({"previous_year": 2021}, "previous_year", "须早于2021年度", id="参照年度不早"),
+        pytest.param({"previous_year": None}, "previous_year", "须填写补申报所参照的上一年度", id="缺参照年度"),
+        pytest.param({"counted_issuers": []}, "counted_issuers", "请至少选择一个", id="无发证机关"),
+        pytest.param(
+            {"occupation_issuers": ["industry_authority", "hr_hangzhou"]}, "occupation_issuers", "不能同时列为", id="发证机关重复"
+        ),
+        pytest.param({"level_amounts": {}}, "level_amounts", "请至少为一个技能等级", id="无金额"),
+        pytest.param({"level_amounts": {"senior_worker": Decimal("0")}}, "level_amounts", "须大于0元", id="零元"),
+        pytest.param({"level_amounts": {"senior_worker": Decimal("500.005")}}, "level_amounts", "两位小数", id="三位小数"),
+        pytest.param({"level_amounts": {"intermediate_worker": Decimal("300")}}, "level_amounts", "不在奖励范围内", id="中级工"),
+        pytest.param({"title": " "}, "title", "请填写通知标题", id="无标题"),
+        pytest.param({"resubmission_grace_days": 91}, "resubmission_grace_days", "0至90天", id="补正期限过长"),
+    ],
+)
+def test_bad_settings_are_refused_whole(copied, administrator, values, field, message):  # type: ignore[no-untyped-def]
+    before = Campaign.objects.filter(year=2021).values().get()
+    values = {"document_no": "杭总工办〔2021〕9号", **values}
+
+    with pytest.raises(InvalidInput) as caught:
+        campaign_update(year=2021, values=values, acting_user=administrator)
+
+    assert message in " ".join(caught.value.fields[field])
+    assert Campaign.objects.filter(year=2021).values().get() == before  # the document number was not saved either
+
+
+# --- auditing --------------------------------------------------------------------------------
+
+
+def test_a_change_is_audited_with_old_and_new_values(copied, administrator):  # type: ignore[no-untyped-def]
+    campaign_update(
+        year=2021,
+        values={
+            "application_deadline": D(2021, 12, 20),
+            "level_amounts": {"senior_worker": Decimal("600"), "technician": Decimal("700"), "senior_technician": Decimal("1000")},
+            "sms_templates": {"approved": "【杭州市总工会】您的申请{application_no}已通过，奖励{amount}元。"},
+        },
+        acting_user=administrator,
+    )
+
+    event = AuditEvent.objects.get(action="campaign.update")
+    changes = event.detail["changes"]
+    assert event.actor_id == administrator.pk and event.object_id == str(copied.pk)
+    assert changes["application_deadline"] == {"old": "2021-12-15", "new": "2021-12-20"}
+    assert changes["level_amounts"]["old"]["senior_worker"] == "500.00"
+    assert changes["level_amounts"]["new"] == {"senior_worker": "600.00", "technician": "700.00", "senior_technician": "1000.00"}
+    assert changes["sms_templates.approved"]["old"] == "（默认）"
+    assert set(changes) == {"application_deadline", "level_amounts", "sms_templates.approved"}
+    assert LevelAward.objects.get(campaign=copied, level="senior_technician").amount == Decimal("1000.00")
+
+
+def test_saving_nothing_new_writes_nothing(copied, administrator):  # type: ignore[no-untyped-def]
+    change = campaign_update(
+        year=2021, values={"title": copied.title, "application_deadline": copied.application_deadline}, acting_user=administrator
+    )
+
+    assert change.changed == {}
+    assert not AuditEvent.objects.filter(action="campaign.update").exists()
+
+
+# --- the units of a campaign (Annex 1) -------------------------------------------------------
+
+MERGED = {"江干区总工会": "上城区总工会", "下城区总工会": "拱墅区总工会"}
+
+
+def rows_2021(
+    *, remove: tuple[str, ...] = (), merge: dict[str, str] | None = None, new: list[tuple[str, int]] | None = None
+) -> list[UnitRow]:
+    """2021's table: 2020's units, some merged or removed, new ones at the end."""
+    merge = merge if merge is not None else MERGED
+    ids = {unit.organisation.name: unit.organisation_id for unit in campaign_units(Campaign.objects.get(year=2021))}
+    rows = []
+    for unit in campaign_units(Campaign.objects.get(year=2021)):
+        name = unit.organisation.name
+        rows.append(
+            UnitRow(
+                organisation_id=unit.organisation_id, guidance=unit.guidance, remove=name in remove, merge_into=ids.get(merge.get(name, ""))
+            )
+        )
+    for name, number in new or []:
+        rows.append(UnitRow(new_name=name, guidance=number))
+    return rows
+
+
+def test_2021_merges_adds_and_removes_units(copied, administrator):  # type: ignore[no-untyped-def]
+    rows = rows_2021(remove=("钱塘新区区总工会",), new=[("临平区总工会", 600), ("钱塘区总工会", 1000)])
+
+    change = campaign_units_update(year=2021, rows=rows, acting_user=administrator)
+
+    names = unit_names(2021)
+    assert len(names) == 23
+    assert {"江干区总工会", "下城区总工会", "钱塘新区区总工会"}.isdisjoint(names)
+    assert names[-2:] == ["临平区总工会", "钱塘区总工会"]
+    numbers = guidance(2021)
+    assert (numbers["上城区总工会"], numbers["拱墅区总工会"]) == (600, 600)  # 300 + 300 each
+    assert sum(numbers.values()) == 8000 - 1000 + 1600
+    for name in ("临平区总工会", "钱塘区总工会"):
+        organisation = organisation_by_name(name)
+        assert organisation is not None and organisation.kind == OrgKind.DISTRICT and organisation.parent.kind == OrgKind.CITY
+    assert [unit.position for unit in campaign_units(copied)] == list(range(1, 24))
+    assert change.detail["total"] == {"old": 8000, "new": 8600}
+
+
+def test_2021_changes_leave_2020_units_rosters_and_reports_intact(copied, campaign, administrator):  # type: ignore[no-untyped-def]
+    jianggan = organisation_by_name("江干区总工会")
+    app_2020 = factories.make_application(campaign=campaign, member=factories.make_member(union=jianggan))
+    before = list(CampaignUnit.objects.filter(campaign=campaign).order_by("position").values())
+
+    campaign_units_update(year=2021, rows=rows_2021(remove=("钱塘新区区总工会",), new=[("临平区总工会", 600)]), acting_user=administrator)
+
+    assert list(CampaignUnit.objects.filter(campaign=campaign).order_by("position").values()) == before
+    assert [(name, number) for name, number in guidance(2020).items()] == ANNEX1_UNITS
+    assert [name for _, name in _unit_order(campaign)] == [name for name, _ in ANNEX1_UNITS]  # 2020's payment report
+    assert "江干区总工会" not in [name for _, name in _unit_order(copied)]
+    app_2020.refresh_from_db()
+    assert app_2020.union_id == jianggan.pk and Organisation.objects.filter(pk=jianggan.pk).exists()
+
+
+def test_reordering_and_guidance_numbers(copied, administrator):  # type: ignore[no-untyped-def]
+    rows = rows_2021(merge={})
+    rows[0], rows[1] = rows[1], rows[0]
+    rows[2] = UnitRow(organisation_id=rows[2].organisation_id, guidance=480)
+
+    change = campaign_units_update(year=2021, rows=rows, acting_user=administrator)
+
+    assert unit_names(2021)[:3] == ["旅贸工会", "工业工会", "建设工会"]
+    assert guidance(2021)["建设工会"] == 480
+    assert change.detail["guidance"] == {"建设工会": {"old": 460, "new": 480}}
+    assert change.detail["order"]["new"][:2] == ["旅贸工会", "工业工会"]
+
+
+def test_units_update_is_audited(copied, administrator):  # type: ignore[no-untyped-def]
+    campaign_units_update(year=2021, rows=rows_2021(new=[("临平区总工会", 600)]), acting_user=administrator)
+
+    event = AuditEvent.objects.get(action="campaign.units_update")
+    detail = event.detail
+    assert event.actor_id == administrator.pk and detail["year"] == 2021
+    assert {item["name"] for item in detail["removed"]} == {"江干区总工会", "下城区总工会"}
+    assert {(item["from"], item["into"]) for item in detail["merged"]} == set(MERGED.items())
+    assert detail["added"][0]["name"] == "临平区总工会" and detail["created_organisations"] == ["临平区总工会"]
+    assert detail["guidance"]["上城区总工会"] == {"old": 300, "new": 600}
+    assert detail["total"] == {"old": 8000, "new": 8600}
+
+
+def test_a_union_with_applications_stays_in_its_campaign(copied, administrator):  # type: ignore[no-untyped-def]
+    jianggan = organisation_by_name("江干区总工会")
+    factories.make_application(campaign=copied, member=factories.make_member(union=jianggan), status="pending_district")
+    before = list(CampaignUnit.objects.filter(campaign=copied).order_by("position").values())
+
+    with pytest.raises(Conflict, match="“江干区总工会”在2021年度已有1 份申请，不能从本年度移除或并入其他工会"):
+        campaign_units_update(year=2021, rows=rows_2021(), acting_user=administrator)
+
+    assert list(CampaignUnit.objects.filter(campaign=copied).order_by("position").values()) == before
+    assert not Organisation.objects.filter(name="临平区总工会").exists()
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        pytest.param(lambda: [UnitRow(new_name="临平区", guidance=10)], "不像工会的名称", id="名称不是工会"),
+        pytest.param(lambda: [UnitRow(new_name="", guidance=10)], "请填写新增工会的名称", id="空名称"),
+        pytest.param(lambda: [*rows_2021(merge={}), UnitRow(new_name="西湖区总工会", guidance=1)], "出现了两次", id="重复"),
+        pytest.param(
+            lambda: [UnitRow(organisation_id=organisation_by_name("杭州西湖精密机械有限公司工会").pk)], "市总工会直属", id="基层工会"
+        ),
+        pytest.param(
+            lambda: [*rows_2021(merge={}), UnitRow(new_name="杭州西湖精密机械有限公司工会", guidance=1)], "基层工会", id="新名称是基层工会"
+        ),
+        pytest.param(
+            lambda: [UnitRow(organisation_id=r.organisation_id, remove=True) for r in rows_2021(merge={})], "至少要有一个", id="全部移出"
+        ),
+    ],
+)
+def test_bad_tables_are_refused_whole(copied, administrator, xihu_grassroots, rows, message):  # type: ignore[no-untyped-def]
+    before = (list(CampaignUnit.objects.order_by("pk").values()), Organisation.objects.count())
+
+    with pytest.raises(InvalidInput, match=message):
+        campaign_units_update(year=2021, rows=rows(), acting_user=administrator)
+
+    assert (list(CampaignUnit.objects.order_by("pk").values()), Organisation.objects.count()) == before
+
+
+# --- the rules read the campaign: 2021 by its own dates, no code change ----------------------
+
+
+@pytest.fixture
+def worker_2021(copied, xihu):  # type: ignore[no-untyped-def]
+    return factories.make_member(union=xihu, name="王建国")
+
+
+def judge_on(year: int, member, issue_date: dt.date, today: dt.date):  # type: ignore[no-untyped-def]
+    from rewards.eligibility.services import judge
+
+    form = factories.annex3(member, certificate_issue_date=issue_date.isoformat())
+    return judge(Campaign.objects.get(year=year), form, today=today).decision
+
+
+def window(decision):  # type: ignore[no-untyped-def]
+    return next(check for check in decision.checks if check.rule == "window")
+
+
+DEC_10_2021 = D(2021, 12, 10)
+
+
+@pytest.mark.parametrize(
+    ("issue_date", "eligible_2021"),
+    [
+        pytest.param(D(2021, 6, 30), True, id="2021窗口内"),
+        pytest.param(D(2020, 12, 1), True, id="2021窗口首日"),
+        pytest.param(D(2021, 11, 30), True, id="2021窗口末日"),
+        pytest.param(D(2021, 12, 1), False, id="2021窗口后一日"),
+    ],
+)
+def test_a_copied_2021_campaign_decides_by_its_own_window(worker_2021, issue_date, eligible_2021):  # type: ignore[no-untyped-def]
+    decision_2021 = judge_on(2021, worker_2021, issue_date, DEC_10_2021)
+    decision_2020 = judge_on(2020, worker_2021, issue_date, DEC_10_2021)
+
+    assert window(decision_2021).passed is eligible_2021
+    assert decision_2021.eligible is eligible_2021
+    if eligible_2021:
+        assert "2020年12月1日至2021年11月30日" in window(decision_2021).message
+        assert decision_2021.amount == Decimal("500.00")
+    assert window(decision_2020).passed is False  # not a 2020 certificate
+    assert decision_2020.eligible is False
+
+
+def test_the_day_before_2021s_window_is_only_a_make_up(worker_2021, campaign):  # type: ignore[no-untyped-def]
+    """2020-11-30 is in 2021's make-up window (2020's main window): in only without a 2020 application."""
+    alone = judge_on(2021, worker_2021, D(2020, 11, 30), DEC_10_2021)
+    assert window(alone).passed and "补申报" in window(alone).message
+
+    factories.make_application(campaign=campaign, member=worker_2021, status="paid")
+    applied = judge_on(2021, worker_2021, D(2020, 11, 30), DEC_10_2021)
+    assert not window(applied).passed and "已申请或领取过2020年度奖励" in window(applied).message
+
+
+def test_2021_edits_reach_the_rules(copied, worker_2021, administrator):  # type: ignore[no-untyped-def]
+    campaign_update(
+        year=2021,
+        values={"level_amounts": {"senior_worker": Decimal("550"), "technician": Decimal("600"), "senior_technician": Decimal("800")}},
+        acting_user=administrator,
+    )
+
+    assert judge_on(2021, worker_2021, D(2021, 6, 30), DEC_10_2021).amount == Decimal("550.00")
+
+
+def test_audit_details_hold_no_personal_numbers(copied, one_application, administrator):  # type: ignore[no-untyped-def]
+    campaign_update(year=2021, values={"title": "2021年度（修订）"}, acting_user=administrator)
+    campaign_units_update(year=2021, rows=rows_2021(merge={}, new=[("临平区总工会", 600)]), acting_user=administrator)
+
+    text = json.dumps(list(AuditEvent.objects.filter(action__startswith="campaign.").values_list("detail", flat=True)), ensure_ascii=False)
+    assert one_application.id_number not in text and one_application.bank_card_no not in text and one_application.phone not in text

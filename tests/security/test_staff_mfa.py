@@ -1,0 +1,245 @@
+"""SECURITY.md 7 (ASVS 6.3.3): a TOTP second factor for every staff user, required for the
+roles in ``STAFF_MFA_ROLES``: enrolment with a QR code drawn on the server and the secret as
+text, active only after a code; the secret encrypted at rest; a code at every sign-in on the
+page (a second step) and the API (``otp``); no code accepted twice; enrol, disable and reset
+audited; an administrator can reset a user's authenticator."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from rewards.core.models import AuditEvent
+from rewards.identity import mfa
+from rewards.identity.lockout import SIGN_IN_FAILED
+from rewards.identity.models import StaffToken, StaffTotp
+from rewards.web.staff.sessions import MFA_LOGOUT
+
+from .staff_helpers import MovableClock, api_token, bearer, code_for, enrol, next_code, web_client, web_login
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def mfa_roles(settings):  # type: ignore[no-untyped-def]
+    """Production's default: finance officers and administrators must use a second factor."""
+    settings.STAFF_MFA_ROLES = ["finance_officer", "admin"]
+    return settings.STAFF_MFA_ROLES
+
+
+def audits(action: str, **filters) -> list[AuditEvent]:  # type: ignore[no-untyped-def]
+    return list(AuditEvent.objects.filter(action=action, **filters).order_by("id"))
+
+
+def signed_in_user(client: Client):  # type: ignore[no-untyped-def]
+    return client.session.get("_auth_user_id")
+
+
+def shown_secret(html: str) -> str:
+    return re.search(r"data-totp-secret>([A-Z2-7 ]+)<", html)[1].replace(" ", "")  # type: ignore[index]
+
+
+# --- enrolment at the first sign-in of a required role --------------------------------------------
+
+
+def test_a_required_role_enrols_at_first_sign_in_then_gives_a_code_every_time(mfa_roles, finance_a, monkeypatch):
+    clock = MovableClock(monkeypatch)
+    client = web_client()
+    response = web_login(client, "finance.a")
+    assert response.status_code == 302 and response["Location"] == "/staff/login/enrol"
+    assert signed_in_user(client) is None  # the password alone signs nobody in
+    assert client.get("/staff/payments/").status_code == 302
+
+    page = client.get("/staff/login/enrol")
+    assert page.status_code == 200
+    assert "<svg" in page.text and "qr-path" in page.text  # the QR code, drawn on the server
+    assert "cdn" not in page.text.lower() and "<script" not in page.text.split("</head>")[1]
+    secret = shown_secret(page.text)
+    assert StaffTotp.objects.get(user=finance_a).pending_secret == secret
+    assert shown_secret(client.get("/staff/login/enrol").text) == secret  # the same secret on reload
+
+    wrong = client.post("/staff/login/enrol", {"code": "000000"})
+    assert wrong.status_code == 200 and "动态验证码不正确" in wrong.text and signed_in_user(client) is None
+    done = client.post("/staff/login/enrol", {"code": code_for(secret)})
+    assert done.status_code == 302 and done["Location"] == "/staff/payments/"
+    assert signed_in_user(client) == str(finance_a.pk)
+    assert client.get("/staff/payments/").status_code == 200
+    assert [e.result for e in audits("staff.mfa_enrol", actor=finance_a)] == ["failed", "ok"]
+    assert audits("staff.login", result="ok")[-1].detail == {"channel": "web", "mfa": True}
+
+    # Every later sign-in: password, then a code.
+    clock.advance(seconds=30)
+    again = web_client()
+    response = web_login(again, "finance.a")
+    assert response["Location"] == "/staff/login/otp" and signed_in_user(again) is None
+    assert again.post("/staff/login/otp", {"code": "123456"}).status_code == 200
+    assert signed_in_user(again) is None
+    assert again.post("/staff/login/otp", {"code": code_for(secret)}).status_code == 302
+    assert signed_in_user(again) == str(finance_a.pk)
+
+
+def test_the_secret_is_encrypted_at_rest(finance_a):
+    secret = enrol(finance_a)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT secret, pending_secret FROM identity_stafftotp")
+        stored = cursor.fetchall()
+    assert stored and secret not in str(stored)
+    assert StaffTotp.objects.get(user=finance_a).secret == secret
+
+
+def test_the_pending_step_expires_and_is_bound_to_the_password(mfa_roles, finance_a, monkeypatch):
+    clock = MovableClock(monkeypatch)
+    secret = enrol(finance_a)
+    client = web_client()
+    web_login(client, "finance.a")
+    clock.advance(minutes=5, seconds=1)
+    expired = client.post("/staff/login/otp", {"code": code_for(secret)})
+    assert expired.status_code == 302 and expired["Location"] == "/staff/login"
+    assert signed_in_user(client) is None
+    # A password changed between the two steps voids the first one.
+    web_login(client, "finance.a")
+    finance_a.set_password("Another-pass-2020x")
+    finance_a.save()
+    assert client.post("/staff/login/otp", {"code": code_for(secret)})["Location"] == "/staff/login"
+    assert signed_in_user(client) is None
+
+
+def test_wrong_codes_count_towards_the_lockout(mfa_roles, finance_a):
+    enrol(finance_a)
+    client = web_client()
+    web_login(client, "finance.a")
+    for _ in range(4):
+        assert "动态验证码不正确" in client.post("/staff/login/otp", {"code": "000000"}).text
+    locked = client.post("/staff/login/otp", {"code": "000000"})
+    assert locked.status_code == 200  # the fifth failure locks the account …
+    again = client.post("/staff/login/otp", {"code": next_code(finance_a)})
+    assert again.status_code == 429 and SIGN_IN_FAILED in again.text  # … even the right code now …
+    assert client.get("/staff/login/otp")["Location"] == "/staff/login"  # … and the half sign-in is gone
+    assert signed_in_user(client) is None
+    assert web_login(web_client(), "finance.a").status_code == 429
+    assert [e.detail["reason"] for e in audits("staff.login", result="failed")] == ["otp"] * 5
+    assert len(audits("staff.lockout")) == 1
+
+
+# --- codes: never twice --------------------------------------------------------------------------
+
+
+def test_a_code_is_accepted_once_and_never_an_older_one(finance_a, monkeypatch):
+    clock = MovableClock(monkeypatch)
+    secret = enrol(finance_a)  # used the current step's code
+    assert not mfa.mfa_verify(user=finance_a, code=code_for(secret))  # replay within its window
+    newer = code_for(secret, steps_ahead=1)
+    assert mfa.mfa_verify(user=finance_a, code=newer)
+    assert not mfa.mfa_verify(user=finance_a, code=newer)
+    clock.advance(seconds=30)
+    assert not mfa.mfa_verify(user=finance_a, code=code_for(secret, steps_ahead=-1))  # older than the last one
+    assert mfa.mfa_verify(user=finance_a, code=code_for(secret, steps_ahead=1))
+    assert not mfa.mfa_verify(user=finance_a, code=code_for(secret, steps_ahead=5))  # far ahead: not now
+    assert not mfa.mfa_verify(user=finance_a, code="12345x")
+
+
+# --- the API ---------------------------------------------------------------------------------------
+
+
+def test_the_api_asks_for_otp_and_refuses_a_replayed_code(mfa_roles, finance_a, api):
+    secret = enrol(finance_a)
+    missing = api_token(api, "finance.a")
+    assert missing.status_code == 401 and missing.json()["error"]["code"] == "otp_required"
+    wrong = api_token(api, "finance.a", otp="000000")
+    assert wrong.status_code == 401 and wrong.json()["error"]["code"] == "otp_invalid"
+    code = code_for(secret, steps_ahead=1)
+    ok = api_token(api, "finance.a", otp=code)
+    assert ok.status_code == 200
+    assert StaffToken.objects.get(user=finance_a).mfa is True
+    assert api.get("/api/v1/review/applications", **bearer(ok.json()["token"])).status_code == 200
+    replay = api_token(api, "finance.a", otp=code)
+    assert replay.status_code == 401 and replay.json()["error"]["code"] == "otp_invalid"
+    # A wrong password with a right code is still the one failure answer.
+    assert api_token(api, "finance.a", "wrong-password-1", otp=code).json()["error"]["message"] == SIGN_IN_FAILED
+    assert [e.detail["reason"] for e in audits("staff.login", result="failed")] == ["otp", "otp", "wrong_password"]
+
+
+def test_a_required_role_without_an_authenticator_gets_no_token(mfa_roles, finance_a, xihu_reviewer, api):
+    response = api_token(api, "finance.a")
+    assert response.status_code == 401 and response.json()["error"]["code"] == "mfa_enrolment_required"
+    assert not StaffToken.objects.exists()
+    assert api_token(api, "xihu.reviewer").status_code == 200  # roles outside STAFF_MFA_ROLES: password only
+
+
+def test_any_staff_user_may_enrol_and_then_needs_codes_too(xihu_reviewer, api, monkeypatch):
+    clock = MovableClock(monkeypatch)
+    client = web_client()
+    client.force_login(xihu_reviewer)
+    account = client.get("/staff/account/")
+    assert account.status_code == 200 and "未启用" in account.text
+    page = client.get("/staff/account/mfa")
+    assert "<svg" in page.text
+    secret = shown_secret(page.text)
+    assert client.post("/staff/account/mfa", {"code": code_for(secret)})["Location"] == "/staff/account/"
+    assert "已启用" in client.get("/staff/account/").text
+    assert audits("staff.mfa_enrol", actor=xihu_reviewer)[0].result == "ok"
+    clock.advance(seconds=30)
+    assert api_token(api, "xihu.reviewer").json()["error"]["code"] == "otp_required"
+    assert web_login(web_client(), "xihu.reviewer")["Location"] == "/staff/login/otp"
+    assert api_token(api, "xihu.reviewer", otp=code_for(secret)).status_code == 200
+
+
+def test_disabling_needs_a_code_is_audited_and_refused_for_required_roles(mfa_roles, xihu_reviewer, finance_a, monkeypatch):
+    MovableClock(monkeypatch)
+    enrol(xihu_reviewer)
+    client = web_client()
+    client.force_login(xihu_reviewer)
+    client.post("/staff/account/mfa/disable", {"code": "000000"})
+    assert StaffTotp.objects.filter(user=xihu_reviewer).exists()
+    client.post("/staff/account/mfa/disable", {"code": next_code(xihu_reviewer)})
+    assert not StaffTotp.objects.filter(user=xihu_reviewer).exists()
+    assert [e.result for e in audits("staff.mfa_disable")] == ["failed", "ok"]
+
+    enrol(finance_a)
+    with pytest.raises(mfa.MfaRefused):
+        mfa.mfa_disable(user=finance_a, code=next_code(finance_a))
+    assert StaffTotp.objects.get(user=finance_a).active
+
+
+# --- reset by an administrator, and roles that change -----------------------------------------------
+
+
+def test_an_administrator_resets_a_users_authenticator(settings, administrator, finance_a, monkeypatch):
+    settings.STAFF_MFA_ROLES = ["finance_officer"]
+    clock = MovableClock(monkeypatch)
+    enrol(finance_a)
+    clock.advance(seconds=30)
+    token = api_token(web_client(), "finance.a", otp=next_code(finance_a)).json()["token"]
+    clock.advance(seconds=30)
+    finance_page = web_client()
+    web_login(finance_page, "finance.a")
+    finance_page.post("/staff/login/otp", {"code": next_code(finance_a)})
+    assert finance_page.get("/staff/payments/").status_code == 200
+
+    admin = web_client()
+    admin.force_login(administrator)
+    response = admin.post("/admin/organisations/staffuser/", {"action": "reset_mfa", "_selected_action": [finance_a.pk]})
+    assert response.status_code == 302
+    assert not StaffTotp.objects.filter(user=finance_a).exists()
+    entry = audits("staff.mfa_reset")[0]
+    assert entry.actor == administrator and entry.object_id == str(finance_a.pk)
+    # The user's API token and signed-in page end at once; the next sign-in enrols again.
+    assert web_client().get("/api/v1/review/applications", **bearer(token)).status_code == 401
+    ended = finance_page.get("/staff/payments/", follow=True)
+    assert MFA_LOGOUT in ended.text and signed_in_user(finance_page) is None
+    assert web_login(web_client(), "finance.a")["Location"] == "/staff/login/enrol"
+
+
+def test_a_role_that_now_requires_a_second_factor_ends_sessions_and_tokens_without_one(settings, xihu_reviewer):
+    client = web_client()
+    web_login(client, "xihu.reviewer")
+    token = api_token(web_client(), "xihu.reviewer").json()["token"]
+    assert client.get("/staff/").status_code == 200
+    settings.STAFF_MFA_ROLES = ["district_reviewer"]
+    response = client.get("/staff/", follow=True)
+    assert MFA_LOGOUT in response.text and signed_in_user(client) is None
+    assert audits("staff.logout")[-1].detail == {"reason": "mfa"}
+    assert web_client().get("/api/v1/review/applications", **bearer(token)).status_code == 401

@@ -1,0 +1,155 @@
+"""SECURITY.md 10 and 3: a new session key at sign-in; sign-out destroys the session; staff
+sessions end after 30 idle minutes and 12 hours after sign-in (the review pages and the
+administration alike); a password change ends every other session and the API tokens but keeps
+the current one, and is audited; a disabled account or a changed role counts from the next
+request, on the pages and the API."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.sessions.backends.db import SessionStore
+from django.test import Client
+
+from rewards.core.models import AuditEvent
+from rewards.identity.models import StaffToken
+from rewards.organisations.models import Role
+from rewards.web.staff.sessions import ABSOLUTE_LOGOUT, IDLE_LOGOUT, SEEN_KEY, STARTED_KEY
+
+from .staff_helpers import MovableClock, api_token, bearer, web_client, web_login
+
+pytestmark = pytest.mark.django_db
+
+NEW_PASSWORD = "Sturdy-new-pass-2021"
+
+
+def audits(action: str, **filters) -> list[AuditEvent]:  # type: ignore[no-untyped-def]
+    return list(AuditEvent.objects.filter(action=action, **filters).order_by("id"))
+
+
+def signed_in_client(username: str) -> Client:
+    client = web_client()
+    assert web_login(client, username).status_code == 302
+    return client
+
+
+def is_signed_in(client: Client) -> bool:
+    return "_auth_user_id" in client.session
+
+
+def test_sign_in_gives_a_new_session_key_and_sign_out_destroys_the_session(xihu_reviewer):
+    client = web_client()
+    client.get("/staff/login")
+    client.session.save()
+    anonymous_key = client.cookies["sessionid"].value
+    web_login(client, "xihu.reviewer")
+    signed_key = client.cookies["sessionid"].value
+    assert signed_key != anonymous_key  # no session fixation
+    assert not SessionStore().exists(anonymous_key)
+    assert client.get("/staff/").status_code == 200
+
+    client.post("/staff/logout")
+    assert not SessionStore().exists(signed_key)  # gone from the store, not only from the browser
+    replay = Client(HTTP_HOST="127.0.0.1")
+    replay.cookies["sessionid"] = signed_key  # a copied cookie is worth nothing afterwards
+    assert replay.get("/staff/").status_code == 302
+
+
+def test_thirty_idle_minutes_end_the_session(xihu_reviewer, monkeypatch):
+    clock = MovableClock(monkeypatch)
+    client = signed_in_client("xihu.reviewer")
+    clock.advance(minutes=29)
+    assert client.get("/staff/").status_code == 200  # activity moves the idle clock
+    clock.advance(minutes=29)
+    assert client.get("/staff/").status_code == 200
+    key = client.cookies["sessionid"].value
+    clock.advance(minutes=30, seconds=1)
+    response = client.get("/staff/", follow=True)
+    assert response.redirect_chain[0][0].startswith("/staff/login")
+    assert IDLE_LOGOUT in response.text and not is_signed_in(client)
+    assert not SessionStore().exists(key)
+    assert audits("staff.logout", actor=xihu_reviewer)[-1].detail == {"reason": "idle"}
+
+
+def test_twelve_hours_after_sign_in_the_session_ends_however_busy(xihu_reviewer, monkeypatch):
+    clock = MovableClock(monkeypatch)
+    client = signed_in_client("xihu.reviewer")
+    for _ in range(12 * 3):  # a request every 20 minutes, all day
+        clock.advance(minutes=20)
+        if not is_signed_in(client):
+            break
+        client.get("/staff/")
+    response = client.get("/staff/", follow=True)
+    assert ABSOLUTE_LOGOUT in response.text and not is_signed_in(client)
+    assert audits("staff.logout", actor=xihu_reviewer)[-1].detail == {"reason": "absolute"}
+
+
+def test_the_limits_come_from_the_settings_and_hold_in_the_administration(settings, administrator, monkeypatch):
+    settings.STAFF_SESSION_IDLE_MINUTES = 5
+    settings.STAFF_SESSION_MAX_HOURS = 1
+    clock = MovableClock(monkeypatch)
+    client = signed_in_client("admin")
+    assert client.get("/admin/").status_code == 200
+    assert isinstance(client.session[STARTED_KEY], float) and isinstance(client.session[SEEN_KEY], float)
+    clock.advance(minutes=5, seconds=1)
+    response = client.get("/admin/")
+    assert response.status_code == 302 and not is_signed_in(client)
+    # The administration's sign-in is the staff one (lockout, second factor, audit).
+    assert client.get("/admin/login/?next=/admin/")["Location"] == "/staff/login?next=%2Fadmin%2F"
+
+
+def test_a_password_change_keeps_this_session_ends_the_others_and_the_tokens(xihu_reviewer):
+    here = signed_in_client("xihu.reviewer")
+    elsewhere = signed_in_client("xihu.reviewer")
+    token = api_token(web_client(), "xihu.reviewer").json()["token"]
+    before = here.cookies["sessionid"].value
+
+    page = here.get("/staff/account/password")
+    assert page.status_code == 200 and "no-store" in page["Cache-Control"]
+    refused = here.post(
+        "/staff/account/password", {"old_password": "not-it-at-all", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    )
+    assert refused.status_code == 200 and audits("staff.password_change")[-1].result == "failed"
+    weak = here.post(
+        "/staff/account/password", {"old_password": "correct-horse-battery-2020", "new_password1": "12345678", "new_password2": "12345678"}
+    )
+    assert weak.status_code == 200 and "密码只包含数字" in weak.text  # Django's validators, in Chinese
+    done = here.post(
+        "/staff/account/password",
+        {"old_password": "correct-horse-battery-2020", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    assert done.status_code == 302
+    entry = audits("staff.password_change", result="ok")[0]
+    assert entry.actor == xihu_reviewer and entry.detail == {"tokens_revoked": 1}
+
+    assert here.get("/staff/").status_code == 200 and here.cookies["sessionid"].value != before
+    assert elsewhere.get("/staff/").status_code == 302 and not is_signed_in(elsewhere)
+    assert web_client().get("/api/v1/review/applications", **bearer(token)).status_code == 401
+    assert not StaffToken.objects.exists()
+    assert web_login(web_client(), "xihu.reviewer", NEW_PASSWORD).status_code == 302
+
+
+def test_disabling_an_account_counts_from_the_next_request(xihu_reviewer):
+    client = signed_in_client("xihu.reviewer")
+    token = api_token(web_client(), "xihu.reviewer").json()["token"]
+    assert client.get("/staff/").status_code == 200
+    assert web_client().get("/api/v1/review/applications", **bearer(token)).status_code == 200
+    xihu_reviewer.is_active = False
+    xihu_reviewer.save()
+    assert client.get("/staff/").status_code == 302
+    assert web_client().get("/api/v1/review/applications", **bearer(token)).status_code == 401
+
+
+def test_a_changed_role_counts_from_the_next_request(xihu_reviewer, city):
+    client = signed_in_client("xihu.reviewer")
+    token = api_token(web_client(), "xihu.reviewer").json()["token"]
+    assert client.get("/staff/batch/").status_code == 200  # district reviewers enter batches
+    assert web_client().get("/api/v1/review/applications", **bearer(token)).status_code == 200
+    xihu_reviewer.role = Role.ADMIN  # administrators neither review nor read the queue
+    xihu_reviewer.organisation = city
+    xihu_reviewer.save()
+    assert client.get("/staff/batch/").status_code == 403
+    assert web_client().get("/api/v1/review/applications", **bearer(token)).status_code == 403
+    xihu_reviewer.role = ""
+    xihu_reviewer.save()
+    assert client.get("/staff/").status_code == 302
+    assert web_client().get("/api/v1/review/applications", **bearer(token)).status_code == 401

@@ -1,0 +1,433 @@
+"""审计日志 pages with the Django test client: every filter narrows the search to exactly the
+entries it names (the time range in Asia/Shanghai, both ends included), pages walk the log by
+id, one entry shows its hashes, the chain check finds a tampered entry, the export opens in
+openpyxl and is recorded, only the auditor and the administrator get in, and nothing on these
+pages can change an entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.test import Client
+from openpyxl import load_workbook
+
+from rewards.core import audit as audit_module
+from rewards.core import clock
+from rewards.core.audit import audit, verify_chain
+from rewards.core.models import AuditEvent
+from rewards.reports import auditlog
+from rewards.web.staff import auditlog as pages
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+URL = "/staff/audit"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+TABLE = AuditEvent._meta.db_table
+
+
+def signed_in(user) -> Client:  # type: ignore[no-untyped-def]
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    return client
+
+
+def ids_on(response) -> list[int]:  # type: ignore[no-untyped-def]
+    """The entry ids listed on a search page, in the order shown."""
+    assert response.status_code == 200, response.content.decode()[:500]
+    return [int(pk) for pk in re.findall(r'class="audit-id">#(\d+)<', response.content.decode())]
+
+
+def at(monkeypatch, when: dt.datetime) -> None:  # type: ignore[no-untyped-def]
+    """The next entries are written at ``when`` (the audit clock is the real one otherwise)."""
+    monkeypatch.setattr(clock, "now", lambda: when)
+
+
+class Request:
+    """Just what audit() reads of a request: the user and the client address."""
+
+    def __init__(self, user, ip: str) -> None:  # type: ignore[no-untyped-def]
+        self.user = user
+        self.META = {"REMOTE_ADDR": ip}
+
+
+@pytest.fixture
+def log(campaign, xihu, xihu_grassroots, grassroots_clerk, xihu_reviewer, shangcheng_reviewer, city_reviewer, finance_a):  # type: ignore[no-untyped-def]
+    """Eight entries of several people, roles, organisations, objects, actions and results,
+    after the ones setting up the cast wrote. Returns them by name, and the two applications."""
+    first = factories.make_application(campaign=campaign, member=factories.make_member(union=xihu), status="pending_city")
+    second = factories.make_application(campaign=campaign, member=factories.make_member(union=xihu), status="rejected")
+    entries = {
+        "approve": audit("review.approve", request=Request(xihu_reviewer, "10.1.1.1"), obj=first, detail={"from": "pending_district"}),
+        "reject": audit("review.reject", request=Request(city_reviewer, "10.1.1.2"), obj=second, detail={"from": "pending_city"}),
+        "build": audit("payment.batch_build", actor=finance_a, object_type="payments.paymentbatch", object_id=7, detail={"count": 6}),
+        "file": audit("payment.file_download", actor=finance_a, object_type="payments.paymentbatch", object_id=7, detail={"format": "csv"}),
+        "denied": audit(
+            "access.denied",
+            request=Request(shangcheng_reviewer, "10.9.9.9"),
+            obj=first,
+            result="denied",
+            detail={"application_no": first.application_no, "what": "detail"},
+        ),
+        "failed_login": audit("staff.login", result="failed", actor_label="wang.li", detail={"channel": "web"}),
+        "submit": audit("application.submit", obj=second, actor_label="applicant", detail={"channel": "online"}),
+        "import": audit("batch.import", actor=grassroots_clerk, object_type="batches.batchimport", object_id=3, detail={"accepted": 2}),
+    }
+    return {"entries": entries, "first": first, "second": second}
+
+
+@pytest.fixture
+def auditor_client(auditor) -> Client:  # type: ignore[no-untyped-def]
+    return signed_in(auditor)
+
+
+def search(client: Client, **params) -> list[int]:  # type: ignore[no-untyped-def]
+    return ids_on(client.get(URL, params))
+
+
+# --- permissions --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["", "/verify", "/export.xlsx"])
+def test_the_auditor_and_the_administrator_get_in(path, log, auditor, administrator):  # type: ignore[no-untyped-def]
+    for user in (auditor, administrator):
+        response = signed_in(user).get(URL + path)
+        assert response.status_code == 200, (user.role, path)
+        assert "no-store" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize("who", ["xihu_reviewer", "city_reviewer", "finance_a", "grassroots_clerk", "economic_officer"])
+def test_other_roles_get_the_403_page_and_the_refusal_is_recorded(who, log, request):  # type: ignore[no-untyped-def]
+    user = request.getfixturevalue(who)
+    client = signed_in(user)
+    entry = log["entries"]["approve"]
+    before = AuditEvent.objects.count()
+
+    for response in (
+        client.get(URL),
+        client.get(f"{URL}/{entry.pk}"),
+        client.get(f"{URL}/verify"),
+        client.post(f"{URL}/verify"),
+        client.get(f"{URL}/export.xlsx"),
+    ):
+        assert response.status_code == 403
+        assert "无权进行此操作" in response.content.decode()
+
+    denials = AuditEvent.objects.filter(pk__gt=entry.pk, action="access.denied", actor=user)
+    assert denials.count() == 5
+    assert AuditEvent.objects.count() == before + 5  # no audit.verify, no audit.export
+    assert not AuditEvent.objects.filter(action__in=["audit.verify", "audit.export"]).exists()
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(log):  # type: ignore[no-untyped-def]
+    response = Client(HTTP_HOST="127.0.0.1").get(URL)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/staff/login")
+
+
+def test_the_navigation_shows_the_audit_log_to_the_auditor_and_the_administrator_only(log, auditor, administrator, city_reviewer):  # type: ignore[no-untyped-def]
+    link = f'href="{URL}">审计日志</a>'
+    assert link in signed_in(auditor).get(URL).content.decode()
+    assert link in signed_in(administrator).get(URL).content.decode()
+    assert link not in signed_in(city_reviewer).get("/staff/").content.decode()
+
+
+def test_no_page_changes_an_entry(log, auditor_client):  # type: ignore[no-untyped-def]
+    entry = log["entries"]["approve"]
+    for method in ("post", "put", "patch", "delete"):
+        assert getattr(auditor_client, method)(URL).status_code == 405
+        assert getattr(auditor_client, method)(f"{URL}/{entry.pk}").status_code == 405
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.filter(pk=entry.pk).update(result="ok")
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.filter(pk=entry.pk).delete()
+    assert verify_chain() == []
+
+
+# --- the search ---------------------------------------------------------------------------------
+
+
+def test_the_whole_log_newest_first(log, auditor_client):  # type: ignore[no-untyped-def]
+    shown = search(auditor_client)
+    assert shown == sorted(shown, reverse=True)
+    ours = [entry.pk for entry in log["entries"].values()]
+    assert [pk for pk in shown if pk in ours] == ours[::-1]
+    assert shown == list(AuditEvent.objects.order_by("-id").values_list("id", flat=True)[:50])
+
+
+def test_each_filter_narrows_to_exactly_the_entries_it_names(log, auditor_client, xihu, city, grassroots_clerk):  # type: ignore[no-untyped-def]
+    e = {name: entry.pk for name, entry in log["entries"].items()}
+    first, second = log["first"], log["second"]
+    ours = set(e.values())
+
+    def found(**params) -> set[int]:  # type: ignore[no-untyped-def]
+        return set(search(auditor_client, **params)) & ours
+
+    # actor: part of the recorded user name, of the account's full name, or a label of no account
+    assert found(actor="finance") == {e["build"], e["file"]}
+    assert found(actor="FINANCE.A") == {e["build"], e["file"]}
+    assert found(actor="wang.li") == {e["failed_login"]}
+    assert found(actor="appl") == {e["submit"]}
+    assert found(actor="职工本人") == {e["submit"]}
+    assert found(actor="nobody-at-all") == set()
+    # role, and "no role" for workers and the system
+    assert found(role="finance_officer") == {e["build"], e["file"]}
+    assert found(role="district_reviewer") == {e["approve"], e["denied"]}
+    assert found(role=auditlog.NO_ROLE) == {e["failed_login"], e["submit"]}
+    # organisation: a district with the grassroots unions below it; the city union itself
+    assert found(organisation=xihu.pk) == {e["approve"], e["import"]}
+    assert found(organisation=city.pk) == {e["reject"], e["build"], e["file"]}
+    # object by type and id, or by application number (resolved to the application's id)
+    assert found(object_type="payments.paymentbatch", object_id="7") == {e["build"], e["file"]}
+    assert found(object_type="batches.batchimport") == {e["import"]}
+    assert found(object_id=str(first.pk), object_type="applications.application") == {e["approve"], e["denied"]}
+    assert found(application_no=first.application_no) == {e["approve"], e["denied"]}
+    assert found(application_no=second.application_no) == {e["reject"], e["submit"]}
+    # action: one, or a group by prefix
+    assert found(action="review.approve") == {e["approve"]}
+    assert found(action="payment.") == {e["build"], e["file"]}
+    assert found(action="review.") == {e["approve"], e["reject"]}
+    # result
+    assert found(result="denied") == {e["denied"]}
+    assert found(result="failed") == {e["failed_login"]}
+    assert found(result="ok") == ours - {e["denied"], e["failed_login"]}
+    # filters combine
+    assert found(action="payment.", actor="finance", object_id="7") == {e["build"], e["file"]}
+    assert found(role="district_reviewer", result="denied") == {e["denied"]}
+    assert found(organisation=xihu.pk, action="batch.import") == {e["import"]}
+
+
+def test_an_unknown_application_number_says_so_and_finds_nothing(log, auditor_client):  # type: ignore[no-untyped-def]
+    response = auditor_client.get(URL, {"application_no": "2020999999"})
+    assert ids_on(response) == []
+    assert "没有申请编号为 2020999999 的申请" in response.content.decode()
+
+
+def test_the_time_range_is_in_shanghai_and_includes_its_first_and_last_day(monkeypatch, campaign, auditor_client):  # type: ignore[no-untyped-def]
+    moments = {
+        "day_before": dt.datetime(2020, 9, 30, 23, 59, 59, tzinfo=SHANGHAI),
+        "first_day": dt.datetime(2020, 10, 1, 0, 0, 0, tzinfo=SHANGHAI),  # still 30 September in UTC
+        "middle": dt.datetime(2020, 10, 2, 12, 0, 0, tzinfo=SHANGHAI),
+        "last_day": dt.datetime(2020, 10, 3, 23, 59, 59, 999999, tzinfo=SHANGHAI),
+        "day_after": dt.datetime(2020, 10, 4, 0, 0, 0, tzinfo=SHANGHAI),
+    }
+    written = {}
+    for name, moment in moments.items():
+        at(monkeypatch, moment.astimezone(dt.UTC))
+        written[name] = audit("test.moment", actor_label="cli", detail={"name": name}).pk
+    monkeypatch.undo()
+
+    def found(**params) -> set[int]:  # type: ignore[no-untyped-def]
+        return set(search(auditor_client, action="test.moment", **params))
+
+    assert found(date_from="2020-10-01", date_to="2020-10-03") == {written["first_day"], written["middle"], written["last_day"]}
+    assert found(date_from="2020-10-01", date_to="2020-10-01") == {written["first_day"]}
+    assert found(date_from="2020-10-03", date_to="2020-10-03") == {written["last_day"]}
+    assert found(date_from="2020-10-04") == {written["day_after"]}
+    assert found(date_to="2020-09-30") == {written["day_before"]}
+    assert found(date_from="2020-10-05") == set()
+    # the page shows Beijing time
+    page = auditor_client.get(URL, {"action": "test.moment", "date_from": "2020-10-01", "date_to": "2020-10-01"}).content.decode()
+    assert "2020-10-01 00:00:00" in page
+
+
+def test_dates_that_cannot_be_searched_are_refused_not_widened(log, auditor_client):  # type: ignore[no-untyped-def]
+    response = auditor_client.get(URL, {"date_from": "2020-13-01"})
+    assert response.status_code == 400
+    assert "不是有效日期" in response.content.decode()
+    assert 'class="audit-id"' not in response.content.decode()
+    response = auditor_client.get(URL, {"date_from": "2020-10-03", "date_to": "2020-10-01"})
+    assert response.status_code == 400
+    assert "开始日期晚于结束日期" in response.content.decode()
+
+
+def test_pages_walk_the_log_by_id_newer_and_older(monkeypatch, campaign, auditor_client):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(auditlog, "PAGE_SIZE", 3)
+    written = [audit("test.page", actor_label="cli", detail={"n": n}).pk for n in range(8)]
+    newest = list(reversed(written))
+
+    first = auditor_client.get(URL, {"action": "test.page"})
+    assert ids_on(first) == newest[:3]
+    older = re.search(r'href="/staff/audit\?([^"]*before=\d+[^"]*)"', first.content.decode())
+    assert older is not None
+    second = auditor_client.get(f"{URL}?{older.group(1).replace('&amp;', '&')}")
+    assert ids_on(second) == newest[3:6]
+    third = auditor_client.get(URL, {"action": "test.page", "before": newest[5]})
+    assert ids_on(third) == newest[6:]
+    assert "较早 →" not in third.content.decode()
+    back = auditor_client.get(URL, {"action": "test.page", "after": newest[3]})
+    assert ids_on(back) == newest[:3]
+    assert "← 较新" not in back.content.decode()
+
+
+def test_rows_show_who_where_what_and_the_detail_in_chinese(log, auditor_client, finance_a):  # type: ignore[no-untyped-def]
+    page = auditor_client.get(URL, {"action": "review.approve"}).content.decode()
+    assert "xihu.reviewer" in page
+    assert "区县（产业）工会审核人" in page
+    assert "西湖区总工会" in page
+    assert "10.1.1.1" in page
+    assert "审核通过" in page and "review.approve" in page
+    assert f"申请编号 {log['first'].application_no}" in page
+    assert "成功" in page
+    assert "&quot;from&quot;: &quot;pending_district&quot;" in page  # pretty-printed JSON, escaped
+
+
+def test_numbers_typed_into_the_wrong_box_are_masked(campaign, auditor_client):  # type: ignore[no-untyped-def]
+    entry = audit("staff.login", result="failed", actor_label="330106198503150016", detail={"typed": "13957187919"})
+    page = auditor_client.get(URL, {"result": "failed"}).content.decode()
+    assert entry.pk in ids_on(auditor_client.get(URL, {"result": "failed"}))
+    assert "330106198503150016" not in page and "330106********0016" in page
+    assert "13957187919" not in page and "139****7919" in page
+    detail = auditor_client.get(f"{URL}/{entry.pk}").content.decode()
+    assert "330106198503150016" not in detail and "13957187919" not in detail
+
+
+def test_searches_and_entries_are_not_audited(log, auditor_client):  # type: ignore[no-untyped-def]
+    before = AuditEvent.objects.count()
+    auditor_client.get(URL)
+    auditor_client.get(URL, {"actor": "finance"})
+    auditor_client.get(f"{URL}/{log['entries']['approve'].pk}")
+    auditor_client.get(f"{URL}/verify")
+    assert AuditEvent.objects.count() == before
+
+
+# --- one entry ----------------------------------------------------------------------------------
+
+
+def test_one_entry_shows_its_hashes_and_that_they_hold(log, auditor_client):  # type: ignore[no-untyped-def]
+    entry = log["entries"]["denied"]
+    previous = log["entries"]["file"]
+    page = auditor_client.get(f"{URL}/{entry.pk}").content.decode()
+    assert entry.entry_hash in page
+    assert entry.prev_hash == previous.entry_hash and entry.prev_hash in page
+    assert "本条内容与其哈希一致" in page
+    assert f"前序哈希与上一条（#{previous.pk}）的哈希一致" in page
+    assert "越权访问被拒绝" in page and "shangcheng.reviewer" in page
+    assert f'href="{URL}/{previous.pk}"' in page and f'href="{URL}/{entry.pk + 1}"' in page
+    assert auditor_client.get(f"{URL}/999999999").status_code == 404
+
+
+def test_one_entry_shows_that_it_was_changed(log, auditor_client):  # type: ignore[no-untyped-def]
+    entry = log["entries"]["build"]
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {TABLE} SET result = %s WHERE id = %s", ["failed", entry.pk])
+    page = auditor_client.get(f"{URL}/{entry.pk}").content.decode()
+    assert "本条内容与其哈希不符" in page
+
+
+# --- the chain check ----------------------------------------------------------------------------
+
+
+def test_the_chain_check_reports_an_intact_chain_and_is_recorded(log, auditor_client, auditor):  # type: ignore[no-untyped-def]
+    entries = AuditEvent.objects.count()
+    response = auditor_client.post(f"{URL}/verify")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "审计链完整" in page
+    assert f"共校验 <strong>{entries}</strong> 条记录" in page
+    check = AuditEvent.objects.get(action="audit.verify")
+    assert (check.actor, check.result, check.object_type) == (auditor, "ok", "core.auditevent")
+    assert check.detail["entries"] == entries and check.detail["problems"] == 0 and check.detail["channel"] == "web"
+    assert verify_chain() == []  # the check's own entry extends the chain
+
+
+def test_the_chain_check_finds_an_entry_changed_behind_the_applications_back(log, auditor_client):  # type: ignore[no-untyped-def]
+    tampered = log["entries"]["reject"]
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {TABLE} SET result = %s WHERE id = %s", ["ok-forged", tampered.pk])
+
+    page = auditor_client.post(f"{URL}/verify").content.decode()
+
+    assert "审计链不完整：发现 1 处问题" in page
+    assert f"第 {tampered.pk} 条的内容与其哈希不符" in page
+    assert f'href="{URL}/{tampered.pk}"' in page
+    check = AuditEvent.objects.get(action="audit.verify")
+    assert check.result == "failed" and check.detail["problems"] == 1
+    assert auditor_client.get(URL).content.decode().count("发现问题") >= 1
+
+
+def test_the_chain_check_finds_a_deleted_entry(log, auditor_client):  # type: ignore[no-untyped-def]
+    gone = log["entries"]["file"]
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {TABLE} WHERE id = %s", [gone.pk])
+    page = auditor_client.post(f"{URL}/verify").content.decode()
+    assert f"第 {gone.pk + 1} 条的前序哈希" in page
+
+
+def test_a_long_chain_is_checked_in_steps_with_progress(monkeypatch, log, auditor_client, auditor):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(audit_module, "VERIFY_STEP_ROWS", 4)
+    total = AuditEvent.objects.count()
+    tampered = log["entries"]["import"]
+    with connection.cursor() as cursor:
+        forged = AuditEvent._meta.get_field("detail").get_db_prep_value({"accepted": 200}, connection)
+        cursor.execute(f"UPDATE {TABLE} SET detail = %s WHERE id = %s", [forged, tampered.pk])
+
+    response = auditor_client.post(f"{URL}/verify")
+    steps = 1
+    while "正在校验" in response.content.decode():
+        page = response.content.decode()
+        assert "<progress" in page and 'hx-trigger="load delay:50ms, submit"' in page
+        state = re.search(r'name="state" value="([^"]+)"', page)
+        assert state is not None
+        response = auditor_client.post(f"{URL}/verify", {"state": state.group(1)}, HTTP_HX_REQUEST="true")
+        steps += 1
+    assert steps >= total // 4
+    page = response.content.decode()
+    assert "发现 1 处问题" in page and f"第 {tampered.pk} 条的内容与其哈希不符" in page
+    check = AuditEvent.objects.get(action="audit.verify")
+    assert check.detail["entries"] == total and check.result == "failed"
+
+
+def test_a_forged_or_foreign_step_is_refused(log, auditor_client, administrator):  # type: ignore[no-untyped-def]
+    assert auditor_client.post(f"{URL}/verify", {"state": "forged"}).status_code == 400
+    from django.core import signing
+
+    theirs = signing.dumps({**pages._start_state(administrator)}, salt=pages.VERIFY_SALT, compress=True)
+    response = auditor_client.post(f"{URL}/verify", {"state": theirs})
+    assert response.status_code == 400 and "已过期或无效" in response.content.decode()
+    assert not AuditEvent.objects.filter(action="audit.verify").exists()
+
+
+# --- the export ---------------------------------------------------------------------------------
+
+
+def test_the_export_is_the_current_search_as_xlsx_and_is_recorded(log, auditor_client, auditor):  # type: ignore[no-untyped-def]
+    response = auditor_client.get(f"{URL}/export.xlsx", {"action": "payment.", "actor": "finance"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert "attachment" in response["Content-Disposition"]
+    assert "no-store" in response["Cache-Control"]
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    header = next(index for index, row in enumerate(rows) if row[0] == "编号")
+    assert rows[header][:3] == ("编号", "时间（北京时间）", "操作人")
+    assert sheet.freeze_panes == f"A{header + 2}"
+    assert any("action=payment." in str(row[0]) for row in rows[:header])
+    data = rows[header + 1 :]
+    assert [row[0] for row in data] == [log["entries"]["file"].pk, log["entries"]["build"].pk]
+    first = dict(zip(rows[header], data[0], strict=True))
+    assert first["动作"] == "下载发放文件（payment.file_download）"
+    assert first["操作人"].startswith("finance.a") and first["角色"] == "市总财务人员" and first["所属组织"] == "杭州市总工会"
+    assert first["对象"] == "核发批次 #7"
+    assert first["结果"] == "成功" and first["说明"] == '{"format": "csv"}'
+    assert first["本条哈希"] == log["entries"]["file"].entry_hash
+    export = AuditEvent.objects.get(action="audit.export")
+    assert export.actor == auditor
+    assert export.detail == {"filters": {"actor": "finance", "action": "payment."}, "rows": 2, "truncated": False}
+
+
+def test_the_export_is_capped_and_says_so(monkeypatch, log, auditor_client):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(auditlog, "EXPORT_LIMIT", 3)
+    response = auditor_client.get(f"{URL}/export.xlsx")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet is not None
+    values = [row[0] for row in sheet.iter_rows(values_only=True)]
+    assert len([value for value in values if isinstance(value, int)]) == 3
+    assert any("仅导出最新的 3 条" in str(value) for value in values)
+    assert AuditEvent.objects.get(action="audit.export").detail["truncated"] is True

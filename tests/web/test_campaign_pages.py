@@ -1,0 +1,349 @@
+"""年度活动设置 pages with the Django test client: the administrator copies 2020 into 2021,
+edits the settings (refusals in Chinese, nothing half-written), the Annex 1 table (merge,
+remove, add, reorder, guidance numbers with the total) and the SMS texts; the lock rule on the
+page; the auditor reads everything and changes nothing; every other role gets the 403 page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from rewards.campaigns.models import Campaign, CampaignUnit, LevelAward
+from rewards.campaigns.selectors import campaign_units
+from rewards.campaigns.setup.services import campaign_copy
+from rewards.core.models import AuditEvent
+from rewards.notifications.templates import DEFAULT_TEXTS
+from rewards.organisations.selectors import organisation_by_name
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/staff/campaigns/"
+SETTINGS = "/staff/campaigns/2021/"
+UNITS = "/staff/campaigns/2021/units"
+SMS = "/staff/campaigns/2021/sms"
+
+
+def signed_in(user) -> Client:  # type: ignore[no-untyped-def]
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def admin(administrator) -> Client:  # type: ignore[no-untyped-def]
+    return signed_in(administrator)
+
+
+@pytest.fixture
+def copied(campaign, administrator) -> Campaign:  # type: ignore[no-untyped-def]
+    return campaign_copy(from_year=2020, to_year=2021, acting_user=administrator)
+
+
+def settings_form(campaign: Campaign, **changes: Any) -> dict[str, Any]:
+    """The settings form as the page posts it, from the campaign's values."""
+    data: dict[str, Any] = {
+        "title": campaign.title,
+        "document_no": campaign.document_no,
+        "resubmission_grace_days": campaign.resubmission_grace_days,
+        "previous_year": campaign.previous_year or "",
+        "declaration_limit": campaign.declaration_limit,
+        "counted_issuers": list(campaign.counted_issuers),
+        "occupation_issuers": list(campaign.occupation_issuers),
+    }
+    for name in (
+        "opens_on",
+        "application_deadline",
+        "main_window_start",
+        "main_window_end",
+        "makeup_window_start",
+        "makeup_window_end",
+        "declaration_deadline",
+    ):
+        value = getattr(campaign, name)
+        data[name] = value.isoformat() if value else ""
+    for award in campaign.level_awards.all():
+        data[f"amount_{award.level}"] = str(award.amount)
+    data.update(changes)
+    return data
+
+
+def units_form(campaign: Campaign, *, actions: dict[str, str] | None = None, guidance: dict[str, int] | None = None) -> dict[str, Any]:
+    """The Annex 1 table as the page posts it; ``actions`` by union name ("remove" or a union to merge into)."""
+    units = campaign_units(campaign)
+    ids = {unit.organisation.name: unit.organisation_id for unit in units}
+    data: dict[str, Any] = {"unit-count": len(units)}
+    for index, unit in enumerate(units):
+        name = unit.organisation.name
+        action = (actions or {}).get(name, "keep")
+        data[f"unit-{index}-org"] = unit.organisation_id
+        data[f"unit-{index}-name"] = name
+        data[f"unit-{index}-position"] = unit.position
+        data[f"unit-{index}-guidance"] = (guidance or {}).get(name, unit.guidance)
+        data[f"unit-{index}-action"] = action if action in ("keep", "remove") else f"into:{ids[action]}"
+    return data
+
+
+def sms_form(**texts: str) -> dict[str, str]:
+    data = {f"sms_{code}": text for code, text in DEFAULT_TEXTS.items() if code != "otp"}
+    data.update({f"sms_{code}": text for code, text in texts.items()})
+    return data
+
+
+# --- who -------------------------------------------------------------------------------------
+
+
+def test_the_administrator_sees_the_campaigns_and_the_nav_link(admin, copied):  # type: ignore[no-untyped-def]
+    response = admin.get(LIST)
+
+    assert response.status_code == 200
+    assert "年度活动设置" in response.text and 'href="/staff/campaigns/"' in response.text
+    assert "2021年度" in response.text and "2020年度" in response.text
+    assert "复制为下一年度" in response.text  # 2021 can be copied into 2022
+
+
+@pytest.mark.parametrize("who", ["city_reviewer", "xihu_reviewer", "finance_a", "economic_officer", "grassroots_clerk"])
+def test_every_other_role_gets_the_403_page(request, copied, who):  # type: ignore[no-untyped-def]
+    user = request.getfixturevalue(who)
+    client = signed_in(user)
+
+    for url in (LIST, SETTINGS, UNITS, SMS):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert "无权进行此操作" in response.text
+    assert client.post("/staff/campaigns/copy", {"from_year": "2021"}).status_code == 403
+    assert client.post(SETTINGS, settings_form(copied, title="改")).status_code == 403
+    assert 'href="/staff/campaigns/"' not in client.get("/staff/").text
+    assert not Campaign.objects.filter(year=2022).exists() and Campaign.objects.get(year=2021).title != "改"
+    assert AuditEvent.objects.filter(action="access.denied", actor=user).exists()
+
+
+def test_the_auditor_reads_everything_and_changes_nothing(auditor, copied):  # type: ignore[no-untyped-def]
+    client = signed_in(auditor)
+
+    assert 'href="/staff/campaigns/"' in client.get(LIST).text
+    for url in (SETTINGS, UNITS, SMS):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert "只读" in response.text
+        assert 'type="submit"' not in response.text.split("<main", 1)[1].replace('type="submit" class="link-button"', "")
+    assert "disabled" in client.get(SETTINGS).text
+    assert "复制为下一年度" not in client.get(LIST).text
+    before = AuditEvent.objects.filter(action__startswith="campaign.").count()
+    assert client.post("/staff/campaigns/copy", {"from_year": "2021"}).status_code == 403
+    assert client.post(SETTINGS, settings_form(copied, title="改")).status_code == 403
+    assert client.post(UNITS, units_form(copied, actions={"江干区总工会": "remove"})).status_code == 403
+    assert client.post(SMS, sms_form()).status_code == 403
+    assert Campaign.objects.get(year=2021).title == copied.title and CampaignUnit.objects.filter(campaign=copied).count() == 24
+    assert AuditEvent.objects.filter(action__startswith="campaign.").count() == before
+    assert AuditEvent.objects.filter(action="access.denied", actor=auditor).count() == 4
+
+
+# --- copying ---------------------------------------------------------------------------------
+
+
+def test_the_administrator_copies_2020_into_2021(admin, campaign):  # type: ignore[no-untyped-def]
+    response = admin.post("/staff/campaigns/copy", {"from_year": "2020"}, follow=True)
+
+    assert response.redirect_chain[-1][0] == "/staff/campaigns/2021/"
+    assert "已将2020年度复制为2021年度" in response.text
+    copied = Campaign.objects.get(year=2021)
+    assert (copied.main_window_start, copied.application_deadline) == (dt.date(2020, 12, 1), dt.date(2021, 12, 15))
+    assert 'value="2021-12-15"' in response.text
+    assert AuditEvent.objects.filter(action="campaign.copy").count() == 1
+
+
+def test_copying_twice_says_the_year_exists(admin, copied):  # type: ignore[no-untyped-def]
+    response = admin.post("/staff/campaigns/copy", {"from_year": "2020"}, follow=True)
+
+    assert "2021年度奖励活动已经存在，不能再次复制" in response.text
+    assert Campaign.objects.count() == 2
+
+
+def test_an_unknown_year_answers_404(admin, campaign):  # type: ignore[no-untyped-def]
+    response = admin.get("/staff/campaigns/2030/")
+
+    assert response.status_code == 404 and "没有找到2030年度奖励活动" in response.text
+
+
+# --- settings --------------------------------------------------------------------------------
+
+
+def test_saving_settings(admin, copied):  # type: ignore[no-untyped-def]
+    data = settings_form(copied, document_no="杭总工办〔2021〕8号", application_deadline="2021-12-20", amount_technician="650")
+
+    response = admin.post(SETTINGS, data, follow=True)
+
+    assert "已保存2021年度设置" in response.text and "文号" in response.text
+    copied.refresh_from_db()
+    assert copied.document_no == "杭总工办〔2021〕8号" and copied.application_deadline == dt.date(2021, 12, 20)
+    assert LevelAward.objects.get(campaign=copied, level="technician").amount == Decimal("650.00")
+    event = AuditEvent.objects.get(action="campaign.update")
+    assert set(event.detail["changes"]) == {"document_no", "application_deadline", "level_amounts"}
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        pytest.param({"main_window_end": "2020-11-01"}, "发证时间止不能早于发证时间起", id="窗口倒置"),
+        pytest.param({"counted_issuers": []}, "请至少选择一个直接认可的发证机关", id="无发证机关"),
+        pytest.param({"application_deadline": "2021-13-01"}, "日期", id="不是日期"),
+        pytest.param({"amount_senior_worker": "-5"}, "须大于0元", id="负金额"),
+        pytest.param(
+            {"amount_senior_worker": "", "amount_technician": "", "amount_senior_technician": ""}, "请至少为一个技能等级", id="无金额"
+        ),
+        pytest.param({"makeup_window_end": ""}, "须同时填写", id="补申报缺一"),
+    ],
+)
+def test_bad_settings_are_explained_and_nothing_is_saved(admin, copied, changes, message):  # type: ignore[no-untyped-def]
+    before = (Campaign.objects.filter(year=2021).values().get(), list(LevelAward.objects.filter(campaign=copied).values()))
+    data = settings_form(copied, title="2021年度（新标题）", **changes)
+
+    response = admin.post(SETTINGS, data)
+
+    assert response.status_code == 400
+    assert message in response.text
+    assert "设置未保存" in response.text
+    assert (Campaign.objects.filter(year=2021).values().get(), list(LevelAward.objects.filter(campaign=copied).values())) == before
+
+
+def test_with_an_application_the_page_locks_what_decided_it(admin, copied, xihu, business_day):  # type: ignore[no-untyped-def]
+    business_day("2021-12-05")
+    factories.make_application(campaign=copied, member=factories.make_member(union=xihu), status="pending_district")
+
+    page = admin.get(SETTINGS).text
+    assert "本年度已有 1 份申请，以下设置已锁定" in page
+    assert page.count("已锁定") >= 8
+    # A crafted post of a locked field changes nothing (the field is disabled), the rest is saved.
+    admin.post(
+        SETTINGS, settings_form(copied, main_window_start="2020-12-05", amount_senior_worker="900", application_deadline="2021-12-31")
+    )
+    copied.refresh_from_db()
+    assert copied.main_window_start == dt.date(2020, 12, 1) and copied.application_deadline == dt.date(2021, 12, 31)
+    assert LevelAward.objects.get(campaign=copied, level="senior_worker").amount == Decimal("500.00")
+    response = admin.post(SETTINGS, settings_form(copied, application_deadline="2021-12-01"))
+    assert response.status_code == 409
+    assert "不能早于今天（2021-12-05）" in response.text
+
+
+# --- the Annex 1 table -----------------------------------------------------------------------
+
+
+def test_the_table_shows_units_guidance_and_total(admin, copied):  # type: ignore[no-untyped-def]
+    page = admin.get(UNITS).text
+
+    assert len(re.findall(r'data-unit data-org="\d+"', page)) == 24
+    assert 'id="guidance-total" data-guidance-total aria-live="polite">8000<' in page
+    assert "并入 上城区总工会" in page and "移出本年度" in page
+
+
+def test_merging_removing_adding_and_reordering(admin, copied):  # type: ignore[no-untyped-def]
+    data = units_form(
+        copied,
+        actions={"江干区总工会": "上城区总工会", "下城区总工会": "拱墅区总工会", "钱塘新区区总工会": "remove"},
+        guidance={"西湖区总工会": 350},
+    )
+    data["unit-1-position"] = "0.5"  # 旅贸工会 first
+    data.update({"add-name": "临平区总工会", "add-guidance": "600"})
+
+    response = admin.post(UNITS, data, follow=True)
+
+    assert "已保存2021年度任务分解表：22个工会，指导数合计 7,650（原 8,000）" in response.text
+    names = [unit.organisation.name for unit in campaign_units(copied)]
+    assert names[:2] == ["旅贸工会", "工业工会"] and names[-1] == "临平区总工会"
+    numbers = {unit.organisation.name: unit.guidance for unit in campaign_units(copied)}
+    assert (numbers["上城区总工会"], numbers["拱墅区总工会"], numbers["西湖区总工会"]) == (600, 600, 350)
+    assert len(campaign_units(Campaign.objects.get(year=2020))) == 24
+    assert AuditEvent.objects.filter(action="campaign.units_update").count() == 1
+
+
+def test_adding_an_existing_union_and_a_bad_number(admin, copied):  # type: ignore[no-untyped-def]
+    admin.post(UNITS, {**units_form(copied, actions={"江干区总工会": "remove"})})
+    jianggan = organisation_by_name("江干区总工会")
+    assert f'<option value="{jianggan.pk}">江干区总工会</option>' in admin.get(UNITS).text  # offered back
+
+    data = units_form(copied, guidance={"工业工会": "四百"})  # type: ignore[dict-item]
+    response = admin.post(UNITS, data)
+
+    assert response.status_code == 400
+    assert "指导数须是不小于0的整数（现为“四百”）" in response.text
+    assert 'value="四百"' in response.text  # the edits are kept on the page
+    assert {unit.organisation.name: unit.guidance for unit in campaign_units(copied)}["工业工会"] == 460
+
+
+def test_a_union_with_applications_cannot_leave(admin, copied):  # type: ignore[no-untyped-def]
+    jianggan = organisation_by_name("江干区总工会")
+    factories.make_application(campaign=copied, member=factories.make_member(union=jianggan), status="pending_district")
+
+    page = admin.get(UNITS).text
+    assert "已有申请或申报，须保留" in page
+    response = admin.post(UNITS, units_form(copied, actions={"江干区总工会": "上城区总工会"}))
+
+    assert response.status_code == 409
+    assert "“江干区总工会”在2021年度已有1 份申请，不能从本年度移除或并入其他工会" in response.text
+    assert CampaignUnit.objects.filter(campaign=copied).count() == 24
+
+
+# --- SMS texts -------------------------------------------------------------------------------
+
+
+def test_saving_an_sms_text(admin, copied):  # type: ignore[no-untyped-def]
+    text = "您的高技能人才奖励申请（编号{application_no}）已审核通过，金额{amount}元。"
+
+    response = admin.post(SMS, sms_form(approved=text), follow=True)
+
+    assert "已保存2021年度短信内容：审核通过" in response.text
+    copied.refresh_from_db()
+    assert copied.sms_templates == {"approved": "【杭州市总工会】" + text}  # the signature added, defaults not stored
+    assert AuditEvent.objects.get(action="campaign.update").detail["changes"]["sms_templates.approved"]["old"] == "（默认）"
+
+
+@pytest.mark.parametrize(
+    ("code", "text", "message"),
+    [
+        pytest.param("returned", "【杭州市总工会】您的申请{application_no}被退回。", "必须保留参数 {reason}", id="缺原因"),
+        pytest.param(
+            "submitted", "【杭州市总工会】申请{application_no}已提交，查询密码{query_password}。", "不得包含查询密码", id="查询密码"
+        ),
+        pytest.param(
+            "approved", "【杭州市总工会】{application_no}通过，{amount}元，卡{card_no}。", "{card_no} 不是可用的参数", id="未知参数"
+        ),
+        pytest.param("approved", "【杭州市总工会】{application_no}通过，{amount元。", "不成对的花括号", id="花括号"),
+        pytest.param("paid", "【杭州市总工会】{application_no} {amount}元 {card_tail} 6222021234567890123", "完整的个人号码", id="卡号"),
+    ],
+)
+def test_a_bad_sms_text_is_refused(admin, copied, code, text, message):  # type: ignore[no-untyped-def]
+    response = admin.post(SMS, sms_form(**{code: text}))
+
+    assert response.status_code == 400
+    assert message in response.text
+    copied.refresh_from_db()
+    assert copied.sms_templates == {}
+
+
+def test_restoring_a_default_text(admin, copied):  # type: ignore[no-untyped-def]
+    admin.post(SMS, sms_form(approved="【杭州市总工会】{application_no}通过，{amount}元。"))
+    assert "approved" in Campaign.objects.get(year=2021).sms_templates
+
+    admin.post(SMS, {**sms_form(approved="【杭州市总工会】{application_no}通过，{amount}元。"), "reset_approved": "1"})
+
+    assert Campaign.objects.get(year=2021).sms_templates == {}
+
+
+# --- the Django admin only reads campaigns ---------------------------------------------------
+
+
+def test_the_django_admin_reads_campaigns_and_points_to_these_pages(admin, copied):  # type: ignore[no-untyped-def]
+    changelist = admin.get("/admin/campaigns/campaign/")
+    assert changelist.status_code == 200 and 'href="/staff/campaigns/"' in changelist.text
+    assert admin.get("/admin/campaigns/campaign/add/").status_code == 403
+    url = f"/admin/campaigns/campaign/{copied.pk}/change/"
+    assert admin.get(url).status_code == 200  # view only
+    assert admin.post(url, {"year": 2021, "title": "改"}).status_code == 403
+    assert admin.post(f"/admin/campaigns/campaign/{copied.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Campaign.objects.get(year=2021).title == copied.title

@@ -1,0 +1,247 @@
+"""非通用性职业 and 培训计划 pages with the Django test client: the union declares (places left
+and the deadline shown), the economic department decides with an opinion, the union records and
+updates its plans, the city sees totals; who sees which link and page; downloads."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from openpyxl import load_workbook
+
+from rewards.campaigns.declarations import occupation_declare
+from rewards.campaigns.models import OccupationDeclaration
+from rewards.core.models import AuditEvent
+from rewards.training.models import TrainingPlan
+
+pytestmark = pytest.mark.django_db
+
+DECLARATIONS = "/staff/occupations/"
+TRAINING = "/staff/training/"
+
+
+def signed_in(user) -> Client:  # type: ignore[no-untyped-def]
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def before_deadline(business_day):  # type: ignore[no-untyped-def]
+    business_day("2020-08-20")
+
+
+def text(response) -> str:  # type: ignore[no-untyped-def]
+    return response.content.decode()
+
+
+# 非通用性职业 ------------------------------------------------------------------------------
+
+
+def test_the_union_page_shows_places_left_and_the_deadline(campaign, xihu_reviewer, before_deadline):
+    occupation_declare(user=xihu_reviewer, occupation="无人机驾驶员", reason="产业集聚。")
+
+    page = text(signed_in(xihu_reviewer).get(DECLARATIONS))
+
+    assert '<strong data-testid="remaining">2</strong>' in page
+    assert "2020年8月30日" in page and "还剩 11 天" in page
+    assert "无人机驾驶员" in page and "产业集聚。" in page
+    assert 'action="/staff/occupations/declare"' in page
+
+
+def test_declaring_from_the_page(campaign, xihu, xihu_reviewer, before_deadline):
+    client = signed_in(xihu_reviewer)
+
+    response = client.post(f"{DECLARATIONS}declare", {"occupation": "茶艺师", "reason": "西湖龙井茶文化产业。"}, follow=True)
+
+    assert response.status_code == 200
+    assert "已申报“茶艺师”" in text(response)
+    declaration = OccupationDeclaration.objects.get()
+    assert (declaration.union, declaration.occupation, declaration.declared_by) == (xihu, "茶艺师", xihu_reviewer)
+
+
+def test_a_declaration_without_a_reason_keeps_what_was_typed(campaign, xihu_reviewer, before_deadline):
+    response = signed_in(xihu_reviewer).post(f"{DECLARATIONS}declare", {"occupation": "民航乘务员", "reason": " "})
+
+    assert response.status_code == 400
+    page = text(response)
+    assert "请填写申报理由" in page and 'value="民航乘务员"' in page
+    assert not OccupationDeclaration.objects.exists()
+
+
+def test_the_fourth_declaration_is_refused_on_the_page(campaign, xihu_reviewer, before_deadline):
+    for name in ("甲职业", "乙职业", "丙职业"):
+        occupation_declare(user=xihu_reviewer, occupation=name, reason="理由")
+
+    response = signed_in(xihu_reviewer).post(f"{DECLARATIONS}declare", {"occupation": "丁职业", "reason": "我的理由"})
+
+    assert response.status_code == 409
+    page = text(response)
+    assert "已达上限3项" in page and '<strong data-testid="remaining">0</strong>' in page
+    assert OccupationDeclaration.objects.count() == 3
+
+
+def test_after_the_deadline_the_form_is_gone(campaign, xihu_reviewer, business_day):
+    business_day("2020-09-01")
+
+    page = text(signed_in(xihu_reviewer).get(DECLARATIONS))
+
+    assert "非通用性职业申报已于2020年8月30日截止" in page
+    assert 'action="/staff/occupations/declare"' not in page
+
+
+def test_the_economic_officer_sees_pending_ones_and_decides(
+    campaign, xihu_reviewer, shangcheng_reviewer, economic_officer, before_deadline
+):
+    mine = occupation_declare(user=xihu_reviewer, occupation="无人机驾驶员", reason="本区无人机企业集聚。")
+    occupation_declare(user=shangcheng_reviewer, occupation="中式面点师", reason="老字号集中。")
+    client = signed_in(economic_officer)
+
+    page = text(client.get(DECLARATIONS))
+    refused = client.post(f"{DECLARATIONS}{mine.pk}/decision", {"decision": "reject", "opinion": ""})
+    done = client.post(f"{DECLARATIONS}{mine.pk}/decision", {"decision": "approve", "opinion": "同意备案。"}, follow=True)
+
+    assert "本区无人机企业集聚。" in page and "老字号集中。" in page
+    assert f'action="/staff/occupations/{mine.pk}/decision"' in page
+    assert refused.status_code == 400 and "请填写意见" in text(refused)
+    assert "已备案同意西湖区总工会申报的“无人机驾驶员”" in text(done)
+    mine.refresh_from_db()
+    assert mine.status == "approved" and mine.opinion == "同意备案。"
+
+
+def test_readers_see_no_decision_forms(campaign, xihu_reviewer, auditor, city_reviewer, before_deadline):
+    declaration = occupation_declare(user=xihu_reviewer, occupation="无人机驾驶员", reason="理由")
+
+    for user in (auditor, city_reviewer):
+        client = signed_in(user)
+        page = text(client.get(DECLARATIONS))
+        assert "无人机驾驶员" in page and "/decision" not in page
+        assert client.post(f"{DECLARATIONS}{declaration.pk}/decision", {"decision": "approve"}).status_code == 403
+    assert OccupationDeclaration.objects.get().status == "pending"
+
+
+@pytest.mark.parametrize("role", ["grassroots_clerk", "finance_a"])
+def test_other_roles_get_403_and_no_link(campaign, request, role):
+    client = signed_in(request.getfixturevalue(role))
+
+    assert client.get(DECLARATIONS).status_code == 403
+    assert client.get(TRAINING).status_code == 403
+    queue = text(client.get("/staff/"))
+    assert "非通用性职业" not in queue and "培训计划" not in queue
+
+
+@pytest.mark.parametrize("role", ["xihu_reviewer", "economic_officer", "city_reviewer", "auditor"])
+def test_the_nav_links_for_the_right_roles(campaign, request, role):
+    page = text(signed_in(request.getfixturevalue(role)).get(DECLARATIONS))
+
+    assert '<a href="/staff/occupations/">非通用性职业</a>' in page
+    assert '<a href="/staff/training/">培训计划</a>' in page
+
+
+def test_annex5_downloads_from_the_page(campaign, xihu_reviewer, economic_officer, before_deadline):
+    occupation_declare(user=xihu_reviewer, occupation="无人机驾驶员", reason="理由")
+
+    own = signed_in(xihu_reviewer).get(f"{DECLARATIONS}annex5", {"format": "xlsx", "year": "2020"})
+    pdf = signed_in(economic_officer).get(f"{DECLARATIONS}annex5", {"format": "pdf", "union": "西湖区总工会"})
+    elsewhere = signed_in(xihu_reviewer).get(f"{DECLARATIONS}annex5", {"format": "xlsx", "union": "上城区总工会"})
+
+    assert own.status_code == 200 and own.content[:2] == b"PK"
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    assert elsewhere.status_code == 302
+    assert AuditEvent.objects.filter(action="report.annex5").count() == 2
+
+
+# 培训计划 ----------------------------------------------------------------------------------
+
+
+def test_a_union_records_and_updates_a_plan(campaign, xihu, xihu_reviewer):
+    client = signed_in(xihu_reviewer)
+
+    created = client.post(
+        f"{TRAINING}new",
+        {"year": "2020", "occupation": "数控车工", "level": "technician", "mode": "online", "planned_trainees": "40", "budget": "120000"},
+        follow=True,
+    )
+    plan = TrainingPlan.objects.get()
+    edit = client.get(f"{TRAINING}{plan.pk}/")
+    refused = client.post(f"{TRAINING}{plan.pk}/", {"trained": "10", "certified": "12", "spent": "0"})
+    saved = client.post(
+        f"{TRAINING}{plan.pk}/",
+        {
+            "trained": "30",
+            "certified": "22",
+            "spent": "60000",
+            "occupation": "数控车工",
+            "level": "technician",
+            "mode": "online",
+            "planned_trainees": "40",
+            "budget": "120000",
+        },
+        follow=True,
+    )
+
+    assert "已录入培训计划：数控车工（技师）" in text(created)
+    assert plan.union == xihu
+    assert edit.status_code == 200 and 'name="trained"' in text(edit)
+    assert refused.status_code == 400 and "不能超过已培训人数（10）" in text(refused)
+    assert "已更新培训计划" in text(saved)
+    plan.refresh_from_db()
+    assert (plan.trained, plan.certified, plan.spent) == (30, 22, Decimal("60000.00"))
+
+
+def test_field_errors_show_beside_the_fields(campaign, xihu_reviewer):
+    response = signed_in(xihu_reviewer).post(
+        f"{TRAINING}new",
+        {"year": "2020", "occupation": "", "level": "technician", "mode": "online", "planned_trainees": "-3", "budget": "abc"},
+    )
+
+    assert response.status_code == 400
+    page = text(response)
+    assert "请填写培训职业（工种）名称。" in page and "计划培训人数不能为负数。" in page and "专项资金预算应为金额" in page
+    assert not TrainingPlan.objects.exists()
+
+
+def test_another_unions_plan_cannot_be_opened(campaign, xihu_reviewer, shangcheng_reviewer):
+    client = signed_in(xihu_reviewer)
+    client.post(
+        f"{TRAINING}new",
+        {"year": "2020", "occupation": "电工", "level": "senior_worker", "mode": "offline", "planned_trainees": "5", "budget": "0"},
+    )
+    plan = TrainingPlan.objects.get()
+
+    other = signed_in(shangcheng_reviewer)
+    assert other.get(f"{TRAINING}{plan.pk}/").status_code == 404
+    assert other.post(f"{TRAINING}{plan.pk}/", {"trained": "5"}).status_code == 404
+    assert TrainingPlan.objects.get().trained == 0
+
+
+def test_the_city_sees_totals_per_union_and_a_unions_lines(campaign, xihu_reviewer, economic_officer):
+    signed_in(xihu_reviewer).post(
+        f"{TRAINING}new",
+        {"year": "2020", "occupation": "电工", "level": "senior_worker", "mode": "offline", "planned_trainees": "60", "budget": "50000"},
+    )
+    client = signed_in(economic_officer)
+
+    overview = text(client.get(TRAINING))
+    detail = text(client.get(TRAINING, {"union": "西湖区总工会"}))
+    export = client.get(f"{TRAINING}export.xlsx", {"year": "2020"})
+
+    assert "各单位合计" in overview and "西湖区总工会" in overview and "萧山区总工会" in overview
+    assert "西湖区总工会 · 培训计划及进度" in detail and "电工" in detail
+    assert "更新进度" not in detail
+    assert export.status_code == 200
+    sheets = load_workbook(io.BytesIO(export.content)).sheetnames
+    assert sheets == ["按工会汇总", "培训计划明细"]
+    assert AuditEvent.objects.filter(action="report.training_plans").count() == 1
+
+
+def test_a_union_cannot_record_for_the_city_roles(campaign, economic_officer, auditor):
+    for user in (economic_officer, auditor):
+        response = signed_in(user).post(
+            f"{TRAINING}new",
+            {"year": "2020", "occupation": "电工", "level": "senior_worker", "mode": "offline", "planned_trainees": "5", "budget": "0"},
+        )
+        assert response.status_code == 403
+    assert not TrainingPlan.objects.exists()
