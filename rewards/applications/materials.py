@@ -121,11 +121,12 @@ def save_file(name: str, content: bytes) -> str:
         if not isinstance(storage, FileSystemStorage):
             return storage.save(name, ContentFile(content))
         path = storage.path(name)
-        folder = os.path.dirname(path)
-        if folder not in _FOLDERS:
-            os.makedirs(folder, mode=0o700, exist_ok=True)
-            _FOLDERS.add(folder)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+        try:
+            descriptor = os.open(path, flags, 0o600)
+        except FileNotFoundError:  # the year's folder does not exist yet
+            os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+            descriptor = os.open(path, flags, 0o600)
         try:
             with os.fdopen(descriptor, "wb") as handle:
                 handle.write(content)
@@ -137,9 +138,6 @@ def save_file(name: str, content: bytes) -> str:
         logger.error("申请材料写入失败（%s）：%s", type(exc).__name__, exc.strerror or exc)
         raise StorageUnavailable() from exc
     return name
-
-
-_FOLDERS: set[str] = set()
 
 
 def write_files(year: int, checked: list[CheckedFile], written: list[str]) -> list[tuple[CheckedFile, str]]:

@@ -50,6 +50,15 @@ def stored_files() -> set[str]:
     return {str(path) for path in root.rglob("*") if path.is_file()} if root.exists() else set()
 
 
+@pytest.fixture(autouse=True)
+def own_storage(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """A storage folder of this test alone: parallel test processes write materials too."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "private")}},
+    }
+
+
 @pytest.fixture
 def worker(api, business_day, member):  # type: ignore[no-untyped-def]
     return applicant_token(api, member)
