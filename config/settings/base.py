@@ -290,6 +290,12 @@ SPECTACULAR_SETTINGS = {
         "IssuerEnum": "rewards.core.vocab.Issuer",
         "GenderEnum": "rewards.core.vocab.Gender",
     },
+    # Path parameters as Django's converters match them (`int` is [0-9]+, `str` has no "/"):
+    # a negative id or a slash never reaches a view, so the schema does not offer them.
+    "PATH_CONVERTER_OVERRIDES": {
+        "int": {"type": "integer", "minimum": 0},
+        "str": {"type": "string", "pattern": "^[^/]+$"},
+    },
 }
 
 TASKS = {

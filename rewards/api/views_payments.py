@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers as rf
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from rewards.campaigns.selectors import require_current_campaign
-from rewards.core.errors import InvalidInput, NotFound
-from rewards.organisations.models import OrgKind
+from rewards.core.errors import Forbidden, InvalidInput, NotFound
+from rewards.organisations.models import OrgKind, Role
 from rewards.organisations.selectors import organisation_by_name
 from rewards.payments.services import (
     payment_batch_approve,
@@ -71,7 +72,11 @@ class FileView(StaffView):
     @extend_schema(
         summary="下载银行发放文件（CSV，UTF-8 带 BOM；首次下载即视为已报送银行）",
         parameters=[OpenApiParameter("format", str, description="csv（默认）或 xlsx")],
-        responses={(200, "text/csv"): bytes, **ERRORS},
+        responses={
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY,
+            **ERRORS,
+        },
     )
     def get(self, request: Request, no: str) -> HttpResponse:
         fmt = "xlsx" if request.query_params.get("format") == "xlsx" else "csv"
@@ -90,6 +95,8 @@ class ResultsView(StaffView):
         responses={200: inline_serializer("ResultsOut", {"paid": rf.IntegerField(), "failed": rf.IntegerField()}), **ERRORS},
     )
     def post(self, request: Request, no: str) -> Response:
+        if getattr(request.user, "role", "") != Role.FINANCE_OFFICER:  # 403 before the body's 400 (API.md order)
+            raise Forbidden("只有市总工会财务人员可以办理奖励核发。")
         upload = request.FILES.get("file")
         if upload is None:
             raise InvalidInput(fields={"file": ["请上传银行回单文件。"]})

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from django.core.files.storage import default_storage
 from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers as rf
 from rest_framework.request import Request
@@ -11,8 +14,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from rewards.core.audit import audit
-from rewards.core.errors import NotFound
+from rewards.core.errors import InvalidInput, NotFound
+from rewards.core.masking import mask_digit_runs
 from rewards.identity.services import staff_token_issue
+from rewards.reports.access import denial_recorded
 from rewards.review import selectors
 from rewards.review.flags import ensure_signals
 from rewards.review.services import REVIEWER_ROLES, application_in_scope, flag_resolve, review_decide, sees_full_numbers
@@ -27,6 +32,26 @@ READ_ROLES = REVIEWER_ROLES | {"auditor", "finance_officer", "economic_officer"}
 class StaffView(APIView):
     authentication_classes = [StaffTokenAuthentication]
     permission_classes = [IsStaff]
+
+    def handle_exception(self, exc: Exception) -> Response:
+        """Every refusal of a signed-in staff user (403 wrong role, 404 absent or outside the
+        caller's subtree) is an ``access.denied`` audit entry (SECURITY.md 1, 17), as on the pages."""
+        response = super().handle_exception(exc)
+        if response.status_code in (403, 404) and getattr(self.request.user, "role", "") and not denial_recorded(self.request):
+            audit(
+                "access.denied",
+                actor=self.request.user,
+                request=self.request,
+                result="denied",
+                detail={
+                    "path": mask_digit_runs(self.request.path[:200]),
+                    "method": self.request.method,
+                    "reason": "role" if response.status_code == 403 else "not_found",
+                    "what": "api",
+                    **{key: mask_digit_runs(str(value)[:40]) for key, value in (self.kwargs or {}).items()},
+                },
+            )
+        return response
 
 
 class TokenView(APIView):
@@ -64,12 +89,14 @@ class QueueView(StaffView):
     @extend_schema(
         summary="审核列表（限本组织及下级）",
         operation_id="review_applications_list",
-        parameters=[OpenApiParameter(name, str) for name in FILTERS] + [OpenApiParameter("page", int)],
+        parameters=[OpenApiParameter(name, int if name == "year" else str) for name in FILTERS] + [OpenApiParameter("page", int)],
         responses={200: serializers.QueueSerializer, **ERRORS},
     )
     def get(self, request: Request) -> Response:
         _require_read(request.user)
         filters = {name: request.query_params.get(name, "") for name in FILTERS}
+        if filters["year"] and not re.fullmatch(r"[0-9]{4}", filters["year"]):  # was a 500 (found by schemathesis)
+            raise InvalidInput(fields={"year": ["年度应为四位数字。"]})
         queryset = selectors.queue(request.user, filters).select_related("union").order_by("submitted_at", "pk")
         try:
             page = max(1, int(request.query_params.get("page", "1")))
@@ -146,7 +173,11 @@ class FlagResolveView(StaffView):
 
 
 class AttachmentView(StaffView):
-    @extend_schema(summary="申请材料（仅限管辖范围内的工作人员）", responses={(200, "application/octet-stream"): bytes, **ERRORS})
+    @extend_schema(
+        summary="申请材料（仅限管辖范围内的工作人员）",
+        # Materials are JPEG, PNG or PDF, checked by content on upload (SECURITY.md 13).
+        responses={**{(200, media_type): OpenApiTypes.BINARY for media_type in ("image/jpeg", "image/png", "application/pdf")}, **ERRORS},
+    )
     def get(self, request: Request, no: str, attachment_id: int):  # type: ignore[no-untyped-def]
         _require_read(request.user)
         application = application_in_scope(request.user, no)

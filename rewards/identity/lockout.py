@@ -100,6 +100,6 @@ def _label(username: str) -> str:
     from rewards.organisations.models import StaffUser
 
     name = (username or "").strip()[:150]
-    if name and StaffUser.objects.filter(username=name).exists():
+    if name and "\x00" not in name and StaffUser.objects.filter(username=name).exists():
         return name
     return "(未知用户名)"

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -50,6 +51,12 @@ class MfaEnrolmentRequired(DomainError):
     default_message = "您的角色必须使用两步验证：请先登录审核工作台，按提示绑定验证器后再使用接口。"
 
 
+def storable(username: str) -> bool:
+    """A name the database can hold: PostgreSQL refuses NUL in text, so such a name is unknown
+    without asking (and the answer stays the one failure answer, not a server error)."""
+    return "\x00" not in username
+
+
 def _http_request(request: Any) -> Any:
     """The Django request behind a DRF request (what ``authenticate`` and signals expect)."""
     return getattr(request, "_request", request)
@@ -60,7 +67,7 @@ def _failure(username: str) -> tuple[str, Any]:
     the account it was for, when there is one."""
     from rewards.organisations.models import StaffUser
 
-    account = StaffUser.objects.filter(username=username).select_related("organisation").first()
+    account = StaffUser.objects.filter(username=username).select_related("organisation").first() if storable(username) else None
     if account is None:
         return "unknown_user", None
     if not account.is_active:
@@ -75,8 +82,12 @@ def check_password(*, username: str, password: str, request: Any = None, channel
     locked or :class:`SignInFailed` (401), both with :data:`lockout.SIGN_IN_FAILED`."""
     username = (username or "").strip()[:150]
     lockout.ensure_not_locked(username, request=request, channel=channel)
-    # Always through the backend, even for an empty name: it runs the hasher either way.
-    user = authenticate(_http_request(request), username=username, password=password or "")
+    if storable(username):
+        # Always through the backend, even for an empty name: it runs the hasher either way.
+        user = authenticate(_http_request(request), username=username, password=password or "")
+    else:
+        make_password(password or "")  # no such name can exist; hash all the same
+        user = None
     if user is None or not user.is_active or not getattr(user, "role", ""):
         reason, account = _failure(username)
         lockout.record_failure(username, reason=reason, request=request, channel=channel, user=account)

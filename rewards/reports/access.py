@@ -21,6 +21,10 @@ def require_report_role(user: Any) -> None:
         raise Forbidden("您的角色不能打印申请表或汇总表。")
 
 
+#: Set on a request whose refusal is already in the audit log (the API records the others).
+DENIAL_RECORDED = "_access_denial_recorded"
+
+
 def record_denial(*, user: Any, request: Any, what: str, object_type: str, object_id: Any = "", detail: dict[str, Any]) -> None:
     """An export asked for outside the caller's subtree answers 404 and is recorded (SECURITY.md 1)."""
     audit(
@@ -32,3 +36,10 @@ def record_denial(*, user: Any, request: Any, what: str, object_type: str, objec
         object_id=object_id or "",
         detail={**detail, "what": what},
     )
+    if request is not None:
+        setattr(request, DENIAL_RECORDED, True)
+
+
+def denial_recorded(request: Any) -> bool:
+    """True when this request's refusal was already recorded (by :func:`record_denial`)."""
+    return bool(getattr(request, DENIAL_RECORDED, False) or getattr(getattr(request, "_request", None), DENIAL_RECORDED, False))

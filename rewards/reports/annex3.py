@@ -17,7 +17,7 @@ from rewards.applications.models import Application, ApplicationEvent
 from rewards.core import clock
 from rewards.core.audit import audit
 from rewards.core.errors import NotFound
-from rewards.core.masking import mask_bank_card, mask_id_number, mask_phone
+from rewards.core.masking import mask_bank_card, mask_digit_runs, mask_id_number, mask_phone
 from rewards.core.vocab import Channel, Level, Status
 from rewards.review.services import application_in_scope, sees_full_numbers
 
@@ -139,7 +139,7 @@ def annex3_pdf(*, user: Any, application_no: str, request: Any = None) -> render
             what="annex3",
             object_type="applications.application",
             object_id=existing,
-            detail={"application_no": application_no[:20]},
+            detail={"application_no": mask_digit_runs(application_no[:20])},
         )
         raise
     full = sees_full_numbers(user)

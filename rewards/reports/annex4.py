@@ -19,7 +19,7 @@ from rewards.campaigns.selectors import campaign_by_year, require_current_campai
 from rewards.core import clock
 from rewards.core.audit import audit
 from rewards.core.errors import InvalidInput, NotFound
-from rewards.core.masking import mask_bank_card, mask_id_number, mask_phone
+from rewards.core.masking import mask_bank_card, mask_digit_runs, mask_id_number, mask_phone
 from rewards.core.vocab import Channel, Level, Status
 from rewards.organisations.models import Organisation, OrgKind
 from rewards.organisations.selectors import get_organisation_in_scope, organisation_by_name, scope_to_subtree
@@ -139,7 +139,7 @@ def _organisation(user: Any, name: str, request: Any) -> Organisation:
             what="annex4",
             object_type="organisations.organisation",
             object_id=existing.pk if existing else "",
-            detail={"org": name},
+            detail={"org": mask_digit_runs(name)},
         )
         raise
     if organisation.kind == OrgKind.CITY:

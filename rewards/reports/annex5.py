@@ -21,6 +21,7 @@ from rewards.campaigns.selectors import campaign_for_year
 from rewards.core import clock
 from rewards.core.audit import audit
 from rewards.core.errors import Forbidden, InvalidInput, NotFound
+from rewards.core.masking import mask_digit_runs
 from rewards.organisations.models import Organisation, OrgKind
 from rewards.organisations.selectors import get_organisation_in_scope, organisation_by_name
 
@@ -97,7 +98,7 @@ def _union(user: Any, name: str, request: Any) -> Organisation | None:
             what="annex5",
             object_type="organisations.organisation",
             object_id=existing.pk if existing else "",
-            detail={"union": name},
+            detail={"union": mask_digit_runs(name)},
         )
         raise
     if union.kind != OrgKind.DISTRICT:

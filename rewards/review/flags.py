@@ -130,12 +130,9 @@ def raise_signals_for_new(applications: list[Application]) -> list[Flag]:
     phones: dict[str, set[str]] = {}
     for phone, id_hash in live.filter(phone_hash__in={a.phone_hash for a in applications}).values_list("phone_hash", "id_hash"):
         phones.setdefault(phone, set()).add(id_hash)
-    registry = {
-        cert.certificate_no: cert
-        for cert in Certificate.objects.filter(
-            certificate_no__in={a.certificate_no for a in applications if a.issuer in HR_ISSUERS}
-        ).defer("id_number")  # compared by its blind index: not decrypted
-    }
+    hr_numbers = {a.certificate_no for a in applications if a.issuer in HR_ISSUERS}
+    # The holder is compared by the blind index: the encrypted ID number is not read.
+    registry = {cert.certificate_no: cert for cert in Certificate.objects.filter(certificate_no__in=hr_numbers).defer("id_number")}
     held: dict[str, list[tuple[str, dt.date, str]]] = {}
     for id_hash, level, issued, number in Certificate.objects.filter(id_hash__in={a.id_hash for a in applications}).values_list(
         "id_hash", "level", "issue_date", "certificate_no"

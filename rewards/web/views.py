@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from rewards.campaigns.selectors import campaign_units, current_campaign, level_amounts
 from rewards.core import clock
 from rewards.core.vocab import Issuer, Level
 
 
+@require_safe  # a page to read: other methods answer 405
 def home(request: HttpRequest) -> HttpResponse:
     campaign = current_campaign()
     context: dict = {"campaign": campaign, "today": clock.today()}

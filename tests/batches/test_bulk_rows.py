@@ -40,14 +40,16 @@ def _raw(model: Any, **where: Any) -> dict[str, Any]:
     table = model._meta.db_table
     column = model._meta.get_field(next(iter(where))).column
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)} WHERE {column} = %s", list(where.values()))  # noqa: S608
+        cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)} WHERE {column} = %s", list(where.values()))
         names = [description[0] for description in cursor.description]
         row = cursor.fetchone()
     assert row is not None
     return dict(zip(names, row, strict=True))
 
 
-def _saved_both_ways(campaign: Any, clerk: Any, worker: Any, start_status: str) -> tuple[dict[str, Any], dict[str, Any], list[Any], list[Any]]:
+def _saved_both_ways(
+    campaign: Any, clerk: Any, worker: Any, start_status: str
+) -> tuple[dict[str, Any], dict[str, Any], list[Any], list[Any]]:
     """The same worker's row saved by ``save_many`` (then rolled back) and by a model ``save()``."""
     judgement = judge(campaign, row_for(worker), required=SUBMISSION_FIELDS)
     org = clerk.organisation

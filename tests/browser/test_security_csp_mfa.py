@@ -13,7 +13,8 @@ from rewards.identity.models import StaffTotp
 from rewards.organisations.models import Role
 from rewards.organisations.selectors import organisation_by_name
 from rewards.organisations.services import staff_create
-from tests.browser.conftest import STAFF_PASSWORD, browser, page_factory, screenshot  # noqa: F401 - fixtures
+
+from .conftest import STAFF_PASSWORD, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,7 +38,7 @@ def current_code(secret: str, steps_ahead: int = 0) -> str:
     return totp.generate_otp(totp.timecode(clock.now().timestamp()) + steps_ahead)
 
 
-def test_a_violation_is_caught(city, live_server, page_factory):  # noqa: F811
+def test_a_violation_is_caught(city, live_server, page_factory):
     page = page_factory()
     page.goto(live_server.url + "/staff/login")
     page.evaluate("""() => {
@@ -55,7 +56,7 @@ def test_a_violation_is_caught(city, live_server, page_factory):  # noqa: F811
     page_factory.csp_violations.clear()  # expected here; anywhere else it fails the test
 
 
-def test_a_finance_officer_binds_an_authenticator_then_signs_in_with_a_code(city, live_server, page_factory):  # noqa: F811
+def test_a_finance_officer_binds_an_authenticator_then_signs_in_with_a_code(city, live_server, page_factory):
     user = staff_create(username="finance.a", role=Role.FINANCE_OFFICER, organisation=city, password=STAFF_PASSWORD, full_name="钱会计")
     page = page_factory()
     sign_in(page, live_server.url, "finance.a")
@@ -84,7 +85,7 @@ def test_a_finance_officer_binds_an_authenticator_then_signs_in_with_a_code(city
     assert page_factory.outside == []
 
 
-def test_the_administration_works_under_the_policy(city, live_server, page_factory):  # noqa: F811
+def test_the_administration_works_under_the_policy(city, live_server, page_factory):
     staff_create(username="admin", role=Role.ADMIN, organisation=city, password=STAFF_PASSWORD)
     staff_create(
         username="xihu.reviewer", role=Role.DISTRICT_REVIEWER, organisation=organisation_by_name("西湖区总工会"), password=STAFF_PASSWORD

@@ -3,7 +3,7 @@ origin (no inline script or style), ``X-Content-Type-Options: nosniff``, ``Refer
 ``X-Frame-Options``/``frame-ancestors``, ``Permissions-Policy`` and
 ``Cross-Origin-Opener-Policy``; every answer except a few public ones is ``Cache-Control:
 no-store``; cookies are HttpOnly and SameSite; forms need their CSRF token. The browser tests
-(tests/security/test_csp_in_browser.py and every test under tests/browser) fail on any CSP
+(tests/browser/test_security_csp_mfa.py and every test under tests/browser) fail on any CSP
 violation; here the headers and the templates are checked without a browser."""
 
 from __future__ import annotations

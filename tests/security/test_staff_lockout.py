@@ -155,3 +155,25 @@ def test_a_success_forgets_earlier_failures_but_not_a_running_lock(xihu_reviewer
     assert ThrottleEvent.objects.filter(scope="login").count() == 0
     fail_web("xihu.reviewer", 4)
     assert not ThrottleEvent.objects.filter(scope="login_lock").exists()  # counting started again
+
+
+def test_a_name_the_database_cannot_hold_is_one_more_failure(xihu_reviewer):
+    """A NUL in the name (PostgreSQL refuses it in text) gets the failure answer, not a 500."""
+    api = api_token(web_client(), "xihu\x00reviewer", "x")
+    assert api.status_code == 401 and api.json()["error"]["message"] == SIGN_IN_FAILED
+    page = web_login(web_client(), "xihu\x00reviewer", "x")
+    assert page.status_code == 200 and SIGN_IN_FAILED in page.text
+    assert [e.detail["reason"] for e in audits("staff.login", result="failed")] == ["unknown_user", "unknown_user"]
+
+
+def test_an_administrator_can_lift_a_lock_early(settings, xihu_reviewer, administrator):
+    settings.STAFF_MFA_ROLES = []
+    fail_web("xihu.reviewer", 5)
+    assert api_token(web_client(), "xihu.reviewer").status_code == 429
+    admin = web_client()
+    admin.force_login(administrator)
+    response = admin.post("/admin/organisations/staffuser/", {"action": "unlock_sign_in", "_selected_action": [xihu_reviewer.pk]})
+    assert response.status_code == 302
+    assert api_token(web_client(), "xihu.reviewer").status_code == 200
+    entry = audits("staff.unlock")[0]
+    assert entry.actor == administrator and entry.object_id == str(xihu_reviewer.pk)

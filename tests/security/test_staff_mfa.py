@@ -243,3 +243,14 @@ def test_a_role_that_now_requires_a_second_factor_ends_sessions_and_tokens_witho
     assert MFA_LOGOUT in response.text and signed_in_user(client) is None
     assert audits("staff.logout")[-1].detail == {"reason": "mfa"}
     assert web_client().get("/api/v1/review/applications", **bearer(token)).status_code == 401
+
+
+def test_a_code_posted_before_any_binding_started_is_an_error_message_not_a_crash(mfa_roles, finance_a, xihu_reviewer):
+    client = web_client()
+    web_login(client, "finance.a")
+    response = client.post("/staff/login/enrol", {"code": "123456"})
+    assert response.status_code == 200 and "请先用验证器扫描下方二维码" in response.text and "<svg" in response.text
+    account = web_client()
+    account.force_login(xihu_reviewer)
+    response = account.post("/staff/account/mfa", {"code": "123456"})
+    assert response.status_code == 200 and "请先用验证器扫描下方二维码" in response.text

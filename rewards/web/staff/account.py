@@ -51,13 +51,17 @@ def mfa_enrol(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     error = ""
     if request.method == "POST":
-        if mfa.mfa_enrol_confirm(user=user, code=request.POST.get("code", ""), request=request):
+        try:
+            confirmed = mfa.mfa_enrol_confirm(user=user, code=request.POST.get("code", ""), request=request)
+        except mfa.MfaRefused:  # a code posted before any binding was started (was a 500): start one below
+            confirmed, error = False, "请先用验证器扫描下方二维码，再输入验证器上显示的6位数字。"
+        if confirmed:
             device = mfa.active_device(user)
             # This session has just shown a code of the new authenticator.
             request.session[MFA_KEY] = device.pk if device else None
             messages.success(request, "两步验证已启用。以后每次登录都需要输入验证器上的动态验证码。")
             return redirect("staff:account")
-        error = "动态验证码不正确：请确认手机时间准确，并输入验证器上当前显示的6位数字。"
+        error = error or "动态验证码不正确：请确认手机时间准确，并输入验证器上当前显示的6位数字。"
     device = StaffTotp.objects.filter(user=user).first()
     if device is None or not device.pending_secret or (request.method == "GET" and request.GET.get("new") == "1"):
         device = mfa.mfa_enrol_start(user=user, request=request)

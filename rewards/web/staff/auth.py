@@ -227,10 +227,14 @@ def login_enrol_view(request: HttpRequest) -> HttpResponse:
         return redirect("staff:login_otp")
     error = ""
     if request.method == "POST":
-        if mfa.mfa_enrol_confirm(user=user, code=request.POST.get("code", ""), request=request):
+        try:
+            confirmed = mfa.mfa_enrol_confirm(user=user, code=request.POST.get("code", ""), request=request)
+        except mfa.MfaRefused:  # a code posted before the page started a binding: start one below
+            confirmed, error = False, "请先用验证器扫描下方二维码，再输入验证器上显示的6位数字。"
+        if confirmed:
             messages.success(request, "两步验证已启用。以后每次登录都需要输入验证器上的动态验证码。")
             return _finish(request, user, username=pending["username"], next_url=pending.get("next", ""), with_otp=True)
-        error = "动态验证码不正确：请确认手机时间准确，并输入验证器上当前显示的6位数字。"
+        error = error or "动态验证码不正确：请确认手机时间准确，并输入验证器上当前显示的6位数字。"
     device = StaffTotp.objects.filter(user=user).first()
     if device is None or not device.pending_secret:
         device = mfa.mfa_enrol_start(user=user, request=request)

@@ -28,9 +28,11 @@ from rewards.batches.sheet import template
 from rewards.campaigns.selectors import current_campaign, level_amounts
 from rewards.core.audit import audit
 from rewards.core.errors import Conflict, Forbidden, Ineligible, InvalidInput, NotFound
+from rewards.core.masking import mask_digit_runs
 from rewards.core.vocab import Channel, Status
 from rewards.organisations.models import Organisation, OrgKind, Role
-from rewards.organisations.selectors import visible_organisations
+from rewards.organisations.selectors import organisation_by_name, visible_organisations
+from rewards.reports.access import record_denial
 from rewards.review.services import application_in_scope, scoped_applications
 from rewards.web.worker.forms import EDUCATION_SUGGESTIONS
 
@@ -76,6 +78,20 @@ def _import_not_found(request: HttpRequest, import_id: int, what: str) -> HttpRe
         detail={"what": what},
     )
     return render(request, "staff/batch/not_found.html", status=404)
+
+
+def _org_denied(request: HttpRequest, name: str, what: str) -> None:
+    """A grassroots union outside the caller's subtree (or none of that name) asked for by name:
+    the form says so, and the refusal is recorded as an access denial (SECURITY.md 1)."""
+    existing = organisation_by_name(name) if name else None
+    record_denial(
+        user=request.user,
+        request=request,
+        what=what,
+        object_type="organisations.organisation",
+        object_id=existing.pk if existing else "",
+        detail={"org": mask_digit_runs(name)},
+    )
 
 
 def _import_rows(batch_import: BatchImport) -> list[dict[str, Any]]:
@@ -148,6 +164,7 @@ def home(request: HttpRequest) -> HttpResponse:
                 else:
                     errors["file"] = [exc.message]
             except NotFound as exc:
+                _org_denied(request, chosen, "batch_upload")
                 errors["org" if user.role == Role.DISTRICT_REVIEWER else "file"] = [exc.message]
             else:
                 return redirect("staff:batch_import", import_id=batch_import.pk)
@@ -284,9 +301,10 @@ def new_entry(request: HttpRequest) -> HttpResponse:
     chosen = (request.POST.get("org") or request.GET.get("org") or "").strip()[:120]
     chosen_org = next((org for org in unions if org.name == chosen), None) if is_district else user.organisation
     employer = (chosen_org.employer or chosen_org.name.removesuffix("工会")) if chosen_org else ""
+    posted = request.method == "POST"  # bound even when posted empty (an unbound form failed on its errors)
     form = EntryForm(
-        request.POST or None,
-        request.FILES or None,
+        request.POST if posted else None,
+        request.FILES if posted else None,
         initial={"employer": employer, "is_migrant": "否"},
         amounts=level_amounts(campaign),
         employer=employer,
@@ -307,6 +325,8 @@ def new_entry(request: HttpRequest) -> HttpResponse:
     try:
         org = _chosen_org(user, chosen if is_district else user.organisation.name)
     except (InvalidInput, NotFound) as exc:
+        if isinstance(exc, NotFound):
+            _org_denied(request, chosen, "batch_entry")
         context["org_error"] = "；".join(text for texts in exc.fields.values() for text in texts) if exc.fields else exc.message
         context["error"] = "请选择代为录入的基层工会。"
         context["files_again"] = bool(request.FILES)

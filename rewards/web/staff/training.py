@@ -19,12 +19,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from rewards.campaigns.models import Campaign
 from rewards.campaigns.selectors import campaign_for_year, current_campaign
 from rewards.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from rewards.core.masking import mask_digit_runs
 from rewards.core.vocab import Level
 from rewards.organisations.models import Organisation, OrgKind
-from rewards.organisations.selectors import get_organisation_in_scope
+from rewards.organisations.selectors import get_organisation_in_scope, organisation_by_name
+from rewards.reports.access import record_denial
 from rewards.reports.downloads import download_response
 from rewards.training.export import training_export
-from rewards.training.models import PLAN_LEVELS, TrainingMode
+from rewards.training.models import PLAN_LEVELS, TrainingMode, TrainingPlan
 from rewards.training.selectors import READ_ROLES, plan_in_scope, plan_list, plan_totals, union_totals
 from rewards.training.services import PLAN_FIELDS, PROGRESS_FIELDS, RECORD_ROLES, training_plan_create, training_plan_update
 
@@ -99,6 +101,37 @@ def _render_plans(request: HttpRequest, campaign: Campaign, *, status: int = 200
     return render(request, "staff/training/city.html", context, status=status)
 
 
+def _plan_not_found(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """404 for a plan outside the caller's union, recorded as an access denial (SECURITY.md 1)."""
+    record_denial(
+        user=request.user,
+        request=request,
+        what="training_plan",
+        object_type="training.trainingplan",
+        object_id=plan_id if TrainingPlan.objects.filter(pk=plan_id).exists() else "",
+        detail={},
+    )
+    return render(request, "staff/not_found.html", status=404)
+
+
+def _union_in_scope(request: HttpRequest, name: str) -> Organisation:
+    """The union asked for by name; one outside the caller's subtree (or none of that name) is a
+    NotFound recorded as an access denial (SECURITY.md 1)."""
+    try:
+        return get_organisation_in_scope(request.user, name)
+    except NotFound:
+        existing = organisation_by_name(name)
+        record_denial(
+            user=request.user,
+            request=request,
+            what="training_export",
+            object_type="organisations.organisation",
+            object_id=existing.pk if existing else "",
+            detail={"union": mask_digit_runs(name)},
+        )
+        raise
+
+
 @require_GET
 @staff_required(roles=READ_ROLES)
 def plans(request: HttpRequest) -> HttpResponse:
@@ -138,7 +171,7 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
     try:
         plan = plan_in_scope(request.user, plan_id)
     except NotFound:
-        return render(request, "staff/not_found.html", status=404)
+        return _plan_not_found(request, plan_id)
     values: dict[str, Any] = {field: getattr(plan, field) for field in (*PLAN_FIELDS, *PROGRESS_FIELDS)}
     errors: dict[str, list[str]] = {}
     error = ""
@@ -148,7 +181,7 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
         try:
             plan = training_plan_update(user=request.user, plan_id=plan.pk, data=data, request=request)
         except NotFound:
-            return render(request, "staff/not_found.html", status=404)
+            return _plan_not_found(request, plan_id)
         except (InvalidInput, Conflict, Forbidden) as exc:
             values.update(data)
             errors, error, status = exc.fields, _message(exc), exc.status
@@ -170,7 +203,7 @@ def plans_xlsx(request: HttpRequest) -> HttpResponse:
         if error or campaign is None:
             raise NotFound(error or "目前没有奖励活动。")
         if name:
-            union = get_organisation_in_scope(request.user, name)
+            union = _union_in_scope(request, name)
         elif _is_union(request.user):
             union = request.user.organisation  # type: ignore[union-attr]
     except NotFound as exc:

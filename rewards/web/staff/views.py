@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from rewards.applications.models import HARD_FLAGS, Application, AttachmentKind, FlagCode
 from rewards.core.audit import audit
 from rewards.core.errors import Conflict, InvalidInput, NotFound
+from rewards.core.masking import mask_digit_runs
 from rewards.core.vocab import LEVEL_GRADE, Channel, Level, Status
 from rewards.organisations.models import OrgKind, Role
 from rewards.organisations.selectors import visible_organisations
@@ -91,7 +92,7 @@ def _out_of_scope(request: HttpRequest, application_no: str, what: str) -> HttpR
         result="denied",
         object_type="applications.application",
         object_id=existing or "",
-        detail={"application_no": application_no[:20], "what": what},
+        detail={"application_no": mask_digit_runs(application_no[:20]), "what": what},  # a typed ID stays masked
     )
     return render(request, "staff/not_found.html", status=404)
 
@@ -220,7 +221,7 @@ def approve_many(request: HttpRequest) -> HttpResponse:
                 result="denied",
                 object_type="applications.application",
                 object_id=existing or "",
-                detail={"application_no": number, "what": "approve_many"},
+                detail={"application_no": mask_digit_runs(number), "what": "approve_many"},
             )
     request.session[BULK_KEY] = outcomes
     approved = sum(1 for outcome in outcomes.values() if outcome == "approved")

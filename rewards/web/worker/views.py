@@ -54,6 +54,16 @@ FIELD_ERROR_SUMMARY = "填写的内容有误，请按红色提示修改。"
 FILES_AGAIN = "为保护您的信息，页面不会保留已选择的文件：请重新选择三份材料后再提交。"
 
 
+def _posted(request: HttpRequest) -> Any:
+    """The form data of a POST, even an empty one (``request.POST or None`` left a form posted
+    empty unbound, and its error display then failed with a 500); None for a GET."""
+    return request.POST if request.method == "POST" else None
+
+
+def _posted_files(request: HttpRequest) -> Any:
+    return request.FILES if request.method == "POST" else None
+
+
 def _page(request: HttpRequest, template: str, context: dict[str, Any] | None = None, *, status: int = 200) -> HttpResponse:
     context = dict(context or {})
     context.setdefault("signed_in", bool(request.session.get(session.SESSION_KEY)))
@@ -111,7 +121,7 @@ def check(request: HttpRequest) -> HttpResponse:
     campaign = current_campaign()
     if campaign is None:
         return _no_campaign(request)
-    form = CheckForm(request.POST or None)
+    form = CheckForm(_posted(request))
     context: dict[str, Any] = {"form": form, "campaign": campaign}
     if request.method == "POST":
         form.is_valid()
@@ -145,7 +155,7 @@ def signin(request: HttpRequest) -> HttpResponse:
     next_url = session.safe_next(request, reverse("worker:mine"))
     if session.signed_in(request):
         return redirect(next_url)
-    form = SigninForm(request.POST or None)
+    form = SigninForm(_posted(request))
     context: dict[str, Any] = {"form": form, "next": next_url}
     if request.method == "POST":
         form.is_valid()
@@ -267,7 +277,7 @@ def apply(request: HttpRequest) -> HttpResponse:
     id_hash = me(request)
     amounts = level_amounts(campaign)
     initial = {"employer": member.employer, "is_migrant": "否"}
-    form = ApplyForm(request.POST or None, request.FILES or None, initial=initial, amounts=amounts, phone_on_file=mask_phone(member.phone))
+    form = ApplyForm(_posted(request), _posted_files(request), initial=initial, amounts=amounts, phone_on_file=mask_phone(member.phone))
     context: dict[str, Any] = {
         "form": form,
         "campaign": campaign,
@@ -384,7 +394,7 @@ def _tone(status: str) -> str:
 
 @never_cache
 def status(request: HttpRequest) -> HttpResponse:
-    form = StatusForm(request.POST or None)
+    form = StatusForm(_posted(request))
     context: dict[str, Any] = {"form": form}
     if request.method == "POST":
         form.is_valid()
@@ -489,12 +499,12 @@ def edit(request: HttpRequest, no: str) -> HttpResponse:
     }
     if bank_only:
         form: ApplyForm | BankFixForm = BankFixForm(
-            request.POST or None, request.FILES or None, initial={"bank_branch": application.bank_branch}
+            _posted(request), _posted_files(request), initial={"bank_branch": application.bank_branch}
         )
     else:
         form = ApplyForm(
-            request.POST or None,
-            request.FILES or None,
+            _posted(request),
+            _posted_files(request),
             initial=initial_from(application),
             amounts=level_amounts(application.campaign),
             editing=True,

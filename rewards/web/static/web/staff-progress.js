@@ -68,7 +68,7 @@
     return base({
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, renderMode: "richText" },
       grid: { left: 16, right: 120, top: 36, bottom: 8, containLabel: true },
-      xAxis: { type: "value", name: "人", minInterval: 1, position: "top" },
+      xAxis: { type: "value", minInterval: 1, position: "top" },
       yAxis: { type: "category", data: d.labels, inverse: true, axisTick: { show: false }, axisLabel: { fontSize: 13 } },
       series: [
         layer("指导数", guidance, COLORS.guidance, { z: 1, label: completion }),

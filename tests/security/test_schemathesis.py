@@ -1,0 +1,260 @@
+"""Schemathesis against the API's own OpenAPI schema (issue 7, part 6; SECURITY.md 2, 12).
+
+The schema is read from ``GET /api/v1/openapi.json`` of ``config.wsgi:application`` and every
+operation is called in-process through schemathesis's WSGI transport (no server), once per
+identity: no credentials at all, a worker's token, a district reviewer's and a city reviewer's
+staff token (each obtained through the API as ``tests/api/helpers.py`` does). The database holds
+the 2020 campaign, the union tree, members, a worker's submitted application (with its materials
+and signals), another union's application, an occupation declaration and a training plan.
+Requests are committed as a real server commits them (after-commit tasks run).
+
+Each operation gets two sources of cases: everything drawn by schemathesis from the schema, and
+the same with the path parameters drawn from the seeded objects, so that calls reach real
+records (decisions, materials, PDFs, corrections). A request identical to one already sent to
+the same operation is skipped and not counted.
+
+Checks on every answer:
+- ``not_a_server_error``: no 5xx;
+- ``response_schema_conformance``, ``content_type_conformance``, ``response_headers_conformance``:
+  for every status the schema declares (successes and the error envelope of 400/401/403/404/
+  409/422/429), the body, its media type and headers are what the schema says;
+- ``no_auth_bypass`` (here): an operation that declares a token never answers 2xx to a request
+  without one; with a token, ``ignored_auth`` sends every 2xx request again without it and with
+  a made-up one, and both must be refused.
+
+Budget: ``SCHEMATHESIS_EXAMPLES`` examples per operation, identity and source (default 20 in
+``make test``, derandomized: every run replays the same cases; ``make test-security-long`` sets
+200 and ``SECURITY_LONG``, which explores anew). The figures are recorded per test and the run
+ends with one line, ``schemathesis cases=N failures=N`` (tests/security/conftest.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import schemathesis
+from schemathesis import GenerationMode
+from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
+from hypothesis import strategies as st
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    ignored_auth,
+    response_headers_conformance,
+    response_schema_conformance,
+)
+
+from rewards.applications.models import Application
+from rewards.campaigns.declarations import occupation_declare
+from rewards.training.services import training_plan_create
+
+from .. import factories
+from ..api.helpers import applicant_token, staff_token, submit
+
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "20"))
+LONG = bool(os.environ.get("SECURITY_LONG"))
+SCHEMA_URL = "/api/v1/openapi.json"
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+#: The operations anyone may call (SECURITY.md 2). Every other one must declare a token.
+PUBLIC = {
+    "GET /api/v1/health",
+    "GET /api/v1/campaigns/current",
+    "POST /api/v1/eligibility",
+    "POST /api/v1/applicant/otp",
+    "POST /api/v1/applicant/session",
+    "POST /api/v1/applications/query",
+    "POST /api/v1/auth/token",
+}
+#: The schema must offer at least this many operations (a schema that lost its paths fails).
+MIN_OPERATIONS = 40
+
+
+def requires_auth(operation: Any) -> bool:
+    """The operation declares a security requirement and no anonymous (``{}``) alternative."""
+    security = operation.definition.raw.get("security", operation.schema.raw_schema.get("security"))
+    return bool(security) and all(requirement for requirement in security)
+
+
+@schemathesis.check
+def no_auth_bypass(ctx: Any, response: Any, case: Any) -> bool | None:
+    """An operation that declares a token never answers 2xx to a request that carries none."""
+    if requires_auth(case.operation) and "Authorization" not in response.request.headers and 200 <= response.status_code < 300:
+        raise AssertionError(f"{case.operation.label} 未带令牌却得到 {response.status_code}（越权）")
+    return None
+
+
+CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance, response_headers_conformance, no_auth_bypass]
+
+
+@dataclass
+class Tally:
+    cases: int = 0
+    operations: int = 0
+    failures: list[str] = field(default_factory=list)
+    statuses: Counter[int] = field(default_factory=Counter)
+    #: Successful answers of operations that require a token (proof that the token was taken).
+    secured_successes: int = 0
+    seconds: Counter[str] = field(default_factory=Counter)
+
+
+@pytest.fixture(scope="module")
+def schema(django_db_blocker):  # type: ignore[no-untyped-def]
+    from config.wsgi import application
+
+    with django_db_blocker.unblock():  # the WSGI handler looks at its connections around each request
+        return schemathesis.openapi.from_wsgi(SCHEMA_URL, application)
+
+
+@pytest.fixture
+def world(api, business_day, settings, tmp_path, campaign, xihu, shangcheng, xihu_grassroots, member, xihu_reviewer, city_reviewer):  # type: ignore[no-untyped-def]
+    """What the fuzzed requests meet, and the values that seeded path parameters are drawn from."""
+    settings.SMS_BACKEND = "file"  # committed messages are sent: the sign-in code is read from the file
+    settings.SMS_FILE_PATH = str(tmp_path / "sms.jsonl")
+    declaration = occupation_declare(user=xihu_reviewer, occupation="无人机驾驶员", reason="西湖区产业集聚。", today=dt.date(2020, 8, 20))
+    plan = training_plan_create(
+        user=xihu_reviewer,
+        data={"year": 2020, "occupation": "数控车工", "level": "technician", "planned_trainees": 40, "mode": "online", "budget": "120000"},
+    )
+    token = applicant_token(api, member)
+    response = submit(api, token, factories.annex3(member))  # not in the HR registry: it carries signals
+    assert response.status_code == 201, response.content
+    own = Application.objects.get(application_no=response.json()["application_no"])
+    other = factories.make_application(campaign=campaign, member=factories.make_member(union=shangcheng), status="pending_district")
+    ids: dict[str, list[Any]] = {
+        "no": [own.application_no, other.application_no],
+        "attachment_id": list(own.attachments.values_list("pk", flat=True)),
+        "flag": sorted(set(own.flags.values_list("code", flat=True))) or ["certificate_not_found"],
+        "declaration_id": [declaration.pk],
+        "plan_id": [plan.pk],
+    }
+    return SimpleNamespace(worker_token=token, ids=ids)
+
+
+def _sources(operation: Any, ids: dict[str, list[Any]]) -> list[tuple[str, Any]]:
+    """The case strategies of one operation: valid and invalid data as schemathesis draws them
+    from the schema, each also with its path parameters drawn from the seeded objects."""
+    names = [parameter.name for parameter in operation.path_parameters]
+    seeded_values = (
+        st.fixed_dictionaries({name: st.sampled_from(ids[name]) for name in names}) if names and all(ids.get(name) for name in names) else None
+    )
+
+    def seed(pair: tuple[Any, dict[str, Any]]) -> Any:
+        case, values = pair
+        case.path_parameters.update(values)
+        return case
+
+    sources = []
+    for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+        drawn = operation.as_strategy(generation_mode=mode)
+        sources.append((mode.value, drawn))
+        if seeded_values is not None:
+            sources.append((f"{mode.value}+seeded", st.tuples(drawn, seeded_values).map(seed)))
+    return sources
+
+
+def _request_key(case: Any) -> str:
+    headers = {key: value for key, value in (case.headers or {}).items() if key.lower() != "authorization"}
+    return repr((case.formatted_path, sorted((case.query or {}).items()), case.body, sorted(headers.items()), case.media_type))
+
+
+def _explore(operation: Any, source: str, strategy: Any, headers: dict[str, str], checks: list[Any], sent: set[str], tally: Tally) -> None:
+    """``SCHEMATHESIS_EXAMPLES`` cases of one operation from one source, sent and checked."""
+
+    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=not LONG, suppress_health_check=list(HealthCheck))
+    @given(case=strategy)
+    def call(case: Any) -> None:
+        if case.headers:  # schemathesis makes up bearer tokens; each identity sends its own or none
+            case.headers.pop("Authorization", None)
+        key = _request_key(case)
+        if key in sent:
+            return
+        sent.add(key)
+        tally.cases += 1
+        try:
+            response = case.call(headers=headers)
+            tally.statuses[response.status_code] += 1
+            if requires_auth(operation) and 200 <= response.status_code < 300:
+                tally.secured_successes += 1
+            case.validate_response(response, checks=checks, headers=headers)
+        except FailureGroup as group:
+            tally.failures.append(f"[{source}] {operation.label}: {group}")
+
+    try:
+        call()
+    except Unsatisfiable:  # an operation with nothing that can be made invalid
+        pass
+
+
+def _run(schema: Any, token: str | None, ids: dict[str, list[Any]]) -> Tally:
+    tally = Tally()
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    checks = CHECKS + ([ignored_auth] if token else [])
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        tally.operations += 1
+        sent: set[str] = set()
+        started = time.perf_counter()
+        for source, strategy in _sources(operation, ids):
+            _explore(operation, source, strategy, headers, checks, sent, tally)
+        tally.seconds[operation.label] += time.perf_counter() - started
+    return tally
+
+
+IDENTITIES = ["anonymous", "worker", "district_reviewer", "city_reviewer"]
+
+
+@pytest.mark.parametrize("identity", IDENTITIES)
+def test_every_operation_under_schemathesis(identity, schema, world, api, xihu_reviewer, city_reviewer, record_property):  # type: ignore[no-untyped-def]
+    token = {
+        "anonymous": None,
+        "worker": world.worker_token,
+        "district_reviewer": staff_token(api, xihu_reviewer),
+        "city_reviewer": staff_token(api, city_reviewer),
+    }[identity]
+    tally = _run(schema, token, world.ids)
+    record_property("schemathesis_cases", tally.cases)
+    record_property("schemathesis_failures", len(tally.failures))
+    slowest = ", ".join(f"{label} {seconds:.1f}s" for label, seconds in tally.seconds.most_common(3))
+    print(f"schemathesis identity={identity} operations={tally.operations} cases={tally.cases} failures={len(tally.failures)}")
+    print(f"  statuses={dict(sorted(tally.statuses.items()))} slowest: {slowest}")
+
+    assert tally.operations >= MIN_OPERATIONS
+    assert not tally.failures, "\n".join(tally.failures[:20])
+    assert 500 not in tally.statuses
+    if token:  # the identity's token was taken: some secured operation answered it
+        assert tally.secured_successes > 0
+    else:
+        assert tally.secured_successes == 0
+
+
+def test_only_the_public_operations_go_without_a_token(schema):  # type: ignore[no-untyped-def]
+    """A view that lost its authentication would lose its security declaration too: the list of
+    operations open to anyone is pinned here."""
+    open_operations = {operation.label for operation in (result.ok() for result in schema.get_all_operations()) if not requires_auth(operation)}
+    assert open_operations == PUBLIC
+
+
+def test_the_bypass_check_fails_on_a_success_without_credentials(schema):  # type: ignore[no-untyped-def]
+    operation = schema["/api/v1/review/applications"]["GET"]
+    case = SimpleNamespace(operation=operation)
+
+    def answer(status: int, headers: dict[str, str]) -> Any:
+        return SimpleNamespace(status_code=status, request=SimpleNamespace(headers=headers))
+
+    with pytest.raises(AssertionError):
+        no_auth_bypass(None, answer(200, {}), case)
+    assert no_auth_bypass(None, answer(401, {}), case) is None
+    assert no_auth_bypass(None, answer(200, {"Authorization": "Bearer x"}), case) is None
+    public = SimpleNamespace(operation=schema["/api/v1/health"]["GET"])
+    assert no_auth_bypass(None, answer(200, {}), public) is None
