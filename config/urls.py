@@ -8,6 +8,9 @@ admin.site.site_header = "杭州市职工高技能人才奖励平台 · 管理�
 admin.site.site_title = "高技能人才奖励平台"
 admin.site.index_title = "系统管理"
 
+# An unmatched /api/ URL answers a JSON 404 in the API's error shape; pages keep Django's.
+handler404 = "rewards.api.errors.not_found"
+
 urlpatterns = [
     path("api/v1/", include("rewards.api.urls")),
     # The administration signs in (and changes passwords) through the staff pages: lockout,

@@ -267,7 +267,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "rewards.api.parsers.JSONObjectParser",  # JSON objects only
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
     ],

@@ -6,7 +6,8 @@ import logging
 from typing import Any
 
 from django.db import InterfaceError, OperationalError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.defaults import page_not_found
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -66,3 +67,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response is not None:
         response.data = error_body("error", str(getattr(exc, "detail", "请求出错。")))
     return response
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """``handler404``: a URL under ``/api/`` that matches no endpoint (a negative id, a slash in a
+    number) answers in the contract's shape like every other API error; pages keep Django's."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("not_found", "没有找到对应的接口或记录。"), status=404, json_dumps_params={"ensure_ascii": False})
+    return page_not_found(request, exception)

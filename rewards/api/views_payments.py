@@ -69,6 +69,11 @@ class CancelView(StaffView):
 
 
 class FileView(StaffView):
+    def perform_content_negotiation(self, request, force=False):  # type: ignore[no-untyped-def]
+        # ``?format=xlsx`` names the bank file's format, not a DRF renderer: without this, DRF's
+        # format override answered 404 for ``format=csv`` and ``format=xlsx`` alike.
+        return super().perform_content_negotiation(request, force=True)
+
     @extend_schema(
         summary="下载银行发放文件（CSV，UTF-8 带 BOM；首次下载即视为已报送银行）",
         parameters=[OpenApiParameter("format", str, description="csv（默认）或 xlsx")],

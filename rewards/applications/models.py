@@ -83,7 +83,7 @@ class Application(models.Model):
         indexes = [
             # 工作进度 (rewards/reports/progress.py): the Annex 1 figures (counts and paid sums by
             # status and union) read this index alone, in its order (1 000 000 applications: the
-            # city's figures 5.8 s → 0.3 s on SQLite, make bench). It starts with (campaign,
+            # city's figures 5.8 s → 0.4 s on SQLite, make bench). It starts with (campaign,
             # status), the index it replaced, which serves what that one did.
             models.Index(fields=["campaign", "status", "union", "amount"], name="app_progress"),
             models.Index(fields=["union", "status"]),

@@ -107,7 +107,7 @@ def _status_sql(db: BaseDatabaseWrapper) -> _Prepared:
             converters.append((index, found, col))
     app, campaign, event = (quote(model._meta.db_table) for model in (Application, Campaign, ApplicationEvent))
     sql = (
-        f"SELECT {', '.join(column(*selected_column) for selected_column in selected)}"  # noqa: S608 - names only, the value is bound
+        f"SELECT {', '.join(column(*selected_column) for selected_column in selected)}"  # noqa: S608 - names only, the value is bound  # nosec B608
         f" FROM {app} a INNER JOIN {campaign} c ON {column('c', Campaign, 'id')} = {column('a', Application, 'campaign')}"
         f" LEFT OUTER JOIN {event} e ON {column('e', ApplicationEvent, 'application')} = {column('a', Application, 'id')}"
         f" WHERE {column('a', Application, 'id_hash')} = %s"

@@ -20,7 +20,8 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, connection, models, transaction
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
+from django.db.transaction import TransactionManagementError
 
 from rewards.applications import materials
 from rewards.applications.models import Application, ApplicationCounter, ApplicationEvent, Attachment
@@ -78,7 +79,7 @@ class RowWriter:
             else:
                 kind = _OTHER
             self.columns.append((field.attname, field, kind))
-        self.sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 (names from the model)
+        self.sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 (names from the model)  # nosec B608
             ops.quote_name(model._meta.db_table),
             ", ".join(ops.quote_name(str(field.column)) for field in self.fields),
             ", ".join(["%s"] * len(self.fields)),
@@ -164,7 +165,9 @@ def import_settings() -> Iterator[None]:
     try:
         yield
     finally:
-        with connection.cursor() as cursor:
+        # Put back even when the import failed (the connection is kept for later requests),
+        # and never in place of the error that ended it.
+        with contextlib.suppress(DatabaseError, TransactionManagementError), connection.cursor() as cursor:
             cursor.execute(f"PRAGMA wal_autocheckpoint = {int(checkpoint)}")
             if not connection.in_atomic_block:
                 # What this import left in the WAL, copied now rather than by the next writer.

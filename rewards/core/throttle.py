@@ -62,7 +62,7 @@ def record(scope: str, key: str) -> None:
 
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {ThrottleEvent._meta.db_table} (scope, key_hash, at) VALUES (%s, %s, %s)",  # noqa: S608
+            f"INSERT INTO {ThrottleEvent._meta.db_table} (scope, key_hash, at) VALUES (%s, %s, %s)",  # noqa: S608 - identifiers from the models, values bound  # nosec B608
             [scope, _key(scope, key), connection.ops.adapt_datetimefield_value(clock.now())],
         )
 
@@ -76,7 +76,7 @@ def _under_limit(scope: str, key: str, rate: str | None) -> bool:
     table = ThrottleEvent._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE scope = %s AND key_hash = %s AND at > %s LIMIT %s) AS recent",  # noqa: S608
+            f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE scope = %s AND key_hash = %s AND at > %s LIMIT %s) AS recent",  # noqa: S608 - identifiers from the models, values bound  # nosec B608
             [scope, _key(scope, key), since, limit],
         )
         (count,) = cursor.fetchone()
@@ -123,7 +123,7 @@ def check_all(checks: list[tuple[str, str, str | None, str | None]]) -> None:
         clauses.append("(scope = %s AND key_hash = %s AND at > %s)")
         params += [scope, key_hash, now - dt.timedelta(seconds=window)]
     table = ThrottleEvent._meta.db_table
-    sql = f"SELECT scope, key_hash, COUNT(*) FROM {table} WHERE {' OR '.join(clauses)} GROUP BY scope, key_hash"  # noqa: S608
+    sql = f"SELECT scope, key_hash, COUNT(*) FROM {table} WHERE {' OR '.join(clauses)} GROUP BY scope, key_hash"  # noqa: S608 - identifiers from the models, values bound  # nosec B608
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         counts = {(scope, key_hash): count for scope, key_hash, count in cursor.fetchall()}

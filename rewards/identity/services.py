@@ -138,7 +138,7 @@ def applicant_for_token(token: str) -> Applicant | None:
     table = ApplicantToken._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id_hash FROM {table} WHERE key_hash = %s AND expires_at > %s",  # noqa: S608 - table name from the model
+            f"SELECT id_hash FROM {table} WHERE key_hash = %s AND expires_at > %s",  # noqa: S608 - table name from the model  # nosec B608
             [token_digest(token), connection.ops.adapt_datetimefield_value(clock.now())],
         )
         row = cursor.fetchone()

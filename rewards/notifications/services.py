@@ -334,7 +334,7 @@ def _outbox_ids(keys: list[str]) -> dict[str, int]:
     with connection.cursor() as cursor:
         for start in range(0, len(keys), KEYS_PER_QUERY):
             part = keys[start : start + KEYS_PER_QUERY]
-            cursor.execute(f"SELECT {key}, {pk} FROM {table} WHERE {key} IN ({', '.join(['%s'] * len(part))})", part)  # noqa: S608
+            cursor.execute(f"SELECT {key}, {pk} FROM {table} WHERE {key} IN ({', '.join(['%s'] * len(part))})", part)  # noqa: S608 - identifiers from the models, values bound  # nosec B608
             found.update(cursor.fetchall())
     return found
 
@@ -352,7 +352,6 @@ class _OutboxWriter:
     #: The columns that differ from row to row; every other one holds the same value in each.
     VARYING = ("phone", "phone_hash", "template", "params", "text", "event_key", "expires_at")
     ROWS_PER_CALL = 2000
-    MULTI_ROW = False  # tests set it to take the multi-row path on SQLite too
 
     def __init__(self, now: dt.datetime) -> None:
         ops = connection.ops
@@ -369,10 +368,11 @@ class _OutboxWriter:
         self.params_field = SmsMessage._meta.get_field("params")
         self.expires_field = SmsMessage._meta.get_field("expires_at")
         assert isinstance(self.phone_field, EncryptedTextField) and isinstance(self.params_field, JSONField)
-        self.head = "INSERT INTO {} ({}) VALUES ".format(  # noqa: S608 (names from the model)
-            ops.quote_name(SmsMessage._meta.db_table), ", ".join(_column(field.name) for field in fields)
+        self.sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 (names from the model)  # nosec B608
+            ops.quote_name(SmsMessage._meta.db_table),
+            ", ".join(_column(field.name) for field in fields),
+            ", ".join(["%s"] * len(fields)),
         )
-        self.sql = self.head + "(" + ", ".join(["%s"] * len(fields)) + ")"
         self.rows: list[list[Any]] = []
 
     def add(
@@ -401,20 +401,8 @@ class _OutboxWriter:
         self.rows.append(row)
 
     def flush(self) -> None:
-        """Writes the rows added so far (only now: a refused request writes nothing before it).
-
-        SQLite prepares the statement once for ``executemany``; psycopg, binding on the client
-        side (Django's default), would send each row as a statement of its own, so elsewhere the
-        rows go as multi-row ``VALUES`` under the backend's limit of parameters."""
+        """Writes the rows added so far (only now: a refused request writes nothing before it)."""
         rows, self.rows = self.rows, []
         with connection.cursor() as cursor:
-            if connection.vendor == "sqlite" and not self.MULTI_ROW:
-                for start in range(0, len(rows), self.ROWS_PER_CALL):
-                    cursor.executemany(self.sql, rows[start : start + self.ROWS_PER_CALL])
-                return
-            width = len(self.template_row)
-            per_statement = max(1, min(self.ROWS_PER_CALL, (connection.features.max_query_params or 65535) // width))
-            placeholders = "(" + ", ".join(["%s"] * width) + ")"
-            for start in range(0, len(rows), per_statement):
-                part = rows[start : start + per_statement]
-                cursor.execute(self.head + ", ".join([placeholders] * len(part)), [value for row in part for value in row])
+            for start in range(0, len(rows), self.ROWS_PER_CALL):
+                cursor.executemany(self.sql, rows[start : start + self.ROWS_PER_CALL])

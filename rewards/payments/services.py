@@ -500,7 +500,7 @@ def _update_where_pk_in(model: Any, ids: list[int], values: dict[str, Any], **wh
         field = opts.get_field(name)
         conditions.append(f" AND {ops.quote_name(field.column)} = %s")
         condition_params.append(field.get_db_prep_value(value, connection))
-    head = f"UPDATE {ops.quote_name(opts.db_table)} SET {', '.join(assignments)} WHERE {ops.quote_name(opts.pk.column)} IN "  # noqa: S608 (names from the model)
+    head = f"UPDATE {ops.quote_name(opts.db_table)} SET {', '.join(assignments)} WHERE {ops.quote_name(opts.pk.column)} IN "  # noqa: S608 (names from the model)  # nosec B608
     with connection.cursor() as cursor:
         for start in range(0, len(ids), IDS_PER_UPDATE):
             part = [int(pk) for pk in ids[start : start + IDS_PER_UPDATE]]

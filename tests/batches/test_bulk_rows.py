@@ -12,7 +12,7 @@ import pytest
 from django.db import connection, transaction
 
 from rewards.applications.models import Application, ApplicationEvent
-from rewards.batches.bulk import import_settings, save_many
+from rewards.batches.bulk import IMPORT_WAL_AUTOCHECKPOINT, import_settings, save_many
 from rewards.batches.services import entry_save
 from rewards.core import crypto
 from rewards.core.vocab import Status
@@ -112,3 +112,17 @@ def test_a_chunk_reads_back_through_the_model(campaign, grassroots_clerk, xihu, 
         assert application.union_id == xihu.pk and application.signals_at is not None
         assert application.events.get().stage == "batch_entered"
     assert SmsMessage.objects.filter(event_key__in=[f"app:{number}:batch_entered" for number in numbers]).count() == 4
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's WAL setting")
+def test_the_import_settings_are_put_back_even_after_a_failure(db):  # type: ignore[no-untyped-def]
+    def autocheckpoint() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_autocheckpoint")
+            return int(cursor.fetchone()[0])
+
+    before = autocheckpoint()
+    with pytest.raises(RuntimeError), import_settings():
+        assert autocheckpoint() == IMPORT_WAL_AUTOCHECKPOINT != before
+        raise RuntimeError("the import failed")
+    assert autocheckpoint() == before

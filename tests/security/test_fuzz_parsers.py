@@ -9,6 +9,7 @@ starts fresh; a failure prints the input that caused it.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import os
@@ -78,7 +79,17 @@ def test_the_bank_file_parser_answers_any_rows_under_the_right_header(lines, end
     rows, problems = parse_result_file((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8", "surrogatepass"))
     for row in rows:
         assert row.amount > 0 and row.amount == row.amount.quantize(row.amount.__class__("0.01"))
-    assert rows or problems or not any(line.strip(", \r\n\x00") for line in lines)
+    assert rows or problems or not _has_cells(lines)
+
+
+def _has_cells(lines: list[str]) -> bool:
+    """Whether some CSV row holds a non-blank cell: the parser skips rows whose cells are all
+    blank as ``str.strip`` sees them (U+3000, U+2028, ``""`` …; the long run found the narrower
+    test that stood here before)."""
+    try:
+        return any(cell.strip() for row in csv.reader(io.StringIO("\n".join(lines) + "\n")) for cell in row)
+    except csv.Error:
+        return True
 
 
 def test_the_bank_file_parser_refuses_nul_bytes_and_huge_fields():
