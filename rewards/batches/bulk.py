@@ -18,8 +18,6 @@ import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.db.transaction import TransactionManagementError
 
@@ -255,7 +253,7 @@ def save_many(
             attachments = []
             for application, (_, files) in zip(applications, items, strict=True):
                 for item in files:
-                    saved = default_storage.save(f"materials/{campaign.year}/{_random_name()}", ContentFile(item.content))
+                    saved = materials.save_file(f"materials/{campaign.year}/{_random_name()}", item.content)
                     written.append(saved)
                     attachments.append(
                         Attachment(

@@ -27,7 +27,7 @@ from rewards.batches.services import batch_resubmit, submitting_org_for
 from rewards.batches.sheet import template
 from rewards.campaigns.selectors import current_campaign, level_amounts
 from rewards.core.audit import audit
-from rewards.core.errors import Conflict, Forbidden, Ineligible, InvalidInput, NotFound
+from rewards.core.errors import Conflict, Forbidden, Ineligible, InvalidInput, NotFound, StorageUnavailable
 from rewards.core.masking import mask_digit_runs
 from rewards.core.vocab import Channel, Status
 from rewards.organisations.models import Organisation, OrgKind, Role
@@ -342,6 +342,8 @@ def new_entry(request: HttpRequest) -> HttpResponse:
     except Conflict as exc:
         context["conflict"], status = exc.message, 409
         context["conflict_no"] = exc.extra.get("application_no", "")
+    except StorageUnavailable as exc:
+        context["error"], status = exc.message, exc.status
     else:
         messages.success(
             request,
@@ -384,7 +386,7 @@ def resubmit(request: HttpRequest, no: str) -> HttpResponse:
     except Ineligible as exc:
         extra["resubmit_ineligible"] = _rule_rows(exc.extra.get("checks"))
         extra["resubmit_error"] = "修改后仍不符合奖励条件，未能重新提交，原因见下方。"
-    except (Conflict, Forbidden, NotFound) as exc:
+    except (Conflict, Forbidden, NotFound, StorageUnavailable) as exc:
         extra["resubmit_error"] = exc.message
     else:
         messages.success(request, f"已修改并重新提交，记录了新的初审，现为“{Status(application.status).label}”。")
