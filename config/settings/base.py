@@ -309,10 +309,18 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # A path logged by Django may hold a number a caller typed into it: masked (SECURITY.md 18),
+    # on the loggers that log paths and on the handler every other record goes through.
+    "filters": {"mask_numbers": {"()": "rewards.core.logs.MaskPersonalNumbers"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_numbers"]}},
     "root": {"handlers": ["console"], "level": "INFO"},
     # WeasyPrint reports every rendering step at INFO (the printed annexes): only its warnings.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "django.request": {"filters": ["mask_numbers"]},
+        "django.server": {"filters": ["mask_numbers"]},
+    },
 }
 
 #: Demo banner shown on every page when the business date is simulated.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import InterfaceError, OperationalError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.defaults import page_not_found
 from rest_framework import exceptions
@@ -41,6 +41,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, OperationalError | InterfaceError):
         logger.error("数据库暂时不可用：%s", type(exc).__name__)
         return Response(error_body("service_unavailable", DATABASE_UNAVAILABLE), status=503, headers={"Retry-After": "5"})
+    if isinstance(exc, DataError) and "NUL" in str(exc):
+        # PostgreSQL text cannot hold a NUL character: one in any field or query parameter was a
+        # 500 there (found by schemathesis); it is the client's input, refused like any other.
+        return Response(error_body("invalid_input", "提交的内容含有空字符（NUL），请删除后再试。"), status=400)
     if isinstance(exc, DomainError):
         headers = {}
         if "retry_after" in exc.extra:

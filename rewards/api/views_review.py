@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from rewards.core.audit import audit
-from rewards.core.errors import InvalidInput, NotFound
+from rewards.core.errors import Forbidden, InvalidInput, NotFound
 from rewards.core.masking import mask_digit_runs
 from rewards.identity.services import staff_token_issue
 from rewards.reports.access import denial_recorded
@@ -105,7 +105,9 @@ class QueueView(StaffView):
         counts = selectors.status_counts(request.user, filters)
         count = selectors.total_from_counts(counts, filters.get("status", ""))
         start = (page - 1) * selectors.PAGE_SIZE
-        rows = list(queryset[start : start + selectors.PAGE_SIZE])
+        # A page past the end is empty without asking the database (a huge page number overflowed
+        # the database's integer: a 500, found by schemathesis).
+        rows = list(queryset[start : start + selectors.PAGE_SIZE]) if start < count else []
         return Response(
             {
                 "count": count,
@@ -180,6 +182,8 @@ class AttachmentView(StaffView):
     )
     def get(self, request: Request, no: str, attachment_id: int):  # type: ignore[no-untyped-def]
         _require_read(request.user)
+        if request.user.role not in REVIEWER_ROLES:  # the scans show full numbers (DOMAIN.md §9)
+            raise Forbidden("申请材料原件只有审核人员可以查看。")
         application = application_in_scope(request.user, no)
         attachment = application.attachments.filter(pk=attachment_id, purged_at__isnull=True).first()  # purged: file deleted
         if attachment is None:

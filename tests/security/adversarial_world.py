@@ -47,7 +47,14 @@ from rewards.organisations.models import Organisation, OrgKind, Role, StaffUser
 from rewards.organisations.selectors import organisation_by_name
 from rewards.organisations.services import organisation_ensure, staff_create
 from rewards.payments.models import PaymentBatch, PaymentLine
-from rewards.payments.services import payment_batch_approve, payment_batch_build, payment_batch_file, payment_results_import
+from rewards.payments.services import (
+    payment_batch_approve,
+    payment_batch_build,
+    payment_batch_file,
+    payment_line_reversal,
+    payment_results_import,
+)
+from rewards.registries.models import Member
 from rewards.review.flags import ensure_signals
 from rewards.review.services import review_decide
 from rewards.training.services import training_plan_create
@@ -179,9 +186,7 @@ def _submit_batch(campaign: Any, clerk: StaffUser, org: Organisation, members: l
         row = row_for(member, seq=str(seq), employer=employer)
         factories.make_certificate(member=member, certificate_no=row["certificate_no"], occupation=row["occupation"])
         rows.append(row)
-    result = check_and_save(
-        campaign=campaign, user=clerk, org=org, start_status="pending_grassroots", sheet=sheet(rows)
-    )
+    result = check_and_save(campaign=campaign, user=clerk, org=org, start_status="pending_grassroots", sheet=sheet(rows))
     numbers = [row.application_no for row in result.rows if row.application_no]
     assert len(numbers) == len(members), result
     applications = list(Application.objects.filter(application_no__in=numbers).order_by("application_no"))
@@ -206,7 +211,7 @@ def _import(campaign: Any, clerk: StaffUser, org: Organisation, members: list[An
     return import_start(user=clerk, org=org, sheet_file=io.BytesIO(content), file_name="汇总表.xlsx")
 
 
-def seed_world() -> World:  # noqa: PLR0915 - one story, told in order
+def seed_world() -> World:
     clear_all()
     with override_settings(APP_TODAY=DECLARATION_DAY):
         campaign, _ = campaign_load_notice(year=2020)
@@ -259,11 +264,15 @@ def seed_world() -> World:  # noqa: PLR0915 - one story, told in order
             apps[f"{union}_online_pending"] = _submit_online(campaign, member(union), in_registry=False)  # with a hard signal
             apps[f"{union}_online_city"] = _decide(district, _submit_online(campaign, member(union)), "approve")
             apps[f"{union}_online_returned"] = _decide(district, _submit_online(campaign, member(union)), "return")
-            apps[f"{union}_online_rejected"] = _decide(city_reviewer, _decide(district, _submit_online(campaign, member(union)), "approve"), "reject")
-            for key in ("paid", "failed", "unpaid", "reversed"):
+            apps[f"{union}_online_rejected"] = _decide(
+                city_reviewer, _decide(district, _submit_online(campaign, member(union)), "approve"), "reject"
+            )
+            for key in ("paid", "failed", "reversed"):
                 apps[f"{union}_online_{key}"] = _decide(
                     city_reviewer, _decide(district, _submit_online(campaign, member(union)), "approve"), "approve"
                 )
+            # Approved by the city only after the first payment batch: the second one holds it.
+            apps[f"{union}_online_unpaid"] = _decide(district, _submit_online(campaign, member(union)), "approve")
             grassroots = orgs[f"{union}_grassroots"]
             employer = XIHU_EMPLOYER if union == "xihu" else SHANGCHENG_EMPLOYER
             clerk = users[f"{union}.clerk"]
@@ -275,8 +284,6 @@ def seed_world() -> World:  # noqa: PLR0915 - one story, told in order
         # 核发: one batch sent to the bank and answered (paid, failed, one reversed after its
         # success); a second one built by finance.a and waiting for another officer's approval.
         finance_a, finance_b = users["finance.a"], users["finance.b"]
-        unpaid = [apps[f"{union}_online_unpaid"].pk for union in ("xihu", "shangcheng")]
-        Application.objects.filter(pk__in=unpaid).update(status="pending_city")  # kept out of the first batch
         sent, _ = payment_batch_build(user=finance_a, campaign=campaign)
         payment_batch_approve(user=finance_b, batch_no=sent.batch_no)
         payment_batch_file(user=finance_a, batch_no=sent.batch_no)
@@ -285,20 +292,21 @@ def seed_world() -> World:  # noqa: PLR0915 - one story, told in order
         for key, line in ((key, lines[app.application_no]) for key, app in apps.items() if app.application_no in lines):
             failed = key.endswith("_failed")
             answers.append(f"{line.reference},{line.amount:.2f},{'failure' if failed else 'success'},{'账户已冻结' if failed else ''}\r\n")
-        payment_results_import(user=finance_a, batch_no=sent.batch_no, content=("reference,amount,result,reason\r\n" + "".join(answers)).encode())
-        from rewards.payments.services import payment_line_reversal
-
+        payment_results_import(
+            user=finance_a, batch_no=sent.batch_no, content=("reference,amount,result,reason\r\n" + "".join(answers)).encode()
+        )
         for union in ("xihu", "shangcheng"):
-            payment_line_reversal(user=finance_a, reference=lines[apps[f"{union}_online_reversed"].application_no].reference, reason="账户已销户")
-        Application.objects.filter(pk__in=unpaid).update(status="approved")
+            payment_line_reversal(
+                user=finance_a, reference=lines[apps[f"{union}_online_reversed"].application_no].reference, reason="账户已销户"
+            )
+            _decide(users["city.reviewer"], apps[f"{union}_online_unpaid"], "approve")
         built, _ = payment_batch_build(user=finance_a, campaign=campaign)
         for application in apps.values():
             application.refresh_from_db()
-        lines = {
-            f"{key}": line
-            for key, app in apps.items()
-            for line in PaymentLine.objects.filter(application=app).select_related("batch").order_by("pk")[:1]
-        }
+        key_of = {app.pk: key for key, app in apps.items()}
+        lines = {}  # each application's first payment line
+        for line in PaymentLine.objects.select_related("batch", "application").order_by("pk"):
+            lines.setdefault(key_of[line.application_id], line)
 
         imports = {
             union: _import(
@@ -311,10 +319,7 @@ def seed_world() -> World:  # noqa: PLR0915 - one story, told in order
             for union, employer in (("xihu", XIHU_EMPLOYER), ("shangcheng", SHANGCHENG_EMPLOYER))
         }
 
-        applicant_member = apps["xihu_online_returned"]
-        from rewards.registries.models import Member
-
-        worker = Member.objects.get(id_hash=applicant_member.id_hash)
+        worker = Member.objects.get(id_hash=apps["xihu_online_returned"].id_hash)
         otp_request(id_number=worker.id_number, name=worker.name)
         code = SmsMessage.objects.filter(template="otp").order_by("-pk").first().params["code"]
         applicant_token = otp_verify(id_number=worker.id_number, code=code)
@@ -344,8 +349,6 @@ def seed_world() -> World:  # noqa: PLR0915 - one story, told in order
 
 def collect_canaries() -> list[Canary]:
     """Every full personal number the database holds: applications, members, payment lines, SMS."""
-    from rewards.registries.models import Member
-
     found: dict[str, Canary] = {}
     for application in Application.objects.all():
         for kind, number in (("id", application.id_number), ("card", application.bank_card_no), ("mobile", application.phone)):
@@ -480,7 +483,7 @@ def send(client: Client, method: str, url: str, *, data: dict[str, Any] | None =
             response = client.post(url, data or {}, **extra)
         else:
             response = client.generic(method, url, json.dumps(data or {}), content_type="application/json", **extra)
-    except Exception as exc:  # noqa: BLE001 - the test reports it as a 5xx
+    except Exception as exc:
         return Answer(500, b"", {}, error=f"{type(exc).__name__}: {exc}")
     body = b"".join(response.streaming_content) if getattr(response, "streaming", False) else response.content
     return Answer(response.status_code, body, {key: value for key, value in response.items()})

@@ -15,8 +15,10 @@ Each answer must be:
 * a 404 (or any refusal of a parameter outside the caller's subtree) leaves an
   ``access.denied`` audit entry of the caller.
 
-A URL with an object parameter that :func:`object_probes` does not know fails the run. The
-figures are printed: ``probes=N leaks=0``.
+A URL with an object parameter that :func:`object_probes` does not know fails the run (list and
+export parameters are not in the resolver: :func:`parameter_probes` names them). The figures are
+printed and recorded as test properties: ``probes=N leaks=0`` (a leak: any answer but the expected
+refusal — data shown, another status, an existence oracle), and the 404s without an audit entry.
 
 **Mass assignment.** Bodies carrying server-owned fields (status, amount, union, organisation,
 submitting_org, application_no, id_hash, created_by, decided_by, paid_at, role …) are sent to
@@ -27,7 +29,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -63,10 +64,9 @@ from .adversarial_world import (
     send,
     sheet,
     url_patterns,
-    view_methods,
     world_transaction,
 )
-from .test_access_matrix import ANONYMOUS, APPLICANT, CLERK, DISTRICT, EXPECTED, PATH_PARAMS, STAFF
+from .test_access_matrix import CLERK, DISTRICT, EXPECTED, assert_signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -224,10 +224,18 @@ def parameter_probes(world: World) -> list[Probe]:
             probes.append(Probe(name, {}, {}, query={"org": org, "year": "2020"}, missing_query={"org": MISSING_NAME, "year": "2020"}))
         for download in ("xlsx", "pdf"):
             probes.append(
-                Probe("staff:annex4", {}, {}, query={"org": org, "download": download}, missing_query={"org": MISSING_NAME, "download": download})
+                Probe(
+                    "staff:annex4",
+                    {},
+                    {},
+                    query={"org": org, "download": download},
+                    missing_query={"org": MISSING_NAME, "download": download},
+                )
             )
         for name in ("api:review-queue", "staff:queue"):
-            probes.append(Probe(name, {}, {}, query={"union": shangcheng, "org": org}, missing_query={"union": MISSING_NAME, "org": MISSING_NAME}))
+            probes.append(
+                Probe(name, {}, {}, query={"union": shangcheng, "org": org}, missing_query={"union": MISSING_NAME, "org": MISSING_NAME})
+            )
     union_lists = (
         "api:report-annex5-xlsx",
         "api:report-annex5-pdf",
@@ -308,7 +316,7 @@ NOT_A_UNIONS_OBJECT = {
 }
 
 
-def test_cross_union_probes(world, capsys):  # type: ignore[no-untyped-def]
+def test_cross_union_probes(world, capsys, record_property):  # type: ignore[no-untyped-def]
     probed = {probe.name for probe in object_probes(world)}
     unprobed = sorted(
         route.name
@@ -357,7 +365,9 @@ def test_cross_union_probes(world, capsys):  # type: ignore[no-untyped-def]
                 if probe.body.get("org") and prober == CLERK:
                     pass  # a clerk always enters for its own union: the field is not read
                 elif probe.is_parameter:
-                    if refused and not (answer.status in expected | {403} or (not probe.name.startswith("api:") and _page_not_found_answer(answer, probe))):
+                    if refused and not (
+                        answer.status in expected | {403} or (not probe.name.startswith("api:") and _page_not_found_answer(answer, probe))
+                    ):
                         problems.append(f"{answer.status}: expected {sorted(expected)} or the parameter ignored")
                 elif answer.status not in expected:
                     problems.append(f"{answer.status}: expected {sorted(expected)}")
@@ -370,6 +380,9 @@ def test_cross_union_probes(world, capsys):  # type: ignore[no-untyped-def]
                     problems.append("no access.denied audit entry")
                 failures += [f"{where}: {problem}" for problem in problems]
     summary = f"cross-union probes: probes={probes} leaks={leaks} missing_denial_audits={missing_audits}"
+    assert_signed_in(world)
+    record_property("cross_union_probes", probes)
+    record_property("cross_union_leaks", leaks)
     with capsys.disabled():
         print(f"\n{summary}")
     assert not failures, f"{summary}\n" + "\n".join(failures)
@@ -477,7 +490,11 @@ def test_a_submission_keeps_the_servers_fields(world):  # type: ignore[no-untype
         assert created.id_hash == member.id_hash and created.campaign == world.campaign
         # ``union`` is a form field (Annex 3), but it must match the registry: another one is refused.
         answer = send(
-            anonymous(), "POST", reverse("api:applications"), data={**factories.annex3(member), **materials(), "union": "上城区总工会"}, token=token
+            anonymous(),
+            "POST",
+            reverse("api:applications"),
+            data={**factories.annex3(member), **materials(), "union": "上城区总工会"},
+            token=token,
         )
         assert answer.status in (400, 409, 422), answer.text()
         assert Application.objects.filter(id_hash=member.id_hash).count() == 1
@@ -490,7 +507,9 @@ def test_a_resubmission_keeps_the_servers_fields(world):  # type: ignore[no-unty
     cheat = server_owned(world)
     with isolated():
         values = {key: value for key, value in current_values(app).items() if value not in (None, "")}
-        answer = _api(world, "POST", "api:application-resubmit", {"no": app.application_no}, {**values, **cheat}, token=world.applicant_token)
+        answer = _api(
+            world, "POST", "api:application-resubmit", {"no": app.application_no}, {**values, **cheat}, token=world.applicant_token
+        )
         assert answer.status == 200, answer.text()
         after = Application.objects.get(pk=app.pk)
         assert (after.application_no, after.status, after.channel, after.union_id, after.amount) == (
@@ -508,7 +527,14 @@ def test_the_clerks_resubmission_and_batch_entry_keep_the_servers_fields(world):
     returned = world.apps["xihu_batch_returned"]
     clerk_org = world.orgs["xihu_grassroots"]
     with isolated():
-        answer = _api(world, "POST", "api:review-resubmit", {"no": returned.application_no}, {"occupation": returned.occupation, **cheat}, "xihu.clerk")
+        answer = _api(
+            world,
+            "POST",
+            "api:review-resubmit",
+            {"no": returned.application_no},
+            {"occupation": returned.occupation, **cheat},
+            "xihu.clerk",
+        )
         assert answer.status == 200, answer.text()
         after = Application.objects.get(pk=returned.pk)
         assert (after.status, after.union_id, after.submitting_org_id, after.channel, after.amount) == (
@@ -555,16 +581,25 @@ def test_decisions_keep_the_servers_fields(world):  # type: ignore[no-untyped-de
     pending = world.apps["xihu_online_pending"]
     at_city = world.apps["xihu_online_city"]
     with isolated():
-        answer = _api(world, "POST", "api:review-decision", {"no": pending.application_no}, {"decision": "approve", **cheat}, "xihu.reviewer")
+        answer = _api(
+            world, "POST", "api:review-decision", {"no": pending.application_no}, {"decision": "approve", **cheat}, "xihu.reviewer"
+        )
         assert answer.status == 200, answer.text()
         after = Application.objects.get(pk=pending.pk)
         assert (after.status, after.amount, after.union_id) == ("pending_city", pending.amount, pending.union_id)
-        answer = _api(world, "POST", "api:review-decision", {"no": at_city.application_no}, {"decision": "approve", **cheat}, "city.reviewer")
+        answer = _api(
+            world, "POST", "api:review-decision", {"no": at_city.application_no}, {"decision": "approve", **cheat}, "city.reviewer"
+        )
         assert answer.status == 200, answer.text()
         after = Application.objects.get(pk=at_city.pk)
         assert (after.status, after.amount) == ("approved", Decimal("500.00"))
     with isolated():  # the same through the page
-        answer = send(world.client_for("city.reviewer"), "POST", reverse("staff:decision", kwargs={"no": at_city.application_no}), data={"decision": "approve", **cheat})
+        answer = send(
+            world.client_for("city.reviewer"),
+            "POST",
+            reverse("staff:decision", kwargs={"no": at_city.application_no}),
+            data={"decision": "approve", **cheat},
+        )
         assert answer.status == 302, answer.status
         after = Application.objects.get(pk=at_city.pk)
         assert (after.status, after.amount) == ("approved", Decimal("500.00"))
@@ -574,7 +609,9 @@ def test_declarations_and_their_decisions_keep_the_servers_fields(world):  # typ
     cheat = {**server_owned(world), "union": world.orgs["shangcheng"].name, "opinion": "自批", "decided_at": "2020-08-01"}
     with isolated(), override_settings(APP_TODAY=DECLARATION_DAY):
         clear_all()
-        answer = _api(world, "POST", "api:occupation-declarations", {}, {"occupation": "网约配送员", "reason": "平台经济。", **cheat}, "xihu.reviewer")
+        answer = _api(
+            world, "POST", "api:occupation-declarations", {}, {"occupation": "网约配送员", "reason": "平台经济。", **cheat}, "xihu.reviewer"
+        )
         assert answer.status == 201, answer.text()
         created = OccupationDeclaration.objects.get(occupation="网约配送员")
         assert (created.status, created.union_id, created.declared_by.username, created.decided_by_id, created.opinion) == (
@@ -584,7 +621,12 @@ def test_declarations_and_their_decisions_keep_the_servers_fields(world):  # typ
             None,
             "",
         )
-        answer = send(world.client_for("xihu.reviewer"), "POST", reverse("staff:declare"), data={"occupation": "电子竞技员", "reason": "数字经济。", **cheat})
+        answer = send(
+            world.client_for("xihu.reviewer"),
+            "POST",
+            reverse("staff:declare"),
+            data={"occupation": "电子竞技员", "reason": "数字经济。", **cheat},
+        )
         assert answer.status == 302, answer.status
         created = OccupationDeclaration.objects.get(occupation="电子竞技员")
         assert (created.status, created.union_id, created.decided_by_id) == ("pending", world.orgs["xihu"].pk, None)
@@ -595,7 +637,13 @@ def test_declarations_and_their_decisions_keep_the_servers_fields(world):  # typ
             "POST",
             "api:occupation-declaration-decision",
             {"declaration_id": declaration.pk},
-            {"decision": "approve", **cheat, "status": "rejected", "occupation": "改过的职业", "union_id": str(world.orgs["shangcheng"].pk)},
+            {
+                "decision": "approve",
+                **cheat,
+                "status": "rejected",
+                "occupation": "改过的职业",
+                "union_id": str(world.orgs["shangcheng"].pk),
+            },
             "economic",
         )
         assert answer.status == 200, answer.text()
@@ -615,16 +663,34 @@ def test_training_plans_keep_the_servers_fields(world):  # type: ignore[no-untyp
         answer = _api(world, "POST", "api:training-plans", {}, {**plan, **cheat}, "xihu.reviewer")
         assert answer.status == 201, answer.text()
         created = TrainingPlan.objects.get(pk=answer.json()["id"])
-        assert (created.union_id, created.campaign_id, created.created_by.username) == (world.orgs["xihu"].pk, world.campaign.pk, "xihu.reviewer")
+        assert (created.union_id, created.campaign_id, created.created_by.username) == (
+            world.orgs["xihu"].pk,
+            world.campaign.pk,
+            "xihu.reviewer",
+        )
         assert (created.trained, created.certified, created.spent) == (0, 0, Decimal("0.00"))
+    with isolated():  # the page
+        answer = send(
+            world.client_for("xihu.reviewer"), "POST", reverse("staff:training_create"), data={**cheat, **plan, "occupation": "钳工"}
+        )
+        assert answer.status == 302, answer.status
+        created = TrainingPlan.objects.get(occupation="钳工")
+        assert (created.union_id, created.trained, created.spent) == (world.orgs["xihu"].pk, 0, Decimal("0.00"))
     existing = world.plans["xihu"]
     with isolated():
-        answer = _api(world, "PATCH", "api:training-plan", {"plan_id": existing.pk}, {**server_owned(world), "trained": "5"}, "xihu.reviewer")
+        answer = _api(
+            world, "PATCH", "api:training-plan", {"plan_id": existing.pk}, {**server_owned(world), "trained": "5"}, "xihu.reviewer"
+        )
         assert answer.status == 200, answer.text()
         after = TrainingPlan.objects.get(pk=existing.pk)
         assert (after.pk, after.union_id, after.campaign_id, after.trained) == (existing.pk, existing.union_id, existing.campaign_id, 5)
     with isolated():  # the page
-        answer = send(world.client_for("xihu.reviewer"), "POST", reverse("staff:training_edit", kwargs={"plan_id": existing.pk}), data={**server_owned(world), "trained": "6"})
+        answer = send(
+            world.client_for("xihu.reviewer"),
+            "POST",
+            reverse("staff:training_edit", kwargs={"plan_id": existing.pk}),
+            data={**server_owned(world), "trained": "6"},
+        )
         assert answer.status == 302, answer.status
         after = TrainingPlan.objects.get(pk=existing.pk)
         assert (after.union_id, after.campaign_id, after.trained) == (existing.union_id, existing.campaign_id, 6)
@@ -667,3 +733,28 @@ def test_campaign_settings_keep_their_year_and_locked_values(world):  # type: ig
         assert (after.year, after.opens_on, after.main_window_start) == (2020, campaign.opens_on, campaign.main_window_start)
         assert {award.level: award.amount for award in after.level_awards.all()} == amounts
         assert not Campaign.objects.filter(year=2099).exists()
+
+
+def test_a_staff_user_cannot_give_themselves_a_role_or_a_union(world):  # type: ignore[no-untyped-def]
+    """The own-account pages (password, second factor) take no role or organisation."""
+    from tests.conftest import PASSWORD
+
+    cheat = {**server_owned(world), "is_staff": "on", "is_superuser": "on", "username": "admin2"}
+    user = world.users["xihu.clerk"]
+    client = world.client_for("xihu.clerk", fresh=True)
+    with isolated():
+        send(
+            client,
+            "POST",
+            reverse("staff:password"),
+            data={**cheat, "old_password": PASSWORD, "new_password1": "Another-horse-2021", "new_password2": "Another-horse-2021"},
+        )
+        send(client, "POST", reverse("staff:account_mfa"), data={**cheat, "code": "000000"})
+        user.refresh_from_db()
+        assert (user.role, user.organisation_id, user.is_staff, user.is_superuser, user.username) == (
+            "grassroots_clerk",
+            world.orgs["xihu_grassroots"].pk,
+            False,
+            False,
+            "xihu.clerk",
+        )

@@ -40,6 +40,9 @@ READ_ROLES = frozenset(
     {Role.GRASSROOTS_CLERK, Role.DISTRICT_REVIEWER, Role.CITY_REVIEWER, Role.AUDITOR, Role.FINANCE_OFFICER, Role.ECONOMIC_OFFICER}
 )
 DECIDE_ROLES = frozenset(STAGE_ROLE.values())
+#: The scanned ID and bank cards show the numbers in full: only the reviewers of the chain
+#: open them (DOMAIN.md §9); other readers see which materials there are.
+MATERIAL_ROLES = DECIDE_ROLES
 RESOLVE_ROLES = frozenset({Role.DISTRICT_REVIEWER, Role.CITY_REVIEWER})
 
 #: Short labels for staff (the model's labels speak to the worker).
@@ -284,6 +287,7 @@ def _detail_context(request: HttpRequest, application: Application) -> dict[str,
         "history": history,
         "boxes": _opinion_boxes(events),
         "materials": materials,
+        "can_open_materials": user.role in MATERIAL_ROLES,
         "checks_passed": all(check.get("passed") for check in data["checks"]),
         "unresolved_hard": unresolved_hard,
         "can_decide": can_decide,
@@ -362,7 +366,7 @@ def resolve_flag(request: HttpRequest, no: str, code: str) -> HttpResponse:
 
 @xframe_options_sameorigin  # PDFs open in a frame of the detail page
 @require_GET
-@staff_required(roles=READ_ROLES)
+@staff_required(roles=MATERIAL_ROLES)
 def attachment(request: HttpRequest, no: str, attachment_id: int) -> HttpResponseBase:
     """One material, only to staff whose subtree holds the application; never cached."""
     try:
