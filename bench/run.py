@@ -129,6 +129,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--wait-quiet", type=float, default=30, help="seconds to wait at most for other processes to leave the CPUs (default 30)"
     )
     parser.add_argument("--only", choices=("http", "import"), help="run one group of benchmarks")
+    parser.add_argument("--skip", default="", help="comma-separated benchmark functions to leave out (e.g. progress_query)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary DATA_DIR (its path is printed)")
     parser.add_argument("--no-doc", action="store_true", help="do not rewrite docs/performance.md")
     return parser.parse_args(argv)
@@ -141,6 +142,9 @@ def _terminate(signum: int, frame: object) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    skipped = {name.strip() for name in args.skip.split(",") if name.strip()}
+    SERVER_BENCHMARKS[:] = [b for b in SERVER_BENCHMARKS if b.__name__ not in skipped]
+    OFFLINE_BENCHMARKS[:] = [b for b in OFFLINE_BENCHMARKS if b.__name__ not in skipped]
     signal.signal(signal.SIGTERM, _terminate)
     options = Options(
         duration_s=args.duration,
