@@ -170,9 +170,13 @@ class FastInsert:
         self.model = model
         self.attnames: list[str] = []
         self.prepare: list[Any] = []
+        #: Columns a row may leave out: nullable or defaulted ones (a field added to the model later).
+        self.optional: dict[str, Any] = {}
         columns = []
         for field in model._meta.concrete_fields:
             self.attnames.append(field.attname)
+            if field.has_default() or field.null:
+                self.optional[field.attname] = field.get_default() if field.has_default() else None
             columns.append(connection.ops.quote_name(field.column))
             if isinstance(field, EncryptedTextField):
                 self.prepare.append(field.get_prep_value)
@@ -193,7 +197,7 @@ class FastInsert:
     def add(self, values: dict[str, Any]) -> None:
         row = []
         for name, prepare in zip(self.attnames, self.prepare, strict=True):
-            value = values[name]
+            value = values[name] if name in values or name not in self.optional else self.optional[name]
             row.append(prepare(value) if prepare is not None and value is not None else value)
         self.rows.append(tuple(row))
 
