@@ -138,3 +138,22 @@ def business_day(settings):  # type: ignore[no-untyped-def]
 
     set_day("2020-10-15")
     return set_day
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+    """The schemathesis figure at the end of every run that ran it (docs/security.md, "Adversarial
+    suite and figures"): tests record ``schemathesis_cases`` and ``schemathesis_failures`` with
+    ``record_property``; pytest-xdist carries them from its workers to this process. Here, in the
+    top conftest, so that the controller of a parallel run has the hook."""
+    totals: dict[str, int] = {}
+    for outcome in ("passed", "failed"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if getattr(report, "when", "call") != "call":
+                continue
+            for name, value in getattr(report, "user_properties", []):
+                if name.startswith("schemathesis_") and isinstance(value, int):
+                    totals[name] = totals.get(name, 0) + value
+    if totals:
+        terminalreporter.write_line(
+            f"schemathesis cases={totals.get('schemathesis_cases', 0)} failures={totals.get('schemathesis_failures', 0)}"
+        )

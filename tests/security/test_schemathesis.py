@@ -1,17 +1,19 @@
 """Schemathesis against the API's own OpenAPI schema (issue 7, part 6; SECURITY.md 2, 12).
 
 The schema is read from ``GET /api/v1/openapi.json`` of ``config.wsgi:application`` and every
-operation is called in-process through schemathesis's WSGI transport (no server), once per
-identity: no credentials at all, a worker's token, a district reviewer's and a city reviewer's
-staff token (each obtained through the API as ``tests/api/helpers.py`` does). The database holds
-the 2020 campaign, the union tree, members, a worker's submitted application (with its materials
-and signals), another union's application, an occupation declaration and a training plan.
-Requests are committed as a real server commits them (after-commit tasks run).
+operation is called in-process through schemathesis's WSGI transport (no server). Every case is
+sent once as each identity: no credentials at all, a worker's token, a district reviewer's and a
+city reviewer's staff token (each obtained through the API as ``tests/api/helpers.py`` does).
+The database holds the 2020 campaign, the union tree, members, a worker's submitted application
+(with its materials and signals), another application of the same union and one of another
+union, an occupation declaration and a training plan. Requests are committed as a real server
+commits them (after-commit tasks run).
 
-Each operation gets two sources of cases: everything drawn by schemathesis from the schema, and
-the same with the path parameters drawn from the seeded objects, so that calls reach real
-records (decisions, materials, PDFs, corrections). A request identical to one already sent to
-the same operation is skipped and not counted.
+Each operation gets four sources of cases: valid (positive) and invalid (negative) data drawn by
+schemathesis from the schema, each also with its path parameters drawn from the seeded objects,
+so that calls reach real records (decisions, materials, PDFs, corrections). A request identical
+to one already sent to the same operation is skipped and not counted. The operations are dealt
+into ``PARTS`` tests, each with its own database, so that pytest-xdist spreads them.
 
 Checks on every answer:
 - ``not_a_server_error``: no 5xx;
@@ -22,10 +24,10 @@ Checks on every answer:
   without one; with a token, ``ignored_auth`` sends every 2xx request again without it and with
   a made-up one, and both must be refused.
 
-Budget: ``SCHEMATHESIS_EXAMPLES`` examples per operation, identity and source (default 20 in
-``make test``, derandomized: every run replays the same cases; ``make test-security-long`` sets
-200 and ``SECURITY_LONG``, which explores anew). The figures are recorded per test and the run
-ends with one line, ``schemathesis cases=N failures=N`` (tests/security/conftest.py).
+Budget: ``SCHEMATHESIS_EXAMPLES`` examples per operation and source (default 20 in ``make test``,
+derandomized; ``make test-security-long`` sets 200 and ``SECURITY_LONG``, which explores anew).
+The figures are recorded per test and the run ends with one line, ``schemathesis cases=N
+failures=N`` (the hook is in tests/conftest.py).
 """
 
 from __future__ import annotations
