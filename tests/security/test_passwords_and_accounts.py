@@ -3,6 +3,8 @@ Django's password validators on, and no default accounts in production (the demo
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import get_default_password_validators
@@ -15,7 +17,7 @@ from .test_deploy_check import production, production_env
 
 #: What config.settings.base sets (the test settings use a fast hasher instead).
 DEPLOYED_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher", "django.contrib.auth.hashers.PBKDF2PasswordHasher"]
-OLD_PASSWORD = "Older-hash-pass-2019"
+OLD_PASSWORD = "Old-" + secrets.token_urlsafe(12)  # a throwaway password, generated per run
 
 
 def test_production_hashes_with_argon2_and_validates_passwords(tmp_path):

@@ -6,6 +6,8 @@ request, on the pages and the API."""
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
@@ -19,7 +21,7 @@ from .staff_helpers import MovableClock, api_token, bearer, web_client, web_logi
 
 pytestmark = pytest.mark.django_db
 
-NEW_PASSWORD = "Sturdy-new-pass-2021"
+NEW_PASSWORD = "New-" + secrets.token_urlsafe(12)  # a throwaway password, generated per run
 
 
 def audits(action: str, **filters) -> list[AuditEvent]:  # type: ignore[no-untyped-def]
