@@ -5,11 +5,9 @@ certificates eligible, and nobody else's."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection, connections
 from django.test import Client
 
 from rewards.campaigns.models import DeclarationStatus, OccupationDeclaration
@@ -17,6 +15,7 @@ from rewards.core.models import AuditEvent
 
 from .. import factories
 from ..api.helpers import bearer, staff_token
+from ..api.test_concurrency import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -375,28 +374,6 @@ def test_another_unions_declaration_is_404(api, campaign, xihu_reviewer, shangch
 
 
 # 并发 --------------------------------------------------------------------------------------
-
-
-def run_together(count: int, work) -> list:  # type: ignore[no-untyped-def]
-    """``work(i)`` ``count`` times: in parallel threads on PostgreSQL, in turn on SQLite (one writer)."""
-    if connection.vendor != "postgresql":
-        return [work(i) for i in range(count)]
-    results: list = [None] * count
-    barrier = threading.Barrier(count)
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = work(i)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 @pytest.mark.django_db(transaction=True)
