@@ -23,6 +23,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from rewards.core import clock
 from rewards.core.errors import StorageUnavailable
+from rewards.core.rows import PreparedRow
 
 from .models import Application, Attachment, AttachmentKind, Processing
 
@@ -153,21 +154,21 @@ def write_files(year: int, checked: list[CheckedFile], written: list[str]) -> li
 
 def record_files(application: Application, saved: list[tuple[CheckedFile, str]]) -> list[Attachment]:
     now = clock.now()
-    return Attachment.objects.bulk_create(
-        [
-            Attachment(
-                application=application,
-                kind=item.kind,
-                storage_name=name,
-                content_type=item.content_type,
-                size=len(item.content),
-                sha256=item.sha256,
-                current=True,
-                uploaded_at=now,
-            )
-            for item, name in saved
-        ]
-    )
+    attachments = []
+    for item, name in saved:
+        attachment = Attachment(
+            application=application,
+            kind=item.kind,
+            storage_name=name,
+            content_type=item.content_type,
+            size=len(item.content),
+            sha256=item.sha256,
+            current=True,
+            uploaded_at=now,
+        )
+        PreparedRow(attachment).insert()
+        attachments.append(attachment)
+    return attachments
 
 
 def discard(names: list[str]) -> None:

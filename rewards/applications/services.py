@@ -5,7 +5,6 @@ history and the audit entry, and queues its SMS for after the commit."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hmac
 import logging
 import secrets
@@ -16,8 +15,10 @@ from django.db import IntegrityError, connection, transaction
 
 from rewards.campaigns.models import Campaign
 from rewards.core import clock, crypto, validators
-from rewards.core.audit import audit
+from rewards.core.audit import append, audit, audit_entry
 from rewards.core.errors import Conflict, Forbidden, Ineligible, InvalidInput, NotFound
+from rewards.core.queue import enqueue_after_commit
+from rewards.core.rows import PreparedRow
 from rewards.core.vocab import Channel, Status
 from rewards.eligibility.fields import SUBMISSION_FIELDS
 from rewards.eligibility.services import Judgement, judge
@@ -25,7 +26,8 @@ from rewards.review.flags import mirror_shared_flags, refresh_flags
 
 from . import materials
 from .models import Application, ApplicationCounter, ApplicationEvent, AttachmentKind
-from .notify import notify
+from .notify import notify, notify_new
+from .tasks import after_submission
 
 logger = logging.getLogger(__name__)
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -140,17 +142,19 @@ def record_event(
     actor: Any = None,
     organisation: Any = None,
 ) -> None:
-    ApplicationEvent.objects.create(
-        application=application,
-        at=clock.now(),
-        stage=stage,
-        decision=decision,
-        opinion=opinion,
-        from_status=from_status,
-        to_status=to_status,
-        actor=actor if getattr(actor, "pk", None) else None,
-        organisation=organisation or getattr(actor, "organisation", None),
-    )
+    PreparedRow(
+        ApplicationEvent(
+            application=application,
+            at=clock.now(),
+            stage=stage,
+            decision=decision,
+            opinion=opinion,
+            from_status=from_status,
+            to_status=to_status,
+            actor=actor if getattr(actor, "pk", None) else None,
+            organisation=organisation or getattr(actor, "organisation", None),
+        )
+    ).insert()
 
 
 def application_submit(
@@ -166,39 +170,39 @@ def application_submit(
         raise Conflict("会员库中未找到您的会员信息，请联系所在工会。", code="not_a_member")
     checked = _check_files(files, required=True)
     password = new_query_password()
+    # Everything that costs CPU (encrypting the personal fields, the audit entry, the file
+    # writes) happens before the transaction: on SQLite it holds the only write lock.
+    application = Application(
+        campaign=campaign,
+        channel=Channel.ONLINE,
+        status=Status.PENDING_DISTRICT,
+        union_id=member.union_id,
+        grassroots_union_id=member.grassroots_union_id,
+        query_password_hash=password_digest(password),
+        submitted_at=clock.now(),
+    )
+    apply_judgement(application, judgement)
+    if not application.employer:
+        application.employer = member.employer
+    row = PreparedRow(application)
+    entry = audit_entry("application.submit", obj=application, request=request, actor_label="applicant")
     written: list[str] = []
     committing = False
     try:
         saved = materials.write_files(campaign.year, checked, written)
         with transaction.atomic():
-            application = Application(
-                campaign=campaign,
-                channel=Channel.ONLINE,
-                status=Status.PENDING_DISTRICT,
-                union_id=member.union_id,
-                grassroots_union_id=member.grassroots_union_id,
-                query_password_hash=password_digest(password),
-                submitted_at=clock.now(),
-            )
-            apply_judgement(application, judgement)
-            if not application.employer:
-                application.employer = member.employer
-            application.application_no = next_application_number(campaign)
-            application.save()
+            row.set("application_no", next_application_number(campaign))
+            row.insert()
             attachments = materials.record_files(application, saved)
             record_event(application, stage="submitted", to_status=Status.PENDING_DISTRICT)
-            # After the commit, one background task re-encodes the photos and works out the
+            entry.object_id = str(application.pk)
+            entry.detail = {"channel": Channel.ONLINE, "application_no": application.application_no}
+            append(entry)
+            sms_id = notify_new(application, "submitted", event="submitted")
+            # One background task sends the SMS, re-encodes the photos and works out the
             # signals (a reviewer's first look works them out if it comes first: see
             # rewards.review.flags.ensure_signals).
-            transaction.on_commit(functools.partial(_schedule_after_submission, application.pk, [a.pk for a in attachments]), robust=True)
-            audit(
-                "application.submit",
-                obj=application,
-                request=request,
-                actor_label="applicant",
-                detail={"channel": Channel.ONLINE, "application_no": application.application_no},
-            )
-            notify(application, "submitted", event="submitted")
+            enqueue_after_commit(after_submission, application.pk, [a.pk for a in attachments], sms_id)
             committing = True  # from here on the commit itself is running
     except IntegrityError as exc:
         materials.discard(written)
@@ -221,15 +225,6 @@ def keep_files_if_commit_unknown(written: list[str], committing: bool) -> None:
         logger.warning("提交时数据库连接中断，结果未知：保留已写入的 %d 个材料文件。", len(written))
         return
     materials.discard(written)
-
-
-def _schedule_after_submission(application_id: int, attachment_ids: list[int]) -> None:
-    from .tasks import after_submission
-
-    try:
-        after_submission.enqueue(application_id, attachment_ids)
-    except Exception as exc:  # committed: the reviewer's first look works the signals out
-        logger.warning("申请 %s 的后续处理未能排队（%s），将在审核时核查风险信号。", application_id, type(exc).__name__)
 
 
 def _own_application(application_no: str, applicant_id_hash: str, *, lock: bool = False) -> Application:

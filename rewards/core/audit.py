@@ -13,6 +13,7 @@ from django.db import connection, models, transaction
 
 from . import clock
 from .models import HASHED_FIELDS, AuditChainHead, AuditEvent, canonical_json
+from .rows import PreparedRow
 
 
 def client_ip(request: Any) -> str | None:
@@ -37,31 +38,70 @@ def audit(
 
     ``detail`` must hold no personal number (ID, card, mobile): name objects by id.
     """
+    event = audit_entry(
+        action,
+        actor=actor,
+        obj=obj,
+        object_type=object_type,
+        object_id=object_id,
+        result=result,
+        request=request,
+        detail=detail,
+        actor_label=actor_label,
+    )
+    return append(event)
+
+
+def audit_entry(
+    action: str,
+    *,
+    actor: Any = None,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    result: str = "ok",
+    request: Any = None,
+    detail: dict[str, Any] | None = None,
+    actor_label: str = "",
+) -> AuditEvent:
+    """The entry :func:`audit` appends, not yet chained nor written: a caller that must keep its
+    transaction short builds it first and gives it to :func:`append` inside the transaction
+    (setting ``object_id`` there when the object is new)."""
     if actor is None and request is not None:
         user = getattr(request, "user", None)
         actor = user if getattr(user, "is_authenticated", False) else None
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
-        object_id = object_id or obj.pk
+        object_id = object_id or obj.pk or ""
+    return AuditEvent(
+        at=clock.now(),
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=actor_label or (getattr(actor, "username", "") if actor else "") or "system",
+        role=getattr(actor, "role", "") or "",
+        organisation_id=getattr(actor, "organisation_id", None),
+        client_ip=client_ip(request),
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id or ""),
+        result=result,
+        detail=detail or {},
+    )
+
+
+def append(event: AuditEvent) -> AuditEvent:
+    """Chains ``event`` to the last entry and writes it, in the caller's transaction.
+
+    Plain SQL (:class:`~rewards.core.rows.PreparedRow`): every audited change runs this while
+    it holds the chain head's lock.
+    """
+    if event.pk is not None:
+        raise PermissionError("审计日志只能追加，不能修改。")
+    event.object_id = str(event.object_id or "")
     # No savepoint: inside the caller's transaction the entry stands or falls with the change.
     with transaction.atomic(savepoint=False):
-        prev_hash = _lock_head()
-        event = AuditEvent(
-            at=clock.now(),
-            actor=actor if getattr(actor, "pk", None) else None,
-            actor_label=actor_label or (getattr(actor, "username", "") if actor else "") or "system",
-            role=getattr(actor, "role", "") or "",
-            organisation_id=getattr(actor, "organisation_id", None),
-            client_ip=client_ip(request),
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id or ""),
-            result=result,
-            detail=detail or {},
-            prev_hash=prev_hash,
-        )
+        event.prev_hash = _lock_head()
         event.entry_hash = event.compute_hash()
-        event.save(force_insert=True)
+        PreparedRow(event).insert()
         with connection.cursor() as cursor:
             cursor.execute(f"UPDATE {AuditChainHead._meta.db_table} SET last_hash = %s WHERE id = 1", [event.entry_hash])  # noqa: S608 - identifiers from the models, values bound  # nosec B608
     return event

@@ -81,33 +81,13 @@ def sms_enqueue(
     invalid number, an unknown template, a missing parameter, a query password, or a full ID or
     card number in the text or the event key.
     """
-    if not event_key:
-        raise ValueError("短信必须对应一个业务事件（event_key）。")
-    ensure_masked(event_key)
+    _check_event_key(event_key)
     existing = SmsMessage.objects.filter(event_key=event_key).first()
     if existing is not None:
         return existing
-    if not phone:
-        logger.info("业务事件 %s 没有手机号码，未登记短信。", event_key)
+    message = sms_message(phone=phone, template=template, params=params, event_key=event_key, overrides=overrides)
+    if message is None:
         return None
-    mobile, problem = check_mobile(phone)
-    if mobile is None:
-        raise ValueError(f"手机号码无效，短信未登记：{problem}")
-    text, used = render(template, params, overrides)
-    now = clock.now()
-    valid_for = lifetime(template, used)
-    message = SmsMessage(
-        phone=mobile,
-        phone_hash=blind_index("phone", mobile),
-        template=template,
-        params=used,
-        text=text,
-        event_key=event_key,
-        status=SmsStatus.PENDING,
-        next_attempt_at=now,
-        expires_at=now + valid_for if valid_for else None,
-        created_at=now,
-    )
     try:
         with transaction.atomic():
             message.save()
@@ -119,6 +99,51 @@ def sms_enqueue(
         return existing
     transaction.on_commit(functools.partial(tasks.schedule_delivery, message.pk), robust=True)
     return message
+
+
+def sms_message(
+    *,
+    phone: str | None,
+    template: str,
+    params: Mapping[str, object],
+    event_key: str,
+    overrides: Mapping[str, str] | None = None,
+) -> SmsMessage | None:
+    """The outbox row of one business event, checked and rendered, not yet written.
+
+    :func:`sms_enqueue` writes it once per event. A caller whose event cannot have been recorded
+    before (the first SMS of a number it has just given out) may write it itself, inside the
+    event's transaction, and schedule its delivery (the unique ``event_key`` still holds).
+    Returns ``None`` and raises as :func:`sms_enqueue` does.
+    """
+    _check_event_key(event_key)
+    if not phone:
+        logger.info("业务事件 %s 没有手机号码，未登记短信。", event_key)
+        return None
+    mobile, problem = check_mobile(phone)
+    if mobile is None:
+        raise ValueError(f"手机号码无效，短信未登记：{problem}")
+    text, used = render(template, params, overrides)
+    now = clock.now()
+    valid_for = lifetime(template, used)
+    return SmsMessage(
+        phone=mobile,
+        phone_hash=blind_index("phone", mobile),
+        template=template,
+        params=used,
+        text=text,
+        event_key=event_key,
+        status=SmsStatus.PENDING,
+        next_attempt_at=now,
+        expires_at=now + valid_for if valid_for else None,
+        created_at=now,
+    )
+
+
+def _check_event_key(event_key: str) -> None:
+    if not event_key:
+        raise ValueError("短信必须对应一个业务事件（event_key）。")
+    ensure_masked(event_key)
 
 
 def sms_deliver(message_id: int, *, transport: Transport | None = None) -> DeliveryOutcome:

@@ -37,8 +37,9 @@ def registered_form(member, **overrides):  # type: ignore[no-untyped-def]
     return form
 
 
-def test_submission_creates_one_pending_application_with_three_materials(api, worker, member):
-    response = submit(api, worker, factories.annex3(member))
+def test_submission_creates_one_pending_application_with_three_materials(api, worker, member, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as after_commit:
+        response = submit(api, worker, factories.annex3(member))
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["status"] == "pending_district"
@@ -50,10 +51,15 @@ def test_submission_creates_one_pending_application_with_three_materials(api, wo
     assert Attachment.objects.filter(application=application, current=True).count() == 3
     assert application.query_password_hash and body["query_password"] not in application.query_password_hash
     assert [e.stage for e in application.events.all()] == ["submitted"]
-    assert AuditEvent.objects.filter(action="application.submit", object_id=str(application.pk)).exists()
+    entry = AuditEvent.objects.get(action="application.submit", object_id=str(application.pk))
+    assert entry.detail == {"channel": "online", "application_no": application.application_no}
+    assert entry.actor_label == "applicant" and entry.entry_hash == entry.compute_hash()
     sms = SmsMessage.objects.get(event_key=f"app:{application.application_no}:submitted")
     assert application.application_no in sms.text
     assert body["query_password"] not in sms.text
+    assert len(after_commit) == 1  # one task follows the commit: SMS, photos, signals
+    assert (sms.status, sms.attempts) == ("sent", 1)
+    assert set(application.attachments.values_list("processing", flat=True)) == {"reencoded"}
 
 
 def test_submission_requires_the_applicant_token(api, member, business_day):
