@@ -58,8 +58,8 @@ from rewards.reports import renderers
 from rewards.review.services import REVIEWER_ROLES, scoped_applications, sees_full_numbers
 from rewards.web.worker import session as worker_session
 
+from ._matrix import APPLICANT, EXPECTED, PRINCIPAL_USERS, assert_signed_in, path_kwargs
 from .adversarial_world import HOST, Answer, Canary, World, anonymous, isolated, seed_world, send, url_patterns, world_transaction
-from .test_access_matrix import APPLICANT, EXPECTED, PRINCIPAL_USERS, assert_signed_in, path_kwargs
 
 pytestmark = pytest.mark.django_db
 

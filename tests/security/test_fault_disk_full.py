@@ -92,7 +92,7 @@ def test_after_the_disk_is_freed_the_same_worker_submits(api, worker, member, mo
 
 
 def test_the_worker_page_shows_the_message_and_keeps_the_form(client, member, business_day, monkeypatch):
-    from tests.web.test_worker_pages import form_for, sign_in  # the worker's pages, as a browser uses them
+    from tests.web._worker import form_for, sign_in  # the worker's pages, as a browser uses them
 
     sign_in(client, member)
     monkeypatch.setattr(materials.os, "fdopen", FillingDisk(1))

@@ -1,54 +1,25 @@
-"""The role × endpoint matrix over the whole application (SECURITY.md 2 and 5).
-
-Every URL comes from Django's resolver. Each staff page and each staff or worker API endpoint is
-tried with GET and POST (and PATCH where the view has it) by an anonymous client, a worker's
-applicant token, and one user of each of the seven staff roles (plus a second finance officer:
-the four-eyes rule makes the builder of a batch and another officer differ). The answer must be
-what :data:`EXPECTED` says: allowed (neither 401 nor 403, and no 5xx) or refused — 401 with the
-contract's JSON error on the API, the staff sign-in redirect on pages, 403 for a wrong role. A
-method the view does not have answers 405 (or the refusal that comes before it).
+"""The roles table of the access matrix (SECURITY.md 2 and 5), shared by
+test_access_matrix_roles.py, test_separation_of_duties.py, the cross-union probes and the canary
+crawl.
 
 :data:`EXPECTED` is written out per URL name and method from API.md's roles table and the code;
 where the two differ the code's documented decision is followed (docs/decisions.md 10, 35, 45;
 README "工作进度 (every staff role)"), noted next to the entry. A URL that the table or
-:data:`PATH_KWARGS` does not know fails :func:`test_every_url_has_an_expected_row`: nobody adds an
+:data:`PATH_PARAMS` does not know fails ``test_every_url_has_an_expected_row``: nobody adds an
 endpoint without saying who may use it.
-
-Then the separation of duties (SECURITY.md 5): an auditor's unsafe requests are refused and change
-no row of any table; an administrator neither decides applications nor builds or approves
-payment batches, and the Django admin registers neither; nobody approves their own batch.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
-import pytest
-from django.apps import apps as django_apps
-from django.contrib import admin
-from django.db import connection
 from django.urls import reverse
 
-from rewards.applications.models import Application, Flag
+from rewards.applications.models import Flag
 from rewards.core.models import AuditEvent
 from rewards.organisations.models import Role
-from rewards.payments.models import PaymentBatch, PaymentLine
-from rewards.reports import renderers
 
-from .adversarial_world import (
-    Answer,
-    World,
-    anonymous,
-    isolated,
-    seed_world,
-    send,
-    url_patterns,
-    view_methods,
-    world_transaction,
-)
-
-pytestmark = pytest.mark.django_db
+from .adversarial_world import Answer, World, anonymous, isolated, send
 
 ANONYMOUS = "anonymous"
 APPLICANT = "applicant"
@@ -359,46 +330,6 @@ def is_api(name: str) -> bool:
     return name.startswith("api:")
 
 
-@pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
-    with django_db_blocker.unblock(), world_transaction():
-        yield seed_world()
-
-
-@pytest.fixture(autouse=True)
-def _quick_pdfs(monkeypatch):  # type: ignore[no-untyped-def]
-    """Who may print is judged here, not what is printed (the canary crawl reads real PDFs):
-    WeasyPrint's second per file would make the matrix minutes long."""
-    monkeypatch.setattr(renderers, "pdf", lambda template, context: b"%PDF-1.7 stub")
-
-
-# --- every URL is known -----------------------------------------------------------------------
-
-
-def test_every_url_has_an_expected_row():
-    """A new URL fails here until :data:`EXPECTED` (or :data:`WORKER_PAGES`) says who may use it
-    and :data:`PATH_PARAMS` and :func:`path_kwargs` give its path parameters."""
-    routes = [route for route in url_patterns() if route.namespace != "admin"]  # the Django admin: its own test
-    names = Counter(route.name for route in routes)
-    problems = [f"{name}: {count} routes share this name" for name, count in names.items() if count > 1]
-    for route in routes:
-        known = route.name in EXPECTED or route.name in WORKER_PAGES or route.name in ELSEWHERE
-        if not known:
-            problems.append(f"{route.name} (/{route.route}) is not in EXPECTED: add who may use it (per method) from API.md's roles table")
-        if route.params and set(route.params) != PATH_PARAMS.get(route.name, set()):
-            problems.append(
-                f"{route.name} (/{route.route}) has path parameters {sorted(route.params)}: "
-                "add them to PATH_PARAMS and path_kwargs() (an object of 西湖区), and to the probes of test_cross_union_probes.py"
-            )
-    present = {route.name for route in routes}
-    stale = sorted((set(EXPECTED) | set(WORKER_PAGES) | set(PATH_PARAMS) | ELSEWHERE) - present - OPTIONAL)
-    problems += [f"{name} is in the tables but no longer routed: remove it" for name in stale]
-    assert not problems, "URL table out of date:\n" + "\n".join(problems)
-
-
-# --- the matrix -------------------------------------------------------------------------------
-
-
 def _send_as(world: World, principal: str, route_name: str, method: str, url: str, data: dict[str, Any]) -> Answer:
     if is_api(route_name):
         token = ""
@@ -410,242 +341,6 @@ def _send_as(world: World, principal: str, route_name: str, method: str, url: st
     if principal in (ANONYMOUS, APPLICANT):
         return send(anonymous(), method, url, data=data)
     return send(world.client_for(PRINCIPAL_USERS[principal], fresh=route_name in FRESH_SESSION), method, url, data=data)
-
-
-def _judge(route_name: str, method: str, principal: str, answer: Answer, allowed: frozenset[str] | None) -> str:
-    """ "" when the answer is the expected one, else why not."""
-    status = answer.status
-    if status >= 500:
-        return f"{status} {answer.error}".strip()
-    if route_name in SIGN_IN:
-        return ""  # the sign-in steps answer everyone (a form, a refusal of the credentials, the next step)
-    api = is_api(route_name)
-    refused_anonymously = (
-        status == 401 and answer.json_code() == "not_authenticated"
-        if api
-        else status == 302 and answer.location.startswith(reverse("staff:login"))
-    )
-    if allowed is None:  # a method the view does not have
-        if status == 405 or (status == 403 and principal in STAFF) or refused_anonymously:
-            return ""
-        return f"{status}: expected 405 for a method that is not routed"
-    if principal in allowed:
-        if status in (401, 403) or (not api and refused_anonymously):
-            return f"{status}: {principal} should be allowed"
-        return ""
-    if principal in (ANONYMOUS, APPLICANT) or (api and principal in STAFF and APPLICANT in allowed):
-        if refused_anonymously:
-            return ""
-        return f"{status}: expected {'401 not_authenticated' if api else 'the redirect to the staff sign-in'}"
-    if status != 403:
-        return f"{status}: expected 403 for {principal}"
-    if api and answer.json_code() != "forbidden":
-        return f"403 without the contract's error (code {answer.json_code()!r})"
-    return ""
-
-
-def test_role_endpoint_matrix(world, capsys, record_property):  # type: ignore[no-untyped-def]
-    kwargs = path_kwargs(world)
-    failures: list[str] = []
-    tried = Counter[str]()
-    for route in url_patterns():
-        if route.name not in EXPECTED:
-            continue  # the worker pages and the admin: their own tests below
-        url = reverse(route.name, kwargs=kwargs.get(route.name, {}))
-        allowed_by_method = EXPECTED[route.name]
-        methods = ["GET", "POST"] + (["PATCH"] if "PATCH" in allowed_by_method or "PATCH" in view_methods(route) else [])
-        principals = sorted(EVERYONE) if is_api(route.name) else sorted(EVERYONE - {APPLICANT})
-        if all(roles == EVERYONE for roles in allowed_by_method.values()):
-            principals = [ANONYMOUS, APPLICANT, CITY] if is_api(route.name) else [ANONYMOUS, CITY]  # public: one of each kind
-        for method in methods:
-            for principal in principals:
-                with isolated():
-                    answer = _send_as(world, principal, route.name, method, url, BODIES.get(route.name, {}))
-                tried["requests"] += 1
-                problem = _judge(route.name, method, principal, answer, allowed_by_method.get(method))
-                if problem:
-                    failures.append(f"{method} {url} ({route.name}) as {principal}: {problem}")
-        tried["endpoints"] += 1
-    summary = (
-        f"access matrix: endpoints={tried['endpoints']} principals={len(EVERYONE)} requests={tried['requests']} failures={len(failures)}"
-    )
-    record_property("matrix_endpoints", tried["endpoints"])
-    record_property("matrix_requests", tried["requests"])
-    record_property("matrix_failures", len(failures))
-    with capsys.disabled():
-        print(f"\n{summary}")
-    assert_signed_in(world)
-    assert not failures, f"{len(failures)} answers differ from the roles table:\n" + "\n".join(failures)
-
-
-def test_worker_pages_need_a_worker_session(world):  # type: ignore[no-untyped-def]
-    """The mobile pages: the public ones answer anyone; the others send to the SMS sign-in, even a
-    signed-in staff user (a staff session is not a worker's)."""
-    kwargs = path_kwargs(world)
-    failures = []
-    for name, access in WORKER_PAGES.items():
-        url = reverse(name, kwargs=kwargs.get(name, {}))
-        for who in ("anonymous", "staff"):
-            for method in ("GET", "POST"):
-                # A fresh session each time: the worker's sign-out ends the session it runs in.
-                client = anonymous() if who == "anonymous" else world.client_for("city.reviewer", fresh=True)
-                with isolated():
-                    answer = send(client, method, url)
-                if answer.status >= 500:
-                    failures.append(f"{method} {url} as {who}: {answer.status} {answer.error}")
-                elif access == "worker" and answer.status != 405 and not answer.location.startswith(reverse("worker:signin")):
-                    failures.append(f"{method} {url} as {who}: {answer.status}, expected the worker sign-in")
-    assert not failures, "\n".join(failures)
-
-
-# --- separation of duties (SECURITY.md 5) -------------------------------------------------------
-
-
-#: Tables whose rows a refused request may add: the audit log (the refusal is recorded), its
-#: chain head, and the session store.
-BOOKKEEPING = {"core.auditevent", "core.auditchainhead", "sessions.session"}
-
-
-def fingerprint() -> dict[str, Any]:
-    """Row counts of every table (one query), and the states that decisions and payments move."""
-    tables = sorted(
-        {model._meta.db_table for model in django_apps.get_models() if model._meta.managed and model._meta.label_lower not in BOOKKEEPING}
-    )
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(f"(SELECT COUNT(*) FROM {quote(table)})" for table in tables))
-        counts = dict(zip(tables, cursor.fetchone(), strict=True))
-    return {
-        **counts,
-        "application statuses": sorted(Application.objects.values_list("application_no", "status", "amount")),
-        "batch statuses": sorted(PaymentBatch.objects.values_list("batch_no", "status", "approved_by_id")),
-        "line statuses": sorted(PaymentLine.objects.values_list("reference", "status")),
-    }
-
-
-def _diff(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
-    return [key for key in before if before[key] != after.get(key)]
-
-
-UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
-
-
-def test_an_auditor_reads_but_never_changes_anything(world):  # type: ignore[no-untyped-def]
-    kwargs = path_kwargs(world)
-    failures = []
-    tried = 0
-    for route in url_patterns():
-        if route.name not in EXPECTED or route.name in OWN_ACCOUNT:
-            continue
-        allowed = EXPECTED[route.name]
-        if not is_api(route.name) and not route.name.startswith("staff:"):
-            continue
-        if is_api(route.name) and not any(
-            STAFF & roles and APPLICANT not in roles and ANONYMOUS not in roles for roles in allowed.values()
-        ):
-            continue  # public and worker endpoints: not the auditor's
-        url = reverse(route.name, kwargs=kwargs.get(route.name, {}))
-        for method in UNSAFE:
-            with isolated():
-                before = fingerprint()
-                answer = _send_as(world, AUDITOR, route.name, method, url, BODIES.get(route.name, {}))
-                changed = _diff(before, fingerprint())
-            tried += 1
-            reading = route.name in READING_POSTS and method == "POST"
-            if answer.status not in (403, 405) and not (reading and answer.status < 500):
-                failures.append(f"{method} {url} ({route.name}): {answer.status} {answer.error}, expected 403 or 405")
-            if changed:
-                failures.append(f"{method} {url} ({route.name}) changed {changed}")
-    assert not failures, "\n".join(failures)
-
-
-def test_an_administrator_neither_decides_nor_pays(world):  # type: ignore[no-untyped-def]
-    kwargs = path_kwargs(world)
-    deciding_and_paying = [
-        "api:review-decision",
-        "api:review-flag-resolve",
-        "api:review-resubmit",
-        "api:payment-batches",
-        "api:payment-batch-approve",
-        "api:payment-batch-cancel",
-        "api:payment-batch-results",
-        "api:payment-line-reversal",
-        "staff:decision",
-        "staff:approve_many",
-        "staff:resolve_flag",
-        "staff:batch_resubmit",
-        "staff:payment_build",
-        "staff:payment_approve",
-        "staff:payment_cancel",
-        "staff:payment_file",
-        "staff:payment_results",
-        "staff:payment_reversal",
-    ]
-    bodies = {
-        "api:review-decision": {"decision": "approve"},
-        "staff:decision": {"decision": "approve"},
-        "staff:approve_many": {"application_no": world.apps["xihu_online_city"].application_no},
-        "staff:payment_approve": {"confirm": "1"},
-    }
-    failures = []
-    for name in deciding_and_paying:
-        url = reverse(name, kwargs=kwargs.get(name, {}))
-        with isolated():
-            before = fingerprint()
-            answer = _send_as(world, ADMIN, name, "POST", url, bodies.get(name, {}))
-            changed = _diff(before, fingerprint())
-        if answer.status != 403 or changed:
-            failures.append(f"POST {url} as admin: {answer.status}, changed {changed}")
-    with isolated():
-        answer = _send_as(
-            world, ADMIN, "api:payment-batch-file", "GET", reverse("api:payment-batch-file", kwargs=kwargs["api:payment-batch-file"]), {}
-        )
-    if answer.status != 403:
-        failures.append(f"the bank file as admin: {answer.status}")
-    # Nor through the Django admin: applications, their history and payments are not registered.
-    for model in (
-        Application,
-        PaymentBatch,
-        PaymentLine,
-        *[m for m in django_apps.get_models() if m._meta.app_label in ("applications", "payments", "batches")],
-    ):
-        if model in admin.site._registry:
-            failures.append(f"{model._meta.label} is editable in the Django admin")
-    assert not failures, "\n".join(failures)
-
-
-def test_nobody_approves_their_own_payment_batch(world):  # type: ignore[no-untyped-def]
-    batch = world.payment_built
-    api_url = reverse("api:payment-batch-approve", kwargs={"no": batch.batch_no})
-    page_url = reverse("staff:payment_approve", kwargs={"batch_no": batch.batch_no})
-    builder = world.token_for("finance.a")
-    assert batch.built_by.username == "finance.a"
-    with isolated():
-        answer = send(anonymous(), "POST", api_url, token=builder)
-        assert (answer.status, answer.json_code()) == (403, "forbidden"), answer.text()
-        answer = send(world.client_for("finance.a"), "POST", page_url, data={"confirm": "1"})
-        assert answer.status == 403, answer.status
-        assert PaymentBatch.objects.get(pk=batch.pk).status == "built"
-    with isolated():
-        answer = send(anonymous(), "POST", api_url, token=world.token_for("finance.b"))
-        assert answer.status == 200, answer.text()
-        approved = PaymentBatch.objects.get(pk=batch.pk)
-        assert approved.status == "approved" and approved.approved_by.username == "finance.b"
-
-
-def test_the_django_admin_is_for_administrators_only(world):  # type: ignore[no-untyped-def]
-    failures = []
-    for principal, username in [(ANONYMOUS, ""), *PRINCIPAL_USERS.items()]:
-        client = world.client_for(username) if username else anonymous()
-        with isolated():
-            answer = send(client, "GET", "/admin/")
-        if principal == ADMIN:
-            if answer.status != 200:
-                failures.append(f"/admin/ as admin: {answer.status}")
-        elif answer.status != 302 or not answer.location.startswith(("/admin/login/", reverse("staff:login"))):
-            failures.append(f"/admin/ as {principal}: {answer.status} {answer.location}")
-    assert not failures, "\n".join(failures)
-    assert_signed_in(world)
 
 
 def assert_signed_in(world: World) -> None:

@@ -1,0 +1,125 @@
+"""The worker pages (职工端): withdrawal (撤回) and the corrections (修改与重新提交) of an
+undecided, a returned and a failed-payment application. Effects are asserted in the database."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from rewards.applications.models import Application, Flag, FlagCode
+from rewards.core.vocab import Status
+from rewards.review.services import review_decide
+from tests import factories
+
+from ._worker import form_for, submitted_with_password, text
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_storage")]
+
+
+# 撤回 -------------------------------------------------------------------------------------------
+
+
+def test_withdraw_after_confirmation(client, today, member):
+    application, _ = submitted_with_password(client, member)
+    confirm = client.get(f"/worker/applications/{application.application_no}/withdraw")
+    assert "确定撤回这份申请吗" in text(confirm)
+    response = client.post(f"/worker/applications/{application.application_no}/withdraw", follow=True)
+    assert "已撤回" in text(response)
+    application.refresh_from_db()
+    assert application.status == Status.WITHDRAWN
+    assert application.events.filter(stage="withdrawn").exists()
+    # Withdrawn frees the place: the worker may apply again; no amount or password is offered for it.
+    body = text(client.get("/worker/mine"))
+    assert "申请2020年度奖励" in body and "500.00" not in body and "重新生成查询密码" not in body
+    response = client.get(f"/worker/applications/{application.application_no}/query-password")
+    assert response.status_code == 302 and response["Location"] == "/worker/mine"
+
+
+def test_withdraw_refused_once_a_reviewer_decided(client, today, member, xihu_reviewer):
+    application, _ = submitted_with_password(client, member)
+    review_decide(user=xihu_reviewer, application_no=application.application_no, decision="approve")
+    response = client.post(f"/worker/applications/{application.application_no}/withdraw", follow=True)
+    assert "已有审核意见的申请不能撤回" in text(response)
+    application.refresh_from_db()
+    assert application.status == Status.PENDING_CITY
+
+
+# 修改与重新提交 ---------------------------------------------------------------------------------
+
+
+def test_correct_an_undecided_application(client, today, member):
+    application, _ = submitted_with_password(client, member)
+    url = f"/worker/applications/{application.application_no}/edit"
+    page = text(client.get(url))
+    assert 'value="车工"' in page and "不修改请留空" in page
+    assert application.bank_card_no not in page and member.phone not in page
+    data = form_for(member, occupation="数控车工", new_level="technician", bank_card_no="", phone="")
+    response = client.post(url, data)
+    assert response.status_code == 302 and response["Location"] == "/worker/mine"
+    bank_card = application.bank_card_no
+    application.refresh_from_db()
+    assert application.status == Status.PENDING_DISTRICT
+    assert application.occupation == "数控车工" and application.new_level == "technician" and str(application.amount) == "600.00"
+    assert application.bank_card_no == bank_card and application.phone == member.phone
+    assert application.attachments.filter(current=True).count() == 3
+    assert list(application.events.values_list("stage", flat=True)) == ["submitted", "corrected"]
+
+
+def test_returned_application_is_resubmitted_with_history_kept(client, today, member, xihu_reviewer):
+    application, _ = submitted_with_password(client, member)
+    review_decide(user=xihu_reviewer, application_no=application.application_no, decision="return", opinion="银行卡照片看不清")
+    page = text(client.get("/worker/mine"))
+    assert "修改后重新提交" in page and "银行卡照片看不清" in page
+    url = f"/worker/applications/{application.application_no}/edit"
+    form_page = text(client.get(url))
+    assert "退回意见" in form_page and "银行卡照片看不清" in form_page
+    new_card = SimpleUploadedFile("card.png", _png(), content_type="image/png")
+    response = client.post(url, {**form_for(member, bank_card_no="", phone=""), "bank_card_file": new_card})
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.status == Status.PENDING_DISTRICT
+    stages = list(application.events.values_list("stage", "decision", "opinion"))
+    assert stages[0][0] == "submitted" and stages[1][1:] == ("return", "银行卡照片看不清") and stages[2][0] == "resubmitted"
+    assert application.attachments.filter(kind="bank_card").count() == 2
+    assert application.attachments.get(kind="bank_card", current=True).content_type == "image/png"
+
+
+def _png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (30, 20), (10, 10, 10)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_resubmission_errors_are_shown_next_to_the_fields(client, today, member):
+    application, _ = submitted_with_password(client, member)
+    url = f"/worker/applications/{application.application_no}/edit"
+    response = client.post(url, form_for(member, bank_branch="杭州", bank_card_no="", phone=""))
+    assert response.status_code == 400 and "开户行请写到支行" in text(response)
+    application.refresh_from_db()
+    assert application.events.count() == 1
+
+
+def test_after_a_failed_payment_only_the_bank_card_is_corrected(client, today, member):
+    application, _ = submitted_with_password(client, member)
+    Application.objects.filter(pk=application.pk).update(status=Status.PAYMENT_FAILED, has_decision=True)
+    url = f"/worker/applications/{application.application_no}/edit"
+    page = text(client.get(url))
+    assert "更正银行卡" in page and 'name="bank_card_no"' in page and 'name="occupation"' not in page
+    assert application.bank_card_no not in page
+    card = factories.new_card()
+    response = client.post(url, {"bank_card_no": card, "bank_branch": "中国建设银行杭州城西支行"})
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.status == Status.APPROVED and application.bank_card_no == card
+    assert Flag.objects.filter(application=application, code=FlagCode.BANK_CHANGED).exists()
+
+
+def test_a_decided_application_cannot_be_edited(client, today, member, xihu_reviewer):
+    application, _ = submitted_with_password(client, member)
+    review_decide(user=xihu_reviewer, application_no=application.application_no, decision="approve")
+    response = client.get(f"/worker/applications/{application.application_no}/edit", follow=True)
+    assert "该申请当前状态不能修改" in text(response)
+    assert response.redirect_chain[-1][0] == "/worker/mine"

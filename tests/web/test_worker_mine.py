@@ -1,0 +1,76 @@
+"""The worker pages (职工端): "my applications" (我的申请), online and batch, and nobody
+else's."""
+
+from __future__ import annotations
+
+import pytest
+
+from rewards.applications.models import Application
+from rewards.core import clock
+from rewards.core.vocab import Status
+from tests import factories
+
+from ._worker import sign_in, submitted_with_password, text
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_storage")]
+
+
+# 我的申请 -------------------------------------------------------------------------------------
+
+
+def test_my_applications_with_their_actions_and_no_full_numbers(client, today, member):
+    application, _ = submitted_with_password(client, member)
+    response = client.get("/worker/mine")
+    body = text(response)
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    assert application.application_no in body and "个人网上申报" in body
+    assert f'href="/worker/applications/{application.application_no}/edit">修改申请</a>' in body
+    assert f'href="/worker/applications/{application.application_no}/withdraw">撤回申请</a>' in body
+    assert f'href="/worker/applications/{application.application_no}/query-password">重新生成查询密码</a>' in body
+    for number in (member.id_number, member.phone, application.bank_card_no):
+        assert number not in body
+
+
+def test_batch_applications_are_listed_too(client, today, member, xihu_grassroots):
+    sign_in(client, member)
+    factories_app = Application.objects.create(
+        application_no="2020999001",
+        campaign=today,
+        channel="batch",
+        status=Status.PENDING_GRASSROOTS,
+        name=member.name,
+        id_hash=member.id_hash,
+        id_number=member.id_number,
+        gender="male",
+        birth_date="1980-01-01",
+        occupation="电工",
+        new_level="technician",
+        certificate_no="B1",
+        certificate_issue_date="2020-05-01",
+        issuer="hr_zhejiang",
+        phone_hash="x",
+        phone=member.phone,
+        bank_card_hash="y",
+        bank_card_no=factories.new_card(),
+        bank_branch="中国银行杭州分行",
+        employer="杭州西湖精密机械有限公司",
+        union=member.union,
+        submitting_org=xihu_grassroots,
+        amount="600.00",
+        submitted_at=clock.now(),
+    )
+    body = text(client.get("/worker/mine"))
+    assert factories_app.application_no in body and "单位统一申报" in body and "基层工会初审" in body
+    assert f"/worker/applications/{factories_app.application_no}/edit" not in body
+
+
+def test_someone_elses_application_is_not_found(client, today, member, xihu):
+    application, _ = submitted_with_password(client, member)
+    other = factories.make_member(union=xihu)
+    client.post("/worker/signout")
+    sign_in(client, other)
+    for path in ("edit", "withdraw", "query-password"):
+        assert client.get(f"/worker/applications/{application.application_no}/{path}").status_code == 404
+    assert client.post(f"/worker/applications/{application.application_no}/withdraw").status_code == 404
+    application.refresh_from_db()
+    assert application.status == Status.PENDING_DISTRICT

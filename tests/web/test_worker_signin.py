@@ -1,0 +1,123 @@
+"""The worker pages (职工端): SMS sign-in (登录) and its session — the code, its throttling and
+attempts, the 30-minute idle end, sign-out and the CSRF token."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from rewards.core import clock
+from rewards.core.masking import mask_phone
+from rewards.notifications.models import SmsMessage
+from rewards.web.worker import session as worker_session
+from tests import factories
+
+from ._worker import HOST, latest_code, sign_in, text
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_storage")]
+
+
+# 登录 -------------------------------------------------------------------------------------------
+
+
+def test_sign_in_sends_a_code_to_the_mobile_on_file_and_shows_it_masked(client, today, member):
+    response = client.post("/worker/signin", {"id_number": member.id_number, "name": member.name})
+    assert response.status_code == 302
+    page = client.get(response["Location"])
+    body = text(page)
+    assert mask_phone(member.phone) in body
+    assert member.phone not in body and member.id_number not in body
+    assert SmsMessage.objects.filter(template="otp", phone_hash=member.phone_hash).count() == 1
+    assert "no-store" in page["Cache-Control"]
+
+
+def test_sign_in_with_the_code_cycles_the_session_and_goes_back(client, today, member):
+    client.post("/worker/signin", {"id_number": member.id_number, "name": member.name, "next": "/worker/apply"})
+    before = client.session.session_key
+    response = client.post("/worker/signin/code", {"code": latest_code()})
+    assert response.status_code == 302 and response["Location"] == "/worker/apply"
+    assert client.session.session_key != before
+    assert client.session[worker_session.SESSION_KEY] == member.id_hash
+    assert worker_session.PENDING_KEY not in client.session
+    assert client.session.get_expiry_age() <= 30 * 60
+
+
+def test_a_wrong_code_is_refused_in_chinese(client, today, member):
+    client.post("/worker/signin", {"id_number": member.id_number, "name": member.name})
+    code = latest_code()
+    response = client.post("/worker/signin/code", {"code": "000000" if code != "000000" else "111111"})
+    assert response.status_code == 400
+    assert "验证码不正确或已过期" in text(response)
+    assert worker_session.SESSION_KEY not in client.session
+
+
+def test_five_wrong_codes_use_the_code_up(client, today, member):
+    client.post("/worker/signin", {"id_number": member.id_number, "name": member.name})
+    code = latest_code()
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(5):
+        assert client.post("/worker/signin/code", {"code": wrong}).status_code == 400
+    response = client.post("/worker/signin/code", {"code": code})
+    assert response.status_code == 400 and "请重新获取" in text(response)
+    assert worker_session.SESSION_KEY not in client.session
+
+
+def test_not_a_verified_member_is_told_how_to_become_one(client, today, xihu):
+    unverified = factories.make_member(union=xihu, verified=False)
+    for person in (
+        {"id_number": unverified.id_number, "name": unverified.name},
+        {"id_number": factories.new_id_number(), "name": "王小红"},
+    ):
+        response = client.post("/worker/signin", person)
+        body = text(response)
+        assert response.status_code == 403
+        assert "杭工e家" in body and "实名认证" in body and "所在单位工会" in body and "单位统一申报" in body
+    assert not SmsMessage.objects.exists()
+
+
+def test_sign_in_field_errors(client, today):
+    response = client.post("/worker/signin", {"id_number": "330106800101001", "name": ""})
+    body = text(response)
+    assert response.status_code == 400
+    assert "请填写18位身份证号码" in body
+
+
+def test_asking_again_too_soon_is_throttled_in_chinese(client, today, member):
+    client.post("/worker/signin", {"id_number": member.id_number, "name": member.name})
+    response = client.post("/worker/signin", {"id_number": member.id_number, "name": member.name}, follow=True)
+    assert "秒后再重新获取" in text(response)
+    assert SmsMessage.objects.filter(template="otp").count() == 1
+    response = client.post("/worker/signin/code", {"action": "resend"}, follow=True)
+    assert "秒后再重新获取" in text(response)
+
+
+def test_code_step_without_the_first_step_goes_back(client, today):
+    response = client.get("/worker/signin/code")
+    assert response.status_code == 302 and response["Location"] == "/worker/signin"
+
+
+def test_idle_session_ends_after_30_minutes(client, today, member):
+    sign_in(client, member)
+    assert client.get("/worker/mine").status_code == 200
+    session = client.session
+    session[worker_session.SEEN_KEY] = clock.now().timestamp() - 31 * 60
+    session.save()
+    response = client.get("/worker/mine", follow=True)
+    assert response.redirect_chain[0][0].startswith("/worker/signin?next=")
+    assert "超过30分钟未操作" in text(response)
+    assert worker_session.SESSION_KEY not in client.session
+
+
+def test_sign_out(client, today, member):
+    sign_in(client, member)
+    response = client.post("/worker/signout", follow=True)
+    assert "您已安全退出" in text(response)
+    assert worker_session.SESSION_KEY not in client.session
+    assert client.get("/worker/mine").status_code == 302
+
+
+def test_forms_need_the_csrf_token(today, member):
+    strict = Client(HTTP_HOST=HOST, enforce_csrf_checks=True)
+    assert strict.post("/worker/signin", {"id_number": member.id_number, "name": member.name}).status_code == 403
+    page = text(strict.get("/worker/signin"))
+    assert 'name="csrfmiddlewaretoken"' in page

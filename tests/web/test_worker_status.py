@@ -1,0 +1,66 @@
+"""The worker pages (职工端): the status query by ID number and query password (查询进度), and
+a new query password."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from rewards.applications.services import password_matches
+from rewards.review.services import review_decide
+from tests import factories
+
+from ._worker import HOST, submitted_with_password, text
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_storage")]
+
+
+# 查询进度 -------------------------------------------------------------------------------------
+
+
+def test_status_by_id_and_password_shows_stage_opinions_amount_and_next_step(client, today, member, xihu_reviewer):
+    application, password = submitted_with_password(client, member)
+    anonymous = Client(HTTP_HOST=HOST)
+    response = anonymous.post("/worker/status", {"id_number": member.id_number, "query_password": password.lower()})
+    body = text(response)
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    assert application.application_no in body and "待区县（产业）工会审核" in body
+    assert "预计 500.00 元" in body and "提交申请" in body and "您可以修改或撤回申请" in body
+
+    review_decide(
+        user=xihu_reviewer, application_no=application.application_no, decision="return", opinion="证书照片不清楚，请重新拍摄上传。"
+    )
+    body = text(anonymous.post("/worker/status", {"id_number": member.id_number, "query_password": password}))
+    assert "已退回，请修改后重新提交" in body and "区县（产业）工会预审" in body and "退回修改" in body
+    assert "证书照片不清楚，请重新拍摄上传。" in body and "重新提交" in body
+    assert member.id_number not in body
+
+
+def test_status_same_answer_for_any_wrong_pair_then_throttled(client, today, member):
+    _, password = submitted_with_password(client, member)
+    anonymous = Client(HTTP_HOST=HOST)
+    wrong_password = anonymous.post("/worker/status", {"id_number": member.id_number, "query_password": "ZZZZZZZZZZ"})
+    unknown_person = anonymous.post("/worker/status", {"id_number": factories.new_id_number(), "query_password": password})
+    assert wrong_password.status_code == unknown_person.status_code == 404
+    message = "身份证号码或查询密码不正确"
+    assert message in text(wrong_password) and message in text(unknown_person)
+    for _ in range(9):
+        anonymous.post("/worker/status", {"id_number": member.id_number, "query_password": "ZZZZZZZZZZ"})
+    throttled = anonymous.post("/worker/status", {"id_number": member.id_number, "query_password": password})
+    assert throttled.status_code == 429 and "查询失败次数过多" in text(throttled)
+
+
+# 查询密码 -------------------------------------------------------------------------------------
+
+
+def test_new_query_password_shown_once_and_the_old_one_stops_working(client, today, member):
+    application, old = submitted_with_password(client, member)
+    url = f"/worker/applications/{application.application_no}/query-password"
+    assert "原来的查询密码立即作废" in text(client.get(url))
+    response = client.post(url)
+    assert response.status_code == 302 and response["Location"] == url
+    body = text(client.get(url))
+    new = body.split('id="query-password">')[1].split("<")[0]
+    application.refresh_from_db()
+    assert new != old and password_matches(application, new) and not password_matches(application, old)
+    assert new not in text(client.get(url))
