@@ -27,6 +27,13 @@ FILES = (("id_card_file", "id_card.jpg"), ("certificate_file", "certificate.jpg"
 JPEG_BYTES = 200 * 1024
 SUBMIT_PATH = "/api/v1/applications"
 DISCARD_PATH = "/api/v1/_bench/discard"
+#: Why the ratio stays under its target on these machines (measured; docs/decisions.md 28).
+MISS_REASON = (
+    "below the target: before it answers, a submission writes its three files and commits one "
+    "transaction of about 63 WAL pages (the application and its 15 indexes, the audit entry and its 9, "
+    "the materials, history, SMS and task rows), which the ceiling does not; the rest runs in one "
+    "background task. Measured and explained in docs/decisions.md 28, not lowered"
+)
 #: Members prepared before the server starts (the brief's "enough for the whole run").
 DEFAULT_SUBMITTERS = 4000
 
@@ -262,6 +269,8 @@ def submissions(ctx: Context) -> list[Row]:
     ]
     if warm is not None:
         notes.append(f"warm-up {warm.requests_per_s:.0f} req/s over {ctx.options.warmup_s:g} s (its members are not reused)")
+    if RATIO_TARGET.met(result.requests_per_s, ratio) is False:
+        notes.append(MISS_REASON)
     return [
         Row(
             "POST /api/v1/applications (3 × 200 KB, each a new member)",
