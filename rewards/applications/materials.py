@@ -4,6 +4,7 @@ random names outside any public URL (SECURITY.md 13)."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import functools
 import hashlib
 import io
@@ -98,15 +99,22 @@ def store(application: Application, checked: CheckedFile, written: list[str]) ->
     saved = save_file(f"materials/{application.campaign.year}/{uuid.uuid4().hex}", checked.content)
     written.append(saved)
     Attachment.objects.filter(application=application, kind=checked.kind, current=True).update(current=False)
-    return Attachment.objects.create(
+    attachment = new_attachment(application, checked, saved, clock.now())
+    attachment.save()
+    return attachment
+
+
+def new_attachment(application: Application, checked: CheckedFile, storage_name: str, at: dt.datetime) -> Attachment:
+    """The row of one stored material, the current one of its kind (not saved yet)."""
+    return Attachment(
         application=application,
         kind=checked.kind,
-        storage_name=saved,
+        storage_name=storage_name,
         content_type=checked.content_type,
         size=len(checked.content),
         sha256=checked.sha256,
         current=True,
-        uploaded_at=clock.now(),
+        uploaded_at=at,
     )
 
 
@@ -154,20 +162,9 @@ def write_files(year: int, checked: list[CheckedFile], written: list[str]) -> li
 
 def record_files(application: Application, saved: list[tuple[CheckedFile, str]]) -> list[Attachment]:
     now = clock.now()
-    attachments = []
-    for item, name in saved:
-        attachment = Attachment(
-            application=application,
-            kind=item.kind,
-            storage_name=name,
-            content_type=item.content_type,
-            size=len(item.content),
-            sha256=item.sha256,
-            current=True,
-            uploaded_at=now,
-        )
+    attachments = [new_attachment(application, item, name, now) for item, name in saved]
+    for attachment in attachments:
         PreparedRow(attachment).insert()
-        attachments.append(attachment)
     return attachments
 
 

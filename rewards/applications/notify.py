@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rewards.core.rows import PreparedRow
 
 from .models import Application
+
+if TYPE_CHECKING:
+    from rewards.notifications.services import SmsFields
 
 
 def notify(application: Application, template: str, *, event: str, **params: object) -> None:
@@ -29,7 +32,7 @@ def notify_new(application: Application, template: str, *, event: str, **params:
     return int(PreparedRow(message).insert())
 
 
-def _sms_arguments(application: Application, template: str, event: str, params: dict[str, object]) -> dict[str, Any]:
+def _sms_arguments(application: Application, template: str, event: str, params: dict[str, object]) -> SmsFields:
     values: dict[str, object] = {"application_no": application.application_no, "name": application.name}
     for key, value in params.items():
         values[key] = f"{value:.2f}" if isinstance(value, Decimal) else value

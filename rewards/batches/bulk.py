@@ -255,18 +255,7 @@ def save_many(
                 for item in files:
                     saved = materials.save_file(f"materials/{campaign.year}/{_random_name()}", item.content)
                     written.append(saved)
-                    attachments.append(
-                        Attachment(
-                            application=application,
-                            kind=item.kind,
-                            storage_name=saved,
-                            content_type=item.content_type,
-                            size=len(item.content),
-                            sha256=item.sha256,
-                            current=True,
-                            uploaded_at=now,
-                        )
-                    )
+                    attachments.append(materials.new_attachment(application, item, saved, now))
             Attachment.objects.bulk_create(attachments, batch_size=1000)
             raise_signals_for_new(applications)
             overrides = campaign.sms_templates or None

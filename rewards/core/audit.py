@@ -7,7 +7,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from django.db import connection, models, transaction
 
@@ -22,34 +22,25 @@ def client_ip(request: Any) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def audit(
-    action: str,
-    *,
-    actor: Any = None,
-    obj: models.Model | None = None,
-    object_type: str = "",
-    object_id: str | int = "",
-    result: str = "ok",
-    request: Any = None,
-    detail: dict[str, Any] | None = None,
-    actor_label: str = "",
-) -> AuditEvent:
+class AuditFields(TypedDict, total=False):
+    """The keyword arguments of :func:`audit` and :func:`audit_entry`."""
+
+    actor: Any
+    obj: models.Model | None
+    object_type: str
+    object_id: str | int
+    result: str
+    request: Any
+    detail: dict[str, Any] | None
+    actor_label: str
+
+
+def audit(action: str, **fields: Unpack[AuditFields]) -> AuditEvent:
     """Append one entry. Call inside the transaction of the change it records.
 
     ``detail`` must hold no personal number (ID, card, mobile): name objects by id.
     """
-    event = audit_entry(
-        action,
-        actor=actor,
-        obj=obj,
-        object_type=object_type,
-        object_id=object_id,
-        result=result,
-        request=request,
-        detail=detail,
-        actor_label=actor_label,
-    )
-    return append(event)
+    return append(audit_entry(action, **fields))
 
 
 def audit_entry(

@@ -15,7 +15,7 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Field, JSONField, Q
@@ -62,14 +62,17 @@ def retry_delay(attempts: int) -> dt.timedelta | None:
     return BACKOFF[min(max(attempts, 1), len(BACKOFF)) - 1]
 
 
-def sms_enqueue(
-    *,
-    phone: str | None,
-    template: str,
-    params: Mapping[str, object],
-    event_key: str,
-    overrides: Mapping[str, str] | None = None,
-) -> SmsMessage | None:
+class SmsFields(TypedDict):
+    """The keyword arguments of :func:`sms_enqueue` and :func:`sms_message`."""
+
+    phone: str | None
+    template: str
+    params: Mapping[str, object]
+    event_key: str
+    overrides: NotRequired[Mapping[str, str] | None]
+
+
+def sms_enqueue(**fields: Unpack[SmsFields]) -> SmsMessage | None:
     """Records the SMS of one business event; call it inside that event's transaction.
 
     ``event_key`` names the event (``app:2020000123:submitted:1``) and makes the message unique:
@@ -81,11 +84,12 @@ def sms_enqueue(
     invalid number, an unknown template, a missing parameter, a query password, or a full ID or
     card number in the text or the event key.
     """
+    event_key = fields["event_key"]
     _check_event_key(event_key)
     existing = SmsMessage.objects.filter(event_key=event_key).first()
     if existing is not None:
         return existing
-    message = sms_message(phone=phone, template=template, params=params, event_key=event_key, overrides=overrides)
+    message = sms_message(**fields)
     if message is None:
         return None
     try:
@@ -101,14 +105,7 @@ def sms_enqueue(
     return message
 
 
-def sms_message(
-    *,
-    phone: str | None,
-    template: str,
-    params: Mapping[str, object],
-    event_key: str,
-    overrides: Mapping[str, str] | None = None,
-) -> SmsMessage | None:
+def sms_message(**fields: Unpack[SmsFields]) -> SmsMessage | None:
     """The outbox row of one business event, checked and rendered, not yet written.
 
     :func:`sms_enqueue` writes it once per event. A caller whose event cannot have been recorded
@@ -116,6 +113,7 @@ def sms_message(
     event's transaction, and schedule its delivery (the unique ``event_key`` still holds).
     Returns ``None`` and raises as :func:`sms_enqueue` does.
     """
+    phone, template, event_key = fields["phone"], fields["template"], fields["event_key"]
     _check_event_key(event_key)
     if not phone:
         logger.info("业务事件 %s 没有手机号码，未登记短信。", event_key)
@@ -123,7 +121,7 @@ def sms_message(
     mobile, problem = check_mobile(phone)
     if mobile is None:
         raise ValueError(f"手机号码无效，短信未登记：{problem}")
-    text, used = render(template, params, overrides)
+    text, used = render(template, fields["params"], fields.get("overrides"))
     now = clock.now()
     valid_for = lifetime(template, used)
     return SmsMessage(
