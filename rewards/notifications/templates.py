@@ -222,6 +222,19 @@ def mask_personal_numbers(text: str) -> str:
     return _NUMBER.sub(lambda match: _masked_number(match.group()) or match.group(), text)
 
 
+#: Sentence ends that a reason may close with; every text that names {reason} closes it itself.
+_CLOSING = " \t\r\n。．.！!？?；;，,、"
+#: The longest reason an SMS carries (characters).
+REASON_LIMIT = 60
+
+
+def sms_reason(text: str) -> str:
+    """A reviewer's opinion or a bank's reason as the ``{reason}`` of an SMS: personal numbers
+    masked, cut to :data:`REASON_LIMIT` characters, without the full stop the text adds after it
+    (“……请重新上传。。” otherwise)."""
+    return mask_personal_numbers(text.strip())[:REASON_LIMIT].rstrip(_CLOSING)
+
+
 def redact(template: str, params: Mapping[str, str], text: str) -> tuple[dict[str, str], str]:
     """Params and text with the template's secrets (the OTP code) replaced by ``******``."""
     kept = dict(params)

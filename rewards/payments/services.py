@@ -27,6 +27,7 @@ from rewards.core.audit import audit
 from rewards.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from rewards.core.vocab import Status
 from rewards.notifications.services import SmsRequest, sms_enqueue_many
+from rewards.notifications.templates import sms_reason
 from rewards.organisations.models import Organisation, Role
 
 from .models import BatchStatus, LineStatus, PaymentBatch, PaymentLine, ResultImport
@@ -528,7 +529,7 @@ def _notify(lines: list[_Settled], template: str) -> None:
                 "card_tail": bank_card_no[-4:],
             }
             if template == "payment_failed":
-                params["reason"] = line.reason or "银行退回"
+                params["reason"] = sms_reason(line.reason) or "银行退回"
             requests.append(
                 SmsRequest(
                     phone=phone,

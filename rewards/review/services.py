@@ -19,17 +19,11 @@ from rewards.core import clock
 from rewards.core.audit import audit
 from rewards.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from rewards.core.vocab import Channel, Status
+from rewards.notifications.templates import sms_reason
 from rewards.organisations.models import Role
 from rewards.organisations.selectors import scope_to_subtree
 
 from .flags import ensure_signals, unresolved_hard
-
-
-def mask_personal_numbers(text: str) -> str:
-    from rewards.notifications.templates import mask_personal_numbers as mask
-
-    return mask(text)
-
 
 #: Who decides an application at each stage, and where approval sends it.
 STAGE_ROLE = {
@@ -125,9 +119,9 @@ def review_decide(*, user: Any, application_no: str, decision: str, opinion: str
         if application.status == Status.APPROVED:
             notify(application, "approved", event="approved", amount=application.amount)
         elif application.status == Status.RETURNED and application.channel == Channel.ONLINE:
-            notify(application, "returned", event=f"returned:{events}", reason=mask_personal_numbers(opinion)[:60])
+            notify(application, "returned", event=f"returned:{events}", reason=sms_reason(opinion))
         elif application.status == Status.REJECTED:
-            notify(application, "rejected", event="rejected", reason=mask_personal_numbers(opinion)[:60])
+            notify(application, "rejected", event="rejected", reason=sms_reason(opinion))
     return application
 
 

@@ -16,6 +16,7 @@ from rewards.notifications.templates import (
     placeholders,
     redact,
     render,
+    sms_reason,
 )
 
 
@@ -164,6 +165,28 @@ def test_mask_personal_numbers_makes_typed_text_fit_for_an_sms(typed, masked):
     assert mask_personal_numbers(typed) == masked
     text, _ = render("returned", {"application_no": "2020000123", "reason": mask_personal_numbers(typed)})
     assert masked in text
+
+
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [
+        ("银行卡照片不清晰，请重新上传。", "银行卡照片不清晰，请重新上传"),
+        ("  证书照片看不清！！ ", "证书照片看不清"),
+        ("证书等级与申报不符", "证书等级与申报不符"),
+        ("身份证号330106199001011234与证书不符。", "身份证号330106********1234与证书不符"),
+        ("。", ""),
+    ],
+)
+def test_a_reason_loses_the_full_stop_the_text_adds(typed, reason):
+    assert sms_reason(typed) == reason
+    if reason:
+        text, _ = render("returned", {"application_no": "2020000123", "reason": sms_reason(typed)})
+        assert f"原因：{reason}。请登录" in text and "。。" not in text
+
+
+def test_a_long_reason_is_cut_to_sixty_characters():
+    assert sms_reason("照" * 59 + "。" + "片" * 10) == "照" * 59
+    assert len(sms_reason("照" * 100)) == 60
 
 
 def test_an_otp_message_lives_as_long_as_its_code():
