@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpResponse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers as rf
 from rest_framework.request import Request
@@ -27,7 +26,7 @@ from rewards.organisations.selectors import get_organisation_in_scope
 from rewards.reports.annex5 import annex5_export
 from rewards.reports.downloads import download_response
 
-from .views_reports import FileView
+from .views_reports import FileView, by_format
 from .views_review import ERRORS, StaffView
 
 
@@ -191,27 +190,10 @@ class Annex5View(FileView):
         return download_response(generated)
 
 
-class Annex5XlsxView(Annex5View):
-    file_format = "xlsx"
-
-    @extend_schema(
-        operation_id="report_annex5_xlsx",
-        summary="非通用性职业（工种）奖励项目申报表（附件5，Excel）",
-        parameters=ANNEX5_PARAMETERS,
-        responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY, **ERRORS},
-    )
-    def get(self, request: Request) -> HttpResponse:
-        return super().get(request)
-
-
-class Annex5PdfView(Annex5View):
-    file_format = "pdf"
-
-    @extend_schema(
-        operation_id="report_annex5_pdf",
-        summary="非通用性职业（工种）奖励项目申报表（附件5，PDF，A4）",
-        parameters=ANNEX5_PARAMETERS,
-        responses={(200, "application/pdf"): OpenApiTypes.BINARY, **ERRORS},
-    )
-    def get(self, request: Request) -> HttpResponse:
-        return super().get(request)
+Annex5XlsxView, Annex5PdfView = by_format(
+    Annex5View,
+    "report_annex5",
+    ANNEX5_PARAMETERS,
+    xlsx="非通用性职业（工种）奖励项目申报表（附件5，Excel）",
+    pdf="非通用性职业（工种）奖励项目申报表（附件5，PDF，A4）",
+)

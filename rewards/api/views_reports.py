@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.request import Request
 
 from rewards.reports.annex3 import annex3_pdf
@@ -24,6 +24,27 @@ class FileView(StaffView):
     def perform_content_negotiation(self, request, force=False):  # type: ignore[no-untyped-def]
         # A client asking for application/pdf must still read a JSON error, not a 406.
         return super().perform_content_negotiation(request, force=True)
+
+
+#: The media type of each downloadable format.
+MEDIA_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "pdf": "application/pdf"}
+
+
+def by_format(base: type[FileView], operation_id: str, parameters: list[OpenApiParameter], **summaries: str) -> tuple[type[FileView], ...]:
+    """One subclass of ``base`` per format (``xlsx=…, pdf=…``: its ``file_format`` and the
+    OpenAPI summary), each its own documented operation ``<operation_id>_<format>``."""
+    views = []
+    for file_format, summary in summaries.items():
+        view = type(f"{base.__name__.removesuffix('View')}{file_format.capitalize()}View", (base,), {"file_format": file_format})
+        view.__module__ = base.__module__
+        schema = extend_schema(
+            operation_id=f"{operation_id}_{file_format}",
+            summary=summary,
+            parameters=parameters,
+            responses={(200, MEDIA_TYPES[file_format]): OpenApiTypes.BINARY, **ERRORS},
+        )
+        views.append(extend_schema_view(get=schema)(view))
+    return tuple(views)
 
 
 class Annex3View(FileView):
@@ -62,27 +83,10 @@ class Annex4View(FileView):
         return download_response(generated)
 
 
-class Annex4XlsxView(Annex4View):
-    file_format = "xlsx"
-
-    @extend_schema(
-        operation_id="report_annex4_xlsx",
-        summary="汇总表（附件4，Excel）：一个填报单位的单位统一申报人员",
-        parameters=ANNEX4_PARAMETERS,
-        responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY, **ERRORS},
-    )
-    def get(self, request: Request) -> HttpResponse:
-        return super().get(request)
-
-
-class Annex4PdfView(Annex4View):
-    file_format = "pdf"
-
-    @extend_schema(
-        operation_id="report_annex4_pdf",
-        summary="汇总表（附件4，PDF，A4横向）：一个填报单位的单位统一申报人员",
-        parameters=ANNEX4_PARAMETERS,
-        responses={(200, "application/pdf"): OpenApiTypes.BINARY, **ERRORS},
-    )
-    def get(self, request: Request) -> HttpResponse:
-        return super().get(request)
+Annex4XlsxView, Annex4PdfView = by_format(
+    Annex4View,
+    "report_annex4",
+    ANNEX4_PARAMETERS,
+    xlsx="汇总表（附件4，Excel）：一个填报单位的单位统一申报人员",
+    pdf="汇总表（附件4，PDF，A4横向）：一个填报单位的单位统一申报人员",
+)
