@@ -171,7 +171,9 @@ def application_submit(
     checked = _check_files(files, required=True)
     password = new_query_password()
     # Everything that costs CPU (encrypting the personal fields, the audit entry, the file
-    # writes) happens before the transaction: on SQLite it holds the only write lock.
+    # writes) happens before the transaction: on SQLite it holds the only write lock. The
+    # times recorded (submitted, audited) are therefore those of the request, taken before any
+    # wait for that lock, and may run a few milliseconds out of the order of the ids.
     application = Application(
         campaign=campaign,
         channel=Channel.ONLINE,
@@ -207,11 +209,18 @@ def application_submit(
     except IntegrityError as exc:
         materials.discard(written)
         # Two submissions of one person at once: the one-live-application constraint keeps one.
-        raise Conflict("您已有一份本年度申请正在办理中。", code="already_pending") from exc
+        # Any other broken constraint is a fault, not the worker's: it is raised as it is.
+        if _live_application_exists(campaign, application.id_hash):
+            raise Conflict("您已有一份本年度申请正在办理中。", code="already_pending") from exc
+        raise
     except BaseException:
         keep_files_if_commit_unknown(written, committing)
         raise
     return Submitted(application=application, query_password=password)
+
+
+def _live_application_exists(campaign: Campaign, id_hash: str) -> bool:
+    return Application.objects.filter(campaign=campaign, id_hash=id_hash).exclude(status=Status.WITHDRAWN).exists()
 
 
 def keep_files_if_commit_unknown(written: list[str], committing: bool) -> None:

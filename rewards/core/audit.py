@@ -9,7 +9,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypedDict, Unpack
 
+from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
+from django.utils.ipv6 import clean_ipv6_address
 
 from . import clock
 from .models import HASHED_FIELDS, AuditChainHead, AuditEvent, canonical_json
@@ -17,9 +19,17 @@ from .rows import PreparedRow
 
 
 def client_ip(request: Any) -> str | None:
+    """The client's address as the audit log stores it: an IPv6 address in its canonical form
+    (``2001:DB8::1`` → ``2001:db8::1``), so that the hash covers the value kept."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    address = request.META.get("REMOTE_ADDR") or None
+    if address and ":" in address:
+        try:
+            return clean_ipv6_address(address)
+        except ValidationError:
+            return None
+    return address
 
 
 class AuditFields(TypedDict, total=False):

@@ -23,6 +23,9 @@ def _insert_sql(model: type[models.Model], vendor: str, returning: bool) -> tupl
     ops = connection.ops
     meta = model._meta
     fields = tuple(field for field in meta.concrete_fields if not (field.primary_key and isinstance(field, models.AutoField)))
+    for field in fields:
+        if getattr(field, "generated", False) or field.db_default is not models.NOT_PROVIDED:
+            raise ValueError(f"{meta.label}.{field.name}: 由数据库生成的字段不能用 PreparedRow 写入。")
     sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 (names from the model)  # nosec B608
         ops.quote_name(meta.db_table),
         ", ".join(ops.quote_name(str(field.column)) for field in fields),
@@ -43,6 +46,12 @@ class PreparedRow:
     """
 
     def __init__(self, obj: models.Model) -> None:
+        for field in obj._meta.concrete_fields:
+            # save() refuses an unsaved related object rather than write NULL: so does this.
+            if isinstance(field, models.ForeignKey) and field.is_cached(obj):
+                related = getattr(obj, field.name)
+                if related is not None and related.pk is None:
+                    raise ValueError(f"{obj._meta.label}.{field.name}: 关联对象尚未保存。")
         self.obj = obj
         self._returning = bool(connection.features.can_return_columns_from_insert)
         self.sql, self.fields = _insert_sql(type(obj), connection.vendor, self._returning)

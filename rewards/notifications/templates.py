@@ -228,11 +228,11 @@ _CLOSING = " \t\r\n。．.！!？?；;，,、"
 REASON_LIMIT = 60
 
 
-def sms_reason(text: str) -> str:
+def sms_reason(text: str, *, default: str = "详见平台上的审核意见") -> str:
     """A reviewer's opinion or a bank's reason as the ``{reason}`` of an SMS: personal numbers
     masked, cut to :data:`REASON_LIMIT` characters, without the full stop the text adds after it
-    (“……请重新上传。。” otherwise)."""
-    return mask_personal_numbers(text.strip())[:REASON_LIMIT].rstrip(_CLOSING)
+    (“……请重新上传。。” otherwise); ``default`` when nothing but punctuation is left."""
+    return mask_personal_numbers(text.strip())[:REASON_LIMIT].rstrip(_CLOSING) or default
 
 
 def redact(template: str, params: Mapping[str, str], text: str) -> tuple[dict[str, str], str]:

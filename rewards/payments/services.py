@@ -529,7 +529,7 @@ def _notify(lines: list[_Settled], template: str) -> None:
                 "card_tail": bank_card_no[-4:],
             }
             if template == "payment_failed":
-                params["reason"] = sms_reason(line.reason) or "银行退回"
+                params["reason"] = sms_reason(line.reason, default="银行退回")
             requests.append(
                 SmsRequest(
                     phone=phone,

@@ -392,3 +392,55 @@ def test_a_reviewer_never_decides_on_unknown_signals(api, worker, member, xihu_r
     response = decide(api, staff_token(api, city_reviewer), number, "approve")
     assert response.json()["error"]["code"] == "unresolved_flag"
     assert Application.objects.get(application_no=number).signals_at is not None
+
+
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+
+def test_with_the_database_task_backend_one_task_row_commits_with_the_submission(api, worker, member, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    from rewards.applications.tasks import after_submission
+
+    settings.TASKS = DATABASE_TASKS
+    response = submit(api, worker, factories.annex3(member))
+    assert response.status_code == 201, response.content
+    application = Application.objects.get(application_no=response.json()["application_no"])
+    sms = SmsMessage.objects.get(event_key=f"app:{application.application_no}:submitted")
+    (queued,) = DBTaskResult.objects.all()  # written in the submission's own transaction
+    assert queued.task_path == "rewards.applications.tasks.after_submission"
+    attachment_ids = sorted(application.attachments.values_list("pk", flat=True))
+    args = queued.args_kwargs["args"]
+    assert (args[0], sorted(args[1]), args[2]) == (application.pk, attachment_ids, sms.pk)
+    assert sms.status == "pending"
+
+    after_submission.call(*args)  # what the worker runs
+
+    sms.refresh_from_db()
+    assert (sms.status, sms.attempts) == ("sent", 1)
+    assert set(application.attachments.values_list("processing", flat=True)) == {"reencoded"}
+
+
+def test_a_broken_constraint_other_than_one_live_application_is_not_called_a_conflict(api, worker, member, campaign):
+    """Only the one-live-application constraint means "already pending": any other fault is raised
+    as it is, with nothing written and no file left behind."""
+    from django.core.files.storage import default_storage
+    from django.db import IntegrityError
+    from django.utils import timezone
+
+    from rewards.applications.models import ApplicationCounter
+
+    counter = ApplicationCounter.objects.filter(campaign=campaign).first()
+    next_no = f"{campaign.year}{(counter.last if counter else 0) + 1:06d}"
+    SmsMessage.objects.create(  # an outbox row that already holds the next number's event key
+        phone="13800000000", phone_hash="x", template="submitted", text="…", event_key=f"app:{next_no}:submitted", created_at=timezone.now()
+    )
+    folder = f"materials/{campaign.year}"
+    before = set(default_storage.listdir(folder)[1]) if default_storage.exists(folder) else set()
+
+    with pytest.raises(IntegrityError):
+        submit(api, worker, factories.annex3(member))
+
+    assert not Application.objects.filter(id_hash=member.id_hash).exists()
+    after = set(default_storage.listdir(folder)[1]) if default_storage.exists(folder) else set()
+    assert after == before

@@ -144,3 +144,15 @@ def test_verify_chain_finds_a_rehashed_edit(city):
     raw_sql(f"UPDATE {TABLE} SET result = %s, entry_hash = %s WHERE id = %s", ["forged", new_hash, event.pk])
 
     assert any(f"第 {events[2].pk} 条" in problem for problem in verify_chain())
+
+
+def test_an_ipv6_address_is_stored_and_hashed_in_its_canonical_form(xihu_reviewer):  # type: ignore[no-untyped-def]
+    request = RequestFactory().post("/staff/", REMOTE_ADDR="2001:0DB8:0000::0001")
+    request.user = xihu_reviewer
+
+    event = audit("organisation.view", request=request)
+
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert stored.client_ip == "2001:db8::1"
+    assert stored.entry_hash == stored.compute_hash()
+    assert verify_chain() == []

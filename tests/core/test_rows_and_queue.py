@@ -111,6 +111,31 @@ def test_a_value_set_after_preparing_is_the_one_written(campaign, xihu_grassroot
     assert list(reread.events.values_list("pk", flat=True)) == [event.pk]
 
 
+def test_an_unsaved_related_object_is_refused_as_save_refuses_it(campaign, xihu_grassroots):  # type: ignore[no-untyped-def]
+    application = new_application(campaign, make_member(union=xihu_grassroots), "2020900004")
+    event = ApplicationEvent(application=application, at=timezone.now(), stage="submitted", to_status="pending_district")
+
+    with pytest.raises(ValueError, match="关联对象尚未保存"):
+        PreparedRow(event)
+    with pytest.raises(ValueError):
+        event.save()  # the same refusal from Django
+    assert not ApplicationEvent.objects.exists()
+
+
+def test_a_column_the_database_fills_is_refused(monkeypatch):  # type: ignore[no-untyped-def]
+    from django.db.models import Value
+
+    from rewards.core import rows
+
+    rows._insert_sql.cache_clear()
+    monkeypatch.setattr(ApplicationEvent._meta.get_field("stage"), "db_default", Value("submitted"))
+    try:
+        with pytest.raises(ValueError, match="由数据库生成"):
+            rows._insert_sql(ApplicationEvent, connection.vendor, True)
+    finally:
+        rows._insert_sql.cache_clear()
+
+
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 

@@ -174,14 +174,18 @@ def test_mask_personal_numbers_makes_typed_text_fit_for_an_sms(typed, masked):
         ("  证书照片看不清！！ ", "证书照片看不清"),
         ("证书等级与申报不符", "证书等级与申报不符"),
         ("身份证号330106199001011234与证书不符。", "身份证号330106********1234与证书不符"),
-        ("。", ""),
+        ("。", "详见平台上的审核意见"),
+        (" ！ ", "详见平台上的审核意见"),
     ],
 )
 def test_a_reason_loses_the_full_stop_the_text_adds(typed, reason):
     assert sms_reason(typed) == reason
-    if reason:
-        text, _ = render("returned", {"application_no": "2020000123", "reason": sms_reason(typed)})
-        assert f"原因：{reason}。请登录" in text and "。。" not in text
+    text, _ = render("returned", {"application_no": "2020000123", "reason": sms_reason(typed)})
+    assert f"原因：{reason}。请登录" in text and "。。" not in text
+
+
+def test_an_empty_bank_reason_gets_its_own_default():
+    assert sms_reason("", default="银行退回") == "银行退回"
 
 
 def test_a_long_reason_is_cut_to_sixty_characters():
