@@ -76,6 +76,19 @@ def make_certificate(
     )
 
 
+def register_certificate(member: Member, form: dict) -> Certificate:  # type: ignore[type-arg]
+    """The HR registry's record of the certificate an Annex 3 form declares, as declared: the
+    application raises no certificate signal."""
+    return make_certificate(
+        member=member,
+        certificate_no=form["certificate_no"],
+        level=form["new_level"],
+        issue_date=dt.date.fromisoformat(form["certificate_issue_date"]),
+        occupation=form["occupation"],
+        issuer=form["issuer"],
+    )
+
+
 def make_past_award(*, member: Member, year: int = 2019, status: str = "paid") -> PastAward:
     return PastAward.objects.create(
         year=year,

@@ -26,14 +26,7 @@ def worker(api, business_day, member):  # type: ignore[no-untyped-def]
 def registered_form(member, **overrides):  # type: ignore[no-untyped-def]
     """An Annex 3 form whose certificate is in the HR registry as declared (no signal)."""
     form = factories.annex3(member, **overrides)
-    factories.make_certificate(
-        member=member,
-        certificate_no=form["certificate_no"],
-        level=form["new_level"],
-        issue_date=dt.date.fromisoformat(form["certificate_issue_date"]),
-        occupation=form["occupation"],
-        issuer=form["issuer"],
-    )
+    factories.register_certificate(member, form)
     return form
 
 

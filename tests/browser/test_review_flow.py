@@ -5,7 +5,6 @@ and sees a hard signal that blocks 终审. Screenshots 20–29 in docs/screensho
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from pathlib import Path
 
@@ -53,13 +52,7 @@ def material(title: str, lines: list[str], *, size: tuple[int, int], tint: tuple
 def submit(campaign, member, *, in_registry: bool = True, pdf_bank_card: bool = False, **overrides) -> Application:  # type: ignore[no-untyped-def]
     data = factories.annex3(member, **overrides)
     if in_registry:
-        factories.make_certificate(
-            member=member,
-            certificate_no=data["certificate_no"],
-            level=data["new_level"],
-            issue_date=dt.date.fromisoformat(data["certificate_issue_date"]),
-            occupation=data["occupation"],
-        )
+        factories.register_certificate(member, data)
     masked = member.id_number[:6] + "********" + member.id_number[-4:]
     files = {
         "id_card_file": SimpleUploadedFile(

@@ -45,14 +45,7 @@ def workbook(content: bytes):  # type: ignore[no-untyped-def]
 def online_application(api, member, **overrides) -> Application:  # type: ignore[no-untyped-def]
     """个人网上申报 through the API, with its certificate in the HR registry (no signal)."""
     form = factories.annex3(member, **overrides)
-    factories.make_certificate(
-        member=member,
-        certificate_no=form["certificate_no"],
-        level=form["new_level"],
-        issue_date=dt.date.fromisoformat(form["certificate_issue_date"]),
-        occupation=form["occupation"],
-        issuer=form["issuer"],
-    )
+    factories.register_certificate(member, form)
     response = submit(api, applicant_token(api, member), form)
     assert response.status_code == 201, response.content
     return Application.objects.get(application_no=response.json()["application_no"])

@@ -19,7 +19,6 @@ every test built on it.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import io
 import re
 from collections.abc import Iterator
@@ -151,14 +150,7 @@ class World:
 def _submit_online(campaign: Any, member: Any, *, in_registry: bool = True) -> Application:
     form = factories.annex3(member)
     if in_registry:
-        factories.make_certificate(
-            member=member,
-            certificate_no=form["certificate_no"],
-            level=form["new_level"],
-            issue_date=dt.date.fromisoformat(form["certificate_issue_date"]),
-            occupation=form["occupation"],
-            issuer=form["issuer"],
-        )
+        factories.register_certificate(member, form)
     application = application_submit(campaign=campaign, data=form, files=materials(), applicant_id_hash=member.id_hash).application
     ensure_signals(application)  # the after-commit task's work (tests never commit)
     return application

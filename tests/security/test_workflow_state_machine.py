@@ -8,7 +8,6 @@ Examples per run: ``STATE_MACHINE_EXAMPLES`` (default 25 sequences of up to 30 s
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import os
 from collections import Counter
@@ -72,14 +71,7 @@ class ReviewWorkflow(RuleBasedStateMachine):
         member = factories.make_member(union=self.xihu)
         form = factories.annex3(member)
         # In the HR registry as declared: no hard signal stands between the city and its approval.
-        factories.make_certificate(
-            member=member,
-            certificate_no=form["certificate_no"],
-            level=form["new_level"],
-            issue_date=dt.date.fromisoformat(form["certificate_issue_date"]),
-            occupation=form["occupation"],
-            issuer=form["issuer"],
-        )
+        factories.register_certificate(member, form)
         result = application_submit(campaign=self.campaign, data=form, files=_files(), applicant_id_hash=member.id_hash)
         number = result.application.application_no
         self.expected[number] = Status.PENDING_DISTRICT

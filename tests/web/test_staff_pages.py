@@ -4,7 +4,6 @@ block, full numbers on the detail page only, and the materials."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from decimal import Decimal
 
@@ -37,14 +36,7 @@ def submit(campaign, member, *, in_registry: bool = True, **overrides) -> Applic
     """个人网上申报 through the service; ``in_registry`` puts the certificate in the HR registry (no signal)."""
     data = factories.annex3(member, **overrides)
     if in_registry:
-        factories.make_certificate(
-            member=member,
-            certificate_no=data["certificate_no"],
-            level=data["new_level"],
-            issue_date=dt.date.fromisoformat(data["certificate_issue_date"]),
-            occupation=data["occupation"],
-            issuer=data["issuer"],
-        )
+        factories.register_certificate(member, data)
     files = {
         field: SimpleUploadedFile(f"{field}.jpg", jpeg(color), content_type="image/jpeg")
         for field, color in (("id_card_file", (200, 60, 60)), ("certificate_file", (60, 160, 60)), ("bank_card_file", (60, 60, 200)))
