@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from rewards.core.audit import audit
-from rewards.core.errors import Forbidden
-from rewards.organisations.models import Role
+from rewards.core.errors import Forbidden, NotFound
+from rewards.core.masking import mask_digit_runs
+from rewards.organisations.models import Organisation, Role
+from rewards.organisations.selectors import get_organisation_in_scope, organisation_by_name
 
 #: The roles that may read applications (API.md "Roles"): a grassroots clerk prints Annex 3/4
 #: of its own union, reviewers of their subtree, the city and the auditor of everything.
@@ -38,6 +40,25 @@ def record_denial(*, user: Any, request: Any, what: str, object_type: str, objec
     )
     if request is not None:
         setattr(request, DENIAL_RECORDED, True)
+
+
+def organisation_or_denial(*, user: Any, request: Any, name: str, what: str, param: str) -> Organisation:
+    """The organisation of that name in the caller's subtree. One outside it, or none of that
+    name, is a :class:`NotFound` recorded as an access denial naming the ``param`` asked for
+    (digit runs masked) and the organisation when it exists (SECURITY.md 1)."""
+    try:
+        return get_organisation_in_scope(user, name)
+    except NotFound:
+        existing = organisation_by_name(name)
+        record_denial(
+            user=user,
+            request=request,
+            what=what,
+            object_type="organisations.organisation",
+            object_id=existing.pk if existing else "",
+            detail={param: mask_digit_runs(name)},
+        )
+        raise
 
 
 def denial_recorded(request: Any) -> bool:

@@ -19,14 +19,14 @@ from rewards.campaigns.selectors import campaign_by_year, require_current_campai
 from rewards.core import clock
 from rewards.core.audit import audit
 from rewards.core.errors import InvalidInput, NotFound
-from rewards.core.masking import mask_bank_card, mask_digit_runs, mask_id_number, mask_phone
+from rewards.core.masking import mask_bank_card, mask_id_number, mask_phone
 from rewards.core.vocab import Channel, Level, Status
 from rewards.organisations.models import Organisation, OrgKind
-from rewards.organisations.selectors import get_organisation_in_scope, organisation_by_name, scope_to_subtree
+from rewards.organisations.selectors import scope_to_subtree
 from rewards.review.services import sees_full_numbers
 
 from . import renderers
-from .access import record_denial, require_report_role
+from .access import organisation_or_denial, require_report_role
 from .renderers import Column
 
 TEMPLATE = "reports/annex4.html"
@@ -129,19 +129,7 @@ def _organisation(user: Any, name: str, request: Any) -> Organisation:
     name = (name or "").strip()[:120]
     if not name:
         raise InvalidInput("请选择填报单位。", fields={"org": ["请填写填报单位（区县（产业）工会或基层工会的名称）。"]})
-    try:
-        organisation = get_organisation_in_scope(user, name)
-    except NotFound:
-        existing = organisation_by_name(name)
-        record_denial(
-            user=user,
-            request=request,
-            what="annex4",
-            object_type="organisations.organisation",
-            object_id=existing.pk if existing else "",
-            detail={"org": mask_digit_runs(name)},
-        )
-        raise
+    organisation = organisation_or_denial(user=user, request=request, name=name, what="annex4", param="org")
     if organisation.kind == OrgKind.CITY:
         raise InvalidInput(fields={"org": ["汇总表按填报单位出具：请选择区县（产业）工会或基层工会。"]})
     return organisation

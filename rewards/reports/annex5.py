@@ -20,13 +20,11 @@ from rewards.campaigns.models import Campaign, DeclarationStatus, OccupationDecl
 from rewards.campaigns.selectors import campaign_for_year
 from rewards.core import clock
 from rewards.core.audit import audit
-from rewards.core.errors import Forbidden, InvalidInput, NotFound
-from rewards.core.masking import mask_digit_runs
+from rewards.core.errors import Forbidden, InvalidInput
 from rewards.organisations.models import Organisation, OrgKind
-from rewards.organisations.selectors import get_organisation_in_scope, organisation_by_name
 
 from . import renderers
-from .access import record_denial
+from .access import organisation_or_denial
 from .renderers import Column
 
 TEMPLATE = "reports/annex5.html"
@@ -88,19 +86,7 @@ def _union(user: Any, name: str, request: Any) -> Organisation | None:
     own = getattr(user, "organisation", None)
     if not name:
         return own if own is not None and own.kind != OrgKind.CITY else None
-    try:
-        union = get_organisation_in_scope(user, name)
-    except NotFound:
-        existing = organisation_by_name(name)
-        record_denial(
-            user=user,
-            request=request,
-            what="annex5",
-            object_type="organisations.organisation",
-            object_id=existing.pk if existing else "",
-            detail={"union": mask_digit_runs(name)},
-        )
-        raise
+    union = organisation_or_denial(user=user, request=request, name=name, what="annex5", param="union")
     if union.kind != OrgKind.DISTRICT:
         raise InvalidInput(fields={"union": ["申报表按区县（市）、产业工会出具：请选择区县（市）或产业工会。"]})
     return union

@@ -19,11 +19,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from rewards.campaigns.models import Campaign
 from rewards.campaigns.selectors import campaign_for_year, current_campaign
 from rewards.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
-from rewards.core.masking import mask_digit_runs
 from rewards.core.vocab import Level
 from rewards.organisations.models import Organisation, OrgKind
-from rewards.organisations.selectors import get_organisation_in_scope, organisation_by_name
-from rewards.reports.access import record_denial
+from rewards.organisations.selectors import get_organisation_in_scope
+from rewards.reports.access import organisation_or_denial, record_denial
 from rewards.reports.downloads import download_response
 from rewards.training.export import training_export
 from rewards.training.models import PLAN_LEVELS, TrainingMode, TrainingPlan
@@ -117,19 +116,7 @@ def _plan_not_found(request: HttpRequest, plan_id: int) -> HttpResponse:
 def _union_in_scope(request: HttpRequest, name: str) -> Organisation:
     """The union asked for by name; one outside the caller's subtree (or none of that name) is a
     NotFound recorded as an access denial (SECURITY.md 1)."""
-    try:
-        return get_organisation_in_scope(request.user, name)
-    except NotFound:
-        existing = organisation_by_name(name)
-        record_denial(
-            user=request.user,
-            request=request,
-            what="training_export",
-            object_type="organisations.organisation",
-            object_id=existing.pk if existing else "",
-            detail={"union": mask_digit_runs(name)},
-        )
-        raise
+    return organisation_or_denial(user=request.user, request=request, name=name, what="training_export", param="union")
 
 
 @require_GET
