@@ -315,6 +315,12 @@ def test_saving_an_sms_text(admin, copied):  # type: ignore[no-untyped-def]
         ),
         pytest.param("approved", "【杭州市总工会】{application_no}通过，{amount元。", "不成对的花括号", id="花括号"),
         pytest.param("paid", "【杭州市总工会】{application_no} {amount}元 {card_tail} 6222021234567890123", "完整的个人号码", id="卡号"),
+        pytest.param(
+            "returned",
+            "【杭州市总工会】申请{application_no}被退回，原因：{reason}请修改后重新提交。",
+            "{reason}（原因）后面请加标点",
+            id="原因后无标点",
+        ),
     ],
 )
 def test_a_bad_sms_text_is_refused(admin, copied, code, text, message):  # type: ignore[no-untyped-def]
@@ -324,6 +330,21 @@ def test_a_bad_sms_text_is_refused(admin, copied, code, text, message):  # type:
     assert message in response.text
     copied.refresh_from_db()
     assert copied.sms_templates == {}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "【杭州市总工会】申请{application_no}被退回，原因：{reason}，请修改后重新提交。",
+        "【杭州市总工会】申请{application_no}被退回，原因：{reason}",
+    ],
+)
+def test_a_reason_followed_by_punctuation_or_ending_the_text_is_accepted(admin, copied, text):  # type: ignore[no-untyped-def]
+    response = admin.post(SMS, sms_form(returned=text))
+
+    assert response.status_code in (200, 302), response.content.decode()[:500]
+    copied.refresh_from_db()
+    assert copied.sms_templates == {"returned": text}
 
 
 def test_restoring_a_default_text(admin, copied):  # type: ignore[no-untyped-def]

@@ -100,9 +100,30 @@ def check_text(template: str, text: str) -> tuple[str, list[str]]:
         problems.append(f"“{label}”短信中有不成对的花括号：参数须写成 {{参数名}}，例如 {{application_no}}。")
     if contains_personal_number(_BRACES.sub("", text)):
         problems.append(f"“{label}”短信中含有像身份证号或银行卡号的长数字，短信内容不得含有完整的个人号码。")
+    if _runs_on_after_reason(text):
+        problems.append(
+            f"“{label}”短信中 {{reason}}（原因）后面请加标点，例如“原因：{{reason}}。请……”："
+            "原因末尾的标点会被去掉，否则原因会和后面的文字连在一起。"
+        )
     if len(text) > MAX_LENGTH:
         problems.append(f"“{label}”短信共 {len(text)} 个字，超过了 {MAX_LENGTH} 个字的上限。")
     return text, problems
+
+
+#: What may follow {reason}: a reason loses its own closing punctuation (templates.sms_reason).
+_AFTER_REASON = frozenset("。，；！？、.,;!?）)」”")
+
+
+def _runs_on_after_reason(text: str) -> bool:
+    """True when a text continues right after ``{reason}`` without a punctuation mark."""
+    marker = "{reason}"
+    start = text.find(marker)
+    while start != -1:
+        after = text[start + len(marker) : start + len(marker) + 1]
+        if after and after not in _AFTER_REASON:
+            return True
+        start = text.find(marker, start + 1)
+    return False
 
 
 @dataclass(frozen=True)
