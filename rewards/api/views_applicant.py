@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
@@ -16,6 +17,7 @@ from rewards.applications.services import application_resubmit, application_subm
 from rewards.campaigns.selectors import require_current_campaign
 from rewards.core import throttle
 from rewards.core.audit import client_ip
+from rewards.core.errors import DomainError
 from rewards.identity.services import otp_request, otp_verify
 
 from . import serializers
@@ -92,14 +94,22 @@ class ApplicationsView(ApplicantView):
         responses={201: serializers.SubmittedSerializer, **ERRORS},
     )
     def post(self, request: Request) -> Response:
-        throttle.hit("submission", request.user.id_hash, message="提交过于频繁，请稍后再试。")
-        result = application_submit(
-            campaign=require_current_campaign(),
-            data=_form(request),
-            files=_files(request),
-            applicant_id_hash=request.user.id_hash,
-            request=request,
-        )
+        key = request.user.id_hash
+        throttle.check("submission", key, message="提交过于频繁，请稍后再试。")
+        try:
+            result = application_submit(
+                campaign=require_current_campaign(),
+                data=_form(request),
+                files=_files(request),
+                applicant_id_hash=key,
+                request=request,
+                # A successful attempt is counted in the submission's own transaction (one
+                # commit, not two); a refused one on its own, as before.
+                in_transaction=functools.partial(throttle.record, "submission", key),
+            )
+        except DomainError:
+            throttle.record("submission", key)
+            raise
         application = result.application
         return Response(
             {

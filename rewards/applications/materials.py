@@ -24,7 +24,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from rewards.core import clock
 from rewards.core.errors import StorageUnavailable
-from rewards.core.rows import PreparedRow
+from rewards.core.rows import PreparedRow, insert_all
 
 from .models import Application, Attachment, AttachmentKind, Processing
 
@@ -49,7 +49,6 @@ class CheckedFile:
     kind: str
     content: bytes
     content_type: str
-    sha256: str
 
 
 def max_bytes() -> int:
@@ -90,7 +89,7 @@ def check_upload(kind: str, upload: IO[bytes] | None) -> tuple[CheckedFile | Non
             return None, f"{label} PDF 文件不完整。"
         if any(marker in content for marker in _PDF_ACTIVE):
             return None, f"{label} PDF 文件含有脚本或附件，请另存为普通 PDF 或改传图片。"
-    return CheckedFile(kind=kind, content=content, content_type=content_type, sha256=hashlib.sha256(content).hexdigest()), None
+    return CheckedFile(kind=kind, content=content, content_type=content_type), None
 
 
 def store(application: Application, checked: CheckedFile, written: list[str]) -> Attachment:
@@ -105,14 +104,19 @@ def store(application: Application, checked: CheckedFile, written: list[str]) ->
 
 
 def new_attachment(application: Application, checked: CheckedFile, storage_name: str, at: dt.datetime) -> Attachment:
-    """The row of one stored material, the current one of its kind (not saved yet)."""
+    """The row of one stored material, the current one of its kind (not saved yet).
+
+    Its SHA-256 is left empty: :func:`process` (the background task after the commit) writes
+    the checksum of the file it keeps, the re-encoded image or the PDF as uploaded, so that a
+    submission does not hash 600 KB while the worker waits.
+    """
     return Attachment(
         application=application,
         kind=checked.kind,
         storage_name=storage_name,
         content_type=checked.content_type,
         size=len(checked.content),
-        sha256=checked.sha256,
+        sha256="",
         current=True,
         uploaded_at=at,
     )
@@ -163,8 +167,7 @@ def write_files(year: int, checked: list[CheckedFile], written: list[str]) -> li
 def record_files(application: Application, saved: list[tuple[CheckedFile, str]]) -> list[Attachment]:
     now = clock.now()
     attachments = [new_attachment(application, item, name, now) for item, name in saved]
-    for attachment in attachments:
-        PreparedRow(attachment).insert()
+    insert_all([PreparedRow(attachment) for attachment in attachments], match="storage_name")
     return attachments
 
 
@@ -221,16 +224,21 @@ def process(attachment_id: int) -> str:
     if attachment is None:
         return "skipped"
     pending = Attachment.objects.filter(pk=attachment_id, processing=Processing.PENDING, storage_name=attachment.storage_name)
-    if not attachment.content_type.startswith("image/"):
-        pending.update(processing=Processing.ORIGINAL)
-        return Processing.ORIGINAL
     try:
         with default_storage.open(attachment.storage_name, "rb") as handle:
             content = handle.read()
-        cleaned = reencode(content, attachment.content_type)
-    except (OSError, ValueError) as exc:
-        logger.warning("申请材料 %s 无法重新编码（%s），保留原件供审核人核对。", attachment_id, exc)
+    except OSError as exc:
+        logger.warning("申请材料 %s 无法读取（%s）。", attachment_id, exc)
         pending.update(processing=Processing.UNREADABLE)
+        return Processing.UNREADABLE
+    if not attachment.content_type.startswith("image/"):
+        pending.update(processing=Processing.ORIGINAL, sha256=hashlib.sha256(content).hexdigest())
+        return Processing.ORIGINAL
+    try:
+        cleaned = reencode(content, attachment.content_type)
+    except ValueError as exc:
+        logger.warning("申请材料 %s 无法重新编码（%s），保留原件供审核人核对。", attachment_id, exc)
+        pending.update(processing=Processing.UNREADABLE, sha256=hashlib.sha256(content).hexdigest())
         return Processing.UNREADABLE
     year = attachment.storage_name.split("/")[1] if attachment.storage_name.count("/") >= 2 else "other"
     name = save_file(f"materials/{year}/{uuid.uuid4().hex}", cleaned)

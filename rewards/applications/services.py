@@ -8,6 +8,7 @@ import datetime as dt
 import hmac
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -158,9 +159,20 @@ def record_event(
 
 
 def application_submit(
-    *, campaign: Campaign, data: dict[str, Any], files: dict[str, IO[bytes] | None], applicant_id_hash: str, request: Any = None
+    *,
+    campaign: Campaign,
+    data: dict[str, Any],
+    files: dict[str, IO[bytes] | None],
+    applicant_id_hash: str,
+    request: Any = None,
+    in_transaction: Callable[[], object] | None = None,
 ) -> Submitted:
-    """个人网上申报: a signed-in worker submits Annex 3 with the three materials."""
+    """个人网上申报: a signed-in worker submits Annex 3 with the three materials.
+
+    ``in_transaction`` is called inside the submission's transaction, just before the commit:
+    the caller's own row (the counted attempt of the throttle) commits with the application
+    instead of in a write transaction of its own.
+    """
     judgement = judge(campaign, data, required=SUBMISSION_FIELDS)
     if crypto.blind_index("id", judgement.applicant.id_number) != applicant_id_hash:
         raise Forbidden("只能为本人申请：身份证号码与登录的身份不一致。", code="forbidden")
@@ -205,6 +217,8 @@ def application_submit(
             # signals (a reviewer's first look works them out if it comes first: see
             # rewards.review.flags.ensure_signals).
             enqueue_after_commit(after_submission, application.pk, [a.pk for a in attachments], sms_id)
+            if in_transaction is not None:
+                in_transaction()
             committing = True  # from here on the commit itself is running
     except IntegrityError as exc:
         materials.discard(written)

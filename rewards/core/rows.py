@@ -80,3 +80,44 @@ class PreparedRow:
         self.obj._state.adding = False
         self.obj._state.db = connection.alias
         return self.obj.pk
+
+
+def insert_all(rows: list[PreparedRow], *, match: str) -> None:
+    """Writes prepared rows of one model with a single ``INSERT`` and gives each instance its
+    primary key, as :meth:`PreparedRow.insert` does one by one.
+
+    ``RETURNING`` promises no order of its rows, so each key is matched to its instance by
+    ``match``, a column unique to each row. A database that cannot return columns from an
+    ``INSERT`` gets one statement per row.
+    """
+    if not rows:
+        return
+    model = type(rows[0].obj)
+    if any(type(row.obj) is not model for row in rows):
+        raise ValueError("insert_all 只能一次写入同一模型的行。")
+    if not rows[0]._returning or len(rows) == 1:
+        for row in rows:
+            row.insert()
+        return
+    meta = model._meta
+    ops = connection.ops
+    sql, fields = _insert_sql(model, connection.vendor, False)
+    placeholders = "({})".format(", ".join(["%s"] * len(fields)))
+    match_field = meta.get_field(match)
+    if not isinstance(match_field, models.Field):
+        raise ValueError(f"{meta.label}.{match}: 不是本表的列。")
+    sql += ", " + ", ".join([placeholders] * (len(rows) - 1))
+    sql += f" RETURNING {ops.quote_name(str(meta.pk.column))}, {ops.quote_name(str(match_field.column))}"  # type: ignore[union-attr]
+    by_value = {row.values[row._position[match_field.attname]]: row for row in rows}
+    if len(by_value) != len(rows):
+        raise ValueError(f"{meta.label}.{match}: 各行的值必须互不相同。")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value for row in rows for value in row.values])
+        returned = cursor.fetchall()
+    assigns_key = isinstance(meta.pk, models.AutoField)
+    for pk, value in returned:
+        row = by_value[value]
+        if assigns_key:
+            row.obj.pk = pk
+        row.obj._state.adding = False
+        row.obj._state.db = connection.alias

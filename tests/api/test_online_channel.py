@@ -437,3 +437,34 @@ def test_a_broken_constraint_other_than_one_live_application_is_not_called_a_con
     assert not Application.objects.filter(id_hash=member.id_hash).exists()
     after = set(default_storage.listdir(folder)[1]) if default_storage.exists(folder) else set()
     assert after == before
+
+
+def test_submission_attempts_are_counted_and_the_limit_answers_429(api, worker, member, settings):
+    from rewards.core.models import ThrottleEvent
+
+    settings.THROTTLES = {**settings.THROTTLES, "submission": "2/hour"}
+    refused = submit(api, worker, factories.annex3(member, bank_card_no="6222"))  # too short: 400
+    assert refused.status_code == 400, refused.content
+    assert ThrottleEvent.objects.filter(scope="submission").count() == 1  # a refused attempt counts, on its own
+    accepted = submit(api, worker, factories.annex3(member))
+    assert accepted.status_code == 201, accepted.content
+    assert ThrottleEvent.objects.filter(scope="submission").count() == 2  # counted in the submission's transaction
+    blocked = submit(api, worker, factories.annex3(member))
+    assert blocked.status_code == 429 and blocked.json()["error"]["code"] == "throttled"
+    assert int(blocked["Retry-After"]) > 0
+    assert ThrottleEvent.objects.filter(scope="submission").count() == 2
+    assert Application.objects.filter(id_hash=Application.objects.get().id_hash).count() == 1
+
+
+def test_an_attempt_counted_in_a_failed_transaction_rolls_back_with_it(api, worker, member, monkeypatch):
+    from rewards.applications import services
+    from rewards.core.models import ThrottleEvent
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("the outbox is broken")
+
+    monkeypatch.setattr(services, "notify_new", broken)
+    with pytest.raises(RuntimeError):
+        submit(api, worker, factories.annex3(member))
+    assert not Application.objects.exists()
+    assert not ThrottleEvent.objects.filter(scope="submission").exists()  # a server fault costs the worker nothing

@@ -3,6 +3,7 @@ after the upload commits (SECURITY.md 13); what cannot be decoded whole is kept 
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import stat
@@ -122,10 +123,12 @@ def test_the_original_file_is_deleted_and_a_second_run_changes_nothing(api, work
     assert response.status_code == 201, response.content
     attachment = Attachment.objects.get(application__application_no=response.json()["application_no"], kind="id_card")
     assert attachment.processing == Processing.PENDING
+    assert attachment.sha256 == ""  # hashed by the background step, not while the worker waits
     original_name = attachment.storage_name
     assert materials.process(attachment.pk) == Processing.REENCODED
     assert not default_storage.exists(original_name)
     attachment.refresh_from_db()
+    assert attachment.sha256 == hashlib.sha256(stored(attachment)).hexdigest()
     name_after = attachment.storage_name
     assert materials.process(attachment.pk) == "skipped"
     attachment.refresh_from_db()
@@ -142,6 +145,7 @@ def test_an_image_that_cannot_be_decoded_is_kept_and_marked(api, worker, member)
     attachment.refresh_from_db()
     assert attachment.processing == Processing.UNREADABLE
     assert stored(attachment) == before
+    assert attachment.sha256 == hashlib.sha256(before).hexdigest()
 
 
 def test_a_pdf_is_kept_as_checked_at_upload(api, worker, member):
@@ -152,6 +156,17 @@ def test_a_pdf_is_kept_as_checked_at_upload(api, worker, member):
     assert materials.process(attachment.pk) == Processing.ORIGINAL
     attachment.refresh_from_db()
     assert attachment.processing == Processing.ORIGINAL and stored(attachment) == pdf
+    assert attachment.sha256 == hashlib.sha256(pdf).hexdigest()
+
+
+def test_a_material_missing_from_disk_is_marked_unreadable(api, worker, member):
+    response = submit(api, worker, factories.annex3(member), uploads(jpeg_with_exif()))
+    assert response.status_code == 201, response.content
+    attachment = Attachment.objects.get(application__application_no=response.json()["application_no"], kind="id_card")
+    default_storage.delete(attachment.storage_name)
+    assert materials.process(attachment.pk) == Processing.UNREADABLE
+    attachment.refresh_from_db()
+    assert attachment.processing == Processing.UNREADABLE and attachment.sha256 == ""
 
 
 def test_a_truncated_image_is_refused_even_after_weasyprint_relaxed_pillow(monkeypatch):

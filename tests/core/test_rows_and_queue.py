@@ -13,10 +13,10 @@ from django.utils import timezone
 from django_tasks import task
 from django_tasks_db.models import DBTaskResult
 
-from rewards.applications.models import Application, ApplicationEvent
+from rewards.applications.models import Application, ApplicationEvent, Attachment
 from rewards.core import crypto
 from rewards.core.queue import enqueue_after_commit
-from rewards.core.rows import PreparedRow
+from rewards.core.rows import PreparedRow, insert_all
 from tests.factories import make_member
 
 RAN: list[str] = []
@@ -111,6 +111,57 @@ def test_a_value_set_after_preparing_is_the_one_written(campaign, xihu_grassroot
     assert list(reread.events.values_list("pk", flat=True)) == [event.pk]
 
 
+def test_rows_written_together_each_get_their_own_key(campaign, xihu_grassroots):  # type: ignore[no-untyped-def]
+    application = new_application(campaign, make_member(union=xihu_grassroots), "2020900004")
+    application.save()
+    now = timezone.now()
+    made = [
+        Attachment(
+            application=application,
+            kind=kind,
+            storage_name=f"materials/2020/{kind}-{index}",
+            content_type="image/jpeg",
+            size=100 + index,
+            sha256="",
+            current=True,
+            uploaded_at=now,
+        )
+        for index, kind in enumerate(["bank_card", "id_card", "certificate"])
+    ]
+
+    insert_all([PreparedRow(attachment) for attachment in made], match="storage_name")
+
+    assert len({attachment.pk for attachment in made}) == 3 and all(not a._state.adding for a in made)
+    for attachment in made:  # each instance holds the key of its own row, whatever order RETURNING used
+        reread = Attachment.objects.get(pk=attachment.pk)
+        assert (reread.kind, reread.storage_name, reread.size) == (attachment.kind, attachment.storage_name, attachment.size)
+
+
+def test_rows_written_together_must_be_one_model_with_distinct_match_values(campaign, xihu_grassroots):  # type: ignore[no-untyped-def]
+    application = new_application(campaign, make_member(union=xihu_grassroots), "2020900005")
+    application.save()
+    now = timezone.now()
+
+    def attachment(kind: str, name: str) -> Attachment:
+        return Attachment(
+            application=application,
+            kind=kind,
+            storage_name=name,
+            content_type="image/jpeg",
+            size=1,
+            sha256="",
+            current=True,
+            uploaded_at=now,
+        )
+
+    with pytest.raises(ValueError, match="互不相同"):
+        insert_all([PreparedRow(attachment("id_card", "same")), PreparedRow(attachment("certificate", "same"))], match="storage_name")
+    event = ApplicationEvent(application=application, at=now, stage="submitted", to_status="pending_district")
+    with pytest.raises(ValueError, match="同一模型"):
+        insert_all([PreparedRow(attachment("id_card", "one")), PreparedRow(event)], match="storage_name")
+    assert not Attachment.objects.filter(application=application).exists()
+
+
 def test_an_unsaved_related_object_is_refused_as_save_refuses_it(campaign, xihu_grassroots):  # type: ignore[no-untyped-def]
     application = new_application(campaign, make_member(union=xihu_grassroots), "2020900004")
     event = ApplicationEvent(application=application, at=timezone.now(), stage="submitted", to_status="pending_district")
@@ -153,6 +204,36 @@ def test_with_the_database_backend_the_task_row_is_part_of_the_transaction(setti
     queued = list(DBTaskResult.objects.filter(task_path__endswith="remember").values_list("args_kwargs", flat=True))
     assert queued == [{"args": ["kept"], "kwargs": {}}]
     assert RAN == []  # a worker runs it, not the request
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_outbox_row_is_the_one_the_backend_writes_and_a_worker_runs_it(settings):  # type: ignore[no-untyped-def]
+    from django_tasks.signals import task_enqueued
+    from django_tasks_db.models import get_date_max
+
+    settings.TASKS = DATABASE_TASKS
+    enqueued: list[object] = []
+
+    def receiver(sender, task_result, **kwargs):  # type: ignore[no-untyped-def]
+        enqueued.append(task_result.id)
+
+    task_enqueued.connect(receiver)
+    try:
+        with transaction.atomic():
+            enqueue_after_commit(remember, "outbox")
+        reference = remember.enqueue("backend")  # the backend's own enqueue, outside any transaction
+    finally:
+        task_enqueued.disconnect(receiver)
+    ours = DBTaskResult.objects.get(args_kwargs__args=["outbox"])
+    theirs = DBTaskResult.objects.get(pk=reference.id)
+    compared = ["status", "priority", "task_path", "queue_name", "backend_name", "run_after", "worker_ids", "return_value"]
+    assert {name: getattr(ours, name) for name in compared} == {name: getattr(theirs, name) for name in compared}
+    assert ours.run_after == get_date_max()  # the backend's pre_save receiver ran
+    assert ours.enqueued_at is not None and ours.args_kwargs == {"args": ["outbox"], "kwargs": {}}
+    assert enqueued == [str(ours.id), reference.id]  # task_enqueued sent for both
+    ready = list(DBTaskResult.objects.ready().filter(pk=ours.pk))
+    assert ready == [ours]  # a worker's query finds it
+    assert ours.task.call(*ours.args_kwargs["args"]) == "outbox"
 
 
 @pytest.mark.django_db(transaction=True)

@@ -8,6 +8,7 @@ import pytest
 from rewards.applications.models import Application, Attachment
 from rewards.applications.services import password_matches
 from rewards.core.masking import mask_id_number, mask_phone
+from rewards.core.models import ThrottleEvent
 from rewards.core.vocab import Status
 from rewards.notifications.models import SmsMessage
 from rewards.web.worker import session as worker_session
@@ -90,6 +91,11 @@ def test_field_errors_keep_what_was_typed_and_ask_for_the_files_again(client, to
     assert 'value="数控车工"' in body and 'value="6222021234567890012"' in body
     assert "请重新选择三份材料" in body
     assert not Application.objects.exists() and not Attachment.objects.exists()
+    assert not ThrottleEvent.objects.filter(scope="submission").exists()  # a typo costs no attempt
+
+    fixed = client.post("/worker/apply", {**form_for(member), **materials()})
+    assert fixed.status_code == 302 and Application.objects.count() == 1
+    assert ThrottleEvent.objects.filter(scope="submission").count() == 1  # the submission, counted with it
 
 
 def test_missing_materials_are_named(client, today, member):

@@ -8,6 +8,7 @@ personal data, and the others hold a form that may.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.contrib import messages
@@ -294,7 +295,14 @@ def apply(request: HttpRequest) -> HttpResponse:
     data["phone"] = data.get("phone") or member.phone
     try:
         throttle.check("submission", id_hash, message="提交过于频繁，请1小时后再试。")
-        result = application_submit(campaign=campaign, data=data, files=_files(request), applicant_id_hash=id_hash, request=request)
+        result = application_submit(
+            campaign=campaign,
+            data=data,
+            files=_files(request),
+            applicant_id_hash=id_hash,
+            request=request,
+            in_transaction=functools.partial(throttle.record, "submission", id_hash),  # counted in the same commit
+        )
     except InvalidInput as error:
         form.add_domain_errors(error.fields)
         context["error"], http_status = FIELD_ERROR_SUMMARY, 400
@@ -307,7 +315,6 @@ def apply(request: HttpRequest) -> HttpResponse:
     except (Forbidden, throttle.Throttled, StorageUnavailable) as error:
         context["error"], http_status = error.message, error.status
     else:
-        throttle.record("submission", id_hash)
         application = result.application
         request.session[session.DONE_KEY] = {
             "application_no": application.application_no,
