@@ -49,7 +49,8 @@ def _write_task_row(task: Task[Any, Any], args: tuple[Any, ...]) -> None:
     from django_tasks_db.models import DBTaskResult
 
     backend = task.get_backend()
-    assert isinstance(backend, DatabaseBackend)  # nosec B101 - checked by _queue_is_this_database
+    if not isinstance(backend, DatabaseBackend):  # _queue_is_this_database said it is
+        raise TypeError(f"{task.name}: 不是数据库任务队列。")
     backend.validate_task(task)
     row: DBTaskResult[Any, Any] = DBTaskResult(
         id=backend._get_id(),
