@@ -11,7 +11,8 @@ import io
 import logging
 import os
 import re
-import uuid
+import secrets
+import time
 import warnings
 from dataclasses import dataclass
 from typing import IO
@@ -95,7 +96,7 @@ def check_upload(kind: str, upload: IO[bytes] | None) -> tuple[CheckedFile | Non
 def store(application: Application, checked: CheckedFile, written: list[str]) -> Attachment:
     """Saves the file under a random name and records it; ``written`` collects saved names so
     that the caller can delete them if its transaction rolls back (no orphan files)."""
-    saved = save_file(f"materials/{application.campaign.year}/{uuid.uuid4().hex}", checked.content)
+    saved = save_file(new_name(application.campaign.year), checked.content)
     written.append(saved)
     Attachment.objects.filter(application=application, kind=checked.kind, current=True).update(current=False)
     attachment = new_attachment(application, checked, saved, clock.now())
@@ -120,6 +121,16 @@ def new_attachment(application: Application, checked: CheckedFile, storage_name:
         current=True,
         uploaded_at=at,
     )
+
+
+def new_name(year: int | str) -> str:
+    """A fresh storage name: the time in nanoseconds, then 96 random bits.
+
+    The random part makes it unguessable and unique; the time in front makes new names sort
+    after the earlier ones, so the unique index on ``storage_name`` takes each submission's
+    three rows on the same last page instead of on three random pages of a large B-tree.
+    """
+    return f"materials/{year}/{time.time_ns():016x}{secrets.token_hex(12)}"
 
 
 def save_file(name: str, content: bytes) -> str:
@@ -158,7 +169,7 @@ def write_files(year: int, checked: list[CheckedFile], written: list[str]) -> li
     must not hold the database's write lock); ``written`` lets the caller delete them again."""
     saved = []
     for item in checked:
-        name = save_file(f"materials/{year}/{uuid.uuid4().hex}", item.content)
+        name = save_file(new_name(year), item.content)
         written.append(name)
         saved.append((item, name))
     return saved
@@ -241,7 +252,7 @@ def process(attachment_id: int) -> str:
         pending.update(processing=Processing.UNREADABLE, sha256=hashlib.sha256(content).hexdigest())
         return Processing.UNREADABLE
     year = attachment.storage_name.split("/")[1] if attachment.storage_name.count("/") >= 2 else "other"
-    name = save_file(f"materials/{year}/{uuid.uuid4().hex}", cleaned)
+    name = save_file(new_name(year), cleaned)
     with transaction.atomic():
         changed = pending.update(
             storage_name=name, size=len(cleaned), sha256=hashlib.sha256(cleaned).hexdigest(), processing=Processing.REENCODED

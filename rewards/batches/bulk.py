@@ -14,7 +14,6 @@ without ``bulk_create``'s bookkeeping per value, which cost more than the insert
 from __future__ import annotations
 
 import contextlib
-import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -253,7 +252,7 @@ def save_many(
             attachments = []
             for application, (_, files) in zip(applications, items, strict=True):
                 for item in files:
-                    saved = materials.save_file(f"materials/{campaign.year}/{_random_name()}", item.content)
+                    saved = materials.save_file(materials.new_name(campaign.year), item.content)
                     written.append(saved)
                     attachments.append(materials.new_attachment(application, item, saved, now))
             Attachment.objects.bulk_create(attachments, batch_size=1000)
@@ -278,7 +277,3 @@ def save_many(
         materials.discard(written)
         raise
     return [str(application.application_no) for application in applications]
-
-
-def _random_name() -> str:
-    return uuid.uuid4().hex

@@ -179,3 +179,11 @@ def test_a_truncated_image_is_refused_even_after_weasyprint_relaxed_pillow(monke
     png = png_with_text()
     with pytest.raises(ValueError):
         materials.reencode(png[:-20], "image/png")
+
+
+def test_storage_names_sort_in_the_order_they_were_made_and_cannot_be_guessed():
+    names = [materials.new_name(2020) for _ in range(200)]
+    assert names == sorted(names) and len(set(names)) == 200
+    assert all(name.startswith("materials/2020/") and len(name.rsplit("/", 1)[1]) == 40 for name in names)
+    random_parts = {name[-24:] for name in names}
+    assert len(random_parts) == 200  # 96 random bits each, after the time
