@@ -65,3 +65,18 @@ def test_real_images_and_plain_pdfs_are_accepted_by_content(content, content_typ
     checked, refusal = check(content)
     assert refusal is None and checked is not None
     assert checked.content_type == content_type
+
+
+def test_a_pdf_hidden_in_a_photo_comment_far_from_either_end_is_refused():
+    """The PDF header sits in a JPEG comment segment near the start of a large photo: farther
+    from the end than the tail that is searched for markup, so only the whole-file search finds it."""
+    photo = io.BytesIO()
+    Image.frombytes("RGB", (300, 300), bytes(range(256)) * 1055 + b"\x00" * 420).save(photo, "JPEG", quality=95)
+    body = photo.getvalue()
+    comment = b"%PDF-1.4\n% hidden\n"
+    hidden = body[:2] + b"\xff\xfe" + (len(comment) + 2).to_bytes(2, "big") + comment + body[2:] + b"\x00" * 70_000
+    assert len(hidden) - hidden.index(b"%PDF-") > 64 * 1024
+    checked, refusal = check(hidden)
+    assert checked is None and refusal and "夹带" in refusal
+    clean, accepted = check(body)
+    assert clean is not None and accepted is None
