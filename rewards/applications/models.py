@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from rewards.campaigns.models import Campaign
-from rewards.core.fields import EncryptedTextField
+from rewards.core.fields import EncryptedTextField, MaskedTextField
 from rewards.core.vocab import Channel, Gender, Issuer, Level, Status
 from rewards.organisations.models import Organisation
 
@@ -118,7 +118,7 @@ class ApplicationEvent(models.Model):
     at = models.DateTimeField("时间")
     stage = models.CharField("环节", max_length=30)
     decision = models.CharField("决定", max_length=20, blank=True)
-    opinion = models.TextField("意见", blank=True)
+    opinion = MaskedTextField("意见", blank=True)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20)
     actor = models.ForeignKey(
@@ -208,7 +208,7 @@ class Flag(models.Model):
     resolved_by = models.ForeignKey(
         "organisations.StaffUser", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="处理人"
     )
-    resolution_note = models.TextField("处理说明", blank=True)
+    resolution_note = MaskedTextField("处理说明", blank=True)
 
     class Meta:
         verbose_name = "风险信号"

@@ -1,4 +1,5 @@
-"""Model field that stores text sealed by :mod:`rewards.core.crypto`."""
+"""Model fields for personal numbers: text sealed by :mod:`rewards.core.crypto`, and free text
+whose long digit runs are masked before they are stored."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from django.db import models
 
 from . import crypto
+from .masking import mask_digit_runs
 
 
 class EncryptedTextField(models.TextField):
@@ -29,3 +31,32 @@ class EncryptedTextField(models.TextField):
         if lookup_name not in ("isnull",):
             return None  # encrypted values cannot be compared; use the blind index
         return super().get_lookup(lookup_name)
+
+
+class _MaskedText:
+    """Free text typed by people (a reviewer's opinion, a note, a bank's reason): every run of 11
+    or more digits, which may be an ID, bank card or mobile number, is masked before it is stored
+    (SECURITY.md 14: a dump of the database holds none of them in clear). The first and last
+    digits stay, as on every list (``622202*********0016``), so the text still says which number
+    it means. The instance holds the masked text once saved, as a re-read would."""
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        value = super().pre_save(model_instance, add)  # type: ignore[misc]
+        if isinstance(value, str):
+            masked = mask_digit_runs(value)
+            if masked != value:
+                setattr(model_instance, self.attname, masked)  # type: ignore[attr-defined]
+            return masked
+        return value
+
+    def get_prep_value(self, value: Any) -> Any:
+        value = super().get_prep_value(value)  # type: ignore[misc]
+        return mask_digit_runs(value) if isinstance(value, str) else value
+
+
+class MaskedTextField(_MaskedText, models.TextField):  # type: ignore[misc]
+    description = "隐去长号码的文本"
+
+
+class MaskedCharField(_MaskedText, models.CharField):  # type: ignore[misc]
+    description = "隐去长号码的文本"

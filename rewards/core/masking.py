@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 #: A run of 11 or more digits: a mobile (11), an ID (18, perhaps ending in X) or a card number.
 _LONG_DIGITS = re.compile(r"(?<![0-9])[0-9]{11,}[Xx]?(?![0-9A-Za-z])")
@@ -48,3 +49,27 @@ def mask_digit_runs(text: str) -> str:
         return mask_bank_card(number)
 
     return _LONG_DIGITS.sub(masked, text)
+
+
+def mask_stored_text(model: Any, fields: tuple[str, ...], chunk: int = 2000) -> int:
+    """Masks the long digit runs already stored in ``fields`` of ``model`` (a migration's
+    historical model): rows are read in primary-key order, a chunk at a time, and only those
+    that change are written. Returns how many rows changed."""
+    changed_rows = 0
+    last = 0
+    while True:
+        rows = list(model.objects.filter(pk__gt=last).order_by("pk").only("pk", *fields)[:chunk])
+        if not rows:
+            return changed_rows
+        changed = []
+        for row in rows:
+            before = [getattr(row, name) for name in fields]
+            after = [mask_digit_runs(value) if isinstance(value, str) else value for value in before]
+            if after != before:
+                for name, value in zip(fields, after, strict=True):
+                    setattr(row, name, value)
+                changed.append(row)
+        if changed:
+            model.objects.bulk_update(changed, list(fields))
+            changed_rows += len(changed)
+        last = rows[-1].pk

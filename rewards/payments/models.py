@@ -12,7 +12,7 @@ from django.db.models import Q
 
 from rewards.applications.models import Application
 from rewards.campaigns.models import Campaign
-from rewards.core.fields import EncryptedTextField
+from rewards.core.fields import EncryptedTextField, MaskedCharField
 from rewards.organisations.models import Organisation
 
 
@@ -88,9 +88,9 @@ class PaymentLine(models.Model):
     amount = models.DecimalField("金额（元）", max_digits=10, decimal_places=2)
     status = models.CharField("状态", max_length=20, choices=LineStatus.choices, default=LineStatus.BUILT)
     live = models.BooleanField(default=True)
-    result_reason = models.CharField("银行反馈", max_length=200, blank=True)
+    result_reason = MaskedCharField("银行反馈", max_length=200, blank=True)
     result_at = models.DateTimeField("结果时间", null=True, blank=True)
-    reversal_reason = models.CharField("退汇原因", max_length=200, blank=True)
+    reversal_reason = MaskedCharField("退汇原因", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "核发明细"

@@ -1,0 +1,114 @@
+"""Free text typed by people is stored with its long digit runs masked (SECURITY.md 14: a dump of
+the database holds no ID, bank card or mobile number in clear; decision 62): a reviewer's
+opinion, a signal's note, the bank's and the finance officer's reasons. The same text reads the
+same everywhere afterwards: the history, the status query, the SMS."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from rewards.applications.models import ApplicationEvent, Flag, FlagCode
+from rewards.core.masking import mask_stored_text
+from rewards.notifications.models import SmsMessage
+from rewards.payments import services as payments
+from rewards.payments.models import PaymentLine
+from tests import factories
+from tests.api.helpers import applicant_token, bearer, decide, staff_token, submit
+
+pytestmark = pytest.mark.django_db
+
+CARD = "6222021234567890016"
+MOBILE = "13912347919"
+
+
+def stored(table: str, column: str, pk: int) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {column} FROM {table} WHERE id = %s", [pk])
+        return str(cursor.fetchone()[0])
+
+
+def test_a_number_typed_into_an_opinion_is_stored_and_shown_masked(api, member, xihu_reviewer, business_day):
+    worker = applicant_token(api, member)
+    number = submit(api, worker, factories.annex3(member)).json()["application_no"]
+    opinion = f"身份证号{member.id_number}与证书不符；银行卡{CARD}、手机{MOBILE}请核对（申请{number}）"
+    assert decide(api, staff_token(api, xihu_reviewer), number, "return", opinion).json() == {"status": "returned"}
+
+    event = ApplicationEvent.objects.get(application__application_no=number, decision="return")
+    raw = stored(ApplicationEvent._meta.db_table, "opinion", event.pk)
+    for number_in_clear in (member.id_number, CARD, MOBILE):
+        assert number_in_clear not in raw
+    id_masked = member.id_number[:6] + "********" + member.id_number[-4:]
+    assert raw == f"身份证号{id_masked}与证书不符；银行卡622202*********0016、手机139****7919请核对（申请{number}）"
+    assert event.opinion == raw  # what every page and export reads
+    history = api.get("/api/v1/applicant/applications", **bearer(worker)).json()[0]["history"]
+    assert history[-1]["opinion"] == raw
+    sms = SmsMessage.objects.get(template="returned")
+    assert CARD not in sms.text and member.id_number not in sms.text
+
+
+def test_every_way_of_writing_masks_the_text(campaign, member):  # type: ignore[no-untyped-def]
+    application = factories.make_application(campaign=campaign, member=member, status="pending_city")
+    flag = Flag(
+        application=application, code=FlagCode.CARD_SHARED, hard=True, message="该银行卡号也用于他人的申请。", raised_at=timezone.now()
+    )
+    flag.resolution_note = f"已电话核实 {MOBILE}，卡号 {CARD} 为本人"
+    flag.save()
+    assert flag.resolution_note == "已电话核实 139****7919，卡号 622202*********0016 为本人"  # the instance, as saved
+    assert stored(Flag._meta.db_table, "resolution_note", flag.pk) == flag.resolution_note
+
+    Flag.objects.filter(pk=flag.pk).update(resolution_note=f"改为 {CARD}")  # a queryset update
+    assert stored(Flag._meta.db_table, "resolution_note", flag.pk) == "改为 622202*********0016"
+    flag.resolution_note = f"再改 {MOBILE}"
+    Flag.objects.bulk_update([flag], ["resolution_note"])  # a bulk update
+    assert stored(Flag._meta.db_table, "resolution_note", flag.pk) == "再改 139****7919"
+    assert Flag.objects.filter(resolution_note="再改 139****7919").exists()
+
+
+def test_short_numbers_and_plain_text_stay_as_typed(campaign, member):  # type: ignore[no-untyped-def]
+    application = factories.make_application(campaign=campaign, member=member, status="pending_city")
+    text = "申请2020000123、证书号 1234567890 与电话 0571-8888 8888 无误，同意。"
+    event = ApplicationEvent.objects.create(
+        application=application, at=timezone.now(), stage="city_review", decision="approve", opinion=text, to_status="approved"
+    )
+    assert stored(ApplicationEvent._meta.db_table, "opinion", event.pk) == text
+
+
+def test_a_bank_reason_with_a_card_number_is_stored_masked(campaign, xihu, finance_a, finance_b):  # type: ignore[no-untyped-def]
+    factories.make_application(campaign=campaign, member=factories.make_member(union=xihu))
+    batch, _ = payments.payment_batch_build(user=finance_a, campaign=campaign)
+    payments.payment_batch_approve(user=finance_b, batch_no=batch.batch_no)
+    content, _ = payments.payment_batch_file(user=finance_a, batch_no=batch.batch_no)
+    first = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))[1]
+    text = f"reference,amount,result,reason\r\n{first[0]},{first[4]},failure,账号{CARD}已销户\r\n"
+    assert payments.payment_results_import(user=finance_a, batch_no=batch.batch_no, content=text.encode()) == {"paid": 0, "failed": 1}
+    line = PaymentLine.objects.get(reference=first[0])
+    assert line.result_reason == "账号622202*********0016已销户"
+    assert CARD not in stored(PaymentLine._meta.db_table, "result_reason", line.pk)
+
+
+def test_text_stored_before_the_change_is_masked_by_the_migration_step(campaign, member):  # type: ignore[no-untyped-def]
+    application = factories.make_application(campaign=campaign, member=member, status="returned")
+    events = [
+        ApplicationEvent.objects.create(application=application, at=timezone.now(), stage="district_review", to_status="returned")
+        for _ in range(5)
+    ]
+    table = ApplicationEvent._meta.db_table
+    with connection.cursor() as cursor:  # as an older version stored them: in clear
+        for index, event in enumerate(events):
+            opinion = f"卡号{CARD}有误" if index % 2 == 0 else "材料不清晰"
+            cursor.execute(f"UPDATE {table} SET opinion = %s WHERE id = %s", [opinion, event.pk])
+
+    assert mask_stored_text(ApplicationEvent, ("opinion",), chunk=2) == 3
+    assert [stored(table, "opinion", event.pk) for event in events] == [
+        "卡号622202*********0016有误",
+        "材料不清晰",
+        "卡号622202*********0016有误",
+        "材料不清晰",
+        "卡号622202*********0016有误",
+    ]
+    assert mask_stored_text(ApplicationEvent, ("opinion",), chunk=2) == 0  # a second run changes nothing
