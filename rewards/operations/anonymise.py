@@ -8,8 +8,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-#: A run of 11 or more digits (a mobile, card or ID number, the ID's check character included).
-_LONG_DIGITS = re.compile(r"\d{11,}[0-9Xx]?")
+#: A run of 11 or more digits (a mobile, card or ID number, the ID's check character included),
+#: or one already masked when it was stored (``139****7919``: decision 62).
+_LONG_DIGITS = re.compile(r"[0-9*]{11,}[Xx]?")
 
 
 def mask_name(name: str) -> str:
@@ -28,12 +29,17 @@ def scrub_numbers(value: Any) -> Any:
     """Free text (opinions, notes, rule messages; nested in lists and dicts) with every long digit
     run starred: a reviewer may have typed a card or mobile number into an opinion."""
     if isinstance(value, str):
-        return _LONG_DIGITS.sub(lambda match: "*" * len(match.group()), value)
+        return _LONG_DIGITS.sub(_star, value)
     if isinstance(value, list):
         return [scrub_numbers(item) for item in value]
     if isinstance(value, dict):
         return {key: scrub_numbers(item) for key, item in value.items()}
     return value
+
+
+def _star(match: re.Match[str]) -> str:
+    run = match.group()
+    return "*" * len(run) if any(character.isdigit() for character in run) else run
 
 
 def purged_key(pk: int) -> str:
