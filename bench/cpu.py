@@ -27,34 +27,42 @@ def machine_busy_s() -> float | None:
     return (sum(fields) - idle - guest) / _TICK
 
 
-def _stat(pid: int) -> tuple[int, float] | None:
-    """(parent pid, CPU-seconds used) of one process."""
+def _stat(pid: int) -> tuple[int, float, float] | None:
+    """(parent pid, CPU-seconds in user mode, CPU-seconds in the kernel) of one process, its
+    waited-for children included."""
     try:
         text = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
     rest = text.rsplit(")", 1)[1].split()  # the command name may hold spaces
-    return int(rest[1]), (int(rest[11]) + int(rest[12]) + int(rest[13]) + int(rest[14])) / _TICK
+    return int(rest[1]), (int(rest[11]) + int(rest[13])) / _TICK, (int(rest[12]) + int(rest[14])) / _TICK
 
 
 def tree_cpu_s(root: int) -> float:
     """CPU-seconds used so far by ``root`` and all its descendants."""
-    stats: dict[int, tuple[int, float]] = {}
+    return sum(tree_cpu(root))
+
+
+def tree_cpu(root: int) -> tuple[float, float]:
+    """CPU-seconds (user, kernel) used so far by ``root`` and all its descendants."""
+    stats: dict[int, tuple[int, float, float]] = {}
     for entry in os.scandir("/proc"):
         if entry.name.isdigit() and (found := _stat(int(entry.name))) is not None:
             stats[int(entry.name)] = found
-    total, wanted = 0.0, {root}
+    user = kernel = 0.0
+    wanted = {root}
     changed = True
     while changed:  # descendants whose parent is already in the tree
         changed = False
-        for pid, (parent, _) in stats.items():
+        for pid, (parent, _, _) in stats.items():
             if parent in wanted and pid not in wanted:
                 wanted.add(pid)
                 changed = True
     for pid in wanted:
         if pid in stats:
-            total += stats[pid][1]
-    return total
+            user += stats[pid][1]
+            kernel += stats[pid][2]
+    return user, kernel
 
 
 @dataclass
@@ -66,6 +74,8 @@ class CpuShare:
     busy_s: float
     server_s: float
     load_s: float
+    #: Of ``server_s``, the time spent in the kernel (system calls: sockets, files, SQLite's I/O).
+    server_kernel_s: float = 0.0
 
     @property
     def capacity_s(self) -> float:
@@ -96,18 +106,22 @@ class CpuWatch:
         self.cpus = os.cpu_count() or 1
         self.started = time.monotonic()
         self.busy = machine_busy_s()
-        self.server = sum(tree_cpu_s(root) for root in roots)
+        self.server = [tree_cpu(root) for root in roots]
 
     def stop(self, *, load_cpu_s: float = 0.0) -> CpuShare | None:
         busy = machine_busy_s()
         if busy is None or self.busy is None:
             return None
+        now = [tree_cpu(root) for root in self.roots]
+        user = sum(u for u, _ in now) - sum(u for u, _ in self.server)
+        kernel = sum(k for _, k in now) - sum(k for _, k in self.server)
         return CpuShare(
             seconds=time.monotonic() - self.started,
             cpus=self.cpus,
             busy_s=busy - self.busy,
-            server_s=sum(tree_cpu_s(root) for root in self.roots) - self.server,
+            server_s=user + kernel,
             load_s=load_cpu_s,
+            server_kernel_s=kernel,
         )
 
 

@@ -132,6 +132,14 @@ def _cpu_rows(label: str, result: wrk.WrkResult, ceiling: wrk.WrkResult | None) 
     if cost is None:
         return []
     base = ceiling.server_cpu_ms_per_request if ceiling else None
+    notes = ["ratio = ceiling's CPU per request / this one: the throughput ratio on a machine with nothing else running"]
+    kernel = result.server_kernel_ms_per_request
+    if kernel is not None:
+        split = f"of which in the kernel (system calls): {kernel:.2f} ms ({kernel / cost:.0%})"
+        base_kernel = ceiling.server_kernel_ms_per_request if ceiling else None
+        if base and base_kernel is not None:
+            split += f"; the ceiling's: {base_kernel:.2f} of {base:.2f} ms ({base_kernel / base:.0%})"
+        notes.append(split)
     return [
         Row(
             f"{label} server CPU per request",
@@ -140,7 +148,7 @@ def _cpu_rows(label: str, result: wrk.WrkResult, ceiling: wrk.WrkResult | None) 
             ceiling=base,
             ratio=base / cost if base else None,
             invalid=_invalid(result),
-            notes=["ratio = ceiling's CPU per request / this one: the throughput ratio on a machine with nothing else running"],
+            notes=notes,
         )
     ]
 

@@ -68,6 +68,13 @@ class WrkResult:
         return self.cpu.server_s * 1000 / self.requests
 
     @property
+    def server_kernel_ms_per_request(self) -> float | None:
+        """Of :attr:`server_cpu_ms_per_request`, the part spent in the kernel."""
+        if self.cpu is None or not self.requests:
+            return None
+        return self.cpu.server_kernel_s * 1000 / self.requests
+
+    @property
     def valid(self) -> bool:
         """A figure that includes error answers measures the wrong thing."""
         return self.non_2xx == 0 and self.requests > 0
