@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-#: A run of 11 or more digits: a mobile (11), an ID (18, perhaps ending in X) or a card number.
-_LONG_DIGITS = re.compile(r"(?<![0-9])[0-9]{11,}[Xx]?(?![0-9A-Za-z])")
+from .text import fold_width
 
 
 def mask_id_number(value: str | None) -> str:
@@ -36,19 +35,54 @@ def mask_bank_card(value: str | None) -> str:
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
 
+#: Digits written as one number, perhaps in groups (``139 1234 7919``, ``6222-0212-3456-7890-011``),
+#: half- or full-width, perhaps ending in the ID's X.
+_DIGIT_GROUPS = re.compile(r"(?<![0-9０-９A-Za-z])[0-9０-９]+(?:[ \-－][0-9０-９]+)*[XxＸｘ]?(?![0-9０-９A-Za-z])")
+_GROUP_SEPARATOR = re.compile(r"[ \-－]")
+
+
+def _one_number(groups: list[str]) -> bool:
+    """Groups that read as one number the way people write a mobile, card or ID number: a first
+    group of 3 to 6 digits, then groups of 4 (or an ID's 8), the last of 1 to 4. Two application
+    numbers side by side (``2020000123 2020000124``) do not."""
+    first, middle, last = groups[0], groups[1:-1], groups[-1]
+    if first.startswith("0"):
+        return False  # a landline's area code (0571-8888 8888): an office, not a person
+    return 3 <= len(first) <= 6 and all(len(group) in (4, 8) for group in middle) and 1 <= len(last.rstrip("Xx")) <= 4
+
+
+def _masked(number: str) -> str:
+    if len(number.rstrip("Xx")) < 11:
+        return number
+    if len(number) == 11:
+        return mask_phone(number)
+    if len(number) == 18:
+        return mask_id_number(number)
+    return mask_bank_card(number)
+
+
 def mask_digit_runs(text: str) -> str:
-    """Text typed by a caller (a URL's application number, an organisation name) fit for the
-    audit log: every run of 11 or more digits masked (SECURITY.md 17: never a personal number)."""
+    """Text typed by people (an opinion, a note, a URL's application number, an organisation
+    name) fit for storage and the audit log: every number of 11 or more digits masked as the
+    lists show it (SECURITY.md 14 and 17: never a personal number in clear). A number written in
+    groups or with full-width digits counts as the number it spells; application numbers (10
+    digits), landlines and codes that start with a letter stay."""
 
     def masked(match: re.Match[str]) -> str:
-        number = match.group()
-        if len(number) == 11:
-            return mask_phone(number)
-        if len(number) == 18:
-            return mask_id_number(number)
-        return mask_bank_card(number)
+        written = fold_width(match.group())
+        groups = _GROUP_SEPARATOR.split(written)
+        if len(groups) > 1 and _one_number(groups):
+            result = _masked("".join(groups))
+        else:
+            result = "".join(_masked(group) + separator for group, separator in zip(groups, _separators(written), strict=True))
+        return match.group() if result == written else result  # nothing masked: as typed
 
-    return _LONG_DIGITS.sub(masked, text)
+    return _DIGIT_GROUPS.sub(masked, text)
+
+
+def _separators(written: str) -> list[str]:
+    """The separator after each group of ``written`` (none after the last)."""
+    return [*_GROUP_SEPARATOR.findall(written), ""]
 
 
 def mask_stored_text(model: Any, fields: tuple[str, ...], chunk: int = 2000) -> int:

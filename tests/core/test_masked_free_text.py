@@ -112,3 +112,24 @@ def test_text_stored_before_the_change_is_masked_by_the_migration_step(campaign,
         "卡号622202*********0016有误",
     ]
     assert mask_stored_text(ApplicationEvent, ("opinion",), chunk=2) == 0  # a second run changes nothing
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored_as"),
+    [
+        ("卡号 6222 0212 3456 7890 011 有误", "卡号 622202*********0011 有误"),
+        ("卡号6222-0212-3456-7890-011", "卡号622202*********0011"),
+        ("手机 139 1234 7919", "手机 139****7919"),
+        ("手机１３９１２３４７９１９", "手机139****7919"),  # full-width digits
+        ("身份证 330106 19900101 123X", "身份证 330106********123X"),
+        ("身份证33010619900101123x。", "身份证330106********123x。"),
+        ("重复：2020000123 2020000124", "重复：2020000123 2020000124"),  # two application numbers, not one number
+        ("申请２０２００００１２３", "申请２０２００００１２３"),  # nothing to mask: kept as typed
+        ("电话 0571-8888 8888，邮编 310000", "电话 0571-8888 8888，邮编 310000"),
+        ("证书 S2020330003475 与 13912347919 核对", "证书 S2020330003475 与 139****7919 核对"),
+    ],
+)
+def test_numbers_written_in_groups_or_full_width_are_recognised(typed, stored_as):  # type: ignore[no-untyped-def]
+    from rewards.core.masking import mask_digit_runs
+
+    assert mask_digit_runs(typed) == stored_as
