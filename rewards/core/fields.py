@@ -8,7 +8,7 @@ from typing import Any
 from django.db import models
 
 from . import crypto
-from .masking import mask_digit_runs
+from .masking import mask_card_and_id_numbers
 
 
 class EncryptedTextField(models.TextField):
@@ -34,16 +34,18 @@ class EncryptedTextField(models.TextField):
 
 
 class _MaskedText:
-    """Free text typed by people (a reviewer's opinion, a note, a bank's reason): every run of 11
-    or more digits, which may be an ID, bank card or mobile number, is masked before it is stored
-    (SECURITY.md 14: a dump of the database holds none of them in clear). The first and last
-    digits stay, as on every list (``622202*********0016``), so the text still says which number
-    it means. The instance holds the masked text once saved, as a re-read would."""
+    """Free text typed by people (a reviewer's opinion, a note, a bank's reason): every ID- or
+    card-like number in it (18, or 16 and more digits) is masked before it is stored (SECURITY.md
+    14: a dump of the database holds none of them in clear). The first and last digits stay, as
+    on every list (``622202*********0016``), so the text still says which number it means. The
+    services mask the applicant's own mobile too (:func:`~rewards.core.masking.mask_numbers_of`);
+    another mobile, such as the reviewer's contact number, stays. The instance holds the masked
+    text once saved, as a re-read would."""
 
     def pre_save(self, model_instance: models.Model, add: bool) -> Any:
         value = super().pre_save(model_instance, add)  # type: ignore[misc]
         if isinstance(value, str):
-            masked = mask_digit_runs(value)
+            masked = mask_card_and_id_numbers(value)
             if masked != value:
                 setattr(model_instance, self.attname, masked)  # type: ignore[attr-defined]
             return masked
@@ -51,7 +53,7 @@ class _MaskedText:
 
     def get_prep_value(self, value: Any) -> Any:
         value = super().get_prep_value(value)  # type: ignore[misc]
-        return mask_digit_runs(value) if isinstance(value, str) else value
+        return mask_card_and_id_numbers(value) if isinstance(value, str) else value
 
 
 class MaskedTextField(_MaskedText, models.TextField):  # type: ignore[misc]

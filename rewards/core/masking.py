@@ -51,8 +51,8 @@ def _one_number(groups: list[str]) -> bool:
     return 3 <= len(first) <= 6 and all(len(group) in (4, 8) for group in middle) and 1 <= len(last.rstrip("Xx")) <= 4
 
 
-def _masked(number: str) -> str:
-    if len(number.rstrip("Xx")) < 11:
+def _masked(number: str, shortest: int = 11) -> str:
+    if len(number.rstrip("Xx")) < shortest and len(number) != 18:
         return number
     if len(number) == 11:
         return mask_phone(number)
@@ -61,7 +61,7 @@ def _masked(number: str) -> str:
     return mask_bank_card(number)
 
 
-def mask_digit_runs(text: str) -> str:
+def mask_digit_runs(text: str, *, shortest: int = 11) -> str:
     """Text typed by people (an opinion, a note, a URL's application number, an organisation
     name) fit for storage and the audit log: every number of 11 or more digits masked as the
     lists show it (SECURITY.md 14 and 17: never a personal number in clear). A number written in
@@ -72,12 +72,35 @@ def mask_digit_runs(text: str) -> str:
         written = fold_width(match.group())
         groups = _GROUP_SEPARATOR.split(written)
         if len(groups) > 1 and _one_number(groups):
-            result = _masked("".join(groups))
+            result = _masked("".join(groups), shortest)
         else:
-            result = "".join(_masked(group) + separator for group, separator in zip(groups, _separators(written), strict=True))
-        return match.group() if result == written else result  # nothing masked: as typed
+            pairs = zip(groups, _separators(written), strict=True)
+            result = "".join(_masked(group, shortest) + separator for group, separator in pairs)
+        return result if "*" in result else match.group()  # nothing masked: as typed
 
     return _DIGIT_GROUPS.sub(masked, text)
+
+
+def mask_card_and_id_numbers(text: str) -> str:
+    """Free text to be stored (decision 62): ID numbers (18) and card-like numbers (16 or more
+    digits) masked wherever they are typed; shorter numbers, a mobile among them (the reviewer's
+    contact number that the worker needs), stay. :func:`mask_numbers_of` masks the person's own
+    mobile on top."""
+    return mask_digit_runs(text, shortest=16)
+
+
+def mask_numbers_of(text: str, *numbers: str) -> str:
+    """``text`` with each of ``numbers`` (a person's own mobile, card, ID) masked wherever it is
+    typed, in groups or full-width digits too; other numbers as :func:`mask_card_and_id_numbers`
+    leaves them."""
+    wanted = {re.sub(r"\D", "", number) for number in numbers if number}
+
+    def masked(match: re.Match[str]) -> str:
+        written = fold_width(match.group())
+        digits = re.sub(r"[^0-9Xx]", "", written)
+        return _masked(digits) if digits.rstrip("Xx") in wanted or digits in wanted else match.group()
+
+    return mask_card_and_id_numbers(_DIGIT_GROUPS.sub(masked, text)) if wanted else mask_card_and_id_numbers(text)
 
 
 def _separators(written: str) -> list[str]:
@@ -98,7 +121,7 @@ def mask_stored_text(model: Any, fields: tuple[str, ...], chunk: int = 2000) -> 
         changed = []
         for row in rows:
             before = [getattr(row, name) for name in fields]
-            after = [mask_digit_runs(value) if isinstance(value, str) else value for value in before]
+            after = [mask_card_and_id_numbers(value) if isinstance(value, str) else value for value in before]
             if after != before:
                 for name, value in zip(fields, after, strict=True):
                     setattr(row, name, value)

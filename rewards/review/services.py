@@ -18,6 +18,7 @@ from rewards.campaigns.selectors import level_amounts
 from rewards.core import clock
 from rewards.core.audit import audit
 from rewards.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from rewards.core.masking import mask_numbers_of
 from rewards.core.vocab import Channel, Status
 from rewards.notifications.templates import sms_reason
 from rewards.organisations.models import Role
@@ -111,6 +112,9 @@ def review_decide(*, user: Any, application_no: str, decision: str, opinion: str
             application.status = Status.REJECTED
         application.has_decision = True
         application.save()
+        # The worker's own numbers never stay in the text; ID and card numbers are masked by the
+        # column itself, another mobile (the reviewer's contact number) stays (decision 62).
+        opinion = mask_numbers_of(opinion, application.phone, application.bank_card_no, application.id_number)
         record_event(
             application, stage=stage, decision=decision, opinion=opinion, from_status=status, to_status=application.status, actor=user
         )
@@ -153,7 +157,7 @@ def flag_resolve(*, user: Any, application_no: str, code: str, note: str, reques
             raise Conflict("该风险信号已处理。", code="already_resolved")
         flag.resolved_at = clock.now()
         flag.resolved_by = user
-        flag.resolution_note = note[:1000]
+        flag.resolution_note = mask_numbers_of(note[:1000], application.phone, application.bank_card_no, application.id_number)
         flag.save()
         audit("review.flag_resolve", obj=application, request=request, actor=user, detail={"flag": code})
     return flag

@@ -35,20 +35,44 @@ def stored(table: str, column: str, pk: int) -> str:
 def test_a_number_typed_into_an_opinion_is_stored_and_shown_masked(api, member, xihu_reviewer, business_day):
     worker = applicant_token(api, member)
     number = submit(api, worker, factories.annex3(member)).json()["application_no"]
-    opinion = f"身份证号{member.id_number}与证书不符；银行卡{CARD}、手机{MOBILE}请核对（申请{number}）"
+    opinion = (
+        f"身份证号{member.id_number}与证书不符；银行卡{CARD}有误；本人手机{member.phone}未接通，请致电{MOBILE}（王老师）（申请{number}）"
+    )
     assert decide(api, staff_token(api, xihu_reviewer), number, "return", opinion).json() == {"status": "returned"}
 
     event = ApplicationEvent.objects.get(application__application_no=number, decision="return")
     raw = stored(ApplicationEvent._meta.db_table, "opinion", event.pk)
-    for number_in_clear in (member.id_number, CARD, MOBILE):
+    for number_in_clear in (member.id_number, CARD, member.phone):
         assert number_in_clear not in raw
     id_masked = member.id_number[:6] + "********" + member.id_number[-4:]
-    assert raw == f"身份证号{id_masked}与证书不符；银行卡622202*********0016、手机139****7919请核对（申请{number}）"
+    own_phone = member.phone[:3] + "****" + member.phone[-4:]
+    assert raw == (
+        f"身份证号{id_masked}与证书不符；银行卡622202*********0016有误；本人手机{own_phone}未接通，"
+        f"请致电{MOBILE}（王老师）（申请{number}）"  # the reviewer's contact number stays: the worker needs it
+    )
     assert event.opinion == raw  # what every page and export reads
     history = api.get("/api/v1/applicant/applications", **bearer(worker)).json()[0]["history"]
     assert history[-1]["opinion"] == raw
     sms = SmsMessage.objects.get(template="returned")
-    assert CARD not in sms.text and member.id_number not in sms.text
+    assert CARD not in sms.text and member.id_number not in sms.text and member.phone not in sms.text
+
+
+def test_a_signal_note_hides_the_applicants_own_mobile(api, campaign, member, xihu_reviewer):  # type: ignore[no-untyped-def]
+    from rewards.review.services import flag_resolve
+
+    application = factories.make_application(campaign=campaign, member=member, status="pending_district")
+    Flag.objects.create(
+        application=application, code=FlagCode.CARD_SHARED, hard=True, message="该银行卡号也用于他人的申请。", raised_at=timezone.now()
+    )
+    spaced = f"{member.phone[:3]} {member.phone[3:7]} {member.phone[7:]}"
+    flag = flag_resolve(
+        user=xihu_reviewer,
+        application_no=application.application_no,
+        code=FlagCode.CARD_SHARED,
+        note=f"已致电本人 {spaced} 核实，系夫妻共用",
+    )
+    assert flag.resolution_note == f"已致电本人 {member.phone[:3]}****{member.phone[-4:]} 核实，系夫妻共用"
+    assert member.phone not in stored(Flag._meta.db_table, "resolution_note", flag.pk)
 
 
 def test_every_way_of_writing_masks_the_text(campaign, member):  # type: ignore[no-untyped-def]
@@ -58,15 +82,15 @@ def test_every_way_of_writing_masks_the_text(campaign, member):  # type: ignore[
     )
     flag.resolution_note = f"已电话核实 {MOBILE}，卡号 {CARD} 为本人"
     flag.save()
-    assert flag.resolution_note == "已电话核实 139****7919，卡号 622202*********0016 为本人"  # the instance, as saved
+    assert flag.resolution_note == f"已电话核实 {MOBILE}，卡号 622202*********0016 为本人"  # the instance, as saved
     assert stored(Flag._meta.db_table, "resolution_note", flag.pk) == flag.resolution_note
 
     Flag.objects.filter(pk=flag.pk).update(resolution_note=f"改为 {CARD}")  # a queryset update
     assert stored(Flag._meta.db_table, "resolution_note", flag.pk) == "改为 622202*********0016"
-    flag.resolution_note = f"再改 {MOBILE}"
+    flag.resolution_note = "再改 33010619900101123X"
     Flag.objects.bulk_update([flag], ["resolution_note"])  # a bulk update
-    assert stored(Flag._meta.db_table, "resolution_note", flag.pk) == "再改 139****7919"
-    assert Flag.objects.filter(resolution_note="再改 139****7919").exists()
+    assert stored(Flag._meta.db_table, "resolution_note", flag.pk) == "再改 330106********123X"
+    assert Flag.objects.filter(resolution_note="再改 330106********123X").exists()
 
 
 def test_short_numbers_and_plain_text_stay_as_typed(campaign, member):  # type: ignore[no-untyped-def]
@@ -130,6 +154,16 @@ def test_text_stored_before_the_change_is_masked_by_the_migration_step(campaign,
     ],
 )
 def test_numbers_written_in_groups_or_full_width_are_recognised(typed, stored_as):  # type: ignore[no-untyped-def]
-    from rewards.core.masking import mask_digit_runs
+    from rewards.core.masking import mask_card_and_id_numbers, mask_digit_runs
 
-    assert mask_digit_runs(typed) == stored_as
+    assert mask_digit_runs(typed) == stored_as  # the audit log's masking: every long number
+    # Stored free text: ID and card numbers only; a mobile stays unless it is the person's own.
+    assert mask_card_and_id_numbers(typed) == (typed if "139****7919" in stored_as else stored_as)
+
+
+def test_the_persons_own_numbers_are_masked_however_typed():
+    from rewards.core.masking import mask_numbers_of
+
+    text = "本人 139-1234-7919 与 １３９１２３４７９１９，联系人 13812345678，卡 6222 0212 3456 7890 011"
+    assert mask_numbers_of(text, "13912347919", "") == ("本人 139****7919 与 139****7919，联系人 13812345678，卡 622202*********0011")
+    assert mask_numbers_of("联系人 13812345678") == "联系人 13812345678"
