@@ -25,6 +25,7 @@ from rewards.campaigns.selectors import level_amounts
 from rewards.core import clock
 from rewards.core.audit import audit
 from rewards.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from rewards.core.masking import mask_numbers_of
 from rewards.core.vocab import Status
 from rewards.notifications.services import SmsRequest, sms_enqueue_many
 from rewards.notifications.templates import sms_reason
@@ -555,7 +556,11 @@ def payment_line_reversal(*, user: Any, reference: str, reason: str, request: An
         if line.status != LineStatus.PAID:
             raise Conflict("只有已发放的款项可以登记退汇。", code="wrong_stage")
         now = clock.now()
-        line.status, line.live, line.reversal_reason, line.result_at = LineStatus.REVERSED, False, reason[:200], now
+        # The worker's own numbers never stay in the text (decision 62); the column masks any
+        # other ID or card number.
+        worker = Application.objects.only("phone", "id_number").get(pk=line.application_id)
+        typed = mask_numbers_of(reason[:200], line.bank_card_no, worker.phone, worker.id_number)
+        line.status, line.live, line.reversal_reason, line.result_at = LineStatus.REVERSED, False, typed, now
         line.save(update_fields=["status", "live", "reversal_reason", "result_at"])
         Application.objects.filter(pk=line.application_id, status=Status.PAID).update(status=Status.PAYMENT_FAILED, updated_at=now)
         reason = line.result_reason or line.reversal_reason

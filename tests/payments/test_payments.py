@@ -402,3 +402,16 @@ def test_a_reversal_queues_its_sms_with_the_reason(api, approved, finance_a, fin
     line = PaymentLine.objects.select_related("application").get(reference=row[0])
     message = SmsMessage.objects.get(event_key=f"app:{line.application.application_no}:payment_failed:{row[0]}")
     assert "原因：账户冻结，银行退汇" in message.text and message.phone == line.application.phone
+
+
+def test_a_reversal_reason_hides_the_workers_own_numbers(api, approved, finance_a, finance_b):
+    batch_no, a, _, content = sent_batch(api, finance_a, finance_b)
+    row = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))[1]
+    api.post(f"/api/v1/payments/batches/{batch_no}/results", {"file": results_file([(row[0], row[4], "success", "")])}, **bearer(a))
+    line = PaymentLine.objects.select_related("application").get(reference=row[0])
+    phone = line.application.phone
+    services.payment_line_reversal(user=finance_a, reference=row[0], reason=f"户主来电（{phone}）称账户已销户，退汇；银行热线 95588")
+    line.refresh_from_db()
+    assert line.reversal_reason == f"户主来电（{phone[:3]}****{phone[-4:]}）称账户已销户，退汇；银行热线 95588"
+    message = SmsMessage.objects.get(event_key=f"app:{line.application.application_no}:payment_failed:{row[0]}")
+    assert phone[:3] + "****" + phone[-4:] in message.text
