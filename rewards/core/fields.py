@@ -1,5 +1,5 @@
 """Model fields for personal numbers: text sealed by :mod:`rewards.core.crypto`, and free text
-whose long digit runs are masked before they are stored."""
+whose ID and card numbers are masked before they are stored."""
 
 from __future__ import annotations
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from .text import fold_width
@@ -51,9 +52,8 @@ def _one_number(groups: list[str]) -> bool:
     return 3 <= len(first) <= 6 and all(len(group) in (4, 8) for group in middle) and 1 <= len(last.rstrip("Xx")) <= 4
 
 
-def _masked(number: str, shortest: int = 11) -> str:
-    if len(number.rstrip("Xx")) < shortest and len(number) != 18:
-        return number
+def _masked(number: str) -> str:
+    """``number`` (digits, perhaps ending in X) as the lists show it."""
     if len(number) == 11:
         return mask_phone(number)
     if len(number) == 18:
@@ -61,24 +61,41 @@ def _masked(number: str, shortest: int = 11) -> str:
     return mask_bank_card(number)
 
 
-def mask_digit_runs(text: str, *, shortest: int = 11) -> str:
-    """Text typed by people (an opinion, a note, a URL's application number, an organisation
-    name) fit for storage and the audit log: every number of 11 or more digits masked as the
-    lists show it (SECURITY.md 14 and 17: never a personal number in clear). A number written in
-    groups or with full-width digits counts as the number it spells; application numbers (10
-    digits), landlines and codes that start with a letter stay."""
+def _separators(written: str) -> list[str]:
+    """The separator after each group of ``written`` (none after the last)."""
+    return [*_GROUP_SEPARATOR.findall(written), ""]
+
+
+def _mask_numbers(text: str, is_personal: Callable[[str], bool]) -> str:
+    """``text`` with every number that ``is_personal`` picks masked: a number typed in groups the
+    usual way counts as the one number it spells, other groups one by one; what is not masked
+    stays as typed (full-width digits too)."""
 
     def masked(match: re.Match[str]) -> str:
         written = fold_width(match.group())
         groups = _GROUP_SEPARATOR.split(written)
         if len(groups) > 1 and _one_number(groups):
-            result = _masked("".join(groups), shortest)
+            joined = "".join(groups)
+            result = _masked(joined) if is_personal(joined) else written
         else:
             pairs = zip(groups, _separators(written), strict=True)
-            result = "".join(_masked(group, shortest) + separator for group, separator in pairs)
-        return result if "*" in result else match.group()  # nothing masked: as typed
+            result = "".join((_masked(group) if is_personal(group) else group) + separator for group, separator in pairs)
+        return result if "*" in result else match.group()
 
     return _DIGIT_GROUPS.sub(masked, text)
+
+
+def _digits(number: str) -> int:
+    return len(number.rstrip("Xx"))
+
+
+def mask_digit_runs(text: str) -> str:
+    """Text typed by people (a URL's application number, an organisation name) fit for the audit
+    log: every number of 11 or more digits masked as the lists show it (SECURITY.md 17: never a
+    personal number). A number written in groups or with full-width digits counts as the number
+    it spells; application numbers (10 digits), landlines and codes that start with a letter
+    stay."""
+    return _mask_numbers(text, lambda number: _digits(number) >= 11)
 
 
 def mask_card_and_id_numbers(text: str) -> str:
@@ -86,26 +103,15 @@ def mask_card_and_id_numbers(text: str) -> str:
     digits) masked wherever they are typed; shorter numbers, a mobile among them (the reviewer's
     contact number that the worker needs), stay. :func:`mask_numbers_of` masks the person's own
     mobile on top."""
-    return mask_digit_runs(text, shortest=16)
+    return _mask_numbers(text, lambda number: _digits(number) >= 16)
 
 
 def mask_numbers_of(text: str, *numbers: str) -> str:
     """``text`` with each of ``numbers`` (a person's own mobile, card, ID) masked wherever it is
-    typed, in groups or full-width digits too; other numbers as :func:`mask_card_and_id_numbers`
-    leaves them."""
-    wanted = {re.sub(r"\D", "", number) for number in numbers if number}
-
-    def masked(match: re.Match[str]) -> str:
-        written = fold_width(match.group())
-        digits = re.sub(r"[^0-9Xx]", "", written)
-        return _masked(digits) if digits.rstrip("Xx") in wanted or digits in wanted else match.group()
-
-    return mask_card_and_id_numbers(_DIGIT_GROUPS.sub(masked, text)) if wanted else mask_card_and_id_numbers(text)
-
-
-def _separators(written: str) -> list[str]:
-    """The separator after each group of ``written`` (none after the last)."""
-    return [*_GROUP_SEPARATOR.findall(written), ""]
+    typed, in groups or full-width digits too, and every ID and card-like number as
+    :func:`mask_card_and_id_numbers` masks them."""
+    wanted = {re.sub(r"[^0-9]", "", number) for number in numbers if number}
+    return _mask_numbers(text, lambda number: _digits(number) >= 16 or number.rstrip("Xx") in wanted)
 
 
 def mask_stored_text(model: Any, fields: tuple[str, ...], chunk: int = 2000) -> int:

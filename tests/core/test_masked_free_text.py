@@ -167,3 +167,6 @@ def test_the_persons_own_numbers_are_masked_however_typed():
     text = "本人 139-1234-7919 与 １３９１２３４７９１９，联系人 13812345678，卡 6222 0212 3456 7890 011"
     assert mask_numbers_of(text, "13912347919", "") == ("本人 139****7919 与 139****7919，联系人 13812345678，卡 622202*********0011")
     assert mask_numbers_of("联系人 13812345678") == "联系人 13812345678"
+    # After an application number and a space: still found, on its own.
+    assert mask_numbers_of("2020000123 13912347919", "13912347919") == "2020000123 139****7919"
+    assert mask_numbers_of("身份证33010619900101123X", "33010619900101123X") == "身份证330106********123X"
