@@ -106,12 +106,13 @@ def store(application: Application, checked: CheckedFile, written: list[str]) ->
     return attachment
 
 
-def new_attachment(application: Application, checked: CheckedFile, storage_name: str, at: dt.datetime) -> Attachment:
+def new_attachment(application: Application, checked: CheckedFile, storage_name: str, at: dt.datetime, *, sha256: str = "") -> Attachment:
     """The row of one stored material, the current one of its kind (not saved yet).
 
-    Its SHA-256 is left empty: :func:`process` (the background task after the commit) writes
-    the checksum of the file it keeps, the re-encoded image or the PDF as uploaded, so that a
-    submission does not hash 600 KB while the worker waits.
+    Its SHA-256 is left empty unless given: :func:`process` (the background task after the
+    commit) writes the checksum of the file it keeps, the re-encoded image or the PDF as
+    uploaded, so that a submission does not hash 600 KB while the worker waits. A path that
+    queues no processing (the bulk import) gives it.
     """
     return Attachment(
         application=application,
@@ -119,7 +120,7 @@ def new_attachment(application: Application, checked: CheckedFile, storage_name:
         storage_name=storage_name,
         content_type=checked.content_type,
         size=len(checked.content),
-        sha256="",
+        sha256=sha256,
         current=True,
         uploaded_at=at,
     )

@@ -14,6 +14,7 @@ without ``bulk_create``'s bookkeeping per value, which cost more than the insert
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -254,7 +255,8 @@ def save_many(
                 for item in files:
                     saved = materials.save_file(materials.new_name(campaign.year), item.content)
                     written.append(saved)
-                    attachments.append(materials.new_attachment(application, item, saved, now))
+                    digest = hashlib.sha256(item.content).hexdigest()  # no background step follows here
+                    attachments.append(materials.new_attachment(application, item, saved, now, sha256=digest))
             Attachment.objects.bulk_create(attachments, batch_size=1000)
             raise_signals_for_new(applications)
             overrides = campaign.sms_templates or None

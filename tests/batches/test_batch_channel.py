@@ -3,9 +3,11 @@ idempotent re-import, the employer rule, and the three-level chain with returns 
 
 from __future__ import annotations
 
+import hashlib
 import io
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
@@ -90,6 +92,9 @@ def test_mixed_file_gives_per_row_results_and_saves_only_valid_rows(api, grassro
     assert set(saved.values_list("status", flat=True)) == {Status.PENDING_GRASSROOTS}
     assert all(app.submitting_org_id == grassroots_clerk.organisation_id for app in saved)
     assert Attachment.objects.filter(application__in=saved, current=True).count() == 6
+    for attachment in Attachment.objects.filter(application__in=saved):  # no background step follows: hashed as written
+        with default_storage.open(attachment.storage_name, "rb") as handle:
+            assert attachment.sha256 == hashlib.sha256(handle.read()).hexdigest()
     assert SmsMessage.objects.filter(template="batch_entered").count() == 2
 
 

@@ -71,7 +71,7 @@ def test_a_signal_note_hides_the_applicants_own_mobile(api, campaign, member, xi
         code=FlagCode.CARD_SHARED,
         note=f"已致电本人 {spaced} 核实，系夫妻共用",
     )
-    assert flag.resolution_note == f"已致电本人 {member.phone[:3]}****{member.phone[-4:]} 核实，系夫妻共用"
+    assert flag.resolution_note == f"已致电本人 {member.phone[:3]} **** {member.phone[-4:]} 核实，系夫妻共用"  # spaces kept
     assert member.phone not in stored(Flag._meta.db_table, "resolution_note", flag.pk)
 
 
@@ -150,7 +150,7 @@ def test_text_stored_before_the_change_is_masked_by_the_migration_step(campaign,
         ("重复：2020000123 2020000124", "重复：2020000123 2020000124"),  # two application numbers, not one number
         ("申请２０２００００１２３", "申请２０２００００１２３"),  # nothing to mask: kept as typed
         ("电话 0571-8888 8888，邮编 310000", "电话 0571-8888 8888，邮编 310000"),
-        ("证书 S2020330003475 与 13912347919 核对", "证书 S2020330003475 与 139****7919 核对"),
+        ("证书 S2020330003475 与 13912347919 核对", "证书 S202033***3475 与 139****7919 核对"),  # the audit log masks both
     ],
 )
 def test_numbers_written_in_groups_or_full_width_are_recognised(typed, stored_as):  # type: ignore[no-untyped-def]
@@ -165,8 +165,46 @@ def test_the_persons_own_numbers_are_masked_however_typed():
     from rewards.core.masking import mask_numbers_of
 
     text = "本人 139-1234-7919 与 １３９１２３４７９１９，联系人 13812345678，卡 6222 0212 3456 7890 011"
-    assert mask_numbers_of(text, "13912347919", "") == ("本人 139****7919 与 139****7919，联系人 13812345678，卡 622202*********0011")
+    assert mask_numbers_of(text, "13912347919", "") == (
+        "本人 139-****-7919 与 １３９****７９１９，联系人 13812345678，卡 622202*********0011"  # separators and widths kept
+    )
     assert mask_numbers_of("联系人 13812345678") == "联系人 13812345678"
     # After an application number and a space: still found, on its own.
     assert mask_numbers_of("2020000123 13912347919", "13912347919") == "2020000123 139****7919"
     assert mask_numbers_of("身份证33010619900101123X", "33010619900101123X") == "身份证330106********123X"
+
+
+def test_the_persons_own_numbers_are_found_next_to_other_numbers_and_separators():
+    from rewards.core.masking import mask_numbers_of
+
+    note = "本人 132 3281 9156 2020-10-15 已核实；卡号 6228 4802 1332 8743 587 3000元；ID330185197206061536；+86 132.3281.9156"
+    masked = mask_numbers_of(note, "13232819156", "6228480213328743587", "330185197206061536")
+    for digits in ("13232819156", "6228480213328743587", "330185197206061536"):
+        assert digits not in masked.replace(" ", "").replace(".", "")
+    assert "2020-10-15" in masked and "3000元" in masked
+    assert masked.startswith("本人 132 **** 9156 2020-10-15")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["金额分别为 3000 5000 8000 1000 元", "2019 2020 2021 2022 年均已获奖", "日期 2020.10.15、2020/10/15", "重复：2020000123 2020000124"],
+)
+def test_amounts_years_and_dates_typed_in_groups_stay(typed):  # type: ignore[no-untyped-def]
+    from rewards.core.masking import mask_card_and_id_numbers, mask_digit_runs
+
+    assert mask_card_and_id_numbers(typed) == typed and mask_digit_runs(typed) == typed
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored_as"),
+    [
+        ("ID330106199001011234", "ID330106********1234"),
+        ("6222021234567890011CNY", "622202*********0011CNY"),
+        ("卡号 6222\u30000212\u30003456\u30007890\u3000011", "卡号 622202*********0011"),  # full-width spaces
+        ("卡号 6222.0212.3456.7890.011", "卡号 622202*********0011"),
+    ],
+)
+def test_card_and_id_numbers_next_to_letters_or_other_separators_are_masked(typed, stored_as):  # type: ignore[no-untyped-def]
+    from rewards.core.masking import mask_card_and_id_numbers, mask_digit_runs
+
+    assert mask_card_and_id_numbers(typed) == stored_as and mask_digit_runs(typed) == stored_as
