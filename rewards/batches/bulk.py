@@ -255,9 +255,11 @@ def save_many(
                 for item in files:
                     saved = materials.save_file(materials.new_name(campaign.year), item.content)
                     written.append(saved)
-                    digest = hashlib.sha256(item.content).hexdigest()  # no background step follows here
+                    digest = hashlib.sha256(item.content).hexdigest()  # until the background step rewrites it
                     attachments.append(materials.new_attachment(application, item, saved, now, sha256=digest))
             Attachment.objects.bulk_create(attachments, batch_size=1000)
+            # Re-encoded after the commit like every other upload (SECURITY.md 13: no EXIF kept).
+            materials.schedule_processing([attachment.pk for attachment in attachments])
             raise_signals_for_new(applications)
             overrides = campaign.sms_templates or None
             sms_enqueue_many(
