@@ -74,12 +74,15 @@ class PreparedRow:
             cursor.execute(self.sql, self.values)
             # SQLite ≥ 3.35 and PostgreSQL both return it; lastrowid for an older SQLite.
             pk = cursor.fetchone()[0] if self._returning else cursor.lastrowid
-        meta = self.obj._meta
-        if isinstance(meta.pk, models.AutoField):
+        self.written(pk)
+        return self.obj.pk
+
+    def written(self, pk: Any) -> None:
+        """The instance as ``save()`` leaves it: its new key (when the database gave it), saved."""
+        if isinstance(self.obj._meta.pk, models.AutoField):
             self.obj.pk = pk
         self.obj._state.adding = False
         self.obj._state.db = connection.alias
-        return self.obj.pk
 
 
 def insert_all(rows: list[PreparedRow], *, match: str) -> None:
@@ -114,10 +117,5 @@ def insert_all(rows: list[PreparedRow], *, match: str) -> None:
     with connection.cursor() as cursor:
         cursor.execute(sql, [value for row in rows for value in row.values])
         returned = cursor.fetchall()
-    assigns_key = isinstance(meta.pk, models.AutoField)
     for pk, value in returned:
-        row = by_value[value]
-        if assigns_key:
-            row.obj.pk = pk
-        row.obj._state.adding = False
-        row.obj._state.db = connection.alias
+        by_value[value].written(pk)

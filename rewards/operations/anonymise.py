@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from rewards.core.masking import mask_digit_runs
+
 #: A run of 11 or more digits (a mobile, card or ID number, the ID's check character included),
 #: or one already masked when it was stored (``139****7919``: decision 62).
 _LONG_DIGITS = re.compile(r"[0-9*]{11,}[Xx]?")
@@ -29,7 +31,8 @@ def scrub_numbers(value: Any) -> Any:
     """Free text (opinions, notes, rule messages; nested in lists and dicts) with every long digit
     run starred: a reviewer may have typed a card or mobile number into an opinion."""
     if isinstance(value, str):
-        return _LONG_DIGITS.sub(_star, value)
+        # Masked first, so that a number typed in groups (138 1234 5678) is starred whole too.
+        return _LONG_DIGITS.sub(_star, mask_digit_runs(value))
     if isinstance(value, list):
         return [scrub_numbers(item) for item in value]
     if isinstance(value, dict):

@@ -130,6 +130,7 @@ def test_long_digit_runs_are_starred_in_free_text_and_json():
     assert scrub_numbers("已致电 13912347919 核实，申请 2020000123") == "已致电 *********** 核实，申请 2020000123"
     assert scrub_numbers("已致电 139****7919，卡号 622202*********0016") == "已致电 ***********，卡号 " + "*" * 19  # masked when stored
     assert scrub_numbers("分隔线 *************** 保留") == "分隔线 *************** 保留"
+    assert scrub_numbers("联系人 138 1234 5678，日期 2020-10-15") == "联系人 ***********，日期 2020-10-15"  # typed in groups
     assert scrub_numbers([{"message": "身份证 33010619900101123X"}]) == [{"message": "身份证 " + "*" * 18}]
     assert keep_tail("6222021234567890016") == "*" * 15 + "0016"
 
