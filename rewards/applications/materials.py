@@ -228,6 +228,11 @@ def reencode(content: bytes, content_type: str) -> bytes:
     return out.getvalue()
 
 
+#: The outcome of :func:`process` when the file could not be read or written this time: the
+#: material stays pending, for :func:`process_pending` (``manage.py process_materials``).
+RETRY = "retry"
+
+
 def process(attachment_id: int) -> str:
     """Re-encodes one pending image (PDFs are kept as checked at upload); returns the outcome.
 
@@ -241,10 +246,13 @@ def process(attachment_id: int) -> str:
     try:
         with default_storage.open(attachment.storage_name, "rb") as handle:
             content = handle.read()
-    except OSError as exc:
-        logger.warning("申请材料 %s 无法读取（%s）。", attachment_id, exc)
+    except FileNotFoundError:
+        logger.warning("申请材料 %s 的文件不存在。", attachment_id)
         pending.update(processing=Processing.UNREADABLE)
         return Processing.UNREADABLE
+    except OSError as exc:  # a volume gone for a moment, a permission changed: try again later
+        logger.warning("申请材料 %s 暂时无法读取（%s），留待下次处理。", attachment_id, exc)
+        return RETRY
     if not attachment.content_type.startswith("image/"):
         pending.update(processing=Processing.ORIGINAL, sha256=hashlib.sha256(content).hexdigest())
         return Processing.ORIGINAL
@@ -255,13 +263,33 @@ def process(attachment_id: int) -> str:
         pending.update(processing=Processing.UNREADABLE, sha256=hashlib.sha256(content).hexdigest())
         return Processing.UNREADABLE
     year = attachment.storage_name.split("/")[1] if attachment.storage_name.count("/") >= 2 else "other"
-    name = save_file(new_name(year), cleaned)
+    try:
+        name = save_file(new_name(year), cleaned)
+    except StorageUnavailable:  # logged by save_file; the original stays, still pending
+        return RETRY
     with transaction.atomic():
         changed = pending.update(
             storage_name=name, size=len(cleaned), sha256=hashlib.sha256(cleaned).hexdigest(), processing=Processing.REENCODED
         )
     discard([attachment.storage_name] if changed else [name])
     return Processing.REENCODED if changed else "skipped"
+
+
+def process_pending(*, older_than: dt.timedelta) -> dict[str, int]:
+    """Processes every material still pending ``older_than`` after its upload; counts outcomes.
+
+    The safety net for what the background task left behind: a queue that could not be reached
+    after a bulk import, a worker stopped mid-task, a volume that could not be read for a while.
+    Until then an image keeps the metadata it was uploaded with, so this runs from cron. Safe
+    while the workers run: :func:`process` changes a row only if it is still pending.
+    """
+    cutoff = clock.now() - older_than
+    ids = Attachment.objects.filter(processing=Processing.PENDING, uploaded_at__lte=cutoff).order_by("pk").values_list("pk", flat=True)
+    outcomes: dict[str, int] = {}
+    for attachment_id in list(ids):
+        outcome = process(attachment_id)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
 
 
 def schedule_processing(attachment_ids: list[int]) -> None:
@@ -276,5 +304,5 @@ def _enqueue_processing(ids: list[int]) -> None:
 
     try:
         process_materials.enqueue(ids)
-    except Exception as exc:  # the upload has committed; the original stays until the next run
+    except Exception as exc:  # the upload has committed; the original stays for process_pending
         logger.warning("%d 份申请材料未能排队重新编码（%s）。", len(ids), type(exc).__name__)

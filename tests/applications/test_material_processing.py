@@ -187,3 +187,95 @@ def test_storage_names_sort_in_the_order_they_were_made_and_cannot_be_guessed():
     assert all(name.startswith("materials/2020/") and len(name.rsplit("/", 1)[1]) == 40 for name in names)
     random_parts = {name[-24:] for name in names}
     assert len(random_parts) == 200  # 96 random bits each, after the time
+
+
+def _pending_id_card(api, worker, member) -> Attachment:  # type: ignore[no-untyped-def]
+    response = submit(api, worker, factories.annex3(member), uploads(jpeg_with_exif()))  # callbacks not run: still pending
+    assert response.status_code == 201, response.content
+    attachment = Attachment.objects.get(application__application_no=response.json()["application_no"], kind="id_card")
+    assert attachment.processing == Processing.PENDING
+    return attachment
+
+
+def test_a_material_that_cannot_be_read_for_a_while_stays_pending(api, worker, member, monkeypatch):
+    attachment = _pending_id_card(api, worker, member)
+
+    def refused(name, mode="rb"):  # type: ignore[no-untyped-def]
+        raise PermissionError(13, "Permission denied")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(default_storage, "open", refused)
+        assert materials.process(attachment.pk) == materials.RETRY
+    attachment.refresh_from_db()
+    assert attachment.processing == Processing.PENDING and attachment.sha256 == ""
+    assert b"SecretPhone" in stored(attachment)  # the original is still there, not lost
+    assert materials.process(attachment.pk) == Processing.REENCODED  # the storage is back
+
+
+def test_a_reencoded_image_that_cannot_be_written_keeps_its_original_pending(api, worker, member, monkeypatch):
+    from rewards.core.errors import StorageUnavailable
+
+    attachment = _pending_id_card(api, worker, member)
+    original = attachment.storage_name
+
+    def full(name, content):  # type: ignore[no-untyped-def]
+        raise StorageUnavailable()
+
+    with monkeypatch.context() as patched:
+        patched.setattr(materials, "save_file", full)
+        assert materials.process(attachment.pk) == materials.RETRY
+    attachment.refresh_from_db()
+    assert attachment.processing == Processing.PENDING and attachment.storage_name == original
+    assert default_storage.exists(original)
+
+
+def test_the_safety_net_processes_what_has_waited_past_the_minimum_age(api, worker, member, monkeypatch):
+    import datetime as dt
+
+    from rewards.core import clock
+
+    attachment = _pending_id_card(api, worker, member)
+    uploaded = attachment.uploaded_at
+    others = list(Attachment.objects.filter(application=attachment.application).exclude(pk=attachment.pk))
+    limit = dt.timedelta(minutes=10)
+    # One second short of the minimum age: left for the worker that is probably processing it.
+    monkeypatch.setattr(clock, "now", lambda: uploaded + limit - dt.timedelta(seconds=1))
+    assert materials.process_pending(older_than=limit) == {}
+    attachment.refresh_from_db()
+    assert attachment.processing == Processing.PENDING
+    # Exactly the minimum age: processed, with its two siblings of the same submission.
+    monkeypatch.setattr(clock, "now", lambda: uploaded + limit)
+    assert materials.process_pending(older_than=limit) == {Processing.REENCODED: 3}
+    attachment.refresh_from_db()
+    assert attachment.processing == Processing.REENCODED and b"SecretPhone" not in stored(attachment)
+    assert all(Attachment.objects.get(pk=other.pk).processing == Processing.REENCODED for other in others)
+    assert materials.process_pending(older_than=limit) == {}  # nothing left: a second run does nothing
+
+
+def test_the_process_materials_command_reports_in_chinese(api, worker, member, monkeypatch):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    attachment = _pending_id_card(api, worker, member)
+    out, err = StringIO(), StringIO()
+    call_command("process_materials", stdout=out, stderr=err)  # default 10 minutes: too new
+    assert "重新编码 0 份" in out.getvalue() and err.getvalue() == ""
+    attachment.refresh_from_db()
+    assert attachment.processing == Processing.PENDING
+
+    def refused(name, mode="rb"):  # type: ignore[no-untyped-def]
+        raise PermissionError(13, "Permission denied")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(default_storage, "open", refused)
+        out, err = StringIO(), StringIO()
+        call_command("process_materials", "--min-age", "0", stdout=out, stderr=err)
+    assert "有 3 份材料暂时无法读取或保存" in err.getvalue()
+    out = StringIO()
+    call_command("process_materials", "--min-age", "0", stdout=out, stderr=StringIO())
+    assert "重新编码 3 份" in out.getvalue()
+    attachment.refresh_from_db()
+    assert attachment.processing == Processing.REENCODED
+    with pytest.raises(CommandError, match="不能是负数"):
+        call_command("process_materials", "--min-age", "-1")
