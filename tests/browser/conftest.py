@@ -92,7 +92,8 @@ def page_factory(browser, live_server):  # type: ignore[no-untyped-def]
         page = context.new_page()
 
         def note(request):  # type: ignore[no-untyped-def]
-            if not request.url.startswith(live_server.url) and not request.url.startswith("data:"):
+            # data: and blob: URLs are made inside the page (a preview, a photo made smaller).
+            if not request.url.startswith((live_server.url, "data:", "blob:")):
                 outside.append(request.url)
 
         def console(message):  # type: ignore[no-untyped-def]

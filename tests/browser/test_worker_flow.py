@@ -5,14 +5,20 @@ Screenshots 10–19 in docs/screenshots/; no page scrolls sideways; no request l
 
 from __future__ import annotations
 
-import pytest
+import io
+from pathlib import Path
 
-from rewards.applications.models import Application
+import pytest
+from django.core.files.storage import default_storage
+from PIL import Image
+
+from rewards.applications.models import Application, Attachment
 from rewards.core.vocab import Status
 from rewards.notifications.models import SmsMessage
 from tests import factories
 
 from .conftest import HEIGHT, WIDTH, choose_files, fits, screenshot
+from .test_online_chain import worker_sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -131,4 +137,54 @@ def test_someone_not_yet_a_verified_member_is_told_what_to_do(member, live_serve
     page.wait_for_selector("text=需要先成为实名认证会员")
     assert "杭工e家" in page.inner_text("body")
     shoot(page, "19-worker-not-member")
+    assert page_factory.outside == []
+
+
+GPS_IFD = 0x8825
+
+
+def phone_photo(path: Path) -> Path:
+    """A 12-megapixel photo of about 7 MB, as a phone takes it, with where it was taken in its EXIF."""
+    base = Image.linear_gradient("L").resize((4000, 3000)).convert("RGB")
+    image = Image.blend(base, Image.effect_noise((4000, 3000), 60).convert("RGB"), 0.5)
+    exif = Image.Exif()
+    exif.get_ifd(GPS_IFD)[2] = (30.0, 15.0, 0.0)  # GPSLatitude
+    image.save(path, "JPEG", quality=90, exif=exif.tobytes())
+    return path
+
+
+def test_a_large_phone_photo_is_made_smaller_before_it_is_sent(member, photos, tmp_path, live_server, page_factory):
+    big = phone_photo(tmp_path / "IMG_20201012_093015.jpg")
+    size = big.stat().st_size
+    assert size > 5 * 1024 * 1024  # too large to be sent as it is
+    page = page_factory(width=WIDTH, height=HEIGHT)
+    worker_sign_in(page, live_server.url, member)
+    page.click("text=申请2020年度奖励")
+    page.wait_for_selector("#id_occupation")
+    page.fill("#id_education", "高中")
+    page.fill("#id_occupation", "车工")
+    page.select_option("#id_new_level", "senior_worker")
+    page.fill("#id_certificate_no", "2020330100123")
+    page.fill("#id_certificate_issue_date", "2020-06-30")
+    page.select_option("#id_issuer", "hr_hangzhou")
+    page.fill("#id_bank_card_no", factories.new_card())
+    page.fill("#id_bank_branch", "中国工商银行杭州西湖支行")
+    choose_files(page, {**photos, "id_card": big})
+    page.wait_for_selector("#preview-id_id_card_file :text('自动压缩')")
+    preview = page.inner_text("#preview-id_id_card_file")
+    assert "IMG_20201012_093015.jpg" in preview and "已从 6." in preview and "超过 5 MB" not in preview
+    assert page.is_enabled("button:has-text('提交申请')")  # disabled only while it was being made smaller
+    page.locator("#field-id_card_file").scroll_into_view_if_needed()
+    shoot(page, "32-worker-photo-shrunk")
+    page.click("button:has-text('提交申请')")
+    page.wait_for_selector("#query-password")
+
+    application = Application.objects.get(id_hash=member.id_hash)
+    id_card = Attachment.objects.get(application=application, kind="id_card")
+    with default_storage.open(id_card.storage_name, "rb") as handle:
+        sent = handle.read()
+    assert id_card.size == len(sent) < size // 2
+    with Image.open(io.BytesIO(sent)) as image:
+        assert image.format == "JPEG" and image.size == (2560, 1920)  # the long side at most 2 560 px
+        assert GPS_IFD not in image.getexif()  # the place it was taken stayed on the phone
     assert page_factory.outside == []
