@@ -68,6 +68,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: everything after it (throttles, the audit log) sees the client's own address.
+    "rewards.core.client_address.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -82,6 +84,9 @@ MIDDLEWARE = [
     "rewards.web.security.SecurityHeadersMiddleware",
     "rewards.web.staff.sessions.StaffSessionMiddleware",
 ]
+
+#: Reverse proxies (addresses or networks) whose X-Forwarded-For names the client; none by default.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -272,6 +277,9 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
     ],
     "UNAUTHENTICATED_USER": None,
+    # Throttles count per REMOTE_ADDR, which ClientAddressMiddleware sets behind a trusted proxy;
+    # DRF's default (None) would count per X-Forwarded-For as the client wrote it.
+    "NUM_PROXIES": 0,
     "DATETIME_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": True,
 }
