@@ -158,6 +158,18 @@ def fits(page) -> None:  # type: ignore[no-untyped-def]
     assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH, page.url
 
 
+def fill_application(page, *, certificate_no: str, bank_card: str) -> None:  # type: ignore[no-untyped-def]
+    """What a worker types on the application form (name, ID, union come from the registry)."""
+    page.fill("#id_education", "高中")
+    page.fill("#id_occupation", "车工")
+    page.select_option("#id_new_level", "senior_worker")
+    page.fill("#id_certificate_no", certificate_no)
+    page.fill("#id_certificate_issue_date", "2020-06-30")
+    page.select_option("#id_issuer", "hr_hangzhou")
+    page.fill("#id_bank_card_no", bank_card)
+    page.fill("#id_bank_branch", "中国工商银行杭州西湖支行")
+
+
 def choose_files(page, photos: dict[str, Path]) -> None:  # type: ignore[no-untyped-def]
     for kind, path in photos.items():
         page.set_input_files(f"#id_{kind}_file", str(path))

@@ -18,7 +18,7 @@ from rewards.organisations.selectors import organisation_by_name
 from rewards.organisations.services import staff_create
 from tests import factories
 
-from .conftest import HEIGHT, STAFF_PASSWORD, WIDTH, choose_files, fits, screenshot
+from .conftest import HEIGHT, STAFF_PASSWORD, WIDTH, choose_files, fill_application, fits, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -58,14 +58,7 @@ def test_apply_approve_return_and_resubmit_through_the_pages(member, photos, rev
     worker_sign_in(phone, base, member)
     phone.click("text=申请2020年度奖励")
     phone.wait_for_selector("#id_occupation")
-    phone.fill("#id_education", "高中")
-    phone.fill("#id_occupation", "车工")
-    phone.select_option("#id_new_level", "senior_worker")
-    phone.fill("#id_certificate_no", "2020330100777")
-    phone.fill("#id_certificate_issue_date", "2020-06-30")
-    phone.select_option("#id_issuer", "hr_hangzhou")
-    phone.fill("#id_bank_card_no", factories.new_card())
-    phone.fill("#id_bank_branch", "中国工商银行杭州西湖支行")
+    fill_application(phone, certificate_no="2020330100777", bank_card=factories.new_card())
     choose_files(phone, photos)
     phone.click("button:has-text('提交申请')")
     phone.wait_for_selector("#query-password")

@@ -17,7 +17,7 @@ from rewards.core.vocab import Status
 from rewards.notifications.models import SmsMessage
 from tests import factories
 
-from .conftest import HEIGHT, WIDTH, choose_files, fits, screenshot
+from .conftest import HEIGHT, WIDTH, choose_files, fill_application, fits, screenshot
 from .test_online_chain import worker_sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -74,14 +74,7 @@ def test_a_worker_applies_and_follows_the_application_on_a_phone(member, photos,
     body = page.inner_text("body")
     assert "330106********0016" in body and "1985年3月15日" in body and "西湖区总工会" in body
     assert page.input_value("#id_employer") == "杭州西湖精密机械有限公司"
-    page.fill("#id_education", "高中")
-    page.fill("#id_occupation", "车工")
-    page.select_option("#id_new_level", "senior_worker")
-    page.fill("#id_certificate_no", "2020330100123")
-    page.fill("#id_certificate_issue_date", "2020-06-30")
-    page.select_option("#id_issuer", "hr_hangzhou")
-    page.fill("#id_bank_card_no", "6222021234567890012")
-    page.fill("#id_bank_branch", "中国工商银行杭州西湖支行")
+    fill_application(page, certificate_no="2020330100123", bank_card="6222021234567890012")
     assert page.is_hidden("#id_hukou_place")
     page.check("input[name=is_migrant][value='是']")
     assert page.is_visible("#id_hukou_place")
@@ -161,14 +154,7 @@ def test_a_large_phone_photo_is_made_smaller_before_it_is_sent(member, photos, t
     worker_sign_in(page, live_server.url, member)
     page.click("text=申请2020年度奖励")
     page.wait_for_selector("#id_occupation")
-    page.fill("#id_education", "高中")
-    page.fill("#id_occupation", "车工")
-    page.select_option("#id_new_level", "senior_worker")
-    page.fill("#id_certificate_no", "2020330100123")
-    page.fill("#id_certificate_issue_date", "2020-06-30")
-    page.select_option("#id_issuer", "hr_hangzhou")
-    page.fill("#id_bank_card_no", factories.new_card())
-    page.fill("#id_bank_branch", "中国工商银行杭州西湖支行")
+    fill_application(page, certificate_no="2020330100123", bank_card=factories.new_card())
     choose_files(page, {**photos, "id_card": big})
     page.wait_for_selector("#preview-id_id_card_file :text('自动压缩')")
     preview = page.inner_text("#preview-id_id_card_file")
