@@ -7,6 +7,7 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers as rf
+from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -107,7 +108,7 @@ class ApplicationsView(ApplicantView):
                 # commit, not two); a refused one on its own, as before.
                 in_transaction=functools.partial(throttle.record, "submission", key),
             )
-        except DomainError:
+        except (DomainError, APIException):  # refused, a malformed body too; a server fault is not counted
             throttle.record("submission", key)
             raise
         application = result.application
@@ -129,9 +130,17 @@ class ResubmitView(ApplicantView):
         responses={200: inline_serializer("Resubmitted", {"application_no": rf.CharField(), "status": rf.CharField()}), **ERRORS},
     )
     def post(self, request: Request, no: str) -> Response:
-        application = application_resubmit(
-            application_no=no, data=_form(request), files=_files(request), applicant_id_hash=request.user.id_hash, request=request
-        )
+        # A resubmission stores three new files too: it counts against the same limit.
+        key = request.user.id_hash
+        throttle.check("submission", key, message="提交过于频繁，请稍后再试。")
+        try:
+            application = application_resubmit(
+                application_no=no, data=_form(request), files=_files(request), applicant_id_hash=key, request=request
+            )
+        except (DomainError, APIException):
+            throttle.record("submission", key)
+            raise
+        throttle.record("submission", key)
         return Response({"application_no": application.application_no, "status": application.status})
 
 

@@ -123,3 +123,20 @@ def test_a_decided_application_cannot_be_edited(client, today, member, xihu_revi
     response = client.get(f"/worker/applications/{application.application_no}/edit", follow=True)
     assert "该申请当前状态不能修改" in text(response)
     assert response.redirect_chain[-1][0] == "/worker/mine"
+
+
+def test_corrections_count_against_the_submission_limit(client, today, member, settings):
+    from rewards.core.models import ThrottleEvent
+
+    application, _ = submitted_with_password(client, member)  # 1 of 2
+    settings.THROTTLES = {**settings.THROTTLES, "submission": "2/hour"}
+    url = f"/worker/applications/{application.application_no}/edit"
+    first = client.post(url, form_for(member, occupation="数控车工", bank_card_no="", phone=""))
+    assert first.status_code == 302  # 2 of 2
+    blocked = client.post(url, form_for(member, occupation="钳工", bank_card_no="", phone=""))
+    assert blocked.status_code == 429
+    assert "提交过于频繁，请1小时后再试。" in text(blocked)
+    application.refresh_from_db()
+    assert application.occupation == "数控车工"
+    assert list(application.events.values_list("stage", flat=True)) == ["submitted", "corrected"]
+    assert ThrottleEvent.objects.filter(scope="submission").count() == 2

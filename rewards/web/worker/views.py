@@ -531,24 +531,30 @@ def edit(request: HttpRequest, no: str) -> HttpResponse:
         return _page(request, "worker/edit.html", context)
     form.is_valid()
     http_status = 200
+    id_hash = me(request)
     try:
+        # A resubmission stores new files too: it counts against the submission limit.
+        throttle.check("submission", id_hash, message="提交过于频繁，请1小时后再试。")
         updated = application_resubmit(
             application_no=no,
             data=form.values(),
             files=_files(request),
-            applicant_id_hash=me(request),
+            applicant_id_hash=id_hash,
             request=request,
         )
     except InvalidInput as error:
         form.add_domain_errors(error.fields)
         context["error"], http_status = FIELD_ERROR_SUMMARY, 400
     except Ineligible as error:
+        throttle.record("submission", id_hash)
         context["ineligible"], http_status = _checks(error.extra.get("checks")), 422
     except (Conflict, NotFound) as error:
+        throttle.record("submission", id_hash)
         context["conflict"], http_status = error.message, error.status
-    except StorageUnavailable as error:
+    except (StorageUnavailable, throttle.Throttled) as error:
         context["error"], http_status = error.message, error.status
     else:
+        throttle.record("submission", id_hash)
         done_word = {Status.APPROVED: "银行卡已更正，将在下一批次发放"}.get(Status(updated.status), "已提交，等待区县（产业）工会审核")
         messages.success(request, f"申请 {no} {done_word}。")
         return redirect("worker:mine")
