@@ -1,15 +1,21 @@
 """单位统一申报 as a grassroots clerk does it: sign in, download the template, fill 50 workers
 (3 with mistakes), upload, watch the background job, read every row's problems, save the 47
 good rows, download the 3 refused rows, fix them in that file, re-import it, and end with 50
-applications. Then one paper Annex 3 entered by hand, returned, corrected and resubmitted.
-Screenshots 50–59 in docs/screenshots/."""
+applications. Then one paper Annex 3 entered by hand, returned, corrected and resubmitted, and
+one whose phone photo is made smaller in the page before it is sent.
+Screenshots 50–59 and 93 in docs/screenshots/."""
 
 from __future__ import annotations
 
-import pytest
-from openpyxl import load_workbook
+import io
+from decimal import ROUND_HALF_UP, Decimal
 
-from rewards.applications.models import Application
+import pytest
+from django.core.files.storage import default_storage
+from openpyxl import load_workbook
+from PIL import Image
+
+from rewards.applications.models import Application, Attachment
 from rewards.batches import imports, services
 from rewards.batches.imports import import_run
 from rewards.batches.models import BatchImport, ImportStatus
@@ -24,6 +30,7 @@ from tests import factories
 from tests.batches.sheets import row_for
 
 from .conftest import STAFF_PASSWORD, screenshot
+from .test_worker_flow import GPS_IFD, phone_photo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -260,4 +267,63 @@ def test_a_clerk_enters_a_paper_form_and_corrects_it_after_a_return(cast, live_s
     page.wait_for_selector(".flash-success")
     application.refresh_from_db()
     assert application.status == Status.PENDING_DISTRICT and application.certificate_no == "2020330100999"
+    assert not page_factory.outside
+
+
+def size_text(size: int) -> str:
+    """A size as uploads.js writes it (``sizeText``)."""
+    if size >= 1024 * 1024:
+        return f"{(Decimal(size) / 1024 / 1024).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)} MB"
+    return f"{max(1, round(size / 1024))} KB"
+
+
+def test_a_clerk_s_large_phone_photo_is_made_smaller_before_it_is_sent(cast, live_server, page_factory, tmp_path):
+    """The clerk photographs a worker's certificate with a phone instead of scanning it: the page
+    makes the photo smaller (decisions 64), so it passes the server's 5 MB cap."""
+    big = phone_photo(tmp_path / "IMG_20201012_093015.jpg")
+    size = big.stat().st_size
+    assert size > 5 * 1024 * 1024  # too large to be sent as it is
+    page = page_factory(1440, 900)
+    base = live_server.url
+    member = cast["members"][1]
+    form = factories.annex3(member, employer=EMPLOYER)
+    sign_in(page, base)
+    page.goto(base + "/staff/batch/")
+    page.click("text=录入一份纸质申请表")
+    page.wait_for_selector("#id_name")
+    page.fill("#id_name", member.name)
+    page.fill("#id_id_number", member.id_number)
+    page.fill("#id_education", "高中")
+    page.fill("#id_phone", member.phone)
+    page.fill("#id_occupation", "车工")
+    page.select_option("#id_new_level", "senior_worker")
+    page.fill("#id_certificate_no", form["certificate_no"])
+    page.fill("#id_certificate_issue_date", "2020-06-30")
+    page.select_option("#id_issuer", "hr_hangzhou")
+    page.fill("#id_bank_card_no", form["bank_card_no"])
+    page.fill("#id_bank_branch", "中国工商银行杭州西湖支行")
+    assert page.inner_text("#preview-id_certificate_file") == "尚未选择文件"
+
+    page.set_input_files("#id_certificate_file", str(big))
+    page.wait_for_selector("#preview-id_certificate_file :text('自动压缩')")
+    page.wait_for_selector("#preview-id_certificate_file img")
+    preview = page.inner_text("#preview-id_certificate_file")
+    assert f"已从 {size_text(size)} 自动压缩" in preview
+    assert "IMG_20201012_093015.jpg" in preview and "超过 5 MB" not in preview
+    assert page.is_enabled("button:has-text('检查并保存')")  # disabled only while it was being made smaller
+    page.locator("#field-certificate_file").scroll_into_view_if_needed()
+    screenshot(page, "93-batch-entry-photo-shrunk")
+    page.click("text=检查并保存")
+    page.wait_for_selector(".detail-head")
+
+    application = Application.objects.get()
+    assert application.channel == Channel.BATCH and application.status == Status.PENDING_GRASSROOTS
+    certificate = Attachment.objects.get(application=application, kind="certificate")
+    with default_storage.open(certificate.storage_name, "rb") as handle:
+        sent = handle.read()
+    assert certificate.size == len(sent) < 2 * 1024 * 1024
+    assert f"（{size_text(len(sent))}，已从" in preview  # what the preview said is what was sent
+    with Image.open(io.BytesIO(sent)) as image:
+        assert image.format == "JPEG" and image.size == (2560, 1920)  # the long side at most 2 560 px
+        assert GPS_IFD not in image.getexif()  # the place it was taken stayed on the phone
     assert not page_factory.outside
