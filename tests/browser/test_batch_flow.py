@@ -220,17 +220,13 @@ def test_a_clerk_imports_fifty_workers_fixes_three_and_reimports(cast, live_serv
     assert not page_factory.outside
 
 
-def test_a_clerk_enters_a_paper_form_and_corrects_it_after_a_return(cast, live_server, page_factory):
-    page = page_factory(1440, 900)
-    base = live_server.url
-    member = cast["members"][0]
-    form = factories.annex3(member, employer=EMPLOYER)
-    sign_in(page, base)
+def open_paper_form(page, base, member, form, *, id_number=None, bank_card_no=None):  # type: ignore[no-untyped-def]
+    """The clerk opens 逐人录入 and types a worker's paper Annex 3 form (without its scans)."""
     page.goto(base + "/staff/batch/")
     page.click("text=录入一份纸质申请表")
     page.wait_for_selector("#id_name")
     page.fill("#id_name", member.name)
-    page.fill("#id_id_number", member.id_number[:17] + ("0" if member.id_number[17] != "0" else "1"))
+    page.fill("#id_id_number", id_number or member.id_number)
     page.fill("#id_education", "高中")
     page.fill("#id_phone", member.phone)
     page.fill("#id_occupation", "车工")
@@ -238,8 +234,18 @@ def test_a_clerk_enters_a_paper_form_and_corrects_it_after_a_return(cast, live_s
     page.fill("#id_certificate_no", form["certificate_no"])
     page.fill("#id_certificate_issue_date", "2020-06-30")
     page.select_option("#id_issuer", "hr_hangzhou")
-    page.fill("#id_bank_card_no", "6222021234567890123")
+    page.fill("#id_bank_card_no", bank_card_no or form["bank_card_no"])
     page.fill("#id_bank_branch", "中国工商银行杭州西湖支行")
+
+
+def test_a_clerk_enters_a_paper_form_and_corrects_it_after_a_return(cast, live_server, page_factory):
+    page = page_factory(1440, 900)
+    base = live_server.url
+    member = cast["members"][0]
+    form = factories.annex3(member, employer=EMPLOYER)
+    sign_in(page, base)
+    wrong_digit = "0" if member.id_number[17] != "0" else "1"
+    open_paper_form(page, base, member, form, id_number=member.id_number[:17] + wrong_digit, bank_card_no="6222021234567890123")
     page.click("text=检查并保存")
     page.wait_for_selector(".entry-error-list")
     text = page.inner_text(".entry-error-list")
@@ -288,20 +294,7 @@ def test_a_clerk_s_large_phone_photo_is_made_smaller_before_it_is_sent(cast, liv
     member = cast["members"][1]
     form = factories.annex3(member, employer=EMPLOYER)
     sign_in(page, base)
-    page.goto(base + "/staff/batch/")
-    page.click("text=录入一份纸质申请表")
-    page.wait_for_selector("#id_name")
-    page.fill("#id_name", member.name)
-    page.fill("#id_id_number", member.id_number)
-    page.fill("#id_education", "高中")
-    page.fill("#id_phone", member.phone)
-    page.fill("#id_occupation", "车工")
-    page.select_option("#id_new_level", "senior_worker")
-    page.fill("#id_certificate_no", form["certificate_no"])
-    page.fill("#id_certificate_issue_date", "2020-06-30")
-    page.select_option("#id_issuer", "hr_hangzhou")
-    page.fill("#id_bank_card_no", form["bank_card_no"])
-    page.fill("#id_bank_branch", "中国工商银行杭州西湖支行")
+    open_paper_form(page, base, member, form)
     assert page.inner_text("#preview-id_certificate_file") == "尚未选择文件"
 
     page.set_input_files("#id_certificate_file", str(big))
