@@ -24,7 +24,7 @@ from rewards.core import clock
 from rewards.core.audit import audit
 from rewards.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from rewards.core.memo import clear_all
-from rewards.core.text import clean
+from rewards.core.text import clean, written_note
 from rewards.organisations.models import Organisation, OrgKind, Role
 from rewards.organisations.selectors import scope_to_subtree
 
@@ -150,7 +150,7 @@ def _declaring_union(user: Any) -> Organisation:
 
 def _declaration_input(occupation: object, reason: object) -> tuple[str, str]:
     name = clean(occupation)
-    text = str(reason or "").strip()
+    text = written_note(reason)
     fields: dict[str, list[str]] = {}
     if not name:
         fields["occupation"] = ["请填写职业（工种）名称。"]
@@ -227,7 +227,7 @@ def occupation_declaration_decide(
         raise Forbidden("只有市总工会经济部人员可以审核非通用性职业申报。")
     if decision not in DECISIONS:
         raise InvalidInput(fields={"decision": ["决定应为 approve（备案同意）或 reject（不同意）。"]})
-    text = str(opinion or "").strip()
+    text = written_note(opinion)
     if decision == "reject" and not text:
         raise InvalidInput("不同意时必须填写意见。", fields={"opinion": ["请填写意见，说明不同意的原因。"]})
     if len(text) > OPINION_MAX:

@@ -22,6 +22,18 @@ def clean(value: object) -> str:
     return _SPACES.sub(" ", str(value)).strip()
 
 
+def written_note(value: object) -> str:
+    """A reason, opinion or note someone writes: invisible characters (zero-width spaces and
+    joiners, byte-order marks, direction marks: Unicode's format class) and control characters
+    other than line breaks and tabs are dropped, line breaks made ``\n``, the ends trimmed. So a
+    reason that is required cannot be given as something nobody can read."""
+    if value is None:
+        return ""
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    kept = "".join(char for char in text if char in "\n\t" or unicodedata.category(char) not in ("Cf", "Cc"))
+    return kept.strip()
+
+
 def org_key(name: str) -> str:
     """Key for matching organisation names: widths folded, spaces removed."""
     return _SPACES.sub("", fold_width(name or ""))

@@ -26,6 +26,7 @@ from rewards.core import clock
 from rewards.core.audit import audit
 from rewards.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from rewards.core.masking import mask_numbers_of
+from rewards.core.text import written_note
 from rewards.core.vocab import Status
 from rewards.notifications.services import SmsRequest, sms_enqueue_many
 from rewards.notifications.templates import sms_reason
@@ -546,7 +547,7 @@ def _notify(lines: list[_Settled], template: str) -> None:
 def payment_line_reversal(*, user: Any, reference: str, reason: str, request: Any = None) -> PaymentLine:
     """退汇: money the bank sent back after a success; the application becomes payment_failed."""
     _require_finance(user)
-    reason = (reason or "").strip()
+    reason = written_note(reason)
     if not reason:
         raise InvalidInput("请填写退汇原因。", fields={"reason": ["请填写银行退汇的原因。"]})
     with transaction.atomic():

@@ -19,6 +19,7 @@ from rewards.core import clock
 from rewards.core.audit import audit
 from rewards.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from rewards.core.masking import mask_numbers_of
+from rewards.core.text import written_note
 from rewards.core.vocab import Channel, Status
 from rewards.notifications.templates import sms_reason
 from rewards.organisations.models import Role
@@ -81,7 +82,7 @@ def review_decide(*, user: Any, application_no: str, decision: str, opinion: str
         raise Forbidden("您的角色不能审核申请。")
     if decision not in DECISIONS:
         raise InvalidInput(fields={"decision": ["决定应为 approve（通过）、return（退回修改）或 reject（不予奖励）。"]})
-    opinion = (opinion or "").strip()
+    opinion = written_note(opinion)
     if decision in ("return", "reject") and not opinion:
         raise InvalidInput("退回或不予奖励时必须填写意见。", fields={"opinion": ["请填写意见，说明退回或不予奖励的原因。"]})
     if len(opinion) > 500:
@@ -144,7 +145,7 @@ def review_approve_many(*, user: Any, application_nos: list[str], request: Any =
 def flag_resolve(*, user: Any, application_no: str, code: str, note: str, request: Any = None) -> Flag:
     if user.role not in (Role.DISTRICT_REVIEWER, Role.CITY_REVIEWER):
         raise Forbidden("只有审核人员可以处理风险信号。")
-    note = (note or "").strip()
+    note = written_note(note)
     if not note:
         raise InvalidInput("请写明处理意见。", fields={"note": ["请写明核实情况和处理意见。"]})
     application_in_scope(user, application_no)

@@ -85,8 +85,13 @@ def page_factory(browser, live_server):  # type: ignore[no-untyped-def]
     outside: list[str] = []
     csp_violations: list[str] = []
 
-    def make(width: int = 1280, height: int = 900):  # type: ignore[no-untyped-def]
-        context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    def make(width: int = 1280, height: int = 900, *, phone: bool | None = None):  # type: ignore[no-untyped-def]
+        # A narrow page is a phone: touch and a coarse pointer (the camera buttons show), as a
+        # worker's phone has them, not a desktop browser made narrow.
+        phone = width <= 480 if phone is None else phone
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, locale="zh-CN", is_mobile=phone, has_touch=phone, device_scale_factor=1
+        )
         contexts.append(context)
         context.add_init_script(REPORT_CSP_VIOLATIONS)
         page = context.new_page()

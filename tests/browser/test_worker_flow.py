@@ -81,6 +81,8 @@ def test_a_worker_applies_and_follows_the_application_on_a_phone(member, photos,
     page.fill("#id_hukou_place", "安徽省阜阳市")
     page.fill("#id_years_in_hangzhou", "6")
     choose_files(page, photos)
+    assert page.locator(".w-capture").count() == 3 and page.locator(".w-capture").first.is_visible()  # a phone: 拍照上传 too
+    fits(page)  # the camera buttons' own inputs stay inside the screen
     shoot(page, "14-worker-apply")
     page.click("button:has-text('提交申请')")
     page.wait_for_selector(".w-error")

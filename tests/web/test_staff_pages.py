@@ -354,13 +354,16 @@ def test_decisions_need_an_opinion_to_return_or_reject(campaign, business_day, m
     first.refresh_from_db()
     assert first.status == "pending_city" and first.amount == Decimal("500.00")
 
-    # The district cannot decide again: 409 shown in Chinese.
+    # The district cannot decide again (a second tab, say): 409, and the page says it was not saved.
     response = district.post(f"/staff/applications/{first.application_no}/decision", {"decision": "approve"})
-    assert response.status_code == 409 and "不在您的审核环节" in response.text
+    assert response.status_code == 409 and "您的决定没有保存：该申请当前为“待市总工会终审”，不在您的审核环节" in response.text
 
     # 终审 return without an opinion is refused; with one it is kept in the history.
     response = city.post(f"/staff/applications/{first.application_no}/decision", {"decision": "return", "opinion": "  "})
     assert response.status_code == 400 and "请填写意见" in response.text
+    for unreadable in ("\u200b", "\u3000\u200d\ufeff", "\u2060\r\n\u200e"):  # zero-width, joiner, BOM, marks
+        response = city.post(f"/staff/applications/{first.application_no}/decision", {"decision": "reject", "opinion": unreadable})
+        assert response.status_code == 400 and "请填写意见" in response.text, repr(unreadable)
     first.refresh_from_db()
     assert first.status == "pending_city"
     response = city.post(
@@ -376,7 +379,9 @@ def test_decisions_need_an_opinion_to_return_or_reject(campaign, business_day, m
 
     # 不予奖励 also needs an opinion; an unknown decision is refused.
     assert district.post(f"/staff/applications/{second.application_no}/decision", {"decision": "reject"}).status_code == 400
-    assert district.post(f"/staff/applications/{second.application_no}/decision", {"decision": "pay"}).status_code == 400
+    response = district.post(f"/staff/applications/{second.application_no}/decision", {"decision": "pay"})
+    assert response.status_code == 400 and "请选择一项决定：通过、退回修改或不予奖励。" in response.text
+    assert "approve（" not in response.text  # the API's message names its codes; the page does not
     district.post(f"/staff/applications/{second.application_no}/decision", {"decision": "reject", "opinion": "证书非本人。"})
     second.refresh_from_db()
     assert second.status == "rejected"

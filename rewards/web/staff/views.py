@@ -337,6 +337,10 @@ def decide(request: HttpRequest, no: str) -> HttpResponse:
         message = exc.message
         if isinstance(exc, InvalidInput) and exc.fields:
             message = "；".join(text for texts in exc.fields.values() for text in texts)
+        if isinstance(exc, InvalidInput) and "decision" in exc.fields:  # the API's words name its codes
+            message = "请选择一项决定：通过、退回修改或不予奖励。"
+        if isinstance(exc, Conflict):  # decided meanwhile, say in another tab: say that this one was not
+            message = f"您的决定没有保存：{message}"
         return _render_detail(
             request, application, status=exc.status, decision_error=message, decision_value=decision, opinion_value=opinion[:500]
         )
