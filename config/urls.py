@@ -8,8 +8,10 @@ admin.site.site_header = "杭州市职工高技能人才奖励平台 · 管理�
 admin.site.site_title = "高技能人才奖励平台"
 admin.site.index_title = "系统管理"
 
-# An unmatched /api/ URL answers a JSON 404 in the API's error shape; pages keep Django's.
+# An unmatched /api/ URL and a server fault answer JSON in the API's error shape; pages get the
+# Chinese 404.html and 500.html (400.html, 403.html and 403_csrf.html are Django's own names).
 handler404 = "rewards.api.errors.not_found"
+handler500 = "rewards.api.errors.server_error"
 
 urlpatterns = [
     path("api/v1/", include("rewards.api.urls")),

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.defaults import page_not_found
+from django.views.defaults import server_error as page_server_error
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -79,3 +80,11 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse(error_body("not_found", "没有找到对应的接口或记录。"), status=404, json_dumps_params={"ensure_ascii": False})
     return page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """``handler500``: an API client gets the contract's shape, a person the Chinese page."""
+    if request.path.startswith("/api/"):
+        body = error_body("server_error", "系统暂时出错，操作没有完成，请稍后再试。")
+        return JsonResponse(body, status=500, json_dumps_params={"ensure_ascii": False})
+    return page_server_error(request)
