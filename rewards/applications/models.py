@@ -225,5 +225,9 @@ class ApplicationCounter(models.Model):
     campaign = models.OneToOneField(Campaign, on_delete=models.CASCADE, primary_key=True, related_name="+")
     last = models.PositiveIntegerField(default=0)
 
+    class Meta:
+        verbose_name = "申请编号计数器"
+        verbose_name_plural = "申请编号计数器"
+
     def __str__(self) -> str:
         return f"{self.campaign_id}:{self.last}"

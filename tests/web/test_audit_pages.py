@@ -431,3 +431,10 @@ def test_the_export_is_capped_and_says_so(monkeypatch, log, auditor_client):  # 
     assert len([value for value in values if isinstance(value, int)]) == 3
     assert any("仅导出最新的 3 条" in str(value) for value in values)
     assert AuditEvent.objects.get(action="audit.export").detail["truncated"] is True
+
+
+def test_every_object_type_in_the_filter_has_a_chinese_name():
+    labels = auditlog.object_type_labels()
+    assert "applications.application" in labels and len(labels) > 20
+    english = {key: label for key, label in labels.items() if re.search(r"[A-Za-z]", label)}
+    assert not english, english

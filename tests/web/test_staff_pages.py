@@ -440,3 +440,14 @@ def test_forms_need_the_csrf_token(xihu_app, xihu_reviewer):
 
 def test_the_home_page_links_to_the_staff_sign_in(campaign):
     assert 'href="/staff/login"' in Client(HTTP_HOST="127.0.0.1").get("/").text
+
+
+def test_pages_promise_full_numbers_and_the_viewer_only_to_those_who_get_them(campaign, business_day, member, xihu_reviewer, auditor):
+    application = submit(campaign, member)
+    reviewer, reader = signed_in(xihu_reviewer), signed_in(auditor)
+    assert "完整信息请进入详情查看" in reviewer.get("/staff/").text
+    queue = reader.get("/staff/").text
+    assert "完整信息请进入详情查看" not in queue and "详情页同样只看到脱敏号码" in queue
+    assert "点击查看大图" in reviewer.get(f"/staff/applications/{application.application_no}").text
+    detail = reader.get(f"/staff/applications/{application.application_no}").text
+    assert "点击查看大图" not in detail and "只有审核人员可以查看" in detail

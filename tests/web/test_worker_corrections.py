@@ -55,6 +55,8 @@ def test_correct_an_undecided_application(client, today, member):
     url = f"/worker/applications/{application.application_no}/edit"
     page = text(client.get(url))
     assert 'value="车工"' in page and "不修改请留空" in page
+    assert f"现为尾号 {application.bank_card_no[-4:]} 的银行卡；不修改请留空。" in page  # which card, without the number
+    assert page.count('data-empty="未重新选择：保留原来上传的材料"') == 3
     assert application.bank_card_no not in page and member.phone not in page
     data = form_for(member, occupation="数控车工", new_level="technician", bank_card_no="", phone="")
     response = client.post(url, data)

@@ -196,6 +196,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "channels": Channel.choices,
         "own_stage": own_stage,
         "can_bulk": any(row["can_approve"] for row in rows),
+        "sees_full_numbers": sees_full_numbers(request.user),
         "bulk": bulk,
         "here": f"{reverse('staff:queue')}?{_query(filters, page=page.number if page.number > 1 else '')}",
         "prev_query": _query(filters, page=page.previous_page_number()) if page.has_previous() else "",

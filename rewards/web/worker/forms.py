@@ -164,7 +164,13 @@ class ApplyForm(WorkerForm):
     )
 
     def __init__(
-        self, *args: Any, amounts: dict[str, Decimal] | None = None, editing: bool = False, phone_on_file: str = "", **kwargs: Any
+        self,
+        *args: Any,
+        amounts: dict[str, Decimal] | None = None,
+        editing: bool = False,
+        phone_on_file: str = "",
+        card_tail: str = "",
+        **kwargs: Any,
     ):
         super().__init__(*args, **kwargs)
         self.editing = editing
@@ -180,6 +186,8 @@ class ApplyForm(WorkerForm):
         if editing:
             self.fields["phone"].help_text = f"现为 {phone_on_file}；不修改请留空。" if phone_on_file else "不修改请留空。"
             self.fields["bank_card_no"].widget.attrs.pop("required", None)
+            if card_tail:
+                self.fields["bank_card_no"].help_text = f"现为尾号 {card_tail} 的银行卡；不修改请留空。"
         elif phone_on_file:
             self.fields["phone"].help_text = f"留空则使用会员库登记的手机号 {phone_on_file}；审核结果会以短信通知。"
 

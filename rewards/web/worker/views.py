@@ -516,6 +516,7 @@ def edit(request: HttpRequest, no: str) -> HttpResponse:
             amounts=level_amounts(application.campaign),
             editing=True,
             phone_on_file=mask_phone(application.phone),
+            card_tail=application.bank_card_no[-4:],
         )
         member = member_by_id_hash(application.id_hash)
         context["me"] = {

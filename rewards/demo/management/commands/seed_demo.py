@@ -1,5 +1,7 @@
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from rewards.core.vocab import Issuer, Level
@@ -24,7 +26,9 @@ class Command(BaseCommand):
         out.write("演示数据已就绪（全部为虚构数据）。工作人员账号（密码相同）：")
         for username, role, org, _ in STAFF:
             out.write(f"  {username:<22} {role.label:<14} {org}")
-        out.write(f"  密码：{password}   （保存在 var/demo-password）")
+        saved = Path(settings.DATA_DIR) / "demo-password"
+        where = saved.relative_to(Path.cwd()) if saved.is_relative_to(Path.cwd()) else saved
+        out.write(f"  密码：{password}   （保存在 {where}）")
         out.write("可用于资格自测的会员：")
         for persona in personas:
             out.write(

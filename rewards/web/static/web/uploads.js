@@ -33,7 +33,7 @@
     box.textContent = "";
     var file = input.files && input.files[0];
     if (!file) {
-      box.appendChild(line("尚未选择文件"));
+      box.appendChild(line(box.getAttribute("data-empty") || "尚未选择文件"));
       return;
     }
     var limit = parseInt((input.form && input.form.getAttribute("data-max-bytes")) || MAX_BYTES, 10);
