@@ -116,8 +116,9 @@ def test_apply_approve_return_and_resubmit_through_the_pages(member, photos, rev
     phone.set_input_files("#id_bank_card_file", str(photos["bank_card"]))
     fits(phone)
     screenshot(phone, "31-worker-resubmit")
-    phone.click("button:has-text('重新提交')")
-    phone.wait_for_load_state()
+    with phone.expect_navigation():  # after the fields' precheck, the form itself
+        phone.click("button:has-text('重新提交')")
+    phone.wait_for_selector(".w-messages")
     application.refresh_from_db()
     assert application.status == Status.PENDING_DISTRICT
     stages = [event.stage for event in application.events.all()]

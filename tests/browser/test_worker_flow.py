@@ -84,15 +84,20 @@ def test_a_worker_applies_and_follows_the_application_on_a_phone(member, photos,
     assert page.locator(".w-capture").count() == 3 and page.locator(".w-capture").first.is_visible()  # a phone: 拍照上传 too
     fits(page)  # the camera buttons' own inputs stay inside the screen
     shoot(page, "14-worker-apply")
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(request.url) if request.method == "POST" else None)
     page.click("button:has-text('提交申请')")
-    page.wait_for_selector(".w-error")
+    page.wait_for_selector("#field-bank_card_no .w-error")
     assert "银行卡号校验不通过" in page.inner_text("#field-bank_card_no")
+    # Checked before the photos were sent: the same page, the photos still chosen.
+    assert [url.removeprefix(live_server.url) for url in sent] == ["/worker/precheck"]
+    assert page.url.endswith("/worker/apply")
+    assert page.evaluate("[...document.querySelectorAll('input[data-preview]')].map(i => i.files.length)") == [1, 1, 1]
+    assert "已选择的材料仍然保留" in page.inner_text("form.w-form [role=alert]")
+    assert page.evaluate("document.activeElement.id") == "id_bank_card_no"
     assert page.input_value("#id_occupation") == "车工" and page.input_value("#id_hukou_place") == "安徽省阜阳市"
-    assert "请重新选择三份材料" in page.inner_text("body")
-    page.locator("#field-bank_card_no").scroll_into_view_if_needed()
     shoot(page, "18-worker-apply-errors")
     page.fill("#id_bank_card_no", factories.new_card())
-    choose_files(page, photos)
     page.click("button:has-text('提交申请')")
 
     # The password, once.

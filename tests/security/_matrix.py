@@ -182,6 +182,7 @@ WORKER_PAGES = {
     "worker:done": "public",
     "worker:signout": "public",
     "worker:apply": "worker",
+    "worker:precheck": "worker",
     "worker:mine": "worker",
     "worker:edit": "worker",
     "worker:withdraw": "worker",

@@ -1,0 +1,75 @@
+"""``/worker/precheck``: the typed fields of the application form checked before the photos are
+sent (worker.js), with the submission's own field rules and words; it writes nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from rewards.applications.models import Application
+from rewards.core.models import ThrottleEvent
+from rewards.core.validators import check_bank_branch, check_bank_card
+
+from ._worker import form_for, sign_in, submitted_with_password
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_storage")]
+
+
+def precheck(client, data, **extra):  # type: ignore[no-untyped-def]
+    return client.post("/worker/precheck", {**data, **extra})
+
+
+def test_a_well_typed_form_passes(client, today, member):
+    sign_in(client, member)
+    throttled = ThrottleEvent.objects.count()  # the sign-in's
+    response = precheck(client, form_for(member), mode="apply")
+    assert response.status_code == 200 and response.json() == {"ok": True}
+    assert not Application.objects.exists() and ThrottleEvent.objects.count() == throttled  # nothing written
+
+
+def test_typos_answer_with_the_submissions_own_words_for_each_field(client, today, member):
+    sign_in(client, member)
+    card, branch = "6222021234567890012", "西湖支行"
+    response = precheck(client, form_for(member, bank_card_no=card, bank_branch=branch, occupation=""), mode="apply")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["ok"] is False and body["message"] == "填写的内容有误，请按红色提示修改。"
+    assert body["fields"] == {
+        "occupation": ["此项必填。"],
+        "bank_card_no": [check_bank_card(card)[1]],
+        "bank_branch": [check_bank_branch(branch)[1]],
+    }
+    # The same form submitted: the same words, next to the same fields (and the photos lost).
+    page = client.post("/worker/apply", form_for(member, bank_card_no=card, bank_branch=branch, occupation=""))
+    for texts in body["fields"].values():
+        assert all(text in page.content.decode() for text in texts)
+
+
+def test_the_phone_left_empty_is_the_one_on_file(client, today, member):
+    sign_in(client, member)
+    assert precheck(client, form_for(member, phone=""), mode="apply").status_code == 200
+
+
+def test_a_correction_checks_only_what_was_typed(client, today, member):
+    application, _ = submitted_with_password(client, member)
+    only_card = {"bank_card_no": "6222021234567890012"}
+    response = precheck(client, only_card, mode="edit")
+    assert response.status_code == 400 and list(response.json()["fields"]) == ["bank_card_no"]
+    assert precheck(client, {"occupation": "数控车工"}, mode="edit").status_code == 200  # the rest is kept, not missing
+    assert precheck(client, {"bank_branch": "杭州"}, mode="edit", bank_only="1").json()["fields"] == {
+        "bank_branch": [check_bank_branch("杭州")[1]]
+    }
+    application.refresh_from_db()
+    assert application.events.count() == 1  # nothing changed
+
+
+def test_only_a_signed_in_worker_and_only_post(client, today, member):
+    response = precheck(client, form_for(member), mode="apply")
+    assert response.status_code == 302 and "/worker/signin" in response["Location"]
+    sign_in(client, member)
+    assert client.get("/worker/precheck").status_code == 405
+
+
+def test_the_forms_ask_for_it(client, today, member):
+    sign_in(client, member)
+    page = client.get("/worker/apply").content.decode()
+    assert 'data-precheck="/worker/precheck" data-precheck-mode="apply"' in page
