@@ -58,6 +58,7 @@ ACTION_LABELS: dict[str, str] = {
     "review.return": "退回修改",
     "review.reject": "不予奖励",
     "review.flag_resolve": "处理风险信号",
+    "review.flag_reraised": "风险信号重新提示（所涉事实已变）",
     "batch.import": "导入单位申报表",
     "batch.import_start": "上传单位申报表",
     "batch.import_confirm": "保存单位申报表",

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import transaction
+
 from rewards.applications.models import HARD_FLAGS, Application, Flag, FlagCode
 from rewards.core import clock
+from rewards.core.audit import audit
 from rewards.core.vocab import LEVEL_GRADE, Issuer, Level, Status
 from rewards.registries.models import Certificate
 
@@ -38,13 +41,23 @@ def find_signals(application: Application) -> dict[str, str]:
     found: dict[str, str] = {}
     others = Application.objects.filter(campaign=application.campaign).exclude(status=Status.WITHDRAWN).exclude(pk=application.pk)
     other_people = others.exclude(id_hash=application.id_hash)
-    card_users = list(other_people.filter(bank_card_hash=application.bank_card_hash).values_list("application_no", flat=True)[:5])
+    # Sentences are made the same way here and in raise_signals_for_new, in a fixed order: a
+    # changed sentence means changed facts (refresh_flags raises a resolved signal again).
+    card_users = list(
+        other_people.filter(bank_card_hash=application.bank_card_hash)
+        .order_by("application_no")
+        .values_list("application_no", flat=True)[:5]
+    )
     if card_users:
         found[FlagCode.CARD_SHARED] = f"该银行卡号也用于他人的申请（{'、'.join(card_users)}）。"
-    cert_users = list(other_people.filter(certificate_no=application.certificate_no).values_list("application_no", flat=True)[:5])
+    cert_users = list(
+        other_people.filter(certificate_no=application.certificate_no)
+        .order_by("application_no")
+        .values_list("application_no", flat=True)[:5]
+    )
     if cert_users:
         found[FlagCode.CERTIFICATE_SHARED] = f"该证书编号也用于他人的申请（{'、'.join(cert_users)}）。"
-    phone_count = others.filter(phone_hash=application.phone_hash).exclude(id_hash=application.id_hash).count() + 1
+    phone_count = other_people.filter(phone_hash=application.phone_hash).values("id_hash").distinct().count() + 1
     if phone_count >= PHONE_SHARED_AT:
         found[FlagCode.PHONE_SHARED] = f"该手机号码共用于 {phone_count} 份申请。"
     if _age_on(application.birth_date, application.certificate_issue_date) < 16:
@@ -62,6 +75,7 @@ def find_signals(application: Application) -> dict[str, str]:
     earlier = (
         Certificate.objects.filter(id_hash=application.id_hash, issue_date__lt=application.certificate_issue_date)
         .exclude(certificate_no=application.certificate_no)
+        .order_by("issue_date", "certificate_no")
         .values_list("level", "issue_date", "certificate_no")
     )
     for level, issued, number in earlier:
@@ -75,7 +89,12 @@ def find_signals(application: Application) -> dict[str, str]:
 
 def refresh_flags(application: Application) -> list[Flag]:
     """Adds new signals, refreshes their sentences, and drops unresolved ones that no longer
-    hold; resolved signals stay with their note (DOMAIN.md §4)."""
+    hold; a resolved signal stays with its note while its facts stay the same (DOMAIN.md §4).
+
+    The sentence names the facts (the certificate number, the other applications, the
+    differences): when it changes, say after a correction to another certificate that is not
+    in the registry either, the note answered other facts, and the signal is raised again. The
+    earlier resolution is kept in the audit log (``review.flag_reraised``)."""
     found = find_signals(application)
     existing = {flag.code: flag for flag in application.flags.all()}
     now = clock.now()
@@ -83,15 +102,37 @@ def refresh_flags(application: Application) -> list[Flag]:
         flag = existing.get(code)
         if flag is None:
             Flag.objects.create(application=application, code=code, hard=code in HARD_FLAGS, message=message[:300], raised_at=now)
-        elif flag.message != message[:300] and flag.resolved_at is None:
+        elif flag.message != message[:300]:
+            if flag.resolved_at is not None:
+                _raise_again(application, flag, now)
             flag.message = message[:300]
-            flag.save(update_fields=["message"])
+            flag.save()
     for code, flag in existing.items():
         if code not in found and flag.resolved_at is None and code != FlagCode.BANK_CHANGED:
             flag.delete()
     application.signals_at = now
     Application.objects.filter(pk=application.pk).update(signals_at=now)
     return list(application.flags.all())
+
+
+def _raise_again(application: Application, flag: Flag, now: dt.datetime) -> None:
+    with transaction.atomic():
+        audit(
+            "review.flag_reraised",
+            obj=application,
+            actor_label="system",
+            detail={
+                "flag": flag.code,
+                "was": flag.message,
+                "resolved_at": flag.resolved_at.isoformat() if flag.resolved_at else "",
+                "resolved_by": flag.resolved_by_id,
+                "note": flag.resolution_note,
+            },
+        )
+    flag.resolved_at = None
+    flag.resolved_by = None
+    flag.resolution_note = ""
+    flag.raised_at = now
 
 
 def mirror_shared_flags(application: Application) -> None:
@@ -122,11 +163,15 @@ def raise_signals_for_new(applications: list[Application]) -> list[Flag]:
         "id_hash", "bank_card_hash", "application_no", "pk"
     ):
         cards.setdefault(card, []).append((id_hash, number, pk))
+    for users in cards.values():
+        users.sort(key=lambda user: user[1])
     certificates: dict[str, list[tuple[str, str, int]]] = {}
     for id_hash, certificate, number, pk in live.filter(certificate_no__in={a.certificate_no for a in applications}).values_list(
         "id_hash", "certificate_no", "application_no", "pk"
     ):
         certificates.setdefault(certificate, []).append((id_hash, number, pk))
+    for users in certificates.values():
+        users.sort(key=lambda user: user[1])
     phones: dict[str, set[str]] = {}
     for phone, id_hash in live.filter(phone_hash__in={a.phone_hash for a in applications}).values_list("phone_hash", "id_hash"):
         phones.setdefault(phone, set()).add(id_hash)
@@ -167,7 +212,7 @@ def raise_signals_for_new(applications: list[Application]) -> list[Flag]:
                 if differences:
                     found[FlagCode.REGISTRY_MISMATCH] = "与人社证书库记录不符：" + "、".join(differences) + "。"
         new_grade = LEVEL_GRADE[Level(application.new_level)]
-        for level, issued, number in sorted(held.get(application.id_hash, []), key=lambda item: item[1]):
+        for level, issued, number in sorted(held.get(application.id_hash, []), key=lambda item: (item[1], item[2])):
             if (
                 issued < application.certificate_issue_date
                 and number != application.certificate_no

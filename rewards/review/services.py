@@ -143,8 +143,8 @@ def review_approve_many(*, user: Any, application_nos: list[str], request: Any =
 
 
 def flag_resolve(*, user: Any, application_no: str, code: str, note: str, request: Any = None) -> Flag:
-    if user.role not in (Role.DISTRICT_REVIEWER, Role.CITY_REVIEWER):
-        raise Forbidden("只有审核人员可以处理风险信号。")
+    if user.role != Role.CITY_REVIEWER:  # API.md roles: the city resolves, the stage a hard signal blocks
+        raise Forbidden("风险信号由市总工会终审人员核实处理。")
     note = written_note(note)
     if not note:
         raise InvalidInput("请写明处理意见。", fields={"note": ["请写明核实情况和处理意见。"]})

@@ -263,6 +263,43 @@ def test_hard_signal_blocks_final_approval_until_resolved(api, worker, member, x
     assert decide(api, city, number, "approve").json() == {"status": "approved"}
 
 
+def test_a_resolution_answers_its_facts_only_and_only_the_city_resolves(api, worker, member, xihu_reviewer, city_reviewer):
+    number = submit(api, worker, factories.annex3(member, certificate_no="2020330099999")).json()["application_no"]
+    district, city = staff_token(api, xihu_reviewer), staff_token(api, city_reviewer)
+    url = f"/api/v1/review/applications/{number}/flags/not_in_registry/resolve"
+    api.get(f"/api/v1/review/applications/{number}", **bearer(city))  # the first look works the signals out
+    # API.md roles: resolving is the city's, not the district's that approves before it.
+    refused = api.post(url, {"note": "区里看过了"}, content_type="application/json", **bearer(district))
+    assert refused.status_code == 403
+    assert decide(api, district, number, "approve").json() == {"status": "pending_city"}
+    note = "已电话核实人社部门，证书 2020330099999 真实，系统未同步"
+    assert api.post(url, {"note": note}, content_type="application/json", **bearer(city)).status_code == 200
+    assert decide(api, city, number, "return", "请补充证书复印件").json() == {"status": "returned"}
+
+    # The worker corrects to another certificate, not in the registry either: the note answered
+    # the first one, so the signal stands again and blocks the final approval.
+    response = api.post(f"/api/v1/applications/{number}/resubmit", {"certificate_no": "2020330088888"}, **bearer(worker))
+    assert response.status_code == 200, response.content
+    flag = Application.objects.get(application_no=number).flags.get(code="not_in_registry")
+    assert flag.resolved_at is None and flag.resolved_by is None and flag.resolution_note == ""
+    assert "2020330088888" in flag.message
+    entry = AuditEvent.objects.get(action="review.flag_reraised")
+    assert entry.detail["note"] == note and "2020330099999" in entry.detail["was"]
+    assert entry.detail["resolved_by"] == city_reviewer.pk
+    assert decide(api, district, number, "approve").json() == {"status": "pending_city"}
+    blocked = decide(api, city, number, "approve")
+    assert blocked.status_code == 409 and blocked.json()["error"]["code"] == "unresolved_flag"
+
+    # Resolved again; a correction that leaves the facts as they are keeps the resolution.
+    assert api.post(url, {"note": "新证书亦已核实"}, content_type="application/json", **bearer(city)).status_code == 200
+    assert decide(api, city, number, "return", "请写明工作单位全称").json() == {"status": "returned"}
+    response = api.post(f"/api/v1/applications/{number}/resubmit", {"employer": "杭州西湖精密机械有限公司"}, **bearer(worker))
+    assert response.status_code == 200, response.content
+    flag.refresh_from_db()
+    assert flag.resolved_at is not None and flag.resolution_note == "新证书亦已核实"
+    assert AuditEvent.objects.filter(action="review.flag_reraised").count() == 1
+
+
 def test_registry_certificate_raises_no_signal(api, worker, member):
     form = factories.annex3(member)
     factories.make_certificate(member=member, certificate_no=form["certificate_no"], issue_date=dt.date(2020, 6, 30), occupation="车工")

@@ -49,7 +49,7 @@ PRINCIPAL_USERS = {
 # read the queue, the detail and the printed annexes, masked (decisions.md 10).
 READERS = frozenset({CLERK, DISTRICT, CITY, FINANCE, FINANCE_B, ECONOMIC, AUDITOR})
 DECIDERS = frozenset({CLERK, DISTRICT, CITY})  # 初审, 预审/复审, 终审
-RESOLVERS = frozenset({DISTRICT, CITY})
+RESOLVERS = frozenset({CITY})  # API.md roles: "resolve flags" is the city reviewer's
 FINANCE_ROLES = frozenset({FINANCE, FINANCE_B})
 # decisions.md 35: the unions their own, the city's reviewers, economic department and auditors all.
 PROGRAMME_READERS = frozenset({DISTRICT, CITY, ECONOMIC, AUDITOR})

@@ -193,14 +193,16 @@ def test_another_districts_application_answers_404_and_is_recorded(shangcheng_ap
         client.get(f"/staff/applications/{no}"),
         client.get(f"/staff/applications/{no}/attachments/{attachment.pk}"),
         client.post(f"/staff/applications/{no}/decision", {"decision": "return", "opinion": ""}),
-        client.post(f"/staff/applications/{no}/flags/{FlagCode.NOT_IN_REGISTRY}/resolve", {"note": "看过了"}),
     ):
         assert response.status_code == 404
         assert "不在您所在组织的管辖范围内" in response.text
         assert shangcheng_app.id_number not in response.text
+    # Resolving signals is the city's: refused by role, before anything is looked up.
+    refused = client.post(f"/staff/applications/{no}/flags/{FlagCode.NOT_IN_REGISTRY}/resolve", {"note": "看过了"})
+    assert refused.status_code == 403 and shangcheng_app.id_number not in refused.text
     denied = audits("access.denied", actor=xihu_reviewer)
-    assert [entry.detail["what"] for entry in denied] == ["detail", "attachment", "decision", "flag_resolve"]
-    assert {entry.object_id for entry in denied} == {str(shangcheng_app.pk)}
+    assert [entry.detail.get("what", entry.detail.get("reason")) for entry in denied] == ["detail", "attachment", "decision", "role"]
+    assert {entry.object_id for entry in denied[:3]} == {str(shangcheng_app.pk)}
     assert not audits("application.view_full") and not audits("application.view_attachment")
     shangcheng_app.refresh_from_db()
     assert shangcheng_app.status == "pending_district"

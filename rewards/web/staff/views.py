@@ -43,7 +43,7 @@ DECIDE_ROLES = frozenset(STAGE_ROLE.values())
 #: The scanned ID and bank cards show the numbers in full: only the reviewers of the chain
 #: open them (DOMAIN.md §9); other readers see which materials there are.
 MATERIAL_ROLES = DECIDE_ROLES
-RESOLVE_ROLES = frozenset({Role.DISTRICT_REVIEWER, Role.CITY_REVIEWER})
+RESOLVE_ROLES = frozenset({Role.CITY_REVIEWER})  # API.md roles: "resolve flags" is the city's
 
 #: Short labels for staff (the model's labels speak to the worker).
 STATUS_LABELS = {
