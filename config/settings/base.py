@@ -270,7 +270,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "rewards.api.errors.exception_handler",
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["rewards.api.renderers.LocalTimeJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
         "rewards.api.parsers.JSONObjectParser",  # JSON objects only
         "rest_framework.parsers.MultiPartParser",

@@ -38,7 +38,7 @@ class BatchesView(StaffView):
         summary="生成核发批次（所有已审核通过、未在其他批次中的申请）",
         request=inline_serializer("PaymentBatchIn", {"union": rf.CharField(required=False)}),
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
-        responses={201: BatchOut, 200: BatchOut, **ERRORS},
+        responses={201: BatchOut, **ERRORS},
     )
     def post(self, request: Request) -> Response:
         union = None
@@ -53,7 +53,8 @@ class BatchesView(StaffView):
             idempotency_key=request.headers.get("Idempotency-Key", ""),
             request=request,
         )
-        return Response(_batch_body(batch), status=201 if created else 200)
+        # A replay answers as the first request did (API.md: the same key returns the same batch).
+        return Response(_batch_body(batch), status=201, headers={} if created else {"Idempotent-Replayed": "true"})
 
 
 class ApproveView(StaffView):

@@ -13,9 +13,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from rewards.applications.models import FlagCode
 from rewards.core.audit import audit
 from rewards.core.errors import Forbidden, InvalidInput, NotFound
 from rewards.core.masking import mask_digit_runs
+from rewards.core.vocab import Channel, Level, Status
 from rewards.identity.services import staff_token_issue
 from rewards.reports.access import denial_recorded
 from rewards.review import selectors
@@ -85,6 +87,26 @@ def _require_read(user) -> None:  # type: ignore[no-untyped-def]
 FILTERS = ("status", "union", "org", "level", "flag", "channel", "q", "year")
 
 
+#: The coded filters and the values each takes; an unknown value is a 400, not an empty list.
+FILTER_CODES = {
+    "status": (frozenset(Status.values), "状态", True),
+    "level": (frozenset(Level.values), "等级", False),
+    "channel": (frozenset(Channel.values), "申报方式", False),
+    "flag": (frozenset({"any", "hard", *FlagCode.values}), "风险信号", False),
+}
+
+
+def _check_codes(filters: dict[str, str]) -> None:
+    errors = {}
+    for name, (known, label, many) in FILTER_CODES.items():
+        values = [value for value in filters[name].split(",") if value] if many else [filters[name]] if filters[name] else []
+        unknown = [value for value in values if value not in known]
+        if unknown:
+            errors[name] = [f"未知的{label}：{'、'.join(unknown[:5])}；可选值：{'、'.join(sorted(known))}。"]
+    if errors:
+        raise InvalidInput(fields=errors)
+
+
 class QueueView(StaffView):
     @extend_schema(
         summary="审核列表（限本组织及下级）",
@@ -97,6 +119,7 @@ class QueueView(StaffView):
         filters = {name: request.query_params.get(name, "") for name in FILTERS}
         if filters["year"] and not re.fullmatch(r"[0-9]{4}", filters["year"]):  # was a 500 (found by schemathesis)
             raise InvalidInput(fields={"year": ["年度应为四位数字。"]})
+        _check_codes(filters)
         queryset = selectors.queue(request.user, filters).select_related("union").order_by("submitted_at", "pk")
         try:
             page = max(1, int(request.query_params.get("page", "1")))

@@ -173,7 +173,7 @@ def _match(*, id_number: str, query_password: str, client: str) -> _Match:
     number, _ = validators.check_id_number(id_number)
     id_key = number or (id_number or "").strip()[:40]
     rate_client = settings.THROTTLES.get("query_failure_client", "20/15min")
-    message = "查询失败次数过多，请15分钟后再试。"
+    message = "查询失败次数过多，请{wait}后再试。"
     throttle.check_all([("query_failure", id_key, None, message), ("query_failure_client", client, rate_client, message)])
     if number:
         rows = _status_rows(crypto.blind_index("id", number))

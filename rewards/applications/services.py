@@ -306,6 +306,13 @@ def application_resubmit(
                 raise Conflict("该申请当前状态不能修改。", code="wrong_stage")
             values = current_values(application)
             if mode == "bank_fix":
+                # API.md: bank fields only. Anything else given is refused, not silently dropped.
+                others = sorted(key for key, value in data.items() if key not in BANK_FIELDS and str(value or "").strip())
+                if others:
+                    raise InvalidInput(
+                        "发放失败后只能更正银行卡号和开户行，其他内容不能修改。",
+                        fields={key: ["发放失败后不能修改此项。"] for key in others},
+                    )
                 changes = {key: value for key, value in data.items() if key in BANK_FIELDS}
                 if not changes:
                     raise InvalidInput("请填写更正后的银行卡号和开户行。", fields={"bank_card_no": ["此项必填。"]})
@@ -381,6 +388,8 @@ def application_resubmit(
 def application_withdraw(*, application_no: str, applicant_id_hash: str, request: Any = None) -> Application:
     """撤回: only while no reviewer has decided it (Annex 2: 可以重新提出申请)."""
     application = _own_application(application_no, applicant_id_hash, lock=True)
+    if application.status == Status.WITHDRAWN:
+        raise Conflict("该申请已经撤回。", code="wrong_stage")
     if application.has_decision or application.status not in (Status.PENDING_DISTRICT, Status.PENDING_GRASSROOTS):
         raise Conflict("已有审核意见的申请不能撤回。", code="wrong_stage")
     previous = application.status

@@ -57,6 +57,21 @@ ALIASES = {
     "银行卡开户行(写至支行)": "bank_branch",
 }
 REQUIRED = ("name", "id_number")
+#: Columns a sheet must have: every field an application requires (eligibility.fields.SUBMISSION_FIELDS).
+SHEET_REQUIRED = (
+    "name",
+    "id_number",
+    "employer",
+    "occupation",
+    "new_level",
+    "certificate_no",
+    "phone",
+    "bank_card_no",
+    "bank_branch",
+    "education",
+    "certificate_issue_date",
+    "issuer",
+)
 TEXT_FIELDS = ("id_number", "bank_card_no", "phone", "certificate_no")
 
 
@@ -93,6 +108,11 @@ def read_rows(content: bytes) -> Iterator[SheetRow]:
             keys = [header_key(cell) for cell in cells]
             if "姓名" in keys and ("身份证号" in keys or "身份证号码" in keys or "id_number" in keys):
                 columns = {index: _HEADER_TO_FIELD[key] for index, key in enumerate(keys) if key in _HEADER_TO_FIELD}
+                missing = [LABELS[field] for field in SHEET_REQUIRED if field not in columns.values()]
+                if missing:  # one message for the file, not one per row and column
+                    raise UnreadableFile(
+                        f"表头第 {number} 行缺少以下列：{'、'.join(missing)}。每份申请都须填写这些内容，请使用下载的模板填写。"
+                    )
             continue
         if not any(cell_text(cell) for cell in cells):
             continue
@@ -132,7 +152,7 @@ def template(*, year: int, org_name: str = "") -> bytes:
         "name": "张三",
         "gender": "男",
         "employer": org_name.removesuffix("工会") or "杭州××有限公司",
-        "id_number": "330106199001010011",
+        "id_number": "330106199001010018",
         "occupation": "车工",
         "new_level": "高级工",
         "certificate_no": "2020330100001",

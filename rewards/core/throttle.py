@@ -89,7 +89,18 @@ def check(scope: str, key: str, *, rate: str | None = None, message: str | None 
         return
     wait = retry_after(scope, key, rate=rate)
     if wait is not None:
-        raise Throttled(message or f"操作过于频繁，请 {wait} 秒后再试。", retry_after=wait)
+        raise Throttled(_wait_said(message, wait), retry_after=wait)
+
+
+def _wait_said(message: str | None, wait: int) -> str:
+    """``message`` with ``{wait}`` said as the time left, in the words a person reads (the
+    seconds stay in ``Retry-After``)."""
+    if message is None:
+        message = "操作过于频繁，请{wait}后再试。"
+    if "{wait}" not in message:
+        return message
+    said = f" {wait} 秒" if wait < 60 else f" {-(-wait // 60)} 分钟"
+    return message.replace("{wait}", said)
 
 
 def hit(scope: str, key: str, *, rate: str | None = None, message: str | None = None) -> None:

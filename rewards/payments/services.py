@@ -99,16 +99,26 @@ def payment_batch_build(
     if key:
         earlier = PaymentBatch.objects.filter(built_by=user, idempotency_key=key).first()
         if earlier is not None:
-            return earlier, False
+            return _same_request(earlier, campaign, union), False
     try:
         with transaction.atomic():
             batch = _build(user=user, campaign=campaign, union=union, key=key, request=request)
     except IntegrityError as exc:
         earlier = PaymentBatch.objects.filter(built_by=user, idempotency_key=key).first() if key else None
         if earlier is not None:
-            return earlier, False
+            return _same_request(earlier, campaign, union), False
         raise Conflict("另一位财务人员正在生成批次，请稍后重试。", code="concurrent_build") from exc
     return batch, True
+
+
+def _same_request(earlier: PaymentBatch, campaign: Campaign, union: Organisation | None) -> PaymentBatch:
+    """A key names one request: the same key with another scope is a mistake, not a replay."""
+    if earlier.campaign_id != campaign.pk or earlier.union_id != (union.pk if union else None):
+        raise Conflict(
+            f"该幂等键（Idempotency-Key）已用于生成批次 {earlier.batch_no}（范围不同）：新的请求请使用新的键。",
+            code="idempotency_key_reused",
+        )
+    return earlier
 
 
 def _build(*, user: Any, campaign: Campaign, union: Organisation | None, key: str, request: Any) -> PaymentBatch:

@@ -8,6 +8,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from rewards.applications.models import Application, Flag
 from rewards.applications.selectors import history
+from rewards.core import crypto, validators
 from rewards.core.masking import mask_bank_card, mask_id_number, mask_phone
 from rewards.core.text import org_key
 from rewards.core.vocab import Status
@@ -20,8 +21,9 @@ PAGE_SIZE = 50
 def queue(user: Any, filters: dict[str, str]) -> QuerySet[Application]:
     """Applications in the caller's subtree, filtered by status, union, org, level, flag, channel and text."""
     queryset = scoped_applications(user)
-    if filters.get("status"):
-        queryset = queryset.filter(status__in=[s for s in filters["status"].split(",") if s in Status.values])
+    wanted = [s for s in (filters.get("status") or "").split(",") if s in Status.values]
+    if wanted:  # unknown codes alone filter nothing, as total_from_counts counts them
+        queryset = queryset.filter(status__in=wanted)
     if filters.get("union"):
         queryset = queryset.filter(union__name_key=org_key(filters["union"]))
     if filters.get("org"):
@@ -43,7 +45,11 @@ def queue(user: Any, filters: dict[str, str]) -> QuerySet[Application]:
             queryset = queryset.filter(Exists(Flag.objects.filter(application=OuterRef("pk"), code=filters["flag"])))
     text = (filters.get("q") or "").strip()
     if text:
-        queryset = queryset.filter(Q(application_no=text) | Q(name__startswith=text) | Q(certificate_no=text))
+        matches = Q(application_no=text) | Q(name__startswith=text) | Q(certificate_no=text)
+        id_number, error = validators.check_id_number(text) if len(text) >= 15 else (None, "")
+        if id_number and not error:  # a whole ID number, found by its blind index
+            matches |= Q(id_hash=crypto.blind_index("id", id_number))
+        queryset = queryset.filter(matches)
     return queryset
 
 

@@ -13,7 +13,7 @@ from rewards.core.vocab import Status
 from rewards.notifications.models import SmsMessage
 
 from .. import factories
-from .helpers import applicant_token, bearer, decide, materials, staff_token, submit
+from .helpers import PASSWORD, applicant_token, bearer, decide, materials, staff_token, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -298,6 +298,61 @@ def test_a_resolution_answers_its_facts_only_and_only_the_city_resolves(api, wor
     flag.refresh_from_db()
     assert flag.resolved_at is not None and flag.resolution_note == "新证书亦已核实"
     assert AuditEvent.objects.filter(action="review.flag_reraised").count() == 1
+
+
+def test_invisible_characters_are_dropped_from_what_is_typed(api, worker, member):
+    """A zero-width space or a direction mark in a certificate number, an occupation or an
+    employer must not make another certificate (missing the registry) or another occupation."""
+    form = registered_form(member)
+    typed = {
+        **form,
+        "certificate_no": form["certificate_no"][:6] + "\u200b" + form["certificate_no"][6:],
+        "occupation": "\ufeff" + form["occupation"] + "\u200d",
+        "employer": form["employer"] + "\u202e",
+        "bank_branch": form["bank_branch"].replace("杭州", "杭\u2060州"),
+    }
+    number = submit(api, worker, typed).json()["application_no"]
+    application = Application.objects.get(application_no=number)
+    assert application.certificate_no == form["certificate_no"] and application.occupation == form["occupation"]
+    assert application.employer == form["employer"] and application.bank_branch == form["bank_branch"]
+    api.get("/api/v1/applicant/applications", **bearer(worker))
+    from rewards.review.flags import find_signals
+
+    assert find_signals(application) == {}  # found in the registry as declared
+
+
+def test_times_are_beijing_time_with_their_offset(api, worker, member, xihu_reviewer, city_reviewer):
+    """API.md Conventions: ISO 8601 with offset, Asia/Shanghai, in every payload."""
+    number = submit(api, worker, registered_form(member)).json()["application_no"]
+    mine = api.get("/api/v1/applicant/applications", **bearer(worker)).json()[0]
+    staff = api.get(f"/api/v1/review/applications/{number}", **bearer(staff_token(api, city_reviewer))).json()
+    token = api.post("/api/v1/auth/token", {"username": xihu_reviewer.username, "password": PASSWORD}, content_type="application/json")
+    times = [event["at"] for event in mine["history"]] + [event["at"] for event in staff["history"]] + [token.json()["expires_at"]]
+    assert times and all(
+        text.endswith("+08:00") and dt.datetime.fromisoformat(text).utcoffset() == dt.timedelta(hours=8) for text in times
+    ), times
+
+
+def test_queue_filters_refuse_unknown_codes_and_find_a_whole_id_number(api, worker, member, xihu_reviewer):
+    number = submit(api, worker, registered_form(member)).json()["application_no"]
+    token = staff_token(api, xihu_reviewer)
+    for query, field in (
+        ("status=bogus", "status"),
+        ("status=pending_district,nope", "status"),
+        ("level=master", "level"),
+        ("channel=fax", "channel"),
+        ("flag=odd", "flag"),
+    ):
+        response = api.get(f"/api/v1/review/applications?{query}", **bearer(token))
+        assert response.status_code == 400, query
+        assert field in response.json()["error"]["fields"] and "未知的" in response.json()["error"]["fields"][field][0]
+    listing = api.get("/api/v1/review/applications?status=pending_district&flag=any&level=senior_worker", **bearer(token))
+    assert listing.status_code == 200 and listing.json()["count"] == 0
+    for q in (member.id_number, member.id_number.lower(), member.id_number[:6] + " " + member.id_number[6:]):
+        found = api.get("/api/v1/review/applications", {"q": q}, **bearer(token)).json()
+        assert [row["application_no"] for row in found["results"]] == [number] and found["count"] == 1, q
+    other = factories.make_member(union=member.union)
+    assert api.get("/api/v1/review/applications", {"q": other.id_number}, **bearer(token)).json()["count"] == 0
 
 
 def test_registry_certificate_raises_no_signal(api, worker, member):

@@ -126,3 +126,50 @@ def test_the_import_settings_are_put_back_even_after_a_failure(db):  # type: ign
         assert autocheckpoint() == IMPORT_WAL_AUTOCHECKPOINT != before
         raise RuntimeError("the import failed")
     assert autocheckpoint() == before
+
+
+def test_the_templates_example_row_passes_every_field_check():
+    """A clerk who overwrites the example row keeps only valid shapes (the ID's check digit,
+    the card's Luhn digit…): the example itself must pass what it illustrates."""
+    import datetime as dt
+    import io
+
+    from openpyxl import load_workbook
+
+    from rewards.batches.sheet import read_rows, template
+    from rewards.eligibility.fields import SUBMISSION_FIELDS, clean_annex3
+
+    workbook = load_workbook(io.BytesIO(template(year=2020, org_name="杭州西湖精密机械有限公司工会")))
+    sheet = workbook.active
+    example_row = next(row for row in sheet.iter_rows(min_row=1) if row[0].value == "示例")
+    example_row[0].value = "1"  # as the clerk's first row
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    (row,) = list(read_rows(buffer.getvalue()))
+    applicant, errors = clean_annex3(row.values, today=dt.date(2020, 10, 15), required=SUBMISSION_FIELDS)
+    assert errors == {} and applicant is not None and applicant.gender == "male"
+
+
+def test_a_sheet_without_required_columns_is_refused_as_a_file_naming_them():
+    import io
+
+    import pytest
+    from openpyxl import Workbook
+
+    from rewards.batches.sheet import SHEET_REQUIRED, read_rows
+    from rewards.core.tabular import UnreadableFile
+    from rewards.eligibility.fields import SUBMISSION_FIELDS
+
+    assert set(SHEET_REQUIRED) == set(SUBMISSION_FIELDS)
+    workbook = Workbook()
+    workbook.active.append(["序号", "姓名", "身份证号", "备注"])
+    for number in range(1, 1001):
+        workbook.active.append([number, "张三", "330106199001010018", ""])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    with pytest.raises(UnreadableFile) as refused:
+        list(read_rows(buffer.getvalue()))
+    assert str(refused.value) == (
+        "表头第 1 行缺少以下列：工作单位、职业（工种）、技术等级、证书编号、联系方式（手机号码）、银行卡号、银行卡开户行、学历、发证时间、发证机关。"
+        "每份申请都须填写这些内容，请使用下载的模板填写。"
+    )

@@ -90,8 +90,14 @@ def test_the_same_idempotency_key_returns_the_same_batch(api, approved, finance_
     token = staff_token(api, finance_a)
     first = build(api, token, key="k-1")
     again = build(api, token, key="k-1")
-    assert first.status_code == 201 and again.status_code == 200
-    assert first.json()["batch_no"] == again.json()["batch_no"]
+    assert first.status_code == 201 and again.status_code == 201  # a replay answers as the first did
+    assert "Idempotent-Replayed" not in first and again["Idempotent-Replayed"] == "true"
+    assert first.json() == again.json()
+    assert PaymentBatch.objects.count() == 1
+    # The same key for another scope is a client's mistake, said as such; nothing is built.
+    other = build(api, token, key="k-1", union="上城区总工会")
+    assert other.status_code == 409 and other.json()["error"]["code"] == "idempotency_key_reused"
+    assert first.json()["batch_no"] in other.json()["error"]["message"]
     assert PaymentBatch.objects.count() == 1
 
 
@@ -234,6 +240,18 @@ def test_a_failed_line_corrected_by_the_worker_joins_the_next_batch_and_an_uncor
     assert len(failed) == 2
     from rewards.applications.services import application_resubmit
 
+    from rewards.core.errors import InvalidInput
+
+    employer = failed[0].employer
+    with pytest.raises(InvalidInput) as refused:  # API.md: bank fields only; others are refused, not dropped
+        application_resubmit(
+            application_no=failed[0].application_no,
+            data={"bank_card_no": factories.new_card(), "employer": "新单位"},
+            files={},
+            applicant_id_hash=failed[0].id_hash,
+        )
+    assert refused.value.fields == {"employer": ["发放失败后不能修改此项。"]}
+    assert Application.objects.get(pk=failed[0].pk).employer == employer
     new_card = factories.new_card()
     corrected = application_resubmit(
         application_no=failed[0].application_no,

@@ -378,3 +378,31 @@ def test_the_clerks_queue_lists_its_batch_rows_and_a_return_is_corrected_on_the_
     first.refresh_from_db()
     assert first.status == Status.PENDING_DISTRICT and first.certificate_no == "2020CORRECTED1"
     assert first.events.filter(from_status=Status.PENDING_GRASSROOTS, decision="approve").exists()
+
+
+def test_a_large_import_is_shown_a_page_of_rows_at_a_time(clerk, workers):
+    upload(clerk, sheet(mixed_rows(workers)))
+    batch_import = latest_import()
+    # As a 700-row sheet leaves it: every third row refused.
+    batch_import.results = [
+        {
+            "row": number + 4,
+            "name": f"职工{number}",
+            "status": "rejected" if number % 3 == 0 else "valid",
+            "errors": ["银行卡号校验不通过"] if number % 3 == 0 else [],
+        }
+        for number in range(700)
+    ]
+    batch_import.save(update_fields=["results"])
+    url = f"/staff/batch/{batch_import.pk}/"
+
+    first = clerk.get(url).content.decode()
+    assert first.count('<tr class="row-') == 200 and "第 1 / 4 页" in first and "第 1–200 行" in first
+    assert "职工0<" in first and "职工199<" in first and "职工200<" not in first
+    assert f'href="{url}?page=2"' in first and "上一页" not in first
+    last = clerk.get(url, {"page": 4}).content.decode()
+    assert last.count('<tr class="row-') == 100 and "职工699<" in last and f'href="{url}?page=3"' in last and "下一页" not in last
+    problems = clerk.get(url, {"show": "problems", "page": 2}).content.decode()
+    assert problems.count('<tr class="row-rejected') == 34 and "第 2 / 2 页" in problems  # 234 refused rows
+    assert f'href="{url}?show=problems&amp;page=1"' in problems
+    assert clerk.get(url, {"page": "x"}).status_code == 200  # a bad page number is the first page

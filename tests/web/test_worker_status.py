@@ -47,7 +47,7 @@ def test_status_same_answer_for_any_wrong_pair_then_throttled(client, today, mem
     for _ in range(9):
         anonymous.post("/worker/status", {"id_number": member.id_number, "query_password": "ZZZZZZZZZZ"})
     throttled = anonymous.post("/worker/status", {"id_number": member.id_number, "query_password": password})
-    assert throttled.status_code == 429 and "查询失败次数过多" in text(throttled)
+    assert throttled.status_code == 429 and "查询失败次数过多，请 15 分钟后再试。" in text(throttled)  # the window just began
 
 
 # 查询密码 -------------------------------------------------------------------------------------

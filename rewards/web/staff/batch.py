@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import io
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -94,7 +96,11 @@ def _org_denied(request: HttpRequest, name: str, what: str) -> None:
     )
 
 
-def _import_rows(batch_import: BatchImport) -> list[dict[str, Any]]:
+#: Rows of one import shown on a page.
+ROWS_PER_PAGE = 200
+
+
+def _import_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         {
             "row": row.get("row"),
@@ -104,7 +110,7 @@ def _import_rows(batch_import: BatchImport) -> list[dict[str, Any]]:
             "errors": row.get("errors") or [],
             "application_no": row.get("application_no", ""),
         }
-        for row in batch_import.results
+        for row in results
     ]
 
 
@@ -214,13 +220,21 @@ def template_download(request: HttpRequest) -> HttpResponseBase:
 
 def _import_context(request: HttpRequest, batch_import: BatchImport) -> dict[str, Any]:
     user: Any = request.user
-    rows = _import_rows(batch_import)
     only_problems = request.GET.get("show") == "problems"
+    results = batch_import.results or []
+    shown = [row for row in results if row.get("status") == "rejected"] if only_problems else results
+    # A sheet of tens of thousands of rows is shown a page at a time (all of it at once was tens
+    # of megabytes of HTML); the refused rows as a whole are the xlsx download.
+    page = Paginator(shown, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    query = {"show": "problems"} if only_problems else {}
     saved = batch_import.status == ImportStatus.DONE and batch_import.save_after_check
     counts = {status: batch_import.count(status) for status in ROW_LABELS}
     return {
         "bi": batch_import,
-        "rows": [row for row in rows if row["status"] == "rejected"] if only_problems else rows,
+        "rows": _import_rows(list(page.object_list)),
+        "page": page,
+        "prev_query": urlencode({**query, "page": page.previous_page_number()}) if page.has_previous() else "",
+        "next_query": urlencode({**query, "page": page.next_page_number()}) if page.has_next() else "",
         "only_problems": only_problems,
         "counts": counts,
         "saved": saved,
