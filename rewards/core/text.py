@@ -18,7 +18,9 @@ def fold_width(value: str) -> str:
 #: Characters nobody sees: Unicode's format class (zero-width spaces and joiners, byte-order
 #: and direction marks) and the control characters. Typed text never needs them, and left in
 #: they make "车工" and "车工\u200b" two occupations, or a certificate number miss the registry.
-_INVISIBLE = re.compile(r"[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_INVISIBLE = re.compile(
+    r"[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+)
 
 
 def drop_invisible(value: str) -> str:

@@ -239,7 +239,6 @@ def test_a_failed_line_corrected_by_the_worker_joins_the_next_batch_and_an_uncor
     failed = list(Application.objects.filter(status=Status.PAYMENT_FAILED).order_by("pk"))
     assert len(failed) == 2
     from rewards.applications.services import application_resubmit
-
     from rewards.core.errors import InvalidInput
 
     employer = failed[0].employer
