@@ -57,16 +57,16 @@ def test_a_number_typed_into_an_opinion_is_stored_and_shown_masked(api, member, 
     assert CARD not in sms.text and member.id_number not in sms.text and member.phone not in sms.text
 
 
-def test_a_signal_note_hides_the_applicants_own_mobile(api, campaign, member, xihu_reviewer):  # type: ignore[no-untyped-def]
+def test_a_signal_note_hides_the_applicants_own_mobile(api, campaign, member, city_reviewer):  # type: ignore[no-untyped-def]
     from rewards.review.services import flag_resolve
 
-    application = factories.make_application(campaign=campaign, member=member, status="pending_district")
+    application = factories.make_application(campaign=campaign, member=member, status="pending_city")
     Flag.objects.create(
         application=application, code=FlagCode.CARD_SHARED, hard=True, message="该银行卡号也用于他人的申请。", raised_at=timezone.now()
     )
     spaced = f"{member.phone[:3]} {member.phone[3:7]} {member.phone[7:]}"
     flag = flag_resolve(
-        user=xihu_reviewer,
+        user=city_reviewer,
         application_no=application.application_no,
         code=FlagCode.CARD_SHARED,
         note=f"已致电本人 {spaced} 核实，系夫妻共用",
