@@ -285,7 +285,10 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "杭州市职工高技能人才奖励平台 API",
-    "DESCRIPTION": '职工个人申报、各级工会审核、奖励核发的接口（v1）。错误统一为 `{"error": {"code", "message", "fields"}}`。',
+    "DESCRIPTION": (
+        '职工个人申报、各级工会审核、奖励核发的接口（v1）。错误统一为 `{"error": {"code", "message", "fields"?, "checks"?, "reasons"?}}`；'
+        "时间为北京时间（ISO 8601，带 +08:00）；429 带 Retry-After（秒）。"
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
@@ -304,6 +307,10 @@ SPECTACULAR_SETTINGS = {
         "int": {"type": "integer", "minimum": 0},
         "str": {"type": "string", "pattern": "^[^/]+$"},
     },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "rewards.api.schema.retry_after_on_429",
+    ],
 }
 
 TASKS = {

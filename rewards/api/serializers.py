@@ -7,10 +7,24 @@ from rest_framework import serializers
 from rewards.core.vocab import Gender, Issuer, Level
 
 
+class ErrorCheckSerializer(serializers.Serializer):
+    rule = serializers.CharField()
+    passed = serializers.BooleanField()
+    message = serializers.CharField()
+
+
 class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), required=False, help_text="字段 → 该字段的问题（400）"
+    )
+    checks = ErrorCheckSerializer(
+        many=True, required=False, help_text="每条规则的结果：422 ineligible、409 already_pending / already_awarded 时给出"
+    )
+    reasons = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="银行结果文件被整体拒绝（400 invalid_result_file）时逐行的原因"
+    )
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -135,13 +149,62 @@ class QueueSerializer(serializers.Serializer):
     results = QueueRowSerializer(many=True)
 
 
+class FlagOutSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+    hard = serializers.BooleanField(help_text="须处理后方可终审")
+    message = serializers.CharField()
+    resolved = serializers.BooleanField()
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    resolved_by = serializers.CharField(allow_null=True)
+    resolution_note = serializers.CharField()
+
+
+class AttachmentOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    label = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    processing = serializers.CharField()
+    url = serializers.CharField(help_text="须带令牌访问；仅管辖范围内的审核人员")
+
+
 class DetailSerializer(serializers.Serializer):
+    """One application in full (numbers in full for reviewers in scope, masked for other roles)."""
+
     application_no = serializers.CharField()
+    year = serializers.IntegerField()
+    channel = serializers.CharField()
     status = serializers.CharField()
+    status_label = serializers.CharField()
+    union = serializers.CharField()
+    grassroots_union = serializers.CharField(allow_null=True)
+    name = serializers.CharField()
+    gender = serializers.CharField()
+    birth_date = serializers.DateField()
+    id_number = serializers.CharField()
+    education = serializers.CharField()
+    occupation = serializers.CharField()
+    previous_level = serializers.CharField(allow_null=True)
+    previous_level_date = serializers.DateField(allow_null=True)
+    new_level = serializers.CharField()
+    certificate_no = serializers.CharField()
+    certificate_issue_date = serializers.DateField()
+    issuer = serializers.CharField()
+    phone = serializers.CharField()
+    bank_card_no = serializers.CharField()
+    bank_branch = serializers.CharField()
+    employer = serializers.CharField()
+    is_migrant = serializers.BooleanField()
+    hukou_place = serializers.CharField()
+    years_in_hangzhou = serializers.IntegerField(allow_null=True)
+    amount = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
+    is_makeup = serializers.BooleanField()
     checks = CheckSerializer(many=True)
-    flags = serializers.ListField(child=serializers.DictField())
+    flags = FlagOutSerializer(many=True)
     history = HistorySerializer(many=True)
-    attachments = serializers.ListField(child=serializers.DictField())
+    attachments = AttachmentOutSerializer(many=True)
 
 
 class BatchRejectedRowSerializer(serializers.Serializer):

@@ -506,7 +506,7 @@ def test_with_the_database_task_backend_one_task_row_commits_with_the_submission
     assert set(application.attachments.values_list("processing", flat=True)) == {"reencoded"}
 
 
-def test_a_broken_constraint_other_than_one_live_application_is_not_called_a_conflict(api, worker, member, campaign):
+def test_a_broken_constraint_other_than_one_live_application_is_not_called_a_conflict(api, worker, member, campaign, settings, tmp_path):
     """Only the one-live-application constraint means "already pending": any other fault is raised
     as it is, with nothing written and no file left behind."""
     from django.core.files.storage import default_storage
@@ -514,6 +514,10 @@ def test_a_broken_constraint_other_than_one_live_application_is_not_called_a_con
     from django.utils import timezone
 
     from rewards.applications.models import ApplicationCounter
+
+    # A storage of its own: tests running beside this one write materials too.
+    private = {"location": str(tmp_path / "private"), "base_url": None}
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": private}}
 
     counter = ApplicationCounter.objects.filter(campaign=campaign).first()
     next_no = f"{campaign.year}{(counter.last if counter else 0) + 1:06d}"
