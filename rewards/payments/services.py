@@ -312,13 +312,25 @@ def _xlsx(rows, batch: PaymentBatch) -> bytes:  # type: ignore[no-untyped-def]
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(batch.batch_no)
     sheet.append(["付款参考号", "户名", "银行卡号", "开户行", "金额"])
+    count, total = 0, Decimal("0.00")
     for row in rows:
         cells = []
-        for value in row:
+        for value in row[:-1]:  # text: a card number must keep every digit
             cell = WriteOnlyCell(sheet, value=value)
             cell.number_format = "@"
             cells.append(cell)
+        amount = Decimal(row[-1])
+        cell = WriteOnlyCell(sheet, value=amount)  # a number, so that Excel can add the column up
+        cell.number_format = "0.00"
+        cells.append(cell)
         sheet.append(cells)
+        count, total = count + 1, total + amount
+    # The control figures on a sheet of their own: the data sheet stays one row per payment.
+    summary = workbook.create_sheet("合计")
+    summary.append(["批次号", "笔数", "金额合计"])
+    total_cell = WriteOnlyCell(summary, value=total)
+    total_cell.number_format = "0.00"
+    summary.append([batch.batch_no, count, total_cell])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -35,7 +35,7 @@ COLUMNS = (
 )
 HEADERS = tuple(column.header for column in COLUMNS)
 NOTES = (
-    "说明：已申报含审核中、已退回待补正、不予奖励和审核通过的申请，不含已撤回的；审核通过含已发放和发放失败待重新发放的；",
+    "说明：已申报含审核中（含已退回待补正的）、不予奖励和审核通过的申请，不含已撤回的；审核通过含已发放和发放失败待重新发放的；",
     "　　　已发放金额为已发放申请的奖励金额之和（发放后退汇的不计）；指导数上不封顶，完成率可超过100%。",
 )
 #: The dashboard's tables that can be downloaded, besides Annex 1 itself.

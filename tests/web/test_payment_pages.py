@@ -234,7 +234,15 @@ def test_the_first_download_marks_the_batch_sent_and_the_page_then_offers_the_re
     assert results_action in html and "导入银行回单" in html and "再次下载发放文件" in html
     assert f'action="{URL}{batch.batch_no}/cancel"' not in html
     xlsx = a.post(f"{URL}{batch.batch_no}/file", {"format": "xlsx"})
-    assert xlsx.status_code == 200 and load_workbook(io.BytesIO(xlsx.content)).active.max_row == 7
+    workbook = load_workbook(io.BytesIO(xlsx.content))
+    data, summary = workbook.worksheets
+    assert xlsx.status_code == 200 and data.max_row == 7
+    amounts = [row[4] for row in data.iter_rows(min_row=2, values_only=True)]
+    cards = [row[2] for row in data.iter_rows(min_row=2, values_only=True)]
+    assert all(isinstance(amount, int | float) for amount in amounts)  # numbers: Excel's SUM adds them up
+    assert all(isinstance(card, str) and len(card) >= 16 for card in cards)  # text: every digit kept
+    assert summary.title == "合计" and list(summary.iter_rows(values_only=True))[1] == (batch.batch_no, 6, float(batch.total_amount))
+    assert sum(amounts) == float(batch.total_amount)
     assert AuditEvent.objects.filter(action="payment.file_download").count() == 2
     # Once sent it cannot be cancelled: the service's message, nothing changed.
     refused = a.post(f"{URL}{batch.batch_no}/cancel")
