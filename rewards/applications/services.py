@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import logging
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,7 +48,10 @@ def new_query_password() -> str:
 
 
 def password_digest(password: str) -> str:
-    return crypto.keyed_digest("query-password", password.strip().upper().replace("O", "0").replace("I", "1").replace("L", "1"))
+    """Read as Crockford base32 is: any case, O as 0, I and L as 1, hyphens and spaces ignored
+    (people write a 10-character password in two groups of five)."""
+    text = re.sub(r"[\s\-‐-―－]", "", password).upper()
+    return crypto.keyed_digest("query-password", text.replace("O", "0").replace("I", "1").replace("L", "1"))
 
 
 def digest_matches(stored: str, digest: str) -> bool:
