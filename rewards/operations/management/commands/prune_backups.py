@@ -1,3 +1,4 @@
+import argparse
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -13,16 +14,16 @@ def _day(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise CommandError(f"日期 {text} 无法识别，请写成 YYYY-MM-DD。") from None
+        raise argparse.ArgumentTypeError(f"日期 {text} 无法识别，请写成 YYYY-MM-DD。") from None
 
 
 def _positive(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise CommandError(f"{text} 不是整数。") from None
+        raise argparse.ArgumentTypeError(f"{text} 不是整数。") from None
     if value < 1:
-        raise CommandError("保留天数和至少保留的份数都必须至少为 1。")
+        raise argparse.ArgumentTypeError("保留天数和至少保留的份数都必须至少为 1。")
     return value
 
 

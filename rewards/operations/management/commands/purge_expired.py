@@ -1,7 +1,8 @@
+import argparse
 import datetime as dt
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
 from rewards.core import clock
 from rewards.operations.purge import LABELS, purge_expired
@@ -11,7 +12,7 @@ def _day(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise CommandError(f"日期 {text} 无法识别，请写成 YYYY-MM-DD。") from None
+        raise argparse.ArgumentTypeError(f"日期 {text} 无法识别，请写成 YYYY-MM-DD。") from None
 
 
 class Command(BaseCommand):
