@@ -168,6 +168,11 @@ def test_the_builder_sees_no_approve_button_and_is_refused_while_a_second_office
     assert batch.status == BatchStatus.APPROVED and batch.approved_by == finance_b
     assert set(batch.lines.values_list("status", flat=True)) == {LineStatus.APPROVED}
     assert AuditEvent.objects.filter(action="payment.batch_approve").count() == 1
+    assert "已复核通过核发批次" in b.get(response["Location"]).content.decode()
+    # The same approval again, from a tab left open: said as such, nothing recorded twice.
+    again = b.post(f"{URL}{batch.batch_no}/approve", {"confirm": "1"}, follow=True).content.decode()
+    assert "此前已由您复核通过" in again and "已复核通过核发批次" not in again
+    assert AuditEvent.objects.filter(action="payment.batch_approve").count() == 1
 
 
 def test_the_approval_screen_lists_every_bank_changed_application_and_the_changes_since_the_build(b, approved, finance_a, campaign):

@@ -211,13 +211,17 @@ def batch_approve(request: HttpRequest, batch_no: str) -> HttpResponse:
         return _not_found(request)
     if request.POST.get("confirm") != "1":
         return _render_batch(request, batch, status=400, action_error="请先勾选确认已核对笔数、总金额和银行卡变更情况，再复核通过。")
+    already = batch.approved_at is not None  # approved before, from another tab: the service answers it again
     try:
         batch = payment_batch_approve(user=request.user, batch_no=batch.batch_no, request=request)
     except (Forbidden, Conflict) as exc:
         return _render_batch(request, selectors.batch_by_no(batch_no) or batch, status=exc.status, action_error=exc.message)
-    messages.success(
-        request, f"已复核通过核发批次 {batch.batch_no}（{batch.count} 笔，{batch.total_amount:,.2f} 元），现在可以下载发放文件。"
-    )
+    if already:
+        messages.info(request, f"核发批次 {batch.batch_no} 此前已由您复核通过（{batch.approved_at:%Y-%m-%d %H:%M}），未重复复核。")
+    else:
+        messages.success(
+            request, f"已复核通过核发批次 {batch.batch_no}（{batch.count} 笔，{batch.total_amount:,.2f} 元），现在可以下载发放文件。"
+        )
     return redirect("staff:payment_batch", batch_no=batch.batch_no)
 
 
