@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from rewards.core.tabular import UnreadableFile, cell_text, is_numeric_cell
+from rewards.core.tabular import UnreadableFile, cell_text, is_numeric_cell, no_formulas
 from rewards.core.text import fold_width
 from rewards.core.vocab import Gender, Issuer, Level
 
@@ -220,6 +220,7 @@ def rejected_rows_workbook(rows: list[dict[str, Any]], originals: dict[int, dict
             value = values.get(field, "")
             line.append(value.isoformat() if isinstance(value, dt.date) else value)
         sheet.append([*line, result["row"], "；".join(result["errors"])])
+        no_formulas(sheet[sheet.max_row])  # the clerk's cells as typed, never run
     for index in range(1, len(COLUMNS) + 3):
         sheet.cell(row=3, column=index).font = Font(bold=True)
     for row in sheet.iter_rows(min_row=4):

@@ -17,6 +17,30 @@ from typing import Any
 
 from .text import clean, fold_width
 
+#: What a spreadsheet reads as the start of a formula (OWASP "CSV injection"), half and full width.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+FORMULA_MESSAGE = "不能以“=”“+”“-”“@”开头（表格软件会把它当作公式执行）。"
+
+
+def starts_like_a_formula(value: str) -> bool:
+    return value.startswith(FORMULA_STARTS)
+
+
+def spreadsheet_text(value: Any) -> Any:
+    """A value for a CSV cell that Excel will open: text starting like a formula gets a leading
+    apostrophe (shown as text, never run). Numbers, dates and other text pass unchanged."""
+    if isinstance(value, str) and starts_like_a_formula(value):
+        return "'" + value
+    return value
+
+
+def no_formulas(cells: Any) -> None:
+    """openpyxl makes every string starting with "=" a formula: the cells just written are made
+    text again (their value is kept as written). Pass the cells of a row or a sheet."""
+    for cell in cells:
+        if getattr(cell, "data_type", None) == "f":
+            cell.data_type = "s"
+
 
 class UnreadableFile(Exception):
     """The file cannot be read as a table; the message says why, in Chinese."""

@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 from rewards.core import validators
+from rewards.core.tabular import FORMULA_MESSAGE, starts_like_a_formula
 from rewards.core.text import clean
 from rewards.core.vocab import Level, parse_gender, parse_issuer, parse_level, parse_yes_no
 
@@ -24,6 +25,8 @@ SUBMISSION_FIELDS = (*RULE_FIELDS, "certificate_no", "phone", "bank_card_no", "b
 def _text(value: str, limit: int) -> tuple[str, str | None]:
     if len(value) > limit:
         return value, f"最多{limit}个字。"
+    if starts_like_a_formula(value):
+        return value, FORMULA_MESSAGE
     return value, None
 
 
@@ -117,6 +120,8 @@ def clean_annex3(
         bank_card = value or ""
     if present("bank_branch"):
         value, error = validators.check_bank_branch(data.get("bank_branch"))
+        if not error and starts_like_a_formula(value or ""):
+            error = FORMULA_MESSAGE
         if error:
             fail("bank_branch", error)
         bank_branch = value or ""

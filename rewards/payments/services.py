@@ -26,6 +26,7 @@ from rewards.core import clock
 from rewards.core.audit import audit
 from rewards.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from rewards.core.masking import mask_numbers_of
+from rewards.core.tabular import no_formulas, spreadsheet_text
 from rewards.core.text import written_note
 from rewards.core.vocab import Status
 from rewards.notifications.services import SmsRequest, sms_enqueue_many
@@ -301,7 +302,7 @@ def _csv(rows) -> bytes:  # type: ignore[no-untyped-def]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(FILE_HEADER)
-    writer.writerows(rows)
+    writer.writerows([spreadsheet_text(value) for value in row] for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -319,6 +320,7 @@ def _xlsx(rows, batch: PaymentBatch) -> bytes:  # type: ignore[no-untyped-def]
             cell = WriteOnlyCell(sheet, value=value)
             cell.number_format = "@"
             cells.append(cell)
+        no_formulas(cells)
         amount = Decimal(row[-1])
         cell = WriteOnlyCell(sheet, value=amount)  # a number, so that Excel can add the column up
         cell.number_format = "0.00"

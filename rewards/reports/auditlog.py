@@ -28,6 +28,7 @@ from rewards.core import clock
 from rewards.core.audit import audit
 from rewards.core.masking import mask_bank_card, mask_id_number, mask_phone
 from rewards.core.models import AuditEvent
+from rewards.core.tabular import no_formulas
 from rewards.organisations.models import Organisation, OrgKind, Role, StaffUser
 
 from .renderers import XLSX_CONTENT_TYPE, Generated
@@ -469,6 +470,7 @@ def _workbook(*, lines: Sequence[str], rows: list[list[Any]]) -> bytes:
         sheet.column_dimensions[get_column_letter(index)].width = width
     for row in rows:
         sheet.append(row)
+        no_formulas(sheet[sheet.max_row])
     last = get_column_letter(len(COLUMNS))
     sheet.freeze_panes = f"A{header_row + 1}"
     sheet.auto_filter.ref = f"A{header_row}:{last}{max(header_row, sheet.max_row)}"

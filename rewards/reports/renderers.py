@@ -19,6 +19,8 @@ from urllib.parse import unquote, urlsplit
 
 from django.template.loader import render_to_string
 
+from rewards.core.tabular import no_formulas
+
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF_CONTENT_TYPE = "application/pdf"
 
@@ -153,7 +155,9 @@ def xlsx(sheets: Sequence[Sheet]) -> bytes:
             for index, (column, value) in enumerate(zip(sheet.columns, values, strict=True), start=1):
                 if column.text and value is not None:
                     value = str(value)  # never a number: Excel would round an 18-digit ID
-                ws.cell(row=row, column=index, value=value).style = column_styles[index - 1]
+                cell = ws.cell(row=row, column=index, value=value)
+                cell.style = column_styles[index - 1]
+                no_formulas((cell,))  # typed text starting with "=" stays text
             ws.row_dimensions[row].height = 22
             row += 1
 
