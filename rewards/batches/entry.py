@@ -20,7 +20,7 @@ from rewards.eligibility.fields import SUBMISSION_FIELDS
 from rewards.eligibility.services import judge
 from rewards.organisations.models import Organisation
 
-from .services import employer_key_of, entry_check, entry_save, submitting_org_for
+from .services import employer_key_of, entry_check, entry_save, not_a_member_of, submitting_org_for
 
 
 def batch_enter_one(
@@ -38,6 +38,9 @@ def batch_enter_one(
             "请按提示修改后再保存。",
             fields={"employer": [f"须为“{employer}”：受奖励人员所在单位必须建立工会组织，由该单位的基层工会（{org.name}）填报。"]},
         )
+    elsewhere = not_a_member_of(org, judgement.member)
+    if elsewhere:
+        raise InvalidInput("请按提示修改后再保存。", fields={"id_number": [elsewhere]})
     outcome, existing = entry_check(campaign=campaign, org=org, values=data, judgement=judgement)
     if existing is not None:
         if existing["channel"] == Channel.ONLINE:

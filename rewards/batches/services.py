@@ -132,6 +132,19 @@ def employer_key_of(org: Organisation) -> str:
     return org_key((org.employer or org.name).removesuffix("工会"))
 
 
+def not_a_member_of(org: Organisation, member: Any) -> str:
+    """Why the member registry does not place this worker in ``org`` (a grassroots union), or
+    "". The typed 工作单位 is the clerk's word; the registry is the union's: a member registered
+    under another grassroots union, or (with none recorded) under another district or industry
+    union, is not this union's to enter."""
+    if member is None:
+        return ""  # not a member at all: the member rule refuses it, in its own words
+    registered = member.grassroots_union_id
+    if (registered == org.pk) if registered is not None else (member.union_id == org.parent_id):
+        return ""
+    return f"会员库中该职工不是填报单位“{org.name}”的会员（登记在{member.union_name}）：须由其所在单位的基层工会填报。"
+
+
 def _field_errors(fields: dict[str, list[str]]) -> list[str]:
     return [f"{LABELS.get(name, name)}：{message}" for name, messages in fields.items() for message in messages]
 
@@ -263,6 +276,9 @@ def _check_row(context: _Context, sheet_row: SheetRow, judgement: Any, prior: di
         outcome.errors.append(
             f"工作单位“{applicant.employer}”不是填报单位“{org.name}”所在的单位：受奖励人员所在单位必须建立工会组织，请由该单位的基层工会填报。"
         )
+    elsewhere = not_a_member_of(org, judgement.member)
+    if elsewhere:
+        outcome.errors.append(elsewhere)
     if prior:
         channel = "个人网上申报" if prior["channel"] == Channel.ONLINE else "单位统一申报（其他单位）"
         outcome.errors.append(f"该职工本年度已有申请（编号{prior['application_no']}，{channel}），不能重复申报。")
@@ -405,6 +421,9 @@ def batch_resubmit(*, user: Any, application_no: str, data: dict[str, Any], file
             _raise_for(judgement)
             if org_key(judgement.applicant.employer) != employer_key_of(user.organisation):
                 raise InvalidInput(fields={"employer": [f"工作单位须为“{user.organisation.employer}”。"]})
+            elsewhere = not_a_member_of(application.submitting_org or user.organisation, judgement.member)
+            if elsewhere:
+                raise InvalidInput(elsewhere, fields={"id_number": [elsewhere]})
             checked = _check_files(files, required=False)
             apply_judgement(application, judgement)
             application.status = Status.PENDING_DISTRICT

@@ -183,15 +183,27 @@ def member_facts_many(id_hashes: list[str]) -> dict[str, MemberFacts]:
     rows = (
         Member.objects.filter(id_hash__in=id_hashes)
         .select_related("union", "union__parent")
-        .values_list("id_hash", "name", "verified", "union_id", "union__name", "union__kind", "union__parent__kind")
+        .values_list(
+            "id_hash",
+            "name",
+            "verified",
+            "union_id",
+            "union__name",
+            "union__kind",
+            "union__parent__kind",
+            "grassroots_union_id",
+            "employer",
+        )
     )
-    for id_hash, name, verified, union_id, union_name, union_kind, parent_kind in rows:
+    for id_hash, name, verified, union_id, union_name, union_kind, parent_kind, grassroots_union_id, employer in rows:
         found[id_hash] = MemberFacts(
             name=name,
             verified=bool(verified),
             union_id=union_id,
             union_name=union_name,
             union_under_city=union_kind == OrgKind.DISTRICT and parent_kind == OrgKind.CITY,
+            grassroots_union_id=grassroots_union_id,
+            employer=employer,
         )
     return found
 

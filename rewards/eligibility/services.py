@@ -85,5 +85,5 @@ def judge_many(
         if terms is None:
             terms = terms_of[union_id] = selectors.campaign_terms(campaign, union_id=union_id)
         decision = decide(applicant, terms, facts[id_hash], today=today)
-        results.append(Judgement(applicant=applicant, decision=decision, union_id=member.union_id if member else None))
+        results.append(Judgement(applicant=applicant, decision=decision, union_id=member.union_id if member else None, member=member))
     return results

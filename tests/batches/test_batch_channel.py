@@ -122,6 +122,29 @@ def test_rows_of_another_employer_are_refused(api, grassroots_clerk, workers):
     assert not Application.objects.exists()
 
 
+def test_members_of_other_unions_are_refused_whatever_employer_is_typed(
+    api, grassroots_clerk, workers, shangcheng, shangcheng_grassroots, xihu, xihu_grassroots
+):
+    """The registry says whose member a worker is, not the 工作单位 the clerk types: a 上城区
+    member, or a 西湖区 member of another grassroots union, is not this clerk's to enter."""
+    from rewards.organisations.models import OrgKind
+    from rewards.organisations.services import organisation_ensure
+
+    other_grassroots, _ = organisation_ensure(name="杭州西湖另一家公司工会", kind=OrgKind.GRASSROOTS, parent=xihu)
+    outsiders = [
+        factories.make_member(union=shangcheng, grassroots=shangcheng_grassroots, employer="杭州河坊餐饮有限公司"),
+        factories.make_member(union=xihu, grassroots=other_grassroots, employer="杭州西湖另一家公司"),
+        factories.make_member(union=shangcheng, employer="杭州河坊餐饮有限公司"),  # no grassroots union recorded
+    ]
+    rows = [row_for(worker, seq=str(index)) for index, worker in enumerate([*outsiders, workers[0]], start=1)]
+    body = upload(api, staff_token(api, grassroots_clerk), sheet(rows)).json()
+    assert body["accepted"] == 1  # only the clerk's own member
+    refused = {row["row"]: row["errors"] for row in body["rejected"]}
+    assert len(refused) == 3
+    assert all(any("不是填报单位“杭州西湖精密机械有限公司工会”的会员" in error for error in errors) for errors in refused.values())
+    assert list(Application.objects.values_list("id_hash", flat=True)) == [workers[0].id_hash]
+
+
 def test_a_numeric_id_cell_is_refused(api, grassroots_clerk, workers):
     row = row_for(workers[0])
     row["id_number"] = int(workers[0].id_number[:15])
