@@ -14,6 +14,7 @@ import re
 import secrets
 import time
 import warnings
+import zlib
 from dataclasses import dataclass
 from typing import IO
 
@@ -43,6 +44,45 @@ _PDF_ACTIVE = (b"/JavaScript", b"/JS", b"/Launch", b"/EmbeddedFile", b"/OpenActi
 #: Markup or script appended to an image (a polyglot); searched in the last 64 KB without copying it.
 _SMUGGLED = re.compile(rb"<script|<\?php", re.IGNORECASE)
 _TAIL = 64 * 1024
+
+
+_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+_STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.DOTALL)
+#: How much of a PDF's compressed streams is unpacked to look for scripts, per stream and in all.
+_INFLATE_STREAM, _INFLATE_TOTAL = 4 * 1024 * 1024, 32 * 1024 * 1024
+
+
+def _names_unescaped(data: bytes) -> bytes:
+    """``/J#61vaScript`` is ``/JavaScript`` to a PDF reader (names may escape any byte as #xx)."""
+    return _NAME_ESCAPE.sub(lambda match: bytes([int(match.group(1), 16)]), data)
+
+
+def _active(data: bytes) -> bool:
+    return any(marker in data for marker in _PDF_ACTIVE) or any(marker in _names_unescaped(data) for marker in _PDF_ACTIVE)
+
+
+def pdf_is_active(content: bytes) -> bool:
+    """A script, launch action or attached file anywhere in the PDF: in its plain objects, with
+    names written in #xx escapes, or inside compressed object streams. Those keys live in
+    dictionaries, and dictionaries are either plain objects or inside object streams
+    (``/Type /ObjStm``), so only object streams are unpacked (images and page contents are
+    not); an object stream unpacking past the cap counts as suspect."""
+    if _active(content):
+        return True
+    inflated = 0
+    for match in _STREAM.finditer(content):
+        header = _names_unescaped(content[max(0, match.start() - 512) : match.start()])
+        if b"/ObjStm" not in header:
+            continue
+        try:
+            unpacker = zlib.decompressobj()
+            data = unpacker.decompress(match.group(1), _INFLATE_STREAM)
+        except zlib.error:
+            return True  # an object stream that does not unpack cannot be checked
+        inflated += len(data)
+        if _active(data) or unpacker.unconsumed_tail or inflated > _INFLATE_TOTAL:
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -80,7 +120,11 @@ def check_upload(kind: str, upload: IO[bytes] | None) -> tuple[CheckedFile | Non
     if content_type.startswith("image/"):
         try:
             with Image.open(io.BytesIO(content)) as image:
+                if image.width * image.height > MAX_PIXELS:
+                    return None, f"{label}图片像素过多（超过 5000 万像素），请缩小后重新上传。"
                 image.verify()
+        except Image.DecompressionBombError:
+            return None, f"{label}图片像素过多（超过 5000 万像素），请缩小后重新上传。"
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
             return None, f"{label}图片已损坏或格式不正确。"
         # From the second byte on (a PDF header in the first segment of a JPEG starts at byte 6);
@@ -90,7 +134,7 @@ def check_upload(kind: str, upload: IO[bytes] | None) -> tuple[CheckedFile | Non
     else:
         if b"%%EOF" not in content[-2048:]:
             return None, f"{label} PDF 文件不完整。"
-        if any(marker in content for marker in _PDF_ACTIVE):
+        if pdf_is_active(content):
             return None, f"{label} PDF 文件含有脚本或附件，请另存为普通 PDF 或改传图片。"
     return CheckedFile(kind=kind, content=content, content_type=content_type), None
 
@@ -214,6 +258,8 @@ def reencode(content: bytes, content_type: str) -> bytes:
                     raise ValueError("图片像素过多")
                 opened.load()
                 image = ImageOps.exif_transpose(opened)
+        for key in ("comment", "exif", "icc_profile", "xmp", "XML:com.adobe.xmp", "photoshop", "adobe", "adobe_transform"):
+            image.info.pop(key, None)  # Pillow writes a JPEG comment back on save, whatever it holds
         out = io.BytesIO()
         if content_type == "image/jpeg":
             if image.mode not in ("RGB", "L"):

@@ -119,11 +119,26 @@ def read_materials(content: bytes | None) -> tuple[dict[str, dict[str, bytes]], 
             if not name.startswith(".") and not info.filename.startswith("__MACOSX"):
                 problems.append(f"压缩包中的“{name}”未按“身份证号_材料类型.jpg”命名，已忽略。")
             continue
-        total += info.file_size
-        if info.file_size > materials.max_bytes() or total > MAX_ZIP_BYTES:
+        limit = materials.max_bytes()
+        if info.file_size > limit or total + info.file_size > MAX_ZIP_BYTES:
             problems.append(f"“{name}”过大，已忽略。")
             continue
-        found.setdefault(match["id"].upper(), {})[match["kind"].lower()] = archive.read(info)
+        # The sizes a zip declares are the sender's word: read at most one byte past the cap, so
+        # that an entry claiming 1 KB and unpacking to 1 GB (a zip bomb) costs 5 MB, not 1 GB.
+        try:
+            with archive.open(info) as handle:
+                data = handle.read(limit + 1)
+        except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError, ValueError):
+            problems.append(f"“{name}”无法解压，已忽略。")
+            continue
+        if len(data) > limit:
+            problems.append(f"“{name}”过大（解压后超过 {limit // (1024 * 1024)} MB），已忽略。")
+            continue
+        total += len(data)
+        if total > MAX_ZIP_BYTES:
+            problems.append(f"“{name}”过大，已忽略。")
+            continue
+        found.setdefault(match["id"].upper(), {})[match["kind"].lower()] = data
     return found, problems
 
 

@@ -451,6 +451,7 @@ def _workbook(*, lines: Sequence[str], rows: list[list[Any]]) -> bytes:
     export of thousands of entries is no printed form (openpyxl spends some 50 µs a cell).
     """
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
@@ -459,7 +460,8 @@ def _workbook(*, lines: Sequence[str], rows: list[list[Any]]) -> bytes:
     assert sheet is not None
     sheet.title = "审计日志"
     for line in lines:
-        sheet.append([line])
+        # The search as typed is echoed here; control characters (a NUL) cannot go in a cell.
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", line)])
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.append([header for header, _ in COLUMNS])
     header_row = sheet.max_row

@@ -80,3 +80,87 @@ def test_a_pdf_hidden_in_a_photo_comment_far_from_either_end_is_refused():
     assert checked is None and refusal and "夹带" in refusal
     clean, accepted = check(body)
     assert clean is not None and accepted is None
+
+
+# --- found by the adversarial pass of session 6 -------------------------------------------------
+
+
+def _objstm_pdf(inner: bytes) -> bytes:
+    import zlib
+
+    body = zlib.compress(b"3 0 " + inner)
+    return (
+        b"%PDF-1.5\n1 0 obj<</Type/Catalog>>endobj\n2 0 obj<</Type/ObjStm/N 1/First 4/Filter/FlateDecode/Length "
+        + str(len(body)).encode()
+        + b">>stream\n"
+        + body
+        + b"\nendstream\nendobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        PLAIN_PDF.replace(b"/Type/Catalog", b"/Type/Catalog/Open#41ction<</S/J#61vaScript/J#53(app.alert(1))>>"),  # names escaped
+        _objstm_pdf(b"<</S/JavaScript/JS(app.alert(1))>>"),  # inside a compressed object stream
+        _objstm_pdf(b"<</S/J#61vaScript/J#53(app.alert(1))>>"),  # both
+    ],
+)
+def test_scripts_hidden_by_name_escapes_or_object_streams_are_refused(content):
+    _, error = check(content)
+    assert error is not None and "脚本" in error
+
+
+def test_an_object_stream_without_scripts_is_accepted():
+    checked, error = check(_objstm_pdf(b"<</Type/Page/MediaBox[0 0 595 842]>>"))
+    assert error is None and checked is not None
+
+
+def test_an_image_of_too_many_pixels_is_refused_with_a_reason_not_a_fault():
+    buffer = io.BytesIO()
+    Image.new("1", (60000, 60000)).save(buffer, "PNG")  # 437 KB, 3.6 billion pixels
+    _, error = check(buffer.getvalue())
+    assert error is not None and "像素过多" in error
+
+
+def test_reencoding_drops_a_jpeg_comment_with_whatever_it_holds():
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 100, 50)).save(buffer, "JPEG", comment=b"<html><script>alert(1)</script> 13900001111")
+    assert b"<script>" in buffer.getvalue()
+    again = materials.reencode(buffer.getvalue(), "image/jpeg")
+    assert b"<script>" not in again and b"13900001111" not in again
+    with Image.open(io.BytesIO(again)) as image:
+        assert "comment" not in image.info and image.size == (64, 48)
+
+
+def test_a_zip_entry_lying_about_its_size_is_not_unpacked_whole(settings):
+    import zipfile
+
+    from rewards.batches.services import read_materials
+
+    settings.UPLOAD_MAX_BYTES = 1024 * 1024
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("330106198503150016_id_card.jpg", b"\0" * (64 * 1024 * 1024))  # 64 MB of zeros, 64 KB packed
+    packed = bytearray(buffer.getvalue())
+    # Make both headers claim 1 000 bytes, as a zip bomb does (the local header's size at offset 22,
+    # the central directory's at offset 24 of its record).
+    central = packed.rfind(b"PK\x01\x02")
+    packed[22:26] = (1000).to_bytes(4, "little")
+    packed[central + 24 : central + 28] = (1000).to_bytes(4, "little")
+    found, problems = read_materials(bytes(packed))
+    assert found == {} and len(problems) == 1 and ("过大" in problems[0] or "无法解压" in problems[0])
+
+
+def test_a_zip_entry_unpacking_past_the_cap_is_refused_after_the_cap_is_read(settings):
+    import zipfile
+
+    from rewards.batches.services import read_materials
+
+    settings.UPLOAD_MAX_BYTES = 1024 * 1024
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("330106198503150016_id_card.jpg", b"\0" * (8 * 1024 * 1024))  # honest sizes, over the cap
+        archive.writestr("330106198503150016_certificate.jpg", b"\xff\xd8\xff" + b"\0" * 1000)
+    found, problems = read_materials(buffer.getvalue())
+    assert list(found["330106198503150016"]) == ["certificate"] and "过大" in problems[0]

@@ -438,3 +438,11 @@ def test_every_object_type_in_the_filter_has_a_chinese_name():
     assert "applications.application" in labels and len(labels) > 20
     english = {key: label for key, label in labels.items() if re.search(r"[A-Za-z]", label)}
     assert not english, english
+
+
+@pytest.mark.parametrize("query", ["application_no=%00", "object_id=%00", "actor=a%01b"])
+def test_control_characters_in_the_search_do_not_break_the_export(query, log, auditor):  # type: ignore[no-untyped-def]
+    response = signed_in(auditor).get(f"{URL}/export.xlsx?{query}")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content) if response.streaming else response.content)).active
+    assert sheet is not None and "\x00" not in str(sheet["A2"].value or "")
