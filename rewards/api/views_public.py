@@ -16,7 +16,7 @@ from rewards.campaigns.selectors import level_amounts, require_current_campaign
 from rewards.core import clock
 from rewards.core.vocab import Issuer, Level
 from rewards.eligibility.fields import RULE_FIELDS
-from rewards.eligibility.services import judge
+from rewards.eligibility.services import judge, public_checks
 
 from . import serializers
 from .throttling import EligibilityThrottle
@@ -103,6 +103,6 @@ class EligibilityView(PublicView):
                 "eligible": decision.eligible,
                 "amount": f"{decision.amount:.2f}" if decision.amount is not None else None,
                 "is_makeup": decision.is_makeup,
-                "checks": decision.as_list(),
+                "checks": public_checks(decision),  # nothing more about a stranger's ID number
             }
         )

@@ -21,6 +21,7 @@ from rewards.core.audit import append, audit, audit_entry
 from rewards.core.errors import Conflict, Forbidden, Ineligible, InvalidInput, NotFound
 from rewards.core.queue import enqueue_after_commit
 from rewards.core.rows import PreparedRow
+from rewards.core.text import fold_width
 from rewards.core.vocab import Channel, Status
 from rewards.eligibility.fields import SUBMISSION_FIELDS
 from rewards.eligibility.services import Judgement, judge
@@ -50,7 +51,7 @@ def new_query_password() -> str:
 def password_digest(password: str) -> str:
     """Read as Crockford base32 is: any case, O as 0, I and L as 1, hyphens and spaces ignored
     (people write a 10-character password in two groups of five)."""
-    text = re.sub(r"[\s\-‐-―－]", "", password).upper()
+    text = re.sub(r"[\s\-‐-―]", "", fold_width(password)).upper()  # full-width letters and digits too
     return crypto.keyed_digest("query-password", text.replace("O", "0").replace("I", "1").replace("L", "1"))
 
 

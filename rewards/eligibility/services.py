@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,3 +88,30 @@ def judge_many(
         decision = decide(applicant, terms, facts[id_hash], today=today)
         results.append(Judgement(applicant=applicant, decision=decision, union_id=member.union_id if member else None, member=member))
     return results
+
+
+#: Member-rule failures after which nothing more is said about the person behind the ID number.
+_NOT_THIS_PERSON = ("会员库中没有该身份证号码的会员", "登记的姓名与填写的姓名不一致")
+_APPLICATION_NO = re.compile(r"（申请编号\d+）")
+WITHHELD = "须先核对会员信息（身份证号码与姓名一致的会员）后才能判断此项。"
+#: The rules that read the person's own records (last year's award, this year's applications,
+#: a return): the others read only what was typed and the campaign.
+PERSONAL_RULES = frozenset({"window", "once_per_campaign", "deadline"})
+
+
+def public_checks(decision: Decision) -> list[dict[str, object]]:
+    """The self-check's answer for anyone who asks (no sign-in): an ID number and a name are not
+    secrets, so it names no application number, and when the name does not match the registry
+    (or there is no such member) it says nothing of that person's applications, past awards or
+    returned application (the rules that read them are withheld), only that the member check
+    failed; the rules that read what was typed are answered as usual."""
+    checks = decision.as_list()
+    member = next((check for check in checks if check["rule"] == "member"), None)
+    stranger = member is not None and not member["passed"] and any(text in str(member["message"]) for text in _NOT_THIS_PERSON)
+    public = []
+    for check in checks:
+        if stranger and check["rule"] in PERSONAL_RULES:
+            public.append({"rule": check["rule"], "passed": False, "message": WITHHELD})
+        else:
+            public.append({**check, "message": _APPLICATION_NO.sub("", str(check["message"]))})
+    return public

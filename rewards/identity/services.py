@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +16,7 @@ from django.db import connection, transaction
 from rewards.core import clock, crypto, throttle, validators
 from rewards.core.audit import audit
 from rewards.core.errors import DomainError, Forbidden, InvalidInput
-from rewards.core.text import clean_name
+from rewards.core.text import clean_name, fold_width
 from rewards.registries.models import Member
 
 from . import staff_login
@@ -95,7 +96,7 @@ def otp_check(*, id_number: str, code: str, request: Any = None) -> str:
     if error:
         raise InvalidInput(fields={"id_number": [error]})
     key = crypto.blind_index("id", number or "")
-    code = (code or "").strip()
+    code = re.sub(r"\s", "", fold_width(code or ""))  # "９４４７９１" and "944 791" are the code as sent
     with transaction.atomic():
         challenge = (
             OtpChallenge.objects.select_for_update()

@@ -8,6 +8,7 @@ planned, spent more than the budget): there are no quotas (DOMAIN.md §7).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -77,23 +78,27 @@ def _count(value: object, field: str, *, minimum: int) -> int:
     return number
 
 
+_PLAIN_AMOUNT = re.compile(r"[0-9]{1,15}(\.[0-9]+)?")
+
+
 def _amount(value: object, field: str) -> Decimal:
     label = LABELS[field]
     if isinstance(value, bool) or value is None or clean(value) == "":
         raise ValueError(f"请填写{label}（元，可为0）。")
     text = fold_width(clean(value)).replace(",", "").removesuffix("元").strip()
+    if text.startswith("-") and _PLAIN_AMOUNT.fullmatch(text[1:]):
+        raise ValueError(f"{label}不能为负数。")
+    # Plain digits only: Decimal also reads "1e30", "NaN" and "Infinity", which no one means here.
+    if not _PLAIN_AMOUNT.fullmatch(text):
+        raise ValueError(f"{label}应为金额（元），例如 120000 或 120000.50。")
     try:
         amount = Decimal(text)
     except InvalidOperation:
         raise ValueError(f"{label}应为金额（元），例如 120000 或 120000.50。") from None
-    if not amount.is_finite():
-        raise ValueError(f"{label}应为金额（元）。")
-    if amount < 0:
-        raise ValueError(f"{label}不能为负数。")
-    if amount != amount.quantize(Decimal("0.01")):
-        raise ValueError(f"{label}最多保留两位小数（分）。")
     if amount > MAX_AMOUNT:
         raise ValueError(f"{label}超出合理范围。")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValueError(f"{label}最多保留两位小数（分）。")
     return amount.quantize(Decimal("0.01"))
 
 

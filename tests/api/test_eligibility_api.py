@@ -8,6 +8,7 @@ from django.core.cache import caches
 from django.utils import timezone
 
 from rewards.campaigns.models import OccupationDeclaration
+from rewards.eligibility.services import WITHHELD
 from rewards.registries.models import ImportRun
 
 from .. import factories
@@ -272,8 +273,10 @@ def test_unknown_person_is_judged_and_fails_the_member_rule(api, campaign, busin
     body = response.json()
     assert body["eligible"] is False
     assert body["amount"] is None
-    assert failing(body) == ["member"]
+    # Nothing is said of the records of whoever holds that ID number (withheld, not judged).
+    assert failing(body) == ["member", "window", "once_per_campaign", "deadline"]
     assert "会员库中没有" in checks_by_rule(body)["member"]["message"]
+    assert {checks_by_rule(body)[rule]["message"] for rule in ("window", "once_per_campaign", "deadline")} == {WITHHELD}
 
 
 def test_unverified_member_fails_the_member_rule(api, campaign, xihu, business_day):  # type: ignore[no-untyped-def]
@@ -288,7 +291,22 @@ def test_unverified_member_fails_the_member_rule(api, campaign, xihu, business_d
 def test_name_differing_from_the_registry_fails_the_member_rule(api, campaign, member, business_day):  # type: ignore[no-untyped-def]
     body = check_eligibility(api, factories.annex3(member, name="张小明")).json()
 
-    assert failing(body) == ["member"]
+    assert failing(body) == ["member", "window", "once_per_campaign", "deadline"]
+
+
+def test_someone_elses_id_number_tells_nothing_of_their_applications(api, campaign, member, business_day):  # type: ignore[no-untyped-def]
+    """DOMAIN.md §9: the self-check is for anyone; an ID number and a guessed name must not tell
+    whether that person applied, under which number, or was rewarded last year."""
+    from rewards.applications.models import Application
+
+    factories.make_application(campaign=campaign, member=member, status="pending_district")
+    number = Application.objects.get().application_no
+    right = check_eligibility(api, factories.annex3(member)).json()
+    assert "正在办理中" in checks_by_rule(right)["once_per_campaign"]["message"]  # the person themself is told…
+    assert number not in str(right)  # …but never the number, which a status query needs a password for
+    wrong = check_eligibility(api, factories.annex3(member, name="张三")).json()
+    assert number not in str(wrong) and "办理中" not in str(wrong)
+    assert checks_by_rule(wrong)["once_per_campaign"]["message"] == WITHHELD
 
 
 def test_union_differing_from_the_registry_is_400(api, campaign, member, business_day):  # type: ignore[no-untyped-def]

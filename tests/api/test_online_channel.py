@@ -355,6 +355,18 @@ def test_queue_filters_refuse_unknown_codes_and_find_a_whole_id_number(api, work
     assert api.get("/api/v1/review/applications", {"q": other.id_number}, **bearer(token)).json()["count"] == 0
 
 
+def test_an_sms_code_typed_in_full_width_digits_is_the_code(api, member, business_day):
+    from .helpers import latest_code
+
+    assert (
+        api.post("/api/v1/applicant/otp", {"id_number": member.id_number, "name": member.name}, content_type="application/json").status_code
+        == 202
+    )
+    typed = "".join(chr(ord(digit) + 0xFEE0) for digit in latest_code())  # ９４４７９１
+    response = api.post("/api/v1/applicant/session", {"id_number": member.id_number, "code": typed}, content_type="application/json")
+    assert response.status_code == 200, response.content
+
+
 def test_registry_certificate_raises_no_signal(api, worker, member):
     form = factories.annex3(member)
     factories.make_certificate(member=member, certificate_no=form["certificate_no"], issue_date=dt.date(2020, 6, 30), occupation="车工")

@@ -77,7 +77,8 @@ def test_query_finds_the_application_of_the_password_among_the_persons(api, work
     assert withdrawn["status"] == "withdrawn" and [row["stage"] for row in withdrawn["history"]] == ["提交申请", "撤回申请"]
     assert query(api, member, second["query_password"].lower()) == mine(api, worker, second["application_no"])
     password = second["query_password"]
-    for written in (f"{password[:5]}-{password[5:]}", f" {password[:5]} {password[5:]} ", f"{password[:5]}－{password[5:]}"):
+    full_width = "".join(chr(ord(char) + 0xFEE0) for char in password)  # ＡＢＣ１２３ as a Chinese keyboard types it
+    for written in (f"{password[:5]}-{password[5:]}", f" {password[:5]} {password[5:]} ", f"{password[:5]}－{password[5:]}", full_width):
         assert query(api, member, written) == mine(api, worker, second["application_no"]), written  # two groups of five
 
 

@@ -123,6 +123,10 @@ def test_the_plan_itself_can_be_corrected(api, campaign, xihu_reviewer):
         ({"budget": "12.345"}, "budget", "两位小数"),
         ({"budget": "十万"}, "budget", "应为金额"),
         ({"budget": "NaN"}, "budget", "应为金额"),
+        ({"budget": "1e30"}, "budget", "应为金额"),  # was a 500: Decimal reads the exponent form
+        ({"budget": "Infinity"}, "budget", "应为金额"),
+        ({"budget": "9" * 20}, "budget", "应为金额"),
+        ({"budget": "99999999999.99"}, "budget", "超出合理范围"),
         ({"level": "intermediate_worker"}, "level", "高级工、技师、高级技师"),
         ({"level": "boss"}, "level", "培训等级应为"),
         ({"mode": "函授"}, "mode", "培训方式应为"),

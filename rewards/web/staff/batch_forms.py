@@ -47,7 +47,7 @@ class EntryForm(ApplyForm):
 
     name = _text("姓名", maxlength=40, autocomplete="off")
     id_number = _text(
-        "身份证号码", help_text="18位，最后一位可以是X。", autocomplete="off", maxlength=18, autocapitalize="characters", spellcheck="false"
+        "身份证号码", help_text="18位，最后一位可以是X。", autocomplete="off", maxlength=24, autocapitalize="characters", spellcheck="false"
     )
     gender = _select("性别", [("", "按身份证号码自动判断"), *((code, str(label)) for code, label in Gender.choices)], required=False)
 

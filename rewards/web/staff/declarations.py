@@ -184,7 +184,10 @@ def decide(request: HttpRequest, declaration_id: int) -> HttpResponse:
         return render(request, "staff/not_found.html", status=404)
     except (InvalidInput, Conflict) as exc:
         campaign = current_campaign()
-        error = {"id": declaration_id, "message": _message(exc), "decision": decision, "opinion": opinion[:500]}
+        message = _message(exc)
+        if isinstance(exc, InvalidInput) and "decision" in exc.fields:  # the API's words name its codes
+            message = "请选择“备案同意”或“不同意”。"
+        error = {"id": declaration_id, "message": message, "decision": decision, "opinion": opinion[:500]}
         return _page(request, campaign, status=exc.status, decision_error=error)
     verdict = "备案同意" if declaration.status == DeclarationStatus.APPROVED else "不同意"
     messages.success(request, f"已{verdict}{declaration.union.name}申报的“{declaration.occupation}”。")

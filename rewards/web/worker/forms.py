@@ -84,7 +84,7 @@ class CheckForm(WorkerForm):
 
     name = _text("姓名", autocomplete="name", maxlength=40)
     id_number = _text(
-        "身份证号码", help_text="18位，最后一位可以是X。", autocomplete="off", maxlength=18, inputmode="text", autocapitalize="characters"
+        "身份证号码", help_text="18位，最后一位可以是X。", autocomplete="off", maxlength=24, inputmode="text", autocapitalize="characters"
     )
     new_level = _select("现晋升的技能等级", level_choices())
     certificate_issue_date = _date("发证时间", help_text="见证书上的发证日期。")
@@ -95,7 +95,7 @@ class CheckForm(WorkerForm):
 
 
 class SigninForm(WorkerForm):
-    id_number = _text("身份证号码", help_text="18位，最后一位可以是X。", autocomplete="off", maxlength=18, autocapitalize="characters")
+    id_number = _text("身份证号码", help_text="18位，最后一位可以是X。", autocomplete="off", maxlength=24, autocapitalize="characters")
     name = _text("姓名", help_text="与工会会员实名认证时的姓名一致。", autocomplete="name", maxlength=40)
 
 
@@ -112,7 +112,7 @@ class CodeForm(WorkerForm):
 
 
 class StatusForm(WorkerForm):
-    id_number = _text("身份证号码", autocomplete="off", maxlength=18, autocapitalize="characters")
+    id_number = _text("身份证号码", autocomplete="off", maxlength=24, autocapitalize="characters")
     query_password = _text(
         "查询密码",
         help_text="提交申请时页面显示的10位字母和数字。忘记了？请登录后在“我的申请”中重新生成。",

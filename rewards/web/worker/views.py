@@ -36,7 +36,7 @@ from rewards.core.masking import mask_bank_card, mask_id_number, mask_phone
 from rewards.core.text import clean_name
 from rewards.core.vocab import Channel, Gender, Issuer, Level, Status
 from rewards.eligibility.fields import RULE_FIELDS, SUBMISSION_FIELDS, clean_annex3
-from rewards.eligibility.services import judge
+from rewards.eligibility.services import judge, public_checks
 from rewards.identity.services import NotAuthenticated, otp_check, otp_request, verified_member
 from rewards.registries.models import Member
 from rewards.registries.selectors import member_by_id_hash
@@ -142,7 +142,7 @@ def check(request: HttpRequest) -> HttpResponse:
                 "eligible": decision.eligible,
                 "amount": decision.amount,
                 "is_makeup": decision.is_makeup,
-                "checks": _checks(decision.as_list()),
+                "checks": _checks(public_checks(decision)),  # nothing more about a stranger's ID number
             }
     # htmx swaps only the form and its result; without JavaScript the whole page comes back.
     template = "worker/_check_area.html" if getattr(request, "htmx", False) else "worker/check.html"
