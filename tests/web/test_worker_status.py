@@ -64,3 +64,15 @@ def test_new_query_password_shown_once_and_the_old_one_stops_working(client, tod
     application.refresh_from_db()
     assert new != old and password_matches(application, new) and not password_matches(application, old)
     assert new not in text(client.get(url))
+
+
+def test_after_the_deadline_an_undecided_application_is_offered_withdrawal_only(client, today, member, settings):
+    """Corrections end with the application deadline (2020-12-15), withdrawing does not."""
+    _, password = submitted_with_password(client, member)
+    anonymous = Client(HTTP_HOST=HOST)
+    settings.APP_TODAY = "2020-12-15"  # the last day: still both
+    body = text(anonymous.post("/worker/status", {"id_number": member.id_number, "query_password": password}))
+    assert "您可以修改或撤回申请" in body
+    settings.APP_TODAY = "2020-12-16"
+    body = text(anonymous.post("/worker/status", {"id_number": member.id_number, "query_password": password}))
+    assert "您可以撤回申请" in body and "修改或撤回" not in body
