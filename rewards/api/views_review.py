@@ -17,6 +17,7 @@ from rewards.applications.models import FlagCode
 from rewards.core.audit import audit
 from rewards.core.errors import Forbidden, InvalidInput, NotFound
 from rewards.core.masking import mask_digit_runs
+from rewards.core.text import clean
 from rewards.core.vocab import Channel, Level, Status
 from rewards.identity.services import staff_token_issue
 from rewards.reports.access import denial_recorded
@@ -116,7 +117,7 @@ class QueueView(StaffView):
     )
     def get(self, request: Request) -> Response:
         _require_read(request.user)
-        filters = {name: request.query_params.get(name, "") for name in FILTERS}
+        filters = {name: clean(request.query_params.get(name, "")) for name in FILTERS}  # no NUL reaches a query
         if filters["year"] and not re.fullmatch(r"[0-9]{4}", filters["year"]):  # was a 500 (found by schemathesis)
             raise InvalidInput(fields={"year": ["年度应为四位数字。"]})
         _check_codes(filters)

@@ -446,3 +446,9 @@ def test_control_characters_in_the_search_do_not_break_the_export(query, log, au
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content) if response.streaming else response.content)).active
     assert sheet is not None and "\x00" not in str(sheet["A2"].value or "")
+
+
+@pytest.mark.parametrize("query", ["q=%00", "q=a%00b", "union=%00"])
+def test_control_characters_in_queue_filters_are_dropped_not_a_fault(query, xihu_reviewer):  # type: ignore[no-untyped-def]
+    """PostgreSQL refuses a NUL in any text it is given: the queue (page and API) drops them."""
+    assert signed_in(xihu_reviewer).get(f"/staff/?{query}").status_code == 200

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from rewards.applications.models import Application
 from rewards.core.audit import audit, verify_chain_step
 from rewards.core.models import AuditEvent
+from rewards.core.text import clean
 from rewards.organisations.models import Role
 from rewards.reports import auditlog
 from rewards.reports.auditlog import AuditFilters
@@ -67,7 +68,8 @@ def parse_filters(query: Any) -> tuple[AuditFilters, list[str]]:
     """The search form's values, cleaned; errors for what cannot be searched as typed."""
 
     def text(name: str, length: int) -> str:
-        return (query.get(name) or "").strip()[:length]
+        # Control characters (a NUL) can be in no stored value, and PostgreSQL refuses them in a query.
+        return clean(query.get(name) or "")[:length]
 
     errors: list[str] = []
     role = text("role", 40)

@@ -25,6 +25,7 @@ from rewards.applications.models import HARD_FLAGS, Application, AttachmentKind,
 from rewards.core.audit import audit
 from rewards.core.errors import Conflict, InvalidInput, NotFound
 from rewards.core.masking import mask_digit_runs
+from rewards.core.text import clean
 from rewards.core.vocab import LEVEL_GRADE, Channel, Level, Status
 from rewards.organisations.models import OrgKind, Role
 from rewards.organisations.selectors import visible_organisations
@@ -116,7 +117,7 @@ def _unions_for(user: Any) -> list[str]:
 
 
 def _clean_filters(request: HttpRequest, unions: list[str], own_stage: str) -> dict[str, str]:
-    raw = {name: (request.GET.get(name) or "").strip()[:60] for name in FILTERS}
+    raw = {name: clean(request.GET.get(name) or "")[:60] for name in FILTERS}  # no NUL reaches a query
     if "status" not in request.GET and own_stage:
         raw["status"] = own_stage  # the queue opens on what waits for the caller
     return {
