@@ -196,7 +196,9 @@ LOCKED_CHANGES = [
     pytest.param({"main_window_start": D(2020, 12, 2)}, "main_window_start", id="发证时间起"),
     pytest.param({"main_window_end": D(2021, 10, 31)}, "main_window_end", id="发证时间止"),
     pytest.param({"makeup_window_start": None, "makeup_window_end": None, "previous_year": None}, "makeup_window_start", id="取消补申报"),
-    pytest.param({"previous_year": 2019}, "previous_year", id="参照年度"),
+    pytest.param(
+        {"makeup_window_start": D(2018, 12, 1), "makeup_window_end": D(2019, 11, 30), "previous_year": 2019}, "previous_year", id="参照年度"
+    ),
     pytest.param({"opens_on": D(2021, 4, 1)}, "opens_on", id="发文日期"),
     pytest.param({"counted_issuers": ["hr_zhejiang", "hr_hangzhou", "hr_district", "evaluation_org"]}, "counted_issuers", id="发证机关"),
     pytest.param({"occupation_issuers": []}, "occupation_issuers", id="备案职业发证机关"),
@@ -338,6 +340,13 @@ def test_the_declaration_limit_stays_above_what_a_union_declared(copied, xihu, a
         pytest.param({"makeup_window_end": None}, "makeup_window_end", "须同时填写", id="补申报缺一"),
         pytest.param({"previous_year": 2021}, "previous_year", "须早于2021年度", id="参照年度不早"),
         pytest.param({"previous_year": None}, "previous_year", "须填写补申报所参照的上一年度", id="缺参照年度"),
+        pytest.param({"previous_year": 2015}, "previous_year", "应为补申报发证时间止所在的2020年度", id="参照年度与补申报不符"),
+        pytest.param(
+            {"makeup_window_start": D(2019, 12, 2)},
+            "previous_year",
+            "与2020年度活动的发证时间（2019-12-01至2020-11-30）不一致",
+            id="补申报与参照年度窗口不符",
+        ),
         pytest.param({"counted_issuers": []}, "counted_issuers", "请至少选择一个", id="无发证机关"),
         pytest.param(
             {"occupation_issuers": ["industry_authority", "hr_hangzhou"]}, "occupation_issuers", "不能同时列为", id="发证机关重复"

@@ -289,6 +289,17 @@ def _validate(year: int, p: dict[str, Any]) -> dict[str, list[str]]:
             add("previous_year", "设有补申报时，须填写补申报所参照的上一年度（补申报须无该年度的申请和奖励记录）。")
     if previous is not None and not (2000 <= previous < year):
         add("previous_year", f"补申报所参照的年度须早于{year}年度。")
+    elif previous is not None and start is not None and end is not None and start <= end:
+        # The make-up window is that year's certificate window: the two must name the same year.
+        earlier = Campaign.objects.filter(year=previous).values_list("main_window_start", "main_window_end").first()
+        if earlier is not None and (start, end) != earlier:
+            add(
+                "previous_year",
+                f"补申报发证时间（{start:%Y-%m-%d}至{end:%Y-%m-%d}）与{previous}年度活动的发证时间"
+                f"（{earlier[0]:%Y-%m-%d}至{earlier[1]:%Y-%m-%d}）不一致：补申报的是该年度应发而未申报的证书，请核对。",
+            )
+        elif earlier is None and end.year != previous:
+            add("previous_year", f"补申报所参照的年度应为补申报发证时间止所在的{end.year}年度，请核对。")
     grace = p["resubmission_grace_days"]
     if not isinstance(grace, int) or not 0 <= grace <= MAX_GRACE_DAYS:
         add("resubmission_grace_days", f"退回后补正期限须在0至{MAX_GRACE_DAYS}天之间。")
