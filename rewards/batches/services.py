@@ -123,12 +123,15 @@ def read_materials(content: bytes | None) -> tuple[dict[str, dict[str, bytes]], 
         if info.file_size > limit or total + info.file_size > MAX_ZIP_BYTES:
             problems.append(f"“{name}”过大，已忽略。")
             continue
+        if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            problems.append(f"“{name}”已加密或使用了不支持的压缩方式，已忽略：请用普通 zip 压缩。")
+            continue
         # The sizes a zip declares are the sender's word: read at most one byte past the cap, so
         # that an entry claiming 1 KB and unpacking to 1 GB (a zip bomb) costs 5 MB, not 1 GB.
         try:
             with archive.open(info) as handle:
                 data = handle.read(limit + 1)
-        except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError, ValueError):
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError):  # cut, or a wrong CRC
             problems.append(f"“{name}”无法解压，已忽略。")
             continue
         if len(data) > limit:

@@ -164,3 +164,22 @@ def test_a_zip_entry_unpacking_past_the_cap_is_refused_after_the_cap_is_read(set
         archive.writestr("330106198503150016_certificate.jpg", b"\xff\xd8\xff" + b"\0" * 1000)
     found, problems = read_materials(buffer.getvalue())
     assert list(found["330106198503150016"]) == ["certificate"] and "过大" in problems[0]
+
+
+@pytest.mark.parametrize("how", ["encrypted", "bzip2"])
+def test_an_encrypted_or_unusually_compressed_zip_entry_is_ignored_with_a_reason(how):
+    import zipfile
+
+    from rewards.batches.services import read_materials
+
+    buffer = io.BytesIO()
+    method = zipfile.ZIP_BZIP2 if how == "bzip2" else zipfile.ZIP_DEFLATED
+    with zipfile.ZipFile(buffer, "w", method) as archive:
+        archive.writestr("330106198503150016_id_card.jpg", b"\xff\xd8\xff" + b"\0" * 100)
+    packed = bytearray(buffer.getvalue())
+    if how == "encrypted":  # the "encrypted" flag bit, in the local header and the central directory
+        central = packed.rfind(b"PK\x01\x02")
+        packed[6] |= 0x1
+        packed[central + 8] |= 0x1
+    found, problems = read_materials(bytes(packed))
+    assert found == {} and len(problems) == 1 and "已加密或使用了不支持的压缩方式" in problems[0]
