@@ -19,7 +19,7 @@ def fold_width(value: str) -> str:
 #: and direction marks) and the control characters. Typed text never needs them, and left in
 #: they make "车工" and "车工\u200b" two occupations, or a certificate number miss the registry.
 _INVISIBLE = re.compile(
-    r"[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+    r"[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
 )
 
 
@@ -42,9 +42,7 @@ def written_note(value: object) -> str:
     reason that is required cannot be given as something nobody can read."""
     if value is None:
         return ""
-    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
-    kept = "".join(char for char in text if char in "\n\t" or unicodedata.category(char) not in ("Cf", "Cc"))
-    return kept.strip()
+    return drop_invisible(str(value).replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
 def org_key(name: str) -> str:
