@@ -12,6 +12,7 @@ from PIL import Image
 
 from rewards.notifications.models import SmsMessage
 
+from .. import factories
 from ..conftest import PASSWORD
 
 
@@ -76,3 +77,10 @@ def decide(api, token: str, number: str, decision: str, opinion: str = ""):  # t
         content_type="application/json",
         **bearer(token),
     )
+
+
+def registered_form(member, **overrides):  # type: ignore[no-untyped-def]
+    """An Annex 3 form whose certificate is in the HR registry as declared (no signal)."""
+    form = factories.annex3(member, **overrides)
+    factories.register_certificate(member, form)
+    return form

@@ -13,7 +13,7 @@ from rewards.core.vocab import Status
 from rewards.notifications.models import SmsMessage
 
 from .. import factories
-from .helpers import PASSWORD, applicant_token, bearer, decide, materials, staff_token, submit
+from .helpers import applicant_token, bearer, decide, materials, registered_form, staff_token, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -21,13 +21,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def worker(api, business_day, member):  # type: ignore[no-untyped-def]
     return applicant_token(api, member)
-
-
-def registered_form(member, **overrides):  # type: ignore[no-untyped-def]
-    """An Annex 3 form whose certificate is in the HR registry as declared (no signal)."""
-    form = factories.annex3(member, **overrides)
-    factories.register_certificate(member, form)
-    return form
 
 
 def test_submission_creates_one_pending_application_with_three_materials(api, worker, member, django_capture_on_commit_callbacks):
@@ -300,73 +293,6 @@ def test_a_resolution_answers_its_facts_only_and_only_the_city_resolves(api, wor
     assert AuditEvent.objects.filter(action="review.flag_reraised").count() == 1
 
 
-def test_invisible_characters_are_dropped_from_what_is_typed(api, worker, member):
-    """A zero-width space or a direction mark in a certificate number, an occupation or an
-    employer must not make another certificate (missing the registry) or another occupation."""
-    form = registered_form(member)
-    typed = {
-        **form,
-        "certificate_no": form["certificate_no"][:6] + "\u200b" + form["certificate_no"][6:],
-        "occupation": "\ufeff" + form["occupation"] + "\u200d",
-        "employer": form["employer"] + "\u202e",
-        "bank_branch": form["bank_branch"].replace("杭州", "杭\u2060州"),
-    }
-    number = submit(api, worker, typed).json()["application_no"]
-    application = Application.objects.get(application_no=number)
-    assert application.certificate_no == form["certificate_no"] and application.occupation == form["occupation"]
-    assert application.employer == form["employer"] and application.bank_branch == form["bank_branch"]
-    api.get("/api/v1/applicant/applications", **bearer(worker))
-    from rewards.review.flags import find_signals
-
-    assert find_signals(application) == {}  # found in the registry as declared
-
-
-def test_times_are_beijing_time_with_their_offset(api, worker, member, xihu_reviewer, city_reviewer):
-    """API.md Conventions: ISO 8601 with offset, Asia/Shanghai, in every payload."""
-    number = submit(api, worker, registered_form(member)).json()["application_no"]
-    mine = api.get("/api/v1/applicant/applications", **bearer(worker)).json()[0]
-    staff = api.get(f"/api/v1/review/applications/{number}", **bearer(staff_token(api, city_reviewer))).json()
-    token = api.post("/api/v1/auth/token", {"username": xihu_reviewer.username, "password": PASSWORD}, content_type="application/json")
-    times = [event["at"] for event in mine["history"]] + [event["at"] for event in staff["history"]] + [token.json()["expires_at"]]
-    assert times and all(
-        text.endswith("+08:00") and dt.datetime.fromisoformat(text).utcoffset() == dt.timedelta(hours=8) for text in times
-    ), times
-
-
-def test_queue_filters_refuse_unknown_codes_and_find_a_whole_id_number(api, worker, member, xihu_reviewer):
-    number = submit(api, worker, registered_form(member)).json()["application_no"]
-    token = staff_token(api, xihu_reviewer)
-    for query, field in (
-        ("status=bogus", "status"),
-        ("status=pending_district,nope", "status"),
-        ("level=master", "level"),
-        ("channel=fax", "channel"),
-        ("flag=odd", "flag"),
-    ):
-        response = api.get(f"/api/v1/review/applications?{query}", **bearer(token))
-        assert response.status_code == 400, query
-        assert field in response.json()["error"]["fields"] and "未知的" in response.json()["error"]["fields"][field][0]
-    listing = api.get("/api/v1/review/applications?status=pending_district&flag=any&level=senior_worker", **bearer(token))
-    assert listing.status_code == 200 and listing.json()["count"] == 0
-    for q in (member.id_number, member.id_number.lower(), member.id_number[:6] + " " + member.id_number[6:]):
-        found = api.get("/api/v1/review/applications", {"q": q}, **bearer(token)).json()
-        assert [row["application_no"] for row in found["results"]] == [number] and found["count"] == 1, q
-    other = factories.make_member(union=member.union)
-    assert api.get("/api/v1/review/applications", {"q": other.id_number}, **bearer(token)).json()["count"] == 0
-
-
-def test_an_sms_code_typed_in_full_width_digits_is_the_code(api, member, business_day):
-    from .helpers import latest_code
-
-    assert (
-        api.post("/api/v1/applicant/otp", {"id_number": member.id_number, "name": member.name}, content_type="application/json").status_code
-        == 202
-    )
-    typed = "".join(chr(ord(digit) + 0xFEE0) for digit in latest_code())  # ９４４７９１
-    response = api.post("/api/v1/applicant/session", {"id_number": member.id_number, "code": typed}, content_type="application/json")
-    assert response.status_code == 200, response.content
-
-
 def test_registry_certificate_raises_no_signal(api, worker, member):
     form = factories.annex3(member)
     factories.make_certificate(member=member, certificate_no=form["certificate_no"], issue_date=dt.date(2020, 6, 30), occupation="车工")
@@ -545,72 +471,3 @@ def test_a_broken_constraint_other_than_one_live_application_is_not_called_a_con
     assert not Application.objects.filter(id_hash=member.id_hash).exists()
     after = set(default_storage.listdir(folder)[1]) if default_storage.exists(folder) else set()
     assert after == before
-
-
-def test_submission_attempts_are_counted_and_the_limit_answers_429(api, worker, member, settings):
-    from rewards.core.models import ThrottleEvent
-
-    settings.THROTTLES = {**settings.THROTTLES, "submission": "2/hour"}
-    refused = submit(api, worker, factories.annex3(member, bank_card_no="6222"))  # too short: 400
-    assert refused.status_code == 400, refused.content
-    assert ThrottleEvent.objects.filter(scope="submission").count() == 1  # a refused attempt counts, on its own
-    accepted = submit(api, worker, factories.annex3(member))
-    assert accepted.status_code == 201, accepted.content
-    assert ThrottleEvent.objects.filter(scope="submission").count() == 2  # counted in the submission's transaction
-    blocked = submit(api, worker, factories.annex3(member))
-    assert blocked.status_code == 429 and blocked.json()["error"]["code"] == "throttled"
-    assert int(blocked["Retry-After"]) > 0
-    assert ThrottleEvent.objects.filter(scope="submission").count() == 2
-    assert Application.objects.filter(id_hash=Application.objects.get().id_hash).count() == 1
-
-
-def test_a_malformed_body_counts_as_a_refused_attempt(api, worker, member, settings):
-    from rewards.core.models import ThrottleEvent
-
-    settings.THROTTLES = {**settings.THROTTLES, "submission": "1/hour"}
-    broken = api.generic(
-        "POST",
-        "/api/v1/applications",
-        b'--x\r\nContent-Disposition: form-data; name="name"\r\n\r\n--x--\r\n',
-        content_type="multipart/form-data; boundary=",  # no boundary: the body cannot be parsed
-        **bearer(worker),
-    )
-    assert broken.status_code == 400, broken.content
-    assert broken.json()["error"]["message"] == "请求内容无法解析（应为 JSON 或表单）。"
-    assert ThrottleEvent.objects.filter(scope="submission").count() == 1
-    blocked = submit(api, worker, factories.annex3(member))
-    assert blocked.status_code == 429 and blocked.json()["error"]["code"] == "throttled"
-    assert not Application.objects.exists()
-
-
-def test_resubmissions_count_against_the_submission_limit(api, worker, member, settings):
-    from rewards.core.models import ThrottleEvent
-
-    number = submit(api, worker, registered_form(member)).json()["application_no"]  # 1 of 3
-    settings.THROTTLES = {**settings.THROTTLES, "submission": "3/hour"}
-    corrected = api.post(f"/api/v1/applications/{number}/resubmit", {"occupation": "钳工", **materials()}, **bearer(worker))
-    assert corrected.status_code == 200, corrected.content  # 2 of 3: an undecided one corrected
-    refused = api.post(f"/api/v1/applications/{number}/resubmit", {"bank_card_no": "6222"}, **bearer(worker))
-    assert refused.status_code == 400  # 3 of 3: a refused one counts too
-    assert ThrottleEvent.objects.filter(scope="submission").count() == 3
-    blocked = api.post(f"/api/v1/applications/{number}/resubmit", {"occupation": "车工", **materials()}, **bearer(worker))
-    assert blocked.status_code == 429 and blocked.json()["error"]["code"] == "throttled"
-    assert int(blocked["Retry-After"]) > 0
-    application = Application.objects.get(application_no=number)
-    assert application.occupation == "钳工"
-    assert Attachment.objects.filter(application=application).count() == 6  # nothing stored for the blocked one
-    assert ThrottleEvent.objects.filter(scope="submission").count() == 3
-
-
-def test_an_attempt_counted_in_a_failed_transaction_rolls_back_with_it(api, worker, member, monkeypatch):
-    from rewards.applications import services
-    from rewards.core.models import ThrottleEvent
-
-    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
-        raise RuntimeError("the outbox is broken")
-
-    monkeypatch.setattr(services, "notify_new", broken)
-    with pytest.raises(RuntimeError):
-        submit(api, worker, factories.annex3(member))
-    assert not Application.objects.exists()
-    assert not ThrottleEvent.objects.filter(scope="submission").exists()  # a server fault costs the worker nothing
