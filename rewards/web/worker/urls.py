@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import precheck, views
 
 app_name = "worker"
 
@@ -11,7 +11,7 @@ urlpatterns = [
     path("signin/code", views.signin_code, name="signin_code"),
     path("signout", views.signout, name="signout"),
     path("apply", views.apply, name="apply"),
-    path("precheck", views.precheck, name="precheck"),
+    path("precheck", precheck.precheck, name="precheck"),
     path("done", views.done, name="done"),
     path("status", views.status, name="status"),
     path("mine", views.mine, name="mine"),

@@ -12,11 +12,10 @@ import functools
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
 
 from rewards.applications import selectors as application_selectors
 from rewards.applications.models import Application
@@ -35,7 +34,7 @@ from rewards.core.errors import Conflict, DomainError, Forbidden, Ineligible, In
 from rewards.core.masking import mask_bank_card, mask_id_number, mask_phone
 from rewards.core.text import clean_name
 from rewards.core.vocab import Channel, Gender, Issuer, Level, Status
-from rewards.eligibility.fields import RULE_FIELDS, SUBMISSION_FIELDS, clean_annex3
+from rewards.eligibility.fields import RULE_FIELDS
 from rewards.eligibility.services import judge, public_checks
 from rewards.identity.services import NotAuthenticated, otp_check, otp_request, verified_member
 from rewards.registries.models import Member
@@ -265,37 +264,6 @@ def _live_in(applications: list[Application], campaign: Campaign) -> Application
 
 def _files(request: HttpRequest) -> dict[str, Any]:
     return {name: request.FILES.get(name) for name in FILE_FIELDS}
-
-
-@never_cache
-@require_POST
-@session.applicant_required
-def precheck(request: HttpRequest) -> HttpResponse:
-    """The typed fields checked before the photos go (worker.js calls it on 提交): a typo is
-    shown at once, on the same page, and the chosen photos stay chosen. Advisory only: the
-    submission checks everything again. ``mode=apply`` checks what the application would
-    (required fields included, name and ID from the registry); ``mode=edit`` checks only the
-    fields typed (a correction keeps what it leaves empty). Writes nothing."""
-    member = member_by_id_hash(me(request))
-    editing = request.POST.get("mode") == "edit"
-    form = BankFixForm(request.POST) if request.POST.get("bank_only") == "1" else ApplyForm(request.POST, editing=editing)
-    data: dict[str, Any] = form.values()
-    if editing:
-        data = {name: value for name, value in data.items() if value}
-    elif member is not None:
-        data.update(name=member.name, id_number=member.id_number, phone=data.get("phone") or member.phone)
-    _, errors = clean_annex3(data, today=clock.today(), required=() if editing else SUBMISSION_FIELDS)
-    if not errors:
-        return JsonResponse({"ok": True})
-    on_form = {name: texts for name, texts in errors.items() if name in form.fields}
-    elsewhere = [
-        form.shown_elsewhere.get(name, "") + message for name, texts in errors.items() if name not in form.fields for message in texts
-    ]
-    return JsonResponse(
-        {"ok": False, "message": FIELD_ERROR_SUMMARY, "fields": on_form, "other": elsewhere},
-        status=400,
-        json_dumps_params={"ensure_ascii": False},
-    )
 
 
 @never_cache

@@ -1,0 +1,48 @@
+"""The typed fields of the application form checked before the photos are sent (decision 70)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from rewards.core import clock
+from rewards.eligibility.fields import SUBMISSION_FIELDS, clean_annex3
+from rewards.registries.selectors import member_by_id_hash
+
+from . import session
+from .forms import ApplyForm, BankFixForm
+from .views import FIELD_ERROR_SUMMARY, me
+
+
+@never_cache
+@require_POST
+@session.applicant_required
+def precheck(request: HttpRequest) -> HttpResponse:
+    """The typed fields checked before the photos go (worker.js calls it on 提交): a typo is
+    shown at once, on the same page, and the chosen photos stay chosen. Advisory only: the
+    submission checks everything again. ``mode=apply`` checks what the application would
+    (required fields included, name and ID from the registry); ``mode=edit`` checks only the
+    fields typed (a correction keeps what it leaves empty). Writes nothing."""
+    member = member_by_id_hash(me(request))
+    editing = request.POST.get("mode") == "edit"
+    form = BankFixForm(request.POST) if request.POST.get("bank_only") == "1" else ApplyForm(request.POST, editing=editing)
+    data: dict[str, Any] = form.values()
+    if editing:
+        data = {name: value for name, value in data.items() if value}
+    elif member is not None:
+        data.update(name=member.name, id_number=member.id_number, phone=data.get("phone") or member.phone)
+    _, errors = clean_annex3(data, today=clock.today(), required=() if editing else SUBMISSION_FIELDS)
+    if not errors:
+        return JsonResponse({"ok": True})
+    on_form = {name: texts for name, texts in errors.items() if name in form.fields}
+    elsewhere = [
+        form.shown_elsewhere.get(name, "") + message for name, texts in errors.items() if name not in form.fields for message in texts
+    ]
+    return JsonResponse(
+        {"ok": False, "message": FIELD_ERROR_SUMMARY, "fields": on_form, "other": elsewhere},
+        status=400,
+        json_dumps_params={"ensure_ascii": False},
+    )
