@@ -162,7 +162,9 @@ def test_a_removal_cut_short_leaves_no_half_backup_under_its_name_and_the_next_r
 def test_a_backup_written_by_the_backup_command_is_recognised_and_pruned(tmp_path, storage_root):
     root = tmp_path / "backups"
     call_command("backup", "--output", str(root / "real"), stdout=io.StringIO(), stderr=io.StringIO())
-    made(root, "newer", days_ago(-1))  # tomorrow's, so that the real one is not the newest
+    (real,), _, _ = prune.find_backups(root)
+    # a day after the real one (not after a fixed date: the real one carries today's date in Shanghai)
+    made(root, "newer", f"{real.created_on + dt.timedelta(days=1)}T03:00:00+08:00")
 
     backups, foreign, _ = prune.find_backups(root)
     assert [found.folder.name for found in backups] == ["real", "newer"] and not foreign
