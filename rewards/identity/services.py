@@ -35,6 +35,10 @@ class NotAuthenticated(DomainError):
     default_message = "请先登录。"
 
 
+class CodeAlreadySent(throttle.Throttled):
+    """Asked for a code too soon while the one sent before can still be typed."""
+
+
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -69,12 +73,20 @@ def otp_request(*, id_number: str, name: str, request: Any = None) -> OtpChallen
     """Sends a 6-digit code to the mobile on file (5 per ID per 10 minutes, 60 s apart)."""
     member = verified_member(id_number, name)
     key = member.id_hash
-    last = OtpChallenge.objects.filter(id_hash=key).order_by("-created_at").values_list("created_at", flat=True).first()
     now = clock.now()
-    if last is not None and (now - last).total_seconds() < OTP_GAP_SECONDS:
-        wait = OTP_GAP_SECONDS - int((now - last).total_seconds())
-        raise throttle.Throttled(f"验证码已发送，请 {wait} 秒后再重新获取。", retry_after=wait)
-    throttle.check("otp", key, message="获取验证码过于频繁，请稍后再试。")
+    last = OtpChallenge.objects.filter(id_hash=key).order_by("-created_at").first()
+    # Only a code that can still be typed holds the next one back: after signing in (the code is
+    # used up) or after five wrong tries, a worker who signs in again gets a new code at once.
+    usable = last is not None and last.used_at is None and last.expires_at > now and last.attempts < OTP_MAX_ATTEMPTS
+    if usable and last is not None and (now - last.created_at).total_seconds() < OTP_GAP_SECONDS:
+        wait = OTP_GAP_SECONDS - int((now - last.created_at).total_seconds())
+        raise CodeAlreadySent(f"验证码已发送，仍然有效；如未收到，请 {wait} 秒后再重新获取。", retry_after=wait)
+    try:
+        throttle.check("otp", key, message="获取验证码过于频繁，请稍后再试。")
+    except throttle.Throttled as error:
+        if usable:
+            raise CodeAlreadySent(f"{error.message}刚才发送的验证码仍然有效。", **error.extra) from error
+        raise
     if not member.phone:
         raise Forbidden("会员库中没有您的手机号码，请联系所在单位工会补充后再登录。", code="no_phone_on_file")
     code = f"{secrets.randbelow(10**6):06d}"

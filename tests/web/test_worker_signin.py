@@ -91,6 +91,47 @@ def test_asking_again_too_soon_is_throttled_in_chinese(client, today, member):
     assert "秒后再重新获取" in text(response)
 
 
+def test_signing_in_again_at_once_after_signing_out_sends_a_new_code(client, today, member):
+    sign_in(client, member)  # the code is used up
+    client.post("/worker/signout")
+    response = client.post("/worker/signin", {"id_number": member.id_number, "name": member.name}, follow=True)
+    assert "秒后再重新获取" not in text(response) and "仍然有效" not in text(response)
+    assert SmsMessage.objects.filter(template="otp").count() == 2
+    response = client.post("/worker/signin/code", {"code": latest_code()})
+    assert response.status_code == 302 and client.session[worker_session.SESSION_KEY] == member.id_hash
+
+
+def test_a_code_used_up_by_five_wrong_tries_does_not_hold_back_the_next(client, today, member):
+    client.post("/worker/signin", {"id_number": member.id_number, "name": member.name})
+    wrong = "000000" if latest_code() != "000000" else "111111"
+    for _ in range(5):
+        client.post("/worker/signin/code", {"code": wrong})
+    response = client.post("/worker/signin/code", {"action": "resend"}, follow=True)
+    assert "新的验证码已发送" in text(response)
+    assert SmsMessage.objects.filter(template="otp").count() == 2
+
+
+def test_past_the_limit_without_a_live_code_the_worker_stays_on_the_first_step(client, today, member):
+    for _ in range(5):  # five codes, each used: the limit (5 in 10 minutes) is reached, none is waiting
+        sign_in(client, member)
+        client.post("/worker/signout")
+    response = client.post("/worker/signin", {"id_number": member.id_number, "name": member.name})
+    assert response.status_code == 400
+    assert "获取验证码过于频繁" in text(response) and "仍然有效" not in text(response)
+    assert SmsMessage.objects.filter(template="otp").count() == 5
+
+
+def test_past_the_limit_with_a_live_code_the_worker_is_sent_to_type_it(client, today, member):
+    for _ in range(4):
+        sign_in(client, member)
+        client.post("/worker/signout")
+    client.post("/worker/signin", {"id_number": member.id_number, "name": member.name})  # the fifth, not typed yet
+    response = client.post("/worker/signin", {"id_number": member.id_number, "name": member.name}, follow=True)
+    assert response.redirect_chain[-1][0] == "/worker/signin/code"
+    assert "仍然有效" in text(response)
+    assert client.post("/worker/signin/code", {"code": latest_code()}).status_code == 302
+
+
 def test_code_step_without_the_first_step_goes_back(client, today):
     response = client.get("/worker/signin/code")
     assert response.status_code == 302 and response["Location"] == "/worker/signin"

@@ -36,7 +36,7 @@ from rewards.core.text import clean_name
 from rewards.core.vocab import Channel, Gender, Issuer, Level, Status
 from rewards.eligibility.fields import RULE_FIELDS
 from rewards.eligibility.services import judge, public_checks
-from rewards.identity.services import NotAuthenticated, otp_check, otp_request, verified_member
+from rewards.identity.services import CodeAlreadySent, NotAuthenticated, otp_check, otp_request, verified_member
 from rewards.registries.models import Member
 from rewards.registries.selectors import member_by_id_hash
 
@@ -170,10 +170,12 @@ def signin(request: HttpRequest) -> HttpResponse:
             if error.code == "not_verified_member":
                 return _page(request, "worker/not_member.html", {"message": error.message}, status=403)
             context["error"] = error.message
-        except throttle.Throttled as error:
+        except CodeAlreadySent as error:
             # Asked again too soon: the member is known, and the code sent before still works.
             messages.warning(request, error.message)
             return _to_code_step(request, values, next_url)
+        except throttle.Throttled as error:
+            context["error"] = error.message
         else:
             return _to_code_step(request, values, next_url)
     return _page(request, "worker/signin.html", context, status=400 if context.get("error") else 200)
