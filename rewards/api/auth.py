@@ -8,7 +8,7 @@ from rest_framework import authentication, permissions
 from rewards.identity.services import Applicant, applicant_for_token, staff_for_token
 
 
-def _bearer(request) -> str | None:  # type: ignore[no-untyped-def]
+def bearer(request) -> str | None:  # type: ignore[no-untyped-def]
     header = request.META.get("HTTP_AUTHORIZATION", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -18,7 +18,7 @@ def _bearer(request) -> str | None:  # type: ignore[no-untyped-def]
 
 class ApplicantTokenAuthentication(authentication.BaseAuthentication):
     def authenticate(self, request):  # type: ignore[no-untyped-def]
-        token = _bearer(request)
+        token = bearer(request)
         if token is None:
             return None
         applicant = applicant_for_token(token)
@@ -30,7 +30,7 @@ class ApplicantTokenAuthentication(authentication.BaseAuthentication):
 
 class StaffTokenAuthentication(authentication.BaseAuthentication):
     def authenticate(self, request):  # type: ignore[no-untyped-def]
-        token = _bearer(request)
+        token = bearer(request)
         if token is None:
             return None
         user = staff_for_token(token)

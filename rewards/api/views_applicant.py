@@ -19,10 +19,10 @@ from rewards.campaigns.selectors import require_current_campaign
 from rewards.core import throttle
 from rewards.core.audit import client_ip
 from rewards.core.errors import DomainError
-from rewards.identity.services import otp_request, otp_verify
+from rewards.identity.services import applicant_token_revoke, otp_request, otp_verify
 
 from . import serializers
-from .auth import ApplicantTokenAuthentication, IsApplicant
+from .auth import ApplicantTokenAuthentication, IsApplicant, bearer
 
 ERRORS = {code: serializers.ErrorSerializer for code in (400, 401, 403, 404, 409, 422, 429)}
 
@@ -65,6 +65,16 @@ class SessionView(PublicView):
     def post(self, request: Request) -> Response:
         token = otp_verify(id_number=str(request.data.get("id_number", "")), code=str(request.data.get("code", "")), request=request)
         return Response({"token": token, "expires_in": 1800})
+
+    @extend_schema(
+        summary="退出登录：当前职工令牌立即失效",
+        request=None,
+        responses={204: None, **ERRORS},
+        auth=[{"applicantToken": []}],
+    )
+    def delete(self, request: Request) -> Response:
+        applicant_token_revoke(bearer(request) or "", request=request)
+        return Response(status=204)
 
 
 class QueryView(PublicView):

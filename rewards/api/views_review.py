@@ -19,14 +19,14 @@ from rewards.core.errors import Forbidden, InvalidInput, NotFound
 from rewards.core.masking import mask_digit_runs
 from rewards.core.text import clean
 from rewards.core.vocab import Channel, Level, Status
-from rewards.identity.services import staff_token_issue
+from rewards.identity.services import staff_token_issue, staff_token_revoke
 from rewards.reports.access import denial_recorded
 from rewards.review import selectors
 from rewards.review.flags import ensure_signals
 from rewards.review.services import REVIEWER_ROLES, application_in_scope, flag_resolve, review_decide, sees_full_numbers
 
 from . import serializers
-from .auth import IsStaff, StaffTokenAuthentication
+from .auth import IsStaff, StaffTokenAuthentication, bearer
 
 ERRORS = {code: serializers.ErrorSerializer for code in (400, 401, 403, 404, 409, 429)}
 READ_ROLES = REVIEWER_ROLES | {"auditor", "finance_officer", "economic_officer"}
@@ -76,6 +76,11 @@ class TokenView(APIView):
             request=request,
         )
         return Response({"token": token, "expires_at": expires})
+
+    @extend_schema(summary="退出登录：当前工作人员令牌立即失效", request=None, responses={204: None, **ERRORS}, auth=[{"staffToken": []}])
+    def delete(self, request: Request) -> Response:
+        staff_token_revoke(bearer(request) or "", request=request)
+        return Response(status=204)
 
 
 def _require_read(user) -> None:  # type: ignore[no-untyped-def]

@@ -178,6 +178,27 @@ def staff_token_issue(*, username: str, password: str, otp: str = "", request: A
     return token, expires
 
 
+def staff_token_revoke(token: str, *, request: Any = None) -> None:
+    """Staff API sign-out (``DELETE /api/v1/auth/token``): the presented token stops working at
+    once, before its 8 hours are up. 401 for a token that is unknown or already expired."""
+    with transaction.atomic():
+        row = StaffToken.objects.select_related("user").filter(key_hash=token_digest(token), expires_at__gt=clock.now()).first()
+        if row is None:
+            raise NotAuthenticated("令牌无效或已过期。")
+        row.delete()
+        audit("staff.logout", actor=row.user, request=request, detail={"channel": "api"})
+
+
+def applicant_token_revoke(token: str, *, request: Any = None) -> None:
+    """A worker's API sign-out (``DELETE /api/v1/applicant/session``), e.g. when the app signs
+    out on a shared phone. 401 for a token that is unknown or already expired."""
+    with transaction.atomic():
+        removed, _ = ApplicantToken.objects.filter(key_hash=token_digest(token), expires_at__gt=clock.now()).delete()
+        if not removed:
+            raise NotAuthenticated("令牌无效或已过期。")
+        audit("applicant.sign_out", request=request, actor_label="applicant", detail={"channel": "api"})
+
+
 def staff_for_token(token: str):  # type: ignore[no-untyped-def]
     row = (
         StaffToken.objects.select_related("user", "user__organisation")

@@ -70,9 +70,9 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     "api:campaign-current": {"GET": EVERYONE},
     "api:eligibility": {"POST": EVERYONE},
     "api:applicant-otp": {"POST": EVERYONE},
-    "api:applicant-session": {"POST": EVERYONE},
+    "api:applicant-session": {"POST": EVERYONE, "DELETE": frozenset({APPLICANT})},
     "api:applications-query": {"POST": EVERYONE},
-    "api:auth-token": {"POST": EVERYONE},
+    "api:auth-token": {"POST": EVERYONE, "DELETE": STAFF},
     "api:schema": {"GET": EVERYONE},
     "api:docs": {"GET": EVERYONE},
     # the worker's API (applicant token)
