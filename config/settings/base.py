@@ -47,7 +47,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "django_tasks",
-    "django_tasks_db",
+    "rewards.core.tasks_app.TasksDatabaseConfig",  # django_tasks_db, named in Chinese
     "rewards.core",
     "rewards.organisations",
     "rewards.campaigns",

@@ -198,7 +198,7 @@ def application_submit(
         union_id=member.union_id,
         grassroots_union_id=member.grassroots_union_id,
         query_password_hash=password_digest(password),
-        submitted_at=clock.now(),
+        submitted_at=clock.business_now(),
     )
     apply_judgement(application, judgement)
     if not application.employer:

@@ -177,7 +177,7 @@ def save_many(
 ) -> list[str | None]:
     """Saves every ``(judgement, files)`` and returns their application numbers, in order."""
     written: list[str] = []
-    now = clock.now()
+    now, filed = clock.now(), clock.business_now()
     district = org.district_union
     fallback_union: int = district.pk if district is not None else int(org.parent_id or 0)
     try:
@@ -195,7 +195,7 @@ def save_many(
                 status=start_status,
                 grassroots_union=org,
                 submitting_org=org,
-                submitted_at=now,
+                submitted_at=filed,
                 has_decision=start_status == Status.PENDING_DISTRICT,
             )
             attnames = [field.attname for field in Application._meta.concrete_fields]

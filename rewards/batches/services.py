@@ -360,7 +360,7 @@ def _save_row(
                 union=member.union if member else org.district_union,
                 grassroots_union=org,
                 submitting_org=org,
-                submitted_at=clock.now(),
+                submitted_at=clock.business_now(),
             )
             apply_judgement(application, judgement)
             application.application_no = next_application_number(campaign)

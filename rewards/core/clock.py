@@ -2,8 +2,8 @@
 
 Every deadline, window and "not in the future" check asks :func:`today`. ``APP_TODAY``
 (API.md) moves the business date for demonstrations, training and tests of past
-campaigns; history, audit, sessions, codes and throttles keep the real clock
-(:func:`now`).
+campaigns, and an application's 填报日期 with it (:func:`business_now`); history, audit,
+sessions, codes and throttles keep the real clock (:func:`now`).
 """
 
 from __future__ import annotations
@@ -34,6 +34,17 @@ def simulated_today() -> dt.date | None:
 def today() -> dt.date:
     """The business date in Asia/Shanghai (``APP_TODAY`` when set)."""
     return simulated_today() or timezone.now().astimezone(SHANGHAI).date()
+
+
+def business_now() -> dt.datetime:
+    """When something happened in the campaign's terms (an application's 填报日期): the real
+    time, moved to the business date when ``APP_TODAY`` is set, so that a demonstration or a
+    training run dated inside a past campaign files its applications inside that campaign."""
+    real = timezone.now()
+    simulated = simulated_today()
+    if simulated is None:
+        return real
+    return dt.datetime.combine(simulated, real.astimezone(SHANGHAI).timetz())
 
 
 def end_of_day(day: dt.date) -> dt.datetime:

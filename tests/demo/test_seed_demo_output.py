@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
@@ -26,3 +27,27 @@ def test_the_demo_shows_the_city_a_hard_signal_to_resolve(settings, tmp_path, bu
     call_command("seed_demo", stdout=io.StringIO())  # as make run seeds it
     flags = Flag.objects.select_related("application")
     assert [(f.code, f.hard, f.resolved_at, f.application.status) for f in flags] == [("not_in_registry", True, None, "pending_city")] * 2
+
+
+def test_the_demo_files_its_applications_inside_the_campaign_up_to_the_business_date(settings, tmp_path, business_day):
+    """填报日期 and the weekly chart of 工作进度 fall within 2020's campaign, not on the real date."""
+    from rewards.applications.models import Application
+    from rewards.campaigns.selectors import require_current_campaign
+    from rewards.core import clock
+
+    settings.DATA_DIR = tmp_path
+    call_command("seed_demo", stdout=io.StringIO())
+    campaign = require_current_campaign()
+    days = sorted(a.submitted_at.astimezone(clock.SHANGHAI).date() for a in Application.objects.all())
+    assert days[0] == campaign.opens_on and days[-1] == clock.today()
+    assert len(set(days)) > 10  # spread over the weeks, not all on one day
+
+
+def test_an_application_filed_under_a_business_date_carries_it(settings, business_day):
+    from rewards.core import clock
+
+    settings.APP_TODAY = "2020-10-15"
+    filed = clock.business_now().astimezone(clock.SHANGHAI)
+    assert filed.date().isoformat() == "2020-10-15" and filed.utcoffset() == dt.timedelta(hours=8)
+    settings.APP_TODAY = ""
+    assert abs((clock.business_now() - clock.now()).total_seconds()) < 5

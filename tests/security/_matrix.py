@@ -205,6 +205,7 @@ OWN_ACCOUNT = {
     "staff:account_mfa",
     "staff:account_mfa_disable",
     "staff:password",
+    "api:auth-token",  # signing in, and out (DELETE ends the caller's own token)
 }
 #: POSTs that read: the chain check records itself in the audit log and changes nothing else.
 READING_POSTS = {"staff:audit_verify"}

@@ -213,17 +213,23 @@ def test_the_review_workflow_keeps_its_state_machine(business_day, campaign, xih
             self.xihu, self.district, self.city = xihu, xihu_reviewer, city_reviewer
             self.other_district, self.finance = other_district, finance_a
 
-    # make test runs a fixed sequence of examples (derandomized: the same on every run, so a
-    # failure is reproducible and the coverage check below cannot flicker); the long run explores.
-    Bound.TestCase.settings = settings(
-        max_examples=EXAMPLES,
-        stateful_step_count=30,
-        deadline=None,
-        database=None,
-        derandomize=not LONG,
-        suppress_health_check=list(HealthCheck),
-    )
+    # make test starts with a derandomized run; the long run explores. The derandomized sequence
+    # has not proved identical from one run to the next (one CI run never drew a city return),
+    # so a run that missed a transition is followed by up to two rounds of fresh examples, each
+    # checking every invariant, before the coverage check below can fail.
+    transitions = ("district approve", "district return", "city approve", "city return", "resubmitted", "withdrawn")
     SEEN.clear()
-    Bound.TestCase().runTest()
-    for transition in ("district approve", "district return", "city approve", "city return", "resubmitted", "withdrawn"):
+    for round_no in range(3):
+        Bound.TestCase.settings = settings(
+            max_examples=EXAMPLES,
+            stateful_step_count=30,
+            deadline=None,
+            database=None,
+            derandomize=not LONG and round_no == 0,
+            suppress_health_check=list(HealthCheck),
+        )
+        Bound.TestCase().runTest()
+        if all(SEEN[transition] for transition in transitions):
+            break
+    for transition in transitions:
         assert SEEN[transition] > 0, f"the run never went through {transition}: {dict(SEEN)}"

@@ -1,0 +1,52 @@
+"""The administration's background-task section is in Chinese: the app's name, the columns, the
+field names and the statuses; and the compiled catalogue says what its source says."""
+
+from __future__ import annotations
+
+import gettext
+import re
+from pathlib import Path
+
+import pytest
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult, get_date_max
+
+CATALOGUE = Path(__file__).resolve().parents[2] / "rewards" / "core" / "locale" / "zh_Hans" / "LC_MESSAGES"
+
+
+def _source() -> dict[str, str]:
+    """``msgid`` (with ``msgctxt`` as gettext keys it) → ``msgstr`` from django.po."""
+    text = (CATALOGUE / "django.po").read_text(encoding="utf-8")
+    entries = re.findall(r'(?:msgctxt "([^"]*)"\n)?msgid "([^"]+)"\nmsgstr "([^"]*)"', text)
+    return {(f"{context}\x04{msgid}" if context else msgid): msgstr for context, msgid, msgstr in entries}
+
+
+def test_the_compiled_catalogue_matches_its_source():
+    with (CATALOGUE / "django.mo").open("rb") as handle:
+        compiled = gettext.GNUTranslations(handle)
+    source = _source()
+    assert len(source) == 20
+    assert {key: compiled._catalog.get(key) for key in source} == source  # type: ignore[attr-defined]
+
+
+@pytest.mark.django_db
+def test_the_task_results_read_in_chinese(api, administrator):
+    DBTaskResult.objects.create(  # one result to list (the tests' backend runs tasks at once, keeping none)
+        task_path="rewards.notifications.tasks.deliver_sms",
+        args_kwargs={"args": [1], "kwargs": {}},
+        backend_name="default",
+        run_after=get_date_max(),
+        status=TaskResultStatus.SUCCESSFUL,
+        exception_class_path="",
+        traceback="",
+    )
+    api.force_login(administrator)
+    index = api.get("/admin/").content.decode()
+    assert "后台任务" in index and "Tasks Database Backend" not in index
+
+    page = api.get("/admin/django_tasks_database/dbtaskresult/").content.decode()
+    for chinese in ("后台任务记录", "任务", "状态", "排队时间", "开始时间", "结束时间", "优先级", "队列"):
+        assert chinese in page
+    for english in ("Task Results", "enqueued at", "Task name", "Queue name"):
+        assert english not in page
+    assert str(TaskResultStatus.SUCCESSFUL.label) == "成功"
