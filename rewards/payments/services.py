@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, Sum
 
-from rewards.applications.models import Application
+from rewards.applications.models import Application, Flag
 from rewards.campaigns.models import Campaign
 from rewards.campaigns.selectors import level_amounts
 from rewards.core import clock
@@ -81,13 +81,30 @@ def content_digest(batch: PaymentBatch) -> str:
 # --- build ---------------------------------------------------------------------------------------
 
 
-def payable(campaign: Campaign, union: Organisation | None = None):  # type: ignore[no-untyped-def]
+def approved_unpaid(campaign: Campaign, union: Organisation | None = None):  # type: ignore[no-untyped-def]
     """Approved applications with no live payment line (paid ones have one forever)."""
     live = PaymentLine.objects.filter(application=OuterRef("pk"), live=True)
     queryset = Application.objects.filter(campaign=campaign, status=Status.APPROVED).exclude(Exists(live))
     if union is not None:
         queryset = queryset.filter(union__path__startswith=union.path)
     return queryset
+
+
+def unresolved_hard_signal():  # type: ignore[no-untyped-def]
+    return Exists(Flag.objects.filter(application=OuterRef("pk"), hard=True, resolved_at__isnull=True))
+
+
+def payable(campaign: Campaign, union: Organisation | None = None):  # type: ignore[no-untyped-def]
+    """What a batch takes: :func:`approved_unpaid` but those with a hard signal nobody has
+    resolved (DOMAIN.md §4). A card corrected after a failed payment goes back to ``approved``
+    without a review: a card that another person's application uses waits here for the city's
+    reviewer instead of going to the bank."""
+    return approved_unpaid(campaign, union).exclude(unresolved_hard_signal())
+
+
+def held_back(campaign: Campaign):  # type: ignore[no-untyped-def]
+    """Approved, unpaid applications that a hard signal keeps out of the batches."""
+    return approved_unpaid(campaign).filter(unresolved_hard_signal())
 
 
 def payment_batch_build(
@@ -276,6 +293,8 @@ def payment_batch_file(*, user: Any, batch_no: str, request: Any = None, fmt: st
     _require_finance(user)
     with transaction.atomic():
         batch = _batch(batch_no, lock=True)
+        if batch.status == BatchStatus.CANCELLED:
+            raise Conflict("该批次已作废，不能下载发放文件；其中的申请可编入新的批次。", code="cancelled")
         if batch.status not in (BatchStatus.APPROVED, BatchStatus.SENT):
             raise Conflict("批次须先经另一位财务人员复核，才能下载发放文件。", code="not_approved")
         if content_digest(batch) != batch.content_digest:
@@ -287,14 +306,22 @@ def payment_batch_file(*, user: Any, batch_no: str, request: Any = None, fmt: st
             batch.sent_by = user
             batch.save(update_fields=["status", "sent_at", "sent_by"])
             batch.lines.filter(status=LineStatus.APPROVED).update(status=LineStatus.SENT)
-        lines = (
-            batch.lines.exclude(status=LineStatus.CANCELLED)
-            .order_by("reference")
-            .values_list("reference", "name", "bank_card_no", "bank_branch", "amount")
-        )
-        rows = ([ref, name, card, branch, f"{amount:.2f}"] for ref, name, card, branch, amount in lines.iterator(chunk_size=CHUNK))
+        # Downloaded again, the file holds only the lines still waiting for the bank's answer:
+        # one already paid (or failed, or reversed) sent again would be paid twice.
+        lines = batch.lines.filter(status=LineStatus.SENT)
+        count = lines.count()
+        if not count:
+            raise Conflict("该批次的每一笔都已有银行结果，没有需要再次报送的内容。", code="nothing_to_send")
+        values = lines.order_by("reference").values_list("reference", "name", "bank_card_no", "bank_branch", "amount")
+        rows = ([ref, name, card, branch, f"{amount:.2f}"] for ref, name, card, branch, amount in values.iterator(chunk_size=CHUNK))
         content = _xlsx(rows, batch) if fmt == "xlsx" else _csv(rows)
-        audit("payment.file_download", actor=user, obj=batch, request=request, detail={"first": first, "format": fmt, "count": batch.count})
+        audit(
+            "payment.file_download",
+            actor=user,
+            obj=batch,
+            request=request,
+            detail={"batch_no": batch.batch_no, "first": first, "format": fmt, "count": count, "answered": batch.count - count},
+        )
     return content, batch
 
 
@@ -354,9 +381,14 @@ def parse_result_file(content: bytes) -> tuple[list[ResultRow], list[str]]:
     """Every row of the bank's return file, or the reasons it cannot be read whole."""
     problems: list[str] = []
     try:
+        # UTF-8 (with or without the BOM), or GB18030 as the banks' systems and Excel on a
+        # Chinese Windows write it (a GBK file is GB18030 too).
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return [], ["文件不是 UTF-8 编码的 CSV。"]
+        try:
+            text = content.decode("gb18030")
+        except UnicodeDecodeError:
+            return [], ["文件编码无法识别：请使用银行导出的原始 CSV 文件（UTF-8 或 GBK 编码）。"]
     if not text.strip():
         return [], ["文件是空的。"]
     if "\x00" in text:
@@ -377,6 +409,10 @@ def parse_result_file(content: bytes) -> tuple[list[ResultRow], list[str]]:
     except csv.Error as exc:  # a stray line end or quote inside a field, a field over the size limit
         return [], [*problems, f"第 {reader.line_num} 行附近无法读取（{exc}）：请使用银行导出的原始文件。"]
     for line_no, cells in numbered:
+        if any("\n" in cell or "\r" in cell for cell in cells):
+            # A quote left open swallows the rows after it into one field: the file is refused
+            # whole rather than read as fewer rows (and the bank's other answers lost).
+            return [], [*problems, f"第 {line_no} 行的引号没有配对（一格内含有换行），其后各行无法逐行读取：请使用银行导出的原始文件。"]
         if not any(cell.strip() for cell in cells):
             continue
         if len(cells) != 4:
@@ -448,10 +484,15 @@ def payment_results_import(*, user: Any, batch_no: str, content: bytes, request:
             if status == LineStatus.SENT:
                 settled = _Settled(line_id, application_id, row.reference, amount, "" if row.success else row.reason)
                 (to_pay if row.success else to_fail).append(settled)
-            elif (status == LineStatus.PAID and row.success) or (status == LineStatus.FAILED and not row.success):
-                continue  # the same answer as before: nothing to change
+            elif (status in (LineStatus.PAID, LineStatus.REVERSED) and row.success) or (status == LineStatus.FAILED and not row.success):
+                # The same answer as before: nothing to change. A line reversed after it was paid
+                # was paid: the bank's full file repeating that success is no conflict.
+                continue
             else:
-                problems.append(f"第 {row.line_no} 行：该笔已是“{LineStatus(status).label}”，与本次结果冲突。")
+                problems.append(
+                    f"第 {row.line_no} 行：该笔已是“{LineStatus(status).label}”，与本次结果冲突。请与银行核对该笔的实际结果；"
+                    "确认无误后，删去该行再导入。"
+                )
         if problems:
             raise ResultFileRefused(fields={"file": problems[:200]}, reasons=problems[:200])
         now = clock.now()
@@ -590,7 +631,21 @@ def payment_line_reversal(*, user: Any, reference: str, reason: str, request: An
         Application.objects.filter(pk=line.application_id, status=Status.PAID).update(status=Status.PAYMENT_FAILED, updated_at=now)
         reason = line.result_reason or line.reversal_reason
         _notify([_Settled(line.pk, line.application_id, line.reference, line.amount, reason)], "payment_failed")
-        audit("payment.reversal", actor=user, obj=line.batch, request=request, detail={"line": line.pk})
+        application_no = Application.objects.values_list("application_no", flat=True).get(pk=line.application_id)
+        audit(
+            "payment.reversal",
+            actor=user,
+            obj=line.batch,
+            request=request,
+            detail={
+                "batch_no": line.batch.batch_no,
+                "reference": line.reference,
+                "application_no": application_no,
+                "amount": f"{line.amount:.2f}",
+                "from": LineStatus.PAID,
+                "to": LineStatus.REVERSED,
+            },
+        )
     return line
 
 

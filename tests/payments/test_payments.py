@@ -24,39 +24,7 @@ from rewards.payments.models import BatchStatus, LineStatus, PaymentBatch, Payme
 
 from .. import factories
 from ..api.helpers import bearer, staff_token
-
-
-@pytest.fixture
-def approved(campaign, xihu, shangcheng):  # type: ignore[no-untyped-def]
-    """Six approved applications: four of 西湖区 (one 技师, one 高级技师), two of 上城区."""
-    levels = ["senior_worker", "senior_worker", "technician", "senior_technician"]
-    apps = [factories.make_application(campaign=campaign, member=factories.make_member(union=xihu), new_level=level) for level in levels]
-    apps += [factories.make_application(campaign=campaign, member=factories.make_member(union=shangcheng)) for _ in range(2)]
-    return apps
-
-
-def build(api, token, **body):  # type: ignore[no-untyped-def]
-    headers = bearer(token)
-    key = body.pop("key", None)
-    if key:
-        headers["HTTP_IDEMPOTENCY_KEY"] = key
-    return api.post("/api/v1/payments/batches", body, content_type="application/json", **headers)
-
-
-def results_file(rows: list[tuple[str, str, str, str]], *, cut: bool = False) -> SimpleUploadedFile:
-    text = "reference,amount,result,reason\r\n" + "".join(",".join(row) + "\r\n" for row in rows)
-    if cut:
-        text = text[:-7]
-    return SimpleUploadedFile("results.csv", text.encode("utf-8"))
-
-
-def sent_batch(api, finance_a, finance_b):  # type: ignore[no-untyped-def]
-    a, b = staff_token(api, finance_a), staff_token(api, finance_b)
-    batch_no = build(api, a).json()["batch_no"]
-    assert api.post(f"/api/v1/payments/batches/{batch_no}/approve", **bearer(b)).status_code == 200
-    content = api.get(f"/api/v1/payments/batches/{batch_no}/file", **bearer(a)).content
-    return batch_no, a, b, content
-
+from .helpers import build, results_file, sent_batch
 
 pytestmark = pytest.mark.django_db
 

@@ -25,7 +25,7 @@ from rewards.campaigns.models import Campaign
 from rewards.campaigns.selectors import campaign_units, current_campaign
 from rewards.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from rewards.organisations.models import Role
-from rewards.payments import selectors
+from rewards.payments import selectors, services
 from rewards.payments.models import BatchStatus, LineStatus, PaymentBatch, PaymentLine, ResultImport
 from rewards.payments.report import payment_report_export
 from rewards.payments.services import (
@@ -70,11 +70,16 @@ def _message(exc: Exception) -> str:
 # --- the batches, and building one ---------------------------------------------------------
 
 
+#: Applications held back by a hard signal, named on the batches page (the rest are counted).
+HELD_SHOWN = 20
+
+
 def _build_context(campaign: Campaign | None) -> dict[str, Any]:
     if campaign is None:
         return {"payable_total": None, "payable_units": []}
     total, units = selectors.payable_summary(campaign)
-    return {"payable_total": total, "payable_units": units}
+    held = list(services.held_back(campaign).order_by("application_no").values_list("application_no", flat=True)[: HELD_SHOWN + 1])
+    return {"payable_total": total, "payable_units": units, "held_back": held[:HELD_SHOWN], "held_more": len(held) > HELD_SHOWN}
 
 
 @require_GET
@@ -154,6 +159,7 @@ def _batch_context(request: HttpRequest, batch: PaymentBatch) -> dict[str, Any]:
         values = {**filters, **changes}
         return urlencode({key: value for key, value in values.items() if value})
 
+    awaiting = batch.lines.filter(status=LineStatus.SENT).count() if batch.status == BatchStatus.SENT else 0
     return {
         "batch": batch,
         "status_label": BatchStatus(batch.status).label,
@@ -179,7 +185,8 @@ def _batch_context(request: HttpRequest, batch: PaymentBatch) -> dict[str, Any]:
         "bank_changed": selectors.bank_changed_lines(batch) if batch.status != BatchStatus.CANCELLED else [],
         "can_approve": built and is_finance and not is_builder,
         "can_cancel": is_finance and batch.status in (BatchStatus.BUILT, BatchStatus.APPROVED),
-        "can_download": is_finance and batch.status in (BatchStatus.APPROVED, BatchStatus.SENT),
+        "awaiting": awaiting,
+        "can_download": is_finance and (batch.status == BatchStatus.APPROVED or (batch.status == BatchStatus.SENT and awaiting > 0)),
         "can_import": is_finance and batch.status == BatchStatus.SENT,
         "can_reverse": is_finance and batch.status == BatchStatus.SENT,
         "imports": list(ResultImport.objects.filter(batch=batch).select_related("imported_by").order_by("-imported_at", "-pk")),

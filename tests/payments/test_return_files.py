@@ -1,0 +1,174 @@
+"""The bank's return file as banks write it: GBK-encoded Chinese reasons are read; a quote left
+open (which would fold the rows after it into one reason) refuses the file whole; the full file
+again after a reversal changes nothing. And a card corrected after a failed payment to one that
+another person's application uses waits for the city's reviewer instead of being paid."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from rewards.applications.models import Application, FlagCode
+from rewards.core.vocab import Status
+from rewards.notifications.models import SmsMessage
+from rewards.payments.models import LineStatus, PaymentLine
+from rewards.payments.services import held_back, payable
+
+from ..api.helpers import bearer, staff_token
+from .helpers import build, results_file, sent_batch
+
+pytestmark = pytest.mark.django_db
+
+
+def _rows(content: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))[1:]
+
+
+def _post(api, token, batch_no, upload):  # type: ignore[no-untyped-def]
+    return api.post(f"/api/v1/payments/batches/{batch_no}/results", {"file": upload}, **bearer(token))
+
+
+def test_a_gbk_file_with_chinese_reasons_is_read(api, approved, finance_a, finance_b):
+    batch_no, a, _, content = sent_batch(api, finance_a, finance_b)
+    rows = _rows(content)
+    text = "reference,amount,result,reason\r\n" + f"{rows[0][0]},{rows[0][4]},failure,户名与卡号不符\r\n"
+    response = _post(api, a, batch_no, SimpleUploadedFile("回单.csv", text.encode("gbk")))
+    assert response.status_code == 200 and response.json() == {"paid": 0, "failed": 1}
+    assert PaymentLine.objects.get(reference=rows[0][0]).result_reason == "户名与卡号不符"
+
+
+def test_bytes_in_no_known_encoding_are_refused_with_what_to_do(api, approved, finance_a, finance_b):
+    batch_no, a, _, _ = sent_batch(api, finance_a, finance_b)
+    response = _post(api, a, batch_no, SimpleUploadedFile("r.csv", b"reference,amount,result,reason\r\n\xff\xfe\xfd\x80\r\n"))
+    assert response.status_code == 400 and "UTF-8 或 GBK" in str(response.json())
+
+
+def test_a_quote_left_open_refuses_the_file_whole(api, approved, finance_a, finance_b):
+    batch_no, a, _, content = sent_batch(api, finance_a, finance_b)
+    rows = _rows(content)
+    text = (
+        "reference,amount,result,reason\r\n"
+        f'{rows[0][0]},{rows[0][4]},failure,"户名不符\r\n'
+        f"{rows[1][0]},{rows[1][4]},success,\r\n"
+        f"{rows[2][0]},{rows[2][4]},success,\r\n"
+    )
+    response = _post(api, a, batch_no, SimpleUploadedFile("r.csv", text.encode("utf-8")))
+    assert response.status_code == 400
+    assert "第 2 行的引号没有配对" in str(response.json())
+    assert set(PaymentLine.objects.values_list("status", flat=True)) == {LineStatus.SENT}
+    assert not SmsMessage.objects.filter(template__in=["paid", "payment_failed"]).exists()
+
+
+def test_a_reason_on_two_lines_inside_closed_quotes_is_refused_too(api, approved, finance_a, finance_b):
+    """A line break inside a field is never a bank's reason: one rule, no guessing."""
+    batch_no, a, _, content = sent_batch(api, finance_a, finance_b)
+    row = _rows(content)[0]
+    text = f'reference,amount,result,reason\r\n{row[0]},{row[4]},failure,"户名\r\n不符"\r\n'
+    assert _post(api, a, batch_no, SimpleUploadedFile("r.csv", text.encode("utf-8"))).status_code == 400
+
+
+def test_the_full_file_again_after_a_reversal_changes_nothing(api, approved, finance_a, finance_b):
+    batch_no, a, _, content = sent_batch(api, finance_a, finance_b)
+    answers = [(row[0], row[4], "success", "") for row in _rows(content)]
+    assert _post(api, a, batch_no, results_file(answers)).json() == {"paid": 6, "failed": 0}
+    reversed_ref = answers[0][0]
+    api.post(f"/api/v1/payments/lines/{reversed_ref}/reversal", {"reason": "账户冻结"}, content_type="application/json", **bearer(a))
+    sms = SmsMessage.objects.count()
+
+    again = _post(api, a, batch_no, SimpleUploadedFile("全量回单.csv", ("\ufeff" + results_file(answers).read().decode()).encode()))
+
+    assert again.status_code == 200 and again.json() == {"paid": 0, "failed": 0}
+    assert PaymentLine.objects.get(reference=reversed_ref).status == LineStatus.REVERSED
+    assert SmsMessage.objects.count() == sms
+    conflicting = _post(api, a, batch_no, results_file([(reversed_ref, answers[0][1], "failure", "户名不符")]))
+    assert conflicting.status_code == 400 and "删去该行再导入" in str(conflicting.json())
+
+
+def test_a_card_corrected_to_anothers_card_is_held_back_until_the_city_resolves_it(
+    api, approved, finance_a, finance_b, campaign, city_reviewer
+):
+    from rewards.applications.services import application_resubmit
+    from rewards.review.services import flag_resolve
+
+    batch_no, a, _, content = sent_batch(api, finance_a, finance_b)
+    rows = _rows(content)
+    _post(api, a, batch_no, results_file([(rows[0][0], rows[0][4], "failure", "账户已销户")]))
+    failed = Application.objects.get(status=Status.PAYMENT_FAILED)
+    other = Application.objects.exclude(pk=failed.pk).first()
+
+    application_resubmit(
+        application_no=failed.application_no,
+        data={"bank_card_no": other.bank_card_no, "bank_branch": "中国工商银行杭州西湖支行"},
+        files={},
+        applicant_id_hash=failed.id_hash,
+    )
+
+    failed.refresh_from_db()
+    assert failed.status == Status.APPROVED
+    assert failed.flags.filter(code=FlagCode.CARD_SHARED, hard=True, resolved_at__isnull=True).exists()
+    assert list(held_back(campaign)) == [failed] and failed not in payable(campaign)
+    assert build(api, a).json()["error"]["code"] == "nothing_to_pay"
+    staff = Client(HTTP_HOST="127.0.0.1")
+    staff.force_login(finance_a)
+    page = staff.get("/staff/payments/").content.decode()
+    assert "暂不编入核发批次" in page and failed.application_no in page
+
+    flag = failed.flags.get(code=FlagCode.CARD_SHARED)
+    flag_resolve(user=city_reviewer, application_no=failed.application_no, code=flag.code, note="已电话核实：夫妻共用一张卡，经本人确认。")
+    assert failed in payable(campaign)
+    assert build(api, a).status_code == 201
+
+
+def test_downloaded_again_the_file_holds_only_the_lines_still_waiting(api, approved, finance_a, finance_b):
+    batch_no, a, _, content = sent_batch(api, finance_a, finance_b)
+    rows = _rows(content)
+    assert len(rows) == 6
+    _post(api, a, batch_no, results_file([(rows[0][0], rows[0][4], "success", ""), (rows[1][0], rows[1][4], "failure", "户名不符")]))
+
+    again = api.get(f"/api/v1/payments/batches/{batch_no}/file", **bearer(a))
+
+    assert again.status_code == 200
+    assert [row[0] for row in _rows(again.content)] == [row[0] for row in rows[2:]]
+    _post(api, a, batch_no, results_file([(row[0], row[4], "success", "") for row in rows[2:]]))
+    last = api.get(f"/api/v1/payments/batches/{batch_no}/file", **bearer(a))
+    assert last.status_code == 409 and last.json()["error"]["code"] == "nothing_to_send"
+
+
+def test_a_cancelled_batch_says_so_when_its_file_is_asked_for(api, approved, finance_a):
+    a = staff_token(api, finance_a)
+    batch_no = build(api, a).json()["batch_no"]
+    api.post(f"/api/v1/payments/batches/{batch_no}/cancel", **bearer(a))
+    response = api.get(f"/api/v1/payments/batches/{batch_no}/file", **bearer(a))
+    assert response.status_code == 409 and "已作废" in response.json()["error"]["message"]
+
+
+def test_the_application_page_shows_its_payments_and_the_reversal_is_audited_with_its_facts(
+    api, approved, finance_a, finance_b, auditor, xihu_reviewer
+):
+    from rewards.core.models import AuditEvent
+
+    batch_no, a, _, content = sent_batch(api, finance_a, finance_b)
+    row = _rows(content)[0]
+    _post(api, a, batch_no, results_file([(row[0], row[4], "success", "")]))
+    api.post(f"/api/v1/payments/lines/{row[0]}/reversal", {"reason": "账户冻结，银行退汇"}, content_type="application/json", **bearer(a))
+    line = PaymentLine.objects.select_related("application").get(reference=row[0])
+
+    event = AuditEvent.objects.get(action="payment.reversal")
+    assert event.detail == {
+        "batch_no": batch_no,
+        "reference": row[0],
+        "application_no": line.application.application_no,
+        "amount": row[4],
+        "from": "paid",
+        "to": "reversed",
+    }
+    for user, link in ((auditor, True), (xihu_reviewer, False)):
+        staff = Client(HTTP_HOST="127.0.0.1")
+        staff.force_login(user)
+        page = staff.get(f"/staff/applications/{line.application.application_no}").content.decode()
+        assert "发放记录" in page and row[0] in page and "已退汇" in page and "账户冻结，银行退汇" in page
+        assert (f'href="/staff/payments/{batch_no}/"' in page) is link
