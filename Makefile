@@ -61,7 +61,7 @@ run: demo
 serve: migrate
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py db_worker --no-reload & \
-	trap "kill $$!" EXIT; $(BIN)/gunicorn config.wsgi:application --workers 2 --bind $(HOST):$(PORT)
+	trap "kill $$!" EXIT; $(BIN)/gunicorn -c config/gunicorn.conf.py config.wsgi:application --workers 2 --bind $(HOST):$(PORT)
 
 test: install-dev
 	$(MAKE) --no-print-directory check

@@ -32,6 +32,8 @@ STAFF_MFA_ROLES = env_list("STAFF_MFA_ROLES", "finance_officer,admin")
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_SSL_REDIRECT = env("SECURE_SSL_REDIRECT", "1") == "1"
+# Monitoring on the machine itself asks the health endpoint over plain HTTP (README "Deploying").
+SECURE_REDIRECT_EXEMPT = [r"^api/v1/health$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "31536000") or 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True

@@ -18,7 +18,7 @@ class Command(BaseCommand):
 
         def progress(entries: int) -> None:
             if options["verbosity"] > 0:
-                self.stderr.write(f"已核验 {entries} 条（{time.monotonic() - started:.0f} 秒）……")
+                self.stdout.write(f"已核验 {entries} 条（{time.monotonic() - started:.0f} 秒）……")  # stderr is for problems (cron mails it)
 
         report = verify_chain_report(progress=progress, every=max(1, options["progress_every"]))
         seconds = time.monotonic() - started

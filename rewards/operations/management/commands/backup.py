@@ -14,7 +14,8 @@ class Command(BaseCommand):
         parser.add_argument("--output", required=True, type=Path, help="备份目录（新目录或空目录）")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        say = self.stderr.write if options["verbosity"] > 0 else (lambda text: None)
+        # Progress goes to stdout (cron drops it); only problems reach stderr, and so MAILTO.
+        say = self.stdout.write if options["verbosity"] > 0 else (lambda text: None)
         try:
             result = backup_create(output=options["output"], say=say)
         except BackupError as exc:
