@@ -181,3 +181,53 @@ def test_a_large_phone_photo_is_made_smaller_before_it_is_sent(member, photos, t
         assert image.format == "JPEG" and image.size == (2560, 1920)  # the long side at most 2 560 px
         assert GPS_IFD not in image.getexif()  # the place it was taken stayed on the phone
     assert page_factory.outside == []
+
+
+def test_a_sign_in_that_ended_keeps_the_form_and_a_slow_upload_says_so(member, photos, live_server, page_factory):
+    """The session ends while the form is open (here: the cookie is gone): 提交 sends nothing and
+    says how to sign in again, with everything typed and chosen kept. Signed in again in another
+    page, 提交 goes; while the photos travel the button says so and a second tap is ignored."""
+    page = page_factory(width=WIDTH, height=HEIGHT)
+    worker_sign_in(page, live_server.url, member)
+    page.click("text=申请2020年度奖励")
+    page.wait_for_selector("#id_occupation")
+    fill_application(page, certificate_no="2020330100123", bank_card=factories.new_card())
+    choose_files(page, photos)
+    page.context.clear_cookies(name="sessionid")  # the session's cookie ends with it (30 idle minutes)
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(request.url.removeprefix(live_server.url)) if request.method == "POST" else None)
+
+    page.click("button:has-text('提交申请')")
+
+    page.wait_for_selector("text=登录已失效")
+    assert sent == ["/worker/precheck"] and page.url.endswith("/worker/apply")
+    assert page.evaluate("[...document.querySelectorAll('input[data-preview]')].map(i => i.files.length)") == [1, 1, 1]
+    assert page.input_value("#id_certificate_no") == "2020330100123"
+    link = page.locator("a:has-text('重新登录')")
+    assert link.get_attribute("target") == "_blank" and link.get_attribute("href") == "/worker/signin?next=/worker/mine"
+    shoot(page, "33-worker-signed-out-form-kept")
+
+    other = page.context.new_page()  # signing in again in a new page, as the link does
+    worker_sign_in(other, live_server.url, member)
+    other.wait_for_url("**/worker/mine")
+    other.close()
+    # The upload is held (as on a slow network) by keeping the form's own submit() for later.
+    page.evaluate(
+        "window.__send = HTMLFormElement.prototype.submit; window.__sent = 0;"
+        " HTMLFormElement.prototype.submit = function () { window.__sent += 1; window.__form = this; }; 0"  # (a function as the value would be called)
+    )
+
+    page.click("button:has-text('提交申请')")
+
+    page.wait_for_function("window.__sent === 1")
+    assert page.inner_text("form.w-form button[type=submit]") == "正在提交……"
+    assert page.is_disabled("form.w-form button[type=submit]")
+    assert "请勿离开本页或重复点击" in page.inner_text("form.w-form")
+    page.click("form.w-form button[type=submit]", force=True)  # a second tap meanwhile
+    page.evaluate("document.querySelector('form.w-form').requestSubmit()")
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.__sent") == 1
+    page.evaluate("window.__send.call(window.__form)")  # the upload goes on, once
+    page.wait_for_selector("#query-password")
+    assert Application.objects.filter(id_hash=member.id_hash).count() == 1
+    assert page_factory.outside == []

@@ -182,7 +182,8 @@ WORKER_PAGES = {
     "worker:done": "public",
     "worker:signout": "public",
     "worker:apply": "worker",
-    "worker:precheck": "worker",
+    "worker:precheck": "worker_json",  # the form's script: 401 and what to do, the form kept
+    "worker:alive": "worker_json",
     "worker:mine": "worker",
     "worker:edit": "worker",
     "worker:withdraw": "worker",

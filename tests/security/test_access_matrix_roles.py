@@ -153,4 +153,6 @@ def test_worker_pages_need_a_worker_session(world):  # type: ignore[no-untyped-d
                     failures.append(f"{method} {url} as {who}: {answer.status} {answer.error}")
                 elif access == "worker" and answer.status != 405 and not answer.location.startswith(reverse("worker:signin")):
                     failures.append(f"{method} {url} as {who}: {answer.status}, expected the worker sign-in")
+                elif access == "worker_json" and answer.status not in (401, 405):
+                    failures.append(f"{method} {url} as {who}: {answer.status}, expected 401 (signed out) for the page's script")
     assert not failures, "\n".join(failures)

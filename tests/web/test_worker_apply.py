@@ -135,3 +135,21 @@ def test_a_second_application_is_a_conflict_with_a_link_to_my_applications(clien
     assert response.status_code == 409
     assert "正在办理中" in body and 'href="/worker/mine"' in body
     assert Application.objects.count() == 1
+
+
+def test_the_same_form_sent_again_after_a_lost_answer_shows_the_query_password(client, today, member):
+    """The first answer never reached the phone; the worker taps 提交 again: the password that
+    waits in the session is shown (once), not a red 'already applied'."""
+    sign_in(client, member)
+    first = client.post("/worker/apply", {**form_for(member), **materials()})
+    assert first.status_code == 302 and first["Location"] == "/worker/done"  # the answer that was lost
+
+    again = client.post("/worker/apply", {**form_for(member), **materials()}, follow=True)
+
+    body = again.content.decode()
+    application = Application.objects.get(id_hash=member.id_hash)
+    assert again.redirect_chain[-1][0] == "/worker/done"
+    assert "已经提交成功" in body and application.application_no in body and "查询密码" in body
+    assert Application.objects.filter(id_hash=member.id_hash).count() == 1
+    later = client.post("/worker/apply", {**form_for(member), **materials()})  # the password was shown: now it is the conflict
+    assert later.status_code == 409 and "正在办理中" in later.content.decode()

@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 
 from rewards.applications.models import Application
+from rewards.core import clock
 from rewards.core.models import ThrottleEvent
 from rewards.core.validators import check_bank_branch, check_bank_card
+from rewards.web.worker import session as worker_session
 
 from ._worker import form_for, sign_in, submitted_with_password
 
@@ -62,14 +64,39 @@ def test_a_correction_checks_only_what_was_typed(client, today, member):
     assert application.events.count() == 1  # nothing changed
 
 
-def test_only_a_signed_in_worker_and_only_post(client, today, member):
+def test_signed_out_it_answers_what_to_do_and_the_script_keeps_the_form(client, today, member):
     response = precheck(client, form_for(member), mode="apply")
-    assert response.status_code == 302 and "/worker/signin" in response["Location"]
+    assert response.status_code == 401
+    answer = response.json()
+    assert answer["signed_out"] is True and answer["signin"] == "/worker/signin?next=/worker/mine"
+    assert "本次没有提交" in answer["message"] and "照片仍保留在本页" in answer["message"]
     sign_in(client, member)
     assert client.get("/worker/precheck").status_code == 405
+
+
+def test_a_session_idle_past_30_minutes_is_signed_out_by_the_precheck_too(client, today, member):
+    sign_in(client, member)
+    session = client.session
+    session[worker_session.SEEN_KEY] = clock.now().timestamp() - 31 * 60
+    session.save()
+    assert precheck(client, form_for(member), mode="apply").status_code == 401
+    assert worker_session.SESSION_KEY not in client.session
+
+
+def test_alive_keeps_the_session_while_the_form_is_filled_and_says_when_it_ended(client, today, member):
+    assert client.get("/worker/alive").status_code == 401
+    sign_in(client, member)
+    session = client.session
+    session[worker_session.SEEN_KEY] = clock.now().timestamp() - 29 * 60  # a minute left
+    session.save()
+    response = client.get("/worker/alive")
+    assert response.status_code == 200 and response.json() == {"ok": True}
+    assert clock.now().timestamp() - client.session[worker_session.SEEN_KEY] < 5  # the 30 minutes start again
+    assert "no-store" in response["Cache-Control"]
+    assert client.post("/worker/alive").status_code == 405
 
 
 def test_the_forms_ask_for_it(client, today, member):
     sign_in(client, member)
     page = client.get("/worker/apply").content.decode()
-    assert 'data-precheck="/worker/precheck" data-precheck-mode="apply"' in page
+    assert 'data-precheck="/worker/precheck" data-alive="/worker/alive" data-precheck-mode="apply"' in page

@@ -12,6 +12,7 @@ urlpatterns = [
     path("signout", views.signout, name="signout"),
     path("apply", views.apply, name="apply"),
     path("precheck", precheck.precheck, name="precheck"),
+    path("alive", precheck.alive, name="alive"),
     path("done", views.done, name="done"),
     path("status", views.status, name="status"),
     path("mine", views.mine, name="mine"),

@@ -312,6 +312,12 @@ def apply(request: HttpRequest) -> HttpResponse:
         throttle.record("submission", id_hash)
         context["ineligible"], http_status = _checks(error.extra.get("checks")), 422
     except Conflict as error:
+        waiting = request.session.get(session.DONE_KEY)
+        if waiting and waiting.get("application_no") in error.message:
+            # The same form sent again after its answer was lost on the way (a bad network):
+            # the application was made, and its query password still waits to be shown once.
+            messages.success(request, "您的申请已经提交成功（刚才的网络应答没有送达）。")
+            return redirect("worker:done")
         throttle.record("submission", id_hash)
         context["conflict"], http_status = error.message, 409
     except (Forbidden, throttle.Throttled, StorageUnavailable) as error:

@@ -71,18 +71,29 @@
       p.textContent = text;
       summary.appendChild(p);
     });
-    var first = null;
     Object.keys(answer.fields || {}).forEach(function (name) {
       var field = form.querySelector("#field-" + name);
       if (!field) return;
       field.classList.add("has-error");
       field.setAttribute("data-precheck-invalid", "");
       var input = field.querySelector("input, select, textarea");
-      if (input) input.setAttribute("aria-invalid", "true");
       var hint = field.querySelector(".w-hint");
-      answer.fields[name].forEach(function (text) { field.insertBefore(errorLine(text), hint); });
-      if (!first) first = input || field;
+      var ids = [];
+      answer.fields[name].forEach(function (text, index) {
+        var line = errorLine(text);
+        line.id = "precheck-error-" + name + "-" + index;
+        ids.push(line.id);
+        field.insertBefore(line, hint);
+      });
+      if (input) {
+        // The reason is read out with the field (a screen reader announces it on focus).
+        input.setAttribute("aria-invalid", "true");
+        input.setAttribute("aria-describedby", ids.concat(hint && hint.id ? [hint.id] : []).join(" "));
+      }
     });
+    // The first field in the order of the page, not of the answer.
+    var firstField = form.querySelector("[data-precheck-invalid]");
+    var first = firstField ? firstField.querySelector("input, select, textarea") || firstField : null;
     var token = form.querySelector("input[name=csrfmiddlewaretoken]");
     form.insertBefore(summary, token ? token.nextSibling : form.firstChild);
     if (first) {
@@ -94,14 +105,100 @@
     }
   }
 
+  // The sign-in ended while the form was open: say so above the form, with a link that signs in
+  // on a new page, and keep everything typed and chosen here (nothing is sent).
+  function showSignedOut(form, answer) {
+    clearPrechecked(form);
+    var box = document.createElement("div");
+    box.className = "w-alert error";
+    box.setAttribute("role", "alert");
+    box.setAttribute("tabindex", "-1");
+    box.setAttribute("data-precheck-error", "");
+    var p = document.createElement("p");
+    p.textContent = answer.message;
+    var link = document.createElement("a");
+    link.href = answer.signin;
+    var stale = answer.signin === location.pathname;
+    if (!stale) {
+      link.target = "_blank";
+      link.rel = "noopener";
+    }
+    link.className = "w-btn small";
+    link.textContent = stale ? "重新打开本页" : "重新登录（新页面）";
+    box.appendChild(p);
+    box.appendChild(link);
+    var token = form.querySelector("input[name=csrfmiddlewaretoken]");
+    form.insertBefore(box, token ? token.nextSibling : form.firstChild);
+    box.scrollIntoView({ behavior: "smooth", block: "start" });
+    box.focus({ preventScroll: true });
+  }
+
+  // While the form is being sent, the button says so and further taps are ignored: a second tap
+  // would start the upload over from the beginning.
+  function showSending(form) {
+    form.setAttribute("data-sending", "");
+    form.querySelectorAll("button[type=submit], input[type=submit]").forEach(function (button) {
+      button.disabled = true;
+      button.setAttribute("data-label", button.textContent);
+      button.textContent = "正在提交……";
+    });
+    var note = form.querySelector("[data-sending-note]");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "w-hint";
+      note.setAttribute("data-sending-note", "");
+      note.setAttribute("role", "status");
+      var button = form.querySelector("button[type=submit]");
+      (button ? button.parentNode : form).appendChild(note);
+    }
+    var bytes = 0;
+    form.querySelectorAll("input[type=file]").forEach(function (input) {
+      Array.prototype.forEach.call(input.files || [], function (file) { bytes += file.size; });
+    });
+    note.textContent =
+      "正在上传" + (bytes ? "（约 " + Math.max(0.1, bytes / 1048576).toFixed(1) + " MB）" : "") + "，网络较慢时可能需要一两分钟，请勿离开本页或重复点击。";
+  }
+
+  // Back to this page from the next one (the browser's page cache): the form can be used again.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    document.querySelectorAll("form[data-sending]").forEach(function (form) {
+      form.removeAttribute("data-sending");
+      form.removeAttribute("data-prechecked");
+      form.querySelectorAll("button[data-label]").forEach(function (button) {
+        button.disabled = false;
+        button.textContent = button.getAttribute("data-label");
+      });
+      form.querySelectorAll("[data-sending-note]").forEach(function (note) { note.parentNode.removeChild(note); });
+    });
+  });
+
+  var ALIVE_EVERY_MS = 4 * 60 * 1000;
+  var STALE_PAGE = "本页已失效（安全校验未通过），本次没有提交。请点击下方按钮重新打开本页后再提交（需重新选择材料）。";
+
   function setUpPrecheck(root) {
     root.querySelectorAll("form[data-precheck]").forEach(function (form) {
       if (form.hasAttribute("data-precheck-ready") || typeof fetch === "undefined" || typeof FormData === "undefined") return;
       form.setAttribute("data-precheck-ready", "");
       var checking = false;
+      // Typing and choosing photos is being active: the session is kept while the form is
+      // filled (the 30 idle minutes count from the last of these calls), and an ended one is
+      // said at once rather than after the photos have been sent.
+      var lastAlive = Date.now();
+      function stillHere() {
+        if (!form.hasAttribute("data-alive") || Date.now() - lastAlive < ALIVE_EVERY_MS) return;
+        lastAlive = Date.now();
+        fetch(form.getAttribute("data-alive"), { credentials: "same-origin", redirect: "error" })
+          .then(function (response) { return response.status === 401 ? response.json() : null; })
+          .then(function (answer) { if (answer && answer.signed_out) showSignedOut(form, answer); })
+          .catch(function () {});
+      }
+      form.addEventListener("input", stillHere);
+      form.addEventListener("change", stillHere);
       form.addEventListener("submit", function (event) {
+        if (form.hasAttribute("data-sending")) { event.preventDefault(); return; }
         if (event.defaultPrevented) return;
-        if (form.hasAttribute("data-prechecked")) return; // checked: now it really goes
+        if (form.hasAttribute("data-prechecked")) { showSending(form); return; } // checked: now it really goes
         event.preventDefault();
         if (checking) return;
         checking = true;
@@ -111,14 +208,23 @@
         if (form.hasAttribute("data-precheck-bank-only")) body.append("bank_only", "1");
         function send() {
           form.setAttribute("data-prechecked", "");
+          showSending(form);
           form.submit();
         }
         fetch(form.getAttribute("data-precheck"), { method: "POST", body: body, credentials: "same-origin", redirect: "error" })
-          .then(function (response) { return response.status === 400 ? response.json() : null; })
+          .then(function (response) {
+            if (response.status === 401 || response.status === 400) return response.json();
+            // The page's security token no longer holds: the form would be refused the same way,
+            // after all its photos had been sent. Say so instead.
+            if (response.status === 403) return { signed_out: true, message: STALE_PAGE, signin: location.pathname };
+            return null;
+          })
           .then(function (answer) {
             checking = false;
+            lastAlive = Date.now();
             clearPrechecked(form);
-            if (answer && answer.ok === false) showPrechecked(form, answer);
+            if (answer && answer.signed_out) showSignedOut(form, answer);
+            else if (answer && answer.ok === false) showPrechecked(form, answer);
             else send();
           })
           .catch(function () { checking = false; send(); });
