@@ -109,6 +109,9 @@ def otp_check(*, id_number: str, code: str, request: Any = None) -> str:
         raise InvalidInput(fields={"id_number": [error]})
     key = crypto.blind_index("id", number or "")
     code = re.sub(r"\s", "", fold_width(code or ""))  # "９４４７９１" and "944 791" are the code as sent
+    if not re.fullmatch(r"\d{6}", code):
+        # A slip of the thumb, not a guess: said at once, and no try of the five is used up.
+        raise InvalidInput("请输入短信中的6位数字验证码。", fields={"code": ["请输入短信中的6位数字验证码。"]})
     with transaction.atomic():
         challenge = (
             OtpChallenge.objects.select_for_update()
@@ -132,7 +135,7 @@ def otp_check(*, id_number: str, code: str, request: Any = None) -> str:
             audit("applicant.sign_in", request=request, actor_label="applicant")
     # Raised after the commit, so that the failed attempt and its audit entry are kept.
     if failure:
-        raise NotAuthenticated("验证码不正确或已过期，请重新获取。")
+        raise NotAuthenticated("验证码不正确或已过期，请重新获取。请使用最新收到的一条短信中的验证码（重新获取后，之前的验证码即失效）。")
     return key
 
 

@@ -89,7 +89,7 @@ def annex4_row(number: int, application: Application, *, full: bool) -> list[Any
 def annex4_sections(*, user: Any, campaign: Campaign, organisation: Organisation, per_unit: bool) -> list[Section]:
     """The tables for ``organisation``: one, or one per grassroots union when ``per_unit``."""
     queryset = scope_to_subtree(
-        Application.objects.filter(campaign=campaign, channel=Channel.BATCH).exclude(status=Status.WITHDRAWN),
+        Application.objects.filter(campaign=campaign, channel=Channel.BATCH).exclude(status__in=(Status.WITHDRAWN, Status.REJECTED)),
         user,
         org_field="submitting_org",
     )

@@ -13,7 +13,7 @@ from rewards.core.vocab import Status
 from rewards.notifications.models import SmsMessage
 
 from .. import factories
-from .helpers import applicant_token, bearer, decide, materials, registered_form, staff_token, submit
+from .helpers import applicant_token, bearer, decide, latest_code, materials, registered_form, staff_token, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -365,9 +365,12 @@ def test_otp_codes_are_throttled(api, member, business_day):
     assert again.status_code == 429 and int(again["Retry-After"]) <= 60
 
 
-def test_wrong_otp_code_is_401(api, member, business_day):
+def test_wrong_otp_code_is_401_and_one_that_is_not_six_digits_400(api, member, business_day):
     api.post("/api/v1/applicant/otp", {"id_number": member.id_number, "name": member.name}, content_type="application/json")
     response = api.post("/api/v1/applicant/session", {"id_number": member.id_number, "code": "000000x"}, content_type="application/json")
+    assert response.status_code == 400 and response.json()["error"]["fields"]["code"] == ["请输入短信中的6位数字验证码。"]
+    wrong = "000000" if latest_code() != "000000" else "111111"
+    response = api.post("/api/v1/applicant/session", {"id_number": member.id_number, "code": wrong}, content_type="application/json")
     assert response.status_code == 401
 
 

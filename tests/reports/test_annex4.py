@@ -41,7 +41,7 @@ TITLE = "2020年度杭州市职工高技能人才奖励人员汇总表"
 
 @pytest.fixture
 def rows(campaign, business_day, xihu_grassroots, xihu_grassroots_b, shangcheng_grassroots):  # type: ignore[no-untyped-def]
-    """Three live rows and a withdrawn one for 西湖精密, one for 之江电气, one for a 上城区 union."""
+    """Three live rows, a withdrawn one and a rejected one for 西湖精密, one for 之江电气, one for a 上城区 union."""
     start = clock.now() - dt.timedelta(hours=1)
     mine = [
         batch_application(campaign, xihu_grassroots, name=name, submitted_at=start + dt.timedelta(minutes=index), **extra)
@@ -54,6 +54,7 @@ def rows(campaign, business_day, xihu_grassroots, xihu_grassroots_b, shangcheng_
         )
     ]
     batch_application(campaign, xihu_grassroots, name="撤回者", status=Status.WITHDRAWN)
+    batch_application(campaign, xihu_grassroots, name="不予者", status=Status.REJECTED)  # not put forward on the stamped form
     other_unit = batch_application(campaign, xihu_grassroots_b, name="赵磊")
     elsewhere = batch_application(campaign, shangcheng_grassroots, name="孙丽")
     return {"mine": mine, "other_unit": other_unit, "elsewhere": elsewhere}
@@ -96,7 +97,7 @@ def test_xlsx_of_a_grassroots_union_for_its_district_reviewer(api, rows, xihu_gr
     assert [cell.value for cell in ws[header]] == OFFICIAL_HEADERS
     table = data_rows(ws, header)
     assert [row[0] for row in table] == [1, 2, 3]
-    assert [row[1] for row in table] == ["王建国", "李秀英", "欧阳晓燕"]  # in entry order; withdrawn and other units left out
+    assert [row[1] for row in table] == ["王建国", "李秀英", "欧阳晓燕"]  # in entry order; withdrawn, rejected and other units left out
     first = rows["mine"][0]
     assert table[0] == [
         1,

@@ -123,7 +123,8 @@ def test_a_decided_application_cannot_be_edited(client, today, member, xihu_revi
     application, _ = submitted_with_password(client, member)
     review_decide(user=xihu_reviewer, application_no=application.application_no, decision="approve")
     response = client.get(f"/worker/applications/{application.application_no}/edit", follow=True)
-    assert "该申请当前状态不能修改" in text(response)
+    assert f"申请 {application.application_no} 现为“" in text(response) and "不需要也不能再修改" in text(response)
+    assert "w-alert info" in response.content.decode() and "w-alert error" not in response.content.decode()
     assert response.redirect_chain[-1][0] == "/worker/mine"
 
 

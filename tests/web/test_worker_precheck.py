@@ -3,6 +3,8 @@ sent (worker.js), with the submission's own field rules and words; it writes not
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from rewards.applications.models import Application
@@ -100,3 +102,21 @@ def test_the_forms_ask_for_it(client, today, member):
     sign_in(client, member)
     page = client.get("/worker/apply").content.decode()
     assert 'data-precheck="/worker/precheck" data-alive="/worker/alive" data-precheck-mode="apply"' in page
+
+
+def _dangling_descriptions(page: str) -> list[str]:
+    """Every id an ``aria-describedby`` names that the page does not have."""
+    ids = set(re.findall(r'\bid="([^"]+)"', page))
+    named = [name for value in re.findall(r'aria-describedby="([^"]*)"', page) for name in value.split()]
+    return [name for name in named if name not in ids]
+
+
+def test_every_field_description_a_screen_reader_is_sent_to_exists(client, today, member):
+    signin = client.post("/worker/signin", {"id_number": "330106800101001", "name": member.name}).content.decode()
+    assert 'aria-describedby="id_id_number_error"' in signin or "id_id_number_error" in signin
+    assert _dangling_descriptions(signin) == []
+    sign_in(client, member)
+    blank = client.get("/worker/apply").content.decode()
+    assert "_helptext" in blank and _dangling_descriptions(blank) == []
+    refused = client.post("/worker/apply", {**form_for(member), "bank_card_no": "6222021234567890012"}).content.decode()
+    assert 'id="id_bank_card_no_error"' in refused and _dangling_descriptions(refused) == []

@@ -162,3 +162,15 @@ def test_forms_need_the_csrf_token(today, member):
     assert strict.post("/worker/signin", {"id_number": member.id_number, "name": member.name}).status_code == 403
     page = text(strict.get("/worker/signin"))
     assert 'name="csrfmiddlewaretoken"' in page
+
+
+def test_a_code_that_is_not_six_digits_is_said_so_and_uses_no_try(client, today, member):
+    client.post("/worker/signin", {"id_number": member.id_number, "name": member.name})
+    for slip in ("12a", "12345", "1234567", ""):
+        response = client.post("/worker/signin/code", {"code": slip})
+        assert response.status_code == 400 and "请输入短信中的6位数字验证码" in text(response)
+    wrong = "000000" if latest_code() != "000000" else "111111"
+    for _ in range(4):  # four real wrong tries: the fifth try, the right code, still works
+        response = client.post("/worker/signin/code", {"code": wrong})
+        assert "请使用最新收到的一条短信中的验证码" in text(response)
+    assert client.post("/worker/signin/code", {"code": latest_code()}).status_code == 302

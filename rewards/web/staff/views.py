@@ -257,7 +257,8 @@ def _opinion_boxes(events: list[Any]) -> list[dict[str, Any]]:
 
 def _detail_context(request: HttpRequest, application: Application) -> dict[str, Any]:
     user: Any = request.user
-    data = selectors.detail(application, full=sees_full_numbers(user))
+    full_numbers = sees_full_numbers(user)
+    data = selectors.detail(application, full=full_numbers)
     events = list(application.events.select_related("organisation", "actor").order_by("at", "id"))
     history = [
         {**row, "organisation": event.organisation.name if event.organisation else "", "actor": str(event.actor) if event.actor else ""}
@@ -299,6 +300,7 @@ def _detail_context(request: HttpRequest, application: Application) -> dict[str,
         "stage_label": STATUS_LABELS.get(Status(application.status), ""),
         "resubmit_form": resubmit_form_for(user, application),  # 单位统一申报: a returned batch row
         "payments": _payment_rows(application),
+        "full_numbers": full_numbers,
         "can_open_batches": user.role in payments.READ_ROLES,
     }
 

@@ -503,7 +503,8 @@ def edit(request: HttpRequest, no: str) -> HttpResponse:
     application = _own(request, no)
     view = _status_view(application)
     if not view["can_resubmit"]:
-        messages.error(request, "该申请当前状态不能修改。" + view["next_step"])
+        # Often the back button after a resubmission: a plain note, not an alarm.
+        messages.info(request, f"申请 {application.application_no} 现为“{view['status_label']}”，不需要也不能再修改。" + view["next_step"])
         return redirect("worker:mine")
     bank_only = application.status == Status.PAYMENT_FAILED
     context: dict[str, Any] = {
