@@ -90,6 +90,17 @@ ACTION_LABELS: dict[str, str] = {
     "occupation.reject": "不同意非通用性职业",
     "training.plan_create": "填报培训计划",
     "training.plan_update": "更新培训进度",
+    "staff.password_change": "修改密码",
+    "staff.mfa_enrol": "启用动态验证码",
+    "staff.mfa_disable": "停用动态验证码",
+    "staff.mfa_reset": "重置动态验证码",
+    "staff.unlock": "解除账号锁定",
+    "applicant.sign_out": "职工退出登录",
+    "backup.create": "备份",
+    "backup.restore": "恢复备份",
+    "backup.prune": "清理过期备份",
+    "data.purge": "清除到期个人信息",
+    "crypto.rotate": "重新加密个人信息",
     "audit.verify": "校验审计链",
     "audit.export": "导出审计日志",
 }
@@ -108,6 +119,9 @@ ACTION_GROUPS: dict[str, str] = {
     "occupation.": "非通用性职业",
     "training.": "培训计划",
     "audit.": "审计日志",
+    "backup.": "备份与恢复",
+    "data.": "到期数据清除",
+    "crypto.": "加密密钥",
 }
 RESULT_LABELS: dict[str, str] = {"ok": "成功", "failed": "失败", "denied": "拒绝", "locked": "已锁定"}
 #: Labels of entries without a staff account (``audit(actor_label=...)``).
