@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.apps import apps
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 
 from rewards.core import crypto
 from rewards.core.audit import audit
@@ -36,7 +36,7 @@ class RekeyReport:
         return sum(self.rewritten.values())
 
 
-def encrypted_columns() -> list[tuple[type, EncryptedTextField]]:
+def encrypted_columns() -> list[tuple[type[models.Model], EncryptedTextField]]:
     return [
         (model, model_field)
         for model in apps.get_models()
@@ -52,7 +52,7 @@ def rotate_field_keys(*, dry_run: bool = False, chunk: int = CHUNK, say: Callabl
     quote = connection.ops.quote_name
     for model, column in encrypted_columns():
         label = f"{model._meta.label_lower}.{column.name}"
-        table, name, pk = quote(model._meta.db_table), quote(column.column), quote(model._meta.pk.column)
+        table, name, pk = quote(model._meta.db_table), quote(str(column.column)), quote(str(model._meta.pk.column))
         select = f"SELECT {pk}, {name} FROM {table} WHERE {pk} > %s AND {name} <> '' AND {name} NOT LIKE %s ORDER BY {pk}"  # noqa: S608 (names from the model)  # nosec B608
         update = f"UPDATE {table} SET {name} = %s WHERE {pk} = %s AND {name} = %s"  # noqa: S608  # nosec B608
         last, done, unreadable = 0, 0, 0
