@@ -231,3 +231,31 @@ def test_a_sign_in_that_ended_keeps_the_form_and_a_slow_upload_says_so(member, p
     page.wait_for_selector("#query-password")
     assert Application.objects.filter(id_hash=member.id_hash).count() == 1
     assert page_factory.outside == []
+
+
+def test_a_material_the_page_knows_cannot_go_stops_the_form_before_the_upload(member, photos, tmp_path, live_server, page_factory):
+    """A HEIC photo and a missing bank card are said at their fields before anything is sent;
+    the good photo stays chosen."""
+    heic = tmp_path / "IMG_0001.HEIC"
+    heic.write_bytes(b"\x00\x00\x00\x18ftypheic" + b"\x00" * 2000)
+    page = page_factory(width=WIDTH, height=HEIGHT)
+    worker_sign_in(page, live_server.url, member)
+    page.click("text=申请2020年度奖励")
+    page.wait_for_selector("#id_occupation")
+    fill_application(page, certificate_no="2020330100123", bank_card=factories.new_card())
+    choose_files(page, {"id_card": photos["id_card"]})
+    page.set_input_files("#id_certificate_file", {"name": heic.name, "mimeType": "image/heic", "buffer": heic.read_bytes()})
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(request.url.removeprefix(live_server.url)) if request.method == "POST" else None)
+
+    page.click("button:has-text('提交申请')")
+
+    page.wait_for_selector("#field-bank_card_file .w-error")
+    assert "请选择此项材料" in page.inner_text("#field-bank_card_file")
+    assert "兼容性最佳" in page.inner_text("#field-certificate_file")
+    assert "本次没有提交" in page.inner_text("form.w-form [role=alert]")
+    assert sent == ["/worker/precheck"] and page.url.endswith("/worker/apply")
+    assert page.evaluate("document.querySelector('#id_id_card_file').files.length") == 1
+    assert page.evaluate("document.activeElement.id") == "id_certificate_file"  # the first in page order
+    shoot(page, "34-worker-materials-refused-in-page")
+    assert page_factory.outside == []

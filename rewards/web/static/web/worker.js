@@ -173,6 +173,37 @@
     });
   });
 
+  // A material the page already knows cannot go (wrong kind, over 5 MB, or missing where it is
+  // required) stops the form here: sending the others over a slow network only to be refused,
+  // and to have to choose all three again, helps nobody.
+  function chosenFileProblems(form) {
+    var problems = {};
+    form.querySelectorAll("input[type=file][data-preview]").forEach(function (input) {
+      if (!input.name) return;
+      var box = document.getElementById("preview-" + input.id);
+      var file = input.files && input.files[0];
+      if (!file) {
+        if (input.hasAttribute("required")) problems[input.name] = ["请选择此项材料。"];
+      } else if (box && box.querySelector(".w-too-big")) {
+        problems[input.name] = [/^(image\/(jpeg|png)|application\/pdf)$/.test(file.type)
+          ? "文件超过 5 MB，请重新选择较小的文件（照片可降低拍照分辨率或重新拍摄）。"
+          : "只接受 JPEG、PNG 图片或 PDF 文件。苹果手机的 HEIC 照片：请在“设置 › 相机 › 格式”中选“兼容性最佳”后重拍，或截屏后选择截图。"];
+      }
+    });
+    return problems;
+  }
+
+  function withFileProblems(answer, problems) {
+    var merged = { ok: false, message: "所选材料有问题，本次没有提交：请按红色提示重新选择。", fields: {}, other: [] };
+    if (answer && answer.ok === false) {
+      merged.message = answer.message;
+      merged.other = answer.other || [];
+      Object.keys(answer.fields || {}).forEach(function (name) { merged.fields[name] = answer.fields[name]; });
+    }
+    Object.keys(problems).forEach(function (name) { merged.fields[name] = problems[name]; });
+    return merged;
+  }
+
   var ALIVE_EVERY_MS = 4 * 60 * 1000;
   var STALE_PAGE = "本页已失效（安全校验未通过），本次没有提交。请点击下方按钮重新打开本页后再提交（需重新选择材料）。";
 
@@ -202,6 +233,7 @@
         event.preventDefault();
         if (checking) return;
         checking = true;
+        var fileProblems = chosenFileProblems(form);
         var body = new FormData(form);
         form.querySelectorAll("input[type=file]").forEach(function (input) { if (input.name) body.delete(input.name); });
         body.append("mode", form.getAttribute("data-precheck-mode") || "apply");
@@ -224,6 +256,7 @@
             lastAlive = Date.now();
             clearPrechecked(form);
             if (answer && answer.signed_out) showSignedOut(form, answer);
+            else if (Object.keys(fileProblems).length) showPrechecked(form, withFileProblems(answer, fileProblems));
             else if (answer && answer.ok === false) showPrechecked(form, answer);
             else send();
           })
