@@ -84,6 +84,14 @@ def test_self_check_through_htmx_returns_the_partial_with_failures_explained(cli
     assert "社会培训评价组织的证书不在本年度奖励范围内" in body
 
 
+def test_rules_that_wait_for_the_member_check_read_as_not_judged_not_as_failed(client, today, member):
+    response = client.post("/worker/check", check_form(member, name=member.name[:-1]), HTTP_HX_REQUEST="true")
+    body = text(response)
+    assert body.count('<li class="unjudged">') == 3 and body.count("未判断") == 3  # window, once a year, deadline
+    assert body.count('<li class="fail">') == 1  # the member check: the one real problem
+    assert body.count('<li class="pass">') == 2
+
+
 def test_self_check_field_errors_next_to_the_fields_and_no_rule_runs(client, today, member):
     wrong = member.id_number[:-1] + ("0" if member.id_number[-1] != "0" else "1")
     response = client.post("/worker/check", check_form(member, id_number=wrong, certificate_issue_date=""), HTTP_HX_REQUEST="true")
