@@ -116,6 +116,11 @@ def check_upload(kind: str, upload: IO[bytes] | None) -> tuple[CheckedFile | Non
         return None, f"{label}文件是空的。"
     content_type = sniff(content)
     if content_type is None:
+        if content[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftyphevc"):  # an iPhone's HEIC photo
+            return None, (
+                f"{label}只接受 JPEG、PNG 图片或 PDF 文件。这是苹果手机的 HEIC 格式照片：请在“设置 › 相机 › 格式”中选择“兼容性最佳”后重拍，"
+                "或对照片截屏后上传截图。"
+            )
         return None, f"{label}只接受 JPEG、PNG 图片或 PDF 文件。"
     if content_type.startswith("image/"):
         try:

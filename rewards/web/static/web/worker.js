@@ -271,13 +271,35 @@
     setUpPrecheck(root);
   }
 
-  document.addEventListener("DOMContentLoaded", function () { setUp(document); });
+  // A page sent back with errors: the first field in error takes the focus (a screen reader
+  // reads its label and reason), or else the error box; a static role="alert" alone is often
+  // not read when the page loads.
+  function focusFirstError() {
+    var field = document.querySelector("form [aria-invalid=true]");
+    var box = document.querySelector(".w-page .w-alert.error");
+    var target = field || box;
+    if (!target) return;
+    if (!field) box.setAttribute("tabindex", "-1");
+    target.focus({ preventScroll: true });
+    target.scrollIntoView({ block: "center" });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    setUp(document);
+    focusFirstError();
+  });
   // The self-check answer arrives through htmx: bring it into view on a small screen.
   document.addEventListener("htmx:afterSwap", function () {
     var result = document.getElementById("check-result") || document.querySelector("#check-area .w-alert");
     if (result) {
       result.scrollIntoView({ behavior: "smooth", block: "start" });
-      if (result.focus) result.focus({ preventScroll: true });
+      var field = document.querySelector("#check-area [aria-invalid=true]");
+      if (field) {
+        field.focus({ preventScroll: true });
+      } else {
+        result.setAttribute("tabindex", "-1"); // a <p> or <section> takes the focus only so
+        result.focus({ preventScroll: true });
+      }
     }
   });
 })();
