@@ -191,6 +191,34 @@ def bank_changed_lines(batch: PaymentBatch) -> list[dict[str, Any]]:
     return rows
 
 
+def paid_before_lines(batch: PaymentBatch) -> list[dict[str, Any]]:
+    """Lines of the batch whose application was paid once already and the money came back
+    (退汇) in an earlier batch: the approving officer sees each with that earlier payment, so a
+    reversal registered by mistake does not quietly lead to a second payment."""
+    earlier = {
+        line.application_id: line
+        for line in PaymentLine.objects.filter(application__payment_lines__batch=batch, status=LineStatus.REVERSED)
+        .exclude(batch=batch)
+        .select_related("batch")
+    }
+    if not earlier:
+        return []
+    lines = list(
+        batch.lines.exclude(status=LineStatus.CANCELLED)
+        .filter(application_id__in=list(earlier))
+        .select_related("application", "application__union")
+        .order_by("reference")
+    )
+    rows = line_rows(lines)
+    for row, line in zip(rows, lines, strict=True):
+        before = earlier[line.application_id]
+        row["earlier_reference"] = before.reference
+        row["earlier_batch_no"] = before.batch.batch_no
+        row["reversed_at"] = before.result_at
+        row["reversal_reason"] = before.reversal_reason
+    return rows
+
+
 # --- building ---------------------------------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ from rewards.notifications.models import SmsMessage
 from rewards.payments.models import LineStatus, PaymentLine
 from rewards.payments.services import held_back, payable
 
+from .. import factories
 from ..api.helpers import bearer, staff_token
 from .helpers import build, results_file, sent_batch
 
@@ -172,3 +173,28 @@ def test_the_application_page_shows_its_payments_and_the_reversal_is_audited_wit
         page = staff.get(f"/staff/applications/{line.application.application_no}").content.decode()
         assert "发放记录" in page and row[0] in page and "已退汇" in page and "账户冻结，银行退汇" in page
         assert (f'href="/staff/payments/{batch_no}/"' in page) is link
+
+
+def test_the_approval_screen_names_an_application_paid_once_and_reversed(api, approved, finance_a, finance_b):
+    from rewards.applications.services import application_resubmit
+
+    batch_no, a, _, content = sent_batch(api, finance_a, finance_b)
+    row = _rows(content)[0]
+    _post(api, a, batch_no, results_file([(row[0], row[4], "success", "")]))
+    api.post(f"/api/v1/payments/lines/{row[0]}/reversal", {"reason": "账户冻结，银行退汇"}, content_type="application/json", **bearer(a))
+    line = PaymentLine.objects.select_related("application").get(reference=row[0])
+    application_resubmit(
+        application_no=line.application.application_no,
+        data={"bank_card_no": factories.new_card(), "bank_branch": "中国银行杭州滨江支行"},
+        files={},
+        applicant_id_hash=line.application.id_hash,
+    )
+    second = build(api, a).json()["batch_no"]
+    staff = Client(HTTP_HOST="127.0.0.1")
+    staff.force_login(finance_b)
+
+    page = staff.get(f"/staff/payments/{second}/").content.decode()
+
+    assert "曾经发放、后被退汇的申请（1 笔）" in page
+    assert f"{batch_no} / {row[0]}" in page and "账户冻结，银行退汇" in page
+    assert "并已核实 1 笔退汇款项确已到账" in page
