@@ -52,6 +52,11 @@ urlpatterns = [
     path("occupation-declarations", views_declarations.DeclarationsView.as_view(), name="occupation-declarations"),
     path("occupation-declarations/<int:declaration_id>", views_declarations.DeclarationView.as_view(), name="occupation-declaration"),
     path(
+        "occupation-declarations/<int:declaration_id>/withdraw",
+        views_declarations.DeclarationWithdrawView.as_view(),
+        name="occupation-declaration-withdraw",
+    ),
+    path(
         "occupation-declarations/<int:declaration_id>/decision",
         views_declarations.DeclarationDecisionView.as_view(),
         name="occupation-declaration-decision",

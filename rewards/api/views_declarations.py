@@ -15,6 +15,7 @@ from rewards.campaigns.declarations import (
     declaration_list,
     declarations_visible,
     occupation_declaration_decide,
+    occupation_declaration_withdraw,
     occupation_declare,
     union_quota,
 )
@@ -167,6 +168,18 @@ class DeclarationDecisionView(StaffView):
             opinion=request.data.get("opinion", ""),
             request=request,
         )
+        return Response(declaration_body(declaration))
+
+
+class DeclarationWithdrawView(StaffView):
+    @extend_schema(
+        operation_id="occupation_declaration_withdraw",
+        summary="区县（产业）工会撤回本工会尚待审核的非通用性职业申报（撤回后名额空出）",
+        request=None,
+        responses={200: DeclarationSerializer, **ERRORS},
+    )
+    def post(self, request: Request, declaration_id: int) -> Response:
+        declaration = occupation_declaration_withdraw(user=request.user, declaration_id=declaration_id, request=request)
         return Response(declaration_body(declaration))
 
 

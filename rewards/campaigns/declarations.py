@@ -216,6 +216,31 @@ def occupation_declare(
     return declaration
 
 
+def occupation_declaration_withdraw(*, user: Any, declaration_id: int | str, request: Any = None) -> OccupationDeclaration:
+    """撤回 a declaration the economic department has not decided yet (a misspelt occupation, a
+    reason to rewrite): its place is free again, and while the deadline has not passed the union
+    may declare it anew. Only the declaring union's reviewer; 409 ``already_decided`` once decided."""
+    union = _declaring_union(user)
+    found = declaration_in_scope(user, declaration_id)  # 404 before anything is locked
+    if found.union_id != union.pk:
+        raise NotFound("没有找到该申报，或不在您的管辖范围内。")
+    with transaction.atomic():
+        declaration = OccupationDeclaration.objects.select_for_update().select_related("campaign", "union").get(pk=found.pk)
+        if declaration.status != DeclarationStatus.PENDING:
+            label = DeclarationStatus(declaration.status).label
+            raise Conflict(f"该申报已是“{label}”，只有待审核的申报可以撤回。", code="already_decided")
+        declaration.status = DeclarationStatus.WITHDRAWN
+        declaration.save(update_fields=["status"])
+        audit(
+            "occupation.withdraw",
+            actor=user,
+            obj=declaration,
+            request=request,
+            detail={"year": declaration.campaign.year, "union": declaration.union_id, "from": "pending", "to": "withdrawn"},
+        )
+    return declaration
+
+
 def occupation_declaration_decide(
     *, user: Any, declaration_id: int | str, decision: str, opinion: object = "", request: Any = None
 ) -> OccupationDeclaration:

@@ -116,6 +116,7 @@ class DeclarationStatus(models.TextChoices):
     PENDING = "pending", "待审核"
     APPROVED = "approved", "已备案同意"
     REJECTED = "rejected", "不同意"
+    WITHDRAWN = "withdrawn", "已撤回"
 
 
 class OccupationDeclaration(models.Model):

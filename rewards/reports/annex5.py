@@ -93,7 +93,8 @@ def _union(user: Any, name: str, request: Any) -> Organisation | None:
 
 
 def annex5_sections(*, user: Any, campaign: Campaign, union: Organisation | None) -> list[Section]:
-    declarations = declaration_list(user, campaign=campaign, union=union)
+    # A withdrawn declaration was never put forward: the stamped form leaves it out.
+    declarations = [d for d in declaration_list(user, campaign=campaign, union=union) if d.status != DeclarationStatus.WITHDRAWN]
     if union is not None:
         return [Section(union, declarations)]
     sections: dict[int, Section] = {}

@@ -88,6 +88,7 @@ ACTION_LABELS: dict[str, str] = {
     "occupation.declare": "申报非通用性职业",
     "occupation.approve": "同意非通用性职业",
     "occupation.reject": "不同意非通用性职业",
+    "occupation.withdraw": "撤回非通用性职业申报",
     "training.plan_create": "填报培训计划",
     "training.plan_update": "更新培训进度",
     "staff.password_change": "修改密码",

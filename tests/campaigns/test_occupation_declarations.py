@@ -16,17 +16,11 @@ from rewards.core.models import AuditEvent
 from .. import factories
 from ..api.helpers import bearer, staff_token
 from ..api.test_concurrency import run_together
+from .conftest import BEFORE_DEADLINE
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/occupation-declarations"
-BEFORE_DEADLINE = "2020-08-20"
-
-
-@pytest.fixture
-def open_for_declarations(business_day):  # type: ignore[no-untyped-def]
-    business_day(BEFORE_DEADLINE)
-    return business_day
 
 
 def declare(api, user, occupation: str, reason: str = "本区数字经济重点产业急需。"):  # type: ignore[no-untyped-def]

@@ -140,7 +140,13 @@ def object_probes(world: World) -> list[Probe]:
     for name in ("staff:batch_import", "staff:batch_save", "staff:batch_rejected"):
         probes.append(Probe(name, {"import_id": imported}, {"import_id": 999999}))
     declaration = world.declarations["shangcheng"].pk
-    for name in ("api:occupation-declaration", "api:occupation-declaration-decision", "staff:declaration_decision"):
+    for name in (
+        "api:occupation-declaration",
+        "api:occupation-declaration-decision",
+        "api:occupation-declaration-withdraw",
+        "staff:declaration_decision",
+        "staff:declaration_withdraw",
+    ):
         probes.append(Probe(name, {"declaration_id": declaration}, {"declaration_id": 999999}, body={"decision": "approve"}))
     plan = world.plans["shangcheng"].pk
     for name in ("api:training-plan", "staff:training_edit"):

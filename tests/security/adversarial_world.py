@@ -259,7 +259,7 @@ def seed_world() -> World:
             apps[f"{union}_online_rejected"] = _decide(
                 city_reviewer, _decide(district, _submit_online(campaign, member(union)), "approve"), "reject"
             )
-            for key in ("paid", "failed", "reversed"):
+            for key in ("paid", "failed", "reversed", "awaiting"):
                 apps[f"{union}_online_{key}"] = _decide(
                     city_reviewer, _decide(district, _submit_online(campaign, member(union)), "approve"), "approve"
                 )
@@ -274,7 +274,7 @@ def seed_world() -> World:
             apps[f"{union}_batch_district"] = _decide(clerk, batch[2], "approve")
 
         # 核发: one batch sent to the bank and answered (paid, failed, one reversed after its
-        # success); a second one built by finance.a and waiting for another officer's approval.
+        # success; one line still waiting for the bank); a second one built by finance.a and waiting for another officer's approval.
         finance_a, finance_b = users["finance.a"], users["finance.b"]
         sent, _ = payment_batch_build(user=finance_a, campaign=campaign)
         payment_batch_approve(user=finance_b, batch_no=sent.batch_no)
@@ -282,6 +282,8 @@ def seed_world() -> World:
         lines = {line.application.application_no: line for line in PaymentLine.objects.filter(batch=sent).select_related("application")}
         answers = []
         for key, line in ((key, lines[app.application_no]) for key, app in apps.items() if app.application_no in lines):
+            if key.endswith("_awaiting"):
+                continue  # no answer from the bank yet: the batch's file can still be downloaded (its CSV)
             failed = key.endswith("_failed")
             answers.append(f"{line.reference},{line.amount:.2f},{'failure' if failed else 'success'},{'账户已冻结' if failed else ''}\r\n")
         payment_results_import(

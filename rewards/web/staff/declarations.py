@@ -26,14 +26,16 @@ from rewards.campaigns.declarations import (
     declaration_deadline,
     declaration_list,
     occupation_declaration_decide,
+    occupation_declaration_withdraw,
     occupation_declare,
     union_quota,
 )
-from rewards.campaigns.models import Campaign, DeclarationStatus
+from rewards.campaigns.models import Campaign, DeclarationStatus, OccupationDeclaration
 from rewards.campaigns.selectors import campaign_for_year, campaign_units, current_campaign
 from rewards.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from rewards.organisations.models import Organisation, OrgKind
 from rewards.organisations.selectors import get_organisation_in_scope
+from rewards.reports.access import record_denial
 from rewards.reports.annex5 import FORMATS, annex5_export
 from rewards.reports.downloads import download_response
 
@@ -167,6 +169,29 @@ def declare(request: HttpRequest) -> HttpResponse:
             form_error=_message(exc),
         )
     messages.success(request, f"已申报“{declaration.occupation}”，等待市总工会经济部审核。")
+    return redirect("staff:declarations")
+
+
+@require_POST
+@staff_required(roles=DECLARE_ROLES)
+def withdraw(request: HttpRequest, declaration_id: int) -> HttpResponse:
+    """撤回 one of the union's own declarations still waiting for the economic department."""
+    try:
+        declaration = occupation_declaration_withdraw(user=request.user, declaration_id=declaration_id, request=request)
+    except NotFound:
+        # Another union's declaration: 404, recorded as an access denial (SECURITY.md 1).
+        record_denial(
+            user=request.user,
+            request=request,
+            what="occupation_declaration",
+            object_type="campaigns.occupationdeclaration",
+            object_id=declaration_id if OccupationDeclaration.objects.filter(pk=declaration_id).exists() else "",
+            detail={},
+        )
+        return render(request, "staff/not_found.html", status=404)
+    except (Conflict, Forbidden) as exc:
+        return _page(request, current_campaign(), status=exc.status, form_error=_message(exc))
+    messages.success(request, f"已撤回“{declaration.occupation}”的申报，名额已空出。")
     return redirect("staff:declarations")
 
 

@@ -26,6 +26,7 @@ urlpatterns = [
     path("occupations/", declarations.declarations, name="declarations"),
     path("occupations/declare", declarations.declare, name="declare"),
     path("occupations/<int:declaration_id>/decision", declarations.decide, name="declaration_decision"),
+    path("occupations/<int:declaration_id>/withdraw", declarations.withdraw, name="declaration_withdraw"),
     path("occupations/annex5", declarations.annex5, name="annex5"),
     path("training/", training.plans, name="training"),
     path("training/new", training.plan_create, name="training_create"),
