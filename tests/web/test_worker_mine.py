@@ -10,7 +10,7 @@ from rewards.core import clock
 from rewards.core.vocab import Status
 from tests import factories
 
-from ._worker import sign_in, submitted_with_password, text
+from ._worker import sign_in, submit, submitted_with_password, text
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_storage")]
 
@@ -74,3 +74,14 @@ def test_someone_elses_application_is_not_found(client, today, member, xihu):
     assert client.post(f"/worker/applications/{application.application_no}/withdraw").status_code == 404
     application.refresh_from_db()
     assert application.status == Status.PENDING_DISTRICT
+
+
+def test_without_applications_the_page_says_so_once_and_each_card_is_a_heading(client, today, member):
+    sign_in(client, member)
+    empty = text(client.get("/worker/mine"))
+    assert empty.count("您还没有申请记录") == 1
+    submit(client, member)
+    page = text(client.get("/worker/mine"))
+    assert "您还没有申请记录" not in page
+    application = Application.objects.get(id_hash=member.id_hash)
+    assert f'<h2 class="w-appno"><span class="sr-only">申请编号 </span>{application.application_no}</h2>' in page
