@@ -59,7 +59,7 @@ def annex1_row(row: ProgressRow) -> list[Any]:
     t = row.tally
     return [
         row.position if row.position is not None else "",
-        row.union,
+        row.label,
         row.guidance,
         t.submitted,
         t.under_review,

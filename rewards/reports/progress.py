@@ -114,6 +114,13 @@ class ProgressRow:
     organisation_id: int | None
     guidance: int
     tally: Tally = field(default_factory=Tally)
+    #: The line's name on the page and in the xlsx (the union's, or for a grassroots clerk the
+    #: union's with whose applications it counts); the API's ``union`` stays the union's name.
+    shown: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.shown or self.union
 
     @property
     def completion(self) -> Decimal | None:
@@ -228,8 +235,13 @@ def progress(user: Any, campaign: Campaign) -> Progress:
 
 def annex1(campaign: Campaign, scope: Scope, lines: Iterable[Mapping[str, Any]]) -> Progress:
     """The Annex 1 lines from aggregate lines that carry ``union_id``, ``status``, ``amount`` and ``n``."""
+    # A grassroots clerk's line counts its own applications only: its name says so, so that the
+    # row (on the page and in the xlsx) does not read as the whole district's figures.
+    suffix = f"（仅{scope.partial_of.name}填报）" if scope.partial_of is not None else ""
     rows = {
-        unit.organisation_id: ProgressRow(unit.position or None, unit.organisation.name, unit.organisation_id, unit.guidance)
+        unit.organisation_id: ProgressRow(
+            unit.position or None, unit.organisation.name, unit.organisation_id, unit.guidance, shown=unit.organisation.name + suffix
+        )
         for unit in scope.units
     }
     other = ProgressRow(None, OTHER_UNITS, None, 0)

@@ -319,3 +319,11 @@ def test_dashboard_breakdowns_equal_counts_made_independently(written, city_revi
         assert weeks == mondays
         assert board.weeks[-1].cumulative == len(live)
         assert board.progress.total.tally.submitted == len(live)
+
+
+def test_a_grassroots_clerks_line_is_named_as_counting_its_own_entries_on_the_page(written, grassroots_clerk, campaign):
+    from rewards.reports.progress import progress
+
+    board = progress(grassroots_clerk, campaign)
+    assert [row.label for row in board.rows] == [f"西湖区总工会（仅{grassroots_clerk.organisation.name}填报）"]
+    assert [row.as_api()["union"] for row in board.rows] == ["西湖区总工会"]  # the API keeps the union's name

@@ -83,7 +83,7 @@ def chart_data(board: Dashboard) -> dict[str, Any]:
     rows = board.progress.rows
     return {
         "unions": {
-            "labels": [row.union for row in rows],
+            "labels": [row.label for row in rows],
             "guidance": [row.guidance for row in rows],
             "submitted": [row.tally.submitted for row in rows],
             "approved": [row.tally.approved for row in rows],
