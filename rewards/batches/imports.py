@@ -14,7 +14,6 @@ import io
 import json
 import logging
 import os
-import re
 import uuid
 import zipfile
 from typing import IO, Any
@@ -29,12 +28,13 @@ from rewards.campaigns.selectors import require_current_campaign
 from rewards.core import clock, crypto
 from rewards.core.audit import audit
 from rewards.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from rewards.core.masking import mask_digit_runs
 from rewards.core.tabular import UnreadableFile
 from rewards.organisations.models import Organisation
 from rewards.organisations.selectors import visible_organisations
 
 from .models import BatchImport, ImportStatus
-from .services import check_and_save, rejected_json, sheet_digest, submitting_org_for
+from .services import ERRORS_KEY, check_and_save, rejected_json, sheet_digest, submitting_org_for
 from .sheet import read_rows, rejected_rows_workbook
 
 logger = logging.getLogger(__name__)
@@ -46,7 +46,6 @@ SYNC_ROWS = 200
 SYNC_ZIP_BYTES = 20 * 1024 * 1024
 FAILED_UNEXPECTEDLY = "处理文件时出错，文件未导入任何一行。请重新上传；如仍出错，请联系系统管理员。"
 QUEUE_DOWN = "后台任务队列暂时不可用，文件未处理。请稍后重新上传。"
-_LONG_DIGITS = re.compile(r"(\d{6})\d{5,}[\dXx]?")
 
 
 # --- reads ---------------------------------------------------------------------------------
@@ -273,8 +272,17 @@ def import_run(import_id: int) -> str:
         logger.exception("批量导入 %s 处理失败。", import_id)
         _finish(batch_import, ImportStatus.FAILED, error=FAILED_UNEXPECTEDLY)
         return ImportStatus.FAILED
+    # The stored results and notes are read in clear (decision 7: no copy of personal numbers):
+    # a number in a reason (the ID of a missing material's file name) is kept masked, as lists
+    # show it; the refused-rows workbook gives the reasons in full, from the encrypted copy.
     batch_import.results = [
-        {"row": row.row, "name": row.name, "status": row.status, "errors": row.errors, "application_no": row.application_no}
+        {
+            "row": row.row,
+            "name": row.name,
+            "status": row.status,
+            "errors": [mask_digit_runs(error) for error in row.errors],
+            "application_no": row.application_no,
+        }
         for row in result.rows
     ]
     batch_import.total = batch_import.processed = len(result.rows)
@@ -282,7 +290,7 @@ def import_run(import_id: int) -> str:
     batch_import.unchanged = result.unchanged
     batch_import.rejected = len(result.rejected)
     batch_import.rejected_rows = rejected_json(result) if result.originals else ""
-    batch_import.notes = [_LONG_DIGITS.sub(r"\1…", note) for note in result.notes]
+    batch_import.notes = [mask_digit_runs(note) for note in result.notes]
     if save or not batch_import.count("valid"):
         # Saved, or nothing left to save (every row already there or refused): done.
         _finish(batch_import, ImportStatus.DONE)
@@ -299,9 +307,13 @@ def import_run(import_id: int) -> str:
 def rejected_workbook(*, user: Any, batch_import: BatchImport, request: Any = None) -> bytes:
     """The refused rows as typed, in the template's layout with a 错误原因 column; built on
     demand from the encrypted copy and audited as an export of personal data."""
-    rows = [row for row in batch_import.results if row.get("status") == "rejected"]
     stored = json.loads(batch_import.rejected_rows) if batch_import.rejected_rows else {}
     originals = {int(number): values for number, values in stored.items()}
+    rows = [
+        {**row, "errors": originals.get(row["row"], {}).get(ERRORS_KEY) or row.get("errors") or []}
+        for row in batch_import.results
+        if row.get("status") == "rejected"
+    ]
     content = rejected_rows_workbook(rows, originals, year=batch_import.campaign.year, org_name=batch_import.org.name)
     audit(
         "batch.rejected_export",

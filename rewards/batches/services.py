@@ -32,7 +32,7 @@ from rewards.core import clock, crypto
 from rewards.core.audit import audit
 from rewards.core.errors import Forbidden, InvalidInput, NotFound
 from rewards.core.tabular import UnreadableFile
-from rewards.core.text import org_key
+from rewards.core.text import digits_only, fold_width, org_key
 from rewards.core.vocab import Channel, Status
 from rewards.eligibility.fields import SUBMISSION_FIELDS
 from rewards.eligibility.services import judge, judge_many
@@ -45,7 +45,15 @@ from .sheet import LABELS, SheetRow, read_rows, sheet_row_count
 
 MAX_ZIP_BYTES = 500 * 1024 * 1024
 KINDS = ("id_card", "certificate", "bank_card")
-_MATERIAL_NAME = re.compile(r"^(?P<id>[0-9]{17}[0-9Xx])_(?P<kind>id_card|certificate|bank_card)\.(?:jpe?g|png|pdf)$", re.IGNORECASE)
+#: The kinds as a clerk names the files in Chinese, beside the codes.
+KIND_NAMES = {"身份证": "id_card", "证书": "certificate", "等级证书": "certificate", "银行卡": "bank_card"}
+#: The Chinese name a missing material is asked for by.
+CHINESE_KIND = {"id_card": "身份证", "certificate": "证书", "bank_card": "银行卡"}
+_MATERIAL_NAME = re.compile(
+    r"^(?P<id>[0-9]{17}[0-9Xx])_(?P<kind>id_card|certificate|bank_card|身份证|等级证书|证书|银行卡)\.(?:jpe?g|png|pdf)$", re.IGNORECASE
+)
+#: The zip entry flag saying its name is UTF-8 (APPNOTE 4.4.4, bit 11).
+_UTF8_NAME = 0x800
 
 
 @dataclass(slots=True)
@@ -99,6 +107,24 @@ def submitting_org_for(user: Any, org_name: str | None) -> tuple[Organisation, s
     raise Forbidden("只有基层工会经办人和区县（产业）工会审核人可以单位统一申报。")
 
 
+def entry_name(info: zipfile.ZipInfo) -> str:
+    """The entry's path as its maker wrote it. Without the UTF-8 flag, zipfile reads the name as
+    cp437; the zips that Windows and most Chinese tools make hold it in the system's code page
+    (GBK), so a name that is not plain ASCII is read again from its bytes: as UTF-8 when it is
+    valid UTF-8 (some tools leave the flag out), else as GB18030 (a superset of GBK), else as
+    cp437 after all."""
+    name = info.filename
+    if info.flag_bits & _UTF8_NAME or name.isascii():
+        return name
+    raw = name.encode("cp437")
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return name
+
+
 def read_materials(content: bytes | None) -> tuple[dict[str, dict[str, bytes]], list[str]]:
     """``{id_number: {kind: bytes}}`` from the zip, and the problems of the zip itself."""
     if not content:
@@ -108,16 +134,18 @@ def read_materials(content: bytes | None) -> tuple[dict[str, dict[str, bytes]], 
     except zipfile.BadZipFile:
         raise InvalidInput("材料压缩包无法打开，请上传 .zip 文件。", fields={"attachments": ["不是有效的 zip 文件。"]}) from None
     found: dict[str, dict[str, bytes]] = {}
+    found_as: dict[tuple[str, str], str] = {}  # (ID number, kind) → the file name it came from
     problems: list[str] = []
     total = 0
     for info in archive.infolist():
         if info.is_dir():
             continue
-        name = info.filename.rsplit("/", 1)[-1]
-        match = _MATERIAL_NAME.match(name)
+        path = entry_name(info)
+        name = path.rsplit("/", 1)[-1]
+        match = _MATERIAL_NAME.match(fold_width(name).strip())
         if not match:
-            if not name.startswith(".") and not info.filename.startswith("__MACOSX"):
-                problems.append(f"压缩包中的“{name}”未按“身份证号_材料类型.jpg”命名，已忽略。")
+            if not name.startswith(".") and not path.startswith("__MACOSX"):
+                problems.append(f"压缩包中的“{name}”未按“身份证号_身份证.jpg”“身份证号_证书.jpg”“身份证号_银行卡.jpg”命名，已忽略。")
             continue
         limit = materials.max_bytes()
         if info.file_size > limit or total + info.file_size > MAX_ZIP_BYTES:
@@ -141,7 +169,13 @@ def read_materials(content: bytes | None) -> tuple[dict[str, dict[str, bytes]], 
         if total > MAX_ZIP_BYTES:
             problems.append(f"“{name}”过大，已忽略。")
             continue
-        found.setdefault(match["id"].upper(), {})[match["kind"].lower()] = data
+        number, kind = match["id"].upper(), KIND_NAMES.get(match["kind"], match["kind"].lower())
+        earlier = found_as.get((number, kind))
+        if earlier is not None:
+            label = materials.AttachmentKind(kind).label
+            problems.append(f"“{earlier}”和“{name}”是同一职工的同一种材料（{label}），只使用了后者“{name}”。")
+        found_as[number, kind] = name
+        found.setdefault(number, {})[kind] = data
     return found, problems
 
 
@@ -251,9 +285,7 @@ def _check_chunk(context: _Context, chunk: list[SheetRow]) -> list[tuple[RowOutc
     hashes = [crypto.blind_index("id", typed_id) for typed_id in typed_ids]
     existing: dict[str, dict[str, Any]] = {}
     for row in (
-        Application.objects.filter(campaign=campaign, id_hash__in=set(hashes))
-        .exclude(status=Status.WITHDRAWN)
-        .values("id_hash", "application_no", "channel", "submitting_org_id")
+        Application.objects.filter(campaign=campaign, id_hash__in=set(hashes)).exclude(status=Status.WITHDRAWN).values(*_PRIOR_FIELDS)
     ):
         existing.setdefault(row["id_hash"], dict(row))
     return [
@@ -262,8 +294,45 @@ def _check_chunk(context: _Context, chunk: list[SheetRow]) -> list[tuple[RowOutc
     ]
 
 
+#: What the row check needs of the person's live application.
+_PRIOR_FIELDS = ("id_hash", "application_no", "channel", "submitting_org_id", "status")
+
+
 def _typed_id(values: dict[str, Any]) -> str:
-    return str(values.get("id_number") or "").replace(" ", "").upper()
+    """The ID number as the field check makes it (widths folded, spaces and hyphens dropped,
+    upper case), so that a full-width ３３０１… finds the same application as 3301…."""
+    return digits_only(values.get("id_number")).upper()
+
+
+#: What a clerk can do about an application already there, by its status.
+_HOW_TO_CHANGE = {
+    Status.PENDING_GRASSROOTS: "需要修改的，请在该申请的详情页先“退回修改”，再“修改后重新提交”。",
+    Status.PENDING_DISTRICT: "需要修改的，请区县（产业）工会审核人先退回，再在该申请的详情页“修改后重新提交”。",
+    Status.PENDING_CITY: "需要修改的，请市总工会审核人先退回，再在该申请的详情页“修改后重新提交”。",
+    Status.RETURNED: "需要修改的，请在该申请的详情页“修改后重新提交”。",
+    Status.APPROVED: "该申请已审核通过，不能再修改。",
+    Status.PAID: "奖励已发放，不能再修改。",
+    Status.PAYMENT_FAILED: "银行卡由职工登录后在“我的申请”中更正。",
+    Status.REJECTED: "该申请已不予奖励，本年度不能再申报。",
+}
+
+
+def already_entered(prior: dict[str, Any], *, with_materials: bool) -> str:
+    """Why a re-imported row of the union's own application saved nothing, and how to change it."""
+    status = prior["status"]
+    label = Status(status).label if status in Status.values else status
+    saved = "本行和压缩包中该职工的材料都没有保存" if with_materials else "本行没有保存"
+    return f"本单位已填报该职工的申请（编号{prior['application_no']}，{label}），{saved}。{_HOW_TO_CHANGE.get(status, '')}"
+
+
+def missing_material(id_number: str, kind: str) -> str:
+    """The exact file name a missing material is expected under."""
+    label = materials.AttachmentKind(kind).label
+    name = CHINESE_KIND[kind]
+    return (
+        f"压缩包中缺少材料“{id_number}_{name}.jpg”（{label}；文件名为本行身份证号加“_{name}”，"
+        f"也可写作“_{kind}”，可为 .jpg、.png 或 .pdf）。"
+    )
 
 
 def _check_row(context: _Context, sheet_row: SheetRow, judgement: Any, prior: dict[str, Any] | None):  # type: ignore[no-untyped-def]
@@ -281,6 +350,7 @@ def _check_row(context: _Context, sheet_row: SheetRow, judgement: Any, prior: di
             return outcome, None, []
         context.seen[typed_id] = sheet_row.row
         outcome.status, outcome.application_no = "unchanged", prior["application_no"]
+        outcome.errors.append(already_entered(prior, with_materials=bool(context.found.get(typed_id))))
         return outcome, None, []
     if isinstance(judgement, InvalidInput):
         outcome.errors.extend(_field_errors(judgement.fields) or [judgement.message])
@@ -308,7 +378,7 @@ def _check_row(context: _Context, sheet_row: SheetRow, judgement: Any, prior: di
         for kind in KINDS:
             content = files.get(kind)
             if content is None:
-                outcome.errors.append(f"压缩包中缺少材料“{applicant.id_number[:6]}…_{kind}”（{materials.AttachmentKind(kind).label}）。")
+                outcome.errors.append(missing_material(applicant.id_number, kind))
                 continue
             item, error = materials.check_upload(kind, _Upload(content))
             if error:
@@ -398,9 +468,19 @@ def sheet_digest(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
+#: Key of a refused row's reasons in :func:`rejected_json` (beside the fields as typed).
+ERRORS_KEY = "__errors__"
+
+
 def rejected_json(result: BatchResult) -> str:
+    """The refused rows as typed, with their reasons in full (a missing material's file name
+    holds the ID number), for the encrypted copy that the refused-rows workbook is built from."""
+    reasons = {row.row: row.errors for row in result.rejected}
     return json.dumps(
-        {str(k): {f: (v.isoformat() if hasattr(v, "isoformat") else v) for f, v in row.items()} for k, row in result.originals.items()},
+        {
+            str(k): {**{f: (v.isoformat() if hasattr(v, "isoformat") else v) for f, v in row.items()}, ERRORS_KEY: reasons.get(k, [])}
+            for k, row in result.originals.items()
+        },
         ensure_ascii=False,
     )
 
@@ -479,7 +559,7 @@ def entry_check(
         row["id_hash"]: dict(row)
         for row in Application.objects.filter(campaign=campaign, id_hash=id_hash)
         .exclude(status=Status.WITHDRAWN)
-        .values("id_hash", "application_no", "channel", "submitting_org_id")[:1]
+        .values(*_PRIOR_FIELDS)[:1]
     }
     context = _Context(campaign=campaign, org=org, employer_key=employer_key_of(org), found={}, zip_given=False)
     outcome, _, _ = _check_row(context, SheetRow(row=0, values=values, errors=[]), judgement, existing.get(id_hash) if typed_id else None)

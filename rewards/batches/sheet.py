@@ -1,15 +1,19 @@
 """The batch sheet: Annex 4's columns plus the other Annex 3 fields (API.md "Batch file").
 
 The header is the first row holding both 姓名 and 身份证号; rows above it (a title, the 填报单位
-line) are skipped, and so is a template example row whose 序号 is 示例.
+line) are skipped, and so is a template example row whose 序号 is 示例. The data sheet is the
+first visible sheet holding such a header row (a 填表说明 sheet may come before it).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
@@ -72,7 +76,18 @@ SHEET_REQUIRED = (
     "certificate_issue_date",
     "issuer",
 )
+#: Numbers kept as text: formatted as text in the template, read as typed.
 TEXT_FIELDS = ("id_number", "bank_card_no", "phone", "certificate_no")
+#: Of those, the ones whose numbers are longer than Excel keeps (18 digits, 16–19 digits): a
+#: number cell has lost digits, or will as soon as someone edits it, and is refused.
+LONG_NUMBER_FIELDS = ("id_number", "bank_card_no")
+#: Excel keeps 15 significant digits of a number: a whole number of up to 15 digits (a mobile,
+#: most certificate numbers) is exact in a number cell.
+EXCEL_DIGITS = 15
+#: A leading apostrophe marks text in Excel and WPS; some tools keep it in the value.
+APOSTROPHES = ("'", "\u2018", "\u2019", "\uff07")
+#: How Excel shows a long number (3.30106E+17), saved as text by a copy and paste.
+_SCIENTIFIC = re.compile(r"[0-9](?:\.[0-9]+)?[Ee]\+?[0-9]+")
 
 
 def header_key(value: Any) -> str:
@@ -91,46 +106,155 @@ class SheetRow:
     errors: list[str]
 
 
-def read_rows(content: bytes) -> Iterator[SheetRow]:
-    """Rows of the first sheet of an xlsx file, with their sheet row numbers."""
-    from python_calamine import CalamineWorkbook
+@dataclass
+class _DataSheet:
+    """The sheet holding the data: its header row, the field of each column, the rows below."""
+
+    name: str
+    header_row: int
+    columns: dict[int, str]
+    rows: Iterator[tuple[int, Any]]
+    last_row: int
+
+
+def _is_header(keys: list[str]) -> bool:
+    return "姓名" in keys and ("身份证号" in keys or "身份证号码" in keys or "id_number" in keys)
+
+
+def _duplicates_message(places: dict[str, list[tuple[str, str]]]) -> str:
+    """One sentence per field whose column appears more than once: ``places`` maps the field to
+    its ``(header as typed, column letter)``."""
+    sentences = []
+    for field, found in places.items():
+        times = "两" if len(found) == 2 else f" {len(found)} "
+        letters = [letter for _, letter in found]
+        where = "、".join(f"第{letter}列" for letter in letters[:-1]) + f"和第{letters[-1]}列"
+        typed = list(dict.fromkeys(text for text, _ in found))
+        if len(typed) == 1:
+            what = f"表头中“{typed[0]}”出现了{times}次（{where}）"
+        else:
+            named = "、".join(f"“{text}”（第{letter}列）" for text, letter in found)
+            what = f"表头中{named}都是“{LABELS[field]}”，出现了{times}次"
+        sentences.append(f"{what}，请删去多余的一列后重新上传（隐藏的列也要检查）。")
+    return "".join(sentences)
+
+
+def _data_sheet(content: bytes) -> _DataSheet:
+    """The first visible sheet with a header row. Raises UnreadableFile, saying why, when the
+    file cannot be read, no sheet has a header row, the header lacks required columns or holds
+    one of them twice."""
+    from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
-        sheet = workbook.get_sheet_by_index(0)
-        rows = sheet.iter_rows()
+        worksheets = [(index, meta) for index, meta in enumerate(workbook.sheets_metadata) if meta.typ == SheetTypeEnum.WorkSheet]
+        # A hidden sheet (an old copy, the lists of a drop-down) is not what the clerk sees.
+        sheets = [(index, meta.name) for index, meta in worksheets if meta.visible == SheetVisibleEnum.Visible]
+        hidden = len(worksheets) - len(sheets)
     except Exception as exc:  # calamine raises its own error types
         raise UnreadableFile("无法读取该文件：请上传由模板填写的 .xlsx 文件。") from exc
-    columns: dict[int, str] | None = None
-    for number, cells in enumerate(rows, start=1):
-        cells = list(cells)
-        if columns is None:
-            keys = [header_key(cell) for cell in cells]
-            if "姓名" in keys and ("身份证号" in keys or "身份证号码" in keys or "id_number" in keys):
-                columns = {index: _HEADER_TO_FIELD[key] for index, key in enumerate(keys) if key in _HEADER_TO_FIELD}
-                missing = [LABELS[field] for field in SHEET_REQUIRED if field not in columns.values()]
-                if missing:  # one message for the file, not one per row and column
-                    raise UnreadableFile(
-                        f"表头第 {number} 行缺少以下列：{'、'.join(missing)}。每份申请都须填写这些内容，请使用下载的模板填写。"
+    several = len(sheets) > 1
+    incomplete = ""
+    for index, name in sheets:
+        try:
+            sheet = workbook.get_sheet_by_index(index)
+            rows = enumerate(sheet.iter_rows(), start=1)
+            first_column = sheet.start[1] if sheet.start else 0
+            last_row = sheet.end[0] + 1 if sheet.end else 0
+        except Exception as exc:
+            raise UnreadableFile("无法读取该文件：请上传由模板填写的 .xlsx 文件。") from exc
+        for number, cells in rows:
+            headers = list(cells)
+            keys = [header_key(cell) for cell in headers]
+            if not _is_header(keys):
+                continue
+            places: dict[str, list[tuple[str, str]]] = {}
+            for position, key in enumerate(keys):
+                if key in _HEADER_TO_FIELD:
+                    places.setdefault(_HEADER_TO_FIELD[key], []).append(
+                        (cell_text(headers[position]), get_column_letter(first_column + position + 1))
                     )
-            continue
+            missing = [LABELS[field] for field in SHEET_REQUIRED if field not in places]
+            if missing:
+                # One message for the file, not one per row and column; a later sheet may still
+                # be the data sheet (a 填表说明 sheet may name some columns).
+                where = f"工作表“{name}”" if several else ""
+                incomplete = incomplete or (
+                    f"{where}表头第 {number} 行缺少以下列：{'、'.join(missing)}。每份申请都须填写这些内容，请使用下载的模板填写。"
+                )
+                break
+            twice = {field: found for field, found in places.items() if len(found) > 1}
+            if twice:
+                raise UnreadableFile((f"工作表“{name}”：" if several else "") + _duplicates_message(twice))
+            columns = {position: _HEADER_TO_FIELD[key] for position, key in enumerate(keys) if key in _HEADER_TO_FIELD}
+            return _DataSheet(name=name, header_row=number, columns=columns, rows=rows, last_row=last_row)
+    if incomplete:
+        raise UnreadableFile(incomplete)
+    if not sheets:
+        raise UnreadableFile("文件中没有可读取的工作表。请使用下载的模板填写。")
+    looked = "、".join(f"“{name}”" for _, name in sheets)
+    raise UnreadableFile(
+        f"文件中找不到表头行（须有“姓名”和“身份证号”两列）：已查看工作表{looked}。请使用下载的模板填写。"
+        + ("隐藏的工作表不读取。" if hidden else "")
+    )
+
+
+def _number_as_shown(value: int | float) -> str:
+    """A number cell as Excel shows it with the 0 format: whole numbers without ``.0``, at most
+    15 significant digits (what Excel kept of a longer number)."""
+    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+        return cell_text(value)
+    if abs(value) >= 10**EXCEL_DIGITS:
+        return str(int(Decimal(f"{value:.{EXCEL_DIGITS}g}")))
+    return str(int(value))
+
+
+def _typed_number(field: str, cell: Any) -> tuple[str, str | None]:
+    """An ID, card, mobile or certificate number cell as text, with the reason to refuse it."""
+    label = LABELS[field]
+    if is_numeric_cell(cell):
+        text = _number_as_shown(cell)
+        if field in LONG_NUMBER_FIELDS:
+            return text, f"{label}单元格是数字格式，长数字已丢失位数，请把该列设为文本后重新填写。"
+        if isinstance(cell, float) and not (math.isfinite(cell) and cell.is_integer()):
+            return text, None  # not a whole number: the field check says what is wrong
+        if abs(cell) >= 10**EXCEL_DIGITS:
+            return text, f"{label}单元格是数字格式，超过{EXCEL_DIGITS}位的数字已丢失，请把该列设为文本后重新填写。"
+        return text, None
+    text = cell_text(cell)
+    if text.startswith(APOSTROPHES):
+        text = text[1:].strip()
+    if _SCIENTIFIC.fullmatch(fold_width(text).replace(" ", "")):
+        return text, (f"{label}“{text}”是 Excel 显示长数字的科学计数法，后面的数字已丢失。请把该列设为文本格式，再重新输入完整的号码。")
+    return text, None
+
+
+def read_rows(content: bytes) -> Iterator[SheetRow]:
+    """Rows of the data sheet of an xlsx file, with their sheet row numbers.
+
+    Every row keeps its values as typed (as text), also a refused one: the refused rows are
+    offered back to the clerk to fix and import again."""
+    data = _data_sheet(content)
+    columns = data.columns
+    for number, cells in data.rows:
+        cells = list(cells)
         if not any(cell_text(cell) for cell in cells):
             continue
         values: dict[str, Any] = {}
         errors: list[str] = []
         for index, field in columns.items():
             cell = cells[index] if index < len(cells) else ""
-            if field in TEXT_FIELDS and is_numeric_cell(cell) and cell_text(cell):
-                errors.append(f"{LABELS[field]}单元格是数字格式，长数字已丢失位数，请把该列设为文本后重新填写。")
-                continue
             if isinstance(cell, dt.datetime):
                 cell = cell.date()
+            if field in TEXT_FIELDS:
+                values[field], error = _typed_number(field, cell)
+                if error:
+                    errors.append(error)
+                continue
             values[field] = cell if isinstance(cell, dt.date) else cell_text(cell)
         if cell_text(values.get("seq")) == "示例":
             continue
         yield SheetRow(row=number, values=values, errors=errors)
-    if columns is None:
-        raise UnreadableFile("文件中找不到表头行（须有“姓名”和“身份证号”两列）。请使用下载的模板填写。")
 
 
 def template(*, year: int, org_name: str = "") -> bytes:
@@ -232,11 +356,9 @@ def rejected_rows_workbook(rows: list[dict[str, Any]], originals: dict[int, dict
 
 
 def sheet_row_count(content: bytes) -> int:
-    """Rows below the header (an upper bound of the data rows), for progress bars."""
-    from python_calamine import CalamineWorkbook
-
+    """Rows below the header of the data sheet (an upper bound of the data rows), for progress bars."""
     try:
-        sheet = CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0)
-    except Exception:
+        data = _data_sheet(content)
+    except UnreadableFile:
         return 0
-    return max(0, sheet.height - 3)
+    return max(0, data.last_row - data.header_row)

@@ -1,0 +1,78 @@
+"""The materials zip as clerks make it: on a Chinese Windows (GBK names without the UTF-8 flag),
+with the kinds named in Chinese."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from rewards.batches.services import entry_name, read_materials
+
+from ..api.helpers import jpeg
+
+ID = "330106199001010018"
+
+
+def image() -> bytes:
+    return jpeg().read()
+
+
+def windows_zip(names: list[str]) -> bytes:
+    """A zip whose names are GBK bytes without the UTF-8 flag (bit 11), as Windows' own
+    "compressed folder" and many Chinese tools write them. zipfile writes non-ASCII names as
+    UTF-8 with the flag, so each entry is written under an ASCII stand-in of the same length in
+    bytes, then the stand-in's bytes are replaced (local header and central directory)."""
+    buffer = io.BytesIO()
+    stand_ins: dict[bytes, bytes] = {}
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for index, name in enumerate(names):
+            encoded = name.encode("gbk")
+            stand_in = f"{index:02d}".encode() + b"~" * (len(encoded) - 2)
+            stand_ins[stand_in] = encoded
+            archive.writestr(stand_in.decode("ascii"), image())
+    content = buffer.getvalue()
+    for stand_in, encoded in stand_ins.items():
+        assert content.count(stand_in) == 2
+        content = content.replace(stand_in, encoded)
+    return content
+
+
+def test_gbk_names_without_the_utf8_flag_are_read_as_chinese():
+    content = windows_zip([f"{ID}_身份证.jpg", f"材料/{ID}_证书.jpg", f"{ID}_银行卡.PDF", "雷华帆_身份证.jpg"])
+    infos = zipfile.ZipFile(io.BytesIO(content)).infolist()
+    assert not any(info.flag_bits & 0x800 for info in infos)
+    assert "身份证" not in infos[0].filename  # what zipfile makes of it (cp437)
+    assert [entry_name(info) for info in infos] == [f"{ID}_身份证.jpg", f"材料/{ID}_证书.jpg", f"{ID}_银行卡.PDF", "雷华帆_身份证.jpg"]
+    found, problems = read_materials(content)
+    assert sorted(found[ID]) == ["bank_card", "certificate", "id_card"]
+    # The misnamed file is named as the clerk named it, with the rule to follow.
+    assert problems == ["压缩包中的“雷华帆_身份证.jpg”未按“身份证号_身份证.jpg”“身份证号_证书.jpg”“身份证号_银行卡.jpg”命名，已忽略。"]
+
+
+def test_a_name_that_is_not_gbk_stays_as_zipfile_read_it():
+    info = zipfile.ZipInfo("x")
+    info.filename = b"\x80\x80\xff.jpg".decode("cp437")  # neither UTF-8 nor GB18030
+    assert entry_name(info) == info.filename
+
+
+def test_utf8_names_with_the_flag_and_the_codes_still_count():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(f"{ID}_身份证.jpg", image())  # UTF-8 with the flag
+        archive.writestr(f"{ID}_等级证书.png", image())
+        archive.writestr(f"{ID}_BANK_CARD.jpeg", image())
+        archive.writestr("11010519491231002x_certificate.pdf", image())  # the codes, a lower-case x
+    found, problems = read_materials(buffer.getvalue())
+    assert problems == []
+    assert sorted(found[ID]) == ["bank_card", "certificate", "id_card"]
+    assert list(found["11010519491231002X"]) == ["certificate"]
+
+
+def test_the_same_material_twice_is_noted():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(f"{ID}_id_card.jpg", image())
+        archive.writestr(f"{ID}_身份证.jpg", image())
+    found, problems = read_materials(buffer.getvalue())
+    assert list(found[ID]) == ["id_card"]
+    assert problems == [f"“{ID}_id_card.jpg”和“{ID}_身份证.jpg”是同一职工的同一种材料（身份证（正反面）），只使用了后者“{ID}_身份证.jpg”。"]
