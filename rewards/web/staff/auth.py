@@ -120,6 +120,22 @@ class CodeForm(forms.Form):
         )
 
 
+def not_found_recorded(request: HttpRequest, *, what: str, model: Any, pk: int) -> HttpResponse:
+    """404 for an object outside the caller's subtree (or none), recorded as an access denial
+    (SECURITY.md 1): the entry names the object only when it exists."""
+    from rewards.reports.access import record_denial
+
+    record_denial(
+        user=request.user,
+        request=request,
+        what=what,
+        object_type=model._meta.label_lower,
+        object_id=pk if model.objects.filter(pk=pk).exists() else "",
+        detail={},
+    )
+    return render(request, "staff/not_found.html", status=404)
+
+
 def _locked(request: HttpRequest, exc: AccountLocked, next_url: str) -> HttpResponse:
     request.session.pop(PENDING_KEY, None)
     response = render(request, "staff/login.html", {"form": LoginForm(), "next": next_url, "error": exc.message}, status=429)

@@ -35,11 +35,10 @@ from rewards.campaigns.selectors import campaign_for_year, campaign_units, curre
 from rewards.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from rewards.organisations.models import Organisation, OrgKind
 from rewards.organisations.selectors import get_organisation_in_scope
-from rewards.reports.access import record_denial
 from rewards.reports.annex5 import FORMATS, annex5_export
 from rewards.reports.downloads import download_response
 
-from .auth import staff_required
+from .auth import not_found_recorded, staff_required
 
 STATUS_LABELS = dict(DeclarationStatus.choices)
 
@@ -178,17 +177,8 @@ def withdraw(request: HttpRequest, declaration_id: int) -> HttpResponse:
     """撤回 one of the union's own declarations still waiting for the economic department."""
     try:
         declaration = occupation_declaration_withdraw(user=request.user, declaration_id=declaration_id, request=request)
-    except NotFound:
-        # Another union's declaration: 404, recorded as an access denial (SECURITY.md 1).
-        record_denial(
-            user=request.user,
-            request=request,
-            what="occupation_declaration",
-            object_type="campaigns.occupationdeclaration",
-            object_id=declaration_id if OccupationDeclaration.objects.filter(pk=declaration_id).exists() else "",
-            detail={},
-        )
-        return render(request, "staff/not_found.html", status=404)
+    except NotFound:  # another union's declaration
+        return not_found_recorded(request, what="occupation_declaration", model=OccupationDeclaration, pk=declaration_id)
     except (Conflict, Forbidden) as exc:
         return _page(request, current_campaign(), status=exc.status, form_error=_message(exc))
     messages.success(request, f"已撤回“{declaration.occupation}”的申报，名额已空出。")

@@ -22,14 +22,14 @@ from rewards.core.errors import Conflict, DomainError, Forbidden, InvalidInput, 
 from rewards.core.vocab import Level
 from rewards.organisations.models import Organisation, OrgKind
 from rewards.organisations.selectors import get_organisation_in_scope
-from rewards.reports.access import organisation_or_denial, record_denial
+from rewards.reports.access import organisation_or_denial
 from rewards.reports.downloads import download_response
 from rewards.training.export import training_export
 from rewards.training.models import PLAN_LEVELS, TrainingMode, TrainingPlan
 from rewards.training.selectors import READ_ROLES, plan_in_scope, plan_list, plan_totals, union_totals
 from rewards.training.services import PLAN_FIELDS, PROGRESS_FIELDS, RECORD_ROLES, training_plan_create, training_plan_update
 
-from .auth import staff_required
+from .auth import not_found_recorded, staff_required
 
 LEVEL_CHOICES = [(code, Level(code).label) for code in PLAN_LEVELS]
 
@@ -102,15 +102,7 @@ def _render_plans(request: HttpRequest, campaign: Campaign, *, status: int = 200
 
 def _plan_not_found(request: HttpRequest, plan_id: int) -> HttpResponse:
     """404 for a plan outside the caller's union, recorded as an access denial (SECURITY.md 1)."""
-    record_denial(
-        user=request.user,
-        request=request,
-        what="training_plan",
-        object_type="training.trainingplan",
-        object_id=plan_id if TrainingPlan.objects.filter(pk=plan_id).exists() else "",
-        detail={},
-    )
-    return render(request, "staff/not_found.html", status=404)
+    return not_found_recorded(request, what="training_plan", model=TrainingPlan, pk=plan_id)
 
 
 def _union_in_scope(request: HttpRequest, name: str) -> Organisation:
