@@ -84,6 +84,7 @@ class CheckSerializer(serializers.Serializer):
     rule = serializers.CharField()
     passed = serializers.BooleanField()
     message = serializers.CharField()
+    judged = serializers.BooleanField(required=False, help_text="资格自测：false 表示须先核对会员信息、本项未作判断（passed 同为 false）")
 
 
 class EligibilityResultSerializer(serializers.Serializer):

@@ -16,6 +16,7 @@ import logging
 import os
 import uuid
 import zipfile
+from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
@@ -87,6 +88,34 @@ def _unseal(blob: bytes) -> bytes:
     if cipher is None:
         raise crypto.DecryptionError("没有对应的密钥，无法打开暂存的文件。")
     return cipher.decrypt(body[:12], body[12:], kid)
+
+
+def reseal_staged(*, dry_run: bool = False) -> tuple[int, int]:
+    """The staged sheets and zips of imports not finished yet, sealed again under the current
+    field key (``manage.py rotate_field_keys``); returns ``(resealed, unreadable)``. A file is
+    replaced whole (written beside it, then renamed over it)."""
+    kid, _ = crypto.keyring()
+    resealed = unreadable = 0
+    for sheet_path, zip_path in BatchImport.objects.exclude(sheet_path="").values_list("sheet_path", "zip_path"):
+        for name in (sheet_path, zip_path):
+            if not name or not default_storage.exists(name):
+                continue
+            with default_storage.open(name, "rb") as handle:
+                blob = handle.read()
+            if blob.startswith(kid.encode() + b"$"):
+                continue
+            try:
+                content = _unseal(blob)
+            except Exception:
+                unreadable += 1
+                continue
+            if not dry_run:
+                path = Path(default_storage.path(name))
+                spare = path.with_name(path.name + ".resealing")
+                spare.write_bytes(_seal(content))
+                os.replace(spare, path)
+            resealed += 1
+    return resealed, unreadable
 
 
 def _read_stored(name: str) -> bytes:

@@ -29,7 +29,7 @@ from rewards.organisations.models import Organisation, OrgKind, Role
 from rewards.organisations.selectors import scope_to_subtree
 
 from .models import Campaign, CampaignUnit, DeclarationStatus, OccupationDeclaration, occupation_key
-from .selectors import require_current_campaign
+from .selectors import current_campaign, require_current_campaign
 
 #: API.md "Roles": a district/industry union declares for itself, the economic department decides.
 DECLARE_ROLES = frozenset({Role.DISTRICT_REVIEWER})
@@ -229,6 +229,9 @@ def occupation_declaration_withdraw(*, user: Any, declaration_id: int | str, req
         if declaration.status != DeclarationStatus.PENDING:
             label = DeclarationStatus(declaration.status).label
             raise Conflict(f"该申报已是“{label}”，只有待审核的申报可以撤回。", code="already_decided")
+        current = current_campaign()
+        if current is None or current.pk != declaration.campaign_id:
+            raise Conflict(f"{declaration.campaign.year}年度的申报已是往年记录，不能撤回。", code="wrong_campaign")
         declaration.status = DeclarationStatus.WITHDRAWN
         declaration.save(update_fields=["status"])
         audit(

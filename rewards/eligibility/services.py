@@ -111,7 +111,8 @@ def public_checks(decision: Decision) -> list[dict[str, object]]:
     public = []
     for check in checks:
         if stranger and check["rule"] in PERSONAL_RULES:
-            public.append({"rule": check["rule"], "passed": False, "message": WITHHELD})
+            # Not judged: "passed" False because it is not known to pass, "judged" says why.
+            public.append({"rule": check["rule"], "passed": False, "judged": False, "message": WITHHELD})
         else:
-            public.append({**check, "message": _APPLICATION_NO.sub("", str(check["message"]))})
+            public.append({**check, "judged": True, "message": _APPLICATION_NO.sub("", str(check["message"]))})
     return public

@@ -74,7 +74,7 @@ def otp_request(*, id_number: str, name: str, request: Any = None) -> OtpChallen
     member = verified_member(id_number, name)
     key = member.id_hash
     now = clock.now()
-    last = OtpChallenge.objects.filter(id_hash=key).order_by("-created_at").first()
+    last = OtpChallenge.objects.filter(id_hash=key).order_by("-created_at", "-pk").first()
     # Only a code that can still be typed holds the next one back: after signing in (the code is
     # used up) or after five wrong tries, a worker who signs in again gets a new code at once.
     usable = last is not None and last.used_at is None and last.expires_at > now and last.attempts < OTP_MAX_ATTEMPTS
@@ -185,11 +185,14 @@ def staff_token_revoke(token: str, *, request: Any = None) -> None:
     """Staff API sign-out (``DELETE /api/v1/auth/token``): the presented token stops working at
     once, before its 8 hours are up. 401 for a token that is unknown or already expired."""
     with transaction.atomic():
-        row = StaffToken.objects.select_related("user").filter(key_hash=token_digest(token), expires_at__gt=clock.now()).first()
-        if row is None:
+        live = StaffToken.objects.filter(key_hash=token_digest(token), expires_at__gt=clock.now())
+        user = next((row.user for row in live.select_related("user")), None)
+        # The delete's own count decides: of two sign-outs of one token at once, one removes it
+        # and is audited, the other is 401.
+        removed, _ = live.delete()
+        if not removed or user is None:
             raise NotAuthenticated("令牌无效或已过期。")
-        row.delete()
-        audit("staff.logout", actor=row.user, request=request, detail={"channel": "api"})
+        audit("staff.logout", actor=user, request=request, detail={"channel": "api"})
 
 
 def applicant_token_revoke(token: str, *, request: Any = None) -> None:

@@ -78,6 +78,14 @@ def rotate_field_keys(*, dry_run: bool = False, chunk: int = CHUNK, say: Callabl
             report.rewritten[label] = done
         if unreadable:
             report.unreadable[label] = unreadable
+    # The sheets and zips of batch imports waiting to be saved are sealed with the same key.
+    from rewards.batches.imports import reseal_staged
+
+    resealed, unreadable_files = reseal_staged(dry_run=dry_run)
+    if resealed:
+        report.rewritten["batches.staged_files"] = resealed
+    if unreadable_files:
+        report.unreadable["batches.staged_files"] = unreadable_files
     if not dry_run and (report.total or report.unreadable):
         # One entry for the whole run, after its chunks (each its own transaction) are written.
         with transaction.atomic():

@@ -448,3 +448,21 @@ def test_docs_page_points_at_the_schema(api, db):  # type: ignore[no-untyped-def
 
     assert response.status_code == 200 and b'<script src="/api/v1/docs?script=">' in response.content
     assert script.status_code == 200 and b"/api/v1/openapi.json" in script.content
+
+
+def test_rules_not_judged_for_a_name_that_does_not_match_say_so(api, campaign, business_day, member):
+    body = api.post(
+        "/api/v1/eligibility",
+        {
+            "id_number": member.id_number,
+            "name": member.name[:-1],
+            "new_level": "senior_worker",
+            "certificate_issue_date": "2020-06-30",
+            "issuer": "hr_hangzhou",
+            "occupation": "车工",
+        },
+        content_type="application/json",
+    ).json()
+    judged = {check["rule"]: check["judged"] for check in body["checks"]}
+    assert [rule for rule, seen in judged.items() if not seen] == ["window", "once_per_campaign", "deadline"]
+    assert judged["member"] is True

@@ -63,3 +63,25 @@ def test_each_kind_of_token_signs_out_only_at_its_own_endpoint(api, business_day
     assert api.delete("/api/v1/auth/token", **bearer(worker)).status_code == 401
     assert api.delete("/api/v1/applicant/session", **bearer(staff)).status_code == 401
     assert ApplicantToken.objects.count() == 1 and StaffToken.objects.count() == 1
+
+
+def test_of_two_sign_outs_of_one_token_at_once_only_one_is_audited(api, xihu_reviewer, monkeypatch):
+    """The other request removes the token between this one's read and its delete: this one
+    finds nothing to delete, answers 401 and writes no entry."""
+    from django.db import connection
+    from django.db.models.query import QuerySet
+
+    token = staff_token(api, xihu_reviewer)
+    original = QuerySet.delete
+
+    def deleted_by_the_other_request_first(self):  # type: ignore[no-untyped-def]
+        if self.model is StaffToken:
+            with connection.cursor() as cursor:
+                cursor.execute(f"DELETE FROM {StaffToken._meta.db_table}")
+        return original(self)
+
+    monkeypatch.setattr(QuerySet, "delete", deleted_by_the_other_request_first)
+    response = api.delete("/api/v1/auth/token", **bearer(token))
+
+    assert response.status_code == 401
+    assert not AuditEvent.objects.filter(action="staff.logout").exists()

@@ -76,3 +76,11 @@ def test_the_union_page_offers_withdrawal_of_pending_ones_and_annex5_leaves_them
 
     cells = [str(cell) for row in load_workbook(io.BytesIO(annex5.content)).active.iter_rows(values_only=True) for cell in row if cell]
     assert "无人机驾驶员" in cells and "茶艺师" not in cells
+
+
+def test_a_declaration_of_a_year_no_longer_current_is_not_withdrawn(api, campaign, xihu_reviewer, open_for_declarations, monkeypatch):
+    declaration = declare(api, xihu_reviewer, "无人机驾驶员").json()["id"]
+    monkeypatch.setattr("rewards.campaigns.declarations.current_campaign", lambda: None)  # the year is over
+    response = withdraw(api, xihu_reviewer, declaration)
+    assert response.status_code == 409 and error_code(response) == "wrong_campaign" and "往年" in response.json()["error"]["message"]
+    assert OccupationDeclaration.objects.get(pk=declaration).status == DeclarationStatus.PENDING

@@ -153,4 +153,9 @@ def test_nginx_lets_a_batch_zip_through_and_speaks_debian_12s_nginx():
         block = re.search(rf"location = {re.escape(address)} \{{(.+?)\}}", nginx, re.S).group(1)  # type: ignore[union-attr]
         megabytes = int(re.search(r"client_max_body_size (\d+)m;", block).group(1))  # type: ignore[union-attr]
         assert megabytes * 1024 * 1024 > MAX_ZIP_BYTES
-    assert 'return 413 \'{"error":{"code":"too_large"' in nginx
+    assert 'return 413 \'{"error":{"code":"too_large"' in nginx  # the API's error body under /api/
+    assert "location ^~ /api/ {\n        error_page 413 @too_large_api;" in nginx
+    assert "error_page 413 @too_large_page;" in nginx and "文件过大" in nginx  # a short page elsewhere
+    service = (DEPLOY / "systemd" / "rewards-web.service").read_text(encoding="utf-8")
+    gunicorn_timeout = int(re.search(r"--timeout (\d+)", service).group(1))  # type: ignore[union-attr]
+    assert {int(seconds) for seconds in re.findall(r"proxy_read_timeout (\d+)s;", nginx)} == {gunicorn_timeout}

@@ -13,6 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from openpyxl import load_workbook
 
 from rewards.applications.models import Application
 from rewards.core import crypto
@@ -56,7 +57,7 @@ def test_values_under_the_old_key_are_written_again_under_the_new_one(settings, 
 
     done = run()
 
-    assert "已重新加密" in done and "可以从 FIELD_ENCRYPTION_OLD_KEYS 中删去旧密钥" in done
+    assert "已重新加密" in done and "即可从 FIELD_ENCRYPTION_OLD_KEYS 中删去旧密钥" in done and "30 分钟后" in done
     for model, pk, column in (
         (Application, application.pk, "id_number"),
         (Application, application.pk, "bank_card_no"),
@@ -80,3 +81,27 @@ def test_a_value_under_a_key_that_is_not_configured_is_reported_and_left(setting
     with pytest.raises(CommandError, match="无法解密"):
         run()
     assert stored(Member, member.pk, "id_number") == before
+
+
+def test_the_staged_files_of_an_unfinished_batch_import_are_sealed_again(settings, grassroots_clerk, xihu, xihu_grassroots, business_day):
+    from django.core.files.storage import default_storage
+
+    from rewards.batches.imports import _read_stored, import_start
+
+    from ..batches.sheets import row_for, sheet
+
+    worker = factories.make_member(union=xihu, grassroots=xihu_grassroots, employer="杭州西湖精密机械有限公司")
+    staged = import_start(
+        user=grassroots_clerk, org=grassroots_clerk.organisation, sheet_file=io.BytesIO(sheet([row_for(worker)])), file_name="汇总表.xlsx"
+    )
+    assert staged.sheet_path  # checked, waiting for 确认保存
+    old = settings.FIELD_ENCRYPTION_KEY
+    settings.FIELD_ENCRYPTION_KEY, settings.FIELD_ENCRYPTION_OLD_KEYS = new_key(), [old]
+
+    assert "batches.staged_files：已重新加密 1 条" in run()
+
+    with default_storage.open(staged.sheet_path, "rb") as handle:
+        assert handle.read().startswith(crypto.keyring()[0].encode() + b"$")
+    settings.FIELD_ENCRYPTION_OLD_KEYS = []  # the old key retired: the clerk's 确认保存 still opens the sheet
+    reopened = load_workbook(io.BytesIO(_read_stored(staged.sheet_path)))
+    assert worker.name in [cell for row in reopened.active.iter_rows(values_only=True) for cell in row]

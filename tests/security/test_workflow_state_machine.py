@@ -17,7 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Count
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, rule
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, initialize, invariant, rule
 from PIL import Image
 
 from rewards.applications.models import Application, ApplicationEvent
@@ -65,6 +65,14 @@ class ReviewWorkflow(RuleBasedStateMachine):
         self.ids: dict[str, int] = {}
 
     # Workers ---------------------------------------------------------------------------------
+
+    @initialize(target=applications)
+    def one_waiting_for_the_city(self):  # type: ignore[no-untyped-def]
+        """Every example starts with an application at the city's stage, so that its decisions
+        (approve, return, reject) are reached in every run, not only when the draws allow."""
+        number = self.submit()
+        self.decide(number, "approve", "district")
+        return number
 
     @rule(target=applications)
     def submit(self):  # type: ignore[no-untyped-def]
@@ -220,23 +228,19 @@ def test_the_review_workflow_keeps_its_state_machine(business_day, campaign, xih
             self.xihu, self.district, self.city = xihu, xihu_reviewer, city_reviewer
             self.other_district, self.finance = other_district, finance_a
 
-    # make test starts with a derandomized run; the long run explores. The derandomized sequence
-    # has not proved identical from one run to the next (one CI run never drew a city return),
-    # so a run that missed a transition is followed by up to two rounds of fresh examples, each
-    # checking every invariant, before the coverage check below can fail.
+    # make test runs a fixed sequence of examples (derandomized, so that a failure is
+    # reproducible); the long run explores. The city_returns rule makes the city's return as
+    # likely as the other decisions, so the coverage check below does not depend on luck.
     transitions = ("district approve", "district return", "city approve", "city return", "resubmitted", "withdrawn")
+    Bound.TestCase.settings = settings(
+        max_examples=EXAMPLES,
+        stateful_step_count=30,
+        deadline=None,
+        database=None,
+        derandomize=not LONG,
+        suppress_health_check=list(HealthCheck),
+    )
     SEEN.clear()
-    for round_no in range(3):
-        Bound.TestCase.settings = settings(
-            max_examples=EXAMPLES,
-            stateful_step_count=30,
-            deadline=None,
-            database=None,
-            derandomize=not LONG and round_no == 0,
-            suppress_health_check=list(HealthCheck),
-        )
-        Bound.TestCase().runTest()
-        if all(SEEN[transition] for transition in transitions):
-            break
+    Bound.TestCase().runTest()
     for transition in transitions:
         assert SEEN[transition] > 0, f"the run never went through {transition}: {dict(SEEN)}"

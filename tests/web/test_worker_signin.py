@@ -3,11 +3,15 @@ attempts, the 30-minute idle end, sign-out and the CSRF token."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.db.models import F
 from django.test import Client
 
 from rewards.core import clock
 from rewards.core.masking import mask_phone
+from rewards.identity.models import OtpChallenge
 from rewards.notifications.models import SmsMessage
 from rewards.web.worker import session as worker_session
 from tests import factories
@@ -126,9 +130,12 @@ def test_past_the_limit_with_a_live_code_the_worker_is_sent_to_type_it(client, t
         sign_in(client, member)
         client.post("/worker/signout")
     client.post("/worker/signin", {"id_number": member.id_number, "name": member.name})  # the fifth, not typed yet
+    # More than 60 seconds later: the gap between two codes is over, the limit of five is not.
+    OtpChallenge.objects.update(created_at=F("created_at") - dt.timedelta(seconds=90))
     response = client.post("/worker/signin", {"id_number": member.id_number, "name": member.name}, follow=True)
     assert response.redirect_chain[-1][0] == "/worker/signin/code"
-    assert "仍然有效" in text(response)
+    assert "获取验证码过于频繁" in text(response) and "刚才发送的验证码仍然有效" in text(response)
+    assert SmsMessage.objects.filter(template="otp").count() == 5
     assert client.post("/worker/signin/code", {"code": latest_code()}).status_code == 302
 
 

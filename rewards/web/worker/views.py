@@ -35,7 +35,7 @@ from rewards.core.masking import mask_bank_card, mask_id_number, mask_phone
 from rewards.core.text import clean_name
 from rewards.core.vocab import Channel, Gender, Issuer, Level, Status
 from rewards.eligibility.fields import RULE_FIELDS
-from rewards.eligibility.services import WITHHELD, judge, public_checks
+from rewards.eligibility.services import judge, public_checks
 from rewards.identity.services import CodeAlreadySent, NotAuthenticated, otp_check, otp_request, verified_member
 from rewards.registries.models import Member
 from rewards.registries.selectors import member_by_id_hash
@@ -75,7 +75,7 @@ def _checks(rows: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
     """Rule results with the rule's Chinese title, in the rules' order. A rule the self-check
     could not judge (withheld until the member check passes) is shown as 未判断, not as failed."""
     return [
-        {**row, "title": RULE_TITLES.get(str(row.get("rule")), str(row.get("rule"))), "judged": row.get("message") != WITHHELD}
+        {**row, "title": RULE_TITLES.get(str(row.get("rule")), str(row.get("rule"))), "judged": row.get("judged", True)}
         for row in rows or []
     ]
 

@@ -27,5 +27,6 @@ class Command(BaseCommand):
             raise CommandError("有加密内容无法解密：请把写入它们时所用的密钥加入 FIELD_ENCRYPTION_OLD_KEYS 后重新运行。")
         if not dry_run:
             self.stdout.write(
-                "现在可以从 FIELD_ENCRYPTION_OLD_KEYS 中删去旧密钥；但此前的备份仍用旧密钥加密，恢复这些备份时仍需要它，请与备份一同保管。"
+                "30 分钟后（职工登录会话中暂存的内容随会话过期），即可从 FIELD_ENCRYPTION_OLD_KEYS 中删去旧密钥；"
+                "但此前的备份仍用旧密钥加密，恢复这些备份时仍需要它，请与备份一同保管。"
             )

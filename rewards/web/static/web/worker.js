@@ -46,7 +46,13 @@
       field.classList.remove("has-error");
       field.removeAttribute("data-precheck-invalid");
       var input = field.querySelector("input, select, textarea");
-      if (input) input.removeAttribute("aria-invalid");
+      if (input) {
+        input.removeAttribute("aria-invalid");
+        // Back to the description the page gave it (its hint), without the lines just removed.
+        var before = input.getAttribute("data-describedby");
+        if (before) input.setAttribute("aria-describedby", before);
+        else input.removeAttribute("aria-describedby");
+      }
     });
   }
 
@@ -87,6 +93,7 @@
       });
       if (input) {
         // The reason is read out with the field (a screen reader announces it on focus).
+        if (!input.hasAttribute("data-describedby")) input.setAttribute("data-describedby", input.getAttribute("aria-describedby") || "");
         input.setAttribute("aria-invalid", "true");
         input.setAttribute("aria-describedby", ids.concat(hint && hint.id ? [hint.id] : []).join(" "));
       }
@@ -157,18 +164,29 @@
     });
     note.textContent =
       "正在上传" + (bytes ? "（约 " + Math.max(0.1, bytes / 1048576).toFixed(1) + " MB）" : "") + "，网络较慢时可能需要一两分钟，请勿离开本页或重复点击。";
+    // If the upload was stopped (the browser's ✕, a lost network) the page stays as it is: after
+    // a while the button may be pressed again rather than staying locked.
+    setTimeout(function () {
+      if (!form.hasAttribute("data-sending")) return;
+      ready(form);
+      note.textContent = "如果页面长时间没有反应，可以再点一次提交（已提交成功的申请不会重复）。";
+    }, SENDING_LOCK_MS);
+  }
+
+  function ready(form) {
+    form.removeAttribute("data-sending");
+    form.removeAttribute("data-prechecked");
+    form.querySelectorAll("button[data-label]").forEach(function (button) {
+      button.disabled = false;
+      button.textContent = button.getAttribute("data-label");
+    });
   }
 
   // Back to this page from the next one (the browser's page cache): the form can be used again.
   window.addEventListener("pageshow", function (event) {
     if (!event.persisted) return;
     document.querySelectorAll("form[data-sending]").forEach(function (form) {
-      form.removeAttribute("data-sending");
-      form.removeAttribute("data-prechecked");
-      form.querySelectorAll("button[data-label]").forEach(function (button) {
-        button.disabled = false;
-        button.textContent = button.getAttribute("data-label");
-      });
+      ready(form);
       form.querySelectorAll("[data-sending-note]").forEach(function (note) { note.parentNode.removeChild(note); });
     });
   });
@@ -205,6 +223,7 @@
   }
 
   var ALIVE_EVERY_MS = 4 * 60 * 1000;
+  var SENDING_LOCK_MS = 90 * 1000;
   var STALE_PAGE = "本页已失效（安全校验未通过），本次没有提交。请点击下方按钮重新打开本页后再提交（需重新选择材料）。";
 
   function setUpPrecheck(root) {
@@ -260,7 +279,13 @@
             else if (answer && answer.ok === false) showPrechecked(form, answer);
             else send();
           })
-          .catch(function () { checking = false; send(); });
+          .catch(function () {
+            checking = false;
+            // No answer from the check: the form goes as it would without this script, unless a
+            // material is already known not to go.
+            if (Object.keys(fileProblems).length) showPrechecked(form, withFileProblems(null, fileProblems));
+            else send();
+          });
       });
     });
   }
