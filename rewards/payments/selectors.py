@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
-from rewards.applications.models import Flag, FlagCode
+from rewards.applications.models import Application, Flag, FlagCode
 from rewards.campaigns.models import Campaign
 from rewards.campaigns.selectors import campaign_units, level_amounts
 from rewards.core.masking import mask_bank_card
@@ -161,6 +161,16 @@ def line_rows(lines: Iterable[PaymentLine]) -> list[dict[str, Any]]:
                 "bank_changed": bool(getattr(line, "bank_changed", False)),
             }
         )
+    return rows
+
+
+def application_lines(application: Application) -> list[dict[str, Any]]:
+    """发放记录 of one application: each of its lines, oldest first, as :func:`line_rows` shows
+    them, with the batch's number and when it was built."""
+    lines = list(application.payment_lines.select_related("batch", "application", "application__union").order_by("pk"))
+    rows = line_rows(lines)
+    for row, line in zip(rows, lines, strict=True):
+        row["batch_no"], row["built_at"] = line.batch.batch_no, line.batch.built_at
     return rows
 
 

@@ -29,6 +29,7 @@ from rewards.core.text import clean
 from rewards.core.vocab import LEVEL_GRADE, Channel, Level, Status
 from rewards.organisations.models import OrgKind, Role
 from rewards.organisations.selectors import visible_organisations
+from rewards.payments import selectors as payment_selectors
 from rewards.review import selectors
 from rewards.review.flags import ensure_signals
 from rewards.review.services import STAGE_ROLE, application_in_scope, flag_resolve, review_approve_many, review_decide, sees_full_numbers
@@ -299,31 +300,10 @@ def _detail_context(request: HttpRequest, application: Application) -> dict[str,
         "can_resolve": user.role in RESOLVE_ROLES,
         "stage_label": STATUS_LABELS.get(Status(application.status), ""),
         "resubmit_form": resubmit_form_for(user, application),  # 单位统一申报: a returned batch row
-        "payments": _payment_rows(application),
+        "payments": payment_selectors.application_lines(application),
         "full_numbers": full_numbers,
         "can_open_batches": user.role in payments.READ_ROLES,
     }
-
-
-def _payment_rows(application: Application) -> list[dict[str, Any]]:
-    """发放记录: each payment line of the application, oldest first (batch, reference, amount,
-    card tail, state and the bank's or the reversal's reason)."""
-    from rewards.payments.models import PaymentLine
-
-    lines = PaymentLine.objects.filter(application=application).select_related("batch").order_by("pk")
-    return [
-        {
-            "batch_no": line.batch.batch_no,
-            "reference": line.reference,
-            "amount": line.amount,
-            "card_tail": line.bank_card_no[-4:],
-            "status": line.get_status_display(),
-            "built_at": line.batch.built_at,
-            "result_at": line.result_at,
-            "reason": line.reversal_reason or line.result_reason,
-        }
-        for line in lines
-    ]
 
 
 def _render_detail(request: HttpRequest, application: Application, *, status: int = 200, **extra: Any) -> HttpResponse:

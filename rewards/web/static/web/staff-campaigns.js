@@ -109,15 +109,5 @@
     if (sms) { setupSms(sms); }
   });
 
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    if (form.hasAttribute("data-confirm") && !window.confirm(form.getAttribute("data-confirm"))) {
-      event.preventDefault();
-      return;
-    }
-    if (form.hasAttribute("data-once")) {
-      if (form.dataset.sent) { event.preventDefault(); return; }
-      form.dataset.sent = "1";
-    }
-  });
+  // data-confirm and data-once: staff-forms.js (every staff page).
 })();

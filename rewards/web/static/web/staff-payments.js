@@ -58,19 +58,10 @@
       });
   }
 
+  // data-confirm and data-once: staff-forms.js (every staff page), which listens first.
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (form.hasAttribute("data-confirm") && !window.confirm(form.getAttribute("data-confirm"))) {
-      event.preventDefault();
-      return;
-    }
-    if (form.hasAttribute("data-once")) {
-      if (form.dataset.sent) { event.preventDefault(); return; }
-      form.dataset.sent = "1";
-      form.querySelectorAll("button[type=submit]").forEach(function (button) {
-        setTimeout(function () { button.disabled = true; }, 0);
-      });
-    }
+    if (event.defaultPrevented) { return; }  // not confirmed, or already sent
     if (form.hasAttribute("data-download") && window.fetch && window.URL && URL.createObjectURL) {
       event.preventDefault();
       download(form, event.submitter);

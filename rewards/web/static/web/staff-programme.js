@@ -14,17 +14,5 @@
     }
   });
 
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    if (form.hasAttribute("data-confirm") && !window.confirm(form.getAttribute("data-confirm"))) {
-      event.preventDefault();
-      return;
-    }
-    if (!form.hasAttribute("data-once")) { return; }
-    if (form.dataset.sent) { event.preventDefault(); return; }
-    form.dataset.sent = "1";
-    form.querySelectorAll("button[type=submit]").forEach(function (button) {
-      setTimeout(function () { button.disabled = true; }, 0);
-    });
-  });
+  // data-confirm and data-once: staff-forms.js (every staff page).
 })();
