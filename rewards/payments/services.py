@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, Sum
 
-from rewards.applications.models import Application, Flag
+from rewards.applications.models import Application, Flag, FlagCode
 from rewards.campaigns.models import Campaign
 from rewards.campaigns.selectors import level_amounts
 from rewards.core import clock
@@ -224,9 +224,18 @@ def changes_since_build(batch: PaymentBatch) -> list[LineChange]:
             "application__name",
         )
     )
+    # A hard signal raised since the build (a card now shared with another person's application,
+    # say) stops the approval as a change does: the city's reviewer resolves it first.
+    signalled: dict[int, str] = {}
+    for application_id, code in Flag.objects.filter(
+        application__payment_lines__batch=batch, hard=True, resolved_at__isnull=True
+    ).values_list("application_id", "code"):
+        signalled.setdefault(application_id, FlagCode(code).label)
     for line in lines.iterator(chunk_size=CHUNK):
         app = line.application
         whats = []
+        if app.pk in signalled:
+            whats.append(f"出现了未处理的风险信号（{signalled[app.pk]}）")
         if app.bank_card_hash != line.bank_card_hash or app.bank_branch != line.bank_branch:
             whats.append("银行卡信息已变更")
         if app.name != line.name:

@@ -198,3 +198,22 @@ def test_the_approval_screen_names_an_application_paid_once_and_reversed(api, ap
     assert "曾经发放、后被退汇的申请（1 笔）" in page
     assert f"{batch_no} / {row[0]}" in page and "账户冻结，银行退汇" in page
     assert "并已核实 1 笔退汇款项确已到账" in page
+
+
+def test_a_hard_signal_raised_after_the_build_stops_the_approval(api, approved, finance_a, finance_b):
+    from rewards.applications.models import Flag
+
+    a, b = staff_token(api, finance_a), staff_token(api, finance_b)
+    batch_no = build(api, a).json()["batch_no"]
+    flagged = approved[0]
+    Flag.objects.create(
+        application=flagged, code=FlagCode.CARD_SHARED, hard=True, message="该银行卡号也用于他人的申请。", raised_at=flagged.submitted_at
+    )
+
+    response = api.post(f"/api/v1/payments/batches/{batch_no}/approve", **bearer(b))
+
+    assert response.status_code == 409 and response.json()["error"]["code"] == "changed_since_build"
+    staff = Client(HTTP_HOST="127.0.0.1")
+    staff.force_login(finance_b)
+    page = staff.get(f"/staff/payments/{batch_no}/").content.decode()
+    assert f"{flagged.application_no}" in page and "出现了未处理的风险信号（银行卡号与他人申请相同）" in page
