@@ -41,6 +41,7 @@ class SmsTemplate(models.TextChoices):
     PAYMENT_FAILED = "payment_failed", "发放失败"
     BANK_CHANGED = "bank_changed", "银行卡已变更"
     BATCH_ENTERED = "batch_entered", "单位已代为申报"
+    RETURNED_TO_UNION = "returned_to_union", "退回单位工会修改"
     REJECTED = "rejected", "不予奖励"
 
 
@@ -57,6 +58,9 @@ DEFAULT_TEXTS: dict[str, str] = {
     + "您的高技能人才奖励申请（编号{application_no}）的收款银行卡已变更为尾号{card_tail}的银行卡。如非本人操作，请立即联系所在工会。",
     SmsTemplate.BATCH_ENTERED: SIGNATURE
     + "{union_name}已为您代为申报高技能人才奖励（编号{application_no}），您可使用手机验证码登录平台查看进度。",
+    # 单位统一申报: the union corrects it, not the worker.
+    SmsTemplate.RETURNED_TO_UNION: SIGNATURE
+    + "您的高技能人才奖励申请（编号{application_no}）被退回{union_name}修改，原因：{reason}。如需补充材料，请与单位工会联系。",
     SmsTemplate.REJECTED: SIGNATURE
     + "您的高技能人才奖励申请（编号{application_no}）经审核不予奖励，原因：{reason}。如有疑问请联系所在工会。",
 }

@@ -125,6 +125,17 @@ def review_decide(*, user: Any, application_no: str, decision: str, opinion: str
             notify(application, "approved", event="approved", amount=application.amount)
         elif application.status == Status.RETURNED and application.channel == Channel.ONLINE:
             notify(application, "returned", event=f"returned:{events}", reason=sms_reason(opinion))
+        elif application.status == Status.RETURNED:
+            # 单位统一申报: back to the grassroots union, which corrects it; the worker is told
+            # (DOMAIN.md §6: an SMS on return) and whom to ask.
+            union = application.submitting_org or application.grassroots_union
+            notify(
+                application,
+                "returned_to_union",
+                event=f"returned:{events}",
+                reason=sms_reason(opinion),
+                union_name=union.name if union else "所在单位工会",
+            )
         elif application.status == Status.REJECTED:
             notify(application, "rejected", event="rejected", reason=sms_reason(opinion))
     return application

@@ -173,10 +173,14 @@ def test_three_level_chain_in_order_and_a_return_reaches_the_clerk(api, grassroo
     assert decide(api, city, number, "approve").status_code == 409
     assert decide(api, district, number, "approve").json() == {"status": "pending_city"}
     assert decide(api, city, number, "return", "证书复印件不清楚").json() == {"status": "returned"}
-    # The return reaches the grassroots clerk (not the worker).
+    # The return reaches the grassroots clerk, who corrects it; the worker is told by SMS that
+    # the union corrects it (not the online text, which asks the worker to resubmit).
     queue = api.get("/api/v1/review/applications?status=returned", **bearer(clerk)).json()
     assert [row["application_no"] for row in queue["results"]] == [number]
     assert not SmsMessage.objects.filter(template="returned").exists()
+    told = SmsMessage.objects.get(template="returned_to_union")
+    assert told.phone_hash == worker.phone_hash
+    assert f"被退回{grassroots_clerk.organisation.name}修改，原因：证书复印件不清楚" in told.text
     response = api.post(f"/api/v1/review/applications/{number}/resubmit", {"occupation": row["occupation"]}, **bearer(clerk))
     assert response.json() == {"application_no": number, "status": "pending_district"}
     application = Application.objects.get(application_no=number)

@@ -27,6 +27,7 @@ CAMPAIGN_TEXTS: tuple[str, ...] = (
     SmsTemplate.SUBMITTED,
     SmsTemplate.BATCH_ENTERED,
     SmsTemplate.RETURNED,
+    SmsTemplate.RETURNED_TO_UNION,
     SmsTemplate.REJECTED,
     SmsTemplate.APPROVED,
     SmsTemplate.PAID,
@@ -41,7 +42,7 @@ PARAMETER_LABELS = {
     "reason": "退回、不予奖励或发放失败的原因",
     "amount": "奖励金额（元）",
     "card_tail": "银行卡尾号（4位）",
-    "union_name": "代为申报的工会名称",
+    "union_name": "代为申报（并负责修改）的基层工会名称",
 }
 
 #: The parameters each sender passes (every one also passes ``application_no`` and ``name``).
@@ -49,6 +50,7 @@ AVAILABLE: dict[str, frozenset[str]] = {
     SmsTemplate.SUBMITTED: frozenset({"application_no", "name"}),
     SmsTemplate.BATCH_ENTERED: frozenset({"application_no", "name", "union_name"}),
     SmsTemplate.RETURNED: frozenset({"application_no", "name", "reason"}),
+    SmsTemplate.RETURNED_TO_UNION: frozenset({"application_no", "name", "reason", "union_name"}),
     SmsTemplate.REJECTED: frozenset({"application_no", "name", "reason"}),
     SmsTemplate.APPROVED: frozenset({"application_no", "name", "amount"}),
     SmsTemplate.PAID: frozenset({"application_no", "name", "amount", "card_tail"}),
