@@ -100,6 +100,20 @@ def otp_request(*, id_number: str, name: str, request: Any = None) -> OtpChallen
     return challenge
 
 
+def otp_resend_wait(id_number: str) -> int:
+    """Seconds until another code may be asked for (the 60-second gap after a code that can
+    still be typed); 0 when one may be asked for now. For the page's countdown only: the request
+    itself is checked by :func:`otp_request`."""
+    number, error = validators.check_id_number(id_number)
+    if error:
+        return 0
+    now = clock.now()
+    last = OtpChallenge.objects.filter(id_hash=crypto.blind_index("id", number or "")).order_by("-created_at", "-pk").first()
+    if last is None or last.used_at is not None or last.expires_at <= now or last.attempts >= OTP_MAX_ATTEMPTS:
+        return 0
+    return max(0, OTP_GAP_SECONDS - int((now - last.created_at).total_seconds()))
+
+
 def otp_check(*, id_number: str, code: str, request: Any = None) -> str:
     """Checks the latest code sent for ``id_number`` and uses it up; returns the ID's blind
     index. The API turns it into a bearer token (:func:`otp_verify`), the worker pages into a

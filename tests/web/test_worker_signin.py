@@ -4,6 +4,7 @@ attempts, the 30-minute idle end, sign-out and the CSRF token."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.db.models import F
@@ -181,3 +182,13 @@ def test_a_code_that_is_not_six_digits_is_said_so_and_uses_no_try(client, today,
         response = client.post("/worker/signin/code", {"code": wrong})
         assert "请使用最新收到的一条短信中的验证码" in text(response)
     assert client.post("/worker/signin/code", {"code": latest_code()}).status_code == 302
+
+
+def test_the_code_page_counts_down_to_the_next_code_only_while_the_last_one_is_live(client, today, member):
+    client.post("/worker/signin", {"id_number": member.id_number, "name": member.name})
+    page = client.get("/worker/signin/code").content.decode()
+    wait = int(re.search(r'data-resend-wait="(\d+)"', page).group(1))  # type: ignore[union-attr]
+    assert 55 <= wait <= 60 and f"约 {wait} 秒后可以重新获取" in page
+    OtpChallenge.objects.update(created_at=F("created_at") - dt.timedelta(seconds=61))
+    later = client.get("/worker/signin/code").content.decode()
+    assert 'data-resend-wait="0"' in later and "秒后可以重新获取" not in later

@@ -36,7 +36,7 @@ from rewards.core.text import clean_name
 from rewards.core.vocab import Channel, Gender, Issuer, Level, Status
 from rewards.eligibility.fields import RULE_FIELDS
 from rewards.eligibility.services import judge, public_checks
-from rewards.identity.services import CodeAlreadySent, NotAuthenticated, otp_check, otp_request, verified_member
+from rewards.identity.services import CodeAlreadySent, NotAuthenticated, otp_check, otp_request, otp_resend_wait, verified_member
 from rewards.registries.models import Member
 from rewards.registries.selectors import member_by_id_hash
 
@@ -202,7 +202,11 @@ def signin_code(request: HttpRequest) -> HttpResponse:
         return redirect("worker:signin")
     resend = request.method == "POST" and request.POST.get("action") == "resend"
     form = CodeForm(request.POST if request.method == "POST" and not resend else None)
-    context: dict[str, Any] = {"form": form, "masked_phone": pending["phone"]}
+    context: dict[str, Any] = {
+        "form": form,
+        "masked_phone": pending["phone"],
+        "resend_wait": otp_resend_wait(session.pending_id_number(pending)),
+    }
     if resend:
         try:
             otp_request(id_number=session.pending_id_number(pending), name=pending["name"], request=request)

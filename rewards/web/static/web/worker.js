@@ -290,7 +290,33 @@
     });
   }
 
+  // 重新获取验证码: counted down while the code just sent is still on its way (the server
+  // refuses a second one within 60 seconds all the same).
+  function setUpResend(root) {
+    root.querySelectorAll("button[data-resend-wait]").forEach(function (button) {
+      var left = parseInt(button.getAttribute("data-resend-wait"), 10) || 0;
+      if (left <= 0 || button.hasAttribute("data-counting")) return;
+      button.setAttribute("data-counting", "");
+      var label = button.textContent;
+      var note = button.parentNode.querySelector("[data-resend-note]");
+      function tick() {
+        if (left <= 0) {
+          button.disabled = false;
+          button.textContent = label;
+          if (note) note.textContent = "仍未收到？可以重新获取验证码。";
+          return;
+        }
+        button.disabled = true;
+        button.textContent = "重新获取验证码（" + left + " 秒）";
+        left -= 1;
+        setTimeout(tick, 1000);
+      }
+      tick();
+    });
+  }
+
   function setUp(root) {
+    setUpResend(root);
     setUpCamera(root);
     setUpMigrant(root);
     setUpPrecheck(root);
