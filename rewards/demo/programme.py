@@ -9,6 +9,7 @@ import datetime as dt
 
 from rewards.campaigns.declarations import declaration_deadline, occupation_declaration_decide, occupation_declare
 from rewards.campaigns.models import Campaign, OccupationDeclaration
+from rewards.core import clock
 from rewards.organisations.models import StaffUser
 from rewards.training.models import TrainingPlan
 from rewards.training.services import training_plan_create, training_plan_update
@@ -50,6 +51,12 @@ def seed_programme(campaign: Campaign) -> None:
             )
             if decision:
                 occupation_declaration_decide(user=staff["economic"], declaration_id=declaration.pk, decision=decision, opinion=opinion)
+            # Dated as the demo tells it (declared before the deadline, decided a few days later),
+            # not on the real day the demo was seeded; the audit log keeps the real time.
+            at = dt.datetime.combine(declared_on, dt.time(10, 0), tzinfo=clock.SHANGHAI)
+            OccupationDeclaration.objects.filter(pk=declaration.pk).update(
+                created_at=at, decided_at=(at + dt.timedelta(days=5)) if decision else None
+            )
     if not TrainingPlan.objects.filter(campaign=campaign).exists():
         for username, occupation, level, mode, planned, budget, trained, certified, spent in PLANS:
             user = staff[username]

@@ -51,3 +51,17 @@ def test_an_application_filed_under_a_business_date_carries_it(settings, busines
     assert filed.date().isoformat() == "2020-10-15" and filed.utcoffset() == dt.timedelta(hours=8)
     settings.APP_TODAY = ""
     assert abs((clock.business_now() - clock.now()).total_seconds()) < 5
+
+
+def test_the_demos_declarations_are_dated_inside_the_campaign(settings, tmp_path, business_day):
+    from rewards.campaigns.declarations import declaration_deadline
+    from rewards.campaigns.models import OccupationDeclaration
+    from rewards.campaigns.selectors import require_current_campaign
+    from rewards.core import clock
+
+    settings.DATA_DIR = tmp_path
+    call_command("seed_demo", stdout=io.StringIO())
+    deadline = declaration_deadline(require_current_campaign())
+    rows = list(OccupationDeclaration.objects.all())
+    assert rows and all(row.created_at.astimezone(clock.SHANGHAI).date() <= deadline for row in rows)
+    assert all(row.decided_at is None or row.decided_at > row.created_at for row in rows)
