@@ -19,7 +19,7 @@ from rewards.applications.models import Application
 from rewards.core.models import AuditEvent
 from rewards.core.vocab import Status
 from rewards.notifications.models import SmsMessage
-from rewards.payments import services
+from rewards.payments import results, services
 from rewards.payments.models import BatchStatus, LineStatus, PaymentBatch, PaymentLine
 
 from .. import factories
@@ -331,8 +331,9 @@ def test_a_results_import_queues_exactly_one_sealed_sms_per_settled_line(
     from rewards.core import crypto
     from rewards.notifications import services as sms_services
 
-    monkeypatch.setattr(services, "CHUNK", 4)
-    monkeypatch.setattr(services, "IDS_PER_UPDATE", 2)
+    for module in (services, results):  # each holds its own name of the chunk size (from payments.access)
+        monkeypatch.setattr(module, "CHUNK", 4)
+    monkeypatch.setattr(results, "IDS_PER_UPDATE", 2)
     monkeypatch.setattr(sms_services, "KEYS_PER_QUERY", 3)
     monkeypatch.setattr(sms_services._OutboxWriter, "ROWS_PER_CALL", 2)
     handed: list[list[int]] = []

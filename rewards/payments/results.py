@@ -1,0 +1,323 @@
+"""对账 and 退汇: the bank's return file applied whole or not at all, and money sent back after a
+success recorded (DOMAIN.md §6, SECURITY.md 21). Split from ``services`` (building, approving
+and sending batches), which re-exports these names."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, NamedTuple
+
+from django.db import connection, transaction
+
+from rewards.applications.models import Application
+from rewards.campaigns.models import Campaign
+from rewards.core import clock
+from rewards.core.audit import audit
+from rewards.core.errors import Conflict, DomainError, InvalidInput, NotFound
+from rewards.core.masking import mask_numbers_of
+from rewards.core.text import written_note
+from rewards.core.vocab import Status
+from rewards.notifications.services import SmsRequest, sms_enqueue_many
+from rewards.notifications.templates import sms_reason
+
+from .access import CHUNK, _batch, _require_finance
+from .models import BatchStatus, LineStatus, PaymentBatch, PaymentLine, ResultImport
+
+RESULT_HEADER = ["reference", "amount", "result", "reason"]
+
+
+class ResultFileRefused(DomainError):
+    """The bank's return file is refused whole; ``reasons`` lists why (row by row)."""
+
+    status = 400
+    code = "invalid_result_file"
+    default_message = "银行回单文件未导入：文件中有无法接受的行，数据库未作任何改动。"
+
+
+# --- results and reversals ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    line_no: int
+    reference: str
+    amount: Decimal
+    success: bool
+    reason: str
+
+
+def parse_result_file(content: bytes) -> tuple[list[ResultRow], list[str]]:
+    """Every row of the bank's return file, or the reasons it cannot be read whole."""
+    problems: list[str] = []
+    try:
+        # UTF-8 (with or without the BOM), or GB18030 as the banks' systems and Excel on a
+        # Chinese Windows write it (a GBK file is GB18030 too).
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = content.decode("gb18030")
+        except UnicodeDecodeError:
+            return [], ["文件编码无法识别：请使用银行导出的原始 CSV 文件（UTF-8 或 GBK 编码）。"]
+    if not text.strip():
+        return [], ["文件是空的。"]
+    if "\x00" in text:
+        return [], ["文件含有空字符（NUL），不是正常的文本文件。"]
+    if not text.endswith(("\n", "\r")):
+        # A file cut mid-row has no line end after its last row.
+        problems.append("文件末尾不完整（最后一行没有换行），可能在传输中被截断。")
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = [cell.strip().lower() for cell in next(reader, [])]
+    except csv.Error:
+        header = []
+    if header != RESULT_HEADER:
+        return [], [f"表头应为 {','.join(RESULT_HEADER)}，实际为 {','.join(header)[:200]}。"]
+    rows: list[ResultRow] = []
+    try:
+        numbered = list(enumerate(reader, start=2))
+    except csv.Error as exc:  # a stray line end or quote inside a field, a field over the size limit
+        return [], [*problems, f"第 {reader.line_num} 行附近无法读取（{exc}）：请使用银行导出的原始文件。"]
+    for line_no, cells in numbered:
+        if any("\n" in cell or "\r" in cell for cell in cells):
+            # A quote left open swallows the rows after it into one field: the file is refused
+            # whole rather than read as fewer rows (and the bank's other answers lost).
+            return [], [*problems, f"第 {line_no} 行的引号没有配对（一格内含有换行），其后各行无法逐行读取：请使用银行导出的原始文件。"]
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) != 4:
+            problems.append(f"第 {line_no} 行有 {len(cells)} 列，应为 4 列。")
+            continue
+        reference, amount_text, result, reason = (cell.strip() for cell in cells)
+        try:
+            amount = Decimal(amount_text)
+            if amount != amount.quantize(Decimal("0.01")) or amount <= 0:
+                raise InvalidOperation
+        except InvalidOperation:
+            problems.append(f"第 {line_no} 行金额“{amount_text}”不是有效金额。")
+            continue
+        if result not in ("success", "failure"):
+            problems.append(f"第 {line_no} 行结果应为 success 或 failure。")
+            continue
+        if result == "failure" and not reason:
+            problems.append(f"第 {line_no} 行为发放失败，但没有失败原因。")
+            continue
+        rows.append(ResultRow(line_no, reference, amount, result == "success", reason[:200]))
+    return rows, problems
+
+
+class _Settled(NamedTuple):
+    """A line the return file settles now: what its update and its SMS need."""
+
+    line_id: int
+    application_id: int
+    reference: str
+    amount: Decimal
+    reason: str  # the bank's reason of a failure; "" for a payment
+
+
+#: What the check of a return file reads of each line it names.
+_LINE_FIELDS = ("reference", "pk", "batch_id", "amount", "status", "application_id")
+
+
+def payment_results_import(*, user: Any, batch_no: str, content: bytes, request: Any = None) -> dict[str, int]:
+    """对账: applies the bank's return file to the batch, all rows or none."""
+    _require_finance(user)
+    digest = hashlib.sha256(content).hexdigest()
+    rows, problems = parse_result_file(content)
+    with transaction.atomic():
+        batch = _batch(batch_no, lock=True)
+        if ResultImport.objects.filter(batch=batch, sha256=digest).exists():
+            return {"paid": 0, "failed": 0}
+        if batch.status != BatchStatus.SENT:
+            raise Conflict("该批次的发放文件尚未下载（未报送银行），不能导入银行回单。", code="not_sent")
+        lines = _named_lines(batch, [row.reference for row in rows])
+        seen: set[str] = set()
+        to_pay: list[_Settled] = []
+        to_fail: list[_Settled] = []
+        for row in rows:
+            found = lines.get(row.reference)
+            if row.reference in seen:
+                problems.append(f"第 {row.line_no} 行：付款参考号 {row.reference} 在文件中重复。")
+                continue
+            seen.add(row.reference)
+            if found is None:
+                problems.append(f"第 {row.line_no} 行：未知的付款参考号 {row.reference}。")
+                continue
+            _, line_id, batch_id, amount, status, application_id = found
+            if batch_id != batch.pk:
+                problems.append(f"第 {row.line_no} 行：付款参考号 {row.reference} 属于其他批次。")
+                continue
+            if amount != row.amount:
+                problems.append(f"第 {row.line_no} 行：金额 {row.amount} 与发放金额 {amount} 不符。")
+                continue
+            if status == LineStatus.SENT:
+                settled = _Settled(line_id, application_id, row.reference, amount, "" if row.success else row.reason)
+                (to_pay if row.success else to_fail).append(settled)
+            elif (status in (LineStatus.PAID, LineStatus.REVERSED) and row.success) or (status == LineStatus.FAILED and not row.success):
+                # The same answer as before: nothing to change. A line reversed after it was paid
+                # was paid: the bank's full file repeating that success is no conflict.
+                continue
+            else:
+                problems.append(
+                    f"第 {row.line_no} 行：该笔已是“{LineStatus(status).label}”，与本次结果冲突。请与银行核对该笔的实际结果；"
+                    "确认无误后，删去该行再导入。"
+                )
+        if problems:
+            raise ResultFileRefused(fields={"file": problems[:200]}, reasons=problems[:200])
+        now = clock.now()
+        _mark_paid(to_pay, now)
+        _mark_failed(to_fail, now)
+        ResultImport.objects.create(batch=batch, sha256=digest, imported_by=user, imported_at=now, paid=len(to_pay), failed=len(to_fail))
+        audit(
+            "payment.results_import",
+            actor=user,
+            obj=batch,
+            request=request,
+            detail={"paid": len(to_pay), "failed": len(to_fail), "sha256": digest[:16]},
+        )
+    return {"paid": len(to_pay), "failed": len(to_fail)}
+
+
+def _named_lines(batch: PaymentBatch, references: list[str]) -> dict[str, tuple[Any, ...]]:
+    """The lines that ``references`` name, by reference, as plain ``_LINE_FIELDS`` tuples.
+
+    A file that answers a good part of the batch reads the batch's lines in one pass of its
+    index; the references not found there (of another batch, unknown, or every one of a small
+    file) are then looked up by reference, wherever their lines are.
+    """
+    lines: dict[str, tuple[Any, ...]] = {}
+    if len(references) * 4 >= batch.count:
+        lines = {line[0]: line for line in batch.lines.values_list(*_LINE_FIELDS).iterator(chunk_size=CHUNK)}
+    rest = list(dict.fromkeys(reference for reference in references if reference not in lines))
+    for start in range(0, len(rest), CHUNK):
+        for line in PaymentLine.objects.filter(reference__in=rest[start : start + CHUNK]).values_list(*_LINE_FIELDS):
+            lines[line[0]] = line
+    return lines
+
+
+def _mark_paid(lines: list[_Settled], now: dt.datetime) -> None:
+    _update_where_pk_in(PaymentLine, [line.line_id for line in lines], {"status": LineStatus.PAID, "result_at": now, "result_reason": ""})
+    _update_where_pk_in(
+        Application, [line.application_id for line in lines], {"status": Status.PAID, "updated_at": now}, status=Status.APPROVED
+    )
+    _notify(lines, "paid")
+
+
+def _mark_failed(lines: list[_Settled], now: dt.datetime) -> None:
+    # One statement per distinct reason (a bank gives few), not one per line.
+    by_reason: dict[str, list[int]] = {}
+    for line in lines:
+        by_reason.setdefault(line.reason, []).append(line.line_id)
+    for reason, ids in by_reason.items():
+        _update_where_pk_in(PaymentLine, ids, {"status": LineStatus.FAILED, "live": False, "result_at": now, "result_reason": reason})
+    _update_where_pk_in(
+        Application, [line.application_id for line in lines], {"status": Status.PAYMENT_FAILED, "updated_at": now}, status=Status.APPROVED
+    )
+    _notify(lines, "payment_failed")
+
+
+#: Ids per ``UPDATE … WHERE id IN (…)`` (under the 999 parameters of any SQLite build).
+IDS_PER_UPDATE = 900
+
+
+def _update_where_pk_in(model: Any, ids: list[int], values: dict[str, Any], **where: Any) -> None:
+    """``model.objects.filter(pk__in=ids, **where).update(**values)``, a few hundred ids per
+    statement, as plain SQL: the queryset would prepare each of 100 000 ids in Python, one by
+    one, through the lookup. Every value and condition is still prepared by its field."""
+    if not ids:
+        return
+    ops, opts = connection.ops, model._meta
+    assignments, params = [], []
+    for name, value in values.items():
+        field = opts.get_field(name)
+        assignments.append(f"{ops.quote_name(field.column)} = %s")
+        params.append(field.get_db_prep_save(value, connection))
+    conditions, condition_params = [], []
+    for name, value in where.items():
+        field = opts.get_field(name)
+        conditions.append(f" AND {ops.quote_name(field.column)} = %s")
+        condition_params.append(field.get_db_prep_value(value, connection))
+    head = f"UPDATE {ops.quote_name(opts.db_table)} SET {', '.join(assignments)} WHERE {ops.quote_name(opts.pk.column)} IN "  # noqa: S608 (names from the model)  # nosec B608
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), IDS_PER_UPDATE):
+            part = [int(pk) for pk in ids[start : start + IDS_PER_UPDATE]]
+            cursor.execute(f"{head}({', '.join(['%s'] * len(part))}){''.join(conditions)}", [*params, *part, *condition_params])
+
+
+def _notify(lines: list[_Settled], template: str) -> None:
+    """The SMS of many settled lines, queued a chunk at a time (plain values, the campaign's
+    templates read once per chunk: no model instances for 100 000 applications and their campaign)."""
+    for start in range(0, len(lines), CHUNK):
+        part = {line.application_id: line for line in lines[start : start + CHUNK]}
+        apps = list(
+            Application.objects.filter(pk__in=list(part)).values_list(
+                "pk", "campaign_id", "application_no", "name", "phone", "bank_card_no"
+            )
+        )
+        overrides = dict(Campaign.objects.filter(pk__in={app[1] for app in apps}).values_list("pk", "sms_templates"))
+        requests = []
+        for pk, campaign_id, application_no, name, phone, bank_card_no in apps:
+            line = part[pk]
+            params: dict[str, object] = {
+                "application_no": application_no,
+                "name": name,
+                "amount": f"{line.amount:.2f}",
+                "card_tail": bank_card_no[-4:],
+            }
+            if template == "payment_failed":
+                params["reason"] = sms_reason(line.reason, default="银行退回")
+            requests.append(
+                SmsRequest(
+                    phone=phone,
+                    template=template,
+                    params=params,
+                    event_key=f"app:{application_no}:{template}:{line.reference}",
+                    overrides=overrides.get(campaign_id) or None,
+                )
+            )
+        sms_enqueue_many(requests)
+
+
+def payment_line_reversal(*, user: Any, reference: str, reason: str, request: Any = None) -> PaymentLine:
+    """退汇: money the bank sent back after a success; the application becomes payment_failed."""
+    _require_finance(user)
+    reason = written_note(reason)
+    if not reason:
+        raise InvalidInput("请填写退汇原因。", fields={"reason": ["请填写银行退汇的原因。"]})
+    with transaction.atomic():
+        line = PaymentLine.objects.select_for_update().select_related("batch").filter(reference=reference).first()
+        if line is None:
+            raise NotFound("没有找到该付款参考号。")
+        if line.status != LineStatus.PAID:
+            raise Conflict("只有已发放的款项可以登记退汇。", code="wrong_stage")
+        now = clock.now()
+        # The worker's own numbers never stay in the text (decision 62); the column masks any
+        # other ID or card number.
+        worker = Application.objects.only("phone", "id_number").get(pk=line.application_id)
+        typed = mask_numbers_of(reason[:200], line.bank_card_no, worker.phone, worker.id_number)
+        line.status, line.live, line.reversal_reason, line.result_at = LineStatus.REVERSED, False, typed, now
+        line.save(update_fields=["status", "live", "reversal_reason", "result_at"])
+        Application.objects.filter(pk=line.application_id, status=Status.PAID).update(status=Status.PAYMENT_FAILED, updated_at=now)
+        reason = line.result_reason or line.reversal_reason
+        _notify([_Settled(line.pk, line.application_id, line.reference, line.amount, reason)], "payment_failed")
+        application_no = Application.objects.values_list("application_no", flat=True).get(pk=line.application_id)
+        audit(
+            "payment.reversal",
+            actor=user,
+            obj=line.batch,
+            request=request,
+            detail={
+                "batch_no": line.batch.batch_no,
+                "reference": line.reference,
+                "application_no": application_no,
+                "amount": f"{line.amount:.2f}",
+                "from": LineStatus.PAID,
+                "to": LineStatus.REVERSED,
+            },
+        )
+    return line
