@@ -23,26 +23,32 @@ pytestmark = pytest.mark.django_db
 
 
 class FillingDisk:
-    """``os.fdopen`` whose ``n``-th file stops half-way with "No space left on device"."""
+    """The ``n``-th file opened stops half-way through with "No space left on device" (its first
+    write puts half of what it was given, in whole blocks, on the disk and then fails)."""
 
     def __init__(self, fail_on: int) -> None:
         self.fail_on = fail_on
         self.opened = 0
-        self.real = os.fdopen
+        self.failing: int | None = None
+        self.real_open, self.real_write = os.open, os.write
 
-    def __call__(self, fd, *args, **kwargs):  # type: ignore[no-untyped-def]
-        handle = self.real(fd, *args, **kwargs)
+    def install(self, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+        monkeypatch.setattr(materials.os, "open", self.open)
+        monkeypatch.setattr(materials.os, "write", self.write)
+
+    def open(self, path, flags, mode=0o777):  # type: ignore[no-untyped-def]
+        fd = self.real_open(path, flags, mode)
         self.opened += 1
-        if self.opened != self.fail_on:
-            return handle
-        real_write = handle.write
+        self.failing = fd if self.opened == self.fail_on else None
+        return fd
 
-        def write(data):  # type: ignore[no-untyped-def]
-            real_write(data[: len(data) // 2])
-            raise OSError(errno.ENOSPC, "No space left on device")
-
-        handle.write = write
-        return handle
+    def write(self, fd: int, data) -> int:  # type: ignore[no-untyped-def]
+        if fd != self.failing:
+            return self.real_write(fd, data)
+        half = len(data) // 2 // 4096 * 4096
+        if half:
+            self.real_write(fd, data[:half])
+        raise OSError(errno.ENOSPC, "No space left on device")
 
 
 def stored_files() -> set[str]:
@@ -68,7 +74,7 @@ def worker(api, business_day, member):  # type: ignore[no-untyped-def]
 def test_a_full_disk_answers_503_and_leaves_no_row_and_no_file(api, worker, member, monkeypatch, fail_on):
     before_files = stored_files()
     before_sms = SmsMessage.objects.count()
-    monkeypatch.setattr(materials.os, "fdopen", FillingDisk(fail_on))
+    FillingDisk(fail_on).install(monkeypatch)
     response = submit(api, worker, factories.annex3(member), photos())
     assert response.status_code == 503, response.content
     error = response.json()["error"]
@@ -81,7 +87,7 @@ def test_a_full_disk_answers_503_and_leaves_no_row_and_no_file(api, worker, memb
 
 
 def test_after_the_disk_is_freed_the_same_worker_submits(api, worker, member, monkeypatch):
-    monkeypatch.setattr(materials.os, "fdopen", FillingDisk(2))
+    FillingDisk(2).install(monkeypatch)
     assert submit(api, worker, factories.annex3(member), photos()).status_code == 503
     monkeypatch.undo()
     response = submit(api, worker, factories.annex3(member), photos())
@@ -95,7 +101,7 @@ def test_the_worker_page_shows_the_message_and_keeps_the_form(client, member, bu
     from tests.web._worker import form_for, sign_in  # the worker's pages, as a browser uses them
 
     sign_in(client, member)
-    monkeypatch.setattr(materials.os, "fdopen", FillingDisk(1))
+    FillingDisk(1).install(monkeypatch)
     form = form_for(member)
     response = client.post("/worker/apply", {**form, **photos()})
     assert response.status_code == 503
