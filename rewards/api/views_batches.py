@@ -29,13 +29,18 @@ class BatchSubmissionView(StaffView):
                     "file": rf.FileField(),
                     "attachments": rf.FileField(required=False),
                     "org": rf.CharField(required=False, help_text="区县（产业）工会代为录入时：基层工会名称"),
+                    "initial_review": rf.BooleanField(
+                        required=False,
+                        help_text="基层工会经办人：已核对纸质申请表和材料，保存时同时完成初审，行从 pending_district 开始（默认否：pending_grassroots）",
+                    ),
                 },
             )
         },
         responses={200: serializers.BatchResultSerializer, **ERRORS},
     )
     def post(self, request: Request) -> Response:
-        org, start = submitting_org_for(request.user, request.data.get("org") or None)
+        reviewed = str(request.data.get("initial_review") or "").strip().lower() in ("1", "true", "yes", "on", "是")
+        org, start = submitting_org_for(request.user, request.data.get("org") or None, reviewed=reviewed)
         upload = request.FILES.get("file")
         if upload is None:
             raise InvalidInput(fields={"file": ["请上传汇总表（.xlsx）。"]})

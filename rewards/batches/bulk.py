@@ -227,7 +227,8 @@ def save_many(
                 varying=("application_id",),
             )
             if start_status == Status.PENDING_DISTRICT:
-                # Entered by the district on the union's behalf: the paper 初审 is on record.
+                # Entered by the district on the union's behalf, or saved by the clerk with the
+                # 初审 done on paper: the 初审 is on record.
                 reviews: _SharedRows | None = _SharedRows(
                     ApplicationEvent(
                         at=now,

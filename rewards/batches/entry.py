@@ -24,12 +24,19 @@ from .services import employer_key_of, entry_check, entry_save, not_a_member_of,
 
 
 def batch_enter_one(
-    *, user: Any, org: Organisation, data: dict[str, Any], files: dict[str, IO[bytes] | None], request: Any = None
+    *,
+    user: Any,
+    org: Organisation,
+    data: dict[str, Any],
+    files: dict[str, IO[bytes] | None],
+    reviewed: bool = False,
+    request: Any = None,
 ) -> Application:
     """Creates the application of one worker for ``org`` (the clerk's union, or one of the
-    district's grassroots unions). Raises InvalidInput (with ``fields``), Conflict
-    (``already_pending``, with ``application_no``) or Ineligible (with ``checks``)."""
-    org, start_status = submitting_org_for(user, org.name)
+    district's grassroots unions); ``reviewed``: a clerk saves it with the 初审 done (decision
+    96). Raises InvalidInput (with ``fields``), Conflict (``already_pending``, with
+    ``application_no``) or Ineligible (with ``checks``)."""
+    org, start_status = submitting_org_for(user, org.name, reviewed=reviewed)
     campaign = require_current_campaign()
     judgement = judge(campaign, data, required=SUBMISSION_FIELDS)
     if org_key(judgement.applicant.employer) != employer_key_of(org):

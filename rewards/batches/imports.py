@@ -31,7 +31,7 @@ from rewards.core.audit import audit
 from rewards.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from rewards.core.masking import mask_digit_runs
 from rewards.core.tabular import UnreadableFile
-from rewards.organisations.models import Organisation
+from rewards.organisations.models import Organisation, Role
 from rewards.organisations.selectors import visible_organisations
 
 from .models import BatchImport, ImportStatus
@@ -143,14 +143,17 @@ def import_start(
     sheet_file: IO[bytes],
     zip_file: IO[bytes] | None = None,
     save_after_check: bool = False,
+    review_on_save: bool = False,
     file_name: str = "",
     request: Any = None,
 ) -> BatchImport:
     """Stores the upload and starts checking it (or checking and saving, ``save_after_check``).
+    ``review_on_save``: a clerk's rows are saved with the 初审 done (see :func:`import_confirm`).
 
     Refuses at once (InvalidInput, nothing stored) a file that is too large, not an xlsx with
     the header row, or has no data rows, and a zip that cannot be opened."""
     org, _ = submitting_org_for(user, org.name)  # the caller's role and subtree, again
+    review_on_save = review_on_save and user.role == Role.GRASSROOTS_CLERK
     campaign = require_current_campaign()
     sheet = sheet_file.read(MAX_SHEET_BYTES + 1)
     if len(sheet) > MAX_SHEET_BYTES:
@@ -180,6 +183,7 @@ def import_start(
                 sha256=sheet_digest(sheet),
                 status=ImportStatus.QUEUED,
                 save_after_check=save_after_check,
+                review_on_save=review_on_save and save_after_check,
                 total=rows,
                 created_at=clock.now(),
             )
@@ -193,6 +197,7 @@ def import_start(
                     "rows": rows,
                     "materials": bool(zip_content),
                     "save_after_check": save_after_check,
+                    "initial_review": review_on_save and save_after_check,
                     "background": background,
                 },
             )
@@ -209,8 +214,12 @@ def import_start(
     return batch_import
 
 
-def import_confirm(*, user: Any, batch_import: BatchImport, request: Any = None) -> BatchImport:
-    """保存可导入的行: the saving pass of a checked import, by the clerk who uploaded it."""
+def import_confirm(*, user: Any, batch_import: BatchImport, review_on_save: bool = False, request: Any = None) -> BatchImport:
+    """保存可导入的行: the saving pass of a checked import, by the clerk who uploaded it.
+
+    ``review_on_save`` (a grassroots clerk only; decision 96): the clerk has done the 初审 of
+    these workers' paper forms, so the rows are saved with it on record and start at 复审
+    (``pending_district``), as a district's entries do; otherwise they wait at 初审."""
     if user.pk != batch_import.uploaded_by_id:
         raise Forbidden("只有上传该文件的经办人可以确认保存。")
     with transaction.atomic():
@@ -222,14 +231,20 @@ def import_confirm(*, user: Any, batch_import: BatchImport, request: Any = None)
         background = _in_background(locked.total, default_storage.size(locked.zip_path) if locked.zip_path else 0)
         locked.status = ImportStatus.QUEUED
         locked.save_after_check = True
+        locked.review_on_save = review_on_save and user.role == Role.GRASSROOTS_CLERK
         locked.processed = 0
-        locked.save(update_fields=["status", "save_after_check", "processed"])
+        locked.save(update_fields=["status", "save_after_check", "review_on_save", "processed"])
         audit(
             "batch.import_confirm",
             obj=locked,
             actor=user,
             request=request,
-            detail={"org": locked.org_id, "valid": locked.count("valid"), "background": background},
+            detail={
+                "org": locked.org_id,
+                "valid": locked.count("valid"),
+                "initial_review": locked.review_on_save,
+                "background": background,
+            },
         )
         if background:
             transaction.on_commit(lambda: _enqueue(locked.pk))
@@ -281,7 +296,7 @@ def import_run(import_id: int) -> str:
 
     try:
         user = batch_import.uploaded_by
-        org, start_status = submitting_org_for(user, batch_import.org.name)
+        org, start_status = submitting_org_for(user, batch_import.org.name, reviewed=batch_import.review_on_save)
         sheet = _read_stored(batch_import.sheet_path)
         zip_content = _read_stored(batch_import.zip_path) if batch_import.zip_path else None
         result = check_and_save(

@@ -32,6 +32,8 @@ class BatchImport(models.Model):
     sha256 = models.CharField(max_length=64)
     status = models.CharField("状态", max_length=20, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
     save_after_check = models.BooleanField(default=False)
+    #: A grassroots clerk's rows saved with the 初审 done (decision 96): they start at 复审.
+    review_on_save = models.BooleanField("保存时完成初审", default=False)
     total = models.PositiveIntegerField("行数", default=0)
     processed = models.PositiveIntegerField("已处理", default=0)
     accepted = models.PositiveIntegerField("新增", default=0)

@@ -35,7 +35,7 @@ from rewards.core.tabular import UnreadableFile
 from rewards.core.text import digits_only, fold_width, org_key
 from rewards.core.vocab import Channel, Status
 from rewards.eligibility.fields import SUBMISSION_FIELDS
-from rewards.eligibility.services import judge, judge_many
+from rewards.eligibility.services import judge, judge_many, staff_voice
 from rewards.organisations.models import Organisation, OrgKind, Role
 from rewards.organisations.selectors import organisation_by_name, visible_organisations
 from rewards.review.flags import mirror_shared_flags, refresh_flags
@@ -87,16 +87,17 @@ class BatchResult:
         return [row for row in self.rows if row.status == "rejected"]
 
 
-def submitting_org_for(user: Any, org_name: str | None) -> tuple[Organisation, str]:
+def submitting_org_for(user: Any, org_name: str | None, *, reviewed: bool = False) -> tuple[Organisation, str]:
     """The grassroots union the rows belong to, and the status they start at.
 
-    A grassroots clerk enters for its own union (rows start at 初审, ``pending_grassroots``);
-    a district reviewer enters for one of its grassroots unions (the notice's own flow: rows
-    start at ``pending_district`` with that union's paper 初审 recorded)."""
+    A grassroots clerk enters for its own union (rows start at 初审, ``pending_grassroots``,
+    unless the clerk saves them ``reviewed``: the 初审 done on paper, many at once, decision
+    96); a district reviewer enters for one of its grassroots unions (the notice's own flow:
+    rows start at ``pending_district`` with that union's paper 初审 recorded)."""
     if user.role == Role.GRASSROOTS_CLERK:
         if org_name and org_key(org_name) != org_key(user.organisation.name):
             raise NotFound("只能为本单位工会填报。")
-        return user.organisation, Status.PENDING_GRASSROOTS
+        return user.organisation, Status.PENDING_DISTRICT if reviewed else Status.PENDING_GRASSROOTS
     if user.role == Role.DISTRICT_REVIEWER:
         if not org_name:
             raise InvalidInput("请选择代为录入的基层工会。", fields={"org": ["请填写基层工会名称。"]})
@@ -371,7 +372,7 @@ def _check_row(context: _Context, sheet_row: SheetRow, judgement: Any, prior: di
         channel = "个人网上申报" if prior["channel"] == Channel.ONLINE else "单位统一申报（其他单位）"
         outcome.errors.append(f"该职工本年度已有申请（编号{prior['application_no']}，{channel}），不能重复申报。")
     elif not judgement.decision.eligible:
-        outcome.errors.extend(check.message for check in judgement.decision.failures)
+        outcome.errors.extend(staff_voice(check.message) for check in judgement.decision.failures)
     checked: list[materials.CheckedFile] = []
     if context.zip_given:
         files = context.found.get(applicant.id_number, {})
@@ -439,7 +440,8 @@ def _save_row(
             materials.schedule_processing([attachment.pk for attachment in stored])
             record_event(application, stage="batch_entered", to_status=start_status, actor=user)
             if start_status == Status.PENDING_DISTRICT:
-                # Entered by the district on the union's behalf: the paper 初审 is on record.
+                # Entered by the district on the union's behalf, or saved by the clerk with the
+                # 初审 done on paper: the 初审 is on record.
                 record_event(
                     application,
                     stage="基层工会初审",

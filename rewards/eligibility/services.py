@@ -116,3 +116,20 @@ def public_checks(decision: Decision) -> list[dict[str, object]]:
         else:
             public.append({**check, "judged": True, "message": _APPLICATION_NO.sub("", str(check["message"]))})
     return public
+
+
+#: The rules speak to the worker (您…); a clerk or reviewer reading them about somebody else
+#: reads them about 该职工 (decision 97). Ordered: the longer phrases first.
+_STAFF_VOICE = (("请通过“杭工e家”APP", "请该职工通过“杭工e家”APP"), ("您", "该职工"))
+
+
+def staff_voice(message: str) -> str:
+    """A rule's message as staff read it about a worker: "您已获得…" → "该职工已获得…"."""
+    for worker_words, staff_words in _STAFF_VOICE:
+        message = message.replace(worker_words, staff_words)
+    return message
+
+
+def staff_checks(checks: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """Stored rule results with their messages in :func:`staff_voice`."""
+    return [{**check, "message": staff_voice(str(check.get("message", "")))} for check in checks or []]

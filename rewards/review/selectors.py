@@ -12,6 +12,7 @@ from rewards.core import crypto, validators
 from rewards.core.masking import mask_bank_card, mask_id_number, mask_phone
 from rewards.core.text import org_key
 from rewards.core.vocab import Status
+from rewards.eligibility.services import staff_checks
 
 from .services import scoped_applications
 
@@ -121,7 +122,7 @@ def detail(application: Application, *, full: bool) -> dict[str, Any]:
         "years_in_hangzhou": application.years_in_hangzhou,
         "amount": f"{application.amount:.2f}" if application.amount is not None else None,
         "is_makeup": application.is_makeup,
-        "checks": application.checks,
+        "checks": staff_checks(application.checks),  # about the worker, not to them (decision 97)
         "flags": [
             {
                 "code": flag.code,

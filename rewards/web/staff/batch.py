@@ -32,6 +32,7 @@ from rewards.core.audit import audit
 from rewards.core.errors import Conflict, Forbidden, Ineligible, InvalidInput, NotFound, StorageUnavailable
 from rewards.core.masking import mask_digit_runs
 from rewards.core.vocab import Channel, Status
+from rewards.eligibility.services import staff_checks
 from rewards.organisations.models import Organisation, OrgKind, Role
 from rewards.organisations.selectors import organisation_by_name, visible_organisations
 from rewards.reports.access import record_denial
@@ -141,6 +142,7 @@ def home(request: HttpRequest) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     chosen = (request.POST.get("org") or "").strip()[:120]
     save_after_check = request.POST.get("save_after_check") == "1"
+    review_on_save = request.POST.get("review_on_save") == "1" and user.role == Role.GRASSROOTS_CLERK
     status = 200
     if request.method == "POST":
         sheet_file = request.FILES.get("file")
@@ -160,6 +162,7 @@ def home(request: HttpRequest) -> HttpResponse:
                     sheet_file=sheet_file,
                     zip_file=zip_file,
                     save_after_check=save_after_check,
+                    review_on_save=review_on_save,
                     file_name=sheet_file.name,
                     request=request,
                 )
@@ -181,6 +184,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "unions": unions,
         "chosen": chosen,
         "save_after_check": save_after_check,
+        "review_on_save": review_on_save,
         "errors": errors,
         "recent": _recent(user),
         "sync_rows": sync_row_limit(),
@@ -269,14 +273,18 @@ def import_save(request: HttpRequest, import_id: int) -> HttpResponse:
     except NotFound:
         return _import_not_found(request, import_id, "confirm")
     try:
-        batch_import = import_confirm(user=request.user, batch_import=batch_import, request=request)
+        batch_import = import_confirm(
+            user=request.user, batch_import=batch_import, review_on_save=request.POST.get("review_on_save") == "1", request=request
+        )
     except (Conflict, Forbidden) as exc:
         messages.warning(request, exc.message)
     else:
         if batch_import.status == ImportStatus.DONE:
             messages.success(
                 request,
-                f"已保存 {batch_import.accepted} 份申请，职工将收到短信。"
+                f"已保存 {batch_import.accepted} 份申请"
+                + ("，初审已完成，已报送区县（产业）工会复审" if batch_import.review_on_save and batch_import.accepted else "")
+                + "，职工将收到短信。"
                 + (f"另有 {batch_import.rejected} 行未导入，原因见下表。" if batch_import.rejected else ""),
             )
     return redirect("staff:batch_import", import_id=import_id)
@@ -323,10 +331,12 @@ def new_entry(request: HttpRequest) -> HttpResponse:
         amounts=level_amounts(campaign),
         employer=employer,
     )
+    reviewed = posted and not is_district and request.POST.get("reviewed") == "1"
     context: dict[str, Any] = {
         "form": form,
         "campaign": campaign,
         "is_district": is_district,
+        "reviewed": reviewed,
         "unions": unions,
         "chosen": chosen,
         "education_options": EDUCATION_SUGGESTIONS,
@@ -346,7 +356,7 @@ def new_entry(request: HttpRequest) -> HttpResponse:
         context["files_again"] = bool(request.FILES)
         return render(request, "staff/batch/entry.html", context, status=400)
     try:
-        application = batch_enter_one(user=user, org=org, data=form.values(), files=files, request=request)
+        application = batch_enter_one(user=user, org=org, data=form.values(), files=files, reviewed=reviewed, request=request)
     except InvalidInput as exc:
         if exc.fields:
             form.add_domain_errors(exc.fields)
@@ -370,7 +380,7 @@ def new_entry(request: HttpRequest) -> HttpResponse:
 
 
 def _rule_rows(checks: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
-    return [{**check, "label": RULE_LABELS.get(str(check.get("rule", "")), str(check.get("rule", "")))} for check in checks or []]
+    return [{**check, "label": RULE_LABELS.get(str(check.get("rule", "")), str(check.get("rule", "")))} for check in staff_checks(checks)]
 
 
 # --- a returned batch application ------------------------------------------------------------

@@ -18,7 +18,7 @@ from rewards.organisations.models import StaffUser
 
 
 class Command(BaseCommand):
-    help = "导入单位统一申报汇总表：import_batch FILE --user 用户名 [--org 基层工会] [--attachments 材料.zip] [--check-only]"
+    help = "导入单位统一申报汇总表：import_batch FILE --user 用户名 [--org 基层工会] [--attachments 材料.zip] [--check-only] [--initial-review]"
     # Django's system checks load every URL, view and API schema of the site, which an import
     # never uses: about 0.6 s and 40 MB before the first row. `manage.py check` runs them.
     requires_system_checks: list[str] = []
@@ -29,6 +29,11 @@ class Command(BaseCommand):
         parser.add_argument("--org", help="区县（产业）工会代为录入时：基层工会名称")
         parser.add_argument("--attachments", help="材料压缩包（身份证号_id_card.jpg 等）")
         parser.add_argument("--check-only", action="store_true", help="只检查，不保存")
+        parser.add_argument(
+            "--initial-review",
+            action="store_true",
+            help="基层工会经办人已核对纸质申请表和材料：保存时同时完成初审，直接报送区县（产业）工会复审",
+        )
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -36,7 +41,7 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"没有名为“{options['user']}”的在用工作人员。")
         try:
-            org, start = submitting_org_for(user, options["org"])
+            org, start = submitting_org_for(user, options["org"], reviewed=options["initial_review"])
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         sheet = Path(options["file"]).read_bytes()

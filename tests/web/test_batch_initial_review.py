@@ -1,0 +1,223 @@
+"""保存时同时完成初审 (decision 96): a grassroots clerk who has reviewed the paper forms saves the
+rows with the 初审 on record, and they go straight to the district's 复审, in the import (previewed
+or saved at once), the paper-form entry and the API; left unticked, they wait at 初审 as before."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from rewards.applications.models import Application
+from rewards.batches.models import BatchImport, ImportStatus
+from rewards.core.models import AuditEvent
+from rewards.core.vocab import Channel, Status
+from rewards.notifications.models import SmsMessage
+from rewards.organisations.models import Role
+from rewards.organisations.services import staff_create
+from rewards.review.services import review_decide
+from tests import factories
+from tests.api.helpers import bearer, staff_token
+from tests.batches.sheets import row_for, sheet
+from tests.conftest import PASSWORD
+
+from .test_batch_pages import EMPLOYER, latest_import, paper_form, signed_in, upload
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def workers(xihu, xihu_grassroots, business_day):  # type: ignore[no-untyped-def]
+    return [factories.make_member(union=xihu, grassroots=xihu_grassroots, employer=EMPLOYER) for _ in range(4)]
+
+
+@pytest.fixture
+def clerk(grassroots_clerk):  # type: ignore[no-untyped-def]
+    return signed_in(grassroots_clerk)
+
+
+def assert_reviewed_by(application: Application, clerk_user) -> None:  # type: ignore[no-untyped-def]
+    assert application.status == Status.PENDING_DISTRICT and application.has_decision
+    review = application.events.get(decision="approve")
+    assert review.stage == "基层工会初审"
+    assert (review.from_status, review.to_status) == (Status.PENDING_GRASSROOTS, Status.PENDING_DISTRICT)
+    assert review.actor_id == clerk_user.pk and review.organisation_id == clerk_user.organisation_id
+
+
+def test_the_preview_offers_the_choice_to_a_clerk_and_saving_with_it_sends_the_rows_to_the_district(
+    clerk, workers, grassroots_clerk, xihu_reviewer
+):
+    upload(clerk, sheet([row_for(worker, seq=str(i)) for i, worker in enumerate(workers[:3], start=1)]))
+    batch_import = latest_import()
+    page = clerk.get(f"/staff/batch/{batch_import.pk}/").content.decode()
+    assert 'name="review_on_save"' in page and "同时完成初审" in page
+    response = clerk.post(f"/staff/batch/{batch_import.pk}/save", {"review_on_save": "1"})
+    assert response.status_code == 302
+    batch_import.refresh_from_db()
+    assert batch_import.status == ImportStatus.DONE and batch_import.review_on_save and batch_import.accepted == 3
+    saved = list(Application.objects.filter(channel=Channel.BATCH))
+    assert len(saved) == 3
+    for application in saved:
+        assert_reviewed_by(application, grassroots_clerk)
+    confirm = AuditEvent.objects.get(action="batch.import_confirm", object_id=str(batch_import.pk))
+    assert confirm.detail["initial_review"] is True
+    assert SmsMessage.objects.filter(template="batch_entered").count() == 3
+    page = clerk.get(f"/staff/batch/{batch_import.pk}/").content.decode()
+    assert "待区县（产业）工会复审" in page and "保存时已完成初审" in page and "去初审" not in page
+    # The district decides them at once: the chain goes on from 复审.
+    review_decide(user=xihu_reviewer, application_no=saved[0].application_no, decision="approve")
+    assert Application.objects.get(pk=saved[0].pk).status == Status.PENDING_CITY
+
+
+def test_saving_without_the_choice_leaves_the_rows_at_the_clerks_initial_review(clerk, workers):
+    upload(clerk, sheet([row_for(workers[0])]))
+    batch_import = latest_import()
+    clerk.post(f"/staff/batch/{batch_import.pk}/save")
+    batch_import.refresh_from_db()
+    application = Application.objects.get()
+    assert not batch_import.review_on_save
+    assert application.status == Status.PENDING_GRASSROOTS and not application.has_decision
+    assert not application.events.filter(decision="approve").exists()
+    assert AuditEvent.objects.get(action="batch.import_confirm").detail["initial_review"] is False
+    assert "去初审" in clerk.get(f"/staff/batch/{batch_import.pk}/").content.decode()
+
+
+def test_saving_at_once_on_upload_carries_the_choice(clerk, workers, grassroots_clerk):
+    page = clerk.get("/staff/batch/").content.decode()
+    assert 'name="review_on_save"' in page
+    upload(clerk, sheet([row_for(workers[0])]), save_after_check="1", review_on_save="1")
+    batch_import = latest_import()
+    assert batch_import.status == ImportStatus.DONE and batch_import.review_on_save
+    assert_reviewed_by(Application.objects.get(), grassroots_clerk)
+    assert AuditEvent.objects.get(action="batch.import_start").detail["initial_review"] is True
+
+
+def test_the_choice_without_saving_at_once_is_not_kept_and_saves_nothing(clerk, workers):
+    """Ticked on the upload form but with a preview first: the choice is made again when saving."""
+    upload(clerk, sheet([row_for(workers[0])]), review_on_save="1")
+    batch_import = latest_import()
+    assert batch_import.status == ImportStatus.CHECKED and not batch_import.review_on_save
+    assert not Application.objects.exists()
+
+
+def test_a_district_is_not_offered_the_choice_and_its_rows_keep_the_union_as_reviewer(xihu_reviewer, workers, xihu_grassroots):
+    district = signed_in(xihu_reviewer)
+    assert 'name="review_on_save"' not in district.get("/staff/batch/").content.decode()
+    upload(district, sheet([row_for(workers[0])]), org=xihu_grassroots.name, review_on_save="1")
+    batch_import = latest_import()
+    page = district.get(f"/staff/batch/{batch_import.pk}/").content.decode()
+    assert 'name="review_on_save"' not in page
+    district.post(f"/staff/batch/{batch_import.pk}/save", {"review_on_save": "1"})
+    batch_import.refresh_from_db()
+    assert not batch_import.review_on_save  # the district's rows carry the paper 初审 anyway
+    application = Application.objects.get()
+    assert application.status == Status.PENDING_DISTRICT
+    assert application.events.get(decision="approve").organisation_id == xihu_grassroots.pk
+
+
+def test_the_paper_form_entry_with_the_choice_goes_to_the_district(clerk, workers, grassroots_clerk):
+    page = clerk.get("/staff/batch/new-entry").content.decode()
+    assert 'name="reviewed"' in page
+    response = clerk.post("/staff/batch/new-entry", {**paper_form(workers[0]), "reviewed": "1"})
+    assert response.status_code == 302
+    application = Application.objects.get()
+    assert_reviewed_by(application, grassroots_clerk)
+    assert AuditEvent.objects.get(action="batch.entry").detail["start"] == Status.PENDING_DISTRICT
+    # Unticked, the next one waits at 初审.
+    clerk.post("/staff/batch/new-entry", paper_form(workers[1]))
+    assert Application.objects.get(name=workers[1].name).status == Status.PENDING_GRASSROOTS
+
+
+def test_a_refused_entry_keeps_the_ticked_choice_on_the_form(clerk, workers):
+    response = clerk.post("/staff/batch/new-entry", {**paper_form(workers[0], employer="杭州没有工会的贸易有限公司"), "reviewed": "1"})
+    assert response.status_code == 400
+    assert 'name="reviewed" value="1" checked' in response.content.decode()
+    assert not Application.objects.exists()
+
+
+@pytest.mark.parametrize("value", ["true", "1", "是"])
+def test_the_api_takes_initial_review_from_a_clerk(api, grassroots_clerk, workers, value):
+    token = staff_token(api, grassroots_clerk)
+    body = {"file": SimpleUploadedFile("汇总表.xlsx", sheet([row_for(workers[0])])), "initial_review": value}
+    answer = api.post("/api/v1/batch-submissions", body, **bearer(token))
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["accepted"] == 1
+    assert_reviewed_by(Application.objects.get(), grassroots_clerk)
+
+
+@pytest.mark.parametrize("value", [None, "false", "0", ""])
+def test_the_api_without_initial_review_keeps_the_rows_at_initial_review(api, grassroots_clerk, workers, value):
+    token = staff_token(api, grassroots_clerk)
+    body = {"file": SimpleUploadedFile("汇总表.xlsx", sheet([row_for(workers[0])]))}
+    if value is not None:
+        body["initial_review"] = value
+    assert api.post("/api/v1/batch-submissions", body, **bearer(token)).json()["accepted"] == 1
+    application = Application.objects.get()
+    assert application.status == Status.PENDING_GRASSROOTS and not application.has_decision
+
+
+def test_only_the_uploader_saves_whatever_the_choice(clerk, workers, xihu_grassroots):
+    other = signed_in(staff_create(username="xihu.clerk2", role=Role.GRASSROOTS_CLERK, organisation=xihu_grassroots, password=PASSWORD))
+    upload(clerk, sheet([row_for(workers[0])]))
+    batch_import = latest_import()
+    other.post(f"/staff/batch/{batch_import.pk}/save", {"review_on_save": "1"})
+    assert BatchImport.objects.get(pk=batch_import.pk).status == ImportStatus.CHECKED
+    assert not Application.objects.exists()
+
+
+# --- rule messages read by staff speak of 该职工, not to 您 (decision 97) ------------------------------
+
+
+def test_staff_voice_speaks_of_the_worker():
+    from rewards.eligibility.services import staff_voice
+
+    assert staff_voice("您是工会会员，但尚未完成会员实名认证。请通过“杭工e家”APP完成实名认证后再申请。") == (
+        "该职工是工会会员，但尚未完成会员实名认证。请该职工通过“杭工e家”APP完成实名认证后再申请。"
+    )
+    assert staff_voice("您已获得2020年度奖励（申请编号2020000001）") == "该职工已获得2020年度奖励（申请编号2020000001）"
+    assert staff_voice("发证时间在申报期内。") == "发证时间在申报期内。"
+
+
+def test_a_batch_row_failing_a_rule_says_so_of_the_worker(clerk, xihu, xihu_grassroots, business_day):
+    unverified = factories.make_member(union=xihu, grassroots=xihu_grassroots, employer=EMPLOYER, verified=False)
+    upload(clerk, sheet([row_for(unverified)]))
+    errors = latest_import().results[0]["errors"]
+    assert any("该职工是工会会员，但尚未完成会员实名认证" in error for error in errors), errors
+    assert not any("您" in error for error in errors)
+
+
+def test_the_entry_page_and_the_review_page_speak_of_the_worker(clerk, xihu, xihu_grassroots, workers, xihu_reviewer, api):
+    unverified = factories.make_member(union=xihu, grassroots=xihu_grassroots, employer=EMPLOYER, verified=False)
+    response = clerk.post("/staff/batch/new-entry", paper_form(unverified))
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "该职工是工会会员" in page and "您是工会会员" not in page
+    clerk.post("/staff/batch/new-entry", paper_form(workers[0]))
+    application = Application.objects.get()
+    assert any("您" in check["message"] for check in application.checks)  # stored as the worker reads it
+    detail = clerk.get(f"/staff/applications/{application.application_no}").content.decode()
+    assert "该职工是" in detail and "您是" not in detail
+    answer = api.get(f"/api/v1/review/applications/{application.application_no}", **bearer(staff_token(api, xihu_reviewer)))
+    assert answer.status_code == 200
+    assert all("您" not in check["message"] for check in answer.json()["checks"])
+
+
+@pytest.mark.parametrize("flag", [True, False], ids=["initial-review", "plain"])
+def test_the_import_command_takes_the_choice(grassroots_clerk, workers, tmp_path, flag):
+    import io
+
+    from django.core.management import call_command
+
+    path = tmp_path / "汇总表.xlsx"
+    path.write_bytes(sheet([row_for(workers[0]), row_for(workers[1], seq="2")]))
+    out = io.StringIO()
+    call_command(
+        "import_batch", str(path), "--user", grassroots_clerk.username, "--no-progress", *(["--initial-review"] if flag else []), stdout=out
+    )
+    assert "新增 2" in out.getvalue()
+    applications = list(Application.objects.all())
+    assert len(applications) == 2
+    for application in applications:
+        if flag:
+            assert_reviewed_by(application, grassroots_clerk)
+        else:
+            assert application.status == Status.PENDING_GRASSROOTS and not application.has_decision
