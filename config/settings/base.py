@@ -173,9 +173,6 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
-#: Materials are written to the disk directly (O_DIRECT), not through the page cache, where the
-#: file system allows it (decision 95). ``MATERIALS_DIRECT_IO=0`` writes through the cache.
-MATERIALS_DIRECT_IO = env("MATERIALS_DIRECT_IO", "1") != "0"
 
 CACHES = {
     "default": {

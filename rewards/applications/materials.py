@@ -5,17 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import errno
-import fcntl
 import functools
 import hashlib
 import io
 import logging
-import mmap
 import os
 import re
 import secrets
-import threading
 import time
 import warnings
 import zlib
@@ -195,20 +191,23 @@ def save_file(name: str, content: bytes) -> str:
     On the local file system straight through ``os.open`` with ``O_EXCL``: Django's storage
     would look for a free name, copy in chunks and change the mode afterwards, which cost a
     submission more than a millisecond for three photos. Other storages go through Django.
-    The whole blocks go to the disk directly (:func:`_write_direct`, decision 95).
+    Through the page cache: writing directly to the disk was measured and dropped (decision 95).
     """
     storage = default_storage
     try:
         if not isinstance(storage, FileSystemStorage):
             return storage.save(name, ContentFile(content))
         path = storage.path(name)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
         try:
-            descriptor = _create(path)
+            descriptor = os.open(path, flags, 0o600)
         except FileNotFoundError:  # the year's folder does not exist yet
             os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-            descriptor = _create(path)
+            descriptor = os.open(path, flags, 0o600)
         try:
-            _write_all(descriptor, content)
+            view = memoryview(content)
+            while view:
+                view = view[os.write(descriptor, view) :]
         except OSError:
             with contextlib.suppress(OSError):
                 os.unlink(path)  # no half-written file left behind
@@ -219,70 +218,6 @@ def save_file(name: str, content: bytes) -> str:
         logger.error("申请材料写入失败（%s）：%s", type(exc).__name__, exc.strerror or exc)
         raise StorageUnavailable() from exc
     return name
-
-
-_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-_DIRECT = getattr(os, "O_DIRECT", 0)
-#: Direct writes go in whole blocks of this size from a buffer aligned to it (a page: the
-#: largest logical block size of the disks in use, a multiple of the smaller ones).
-_BLOCK = 4096
-#: One aligned buffer per thread, reused: a fresh one would cost a page fault a page.
-_buffers = threading.local()
-
-
-def direct_io_enabled() -> bool:
-    return bool(_DIRECT) and bool(getattr(settings, "MATERIALS_DIRECT_IO", True))
-
-
-def _create(path: str) -> int:
-    """Creates the file, for direct writes where the file system allows them (tmpfs and some
-    network file systems refuse ``O_DIRECT``: the file is then created for ordinary writes)."""
-    if direct_io_enabled():
-        try:
-            return os.open(path, _CREATE | _DIRECT, 0o600)
-        except OSError as exc:
-            if exc.errno != errno.EINVAL:
-                raise
-    return os.open(path, _CREATE, 0o600)
-
-
-def _aligned_buffer(size: int) -> mmap.mmap:
-    buffer = getattr(_buffers, "buffer", None)
-    if buffer is None or len(buffer) < size:
-        buffer = _buffers.buffer = mmap.mmap(-1, max(size, 1024 * 1024))  # page-aligned
-    return buffer
-
-
-def _write_all(descriptor: int, content: bytes) -> None:
-    """Writes ``content`` to a new file: whole blocks straight to the disk when the file was
-    opened with ``O_DIRECT``, the last partial block (and everything, otherwise) through the
-    page cache.
-
-    Why direct (decision 95): a submission's photos are written once and read again only by
-    the background re-encoding, so keeping them in the page cache buys nothing, and on the
-    virtual machines measured, copying 600 KB into fresh page-cache pages cost more CPU than
-    the rest of the file work together (1.7 of 9.9 ms a submission). The data is also on the
-    disk, not only in memory, when the worker is given the application number.
-    """
-    view = memoryview(content)
-    flags = fcntl.fcntl(descriptor, fcntl.F_GETFL)
-    if flags & _DIRECT:
-        whole = len(content) - len(content) % _BLOCK
-        done = 0
-        if whole:
-            buffer = _aligned_buffer(whole)
-            buffer[:whole] = view[:whole]
-            try:
-                while done < whole:
-                    done += os.write(descriptor, memoryview(buffer)[done:whole])
-            except OSError as exc:
-                if exc.errno != errno.EINVAL or done:  # EINVAL: no direct writes here after all
-                    raise
-        view = view[done:]
-        fcntl.fcntl(descriptor, fcntl.F_SETFL, flags & ~_DIRECT)
-    while view:
-        written = os.write(descriptor, view)
-        view = view[written:]
 
 
 def write_files(year: int, checked: list[CheckedFile], written: list[str]) -> list[tuple[CheckedFile, str]]:

@@ -254,6 +254,33 @@ def import_confirm(*, user: Any, batch_import: BatchImport, review_on_save: bool
     return locked
 
 
+def import_discard(*, user: Any, batch_import: BatchImport, request: Any = None) -> BatchImport:
+    """放弃本次导入: a checked import that will not be saved (the wrong sheet, or one to fix and
+    upload again), by the clerk who uploaded it. Nothing is saved; the staged sheet and zip and
+    the refused rows (personal numbers) are deleted at once rather than kept until the
+    campaign's retention ends; the per-row results (names and reasons) stay as the record."""
+    if user.pk != batch_import.uploaded_by_id:
+        raise Forbidden("只有上传该文件的经办人可以放弃本次导入。")
+    with transaction.atomic():
+        locked = BatchImport.objects.select_for_update().get(pk=batch_import.pk)
+        if locked.status != ImportStatus.CHECKED:
+            raise Conflict("该文件已保存、正在处理或已放弃，不能放弃。", code="wrong_stage")
+        staged = BatchImport(sheet_path=locked.sheet_path, zip_path=locked.zip_path)
+        locked.status, locked.finished_at, locked.rejected_rows = ImportStatus.DISCARDED, clock.now(), ""
+        locked.sheet_path = locked.zip_path = ""
+        locked.save(update_fields=["status", "finished_at", "rejected_rows", "sheet_path", "zip_path"])
+        # The files go once the change has committed: a rollback leaves the import as it was.
+        transaction.on_commit(lambda: _discard_files(staged))
+        audit(
+            "batch.import_discard",
+            obj=locked,
+            actor=user,
+            request=request,
+            detail={"org": locked.org_id, "valid": locked.count("valid"), "rejected": locked.count("rejected")},
+        )
+    return locked
+
+
 def _enqueue(import_id: int) -> None:
     from .tasks import run_batch_import
 

@@ -17,6 +17,7 @@ class ImportStatus(models.TextChoices):
     SAVING = "saving", "正在保存"
     DONE = "done", "已完成"
     FAILED = "failed", "无法读取"
+    DISCARDED = "discarded", "已放弃（未保存）"
 
 
 class BatchImport(models.Model):

@@ -63,6 +63,7 @@ ACTION_LABELS: dict[str, str] = {
     "batch.import": "导入单位申报表",
     "batch.import_start": "上传单位申报表",
     "batch.import_confirm": "保存单位申报表",
+    "batch.import_discard": "放弃单位申报表（未保存）",
     "batch.rejected_export": "下载有问题的行",
     "batch.entry": "逐条录入申报",
     "payment.batch_build": "生成核发批次",

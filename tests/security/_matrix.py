@@ -149,6 +149,7 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     "staff:batch_entry": {"GET": BATCH_ENTRY, "POST": BATCH_ENTRY},
     "staff:batch_import": {"GET": BATCH_ENTRY},
     "staff:batch_save": {"POST": BATCH_ENTRY},
+    "staff:batch_discard": {"POST": BATCH_ENTRY},
     "staff:batch_rejected": {"GET": BATCH_ENTRY},
     "staff:batch_resubmit": {"POST": frozenset({CLERK})},
     # 奖励核发
@@ -262,6 +263,7 @@ def path_kwargs(world: World) -> dict[str, dict[str, Any]]:
         "staff:training_edit": {"plan_id": world.plans["xihu"].pk},
         "staff:batch_import": {"import_id": world.imports["xihu"].pk},
         "staff:batch_save": {"import_id": world.imports["xihu"].pk},
+        "staff:batch_discard": {"import_id": world.imports["xihu"].pk},
         "staff:batch_rejected": {"import_id": world.imports["xihu"].pk},
         "staff:payment_reversal": {"reference": reference},
         "staff:payment_batch": {"batch_no": world.payment_built.batch_no},
@@ -311,6 +313,7 @@ PATH_PARAMS = {
     "staff:training_edit": {"plan_id"},
     "staff:batch_import": {"import_id"},
     "staff:batch_save": {"import_id"},
+    "staff:batch_discard": {"import_id"},
     "staff:batch_rejected": {"import_id"},
     "staff:payment_reversal": {"reference"},
     "staff:payment_batch": {"batch_no"},

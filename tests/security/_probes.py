@@ -137,7 +137,7 @@ def object_probes(world: World) -> list[Probe]:
                 )
             )
     imported = world.imports["shangcheng"].pk
-    for name in ("staff:batch_import", "staff:batch_save", "staff:batch_rejected"):
+    for name in ("staff:batch_import", "staff:batch_save", "staff:batch_discard", "staff:batch_rejected"):
         probes.append(Probe(name, {"import_id": imported}, {"import_id": 999999}))
     declaration = world.declarations["shangcheng"].pk
     for name in (

@@ -23,7 +23,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from rewards.applications.materials import FIELD_FOR_KIND
 from rewards.batches.entry import batch_enter_one
-from rewards.batches.imports import import_confirm, import_in_scope, import_start, imports_in_scope, rejected_workbook, sync_row_limit
+from rewards.batches.imports import (
+    import_confirm,
+    import_discard,
+    import_in_scope,
+    import_start,
+    imports_in_scope,
+    rejected_workbook,
+    sync_row_limit,
+)
 from rewards.batches.models import BatchImport, ImportStatus
 from rewards.batches.services import batch_resubmit, submitting_org_for
 from rewards.batches.sheet import template
@@ -245,6 +253,7 @@ def _import_context(request: HttpRequest, batch_import: BatchImport) -> dict[str
         "running_title": RUNNING_TITLES.get(ImportStatus(batch_import.status), ""),
         "is_uploader": user.pk == batch_import.uploaded_by_id,
         "can_confirm": batch_import.status == ImportStatus.CHECKED and user.pk == batch_import.uploaded_by_id and counts["valid"] > 0,
+        "can_discard": batch_import.status == ImportStatus.CHECKED and user.pk == batch_import.uploaded_by_id,
         "has_rejected": bool(batch_import.rejected_rows) and counts["rejected"] > 0,
         "here": reverse("staff:batch_import", args=[batch_import.pk]),
     }
@@ -287,6 +296,23 @@ def import_save(request: HttpRequest, import_id: int) -> HttpResponse:
                 + "，职工将收到短信。"
                 + (f"另有 {batch_import.rejected} 行未导入，原因见下表。" if batch_import.rejected else ""),
             )
+    return redirect("staff:batch_import", import_id=import_id)
+
+
+@require_POST
+@staff_required(roles=BATCH_ROLES)
+def import_discard_view(request: HttpRequest, import_id: int) -> HttpResponse:
+    """放弃本次导入: nothing is saved, the staged files are deleted."""
+    try:
+        batch_import = import_in_scope(request.user, import_id)
+    except NotFound:
+        return _import_not_found(request, import_id, "discard")
+    try:
+        import_discard(user=request.user, batch_import=batch_import, request=request)
+    except (Conflict, Forbidden) as exc:
+        messages.warning(request, exc.message)
+    else:
+        messages.success(request, f"已放弃“{batch_import.file_name}”，没有保存任何一行，暂存的文件已删除。")
     return redirect("staff:batch_import", import_id=import_id)
 
 

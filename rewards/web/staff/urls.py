@@ -41,6 +41,7 @@ urlpatterns = [
     path("batch/new-entry", batch.new_entry, name="batch_entry"),
     path("batch/<int:import_id>/", batch.import_detail, name="batch_import"),
     path("batch/<int:import_id>/save", batch.import_save, name="batch_save"),
+    path("batch/<int:import_id>/discard", batch.import_discard_view, name="batch_discard"),
     path("batch/<int:import_id>/rejected.xlsx", batch.rejected_download, name="batch_rejected"),
     path("applications/<str:no>/resubmit", batch.resubmit, name="batch_resubmit"),
     # 奖励核发
