@@ -198,12 +198,34 @@ def test_a_clerk_imports_fifty_workers_fixes_three_and_reimports(cast, live_serv
     page.click("text=上传并检查")
     page.wait_for_selector(".batch-counts")  # 3 rows: checked at once
     assert page.locator(".batch-count strong").all_inner_texts() == ["3", "0", "0"]
+
+    # Not this one after all: discarded (the page asks first), nothing saved, its files gone.
+    staged = BatchImport.objects.order_by("-pk").first()
+    assert staged is not None and staged.sheet_path
+    sheet_path = staged.sheet_path
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("text=放弃本次导入")
+    page.wait_for_selector("text=已放弃（未保存）")
+    assert "没有保存任何一行" in page.inner_text("#batch-live")
+    assert Application.objects.filter(channel=Channel.BATCH).count() == 47
+    assert not default_storage.exists(sheet_path)
+    screenshot(page, "55-batch-discarded")
+
+    # Uploaded again and saved with the 初审 done: the three go straight to the district.
+    page.click("text=上传新的文件")
+    page.set_input_files("#id_file", str(fixed))
+    page.click("text=上传并检查")
+    page.wait_for_selector(".batch-counts")
+    page.check("input[name=review_on_save]")
     screenshot(page, "55-batch-fixed-preview")
     page.click("text=保存可导入的 3 行")
     page.wait_for_selector("text=导入完成")
     assert page.locator(".batch-count strong").all_inner_texts() == ["3", "0", "0"]
+    assert "保存时已完成初审" in page.inner_text("#batch-live")
     assert Application.objects.filter(channel=Channel.BATCH).count() == 50
     assert len({app.id_hash for app in Application.objects.all()}) == 50
+    reviewed = Application.objects.filter(channel=Channel.BATCH, status=Status.PENDING_DISTRICT)
+    assert reviewed.count() == 3 and all(app.events.filter(stage="基层工会初审", decision="approve").exists() for app in reviewed)
 
     # The first file once more: nothing new. The two rows fixed since then match their saved
     # applications (已存在); the wrong ID number still matches nobody and is still refused.
