@@ -10,6 +10,7 @@ whole. The stored files are deleted when the import is done or has failed.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import logging
@@ -254,6 +255,53 @@ def import_confirm(*, user: Any, batch_import: BatchImport, review_on_save: bool
     return locked
 
 
+#: A checked import not saved within this many days is discarded by ``purge_expired`` (decision 98).
+STALE_DAYS = 30
+STALE_NOTE = f"超过 {STALE_DAYS} 天未保存，系统已自动放弃，暂存的文件已删除。"
+
+
+def stale_imports(*, now: Any = None) -> QuerySet[BatchImport]:
+    """Checked imports uploaded more than :data:`STALE_DAYS` days ago and never saved."""
+    cutoff = (now or clock.now()) - dt.timedelta(days=STALE_DAYS)
+    return BatchImport.objects.filter(status=ImportStatus.CHECKED, created_at__lt=cutoff)
+
+
+def discard_stale(*, dry_run: bool = False) -> int:
+    """``purge_expired``'s daily step: discards every stale import, as its uploader could
+    (:func:`import_discard`), noting why on it; returns how many (would be) discarded."""
+    if dry_run:
+        return stale_imports().count()
+    done = 0
+    for pk in list(stale_imports().values_list("pk", flat=True)):
+        with transaction.atomic():
+            locked = stale_imports().select_for_update().filter(pk=pk).first()
+            if locked is None:  # saved or discarded meanwhile
+                continue
+            _discard_locked(locked, error=STALE_NOTE)
+            audit(
+                "batch.import_discard",
+                obj=locked,
+                actor_label="cli",
+                detail={
+                    "org": locked.org_id,
+                    "valid": locked.count("valid"),
+                    "rejected": locked.count("rejected"),
+                    "stale_days": STALE_DAYS,
+                },
+            )
+        done += 1
+    return done
+
+
+def _discard_locked(locked: BatchImport, *, error: str = "") -> None:
+    staged = BatchImport(sheet_path=locked.sheet_path, zip_path=locked.zip_path)
+    locked.status, locked.finished_at, locked.rejected_rows, locked.error = ImportStatus.DISCARDED, clock.now(), "", error
+    locked.sheet_path = locked.zip_path = ""
+    locked.save(update_fields=["status", "finished_at", "rejected_rows", "error", "sheet_path", "zip_path"])
+    # The files go once the change has committed: a rollback leaves the import as it was.
+    transaction.on_commit(lambda: _discard_files(staged))
+
+
 def import_discard(*, user: Any, batch_import: BatchImport, request: Any = None) -> BatchImport:
     """放弃本次导入: a checked import that will not be saved (the wrong sheet, or one to fix and
     upload again), by the clerk who uploaded it. Nothing is saved; the staged sheet and zip and
@@ -265,12 +313,7 @@ def import_discard(*, user: Any, batch_import: BatchImport, request: Any = None)
         locked = BatchImport.objects.select_for_update().get(pk=batch_import.pk)
         if locked.status != ImportStatus.CHECKED:
             raise Conflict("该文件已保存、正在处理或已放弃，不能放弃。", code="wrong_stage")
-        staged = BatchImport(sheet_path=locked.sheet_path, zip_path=locked.zip_path)
-        locked.status, locked.finished_at, locked.rejected_rows = ImportStatus.DISCARDED, clock.now(), ""
-        locked.sheet_path = locked.zip_path = ""
-        locked.save(update_fields=["status", "finished_at", "rejected_rows", "sheet_path", "zip_path"])
-        # The files go once the change has committed: a rollback leaves the import as it was.
-        transaction.on_commit(lambda: _discard_files(staged))
+        _discard_locked(locked)
         audit(
             "batch.import_discard",
             obj=locked,

@@ -25,6 +25,7 @@ from django.db.models import Q, QuerySet
 from django.db.models.functions import Length
 
 from rewards.applications.models import Application, ApplicationEvent, Attachment, Flag
+from rewards.batches.imports import discard_stale
 from rewards.batches.models import BatchImport
 from rewards.campaigns.models import Campaign
 from rewards.core import clock, throttle
@@ -85,6 +86,7 @@ class PurgeReport:
     plans: list[RetentionPlan] = field(default_factory=list)
     purged: dict[int, PurgeCounts] = field(default_factory=dict)
     throttle_records: int = 0
+    stale_imports: int = 0
 
     @property
     def totals(self) -> PurgeCounts:
@@ -106,6 +108,8 @@ def purge_expired(*, today: dt.date, dry_run: bool = False, say: Callable[[str],
             report.purged[campaign.year] = _count(plan) if dry_run else _purge(plan)
     old_throttles = ThrottleEvent.objects.filter(at__lt=clock.now() - dt.timedelta(days=THROTTLE_KEEP_DAYS))
     report.throttle_records = old_throttles.count() if dry_run else throttle.purge_older_than(THROTTLE_KEEP_DAYS)
+    # Checked imports nobody saved: their staged sheets and zips hold personal numbers (decision 98).
+    report.stale_imports = discard_stale(dry_run=dry_run)
     if not dry_run:
         with transaction.atomic():
             audit(
@@ -118,6 +122,7 @@ def purge_expired(*, today: dt.date, dry_run: bool = False, say: Callable[[str],
                     "awaiting_bank": {str(p.campaign.year): p.awaiting_bank for p in report.plans if p.expired and p.awaiting_bank},
                     **report.totals.as_dict(),
                     "throttle_records": report.throttle_records,
+                    "stale_imports": report.stale_imports,
                 },
             )
     return report

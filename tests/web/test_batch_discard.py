@@ -108,3 +108,55 @@ def test_an_import_outside_the_callers_subtree_is_404_and_recorded(clerk, worker
     assert response.status_code == 404
     assert BatchImport.objects.get(pk=batch_import.pk).status == ImportStatus.CHECKED
     assert AuditEvent.objects.filter(action="access.denied", detail__what="discard").exists()
+
+
+# --- purge_expired discards what nobody saved within 30 days --------------------------------------
+
+
+def _aged(days: float) -> BatchImport:
+    import datetime as dt
+
+    from rewards.core import clock
+
+    batch_import = latest_import()
+    BatchImport.objects.filter(pk=batch_import.pk).update(created_at=clock.now() - dt.timedelta(days=days))
+    return BatchImport.objects.get(pk=batch_import.pk)
+
+
+def test_the_daily_purge_discards_a_checked_import_left_over_thirty_days(clerk, workers, django_capture_on_commit_callbacks):
+    import io
+
+    from django.core.management import call_command
+
+    upload(clerk, sheet([row_for(workers[0])]))
+    stale = _aged(30 + 1 / 1440)  # a minute past the 30 days
+    upload(clerk, sheet([row_for(workers[1])]))
+    fresh = _aged(30 - 1 / 1440)  # a minute short of them
+    upload(clerk, sheet([row_for(workers[2])]))
+    clerk.post(f"/staff/batch/{latest_import().pk}/save")
+    saved = _aged(90)
+    staged = stale.sheet_path
+
+    out = io.StringIO()
+    call_command("purge_expired", "--dry-run", stdout=out)
+    assert "将放弃 1 个超过 30 天未保存的单位申报导入" in out.getvalue()
+    assert BatchImport.objects.get(pk=stale.pk).status == ImportStatus.CHECKED
+
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("purge_expired", stdout=out)
+    assert "已放弃 1 个超过 30 天未保存的单位申报导入" in out.getvalue()
+    stale.refresh_from_db()
+    assert stale.status == ImportStatus.DISCARDED and stale.sheet_path == "" and stale.rejected_rows == ""
+    assert not default_storage.exists(staged)
+    assert BatchImport.objects.get(pk=fresh.pk).status == ImportStatus.CHECKED
+    assert BatchImport.objects.get(pk=saved.pk).status == ImportStatus.DONE
+    entry = AuditEvent.objects.get(action="batch.import_discard", object_id=str(stale.pk))
+    assert entry.actor_label == "cli" and entry.detail["stale_days"] == 30
+    assert AuditEvent.objects.filter(action="data.purge").latest("id").detail["stale_imports"] == 1
+    page = clerk.get(f"/staff/batch/{stale.pk}/").content.decode()
+    assert "超过 30 天未保存，系统已自动放弃" in page and "没有保存任何一行" in page
+    # The next day: nothing more to discard.
+    out = io.StringIO()
+    call_command("purge_expired", stdout=out)
+    assert "未保存的单位申报导入" not in out.getvalue()

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from rewards.batches.imports import STALE_DAYS
 from rewards.core import clock
 from rewards.operations.purge import LABELS, purge_expired
 
@@ -41,6 +42,11 @@ class Command(BaseCommand):
                 self.stdout.write(f"{head}，已到期。{'将清除' if dry_run else '已清除'}：{done}。")
         if report.throttle_records:
             self.stdout.write(f"{'将删除' if dry_run else '已删除'} {report.throttle_records} 条两天以前的限流记录。")
+        if report.stale_imports:
+            self.stdout.write(
+                f"{'将放弃' if dry_run else '已放弃'} {report.stale_imports} 个超过 {STALE_DAYS} 天未保存的单位申报导入"
+                f"{'' if dry_run else '，暂存的汇总表和材料压缩包已删除'}。"
+            )
         if dry_run:
             self.stdout.write("演练（--dry-run）：以上为将要执行的清除，未做任何修改。")
         else:
