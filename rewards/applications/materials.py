@@ -208,12 +208,15 @@ def save_file(name: str, content: bytes) -> str:
             view = memoryview(content)
             while view:
                 view = view[os.write(descriptor, view) :]
+            closing, descriptor = descriptor, -1
+            os.close(closing)  # a network file system may report a full disk only here
         except OSError:
+            if descriptor >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(descriptor)
             with contextlib.suppress(OSError):
                 os.unlink(path)  # no half-written file left behind
             raise
-        finally:
-            os.close(descriptor)
     except OSError as exc:  # a full disk, a read-only or missing volume
         logger.error("申请材料写入失败（%s）：%s", type(exc).__name__, exc.strerror or exc)
         raise StorageUnavailable() from exc

@@ -24,7 +24,7 @@ from rewards.core.rows import PreparedRow
 from rewards.core.text import fold_width
 from rewards.core.vocab import Channel, Status
 from rewards.eligibility.fields import SUBMISSION_FIELDS
-from rewards.eligibility.services import Judgement, judge
+from rewards.eligibility.services import Judgement, judge, staff_checks, staff_voice
 from rewards.review.flags import mirror_shared_flags, refresh_flags
 
 from . import materials
@@ -95,14 +95,17 @@ def _check_files(files: dict[str, IO[bytes] | None], *, required: bool) -> list[
     return checked
 
 
-def _raise_for(judgement: Judgement) -> None:
+def _raise_for(judgement: Judgement, *, staff: bool = False) -> None:
+    """Refuses an ineligible form; ``staff``: told to a clerk about the worker (decision 97)."""
     decision = judgement.decision
     if decision.eligible:
         return
+    voice = staff_voice if staff else str
+    checks = staff_checks(decision.as_list()) if staff else decision.as_list()
     conflict = decision.conflict()
     if conflict is not None:
-        raise Conflict(conflict.message, code=conflict.code, checks=decision.as_list())
-    raise Ineligible("不符合奖励条件：" + "；".join(check.message for check in decision.failures), checks=decision.as_list())
+        raise Conflict(voice(conflict.message), code=conflict.code, checks=checks)
+    raise Ineligible("不符合奖励条件：" + "；".join(voice(check.message) for check in decision.failures), checks=checks)
 
 
 def apply_judgement(application: Application, judgement: Judgement) -> None:

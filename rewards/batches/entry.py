@@ -15,10 +15,10 @@ from rewards.campaigns.selectors import require_current_campaign
 from rewards.core.audit import audit
 from rewards.core.errors import Conflict, Ineligible, InvalidInput
 from rewards.core.text import org_key
-from rewards.core.vocab import Channel
+from rewards.core.vocab import Channel, Status
 from rewards.eligibility.fields import SUBMISSION_FIELDS
-from rewards.eligibility.services import judge
-from rewards.organisations.models import Organisation
+from rewards.eligibility.services import judge, staff_checks, staff_voice
+from rewards.organisations.models import Organisation, Role
 
 from .services import employer_key_of, entry_check, entry_save, not_a_member_of, submitting_org_for
 
@@ -63,7 +63,10 @@ def batch_enter_one(
         )
     decision = judgement.decision
     if not decision.eligible:
-        raise Ineligible("不符合奖励条件：" + "；".join(check.message for check in decision.failures), checks=decision.as_list())
+        raise Ineligible(
+            "不符合奖励条件：" + "；".join(staff_voice(check.message) for check in decision.failures),
+            checks=staff_checks(decision.as_list()),
+        )
     if outcome.status != "valid":
         raise InvalidInput("；".join(outcome.errors))
     checked, errors = [], {}
@@ -87,6 +90,11 @@ def batch_enter_one(
         obj=application,
         actor=user,
         request=request,
-        detail={"org": org.pk, "start": start_status, "materials": len(checked)},
+        detail={
+            "org": org.pk,
+            "start": start_status,
+            "initial_review": user.role == Role.GRASSROOTS_CLERK and start_status == Status.PENDING_DISTRICT,
+            "materials": len(checked),
+        },
     )
     return application

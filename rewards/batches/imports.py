@@ -32,6 +32,7 @@ from rewards.core.audit import audit
 from rewards.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from rewards.core.masking import mask_digit_runs
 from rewards.core.tabular import UnreadableFile
+from rewards.eligibility.services import staff_voice
 from rewards.organisations.models import Organisation, Role
 from rewards.organisations.selectors import visible_organisations
 
@@ -226,7 +227,7 @@ def import_confirm(*, user: Any, batch_import: BatchImport, review_on_save: bool
     with transaction.atomic():
         locked = BatchImport.objects.select_for_update().get(pk=batch_import.pk)
         if locked.status != ImportStatus.CHECKED:
-            raise Conflict("该文件已保存或正在处理，不能再次保存。", code="wrong_stage")
+            raise Conflict("该文件已保存、正在处理或已放弃，不能保存。", code="wrong_stage")
         if not locked.sheet_path:
             raise Conflict("暂存的文件已删除，请重新上传。", code="wrong_stage")
         background = _in_background(locked.total, default_storage.size(locked.zip_path) if locked.zip_path else 0)
@@ -424,7 +425,7 @@ def rejected_workbook(*, user: Any, batch_import: BatchImport, request: Any = No
     stored = json.loads(batch_import.rejected_rows) if batch_import.rejected_rows else {}
     originals = {int(number): values for number, values in stored.items()}
     rows = [
-        {**row, "errors": originals.get(row["row"], {}).get(ERRORS_KEY) or row.get("errors") or []}
+        {**row, "errors": [staff_voice(str(e)) for e in originals.get(row["row"], {}).get(ERRORS_KEY) or row.get("errors") or []]}
         for row in batch_import.results
         if row.get("status") == "rejected"
     ]

@@ -262,6 +262,8 @@ def check_and_save(
                 "unchanged": result.unchanged,
                 "rejected": len(result.rejected),
                 "start": start_status,
+                # A clerk's rows start at 复审 only when saved with the 初审 done (decision 96).
+                "initial_review": user.role == Role.GRASSROOTS_CLERK and start_status == Status.PENDING_DISTRICT,
             },
         )
     return result
@@ -518,7 +520,7 @@ def batch_resubmit(*, user: Any, application_no: str, data: dict[str, Any], file
                 mode="resubmission",
                 returned_on=application.returned_on,
             )
-            _raise_for(judgement)
+            _raise_for(judgement, staff=True)
             if org_key(judgement.applicant.employer) != employer_key_of(user.organisation):
                 raise InvalidInput(fields={"employer": [f"工作单位须为“{user.organisation.employer}”。"]})
             elsewhere = not_a_member_of(application.submitting_org or user.organisation, judgement.member)

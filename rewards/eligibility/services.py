@@ -120,7 +120,15 @@ def public_checks(decision: Decision) -> list[dict[str, object]]:
 
 #: The rules speak to the worker (您…); a clerk or reviewer reading them about somebody else
 #: reads them about 该职工 (decision 97). Ordered: the longer phrases first.
-_STAFF_VOICE = (("请通过“杭工e家”APP", "请该职工通过“杭工e家”APP"), ("您", "该职工"))
+_STAFF_VOICE = (
+    ("请先加入工会并通过“杭工e家”APP完成会员实名认证，或联系所在单位工会。", "该职工须先加入工会并通过“杭工e家”APP完成会员实名认证。"),
+    ("或联系所在单位工会更正会员信息。", "或由所在单位工会更正会员信息。"),
+    ("请联系所在单位工会核实。", "请核实该职工的会员关系。"),
+    ("请联系所属工会。", "请待市总工会导入该年度奖励名单后再处理。"),
+    ("或撤回后重新申请。", "或由职工撤回后重新申请。"),
+    ("请通过“杭工e家”APP", "请该职工通过“杭工e家”APP"),
+    ("您", "该职工"),
+)
 
 
 def staff_voice(message: str) -> str:

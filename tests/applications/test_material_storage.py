@@ -68,3 +68,22 @@ def test_a_full_disk_leaves_no_file_and_says_so(monkeypatch) -> None:  # type: i
     with pytest.raises(StorageUnavailable):
         materials.save_file(name, os.urandom(100_000))
     assert not os.path.exists(default_storage.path(name))
+
+
+def test_a_failure_reported_when_closing_leaves_no_file(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Network file systems may report a full disk or a quota only when the file is closed."""
+    real_close = os.close
+    closed: list[int] = []
+
+    def quota_at_close(descriptor):  # type: ignore[no-untyped-def]
+        closed.append(descriptor)
+        real_close(descriptor)
+        raise OSError(errno.EDQUOT, "Disk quota exceeded")
+
+    monkeypatch.setattr(materials.os, "close", quota_at_close)
+    name = materials.new_name(2020)
+    with pytest.raises(StorageUnavailable):
+        materials.save_file(name, os.urandom(10_000))
+    monkeypatch.undo()
+    assert len(closed) == 1  # closed once, not again after the failure
+    assert not os.path.exists(default_storage.path(name))

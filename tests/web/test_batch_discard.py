@@ -160,3 +160,26 @@ def test_the_daily_purge_discards_a_checked_import_left_over_thirty_days(clerk, 
     out = io.StringIO()
     call_command("purge_expired", stdout=out)
     assert "未保存的单位申报导入" not in out.getvalue()
+
+
+def test_a_discard_that_fails_leaves_the_import_and_its_files(
+    clerk, workers, grassroots_clerk, monkeypatch, django_capture_on_commit_callbacks
+):
+    from rewards.batches import imports
+
+    upload(clerk, sheet([row_for(workers[0])]))
+    batch_import = latest_import()
+
+    def audit_down(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("audit log unavailable")
+
+    monkeypatch.setattr(imports, "audit", audit_down)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        import_discard(user=grassroots_clerk, batch_import=batch_import)
+    kept = BatchImport.objects.get(pk=batch_import.pk)
+    assert (
+        kept.status == ImportStatus.CHECKED
+        and kept.sheet_path == batch_import.sheet_path
+        and kept.rejected_rows == batch_import.rejected_rows
+    )
+    assert default_storage.exists(batch_import.sheet_path)

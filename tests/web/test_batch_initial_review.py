@@ -221,3 +221,95 @@ def test_the_import_command_takes_the_choice(grassroots_clerk, workers, tmp_path
             assert_reviewed_by(application, grassroots_clerk)
         else:
             assert application.status == Status.PENDING_GRASSROOTS and not application.has_decision
+
+
+# --- from the review of decisions 96–98 ---------------------------------------------------------------
+
+
+def test_the_background_save_keeps_the_choice(clerk, workers, grassroots_clerk, settings, django_capture_on_commit_callbacks):
+    settings.BATCH_SYNC_ROWS = 2  # 4 rows: checked and saved by the queued task
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(clerk, sheet([row_for(worker, seq=str(i)) for i, worker in enumerate(workers, start=1)]))
+    batch_import = latest_import()
+    assert batch_import.status == ImportStatus.CHECKED
+    with django_capture_on_commit_callbacks(execute=True):
+        clerk.post(f"/staff/batch/{batch_import.pk}/save", {"review_on_save": "1"})
+    batch_import.refresh_from_db()
+    assert batch_import.status == ImportStatus.DONE and batch_import.accepted == 4
+    assert AuditEvent.objects.get(action="batch.import_confirm").detail["background"] is True
+    for application in Application.objects.all():
+        assert_reviewed_by(application, grassroots_clerk)
+
+
+def test_a_district_asking_for_it_through_the_api_or_the_form_changes_nothing(api, xihu_reviewer, workers, xihu_grassroots):
+    token = staff_token(api, xihu_reviewer)
+    body = {"file": SimpleUploadedFile("汇总表.xlsx", sheet([row_for(workers[0])])), "org": xihu_grassroots.name, "initial_review": "true"}
+    assert api.post("/api/v1/batch-submissions", body, **bearer(token)).json()["accepted"] == 1
+    assert AuditEvent.objects.get(action="batch.import").detail["initial_review"] is False
+    district = signed_in(xihu_reviewer)
+    assert 'name="reviewed"' not in district.get("/staff/batch/new-entry").content.decode()
+    district.post("/staff/batch/new-entry", {**paper_form(workers[1]), "org": xihu_grassroots.name, "reviewed": "1"})
+    assert AuditEvent.objects.get(action="batch.entry").detail["initial_review"] is False
+    for application in Application.objects.all():
+        review = application.events.get(decision="approve")  # the union's paper 初审, as always
+        assert application.status == Status.PENDING_DISTRICT
+        assert review.organisation_id == xihu_grassroots.pk and review.actor_id == xihu_reviewer.pk
+
+
+def test_the_api_and_the_entry_record_the_clerks_choice(api, grassroots_clerk, workers, clerk):
+    token = staff_token(api, grassroots_clerk)
+    api.post(
+        "/api/v1/batch-submissions",
+        {"file": SimpleUploadedFile("汇总表.xlsx", sheet([row_for(workers[0])])), "initial_review": "true"},
+        **bearer(token),
+    )
+    assert AuditEvent.objects.get(action="batch.import").detail["initial_review"] is True
+    clerk.post("/staff/batch/new-entry", {**paper_form(workers[1]), "reviewed": "1"})
+    assert AuditEvent.objects.get(action="batch.entry").detail["initial_review"] is True
+
+
+@pytest.mark.parametrize(
+    ("worker_text", "staff_text"),
+    [
+        ("请先加入工会并通过“杭工e家”APP完成会员实名认证，或联系所在单位工会。", "该职工须先加入工会并通过“杭工e家”APP完成会员实名认证。"),
+        (
+            "会员库中您所属的工会不在杭州市总工会下属的区县（市）或产业工会中，请联系所在单位工会核实。",
+            "会员库中该职工所属的工会不在杭州市总工会下属的区县（市）或产业工会中，请核实该职工的会员关系。",
+        ),
+        (
+            "暂时无法确认您未申请过2019年度奖励，请联系所属工会。",
+            "暂时无法确认该职工未申请过2019年度奖励，请待市总工会导入该年度奖励名单后再处理。",
+        ),
+        ("正在办理中。如需修改，请修改该申请，或撤回后重新申请。", "正在办理中。如需修改，请修改该申请，或由职工撤回后重新申请。"),
+    ],
+)
+def test_advice_meant_for_the_worker_is_said_to_the_union(worker_text, staff_text):
+    from rewards.eligibility.services import staff_voice
+
+    assert staff_voice(worker_text) == staff_text
+    assert staff_voice(staff_voice(worker_text)) == staff_text  # safe to say twice
+
+
+def test_a_clerks_resubmission_refused_by_a_rule_speaks_of_the_worker(api, grassroots_clerk, workers, xihu_reviewer, clerk):
+    from rewards.registries.models import Member
+
+    clerk.post("/staff/batch/new-entry", paper_form(workers[0]))
+    application = Application.objects.get()
+    review_decide(user=grassroots_clerk, application_no=application.application_no, decision="approve")
+    review_decide(user=xihu_reviewer, application_no=application.application_no, decision="return", opinion="证书照片不清晰，请重新上传")
+    Member.objects.filter(pk=workers[0].pk).update(verified=False)  # the registry changed meanwhile
+    answer = api.post(
+        f"/api/v1/review/applications/{application.application_no}/resubmit", {}, **bearer(staff_token(api, grassroots_clerk))
+    )
+    assert answer.status_code == 422, answer.content
+    error = answer.json()["error"]
+    assert "该职工是工会会员" in error["message"] and "您" not in error["message"]
+    assert all("您" not in check["message"] for check in error["checks"])
+
+
+def test_saving_a_discarded_import_says_why_not(clerk, workers):
+    upload(clerk, sheet([row_for(workers[0])]))
+    batch_import = latest_import()
+    clerk.post(f"/staff/batch/{batch_import.pk}/discard")
+    page = clerk.post(f"/staff/batch/{batch_import.pk}/save", follow=True).content.decode()
+    assert "已放弃，不能保存" in page

@@ -40,7 +40,7 @@ from rewards.core.audit import audit
 from rewards.core.errors import Conflict, Forbidden, Ineligible, InvalidInput, NotFound, StorageUnavailable
 from rewards.core.masking import mask_digit_runs
 from rewards.core.vocab import Channel, Status
-from rewards.eligibility.services import staff_checks
+from rewards.eligibility.services import staff_checks, staff_voice
 from rewards.organisations.models import Organisation, OrgKind, Role
 from rewards.organisations.selectors import organisation_by_name, visible_organisations
 from rewards.reports.access import record_denial
@@ -116,7 +116,8 @@ def _import_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "name": row.get("name", ""),
             "status": row.get("status", ""),
             "label": ROW_LABELS.get(row.get("status", ""), row.get("status", "")),
-            "errors": row.get("errors") or [],
+            # Results stored before decision 97 still speak to 您; said again about the worker.
+            "errors": [staff_voice(str(error)) for error in row.get("errors") or []],
             "application_no": row.get("application_no", ""),
         }
         for row in results
