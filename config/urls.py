@@ -7,6 +7,7 @@ from rewards.web.urls import staff_urls, worker_urls
 admin.site.site_header = "杭州市职工高技能人才奖励平台 · 管理后台"
 admin.site.site_title = "高技能人才奖励平台"
 admin.site.index_title = "系统管理"
+admin.site.site_url = "/staff/campaigns/"  # “查看站点”: back to 年度活动设置 in the staff pages
 
 # An unmatched /api/ URL and a server fault answer JSON in the API's error shape; pages get the
 # Chinese 404.html and 500.html (400.html, 403.html and 403_csrf.html are Django's own names).

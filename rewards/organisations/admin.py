@@ -1,32 +1,161 @@
+"""The administration of organisations and staff accounts (role ``admin``).
+
+Every account and organisation created, changed or deleted here is one audit entry (SECURITY.md
+17: role changes), and a role must belong to its kind of organisation, as ``create_staff`` and
+``staff_create`` require: a grassroots clerk in the city union would see every application.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.contrib.auth.models import Group
+from django.db import transaction
 
-from .models import Organisation, StaffUser
+from rewards.core.audit import audit
+
+from .models import ROLE_ORG_KIND, Organisation, OrgKind, Role, StaffUser
+
+#: What an account's audit entry names of a change (never the password or its hash).
+STAFF_FIELDS = ("username", "full_name", "email", "organisation", "role", "is_active")
+ORG_FIELDS = ("name", "kind", "parent", "employer", "position", "active")
+
+
+class RoleFitsOrganisation:
+    """The check of ``staff_create``, on the admin's forms."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean()  # type: ignore[misc]
+        role, organisation = cleaned.get("role"), cleaned.get("organisation")
+        if not role or organisation is None:
+            return cleaned
+        expected = ROLE_ORG_KIND.get(Role(role))
+        if expected is not None and organisation.kind != expected:
+            self.add_error(  # type: ignore[attr-defined]
+                "organisation",
+                f"角色“{Role(role).label}”应属于{OrgKind(expected).label}，而“{organisation}”是{OrgKind(organisation.kind).label}。",
+            )
+        return cleaned
+
+
+class StaffCreationForm(RoleFitsOrganisation, UserCreationForm):  # type: ignore[type-arg]
+    class Meta(UserCreationForm.Meta):
+        model = StaffUser
+        fields = ("username", "full_name", "organisation", "role")
+
+
+class StaffChangeForm(RoleFitsOrganisation, UserChangeForm):  # type: ignore[type-arg]
+    class Meta(UserChangeForm.Meta):
+        model = StaffUser
+        fields = "__all__"
+
+
+def _values(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(obj, f"{name}_id" if name in ("organisation", "parent") else name) for name in names}
+
+
+def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    return {name: [before.get(name), value] for name, value in after.items() if before.get(name) != value}
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("name", "kind", "parent", "position", "active")
     list_filter = ("kind", "active")
     search_fields = ("name",)
     autocomplete_fields = ("parent",)
     ordering = ("kind", "position", "name")
 
+    @transaction.atomic
+    def save_model(self, request: Any, obj: Organisation, form: forms.ModelForm, change: bool) -> None:  # type: ignore[type-arg]
+        before = _values(Organisation.objects.get(pk=obj.pk), ORG_FIELDS) if change else {}
+        super().save_model(request, obj, form, change)
+        after = _values(obj, ORG_FIELDS)
+        if change and not _changes(before, after):
+            return
+        audit(
+            "organisation.change" if change else "organisation.create",
+            actor=request.user,
+            request=request,
+            obj=obj,
+            detail={"changes": _changes(before, after)} if change else after,
+        )
+
+    @transaction.atomic
+    def delete_model(self, request: Any, obj: Organisation) -> None:
+        detail = _values(obj, ORG_FIELDS)
+        pk = obj.pk
+        super().delete_model(request, obj)
+        audit(
+            "organisation.delete",
+            actor=request.user,
+            request=request,
+            object_type="organisations.organisation",
+            object_id=pk,
+            detail=detail,
+        )
+
+    def delete_queryset(self, request: Any, queryset: Any) -> None:
+        for obj in list(queryset):
+            self.delete_model(request, obj)
+
 
 @admin.register(StaffUser)
-class StaffUserAdmin(UserAdmin):
+class StaffUserAdmin(UserAdmin):  # type: ignore[type-arg]
+    form = StaffChangeForm
+    add_form = StaffCreationForm
     list_display = ("username", "full_name", "role", "organisation", "is_active", "last_login")
     list_filter = ("role", "is_active")
     search_fields = ("username", "full_name", "organisation__name")
     autocomplete_fields = ("organisation",)
+    # What a union administrator manages: the person, where they work, what they may do, and
+    # whether the account is in use. Django's own staff and superuser flags follow the role.
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("身份", {"fields": ("full_name", "email", "organisation", "role")}),
-        ("状态", {"fields": ("is_active", "is_staff", "is_superuser", "last_login", "date_joined")}),
+        ("状态", {"fields": ("is_active", "last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "full_name", "organisation", "role", "password1", "password2")}),)
     readonly_fields = ("last_login", "date_joined")
     actions = ["reset_mfa", "unlock_sign_in"]
+
+    @transaction.atomic
+    def save_model(self, request: Any, obj: StaffUser, form: forms.ModelForm, change: bool) -> None:  # type: ignore[type-arg]
+        before = _values(StaffUser.objects.get(pk=obj.pk), STAFF_FIELDS) if change else {}
+        obj.is_staff = obj.is_superuser = obj.role == Role.ADMIN  # only the administrator enters /admin/
+        super().save_model(request, obj, form, change)
+        after = _values(obj, STAFF_FIELDS)
+        if change and not _changes(before, after):
+            return
+        audit(
+            "staff.change" if change else "staff.create",
+            actor=request.user,
+            request=request,
+            obj=obj,
+            detail={"changes": _changes(before, after)} if change else {"role": obj.role, "organisation_id": obj.organisation_id},
+        )
+
+    def user_change_password(self, request: Any, id: str, form_url: str = "") -> Any:
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:  # the new password was saved
+            user = StaffUser.objects.get(pk=id)
+            audit("staff.password_reset", actor=request.user, request=request, obj=user)
+        return response
+
+    @transaction.atomic
+    def delete_model(self, request: Any, obj: StaffUser) -> None:
+        detail = {"username": obj.username, "role": obj.role, "organisation_id": obj.organisation_id}
+        pk = obj.pk
+        super().delete_model(request, obj)
+        audit("staff.delete", actor=request.user, request=request, object_type="organisations.staffuser", object_id=pk, detail=detail)
+
+    def delete_queryset(self, request: Any, queryset: Any) -> None:
+        for obj in list(queryset):
+            self.delete_model(request, obj)
 
     @admin.action(description="重置两步验证（手机丢失或更换；该用户下次登录时重新绑定）")
     def reset_mfa(self, request, queryset):  # type: ignore[no-untyped-def]
@@ -38,10 +167,14 @@ class StaffUserAdmin(UserAdmin):
 
     @admin.action(description="解除登录锁定")
     def unlock_sign_in(self, request, queryset):  # type: ignore[no-untyped-def]
-        from rewards.core.audit import audit
         from rewards.identity.lockout import unlock
 
         for user in queryset:
             unlock(user.username)
             audit("staff.unlock", actor=request.user, request=request, obj=user)
         self.message_user(request, f"已解除 {queryset.count()} 个账号的登录锁定。")
+
+
+# Permissions come from the role, not from Django's groups: the groups page would only mislead.
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)

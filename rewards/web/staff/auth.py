@@ -67,11 +67,14 @@ def safe_next(request: HttpRequest, value: str | None) -> str:
 
 
 def landing(user: Any) -> str:
-    """Where each role starts: administrators in the admin, finance officers at the payment batches."""
+    """Where each role starts: at its own work (administrators in the admin, finance officers at
+    the payment batches, the economic department at the occupation declarations)."""
     if user.role == Role.ADMIN:
         return reverse("admin:index")
     if user.role == Role.FINANCE_OFFICER:
         return reverse("staff:payments")
+    if user.role == Role.ECONOMIC_OFFICER:
+        return reverse("staff:declarations")
     return reverse("staff:queue")
 
 

@@ -1,0 +1,161 @@
+"""Staff accounts and organisations in the admin: a role must belong to its kind of organisation
+(as ``create_staff`` requires), Django's staff and superuser flags follow the role, and every
+account or organisation created, changed, given a new password or deleted is one audit entry
+(SECURITY.md 17: role changes)."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.test import Client
+
+from rewards.core.models import AuditEvent
+from rewards.organisations.models import OrgKind, Role, StaffUser
+from rewards.organisations.services import organisation_ensure, staff_create
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+ADD = "/admin/organisations/staffuser/add/"
+
+
+@pytest.fixture
+def admin_client(administrator) -> Client:  # type: ignore[no-untyped-def]
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(administrator)
+    return client
+
+
+def new_account(**overrides) -> dict:  # type: ignore[no-untyped-def]
+    return {
+        "username": "new.clerk",
+        "full_name": "钱新",
+        "role": Role.GRASSROOTS_CLERK,
+        "password1": "a-long-Passphrase-2020",
+        "password2": "a-long-Passphrase-2020",
+        **overrides,
+    }
+
+
+def change_form(user: StaffUser, **overrides) -> dict:  # type: ignore[no-untyped-def]
+    data = {
+        "username": user.username,
+        "full_name": user.full_name,
+        "email": user.email,
+        "organisation": user.organisation_id,
+        "role": user.role,
+        "is_active": "on" if user.is_active else "",
+        **overrides,
+    }
+    return {key: value for key, value in data.items() if value != ""}
+
+
+def test_a_role_in_the_wrong_kind_of_organisation_is_refused_and_nothing_is_written(admin_client, city):
+    entries = AuditEvent.objects.count()
+    response = admin_client.post(ADD, new_account(organisation=city.pk))
+    assert response.status_code == 200
+    assert "应属于基层工会" in response.content.decode()
+    assert not StaffUser.objects.filter(username="new.clerk").exists()
+    assert AuditEvent.objects.count() == entries
+
+
+def test_an_account_created_in_the_admin_is_audited_and_gets_no_admin_rights(admin_client, administrator, xihu_grassroots):
+    response = admin_client.post(ADD, new_account(organisation=xihu_grassroots.pk))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    user = StaffUser.objects.get(username="new.clerk")
+    assert user.organisation == xihu_grassroots and user.role == Role.GRASSROOTS_CLERK
+    assert not user.is_staff and not user.is_superuser
+    entry = AuditEvent.objects.get(action="staff.create", object_id=str(user.pk))
+    assert entry.actor_id == administrator.pk
+    assert entry.detail == {"role": Role.GRASSROOTS_CLERK, "organisation_id": xihu_grassroots.pk}
+
+
+def test_a_role_change_is_checked_and_audited_with_what_changed(admin_client, administrator, xihu_reviewer, city, xihu):
+    url = f"/admin/organisations/staffuser/{xihu_reviewer.pk}/change/"
+    # The city's role in a district union: refused, unchanged, nothing recorded.
+    response = admin_client.post(url, change_form(xihu_reviewer, role=Role.CITY_REVIEWER))
+    assert response.status_code == 200 and "应属于市总工会" in response.content.decode()
+    assert StaffUser.objects.get(pk=xihu_reviewer.pk).role == Role.DISTRICT_REVIEWER
+    # Moved to the city with the city's role: saved and recorded, old and new.
+    response = admin_client.post(url, change_form(xihu_reviewer, role=Role.CITY_REVIEWER, organisation=city.pk))
+    assert response.status_code == 302
+    entry = AuditEvent.objects.get(action="staff.change", object_id=str(xihu_reviewer.pk))
+    assert entry.actor_id == administrator.pk
+    assert entry.detail["changes"] == {"role": [Role.DISTRICT_REVIEWER, Role.CITY_REVIEWER], "organisation": [xihu.pk, city.pk]}
+    # Made the administrator: Django's flags follow.
+    moved = StaffUser.objects.get(pk=xihu_reviewer.pk)
+    admin_client.post(url, change_form(moved, role=Role.ADMIN))
+    moved.refresh_from_db()
+    assert moved.is_staff and moved.is_superuser
+
+
+def test_deactivating_is_audited_and_saving_unchanged_writes_nothing(admin_client, xihu_reviewer):
+    url = f"/admin/organisations/staffuser/{xihu_reviewer.pk}/change/"
+    assert admin_client.post(url, change_form(xihu_reviewer)).status_code == 302
+    assert not AuditEvent.objects.filter(action="staff.change").exists()
+    assert admin_client.post(url, change_form(xihu_reviewer, is_active="")).status_code == 302
+    entry = AuditEvent.objects.get(action="staff.change")
+    assert entry.detail["changes"] == {"is_active": [True, False]}
+    assert not StaffUser.objects.get(pk=xihu_reviewer.pk).is_active
+
+
+def test_a_password_set_by_the_administrator_is_audited(admin_client, administrator, xihu_reviewer):
+    url = f"/admin/organisations/staffuser/{xihu_reviewer.pk}/password/"
+    response = admin_client.post(url, {"password1": "another-long-Pass-2021", "password2": "another-long-Pass-2021"})
+    assert response.status_code == 302
+    entry = AuditEvent.objects.get(action="staff.password_reset", object_id=str(xihu_reviewer.pk))
+    assert entry.actor_id == administrator.pk and "another" not in str(entry.detail)
+    # A refused one (the two differ) is not.
+    admin_client.post(url, {"password1": "x-long-Pass-1", "password2": "y-long-Pass-2"})
+    assert AuditEvent.objects.filter(action="staff.password_reset").count() == 1
+
+
+def test_deleting_an_account_is_audited(admin_client, city):
+    user = staff_create(username="temp.auditor", role=Role.AUDITOR, organisation=city, password=PASSWORD)
+    response = admin_client.post(f"/admin/organisations/staffuser/{user.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    entry = AuditEvent.objects.get(action="staff.delete", object_id=str(user.pk))
+    assert entry.detail == {"username": "temp.auditor", "role": Role.AUDITOR, "organisation_id": city.pk}
+
+
+def test_organisations_created_and_changed_in_the_admin_are_audited(admin_client, administrator, xihu):
+    response = admin_client.post(
+        "/admin/organisations/organisation/add/",
+        {
+            "name": "杭州西湖新材料有限公司工会",
+            "kind": OrgKind.GRASSROOTS,
+            "parent": xihu.pk,
+            "employer": "杭州西湖新材料有限公司",
+            "position": 0,
+            "active": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    org, _ = organisation_ensure(name="杭州西湖新材料有限公司工会", kind=OrgKind.GRASSROOTS, parent=xihu)
+    created = AuditEvent.objects.get(action="organisation.create", object_id=str(org.pk))
+    assert created.actor_id == administrator.pk and created.detail["parent"] == xihu.pk
+    response = admin_client.post(
+        f"/admin/organisations/organisation/{org.pk}/change/",
+        {"name": org.name, "kind": OrgKind.GRASSROOTS, "parent": xihu.pk, "employer": org.employer, "position": 0},
+    )
+    assert response.status_code == 302
+    changed = AuditEvent.objects.get(action="organisation.change", object_id=str(org.pk))
+    assert changed.detail["changes"] == {"active": [True, False]}
+
+
+def test_django_groups_are_not_offered():
+    assert not admin.site.is_registered(Group)
+
+
+def test_the_administrators_menu_offers_its_work_and_the_economic_officer_starts_at_declarations(administrator, economic_officer, campaign):
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(administrator)
+    page = client.get("/staff/campaigns/").content.decode()
+    assert 'href="/admin/"' in page and "账号与组织" in page
+    assert 'href="/staff/"' not in page.split("staff-nav", 1)[1].split("</nav>", 1)[0]  # no 审核列表 it may not open
+    assert "汇总表（附件4）" not in page
+    from rewards.web.staff.auth import landing
+
+    assert landing(economic_officer) == "/staff/occupations/"
+    assert landing(administrator) == "/admin/"
