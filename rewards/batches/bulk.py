@@ -223,7 +223,7 @@ def save_many(
                 application._state.adding = False
                 application._state.db = connection.alias
             events = _SharedRows(
-                ApplicationEvent(at=now, stage="batch_entered", to_status=start_status, actor=user, organisation=user.organisation),
+                ApplicationEvent(at=filed, stage="batch_entered", to_status=start_status, actor=user, organisation=user.organisation),
                 varying=("application_id",),
             )
             if start_status == Status.PENDING_DISTRICT:
@@ -231,7 +231,7 @@ def save_many(
                 # 初审 done on paper: the 初审 is on record.
                 reviews: _SharedRows | None = _SharedRows(
                     ApplicationEvent(
-                        at=now,
+                        at=filed,
                         stage="基层工会初审",
                         decision="approve",
                         opinion="同意（纸质申请表已初审）",

@@ -265,19 +265,29 @@ def _seed_applications(candidates: list[dict[str, str]]) -> None:
 def _spread_over_the_campaign(campaign) -> None:  # type: ignore[no-untyped-def]
     """The demo's applications were all filed on the business date: their 填报日期 are spread
     from the opening to it instead, in the order they were made, so that the weekly chart of
-    工作进度 and the queue's dates look like a campaign under way (history and audit keep the
-    real clock, as everywhere)."""
+    工作进度 and the queue's dates look like a campaign under way. None is filed before its
+    certificate was issued, and each one's history follows its 填报日期, a few hours a step, so
+    that the printed Annex 3 dates its opinions after it was filed (the audit log keeps the real
+    clock, as everywhere)."""
     import datetime as dt
 
-    from rewards.applications.models import Application
+    from rewards.applications.models import Application, ApplicationEvent
     from rewards.core import clock
 
     applications = list(Application.objects.filter(campaign=campaign).order_by("pk"))
     first, last = campaign.opens_on, max(clock.today(), campaign.opens_on)
+    events = []
     for index, application in enumerate(applications):
         day = first + dt.timedelta(days=(last - first).days * index // max(len(applications) - 1, 1))
-        application.submitted_at = dt.datetime.combine(day, dt.time(8 + index % 10, index * 7 % 60), tzinfo=clock.SHANGHAI)
+        day = min(max(day, application.certificate_issue_date), last)
+        filed = dt.datetime.combine(day, dt.time(8 + index % 10, index * 7 % 60), tzinfo=clock.SHANGHAI)
+        application.submitted_at = filed
+        end_of_business_day = clock.end_of_day(last)
+        for step, event in enumerate(application.events.order_by("at", "pk")):
+            event.at = min(filed + dt.timedelta(hours=3 * step), end_of_business_day)
+            events.append(event)
     Application.objects.bulk_update(applications, ["submitted_at"])
+    ApplicationEvent.objects.bulk_update(events, ["at"], batch_size=500)
 
 
 def _seed_batch(campaign, rows: list[dict[str, str]]) -> None:  # type: ignore[no-untyped-def]

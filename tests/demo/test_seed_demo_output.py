@@ -65,3 +65,33 @@ def test_the_demos_declarations_are_dated_inside_the_campaign(settings, tmp_path
     rows = list(OccupationDeclaration.objects.all())
     assert rows and all(row.created_at.astimezone(clock.SHANGHAI).date() <= deadline for row in rows)
     assert all(row.decided_at is None or row.decided_at > row.created_at for row in rows)
+
+
+def test_the_demos_dates_agree_certificate_then_filing_then_history(settings, tmp_path, business_day):
+    """A worker's 填报日期 is never before the certificate's issue, and the history (the printed
+    Annex 3's opinion dates) follows it, up to the business date (decision 101)."""
+    from rewards.applications.models import Application
+    from rewards.core import clock
+
+    settings.DATA_DIR = tmp_path
+    call_command("seed_demo", stdout=io.StringIO())
+    end = clock.end_of_day(clock.today())
+    applications = list(Application.objects.prefetch_related("events"))
+    assert applications
+    for application in applications:
+        filed = application.submitted_at
+        assert filed.astimezone(clock.SHANGHAI).date() >= application.certificate_issue_date, application.application_no
+        steps = [event.at for event in application.events.all()]
+        assert steps and all(filed <= at <= end for at in steps), application.application_no
+
+
+def test_a_decision_made_under_a_business_date_is_dated_on_it(settings, business_day, campaign, xihu, xihu_reviewer):
+    from rewards.core import clock
+    from rewards.review.services import review_decide
+    from tests import factories
+
+    settings.APP_TODAY = "2020-10-15"
+    application = factories.make_application(campaign=campaign, member=factories.make_member(union=xihu), status="pending_district")
+    review_decide(user=xihu_reviewer, application_no=application.application_no, decision="approve")
+    event = application.events.get(decision="approve")
+    assert event.at.astimezone(clock.SHANGHAI).date() == dt.date(2020, 10, 15)
