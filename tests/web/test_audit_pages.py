@@ -274,7 +274,22 @@ def test_rows_show_who_where_what_and_the_detail_in_chinese(log, auditor_client,
     assert "审核通过" in page and "review.approve" in page
     assert f"申请编号 {log['first'].application_no}" in page
     assert "成功" in page
-    assert "&quot;from&quot;: &quot;pending_district&quot;" in page  # pretty-printed JSON, escaped
+    # The detail in the auditor's words, not JSON.
+    assert "原状态：待区县（产业）工会审核" in page
+    assert "&quot;from&quot;" not in page
+
+
+def test_the_detail_is_said_in_chinese_and_the_raw_json_stays_on_the_entry_page(campaign, auditor_client, city):  # type: ignore[no-untyped-def]
+    entry = audit(
+        "staff.change",
+        detail={"changes": {"role": ["district_reviewer", "city_reviewer"], "is_active": [True, False]}, "initial_review": True},
+    )
+    page = auditor_client.get(URL, {"action": "staff.change"}).content.decode()
+    assert "变更：角色：区县（产业）工会审核人 → 市总职工服务中心审核人；启用：是 → 否" in page
+    assert "保存时完成初审：是" in page
+    detail = auditor_client.get(f"{URL}/{entry.pk}").content.decode()
+    assert "角色：区县（产业）工会审核人 → 市总职工服务中心审核人" in detail
+    assert "&quot;changes&quot;" in detail and "原始数据" in detail  # the JSON the hash covers
 
 
 def test_numbers_typed_into_the_wrong_box_are_masked(campaign, auditor_client):  # type: ignore[no-untyped-def]
@@ -415,7 +430,7 @@ def test_the_export_is_the_current_search_as_xlsx_and_is_recorded(log, auditor_c
     assert first["动作"] == "下载发放文件（payment.file_download）"
     assert first["操作人"].startswith("finance.a") and first["角色"] == "市总财务人员" and first["所属组织"] == "杭州市总工会"
     assert first["对象"] == "核发批次 #7"
-    assert first["结果"] == "成功" and first["说明"] == '{"format": "csv"}'
+    assert first["结果"] == "成功" and first["说明"] == "格式：csv" and first["说明（原始数据）"] == '{"format": "csv"}'
     assert first["本条哈希"] == log["entries"]["file"].entry_hash
     export = AuditEvent.objects.get(action="audit.export")
     assert export.actor == auditor
