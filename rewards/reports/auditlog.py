@@ -28,8 +28,8 @@ from rewards.core import clock
 from rewards.core.audit import audit
 from rewards.core.masking import mask_bank_card, mask_id_number, mask_phone
 from rewards.core.models import AuditEvent
-from rewards.core.vocab import Channel, Status
 from rewards.core.tabular import no_formulas
+from rewards.core.vocab import Channel, Status
 from rewards.organisations.models import Organisation, OrgKind, Role, StaffUser
 
 from .renderers import XLSX_CONTENT_TYPE, Generated
