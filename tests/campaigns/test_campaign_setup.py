@@ -355,6 +355,18 @@ def test_the_declaration_limit_stays_above_what_a_union_declared(copied, xihu, a
         pytest.param({"level_amounts": {"senior_worker": Decimal("0")}}, "level_amounts", "须大于0元", id="零元"),
         pytest.param({"level_amounts": {"senior_worker": Decimal("500.005")}}, "level_amounts", "两位小数", id="三位小数"),
         pytest.param({"level_amounts": {"intermediate_worker": Decimal("300")}}, "level_amounts", "不在奖励范围内", id="中级工"),
+        pytest.param(
+            {"level_amounts": {"senior_worker": Decimal("900"), "technician": Decimal("650"), "senior_technician": Decimal("800")}},
+            "level_amounts",
+            "技师的奖励金额（650.00元）低于高级工（900.00元）",
+            id="高级工多于技师",
+        ),
+        pytest.param(
+            {"level_amounts": {"senior_worker": Decimal("500"), "senior_technician": Decimal("499.99")}},
+            "level_amounts",
+            "高级技师的奖励金额（499.99元）低于高级工（500.00元）",
+            id="缺一级仍按等级比较",
+        ),
         pytest.param({"title": " "}, "title", "请填写通知标题", id="无标题"),
         pytest.param({"resubmission_grace_days": 91}, "resubmission_grace_days", "0至90天", id="补正期限过长"),
     ],
@@ -596,3 +608,16 @@ def test_audit_details_hold_no_personal_numbers(copied, one_application, adminis
 
     text = json.dumps(list(AuditEvent.objects.filter(action__startswith="campaign.").values_list("detail", flat=True)), ensure_ascii=False)
     assert one_application.id_number not in text and one_application.bank_card_no not in text and one_application.phone not in text
+
+
+@pytest.mark.parametrize(
+    "amounts",
+    [
+        {"senior_worker": Decimal("600"), "technician": Decimal("600"), "senior_technician": Decimal("600")},  # equal is allowed
+        {"senior_worker": Decimal("500"), "technician": Decimal("600"), "senior_technician": Decimal("800")},
+        {"technician": Decimal("600")},
+    ],
+)
+def test_amounts_that_do_not_fall_as_the_level_rises_are_taken(copied, administrator, amounts):  # type: ignore[no-untyped-def]
+    campaign_update(year=2021, values={"level_amounts": amounts}, acting_user=administrator)
+    assert {award.level: award.amount for award in Campaign.objects.get(year=2021).level_awards.all()} == amounts

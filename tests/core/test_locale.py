@@ -25,7 +25,7 @@ def test_the_compiled_catalogue_matches_its_source():
     with (CATALOGUE / "django.mo").open("rb") as handle:
         compiled = gettext.GNUTranslations(handle)
     source = _source()
-    assert len(source) == 20
+    assert len(source) == 24
     assert {key: compiled._catalog.get(key) for key in source} == source  # type: ignore[attr-defined]
 
 
@@ -50,3 +50,13 @@ def test_the_task_results_read_in_chinese(api, administrator):
     for english in ("Task Results", "enqueued at", "Task name", "Queue name"):
         assert english not in page
     assert str(TaskResultStatus.SUCCESSFUL.label) == "成功"
+
+
+@pytest.mark.django_db
+def test_the_add_staff_page_of_the_admin_has_no_english_left(api, administrator):
+    api.force_login(administrator)
+    page = api.get("/admin/organisations/staffuser/add/").content.decode()
+    visible = re.sub(r"<(script|style)\b.*?</\1>|<[^>]+>", " ", page, flags=re.S)
+    english = [words for words in re.findall(r"[A-Za-z][A-Za-z ’',.]{10,}", visible) if words.strip() not in ("", "admin")]
+    assert english == []
+    assert "创建账号后" in page

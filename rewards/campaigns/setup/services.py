@@ -322,9 +322,20 @@ def _validate(year: int, p: dict[str, Any]) -> dict[str, list[str]]:
     amounts = p[LEVEL_AMOUNTS]
     if not amounts:
         add(LEVEL_AMOUNTS, "请至少为一个技能等级填写奖励金额。")
+    problems_before = len(errors.get(LEVEL_AMOUNTS, []))
     for level, amount in amounts.items():
         if problem := _amount_problem(level, amount):
             add(LEVEL_AMOUNTS, problem)
+    if len(errors.get(LEVEL_AMOUNTS, [])) == problems_before:
+        # A higher level never gets less than a lower one (500/600/800 in 2020): 高级工 900 with
+        # 技师 650 is a slip of the keyboard (decision 103).
+        given = sorted(((LEVEL_GRADE[Level(level)], level, Decimal(str(amount))) for level, amount in amounts.items()), reverse=True)
+        for (_, lower, low), (_, higher, high) in zip(given, given[1:], strict=False):
+            if high < low:
+                add(
+                    LEVEL_AMOUNTS,
+                    f"{Level(higher).label}的奖励金额（{high:.2f}元）低于{Level(lower).label}（{low:.2f}元），请核对：等级越高，奖励金额应不低于较低等级。",
+                )
     for code, text in p[SMS_TEMPLATES].items():
         if code not in sms.CAMPAIGN_TEXTS:
             add(f"sms_{code}", f"“{code}”不是可以按年度修改的短信。")
