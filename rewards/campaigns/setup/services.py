@@ -13,6 +13,7 @@ in a campaign stays in it.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -330,7 +331,7 @@ def _validate(year: int, p: dict[str, Any]) -> dict[str, list[str]]:
         # A higher level never gets less than a lower one (500/600/800 in 2020): 高级工 900 with
         # 技师 650 is a slip of the keyboard (decision 103).
         given = sorted(((LEVEL_GRADE[Level(level)], level, Decimal(str(amount))) for level, amount in amounts.items()), reverse=True)
-        for (_, lower, low), (_, higher, high) in zip(given, given[1:], strict=False):
+        for (_, lower, low), (_, higher, high) in itertools.pairwise(given):
             if high < low:
                 add(
                     LEVEL_AMOUNTS,
