@@ -18,7 +18,7 @@ from rewards.core.audit import audit
 from rewards.core.errors import InvalidInput
 
 from .progress import Breakdown, Dashboard, Progress, ProgressRow, Tally, WeekRow, campaign_for_year, dashboard, progress
-from .renderers import XLSX_CONTENT_TYPE, Column, Generated, Sheet, xlsx
+from .renderers import XLSX_CONTENT_TYPE, Column, Generated, Percent, Sheet, xlsx
 
 LABEL = "附件1"
 #: Annex 1's own columns, then the live ones, in this order.
@@ -51,8 +51,9 @@ def date_line() -> str:
     return f"统计日期：{today.year}年{today.month}月{today.day}日"
 
 
-def completion_text(value: Decimal | None) -> str:
-    return "—" if value is None else f"{value:.1f}%"
+def completion_text(value: Decimal | None) -> Percent | str:
+    """A rate for the sheets: a :class:`Percent` (“12.5%” printed, a number in Excel), “—” without one."""
+    return "—" if value is None else Percent(value)
 
 
 def annex1_row(row: ProgressRow) -> list[Any]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -52,6 +53,17 @@ class Column:
     #: Stored and formatted as text (``@``): ID, card and certificate numbers, mobiles.
     text: bool = False
     align: str = "center"
+
+
+@dataclass(frozen=True)
+class Percent:
+    """A share in per cent: printed “12.5%”, written to Excel as the number 0.125 formatted
+    ``0.0%`` (so that a union can sort and add it up)."""
+
+    value: Decimal
+
+    def __str__(self) -> str:
+        return f"{self.value:.1f}%"
 
 
 @dataclass
@@ -155,8 +167,11 @@ def xlsx(sheets: Sequence[Sheet]) -> bytes:
             for index, (column, value) in enumerate(zip(sheet.columns, values, strict=True), start=1):
                 if column.text and value is not None:
                     value = str(value)  # never a number: Excel would round an 18-digit ID
-                cell = ws.cell(row=row, column=index, value=value)
+                percent = isinstance(value, Percent)
+                cell = ws.cell(row=row, column=index, value=float(value.value / 100) if isinstance(value, Percent) else value)
                 cell.style = column_styles[index - 1]
+                if percent:
+                    cell.number_format = "0.0%"
                 no_formulas((cell,))  # typed text starting with "=" stays text
             ws.row_dimensions[row].height = 22
             row += 1

@@ -269,7 +269,10 @@ def test_annex1_workbook_has_the_annex_columns_in_order_and_the_totals(api, writ
     assert total[1] == "合计" and total[2] == GUIDANCE_TOTAL
     assert tuple(total[3:7]) == (everything["submitted"], everything["under_review"], everything["approved"], everything["paid"])
     assert f"{Decimal(str(total[7])):.2f}" == everything["amount"]
-    assert total[8] == f"{Decimal(everything['submitted']) * 100 / GUIDANCE_TOTAL:.1f}%"
+    # 完成率 is a number Excel sorts and adds up, shown as a percentage with one decimal.
+    assert f"{total[8]:.1%}" == f"{Decimal(everything['submitted']) * 100 / GUIDANCE_TOTAL:.1f}%"
+    total_cells = next(sheet.iter_rows(min_row=header_at + 25, max_row=header_at + 25))
+    assert total_cells[8].number_format == "0.0%"
     xihu_row = body[14]
     assert xihu_row[1] == "西湖区总工会" and xihu_row[3] == expected(of(written, "西湖区总工会"))["submitted"]
     assert any("不含已撤回" in str(row[0]) for row in values[header_at + 26 :])
