@@ -10,6 +10,9 @@ import pytest
 from django.test import Client
 
 from rewards.applications.models import Application
+from rewards.campaigns.models import CampaignUnit
+from rewards.organisations.models import Organisation, OrgKind
+from rewards.organisations.services import organisation_ensure
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -64,3 +67,16 @@ def test_two_hundred_are_approved_at_once(reviewer, waiting):
     assert response.status_code == 302 and "per=200" in response["Location"]
     assert Application.objects.filter(status="pending_city").count() == 200
     assert Application.objects.filter(status="pending_district").count() == 10
+
+
+def test_the_union_filter_follows_the_campaigns_annex1_order_then_the_others(campaign, city_reviewer):
+    """A union added for next year (or left from an earlier one) comes after this campaign's,
+    whatever its own position (a walk-through found 临平 listed between 淳安 and 建德)."""
+    organisation_ensure(name="临平区总工会", kind=OrgKind.DISTRICT, parent=city_reviewer.organisation)
+    Organisation.objects.filter(name="临平区总工会").update(position=0)
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(city_reviewer)
+    unions = client.get("/staff/").context["unions"]
+    in_campaign = list(CampaignUnit.objects.filter(campaign=campaign).order_by("position").values_list("organisation__name", flat=True))
+    assert in_campaign and unions[: len(in_campaign)] == in_campaign
+    assert unions[-1] == "临平区总工会"

@@ -22,6 +22,8 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
 from rewards.applications.models import HARD_FLAGS, Application, AttachmentKind, FlagCode
+from rewards.campaigns.models import CampaignUnit
+from rewards.campaigns.selectors import current_campaign
 from rewards.core.audit import audit
 from rewards.core.errors import Conflict, InvalidInput, NotFound
 from rewards.core.masking import mask_digit_runs
@@ -117,7 +119,19 @@ def _can_decide(user: Any, status: str, channel: str) -> bool:
 
 
 def _unions_for(user: Any) -> list[str]:
-    return list(visible_organisations(user).filter(kind=OrgKind.DISTRICT).order_by("position", "name").values_list("name", flat=True))
+    """The district/industry unions the caller sees, in the current campaign's Annex 1 order;
+    unions outside that campaign (an earlier year's, or a new one not yet in it) after them."""
+    names = list(visible_organisations(user).filter(kind=OrgKind.DISTRICT).order_by("position", "name").values_list("name", flat=True))
+    campaign = current_campaign()
+    if campaign is None:
+        return names
+    order = {
+        name: index
+        for index, name in enumerate(
+            CampaignUnit.objects.filter(campaign=campaign).order_by("position").values_list("organisation__name", flat=True)
+        )
+    }
+    return sorted(names, key=lambda name: (order.get(name, len(order)), names.index(name)))
 
 
 def _clean_filters(request: HttpRequest, unions: list[str], own_stage: str) -> dict[str, str]:
