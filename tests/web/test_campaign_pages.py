@@ -368,3 +368,23 @@ def test_the_django_admin_reads_campaigns_and_points_to_these_pages(admin, copie
     assert admin.post(url, {"year": 2021, "title": "改"}).status_code == 403
     assert admin.post(f"/admin/campaigns/campaign/{copied.pk}/delete/", {"post": "yes"}).status_code == 403
     assert Campaign.objects.get(year=2021).title == copied.title
+
+
+def test_the_sms_page_counts_a_text_as_sent_and_warns_of_the_reason(campaign, administrator):
+    """The counter adds the signature and typical values for the parameters, not the braces;
+    the texts with a reviewer's reason say it comes on top (a walk-through read 68 characters
+    for the 退回 text, whose reason may be 500)."""
+    from django.test import Client
+
+    from rewards.campaigns.setup.sms import typical_length
+    from rewards.notifications.templates import DEFAULT_TEXTS
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(administrator)
+    page = client.get(f"/staff/campaigns/{campaign.year}/sms").content.decode()
+    assert "另加审核人填写的原因" in page and 'data-sms-samples="' in page
+    returned = DEFAULT_TEXTS["returned"]
+    expected = len(returned.replace("{application_no}", "2020000123").replace("{name}", "王小明").replace("{reason}", ""))
+    assert typical_length(returned) == expected
+    assert f"<span data-sms-count>{expected}</span>" in page
+    assert typical_length("您的申请{application_no}已通过，金额{amount}元。") == len("【杭州市总工会】您的申请2020000123已通过，金额800.00元。")

@@ -74,6 +74,28 @@ def optional(template: str) -> list[str]:
     return [name for name in PARAMETER_LABELS if name in AVAILABLE[template] and name not in needed]
 
 
+#: What the length of a text is counted with: typical values of its parameters (the reason is
+#: counted apart: a reviewer may write up to 500 characters of it).
+SAMPLE_VALUES = {
+    "application_no": "2020000123",
+    "name": "王小明",
+    "amount": "800.00",
+    "card_tail": "1234",
+    "union_name": "杭州西湖精密机械有限公司工会",
+    "reason": "",
+}
+#: One SMS holds 70 characters; a longer one is sent in parts of 67.
+SINGLE, PART = 70, 67
+
+
+def typical_length(text: str) -> int:
+    """Characters of ``text`` as sent with :data:`SAMPLE_VALUES` (the signature included)."""
+    text = " ".join(text.split())
+    if text and not text.startswith(SIGNATURE):
+        text = SIGNATURE + text
+    return len(re.sub(r"\{(\w+)\}", lambda match: SAMPLE_VALUES.get(match.group(1), match.group(0)), text))
+
+
 def _braced(name: str) -> str:
     return "{" + name + "}"
 

@@ -115,6 +115,13 @@ class SmsText:
     required: list[dict[str, str]]
     optional: list[dict[str, str]]
     errors: list[str]
+    #: Characters as sent with typical values (sms.typical_length), and SMS parts that makes.
+    typical: int = 0
+    has_reason: bool = False
+
+    @property
+    def parts(self) -> int:
+        return 1 if self.typical <= sms.SINGLE else -(-self.typical // sms.PART)
 
 
 def sms_rows(overrides: dict[str, str], posted: dict[str, str] | None = None, errors: dict[str, list[str]] | None = None) -> list[SmsText]:
@@ -133,6 +140,8 @@ def sms_rows(overrides: dict[str, str], posted: dict[str, str] | None = None, er
                 required=[{"name": "{" + name + "}", "label": sms.PARAMETER_LABELS[name]} for name in sms.required(code)],
                 optional=[{"name": "{" + name + "}", "label": sms.PARAMETER_LABELS[name]} for name in sms.optional(code)],
                 errors=(errors or {}).get(f"sms_{code}", []),
+                typical=sms.typical_length(text),
+                has_reason="reason" in sms.AVAILABLE[code],
             )
         )
     return rows

@@ -7,6 +7,7 @@ lock rule); its refusals are shown in Chinese next to the fields they concern.""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import messages
@@ -15,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rewards.campaigns.models import Campaign, CampaignUnit
-from rewards.campaigns.setup import selectors
+from rewards.campaigns.setup import selectors, sms
 from rewards.campaigns.setup.services import (
     LABELS,
     LEVEL_AMOUNTS,
@@ -311,6 +312,7 @@ def campaign_sms(request: HttpRequest, year: int) -> HttpResponse:
     if campaign is None:
         return _not_found(request, year)
     context = _common(request, campaign, "sms")
+    context["sms_samples"] = json.dumps(sms.SAMPLE_VALUES, ensure_ascii=False)
     overrides = dict(campaign.sms_templates or {})
     if request.method == "GET":
         context["texts"] = sms_rows(overrides)

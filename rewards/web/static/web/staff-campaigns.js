@@ -95,10 +95,24 @@
     refresh();
   }
 
+  // The length as sent: the signature added when missing, each {parameter} replaced by a typical
+  // value (the server counts the same way: rewards/campaigns/setup/sms.py typical_length).
   function setupSms(form) {
+    var samples = {};
+    try { samples = JSON.parse(form.getAttribute("data-sms-samples") || "{}"); } catch (e) { samples = {}; }
+    var signature = form.getAttribute("data-sms-signature") || "";
     form.querySelectorAll("[data-sms]").forEach(function (area) {
-      var counter = area.parentNode.querySelector("[data-sms-count]");
-      area.addEventListener("input", function () { if (counter) { counter.textContent = area.value.trim().length; } });
+      var help = area.parentNode;
+      var counter = help.querySelector("[data-sms-count]");
+      var parts = help.querySelector("[data-sms-parts]");
+      area.addEventListener("input", function () {
+        var text = area.value.trim().split(/\s+/).join(" ");
+        if (text && text.indexOf(signature) !== 0) { text = signature + text; }
+        text = text.replace(/\{(\w+)\}/g, function (match, name) { return samples.hasOwnProperty(name) ? samples[name] : match; });
+        var length = Array.from(text).length;
+        if (counter) { counter.textContent = length; }
+        if (parts) { parts.textContent = length <= 70 ? 1 : Math.ceil(length / 67); }
+      });
     });
   }
 
