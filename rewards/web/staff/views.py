@@ -27,6 +27,7 @@ from rewards.campaigns.selectors import current_campaign
 from rewards.core.audit import audit
 from rewards.core.errors import Conflict, InvalidInput, NotFound
 from rewards.core.masking import mask_digit_runs
+from rewards.core.memo import ttl_memo
 from rewards.core.text import clean
 from rewards.core.vocab import LEVEL_GRADE, Channel, Level, Status
 from rewards.organisations.models import OrgKind, Role
@@ -122,16 +123,18 @@ def _unions_for(user: Any) -> list[str]:
     """The district/industry unions the caller sees, in the current campaign's Annex 1 order;
     unions outside that campaign (an earlier year's, or a new one not yet in it) after them."""
     names = list(visible_organisations(user).filter(kind=OrgKind.DISTRICT).order_by("position", "name").values_list("name", flat=True))
-    campaign = current_campaign()
+    campaign = current_campaign() if len(names) > 1 else None  # a district sees its own name only
     if campaign is None:
         return names
-    order = {
-        name: index
-        for index, name in enumerate(
-            CampaignUnit.objects.filter(campaign=campaign).order_by("position").values_list("organisation__name", flat=True)
-        )
-    }
-    return sorted(names, key=lambda name: (order.get(name, len(order)), names.index(name)))
+    order = _annex1_order(campaign.pk)
+    return sorted(names, key=lambda name: order.get(name, len(order)))  # stable: the others keep their order
+
+
+@ttl_memo(ttl=5.0)
+def _annex1_order(campaign_id: int) -> dict[str, int]:
+    """Union name → its place in the campaign's Annex 1 (read once every few seconds, not per page)."""
+    names = CampaignUnit.objects.filter(campaign_id=campaign_id).order_by("position").values_list("organisation__name", flat=True)
+    return {name: index for index, name in enumerate(names)}
 
 
 def _clean_filters(request: HttpRequest, unions: list[str], own_stage: str) -> dict[str, str]:
