@@ -387,4 +387,6 @@ def test_the_sms_page_counts_a_text_as_sent_and_warns_of_the_reason(campaign, ad
     expected = len(returned.replace("{application_no}", "2020000123").replace("{name}", "王小明").replace("{reason}", ""))
     assert typical_length(returned) == expected
     assert f"<span data-sms-count>{expected}</span>" in page
-    assert typical_length("您的申请{application_no}已通过，金额{amount}元。") == len("【杭州市总工会】您的申请2020000123已通过，金额800.00元。")
+    assert typical_length("您的申请{application_no}已通过，金额{amount}元。") == len(
+        "【杭州市总工会】您的申请2020000123已通过，金额800.00元。"
+    )
