@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
@@ -62,50 +61,54 @@ def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[An
     return {name: [before.get(name), value] for name, value in after.items() if before.get(name) != value}
 
 
-@admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("name", "kind", "parent", "position", "active")
-    list_filter = ("kind", "active")
-    search_fields = ("name",)
-    autocomplete_fields = ("parent",)
-    ordering = ("kind", "position", "name")
+class AuditedChanges:
+    """Creating, changing and deleting in the admin, each one audit entry ``<prefix>.create``,
+    ``.change`` (old and new values of :attr:`audited_fields`; none when nothing changed) or
+    ``.delete``, in the change's transaction."""
+
+    audit_prefix = ""
+    audited_fields: tuple[str, ...] = ()
+
+    def created_detail(self, obj: Any) -> dict[str, Any]:
+        return _values(obj, self.audited_fields)
+
+    def deleted_detail(self, obj: Any) -> dict[str, Any]:
+        return _values(obj, self.audited_fields)
 
     @transaction.atomic
-    def save_model(self, request: Any, obj: Organisation, form: forms.ModelForm, change: bool) -> None:  # type: ignore[type-arg]
-        before = _values(Organisation.objects.get(pk=obj.pk), ORG_FIELDS) if change else {}
-        super().save_model(request, obj, form, change)
-        after = _values(obj, ORG_FIELDS)
-        if change and not _changes(before, after):
+    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+        before = _values(type(obj).objects.get(pk=obj.pk), self.audited_fields) if change else {}
+        super().save_model(request, obj, form, change)  # type: ignore[misc]
+        changes = _changes(before, _values(obj, self.audited_fields))
+        if change and not changes:
             return
-        audit(
-            "organisation.change" if change else "organisation.create",
-            actor=request.user,
-            request=request,
-            obj=obj,
-            detail={"changes": _changes(before, after)} if change else after,
-        )
+        detail = {"changes": changes} if change else self.created_detail(obj)
+        audit(f"{self.audit_prefix}.{'change' if change else 'create'}", actor=request.user, request=request, obj=obj, detail=detail)
 
     @transaction.atomic
-    def delete_model(self, request: Any, obj: Organisation) -> None:
-        detail = _values(obj, ORG_FIELDS)
-        pk = obj.pk
-        super().delete_model(request, obj)
-        audit(
-            "organisation.delete",
-            actor=request.user,
-            request=request,
-            object_type="organisations.organisation",
-            object_id=pk,
-            detail=detail,
-        )
+    def delete_model(self, request: Any, obj: Any) -> None:
+        detail, pk, label = self.deleted_detail(obj), obj.pk, obj._meta.label_lower
+        super().delete_model(request, obj)  # type: ignore[misc]
+        audit(f"{self.audit_prefix}.delete", actor=request.user, request=request, object_type=label, object_id=pk, detail=detail)
 
     def delete_queryset(self, request: Any, queryset: Any) -> None:
         for obj in list(queryset):
             self.delete_model(request, obj)
 
 
+@admin.register(Organisation)
+class OrganisationAdmin(AuditedChanges, admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("name", "kind", "parent", "position", "active")
+    list_filter = ("kind", "active")
+    search_fields = ("name",)
+    autocomplete_fields = ("parent",)
+    ordering = ("kind", "position", "name")
+    audit_prefix = "organisation"
+    audited_fields = ORG_FIELDS
+
+
 @admin.register(StaffUser)
-class StaffUserAdmin(UserAdmin):  # type: ignore[type-arg]
+class StaffUserAdmin(AuditedChanges, UserAdmin):  # type: ignore[type-arg]
     form = StaffChangeForm
     add_form = StaffCreationForm
     list_display = ("username", "full_name", "role", "organisation", "is_active", "last_login")
@@ -123,21 +126,18 @@ class StaffUserAdmin(UserAdmin):  # type: ignore[type-arg]
     readonly_fields = ("last_login", "date_joined")
     actions = ["reset_mfa", "unlock_sign_in"]
 
-    @transaction.atomic
-    def save_model(self, request: Any, obj: StaffUser, form: forms.ModelForm, change: bool) -> None:  # type: ignore[type-arg]
-        before = _values(StaffUser.objects.get(pk=obj.pk), STAFF_FIELDS) if change else {}
+    audit_prefix = "staff"
+    audited_fields = STAFF_FIELDS
+
+    def created_detail(self, obj: Any) -> dict[str, Any]:
+        return {"role": obj.role, "organisation_id": obj.organisation_id}
+
+    def deleted_detail(self, obj: Any) -> dict[str, Any]:
+        return {"username": obj.username, "role": obj.role, "organisation_id": obj.organisation_id}
+
+    def save_model(self, request: Any, obj: StaffUser, form: Any, change: bool) -> None:
         obj.is_staff = obj.is_superuser = obj.role == Role.ADMIN  # only the administrator enters /admin/
         super().save_model(request, obj, form, change)
-        after = _values(obj, STAFF_FIELDS)
-        if change and not _changes(before, after):
-            return
-        audit(
-            "staff.change" if change else "staff.create",
-            actor=request.user,
-            request=request,
-            obj=obj,
-            detail={"changes": _changes(before, after)} if change else {"role": obj.role, "organisation_id": obj.organisation_id},
-        )
 
     def user_change_password(self, request: Any, id: str, form_url: str = "") -> Any:
         response = super().user_change_password(request, id, form_url)
@@ -145,17 +145,6 @@ class StaffUserAdmin(UserAdmin):  # type: ignore[type-arg]
             user = StaffUser.objects.get(pk=id)
             audit("staff.password_reset", actor=request.user, request=request, obj=user)
         return response
-
-    @transaction.atomic
-    def delete_model(self, request: Any, obj: StaffUser) -> None:
-        detail = {"username": obj.username, "role": obj.role, "organisation_id": obj.organisation_id}
-        pk = obj.pk
-        super().delete_model(request, obj)
-        audit("staff.delete", actor=request.user, request=request, object_type="organisations.staffuser", object_id=pk, detail=detail)
-
-    def delete_queryset(self, request: Any, queryset: Any) -> None:
-        for obj in list(queryset):
-            self.delete_model(request, obj)
 
     @admin.action(description="重置两步验证（手机丢失或更换；该用户下次登录时重新绑定）")
     def reset_mfa(self, request, queryset):  # type: ignore[no-untyped-def]
