@@ -278,27 +278,22 @@ def discard_stale(*, dry_run: bool = False) -> int:
             locked = stale_imports().select_for_update().filter(pk=pk).first()
             if locked is None:  # saved or discarded meanwhile
                 continue
-            _discard_locked(locked, error=STALE_NOTE)
-            audit(
-                "batch.import_discard",
-                obj=locked,
-                actor_label="cli",
-                detail={
-                    "org": locked.org_id,
-                    "valid": locked.count("valid"),
-                    "rejected": locked.count("rejected"),
-                    "stale_days": STALE_DAYS,
-                },
-            )
+            _discard_locked(locked, error=STALE_NOTE, actor_label="cli", stale_days=STALE_DAYS)
         done += 1
     return done
 
 
-def _discard_locked(locked: BatchImport, *, error: str = "") -> None:
+def _discard_locked(locked: BatchImport, *, error: str = "", stale_days: int | None = None, **who: Any) -> None:
+    """Discards a locked, checked import and records it (``who``: the audit entry's actor,
+    request or actor label; ``stale_days`` when ``purge_expired`` does it)."""
     staged = BatchImport(sheet_path=locked.sheet_path, zip_path=locked.zip_path)
     locked.status, locked.finished_at, locked.rejected_rows, locked.error = ImportStatus.DISCARDED, clock.now(), "", error
     locked.sheet_path = locked.zip_path = ""
     locked.save(update_fields=["status", "finished_at", "rejected_rows", "error", "sheet_path", "zip_path"])
+    detail: dict[str, Any] = {"org": locked.org_id, "valid": locked.count("valid"), "rejected": locked.count("rejected")}
+    if stale_days is not None:
+        detail["stale_days"] = stale_days
+    audit("batch.import_discard", obj=locked, detail=detail, **who)
     # The files go once the change has committed: a rollback leaves the import as it was.
     transaction.on_commit(lambda: _discard_files(staged))
 
@@ -314,14 +309,7 @@ def import_discard(*, user: Any, batch_import: BatchImport, request: Any = None)
         locked = BatchImport.objects.select_for_update().get(pk=batch_import.pk)
         if locked.status != ImportStatus.CHECKED:
             raise Conflict("该文件已保存、正在处理或已放弃，不能放弃。", code="wrong_stage")
-        _discard_locked(locked)
-        audit(
-            "batch.import_discard",
-            obj=locked,
-            actor=user,
-            request=request,
-            detail={"org": locked.org_id, "valid": locked.count("valid"), "rejected": locked.count("rejected")},
-        )
+        _discard_locked(locked, actor=user, request=request)
     return locked
 
 

@@ -13,22 +13,11 @@ from rewards.batches.models import BatchImport, ImportStatus
 from rewards.core.errors import Conflict, Forbidden
 from rewards.core.models import AuditEvent
 from rewards.notifications.models import SmsMessage
-from tests import factories
 from tests.batches.sheets import materials_zip, row_for, sheet
 
-from .test_batch_pages import EMPLOYER, latest_import, mixed_rows, signed_in, upload
+from .test_batch_pages import latest_import, mixed_rows, signed_in, upload
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def workers(xihu, xihu_grassroots, business_day):  # type: ignore[no-untyped-def]
-    return [factories.make_member(union=xihu, grassroots=xihu_grassroots, employer=EMPLOYER) for _ in range(6)]
-
-
-@pytest.fixture
-def clerk(grassroots_clerk):  # type: ignore[no-untyped-def]
-    return signed_in(grassroots_clerk)
 
 
 def test_the_uploader_discards_a_checked_import_and_its_staged_files_go(clerk, workers, django_capture_on_commit_callbacks):

@@ -26,26 +26,15 @@ from rewards.review.services import review_decide
 from tests import factories
 from tests.batches.sheets import materials_zip, row_for, sheet
 
-pytestmark = pytest.mark.django_db
+from .conftest import EMPLOYER
 
-EMPLOYER = "杭州西湖精密机械有限公司"
+pytestmark = pytest.mark.django_db
 
 
 def signed_in(user) -> Client:  # type: ignore[no-untyped-def]
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
     return client
-
-
-@pytest.fixture
-def workers(xihu, xihu_grassroots, business_day):  # type: ignore[no-untyped-def]
-    """Six verified members employed by the 西湖精密机械 grassroots union's employer."""
-    return [factories.make_member(union=xihu, grassroots=xihu_grassroots, employer=EMPLOYER) for _ in range(6)]
-
-
-@pytest.fixture
-def clerk(grassroots_clerk) -> Client:  # type: ignore[no-untyped-def]
-    return signed_in(grassroots_clerk)
 
 
 def wrong_check_digit(id_number: str) -> str:
