@@ -34,17 +34,17 @@ GRASSROOTS = {
     "建设工会": ["杭州市政工程有限公司工会"],
 }
 
-#: One account per role (API.md "Roles"): (username, role, organisation, display name).
+#: One account per role (API.md "Roles"): (username, role, organisation, the person's name; made up).
 STAFF = [
     ("admin", Role.ADMIN, "杭州市总工会", "系统管理员"),
-    ("city.reviewer", Role.CITY_REVIEWER, "杭州市总工会", "市总服务中心 审核员"),
-    ("finance.a", Role.FINANCE_OFFICER, "杭州市总工会", "财务 甲"),
-    ("finance.b", Role.FINANCE_OFFICER, "杭州市总工会", "财务 乙"),
-    ("economic", Role.ECONOMIC_OFFICER, "杭州市总工会", "经济部 干事"),
-    ("auditor", Role.AUDITOR, "杭州市总工会", "审计 员"),
-    ("xihu.reviewer", Role.DISTRICT_REVIEWER, "西湖区总工会", "西湖区总工会 审核员"),
-    ("shangcheng.reviewer", Role.DISTRICT_REVIEWER, "上城区总工会", "上城区总工会 审核员"),
-    ("xihu.clerk", Role.GRASSROOTS_CLERK, "杭州西湖精密机械有限公司工会", "西湖精密机械 工会经办"),
+    ("city.reviewer", Role.CITY_REVIEWER, "杭州市总工会", "陈静"),
+    ("finance.a", Role.FINANCE_OFFICER, "杭州市总工会", "李敏"),
+    ("finance.b", Role.FINANCE_OFFICER, "杭州市总工会", "赵磊"),
+    ("economic", Role.ECONOMIC_OFFICER, "杭州市总工会", "孙伟"),
+    ("auditor", Role.AUDITOR, "杭州市总工会", "周丽"),
+    ("xihu.reviewer", Role.DISTRICT_REVIEWER, "西湖区总工会", "吴刚"),
+    ("shangcheng.reviewer", Role.DISTRICT_REVIEWER, "上城区总工会", "郑洁"),
+    ("xihu.clerk", Role.GRASSROOTS_CLERK, "杭州西湖精密机械有限公司工会", "钱芳"),
 ]
 
 MEMBER_HEADER = ["id_number", "name", "phone", "union", "grassroots_union", "employer", "verified"]

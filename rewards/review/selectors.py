@@ -17,6 +17,8 @@ from rewards.eligibility.services import staff_checks
 from .services import scoped_applications
 
 PAGE_SIZE = 50
+#: The most rows one page of the queue holds (the page's 每页 choice, the API's ``page_size``).
+MAX_PAGE_SIZE = 200
 
 
 def queue(user: Any, filters: dict[str, str]) -> QuerySet[Application]:

@@ -21,12 +21,32 @@ def _source() -> dict[str, str]:
     return {(f"{context}\x04{msgid}" if context else msgid): msgstr for context, msgid, msgstr in entries}
 
 
+def _plurals() -> dict[tuple[str, int], str]:
+    """``(msgid, 0)`` → ``msgstr[0]`` of the plural entries (Chinese has one form)."""
+    text = (CATALOGUE / "django.po").read_text(encoding="utf-8")
+    entries = re.findall(r'msgid "([^"]+)"\nmsgid_plural "[^"]+"\nmsgstr\[0\] "([^"]*)"', text)
+    return {(msgid, 0): msgstr for msgid, msgstr in entries}
+
+
 def test_the_compiled_catalogue_matches_its_source():
     with (CATALOGUE / "django.mo").open("rb") as handle:
         compiled = gettext.GNUTranslations(handle)
-    source = _source()
-    assert len(source) == 24
+    source, plurals = _source(), _plurals()
+    assert len(source) == 25 and len(plurals) == 2
     assert {key: compiled._catalog.get(key) for key in source} == source  # type: ignore[attr-defined]
+    assert {key: compiled._catalog.get(key) for key in plurals} == plurals  # type: ignore[attr-defined]
+
+
+def test_number_messages_end_in_a_chinese_full_stop():
+    """Django's own catalogue ends these with "." (a campaign's amounts, a training budget)."""
+    from django import forms
+    from django.core.exceptions import ValidationError
+
+    field = forms.DecimalField(max_digits=6, decimal_places=2)
+    for value, message in (("1.234", "小数不能超过 2 位。"), ("12345.67", "总共不能超过 6 位数字。")):
+        with pytest.raises(ValidationError) as refused:
+            field.clean(value)
+        assert refused.value.messages == [message]
 
 
 @pytest.mark.django_db

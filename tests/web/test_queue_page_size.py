@@ -80,3 +80,33 @@ def test_the_union_filter_follows_the_campaigns_annex1_order_then_the_others(cam
     in_campaign = list(CampaignUnit.objects.filter(campaign=campaign).order_by("position").values_list("organisation__name", flat=True))
     assert in_campaign and unions[: len(in_campaign)] == in_campaign
     assert unions[-1] == "临平区总工会"
+
+
+# --- the API's ``page_size`` (GET /api/v1/review/applications) ---------------------------------
+
+
+def _listing(api, xihu_reviewer, query: str):  # type: ignore[no-untyped-def]
+    from tests.api.helpers import bearer, staff_token
+
+    return api.get(f"/api/v1/review/applications?status=pending_district{query}", **bearer(staff_token(api, xihu_reviewer)))
+
+
+@pytest.mark.parametrize(("query", "size", "shown"), [("", 50, 50), ("&page_size=1", 1, 1), ("&page_size=200", 200, 200), ("&page_size=200&page=2", 200, 10)])
+def test_the_api_pages_by_the_size_asked_for(api, xihu_reviewer, waiting, query, size, shown):
+    answer = _listing(api, xihu_reviewer, query)
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["count"] == 210 and body["page_size"] == size and len(body["results"]) == shown
+
+
+def test_the_api_pages_do_not_overlap(api, xihu_reviewer, waiting):
+    first = {row["application_no"] for row in _listing(api, xihu_reviewer, "&page_size=100").json()["results"]}
+    second = {row["application_no"] for row in _listing(api, xihu_reviewer, "&page_size=100&page=2").json()["results"]}
+    assert len(first) == len(second) == 100 and not first & second
+
+
+@pytest.mark.parametrize("size", ["0", "201", "-5", "abc", "1e3", "99999999999999999999"])
+def test_the_api_refuses_a_page_size_outside_one_to_two_hundred(api, xihu_reviewer, waiting, size):
+    answer = _listing(api, xihu_reviewer, f"&page_size={size}")
+    assert answer.status_code == 400
+    assert answer.json()["error"]["fields"]["page_size"] == ["每页条数应为 1 至 200 之间的整数。"]
