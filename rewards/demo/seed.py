@@ -231,6 +231,7 @@ def _seed_applications(candidates: list[dict[str, str]]) -> None:
     online = [c for c in candidates if c["union"] in ("西湖区总工会", "上城区总工会") and not c["grassroots"].startswith("杭州西湖精密")][
         :24
     ]
+    _vary(online)
     submitted = []
     # Two of 西湖区's declare a certificate number the HR registry does not have (a hard signal):
     # the city's reviewer finds them waiting for 终审 with the approval blocked until resolved.
@@ -258,8 +259,33 @@ def _seed_applications(candidates: list[dict[str, str]]) -> None:
     for application in xihu[10:12]:
         ensure_signals(application)  # what the background task does after the commit
         review_decide(user=district, application_no=application.application_no, decision="approve", opinion="材料齐全，同意。")
-    _seed_batch(campaign, [c for c in candidates if c["grassroots"] == "杭州西湖精密机械有限公司工会"][:12])
+    sheet_rows = [c for c in candidates if c["grassroots"] == "杭州西湖精密机械有限公司工会"][:12]
+    _migrants(sheet_rows)
+    _seed_batch(campaign, sheet_rows)
     _spread_over_the_campaign(campaign)
+
+
+#: Where the demo's migrant workers (外来务工人员) are registered.
+HUKOU_PLACES = ("安徽省阜阳市", "江西省上饶市", "河南省周口市", "四川省南充市", "贵州省毕节市", "湖北省黄冈市")
+
+
+def _vary(online: list[dict[str, str]]) -> None:
+    """What real applications bring that the registry's candidates lack: about one worker in four
+    a migrant worker (户籍地, 来杭年限), and, among 上城区's, the soft and hard signals a reviewer
+    meets besides a certificate missing from the registry (DOMAIN.md §4): one bank card given by
+    two people, and one mobile number on three applications (a family's or a foreman's phone)."""
+    _migrants(online)
+    shangcheng = [c for c in online if c["union"] == "上城区总工会"]
+    if len(shangcheng) >= 7:
+        shangcheng[2]["bank_card_no"] = shangcheng[1]["bank_card_no"]
+        for candidate in shangcheng[5:7]:
+            candidate["phone"] = shangcheng[4]["phone"]
+
+
+def _migrants(candidates: list[dict[str, str]]) -> None:
+    for index, candidate in enumerate(candidates):
+        if index % 4 == 1:
+            candidate.update(is_migrant="是", hukou_place=HUKOU_PLACES[index % len(HUKOU_PLACES)], years_in_hangzhou=str(2 + index % 13))
 
 
 def _spread_over_the_campaign(campaign) -> None:  # type: ignore[no-untyped-def]
@@ -310,7 +336,7 @@ def _seed_batch(campaign, rows: list[dict[str, str]]) -> None:  # type: ignore[n
             "seq": str(offset + 1),
             "new_level": str(Level(row["new_level"]).label),
             "issuer": str(Issuer(row["issuer"]).label),
-            "is_migrant": "否",
+            "is_migrant": row.get("is_migrant", "否"),
         }
         for index, (field, _) in enumerate(COLUMNS, start=1):
             sheet.cell(row=5 + offset, column=index, value=values.get(field, ""))

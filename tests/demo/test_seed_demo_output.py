@@ -25,8 +25,30 @@ def test_the_demo_shows_the_city_a_hard_signal_to_resolve(settings, tmp_path, bu
 
     settings.DATA_DIR = tmp_path
     call_command("seed_demo", stdout=io.StringIO())  # as make run seeds it
-    flags = Flag.objects.select_related("application")
-    assert [(f.code, f.hard, f.resolved_at, f.application.status) for f in flags] == [("not_in_registry", True, None, "pending_city")] * 2
+    flags = Flag.objects.select_related("application__union")
+    city = [(f.hard, f.resolved_at, f.application.status) for f in flags if f.code == "not_in_registry"]
+    assert city == [(True, None, "pending_city")] * 2
+
+
+def test_the_demo_shows_a_district_the_other_signals_and_migrant_workers(settings, tmp_path, business_day):
+    """上城区's reviewer meets a bank card given by two people (hard) and one mobile number on three
+    applications (soft); about one worker in four is a migrant worker, online and on the sheet."""
+    from rewards.applications.models import Application, Flag
+    from rewards.review.flags import ensure_signals
+
+    settings.DATA_DIR = tmp_path
+    call_command("seed_demo", stdout=io.StringIO())
+    for application in Application.objects.all():
+        ensure_signals(application)  # as a reviewer's first look does
+    flags = Flag.objects.select_related("application__union").exclude(code="not_in_registry")
+    found = sorted((f.code, f.hard, f.application.union.name, f.application.status) for f in flags)
+    assert found == [("card_shared", True, "上城区总工会", "pending_district")] * 2 + [
+        ("phone_shared", False, "上城区总工会", "pending_district")
+    ] * 3
+    migrants = Application.objects.filter(is_migrant=True)
+    assert {a.channel for a in migrants} == {"online", "batch"}
+    assert all(a.hukou_place and a.years_in_hangzhou for a in migrants)
+    assert Application.objects.count() > migrants.count() * 3
 
 
 def test_the_demo_files_its_applications_inside_the_campaign_up_to_the_business_date(settings, tmp_path, business_day):
