@@ -107,6 +107,13 @@ class StaffUser(AbstractUser):
     def __str__(self) -> str:
         return self.full_name or self.username
 
+    def get_full_name(self) -> str:
+        return str(self)
+
+    def get_short_name(self) -> str:
+        """What the administration greets (“欢迎，…”): the name, not the upper-cased user name."""
+        return str(self)
+
     @property
     def role_label(self) -> str:
         return Role(self.role).label if self.role else ""

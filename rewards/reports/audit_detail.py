@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from rewards.applications.models import AttachmentKind
-from rewards.core.vocab import Channel, Status
+from django.core.exceptions import FieldDoesNotExist
+
+from rewards.applications.models import AttachmentKind, FlagCode
+from rewards.campaigns.models import Campaign
+from rewards.core.vocab import Channel, Level, Status
 from rewards.organisations.models import Role
 
 #: The detail's keys as the auditor reads them (anything else is shown by its own name).
@@ -64,12 +67,80 @@ DETAIL_LABELS: dict[str, str] = {
     "stale_days": "超过天数",
     "planned_trainees": "计划培训人数",
     "budget": "预算（元）",
+    "old": "原",
+    "new": "新",
+    # Payments, reports and exports.
+    "first": "首次下载",
+    "answered": "已有银行结果（笔）",
+    "sha256": "文件校验值（SHA-256）",
+    "table": "表格",
+    "per_unit": "按单位分页",
+    "units": "单位数",
+    "unions": "工会数",
+    "plans": "培训计划（条）",
+    # Review.
+    "flag": "风险信号",
+    "was": "原信号",
+    "resolved_at": "原处理时间",
+    "resolved_by": "原处理人（编号）",
+    "note": "处理说明",
+    "method": "请求方式",
+    "path": "页面地址",
+    # Campaign set-up.
+    "from_year": "复制自年度",
+    "to_year": "新年度",
+    "previous_year": "上一年度",
+    "dates": "日期",
+    "levels": "等级与金额（元）",
+    "guidance": "指导数",
+    "guidance_total": "指导数合计",
+    "added": "新增单位",
+    "merged": "合并",
+    "order": "顺序",
+    "created_organisations": "新建组织",
+    # Registries.
+    "created": "新增",
+    "updated": "更新",
+    # Accounts and sign-in.
+    "mfa": "两步验证",
+    "had_device": "原有验证设备",
+    "replaced": "更换",
+    "failures": "失败次数",
+    "minutes": "锁定分钟数",
+    "tokens_revoked": "作废的令牌数",
+    # Operations (backup, restore, key rotation, purge, prune).
+    "key": "密钥编号",
+    "rewritten": "重新加密",
+    "unreadable": "无法读取",
+    "tables": "数据表",
+    "files": "文件",
+    "folder": "目录",
+    "database_sha256": "数据库校验值（SHA-256）",
+    "manifest_sha256": "清单校验值（SHA-256）",
+    "materials_missing": "缺少的材料文件",
+    "backup_created_at": "备份时间",
+    "forced": "强制恢复",
+    "mismatches": "不一致",
+    "today": "业务日期",
+    "years": "年度",
+    "awaiting_bank": "等待银行结果",
+    "stale_imports": "过期的导入",
+    "throttle_records": "限流记录",
+    "cutoff": "截止时间",
+    "keep_days": "保留天数",
+    "keep_last": "保留最近份数",
+    "kept": "保留",
+    "removed": "删除",
+    "finished": "已完成",
+    "root": "备份根目录",
 }
 _VALUE_LABELS: dict[str, str] = {
     **{str(value): label for value, label in Status.choices},
     **{str(value): label for value, label in Channel.choices},
     **{str(value): label for value, label in AttachmentKind.choices},
     **{str(value): label for value, label in Role.choices},
+    **{str(value): label for value, label in Level.choices},
+    **{str(value): label for value, label in FlagCode.choices},
     "web": "页面",
     "api": "接口",
     "cli": "命令行",
@@ -89,20 +160,50 @@ _VALUE_LABELS: dict[str, str] = {
 }
 
 
-def _said(value: Any) -> str:
+#: Values read by their key: the progress tables (``table``) share their names with other words.
+_KEYED_VALUES: dict[str, dict[str, str]] = {
+    "table": {
+        "annex1": "汇总表（附件1）",
+        "level": "按技能等级",
+        "channel": "按申报方式",
+        "migrant": "外来务工人员",
+        "occupation": "按职业",
+        "week": "按周",
+        "all": "全部表格",
+    },
+}
+
+
+def _key(key: Any) -> str:
+    """A key by its Chinese name: the detail's own, a level or a code, a campaign's field."""
+    name = str(key)
+    if name in DETAIL_LABELS:
+        return DETAIL_LABELS[name]
+    if name in _VALUE_LABELS:
+        return _VALUE_LABELS[name]
+    try:
+        return str(Campaign._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:  # the key as it is
+        return name
+
+
+def _said(value: Any, key: str = "") -> str:
     if value is True:
         return "是"
     if value is False:
         return "否"
     if value is None or value == "":
         return "—"
+    if isinstance(value, dict) and set(value) == {"old", "new"}:
+        return f"{_said(value['old'], key)} → {_said(value['new'], key)}"
     if isinstance(value, dict):
-        return "；".join(f"{DETAIL_LABELS.get(str(key), str(key))}：{_said(item)}" for key, item in value.items())
+        return "；".join(f"{_key(name)}：{_said(item, str(name))}" for name, item in value.items())
     if isinstance(value, list | tuple):
         if len(value) == 2 and not any(isinstance(item, dict | list) for item in value):
             return f"{_said(value[0])} → {_said(value[1])}"  # a change: old → new
         return "、".join(_said(item) for item in value)
-    return _VALUE_LABELS.get(str(value), str(value))
+    keyed = _KEYED_VALUES.get(key, {})
+    return keyed.get(str(value)) or _VALUE_LABELS.get(str(value), str(value))
 
 
 def readable_detail(detail: Any, *, separator: str = "\n") -> str:
@@ -113,4 +214,4 @@ def readable_detail(detail: Any, *, separator: str = "\n") -> str:
         return ""
     if not isinstance(detail, dict):
         return _said(detail)
-    return separator.join(f"{DETAIL_LABELS.get(str(key), str(key))}：{_said(value)}" for key, value in detail.items())
+    return separator.join(f"{_key(key)}：{_said(value, str(key))}" for key, value in detail.items())

@@ -159,3 +159,19 @@ def test_the_administrators_menu_offers_its_work_and_the_economic_officer_starts
 
     assert landing(economic_officer) == "/staff/occupations/"
     assert landing(administrator) == "/admin/"
+
+
+def test_the_audit_log_is_read_on_its_own_pages_not_in_the_administration(admin_client):
+    """The administration's list showed raw codes and raw detail (decision 106)."""
+    from rewards.core.models import AuditEvent
+
+    assert not admin.site.is_registered(AuditEvent)
+    assert admin_client.get("/admin/core/auditevent/").status_code == 404
+    assert admin_client.get("/staff/audit").status_code == 200
+
+
+def test_the_administration_greets_the_administrator_by_name(admin_client, administrator):
+    administrator.full_name = "系统管理员"
+    administrator.save(update_fields=["full_name"])
+    page = admin_client.get("/admin/").content.decode()
+    assert "<strong>系统管理员</strong>" in page

@@ -32,7 +32,7 @@ from rewards.core.audit import audit
 from rewards.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from rewards.organisations.models import Organisation, Role
 
-from .auth import staff_required
+from .auth import forbidden, staff_required
 from .campaign_forms import (
     INTO,
     KEEP,
@@ -64,7 +64,7 @@ def _can_change(user: Any) -> bool:
 def _deny(request: HttpRequest) -> HttpResponse:
     """The auditor reads these pages but may not post them: the project's 403 page, audited."""
     audit("access.denied", request=request, result="denied", detail={"path": request.path[:200], "reason": "role"})
-    return render(request, "staff/forbidden.html", status=403)
+    return forbidden(request)
 
 
 def _campaign(year: int) -> Campaign | None:

@@ -1,0 +1,74 @@
+"""The audit log's 说明 (decision 102) names every key that any audit entry writes in Chinese,
+reads codes (a signal, a level, a progress table) by their labels, and an old → new pair as one."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from rewards.reports.audit_detail import DETAIL_LABELS, readable_detail
+
+SOURCE = Path(__file__).resolve().parents[2] / "rewards"
+
+
+def _detail_keys() -> dict[str, str]:
+    """Each string key written into an audit entry's ``detail`` in the code: ``detail={…}``,
+    ``detail = {…}`` and ``detail["…"] = …``; the file it is first written in."""
+    keys: dict[str, str] = {}
+
+    def take(mapping: ast.Dict, path: Path) -> None:
+        for key in mapping.keys:
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                keys.setdefault(key.value, str(path.relative_to(SOURCE.parent)))
+
+    for path in SOURCE.rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.keyword) and node.arg == "detail" and isinstance(node.value, ast.Dict):
+                take(node.value, path)
+            elif isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name) and target.id == "detail" and isinstance(node.value, ast.Dict):
+                        take(node.value, path)
+                    if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) and target.value.id == "detail":
+                        if isinstance(target.slice, ast.Constant) and isinstance(target.slice.value, str):
+                            keys.setdefault(target.slice.value, str(path.relative_to(SOURCE.parent)))
+    return keys
+
+
+def test_the_scan_finds_the_keys_it_should():
+    keys = _detail_keys()
+    assert {"application_no", "answered", "per_unit", "flag", "tokens_revoked"} <= set(keys)
+    assert len(keys) >= 90
+
+
+def test_every_key_an_entry_writes_has_a_chinese_name():
+    unnamed = {key: path for key, path in _detail_keys().items() if key not in DETAIL_LABELS}
+    assert unnamed == {}
+    assert all(re.search(r"[\u4e00-\u9fff]", label) for label in DETAIL_LABELS.values())
+
+
+@pytest.mark.parametrize(
+    ("detail", "said"),
+    [
+        (
+            {"batch_no": "P202000001", "first": False, "format": "csv", "count": 3, "answered": 2},
+            "批次号：P202000001 首次下载：否 格式：csv 数量：3 已有银行结果（笔）：2",
+        ),
+        ({"flag": "not_in_registry", "note": "已核实原件"}, "风险信号：人社证书库中查无此证书 处理说明：已核实原件"),
+        ({"table": "level"}, "表格：按技能等级"),
+        ({"table": "all", "per_unit": True, "units": 21}, "表格：全部表格 按单位分页：是 单位数：21"),
+        ({"levels": {"senior_worker": "500.00", "technician": "600.00"}}, "等级与金额（元）：高级工：500.00；技师：600.00"),
+        ({"units": {"old": 21, "new": 22}}, "单位数：21 → 22"),
+        (
+            {"dates": {"opens_on": {"old": "2020-08-01", "new": "2021-08-01"}}},
+            "日期：发文日期（开始受理）：2020-08-01 → 2021-08-01",
+        ),
+    ],
+)
+def test_codes_and_pairs_are_read_out(detail, said):
+    assert readable_detail(detail, separator=" ") == said
