@@ -10,6 +10,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # The demo runs inside the 2020 campaign (API.md: APP_TODAY; a banner says so).
 DEMO_TODAY ?= 2020-10-15
+# The demo as its users see it (Chinese error pages); `make run DEBUG=1` for Django's debugging pages.
+DEBUG ?= 0
 
 .PHONY: help install install-dev system-deps system-deps-test run serve migrate demo test test-sqlite test-postgres test-browser lint typecheck check bench clean test-security test-security-long security-lint security-audit
 
@@ -55,7 +57,7 @@ demo: migrate
 
 run: demo
 	@echo "服务地址：http://$(HOST):$(PORT)/  （接口文档 /api/v1/docs，管理后台 /admin/）"
-	APP_TODAY=$(DEMO_TODAY) BIN=$(BIN) HOST=$(HOST) PORT=$(PORT) scripts/run-dev.sh
+	DEBUG=$(DEBUG) APP_TODAY=$(DEMO_TODAY) BIN=$(BIN) HOST=$(HOST) PORT=$(PORT) scripts/run-dev.sh
 
 # Production-like: gunicorn, 2 workers (what `make bench` measures).
 serve: migrate

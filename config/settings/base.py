@@ -195,7 +195,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 #: Permissions-Policy: no page needs a device feature (photos are chosen through a file input).
-PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), interest-cohort=()"
+#: Only features Chromium knows: it warns in the console about each one it does not (bluetooth,
+#: interest-cohort).
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=()"
 # Content-Security-Policy (django-csp): only this origin; no inline script or style anywhere.
 # data:/blob: images are the worker's photo previews and the reviewers' materials viewer;
 # blob: frames show a PDF material fetched by the viewer. Pages that may be framed by this site

@@ -6,6 +6,11 @@ from .base import DATA_DIR, env
 from .keys import ensure_local_keys
 
 DEBUG = env("DEBUG", "1") == "1"
+# `make run` serves with DEBUG=0 (the Chinese 404 and 500 pages a user sees, not Django's
+# technical ones listing every URL): WhiteNoise then serves the static files straight from
+# the apps' folders, without collectstatic, as runserver does with DEBUG=1.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
 _keys = ensure_local_keys(DATA_DIR / "keys")
 SECRET_KEY = env("SECRET_KEY") or _keys["SECRET_KEY"]
 FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY") or _keys["FIELD_ENCRYPTION_KEY"]

@@ -6,6 +6,8 @@ app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Asked for by browsers on their own (a PDF or JSON opened in a tab): the pages link the SVG.
+    path("favicon.ico", views.favicon, name="favicon"),
 ]
 
 # Included from config/urls.py under their own prefixes and namespaces.

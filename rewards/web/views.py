@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.views.decorators.http import require_safe
 
 from rewards.campaigns.selectors import campaign_units, current_campaign, level_amounts
@@ -23,3 +24,10 @@ def home(request: HttpRequest) -> HttpResponse:
         context["counted_issuers"] = [Issuer(code).label for code in campaign.counted_issuers]
         context["days_left"] = (campaign.application_deadline - context["today"]).days
     return render(request, "web/home.html", context)
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico``, asked for by browsers on their own (a PDF or JSON opened in a tab):
+    the icon the pages link, an SVG."""
+    return HttpResponsePermanentRedirect(static("web/favicon.svg"))

@@ -112,6 +112,7 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     "api:report-annex1-xlsx": {"GET": PROGRESS_READERS},
     # public pages and the staff sign-in steps
     "web:home": {"GET": EVERYONE},
+    "web:favicon": {"GET": EVERYONE},
     "staff:login": {"GET": EVERYONE, "POST": EVERYONE},
     "staff:logout": {"GET": EVERYONE, "POST": EVERYONE},
     "staff:login_otp": {"GET": EVERYONE, "POST": EVERYONE},

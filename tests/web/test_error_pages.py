@@ -62,3 +62,25 @@ def test_an_expired_form_says_so_in_chinese():
     assert response.status_code == 403
     text = chinese_page(response, "页面已过期，请重新打开后再提交")
     assert "刷新页面后重新填写" in text
+
+
+def test_the_browsers_own_request_for_an_icon_finds_one(client):
+    """``/favicon.ico`` was a 404 in every page's console; the pages link the same SVG."""
+    from django.contrib.staticfiles import finders
+
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"] == "/static/web/favicon.svg"
+    assert finders.find("web/favicon.svg")
+    assert client.post("/favicon.ico").status_code == 405
+    assert '<link rel="icon" href="/static/web/favicon.svg"' in client.get("/worker/no-such-page").content.decode()
+
+
+def test_make_run_serves_the_demo_with_debug_off_and_the_static_files_from_the_apps():
+    """A new user trying the demo meets the Chinese 404 page, not Django's list of every URL."""
+    from pathlib import Path
+
+    from config.settings import development
+
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
+    assert "DEBUG ?= 0" in makefile and "DEBUG=$(DEBUG) APP_TODAY" in makefile
+    assert development.WHITENOISE_USE_FINDERS is True
