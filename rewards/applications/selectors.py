@@ -15,7 +15,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 from rewards.campaigns.models import Campaign
 from rewards.core import clock, crypto, throttle, validators
-from rewards.core.errors import NotFound
+from rewards.core.errors import InvalidInput, NotFound
 from rewards.core.vocab import Channel, Status
 
 from .models import Application, ApplicationEvent
@@ -170,6 +170,13 @@ def _match(*, id_number: str, query_password: str, client: str) -> _Match:
     """The same 404 for an unknown ID and a wrong password; failures throttled per ID and per client."""
     from .services import digest_matches, password_digest
 
+    missing = {}
+    if not (id_number or "").strip():
+        missing["id_number"] = ["请填写身份证号码。"]
+    if not (query_password or "").strip():
+        missing["query_password"] = ["请填写查询密码。"]
+    if missing:  # nothing to look up: not a failed attempt, and not counted as one
+        raise InvalidInput("请填写身份证号码和查询密码。", fields=missing)
     number, _ = validators.check_id_number(id_number)
     id_key = number or (id_number or "").strip()[:40]
     rate_client = settings.THROTTLES.get("query_failure_client", "20/15min")

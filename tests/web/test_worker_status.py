@@ -50,6 +50,32 @@ def test_status_same_answer_for_any_wrong_pair_then_throttled(client, today, mem
     assert throttled.status_code == 429 and "查询失败次数过多，请 15 分钟后再试。" in text(throttled)  # the window just began
 
 
+@pytest.mark.parametrize(
+    ("posted", "missing"),
+    [({}, {"id_number", "query_password"}), ({"id_number": "  "}, {"id_number", "query_password"}), ({"query_password": "ABCDE12345"}, {"id_number"})],
+)
+def test_an_empty_box_is_asked_for_not_called_a_wrong_password_nor_counted(client, today, member, posted, missing):
+    from rewards.core.models import ThrottleEvent
+
+    anonymous = Client(HTTP_HOST=HOST)
+    response = anonymous.post("/worker/status", posted)
+    body = text(response)
+    assert response.status_code == 400 and "身份证号码或查询密码不正确" not in body
+    assert ("请填写身份证号码。" in body) == ("id_number" in missing)
+    assert ("请填写查询密码。" in body) == ("query_password" in missing)
+    assert posted.get("query_password", "") in body  # what was typed stays in its box
+    assert ThrottleEvent.objects.count() == 0
+
+
+def test_the_api_asks_for_empty_fields_too(api, today):
+    from rewards.core.models import ThrottleEvent
+
+    answer = api.post("/api/v1/applications/query", {"id_number": "", "query_password": " "}, format="json")
+    assert answer.status_code == 400
+    assert answer.json()["error"]["fields"] == {"id_number": ["请填写身份证号码。"], "query_password": ["请填写查询密码。"]}
+    assert ThrottleEvent.objects.count() == 0
+
+
 # 查询密码 -------------------------------------------------------------------------------------
 
 

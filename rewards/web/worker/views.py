@@ -426,6 +426,9 @@ def status(request: HttpRequest) -> HttpResponse:
             application = application_selectors.find_by_query_password(
                 id_number=values["id_number"], query_password=values["query_password"], client=client_ip(request) or "-"
             )
+        except InvalidInput as error:
+            form.add_domain_errors(error.fields)
+            return _page(request, "worker/status.html", context, status=400)
         except NotFound:
             context["error"] = "身份证号码或查询密码不正确，请核对后重新输入。"
             return _page(request, "worker/status.html", context, status=404)
