@@ -25,6 +25,7 @@ from rewards.core.text import fold_width
 from rewards.core.vocab import Channel, Status
 from rewards.eligibility.fields import SUBMISSION_FIELDS
 from rewards.eligibility.services import Judgement, judge, staff_checks, staff_voice
+from rewards.registries.selectors import member_by_id_hash
 from rewards.review.flags import mirror_shared_flags, refresh_flags
 
 from . import materials
@@ -79,7 +80,7 @@ def next_application_number(campaign: Campaign) -> str:
     return f"{campaign.year}{counter.last:06d}"
 
 
-def _check_files(files: dict[str, IO[bytes] | None], *, required: bool) -> list[materials.CheckedFile]:
+def _checked_files(files: dict[str, IO[bytes] | None], *, required: bool) -> tuple[list[materials.CheckedFile], dict[str, list[str]]]:
     checked, errors = [], {}
     for kind, field in materials.FIELD_FOR_KIND.items():
         upload = files.get(field)
@@ -90,9 +91,28 @@ def _check_files(files: dict[str, IO[bytes] | None], *, required: bool) -> list[
             errors[field] = [error]
         elif result is not None:
             checked.append(result)
+    return checked, errors
+
+
+def _check_files(files: dict[str, IO[bytes] | None], *, required: bool) -> list[materials.CheckedFile]:
+    checked, errors = _checked_files(files, required=required)
     if errors:
         raise InvalidInput("上传的材料有误，请按提示重新上传。", fields=errors)
     return checked
+
+
+def _judge_with_files(
+    campaign: Campaign, data: dict[str, Any], files: dict[str, IO[bytes] | None], *, required_files: bool, **options: Any
+) -> Judgement:
+    """:func:`judge`, whose 400 for the form also names the materials' problems: one answer lists
+    everything to fix, not the fields first and the files on the next try."""
+    try:
+        return judge(campaign, data, required=SUBMISSION_FIELDS, **options)
+    except InvalidInput as error:
+        _, file_errors = _checked_files(files, required=required_files)
+        if not file_errors:
+            raise
+        raise InvalidInput(error.message, fields={**error.fields, **file_errors}) from error
 
 
 def _raise_for(judgement: Judgement, *, staff: bool = False) -> None:
@@ -184,7 +204,12 @@ def application_submit(
     the caller's own row (the counted attempt of the throttle) commits with the application
     instead of in a write transaction of its own.
     """
-    judgement = judge(campaign, data, required=SUBMISSION_FIELDS)
+    if not str(data.get("phone") or "").strip():
+        # Annex 3's 手机号码 left out: the one on file in the member registry (the page says so).
+        member_on_file = member_by_id_hash(applicant_id_hash)
+        if member_on_file is not None and member_on_file.phone:
+            data = {**data, "phone": member_on_file.phone}
+    judgement = _judge_with_files(campaign, data, files, required_files=True)
     if crypto.blind_index("id", judgement.applicant.id_number) != applicant_id_hash:
         raise Forbidden("只能为本人申请：身份证号码与登录的身份不一致。", code="forbidden")
     _raise_for(judgement)
@@ -338,10 +363,11 @@ def application_resubmit(
                 if bank_errors:
                     raise InvalidInput(fields=bank_errors)
             else:
-                judgement = judge(
+                judgement = _judge_with_files(
                     application.campaign,
                     values,
-                    required=SUBMISSION_FIELDS,
+                    files,
+                    required_files=False,
                     exclude_application_id=application.pk,
                     mode=mode,
                     returned_on=application.returned_on,

@@ -73,6 +73,25 @@ def test_missing_material_and_bad_fields_answer_400_with_fields(api, worker, mem
     assert not Application.objects.exists()
 
 
+def test_one_400_names_the_fields_and_the_materials_to_fix(api, worker, member):
+    """A client fixes everything in one go, not the fields first and the files on the next try."""
+    files = materials()
+    del files["certificate_file"], files["bank_card_file"]
+    response = submit(api, worker, factories.annex3(member, bank_card_no="6222021234567890123", occupation=""), files)
+    assert response.status_code == 400
+    assert set(response.json()["error"]["fields"]) == {"bank_card_no", "occupation", "certificate_file", "bank_card_file"}
+    assert not Application.objects.exists()
+
+
+def test_a_submission_without_a_mobile_number_takes_the_one_on_file(api, worker, member):
+    """Annex 3's 手机号码 is optional as on the page (留空则使用会员库登记的手机号)."""
+    form = factories.annex3(member)
+    del form["phone"]
+    response = submit(api, worker, form)
+    assert response.status_code == 201, response.content
+    assert Application.objects.get().phone == member.phone
+
+
 def test_a_renamed_script_is_not_a_material(api, worker, member):
     from django.core.files.uploadedfile import SimpleUploadedFile
 

@@ -302,7 +302,6 @@ def apply(request: HttpRequest) -> HttpResponse:
         return _page(request, "worker/apply.html", context)
     form.is_valid()
     data: dict[str, Any] = {**form.values(), "name": member.name, "id_number": member.id_number}
-    data["phone"] = data.get("phone") or member.phone
     try:
         throttle.check("submission", id_hash, message="提交过于频繁，请1小时后再试。")
         result = application_submit(

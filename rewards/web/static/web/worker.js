@@ -71,7 +71,10 @@
     summary.setAttribute("tabindex", "-1");
     summary.setAttribute("data-precheck-error", "");
     var lines = [answer.message || "填写的内容有误，请按红色提示修改。"].concat(answer.other || []);
-    lines.push("已选择的材料仍然保留，改好后直接提交即可。");
+    var chosen = Array.prototype.some.call(form.querySelectorAll("input[type=file]"), function (input) {
+      return input.files && input.files.length > 0;
+    });
+    if (chosen) lines.push("已选择的材料仍然保留，改好后直接提交即可。");
     lines.forEach(function (text) {
       var p = document.createElement("p");
       p.textContent = text;
