@@ -57,8 +57,11 @@ class Applicant:
 
 def verified_member(id_number: str, name: str) -> Member:
     number, error = validators.check_id_number(id_number)
-    if error:
-        raise InvalidInput(fields={"id_number": [error]})
+    errors = {"id_number": [error]} if error else {}
+    if not clean_name(name):
+        errors["name"] = ["请填写姓名。"]
+    if errors:  # both boxes at once, not the ID first and the name on the next try
+        raise InvalidInput(fields=errors)
     member = Member.objects.select_related("union").filter(id_hash=crypto.blind_index("id", number or "")).first()
     if member is None or member.name != clean_name(name) or not member.verified:
         raise Forbidden(

@@ -84,7 +84,14 @@ def test_sign_in_field_errors(client, today):
     response = client.post("/worker/signin", {"id_number": "330106800101001", "name": ""})
     body = text(response)
     assert response.status_code == 400
-    assert "请填写18位身份证号码" in body
+    assert "请填写18位身份证号码" in body and "请填写姓名。" in body
+
+
+def test_both_empty_boxes_are_asked_for_at_once(client, today, member):
+    body = text(client.post("/worker/signin", {"id_number": "", "name": ""}))
+    assert "请填写身份证号码" in body and "请填写姓名。" in body
+    answered = text(client.post("/worker/signin", {"id_number": member.id_number, "name": " "}))
+    assert "请填写姓名。" in answered and "请填写身份证号码" not in answered and "请填写18位身份证号码" not in answered
 
 
 def test_asking_again_too_soon_is_throttled_in_chinese(client, today, member):
