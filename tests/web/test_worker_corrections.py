@@ -68,6 +68,7 @@ def test_correct_an_undecided_application(client, today, member):
     assert application.bank_card_no == bank_card and application.phone == member.phone
     assert application.attachments.filter(current=True).count() == 3
     assert list(application.events.values_list("stage", flat=True)) == ["submitted", "corrected"]
+    assert f"申请 {application.application_no} 已修改，等待区县（产业）工会审核。" in text(client.get("/worker/mine"))
 
 
 def test_returned_application_is_resubmitted_with_history_kept(client, today, member, xihu_reviewer):
@@ -87,6 +88,7 @@ def test_returned_application_is_resubmitted_with_history_kept(client, today, me
     assert stages[0][0] == "submitted" and stages[1][1:] == ("return", "银行卡照片看不清") and stages[2][0] == "resubmitted"
     assert application.attachments.filter(kind="bank_card").count() == 2
     assert application.attachments.get(kind="bank_card", current=True).content_type == "image/png"
+    assert f"申请 {application.application_no} 已重新提交，等待区县（产业）工会审核。" in text(client.get("/worker/mine"))
 
 
 def _png() -> bytes:

@@ -575,7 +575,12 @@ def edit(request: HttpRequest, no: str) -> HttpResponse:
         context["error"], http_status = error.message, error.status
     else:
         throttle.record("submission", id_hash)
-        done_word = {Status.APPROVED: "银行卡已更正，将在下一批次发放"}.get(Status(updated.status), "已提交，等待区县（产业）工会审核")
+        if updated.status == Status.APPROVED:
+            done_word = "银行卡已更正，将在下一批次发放"
+        elif application.status == Status.RETURNED:
+            done_word = "已重新提交，等待区县（产业）工会审核"
+        else:  # corrected before any review
+            done_word = "已修改，等待区县（产业）工会审核"
         messages.success(request, f"申请 {no} {done_word}。")
         return redirect("worker:mine")
     context["files_again"] = "如需更换材料，请重新选择文件；不选择则保留原来上传的材料。"
