@@ -151,8 +151,8 @@ class ApplyForm(WorkerForm):
         required=False,
         widget=forms.RadioSelect(choices=[("否", "否"), ("是", "是")], attrs={"data-migrant": "1"}),
     )
-    hukou_place = _text("户籍地", required=False, maxlength=100, help_text="外来务工人员填写，例如“安徽省阜阳市”。")
-    years_in_hangzhou = _text("来杭年限（年）", required=False, inputmode="numeric", maxlength=3, help_text="外来务工人员填写，整数。")
+    hukou_place = _text("户籍地", required=False, maxlength=100, help_text="外来务工人员必填，例如“安徽省阜阳市”。")
+    years_in_hangzhou = _text("来杭年限（年）", required=False, inputmode="numeric", maxlength=3, help_text="外来务工人员必填，整数。")
     id_card_file = forms.FileField(
         label="身份证正反面（拍在一张照片上）", required=False, widget=forms.FileInput(attrs={"accept": FILE_ACCEPT, "data-preview": "1"})
     )

@@ -31,6 +31,8 @@
     function update() {
       var checked = root.querySelector("input[name=is_migrant]:checked");
       extra.hidden = !(checked && checked.value === "是");
+      // Asked for (and marked *) only while shown: a hidden required box would stop the form.
+      extra.querySelectorAll("input").forEach(function (input) { input.required = !extra.hidden; });
     }
     radios.forEach(function (radio) { radio.addEventListener("change", update); });
     update();
