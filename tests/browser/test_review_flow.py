@@ -276,8 +276,22 @@ def test_a_city_reviewer_returns_with_an_opinion_and_meets_a_hard_signal(cast, l
 
     returned = cast["city_cases"]["周强"]
     page.goto(f"{base}/staff/applications/{returned.application_no}")
+    # No opinion: said in Chinese on the page, before any request and before 不予奖励's confirmation.
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.click(".decision-form button[type=submit]")
+    assert page.inner_text("[data-decision-problem]") == "请先选择通过、退回修改或不予奖励。"
+    page.check("input[name=decision][value=reject]")
+    page.click(".decision-form button[type=submit]")
+    assert page.inner_text("[data-decision-problem]") == "不予奖励时请填写审核意见，意见将告知申请人。"
+    assert dialogs == [] and page.evaluate("document.activeElement.id") == "opinion"
     page.check("input[name=decision][value=return]")
+    page.click(".decision-form button[type=submit]")
+    assert page.inner_text("[data-decision-problem]") == "退回修改时请填写审核意见，意见将告知申请人。"
+    returned.refresh_from_db()
+    assert returned.status == "pending_city" and dialogs == []
     page.fill("#opinion", "银行卡照片不清晰，请重新上传本人名下银行卡的清晰照片。")
+    assert page.locator("[data-decision-problem]").count() == 0
     page.click(".decision-form button[type=submit]")
     page.wait_for_selector(".flash-success")
     returned.refresh_from_db()

@@ -1,4 +1,5 @@
-/* 审核决定：退回修改、不予奖励时意见必填；不予奖励前确认。服务器同样校验。 */
+/* 审核决定：先在页面上用中文提示未选决定、退回修改或不予奖励未填意见，再对不予奖励确认；
+   服务器同样校验。The form is novalidate: the browser's own bubbles speak its language, not ours. */
 (function () {
   "use strict";
 
@@ -7,26 +8,52 @@
     return radio ? radio.value : "";
   }
 
-  function sync(form) {
+  function problem(form) {
+    var decision = chosen(form);
     var opinion = form.querySelector('textarea[name="opinion"]');
-    if (opinion) { opinion.required = chosen(form) === "return" || chosen(form) === "reject"; }
+    if (!decision) { return { text: "请先选择通过、退回修改或不予奖励。", field: form.querySelector('input[name="decision"]:not([disabled])') }; }
+    if ((decision === "return" || decision === "reject") && opinion && !opinion.value.trim()) {
+      return { text: (decision === "return" ? "退回修改" : "不予奖励") + "时请填写审核意见，意见将告知申请人。", field: opinion };
+    }
+    return null;
   }
 
-  document.addEventListener("change", function (event) {
+  function say(form, found) {
+    var line = form.querySelector("[data-decision-problem]");
+    if (!found) {
+      if (line) { line.parentNode.removeChild(line); }
+      return;
+    }
+    if (!line) {
+      line = document.createElement("p");
+      line.className = "form-error";
+      line.setAttribute("role", "alert");
+      line.setAttribute("data-decision-problem", "");
+      var button = form.querySelector('button[type="submit"]');
+      form.insertBefore(line, button);
+    }
+    line.textContent = found.text;
+    if (found.field) { found.field.focus(); }
+  }
+
+  function recheck(event) {
     var form = event.target.closest("[data-decision-form]");
-    if (form) { sync(form); }
-  });
+    if (form && form.querySelector("[data-decision-problem]")) { say(form, problem(form)); }
+  }
+  document.addEventListener("change", recheck);
+  document.addEventListener("input", recheck);
 
   document.addEventListener("submit", function (event) {
     var form = event.target.closest("[data-decision-form]");
     if (!form) { return; }
-    sync(form);
+    var found = problem(form);
+    say(form, found);
+    if (found) {
+      event.preventDefault();
+      return;
+    }
     if (chosen(form) === "reject" && !window.confirm("“不予奖励”将终结该申请，申请人本年度不能再次申请。确定吗？")) {
       event.preventDefault();
     }
-  });
-
-  document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("[data-decision-form]").forEach(sync);
   });
 })();
