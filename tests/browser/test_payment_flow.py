@@ -121,6 +121,10 @@ def test_two_officers_build_approve_send_and_reconcile_a_batch(cast, live_server
     assert all(app.bank_card_no not in other.content() for app in apps)
     other.locator("#review").scroll_into_view_if_needed()
     screenshot(other, "62-payments-approval-screen")
+    other.click("form.pay-approve button[type=submit]")  # not ticked: the server says so, in Chinese
+    other.wait_for_selector("text=请先勾选确认已核对笔数")
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.BUILT
     other.check("input[name=confirm]")
     other.click("form.pay-approve button[type=submit]")
     other.wait_for_selector("form[data-download]")
