@@ -47,6 +47,9 @@ STAFF = [
     ("xihu.clerk", Role.GRASSROOTS_CLERK, "杭州西湖精密机械有限公司工会", "钱芳"),
 ]
 
+#: The district unions with a demo reviewer (STAFF).
+REVIEWED_UNIONS = ("西湖区总工会", "上城区总工会")
+
 MEMBER_HEADER = ["id_number", "name", "phone", "union", "grassroots_union", "employer", "verified"]
 CERT_HEADER = ["certificate_no", "id_number", "name", "occupation", "level", "issue_date", "issuer"]
 AWARD_HEADER = ["id_number", "name", "level", "amount", "status"]
@@ -64,6 +67,7 @@ class Persona:
     issue_date: dt.date
     issuer: str
     occupation: str
+    union: str = ""
 
 
 class DemoRefused(Exception):
@@ -151,8 +155,10 @@ def seed(*, members: int = 3000, seed_value: int = 2020) -> list[Persona]:
             cert_rows.append([cert_no, id_number, name, occupation, level, issue.isoformat(), issuer])
             if in_makeup and index % 2 == 0:
                 award_rows.append([id_number, name, "senior_worker", "500.00", "paid"])
-            if len(personas) < 4 and verified and issuer.startswith("hr_") and not in_makeup:
-                personas.append(Persona("符合条件", name, id_number, cert_no, level, issue, issuer, occupation))
+            # The members printed for trying the worker pages belong to the two district unions
+            # that have demo reviewers: what they submit reaches a desk someone can sign in to.
+            if len(personas) < 4 and verified and issuer.startswith("hr_") and not in_makeup and district.name in REVIEWED_UNIONS:
+                personas.append(Persona("符合条件", name, id_number, cert_no, level, issue, issuer, occupation, district.name))
             elif verified and issuer.startswith("hr_") and not in_makeup:
                 candidates.append(
                     {

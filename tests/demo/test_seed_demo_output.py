@@ -61,7 +61,9 @@ def test_the_demo_files_its_applications_inside_the_campaign_up_to_the_business_
     call_command("seed_demo", stdout=io.StringIO())
     campaign = require_current_campaign()
     days = sorted(a.submitted_at.astimezone(clock.SHANGHAI).date() for a in Application.objects.all())
-    assert days[0] == campaign.opens_on and days[-1] == clock.today()
+    # From the opening on (a certificate issued later is claimed no earlier than its date) to today.
+    assert campaign.opens_on <= days[0] <= campaign.opens_on + dt.timedelta(days=14) and days[-1] == clock.today()
+    assert all(a.submitted_at.astimezone(clock.SHANGHAI).date() >= a.certificate_issue_date for a in Application.objects.all())
     assert len(set(days)) > 10  # spread over the weeks, not all on one day
 
 
@@ -117,3 +119,22 @@ def test_a_decision_made_under_a_business_date_is_dated_on_it(settings, business
     review_decide(user=xihu_reviewer, application_no=application.application_no, decision="approve")
     event = application.events.get(decision="approve")
     assert event.at.astimezone(clock.SHANGHAI).date() == dt.date(2020, 10, 15)
+
+
+def test_the_printed_members_can_apply_and_reach_a_demo_reviewer(settings, tmp_path, business_day):
+    """A new user signing in as a printed member applies, and 西湖区's or 上城区's reviewer sees it."""
+    from rewards.applications.models import Application
+    from rewards.core import crypto
+    from rewards.demo.seed import STAFF
+    from rewards.registries.models import Member
+
+    settings.DATA_DIR = tmp_path
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    printed = out.getvalue().split("可用于资格自测和网上申报的会员", 1)[1].strip().splitlines()[1:5]
+    numbers = [line.split()[1] for line in printed]
+    members = [Member.objects.select_related("union").get(id_hash=crypto.blind_index("id", number)) for number in numbers]
+    reviewed = {org for _, role, org, _ in STAFF if role == "district_reviewer"}
+    assert len(members) == 4 and {m.union.name for m in members} <= reviewed
+    assert all(m.verified and m.phone for m in members)
+    assert not Application.objects.filter(id_hash__in=[m.id_hash for m in members]).exists()
