@@ -127,7 +127,8 @@ class QueueView(StaffView):
     @extend_schema(
         summary="审核列表（限本组织及下级）",
         operation_id="review_applications_list",
-        parameters=[OpenApiParameter(name, int if name == "year" else str) for name in FILTERS] + [
+        parameters=[OpenApiParameter(name, int if name == "year" else str) for name in FILTERS]
+        + [
             OpenApiParameter("page", int),
             OpenApiParameter("page_size", int, description=f"每页条数，1 至 {selectors.MAX_PAGE_SIZE}，默认 {selectors.PAGE_SIZE}"),
         ],

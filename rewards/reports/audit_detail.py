@@ -182,9 +182,10 @@ def _key(key: Any) -> str:
     if name in _VALUE_LABELS:
         return _VALUE_LABELS[name]
     try:
-        return str(Campaign._meta.get_field(name).verbose_name)
+        field = Campaign._meta.get_field(name)
     except FieldDoesNotExist:  # the key as it is
         return name
+    return str(getattr(field, "verbose_name", name))
 
 
 def _said(value: Any, key: str = "") -> str:

@@ -42,9 +42,11 @@ def test_the_demo_shows_a_district_the_other_signals_and_migrant_workers(setting
         ensure_signals(application)  # as a reviewer's first look does
     flags = Flag.objects.select_related("application__union").exclude(code="not_in_registry")
     found = sorted((f.code, f.hard, f.application.union.name, f.application.status) for f in flags)
-    assert found == [("card_shared", True, "上城区总工会", "pending_district")] * 2 + [
-        ("phone_shared", False, "上城区总工会", "pending_district")
-    ] * 3
+    assert (
+        found
+        == [("card_shared", True, "上城区总工会", "pending_district")] * 2
+        + [("phone_shared", False, "上城区总工会", "pending_district")] * 3
+    )
     migrants = Application.objects.filter(is_migrant=True)
     assert {a.channel for a in migrants} == {"online", "batch"}
     assert all(a.hukou_place and a.years_in_hangzhou for a in migrants)

@@ -14,6 +14,17 @@ from rewards.reports.audit_detail import DETAIL_LABELS, readable_detail
 SOURCE = Path(__file__).resolve().parents[2] / "rewards"
 
 
+def _is_detail_item(target: ast.expr) -> bool:
+    """``detail["key"]`` on the left of an assignment."""
+    return (
+        isinstance(target, ast.Subscript)
+        and isinstance(target.value, ast.Name)
+        and target.value.id == "detail"
+        and isinstance(target.slice, ast.Constant)
+        and isinstance(target.slice.value, str)
+    )
+
+
 def _detail_keys() -> dict[str, str]:
     """Each string key written into an audit entry's ``detail`` in the code: ``detail={…}``,
     ``detail = {…}`` and ``detail["…"] = …``; the file it is first written in."""
@@ -34,9 +45,8 @@ def _detail_keys() -> dict[str, str]:
                 for target in node.targets:
                     if isinstance(target, ast.Name) and target.id == "detail" and isinstance(node.value, ast.Dict):
                         take(node.value, path)
-                    if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) and target.value.id == "detail":
-                        if isinstance(target.slice, ast.Constant) and isinstance(target.slice.value, str):
-                            keys.setdefault(target.slice.value, str(path.relative_to(SOURCE.parent)))
+                    if _is_detail_item(target):
+                        keys.setdefault(target.slice.value, str(path.relative_to(SOURCE.parent)))  # type: ignore[attr-defined]
     return keys
 
 

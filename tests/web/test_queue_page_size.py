@@ -91,7 +91,9 @@ def _listing(api, xihu_reviewer, query: str):  # type: ignore[no-untyped-def]
     return api.get(f"/api/v1/review/applications?status=pending_district{query}", **bearer(staff_token(api, xihu_reviewer)))
 
 
-@pytest.mark.parametrize(("query", "size", "shown"), [("", 50, 50), ("&page_size=1", 1, 1), ("&page_size=200", 200, 200), ("&page_size=200&page=2", 200, 10)])
+@pytest.mark.parametrize(
+    ("query", "size", "shown"), [("", 50, 50), ("&page_size=1", 1, 1), ("&page_size=200", 200, 200), ("&page_size=200&page=2", 200, 10)]
+)
 def test_the_api_pages_by_the_size_asked_for(api, xihu_reviewer, waiting, query, size, shown):
     answer = _listing(api, xihu_reviewer, query)
     assert answer.status_code == 200

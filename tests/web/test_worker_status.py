@@ -52,7 +52,11 @@ def test_status_same_answer_for_any_wrong_pair_then_throttled(client, today, mem
 
 @pytest.mark.parametrize(
     ("posted", "missing"),
-    [({}, {"id_number", "query_password"}), ({"id_number": "  "}, {"id_number", "query_password"}), ({"query_password": "ABCDE12345"}, {"id_number"})],
+    [
+        ({}, {"id_number", "query_password"}),
+        ({"id_number": "  "}, {"id_number", "query_password"}),
+        ({"query_password": "ABCDE12345"}, {"id_number"}),
+    ],
 )
 def test_an_empty_box_is_asked_for_not_called_a_wrong_password_nor_counted(client, today, member, posted, missing):
     from rewards.core.models import ThrottleEvent
