@@ -117,7 +117,12 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     missing_application = (
         bool(filters.application_no) and page is not None and not page.rows and _application_missing(filters.application_no)
     )
-    object_types = sorted(auditlog.object_type_labels().items(), key=lambda item: item[1])
+    labels = auditlog.object_type_labels()
+    shared = {label for label in labels.values() if list(labels.values()).count(label) > 1}
+    # By the Chinese name; the code only where two kinds of record share a name.
+    object_types = sorted(
+        ((code, f"{label}（{code}）" if label in shared else label) for code, label in labels.items()), key=lambda item: item[1]
+    )
     context = {
         "filters": filters,
         "errors": errors,
