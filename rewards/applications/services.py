@@ -171,13 +171,12 @@ def record_event(
     actor: Any = None,
     organisation: Any = None,
 ) -> None:
-    """One step of the application's history, dated in the campaign's terms like its 填报日期
-    (:func:`rewards.core.clock.business_now`: the real time, on the business date when
-    ``APP_TODAY`` is set for a demonstration or training run; decision 101)."""
+    """One step of the application's history, at the real time: under ``APP_TODAY`` history
+    keeps the real clock, as the audit log does (API.md, Configuration; decision 113)."""
     PreparedRow(
         ApplicationEvent(
             application=application,
-            at=clock.business_now(),
+            at=clock.now(),
             stage=stage,
             decision=decision,
             opinion=opinion,

@@ -195,7 +195,7 @@ def save_many(
                 status=start_status,
                 grassroots_union=org,
                 submitting_org=org,
-                submitted_at=filed,
+                submitted_at=now,
                 has_decision=start_status == Status.PENDING_DISTRICT,
             )
             attnames = [field.attname for field in Application._meta.concrete_fields]
@@ -223,7 +223,7 @@ def save_many(
                 application._state.adding = False
                 application._state.db = connection.alias
             events = _SharedRows(
-                ApplicationEvent(at=filed, stage="batch_entered", to_status=start_status, actor=user, organisation=user.organisation),
+                ApplicationEvent(at=now, stage="batch_entered", to_status=start_status, actor=user, organisation=user.organisation),
                 varying=("application_id",),
             )
             if start_status == Status.PENDING_DISTRICT:
@@ -231,7 +231,7 @@ def save_many(
                 # 初审 done on paper: the 初审 is on record.
                 reviews: _SharedRows | None = _SharedRows(
                     ApplicationEvent(
-                        at=filed,
+                        at=now,
                         stage="基层工会初审",
                         decision="approve",
                         opinion="同意（纸质申请表已初审）",

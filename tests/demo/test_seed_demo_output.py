@@ -111,16 +111,20 @@ def test_the_demos_dates_agree_certificate_then_filing_then_history(settings, tm
         assert steps and all(filed <= at <= end for at in steps), application.application_no
 
 
-def test_a_decision_made_under_a_business_date_is_dated_on_it(settings, business_day, campaign, xihu, xihu_reviewer):
+def test_under_a_business_date_history_keeps_the_real_clock(settings, business_day, campaign, xihu, xihu_reviewer):
+    """API.md, Configuration: ``APP_TODAY`` moves deadlines, windows and 填报日期; "history, audit,
+    sessions, codes and throttles keep the real clock" (decision 113)."""
     from rewards.core import clock
     from rewards.review.services import review_decide
     from tests import factories
 
     settings.APP_TODAY = "2020-10-15"
     application = factories.make_application(campaign=campaign, member=factories.make_member(union=xihu), status="pending_district")
+    before = clock.now()
     review_decide(user=xihu_reviewer, application_no=application.application_no, decision="approve")
     event = application.events.get(decision="approve")
-    assert event.at.astimezone(clock.SHANGHAI).date() == dt.date(2020, 10, 15)
+    assert before <= event.at <= clock.now()
+    assert event.at.astimezone(clock.SHANGHAI).date() != dt.date(2020, 10, 15)
 
 
 def test_the_printed_members_can_apply_and_reach_a_demo_reviewer(settings, tmp_path, business_day):
