@@ -195,7 +195,7 @@ def save_many(
                 status=start_status,
                 grassroots_union=org,
                 submitting_org=org,
-                submitted_at=now,
+                submitted_at=filed,
                 has_decision=start_status == Status.PENDING_DISTRICT,
             )
             attnames = [field.attname for field in Application._meta.concrete_fields]

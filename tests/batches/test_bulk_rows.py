@@ -173,3 +173,19 @@ def test_a_sheet_without_required_columns_is_refused_as_a_file_naming_them():
         "表头第 1 行缺少以下列：工作单位、职业（工种）、技术等级、证书编号、联系方式（手机号码）、银行卡号、银行卡开户行、学历、发证时间、发证机关。"
         "每份申请都须填写这些内容，请使用下载的模板填写。"
     )
+
+
+@pytest.mark.parametrize("start_status", [Status.PENDING_GRASSROOTS, Status.PENDING_DISTRICT])
+def test_under_a_business_date_the_filing_moves_and_the_history_keeps_the_real_clock(campaign, grassroots_clerk, workers, start_status):  # type: ignore[no-untyped-def]
+    """APP_TODAY (2020-10-15 here) moves the 填报日期; history keeps the real clock (API.md; decision 113)."""
+    from rewards.core import clock
+
+    before = clock.now()
+    bulk, single, bulk_events, single_events = _saved_both_ways(campaign, grassroots_clerk, workers[1], start_status)
+    for raw in (bulk["submitted_at"], single["submitted_at"]):
+        filed = Application._meta.get_field("submitted_at").to_python(raw)
+        filed = filed if filed.tzinfo else filed.replace(tzinfo=dt.UTC)  # SQLite keeps UTC without a zone
+        assert filed.astimezone(clock.SHANGHAI).date() == dt.date(2020, 10, 15)
+    for event in bulk_events + single_events:
+        assert before <= event["at"] <= clock.now()
+    assert len(bulk_events) == len(single_events) == (2 if start_status == Status.PENDING_DISTRICT else 1)
