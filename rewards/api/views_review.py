@@ -63,8 +63,18 @@ class TokenView(APIView):
 
     @extend_schema(
         summary="工作人员登录，取得令牌",
+        description=(
+            "已绑定验证器的账号（以及 STAFF_MFA_ROLES 中的角色）须同时提交验证器上的 6 位动态验证码 otp；"
+            "须使用两步验证而尚未绑定验证器的账号，请先登录审核工作台绑定。任何失败（用户名、密码、动态验证码、"
+            "未绑定）都是同一个 401 回答，不透露是哪一项不对；锁定期间为 429。"
+        ),
         request=inline_serializer(
-            "TokenRequest", {"username": rf.CharField(), "password": rf.CharField(), "otp": rf.CharField(required=False)}
+            "TokenRequest",
+            {
+                "username": rf.CharField(),
+                "password": rf.CharField(),
+                "otp": rf.CharField(required=False, help_text="动态验证码（两步验证）"),
+            },
         ),
         responses={200: inline_serializer("StaffTokenOut", {"token": rf.CharField(), "expires_at": rf.DateTimeField()}), **ERRORS},
     )

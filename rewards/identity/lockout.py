@@ -24,7 +24,7 @@ LOCK_SCOPE = "login_lock"
 
 #: The one answer to every failed sign-in: unknown user, wrong password, disabled account, no
 #: role, or a locked account (no user enumeration).
-SIGN_IN_FAILED = "用户名或密码不正确，或该账号已停用、暂时锁定，不能登录。连续失败5次，账号将锁定15分钟。"
+SIGN_IN_FAILED = "用户名或密码不正确（已启用两步验证的账号还须提供正确的动态验证码），或该账号已停用、暂时锁定，不能登录。连续失败5次，账号将锁定15分钟。"
 
 
 class AccountLocked(throttle.Throttled):

@@ -179,17 +179,24 @@ def applicant_for_token(token: str) -> Applicant | None:
 
 
 def staff_token_issue(*, username: str, password: str, otp: str = "", request: Any = None) -> tuple[str, dt.datetime]:
-    """Staff API sign-in (API.md ``POST /api/v1/auth/token``): the same 401 for every failed
-    password; 429 during a lockout; ``otp`` (the authenticator's code) for a user with an
-    authenticator, 401 ``otp_required`` without it (SECURITY.md 7)."""
+    """Staff API sign-in (API.md ``POST /api/v1/auth/token``): one 401 ``not_authenticated`` for
+    every failure, the password's and the second factor's alike (a missing or wrong ``otp``, a
+    required authenticator not yet bound), so that no answer tells a right password from a
+    wrong one (API.md; SECURITY.md 7; decision 114); 429 during a lockout. The audit log keeps
+    the reason."""
     user = staff_login.check_password(username=username, password=password, request=request, channel="api")
     factor = staff_login.second_factor(user)
-    if factor == "enrol":
-        raise staff_login.MfaEnrolmentRequired()
-    if factor == "otp":
-        if not (otp or "").strip():
-            raise staff_login.OtpRequired()
-        staff_login.check_otp(user=user, username=username, code=otp, request=request, channel="api")
+    try:
+        if factor == "enrol":
+            staff_login.refused(user=user, username=username, reason="mfa_not_enrolled", request=request, channel="api")
+            raise staff_login.MfaEnrolmentRequired()
+        if factor == "otp":
+            if not (otp or "").strip():
+                staff_login.refused(user=user, username=username, reason="otp_missing", request=request, channel="api")
+                raise staff_login.OtpRequired()
+            staff_login.check_otp(user=user, username=username, code=otp, request=request, channel="api")
+    except (staff_login.MfaEnrolmentRequired, staff_login.OtpRequired, staff_login.OtpInvalid) as error:
+        raise staff_login.SignInFailed() from error
     token = secrets.token_urlsafe(32)
     now = clock.now()
     expires = now + STAFF_TOKEN_TTL

@@ -104,6 +104,12 @@ def second_factor(user: Any) -> SecondFactor:
     return "none"
 
 
+def refused(*, user: Any, username: str, reason: str, request: Any = None, channel: str) -> None:
+    """A right password whose second factor was not given or cannot be (``otp_missing``,
+    ``mfa_not_enrolled``): audited, not counted towards the lock (no code was guessed)."""
+    audit("staff.login", result="failed", request=request, actor=user, detail={"channel": channel, "reason": reason})
+
+
 def check_otp(*, user: Any, username: str, code: str, request: Any = None, channel: str) -> None:
     """The second step: a wrong code counts as a failed sign-in (and can lock the account)."""
     lockout.ensure_not_locked(username, request=request, channel=channel)
