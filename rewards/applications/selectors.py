@@ -27,6 +27,9 @@ STAGE_LABELS = {
     "withdrawn": "撤回申请",
     "bank_corrected": "更正银行卡",
     "batch_entered": "单位统一申报录入",
+    "paid": "奖励已发放",
+    "payment_failed": "发放失败",
+    "reversed": "银行退汇",
 }
 DECISION_LABELS = {"approve": "通过", "return": "退回修改", "reject": "不予奖励"}
 STATUS_LABELS = {status.value: status.label for status in Status}  # Status(x).label without the enum look-up

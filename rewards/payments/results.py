@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 
-from rewards.applications.models import Application
+from rewards.applications.models import Application, ApplicationEvent
 from rewards.campaigns.models import Campaign
 from rewards.core import clock
 from rewards.core.audit import audit
@@ -170,8 +170,8 @@ def payment_results_import(*, user: Any, batch_no: str, content: bytes, request:
         if problems:
             raise ResultFileRefused(fields={"file": problems[:200]}, reasons=problems[:200])
         now = clock.now()
-        _mark_paid(to_pay, now)
-        _mark_failed(to_fail, now)
+        _mark_paid(to_pay, now, user)
+        _mark_failed(to_fail, now, user)
         ResultImport.objects.create(batch=batch, sha256=digest, imported_by=user, imported_at=now, paid=len(to_pay), failed=len(to_fail))
         audit(
             "payment.results_import",
@@ -200,25 +200,76 @@ def _named_lines(batch: PaymentBatch, references: list[str]) -> dict[str, tuple[
     return lines
 
 
-def _mark_paid(lines: list[_Settled], now: dt.datetime) -> None:
+def _mark_paid(lines: list[_Settled], now: dt.datetime, user: Any) -> None:
     _update_where_pk_in(PaymentLine, [line.line_id for line in lines], {"status": LineStatus.PAID, "result_at": now, "result_reason": ""})
+    _record_history([line.application_id for line in lines], now=now, user=user, stage="paid", to_status=Status.PAID)
     _update_where_pk_in(
         Application, [line.application_id for line in lines], {"status": Status.PAID, "updated_at": now}, status=Status.APPROVED
     )
     _notify(lines, "paid")
 
 
-def _mark_failed(lines: list[_Settled], now: dt.datetime) -> None:
+def _mark_failed(lines: list[_Settled], now: dt.datetime, user: Any) -> None:
     # One statement per distinct reason (a bank gives few), not one per line.
-    by_reason: dict[str, list[int]] = {}
+    by_reason: dict[str, list[_Settled]] = {}
     for line in lines:
-        by_reason.setdefault(line.reason, []).append(line.line_id)
-    for reason, ids in by_reason.items():
-        _update_where_pk_in(PaymentLine, ids, {"status": LineStatus.FAILED, "live": False, "result_at": now, "result_reason": reason})
+        by_reason.setdefault(line.reason, []).append(line)
+    for reason, group in by_reason.items():
+        _update_where_pk_in(
+            PaymentLine,
+            [line.line_id for line in group],
+            {"status": LineStatus.FAILED, "live": False, "result_at": now, "result_reason": reason},
+        )
+        _record_history(
+            [line.application_id for line in group],
+            now=now,
+            user=user,
+            stage="payment_failed",
+            to_status=Status.PAYMENT_FAILED,
+            opinion=reason,
+        )
     _update_where_pk_in(
         Application, [line.application_id for line in lines], {"status": Status.PAYMENT_FAILED, "updated_at": now}, status=Status.APPROVED
     )
     _notify(lines, "payment_failed")
+
+
+def _record_history(
+    application_ids: list[int],
+    *,
+    now: dt.datetime,
+    user: Any,
+    stage: str,
+    to_status: str,
+    opinion: str = "",
+    from_status: str = Status.APPROVED,
+) -> None:
+    """A step in the history of each application still at ``from_status`` (DOMAIN.md §5: every
+    change is kept in its history), written before its status moves: one ``INSERT … SELECT`` per
+    few hundred applications, not a model instance each (a return file has 100 000 lines)."""
+    if not application_ids:
+        return
+    ops, events, opts = connection.ops, ApplicationEvent._meta, Application._meta
+    columns = ("application_id", "at", "stage", "decision", "opinion", "from_status", "to_status", "actor_id", "organisation_id")
+    values = [
+        events.get_field("at").get_db_prep_save(now, connection),
+        stage,
+        "",
+        events.get_field("opinion").get_db_prep_save(opinion, connection),
+        from_status,
+        to_status,
+        user.pk,
+        getattr(user, "organisation_id", None),
+    ]
+    target = f"{ops.quote_name(events.db_table)} ({', '.join(ops.quote_name(c) for c in columns)})"
+    source, pk = ops.quote_name(opts.db_table), ops.quote_name(str(opts.pk.column))
+    status = ops.quote_name(str(opts.get_field("status").column))
+    bound = ", ".join(["%s"] * len(values))
+    head = f"INSERT INTO {target} SELECT {pk}, {bound} FROM {source} WHERE {status} = %s AND {pk} IN "  # noqa: S608 (names from the models)  # nosec B608
+    with connection.cursor() as cursor:
+        for start in range(0, len(application_ids), IDS_PER_UPDATE):
+            chunk = application_ids[start : start + IDS_PER_UPDATE]
+            cursor.execute(head + f"({', '.join(['%s'] * len(chunk))})", [*values, from_status, *chunk])  # nosec B608 - names from the models, values bound
 
 
 #: Ids per ``UPDATE … WHERE id IN (…)`` (under the 999 parameters of any SQLite build).
@@ -302,6 +353,15 @@ def payment_line_reversal(*, user: Any, reference: str, reason: str, request: An
         typed = mask_numbers_of(reason[:200], line.bank_card_no, worker.phone, worker.id_number)
         line.status, line.live, line.reversal_reason, line.result_at = LineStatus.REVERSED, False, typed, now
         line.save(update_fields=["status", "live", "reversal_reason", "result_at"])
+        _record_history(
+            [line.application_id],
+            now=now,
+            user=user,
+            stage="reversed",
+            to_status=Status.PAYMENT_FAILED,
+            opinion=typed,
+            from_status=Status.PAID,
+        )
         Application.objects.filter(pk=line.application_id, status=Status.PAID).update(status=Status.PAYMENT_FAILED, updated_at=now)
         reason = line.result_reason or line.reversal_reason
         _notify([_Settled(line.pk, line.application_id, line.reference, line.amount, reason)], "payment_failed")

@@ -15,7 +15,7 @@ from django.db import connection, connections
 from django.db.models import Sum
 from django.test import Client
 
-from rewards.applications.models import Application
+from rewards.applications.models import Application, ApplicationEvent
 from rewards.core.models import AuditEvent
 from rewards.core.vocab import Status
 from rewards.notifications.models import SmsMessage
@@ -121,6 +121,15 @@ def test_results_mark_paid_and_failed_with_sms_once_each(api, approved, finance_
     paid_sum = PaymentLine.objects.filter(status=LineStatus.PAID).aggregate(total=Sum("amount"))["total"]
     assert paid_sum == sum(Decimal(row[1]) for row in answers if row[2] == "success")
     assert failed.payment_lines.get().live is False
+    # Each settled application's history has the step, once (DOMAIN.md §5), by the importing officer.
+    steps = ApplicationEvent.objects.filter(stage__in=["paid", "payment_failed"])
+    assert sorted(steps.values_list("stage", "from_status", "to_status")) == [("paid", "approved", "paid")] * 5 + [
+        ("payment_failed", "approved", "payment_failed")
+    ]
+    assert set(steps.values_list("actor__username", flat=True)) == {"finance.a"}
+    assert steps.get(stage="payment_failed").opinion == "户名与卡号不符" and steps.get(stage="payment_failed").application == failed
+    status = api.get(f"/api/v1/review/applications/{failed.application_no}", **bearer(staff_token(api, finance_a))).json()
+    assert [step["stage"] for step in status["history"]][-1] == "发放失败"
 
 
 def snapshot():  # type: ignore[no-untyped-def]
@@ -273,6 +282,8 @@ def test_reversal_makes_the_application_payment_failed(api, approved, finance_a,
     assert response.json() == {"reference": row[0], "status": "reversed"}
     line = PaymentLine.objects.get(reference=row[0])
     assert line.application.status == Status.PAYMENT_FAILED and line.live is False
+    steps = list(line.application.events.filter(stage__in=["paid", "reversed"]).values_list("stage", "from_status", "to_status", "opinion"))
+    assert steps == [("paid", "approved", "paid", ""), ("reversed", "paid", "payment_failed", "账户冻结，银行退汇")]
 
 
 def test_a_crash_halfway_through_building_leaves_no_batch(approved, finance_a, campaign, monkeypatch):
