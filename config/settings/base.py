@@ -8,11 +8,13 @@ zero configuration on SQLite under ``DATA_DIR``.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
 from csp.constants import NONCE
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -251,6 +253,16 @@ STAFF_MFA_ROLES = env_list("STAFF_MFA_ROLES", "")
 #: STAFF_LOCKOUT_MINUTES (web and API alike, counted in the database across processes).
 STAFF_LOCKOUT_FAILURES = int(env("STAFF_LOCKOUT_FAILURES", "5") or 5)
 STAFF_LOCKOUT_MINUTES = int(env("STAFF_LOCKOUT_MINUTES", "15") or 15)
+if env("THROTTLE_LOGIN", ""):
+    # API.md's name for the same limit (THROTTLE_<SCOPE>): "5/15min" is 5 failures within 15
+    # minutes, which lock the username for 15 minutes. When given, it decides both.
+    _login = re.fullmatch(r"\s*(\d+)\s*/\s*(\d*)\s*(s|sec|second|m|min|minute|h|hour|d|day)\s*", env("THROTTLE_LOGIN", "") or "")
+    if not _login or int(_login[1]) < 1:
+        raise ImproperlyConfigured("THROTTLE_LOGIN 应形如 5/15min（次数/时长，单位 s、min、hour 或 day）。")
+    _seconds = int(_login[2] or 1) * {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600}.get(
+        _login[3], 86400
+    )
+    STAFF_LOCKOUT_FAILURES, STAFF_LOCKOUT_MINUTES = int(_login[1]), max(1, -(-_seconds // 60))
 STAFF_SESSION_IDLE_MINUTES = int(env("STAFF_SESSION_IDLE_MINUTES", "30") or 30)
 STAFF_SESSION_MAX_HOURS = int(env("STAFF_SESSION_MAX_HOURS", "12") or 12)
 
@@ -264,7 +276,7 @@ THROTTLE_DEFAULTS = {
     "submission": "10/hour",
 }
 THROTTLES = {scope: env(f"THROTTLE_{scope.upper()}", default) or default for scope, default in THROTTLE_DEFAULTS.items()}
-# The `login` scope counts staff sign-in failures; STAFF_LOCKOUT_* above decide it (not THROTTLE_LOGIN).
+# The `login` scope counts staff sign-in failures: THROTTLE_LOGIN or STAFF_LOCKOUT_* above decide it.
 THROTTLES["login"] = f"{STAFF_LOCKOUT_FAILURES}/{STAFF_LOCKOUT_MINUTES}min"
 
 REST_FRAMEWORK = {

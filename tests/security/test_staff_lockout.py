@@ -177,3 +177,24 @@ def test_an_administrator_can_lift_a_lock_early(settings, xihu_reviewer, adminis
     assert api_token(web_client(), "xihu.reviewer").status_code == 200
     entry = audits("staff.unlock")[0]
     assert entry.actor == administrator and entry.object_id == str(xihu_reviewer.pk)
+
+
+@pytest.mark.parametrize(("value", "expected"), [("", "5 15 5/15min"), ("2/1min", "2 1 2/1min"), ("3/1hour", "3 60 3/60min")])
+def test_throttle_login_sets_the_lock_as_api_md_names_it(value, expected, tmp_path):
+    """``THROTTLE_LOGIN`` (API.md's THROTTLE_<SCOPE>) decides the failures and the minutes."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.STAFF_LOCKOUT_FAILURES, s.STAFF_LOCKOUT_MINUTES, s.THROTTLES['login'])"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "DATA_DIR": str(tmp_path), "THROTTLE_LOGIN": value}
+    env.pop("STAFF_LOCKOUT_FAILURES", None)
+    env.pop("STAFF_LOCKOUT_MINUTES", None)
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
+    assert done.stdout.strip() == expected, done.stderr
+    env["THROTTLE_LOGIN"] = "five per hour"
+    refused = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
+    assert refused.returncode != 0 and "THROTTLE_LOGIN 应形如 5/15min" in refused.stderr
