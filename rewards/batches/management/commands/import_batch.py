@@ -11,10 +11,27 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from rewards.batches.services import check_and_save, submitting_org_for
+from rewards.batches.sheet import rejected_rows_workbook
 from rewards.campaigns.selectors import require_current_campaign
 from rewards.core.errors import DomainError
 from rewards.core.tabular import UnreadableFile
+from rewards.eligibility.services import staff_voice
 from rewards.organisations.models import StaffUser
+
+#: Refused rows printed; the rest go to --rejected.
+SHOWN = 50
+
+
+def _read(path: str, what: str) -> bytes:
+    """The file's bytes, or a Chinese reason it cannot be read (nothing has been written yet)."""
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError as exc:
+        raise CommandError(f"找不到{what}文件：{path}。未导入任何数据。") from exc
+    except IsADirectoryError as exc:
+        raise CommandError(f"{path} 是一个文件夹，请给出{what}文件本身。未导入任何数据。") from exc
+    except OSError as exc:
+        raise CommandError(f"无法读取{what}文件 {path}：{exc.strerror or exc}。未导入任何数据。") from exc
 
 
 class Command(BaseCommand):
@@ -34,6 +51,7 @@ class Command(BaseCommand):
             action="store_true",
             help="基层工会经办人已核对纸质申请表和材料：保存时同时完成初审，直接报送区县（产业）工会复审",
         )
+        parser.add_argument("--rejected", metavar="OUT.xlsx", help="把全部有问题的行（含错误原因）写入该 .xlsx，修改后可重新导入")
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -44,8 +62,8 @@ class Command(BaseCommand):
             org, start = submitting_org_for(user, options["org"], reviewed=options["initial_review"])
         except DomainError as exc:
             raise CommandError(exc.message) from exc
-        sheet = Path(options["file"]).read_bytes()
-        archive = Path(options["attachments"]).read_bytes() if options["attachments"] else None
+        sheet = _read(options["file"], "汇总表")
+        archive = _read(options["attachments"], "材料压缩包") if options["attachments"] else None
         bar = tqdm(desc="检查并导入", unit="行", disable=options["no_progress"], file=sys.stderr, mininterval=0.5)
 
         def progress(done: int, total: int) -> None:
@@ -79,7 +97,21 @@ class Command(BaseCommand):
             f"{org.name}：共 {len(result.rows)} 行，新增 {result.accepted}，已存在 {result.unchanged}，"
             f"{'可导入 ' + str(valid) + '，' if options['check_only'] else ''}有问题 {len(result.rejected)}。"
         )
-        for row in result.rejected[:50]:
+        for row in result.rejected[:SHOWN]:
             self.stdout.write(f"  第 {row.row} 行：{'；'.join(row.errors)}")
+        if len(result.rejected) > SHOWN:
+            more = len(result.rejected) - SHOWN
+            self.stdout.write(
+                f"  另有 {more} 行有问题，未在此列出"
+                + ("（全部见 --rejected 写出的文件）。" if options["rejected"] else "：加 --rejected 文件名.xlsx 可写出全部。")
+            )
+        if options["rejected"] and result.rejected:
+            rows = [{"row": row.row, "errors": [staff_voice(error) for error in row.errors]} for row in result.rejected]
+            workbook = rejected_rows_workbook(rows, result.originals, year=require_current_campaign().year, org_name=org.name)
+            try:
+                Path(options["rejected"]).write_bytes(workbook)
+            except OSError as exc:
+                raise CommandError(f"有问题的行未能写入 {options['rejected']}：{exc.strerror or exc}") from exc
+            self.stdout.write(f"  有问题的 {len(rows)} 行已写入 {options['rejected']}（第一列起为原样内容，最后一列为错误原因）。")
         for note in result.notes:
             self.stdout.write(f"  {note}")
