@@ -160,12 +160,14 @@ def import_start(
     sheet = sheet_file.read(MAX_SHEET_BYTES + 1)
     if len(sheet) > MAX_SHEET_BYTES:
         raise InvalidInput(fields={"file": ["汇总表文件过大（最多 20 MB），请分成几个文件上传。"]})
+    sheet_notes: list[str] = []
     try:
-        rows = sum(1 for _ in read_rows(sheet))
+        rows = sum(1 for _ in read_rows(sheet, sheet_notes))
     except UnreadableFile as exc:
         raise InvalidInput(str(exc), fields={"file": [str(exc)]}) from exc
     if rows == 0:
-        raise InvalidInput(fields={"file": ["文件中没有需要导入的行（模板中的示例行不计）。"]})
+        # What was skipped says why (hidden rows, the data on a later sheet, the example row).
+        raise InvalidInput(fields={"file": ["文件中没有需要导入的行（模板中的示例行不计）。", *sheet_notes]})
     zip_content = zip_file.read() if zip_file is not None else b""
     if zip_content and not zipfile.is_zipfile(io.BytesIO(zip_content)):
         raise InvalidInput(fields={"attachments": ["材料压缩包无法打开，请上传 .zip 文件。"]})

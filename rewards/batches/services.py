@@ -232,7 +232,8 @@ def check_and_save(
     context = _Context(campaign=campaign, org=org, employer_key=employer_key_of(org), found=found, zip_given=bool(zip_content))
     outcomes: list[RowOutcome] = []
     originals: dict[int, dict[str, Any]] = {}
-    rows = read_rows(sheet)
+    sheet_notes: list[str] = []
+    rows = read_rows(sheet, sheet_notes)
     total = sheet_row_count(sheet) if progress else 0
     done = 0
     with import_settings() if save else contextlib.nullcontext():
@@ -248,7 +249,7 @@ def check_and_save(
             done += len(chunk)
             if progress:
                 progress(done, max(total, done))
-    result = BatchResult(rows=outcomes, originals=originals, notes=zip_problems)
+    result = BatchResult(rows=outcomes, originals=originals, notes=sheet_notes + zip_problems)
     if save:
         audit(
             "batch.import",

@@ -2,15 +2,19 @@
 
 The header is the first row holding both 姓名 and 身份证号; rows above it (a title, the 填报单位
 line) are skipped, and so is a template example row whose 序号 is 示例. The data sheet is the
-first visible sheet holding such a header row (a 填表说明 sheet may come before it).
+first visible sheet holding such a header row (a 填表说明 sheet may come before it). Rows the
+clerk hid, rows without a name and an ID number, footer and total lines are skipped too, each
+said in a note, as is a later sheet with a header of its own (:func:`read_rows`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import math
 import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -61,6 +65,8 @@ ALIASES = {
     "银行卡开户行(写至支行)": "bank_branch",
 }
 REQUIRED = ("name", "id_number")
+#: The template's example row (序号 示例): its made-up ID number.
+EXAMPLE_ID_NUMBER = "330106199001010018"
 #: Columns a sheet must have: every field an application requires (eligibility.fields.SUBMISSION_FIELDS).
 SHEET_REQUIRED = (
     "name",
@@ -115,6 +121,8 @@ class _DataSheet:
     columns: dict[int, str]
     rows: Iterator[tuple[int, Any]]
     last_row: int
+    #: Later visible sheets that hold a header row too: their rows are not read (said in a note).
+    others: tuple[str, ...] = ()
 
 
 def _is_header(keys: list[str]) -> bool:
@@ -187,7 +195,10 @@ def _data_sheet(content: bytes) -> _DataSheet:
             if twice:
                 raise UnreadableFile((f"工作表“{name}”：" if several else "") + _duplicates_message(twice))
             columns = {position: _HEADER_TO_FIELD[key] for position, key in enumerate(keys) if key in _HEADER_TO_FIELD}
-            return _DataSheet(name=name, header_row=number, columns=columns, rows=rows, last_row=last_row)
+            later = [(other_index, other) for other_index, other in sheets if other_index > index]
+            return _DataSheet(
+                name=name, header_row=number, columns=columns, rows=rows, last_row=last_row, others=_with_header(workbook, later)
+            )
     if incomplete:
         raise UnreadableFile(incomplete)
     if not sheets:
@@ -197,6 +208,112 @@ def _data_sheet(content: bytes) -> _DataSheet:
         f"文件中找不到表头行（须有“姓名”和“身份证号”两列）：已查看工作表{looked}。请使用下载的模板填写。"
         + ("隐藏的工作表不读取。" if hidden else "")
     )
+
+
+def _with_header(workbook: Any, sheets: list[tuple[int, str]]) -> tuple[str, ...]:
+    """The names of ``sheets`` that hold a header row in their first 20 rows."""
+    found = []
+    for index, name in sheets:
+        try:
+            rows = workbook.get_sheet_by_index(index).iter_rows()
+            if any(_is_header([header_key(cell) for cell in cells]) for cells in itertools.islice(rows, 20)):
+                found.append(name)
+        except Exception:  # noqa: S112 - a sheet calamine cannot read holds no rows to warn about
+            continue
+    return tuple(found)
+
+
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
+_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
+_ROW_HIDDEN = re.compile(rb'\bhidden="(?:1|true)"')
+
+
+def hidden_rows(content: bytes, sheet_name: str) -> set[int]:
+    """The rows of an xlsx sheet that are hidden (by hand or by a filter): their numbers.
+
+    calamine reads every row; what the clerk sees is in the sheet's XML (``<row r="6"
+    hidden="1">``). Anything but an xlsx (an .xls) has none found here."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            part = _sheet_part(archive, sheet_name)
+            if part is None:
+                return set()
+            hidden = set()
+            with archive.open(part) as stream:
+                tail = b""
+                while block := stream.read(1 << 20):
+                    data = tail + block
+                    cut = data.rfind(b"<")  # a tag cut by the block boundary is read with the next block
+                    for match in _ROW_TAG.finditer(data, 0, cut if cut > 0 else len(data)):
+                        attributes = match.group(1)
+                        number = _ROW_NUMBER.search(attributes)
+                        if number and _ROW_HIDDEN.search(attributes):
+                            hidden.add(int(number.group(1)))
+                    tail = data[cut:] if cut > 0 else b""
+            return hidden
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        return set()
+
+
+def _sheet_part(archive: zipfile.ZipFile, sheet_name: str) -> str | None:
+    """The zip member of the sheet named ``sheet_name`` (workbook.xml and its relationships)."""
+    from xml.etree import ElementTree  # nosec B405 - the file's own parts, read for two attributes
+
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel_ns = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    book = ElementTree.fromstring(archive.read("xl/workbook.xml"))  # noqa: S314  # nosec B314
+    rel_id = next((sheet.get(f"{rel_ns}id") for sheet in book.iter(f"{main}sheet") if sheet.get("name") == sheet_name), None)
+    if rel_id is None:
+        return None
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))  # noqa: S314  # nosec B314
+    target = next((rel.get("Target") for rel in rels if rel.get("Id") == rel_id), None)
+    if not target:
+        return None
+    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+
+
+def _ranges(numbers: list[int]) -> str:
+    """``[4, 5, 6, 9]`` → ``第 4–6、9 行``."""
+    spans: list[list[int]] = []
+    for number in sorted(numbers):
+        if spans and number == spans[-1][1] + 1:
+            spans[-1][1] = number
+        else:
+            spans.append([number, number])
+    shown = "、".join(f"{a}–{b}" if b > a else str(a) for a, b in spans[:20])
+    return f"第 {shown}{'…' if len(spans) > 20 else ''} 行"
+
+
+#: Words that open a sheet's footer or total line, not a worker's row.
+FOOTER_WORDS = (
+    "合计",
+    "总计",
+    "小计",
+    "共计",
+    "填表人",
+    "填报人",
+    "联系人",
+    "联系电话",
+    "单位盖章",
+    "盖章",
+    "审核人",
+    "负责人",
+    "备注",
+    "说明",
+    "日期",
+    "制表",
+)
+
+
+def _not_a_person(values: dict[str, Any]) -> bool:
+    """A row with neither a name nor an ID number (only a 序号, remarks), or a footer or total line
+    without an ID number: not an application, skipped with a note."""
+    typed_id = cell_text(values.get("id_number"))
+    first = next((cell_text(values[field]) for field, _ in COLUMNS if cell_text(values.get(field))), "")
+    name = cell_text(values.get("name"))
+    if (first.startswith(FOOTER_WORDS) or name.startswith(FOOTER_WORDS)) and len(re.sub(r"\D", "", fold_width(typed_id))) < 15:
+        return True  # 合计 / 填表人 / 联系电话 … even with something typed in the ID column
+    return not typed_id and not name
 
 
 def _number_as_shown(value: int | float) -> str:
@@ -229,16 +346,27 @@ def _typed_number(field: str, cell: Any) -> tuple[str, str | None]:
     return text, None
 
 
-def read_rows(content: bytes) -> Iterator[SheetRow]:
+def read_rows(content: bytes, notes: list[str] | None = None) -> Iterator[SheetRow]:
     """Rows of the data sheet of an xlsx file, with their sheet row numbers.
 
     Every row keeps its values as typed (as text), also a refused one: the refused rows are
-    offered back to the clerk to fix and import again."""
+    offered back to the clerk to fix and import again. Rows the clerk hid (by hand or with a
+    filter), rows without a name and an ID number (a 序号 filled down, remarks), footer and
+    total lines are not applications: they are skipped, and ``notes`` (when given) says which,
+    as it names a later sheet with a header whose rows are not read and a person typed over the
+    template's example row."""
     data = _data_sheet(content)
     columns = data.columns
+    hidden = hidden_rows(content, data.name)
+    skipped_hidden: list[int] = []
+    skipped_other: list[int] = []
+    example_typed_over: list[int] = []
     for number, cells in data.rows:
         cells = list(cells)
         if not any(cell_text(cell) for cell in cells):
+            continue
+        if number in hidden:
+            skipped_hidden.append(number)
             continue
         values: dict[str, Any] = {}
         errors: list[str] = []
@@ -253,8 +381,28 @@ def read_rows(content: bytes) -> Iterator[SheetRow]:
                 continue
             values[field] = cell if isinstance(cell, dt.date) else cell_text(cell)
         if cell_text(values.get("seq")) == "示例":
+            if cell_text(values.get("id_number")) not in ("", EXAMPLE_ID_NUMBER):
+                example_typed_over.append(number)
+            continue
+        if _not_a_person(values):
+            skipped_other.append(number)
             continue
         yield SheetRow(row=number, values=values, errors=errors)
+    if notes is None:
+        return
+    if skipped_hidden:
+        notes.append(f"{_ranges(skipped_hidden)}是隐藏的行（隐藏或筛选），未导入。如需申报，请取消隐藏或清除筛选后重新上传。")
+    if example_typed_over:
+        notes.append(
+            f"{_ranges(example_typed_over)}的序号为“示例”，按模板的示例行跳过，未导入。如果是要申报的职工，请把序号改为数字后重新上传。"
+        )
+    if skipped_other:
+        notes.append(f"{_ranges(skipped_other)}没有身份证号，像是序号、备注、合计或落款，不是职工的信息，已跳过。")
+    if data.others:
+        sheets = "、".join(f"“{name}”" for name in data.others)
+        notes.append(
+            f"只读取了工作表“{data.name}”。工作表{sheets}也有表头，其中的行未读取：请把要申报的职工放在同一张工作表中，或分别上传。"
+        )
 
 
 def template(*, year: int, org_name: str = "") -> bytes:
@@ -276,7 +424,7 @@ def template(*, year: int, org_name: str = "") -> bytes:
         "name": "张三",
         "gender": "男",
         "employer": org_name.removesuffix("工会") or "杭州××有限公司",
-        "id_number": "330106199001010018",
+        "id_number": EXAMPLE_ID_NUMBER,
         "occupation": "车工",
         "new_level": "高级工",
         "certificate_no": "2020330100001",

@@ -60,3 +60,110 @@ def test_every_refused_row_can_be_written_out_beyond_the_fifty_printed(grassroot
     written = list(load_workbook(out).active.iter_rows(min_row=4, values_only=True))
     assert [row[-2] for row in written] == [6, 7] and all("银行卡号" in row[-1] for row in written)
     assert not Application.objects.exists()
+
+
+# --- what the clerk sees is what is imported ----------------------------------------------------
+
+
+def _check(clerk, content: bytes):  # type: ignore[no-untyped-def]
+    from rewards.batches.services import check_and_save
+    from rewards.campaigns.selectors import require_current_campaign
+
+    return check_and_save(
+        campaign=require_current_campaign(), user=clerk, org=clerk.organisation, start_status="pending_grassroots", sheet=content, save=True
+    )
+
+
+def _edited(content: bytes, edit) -> bytes:  # type: ignore[no-untyped-def]
+    workbook = load_workbook(io.BytesIO(content))
+    edit(workbook)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("how", ["by hand", "by a filter"])
+def test_hidden_rows_are_not_imported_and_the_clerk_is_told(grassroots_clerk, workers, how):
+    rows = [row_for(worker, seq=str(n)) for n, worker in enumerate(workers, start=1)]
+
+    def hide(workbook) -> None:  # type: ignore[no-untyped-def]
+        sheet = workbook.active
+        if how == "by a filter":
+            sheet.auto_filter.ref = "A3:S8"
+        sheet.row_dimensions[6].hidden = True
+
+    result = _check(grassroots_clerk, _edited(sheet(rows), hide))
+    assert [row.row for row in result.rows] == [5, 7] and result.accepted == 2
+    assert "第 6 行是隐藏的行（隐藏或筛选），未导入。如需申报，请取消隐藏或清除筛选后重新上传。" in result.notes
+    assert Application.objects.count() == 2
+
+
+def test_a_person_typed_over_the_example_row_is_said_not_silently_dropped(grassroots_clerk, workers):
+    from rewards.batches.sheet import COLUMNS
+
+    def over_the_example(workbook) -> None:  # type: ignore[no-untyped-def]
+        values = row_for(workers[0], seq="示例")
+        for column, (field, _) in enumerate(COLUMNS, start=1):
+            workbook.active.cell(row=4, column=column, value=values.get(field))
+
+    result = _check(grassroots_clerk, _edited(sheet([row_for(workers[1], seq="1")]), over_the_example))
+    assert result.accepted == 1
+    assert any(note.startswith("第 4 行的序号为“示例”，按模板的示例行跳过") for note in result.notes)
+    untouched = _check(grassroots_clerk, sheet([row_for(workers[2], seq="1")]))
+    assert not any("示例" in note for note in untouched.notes)  # the template's own example says nothing
+
+
+def test_a_numbered_column_footers_and_totals_are_not_problem_rows(grassroots_clerk, workers):
+    def decorate(workbook) -> None:  # type: ignore[no-untyped-def]
+        sheet = workbook.active
+        for row in range(7, 12):
+            sheet.cell(row=row, column=1, value=row - 4)  # 序号 filled down past the data
+        sheet.cell(row=12, column=1, value="合计")
+        sheet.cell(row=12, column=2, value="共2人")
+        sheet.cell(row=14, column=1, value="填表人：王芳")
+        sheet.cell(row=14, column=5, value="联系电话：0571-87000000")
+        sheet.cell(row=15, column=21, value="备注：其余人员下批报送")  # a column of the clerk's own
+
+    result = _check(grassroots_clerk, _edited(sheet([row_for(workers[0]), row_for(workers[1], seq="2")]), decorate))
+    assert [row.row for row in result.rows] == [5, 6] and result.accepted == 2 and not result.rejected
+    assert "第 7–12、14–15 行没有身份证号，像是序号、备注、合计或落款，不是职工的信息，已跳过。" in result.notes
+
+
+def test_a_row_with_a_name_but_no_id_number_is_still_a_problem_row(grassroots_clerk, workers):
+    result = _check(grassroots_clerk, sheet([row_for(workers[0], id_number="")]))
+    assert len(result.rejected) == 1 and "身份证号" in "".join(result.rejected[0].errors)
+
+
+def test_rows_on_a_later_sheet_are_named_not_ignored(grassroots_clerk, workers):
+    from rewards.batches.sheet import COLUMNS
+
+    def second_sheet(workbook) -> None:  # type: ignore[no-untyped-def]
+        other = workbook.create_sheet("第二批")
+        other.append([header for _, header in COLUMNS])
+        values = row_for(workers[1])
+        other.append([values.get(field) for field, _ in COLUMNS])
+
+    result = _check(grassroots_clerk, _edited(sheet([row_for(workers[0])]), second_sheet))
+    assert result.accepted == 1
+    assert any("工作表“第二批”也有表头，其中的行未读取" in note for note in result.notes)
+
+
+def test_an_empty_template_first_and_the_rows_on_sheet2_is_refused_saying_where(grassroots_clerk, workers, campaign):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from rewards.batches.imports import import_start
+    from rewards.batches.sheet import COLUMNS, template
+    from rewards.core.errors import InvalidInput
+
+    def data_on_sheet2(workbook) -> None:  # type: ignore[no-untyped-def]
+        other = workbook.create_sheet("Sheet2")
+        other.append([header for _, header in COLUMNS])
+        values = row_for(workers[0])
+        other.append([values.get(field) for field, _ in COLUMNS])
+
+    content = _edited(template(year=2020, org_name=grassroots_clerk.organisation.name), data_on_sheet2)
+    with pytest.raises(InvalidInput) as refused:
+        import_start(user=grassroots_clerk, org=grassroots_clerk.organisation, sheet_file=SimpleUploadedFile("x.xlsx", content))
+    messages = refused.value.fields["file"]
+    assert messages[0].startswith("文件中没有需要导入的行") and "工作表“Sheet2”也有表头" in messages[1]
+    assert not Application.objects.exists()
