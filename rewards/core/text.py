@@ -54,6 +54,9 @@ def clean_name(value: object) -> str:
     """A person's name: trimmed, no inner spaces between Chinese characters, one kind of "·"."""
     text = clean(value).translate(_MIDDLE_DOTS)
     text = unicodedata.normalize("NFKC", text)
+    # A full stop between Chinese characters is the 间隔号 typed on a keyboard without it
+    # (买买提.艾力, 买买提。艾力); between Latin letters it stays (J.Smith).
+    text = re.sub(r"(?<=[\u4e00-\u9fff])\s*[.。]\s*(?=[\u4e00-\u9fff])", "·", text)
     return re.sub(r"(?<=[\u4e00-\u9fff·])\s+(?=[\u4e00-\u9fff·])", "", text)
 
 

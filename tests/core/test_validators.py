@@ -332,6 +332,10 @@ def test_check_date_optional_empty_is_nothing():
         pytest.param("张 晓明", "张晓明", id="汉字间空格去掉"),
         pytest.param(" 欧阳 娜娜 ", "欧阳娜娜", id="首尾空格"),
         pytest.param("John Smith", "John Smith", id="英文名"),
+        pytest.param("买买提.艾力", "买买提·艾力", id="汉字间的英文句点是间隔号"),
+        pytest.param("买买提﹒艾力", "买买提·艾力", id="小句点"),
+        pytest.param("买买提。艾力", "买买提·艾力", id="中文句号"),
+        pytest.param("J.Smith", "J.Smith", id="字母间的句点不变"),
     ],
 )
 def test_check_name_accepts(raw, expected):  # type: ignore[no-untyped-def]
