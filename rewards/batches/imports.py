@@ -48,6 +48,22 @@ SYNC_ROWS = 200
 #: A zip larger than this always goes to the background task, whatever the row count.
 SYNC_ZIP_BYTES = 20 * 1024 * 1024
 FAILED_UNEXPECTEDLY = "处理文件时出错，文件未导入任何一行。请重新上传；如仍出错，请联系系统管理员。"
+#: When rows were saved before the failure (they are saved 500 at a time, each lot whole).
+FAILED_PART_SAVED = (
+    "处理文件时出错：出错前已保存 {saved} 份申请（可在审核列表中查看），其余未保存。请重新上传同一文件："
+    "已保存的会显示为“已存在”，不会重复申报。如仍出错，请联系系统管理员。"
+)
+
+
+def _failed_after(saved: int, reason: str) -> str:
+    """The failure as the clerk must hear it: how much is already in, when anything is."""
+    if not saved:
+        return reason
+    if reason == FAILED_UNEXPECTEDLY:
+        return FAILED_PART_SAVED.format(saved=saved)
+    return f"{reason}（出错前已保存 {saved} 份申请，可在审核列表中查看；重新上传同一文件时，已保存的会显示为“已存在”，不会重复。）"
+
+
 QUEUE_DOWN = "后台任务队列暂时不可用，文件未处理。请稍后重新上传。"
 
 
@@ -355,6 +371,7 @@ def import_run(import_id: int) -> str:
     def progress(done: int, total: int) -> None:
         BatchImport.objects.filter(pk=import_id).update(processed=min(done, known_total or total), total=known_total or total)
 
+    saved: list[int] = []
     try:
         user = batch_import.uploaded_by
         org, start_status = submitting_org_for(user, batch_import.org.name, reviewed=batch_import.review_on_save)
@@ -369,13 +386,14 @@ def import_run(import_id: int) -> str:
             zip_content=zip_content,
             save=save,
             progress=progress,
+            saved=saved,
         )
     except (UnreadableFile, DomainError) as exc:
-        _finish(batch_import, ImportStatus.FAILED, error=getattr(exc, "message", None) or str(exc))
+        _finish(batch_import, ImportStatus.FAILED, error=_failed_after(sum(saved), getattr(exc, "message", None) or str(exc)))
         return ImportStatus.FAILED
     except Exception:
-        logger.exception("批量导入 %s 处理失败。", import_id)
-        _finish(batch_import, ImportStatus.FAILED, error=FAILED_UNEXPECTEDLY)
+        logger.exception("批量导入 %s 处理失败（已保存 %d 份）。", import_id, sum(saved))
+        _finish(batch_import, ImportStatus.FAILED, error=_failed_after(sum(saved), FAILED_UNEXPECTEDLY))
         return ImportStatus.FAILED
     # The stored results and notes are read in clear (decision 7: no copy of personal numbers):
     # a number in a reason (the ID of a missing material's file name) is kept masked, as lists

@@ -219,6 +219,7 @@ def check_and_save(
     zip_content: bytes | None = None,
     save: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    saved: list[int] | None = None,
     request: Any = None,
 ) -> BatchResult:
     """Checks every row and (when ``save``) saves the valid ones. Raises UnreadableFile when the
@@ -227,7 +228,9 @@ def check_and_save(
     Rows are judged and saved a chunk at a time: the registries are read once per chunk, and a
     chunk's valid rows are written together in one transaction (so never half a row); if that
     transaction meets a conflict (the same person entered meanwhile elsewhere) the chunk is
-    saved again row by row, each row in its own transaction."""
+    saved again row by row, each row in its own transaction. ``saved`` (when given) gets the
+    number of applications each committed chunk saved, as it commits: if a later chunk fails, the
+    caller can say what is already in."""
     found, zip_problems = read_materials(zip_content)
     context = _Context(campaign=campaign, org=org, employer_key=employer_key_of(org), found=found, zip_given=bool(zip_content))
     outcomes: list[RowOutcome] = []
@@ -242,6 +245,8 @@ def check_and_save(
             ready = [(outcome, judgement, files) for outcome, judgement, files in checked if outcome.status == "valid"]
             if save and ready:
                 _save_chunk(campaign=campaign, user=user, org=org, start_status=start_status, ready=ready)
+                if saved is not None:
+                    saved.append(sum(1 for outcome, _, _ in ready if outcome.status == "accepted"))
             for sheet_row, (outcome, _, _) in zip(chunk, checked, strict=True):
                 outcomes.append(outcome)
                 if outcome.status == "rejected":

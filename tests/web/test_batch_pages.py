@@ -395,3 +395,32 @@ def test_a_large_import_is_shown_a_page_of_rows_at_a_time(clerk, workers):
     assert problems.count('<tr class="row-rejected') == 34 and "第 2 / 2 页" in problems  # 234 refused rows
     assert f'href="{url}?show=problems&amp;page=1"' in problems
     assert clerk.get(url, {"page": "x"}).status_code == 200  # a bad page number is the first page
+
+
+def test_a_failure_after_some_lots_were_saved_says_how_many_are_in(clerk, workers, settings, monkeypatch):
+    """Rows are saved a lot at a time, each lot whole: a failure in a later lot must not tell the
+    clerk that nothing was imported when the first lot is in (and its SMS queued)."""
+    from rewards.batches import services
+    from rewards.batches.imports import FAILED_UNEXPECTEDLY
+
+    settings.BATCH_SYNC_ROWS = 2
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    monkeypatch.setattr(services, "CHUNK", 2)
+    real, calls = services._save_chunk, []
+
+    def second_lot_fails(**kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "_save_chunk", second_lot_fails)
+    upload(clerk, sheet([row_for(worker, seq=str(n)) for n, worker in enumerate(workers[:5], start=1)]), save_after_check="1")
+    batch_import = latest_import()
+    assert import_run(batch_import.pk) == ImportStatus.FAILED
+    batch_import.refresh_from_db()
+    assert Application.objects.count() == 2
+    assert batch_import.error.startswith("处理文件时出错：出错前已保存 2 份申请（可在审核列表中查看），其余未保存。")
+    assert "文件未导入任何一行" not in batch_import.error and FAILED_UNEXPECTEDLY not in batch_import.error
+    page = clerk.get(f"/staff/batch/{batch_import.pk}/").content.decode()
+    assert "出错前已保存 2 份申请" in page
