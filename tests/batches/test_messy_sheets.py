@@ -34,7 +34,7 @@ def _import(clerk, path, *extra: str) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_a_wrong_path_is_said_in_chinese_and_nothing_is_written(grassroots_clerk, tmp_path):
-    with pytest.raises(CommandError, match="找不到汇总表文件：.*未导入任何数据"):
+    with pytest.raises(CommandError, match=r"找不到汇总表文件：.*未导入任何数据"):
         _import(grassroots_clerk, tmp_path / "没有这个文件.xlsx")
     with pytest.raises(CommandError, match="是一个文件夹"):
         _import(grassroots_clerk, tmp_path)

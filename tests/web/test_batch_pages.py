@@ -424,3 +424,24 @@ def test_a_failure_after_some_lots_were_saved_says_how_many_are_in(clerk, worker
     assert "文件未导入任何一行" not in batch_import.error and FAILED_UNEXPECTEDLY not in batch_import.error
     page = clerk.get(f"/staff/batch/{batch_import.pk}/").content.decode()
     assert "出错前已保存 2 份申请" in page
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("汇总表.et", "这是 WPS 表格自己的 .et 格式：请在 WPS 中“另存为” Excel 工作簿（.xlsx）后上传。"),
+        ("汇总表.csv", "请上传 Excel 工作簿（.xlsx）：CSV 文本文件中的长号码、日期容易变形，请用下载的模板填写。"),
+        ("汇总表.pdf", "请上传用下载的模板填写的 Excel 汇总表（.xlsx，也可以是 .xls）。"),
+    ],
+)
+def test_a_file_of_another_kind_is_told_what_to_do(clerk, workers, name, said):
+    response = clerk.post("/staff/batch/", {"file": SimpleUploadedFile(name, sheet([row_for(workers[0])]))})
+    assert response.status_code == 400 and said in response.content.decode()
+    assert not BatchImport.objects.exists()
+
+
+def test_an_xls_name_is_taken_and_read_by_its_content(clerk, workers):
+    """calamine reads .xls as well as .xlsx: the name no longer turns a readable file away."""
+    response = clerk.post("/staff/batch/", {"file": SimpleUploadedFile("汇总表.xls", sheet([row_for(workers[0])]))})
+    assert response.status_code == 302
+    assert latest_import().total == 1

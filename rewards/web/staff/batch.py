@@ -158,8 +158,12 @@ def home(request: HttpRequest) -> HttpResponse:
         zip_file = request.FILES.get("attachments")
         if sheet_file is None:
             errors["file"] = ["请选择要上传的汇总表（.xlsx 文件）。"]
-        elif not sheet_file.name.lower().endswith((".xlsx", ".xlsm")):
-            errors["file"] = ["请上传 .xlsx 格式的汇总表（用下载的模板填写；.xls 请在 Excel 中另存为 .xlsx）。"]
+        elif sheet_file.name.lower().endswith((".et", ".ett")):
+            errors["file"] = ["这是 WPS 表格自己的 .et 格式：请在 WPS 中“另存为” Excel 工作簿（.xlsx）后上传。"]
+        elif sheet_file.name.lower().endswith((".csv", ".txt")):
+            errors["file"] = ["请上传 Excel 工作簿（.xlsx）：CSV 文本文件中的长号码、日期容易变形，请用下载的模板填写。"]
+        elif not sheet_file.name.lower().endswith((".xlsx", ".xlsm", ".xls")):
+            errors["file"] = ["请上传用下载的模板填写的 Excel 汇总表（.xlsx，也可以是 .xls）。"]
         if zip_file is not None and not zip_file.name.lower().endswith(".zip"):
             errors["attachments"] = ["材料请打包为 .zip 文件。"]
         if not errors and sheet_file is not None:
