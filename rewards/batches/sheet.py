@@ -121,6 +121,8 @@ class _DataSheet:
     columns: dict[int, str]
     rows: Iterator[tuple[int, Any]]
     last_row: int
+    #: The sheet's first used column (0 for A): ``columns`` count from it.
+    first_column: int = 0
     #: Later visible sheets that hold a header row too: their rows are not read (said in a note).
     others: tuple[str, ...] = ()
 
@@ -197,7 +199,13 @@ def _data_sheet(content: bytes) -> _DataSheet:
             columns = {position: _HEADER_TO_FIELD[key] for position, key in enumerate(keys) if key in _HEADER_TO_FIELD}
             later = [(other_index, other) for other_index, other in sheets if other_index > index]
             return _DataSheet(
-                name=name, header_row=number, columns=columns, rows=rows, last_row=last_row, others=_with_header(workbook, later)
+                name=name,
+                header_row=number,
+                columns=columns,
+                rows=rows,
+                last_row=last_row,
+                first_column=first_column,
+                others=_with_header(workbook, later),
             )
     if incomplete:
         raise UnreadableFile(incomplete)
@@ -223,36 +231,76 @@ def _with_header(workbook: Any, sheets: list[tuple[int, str]]) -> tuple[str, ...
     return tuple(found)
 
 
+#: How much of a sheet's XML is read at a time.
+_XML_BLOCK = 1 << 20
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
 _ROW_NUMBER = re.compile(rb'\br="(\d+)"')
 _ROW_HIDDEN = re.compile(rb'\bhidden="(?:1|true)"')
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.DOTALL)
+_CELL_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_CELL_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 
 
-def hidden_rows(content: bytes, sheet_name: str) -> set[int]:
-    """The rows of an xlsx sheet that are hidden (by hand or by a filter): their numbers.
+@dataclass
+class SheetFacts:
+    """What calamine does not tell of an xlsx sheet: the rows the clerk hid (by hand or by a
+    filter), and the cells it reads as empty although Excel shows something there: an error
+    value (``#N/A`` of a failed look-up) or a formula saved without its result. Keys are
+    ``(row, column)``, both counted from 1."""
 
-    calamine reads every row; what the clerk sees is in the sheet's XML (``<row r="6"
-    hidden="1">``). Anything but an xlsx (an .xls) has none found here."""
+    hidden: set[int]
+    unread: dict[tuple[int, int], str]
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def sheet_facts(content: bytes, sheet_name: str) -> SheetFacts:
+    """:class:`SheetFacts` of the sheet named ``sheet_name``, read from its XML a megabyte at a
+    time, each block ending after its last complete row. Anything but an xlsx has none."""
+    facts = SheetFacts(hidden=set(), unread={})
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             part = _sheet_part(archive, sheet_name)
             if part is None:
-                return set()
-            hidden = set()
+                return facts
             with archive.open(part) as stream:
                 tail = b""
-                while block := stream.read(1 << 20):
+                while block := stream.read(_XML_BLOCK):
                     data = tail + block
-                    cut = data.rfind(b"<")  # a tag cut by the block boundary is read with the next block
-                    for match in _ROW_TAG.finditer(data, 0, cut if cut > 0 else len(data)):
-                        attributes = match.group(1)
-                        number = _ROW_NUMBER.search(attributes)
-                        if number and _ROW_HIDDEN.search(attributes):
-                            hidden.add(int(number.group(1)))
-                    tail = data[cut:] if cut > 0 else b""
-            return hidden
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        return set()
+                    cut = data.rfind(b"</row>")
+                    cut = cut + len(b"</row>") if cut >= 0 else 0
+                    _read_facts(data[:cut], facts)
+                    tail = data[cut:]
+                _read_facts(tail, facts)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError):
+        return SheetFacts(hidden=set(), unread={})
+    return facts
+
+
+def _read_facts(data: bytes, facts: SheetFacts) -> None:
+    for match in _ROW_TAG.finditer(data):
+        attributes = match.group(1)
+        number = _ROW_NUMBER.search(attributes)
+        if number and _ROW_HIDDEN.search(attributes):
+            facts.hidden.add(int(number.group(1)))
+    if b't="e"' not in data and b"<f" not in data:  # no error value, no formula: nothing unread
+        return
+    for cell in _CELL.finditer(data):
+        attributes, inner = cell.group(1), cell.group(2) or b""
+        reference = _CELL_REF.search(attributes)
+        if reference is None:
+            continue
+        where = (int(reference.group(2)), _column_number(reference.group(1)))
+        value = _CELL_VALUE.search(inner)
+        if b't="e"' in attributes:
+            facts.unread[where] = value.group(1).decode("utf-8", "replace") if value else "#VALUE!"
+        elif b"<f" in inner and (value is None or not value.group(1)):
+            facts.unread[where] = "formula"
 
 
 def _sheet_part(archive: zipfile.ZipFile, sheet_name: str) -> str | None:
@@ -303,6 +351,17 @@ FOOTER_WORDS = (
     "日期",
     "制表",
 )
+
+
+def _unread_message(field: str, unread: str) -> str:
+    """Why a cell that Excel shows filled reads as empty here."""
+    label = LABELS[field]
+    if unread == "formula":
+        return (
+            f"{label}单元格是公式，文件中没有保存它的计算结果（程序生成的表格常见）："
+            "请在 Excel 或 WPS 中打开后保存一次再上传，或直接填写内容。"
+        )
+    return f"{label}单元格显示错误值 {unread}（例如查找公式没有找到对应的内容），请改为实际内容。"
 
 
 def _not_a_person(values: dict[str, Any]) -> bool:
@@ -357,7 +416,8 @@ def read_rows(content: bytes, notes: list[str] | None = None) -> Iterator[SheetR
     template's example row."""
     data = _data_sheet(content)
     columns = data.columns
-    hidden = hidden_rows(content, data.name)
+    facts = sheet_facts(content, data.name)
+    hidden = facts.hidden
     skipped_hidden: list[int] = []
     skipped_other: list[int] = []
     example_typed_over: list[int] = []
@@ -372,6 +432,9 @@ def read_rows(content: bytes, notes: list[str] | None = None) -> Iterator[SheetR
         errors: list[str] = []
         for index, field in columns.items():
             cell = cells[index] if index < len(cells) else ""
+            unread = facts.unread.get((number, data.first_column + index + 1)) if facts.unread else None
+            if unread and not cell_text(cell):
+                errors.append(_unread_message(field, unread))
             if isinstance(cell, dt.datetime):
                 cell = cell.date()
             if field in TEXT_FIELDS:

@@ -167,3 +167,33 @@ def test_an_empty_template_first_and_the_rows_on_sheet2_is_refused_saying_where(
     messages = refused.value.fields["file"]
     assert messages[0].startswith("文件中没有需要导入的行") and "工作表“Sheet2”也有表头" in messages[1]
     assert not Application.objects.exists()
+
+
+def test_a_formula_without_its_result_and_an_error_value_are_named(grassroots_clerk, workers):
+    """calamine reads both as empty: the clerk is told what Excel shows there, not "此项必填"."""
+
+    def formulas(workbook) -> None:  # type: ignore[no-untyped-def]
+        sheet = workbook.active
+        sheet["B5"] = "=T5"  # openpyxl saves a formula without its result, as generating programs do
+        sheet["T5"] = "王芳"
+        sheet["E6"] = "#N/A"  # a failed VLOOKUP in the ID column
+        sheet["E6"].data_type = "e"
+
+    rows = [row_for(workers[0]), row_for(workers[1], seq="2"), row_for(workers[2], seq="3")]
+    result = _check(grassroots_clerk, _edited(sheet(rows), formulas))
+    errors = {row.row: "".join(row.errors) for row in result.rejected}
+    assert "姓名单元格是公式，文件中没有保存它的计算结果" in errors[5]
+    assert "身份证号单元格显示错误值 #N/A（例如查找公式没有找到对应的内容），请改为实际内容。" in errors[6]
+    assert result.accepted == 1 and [row.row for row in result.rows if row.status == "accepted"] == [7]
+
+
+def test_the_sheet_facts_hold_across_blocks_of_the_xml(grassroots_clerk, workers, monkeypatch):
+    """The XML is read a block at a time; a row cut by a block's end is read with the next one."""
+    from rewards.batches import sheet as sheet_module
+
+    rows = [row_for(worker, seq=str(n)) for n, worker in enumerate(workers, start=1)]
+    content = _edited(sheet(rows), lambda workbook: setattr(workbook.active.row_dimensions[6], "hidden", True))
+    title = load_workbook(io.BytesIO(content)).active.title
+    whole = sheet_module.sheet_facts(content, title)
+    monkeypatch.setattr(sheet_module, "_XML_BLOCK", 97)  # rows and tags cut at every turn
+    assert sheet_module.sheet_facts(content, title) == whole and whole.hidden == {6}
