@@ -199,7 +199,12 @@ def not_a_member_of(org: Organisation, member: Any) -> str:
 
 
 def _field_errors(fields: dict[str, list[str]]) -> list[str]:
-    return [f"{LABELS.get(name, name)}：{message}" for name, messages in fields.items() for message in messages]
+    """Each message behind its column's name, unless it already begins with it."""
+    said = []
+    for name, messages in fields.items():
+        label = LABELS.get(name, name)
+        said += [message if message.startswith(label) else f"{label}：{message}" for message in messages]
+    return said
 
 
 class _Upload(io.BytesIO):

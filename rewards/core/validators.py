@@ -200,12 +200,26 @@ def parse_date(value: object) -> dt.date | None:
     return None
 
 
+#: Excel counts days from 1899-12-30: a date cell copied as a number shows as 43986 (2020-06-04).
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def _not_a_date(value: object, label: str) -> str:
+    """Why ``value`` is not a date, echoing what was read (an Excel day number said as its date)."""
+    shown = clean(value)[:30]
+    number = fold_width(shown).replace(" ", "")
+    if re.fullmatch(r"[0-9]{5}(?:\.0+)?", number) and 20000 <= float(number) <= 80000:
+        day = _EXCEL_EPOCH + dt.timedelta(days=int(float(number)))
+        return f"{label}“{shown}”是 Excel 的日期序号（即 {day.isoformat()}）：请把单元格设为日期格式，或写成 {day.isoformat()}。"
+    return f"{label}“{shown}”不是有效的日期，请写成 2020-06-30、2020/6/30 或 2020年6月30日。"
+
+
 def check_date(value: object, *, today: dt.date, label: str, required: bool = True) -> tuple[dt.date | None, str | None]:
     if value in (None, ""):
         return (None, f"请填写{label}。") if required else (None, None)
     day = parse_date(value)
     if day is None:
-        return None, f"{label}不是有效的日期（例如 2020-06-30）。"
+        return None, _not_a_date(value, label)
     if day > today:
         return None, f"{label}不能晚于今天（{today.isoformat()}）。"
     if day.year < 1950:

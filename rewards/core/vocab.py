@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import functools
 
 from django.db import models
@@ -71,7 +73,8 @@ def _lookup(choices: type[models.TextChoices], value: object, aliases: tuple[tup
     if not text:
         return None
     table = _table(choices, aliases)
-    return table.get(text) or table.get(text.lower())
+    # Spaces typed inside a Chinese label (技　师, 高级 工) are not part of it.
+    return table.get(text) or table.get(text.lower()) or table.get(re.sub(r"\s+", "", text))
 
 
 def parse_level(value: object) -> str | None:

@@ -75,7 +75,7 @@ def clean_annex3(
     if present("gender"):
         given = parse_gender(data.get("gender"))
         if given is None:
-            fail("gender", "性别应为 male（男）或 female（女）。")
+            fail("gender", "性别应为“男”或“女”。")
         elif gender and given != gender:
             fail("gender", "性别与身份证号码不符（身份证号码第17位单数为男、双数为女）。")
 

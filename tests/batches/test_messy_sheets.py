@@ -197,3 +197,21 @@ def test_the_sheet_facts_hold_across_blocks_of_the_xml(grassroots_clerk, workers
     whole = sheet_module.sheet_facts(content, title)
     monkeypatch.setattr(sheet_module, "_XML_BLOCK", 97)  # rows and tags cut at every turn
     assert sheet_module.sheet_facts(content, title) == whole and whole.hidden == {6}
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("43986", "发证时间“43986”是 Excel 的日期序号（即 2020-06-04）：请把单元格设为日期格式，或写成 2020-06-04。"),
+        ("2020.03", "发证时间“2020.03”不是有效的日期，请写成 2020-06-30、2020/6/30 或 2020年6月30日。"),
+    ],
+)
+def test_a_date_that_cannot_be_read_is_echoed_once(grassroots_clerk, workers, typed, said):
+    result = _check(grassroots_clerk, sheet([row_for(workers[0], certificate_issue_date=typed)]))
+    assert result.rejected[0].errors == [said]
+
+
+def test_codes_are_not_shown_and_spaces_inside_a_level_are_ignored(grassroots_clerk, workers):
+    result = _check(grassroots_clerk, sheet([row_for(workers[0], gender="M"), row_for(workers[1], seq="2", new_level="高级　工")]))
+    assert result.rejected[0].errors == ["性别应为“男”或“女”。"]
+    assert [row.row for row in result.rows if row.status == "accepted"] == [6]

@@ -90,7 +90,7 @@ def test_rejected_rows_are_named_by_row_number_with_a_chinese_reason(db, tmp_pat
     assert "发证机关“火星人社局”无法识别" in found[5]
     assert "发证时间不能晚于今天（2020-10-15）" in found[6]
     assert "第 2 行已出现" in found[7]
-    assert "发证时间不是有效的日期" in found[8]
+    assert "发证时间“2020-02-30”不是有效的日期，请写成 2020-06-30、2020/6/30 或 2020年6月30日。" in found[8]
     assert "职业" in found[9]
     assert (report.total, report.created) == (9, 2)
     assert sorted(Certificate.objects.values_list("certificate_no", flat=True)) == ["C001", "C009"]
