@@ -63,6 +63,18 @@ ALIASES = {
     "手机号码": "phone",
     "联系方式": "phone",
     "银行卡开户行(写至支行)": "bank_branch",
+    "开户行": "bank_branch",
+    "开户银行": "bank_branch",
+    "联系电话": "phone",
+    "手机": "phone",
+    "发证日期": "certificate_issue_date",
+    "证书发放时间": "certificate_issue_date",
+    "证书号": "certificate_no",
+    "证书编码": "certificate_no",
+    "卡号": "bank_card_no",
+    "银行账号": "bank_card_no",
+    "单位名称": "employer",
+    "文化程度": "education",
 }
 REQUIRED = ("name", "id_number")
 #: The template's example row (序号 示例): its made-up ID number.
@@ -97,7 +109,10 @@ _SCIENTIFIC = re.compile(r"[0-9](?:\.[0-9]+)?[Ee]\+?[0-9]+")
 
 
 def header_key(value: Any) -> str:
-    return fold_width(cell_text(value)).replace(" ", "").replace("\n", "").replace("\u3000", "")
+    """A header cell as a key: no spaces or line breaks, and no mark of a required column
+    (证书编号*, 姓名（必填）)."""
+    key = fold_width(cell_text(value)).replace(" ", "").replace("\n", "").replace("\u3000", "")
+    return re.sub(r"(?:\*+|\((?:必填|选填)\))$", "", key).lstrip("*")
 
 
 _HEADER_TO_FIELD = {header_key(header): field for field, header in COLUMNS}
@@ -189,8 +204,14 @@ def _data_sheet(content: bytes) -> _DataSheet:
                 # One message for the file, not one per row and column; a later sheet may still
                 # be the data sheet (a 填表说明 sheet may name some columns).
                 where = f"工作表“{name}”" if several else ""
+                unknown = [cell_text(header) for header, key in zip(headers, keys, strict=True) if key and key not in _HEADER_TO_FIELD]
                 incomplete = incomplete or (
                     f"{where}表头第 {number} 行缺少以下列：{'、'.join(missing)}。每份申请都须填写这些内容，请使用下载的模板填写。"
+                    + (
+                        f"表头中另有{'、'.join(f'“{text}”' for text in unknown[:10])}列，系统不读取：如果缺少的内容在其中，请把列名改为模板中的名称。"
+                        if unknown
+                        else ""
+                    )
                 )
                 break
             twice = {field: found for field, found in places.items() if len(found) > 1}

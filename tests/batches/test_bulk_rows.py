@@ -171,7 +171,7 @@ def test_a_sheet_without_required_columns_is_refused_as_a_file_naming_them():
         list(read_rows(buffer.getvalue()))
     assert str(refused.value) == (
         "表头第 1 行缺少以下列：工作单位、职业（工种）、技术等级、证书编号、联系方式（手机号码）、银行卡号、银行卡开户行、学历、发证时间、发证机关。"
-        "每份申请都须填写这些内容，请使用下载的模板填写。"
+        "每份申请都须填写这些内容，请使用下载的模板填写。表头中另有“备注”列，系统不读取：如果缺少的内容在其中，请把列名改为模板中的名称。"
     )
 
 

@@ -215,3 +215,19 @@ def test_codes_are_not_shown_and_spaces_inside_a_level_are_ignored(grassroots_cl
     result = _check(grassroots_clerk, sheet([row_for(workers[0], gender="M"), row_for(workers[1], seq="2", new_level="高级　工")]))
     assert result.rejected[0].errors == ["性别应为“男”或“女”。"]
     assert [row.row for row in result.rows if row.status == "accepted"] == [6]
+
+
+def test_common_header_words_and_required_marks_are_understood(grassroots_clerk, workers):
+    def reword(workbook) -> None:  # type: ignore[no-untyped-def]
+        sheet = workbook.active
+        for cell in sheet[3]:
+            cell.value = {
+                "联系方式（手机号码）": "联系电话",
+                "银行卡开户行": "开户银行",
+                "发证时间": "发证日期",
+                "证书编号": "证书编号*",
+                "姓名": "姓名（必填）",
+            }.get(cell.value, cell.value)
+
+    result = _check(grassroots_clerk, _edited(sheet([row_for(workers[0])]), reword))
+    assert result.accepted == 1
