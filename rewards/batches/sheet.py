@@ -164,6 +164,31 @@ def _duplicates_message(places: dict[str, list[tuple[str, str]]]) -> str:
     return "".join(sentences)
 
 
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+
+
+def _why_unreadable(content: bytes) -> str:
+    """What a file that is no workbook is, as far as its first bytes tell."""
+    if not content.strip():
+        return "文件是空的：请上传用模板填写好的 .xlsx 文件。"
+    if content.startswith(_OLE) and _ENCRYPTED_PACKAGE in content:
+        return "文件设置了打开密码，系统无法读取：请在 Excel 或 WPS 中取消密码（另存时不设密码）后重新上传。"
+    if content.startswith(b"PK"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(content)) as archive:
+                names = archive.namelist()
+        except zipfile.BadZipFile:
+            return "文件不完整（可能没有上传完或已损坏）：请重新保存后上传。"
+        if "xl/workbook.xml" not in names:
+            return "这是一个压缩包，不是 Excel 工作簿：请上传汇总表本身（.xlsx），材料请放在“材料压缩包”中上传。"
+        return "文件已损坏，无法读取：请在 Excel 或 WPS 中打开后另存为 .xlsx 再上传。"
+    head = content[:2048]
+    if b"\x00" not in head and (b"," in head or b"\t" in head):
+        return "这是文本（CSV）文件，不是 Excel 工作簿：长号码和日期在其中容易变形，请用下载的模板填写后上传 .xlsx。"
+    return "无法读取该文件：请上传由模板填写的 .xlsx 文件。"
+
+
 def _data_sheet(content: bytes) -> _DataSheet:
     """The first visible sheet with a header row. Raises UnreadableFile, saying why, when the
     file cannot be read, no sheet has a header row, the header lacks required columns or holds
@@ -177,7 +202,7 @@ def _data_sheet(content: bytes) -> _DataSheet:
         sheets = [(index, meta.name) for index, meta in worksheets if meta.visible == SheetVisibleEnum.Visible]
         hidden = len(worksheets) - len(sheets)
     except Exception as exc:  # calamine raises its own error types
-        raise UnreadableFile("无法读取该文件：请上传由模板填写的 .xlsx 文件。") from exc
+        raise UnreadableFile(_why_unreadable(content)) from exc
     several = len(sheets) > 1
     incomplete = ""
     for index, name in sheets:

@@ -231,3 +231,28 @@ def test_common_header_words_and_required_marks_are_understood(grassroots_clerk,
 
     result = _check(grassroots_clerk, _edited(sheet([row_for(workers[0])]), reword))
     assert result.accepted == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (b"", "文件是空的"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64 + "EncryptedPackage".encode("utf-16-le") + b"\x00" * 64, "文件设置了打开密码"),
+        ("seq,name,id_number\n1,张三,330106199001010018\n".encode(), "这是文本（CSV）文件"),
+        ("zip", "这是一个压缩包，不是 Excel 工作簿"),
+    ],
+    ids=["empty", "password", "csv", "zip"],
+)
+def test_a_file_that_is_no_workbook_is_said_for_what_it_is(content, said):
+    import zipfile
+
+    from rewards.batches.sheet import read_rows
+    from rewards.core.tabular import UnreadableFile
+
+    if content == "zip":
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("330106199001010018_id_card.jpg", b"x")
+        content = buffer.getvalue()
+    with pytest.raises(UnreadableFile, match=said):
+        list(read_rows(content))
