@@ -149,7 +149,12 @@ def _build(*, user: Any, campaign: Campaign, union: Organisation | None, key: st
             )
         )
     if not lines:
-        raise Conflict("没有待发放的申请（已审核通过且未在其他批次中）。", code="nothing_to_pay")
+        held = approved_unpaid(campaign, union).filter(unresolved_hard_signal()).count()
+        raise Conflict(
+            "没有待发放的申请（已审核通过且未在其他批次中）。"
+            + (f"另有 {held} 份已审核通过的申请有尚未处理的硬性风险信号，须由市总审核人处理后才能发放。" if held else ""),
+            code="nothing_to_pay",
+        )
     PaymentLine.objects.bulk_create(lines, batch_size=2000)
     batch.count = len(lines)
     batch.total_amount = sum((line.amount for line in lines), Decimal("0.00"))

@@ -47,6 +47,22 @@ def test_nothing_to_pay_and_a_second_build_takes_nothing_twice(api, approved, fi
     assert build(api, token).status_code == 201
     response = build(api, token)
     assert response.status_code == 409 and response.json()["error"]["code"] == "nothing_to_pay"
+    assert response.json()["error"]["message"] == "没有待发放的申请（已审核通过且未在其他批次中）。"
+
+
+def test_nothing_to_pay_names_what_a_hard_signal_holds_back(api, approved, finance_a):
+    from rewards.applications.models import Flag, FlagCode
+    from rewards.core import clock
+
+    for application in approved:
+        Flag.objects.create(
+            application=application, code=FlagCode.CARD_SHARED, hard=True, message="该银行卡号也用于他人的申请。", raised_at=clock.now()
+        )
+    response = build(api, staff_token(api, finance_a))
+    assert response.status_code == 409 and response.json()["error"]["code"] == "nothing_to_pay"
+    assert response.json()["error"]["message"].endswith(
+        f"另有 {len(approved)} 份已审核通过的申请有尚未处理的硬性风险信号，须由市总审核人处理后才能发放。"
+    )
 
 
 def test_build_filtered_by_union(api, approved, finance_a):
