@@ -32,7 +32,7 @@ def test_the_compiled_catalogue_matches_its_source():
     with (CATALOGUE / "django.mo").open("rb") as handle:
         compiled = gettext.GNUTranslations(handle)
     source, plurals = _source(), _plurals()
-    assert len(source) == 25 and len(plurals) == 2
+    assert len(source) == 25 and len(plurals) == 3
     assert {key: compiled._catalog.get(key) for key in source} == source  # type: ignore[attr-defined]
     assert {key: compiled._catalog.get(key) for key in plurals} == plurals  # type: ignore[attr-defined]
 
@@ -80,3 +80,14 @@ def test_the_add_staff_page_of_the_admin_has_no_english_left(api, administrator)
     english = [words for words in re.findall(r"[A-Za-z][A-Za-z ’',.]{10,}", visible) if words.strip() not in ("", "admin")]
     assert english == []
     assert "创建账号后" in page
+
+
+def test_a_short_password_is_refused_in_chinese():
+    """Django 5.2 reworded the length check ("%d"); its Chinese catalogue still has the old words."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        validate_password("Zq7!x")
+    assert "密码太短，至少需要 10 个字符。" in refused.value.messages
+    assert not any("password" in message.lower() for message in refused.value.messages)
