@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from rewards.core.vocab import Gender, Issuer, Level
@@ -116,9 +118,27 @@ class StatusSerializer(serializers.Serializer):
 
 
 class SubmissionSerializer(Annex3Serializer):
+    """A new application: every field the server requires (eligibility.fields.SUBMISSION_FIELDS)
+    marked required; 手机号码 may be left out (the mobile on file in the member registry)."""
+
+    education = serializers.CharField(help_text="学历")
+    certificate_no = serializers.CharField(help_text="等级证书编号")
+    bank_card_no = serializers.CharField(help_text="银行卡号")
+    bank_branch = serializers.CharField(help_text="银行卡开户行（写到支行）")
+    employer = serializers.CharField(help_text="工作单位")
+    phone = serializers.CharField(required=False, help_text="手机号码；不填时使用会员库登记的手机号")
     id_card_file = serializers.FileField(help_text="身份证正反面（同一张图片），JPEG/PNG/PDF，不超过 5 MB")
     certificate_file = serializers.FileField(help_text="等级证书")
     bank_card_file = serializers.FileField(help_text="银行卡")
+
+
+class ResubmissionSerializer(SubmissionSerializer):
+    """A correction or resubmission: only what changes (fields and files); the rest stays."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
 
 
 class SubmittedSerializer(serializers.Serializer):

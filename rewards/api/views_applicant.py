@@ -136,7 +136,7 @@ class ApplicationsView(ApplicantView):
 class ResubmitView(ApplicantView):
     @extend_schema(
         summary="修改后重新提交（退回的、尚未审核的，或发放失败后更正银行卡）",
-        request={"multipart/form-data": serializers.SubmissionSerializer},
+        request={"multipart/form-data": serializers.ResubmissionSerializer},
         responses={200: inline_serializer("Resubmitted", {"application_no": rf.CharField(), "status": rf.CharField()}), **ERRORS},
     )
     def post(self, request: Request, no: str) -> Response:

@@ -77,7 +77,7 @@ class BatchSubmissionView(StaffView):
 class BatchResubmitView(StaffView):
     @extend_schema(
         summary="基层工会修改退回的申请后重新提交（记录新的初审）",
-        request={"multipart/form-data": serializers.Annex3Serializer},
+        request={"multipart/form-data": serializers.ResubmissionSerializer},
         responses={200: inline_serializer("BatchResubmitted", {"application_no": rf.CharField(), "status": rf.CharField()}), **ERRORS},
     )
     def post(self, request: Request, no: str) -> Response:
