@@ -370,10 +370,11 @@ def _check_row(context: _Context, sheet_row: SheetRow, judgement: Any, prior: di
         outcome.errors.extend(_field_errors(judgement.fields) or [judgement.message])
         return outcome, None, []
     applicant = judgement.applicant
+    # The first row of a person that can be imported is the one; a later one repeats it. A row
+    # refused before it does not count: the next row may be its corrected copy.
     if applicant.id_number in context.seen:
-        outcome.errors.append(f"该职工在本文件第 {context.seen[applicant.id_number]} 行已出现，本行未导入。")
+        outcome.errors.append(f"该职工在本文件第 {context.seen[applicant.id_number]} 行已出现（那一行可以导入），本行未导入。")
         return outcome, None, []
-    context.seen[applicant.id_number] = sheet_row.row
     if org_key(applicant.employer) != context.employer_key:
         outcome.errors.append(
             f"工作单位“{applicant.employer}”不是填报单位“{org.name}”所在的单位：受奖励人员所在单位必须建立工会组织，请由该单位的基层工会填报。"
@@ -401,6 +402,7 @@ def _check_row(context: _Context, sheet_row: SheetRow, judgement: Any, prior: di
                 checked.append(item)
     if outcome.errors:
         return outcome, None, []
+    context.seen[applicant.id_number] = sheet_row.row
     outcome.status = "valid"
     return outcome, judgement, checked
 

@@ -256,3 +256,13 @@ def test_a_file_that_is_no_workbook_is_said_for_what_it_is(content, said):
         content = buffer.getvalue()
     with pytest.raises(UnreadableFile, match=said):
         list(read_rows(content))
+
+
+@pytest.mark.parametrize("first_wrong", [{"bank_card_no": "123"}, {"name": "错名"}], ids=["a typo", "a name the registry does not hold"])
+def test_a_person_twice_the_first_row_that_can_be_imported_is_the_one(grassroots_clerk, workers, first_wrong):
+    """Whatever kind of check the first row fails, a corrected copy below it is imported; a copy of
+    a row that is imported is refused."""
+    rows = [row_for(workers[0], **first_wrong), row_for(workers[0], seq="2"), row_for(workers[0], seq="3")]
+    result = _check(grassroots_clerk, sheet(rows))
+    assert [(row.row, row.status) for row in result.rows] == [(5, "rejected"), (6, "accepted"), (7, "rejected")]
+    assert result.rejected[1].errors == ["该职工在本文件第 6 行已出现（那一行可以导入），本行未导入。"]
