@@ -31,6 +31,7 @@ from rewards.campaigns.models import Campaign
 from rewards.core import clock, crypto
 from rewards.core.audit import audit
 from rewards.core.errors import Forbidden, InvalidInput, NotFound
+from rewards.core.masking import mask_id_number
 from rewards.core.tabular import UnreadableFile
 from rewards.core.text import digits_only, fold_width, org_key
 from rewards.core.vocab import Channel, Status
@@ -144,6 +145,9 @@ def read_materials(content: bytes | None) -> tuple[dict[str, dict[str, bytes]], 
         path = entry_name(info)
         name = path.rsplit("/", 1)[-1]
         match = _MATERIAL_NAME.match(fold_width(name).strip())
+        if not match and name.lower().endswith((".zip", ".rar", ".7z")):
+            problems.append(f"压缩包中的“{name}”又是一个压缩包，已忽略：请把材料文件直接放进同一个压缩包，不要压缩包套压缩包。")
+            continue
         if not match:
             if not name.startswith(".") and not path.startswith("__MACOSX"):
                 problems.append(f"压缩包中的“{name}”未按“身份证号_身份证.jpg”“身份证号_证书.jpg”“身份证号_银行卡.jpg”命名，已忽略。")
@@ -177,6 +181,8 @@ def read_materials(content: bytes | None) -> tuple[dict[str, dict[str, bytes]], 
             problems.append(f"“{earlier}”和“{name}”是同一职工的同一种材料（{label}），只使用了后者“{name}”。")
         found_as[number, kind] = name
         found.setdefault(number, {})[kind] = data
+    if not any(not info.is_dir() for info in archive.infolist()):
+        problems.append("材料压缩包中没有文件：请把材料放进压缩包后重新上传，或不上传压缩包。")
     return found, problems
 
 
@@ -241,6 +247,7 @@ def check_and_save(
     outcomes: list[RowOutcome] = []
     originals: dict[int, dict[str, Any]] = {}
     sheet_notes: list[str] = []
+    typed_ids: set[str] = set()
     rows = read_rows(sheet, sheet_notes)
     total = sheet_row_count(sheet) if progress else 0
     done = 0
@@ -253,12 +260,19 @@ def check_and_save(
                 if saved is not None:
                     saved.append(sum(1 for outcome, _, _ in ready if outcome.status == "accepted"))
             for sheet_row, (outcome, _, _) in zip(chunk, checked, strict=True):
+                typed_ids.add(_typed_id(sheet_row.values))
                 outcomes.append(outcome)
                 if outcome.status == "rejected":
                     originals[sheet_row.row] = sheet_row.values
             done += len(chunk)
             if progress:
                 progress(done, max(total, done))
+    strays = sorted(number for number in found if number not in typed_ids)
+    if strays:
+        shown = "、".join(mask_id_number(number) for number in strays[:5]) + ("等" if len(strays) > 5 else "")
+        zip_problems.append(
+            f"压缩包中有 {len(strays)} 位职工的材料（身份证号 {shown}）在汇总表中找不到对应的行，已忽略：请核对文件名中的身份证号。"
+        )
     result = BatchResult(rows=outcomes, originals=originals, notes=sheet_notes + zip_problems)
     if save:
         audit(

@@ -266,3 +266,49 @@ def test_a_person_twice_the_first_row_that_can_be_imported_is_the_one(grassroots
     result = _check(grassroots_clerk, sheet(rows))
     assert [(row.row, row.status) for row in result.rows] == [(5, "rejected"), (6, "accepted"), (7, "rejected")]
     assert result.rejected[1].errors == ["该职工在本文件第 6 行已出现（那一行可以导入），本行未导入。"]
+
+
+# --- the materials zip ------------------------------------------------------------------------
+
+
+def test_materials_of_nobody_on_the_sheet_a_nested_zip_and_an_empty_zip_are_said(grassroots_clerk, workers):
+    import zipfile
+
+    from rewards.batches.services import check_and_save
+    from rewards.campaigns.selectors import require_current_campaign
+
+    from .sheets import materials_zip
+
+    stranger = factories.new_id_number()
+    bundle = io.BytesIO()
+    with zipfile.ZipFile(bundle, "w") as archive:
+        both = zipfile.ZipFile(io.BytesIO(materials_zip([workers[0].id_number, stranger])))
+        for info in both.infolist():
+            archive.writestr(info.filename, both.read(info))
+        archive.writestr("第二批材料.zip", materials_zip([workers[1].id_number]))
+    result = check_and_save(
+        campaign=require_current_campaign(),
+        user=grassroots_clerk,
+        org=grassroots_clerk.organisation,
+        start_status="pending_grassroots",
+        sheet=sheet([row_for(workers[0])]),
+        zip_content=bundle.getvalue(),
+        save=False,
+    )
+    assert result.rows[0].status == "valid"
+    assert any(note.startswith("压缩包中的“第二批材料.zip”又是一个压缩包，已忽略") for note in result.notes)
+    strays = [note for note in result.notes if "在汇总表中找不到对应的行" in note]
+    assert len(strays) == 1 and strays[0].startswith("压缩包中有 1 位职工的材料") and stranger not in strays[0]
+
+    empty = io.BytesIO()
+    zipfile.ZipFile(empty, "w").close()
+    nothing = check_and_save(
+        campaign=require_current_campaign(),
+        user=grassroots_clerk,
+        org=grassroots_clerk.organisation,
+        start_status="pending_grassroots",
+        sheet=sheet([row_for(workers[0])]),
+        zip_content=empty.getvalue(),
+        save=False,
+    )
+    assert "材料压缩包中没有文件：请把材料放进压缩包后重新上传，或不上传压缩包。" in nothing.notes
