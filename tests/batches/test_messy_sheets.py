@@ -312,3 +312,16 @@ def test_materials_of_nobody_on_the_sheet_a_nested_zip_and_an_empty_zip_are_said
         save=False,
     )
     assert "材料压缩包中没有文件：请把材料放进压缩包后重新上传，或不上传压缩包。" in nothing.notes
+
+
+def test_a_sheet_too_large_suggests_the_pasted_pictures(grassroots_clerk, workers, monkeypatch):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from rewards.batches import imports
+    from rewards.core.errors import InvalidInput
+
+    content = sheet([row_for(workers[0])])
+    monkeypatch.setattr(imports, "MAX_SHEET_BYTES", len(content) - 1)
+    with pytest.raises(InvalidInput) as refused:
+        imports.import_start(user=grassroots_clerk, org=grassroots_clerk.organisation, sheet_file=SimpleUploadedFile("x.xlsx", content))
+    assert "如果表格中粘贴了照片或图片，请删去（材料请放在材料压缩包中上传）" in refused.value.fields["file"][0]
