@@ -45,7 +45,13 @@ class BatchSubmissionView(StaffView):
         if upload is None:
             raise InvalidInput(fields={"file": ["请上传汇总表（.xlsx）。"]})
         if upload.size > MAX_SHEET_BYTES:
-            raise InvalidInput(fields={"file": ["汇总表文件过大（最多 20 MB）：如果表格中粘贴了照片或图片，请删去（材料请放在材料压缩包中上传）；人数很多时请分成几个文件上传。"]})
+            raise InvalidInput(
+                fields={
+                    "file": [
+                        "汇总表文件过大（最多 20 MB）：如果表格中粘贴了照片或图片，请删去（材料请放在材料压缩包中上传）；人数很多时请分成几个文件上传。"
+                    ]
+                }
+            )
         archive = request.FILES.get("attachments")
         try:
             result = check_and_save(

@@ -175,7 +175,13 @@ def import_start(
     campaign = require_current_campaign()
     sheet = sheet_file.read(MAX_SHEET_BYTES + 1)
     if len(sheet) > MAX_SHEET_BYTES:
-        raise InvalidInput(fields={"file": ["汇总表文件过大（最多 20 MB）：如果表格中粘贴了照片或图片，请删去（材料请放在材料压缩包中上传）；人数很多时请分成几个文件上传。"]})
+        raise InvalidInput(
+            fields={
+                "file": [
+                    "汇总表文件过大（最多 20 MB）：如果表格中粘贴了照片或图片，请删去（材料请放在材料压缩包中上传）；人数很多时请分成几个文件上传。"
+                ]
+            }
+        )
     sheet_notes: list[str] = []
     try:
         rows = sum(1 for _ in read_rows(sheet, sheet_notes))
