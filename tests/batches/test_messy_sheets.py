@@ -325,3 +325,39 @@ def test_a_sheet_too_large_suggests_the_pasted_pictures(grassroots_clerk, worker
     with pytest.raises(InvalidInput) as refused:
         imports.import_start(user=grassroots_clerk, org=grassroots_clerk.organisation, sheet_file=SimpleUploadedFile("x.xlsx", content))
     assert "如果表格中粘贴了照片或图片，请删去（材料请放在材料压缩包中上传）" in refused.value.fields["file"][0]
+
+
+def test_a_workbook_whose_xml_declares_entities_is_not_expanded(grassroots_clerk, workers, monkeypatch):
+    """The sheet's own parts are read for hidden rows: a "billion laughs" workbook.xml is refused
+    by the XML reader instead of being expanded (defusedxml)."""
+    import zipfile
+
+    from rewards.batches.sheet import sheet_facts
+
+    laughs = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        + "".join(f'<!ENTITY lol{n} "{("&lol" + (str(n - 1) if n > 1 else "") + ";") * 10}">' for n in range(1, 10))
+        + ']><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheets>'
+        '<sheet name="&lol9;" r:id="rId1" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"/></sheets></workbook>'
+    )
+    original = zipfile.ZipFile(io.BytesIO(sheet([row_for(workers[0])])))
+    bundle = io.BytesIO()
+    with zipfile.ZipFile(bundle, "w") as archive:
+        for info in original.infolist():
+            archive.writestr(info.filename, laughs if info.filename == "xl/workbook.xml" else original.read(info))
+    from defusedxml import ElementTree, EntitiesForbidden
+
+    refused: list[type] = []
+    real = ElementTree.fromstring
+
+    def watched(text, *args, **kwargs):  # type: ignore[no-untyped-def]
+        try:
+            return real(text, *args, **kwargs)
+        except EntitiesForbidden as error:
+            refused.append(type(error))
+            raise
+
+    monkeypatch.setattr(ElementTree, "fromstring", watched)
+    facts = sheet_facts(bundle.getvalue(), "汇总表")
+    assert facts.hidden == set() and facts.unread == {}
+    assert refused == [EntitiesForbidden]  # refused by defusedxml, not expanded
