@@ -254,7 +254,7 @@ def occupation_declaration_decide(
     if getattr(user, "role", "") not in DECIDE_ROLES:
         raise Forbidden("只有市总工会经济部人员可以审核非通用性职业申报。")
     if decision not in DECISIONS:
-        raise InvalidInput(fields={"decision": ["决定应为 approve（备案同意）或 reject（不同意）。"]})
+        raise InvalidInput(fields={"decision": ["请选择“备案同意”或“不同意”（接口中为 approve 或 reject）。"]})
     text = written_note(opinion)
     if decision == "reject" and not text:
         raise InvalidInput("不同意时必须填写意见。", fields={"opinion": ["请填写意见，说明不同意的原因。"]})

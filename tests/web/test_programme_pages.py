@@ -101,6 +101,8 @@ def test_the_economic_officer_sees_pending_ones_and_decides(
 
     page = text(client.get(DECLARATIONS))
     refused = client.post(f"{DECLARATIONS}{mine.pk}/decision", {"decision": "reject", "opinion": ""})
+    undecided = client.post(f"{DECLARATIONS}{mine.pk}/decision", {"opinion": "同意备案。"})  # the form is novalidate: the server says it
+    assert undecided.status_code == 400 and "请选择“备案同意”或“不同意”" in text(undecided) and "同意备案。" in text(undecided)
     done = client.post(f"{DECLARATIONS}{mine.pk}/decision", {"decision": "approve", "opinion": "同意备案。"}, follow=True)
 
     assert "本区无人机企业集聚。" in page and "老字号集中。" in page
