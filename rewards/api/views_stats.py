@@ -31,6 +31,9 @@ PROGRESS_ROW_FIELDS: dict[str, rf.Field] = {
     "payment_failed": rf.IntegerField(help_text="发放失败待重新发放"),
     "approved_amount": rf.CharField(help_text="核定金额（元）：审核通过的申请的奖励金额之和"),
     "completion": rf.CharField(allow_null=True, help_text="完成率（%）：已申报 ÷ 指导数，一位小数；指导数为 0 时为 null"),
+    "filed_by": rf.CharField(
+        allow_null=True, help_text="基层工会经办人查看时：本行只统计该基层工会填报的申请（不是整个区县、产业工会的数字）；其他情况为 null"
+    ),
 }
 
 

@@ -117,6 +117,9 @@ class ProgressRow:
     #: The line's name on the page and in the xlsx (the union's, or for a grassroots clerk the
     #: union's with whose applications it counts); the API's ``union`` stays the union's name.
     shown: str = ""
+    #: For a grassroots clerk's line: the grassroots union whose applications alone it counts
+    #: (the API's ``filed_by``); empty for a whole union's line.
+    partial_of: str = ""
 
     @property
     def label(self) -> str:
@@ -143,6 +146,7 @@ class ProgressRow:
             "payment_failed": t.payment_failed,
             "approved_amount": f"{t.approved_amount:.2f}",
             "completion": None if self.completion is None else f"{self.completion:.1f}",
+            "filed_by": self.partial_of or None,
         }
 
 
@@ -240,7 +244,12 @@ def annex1(campaign: Campaign, scope: Scope, lines: Iterable[Mapping[str, Any]])
     suffix = f"（仅{scope.partial_of.name}填报）" if scope.partial_of is not None else ""
     rows = {
         unit.organisation_id: ProgressRow(
-            unit.position or None, unit.organisation.name, unit.organisation_id, unit.guidance, shown=unit.organisation.name + suffix
+            unit.position or None,
+            unit.organisation.name,
+            unit.organisation_id,
+            unit.guidance,
+            shown=unit.organisation.name + suffix,
+            partial_of=scope.partial_of.name if scope.partial_of is not None else "",
         )
         for unit in scope.units
     }

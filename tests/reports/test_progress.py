@@ -330,3 +330,10 @@ def test_a_grassroots_clerks_line_is_named_as_counting_its_own_entries_on_the_pa
     board = progress(grassroots_clerk, campaign)
     assert [row.label for row in board.rows] == [f"西湖区总工会（仅{grassroots_clerk.organisation.name}填报）"]
     assert [row.as_api()["union"] for row in board.rows] == ["西湖区总工会"]  # the API keeps the union's name
+    assert [row.as_api()["filed_by"] for row in board.rows] == [grassroots_clerk.organisation.name]  # … and says whose it counts
+
+
+def test_a_whole_unions_line_is_filed_by_nobody_in_particular(written, xihu_reviewer, campaign):
+    from rewards.reports.progress import progress
+
+    assert {row.as_api()["filed_by"] for row in progress(xihu_reviewer, campaign).rows} == {None}
