@@ -262,6 +262,8 @@ if env("THROTTLE_LOGIN", ""):
     _seconds = int(_login[2] or 1) * {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600}.get(
         _login[3], 86400
     )
+    if _seconds < 1:
+        raise ImproperlyConfigured("THROTTLE_LOGIN 的时长不能为 0（例如 5/15min）。")
     STAFF_LOCKOUT_FAILURES, STAFF_LOCKOUT_MINUTES = int(_login[1]), max(1, -(-_seconds // 60))
 STAFF_SESSION_IDLE_MINUTES = int(env("STAFF_SESSION_IDLE_MINUTES", "30") or 30)
 STAFF_SESSION_MAX_HOURS = int(env("STAFF_SESSION_MAX_HOURS", "12") or 12)

@@ -256,9 +256,7 @@ def check_and_save(
             checked = _check_chunk(context, chunk)
             ready = [(outcome, judgement, files) for outcome, judgement, files in checked if outcome.status == "valid"]
             if save and ready:
-                _save_chunk(campaign=campaign, user=user, org=org, start_status=start_status, ready=ready)
-                if saved is not None:
-                    saved.append(sum(1 for outcome, _, _ in ready if outcome.status == "accepted"))
+                _save_chunk(campaign=campaign, user=user, org=org, start_status=start_status, ready=ready, saved=saved)
             for sheet_row, (outcome, _, _) in zip(chunk, checked, strict=True):
                 typed_ids.add(_typed_id(sheet_row.values))
                 outcomes.append(outcome)
@@ -422,20 +420,31 @@ def _check_row(context: _Context, sheet_row: SheetRow, judgement: Any, prior: di
 
 
 def _save_chunk(
-    *, campaign: Campaign, user: Any, org: Organisation, start_status: str, ready: list[tuple[RowOutcome, Any, list[materials.CheckedFile]]]
+    *,
+    campaign: Campaign,
+    user: Any,
+    org: Organisation,
+    start_status: str,
+    ready: list[tuple[RowOutcome, Any, list[materials.CheckedFile]]],
+    saved: list[int] | None = None,
 ) -> None:
+    """The chunk in one transaction; on a conflict row by row, each row committed on its own.
+    ``saved`` gets the number committed as it is committed (a later failure reports them)."""
     from .bulk import ChunkConflict, save_many
 
+    counted = saved if saved is not None else []
     numbers: list[str | None]
     try:
         numbers = save_many(
             campaign=campaign, user=user, org=org, start_status=start_status, items=[(judgement, files) for _, judgement, files in ready]
         )
+        counted.append(sum(1 for number in numbers if number is not None))
     except ChunkConflict:
-        numbers = [
-            _save_row(campaign=campaign, user=user, org=org, start_status=start_status, judgement=judgement, checked=files)
-            for _, judgement, files in ready
-        ]
+        numbers = []
+        for _, judgement, files in ready:
+            number = _save_row(campaign=campaign, user=user, org=org, start_status=start_status, judgement=judgement, checked=files)
+            numbers.append(number)
+            counted.append(1 if number is not None else 0)
     for (outcome, _, _), number in zip(ready, numbers, strict=True):
         if number is None:
             outcome.status = "rejected"

@@ -78,6 +78,9 @@ ALIASES = {
     "文化程度": "education",
 }
 REQUIRED = ("name", "id_number")
+#: Fields whose column under another common name gives way to the template's own header (an
+#: extra 联系电话 may be a landline); identifying numbers, dates and levels never do.
+GIVE_WAY = ("phone", "employer", "education", "bank_branch", "occupation")
 #: The template's example row (序号 示例): its made-up ID number.
 EXAMPLE_ID_NUMBER = "330106199001010018"
 #: Columns a sheet must have: every field an application requires (eligibility.fields.SUBMISSION_FIELDS).
@@ -240,10 +243,23 @@ def _data_sheet(content: bytes) -> _DataSheet:
                     )
                 )
                 break
+            # A column under another common name (联系电话 beside 联系方式（手机号码）, a landline) gives
+            # way to the template's own header; two columns under the same name, and a second
+            # column of a number that identifies (身份证号码 beside 身份证号), are refused.
+            ignored: set[int] = set()
+            for field, found in list(places.items()):
+                official = [place for place in found if header_key(place[0]) in (header_key(LABELS[field]), field)]
+                if len(found) > 1 and len(official) == 1 and field in GIVE_WAY:
+                    ignored |= {position for position, key in enumerate(keys) if _HEADER_TO_FIELD.get(key) == field} - {
+                        position for position, key in enumerate(keys) if key in (header_key(LABELS[field]), field)
+                    }
+                    places[field] = official
             twice = {field: found for field, found in places.items() if len(found) > 1}
             if twice:
                 raise UnreadableFile((f"工作表“{name}”：" if several else "") + _duplicates_message(twice))
-            columns = {position: _HEADER_TO_FIELD[key] for position, key in enumerate(keys) if key in _HEADER_TO_FIELD}
+            columns = {
+                position: _HEADER_TO_FIELD[key] for position, key in enumerate(keys) if key in _HEADER_TO_FIELD and position not in ignored
+            }
             later = [(other_index, other) for other_index, other in sheets if other_index > index]
             return _DataSheet(
                 name=name,
@@ -307,8 +323,9 @@ def _column_number(letters: bytes) -> int:
 
 
 def sheet_facts(content: bytes, sheet_name: str) -> SheetFacts:
-    """:class:`SheetFacts` of the sheet named ``sheet_name``, read from its XML a megabyte at a
-    time, each block ending after its last complete row. Anything but an xlsx has none."""
+    """:class:`SheetFacts` of the sheet named ``sheet_name``, read from its XML a block at a
+    time, each block ending after its last complete row, up to ``</sheetData>`` (what follows,
+    merged cells and page settings, holds no row). Anything but an xlsx has none."""
     facts = SheetFacts(hidden=set(), unread={})
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
@@ -319,8 +336,15 @@ def sheet_facts(content: bytes, sheet_name: str) -> SheetFacts:
                 tail = b""
                 while block := stream.read(_XML_BLOCK):
                     data = tail + block
+                    end = data.find(b"</sheetData>")
+                    if end >= 0:
+                        _read_facts(data[:end], facts)
+                        return facts
                     cut = data.rfind(b"</row>")
-                    cut = cut + len(b"</row>") if cut >= 0 else 0
+                    if cut >= 0:
+                        cut += len(b"</row>")
+                    else:  # no row ends here (a huge row, or not rows at all): keep a bounded tail
+                        cut = max(data.rfind(b"<"), len(data) - _XML_BLOCK)
                     _read_facts(data[:cut], facts)
                     tail = data[cut:]
                 _read_facts(tail, facts)
@@ -331,25 +355,43 @@ def sheet_facts(content: bytes, sheet_name: str) -> SheetFacts:
     return facts
 
 
+_FORMULA_OR_ERROR = re.compile(rb'<(?:\w+:)?f[\s>/]|\bt="e"')
+_CELL_START = re.compile(rb"<(?:\w+:)?c\b")
+
+
 def _read_facts(data: bytes, facts: SheetFacts) -> None:
     for match in _ROW_TAG.finditer(data):
         attributes = match.group(1)
         number = _ROW_NUMBER.search(attributes)
         if number and _ROW_HIDDEN.search(attributes):
             facts.hidden.add(int(number.group(1)))
-    if b't="e"' not in data and b"<f" not in data:  # no error value, no formula: nothing unread
-        return
-    for cell in _CELL.finditer(data):
-        attributes, inner = cell.group(1), cell.group(2) or b""
-        reference = _CELL_REF.search(attributes)
-        if reference is None:
+    # Only the cells holding a formula or an error value are looked at, not every cell.
+    done_up_to = -1
+    for hit in _FORMULA_OR_ERROR.finditer(data):
+        if hit.start() < done_up_to:
             continue
-        where = (int(reference.group(2)), _column_number(reference.group(1)))
-        value = _CELL_VALUE.search(inner)
-        if b't="e"' in attributes:
-            facts.unread[where] = value.group(1).decode("utf-8", "replace") if value else "#VALUE!"
-        elif b"<f" in inner and (value is None or not value.group(1)):
-            facts.unread[where] = "formula"
+        begin = max((m.start() for m in _CELL_START.finditer(data, max(0, hit.start() - 512), hit.start() + 1)), default=-1)
+        if begin < 0:
+            continue
+        cell = _CELL.match(data, begin)
+        if cell is None:
+            continue
+        done_up_to = cell.end()
+        _read_cell(cell.group(1), cell.group(2) or b"", facts)
+
+
+def _read_cell(attributes: bytes, inner: bytes, facts: SheetFacts) -> None:
+    reference = _CELL_REF.search(attributes)
+    if reference is None:
+        return
+    where = (int(reference.group(2)), _column_number(reference.group(1)))
+    value = _CELL_VALUE.search(inner)
+    if b't="e"' in attributes:
+        facts.unread[where] = value.group(1).decode("utf-8", "replace") if value else "#VALUE!"
+    elif b"<f" in inner and value is None and b't="str"' not in attributes:
+        # No result kept (``<v/>`` or none): what programs write. Excel keeps an empty text
+        # result as ``t="str"`` with ``<v></v>``: that is a value, "".
+        facts.unread[where] = "formula"
 
 
 def _sheet_part(archive: zipfile.ZipFile, sheet_name: str) -> str | None:
@@ -422,7 +464,10 @@ def _not_a_person(values: dict[str, Any]) -> bool:
     name = cell_text(values.get("name"))
     if (first.startswith(FOOTER_WORDS) or name.startswith(FOOTER_WORDS)) and len(re.sub(r"\D", "", fold_width(typed_id))) < 15:
         return True  # 合计 / 填表人 / 联系电话 … even with something typed in the ID column
-    return not typed_id and not name
+    # Without a name and an ID number, a row that holds a worker's other details (a card, a
+    # certificate, a mobile) is a worker's row missing both: refused as such, not skipped.
+    details = ("phone", "bank_card_no", "certificate_no", "occupation", "bank_branch", "certificate_issue_date")
+    return not typed_id and not name and not any(cell_text(values.get(field)) for field in details)
 
 
 def _number_as_shown(value: int | float) -> str:
@@ -503,6 +548,10 @@ def read_rows(content: bytes, notes: list[str] | None = None) -> Iterator[SheetR
         yield SheetRow(row=number, values=values, errors=errors)
     if notes is None:
         return
+    if not content.startswith(b"PK"):  # an .xls (or another format calamine reads): no row visibility here
+        notes.append(
+            "这是 .xls 格式的文件，其中隐藏或筛选掉的行无法识别，已照常检查和导入。如有隐藏的行，请在 Excel 中另存为 .xlsx 后重新上传。"
+        )
     if skipped_hidden:
         notes.append(f"{_ranges(skipped_hidden)}是隐藏的行（隐藏或筛选），未导入。如需申报，请取消隐藏或清除筛选后重新上传。")
     if example_typed_over:

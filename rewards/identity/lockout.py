@@ -23,14 +23,24 @@ FAILURE_SCOPE = "login"
 LOCK_SCOPE = "login_lock"
 
 #: The one answer to every failed sign-in: unknown user, wrong password, disabled account, no
-#: role, or a locked account (no user enumeration).
+#: role, or a locked account (no user enumeration). Said with the lock as configured
+#: (:func:`sign_in_failed`); this is its wording under the default settings (5 in 15 minutes).
 SIGN_IN_FAILED = "用户名或密码不正确（已启用两步验证的账号还须提供正确的动态验证码），或该账号已停用、暂时锁定，不能登录。连续失败5次，账号将锁定15分钟。"
+
+
+def sign_in_failed() -> str:
+    """:data:`SIGN_IN_FAILED` with ``STAFF_LOCKOUT_FAILURES`` and the lock's minutes as set."""
+    return (
+        "用户名或密码不正确（已启用两步验证的账号还须提供正确的动态验证码），或该账号已停用、暂时锁定，不能登录。"
+        f"连续失败{int(settings.STAFF_LOCKOUT_FAILURES)}次，账号将锁定{_minutes()}分钟。"
+    )
 
 
 class AccountLocked(throttle.Throttled):
     """429 while locked (API.md: "429 during lockout"), with the same message as any failure."""
 
-    default_message = SIGN_IN_FAILED
+    def __init__(self, message: str | None = None, **extra: Any) -> None:
+        super().__init__(message or sign_in_failed(), **extra)
 
 
 def lock_key(username: str) -> str:

@@ -30,7 +30,9 @@ SecondFactor = Literal["none", "otp", "enrol"]
 class SignInFailed(DomainError):
     status = 401
     code = "not_authenticated"
-    default_message = lockout.SIGN_IN_FAILED
+
+    def __init__(self, message: str | None = None, **extra: Any) -> None:
+        super().__init__(message or lockout.sign_in_failed(), **extra)
 
 
 class OtpRequired(DomainError):

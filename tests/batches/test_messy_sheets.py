@@ -60,6 +60,10 @@ def test_every_refused_row_can_be_written_out_beyond_the_fifty_printed(grassroot
     written = list(load_workbook(out).active.iter_rows(min_row=4, values_only=True))
     assert [row[-2] for row in written] == [6, 7] and all("银行卡号" in row[-1] for row in written)
     assert not Application.objects.exists()
+    from rewards.core.models import AuditEvent
+
+    export = AuditEvent.objects.get(action="batch.rejected_export")
+    assert export.actor == grassroots_clerk and export.detail["rows"] == 2 and export.detail["channel"] == "cli"
 
 
 # --- what the clerk sees is what is imported ----------------------------------------------------
@@ -361,3 +365,82 @@ def test_a_workbook_whose_xml_declares_entities_is_not_expanded(grassroots_clerk
     facts = sheet_facts(bundle.getvalue(), "汇总表")
     assert facts.hidden == set() and facts.unread == {}
     assert refused == [EntitiesForbidden]  # refused by defusedxml, not expanded
+
+
+def test_an_empty_text_result_of_a_formula_is_a_value_not_a_missing_result():
+    """Excel keeps ``=IF(Q5="是",…,"")`` as ``t="str"`` with an empty ``<v></v>``; a program that
+    keeps no result writes ``<v />`` or nothing."""
+    from rewards.batches.sheet import SheetFacts, _read_facts
+
+    facts = SheetFacts(hidden=set(), unread={})
+    xml = (
+        b'<row r="5"><c r="R5" t="str"><f>IF(Q5="\xe6\x98\xaf",P5,"")</f><v></v></c>'
+        b'<c r="B5"><f>T5</f><v /></c><c r="C5"><f>T5</f></c><c r="E5" t="e"><v>#N/A</v></c></row>'
+    )
+    _read_facts(xml, facts)
+    assert facts.unread == {(5, 2): "formula", (5, 3): "formula", (5, 5): "#N/A"}
+
+
+def test_the_sheet_xml_is_read_up_to_its_rows_not_through_what_follows(grassroots_clerk, workers, monkeypatch):
+    """Millions of merged cells after ``</sheetData>`` (a small upload: they compress 400 to 1)
+    are not read, let alone read again and again."""
+    import zipfile
+
+    from rewards.batches import sheet as sheet_module
+
+    original = zipfile.ZipFile(io.BytesIO(sheet([row_for(workers[0])])))
+    part = "xl/worksheets/sheet1.xml"
+    xml = original.read(part)
+    padded = xml.replace(b"</sheetData>", b"</sheetData><mergeCells>" + b'<mergeCell ref="A1:B1"/>' * 200_000 + b"</mergeCells>", 1)
+    bundle = io.BytesIO()
+    with zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in original.infolist():
+            archive.writestr(info.filename, padded if info.filename == part else original.read(info))
+    read: list[int] = []
+    real = sheet_module._read_facts
+    monkeypatch.setattr(sheet_module, "_read_facts", lambda data, facts: (read.append(len(data)), real(data, facts)))
+    monkeypatch.setattr(sheet_module, "_XML_BLOCK", 4096)
+    sheet_module.sheet_facts(bundle.getvalue(), load_workbook(io.BytesIO(bundle.getvalue()), read_only=True).sheetnames[0])
+    assert len(padded) > 4_000_000 and sum(read) < len(xml)
+
+
+def test_an_xls_file_is_read_and_told_that_its_hidden_rows_cannot_be_seen():
+    """``files/hidden-row.xls`` (made with xlwt: the header on row 3, 张三 on row 5, hidden). calamine
+    reads .xls, but its row visibility is not read here: the clerk is told so."""
+    from pathlib import Path
+
+    from rewards.batches.sheet import read_rows
+
+    notes: list[str] = []
+    rows = list(read_rows((Path(__file__).parent / "files" / "hidden-row.xls").read_bytes(), notes))
+    assert [(row.row, row.values["name"]) for row in rows] == [(5, "张三")]
+    assert notes == [
+        "这是 .xls 格式的文件，其中隐藏或筛选掉的行无法识别，已照常检查和导入。如有隐藏的行，请在 Excel 中另存为 .xlsx 后重新上传。"
+    ]
+
+
+def test_a_column_under_another_common_name_gives_way_to_the_templates_own(grassroots_clerk, workers):
+    """A clerk's extra 联系电话 (a landline) beside 联系方式（手机号码） is ignored, not a duplicate."""
+
+    def landline(workbook) -> None:  # type: ignore[no-untyped-def]
+        sheet = workbook.active
+        sheet.cell(row=3, column=21, value="联系电话")
+        sheet.cell(row=5, column=21, value="0571-87000000")
+
+    result = _check(grassroots_clerk, _edited(sheet([row_for(workers[0])]), landline))
+    assert result.accepted == 1 and Application.objects.get().phone == workers[0].phone
+
+
+def test_two_columns_under_the_same_name_are_still_refused(grassroots_clerk, workers):
+    from rewards.core.tabular import UnreadableFile
+
+    def twice(workbook) -> None:  # type: ignore[no-untyped-def]
+        workbook.active.cell(row=3, column=21, value="银行卡号")
+
+    with pytest.raises(UnreadableFile, match="“银行卡号”出现了两次"):
+        _check(grassroots_clerk, _edited(sheet([row_for(workers[0])]), twice))
+
+
+def test_a_row_with_a_workers_details_but_no_name_and_id_is_refused_not_skipped(grassroots_clerk, workers):
+    result = _check(grassroots_clerk, sheet([row_for(workers[0], name="", id_number="")]))
+    assert len(result.rejected) == 1 and not any("已跳过" in note for note in result.notes)

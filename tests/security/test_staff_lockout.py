@@ -10,7 +10,7 @@ from django.contrib.auth.hashers import MD5PasswordHasher
 from django.core.cache import caches
 
 from rewards.core.models import AuditEvent, ThrottleEvent
-from rewards.identity.lockout import SIGN_IN_FAILED
+from rewards.identity.lockout import SIGN_IN_FAILED, sign_in_failed
 from rewards.organisations.models import StaffUser
 
 from .staff_helpers import MovableClock, api_token, web_client, web_login
@@ -22,7 +22,7 @@ def fail_web(username: str, times: int = 1) -> None:
     client = web_client()
     for _ in range(times):
         response = web_login(client, username, "not-the-password")
-        assert response.status_code == 200 and SIGN_IN_FAILED in response.text
+        assert response.status_code == 200 and sign_in_failed() in response.text
 
 
 def audits(action: str, **filters) -> list[AuditEvent]:  # type: ignore[no-untyped-def]
@@ -139,6 +139,8 @@ def test_the_limits_come_from_the_settings(settings, xihu_reviewer, monkeypatch)
     fail_web("xihu.reviewer", 3)
     response = api_token(web_client(), "xihu.reviewer")
     assert response.status_code == 429 and int(response["Retry-After"]) <= 120
+    # Said as set, not as the defaults: 3 failures, 2 minutes.
+    assert response.json()["error"]["message"].endswith("连续失败3次，账号将锁定2分钟。")
     clock.advance(minutes=2, seconds=1)
     assert api_token(web_client(), "xihu.reviewer").status_code == 200
 
@@ -198,3 +200,6 @@ def test_throttle_login_sets_the_lock_as_api_md_names_it(value, expected, tmp_pa
     env["THROTTLE_LOGIN"] = "five per hour"
     refused = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
     assert refused.returncode != 0 and "THROTTLE_LOGIN 应形如 5/15min" in refused.stderr
+    env["THROTTLE_LOGIN"] = "5/0min"
+    zero = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
+    assert zero.returncode != 0 and "THROTTLE_LOGIN 的时长不能为 0" in zero.stderr

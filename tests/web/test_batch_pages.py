@@ -445,3 +445,32 @@ def test_an_xls_name_is_taken_and_read_by_its_content(clerk, workers):
     response = clerk.post("/staff/batch/", {"file": SimpleUploadedFile("汇总表.xls", sheet([row_for(workers[0])]))})
     assert response.status_code == 302
     assert latest_import().total == 1
+
+
+def test_rows_saved_one_by_one_before_a_failure_are_counted(clerk, workers, settings, monkeypatch):
+    """A lot that meets a conflict is saved row by row, each row committed alone: a failure in a
+    later row must count the rows already in."""
+    from rewards.batches import bulk, services
+
+    settings.BATCH_SYNC_ROWS = 2
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+    def conflict(**kwargs):  # type: ignore[no-untyped-def]
+        raise bulk.ChunkConflict()
+
+    real, calls = services._save_row, []
+
+    def second_row_fails(**kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real(**kwargs)
+
+    monkeypatch.setattr(bulk, "save_many", conflict)
+    monkeypatch.setattr(services, "_save_row", second_row_fails)
+    upload(clerk, sheet([row_for(worker, seq=str(n)) for n, worker in enumerate(workers[:3], start=1)]), save_after_check="1")
+    batch_import = latest_import()
+    assert import_run(batch_import.pk) == ImportStatus.FAILED
+    batch_import.refresh_from_db()
+    assert Application.objects.count() == 1
+    assert batch_import.error.startswith("处理文件时出错：出错前已保存 1 份申请")

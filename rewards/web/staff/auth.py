@@ -39,7 +39,7 @@ from .sessions import ABSOLUTE_LOGOUT, IDLE_LOGOUT, SEEN_KEY, STARTED_KEY, mark_
 __all__ = ["ABSOLUTE_LOGOUT", "IDLE_LOGOUT", "LOCKED_OUT", "LOGIN_FAILED", "SEEN_KEY", "STARTED_KEY", "staff_required"]
 
 #: One answer for every failed sign-in, a locked account included (no user enumeration).
-LOGIN_FAILED = SIGN_IN_FAILED
+LOGIN_FAILED = SIGN_IN_FAILED  # under the default settings (lockout.sign_in_failed says it as set)
 LOCKED_OUT = SIGN_IN_FAILED
 #: Between the password and the code: who, since when, and where to go afterwards.
 PENDING_KEY = "staff_pending_sign_in"

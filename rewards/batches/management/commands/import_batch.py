@@ -13,6 +13,7 @@ from tqdm import tqdm
 from rewards.batches.services import check_and_save, submitting_org_for
 from rewards.batches.sheet import rejected_rows_workbook
 from rewards.campaigns.selectors import require_current_campaign
+from rewards.core.audit import audit
 from rewards.core.errors import DomainError
 from rewards.core.tabular import UnreadableFile
 from rewards.eligibility.services import staff_voice
@@ -112,6 +113,14 @@ class Command(BaseCommand):
                 Path(options["rejected"]).write_bytes(workbook)
             except OSError as exc:
                 raise CommandError(f"有问题的行未能写入 {options['rejected']}：{exc.strerror or exc}") from exc
+            # Personal numbers in full, as the page's download: audited the same way (SECURITY.md 17).
+            audit(
+                "batch.rejected_export",
+                actor=user,
+                object_type="organisations.organisation",
+                object_id=org.pk,
+                detail={"org": org.pk, "rows": len(rows), "channel": "cli"},
+            )
             self.stdout.write(f"  有问题的 {len(rows)} 行已写入 {options['rejected']}（第一列起为原样内容，最后一列为错误原因）。")
         for note in result.notes:
             self.stdout.write(f"  {note}")
