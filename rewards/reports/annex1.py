@@ -40,6 +40,16 @@ NOTES = (
 )
 #: The dashboard's tables that can be downloaded, besides Annex 1 itself.
 TABLES = ("annex1", "level", "channel", "migrant", "occupation", "week", "all")
+#: Each table by its Chinese name (download file names, the audit log's 说明).
+TABLE_NAMES = {
+    "annex1": "汇总表（附件1）",
+    "level": "按技能等级",
+    "channel": "按申报方式",
+    "migrant": "外来务工人员",
+    "occupation": "按职业",
+    "week": "按周",
+    "all": "全部表格",
+}
 
 
 def title(year: int) -> str:
@@ -167,17 +177,9 @@ def progress_table_export(*, user: Any, table: str, year: str | int | None = Non
     chosen = [annex1_sheet(board.progress), *(make() for make in sheets.values())] if table == "all" else [sheets[table]()]
     content = xlsx(chosen)
     _audit("report.progress", user=user, request=request, campaign=campaign, detail={"table": table})
-    names = {
-        "level": "按技能等级",
-        "channel": "按申报方式",
-        "migrant": "外来务工人员",
-        "occupation": "按职业",
-        "week": "按周",
-        "all": "全部表格",
-    }
     return _generated(
         content,
-        filename=f"{campaign.year}年度工作进度-{names[table]}.xlsx",
+        filename=f"{campaign.year}年度工作进度-{TABLE_NAMES[table]}.xlsx",
         ascii_filename=f"progress-{campaign.year}-{table}.xlsx",
     )
 

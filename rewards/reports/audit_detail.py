@@ -13,6 +13,8 @@ from rewards.campaigns.models import Campaign
 from rewards.core.vocab import Channel, Level, Status
 from rewards.organisations.models import Role
 
+from .annex1 import TABLE_NAMES
+
 #: The detail's keys as the auditor reads them (anything else is shown by its own name).
 DETAIL_LABELS: dict[str, str] = {
     "application_no": "申请编号",
@@ -161,17 +163,7 @@ _VALUE_LABELS: dict[str, str] = {
 
 
 #: Values read by their key: the progress tables (``table``) share their names with other words.
-_KEYED_VALUES: dict[str, dict[str, str]] = {
-    "table": {
-        "annex1": "汇总表（附件1）",
-        "level": "按技能等级",
-        "channel": "按申报方式",
-        "migrant": "外来务工人员",
-        "occupation": "按职业",
-        "week": "按周",
-        "all": "全部表格",
-    },
-}
+_KEYED_VALUES: dict[str, dict[str, str]] = {"table": TABLE_NAMES}
 
 
 def _key(key: Any) -> str:

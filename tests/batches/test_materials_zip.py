@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from rewards.batches.services import entry_name, read_materials
+from rewards.batches.materials_zip import entry_name, read_materials
 
 from ..api.helpers import jpeg
 

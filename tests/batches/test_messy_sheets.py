@@ -69,12 +69,18 @@ def test_every_refused_row_can_be_written_out_beyond_the_fifty_printed(grassroot
 # --- what the clerk sees is what is imported ----------------------------------------------------
 
 
-def _check(clerk, content: bytes):  # type: ignore[no-untyped-def]
+def _check(clerk, content: bytes, zip_content: bytes | None = None, *, save: bool = True):  # type: ignore[no-untyped-def]
     from rewards.batches.services import check_and_save
     from rewards.campaigns.selectors import require_current_campaign
 
     return check_and_save(
-        campaign=require_current_campaign(), user=clerk, org=clerk.organisation, start_status="pending_grassroots", sheet=content, save=True
+        campaign=require_current_campaign(),
+        user=clerk,
+        org=clerk.organisation,
+        start_status="pending_grassroots",
+        sheet=content,
+        zip_content=zip_content,
+        save=save,
     )
 
 
@@ -193,7 +199,7 @@ def test_a_formula_without_its_result_and_an_error_value_are_named(grassroots_cl
 
 def test_the_sheet_facts_hold_across_blocks_of_the_xml(grassroots_clerk, workers, monkeypatch):
     """The XML is read a block at a time; a row cut by a block's end is read with the next one."""
-    from rewards.batches import sheet as sheet_module
+    from rewards.batches import sheet_xml as sheet_module
 
     rows = [row_for(worker, seq=str(n)) for n, worker in enumerate(workers, start=1)]
     content = _edited(sheet(rows), lambda workbook: setattr(workbook.active.row_dimensions[6], "hidden", True))
@@ -278,9 +284,6 @@ def test_a_person_twice_the_first_row_that_can_be_imported_is_the_one(grassroots
 def test_materials_of_nobody_on_the_sheet_a_nested_zip_and_an_empty_zip_are_said(grassroots_clerk, workers):
     import zipfile
 
-    from rewards.batches.services import check_and_save
-    from rewards.campaigns.selectors import require_current_campaign
-
     from .sheets import materials_zip
 
     stranger = factories.new_id_number()
@@ -290,15 +293,7 @@ def test_materials_of_nobody_on_the_sheet_a_nested_zip_and_an_empty_zip_are_said
         for info in both.infolist():
             archive.writestr(info.filename, both.read(info))
         archive.writestr("第二批材料.zip", materials_zip([workers[1].id_number]))
-    result = check_and_save(
-        campaign=require_current_campaign(),
-        user=grassroots_clerk,
-        org=grassroots_clerk.organisation,
-        start_status="pending_grassroots",
-        sheet=sheet([row_for(workers[0])]),
-        zip_content=bundle.getvalue(),
-        save=False,
-    )
+    result = _check(grassroots_clerk, sheet([row_for(workers[0])]), bundle.getvalue(), save=False)
     assert result.rows[0].status == "valid"
     assert any(note.startswith("压缩包中的“第二批材料.zip”又是一个压缩包，已忽略") for note in result.notes)
     strays = [note for note in result.notes if "在汇总表中找不到对应的行" in note]
@@ -306,15 +301,7 @@ def test_materials_of_nobody_on_the_sheet_a_nested_zip_and_an_empty_zip_are_said
 
     empty = io.BytesIO()
     zipfile.ZipFile(empty, "w").close()
-    nothing = check_and_save(
-        campaign=require_current_campaign(),
-        user=grassroots_clerk,
-        org=grassroots_clerk.organisation,
-        start_status="pending_grassroots",
-        sheet=sheet([row_for(workers[0])]),
-        zip_content=empty.getvalue(),
-        save=False,
-    )
+    nothing = _check(grassroots_clerk, sheet([row_for(workers[0])]), empty.getvalue(), save=False)
     assert "材料压缩包中没有文件：请把材料放进压缩包后重新上传，或不上传压缩包。" in nothing.notes
 
 
@@ -336,7 +323,7 @@ def test_a_workbook_whose_xml_declares_entities_is_not_expanded(grassroots_clerk
     by the XML reader instead of being expanded (defusedxml)."""
     import zipfile
 
-    from rewards.batches.sheet import sheet_facts
+    from rewards.batches.sheet_xml import sheet_facts
 
     laughs = (
         '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
@@ -370,7 +357,7 @@ def test_a_workbook_whose_xml_declares_entities_is_not_expanded(grassroots_clerk
 def test_an_empty_text_result_of_a_formula_is_a_value_not_a_missing_result():
     """Excel keeps ``=IF(Q5="是",…,"")`` as ``t="str"`` with an empty ``<v></v>``; a program that
     keeps no result writes ``<v />`` or nothing."""
-    from rewards.batches.sheet import SheetFacts, _read_facts
+    from rewards.batches.sheet_xml import SheetFacts, _read_facts
 
     facts = SheetFacts(hidden=set(), unread={})
     xml = (
@@ -386,7 +373,7 @@ def test_the_sheet_xml_is_read_up_to_its_rows_not_through_what_follows(grassroot
     are not read, let alone read again and again."""
     import zipfile
 
-    from rewards.batches import sheet as sheet_module
+    from rewards.batches import sheet_xml as sheet_module
 
     original = zipfile.ZipFile(io.BytesIO(sheet([row_for(workers[0])])))
     part = "xl/worksheets/sheet1.xml"

@@ -144,7 +144,7 @@ def test_the_logs_of_nginx_and_gunicorn_leave_query_strings_out():
 
 
 def test_nginx_lets_a_batch_zip_through_and_speaks_debian_12s_nginx():
-    from rewards.batches.services import MAX_ZIP_BYTES
+    from rewards.batches.materials_zip import MAX_ZIP_BYTES
 
     nginx = (DEPLOY / "nginx" / "rewards.conf").read_text(encoding="utf-8")
     directives = "\n".join(line.split("#")[0] for line in nginx.splitlines())

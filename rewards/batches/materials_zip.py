@@ -1,0 +1,102 @@
+"""The materials zip of a batch upload: ``身份证号_身份证.jpg`` and its kin, read with the names
+as their makers wrote them (GBK from Windows), each capped, a zip bomb costing no more than its
+cap; what cannot be used is said, not dropped silently."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+from rewards.applications import materials
+from rewards.core.errors import InvalidInput
+from rewards.core.text import fold_width
+
+MAX_ZIP_BYTES = 500 * 1024 * 1024
+KINDS = ("id_card", "certificate", "bank_card")
+#: The kinds as a clerk names the files in Chinese, beside the codes.
+KIND_NAMES = {"身份证": "id_card", "证书": "certificate", "等级证书": "certificate", "银行卡": "bank_card"}
+#: The Chinese name a missing material is asked for by.
+CHINESE_KIND = {"id_card": "身份证", "certificate": "证书", "bank_card": "银行卡"}
+_MATERIAL_NAME = re.compile(
+    r"^(?P<id>[0-9]{17}[0-9Xx])_(?P<kind>id_card|certificate|bank_card|身份证|等级证书|证书|银行卡)\.(?:jpe?g|png|pdf)$", re.IGNORECASE
+)
+#: The zip entry flag saying its name is UTF-8 (APPNOTE 4.4.4, bit 11).
+_UTF8_NAME = 0x800
+
+
+def entry_name(info: zipfile.ZipInfo) -> str:
+    """The entry's path as its maker wrote it. Without the UTF-8 flag, zipfile reads the name as
+    cp437; the zips that Windows and most Chinese tools make hold it in the system's code page
+    (GBK), so a name that is not plain ASCII is read again from its bytes: as UTF-8 when it is
+    valid UTF-8 (some tools leave the flag out), else as GB18030 (a superset of GBK), else as
+    cp437 after all."""
+    name = info.filename
+    if info.flag_bits & _UTF8_NAME or name.isascii():
+        return name
+    raw = name.encode("cp437")
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return name
+
+
+def read_materials(content: bytes | None) -> tuple[dict[str, dict[str, bytes]], list[str]]:
+    """``{id_number: {kind: bytes}}`` from the zip, and the problems of the zip itself."""
+    if not content:
+        return {}, []
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except zipfile.BadZipFile:
+        raise InvalidInput("材料压缩包无法打开，请上传 .zip 文件。", fields={"attachments": ["不是有效的 zip 文件。"]}) from None
+    found: dict[str, dict[str, bytes]] = {}
+    found_as: dict[tuple[str, str], str] = {}  # (ID number, kind) → the file name it came from
+    problems: list[str] = []
+    total = 0
+    for info in archive.infolist():
+        if info.is_dir():
+            continue
+        path = entry_name(info)
+        name = path.rsplit("/", 1)[-1]
+        match = _MATERIAL_NAME.match(fold_width(name).strip())
+        if not match and name.lower().endswith((".zip", ".rar", ".7z")):
+            problems.append(f"压缩包中的“{name}”又是一个压缩包，已忽略：请把材料文件直接放进同一个压缩包，不要压缩包套压缩包。")
+            continue
+        if not match:
+            if not name.startswith(".") and not path.startswith("__MACOSX"):
+                problems.append(f"压缩包中的“{name}”未按“身份证号_身份证.jpg”“身份证号_证书.jpg”“身份证号_银行卡.jpg”命名，已忽略。")
+            continue
+        limit = materials.max_bytes()
+        if info.file_size > limit or total + info.file_size > MAX_ZIP_BYTES:
+            problems.append(f"“{name}”过大，已忽略。")
+            continue
+        if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            problems.append(f"“{name}”已加密或使用了不支持的压缩方式，已忽略：请用普通 zip 压缩。")
+            continue
+        # The sizes a zip declares are the sender's word: read at most one byte past the cap, so
+        # that an entry claiming 1 KB and unpacking to 1 GB (a zip bomb) costs 5 MB, not 1 GB.
+        try:
+            with archive.open(info) as handle:
+                data = handle.read(limit + 1)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError):  # cut, or a wrong CRC
+            problems.append(f"“{name}”无法解压，已忽略。")
+            continue
+        if len(data) > limit:
+            problems.append(f"“{name}”过大（解压后超过 {limit // (1024 * 1024)} MB），已忽略。")
+            continue
+        total += len(data)
+        if total > MAX_ZIP_BYTES:
+            problems.append(f"“{name}”过大，已忽略。")
+            continue
+        number, kind = match["id"].upper(), KIND_NAMES.get(match["kind"], match["kind"].lower())
+        earlier = found_as.get((number, kind))
+        if earlier is not None:
+            label = materials.AttachmentKind(kind).label
+            problems.append(f"“{earlier}”和“{name}”是同一职工的同一种材料（{label}），只使用了后者“{name}”。")
+        found_as[number, kind] = name
+        found.setdefault(number, {})[kind] = data
+    if not any(not info.is_dir() for info in archive.infolist()):
+        problems.append("材料压缩包中没有文件：请把材料放进压缩包后重新上传，或不上传压缩包。")
+    return found, problems
