@@ -397,28 +397,39 @@ def test_a_large_import_is_shown_a_page_of_rows_at_a_time(clerk, workers):
     assert clerk.get(url, {"page": "x"}).status_code == 200  # a bad page number is the first page
 
 
+def _second_call_fails(real):  # type: ignore[no-untyped-def]
+    """``real``, but the second call raises a full disk."""
+    calls: list[int] = []
+
+    def wrapper(**kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real(**kwargs)
+
+    return wrapper
+
+
+def _failed_saving(clerk, workers, settings, rows: int) -> BatchImport:  # type: ignore[no-untyped-def]
+    """``rows`` rows uploaded to be saved at once, run by the background job, which fails."""
+    settings.BATCH_SYNC_ROWS = 2
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    upload(clerk, sheet([row_for(worker, seq=str(n)) for n, worker in enumerate(workers[:rows], start=1)]), save_after_check="1")
+    batch_import = latest_import()
+    assert import_run(batch_import.pk) == ImportStatus.FAILED
+    batch_import.refresh_from_db()
+    return batch_import
+
+
 def test_a_failure_after_some_lots_were_saved_says_how_many_are_in(clerk, workers, settings, monkeypatch):
     """Rows are saved a lot at a time, each lot whole: a failure in a later lot must not tell the
     clerk that nothing was imported when the first lot is in (and its SMS queued)."""
     from rewards.batches import services
     from rewards.batches.imports import FAILED_UNEXPECTEDLY
 
-    settings.BATCH_SYNC_ROWS = 2
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     monkeypatch.setattr(services, "CHUNK", 2)
-    real, calls = services._save_chunk, []
-
-    def second_lot_fails(**kwargs):  # type: ignore[no-untyped-def]
-        calls.append(1)
-        if len(calls) == 2:
-            raise OSError(28, "No space left on device")
-        return real(**kwargs)
-
-    monkeypatch.setattr(services, "_save_chunk", second_lot_fails)
-    upload(clerk, sheet([row_for(worker, seq=str(n)) for n, worker in enumerate(workers[:5], start=1)]), save_after_check="1")
-    batch_import = latest_import()
-    assert import_run(batch_import.pk) == ImportStatus.FAILED
-    batch_import.refresh_from_db()
+    monkeypatch.setattr(services, "_save_chunk", _second_call_fails(services._save_chunk))
+    batch_import = _failed_saving(clerk, workers, settings, 5)
     assert Application.objects.count() == 2
     assert batch_import.error.startswith("处理文件时出错：出错前已保存 2 份申请（可在审核列表中查看），其余未保存。")
     assert "文件未导入任何一行" not in batch_import.error and FAILED_UNEXPECTEDLY not in batch_import.error
@@ -452,25 +463,11 @@ def test_rows_saved_one_by_one_before_a_failure_are_counted(clerk, workers, sett
     later row must count the rows already in."""
     from rewards.batches import bulk, services
 
-    settings.BATCH_SYNC_ROWS = 2
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-
     def conflict(**kwargs):  # type: ignore[no-untyped-def]
         raise bulk.ChunkConflict()
 
-    real, calls = services._save_row, []
-
-    def second_row_fails(**kwargs):  # type: ignore[no-untyped-def]
-        calls.append(1)
-        if len(calls) == 2:
-            raise OSError(28, "No space left on device")
-        return real(**kwargs)
-
     monkeypatch.setattr(bulk, "save_many", conflict)
-    monkeypatch.setattr(services, "_save_row", second_row_fails)
-    upload(clerk, sheet([row_for(worker, seq=str(n)) for n, worker in enumerate(workers[:3], start=1)]), save_after_check="1")
-    batch_import = latest_import()
-    assert import_run(batch_import.pk) == ImportStatus.FAILED
-    batch_import.refresh_from_db()
+    monkeypatch.setattr(services, "_save_row", _second_call_fails(services._save_row))
+    batch_import = _failed_saving(clerk, workers, settings, 3)
     assert Application.objects.count() == 1
     assert batch_import.error.startswith("处理文件时出错：出错前已保存 1 份申请")
