@@ -127,6 +127,8 @@ def mfa_disable(*, user: Any, code: str, request: Any = None) -> None:
     """The user turns the second factor off with a current code; refused for required roles."""
     if mfa_required(user):
         raise MfaRefused("您的角色必须使用两步验证，不能停用。更换手机请重新绑定，或请系统管理员重置。")
+    if not code.strip():  # nothing typed: nothing tried, nothing to audit
+        raise MfaRefused("请输入验证器上当前的 6 位动态验证码。")
     with transaction.atomic():
         verified = mfa_verify(user=user, code=code)
         if verified:

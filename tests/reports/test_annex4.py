@@ -280,3 +280,10 @@ def test_the_staff_layout_links_to_the_annex4_page(rows, grassroots_clerk):
     page = signed_in(grassroots_clerk).get("/staff/reports/annex4")
     assert 'href="/staff/reports/annex4"' in page.text
     assert page.status_code == 200
+
+
+def test_the_staff_page_asks_for_a_unit_in_chinese_when_none_is_chosen(rows, city_reviewer):
+    response = signed_in(city_reviewer).get("/staff/reports/annex4", {"org": "", "year": "2020", "download": "xlsx"})
+    assert response.status_code == 400
+    assert "请填写填报单位" in response.text
+    assert 'class="filters annex4-form" method="get" action="/staff/reports/annex4" novalidate' in response.text

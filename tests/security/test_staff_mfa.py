@@ -197,6 +197,8 @@ def test_disabling_needs_a_code_is_audited_and_refused_for_required_roles(mfa_ro
     enrol(xihu_reviewer)
     client = web_client()
     client.force_login(xihu_reviewer)
+    empty = client.post("/staff/account/mfa/disable", {"code": " "}, follow=True)
+    assert "请输入验证器上当前的 6 位动态验证码。" in empty.content.decode()  # not tried, not audited
     client.post("/staff/account/mfa/disable", {"code": "000000"})
     assert StaffTotp.objects.filter(user=xihu_reviewer).exists()
     client.post("/staff/account/mfa/disable", {"code": next_code(xihu_reviewer)})
