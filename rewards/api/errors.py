@@ -63,7 +63,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, exceptions.ParseError):
         return Response(error_body("invalid_input", "请求内容无法解析（应为 JSON 或表单）。"), status=400)
     if isinstance(exc, exceptions.UnsupportedMediaType):
-        return Response(error_body("invalid_input", "不支持的请求格式。"), status=415)
+        return Response(error_body("invalid_input", "不支持的请求格式，请以 JSON 或表单格式提交。"), status=415)
+    if isinstance(exc, exceptions.NotAcceptable):
+        return Response(error_body("not_acceptable", "无法按 Accept 头要求的格式返回，请接受 application/json。"), status=406)
     if isinstance(exc, exceptions.MethodNotAllowed):
         return Response(error_body("method_not_allowed", "不支持该请求方法。"), status=405)
     if isinstance(exc, exceptions.ValidationError):

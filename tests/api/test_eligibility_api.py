@@ -466,3 +466,17 @@ def test_rules_not_judged_for_a_name_that_does_not_match_say_so(api, campaign, b
     judged = {check["rule"]: check["judged"] for check in body["checks"]}
     assert [rule for rule, seen in judged.items() if not seen] == ["window", "once_per_campaign", "deadline"]
     assert judged["member"] is True
+
+
+def test_an_accept_header_the_api_cannot_meet_gets_406_in_chinese(api, campaign, business_day):  # type: ignore[no-untyped-def]
+    response = api.post(URL, {}, format="json", HTTP_ACCEPT="text/csv")
+
+    assert response.status_code == 406
+    assert response.json()["error"] == {"code": "not_acceptable", "message": "无法按 Accept 头要求的格式返回，请接受 application/json。"}
+
+
+def test_a_body_of_an_unsupported_type_gets_415_in_chinese(api, campaign, business_day):  # type: ignore[no-untyped-def]
+    response = api.post(URL, data="id_number=1", content_type="text/plain")
+
+    assert response.status_code == 415
+    assert response.json()["error"]["message"] == "不支持的请求格式，请以 JSON 或表单格式提交。"
