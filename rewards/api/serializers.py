@@ -203,7 +203,7 @@ class DetailSerializer(serializers.Serializer):
     grassroots_union = serializers.CharField(allow_null=True)
     name = serializers.CharField()
     gender = serializers.CharField()
-    birth_date = serializers.DateField()
+    birth_date = serializers.DateField(allow_null=True, help_text="出生日期；号码打码显示时为空（出生日期即身份证号码中间八位）")
     id_number = serializers.CharField()
     education = serializers.CharField()
     occupation = serializers.CharField()

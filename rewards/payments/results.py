@@ -128,6 +128,29 @@ def payment_results_import(*, user: Any, batch_no: str, content: bytes, request:
     """对账: applies the bank's return file to the batch, all rows or none."""
     _require_finance(user)
     digest = hashlib.sha256(content).hexdigest()
+    try:
+        return _import_results(user=user, batch_no=batch_no, content=content, digest=digest, request=request)
+    except (ResultFileRefused, Conflict) as exc:
+        # Nothing changed; the refusal is a bank-file event all the same (SECURITY.md 17), written
+        # after the rollback. A batch named wrongly (404) is not: there is no batch to name.
+        refused = _batch_or_none(batch_no)
+        reasons = exc.extra.get("reasons", []) if isinstance(exc, ResultFileRefused) else []
+        audit(
+            "payment.results_import",
+            actor=user,
+            obj=refused,
+            request=request,
+            result="failed",
+            detail={"reason": exc.code, "problems": len(reasons), "sha256": digest[:16]},
+        )
+        raise
+
+
+def _batch_or_none(batch_no: str) -> PaymentBatch | None:
+    return PaymentBatch.objects.filter(batch_no=batch_no).first()
+
+
+def _import_results(*, user: Any, batch_no: str, content: bytes, digest: str, request: Any) -> dict[str, int]:
     rows, problems = parse_result_file(content)
     with transaction.atomic():
         batch = _batch(batch_no, lock=True)

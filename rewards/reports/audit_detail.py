@@ -159,6 +159,9 @@ _VALUE_LABELS: dict[str, str] = {
     "confirm": "保存导入",
     "discard": "放弃导入",
     "rejected_export": "下载有问题的行",
+    # Why a bank return file was refused ("reason" of payment.results_import).
+    "invalid_result_file": "回单文件中有无法接受的行",
+    "not_sent": "批次尚未报送银行",
 }
 
 

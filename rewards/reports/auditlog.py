@@ -501,8 +501,15 @@ def _workbook(*, lines: Sequence[str], rows: list[list[Any]]) -> bytes:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="F0F4F8")
         sheet.column_dimensions[get_column_letter(index)].width = width
+    def shown(value: Any) -> Any:
+        # An entry keeps what was sent (a NUL in a probed URL, say); a cell cannot hold control
+        # characters, so they are written as \x00 and the export still opens.
+        if isinstance(value, str):
+            return ILLEGAL_CHARACTERS_RE.sub(lambda match: f"\\x{ord(match.group()):02x}", value)
+        return value
+
     for row in rows:
-        sheet.append(row)
+        sheet.append([shown(value) for value in row])
         no_formulas(sheet[sheet.max_row])
     last = get_column_letter(len(COLUMNS))
     sheet.freeze_panes = f"A{header_row + 1}"

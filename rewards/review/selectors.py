@@ -105,7 +105,9 @@ def detail(application: Application, *, full: bool) -> dict[str, Any]:
         "grassroots_union": application.grassroots_union.name if application.grassroots_union else None,
         "name": application.name,
         "gender": application.gender,
-        "birth_date": application.birth_date,
+        # The birth date is the ID number's middle eight digits: shown beside a masked number it
+        # would give the number back whole, so it is masked with it.
+        "birth_date": application.birth_date if full else None,
         "id_number": number,
         "education": application.education,
         "occupation": application.occupation,

@@ -80,6 +80,9 @@ def application_in_scope(user: Any, application_no: str, *, lock: bool = False) 
 def review_decide(*, user: Any, application_no: str, decision: str, opinion: str = "", request: Any = None) -> Application:
     if user.role not in REVIEWER_ROLES:
         raise Forbidden("您的角色不能审核申请。")
+    # 404 (and its access-denied audit entry) before the body is judged: outside the subtree
+    # any request answers the same, well-formed or not (SECURITY.md 1).
+    application_in_scope(user, application_no)
     if decision not in DECISIONS:
         raise InvalidInput(fields={"decision": ["决定应为 approve（通过）、return（退回修改）或 reject（不予奖励）。"]})
     opinion = written_note(opinion)
@@ -87,7 +90,6 @@ def review_decide(*, user: Any, application_no: str, decision: str, opinion: str
         raise InvalidInput("退回或不予奖励时必须填写意见。", fields={"opinion": ["请填写意见，说明退回或不予奖励的原因。"]})
     if len(opinion) > 500:
         raise InvalidInput(fields={"opinion": ["意见最多500字。"]})
-    application_in_scope(user, application_no)  # 404 before anything is locked
     with transaction.atomic():
         application = application_in_scope(user, application_no, lock=True)
         status = application.status
@@ -156,10 +158,10 @@ def review_approve_many(*, user: Any, application_nos: list[str], request: Any =
 def flag_resolve(*, user: Any, application_no: str, code: str, note: str, request: Any = None) -> Flag:
     if user.role != Role.CITY_REVIEWER:  # API.md roles: the city resolves, the stage a hard signal blocks
         raise Forbidden("风险信号由市总工会终审人员核实处理。")
+    application_in_scope(user, application_no)  # 404 whatever the body (SECURITY.md 1)
     note = written_note(note)
     if not note:
         raise InvalidInput("请写明处理意见。", fields={"note": ["请写明核实情况和处理意见。"]})
-    application_in_scope(user, application_no)
     with transaction.atomic():
         application = application_in_scope(user, application_no, lock=True)
         flag = application.flags.filter(code=code).first()

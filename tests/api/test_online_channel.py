@@ -228,6 +228,11 @@ def test_reviewer_of_another_district_gets_404(api, worker, member, shangcheng_r
     other = staff_token(api, shangcheng_reviewer)
     assert api.get(f"/api/v1/review/applications/{number}", **bearer(other)).status_code == 404
     assert decide(api, other, number, "approve").status_code == 404
+    # A malformed body answers the same 404, with its access-denied entry (SECURITY.md 1).
+    denied = AuditEvent.objects.filter(action="access.denied").count()
+    malformed = api.post(f"/api/v1/review/applications/{number}/decision", {}, content_type="application/json", **bearer(other))
+    assert malformed.status_code == 404
+    assert AuditEvent.objects.filter(action="access.denied").count() == denied + 1
     attachment = Attachment.objects.filter(application__application_no=number).first()
     assert api.get(f"/api/v1/review/applications/{number}/attachments/{attachment.pk}", **bearer(other)).status_code == 404
     listing = api.get("/api/v1/review/applications", **bearer(other)).json()
@@ -493,3 +498,13 @@ def test_a_broken_constraint_other_than_one_live_application_is_not_called_a_con
     assert not Application.objects.filter(id_hash=member.id_hash).exists()
     after = set(default_storage.listdir(folder)[1]) if default_storage.exists(folder) else set()
     assert after == before
+
+
+def test_a_masked_detail_hides_the_birth_date_which_is_the_id_numbers_middle(api, worker, member, xihu_reviewer, auditor):
+    number = submit(api, worker, factories.annex3(member)).json()["application_no"]
+    masked = api.get(f"/api/v1/review/applications/{number}", **bearer(staff_token(api, auditor))).json()
+    assert masked["id_number"] == member.id_number[:6] + "********" + member.id_number[-4:]
+    assert masked["birth_date"] is None
+    assert member.id_number[6:14] not in str(masked).replace("-", "")
+    full = api.get(f"/api/v1/review/applications/{number}", **bearer(staff_token(api, xihu_reviewer))).json()
+    assert full["birth_date"].replace("-", "") == member.id_number[6:14]

@@ -182,6 +182,10 @@ def test_a_bad_results_file_is_refused_whole(api, approved, finance_a, finance_b
     assert response.status_code == 400
     assert response.json()["error"]["fields"]["file"] or response.json()["error"]["reasons"]
     assert snapshot() == before
+    # Refused, and recorded as a bank-file event (SECURITY.md 17): who, which batch, why.
+    refusal = AuditEvent.objects.get(action="payment.results_import")
+    assert (refusal.result, refusal.actor, refusal.object_id) == ("failed", finance_a, str(PaymentBatch.objects.get(batch_no=batch_no).pk))
+    assert refusal.detail["reason"] == "invalid_result_file" and refusal.detail["problems"] >= 1
 
 
 def test_a_row_of_another_batch_is_refused(api, approved, finance_a, finance_b, campaign, xihu):

@@ -48,11 +48,11 @@ def test_production_cookies_and_second_factor_defaults(tmp_path):
         production_env(tmp_path),
         "from django.conf import settings as s; "
         "print(s.SESSION_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, s.SESSION_COOKIE_SAMESITE, s.CSRF_COOKIE_SECURE, "
-        "s.CSRF_COOKIE_SAMESITE, s.SESSION_COOKIE_NAME, s.SECURE_SSL_REDIRECT, s.DEBUG); print(','.join(s.STAFF_MFA_ROLES))",
+        "s.CSRF_COOKIE_SAMESITE, s.CSRF_COOKIE_HTTPONLY, s.SESSION_COOKIE_NAME, s.SECURE_SSL_REDIRECT, s.DEBUG); print(','.join(s.STAFF_MFA_ROLES))",
     )
     assert result.returncode == 0, result.stderr
     cookies, roles = result.stdout.splitlines()
-    assert cookies == "True True Lax True Lax __Host-sessionid True False"
+    assert cookies == "True True Lax True Lax True __Host-sessionid True False"
     assert roles == "finance_officer,admin"
 
 

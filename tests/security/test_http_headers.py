@@ -136,6 +136,8 @@ def test_session_and_csrf_cookies_and_csrf_enforcement(xihu_reviewer):
     assert done.status_code == 302
     session = client.cookies["sessionid"]
     assert session["httponly"] is True and session["samesite"] == "Lax"
+    csrf = client.cookies["csrftoken"]
+    assert csrf["httponly"] is True and csrf["samesite"] == "Lax"  # no script reads it: forms carry the token
 
 
 INLINE = re.compile(

@@ -467,3 +467,16 @@ def test_control_characters_in_the_search_do_not_break_the_export(query, log, au
 def test_control_characters_in_queue_filters_are_dropped_not_a_fault(query, xihu_reviewer):  # type: ignore[no-untyped-def]
     """PostgreSQL refuses a NUL in any text it is given: the queue (page and API) drops them."""
     assert signed_in(xihu_reviewer).get(f"/staff/?{query}").status_code == 200
+
+
+def test_a_control_character_recorded_in_an_entry_is_written_visibly_and_the_export_opens(log, auditor_client, xihu_reviewer):  # type: ignore[no-untyped-def]
+    """A probe of /staff/applications/%00 records what was asked for; the export must still open."""
+    assert signed_in(xihu_reviewer).get("/staff/applications/%00").status_code == 404
+    denial = AuditEvent.objects.filter(action="access.denied").latest("id")
+    assert denial.detail["application_no"] == "\x00"
+    response = auditor_client.get(f"{URL}/export.xlsx", {"action": "access.denied"})
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet is not None
+    cells = [str(value) for row in sheet.iter_rows(values_only=True) for value in row if value is not None]
+    assert any("\\x00" in value for value in cells)
