@@ -135,6 +135,15 @@ class StaffUserAdmin(AuditedChanges, UserAdmin):  # type: ignore[type-arg]
     def deleted_detail(self, obj: Any) -> dict[str, Any]:
         return {"username": obj.username, "role": obj.role, "organisation_id": obj.organisation_id}
 
+    def get_readonly_fields(self, request: Any, obj: Any = None) -> Any:
+        """An administrator cannot change their own role, organisation or state: made a reviewer
+        or a finance officer, they could decide or pay (SECURITY.md 5: an administrator cannot).
+        Another administrator does it, and the change is audited."""
+        fields = super().get_readonly_fields(request, obj)
+        if obj is not None and obj.pk == request.user.pk:
+            return (*fields, "organisation", "role", "is_active")
+        return fields
+
     def save_model(self, request: Any, obj: StaffUser, form: Any, change: bool) -> None:
         obj.is_staff = obj.is_superuser = obj.role == Role.ADMIN  # only the administrator enters /admin/
         super().save_model(request, obj, form, change)

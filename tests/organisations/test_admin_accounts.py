@@ -175,3 +175,15 @@ def test_the_administration_greets_the_administrator_by_name(admin_client, admin
     administrator.save(update_fields=["full_name"])
     page = admin_client.get("/admin/").content.decode()
     assert "<strong>系统管理员</strong>" in page
+
+
+def test_an_administrator_cannot_give_themself_another_role(admin_client, administrator):
+    """SECURITY.md 5: an administrator cannot review or pay, so cannot make themself a payer."""
+    url = f"/admin/organisations/staffuser/{administrator.pk}/change/"
+    page = admin_client.get(url).content.decode()
+    assert 'name="role"' not in page and 'name="organisation"' not in page and 'name="is_active"' not in page
+    response = admin_client.post(url, change_form(administrator, role=Role.FINANCE_OFFICER, is_active=""))
+    assert response.status_code == 302
+    administrator.refresh_from_db()
+    assert administrator.role == Role.ADMIN and administrator.is_active and administrator.is_superuser
+    assert not AuditEvent.objects.filter(action="staff.change", object_id=str(administrator.pk)).exists()
