@@ -4,6 +4,7 @@ through what the application accepts and tells it the client's address."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import secrets
@@ -135,7 +136,7 @@ def test_a_field_key_that_cannot_work_stops_manage_py_check(tmp_path):  # type: 
 def test_the_logs_of_nginx_and_gunicorn_leave_query_strings_out():
     nginx = (DEPLOY / "nginx" / "rewards.conf").read_text(encoding="utf-8")
     log_format = re.search(r"log_format rewards (.+?);", nginx, re.S).group(1)  # type: ignore[union-attr]
-    assert "$uri" in log_format and not re.search(r"\$(request|request_uri|args|query_string)\b", log_format)
+    assert "$rewards_uri_masked" in log_format and not re.search(r"\$(request|request_uri|args|query_string)\b", log_format)
     assert nginx.count("access_log /var/log/nginx/rewards.access.log rewards;") == 2
     gunicorn = (ROOT / "config" / "gunicorn.conf.py").read_text(encoding="utf-8")
     log = re.search(r"access_log_format = '(.+)'", gunicorn).group(1)  # type: ignore[union-attr]
@@ -159,3 +160,40 @@ def test_nginx_lets_a_batch_zip_through_and_speaks_debian_12s_nginx():
     service = (DEPLOY / "systemd" / "rewards-web.service").read_text(encoding="utf-8")
     gunicorn_timeout = int(re.search(r"--timeout (\d+)", service).group(1))  # type: ignore[union-attr]
     assert {int(seconds) for seconds in re.findall(r"proxy_read_timeout (\d+)s;", nginx)} == {gunicorn_timeout}
+
+
+def _nginx_masked(uri: str, nginx: str) -> str:
+    """The two maps of rewards.conf applied as nginx does (PCRE; this pattern reads the same in Python)."""
+    value = uri
+    for pattern, replacement in re.findall(r'map \$\S+ \$rewards_uri_masked\S* \{\n\s+"~(.+?)" "(.+?)";', nginx):
+        found = re.match(pattern, value)
+        if found:
+            value = re.sub(r"\$\{(\w+)\}", lambda name: found.group(name.group(1)) or "", replacement)  # noqa: B023
+    return value
+
+
+@pytest.mark.parametrize(
+    ("uri", "logged"),
+    [
+        ("/api/v1/review/applications/330106198505082598", "/api/v1/review/applications/330****2598"),
+        ("/staff/applications/33010619850508259X/annex3", "/staff/applications/330****8259X/annex3"),
+        ("/x/13812345678/y/6222020200112233445", "/x/138****5678/y/622****3445"),
+        ("/staff/applications/2020000123", "/staff/applications/2020000123"),  # an application number stays
+        ("/static/web/app.3f2a1b.css", "/static/web/app.3f2a1b.css"),
+    ],
+)
+def test_access_logs_mask_a_personal_number_typed_into_the_path(uri, logged):  # type: ignore[no-untyped-def]
+    nginx = (DEPLOY / "nginx" / "rewards.conf").read_text(encoding="utf-8")
+    assert "$rewards_uri_masked $server_protocol" in nginx
+    assert _nginx_masked(uri, nginx) == logged
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    from config.gunicorn_logging import MaskedAccessLogger
+
+    logger = MaskedAccessLogger(Config())
+    environ = {"REQUEST_METHOD": "GET", "RAW_URI": uri, "PATH_INFO": uri, "SERVER_PROTOCOL": "HTTP/1.1", "QUERY_STRING": ""}
+    atoms = logger.atoms(SimpleNamespace(status="404 Not Found", headers=[], sent=0), [], environ, dt.timedelta(seconds=0))
+    assert not re.search(r"\d{11,}", atoms["U"] + atoms["r"])
+    assert (atoms["U"] == uri) == (logged == uri)  # only a personal number changes
