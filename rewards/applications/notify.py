@@ -13,11 +13,15 @@ if TYPE_CHECKING:
     from rewards.notifications.services import SmsFields
 
 
-def notify(application: Application, template: str, *, event: str, **params: object) -> None:
-    """Queues one SMS for ``event`` of ``application`` (sent after commit, once per event)."""
+def notify(application: Application, template: str, *, event: str, phone: str = "", **params: object) -> None:
+    """Queues one SMS for ``event`` of ``application`` (sent after commit, once per event), to
+    the application's mobile unless ``phone`` names another."""
     from rewards.notifications.services import sms_enqueue
 
-    sms_enqueue(**_sms_arguments(application, template, event, params))
+    arguments = _sms_arguments(application, template, event, params)
+    if phone:
+        arguments["phone"] = phone
+    sms_enqueue(**arguments)
 
 
 def notify_new(application: Application, template: str, *, event: str, **params: object) -> int | None:

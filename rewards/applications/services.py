@@ -403,8 +403,15 @@ def application_resubmit(
                         "resolution_note": "",
                     },
                 )
+                # A security notice (DOMAIN.md §6): to the mobile on file in the member registry,
+                # the one the sign-in codes go to, not only the one typed into the form.
+                on_file = member_by_id_hash(application.id_hash)
                 notify(
-                    application, "bank_changed", event=f"bank_changed:{application.events.count()}", card_tail=application.bank_card_no[-4:]
+                    application,
+                    "bank_changed",
+                    event=f"bank_changed:{application.events.count()}",
+                    phone=on_file.phone if on_file is not None and on_file.phone else "",
+                    card_tail=application.bank_card_no[-4:],
                 )
             mirror_shared_flags(application)
             audit(

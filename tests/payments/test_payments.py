@@ -21,6 +21,7 @@ from rewards.core.vocab import Status
 from rewards.notifications.models import SmsMessage
 from rewards.payments import results, services
 from rewards.payments.models import BatchStatus, LineStatus, PaymentBatch, PaymentLine
+from rewards.registries.models import Member
 
 from .. import factories
 from ..api.helpers import bearer, staff_token
@@ -249,6 +250,9 @@ def test_a_failed_line_corrected_by_the_worker_joins_the_next_batch_and_an_uncor
     assert refused.value.fields == {"employer": ["发放失败后不能修改此项。"]}
     assert Application.objects.get(pk=failed[0].pk).employer == employer
     new_card = factories.new_card()
+    # The form's mobile differs from the registry's: the security notice goes to the one on file.
+    Application.objects.filter(pk=failed[0].pk).update(phone=factories.new_mobile())
+    on_file = Member.objects.get(id_hash=failed[0].id_hash).phone
     corrected = application_resubmit(
         application_no=failed[0].application_no,
         data={"bank_card_no": new_card, "bank_branch": "中国银行杭州滨江支行"},
@@ -257,6 +261,8 @@ def test_a_failed_line_corrected_by_the_worker_joins_the_next_batch_and_an_uncor
     )
     assert corrected.status == Status.APPROVED
     assert corrected.flags.filter(code="bank_changed").exists()
+    notice = SmsMessage.objects.get(template="bank_changed")
+    assert notice.phone == on_file != corrected.phone and new_card[-4:] in notice.text
     second = build(api, a).json()
     assert second["count"] == 1
     line = PaymentLine.objects.get(batch__batch_no=second["batch_no"])
