@@ -9,7 +9,7 @@ from rest_framework import serializers as rf
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from rewards.campaigns.selectors import require_current_campaign
+from rewards.campaigns.selectors import campaign_by_year
 from rewards.core.errors import Forbidden, InvalidInput, NotFound
 from rewards.organisations.models import OrgKind, Role
 from rewards.organisations.selectors import organisation_by_name
@@ -36,7 +36,17 @@ def _batch_body(batch) -> dict:  # type: ignore[no-untyped-def]
 class BatchesView(StaffView):
     @extend_schema(
         summary="生成核发批次（所有已审核通过、未在其他批次中的申请）",
-        request=inline_serializer("PaymentBatchIn", {"union": rf.CharField(required=False)}),
+        description=(
+            "一个批次属于一个年度（按该年度的奖励标准）。不指定 year 时：本年度有待发放的申请则为本年度，"
+            "否则为有待发放申请的最早年度（如上一年度发放失败后更正银行卡的申请）。"
+        ),
+        request=inline_serializer(
+            "PaymentBatchIn",
+            {
+                "union": rf.CharField(required=False, help_text="只发放该区县（产业）工会的申请"),
+                "year": rf.IntegerField(required=False, help_text="年度；不指定时见上"),
+            },
+        ),
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
         responses={201: BatchOut, **ERRORS},
     )
@@ -46,9 +56,17 @@ class BatchesView(StaffView):
             union = organisation_by_name(str(request.data["union"]), kind=OrgKind.DISTRICT)
             if union is None:
                 raise NotFound("没有找到该区县（产业）工会。")
+        campaign = None
+        year = request.data.get("year")
+        if year not in (None, ""):
+            if not (str(year).strip().isdigit() and len(str(year).strip()) == 4):
+                raise InvalidInput(fields={"year": ["年度应为四位数字，如 2020。"]})
+            campaign = campaign_by_year(int(str(year).strip()))
+            if campaign is None:
+                raise NotFound(f"没有 {str(year).strip()} 年度的奖励活动。")
         batch, created = payment_batch_build(
             user=request.user,
-            campaign=require_current_campaign(),
+            campaign=campaign,
             union=union,
             idempotency_key=request.headers.get("Idempotency-Key", ""),
             request=request,

@@ -17,14 +17,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef, Sum
+from django.db.models import Count, Exists, OuterRef, Sum
 
 from rewards.applications.models import Application, Flag, FlagCode
 from rewards.campaigns.models import Campaign
-from rewards.campaigns.selectors import level_amounts
+from rewards.campaigns.selectors import current_campaign, level_amounts
 from rewards.core import clock
 from rewards.core.audit import audit
-from rewards.core.errors import Conflict, Forbidden
+from rewards.core.errors import Conflict, Forbidden, NotFound
 from rewards.core.tabular import no_formulas, spreadsheet_text
 from rewards.core.vocab import Status
 from rewards.organisations.models import Organisation
@@ -54,10 +54,13 @@ def content_digest(batch: PaymentBatch) -> str:
 # --- build ---------------------------------------------------------------------------------------
 
 
-def approved_unpaid(campaign: Campaign, union: Organisation | None = None):  # type: ignore[no-untyped-def]
-    """Approved applications with no live payment line (paid ones have one forever)."""
+def approved_unpaid(campaign: Campaign | None, union: Organisation | None = None):  # type: ignore[no-untyped-def]
+    """Approved applications with no live payment line (paid ones have one forever), of one
+    campaign or (``None``) of every campaign."""
     live = PaymentLine.objects.filter(application=OuterRef("pk"), live=True)
-    queryset = Application.objects.filter(campaign=campaign, status=Status.APPROVED).exclude(Exists(live))
+    queryset = Application.objects.filter(status=Status.APPROVED).exclude(Exists(live))
+    if campaign is not None:
+        queryset = queryset.filter(campaign=campaign)
     if union is not None:
         queryset = queryset.filter(union__path__startswith=union.path)
     return queryset
@@ -67,7 +70,7 @@ def unresolved_hard_signal():  # type: ignore[no-untyped-def]
     return Exists(Flag.objects.filter(application=OuterRef("pk"), hard=True, resolved_at__isnull=True))
 
 
-def payable(campaign: Campaign, union: Organisation | None = None):  # type: ignore[no-untyped-def]
+def payable(campaign: Campaign | None, union: Organisation | None = None):  # type: ignore[no-untyped-def]
     """What a batch takes: :func:`approved_unpaid` but those with a hard signal nobody has
     resolved (DOMAIN.md §4). A card corrected after a failed payment goes back to ``approved``
     without a review: a card that another person's application uses waits here for the city's
@@ -80,31 +83,61 @@ def held_back(campaign: Campaign):  # type: ignore[no-untyped-def]
     return approved_unpaid(campaign).filter(unresolved_hard_signal())
 
 
+def campaigns_with_payable(union: Organisation | None = None) -> dict[int, int]:
+    """How many applications each campaign has to pay (campaign id → count), earliest year first.
+
+    A batch is of one campaign (its amounts table and number), but payment knows no year: an
+    application approved late, or a card corrected after a failed payment, may still wait when
+    the next year's campaign is already the current one (DOMAIN.md §3: corrections have no
+    deadline)."""
+    rows = payable(None, union).order_by("campaign__year").values_list("campaign_id").annotate(n=Count("pk"))
+    return dict(rows)
+
+
+def payment_campaign(union: Organisation | None = None) -> Campaign | None:
+    """The campaign a batch is built for when none is named: the current one while it has
+    something to pay, else the earliest that has, else the current one (nothing to pay)."""
+    current = current_campaign()
+    waiting = campaigns_with_payable(union)
+    if current is not None and current.pk in waiting:
+        return current
+    if waiting:
+        return Campaign.objects.get(pk=next(iter(waiting)))
+    return current
+
+
 def payment_batch_build(
-    *, user: Any, campaign: Campaign, union: Organisation | None = None, idempotency_key: str = "", request: Any = None
+    *, user: Any, campaign: Campaign | None = None, union: Organisation | None = None, idempotency_key: str = "", request: Any = None
 ) -> tuple[PaymentBatch, bool]:
-    """Builds a batch of every payable application; returns ``(batch, created)``. The same
-    idempotency key of the same officer returns the batch it built before."""
+    """Builds a batch of every payable application of ``campaign`` (when ``None``, of
+    :func:`payment_campaign`); returns ``(batch, created)``. The same idempotency key of the
+    same officer returns the batch it built before."""
     _require_finance(user)
     key = (idempotency_key or "").strip()[:100]
     if key:
         earlier = PaymentBatch.objects.filter(built_by=user, idempotency_key=key).first()
         if earlier is not None:
             return _same_request(earlier, campaign, union), False
+    named = campaign
+    campaign = campaign or payment_campaign(union)
+    if campaign is None:
+        raise NotFound("目前没有奖励活动，不能生成核发批次。")
     try:
         with transaction.atomic():
             batch = _build(user=user, campaign=campaign, union=union, key=key, request=request)
     except IntegrityError as exc:
         earlier = PaymentBatch.objects.filter(built_by=user, idempotency_key=key).first() if key else None
         if earlier is not None:
-            return _same_request(earlier, campaign, union), False
+            return _same_request(earlier, named, union), False
         raise Conflict("另一位财务人员正在生成批次，请稍后重试。", code="concurrent_build") from exc
     return batch, True
 
 
-def _same_request(earlier: PaymentBatch, campaign: Campaign, union: Organisation | None) -> PaymentBatch:
-    """A key names one request: the same key with another scope is a mistake, not a replay."""
-    if earlier.campaign_id != campaign.pk or earlier.union_id != (union.pk if union else None):
+def _same_request(earlier: PaymentBatch, campaign: Campaign | None, union: Organisation | None) -> PaymentBatch:
+    """A key names one request: the same key with another scope is a mistake, not a replay. A
+    request that named no year is the same request whichever year its batch was built for."""
+    other_year = campaign is not None and earlier.campaign_id != campaign.pk
+    if other_year or earlier.union_id != (union.pk if union else None):
         raise Conflict(
             f"该幂等键（Idempotency-Key）已用于生成批次 {earlier.batch_no}（范围不同）：新的请求请使用新的键。",
             code="idempotency_key_reused",
@@ -362,6 +395,7 @@ __all__ = [
     "RESULT_HEADER",
     "ResultFileRefused",
     "ResultRow",
+    "campaigns_with_payable",
     "changes_since_build",
     "parse_result_file",
     "payable",
@@ -369,6 +403,7 @@ __all__ = [
     "payment_batch_build",
     "payment_batch_cancel",
     "payment_batch_file",
+    "payment_campaign",
     "payment_line_reversal",
     "payment_results_import",
 ]

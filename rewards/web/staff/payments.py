@@ -82,11 +82,28 @@ def _build_context(campaign: Campaign | None) -> dict[str, Any]:
     return {"payable_total": total, "payable_units": units, "held_back": held[:HELD_SHOWN], "held_more": len(held) > HELD_SHOWN}
 
 
+def _payment_year(chosen: str) -> Campaign | None:
+    """The campaign named by ``year`` (a page's choice), else the one a batch is built for by default."""
+    chosen = chosen.strip()
+    if chosen.isdigit() and len(chosen) == 4:
+        named = Campaign.objects.filter(year=int(chosen)).first()
+        if named is not None:
+            return named
+    return services.payment_campaign()
+
+
+def _other_years(campaign: Campaign | None) -> list[dict[str, Any]]:
+    """Other campaigns with applications to pay (a card corrected after last year's failed payment)."""
+    waiting = services.campaigns_with_payable()
+    years = dict(Campaign.objects.filter(pk__in=waiting).values_list("pk", "year"))
+    return [{"year": years[pk], "count": count} for pk, count in waiting.items() if campaign is None or pk != campaign.pk]
+
+
 @require_GET
 @staff_required(roles=READ_ROLES)
 def batch_list(request: HttpRequest) -> HttpResponse:
     """核发批次: every batch with its state and control totals; the build form for finance."""
-    campaign = current_campaign()
+    campaign = _payment_year(request.GET.get("year") or "")
     page = Paginator(selectors.batches_with_results(), BATCHES_PAGE).get_page(request.GET.get("page"))
     context = {
         "campaign": campaign,
@@ -95,6 +112,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
         "can_change": _is_finance(request.user),
         # A new key on every rendering: a double click posts the same key and builds one batch.
         "idempotency_key": uuid.uuid4().hex,
+        "other_years": _other_years(campaign),
         **_build_context(campaign),
     }
     return render(request, "staff/payments/list.html", context)
@@ -103,8 +121,9 @@ def batch_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @staff_required(roles=FINANCE_ROLES)
 def batch_build(request: HttpRequest) -> HttpResponse:
-    """生成核发批次: every approved application not in a live line (of one union, if chosen)."""
-    campaign = current_campaign()
+    """生成核发批次: every approved application of the year shown not in a live line (of one
+    union, if chosen)."""
+    campaign = _payment_year(request.POST.get("year") or "")
     if campaign is None:
         messages.error(request, "目前没有奖励活动，不能生成核发批次。")
         return redirect("staff:payments")
@@ -126,7 +145,7 @@ def batch_build(request: HttpRequest) -> HttpResponse:
         )
     except (Conflict, Forbidden) as exc:
         messages.error(request, _message(exc))
-        return redirect("staff:payments")
+        return redirect(f"{reverse('staff:payments')}?year={campaign.year}")
     if created:
         messages.success(
             request, f"已生成核发批次 {batch.batch_no}：{batch.count} 笔，合计 {batch.total_amount:,.2f} 元。请交另一位财务人员复核。"
