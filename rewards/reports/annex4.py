@@ -86,13 +86,19 @@ def annex4_row(number: int, application: Application, *, full: bool) -> list[Any
     ]
 
 
-def annex4_sections(*, user: Any, campaign: Campaign, organisation: Organisation, per_unit: bool) -> list[Section]:
-    """The tables for ``organisation``: one, or one per grassroots union when ``per_unit``."""
-    queryset = scope_to_subtree(
+def listed(*, user: Any, campaign: Campaign):  # type: ignore[no-untyped-def]
+    """The applications Annex 4 lists, in ``user``'s subtree: a unit's batch applications, neither
+    withdrawn nor rejected (the page's counts and the files read the same ones)."""
+    return scope_to_subtree(
         Application.objects.filter(campaign=campaign, channel=Channel.BATCH).exclude(status__in=(Status.WITHDRAWN, Status.REJECTED)),
         user,
         org_field="submitting_org",
     )
+
+
+def annex4_sections(*, user: Any, campaign: Campaign, organisation: Organisation, per_unit: bool) -> list[Section]:
+    """The tables for ``organisation``: one, or one per grassroots union when ``per_unit``."""
+    queryset = listed(user=user, campaign=campaign)
     applications = list(
         queryset.filter(submitting_org__path__startswith=organisation.path)
         .select_related("submitting_org")

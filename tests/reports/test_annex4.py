@@ -287,3 +287,15 @@ def test_the_staff_page_asks_for_a_unit_in_chinese_when_none_is_chosen(rows, cit
     assert response.status_code == 400
     assert "请填写填报单位" in response.text
     assert 'class="filters annex4-form" method="get" action="/staff/reports/annex4" novalidate' in response.text
+
+
+def test_the_pages_count_per_unit_is_the_number_of_rows_in_its_file(rows, xihu_grassroots, xihu_reviewer):
+    """Withdrawn and rejected rows are left out of the table and of the count above it alike."""
+    client = signed_in(xihu_reviewer)
+    page = client.get("/staff/reports/annex4").content.decode()
+    assert f"<td>{xihu_grassroots.name}</td>" in page
+    row = page.split(f"<td>{xihu_grassroots.name}</td>", 1)[1].split("</tr>", 1)[0]
+    assert '<td class="num">3</td>' in row
+    download = client.get("/staff/reports/annex4", {"org": xihu_grassroots.name, "year": "2020", "download": "xlsx"})
+    sheet = workbook(download.content).worksheets[0]
+    assert len(data_rows(sheet, header_row_of(sheet))) == 3

@@ -14,16 +14,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from rewards.applications.models import Application
 from rewards.campaigns.models import Campaign
 from rewards.campaigns.selectors import current_campaign
 from rewards.core.errors import InvalidInput, NotFound
-from rewards.core.vocab import Channel, Status
 from rewards.organisations.models import OrgKind
-from rewards.organisations.selectors import scope_to_subtree, visible_organisations
+from rewards.organisations.selectors import visible_organisations
 from rewards.reports.access import REPORT_ROLES
 from rewards.reports.annex3 import annex3_pdf
-from rewards.reports.annex4 import FORMATS, annex4_export
+from rewards.reports.annex4 import FORMATS, annex4_export, listed
 from rewards.reports.downloads import download_response
 
 from .auth import staff_required
@@ -61,11 +59,7 @@ def _unit_counts(user: Any, campaign: Campaign | None) -> list[dict[str, Any]]:
     """How many batch applications each submitting unit in the caller's subtree has this year."""
     if campaign is None:
         return []
-    queryset = scope_to_subtree(
-        Application.objects.filter(campaign=campaign, channel=Channel.BATCH).exclude(status=Status.WITHDRAWN),
-        user,
-        org_field="submitting_org",
-    )
+    queryset = listed(user=user, campaign=campaign)
     rows = (
         queryset.order_by()
         .values("submitting_org__name", "submitting_org__parent__name")
