@@ -164,12 +164,16 @@ def check_bank_card(value: object) -> Result:
 
 
 _BRANCH = re.compile(r"^.{1,40}银行.{1,40}(支行|分行|营业部|分理处)$")
+#: The longest name ``_BRANCH`` takes: 40 + 银行 + 40 + 分理处.
+BRANCH_MAX = 85
 
 
 def check_bank_branch(value: object) -> Result:
     text = fold_width(clean(value)).replace(" ", "")
     if not text:
         return None, "请填写银行卡开户行。"
+    if len(text) > BRANCH_MAX:
+        return None, f"开户行名称过长（{len(text)} 个字，最多 {BRANCH_MAX} 个字），请只写银行和支行的名称。"
     if not _BRANCH.match(text):
         return None, "开户行请写到支行，例如“中国工商银行杭州西湖支行”（××银行××支行、分行、营业部或分理处）。"
     return text, None

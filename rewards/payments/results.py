@@ -54,6 +54,8 @@ class ResultRow:
 def parse_result_file(content: bytes) -> tuple[list[ResultRow], list[str]]:
     """Every row of the bank's return file, or the reasons it cannot be read whole."""
     problems: list[str] = []
+    if content.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):  # an xlsx (a zip) or an old .xls
+        return [], ["回单须为 CSV 文件，这是 Excel 工作簿：请用银行导出的原始 CSV 文件，或在 Excel 中“另存为”CSV（逗号分隔）后再导入。"]
     try:
         # UTF-8 (with or without the BOM), or GB18030 as the banks' systems and Excel on a
         # Chinese Windows write it (a GBK file is GB18030 too).

@@ -238,10 +238,17 @@ def test_check_bank_branch_accepts(raw, expected):  # type: ignore[no-untyped-de
         pytest.param("杭州西湖支行", "开户行请写到支行", id="没有银行"),
         pytest.param("中国工商银行杭州西湖", "开户行请写到支行", id="没有支行"),
         pytest.param("", "请填写银行卡开户行", id="空"),
+        pytest.param("中国工商银行杭州" + "西湖" * 40 + "支行", "开户行名称过长（90 个字，最多 85 个字）", id="过长"),
     ],
 )
 def test_check_bank_branch_refuses(raw, phrase):  # type: ignore[no-untyped-def]
     assert_refused(check_bank_branch(raw), phrase)
+
+
+def test_the_longest_branch_name_the_pattern_takes_is_accepted_and_one_more_character_is_too_long():
+    longest = "中" * 40 + "银行" + "西" * 40 + "分理处"
+    assert len(longest) == 85 and check_bank_branch(longest) == (longest, None)
+    assert_refused(check_bank_branch("中" + longest), "开户行名称过长（86 个字，最多 85 个字）")
 
 
 # 日期 --------------------------------------------------------------------------------------

@@ -48,6 +48,15 @@ def test_bytes_in_no_known_encoding_are_refused_with_what_to_do(api, approved, f
     assert response.status_code == 400 and "UTF-8 或 GBK" in str(response.json())
 
 
+def test_the_bank_file_as_an_excel_workbook_is_refused_with_what_to_do(api, approved, finance_a, finance_b):
+    batch_no, a, _, _ = sent_batch(api, finance_a, finance_b)
+    workbook = api.get(f"/api/v1/payments/batches/{batch_no}/file?format=xlsx", **bearer(a)).content
+    assert workbook.startswith(b"PK")
+    response = _post(api, a, batch_no, SimpleUploadedFile("回单.xlsx", workbook))
+    assert response.status_code == 400
+    assert "回单须为 CSV 文件，这是 Excel 工作簿" in str(response.json()) and "编码" not in str(response.json())
+
+
 def test_a_quote_left_open_refuses_the_file_whole(api, approved, finance_a, finance_b):
     batch_no, a, _, content = sent_batch(api, finance_a, finance_b)
     rows = _rows(content)
