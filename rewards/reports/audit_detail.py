@@ -9,9 +9,13 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist
 
 from rewards.applications.models import AttachmentKind, FlagCode
-from rewards.campaigns.models import Campaign
+from rewards.campaigns.models import Campaign, DeclarationStatus
+from rewards.core.memo import ttl_memo
 from rewards.core.vocab import Channel, Level, Status
-from rewards.organisations.models import Role
+from rewards.organisations.models import Organisation, Role
+from rewards.payments.models import LineStatus
+from rewards.training.models import TrainingMode
+from rewards.training.services import LABELS as TRAINING_LABELS
 
 from .annex1 import TABLE_NAMES
 
@@ -23,8 +27,9 @@ DETAIL_LABELS: dict[str, str] = {
     "to": "新状态",
     "year": "年度",
     "union": "工会",
-    "org": "填报单位（编号）",
-    "organisation_id": "组织（编号）",
+    "org": "填报单位",
+    "organisation_id": "组织",
+    "into": "并入",
     "role": "角色",
     "reason": "原因",
     "format": "格式",
@@ -166,14 +171,35 @@ _VALUE_LABELS: dict[str, str] = {
 
 
 #: Values read by their key: the progress tables (``table``) share their names with other words.
-_KEYED_VALUES: dict[str, dict[str, str]] = {"table": TABLE_NAMES}
+_KEYED_VALUES: dict[str, dict[str, str]] = {"table": TABLE_NAMES, "mode": {str(value): label for value, label in TrainingMode.choices}}
+#: States named by the kind of thing the entry is about: a declaration's or a payment line's
+#: ``approved`` is not an application's.
+_STATES_OF_ACTION: dict[str, dict[str, str]] = {
+    "occupation.": {str(value): label for value, label in DeclarationStatus.choices},
+    "payment.": {str(value): label for value, label in LineStatus.choices},
+}
+#: A training plan's figures (training.plan_* entries), by the plan form's own words.
+PROGRESS_LABELS = {key: TRAINING_LABELS[key] for key in ("planned_trainees", "budget", "trained", "certified", "spent")}
+#: Keys that hold an organisation's id: shown by its name.
+_ORGANISATION_KEYS = frozenset({"union", "org", "organisation_id", "grassroots_union", "submitting_org"})
 
 
-def _key(key: Any) -> str:
-    """A key by its Chinese name: the detail's own, a level or a code, a campaign's field."""
+@ttl_memo(ttl=60.0)
+def _organisation_name(pk: int) -> str:
+    name = Organisation.objects.filter(pk=pk).values_list("name", flat=True).first()
+    return f"{name}（编号 {pk}）" if name else f"编号 {pk}（已删除）"
+
+
+def _key(key: Any, *, merging: bool = False) -> str:
+    """A key by its Chinese name: the detail's own, a level or a code, a campaign's field.
+    Beside ``into`` (a union merged into another), ``from`` is the union, not a state."""
     name = str(key)
+    if merging and name == "from":
+        return "合并的单位"
     if name in DETAIL_LABELS:
         return DETAIL_LABELS[name]
+    if name in PROGRESS_LABELS:
+        return PROGRESS_LABELS[name]
     if name in _VALUE_LABELS:
         return _VALUE_LABELS[name]
     try:
@@ -183,7 +209,13 @@ def _key(key: Any) -> str:
     return str(getattr(field, "verbose_name", name))
 
 
-def _said(value: Any, key: str = "") -> str:
+def _said(value: Any, key: str = "", action: str = "") -> str:
+    if key in _ORGANISATION_KEYS and isinstance(value, int) and not isinstance(value, bool):
+        return _organisation_name(value)
+    if key in ("from", "to") and isinstance(value, str):
+        for prefix, states in _STATES_OF_ACTION.items():
+            if action.startswith(prefix) and value in states:
+                return states[value]
     if value is True:
         return "是"
     if value is False:
@@ -191,23 +223,24 @@ def _said(value: Any, key: str = "") -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, dict) and set(value) == {"old", "new"}:
-        return f"{_said(value['old'], key)} → {_said(value['new'], key)}"
+        return f"{_said(value['old'], key, action)} → {_said(value['new'], key, action)}"
     if isinstance(value, dict):
-        return "；".join(f"{_key(name)}：{_said(item, str(name))}" for name, item in value.items())
+        return "；".join(f"{_key(name, merging='into' in value)}：{_said(item, str(name), action)}" for name, item in value.items())
     if isinstance(value, list | tuple):
         if len(value) == 2 and not any(isinstance(item, dict | list) for item in value):
-            return f"{_said(value[0])} → {_said(value[1])}"  # a change: old → new
-        return "、".join(_said(item) for item in value)
+            return f"{_said(value[0], key, action)} → {_said(value[1], key, action)}"  # a change: old → new
+        return "、".join(_said(item, key, action) for item in value)
     keyed = _KEYED_VALUES.get(key, {})
     return keyed.get(str(value)) or _VALUE_LABELS.get(str(value), str(value))
 
 
-def readable_detail(detail: Any, *, separator: str = "\n") -> str:
+def readable_detail(detail: Any, *, separator: str = "\n", action: str = "") -> str:
     """The detail in the auditor's words, a line a key: “原状态：待区县（产业）工会预审”,
     “变更：角色：区县（产业）工会审核人 → 市总工会终审人员”. Unmasked: the caller masks stray numbers
     (:func:`rewards.reports.auditlog.detail_text`)."""
     if not detail:
         return ""
     if not isinstance(detail, dict):
-        return _said(detail)
-    return separator.join(f"{_key(key)}：{_said(value, str(key))}" for key, value in detail.items())
+        return _said(detail, action=action)
+    merging = "into" in detail
+    return separator.join(f"{_key(key, merging=merging)}：{_said(value, str(key), action)}" for key, value in detail.items())

@@ -196,6 +196,33 @@ class AuditFilters:
         return not self.as_query()
 
 
+#: The search form's boxes, as the export's first lines name them.
+FILTER_LABELS = {
+    "actor": "操作人",
+    "role": "角色",
+    "organisation": "所属组织",
+    "object_type": "对象类型",
+    "object_id": "对象编号",
+    "application_no": "申请编号",
+    "action": "动作",
+    "result": "结果",
+    "date_from": "开始日期",
+    "date_to": "结束日期",
+}
+
+
+def _filter_value(name: str, value: str) -> str:
+    if name == "role":
+        return ROLE_LABELS.get(value, "无角色" if value == NO_ROLE else value)
+    if name == "result":
+        return RESULT_LABELS.get(value, value)
+    if name == "organisation" and value.isdigit():
+        return dict(organisation_choices()).get(int(value), value)
+    if name == "object_type":
+        return object_type_labels().get(value, value)
+    return value
+
+
 def _day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=clock.SHANGHAI)
 
@@ -339,9 +366,9 @@ class EntryRow:
     detail_text: str = ""
 
 
-def detail_text(detail: Any, *, separator: str = "\n") -> str:
+def detail_text(detail: Any, *, separator: str = "\n", action: str = "") -> str:
     """The detail in the auditor's words (:mod:`.audit_detail`), stray numbers masked."""
-    return mask_stray_numbers(readable_detail(detail, separator=separator))
+    return mask_stray_numbers(readable_detail(detail, separator=separator, action=action))
 
 
 def pretty_detail(detail: Any) -> str:
@@ -384,7 +411,7 @@ def entry_rows(events: Sequence[AuditEvent]) -> list[EntryRow]:
                 application_no=numbers.get(event.object_id, "") if event.object_type == application_type else "",
                 result_label=RESULT_LABELS.get(event.result, event.result),
                 detail_json=pretty_detail(event.detail),
-                detail_text=detail_text(event.detail),
+                detail_text=detail_text(event.detail, action=event.action),
             )
         )
     return rows
@@ -538,13 +565,13 @@ def audit_log_export(*, user: Any, filters: AuditFilters, request: Any = None) -
             row.object_label,
             row.application_no,
             row.result_label,
-            detail_text(row.event.detail, separator="；"),
+            detail_text(row.event.detail, separator="；", action=row.event.action),
             compact_detail(row.event.detail),
             row.event.entry_hash,
         ]
         for row in entry_rows(events)
     ]
-    conditions = "；".join(f"{name}={value}" for name, value in filters.as_query().items()) or "全部"
+    conditions = "；".join(f"{FILTER_LABELS.get(name, name)}：{_filter_value(name, value)}" for name, value in filters.as_query().items()) or "全部"
     lines = [
         "审计日志",
         f"导出人：{getattr(user, 'username', '')}　导出时间：{now:%Y-%m-%d %H:%M}　查询条件：{conditions}",

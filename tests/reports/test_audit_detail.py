@@ -82,3 +82,18 @@ def test_every_key_an_entry_writes_has_a_chinese_name():
 )
 def test_codes_and_pairs_are_read_out(detail, said):
     assert readable_detail(detail, separator=" ") == said
+
+
+@pytest.mark.django_db
+def test_states_organisations_and_plan_figures_read_in_the_auditors_words(xihu):  # type: ignore[no-untyped-def]
+    """A declaration's and a payment line's states by their own labels, an organisation id by its
+    name, a training plan's figures and mode by the form's words (no English code left)."""
+    declaration = readable_detail({"union": xihu.pk, "from": "pending", "to": "rejected"}, action="occupation.reject")
+    assert declaration == f"工会：{xihu.name}（编号 {xihu.pk}）\n原状态：待审核\n新状态：不同意"
+    assert readable_detail({"from": "rejected"}, action="review.reject") == "原状态：不予奖励"  # an application's state
+    assert readable_detail({"from": "paid", "to": "reversed"}, action="payment.reversal") == "原状态：已发放\n新状态：已退汇"
+    plan = readable_detail({"changes": {"certified": [0, 20], "spent": ["0.00", "1200.00"], "mode": ["online", "both"]}})
+    assert plan == "变更：已取证人数：0 → 20；已支出金额：0.00 → 1200.00；方式：线上 → 线上线下结合"
+    merge = readable_detail({"from": "甲工会", "into": "拱墅区总工会"}, action="campaign.units")
+    assert merge == "合并的单位：甲工会\n并入：拱墅区总工会"
+    assert not re.search(r"[A-Za-z]", declaration + plan)

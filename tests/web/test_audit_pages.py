@@ -423,7 +423,7 @@ def test_the_export_is_the_current_search_as_xlsx_and_is_recorded(log, auditor_c
     header = next(index for index, row in enumerate(rows) if row[0] == "编号")
     assert rows[header][:3] == ("编号", "时间（北京时间）", "操作人")
     assert sheet.freeze_panes == f"A{header + 2}"
-    assert any("action=payment." in str(row[0]) for row in rows[:header])
+    assert any("查询条件：操作人：finance；动作：payment." in str(row[0]) for row in rows[:header])
     data = rows[header + 1 :]
     assert [row[0] for row in data] == [log["entries"]["file"].pk, log["entries"]["build"].pk]
     first = dict(zip(rows[header], data[0], strict=True))
