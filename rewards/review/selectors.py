@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -10,7 +11,7 @@ from rewards.applications.models import Application, Flag
 from rewards.applications.selectors import history
 from rewards.core import crypto, validators
 from rewards.core.masking import mask_bank_card, mask_id_number, mask_phone
-from rewards.core.text import org_key
+from rewards.core.text import fold_width, org_key
 from rewards.core.vocab import Status
 from rewards.eligibility.services import staff_checks
 
@@ -46,7 +47,9 @@ def queue(user: Any, filters: dict[str, str]) -> QuerySet[Application]:
             queryset = queryset.filter(Exists(open_flags.filter(hard=True)))
         else:
             queryset = queryset.filter(Exists(Flag.objects.filter(application=OuterRef("pk"), code=filters["flag"])))
-    text = (filters.get("q") or "").strip()
+    text = fold_width(filters.get("q") or "").strip()
+    if re.fullmatch(r"[\d\sXx]+", text):  # a number typed in groups (2020 000 040) or pasted with spaces
+        text = re.sub(r"\s", "", text)
     if text:
         matches = Q(application_no=text) | Q(name__startswith=text) | Q(certificate_no=text)
         id_number, error = validators.check_id_number(text) if len(text) >= 15 else (None, "")

@@ -188,6 +188,8 @@ def test_each_filter_narrows_to_exactly_the_entries_it_names(log, auditor_client
     assert found(object_id=str(first.pk), object_type="applications.application") == {e["approve"], e["denied"]}
     assert found(application_no=first.application_no) == {e["approve"], e["denied"]}
     assert found(application_no=second.application_no) == {e["reject"], e["submit"]}
+    wide = second.application_no.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    assert found(application_no=wide) == {e["reject"], e["submit"]}  # typed with a Chinese input method
     # action: one, or a group by prefix
     assert found(action="review.approve") == {e["approve"]}
     assert found(action="payment.") == {e["build"], e["file"]}

@@ -247,6 +247,14 @@ def test_the_queue_filters_counts_and_masks(campaign, business_day, member, shan
     assert numbers("status=&q=李建") == [flagged.application_no]
     assert numbers(f"status=&q={other.application_no}") == [other.application_no]
     assert numbers(f"status=&q={technician.certificate_no}") == [technician.application_no]
+    # Full-width digits (a Chinese input method) and a number typed in groups find it too.
+    wide = other.application_no.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    assert numbers(f"status=&q={wide}") == [other.application_no]
+    assert numbers(f"status=&q={other.application_no[:4]}+{other.application_no[4:]}") == [other.application_no]
+    # Searched under a tab where it is not: the page says where it is.
+    elsewhere = city.get(f"/staff/?status=pending_city&q={other.application_no}")
+    assert elsewhere.context["rows"] == [] and elsewhere.context["found_elsewhere"] == 1
+    assert "在其他状态中找到 1 份" in elsewhere.text and f"status=&amp;q={other.application_no}" in elsewhere.text
     # A union outside the list is ignored rather than trusted.
     assert district.get("/staff/?status=&union=上城区总工会").context["filters"]["union"] == ""
     union_counts = {tab["value"]: tab["count"] for tab in city.get("/staff/?union=西湖区总工会").context["tabs"]}

@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from rewards.applications.models import Application
 from rewards.core.audit import audit, verify_chain_step
 from rewards.core.models import AuditEvent
-from rewards.core.text import clean
+from rewards.core.text import clean, fold_width
 from rewards.organisations.models import Role
 from rewards.reports import auditlog
 from rewards.reports.auditlog import AuditFilters
@@ -86,8 +86,9 @@ def parse_filters(query: Any) -> tuple[AuditFilters, list[str]]:
         role=role if role in auditlog.ROLE_LABELS or role == auditlog.NO_ROLE else "",
         organisation=int(organisation) if organisation.isdigit() else None,
         object_type=object_type if _OBJECT_TYPE.fullmatch(object_type) else "",
-        object_id=text("object_id", 64),
-        application_no=text("application_no", 20),
+        object_id=fold_width(text("object_id", 64)).replace(" ", ""),
+        # Typed with full-width digits (a Chinese input method) or in groups: the number it spells.
+        application_no=fold_width(text("application_no", 20)).replace(" ", ""),
         action=action if _ACTION.fullmatch(action) else "",
         result=result if _WORD.fullmatch(result) else "",
         date_from=date_from,

@@ -222,6 +222,9 @@ def queue(request: HttpRequest) -> HttpResponse:
         "can_bulk": any(row["can_approve"] for row in rows),
         "sees_full_numbers": sees_full_numbers(request.user),
         "bulk": bulk,
+        # A search that finds nothing under the tab shown but something under others says so.
+        "found_elsewhere": sum(counts.values()) if filters["q"] and filters["status"] and not page.paginator.count else 0,
+        "all_query": _query(filters, status="", page=""),
         "here": f"{reverse('staff:queue')}?{_query(filters, page=page.number if page.number > 1 else '')}",
         "prev_query": _query(filters, page=page.previous_page_number()) if page.has_previous() else "",
         "next_query": _query(filters, page=page.next_page_number()) if page.has_next() else "",
