@@ -17,7 +17,7 @@ from rewards.identity.models import StaffToken
 from rewards.organisations.models import Role
 from rewards.web.staff.sessions import ABSOLUTE_LOGOUT, IDLE_LOGOUT, SEEN_KEY, STARTED_KEY
 
-from .staff_helpers import MovableClock, api_token, bearer, web_client, web_login
+from .staff_helpers import HOST, MovableClock, api_token, bearer, web_client, web_login
 
 pytestmark = pytest.mark.django_db
 
@@ -70,6 +70,33 @@ def test_thirty_idle_minutes_end_the_session(xihu_reviewer, monkeypatch):
     assert IDLE_LOGOUT in response.text and not is_signed_in(client)
     assert not SessionStore().exists(key)
     assert audits("staff.logout", actor=xihu_reviewer)[-1].detail == {"reason": "idle"}
+
+
+def test_a_decision_sent_after_the_session_ended_says_it_was_not_saved_and_comes_back(
+    xihu_reviewer, monkeypatch, campaign, member, business_day
+):
+    from tests import factories
+
+    application = factories.make_application(campaign=campaign, member=member, status="pending_district")
+    clock = MovableClock(monkeypatch)
+    client = signed_in_client("xihu.reviewer")
+    detail = f"/staff/applications/{application.application_no}"
+    assert client.get(detail).status_code == 200
+    clock.advance(minutes=30, seconds=1)  # the reviewer typed a long opinion meanwhile
+    response = client.post(
+        f"{detail}/decision",
+        {"decision": "return", "opinion": "请补充证书复印件"},
+        HTTP_REFERER=f"http://{HOST}{detail}",
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/staff/login?next={detail.replace('/', '%2F')}"
+    page = client.get(response["Location"]).text
+    assert "刚才提交的内容没有保存" in page and IDLE_LOGOUT in page
+    application.refresh_from_db()
+    assert application.status == "pending_district"
+    # A referrer from another site is not followed.
+    elsewhere = client.post(f"{detail}/decision", {"decision": "approve"}, HTTP_REFERER="https://evil.example/staff/x")
+    assert elsewhere["Location"] == "/staff/login"
 
 
 def test_twelve_hours_after_sign_in_the_session_ends_however_busy(xihu_reviewer, monkeypatch):

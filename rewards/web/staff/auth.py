@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django import forms
 from django.contrib import messages
@@ -84,6 +84,18 @@ def forbidden(request: HttpRequest) -> HttpResponse:
     return render(request, "staff/forbidden.html", {"home": landing(user) if _is_staff(user) else "/staff/"}, status=403)
 
 
+#: A form sent without a session (it ended while the page was open).
+NOT_SAVED = "登录已过期或已在其他窗口退出，刚才提交的内容没有保存。请重新登录，再在原页面重新提交。"
+
+
+def _referer_path(request: HttpRequest) -> str:
+    """The page a form was sent from, as a path on this site ("" when it came from elsewhere)."""
+    referer = urlsplit(request.headers.get("Referer", ""))
+    if referer.netloc and referer.netloc != request.get_host():
+        return ""
+    return referer.path + (f"?{referer.query}" if referer.query else "")
+
+
 def login_url(next_url: str = "") -> str:
     url = reverse("staff:login")
     return f"{url}?{urlencode({'next': next_url})}" if next_url else url
@@ -108,7 +120,12 @@ def staff_required(view: Callable[..., HttpResponse] | None = None, *, roles: It
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             user: Any = request.user
             if not _is_staff(user):
-                return redirect(login_url(request.get_full_path() if request.method == "GET" else ""))
+                if request.method == "GET":
+                    return redirect(login_url(request.get_full_path()))
+                # A form sent after the session ended (idle, or signed out in another tab): say
+                # that nothing was saved, and come back to the page it was sent from.
+                messages.warning(request, NOT_SAVED)
+                return redirect(login_url(safe_next(request, _referer_path(request))))
             if allowed is not None and user.role not in allowed:
                 audit("access.denied", actor=user, request=request, result="denied", detail={"path": request.path[:200], "reason": "role"})
                 return forbidden(request)
