@@ -461,3 +461,18 @@ def test_pages_promise_full_numbers_and_the_viewer_only_to_those_who_get_them(ca
     assert "点击查看大图" in reviewer.get(f"/staff/applications/{application.application_no}").text
     detail = reader.get(f"/staff/applications/{application.application_no}").text
     assert "点击查看大图" not in detail and "只有审核人员可以查看" in detail
+
+
+@pytest.mark.parametrize(
+    ("status", "channel", "says"),
+    [
+        ("payment_failed", "online", "须由职工本人登录平台，在“我的申请”中更正银行卡号和开户行"),
+        ("returned", "online", "等待职工本人修改后重新提交"),
+        ("returned", "batch", "等待基层工会修改后重新提交"),
+        ("paid", "online", "该申请已不在审核环节"),
+    ],
+)
+def test_an_application_out_of_review_says_who_acts_next(campaign, member, city_reviewer, status, channel, says):  # type: ignore[no-untyped-def]
+    application = factories.make_application(campaign=campaign, member=member, status=status, channel=channel)
+    page = signed_in(city_reviewer).get(f"/staff/applications/{application.application_no}")
+    assert page.status_code == 200 and says in page.text
