@@ -10,7 +10,7 @@ from rewards.applications.models import Application, Flag
 from rewards.applications.selectors import history
 from rewards.core import crypto, validators
 from rewards.core.masking import mask_bank_card, mask_id_number, mask_phone
-from rewards.core.text import org_key
+from rewards.core.text import certificate_number, org_key
 from rewards.core.vocab import Status
 from rewards.eligibility.services import staff_checks
 
@@ -48,7 +48,8 @@ def queue(user: Any, filters: dict[str, str]) -> QuerySet[Application]:
             queryset = queryset.filter(Exists(Flag.objects.filter(application=OuterRef("pk"), code=filters["flag"])))
     text = (filters.get("q") or "").strip()
     if text:
-        matches = Q(application_no=text) | Q(name__startswith=text) | Q(certificate_no=text)
+        # A certificate number as stored: ｈｙ２０２０ ００１ finds HY2020001.
+        matches = Q(application_no=text) | Q(name__startswith=text) | Q(certificate_no=certificate_number(text))
         id_number, error = validators.check_id_number(text) if len(text) >= 15 else (None, "")
         if id_number and not error:  # a whole ID number, found by its blind index
             matches |= Q(id_hash=crypto.blind_index("id", id_number))
