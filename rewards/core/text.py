@@ -50,6 +50,14 @@ def org_key(name: str) -> str:
     return _SPACES.sub("", drop_invisible(fold_width(name or "")))
 
 
+def certificate_number(value: object) -> str:
+    """A certificate number as the HR registry keeps it: widths folded (NFKC), every space and
+    invisible character removed, letters upper-case. ``２０２０ ０００１ａｂ`` is ``20200001AB``. Typed
+    numbers (both channels, batch sheets), the registry's import and the review search all go
+    through here, so a number matches whichever way it was typed."""
+    return _SPACES.sub("", fold_width(clean(value))).upper()
+
+
 def clean_name(value: object) -> str:
     """A person's name: trimmed, no inner spaces between Chinese characters, one kind of "·"."""
     text = clean(value).translate(_MIDDLE_DOTS)

@@ -11,7 +11,7 @@ from typing import Any
 
 from rewards.core import validators
 from rewards.core.tabular import FORMULA_MESSAGE, starts_like_a_formula
-from rewards.core.text import clean
+from rewards.core.text import certificate_number, clean
 from rewards.core.vocab import Level, parse_gender, parse_issuer, parse_level, parse_yes_no
 
 from .facts import ApplicantInput
@@ -126,6 +126,9 @@ def clean_annex3(
             fail("bank_branch", error)
         bank_branch = value or ""
 
+    # The certificate number as the HR registry keeps it (widths folded, no spaces, upper case),
+    # before its length is checked: ２０２０… typed in full-width digits is the registry's 2020….
+    cleaned["certificate_no"] = certificate_number(text("certificate_no"))
     texts = {}
     for field, limit in (
         ("occupation", 100),
@@ -174,7 +177,7 @@ def clean_annex3(
             occupation=texts["occupation"],
             previous_level=previous_level,
             previous_level_date=previous_date,
-            certificate_no=texts["certificate_no"].replace(" ", "").upper(),
+            certificate_no=texts["certificate_no"],
             education=texts["education"],
             phone=phone,
             bank_card_no=bank_card,

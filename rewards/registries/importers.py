@@ -23,7 +23,7 @@ from django.db import IntegrityError, transaction
 from rewards.core import clock, crypto, validators
 from rewards.core.audit import audit
 from rewards.core.tabular import UnreadableFile, cell_text, is_numeric_cell, open_table
-from rewards.core.text import clean, fold_width
+from rewards.core.text import certificate_number, clean, fold_width
 from rewards.core.vocab import parse_issuer, parse_level
 from rewards.organisations.models import Organisation, OrgKind
 
@@ -213,7 +213,7 @@ def _parse_certificate(raw: dict[str, Any], today: dt.date) -> tuple[dict[str, A
     errors: list[str] = []
     if numeric := _numeric_cell_error(raw, "id_number", "身份证号码"):
         return None, [numeric]
-    certificate_no = fold_width(cell_text(raw.get("certificate_no"))).replace(" ", "").upper()
+    certificate_no = certificate_number(cell_text(raw.get("certificate_no")))
     if not certificate_no:
         errors.append("请填写证书编号。")
     elif len(certificate_no) > 60:

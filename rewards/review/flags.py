@@ -7,10 +7,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from rewards.applications.models import HARD_FLAGS, Application, Flag, FlagCode
+from rewards.campaigns.models import Campaign, occupation_key
 from rewards.core import clock
 from rewards.core.audit import audit
+from rewards.core.text import clean_name
 from rewards.core.vocab import LEVEL_GRADE, Issuer, Level, Status
 from rewards.registries.models import Certificate
 
@@ -24,16 +27,57 @@ def _age_on(birth: dt.date, day: dt.date) -> int:
 
 
 def _registry_differences(application: Application, registry: Certificate) -> list[str]:
+    """What the HR registry holds otherwise. Names and occupations are compared as the rules
+    compare them: a name as names are cleaned now (an application stored before the 间隔号 rule
+    still says 买买提.艾力), an occupation with widths folded and spaces removed (车工（数控） is
+    the registry's 车工(数控))."""
     differences = []
-    if registry.id_hash != application.id_hash or registry.name != application.name:
+    if registry.id_hash != application.id_hash or clean_name(registry.name) != clean_name(application.name):
         differences.append("持证人")
     if registry.level != application.new_level:
         differences.append(f"等级（证书库为{Level(registry.level).label}）")
-    if registry.occupation.replace(" ", "") != application.occupation.replace(" ", ""):
+    if occupation_key(registry.occupation) != occupation_key(application.occupation):
         differences.append(f"职业（证书库为“{registry.occupation}”）")
     if registry.issue_date != application.certificate_issue_date:
         differences.append(f"发证时间（证书库为{registry.issue_date.isoformat()}）")
     return differences
+
+
+def _campaign_years() -> dict[int, int]:
+    """Campaign id → year, of every campaign (one a year: a handful of rows)."""
+    return dict(Campaign.objects.values_list("id", "year"))
+
+
+def _other_people_anywhere(application: Application, campaign_ids: list[int]) -> QuerySet[Application]:
+    """Live applications of other people in any campaign: a card or a certificate used by someone
+    else is a signal whatever the year (DOMAIN.md §4 sets no limit; a make-up certificate falls in
+    the previous campaign's window, so last year's award could be claimed again). The same person
+    using their own card again next year is no signal. Anonymised applications hold no numbers.
+
+    ``campaign_id IN (every campaign)`` is there for the index: (campaign, card hash) is read as
+    one seek per campaign, on SQLite and PostgreSQL alike, with no new index to write."""
+    return (
+        Application.objects.filter(campaign_id__in=campaign_ids, purged_at__isnull=True)
+        .exclude(status=Status.WITHDRAWN)
+        .exclude(id_hash=application.id_hash)
+    )
+
+
+def shared_sentence(subject: str, campaign_id: int, users: list[tuple[int, str]], years: dict[int, int]) -> str:
+    """``该银行卡号也用于他人的申请（2021000003；2020年度：2020000005）。``: ``users`` are the other
+    people's (campaign id, application number). This campaign's numbers come first and read as
+    they always did; another campaign's follow under its year, the newest year first; five
+    numbers at most. Made the same way on every path, so the same facts read the same."""
+    here = sorted(number for campaign, number in users if campaign == campaign_id)
+    elsewhere = sorted(
+        ((years.get(campaign, 0), number) for campaign, number in users if campaign != campaign_id),
+        key=lambda item: (-item[0], item[1]),
+    )
+    listed = ([(0, number) for number in here] + elsewhere)[:5]
+    parts = ["、".join(number for year, number in listed if year == 0)]
+    for year in dict.fromkeys(year for year, _ in listed if year):
+        parts.append(f"{year}年度：" + "、".join(number for other, number in listed if other == year))
+    return f"该{subject}也用于他人的申请（{'；'.join(part for part in parts if part)}）。"
 
 
 def find_signals(application: Application) -> dict[str, str]:
@@ -43,20 +87,14 @@ def find_signals(application: Application) -> dict[str, str]:
     other_people = others.exclude(id_hash=application.id_hash)
     # Sentences are made the same way here and in raise_signals_for_new, in a fixed order: a
     # changed sentence means changed facts (refresh_flags raises a resolved signal again).
-    card_users = list(
-        other_people.filter(bank_card_hash=application.bank_card_hash)
-        .order_by("application_no")
-        .values_list("application_no", flat=True)[:5]
-    )
+    years = _campaign_years()
+    anywhere = _other_people_anywhere(application, list(years))
+    card_users = list(anywhere.filter(bank_card_hash=application.bank_card_hash).order_by().values_list("campaign_id", "application_no"))
     if card_users:
-        found[FlagCode.CARD_SHARED] = f"该银行卡号也用于他人的申请（{'、'.join(card_users)}）。"
-    cert_users = list(
-        other_people.filter(certificate_no=application.certificate_no)
-        .order_by("application_no")
-        .values_list("application_no", flat=True)[:5]
-    )
+        found[FlagCode.CARD_SHARED] = shared_sentence("银行卡号", application.campaign_id, card_users, years)
+    cert_users = list(anywhere.filter(certificate_no=application.certificate_no).order_by().values_list("campaign_id", "application_no"))
     if cert_users:
-        found[FlagCode.CERTIFICATE_SHARED] = f"该证书编号也用于他人的申请（{'、'.join(cert_users)}）。"
+        found[FlagCode.CERTIFICATE_SHARED] = shared_sentence("证书编号", application.campaign_id, cert_users, years)
     phone_count = other_people.filter(phone_hash=application.phone_hash).values("id_hash").distinct().count() + 1
     if phone_count >= PHONE_SHARED_AT:
         found[FlagCode.PHONE_SHARED] = f"该手机号码共用于 {phone_count} 份申请。"
@@ -136,13 +174,15 @@ def _raise_again(application: Application, flag: Flag, now: dt.datetime) -> None
 
 
 def mirror_shared_flags(application: Application) -> None:
-    """The other applications sharing this card or certificate get the signal too."""
-    others = Application.objects.filter(campaign=application.campaign).exclude(status=Status.WITHDRAWN).exclude(
-        id_hash=application.id_hash
-    ).filter(bank_card_hash=application.bank_card_hash) | Application.objects.filter(campaign=application.campaign).exclude(
-        status=Status.WITHDRAWN
-    ).exclude(id_hash=application.id_hash).filter(certificate_no=application.certificate_no)
-    for other in others.distinct()[:20]:
+    """The other applications sharing this card or certificate get the signal too, in any
+    campaign: an earlier year's application, paid or not, is told who used its card or
+    certificate since (a paid one stays paid; the signal is for whoever reads it, and a reversal
+    or a failed payment of it is not paid again before the city has looked)."""
+    anywhere = _other_people_anywhere(application, list(_campaign_years()))
+    # Two look-ups, each by its own index, rather than one OR that SQLite may read by campaign.
+    pks = set(anywhere.filter(bank_card_hash=application.bank_card_hash).order_by("application_no").values_list("pk", flat=True)[:20])
+    pks.update(anywhere.filter(certificate_no=application.certificate_no).order_by("application_no").values_list("pk", flat=True)[:20])
+    for other in Application.objects.filter(pk__in=pks).order_by("application_no")[:20]:
         refresh_flags(other)
 
 
@@ -158,20 +198,21 @@ def raise_signals_for_new(applications: list[Application]) -> list[Flag]:
         return []
     campaign_id = applications[0].campaign_id
     live = Application.objects.filter(campaign_id=campaign_id).exclude(status=Status.WITHDRAWN)
-    cards: dict[str, list[tuple[str, str, int]]] = {}
-    for id_hash, card, number, pk in live.filter(bank_card_hash__in={a.bank_card_hash for a in applications}).values_list(
-        "id_hash", "bank_card_hash", "application_no", "pk"
-    ):
-        cards.setdefault(card, []).append((id_hash, number, pk))
-    for users in cards.values():
-        users.sort(key=lambda user: user[1])
-    certificates: dict[str, list[tuple[str, str, int]]] = {}
-    for id_hash, certificate, number, pk in live.filter(certificate_no__in={a.certificate_no for a in applications}).values_list(
-        "id_hash", "certificate_no", "application_no", "pk"
-    ):
-        certificates.setdefault(certificate, []).append((id_hash, number, pk))
-    for users in certificates.values():
-        users.sort(key=lambda user: user[1])
+    # Cards and certificates in every campaign, as find_signals reads them.
+    years = _campaign_years()
+    live_anywhere = (
+        Application.objects.filter(campaign_id__in=list(years), purged_at__isnull=True).exclude(status=Status.WITHDRAWN).order_by()
+    )
+    cards: dict[str, list[tuple[str, int, str, int]]] = {}
+    for id_hash, card, campaign, number, pk in live_anywhere.filter(
+        bank_card_hash__in={a.bank_card_hash for a in applications}
+    ).values_list("id_hash", "bank_card_hash", "campaign_id", "application_no", "pk"):
+        cards.setdefault(card, []).append((id_hash, campaign, number, pk))
+    certificates: dict[str, list[tuple[str, int, str, int]]] = {}
+    for id_hash, certificate, campaign, number, pk in live_anywhere.filter(
+        certificate_no__in={a.certificate_no for a in applications}
+    ).values_list("id_hash", "certificate_no", "campaign_id", "application_no", "pk"):
+        certificates.setdefault(certificate, []).append((id_hash, campaign, number, pk))
     phones: dict[str, set[str]] = {}
     for phone, id_hash in live.filter(phone_hash__in={a.phone_hash for a in applications}).values_list("phone_hash", "id_hash"):
         phones.setdefault(phone, set()).add(id_hash)
@@ -190,14 +231,16 @@ def raise_signals_for_new(applications: list[Application]) -> list[Flag]:
     to_refresh: set[int] = set()
     for application in applications:
         found: dict[str, str] = {}
-        others = [(no, pk) for id_hash, no, pk in cards.get(application.bank_card_hash, []) if id_hash != application.id_hash]
+        others = [user for user in cards.get(application.bank_card_hash, []) if user[0] != application.id_hash]
         if others:
-            found[FlagCode.CARD_SHARED] = f"该银行卡号也用于他人的申请（{'、'.join(no for no, _ in others[:5])}）。"
-            to_refresh.update(pk for _, pk in others if pk not in new_ids)
-        others = [(no, pk) for id_hash, no, pk in certificates.get(application.certificate_no, []) if id_hash != application.id_hash]
+            users = [(campaign, no) for _, campaign, no, _ in others]
+            found[FlagCode.CARD_SHARED] = shared_sentence("银行卡号", application.campaign_id, users, years)
+            to_refresh.update(pk for *_, pk in others if pk not in new_ids)
+        others = [user for user in certificates.get(application.certificate_no, []) if user[0] != application.id_hash]
         if others:
-            found[FlagCode.CERTIFICATE_SHARED] = f"该证书编号也用于他人的申请（{'、'.join(no for no, _ in others[:5])}）。"
-            to_refresh.update(pk for _, pk in others if pk not in new_ids)
+            users = [(campaign, no) for _, campaign, no, _ in others]
+            found[FlagCode.CERTIFICATE_SHARED] = shared_sentence("证书编号", application.campaign_id, users, years)
+            to_refresh.update(pk for *_, pk in others if pk not in new_ids)
         people = len(phones.get(application.phone_hash, set()) | {application.id_hash})
         if people >= PHONE_SHARED_AT:
             found[FlagCode.PHONE_SHARED] = f"该手机号码共用于 {people} 份申请。"

@@ -11,7 +11,7 @@ from rewards.applications.models import Application, Flag
 from rewards.applications.selectors import history
 from rewards.core import crypto, validators
 from rewards.core.masking import mask_bank_card, mask_id_number, mask_phone
-from rewards.core.text import fold_width, org_key
+from rewards.core.text import certificate_number, fold_width, org_key
 from rewards.core.vocab import Status
 from rewards.eligibility.services import staff_checks
 
@@ -51,7 +51,8 @@ def queue(user: Any, filters: dict[str, str]) -> QuerySet[Application]:
     if re.fullmatch(r"[\d\sXx]+", text):  # a number typed in groups (2020 000 040) or pasted with spaces
         text = re.sub(r"\s", "", text)
     if text:
-        matches = Q(application_no=text) | Q(name__startswith=text) | Q(certificate_no=text)
+        # A certificate number as stored: ｈｙ２０２０ ００１ finds HY2020001.
+        matches = Q(application_no=text) | Q(name__startswith=text) | Q(certificate_no=certificate_number(text))
         id_number, error = validators.check_id_number(text) if len(text) >= 15 else (None, "")
         if id_number and not error:  # a whole ID number, found by its blind index
             matches |= Q(id_hash=crypto.blind_index("id", id_number))

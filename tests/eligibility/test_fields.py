@@ -155,6 +155,33 @@ def test_a_full_submission_is_normalised():
 
 
 @pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("２０２０００００００００２", "2020000000002"),
+        ("ＨＹ２０２０００１", "HY2020001"),
+        ("ｈｙ　２０２０　００１", "HY2020001"),  # an ideographic space too
+        ("HY2020001", "HY2020001"),
+    ],
+)
+def test_a_certificate_number_is_kept_as_the_registry_keeps_it(typed, stored):
+    """Widths folded, spaces dropped, upper case: what the HR registry's importer stores."""
+    applicant, errors = clean_annex3(full_form(certificate_no=typed), today=TODAY, required=SUBMISSION_FIELDS)
+
+    assert errors == {}
+    assert applicant is not None and applicant.certificate_no == stored
+
+
+def test_a_certificate_number_is_measured_as_stored():
+    """60 full-width digits typed in groups of four with spaces are 60 digits; 61 are too many."""
+    typed = " ".join(["１２３４"] * 15)  # 74 characters as typed
+    applicant, errors = clean_annex3(full_form(certificate_no=typed), today=TODAY, required=SUBMISSION_FIELDS)
+    assert errors == {} and applicant is not None and applicant.certificate_no == "1234" * 15
+
+    _, errors = clean_annex3(full_form(certificate_no=typed + "５"), today=TODAY, required=SUBMISSION_FIELDS)
+    assert errors == {"certificate_no": ["最多60个字。"]}
+
+
+@pytest.mark.parametrize(
     ("field", "value"),
     [
         ("phone", "0571-87654321"),
