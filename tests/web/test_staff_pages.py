@@ -467,8 +467,8 @@ def test_pages_promise_full_numbers_and_the_viewer_only_to_those_who_get_them(ca
     ("status", "channel", "says"),
     [
         ("payment_failed", "online", "须由职工本人登录平台，在“我的申请”中更正银行卡号和开户行"),
-        ("returned", "online", "等待职工本人修改后重新提交"),
-        ("returned", "batch", "等待基层工会修改后重新提交"),
+        ("returned", "online", "由职工本人改正后再次提交"),
+        ("returned", "batch", "由基层工会改正后再次提交"),
         ("paid", "online", "该申请已不在审核环节"),
     ],
 )
