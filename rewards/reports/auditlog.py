@@ -111,6 +111,7 @@ ACTION_LABELS: dict[str, str] = {
     "data.purge": "清除到期个人信息",
     "crypto.rotate": "重新加密个人信息",
     "audit.verify": "校验审计链",
+    "audit.chain_keyed": "审计链启用密钥（封存此前的记录）",
     "audit.export": "导出审计日志",
 }
 #: The first word of an action: a prefix filter ("payment.") picks every action of the group.
