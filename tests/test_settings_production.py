@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SECRETS = ("SECRET_KEY", "ALLOWED_HOSTS", "FIELD_ENCRYPTION_KEY", "BLIND_INDEX_KEY")
+SECRETS = ("SECRET_KEY", "ALLOWED_HOSTS", "FIELD_ENCRYPTION_KEY", "BLIND_INDEX_KEY", "AUDIT_CHAIN_KEY")
 
 
 def complete_env(data_dir: Path) -> dict[str, str]:
@@ -23,6 +23,7 @@ def complete_env(data_dir: Path) -> dict[str, str]:
         "ALLOWED_HOSTS": "rewards.hzgh.example",
         "FIELD_ENCRYPTION_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
         "BLIND_INDEX_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+        "AUDIT_CHAIN_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
         "SMS_BACKEND": "aliyun",
         "SMS_ALIYUN_ACCESS_KEY_ID": "test-key-id",
         "SMS_ALIYUN_ACCESS_KEY_SECRET": "test-key-secret",

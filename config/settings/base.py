@@ -227,6 +227,8 @@ CONTENT_SECURITY_POLICY = {
 FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY")
 FIELD_ENCRYPTION_OLD_KEYS = env_list("FIELD_ENCRYPTION_OLD_KEYS")
 BLIND_INDEX_KEY = env("BLIND_INDEX_KEY")
+# --- the audit log's keyed hash chain (SECURITY.md 17): HMAC-SHA256 under this key ----------
+AUDIT_CHAIN_KEY = env("AUDIT_CHAIN_KEY")
 
 # --- business clock ------------------------------------------------------------------
 APP_TODAY = env("APP_TODAY")
@@ -267,8 +269,12 @@ if env("THROTTLE_LOGIN", ""):
     if _seconds < 1:
         raise ImproperlyConfigured("THROTTLE_LOGIN 的时长不能为 0（例如 5/15min）。")
     STAFF_LOCKOUT_FAILURES, STAFF_LOCKOUT_MINUTES = int(_login[1]), max(1, -(-_seconds // 60))
+#: A staff sign-in, a page session or an API token alike (rewards.identity.staff_limits), ends after
+#: STAFF_SESSION_IDLE_MINUTES without a request and STAFF_SESSION_MAX_HOURS after it began.
 STAFF_SESSION_IDLE_MINUTES = int(env("STAFF_SESSION_IDLE_MINUTES", "30") or 30)
 STAFF_SESSION_MAX_HOURS = int(env("STAFF_SESSION_MAX_HOURS", "12") or 12)
+#: An API token's own absolute limit, shorter than a page session's: never more than STAFF_SESSION_MAX_HOURS.
+STAFF_TOKEN_MAX_HOURS = int(env("STAFF_TOKEN_MAX_HOURS", "8") or 8)
 
 # --- throttles (API.md "Default throttles"; THROTTLE_<SCOPE> overrides each) ----------
 THROTTLE_DEFAULTS = {

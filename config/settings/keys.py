@@ -11,7 +11,7 @@ import os
 import secrets
 from pathlib import Path
 
-_NAMES = ("SECRET_KEY", "FIELD_ENCRYPTION_KEY", "BLIND_INDEX_KEY")
+_NAMES = ("SECRET_KEY", "FIELD_ENCRYPTION_KEY", "BLIND_INDEX_KEY", "AUDIT_CHAIN_KEY")
 
 
 def _new(name: str) -> str:

@@ -5,7 +5,7 @@ from django.core.exceptions import ImproperlyConfigured
 from .base import *  # noqa: F403
 from .base import env, env_list
 
-_REQUIRED = ("SECRET_KEY", "ALLOWED_HOSTS", "FIELD_ENCRYPTION_KEY", "BLIND_INDEX_KEY")
+_REQUIRED = ("SECRET_KEY", "ALLOWED_HOSTS", "FIELD_ENCRYPTION_KEY", "BLIND_INDEX_KEY", "AUDIT_CHAIN_KEY")
 _missing = [name for name in _REQUIRED if not env(name)]
 if _missing:
     raise ImproperlyConfigured("生产环境缺少必需的配置项：" + "、".join(_missing))
@@ -26,6 +26,7 @@ SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY")
 BLIND_INDEX_KEY = env("BLIND_INDEX_KEY")
+AUDIT_CHAIN_KEY = env("AUDIT_CHAIN_KEY")
 APP_TODAY = None
 STAFF_MFA_ROLES = env_list("STAFF_MFA_ROLES", "finance_officer,admin")
 

@@ -66,7 +66,9 @@ class TokenView(APIView):
         description=(
             "已绑定验证器的账号（以及 STAFF_MFA_ROLES 中的角色）须同时提交验证器上的 6 位动态验证码 otp；"
             "须使用两步验证而尚未绑定验证器的账号，请先登录审核工作台绑定。任何失败（用户名、密码、动态验证码、"
-            "未绑定）都是同一个 401 回答，不透露是哪一项不对；锁定期间为 429。"
+            "未绑定）都是同一个 401 回答，不透露是哪一项不对；锁定期间为 429。令牌连续 30 分钟未使用即失效"
+            "（STAFF_SESSION_IDLE_MINUTES），无论是否使用，到 expires_at（签发后 8 小时，STAFF_TOKEN_MAX_HOURS，"
+            "不超过 STAFF_SESSION_MAX_HOURS）也失效；失效的令牌与无效令牌一样回答 401 not_authenticated。"
         ),
         request=inline_serializer(
             "TokenRequest",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -14,7 +13,16 @@ from django.db import connection, models, transaction
 from django.utils.ipv6 import clean_ipv6_address
 
 from . import clock
-from .models import HASHED_FIELDS, AuditChainHead, AuditEvent, canonical_json
+from .models import (
+    CHAIN_KEYED_ACTION,
+    HASHED_FIELDS,
+    AuditChainHead,
+    AuditEvent,
+    canonical_json,
+    entry_hash_of,
+    head_seal_of,
+    unkeyed_hash_of,
+)
 from .rows import PreparedRow
 
 
@@ -104,7 +112,10 @@ def append(event: AuditEvent) -> AuditEvent:
         event.entry_hash = event.compute_hash()
         PreparedRow(event).insert()
         with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {AuditChainHead._meta.db_table} SET last_hash = %s WHERE id = 1", [event.entry_hash])  # noqa: S608 - identifiers from the models, values bound  # nosec B608
+            cursor.execute(
+                f"UPDATE {AuditChainHead._meta.db_table} SET last_hash = %s, seal = %s WHERE id = 1",  # noqa: S608 - identifiers from the models, values bound  # nosec B608
+                [event.entry_hash, head_seal_of(event.entry_hash)],
+            )
     return event
 
 
@@ -167,17 +178,24 @@ def verify_chain_report(*, progress: Callable[[int], None] | None = None, every:
     return report
 
 
-def _compare_head(head: str | None, walk: _Walk, report: ChainReport) -> None:
-    """The head against the last entry walked (``walk.last_id`` 0: an empty log)."""
+def _compare_head(head: tuple[str, str] | None, walk: _Walk, report: ChainReport) -> None:
+    """The head (its last hash and seal) against the last entry walked (``walk.last_id`` 0: an
+    empty log), and the chain's start: entries without a keyed hash must be sealed."""
+    if walk.plain and not walk.keyed:
+        report.add(f"审计链中有 {walk.plain} 条记录只有不带密钥的哈希，其后却没有启用密钥时的封存记录（这些记录可能被改写后重算了哈希）。")
     if head is None:
         if walk.last_id:
             report.add("审计链头记录缺失（可能被删除）。")
-    elif head != walk.previous:
-        pointed = AuditEvent.objects.filter(entry_hash=head).values_list("id", flat=True).first() if head else None
+        return
+    last_hash, seal = head
+    if last_hash != walk.previous:
+        pointed = AuditEvent.objects.filter(entry_hash=last_hash).values_list("id", flat=True).first() if last_hash else None
         if pointed is not None:
             report.add(f"链头指向第 {pointed} 条，但其后还有记录（链头被改动）。")
         else:
             report.add("审计链末尾与链头记录不符（可能有最新记录被删除，或链头被改动）。")
+    elif walk.last_id and seal != head_seal_of(last_hash):
+        report.add("链头的密钥印鉴不符（链头可能被移回较早的记录，其后的记录被删除；或链头被改动）。")
 
 
 #: Entries one step of :func:`verify_chain_step` reads: a second or so of work (1.2 s on SQLite,
@@ -196,23 +214,40 @@ class ChainStep:
     last_hash: str
     #: The walk reached the end of the log and compared it with the head.
     done: bool
+    #: What the walk knows of the chain's unkeyed start (:class:`_Walk`): the next step's
+    #: ``unkeyed``, ``plain`` and ``keyed``.
+    unkeyed: int = 0
+    plain: int = 0
+    keyed: bool = False
 
 
-def verify_chain_step(*, after_id: int = 0, previous_hash: str = "", limit: int | None = None) -> ChainStep:
+def verify_chain_step(
+    *, after_id: int = 0, previous_hash: str = "", unkeyed: int = 0, plain: int = 0, keyed: bool = False, limit: int | None = None
+) -> ChainStep:
     """At most ``limit`` entries after ``after_id`` (whose hash is ``previous_hash``), and the head
     when they are the last ones: steps from ``after_id=0`` up to the one that is ``done`` check
-    exactly what one :func:`verify_chain_report` does, each step in a request of its own."""
+    exactly what one :func:`verify_chain_report` does, each step in a request of its own (each
+    given the previous step's ``unkeyed``, ``plain`` and ``keyed``)."""
     limit = limit or VERIFY_STEP_ROWS
     report = ChainReport()
-    walk = _Walk(previous=previous_hash, previous_id=after_id or None, last_id=after_id)
+    walk = _Walk(previous=previous_hash, previous_id=after_id or None, last_id=after_id, unkeyed=unkeyed, plain=plain, keyed=keyed)
     rest = AuditEvent.objects.filter(id__gt=after_id).order_by("id").values_list("id", flat=True)
     step_end = rest[limit : limit + 1].first()  # an entry beyond this step: more steps follow
-    if step_end is not None:
+    done = step_end is None
+    if not done:
         _walk(AuditEvent.objects.filter(id__gt=after_id, id__lt=step_end), walk, report, None, limit)
-        return ChainStep(report=report, last_id=walk.last_id, last_hash=walk.previous, done=False)
-    head = _walk_tail_and_read_head(walk, report, None, limit)
-    _compare_head(head, walk, report)
-    return ChainStep(report=report, last_id=walk.last_id, last_hash=walk.previous, done=True)
+    else:
+        head = _walk_tail_and_read_head(walk, report, None, limit)
+        _compare_head(head, walk, report)
+    return ChainStep(
+        report=report,
+        last_id=walk.last_id,
+        last_hash=walk.previous,
+        done=done,
+        unkeyed=walk.unkeyed,
+        plain=walk.plain,
+        keyed=walk.keyed,
+    )
 
 
 def verify_chain() -> list[str]:
@@ -225,6 +260,17 @@ class _Walk:
     previous: str = ""
     previous_id: int | None = None
     last_id: int = 0
+    #: Entries walked before the first keyed one (with the plain SHA-256 of before the key, or
+    #: matching no hash): the chain's unkeyed start, which the first keyed entry must seal.
+    unkeyed: int = 0
+    #: Of those, the ones whose plain SHA-256 matches.
+    plain: int = 0
+    #: An entry with a keyed hash was walked: every later one must be keyed too.
+    keyed: bool = False
+
+
+_ACTION = HASHED_FIELDS.index("action")
+_DETAIL = HASHED_FIELDS.index("detail")
 
 
 def _walk(
@@ -234,12 +280,54 @@ def _walk(
         if values[-1] != walk.previous:  # prev_hash, the last hashed field
             before = f"第 {walk.previous_id} 条" if walk.previous_id is not None else "链的起点"
             report.add(f"第 {pk} 条的前序哈希与{before}不符（其间可能有记录被删除，或{before}被改写）。")
-        if values[0] is None or hashlib.sha256(canonical_json(values).encode()).hexdigest() != entry_hash:
-            report.add(f"第 {pk} 条的内容与其哈希不符（可能被修改）。")
+        _check_entry(pk, entry_hash, values, walk, report)
         walk.previous, walk.previous_id, walk.last_id = entry_hash, pk, pk
         report.entries += 1
         if progress is not None and report.entries % every == 0:
             progress(report.entries)
+
+
+def _check_entry(pk: int, entry_hash: str, values: list[Any], walk: _Walk, report: ChainReport) -> None:
+    """One entry's hash: keyed (HMAC-SHA256 under ``AUDIT_CHAIN_KEY``), or the plain SHA-256 of
+    before the key, which only the chain's start may carry, sealed by the first keyed entry.
+
+    Which kind an entry is cannot be taken from the row (whoever edits the row would say
+    "unkeyed"): it is whichever hash matches, and an unkeyed one is accepted only before the
+    first keyed entry."""
+    canonical = canonical_json(values) if values[0] is not None else None
+    if canonical is not None and entry_hash_of(canonical) == entry_hash:
+        if not walk.keyed:
+            walk.keyed = True
+            if walk.unkeyed:
+                _check_seal(pk, values, walk, report)
+        return
+    if canonical is not None and unkeyed_hash_of(canonical) == entry_hash:
+        if walk.keyed:
+            report.add(f"第 {pk} 条的哈希不带密钥，但它在审计链启用密钥之后（可能被改写后重算了哈希）。")
+        else:
+            walk.unkeyed += 1
+            walk.plain += 1
+        return
+    report.add(f"第 {pk} 条的内容与其哈希不符（可能被修改）。")
+    if not walk.keyed:
+        walk.unkeyed += 1
+
+
+def _check_seal(pk: int, values: list[Any], walk: _Walk, report: ChainReport) -> None:
+    """The first keyed entry after unkeyed ones must be the seal written when the key came
+    (:func:`seal_unkeyed_chain`), naming exactly the entries walked before it."""
+    detail = values[_DETAIL] if isinstance(values[_DETAIL], dict) else {}
+    if (
+        values[_ACTION] != CHAIN_KEYED_ACTION
+        or detail.get("unkeyed_entries") != walk.unkeyed
+        or detail.get("last_unkeyed_id") != walk.previous_id
+    ):
+        report.add(
+            f"第 {pk} 条是第一条带密钥的记录，但不是此前 {walk.unkeyed} 条不带密钥记录的封存记录"
+            "（此前的记录可能被删除、增添或改写后重算了哈希）。"
+        )
+    elif detail.get("unkeyed_head_matched") is False:
+        report.add(f"第 {pk} 条（启用密钥时的封存记录）载明：启用密钥前，链头已与最后一条记录不符（当时可能已有最新记录被删除）。")
 
 
 def _rows(queryset: models.QuerySet[AuditEvent]) -> Iterator[list[Any]]:
@@ -272,14 +360,74 @@ def _rows(queryset: models.QuerySet[AuditEvent]) -> Iterator[list[Any]]:
                 yield row
 
 
-def _walk_tail_and_read_head(walk: _Walk, report: ChainReport, progress: Callable[[int], None] | None, every: int) -> str | None:
-    """Entries after the walked ones and the head, both from one snapshot of the database."""
+def _walk_tail_and_read_head(
+    walk: _Walk, report: ChainReport, progress: Callable[[int], None] | None, every: int
+) -> tuple[str, str] | None:
+    """Entries after the walked ones and the head (its hash and seal), both from one snapshot of
+    the database."""
     outer = connection.in_atomic_block
     with transaction.atomic():
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql" and not outer:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            cursor.execute(f"SELECT last_hash FROM {AuditChainHead._meta.db_table} WHERE id = 1")  # noqa: S608 - identifiers from the models, values bound  # nosec B608
+            cursor.execute(f"SELECT last_hash, seal FROM {AuditChainHead._meta.db_table} WHERE id = 1")  # noqa: S608 - identifiers from the models, values bound  # nosec B608
             row = cursor.fetchone()
         _walk(AuditEvent.objects.filter(id__gt=walk.last_id), walk, report, progress, every)
-    return None if row is None else str(row[0])
+    return None if row is None else (str(row[0]), str(row[1]))
+
+
+def seal_unkeyed_chain(event_model: type[models.Model], head_model: type[models.Model]) -> int | None:
+    """Keys a chain written before ``AUDIT_CHAIN_KEY`` (migration core 0005; decision 122).
+
+    The entries already written keep their plain SHA-256 hashes untouched: rewriting them would
+    destroy the very evidence an auditor compares against earlier checks and copies. They are
+    walked once (links and hashes) and sealed by one keyed entry, ``audit.chain_keyed``, chained
+    onto the last of them, whose detail names their number, the last one and its hash, and what
+    the walk found; the head gets its keyed seal. From then on the unkeyed entries can no longer
+    be edited, removed, added to or recomputed without breaking the seal's keyed hash, and the
+    verifier accepts unkeyed hashes only before it.
+
+    Given the models (the migration's historical ones); returns the seal's id, or ``None`` when
+    there is nothing to seal (no entries, or a chain already keyed).
+    """
+    fields = ("id", "entry_hash", *HASHED_FIELDS)
+    entries = event_model.objects.order_by("id")  # type: ignore[attr-defined]
+    head = head_model.objects.select_for_update().filter(pk=1).first()  # type: ignore[attr-defined]  # appends wait
+    last = entries.reverse().values_list(*fields).first()
+    if last is None or entry_hash_of(canonical_json(list(last[2:]))) == last[1]:
+        return None
+    count = problems = 0
+    previous, previous_id = "", 0
+    for pk, entry_hash, *values in entries.values_list(*fields).iterator(chunk_size=2000):
+        if values[-1] != previous:
+            problems += 1
+        if unkeyed_hash_of(canonical_json(values)) != entry_hash:
+            problems += 1
+        count, previous, previous_id = count + 1, entry_hash, pk
+    head_matched = head is not None and head.last_hash == previous
+    detail = {
+        "unkeyed_entries": count,
+        "last_unkeyed_id": previous_id,
+        "last_unkeyed_hash": previous,
+        "unkeyed_problems": problems + (0 if head_matched else 1),
+        "unkeyed_head_matched": head_matched,
+    }
+    values = [
+        clock.now(),
+        None,
+        "system",
+        "",
+        None,
+        None,
+        CHAIN_KEYED_ACTION,
+        "core.auditevent",
+        "",
+        "ok" if detail["unkeyed_problems"] == 0 else "failed",
+        detail,
+        previous,
+    ]
+    seal = event_model.objects.create(  # type: ignore[attr-defined]
+        **dict(zip(HASHED_FIELDS, values, strict=True)), entry_hash=entry_hash_of(canonical_json(values))
+    )
+    head_model.objects.update_or_create(pk=1, defaults={"last_hash": seal.entry_hash, "seal": head_seal_of(seal.entry_hash)})  # type: ignore[attr-defined]
+    return int(seal.pk)

@@ -1,5 +1,6 @@
 """``manage.py check`` (and the web service's ExecStartPre ``check --deploy``) refuses field
-encryption keys that cannot work, before the first request meets them."""
+encryption, blind-index and audit-chain keys that cannot work, before the first request meets
+them."""
 
 from __future__ import annotations
 
@@ -28,4 +29,12 @@ def check_field_keys(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
         problems.append(Error(str(exc), hint=KEY_HINT, id="rewards.E002"))
     if index_key and index_key == getattr(settings, "FIELD_ENCRYPTION_KEY", None):
         problems.append(Error("BLIND_INDEX_KEY 与 FIELD_ENCRYPTION_KEY 不能相同。", hint=KEY_HINT, id="rewards.E003"))
+    chain_key = getattr(settings, "AUDIT_CHAIN_KEY", None)
+    try:
+        crypto.audit_chain_hash("check")
+    except ImproperlyConfigured as exc:
+        problems.append(Error(str(exc), hint=KEY_HINT, id="rewards.E004"))
+    others = {getattr(settings, name, None) for name in ("FIELD_ENCRYPTION_KEY", "BLIND_INDEX_KEY")}
+    if chain_key and chain_key in others:
+        problems.append(Error("AUDIT_CHAIN_KEY 不能与 FIELD_ENCRYPTION_KEY 或 BLIND_INDEX_KEY 相同。", hint=KEY_HINT, id="rewards.E005"))
     return problems

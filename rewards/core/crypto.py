@@ -5,6 +5,10 @@ Values are sealed with AES-256-GCM under ``FIELD_ENCRYPTION_KEY``; the stored te
 open values written before a rotation. Look-ups and duplicate checks never decrypt:
 they compare a keyed HMAC-SHA256 (the blind index) under ``BLIND_INDEX_KEY``, which is
 never rotated with the other key.
+
+The audit log's hash chain (SECURITY.md 17) is keyed the same way: each entry's hash is an
+HMAC-SHA256 under ``AUDIT_CHAIN_KEY``, kept outside the database like the other keys, so that
+someone who can write to the database but does not hold the key cannot recompute the chain.
 """
 
 from __future__ import annotations
@@ -105,3 +109,20 @@ def _digest_key(secret: str) -> bytes:
 def keyed_digest(purpose: str, value: str) -> str:
     """HMAC under SECRET_KEY for server-side secrets such as query passwords."""
     return hmac.new(_digest_key(settings.SECRET_KEY), f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+@functools.lru_cache(maxsize=4)
+def _chain_template(text: str) -> hmac.HMAC:
+    return hmac.new(_decode_key(text, "AUDIT_CHAIN_KEY"), digestmod=hashlib.sha256)
+
+
+def audit_chain_hash(text: str) -> str:
+    """HMAC-SHA256 of ``text`` under ``AUDIT_CHAIN_KEY`` (hex). Every audited change runs this:
+    a copy of a keyed template, so the key's pads are computed once per process (about as fast
+    as a plain SHA-256 of the entry)."""
+    key = getattr(settings, "AUDIT_CHAIN_KEY", None)
+    if not key:
+        raise ImproperlyConfigured("未配置 AUDIT_CHAIN_KEY，无法为审计日志计算带密钥的哈希链。")
+    mac = _chain_template(key).copy()
+    mac.update(text.encode())
+    return mac.hexdigest()

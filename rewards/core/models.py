@@ -1,4 +1,11 @@
-"""The audit log: one append-only, hash-chained table (SECURITY.md 17)."""
+"""The audit log: one append-only, hash-chained table (SECURITY.md 17).
+
+Each entry's hash is an HMAC-SHA256 under ``AUDIT_CHAIN_KEY`` (kept outside the database): without
+the key, nobody who can write to the database can recompute the chain after an edit. Entries
+written before the key existed keep their plain SHA-256; they are accepted only as the start of
+the chain, sealed by the keyed ``audit.chain_keyed`` entry that follows them (migration core 0005,
+decision 122).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+
+from . import crypto
+
+#: The keyed entry that seals the entries hashed before ``AUDIT_CHAIN_KEY`` (their number and the
+#: last one in its ``detail``): written once, by migration core 0005, when there were any.
+CHAIN_KEYED_ACTION = "audit.chain_keyed"
 
 
 class AuditQuerySet(models.QuerySet):
@@ -72,7 +85,12 @@ class AuditEvent(models.Model):
         return canonical_json([getattr(self, name) for name in HASHED_FIELDS])
 
     def compute_hash(self) -> str:
-        return hashlib.sha256(self.canonical().encode()).hexdigest()
+        """The entry's hash as written now: keyed (:func:`entry_hash_of`)."""
+        return entry_hash_of(self.canonical())
+
+    def compute_unkeyed_hash(self) -> str:
+        """The plain SHA-256 that entries written before ``AUDIT_CHAIN_KEY`` carry."""
+        return unkeyed_hash_of(self.canonical())
 
 
 #: The columns an entry's hash covers, in this order. The chain's verifier reads exactly these
@@ -99,10 +117,29 @@ def canonical_json(values: Sequence[Any]) -> str:
     return json.dumps([at.isoformat(), *rest], ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 
 
+def entry_hash_of(canonical: str) -> str:
+    """An entry's hash: HMAC-SHA256 of its canonical text under ``AUDIT_CHAIN_KEY``."""
+    return crypto.audit_chain_hash(canonical)
+
+
+def unkeyed_hash_of(canonical: str) -> str:
+    """The hash of an entry written before the chain was keyed: SHA-256 of its canonical text."""
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def head_seal_of(last_hash: str) -> str:
+    """The head's seal of ``last_hash``. The head's ``last_hash`` is the last entry's hash, which
+    anyone reading the table sees; the seal is keyed, so that a head moved back to an earlier
+    entry (the last entries deleted) cannot be given a seal that matches."""
+    return crypto.audit_chain_hash(f"head:{last_hash}")
+
+
 class AuditChainHead(models.Model):
     """One row holding the latest entry hash; locking it serialises appends to the chain."""
 
     last_hash = models.CharField(max_length=64, blank=True)
+    #: :func:`head_seal_of` ``last_hash`` (keyed).
+    seal = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = "审计链头"

@@ -46,12 +46,15 @@ class ApplicantToken(models.Model):
 
 
 class StaffToken(models.Model):
-    """A bearer token of a staff user for the API."""
+    """A bearer token of a staff user for the API: valid until ``expires_at`` (absolute) and while
+    used at least every ``STAFF_SESSION_IDLE_MINUTES`` (``last_used_at``, written at most once a
+    minute; :mod:`rewards.identity.staff_limits`)."""
 
     key_hash = models.CharField(max_length=64, unique=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField()
     #: Issued after a TOTP code: a role that must use a second factor accepts only these.
     mfa = models.BooleanField(default=False)
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import QuerySet
 
 from rewards.core import clock, crypto, throttle, validators
 from rewards.core.audit import audit
@@ -19,14 +20,13 @@ from rewards.core.errors import DomainError, Forbidden, InvalidInput
 from rewards.core.text import clean_name, fold_width
 from rewards.registries.models import Member
 
-from . import staff_login
+from . import staff_limits, staff_login
 from .models import ApplicantToken, OtpChallenge, StaffToken
 
 OTP_TTL = dt.timedelta(minutes=10)
 OTP_MAX_ATTEMPTS = 5
 OTP_GAP_SECONDS = 60
 APPLICANT_TOKEN_TTL = dt.timedelta(minutes=30)
-STAFF_TOKEN_TTL = dt.timedelta(hours=8)
 
 
 class NotAuthenticated(DomainError):
@@ -199,17 +199,31 @@ def staff_token_issue(*, username: str, password: str, otp: str = "", request: A
         raise staff_login.SignInFailed() from error
     token = secrets.token_urlsafe(32)
     now = clock.now()
-    expires = now + STAFF_TOKEN_TTL
-    StaffToken.objects.create(key_hash=token_digest(token), user=user, created_at=now, expires_at=expires, mfa=factor == "otp")
+    expires = now + dt.timedelta(seconds=staff_limits.token_max_seconds())
+    StaffToken.objects.create(
+        key_hash=token_digest(token), user=user, created_at=now, expires_at=expires, last_used_at=now, mfa=factor == "otp"
+    )
     staff_login.signed_in(user=user, username=username, request=request, channel="api", with_otp=factor == "otp")
     return token, expires
 
 
+def live_staff_tokens(now: dt.datetime) -> QuerySet[StaffToken]:
+    """Staff tokens still valid at ``now``: before their absolute end (``expires_at``, and the
+    issue time plus the current limit, so that a lowered setting counts at once) and used within
+    the idle limit (SECURITY.md 10). Exactly the limit still passes, as for page sessions."""
+    return StaffToken.objects.filter(
+        expires_at__gt=now,
+        created_at__gte=now - dt.timedelta(seconds=staff_limits.token_max_seconds()),
+        last_used_at__gte=now - dt.timedelta(seconds=staff_limits.idle_seconds()),
+    )
+
+
 def staff_token_revoke(token: str, *, request: Any = None) -> None:
     """Staff API sign-out (``DELETE /api/v1/auth/token``): the presented token stops working at
-    once, before its 8 hours are up. 401 for a token that is unknown or already expired."""
+    once, before its time is up. 401 for a token that is unknown or already expired (its absolute
+    or its idle limit passed)."""
     with transaction.atomic():
-        live = StaffToken.objects.filter(key_hash=token_digest(token), expires_at__gt=clock.now())
+        live = live_staff_tokens(clock.now()).filter(key_hash=token_digest(token))
         user = next((row.user for row in live.select_related("user")), None)
         # The delete's own count decides: of two sign-outs of one token at once, one removes it
         # and is audited, the other is 401.
@@ -230,15 +244,21 @@ def applicant_token_revoke(token: str, *, request: Any = None) -> None:
 
 
 def staff_for_token(token: str):  # type: ignore[no-untyped-def]
-    row = (
-        StaffToken.objects.select_related("user", "user__organisation")
-        .filter(key_hash=token_digest(token), expires_at__gt=clock.now())
-        .first()
-    )
+    """The staff user behind a bearer token while it is valid (:func:`live_staff_tokens`); None
+    otherwise, which the API answers as any invalid token: 401 ``not_authenticated``.
+
+    A valid token's last use is moved only when it is more than a minute old: one ``UPDATE`` a
+    minute per token in use, not one per request (:data:`staff_limits.SEEN_RESOLUTION`)."""
+    now = clock.now()
+    row = live_staff_tokens(now).select_related("user", "user__organisation").filter(key_hash=token_digest(token)).first()
     # Read on every request: a disabled account, a removed role, or a role that now needs a
     # second factor the token was not issued with, is refused at once (SECURITY.md 3).
     if row is None or not row.user.is_active or not row.user.role:
         return None
     if not row.mfa and row.user.role in settings.STAFF_MFA_ROLES:
         return None
+    stale = now - dt.timedelta(seconds=staff_limits.SEEN_RESOLUTION)
+    if row.last_used_at < stale:
+        # Conditional: of two requests at once, one writes; a newer time is never moved back.
+        StaffToken.objects.filter(pk=row.pk, last_used_at__lt=stale).update(last_used_at=now)
     return row.user

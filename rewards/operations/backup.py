@@ -9,8 +9,8 @@ the snapshot are copied too and are harmless (no row names them). The backup the
 every material named by the snapshot was copied, and says so if not.
 
 Keys are never in a backup (the manifest holds their fingerprints only): back up
-``FIELD_ENCRYPTION_KEY``, ``FIELD_ENCRYPTION_OLD_KEYS``, ``BLIND_INDEX_KEY`` and ``SECRET_KEY``
-separately (README "Operations").
+``FIELD_ENCRYPTION_KEY``, ``FIELD_ENCRYPTION_OLD_KEYS``, ``BLIND_INDEX_KEY``, ``AUDIT_CHAIN_KEY``
+and ``SECRET_KEY`` separately (README "Operations").
 """
 
 from __future__ import annotations

@@ -49,12 +49,14 @@ def encryption_fingerprint(key_id: str) -> str:
 
 def key_fingerprints() -> dict[str, Any]:
     """Fingerprints of the keys configured here: the field-encryption key ring (current and old
-    keys, by key id), the blind-index key and SECRET_KEY (each by a keyed hash of a constant)."""
+    keys, by key id), the blind-index key, the audit-chain key and SECRET_KEY (each by a keyed hash
+    of a constant)."""
     current, ring = crypto.keyring()
     return {
         "field_encryption_current": encryption_fingerprint(current),
         "field_encryption_ring": sorted(encryption_fingerprint(kid) for kid in ring),
         "blind_index": _fingerprint("blind-index:" + crypto.blind_index("backup-fingerprint", "")),
+        "audit_chain": _fingerprint("audit-chain:" + crypto.audit_chain_hash("backup-fingerprint")),
         "secret_key": _fingerprint("secret-key:" + crypto.keyed_digest("backup-fingerprint", "")),
     }
 

@@ -43,6 +43,11 @@ def _check_keys(manifest: dict[str, Any]) -> list[str]:
             "备份时的查询索引密钥（BLIND_INDEX_KEY）与本机不同：恢复后将无法按身份证号、银行卡号、手机号查找。"
             "请配置与备份时相同的 BLIND_INDEX_KEY 后再恢复。"
         )
+    # A backup from before the keyed chain has no such fingerprint: its log is sealed by `migrate`.
+    if theirs.get("audit_chain", ours["audit_chain"]) != ours["audit_chain"]:
+        raise BackupError(
+            "备份时的审计链密钥（AUDIT_CHAIN_KEY）与本机不同：恢复后审计日志将无法校验。请配置与备份时相同的 AUDIT_CHAIN_KEY 后再恢复。"
+        )
     missing = sorted(set(theirs.get("field_encryption_used") or []) - set(ours["field_encryption_ring"]))
     if missing:
         raise BackupError(

@@ -27,7 +27,7 @@ from rewards.applications.models import Application
 from rewards.core import clock
 from rewards.core.audit import audit
 from rewards.core.masking import mask_bank_card, mask_id_number, mask_phone
-from rewards.core.models import AuditEvent
+from rewards.core.models import CHAIN_KEYED_ACTION, AuditEvent
 from rewards.core.tabular import no_formulas
 from rewards.organisations.models import Organisation, OrgKind, Role, StaffUser
 
@@ -111,6 +111,7 @@ ACTION_LABELS: dict[str, str] = {
     "data.purge": "清除到期个人信息",
     "crypto.rotate": "重新加密个人信息",
     "audit.verify": "校验审计链",
+    "audit.chain_keyed": "审计链启用密钥（封存此前的记录）",
     "audit.export": "导出审计日志",
 }
 #: The first word of an action: a prefix filter ("payment.") picks every action of the group.
@@ -459,12 +460,24 @@ def search_page(filters: AuditFilters, *, before: int | None = None, after: int 
 @dataclass
 class EntryView:
     row: EntryRow
-    #: The stored hash is that of the entry's content.
+    #: The stored hash is that of the entry's content: keyed, or the plain SHA-256 of an entry
+    #: written before the key and sealed (``sealed_by``).
     hash_ok: bool
     #: The previous entry (by id), and whether this entry's ``prev_hash`` names it.
     previous: AuditEvent | None
     linked: bool
     following: AuditEvent | None
+    #: The stored hash is the plain SHA-256 of the content (an entry of before the key, or one
+    #: rewritten and recomputed by someone without the key when ``sealed_by`` is None).
+    unkeyed: bool = False
+    #: The keyed ``audit.chain_keyed`` entry that seals this unkeyed one.
+    sealed_by: AuditEvent | None = None
+
+
+def chain_seal() -> AuditEvent | None:
+    """The keyed entry that sealed the entries written before the chain was keyed, if any."""
+    seal = AuditEvent.objects.filter(action=CHAIN_KEYED_ACTION).order_by("id").first()
+    return seal if seal is not None and seal.compute_hash() == seal.entry_hash else None
 
 
 def entry_view(entry_id: int) -> EntryView | None:
@@ -473,9 +486,15 @@ def entry_view(entry_id: int) -> EntryView | None:
         return None
     previous = AuditEvent.objects.filter(id__lt=event.pk).order_by("-id").only("id", "entry_hash").first()
     following = AuditEvent.objects.filter(id__gt=event.pk).order_by("id").only("id", "prev_hash").first()
+    keyed = event.compute_hash() == event.entry_hash
+    unkeyed = not keyed and event.compute_unkeyed_hash() == event.entry_hash
+    seal = chain_seal() if unkeyed else None
+    sealed_by = seal if seal is not None and event.pk <= (seal.detail or {}).get("last_unkeyed_id", 0) else None
     return EntryView(
         row=entry_rows([event])[0],
-        hash_ok=event.compute_hash() == event.entry_hash,
+        hash_ok=keyed or sealed_by is not None,
+        unkeyed=unkeyed,
+        sealed_by=sealed_by,
         previous=previous,
         linked=event.prev_hash == (previous.entry_hash if previous else ""),
         following=following,

@@ -188,3 +188,26 @@ def test_missing_keys_are_refused(keys):
     keys.BLIND_INDEX_KEY = ""
     with pytest.raises(ImproperlyConfigured, match="BLIND_INDEX_KEY"):
         crypto.blind_index("id", ID_NUMBER)
+
+
+def test_the_audit_chain_hash_is_an_hmac_under_its_own_key(keys):
+    import hashlib
+    import hmac
+
+    key = base64.urlsafe_b64decode(keys.AUDIT_CHAIN_KEY)
+    assert crypto.audit_chain_hash("entry") == hmac.new(key, b"entry", hashlib.sha256).hexdigest()
+    assert crypto.audit_chain_hash("entry") == crypto.audit_chain_hash("entry")  # the keyed template is copied, never used up
+    assert crypto.audit_chain_hash("entry") != hashlib.sha256(b"entry").hexdigest()
+
+    keys.AUDIT_CHAIN_KEY = new_key()
+    assert crypto.audit_chain_hash("entry") != hmac.new(key, b"entry", hashlib.sha256).hexdigest()
+
+
+def test_an_audit_chain_key_missing_or_of_the_wrong_length_is_refused(keys):
+    keys.AUDIT_CHAIN_KEY = base64.urlsafe_b64encode(os.urandom(16)).decode()
+    with pytest.raises(ImproperlyConfigured, match="AUDIT_CHAIN_KEY 必须是 32 个随机字节"):
+        crypto.audit_chain_hash("entry")
+
+    keys.AUDIT_CHAIN_KEY = ""
+    with pytest.raises(ImproperlyConfigured, match="未配置 AUDIT_CHAIN_KEY"):
+        crypto.audit_chain_hash("entry")

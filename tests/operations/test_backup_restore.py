@@ -157,7 +157,7 @@ def test_the_manifest_lists_versions_counts_and_checksums(seeded, tmp_path):
 
     text = (folder / "manifest.json").read_text()
     current_id, _ = crypto.keyring()
-    for secret in (settings.FIELD_ENCRYPTION_KEY, settings.BLIND_INDEX_KEY, settings.SECRET_KEY, current_id):
+    for secret in (settings.FIELD_ENCRYPTION_KEY, settings.BLIND_INDEX_KEY, settings.AUDIT_CHAIN_KEY, settings.SECRET_KEY, current_id):
         assert secret not in text
     assert len(manifest["keys"]["field_encryption_used"]) == 1
     # Private: the folder and what it holds are the owner's only.
@@ -266,6 +266,28 @@ def test_a_backup_made_under_another_blind_index_key_is_refused(seeded, storage_
     with pytest.raises(CommandError, match="BLIND_INDEX_KEY"):
         restore(tmp_path / "backup")
     assert Application.objects.count() == 0
+
+
+def test_a_backup_made_under_another_audit_chain_key_is_refused(seeded, storage_root, tmp_path, settings):
+    """Its audit log could not be verified here: every keyed entry would fail."""
+    backup(tmp_path / "backup")
+    wipe(storage_root)
+    settings.AUDIT_CHAIN_KEY = OTHER_KEY
+
+    with pytest.raises(CommandError, match="AUDIT_CHAIN_KEY"):
+        restore(tmp_path / "backup")
+    assert Application.objects.count() == 0
+
+
+def test_a_backup_from_before_the_keyed_chain_is_not_refused_for_it(seeded, storage_root, tmp_path):
+    """A manifest without the audit-chain fingerprint (written before the key existed)."""
+    manifest = backup(tmp_path / "backup")
+    del manifest["keys"]["audit_chain"]
+    (tmp_path / "backup" / "manifest.json").write_text(json.dumps(manifest))
+    wipe(storage_root)
+
+    restore(tmp_path / "backup")
+    assert Application.objects.count() == len(seeded)
 
 
 def test_another_engine_and_an_incomplete_backup_are_refused(seeded, tmp_path):

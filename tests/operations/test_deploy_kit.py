@@ -43,6 +43,7 @@ def example_env(tmp_path: Path) -> dict[str, str]:
         "SECRET_KEY": documented_key("SECRET_KEY"),
         "FIELD_ENCRYPTION_KEY": documented_key("FIELD_ENCRYPTION_KEY"),
         "BLIND_INDEX_KEY": documented_key("FIELD_ENCRYPTION_KEY"),
+        "AUDIT_CHAIN_KEY": documented_key("FIELD_ENCRYPTION_KEY"),
         "SMS_ALIYUN_ACCESS_KEY_ID": "LTAI-example",
         "SMS_ALIYUN_ACCESS_KEY_SECRET": secrets.token_urlsafe(20),
     }
@@ -126,11 +127,21 @@ def test_the_wrapper_reads_the_environment_file_literally_as_systemd_does(tmp_pa
 def test_a_field_key_that_cannot_work_stops_manage_py_check(tmp_path):  # type: ignore[no-untyped-def]
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "APP_TODAY", "DATABASE_URL"))}
     env.update(example_env(tmp_path))
-    env.update(FIELD_ENCRYPTION_KEY="not-a-key", BLIND_INDEX_KEY="c2hvcnQ=")
+    env.update(FIELD_ENCRYPTION_KEY="not-a-key", BLIND_INDEX_KEY="c2hvcnQ=", AUDIT_CHAIN_KEY="c2hvcnQ=")
     done = subprocess.run([sys.executable, "manage.py", "check", "--deploy"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert done.returncode == 1
     assert "rewards.E001" in done.stderr and "FIELD_ENCRYPTION_KEY" in done.stderr
     assert "rewards.E002" in done.stderr and "BLIND_INDEX_KEY 必须是 32 个随机字节" in done.stderr
+    assert "rewards.E004" in done.stderr and "AUDIT_CHAIN_KEY 必须是 32 个随机字节" in done.stderr
+
+
+def test_an_audit_chain_key_shared_with_another_key_stops_manage_py_check(tmp_path):  # type: ignore[no-untyped-def]
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "APP_TODAY", "DATABASE_URL"))}
+    env.update(example_env(tmp_path))
+    env["AUDIT_CHAIN_KEY"] = env["BLIND_INDEX_KEY"]
+    done = subprocess.run([sys.executable, "manage.py", "check", "--deploy"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "rewards.E005" in done.stderr
 
 
 def test_the_logs_of_nginx_and_gunicorn_leave_query_strings_out():

@@ -62,12 +62,14 @@ def next_code(user: Any) -> str:
 
 
 class MovableClock:
-    """``rewards.core.clock.now`` moved forward by a test (throttles, sessions and codes use it)."""
+    """``rewards.core.clock.now`` moved forward by a test (throttles, sessions and codes use it).
+    ``frozen``: it stands still between moves, for tests of a limit to the second."""
 
-    def __init__(self, monkeypatch: Any) -> None:
+    def __init__(self, monkeypatch: Any, *, frozen: bool = False) -> None:
         self.offset = dt.timedelta()
         real = clock.now
-        monkeypatch.setattr(clock, "now", lambda: real() + self.offset)
+        start = real()
+        monkeypatch.setattr(clock, "now", (lambda: start + self.offset) if frozen else (lambda: real() + self.offset))
 
     def advance(self, **delta: float) -> None:
         self.offset += dt.timedelta(**delta)

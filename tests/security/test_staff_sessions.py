@@ -1,16 +1,22 @@
 """SECURITY.md 10 and 3: a new session key at sign-in; sign-out destroys the session; staff
 sessions end after 30 idle minutes and 12 hours after sign-in (the review pages and the
-administration alike); a password change ends every other session and the API tokens but keeps
+administration alike), and staff API tokens after 30 idle minutes and 8 hours (never more than
+the sessions' 12); a password change ends every other session and the API tokens but keeps
 the current one, and is audited; a disabled account or a changed role counts from the next
 request, on the pages and the API."""
 
 from __future__ import annotations
 
+import datetime as dt
+import importlib
 import secrets
 
 import pytest
+from django.apps import apps
 from django.contrib.sessions.backends.db import SessionStore
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from rewards.core.models import AuditEvent
 from rewards.identity.models import StaffToken
@@ -182,3 +188,112 @@ def test_a_changed_role_counts_from_the_next_request(xihu_reviewer, city):
     xihu_reviewer.save()
     assert client.get("/staff/").status_code == 302
     assert web_client().get("/api/v1/review/applications", **bearer(token)).status_code == 401
+
+
+# --- API tokens: the same idle limit, an absolute limit within the sessions' -----------------
+
+QUEUE = "/api/v1/review/applications"
+
+
+def token_for(username: str) -> str:
+    return api_token(web_client(), username).json()["token"]
+
+
+def queue_status(token: str) -> int:
+    return web_client().get(QUEUE, **bearer(token)).status_code
+
+
+def test_an_api_token_ends_after_thirty_idle_minutes_and_is_answered_as_any_invalid_token(xihu_reviewer, monkeypatch):
+    clock = MovableClock(monkeypatch, frozen=True)
+    token = token_for("xihu.reviewer")
+    clock.advance(minutes=29, seconds=59)
+    assert queue_status(token) == 200  # 29:59 unused: still valid, and the use moves the idle clock
+    clock.advance(minutes=29, seconds=59)
+    assert queue_status(token) == 200
+    clock.advance(minutes=30, seconds=1)
+
+    expired = web_client().get(QUEUE, **bearer(token))
+    unknown = web_client().get(QUEUE, **bearer("not-a-token"))
+    assert expired.status_code == unknown.status_code == 401
+    assert expired.json() == unknown.json() == {"error": {"code": "not_authenticated", "message": "请先登录。"}}
+    assert expired["WWW-Authenticate"] == unknown["WWW-Authenticate"] == "Bearer"
+    # A refused use does not move the idle clock: the token stays ended.
+    clock.advance(seconds=2)
+    assert queue_status(token) == 401
+    # Signing out an idle token is refused as for an expired one, and touches nothing.
+    signed_out = web_client().delete("/api/v1/auth/token", **bearer(token))
+    assert signed_out.status_code == 401 and signed_out.json()["error"]["message"] == "令牌无效或已过期。"
+    assert StaffToken.objects.count() == 1 and not audits("staff.logout")
+
+
+def test_the_last_use_of_a_token_is_written_at_most_once_a_minute(xihu_reviewer, monkeypatch):
+    clock = MovableClock(monkeypatch, frozen=True)
+    token = token_for("xihu.reviewer")
+    issued = StaffToken.objects.get().last_used_at
+    table = StaffToken._meta.db_table
+
+    def token_writes() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert queue_status(token) == 200
+        return sum(1 for query in queries if query["sql"].startswith("UPDATE") and table in query["sql"])
+
+    clock.advance(seconds=59)
+    assert token_writes() == 0  # a read stays a read
+    assert StaffToken.objects.get().last_used_at == issued
+    clock.advance(seconds=2)
+    assert token_writes() == 1
+    moved = StaffToken.objects.get().last_used_at
+    assert moved - issued == dt.timedelta(seconds=61)
+    clock.advance(seconds=30)
+    assert token_writes() == 0
+    assert StaffToken.objects.get().last_used_at == moved
+
+
+def test_an_api_token_ends_eight_hours_after_sign_in_however_busy(xihu_reviewer, monkeypatch):
+    clock = MovableClock(monkeypatch, frozen=True)
+    response = api_token(web_client(), "xihu.reviewer")
+    token = response.json()["token"]
+    stored = StaffToken.objects.get()
+    assert stored.expires_at - stored.created_at == dt.timedelta(hours=8)
+    assert dt.datetime.fromisoformat(response.json()["expires_at"]) == stored.expires_at
+    for _ in range(23):  # a request every 20 minutes: 7 h 40 min
+        clock.advance(minutes=20)
+        assert queue_status(token) == 200
+    clock.advance(minutes=19, seconds=59)
+    assert queue_status(token) == 200  # 7:59:59 after sign-in
+    clock.advance(seconds=1)
+    assert queue_status(token) == 401  # 8:00:00: the time given as expires_at
+
+
+def test_the_token_limits_follow_the_session_settings(settings, xihu_reviewer, monkeypatch):
+    clock = MovableClock(monkeypatch, frozen=True)
+    settings.STAFF_SESSION_IDLE_MINUTES = 5
+    token = token_for("xihu.reviewer")
+    clock.advance(minutes=5)
+    assert queue_status(token) == 200  # exactly the limit passes, as for a page session
+    clock.advance(minutes=5, seconds=1)
+    assert queue_status(token) == 401
+
+    # A token never outlives a page session: STAFF_TOKEN_MAX_HOURS is cut to STAFF_SESSION_MAX_HOURS.
+    settings.STAFF_TOKEN_MAX_HOURS = 24
+    token = token_for("xihu.reviewer")
+    stored = StaffToken.objects.latest("pk")
+    assert stored.expires_at - stored.created_at == dt.timedelta(hours=12)
+    # A limit lowered later counts at once for the tokens already issued.
+    clock.advance(minutes=4)
+    assert queue_status(token) == 200
+    settings.STAFF_SESSION_MAX_HOURS = 0
+    assert queue_status(token) == 401
+
+
+def test_tokens_issued_before_the_idle_limit_count_it_from_their_issue_time(xihu_reviewer):
+    """Migration identity 0003 gives the tokens already issued their issue time as last use."""
+    old, recent = token_for("xihu.reviewer"), token_for("xihu.reviewer")
+    StaffToken.objects.update(last_used_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    issued = StaffToken.objects.order_by("pk").first()
+    StaffToken.objects.filter(pk=issued.pk).update(created_at=issued.created_at - dt.timedelta(minutes=31))  # type: ignore[union-attr]
+
+    importlib.import_module("rewards.identity.migrations.0003_stafftoken_last_used_at").from_issue_time(apps, None)
+
+    assert queue_status(old) == 401  # issued 31 minutes ago and never used since
+    assert queue_status(recent) == 200

@@ -197,6 +197,9 @@ def _start_state(user: Any) -> dict[str, Any]:
         "user": user.pk,
         "after": 0,
         "hash": "",
+        "unkeyed": 0,
+        "plain": 0,
+        "keyed": False,
         "entries": 0,
         "count": 0,
         "problems": [],
@@ -248,8 +251,15 @@ def audit_verify(request: HttpRequest) -> HttpResponse:
             return render(request, "staff/audit/verify.html", context, status=400)
     else:
         state = _start_state(user)
-    step = verify_chain_step(after_id=int(state["after"]), previous_hash=str(state["hash"]))
+    step = verify_chain_step(
+        after_id=int(state["after"]),
+        previous_hash=str(state["hash"]),
+        unkeyed=int(state.get("unkeyed", 0)),
+        plain=int(state.get("plain", 0)),
+        keyed=bool(state.get("keyed", False)),
+    )
     state["after"], state["hash"] = step.last_id, step.last_hash
+    state["unkeyed"], state["plain"], state["keyed"] = step.unkeyed, step.plain, step.keyed
     state["entries"] += step.report.entries
     state["count"] += step.report.problem_count
     state["problems"] = (state["problems"] + step.report.problems)[:VERIFY_LISTED]

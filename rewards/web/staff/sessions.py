@@ -1,5 +1,6 @@
 """Staff sessions end after ``STAFF_SESSION_IDLE_MINUTES`` without a request and
-``STAFF_SESSION_MAX_HOURS`` after sign-in, however busy (SECURITY.md 10, ASVS 7.3.1/7.3.2).
+``STAFF_SESSION_MAX_HOURS`` after sign-in, however busy (SECURITY.md 10, ASVS 7.3.1/7.3.2); the
+same settings bound the staff API tokens (:mod:`rewards.identity.staff_limits`).
 
 :class:`StaffSessionMiddleware` runs on every request of a signed-in staff user (the review pages
 and the Django admin alike): it keeps the sign-in time and the last activity in the session and
@@ -15,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
 from django.http import HttpRequest, HttpResponse
@@ -23,26 +23,17 @@ from django.http import HttpRequest, HttpResponse
 from rewards.core import clock
 from rewards.core.audit import audit
 from rewards.identity import mfa
+from rewards.identity.staff_limits import SEEN_RESOLUTION, idle_seconds, session_max_seconds
 
 SEEN_KEY = "staff_last_seen"
 STARTED_KEY = "staff_signed_in_at"
 #: The id of the authenticator whose code opened this session (absent: signed in without one).
 MFA_KEY = "staff_mfa_device"
-#: The last activity is written at most once a minute (one session write a minute, not per request).
-SEEN_RESOLUTION = 60
 
 IDLE_LOGOUT = "您已超过30分钟未操作，为保护个人信息已自动退出，请重新登录。"
 ABSOLUTE_LOGOUT = "本次登录已超过12小时，请重新登录。"
 MFA_LOGOUT = "您的账号需要两步验证（或验证器已被重置），请重新登录。"
 MESSAGES = {"idle": IDLE_LOGOUT, "absolute": ABSOLUTE_LOGOUT, "mfa": MFA_LOGOUT}
-
-
-def idle_seconds() -> int:
-    return int(settings.STAFF_SESSION_IDLE_MINUTES) * 60
-
-
-def max_seconds() -> int:
-    return int(settings.STAFF_SESSION_MAX_HOURS) * 3600
 
 
 def mark_signed_in(request: HttpRequest, *, mfa_device: int | None) -> None:
@@ -63,7 +54,7 @@ def expiry_reason(request: HttpRequest, user: Any, now: float) -> str:
     started = session.get(STARTED_KEY)
     if isinstance(seen, int | float) and now - seen > idle_seconds():
         return "idle"
-    if isinstance(started, int | float) and now - started > max_seconds():
+    if isinstance(started, int | float) and now - started > session_max_seconds():
         return "absolute"
     if mfa.mfa_required(user) or MFA_KEY in session:
         device = mfa.active_device(user)

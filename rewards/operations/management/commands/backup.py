@@ -27,7 +27,9 @@ class Command(BaseCommand):
                 f"文件 {manifest['files']['count']} 个 {manifest['files']['bytes']} 字节）。"
             )
         )
-        self.stdout.write("密钥不在备份中：FIELD_ENCRYPTION_KEY、FIELD_ENCRYPTION_OLD_KEYS、BLIND_INDEX_KEY、SECRET_KEY 须另行备份保管。")
+        self.stdout.write(
+            "密钥不在备份中：FIELD_ENCRYPTION_KEY、FIELD_ENCRYPTION_OLD_KEYS、BLIND_INDEX_KEY、AUDIT_CHAIN_KEY、SECRET_KEY 须另行备份保管。"
+        )
         if result.missing:
             for name in result.missing[:20]:
                 self.stderr.write(f"缺少材料文件：{name}")
