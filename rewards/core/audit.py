@@ -377,7 +377,7 @@ def _walk_tail_and_read_head(
 
 
 def seal_unkeyed_chain(event_model: type[models.Model], head_model: type[models.Model]) -> int | None:
-    """Keys a chain written before ``AUDIT_CHAIN_KEY`` (migration core 0005; decision 122).
+    """Keys a chain written before ``AUDIT_CHAIN_KEY`` (migration core 0005; decision 133).
 
     The entries already written keep their plain SHA-256 hashes untouched: rewriting them would
     destroy the very evidence an auditor compares against earlier checks and copies. They are

@@ -4,7 +4,7 @@ Each entry's hash is an HMAC-SHA256 under ``AUDIT_CHAIN_KEY`` (kept outside the 
 the key, nobody who can write to the database can recompute the chain after an edit. Entries
 written before the key existed keep their plain SHA-256; they are accepted only as the start of
 the chain, sealed by the keyed ``audit.chain_keyed`` entry that follows them (migration core 0005,
-decision 122).
+decision 133).
 """
 
 from __future__ import annotations

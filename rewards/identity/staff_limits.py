@@ -4,7 +4,7 @@ idle timeout 30 minutes and absolute 12 hours for staff; ASVS 7.3.1/7.3.2).
 One pair of settings decides both channels: ``STAFF_SESSION_IDLE_MINUTES`` (30) ends a page
 session or an API token left unused that long, and ``STAFF_SESSION_MAX_HOURS`` (12) bounds
 either however busy. An API token may be given a shorter life, ``STAFF_TOKEN_MAX_HOURS`` (8, as
-tokens had before the idle limit; decision 123), never a longer one.
+tokens had before the idle limit; decision 134), never a longer one.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The audit chain under AUDIT_CHAIN_KEY (SECURITY.md 17; decision 122): entries written before
+"""The audit chain under AUDIT_CHAIN_KEY (SECURITY.md 17; decision 133): entries written before
 the key (plain SHA-256) stay as they are, sealed by one keyed ``audit.chain_keyed`` entry that
 migration core 0005 chains onto the last of them; the verifier accepts plain hashes only before
 that seal, and finds a sealed entry edited, deleted or recomputed, a seal removed, and a keyed

@@ -1,4 +1,4 @@
-"""The audit chain becomes keyed (SECURITY.md 17; decision 122).
+"""The audit chain becomes keyed (SECURITY.md 17; decision 133).
 
 New entries are hashed with HMAC-SHA256 under ``AUDIT_CHAIN_KEY``. The entries written before
 keep their plain SHA-256 hashes, untouched: they are walked once and sealed by one keyed

@@ -1,4 +1,4 @@
-"""Staff API tokens get an idle limit (SECURITY.md 10; decision 123): ``last_used_at``, which
+"""Staff API tokens get an idle limit (SECURITY.md 10; decision 134): ``last_used_at``, which
 tokens already issued take from their issue time (so one unused for 30 minutes ends at once)."""
 
 from django.db import migrations, models
