@@ -528,6 +528,7 @@ def _workbook(*, lines: Sequence[str], rows: list[list[Any]]) -> bytes:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="F0F4F8")
         sheet.column_dimensions[get_column_letter(index)].width = width
+
     def shown(value: Any) -> Any:
         # An entry keeps what was sent (a NUL in a probed URL, say); a cell cannot hold control
         # characters, so they are written as \x00 and the export still opens.
@@ -571,7 +572,9 @@ def audit_log_export(*, user: Any, filters: AuditFilters, request: Any = None) -
         ]
         for row in entry_rows(events)
     ]
-    conditions = "；".join(f"{FILTER_LABELS.get(name, name)}：{_filter_value(name, value)}" for name, value in filters.as_query().items()) or "全部"
+    conditions = (
+        "；".join(f"{FILTER_LABELS.get(name, name)}：{_filter_value(name, value)}" for name, value in filters.as_query().items()) or "全部"
+    )
     lines = [
         "审计日志",
         f"导出人：{getattr(user, 'username', '')}　导出时间：{now:%Y-%m-%d %H:%M}　查询条件：{conditions}",
