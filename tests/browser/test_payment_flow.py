@@ -132,7 +132,15 @@ def test_two_officers_build_approve_send_and_reconcile_a_batch(cast, live_server
     assert batch.status == BatchStatus.APPROVED and batch.approved_by.username == "finance.b"
     screenshot(other, "63-payments-approved")
 
-    # The bank file: the first download marks it sent, and the page turns to the results import.
+    # The bank file: the first download asks first (it marks the batch sent: no cancelling after),
+    # then marks it sent, and the page turns to the results import.
+    dialogs: list[str] = []
+    other.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    other.click("form[data-download] button[value=csv]")
+    assert dialogs == ["首次下载即视为已报送银行，此后不能作废本批次。确定下载？"]
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.APPROVED  # not confirmed: nothing sent
+    other.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
     with other.expect_download() as info:
         other.click("form[data-download] button[value=csv]")
     saved = tmp_path / "bank.csv"
@@ -171,6 +179,8 @@ def test_two_officers_build_approve_send_and_reconcile_a_batch(cast, live_server
     other.click("form.pay-results button[type=submit]")
     other.wait_for_selector(".flash-success")
     assert "发放成功 20 笔，发放失败 1 笔" in other.inner_text(".flash-list")
+    assert dialogs[1:] == [dialogs[0], *["导入后立即按回单更新每笔的发放结果并短信通知职工，不能撤销。确定导入？"] * 2]  # each import asked
+    assert other.inner_text(".pay-head .pay-status") == "银行结果已全部导入"
     assert Application.objects.filter(pk__in=[app.pk for app in apps], status=Status.PAID).count() == 20
     assert PaymentLine.objects.get(reference=failed_reference).status == LineStatus.FAILED
     screenshot(other, "66-payments-results-imported")

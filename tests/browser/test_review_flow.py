@@ -306,3 +306,26 @@ def test_a_city_reviewer_returns_with_an_opinion_and_meets_a_hard_signal(cast, l
         page.goto(base + url)
         assert page.evaluate("document.documentElement.scrollWidth") <= 1024, url
     assert [url for url in page_factory.outside if not url.startswith(inside(live_server))] == []
+
+
+def test_bulk_approve_names_what_it_approves_and_back_restores_no_tick(cast, live_server, page_factory):
+    """批量通过 names each application chosen; the browser's Back then shows the changed list
+    with nothing ticked (never other applications ticked by position)."""
+    page = page_factory(1280, 900)
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
+    sign_in(page, live_server.url, "xihu.reviewer")
+    boxes = page.locator("input[name=application_no]")
+    boxes.nth(0).check()
+    boxes.nth(1).check()
+    page.click("[data-bulk-submit]")
+    page.wait_for_selector(".bulk-result")
+    first, second = cast["applications"]["张晓明"], cast["applications"]["李建国"]
+    assert dialogs == [f"确定通过以下 2 份申请：\n{first.application_no} 张晓明、{second.application_no} 李建国？"]
+
+    page.go_back()
+    page.wait_for_selector("#queue")
+    assert page.locator(".queue-table tbody tr").count() == 3  # the two approved have left the list
+    page.wait_for_function("document.querySelectorAll('.queue-table input[type=checkbox]:checked').length === 0", timeout=3000)
+    assert page.inner_text("[data-selected-count]") == "勾选本人审核环节的申请后可批量通过"
+    assert page.locator("[data-bulk-submit]").is_disabled()

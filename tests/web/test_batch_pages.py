@@ -265,6 +265,26 @@ def test_only_the_uploader_saves(clerk, workers, xihu_reviewer):
     assert not Application.objects.exists()
 
 
+def test_after_an_error_the_upload_page_asks_for_the_files_again(clerk, xihu_reviewer, workers, xihu_grassroots):
+    """A browser keeps no chosen file across a page: after any error the form says to choose it again."""
+    content = sheet([row_for(workers[0])])
+    response = upload(clerk, content, zip_content=b"not a zip")
+    page = response.content.decode()
+    assert response.status_code == 400 and "材料压缩包" in page
+    assert "请重新选择汇总表文件" in page and "请重新选择压缩包" in page
+    # A district reviewer who chose no grassroots union: said as a choice, with the file hint.
+    response = upload(signed_in(xihu_reviewer), content)
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert '<p class="field-error">请选择代为录入的基层工会。</p>' in page and "请填写" not in page
+    assert "请重新选择汇总表文件" in page and "请重新选择压缩包" not in page
+    # No file chosen at all: the field's own error, no hint to choose it "again".
+    response = signed_in(xihu_reviewer).post("/staff/batch/", {"org": xihu_grassroots.name})
+    assert response.status_code == 400 and "请选择要上传的汇总表" in response.content.decode()
+    assert "请重新选择" not in response.content.decode()
+    assert not BatchImport.objects.exists()
+
+
 def test_a_district_imports_for_its_grassroots_union_only(xihu_reviewer, workers, xihu_grassroots, shangcheng_grassroots):
     district = signed_in(xihu_reviewer)
     response = upload(district, sheet([row_for(workers[0])]), org=shangcheng_grassroots.name)
@@ -329,7 +349,8 @@ def test_a_district_entering_for_its_grassroots_union_gets_pending_district(xihu
     district = signed_in(xihu_reviewer)
     response = district.post("/staff/batch/new-entry", paper_form(workers[0]))
     assert response.status_code == 400 and "请选择本区县（产业）所属的基层工会" in response.content.decode()
-    assert "请填写基层工会名称" in response.content.decode()
+    assert '<p class="w-error">请选择代为录入的基层工会。</p>' in response.content.decode()  # chosen from a list, not typed
+    assert "请填写" not in response.content.decode()
     response = district.post("/staff/batch/new-entry", {**paper_form(workers[0]), "org": xihu_grassroots.name})
     assert response.status_code == 302
     application = Application.objects.get()

@@ -212,6 +212,26 @@ def test_bad_settings_are_explained_and_nothing_is_saved(admin, copied, changes,
     assert (Campaign.objects.filter(year=2021).values().get(), list(LevelAward.objects.filter(campaign=copied).values())) == before
 
 
+def test_every_error_is_listed_in_the_summary_above_the_form(admin, copied):  # type: ignore[no-untyped-def]
+    """Two refusals at once (a deadline before the opening date, a higher level paid less): the
+    summary lists both with the field each concerns, not only the one about the amounts."""
+    data = settings_form(copied, application_deadline="2021-03-01", amount_technician="450")
+
+    response = admin.post(SETTINGS, data)
+
+    assert response.status_code == 400
+    summary = re.search(r'<div class="form-error" role="alert" id="settings-errors">(.*?)</div>', response.text, re.S).group(1)  # type: ignore[union-attr]
+    assert "共 2 处问题" in summary
+    items = re.findall(r"<li>(.*?)</li>", summary)
+    assert len(items) == 2
+    assert items[0].startswith('<a href="#id_application_deadline">奖励申报截止日（含当日）</a>：') and "不能早于发文日期" in items[0]
+    assert items[1].startswith('<a href="#amounts-title">奖励标准</a>：') and "低于高级工" in items[1]
+    # A field's own error (out of its range) is listed as well, beside the service's.
+    response = admin.post(SETTINGS, settings_form(copied, resubmission_grace_days="200", amount_technician="450"))
+    summary = re.search(r'id="settings-errors">(.*?)</div>', response.text, re.S).group(1)  # type: ignore[union-attr]
+    assert '<a href="#id_resubmission_grace_days">退回后补正期限（天）</a>：' in summary
+
+
 def test_with_an_application_the_page_locks_what_decided_it(admin, copied, xihu, business_day):  # type: ignore[no-untyped-def]
     business_day("2021-12-05")
     factories.make_application(campaign=copied, member=factories.make_member(union=xihu), status="pending_district")

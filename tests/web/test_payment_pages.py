@@ -255,6 +255,47 @@ def test_the_first_download_marks_the_batch_sent_and_the_page_then_offers_the_re
     assert PaymentBatch.objects.get().status == BatchStatus.SENT
 
 
+FIRST_DOWNLOAD = 'data-confirm="首次下载即视为已报送银行，此后不能作废本批次。确定下载？"'
+IMPORT_RESULTS = 'data-confirm="导入后立即按回单更新每笔的发放结果并短信通知职工，不能撤销。确定导入？"'
+
+
+def test_the_first_download_and_a_results_import_ask_first_naming_what_cannot_be_undone(a, approved, finance_a, finance_b, campaign):
+    """Both act at once and cannot be undone: the page asks first, as 作废本批次 does (staff-forms.js)."""
+    batch = build(finance_a, campaign)
+    approve(finance_b, batch)
+    html = page_of(a, batch)
+    download = re.search(r'<form [^>]*action="[^"]*/file"[^>]*>', html).group(0)  # type: ignore[union-attr]
+    assert FIRST_DOWNLOAD in download and "data-first" in download
+    assert IMPORT_RESULTS not in html
+    assert a.post(f"{URL}{batch.batch_no}/file", {"format": "csv"}).status_code == 200
+
+    html = page_of(a, batch)
+    download = re.search(r'<form [^>]*action="[^"]*/file"[^>]*>', html).group(0)  # type: ignore[union-attr]
+    assert "再次下载发放文件" in html and "data-confirm" not in download  # already sent: nothing more to lose
+    results = re.search(r'<form [^>]*action="[^"]*/results"[^>]*>', html).group(0)  # type: ignore[union-attr]
+    assert IMPORT_RESULTS in results
+
+
+def test_a_batch_with_every_bank_result_says_so_on_the_list_and_its_page(a, approved, finance_a, finance_b, campaign):
+    batch, rows = sent(finance_a, finance_b, campaign)
+    sent_label = '<span class="pay-status pay-sent">已下载发放文件（已报送银行）</span>'
+    done_label = '<span class="pay-status pay-all_results">银行结果已全部导入</span>'
+    services.payment_results_import(
+        user=finance_a, batch_no=batch.batch_no, content=results_file([(row[0], row[4], "success", "") for row in rows[:3]]).read()
+    )
+    assert sent_label in page_of(a, batch) and sent_label in a.get(URL).content.decode()  # three still wait for the bank
+
+    answers = [(row[0], row[4], "success", "") for row in rows[3:5]] + [(rows[5][0], rows[5][4], "failure", "账户已销户")]
+    services.payment_results_import(user=finance_a, batch_no=batch.batch_no, content=results_file(answers).read())
+    html = page_of(a, batch)
+    assert done_label in html and "每一笔的银行结果均已导入" in html and sent_label not in html
+    assert done_label in a.get(URL).content.decode()
+    # Shown only: the batch stays sent, and a reversal keeps every line answered.
+    assert PaymentBatch.objects.get().status == BatchStatus.SENT
+    services.payment_line_reversal(user=finance_a, reference=rows[0][0], reason="账户冻结，银行退汇")
+    assert done_label in page_of(a, batch) and done_label in a.get(URL).content.decode()
+
+
 def test_a_results_file_with_an_unknown_reference_shows_every_reason_and_changes_nothing(a, approved, finance_a, finance_b, campaign):
     batch, rows = sent(finance_a, finance_b, campaign)
     answers = [(row[0], row[4], "success", "") for row in rows]

@@ -113,6 +113,50 @@ def test_the_economic_officer_sees_pending_ones_and_decides(
     assert mine.status == "approved" and mine.opinion == "同意备案。"
 
 
+def test_a_decision_on_a_declaration_withdrawn_meanwhile_is_refused_at_the_top_of_the_page(
+    campaign, xihu_reviewer, shangcheng_reviewer, economic_officer, before_deadline
+):
+    """The officer's page still shows the card; the district withdraws; the card the refusal
+    would stand beside is gone, so the refusal is shown at the top."""
+    withdrawn = occupation_declare(user=xihu_reviewer, occupation="无人机驾驶员", reason="理由")
+    decided = occupation_declare(user=xihu_reviewer, occupation="茶艺师", reason="理由")
+    occupation_declare(user=shangcheng_reviewer, occupation="中式面点师", reason="老字号集中。")
+    officer = signed_in(economic_officer)
+    signed_in(xihu_reviewer).post(f"{DECLARATIONS}{withdrawn.pk}/withdraw")
+
+    response = officer.post(f"{DECLARATIONS}{withdrawn.pk}/decision", {"decision": "approve", "opinion": "同意备案。"})
+
+    assert response.status_code == 409
+    page = text(response)
+    notice = '<p class="form-error" role="alert" id="decision-notice">西湖区总工会申报的“无人机驾驶员”已被撤回，您的决定未保存。</p>'
+    assert notice in page and page.index(notice) < page.index('id="pending-title"')
+    assert f'id="declaration-{withdrawn.pk}"' not in page and "中式面点师" in page
+    withdrawn.refresh_from_db()
+    assert withdrawn.status == "withdrawn" and withdrawn.decided_by is None
+    # Decided meanwhile (another tab): said the same way, naming the decision that stands.
+    officer.post(f"{DECLARATIONS}{decided.pk}/decision", {"decision": "approve", "opinion": ""})
+    again = text(officer.post(f"{DECLARATIONS}{decided.pk}/decision", {"decision": "reject", "opinion": "不同意。"}))
+    assert "西湖区总工会申报的“茶艺师”已审核（已备案同意），您的决定未保存。" in again
+    # A refusal about a card still pending stays beside it, with nothing at the top.
+    pending = OccupationDeclaration.objects.get(occupation="中式面点师")
+    beside = text(officer.post(f"{DECLARATIONS}{pending.pk}/decision", {"decision": "reject", "opinion": ""}))
+    assert "请填写意见" in beside and 'id="decision-notice"' not in beside
+
+
+def test_the_withdraw_confirmation_says_whether_the_place_can_be_used_again(campaign, xihu_reviewer, business_day):
+    business_day("2020-08-20")
+    occupation_declare(user=xihu_reviewer, occupation="无人机驾驶员", reason="理由")
+    client = signed_in(xihu_reviewer)
+    assert 'data-confirm="撤回“无人机驾驶员”的申报？撤回后名额空出，截止日前可以重新申报。"' in text(client.get(DECLARATIONS))
+
+    business_day("2020-09-01")  # after the declaration deadline (2020-08-30), still pending
+    page = text(client.get(DECLARATIONS))
+    assert 'data-confirm="撤回“无人机驾驶员”的申报？申报已于2020年8月30日截止，撤回后本年度不能再申报。"' in page
+    assert "截止日前可以重新申报" not in page
+    done = text(client.post(f"{DECLARATIONS}{OccupationDeclaration.objects.get().pk}/withdraw", follow=True))
+    assert "已撤回“无人机驾驶员”的申报。2020年度的申报已截止，不能再申报。" in done and "名额已空出" not in done
+
+
 def test_readers_see_no_decision_forms(campaign, xihu_reviewer, auditor, city_reviewer, before_deadline):
     declaration = occupation_declare(user=xihu_reviewer, occupation="无人机驾驶员", reason="理由")
 

@@ -280,6 +280,20 @@ def test_only_rows_at_the_callers_stage_can_be_ticked(campaign, business_day, me
     assert not rows[flagged.application_no]["can_approve"]  # a hard signal blocks 终审
 
 
+def test_the_bulk_form_restores_no_ticks_and_names_each_application(campaign, business_day, member, xihu, xihu_reviewer):
+    """批量通过: the browser must not tick rows again by position when the reviewer comes back
+    (the list has changed since); each box carries the name the confirmation lists (staff-queue.js)."""
+    first = submit(campaign, member)
+    page = signed_in(xihu_reviewer).get("/staff/").text
+    assert 'class="bulk-form" data-bulk-form autocomplete="off"' in page
+    assert '<input type="checkbox" data-select-all autocomplete="off"' in page
+    box = (
+        f'<input type="checkbox" name="application_no" value="{first.application_no}" data-name="{first.name}" autocomplete="off"'
+        f' aria-label="选择 {first.application_no}">'
+    )
+    assert box in page
+
+
 def test_bulk_approve_moves_the_selected_applications_up_one_level(campaign, business_day, member, xihu, xihu_reviewer, shangcheng_app):
     first = submit(campaign, member)
     second = submit(campaign, factories.make_member(union=xihu, name="李建国"), in_registry=False)

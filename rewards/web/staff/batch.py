@@ -60,6 +60,8 @@ RUNNING_TITLES = {
 }
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RECENT = 20
+#: A district reviewer who chose no grassroots union from the list (the API's words ask for a name).
+ORG_MISSING = "请选择代为录入的基层工会。"
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -149,6 +151,7 @@ def home(request: HttpRequest) -> HttpResponse:
     campaign = current_campaign()
     unions = _grassroots_unions(user)
     errors: dict[str, list[str]] = {}
+    files_again: dict[str, bool] = {}
     chosen = (request.POST.get("org") or "").strip()[:120]
     save_after_check = request.POST.get("save_after_check") == "1"
     review_on_save = request.POST.get("review_on_save") == "1" and user.role == Role.GRASSROOTS_CLERK
@@ -166,6 +169,8 @@ def home(request: HttpRequest) -> HttpResponse:
             errors["file"] = ["请上传用下载的模板填写的 Excel 汇总表（.xlsx，也可以是 .xls）。"]
         if zip_file is not None and not zip_file.name.lower().endswith(".zip"):
             errors["attachments"] = ["材料请打包为 .zip 文件。"]
+        if user.role == Role.DISTRICT_REVIEWER and not chosen:
+            errors["org"] = [ORG_MISSING]
         if not errors and sheet_file is not None:
             try:
                 org = _chosen_org(user, chosen if user.role == Role.DISTRICT_REVIEWER else user.organisation.name)
@@ -182,6 +187,8 @@ def home(request: HttpRequest) -> HttpResponse:
             except InvalidInput as exc:
                 if exc.fields:
                     for field, texts in exc.fields.items():
+                        if field == "org":  # the API's words (a name typed); here it is chosen from a list
+                            texts = [ORG_MISSING]
                         errors.setdefault(field if field in ("file", "attachments", "org") else "file", []).extend(texts)
                 else:
                     errors["file"] = [exc.message]
@@ -191,6 +198,8 @@ def home(request: HttpRequest) -> HttpResponse:
             else:
                 return redirect("staff:batch_import", import_id=batch_import.pk)
         status = 400
+        # A browser never keeps a chosen file across a page: the form says which to choose again.
+        files_again = {"file": sheet_file is not None, "attachments": zip_file is not None}
     context = {
         "campaign": campaign,
         "is_district": user.role == Role.DISTRICT_REVIEWER,
@@ -199,6 +208,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "save_after_check": save_after_check,
         "review_on_save": review_on_save,
         "errors": errors,
+        "files_again": files_again,
         "recent": _recent(user),
         "sync_rows": sync_row_limit(),
         "waiting": {
@@ -382,8 +392,8 @@ def new_entry(request: HttpRequest) -> HttpResponse:
     except (InvalidInput, NotFound) as exc:
         if isinstance(exc, NotFound):
             _org_denied(request, chosen, "batch_entry")
-        context["org_error"] = "；".join(text for texts in exc.fields.values() for text in texts) if exc.fields else exc.message
-        context["error"] = "请选择代为录入的基层工会。"
+        context["org_error"] = ORG_MISSING if isinstance(exc, InvalidInput) else exc.message
+        context["error"] = ORG_MISSING
         context["files_again"] = bool(request.FILES)
         return render(request, "staff/batch/entry.html", context, status=400)
     try:

@@ -68,6 +68,25 @@ class CampaignSettingsForm(forms.Form):
         "需经备案同意职业的发证机关", "这些发证机关的证书，仅当其职业为市总备案同意的该工会非通用性职业时才符合。"
     )
 
+    #: The fields in the order the page shows them (the amounts are added in ``__init__``).
+    page_order = (
+        "title",
+        "document_no",
+        "opens_on",
+        "application_deadline",
+        "resubmission_grace_days",
+        "main_window_start",
+        "main_window_end",
+        "makeup_window_start",
+        "makeup_window_end",
+        "previous_year",
+        *(amount_field(level) for level in AWARD_LEVELS),
+        "counted_issuers",
+        "occupation_issuers",
+        "declaration_limit",
+        "declaration_deadline",
+    )
+
     def __init__(self, *args: Any, campaign: Campaign, amounts: dict[str, Any], locked: bool, readonly: bool, **kwargs: Any) -> None:
         initial = {name: getattr(campaign, name) for name in SETTING_FIELDS}
         initial.update({amount_field(level): amounts.get(level) for level in AWARD_LEVELS})
@@ -97,6 +116,20 @@ class CampaignSettingsForm(forms.Form):
         values["document_no"] = values["document_no"] or ""
         values[LEVEL_AMOUNTS] = {level: data[amount_field(level)] for level in AWARD_LEVELS if data.get(amount_field(level)) is not None}
         return values
+
+    def error_summary(self, amount_errors: list[str]) -> list[dict[str, str]]:
+        """Every error of a refused save, in the order of the page: those about the whole form,
+        then each field's with its label (the service's about the amount table with the amounts),
+        each linking to its field."""
+        summary = [{"label": "", "text": str(error), "anchor": ""} for error in self.non_field_errors()]
+        names = [name for name in self.page_order if name in self.fields]
+        names += [name for name in self.fields if name not in names]
+        for name in names:
+            bound = self[name]
+            summary += [{"label": str(bound.label), "text": str(error), "anchor": bound.auto_id or ""} for error in bound.errors]
+            if name == amount_field(AWARD_LEVELS[-1]):
+                summary += [{"label": "奖励标准", "text": text, "anchor": "amounts-title"} for text in amount_errors]
+        return summary
 
     def field_for(self, name: str) -> str | None:
         """The form field where a service error about ``name`` is shown (None: above the form)."""

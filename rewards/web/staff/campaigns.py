@@ -189,7 +189,14 @@ def campaign_settings(request: HttpRequest, year: int) -> HttpResponse:
             status = 400
     else:
         form = _settings_form(request, campaign, context["usage"])
-    context.update({"form": form, "amount_errors": amount_errors, "locked_fields": form.locked_names})
+    context.update(
+        {
+            "form": form,
+            "amount_errors": amount_errors,
+            "error_summary": form.error_summary(amount_errors) if status != 200 else [],
+            "locked_fields": form.locked_names,
+        }
+    )
     return render(request, "staff/campaigns/settings.html", context, status=status)
 
 

@@ -32,6 +32,7 @@ from rewards.campaigns.declarations import (
 )
 from rewards.campaigns.models import Campaign, DeclarationStatus, OccupationDeclaration
 from rewards.campaigns.selectors import campaign_for_year, campaign_units, current_campaign
+from rewards.core import clock
 from rewards.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from rewards.organisations.models import Organisation, OrgKind
 from rewards.organisations.selectors import get_organisation_in_scope
@@ -81,6 +82,8 @@ def _union_context(request: HttpRequest, campaign: Campaign, **extra: Any) -> di
         "quota": quota,
         "counts": {status: counts.get(status, 0) for status in DeclarationStatus.values},
         "deadline": declaration_deadline(campaign),
+        # After the deadline a withdrawn declaration cannot be made again this year (the withdrawal's confirmation says so).
+        "deadline_passed": quota.today > declaration_deadline(campaign),
         "can_declare": bool(current and current.pk == campaign.pk and not quota.closed_reason and quota.remaining > 0),
         "is_current": bool(current and current.pk == campaign.pk),
         "form": {"occupation": "", "reason": ""},
@@ -115,7 +118,7 @@ def _city_context(request: HttpRequest, campaign: Campaign, **extra: Any) -> dic
         }
         for unit in campaign_units(campaign)
     ]
-    return {
+    context: dict[str, Any] = {
         "campaign": campaign,
         "years": _years(),
         "pending": pending,
@@ -130,6 +133,11 @@ def _city_context(request: HttpRequest, campaign: Campaign, **extra: Any) -> dic
         "decision_error": {},
         **extra,
     }
+    # A refusal about a declaration no longer among the pending cards (withdrawn or decided
+    # meanwhile) has no card to stand beside: it is shown at the top of the page.
+    decided = context["decision_error"]
+    context["decision_notice"] = decided.get("message", "") if decided and not any(row.pk == decided.get("id") for row in pending) else ""
+    return context
 
 
 def _page(request: HttpRequest, campaign: Campaign | None, *, status: int = 200, **extra: Any) -> HttpResponse:
@@ -181,7 +189,11 @@ def withdraw(request: HttpRequest, declaration_id: int) -> HttpResponse:
         return not_found_recorded(request, what="occupation_declaration", model=OccupationDeclaration, pk=declaration_id)
     except (Conflict, Forbidden) as exc:
         return _page(request, current_campaign(), status=exc.status, form_error=_message(exc))
-    messages.success(request, f"已撤回“{declaration.occupation}”的申报，名额已空出。")
+    campaign = declaration.campaign
+    if clock.today() > declaration_deadline(campaign):
+        messages.success(request, f"已撤回“{declaration.occupation}”的申报。{campaign.year}年度的申报已截止，不能再申报。")
+    else:
+        messages.success(request, f"已撤回“{declaration.occupation}”的申报，名额已空出。")
     return redirect("staff:declarations")
 
 
@@ -202,11 +214,29 @@ def decide(request: HttpRequest, declaration_id: int) -> HttpResponse:
         message = _message(exc)
         if isinstance(exc, InvalidInput) and "decision" in exc.fields:  # the API's words name its codes
             message = "请选择“备案同意”或“不同意”。"
+        if isinstance(exc, Conflict):
+            message = _not_pending_message(declaration_id, message)
         error = {"id": declaration_id, "message": message, "decision": decision, "opinion": opinion[:500]}
         return _page(request, campaign, status=exc.status, decision_error=error)
     verdict = "备案同意" if declaration.status == DeclarationStatus.APPROVED else "不同意"
     messages.success(request, f"已{verdict}{declaration.union.name}申报的“{declaration.occupation}”。")
     return redirect("staff:declarations")
+
+
+def _not_pending_message(declaration_id: int, message: str) -> str:
+    """Why a decision was not saved on a declaration no longer pending (the district withdrew it
+    meanwhile, or another officer decided it), naming the declaration: its card is gone from the
+    page, so the words are shown at the top."""
+    declaration = OccupationDeclaration.objects.select_related("union").filter(pk=declaration_id).first()
+    if declaration is None:
+        return f"{message}您的决定未保存。"
+    named = f"{declaration.union.name}申报的“{declaration.occupation}”"
+    if declaration.status == DeclarationStatus.WITHDRAWN:
+        return f"{named}已被撤回，您的决定未保存。"
+    if declaration.status != DeclarationStatus.PENDING:
+        label = DeclarationStatus(declaration.status).label
+        return f"{named}已审核（{label}），您的决定未保存。"
+    return f"{message}您的决定未保存。"
 
 
 @require_GET

@@ -61,6 +61,20 @@ def _not_found(request: HttpRequest) -> HttpResponse:
     return render(request, "staff/payments/not_found.html", status=404)
 
 
+#: A sent batch whose every line has the bank's answer (paid, failed or reversed). Shown only:
+#: the batch itself stays ``sent`` (a reversal may still be registered against it).
+ALL_RESULTS = "all_results"
+ALL_RESULTS_LABEL = "银行结果已全部导入"
+
+
+def _batch_state(batch: PaymentBatch, *, answered: int, lines: int) -> tuple[str, str]:
+    """The state shown for a batch (its CSS class and label): the model's, or ``all_results``
+    once the bank has answered every line of a sent batch."""
+    if batch.status == BatchStatus.SENT and lines and answered >= lines:
+        return ALL_RESULTS, ALL_RESULTS_LABEL
+    return batch.status, BatchStatus(batch.status).label
+
+
 def _message(exc: Exception) -> str:
     if isinstance(exc, InvalidInput) and exc.fields:
         return "；".join(text for texts in exc.fields.values() for text in texts)
@@ -99,6 +113,13 @@ def _other_years(campaign: Campaign | None) -> list[dict[str, Any]]:
     return [{"year": years[pk], "count": count} for pk, count in waiting.items() if campaign is None or pk != campaign.pk]
 
 
+def _listed(batch: PaymentBatch) -> dict[str, Any]:
+    """One row of the batches table (``batch`` annotated by ``batches_with_results``)."""
+    answered = getattr(batch, "paid_count", 0) + getattr(batch, "failed_count", 0)
+    state, label = _batch_state(batch, answered=answered, lines=batch.count)
+    return {"batch": batch, "state": state, "status_label": label}
+
+
 @require_GET
 @staff_required(roles=READ_ROLES)
 def batch_list(request: HttpRequest) -> HttpResponse:
@@ -108,7 +129,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
     context = {
         "campaign": campaign,
         "page": page,
-        "batches": [{"batch": batch, "status_label": BatchStatus(batch.status).label} for batch in page.object_list],
+        "batches": [_listed(batch) for batch in page.object_list],
         "can_change": _is_finance(request.user),
         # A new key on every rendering: a double click posts the same key and builds one batch.
         "idempotency_key": uuid.uuid4().hex,
@@ -179,9 +200,12 @@ def _batch_context(request: HttpRequest, batch: PaymentBatch) -> dict[str, Any]:
         return urlencode({key: value for key, value in values.items() if value})
 
     awaiting = batch.lines.filter(status=LineStatus.SENT).count() if batch.status == BatchStatus.SENT else 0
+    answered = sum(status_totals[str(status)].count for status in (LineStatus.PAID, *selectors.FAILED_STATUSES))
+    state, status_label = _batch_state(batch, answered=answered, lines=sum(tally.count for tally in status_totals.values()))
     return {
         "batch": batch,
-        "status_label": BatchStatus(batch.status).label,
+        "state": state,
+        "status_label": status_label,
         "status_totals": [
             {"status": status, "label": status.label, "tally": status_totals[str(status)]}
             for status in LineStatus
