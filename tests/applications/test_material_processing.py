@@ -135,10 +135,31 @@ def test_the_original_file_is_deleted_and_a_second_run_changes_nothing(api, work
     assert attachment.storage_name == name_after and default_storage.exists(name_after)
 
 
-def test_an_image_that_cannot_be_decoded_is_kept_and_marked(api, worker, member):
+def undecodable_jpeg() -> bytes:
+    """Whole and well built, but its first component names a quantisation table that the file does
+    not define: the upload checks read the structure, only decoding fails."""
+    content = bytearray(jpeg_with_exif(size=(600, 400)))
+    frame = content.find(b"\xff\xc0")
+    content[frame + 12] = 3  # the first component's table selector
+    return bytes(content)
+
+
+def test_a_cut_photo_is_refused_at_upload_and_nothing_is_stored(api, worker, member):
     whole = jpeg_with_exif(size=(600, 400))
     response = submit(api, worker, factories.annex3(member), uploads(whole[: len(whole) - 2000]))
-    assert response.status_code == 201, response.content  # the header is sound: accepted at upload
+    assert response.status_code == 400, response.content
+    assert "图片不完整" in str(response.json()["error"]["fields"]["id_card_file"])
+    assert not Attachment.objects.exists()
+
+
+def test_an_image_that_cannot_be_decoded_is_kept_and_marked(api, worker, member, monkeypatch):
+    from PIL import ImageFile
+
+    # Pillow reports a decoding error only while LOAD_TRUNCATED_IMAGES is off (importing WeasyPrint,
+    # which an earlier test may have done, turns it on for the whole process).
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", False)
+    response = submit(api, worker, factories.annex3(member), uploads(undecodable_jpeg()))
+    assert response.status_code == 201, response.content  # whole and well built: accepted at upload
     attachment = Attachment.objects.get(application__application_no=response.json()["application_no"], kind="id_card")
     before = stored(attachment)
     assert materials.process(attachment.pk) == Processing.UNREADABLE
