@@ -86,6 +86,22 @@ def test_a_truncated_image_cannot_be_reencoded():
         materials.reencode(original[: len(original) // 2], "image/jpeg")
 
 
+def test_what_may_follow_an_image_is_reencoded_without_it():
+    """Padding, and a multi-picture file's further images, are no reason to keep a photo as uploaded;
+    nor is a trailer stored before uploads were checked for one (the first image is whole)."""
+    photo = jpeg_with_exif(size=(80, 40))
+    pictures = io.BytesIO()
+    Image.new("RGB", (80, 40), "red").save(pictures, "MPO", save_all=True, append_images=[Image.new("L", (40, 20))])
+    for content, content_type in (
+        (photo + b"\x00" * 4096, "image/jpeg"),
+        (pictures.getvalue(), "image/jpeg"),
+        (photo + b"SEFHImage_UTC_Data1600000000000SEFT", "image/jpeg"),
+        (png_with_text() + b"\x00" * 64, "image/png"),
+    ):
+        with Image.open(io.BytesIO(materials.reencode(content, content_type))) as image:
+            assert image.size in ((80, 40), (30, 30))
+
+
 def test_a_decompression_bomb_is_not_decoded():
     out = io.BytesIO()
     Image.new("1", (10_000, 6_000)).save(out, "PNG")  # 60 million pixels in a few kilobytes
