@@ -57,16 +57,18 @@ def _markup_regex(*, body: bool, image: bool) -> re.Pattern[bytes]:
     ``<``, about a fifth of the pass.
 
     Random compressed data holds a given k-byte string at a given offset with a chance of about
-    1/256^k (a letter in either case counts twice), so each marker is long enough, or followed by
-    what ends an HTML tag, to stay under one chance in 10^11 a byte: ``<svg`` alone (one in 5·10^8)
-    would refuse about one honest 2 MB photo in 250, ``<svg>`` or ``<svg xmlns``/``<svg on…`` does
-    not. The markers: the tags ``<script``, ``<iframe``, ``<html``, ``<body``, ``<svg``, PHP's open
-    tag (whitespace must follow it), the attributes ``onerror=`` and ``onload=`` (one space allowed
-    before the ``=``), an attribute whose value is a ``javascript:`` address, and, in an image, FF
-    D9 (a JPEG's end, which the caller checks: the same bytes after a ``<`` or ``=`` are nothing)."""
+    1/256^k (a letter in either case counts twice, and ``<`` stands for three bytes here), so each
+    marker is long enough, or followed by what ends an HTML tag, to stay under one chance in 10^11
+    a byte, one false refusal in 50 000 photos of 2 MB: ``<svg`` alone (5·10^-9 a byte) would refuse
+    one in 90, so it counts only followed by an attribute ``xmlns`` or ``on…``, or by ``>`` and an
+    element inside it (an SVG with neither runs nothing). The markers: the tags ``<script``,
+    ``<iframe``, ``<html``, ``<body``, ``<svg``, PHP's open tag (whitespace must follow it), the
+    attributes ``onerror=`` and ``onload=`` (one space allowed before the ``=``), an attribute whose
+    value is a ``javascript:`` address, and, in an image, FF D9 (a JPEG's end, which the caller
+    checks: the same bytes after a ``<`` or ``=`` are nothing)."""
     first = r"[sSiI?hHjJ\s\"'`" + ("bB" if body else "") + ("\xd9" if image else "") + "]"
     tags = (
-        rf"(?<=[sS])(?:{_either_case('cript')}|{_either_case('vg')}(?:>|[\s/]+(?:{_either_case('xmlns')}|{_either_case('on')})))"
+        rf"(?<=[sS])(?:{_either_case('cript')}|{_either_case('vg')}(?:>\s*<|[\s/]+(?:{_either_case('xmlns')}|{_either_case('on')})))"
         rf"|(?<=[iI]){_either_case('frame')}|(?<=\?){_either_case('php')}\s|(?<=[hH]){_either_case('tml')}[\s/>]"
         + (rf"|(?<=[bB]){_either_case('ody')}[\s/>]" if body else "")
         + rf"|(?<=[jJ]){_either_case('avascript')}:|(?<=[\s\"'`])[\s\"'`]*[jJ]{_either_case('avascript')}:"

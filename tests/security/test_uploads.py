@@ -256,6 +256,9 @@ def text_png(text: str) -> bytes:
         pytest.param(commented(noisy_jpeg(), b"<body onload =alert(1)>"), "夹带", id="onload-with-a-space"),
         pytest.param(commented(noisy_jpeg(), b'<a href="JavaScript:alert(1)">x</a>'), "夹带", id="javascript-address"),
         pytest.param(commented(noisy_jpeg(), b"<svg/onload=alert(1)>"), "夹带", id="svg"),
+        pytest.param(
+            commented(noisy_jpeg(), b"<svg>\n<animate onbegin=alert(1) attributeName=x dur=1s>"), "夹带", id="svg-with-an-element"
+        ),
         pytest.param(commented(noisy_jpeg(), b"<iframe srcdoc=x>"), "夹带", id="iframe"),
         pytest.param(commented(noisy_jpeg(), b"<script>alert(1)</script>")[:-1000], "夹带", id="cut-with-script-at-its-head"),
         pytest.param(noisy_jpeg()[:-1000], "图片不完整", id="cut-jpeg"),
@@ -279,7 +282,7 @@ def test_polyglots_and_cut_images_are_refused(content, words):
         pytest.param(noisy_png() + b"\x00" * 100, id="png-zero-padding"),
         pytest.param(noisy_jpeg(progressive=True), id="progressive"),
         pytest.param(commented(noisy_jpeg(), b"\xff\xd8" + jpeg()[2:]), id="a-thumbnail's-end-inside-a-segment"),
-        pytest.param(commented(noisy_jpeg(), b"<svg! <HTMLx <?phpx onerrors= javascripts: %PDF"), id="near-misses"),
+        pytest.param(commented(noisy_jpeg(), b"<svg! <svg>x <HTMLx <?phpx onerrors= javascripts: %PDF"), id="near-misses"),
     ],
 )
 def test_honest_photos_are_accepted(content):
