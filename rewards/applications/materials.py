@@ -50,11 +50,12 @@ def _either_case(word: str) -> str:
 
 def _markup_regex(*, body: bool, image: bool) -> re.Pattern[bytes]:
     """Markup or a script in a file whose ``=`` and FF bytes are written as ``<`` first
-    (:func:`_anchored`): every marker then starts at a ``<`` and one pass in C finds them all. A single fixed first byte is what the regex engine scans for fastest (a class of
-    first bytes such as ``[<=]`` is tested byte by byte at ten times the cost); the byte after the
-    ``<`` is taken by one class, which almost every ``<`` of compressed data fails at once, and a
-    look back then tells which marker it began. Only the attributes need a look back at every
-    ``<``, about a fifth of the pass.
+    (:func:`_anchored`): every marker then starts at a ``<`` and one pass in C finds them all. A
+    single fixed first byte is what the regex engine scans for fastest (a class of first bytes such
+    as ``[<=]`` is tested byte by byte at ten times the cost); the byte after the ``<`` is taken by
+    one class, which almost every ``<`` of compressed data fails at once, and a look back then
+    tells which marker it began. Only the attributes need a look back at every ``<``, about a fifth
+    of the pass.
 
     Random compressed data holds a given k-byte string at a given offset with a chance of about
     1/256^k (a letter in either case counts twice, and ``<`` stands for three bytes here), so each
@@ -196,12 +197,6 @@ def _run_end(run: re.Pattern[bytes], data: bytes, at: int) -> int:
     return found.end() if found else at
 
 
-def pdf_smuggled(content: bytes) -> bool:
-    """The markup of a web page or a script in a PDF (a page saved as a PDF holds none: its text is
-    drawn, not tagged)."""
-    return _PDF_MARKUP.search(_anchored(content, image=False)) is not None
-
-
 # PDF ----------------------------------------------------------------------------------------------
 
 #: Names of what a PDF can run, fetch or carry: scripts (also in XFA forms), launching a program,
@@ -229,9 +224,9 @@ _BACKSLASHES = re.compile(rb"\\*")
 _HEX = re.compile(rb"[0-9A-Fa-f\x00\t\n\x0c\r ]*")
 #: How far back a stream's dictionary is looked for: first a short reach (a dictionary is rarely
 #: longer than a few hundred bytes), then a long one; one longer than that is unpacked as suspect.
-#: How much dictionary text a PDF may make us read backwards in all (in Python, a byte at a time
-#: at worst): a few hundred bytes a stream in an honest file; thousands of ``stream`` keywords
-#: after dictionaries that never close would otherwise cost seconds.
+#: And how much dictionary text one PDF may have read backwards in all: a few hundred bytes a
+#: stream in an honest file, where thousands of ``stream`` keywords after dictionaries that never
+#: close would otherwise cost seconds; past it the PDF is suspect.
 _DICTIONARY_REACH, _DICTIONARY_BUDGET = (1024, 64 * 1024), 4 * 1024 * 1024
 #: How much of a PDF's compressed streams is unpacked to look for scripts, per stream and in all.
 _INFLATE_STREAM, _INFLATE_TOTAL = 4 * 1024 * 1024, 32 * 1024 * 1024
@@ -275,6 +270,12 @@ def pdf_is_active(content: bytes) -> bool:
     return False
 
 
+def pdf_smuggled(content: bytes) -> bool:
+    """The markup of a web page or a script in a PDF (a page saved as a PDF holds none: its text is
+    drawn, not tagged)."""
+    return _PDF_MARKUP.search(_anchored(content, image=False)) is not None
+
+
 def _stream_dictionary(content: bytes, keyword: int) -> tuple[bytes | None, int]:
     """The dictionary of the stream whose keyword is at ``keyword``, read backwards from the ``>>``
     in front of it to the matching ``<<``, and how many bytes that read: empty when there is none
@@ -294,9 +295,11 @@ def _stream_dictionary(content: bytes, keyword: int) -> tuple[bytes | None, int]
         text = content[low : close + 2]
         start = _dictionary_start(text)
         read += len(text) - max(start, 0)
+        if start < 0:
+            continue  # not within this reach
         line = max(text.rfind(b"\n", 0, start), text.rfind(b"\r", 0, start)) + 1
-        if start < 0 or (line == 0 and low > 0):
-            continue  # not within this reach, or its line starts before it
+        if line == 0 and low > 0:
+            continue  # its line starts before the reach
         if b"%" in text[line:]:
             return None, read  # a comment could hide the real start; a dictionary needs none
         return text[start:], read
@@ -352,6 +355,7 @@ def _string_start(backwards: bytes, end: int) -> int:
 
 
 def _escaped(backwards: bytes, at: int) -> bool:
+    """Whether the byte at ``at`` of a reversed text follows an odd run of backslashes."""
     return (_run_end(_BACKSLASHES, backwards, at + 1) - at - 1) % 2 == 1
 
 
