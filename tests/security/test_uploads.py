@@ -183,3 +183,334 @@ def test_an_encrypted_or_unusually_compressed_zip_entry_is_ignored_with_a_reason
         packed[central + 8] |= 0x1
     found, problems = read_materials(bytes(packed))
     assert found == {} and len(problems) == 1 and "已加密或使用了不支持的压缩方式" in problems[0]
+
+
+# --- found by the upload audit ------------------------------------------------------------------
+
+
+def noisy_jpeg(side: int = 300, seed: int = 1, **options) -> bytes:  # type: ignore[no-untyped-def]
+    """A photo of noise, which JPEG cannot compress much: over 64 KB, and random bytes throughout."""
+    import random
+
+    out = io.BytesIO()
+    Image.frombytes("RGB", (side, side), random.Random(seed).randbytes(side * side * 3)).save(out, "JPEG", **{"quality": 90, **options})
+    return out.getvalue()
+
+
+def noisy_png(side: int = 200, pnginfo=None) -> bytes:  # type: ignore[no-untyped-def]
+    import random
+
+    out = io.BytesIO()
+    Image.frombytes("RGB", (side, side), random.Random(side).randbytes(side * side * 3)).save(out, "PNG", pnginfo=pnginfo)
+    return out.getvalue()
+
+
+def commented(photo: bytes, text: bytes) -> bytes:
+    """``photo`` with a comment segment (COM) right after its start: near the start of the file."""
+    return photo[:2] + b"\xff\xfe" + (len(text) + 2).to_bytes(2, "big") + text + photo[2:]
+
+
+def zipped(comment: bytes = b"") -> bytes:
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("Exploit.class", b"\xca\xfe\xba\xbe" * 16)
+        archive.comment = comment
+    return out.getvalue()
+
+
+def mpo() -> bytes:
+    """A multi-picture JPEG as cameras and phones write it (a second view, a depth or gain map):
+    the first image lists the others in its MPF segment, and they follow its end."""
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), "red").save(out, "MPO", save_all=True, append_images=[Image.new("L", (32, 24), 128)])
+    return out.getvalue()
+
+
+def exif_jpeg(description: str) -> bytes:
+    exif = Image.Exif()
+    exif[0x010E] = description  # ImageDescription
+    return noisy_jpeg(exif=exif.tobytes())
+
+
+def text_png(text: str) -> bytes:
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", text)
+    return noisy_png(pnginfo=info)
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        pytest.param(jpeg() + b"<html><img src=x onerror=alert(1)></html>", "夹带", id="html-appended"),
+        pytest.param(jpeg() + zipped(), "末尾夹带", id="zip-appended"),
+        pytest.param(jpeg() + zipped(comment=b"\xff\xd9"), "末尾夹带", id="zip-appended-ending-in-ff-d9"),
+        pytest.param(commented(noisy_jpeg(), b"<script>alert(1)</script>"), "夹带", id="script-in-comment-near-start"),
+        pytest.param(commented(noisy_jpeg(), b"<SCRIPT>alert(1)</SCRIPT>"), "夹带", id="script-upper-case"),
+        pytest.param(text_png("<script>alert(1)</script>"), "夹带", id="script-in-png-text-near-start"),
+        pytest.param(exif_jpeg("<?php system($_GET['c']); ?>"), "夹带", id="php-in-exif"),
+        pytest.param(commented(noisy_jpeg(), b"<img src=x onerror=alert(1)>"), "夹带", id="onerror-inside"),
+        pytest.param(commented(noisy_jpeg(), b"<body onload =alert(1)>"), "夹带", id="onload-with-a-space"),
+        pytest.param(commented(noisy_jpeg(), b'<a href="JavaScript:alert(1)">x</a>'), "夹带", id="javascript-address"),
+        pytest.param(commented(noisy_jpeg(), b"<svg/onload=alert(1)>"), "夹带", id="svg"),
+        pytest.param(
+            commented(noisy_jpeg(), b"<svg>\n<animate onbegin=alert(1) attributeName=x dur=1s>"), "夹带", id="svg-with-an-element"
+        ),
+        pytest.param(commented(noisy_jpeg(), b"<iframe srcdoc=x>"), "夹带", id="iframe"),
+        pytest.param(commented(noisy_jpeg(), b"<script>alert(1)</script>")[:-1000], "夹带", id="cut-with-script-at-its-head"),
+        pytest.param(noisy_jpeg()[:-1000], "图片不完整", id="cut-jpeg"),
+        pytest.param(noisy_png()[:-20], "图片不完整", id="cut-png"),
+        pytest.param(noisy_png() + b"PK\x03\x04", "末尾夹带", id="png-then-data"),
+        pytest.param(mpo() + b"\x00\x00Image_UTC_Data1600000000000SEFHSEFT", "动态照片", id="trailer-after-last-image"),
+    ],
+)
+def test_polyglots_and_cut_images_are_refused(content, words):
+    checked, refusal = check(content)
+    assert checked is None
+    assert refusal and words in refusal
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(mpo(), id="mpo"),
+        pytest.param(noisy_jpeg() + b"\x00" * 4096, id="zero-padding"),
+        pytest.param(noisy_jpeg() + b"\r\n", id="line-end"),
+        pytest.param(noisy_png() + b"\x00" * 100, id="png-zero-padding"),
+        pytest.param(noisy_jpeg(progressive=True), id="progressive"),
+        pytest.param(commented(noisy_jpeg(), b"\xff\xd8" + jpeg()[2:]), id="a-thumbnail's-end-inside-a-segment"),
+        pytest.param(commented(noisy_jpeg(), b"<svg! <svg>x <HTMLx <?phpx onerrors= javascripts: %PDF"), id="near-misses"),
+    ],
+)
+def test_honest_photos_are_accepted(content):
+    checked, refusal = check(content)
+    assert refusal is None and checked is not None and checked.content == content
+
+
+def test_random_compressed_data_is_not_taken_for_markup():
+    """Each marker is long enough, or ends like an HTML tag, for random data not to hold it: forty
+    photos of noise (8 MB of compressed data) pass; `<svg` alone would be in one 2 MB photo in 250."""
+    for seed in range(40):
+        checked, refusal = check(noisy_jpeg(side=260, seed=seed, quality=75))
+        assert refusal is None and checked is not None
+
+
+def test_a_pdf_header_is_looked_for_where_pdf_readers_look():
+    """Readers take a header in the first 1 024 bytes only; one that goes on without it needs none."""
+    assert "夹带" in check(commented(noisy_jpeg(), b"\x00" * 900 + b"%PDF-1.7\n"))[1]
+    assert check(commented(noisy_jpeg(), b"\x00" * 1100 + b"%PDF-1.7\n"))[1] is None
+
+
+def test_a_pdf_carrying_a_web_page_is_refused():
+    page = (
+        b"%PDF-1.4\n<html><body><img src=x onerror=alert(1)></body></html>\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    )
+    _, refusal = check(page)
+    assert refusal and "夹带了网页或脚本" in refusal
+
+
+JAVASCRIPT = b"<</S/JavaScript/JS(app.alert(1))>>"
+
+
+@pytest.mark.parametrize(
+    "dictionary",
+    [
+        pytest.param(b"/Padding(" + b"x" * 600 + b")", id="600-bytes-after"),
+        pytest.param(b"/Padding<</A(" + b"x" * 600 + b")>>", id="600-bytes-in-a-dictionary"),
+        pytest.param(b"/Padding<" + b"41" * 2500 + b">", id="5000-bytes-hex"),
+        pytest.param(b"/Padding(" + b"x" * 100_000 + b")", id="100000-bytes"),
+        pytest.param(b"/P(a\\)<<b(c)d" + b"x" * 600 + b")", id="brackets-in-a-string"),
+        pytest.param(b"/D<</X 1>>%<<" + b"x" * 600 + b"\n", id="a-comment"),
+    ],
+)
+def test_padding_in_an_object_streams_dictionary_does_not_hide_its_scripts(dictionary):
+    _, refusal = check(_objstm_pdf(JAVASCRIPT).replace(b"/Filter", dictionary + b"/Filter", 1))
+    assert refusal and "脚本" in refusal
+
+
+def test_an_object_stream_without_its_type_is_still_one():
+    _, refusal = check(_objstm_pdf(JAVASCRIPT).replace(b"/Type/ObjStm", b""))
+    assert refusal and "脚本" in refusal
+
+
+def test_a_stream_keyword_in_a_string_does_not_swallow_the_object_stream_after_it():
+    import zlib
+
+    decoy = zlib.compress(b"nothing").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+    pdf = _objstm_pdf(JAVASCRIPT).replace(b"2 0 obj<<", b"2 0 obj<</X(stream\n" + decoy + b")", 1)
+    _, refusal = check(pdf)
+    assert refusal and "脚本" in refusal
+
+
+def test_an_object_stream_cut_by_an_endstream_inside_its_data_is_suspect():
+    """Its first block stored (the word ``endstream`` readable in the file), the script compressed
+    in the next: read up to that word, the stream looked clean."""
+    import zlib
+
+    head, tail = b"3 0 <</X(endstream)>>", JAVASCRIPT
+    stored, packed = zlib.compressobj(0, zlib.DEFLATED, -15), zlib.compressobj(9, zlib.DEFLATED, -15)
+    deflated = stored.compress(head) + stored.flush(zlib.Z_SYNC_FLUSH) + packed.compress(tail) + packed.flush()
+    body = b"\x78\x01" + deflated + zlib.adler32(head + tail).to_bytes(4, "big")
+    assert zlib.decompress(body) == head + tail and b"endstream" in body and b"JavaScript" not in body
+    pdf = _objstm_pdf(b"").replace(zlib.compress(b"3 0 "), body)
+    _, refusal = check(pdf)
+    assert refusal and "脚本" in refusal
+
+
+def test_a_padded_object_stream_without_scripts_is_accepted():
+    checked, refusal = check(_objstm_pdf(b"<</Type/Page>>").replace(b"/Filter", b"/Padding(" + b"x" * 600 + b")/Filter", 1))
+    assert refusal is None and checked is not None
+
+
+def _catalog(entries: bytes) -> bytes:
+    return PLAIN_PDF.replace(b"/Type/Catalog", b"/Type/Catalog" + entries)
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [
+        pytest.param(b"/AcroForm<</Fields[]/XFA 5 0 R>>", id="xfa"),
+        pytest.param(b"/Annots[<</Subtype/RichMedia/RichMediaContent<<>>>>]", id="rich-media"),
+        *(
+            pytest.param(b"/Annots[<</Subtype/Link/A<</S/" + action + b">>>>]", id=action.decode())
+            for action in (
+                b"SubmitForm",
+                b"ImportData",
+                b"GoToR/F(\\\\\\\\host\\\\share\\\\x.pdf)",
+                b"GoToE",
+                b"Rendition",
+                b"Movie",
+                b"Sound",
+            )
+        ),
+        pytest.param(b"/Annots[<</Subtype/Link/A<</S/Submit#46orm>>>>]", id="escaped"),
+    ],
+)
+def test_forms_media_and_actions_that_reach_out_are_refused(entries):
+    _, refusal = check(_catalog(entries))
+    assert refusal and "脚本" in refusal
+
+
+def test_a_script_in_a_compressed_xfa_form_is_refused_by_the_form_itself():
+    import zlib
+
+    form = zlib.compress(
+        b'<xdp:xdp><template><subform><event activity="initialize"><script>app.alert(1)</script></event></subform></template></xdp:xdp>'
+    )
+    pdf = _catalog(b"/AcroForm<</Fields[]/XFA 5 0 R>>").replace(
+        b"trailer",
+        b"5 0 obj<</Filter/FlateDecode/Length " + str(len(form)).encode() + b">>stream\n" + form + b"\nendstream\nendobj\ntrailer",
+    )
+    _, refusal = check(pdf)
+    assert refusal and "脚本" in refusal
+
+
+def _generated_pdf() -> bytes:
+    """What a simple generator writes (pydyf, WeasyPrint's writer): a page with a web link, its
+    objects packed into compressed object streams."""
+    import pydyf
+
+    document = pydyf.PDF()
+    link = pydyf.Dictionary(
+        {
+            "Type": "/Annot",
+            "Subtype": "/Link",
+            "Rect": pydyf.Array([0, 0, 100, 20]),
+            "A": pydyf.Dictionary({"S": "/URI", "URI": pydyf.String("https://example.org/?a=1")}),
+        }
+    )
+    document.add_object(link)
+    content = pydyf.Stream([b"BT /F1 12 Tf 10 10 Td (certificate) Tj ET"], compress=True)
+    document.add_object(content)
+    page = pydyf.Dictionary(
+        {
+            "Type": "/Page",
+            "Parent": document.pages.reference,
+            "MediaBox": pydyf.Array([0, 0, 595, 842]),
+            "Contents": content.reference,
+            "Annots": pydyf.Array([link.reference]),
+        }
+    )
+    document.add_page(page)
+    out = io.BytesIO()
+    document.write(out, compress=True)
+    return out.getvalue()
+
+
+def _pillow_pdf() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (200, 100), "white").save(out, "PDF")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(_generated_pdf(), id="pydyf-object-streams-and-a-link"),
+        pytest.param(_pillow_pdf(), id="pillow-scan"),
+        pytest.param(_catalog(b"/Annots[<</Subtype/Link/A<</S/URI/URI(https://example.org/?a=1)>>>>]"), id="web-link"),
+        pytest.param(_catalog(b"/Info<</AAPL:Keywords[(x)]>>/AcroForm<</Fields[]>>/JSX 1"), id="names-that-begin-like-active-ones"),
+        pytest.param(
+            _catalog(
+                b'/Annots[<</Subtype/FreeText/RC(<?xml version="1.0"?><body xmlns="http://www.w3.org/1999/xhtml"><p>ok</p></body>)>>]'
+            ),
+            id="acrobat-typed-text",
+        ),
+    ],
+)
+def test_ordinary_pdfs_are_accepted(content):
+    checked, refusal = check(content)
+    assert refusal is None and checked is not None
+
+
+# Through the API: the submission and the resubmission of a returned application -----------------
+
+
+@pytest.fixture
+def worker(api, business_day, member):  # type: ignore[no-untyped-def]
+    from ..api.helpers import applicant_token
+
+    return applicant_token(api, member)
+
+
+def _with_polyglot() -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from ..api.helpers import materials
+
+    return {
+        **materials(),
+        "bank_card_file": SimpleUploadedFile("card.jpg", jpeg() + zipped(comment=b"\xff\xd9"), content_type="image/jpeg"),
+    }
+
+
+@pytest.mark.django_db
+def test_a_polyglot_is_refused_at_submission_and_nothing_is_stored(api, worker, member):
+    from rewards.applications.models import Application, Attachment
+
+    from .. import factories
+    from ..api.helpers import submit
+
+    response = submit(api, worker, factories.annex3(member), _with_polyglot())
+    assert response.status_code == 400, response.content
+    assert "末尾夹带" in response.json()["error"]["fields"]["bank_card_file"][0]
+    assert not Application.objects.exists() and not Attachment.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_polyglot_is_refused_at_resubmission(api, worker, member, xihu_reviewer):
+    from rewards.applications.models import Attachment
+
+    from .. import factories
+    from ..api.helpers import bearer, decide, staff_token, submit
+
+    number = submit(api, worker, factories.annex3(member)).json()["application_no"]
+    decide(api, staff_token(api, xihu_reviewer), number, "return", "银行卡照片不清晰，请重新上传")
+    before = set(Attachment.objects.values_list("pk", flat=True))
+    response = api.post(f"/api/v1/applications/{number}/resubmit", _with_polyglot(), **bearer(worker))
+    assert response.status_code == 400, response.content
+    assert "末尾夹带" in response.json()["error"]["fields"]["bank_card_file"][0]
+    assert set(Attachment.objects.values_list("pk", flat=True)) == before
