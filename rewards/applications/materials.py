@@ -15,6 +15,7 @@ import secrets
 import time
 import warnings
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
 
@@ -542,6 +543,21 @@ def discard(names: list[str]) -> None:
 MAX_PIXELS = 50_000_000
 
 
+@contextlib.contextmanager
+def _strict_decoding() -> Iterator[None]:
+    """Pillow's decoding errors raised, whatever the process set: WeasyPrint, once imported, turns
+    ``LOAD_TRUNCATED_IMAGES`` on for the whole process, and a whole but corrupt image would then
+    be saved as grey pixels and its original deleted, instead of being kept and marked."""
+    from PIL import ImageFile
+
+    relaxed = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = relaxed
+
+
 def reencode(content: bytes, content_type: str) -> bytes:
     """The image decoded and written again: EXIF (place, device, time), ICC and text chunks
     are left behind, the EXIF orientation is applied to the pixels. Raises ``ValueError`` when
@@ -557,7 +573,8 @@ def reencode(content: bytes, content_type: str) -> bytes:
             with Image.open(io.BytesIO(content)) as opened:
                 if opened.width * opened.height > MAX_PIXELS:
                     raise ValueError("图片像素过多")
-                opened.load()
+                with _strict_decoding():
+                    opened.load()
                 image = ImageOps.exif_transpose(opened)
         for key in ("comment", "exif", "icc_profile", "xmp", "XML:com.adobe.xmp", "photoshop", "adobe", "adobe_transform"):
             image.info.pop(key, None)  # Pillow writes a JPEG comment back on save, whatever it holds

@@ -171,9 +171,8 @@ def test_a_cut_photo_is_refused_at_upload_and_nothing_is_stored(api, worker, mem
 def test_an_image_that_cannot_be_decoded_is_kept_and_marked(api, worker, member, monkeypatch):
     from PIL import ImageFile
 
-    # Pillow reports a decoding error only while LOAD_TRUNCATED_IMAGES is off (importing WeasyPrint,
-    # which an earlier test may have done, turns it on for the whole process).
-    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", False)
+    # What importing WeasyPrint does to the whole process: the decoding error must still be seen.
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
     response = submit(api, worker, factories.annex3(member), uploads(undecodable_jpeg()))
     assert response.status_code == 201, response.content  # whole and well built: accepted at upload
     attachment = Attachment.objects.get(application__application_no=response.json()["application_no"], kind="id_card")
@@ -183,6 +182,7 @@ def test_an_image_that_cannot_be_decoded_is_kept_and_marked(api, worker, member,
     assert attachment.processing == Processing.UNREADABLE
     assert stored(attachment) == before
     assert attachment.sha256 == hashlib.sha256(before).hexdigest()
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # the process's setting is given back
 
 
 def test_a_pdf_is_kept_as_checked_at_upload(api, worker, member):
