@@ -68,6 +68,8 @@ def scoped_applications(user: Any):  # type: ignore[no-untyped-def]
 
 
 def application_in_scope(user: Any, application_no: str, *, lock: bool = False) -> Application:
+    if "\x00" in application_no:  # no number holds one, and PostgreSQL refuses it in a query
+        raise NotFound("没有找到该申请，或不在您的管辖范围内。")
     queryset = scoped_applications(user).filter(application_no=application_no)
     application = queryset.select_related("campaign", "union").first()
     if application is None:

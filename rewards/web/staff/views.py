@@ -95,6 +95,9 @@ KIND_ORDER = {kind: index for index, kind in enumerate(AttachmentKind.values)}
 
 def _out_of_scope(request: HttpRequest, application_no: str, what: str) -> HttpResponse:
     """404 for anything outside the caller's subtree, recorded as an access denial (SECURITY.md 1)."""
+    # A NUL is in no number, and PostgreSQL holds it neither in a query nor in a JSON detail:
+    # what was asked for is recorded with it written out (\x00).
+    application_no = application_no.replace("\x00", "\\x00")
     existing = Application.objects.filter(application_no=application_no[:20]).values_list("pk", flat=True).first()
     audit(
         "access.denied",
