@@ -157,6 +157,28 @@ def test_the_withdraw_confirmation_says_whether_the_place_can_be_used_again(camp
     assert "已撤回“无人机驾驶员”的申报。2020年度的申报已截止，不能再申报。" in done and "名额已空出" not in done
 
 
+def test_the_city_counts_per_union_leave_withdrawn_declarations_out(
+    campaign, xihu_reviewer, shangcheng_reviewer, economic_officer, before_deadline
+):
+    """A withdrawn declaration was never put forward (Annex 5 leaves it out): the 申报 column,
+    the number of declaring unions and the 合计 line do not count it."""
+    withdrawn = occupation_declare(user=xihu_reviewer, occupation="无人机驾驶员", reason="理由")
+    signed_in(xihu_reviewer).post(f"{DECLARATIONS}{withdrawn.pk}/withdraw")
+    occupation_declare(user=shangcheng_reviewer, occupation="中式面点师", reason="老字号集中。")
+    occupation_declare(user=shangcheng_reviewer, occupation="调酒师", reason="酒店集中。")
+
+    page = text(signed_in(economic_officer).get(DECLARATIONS))
+
+    row = page[page.index(">西湖区总工会</a>") :]
+    row = row[: row.index("</tr>")]
+    assert row.count('<td class="num">0</td>') == 4  # 申报, 待审核, 已备案同意, 不同意
+    assert "—" in row  # no Annex 5 to download: the union put nothing forward
+    assert "<strong>1</strong><span>个单位已申报</span>" in page
+    total = page[page.index("<tfoot>") :]
+    total = total[: total.index("</tfoot>")]
+    assert "<td>合计</td>" in total and total.count('<td class="num">2</td>') == 2  # 申报 2, 待审核 2
+
+
 def test_readers_see_no_decision_forms(campaign, xihu_reviewer, auditor, city_reviewer, before_deadline):
     declaration = occupation_declare(user=xihu_reviewer, occupation="无人机驾驶员", reason="理由")
 

@@ -110,20 +110,24 @@ def _city_context(request: HttpRequest, campaign: Campaign, **extra: Any) -> dic
     per_union: dict[int, Counter[str]] = {}
     for row in everything:
         per_union.setdefault(row.union_id, Counter())[row.status] += 1
+    # 申报 counts what a union put forward, as its Annex 5 lists it: a withdrawn one was not.
+    put_forward = [status for status in DeclarationStatus.values if status != DeclarationStatus.WITHDRAWN]
     units = [
         {
             "union": unit.organisation,
-            "total": sum(per_union.get(unit.organisation_id, Counter()).values()),
+            "total": sum(per_union.get(unit.organisation_id, Counter()).get(key, 0) for key in put_forward),
             **{key: per_union.get(unit.organisation_id, Counter()).get(key, 0) for key in DeclarationStatus.values},
         }
         for unit in campaign_units(campaign)
     ]
+    unit_total = {key: sum(unit[key] for unit in units) for key in ("total", *DeclarationStatus.values)}
     context: dict[str, Any] = {
         "campaign": campaign,
         "years": _years(),
         "pending": pending,
         "rows": shown,
         "units": units,
+        "unit_total": unit_total,
         "declaring_units": sum(1 for unit in units if unit["total"]),
         "totals": Counter(row.status for row in everything),
         "chosen": {"union": union.name if union else "", "status": status},
