@@ -149,19 +149,25 @@ def _declaring_union(user: Any) -> Organisation:
 
 
 def _declaration_input(occupation: object, reason: object) -> tuple[str, str]:
-    name = clean(occupation)
-    text = written_note(reason)
+    # A list or an object sent as JSON is not a name: str() would store its Python spelling.
+    name = clean(occupation) if isinstance(occupation, str) or occupation is None else None
+    text = written_note(reason) if isinstance(reason, str) or reason is None else None
     fields: dict[str, list[str]] = {}
-    if not name:
+    if name is None:
+        fields["occupation"] = ["职业（工种）名称应为一段文字。"]
+    elif not name:
         fields["occupation"] = ["请填写职业（工种）名称。"]
     elif len(name) > OCCUPATION_MAX:
         fields["occupation"] = [f"职业（工种）名称最多{OCCUPATION_MAX}字。"]
-    if not text:
+    if text is None:
+        fields["reason"] = ["申报理由应为一段文字。"]
+    elif not text:
         fields["reason"] = ["请填写申报理由（结合本地本系统产业特色和经济发展需求）。"]
     elif len(text) > REASON_MAX:
         fields["reason"] = [f"申报理由最多{REASON_MAX}字。"]
     if fields:
         raise InvalidInput(fields=fields)
+    assert name is not None and text is not None
     return name, text
 
 
@@ -255,6 +261,8 @@ def occupation_declaration_decide(
         raise Forbidden("只有市总工会经济部人员可以审核非通用性职业申报。")
     if decision not in DECISIONS:
         raise InvalidInput(fields={"decision": ["请选择“备案同意”或“不同意”（接口中为 approve 或 reject）。"]})
+    if opinion is not None and not isinstance(opinion, str):
+        raise InvalidInput(fields={"opinion": ["意见应为一段文字。"]})
     text = written_note(opinion)
     if decision == "reject" and not text:
         raise InvalidInput("不同意时必须填写意见。", fields={"opinion": ["请填写意见，说明不同意的原因。"]})

@@ -104,6 +104,8 @@ def _amount(value: object, field: str) -> Decimal:
 
 def _one(field: str, value: object) -> Any:
     if field == "occupation":
+        if value is not None and not isinstance(value, str):  # a JSON list or object: str() would store its Python spelling
+            raise ValueError("培训职业（工种）名称应为一段文字。")
         name = clean(value)
         if not name:
             raise ValueError("请填写培训职业（工种）名称。")

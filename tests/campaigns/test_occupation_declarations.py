@@ -171,6 +171,10 @@ def test_a_rejected_occupation_may_be_declared_again_and_another_union_may_decla
         ({"occupation": "无人机驾驶员", "reason": "   "}, "reason"),
         ({"occupation": "职" * 101, "reason": "理由"}, "occupation"),
         ({"reason": "理由"}, "occupation"),
+        # JSON that is not text: str() stored "['无人机驾驶员']" and "{'a': 1}" as given.
+        ({"occupation": ["无人机驾驶员"], "reason": "理由"}, "occupation"),
+        ({"occupation": "无人机驾驶员", "reason": {"a": 1}}, "reason"),
+        ({"occupation": 12, "reason": "理由"}, "occupation"),
     ],
 )
 def test_missing_or_overlong_fields_are_400(api, campaign, xihu_reviewer, open_for_declarations, body, field):
@@ -223,6 +227,20 @@ def test_an_unknown_decision_is_400(api, campaign, xihu_reviewer, economic_offic
     response = decide(api, economic_officer, declaration_id, decision)
 
     assert response.status_code == 400 and "decision" in response.json()["error"]["fields"]
+
+
+def test_an_opinion_that_is_not_text_is_400(api, campaign, xihu_reviewer, economic_officer, open_for_declarations):
+    declaration_id = declare(api, xihu_reviewer, "无人机驾驶员").json()["id"]
+
+    response = api.post(
+        f"{URL}/{declaration_id}/decision",
+        {"decision": "reject", "opinion": ["不同意"]},
+        content_type="application/json",
+        **bearer(staff_token(api, economic_officer)),
+    )
+
+    assert response.status_code == 400 and "opinion" in response.json()["error"]["fields"]
+    assert OccupationDeclaration.objects.get().status == DeclarationStatus.PENDING
 
 
 def test_deciding_an_unknown_declaration_is_404(api, campaign, economic_officer):

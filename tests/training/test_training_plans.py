@@ -132,6 +132,8 @@ def test_the_plan_itself_can_be_corrected(api, campaign, xihu_reviewer):
         ({"mode": "函授"}, "mode", "培训方式应为"),
         ({"occupation": "  "}, "occupation", "请填写培训职业"),
         ({"occupation": "工" * 101}, "occupation", "最多100字"),
+        ({"occupation": ["数控车工"]}, "occupation", "应为一段文字"),  # was stored as "['数控车工']"
+        ({"occupation": {"name": "数控车工"}}, "occupation", "应为一段文字"),
         ({"year": "二〇二〇"}, "year", "四位数字"),
         ({"year": 1999}, "year", "没有1999年度"),
     ],
