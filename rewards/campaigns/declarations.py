@@ -259,6 +259,7 @@ def occupation_declaration_decide(
     """
     if getattr(user, "role", "") not in DECIDE_ROLES:
         raise Forbidden("只有市总工会经济部人员可以审核非通用性职业申报。")
+    found = declaration_in_scope(user, declaration_id)  # 404 before the body is judged, and before anything is locked
     if decision not in DECISIONS:
         raise InvalidInput(fields={"decision": ["请选择“备案同意”或“不同意”（接口中为 approve 或 reject）。"]})
     if opinion is not None and not isinstance(opinion, str):
@@ -268,7 +269,6 @@ def occupation_declaration_decide(
         raise InvalidInput("不同意时必须填写意见。", fields={"opinion": ["请填写意见，说明不同意的原因。"]})
     if len(text) > OPINION_MAX:
         raise InvalidInput(fields={"opinion": [f"意见最多{OPINION_MAX}字。"]})
-    found = declaration_in_scope(user, declaration_id)  # 404 before anything is locked
     with transaction.atomic():
         declaration = OccupationDeclaration.objects.select_for_update().select_related("campaign", "union").get(pk=found.pk)
         if declaration.status != DeclarationStatus.PENDING:

@@ -203,13 +203,15 @@ def training_plan_update(*, user: Any, plan_id: int | str, data: Mapping[str, An
     A plan of another union answers 404, as if it did not exist.
     """
     union = _recording_union(user)
+    # 404 before the body is judged: another union's plan answers as if it did not exist,
+    # whatever was sent (SECURITY.md 1, as decision 123 for applications).
+    pk = _pk(plan_id)
+    if not TrainingPlan.objects.filter(pk=pk, union=union).exists():
+        raise NotFound("没有找到该培训计划，或不属于本工会。")
     fields = PLAN_FIELDS + PROGRESS_FIELDS
     if not any(field in data for field in fields):
         raise InvalidInput("没有要更新的内容。", fields={"trained": ["请填写已培训人数、已取证人数或已支出金额。"]})
     values = clean_values(data, fields)
-    pk = _pk(plan_id)
-    if not TrainingPlan.objects.filter(pk=pk, union=union).exists():
-        raise NotFound("没有找到该培训计划，或不属于本工会。")
     with transaction.atomic():
         plan = TrainingPlan.objects.select_for_update().select_related("campaign").get(pk=pk, union=union)
         _check_progress(values.get("trained", plan.trained), values.get("certified", plan.certified))

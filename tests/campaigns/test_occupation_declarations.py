@@ -249,6 +249,13 @@ def test_deciding_an_unknown_declaration_is_404(api, campaign, economic_officer)
     assert response.status_code == 404 and error_code(response) == "not_found"
 
 
+@pytest.mark.parametrize("body", [{"decision": "maybe"}, {"decision": "reject", "opinion": ""}])
+def test_an_unknown_declaration_is_404_whatever_the_body(api, campaign, economic_officer, body):
+    response = api.post(f"{URL}/9999/decision", body, content_type="application/json", **bearer(staff_token(api, economic_officer)))
+
+    assert response.status_code == 404 and error_code(response) == "not_found"
+
+
 def test_decisions_may_come_after_the_declaration_deadline(api, campaign, xihu_reviewer, economic_officer, business_day):
     business_day("2020-08-30")
     declaration_id = declare(api, xihu_reviewer, "无人机驾驶员").json()["id"]

@@ -185,6 +185,18 @@ def test_a_plan_of_another_union_is_404_to_patch_and_read(api, campaign, xihu_re
     assert TrainingPlan.objects.get(pk=plan_id).trained == 0
 
 
+@pytest.mark.parametrize("body", [{"trained": -1}, {}, {"certified": "x"}])
+def test_another_unions_plan_is_404_whatever_the_body(api, campaign, xihu_reviewer, shangcheng_reviewer, body):
+    """SECURITY.md 1: any request on another union's plan answers 404 with an access denial,
+    before its body is judged (it answered 400, telling the plan exists, and recorded nothing)."""
+    plan_id = create(api, xihu_reviewer).json()["id"]
+
+    response = patch(api, shangcheng_reviewer, plan_id, body)
+
+    assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+    assert AuditEvent.objects.filter(action="access.denied", actor=shangcheng_reviewer).exists()
+
+
 ROLES = ["grassroots_clerk", "xihu_reviewer", "city_reviewer", "finance_a", "economic_officer", "auditor", "administrator"]
 
 
