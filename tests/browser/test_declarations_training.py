@@ -121,9 +121,12 @@ def test_a_union_declares_the_city_approves_and_plans_are_recorded(cast, live_se
     card.locator("input[value=approve]").check()
     card.locator("textarea[name=opinion]").fill("同意备案。请指导基层单位做好证书真实性核查。")
     screenshot(city, "76-declarations-economic-pending")
+    asked: list[str] = []
+    city.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     card.locator("button[type=submit]").click()
     city.wait_for_selector(".flash-success")
     assert "已备案同意西湖区总工会申报的“无人机驾驶员”" in city.inner_text(".flash-list")
+    assert asked and asked[0].startswith("备案同意西湖区总工会申报的“无人机驾驶员”？") and "审核后不能更改" in asked[0]
     declaration.refresh_from_db()
     assert declaration.status == DeclarationStatus.APPROVED and declaration.decided_by.username == "economic"
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.test import Client
 from openpyxl import load_workbook
 
+import rewards.web
 from rewards.campaigns.declarations import occupation_declare
 from rewards.campaigns.models import OccupationDeclaration
 from rewards.core.models import AuditEvent
@@ -111,6 +113,22 @@ def test_the_economic_officer_sees_pending_ones_and_decides(
     assert "已备案同意西湖区总工会申报的“无人机驾驶员”" in text(done)
     mine.refresh_from_db()
     assert mine.status == "approved" and mine.opinion == "同意备案。"
+
+
+def test_a_decision_asks_for_confirmation_naming_the_choice(campaign, xihu_reviewer, economic_officer, before_deadline):
+    """A decision is made once: the form carries the confirmation of each choice, which
+    staff-programme.js puts in data-confirm when it is chosen (staff-forms.js then asks)."""
+    occupation_declare(user=xihu_reviewer, occupation="无人机驾驶员", reason="理由")
+
+    page = text(signed_in(economic_officer).get(DECLARATIONS))
+
+    assert (
+        'data-confirm-approve="备案同意西湖区总工会申报的“无人机驾驶员”？同意后该工会职工持此职业国家行业主管部门证书的即可申请奖励。审核后不能更改。"'
+        in page
+    )
+    assert 'data-confirm-reject="不同意西湖区总工会申报的“无人机驾驶员”？审核后不能更改。"' in page
+    script = (Path(rewards.web.__file__).parent / "static" / "web" / "staff-programme.js").read_text()
+    assert '"data-confirm-" + radio.value' in script and 'setAttribute("data-confirm"' in script
 
 
 def test_a_decision_on_a_declaration_withdrawn_meanwhile_is_refused_at_the_top_of_the_page(

@@ -11,8 +11,17 @@
     if (field.matches && field.matches("[data-decision] input[name=decision]")) {
       var opinion = field.form.querySelector("textarea[name=opinion]");
       if (opinion) { opinion.required = field.value === "reject"; }
+      confirmChoice(field);
     }
   });
+
+  // A decision is made once and cannot be changed: the chosen one is named and confirmed
+  // (staff-forms.js asks with the form's data-confirm when it is sent).
+  function confirmChoice(radio) {
+    var words = radio.form.getAttribute("data-confirm-" + radio.value);
+    if (words) { radio.form.setAttribute("data-confirm", words); }
+  }
+  document.querySelectorAll("[data-decision] input[name=decision]:checked").forEach(confirmChoice);
 
   // data-confirm and data-once: staff-forms.js (every staff page).
 })();
