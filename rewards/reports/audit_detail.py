@@ -98,6 +98,11 @@ DETAIL_LABELS: dict[str, str] = {
     "note": "处理说明",
     "method": "请求方式",
     "path": "页面地址",
+    # The address's own parts, which an API access denial records (rewards/api/urls.py).
+    "no": "申请编号",
+    "plan_id": "培训计划编号",
+    "declaration_id": "非通用性职业申报编号",
+    "attachment_id": "材料编号",
     # Campaign set-up.
     "from_year": "复制自年度",
     "to_year": "新年度",
@@ -169,6 +174,11 @@ _VALUE_LABELS: dict[str, str] = {
     "confirm": "保存导入",
     "discard": "放弃导入",
     "rejected_export": "下载有问题的行",
+    "annex4": "汇总表（附件4）",
+    "annex5": "非通用性职业申报表（附件5）",
+    "training_plan": "培训计划",
+    "training_export": "导出培训计划",
+    "occupation_declaration": "非通用性职业申报",
     # Why a bank return file was refused ("reason" of payment.results_import).
     "invalid_result_file": "回单文件中有无法接受的行",
     "not_sent": "批次尚未报送银行",
@@ -176,7 +186,12 @@ _VALUE_LABELS: dict[str, str] = {
 
 
 #: Values read by their key: the progress tables (``table``) share their names with other words.
-_KEYED_VALUES: dict[str, dict[str, str]] = {"table": TABLE_NAMES, "mode": {str(value): label for value, label in TrainingMode.choices}}
+_KEYED_VALUES: dict[str, dict[str, str]] = {
+    "table": TABLE_NAMES,
+    "mode": {str(value): label for value, label in TrainingMode.choices},
+    # Why an access was refused (access.denied), or a password not changed (staff.password_change).
+    "reason": {"role": "角色无此权限", "not_found": "不存在或不在管辖范围内", "old_password": "原密码不正确"},
+}
 #: States named by the kind of thing the entry is about: a declaration's or a payment line's
 #: ``approved`` is not an application's.
 _STATES_OF_ACTION: dict[str, dict[str, str]] = {

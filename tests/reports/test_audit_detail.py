@@ -97,3 +97,39 @@ def test_states_organisations_and_plan_figures_read_in_the_auditors_words(xihu):
     merge = readable_detail({"from": "甲工会", "into": "拱墅区总工会"}, action="campaign.units")
     assert merge == "合并的单位：甲工会\n并入：拱墅区总工会"
     assert not re.search(r"[A-Za-z]", declaration + plan)
+
+
+def _denied_what_values() -> set[str]:
+    """Every ``what`` an access denial records: ``what="…"`` keywords and the string argument of
+    the pages' own denial helpers."""
+    helpers = {"_out_of_scope", "_import_not_found", "_org_denied"}
+    values: set[str] = set()
+    for path in SOURCE.rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            for keyword in node.keywords:
+                if keyword.arg == "what" and isinstance(keyword.value, ast.Constant) and isinstance(keyword.value.value, str):
+                    values.add(keyword.value.value)
+            name = getattr(node.func, "id", "")
+            if name in helpers and len(node.args) >= 3 and isinstance(node.args[2], ast.Constant):
+                values.add(str(node.args[2].value))
+    return values
+
+
+def test_access_denials_read_without_codes():
+    """Decision 129 (no codes left in 说明): what was refused, why, and the API address's parts
+    (“访问内容：training_plan”, “原因：not_found”, “plan_id：4” were shown as written)."""
+    whats = _denied_what_values()
+    assert {"training_plan", "annex5", "detail", "batch_upload"} <= whats
+    for what in whats:
+        assert not re.search(r"[A-Za-z]", readable_detail({"what": what})), what
+    api = {"path": "/x", "method": "PATCH", "reason": "not_found", "what": "api", "plan_id": "4", "declaration_id": "2", "no": "2020000001"}
+    said = readable_detail(api, separator=" ")
+    assert said == (
+        "页面地址：/x 请求方式：PATCH 原因：不存在或不在管辖范围内 访问内容：接口 培训计划编号：4 非通用性职业申报编号：2 申请编号：2020000001"
+    )
+    assert readable_detail({"reason": "role"}) == "原因：角色无此权限"
+    assert readable_detail({"reason": "退汇：账户已销户"}) == "原因：退汇：账户已销户"  # a written reason stays as written
