@@ -92,6 +92,9 @@ def test_after_the_deadline_the_form_is_gone(campaign, xihu_reviewer, business_d
 
     assert "非通用性职业申报已于2020年8月30日截止" in page
     assert 'action="/staff/occupations/declare"' not in page
+    # The unused places are no longer places to declare (it said "3 项还可申报").
+    assert "项还可申报" not in page
+    assert '<strong data-testid="remaining">3</strong><span>项名额未用（申报已截止）</span>' in page
 
 
 def test_the_economic_officer_sees_pending_ones_and_decides(
