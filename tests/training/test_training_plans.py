@@ -163,6 +163,17 @@ def test_invalid_progress_is_400(api, campaign, xihu_reviewer, body, field):
     assert field in fields_of(patch(api, xihu_reviewer, plan_id, body))
 
 
+def test_every_fault_of_an_update_is_named_at_once(api, campaign, xihu_reviewer):
+    """已取证 over 已培训 was said only after the other faults were corrected: a second refusal."""
+    plan_id = create(api, xihu_reviewer).json()["id"]
+
+    fields = fields_of(patch(api, xihu_reviewer, plan_id, {"trained": 10, "certified": 20, "spent": "abc"}))
+
+    assert set(fields) == {"certified", "spent"}
+    assert "不能超过已培训人数（10）" in fields["certified"][0]
+    assert TrainingPlan.objects.get(pk=plan_id).trained == 0
+
+
 def test_the_same_occupation_and_level_twice_is_409(api, campaign, xihu_reviewer, shangcheng_reviewer):
     assert create(api, xihu_reviewer).status_code == 201
 
