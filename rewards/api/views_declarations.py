@@ -101,7 +101,8 @@ class DeclarationsView(StaffView):
             union = get_organisation_in_scope(user, request.query_params["union"])
         status = request.query_params.get("status", "")
         if status and status not in DeclarationStatus.values:
-            raise InvalidInput(fields={"status": ["状态应为 pending、approved 或 rejected。"]})
+            allowed = "、".join(f"{code}（{label}）" for code, label in DeclarationStatus.choices)
+            raise InvalidInput(fields={"status": [f"状态应为以下之一：{allowed}。"]})
         rows = declaration_list(user, campaign=campaign, union=union, status=status)
         quota = None
         own = user.organisation

@@ -372,6 +372,19 @@ def test_the_list_is_scoped(api, campaign, xihu_reviewer, shangcheng_reviewer, o
         assert body["declaration_limit"] == 3 and body["declaration_deadline"] == "2020-08-30"
 
 
+def test_the_status_filter_names_every_status_and_takes_withdrawn(api, campaign, xihu_reviewer, open_for_declarations):
+    token = bearer(staff_token(api, xihu_reviewer))
+    withdrawn = declare(api, xihu_reviewer, "无人机驾驶员").json()["id"]
+    api.post(f"{URL}/{withdrawn}/withdraw", **token)
+
+    listed = api.get(URL, {"status": "withdrawn"}, **token)
+    refused = api.get(URL, {"status": "done"}, **token)
+
+    assert listed.status_code == 200 and [row["id"] for row in listed.json()["results"]] == [withdrawn]
+    message = refused.json()["error"]["fields"]["status"][0]
+    assert refused.status_code == 400 and "withdrawn（已撤回）" in message and "pending（待审核）" in message
+
+
 def test_a_district_reviewer_sees_its_places_left(api, campaign, xihu_reviewer, open_for_declarations):
     declare(api, xihu_reviewer, "无人机驾驶员")
 
