@@ -12,7 +12,7 @@ from rewards.applications.models import AttachmentKind, FlagCode
 from rewards.campaigns.models import Campaign, DeclarationStatus
 from rewards.core.memo import ttl_memo
 from rewards.core.vocab import Channel, Level, Status
-from rewards.organisations.models import Organisation, Role
+from rewards.organisations.models import GrantKind, Organisation, Role
 from rewards.payments.models import LineStatus
 from rewards.training.models import TrainingMode
 from rewards.training.services import LABELS as TRAINING_LABELS
@@ -120,6 +120,9 @@ DETAIL_LABELS: dict[str, str] = {
     "failures": "失败次数",
     "minutes": "锁定分钟数",
     "tokens_revoked": "作废的令牌数",
+    "grant": "授权编号",
+    "grant_kind": "授权类型",
+    "granted_by": "提出人（编号）",
     # Operations (backup, restore, key rotation, purge, prune).
     "key": "密钥编号",
     "rewritten": "重新加密",
@@ -176,7 +179,11 @@ _VALUE_LABELS: dict[str, str] = {
 
 
 #: Values read by their key: the progress tables (``table``) share their names with other words.
-_KEYED_VALUES: dict[str, dict[str, str]] = {"table": TABLE_NAMES, "mode": {str(value): label for value, label in TrainingMode.choices}}
+_KEYED_VALUES: dict[str, dict[str, str]] = {
+    "table": TABLE_NAMES,
+    "mode": {str(value): label for value, label in TrainingMode.choices},
+    "grant_kind": {str(value): label for value, label in GrantKind.choices},
+}
 #: States named by the kind of thing the entry is about: a declaration's or a payment line's
 #: ``approved`` is not an application's.
 _STATES_OF_ACTION: dict[str, dict[str, str]] = {
