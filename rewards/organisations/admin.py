@@ -23,7 +23,7 @@ from rewards.core.audit import audit
 from rewards.core.errors import DomainError
 
 from .grants import grant_summary, hold_back_grant, role_grant_confirm, role_grant_refuse, role_grant_request
-from .models import ROLE_ORG_KIND, GrantStatus, Organisation, OrgKind, Role, RoleGrant, StaffUser
+from .models import ROLE_ORG_KIND, GrantKind, GrantStatus, Organisation, OrgKind, Role, RoleGrant, StaffUser
 
 #: What an account's audit entry names of a change (never the password or its hash).
 STAFF_FIELDS = ("username", "full_name", "email", "organisation", "role", "is_active")
@@ -138,8 +138,9 @@ def _pending(account: StaffUser) -> RoleGrant | None:
 class StaffUserAdmin(AuditedChanges, UserAdmin):  # type: ignore[type-arg]
     form = StaffChangeForm
     add_form = StaffCreationForm
-    list_display = ("username", "full_name", "role", "organisation", "is_active", "pending_grant", "last_login")
+    list_display = ("username", "full_name", "role_now", "organisation_now", "is_active", "pending_grant", "last_login")
     list_filter = (PendingGrantFilter, "role", "is_active")
+    list_select_related = ("organisation",)
     search_fields = ("username", "full_name", "organisation__name")
     autocomplete_fields = ("organisation",)
     # What a union administrator manages: the person, where they work, what they may do, and
@@ -147,14 +148,17 @@ class StaffUserAdmin(AuditedChanges, UserAdmin):  # type: ignore[type-arg]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("身份", {"fields": ("full_name", "email", "organisation", "role")}),
-        ("状态", {"fields": ("is_active", "pending_grant", "last_login", "date_joined")}),
+        ("状态", {"fields": ("is_active", "pending_grant_detail", "last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "full_name", "organisation", "role", "password1", "password2")}),)
-    readonly_fields = ("last_login", "date_joined", "pending_grant")
+    readonly_fields = ("last_login", "date_joined", "pending_grant_detail")
     actions = ["confirm_grants", "refuse_grants", "reset_mfa", "unlock_sign_in"]
 
     audit_prefix = "staff"
     audited_fields = STAFF_FIELDS
+
+    class Media:
+        css = {"all": ("organisations/staff-admin.css",)}
 
     def get_queryset(self, request: Any) -> Any:
         pending = RoleGrant.objects.filter(status=GrantStatus.PENDING).select_related("organisation", "granted_by")
@@ -166,12 +170,39 @@ class StaffUserAdmin(AuditedChanges, UserAdmin):  # type: ignore[type-arg]
     def deleted_detail(self, obj: Any) -> dict[str, Any]:
         return {"username": obj.username, "role": obj.role, "organisation_id": obj.organisation_id}
 
+    @admin.display(description="角色", ordering="role")
+    def role_now(self, obj: StaffUser) -> str:
+        """The role the account holds, and under it the one that waits, if another does."""
+        grant = _pending(obj)
+        if grant is None or grant.role == obj.role:
+            return obj.role_label or "—"
+        return format_html("{}<br><strong>待确认：{}</strong>", obj.role_label or "—", Role(grant.role).label)
+
+    @admin.display(description="所属组织", ordering="organisation__name")
+    def organisation_now(self, obj: StaffUser) -> str:
+        grant = _pending(obj)
+        if grant is None or grant.organisation_id == obj.organisation_id:
+            return str(obj.organisation or "—")
+        return format_html("{}<br><strong>待确认：{}</strong>", obj.organisation or "—", grant.organisation or "—")
+
     @admin.display(description="待确认授权")
     def pending_grant(self, obj: StaffUser) -> str:
+        """What kind of grant waits and who asked (the role and organisation are in their columns)."""
+        grant = _pending(obj)
+        if grant is None:
+            return "—"
+        return format_html("<strong>{}</strong><br>{} 提出", GrantKind(grant.kind).label, grant.granted_by.username)
+
+    @admin.display(description="待确认授权")
+    def pending_grant_detail(self, obj: StaffUser) -> str:
         grant = _pending(obj) if obj.pk else None
         if grant is None:
             return "—"
-        return format_html("<strong>待另一位管理员确认</strong>：{}", grant_summary(grant))
+        return format_html(
+            "<strong>待另一位管理员确认</strong>：{}。确认或拒绝之前，角色、所属组织和启用状态不能修改；"
+            "在账号列表中勾选该账号，执行“确认授权”或“拒绝授权”。",
+            grant_summary(grant),
+        )
 
     def get_readonly_fields(self, request: Any, obj: Any = None) -> Any:
         """An administrator cannot change their own role, organisation or state: made a reviewer

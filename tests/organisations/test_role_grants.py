@@ -88,7 +88,9 @@ def test_the_list_shows_what_waits_in_chinese_and_the_form_holds_it(administrato
     assert "须由另一位系统管理员" in page and "该账号确认前不能登录" in page
     listing = client.get(LIST).content.decode()
     assert "有 1 项角色授权待确认" in listing
-    assert "<strong>待另一位管理员确认</strong>：新建账号：市总财务人员，杭州市总工会（admin 提出）" in listing
+    # The role and organisation that wait under the ones held (none yet), the kind and who asked.
+    assert "—<br><strong>待确认：市总财务人员</strong>" in listing and "—<br><strong>待确认：杭州市总工会</strong>" in listing
+    assert "<strong>新建账号</strong><br>admin 提出" in listing
     assert "确认授权（须由提出人以外的管理员）" in listing and "拒绝授权（账号保持原状）" in listing
     assert "finance.x" in client.get(LIST + "?grant=pending").content.decode()
     assert "finance.x" not in client.get(LIST + "?grant=pending&q=admin").content.decode()
@@ -96,7 +98,7 @@ def test_the_list_shows_what_waits_in_chinese_and_the_form_holds_it(administrato
     user = StaffUser.objects.get(username="finance.x")
     form = client.get(change_url(user)).content.decode()
     assert 'name="role"' not in form and 'name="organisation"' not in form and 'name="is_active"' not in form
-    assert "待另一位管理员确认" in form
+    assert "<strong>待另一位管理员确认</strong>：新建账号：市总财务人员，杭州市总工会（admin 提出）" in form
     response = client.post(change_url(user), change_form(user, role=Role.AUDITOR, organisation=city.pk, is_active="on"))
     assert response.status_code == 302
     assert RoleGrant.objects.filter(account=user).count() == 1 and pending(user).role == Role.FINANCE_OFFICER  # type: ignore[union-attr]
@@ -265,3 +267,21 @@ def test_check_refuses_a_list_of_roles_that_would_not_hold(settings, roles, expe
         settings.STAFF_DUAL_CONTROL_ROLES = roles
     found = [message.id for message in run_checks(tags=["security"]) if message.id.startswith("organisations.")]
     assert found == expected
+
+
+def test_the_list_reads_the_grants_in_a_fixed_number_of_queries(administrator, city):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = signed_in_admin(administrator)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(LIST).status_code == 200
+        return len(captured)
+
+    create_in_admin(client, username="auditor.x", role=Role.AUDITOR, organisation=city.pk)
+    few = queries()
+    for name in ("auditor.y", "auditor.z", "economic.x"):
+        create_in_admin(client, username=name, role=Role.AUDITOR, organisation=city.pk)
+    assert queries() == few
