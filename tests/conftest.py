@@ -1,6 +1,7 @@
 """The cast of every test: the 2020 campaign, the union tree and named staff users
 (STYLE.md 8): a grassroots clerk, reviewers of 西湖区 and 上城区, a city reviewer, two
-finance officers, an economic officer, an auditor and an administrator."""
+finance officers, an economic officer, an auditor and two administrators (a role given in the
+administration waits for the second one)."""
 
 from __future__ import annotations
 
@@ -116,6 +117,11 @@ def auditor(city):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def administrator(city):  # type: ignore[no-untyped-def]
     return _staff("admin", Role.ADMIN, city)
+
+
+@pytest.fixture
+def second_administrator(city):  # type: ignore[no-untyped-def]
+    return _staff("admin.b", Role.ADMIN, city)
 
 
 @pytest.fixture

@@ -252,6 +252,16 @@ SMS_ALIYUN_TIMEOUT = float(env("SMS_ALIYUN_TIMEOUT", "10") or 10)
 # --- staff second factor ------------------------------------------------------------
 STAFF_MFA_ROLES = env_list("STAFF_MFA_ROLES", "")
 
+# --- dual control of role grants (SECURITY.md 5) -------------------------------------
+#: A role in this list, given in the administration (a new account, a new role or organisation,
+#: a disabled account enabled again), holds only once a second administrator confirms it
+#: (rewards.organisations.grants). Every role by default; a deployment may narrow it, but
+#: ``admin`` stays in a list that is not empty (manage.py check): a second administrator made
+#: at once would confirm the first one's grants.
+STAFF_DUAL_CONTROL_ROLES = env_list(
+    "STAFF_DUAL_CONTROL_ROLES", "grassroots_clerk,district_reviewer,city_reviewer,finance_officer,economic_officer,auditor,admin"
+)
+
 # --- staff lockout and sessions (SECURITY.md 7, 10) ------------------------------------
 #: STAFF_LOCKOUT_FAILURES failed sign-ins within STAFF_LOCKOUT_MINUTES lock the username for
 #: STAFF_LOCKOUT_MINUTES (web and API alike, counted in the database across processes).

@@ -37,6 +37,8 @@ GRASSROOTS = {
 #: One account per role (API.md "Roles"): (username, role, organisation, the person's name; made up).
 STAFF = [
     ("admin", Role.ADMIN, "杭州市总工会", "系统管理员"),
+    # A role given in the administration waits for a second administrator (确认授权).
+    ("admin.b", Role.ADMIN, "杭州市总工会", "林涛"),
     ("city.reviewer", Role.CITY_REVIEWER, "杭州市总工会", "陈静"),
     ("finance.a", Role.FINANCE_OFFICER, "杭州市总工会", "李敏"),
     ("finance.b", Role.FINANCE_OFFICER, "杭州市总工会", "赵磊"),

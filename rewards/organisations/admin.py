@@ -3,21 +3,27 @@
 Every account and organisation created, changed or deleted here is one audit entry (SECURITY.md
 17: role changes), and a role must belong to its kind of organisation, as ``create_staff`` and
 ``staff_create`` require: a grassroots clerk in the city union would see every application.
+A role given here waits for a second administrator (:mod:`.grants`, SECURITY.md 5): the list
+shows what waits and offers 确认授权 and 拒绝授权.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import Prefetch
+from django.utils.html import format_html
 
 from rewards.core.audit import audit
+from rewards.core.errors import DomainError
 
-from .models import ROLE_ORG_KIND, Organisation, OrgKind, Role, StaffUser
+from .grants import grant_summary, hold_back_grant, role_grant_confirm, role_grant_refuse, role_grant_request
+from .models import ROLE_ORG_KIND, GrantKind, GrantStatus, Organisation, OrgKind, Role, RoleGrant, StaffUser
 
 #: What an account's audit entry names of a change (never the password or its hash).
 STAFF_FIELDS = ("username", "full_name", "email", "organisation", "role", "is_active")
@@ -107,12 +113,34 @@ class OrganisationAdmin(AuditedChanges, admin.ModelAdmin):  # type: ignore[type-
     audited_fields = ORG_FIELDS
 
 
+class PendingGrantFilter(admin.SimpleListFilter):
+    title = "授权"
+    parameter_name = "grant"
+
+    def lookups(self, request: Any, model_admin: Any) -> list[tuple[str, str]]:
+        return [("pending", "待确认")]
+
+    def queryset(self, request: Any, queryset: Any) -> Any:
+        if self.value() == "pending":
+            return queryset.filter(role_grants__status=GrantStatus.PENDING)
+        return queryset
+
+
+def _pending(account: StaffUser) -> RoleGrant | None:
+    """The account's pending grant, from :meth:`StaffUserAdmin.get_queryset`'s prefetch."""
+    pending = getattr(account, "pending_grants", None)
+    if pending is None:
+        return RoleGrant.objects.filter(account=account, status=GrantStatus.PENDING).select_related("organisation", "granted_by").first()
+    return pending[0] if pending else None
+
+
 @admin.register(StaffUser)
 class StaffUserAdmin(AuditedChanges, UserAdmin):  # type: ignore[type-arg]
     form = StaffChangeForm
     add_form = StaffCreationForm
-    list_display = ("username", "full_name", "role", "organisation", "is_active", "last_login")
-    list_filter = ("role", "is_active")
+    list_display = ("username", "full_name", "role_now", "organisation_now", "is_active", "pending_grant", "last_login")
+    list_filter = (PendingGrantFilter, "role", "is_active")
+    list_select_related = ("organisation",)
     search_fields = ("username", "full_name", "organisation__name")
     autocomplete_fields = ("organisation",)
     # What a union administrator manages: the person, where they work, what they may do, and
@@ -120,14 +148,21 @@ class StaffUserAdmin(AuditedChanges, UserAdmin):  # type: ignore[type-arg]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("身份", {"fields": ("full_name", "email", "organisation", "role")}),
-        ("状态", {"fields": ("is_active", "last_login", "date_joined")}),
+        ("状态", {"fields": ("is_active", "pending_grant_detail", "last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "full_name", "organisation", "role", "password1", "password2")}),)
-    readonly_fields = ("last_login", "date_joined")
-    actions = ["reset_mfa", "unlock_sign_in"]
+    readonly_fields = ("last_login", "date_joined", "pending_grant_detail")
+    actions = ["confirm_grants", "refuse_grants", "reset_mfa", "unlock_sign_in"]
 
     audit_prefix = "staff"
     audited_fields = STAFF_FIELDS
+
+    class Media:
+        css = {"all": ("organisations/staff-admin.css",)}
+
+    def get_queryset(self, request: Any) -> Any:
+        pending = RoleGrant.objects.filter(status=GrantStatus.PENDING).select_related("organisation", "granted_by")
+        return super().get_queryset(request).prefetch_related(Prefetch("role_grants", queryset=pending, to_attr="pending_grants"))
 
     def created_detail(self, obj: Any) -> dict[str, Any]:
         return {"role": obj.role, "organisation_id": obj.organisation_id}
@@ -135,18 +170,103 @@ class StaffUserAdmin(AuditedChanges, UserAdmin):  # type: ignore[type-arg]
     def deleted_detail(self, obj: Any) -> dict[str, Any]:
         return {"username": obj.username, "role": obj.role, "organisation_id": obj.organisation_id}
 
+    @admin.display(description="角色", ordering="role")
+    def role_now(self, obj: StaffUser) -> str:
+        """The role the account holds, and under it the one that waits, if another does."""
+        grant = _pending(obj)
+        if grant is None or grant.role == obj.role:
+            return obj.role_label or "—"
+        return format_html("{}<br><strong>待确认：{}</strong>", obj.role_label or "—", Role(grant.role).label)
+
+    @admin.display(description="所属组织", ordering="organisation__name")
+    def organisation_now(self, obj: StaffUser) -> str:
+        grant = _pending(obj)
+        if grant is None or grant.organisation_id == obj.organisation_id:
+            return str(obj.organisation or "—")
+        return format_html("{}<br><strong>待确认：{}</strong>", obj.organisation or "—", grant.organisation or "—")
+
+    @admin.display(description="待确认授权")
+    def pending_grant(self, obj: StaffUser) -> str:
+        """What kind of grant waits and who asked (the role and organisation are in their columns)."""
+        grant = _pending(obj)
+        if grant is None:
+            return "—"
+        return format_html("<strong>{}</strong><br>{} 提出", GrantKind(grant.kind).label, grant.granted_by.username)
+
+    @admin.display(description="待确认授权")
+    def pending_grant_detail(self, obj: StaffUser) -> str:
+        grant = _pending(obj) if obj.pk else None
+        if grant is None:
+            return "—"
+        return format_html(
+            "<strong>待另一位管理员确认</strong>：{}。确认或拒绝之前，角色、所属组织和启用状态不能修改；"
+            "在账号列表中勾选该账号，执行“确认授权”或“拒绝授权”。",
+            grant_summary(grant),
+        )
+
     def get_readonly_fields(self, request: Any, obj: Any = None) -> Any:
         """An administrator cannot change their own role, organisation or state: made a reviewer
         or a finance officer, they could decide or pay (SECURITY.md 5: an administrator cannot).
-        Another administrator does it, and the change is audited."""
+        Another administrator does it, and the change is audited. Nor can anyone change them
+        while a grant of the account waits: it is confirmed or refused first."""
         fields = super().get_readonly_fields(request, obj)
-        if obj is not None and obj.pk == request.user.pk:
+        if obj is not None and (obj.pk == request.user.pk or _pending(obj) is not None):
             return (*fields, "organisation", "role", "is_active")
         return fields
 
+    @transaction.atomic
     def save_model(self, request: Any, obj: StaffUser, form: Any, change: bool) -> None:
+        before = StaffUser.objects.select_for_update().get(pk=obj.pk) if change else None
+        ask = hold_back_grant(account=obj, before=before)
         obj.is_staff = obj.is_superuser = obj.role == Role.ADMIN  # only the administrator enters /admin/
-        super().save_model(request, obj, form, change)
+        super().save_model(request, obj, form, change)  # audits what the account holds now
+        if ask is None:
+            return
+        grant = role_grant_request(account=obj, ask=ask, acting_user=request.user, request=request)
+        waiting = "该账号确认前不能登录" if ask.activate else f"确认前该账号仍是“{obj.role_label or '无角色'}”"
+        self.message_user(
+            request,
+            f"{grant_summary(grant)}：须由另一位系统管理员在账号列表中勾选该账号并执行“确认授权”后生效，{waiting}。",
+            messages.WARNING,
+        )
+
+    def changelist_view(self, request: Any, extra_context: Any = None) -> Any:
+        if request.method == "GET":
+            waiting = RoleGrant.objects.filter(status=GrantStatus.PENDING).count()
+            if waiting:
+                self.message_user(
+                    request,
+                    f"有 {waiting} 项角色授权待确认（见“待确认授权”一栏，或按右侧“授权：待确认”筛选）："
+                    "须由提出人以外的系统管理员勾选账号后执行“确认授权”，确认前不生效。",
+                    messages.WARNING,
+                )
+        return super().changelist_view(request, extra_context)
+
+    def _decide(self, request: Any, queryset: Any, decide: Any, done_label: str) -> None:
+        done, problems = [], []
+        for account in queryset:
+            grant = _pending(account)
+            if grant is None:
+                problems.append(f"“{account.username}”没有待确认的授权")
+                continue
+            try:
+                decide(grant=grant, acting_user=request.user, request=request)
+            except DomainError as exc:
+                problems.append(f"“{account.username}”：{exc.message}")
+            else:
+                done.append(account.username)
+        if done:
+            self.message_user(request, f"已{done_label} {len(done)} 个账号的授权：{'、'.join(done)}。", messages.SUCCESS)
+        for problem in problems:
+            self.message_user(request, problem, messages.ERROR)
+
+    @admin.action(description="确认授权（须由提出人以外的管理员）")
+    def confirm_grants(self, request, queryset):  # type: ignore[no-untyped-def]
+        self._decide(request, queryset, role_grant_confirm, "确认")
+
+    @admin.action(description="拒绝授权（账号保持原状）")
+    def refuse_grants(self, request, queryset):  # type: ignore[no-untyped-def]
+        self._decide(request, queryset, role_grant_refuse, "拒绝")
 
     def user_change_password(self, request: Any, id: str, form_url: str = "") -> Any:
         response = super().user_change_password(request, id, form_url)

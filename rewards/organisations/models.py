@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 
@@ -117,3 +118,48 @@ class StaffUser(AbstractUser):
     @property
     def role_label(self) -> str:
         return Role(self.role).label if self.role else ""
+
+
+class GrantKind(models.TextChoices):
+    """What a role grant does to the account (:mod:`rewards.organisations.grants`)."""
+
+    CREATE = "create", "新建账号"
+    CHANGE = "change", "变更角色或所属组织"
+    REACTIVATE = "reactivate", "重新启用账号"
+
+
+class GrantStatus(models.TextChoices):
+    PENDING = "pending", "待确认"
+    CONFIRMED = "confirmed", "已确认"
+    REFUSED = "refused", "已拒绝"
+
+
+class RoleGrant(models.Model):
+    """角色授权：a role (and organisation) given to an account in the administration, waiting for a
+    second administrator (SECURITY.md 5). The account keeps what it had until it is confirmed."""
+
+    account = models.ForeignKey(StaffUser, verbose_name="账号", on_delete=models.CASCADE, related_name="role_grants")
+    kind = models.CharField("授权类型", max_length=20, choices=GrantKind.choices)
+    role = models.CharField("角色", max_length=30, choices=Role.choices)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="所属组织", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    #: Enables the account on confirmation (a new or a disabled account).
+    activate = models.BooleanField("确认后启用", default=False)
+    status = models.CharField("状态", max_length=20, choices=GrantStatus.choices, default=GrantStatus.PENDING)
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="提出人", on_delete=models.PROTECT, related_name="+")
+    granted_at = models.DateTimeField("提出时间")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="确认或拒绝人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField("确认或拒绝时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "角色授权"
+        verbose_name_plural = "角色授权"
+        constraints = [
+            models.UniqueConstraint(fields=["account"], condition=models.Q(status="pending"), name="role_grant_one_pending_per_account"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{GrantKind(self.kind).label}：{Role(self.role).label}"

@@ -12,7 +12,7 @@ from rewards.applications.models import AttachmentKind, FlagCode
 from rewards.campaigns.models import Campaign, DeclarationStatus
 from rewards.core.memo import ttl_memo
 from rewards.core.vocab import Channel, Level, Status
-from rewards.organisations.models import Organisation, Role
+from rewards.organisations.models import GrantKind, Organisation, Role
 from rewards.payments.models import LineStatus
 from rewards.training.models import TrainingMode
 from rewards.training.services import LABELS as TRAINING_LABELS
@@ -125,6 +125,9 @@ DETAIL_LABELS: dict[str, str] = {
     "failures": "失败次数",
     "minutes": "锁定分钟数",
     "tokens_revoked": "作废的令牌数",
+    "grant": "授权编号",
+    "grant_kind": "授权类型",
+    "granted_by": "提出人（编号）",
     # Operations (backup, restore, key rotation, purge, prune).
     "key": "密钥编号",
     "rewritten": "重新加密",
@@ -191,6 +194,7 @@ _KEYED_VALUES: dict[str, dict[str, str]] = {
     "mode": {str(value): label for value, label in TrainingMode.choices},
     # Why an access was refused (access.denied), or a password not changed (staff.password_change).
     "reason": {"role": "角色无此权限", "not_found": "不存在或不在管辖范围内", "old_password": "原密码不正确"},
+    "grant_kind": {str(value): label for value, label in GrantKind.choices},
 }
 #: States named by the kind of thing the entry is about: a declaration's or a payment line's
 #: ``approved`` is not an application's.

@@ -144,3 +144,21 @@ def test_the_printed_members_can_apply_and_reach_a_demo_reviewer(settings, tmp_p
     assert len(members) == 4 and {m.union.name for m in members} <= reviewed
     assert all(m.verified and m.phone for m in members)
     assert not Application.objects.filter(id_hash__in=[m.id_hash for m in members]).exists()
+
+
+def test_the_demo_accounts_hold_their_roles_at_once_and_two_administrators_can_confirm_grants(settings, tmp_path):
+    """Seeded as ``create_staff`` creates accounts: nothing waits for a second administrator; and
+    there is one (admin.b) to try 确认授权 with."""
+    from rewards.demo.seed import STAFF, demo_password
+    from rewards.organisations.models import RoleGrant, StaffUser
+    from tests.security.staff_helpers import web_client, web_login
+
+    settings.DATA_DIR = tmp_path
+    call_command("seed_demo", "--members", "5", stdout=io.StringIO())
+    accounts = {user.username: user for user in StaffUser.objects.all()}
+    assert {username: (accounts[username].role, accounts[username].is_active) for username, *_ in STAFF} == {
+        username: (role, True) for username, role, *_ in STAFF
+    }
+    assert not RoleGrant.objects.exists()
+    assert sum(role == "admin" for _, role, *_ in STAFF) == 2
+    assert web_login(web_client(), "admin.b", demo_password()).status_code == 302

@@ -1,7 +1,8 @@
 """Staff accounts and organisations in the admin: a role must belong to its kind of organisation
 (as ``create_staff`` requires), Django's staff and superuser flags follow the role, and every
 account or organisation created, changed, given a new password or deleted is one audit entry
-(SECURITY.md 17: role changes)."""
+(SECURITY.md 17: role changes). A role given here holds once a second administrator confirms it
+(tests/organisations/test_role_grants.py)."""
 
 from __future__ import annotations
 
@@ -18,13 +19,25 @@ from tests.conftest import PASSWORD
 pytestmark = pytest.mark.django_db
 
 ADD = "/admin/organisations/staffuser/add/"
+LIST = "/admin/organisations/staffuser/"
+
+
+def signed_in_admin(user: StaffUser) -> Client:
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    return client
 
 
 @pytest.fixture
 def admin_client(administrator) -> Client:  # type: ignore[no-untyped-def]
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(administrator)
-    return client
+    return signed_in_admin(administrator)
+
+
+def confirm_as(administrator: StaffUser, *accounts: StaffUser):  # type: ignore[no-untyped-def]
+    """确认授权 from the list, as ``administrator``."""
+    return signed_in_admin(administrator).post(
+        LIST, {"action": "confirm_grants", "_selected_action": [account.pk for account in accounts]}, follow=True
+    )
 
 
 def new_account(**overrides) -> dict:  # type: ignore[no-untyped-def]
@@ -60,34 +73,59 @@ def test_a_role_in_the_wrong_kind_of_organisation_is_refused_and_nothing_is_writ
     assert AuditEvent.objects.count() == entries
 
 
-def test_an_account_created_in_the_admin_is_audited_and_gets_no_admin_rights(admin_client, administrator, xihu_grassroots):
+def test_an_account_created_in_the_admin_is_audited_and_gets_no_admin_rights(
+    admin_client, administrator, second_administrator, xihu_grassroots
+):
     response = admin_client.post(ADD, new_account(organisation=xihu_grassroots.pk))
     assert response.status_code == 302, response.content.decode()[:2000]
     user = StaffUser.objects.get(username="new.clerk")
-    assert user.organisation == xihu_grassroots and user.role == Role.GRASSROOTS_CLERK
-    assert not user.is_staff and not user.is_superuser
+    # Created without its role until a second administrator confirms it.
+    assert (user.organisation, user.role, user.is_active) == (None, "", False)
     entry = AuditEvent.objects.get(action="staff.create", object_id=str(user.pk))
     assert entry.actor_id == administrator.pk
-    assert entry.detail == {"role": Role.GRASSROOTS_CLERK, "organisation_id": xihu_grassroots.pk}
+    assert entry.detail == {"role": "", "organisation_id": None}
+    asked = AuditEvent.objects.get(action="staff.grant_request", object_id=str(user.pk))
+    assert asked.actor_id == administrator.pk
+    assert asked.detail["changes"] == {
+        "role": ["", Role.GRASSROOTS_CLERK],
+        "organisation_id": [None, xihu_grassroots.pk],
+        "is_active": [False, True],
+    }
+    confirm_as(second_administrator, user)
+    user.refresh_from_db()
+    assert (user.organisation, user.role, user.is_active) == (xihu_grassroots, Role.GRASSROOTS_CLERK, True)
+    assert not user.is_staff and not user.is_superuser
 
 
-def test_a_role_change_is_checked_and_audited_with_what_changed(admin_client, administrator, xihu_reviewer, city, xihu):
+def test_a_role_change_is_checked_and_audited_with_what_changed(
+    admin_client, administrator, second_administrator, xihu_reviewer, city, xihu
+):
     url = f"/admin/organisations/staffuser/{xihu_reviewer.pk}/change/"
     # The city's role in a district union: refused, unchanged, nothing recorded.
     response = admin_client.post(url, change_form(xihu_reviewer, role=Role.CITY_REVIEWER))
     assert response.status_code == 200 and "应属于市总工会" in response.content.decode()
     assert StaffUser.objects.get(pk=xihu_reviewer.pk).role == Role.DISTRICT_REVIEWER
-    # Moved to the city with the city's role: saved and recorded, old and new.
+    assert not AuditEvent.objects.filter(action__startswith="staff.").exclude(action="staff.create").exists()
+    # Moved to the city with the city's role: asked and recorded, old and new; held once confirmed.
     response = admin_client.post(url, change_form(xihu_reviewer, role=Role.CITY_REVIEWER, organisation=city.pk))
     assert response.status_code == 302
-    entry = AuditEvent.objects.get(action="staff.change", object_id=str(xihu_reviewer.pk))
-    assert entry.actor_id == administrator.pk
-    assert entry.detail["changes"] == {"role": [Role.DISTRICT_REVIEWER, Role.CITY_REVIEWER], "organisation": [xihu.pk, city.pk]}
-    # Made the administrator: Django's flags follow.
+    assert StaffUser.objects.get(pk=xihu_reviewer.pk).role == Role.DISTRICT_REVIEWER
+    assert not AuditEvent.objects.filter(action="staff.change").exists()  # nothing the account holds changed yet
+    asked = AuditEvent.objects.get(action="staff.grant_request", object_id=str(xihu_reviewer.pk))
+    assert asked.actor_id == administrator.pk
+    assert asked.detail["changes"] == {"role": [Role.DISTRICT_REVIEWER, Role.CITY_REVIEWER], "organisation_id": [xihu.pk, city.pk]}
+    confirm_as(second_administrator, xihu_reviewer)
+    entry = AuditEvent.objects.get(action="staff.grant_confirm", object_id=str(xihu_reviewer.pk))
+    assert entry.actor_id == second_administrator.pk
+    assert entry.detail["changes"] == {"role": [Role.DISTRICT_REVIEWER, Role.CITY_REVIEWER], "organisation_id": [xihu.pk, city.pk]}
+    # Made the administrator: Django's flags follow, once confirmed.
     moved = StaffUser.objects.get(pk=xihu_reviewer.pk)
     admin_client.post(url, change_form(moved, role=Role.ADMIN))
     moved.refresh_from_db()
-    assert moved.is_staff and moved.is_superuser
+    assert moved.role == Role.CITY_REVIEWER and not moved.is_staff
+    confirm_as(second_administrator, moved)
+    moved.refresh_from_db()
+    assert moved.role == Role.ADMIN and moved.is_staff and moved.is_superuser
 
 
 def test_deactivating_is_audited_and_saving_unchanged_writes_nothing(admin_client, xihu_reviewer):

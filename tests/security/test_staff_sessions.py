@@ -190,6 +190,27 @@ def test_a_changed_role_counts_from_the_next_request(xihu_reviewer, city):
     assert web_client().get("/api/v1/review/applications", **bearer(token)).status_code == 401
 
 
+def test_a_role_given_in_the_administration_counts_from_the_request_after_its_confirmation(
+    xihu_reviewer, city, administrator, second_administrator
+):
+    """The role waits for a second administrator (SECURITY.md 5); once confirmed it counts from
+    the next request, as a role set directly does."""
+    client = signed_in_client("xihu.reviewer")
+    token = api_token(web_client(), "xihu.reviewer").json()["token"]
+    first, second = web_client(), web_client()
+    first.force_login(administrator)
+    second.force_login(second_administrator)
+    first.post(
+        f"/admin/organisations/staffuser/{xihu_reviewer.pk}/change/",
+        {"username": "xihu.reviewer", "organisation": city.pk, "role": Role.ADMIN, "is_active": "on"},
+    )
+    assert client.get("/staff/batch/").status_code == 200  # asked, not confirmed: still a district reviewer
+    assert web_client().get("/api/v1/review/applications", **bearer(token)).status_code == 200
+    second.post("/admin/organisations/staffuser/", {"action": "confirm_grants", "_selected_action": [xihu_reviewer.pk]})
+    assert client.get("/staff/batch/").status_code == 403
+    assert web_client().get("/api/v1/review/applications", **bearer(token)).status_code == 403
+
+
 # --- API tokens: the same idle limit, an absolute limit within the sessions' -----------------
 
 QUEUE = "/api/v1/review/applications"

@@ -1,0 +1,41 @@
+"""``manage.py check`` refuses a ``STAFF_DUAL_CONTROL_ROLES`` that would not hold."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Warning, register
+
+from .models import Role
+
+
+@register("security")
+def check_dual_control_roles(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    roles = list(getattr(settings, "STAFF_DUAL_CONTROL_ROLES", []) or [])
+    unknown = [role for role in roles if role not in Role.values]
+    if unknown:
+        return [
+            Error(
+                "STAFF_DUAL_CONTROL_ROLES 中有未知的角色：" + "、".join(unknown),
+                hint="可选：" + ",".join(Role.values),
+                id="organisations.E001",
+            )
+        ]
+    if not roles:
+        return [
+            Warning(
+                "STAFF_DUAL_CONTROL_ROLES 为空：管理后台授予的任何角色都不经另一位管理员确认，一名管理员即可建两个财务账号自建自核。",
+                hint="不设置该变量即为全部角色。",
+                id="organisations.W001",
+            )
+        ]
+    if Role.ADMIN not in roles:
+        return [
+            Error(
+                "STAFF_DUAL_CONTROL_ROLES 须包含 admin：否则一名管理员可以立即再建一个管理员账号，用它确认自己提出的授权。",
+                hint="例如 STAFF_DUAL_CONTROL_ROLES=finance_officer,city_reviewer,admin",
+                id="organisations.E002",
+            )
+        ]
+    return []

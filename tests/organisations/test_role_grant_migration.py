@@ -1,0 +1,30 @@
+"""Migration organisations 0002: accounts that existed before dual control hold their roles as
+confirmed (a grant waits in its own row; the accounts' rows are not touched)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from rewards.organisations.models import RoleGrant, StaffUser
+from tests.security.staff_helpers import api_token, web_client, web_login
+
+
+def migrate(target: tuple[str, str]) -> None:
+    MigrationExecutor(connection).migrate([target])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_accounts_made_before_the_migration_keep_their_roles_and_sign_in(finance_a, xihu_reviewer):  # type: ignore[no-untyped-def]
+    migrate(("organisations", "0001_initial"))
+    migrate(("organisations", "0002_role_grant"))
+
+    held = {user.username: (user.role, user.organisation_id, user.is_active) for user in StaffUser.objects.all()}
+    assert held == {
+        "finance.a": (finance_a.role, finance_a.organisation_id, True),
+        "xihu.reviewer": (xihu_reviewer.role, xihu_reviewer.organisation_id, True),
+    }
+    assert not RoleGrant.objects.exists()
+    assert web_login(web_client(), "finance.a").status_code == 302
+    assert api_token(web_client(), "xihu.reviewer").status_code == 200

@@ -1,0 +1,95 @@
+"""SECURITY.md 5 end to end: one administrator cannot make themself a payer or a reviewer through
+accounts they create in the administration. Two finance officers made by one administrator (who
+knows their passwords) sign in nowhere (pages, the enrolment of the second factor, the API) until
+another administrator confirms them, and the one who made them cannot confirm them, nor make a
+second administrator to confirm them with. Production's second-factor roles are on."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from rewards.core.models import AuditEvent
+from rewards.identity.lockout import sign_in_failed
+from rewards.organisations.models import GrantStatus, Role, RoleGrant, StaffUser
+
+from .staff_helpers import api_token, enrol, next_code, web_client, web_login
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/admin/organisations/staffuser/"
+#: The passwords the administrator gives the accounts: they can sign in with them.
+KNOWN = "Known-to-the-admin-2020"
+
+
+@pytest.fixture
+def mfa_roles(settings):  # type: ignore[no-untyped-def]
+    settings.STAFF_MFA_ROLES = ["finance_officer", "admin"]
+
+
+def admin_session(user: StaffUser) -> Client:
+    """An administrator signed in as production wants: password, then a code of their authenticator."""
+    enrol(user)
+    client = web_client()
+    assert web_login(client, user.username)["Location"] == "/staff/login/otp"
+    assert client.post("/staff/login/otp", {"code": next_code(user)}).status_code == 302
+    assert client.get(LIST).status_code == 200
+    return client
+
+
+def create(client: Client, username: str, role: str, organisation: int) -> StaffUser:
+    response = client.post(
+        "/admin/organisations/staffuser/add/",
+        {"username": username, "full_name": "", "role": role, "organisation": organisation, "password1": KNOWN, "password2": KNOWN},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return StaffUser.objects.get(username=username)
+
+
+def refused_everywhere(username: str) -> None:
+    """The password the administrator set signs in nowhere, with the answer of any failure."""
+    page = web_login(web_client(), username, KNOWN)
+    assert page.status_code == 200 and sign_in_failed() in page.text  # not on to /staff/login/enrol
+    token = api_token(web_client(), username, KNOWN)
+    assert token.status_code == 401 and token.json()["error"]["code"] == "not_authenticated"
+
+
+def confirm(client: Client, *accounts: StaffUser) -> str:
+    response = client.post(LIST, {"action": "confirm_grants", "_selected_action": [a.pk for a in accounts]}, follow=True)
+    return response.content.decode()
+
+
+def test_one_administrator_cannot_make_two_finance_officers_and_pay_alone(mfa_roles, administrator, second_administrator, city):
+    attacker = admin_session(administrator)
+    payer = create(attacker, "finance.x", Role.FINANCE_OFFICER, city.pk)
+    approver = create(attacker, "finance.y", Role.FINANCE_OFFICER, city.pk)
+    for account in (payer, approver):
+        refused_everywhere(account.username)
+
+    # Confirming their own grants is refused, and recorded.
+    page = confirm(attacker, payer, approver)
+    assert page.count("不能确认自己提出的授权") == 2
+    assert RoleGrant.objects.filter(status=GrantStatus.PENDING).count() == 2
+    assert AuditEvent.objects.filter(action="staff.grant_confirm", result="denied", actor=administrator).count() == 2
+    # A second administrator of their own making waits too, so it cannot confirm them either.
+    accomplice = create(attacker, "admin.c", Role.ADMIN, city.pk)
+    refused_everywhere("admin.c")
+    assert (accomplice.is_staff, accomplice.is_superuser) == (False, False)
+
+    # Another person confirms: only then does the account sign in (and enrols its second factor).
+    confirm(admin_session(second_administrator), payer)
+    assert web_login(web_client(), "finance.x", KNOWN)["Location"] == "/staff/login/enrol"
+    assert api_token(web_client(), "finance.x", KNOWN).status_code == 401  # the one answer; the log says why
+    reasons = [entry.detail["reason"] for entry in AuditEvent.objects.filter(action="staff.login", actor=payer).order_by("id")]
+    assert reasons == ["inactive", "inactive", "mfa_not_enrolled"]
+    refused_everywhere("finance.y")  # the other one still waits: no second payer
+
+
+@pytest.mark.parametrize("role", [Role.CITY_REVIEWER, Role.AUDITOR, Role.ECONOMIC_OFFICER])
+def test_nor_give_themself_a_city_role_through_a_second_account(administrator, city, role):
+    client = web_client()
+    client.force_login(administrator)
+    create(client, "second.me", role, city.pk)
+    refused_everywhere("second.me")
+    assert "不能确认自己提出的授权" in confirm(client, StaffUser.objects.get(username="second.me"))
+    refused_everywhere("second.me")
