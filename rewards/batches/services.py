@@ -171,7 +171,7 @@ def check_and_save(
                 typed_ids.add(_typed_id(sheet_row.values))
                 outcomes.append(outcome)
                 if outcome.status == "rejected":
-                    originals[sheet_row.row] = sheet_row.values
+                    originals[sheet_row.row] = sheet_row.as_typed()
             done += len(chunk)
             if progress:
                 progress(done, max(total, done))
