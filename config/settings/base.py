@@ -330,6 +330,22 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The groups of the docs page, named as the paths name them, each said in Chinese.
+    "TAGS": [
+        {"name": "health", "description": "服务状态"},
+        {"name": "campaigns", "description": "年度奖励活动"},
+        {"name": "eligibility", "description": "资格自测"},
+        {"name": "applicant", "description": "职工登录与“我的申请”"},
+        {"name": "applications", "description": "个人网上申报：提交、修改、撤回、查询"},
+        {"name": "auth", "description": "工作人员登录"},
+        {"name": "review", "description": "各级工会审核"},
+        {"name": "batch-submissions", "description": "单位统一申报（导入汇总表）"},
+        {"name": "payments", "description": "奖励核发：发放批次、银行文件、结果与退汇"},
+        {"name": "stats", "description": "工作进度"},
+        {"name": "reports", "description": "附件1、4、5等报表"},
+        {"name": "occupation-declarations", "description": "非通用性职业申报（附件5）"},
+        {"name": "training-plans", "description": "培训计划与进度"},
+    ],
     "ENUM_NAME_OVERRIDES": {
         "LevelEnum": "rewards.core.vocab.Level",
         "IssuerEnum": "rewards.core.vocab.Issuer",

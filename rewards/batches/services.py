@@ -51,6 +51,8 @@ class RowOutcome:
     status: str  # valid (checked, not yet saved) | accepted | unchanged | rejected
     errors: list[str] = field(default_factory=list)
     application_no: str = ""
+    #: The earlier row of the same person in the file, when refused as its copy (0: none).
+    repeats: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {"row": self.row, "name": self.name, "status": self.status, "errors": self.errors, "application_no": self.application_no}
@@ -167,11 +169,12 @@ def check_and_save(
             ready = [(outcome, judgement, files) for outcome, judgement, files in checked if outcome.status == "valid"]
             if save and ready:
                 _save_chunk(campaign=campaign, user=user, org=org, start_status=start_status, ready=ready, saved=saved)
+                _retell_copies_of_unsaved(context, [outcome for outcome, _, _ in checked], ready)
             for sheet_row, (outcome, _, _) in zip(chunk, checked, strict=True):
                 typed_ids.add(_typed_id(sheet_row.values))
                 outcomes.append(outcome)
                 if outcome.status == "rejected":
-                    originals[sheet_row.row] = sheet_row.values
+                    originals[sheet_row.row] = sheet_row.as_typed()
             done += len(chunk)
             if progress:
                 progress(done, max(total, done))
@@ -295,7 +298,8 @@ def _check_row(context: _Context, sheet_row: SheetRow, judgement: Any, prior: di
     # The first row of a person that can be imported is the one; a later one repeats it. A row
     # refused before it does not count: the next row may be its corrected copy.
     if applicant.id_number in context.seen:
-        outcome.errors.append(f"该职工在本文件第 {context.seen[applicant.id_number]} 行已出现（那一行可以导入），本行未导入。")
+        outcome.repeats = context.seen[applicant.id_number]
+        outcome.errors.append(f"该职工在本文件第 {outcome.repeats} 行已出现（那一行可以导入），本行未导入。")
         return outcome, None, []
     if org_key(applicant.employer) != context.employer_key:
         outcome.errors.append(
@@ -327,6 +331,23 @@ def _check_row(context: _Context, sheet_row: SheetRow, judgement: Any, prior: di
     context.seen[applicant.id_number] = sheet_row.row
     outcome.status = "valid"
     return outcome, judgement, checked
+
+
+def _retell_copies_of_unsaved(
+    context: _Context, outcomes: list[RowOutcome], ready: list[tuple[RowOutcome, Any, list[materials.CheckedFile]]]
+) -> None:
+    """A row that passed the check but could not be saved (the person got an application
+    meanwhile) was not imported: its copies below no longer say it "can be imported", and a
+    later lot judges the person afresh (the application now there refuses them, saying which)."""
+    unsaved = {outcome.row for outcome, _, _ in ready if outcome.status == "rejected"}
+    if not unsaved:
+        return
+    context.seen = {person: row for person, row in context.seen.items() if row not in unsaved}
+    for outcome in outcomes:
+        if outcome.repeats in unsaved:
+            outcome.errors = [
+                f"该职工在本文件第 {outcome.repeats} 行已出现，本行未导入；第 {outcome.repeats} 行保存时该职工本年度已有申请，也未导入。"
+            ]
 
 
 def _save_chunk(

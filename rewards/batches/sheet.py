@@ -9,6 +9,7 @@ said in a note, as is a later sheet with a header of its own (:func:`read_rows`)
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import itertools
@@ -130,6 +131,14 @@ class SheetRow:
     row: int
     values: dict[str, Any]
     errors: list[str]
+    #: ID, card, mobile and certificate cells refused for being numbers, as the sheet held them.
+    numbers: dict[str, int | float] = dataclasses.field(default_factory=dict)
+
+    def as_typed(self) -> dict[str, Any]:
+        """The row as the sheet held it, for the refused-rows file: a number cell that lost
+        digits goes back as that number (Excel shows it as the clerk's sheet did, 3.30185E+17),
+        never as a text of 18 digits that looks whole and would be read as typed."""
+        return {**self.values, **self.numbers}
 
 
 @dataclass
@@ -363,18 +372,30 @@ def _number_as_shown(value: int | float) -> str:
     return str(int(value))
 
 
+def _number_cell_problem(label: str, cell: int | float, *, long_number: bool) -> str | None:
+    """Why a number cell in a column of numbers kept as text is refused (None: it is not).
+    A long number (an ID or card, or more than 15 digits) always is; Excel kept only 15
+    significant digits of one longer than that, and the message says so with the cell as
+    Excel shows it."""
+    whole = isinstance(cell, int) or (math.isfinite(cell) and cell.is_integer())
+    if whole and abs(cell) >= 10**EXCEL_DIGITS:
+        return (
+            f"{label}单元格是数字格式（表中显示为 {float(cell):.5E}）：Excel 的数字只保留{EXCEL_DIGITS}位有效数字，"
+            "后面的位数已丢失，无法从表格中找回。请把该列设为“文本”格式，再重新输入完整的号码。"
+        )
+    if long_number:
+        return (
+            f"{label}单元格是数字格式：{label}须按文本填写（Excel 的数字只保留{EXCEL_DIGITS}位有效数字，放不下更长的号码）。"
+            "请把该列设为“文本”格式，再重新输入完整的号码。"
+        )
+    return None  # a mobile or a short certificate number is exact; another number, the field check judges
+
+
 def _typed_number(field: str, cell: Any) -> tuple[str, str | None]:
     """An ID, card, mobile or certificate number cell as text, with the reason to refuse it."""
     label = LABELS[field]
     if is_numeric_cell(cell):
-        text = _number_as_shown(cell)
-        if field in LONG_NUMBER_FIELDS:
-            return text, f"{label}单元格是数字格式，长数字已丢失位数，请把该列设为文本后重新填写。"
-        if isinstance(cell, float) and not (math.isfinite(cell) and cell.is_integer()):
-            return text, None  # not a whole number: the field check says what is wrong
-        if abs(cell) >= 10**EXCEL_DIGITS:
-            return text, f"{label}单元格是数字格式，超过{EXCEL_DIGITS}位的数字已丢失，请把该列设为文本后重新填写。"
-        return text, None
+        return _number_as_shown(cell), _number_cell_problem(label, cell, long_number=field in LONG_NUMBER_FIELDS)
     text = cell_text(cell)
     if text.startswith(APOSTROPHES):
         text = text[1:].strip()
@@ -408,6 +429,7 @@ def read_rows(content: bytes, notes: list[str] | None = None) -> Iterator[SheetR
             continue
         values: dict[str, Any] = {}
         errors: list[str] = []
+        numbers: dict[str, int | float] = {}
         for index, field in columns.items():
             cell = cells[index] if index < len(cells) else ""
             unread = facts.unread.get((number, data.first_column + index + 1)) if facts.unread else None
@@ -419,6 +441,8 @@ def read_rows(content: bytes, notes: list[str] | None = None) -> Iterator[SheetR
                 values[field], error = _typed_number(field, cell)
                 if error:
                     errors.append(error)
+                    if isinstance(cell, int | float) and is_numeric_cell(cell):
+                        numbers[field] = cell
                 continue
             values[field] = cell if isinstance(cell, dt.date) else cell_text(cell)
         if cell_text(values.get("seq")) == "示例":
@@ -428,7 +452,7 @@ def read_rows(content: bytes, notes: list[str] | None = None) -> Iterator[SheetR
         if _not_a_person(values):
             skipped_other.append(number)
             continue
-        yield SheetRow(row=number, values=values, errors=errors)
+        yield SheetRow(row=number, values=values, errors=errors, numbers=numbers)
     if notes is None:
         return
     if not content.startswith(b"PK"):  # an .xls (or another format calamine reads): no row visibility here
@@ -448,6 +472,10 @@ def read_rows(content: bytes, notes: list[str] | None = None) -> Iterator[SheetR
         notes.append(
             f"只读取了工作表“{data.name}”。工作表{sheets}也有表头，其中的行未读取：请把要申报的职工放在同一张工作表中，或分别上传。"
         )
+
+
+#: Columns wider than the others in the template and the refused-rows file.
+COLUMN_WIDTHS = {"id_number": 22, "bank_card_no": 24, "bank_branch": 26, "employer": 26}
 
 
 def template(*, year: int, org_name: str = "") -> bytes:
@@ -496,7 +524,7 @@ def template(*, year: int, org_name: str = "") -> bytes:
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
         sheet.cell(row=4, column=index).font = Font(color="888888", italic=True)
-        sheet.column_dimensions[letter].width = {"id_number": 22, "bank_card_no": 24, "bank_branch": 26, "employer": 26}.get(field, 14)
+        sheet.column_dimensions[letter].width = COLUMN_WIDTHS.get(field, 14)
         if field in TEXT_FIELDS or field in ("previous_level_date", "certificate_issue_date"):
             for row in range(4, 2005):
                 sheet.cell(row=row, column=index).number_format = "@"
@@ -540,9 +568,15 @@ def rejected_rows_workbook(rows: list[dict[str, Any]], originals: dict[int, dict
         no_formulas(sheet[sheet.max_row])  # the clerk's cells as typed, never run
     for index in range(1, len(COLUMNS) + 3):
         sheet.cell(row=3, column=index).font = Font(bold=True)
+    for index, (field_name, _) in enumerate(COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = COLUMN_WIDTHS.get(field_name, 14)
+    sheet.column_dimensions[get_column_letter(len(COLUMNS) + 2)].width = 80
     for row in sheet.iter_rows(min_row=4):
         for cell in row:
+            # Text, so that a number typed over a refused one stays as typed; a number cell
+            # kept from the clerk's sheet is still shown as Excel showed it there.
             cell.number_format = "@"
+        row[-1].alignment = Alignment(wrap_text=True, vertical="top")
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -278,6 +278,51 @@ def test_a_person_twice_the_first_row_that_can_be_imported_is_the_one(grassroots
     assert result.rejected[1].errors == ["该职工在本文件第 6 行已出现（那一行可以导入），本行未导入。"]
 
 
+def _applies_online_meanwhile(monkeypatch, member) -> None:  # type: ignore[no-untyped-def]
+    """The worker's own online application arrives between the check of a lot and its saving."""
+    from rewards.batches import services
+
+    check = services._check_chunk
+
+    def check_then_apply(context, chunk):  # type: ignore[no-untyped-def]
+        checked = check(context, chunk)
+        if not Application.objects.filter(id_hash=member.id_hash).exists():
+            factories.make_application(campaign=context.campaign, member=member, status="pending_district")
+        return checked
+
+    monkeypatch.setattr(services, "_check_chunk", check_then_apply)
+
+
+def test_a_copy_of_a_row_that_could_not_be_saved_is_told_the_truth(grassroots_clerk, workers, monkeypatch):
+    """Row 5 passes the check, row 6 (the same person) is refused as its copy; then row 5 cannot
+    be saved (the worker applied online meanwhile). Row 6 no longer says that row 5 "can be
+    imported": it says row 5 was not imported either, and why. It stays refused: the person now
+    has an application this year, which it could not be saved beside."""
+    _applies_online_meanwhile(monkeypatch, workers[0])
+    rows = [row_for(workers[0]), row_for(workers[0], seq="2"), row_for(workers[1], seq="3")]
+
+    result = _check(grassroots_clerk, sheet(rows))
+
+    assert [(row.row, row.status) for row in result.rows] == [(5, "rejected"), (6, "rejected"), (7, "accepted")]
+    assert result.rows[0].errors == ["该职工本年度已有申请，不能重复申报。"]
+    assert result.rows[1].errors == ["该职工在本文件第 5 行已出现，本行未导入；第 5 行保存时该职工本年度已有申请，也未导入。"]
+    assert Application.objects.filter(id_hash=workers[0].id_hash).count() == 1  # the online one
+
+
+def test_a_copy_in_a_later_lot_of_a_row_that_could_not_be_saved_is_judged_afresh(grassroots_clerk, workers, monkeypatch):
+    """Rows are saved 500 at a time: a copy in the next lot is told of the application now there."""
+    from rewards.batches import services
+
+    monkeypatch.setattr(services, "CHUNK", 1)
+    _applies_online_meanwhile(monkeypatch, workers[0])
+
+    result = _check(grassroots_clerk, sheet([row_for(workers[0]), row_for(workers[0], seq="2")]))
+
+    assert [(row.row, row.status) for row in result.rows] == [(5, "rejected"), (6, "rejected")]
+    online = Application.objects.get(id_hash=workers[0].id_hash)
+    assert result.rows[1].errors == [f"该职工本年度已有申请（编号{online.application_no}，个人网上申报），不能重复申报。"]
+
+
 # --- the materials zip ------------------------------------------------------------------------
 
 

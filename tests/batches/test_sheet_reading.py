@@ -75,7 +75,8 @@ def test_phone_and_certificate_number_cells_of_up_to_15_digits_are_read_as_typed
 
 def test_a_certificate_number_cell_of_more_than_15_digits_is_refused():
     (row,) = read_rows(filled_template([example(certificate_no=1234567890123456)]))
-    assert row.errors == ["证书编号单元格是数字格式，超过15位的数字已丢失，请把该列设为文本后重新填写。"]
+    (error,) = row.errors
+    assert error.startswith("证书编号单元格是数字格式（表中显示为 1.23457E+15）") and "只保留15位有效数字" in error
     assert row.values["certificate_no"] == "1234567890123460"  # what Excel kept: 15 significant digits
 
 
@@ -91,14 +92,62 @@ def test_id_and_card_number_cells_are_refused_but_kept_as_excel_shows_them():
 def test_the_refused_rows_file_keeps_the_cells_of_a_row_refused_for_a_number_cell():
     (row,) = read_rows(filled_template([example(id_number=int(ID), phone=13912345678, certificate_no=2020330100001)]))
     content = rejected_rows_workbook(
-        [{"row": row.row, "errors": row.errors}], {row.row: row.values}, year=2020, org_name="杭州西湖精密机械有限公司工会"
+        [{"row": row.row, "errors": row.errors}], {row.row: row.as_typed()}, year=2020, org_name="杭州西湖精密机械有限公司工会"
     )
     sheet = load_workbook(io.BytesIO(content)).active
     headers = [cell.value for cell in sheet[3]]
     cells = {header: cell for header, cell in zip(headers, sheet[4], strict=True)}
-    for header, typed in (("身份证号", "330106199001010000"), ("联系方式（手机号码）", "13912345678"), ("证书编号", "2020330100001")):
+    for header, typed in (("联系方式（手机号码）", "13912345678"), ("证书编号", "2020330100001")):
         assert cells[header].value == typed and cells[header].data_type == "s", header
     assert cells["姓名"].value == "张三" and "数字格式" in cells["错误原因"].value
+
+
+# Excel keeps 15 significant digits of a number: 330185197206061536 typed in a number cell is
+# saved as 3.30185197206062E+17 and shown as 3.30185E+17 (330185197206062000 in the formula bar).
+EXCEL_ID = 3.30185197206062e17
+EXCEL_CARD = 6.22202123456789e18
+
+
+def test_a_number_cell_that_lost_digits_comes_back_as_the_same_number():
+    """The refused-rows file holds what the clerk's sheet held: the same number cell (Excel shows
+    it as the sheet did, 3.30185E+17), not a text of 18 digits that looks whole (330185197206062000:
+    its 15th digit rounded, the last three zeros) and that a re-import would take as typed. The
+    cell is formatted as text, so that the full number typed over it stays text."""
+    (row,) = read_rows(filled_template([example(id_number=EXCEL_ID, bank_card_no=EXCEL_CARD, name="李四")]))
+    content = rejected_rows_workbook(
+        [{"row": row.row, "errors": row.errors}], {row.row: row.as_typed()}, year=2020, org_name="杭州西湖精密机械有限公司工会"
+    )
+
+    sheet = load_workbook(io.BytesIO(content)).active
+    headers = [cell.value for cell in sheet[3]]
+    cells = {header: cell for header, cell in zip(headers, sheet[4], strict=True)}
+    for header, number in (("身份证号", EXCEL_ID), ("银行卡号", EXCEL_CARD)):
+        assert cells[header].data_type == "n" and cells[header].value == number, header
+        assert cells[header].number_format == "@", header
+    # Imported again unchanged, the row is refused for the same reason, not for a check digit.
+    (again,) = read_rows(content)
+    assert again.errors == row.errors
+
+
+@pytest.mark.parametrize(
+    ("field", "number", "shown", "label"),
+    [("id_number", EXCEL_ID, "3.30185E+17", "身份证号"), ("bank_card_no", EXCEL_CARD, "6.22202E+18", "银行卡号")],
+)
+def test_a_number_cell_that_lost_digits_is_explained(field, number, shown, label):  # type: ignore[no-untyped-def]
+    (row,) = read_rows(filled_template([example(**{field: number})]))
+
+    (error,) = row.errors
+    assert error.startswith(f"{label}单元格是数字格式")
+    assert shown in error  # as Excel shows the cell
+    assert "只保留15位" in error and "已丢失" in error
+    assert "设为“文本”格式" in error and "重新输入完整的号码" in error
+
+
+def test_a_short_number_cell_in_the_id_column_is_not_said_to_have_lost_digits():
+    (row,) = read_rows(filled_template([example(id_number=330106900101001)]))
+
+    (error,) = row.errors
+    assert "数字格式" in error and "设为“文本”格式" in error and "丢失" not in error
 
 
 # --- text that Excel damaged or marked ----------------------------------------------------------

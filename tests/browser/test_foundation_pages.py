@@ -77,3 +77,28 @@ def test_api_docs_load_from_the_server_itself(loaded, live_server, page_factory)
     page.get_by_text("/api/v1/eligibility", exact=True).first.wait_for(timeout=15000)
     screenshot(page, "05-api-docs")
     assert page_factory.outside == []
+
+
+def test_api_docs_speak_chinese(loaded, live_server, page_factory):
+    """Swagger UI's own words are said in Chinese by our script and style sheet (its files are
+    the sidecar package's, unchanged); our paths, examples and answers are left as they are."""
+    page = page_factory()
+    page.goto(live_server.url + "/api/v1/docs")
+    page.get_by_text("/api/v1/eligibility", exact=True).first.wait_for(timeout=15000)
+    assert page.title() == "接口文档（v1） · 杭州市职工高技能人才奖励平台"
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+    assert page.locator(".btn.authorize").first.inner_text().strip() == "授权"
+    assert "资格自测" in page.locator(".opblock-tag", has_text="eligibility").first.inner_text()
+
+    page.locator(".opblock-summary-path", has_text="/api/v1/health").first.click()
+    operation = page.locator(".opblock").first
+    operation.get_by_text("试一试", exact=True).click()
+    operation.get_by_text("执行", exact=True).click()
+    operation.get_by_text("服务器响应", exact=True).wait_for(timeout=5000)
+    text = operation.inner_text()
+    for chinese in ("参数", "名称", "说明", "清除", "请求地址", "响应体", "响应头", "状态码"):
+        assert chinese in text, chinese
+    for english in ("Try it out", "Execute", "Parameters", "Responses", "Server response", "Request URL"):
+        assert english not in text, english
+    assert '"status": "ok"' in text  # the answer itself as it came
+    assert page_factory.outside == []

@@ -13,7 +13,7 @@ from rewards.campaigns.models import Campaign, CampaignUnit, LevelAward, Occupat
 from rewards.campaigns.notice_2020 import ANNEX1_UNITS, GUIDANCE_TOTAL
 from rewards.campaigns.selectors import campaign_units
 from rewards.campaigns.setup.dates import shift_end, shift_start
-from rewards.campaigns.setup.services import campaign_copy, campaign_update
+from rewards.campaigns.setup.services import campaign_copy, campaign_settings_problems, campaign_update
 from rewards.campaigns.setup.units import campaign_units_update
 from rewards.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from rewards.core.models import AuditEvent
@@ -367,6 +367,55 @@ def test_bad_settings_are_refused_whole(copied, administrator, values, field, me
 
     assert message in " ".join(caught.value.fields[field])
     assert Campaign.objects.filter(year=2021).values().get() == before  # the document number was not saved either
+
+
+def test_a_refusal_names_the_lock_rule_too(copied, one_application, administrator):  # type: ignore[no-untyped-def]
+    """A bad value and a change the lock rule refuses, in one save: both are named at once (the
+    administrator would otherwise fix the first and only then hear of the second)."""
+    with pytest.raises(InvalidInput) as caught:
+        campaign_update(year=2021, values={"declaration_limit": 30, "resubmission_grace_days": 10}, acting_user=administrator)
+
+    assert "须在0至20之间" in caught.value.fields["declaration_limit"][0]
+    assert "只能延长、不能缩短" in caught.value.fields["resubmission_grace_days"][0]
+
+
+@pytest.mark.parametrize(
+    ("values", "unknown", "expected"),
+    [
+        pytest.param(
+            {"application_deadline": D(2021, 3, 1)},
+            {"resubmission_grace_days"},
+            {"application_deadline": "不能早于发文日期"},
+            id="截止早于发文，补正期限未读出",
+        ),
+        pytest.param({"application_deadline": D(2021, 3, 1)}, {"opens_on"}, {"main_window_end": "晚于申报截止日"}, id="发文日期未读出"),
+        pytest.param({"makeup_window_end": None, "previous_year": 2015}, {"makeup_window_start"}, {}, id="补申报起未读出"),
+        pytest.param({"previous_year": 2015}, set(), {"previous_year": "应为补申报发证时间止所在的2020年度"}, id="全部读出"),
+        pytest.param(
+            {"level_amounts": {"senior_worker": Decimal("900"), "senior_technician": Decimal("800")}},
+            {"level_amounts"},
+            {"level_amounts": "高级技师的奖励金额（800.00元）低于高级工（900.00元）"},
+            id="技师金额未读出",
+        ),
+        pytest.param({"level_amounts": {}}, {"level_amounts"}, {}, id="金额均未读出"),
+    ],
+)
+def test_the_checks_that_need_an_unreadable_field_are_not_run(copied, administrator, values, unknown, expected):  # type: ignore[no-untyped-def]
+    problems = campaign_settings_problems(year=2021, values=values, unknown=unknown, acting_user=administrator)
+
+    assert set(problems) == set(expected)
+    for name, text in expected.items():
+        assert text in " ".join(problems[name])
+    assert not AuditEvent.objects.filter(action="campaign.update").exists()
+
+
+def test_the_lock_rule_is_told_beside_an_unreadable_field(copied, one_application, administrator):  # type: ignore[no-untyped-def]
+    values = {"resubmission_grace_days": 10, "application_deadline": D(2021, 3, 1)}
+
+    problems = campaign_settings_problems(year=2021, values=values, unknown={"declaration_limit"}, acting_user=administrator)
+
+    assert set(problems) == {"resubmission_grace_days", "application_deadline"}
+    assert "只能延长" in problems["resubmission_grace_days"][0] and "不能早于发文日期" in problems["application_deadline"][0]
 
 
 # --- auditing --------------------------------------------------------------------------------

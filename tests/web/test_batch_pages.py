@@ -153,6 +153,29 @@ def test_the_refused_rows_download_as_an_xlsx_with_the_reasons(clerk, workers):
     assert export.object_id == str(batch_import.pk) and export.detail["rows"] == 2
 
 
+def test_an_id_cell_that_excel_made_a_number_comes_back_as_the_sheet_held_it(clerk, workers):
+    """The ID typed into a number cell: Excel kept 15 digits (3.30185E+17). The refused-rows
+    file holds that same number (shown as the sheet showed it), not an 18-digit text that looks
+    whole, and its reason says that Excel's number format lost the digits and how to type it."""
+    held = float(f"{int(workers[0].id_number):.15g}")  # what Excel saved of the typed number
+    content = sheet([row_for(workers[0], id_number=held), row_for(workers[1])])
+    upload(clerk, content)
+    batch_import = latest_import()
+    clerk.post(f"/staff/batch/{batch_import.pk}/save")
+
+    response = clerk.get(f"/staff/batch/{batch_import.pk}/rejected.xlsx")
+
+    ws = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    headers = [cell.value for cell in ws[3]]
+    cell = ws.cell(row=4, column=headers.index("身份证号") + 1)
+    assert (cell.data_type, cell.value) == ("n", held)
+    reason = ws.cell(row=4, column=len(headers)).value
+    assert reason.startswith(f"身份证号单元格是数字格式（表中显示为 {held:.5E}）")
+    assert "Excel 的数字只保留15位有效数字" in reason and "设为“文本”格式" in reason
+    page = clerk.get(f"/staff/batch/{batch_import.pk}/").content.decode()
+    assert f"表中显示为 {held:.5E}" in page
+
+
 def test_reimporting_the_same_file_creates_nothing(clerk, workers):
     content = sheet(mixed_rows(workers))
     upload(clerk, content)

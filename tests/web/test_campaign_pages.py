@@ -232,6 +232,70 @@ def test_every_error_is_listed_in_the_summary_above_the_form(admin, copied):  # 
     assert '<a href="#id_resubmission_grace_days">退回后补正期限（天）</a>：' in summary
 
 
+def summary_items(response) -> list[str]:  # type: ignore[no-untyped-def]
+    summary = re.search(r'id="settings-errors">(.*?)</div>', response.content.decode(), re.S).group(1)  # type: ignore[union-attr]
+    return re.findall(r"<li>(.*?)</li>", summary)
+
+
+def test_a_fields_own_error_and_the_date_checks_are_shown_at_once(admin, copied):  # type: ignore[no-untyped-def]
+    """A grace out of range and a make-up start that is no date (the form's own checks) do not
+    hold back the service's checks on the fields that were read: the deadline before the opening
+    date and the amounts are listed in the same round. The make-up checks, which need the
+    unreadable start, are not run (no "须同时填写", no word on the year it refers to)."""
+    data = settings_form(
+        copied,
+        resubmission_grace_days="200",
+        makeup_window_start="2019-13-01",
+        previous_year="2015",
+        application_deadline="2021-03-01",
+        amount_technician="450",
+    )
+
+    response = admin.post(SETTINGS, data)
+
+    assert response.status_code == 400
+    items = summary_items(response)
+    assert [re.match(r'<a href="#([^"]+)">', item).group(1) for item in items] == [  # type: ignore[union-attr]
+        "id_application_deadline",
+        "id_resubmission_grace_days",
+        "id_makeup_window_start",
+        "amounts-title",
+    ]
+    assert "不能早于发文日期" in items[0] and "低于高级工" in items[3]
+    page = response.content.decode()
+    assert "须同时填写" not in page and "补申报所参照的年度应为" not in page
+    assert Campaign.objects.get(year=2021).application_deadline == copied.application_deadline
+
+
+def test_a_date_check_on_an_unreadable_date_is_not_run(admin, copied):  # type: ignore[no-untyped-def]
+    """The opening date is no date: nothing is compared with it, the rest still is."""
+    response = admin.post(SETTINGS, settings_form(copied, opens_on="2021-02-30", application_deadline="2021-03-01"))
+
+    assert response.status_code == 400
+    anchors = [re.match(r'<a href="#([^"]+)">', item).group(1) for item in summary_items(response)]  # type: ignore[union-attr]
+    assert anchors == ["id_opens_on", "id_main_window_end"]
+    page = response.content.decode()
+    assert "晚于申报截止日" in page and "不能早于发文日期" not in page
+
+
+def test_the_summary_follows_the_page(admin, copied):  # type: ignore[no-untyped-def]
+    """The form's fields are in the order the page shows them (one list: the form's), so the
+    summary reads from the top of the page down."""
+    data = settings_form(
+        copied, counted_issuers=[], declaration_limit="30", declaration_deadline="2021-01-01", title="", amount_senior_worker="-1"
+    )
+
+    response = admin.post(SETTINGS, data)
+
+    page = response.content.decode()
+    on_page = [name for name in re.findall(r'<(?:input|select|textarea)[^>]*\bname="([a-z_]+)"', page) if name != "csrfmiddlewaretoken"]
+    form_order = list(dict.fromkeys(on_page))
+    summary = [re.match(r'<a href="#id_([^"]+)">', item) for item in summary_items(response)]
+    named = [match.group(1) for match in summary if match]
+    assert named == sorted(named, key=form_order.index)
+    assert named == ["title", "counted_issuers", "declaration_limit", "declaration_deadline"]
+
+
 def test_with_an_application_the_page_locks_what_decided_it(admin, copied, xihu, business_day):  # type: ignore[no-untyped-def]
     business_day("2021-12-05")
     factories.make_application(campaign=copied, member=factories.make_member(union=xihu), status="pending_district")

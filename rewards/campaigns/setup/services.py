@@ -250,103 +250,176 @@ def _amount_problem(level: str, amount: Any) -> str | None:
     return None
 
 
-def _validate(year: int, p: dict[str, Any]) -> dict[str, list[str]]:
-    """Problems with a whole set of settings, field by field, in Chinese."""
-    errors: dict[str, list[str]] = {}
+#: Dates a campaign must have, and those it may leave empty.
+REQUIRED_DATES = ("opens_on", "application_deadline", "main_window_start", "main_window_end")
+OPTIONAL_DATES = ("makeup_window_start", "makeup_window_end", "declaration_deadline")
 
-    def add(name: str, message: str) -> None:
-        errors.setdefault(name, []).append(message)
 
-    if not p["title"]:
-        add("title", "请填写通知标题。")
-    elif len(p["title"]) > 200:
-        add("title", "通知标题不能超过200个字。")
-    if len(p["document_no"]) > 60:
-        add("document_no", "文号不能超过60个字。")
-    for name in ("opens_on", "application_deadline", "main_window_start", "main_window_end"):
-        if not isinstance(p[name], dt.date):
-            add(name, f"请填写{LABELS[name]}。")
-    if errors:
-        return errors
-    if p["main_window_end"] < p["main_window_start"]:
-        add("main_window_end", "发证时间止不能早于发证时间起。")
-    if p["application_deadline"] < p["opens_on"]:
-        add("application_deadline", "申报截止日不能早于发文日期（开始受理）。")
-    elif p["main_window_end"] > p["application_deadline"]:
-        add(
+@dataclass
+class _Problems:
+    """Problems found so far, and the settings no check may read (``skipped``)."""
+
+    skipped: set[str]
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, []).append(message)
+
+    def known(self, *names: str) -> bool:
+        return self.skipped.isdisjoint(names)
+
+
+def _validate(year: int, p: dict[str, Any], unknown: frozenset[str] = frozenset()) -> _Problems:
+    """Problems with a whole set of settings, field by field, in Chinese.
+
+    ``unknown`` names settings whose typed value could not be read (the page's form refused
+    them and said why): every check that reads one of them is left out and the others run, so
+    a save is told all its problems at once. ``level_amounts`` among them means some amounts
+    could not be read: those given are still checked, each alone and against each other.
+    """
+    found = _Problems(skipped=set(unknown))
+    _check_readable(p, found)
+    _check_notice(p, found)
+    _check_dates(p, found)
+    _check_makeup(year, p, found)
+    _check_numbers(p, found)
+    _check_issuers(p, found)
+    _check_amounts(p[LEVEL_AMOUNTS], found)
+    _check_sms(p[SMS_TEMPLATES], found)
+    return found
+
+
+def _check_readable(p: dict[str, Any], found: _Problems) -> None:
+    """A missing required date, or a date or year of the wrong type: said, and compared with nothing."""
+    for name in REQUIRED_DATES:
+        if found.known(name) and not isinstance(p[name], dt.date):
+            found.add(name, f"请填写{LABELS[name]}。")
+            found.skipped.add(name)
+    for name in OPTIONAL_DATES:
+        if found.known(name) and not isinstance(p[name], dt.date | None):
+            found.add(name, f"{LABELS[name]}不是有效的日期。")
+            found.skipped.add(name)
+    previous = p["previous_year"]
+    if found.known("previous_year") and previous is not None and (isinstance(previous, bool) or not isinstance(previous, int)):
+        found.add("previous_year", "补申报所参照的年度须是四位数的年份。")
+        found.skipped.add("previous_year")
+
+
+def _check_notice(p: dict[str, Any], found: _Problems) -> None:
+    if found.known("title"):
+        if not p["title"]:
+            found.add("title", "请填写通知标题。")
+        elif len(p["title"]) > 200:
+            found.add("title", "通知标题不能超过200个字。")
+    if found.known("document_no") and len(p["document_no"]) > 60:
+        found.add("document_no", "文号不能超过60个字。")
+
+
+def _check_dates(p: dict[str, Any], found: _Problems) -> None:
+    """The main window, the deadlines and the opening date, against each other."""
+    if found.known("main_window_start", "main_window_end") and p["main_window_end"] < p["main_window_start"]:
+        found.add("main_window_end", "发证时间止不能早于发证时间起。")
+    if found.known("application_deadline", "opens_on") and p["application_deadline"] < p["opens_on"]:
+        found.add("application_deadline", "申报截止日不能早于发文日期（开始受理）。")
+    elif found.known("main_window_end", "application_deadline") and p["main_window_end"] > p["application_deadline"]:
+        found.add(
             "main_window_end",
             f"发证时间止（{p['main_window_end']:%Y-%m-%d}）晚于申报截止日（{p['application_deadline']:%Y-%m-%d}）："
             "截止之后取得的证书将无法申报，请核对。",
         )
+    deadline = p["declaration_deadline"]
+    if found.known("declaration_deadline", "opens_on") and deadline is not None and deadline < p["opens_on"]:
+        found.add("declaration_deadline", "非通用性职业申报截止日不能早于发文日期（开始受理）。")
+
+
+def _check_makeup(year: int, p: dict[str, Any], found: _Problems) -> None:
+    """补申报: both ends or neither, before the main window, and the year whose window it repeats."""
     start, end, previous = p["makeup_window_start"], p["makeup_window_end"], p["previous_year"]
-    if (start is None) != (end is None):
-        add("makeup_window_start" if start is None else "makeup_window_end", "补申报发证时间起止须同时填写，或同时留空（不设补申报）。")
-    elif start is not None and end is not None:
+    pair_known = found.known("makeup_window_start", "makeup_window_end")
+    # Both ends given (one the form could not read was typed all the same): a make-up window is meant.
+    meant = all(not found.known(name) or p[name] is not None for name in ("makeup_window_start", "makeup_window_end"))
+    if pair_known and (start is None) != (end is None):
+        found.add(
+            "makeup_window_start" if start is None else "makeup_window_end", "补申报发证时间起止须同时填写，或同时留空（不设补申报）。"
+        )
+    elif pair_known and start is not None and end is not None:
         if end < start:
-            add("makeup_window_end", "补申报发证时间止不能早于补申报发证时间起。")
-        elif end >= p["main_window_start"]:
-            add("makeup_window_end", "补申报范围须在本年度发证时间范围之前，两者不能重叠。")
-        if previous is None:
-            add("previous_year", "设有补申报时，须填写补申报所参照的上一年度（补申报须无该年度的申请和奖励记录）。")
+            found.add("makeup_window_end", "补申报发证时间止不能早于补申报发证时间起。")
+        elif found.known("main_window_start") and end >= p["main_window_start"]:
+            found.add("makeup_window_end", "补申报范围须在本年度发证时间范围之前，两者不能重叠。")
+    if not found.known("previous_year"):
+        return
+    if meant and previous is None:
+        found.add("previous_year", "设有补申报时，须填写补申报所参照的上一年度（补申报须无该年度的申请和奖励记录）。")
     if previous is not None and not (2000 <= previous < year):
-        add("previous_year", f"补申报所参照的年度须早于{year}年度。")
-    elif previous is not None and start is not None and end is not None and start <= end:
+        found.add("previous_year", f"补申报所参照的年度须早于{year}年度。")
+    elif previous is not None and pair_known and start is not None and end is not None and start <= end:
         # The make-up window is that year's certificate window: the two must name the same year.
         earlier = Campaign.objects.filter(year=previous).values_list("main_window_start", "main_window_end").first()
         if earlier is not None and (start, end) != earlier:
-            add(
+            found.add(
                 "previous_year",
                 f"补申报发证时间（{start:%Y-%m-%d}至{end:%Y-%m-%d}）与{previous}年度活动的发证时间"
                 f"（{earlier[0]:%Y-%m-%d}至{earlier[1]:%Y-%m-%d}）不一致：补申报的是该年度应发而未申报的证书，请核对。",
             )
         elif earlier is None and end.year != previous:
-            add("previous_year", f"补申报所参照的年度应为补申报发证时间止所在的{end.year}年度，请核对。")
+            found.add("previous_year", f"补申报所参照的年度应为补申报发证时间止所在的{end.year}年度，请核对。")
+
+
+def _check_numbers(p: dict[str, Any], found: _Problems) -> None:
     grace = p["resubmission_grace_days"]
-    if not isinstance(grace, int) or not 0 <= grace <= MAX_GRACE_DAYS:
-        add("resubmission_grace_days", f"退回后补正期限须在0至{MAX_GRACE_DAYS}天之间。")
+    if found.known("resubmission_grace_days") and (not isinstance(grace, int) or not 0 <= grace <= MAX_GRACE_DAYS):
+        found.add("resubmission_grace_days", f"退回后补正期限须在0至{MAX_GRACE_DAYS}天之间。")
     limit = p["declaration_limit"]
-    if not isinstance(limit, int) or not 0 <= limit <= MAX_DECLARATION_LIMIT:
-        add("declaration_limit", f"每个工会可申报的非通用性职业数须在0至{MAX_DECLARATION_LIMIT}之间。")
-    deadline = p["declaration_deadline"]
-    if deadline is not None and deadline < p["opens_on"]:
-        add("declaration_deadline", "非通用性职业申报截止日不能早于发文日期（开始受理）。")
+    if found.known("declaration_limit") and (not isinstance(limit, int) or not 0 <= limit <= MAX_DECLARATION_LIMIT):
+        found.add("declaration_limit", f"每个工会可申报的非通用性职业数须在0至{MAX_DECLARATION_LIMIT}之间。")
+
+
+def _check_issuers(p: dict[str, Any], found: _Problems) -> None:
     counted, occupation = p["counted_issuers"], p["occupation_issuers"]
     for name in ("counted_issuers", "occupation_issuers"):
         unknown = [code for code in p[name] if code not in Issuer.values]
-        if unknown:
-            add(name, f"未知的发证机关：{'、'.join(unknown)}。")
-    if not counted:
-        add("counted_issuers", "请至少选择一个直接认可的发证机关（人社部门）。")
+        if unknown and found.known(name):
+            found.add(name, f"未知的发证机关：{'、'.join(unknown)}。")
+    if found.known("counted_issuers") and not counted:
+        found.add("counted_issuers", "请至少选择一个直接认可的发证机关（人社部门）。")
     both = [str(Issuer(code).label) for code in counted if code in occupation and code in Issuer.values]
-    if both:
-        add("occupation_issuers", f"{'、'.join(both)}已是直接认可的发证机关，不能同时列为需经备案同意职业的发证机关。")
-    amounts = p[LEVEL_AMOUNTS]
-    if not amounts:
-        add(LEVEL_AMOUNTS, "请至少为一个技能等级填写奖励金额。")
-    problems_before = len(errors.get(LEVEL_AMOUNTS, []))
-    for level, amount in amounts.items():
-        if problem := _amount_problem(level, amount):
-            add(LEVEL_AMOUNTS, problem)
-    if len(errors.get(LEVEL_AMOUNTS, [])) == problems_before:
-        # A higher level never gets less than a lower one (500/600/800 in 2020): 高级工 900 with
-        # 技师 650 is a slip of the keyboard (decision 103).
-        given = sorted(((LEVEL_GRADE[Level(level)], level, Decimal(str(amount))) for level, amount in amounts.items()), reverse=True)
-        for (_, lower, low), (_, higher, high) in itertools.pairwise(given):
-            if high < low:
-                add(
-                    LEVEL_AMOUNTS,
-                    f"{Level(higher).label}的奖励金额（{high:.2f}元）低于{Level(lower).label}（{low:.2f}元），请核对：等级越高，奖励金额应不低于较低等级。",
-                )
-    for code, text in p[SMS_TEMPLATES].items():
+    if both and found.known("counted_issuers", "occupation_issuers"):
+        found.add("occupation_issuers", f"{'、'.join(both)}已是直接认可的发证机关，不能同时列为需经备案同意职业的发证机关。")
+
+
+def _check_amounts(amounts: dict[str, Any], found: _Problems) -> None:
+    """奖励标准: at least one level (when every amount could be read), each amount alone, then
+    a higher level never paid less than a lower one."""
+    if not amounts and found.known(LEVEL_AMOUNTS):
+        found.add(LEVEL_AMOUNTS, "请至少为一个技能等级填写奖励金额。")
+    problems = [problem for level, amount in amounts.items() if (problem := _amount_problem(level, amount))]
+    for problem in problems:
+        found.add(LEVEL_AMOUNTS, problem)
+    if problems:
+        return
+    # 500/600/800 in 2020: 高级工 900 with 技师 650 is a slip of the keyboard (decision 103).
+    given = sorted(((LEVEL_GRADE[Level(level)], level, Decimal(str(amount))) for level, amount in amounts.items()), reverse=True)
+    for (_, lower, low), (_, higher, high) in itertools.pairwise(given):
+        if high < low:
+            found.add(
+                LEVEL_AMOUNTS,
+                f"{Level(higher).label}的奖励金额（{high:.2f}元）低于{Level(lower).label}（{low:.2f}元），请核对：等级越高，奖励金额应不低于较低等级。",
+            )
+
+
+def _check_sms(texts: dict[str, str], found: _Problems) -> None:
+    if not found.known(SMS_TEMPLATES):
+        return
+    for code, text in texts.items():
         if code not in sms.CAMPAIGN_TEXTS:
-            add(f"sms_{code}", f"“{code}”不是可以按年度修改的短信。")
+            found.add(f"sms_{code}", f"“{code}”不是可以按年度修改的短信。")
             continue
         checked, problems = sms.check_text(code, text)
         for problem in problems:
-            add(f"sms_{code}", problem)
+            found.add(f"sms_{code}", problem)
         if not problems and checked != text:
-            add(f"sms_{code}", "短信内容须以签名“【杭州市总工会】”开头，且不含换行。")
-    return errors
+            found.add(f"sms_{code}", "短信内容须以签名“【杭州市总工会】”开头，且不含换行。")
 
 
 def _lock_problems(changed: dict[str, tuple[Any, Any]], usage: CampaignUsage, *, today: dt.date, year: int) -> dict[str, list[str]]:
@@ -407,6 +480,51 @@ def _audit_changes(changed: dict[str, tuple[Any, Any]]) -> dict[str, dict[str, A
     return detail
 
 
+def _proposal(campaign: Campaign, values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, tuple[Any, Any]]]:
+    """The settings ``values`` would give the campaign, and those that change (field → (old, new))."""
+    unknown = set(values) - {*SETTING_FIELDS, LEVEL_AMOUNTS, SMS_TEMPLATES}
+    if unknown:
+        raise ValueError(f"不能在此修改：{', '.join(sorted(unknown))}")
+    current = _current_values(campaign)
+    proposed = dict(current)
+    for name, value in values.items():
+        proposed[name] = _normalised(name, value)
+    changed = {name: (current[name], proposed[name]) for name in proposed if proposed[name] != current[name]}
+    return proposed, changed
+
+
+def _problems(
+    campaign: Campaign, proposed: dict[str, Any], changed: dict[str, tuple[Any, Any]], unknown: frozenset[str] = frozenset()
+) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """What a save refuses: bad values, and what the lock rule refuses among the other changes."""
+    found = _validate(campaign.year, proposed, unknown)
+    readable = {name: change for name, change in changed.items() if name not in found.skipped}
+    locked = _lock_problems(readable, campaign_usage(campaign), today=clock.today(), year=campaign.year)
+    return found.errors, locked
+
+
+def _merged(*groups: dict[str, list[str]]) -> dict[str, list[str]]:
+    merged: dict[str, list[str]] = {}
+    for group in groups:
+        for name, texts in group.items():
+            merged.setdefault(name, []).extend(texts)
+    return merged
+
+
+def campaign_settings_problems(
+    *, year: int, values: Mapping[str, Any], unknown: set[str] | frozenset[str] = frozenset(), acting_user: Any
+) -> dict[str, list[str]]:
+    """What saving ``values`` would refuse, without saving: for a page whose form could not read
+    the settings named in ``unknown`` (it says why itself). Every check that reads one of those
+    is left out, the rest are run, so the administrator hears of every problem in one round."""
+    ensure_may_change(acting_user)
+    campaign = Campaign.objects.filter(year=year).first()
+    if campaign is None:
+        raise NotFound(f"没有{year}年度的奖励活动。")
+    proposed, changed = _proposal(campaign, values)
+    return _merged(*_problems(campaign, proposed, changed, frozenset(unknown)))
+
+
 @transaction.atomic
 def campaign_update(*, year: int, values: Mapping[str, Any], acting_user: Any, request: Any = None) -> CampaignChange:
     """Changes some settings of one campaign, all or none, under the lock rule.
@@ -414,26 +532,20 @@ def campaign_update(*, year: int, values: Mapping[str, Any], acting_user: Any, r
     ``values`` maps names of :data:`SETTING_FIELDS` (typed: dates, ints, lists of issuer codes),
     ``level_amounts`` (level → Decimal; the whole table) and ``sms_templates`` (code → text;
     the whole set of texts that differ from the defaults). Raises :class:`InvalidInput` for bad
-    values and :class:`Conflict` (``campaign_locked``) for what the lock rule refuses.
+    values (naming what the lock rule refuses among the other changes too) and :class:`Conflict`
+    (``campaign_locked``) when only the lock rule refuses.
     """
     ensure_may_change(acting_user)
-    unknown = set(values) - {*SETTING_FIELDS, LEVEL_AMOUNTS, SMS_TEMPLATES}
-    if unknown:
-        raise ValueError(f"不能在此修改：{', '.join(sorted(unknown))}")
     campaign = Campaign.objects.select_for_update().filter(year=year).first()
     if campaign is None:
         raise NotFound(f"没有{year}年度的奖励活动。")
-    current = _current_values(campaign)
-    proposed = dict(current)
-    for name, value in values.items():
-        proposed[name] = _normalised(name, value)
-    changed = {name: (current[name], proposed[name]) for name in proposed if proposed[name] != current[name]}
+    proposed, changed = _proposal(campaign, values)
     if not changed:
         return CampaignChange(campaign=campaign)
-    errors = _validate(campaign.year, proposed)
+    errors, locked = _problems(campaign, proposed, changed)
     if errors:
+        errors = _merged(errors, locked)
         raise InvalidInput(f"设置未保存：{error_summary(errors)}", fields=errors)
-    locked = _lock_problems(changed, campaign_usage(campaign), today=clock.today(), year=campaign.year)
     if locked:
         raise Conflict(f"设置未保存：{error_summary(locked)}", code="campaign_locked", fields=locked)
     fields = [name for name in changed if name != LEVEL_AMOUNTS]
@@ -442,7 +554,7 @@ def campaign_update(*, year: int, values: Mapping[str, Any], acting_user: Any, r
     if fields:
         campaign.save(update_fields=fields)
     if LEVEL_AMOUNTS in changed:
-        _write_amounts(campaign, current[LEVEL_AMOUNTS], proposed[LEVEL_AMOUNTS])
+        _write_amounts(campaign, changed[LEVEL_AMOUNTS][0], proposed[LEVEL_AMOUNTS])
     audit(
         "campaign.update",
         actor=acting_user,

@@ -45,7 +45,10 @@ def amount_field(level: str) -> str:
 
 
 class CampaignSettingsForm(forms.Form):
-    """基本设置: the notice, its dates, the windows, the amounts and the issuers."""
+    """基本设置: the notice, its dates, the windows, the amounts and the issuers.
+
+    The fields are declared in the order the page shows them (settings.html), which is the
+    order of the error summary above the form."""
 
     title = forms.CharField(label="通知标题", max_length=200, widget=forms.TextInput(attrs={"class": "wide"}))
     document_no = forms.CharField(label="文号", max_length=60, required=False)
@@ -61,37 +64,22 @@ class CampaignSettingsForm(forms.Form):
     previous_year = _number(
         "补申报所参照的上一年度", min_value=2000, max_value=2100, required=False, help_text="补申报须无该年度的申请和奖励记录。"
     )
-    declaration_deadline = _date("非通用性职业申报截止日（含当日）", required=False)
-    declaration_limit = _number("每个工会可申报的非通用性职业数", min_value=0, max_value=20)
+    # The amounts (奖励标准) come here, added in ``__init__``.
     counted_issuers = _issuers("直接认可的发证机关", "这些发证机关核发的证书直接符合职业范围（人社部门）。")
     occupation_issuers = _issuers(
         "需经备案同意职业的发证机关", "这些发证机关的证书，仅当其职业为市总备案同意的该工会非通用性职业时才符合。"
     )
-
-    #: The fields in the order the page shows them (the amounts are added in ``__init__``).
-    page_order = (
-        "title",
-        "document_no",
-        "opens_on",
-        "application_deadline",
-        "resubmission_grace_days",
-        "main_window_start",
-        "main_window_end",
-        "makeup_window_start",
-        "makeup_window_end",
-        "previous_year",
-        *(amount_field(level) for level in AWARD_LEVELS),
-        "counted_issuers",
-        "occupation_issuers",
-        "declaration_limit",
-        "declaration_deadline",
-    )
+    declaration_limit = _number("每个工会可申报的非通用性职业数", min_value=0, max_value=20)
+    declaration_deadline = _date("非通用性职业申报截止日（含当日）", required=False)
 
     def __init__(self, *args: Any, campaign: Campaign, amounts: dict[str, Any], locked: bool, readonly: bool, **kwargs: Any) -> None:
         initial = {name: getattr(campaign, name) for name in SETTING_FIELDS}
         initial.update({amount_field(level): amounts.get(level) for level in AWARD_LEVELS})
         kwargs["initial"] = initial
         super().__init__(*args, **kwargs)
+        amounts_after = list(self.fields).index("previous_year") + 1
+        declared = list(self.fields.items())
+        self.fields = dict(declared[:amounts_after])
         for level in AWARD_LEVELS:
             self.fields[amount_field(level)] = forms.DecimalField(
                 label=f"{Level(level).label}（元）",
@@ -100,6 +88,7 @@ class CampaignSettingsForm(forms.Form):
                 decimal_places=2,
                 widget=forms.NumberInput(attrs={"class": "short", "step": "0.01", "min": "0"}),
             )
+        self.fields.update(declared[amounts_after:])
         self.locked_names = {name for name in LOCKED_FIELDS if name != LEVEL_AMOUNTS}
         if locked:
             self.locked_names |= {amount_field(level) for level in AWARD_LEVELS}
@@ -109,22 +98,30 @@ class CampaignSettingsForm(forms.Form):
                 field.disabled = True
 
     def values(self) -> dict[str, Any]:
-        """What the service takes: the settings and the whole amount table."""
+        """What the service takes: the settings the form could read and the amounts it could
+        (the whole table when the form is valid)."""
         data = self.cleaned_data
-        values = {name: data.get(name) for name in SETTING_FIELDS}
-        values["title"] = values["title"] or ""
-        values["document_no"] = values["document_no"] or ""
+        values = {name: data[name] for name in SETTING_FIELDS if name in data}
+        for name in ("title", "document_no"):
+            if name in values:
+                values[name] = values[name] or ""
         values[LEVEL_AMOUNTS] = {level: data[amount_field(level)] for level in AWARD_LEVELS if data.get(amount_field(level)) is not None}
         return values
+
+    def unread(self) -> set[str]:
+        """The service's names of the settings this form refused (it says why on each field):
+        the service leaves out the checks that would read them."""
+        names = {name for name in self.errors if name in SETTING_FIELDS}
+        if any(amount_field(level) in self.errors for level in AWARD_LEVELS):
+            names.add(LEVEL_AMOUNTS)
+        return names
 
     def error_summary(self, amount_errors: list[str]) -> list[dict[str, str]]:
         """Every error of a refused save, in the order of the page: those about the whole form,
         then each field's with its label (the service's about the amount table with the amounts),
         each linking to its field."""
         summary = [{"label": "", "text": str(error), "anchor": ""} for error in self.non_field_errors()]
-        names = [name for name in self.page_order if name in self.fields]
-        names += [name for name in self.fields if name not in names]
-        for name in names:
+        for name in self.fields:
             bound = self[name]
             summary += [{"label": str(bound.label), "text": str(error), "anchor": bound.auto_id or ""} for error in bound.errors]
             if name == amount_field(AWARD_LEVELS[-1]):

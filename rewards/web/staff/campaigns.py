@@ -22,6 +22,7 @@ from rewards.campaigns.setup.services import (
     LEVEL_AMOUNTS,
     SMS_TEMPLATES,
     campaign_copy,
+    campaign_settings_problems,
     campaign_update,
     ensure_may_change,
 )
@@ -152,6 +153,18 @@ def _settings_form(request: HttpRequest, campaign: Campaign, usage: Any, data: A
     return CampaignSettingsForm(data, campaign=campaign, amounts=amounts, locked=usage.locked, readonly=not _can_change(request.user))
 
 
+def _show_problems(form: CampaignSettingsForm, problems: dict[str, list[str]]) -> list[str]:
+    """The service's refusals on the fields they concern; those about the amount table are returned."""
+    amount_errors: list[str] = []
+    for name, texts in problems.items():
+        for text in texts:
+            if name == LEVEL_AMOUNTS:
+                amount_errors.append(text)
+            else:
+                form.add_error(form.field_for(name), text)
+    return amount_errors
+
+
 @require_http_methods(["GET", "POST"])
 @staff_required(roles=READ_ROLES)
 def campaign_settings(request: HttpRequest, year: int) -> HttpResponse:
@@ -166,27 +179,24 @@ def campaign_settings(request: HttpRequest, year: int) -> HttpResponse:
         if not context["can_change"]:
             return _deny(request)
         form = _settings_form(request, campaign, context["usage"], request.POST)
-        if form.is_valid():
-            try:
-                change = campaign_update(year=year, values=form.values(), acting_user=request.user, request=request)
-            except (InvalidInput, Conflict) as exc:
-                status = exc.status
-                for name, texts in (exc.fields or {"": [exc.message]}).items():
-                    for text in texts:
-                        if name == LEVEL_AMOUNTS:
-                            amount_errors.append(text)
-                        else:
-                            form.add_error(form.field_for(name), text)
-            except NotFound:
-                return _not_found(request, year)
+        try:
+            if not form.is_valid():
+                # The service's checks still run on what the form could read: one round of errors.
+                status = 400
+                problems = campaign_settings_problems(year=year, values=form.values(), unknown=form.unread(), acting_user=request.user)
+                amount_errors = _show_problems(form, problems)
             else:
+                change = campaign_update(year=year, values=form.values(), acting_user=request.user, request=request)
                 if change.changed:
                     messages.success(request, f"已保存{year}年度设置：{_changed_labels(list(change.changed))}。")
                 else:
                     messages.info(request, "没有任何改动。")
                 return redirect("staff:campaign_settings", year=year)
-        else:
-            status = 400
+        except (InvalidInput, Conflict) as exc:
+            status = exc.status
+            amount_errors = _show_problems(form, exc.fields or {"": [exc.message]})
+        except NotFound:
+            return _not_found(request, year)
     else:
         form = _settings_form(request, campaign, context["usage"])
     context.update(
