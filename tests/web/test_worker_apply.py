@@ -106,6 +106,21 @@ def test_missing_materials_are_named(client, today, member):
     assert not Application.objects.exists()
 
 
+def test_an_empty_file_is_said_once_in_the_domain_words(client, today, member):
+    """A 0-byte photo (a failed copy on the phone) gets one sentence at its field, not Django's
+    "提交的是空文件。" beside the domain's own."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    sign_in(client, member)
+    files = {**materials(), "certificate_file": SimpleUploadedFile("certificate.jpg", b"", content_type="image/jpeg")}
+    response = client.post("/worker/apply", {**form_for(member), **files})
+    body = text(response)
+    assert response.status_code == 400
+    assert body.count("等级证书文件是空的") == 2  # the summary and the field
+    assert "提交的是空文件" not in body
+    assert not Application.objects.exists()
+
+
 def test_ineligible_application_lists_the_rules(client, today, member):
     sign_in(client, member)
     response = client.post("/worker/apply", {**form_for(member, issuer="employer"), **materials()})
