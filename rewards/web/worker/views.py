@@ -401,6 +401,7 @@ def _status_view(application: Application) -> dict[str, Any]:
         # No amount is coming for a withdrawn or rejected application.
         "show_amount": payload["amount"] is not None and application.status not in (Status.WITHDRAWN, Status.REJECTED),
         "can_reissue_password": application.channel == Channel.ONLINE and application.status != Status.WITHDRAWN,
+        "deadline_passed": clock.today() > application.campaign.application_deadline,
     }
 
 
@@ -482,7 +483,9 @@ def withdraw(request: HttpRequest, no: str) -> HttpResponse:
         except (Conflict, NotFound) as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, f"申请 {no} 已撤回。如仍符合条件，可以在截止日期前重新申请。")
+            messages.success(
+                request, f"申请 {no} 已撤回。" + application_selectors.again_after_withdrawal(application.campaign.application_deadline)
+            )
         return redirect("worker:mine")
     return _page(request, "worker/withdraw.html", {"app": _status_view(application)})
 
