@@ -169,3 +169,29 @@ def test_the_same_form_sent_again_after_a_lost_answer_shows_the_query_password(c
     assert Application.objects.filter(id_hash=member.id_hash).count() == 1
     later = client.post("/worker/apply", {**form_for(member), **materials()})  # the password was shown: now it is the conflict
     assert later.status_code == 409 and "正在办理中" in later.content.decode()
+
+
+def test_the_pages_upload_gets_json_for_what_it_shows_in_place(client, today, member):
+    """worker.js sends the form itself (to show the upload's progress) with ``X-Worker-Upload``:
+    field and material errors come back as the precheck's JSON (shown at their fields, the other
+    photos still chosen), success as the address to open; the password waits there once."""
+    sign_in(client, member)
+    upload = {"HTTP_X_WORKER_UPLOAD": "1"}
+    refused = client.post(
+        "/worker/apply", {**form_for(member, bank_card_no="6222021234567890012"), **materials(certificate_file=True)}, **upload
+    )
+    assert refused.status_code == 400 and refused["Content-Type"] == "application/json"
+    answer = refused.json()
+    assert answer["ok"] is False and answer["message"] == "填写的内容有误，请按红色提示修改。"
+    assert "银行卡号校验不通过" in answer["fields"]["bank_card_no"][0]
+    assert "请上传等级证书的照片或扫描件" in answer["fields"]["certificate_file"][0]
+    assert not Application.objects.exists()
+
+    sent = client.post("/worker/apply", {**form_for(member), **materials()}, **upload)
+    assert sent.status_code == 200 and sent.json() == {"ok": True, "next": "/worker/done"}
+    assert Application.objects.count() == 1
+    assert 'id="query-password"' in text(client.get("/worker/done"))
+
+    client.cookies.clear()  # the sign-in ended meanwhile: said as the precheck says it
+    ended = client.post("/worker/apply", {**form_for(member), **materials()}, **upload)
+    assert ended.status_code == 401 and ended.json()["signed_out"] is True
