@@ -268,4 +268,19 @@ def test_a_material_the_page_knows_cannot_go_stops_the_form_before_the_upload(me
     assert page.evaluate("document.querySelector('#id_id_card_file').files.length") == 1
     assert page.evaluate("document.activeElement.id") == "id_certificate_file"  # the first in page order
     shoot(page, "34-worker-materials-refused-in-page")
+
+    # The same HEIC photo renamed .jpg (the browser then calls it a JPEG) and a 0-byte file (a
+    # failed copy): the page reads what they are and says so before sending anything.
+    page.set_input_files("#id_certificate_file", {"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": heic.read_bytes()})
+    page.set_input_files("#id_bank_card_file", {"name": "bank.jpg", "mimeType": "image/jpeg", "buffer": b""})
+    page.wait_for_selector("#preview-id_certificate_file .w-too-big")
+    assert "0 字节" in page.inner_text("#preview-id_bank_card_file")
+    assert page.locator("#preview-id_certificate_file img, #preview-id_bank_card_file img").count() == 0  # no broken picture
+
+    page.click("button:has-text('提交申请')")
+
+    page.wait_for_selector("#field-bank_card_file .w-error")
+    assert "兼容性最佳" in page.inner_text("#field-certificate_file .w-error")
+    assert "文件是空的" in page.inner_text("#field-bank_card_file .w-error")
+    assert sent == ["/worker/precheck", "/worker/precheck"] and page.url.endswith("/worker/apply")
     assert page_factory.outside == []

@@ -303,9 +303,9 @@
       if (!file) {
         if (input.hasAttribute("required")) problems[input.name] = ["请选择此项材料。"];
       } else if (box && box.querySelector(".w-too-big")) {
-        problems[input.name] = [/^(image\/(jpeg|png)|application\/pdf)$/.test(file.type)
-          ? "文件超过 5 MB，请重新选择较小的文件（照片可降低拍照分辨率或重新拍摄）。"
-          : "只接受 JPEG、PNG 图片或 PDF 文件。苹果手机的 HEIC 照片：请在“设置 › 相机 › 格式”中选“兼容性最佳”后重拍，或截屏后选择截图。"];
+        // What uploads.js found: wrong kind, HEIC inside, empty, or over 5 MB.
+        var found = box.querySelector(".w-too-big");
+        problems[input.name] = [found.getAttribute("data-problem") || found.textContent];
       }
     });
     return problems;
