@@ -73,6 +73,8 @@ def test_submit_creates_the_application_and_shows_the_password_once(client, toda
     password = body.split('id="query-password">')[1].split("<")[0]
     assert len(password) == 10 and password_matches(application, password)
     assert "只显示这一次" in body and "截图" in body and "短信中不含查询密码" in body
+    # A copy button for the page's script (hidden without it: the password is selectable anyway).
+    assert '<button type="button" class="w-btn small secondary w-copy" data-copy="query-password" hidden>复制查询密码</button>' in body
     assert worker_session.DONE_KEY not in client.session
 
     again = text(client.get("/worker/done"))

@@ -417,7 +417,39 @@
     });
   }
 
+  // 复制查询密码: into the phone's clipboard, to paste into a note or a message to oneself.
+  // Without this script (or where copying is refused) the password is selected with one tap.
+  function setUpCopy(root) {
+    root.querySelectorAll("button[data-copy]").forEach(function (button) {
+      var source = document.getElementById(button.getAttribute("data-copy"));
+      var note = button.parentNode.querySelector("[data-copy-note]");
+      if (!source) return;
+      button.hidden = false;
+      function say(text) { if (note) note.textContent = text; }
+      function byHand() {
+        var range = document.createRange();
+        range.selectNodeContents(source);
+        var selection = window.getSelection();
+        selection.removeAllRanges();
+        selection.addRange(range);
+        var done = false;
+        try { done = document.execCommand("copy"); } catch (error) { done = false; }
+        say(done ? COPIED : "没有复制成功：密码已选中，请长按后选择“复制”，或截图保存。");
+      }
+      button.addEventListener("click", function () {
+        var text = source.textContent.trim();
+        if (navigator.clipboard && navigator.clipboard.writeText) {
+          navigator.clipboard.writeText(text).then(function () { say(COPIED); }, byHand);
+        } else {
+          byHand();
+        }
+      });
+    });
+  }
+  var COPIED = "已复制。可以粘贴到手机备忘录或发给自己保存；也请抄写或截图，以防丢失。";
+
   function setUp(root) {
+    setUpCopy(root);
     setUpResend(root);
     setUpCamera(root);
     setUpMigrant(root);
