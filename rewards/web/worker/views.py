@@ -511,6 +511,8 @@ def mine(request: HttpRequest) -> HttpResponse:
         "can_apply": can_apply,
         "campaign": campaign,
         "name": member.name if member else "",
+        # Why there is no 申请 button, when the dates are the reason.
+        **(_campaign_state(campaign) if campaign is not None else {}),
     }
     return _page(request, "worker/mine.html", context)
 
