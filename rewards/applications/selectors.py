@@ -258,7 +258,10 @@ def next_step(application: Application | StatusView) -> str:
         deadline = view.resubmission_deadline
         if view.channel == Channel.BATCH:
             return "申请已退回所在基层工会修改，请与单位工会联系。"
-        return f"请按审核意见修改后，在{deadline:%Y年%m月%d日}前（含当日）重新提交。" if deadline else "请按审核意见修改后重新提交。"
+        if deadline and clock.today() > deadline:
+            # No button any more: the page says so instead of a date already gone.
+            return f"重新提交的期限（{chinese_date(deadline)}）已过，这份申请不能再修改。如有疑问，请联系所属区县（产业）工会。"
+        return f"请按审核意见修改后，在{chinese_date(deadline)}前（含当日）重新提交。" if deadline else "请按审核意见修改后重新提交。"
     if status == Status.APPROVED:
         return "审核已通过，奖励将统一发放到您填写的银行卡，发放后短信通知。"
     if status == Status.PAID:
@@ -267,7 +270,20 @@ def next_step(application: Application | StatusView) -> str:
         return "奖励发放失败，请登录后更正银行卡信息（须为本人名下的银行卡），更正后将在下一批次发放。"
     if status == Status.REJECTED:
         return "经审核不予奖励，原因见审核意见。本年度不能再次申请。"
-    return "申请已撤回；如仍符合条件，可以在截止日期前重新申请。"
+    return "申请已撤回；" + again_after_withdrawal(view.application_deadline)
+
+
+def chinese_date(day: dt.date) -> str:
+    """2020年1月5日, as the pages write dates (``Y年n月j日``)."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def again_after_withdrawal(application_deadline: dt.date) -> str:
+    """What a withdrawal leaves open: a new application until the deadline, nothing after it
+    (withdrawing has no deadline)."""
+    if clock.today() > application_deadline:
+        return f"本年度申报已于{chinese_date(application_deadline)}截止，不能再重新申请。"
+    return "如仍符合条件，可以在截止日期前重新申请。"
 
 
 def _payload(view: StatusView, history_rows: list[dict[str, Any]]) -> dict[str, Any]:

@@ -186,7 +186,8 @@ def test_a_large_phone_photo_is_made_smaller_before_it_is_sent(member, photos, t
 def test_a_sign_in_that_ended_keeps_the_form_and_a_slow_upload_says_so(member, photos, live_server, page_factory):
     """The session ends while the form is open (here: the cookie is gone): 提交 sends nothing and
     says how to sign in again, with everything typed and chosen kept. Signed in again in another
-    page, 提交 goes; while the photos travel the button says so and a second tap is ignored."""
+    page, 提交 goes; while the photos travel the button says so with a progress bar and a second
+    tap is ignored. A connection lost on the way says so and keeps the form; 提交 again goes."""
     page = page_factory(width=WIDTH, height=HEIGHT)
     worker_sign_in(page, live_server.url, member)
     page.click("text=申请2020年度奖励")
@@ -211,10 +212,10 @@ def test_a_sign_in_that_ended_keeps_the_form_and_a_slow_upload_says_so(member, p
     worker_sign_in(other, live_server.url, member)
     other.wait_for_url("**/worker/mine")
     other.close()
-    # The upload is held (as on a slow network) by keeping the form's own submit() for later.
+    # The upload is held (as on a slow network) by keeping the page's own send() for later.
     page.evaluate(
-        "window.__send = HTMLFormElement.prototype.submit; window.__sent = 0;"
-        " HTMLFormElement.prototype.submit = function () { window.__sent += 1; window.__form = this; }; 0"  # (a function as the value would be called)
+        "window.__send = XMLHttpRequest.prototype.send; window.__sent = 0;"
+        " XMLHttpRequest.prototype.send = function (body) { window.__sent += 1; window.__xhr = this; window.__body = body; }; 0"
     )
 
     page.click("button:has-text('提交申请')")
@@ -223,11 +224,20 @@ def test_a_sign_in_that_ended_keeps_the_form_and_a_slow_upload_says_so(member, p
     assert page.inner_text("form.w-form button[type=submit]") == "正在提交……"
     assert page.is_disabled("form.w-form button[type=submit]")
     assert "请勿离开本页或重复点击" in page.inner_text("form.w-form")
+    assert page.is_visible("form.w-form progress.w-upload-bar")
     page.click("form.w-form button[type=submit]", force=True)  # a second tap meanwhile
     page.evaluate("document.querySelector('form.w-form').requestSubmit()")
     page.wait_for_timeout(300)
     assert page.evaluate("window.__sent") == 1
-    page.evaluate("window.__send.call(window.__form)")  # the upload goes on, once
+
+    page.evaluate("window.__xhr.dispatchEvent(new ProgressEvent('error'))")  # the connection is lost
+
+    page.wait_for_selector("text=网络中断或上传停住了")
+    assert not page.is_disabled("form.w-form button[type=submit]") and not page.is_visible("progress.w-upload-bar")
+    assert page.evaluate("[...document.querySelectorAll('input[data-preview]')].map(i => i.files.length)") == [1, 1, 1]
+    assert page.input_value("#id_certificate_no") == "2020330100123" and page.url.endswith("/worker/apply")
+    page.evaluate("XMLHttpRequest.prototype.send = window.__send; 0")
+    page.click("button:has-text('提交申请')")  # again, and the upload goes
     page.wait_for_selector("#query-password")
     assert Application.objects.filter(id_hash=member.id_hash).count() == 1
     assert page_factory.outside == []
@@ -258,4 +268,19 @@ def test_a_material_the_page_knows_cannot_go_stops_the_form_before_the_upload(me
     assert page.evaluate("document.querySelector('#id_id_card_file').files.length") == 1
     assert page.evaluate("document.activeElement.id") == "id_certificate_file"  # the first in page order
     shoot(page, "34-worker-materials-refused-in-page")
+
+    # The same HEIC photo renamed .jpg (the browser then calls it a JPEG) and a 0-byte file (a
+    # failed copy): the page reads what they are and says so before sending anything.
+    page.set_input_files("#id_certificate_file", {"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": heic.read_bytes()})
+    page.set_input_files("#id_bank_card_file", {"name": "bank.jpg", "mimeType": "image/jpeg", "buffer": b""})
+    page.wait_for_selector("#preview-id_certificate_file .w-too-big")
+    assert "0 字节" in page.inner_text("#preview-id_bank_card_file")
+    assert page.locator("#preview-id_certificate_file img, #preview-id_bank_card_file img").count() == 0  # no broken picture
+
+    page.click("button:has-text('提交申请')")
+
+    page.wait_for_selector("#field-bank_card_file .w-error")
+    assert "兼容性最佳" in page.inner_text("#field-certificate_file .w-error")
+    assert "文件是空的" in page.inner_text("#field-bank_card_file .w-error")
+    assert sent == ["/worker/precheck", "/worker/precheck"] and page.url.endswith("/worker/apply")
     assert page_factory.outside == []

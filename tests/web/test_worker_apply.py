@@ -73,6 +73,8 @@ def test_submit_creates_the_application_and_shows_the_password_once(client, toda
     password = body.split('id="query-password">')[1].split("<")[0]
     assert len(password) == 10 and password_matches(application, password)
     assert "只显示这一次" in body and "截图" in body and "短信中不含查询密码" in body
+    # A copy button for the page's script (hidden without it: the password is selectable anyway).
+    assert '<button type="button" class="w-btn small secondary w-copy" data-copy="query-password" hidden>复制查询密码</button>' in body
     assert worker_session.DONE_KEY not in client.session
 
     again = text(client.get("/worker/done"))
@@ -103,6 +105,21 @@ def test_missing_materials_are_named(client, today, member):
     response = client.post("/worker/apply", {**form_for(member), **materials(certificate_file=True)})
     assert response.status_code == 400
     assert "请上传等级证书的照片或扫描件" in text(response)
+    assert not Application.objects.exists()
+
+
+def test_an_empty_file_is_said_once_in_the_domain_words(client, today, member):
+    """A 0-byte photo (a failed copy on the phone) gets one sentence at its field, not Django's
+    "提交的是空文件。" beside the domain's own."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    sign_in(client, member)
+    files = {**materials(), "certificate_file": SimpleUploadedFile("certificate.jpg", b"", content_type="image/jpeg")}
+    response = client.post("/worker/apply", {**form_for(member), **files})
+    body = text(response)
+    assert response.status_code == 400
+    assert body.count("等级证书文件是空的") == 2  # the summary and the field
+    assert "提交的是空文件" not in body
     assert not Application.objects.exists()
 
 
@@ -154,3 +171,29 @@ def test_the_same_form_sent_again_after_a_lost_answer_shows_the_query_password(c
     assert Application.objects.filter(id_hash=member.id_hash).count() == 1
     later = client.post("/worker/apply", {**form_for(member), **materials()})  # the password was shown: now it is the conflict
     assert later.status_code == 409 and "正在办理中" in later.content.decode()
+
+
+def test_the_pages_upload_gets_json_for_what_it_shows_in_place(client, today, member):
+    """worker.js sends the form itself (to show the upload's progress) with ``X-Worker-Upload``:
+    field and material errors come back as the precheck's JSON (shown at their fields, the other
+    photos still chosen), success as the address to open; the password waits there once."""
+    sign_in(client, member)
+    upload = {"HTTP_X_WORKER_UPLOAD": "1"}
+    refused = client.post(
+        "/worker/apply", {**form_for(member, bank_card_no="6222021234567890012"), **materials(certificate_file=True)}, **upload
+    )
+    assert refused.status_code == 400 and refused["Content-Type"] == "application/json"
+    answer = refused.json()
+    assert answer["ok"] is False and answer["message"] == "填写的内容有误，请按红色提示修改。"
+    assert "银行卡号校验不通过" in answer["fields"]["bank_card_no"][0]
+    assert "请上传等级证书的照片或扫描件" in answer["fields"]["certificate_file"][0]
+    assert not Application.objects.exists()
+
+    sent = client.post("/worker/apply", {**form_for(member), **materials()}, **upload)
+    assert sent.status_code == 200 and sent.json() == {"ok": True, "next": "/worker/done"}
+    assert Application.objects.count() == 1
+    assert 'id="query-password"' in text(client.get("/worker/done"))
+
+    client.cookies.clear()  # the sign-in ended meanwhile: said as the precheck says it
+    ended = client.post("/worker/apply", {**form_for(member), **materials()}, **upload)
+    assert ended.status_code == 401 and ended.json()["signed_out"] is True

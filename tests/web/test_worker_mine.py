@@ -85,3 +85,16 @@ def test_without_applications_the_page_says_so_once_and_each_card_is_a_heading(c
     assert "您还没有申请记录" not in page
     application = Application.objects.get(id_hash=member.id_hash)
     assert f'<h2 class="w-appno"><span class="sr-only">申请编号 </span>{application.application_no}</h2>' in page
+
+
+@pytest.mark.parametrize(
+    ("day", "said"),
+    [("2020-03-25", "2020年度奖励申报 2020年3月26日 开始受理"), ("2020-12-16", "2020年度奖励申报已于 2020年12月15日 截止")],
+)
+def test_my_applications_says_why_there_is_no_apply_button(client, today, member, settings, day, said):
+    """Before the opening and after the deadline the page had no 申请 button and no word why."""
+    settings.APP_TODAY = day
+    sign_in(client, member)
+    body = text(client.get("/worker/mine"))
+    assert "您还没有申请记录" in body and said in body
+    assert "申请2020年度奖励" not in body

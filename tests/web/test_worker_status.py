@@ -106,3 +106,37 @@ def test_after_the_deadline_an_undecided_application_is_offered_withdrawal_only(
     settings.APP_TODAY = "2020-12-16"
     body = text(anonymous.post("/worker/status", {"id_number": member.id_number, "query_password": password}))
     assert "您可以撤回申请" in body and "修改或撤回" not in body
+
+
+def test_a_returned_application_past_its_grace_no_longer_asks_to_be_resubmitted(client, today, member, xihu_reviewer, settings):
+    """Returned on 2020-12-10, resubmittable until 2020-12-25: from the 26th the status page and
+    "my applications" say that the period has passed, not "在2020年12月25日前重新提交"."""
+    application, password = submitted_with_password(client, member)
+    settings.APP_TODAY = "2020-12-10"
+    review_decide(user=xihu_reviewer, application_no=application.application_no, decision="return", opinion="卡号不清楚")
+    anonymous = Client(HTTP_HOST=HOST)
+    settings.APP_TODAY = "2020-12-25"  # the last day
+    body = text(anonymous.post("/worker/status", {"id_number": member.id_number, "query_password": password}))
+    assert "在2020年12月25日前（含当日）重新提交" in body and "登录修改" in body
+    settings.APP_TODAY = "2020-12-26"
+    for body in (
+        text(anonymous.post("/worker/status", {"id_number": member.id_number, "query_password": password})),
+        text(client.get("/worker/mine")),
+    ):
+        assert "重新提交的期限（2020年12月25日）已过" in body
+        assert "前（含当日）重新提交" not in body and "登录修改" not in body
+
+
+def test_a_withdrawal_after_the_deadline_does_not_offer_a_new_application(client, today, member, settings):
+    application, password = submitted_with_password(client, member)
+    settings.APP_TODAY = "2020-12-16"
+    confirm = text(client.get(f"/worker/applications/{application.application_no}/withdraw"))
+    assert "撤回后不能再重新申请" in confirm and "可以在申报截止前重新申请" not in confirm
+    assert f"/worker/applications/{application.application_no}/edit" not in confirm  # corrections ended with the deadline
+    response = client.post(f"/worker/applications/{application.application_no}/withdraw", follow=True)
+    body = text(response)
+    assert "已撤回" in body and "本年度申报已于2020年12月15日截止" in body
+    assert "可以在截止日期前重新申请" not in body
+    anonymous = Client(HTTP_HOST=HOST)
+    body = text(anonymous.post("/worker/status", {"id_number": member.id_number, "query_password": password}))
+    assert "可以在截止日期前重新申请" not in body and "本年度申报已于2020年12月15日截止" in body

@@ -15,6 +15,20 @@ from rewards.core import clock
 from rewards.core.vocab import Issuer, Level
 
 FILE_FIELDS = tuple(FIELD_FOR_KIND.values())
+
+
+def _material(label: str, *, help_text: str = "") -> forms.FileField:
+    """A material's field: it only carries the file. An empty one is the domain's to say (in
+    its own words, once), not Django's "提交的是空文件。" beside it."""
+    return forms.FileField(
+        label=label,
+        required=False,
+        allow_empty_file=True,
+        help_text=help_text,
+        widget=forms.FileInput(attrs={"accept": FILE_ACCEPT, "data-preview": "1"}),
+    )
+
+
 FILE_ACCEPT = "image/jpeg,image/png,application/pdf"
 EDUCATION_SUGGESTIONS = ("初中及以下", "高中", "中专", "技校", "大专", "本科", "硕士研究生", "博士研究生")
 BANK_BRANCH_HINT = "写到支行，例如“中国工商银行杭州西湖支行”（××银行××支行，也可以是分行、营业部或分理处）。须为本人名下的银行卡。"
@@ -153,15 +167,9 @@ class ApplyForm(WorkerForm):
     )
     hukou_place = _text("户籍地", required=False, maxlength=100, help_text="外来务工人员必填，例如“安徽省阜阳市”。")
     years_in_hangzhou = _text("来杭年限（年）", required=False, inputmode="numeric", maxlength=3, help_text="外来务工人员必填，整数。")
-    id_card_file = forms.FileField(
-        label="身份证正反面（拍在一张照片上）", required=False, widget=forms.FileInput(attrs={"accept": FILE_ACCEPT, "data-preview": "1"})
-    )
-    certificate_file = forms.FileField(
-        label="技能等级证书", required=False, widget=forms.FileInput(attrs={"accept": FILE_ACCEPT, "data-preview": "1"})
-    )
-    bank_card_file = forms.FileField(
-        label="银行卡（卡号一面）", required=False, widget=forms.FileInput(attrs={"accept": FILE_ACCEPT, "data-preview": "1"})
-    )
+    id_card_file = _material("身份证正反面（拍在一张照片上）")
+    certificate_file = _material("技能等级证书")
+    bank_card_file = _material("银行卡（卡号一面）")
 
     def __init__(
         self,
@@ -211,12 +219,7 @@ class BankFixForm(WorkerForm):
         "更正后的银行卡号", inputmode="numeric", autocomplete="off", maxlength=23, help_text="16至19位，须为本人名下的银行卡。"
     )
     bank_branch = _text("银行卡开户行", maxlength=100, placeholder="××银行××支行", help_text=BANK_BRANCH_HINT)
-    bank_card_file = forms.FileField(
-        label="银行卡照片（卡号一面）",
-        required=False,
-        help_text="换了银行卡时请上传新卡的照片。",
-        widget=forms.FileInput(attrs={"accept": FILE_ACCEPT, "data-preview": "1"}),
-    )
+    bank_card_file = _material("银行卡照片（卡号一面）", help_text="换了银行卡时请上传新卡的照片。")
 
 
 def initial_from(application: Any) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from rewards.registries.selectors import member_by_id_hash
 
 from . import session
 from .forms import ApplyForm, BankFixForm
-from .views import FIELD_ERROR_SUMMARY
+from .views import field_errors_answer
 
 
 def signed_out_answer(request: HttpRequest) -> JsonResponse:
@@ -68,12 +68,4 @@ def precheck(request: HttpRequest) -> HttpResponse:
     _, errors = clean_annex3(data, today=clock.today(), required=() if editing else SUBMISSION_FIELDS)
     if not errors:
         return JsonResponse({"ok": True})
-    on_form = {name: texts for name, texts in errors.items() if name in form.fields}
-    elsewhere = [
-        form.shown_elsewhere.get(name, "") + message for name, texts in errors.items() if name not in form.fields for message in texts
-    ]
-    return JsonResponse(
-        {"ok": False, "message": FIELD_ERROR_SUMMARY, "fields": on_form, "other": elsewhere},
-        status=400,
-        json_dumps_params={"ensure_ascii": False},
-    )
+    return field_errors_answer(form, errors)

@@ -75,6 +75,11 @@ def applicant_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
         had_session = bool(request.session.get(SESSION_KEY))
         id_hash = signed_in(request)
         if id_hash is None:
+            if request.headers.get("X-Worker-Upload") == "1":
+                # The page's script sent the form: it keeps the form and says how to sign in again.
+                from .precheck import signed_out_answer
+
+                return signed_out_answer(request)
             if had_session:
                 messages.warning(request, "您已超过30分钟未操作，为保护您的个人信息已自动退出，请重新登录。")
             else:

@@ -12,7 +12,7 @@ import functools
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -41,7 +41,18 @@ from rewards.registries.models import Member
 from rewards.registries.selectors import member_by_id_hash
 
 from . import session
-from .forms import EDUCATION_SUGGESTIONS, FILE_FIELDS, ApplyForm, BankFixForm, CheckForm, CodeForm, SigninForm, StatusForm, initial_from
+from .forms import (
+    EDUCATION_SUGGESTIONS,
+    FILE_FIELDS,
+    ApplyForm,
+    BankFixForm,
+    CheckForm,
+    CodeForm,
+    SigninForm,
+    StatusForm,
+    WorkerForm,
+    initial_from,
+)
 
 RULE_TITLES = {
     "member": "工会实名认证会员",
@@ -53,6 +64,35 @@ RULE_TITLES = {
 }
 FIELD_ERROR_SUMMARY = "填写的内容有误，请按红色提示修改。"
 FILES_AGAIN = "为保护您的信息，页面不会保留已选择的文件：请重新选择三份材料后再提交。"
+#: worker.js sends the application form with this header (an upload it can show the progress
+#: of): the answer is then JSON for the outcomes it shows in place, and a page for the others.
+UPLOAD_HEADER = "X-Worker-Upload"
+
+
+def _uploading(request: HttpRequest) -> bool:
+    return request.headers.get(UPLOAD_HEADER) == "1"
+
+
+def field_errors_answer(form: WorkerForm, errors: dict[str, list[str]]) -> JsonResponse:
+    """Field errors as the page's script shows them in place (the precheck's answer too), so a
+    refused material or a typo found by the submission leaves the other photos chosen."""
+    on_form = {name: texts for name, texts in errors.items() if name in form.fields}
+    elsewhere = [
+        form.shown_elsewhere.get(name, "") + message for name, texts in errors.items() if name not in form.fields for message in texts
+    ]
+    return JsonResponse(
+        {"ok": False, "message": FIELD_ERROR_SUMMARY, "fields": on_form, "other": elsewhere},
+        status=400,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def _went(request: HttpRequest, to: str) -> HttpResponse:
+    """Where a sent form goes next: a redirect, or for the script's upload the address to open."""
+    url = reverse(to)
+    if _uploading(request):
+        return JsonResponse({"ok": True, "next": url})
+    return redirect(url)
 
 
 def _posted(request: HttpRequest) -> Any:
@@ -313,6 +353,8 @@ def apply(request: HttpRequest) -> HttpResponse:
             in_transaction=functools.partial(throttle.record, "submission", id_hash),  # counted in the same commit
         )
     except InvalidInput as error:
+        if _uploading(request):
+            return field_errors_answer(form, error.fields)
         form.add_domain_errors(error.fields)
         context["error"], http_status = FIELD_ERROR_SUMMARY, 400
     except Ineligible as error:
@@ -324,7 +366,7 @@ def apply(request: HttpRequest) -> HttpResponse:
             # The same form sent again after its answer was lost on the way (a bad network):
             # the application was made, and its query password still waits to be shown once.
             messages.success(request, "您的申请已经提交成功（刚才的网络应答没有送达）。")
-            return redirect("worker:done")
+            return _went(request, "worker:done")
         throttle.record("submission", id_hash)
         context["conflict"], http_status = error.message, 409
     except (Forbidden, throttle.Throttled, StorageUnavailable) as error:
@@ -340,7 +382,7 @@ def apply(request: HttpRequest) -> HttpResponse:
             "phone": mask_phone(application.phone),
             "union": application.union.name,
         }
-        return redirect("worker:done")
+        return _went(request, "worker:done")
     context["files_again"] = FILES_AGAIN
     return _page(request, "worker/apply.html", context, status=http_status)
 
@@ -401,6 +443,7 @@ def _status_view(application: Application) -> dict[str, Any]:
         # No amount is coming for a withdrawn or rejected application.
         "show_amount": payload["amount"] is not None and application.status not in (Status.WITHDRAWN, Status.REJECTED),
         "can_reissue_password": application.channel == Channel.ONLINE and application.status != Status.WITHDRAWN,
+        "deadline_passed": clock.today() > application.campaign.application_deadline,
     }
 
 
@@ -468,6 +511,8 @@ def mine(request: HttpRequest) -> HttpResponse:
         "can_apply": can_apply,
         "campaign": campaign,
         "name": member.name if member else "",
+        # Why there is no 申请 button, when the dates are the reason.
+        **(_campaign_state(campaign) if campaign is not None else {}),
     }
     return _page(request, "worker/mine.html", context)
 
@@ -482,7 +527,9 @@ def withdraw(request: HttpRequest, no: str) -> HttpResponse:
         except (Conflict, NotFound) as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, f"申请 {no} 已撤回。如仍符合条件，可以在截止日期前重新申请。")
+            messages.success(
+                request, f"申请 {no} 已撤回。" + application_selectors.again_after_withdrawal(application.campaign.application_deadline)
+            )
         return redirect("worker:mine")
     return _page(request, "worker/withdraw.html", {"app": _status_view(application)})
 
@@ -563,6 +610,8 @@ def edit(request: HttpRequest, no: str) -> HttpResponse:
             request=request,
         )
     except InvalidInput as error:
+        if _uploading(request):
+            return field_errors_answer(form, error.fields)
         form.add_domain_errors(error.fields)
         context["error"], http_status = FIELD_ERROR_SUMMARY, 400
     except Ineligible as error:
@@ -582,7 +631,7 @@ def edit(request: HttpRequest, no: str) -> HttpResponse:
         else:  # corrected before any review
             done_word = "已修改，等待区县（产业）工会审核"
         messages.success(request, f"申请 {no} {done_word}。")
-        return redirect("worker:mine")
+        return _went(request, "worker:mine")
     context["files_again"] = "如需更换材料，请重新选择文件；不选择则保留原来上传的材料。"
     return _page(request, "worker/edit.html", context, status=http_status)
 

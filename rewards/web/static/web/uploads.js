@@ -15,7 +15,13 @@
   // With JavaScript the file fields get a Chinese button and a preview instead of the browser's own control.
   document.documentElement.classList.add("w-js");
 
+  var HEIC_ADVICE = "这是苹果手机的 HEIC 格式照片：请在“设置 › 相机 › 格式”中选择“兼容性最佳”后重拍，或对照片截屏后上传截图。";
+  var WRONG_TYPE = "只接受 JPEG、PNG 图片或 PDF 文件。";
+  // The brands of an ISO media file that is a HEIC/HEIF picture (bytes 8–11 after "ftyp").
+  var HEIC_BRANDS = /^(heic|heix|heim|heis|hevc|hevx|mif1|msf1|avif)$/;
+
   function sizeText(bytes) {
+    if (bytes === 0) return "0 字节";
     if (bytes >= 1024 * 1024) return (bytes / 1024 / 1024).toFixed(1) + " MB";
     return Math.max(1, Math.round(bytes / 1024)) + " KB";
   }
@@ -25,6 +31,36 @@
     p.textContent = text;
     if (className) p.className = className;
     return p;
+  }
+
+  // A material that cannot go: said under its preview, and what the form says at the field
+  // when 提交 is pressed (worker.js reads data-problem) instead of sending it to be refused.
+  function problem(text, atField) {
+    var p = line(text, "w-too-big");
+    p.setAttribute("data-problem", atField || text);
+    return p;
+  }
+
+  function looksHeic(file) {
+    return /^image\/hei[cf]/.test(file.type) || /\.hei[cf]$/i.test(file.name);
+  }
+
+  // A phone's HEIC photo renamed .jpg (or sent on as one) says "image/jpeg" by its name: its
+  // first bytes say what it is. Such a photo cannot be previewed and would be refused after the
+  // whole form had been sent.
+  function checkContent(input, file, box) {
+    if (!/^image\//.test(file.type) || typeof FileReader === "undefined" || !file.slice) return;
+    var reader = new FileReader();
+    reader.onload = function () {
+      if (!(input.files && input.files[0] === file)) return; // another file chosen meanwhile
+      var bytes = new Uint8Array(reader.result);
+      var text = String.fromCharCode.apply(null, Array.prototype.slice.call(bytes, 4, 12));
+      if (text.slice(0, 4) !== "ftyp" || !HEIC_BRANDS.test(text.slice(4, 8))) return;
+      var img = box.querySelector("img");
+      if (img) img.parentNode.removeChild(img);
+      if (!box.querySelector(".w-too-big")) box.appendChild(problem(WRONG_TYPE + HEIC_ADVICE));
+    };
+    reader.readAsArrayBuffer(file.slice(0, 12));
   }
 
   function showPreview(input) {
@@ -38,9 +74,14 @@
     }
     var limit = parseInt((input.form && input.form.getAttribute("data-max-bytes")) || MAX_BYTES, 10);
     var okType = /^(image\/(jpeg|png)|application\/pdf)$/.test(file.type);
-    if (file.type.indexOf("image/") === 0 && okType) {
+    if (file.type.indexOf("image/") === 0 && okType && file.size > 0) {
       var img = document.createElement("img");
       img.alt = "所选图片的预览";
+      // Not shown by the phone's own browser: most likely not a JPEG or PNG inside, or damaged.
+      img.onerror = function () {
+        if (!img.parentNode) return;
+        img.parentNode.replaceChild(line("无法预览这张图片：它可能不是 JPEG 或 PNG 照片，或文件已损坏。建议重新拍照，或截屏后选择截图。", "w-warn"), img);
+      };
       var reader = new FileReader();
       reader.onload = function () { img.src = reader.result; };
       reader.readAsDataURL(file);
@@ -50,9 +91,14 @@
     box.appendChild(line((file.type === "application/pdf" ? "PDF 文件：" : "已选择：") + file.name + "（" + sizeText(file.size) +
       (from ? "，已从 " + sizeText(parseInt(from, 10)) + " 自动压缩" : "") + "）"));
     if (!okType) {
-      box.appendChild(line("只接受 JPEG、PNG 图片或 PDF 文件，请重新选择。", "w-too-big"));
+      box.appendChild(problem(WRONG_TYPE + "请重新选择。", WRONG_TYPE + (looksHeic(file) ? HEIC_ADVICE : "请重新选择。")));
+    } else if (file.size === 0) {
+      box.appendChild(problem("这个文件是空的（0 字节），可能没有复制完整：请重新拍照或重新选择。"));
     } else if (file.size > limit) {
-      box.appendChild(line("文件超过 5 MB，无法提交：请压缩图片、降低拍照分辨率或重新拍摄后再选择。", "w-too-big"));
+      box.appendChild(problem("文件超过 5 MB，无法提交：请压缩图片、降低拍照分辨率或重新拍摄后再选择。",
+        "文件超过 5 MB，请重新选择较小的文件（照片可降低拍照分辨率或重新拍摄）。"));
+    } else {
+      checkContent(input, file, box);
     }
   }
 

@@ -168,14 +168,109 @@
       Array.prototype.forEach.call(input.files || [], function (file) { bytes += file.size; });
     });
     note.textContent =
-      "正在上传" + (bytes ? "（约 " + Math.max(0.1, bytes / 1048576).toFixed(1) + " MB）" : "") + "，网络较慢时可能需要一两分钟，请勿离开本页或重复点击。";
-    // If the upload was stopped (the browser's ✕, a lost network) the page stays as it is: after
-    // a while the button may be pressed again rather than staying locked.
+      "正在上传" + (bytes ? "（约 " + megabytes(bytes) + " MB）" : "") + "，网络较慢时可能需要一两分钟，请勿离开本页或重复点击。";
+    return note;
+  }
+
+  function megabytes(bytes) {
+    return Math.max(0.1, bytes / 1048576).toFixed(1);
+  }
+
+  // The browser's own form submission, when the page cannot send the form itself: if the upload
+  // was stopped (the browser's ✕, a lost network) the page stays as it is, so after a while the
+  // button may be pressed again rather than staying locked.
+  function submitNatively(form, note) {
     setTimeout(function () {
       if (!form.hasAttribute("data-sending")) return;
       ready(form);
       note.textContent = "如果页面长时间没有反应，可以再点一次提交（已提交成功的申请不会重复）。";
     }, SENDING_LOCK_MS);
+    form.submit();
+  }
+
+  // The form sent by the page itself, so that the worker sees how much of the photos has gone
+  // (a weak mobile connection takes minutes for 5 MB) and the button stays locked while bytes
+  // still move. Field and material errors come back as JSON and are shown in place with the
+  // photos still chosen; success names the page to open; any other answer is shown as the page
+  // it is, as the browser would have shown it.
+  function submitWithProgress(form, note) {
+    var xhr = new XMLHttpRequest();
+    var bar = document.createElement("progress");
+    bar.className = "w-upload-bar";
+    bar.max = 1;
+    bar.value = 0;
+    bar.setAttribute("aria-label", "上传进度");
+    note.parentNode.insertBefore(bar, note);
+    var lastMove = Date.now();
+    var lastSaid = 0;
+    var uploaded = false;
+    var finished = false;
+    function stop() {
+      finished = true;
+      clearInterval(watch);
+      if (bar.parentNode) bar.parentNode.removeChild(bar);
+    }
+    // No byte has moved for a while: the connection is lost or stalled. The button may be
+    // pressed again (which starts the upload over); what has not arrived was not submitted.
+    var watch = setInterval(function () {
+      if (finished || uploaded || Date.now() - lastMove < STALL_MS) return;
+      xhr.abort();
+    }, 5000);
+    form.uploading = xhr;
+    xhr.open("POST", form.action);
+    xhr.setRequestHeader("X-Worker-Upload", "1");
+    xhr.upload.onprogress = function (event) {
+      lastMove = Date.now();
+      if (!event.lengthComputable || !event.total) return;
+      bar.max = event.total;
+      bar.value = event.loaded;
+      // The words change at most every two seconds (a screen reader reads each change).
+      if (Date.now() - lastSaid < 2000 && event.loaded < event.total) return;
+      lastSaid = Date.now();
+      note.textContent = "正在上传：已完成 " + Math.floor((100 * event.loaded) / event.total) + "%（" + megabytes(event.loaded) +
+        " / " + megabytes(event.total) + " MB），请勿离开本页或重复点击。";
+    };
+    xhr.upload.onload = function () {
+      uploaded = true;
+      bar.value = bar.max;
+      note.textContent = "材料已全部上传，正在等待系统处理，请稍候……";
+    };
+    function lost() {
+      if (finished) return;
+      stop();
+      ready(form);
+      note.textContent = "网络中断或上传停住了，本次没有提交成功。已填写的内容和选择的材料仍然保留：请检查网络后再点一次提交。";
+    }
+    xhr.onerror = lost;
+    xhr.onabort = lost;
+    xhr.ontimeout = lost;
+    xhr.onload = function () {
+      stop();
+      var answer = null;
+      if ((xhr.getResponseHeader("Content-Type") || "").indexOf("application/json") === 0) {
+        try { answer = JSON.parse(xhr.responseText); } catch (error) { answer = null; }
+      }
+      if (answer && answer.ok && answer.next) {
+        note.textContent = "提交成功，正在打开结果页……";
+        location.assign(answer.next);
+        return;
+      }
+      if (answer && answer.ok === false) {
+        ready(form);
+        if (note.parentNode) note.parentNode.removeChild(note);
+        clearPrechecked(form);
+        if (answer.signed_out) showSignedOut(form, answer);
+        else showPrechecked(form, answer);
+        return;
+      }
+      // Another answer (not eligible, a conflict, too many tries, a server or proxy error
+      // page): shown whole, at the address it came from.
+      if (xhr.responseURL && xhr.responseURL !== location.href) history.replaceState(null, "", xhr.responseURL);
+      document.open();
+      document.write(xhr.responseText);
+      document.close();
+    };
+    xhr.send(new FormData(form));
   }
 
   function ready(form) {
@@ -208,9 +303,9 @@
       if (!file) {
         if (input.hasAttribute("required")) problems[input.name] = ["请选择此项材料。"];
       } else if (box && box.querySelector(".w-too-big")) {
-        problems[input.name] = [/^(image\/(jpeg|png)|application\/pdf)$/.test(file.type)
-          ? "文件超过 5 MB，请重新选择较小的文件（照片可降低拍照分辨率或重新拍摄）。"
-          : "只接受 JPEG、PNG 图片或 PDF 文件。苹果手机的 HEIC 照片：请在“设置 › 相机 › 格式”中选“兼容性最佳”后重拍，或截屏后选择截图。"];
+        // What uploads.js found: wrong kind, HEIC inside, empty, or over 5 MB.
+        var found = box.querySelector(".w-too-big");
+        problems[input.name] = [found.getAttribute("data-problem") || found.textContent];
       }
     });
     return problems;
@@ -229,6 +324,7 @@
 
   var ALIVE_EVERY_MS = 4 * 60 * 1000;
   var SENDING_LOCK_MS = 90 * 1000;
+  var STALL_MS = 60 * 1000;
   var STALE_PAGE = "本页已失效（安全校验未通过），本次没有提交。请点击下方按钮重新打开本页后再提交（需重新选择材料）。";
 
   function setUpPrecheck(root) {
@@ -264,8 +360,9 @@
         if (form.hasAttribute("data-precheck-bank-only")) body.append("bank_only", "1");
         function send() {
           form.setAttribute("data-prechecked", "");
-          showSending(form);
-          form.submit();
+          var note = showSending(form);
+          if (typeof XMLHttpRequest !== "undefined" && "upload" in XMLHttpRequest.prototype) submitWithProgress(form, note);
+          else submitNatively(form, note);
         }
         fetch(form.getAttribute("data-precheck"), { method: "POST", body: body, credentials: "same-origin", redirect: "error" })
           .then(function (response) {
@@ -320,7 +417,39 @@
     });
   }
 
+  // 复制查询密码: into the phone's clipboard, to paste into a note or a message to oneself.
+  // Without this script (or where copying is refused) the password is selected with one tap.
+  function setUpCopy(root) {
+    root.querySelectorAll("button[data-copy]").forEach(function (button) {
+      var source = document.getElementById(button.getAttribute("data-copy"));
+      var note = button.parentNode.querySelector("[data-copy-note]");
+      if (!source) return;
+      button.hidden = false;
+      function say(text) { if (note) note.textContent = text; }
+      function byHand() {
+        var range = document.createRange();
+        range.selectNodeContents(source);
+        var selection = window.getSelection();
+        selection.removeAllRanges();
+        selection.addRange(range);
+        var done = false;
+        try { done = document.execCommand("copy"); } catch (error) { done = false; }
+        say(done ? COPIED : "没有复制成功：密码已选中，请长按后选择“复制”，或截图保存。");
+      }
+      button.addEventListener("click", function () {
+        var text = source.textContent.trim();
+        if (navigator.clipboard && navigator.clipboard.writeText) {
+          navigator.clipboard.writeText(text).then(function () { say(COPIED); }, byHand);
+        } else {
+          byHand();
+        }
+      });
+    });
+  }
+  var COPIED = "已复制。可以粘贴到手机备忘录或发给自己保存；也请抄写或截图，以防丢失。";
+
   function setUp(root) {
+    setUpCopy(root);
     setUpResend(root);
     setUpCamera(root);
     setUpMigrant(root);
