@@ -279,7 +279,8 @@ def test_a_material_the_page_knows_cannot_go_stops_the_form_before_the_upload(me
 
     page.click("button:has-text('提交申请')")
 
-    page.wait_for_selector("#field-bank_card_file .w-error")
+    # The first round's errors are still on the page: wait for this round's.
+    page.wait_for_selector("#field-bank_card_file .w-error:has-text('文件是空的')")
     assert "兼容性最佳" in page.inner_text("#field-certificate_file .w-error")
     assert "文件是空的" in page.inner_text("#field-bank_card_file .w-error")
     assert sent == ["/worker/precheck", "/worker/precheck"] and page.url.endswith("/worker/apply")
