@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import re
 import zlib
+from collections.abc import Callable
+
+from . import pdf_objects
+from .pdf_objects import unescape_names
 
 _MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"%PDF-", "application/pdf"))
 
@@ -168,19 +172,28 @@ def _run_end(run: re.Pattern[bytes], data: bytes, at: int) -> int:
 # PDF ----------------------------------------------------------------------------------------------
 
 #: Names of what a PDF can run, fetch or carry: scripts (also in XFA forms), launching a program,
-#: attached files, actions on opening or on events (`/AA`), Flash and other media, sending form data
-#: or importing it, opening another file or one attached (`/GoToR`, `/GoToE`). Matched as whole names
-#: (a name ends at whitespace or a delimiter): `/AAPL:Keywords`, which Apple's PDFs carry, is not
-#: `/AA`. Not here: `/URI`, a link to a web page, which Word and WPS write for every address in a
-#: document (a reader asks before opening one); `/AcroForm` and `/JBIG2Decode`, which plain forms and
-#: scanners' black-and-white pages use.
+#: attached files, actions on events (`/AA`), Flash and other media, sending form data or importing
+#: it, opening another file or one attached (`/GoToR`, `/GoToE`). Matched as whole names (a name
+#: ends at whitespace or a delimiter): `/AAPL:Keywords`, which Apple's PDFs carry, is not `/AA`.
+#: Not here: `/URI`, a link to a web page, which Word and WPS write for every address in a document
+#: (a reader asks before opening one); `/AcroForm` and `/JBIG2Decode`, which plain forms and
+#: scanners' black-and-white pages use; `/OpenAction`, which LibreOffice, WPS and Word write to open
+#: the document at its first page, and which :func:`_opens_harmlessly` judges by what it holds.
 _PDF_ACTIVE = re.compile(
-    rb"/(?:JavaScript|JS|Launch|EmbeddedFiles?|OpenAction|AA|XFA|RichMedia|Rendition|Movie|Sound"
+    rb"/(?:JavaScript|JS|Launch|EmbeddedFiles?|AA|XFA|RichMedia|Rendition|Movie|Sound"
     rb"|SubmitForm|ImportData|GoToR|GoToE)(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])"
 )
+#: The name ``/OpenAction`` as it may be written, each letter itself or escaped as #xx.
+_OPEN_ACTION = re.compile(
+    b"/"
+    + b"".join(rb"(?:%s|#%s)" % (bytes([c]), _either_case(f"{c:02x}").encode()) for c in b"OpenAction")
+    + rb"(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])"
+)
+#: How many opening actions a PDF may have: one, and one more for each incremental update that
+#: rewrote its catalog. Thousands of them could not all be read cheaply.
+_OPEN_ACTIONS_READ = 16
 #: An object stream's dictionary: its type, or the offset of its first object that readers need.
 _OBJECT_STREAM = re.compile(rb"/(?:ObjStm|First)(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
-_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 #: The ``stream`` keyword; its data starts on the next line, as PDF.js reads it.
 _STREAM = re.compile(rb"(?<![^\x00\t\n\x0c\r ()<>\[\]{}/%])stream(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])[^\r\n]*(?:\r\n|\r|\n)")
 #: Between a stream's dictionary and its keyword: whitespace and comments only.
@@ -200,42 +213,121 @@ _DICTIONARY_REACH, _DICTIONARY_BUDGET = (1024, 64 * 1024), 4 * 1024 * 1024
 _INFLATE_STREAM, _INFLATE_TOTAL = 4 * 1024 * 1024, 32 * 1024 * 1024
 
 
-def _names_unescaped(data: bytes) -> bytes:
-    """``/J#61vaScript`` is ``/JavaScript`` to a PDF reader (names may escape any byte as #xx)."""
-    return _NAME_ESCAPE.sub(lambda match: bytes([int(match.group(1), 16)]), data)
-
-
 def _active(data: bytes) -> bool:
-    return bool(_PDF_ACTIVE.search(data) or _PDF_ACTIVE.search(_names_unescaped(data)))
+    return bool(_PDF_ACTIVE.search(data) or _PDF_ACTIVE.search(unescape_names(data)))
 
 
 def pdf_is_active(content: bytes) -> bool:
     """A script, launch action, attached file or other active content anywhere in the PDF: in its
-    plain objects, with names written in #xx escapes, or inside compressed object streams. Those
-    keys live in dictionaries, and dictionaries are either plain objects or inside object streams
-    (``/Type /ObjStm``), so only object streams are unpacked (images and page contents are not);
-    a stream whose dictionary cannot be read is unpacked too, and an object stream that does not
-    unpack whole, or unpacks past the cap, counts as suspect."""
+    plain objects, with names written in #xx escapes, or inside compressed object streams; or an
+    opening action that does more than show a page (:func:`_opens_harmlessly`). Those keys live in
+    dictionaries, and dictionaries are either plain objects or inside object streams, so only object
+    streams are unpacked (images and page contents are not); a stream whose dictionary cannot be
+    read is unpacked too, and an object stream that does not unpack whole, or unpacks past the
+    cap, counts as suspect."""
     if _active(content):
         return True
+    unpacked = _object_streams(content)
+    if unpacked is None or any(_active(data) for _, data in unpacked):
+        return True
+    return not _opens_harmlessly(content, unpacked)
+
+
+def _object_streams(content: bytes) -> list[tuple[bytes | None, bytes]] | None:
+    """Each stream that may be an object stream, its dictionary (``None`` when it could not be
+    read) and its data unpacked; ``None`` when one of them cannot be checked."""
+    unpacked: list[tuple[bytes | None, bytes]] = []
     inflated, budget = 0, _DICTIONARY_BUDGET
     for match in _STREAM.finditer(content):  # each keyword on its own: one in a string swallows no stream
         dictionary, read = _stream_dictionary(content, match.start())
         budget -= read
         if budget < 0:
-            return True  # more dictionary text than an honest PDF has: it cannot all be checked
-        if dictionary is not None and not _OBJECT_STREAM.search(_names_unescaped(dictionary)):
+            return None  # more dictionary text than an honest PDF has: it cannot all be checked
+        names = unescape_names(dictionary) if dictionary is not None else None
+        if names is not None and not _OBJECT_STREAM.search(names):
             continue
         end = content.find(b"endstream", match.end())
         unpacker = zlib.decompressobj()
         try:
             data = unpacker.decompress(content[match.end() : end if end >= 0 else len(content)], _INFLATE_STREAM)
         except zlib.error:
-            return True  # an object stream that does not unpack cannot be checked
+            return None  # an object stream that does not unpack cannot be checked
         inflated += len(data)
-        if _active(data) or not unpacker.eof or inflated > _INFLATE_TOTAL:
-            return True  # past the cap, or cut short (an "endstream" written inside the data)
-    return False
+        if not unpacker.eof or inflated > _INFLATE_TOTAL:
+            return None  # past the cap, or cut short (an "endstream" written inside the data)
+        unpacked.append((dictionary, data))
+    return unpacked
+
+
+def _opens_harmlessly(content: bytes, unpacked: list[tuple[bytes | None, bytes]]) -> bool:
+    """Whether every ``/OpenAction`` in the file only shows a page: a destination (an array: the
+    page and how to fit it, ``[3 0 R /XYZ null null 0]`` as LibreOffice writes it, ``[3 0 R /Fit]``),
+    or a /GoTo action to one, as LaTeX's hyperref writes it. Anything else does more, and is
+    refused: a script, a launch, a web address or a form sent on opening (/URI, /SubmitForm …),
+    a menu command (/Named), hiding a field (/Hide), or a /GoTo that chains such an action by
+    /Next. An indirect value must be found, and each of its definitions (plain, or in an object
+    stream) must be harmless: which one a reader takes depends on the cross-reference table."""
+    texts = [content, *(data for _, data in unpacked)]
+    openings = [(text, found.end()) for text in texts for found in _OPEN_ACTION.finditer(text)]
+    if len(openings) > _OPEN_ACTIONS_READ:
+        return False
+    budget = pdf_objects.Budget()
+    resolved: dict[pdf_objects.Reference, list[pdf_objects.Value]] = {}
+
+    def resolve(reference: pdf_objects.Reference) -> list[pdf_objects.Value]:
+        if reference not in resolved:
+            if len(resolved) == _REFERENCES_RESOLVED:
+                raise pdf_objects.Unreadable("too many references")
+            resolved[reference] = _definitions(content, unpacked, reference, budget)
+        return resolved[reference]
+
+    try:
+        return all(_shows_a_page(pdf_objects.read_value(text, at, budget=budget)[0], resolve, 0) for text, at in openings)
+    except pdf_objects.Unreadable:
+        return False
+
+
+def _definitions(
+    content: bytes, unpacked: list[tuple[bytes | None, bytes]], reference: pdf_objects.Reference, budget: pdf_objects.Budget
+) -> list[pdf_objects.Value]:
+    """Every definition of an object, plain or in an object stream; none when an object stream's
+    objects cannot be known (it may hold one)."""
+    found = pdf_objects.definitions(content, reference, budget=budget)
+    for dictionary, data in unpacked:
+        members = pdf_objects.object_stream_members(dictionary, data, reference.number, budget=budget)
+        if members is None:
+            return []
+        found.extend(members)
+    return found
+
+
+#: How many references and /Next links are followed from one opening action, and how many
+#: objects are looked up in all (each a search of the file; an honest PDF needs one or two).
+_ACTION_DEPTH, _REFERENCES_RESOLVED = 8, 4
+_Resolve = Callable[[pdf_objects.Reference], list[pdf_objects.Value]]
+
+
+def _shows_a_page(value: pdf_objects.Value, resolve: _Resolve, depth: int) -> bool:
+    """A destination, or a /GoTo action (:func:`_goes_to_a_page`)."""
+    if isinstance(value, pdf_objects.Reference):
+        found = resolve(value) if depth < _ACTION_DEPTH else []
+        return bool(found) and all(_shows_a_page(item, resolve, depth + 1) for item in found)
+    return isinstance(value, tuple) or _goes_to_a_page(value, resolve, depth)
+
+
+def _goes_to_a_page(value: pdf_objects.Value, resolve: _Resolve, depth: int) -> bool:
+    """A /GoTo action (to a destination in this document), and every action after it (/Next: one,
+    or an array of them) one too."""
+    if isinstance(value, pdf_objects.Reference):
+        found = resolve(value) if depth < _ACTION_DEPTH else []
+        return bool(found) and all(_goes_to_a_page(item, resolve, depth + 1) for item in found)
+    if not isinstance(value, pdf_objects.Dictionary):
+        return False
+    kinds = value.values(b"S")
+    if not kinds or any(kind != pdf_objects.Name(b"GoTo") for kind in kinds):
+        return False
+    following = [item for chained in value.values(b"Next") for item in (chained if isinstance(chained, tuple) else (chained,))]
+    return all(_goes_to_a_page(item, resolve, depth + 1) for item in following)
 
 
 def pdf_smuggled(content: bytes) -> bool:

@@ -514,3 +514,178 @@ def test_a_polyglot_is_refused_at_resubmission(api, worker, member, xihu_reviewe
     assert response.status_code == 400, response.content
     assert "末尾夹带" in response.json()["error"]["fields"]["bank_card_file"][0]
     assert set(Attachment.objects.values_list("pk", flat=True)) == before
+
+
+# --- the upload audit's known gaps ---------------------------------------------------------------
+
+
+def _pdf_file(objects: list[bytes], *, version: bytes = b"1.6") -> bytes:
+    """A PDF whose objects are numbered from 1 in the order given, the first the catalog, with its
+    cross-reference table at the right offsets (as a writer does; Poppler reads it without repair)."""
+    out = bytearray(b"%PDF-" + version + b"\n%\xc3\xa4\xc3\xbc\xc3\xb6\xc3\x9f\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<</Size %d/Root 1 0 R\n/ID [ <8A3F> <8A3F> ]\n>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def _stream(dictionary: bytes, data: bytes, *, compress: bool = True) -> bytes:
+    import zlib
+
+    if compress:
+        data, dictionary = zlib.compress(data), dictionary + b"/Filter/FlateDecode"
+    return b"<<" + dictionary + b"/Length %d>>\nstream\n" % len(data) + data + b"\nendstream"
+
+
+def libreoffice_pdf(open_action: bytes = b"[3 0 R /XYZ null null 0]", *, extra: list[bytes] | None = None, icc: bool = False) -> bytes:
+    """A certificate scan exported from LibreOffice Writer, as it writes one: the catalog opens the
+    document at its first page (``/OpenAction[3 0 R /XYZ null null 0]``), the page draws a line of
+    text and the scan (a JPEG, kept as DCT data), the content stream is compressed; with ``icc``,
+    as PDF/A export writes it, an sRGB colour profile (a compressed stream with /N 3) in the output
+    intent."""
+    from PIL import ImageCms
+
+    scan = io.BytesIO()
+    Image.new("RGB", (120, 80), (240, 235, 220)).save(scan, "JPEG", quality=80)
+    intent = b"/OutputIntents[<</Type/OutputIntent/S/GTS_PDFA1/OutputConditionIdentifier(sRGB IEC61966-2.1)/DestOutputProfile 8 0 R>>]"
+    catalog = b"<</Type/Catalog/Pages 2 0 R\n/OpenAction" + open_action + b"\n/Lang(zh-CN)\n" + (intent if icc else b"") + b">>"
+    objects = [
+        catalog,
+        b"<</Type/Pages\n/Resources 4 0 R\n/MediaBox[ 0 0 595.303937007874 841.889763779528 ]\n/Kids[ 3 0 R ]\n/Count 1>>",
+        b"<</Type/Page/Parent 2 0 R/Resources 4 0 R/MediaBox[0 0 595.303937007874 841.889763779528]"
+        b"/Group<</S/Transparency/CS/DeviceRGB/I true>>/Contents 5 0 R>>",
+        b"<</Font<</F1 6 0 R>>\n/XObject<</Im7 7 0 R>>\n/ProcSet[/PDF/Text/ImageC/ImageI/ImageB]\n>>",
+        _stream(
+            b"",
+            b"0.1 w\nq 0 0.1 595.3 841.8 re\nW* n\nBT\n56.8 773.1 Td /F1 12 Tf[(Certificate)]TJ\nET\nq 180 0 0 120 56.8 600 cm /Im7 Do Q\nQ\n",
+        ),
+        b"<</Type/Font/Subtype/Type1/BaseFont/Helvetica/Encoding/WinAnsiEncoding>>",
+        _stream(
+            b"/Type/XObject/Subtype/Image/Width 120/Height 80/BitsPerComponent 8/ColorSpace/DeviceRGB/Filter/DCTDecode",
+            scan.getvalue(),
+            compress=False,
+        ),
+    ]
+    if icc:
+        profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+        objects.append(_stream(b"/N 3", profile))
+    return _pdf_file(objects + (extra or []))
+
+
+def test_a_libreoffice_pdf_that_opens_at_its_first_page_is_accepted():
+    """A worker exporting a certificate scan from LibreOffice was refused for its /OpenAction."""
+    import shutil
+    import subprocess
+
+    pdf = libreoffice_pdf()
+    if shutil.which("pdftotext"):  # a real PDF, as a reader sees it
+        assert "Certificate" in subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    checked, refusal = check(pdf)
+    assert refusal is None and checked is not None and checked.content == pdf
+
+
+def _pydyf_pdf(open_action: object) -> bytes:
+    """A PDF whose catalog, with its /OpenAction, is inside a compressed object stream (pydyf)."""
+    import pydyf
+
+    document = pydyf.PDF()
+    page = pydyf.Dictionary({"Type": "/Page", "Parent": document.pages.reference, "MediaBox": pydyf.Array([0, 0, 595, 842])})
+    document.add_page(page)
+    document.catalog["OpenAction"] = open_action(page) if callable(open_action) else open_action
+    out = io.BytesIO()
+    document.write(out, compress=True)
+    assert b"OpenAction" not in out.getvalue()
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(libreoffice_pdf(b"[3 0 R /Fit]"), id="wps-fit"),
+        pytest.param(libreoffice_pdf(b"[3 0 R/FitH 841]"), id="fit-width"),
+        pytest.param(libreoffice_pdf(b"<< /S /GoTo /D [ 3 0 R /Fit ] >>"), id="hyperref-goto"),
+        pytest.param(libreoffice_pdf(b"<</S/GoTo/D(page.1)>>"), id="goto-named-destination"),
+        pytest.param(libreoffice_pdf(b" 8 0 R", extra=[b"[3 0 R /XYZ null null 0]"]), id="indirect-destination"),
+        pytest.param(libreoffice_pdf(b" 9 0 R", extra=[b"[3 0 R /Fit]"], icc=True), id="indirect-destination-beside-a-colour-profile"),
+        pytest.param(
+            libreoffice_pdf(b" 8 0 R", extra=[b"<</S/GoTo/D[3 0 R/Fit]/Next 9 0 R>>", b"<</S/GoTo/D[3 0 R/Fit]>>"]), id="goto-then-goto"
+        ),
+        pytest.param(libreoffice_pdf().replace(b"/OpenAction", b"/Open#41ction"), id="escaped-name"),
+        pytest.param(libreoffice_pdf(icc=True), id="pdf-a-with-a-colour-profile"),
+        pytest.param(_pydyf_pdf(lambda page: __import__("pydyf").Array([page.reference, "/Fit"])), id="in-an-object-stream"),
+    ],
+)
+def test_opening_at_a_page_is_accepted(content):
+    checked, refusal = check(content)
+    assert refusal is None and checked is not None
+
+
+URI_ACTION = b"<</S/URI/URI(https://example.org/phish)>>"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        *(
+            pytest.param(libreoffice_pdf(b"<</S/" + action + b">>"), id=action.decode().split("/")[0])
+            for action in (
+                b"URI/URI(https://example.org/phish)",
+                b"Hide/T(field)",
+                b"Named/N/Print",
+                b"JavaScript/JS(app.alert(1))",
+                b"Launch/F(cmd.exe)",
+                b"SubmitForm/F(https://example.org/)",
+                b"ImportData/F(data.fdf)",
+                b"GoToR/F(other.pdf)/D[0/Fit]",
+                b"GoToE/T<</R/C/N(a.pdf)>>",
+                b"Rendition/OP 0",
+                b"Sound/Sound 9 0 R",
+                b"Movie/T(clip)",
+                b"SetOCGState/State[/OFF]",
+            )
+        ),
+        pytest.param(libreoffice_pdf(b"<</S/U#52I/URI(https://example.org/)>>"), id="escaped-uri"),
+        pytest.param(libreoffice_pdf(b"<</S/GoTo/D[3 0 R/Fit]/S/URI/URI(https://example.org/)>>"), id="two-kinds"),
+        pytest.param(libreoffice_pdf(b"<</D[3 0 R/Fit]>>"), id="no-kind"),
+        pytest.param(libreoffice_pdf(b"<</S 8 0 R/URI(https://example.org/)>>", extra=[b"/URI"]), id="kind-by-reference"),
+        pytest.param(libreoffice_pdf(b"<</S/GoTo/D[3 0 R/Fit]/Next" + URI_ACTION + b">>"), id="goto-then-uri"),
+        pytest.param(
+            libreoffice_pdf(b"<</S/GoTo/D[3 0 R/Fit]/Next[<</S/GoTo/D[3 0 R/Fit]>> 8 0 R]>>", extra=[URI_ACTION]),
+            id="goto-then-list-with-uri",
+        ),
+        pytest.param(libreoffice_pdf(b" 8 0 R", extra=[URI_ACTION]), id="indirect-uri"),
+        pytest.param(libreoffice_pdf(b" 8 0 R", extra=[b" 9 0 R", b"<</S/Named/N/NextPage>>"]), id="indirect-twice"),
+        pytest.param(libreoffice_pdf(b" 8 0 R", extra=[b"<</S/GoTo/D[3 0 R/Fit]/Next 8 0 R>>"]), id="goto-chain-in-a-cycle"),
+        pytest.param(libreoffice_pdf(b" 8 0 R") + b"8 0 obj " + URI_ACTION + b" endobj\n", id="indirect-defined-after-the-end"),
+        pytest.param(libreoffice_pdf(b" 18 0 R"), id="indirect-to-nothing"),
+        pytest.param(
+            libreoffice_pdf(b" 8 0 R", extra=[b"[3 0 R/Fit]"]).replace(
+                b"%%EOF\n", b"%%EOF\n00008 %a comment\n0 obj " + URI_ACTION + b" endobj\n"
+            ),
+            id="decoy-destination-then-the-real-object-updated",
+        ),
+        pytest.param(
+            libreoffice_pdf(b" 8 0 R", extra=[_stream(b"/N 1/First 4", b"8 0 " + URI_ACTION)]).replace(b"8 0 obj", b"9 0 obj"),
+            id="indirect-into-an-object-stream",
+        ),
+        pytest.param(libreoffice_pdf(b"(javascript:alert(1))"), id="a-string"),
+        pytest.param(libreoffice_pdf(b"[3 0 R /Fit]" + b"/OpenAction[3 0 R /Fit]" * 20), id="too-many"),
+        pytest.param(libreoffice_pdf(b"[" * 5000), id="unreadable"),
+        pytest.param(
+            libreoffice_pdf(b"<</S/GoTo/D[3 0 R/Fit]/Next[" + b"".join(b"%d 0 R " % number for number in range(9, 2000)) + b"]>>"),
+            id="thousands-of-references",
+        ),
+        pytest.param(
+            _pydyf_pdf(__import__("pydyf").Dictionary({"S": "/URI", "URI": __import__("pydyf").String("https://example.org/")})),
+            id="in-an-object-stream",
+        ),
+    ],
+)
+def test_an_opening_action_that_does_more_than_show_a_page_is_refused(content):
+    checked, refusal = check(content)
+    assert checked is None and refusal and "脚本" in refusal
