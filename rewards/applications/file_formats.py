@@ -192,8 +192,16 @@ _OPEN_ACTION = re.compile(
 #: How many opening actions a PDF may have: one, and one more for each incremental update that
 #: rewrote its catalog. Thousands of them could not all be read cheaply.
 _OPEN_ACTIONS_READ = 16
-#: An object stream's dictionary: its type, or the offset of its first object that readers need.
-_OBJECT_STREAM = re.compile(rb"/(?:ObjStm|First)(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
+#: The keys of an object stream's dictionary that readers need, one of which every reader reads:
+#: /N, the number of objects (MuPDF needs nothing more: it does not look at the type, and without
+#: /First it counts the offsets from 0), /First (pdf.js, Poppler and PDFium), /Type /ObjStm (PDFium,
+#: and MuPDF rebuilding a broken file). An attacker can leave out the type and /First, not /N. The
+#: only other stream with an /N is a colour profile (/ICCBased), a few kilobytes to unpack.
+_OBJECT_STREAM = re.compile(rb"/(?:ObjStm|First|N)(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
+#: A stream without filters is checked with the file's plain text; a predictor (PNG or TIFF)
+#: stores each unpacked byte as a difference from another, so the names are not there to read.
+_FILTER = re.compile(rb"/Filter(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
+_PREDICTOR = re.compile(rb"/Predictor(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
 #: The ``stream`` keyword; its data starts on the next line, as PDF.js reads it.
 _STREAM = re.compile(rb"(?<![^\x00\t\n\x0c\r ()<>\[\]{}/%])stream(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])[^\r\n]*(?:\r\n|\r|\n)")
 #: Between a stream's dictionary and its keyword: whitespace and comments only.
@@ -222,9 +230,10 @@ def pdf_is_active(content: bytes) -> bool:
     plain objects, with names written in #xx escapes, or inside compressed object streams; or an
     opening action that does more than show a page (:func:`_opens_harmlessly`). Those keys live in
     dictionaries, and dictionaries are either plain objects or inside object streams, so only object
-    streams are unpacked (images and page contents are not); a stream whose dictionary cannot be
-    read is unpacked too, and an object stream that does not unpack whole, or unpacks past the
-    cap, counts as suspect."""
+    streams are unpacked (images and page contents are not), known by any key a reader needs to
+    read one (:data:`_OBJECT_STREAM`); a stream whose dictionary cannot be read is unpacked too, and
+    an object stream that does not unpack whole, unpacks past the cap or through a predictor,
+    counts as suspect."""
     if _active(content):
         return True
     unpacked = _object_streams(content)
@@ -247,9 +256,15 @@ def _object_streams(content: bytes) -> list[tuple[bytes | None, bytes]] | None:
         if names is not None and not _OBJECT_STREAM.search(names):
             continue
         end = content.find(b"endstream", match.end())
+        data = content[match.end() : end if end >= 0 else len(content)]
+        if names is not None and not _FILTER.search(names):
+            unpacked.append((dictionary, data))  # not compressed: its names were read with the file's
+            continue
+        if names is not None and _PREDICTOR.search(names):
+            return None  # unpacked, its bytes are not yet the objects
         unpacker = zlib.decompressobj()
         try:
-            data = unpacker.decompress(content[match.end() : end if end >= 0 else len(content)], _INFLATE_STREAM)
+            data = unpacker.decompress(data, _INFLATE_STREAM)
         except zlib.error:
             return None  # an object stream that does not unpack cannot be checked
         inflated += len(data)

@@ -5,6 +5,7 @@ refused with a Chinese reason; a real JPEG, PNG or plain PDF is accepted whateve
 from __future__ import annotations
 
 import io
+import zlib
 
 import pytest
 from PIL import Image
@@ -689,3 +690,46 @@ URI_ACTION = b"<</S/URI/URI(https://example.org/phish)>>"
 def test_an_opening_action_that_does_more_than_show_a_page_is_refused(content):
     checked, refusal = check(content)
     assert checked is None and refusal and "脚本" in refusal
+
+
+def test_an_object_stream_with_neither_type_nor_first_is_still_one():
+    """MuPDF reads an object stream by its /N alone, counting offsets from 0 without /First."""
+    for count in (b"/N 1", b"/#4E 1"):
+        pdf = _objstm_pdf(JAVASCRIPT).replace(b"/Type/ObjStm/N 1/First 4", count)
+        pdf = pdf.replace(zlib.compress(b"3 0 " + JAVASCRIPT), zlib.compress(b"3 4 " + JAVASCRIPT))
+        assert b"ObjStm" not in pdf and b"First" not in pdf
+        _, refusal = check(pdf)
+        assert refusal and "脚本" in refusal
+
+
+def test_an_object_stream_whose_bytes_pass_through_a_predictor_is_suspect():
+    """A TIFF predictor stores each byte as its difference from the one before: unpacked, the
+    names are not there to read until the differences are undone."""
+    inner = b"3 0 " + JAVASCRIPT
+    differences = bytes([inner[0]]) + bytes((inner[i] - inner[i - 1]) % 256 for i in range(1, len(inner)))
+    pdf = _objstm_pdf(b"").replace(zlib.compress(b"3 0 "), zlib.compress(differences))
+    pdf = pdf.replace(b"/Filter", b"/DecodeParms<</Predictor 2/Columns %d>>/Filter" % len(inner))
+    assert b"JavaScript" not in differences
+    _, refusal = check(pdf)
+    assert refusal and "脚本" in refusal
+
+
+@pytest.mark.parametrize("compress", [True, False])
+def test_a_colour_profile_is_not_taken_for_an_object_stream(compress):
+    from PIL import ImageCms
+
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    pdf = _catalog(b"/OutputIntents[<</S/GTS_PDFA1/DestOutputProfile 2 0 R>>]").replace(
+        b"trailer", b"2 0 obj" + _stream(b"/N 3/Alternate/DeviceRGB", profile, compress=compress) + b"\nendobj\ntrailer"
+    )
+    checked, refusal = check(pdf)
+    assert refusal is None and checked is not None
+
+
+@pytest.mark.parametrize(("inner", "refused"), [(JAVASCRIPT, True), (b"<</Type/Page/MediaBox[0 0 595 842]>>", False)])
+def test_an_uncompressed_object_stream_is_read_in_the_clear(inner, refused):
+    pdf = _catalog(b"").replace(
+        b"trailer", b"2 0 obj" + _stream(b"/Type/ObjStm/N 1/First 4", b"3 0 " + inner, compress=False) + b"\nendobj\ntrailer"
+    )
+    checked, refusal = check(pdf)
+    assert (checked is None) == refused and (refusal is not None) == refused
