@@ -743,3 +743,43 @@ def test_an_uncompressed_object_stream_is_read_in_the_clear(inner, refused):
     )
     checked, refusal = check(pdf)
     assert (checked is None) == refused and (refusal is not None) == refused
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        pytest.param(b'<a href="&#106;avascript:alert(1)">x</a>', id="decimal-reference"),
+        pytest.param(b'<a href="&#x6A;avascript:alert(1)">x</a>', id="hexadecimal-reference"),
+        pytest.param(b"<a href=&#0000106&#0000097vascript&colon;alert(1)>x</a>", id="zeros-no-semicolons-named-colon"),
+        pytest.param(b'<a href="&#X6a;&#x61;&#x76;&#x61;&#x73;&#x63;&#x72;&#x69;&#x70;&#x74;&#x3a;alert(1)">x</a>', id="every-letter"),
+        pytest.param(b'<a href="JaVa&#83;cRiPt&#58;alert(1)">x</a>', id="mixed-case-and-colon"),
+        pytest.param(b'<a href="java&#09;script:alert(1)">x</a>', id="tab-reference"),
+        pytest.param(b'<a href="java&#x09;script:alert(1)">x</a>', id="tab-hexadecimal"),
+        pytest.param(b'<a href="jav&Tab;ascript:alert(1)">x</a>', id="tab-named"),
+        pytest.param(b'<a href="java&NewLine;script:alert(1)">x</a>', id="line-end-named"),
+        pytest.param(b'<a href="java\tscr\nipt:alert(1)">x</a>', id="raw-tab-and-line-end"),
+        pytest.param(b'<a href=" &#32;&#x1;javascript:alert(1)">x</a>', id="leading-spaces-and-controls"),
+        pytest.param(b'<a href="\x01javascript:alert(1)">x</a>', id="leading-raw-control"),
+    ],
+)
+def test_a_javascript_address_however_html_writes_it_is_refused(markup):
+    for content in (commented(noisy_jpeg(), markup), text_png(markup.decode("latin-1"))):
+        checked, refusal = check(content)
+        assert checked is None and refusal and "夹带" in refusal
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b'<a href="java script:x">',  # a space is not dropped from an address
+        b'<a href="&#1060;avascript:x">',  # another character
+        b'<a href="javascript;x">',
+        b'<a href="&#106avascripts">',
+        b'<a href="\x00javascript:x">',  # a NUL becomes U+FFFD, which is not dropped
+        b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>',
+    ],
+)
+def test_near_misses_of_encoded_addresses_are_accepted(text):
+    content = commented(noisy_jpeg(), text)
+    checked, refusal = check(content)
+    assert refusal is None and checked is not None
