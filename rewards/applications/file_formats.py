@@ -50,6 +50,14 @@ _JAVASCRIPT = (
     + rf"{_URL_TAB}*+".join(_character(letter) for letter in "javascript")
     + rf"{_URL_TAB}*+(?::|&#(?:0*58(?![0-9])|[xX]0*3[aA](?![0-9a-fA-F]));?|&colon;)"
 )
+#: PHP's short echo tag ``<?=`` (the ``=`` written as ``<`` here), which runs in a file that a
+#: server includes as PHP. Its code must end the tag (``?>``) or leave the rest of the file to a
+#: comment (``/*``, ``//``), so the tag counts followed by a run of printable text up to one of
+#: those: under one chance in 10^11 a byte, where ``<?=`` alone would be in one photo of 2 MB in
+#: eight. The run holds no ``<`` or ``=``, so that each ``<`` starts one run at most, whatever the
+#: file holds; code with either before its end, or bytes that are not text in a comment, passes:
+#: this finds a payload, it does not parse PHP.
+_SHORT_ECHO = r"<(?:[\t\n\r\x20-\x2e\x30-\x3b\x3e\x40-\x7e]|\?(?!>)|/(?![*/]))*+(?:\?>|/[*/])"
 
 
 def _markup_regex(*, body: bool, image: bool) -> re.Pattern[bytes]:
@@ -67,7 +75,8 @@ def _markup_regex(*, body: bool, image: bool) -> re.Pattern[bytes]:
     a byte, one false refusal in 50 000 photos of 2 MB: ``<svg`` alone (5·10^-9 a byte) would refuse
     one in 90, so it counts only followed by an attribute ``xmlns`` or ``on…``, or by ``>`` and an
     element inside it (an SVG with neither runs nothing). The markers: the tags ``<script``,
-    ``<iframe``, ``<html``, ``<body``, ``<svg``, PHP's open tag (whitespace must follow it), the
+    ``<iframe``, ``<html``, ``<body``, ``<svg``, PHP's open tag (whitespace must follow it) and its
+    short echo tag (:data:`_SHORT_ECHO`, which :func:`_smuggled` checks is ``<?=`` in the file), the
     attributes ``onerror=`` and ``onload=`` (one space allowed before the ``=``), an attribute whose
     value is a ``javascript:`` address however HTML may write it (:data:`_JAVASCRIPT`: every way of
     writing a letter is longer than the letter, so random data holds it less often still), and, in
@@ -76,7 +85,7 @@ def _markup_regex(*, body: bool, image: bool) -> re.Pattern[bytes]:
     first = r"sSiI?hH" + ("bB" if body else "") + ("\xd9" if image else "")
     tags = (
         rf"(?<=[sS])(?:{_either_case('cript')}|{_either_case('vg')}(?:>\s*<|[\s/]+(?:{_either_case('xmlns')}|{_either_case('on')})))"
-        rf"|(?<=[iI]){_either_case('frame')}|(?<=\?){_either_case('php')}\s|(?<=[hH]){_either_case('tml')}[\s/>]"
+        rf"|(?<=[iI]){_either_case('frame')}|(?<=\?)(?:{_either_case('php')}\s|{_SHORT_ECHO})|(?<=[hH]){_either_case('tml')}[\s/>]"
         + (rf"|(?<=[bB]){_either_case('ody')}[\s/>]" if body else "")
         + (r"|(?<=\xd9)" if image else "")
     )
@@ -126,7 +135,7 @@ def image_end(content: bytes, content_type: str, *, markup: bool = False) -> int
         return SMUGGLED
     if content_type == "image/png":
         end = _png_end(content)
-        if end >= 0 and markup and any(not _jpeg_end_at(found) for found in _IMAGE_MARKUP.finditer(_anchored(content, image=False))):
+        if end >= 0 and markup and any(_smuggled(found, content) for found in _IMAGE_MARKUP.finditer(_anchored(content, image=False))):
             return SMUGGLED
         return end
     data = _first_scan(content, 0)
@@ -135,7 +144,7 @@ def image_end(content: bytes, content_type: str, *, markup: bool = False) -> int
     finder = _IMAGE_MARKUP if markup else _JPEG_END
     for found in finder.finditer(_anchored(content, image=True)):
         at = found.start()
-        if not _jpeg_end_at(found):
+        if _smuggled(found, content):
             return SMUGGLED
         if content[at] != 0xFF or content[at + 1] != 0xD9 or at < data:
             continue  # "<" or "=" before a D9 byte, or an EOI inside a segment (a thumbnail's)
@@ -153,6 +162,16 @@ def image_end(content: bytes, content_type: str, *, markup: bool = False) -> int
 def _jpeg_end_at(found: re.Match[bytes]) -> bool:
     """Whether a match of :data:`_IMAGE_MARKUP` is ``<`` D9, which may be a JPEG's end, not markup."""
     return found.end() == found.start() + 2 and found.string[found.start() + 1] == 0xD9
+
+
+def _smuggled(found: re.Match[bytes], content: bytes) -> bool:
+    """Whether a match of a markup regex in ``content`` anchored is markup: not ``<`` D9 (which may
+    be a JPEG's end), and a short echo tag only where ``content`` has ``<?=`` itself (``<?<`` here
+    also stands for ``=?<``, ``<?\\xff`` and the like)."""
+    at = found.start()
+    if _jpeg_end_at(found):
+        return False
+    return found.string[at + 1 : at + 3] != b"?<" or content[at : at + 3] == b"<?="
 
 
 def _first_scan(content: bytes, start: int) -> int:
@@ -383,7 +402,7 @@ def _goes_to_a_page(value: pdf_objects.Value, resolve: _Resolve, depth: int) -> 
 def pdf_smuggled(content: bytes) -> bool:
     """The markup of a web page or a script in a PDF (a page saved as a PDF holds none: its text is
     drawn, not tagged)."""
-    return _PDF_MARKUP.search(_anchored(content, image=False)) is not None
+    return any(_smuggled(found, content) for found in _PDF_MARKUP.finditer(_anchored(content, image=False)))
 
 
 def _stream_dictionary(content: bytes, keyword: int) -> tuple[bytes | None, int]:

@@ -769,6 +769,21 @@ def test_a_javascript_address_however_html_writes_it_is_refused(markup):
 
 
 @pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(exif_jpeg("<?= system($_GET['c']); ?>"), id="in-exif"),
+        pytest.param(commented(noisy_jpeg(), b"<?=`$_GET[0]`?>"), id="backticks"),
+        pytest.param(commented(noisy_jpeg(), b"<?=$_GET[0]($_GET[1])/*"), id="the-rest-a-comment"),
+        pytest.param(text_png("<?=`id`//"), id="in-png-text"),
+        pytest.param(PLAIN_PDF.replace(b"%%EOF", b"<?=`id`?>\n%%EOF"), id="in-a-pdf"),
+    ],
+)
+def test_a_php_short_echo_tag_is_refused(content):
+    checked, refusal = check(content)
+    assert checked is None and refusal and "夹带" in refusal
+
+
+@pytest.mark.parametrize(
     "text",
     [
         b'<a href="java script:x">',  # a space is not dropped from an address
@@ -777,9 +792,12 @@ def test_a_javascript_address_however_html_writes_it_is_refused(markup):
         b'<a href="&#106avascripts">',
         b'<a href="\x00javascript:x">',  # a NUL becomes U+FFFD, which is not dropped
         b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>',
+        b"a<?=b",  # the tag, but no code that ends it
+        b"<?=\x80\x81?>",
+        b"=?=`x`?>",
     ],
 )
-def test_near_misses_of_encoded_addresses_are_accepted(text):
+def test_near_misses_of_encoded_addresses_and_short_echo_tags_are_accepted(text):
     content = commented(noisy_jpeg(), text)
     checked, refusal = check(content)
     assert refusal is None and checked is not None
