@@ -120,10 +120,11 @@ def image_end(content: bytes, content_type: str, *, markup: bool = False) -> int
     """Where the image ends, read from its structure, not from the last end marker (which anything
     appended can carry): ``len(content)`` when nothing but padding follows it, an earlier offset
     when something else does, or :data:`CUT_SHORT` or :data:`MALFORMED`; with ``markup``, also
-    :data:`SMUGGLED` for markup or a script anywhere in the file (found in the same pass) or a PDF
-    header where PDF readers look for one, in the first 1 024 bytes (Acrobat, PDFium and PDF.js; a
-    reader that goes on without one needs no header at all, so searching further finds nothing a
-    reader uses, at a third of the pass's cost).
+    :data:`SMUGGLED` for markup or a script anywhere in the file (found in the same pass), in a PNG's
+    compressed text once unpacked (:func:`_png_texts`; :data:`MALFORMED` when it does not unpack
+    within the caps), or a PDF header where PDF readers look for one, in the first 1 024 bytes
+    (Acrobat, PDFium and PDF.js; a reader that goes on without one needs no header at all, so
+    searching further finds nothing a reader uses, at a third of the pass's cost).
 
     A JPEG ends at the first end of image (EOI) after its first scan's data: segments before it are
     skipped by their lengths (an EXIF thumbnail's EOI inside APP1 is not the end), and FF D9 cannot
@@ -134,10 +135,14 @@ def image_end(content: bytes, content_type: str, *, markup: bool = False) -> int
     if markup and content.find(b"%PDF-", 1, 1024 + 4) >= 0:
         return SMUGGLED
     if content_type == "image/png":
-        end = _png_end(content)
-        if end >= 0 and markup and any(_smuggled(found, content) for found in _IMAGE_MARKUP.finditer(_anchored(content, image=False))):
-            return SMUGGLED
-        return end
+        packed: list[tuple[bytes, bytes]] = []
+        end = _png_end(content, packed if markup else None)
+        if end < 0 or not markup:
+            return end
+        texts = _png_texts(packed)
+        if texts is None:
+            return MALFORMED
+        return SMUGGLED if any(_holds_markup(text) for text in (content, *texts)) else end
     data = _first_scan(content, 0)
     if data < 0:
         return data
@@ -202,12 +207,20 @@ def _first_scan(content: bytes, start: int) -> int:
                 return at
 
 
-def _png_end(content: bytes) -> int:
-    """After the ``IEND`` chunk and its checksum, chunk by chunk from the signature, and any padding."""
+def _holds_markup(text: bytes) -> bool:
+    """Markup or a script in a PNG or in the text it carries (:data:`_IMAGE_MARKUP`, ``=`` anchored)."""
+    return any(_smuggled(found, text) for found in _IMAGE_MARKUP.finditer(_anchored(text, image=False)))
+
+
+def _png_end(content: bytes, packed: list[tuple[bytes, bytes]] | None = None) -> int:
+    """After the ``IEND`` chunk and its checksum, chunk by chunk from the signature, and any
+    padding; ``packed`` collects the compressed text chunks on the way (their type and data)."""
     size, at = len(content), 8
     while at + 12 <= size:
         length = int.from_bytes(content[at : at + 4], "big")
         kind = content[at + 4 : at + 8]
+        if packed is not None and kind in _PACKED_TEXT:
+            packed.append((kind, content[at + 8 : at + 8 + length]))
         at += 12 + length
         if kind == b"IEND":
             if length != 0 or at > size:
@@ -215,6 +228,50 @@ def _png_end(content: bytes) -> int:
             after = _run_end(_PADDING, content, at)
             return after if after == size else at
     return CUT_SHORT
+
+
+#: A PNG's compressed text chunks: zTXt, and iTXt when its compression flag is set.
+_PACKED_TEXT = (b"zTXt", b"iTXt")
+#: How much text they may unpack to, each (Pillow's own limit) and together: a phone or an editor
+#: writes a few kilobytes; a "zip bomb" of zeros unpacks a thousandfold, and is refused once the
+#: cap is read, not unpacked whole.
+_PNG_TEXT_CHUNK, _PNG_TEXT_TOTAL = 1024 * 1024, 4 * 1024 * 1024
+
+
+def _png_texts(packed: list[tuple[bytes, bytes]]) -> list[bytes] | None:
+    """The texts of a PNG's compressed text chunks, unpacked, for the markup search: a viewer that
+    shows a PNG's text shows it unpacked, where the file's bytes hide it. ``None`` when a chunk is
+    not built as the PNG specification says (keyword, NUL, compression method 0 …), does not unpack
+    whole, or unpacks past a cap."""
+    texts, left = [], _PNG_TEXT_TOTAL
+    for kind, data in packed:
+        keyword_end = data.find(b"\x00", 0, 80)
+        if keyword_end < 1:
+            return None
+        if kind == b"iTXt":  # keyword, flag, method, language, NUL, translated keyword, NUL, text
+            flag, method = data[keyword_end + 1 : keyword_end + 2], data[keyword_end + 2 : keyword_end + 3]
+            if flag == b"\x00":
+                continue  # not compressed: searched with the file
+            language_end = data.find(b"\x00", keyword_end + 3)
+            translated_end = data.find(b"\x00", language_end + 1) if language_end >= 0 else -1
+            if flag != b"\x01" or translated_end < 0:
+                return None
+            text_start = translated_end + 1
+        else:  # keyword, NUL, method, text
+            method, text_start = data[keyword_end + 1 : keyword_end + 2], keyword_end + 2
+        if method != b"\x00":
+            return None
+        unpacker = zlib.decompressobj()
+        cap = min(_PNG_TEXT_CHUNK, left)
+        try:
+            text = unpacker.decompress(data[text_start:], cap + 1)
+        except zlib.error:
+            return None
+        if len(text) > cap or not unpacker.eof:
+            return None
+        texts.append(text)
+        left -= len(text)
+    return texts
 
 
 def _run_end(run: re.Pattern[bytes], data: bytes, at: int) -> int:

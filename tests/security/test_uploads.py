@@ -4,6 +4,7 @@ refused with a Chinese reason; a real JPEG, PNG or plain PDF is accepted whateve
 
 from __future__ import annotations
 
+import functools
 import io
 import zlib
 
@@ -799,5 +800,77 @@ def test_a_php_short_echo_tag_is_refused(content):
 )
 def test_near_misses_of_encoded_addresses_and_short_echo_tags_are_accepted(text):
     content = commented(noisy_jpeg(), text)
+    checked, refusal = check(content)
+    assert refusal is None and checked is not None
+
+
+def with_chunk(image: bytes, kind: bytes, data: bytes) -> bytes:
+    """``image`` (a PNG) with a chunk added before its ``IEND``: after the image data, where Pillow
+    reads no text when it opens or verifies the file."""
+    chunk = len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
+    end = image.rindex(b"IEND") - 4
+    return image[:end] + chunk + image[end:]
+
+
+def ztxt(text: bytes, *, keyword: bytes = b"Comment") -> bytes:
+    return keyword + b"\x00\x00" + zlib.compress(text)
+
+
+def itxt(text: bytes, *, compressed: bool = True) -> bytes:
+    flag = b"\x01\x00" if compressed else b"\x00\x00"
+    return b"Comment\x00" + flag + b"zh-CN\x00\xe8\xaf\xb4\xe6\x98\x8e\x00" + (zlib.compress(text) if compressed else text)
+
+
+def zipped_text_png(text: str, *, international: bool = False) -> bytes:
+    """A PNG whose text Pillow compresses (zTXt, or iTXt with its flag set), before the image data."""
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    if international:
+        info.add_itxt("Comment", text, lang="zh-CN", zip=True)
+    else:
+        info.add_text("Comment", text, zip=True)
+    return noisy_png(pnginfo=info)
+
+
+SCRIPT = b"<script>alert(1)</script>"
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        pytest.param(zipped_text_png(SCRIPT.decode()), "夹带", id="ztxt-before-the-image-data"),
+        pytest.param(zipped_text_png(SCRIPT.decode(), international=True), "夹带", id="itxt-before-the-image-data"),
+        pytest.param(with_chunk(noisy_png(), b"zTXt", ztxt(SCRIPT)), "夹带", id="ztxt-after-the-image-data"),
+        pytest.param(with_chunk(noisy_png(), b"iTXt", itxt(b'<a href="&#106;avascript:alert(1)">')), "夹带", id="itxt-encoded-address"),
+        pytest.param(with_chunk(noisy_png(), b"zTXt", ztxt(b"<?=`id`?>")), "夹带", id="ztxt-short-echo"),
+        pytest.param(with_chunk(noisy_png(), b"zTXt", ztxt(b"\x00" * (64 * 1024 * 1024))), "损坏", id="a-zip-bomb"),
+        pytest.param(with_chunk(noisy_png(), b"zTXt", ztxt(b"x" * (1024 * 1024 + 1))), "损坏", id="one-byte-past-the-cap"),
+        pytest.param(
+            functools.reduce(lambda image, _: with_chunk(image, b"zTXt", ztxt(b" " * (1024 * 1024))), range(5), noisy_png()),
+            "损坏",
+            id="five-chunks-each-under-the-cap",
+        ),
+        pytest.param(with_chunk(noisy_png(), b"zTXt", ztxt(SCRIPT)[:-6]), "损坏", id="cut-short"),
+        pytest.param(with_chunk(noisy_png(), b"zTXt", b"Comment\x00\x01" + zlib.compress(SCRIPT)), "损坏", id="unknown-method"),
+        pytest.param(with_chunk(noisy_png(), b"iTXt", itxt(SCRIPT).replace(b"\x01\x00zh", b"\x02\x00zh")), "损坏", id="unknown-flag"),
+        pytest.param(with_chunk(noisy_png(), b"zTXt", b"\x00\x00" + zlib.compress(SCRIPT)), "损坏", id="no-keyword"),
+    ],
+)
+def test_markup_in_compressed_png_text_or_a_text_bomb_is_refused(content, words):
+    checked, refusal = check(content)
+    assert checked is None and refusal and words in refusal
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(zipped_text_png("Raw profile type exif\n" + "45786966" * 2000), id="ztxt-as-imagemagick-writes-it"),
+        pytest.param(zipped_text_png("职业技能等级证书 扫描件", international=True), id="itxt-compressed"),
+        pytest.param(with_chunk(noisy_png(), b"iTXt", itxt("说明".encode(), compressed=False)), id="itxt-plain"),
+        pytest.param(with_chunk(noisy_png(), b"zTXt", ztxt(b"x" * (1024 * 1024))), id="at-the-cap"),
+    ],
+)
+def test_honest_compressed_png_text_is_accepted(content):
     checked, refusal = check(content)
     assert refusal is None and checked is not None
