@@ -185,7 +185,8 @@ def object_stream_members(dictionary: bytes | None, data: bytes, number: int, *,
     its header lists /N pairs of an object number and an offset, counted from /First (from 0 when
     /First is missing, as MuPDF reads it). ``None`` when this cannot be known: a dictionary that
     could not be read, or /N or /First given other than as a plain integer (a reader would look
-    the reference up). A header that is not /N pairs of integers yields nothing: no reader can take
+    the reference up). A dictionary without /N (an /N in a dictionary inside it, as a shading's
+    function has), or a header that is not /N pairs of integers, yields nothing: no reader takes
     an object from that stream."""
     if dictionary is None:
         return None
@@ -195,6 +196,8 @@ def object_stream_members(dictionary: bytes | None, data: bytes, number: int, *,
         return None
     if not isinstance(read, Dictionary):
         return None
+    if not read.values(b"N"):
+        return []
     count, first = read.integer(b"N"), read.integer(b"First")
     if count is None or (first is None and read.values(b"First")):
         return None

@@ -874,3 +874,15 @@ def test_markup_in_compressed_png_text_or_a_text_bomb_is_refused(content, words)
 def test_honest_compressed_png_text_is_accepted(content):
     checked, refusal = check(content)
     assert refusal is None and checked is not None
+
+
+def test_a_shading_whose_function_has_an_n_does_not_hide_where_the_opening_goes():
+    """A mesh shading is a compressed stream whose dictionary may hold a function with an /N: it is
+    unpacked as an object stream might be, and it holds no objects, so a reference resolves."""
+    shading = _stream(
+        b"/ShadingType 4/ColorSpace/DeviceRGB/BitsPerCoordinate 8/BitsPerComponent 8/BitsPerFlag 8"
+        b"/Decode[0 1 0 1 0 1 0 1 0 1]/Function<</FunctionType 2/Domain[0 1]/C0[0 0 0]/C1[1 1 1]/N 1>>",
+        b"\x00" * 64,
+    )
+    checked, refusal = check(libreoffice_pdf(b" 9 0 R", extra=[shading, b"[3 0 R /Fit]"]))
+    assert refusal is None and checked is not None
