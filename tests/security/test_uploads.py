@@ -601,17 +601,29 @@ def test_a_libreoffice_pdf_that_opens_at_its_first_page_is_accepted(name):
     assert refusal is None and checked is not None and checked.content == pdf
 
 
-def _pydyf_pdf(open_action: object) -> bytes:
-    """A PDF whose catalog, with its /OpenAction, is inside a compressed object stream (pydyf)."""
+def _pydyf_pdf(opening: str) -> bytes:
+    """A PDF whose catalog, with its /OpenAction, is inside a compressed object stream (pydyf): to
+    the first page (``fit``), by a /GoTo action in the same object stream, as pdfTeX with hyperref
+    writes it (``go-to-by-reference``), or to a web address, given in place or by reference."""
     import pydyf
 
     document = pydyf.PDF()
     page = pydyf.Dictionary({"Type": "/Page", "Parent": document.pages.reference, "MediaBox": pydyf.Array([0, 0, 595, 842])})
     document.add_page(page)
-    document.catalog["OpenAction"] = open_action(page) if callable(open_action) else open_action
+    actions = {
+        "fit": pydyf.Array([page.reference, "/Fit"]),
+        "go-to-by-reference": pydyf.Dictionary({"S": "/GoTo", "D": pydyf.Array([page.reference, "/Fit"])}),
+        "uri": pydyf.Dictionary({"S": "/URI", "URI": pydyf.String("https://example.org/")}),
+        "uri-by-reference": pydyf.Dictionary({"S": "/URI", "URI": pydyf.String("https://example.org/")}),
+    }
+    action = actions[opening]
+    if opening.endswith("by-reference"):
+        document.add_object(action)
+        action = action.reference
+    document.catalog["OpenAction"] = action
     out = io.BytesIO()
     document.write(out, compress=True)
-    assert b"OpenAction" not in out.getvalue()
+    assert not any(name in out.getvalue() for name in (b"OpenAction", b"GoTo", b"URI"))
     return out.getvalue()
 
 
@@ -629,7 +641,8 @@ def _pydyf_pdf(open_action: object) -> bytes:
         ),
         pytest.param(libreoffice_pdf().replace(b"/OpenAction", b"/Open#41ction"), id="escaped-name"),
         pytest.param(libreoffice_pdf(icc=True), id="pdf-a-with-a-colour-profile"),
-        pytest.param(_pydyf_pdf(lambda page: __import__("pydyf").Array([page.reference, "/Fit"])), id="in-an-object-stream"),
+        pytest.param(_pydyf_pdf("fit"), id="in-an-object-stream"),
+        pytest.param(_pydyf_pdf("go-to-by-reference"), id="hyperref-by-reference-in-an-object-stream"),
     ],
 )
 def test_opening_at_a_page_is_accepted(content):
@@ -692,10 +705,8 @@ URI_ACTION = b"<</S/URI/URI(https://example.org/phish)>>"
             libreoffice_pdf(b"<</S/GoTo/D[3 0 R/Fit]/Next[" + b"".join(b"%d 0 R " % number for number in range(9, 2000)) + b"]>>"),
             id="thousands-of-references",
         ),
-        pytest.param(
-            _pydyf_pdf(__import__("pydyf").Dictionary({"S": "/URI", "URI": __import__("pydyf").String("https://example.org/")})),
-            id="in-an-object-stream",
-        ),
+        pytest.param(_pydyf_pdf("uri"), id="in-an-object-stream"),
+        pytest.param(_pydyf_pdf("uri-by-reference"), id="by-reference-in-an-object-stream"),
     ],
 )
 def test_an_opening_action_that_does_more_than_show_a_page_is_refused(content):
