@@ -306,8 +306,10 @@ _OPEN_ACTIONS_READ = 16
 #: The keys of an object stream's dictionary that readers need, one of which every reader reads:
 #: /N, the number of objects (MuPDF needs nothing more: it does not look at the type, and without
 #: /First it counts the offsets from 0), /First (pdf.js, Poppler and PDFium), /Type /ObjStm (PDFium,
-#: and MuPDF rebuilding a broken file). An attacker can leave out the type and /First, not /N. The
-#: only other stream with an /N is a colour profile (/ICCBased), a few kilobytes to unpack.
+#: and MuPDF rebuilding a broken file). An attacker can leave out the type and /First, not /N. Other
+#: streams with an /N: a colour profile (/ICCBased), a few kilobytes to unpack, and a mesh shading
+#: whose function has one; in an encrypted file they do not unpack, and are suspect as an object
+#: stream is.
 _OBJECT_STREAM = re.compile(rb"/(?:ObjStm|First|N)(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
 #: A stream without filters is checked with the file's plain text; a predictor (PNG or TIFF)
 #: stores each unpacked byte as a difference from another, so the names are not there to read.
@@ -369,7 +371,7 @@ def _object_streams(content: bytes) -> list[tuple[bytes | None, bytes]] | None:
         end = content.find(b"endstream", match.end())
         data = content[match.end() : end if end >= 0 else len(content)]
         if names is not None and not _FILTER.search(names):
-            unpacked.append((dictionary, data))  # not compressed: its names were read with the file's
+            unpacked.append((dictionary, data))  # not compressed: read with the file's plain text
             continue
         if names is not None and _PREDICTOR.search(names):
             return None  # unpacked, its bytes are not yet the objects
