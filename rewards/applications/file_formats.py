@@ -401,12 +401,15 @@ def _opens_harmlessly(content: bytes, unpacked: list[tuple[bytes | None, bytes]]
         return False
     budget = pdf_objects.Budget()
     resolved: dict[pdf_objects.Reference, list[pdf_objects.Value]] = {}
+    indexes: list[dict[int, list[int]] | None] = []
 
     def resolve(reference: pdf_objects.Reference) -> list[pdf_objects.Value]:
         if reference not in resolved:
             if len(resolved) == _REFERENCES_RESOLVED:
                 raise pdf_objects.Unreadable("too many references")
-            resolved[reference] = _definitions(content, unpacked, reference, budget)
+            if not indexes:
+                indexes.extend(pdf_objects.object_stream_index(dictionary, data, budget=budget) for dictionary, data in unpacked)
+            resolved[reference] = _definitions(content, unpacked, indexes, reference, budget)
         return resolved[reference]
 
     try:
@@ -416,16 +419,19 @@ def _opens_harmlessly(content: bytes, unpacked: list[tuple[bytes | None, bytes]]
 
 
 def _definitions(
-    content: bytes, unpacked: list[tuple[bytes | None, bytes]], reference: pdf_objects.Reference, budget: pdf_objects.Budget
+    content: bytes,
+    unpacked: list[tuple[bytes | None, bytes]],
+    indexes: list[dict[int, list[int]] | None],
+    reference: pdf_objects.Reference,
+    budget: pdf_objects.Budget,
 ) -> list[pdf_objects.Value]:
     """Every definition of an object, plain or in an object stream; none when an object stream's
     objects cannot be known (it may hold one)."""
+    if any(index is None for index in indexes):
+        return []
     found = pdf_objects.definitions(content, reference, budget=budget)
-    for dictionary, data in unpacked:
-        members = pdf_objects.object_stream_members(dictionary, data, reference.number, budget=budget)
-        if members is None:
-            return []
-        found.extend(members)
+    for (_, data), index in zip(unpacked, indexes, strict=True):
+        found.extend(pdf_objects.read_value(data, at, budget=budget)[0] for at in (index or {}).get(reference.number, []))
     return found
 
 

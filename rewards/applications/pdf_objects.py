@@ -6,6 +6,7 @@ all of them to be harmless. Pure functions over bytes, bounded in work."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -14,11 +15,14 @@ _REGULAR = rb"[^\x00\t\n\x0c\r ()<>\[\]{}/%]"
 _SKIP = re.compile(rb"(?:[\x00\t\n\x0c\r ]+|%[^\r\n]*)*")
 _TOKEN = re.compile(rb"<<|>>|\[|\]|\(|<[0-9A-Fa-f\x00\t\n\x0c\r ]*>|/" + _REGULAR + rb"*|" + _REGULAR + rb"+")
 _INTEGER = re.compile(rb"[0-9]{1,10}(?![0-9])")
+_HEADER_NUMBER = re.compile(rb"(?<![0-9])([0-9]{1,10})(?![0-9])")
 _NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 _PARENTHESIS_OR_ESCAPE = re.compile(rb"[()\\]")
 #: How deep values may nest, and how many tokens one reading may take: a destination has six, an
-#: action a dozen; a file of nested brackets or of a million entries is refused, not read.
-MAX_DEPTH, MAX_TOKENS = 16, 4096
+#: action a dozen; a file of nested brackets or of a million entries is refused, not read. And how
+#: many numbers of object streams' headers a file may have read: two for each of 100 000 objects,
+#: where a PDF of 5 MB holds a few thousand.
+MAX_DEPTH, MAX_TOKENS, MAX_HEADER_NUMBERS = 16, 4096, 200_000
 
 
 class Unreadable(Exception):
@@ -26,15 +30,21 @@ class Unreadable(Exception):
 
 
 class Budget:
-    """How many more tokens the readings that share it may take."""
+    """How many more tokens the readings that share it may take, and how many numbers of object
+    streams' headers."""
 
-    def __init__(self, tokens: int = MAX_TOKENS) -> None:
-        self.tokens = tokens
+    def __init__(self, tokens: int = MAX_TOKENS, numbers: int = MAX_HEADER_NUMBERS) -> None:
+        self.tokens, self.numbers = tokens, numbers
 
     def spend(self) -> None:
         self.tokens -= 1
         if self.tokens < 0:
             raise Unreadable("too many tokens")
+
+    def spend_numbers(self, count: int) -> None:
+        self.numbers -= count
+        if self.numbers < 0:
+            raise Unreadable("too many objects in object streams")
 
 
 @dataclass(frozen=True)
@@ -180,14 +190,15 @@ def definitions(text: bytes, reference: Reference, *, budget: Budget) -> list[Va
     return found
 
 
-def object_stream_members(dictionary: bytes | None, data: bytes, number: int, *, budget: Budget) -> list[Value] | None:
-    """The values that an unpacked object stream holds under ``number``, read as PDF readers do:
-    its header lists /N pairs of an object number and an offset, counted from /First (from 0 when
-    /First is missing, as MuPDF reads it). ``None`` when this cannot be known: a dictionary that
-    could not be read, or /N or /First given other than as a plain integer (a reader would look
-    the reference up). A dictionary without /N (an /N in a dictionary inside it, as a shading's
-    function has), or a header that is not /N pairs of integers, yields nothing: no reader takes
-    an object from that stream."""
+def object_stream_index(dictionary: bytes | None, data: bytes, *, budget: Budget) -> dict[int, list[int]] | None:
+    """Where an unpacked object stream holds each of its objects (number → offsets in ``data``), read
+    as PDF readers do: its header lists /N pairs of an object number and an offset, counted from
+    /First (from 0 when /First is missing, as MuPDF reads it). ``None`` when this cannot be known:
+    a dictionary that could not be read, or /N or /First given other than as a plain integer (a
+    reader would look the reference up). A dictionary without /N (an /N in a dictionary inside it,
+    as a shading's function has) yields nothing: no reader takes an object from that stream. The
+    header's numbers are taken as they come, past anything between them that a reader would stop
+    at: a header read wrong adds objects to judge, it hides none."""
     if dictionary is None:
         return None
     try:
@@ -197,21 +208,13 @@ def object_stream_members(dictionary: bytes | None, data: bytes, number: int, *,
     if not isinstance(read, Dictionary):
         return None
     if not read.values(b"N"):
-        return []
+        return {}
     count, first = read.integer(b"N"), read.integer(b"First")
     if count is None or (first is None and read.values(b"First")):
         return None
-    pairs, at = [], 0
-    for _ in range(min(count, len(data)) * 2):
-        budget.spend()
-        found = _INTEGER.match(data, _SKIP.match(data, at).end())  # type: ignore[union-attr]
-        if found is None:
-            return []
-        pairs.append(int(found.group()))
-        at = found.end()
-    members = []
-    for index in range(0, len(pairs) - 1, 2):
-        if pairs[index] == number:
-            value, _ = read_value(data, (first or 0) + pairs[index + 1], budget=budget)
-            members.append(value)
-    return members
+    budget.spend_numbers(2 * count)
+    numbers = [int(found.group(1)) for found in itertools.islice(_HEADER_NUMBER.finditer(data), 2 * count)]
+    index: dict[int, list[int]] = {}
+    for number, offset in zip(numbers[::2], numbers[1::2], strict=False):
+        index.setdefault(number, []).append((first or 0) + offset)
+    return index

@@ -601,15 +601,18 @@ def test_a_libreoffice_pdf_that_opens_at_its_first_page_is_accepted(name):
     assert refusal is None and checked is not None and checked.content == pdf
 
 
-def _pydyf_pdf(opening: str) -> bytes:
+def _pydyf_pdf(opening: str, *, objects: int = 0) -> bytes:
     """A PDF whose catalog, with its /OpenAction, is inside a compressed object stream (pydyf): to
     the first page (``fit``), by a /GoTo action in the same object stream, as pdfTeX with hyperref
-    writes it (``go-to-by-reference``), or to a web address, given in place or by reference."""
+    writes it (``go-to-by-reference``), or to a web address, given in place or by reference; with
+    ``objects`` more objects in the object stream (pydyf puts them all in one)."""
     import pydyf
 
     document = pydyf.PDF()
     page = pydyf.Dictionary({"Type": "/Page", "Parent": document.pages.reference, "MediaBox": pydyf.Array([0, 0, 595, 842])})
     document.add_page(page)
+    for number in range(objects):
+        document.add_object(pydyf.Dictionary({"Type": "/Annot", "Subtype": "/Text", "Rect": pydyf.Array([0, 0, number, 10])}))
     actions = {
         "fit": pydyf.Array([page.reference, "/Fit"]),
         "go-to-by-reference": pydyf.Dictionary({"S": "/GoTo", "D": pydyf.Array([page.reference, "/Fit"])}),
@@ -643,6 +646,7 @@ def _pydyf_pdf(opening: str) -> bytes:
         pytest.param(libreoffice_pdf(icc=True), id="pdf-a-with-a-colour-profile"),
         pytest.param(_pydyf_pdf("fit"), id="in-an-object-stream"),
         pytest.param(_pydyf_pdf("go-to-by-reference"), id="hyperref-by-reference-in-an-object-stream"),
+        pytest.param(_pydyf_pdf("go-to-by-reference", objects=20_000), id="by-reference-among-twenty-thousand-objects"),
     ],
 )
 def test_opening_at_a_page_is_accepted(content):
@@ -701,6 +705,10 @@ URI_ACTION = b"<</S/URI/URI(https://example.org/phish)>>"
         pytest.param(libreoffice_pdf(b"(javascript:alert(1))"), id="a-string"),
         pytest.param(libreoffice_pdf(b"[3 0 R /Fit]" + b"/OpenAction[3 0 R /Fit]" * 20), id="too-many"),
         pytest.param(libreoffice_pdf(b"[" * 5000), id="unreadable"),
+        pytest.param(
+            libreoffice_pdf(b" 9 0 R", extra=[_stream(b"/N 999999999/First 4", b"1 1 " * 100_000), b"[3 0 R /Fit]"]),
+            id="indirect-beside-an-object-stream-of-a-billion-objects",
+        ),
         pytest.param(
             libreoffice_pdf(b"<</S/GoTo/D[3 0 R/Fit]/Next[" + b"".join(b"%d 0 R " % number for number in range(9, 2000)) + b"]>>"),
             id="thousands-of-references",
