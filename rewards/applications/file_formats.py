@@ -234,15 +234,18 @@ def _png_end(content: bytes, packed: list[tuple[bytes, bytes]] | None = None) ->
 _PACKED_TEXT = (b"zTXt", b"iTXt")
 #: How much text they may unpack to, each (Pillow's own limit) and together: a phone or an editor
 #: writes a few kilobytes; a "zip bomb" of zeros unpacks a thousandfold, and is refused once the
-#: cap is read, not unpacked whole.
-_PNG_TEXT_CHUNK, _PNG_TEXT_TOTAL = 1024 * 1024, 4 * 1024 * 1024
+#: cap is read, not unpacked whole. And how many there may be: an editor writes a handful, and
+#: each costs a few microseconds to unpack, hundreds of thousands of tiny ones a second.
+_PNG_TEXT_CHUNK, _PNG_TEXT_TOTAL, _PNG_TEXT_CHUNKS = 1024 * 1024, 4 * 1024 * 1024, 64
 
 
 def _png_texts(packed: list[tuple[bytes, bytes]]) -> list[bytes] | None:
     """The texts of a PNG's compressed text chunks, unpacked, for the markup search: a viewer that
     shows a PNG's text shows it unpacked, where the file's bytes hide it. ``None`` when a chunk is
     not built as the PNG specification says (keyword, NUL, compression method 0 …), does not unpack
-    whole, or unpacks past a cap."""
+    whole, or unpacks past a cap, or when there are more chunks than an honest file has."""
+    if len(packed) > _PNG_TEXT_CHUNKS:
+        return None
     texts, left = [], _PNG_TEXT_TOTAL
     for kind, data in packed:
         keyword_end = data.find(b"\x00", 0, 80)

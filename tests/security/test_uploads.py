@@ -871,6 +871,11 @@ SCRIPT = b"<script>alert(1)</script>"
             id="five-chunks-each-under-the-cap",
         ),
         pytest.param(with_chunk(noisy_png(), b"zTXt", ztxt(SCRIPT)[:-6]), "损坏", id="cut-short"),
+        pytest.param(
+            functools.reduce(lambda image, _: with_chunk(image, b"zTXt", ztxt(b"x")), range(65), noisy_png()),
+            "损坏",
+            id="sixty-five-chunks",
+        ),
         pytest.param(with_chunk(noisy_png(), b"zTXt", b"Comment\x00\x01" + zlib.compress(SCRIPT)), "损坏", id="unknown-method"),
         pytest.param(with_chunk(noisy_png(), b"iTXt", itxt(SCRIPT).replace(b"\x01\x00zh", b"\x02\x00zh")), "损坏", id="unknown-flag"),
         pytest.param(with_chunk(noisy_png(), b"zTXt", b"\x00\x00" + zlib.compress(SCRIPT)), "损坏", id="no-keyword"),
