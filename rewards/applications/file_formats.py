@@ -4,6 +4,7 @@ and the storage are in :mod:`.materials`."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import zlib
 from collections.abc import Callable
@@ -399,7 +400,8 @@ def _opens_harmlessly(content: bytes, unpacked: list[tuple[bytes | None, bytes]]
     /Next. An indirect value must be found, and each of its definitions (plain, or in an object
     stream) must be harmless: which one a reader takes depends on the cross-reference table."""
     texts = [content, *(data for _, data in unpacked)]
-    openings = [(text, found.end()) for text in texts for found in _OPEN_ACTION.finditer(text)]
+    found = ((text, match.end()) for text in texts for match in _OPEN_ACTION.finditer(text))
+    openings = list(itertools.islice(found, _OPEN_ACTIONS_READ + 1))
     if len(openings) > _OPEN_ACTIONS_READ:
         return False
     budget = pdf_objects.Budget()
