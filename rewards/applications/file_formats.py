@@ -4,8 +4,13 @@ and the storage are in :mod:`.materials`."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import zlib
+from collections.abc import Callable
+
+from . import pdf_objects
+from .pdf_objects import unescape_names
 
 _MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"%PDF-", "application/pdf"))
 
@@ -16,13 +21,53 @@ def _either_case(word: str) -> str:
     return "".join(f"[{c}{c.upper()}]" if c.isalpha() else re.escape(c) for c in word)
 
 
+def _character(letter: str) -> str:
+    """A letter of an attribute's value for a regex: itself in either case, or a character reference
+    to either (``j``: ``&#106;``, ``&#x6A;``, ``&#0074``; the ``;`` may be left out, as browsers
+    allow, and a reference ends where its digits do)."""
+    codes = sorted({ord(letter.lower()), ord(letter.upper())})
+    decimal = "|".join(str(code) for code in codes)
+    hexadecimal = "|".join(_either_case(f"{code:x}") for code in codes)
+    return rf"(?:[{letter.lower()}{letter.upper()}]|&#(?:0*(?:{decimal})(?![0-9])|[xX]0*(?:{hexadecimal})(?![0-9a-fA-F]));?)"
+
+
+#: What a browser drops from an address before reading its scheme: ASCII tabs and line ends
+#: anywhere (``java&#9;script:``), and before it control characters and spaces (``&#32;javascript:``),
+#: written as themselves or as references; before an attribute's value, the quote that opens it.
+_URL_TAB = r"(?:[\t\n\r]|&#(?:0*(?:9|1[03])(?![0-9])|[xX]0*[9aAdD](?![0-9a-fA-F]));?|&Tab;|&NewLine;)"
+_URL_LEAD = (
+    r"(?:[\x01-\x20\"'`]|&#(?:0*(?:[1-9]|[12][0-9]|3[0-2])(?![0-9])|[xX]0*(?:1[0-9a-fA-F]|[1-9a-fA-F]|20)(?![0-9a-fA-F]));?"
+    r"|&Tab;|&NewLine;)"
+)
+#: ``javascript:`` as an attribute's value may write it: each letter in either case or as a
+#: character reference, tabs and line ends between them, the colon as ``&colon;`` or ``&#58;``.
+#: The runs are possessive: what one takes the next cannot, so nothing is tried twice. It starts
+#: at ``j``, ``&``, whitespace or a quote (:data:`_JAVASCRIPT_START`); a raw control character
+#: as the first byte of an unquoted value is left out of that class, which would let a fifth of
+#: all ``<`` in compressed data in instead of an eleventh, at 5 % of the pass.
+_JAVASCRIPT_START = r"jJ&\t\n\x0b\x0c\r \"'`"
+_JAVASCRIPT = (
+    rf"{_URL_LEAD}*+"
+    + rf"{_URL_TAB}*+".join(_character(letter) for letter in "javascript")
+    + rf"{_URL_TAB}*+(?::|&#(?:0*58(?![0-9])|[xX]0*3[aA](?![0-9a-fA-F]));?|&colon;)"
+)
+#: PHP's short echo tag ``<?=`` (the ``=`` written as ``<`` here), which runs in a file that a
+#: server includes as PHP. Its code must end the tag (``?>``) or leave the rest of the file to a
+#: comment (``/*``, ``//``), so the tag counts followed by a run of printable text up to one of
+#: those: under one chance in 10^11 a byte, where ``<?=`` alone would be in one photo of 2 MB in
+#: eight. The run holds no ``<`` or ``=``, so that each ``<`` starts one run at most, whatever the
+#: file holds; code with either before its end, or bytes that are not text in a comment, passes:
+#: this finds a payload, it does not parse PHP.
+_SHORT_ECHO = r"<(?:[\t\n\r\x20-\x2e\x30-\x3b\x3e\x40-\x7e]|\?(?!>)|/(?![*/]))*+(?:\?>|/[*/])"
+
+
 def _markup_regex(*, body: bool, image: bool) -> re.Pattern[bytes]:
     """Markup or a script in a file whose ``=`` and FF bytes are written as ``<`` first
     (:func:`_anchored`): every marker then starts at a ``<`` and one pass in C finds them all. A
     single fixed first byte is what the regex engine scans for fastest (a class of first bytes such
-    as ``[<=]`` is tested byte by byte at ten times the cost); the byte after the ``<`` is taken by
-    one class, which almost every ``<`` of compressed data fails at once, and a look back then
-    tells which marker it began. Only the attributes need a look back at every ``<``, about a fifth
+    as ``[<=]`` is tested byte by byte at ten times the cost); the byte after the ``<`` is tested
+    by one class, which almost every ``<`` of compressed data fails at once, and a look back then
+    tells which tag it began. Only the attributes need a look back at every ``<``, about a fifth
     of the pass.
 
     Random compressed data holds a given k-byte string at a given offset with a chance of about
@@ -31,20 +76,24 @@ def _markup_regex(*, body: bool, image: bool) -> re.Pattern[bytes]:
     a byte, one false refusal in 50 000 photos of 2 MB: ``<svg`` alone (5·10^-9 a byte) would refuse
     one in 90, so it counts only followed by an attribute ``xmlns`` or ``on…``, or by ``>`` and an
     element inside it (an SVG with neither runs nothing). The markers: the tags ``<script``,
-    ``<iframe``, ``<html``, ``<body``, ``<svg``, PHP's open tag (whitespace must follow it), the
+    ``<iframe``, ``<html``, ``<body``, ``<svg``, PHP's open tag (whitespace must follow it) and its
+    short echo tag (:data:`_SHORT_ECHO`, which :func:`_smuggled` checks is ``<?=`` in the file), the
     attributes ``onerror=`` and ``onload=`` (one space allowed before the ``=``), an attribute whose
-    value is a ``javascript:`` address, and, in an image, FF D9 (a JPEG's end, which the caller
-    checks: the same bytes after a ``<`` or ``=`` are nothing)."""
-    first = r"[sSiI?hHjJ\s\"'`" + ("bB" if body else "") + ("\xd9" if image else "") + "]"
+    value is a ``javascript:`` address however HTML may write it (:data:`_JAVASCRIPT`: every way of
+    writing a letter is longer than the letter, so random data holds it less often still), and, in
+    an image, FF D9 (a JPEG's end, which the caller checks: the same bytes after a ``<`` or ``=`` are
+    nothing)."""
+    first = r"sSiI?hH" + ("bB" if body else "") + ("\xd9" if image else "")
     tags = (
         rf"(?<=[sS])(?:{_either_case('cript')}|{_either_case('vg')}(?:>\s*<|[\s/]+(?:{_either_case('xmlns')}|{_either_case('on')})))"
-        rf"|(?<=[iI]){_either_case('frame')}|(?<=\?){_either_case('php')}\s|(?<=[hH]){_either_case('tml')}[\s/>]"
+        rf"|(?<=[iI]){_either_case('frame')}|(?<=\?)(?:{_either_case('php')}\s|{_SHORT_ECHO})|(?<=[hH]){_either_case('tml')}[\s/>]"
         + (rf"|(?<=[bB]){_either_case('ody')}[\s/>]" if body else "")
-        + rf"|(?<=[jJ]){_either_case('avascript')}:|(?<=[\s\"'`])[\s\"'`]*[jJ]{_either_case('avascript')}:"
         + (r"|(?<=\xd9)" if image else "")
     )
     handlers = "|".join(rf"(?<={_either_case(name)}{space}<)" for name in ("onerror", "onload") for space in ("", r"\s"))
-    return re.compile(rf"<(?:(?<=[rRdD\s]<)(?:{handlers})|{first}(?:{tags}))".encode("latin-1"))
+    starts = rf"(?=[{first}{_JAVASCRIPT_START}])(?:[{first}](?:{tags})|{_JAVASCRIPT})"
+    # Whitespace written out: a class holding ``\s`` tests it as a category, slower than bytes.
+    return re.compile(rf"<(?:(?<=[rRdD\t\n\x0b\x0c\r ]<)(?:{handlers})|{starts})".encode("latin-1"))
 
 
 _IMAGE_MARKUP = _markup_regex(body=True, image=True)
@@ -72,10 +121,11 @@ def image_end(content: bytes, content_type: str, *, markup: bool = False) -> int
     """Where the image ends, read from its structure, not from the last end marker (which anything
     appended can carry): ``len(content)`` when nothing but padding follows it, an earlier offset
     when something else does, or :data:`CUT_SHORT` or :data:`MALFORMED`; with ``markup``, also
-    :data:`SMUGGLED` for markup or a script anywhere in the file (found in the same pass) or a PDF
-    header where PDF readers look for one, in the first 1 024 bytes (Acrobat, PDFium and PDF.js; a
-    reader that goes on without one needs no header at all, so searching further finds nothing a
-    reader uses, at a third of the pass's cost).
+    :data:`SMUGGLED` for markup or a script anywhere in the file (found in the same pass), in a PNG's
+    compressed text once unpacked (:func:`_png_texts`; :data:`MALFORMED` when it does not unpack
+    within the caps), or a PDF header where PDF readers look for one, in the first 1 024 bytes
+    (Acrobat, PDFium and PDF.js; a reader that goes on without one needs no header at all, so
+    searching further finds nothing a reader uses, at a third of the pass's cost).
 
     A JPEG ends at the first end of image (EOI) after its first scan's data: segments before it are
     skipped by their lengths (an EXIF thumbnail's EOI inside APP1 is not the end), and FF D9 cannot
@@ -86,17 +136,21 @@ def image_end(content: bytes, content_type: str, *, markup: bool = False) -> int
     if markup and content.find(b"%PDF-", 1, 1024 + 4) >= 0:
         return SMUGGLED
     if content_type == "image/png":
-        end = _png_end(content)
-        if end >= 0 and markup and any(not _jpeg_end_at(found) for found in _IMAGE_MARKUP.finditer(_anchored(content, image=False))):
-            return SMUGGLED
-        return end
+        packed: list[tuple[bytes, bytes]] = []
+        end = _png_end(content, packed if markup else None)
+        if end < 0 or not markup:
+            return end
+        texts = _png_texts(packed)
+        if texts is None:
+            return MALFORMED
+        return SMUGGLED if any(_holds_markup(text) for text in (content, *texts)) else end
     data = _first_scan(content, 0)
     if data < 0:
         return data
     finder = _IMAGE_MARKUP if markup else _JPEG_END
     for found in finder.finditer(_anchored(content, image=True)):
         at = found.start()
-        if not _jpeg_end_at(found):
+        if _smuggled(found, content):
             return SMUGGLED
         if content[at] != 0xFF or content[at + 1] != 0xD9 or at < data:
             continue  # "<" or "=" before a D9 byte, or an EOI inside a segment (a thumbnail's)
@@ -114,6 +168,16 @@ def image_end(content: bytes, content_type: str, *, markup: bool = False) -> int
 def _jpeg_end_at(found: re.Match[bytes]) -> bool:
     """Whether a match of :data:`_IMAGE_MARKUP` is ``<`` D9, which may be a JPEG's end, not markup."""
     return found.end() == found.start() + 2 and found.string[found.start() + 1] == 0xD9
+
+
+def _smuggled(found: re.Match[bytes], content: bytes) -> bool:
+    """Whether a match of a markup regex in ``content`` anchored is markup: not ``<`` D9 (which may
+    be a JPEG's end), and a short echo tag only where ``content`` has ``<?=`` itself (``<?<`` here
+    also stands for ``=?<``, ``<?\\xff`` and the like)."""
+    at = found.start()
+    if _jpeg_end_at(found):
+        return False
+    return found.string[at + 1 : at + 3] != b"?<" or content[at : at + 3] == b"<?="
 
 
 def _first_scan(content: bytes, start: int) -> int:
@@ -144,12 +208,20 @@ def _first_scan(content: bytes, start: int) -> int:
                 return at
 
 
-def _png_end(content: bytes) -> int:
-    """After the ``IEND`` chunk and its checksum, chunk by chunk from the signature, and any padding."""
+def _holds_markup(text: bytes) -> bool:
+    """Markup or a script in a PNG or in the text it carries (:data:`_IMAGE_MARKUP`, ``=`` anchored)."""
+    return any(_smuggled(found, text) for found in _IMAGE_MARKUP.finditer(_anchored(text, image=False)))
+
+
+def _png_end(content: bytes, packed: list[tuple[bytes, bytes]] | None = None) -> int:
+    """After the ``IEND`` chunk and its checksum, chunk by chunk from the signature, and any
+    padding; ``packed`` collects the compressed text chunks on the way (their type and data)."""
     size, at = len(content), 8
     while at + 12 <= size:
         length = int.from_bytes(content[at : at + 4], "big")
         kind = content[at + 4 : at + 8]
+        if packed is not None and kind in _PACKED_TEXT:
+            packed.append((kind, content[at + 8 : at + 8 + length]))
         at += 12 + length
         if kind == b"IEND":
             if length != 0 or at > size:
@@ -157,6 +229,53 @@ def _png_end(content: bytes) -> int:
             after = _run_end(_PADDING, content, at)
             return after if after == size else at
     return CUT_SHORT
+
+
+#: A PNG's compressed text chunks: zTXt, and iTXt when its compression flag is set.
+_PACKED_TEXT = (b"zTXt", b"iTXt")
+#: How much text they may unpack to, each (Pillow's own limit) and together: a phone or an editor
+#: writes a few kilobytes; a "zip bomb" of zeros unpacks a thousandfold, and is refused once the
+#: cap is read, not unpacked whole. And how many there may be: an editor writes a handful, and
+#: each costs a few microseconds to unpack, hundreds of thousands of tiny ones a second.
+_PNG_TEXT_CHUNK, _PNG_TEXT_TOTAL, _PNG_TEXT_CHUNKS = 1024 * 1024, 4 * 1024 * 1024, 64
+
+
+def _png_texts(packed: list[tuple[bytes, bytes]]) -> list[bytes] | None:
+    """The texts of a PNG's compressed text chunks, unpacked, for the markup search: a viewer that
+    shows a PNG's text shows it unpacked, where the file's bytes hide it. ``None`` when a chunk is
+    not built as the PNG specification says (keyword, NUL, compression method 0 …), does not unpack
+    whole, or unpacks past a cap, or when there are more chunks than an honest file has."""
+    if len(packed) > _PNG_TEXT_CHUNKS:
+        return None
+    texts, left = [], _PNG_TEXT_TOTAL
+    for kind, data in packed:
+        keyword_end = data.find(b"\x00", 0, 80)
+        if keyword_end < 1:
+            return None
+        if kind == b"iTXt":  # keyword, flag, method, language, NUL, translated keyword, NUL, text
+            flag, method = data[keyword_end + 1 : keyword_end + 2], data[keyword_end + 2 : keyword_end + 3]
+            if flag == b"\x00":
+                continue  # not compressed: searched with the file
+            language_end = data.find(b"\x00", keyword_end + 3)
+            translated_end = data.find(b"\x00", language_end + 1) if language_end >= 0 else -1
+            if flag != b"\x01" or translated_end < 0:
+                return None
+            text_start = translated_end + 1
+        else:  # keyword, NUL, method, text
+            method, text_start = data[keyword_end + 1 : keyword_end + 2], keyword_end + 2
+        if method != b"\x00":
+            return None
+        unpacker = zlib.decompressobj()
+        cap = min(_PNG_TEXT_CHUNK, left)
+        try:
+            text = unpacker.decompress(data[text_start:], cap + 1)
+        except zlib.error:
+            return None
+        if len(text) > cap or not unpacker.eof:
+            return None
+        texts.append(text)
+        left -= len(text)
+    return texts
 
 
 def _run_end(run: re.Pattern[bytes], data: bytes, at: int) -> int:
@@ -168,19 +287,38 @@ def _run_end(run: re.Pattern[bytes], data: bytes, at: int) -> int:
 # PDF ----------------------------------------------------------------------------------------------
 
 #: Names of what a PDF can run, fetch or carry: scripts (also in XFA forms), launching a program,
-#: attached files, actions on opening or on events (`/AA`), Flash and other media, sending form data
-#: or importing it, opening another file or one attached (`/GoToR`, `/GoToE`). Matched as whole names
-#: (a name ends at whitespace or a delimiter): `/AAPL:Keywords`, which Apple's PDFs carry, is not
-#: `/AA`. Not here: `/URI`, a link to a web page, which Word and WPS write for every address in a
-#: document (a reader asks before opening one); `/AcroForm` and `/JBIG2Decode`, which plain forms and
-#: scanners' black-and-white pages use.
+#: attached files, actions on events (`/AA`), Flash and other media, sending form data or importing
+#: it, opening another file or one attached (`/GoToR`, `/GoToE`). Matched as whole names (a name
+#: ends at whitespace or a delimiter): `/AAPL:Keywords`, which Apple's PDFs carry, is not `/AA`.
+#: Not here: `/URI`, a link to a web page, which Word and WPS write for every address in a document
+#: (a reader asks before opening one); `/AcroForm` and `/JBIG2Decode`, which plain forms and
+#: scanners' black-and-white pages use; `/OpenAction`, which LibreOffice, WPS and Word write to open
+#: the document at its first page, and which :func:`_opens_harmlessly` judges by what it holds.
 _PDF_ACTIVE = re.compile(
-    rb"/(?:JavaScript|JS|Launch|EmbeddedFiles?|OpenAction|AA|XFA|RichMedia|Rendition|Movie|Sound"
+    rb"/(?:JavaScript|JS|Launch|EmbeddedFiles?|AA|XFA|RichMedia|Rendition|Movie|Sound"
     rb"|SubmitForm|ImportData|GoToR|GoToE)(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])"
 )
-#: An object stream's dictionary: its type, or the offset of its first object that readers need.
-_OBJECT_STREAM = re.compile(rb"/(?:ObjStm|First)(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
-_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+#: The name ``/OpenAction`` as it may be written, each letter itself or escaped as #xx.
+_OPEN_ACTION = re.compile(
+    b"/"
+    + b"".join(rb"(?:%s|#%s)" % (bytes([c]), _either_case(f"{c:02x}").encode()) for c in b"OpenAction")
+    + rb"(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])"
+)
+#: How many opening actions a PDF may have: one, and one more for each incremental update that
+#: rewrote its catalog. Thousands of them could not all be read cheaply.
+_OPEN_ACTIONS_READ = 16
+#: The keys of an object stream's dictionary that readers need, one of which every reader reads:
+#: /N, the number of objects (MuPDF needs nothing more: it does not look at the type, and without
+#: /First it counts the offsets from 0), /First (pdf.js, Poppler and PDFium), /Type /ObjStm (PDFium,
+#: and MuPDF rebuilding a broken file). An attacker can leave out the type and /First, not /N. Other
+#: streams with an /N: a colour profile (/ICCBased), a few kilobytes to unpack, and a mesh shading
+#: whose function has one; in an encrypted file they do not unpack, and are suspect as an object
+#: stream is.
+_OBJECT_STREAM = re.compile(rb"/(?:ObjStm|First|N)(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
+#: A stream without filters is checked with the file's plain text; a predictor (PNG or TIFF)
+#: stores each unpacked byte as a difference from another, so the names are not there to read.
+_FILTER = re.compile(rb"/Filter(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
+_PREDICTOR = re.compile(rb"/Predictor(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
 #: The ``stream`` keyword; its data starts on the next line, as PDF.js reads it.
 _STREAM = re.compile(rb"(?<![^\x00\t\n\x0c\r ()<>\[\]{}/%])stream(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])[^\r\n]*(?:\r\n|\r|\n)")
 #: Between a stream's dictionary and its keyword: whitespace and comments only.
@@ -200,48 +338,141 @@ _DICTIONARY_REACH, _DICTIONARY_BUDGET = (1024, 64 * 1024), 4 * 1024 * 1024
 _INFLATE_STREAM, _INFLATE_TOTAL = 4 * 1024 * 1024, 32 * 1024 * 1024
 
 
-def _names_unescaped(data: bytes) -> bytes:
-    """``/J#61vaScript`` is ``/JavaScript`` to a PDF reader (names may escape any byte as #xx)."""
-    return _NAME_ESCAPE.sub(lambda match: bytes([int(match.group(1), 16)]), data)
-
-
 def _active(data: bytes) -> bool:
-    return bool(_PDF_ACTIVE.search(data) or _PDF_ACTIVE.search(_names_unescaped(data)))
+    return bool(_PDF_ACTIVE.search(data) or _PDF_ACTIVE.search(unescape_names(data)))
 
 
 def pdf_is_active(content: bytes) -> bool:
     """A script, launch action, attached file or other active content anywhere in the PDF: in its
-    plain objects, with names written in #xx escapes, or inside compressed object streams. Those
-    keys live in dictionaries, and dictionaries are either plain objects or inside object streams
-    (``/Type /ObjStm``), so only object streams are unpacked (images and page contents are not);
-    a stream whose dictionary cannot be read is unpacked too, and an object stream that does not
-    unpack whole, or unpacks past the cap, counts as suspect."""
+    plain objects, with names written in #xx escapes, or inside compressed object streams; or an
+    opening action that does more than show a page (:func:`_opens_harmlessly`). Those keys live in
+    dictionaries, and dictionaries are either plain objects or inside object streams, so only object
+    streams are unpacked (images and page contents are not), known by any key a reader needs to
+    read one (:data:`_OBJECT_STREAM`); a stream whose dictionary cannot be read is unpacked too, and
+    an object stream that does not unpack whole, unpacks past the cap or through a predictor,
+    counts as suspect."""
     if _active(content):
         return True
+    unpacked = _object_streams(content)
+    if unpacked is None or any(_active(data) for _, data in unpacked):
+        return True
+    return not _opens_harmlessly(content, unpacked)
+
+
+def _object_streams(content: bytes) -> list[tuple[bytes | None, bytes]] | None:
+    """Each stream that may be an object stream, its dictionary (``None`` when it could not be
+    read) and its data unpacked; ``None`` when one of them cannot be checked."""
+    unpacked: list[tuple[bytes | None, bytes]] = []
     inflated, budget = 0, _DICTIONARY_BUDGET
     for match in _STREAM.finditer(content):  # each keyword on its own: one in a string swallows no stream
         dictionary, read = _stream_dictionary(content, match.start())
         budget -= read
         if budget < 0:
-            return True  # more dictionary text than an honest PDF has: it cannot all be checked
-        if dictionary is not None and not _OBJECT_STREAM.search(_names_unescaped(dictionary)):
+            return None  # more dictionary text than an honest PDF has: it cannot all be checked
+        names = unescape_names(dictionary) if dictionary is not None else None
+        if names is not None and not _OBJECT_STREAM.search(names):
             continue
         end = content.find(b"endstream", match.end())
+        data = content[match.end() : end if end >= 0 else len(content)]
+        if names is not None and not _FILTER.search(names):
+            unpacked.append((dictionary, data))  # not compressed: read with the file's plain text
+            continue
+        if names is not None and _PREDICTOR.search(names):
+            return None  # unpacked, its bytes are not yet the objects
         unpacker = zlib.decompressobj()
         try:
-            data = unpacker.decompress(content[match.end() : end if end >= 0 else len(content)], _INFLATE_STREAM)
+            data = unpacker.decompress(data, _INFLATE_STREAM)
         except zlib.error:
-            return True  # an object stream that does not unpack cannot be checked
+            return None  # an object stream that does not unpack cannot be checked
         inflated += len(data)
-        if _active(data) or not unpacker.eof or inflated > _INFLATE_TOTAL:
-            return True  # past the cap, or cut short (an "endstream" written inside the data)
-    return False
+        if not unpacker.eof or inflated > _INFLATE_TOTAL:
+            return None  # past the cap, or cut short (an "endstream" written inside the data)
+        unpacked.append((dictionary, data))
+    return unpacked
+
+
+def _opens_harmlessly(content: bytes, unpacked: list[tuple[bytes | None, bytes]]) -> bool:
+    """Whether every ``/OpenAction`` in the file only shows a page: a destination (an array: the
+    page and how to fit it, ``[3 0 R /XYZ null null 0]`` as LibreOffice writes it, ``[3 0 R /Fit]``),
+    or a /GoTo action to one, as LaTeX's hyperref writes it. Anything else does more, and is
+    refused: a script, a launch, a web address or a form sent on opening (/URI, /SubmitForm …),
+    a menu command (/Named), hiding a field (/Hide), or a /GoTo that chains such an action by
+    /Next. An indirect value must be found, and each of its definitions (plain, or in an object
+    stream) must be harmless: which one a reader takes depends on the cross-reference table."""
+    texts = [content, *(data for _, data in unpacked)]
+    found = ((text, match.end()) for text in texts for match in _OPEN_ACTION.finditer(text))
+    openings = list(itertools.islice(found, _OPEN_ACTIONS_READ + 1))
+    if len(openings) > _OPEN_ACTIONS_READ:
+        return False
+    budget = pdf_objects.Budget()
+    resolved: dict[pdf_objects.Reference, list[pdf_objects.Value]] = {}
+    indexes: list[dict[int, list[int]] | None] = []
+
+    def resolve(reference: pdf_objects.Reference) -> list[pdf_objects.Value]:
+        if reference not in resolved:
+            if len(resolved) == _REFERENCES_RESOLVED:
+                raise pdf_objects.Unreadable("too many references")
+            if not indexes:
+                indexes.extend(pdf_objects.object_stream_index(dictionary, data, budget=budget) for dictionary, data in unpacked)
+            resolved[reference] = _definitions(content, unpacked, indexes, reference, budget)
+        return resolved[reference]
+
+    try:
+        return all(_shows_a_page(pdf_objects.read_value(text, at, budget=budget)[0], resolve, 0) for text, at in openings)
+    except pdf_objects.Unreadable:
+        return False
+
+
+def _definitions(
+    content: bytes,
+    unpacked: list[tuple[bytes | None, bytes]],
+    indexes: list[dict[int, list[int]] | None],
+    reference: pdf_objects.Reference,
+    budget: pdf_objects.Budget,
+) -> list[pdf_objects.Value]:
+    """Every definition of an object, plain or in an object stream; none when an object stream's
+    objects cannot be known (it may hold one)."""
+    if any(index is None for index in indexes):
+        return []
+    found = pdf_objects.definitions(content, reference, budget=budget)
+    for (_, data), index in zip(unpacked, indexes, strict=True):
+        found.extend(pdf_objects.read_value(data, at, budget=budget)[0] for at in (index or {}).get(reference.number, []))
+    return found
+
+
+#: How many references and /Next links are followed from one opening action, and how many
+#: objects are looked up in all (each a search of the file; an honest PDF needs one or two).
+_ACTION_DEPTH, _REFERENCES_RESOLVED = 8, 4
+_Resolve = Callable[[pdf_objects.Reference], list[pdf_objects.Value]]
+
+
+def _shows_a_page(value: pdf_objects.Value, resolve: _Resolve, depth: int) -> bool:
+    """A destination, or a /GoTo action (:func:`_goes_to_a_page`)."""
+    if isinstance(value, pdf_objects.Reference):
+        found = resolve(value) if depth < _ACTION_DEPTH else []
+        return bool(found) and all(_shows_a_page(item, resolve, depth + 1) for item in found)
+    return isinstance(value, tuple) or _goes_to_a_page(value, resolve, depth)
+
+
+def _goes_to_a_page(value: pdf_objects.Value, resolve: _Resolve, depth: int) -> bool:
+    """A /GoTo action (to a destination in this document), and every action after it (/Next: one,
+    or an array of them) one too."""
+    if isinstance(value, pdf_objects.Reference):
+        found = resolve(value) if depth < _ACTION_DEPTH else []
+        return bool(found) and all(_goes_to_a_page(item, resolve, depth + 1) for item in found)
+    if not isinstance(value, pdf_objects.Dictionary):
+        return False
+    kinds = value.values(b"S")
+    if not kinds or any(kind != pdf_objects.Name(b"GoTo") for kind in kinds):
+        return False
+    following = [item for chained in value.values(b"Next") for item in (chained if isinstance(chained, tuple) else (chained,))]
+    return all(_goes_to_a_page(item, resolve, depth + 1) for item in following)
 
 
 def pdf_smuggled(content: bytes) -> bool:
     """The markup of a web page or a script in a PDF (a page saved as a PDF holds none: its text is
     drawn, not tagged)."""
-    return _PDF_MARKUP.search(_anchored(content, image=False)) is not None
+    return any(_smuggled(found, content) for found in _PDF_MARKUP.finditer(_anchored(content, image=False)))
 
 
 def _stream_dictionary(content: bytes, keyword: int) -> tuple[bytes | None, int]:

@@ -15,6 +15,7 @@ import io
 import os
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -205,6 +206,47 @@ def test_the_upload_check_answers_any_file(prefix, body):
         assert isinstance(refusal, str) and refusal
     else:
         assert checked.content_type in ("image/jpeg", "image/png", "application/pdf")
+
+
+#: Pieces of PDF syntax an opening action is read from, in any order: the check reads the value
+#: after /OpenAction and the objects it refers to, and must answer whatever they make.
+PDF_PIECES = st.sampled_from(
+    [
+        *b"<< >> [ ] ( ) \\ <41> < /S /GoTo /URI /Next /D #4 % endobj endstream /Type/ObjStm".split(),
+        *(b"/N 1", b"/First 4", b" 3 0 R", b"\n3 0 obj", b"\n", b" 9999999999999 ", b"stream\n"),
+    ]
+)
+
+
+@FUZZ
+@given(st.lists(PDF_PIECES, max_size=40).map(b"".join), st.binary(max_size=64))
+def test_the_pdf_opening_action_check_answers_any_syntax(pieces, noise):
+    pdf = b"%PDF-1.5\n1 0 obj<</Type/Catalog/OpenAction" + pieces + noise + b">>endobj\n" + pieces + b"\n%%EOF\n"
+    checked, refusal = materials.check_upload("certificate", io.BytesIO(pdf))
+    assert (checked is None) != (refusal is None)
+
+
+@pytest.fixture(scope="module")
+def small_png() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(out, "PNG")
+    return out.getvalue()
+
+
+@FUZZ
+@given(
+    st.sampled_from([b"zTXt", b"iTXt"]),
+    st.binary(max_size=40),
+    st.one_of(st.binary(max_size=512), st.binary(max_size=2048).map(zlib.compress)),
+)
+def test_the_upload_check_answers_any_compressed_png_text(small_png, kind, head, body):
+    data = head + body
+    chunk = len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
+    end = small_png.rindex(b"IEND") - 4
+    checked, refusal = materials.check_upload("id_card", io.BytesIO(small_png[:end] + chunk + small_png[end:]))
+    assert (checked is None) != (refusal is None)
 
 
 FORM_VALUES = st.one_of(TEXT, st.integers(), st.none(), st.booleans(), st.dates().map(str), st.just("2020-02-30"))
