@@ -98,6 +98,10 @@ class StaffUser(AbstractUser):
     )
     role = models.CharField("角色", max_length=30, choices=Role.choices, blank=True)
     full_name = models.CharField("姓名", max_length=60, blank=True)
+    #: Set while the password is one an administrator set (临时密码, ASVS 6.4.1): a sign-in with it
+    #: leads only to the password change, and it stops working after this time. Cleared when the
+    #: holder sets their own (``staff_password_change``).
+    temporary_password_until = models.DateTimeField("临时密码有效期至", null=True, blank=True, editable=False)
 
     objects = StaffManager()  # type: ignore[misc]
 

@@ -193,7 +193,13 @@ _KEYED_VALUES: dict[str, dict[str, str]] = {
     "table": TABLE_NAMES,
     "mode": {str(value): label for value, label in TrainingMode.choices},
     # Why an access was refused (access.denied), or a password not changed (staff.password_change).
-    "reason": {"role": "角色无此权限", "not_found": "不存在或不在管辖范围内", "old_password": "原密码不正确"},
+    "reason": {
+        "role": "角色无此权限",
+        "not_found": "不存在或不在管辖范围内",
+        "old_password": "原密码不正确",
+        "temporary_expired": "临时密码已过期",
+        "temporary_password": "临时密码尚未改为本人的密码",
+    },
     "grant_kind": {str(value): label for value, label in GrantKind.choices},
 }
 #: States named by the kind of thing the entry is about: a declaration's or a payment line's
