@@ -4,7 +4,8 @@ Every account and organisation created, changed or deleted here is one audit ent
 17: role changes), and a role must belong to its kind of organisation, as ``create_staff`` and
 ``staff_create`` require: a grassroots clerk in the city union would see every application.
 A role given here waits for a second administrator (:mod:`.grants`, SECURITY.md 5): the list
-shows what waits and offers 确认授权 and 拒绝授权.
+shows what waits and offers 确认授权 and 拒绝授权. So do a password set here and a reset of the
+second factor, for an account under dual control (:mod:`.admin_resets`, :mod:`.resets`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from django.utils.html import format_html
 from rewards.core.audit import audit
 from rewards.core.errors import DomainError
 
+from .admin_resets import CredentialResetAdmin, PendingResetFilter, pending_resets_query
 from .grants import grant_summary, hold_back_grant, role_grant_confirm, role_grant_refuse, role_grant_request
 from .models import ROLE_ORG_KIND, GrantKind, GrantStatus, Organisation, OrgKind, Role, RoleGrant, StaffUser
 
@@ -135,11 +137,11 @@ def _pending(account: StaffUser) -> RoleGrant | None:
 
 
 @admin.register(StaffUser)
-class StaffUserAdmin(AuditedChanges, UserAdmin):  # type: ignore[type-arg]
+class StaffUserAdmin(CredentialResetAdmin, AuditedChanges, UserAdmin):  # type: ignore[type-arg]
     form = StaffChangeForm
     add_form = StaffCreationForm
-    list_display = ("username", "full_name", "role_now", "organisation_now", "is_active", "pending_grant", "last_login")
-    list_filter = (PendingGrantFilter, "role", "is_active")
+    list_display = ("username", "full_name", "role_now", "organisation_now", "is_active", "pending_grant", "pending_reset", "last_login")
+    list_filter = (PendingGrantFilter, PendingResetFilter, "role", "is_active")
     list_select_related = ("organisation",)
     search_fields = ("username", "full_name", "organisation__name")
     autocomplete_fields = ("organisation",)
@@ -148,11 +150,23 @@ class StaffUserAdmin(AuditedChanges, UserAdmin):  # type: ignore[type-arg]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("身份", {"fields": ("full_name", "email", "organisation", "role")}),
-        ("状态", {"fields": ("is_active", "pending_grant_detail", "last_login", "date_joined")}),
+        (
+            "状态",
+            {
+                "fields": (
+                    "is_active",
+                    "pending_grant_detail",
+                    "pending_reset_detail",
+                    "temporary_password_state",
+                    "last_login",
+                    "date_joined",
+                )
+            },
+        ),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "full_name", "organisation", "role", "password1", "password2")}),)
-    readonly_fields = ("last_login", "date_joined", "pending_grant_detail")
-    actions = ["confirm_grants", "refuse_grants", "reset_mfa", "unlock_sign_in"]
+    readonly_fields = ("last_login", "date_joined", "pending_grant_detail", "pending_reset_detail", "temporary_password_state")
+    actions = ["confirm_grants", "refuse_grants", "reset_mfa", "confirm_resets", "refuse_resets", "unlock_sign_in"]
 
     audit_prefix = "staff"
     audited_fields = STAFF_FIELDS
@@ -162,7 +176,14 @@ class StaffUserAdmin(AuditedChanges, UserAdmin):  # type: ignore[type-arg]
 
     def get_queryset(self, request: Any) -> Any:
         pending = RoleGrant.objects.filter(status=GrantStatus.PENDING).select_related("organisation", "granted_by")
-        return super().get_queryset(request).prefetch_related(Prefetch("role_grants", queryset=pending, to_attr="pending_grants"))
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                Prefetch("role_grants", queryset=pending, to_attr="pending_grants"),
+                Prefetch("credential_resets", queryset=pending_resets_query(), to_attr="pending_resets"),
+            )
+        )
 
     def created_detail(self, obj: Any) -> dict[str, Any]:
         return {"role": obj.role, "organisation_id": obj.organisation_id}
@@ -240,6 +261,7 @@ class StaffUserAdmin(AuditedChanges, UserAdmin):  # type: ignore[type-arg]
                     "须由提出人以外的系统管理员勾选账号后执行“确认授权”，确认前不生效。",
                     messages.WARNING,
                 )
+            self.pending_resets_notice(request)
         return super().changelist_view(request, extra_context)
 
     def _decide(self, request: Any, queryset: Any, decide: Any, done_label: str) -> None:
@@ -267,21 +289,6 @@ class StaffUserAdmin(AuditedChanges, UserAdmin):  # type: ignore[type-arg]
     @admin.action(description="拒绝授权（账号保持原状）")
     def refuse_grants(self, request, queryset):  # type: ignore[no-untyped-def]
         self._decide(request, queryset, role_grant_refuse, "拒绝")
-
-    def user_change_password(self, request: Any, id: str, form_url: str = "") -> Any:
-        response = super().user_change_password(request, id, form_url)
-        if request.method == "POST" and response.status_code == 302:  # the new password was saved
-            user = StaffUser.objects.get(pk=id)
-            audit("staff.password_reset", actor=request.user, request=request, obj=user)
-        return response
-
-    @admin.action(description="重置两步验证（手机丢失或更换；该用户下次登录时重新绑定）")
-    def reset_mfa(self, request, queryset):  # type: ignore[no-untyped-def]
-        from rewards.identity.mfa import mfa_reset
-
-        for user in queryset:
-            mfa_reset(user=user, acting_user=request.user, request=request)
-        self.message_user(request, f"已重置 {queryset.count()} 个账号的两步验证，其接口令牌和已登录的页面随即失效。")
 
     @admin.action(description="解除登录锁定")
     def unlock_sign_in(self, request, queryset):  # type: ignore[no-untyped-def]

@@ -1,6 +1,6 @@
-"""Migrations organisations 0002 and 0003: accounts that existed before dual control hold their
+"""Migrations organisations 0002 to 0004: accounts that existed before dual control hold their
 roles as confirmed (a grant waits in its own row; the accounts' rows are not touched), and their
-passwords as their own (not temporary)."""
+passwords as their own (not temporary; no reset waits)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from rewards.organisations.models import RoleGrant, StaffUser
+from rewards.organisations.models import CredentialReset, RoleGrant, StaffUser
 from tests.security.staff_helpers import api_token, web_client, web_login
 
 
@@ -32,7 +32,7 @@ def test_accounts_made_before_the_migration_keep_their_roles_and_sign_in(finance
         "finance.a": (finance_a.role, finance_a.organisation_id, True),
         "xihu.reviewer": (xihu_reviewer.role, xihu_reviewer.organisation_id, True),
     }
-    assert not RoleGrant.objects.exists()
+    assert not RoleGrant.objects.exists() and not CredentialReset.objects.exists()
     assert not StaffUser.objects.filter(temporary_password_until__isnull=False).exists()
     assert web_login(web_client(), "finance.a").status_code == 302
     assert api_token(web_client(), "xihu.reviewer").status_code == 200
