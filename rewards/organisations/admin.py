@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
@@ -23,9 +24,10 @@ from django.utils.html import format_html
 from rewards.core.audit import audit
 from rewards.core.errors import DomainError
 
-from .admin_resets import CredentialResetAdmin, PendingResetFilter, pending_resets_query
+from .admin_resets import CredentialResetAdmin, PendingResetFilter, SecondPart, pending_resets_query
 from .grants import grant_summary, hold_back_grant, role_grant_confirm, role_grant_refuse, role_grant_request
 from .models import ROLE_ORG_KIND, GrantKind, GrantStatus, Organisation, OrgKind, Role, RoleGrant, StaffUser
+from .resets import temporary_until
 
 #: What an account's audit entry names of a change (never the password or its hash).
 STAFF_FIELDS = ("username", "full_name", "email", "organisation", "role", "is_active")
@@ -240,14 +242,27 @@ class StaffUserAdmin(CredentialResetAdmin, AuditedChanges, UserAdmin):  # type: 
         before = StaffUser.objects.select_for_update().get(pk=obj.pk) if change else None
         ask = hold_back_grant(account=obj, before=before)
         obj.is_staff = obj.is_superuser = obj.role == Role.ADMIN  # only the administrator enters /admin/
+        if not change:  # the first password is this administrator's: temporary (ASVS 6.4.1)
+            obj.temporary_password_until = temporary_until()
         super().save_model(request, obj, form, change)  # audits what the account holds now
         if ask is None:
+            if not change:
+                self.message_user(
+                    request,
+                    f"“{obj.username}”的密码是临时密码：{settings.STAFF_TEMPORARY_PASSWORD_HOURS} 小时内有效，本人首次登录须改为自己的密码。",
+                    messages.INFO,
+                )
             return
         grant = role_grant_request(account=obj, ask=ask, acting_user=request.user, request=request)
         waiting = "该账号确认前不能登录" if ask.activate else f"确认前该账号仍是“{obj.role_label or '无角色'}”"
+        first_part = (
+            "。您设定的密码是新密码的第一段：请只把它告知本人；第二段在确认时显示给确认的管理员，由其告知本人"
+            if obj.temporary_password_until is not None
+            else ""
+        )
         self.message_user(
             request,
-            f"{grant_summary(grant)}：须由另一位系统管理员在账号列表中勾选该账号并执行“确认授权”后生效，{waiting}。",
+            f"{grant_summary(grant)}：须由另一位系统管理员在账号列表中勾选该账号并执行“确认授权”后生效，{waiting}{first_part}。",
             messages.WARNING,
         )
 
@@ -264,7 +279,7 @@ class StaffUserAdmin(CredentialResetAdmin, AuditedChanges, UserAdmin):  # type: 
             self.pending_resets_notice(request)
         return super().changelist_view(request, extra_context)
 
-    def _decide(self, request: Any, queryset: Any, decide: Any, done_label: str) -> None:
+    def _decide(self, request: Any, queryset: Any, decide: Any, done_label: str) -> list[tuple[StaffUser, Any]]:
         done, problems = [], []
         for account in queryset:
             grant = _pending(account)
@@ -272,19 +287,23 @@ class StaffUserAdmin(CredentialResetAdmin, AuditedChanges, UserAdmin):  # type: 
                 problems.append(f"“{account.username}”没有待确认的授权")
                 continue
             try:
-                decide(grant=grant, acting_user=request.user, request=request)
+                done.append((account, decide(grant=grant, acting_user=request.user, request=request)))
             except DomainError as exc:
                 problems.append(f"“{account.username}”：{exc.message}")
-            else:
-                done.append(account.username)
         if done:
-            self.message_user(request, f"已{done_label} {len(done)} 个账号的授权：{'、'.join(done)}。", messages.SUCCESS)
+            names = "、".join(account.username for account, _ in done)
+            self.message_user(request, f"已{done_label} {len(done)} 个账号的授权：{names}。", messages.SUCCESS)
         for problem in problems:
             self.message_user(request, problem, messages.ERROR)
+        return done
 
-    @admin.action(description="确认授权（须由提出人以外的管理员）")
+    @admin.action(description="确认授权（须由提出人以外的管理员；新账号密码的第二段只显示给您）")
     def confirm_grants(self, request, queryset):  # type: ignore[no-untyped-def]
-        self._decide(request, queryset, role_grant_confirm, "确认")
+        done = self._decide(request, queryset, role_grant_confirm, "确认")
+        return self.second_parts_page(
+            request,
+            [SecondPart(account, c.grant.granted_by.username, c.second_part, c.valid_until) for account, c in done if c.second_part],
+        )
 
     @admin.action(description="拒绝授权（账号保持原状）")
     def refuse_grants(self, request, queryset):  # type: ignore[no-untyped-def]
