@@ -23,7 +23,6 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 from django.views.decorators.debug import sensitive_post_parameters
 
 from rewards.core import clock
@@ -110,7 +109,7 @@ class CredentialResetAdmin:
         waiting = pending_resets(obj)
         if waiting:
             return format_html_join(
-                mark_safe("<br>"), "<strong>{}</strong>（{} 提出）", ((ResetKind(r.kind).label, r.asked_by.username) for r in waiting)
+                "", "<div><strong>{}</strong>（{} 提出）</div>", ((ResetKind(r.kind).label, r.asked_by.username) for r in waiting)
             )
         return temporary_state(obj) or "—"
 

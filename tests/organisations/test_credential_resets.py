@@ -110,7 +110,7 @@ def test_the_list_and_the_account_show_what_waits_in_chinese(administrator, xihu
     client = signed_in_admin(administrator)
     listing = client.get(LIST).content.decode()
     assert "有 2 项密码或两步验证重置待确认" in listing
-    assert "<strong>重置密码</strong>（admin 提出）" in listing and "<strong>重置两步验证</strong>（admin 提出）" in listing
+    assert "<div><strong>重置密码</strong>（admin 提出）</div>" in listing and "<strong>重置两步验证</strong>（admin 提出）" in listing
     assert "确认重置（须由提出人以外的管理员；新密码的第二段只显示给您）" in listing and "拒绝重置（账号保持原密码和原验证器）" in listing
     filtered = client.get(LIST + "?reset=pending").content.decode()
     assert "xihu.reviewer" in filtered and "finance.a" in filtered and "city.reviewer" not in filtered
