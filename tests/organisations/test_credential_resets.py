@@ -83,6 +83,8 @@ def test_a_password_set_by_an_administrator_waits_and_the_old_one_keeps_working(
     client = signed_in_admin(administrator)
     page = client.get(password_url(xihu_reviewer)).content.decode()
     assert "该账号受双人控制：此处设定的密码不会立即生效。" in page and f"{SECOND_PART_LENGTH} 位第二段" in page
+    # Above the form: Django's style sheet hides a .messagelist inside it while a password is set.
+    assert page.index("该账号受双人控制") < page.index('<form method="post" id="staffuser_form"')
     holder = web_client()
     assert web_login(holder, "xihu.reviewer").status_code == 302
 
