@@ -135,6 +135,8 @@ AUTH_USER_MODEL = "organisations.StaffUser"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    # Only checks the two-part passwords of a reset under dual control (rewards/identity/hashers.py).
+    "rewards.identity.hashers.TwoPartPasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -261,6 +263,11 @@ STAFF_MFA_ROLES = env_list("STAFF_MFA_ROLES", "")
 STAFF_DUAL_CONTROL_ROLES = env_list(
     "STAFF_DUAL_CONTROL_ROLES", "grassroots_clerk,district_reviewer,city_reviewer,finance_officer,economic_officer,auditor,admin"
 )
+
+#: A password set by an administrator is temporary (ASVS 6.4.1): its holder must replace it at
+#: the first sign-in, and it stops working this many hours after it took effect. Under dual
+#: control it is a password in two parts, one from each administrator (rewards.organisations.resets).
+STAFF_TEMPORARY_PASSWORD_HOURS = int(env("STAFF_TEMPORARY_PASSWORD_HOURS", "24") or 24)
 
 # --- staff lockout and sessions (SECURITY.md 7, 10) ------------------------------------
 #: STAFF_LOCKOUT_FAILURES failed sign-ins within STAFF_LOCKOUT_MINUTES lock the username for

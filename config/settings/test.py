@@ -11,7 +11,7 @@ FIELD_ENCRYPTION_KEY = base64.urlsafe_b64encode(b"t" * 32).decode()
 FIELD_ENCRYPTION_OLD_KEYS = []
 BLIND_INDEX_KEY = base64.urlsafe_b64encode(b"b" * 32).decode()
 AUDIT_CHAIN_KEY = base64.urlsafe_b64encode(b"a" * 32).decode()
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", "rewards.identity.hashers.TwoPartPasswordHasher"]
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",

@@ -139,10 +139,17 @@ def mfa_disable(*, user: Any, code: str, request: Any = None) -> None:
         raise MfaRefused("动态验证码不正确或已使用，请输入验证器上的新验证码。")
 
 
+def remove_factor(user: Any) -> tuple[bool, int]:
+    """Removes the user's authenticator and API tokens: (whether there was one, tokens ended).
+    Their signed-in pages end at the next request (:mod:`rewards.web.staff.sessions`)."""
+    had = StaffTotp.objects.filter(user=user).delete()[0] > 0
+    return had, StaffToken.objects.filter(user=user).delete()[0]
+
+
 @transaction.atomic
 def mfa_reset(*, user: Any, acting_user: Any, request: Any = None) -> None:
-    """An administrator removes a user's authenticator (lost phone). The user's API tokens end
-    and their signed-in pages end at the next request; a required role enrols again at sign-in."""
-    had = StaffTotp.objects.filter(user=user).delete()[0] > 0
-    StaffToken.objects.filter(user=user).delete()
+    """An administrator removes a user's authenticator (lost phone) at once; a required role
+    enrols again at sign-in. Under dual control it waits for a second administrator instead
+    (:mod:`rewards.organisations.resets`)."""
+    had, _ = remove_factor(user)
     audit("staff.mfa_reset", actor=acting_user, request=request, obj=user, detail={"had_device": had})

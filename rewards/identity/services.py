@@ -187,6 +187,10 @@ def staff_token_issue(*, username: str, password: str, otp: str = "", request: A
     user = staff_login.check_password(username=username, password=password, request=request, channel="api")
     factor = staff_login.second_factor(user)
     try:
+        if staff_login.has_temporary_password(user):
+            # A temporary password is replaced on the pages first: it opens nothing else.
+            staff_login.refused(user=user, username=username, reason="temporary_password", request=request, channel="api")
+            raise staff_login.TemporaryPassword()
         if factor == "enrol":
             staff_login.refused(user=user, username=username, reason="mfa_not_enrolled", request=request, channel="api")
             raise staff_login.MfaEnrolmentRequired()
@@ -195,7 +199,7 @@ def staff_token_issue(*, username: str, password: str, otp: str = "", request: A
                 staff_login.refused(user=user, username=username, reason="otp_missing", request=request, channel="api")
                 raise staff_login.OtpRequired()
             staff_login.check_otp(user=user, username=username, code=otp, request=request, channel="api")
-    except (staff_login.MfaEnrolmentRequired, staff_login.OtpRequired, staff_login.OtpInvalid) as error:
+    except (staff_login.TemporaryPassword, staff_login.MfaEnrolmentRequired, staff_login.OtpRequired, staff_login.OtpInvalid) as error:
         raise staff_login.SignInFailed() from error
     token = secrets.token_urlsafe(32)
     now = clock.now()

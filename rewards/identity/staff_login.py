@@ -18,6 +18,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from rewards.core import clock
 from rewards.core.audit import audit
 from rewards.core.errors import DomainError, InvalidInput
 
@@ -45,6 +46,12 @@ class OtpInvalid(DomainError):
     status = 401
     code = "otp_invalid"
     default_message = "动态验证码不正确或已使用，请输入验证器上的新验证码。"
+
+
+class TemporaryPassword(DomainError):
+    status = 401
+    code = "temporary_password"
+    default_message = "您的密码是管理员设定的临时密码：请先登录审核工作台设置自己的密码，再使用接口。"
 
 
 class MfaEnrolmentRequired(DomainError):
@@ -94,7 +101,21 @@ def check_password(*, username: str, password: str, request: Any = None, channel
         reason, account = _failure(username)
         lockout.record_failure(username, reason=reason, request=request, channel=channel, user=account)
         raise SignInFailed()
+    if temporary_password_expired(user):
+        # The right temporary password, too late: not a guess, so not counted towards the lock.
+        refused(user=user, username=username, reason="temporary_expired", request=request, channel=channel)
+        raise SignInFailed()
     return user
+
+
+def has_temporary_password(user: Any) -> bool:
+    """The password is one an administrator set (临时密码): it leads only to the password change."""
+    return getattr(user, "temporary_password_until", None) is not None
+
+
+def temporary_password_expired(user: Any) -> bool:
+    until = getattr(user, "temporary_password_until", None)
+    return until is not None and clock.now() >= until
 
 
 def second_factor(user: Any) -> SecondFactor:
@@ -130,7 +151,8 @@ def signed_in(*, user: Any, username: str, request: Any = None, channel: str, wi
 
 
 def staff_password_change(*, user: Any, new_password: str, request: Any = None) -> None:
-    """Sets a new password (Django's validators), ends the user's API tokens and audits it.
+    """Sets a new password (Django's validators), ends the user's API tokens and audits it. A
+    temporary password an administrator set is replaced by the holder's own.
 
     The user's other signed-in browsers end at their next request: Django keeps a hash of the
     password in each session and drops the session when it no longer matches. The caller keeps
@@ -142,6 +164,7 @@ def staff_password_change(*, user: Any, new_password: str, request: Any = None) 
         raise InvalidInput(fields={"new_password": list(exc.messages)}) from exc
     with transaction.atomic():
         user.set_password(new_password)
-        user.save(update_fields=["password"])
+        user.temporary_password_until = None  # their own now, whatever an administrator had set
+        user.save(update_fields=["password", "temporary_password_until"])
         revoked = StaffToken.objects.filter(user=user).delete()[0]
         audit("staff.password_change", actor=user, request=request, obj=user, detail={"tokens_revoked": revoked})

@@ -4,13 +4,15 @@ Every account and organisation created, changed or deleted here is one audit ent
 17: role changes), and a role must belong to its kind of organisation, as ``create_staff`` and
 ``staff_create`` require: a grassroots clerk in the city union would see every application.
 A role given here waits for a second administrator (:mod:`.grants`, SECURITY.md 5): the list
-shows what waits and offers 确认授权 and 拒绝授权.
+shows what waits and offers 确认授权 and 拒绝授权. So do a password set here and a reset of the
+second factor, for an account under dual control (:mod:`.admin_resets`, :mod:`.resets`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
@@ -22,8 +24,10 @@ from django.utils.html import format_html
 from rewards.core.audit import audit
 from rewards.core.errors import DomainError
 
+from .admin_resets import CredentialResetAdmin, PendingResetFilter, SecondPart, pending_resets_query
 from .grants import grant_summary, hold_back_grant, role_grant_confirm, role_grant_refuse, role_grant_request
 from .models import ROLE_ORG_KIND, GrantKind, GrantStatus, Organisation, OrgKind, Role, RoleGrant, StaffUser
+from .resets import temporary_until
 
 #: What an account's audit entry names of a change (never the password or its hash).
 STAFF_FIELDS = ("username", "full_name", "email", "organisation", "role", "is_active")
@@ -135,11 +139,11 @@ def _pending(account: StaffUser) -> RoleGrant | None:
 
 
 @admin.register(StaffUser)
-class StaffUserAdmin(AuditedChanges, UserAdmin):  # type: ignore[type-arg]
+class StaffUserAdmin(CredentialResetAdmin, AuditedChanges, UserAdmin):  # type: ignore[type-arg]
     form = StaffChangeForm
     add_form = StaffCreationForm
-    list_display = ("username", "full_name", "role_now", "organisation_now", "is_active", "pending_grant", "last_login")
-    list_filter = (PendingGrantFilter, "role", "is_active")
+    list_display = ("username", "full_name", "role_now", "organisation_now", "is_active", "pending_grant", "pending_reset", "last_login")
+    list_filter = (PendingGrantFilter, PendingResetFilter, "role", "is_active")
     list_select_related = ("organisation",)
     search_fields = ("username", "full_name", "organisation__name")
     autocomplete_fields = ("organisation",)
@@ -148,11 +152,23 @@ class StaffUserAdmin(AuditedChanges, UserAdmin):  # type: ignore[type-arg]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("身份", {"fields": ("full_name", "email", "organisation", "role")}),
-        ("状态", {"fields": ("is_active", "pending_grant_detail", "last_login", "date_joined")}),
+        (
+            "状态",
+            {
+                "fields": (
+                    "is_active",
+                    "pending_grant_detail",
+                    "pending_reset_detail",
+                    "temporary_password_state",
+                    "last_login",
+                    "date_joined",
+                )
+            },
+        ),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "full_name", "organisation", "role", "password1", "password2")}),)
-    readonly_fields = ("last_login", "date_joined", "pending_grant_detail")
-    actions = ["confirm_grants", "refuse_grants", "reset_mfa", "unlock_sign_in"]
+    readonly_fields = ("last_login", "date_joined", "pending_grant_detail", "pending_reset_detail", "temporary_password_state")
+    actions = ["confirm_grants", "refuse_grants", "reset_mfa", "confirm_resets", "refuse_resets", "unlock_sign_in"]
 
     audit_prefix = "staff"
     audited_fields = STAFF_FIELDS
@@ -162,7 +178,14 @@ class StaffUserAdmin(AuditedChanges, UserAdmin):  # type: ignore[type-arg]
 
     def get_queryset(self, request: Any) -> Any:
         pending = RoleGrant.objects.filter(status=GrantStatus.PENDING).select_related("organisation", "granted_by")
-        return super().get_queryset(request).prefetch_related(Prefetch("role_grants", queryset=pending, to_attr="pending_grants"))
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                Prefetch("role_grants", queryset=pending, to_attr="pending_grants"),
+                Prefetch("credential_resets", queryset=pending_resets_query(), to_attr="pending_resets"),
+            )
+        )
 
     def created_detail(self, obj: Any) -> dict[str, Any]:
         return {"role": obj.role, "organisation_id": obj.organisation_id}
@@ -219,14 +242,27 @@ class StaffUserAdmin(AuditedChanges, UserAdmin):  # type: ignore[type-arg]
         before = StaffUser.objects.select_for_update().get(pk=obj.pk) if change else None
         ask = hold_back_grant(account=obj, before=before)
         obj.is_staff = obj.is_superuser = obj.role == Role.ADMIN  # only the administrator enters /admin/
+        if not change:  # the first password is this administrator's: temporary (ASVS 6.4.1)
+            obj.temporary_password_until = temporary_until()
         super().save_model(request, obj, form, change)  # audits what the account holds now
         if ask is None:
+            if not change:
+                self.message_user(
+                    request,
+                    f"“{obj.username}”的密码是临时密码：{settings.STAFF_TEMPORARY_PASSWORD_HOURS} 小时内有效，本人首次登录须改为自己的密码。",
+                    messages.INFO,
+                )
             return
         grant = role_grant_request(account=obj, ask=ask, acting_user=request.user, request=request)
         waiting = "该账号确认前不能登录" if ask.activate else f"确认前该账号仍是“{obj.role_label or '无角色'}”"
+        first_part = (
+            "。您设定的密码是新密码的第一段：请只把它告知本人；第二段在确认时显示给确认的管理员，由其告知本人"
+            if obj.temporary_password_until is not None
+            else ""
+        )
         self.message_user(
             request,
-            f"{grant_summary(grant)}：须由另一位系统管理员在账号列表中勾选该账号并执行“确认授权”后生效，{waiting}。",
+            f"{grant_summary(grant)}：须由另一位系统管理员在账号列表中勾选该账号并执行“确认授权”后生效，{waiting}{first_part}。",
             messages.WARNING,
         )
 
@@ -240,9 +276,10 @@ class StaffUserAdmin(AuditedChanges, UserAdmin):  # type: ignore[type-arg]
                     "须由提出人以外的系统管理员勾选账号后执行“确认授权”，确认前不生效。",
                     messages.WARNING,
                 )
+            self.pending_resets_notice(request)
         return super().changelist_view(request, extra_context)
 
-    def _decide(self, request: Any, queryset: Any, decide: Any, done_label: str) -> None:
+    def _decide(self, request: Any, queryset: Any, decide: Any, done_label: str) -> list[tuple[StaffUser, Any]]:
         done, problems = [], []
         for account in queryset:
             grant = _pending(account)
@@ -250,38 +287,27 @@ class StaffUserAdmin(AuditedChanges, UserAdmin):  # type: ignore[type-arg]
                 problems.append(f"“{account.username}”没有待确认的授权")
                 continue
             try:
-                decide(grant=grant, acting_user=request.user, request=request)
+                done.append((account, decide(grant=grant, acting_user=request.user, request=request)))
             except DomainError as exc:
                 problems.append(f"“{account.username}”：{exc.message}")
-            else:
-                done.append(account.username)
         if done:
-            self.message_user(request, f"已{done_label} {len(done)} 个账号的授权：{'、'.join(done)}。", messages.SUCCESS)
+            names = "、".join(account.username for account, _ in done)
+            self.message_user(request, f"已{done_label} {len(done)} 个账号的授权：{names}。", messages.SUCCESS)
         for problem in problems:
             self.message_user(request, problem, messages.ERROR)
+        return done
 
-    @admin.action(description="确认授权（须由提出人以外的管理员）")
+    @admin.action(description="确认授权（须由提出人以外的管理员；新账号密码的第二段只显示给您）")
     def confirm_grants(self, request, queryset):  # type: ignore[no-untyped-def]
-        self._decide(request, queryset, role_grant_confirm, "确认")
+        done = self._decide(request, queryset, role_grant_confirm, "确认")
+        return self.second_parts_page(
+            request,
+            [SecondPart(account, c.grant.granted_by.username, c.second_part, c.valid_until) for account, c in done if c.second_part],
+        )
 
     @admin.action(description="拒绝授权（账号保持原状）")
     def refuse_grants(self, request, queryset):  # type: ignore[no-untyped-def]
         self._decide(request, queryset, role_grant_refuse, "拒绝")
-
-    def user_change_password(self, request: Any, id: str, form_url: str = "") -> Any:
-        response = super().user_change_password(request, id, form_url)
-        if request.method == "POST" and response.status_code == 302:  # the new password was saved
-            user = StaffUser.objects.get(pk=id)
-            audit("staff.password_reset", actor=request.user, request=request, obj=user)
-        return response
-
-    @admin.action(description="重置两步验证（手机丢失或更换；该用户下次登录时重新绑定）")
-    def reset_mfa(self, request, queryset):  # type: ignore[no-untyped-def]
-        from rewards.identity.mfa import mfa_reset
-
-        for user in queryset:
-            mfa_reset(user=user, acting_user=request.user, request=request)
-        self.message_user(request, f"已重置 {queryset.count()} 个账号的两步验证，其接口令牌和已登录的页面随即失效。")
 
     @admin.action(description="解除登录锁定")
     def unlock_sign_in(self, request, queryset):  # type: ignore[no-untyped-def]

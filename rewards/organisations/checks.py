@@ -1,4 +1,5 @@
-"""``manage.py check`` refuses a ``STAFF_DUAL_CONTROL_ROLES`` that would not hold."""
+"""``manage.py check`` refuses a ``STAFF_DUAL_CONTROL_ROLES`` that would not hold, and password
+hashers without the one that checks the two-part passwords of a confirmed reset."""
 
 from __future__ import annotations
 
@@ -39,3 +40,19 @@ def check_dual_control_roles(app_configs: Any = None, **kwargs: Any) -> list[Che
             )
         ]
     return []
+
+
+TWO_PART_HASHER = "rewards.identity.hashers.TwoPartPasswordHasher"
+
+
+@register("security")
+def check_two_part_hasher(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    if TWO_PART_HASHER in list(getattr(settings, "PASSWORD_HASHERS", []) or []):
+        return []
+    return [
+        Error(
+            "PASSWORD_HASHERS 缺少两段式临时密码的校验器：经另一位管理员确认的重置密码将无法登录。",
+            hint=f"在 PASSWORD_HASHERS 末尾加入 {TWO_PART_HASHER}（不要放在第一位）。",
+            id="organisations.E003",
+        )
+    ]

@@ -10,6 +10,13 @@ no role and is disabled, a changed one keeps its role and organisation, a disabl
 disabled. The sign-in checks (pages and ``POST /api/v1/auth/token``) therefore need nothing new,
 and a confirmed grant counts from the account's next request (SECURITY.md 3).
 
+A new account's password is the creating administrator's (so is any password an administrator
+set that its holder has not replaced yet: ``temporary_password_until``). When a grant to such an
+account is confirmed, its password becomes that one followed by a second part shown to the
+confirming administrator alone (:mod:`rewards.identity.hashers`), temporary, to be replaced at
+the first sign-in. So neither administrator can sign in as the account and bind its second
+factor: only its holder, told both parts (the invariant of :mod:`.resets`).
+
 Taking power away is never held back: disabling an account or removing its role holds at once.
 ``create_staff`` on the server is not the administration: its accounts hold at once (the first
 administrator, and the second person of a deployment with one administrator).
@@ -17,17 +24,31 @@ administrator, and the second person of a deployment with one administrator).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.hashers import is_password_usable
 from django.db import transaction
 
 from rewards.core import clock
 from rewards.core.audit import audit
 from rewards.core.errors import Conflict, Forbidden
+from rewards.identity.hashers import new_second_part, two_part_password
 
 from .models import ROLE_ORG_KIND, GrantKind, GrantStatus, Organisation, OrgKind, Role, RoleGrant, StaffUser
+from .resets import audit_minute, temporary_until
+
+
+@dataclass(frozen=True)
+class ConfirmedGrant:
+    grant: RoleGrant
+    #: The second part of a password an administrator set (a new account's), for the confirming
+    #: administrator's eyes only.
+    second_part: str = ""
+    valid_until: dt.datetime | None = None
+
 
 #: What an account holds that a grant changes, as the audit entries name it.
 HELD = ("role", "organisation_id", "is_active")
@@ -140,10 +161,11 @@ def _decided_detail(grant: RoleGrant, before: dict[str, Any]) -> dict[str, Any]:
     return {"grant": grant.pk, "grant_kind": grant.kind, "granted_by": grant.granted_by_id, "changes": _changes(before, _asked(grant))}
 
 
-def role_grant_confirm(*, grant: RoleGrant, acting_user: Any, request: Any = None) -> RoleGrant:
+def role_grant_confirm(*, grant: RoleGrant, acting_user: Any, request: Any = None) -> ConfirmedGrant:
     """确认授权: another administrator than the one who asked (and than the account's owner) gives
-    the account its role and organisation, and enables it when asked to. Audited
-    ``staff.grant_confirm``; a refused attempt too, with result ``denied``."""
+    the account its role and organisation, and enables it when asked to; a password an
+    administrator set (a new account's) gets its second part (returned, stored nowhere). Audited ``staff.grant_confirm``; a
+    refused attempt too, with result ``denied``."""
     refusal = _may_not_confirm(grant, acting_user)
     if refusal is not None:
         audit("staff.grant_confirm", actor=acting_user, request=request, obj=grant.account, result="denied", detail={"grant": grant.pk})
@@ -164,13 +186,24 @@ def role_grant_confirm(*, grant: RoleGrant, acting_user: Any, request: Any = Non
         if grant.activate:
             account.is_active = True
         account.is_staff = account.is_superuser = grant.role == Role.ADMIN  # only the administrator enters /admin/
-        account.save(update_fields=["role", "organisation", "is_active", "is_staff", "is_superuser"])
+        fields = ["role", "organisation", "is_active", "is_staff", "is_superuser"]
+        second_part, valid_until = "", None
+        if account.temporary_password_until is not None and is_password_usable(account.password):
+            second_part = new_second_part()
+            valid_until = temporary_until()
+            account.password = two_part_password(first_hash=account.password, second_part=second_part)
+            account.temporary_password_until = valid_until
+            fields += ["password", "temporary_password_until"]
+        account.save(update_fields=fields)
         grant.status = GrantStatus.CONFIRMED
         grant.decided_by = acting_user
         grant.decided_at = clock.now()
         grant.save(update_fields=["status", "decided_by", "decided_at"])
-        audit("staff.grant_confirm", actor=acting_user, request=request, obj=account, detail=_decided_detail(grant, before))
-    return grant
+        detail = _decided_detail(grant, before)
+        if valid_until is not None:
+            detail["temporary_until"] = audit_minute(valid_until)
+        audit("staff.grant_confirm", actor=acting_user, request=request, obj=account, detail=detail)
+    return ConfirmedGrant(grant=grant, second_part=second_part, valid_until=valid_until)
 
 
 def role_grant_refuse(*, grant: RoleGrant, acting_user: Any, request: Any = None) -> RoleGrant:

@@ -98,6 +98,10 @@ class StaffUser(AbstractUser):
     )
     role = models.CharField("角色", max_length=30, choices=Role.choices, blank=True)
     full_name = models.CharField("姓名", max_length=60, blank=True)
+    #: Set while the password is one an administrator set (临时密码, ASVS 6.4.1): a sign-in with it
+    #: leads only to the password change, and it stops working after this time. Cleared when the
+    #: holder sets their own (``staff_password_change``).
+    temporary_password_until = models.DateTimeField("临时密码有效期至", null=True, blank=True, editable=False)
 
     objects = StaffManager()  # type: ignore[misc]
 
@@ -163,3 +167,40 @@ class RoleGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{GrantKind(self.kind).label}：{Role(self.role).label}"
+
+
+class ResetKind(models.TextChoices):
+    """What a credential reset replaces (:mod:`rewards.organisations.resets`)."""
+
+    PASSWORD = "password", "重置密码"
+    MFA = "mfa", "重置两步验证"
+
+
+class CredentialReset(models.Model):
+    """凭据重置：a password set, or a second factor reset, by an administrator for an account under
+    dual control, waiting for a second administrator (SECURITY.md 5, 7). The account keeps its
+    password and authenticator until it is confirmed. For a password only the first part's hash
+    is kept, never the password; it is emptied once the reset is decided."""
+
+    account = models.ForeignKey(StaffUser, verbose_name="账号", on_delete=models.CASCADE, related_name="credential_resets")
+    kind = models.CharField("重置类型", max_length=20, choices=ResetKind.choices)
+    first_part_hash = models.CharField("第一段的哈希", max_length=512, blank=True, default="", editable=False)
+    status = models.CharField("状态", max_length=20, choices=GrantStatus.choices, default=GrantStatus.PENDING)
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="提出人", on_delete=models.PROTECT, related_name="+")
+    asked_at = models.DateTimeField("提出时间")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="确认或拒绝人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField("确认或拒绝时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "凭据重置"
+        verbose_name_plural = "凭据重置"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "kind"], condition=models.Q(status="pending"), name="credential_reset_one_pending_per_kind"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return ResetKind(self.kind).label

@@ -12,7 +12,7 @@ from rewards.applications.models import AttachmentKind, FlagCode
 from rewards.campaigns.models import Campaign, DeclarationStatus
 from rewards.core.memo import ttl_memo
 from rewards.core.vocab import Channel, Level, Status
-from rewards.organisations.models import GrantKind, Organisation, Role
+from rewards.organisations.models import GrantKind, Organisation, ResetKind, Role
 from rewards.payments.models import LineStatus
 from rewards.training.models import TrainingMode
 from rewards.training.services import LABELS as TRAINING_LABELS
@@ -128,6 +128,11 @@ DETAIL_LABELS: dict[str, str] = {
     "grant": "授权编号",
     "grant_kind": "授权类型",
     "granted_by": "提出人（编号）",
+    "reset": "重置编号",
+    "reset_kind": "重置类型",
+    "asked_by": "提出人（编号）",
+    "temporary_until": "临时密码有效期至",
+    "usable": "可用密码登录",
     # Operations (backup, restore, key rotation, purge, prune).
     "key": "密钥编号",
     "rewritten": "重新加密",
@@ -193,8 +198,15 @@ _KEYED_VALUES: dict[str, dict[str, str]] = {
     "table": TABLE_NAMES,
     "mode": {str(value): label for value, label in TrainingMode.choices},
     # Why an access was refused (access.denied), or a password not changed (staff.password_change).
-    "reason": {"role": "角色无此权限", "not_found": "不存在或不在管辖范围内", "old_password": "原密码不正确"},
+    "reason": {
+        "role": "角色无此权限",
+        "not_found": "不存在或不在管辖范围内",
+        "old_password": "原密码不正确",
+        "temporary_expired": "临时密码已过期",
+        "temporary_password": "临时密码尚未改为本人的密码",
+    },
     "grant_kind": {str(value): label for value, label in GrantKind.choices},
+    "reset_kind": {str(value): label for value, label in ResetKind.choices},
 }
 #: States named by the kind of thing the entry is about: a declaration's or a payment line's
 #: ``approved`` is not an application's.

@@ -138,12 +138,20 @@ def test_deactivating_is_audited_and_saving_unchanged_writes_nothing(admin_clien
     assert not StaffUser.objects.get(pk=xihu_reviewer.pk).is_active
 
 
-def test_a_password_set_by_the_administrator_is_audited(admin_client, administrator, xihu_reviewer):
+def test_a_password_set_by_the_administrator_outside_dual_control_is_temporary_and_audited(
+    settings, admin_client, administrator, xihu_reviewer
+):
+    """Under dual control (every role by default) it waits instead: tests/organisations/test_credential_resets.py."""
+    settings.STAFF_DUAL_CONTROL_ROLES = ["finance_officer", "admin"]
     url = f"/admin/organisations/staffuser/{xihu_reviewer.pk}/password/"
+    assert "此处设定的是临时密码：立即生效" in admin_client.get(url).content.decode()
     response = admin_client.post(url, {"password1": "another-long-Pass-2021", "password2": "another-long-Pass-2021"})
     assert response.status_code == 302
     entry = AuditEvent.objects.get(action="staff.password_reset", object_id=str(xihu_reviewer.pk))
-    assert entry.actor_id == administrator.pk and "another" not in str(entry.detail)
+    assert entry.actor_id == administrator.pk and "another" not in str(entry.detail) and "pbkdf2" not in str(entry.detail)
+    assert set(entry.detail) == {"temporary_until", "tokens_revoked"}
+    xihu_reviewer.refresh_from_db()
+    assert xihu_reviewer.check_password("another-long-Pass-2021") and xihu_reviewer.temporary_password_until is not None
     # A refused one (the two differ) is not.
     admin_client.post(url, {"password1": "x-long-Pass-1", "password2": "y-long-Pass-2"})
     assert AuditEvent.objects.filter(action="staff.password_reset").count() == 1

@@ -6,12 +6,15 @@ administrators may refuse; every step is audited. ``create_staff`` is not held b
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.checks import run_checks
 from django.test import Client
 
 from rewards.core.errors import Conflict, Forbidden
 from rewards.core.models import AuditEvent
+from rewards.identity.lockout import unlock
 from rewards.organisations.grants import role_grant_confirm, role_grant_refuse
 from rewards.organisations.models import GrantKind, GrantStatus, Organisation, OrgKind, Role, RoleGrant, StaffUser
 from rewards.organisations.services import staff_create
@@ -85,13 +88,13 @@ def test_the_list_shows_what_waits_in_chinese_and_the_form_holds_it(administrato
     response = client.post(ADD, new_account(username="finance.x", role=Role.FINANCE_OFFICER, organisation=city.pk), follow=True)
     page = response.content.decode()
     assert "新建账号：市总财务人员，杭州市总工会（admin 提出）" in page  # the message after saving
-    assert "须由另一位系统管理员" in page and "该账号确认前不能登录" in page
+    assert "须由另一位系统管理员" in page and "该账号确认前不能登录" in page and "您设定的密码是新密码的第一段" in page
     listing = client.get(LIST).content.decode()
     assert "有 1 项角色授权待确认" in listing
     # The role and organisation that wait under the ones held (none yet), the kind and who asked.
     assert "—<br><strong>待确认：市总财务人员</strong>" in listing and "—<br><strong>待确认：杭州市总工会</strong>" in listing
     assert "<strong>新建账号</strong><br>admin 提出" in listing
-    assert "确认授权（须由提出人以外的管理员）" in listing and "拒绝授权（账号保持原状）" in listing
+    assert "确认授权（须由提出人以外的管理员；新账号密码的第二段只显示给您）" in listing and "拒绝授权（账号保持原状）" in listing
     assert "finance.x" in client.get(LIST + "?grant=pending").content.decode()
     assert "finance.x" not in client.get(LIST + "?grant=pending&q=admin").content.decode()
     # While it waits, its role, organisation and state cannot be edited: confirm or refuse first.
@@ -121,6 +124,7 @@ def test_the_one_who_asked_cannot_confirm_and_the_attempt_is_audited(administrat
     # Another administrator can.
     page = run_action(second_administrator, "confirm_grants", user).content.decode()
     assert "已确认 1 个账号的授权：finance.x。" in page
+    (second_part,) = re.findall(r"data-second-part>([a-z0-9]+)<", page)
     grant = RoleGrant.objects.get(account=user)
     assert (grant.status, grant.decided_by, grant.decided_at is not None) == (GrantStatus.CONFIRMED, second_administrator, True)
     confirmed = AuditEvent.objects.get(action="staff.grant_confirm", result="ok")
@@ -130,8 +134,13 @@ def test_the_one_who_asked_cannot_confirm_and_the_attempt_is_audited(administrat
         "grant_kind": "create",
         "granted_by": administrator.pk,
         "changes": {"role": ["", Role.FINANCE_OFFICER], "organisation_id": [None, city.pk], "is_active": [False, True]},
+        "temporary_until": confirmed.detail["temporary_until"],
     }
-    assert signs_in("finance.x", NEW_PASSWORD) == (True, True)
+    # The password the creator set is the first part only: the confirming administrator got the
+    # second (tests/organisations/test_credential_resets.py has the rest of that story).
+    assert signs_in("finance.x", NEW_PASSWORD) == (False, False)
+    unlock("finance.x")
+    assert web_login(web_client(), "finance.x", NEW_PASSWORD + second_part)["Location"] == "/staff/account/password"
     # A decided grant is decided: confirming or refusing it again changes nothing.
     with pytest.raises(Conflict):
         role_grant_refuse(grant=grant, acting_user=second_administrator)

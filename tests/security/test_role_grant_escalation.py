@@ -2,9 +2,12 @@
 accounts they create in the administration. Two finance officers made by one administrator (who
 knows their passwords) sign in nowhere (pages, the enrolment of the second factor, the API) until
 another administrator confirms them, and the one who made them cannot confirm them, nor make a
-second administrator to confirm them with. Production's second-factor roles are on."""
+second administrator to confirm them with. Once confirmed, the password the creator set is only
+the first part of the account's password: the second is shown to the confirming administrator. Production's second-factor roles are on."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from django.test import Client
@@ -76,12 +79,17 @@ def test_one_administrator_cannot_make_two_finance_officers_and_pay_alone(mfa_ro
     refused_everywhere("admin.c")
     assert (accomplice.is_staff, accomplice.is_superuser) == (False, False)
 
-    # Another person confirms: only then does the account sign in (and enrols its second factor).
-    confirm(admin_session(second_administrator), payer)
-    assert web_login(web_client(), "finance.x", KNOWN)["Location"] == "/staff/login/enrol"
-    assert api_token(web_client(), "finance.x", KNOWN).status_code == 401  # the one answer; the log says why
+    # Another person confirms: the account is a finance officer's now, but the password its creator
+    # set is only the first part of its password; the second went to the confirming
+    # administrator's screen alone. So the creator still signs in nowhere.
+    page = confirm(admin_session(second_administrator), payer)
+    (second_part,) = re.findall(r"data-second-part>([a-z0-9]+)<", page)
+    refused_everywhere("finance.x")
+    # Its holder, told both parts, signs in to bind the second factor (then sets a password of their own).
+    assert web_login(web_client(), "finance.x", KNOWN + second_part)["Location"] == "/staff/login/enrol"
+    assert api_token(web_client(), "finance.x", KNOWN + second_part).status_code == 401  # the one answer; the log says why
     reasons = [entry.detail["reason"] for entry in AuditEvent.objects.filter(action="staff.login", actor=payer).order_by("id")]
-    assert reasons == ["inactive", "inactive", "mfa_not_enrolled"]
+    assert reasons == ["inactive", "inactive", "wrong_password", "wrong_password", "temporary_password"]
     refused_everywhere("finance.y")  # the other one still waits: no second payer
 
 

@@ -214,7 +214,9 @@ def test_disabling_needs_a_code_is_audited_and_refused_for_required_roles(mfa_ro
 # --- reset by an administrator, and roles that change -----------------------------------------------
 
 
-def test_an_administrator_resets_a_users_authenticator(settings, administrator, finance_a, monkeypatch):
+def test_an_administrator_resets_a_users_authenticator(settings, administrator, second_administrator, finance_a, monkeypatch):
+    """Under dual control (every role by default) it holds once a second administrator confirms it
+    (tests/organisations/test_credential_resets.py); until then the authenticator works."""
     settings.STAFF_MFA_ROLES = ["finance_officer"]
     clock = MovableClock(monkeypatch)
     enrol(finance_a)
@@ -230,9 +232,14 @@ def test_an_administrator_resets_a_users_authenticator(settings, administrator, 
     admin.force_login(administrator)
     response = admin.post("/admin/organisations/staffuser/", {"action": "reset_mfa", "_selected_action": [finance_a.pk]})
     assert response.status_code == 302
+    assert StaffTotp.objects.get(user=finance_a).active and finance_page.get("/staff/payments/").status_code == 200
+    confirming = web_client()
+    confirming.force_login(second_administrator)
+    confirming.post("/admin/organisations/staffuser/", {"action": "confirm_resets", "_selected_action": [finance_a.pk]})
     assert not StaffTotp.objects.filter(user=finance_a).exists()
-    entry = audits("staff.mfa_reset")[0]
-    assert entry.actor == administrator and entry.object_id == str(finance_a.pk)
+    entry = audits("staff.reset_confirm")[0]
+    assert entry.actor == second_administrator and entry.object_id == str(finance_a.pk)
+    assert entry.detail["reset_kind"] == "mfa" and entry.detail["asked_by"] == administrator.pk and entry.detail["had_device"]
     # The user's API token and signed-in page end at once; the next sign-in enrols again.
     assert web_client().get("/api/v1/review/applications", **bearer(token)).status_code == 401
     ended = finance_page.get("/staff/payments/", follow=True)

@@ -24,7 +24,7 @@ from rewards.identity import mfa
 from rewards.identity.models import StaffTotp
 from rewards.identity.staff_login import staff_password_change
 
-from .auth import CodeForm, enrolment, staff_required
+from .auth import CodeForm, enrolment, landing, staff_required
 from .sessions import MFA_KEY
 
 
@@ -91,8 +91,10 @@ def mfa_disable(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def password_change(request: HttpRequest) -> HttpResponse:
     """Django's form (old password, Django's validators on the new one); the change itself is
-    the service's (tokens revoked, audited); this session stays, the others end."""
+    the service's (tokens revoked, audited); this session stays, the others end. A holder of a
+    temporary password (one an administrator set) comes here first and goes on to their work."""
     user: Any = request.user
+    temporary = user.temporary_password_until is not None
     form = PasswordChangeForm(user, request.POST or None)
     if request.method == "POST":
         if form.is_valid():
@@ -103,7 +105,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
             else:
                 update_session_auth_hash(request, user)  # this session stays (with a new key)
                 messages.success(request, "密码已修改。您在其他设备或浏览器上的登录已全部退出。")
-                return redirect("staff:account")
+                return redirect(landing(user) if temporary else "staff:account")
         elif "old_password" in form.errors:
             audit("staff.password_change", actor=user, request=request, obj=user, result="failed", detail={"reason": "old_password"})
-    return render(request, "staff/password.html", {"form": form})
+    return render(request, "staff/password.html", {"form": form, "temporary_until": user.temporary_password_until})

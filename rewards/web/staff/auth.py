@@ -34,7 +34,7 @@ from rewards.identity.lockout import SIGN_IN_FAILED, AccountLocked
 from rewards.identity.models import StaffTotp
 from rewards.organisations.models import Role
 
-from .sessions import ABSOLUTE_LOGOUT, IDLE_LOGOUT, SEEN_KEY, STARTED_KEY, mark_signed_in
+from .sessions import ABSOLUTE_LOGOUT, IDLE_LOGOUT, SEEN_KEY, STARTED_KEY, TEMPORARY_PASSWORD, mark_signed_in
 
 __all__ = ["ABSOLUTE_LOGOUT", "IDLE_LOGOUT", "LOCKED_OUT", "LOGIN_FAILED", "SEEN_KEY", "STARTED_KEY", "staff_required"]
 
@@ -176,6 +176,9 @@ def _finish(request: HttpRequest, user: Any, *, username: str, next_url: str, wi
     device = mfa.active_device(user) if with_otp else None
     mark_signed_in(request, mfa_device=device.pk if device else None)
     staff_login.signed_in(user=user, username=username, request=request, channel="web", with_otp=with_otp)
+    if staff_login.has_temporary_password(user):
+        messages.warning(request, TEMPORARY_PASSWORD)
+        return redirect("staff:password")
     return redirect(next_url or landing(user))
 
 

@@ -8,7 +8,8 @@ signs the user out when either limit has passed. It also ends a session that no 
 the user's second factor: a role that now requires one (``STAFF_MFA_ROLES``) but signed in
 without a code, or an authenticator reset by an administrator. A disabled account or a changed
 role needs nothing here: Django reads the user afresh on every request, and a disabled one is
-anonymous. A changed password ends the other sessions through Django's session hash.
+anonymous. A changed password ends the other sessions through Django's session hash. A session
+opened with a temporary password (one an administrator set) reaches only the password change.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 
 from rewards.core import clock
 from rewards.core.audit import audit
@@ -34,6 +37,9 @@ IDLE_LOGOUT = "您已超过30分钟未操作，为保护个人信息已自动退
 ABSOLUTE_LOGOUT = "本次登录已超过12小时，请重新登录。"
 MFA_LOGOUT = "您的账号需要两步验证（或验证器已被重置），请重新登录。"
 MESSAGES = {"idle": IDLE_LOGOUT, "absolute": ABSOLUTE_LOGOUT, "mfa": MFA_LOGOUT}
+TEMPORARY_PASSWORD = "您使用的是管理员设定的临时密码：请先设置您自己的新密码，之后才能使用其他功能。"  # noqa: S105 - a message
+#: What a session with a temporary password may still open (URL names).
+TEMPORARY_ALLOWED = ("staff:password", "staff:logout")
 
 
 def mark_signed_in(request: HttpRequest, *, mfa_device: int | None) -> None:
@@ -69,7 +75,21 @@ class StaffSessionMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         self.check(request)
-        return self.get_response(request)
+        return self.temporary_password_first(request) or self.get_response(request)
+
+    def temporary_password_first(self, request: HttpRequest) -> HttpResponse | None:
+        """A password an administrator set opens the password change and nothing else, on the
+        staff pages and in the administration (ASVS 6.4.1): the holder replaces it first."""
+        session = getattr(request, "session", None)
+        if session is None or SESSION_KEY not in session or not request.path.startswith(("/staff/", "/admin/")):
+            return None
+        user: Any = request.user
+        if not user.is_authenticated or getattr(user, "temporary_password_until", None) is None:
+            return None
+        if request.path in {reverse(name) for name in TEMPORARY_ALLOWED}:
+            return None
+        messages.warning(request, TEMPORARY_PASSWORD)
+        return redirect("staff:password")
 
     def check(self, request: HttpRequest) -> None:
         session = getattr(request, "session", None)
