@@ -151,7 +151,7 @@ def _may_not_confirm(grant: RoleGrant, user: Any) -> str | None:
 
 
 def _locked_pending(grant_id: int) -> RoleGrant:
-    grant = RoleGrant.objects.select_for_update().select_related("account", "organisation").get(pk=grant_id)
+    grant = RoleGrant.objects.select_for_update(of=("self",)).select_related("account", "organisation").get(pk=grant_id)
     if grant.status != GrantStatus.PENDING:
         raise Conflict(f"这项授权已{GrantStatus(grant.status).label}，无需再处理。", code="grant_decided")
     return grant

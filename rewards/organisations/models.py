@@ -93,6 +93,9 @@ class StaffManager(UserManager):
 class StaffUser(AbstractUser):
     """A union staff member: one organisation, one role."""
 
+    #: Longer than Django's 128: a two-part temporary password holds two hashes
+    #: (:mod:`rewards.identity.hashers`), about 270 characters with Argon2.
+    password = models.CharField("密码", max_length=512)
     organisation = models.ForeignKey(
         Organisation, verbose_name="所属组织", null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
     )

@@ -136,7 +136,7 @@ def _may_not_confirm(reset: CredentialReset, user: Any) -> str | None:
 
 
 def _locked_pending(reset_id: int) -> CredentialReset:
-    reset = CredentialReset.objects.select_for_update().select_related("account").get(pk=reset_id)
+    reset = CredentialReset.objects.select_for_update(of=("self",)).select_related("account").get(pk=reset_id)
     if reset.status != GrantStatus.PENDING:
         raise Conflict(f"这项重置已{GrantStatus(reset.status).label}，无需再处理。", code="reset_decided")
     return reset
