@@ -55,7 +55,7 @@ class TwoPartPasswordHasher(BasePasswordHasher):
     algorithm = ALGORITHM
 
     def encode(self, password: str, salt: str) -> str:
-        raise NotImplementedError("两段式临时密码只能由 two_part_password() 生成。")
+        raise ValueError("两段式临时密码只能由 two_part_password() 生成。")  # never the preferred hasher
 
     def decode(self, encoded: str) -> dict[str, Any]:
         algorithm, first, second = encoded.split("$", 2)
