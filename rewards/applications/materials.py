@@ -66,7 +66,10 @@ def check_upload(kind: str, upload: IO[bytes] | None) -> tuple[CheckedFile | Non
     limit = max_bytes()
     content = upload.read(limit + 1)
     if len(content) > limit:
-        return None, f"{label}文件超过 {limit // (1024 * 1024)} MB，请压缩后重新上传。"
+        return None, (
+            f"{label}文件超过 {limit // (1024 * 1024)} MB：请把手机的拍照分辨率调低后重新拍摄，或截屏后上传截图；"
+            "扫描件请降低扫描分辨率（如 200 dpi）后重新扫描。"
+        )
     if not content:
         return None, f"{label}文件是空的。"
     content_type = sniff(content)

@@ -60,6 +60,8 @@ def test_an_oversize_file_is_refused(settings):
     settings.UPLOAD_MAX_BYTES = 10_000
     checked, refusal = check(jpeg() + b"\x00" * 20_000)
     assert checked is None and "超过" in refusal
+    # What a worker without the page's own compression can do about it, in words they can follow.
+    assert "拍照分辨率调低" in refusal and "截屏" in refusal
 
 
 @pytest.mark.parametrize(("content", "content_type"), [(jpeg(), "image/jpeg"), (png(), "image/png"), (PLAIN_PDF, "application/pdf")])
