@@ -11,6 +11,7 @@ from django.test import Client
 
 from rewards.core import clock
 from rewards.identity import mfa
+from rewards.identity.lockout import sign_in_failed, unlock
 from rewards.identity.models import StaffTotp
 from tests.conftest import PASSWORD
 
@@ -73,3 +74,24 @@ class MovableClock:
 
     def advance(self, **delta: float) -> None:
         self.offset += dt.timedelta(**delta)
+
+
+def admin_session(user: Any, page: str = "/admin/organisations/staffuser/") -> Client:
+    """An administrator signed in as production wants: password, then a code of their
+    authenticator (enrolled here when they have none)."""
+    if not StaffTotp.objects.filter(user=user).exists():
+        enrol(user)
+    client = web_client()
+    assert web_login(client, user.username)["Location"] == "/staff/login/otp"
+    assert client.post("/staff/login/otp", {"code": next_code(user)}).status_code == 302
+    assert client.get(page).status_code == 200
+    return client
+
+
+def refused_everywhere(username: str, password: str) -> None:
+    """The password signs in nowhere (page, API), with the answer of any failure."""
+    page = web_login(web_client(), username, password)
+    assert page.status_code == 200 and sign_in_failed() in page.content.decode()  # not on to enrolment
+    token = api_token(web_client(), username, password)
+    assert token.status_code == 401 and token.json()["error"]["code"] == "not_authenticated"
+    unlock(username)  # these attempts are not what the lockout is about

@@ -13,12 +13,11 @@ import pytest
 from django.test import Client
 
 from rewards.core.models import AuditEvent
-from rewards.identity.lockout import sign_in_failed, unlock
 from rewards.identity.models import StaffTotp
 from rewards.organisations.models import CredentialReset, GrantStatus, StaffUser
 from tests.conftest import PASSWORD
 
-from .staff_helpers import MovableClock, api_token, code_for, enrol, next_code, web_client, web_login
+from .staff_helpers import MovableClock, admin_session, code_for, enrol, next_code, refused_everywhere, web_client, web_login
 
 pytestmark = pytest.mark.django_db
 
@@ -32,17 +31,6 @@ def mfa_roles(settings):  # type: ignore[no-untyped-def]
     settings.STAFF_MFA_ROLES = ["finance_officer", "admin"]
 
 
-def admin_session(user: StaffUser) -> Client:
-    """An administrator signed in as production wants: password, then a code of their authenticator."""
-    if not StaffTotp.objects.filter(user=user).exists():
-        enrol(user)
-    client = web_client()
-    assert web_login(client, user.username)["Location"] == "/staff/login/otp"
-    assert client.post("/staff/login/otp", {"code": next_code(user)}).status_code == 302
-    assert client.get(LIST).status_code == 200
-    return client
-
-
 def holder_session(user: StaffUser, password: str = PASSWORD) -> Client:
     client = web_client()
     assert web_login(client, user.username, password)["Location"] == "/staff/login/otp"
@@ -53,14 +41,6 @@ def holder_session(user: StaffUser, password: str = PASSWORD) -> Client:
 def act(client: Client, action: str, *accounts: StaffUser) -> str:
     response = client.post(LIST, {"action": action, "_selected_action": [a.pk for a in accounts]}, follow=True)
     return response.content.decode()
-
-
-def refused_everywhere(username: str, password: str) -> None:
-    page = web_login(web_client(), username, password)
-    assert page.status_code == 200 and sign_in_failed() in page.content.decode()
-    token = api_token(web_client(), username, password)
-    assert token.status_code == 401 and token.json()["error"]["code"] == "not_authenticated"
-    unlock(username)  # the attempts of this test are not what the lock is about
 
 
 def test_one_administrator_cannot_take_over_two_finance_officers(

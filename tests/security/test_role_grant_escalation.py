@@ -13,10 +13,9 @@ import pytest
 from django.test import Client
 
 from rewards.core.models import AuditEvent
-from rewards.identity.lockout import sign_in_failed
 from rewards.organisations.models import GrantStatus, Role, RoleGrant, StaffUser
 
-from .staff_helpers import api_token, enrol, next_code, web_client, web_login
+from .staff_helpers import admin_session, api_token, refused_everywhere, web_client, web_login
 
 pytestmark = pytest.mark.django_db
 
@@ -30,16 +29,6 @@ def mfa_roles(settings):  # type: ignore[no-untyped-def]
     settings.STAFF_MFA_ROLES = ["finance_officer", "admin"]
 
 
-def admin_session(user: StaffUser) -> Client:
-    """An administrator signed in as production wants: password, then a code of their authenticator."""
-    enrol(user)
-    client = web_client()
-    assert web_login(client, user.username)["Location"] == "/staff/login/otp"
-    assert client.post("/staff/login/otp", {"code": next_code(user)}).status_code == 302
-    assert client.get(LIST).status_code == 200
-    return client
-
-
 def create(client: Client, username: str, role: str, organisation: int) -> StaffUser:
     response = client.post(
         "/admin/organisations/staffuser/add/",
@@ -47,14 +36,6 @@ def create(client: Client, username: str, role: str, organisation: int) -> Staff
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     return StaffUser.objects.get(username=username)
-
-
-def refused_everywhere(username: str) -> None:
-    """The password the administrator set signs in nowhere, with the answer of any failure."""
-    page = web_login(web_client(), username, KNOWN)
-    assert page.status_code == 200 and sign_in_failed() in page.text  # not on to /staff/login/enrol
-    token = api_token(web_client(), username, KNOWN)
-    assert token.status_code == 401 and token.json()["error"]["code"] == "not_authenticated"
 
 
 def confirm(client: Client, *accounts: StaffUser) -> str:
@@ -67,7 +48,7 @@ def test_one_administrator_cannot_make_two_finance_officers_and_pay_alone(mfa_ro
     payer = create(attacker, "finance.x", Role.FINANCE_OFFICER, city.pk)
     approver = create(attacker, "finance.y", Role.FINANCE_OFFICER, city.pk)
     for account in (payer, approver):
-        refused_everywhere(account.username)
+        refused_everywhere(account.username, KNOWN)
 
     # Confirming their own grants is refused, and recorded.
     page = confirm(attacker, payer, approver)
@@ -76,7 +57,7 @@ def test_one_administrator_cannot_make_two_finance_officers_and_pay_alone(mfa_ro
     assert AuditEvent.objects.filter(action="staff.grant_confirm", result="denied", actor=administrator).count() == 2
     # A second administrator of their own making waits too, so it cannot confirm them either.
     accomplice = create(attacker, "admin.c", Role.ADMIN, city.pk)
-    refused_everywhere("admin.c")
+    refused_everywhere("admin.c", KNOWN)
     assert (accomplice.is_staff, accomplice.is_superuser) == (False, False)
 
     # Another person confirms: the account is a finance officer's now, but the password its creator
@@ -84,13 +65,13 @@ def test_one_administrator_cannot_make_two_finance_officers_and_pay_alone(mfa_ro
     # administrator's screen alone. So the creator still signs in nowhere.
     page = confirm(admin_session(second_administrator), payer)
     (second_part,) = re.findall(r"data-second-part>([a-z0-9]+)<", page)
-    refused_everywhere("finance.x")
+    refused_everywhere("finance.x", KNOWN)
     # Its holder, told both parts, signs in to bind the second factor (then sets a password of their own).
     assert web_login(web_client(), "finance.x", KNOWN + second_part)["Location"] == "/staff/login/enrol"
     assert api_token(web_client(), "finance.x", KNOWN + second_part).status_code == 401  # the one answer; the log says why
     reasons = [entry.detail["reason"] for entry in AuditEvent.objects.filter(action="staff.login", actor=payer).order_by("id")]
     assert reasons == ["inactive", "inactive", "wrong_password", "wrong_password", "temporary_password"]
-    refused_everywhere("finance.y")  # the other one still waits: no second payer
+    refused_everywhere("finance.y", KNOWN)  # the other one still waits: no second payer
 
 
 @pytest.mark.parametrize("role", [Role.CITY_REVIEWER, Role.AUDITOR, Role.ECONOMIC_OFFICER])
@@ -98,6 +79,6 @@ def test_nor_give_themself_a_city_role_through_a_second_account(administrator, c
     client = web_client()
     client.force_login(administrator)
     create(client, "second.me", role, city.pk)
-    refused_everywhere("second.me")
+    refused_everywhere("second.me", KNOWN)
     assert "不能确认自己提出的授权" in confirm(client, StaffUser.objects.get(username="second.me"))
-    refused_everywhere("second.me")
+    refused_everywhere("second.me", KNOWN)
