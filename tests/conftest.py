@@ -5,6 +5,8 @@ administration waits for the second one)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.test import Client
 
@@ -29,6 +31,14 @@ def _fresh_process_caches():  # type: ignore[no-untyped-def]
     caches["default"].clear()
     yield
     clear_all()
+
+
+@pytest.fixture(autouse=True)
+def _no_audit_anchor():  # type: ignore[no-untyped-def]
+    """Each test starts without an audit anchor (an earlier test's would stand against its log)."""
+    from django.conf import settings
+
+    Path(settings.AUDIT_ANCHOR_FILE).unlink(missing_ok=True)
 
 
 @pytest.fixture

@@ -231,6 +231,12 @@ FIELD_ENCRYPTION_OLD_KEYS = env_list("FIELD_ENCRYPTION_OLD_KEYS")
 BLIND_INDEX_KEY = env("BLIND_INDEX_KEY")
 # --- the audit log's keyed hash chain (SECURITY.md 17): HMAC-SHA256 under this key ----------
 AUDIT_CHAIN_KEY = env("AUDIT_CHAIN_KEY")
+# The chain's anchor outside the database (rewards.core.anchor): each audit_verify appends the head it
+# verified, signed. Production keeps it with another owner, append-only (README "Deploying");
+# the default, beside the development database, only finds a log emptied through the database.
+AUDIT_ANCHOR_FILE = env("AUDIT_ANCHOR_FILE", str(DATA_DIR / "audit-anchor.jsonl"))
+# A syslog socket (production: /dev/log, journald) for the anchor lines' copy; unset: stderr.
+AUDIT_ANCHOR_SYSLOG = env("AUDIT_ANCHOR_SYSLOG", "")
 
 # --- business clock ------------------------------------------------------------------
 APP_TODAY = env("APP_TODAY")
@@ -380,15 +386,28 @@ TASKS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "syslog": {"format": "rewards-audit-anchor: %(levelname)s %(message)s"},
+    },
     # A path logged by Django may hold a number a caller typed into it: masked (SECURITY.md 18),
     # on the loggers that log paths and on the handler every other record goes through.
     "filters": {"mask_numbers": {"()": "rewards.core.logs.MaskPersonalNumbers"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_numbers"]}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_numbers"]},
+        # The anchor lines unmasked (a hash holds runs of digits; the lines hold no personal
+        # number), and not on cron's stderr, which is mailed: to syslog when a socket is given.
+        "audit_anchor": (
+            {"class": "logging.handlers.SysLogHandler", "address": AUDIT_ANCHOR_SYSLOG, "formatter": "syslog"}
+            if AUDIT_ANCHOR_SYSLOG
+            else {"class": "logging.StreamHandler", "formatter": "plain"}
+        ),
+    },
     "root": {"handlers": ["console"], "level": "INFO"},
     # WeasyPrint reports every rendering step at INFO (the printed annexes): only its warnings.
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        "rewards.audit.anchor": {"handlers": ["audit_anchor"], "level": "INFO", "propagate": False},
         "weasyprint": {"level": "WARNING"},
         "django.request": {"filters": ["mask_numbers"]},
         "django.server": {"filters": ["mask_numbers"]},

@@ -11,6 +11,9 @@ FIELD_ENCRYPTION_KEY = base64.urlsafe_b64encode(b"t" * 32).decode()
 FIELD_ENCRYPTION_OLD_KEYS = []
 BLIND_INDEX_KEY = base64.urlsafe_b64encode(b"b" * 32).decode()
 AUDIT_CHAIN_KEY = base64.urlsafe_b64encode(b"a" * 32).decode()
+# One per test process, removed before every test (tests/conftest.py): a test's anchor must not
+# stand against the next test's log.
+AUDIT_ANCHOR_FILE = str(DATA_DIR / f"test-audit-anchor-{os.getpid()}.jsonl")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", "rewards.identity.hashers.TwoPartPasswordHasher"]
 STORAGES = {
     "default": {

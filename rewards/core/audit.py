@@ -148,6 +148,11 @@ class ChainReport:
     entries: int = 0
     problem_count: int = 0
     problems: list[str] = field(default_factory=list)
+    #: The last entry walked (0 and "": an empty log) and the head's seal as read: what the
+    #: anchor outside the database records (:mod:`rewards.core.anchor`).
+    last_id: int = 0
+    last_hash: str = ""
+    head_seal: str = ""
 
     @property
     def intact(self) -> bool:
@@ -175,6 +180,7 @@ def verify_chain_report(*, progress: Callable[[int], None] | None = None, every:
     _walk(AuditEvent.objects.all(), walk, report, progress, every)
     head = _walk_tail_and_read_head(walk, report, progress, every)
     _compare_head(head, walk, report)
+    report.last_id, report.last_hash, report.head_seal = walk.last_id, walk.previous, head[1] if head else ""
     return report
 
 

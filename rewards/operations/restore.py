@@ -5,7 +5,9 @@ migrations, the target being empty (or ``--force``), and the SHA-256 of the dump
 list and of every file. Then the files are staged beside the storage folder, the database is
 replaced in one step (SQLite's backup API; ``pg_restore --single-transaction``), the staged files
 are swapped in, the row counts are compared with the manifest, and the restore is audited in
-the restored database.
+the restored database; last, a line of the audit anchor outside the database states the restore
+and the backup, so that ``audit_verify`` takes the restored log as the lineage from then on
+(:mod:`rewards.core.anchor`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 from django.db import transaction
 from django.db.migrations.loader import MigrationLoader
 
+from rewards.core import anchor
 from rewards.core.audit import audit
 
 from . import database
@@ -81,6 +84,11 @@ def backup_restore(*, source: Path, force: bool = False, say: Say = lambda text:
     result.warnings += _check_keys(manifest)
     result.warnings += _check_migrations(manifest)
 
+    if not anchor.writable():
+        raise BackupError(
+            f"无法写入审计锚点文件 {anchor.anchor_path()}：恢复后将无法记下新的起点，audit_verify 会报告审计日志被替换。"
+            "请检查 AUDIT_ANCHOR_FILE 及其权限后再恢复，未做任何修改。"
+        )
     root = storage_root()
     if not force:
         occupied = database.non_empty_tables()
@@ -136,5 +144,18 @@ def backup_restore(*, source: Path, force: bool = False, say: Say = lambda text:
                 "forced": force,
                 "mismatches": len(result.mismatches),
             },
+        )
+    try:
+        anchor.append(
+            "restore",
+            anchor.Head.current(),
+            backup=str(folder),
+            backup_created_at=manifest.get("created_at"),
+            manifest_sha256=manifest_sha256,
+        )
+    except OSError as exc:
+        result.warnings.append(
+            f"已恢复，但无法写入审计锚点文件 {anchor.anchor_path()}（{exc.strerror or exc}）：下次 audit_verify 会报告审计日志被替换；"
+            '查明后请运行 audit_verify --accept "恢复备份 …"。'
         )
     return result
