@@ -38,7 +38,10 @@ def _no_audit_anchor():  # type: ignore[no-untyped-def]
     """Each test starts without an audit anchor (an earlier test's would stand against its log)."""
     from django.conf import settings
 
-    Path(settings.AUDIT_ANCHOR_FILE).unlink(missing_ok=True)
+    path = Path(settings.AUDIT_ANCHOR_FILE)
+    path.unlink(missing_ok=True)
+    yield
+    path.unlink(missing_ok=True)
 
 
 @pytest.fixture

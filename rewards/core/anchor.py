@@ -84,7 +84,7 @@ class AnchorCheck:
 
 
 def anchor_path() -> Path:
-    return Path(settings.AUDIT_ANCHOR_FILE)
+    return Path(str(settings.AUDIT_ANCHOR_FILE))
 
 
 def _canonical(fields: dict[str, Any]) -> str:

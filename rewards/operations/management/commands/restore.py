@@ -30,7 +30,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"恢复完成：{manifest['created_at']} 的备份，{len(manifest['tables'])} 张表 {sum(manifest['tables'].values())} 行，"
-                f"文件 {manifest['files']['count']} 个；已记入审计日志（backup.restore）。"
+                f"文件 {manifest['files']['count']} 个；已记入审计日志（backup.restore）和数据库之外的审计锚点。"
             )
         )
         self.stdout.write("如备份早于最近一次 purge_expired，请再运行一次 purge_expired：恢复会带回当时尚未清除的个人信息。")
