@@ -24,6 +24,7 @@ def complete_env(data_dir: Path) -> dict[str, str]:
         "FIELD_ENCRYPTION_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
         "BLIND_INDEX_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
         "AUDIT_CHAIN_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+        "AUDIT_ANCHOR_FILE": str(data_dir.parent / "audit-anchor" / "anchor.jsonl"),
         "SMS_BACKEND": "aliyun",
         "SMS_ALIYUN_ACCESS_KEY_ID": "test-key-id",
         "SMS_ALIYUN_ACCESS_KEY_SECRET": "test-key-secret",
@@ -113,3 +114,21 @@ def test_aliyun_backend_without_its_keys_is_refused(tmp_path):
     result = import_production(env)
     assert result.returncode != 0
     assert "SMS_ALIYUN_ACCESS_KEY_SECRET" in result.stderr
+
+
+def test_refuses_to_start_without_an_audit_anchor_file(env):
+    del env["AUDIT_ANCHOR_FILE"]
+
+    result = import_production(env)
+
+    assert result.returncode != 0
+    assert "生产环境须设置 AUDIT_ANCHOR_FILE" in result.stderr
+
+
+def test_refuses_an_audit_anchor_file_inside_data_dir(env):
+    env["AUDIT_ANCHOR_FILE"] = str(Path(env["DATA_DIR"]) / "logs" / "anchor.jsonl")
+
+    result = import_production(env)
+
+    assert result.returncode != 0
+    assert "AUDIT_ANCHOR_FILE 不能放在 DATA_DIR 中" in result.stderr

@@ -147,7 +147,7 @@ def read_newest(path: Path | None = None) -> AnchorCheck:
     return check
 
 
-def compare(check: AnchorCheck, report: ChainReport) -> None:
+def compare(check: AnchorCheck, report: ChainReport | Any) -> None:
     """The chain just walked against the newest genuine line: it must still hold every entry the
     line anchored, the anchored one unchanged."""
     anchored = check.newest
@@ -176,8 +176,9 @@ def compare(check: AnchorCheck, report: ChainReport) -> None:
         )
 
 
-def check_chain(report: ChainReport) -> AnchorCheck:
-    """Reads the newest anchor line and compares the chain just walked with it."""
+def check_chain(report: ChainReport | Any) -> AnchorCheck:
+    """Reads the newest anchor line and compares the chain just walked with it (``report`` needs
+    only its ``entries``: the staff page's step-by-step walk passes its own count)."""
     check = read_newest()
     compare(check, report)
     if check.problems:

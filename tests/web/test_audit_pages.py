@@ -12,6 +12,7 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from openpyxl import load_workbook
@@ -19,7 +20,7 @@ from openpyxl import load_workbook
 from rewards.core import audit as audit_module
 from rewards.core import clock
 from rewards.core.audit import audit, verify_chain
-from rewards.core.models import AuditEvent
+from rewards.core.models import AuditChainHead, AuditEvent
 from rewards.reports import auditlog
 from rewards.web.staff import auditlog as pages
 from tests import factories
@@ -351,6 +352,32 @@ def test_the_chain_check_reports_an_intact_chain_and_is_recorded(log, auditor_cl
     assert (check.actor, check.result, check.object_type) == (auditor, "ok", "core.auditevent")
     assert check.detail["entries"] == entries and check.detail["problems"] == 0 and check.detail["channel"] == "web"
     assert verify_chain() == []  # the check's own entry extends the chain
+
+
+def test_the_chain_check_says_when_there_is_no_anchor_yet_and_when_the_log_matches_it(log, auditor_client):  # type: ignore[no-untyped-def]
+    page = auditor_client.post(f"{URL}/verify").content.decode()
+    assert "审计链完整" in page and "还没有审计锚点" in page
+    assert AuditEvent.objects.filter(action="audit.verify").latest("id").detail["anchor"] == "missing"
+
+    call_command("audit_verify", stdout=io.StringIO())  # the nightly run: anchors the head it verified
+    anchored = AuditEvent.objects.count() - 1  # the command's own entry comes after the head it anchored
+    page = auditor_client.post(f"{URL}/verify").content.decode()
+
+    assert "审计链完整" in page and "与数据库之外的审计锚点一致" in page and f"记下的 {anchored} 条都在" in page
+    assert AuditEvent.objects.filter(action="audit.verify").latest("id").detail["anchor"] == "ok"
+
+
+def test_the_chain_check_finds_a_log_emptied_with_its_head_against_the_anchor(log, auditor_client):  # type: ignore[no-untyped-def]
+    call_command("audit_verify", stdout=io.StringIO())
+    with connection.cursor() as cursor:  # what someone with the database alone can do
+        cursor.execute(f"DELETE FROM {TABLE}")
+        cursor.execute(f"DELETE FROM {AuditChainHead._meta.db_table}")
+
+    page = auditor_client.post(f"{URL}/verify").content.decode()
+
+    assert "审计链不完整：发现 1 处问题" in page and "被清空" in page
+    check = AuditEvent.objects.get(action="audit.verify")  # the page's own, the only entry now
+    assert check.result == "failed" and check.detail["anchor"] == "failed"
 
 
 def test_the_chain_check_finds_an_entry_changed_behind_the_applications_back(log, auditor_client):  # type: ignore[no-untyped-def]

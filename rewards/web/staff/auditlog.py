@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,6 +27,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from rewards.applications.models import Application
+from rewards.core import anchor
 from rewards.core.audit import audit, verify_chain_step
 from rewards.core.models import AuditEvent
 from rewards.core.text import clean, fold_width
@@ -209,8 +211,13 @@ def _start_state(user: Any) -> dict[str, Any]:
 
 
 def _finish(request: HttpRequest, state: dict[str, Any]) -> dict[str, Any]:
-    """The check is over: one ``audit.verify`` entry (as ``manage.py audit_verify`` writes)."""
+    """The check is over: the chain walked is compared with the audit anchor outside the database
+    (read only: the page never writes the anchor, ``manage.py audit_verify`` does), then one
+    ``audit.verify`` entry (as ``manage.py audit_verify`` writes)."""
     seconds = round(time.time() - float(state["started"]), 1)
+    check = anchor.check_chain(SimpleNamespace(entries=state["entries"]))
+    state["count"] += len(check.problems)
+    state["problems"] = (check.problems + state["problems"])[:VERIFY_LISTED]
     with transaction.atomic():
         audit(
             "audit.verify",
@@ -218,7 +225,13 @@ def _finish(request: HttpRequest, state: dict[str, Any]) -> dict[str, Any]:
             request=request,
             object_type="core.auditevent",
             result="ok" if not state["count"] else "failed",
-            detail={"entries": state["entries"], "problems": state["count"], "seconds": seconds, "channel": "web"},
+            detail={
+                "entries": state["entries"],
+                "problems": state["count"],
+                "seconds": seconds,
+                "channel": "web",
+                "anchor": "missing" if check.missing else "failed" if check.problems else "ok",
+            },
         )
     return {
         "done": True,
@@ -228,6 +241,8 @@ def _finish(request: HttpRequest, state: dict[str, Any]) -> dict[str, Any]:
         "problems": _problem_items(state["problems"]),
         "hidden": max(0, state["count"] - len(state["problems"])),
         "seconds": seconds,
+        "anchored": check.newest,
+        "anchor_missing": check.missing,
     }
 
 

@@ -65,6 +65,11 @@ class Command(BaseCommand):
             return
         for problem in report.listed() + check.problems:
             self.stderr.write(problem)
+        if report.problem_count == 0:
+            # The chain is whole in itself: what failed is the comparison with the outside anchor.
+            raise CommandError(
+                f"审计链本身完整（共 {report.entries} 条），但与数据库之外的审计锚点不符：发现 {problems} 处问题。", returncode=1
+            )
         raise CommandError(f"审计链不完整：共 {report.entries} 条，发现 {problems} 处问题。", returncode=1)
 
     def _anchor(self, report: Any, check: anchor.AnchorCheck, accept: str) -> str:
