@@ -189,5 +189,5 @@ def open_q(field: str) -> Q:
 
 
 def lapsed_note(row: RoleGrant | CredentialReset) -> str:
-    """“提出于 2020-10-08 09:30，超过 7 天未确认，已过期”."""
-    return f"提出于 {shanghai_minute(proposed_at(row))}，超过 {period_days()} 天未确认，已过期"
+    """“提出于 2020-10-08 09:30，超过 7 天未确认” (after “已过期：”)."""
+    return f"提出于 {shanghai_minute(proposed_at(row))}，超过 {period_days()} 天未确认"
