@@ -275,6 +275,11 @@ STAFF_DUAL_CONTROL_ROLES = env_list(
 #: control it is a password in two parts, one from each administrator (rewards.organisations.resets).
 STAFF_TEMPORARY_PASSWORD_HOURS = int(env("STAFF_TEMPORARY_PASSWORD_HOURS", "24") or 24)
 
+#: A role grant or a credential reset not confirmed within this many days of being proposed lapses
+#: (已过期): confirming it is refused, and it must be proposed again. A second administrator who
+#: confirms weeks later no longer knows why it was asked (rewards.organisations.lapse).
+STAFF_PENDING_DUAL_CONTROL_DAYS = int(env("STAFF_PENDING_DUAL_CONTROL_DAYS", "7") or 7)
+
 # --- staff lockout and sessions (SECURITY.md 7, 10) ------------------------------------
 #: STAFF_LOCKOUT_FAILURES failed sign-ins within STAFF_LOCKOUT_MINUTES lock the username for
 #: STAFF_LOCKOUT_MINUTES (web and API alike, counted in the database across processes).

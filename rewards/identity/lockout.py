@@ -104,6 +104,14 @@ def unlock(username: str) -> None:
     throttle.clear(FAILURE_SCOPE, lock_key(username))
 
 
+def lift_lock(username: str) -> bool:
+    """:func:`unlock` for a reset that gives the holder access again (a password or a second
+    factor, :mod:`rewards.organisations.resets`): True when a lock was in force."""
+    was_locked = locked_for(username) is not None
+    unlock(username)
+    return was_locked
+
+
 def _label(username: str) -> str:
     """What the audit keeps of a name that matched no account: the name when it looks like a
     username, never free text (a password typed into the name field must not be logged)."""

@@ -21,6 +21,7 @@ from rewards.core import clock
 from rewards.core.audit import audit
 from rewards.core.errors import DomainError
 
+from .lockout import lift_lock
 from .models import StaffToken, StaffTotp
 
 #: Shown by the authenticator app next to the username.
@@ -149,7 +150,10 @@ def remove_factor(user: Any) -> tuple[bool, int]:
 @transaction.atomic
 def mfa_reset(*, user: Any, acting_user: Any, request: Any = None) -> None:
     """An administrator removes a user's authenticator (lost phone) at once; a required role
-    enrols again at sign-in. Under dual control it waits for a second administrator instead
+    enrols again at sign-in, and a sign-in lockout (tries with the lost phone's codes) is lifted.
+    Under dual control it waits for a second administrator instead
     (:mod:`rewards.organisations.resets`)."""
     had, _ = remove_factor(user)
-    audit("staff.mfa_reset", actor=acting_user, request=request, obj=user, detail={"had_device": had})
+    audit(
+        "staff.mfa_reset", actor=acting_user, request=request, obj=user, detail={"had_device": had, "lock_lifted": lift_lock(user.username)}
+    )

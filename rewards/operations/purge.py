@@ -33,6 +33,7 @@ from rewards.core.audit import audit
 from rewards.core.models import ThrottleEvent
 from rewards.identity.models import ApplicantToken, OtpChallenge
 from rewards.notifications.models import SmsMessage
+from rewards.organisations.lapse import lapse_overdue
 from rewards.payments.models import PaymentLine
 from rewards.registries.models import PastAward
 
@@ -87,6 +88,7 @@ class PurgeReport:
     purged: dict[int, PurgeCounts] = field(default_factory=dict)
     throttle_records: int = 0
     stale_imports: int = 0
+    lapsed_requests: int = 0
 
     @property
     def totals(self) -> PurgeCounts:
@@ -110,6 +112,8 @@ def purge_expired(*, today: dt.date, dry_run: bool = False, say: Callable[[str],
     report.throttle_records = old_throttles.count() if dry_run else throttle.purge_older_than(THROTTLE_KEEP_DAYS)
     # Checked imports nobody saved: their staged sheets and zips hold personal numbers (decision 98).
     report.stale_imports = discard_stale(dry_run=dry_run)
+    # Role grants and credential resets nobody confirmed in time (each audited on its own).
+    report.lapsed_requests = lapse_overdue(dry_run=dry_run)
     if not dry_run:
         with transaction.atomic():
             audit(
@@ -123,6 +127,7 @@ def purge_expired(*, today: dt.date, dry_run: bool = False, say: Callable[[str],
                     **report.totals.as_dict(),
                     "throttle_records": report.throttle_records,
                     "stale_imports": report.stale_imports,
+                    "lapsed_requests": report.lapsed_requests,
                 },
             )
     return report

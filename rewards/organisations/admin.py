@@ -5,7 +5,8 @@ Every account and organisation created, changed or deleted here is one audit ent
 ``staff_create`` require: a grassroots clerk in the city union would see every application.
 A role given here waits for a second administrator (:mod:`.grants`, SECURITY.md 5): the list
 shows what waits and offers 确认授权 and 拒绝授权. So do a password set here and a reset of the
-second factor, for an account under dual control (:mod:`.admin_resets`, :mod:`.resets`).
+second factor, for an account under dual control (:mod:`.admin_resets`, :mod:`.resets`). What was
+not confirmed in time shows as 已过期 (:mod:`.lapse`) until something newer is proposed.
 """
 
 from __future__ import annotations
@@ -18,14 +19,15 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.utils.html import format_html
 
 from rewards.core.audit import audit
 from rewards.core.errors import DomainError
 
-from .admin_resets import CredentialResetAdmin, PendingResetFilter, SecondPart, pending_resets_query
+from .admin_resets import CredentialResetAdmin, PendingResetFilter, SecondPart, latest_resets_query
 from .grants import grant_summary, hold_back_grant, role_grant_confirm, role_grant_refuse, role_grant_request
+from .lapse import is_lapsed, is_open, lapsed_note, lapsed_q, latest_grants, open_q
 from .models import ROLE_ORG_KIND, GrantKind, GrantStatus, Organisation, OrgKind, Role, RoleGrant, StaffUser
 from .resets import temporary_until
 
@@ -122,20 +124,35 @@ class PendingGrantFilter(admin.SimpleListFilter):
     parameter_name = "grant"
 
     def lookups(self, request: Any, model_admin: Any) -> list[tuple[str, str]]:
-        return [("pending", "待确认")]
+        return [("pending", "待确认"), ("expired", "已过期")]
 
     def queryset(self, request: Any, queryset: Any) -> Any:
         if self.value() == "pending":
-            return queryset.filter(role_grants__status=GrantStatus.PENDING)
+            return queryset.filter(Exists(RoleGrant.objects.filter(open_q("granted_at"), account=OuterRef("pk"))))
+        if self.value() == "expired":
+            return queryset.filter(Exists(latest_grants().filter(lapsed_q("granted_at"), account=OuterRef("pk"))))
         return queryset
 
 
+def _latest(account: StaffUser) -> RoleGrant | None:
+    """The account's last grant when it is pending or lapsed, from :meth:`StaffUserAdmin.get_queryset`'s prefetch."""
+    shown = getattr(account, "latest_grants", None)
+    if shown is None:
+        return latest_grants().filter(account=account).select_related("organisation", "granted_by").first()
+    return shown[0] if shown else None
+
+
 def _pending(account: StaffUser) -> RoleGrant | None:
-    """The account's pending grant, from :meth:`StaffUserAdmin.get_queryset`'s prefetch."""
-    pending = getattr(account, "pending_grants", None)
-    if pending is None:
-        return RoleGrant.objects.filter(account=account, status=GrantStatus.PENDING).select_related("organisation", "granted_by").first()
-    return pending[0] if pending else None
+    """The account's pending grant, past its period or not: 确认授权 and 拒绝授权 take it (and
+    lapse it, if past)."""
+    grant = _latest(account)
+    return grant if grant is not None and grant.status == GrantStatus.PENDING else None
+
+
+def _open(account: StaffUser) -> RoleGrant | None:
+    """The account's pending grant within its period: what the list shows as waiting."""
+    grant = _latest(account)
+    return grant if grant is not None and is_open(grant) else None
 
 
 @admin.register(StaffUser)
@@ -177,13 +194,13 @@ class StaffUserAdmin(CredentialResetAdmin, AuditedChanges, UserAdmin):  # type: 
         css = {"all": ("organisations/staff-admin.css",)}
 
     def get_queryset(self, request: Any) -> Any:
-        pending = RoleGrant.objects.filter(status=GrantStatus.PENDING).select_related("organisation", "granted_by")
+        grants = latest_grants().select_related("organisation", "granted_by")
         return (
             super()
             .get_queryset(request)
             .prefetch_related(
-                Prefetch("role_grants", queryset=pending, to_attr="pending_grants"),
-                Prefetch("credential_resets", queryset=pending_resets_query(), to_attr="pending_resets"),
+                Prefetch("role_grants", queryset=grants, to_attr="latest_grants"),
+                Prefetch("credential_resets", queryset=latest_resets_query(), to_attr="latest_resets"),
             )
         )
 
@@ -196,29 +213,46 @@ class StaffUserAdmin(CredentialResetAdmin, AuditedChanges, UserAdmin):  # type: 
     @admin.display(description="角色", ordering="role")
     def role_now(self, obj: StaffUser) -> str:
         """The role the account holds, and under it the one that waits, if another does."""
-        grant = _pending(obj)
+        grant = _open(obj)
         if grant is None or grant.role == obj.role:
             return obj.role_label or "—"
         return format_html("{}<br><strong>待确认：{}</strong>", obj.role_label or "—", Role(grant.role).label)
 
     @admin.display(description="所属组织", ordering="organisation__name")
     def organisation_now(self, obj: StaffUser) -> str:
-        grant = _pending(obj)
+        grant = _open(obj)
         if grant is None or grant.organisation_id == obj.organisation_id:
             return str(obj.organisation or "—")
         return format_html("{}<br><strong>待确认：{}</strong>", obj.organisation or "—", grant.organisation or "—")
 
     @admin.display(description="待确认授权")
     def pending_grant(self, obj: StaffUser) -> str:
-        """What kind of grant waits and who asked (the role and organisation are in their columns)."""
-        grant = _pending(obj)
+        """What kind of grant waits and who asked (the role and organisation are in their columns);
+        or the last one, not confirmed in time."""
+        grant = _latest(obj)
+        if grant is not None and is_lapsed(grant):
+            return format_html(
+                '<span class="lapsed"><strong>已过期</strong>：{}<br>{} {}</span>',
+                str(grant),
+                grant.granted_by.username,
+                lapsed_note(grant),
+            )
         if grant is None:
             return "—"
         return format_html("<strong>{}</strong><br>{} 提出", GrantKind(grant.kind).label, grant.granted_by.username)
 
     @admin.display(description="待确认授权")
     def pending_grant_detail(self, obj: StaffUser) -> str:
-        grant = _pending(obj) if obj.pk else None
+        grant = _latest(obj) if obj.pk else None
+        if grant is not None and is_lapsed(grant):
+            voided = "" if obj.has_usable_password() else "该账号现在没有可用的密码：重新提出时，请同时重置密码。"
+            return format_html(
+                "<strong>已过期</strong>：{}，{}，不能再确认。如仍需要，请重新修改角色、所属组织或启用状态并保存，"
+                "重新提出后由另一位系统管理员确认。{}",
+                grant_summary(grant),
+                lapsed_note(grant),
+                voided,
+            )
         if grant is None:
             return "—"
         return format_html(
@@ -233,7 +267,7 @@ class StaffUserAdmin(CredentialResetAdmin, AuditedChanges, UserAdmin):  # type: 
         Another administrator does it, and the change is audited. Nor can anyone change them
         while a grant of the account waits: it is confirmed or refused first."""
         fields = super().get_readonly_fields(request, obj)
-        if obj is not None and (obj.pk == request.user.pk or _pending(obj) is not None):
+        if obj is not None and (obj.pk == request.user.pk or _open(obj) is not None):
             return (*fields, "organisation", "role", "is_active")
         return fields
 
@@ -254,6 +288,7 @@ class StaffUserAdmin(CredentialResetAdmin, AuditedChanges, UserAdmin):  # type: 
                 )
             return
         grant = role_grant_request(account=obj, ask=ask, acting_user=request.user, request=request)
+        obj.refresh_from_db(fields=["password", "temporary_password_until"])  # a lapsed grant's first password is void
         waiting = "该账号确认前不能登录" if ask.activate else f"确认前该账号仍是“{obj.role_label or '无角色'}”"
         first_part = (
             "。您设定的密码是新密码的第一段：请只把它告知本人；第二段在确认时显示给确认的管理员，由其告知本人"
@@ -268,7 +303,7 @@ class StaffUserAdmin(CredentialResetAdmin, AuditedChanges, UserAdmin):  # type: 
 
     def changelist_view(self, request: Any, extra_context: Any = None) -> Any:
         if request.method == "GET":
-            waiting = RoleGrant.objects.filter(status=GrantStatus.PENDING).count()
+            waiting = RoleGrant.objects.filter(open_q("granted_at")).count()
             if waiting:
                 self.message_user(
                     request,

@@ -6,7 +6,8 @@ request instead of changing the account; the list shows what waits (column 待�
 重置：待确认, a notice above the list) and offers 确认重置 and 拒绝重置. Confirming a password
 shows the second part of the new password on a page of its own, once, to the confirming
 administrator only: it is stored nowhere and never put in a message (messages are kept in the
-session until shown).
+session until shown). A reset not confirmed in time shows as 已过期 (:mod:`.lapse`) until another
+of its kind is proposed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.db.models import Exists, OuterRef
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -30,6 +32,7 @@ from rewards.core.audit import audit
 from rewards.core.errors import DomainError
 from rewards.identity.hashers import SECOND_PART_LENGTH
 
+from .lapse import is_lapsed, is_open, lapsed_note, lapsed_q, latest_resets, open_q
 from .models import CredentialReset, GrantStatus, ResetKind, StaffUser
 from .resets import (
     ConfirmedReset,
@@ -59,27 +62,48 @@ class PendingResetFilter(admin.SimpleListFilter):
     parameter_name = "reset"
 
     def lookups(self, request: Any, model_admin: Any) -> list[tuple[str, str]]:
-        return [("pending", "待确认")]
+        return [("pending", "待确认"), ("expired", "已过期")]
 
     def queryset(self, request: Any, queryset: Any) -> Any:
         if self.value() == "pending":
-            return queryset.filter(credential_resets__status=GrantStatus.PENDING).distinct()
+            return queryset.filter(Exists(CredentialReset.objects.filter(open_q("asked_at"), account=OuterRef("pk"))))
+        if self.value() == "expired":
+            return queryset.filter(Exists(latest_resets().filter(lapsed_q("asked_at"), account=OuterRef("pk"))))
         return queryset
 
 
-def pending_resets_query() -> Any:
-    return CredentialReset.objects.filter(status=GrantStatus.PENDING).select_related("asked_by").order_by("kind")
+def latest_resets_query() -> Any:
+    return latest_resets().select_related("asked_by").order_by("kind")
+
+
+def _latest_resets(account: StaffUser) -> list[CredentialReset]:
+    """The account's last reset of each kind when pending or lapsed, from the list's prefetch
+    (``latest_resets``) when there is one."""
+    found = getattr(account, "latest_resets", None)
+    return list(found) if found is not None else list(latest_resets_query().filter(account=account))
 
 
 def pending_resets(account: StaffUser) -> list[CredentialReset]:
-    """The account's pending resets, from the list's prefetch (``pending_resets``) when there is one."""
-    found = getattr(account, "pending_resets", None)
-    return list(found) if found is not None else list(pending_resets_query().filter(account=account))
+    """The account's pending resets, past their period or not: 确认重置 and 拒绝重置 take them
+    (and lapse them, if past)."""
+    return [reset for reset in _latest_resets(account) if reset.status == GrantStatus.PENDING]
+
+
+def open_resets(account: StaffUser) -> list[CredentialReset]:
+    """The account's pending resets within their period: what the list shows as waiting."""
+    return [reset for reset in _latest_resets(account) if is_open(reset)]
+
+
+def lapsed_resets(account: StaffUser) -> list[CredentialReset]:
+    return [reset for reset in _latest_resets(account) if is_lapsed(reset)]
 
 
 def temporary_state(account: StaffUser) -> str:
-    """“临时密码，本人尚未修改（有效期至 …）”, or that it has lapsed; "" for the holder's own password."""
+    """“临时密码，本人尚未修改（有效期至 …）”, or that it has lapsed, or that there is no password
+    to sign in with; "" for the holder's own password."""
     until = account.temporary_password_until
+    if not account.has_usable_password():
+        return "没有可用的密码（不能用密码登录）：须重置密码"
     if until is None:
         return ""
     if clock.now() >= until:
@@ -105,31 +129,48 @@ class CredentialResetAdmin:
 
     @admin.display(description="待确认重置")
     def pending_reset(self, obj: StaffUser) -> str:
-        """What waits and who asked; else a temporary password the holder has not replaced yet."""
-        waiting = pending_resets(obj)
-        if waiting:
+        """What waits and who asked, and what was not confirmed in time; else a temporary password
+        the holder has not replaced yet."""
+        waiting, lapsed = open_resets(obj), lapsed_resets(obj)
+        if waiting or lapsed:
             return format_html_join(
                 "", "<div><strong>{}</strong>（{} 提出）</div>", ((ResetKind(r.kind).label, r.asked_by.username) for r in waiting)
+            ) + format_html_join(
+                "",
+                '<div class="lapsed"><strong>已过期</strong>：{}（{} {}）</div>',
+                ((ResetKind(r.kind).label, r.asked_by.username, lapsed_note(r)) for r in lapsed),
             )
         return temporary_state(obj) or "—"
 
     @admin.display(description="待确认重置")
     def pending_reset_detail(self, obj: StaffUser) -> str:
-        waiting = pending_resets(obj) if obj.pk else []
-        if not waiting:
+        waiting, lapsed = (open_resets(obj), lapsed_resets(obj)) if obj.pk else ([], [])
+        if not waiting and not lapsed:
             return "—"
-        return format_html(
-            "<strong>待另一位管理员确认</strong>：{}。确认之前，该账号仍使用原来的密码和验证器；"
-            "在账号列表中勾选该账号，执行“确认重置”或“拒绝重置”。",
-            "；".join(reset_summary(reset) for reset in waiting),
-        )
+        parts = []
+        if waiting:
+            parts.append(
+                format_html(
+                    "<div><strong>待另一位管理员确认</strong>：{}。确认之前，该账号仍使用原来的密码和验证器；"
+                    "在账号列表中勾选该账号，执行“确认重置”或“拒绝重置”。</div>",
+                    "；".join(reset_summary(reset) for reset in waiting),
+                )
+            )
+        if lapsed:
+            parts.append(
+                format_html(
+                    "<div><strong>已过期</strong>：{}，不能再确认；该账号仍使用原来的密码和验证器。如仍需要，请重新提出。</div>",
+                    "；".join(f"{ResetKind(r.kind).label}（{r.asked_by.username} {lapsed_note(r)}）" for r in lapsed),
+                )
+            )
+        return format_html_join("", "{}", ((part,) for part in parts))
 
     @admin.display(description="临时密码")
     def temporary_password_state(self, obj: StaffUser) -> str:
         return temporary_state(obj) or "—（本人自己设定的密码）"
 
     def pending_resets_notice(self, request: Any) -> None:
-        waiting = CredentialReset.objects.filter(status=GrantStatus.PENDING).count()
+        waiting = CredentialReset.objects.filter(open_q("asked_at")).count()
         if waiting:
             self.message_user(
                 request,
@@ -160,7 +201,7 @@ class CredentialResetAdmin:
         if isinstance(response, TemplateResponse) and response.context_data is not None:
             response.context_data.update(
                 dual_control=under_dual_control(account),
-                pending_password=[r for r in pending_resets(account) if r.kind == ResetKind.PASSWORD],
+                pending_password=[r for r in open_resets(account) if r.kind == ResetKind.PASSWORD],
                 second_part_length=SECOND_PART_LENGTH,
                 hours=settings.STAFF_TEMPORARY_PASSWORD_HOURS,
             )

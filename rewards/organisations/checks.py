@@ -1,5 +1,6 @@
-"""``manage.py check`` refuses a ``STAFF_DUAL_CONTROL_ROLES`` that would not hold, and password
-hashers without the one that checks the two-part passwords of a confirmed reset."""
+"""``manage.py check`` refuses a ``STAFF_DUAL_CONTROL_ROLES`` that would not hold, password
+hashers without the one that checks the two-part passwords of a confirmed reset, and a
+``STAFF_PENDING_DUAL_CONTROL_DAYS`` under one day."""
 
 from __future__ import annotations
 
@@ -54,5 +55,19 @@ def check_two_part_hasher(app_configs: Any = None, **kwargs: Any) -> list[CheckM
             "PASSWORD_HASHERS 缺少两段式临时密码的校验器：经另一位管理员确认的重置密码将无法登录。",
             hint=f"在 PASSWORD_HASHERS 末尾加入 {TWO_PART_HASHER}（不要放在第一位）。",
             id="organisations.E003",
+        )
+    ]
+
+
+@register("security")
+def check_pending_period(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    days = getattr(settings, "STAFF_PENDING_DUAL_CONTROL_DAYS", 7)
+    if isinstance(days, int) and days >= 1:
+        return []
+    return [
+        Error(
+            f"STAFF_PENDING_DUAL_CONTROL_DAYS 须为不小于 1 的整数（现为 {days!r}）：待确认的授权和重置在此天数后过期。",
+            hint="不设置该变量即为 7 天。",
+            id="organisations.E004",
         )
     ]

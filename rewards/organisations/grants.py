@@ -20,6 +20,8 @@ factor: only its holder, told both parts (the invariant of :mod:`.resets`).
 Taking power away is never held back: disabling an account or removing its role holds at once.
 ``create_staff`` on the server is not the administration: its accounts hold at once (the first
 administrator, and the second person of a deployment with one administrator).
+
+A grant not confirmed within ``STAFF_PENDING_DUAL_CONTROL_DAYS`` lapses (:mod:`.lapse`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from rewards.core.audit import audit
 from rewards.core.errors import Conflict, Forbidden
 from rewards.identity.hashers import new_second_part, two_part_password
 
+from .lapse import NOTICED_CONFIRM, NOTICED_REFUSE, has_lapsed, lapse_grant, lapse_overdue_of, lapsed_message
 from .models import ROLE_ORG_KIND, GrantKind, GrantStatus, Organisation, OrgKind, Role, RoleGrant, StaffUser
 from .resets import audit_minute, temporary_until
 
@@ -122,7 +125,9 @@ def _changes(before: dict[str, Any], asked: dict[str, Any]) -> dict[str, list[An
 
 @transaction.atomic
 def role_grant_request(*, account: StaffUser, ask: GrantAsk, acting_user: Any, request: Any = None) -> RoleGrant:
-    """Records the ask of :func:`hold_back_grant` as a pending grant (audited ``staff.grant_request``)."""
+    """Records the ask of :func:`hold_back_grant` as a pending grant (audited ``staff.grant_request``).
+    A pending grant of the account past its period lapses first (:mod:`.lapse`)."""
+    lapse_overdue_of(account, actor=acting_user, request=request)
     if RoleGrant.objects.filter(account=account, status=GrantStatus.PENDING).exists():
         raise Conflict(f"账号“{account.username}”已有一项待确认的授权：请先确认或拒绝它。", code="grant_pending")
     grant = RoleGrant.objects.create(
@@ -150,11 +155,22 @@ def _may_not_confirm(grant: RoleGrant, user: Any) -> str | None:
     return None
 
 
-def _locked_pending(grant_id: int) -> RoleGrant:
+def _locked_pending(grant_id: int, *, refusing: bool = False) -> RoleGrant:
     grant = RoleGrant.objects.select_for_update(of=("self",)).select_related("account", "organisation").get(pk=grant_id)
+    if grant.status == GrantStatus.EXPIRED:
+        raise Conflict(lapsed_message("授权", grant.granted_at, refusing=refusing), code="grant_lapsed")
     if grant.status != GrantStatus.PENDING:
-        raise Conflict(f"这项授权已{GrantStatus(grant.status).label}，无需再处理。", code="grant_decided")
+        raise Conflict(f"这项授权{GrantStatus(grant.status).label}，无需再处理。", code="grant_decided")
     return grant
+
+
+def _lapse_if_overdue(grant: RoleGrant, *, noticed: str, acting_user: Any, request: Any) -> str | None:
+    """Stores a locked pending grant past its period as lapsed (audited) and returns why it is
+    refused; None for a grant in its period. The caller raises once the lapse is committed."""
+    if not has_lapsed(grant.granted_at):
+        return None
+    lapse_grant(grant, noticed=noticed, actor=acting_user, request=request)
+    return lapsed_message("授权", grant.granted_at, refusing=noticed == NOTICED_REFUSE)
 
 
 def _decided_detail(grant: RoleGrant, before: dict[str, Any]) -> dict[str, Any]:
@@ -165,44 +181,54 @@ def role_grant_confirm(*, grant: RoleGrant, acting_user: Any, request: Any = Non
     """确认授权: another administrator than the one who asked (and than the account's owner) gives
     the account its role and organisation, and enables it when asked to; a password an
     administrator set (a new account's) gets its second part (returned, stored nowhere). Audited ``staff.grant_confirm``; a
-    refused attempt too, with result ``denied``."""
+    refused attempt too, with result ``denied``. A grant past its period lapses instead (audited
+    ``staff.grant_lapse``) and is refused with :class:`Conflict`."""
     refusal = _may_not_confirm(grant, acting_user)
     if refusal is not None:
         audit("staff.grant_confirm", actor=acting_user, request=request, obj=grant.account, result="denied", detail={"grant": grant.pk})
         raise Forbidden(refusal, code="own_grant")
     with transaction.atomic():
         grant = _locked_pending(grant.pk)
-        account = StaffUser.objects.select_for_update().get(pk=grant.account_id)
-        expected = ROLE_ORG_KIND[Role(grant.role)]
-        if grant.organisation is not None and grant.organisation.kind != expected:
-            raise Conflict(
-                f"角色“{Role(grant.role).label}”应属于{OrgKind(expected).label}，而“{grant.organisation}”现在是"
-                f"{OrgKind(grant.organisation.kind).label}：请拒绝这项授权后重新提出。",
-                code="grant_outdated",
-            )
-        before = _held(account)
-        account.role = grant.role
-        account.organisation = grant.organisation
-        if grant.activate:
-            account.is_active = True
-        account.is_staff = account.is_superuser = grant.role == Role.ADMIN  # only the administrator enters /admin/
-        fields = ["role", "organisation", "is_active", "is_staff", "is_superuser"]
-        second_part, valid_until = "", None
-        if account.temporary_password_until is not None and is_password_usable(account.password):
-            second_part = new_second_part()
-            valid_until = temporary_until()
-            account.password = two_part_password(first_hash=account.password, second_part=second_part)
-            account.temporary_password_until = valid_until
-            fields += ["password", "temporary_password_until"]
-        account.save(update_fields=fields)
-        grant.status = GrantStatus.CONFIRMED
-        grant.decided_by = acting_user
-        grant.decided_at = clock.now()
-        grant.save(update_fields=["status", "decided_by", "decided_at"])
-        detail = _decided_detail(grant, before)
-        if valid_until is not None:
-            detail["temporary_until"] = audit_minute(valid_until)
-        audit("staff.grant_confirm", actor=acting_user, request=request, obj=account, detail=detail)
+        lapsed = _lapse_if_overdue(grant, noticed=NOTICED_CONFIRM, acting_user=acting_user, request=request)
+        if lapsed is None:
+            confirmed = _confirm_locked(grant, acting_user=acting_user, request=request)
+    if lapsed is not None:
+        raise Conflict(lapsed, code="grant_lapsed")
+    return confirmed
+
+
+def _confirm_locked(grant: RoleGrant, *, acting_user: Any, request: Any) -> ConfirmedGrant:
+    account = StaffUser.objects.select_for_update().get(pk=grant.account_id)
+    expected = ROLE_ORG_KIND[Role(grant.role)]
+    if grant.organisation is not None and grant.organisation.kind != expected:
+        raise Conflict(
+            f"角色“{Role(grant.role).label}”应属于{OrgKind(expected).label}，而“{grant.organisation}”现在是"
+            f"{OrgKind(grant.organisation.kind).label}：请拒绝这项授权后重新提出。",
+            code="grant_outdated",
+        )
+    before = _held(account)
+    account.role = grant.role
+    account.organisation = grant.organisation
+    if grant.activate:
+        account.is_active = True
+    account.is_staff = account.is_superuser = grant.role == Role.ADMIN  # only the administrator enters /admin/
+    fields = ["role", "organisation", "is_active", "is_staff", "is_superuser"]
+    second_part, valid_until = "", None
+    if account.temporary_password_until is not None and is_password_usable(account.password):
+        second_part = new_second_part()
+        valid_until = temporary_until()
+        account.password = two_part_password(first_hash=account.password, second_part=second_part)
+        account.temporary_password_until = valid_until
+        fields += ["password", "temporary_password_until"]
+    account.save(update_fields=fields)
+    grant.status = GrantStatus.CONFIRMED
+    grant.decided_by = acting_user
+    grant.decided_at = clock.now()
+    grant.save(update_fields=["status", "decided_by", "decided_at"])
+    detail = _decided_detail(grant, before)
+    if valid_until is not None:
+        detail["temporary_until"] = audit_minute(valid_until)
+    audit("staff.grant_confirm", actor=acting_user, request=request, obj=account, detail=detail)
     return ConfirmedGrant(grant=grant, second_part=second_part, valid_until=valid_until)
 
 
@@ -212,14 +238,22 @@ def role_grant_refuse(*, grant: RoleGrant, acting_user: Any, request: Any = None
     if getattr(acting_user, "role", "") != Role.ADMIN or not getattr(acting_user, "is_active", False):
         raise Forbidden("只有系统管理员可以拒绝授权。")
     with transaction.atomic():
-        grant = _locked_pending(grant.pk)
-        grant.status = GrantStatus.REFUSED
-        grant.decided_by = acting_user
-        grant.decided_at = clock.now()
-        grant.save(update_fields=["status", "decided_by", "decided_at"])
-        detail = _decided_detail(grant, _held(grant.account))
-        audit("staff.grant_refuse", actor=acting_user, request=request, obj=grant.account, detail=detail)
+        grant = _locked_pending(grant.pk, refusing=True)
+        lapsed = _lapse_if_overdue(grant, noticed=NOTICED_REFUSE, acting_user=acting_user, request=request)
+        if lapsed is None:
+            _refuse_locked(grant, acting_user=acting_user, request=request)
+    if lapsed is not None:
+        raise Conflict(lapsed, code="grant_lapsed")
     return grant
+
+
+def _refuse_locked(grant: RoleGrant, *, acting_user: Any, request: Any) -> None:
+    grant.status = GrantStatus.REFUSED
+    grant.decided_by = acting_user
+    grant.decided_at = clock.now()
+    grant.save(update_fields=["status", "decided_by", "decided_at"])
+    detail = _decided_detail(grant, _held(grant.account))
+    audit("staff.grant_refuse", actor=acting_user, request=request, obj=grant.account, detail=detail)
 
 
 def grant_summary(grant: RoleGrant) -> str:

@@ -139,6 +139,8 @@ class GrantStatus(models.TextChoices):
     PENDING = "pending", "待确认"
     CONFIRMED = "confirmed", "已确认"
     REFUSED = "refused", "已拒绝"
+    #: Not confirmed within ``STAFF_PENDING_DUAL_CONTROL_DAYS`` (:mod:`rewards.organisations.lapse`).
+    EXPIRED = "expired", "已过期"
 
 
 class RoleGrant(models.Model):

@@ -24,6 +24,11 @@ the second factor where one is needed) for an account under dual control. So:
 - Any administrator may refuse (the one who asked withdraws it); the account stays as it is.
 - Every step is audited (``staff.reset_request``, ``staff.reset_confirm`` with refused attempts,
   ``staff.reset_refuse``); no entry holds a password, a part or a hash.
+- A reset not confirmed within ``STAFF_PENDING_DUAL_CONTROL_DAYS`` lapses (:mod:`.lapse`): it can
+  no longer be confirmed, and its first part's hash is gone.
+- A reset exists to give its holder access again: when it takes effect (confirmed, or at once
+  outside dual control) it lifts the account's sign-in lockout (SECURITY.md 7), as the action
+  解除登录锁定 would, recorded in the reset's own audit entry (``lock_lifted``).
 
 A password an administrator sets for an account outside dual control holds at once, temporary
 all the same (ASVS 6.4.1). Taking access away (disabling password sign-in, disabling the account)
@@ -44,9 +49,11 @@ from rewards.core import clock
 from rewards.core.audit import audit
 from rewards.core.errors import Conflict, Forbidden, InvalidInput
 from rewards.identity.hashers import new_second_part, two_part_password
+from rewards.identity.lockout import lift_lock
 from rewards.identity.mfa import remove_factor
 from rewards.identity.models import StaffToken
 
+from .lapse import NOTICED_CONFIRM, NOTICED_REFUSE, has_lapsed, lapse_overdue_of, lapse_reset, lapsed_message, shanghai_minute
 from .models import CredentialReset, GrantStatus, ResetKind, Role, RoleGrant, StaffUser
 
 
@@ -90,13 +97,17 @@ def _end_tokens(account: StaffUser) -> int:
 def password_set_at_once(*, account: StaffUser, password: str, acting_user: Any, request: Any = None) -> None:
     """重置密码 for an account outside dual control: holds at once, as a temporary password
     (changed at the first sign-in, ended after ``STAFF_TEMPORARY_PASSWORD_HOURS``). The holder's
-    sessions and API tokens end. Audited ``staff.password_reset``."""
+    sessions and API tokens end, and a sign-in lockout is lifted. Audited ``staff.password_reset``."""
     if under_dual_control(account):
         raise Forbidden("该账号受双人控制：管理员设定的密码须经另一位系统管理员确认后才生效。", code="dual_control")
     account.set_password(password)
     account.temporary_password_until = temporary_until()
     account.save(update_fields=["password", "temporary_password_until"])
-    detail = {"temporary_until": audit_minute(account.temporary_password_until), "tokens_revoked": _end_tokens(account)}
+    detail = {
+        "temporary_until": audit_minute(account.temporary_password_until),
+        "tokens_revoked": _end_tokens(account),
+        "lock_lifted": lift_lock(account.username),
+    }
     audit("staff.password_reset", actor=acting_user, request=request, obj=account, detail=detail)
 
 
@@ -105,12 +116,14 @@ def credential_reset_request(
     *, account: StaffUser, kind: str, acting_user: Any, password: str = "", request: Any = None
 ) -> CredentialReset:
     """Records a reset for a second administrator (audited ``staff.reset_request``). For a
-    password, ``password`` (validated by the caller's form) is kept as its hash only."""
+    password, ``password`` (validated by the caller's form) is kept as its hash only. A pending
+    reset of that kind past its period lapses first (:mod:`.lapse`)."""
     if getattr(acting_user, "role", "") != Role.ADMIN:
         raise Forbidden("只有系统管理员可以重置密码或两步验证。")
     if kind == ResetKind.PASSWORD and not password:
         raise InvalidInput("请输入新密码。")
     StaffUser.objects.select_for_update().filter(pk=account.pk).first()  # one request at a time per account
+    lapse_overdue_of(account, kind=kind, actor=acting_user, request=request)
     if CredentialReset.objects.filter(account=account, kind=kind, status=GrantStatus.PENDING).exists():
         raise Conflict(f"账号“{account.username}”已有一项待确认的{ResetKind(kind).label}：请先确认或拒绝它。", code="reset_pending")
     reset = CredentialReset.objects.create(
@@ -135,11 +148,22 @@ def _may_not_confirm(reset: CredentialReset, user: Any) -> str | None:
     return None
 
 
-def _locked_pending(reset_id: int) -> CredentialReset:
+def _locked_pending(reset_id: int, *, refusing: bool = False) -> CredentialReset:
     reset = CredentialReset.objects.select_for_update(of=("self",)).select_related("account").get(pk=reset_id)
+    if reset.status == GrantStatus.EXPIRED:
+        raise Conflict(lapsed_message(ResetKind(reset.kind).label, reset.asked_at, refusing=refusing), code="reset_lapsed")
     if reset.status != GrantStatus.PENDING:
-        raise Conflict(f"这项重置已{GrantStatus(reset.status).label}，无需再处理。", code="reset_decided")
+        raise Conflict(f"这项重置{GrantStatus(reset.status).label}，无需再处理。", code="reset_decided")
     return reset
+
+
+def _lapse_if_overdue(reset: CredentialReset, *, noticed: str, acting_user: Any, request: Any) -> str | None:
+    """Stores a locked pending reset past its period as lapsed (audited) and returns why it is
+    refused; None for a reset in its period. The caller raises once the lapse is committed."""
+    if not has_lapsed(reset.asked_at):
+        return None
+    lapse_reset(reset, noticed=noticed, actor=acting_user, request=request)
+    return lapsed_message(ResetKind(reset.kind).label, reset.asked_at, refusing=noticed == NOTICED_REFUSE)
 
 
 def _decide(reset: CredentialReset, status: str, acting_user: Any) -> None:
@@ -162,20 +186,32 @@ def credential_reset_confirm(*, reset: CredentialReset, acting_user: Any, reques
         raise Forbidden(refusal, code="own_reset")
     with transaction.atomic():
         reset = _locked_pending(reset.pk)
-        account = StaffUser.objects.select_for_update().get(pk=reset.account_id)
-        detail: dict[str, Any] = {"reset": reset.pk, "reset_kind": reset.kind, "asked_by": reset.asked_by_id}
-        second_part, valid_until = "", None
-        if reset.kind == ResetKind.PASSWORD:
-            second_part, valid_until = new_second_part(), temporary_until()
-            account.password = two_part_password(first_hash=reset.first_part_hash, second_part=second_part)
-            account.temporary_password_until = valid_until
-            account.save(update_fields=["password", "temporary_password_until"])
-            detail.update(temporary_until=audit_minute(valid_until), tokens_revoked=_end_tokens(account))
-        else:
-            had_device, tokens = remove_factor(account)
-            detail.update(had_device=had_device, tokens_revoked=tokens)
-        _decide(reset, GrantStatus.CONFIRMED, acting_user)
-        audit("staff.reset_confirm", actor=acting_user, request=request, obj=account, detail=detail)
+        lapsed = _lapse_if_overdue(reset, noticed=NOTICED_CONFIRM, acting_user=acting_user, request=request)
+        if lapsed is None:
+            confirmed = _confirm_locked(reset, acting_user=acting_user, request=request)
+    if lapsed is not None:
+        raise Conflict(lapsed, code="reset_lapsed")
+    return confirmed
+
+
+def _confirm_locked(reset: CredentialReset, *, acting_user: Any, request: Any) -> ConfirmedReset:
+    account = StaffUser.objects.select_for_update().get(pk=reset.account_id)
+    detail: dict[str, Any] = {"reset": reset.pk, "reset_kind": reset.kind, "asked_by": reset.asked_by_id}
+    second_part, valid_until = "", None
+    if reset.kind == ResetKind.PASSWORD:
+        second_part, valid_until = new_second_part(), temporary_until()
+        account.password = two_part_password(first_hash=reset.first_part_hash, second_part=second_part)
+        account.temporary_password_until = valid_until
+        account.save(update_fields=["password", "temporary_password_until"])
+        detail.update(temporary_until=audit_minute(valid_until), tokens_revoked=_end_tokens(account))
+    else:
+        had_device, tokens = remove_factor(account)
+        detail.update(had_device=had_device, tokens_revoked=tokens)
+    # The holder signs in next with the reset credentials: a lock (perhaps their own failed
+    # tries with a lost phone or a forgotten password) would keep them out for nothing.
+    detail["lock_lifted"] = lift_lock(account.username)
+    _decide(reset, GrantStatus.CONFIRMED, acting_user)
+    audit("staff.reset_confirm", actor=acting_user, request=request, obj=account, detail=detail)
     return ConfirmedReset(reset=reset, second_part=second_part, valid_until=valid_until)
 
 
@@ -185,17 +221,17 @@ def credential_reset_refuse(*, reset: CredentialReset, acting_user: Any, request
     if getattr(acting_user, "role", "") != Role.ADMIN or not getattr(acting_user, "is_active", False):
         raise Forbidden("只有系统管理员可以拒绝重置。")
     with transaction.atomic():
-        reset = _locked_pending(reset.pk)
-        _decide(reset, GrantStatus.REFUSED, acting_user)
-        detail = {"reset": reset.pk, "reset_kind": reset.kind, "asked_by": reset.asked_by_id}
-        audit("staff.reset_refuse", actor=acting_user, request=request, obj=reset.account, detail=detail)
+        reset = _locked_pending(reset.pk, refusing=True)
+        lapsed = _lapse_if_overdue(reset, noticed=NOTICED_REFUSE, acting_user=acting_user, request=request)
+        if lapsed is None:
+            _decide(reset, GrantStatus.REFUSED, acting_user)
+            detail = {"reset": reset.pk, "reset_kind": reset.kind, "asked_by": reset.asked_by_id}
+            audit("staff.reset_refuse", actor=acting_user, request=request, obj=reset.account, detail=detail)
+    if lapsed is not None:
+        raise Conflict(lapsed, code="reset_lapsed")
     return reset
 
 
 def reset_summary(reset: CredentialReset) -> str:
     """The reset as the administration lists it: “重置密码（admin 提出，2020-10-15 09:30）”."""
     return f"{ResetKind(reset.kind).label}（{reset.asked_by.username} 提出，{shanghai_minute(reset.asked_at)}）"
-
-
-def shanghai_minute(moment: dt.datetime) -> str:
-    return f"{moment.astimezone(clock.SHANGHAI):%Y-%m-%d %H:%M}"

@@ -133,6 +133,10 @@ DETAIL_LABELS: dict[str, str] = {
     "asked_by": "提出人（编号）",
     "temporary_until": "临时密码有效期至",
     "usable": "可用密码登录",
+    "days": "确认期限（天）",
+    "noticed": "发现过期于",
+    "password_voided": "作废管理员设定的初始密码",
+    "lock_lifted": "解除登录锁定",
     # Operations (backup, restore, key rotation, purge, prune).
     "key": "密钥编号",
     "rewritten": "重新加密",
@@ -150,6 +154,7 @@ DETAIL_LABELS: dict[str, str] = {
     "years": "年度",
     "awaiting_bank": "等待银行结果",
     "stale_imports": "过期的导入",
+    "lapsed_requests": "逾期未确认的授权和重置",
     "throttle_records": "限流记录",
     "cutoff": "截止时间",
     "keep_days": "保留天数",
@@ -207,6 +212,8 @@ _KEYED_VALUES: dict[str, dict[str, str]] = {
     },
     "grant_kind": {str(value): label for value, label in GrantKind.choices},
     "reset_kind": {str(value): label for value, label in ResetKind.choices},
+    # Who noticed that a grant or a reset had lapsed (rewards/organisations/lapse.py).
+    "noticed": {"confirm": "确认时", "refuse": "拒绝时", "request": "重新提出时", "purge": "每日清理（purge_expired）"},
 }
 #: States named by the kind of thing the entry is about: a declaration's or a payment line's
 #: ``approved`` is not an application's.

@@ -54,6 +54,8 @@ ACTION_LABELS: dict[str, str] = {
     "staff.reset_request": "提出重置密码或两步验证（待另一位管理员确认）",
     "staff.reset_confirm": "确认重置密码或两步验证",
     "staff.reset_refuse": "拒绝重置密码或两步验证",
+    "staff.grant_lapse": "角色授权逾期未确认（已过期）",
+    "staff.reset_lapse": "重置密码或两步验证逾期未确认（已过期）",
     "organisation.create": "新建工会组织",
     "organisation.change": "修改工会组织",
     "organisation.delete": "删除工会组织",

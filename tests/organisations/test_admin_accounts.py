@@ -149,7 +149,7 @@ def test_a_password_set_by_the_administrator_outside_dual_control_is_temporary_a
     assert response.status_code == 302
     entry = AuditEvent.objects.get(action="staff.password_reset", object_id=str(xihu_reviewer.pk))
     assert entry.actor_id == administrator.pk and "another" not in str(entry.detail) and "pbkdf2" not in str(entry.detail)
-    assert set(entry.detail) == {"temporary_until", "tokens_revoked"}
+    assert set(entry.detail) == {"temporary_until", "tokens_revoked", "lock_lifted"}
     xihu_reviewer.refresh_from_db()
     assert xihu_reviewer.check_password("another-long-Pass-2021") and xihu_reviewer.temporary_password_until is not None
     # A refused one (the two differ) is not.

@@ -187,8 +187,12 @@ def test_after_confirmation_the_two_parts_sign_in_to_the_password_change_and_old
 
     confirmed = AuditEvent.objects.get(action="staff.reset_confirm", result="ok")
     assert confirmed.actor_id == second_administrator.pk
-    assert set(confirmed.detail) == {"reset", "reset_kind", "asked_by", "temporary_until", "tokens_revoked"}
-    assert (confirmed.detail["asked_by"], confirmed.detail["tokens_revoked"]) == (administrator.pk, 1)
+    assert set(confirmed.detail) == {"reset", "reset_kind", "asked_by", "temporary_until", "tokens_revoked", "lock_lifted"}
+    assert (confirmed.detail["asked_by"], confirmed.detail["tokens_revoked"], confirmed.detail["lock_lifted"]) == (
+        administrator.pk,
+        1,
+        False,
+    )
     no_secret_in_the_audit_log(FIRST, second, own)
 
 
@@ -260,6 +264,7 @@ def test_a_second_factor_reset_waits_then_ends_the_authenticator_and_the_session
         "asked_by": administrator.pk,
         "had_device": True,
         "tokens_revoked": 0,
+        "lock_lifted": False,
     }
 
 

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from rewards.batches.imports import STALE_DAYS
 from rewards.core import clock
 from rewards.operations.purge import LABELS, purge_expired
+from rewards.organisations.lapse import period_days
 
 
 def _day(text: str) -> dt.date:
@@ -17,7 +18,7 @@ def _day(text: str) -> dt.date:
 
 
 class Command(BaseCommand):
-    help = "清除保存期限已满的个人信息：匿名化到期年度的申请，核发明细保留为会计凭证（户名打码、卡号仅留后四位）"
+    help = "清除保存期限已满的个人信息：匿名化到期年度的申请，核发明细保留为会计凭证（户名打码、卡号仅留后四位）；逾期未确认的授权和重置标记为已过期"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--dry-run", action="store_true", help="只列出将要清除的内容，不做任何修改")
@@ -46,6 +47,10 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{'将放弃' if dry_run else '已放弃'} {report.stale_imports} 个超过 {STALE_DAYS} 天未保存的单位申报导入"
                 f"{'' if dry_run else '，暂存的汇总表和材料压缩包已删除'}。"
+            )
+        if report.lapsed_requests:
+            self.stdout.write(
+                f"{'将标记' if dry_run else '已标记'} {report.lapsed_requests} 项超过 {period_days()} 天未确认的角色授权或凭据重置为已过期。"
             )
         if dry_run:
             self.stdout.write("演练（--dry-run）：以上为将要执行的清除，未做任何修改。")
