@@ -36,7 +36,7 @@ from rewards.core.text import clean_name
 from rewards.core.vocab import Channel, Gender, Issuer, Level, Status
 from rewards.eligibility.fields import RULE_FIELDS
 from rewards.eligibility.services import judge, public_checks
-from rewards.identity.services import CodeAlreadySent, NotAuthenticated, otp_check, otp_request, otp_resend_wait, verified_member
+from rewards.identity.services import CodeAlreadySent, NotAuthenticated, otp_check, otp_request, otp_state, verified_member
 from rewards.registries.models import Member
 from rewards.registries.selectors import member_by_id_hash
 
@@ -201,7 +201,8 @@ def signin(request: HttpRequest) -> HttpResponse:
     if session.signed_in(request):
         return redirect(next_url)
     form = SigninForm(_posted(request))
-    context: dict[str, Any] = {"form": form, "next": next_url}
+    # A sign-in this browser began (and may have left to find the phone): its code page is a tap away.
+    context: dict[str, Any] = {"form": form, "next": next_url, "unfinished": session.pending_sign_in(request) is not None}
     if request.method == "POST":
         form.is_valid()
         values = form.values()
@@ -234,45 +235,74 @@ def _to_code_step(request: HttpRequest, values: dict[str, str], next_url: str) -
     return redirect("worker:signin_code")
 
 
+#: What the code page says when no code sent to this sign-in can be typed any more; the worker
+#: is offered a new one without typing the ID number and name again.
+CODE_GONE = {
+    "expired": "验证码已过期：短信验证码10分钟内有效。",
+    "worn_out": "验证码输错次数过多，已失效。",
+}
+
+
 @never_cache
 def signin_code(request: HttpRequest) -> HttpResponse:
     pending = session.pending_sign_in(request)
     if pending is None:
         messages.info(request, "请先填写身份证号码和姓名，获取短信验证码。")
         return redirect("worker:signin")
-    resend = request.method == "POST" and request.POST.get("action") == "resend"
-    form = CodeForm(request.POST if request.method == "POST" and not resend else None)
-    context: dict[str, Any] = {
-        "form": form,
-        "masked_phone": pending["phone"],
-        "resend_wait": otp_resend_wait(session.pending_id_number(pending)),
-    }
-    if resend:
-        try:
-            otp_request(id_number=session.pending_id_number(pending), name=pending["name"], request=request)
-        except DomainError as error:
-            messages.warning(request, error.message)
-        else:
-            session.remember_pending(
-                request,
-                id_number=session.pending_id_number(pending),
-                name=pending["name"],
-                masked_phone=pending["phone"],
-                next_url=pending["next"],
-            )
-            messages.success(request, f"新的验证码已发送至 {pending['phone']}。")
-        return redirect("worker:signin_code")
-    if request.method == "POST":
+    id_number = session.pending_id_number(pending)
+    if request.method == "POST" and request.POST.get("action") == "resend":
+        return _resend_code(request, pending, id_number)
+    code = otp_state(id_number)
+    # Past the step's 15 minutes every code it sent has expired, and none is checked any more.
+    gone = CODE_GONE["expired"] if pending["expired"] else CODE_GONE.get(code.state)
+    form = CodeForm(request.POST if request.method == "POST" and not gone else None)
+    if form.is_bound:
         form.is_valid()
         try:
-            id_hash = otp_check(id_number=session.pending_id_number(pending), code=form.values()["code"], request=request)
-        except (NotAuthenticated, InvalidInput) as error:
+            id_hash = otp_check(id_number=id_number, code=form.values()["code"], request=request)
+        except NotAuthenticated as error:
+            code = otp_state(id_number)
+            # Typed after its 10 minutes, or the fifth wrong try: said plainly, a new code a tap away.
+            gone = CODE_GONE.get(code.state)
+            if not gone:
+                form.add_domain_errors({"code": [error.message]})
+        except InvalidInput as error:
             form.add_domain_errors({"code": [error.message]})
         else:
             session.sign_in(request, id_hash)
             messages.success(request, "登录成功。")
             return redirect(pending["next"] or "worker:mine")
-    return _page(request, "worker/signin_code.html", context, status=400 if form.errors else 200)
+    context = {
+        "form": form,
+        "masked_phone": pending["phone"],
+        "resend_wait": code.resend_wait,
+        "resend_after": throttle.wait_in_words(code.resend_wait),
+        "gone": gone,
+    }
+    status = 400 if form.errors or (gone and request.method == "POST") else 200
+    return _page(request, "worker/signin_code.html", context, status=status)
+
+
+def _resend_code(request: HttpRequest, pending: dict[str, Any], id_number: str) -> HttpResponse:
+    """A new code for what this session typed on the first step, within the same limits."""
+    try:
+        otp_request(id_number=id_number, name=pending["name"], request=request)
+    except CodeAlreadySent as error:
+        # A code sent meanwhile can still be typed: the step goes on, for that code.
+        messages.warning(request, error.message)
+    except Forbidden as error:
+        if error.code == "not_verified_member":  # the registry changed since the first step
+            session.forget_pending(request)
+            return _page(request, "worker/not_member.html", {"message": error.message}, status=403)
+        messages.warning(request, error.message)
+        return redirect("worker:signin_code")
+    except DomainError as error:
+        messages.warning(request, error.message)
+        return redirect("worker:signin_code")
+    else:
+        messages.success(request, f"新的验证码已发送至 {pending['phone']}。")
+    session.remember_pending(request, id_number=id_number, name=pending["name"], masked_phone=pending["phone"], next_url=pending["next"])
+    return redirect("worker:signin_code")
 
 
 def signout(request: HttpRequest) -> HttpResponse:
