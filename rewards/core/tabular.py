@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from .text import clean, fold_width
 
@@ -179,7 +179,7 @@ def cell_text(value: Any) -> str:
     return clean(value)
 
 
-def is_numeric_cell(value: Any) -> bool:
+def is_numeric_cell(value: Any) -> TypeGuard[int | float]:
     """An ID or card typed as a number in Excel (digits already lost past 15)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
