@@ -13,12 +13,10 @@ import dataclasses
 import datetime as dt
 import io
 import itertools
-import math
 import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
@@ -26,7 +24,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from rewards.core.tabular import UnreadableFile, cell_text, is_numeric_cell, no_formulas
+from rewards.core.tabular import UnreadableFile, cell_text, is_numeric_cell, no_formulas, number_as_shown, number_cell_problem
 from rewards.core.text import fold_width
 from rewards.core.vocab import Gender, Issuer, Level
 
@@ -105,9 +103,6 @@ TEXT_FIELDS = ("id_number", "bank_card_no", "phone", "certificate_no")
 #: Of those, the ones whose numbers are longer than Excel keeps (18 digits, 16–19 digits): a
 #: number cell has lost digits, or will as soon as someone edits it, and is refused.
 LONG_NUMBER_FIELDS = ("id_number", "bank_card_no")
-#: Excel keeps 15 significant digits of a number: a whole number of up to 15 digits (a mobile,
-#: most certificate numbers) is exact in a number cell.
-EXCEL_DIGITS = 15
 #: A leading apostrophe marks text in Excel and WPS; some tools keep it in the value.
 APOSTROPHES = ("'", "\u2018", "\u2019", "\uff07")
 #: How Excel shows a long number (3.30106E+17), saved as text by a copy and paste.
@@ -362,40 +357,11 @@ def _not_a_person(values: dict[str, Any]) -> bool:
     return not typed_id and not name and not any(cell_text(values.get(field)) for field in details)
 
 
-def _number_as_shown(value: int | float) -> str:
-    """A number cell as Excel shows it with the 0 format: whole numbers without ``.0``, at most
-    15 significant digits (what Excel kept of a longer number)."""
-    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
-        return cell_text(value)
-    if abs(value) >= 10**EXCEL_DIGITS:
-        return str(int(Decimal(f"{value:.{EXCEL_DIGITS}g}")))
-    return str(int(value))
-
-
-def _number_cell_problem(label: str, cell: int | float, *, long_number: bool) -> str | None:
-    """Why a number cell in a column of numbers kept as text is refused (None: it is not).
-    A long number (an ID or card, or more than 15 digits) always is; Excel kept only 15
-    significant digits of one longer than that, and the message says so with the cell as
-    Excel shows it."""
-    whole = isinstance(cell, int) or (math.isfinite(cell) and cell.is_integer())
-    if whole and abs(cell) >= 10**EXCEL_DIGITS:
-        return (
-            f"{label}单元格是数字格式（表中显示为 {float(cell):.5E}）：Excel 的数字只保留{EXCEL_DIGITS}位有效数字，"
-            "后面的位数已丢失，无法从表格中找回。请把该列设为“文本”格式，再重新输入完整的号码。"
-        )
-    if long_number:
-        return (
-            f"{label}单元格是数字格式：{label}须按文本填写（Excel 的数字只保留{EXCEL_DIGITS}位有效数字，放不下更长的号码）。"
-            "请把该列设为“文本”格式，再重新输入完整的号码。"
-        )
-    return None  # a mobile or a short certificate number is exact; another number, the field check judges
-
-
 def _typed_number(field: str, cell: Any) -> tuple[str, str | None]:
     """An ID, card, mobile or certificate number cell as text, with the reason to refuse it."""
     label = LABELS[field]
     if is_numeric_cell(cell):
-        return _number_as_shown(cell), _number_cell_problem(label, cell, long_number=field in LONG_NUMBER_FIELDS)
+        return number_as_shown(cell), number_cell_problem(label, cell, long_number=field in LONG_NUMBER_FIELDS)
     text = cell_text(cell)
     if text.startswith(APOSTROPHES):
         text = text[1:].strip()

@@ -10,10 +10,12 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from .text import clean, fold_width
 
@@ -177,6 +179,40 @@ def cell_text(value: Any) -> str:
     return clean(value)
 
 
-def is_numeric_cell(value: Any) -> bool:
+def is_numeric_cell(value: Any) -> TypeGuard[int | float]:
     """An ID or card typed as a number in Excel (digits already lost past 15)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+#: Excel keeps 15 significant digits of a number: a whole number of up to 15 digits (a mobile,
+#: most certificate numbers) is exact in a number cell.
+EXCEL_DIGITS = 15
+
+
+def number_as_shown(value: int | float) -> str:
+    """A number cell as Excel shows it with the 0 format: whole numbers without ``.0``, at most
+    15 significant digits (what Excel kept of a longer number)."""
+    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+        return cell_text(value)
+    if abs(value) >= 10**EXCEL_DIGITS:
+        return str(int(Decimal(f"{value:.{EXCEL_DIGITS}g}")))
+    return str(int(value))
+
+
+def number_cell_problem(label: str, cell: int | float, *, long_number: bool) -> str | None:
+    """Why a number cell in a column of numbers kept as text is refused (None: it is not), for
+    the batch sheet and the registry importers alike (decision 147). A long number (an ID or
+    card, or more than 15 digits) always is; Excel kept only 15 significant digits of one longer
+    than that, and the message says so with the cell as Excel shows it."""
+    whole = isinstance(cell, int) or (math.isfinite(cell) and cell.is_integer())
+    if whole and abs(cell) >= 10**EXCEL_DIGITS:
+        return (
+            f"{label}单元格是数字格式（表中显示为 {float(cell):.5E}）：Excel 的数字只保留{EXCEL_DIGITS}位有效数字，"
+            "后面的位数已丢失，无法从表格中找回。请把该列设为“文本”格式，再重新输入完整的号码。"
+        )
+    if long_number:
+        return (
+            f"{label}单元格是数字格式：{label}须按文本填写（Excel 的数字只保留{EXCEL_DIGITS}位有效数字，放不下更长的号码）。"
+            "请把该列设为“文本”格式，再重新输入完整的号码。"
+        )
+    return None  # a mobile or a short certificate number is exact; another number, the field check judges

@@ -99,8 +99,12 @@ def _wait_said(message: str | None, wait: int) -> str:
         message = "操作过于频繁，请{wait}后再试。"
     if "{wait}" not in message:
         return message
-    said = f" {wait} 秒" if wait < 60 else f" {-(-wait // 60)} 分钟"
-    return message.replace("{wait}", said)
+    return message.replace("{wait}", f" {wait_in_words(wait)}")
+
+
+def wait_in_words(wait: int) -> str:
+    """``42`` → "42 秒", ``61`` → "2 分钟" (rounded up: never sooner than said)."""
+    return f"{wait} 秒" if wait < 60 else f"{-(-wait // 60)} 分钟"
 
 
 def hit(scope: str, key: str, *, rate: str | None = None, message: str | None = None) -> None:

@@ -85,7 +85,7 @@ def otp_request(*, id_number: str, name: str, request: Any = None) -> OtpChallen
         wait = OTP_GAP_SECONDS - int((now - last.created_at).total_seconds())
         raise CodeAlreadySent(f"验证码已发送，仍然有效；如未收到，请 {wait} 秒后再重新获取。", retry_after=wait)
     try:
-        throttle.check("otp", key, message="获取验证码过于频繁，请稍后再试。")
+        throttle.check("otp", key, message="获取验证码过于频繁，请{wait}后再试。")
     except throttle.Throttled as error:
         if usable:
             raise CodeAlreadySent(f"{error.message}刚才发送的验证码仍然有效。", **error.extra) from error
@@ -103,18 +103,40 @@ def otp_request(*, id_number: str, name: str, request: Any = None) -> OtpChallen
     return challenge
 
 
-def otp_resend_wait(id_number: str) -> int:
-    """Seconds until another code may be asked for (the 60-second gap after a code that can
-    still be typed); 0 when one may be asked for now. For the page's countdown only: the request
-    itself is checked by :func:`otp_request`."""
+@dataclass(frozen=True)
+class CodeState:
+    """Where the latest code sent for an ID number stands, for the code page: ``live`` (it can
+    still be typed), ``expired`` (its 10 minutes ran out unused), ``worn_out`` (five wrong
+    tries), ``used`` or ``none``; and ``resend_wait``, the seconds until another code may be
+    asked for: the 60-second gap after a live code, or the 5-in-10-minutes limit; 0 when one may
+    be asked for now. For the page only: the request itself is checked by :func:`otp_request`."""
+
+    state: str
+    resend_wait: int = 0
+
+
+def otp_state(id_number: str) -> CodeState:
     number, error = validators.check_id_number(id_number)
     if error:
-        return 0
+        return CodeState("none")
+    key = crypto.blind_index("id", number or "")
     now = clock.now()
-    last = OtpChallenge.objects.filter(id_hash=crypto.blind_index("id", number or "")).order_by("-created_at", "-pk").first()
-    if last is None or last.used_at is not None or last.expires_at <= now or last.attempts >= OTP_MAX_ATTEMPTS:
-        return 0
-    return max(0, OTP_GAP_SECONDS - int((now - last.created_at).total_seconds()))
+    last = OtpChallenge.objects.filter(id_hash=key).order_by("-created_at", "-pk").first()
+    limited = throttle.retry_after("otp", key) or 0
+    if last is None:
+        return CodeState("none", limited)
+    if last.used_at is not None:
+        return CodeState("used", limited)
+    if last.attempts >= OTP_MAX_ATTEMPTS:
+        return CodeState("worn_out", limited)
+    if last.expires_at <= now:  # as otp_check: a code is valid while its expiry is still ahead
+        return CodeState("expired", limited)
+    return CodeState("live", max(limited, OTP_GAP_SECONDS - int((now - last.created_at).total_seconds())))
+
+
+def otp_resend_wait(id_number: str) -> int:
+    """Seconds until another code may be asked for (see :class:`CodeState`)."""
+    return otp_state(id_number).resend_wait
 
 
 def otp_check(*, id_number: str, code: str, request: Any = None) -> str:

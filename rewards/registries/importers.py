@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 
 from rewards.core import clock, crypto, validators
 from rewards.core.audit import audit
-from rewards.core.tabular import UnreadableFile, cell_text, is_numeric_cell, open_table
+from rewards.core.tabular import UnreadableFile, cell_text, is_numeric_cell, number_cell_problem, open_table
 from rewards.core.text import certificate_number, clean, fold_width
 from rewards.core.vocab import parse_issuer, parse_level
 from rewards.organisations.models import Organisation, OrgKind
@@ -59,8 +59,11 @@ def _digest(values: Iterable[Any]) -> str:
 
 
 def _numeric_cell_error(raw: dict[str, Any], column: str, label: str) -> str | None:
-    if is_numeric_cell(raw.get(column)):
-        return f"{label}单元格是数字格式，超过15位的数字已丢失，请把该列设为文本后重新填写。"
+    """An ID number held as an Excel number cell, said as the batch sheet says it (decision 147):
+    the cell as Excel shows it, and why its digits past 15 are lost."""
+    cell = raw.get(column)
+    if is_numeric_cell(cell):
+        return number_cell_problem(label, cell, long_number=True)
     return None
 
 

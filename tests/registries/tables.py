@@ -44,6 +44,13 @@ def wrong_check_digit(id_number: str) -> str:
     return id_number[:17] + ("0" if id_number[-1] != "0" else "1")
 
 
+#: What the importers say of an ID number held as a number cell of more than 15 digits (as the
+#: batch sheet does, decision 147), before the cell as Excel shows it …
+NUMBER_CELL_SHOWN = "身份证号码单元格是数字格式（表中显示为 "
+#: … and after it.
+NUMBER_CELL_LOST = "）：Excel 的数字只保留15位有效数字，后面的位数已丢失，无法从表格中找回。请把该列设为“文本”格式，再重新输入完整的号码。"
+
+
 def reasons(report: Any) -> dict[int, str]:
     """Rejected rows of a report as ``{row number: reasons joined}``."""
     return {rejection.row: "；".join(rejection.errors) for rejection in report.rejected}

@@ -18,7 +18,7 @@ from rewards.registries.importers import import_awards
 from rewards.registries.models import ImportKind, ImportRun, PastAward
 from tests import factories
 
-from .tables import digit_id_number, reasons, write_csv, write_xlsx, wrong_check_digit
+from .tables import NUMBER_CELL_LOST, NUMBER_CELL_SHOWN, digit_id_number, reasons, write_csv, write_xlsx, wrong_check_digit
 
 HEADER = ["id_number", "name", "level", "amount", "status"]
 
@@ -170,7 +170,8 @@ def test_xlsx_with_a_numeric_id_cell_is_rejected(db, tmp_path):
 
     report = import_awards(path, year=2019)
 
-    assert "数字格式" in reasons(report)[3]
+    reason = reasons(report)[3]
+    assert reason.startswith(NUMBER_CELL_SHOWN) and reason.endswith(NUMBER_CELL_LOST), reason
     assert PastAward.objects.count() == 1
     assert not PastAward.objects.filter(id_hash=crypto.blind_index("id", number)).exists()
 

@@ -19,7 +19,7 @@ from rewards.registries.importers import import_certificates
 from rewards.registries.models import Certificate, ImportKind, ImportRun
 from tests import factories
 
-from .tables import digit_id_number, reasons, write_csv, write_xlsx, wrong_check_digit
+from .tables import NUMBER_CELL_LOST, NUMBER_CELL_SHOWN, digit_id_number, reasons, write_csv, write_xlsx, wrong_check_digit
 
 HEADER = ["certificate_no", "id_number", "name", "occupation", "level", "issue_date", "issuer"]
 
@@ -185,7 +185,8 @@ def test_xlsx_with_a_numeric_id_cell_is_rejected(db, tmp_path):
 
     report = import_certificates(path)
 
-    assert "数字格式" in reasons(report)[3]
+    reason = reasons(report)[3]
+    assert reason.startswith(NUMBER_CELL_SHOWN) and reason.endswith(NUMBER_CELL_LOST), reason
     assert list(Certificate.objects.values_list("certificate_no", flat=True)) == ["C001"]
 
 

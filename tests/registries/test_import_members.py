@@ -20,7 +20,7 @@ from rewards.registries.importers import import_members
 from rewards.registries.models import ImportKind, ImportRun, Member
 from tests import factories
 
-from .tables import digit_id_number, reasons, write_csv, write_xlsx, wrong_check_digit
+from .tables import NUMBER_CELL_LOST, NUMBER_CELL_SHOWN, digit_id_number, reasons, write_csv, write_xlsx, wrong_check_digit
 
 HEADER = ["id_number", "name", "phone", "union", "grassroots_union", "employer", "verified"]
 
@@ -268,9 +268,35 @@ def test_xlsx_with_a_numeric_id_cell_is_rejected(xihu, tmp_path):
 
     found = reasons(report)
     assert list(found) == [3]
-    assert "数字格式" in found[3]
+    # The cell as Excel shows it (6 significant digits), and why the rest cannot be read back.
+    assert found[3] == f"{NUMBER_CELL_SHOWN}{int(number):.5E}{NUMBER_CELL_LOST}"
     assert report.created == 1
     assert not Member.objects.filter(id_hash=crypto.blind_index("id", number)).exists()
+
+
+@pytest.mark.parametrize(
+    ("cell", "reason"),
+    [
+        # 15 digits (an old ID number): Excel keeps it whole, but an ID number is typed as text.
+        (
+            999_999_999_999_999,
+            "身份证号码单元格是数字格式：身份证号码须按文本填写（Excel 的数字只保留15位有效数字，放不下更长的号码）。"
+            "请把该列设为“文本”格式，再重新输入完整的号码。",
+        ),
+        # 16 digits, the smallest: one more than Excel keeps.
+        (1_000_000_000_000_000, f"{NUMBER_CELL_SHOWN}1.00000E+15{NUMBER_CELL_LOST}"),
+        (330106198503150016.0, f"{NUMBER_CELL_SHOWN}3.30106E+17{NUMBER_CELL_LOST}"),
+    ],
+    ids=["15-digits", "16-digits", "18-digits-float"],
+)
+def test_a_numeric_id_cell_is_said_as_the_batch_sheet_says_it(xihu, tmp_path, cell, reason):
+    path = write_xlsx(tmp_path / "members.xlsx", HEADER, [member_row(id_number=cell)])  # type: ignore[arg-type]
+
+    out = run_command(path)
+
+    assert f"第 2 行：{reason}" in out
+    assert reasons(import_members(path)) == {2: reason}
+    assert not Member.objects.exists()
 
 
 def test_a_header_missing_a_required_column_is_refused_whole(xihu, tmp_path):

@@ -60,10 +60,15 @@ def test_five_wrong_codes_use_the_code_up(client, today, member):
     client.post("/worker/signin", {"id_number": member.id_number, "name": member.name})
     code = latest_code()
     wrong = "000000" if code != "000000" else "111111"
-    for _ in range(5):
-        assert client.post("/worker/signin/code", {"code": wrong}).status_code == 400
+    for attempt in range(5):
+        response = client.post("/worker/signin/code", {"code": wrong})
+        assert response.status_code == 400
+        # The first four say the code is wrong; the fifth, that it is used up, with a new one offered.
+        assert ("输错次数过多" in text(response)) == (attempt == 4)
     response = client.post("/worker/signin/code", {"code": code})
-    assert response.status_code == 400 and "请重新获取" in text(response)
+    body = text(response)
+    assert response.status_code == 400 and "验证码输错次数过多，已失效" in body and "重新发送验证码" in body
+    assert 'name="code"' not in body  # nothing more to type until a new code is sent
     assert worker_session.SESSION_KEY not in client.session
 
 

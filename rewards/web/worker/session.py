@@ -1,7 +1,10 @@
 """The worker's session: signed in by ID number + SMS code, signed out after 30 minutes idle.
 
 The session holds only the blind index of the ID number (``applicant_id_hash``); between the
-two sign-in steps it holds the typed ID number encrypted, never in clear.
+two sign-in steps it holds the typed ID number encrypted, never in clear. The code step lasts
+15 minutes; after that the session still remembers, for an hour, what this browser typed on the
+first step, so that a worker who went to find the phone is offered a new code instead of the
+empty first page.
 """
 
 from __future__ import annotations
@@ -24,8 +27,11 @@ PENDING_KEY = "worker_signin"
 DONE_KEY = "worker_done"
 NEW_PASSWORD_KEY = "worker_new_password"  # noqa: S105 - a session key, not a password
 IDLE_SECONDS = 30 * 60
-#: The SMS code lives 10 minutes; the half-finished sign-in a little longer.
+#: The SMS code lives 10 minutes; the half-finished sign-in (a code typed is checked) a little longer.
 PENDING_SECONDS = 15 * 60
+#: How long after its last code an expired sign-in step is remembered, to send a new code
+#: without typing the ID number and name again; then it is forgotten.
+REMEMBER_SECONDS = 60 * 60
 
 
 def _now() -> float:
@@ -93,14 +99,22 @@ def applicant_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
 
 
 def pending_sign_in(request: HttpRequest) -> dict[str, Any] | None:
-    """The first step's result (ID encrypted, name, masked mobile), while it is fresh."""
+    """The first step's result (ID encrypted, name, masked mobile, ``expired``), or None.
+
+    ``expired`` is true past the step's 15 minutes: no code is checked any more, but a new one
+    may be sent with what was typed. Past :data:`REMEMBER_SECONDS` the step is forgotten."""
     pending = request.session.get(PENDING_KEY)
     if not pending:
         return None
-    if _now() - float(pending.get("at") or 0) > PENDING_SECONDS:
+    age = _now() - float(pending.get("at") or 0)
+    if age > REMEMBER_SECONDS:
         request.session.pop(PENDING_KEY, None)
         return None
-    return dict(pending)
+    return {**pending, "expired": age > PENDING_SECONDS}
+
+
+def forget_pending(request: HttpRequest) -> None:
+    request.session.pop(PENDING_KEY, None)
 
 
 def remember_pending(request: HttpRequest, *, id_number: str, name: str, masked_phone: str, next_url: str) -> None:

@@ -392,24 +392,26 @@
     });
   }
 
-  // 重新获取验证码: counted down while the code just sent is still on its way (the server
-  // refuses a second one within 60 seconds all the same).
+  // 重新获取验证码: counted down while the code just sent is still on its way, or while the
+  // limit of five codes in 10 minutes holds (the server refuses a code early all the same).
   function setUpResend(root) {
     root.querySelectorAll("button[data-resend-wait]").forEach(function (button) {
       var left = parseInt(button.getAttribute("data-resend-wait"), 10) || 0;
       if (left <= 0 || button.hasAttribute("data-counting")) return;
       button.setAttribute("data-counting", "");
       var label = button.textContent;
+      var counting = button.getAttribute("data-counting-label") || "重新获取验证码";
       var note = button.parentNode.querySelector("[data-resend-note]");
       function tick() {
         if (left <= 0) {
           button.disabled = false;
           button.textContent = label;
-          if (note) note.textContent = "仍未收到？可以重新获取验证码。";
+          if (note) note.textContent = button.hasAttribute("data-counting-label") ? "现在可以重新发送验证码。" : "仍未收到？可以重新获取验证码。";
           return;
         }
         button.disabled = true;
-        button.textContent = "重新获取验证码（" + left + " 秒）";
+        // A long wait (the 5-in-10-minutes limit) in minutes, rounded up as the server says it.
+        button.textContent = counting + "（" + (left >= 60 ? Math.ceil(left / 60) + " 分钟" : left + " 秒") + "）";
         left -= 1;
         setTimeout(tick, 1000);
       }
