@@ -24,7 +24,15 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from rewards.core.tabular import UnreadableFile, cell_text, is_numeric_cell, no_formulas, number_as_shown, number_cell_problem
+from rewards.core.tabular import (
+    UnreadableFile,
+    cell_text,
+    is_numeric_cell,
+    no_formulas,
+    number_as_shown,
+    number_cell_problem,
+    scientific_text_problem,
+)
 from rewards.core.text import fold_width
 from rewards.core.vocab import Gender, Issuer, Level
 
@@ -105,8 +113,6 @@ TEXT_FIELDS = ("id_number", "bank_card_no", "phone", "certificate_no")
 LONG_NUMBER_FIELDS = ("id_number", "bank_card_no")
 #: A leading apostrophe marks text in Excel and WPS; some tools keep it in the value.
 APOSTROPHES = ("'", "\u2018", "\u2019", "\uff07")
-#: How Excel shows a long number (3.30106E+17), saved as text by a copy and paste.
-_SCIENTIFIC = re.compile(r"[0-9](?:\.[0-9]+)?[Ee]\+?[0-9]+")
 
 
 def header_key(value: Any) -> str:
@@ -365,9 +371,7 @@ def _typed_number(field: str, cell: Any) -> tuple[str, str | None]:
     text = cell_text(cell)
     if text.startswith(APOSTROPHES):
         text = text[1:].strip()
-    if _SCIENTIFIC.fullmatch(fold_width(text).replace(" ", "")):
-        return text, (f"{label}“{text}”是 Excel 显示长数字的科学计数法，后面的数字已丢失。请把该列设为文本格式，再重新输入完整的号码。")
-    return text, None
+    return text, scientific_text_problem(label, text)
 
 
 def read_rows(content: bytes, notes: list[str] | None = None) -> Iterator[SheetRow]:

@@ -11,6 +11,7 @@ import codecs
 import csv
 import datetime as dt
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -216,3 +217,15 @@ def number_cell_problem(label: str, cell: int | float, *, long_number: bool) -> 
             "请把该列设为“文本”格式，再重新输入完整的号码。"
         )
     return None  # a mobile or a short certificate number is exact; another number, the field check judges
+
+
+#: How Excel shows a long number (3.30106E+17), saved as text by a copy and paste or a CSV.
+_SCIENTIFIC = re.compile(r"[0-9](?:\.[0-9]+)?[Ee]\+?[0-9]+")
+
+
+def scientific_text_problem(label: str, text: str) -> str | None:
+    """Why a number typed as Excel shows a long one (3.30106E+17) is refused (None: it is not):
+    the digits after the sixth are gone, in the batch sheet and the registry importers alike."""
+    if _SCIENTIFIC.fullmatch(fold_width(text).replace(" ", "")):
+        return f"{label}“{text}”是 Excel 显示长数字的科学计数法，后面的数字已丢失。请把该列设为文本格式，再重新输入完整的号码。"
+    return None

@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 
 from rewards.core import clock, crypto, validators
 from rewards.core.audit import audit
-from rewards.core.tabular import UnreadableFile, cell_text, is_numeric_cell, number_cell_problem, open_table
+from rewards.core.tabular import UnreadableFile, cell_text, is_numeric_cell, number_cell_problem, open_table, scientific_text_problem
 from rewards.core.text import certificate_number, clean, fold_width
 from rewards.core.vocab import parse_issuer, parse_level
 from rewards.organisations.models import Organisation, OrgKind
@@ -59,12 +59,12 @@ def _digest(values: Iterable[Any]) -> str:
 
 
 def _numeric_cell_error(raw: dict[str, Any], column: str, label: str) -> str | None:
-    """An ID number held as an Excel number cell, said as the batch sheet says it (decision 147):
-    the cell as Excel shows it, and why its digits past 15 are lost."""
+    """An ID number held as an Excel number cell, or typed as Excel shows one (3.30106E+17, a CSV
+    saved from such a sheet), said as the batch sheet says it (decision 147)."""
     cell = raw.get(column)
     if is_numeric_cell(cell):
         return number_cell_problem(label, cell, long_number=True)
-    return None
+    return scientific_text_problem(label, cell_text(cell)) if isinstance(cell, str) else None
 
 
 # --- the member registry -----------------------------------------------------------------

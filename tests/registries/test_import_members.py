@@ -437,3 +437,23 @@ def test_a_row_that_still_conflicts_is_rejected_alone(xihu, tmp_path, monkeypatc
     assert sorted(Member.objects.values_list("name", flat=True)) == ["丁四", "乙二"]
     grassroots = Organisation.objects.get(name="杭州冲突单位有限公司工会")
     assert Member.objects.get(name="乙二").grassroots_union == grassroots
+
+
+def test_an_id_number_saved_as_excel_shows_a_long_number_is_refused_with_the_reason(xihu, tmp_path):
+    """A CSV saved from a sheet whose ID column was a number holds "3.30106E+17" as text: refused
+    as the batch sheet refuses it, not as a wrong ID number. "330106" alone is just a wrong ID."""
+    rows = [
+        member_row(id_number="3.30106E+17", name="王建国"),  # row 2
+        member_row(id_number="3.30106e17", name="钱多多"),  # row 3
+        member_row(id_number="330106", name="孙悟空"),  # row 4: too short, no exponent
+        member_row(name="周八"),  # row 5
+    ]
+    path = write_csv(tmp_path / "members.csv", HEADER, rows)
+
+    found = reasons(import_members(path))
+
+    assert sorted(found) == [2, 3, 4]
+    assert found[2].startswith("身份证号码“3.30106E+17”是 Excel 显示长数字的科学计数法")
+    assert found[3].startswith("身份证号码“3.30106e17”是 Excel 显示长数字的科学计数法")
+    assert "科学计数法" not in found[4]
+    assert list(Member.objects.values_list("name", flat=True)) == ["周八"]
