@@ -143,7 +143,7 @@ def payment_results_import(*, user: Any, batch_no: str, content: bytes, request:
             obj=refused,
             request=request,
             result="failed",
-            detail={"reason": exc.code, "problems": len(reasons), "sha256": digest[:16]},
+            detail={"batch_no": batch_no[:20], "reason": exc.code, "problems": len(reasons), "sha256": digest[:16]},
         )
         raise
 
@@ -157,6 +157,14 @@ def _import_results(*, user: Any, batch_no: str, content: bytes, digest: str, re
     with transaction.atomic():
         batch = _batch(batch_no, lock=True)
         if ResultImport.objects.filter(batch=batch, sha256=digest).exists():
+            # Nothing changes, but the attempt is a bank-file event the auditor sees (SECURITY.md 17).
+            audit(
+                "payment.results_import",
+                actor=user,
+                obj=batch,
+                request=request,
+                detail={"batch_no": batch.batch_no, "paid": 0, "failed": 0, "already_imported": True, "sha256": digest[:16]},
+            )
             return {"paid": 0, "failed": 0}
         if batch.status != BatchStatus.SENT:
             raise Conflict("该批次的发放文件尚未下载（未报送银行），不能导入银行回单。", code="not_sent")
@@ -203,7 +211,7 @@ def _import_results(*, user: Any, batch_no: str, content: bytes, digest: str, re
             actor=user,
             obj=batch,
             request=request,
-            detail={"paid": len(to_pay), "failed": len(to_fail), "sha256": digest[:16]},
+            detail={"batch_no": batch.batch_no, "paid": len(to_pay), "failed": len(to_fail), "sha256": digest[:16]},
         )
     return {"paid": len(to_pay), "failed": len(to_fail)}
 

@@ -198,7 +198,12 @@ def _build(*, user: Any, campaign: Campaign, union: Organisation | None, key: st
         actor=user,
         obj=batch,
         request=request,
-        detail={"count": batch.count, "total": f"{batch.total_amount:.2f}", "union": union.pk if union else None},
+        detail={
+            "batch_no": batch.batch_no,
+            "count": batch.count,
+            "total": f"{batch.total_amount:.2f}",
+            "union": union.pk if union else None,
+        },
     )
     return batch
 
@@ -284,7 +289,7 @@ def payment_batch_approve(*, user: Any, batch_no: str, request: Any = None) -> P
             actor=user,
             obj=batch,
             request=request,
-            detail={"count": batch.count, "total": f"{batch.total_amount:.2f}"},
+            detail={"batch_no": batch.batch_no, "count": batch.count, "total": f"{batch.total_amount:.2f}"},
         )
     return batch
 
@@ -298,12 +303,19 @@ def payment_batch_cancel(*, user: Any, batch_no: str, request: Any = None) -> Pa
             return batch
         if batch.status == BatchStatus.SENT:
             raise Conflict("发放文件已下载（已报送银行），批次不能作废。", code="already_sent")
+        previous = str(batch.status)
         batch.status = BatchStatus.CANCELLED
         batch.cancelled_by = user
         batch.cancelled_at = clock.now()
         batch.save(update_fields=["status", "cancelled_by", "cancelled_at"])
         batch.lines.filter(live=True).update(status=LineStatus.CANCELLED, live=False)
-        audit("payment.batch_cancel", actor=user, obj=batch, request=request)
+        audit(
+            "payment.batch_cancel",
+            actor=user,
+            obj=batch,
+            request=request,
+            detail={"batch_no": batch.batch_no, "count": batch.count, "total": f"{batch.total_amount:.2f}", "from": previous},
+        )
     return batch
 
 

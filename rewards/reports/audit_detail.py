@@ -13,7 +13,7 @@ from rewards.campaigns.models import Campaign, DeclarationStatus
 from rewards.core.memo import ttl_memo
 from rewards.core.vocab import Channel, Level, Status
 from rewards.organisations.models import GrantKind, Organisation, ResetKind, Role
-from rewards.payments.models import LineStatus
+from rewards.payments.models import BatchStatus, LineStatus
 from rewards.training.models import TrainingMode
 from rewards.training.services import LABELS as TRAINING_LABELS
 
@@ -84,6 +84,7 @@ DETAIL_LABELS: dict[str, str] = {
     # Payments, reports and exports.
     "first": "首次下载",
     "answered": "已有银行结果（笔）",
+    "already_imported": "此前已导入同一文件（未作改动）",
     "sha256": "文件校验值（SHA-256）",
     "table": "表格",
     "per_unit": "按单位分页",
@@ -212,6 +213,8 @@ _KEYED_VALUES: dict[str, dict[str, str]] = {
 #: ``approved`` is not an application's.
 _STATES_OF_ACTION: dict[str, dict[str, str]] = {
     "occupation.": {str(value): label for value, label in DeclarationStatus.choices},
+    # A batch's states (payment.batch_*) before a line's (payment.reversal): the first prefix wins.
+    "payment.batch_": {str(value): label for value, label in BatchStatus.choices},
     "payment.": {str(value): label for value, label in LineStatus.choices},
 }
 #: A training plan's figures (training.plan_* entries), by the plan form's own words.
@@ -248,6 +251,8 @@ def _key(key: Any, *, merging: bool = False) -> str:
 def _said(value: Any, key: str = "", action: str = "") -> str:
     if key in _ORGANISATION_KEYS and isinstance(value, int) and not isinstance(value, bool):
         return _organisation_name(value)
+    if key == "union" and value is None and action == "payment.batch_build":
+        return "全部工会"  # a batch of every union, not a union left blank
     if key in ("from", "to") and isinstance(value, str):
         for prefix, states in _STATES_OF_ACTION.items():
             if action.startswith(prefix) and value in states:

@@ -271,9 +271,20 @@ def test_the_first_download_and_a_results_import_ask_first_naming_what_cannot_be
 
     html = page_of(a, batch)
     download = re.search(r'<form [^>]*action="[^"]*/file"[^>]*>', html).group(0)  # type: ignore[union-attr]
-    assert "再次下载发放文件" in html and "data-confirm" not in download  # already sent: nothing more to lose
+    # Downloaded again, the lines still waiting for the bank went with the first file: sending
+    # them again pays them twice unless the bank never got it. The page asks, saying so.
+    assert "再次下载发放文件" in html and FIRST_DOWNLOAD not in download and "data-first" not in download
+    assert 'data-confirm="这 6 笔已于' in download and "否则会重复发放。确定再次下载？" in download
+    assert "只有银行确认没有收到或无法读取原文件时才再次报送" in html
     results = re.search(r'<form [^>]*action="[^"]*/results"[^>]*>', html).group(0)  # type: ignore[union-attr]
     assert IMPORT_RESULTS in results
+    # The question names the lines still waiting, not the batch's.
+    rows = list(csv.reader(io.StringIO(services.payment_batch_file(user=finance_a, batch_no=batch.batch_no)[0].decode("utf-8-sig"))))[1:]
+    services.payment_results_import(
+        user=finance_a, batch_no=batch.batch_no, content=results_file([(row[0], row[4], "success", "") for row in rows[:5]]).read()
+    )
+    download = re.search(r'<form [^>]*action="[^"]*/file"[^>]*>', page_of(a, batch)).group(0)  # type: ignore[union-attr]
+    assert 'data-confirm="这 1 笔已于' in download
 
 
 def test_a_batch_with_every_bank_result_says_so_on_the_list_and_its_page(a, approved, finance_a, finance_b, campaign):
