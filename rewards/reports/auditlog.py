@@ -206,7 +206,7 @@ def audit_queryset(filters: AuditFilters) -> QuerySet[AuditEvent]:
         application_id = Application.objects.filter(application_no=filters.application_no).values_list("pk", flat=True).first()
         if application_id is None:
             return queryset.none()
-        queryset = queryset.filter(_application_condition(application_id))
+        queryset = queryset.filter(_application_condition(application_id, filters.application_no))
     if filters.object_type:
         queryset = queryset.filter(object_type=filters.object_type)
     if filters.object_id:
@@ -240,15 +240,18 @@ def audit_queryset(filters: AuditFilters) -> QuerySet[AuditEvent]:
 BATCH_TYPE = PaymentBatch._meta.label_lower
 
 
-def _application_condition(application_id: int) -> Q:
+def _application_condition(application_id: int, application_no: str) -> Q:
     """The entries of one application: its own, and the payment entries of every batch that
     holds (or held) a line of it. A batch is built, approved, sent and answered by the bank in
     one entry each (never one per line), so the money of an application is found through its
-    batches; those entries speak of the whole batch."""
+    batches; those entries speak of the whole batch. A reversal (退汇) is of one line: only
+    this application's."""
     condition = Q(object_type=Application._meta.label_lower, object_id=str(application_id))
     batch_ids = sorted(set(PaymentLine.objects.filter(application_id=application_id).values_list("batch_id", flat=True)))
     if batch_ids:
-        condition |= Q(object_type=BATCH_TYPE, object_id__in=[str(pk) for pk in batch_ids], action__startswith="payment.")
+        batches = Q(object_type=BATCH_TYPE, object_id__in=[str(pk) for pk in batch_ids])
+        condition |= batches & Q(action__startswith="payment.") & ~Q(action="payment.reversal")
+        condition |= batches & Q(action="payment.reversal", detail__application_no=application_no)
     return condition
 
 

@@ -495,9 +495,10 @@ def test_payment_entries_name_the_batch_and_an_application_number_finds_its_batc
     batch, _ = services.payment_batch_build(user=finance_a, campaign=campaign)
     services.payment_batch_approve(user=finance_b, batch_no=batch.batch_no)
     services.payment_batch_file(user=finance_a, batch_no=batch.batch_no)
-    reference = batch.lines.get(application=paid).reference
-    answer = f"reference,amount,result,reason\r\n{reference},500.00,success,\r\n".encode()
+    reference, others = batch.lines.get(application=paid).reference, batch.lines.get(application=other).reference
+    answer = f"reference,amount,result,reason\r\n{reference},500.00,success,\r\n{others},500.00,success,\r\n".encode()
     services.payment_results_import(user=finance_a, batch_no=batch.batch_no, content=answer)
+    services.payment_line_reversal(user=finance_b, reference=others, reason="账户已冻结")  # of the other application only
     outside = factories.make_application(campaign=campaign, member=factories.make_member(union=xihu))
     later, _ = services.payment_batch_build(user=finance_b, campaign=campaign)  # holds only ``outside``
     assert set(later.lines.values_list("application", flat=True)) == {outside.pk}
@@ -507,7 +508,10 @@ def test_payment_entries_name_the_batch_and_an_application_number_finds_its_batc
         "payment.batch_build",
         "payment.file_download",
         "payment.results_import",
+        "payment.reversal",
     ]
+    reversal = ours.get(action="payment.reversal")
+    ours = ours.exclude(pk=reversal.pk)
     submitted = audit("application.submit", obj=paid, actor_label="applicant", detail={"channel": "online"})
 
     response = auditor_client.get(URL, {"application_no": paid.application_no})
@@ -516,8 +520,9 @@ def test_payment_entries_name_the_batch_and_an_application_number_finds_its_batc
     assert f"核发批次 {batch.batch_no}（#{batch.pk}）" in page and "也列出该申请所在核发批次的核发记录" in page
     assert f"核发批次 {later.batch_no}" not in page
     assert "工会：全部工会" in page and "批次号：" + batch.batch_no in page
-    # The other application of the batch finds the batch's entries as well; one never in a batch, none.
-    assert set(search(auditor_client, application_no=other.application_no)) == set(ours.values_list("pk", flat=True))
+    # The other application of the batch finds the batch's entries as well, and its own reversal;
+    # one never in a batch, none.
+    assert set(search(auditor_client, application_no=other.application_no)) == {reversal.pk, *ours.values_list("pk", flat=True)}
     assert set(search(auditor_client, application_no=outside.application_no)) == set(
         AuditEvent.objects.filter(object_type="payments.paymentbatch", object_id=str(later.pk)).values_list("pk", flat=True)
     )
