@@ -205,6 +205,7 @@ _KEYED_VALUES: dict[str, dict[str, str]] = {
         "old_password": "原密码不正确",
         "temporary_expired": "临时密码已过期",
         "temporary_password": "临时密码尚未改为本人的密码",
+        "own_batch": "生成人不能复核自己生成的批次（四眼原则）",
     },
     "grant_kind": {str(value): label for value, label in GrantKind.choices},
     "reset_kind": {str(value): label for value, label in ResetKind.choices},

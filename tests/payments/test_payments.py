@@ -91,7 +91,13 @@ def test_four_eyes_the_builder_cannot_approve(api, approved, finance_a, finance_
     batch_no = build(api, a).json()["batch_no"]
     response = api.post(f"/api/v1/payments/batches/{batch_no}/approve", **bearer(a))
     assert response.status_code == 403
+    # Recorded once, on the batch, as the four-eyes refusal it is (not as a wrong role).
+    attempt = AuditEvent.objects.get(action="payment.batch_approve")
+    assert (attempt.actor, attempt.result, attempt.detail) == (finance_a, "denied", {"batch_no": batch_no, "reason": "own_batch"})
+    assert not AuditEvent.objects.filter(action="access.denied").exists()
     assert api.post(f"/api/v1/payments/batches/{batch_no}/approve", **bearer(staff_token(api, city_reviewer))).status_code == 403
+    # A wrong role is an access denial, as everywhere.
+    assert AuditEvent.objects.filter(action="access.denied", actor=city_reviewer, detail__reason="role").count() == 1
     # The file only after approval.
     assert api.get(f"/api/v1/payments/batches/{batch_no}/file", **bearer(a)).status_code == 409
     assert api.post(f"/api/v1/payments/batches/{batch_no}/approve", **bearer(staff_token(api, finance_b))).json()["status"] == "approved"

@@ -156,6 +156,11 @@ def test_the_builder_sees_no_approve_button_and_is_refused_while_a_second_office
     assert refused.status_code == 403 and "不能复核自己生成的批次" in refused.content.decode()
     batch.refresh_from_db()
     assert batch.status == BatchStatus.BUILT and batch.approved_by is None
+    # The builder's attempt is on the batch's record, for the auditor (SECURITY.md 5, 17).
+    attempt = AuditEvent.objects.get(action="payment.batch_approve")
+    assert (attempt.actor, attempt.result, attempt.object_id) == (finance_a, "denied", str(batch.pk))
+    assert attempt.detail == {"batch_no": batch.batch_no, "reason": "own_batch"}
+    assert not AuditEvent.objects.filter(action="access.denied").exists()
 
     html = page_of(b, batch)
     assert approve_action in html and "复核通过" in html
@@ -167,12 +172,12 @@ def test_the_builder_sees_no_approve_button_and_is_refused_while_a_second_office
     batch.refresh_from_db()
     assert batch.status == BatchStatus.APPROVED and batch.approved_by == finance_b
     assert set(batch.lines.values_list("status", flat=True)) == {LineStatus.APPROVED}
-    assert AuditEvent.objects.filter(action="payment.batch_approve").count() == 1
+    assert AuditEvent.objects.filter(action="payment.batch_approve", result="ok").count() == 1
     assert "已复核通过核发批次" in b.get(response["Location"]).content.decode()
     # The same approval again, from a tab left open: said as such, nothing recorded twice.
     again = b.post(f"{URL}{batch.batch_no}/approve", {"confirm": "1"}, follow=True).content.decode()
     assert "此前已由您复核通过" in again and "已复核通过核发批次" not in again
-    assert AuditEvent.objects.filter(action="payment.batch_approve").count() == 1
+    assert AuditEvent.objects.filter(action="payment.batch_approve", result="ok").count() == 1
 
 
 def test_the_approval_screen_lists_every_bank_changed_application_and_the_changes_since_the_build(b, approved, finance_a, campaign):
