@@ -186,7 +186,7 @@ def _import_results(*, user: Any, batch_no: str, content: bytes, digest: str, re
                 problems.append(f"第 {row.line_no} 行：付款参考号 {row.reference} 属于其他批次。")
                 continue
             if amount != row.amount:
-                problems.append(f"第 {row.line_no} 行：金额 {row.amount} 与发放金额 {amount} 不符。")
+                problems.append(f"第 {row.line_no} 行：付款参考号 {row.reference} 的金额 {row.amount} 与发放金额 {amount} 不符。")
                 continue
             if status == LineStatus.SENT:
                 settled = _Settled(line_id, application_id, row.reference, amount, "" if row.success else row.reason)
@@ -197,7 +197,7 @@ def _import_results(*, user: Any, batch_no: str, content: bytes, digest: str, re
                 continue
             else:
                 problems.append(
-                    f"第 {row.line_no} 行：该笔已是“{LineStatus(status).label}”，与本次结果冲突。请与银行核对该笔的实际结果；"
+                    f"第 {row.line_no} 行：付款参考号 {row.reference} 已是“{LineStatus(status).label}”，与本次结果冲突。请与银行核对该笔的实际结果；"
                     "确认无误后，删去该行再导入。"
                 )
         if problems:

@@ -220,7 +220,10 @@ def test_a_conflicting_answer_is_refused(api, approved, finance_a, finance_b):
     response = api.post(
         f"/api/v1/payments/batches/{batch_no}/results", {"file": results_file([(row[0], row[4], "failure", "账户已销户")])}, **bearer(a)
     )
-    assert response.status_code == 400 and "冲突" in str(response.json())
+    assert response.status_code == 400
+    assert response.json()["error"]["reasons"] == [
+        f"第 2 行：付款参考号 {row[0]} 已是“已发放”，与本次结果冲突。请与银行核对该笔的实际结果；确认无误后，删去该行再导入。"
+    ]
     assert snapshot() == before
 
 

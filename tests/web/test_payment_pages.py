@@ -321,7 +321,7 @@ def test_a_results_file_with_an_unknown_reference_shows_every_reason_and_changes
     response = a.post(f"{URL}{batch.batch_no}/results", {"file": results_file(answers)})
     html = response.content.decode()
     assert response.status_code == 400
-    assert "未知的付款参考号 P2020099999-000001" in html and "金额 5000.00 与发放金额" in html
+    assert "未知的付款参考号 P2020099999-000001" in html and f"付款参考号 {rows[0][0]} 的金额 5000.00 与发放金额 500.00 不符" in html
     assert "数据库未作任何改动" in html and "以下 2 处问题" in html
     assert snapshot() == before
 
