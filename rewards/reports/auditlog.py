@@ -210,7 +210,7 @@ def audit_queryset(filters: AuditFilters) -> QuerySet[AuditEvent]:
     if filters.object_type:
         queryset = queryset.filter(object_type=filters.object_type)
     if filters.object_id:
-        queryset = queryset.filter(object_id=filters.object_id)
+        queryset = queryset.filter(_object_condition(filters.object_id))
     if filters.action.endswith("."):
         # A prefix as the list of the actions it names: an index look-up on every database
         # (``LIKE 'payment.%'`` is not one on SQLite, nor on PostgreSQL outside the C collation).
@@ -253,6 +253,14 @@ def _application_condition(application_id: int, application_no: str) -> Q:
         condition |= batches & Q(action__startswith="payment.") & ~Q(action="payment.reversal")
         condition |= batches & Q(action="payment.reversal", detail__application_no=application_no)
     return condition
+
+
+def _object_condition(object_id: str) -> Q:
+    """An object by its id, or a payment batch by its number (P202000001), as pages show it."""
+    batch_id = PaymentBatch.objects.filter(batch_no=object_id.upper()).values_list("pk", flat=True).first()
+    if batch_id is not None:
+        return Q(object_type=BATCH_TYPE, object_id=str(batch_id))
+    return Q(object_id=object_id)
 
 
 #: Distinct actor labels read at most to match part of one (beyond that: a plain scan).

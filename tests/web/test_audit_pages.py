@@ -520,6 +520,13 @@ def test_payment_entries_name_the_batch_and_an_application_number_finds_its_batc
     assert f"核发批次 {batch.batch_no}（#{batch.pk}）" in page and "也列出该申请所在核发批次的核发记录" in page
     assert f"核发批次 {later.batch_no}" not in page
     assert "工会：全部工会" in page and "批次号：" + batch.batch_no in page
+    # The batch by its number, as the pages name it (any case), in the object number box.
+    assert set(search(auditor_client, object_id=batch.batch_no.lower())) == {reversal.pk, *ours.values_list("pk", flat=True)}
+    assert set(search(auditor_client, object_id=batch.batch_no, object_type="payments.paymentbatch")) == {
+        reversal.pk,
+        *ours.values_list("pk", flat=True),
+    }
+    assert search(auditor_client, object_id="P209999999") == []
     # The other application of the batch finds the batch's entries as well, and its own reversal;
     # one never in a batch, none.
     assert set(search(auditor_client, application_no=other.application_no)) == {reversal.pk, *ours.values_list("pk", flat=True)}
