@@ -267,7 +267,8 @@ def next_step(application: Application | StatusView) -> str:
     if status == Status.PAID:
         return "奖励已发放到您的银行卡，请注意查收。"
     if status == Status.PAYMENT_FAILED:
-        return "奖励发放失败，请登录后更正银行卡信息（须为本人名下的银行卡），更正后将在下一批次发放。"
+        # Read on the signed-in pages and on the public query alike (which says how to sign in).
+        return "奖励发放失败，请更正银行卡信息（须为本人名下的银行卡），更正后将在下一批次发放。"
     if status == Status.REJECTED:
         return "经审核不予奖励，原因见审核意见。本年度不能再次申请。"
     return "申请已撤回；" + again_after_withdrawal(view.application_deadline)

@@ -143,7 +143,7 @@ def payment_results_import(*, user: Any, batch_no: str, content: bytes, request:
             obj=refused,
             request=request,
             result="failed",
-            detail={"reason": exc.code, "problems": len(reasons), "sha256": digest[:16]},
+            detail={"batch_no": batch_no[:20], "reason": exc.code, "problems": len(reasons), "sha256": digest[:16]},
         )
         raise
 
@@ -157,6 +157,14 @@ def _import_results(*, user: Any, batch_no: str, content: bytes, digest: str, re
     with transaction.atomic():
         batch = _batch(batch_no, lock=True)
         if ResultImport.objects.filter(batch=batch, sha256=digest).exists():
+            # Nothing changes, but the attempt is a bank-file event the auditor sees (SECURITY.md 17).
+            audit(
+                "payment.results_import",
+                actor=user,
+                obj=batch,
+                request=request,
+                detail={"batch_no": batch.batch_no, "paid": 0, "failed": 0, "already_imported": True, "sha256": digest[:16]},
+            )
             return {"paid": 0, "failed": 0}
         if batch.status != BatchStatus.SENT:
             raise Conflict("该批次的发放文件尚未下载（未报送银行），不能导入银行回单。", code="not_sent")
@@ -178,7 +186,7 @@ def _import_results(*, user: Any, batch_no: str, content: bytes, digest: str, re
                 problems.append(f"第 {row.line_no} 行：付款参考号 {row.reference} 属于其他批次。")
                 continue
             if amount != row.amount:
-                problems.append(f"第 {row.line_no} 行：金额 {row.amount} 与发放金额 {amount} 不符。")
+                problems.append(f"第 {row.line_no} 行：付款参考号 {row.reference} 的金额 {row.amount} 与发放金额 {amount} 不符。")
                 continue
             if status == LineStatus.SENT:
                 settled = _Settled(line_id, application_id, row.reference, amount, "" if row.success else row.reason)
@@ -189,7 +197,7 @@ def _import_results(*, user: Any, batch_no: str, content: bytes, digest: str, re
                 continue
             else:
                 problems.append(
-                    f"第 {row.line_no} 行：该笔已是“{LineStatus(status).label}”，与本次结果冲突。请与银行核对该笔的实际结果；"
+                    f"第 {row.line_no} 行：付款参考号 {row.reference} 已是“{LineStatus(status).label}”，与本次结果冲突。请与银行核对该笔的实际结果；"
                     "确认无误后，删去该行再导入。"
                 )
         if problems:
@@ -203,7 +211,7 @@ def _import_results(*, user: Any, batch_no: str, content: bytes, digest: str, re
             actor=user,
             obj=batch,
             request=request,
-            detail={"paid": len(to_pay), "failed": len(to_fail), "sha256": digest[:16]},
+            detail={"batch_no": batch.batch_no, "paid": len(to_pay), "failed": len(to_fail), "sha256": digest[:16]},
         )
     return {"paid": len(to_pay), "failed": len(to_fail)}
 

@@ -28,6 +28,7 @@ from rewards.core.errors import Conflict, Forbidden, NotFound
 from rewards.core.tabular import no_formulas, spreadsheet_text
 from rewards.core.vocab import Status
 from rewards.organisations.models import Organisation
+from rewards.reports.access import DENIAL_RECORDED
 
 from .access import CHUNK, _batch, _require_finance
 from .models import BatchStatus, LineStatus, PaymentBatch, PaymentLine
@@ -198,7 +199,12 @@ def _build(*, user: Any, campaign: Campaign, union: Organisation | None, key: st
         actor=user,
         obj=batch,
         request=request,
-        detail={"count": batch.count, "total": f"{batch.total_amount:.2f}", "union": union.pk if union else None},
+        detail={
+            "batch_no": batch.batch_no,
+            "count": batch.count,
+            "total": f"{batch.total_amount:.2f}",
+            "union": union.pk if union else None,
+        },
     )
     return batch
 
@@ -261,10 +267,33 @@ def changes_since_build(batch: PaymentBatch) -> list[LineChange]:
 def payment_batch_approve(*, user: Any, batch_no: str, request: Any = None) -> PaymentBatch:
     """复核: a second finance officer approves the frozen content (never the builder)."""
     _require_finance(user)
+    try:
+        return _approve(user=user, batch_no=batch_no, request=request)
+    except OwnBatch:
+        # The builder's attempt is on the batch's record, after the rollback, where the auditor
+        # looks for it (SECURITY.md 5, 17); the API then writes no second, vaguer access.denied.
+        audit(
+            "payment.batch_approve",
+            actor=user,
+            obj=_batch(batch_no),
+            request=request,
+            result="denied",
+            detail={"batch_no": batch_no, "reason": "own_batch"},
+        )
+        if request is not None:
+            setattr(request, DENIAL_RECORDED, True)
+        raise
+
+
+class OwnBatch(Forbidden):
+    """四眼原则: the builder of a batch asked to approve it."""
+
+
+def _approve(*, user: Any, batch_no: str, request: Any) -> PaymentBatch:
     with transaction.atomic():
         batch = _batch(batch_no, lock=True)
         if batch.built_by_id == user.pk:
-            raise Forbidden("生成批次的财务人员不能复核自己生成的批次（四眼原则）。")
+            raise OwnBatch("生成批次的财务人员不能复核自己生成的批次（四眼原则）。")
         if batch.status == BatchStatus.APPROVED and batch.approved_by_id == user.pk:
             return batch
         if batch.status != BatchStatus.BUILT:
@@ -284,7 +313,7 @@ def payment_batch_approve(*, user: Any, batch_no: str, request: Any = None) -> P
             actor=user,
             obj=batch,
             request=request,
-            detail={"count": batch.count, "total": f"{batch.total_amount:.2f}"},
+            detail={"batch_no": batch.batch_no, "count": batch.count, "total": f"{batch.total_amount:.2f}"},
         )
     return batch
 
@@ -298,12 +327,19 @@ def payment_batch_cancel(*, user: Any, batch_no: str, request: Any = None) -> Pa
             return batch
         if batch.status == BatchStatus.SENT:
             raise Conflict("发放文件已下载（已报送银行），批次不能作废。", code="already_sent")
+        previous = str(batch.status)
         batch.status = BatchStatus.CANCELLED
         batch.cancelled_by = user
         batch.cancelled_at = clock.now()
         batch.save(update_fields=["status", "cancelled_by", "cancelled_at"])
         batch.lines.filter(live=True).update(status=LineStatus.CANCELLED, live=False)
-        audit("payment.batch_cancel", actor=user, obj=batch, request=request)
+        audit(
+            "payment.batch_cancel",
+            actor=user,
+            obj=batch,
+            request=request,
+            detail={"batch_no": batch.batch_no, "count": batch.count, "total": f"{batch.total_amount:.2f}", "from": previous},
+        )
     return batch
 
 

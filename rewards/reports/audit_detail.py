@@ -13,7 +13,7 @@ from rewards.campaigns.models import Campaign, DeclarationStatus
 from rewards.core.memo import ttl_memo
 from rewards.core.vocab import Channel, Level, Status
 from rewards.organisations.models import GrantKind, Organisation, ResetKind, Role
-from rewards.payments.models import LineStatus
+from rewards.payments.models import BatchStatus, LineStatus
 from rewards.training.models import TrainingMode
 from rewards.training.services import LABELS as TRAINING_LABELS
 
@@ -84,6 +84,7 @@ DETAIL_LABELS: dict[str, str] = {
     # Payments, reports and exports.
     "first": "首次下载",
     "answered": "已有银行结果（笔）",
+    "already_imported": "此前已导入同一文件（未作改动）",
     "sha256": "文件校验值（SHA-256）",
     "table": "表格",
     "per_unit": "按单位分页",
@@ -163,6 +164,10 @@ DETAIL_LABELS: dict[str, str] = {
     "removed": "删除",
     "finished": "已完成",
     "root": "备份根目录",
+    # The audit chain's check (audit.verify) against its anchor outside the database.
+    "anchor": "审计锚点",
+    "accept_reason": "确认理由",
+    "accepted_problems": "确认的问题数",
 }
 _VALUE_LABELS: dict[str, str] = {
     **{str(value): label for value, label in Status.choices},
@@ -209,16 +214,27 @@ _KEYED_VALUES: dict[str, dict[str, str]] = {
         "old_password": "原密码不正确",
         "temporary_expired": "临时密码已过期",
         "temporary_password": "临时密码尚未改为本人的密码",
+        "own_batch": "生成人不能复核自己生成的批次（四眼原则）",
     },
     "grant_kind": {str(value): label for value, label in GrantKind.choices},
     "reset_kind": {str(value): label for value, label in ResetKind.choices},
     # Who noticed that a grant or a reset had lapsed (rewards/organisations/lapse.py).
+    "anchor": {
+        "created": "首次记下",
+        "ok": "一致",
+        "failed": "不符",
+        "unwritten": "未能写入",
+        "accepted": "已确认为新的起点",
+        "missing": "尚无锚点",
+    },
     "noticed": {"confirm": "确认时", "refuse": "拒绝时", "request": "重新提出时", "purge": "每日清理（purge_expired）"},
 }
 #: States named by the kind of thing the entry is about: a declaration's or a payment line's
 #: ``approved`` is not an application's.
 _STATES_OF_ACTION: dict[str, dict[str, str]] = {
     "occupation.": {str(value): label for value, label in DeclarationStatus.choices},
+    # A batch's states (payment.batch_*) before a line's (payment.reversal): the first prefix wins.
+    "payment.batch_": {str(value): label for value, label in BatchStatus.choices},
     "payment.": {str(value): label for value, label in LineStatus.choices},
 }
 #: A training plan's figures (training.plan_* entries), by the plan form's own words.
@@ -255,6 +271,8 @@ def _key(key: Any, *, merging: bool = False) -> str:
 def _said(value: Any, key: str = "", action: str = "") -> str:
     if key in _ORGANISATION_KEYS and isinstance(value, int) and not isinstance(value, bool):
         return _organisation_name(value)
+    if key == "union" and value is None and action == "payment.batch_build":
+        return "全部工会"  # a batch of every union, not a union left blank
     if key in ("from", "to") and isinstance(value, str):
         for prefix, states in _STATES_OF_ACTION.items():
             if action.startswith(prefix) and value in states:

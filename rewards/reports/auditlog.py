@@ -29,9 +29,11 @@ from rewards.core.audit import audit
 from rewards.core.masking import mask_bank_card, mask_id_number, mask_phone
 from rewards.core.models import CHAIN_KEYED_ACTION, AuditEvent
 from rewards.core.tabular import no_formulas
-from rewards.organisations.models import Organisation, OrgKind, Role, StaffUser
+from rewards.organisations.models import Organisation, OrgKind, StaffUser
+from rewards.payments.models import PaymentBatch, PaymentLine
 
 from .audit_detail import readable_detail
+from .audit_labels import ACTION_GROUPS, ACTION_LABELS, OTHER_ACTORS, RESULT_LABELS, ROLE_LABELS
 from .renderers import XLSX_CONTENT_TYPE, Generated
 
 PAGE_SIZE = 50
@@ -40,111 +42,6 @@ EXPORT_LIMIT = 5_000
 #: ``role`` filter for entries without a staff role: workers (applicant) and the system.
 NO_ROLE = "none"
 
-#: 动作 in Chinese. Actions not listed here are shown by their code.
-ACTION_LABELS: dict[str, str] = {
-    "staff.login": "工作人员登录",
-    "staff.logout": "工作人员退出",
-    "staff.create": "新建工作人员账号",
-    "staff.change": "修改工作人员账号（角色、单位、启用）",
-    "staff.delete": "删除工作人员账号",
-    "staff.password_reset": "管理员重设密码",
-    "staff.grant_request": "提出角色授权（待另一位管理员确认）",
-    "staff.grant_confirm": "确认角色授权",
-    "staff.grant_refuse": "拒绝角色授权",
-    "staff.reset_request": "提出重置密码或两步验证（待另一位管理员确认）",
-    "staff.reset_confirm": "确认重置密码或两步验证",
-    "staff.reset_refuse": "拒绝重置密码或两步验证",
-    "staff.grant_lapse": "角色授权逾期未确认（已过期）",
-    "staff.reset_lapse": "重置密码或两步验证逾期未确认（已过期）",
-    "organisation.create": "新建工会组织",
-    "organisation.change": "修改工会组织",
-    "organisation.delete": "删除工会组织",
-    "access.denied": "越权访问被拒绝",
-    "applicant.otp_sent": "发送短信验证码",
-    "applicant.sign_in": "职工短信登录",
-    "application.submit": "提交申请",
-    "application.resubmitted": "重新提交申请",
-    "application.corrected": "修改申请",
-    "application.bank_corrected": "更正银行卡",
-    "application.withdraw": "撤回申请",
-    "application.query_password_reissue": "重新生成查询密码",
-    "application.view_full": "查看完整个人信息",
-    "application.view_attachment": "查看证明材料",
-    "review.approve": "审核通过",
-    "review.return": "退回修改",
-    "review.reject": "不予奖励",
-    "review.flag_resolve": "处理风险信号",
-    "review.flag_reraised": "风险信号重新提示（所涉事实已变）",
-    "batch.import": "导入单位申报表",
-    "batch.import_start": "上传单位申报表",
-    "batch.import_confirm": "保存单位申报表",
-    "batch.import_discard": "放弃单位申报表（未保存）",
-    "batch.rejected_export": "下载有问题的行",
-    "batch.entry": "逐条录入申报",
-    "payment.batch_build": "生成核发批次",
-    "payment.batch_approve": "复核核发批次",
-    "payment.batch_cancel": "作废核发批次",
-    "payment.file_download": "下载发放文件",
-    "payment.results_import": "导入银行回单",
-    "payment.reversal": "登记退汇",
-    "report.annex1": "导出任务分解表（附件1）",
-    "report.annex3": "打印申请表（附件3）",
-    "report.annex4": "导出汇总表（附件4）",
-    "report.annex5": "导出非通用性职业汇总（附件5）",
-    "report.payments": "导出核发统计",
-    "report.progress": "导出申报进度",
-    "report.training_plans": "导出培训计划",
-    "registry.import_members": "导入会员名册",
-    "registry.import_certificates": "导入证书库",
-    "registry.import_awards": "导入往年奖励名单",
-    "campaign.load_notice": "载入年度通知",
-    "campaign.copy": "复制年度活动",
-    "campaign.update": "修改年度活动",
-    "campaign.units_update": "修改任务分解",
-    "occupation.declare": "申报非通用性职业",
-    "occupation.approve": "同意非通用性职业",
-    "occupation.reject": "不同意非通用性职业",
-    "occupation.withdraw": "撤回非通用性职业申报",
-    "training.plan_create": "填报培训计划",
-    "training.plan_update": "更新培训进度",
-    "staff.password_change": "修改密码",
-    "staff.mfa_enrol": "启用动态验证码",
-    "staff.mfa_disable": "停用动态验证码",
-    "staff.mfa_reset": "重置动态验证码",
-    "staff.unlock": "解除账号锁定",
-    "applicant.sign_out": "职工退出登录",
-    "backup.create": "备份",
-    "backup.restore": "恢复备份",
-    "backup.prune": "清理过期备份",
-    "data.purge": "清除到期个人信息",
-    "crypto.rotate": "重新加密个人信息",
-    "audit.verify": "校验审计链",
-    "audit.chain_keyed": "审计链启用密钥（封存此前的记录）",
-    "audit.export": "导出审计日志",
-}
-#: The first word of an action: a prefix filter ("payment.") picks every action of the group.
-ACTION_GROUPS: dict[str, str] = {
-    "staff.": "工作人员登录与账号",
-    "access.": "越权访问",
-    "applicant.": "职工登录",
-    "application.": "申请",
-    "review.": "审核",
-    "batch.": "单位统一申报",
-    "payment.": "奖励核发",
-    "report.": "报表导出",
-    "registry.": "名册导入",
-    "campaign.": "年度活动设置",
-    "occupation.": "非通用性职业",
-    "training.": "培训计划",
-    "audit.": "审计日志",
-    "backup.": "备份与恢复",
-    "data.": "到期数据清除",
-    "crypto.": "加密密钥",
-}
-RESULT_LABELS: dict[str, str] = {"ok": "成功", "failed": "失败", "denied": "拒绝", "locked": "已锁定"}
-#: Labels of entries without a staff account (``audit(actor_label=...)``).
-OTHER_ACTORS: dict[str, str] = {"applicant": "职工本人", "system": "系统", "cli": "命令行"}
-ROLE_LABELS: dict[str, str] = {str(role): role.label for role in Role}
 
 # Whole tokens of digits only (never a run inside a hash or a reference): an ID number, a
 # mobile number, a bank card number.
@@ -225,6 +122,10 @@ def _filter_value(name: str, value: str) -> str:
         return ROLE_LABELS.get(value, "无角色" if value == NO_ROLE else value)
     if name == "result":
         return RESULT_LABELS.get(value, value)
+    if name == "action":
+        group = ACTION_GROUPS.get(value)
+        label = f"{group}（全部 {value}*）" if group else ACTION_LABELS.get(value, "")
+        return f"{label}（{value}）" if label and not group else label or value
     if name == "organisation" and value.isdigit():
         return dict(organisation_choices()).get(int(value), value)
     if name == "object_type":
@@ -305,11 +206,11 @@ def audit_queryset(filters: AuditFilters) -> QuerySet[AuditEvent]:
         application_id = Application.objects.filter(application_no=filters.application_no).values_list("pk", flat=True).first()
         if application_id is None:
             return queryset.none()
-        queryset = queryset.filter(object_type=Application._meta.label_lower, object_id=str(application_id))
+        queryset = queryset.filter(_application_condition(application_id, filters.application_no))
     if filters.object_type:
         queryset = queryset.filter(object_type=filters.object_type)
     if filters.object_id:
-        queryset = queryset.filter(object_id=filters.object_id)
+        queryset = queryset.filter(_object_condition(filters.object_id))
     if filters.action.endswith("."):
         # A prefix as the list of the actions it names: an index look-up on every database
         # (``LIKE 'payment.%'`` is not one on SQLite, nor on PostgreSQL outside the C collation).
@@ -333,6 +234,33 @@ def audit_queryset(filters: AuditFilters) -> QuerySet[AuditEvent]:
             return queryset.none()
         queryset = queryset.filter(period, id__gte=bounds["first"], id__lte=bounds["last"])
     return queryset
+
+
+#: The object type of a payment batch, whose entries (payment.*) name the batch, not its applications.
+BATCH_TYPE = PaymentBatch._meta.label_lower
+
+
+def _application_condition(application_id: int, application_no: str) -> Q:
+    """The entries of one application: its own, and the payment entries of every batch that
+    holds (or held) a line of it. A batch is built, approved, sent and answered by the bank in
+    one entry each (never one per line), so the money of an application is found through its
+    batches; those entries speak of the whole batch. A reversal (退汇) is of one line: only
+    this application's."""
+    condition = Q(object_type=Application._meta.label_lower, object_id=str(application_id))
+    batch_ids = sorted(set(PaymentLine.objects.filter(application_id=application_id).values_list("batch_id", flat=True)))
+    if batch_ids:
+        batches = Q(object_type=BATCH_TYPE, object_id__in=[str(pk) for pk in batch_ids])
+        condition |= batches & Q(action__startswith="payment.") & ~Q(action="payment.reversal")
+        condition |= batches & Q(action="payment.reversal", detail__application_no=application_no)
+    return condition
+
+
+def _object_condition(object_id: str) -> Q:
+    """An object by its id, or a payment batch by its number (P202000001), as pages show it."""
+    batch_id = PaymentBatch.objects.filter(batch_no=object_id.upper()).values_list("pk", flat=True).first()
+    if batch_id is not None:
+        return Q(object_type=BATCH_TYPE, object_id=str(batch_id))
+    return Q(object_id=object_id)
 
 
 #: Distinct actor labels read at most to match part of one (beyond that: a plain scan).
@@ -401,6 +329,8 @@ def entry_rows(events: Sequence[AuditEvent]) -> list[EntryRow]:
     application_type = Application._meta.label_lower
     application_ids = {int(event.object_id) for event in events if event.object_type == application_type and event.object_id.isdigit()}
     numbers = {str(pk): no for pk, no in Application.objects.filter(pk__in=application_ids).values_list("pk", "application_no")}
+    batch_ids = {int(event.object_id) for event in events if event.object_type == BATCH_TYPE and event.object_id.isdigit()}
+    batch_numbers = {str(pk): no for pk, no in PaymentBatch.objects.filter(pk__in=batch_ids).values_list("pk", "batch_no")}
     types = object_type_labels()
     rows = []
     for event in events:
@@ -409,6 +339,8 @@ def entry_rows(events: Sequence[AuditEvent]) -> list[EntryRow]:
         object_label = ""
         if event.object_type or event.object_id:
             object_label = f"{types.get(event.object_type, event.object_type) or '对象'} #{event.object_id or '—'}"
+            if event.object_type == BATCH_TYPE and event.object_id in batch_numbers:
+                object_label = f"{types[BATCH_TYPE]} {batch_numbers[event.object_id]}（#{event.object_id}）"
         rows.append(
             EntryRow(
                 event=event,

@@ -152,6 +152,12 @@ def test_two_officers_build_approve_send_and_reconcile_a_batch(cast, live_server
     rows = list(csv.reader(io.StringIO(saved.read_bytes().decode("utf-8-sig"))))[1:]
     assert len(rows) == 21 and {row[2] for row in rows} == {app.bank_card_no for app in apps}
     screenshot(other, "64-payments-sent")
+    # Downloaded again, the file holds the lines still waiting for the bank: the page asks first,
+    # naming the double payment a second submission to the bank would make.
+    with other.expect_download() as again:
+        other.click("form[data-download] button[value=csv]")
+    assert again.value.suggested_filename == f"核发批次{batch.batch_no}发放文件.csv"
+    assert dialogs[-1].startswith("这 21 笔已于") and dialogs[-1].endswith("否则会重复发放。确定再次下载？")
 
     # A wrong return file is refused whole, every reason shown.
     bad = [(row[0], row[4], "success", "") for row in rows]
@@ -179,7 +185,11 @@ def test_two_officers_build_approve_send_and_reconcile_a_batch(cast, live_server
     other.click("form.pay-results button[type=submit]")
     other.wait_for_selector(".flash-success")
     assert "发放成功 20 笔，发放失败 1 笔" in other.inner_text(".flash-list")
-    assert dialogs[1:] == [dialogs[0], *["导入后立即按回单更新每笔的发放结果并短信通知职工，不能撤销。确定导入？"] * 2]  # each import asked
+    assert dialogs[1:] == [
+        dialogs[0],
+        dialogs[2],
+        *["导入后立即按回单更新每笔的发放结果并短信通知职工，不能撤销。确定导入？"] * 2,
+    ]  # each asked
     assert other.inner_text(".pay-head .pay-status") == "银行结果已全部导入"
     assert Application.objects.filter(pk__in=[app.pk for app in apps], status=Status.PAID).count() == 20
     assert PaymentLine.objects.get(reference=failed_reference).status == LineStatus.FAILED

@@ -91,7 +91,13 @@ def test_four_eyes_the_builder_cannot_approve(api, approved, finance_a, finance_
     batch_no = build(api, a).json()["batch_no"]
     response = api.post(f"/api/v1/payments/batches/{batch_no}/approve", **bearer(a))
     assert response.status_code == 403
+    # Recorded once, on the batch, as the four-eyes refusal it is (not as a wrong role).
+    attempt = AuditEvent.objects.get(action="payment.batch_approve")
+    assert (attempt.actor, attempt.result, attempt.detail) == (finance_a, "denied", {"batch_no": batch_no, "reason": "own_batch"})
+    assert not AuditEvent.objects.filter(action="access.denied").exists()
     assert api.post(f"/api/v1/payments/batches/{batch_no}/approve", **bearer(staff_token(api, city_reviewer))).status_code == 403
+    # A wrong role is an access denial, as everywhere.
+    assert AuditEvent.objects.filter(action="access.denied", actor=city_reviewer, detail__reason="role").count() == 1
     # The file only after approval.
     assert api.get(f"/api/v1/payments/batches/{batch_no}/file", **bearer(a)).status_code == 409
     assert api.post(f"/api/v1/payments/batches/{batch_no}/approve", **bearer(staff_token(api, finance_b))).json()["status"] == "approved"
@@ -214,7 +220,10 @@ def test_a_conflicting_answer_is_refused(api, approved, finance_a, finance_b):
     response = api.post(
         f"/api/v1/payments/batches/{batch_no}/results", {"file": results_file([(row[0], row[4], "failure", "账户已销户")])}, **bearer(a)
     )
-    assert response.status_code == 400 and "冲突" in str(response.json())
+    assert response.status_code == 400
+    assert response.json()["error"]["reasons"] == [
+        f"第 2 行：付款参考号 {row[0]} 已是“已发放”，与本次结果冲突。请与银行核对该笔的实际结果；确认无误后，删去该行再导入。"
+    ]
     assert snapshot() == before
 
 
@@ -438,3 +447,39 @@ def test_a_reversal_reason_hides_the_workers_own_numbers(api, approved, finance_
     assert line.reversal_reason == f"户主来电（{phone[:3]}****{phone[-4:]}）称账户已销户，退汇；银行热线 95588"
     message = SmsMessage.objects.get(event_key=f"app:{line.application.application_no}:payment_failed:{row[0]}")
     assert phone[:3] + "****" + phone[-4:] in message.text
+
+
+def test_every_batch_event_names_its_batch_and_the_same_return_file_again_is_recorded(api, approved, finance_a, finance_b):
+    """SECURITY.md 17: the auditor reads the batch number in each payment entry, and a return
+    file imported again (which changes nothing) is a bank-file event all the same."""
+    token = staff_token(api, finance_a)
+    cancelled = build(api, token).json()["batch_no"]
+    api.post(f"/api/v1/payments/batches/{cancelled}/cancel", **bearer(token))
+    cancel = AuditEvent.objects.get(action="payment.batch_cancel")
+    assert cancel.detail == {"batch_no": cancelled, "count": 6, "total": "3400.00", "from": "built"}
+    assert cancel.actor == finance_a and cancel.object_type == "payments.paymentbatch"
+
+    batch_no, a, _, content = sent_batch(api, finance_a, finance_b)
+    batch = PaymentBatch.objects.get(batch_no=batch_no)
+    for action in ("payment.batch_build", "payment.batch_approve", "payment.file_download"):
+        entry = AuditEvent.objects.filter(action=action, object_id=str(batch.pk)).get()
+        assert entry.detail["batch_no"] == batch_no, action
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))[1:]
+    answers = [(row[0], row[4], "success", "") for row in rows[:2]]
+    assert api.post(f"/api/v1/payments/batches/{batch_no}/results", {"file": results_file(answers)}, **bearer(a)).json() == {
+        "paid": 2,
+        "failed": 0,
+    }
+    first = AuditEvent.objects.filter(action="payment.results_import").get()
+    assert first.detail["batch_no"] == batch_no and first.detail["paid"] == 2 and "already_imported" not in first.detail
+    before = snapshot()
+    again = api.post(f"/api/v1/payments/batches/{batch_no}/results", {"file": results_file(answers)}, **bearer(staff_token(api, finance_b)))
+    assert again.json() == {"paid": 0, "failed": 0} and snapshot() == before
+    repeat = AuditEvent.objects.filter(action="payment.results_import").exclude(pk=first.pk).get()
+    assert repeat.actor == finance_b and repeat.result == "ok" and repeat.object_id == str(batch.pk)
+    assert repeat.detail == {"batch_no": batch_no, "paid": 0, "failed": 0, "already_imported": True, "sha256": first.detail["sha256"]}
+    # A refused file names the batch too.
+    wrong = [(rows[2][0], "1.00", "success", "")]
+    assert api.post(f"/api/v1/payments/batches/{batch_no}/results", {"file": results_file(wrong)}, **bearer(a)).status_code == 400
+    refused = AuditEvent.objects.filter(action="payment.results_import", result="failed").get()
+    assert refused.detail["batch_no"] == batch_no and refused.detail["reason"] == "invalid_result_file"

@@ -133,3 +133,17 @@ def test_access_denials_read_without_codes():
     )
     assert readable_detail({"reason": "role"}) == "原因：角色无此权限"
     assert readable_detail({"reason": "退汇：账户已销户"}) == "原因：退汇：账户已销户"  # a written reason stays as written
+
+
+def test_payment_batch_entries_read_in_the_auditors_words():
+    """A batch's states by the batch's labels (a line's ``approved`` is 待发放, a batch's is
+    复核 done), a batch of every union, a builder's refused approval, a return file again."""
+    cancel = readable_detail({"batch_no": "P202000001", "from": "approved"}, action="payment.batch_cancel")
+    assert cancel == "批次号：P202000001\n原状态：已复核，待下载发放文件"
+    assert readable_detail({"from": "approved"}, action="payment.reversal") == "原状态：待发放"  # a line's
+    assert readable_detail({"union": None}, action="payment.batch_build") == "工会：全部工会"
+    assert readable_detail({"union": None}, action="training.plan_create") == "工会：—"  # elsewhere nothing is said
+    refused = readable_detail({"batch_no": "P202000001", "reason": "own_batch"}, action="payment.batch_approve")
+    assert refused == "批次号：P202000001\n原因：生成人不能复核自己生成的批次（四眼原则）"
+    again = readable_detail({"paid": 0, "already_imported": True}, action="payment.results_import")
+    assert again == "已发放：0\n此前已导入同一文件（未作改动）：是"

@@ -452,7 +452,7 @@ def test_the_export_is_the_current_search_as_xlsx_and_is_recorded(log, auditor_c
     header = next(index for index, row in enumerate(rows) if row[0] == "编号")
     assert rows[header][:3] == ("编号", "时间（北京时间）", "操作人")
     assert sheet.freeze_panes == f"A{header + 2}"
-    assert any("查询条件：操作人：finance；动作：payment." in str(row[0]) for row in rows[:header])
+    assert any("查询条件：操作人：finance；动作：奖励核发（全部 payment.*）" in str(row[0]) for row in rows[:header])
     data = rows[header + 1 :]
     assert [row[0] for row in data] == [log["entries"]["file"].pk, log["entries"]["build"].pk]
     first = dict(zip(rows[header], data[0], strict=True))
@@ -509,3 +509,62 @@ def test_a_control_character_recorded_in_an_entry_is_written_visibly_and_the_exp
     assert sheet is not None
     cells = [str(value) for row in sheet.iter_rows(values_only=True) for value in row if value is not None]
     assert any("\\x00" in value for value in cells)
+
+
+def test_payment_entries_name_the_batch_and_an_application_number_finds_its_batches_money(
+    campaign, xihu, auditor_client, finance_a, finance_b
+):  # type: ignore[no-untyped-def]
+    """The auditor follows an application's money: its batch's build, approval, bank file and
+    return file (entries of the whole batch, never one per line), and no other batch's."""
+    from rewards.payments import services
+
+    paid, other = (factories.make_application(campaign=campaign, member=factories.make_member(union=xihu)) for _ in range(2))
+    batch, _ = services.payment_batch_build(user=finance_a, campaign=campaign)
+    services.payment_batch_approve(user=finance_b, batch_no=batch.batch_no)
+    services.payment_batch_file(user=finance_a, batch_no=batch.batch_no)
+    reference, others = batch.lines.get(application=paid).reference, batch.lines.get(application=other).reference
+    answer = f"reference,amount,result,reason\r\n{reference},500.00,success,\r\n{others},500.00,success,\r\n".encode()
+    services.payment_results_import(user=finance_a, batch_no=batch.batch_no, content=answer)
+    services.payment_line_reversal(user=finance_b, reference=others, reason="账户已冻结")  # of the other application only
+    outside = factories.make_application(campaign=campaign, member=factories.make_member(union=xihu))
+    later, _ = services.payment_batch_build(user=finance_b, campaign=campaign)  # holds only ``outside``
+    assert set(later.lines.values_list("application", flat=True)) == {outside.pk}
+    ours = AuditEvent.objects.filter(object_type="payments.paymentbatch", object_id=str(batch.pk))
+    assert sorted(ours.values_list("action", flat=True)) == [
+        "payment.batch_approve",
+        "payment.batch_build",
+        "payment.file_download",
+        "payment.results_import",
+        "payment.reversal",
+    ]
+    reversal = ours.get(action="payment.reversal")
+    ours = ours.exclude(pk=reversal.pk)
+    submitted = audit("application.submit", obj=paid, actor_label="applicant", detail={"channel": "online"})
+
+    response = auditor_client.get(URL, {"application_no": paid.application_no})
+    assert set(ids_on(response)) == {submitted.pk, *ours.values_list("pk", flat=True)}
+    page = response.content.decode()
+    assert f"核发批次 {batch.batch_no}（#{batch.pk}）" in page and "也列出该申请所在核发批次的核发记录" in page
+    assert f"核发批次 {later.batch_no}" not in page
+    assert "工会：全部工会" in page and "批次号：" + batch.batch_no in page
+    # The batch by its number, as the pages name it (any case), in the object number box.
+    assert set(search(auditor_client, object_id=batch.batch_no.lower())) == {reversal.pk, *ours.values_list("pk", flat=True)}
+    assert set(search(auditor_client, object_id=batch.batch_no, object_type="payments.paymentbatch")) == {
+        reversal.pk,
+        *ours.values_list("pk", flat=True),
+    }
+    assert search(auditor_client, object_id="P209999999") == []
+    # The other application of the batch finds the batch's entries as well, and its own reversal;
+    # one never in a batch, none.
+    assert set(search(auditor_client, application_no=other.application_no)) == {reversal.pk, *ours.values_list("pk", flat=True)}
+    assert set(search(auditor_client, application_no=outside.application_no)) == set(
+        AuditEvent.objects.filter(object_type="payments.paymentbatch", object_id=str(later.pk)).values_list("pk", flat=True)
+    )
+    lonely = factories.make_application(campaign=campaign, member=factories.make_member(union=xihu), status="pending_city")
+    lonely_page = auditor_client.get(URL, {"application_no": lonely.application_no})
+    assert ids_on(lonely_page) == [] and "没有符合条件的记录" in lonely_page.content.decode()
+    # The export says the same.
+    sheet = load_workbook(io.BytesIO(auditor_client.get(f"{URL}/export.xlsx", {"application_no": paid.application_no}).content)).active
+    assert sheet is not None
+    objects = {row[7] for row in sheet.iter_rows(values_only=True) if isinstance(row[0], int)}
+    assert f"核发批次 {batch.batch_no}（#{batch.pk}）" in objects

@@ -156,6 +156,11 @@ def test_the_builder_sees_no_approve_button_and_is_refused_while_a_second_office
     assert refused.status_code == 403 and "不能复核自己生成的批次" in refused.content.decode()
     batch.refresh_from_db()
     assert batch.status == BatchStatus.BUILT and batch.approved_by is None
+    # The builder's attempt is on the batch's record, for the auditor (SECURITY.md 5, 17).
+    attempt = AuditEvent.objects.get(action="payment.batch_approve")
+    assert (attempt.actor, attempt.result, attempt.object_id) == (finance_a, "denied", str(batch.pk))
+    assert attempt.detail == {"batch_no": batch.batch_no, "reason": "own_batch"}
+    assert not AuditEvent.objects.filter(action="access.denied").exists()
 
     html = page_of(b, batch)
     assert approve_action in html and "复核通过" in html
@@ -167,12 +172,12 @@ def test_the_builder_sees_no_approve_button_and_is_refused_while_a_second_office
     batch.refresh_from_db()
     assert batch.status == BatchStatus.APPROVED and batch.approved_by == finance_b
     assert set(batch.lines.values_list("status", flat=True)) == {LineStatus.APPROVED}
-    assert AuditEvent.objects.filter(action="payment.batch_approve").count() == 1
+    assert AuditEvent.objects.filter(action="payment.batch_approve", result="ok").count() == 1
     assert "已复核通过核发批次" in b.get(response["Location"]).content.decode()
     # The same approval again, from a tab left open: said as such, nothing recorded twice.
     again = b.post(f"{URL}{batch.batch_no}/approve", {"confirm": "1"}, follow=True).content.decode()
     assert "此前已由您复核通过" in again and "已复核通过核发批次" not in again
-    assert AuditEvent.objects.filter(action="payment.batch_approve").count() == 1
+    assert AuditEvent.objects.filter(action="payment.batch_approve", result="ok").count() == 1
 
 
 def test_the_approval_screen_lists_every_bank_changed_application_and_the_changes_since_the_build(b, approved, finance_a, campaign):
@@ -271,9 +276,20 @@ def test_the_first_download_and_a_results_import_ask_first_naming_what_cannot_be
 
     html = page_of(a, batch)
     download = re.search(r'<form [^>]*action="[^"]*/file"[^>]*>', html).group(0)  # type: ignore[union-attr]
-    assert "再次下载发放文件" in html and "data-confirm" not in download  # already sent: nothing more to lose
+    # Downloaded again, the lines still waiting for the bank went with the first file: sending
+    # them again pays them twice unless the bank never got it. The page asks, saying so.
+    assert "再次下载发放文件" in html and FIRST_DOWNLOAD not in download and "data-first" not in download
+    assert 'data-confirm="这 6 笔已于' in download and "否则会重复发放。确定再次下载？" in download
+    assert "只有银行确认没有收到或无法读取原文件时才再次报送" in html
     results = re.search(r'<form [^>]*action="[^"]*/results"[^>]*>', html).group(0)  # type: ignore[union-attr]
     assert IMPORT_RESULTS in results
+    # The question names the lines still waiting, not the batch's.
+    rows = list(csv.reader(io.StringIO(services.payment_batch_file(user=finance_a, batch_no=batch.batch_no)[0].decode("utf-8-sig"))))[1:]
+    services.payment_results_import(
+        user=finance_a, batch_no=batch.batch_no, content=results_file([(row[0], row[4], "success", "") for row in rows[:5]]).read()
+    )
+    download = re.search(r'<form [^>]*action="[^"]*/file"[^>]*>', page_of(a, batch)).group(0)  # type: ignore[union-attr]
+    assert 'data-confirm="这 1 笔已于' in download
 
 
 def test_a_batch_with_every_bank_result_says_so_on_the_list_and_its_page(a, approved, finance_a, finance_b, campaign):
@@ -305,7 +321,7 @@ def test_a_results_file_with_an_unknown_reference_shows_every_reason_and_changes
     response = a.post(f"{URL}{batch.batch_no}/results", {"file": results_file(answers)})
     html = response.content.decode()
     assert response.status_code == 400
-    assert "未知的付款参考号 P2020099999-000001" in html and "金额 5000.00 与发放金额" in html
+    assert "未知的付款参考号 P2020099999-000001" in html and f"付款参考号 {rows[0][0]} 的金额 5000.00 与发放金额 500.00 不符" in html
     assert "数据库未作任何改动" in html and "以下 2 处问题" in html
     assert snapshot() == before
 

@@ -113,6 +113,8 @@ def test_after_a_failed_payment_only_the_bank_card_is_corrected(client, today, m
     page = text(client.get(url))
     assert "更正银行卡" in page and 'name="bank_card_no"' in page and 'name="occupation"' not in page
     assert application.bank_card_no not in page
+    # Said once, to a worker already signed in.
+    assert page.count("奖励发放失败") == 1 and "请更正银行卡信息（须为本人名下的银行卡）" in page and "请登录后" not in page
     card = factories.new_card()
     response = client.post(url, {"bank_card_no": card, "bank_branch": "中国建设银行杭州城西支行"})
     assert response.status_code == 302
