@@ -5,7 +5,11 @@ script (``vbscript:``, ``data:`` of a page or a script), HTML's whitespace befor
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rewards.applications import hidden_markup
 
@@ -99,7 +103,7 @@ def test_a_pdf_whose_xmp_mentions_data_is_accepted():
         b' xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:pdf="http://ns.adobe.com/pdf/1.3/"'
         b' pdf:Keywords="data: scan, data:text/plain" pdf:Producer="LibreOffice 7.4">'
         + '<dc:description><rdf:Alt><rdf:li xml:lang="x-default">data:text/html 的说明</rdf:li></rdf:Alt></dc:description>'.encode()
-        + b"</rdf:Description></rdf:RDF></x:xmpmeta>\n<?xpacket end=\"w\"?>"
+        + b'</rdf:Description></rdf:RDF></x:xmpmeta>\n<?xpacket end="w"?>'
     )
     pdf = libreoffice_pdf(extra=[_stream(b"/Type/Metadata/Subtype/XML", xmp, compress=False)])
     checked, refusal = check(pdf)
@@ -119,3 +123,23 @@ def test_the_look_back_crosses_its_64_byte_steps():
         text = b"<img src=x onerror" + b" " * spaces + b"=alert(1)>"
         assert hidden_markup.holds_markup(text)
         assert not hidden_markup.holds_markup(text.replace(b"onerror", b"onerrors"))
+
+
+HTML_SPACE = st.text(alphabet="\t\n\x0c\r ", max_size=300).map(str.encode)
+#: The fuzzing settings of ``test_fuzz_parsers.py``: the same examples on every run.
+FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "150")), deadline=None, database=None, derandomize=True)
+
+
+@FUZZ
+@given(st.binary(max_size=512), st.sampled_from([b"onerror", b"OnLoad", b"ONERROR"]), HTML_SPACE, st.binary(max_size=512))
+def test_a_handler_is_found_after_any_run_of_html_whitespace(before, name, run, after):
+    text = before + b" " + name + run + b"=alert(1)" + after
+    assert hidden_markup.holds_markup(text) and hidden_markup.holds_markup(text, hidden_markup.PDF_MARKUP)
+
+
+@FUZZ
+@given(HTML_SPACE, st.sampled_from([bytes([code]) for code in (*range(0x09), 0x0B, *range(0x0E, 0x20))]), HTML_SPACE)
+def test_a_control_character_that_is_not_whitespace_ends_the_name(run, control, more):
+    """HTML's tokenizer makes any other control character (NUL as U+FFFD) part of the name."""
+    text = b"<img src=x onerror" + run + control + more + b"=alert(1)>"
+    assert not hidden_markup.holds_markup(text) and not hidden_markup.holds_markup(text, hidden_markup.PDF_MARKUP)
