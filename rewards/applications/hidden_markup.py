@@ -77,7 +77,7 @@ _SHORT_ECHO = r"<(?:[\t\n\r\x20-\x2e\x30-\x3b\x3e\x40-\x7e]|<(?!\?)|\?(?!>)|/(?!
 #: name and its ``=`` (any run of it: the tokenizer skips it; other control characters, NUL among
 #: them, become part of the name, ``on\x00error`` is no handler). Runs of up to
 #: :data:`_SPACES_IN_REGEX` are in the regex; a ``=`` after a longer run is judged by
-#: :class:`Judge`, so the regex need not look back further than a fixed width.
+#: :func:`findings`, so the regex need not look back further than a fixed width.
 HANDLERS = (b"onerror", b"onload")
 HTML_SPACE = b"\t\n\x0c\r "
 _SPACE = r"[\t\n\x0c\r ]"
@@ -99,7 +99,7 @@ def _markup_regex(*, body: bool, image: bool, spaced: bool = True) -> re.Pattern
     one in 90, so it counts only followed by an attribute ``xmlns`` or ``on…``, or by ``>`` and an
     element inside it (an SVG with neither runs nothing). The markers: the tags ``<script``,
     ``<iframe``, ``<html``, ``<body``, ``<svg``, PHP's open tag (whitespace must follow it) and its
-    short echo tag (:data:`_SHORT_ECHO`, which :class:`Judge` checks is ``<?=`` in the file), the
+    short echo tag (:data:`_SHORT_ECHO`, which :func:`findings` checks is ``<?=`` in the file), the
     attributes ``onerror=`` and ``onload=`` (whitespace allowed before the ``=``, see
     :data:`HANDLERS`), an attribute whose value is an address that runs a script however HTML may
     write it (:data:`_ADDRESS`: every way of writing a character is longer than the character, so
@@ -116,7 +116,8 @@ def _markup_regex(*, body: bool, image: bool, spaced: bool = True) -> re.Pattern
     handlers = "|".join(
         rf"(?<={either_case(name.decode())}{_SPACE * spaces}<)" for name in HANDLERS for spaces in range(_SPACES_IN_REGEX + 1)
     )
-    if spaced:  # a longer run of whitespace before the "<": the group tells findings() to look back
+    if spaced:  # a longer run of whitespace before the "<": findings() looks back (it matches any
+        # such "<", so findings() also tries there what it hides: a JPEG's end, an address ...)
         handlers += rf"|(?<={_SPACE * (_SPACES_IN_REGEX + 1)}<)(?P<spaced>)"
     starts = rf"(?=[{first}{_ADDRESS_START}])(?:[{first}](?:{tags})|{_ADDRESS})"
     # Whitespace written out: a class holding ``\s`` tests it as a category, slower than bytes.
@@ -163,7 +164,8 @@ def findings(regex: re.Pattern[bytes], content: bytes, *, image: bool) -> Iterat
     anchored that are markup, or ``<`` D9 (a JPEG's end, or nothing: the caller tells), in order.
     A short echo tag counts only where ``content`` has ``<?=`` itself (``<?<`` here also stands
     for ``=?<``, ``<?\\xff`` and the like); a ``=`` after a run of whitespace longer than the regex
-    looks back over, only after a handler's name before the run (:func:`_handler_before`).
+    looks back over, only after a handler's name before the run (:func:`_handler_before`); else
+    what the regex finds at that ``<`` without it, which its match hides (a JPEG's end, an address).
 
     Random data has such a ``=`` once in 10^7 bytes, so a file has a few at most, each looked back
     from in a microsecond. Past :data:`_LOOKS_BACK` of them (a file of ``   =`` made to cost a
@@ -173,22 +175,24 @@ def findings(regex: re.Pattern[bytes], content: bytes, *, image: bool) -> Iterat
     while True:
         for found in regex.finditer(text, start):
             at = found.start()
-            if found.lastgroup != "spaced":
-                if text[at + 1 : at + 3] != b"?<" or content[at : at + 3] == b"<?=":
-                    yield found
-                continue
-            if content[at] != 0x3D:
-                continue
-            if looks_left:
-                looks_left -= 1
-                if _handler_before(content, at):
-                    yield found
-                continue
-            if _SPACED_HANDLER.search(content):
+            if found.lastgroup == "spaced":
+                if content[at] == 0x3D and not looks_left:
+                    if _SPACED_HANDLER.search(content):
+                        yield found
+                        return
+                    regex, start = _UNSPACED[regex], at  # the rest of the file without them
+                    break
+                if content[at] == 0x3D:
+                    looks_left -= 1
+                    if _handler_before(content, at):
+                        yield found
+                        continue
+                hidden = _UNSPACED[regex].match(text, at)  # what else starts at this "<"
+                if hidden is None:
+                    continue
+                found = hidden
+            if text[at + 1 : at + 3] != b"?<" or content[at : at + 3] == b"<?=":
                 yield found
-                return
-            regex, start = _UNSPACED[regex], found.end()
-            break
         else:
             return
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rewards.applications import hidden_markup
+from rewards.applications import file_formats, hidden_markup
 
 from .test_uploads import PLAIN_PDF, _stream, check, commented, exif_jpeg, libreoffice_pdf, noisy_jpeg, text_png, with_chunk, ztxt
 
@@ -116,6 +116,18 @@ def test_past_the_look_backs_one_search_of_the_file_still_finds_a_spaced_handler
     decoys = b"width   =1 " * 20
     assert_refused_in_images(decoys + b"<img src=x onerror   =alert(1)>")
     assert_accepted_in_images(decoys + b"<img src=x title   =1>")
+
+
+def test_what_starts_at_an_equals_after_long_whitespace_is_still_read():
+    """A ``=`` after three or more whitespace bytes is a candidate handler: what else starts there
+    (a JPEG's end, an address) is read too, so a photo whose scan data ends in spaces is whole."""
+    photo = noisy_jpeg()
+    spaced_end = photo[:-5] + b" \t\n\xff\xd9"
+    assert file_formats.image_end(spaced_end, "image/jpeg", markup=True) == len(spaced_end)
+    checked, refusal = check(spaced_end)
+    assert refusal is None and checked is not None
+    for markup in (b'<a href   ="javascript:alert(1)">x</a>', b"<embed src \t\n\x0c=data:text/html,x>"):
+        assert_refused_in_images(markup)
 
 
 def test_the_look_back_crosses_its_64_byte_steps():
