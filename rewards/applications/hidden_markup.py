@@ -163,7 +163,8 @@ def findings(regex: re.Pattern[bytes], content: bytes, *, image: bool) -> Iterat
     """The matches of ``regex`` (:data:`IMAGE_MARKUP` or :data:`PDF_MARKUP`) in ``content``
     anchored that are markup, or ``<`` D9 (a JPEG's end, or nothing: the caller tells), in order.
     A short echo tag counts only where ``content`` has ``<?=`` itself (``<?<`` here also stands
-    for ``=?<``, ``<?\\xff`` and the like); a ``=`` after a run of whitespace longer than the regex
+    for ``=?<``, ``<?\\xff`` and the like), and the bytes its run went over are searched again (they
+    may hold ``<`` and ``=``, so a tag or an attribute may start there); a ``=`` after a run of whitespace longer than the regex
     looks back over, only after a handler's name before the run (:func:`_handler_before`); else
     what the regex finds at that ``<`` without it, which its match hides (a JPEG's end, an address).
 
@@ -193,6 +194,9 @@ def findings(regex: re.Pattern[bytes], content: bytes, *, image: bool) -> Iterat
                 found = hidden
             if text[at + 1 : at + 3] != b"?<" or content[at : at + 3] == b"<?=":
                 yield found
+            else:  # not a short echo tag: what its run went over is searched again
+                start = at + 1
+                break
         else:
             return
 

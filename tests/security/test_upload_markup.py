@@ -130,6 +130,20 @@ def test_what_starts_at_an_equals_after_long_whitespace_is_still_read():
         assert_refused_in_images(markup)
 
 
+@pytest.mark.parametrize(
+    "markup",
+    [
+        pytest.param(b"=?=<script>alert(1)</script>?>", id="script-inside"),
+        pytest.param(b"=?<svg onload=alert(1)//", id="svg-at-its-third-byte"),
+        pytest.param(b'\xff?\xff<a href="javascript:alert(1)">?>', id="address-inside"),
+    ],
+)
+def test_what_only_looks_like_a_short_echo_tag_hides_no_markup(markup):
+    """``=?=`` reads as ``<?=`` in the search, and its run may hold ``<`` and ``=``: once it is
+    found not to be one, the bytes it went over are searched again."""
+    assert_refused_in_images(markup)
+
+
 def test_the_look_back_crosses_its_64_byte_steps():
     for spaces in (61, 63, 64, 65, 128, 129):
         text = b"<img src=x onerror" + b" " * spaces + b"=alert(1)>"
