@@ -163,13 +163,14 @@ def findings(regex: re.Pattern[bytes], content: bytes, *, image: bool) -> Iterat
     """The matches of ``regex`` (:data:`IMAGE_MARKUP` or :data:`PDF_MARKUP`) in ``content``
     anchored that are markup, or ``<`` D9 (a JPEG's end, or nothing: the caller tells), in order.
     A short echo tag counts only where ``content`` has ``<?=`` itself (``<?<`` here also stands
-    for ``=?<``, ``<?\\xff`` and the like), and the bytes its run went over are searched again (they
-    may hold ``<`` and ``=``, so a tag or an attribute may start there); a ``=`` after a run of whitespace longer than the regex
-    looks back over, only after a handler's name before the run (:func:`_handler_before`); else
-    what the regex finds at that ``<`` without it, which its match hides (a JPEG's end, an address).
+    for ``=?<``, ``<?\\xff`` and the like); otherwise the bytes its run went over are searched
+    again (the run may hold ``<`` and ``=``, where a tag or an attribute may start). A ``=`` after
+    a run of whitespace longer than the regex looks back over counts only after a handler's name
+    (:func:`_handler_before`); otherwise what the regex finds at that ``<`` without it counts, as
+    its match hid it (a JPEG's end, an address).
 
-    Random data has such a ``=`` once in 10^7 bytes, so a file has a few at most, each looked back
-    from in a microsecond. Past :data:`_LOOKS_BACK` of them (a file of ``   =`` made to cost a
+    Random data has such a ``=`` once in 3·10^7 bytes, so a file has a few at most, each looked
+    back from in a microsecond. Past :data:`_LOOKS_BACK` of them (a file of ``   =`` made to cost a
     look back each), one search of the whole file for a spaced handler answers for all: the file
     holds one, or the rest of it is searched without those ``=``."""
     text, looks_left, start = anchored(content, image=image), _LOOKS_BACK, 0
