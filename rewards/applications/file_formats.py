@@ -9,112 +9,17 @@ import re
 import zlib
 from collections.abc import Callable
 
-from . import pdf_objects
+from . import hidden_markup, pdf_objects
 from .pdf_objects import unescape_names
 
 _MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"%PDF-", "application/pdf"))
 
 
-def _either_case(word: str) -> str:
-    """``word`` for a regex, each letter a class of its two cases (``on`` → ``[oO][nN]``): the
-    regex engine rejects a class in one step, where ``re.IGNORECASE`` enters every branch."""
-    return "".join(f"[{c}{c.upper()}]" if c.isalpha() else re.escape(c) for c in word)
-
-
-def _character(letter: str) -> str:
-    """A letter of an attribute's value for a regex: itself in either case, or a character reference
-    to either (``j``: ``&#106;``, ``&#x6A;``, ``&#0074``; the ``;`` may be left out, as browsers
-    allow, and a reference ends where its digits do)."""
-    codes = sorted({ord(letter.lower()), ord(letter.upper())})
-    decimal = "|".join(str(code) for code in codes)
-    hexadecimal = "|".join(_either_case(f"{code:x}") for code in codes)
-    return rf"(?:[{letter.lower()}{letter.upper()}]|&#(?:0*(?:{decimal})(?![0-9])|[xX]0*(?:{hexadecimal})(?![0-9a-fA-F]));?)"
-
-
-#: What a browser drops from an address before reading its scheme: ASCII tabs and line ends
-#: anywhere (``java&#9;script:``), and before it control characters and spaces (``&#32;javascript:``),
-#: written as themselves or as references; before an attribute's value, the quote that opens it.
-_URL_TAB = r"(?:[\t\n\r]|&#(?:0*(?:9|1[03])(?![0-9])|[xX]0*[9aAdD](?![0-9a-fA-F]));?|&Tab;|&NewLine;)"
-_URL_LEAD = (
-    r"(?:[\x01-\x20\"'`]|&#(?:0*(?:[1-9]|[12][0-9]|3[0-2])(?![0-9])|[xX]0*(?:1[0-9a-fA-F]|[1-9a-fA-F]|20)(?![0-9a-fA-F]));?"
-    r"|&Tab;|&NewLine;)"
-)
-#: ``javascript:`` as an attribute's value may write it: each letter in either case or as a
-#: character reference, tabs and line ends between them, the colon as ``&colon;`` or ``&#58;``.
-#: The runs are possessive: what one takes the next cannot, so nothing is tried twice. It starts
-#: at ``j``, ``&``, whitespace or a quote (:data:`_JAVASCRIPT_START`); a raw control character
-#: as the first byte of an unquoted value is left out of that class, which would let a fifth of
-#: all ``<`` in compressed data in instead of an eleventh, at 5 % of the pass.
-_JAVASCRIPT_START = r"jJ&\t\n\x0b\x0c\r \"'`"
-_JAVASCRIPT = (
-    rf"{_URL_LEAD}*+"
-    + rf"{_URL_TAB}*+".join(_character(letter) for letter in "javascript")
-    + rf"{_URL_TAB}*+(?::|&#(?:0*58(?![0-9])|[xX]0*3[aA](?![0-9a-fA-F]));?|&colon;)"
-)
-#: PHP's short echo tag ``<?=`` (the ``=`` written as ``<`` here), which runs in a file that a
-#: server includes as PHP. Its code must end the tag (``?>``) or leave the rest of the file to a
-#: comment (``/*``, ``//``), so the tag counts followed by a run of printable text up to one of
-#: those: under one chance in 10^11 a byte, where ``<?=`` alone would be in one photo of 2 MB in
-#: eight. The run holds no ``<`` or ``=``, so that each ``<`` starts one run at most, whatever the
-#: file holds; code with either before its end, or bytes that are not text in a comment, passes:
-#: this finds a payload, it does not parse PHP.
-_SHORT_ECHO = r"<(?:[\t\n\r\x20-\x2e\x30-\x3b\x3e\x40-\x7e]|\?(?!>)|/(?![*/]))*+(?:\?>|/[*/])"
-
-
-def _markup_regex(*, body: bool, image: bool) -> re.Pattern[bytes]:
-    """Markup or a script in a file whose ``=`` and FF bytes are written as ``<`` first
-    (:func:`_anchored`): every marker then starts at a ``<`` and one pass in C finds them all. A
-    single fixed first byte is what the regex engine scans for fastest (a class of first bytes such
-    as ``[<=]`` is tested byte by byte at ten times the cost); the byte after the ``<`` is tested
-    by one class, which almost every ``<`` of compressed data fails at once, and a look back then
-    tells which tag it began. Only the attributes need a look back at every ``<``, about a fifth
-    of the pass.
-
-    Random compressed data holds a given k-byte string at a given offset with a chance of about
-    1/256^k (a letter in either case counts twice, and ``<`` stands for three bytes here), so each
-    marker is long enough, or followed by what ends an HTML tag, to stay under one chance in 10^11
-    a byte, one false refusal in 50 000 photos of 2 MB: ``<svg`` alone (5·10^-9 a byte) would refuse
-    one in 90, so it counts only followed by an attribute ``xmlns`` or ``on…``, or by ``>`` and an
-    element inside it (an SVG with neither runs nothing). The markers: the tags ``<script``,
-    ``<iframe``, ``<html``, ``<body``, ``<svg``, PHP's open tag (whitespace must follow it) and its
-    short echo tag (:data:`_SHORT_ECHO`, which :func:`_smuggled` checks is ``<?=`` in the file), the
-    attributes ``onerror=`` and ``onload=`` (one space allowed before the ``=``), an attribute whose
-    value is a ``javascript:`` address however HTML may write it (:data:`_JAVASCRIPT`: every way of
-    writing a letter is longer than the letter, so random data holds it less often still), and, in
-    an image, FF D9 (a JPEG's end, which the caller checks: the same bytes after a ``<`` or ``=`` are
-    nothing)."""
-    first = r"sSiI?hH" + ("bB" if body else "") + ("\xd9" if image else "")
-    tags = (
-        rf"(?<=[sS])(?:{_either_case('cript')}|{_either_case('vg')}(?:>\s*<|[\s/]+(?:{_either_case('xmlns')}|{_either_case('on')})))"
-        rf"|(?<=[iI]){_either_case('frame')}|(?<=\?)(?:{_either_case('php')}\s|{_SHORT_ECHO})|(?<=[hH]){_either_case('tml')}[\s/>]"
-        + (rf"|(?<=[bB]){_either_case('ody')}[\s/>]" if body else "")
-        + (r"|(?<=\xd9)" if image else "")
-    )
-    handlers = "|".join(rf"(?<={_either_case(name)}{space}<)" for name in ("onerror", "onload") for space in ("", r"\s"))
-    starts = rf"(?=[{first}{_JAVASCRIPT_START}])(?:[{first}](?:{tags})|{_JAVASCRIPT})"
-    # Whitespace written out: a class holding ``\s`` tests it as a category, slower than bytes.
-    return re.compile(rf"<(?:(?<=[rRdD\t\n\x0b\x0c\r ]<)(?:{handlers})|{starts})".encode("latin-1"))
-
-
-_IMAGE_MARKUP = _markup_regex(body=True, image=True)
-#: A JPEG's end alone, in a file anchored as for :data:`_IMAGE_MARKUP`.
-_JPEG_END = re.compile(rb"<\xd9")
-#: In a PDF, not ``<body``: Acrobat keeps a comment's or typed text's formatting as XHTML
-#: ``<body xmlns=…>`` in the annotation (``/RC``), readable in a PDF saved without object streams.
-_PDF_MARKUP = _markup_regex(body=False, image=False)
 #: What may follow an image's end: the zero bytes or line ends some phones and tools pad files with.
 _PADDING = re.compile(rb"[\x00\t\n\r ]*")
 #: :func:`image_end`'s answers when the file stops before the image's end, is not built as its
 #: format says, or holds markup (when asked to look).
 CUT_SHORT, MALFORMED, SMUGGLED = -1, -2, -3
-
-
-def _anchored(content: bytes, *, image: bool) -> bytes:
-    """``content`` with ``=`` (and in an image FF) written as ``<``: same length, same offsets.
-    ``bytes.replace`` finds a byte with ``memchr`` and copies at memory speed, about 6 µs for
-    200 KB, a tenth of one regex pass."""
-    anchored = content.replace(b"=", b"<")
-    return anchored.replace(b"\xff", b"<") if image else anchored
 
 
 def image_end(content: bytes, content_type: str, *, markup: bool = False) -> int:
@@ -143,14 +48,17 @@ def image_end(content: bytes, content_type: str, *, markup: bool = False) -> int
         texts = _png_texts(packed)
         if texts is None:
             return MALFORMED
-        return SMUGGLED if any(_holds_markup(text) for text in (content, *texts)) else end
+        return SMUGGLED if any(hidden_markup.holds_markup(text) for text in (content, *texts)) else end
     data = _first_scan(content, 0)
     if data < 0:
         return data
-    finder = _IMAGE_MARKUP if markup else _JPEG_END
-    for found in finder.finditer(_anchored(content, image=True)):
+    if markup:
+        found_ends = hidden_markup.findings(hidden_markup.IMAGE_MARKUP, content, image=True)
+    else:
+        found_ends = hidden_markup.JPEG_END.finditer(hidden_markup.anchored(content, image=True))
+    for found in found_ends:
         at = found.start()
-        if _smuggled(found, content):
+        if not hidden_markup.jpeg_end_at(found):
             return SMUGGLED
         if content[at] != 0xFF or content[at + 1] != 0xD9 or at < data:
             continue  # "<" or "=" before a D9 byte, or an EOI inside a segment (a thumbnail's)
@@ -163,21 +71,6 @@ def image_end(content: bytes, content_type: str, *, markup: bool = False) -> int
         if data < 0:
             return data
     return CUT_SHORT
-
-
-def _jpeg_end_at(found: re.Match[bytes]) -> bool:
-    """Whether a match of :data:`_IMAGE_MARKUP` is ``<`` D9, which may be a JPEG's end, not markup."""
-    return found.end() == found.start() + 2 and found.string[found.start() + 1] == 0xD9
-
-
-def _smuggled(found: re.Match[bytes], content: bytes) -> bool:
-    """Whether a match of a markup regex in ``content`` anchored is markup: not ``<`` D9 (which may
-    be a JPEG's end), and a short echo tag only where ``content`` has ``<?=`` itself (``<?<`` here
-    also stands for ``=?<``, ``<?\\xff`` and the like)."""
-    at = found.start()
-    if _jpeg_end_at(found):
-        return False
-    return found.string[at + 1 : at + 3] != b"?<" or content[at : at + 3] == b"<?="
 
 
 def _first_scan(content: bytes, start: int) -> int:
@@ -206,11 +99,6 @@ def _first_scan(content: bytes, start: int) -> int:
                 return CUT_SHORT
             if marker == 0xDA:
                 return at
-
-
-def _holds_markup(text: bytes) -> bool:
-    """Markup or a script in a PNG or in the text it carries (:data:`_IMAGE_MARKUP`, ``=`` anchored)."""
-    return any(_smuggled(found, text) for found in _IMAGE_MARKUP.finditer(_anchored(text, image=False)))
 
 
 def _png_end(content: bytes, packed: list[tuple[bytes, bytes]] | None = None) -> int:
@@ -301,7 +189,7 @@ _PDF_ACTIVE = re.compile(
 #: The name ``/OpenAction`` as it may be written, each letter itself or escaped as #xx.
 _OPEN_ACTION = re.compile(
     b"/"
-    + b"".join(rb"(?:%s|#%s)" % (bytes([c]), _either_case(f"{c:02x}").encode()) for c in b"OpenAction")
+    + b"".join(rb"(?:%s|#%s)" % (bytes([c]), hidden_markup.either_case(f"{c:02x}").encode()) for c in b"OpenAction")
     + rb"(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])"
 )
 #: How many opening actions a PDF may have: one, and one more for each incremental update that
@@ -472,7 +360,7 @@ def _goes_to_a_page(value: pdf_objects.Value, resolve: _Resolve, depth: int) -> 
 def pdf_smuggled(content: bytes) -> bool:
     """The markup of a web page or a script in a PDF (a page saved as a PDF holds none: its text is
     drawn, not tagged)."""
-    return any(_smuggled(found, content) for found in _PDF_MARKUP.finditer(_anchored(content, image=False)))
+    return hidden_markup.holds_markup(content, hidden_markup.PDF_MARKUP)
 
 
 def _stream_dictionary(content: bytes, keyword: int) -> tuple[bytes | None, int]:

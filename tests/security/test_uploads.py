@@ -921,9 +921,9 @@ def test_random_bytes_hold_no_marker():
     fixed)."""
     import random
 
-    from rewards.applications import file_formats
+    from rewards.applications import hidden_markup
 
     data = random.Random(13).randbytes(64 * 1024 * 1024)
-    for regex, image in ((file_formats._IMAGE_MARKUP, True), (file_formats._PDF_MARKUP, False)):
-        found = [match for match in regex.finditer(file_formats._anchored(data, image=image)) if file_formats._smuggled(match, data)]
+    for regex, image in ((hidden_markup.IMAGE_MARKUP, True), (hidden_markup.PDF_MARKUP, False)):
+        found = [match for match in hidden_markup.findings(regex, data, image=image) if not hidden_markup.jpeg_end_at(match)]
         assert found == []
