@@ -123,12 +123,15 @@ def a_terminal(monkeypatch):  # type: ignore[no-untyped-def]
     monkeypatch.setattr("sys.stdin.isatty", lambda: True)
     prompts: list[str] = []
 
-    def typing(*answers: str) -> list[str]:
+    def typing(*answers: str | BaseException) -> list[str]:
         given = iter(answers)
 
         def getpass(prompt: str) -> str:
             prompts.append(prompt)
-            return next(given)
+            answer = next(given)
+            if isinstance(answer, BaseException):
+                raise answer
+            return answer
 
         monkeypatch.setattr("rewards.organisations.management.commands.create_staff.getpass.getpass", getpass)
         return prompts
@@ -147,7 +150,12 @@ def test_asks_for_the_password_twice_on_a_terminal(xihu, a_terminal):
 
 @pytest.mark.parametrize(
     ("answers", "message"),
-    [((PASSWORD, PASSWORD + "x"), "两次输入的密码不一致，账号未创建。"), (("",), "没有输入密码，账号未创建。")],
+    [
+        ((PASSWORD, PASSWORD + "x"), "两次输入的密码不一致，账号未创建。"),
+        (("",), "没有输入密码，账号未创建。"),
+        ((EOFError(),), "没有输入密码，账号未创建。"),  # Ctrl-D
+        ((PASSWORD, KeyboardInterrupt()), "没有输入密码，账号未创建。"),  # Ctrl-C at the second prompt
+    ],
 )
 def test_a_typed_password_that_differs_or_is_empty_creates_nothing(xihu, a_terminal, answers, message):
     a_terminal(*answers)

@@ -53,9 +53,13 @@ class Command(BaseCommand):
     def _typed_password(self) -> str:
         """On a terminal, as ``createsuperuser`` does: typed twice, shown nowhere (not in the shell's
         history or the process list, as ``--password`` and ``STAFF_PASSWORD=…`` on a command line are)."""
-        first = getpass.getpass("密码：")
+        try:
+            first = getpass.getpass("密码：")
+            second = getpass.getpass("再输入一次密码：") if first else ""
+        except (EOFError, KeyboardInterrupt):
+            raise CommandError("没有输入密码，账号未创建。") from None
         if not first:
             raise CommandError("没有输入密码，账号未创建。")
-        if getpass.getpass("再输入一次密码：") != first:
+        if second != first:
             raise CommandError("两次输入的密码不一致，账号未创建。")
         return first
