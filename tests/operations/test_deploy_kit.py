@@ -95,6 +95,9 @@ def test_nginx_passes_what_the_application_accepts_and_names_the_client():
     assert f"proxy_pass http://{bind};" in nginx
     assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in nginx
     assert "proxy_set_header X-Forwarded-Proto $scheme;" in nginx  # what SECURE_PROXY_SSL_HEADER reads
+    # The Host the browser used, port and all: Django's CSRF check compares it with the Origin.
+    assert "proxy_set_header Host $http_host;" in nginx and "proxy_set_header Host $host;" not in nginx
+    assert nginx.count("\n    server_tokens off;\n") == 2  # in each server (nginx.conf may set it too: no duplicate)
     assert "TRUSTED_PROXIES=127.0.0.1" in (DEPLOY / "env.example").read_text(encoding="utf-8")
 
 
