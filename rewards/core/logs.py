@@ -8,12 +8,12 @@ it: an ID, card or mobile number where an application number goes. The filter ma
 
 from __future__ import annotations
 
-import errno
 import logging
 import logging.handlers
 import sys
 
 from .masking import mask_digit_runs
+from .oserrors import os_reason
 
 
 class MaskPersonalNumbers(logging.Filter):
@@ -25,26 +25,16 @@ class MaskPersonalNumbers(logging.Filter):
         return True
 
 
-_SOCKET_REASONS = {
-    errno.ENOENT: "套接字不存在",
-    errno.ECONNREFUSED: "没有程序在接收",
-    errno.EACCES: "没有权限",
-    errno.EPERM: "没有权限",
-}
-
-
 class AnchorSyslogHandler(logging.handlers.SysLogHandler):
     """The audit anchor's copy to syslog (``AUDIT_ANCHOR_SYSLOG``): when the socket cannot be
     reached (no journald or rsyslog on the machine, a wrong path), one line in Chinese on stderr
     instead of the logging module's English traceback in cron's mail every night. The anchor
     file already holds the line (rewards/core/anchor.py writes it first)."""
 
-    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+    def handleError(self, record: logging.LogRecord) -> None:
         if not logging.raiseExceptions:
             return
-        problem = sys.exc_info()[1]
-        reason = _SOCKET_REASONS.get(getattr(problem, "errno", None) or 0) or (type(problem).__name__ if problem else "未知原因")
         sys.stderr.write(
-            f"审计锚点未能抄送系统日志 {self.address}（{reason}）：锚点文件中已写入这一行。"
+            f"审计锚点未能抄送系统日志 {self.address}（{os_reason(sys.exc_info()[1])}）：锚点文件中已写入这一行。"
             "请确认 journald 或 rsyslog 在运行，或在环境文件中清空 AUDIT_ANCHOR_SYSLOG（锚点行改为输出到标准错误）。\n"
         )

@@ -4,7 +4,6 @@ under which keys (by fingerprint only: the keys themselves are never in a backup
 from __future__ import annotations
 
 import datetime as dt
-import errno
 import hashlib
 import json
 import os
@@ -17,6 +16,7 @@ import django
 from django.conf import settings
 
 from rewards.core import crypto
+from rewards.core.oserrors import os_reason
 
 FORMAT = "hz-rewards-backup"
 FORMAT_VERSION = 1
@@ -30,23 +30,10 @@ class BackupError(Exception):
     """A backup or restore cannot go on; the message (Chinese) says why and what to do."""
 
 
-_FILE_REASONS = {
-    errno.EACCES: "没有权限",
-    errno.EPERM: "不允许此操作",
-    errno.ENOSPC: "磁盘空间不足",
-    errno.EDQUOT: "超出磁盘配额",
-    errno.EROFS: "文件系统只读",
-    errno.ENOENT: "不存在",
-    errno.ENOTDIR: "路径中有一段不是目录",
-    errno.EISDIR: "是目录而不是文件",
-    errno.EIO: "读写出错，磁盘或网络存储可能有故障",
-}
-
-
 def file_problem(what: str, problem: OSError) -> BackupError:
     """A folder or file the command could not read or write (the wrong owner, a full disk), said
     in Chinese with what to check, instead of Python's English traceback."""
-    reason = _FILE_REASONS.get(problem.errno or 0) or problem.strerror or type(problem).__name__
+    reason = os_reason(problem)
     where = f"{problem.filename}（{reason}）" if problem.filename else reason
     return BackupError(f"{what}：{where}。请确认运行命令的用户（服务的用户 rewards）能读写该位置、磁盘空间足够，然后重试。")
 

@@ -154,7 +154,7 @@ def test_a_syslog_socket_that_is_not_there_is_said_in_one_chinese_line(tmp_path)
 
     assert done.returncode == 0 and done.stdout == "done\n"
     assert done.stderr == (
-        f"审计锚点未能抄送系统日志 {path}（套接字不存在）：锚点文件中已写入这一行。"
+        f"审计锚点未能抄送系统日志 {path}（不存在）：锚点文件中已写入这一行。"
         "请确认 journald 或 rsyslog 在运行，或在环境文件中清空 AUDIT_ANCHOR_SYSLOG（锚点行改为输出到标准错误）。\n"
     )
 
