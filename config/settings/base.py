@@ -403,7 +403,7 @@ LOGGING = {
         # The anchor lines unmasked (a hash holds runs of digits; the lines hold no personal
         # number), and not on cron's stderr, which is mailed: to syslog when a socket is given.
         "audit_anchor": (
-            {"class": "logging.handlers.SysLogHandler", "address": AUDIT_ANCHOR_SYSLOG, "formatter": "syslog"}
+            {"class": "rewards.core.logs.AnchorSyslogHandler", "address": AUDIT_ANCHOR_SYSLOG, "formatter": "syslog"}
             if AUDIT_ANCHOR_SYSLOG
             else {"class": "logging.StreamHandler", "formatter": "plain"}
         ),

@@ -34,6 +34,7 @@ from django.conf import settings
 
 from . import clock, crypto
 from .models import AuditChainHead, AuditEvent
+from .oserrors import os_reason
 
 if TYPE_CHECKING:
     from .audit import ChainReport
@@ -131,7 +132,7 @@ def read_newest(path: Path | None = None) -> AnchorCheck:
         check.missing = True
         return check
     except OSError as exc:
-        check.problems.append(f"无法读取审计锚点文件 {path}（{exc.strerror or exc}）：无法核对审计日志是否被清空或替换。")
+        check.problems.append(f"无法读取审计锚点文件 {path}（{os_reason(exc)}）：无法核对审计日志是否被清空或替换。")
         return check
     if not lines:
         check.missing = True  # made empty beforehand (deploy: another owner, append-only)

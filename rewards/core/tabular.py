@@ -18,6 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeGuard
 
+from .oserrors import os_reason
 from .text import clean, fold_width
 
 #: What a spreadsheet reads as the start of a formula (OWASP "CSV injection"), half and full width.
@@ -155,11 +156,14 @@ def first_row_header_finder(required: set[str]):  # type: ignore[no-untyped-def]
 
 def open_table(path: str | Path, *, required: set[str], header_finder=None) -> Table:  # type: ignore[no-untyped-def]
     path = Path(path)
-    if not path.exists():
-        raise UnreadableFile(f"文件不存在：{path}")
+    try:
+        with open(path, "rb") as probe:
+            magic = probe.read(4)
+    except FileNotFoundError:
+        raise UnreadableFile(f"文件不存在：{path}") from None
+    except OSError as exc:  # a file of root's read as rewards (deploy/bin/manage), a folder
+        raise UnreadableFile(f"无法打开文件 {path}（{os_reason(exc)}）：请把文件放在运行命令的用户能读取的位置。") from None
     finder = header_finder or first_row_header_finder(required)
-    with open(path, "rb") as probe:
-        magic = probe.read(4)
     if magic.startswith(b"PK"):
         return _xlsx_rows(path, finder)
     if path.suffix.lower() in (".xls", ".xlsx", ".xlsm"):

@@ -16,6 +16,7 @@ import django
 from django.conf import settings
 
 from rewards.core import crypto
+from rewards.core.oserrors import os_reason
 
 FORMAT = "hz-rewards-backup"
 FORMAT_VERSION = 1
@@ -27,6 +28,14 @@ DATABASE_FILES = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
 
 class BackupError(Exception):
     """A backup or restore cannot go on; the message (Chinese) says why and what to do."""
+
+
+def file_problem(what: str, problem: OSError) -> BackupError:
+    """A folder or file the command could not read or write (the wrong owner, a full disk), said
+    in Chinese with what to check, instead of Python's English traceback."""
+    reason = os_reason(problem)
+    where = f"{problem.filename}（{reason}）" if problem.filename else reason
+    return BackupError(f"{what}：{where}。请确认运行命令的用户（服务的用户 rewards）能读写该位置、磁盘空间足够，然后重试。")
 
 
 def sha256_file(path: Path) -> str:

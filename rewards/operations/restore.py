@@ -22,6 +22,7 @@ from django.db.migrations.loader import MigrationLoader
 
 from rewards.core import anchor
 from rewards.core.audit import audit
+from rewards.core.oserrors import os_reason
 
 from . import database
 from .files import discard as discard_folder
@@ -155,7 +156,7 @@ def backup_restore(*, source: Path, force: bool = False, say: Say = lambda text:
         )
     except OSError as exc:
         result.warnings.append(
-            f"已恢复，但无法写入审计锚点文件 {anchor.anchor_path()}（{exc.strerror or exc}）：下次 audit_verify 会报告审计日志被替换；"
+            f"已恢复，但无法写入审计锚点文件 {anchor.anchor_path()}（{os_reason(exc)}）：下次 audit_verify 会报告审计日志被替换；"
             '查明后请运行 audit_verify --accept "恢复备份 …"。'
         )
     return result

@@ -144,6 +144,21 @@ def test_the_syslog_copy_reaches_the_socket_named_in_audit_anchor_syslog(tmp_pat
     assert received.endswith(f"rewards-audit-anchor: INFO 审计锚点 {line}\x00")
 
 
+def test_a_syslog_socket_that_is_not_there_is_said_in_one_chinese_line(tmp_path):
+    """No journald or rsyslog (a container, a wrong path): cron's mail gets one line saying what to
+    do, not the logging module's English traceback; the command itself goes on."""
+    path = str(tmp_path / "no-such-socket")
+    script = "import django,logging; django.setup(); logging.getLogger('rewards.audit.anchor').info('审计锚点 %s', '{}'); print('done')"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "AUDIT_ANCHOR_SYSLOG": path}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
+
+    assert done.returncode == 0 and done.stdout == "done\n"
+    assert done.stderr == (
+        f"审计锚点未能抄送系统日志 {path}（不存在）：锚点文件中已写入这一行。"
+        "请确认 journald 或 rsyslog 在运行，或在环境文件中清空 AUDIT_ANCHOR_SYSLOG（锚点行改为输出到标准错误）。\n"
+    )
+
+
 # --- a log emptied or replaced through the database ---------------------------------------------
 
 

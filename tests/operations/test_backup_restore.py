@@ -311,6 +311,22 @@ def test_the_backup_refuses_a_folder_that_is_not_empty_or_inside_the_storage(see
         backup(storage_root / "backup")
 
 
+def test_a_backup_folder_that_cannot_be_made_or_read_is_said_in_chinese_not_a_traceback(seeded, storage_root, tmp_path):
+    """The operator's mistakes with folders (a path through a file, a folder where a file goes; as
+    the account rewards, a folder of root's) come back as the command's Chinese refusal."""
+    (tmp_path / "a-file").write_text("x")
+    with pytest.raises(CommandError) as refused:
+        backup(tmp_path / "a-file" / "backup")
+    assert str(refused.value) == (
+        f"备份失败：{tmp_path / 'a-file' / 'backup'}（路径中有一段不是目录）。"
+        "请确认运行命令的用户（服务的用户 rewards）能读写该位置、磁盘空间足够，然后重试。"
+    )
+
+    (tmp_path / "odd" / "manifest.json").mkdir(parents=True)
+    with pytest.raises(CommandError, match=r"^恢复失败：.*manifest\.json（是目录而不是文件）。请确认运行命令的用户"):
+        restore(tmp_path / "odd")
+
+
 def test_a_material_missing_from_disk_is_reported(seeded, storage_root, tmp_path):
     missing = seeded[0].files[0]
     os.remove(storage_root / missing)

@@ -74,6 +74,26 @@ def test_the_wrapper_runs_manage_py_with_the_environment_file(tmp_path):  # type
     assert f"DATA_DIR = PosixPath('{tmp_path / 'data'}')" in done.stdout
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can be refused")
+def test_the_wrapper_refuses_root_where_the_data_folder_is_another_accounts(tmp_path):  # type: ignore[no-untyped-def]
+    """`deploy/bin/manage process_materials` as root would leave photos the web server cannot read."""
+    data = tmp_path / "data"
+    data.mkdir()
+    os.chown(data, 65534, 65534)  # nobody: the account "rewards" of a server
+    env_file = tmp_path / "env"
+    env_file.write_text(f"DJANGO_SETTINGS_MODULE=config.settings.development\nDATA_DIR={data}\n", encoding="utf-8")
+    clean = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATA_DIR"))}
+    wrapper = DEPLOY / "bin" / "manage"
+    done = subprocess.run([str(wrapper), "process_materials"], env={**clean, "REWARDS_ENV": str(env_file)}, capture_output=True, text=True)
+
+    assert done.returncode == 2 and done.stdout == ""
+    owner = subprocess.run(["id", "-nu", "65534"], capture_output=True, text=True).stdout.strip()
+    assert done.stderr == (
+        f"请以数据目录 {data} 的所有者运行：runuser -u {owner} -- {wrapper} process_materials（以 root 运行会留下服务无法读写的文件）。\n"
+    )
+    assert os.listdir(data) == []  # Django never started: nothing was written
+
+
 def _named_commands() -> list[str]:
     text = "\n".join(path.read_text(encoding="utf-8") for path in [*DEPLOY.glob("systemd/*.service"), DEPLOY / "cron.d" / "rewards"])
     return re.findall(r"(?:bin/manage|manage\.py) ([a-z_]+)", text)
@@ -95,6 +115,9 @@ def test_nginx_passes_what_the_application_accepts_and_names_the_client():
     assert f"proxy_pass http://{bind};" in nginx
     assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in nginx
     assert "proxy_set_header X-Forwarded-Proto $scheme;" in nginx  # what SECURE_PROXY_SSL_HEADER reads
+    # The Host the browser used, port and all: Django's CSRF check compares it with the Origin.
+    assert "proxy_set_header Host $http_host;" in nginx and "proxy_set_header Host $host;" not in nginx
+    assert nginx.count("\n    server_tokens off;\n") == 2  # in each server (nginx.conf may set it too: no duplicate)
     assert "TRUSTED_PROXIES=127.0.0.1" in (DEPLOY / "env.example").read_text(encoding="utf-8")
 
 

@@ -146,7 +146,7 @@ def test_a_removal_cut_short_leaves_no_half_backup_under_its_name_and_the_next_r
         raise OSError(5, "Input/output error")
 
     monkeypatch.setattr(prune.shutil, "rmtree", power_cut)
-    with pytest.raises(CommandError, match="删除备份失败"):
+    with pytest.raises(CommandError, match=r"^清理备份失败：读写出错，磁盘或网络存储可能有故障。请确认运行命令的用户"):
         run(tmp_path, "--keep-days", "30", "--keep-last", "1")
     assert names(tmp_path) == {".pruning-old", "new"}  # "old" is not there as if it were whole
 

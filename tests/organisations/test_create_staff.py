@@ -114,3 +114,63 @@ def test_refuses_an_unknown_organisation_role_or_taken_username(xihu_reviewer, m
 
     assert not StaffUser.objects.filter(username="lost").exists()
     assert StaffUser.objects.filter(username="xihu.reviewer").count() == 1
+
+
+@pytest.fixture
+def a_terminal(monkeypatch):  # type: ignore[no-untyped-def]
+    """The operator at a terminal, typing the answers given to ``typing``; no STAFF_PASSWORD."""
+    monkeypatch.delenv("STAFF_PASSWORD", raising=False)
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    prompts: list[str] = []
+
+    def typing(*answers: str | BaseException) -> list[str]:
+        given = iter(answers)
+
+        def getpass(prompt: str) -> str:
+            prompts.append(prompt)
+            answer = next(given)
+            if isinstance(answer, BaseException):
+                raise answer
+            return answer
+
+        monkeypatch.setattr("rewards.organisations.management.commands.create_staff.getpass.getpass", getpass)
+        return prompts
+
+    return typing
+
+
+def test_asks_for_the_password_twice_on_a_terminal(xihu, a_terminal):
+    prompts = a_terminal(PASSWORD, PASSWORD)
+
+    create_staff("typed", "--role", "district_reviewer", "--org", "西湖区总工会")
+
+    assert prompts == ["密码：", "再输入一次密码："]
+    assert StaffUser.objects.get(username="typed").check_password(PASSWORD)
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        ((PASSWORD, PASSWORD + "x"), "两次输入的密码不一致，账号未创建。"),
+        (("",), "没有输入密码，账号未创建。"),
+        ((EOFError(),), "没有输入密码，账号未创建。"),  # Ctrl-D
+        ((PASSWORD, KeyboardInterrupt()), "没有输入密码，账号未创建。"),  # Ctrl-C at the second prompt
+    ],
+)
+def test_a_typed_password_that_differs_or_is_empty_creates_nothing(xihu, a_terminal, answers, message):
+    a_terminal(*answers)
+
+    with pytest.raises(CommandError) as refused:
+        create_staff("typed", "--role", "district_reviewer", "--org", "西湖区总工会")
+
+    assert str(refused.value) == message
+    assert not StaffUser.objects.filter(username="typed").exists()
+
+
+def test_an_unknown_organisation_is_refused_before_the_password_is_asked(xihu, a_terminal):
+    prompts = a_terminal(PASSWORD, PASSWORD)
+
+    with pytest.raises(CommandError, match="没有名为“西湖总工会”的组织"):
+        create_staff("typed", "--role", "district_reviewer", "--org", "西湖总工会")
+
+    assert prompts == []

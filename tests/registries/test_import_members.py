@@ -317,6 +317,22 @@ def test_a_header_missing_a_required_column_is_refused_whole(xihu, tmp_path):
     assert not AuditEvent.objects.filter(action="registry.import_members").exists()
 
 
+def test_a_file_that_cannot_be_opened_is_refused_in_chinese_not_a_traceback(xihu, tmp_path):
+    """On a server the command runs as rewards (deploy/bin/manage): a file of root's, or a folder
+    named by mistake, is said in Chinese; nothing is written."""
+    with pytest.raises(CommandError) as folder:
+        run_command(tmp_path)
+    with pytest.raises(CommandError) as absent:
+        run_command(tmp_path / "members.csv")
+
+    assert (
+        str(folder.value)
+        == f"文件无法导入，未写入任何数据：无法打开文件 {tmp_path}（是目录而不是文件）：请把文件放在运行命令的用户能读取的位置。"
+    )
+    assert str(absent.value) == f"文件无法导入，未写入任何数据：文件不存在：{tmp_path / 'members.csv'}"
+    assert not ImportRun.objects.exists()
+
+
 def test_a_failed_chunk_leaves_none_of_its_rows(xihu, tmp_path, monkeypatch):
     monkeypatch.setattr(importers, "CHUNK", 2)
     rows = [

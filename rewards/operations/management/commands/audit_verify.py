@@ -7,6 +7,7 @@ from django.db import transaction
 from rewards.core import anchor
 from rewards.core.audit import audit, verify_chain_report
 from rewards.core.masking import mask_digit_runs
+from rewards.core.oserrors import os_reason
 
 
 class Command(BaseCommand):
@@ -81,6 +82,6 @@ class Command(BaseCommand):
         try:
             anchor.append(kind, anchor.Head.verified(report), problems=report.problem_count, **extra)
         except OSError as exc:
-            check.problems.append(f"无法写入审计锚点文件 {check.path}（{exc.strerror or exc}）：本次核验的链头未能记在数据库之外。")
+            check.problems.append(f"无法写入审计锚点文件 {check.path}（{os_reason(exc)}）：本次核验的链头未能记在数据库之外。")
             return "unwritten"
         return "accepted" if accept else "created" if check.missing else "ok"

@@ -4,7 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from rewards.operations.backup import backup_create
-from rewards.operations.manifest import BackupError
+from rewards.operations.manifest import BackupError, file_problem
 
 
 class Command(BaseCommand):
@@ -20,6 +20,8 @@ class Command(BaseCommand):
             result = backup_create(output=options["output"], say=say)
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
+        except OSError as exc:
+            raise CommandError(str(file_problem("备份失败", exc))) from exc
         manifest = result.manifest
         self.stdout.write(
             self.style.SUCCESS(

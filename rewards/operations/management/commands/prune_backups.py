@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from rewards.operations.manifest import BackupError
+from rewards.operations.manifest import BackupError, file_problem
 from rewards.operations.prune import prune_backups
 
 
@@ -54,7 +54,7 @@ class Command(BaseCommand):
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
         except OSError as exc:
-            raise CommandError(f"删除备份失败（{type(exc).__name__}）：{exc}") from exc
+            raise CommandError(str(file_problem("清理备份失败", exc))) from exc
         verb = "将删除" if dry_run else "已删除"
         for found in report.removed:
             self.stdout.write(f"{verb}：{found.folder.name}（{found.created_on:%Y-%m-%d} 备份）")

@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from rewards.operations.manifest import BackupError
+from rewards.operations.manifest import BackupError, file_problem
 from rewards.operations.restore import backup_restore
 
 
@@ -20,6 +20,8 @@ class Command(BaseCommand):
             result = backup_restore(source=options["input"], force=options["force"], say=say)
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
+        except OSError as exc:
+            raise CommandError(str(file_problem("恢复失败", exc))) from exc
         for warning in result.warnings:
             self.stderr.write(self.style.WARNING(warning))
         manifest = result.manifest
