@@ -274,6 +274,7 @@ def test_an_unwritable_anchor_file_fails_the_run(settings, tmp_path):
 
     assert code == 1
     assert f"无法写入审计锚点文件 {settings.AUDIT_ANCHOR_FILE}" in err
+    assert "但本次核验的链头未能写入审计锚点文件" in err and "不符" not in err
     assert AuditEvent.objects.order_by("-id").first().detail["anchor"] == "unwritten"  # type: ignore[union-attr]
 
 

@@ -191,6 +191,10 @@ def test_nginx_lets_a_batch_zip_through_and_speaks_debian_12s_nginx():
     assert 'return 413 \'{"error":{"code":"too_large"' in nginx  # the API's error body under /api/
     assert "location ^~ /api/ {\n        error_page 413 @too_large_api;" in nginx
     assert "error_page 413 @too_large_page;" in nginx and "文件过大" in nginx  # a short page elsewhere
+    for name in ("too_large_page", "too_large_api"):  # nginx's own answers carry the site's security headers
+        block = re.search(rf"location @{name} \{{(.+?)\}}", nginx, re.S).group(1)  # type: ignore[union-attr]
+        for header in ("Strict-Transport-Security", "Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options"):
+            assert re.search(rf"add_header {header} .+ always;", block), (name, header)
     service = (DEPLOY / "systemd" / "rewards-web.service").read_text(encoding="utf-8")
     gunicorn_timeout = int(re.search(r"--timeout (\d+)", service).group(1))  # type: ignore[union-attr]
     assert {int(seconds) for seconds in re.findall(r"proxy_read_timeout (\d+)s;", nginx)} == {gunicorn_timeout}

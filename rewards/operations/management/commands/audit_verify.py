@@ -66,6 +66,9 @@ class Command(BaseCommand):
             return
         for problem in report.listed() + check.problems:
             self.stderr.write(problem)
+        if report.problem_count == 0 and state == "unwritten":
+            # The chain matched the anchor; only this run's line could not be written.
+            raise CommandError(f"审计链完整，共 {report.entries} 条，但本次核验的链头未能写入审计锚点文件。", returncode=1)
         if report.problem_count == 0:
             # The chain is whole in itself: what failed is the comparison with the outside anchor.
             raise CommandError(
