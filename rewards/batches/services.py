@@ -155,7 +155,7 @@ def check_and_save(
     number of applications each committed chunk saved, as it commits: if a later chunk fails, the
     caller can say what is already in."""
     found, zip_problems = read_materials(zip_content)
-    context = _Context(campaign=campaign, org=org, employer_key=employer_key_of(org), found=found, zip_given=bool(zip_content))
+    context = _Context(campaign=campaign, org=org, employer_key=employer_key_of(org), found=found, zip_given=bool(zip_content), saving=save)
     outcomes: list[RowOutcome] = []
     originals: dict[int, dict[str, Any]] = {}
     sheet_notes: list[str] = []
@@ -233,6 +233,8 @@ class _Context:
     employer_key: str
     found: dict[str, dict[str, bytes]]
     zip_given: bool
+    #: Rows are saved as they are checked: an earlier row of the same person is saved, not "can be".
+    saving: bool = False
     seen: dict[str, int] = field(default_factory=dict)
 
 
@@ -320,7 +322,8 @@ def _check_row(context: _Context, sheet_row: SheetRow, judgement: Any, prior: di
     # refused before it does not count: the next row may be its corrected copy.
     if applicant.id_number in context.seen:
         outcome.repeats = context.seen[applicant.id_number]
-        outcome.errors.append(f"该职工在本文件第 {outcome.repeats} 行已出现（那一行可以导入），本行未导入。")
+        earlier = "那一行已保存" if context.saving else "那一行可以导入"
+        outcome.errors.append(f"该职工在本文件第 {outcome.repeats} 行已出现（{earlier}），本行未导入。")
         return outcome, None, []
     if org_key(applicant.employer) != context.employer_key:
         outcome.errors.append(

@@ -273,9 +273,13 @@ def test_a_person_twice_the_first_row_that_can_be_imported_is_the_one(grassroots
     """Whatever kind of check the first row fails, a corrected copy below it is imported; a copy of
     a row that is imported is refused."""
     rows = [row_for(workers[0], **first_wrong), row_for(workers[0], seq="2"), row_for(workers[0], seq="3")]
+    preview = _check(grassroots_clerk, sheet(rows), save=False)
+    assert [(row.row, row.status) for row in preview.rows] == [(5, "rejected"), (6, "valid"), (7, "rejected")]
+    assert preview.rejected[1].errors == ["该职工在本文件第 6 行已出现（那一行可以导入），本行未导入。"]
+    # Saved, the refused-rows file says what became of row 6.
     result = _check(grassroots_clerk, sheet(rows))
     assert [(row.row, row.status) for row in result.rows] == [(5, "rejected"), (6, "accepted"), (7, "rejected")]
-    assert result.rejected[1].errors == ["该职工在本文件第 6 行已出现（那一行可以导入），本行未导入。"]
+    assert result.rejected[1].errors == ["该职工在本文件第 6 行已出现（那一行已保存），本行未导入。"]
 
 
 def _applies_online_meanwhile(monkeypatch, member) -> None:  # type: ignore[no-untyped-def]
