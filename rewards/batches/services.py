@@ -297,6 +297,12 @@ def missing_material(id_number: str, kind: str) -> str:
     )
 
 
+def no_materials(id_number: str) -> str:
+    """None of a worker's three materials in the zip: one sentence, not three."""
+    names = "".join(f"“{id_number}_{CHINESE_KIND[kind]}.jpg”" for kind in KINDS)
+    return f"压缩包中没有该职工的材料：须有{names}三个文件（也可写作“_id_card”“_certificate”“_bank_card”，可为 .jpg、.png 或 .pdf）。"
+
+
 def _check_row(context: _Context, sheet_row: SheetRow, judgement: Any, prior: dict[str, Any] | None):  # type: ignore[no-untyped-def]
     """One row checked; ``prior`` is the live application of this campaign of the ID number as
     typed, if any."""
@@ -338,8 +344,10 @@ def _check_row(context: _Context, sheet_row: SheetRow, judgement: Any, prior: di
     elif not judgement.decision.eligible:
         outcome.errors.extend(staff_voice(check.message) for check in judgement.decision.failures)
     checked: list[materials.CheckedFile] = []
-    if context.zip_given:
-        files = context.found.get(applicant.id_number, {})
+    if context.zip_given and not context.found.get(applicant.id_number):
+        outcome.errors.append(no_materials(applicant.id_number))
+    elif context.zip_given:
+        files = context.found[applicant.id_number]
         for kind in KINDS:
             content = files.get(kind)
             if content is None:
