@@ -18,9 +18,16 @@ KINDS = ("id_card", "certificate", "bank_card")
 KIND_NAMES = {"身份证": "id_card", "证书": "certificate", "等级证书": "certificate", "银行卡": "bank_card"}
 #: The Chinese name a missing material is asked for by.
 CHINESE_KIND = {"id_card": "身份证", "certificate": "证书", "bank_card": "银行卡"}
+_KIND = r"(?P<kind>id_card|certificate|bank_card|身份证|等级证书|证书|银行卡)"
+#: ``身份证号_身份证.jpg`` as clerks write it: the separator may be ``-`` or a space, with spaces
+#: around it or before the extension, and the worker's name may stand before the ID number or
+#: between it and the kind (``张三_3301…_身份证.jpg``, ``3301…-张三-证书.JPG``).
 _MATERIAL_NAME = re.compile(
-    r"^(?P<id>[0-9]{17}[0-9Xx])_(?P<kind>id_card|certificate|bank_card|身份证|等级证书|证书|银行卡)\.(?:jpe?g|png|pdf)$", re.IGNORECASE
+    r"^(?:[^0-9]{1,20}?[\s_-]*)?(?P<id>[0-9]{17}[0-9Xx])[\s_-]*(?:[^0-9\s_-][^0-9]{0,19}?[\s_-]+)?" + _KIND + r"\s*\.(?:jpe?g|png|pdf)$",
+    re.IGNORECASE,
 )
+#: One side of an ID card in a file of its own (身份证正面.jpg): the material is both sides in one.
+_ONE_SIDE = re.compile(r"[0-9]{17}[0-9Xx].*身份证\s*(?:正面|反面|背面|正|反|人像面|国徽面)", re.IGNORECASE)
 #: The zip entry flag saying its name is UTF-8 (APPNOTE 4.4.4, bit 11).
 _UTF8_NAME = 0x800
 
@@ -63,6 +70,12 @@ def read_materials(content: bytes | None) -> tuple[dict[str, dict[str, bytes]], 
         match = _MATERIAL_NAME.match(fold_width(name).strip())
         if not match and name.lower().endswith((".zip", ".rar", ".7z")):
             problems.append(f"压缩包中的“{name}”又是一个压缩包，已忽略：请把材料文件直接放进同一个压缩包，不要压缩包套压缩包。")
+            continue
+        if not match and _ONE_SIDE.search(fold_width(name)):
+            problems.append(
+                f"压缩包中的“{name}”只是身份证的一面，已忽略：身份证正反面须在同一个文件中（拍在一张照片上，或合成一个 PDF），"
+                "命名为“身份证号_身份证.jpg”。"
+            )
             continue
         if not match:
             if not name.startswith(".") and not path.startswith("__MACOSX"):

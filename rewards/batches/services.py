@@ -155,12 +155,14 @@ def check_and_save(
     number of applications each committed chunk saved, as it commits: if a later chunk fails, the
     caller can say what is already in."""
     found, zip_problems = read_materials(zip_content)
-    context = _Context(campaign=campaign, org=org, employer_key=employer_key_of(org), found=found, zip_given=bool(zip_content))
+    context = _Context(campaign=campaign, org=org, employer_key=employer_key_of(org), found=found, zip_given=bool(zip_content), saving=save)
     outcomes: list[RowOutcome] = []
     originals: dict[int, dict[str, Any]] = {}
     sheet_notes: list[str] = []
     typed_ids: set[str] = set()
-    rows = read_rows(sheet, sheet_notes)
+    hidden_ids: dict[str, int] = {}
+    number_id_rows: list[int] = []  # rows whose ID number cell is a number that lost digits
+    rows = read_rows(sheet, sheet_notes, hidden_ids)
     total = sheet_row_count(sheet) if progress else 0
     done = 0
     with import_settings() if save else contextlib.nullcontext():
@@ -172,18 +174,15 @@ def check_and_save(
                 _retell_copies_of_unsaved(context, [outcome for outcome, _, _ in checked], ready)
             for sheet_row, (outcome, _, _) in zip(chunk, checked, strict=True):
                 typed_ids.add(_typed_id(sheet_row.values))
+                if "id_number" in sheet_row.numbers:
+                    number_id_rows.append(sheet_row.row)
                 outcomes.append(outcome)
                 if outcome.status == "rejected":
                     originals[sheet_row.row] = sheet_row.as_typed()
             done += len(chunk)
             if progress:
                 progress(done, max(total, done))
-    strays = sorted(number for number in found if number not in typed_ids)
-    if strays:
-        shown = "、".join(mask_id_number(number) for number in strays[:5]) + ("等" if len(strays) > 5 else "")
-        zip_problems.append(
-            f"压缩包中有 {len(strays)} 位职工的材料（身份证号 {shown}）在汇总表中找不到对应的行，已忽略：请核对文件名中的身份证号。"
-        )
+    zip_problems.extend(_strays(found, typed_ids, hidden_ids, number_id_rows))
     result = BatchResult(rows=outcomes, originals=originals, notes=sheet_notes + zip_problems)
     if save:
         audit(
@@ -205,6 +204,28 @@ def check_and_save(
     return result
 
 
+def _strays(found: dict[str, Any], typed_ids: set[str], hidden_ids: dict[str, int], number_id_rows: list[int]) -> list[str]:
+    """What the zip holds of people on no row read: a hidden row's person is said with that row;
+    for the others the file names are to check, or the sheet's rows whose ID number cell lost
+    its digits (their materials match once the number is typed again)."""
+    problems = []
+    hidden = sorted((row, number) for number, row in hidden_ids.items() if number in found and number not in typed_ids)
+    if hidden:
+        rows = "、".join(str(row) for row, _ in hidden)
+        problems.append(f"汇总表第 {rows} 行是隐藏的行，压缩包中其职工的材料也未使用：取消隐藏后重新上传即可一起导入。")
+    strays = sorted(number for number in found if number not in typed_ids and number not in hidden_ids)
+    if strays:
+        shown = "、".join(mask_id_number(number) for number in strays[:5]) + ("等" if len(strays) > 5 else "")
+        where = (
+            f"请核对文件名中的身份证号；汇总表第 {'、'.join(map(str, number_id_rows[:10]))} 行的身份证号是数字格式、已丢失位数，"
+            "改为文本格式重新输入后，材料即可对应。"
+            if number_id_rows
+            else "请核对文件名中的身份证号。"
+        )
+        problems.append(f"压缩包中有 {len(strays)} 位职工的材料（身份证号 {shown}）在汇总表中找不到对应的行，已忽略：{where}")
+    return problems
+
+
 @dataclass
 class _Context:
     campaign: Campaign
@@ -212,6 +233,8 @@ class _Context:
     employer_key: str
     found: dict[str, dict[str, bytes]]
     zip_given: bool
+    #: Rows are saved as they are checked: an earlier row of the same person is saved, not "can be".
+    saving: bool = False
     seen: dict[str, int] = field(default_factory=dict)
 
 
@@ -274,6 +297,12 @@ def missing_material(id_number: str, kind: str) -> str:
     )
 
 
+def no_materials(id_number: str) -> str:
+    """None of a worker's three materials in the zip: one sentence, not three."""
+    names = "".join(f"“{id_number}_{CHINESE_KIND[kind]}.jpg”" for kind in KINDS)
+    return f"压缩包中没有该职工的材料：须有{names}三个文件（也可写作“_id_card”“_certificate”“_bank_card”，可为 .jpg、.png 或 .pdf）。"
+
+
 def _check_row(context: _Context, sheet_row: SheetRow, judgement: Any, prior: dict[str, Any] | None):  # type: ignore[no-untyped-def]
     """One row checked; ``prior`` is the live application of this campaign of the ID number as
     typed, if any."""
@@ -299,7 +328,8 @@ def _check_row(context: _Context, sheet_row: SheetRow, judgement: Any, prior: di
     # refused before it does not count: the next row may be its corrected copy.
     if applicant.id_number in context.seen:
         outcome.repeats = context.seen[applicant.id_number]
-        outcome.errors.append(f"该职工在本文件第 {outcome.repeats} 行已出现（那一行可以导入），本行未导入。")
+        earlier = "那一行已保存" if context.saving else "那一行可以导入"
+        outcome.errors.append(f"该职工在本文件第 {outcome.repeats} 行已出现（{earlier}），本行未导入。")
         return outcome, None, []
     if org_key(applicant.employer) != context.employer_key:
         outcome.errors.append(
@@ -314,8 +344,10 @@ def _check_row(context: _Context, sheet_row: SheetRow, judgement: Any, prior: di
     elif not judgement.decision.eligible:
         outcome.errors.extend(staff_voice(check.message) for check in judgement.decision.failures)
     checked: list[materials.CheckedFile] = []
-    if context.zip_given:
-        files = context.found.get(applicant.id_number, {})
+    if context.zip_given and not context.found.get(applicant.id_number):
+        outcome.errors.append(no_materials(applicant.id_number))
+    elif context.zip_given:
+        files = context.found[applicant.id_number]
         for kind in KINDS:
             content = files.get(kind)
             if content is None:

@@ -33,7 +33,7 @@ from rewards.core.tabular import (
     number_cell_problem,
     scientific_text_problem,
 )
-from rewards.core.text import fold_width
+from rewards.core.text import digits_only, fold_width
 from rewards.core.vocab import Gender, Issuer, Level
 
 from .sheet_xml import sheet_facts
@@ -374,7 +374,7 @@ def _typed_number(field: str, cell: Any) -> tuple[str, str | None]:
     return text, scientific_text_problem(label, text)
 
 
-def read_rows(content: bytes, notes: list[str] | None = None) -> Iterator[SheetRow]:
+def read_rows(content: bytes, notes: list[str] | None = None, hidden_ids: dict[str, int] | None = None) -> Iterator[SheetRow]:
     """Rows of the data sheet of an xlsx file, with their sheet row numbers.
 
     Every row keeps its values as typed (as text), also a refused one: the refused rows are
@@ -382,11 +382,13 @@ def read_rows(content: bytes, notes: list[str] | None = None) -> Iterator[SheetR
     filter), rows without a name and an ID number (a 序号 filled down, remarks), footer and
     total lines are not applications: they are skipped, and ``notes`` (when given) says which,
     as it names a later sheet with a header whose rows are not read and a person typed over the
-    template's example row."""
+    template's example row. ``hidden_ids`` (when given) gets the ID number of each hidden row,
+    with its row number, so that its materials in the zip are said as that row's."""
     data = _data_sheet(content)
     columns = data.columns
     facts = sheet_facts(content, data.name)
     hidden = facts.hidden
+    id_index = next((index for index, field in columns.items() if field == "id_number"), None)
     skipped_hidden: list[int] = []
     skipped_other: list[int] = []
     example_typed_over: list[int] = []
@@ -396,6 +398,8 @@ def read_rows(content: bytes, notes: list[str] | None = None) -> Iterator[SheetR
             continue
         if number in hidden:
             skipped_hidden.append(number)
+            if hidden_ids is not None and id_index is not None and id_index < len(cells):
+                hidden_ids.setdefault(digits_only(cell_text(cells[id_index])).upper(), number)
             continue
         values: dict[str, Any] = {}
         errors: list[str] = []

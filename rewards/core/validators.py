@@ -184,11 +184,13 @@ _DATE_FORMATS = (
     re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
     re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"),
     re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$"),
+    # 20200630, as dates are often typed in Chinese forms (a number cell reads the same).
+    re.compile(r"^((?:19|20)\d{2})(\d{2})(\d{2})$"),
 )
 
 
 def parse_date(value: object) -> dt.date | None:
-    """A date cell, ``YYYY-MM-DD``, ``YYYY/M/D`` or ``YYYY年M月D日``; else None."""
+    """A date cell, ``YYYY-MM-DD``, ``YYYY/M/D``, ``YYYY年M月D日``, ``YYYY.M.D`` or ``YYYYMMDD``; else None."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):

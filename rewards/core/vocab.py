@@ -76,13 +76,64 @@ def _lookup(choices: type[models.TextChoices], value: object, aliases: tuple[tup
     return table.get(text) or table.get(text.lower()) or table.get(re.sub(r"\s+", "", text))
 
 
+#: Words before a level that say what kind of level it is (国家职业资格三级, 职业技能等级二级).
+_LEVEL_PREFIX = re.compile(r"^(?:国家职业资格|职业资格|职业技能等级|技能等级)")
+
+
 def parse_level(value: object) -> str | None:
-    """A level written as its code or its Chinese label (full- or half-width); else None."""
-    return _lookup(Level, value, _LEVEL_ALIAS_PAIRS)
+    """A level written as its code or its Chinese label (full- or half-width); else None.
+
+    Also as a certificate prints it, the grade beside the name: ``三级/高级工``, ``高级工（三级）``,
+    ``国家职业资格二级``, when every part names the same level (``二级/高级工`` is None)."""
+    code = _lookup(Level, value, _LEVEL_ALIAS_PAIRS)
+    if code is not None:
+        return code
+    text = _LEVEL_PREFIX.sub("", re.sub(r"\s+", "", fold_width(clean(value))))
+    parts = [_LEVEL_PREFIX.sub("", part) for part in re.split(r"[/、()\\|-]+", text) if part]
+    if not parts or len(parts) > 2:
+        return None
+    codes = {_lookup(Level, part, _LEVEL_ALIAS_PAIRS) for part in parts}
+    return codes.pop() if len(codes) == 1 and None not in codes else None
+
+
+#: Hangzhou's districts and counties (区、县（市）): their HR bureaus issue 区县（市）人社部门 certificates.
+HANGZHOU_DISTRICTS = (
+    "上城",
+    "下城",
+    "江干",
+    "拱墅",
+    "西湖",
+    "滨江",
+    "萧山",
+    "余杭",
+    "临平",
+    "钱塘",
+    "富阳",
+    "临安",
+    "桐庐",
+    "淳安",
+    "建德",
+)
+_HR_BUREAU = re.compile(r"(?P<where>.*?)(?:人力资源(?:和|与)?社会保障|人力社保|人社)(?:厅|局)")
+_DISTRICT = re.compile(r"(?:杭州市?)?(?:" + "|".join(HANGZHOU_DISTRICTS) + r")(?:区|县|市)?")
 
 
 def parse_issuer(value: object) -> str | None:
-    return _lookup(Issuer, value)
+    """An issuer written as its code or its label; else the HR bureau as the certificate names
+    it (浙江省人力资源和社会保障厅, 杭州市人社局, 杭州市西湖区人力资源和社会保障局, 建德市人社局);
+    else None."""
+    code = _lookup(Issuer, value)
+    if code is not None:
+        return code
+    bureau = _HR_BUREAU.fullmatch(re.sub(r"\s+", "", fold_width(clean(value))))
+    if bureau is None:
+        return None
+    where = bureau["where"]
+    if where in ("浙江省", "浙江"):
+        return Issuer.HR_ZHEJIANG.value
+    if where in ("杭州市", "杭州"):
+        return Issuer.HR_HANGZHOU.value
+    return Issuer.HR_DISTRICT.value if _DISTRICT.fullmatch(where) else None
 
 
 def parse_gender(value: object) -> str | None:

@@ -11,11 +11,16 @@ from typing import Any
 
 from rewards.core import validators
 from rewards.core.tabular import FORMULA_MESSAGE, starts_like_a_formula
-from rewards.core.text import certificate_number, clean
-from rewards.core.vocab import Level, parse_gender, parse_issuer, parse_level, parse_yes_no
+from rewards.core.text import certificate_number, clean, fold_width
+from rewards.core.vocab import Issuer, Level, parse_gender, parse_issuer, parse_level, parse_yes_no
 
 from .facts import ApplicantInput
 
+#: What an issuer that cannot be read may be written as.
+ISSUER_HINT = (
+    "请填写" + "、".join(str(label) for _, label in Issuer.choices) + "之一（从下拉列表选择），"
+    "人社部门也可照证书写全称，例如“杭州市人力资源和社会保障局”。"
+)
 #: Needed by the rules; the self-check asks only these.
 RULE_FIELDS = ("id_number", "name", "new_level", "certificate_issue_date", "issuer", "occupation")
 #: Needed on a submitted application as well.
@@ -81,10 +86,10 @@ def clean_annex3(
 
     new_level = parse_level(data.get("new_level")) if present("new_level") else None
     if present("new_level") and new_level is None:
-        fail("new_level", "无法识别的技能等级（高级工、技师、高级技师等）。")
+        fail("new_level", f"无法识别的技能等级“{text('new_level')[:30]}”：请填写高级工、技师或高级技师（也可写作三级、二级、一级）。")
     previous_level = parse_level(data.get("previous_level")) if present("previous_level") else None
     if present("previous_level") and previous_level is None:
-        fail("previous_level", "无法识别的技能等级。")
+        fail("previous_level", f"无法识别的技能等级“{text('previous_level')[:30]}”：请填写初级工、中级工、高级工、技师或高级技师。")
 
     issue_date = None
     if present("certificate_issue_date"):
@@ -105,7 +110,7 @@ def clean_annex3(
 
     issuer = parse_issuer(data.get("issuer")) if present("issuer") else None
     if present("issuer") and issuer is None:
-        fail("issuer", "无法识别的发证机关。")
+        fail("issuer", f"无法识别的发证机关“{text('issuer')[:40]}”：{ISSUER_HINT}")
 
     phone = bank_card = bank_branch = ""
     if present("phone"):
@@ -151,12 +156,12 @@ def clean_annex3(
         is_migrant = bool(parsed)
     years = None
     if present("years_in_hangzhou"):
-        try:
-            years = int(text("years_in_hangzhou"))
-            if not 0 <= years <= 100:
-                raise ValueError
-        except ValueError:
-            fail("years_in_hangzhou", "来杭年限应为0至100之间的整数。")
+        # 5, ５ and 5年 (as the form's own label, 来杭年限（年）, invites) are five years.
+        typed = fold_width(text("years_in_hangzhou")).replace(" ", "").removesuffix("年")
+        if typed.isascii() and typed.isdigit() and int(typed) <= 100:
+            years = int(typed)
+        else:
+            fail("years_in_hangzhou", f"来杭年限“{text('years_in_hangzhou')[:20]}”应为0至100之间的整数（年数，例如 5）。")
     if is_migrant:
         if not texts["hukou_place"]:
             fail("hukou_place", "外来务工人员请填写户籍地。")

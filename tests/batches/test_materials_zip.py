@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import zipfile
 
+import pytest
+
 from rewards.batches.materials_zip import entry_name, read_materials
 
 from ..api.helpers import jpeg
@@ -76,3 +78,54 @@ def test_the_same_material_twice_is_noted():
     found, problems = read_materials(buffer.getvalue())
     assert list(found[ID]) == ["id_card"]
     assert problems == [f"“{ID}_id_card.jpg”和“{ID}_身份证.jpg”是同一职工的同一种材料（身份证（正反面）），只使用了后者“{ID}_身份证.jpg”。"]
+
+
+def _zip(names: list[str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in names:
+            archive.writestr(name, image())
+    return buffer.getvalue()
+
+
+def test_names_as_clerks_type_them_spaces_hyphens_and_the_workers_name():
+    found, problems = read_materials(
+        _zip(
+            [
+                f"{ID} _身份证.jpg",
+                f"张三_{ID}_ 证书.JPG",
+                f"{ID}-张三-银行卡 .png",
+                "330106199001010030-证书.jpg",
+                "３３０１０６１９９００１０１００５０＿银行卡.jpg",
+            ]
+        )
+    )
+    assert problems == []
+    assert sorted(found[ID]) == ["bank_card", "certificate", "id_card"]
+    assert list(found["330106199001010030"]) == ["certificate"]
+    assert list(found["330106199001010050"]) == ["bank_card"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(f"1{ID}_身份证.jpg", id="19位数字"),
+        pytest.param(f"{ID}_身份证2.jpg", id="种类后另有字"),
+        pytest.param(f"{ID}_123_证书.jpg", id="中间是数字"),
+        pytest.param("张三_身份证.jpg", id="没有身份证号"),
+        pytest.param(f"{ID}_身份证.jpg.txt", id="扩展名不对"),
+    ],
+)
+def test_a_name_without_exactly_one_id_and_a_kind_is_still_ignored(name):
+    found, problems = read_materials(_zip([name]))
+    assert found == {}
+    assert problems == [f"压缩包中的“{name}”未按“身份证号_身份证.jpg”“身份证号_证书.jpg”“身份证号_银行卡.jpg”命名，已忽略。"]
+
+
+def test_one_side_of_an_id_card_is_said_to_belong_with_the_other():
+    found, problems = read_materials(_zip([f"{ID}_身份证正面.jpg", f"{ID}_身份证反面.jpg", f"{ID}_证书.jpg"]))
+    assert list(found[ID]) == ["certificate"]
+    assert problems == [
+        f"压缩包中的“{ID}_身份证{side}.jpg”只是身份证的一面，已忽略：身份证正反面须在同一个文件中（拍在一张照片上，或合成一个 PDF），命名为“身份证号_身份证.jpg”。"
+        for side in ("正面", "反面")
+    ]

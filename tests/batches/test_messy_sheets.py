@@ -273,9 +273,13 @@ def test_a_person_twice_the_first_row_that_can_be_imported_is_the_one(grassroots
     """Whatever kind of check the first row fails, a corrected copy below it is imported; a copy of
     a row that is imported is refused."""
     rows = [row_for(workers[0], **first_wrong), row_for(workers[0], seq="2"), row_for(workers[0], seq="3")]
+    preview = _check(grassroots_clerk, sheet(rows), save=False)
+    assert [(row.row, row.status) for row in preview.rows] == [(5, "rejected"), (6, "valid"), (7, "rejected")]
+    assert preview.rejected[1].errors == ["该职工在本文件第 6 行已出现（那一行可以导入），本行未导入。"]
+    # Saved, the refused-rows file says what became of row 6.
     result = _check(grassroots_clerk, sheet(rows))
     assert [(row.row, row.status) for row in result.rows] == [(5, "rejected"), (6, "accepted"), (7, "rejected")]
-    assert result.rejected[1].errors == ["该职工在本文件第 6 行已出现（那一行可以导入），本行未导入。"]
+    assert result.rejected[1].errors == ["该职工在本文件第 6 行已出现（那一行已保存），本行未导入。"]
 
 
 def _applies_online_meanwhile(monkeypatch, member) -> None:  # type: ignore[no-untyped-def]
@@ -476,3 +480,50 @@ def test_two_columns_under_the_same_name_are_still_refused(grassroots_clerk, wor
 def test_a_row_with_a_workers_details_but_no_name_and_id_is_refused_not_skipped(grassroots_clerk, workers):
     result = _check(grassroots_clerk, sheet([row_for(workers[0], name="", id_number="")]))
     assert len(result.rejected) == 1 and not any("已跳过" in note for note in result.notes)
+
+
+def test_materials_of_a_hidden_row_and_of_an_id_cell_that_lost_digits_are_said_as_such(grassroots_clerk, workers):
+    """The zip's materials of people on no row read: a hidden row's person is named by the row,
+    not sent to check the file names; a row whose ID cell is a number that lost digits is named
+    as the reason the others found no row."""
+    from .sheets import materials_zip
+
+    rows = [row_for(worker, seq=str(n)) for n, worker in enumerate(workers, start=1)]
+
+    def edit(workbook) -> None:  # type: ignore[no-untyped-def]
+        sheet = workbook.active
+        sheet.row_dimensions[6].hidden = True
+        sheet["E7"] = float(workers[2].id_number[:17] + "0")  # typed as a number: digits lost
+        sheet["E7"].number_format = "0"
+
+    content = _edited(sheet(rows), edit)
+    result = _check(grassroots_clerk, content, materials_zip([worker.id_number for worker in workers]), save=False)
+    assert [(row.row, row.status) for row in result.rows] == [(5, "valid"), (7, "rejected")]
+    assert "汇总表第 6 行是隐藏的行，压缩包中其职工的材料也未使用：取消隐藏后重新上传即可一起导入。" in result.notes
+    strays = [note for note in result.notes if "在汇总表中找不到对应的行" in note]
+    assert strays == [
+        f"压缩包中有 1 位职工的材料（身份证号 {workers[2].id_number[:6]}********{workers[2].id_number[-4:]}）在汇总表中找不到对应的行，"
+        "已忽略：请核对文件名中的身份证号；汇总表第 7 行的身份证号是数字格式、已丢失位数，改为文本格式重新输入后，材料即可对应。"
+    ]
+
+    # Without a hidden row or a number cell, the file names are the only thing to check.
+    plain = _check(grassroots_clerk, sheet(rows[:1]), materials_zip([workers[0].id_number, workers[1].id_number]), save=False)
+    assert next(note for note in plain.notes if "找不到对应的行" in note).endswith("已忽略：请核对文件名中的身份证号。")
+
+
+def test_a_row_as_clerks_copy_it_from_the_certificate_is_read(grassroots_clerk, workers):
+    """Level and issuer as the certificate prints them, 来杭年限 with 年, a date typed 20200630."""
+    row = row_for(
+        workers[0],
+        new_level="三级/高级工",
+        issuer="杭州市人力资源和社会保障局",
+        is_migrant="是",
+        hukou_place="安徽省阜阳市",
+        years_in_hangzhou="5年",
+        certificate_issue_date="20200630",
+    )
+    result = _check(grassroots_clerk, sheet([row]))
+    assert [(row.status, row.errors) for row in result.rows] == [("accepted", [])]
+    application = Application.objects.get()
+    assert (application.new_level, application.issuer, application.years_in_hangzhou) == ("senior_worker", "hr_hangzhou", 5)
+    assert application.certificate_issue_date.isoformat() == "2020-06-30"

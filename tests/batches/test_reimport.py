@@ -144,3 +144,27 @@ def test_a_reimported_row_without_materials_in_the_zip_says_only_the_row_was_not
     assert already_entered({"application_no": "2020000001", "status": Status.PAID}, with_materials=False) == (
         "本单位已填报该职工的申请（编号2020000001，奖励已发放），本行没有保存。奖励已发放，不能再修改。"
     )
+
+
+def test_a_worker_with_no_material_in_the_zip_is_told_once_one_missing_by_name(grassroots_clerk, workers):
+    """None of the three: one sentence naming the three files; two of three: the missing one."""
+    from rewards.batches.services import check_and_save
+    from rewards.campaigns.selectors import require_current_campaign
+
+    archive = materials_zip([workers[1].id_number], leave_out={workers[1].id_number: "id_card"})
+    result = check_and_save(
+        campaign=require_current_campaign(),
+        user=grassroots_clerk,
+        org=grassroots_clerk.organisation,
+        start_status="pending_grassroots",
+        sheet=sheet([row_for(workers[0]), row_for(workers[1], seq="2")]),
+        zip_content=archive,
+        save=False,
+    )
+    none, one = (row.errors for row in result.rows)
+    number = workers[0].id_number
+    assert none == [
+        f"压缩包中没有该职工的材料：须有“{number}_身份证.jpg”“{number}_证书.jpg”“{number}_银行卡.jpg”三个文件"
+        "（也可写作“_id_card”“_certificate”“_bank_card”，可为 .jpg、.png 或 .pdf）。"
+    ]
+    assert len(one) == 1 and one[0].startswith(f"压缩包中缺少材料“{workers[1].id_number}_身份证.jpg”")

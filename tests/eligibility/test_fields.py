@@ -301,3 +301,37 @@ def test_every_error_is_a_chinese_sentence():
     for messages in errors.values():
         for message in messages:
             assert any("\u4e00" <= char <= "\u9fff" for char in message), message
+
+
+@pytest.mark.parametrize(
+    ("typed", "years"),
+    [
+        pytest.param("0", 0, id="0"),
+        pytest.param("5年", 5, id="带“年”"),
+        pytest.param("５ 年", 5, id="全角带空格"),
+        pytest.param("100年", 100, id="100年"),
+        pytest.param("101年", None, id="101年"),
+        pytest.param("5.5", None, id="小数"),
+        pytest.param("五年", None, id="汉字"),
+        pytest.param("-1", None, id="负数"),
+        pytest.param("年", None, id="只有年"),
+    ],
+)
+def test_years_in_hangzhou_as_typed_with_or_without_nian(typed, years):  # type: ignore[no-untyped-def]
+    applicant, errors = clean_annex3(form(is_migrant="是", hukou_place="安徽省阜阳市", years_in_hangzhou=typed), today=TODAY)
+
+    if years is None:
+        assert applicant is None
+        assert errors == {"years_in_hangzhou": [f"来杭年限“{typed}”应为0至100之间的整数（年数，例如 5）。"]}
+    else:
+        assert errors == {}
+        assert applicant is not None and applicant.years_in_hangzhou == years
+
+
+def test_an_unknown_level_and_issuer_are_echoed_with_what_to_write():
+    _, errors = clean_annex3(form(new_level="高级", previous_level="五级工", issuer="宁波市人社局"), today=TODAY)
+
+    assert errors["new_level"] == ["无法识别的技能等级“高级”：请填写高级工、技师或高级技师（也可写作三级、二级、一级）。"]
+    assert errors["previous_level"] == ["无法识别的技能等级“五级工”：请填写初级工、中级工、高级工、技师或高级技师。"]
+    assert errors["issuer"][0].startswith("无法识别的发证机关“宁波市人社局”：请填写浙江省人社部门、杭州市人社部门、区县（市）人社部门、")
+    assert "杭州市人力资源和社会保障局" in errors["issuer"][0]
