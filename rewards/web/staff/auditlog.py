@@ -217,7 +217,7 @@ def _finish(request: HttpRequest, state: dict[str, Any]) -> dict[str, Any]:
     seconds = round(time.time() - float(state["started"]), 1)
     check = anchor.check_chain(SimpleNamespace(entries=state["entries"]))
     state["count"] += len(check.problems)
-    state["problems"] = (check.problems + state["problems"])[:VERIFY_LISTED]
+    listed = state["problems"][: max(0, VERIFY_LISTED - len(check.problems))]
     with transaction.atomic():
         audit(
             "audit.verify",
@@ -238,8 +238,9 @@ def _finish(request: HttpRequest, state: dict[str, Any]) -> dict[str, Any]:
         "intact": not state["count"],
         "entries": state["entries"],
         "count": state["count"],
-        "problems": _problem_items(state["problems"]),
-        "hidden": max(0, state["count"] - len(state["problems"])),
+        # The anchor's own first, without a link: the entries they name may be gone.
+        "problems": [{"text": problem, "entry_id": None} for problem in check.problems] + _problem_items(listed),
+        "hidden": max(0, state["count"] - len(check.problems) - len(listed)),
         "seconds": seconds,
         "anchored": check.newest,
         "anchor_missing": check.missing,
