@@ -54,7 +54,9 @@ def long_scan(settings):  # type: ignore[no-untyped-def]
     data = factories.annex3(member)
     factories.register_certificate(member, data)
     files = {
-        "id_card_file": SimpleUploadedFile("id.jpg", material("居民身份证", ["王建国"], size=(900, 1100), tint=(30, 90, 160)), "image/jpeg"),
+        "id_card_file": SimpleUploadedFile(
+            "id.jpg", material("居民身份证", ["王建国"], size=(900, 1100), tint=(30, 90, 160)), "image/jpeg"
+        ),
         "certificate_file": SimpleUploadedFile(
             "cert.jpg", material("职业资格证书（长图）", ["第1页"], size=(1000, 7000), tint=(150, 60, 30)), "image/jpeg"
         ),

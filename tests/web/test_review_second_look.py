@@ -103,7 +103,9 @@ def test_a_decision_overtaken_by_another_reviewer_names_it_and_keeps_the_opinion
     assert application.status == "approved" and application.events.filter(decision="approve").count() == 2
 
 
-def test_the_addresses_of_refused_forms_open_the_application_again(campaign, business_day, member, xihu_reviewer, city_reviewer, shangcheng):
+def test_the_addresses_of_refused_forms_open_the_application_again(
+    campaign, business_day, member, xihu_reviewer, city_reviewer, shangcheng
+):
     application = submit(campaign, member, in_registry=False)
     signed_in(xihu_reviewer).post(f"/staff/applications/{application.application_no}/decision", {"decision": "approve"})
     city = signed_in(city_reviewer)
