@@ -78,12 +78,16 @@ def total_from_counts(counts: dict[str, int], status_filter: str) -> int:
     return sum(counts.get(s, 0) for s in wanted) if wanted else sum(counts.values())
 
 
-def queue_rows(applications: list[Application]) -> list[dict[str, Any]]:
+def queue_rows(applications: list[Application], *, with_resolved: bool = False) -> list[dict[str, Any]]:
+    """The rows of one page: ``flags`` are the open signals; ``with_resolved`` adds
+    ``resolved_flags`` (the page shows them too: a list filtered by a signal lists them)."""
     flags: dict[int, list[str]] = {}
-    for application_id, code in Flag.objects.filter(application__in=[a.pk for a in applications], resolved_at__isnull=True).values_list(
-        "application_id", "code"
-    ):
-        flags.setdefault(application_id, []).append(code)
+    resolved: dict[int, list[str]] = {}
+    signals = Flag.objects.filter(application__in=[a.pk for a in applications])
+    if not with_resolved:
+        signals = signals.filter(resolved_at__isnull=True)
+    for application_id, code, resolved_at in signals.order_by("-hard", "code").values_list("application_id", "code", "resolved_at"):
+        (flags if resolved_at is None else resolved).setdefault(application_id, []).append(code)
     return [
         {
             "application_no": app.application_no,
@@ -97,6 +101,7 @@ def queue_rows(applications: list[Application]) -> list[dict[str, Any]]:
             "amount": f"{app.amount:.2f}" if app.amount is not None else None,
             "submitted_at": app.submitted_at,
             "flags": flags.get(app.pk, []),
+            **({"resolved_flags": resolved.get(app.pk, [])} if with_resolved else {}),
         }
         for app in applications
     ]

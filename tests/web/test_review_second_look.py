@@ -145,3 +145,22 @@ def test_the_review_forms_are_sent_once_and_the_viewer_names_each_material_once(
     assert '<img alt="" data-thumb>' in page and 'alt="身份证（正反面）"' not in page
     assert 'class="viewer-heading" aria-live="polite"' in page
     assert 'data-viewer-help="pdf" hidden' in page
+
+
+def test_a_resolved_signal_stays_on_its_row_marked_as_resolved(campaign, business_day, member, xihu_reviewer, city_reviewer):
+    application = submit(campaign, member, in_registry=False)
+    signed_in(xihu_reviewer).post(f"/staff/applications/{application.application_no}/decision", {"decision": "approve"})
+    city = signed_in(city_reviewer)
+
+    def row(query: str) -> dict:  # type: ignore[type-arg]
+        return city.get(f"/staff/?{query}").context["rows"][0]
+
+    assert row("status=&flag=not_in_registry")["flag_items"][0]["code"] == "not_in_registry"
+    assert row("status=&flag=not_in_registry")["resolved_items"] == []
+    city.post(f"/staff/applications/{application.application_no}/flags/not_in_registry/resolve", {"note": "已核实，证书库延迟入库。"})
+    # Filtered by the signal, the row says it was resolved instead of showing no signal at all.
+    found = row("status=&flag=not_in_registry")
+    assert found["flag_items"] == [] and found["resolved_items"] == [{"code": "not_in_registry", "label": "人社证书库中查无此证书"}]
+    assert "人社证书库中查无此证书（已处理）" in city.get("/staff/?status=&flag=not_in_registry").text
+    # "Any open signal" no longer lists it; the API's rows keep only the open ones, as API.md says.
+    assert city.get("/staff/?status=&flag=any").context["rows"] == []

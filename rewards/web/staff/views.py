@@ -189,7 +189,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(queryset, int(filters["per"] or selectors.PAGE_SIZE))
     paginator.__dict__["count"] = selectors.total_from_counts(counts, filters.get("status", ""))  # no second COUNT
     page = paginator.get_page(request.GET.get("page"))
-    rows = selectors.queue_rows(list(page.object_list))
+    rows = selectors.queue_rows(list(page.object_list), with_resolved=True)
     outcomes: dict[str, str] = request.session.pop(BULK_KEY, {})
     for row in rows:
         row["status_label"] = STATUS_LABELS[Status(row["status"])]
@@ -197,6 +197,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         row["level_label"] = Level(row["new_level"]).label
         row["amount_fixed"] = row["status"] in (Status.APPROVED, Status.PAID, Status.PAYMENT_FAILED)
         row["flag_items"] = [{"code": code, "label": FlagCode(code).label, "hard": code in HARD_FLAGS} for code in row["flags"]]
+        row["resolved_items"] = [{"code": code, "label": FlagCode(code).label} for code in row["resolved_flags"]]
         row["can_approve"] = _can_decide(user, row["status"], row["channel"]) and not (
             row["status"] == Status.PENDING_CITY and any(item["hard"] for item in row["flag_items"])
         )
