@@ -153,3 +153,25 @@ def test_a_decision_with_the_keyboard_only_is_sent_once(long_scan, live_server, 
     page.wait_for_selector(".flash-success")
     assert len(posts) == 1
     assert Application.objects.get(pk=long_scan.pk).events.filter(decision="approve").count() == 1
+
+
+def test_the_queue_keeps_the_keyboard_where_it_was_when_it_is_redrawn(long_scan, live_server, page_factory):
+    """The filters, the search and the status tabs redraw the list in place (htmx): the focus
+    stays on the control used, not thrown back to the top of the page."""
+    page = page_factory(1366, 768)
+    sign_in(page, live_server.url, "xihu.reviewer")
+    page.focus("select[name=level]")
+    for _ in range(3):  # 高级技师, 技师, 高级工: each choice made with the keyboard redraws the list at once
+        page.keyboard.press("ArrowDown")
+    page.wait_for_url("**level=senior_worker**")
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'level'")
+    page.focus("input[name=q]")
+    page.keyboard.type("王建")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**q=%E7%8E%8B%E5%BB%BA**")
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'q'")
+    page.focus("#tab-all")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**status=&**")
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'tab-all'")
+    assert page.locator(".queue-table tbody tr").count() == 1 and "王建国" in page.inner_text(".queue-table tbody")
