@@ -13,6 +13,7 @@ from django.db.models import F
 from rewards.core import clock
 from rewards.organisations.models import Role
 from rewards.organisations.services import staff_create
+from rewards.review.flags import refresh_flags
 from rewards.review.selectors import PARTIAL_NUMBER_DIGITS, REPEAT_WINDOW
 from tests import factories
 from tests.conftest import PASSWORD
@@ -164,3 +165,30 @@ def test_a_resolved_signal_stays_on_its_row_marked_as_resolved(campaign, busines
     assert "人社证书库中查无此证书（已处理）" in city.get("/staff/?status=&flag=not_in_registry").text
     # "Any open signal" no longer lists it; the API's rows keep only the open ones, as API.md says.
     assert city.get("/staff/?status=&flag=any").context["rows"] == []
+
+
+def test_a_signal_gone_since_the_page_was_opened_is_said_so_not_a_missing_application(
+    campaign, business_day, member, xihu_reviewer, city_reviewer
+):
+    application = submit(campaign, member, in_registry=False)
+    signed_in(xihu_reviewer).post(f"/staff/applications/{application.application_no}/decision", {"decision": "approve"})
+    city = signed_in(city_reviewer)
+    assert "not_in_registry/resolve" in city.get(f"/staff/applications/{application.application_no}").text
+    # Meanwhile the HR registry row arrives and the signal is worked out again: it is gone.
+    factories.register_certificate(
+        member,
+        {
+            "certificate_no": application.certificate_no,
+            "new_level": application.new_level,
+            "occupation": application.occupation,
+            "certificate_issue_date": application.certificate_issue_date.isoformat(),
+            "issuer": application.issuer,
+        },
+    )
+    refresh_flags(application)
+    assert not application.flags.exists()
+    response = city.post(
+        f"/staff/applications/{application.application_no}/flags/not_in_registry/resolve", {"note": "已核实。"}, follow=True
+    )
+    assert response.redirect_chain == [(f"/staff/applications/{application.application_no}#signals", 302)]
+    assert "该风险信号已不存在" in response.text and "没有找到该申请" not in response.text

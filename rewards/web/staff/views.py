@@ -430,7 +430,10 @@ def resolve_flag(request: HttpRequest, no: str, code: str) -> HttpResponse:
     try:
         flag = flag_resolve(user=request.user, application_no=no, code=code, note=note, request=request)
     except NotFound:
-        return render(request, "staff/not_found.html", status=404)
+        # The application is there (looked up above); the signal is not: worked out again since
+        # the page was opened (the registry row arrived, the other application was withdrawn).
+        messages.info(request, "该风险信号已不存在：系统重新核查后不再提示（相关情况已变化），无需处理。")
+        return redirect(f"{reverse('staff:detail', args=[no])}#signals")
     except (InvalidInput, Conflict) as exc:
         message = "；".join(text for texts in exc.fields.values() for text in texts) if exc.fields else exc.message
         return _render_detail(request, application, status=exc.status, flag_error={"code": code, "message": message})
