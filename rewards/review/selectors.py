@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from rewards.applications.models import Application, Flag
+from rewards.applications.models import Application, ApplicationEvent, Flag
 from rewards.applications.selectors import history
-from rewards.core import crypto, validators
+from rewards.core import clock, crypto, validators
 from rewards.core.masking import mask_bank_card, mask_id_number, mask_phone
-from rewards.core.text import certificate_number, fold_width, org_key
+from rewards.core.text import certificate_number, clean_name, fold_width, org_key
 from rewards.core.vocab import Status
 from rewards.eligibility.services import staff_checks
 
@@ -20,6 +21,8 @@ from .services import scoped_applications
 PAGE_SIZE = 50
 #: The most rows one page of the queue holds (the page's 每页 choice, the API's ``page_size``).
 MAX_PAGE_SIZE = 200
+#: The fewest trailing digits that find an application by the end of its number (0037 for 2020000037).
+PARTIAL_NUMBER_DIGITS = 3
 
 
 def queue(user: Any, filters: dict[str, str]) -> QuerySet[Application]:
@@ -52,7 +55,10 @@ def queue(user: Any, filters: dict[str, str]) -> QuerySet[Application]:
         text = re.sub(r"\s", "", text)
     if text:
         # A certificate number as stored: ｈｙ２０２０ ００１ finds HY2020001.
-        matches = Q(application_no=text) | Q(name__startswith=text) | Q(certificate_no=certificate_number(text))
+        # A name as stored (王 建华 is 王建华, 买买提.艾力 is 买买提·艾力).
+        matches = Q(application_no=text) | Q(name__startswith=clean_name(text) or text) | Q(certificate_no=certificate_number(text))
+        if re.fullmatch(rf"\d{{{PARTIAL_NUMBER_DIGITS},9}}", text):  # the last digits of an application number (…0037)
+            matches |= Q(application_no__endswith=text)
         id_number, error = validators.check_id_number(text) if len(text) >= 15 else (None, "")
         if id_number and not error:  # a whole ID number, found by its blind index
             matches |= Q(id_hash=crypto.blind_index("id", id_number))
@@ -72,12 +78,16 @@ def total_from_counts(counts: dict[str, int], status_filter: str) -> int:
     return sum(counts.get(s, 0) for s in wanted) if wanted else sum(counts.values())
 
 
-def queue_rows(applications: list[Application]) -> list[dict[str, Any]]:
+def queue_rows(applications: list[Application], *, with_resolved: bool = False) -> list[dict[str, Any]]:
+    """The rows of one page: ``flags`` are the open signals; ``with_resolved`` adds
+    ``resolved_flags`` (the page shows them too: a list filtered by a signal lists them)."""
     flags: dict[int, list[str]] = {}
-    for application_id, code in Flag.objects.filter(application__in=[a.pk for a in applications], resolved_at__isnull=True).values_list(
-        "application_id", "code"
-    ):
-        flags.setdefault(application_id, []).append(code)
+    resolved: dict[int, list[str]] = {}
+    signals = Flag.objects.filter(application__in=[a.pk for a in applications])
+    if not with_resolved:
+        signals = signals.filter(resolved_at__isnull=True)
+    for application_id, code, resolved_at in signals.order_by("-hard", "code").values_list("application_id", "code", "resolved_at"):
+        (flags if resolved_at is None else resolved).setdefault(application_id, []).append(code)
     return [
         {
             "application_no": app.application_no,
@@ -91,6 +101,7 @@ def queue_rows(applications: list[Application]) -> list[dict[str, Any]]:
             "amount": f"{app.amount:.2f}" if app.amount is not None else None,
             "submitted_at": app.submitted_at,
             "flags": flags.get(app.pk, []),
+            **({"resolved_flags": resolved.get(app.pk, [])} if with_resolved else {}),
         }
         for app in applications
     ]
@@ -158,3 +169,19 @@ def detail(application: Application, *, full: bool) -> dict[str, Any]:
             for att in application.attachments.filter(current=True).order_by("kind")
         ],
     }
+
+
+#: How long a second identical decision by the same reviewer reads as the first one sent twice
+#: (a double click, a form sent again after a slow answer) rather than as a new attempt.
+REPEAT_WINDOW = dt.timedelta(minutes=10)
+
+
+def last_decision(application: Application) -> ApplicationEvent | None:
+    """The latest review decision on the application (approve, return or reject), with its actor."""
+    return application.events.exclude(decision="").select_related("actor", "organisation").order_by("-at", "-id").first()
+
+
+def is_repeat(event: ApplicationEvent | None, *, user: Any, decision: str) -> bool:
+    """Whether ``event`` is this reviewer's own ``decision``, taken moments ago: the same form
+    arriving again (a double click) finds its work already done, not a conflict."""
+    return event is not None and event.actor_id == user.pk and event.decision == decision and clock.now() - event.at < REPEAT_WINDOW

@@ -41,7 +41,7 @@ def rows(page) -> int:  # type: ignore[no-untyped-def]
 def test_fifty_a_page_by_default_and_the_choice_offered(reviewer, waiting):
     page = reviewer.get("/staff/?status=pending_district")
     assert rows(page) == 50 and page.context["page"].paginator.num_pages == 5
-    assert '<select name="per">' in page.text and "200 份" in page.text
+    assert '<select name="per" id="filter-per">' in page.text and "200 份" in page.text
 
 
 @pytest.mark.parametrize(("per", "shown", "pages"), [("100", 100, 3), ("200", 200, 2), ("50", 50, 5), ("7", 50, 5), ("9999", 50, 5)])

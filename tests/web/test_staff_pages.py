@@ -19,6 +19,7 @@ from rewards.core.masking import mask_bank_card, mask_id_number
 from rewards.core.models import AuditEvent, ThrottleEvent
 from rewards.organisations.models import StaffUser
 from rewards.review.flags import ensure_signals
+from rewards.review.selectors import REPEAT_WINDOW
 from rewards.web.staff.auth import ABSOLUTE_LOGOUT, IDLE_LOGOUT, LOCKED_OUT, LOGIN_FAILED, SEEN_KEY, STARTED_KEY
 from tests import factories
 from tests.conftest import PASSWORD
@@ -285,7 +286,7 @@ def test_the_bulk_form_restores_no_ticks_and_names_each_application(campaign, bu
     (the list has changed since); each box carries the name the confirmation lists (staff-queue.js)."""
     first = submit(campaign, member)
     page = signed_in(xihu_reviewer).get("/staff/").text
-    assert 'class="bulk-form" data-bulk-form autocomplete="off"' in page
+    assert 'class="bulk-form" data-bulk-form data-once autocomplete="off"' in page
     assert '<input type="checkbox" data-select-all autocomplete="off"' in page
     box = (
         f'<input type="checkbox" name="application_no" value="{first.application_no}" data-name="{first.name}" autocomplete="off"'
@@ -322,9 +323,14 @@ def test_bulk_approve_moves_the_selected_applications_up_one_level(campaign, bus
     assert "批量通过结果" in page.text
     # The outcome is shown once.
     assert client.get("/staff/").context["bulk"] is None
-    # Approving the same again: wrong stage, nothing changes.
+    # Approving the same again moments later is the same form sent twice: done, nothing changes.
     client.post("/staff/approve-many", {"application_no": [first.application_no]})
-    assert client.get("/staff/").context["bulk"]["refused"][0]["reason"] == "不在您的审核环节，或已被处理"
+    assert client.get("/staff/").context["bulk"] == {"approved": [first.application_no], "refused": []}
+    assert first.events.filter(decision="approve").count() == 1
+    # Later it is refused, saying where the application stands.
+    first.events.filter(decision="approve").update(at=clock.now() - REPEAT_WINDOW)
+    client.post("/staff/approve-many", {"application_no": [first.application_no]})
+    assert client.get("/staff/").context["bulk"]["refused"][0]["reason"] == "该申请现为“待市总终审”，已不在您的审核环节（可能已由他人处理）"
     assert first.events.filter(decision="approve").count() == 1
     assert "请先勾选" in client.post("/staff/approve-many", {}, follow=True).text
 
@@ -378,9 +384,13 @@ def test_decisions_need_an_opinion_to_return_or_reject(campaign, business_day, m
     first.refresh_from_db()
     assert first.status == "pending_city" and first.amount == Decimal("500.00")
 
-    # The district cannot decide again (a second tab, say): 409, and the page says it was not saved.
-    response = district.post(f"/staff/applications/{first.application_no}/decision", {"decision": "approve"})
-    assert response.status_code == 409 and "您的决定没有保存：该申请当前为“待市总工会终审”，不在您的审核环节" in response.text
+    # The same decision sent again (a double click, a second tab) finds it done; another one is
+    # refused, and the page says it was not saved, who decided and where the application stands.
+    response = district.post(f"/staff/applications/{first.application_no}/decision", {"decision": "approve"}, follow=True)
+    assert "该决定已经保存，重复提交的没有再次处理" in response.text and first.events.filter(decision="approve").count() == 1
+    response = district.post(f"/staff/applications/{first.application_no}/decision", {"decision": "return", "opinion": "补材料"})
+    assert response.status_code == 409 and "您的决定没有保存：西湖区总工会 xihu.reviewer已于" in response.text
+    assert "作出“通过”决定，该申请现为“待市总终审”。" in response.text
 
     # 终审 return without an opinion is refused; with one it is kept in the history.
     response = city.post(f"/staff/applications/{first.application_no}/decision", {"decision": "return", "opinion": "  "})

@@ -18,8 +18,9 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_sameorigin
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rewards.applications.models import HARD_FLAGS, Application, AttachmentKind, FlagCode
 from rewards.campaigns.models import CampaignUnit
@@ -63,6 +64,7 @@ STATUS_LABELS = {
     Status.REJECTED: "不予奖励",
     Status.WITHDRAWN: "已撤回",
 }
+DECISION_WORDS = {"approve": "通过", "return": "退回修改", "reject": "不予奖励"}
 DECISION_DONE = {"approve": "已通过", "return": "已退回修改", "reject": "已作出不予奖励决定"}
 OUTCOME_LABELS = {
     "approved": "已通过",
@@ -109,6 +111,16 @@ def _out_of_scope(request: HttpRequest, application_no: str, what: str) -> HttpR
         detail={"application_no": mask_digit_runs(application_no[:20]), "what": what},  # a typed ID stays masked
     )
     return render(request, "staff/not_found.html", status=404)
+
+
+def _decided_meanwhile(application: Application, last: Any) -> str:
+    """Why a decision was not saved: who decided the application, when, and where it stands now."""
+    now = f"该申请现为“{STATUS_LABELS[Status(application.status)]}”"
+    if last is None:
+        return f"您的决定没有保存：{now}，不在您的审核环节。"
+    who = " ".join(part for part in (last.organisation.name if last.organisation else "", str(last.actor) if last.actor else "") if part)
+    when = timezone.localtime(last.at).strftime("%Y-%m-%d %H:%M")
+    return f"您的决定没有保存：{who or '其他审核人员'}已于 {when} 作出“{DECISION_WORDS.get(last.decision, last.decision)}”决定，{now}。"
 
 
 def _own_stage(user: Any) -> str:
@@ -177,7 +189,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(queryset, int(filters["per"] or selectors.PAGE_SIZE))
     paginator.__dict__["count"] = selectors.total_from_counts(counts, filters.get("status", ""))  # no second COUNT
     page = paginator.get_page(request.GET.get("page"))
-    rows = selectors.queue_rows(list(page.object_list))
+    rows = selectors.queue_rows(list(page.object_list), with_resolved=True)
     outcomes: dict[str, str] = request.session.pop(BULK_KEY, {})
     for row in rows:
         row["status_label"] = STATUS_LABELS[Status(row["status"])]
@@ -185,6 +197,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         row["level_label"] = Level(row["new_level"]).label
         row["amount_fixed"] = row["status"] in (Status.APPROVED, Status.PAID, Status.PAYMENT_FAILED)
         row["flag_items"] = [{"code": code, "label": FlagCode(code).label, "hard": code in HARD_FLAGS} for code in row["flags"]]
+        row["resolved_items"] = [{"code": code, "label": FlagCode(code).label} for code in row["resolved_flags"]]
         row["can_approve"] = _can_decide(user, row["status"], row["channel"]) and not (
             row["status"] == Status.PENDING_CITY and any(item["hard"] for item in row["flag_items"])
         )
@@ -202,10 +215,18 @@ def queue(request: HttpRequest) -> HttpResponse:
     bulk = None
     if outcomes:
         approved = [no for no, outcome in outcomes.items() if outcome == "approved"]
+        # Where a refused one stands now (decided meanwhile by someone else, say): read, not guessed.
+        moved = [no for no, outcome in outcomes.items() if outcome == "wrong_stage"]
+        now = dict(selectors.queue(user, {}).filter(application_no__in=moved).values_list("application_no", "status")) if moved else {}
         bulk = {
             "approved": approved,
             "refused": [
-                {"application_no": no, "reason": OUTCOME_LABELS.get(outcome, outcome)}
+                {
+                    "application_no": no,
+                    "reason": f"该申请现为“{STATUS_LABELS[Status(now[no])]}”，已不在您的审核环节（可能已由他人处理）"
+                    if no in now
+                    else OUTCOME_LABELS.get(outcome, outcome),
+                }
                 for no, outcome in outcomes.items()
                 if outcome != "approved"
             ],
@@ -245,6 +266,10 @@ def approve_many(request: HttpRequest) -> HttpResponse:
         messages.warning(request, "请先勾选要通过的申请。")
         return redirect(back)
     outcomes = review_approve_many(user=request.user, application_nos=numbers, request=request)
+    refused = [number for number, outcome in outcomes.items() if outcome == "wrong_stage"]
+    for application in selectors.queue(request.user, {}).filter(application_no__in=refused) if refused else []:
+        if selectors.is_repeat(selectors.last_decision(application), user=request.user, decision="approve"):
+            outcomes[application.application_no] = "approved"  # passed by this reviewer moments ago: the form sent twice
     for number, outcome in outcomes.items():
         if outcome == "not_found":
             existing = Application.objects.filter(application_no=number).values_list("pk", flat=True).first()
@@ -353,7 +378,7 @@ def detail(request: HttpRequest, no: str) -> HttpResponse:
     return _render_detail(request, application)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @staff_required(roles=DECIDE_ROLES)
 def decide(request: HttpRequest, no: str) -> HttpResponse:
     """通过 / 退回修改 / 不予奖励, with the services' refusals shown on the page."""
@@ -361,6 +386,8 @@ def decide(request: HttpRequest, no: str) -> HttpResponse:
         application = application_in_scope(request.user, no)
     except NotFound:
         return _out_of_scope(request, no, "decision")
+    if request.method == "GET":  # the address a refused decision was shown at, opened again
+        return redirect(f"{reverse('staff:detail', args=[no])}#decision")
     decision = (request.POST.get("decision") or "").strip()
     opinion = request.POST.get("opinion") or ""
     try:
@@ -374,7 +401,13 @@ def decide(request: HttpRequest, no: str) -> HttpResponse:
             message = "；".join(text for texts in exc.fields.values() for text in texts)
         if isinstance(exc, InvalidInput) and "decision" in exc.fields:  # the API's words name its codes
             message = "请选择一项决定：通过、退回修改或不予奖励。"
-        if isinstance(exc, Conflict):  # decided meanwhile, say in another tab: say that this one was not
+        if isinstance(exc, Conflict) and exc.code == "wrong_stage":
+            last = selectors.last_decision(application)
+            if selectors.is_repeat(last, user=request.user, decision=decision):  # the same form sent twice
+                messages.info(request, f"该决定已经保存，重复提交的没有再次处理。该申请现为“{STATUS_LABELS[Status(application.status)]}”。")
+                return redirect("staff:detail", no=application.application_no)
+            message = _decided_meanwhile(application, last)
+        elif isinstance(exc, Conflict):  # decided meanwhile, say in another tab: say that this one was not
             message = f"您的决定没有保存：{message}"
         return _render_detail(
             request, application, status=exc.status, decision_error=message, decision_value=decision, opinion_value=opinion[:500]
@@ -383,7 +416,7 @@ def decide(request: HttpRequest, no: str) -> HttpResponse:
     return redirect("staff:detail", no=application.application_no)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @staff_required(roles=RESOLVE_ROLES)
 def resolve_flag(request: HttpRequest, no: str, code: str) -> HttpResponse:
     """处理风险信号: a written note, kept with its author and time."""
@@ -391,11 +424,16 @@ def resolve_flag(request: HttpRequest, no: str, code: str) -> HttpResponse:
         application = application_in_scope(request.user, no)
     except NotFound:
         return _out_of_scope(request, no, "flag_resolve")
+    if request.method == "GET":  # the address a refused note was shown at, opened again
+        return redirect(f"{reverse('staff:detail', args=[no])}#signals")
     note = request.POST.get("note") or ""
     try:
         flag = flag_resolve(user=request.user, application_no=no, code=code, note=note, request=request)
     except NotFound:
-        return render(request, "staff/not_found.html", status=404)
+        # The application is there (looked up above); the signal is not: worked out again since
+        # the page was opened (the registry row arrived, the other application was withdrawn).
+        messages.info(request, "该风险信号已不存在：系统重新核查后不再提示（相关情况已变化），无需处理。")
+        return redirect(f"{reverse('staff:detail', args=[no])}#signals")
     except (InvalidInput, Conflict) as exc:
         message = "；".join(text for texts in exc.fields.values() for text in texts) if exc.fields else exc.message
         return _render_detail(request, application, status=exc.status, flag_error={"code": code, "message": message})

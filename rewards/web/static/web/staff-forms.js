@@ -8,10 +8,16 @@
     var form = event.target;
     if (form.hasAttribute("data-confirm") && !window.confirm(form.getAttribute("data-confirm"))) {
       event.preventDefault();
-      return;
     }
-    if (!form.hasAttribute("data-once")) { return; }
+  });
+
+  // On the window, after every page's own checks on the document (a decision without its
+  // opinion, a 批量通过 not confirmed): a form they stopped is not sent and stays usable.
+  window.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute || !form.hasAttribute("data-once")) { return; }
     if (form.dataset.sent) { event.preventDefault(); return; }
+    if (event.defaultPrevented) { return; }
     form.dataset.sent = "1";
     form.querySelectorAll("button[type=submit]").forEach(function (button) {
       setTimeout(function () { button.disabled = true; }, 0);

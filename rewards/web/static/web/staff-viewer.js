@@ -1,11 +1,14 @@
 /* 材料查看器：在本页打开身份证、证书、银行卡材料；放大缩小、旋转90°、上一份/下一份，
-   键盘 ← → + − R 0 Esc。PDF 在查看器内的框架中打开。不依赖任何外部脚本。
+   键盘 ← → ↑ ↓ + − R 0 Esc；打开时页面其余部分不可操作（inert），很长的扫描件按宽度铺满、从顶部看起。PDF 在查看器内的框架中打开。不依赖任何外部脚本。
    每份材料只取一次（依次取，不并发），缩略图和查看器共用内存中的副本：
    材料不落浏览器缓存（no-store），每次取用都记入审计日志。 */
 (function () {
   "use strict";
 
   var ZOOMS = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 3, 4, 6];
+  /* Fitted whole, a scan this many times smaller than when it fills the window's other side is
+     too long to read (a phone photo in portrait on a wide screen is about 2 times). */
+  var LONG = 4;
 
   function Viewer(root, links) {
     this.root = root;
@@ -42,8 +45,19 @@
     return this.links[this.index].getAttribute("data-type") === "application/pdf";
   };
 
+  /* Everything but the viewer is inert while it is open: a screen reader's cursor and the
+     Tab key stay inside the dialog (aria-modal alone does not keep them there). */
+  Viewer.prototype.setBackground = function (inert) {
+    var root = this.root;
+    Array.prototype.forEach.call(document.body.children, function (element) {
+      if (element === root || element.tagName === "SCRIPT") { return; }
+      if (inert) { element.setAttribute("inert", ""); } else { element.removeAttribute("inert"); }
+    });
+  };
+
   Viewer.prototype.open = function (index) {
     this.returnFocus = document.activeElement;
+    this.setBackground(true);
     this.root.hidden = false;
     document.body.classList.add("viewer-open");
     this.show(index);
@@ -52,6 +66,7 @@
 
   Viewer.prototype.close = function () {
     this.root.hidden = true;
+    this.setBackground(false);
     document.body.classList.remove("viewer-open");
     this.frame.removeAttribute("src");
     if (this.returnFocus) { this.returnFocus.focus(); }
@@ -70,6 +85,9 @@
     this.openLink.setAttribute("href", link.getAttribute("href"));
     var pdf = this.isPdf();
     this.root.classList.toggle("is-pdf", pdf);
+    this.root.querySelectorAll("[data-viewer-help]").forEach(function (help) {
+      help.hidden = help.getAttribute("data-viewer-help") !== (pdf ? "pdf" : "image");
+    });
     this.root.querySelectorAll('[data-viewer="zoom-in"],[data-viewer="zoom-out"],[data-viewer="rotate"],[data-viewer="fit"]').forEach(function (button) {
       button.disabled = pdf;
     });
@@ -108,7 +126,16 @@
     var turned = this.rotation % 180 !== 0;
     var boxW = turned ? h : w;
     var boxH = turned ? w : h;
-    var fit = Math.min((this.stage.clientWidth - 32) / boxW, (this.stage.clientHeight - 32) / boxH, 1);
+    var across = Math.min((stage.clientWidth - 32) / boxW, 1);
+    var down = Math.min((stage.clientHeight - 32) / boxH, 1);
+    var fit = Math.min(across, down);
+    /* A very long scan (a receipt, pages stitched into one picture) fitted whole would be a sliver
+       nobody can read: it fills the other way instead and scrolls from its beginning. */
+    var isLong = Math.max(across, down) > LONG * fit;
+    if (isLong) {
+      fit = Math.max(across, down);
+      if (fresh) { cx = 0; cy = 0; }
+    }
     var scale = Math.max(fit, 0.02) * this.zoom;
     this.canvas.style.width = Math.round(boxW * scale) + "px";
     this.canvas.style.height = Math.round(boxH * scale) + "px";
@@ -145,7 +172,11 @@
     if (this.root.hidden || event.altKey || event.ctrlKey || event.metaKey) { return; }
     var map = { Escape: "close", ArrowLeft: "prev", ArrowRight: "next", "+": "zoom-in", "=": "zoom-in", "-": "zoom-out", r: "rotate", R: "rotate", "0": "fit" };
     var name = map[event.key];
-    if (name) {
+    var scroll = { ArrowUp: -0.15, ArrowDown: 0.15, PageUp: -0.9, PageDown: 0.9 }[event.key];
+    if (scroll && !this.isPdf()) { /* an enlarged or long scan moves under the keyboard too */
+      event.preventDefault();
+      this.stage.scrollTop += scroll * this.stage.clientHeight;
+    } else if (name) {
       event.preventDefault();
       this.command(name);
     } else if (event.key === "Tab") {
@@ -217,6 +248,7 @@
     var root = document.getElementById("viewer");
     var links = Array.prototype.slice.call(document.querySelectorAll("[data-viewer-item]"));
     if (!root || !links.length) { return; }
+    document.body.appendChild(root); /* a child of the body, so that the rest can be made inert */
     preload(links);
     var viewer = new Viewer(root, links);
     links.forEach(function (link, index) {
