@@ -126,8 +126,8 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     "staff:queue": {"GET": READERS},
     "staff:approve_many": {"POST": DECIDERS},
     "staff:detail": {"GET": READERS},
-    "staff:decision": {"POST": DECIDERS},
-    "staff:resolve_flag": {"POST": RESOLVERS},
+    "staff:decision": {"GET": DECIDERS, "POST": DECIDERS},  # GET goes back to the application (decision 167)
+    "staff:resolve_flag": {"GET": RESOLVERS, "POST": RESOLVERS},
     "staff:attachment": {"GET": DECIDERS},
     "staff:annex3": {"GET": READERS},
     "staff:annex4": {"GET": READERS},
