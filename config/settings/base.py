@@ -85,6 +85,8 @@ MIDDLEWARE = [
     "rewards.web.security.ContentSecurityPolicyMiddleware",
     "rewards.web.security.SecurityHeadersMiddleware",
     "rewards.web.staff.sessions.StaffSessionMiddleware",
+    # Innermost: a form's address opened directly gets a Chinese page, which the CSP above covers.
+    "rewards.web.errors.MethodNotAllowedPageMiddleware",
 ]
 
 #: Reverse proxies (addresses or networks) whose X-Forwarded-For names the client; none by default.

@@ -67,6 +67,8 @@ pytestmark = pytest.mark.django_db
 CRAWLERS = {role: PRINCIPAL_USERS[role] for role in (r.value for r in Role)}
 #: Pages that are never followed: they end or start a session.
 NOT_FOLLOWED = {"staff:logout", "staff:login", "staff:login_otp", "staff:login_enrol", "worker:signout", "worker:signin"}
+#: A review form's address opened directly only goes back to the application's page (crawled itself).
+NOT_FOLLOWED |= {"staff:decision", "staff:resolve_flag"}
 #: Distinct URLs followed per route name and crawler (filters, pages, entries), beyond the seeds.
 PER_ROUTE = 12
 STAND_IN = b"%PDF-STAND-IN (the HTML WeasyPrint renders)\n"
