@@ -43,7 +43,13 @@ def browser():  # type: ignore[no-untyped-def]
 
     assert Path(CHROMIUM).exists(), "需要 Debian 的 chromium 软件包（make test 以 root 运行时会自动安装）"
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        # The browser's own controls (a file button, a date box) in Chinese as a union's browsers
+        # show them: Chromium reads its interface language from the environment (Debian's
+        # chromium-l10n holds the translations; without it they stay English).
+        # LANGUAGE alone: a zh_CN.UTF-8 locale is not generated here, and a missing one leaves
+        # Chromium unable to name a download in Chinese.
+        environment = {**os.environ, "LANGUAGE": "zh_CN"}
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, env=environment)
         yield browser
         browser.close()
 
