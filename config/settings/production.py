@@ -17,7 +17,9 @@ _anchor = env("AUDIT_ANCHOR_FILE")
 if not _anchor:
     raise ImproperlyConfigured("生产环境须设置 AUDIT_ANCHOR_FILE（数据库之外的审计锚点文件，见 README“部署”一节）。")
 if Path(_anchor).resolve().is_relative_to(Path(DATA_DIR).resolve()):  # noqa: F405
-    raise ImproperlyConfigured("AUDIT_ANCHOR_FILE 不能放在 DATA_DIR 中：审计锚点须由另一账号保管（只许追加），否则会随数据库一起被恢复或清空。")
+    raise ImproperlyConfigured(
+        "AUDIT_ANCHOR_FILE 不能放在 DATA_DIR 中：审计锚点须由另一账号保管（只许追加），否则会随数据库一起被恢复或清空。"
+    )
 if env("APP_TODAY"):
     raise ImproperlyConfigured("生产环境不允许设置 APP_TODAY（模拟业务日期仅用于演示和培训）。")
 if env("BENCH_ENDPOINTS", "0") != "0":
