@@ -290,7 +290,7 @@ def test_the_bulk_form_restores_no_ticks_and_names_each_application(campaign, bu
     assert '<input type="checkbox" data-select-all autocomplete="off"' in page
     box = (
         f'<input type="checkbox" name="application_no" value="{first.application_no}" data-name="{first.name}" autocomplete="off"'
-        f' aria-label="选择 {first.application_no}">'
+        f' aria-label="选择 {first.application_no} {first.name}">'
     )
     assert box in page
 
