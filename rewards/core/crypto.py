@@ -63,9 +63,8 @@ def field_key_ids() -> list[tuple[str, str]]:
     (it encrypts new values), then ``FIELD_ENCRYPTION_OLD_KEYS`` as listed (they only decrypt)."""
     keyring()  # refuses a missing or malformed key, in Chinese
     old = tuple(getattr(settings, "FIELD_ENCRYPTION_OLD_KEYS", ()) or ())
-    return [("FIELD_ENCRYPTION_KEY", field_key_id(settings.FIELD_ENCRYPTION_KEY))] + [
-        (f"FIELD_ENCRYPTION_OLD_KEYS[{index}]", field_key_id(text, f"FIELD_ENCRYPTION_OLD_KEYS[{index}]"))
-        for index, text in enumerate(old)
+    return [("FIELD_ENCRYPTION_KEY", field_key_id(str(settings.FIELD_ENCRYPTION_KEY)))] + [
+        (f"FIELD_ENCRYPTION_OLD_KEYS[{index}]", field_key_id(text, f"FIELD_ENCRYPTION_OLD_KEYS[{index}]")) for index, text in enumerate(old)
     ]
 
 

@@ -14,7 +14,12 @@ from rewards.operations.manifest import BackupError, file_problem
 
 _NAMED = re.compile(r"(export\s+)?(SECRET_KEY|FIELD_ENCRYPTION_KEY|FIELD_ENCRYPTION_OLD_KEYS|BLIND_INDEX_KEY|AUDIT_CHAIN_KEY)\s*=")
 _KEYLIKE = re.compile(r"[A-Za-z0-9_-]{40,}={0,2}")
-_AS = {"FIELD_ENCRYPTION_KEY": "作为字段加密密钥", "BLIND_INDEX_KEY": "作为查询索引密钥", "AUDIT_CHAIN_KEY": "作为审计链密钥", "SECRET_KEY": "作为 SECRET_KEY"}
+_AS = {
+    "FIELD_ENCRYPTION_KEY": "作为字段加密密钥",
+    "BLIND_INDEX_KEY": "作为查询索引密钥",
+    "AUDIT_CHAIN_KEY": "作为审计链密钥",
+    "SECRET_KEY": "作为 SECRET_KEY",
+}
 
 
 def _read_key(source: str, stdin: IO[str]) -> str:
