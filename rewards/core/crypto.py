@@ -53,6 +53,21 @@ def _keyring(current: str, old: tuple[str, ...]) -> tuple[str, dict[str, AESGCM]
     return key_id(primary), ring
 
 
+def field_key_id(text: str, name: str = "FIELD_ENCRYPTION_KEY") -> str:
+    """The key id of a field key given as text (refused, in Chinese, unless 32 bytes)."""
+    return key_id(_decode_key(text, name))
+
+
+def field_key_ids() -> list[tuple[str, str]]:
+    """``(setting, key id)`` of every configured field key, in order: ``FIELD_ENCRYPTION_KEY``
+    (it encrypts new values), then ``FIELD_ENCRYPTION_OLD_KEYS`` as listed (they only decrypt)."""
+    keyring()  # refuses a missing or malformed key, in Chinese
+    old = tuple(getattr(settings, "FIELD_ENCRYPTION_OLD_KEYS", ()) or ())
+    return [("FIELD_ENCRYPTION_KEY", field_key_id(str(settings.FIELD_ENCRYPTION_KEY)))] + [
+        (f"FIELD_ENCRYPTION_OLD_KEYS[{index}]", field_key_id(text, f"FIELD_ENCRYPTION_OLD_KEYS[{index}]")) for index, text in enumerate(old)
+    ]
+
+
 def keyring() -> tuple[str, dict[str, AESGCM]]:
     current = getattr(settings, "FIELD_ENCRYPTION_KEY", None)
     if not current:
@@ -92,9 +107,10 @@ def _index_key(text: str) -> bytes:
     return _decode_key(text, "BLIND_INDEX_KEY")
 
 
-def blind_index(kind: str, value: str) -> str:
-    """Keyed hash of a normalised value; ``kind`` keeps ID, card and mobile indexes apart."""
-    text = getattr(settings, "BLIND_INDEX_KEY", None)
+def blind_index(kind: str, value: str, *, key: str | None = None) -> str:
+    """Keyed hash of a normalised value; ``kind`` keeps ID, card and mobile indexes apart.
+    ``key``: another key than the configured ``BLIND_INDEX_KEY`` (``key_fingerprints --key-file``)."""
+    text = key if key is not None else getattr(settings, "BLIND_INDEX_KEY", None)
     if not text:
         raise ImproperlyConfigured("未配置 BLIND_INDEX_KEY，无法建立查询索引。")
     digest = hmac.new(_index_key(text), f"{kind}:{value}".encode(), hashlib.sha256)
@@ -106,9 +122,10 @@ def _digest_key(secret: str) -> bytes:
     return hashlib.sha256(f"digest:{secret}".encode()).digest()
 
 
-def keyed_digest(purpose: str, value: str) -> str:
-    """HMAC under SECRET_KEY for server-side secrets such as query passwords."""
-    return hmac.new(_digest_key(settings.SECRET_KEY), f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+def keyed_digest(purpose: str, value: str, *, secret: str | None = None) -> str:
+    """HMAC under SECRET_KEY (or ``secret``) for server-side secrets such as query passwords."""
+    key = _digest_key(secret if secret is not None else settings.SECRET_KEY)
+    return hmac.new(key, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
 
 
 @functools.lru_cache(maxsize=4)
@@ -116,11 +133,11 @@ def _chain_template(text: str) -> hmac.HMAC:
     return hmac.new(_decode_key(text, "AUDIT_CHAIN_KEY"), digestmod=hashlib.sha256)
 
 
-def audit_chain_hash(text: str) -> str:
-    """HMAC-SHA256 of ``text`` under ``AUDIT_CHAIN_KEY`` (hex). Every audited change runs this:
-    a copy of a keyed template, so the key's pads are computed once per process (about as fast
-    as a plain SHA-256 of the entry)."""
-    key = getattr(settings, "AUDIT_CHAIN_KEY", None)
+def audit_chain_hash(text: str, *, key: str | None = None) -> str:
+    """HMAC-SHA256 of ``text`` under ``AUDIT_CHAIN_KEY`` (or ``key``) (hex). Every audited change
+    runs this: a copy of a keyed template, so the key's pads are computed once per process (about
+    as fast as a plain SHA-256 of the entry)."""
+    key = key if key is not None else getattr(settings, "AUDIT_CHAIN_KEY", None)
     if not key:
         raise ImproperlyConfigured("未配置 AUDIT_CHAIN_KEY，无法为审计日志计算带密钥的哈希链。")
     mac = _chain_template(key).copy()

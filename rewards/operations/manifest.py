@@ -56,6 +56,26 @@ def encryption_fingerprint(key_id: str) -> str:
     return _fingerprint(f"field-encryption:{key_id}")
 
 
+# Each fingerprint below is of the configured key, or of ``key`` when given (a key not configured
+# here, ``key_fingerprints --key-file``): one computation for the manifest, restore and that command.
+
+
+def field_key_fingerprint(key: str, name: str = "FIELD_ENCRYPTION_KEY") -> str:
+    return encryption_fingerprint(crypto.field_key_id(key, name))
+
+
+def blind_index_fingerprint(key: str | None = None) -> str:
+    return _fingerprint("blind-index:" + crypto.blind_index("backup-fingerprint", "", key=key))
+
+
+def audit_chain_fingerprint(key: str | None = None) -> str:
+    return _fingerprint("audit-chain:" + crypto.audit_chain_hash("backup-fingerprint", key=key))
+
+
+def secret_key_fingerprint(key: str | None = None) -> str:
+    return _fingerprint("secret-key:" + crypto.keyed_digest("backup-fingerprint", "", secret=key))
+
+
 def key_fingerprints() -> dict[str, Any]:
     """Fingerprints of the keys configured here: the field-encryption key ring (current and old
     keys, by key id), the blind-index key, the audit-chain key and SECRET_KEY (each by a keyed hash
@@ -64,9 +84,9 @@ def key_fingerprints() -> dict[str, Any]:
     return {
         "field_encryption_current": encryption_fingerprint(current),
         "field_encryption_ring": sorted(encryption_fingerprint(kid) for kid in ring),
-        "blind_index": _fingerprint("blind-index:" + crypto.blind_index("backup-fingerprint", "")),
-        "audit_chain": _fingerprint("audit-chain:" + crypto.audit_chain_hash("backup-fingerprint")),
-        "secret_key": _fingerprint("secret-key:" + crypto.keyed_digest("backup-fingerprint", "")),
+        "blind_index": blind_index_fingerprint(),
+        "audit_chain": audit_chain_fingerprint(),
+        "secret_key": secret_key_fingerprint(),
     }
 
 

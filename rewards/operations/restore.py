@@ -56,7 +56,8 @@ def _check_keys(manifest: dict[str, Any]) -> list[str]:
     if missing:
         raise BackupError(
             f"备份中的加密数据使用的密钥（指纹 {'、'.join(missing)}）不在本机配置中：恢复后无法解密。"
-            "请配置与备份时相同的 FIELD_ENCRYPTION_KEY（轮换过的旧密钥放入 FIELD_ENCRYPTION_OLD_KEYS）后再恢复。"
+            "请配置与备份时相同的 FIELD_ENCRYPTION_KEY（轮换过的旧密钥放入 FIELD_ENCRYPTION_OLD_KEYS）后再恢复"
+            "（manage.py key_fingerprints --backup 备份目录 逐个列出所需密钥的指纹）。"
         )
     if theirs.get("secret_key") != ours["secret_key"]:
         return ["本机的 SECRET_KEY 与备份时不同：职工的查询密码将全部失效（登录后可重新获取）。"]

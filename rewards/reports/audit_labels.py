@@ -83,6 +83,7 @@ ACTION_LABELS: dict[str, str] = {
     "backup.prune": "清理过期备份",
     "data.purge": "清除到期个人信息",
     "crypto.rotate": "重新加密个人信息",
+    "crypto.fingerprints": "查看密钥指纹",
     "audit.verify": "校验审计链",
     "audit.chain_keyed": "审计链启用密钥（封存此前的记录）",
     "audit.export": "导出审计日志",
