@@ -92,9 +92,11 @@ _SHORT_OPEN = rf"(?:[\t\n\r ]{_CODE}{{3}}|[$`@]{_CODE}{{2}}|[A-Za-z_][A-Za-z0-9_
 #: between an attribute's name and its ``=`` (any run of it: the tokenizer skips it; other control
 #: characters, NUL among them, become part of the name, ``on\x00error`` is no handler). Runs of up
 #: to :data:`_SPACES_IN_REGEX` are in the regex; a ``=`` after a longer run is judged by
-#: :func:`findings`, so the regex need not look back further than a fixed width. The shortest,
-#: ``onend=``, is in random data once in 3·10^12 bytes; a handler a user must act for (a click,
-#: a key) is not searched: a page that needs one is a page the user would see first.
+#: :func:`findings`, so the regex need not look back further than a fixed width. A name counts
+#: where an attribute's may start, after whitespace, ``/`` or a quote (:data:`_NAME_START`;
+#: backquotes quoted values in old Internet Explorer): ``validationError=``, ``selectionStart=``
+#: hold no handler. The shortest, `` onend=``, is in random data once in 10^14 bytes. A handler
+#: a user must act for (a click, a key) is not searched: a page that needs one is seen first.
 HANDLERS = (
     b"onerror",
     b"onload",
@@ -119,6 +121,7 @@ HANDLERS = (
 )
 HTML_SPACE = b"\t\n\x0c\r "
 _SPACE = r"[\t\n\x0c\r ]"
+_NAME_START = r"[\t\n\x0c\r /\"'`]"
 _SPACES_IN_REGEX = 2
 _LONGEST = max(map(len, HANDLERS))
 #: The last letters of :data:`HANDLERS`, each with the names that end in it.
@@ -143,7 +146,9 @@ def _handlers(*, spaced: bool) -> str:
 
     def named(gap: str) -> str:
         return "|".join(
-            rf"(?<={either_case(end.decode())}{gap}<)(?:" + "|".join(rf"(?<={either_case(name.decode())}{gap}<)" for name in names) + ")"
+            rf"(?<={either_case(end.decode())}{gap}<)(?:"
+            + "|".join(rf"(?<={_NAME_START}{either_case(name.decode())}{gap}<)" for name in names)
+            + ")"
             for end, names in _BY_LAST.items()
         )
 
@@ -203,9 +208,10 @@ _UNSPACED = {
     PDF_MARKUP: _markup_regex(body=False, image=False, spaced=False),
 }
 #: An event handler with any run of whitespace before its ``=``, searched for in a whole file.
-_SPACED_HANDLER = re.compile(
-    rb"(?:" + b"|".join(either_case(name.decode()).encode() for name in HANDLERS) + rb")" + _SPACE.encode() + rb"*="
-)
+_HANDLER_NAME = rf"{_NAME_START}(?:{'|'.join(either_case(name.decode()) for name in HANDLERS)})"
+_SPACED_HANDLER = re.compile(rf"{_HANDLER_NAME}{_SPACE}*=".encode())
+#: A handler's name that ends where a search ends (:func:`_handler_before`).
+_HANDLER_AT_END = re.compile(rf"{_HANDLER_NAME}\Z".encode())
 
 
 def anchored(content: bytes, *, image: bool) -> bytes:
@@ -270,7 +276,8 @@ def findings(regex: re.Pattern[bytes], content: bytes, *, image: bool) -> Iterat
 
 
 def _handler_before(content: bytes, at: int) -> bool:
-    """Whether the run of whitespace that ends at ``at`` follows a handler's name."""
+    """Whether the run of whitespace that ends at ``at`` follows a handler's name, where an
+    attribute's name may start (:data:`_NAME_START`)."""
     start = at
     while start > 0:  # back over the run, 64 bytes at a time: a run of any length costs little
         low = max(0, start - 64)
@@ -278,7 +285,7 @@ def _handler_before(content: bytes, at: int) -> bool:
         start = low + len(kept)
         if kept:
             break
-    return content[max(0, start - _LONGEST) : start].lower().endswith(HANDLERS)
+    return _HANDLER_AT_END.search(content, max(0, start - _LONGEST - 1), start) is not None
 
 
 def holds_markup(text: bytes, regex: re.Pattern[bytes] = IMAGE_MARKUP) -> bool:
