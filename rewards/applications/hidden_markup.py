@@ -79,12 +79,18 @@ _SHORT_ECHO = rf"<{_CODE}*+{_CODE_END}"
 #: followed by code as :data:`_SHORT_ECHO`'s is. ``<?`` is two bytes, in random data once in
 #: 65 536, and an XML processing instruction (``<?xpacket begin=…?>`` in every photo with XMP) is
 #: printable text up to ``?>`` as well, so the tag counts only where code starts as an
-#: instruction's name cannot: whitespace (``<? system($c) ?>``), a variable, a command or ``@``
-#: (``<?$a=…``, ``<?`id`?>``), or a name right before ``(``, ``$``, a command or a quote
-#: (``<?system(…)``, ``<?include"x"?>``: an instruction's name ends at whitespace or ``?>``);
-#: two bytes of code at least, three after whitespace. Each under 2·10^-12 a byte, 4·10^-12 in all.
-#: Code that starts with a name and a space (``<?echo 1?>``) is an instruction's shape and passes.
-_SHORT_OPEN = rf"(?:[\t\n\r ]{_CODE}{{3}}|[$`@]{_CODE}{{2}}|[A-Za-z_][A-Za-z0-9_]*+[\t\n\r ]*+[($`\"']{_CODE}{{2}}){_CODE}*+{_CODE_END}"
+#: instruction cannot: whitespace (``<? system($c) ?>``), a variable, a command or ``@``
+#: (``<?$a=…``, ``<?`id`?>``), or a name, perhaps whitespace, then ``(``, ``$``, a command or a
+#: quote (``<?system(…)``, ``<?include "x"?>``; an instruction's name is followed by whitespace or
+#: ``?>``, and in XML and XMP by a pseudo-attribute's name: ``<?xml version=``); then three bytes
+#: of code at least after whitespace, two after the others, one after a name of two characters
+#: (``<?phpinfo()?>``). Each under 2·10^-12 a byte (the tag alone 1.5·10^-5, then whitespace
+#: 0.016, three bytes of code 0.058, its end 7·10^-5), 4·10^-12 in all. Code that starts with a
+#: name, whitespace and anything else (``<?echo 1?>``) is an instruction's shape and passes.
+_SHORT_OPEN = (
+    rf"(?:[\t\n\r ]{_CODE}{{3}}|[$`@]{_CODE}{{2}}|[A-Za-z_][A-Za-z0-9_]++[\t\n\r ]*+[($`\"']{_CODE})"
+    rf"{_CODE}*+{_CODE_END}"
+)
 #: The event handlers searched for: those that run without a user's action, the page's own or an
 #: element's as a page may make it fire (``<details open ontoggle>``, ``autofocus onfocus``, a CSS
 #: animation's or transition's end, SVG's ``<animate onbegin>``, ``<marquee onstart>``; WebKit's
@@ -167,7 +173,7 @@ def _markup_regex(*, body: bool, image: bool, spaced: bool = True) -> re.Pattern
     single fixed first byte is what the regex engine scans for fastest (a class of first bytes such
     as ``[<=]`` is tested byte by byte at ten times the cost); the byte after the ``<`` is tested
     by one class, which most ``<`` of compressed data fail at once, and a look back then tells which
-    tag it began. Only the attributes need a look back at every ``<``, about a fifth of the pass.
+    tag it began. Only the handlers need a look back at every ``<`` (:func:`_handlers`).
 
     Random compressed data holds a given k-byte string at a given offset with a chance of about
     1/256^k (a letter in either case counts twice, and ``<`` stands for three bytes here), so each
@@ -175,14 +181,17 @@ def _markup_regex(*, body: bool, image: bool, spaced: bool = True) -> re.Pattern
     a byte, one false refusal in 50 000 photos of 2 MB: ``<svg`` alone (5·10^-9 a byte) would refuse
     one in 90, so it counts only followed by an attribute ``xmlns`` or ``on…``, or by ``>`` and an
     element inside it (an SVG with neither runs nothing). The markers: the tags ``<script``,
-    ``<iframe``, ``<html``, ``<body``, ``<svg``, PHP's open tag (whitespace must follow it) and its
-    short echo tag (:data:`_SHORT_ECHO`, which :func:`findings` checks is ``<?=`` in the file), the
-    attributes ``onerror=`` and ``onload=`` (whitespace allowed before the ``=``, see
-    :data:`HANDLERS`), an attribute whose value is an address that runs a script however HTML may
-    write it (:data:`_ADDRESS`: every way of writing a character is longer than the character, so
-    random data holds it less often still; ``=data:`` alone, 2·10^-13 a byte, would be within the
-    budget, and the media type after it keeps a page that mentions one out), and, in an image, FF D9
-    (a JPEG's end, which the caller checks: the same bytes after a ``<`` or ``=`` are nothing)."""
+    ``<iframe``, ``<html``, ``<body``, ``<object``, ``<embed``, ``<svg``, PHP's open tag (whitespace
+    must follow it), its short echo tag (:data:`_SHORT_ECHO`) and short open tag followed by code
+    (:data:`_SHORT_OPEN`; :func:`findings` checks that the file has ``<?`` and ``<?=``), the
+    event handlers that fire by themselves, ``onerror=``, ``ontoggle=`` and the like (whitespace
+    allowed before the ``=``, see :data:`HANDLERS`), an attribute whose value is an address that
+    runs a script however HTML may write it (:data:`_ADDRESS`: every way of writing a character is
+    longer than the character, so random data holds it less often still; ``=data:`` alone,
+    2·10^-13 a byte, would be within the budget, and the media type after it keeps a page that
+    mentions one out; a media type percent-encoded, ``data:text%2fhtml``, is plain text: the
+    address's reader decodes only the body), and, in an image, FF D9 (a JPEG's end, which the
+    caller checks: the same bytes after a ``<`` or ``=`` are nothing)."""
     first = r"sSiI?hHoOeE" + ("bB" if body else "") + ("\xd9" if image else "")
     tags = (
         rf"(?<=[sS])(?:{either_case('cript')}|{either_case('vg')}(?:>\s*<|[\s/]+(?:{either_case('xmlns')}|{either_case('on')})))"
