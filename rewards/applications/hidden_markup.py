@@ -248,10 +248,9 @@ def findings(regex: re.Pattern[bytes], content: bytes, *, image: bool) -> Iterat
     A PHP tag counts only where ``content`` has ``<?`` itself, and a short echo tag only where it
     has ``<?=`` (``<?<`` here also stands for ``=?<``, ``<?\\xff`` and the like); otherwise the
     bytes its run went over are searched again (the run may hold ``<`` and ``=``, where a tag or
-    an attribute may start). A ``=`` after
-    a run of whitespace longer than the regex looks back over counts only after a handler's name
-    (:func:`_handler_before`); otherwise what the regex finds at that ``<`` without it counts, as
-    its match hid it (a JPEG's end, an address).
+    an attribute may start). A ``=`` after a run of whitespace longer than the regex looks back
+    over counts only after a handler's name (:func:`_handler_before`); otherwise what the regex
+    finds at that ``<`` without it counts, as its match hid it (a JPEG's end, an address).
 
     Random data has such a ``=`` once in 3·10^7 bytes, so a file has a few at most, each looked
     back from in a microsecond. Past :data:`_LOOKS_BACK` of them (a file of ``   =`` made to cost a
