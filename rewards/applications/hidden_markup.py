@@ -72,16 +72,101 @@ _ADDRESS = (
 #: eight. The run may hold ``<`` and ``=`` (``<?=$a=$_GET[0]?>``), not ``<?``, where the next
 #: tag would start: so each byte is in one run at most, whatever the file holds. Bytes that are
 #: not text, before the tag's end, let it pass: this finds a payload, it does not parse PHP.
-_SHORT_ECHO = r"<(?:[\t\n\r\x20-\x2e\x30-\x3b\x3e\x40-\x7e]|<(?!\?)|\?(?!>)|/(?![*/]))*+(?:\?>|/[*/])"
-#: The event handlers searched for, and HTML's whitespace, which may stand between an attribute's
-#: name and its ``=`` (any run of it: the tokenizer skips it; other control characters, NUL among
-#: them, become part of the name, ``on\x00error`` is no handler). Runs of up to
-#: :data:`_SPACES_IN_REGEX` are in the regex; a ``=`` after a longer run is judged by
-#: :func:`findings`, so the regex need not look back further than a fixed width.
-HANDLERS = (b"onerror", b"onload")
+_CODE = r"(?:[\t\n\r\x20-\x2e\x30-\x3b\x3e\x40-\x7e]|<(?!\?)|\?(?!>)|/(?![*/]))"
+_CODE_END = r"(?:\?>|/[*/])"
+_SHORT_ECHO = rf"<{_CODE}*+{_CODE_END}"
+#: PHP's short open tag ``<?`` (a server's ``short_open_tag``, on where no php.ini turns it off),
+#: followed by code as :data:`_SHORT_ECHO`'s is. ``<?`` is two bytes, in random data once in
+#: 65 536, and an XML processing instruction (``<?xpacket begin=…?>`` in every photo with XMP) is
+#: printable text up to ``?>`` as well, so the tag counts only where code starts as an
+#: instruction cannot: whitespace (``<? system($c) ?>``), a variable, a command or ``@``
+#: (``<?$a=…``, ``<?`id`?>``), or a name, perhaps whitespace, then ``(``, ``$``, a command or a
+#: quote (``<?system(…)``, ``<?include "x"?>``; an instruction's name is followed by whitespace or
+#: ``?>``, and in XML and XMP by a pseudo-attribute's name: ``<?xml version=``); then three bytes
+#: of code at least after whitespace, two after the others, one after a name of two characters
+#: (``<?phpinfo()?>``). Each under 2·10^-12 a byte (the tag alone 1.5·10^-5, then whitespace
+#: 0.016, three bytes of code 0.058, its end 7·10^-5), 4·10^-12 in all. Code that starts with a
+#: name, whitespace and anything else (``<?echo 1?>``) is an instruction's shape and passes.
+_SHORT_OPEN = (
+    rf"(?:[\t\n\r ]{_CODE}{{3}}|[$`@]{_CODE}{{2}}|[A-Za-z_][A-Za-z0-9_]++[\t\n\r ]*+[($`\"']{_CODE})"
+    rf"{_CODE}*+{_CODE_END}"
+)
+#: The event handlers searched for: those that run without a user's action, the page's own or an
+#: element's as a page may make it fire (``<details open ontoggle>``, ``autofocus onfocus``, a CSS
+#: animation's or transition's end, SVG's ``<animate onbegin>``, ``<marquee onstart>``; WebKit's
+#: prefixed animation events, which Chromium still fires), and HTML's whitespace, which may stand
+#: between an attribute's name and its ``=`` (any run of it: the tokenizer skips it; other control
+#: characters, NUL among them, become part of the name, ``on\x00error`` is no handler). Runs of up
+#: to :data:`_SPACES_IN_REGEX` are in the regex; a ``=`` after a longer run is judged by
+#: :func:`findings`, so the regex need not look back further than a fixed width. A name counts
+#: where an attribute's may start, after whitespace, ``/`` or a quote (:data:`_NAME_START`;
+#: backquotes quoted values in old Internet Explorer): ``validationError=``, ``selectionStart=``
+#: hold no handler. The shortest, `` onend=``, is in random data once in 10^14 bytes. A handler
+#: a user must act for (a click, a key) is not searched: a page that needs one is seen first.
+HANDLERS = (
+    b"onerror",
+    b"onload",
+    b"onpageshow",
+    b"onbeforeprint",
+    b"onfocus",
+    b"onfocusin",
+    b"ontoggle",
+    b"onbegin",
+    b"onend",
+    b"onrepeat",
+    b"onstart",
+    b"onfinish",
+    b"onanimationstart",
+    b"onanimationiteration",
+    b"onanimationend",
+    b"ontransitionend",
+    b"onwebkitanimationstart",
+    b"onwebkitanimationiteration",
+    b"onwebkitanimationend",
+    b"onwebkittransitionend",
+)
 HTML_SPACE = b"\t\n\x0c\r "
 _SPACE = r"[\t\n\x0c\r ]"
+_NAME_START = r"[\t\n\x0c\r /\"'`]"
 _SPACES_IN_REGEX = 2
+_LONGEST = max(map(len, HANDLERS))
+#: The last letters of :data:`HANDLERS`, each with the names that end in it.
+_BY_LAST = {last: [name for name in HANDLERS if name[-1:] == last] for last in sorted({name[-1:] for name in HANDLERS})}
+
+
+def _letters(position: int) -> str:
+    """The letters of :data:`HANDLERS` at ``position`` from their end (-1 the last), both cases."""
+    return "".join(sorted({chr(name[position]) + chr(name[position]).upper() for name in HANDLERS}))
+
+
+def _handlers(*, spaced: bool) -> str:
+    """The handlers before a ``<`` (a ``=`` in the file), read by looking back. Each look back is a
+    call inside the regex engine, and so is each branch of an alternation that its first byte does
+    not rule out; a class, and a run of classes in one look back, is a loop in that call. So every
+    ``<`` is looked back from once, over two bytes, each a class (the names' last two letters, or
+    whitespace after a name's last letter or after more whitespace: one ``<`` in 100 of compressed
+    data passes); then for the names' last two letters, or whitespace, and only then for the
+    names, by their last letter. A run of whitespace before the ``<`` takes the same steps, each
+    shifted by the run's length. Twenty names cost under 4 µs more than decision 164's two, a
+    200 KB photo; looking back for the last letter alone, then by it for the names, cost 17 µs."""
+    last, before = _letters(-1), _letters(-2)
+
+    def named(gap: str) -> str:
+        return "|".join(
+            rf"(?<={either_case(end.decode())}{gap}<)(?:"
+            + "|".join(rf"(?<={_NAME_START}{either_case(name.decode())}{gap}<)" for name in names)
+            + ")"
+            for end, names in _BY_LAST.items()
+        )
+
+    # A longer run of whitespace before the "<": findings() looks back (it matches any such "<",
+    # so findings() also tries there what it hides: a JPEG's end, an address ...)
+    longer = rf"|(?<={_SPACE * (_SPACES_IN_REGEX + 1)}<)(?P<spaced>)" if spaced else ""
+    two = rf"(?<=[{before}][{last}]{_SPACE * 2}<)(?:{named(_SPACE * 2)}){longer}"
+    one = rf"(?<=[{before}][{last}]{_SPACE}<)(?:{named(_SPACE)})|(?<={_SPACE * 2}<)(?:{two})"
+    # Whitespace written out: a class holding ``\s`` tests it as a category, slower than bytes.
+    either = "".join(sorted(set(last) | set(before)))
+    return rf"(?<=[{either}\t\n\x0c\r ][{last}\t\n\x0c\r ]<)(?:(?<=[{before}][{last}]<)(?:{named('')})|(?<={_SPACE}<)(?:{one}))"
 
 
 def _markup_regex(*, body: bool, image: bool, spaced: bool = True) -> re.Pattern[bytes]:
@@ -90,7 +175,7 @@ def _markup_regex(*, body: bool, image: bool, spaced: bool = True) -> re.Pattern
     single fixed first byte is what the regex engine scans for fastest (a class of first bytes such
     as ``[<=]`` is tested byte by byte at ten times the cost); the byte after the ``<`` is tested
     by one class, which most ``<`` of compressed data fail at once, and a look back then tells which
-    tag it began. Only the attributes need a look back at every ``<``, about a fifth of the pass.
+    tag it began. Only the handlers need a look back at every ``<`` (:func:`_handlers`).
 
     Random compressed data holds a given k-byte string at a given offset with a chance of about
     1/256^k (a letter in either case counts twice, and ``<`` stands for three bytes here), so each
@@ -98,30 +183,27 @@ def _markup_regex(*, body: bool, image: bool, spaced: bool = True) -> re.Pattern
     a byte, one false refusal in 50 000 photos of 2 MB: ``<svg`` alone (5·10^-9 a byte) would refuse
     one in 90, so it counts only followed by an attribute ``xmlns`` or ``on…``, or by ``>`` and an
     element inside it (an SVG with neither runs nothing). The markers: the tags ``<script``,
-    ``<iframe``, ``<html``, ``<body``, ``<svg``, PHP's open tag (whitespace must follow it) and its
-    short echo tag (:data:`_SHORT_ECHO`, which :func:`findings` checks is ``<?=`` in the file), the
-    attributes ``onerror=`` and ``onload=`` (whitespace allowed before the ``=``, see
-    :data:`HANDLERS`), an attribute whose value is an address that runs a script however HTML may
-    write it (:data:`_ADDRESS`: every way of writing a character is longer than the character, so
-    random data holds it less often still; ``=data:`` alone, 2·10^-13 a byte, would be within the
-    budget, and the media type after it keeps a page that mentions one out), and, in an image, FF D9
-    (a JPEG's end, which the caller checks: the same bytes after a ``<`` or ``=`` are nothing)."""
-    first = r"sSiI?hH" + ("bB" if body else "") + ("\xd9" if image else "")
+    ``<iframe``, ``<html``, ``<body``, ``<object``, ``<embed``, ``<svg``, PHP's open tag (whitespace
+    must follow it), its short echo tag (:data:`_SHORT_ECHO`) and short open tag followed by code
+    (:data:`_SHORT_OPEN`; :func:`findings` checks that the file has ``<?`` and ``<?=``), the
+    event handlers that fire by themselves, ``onerror=``, ``ontoggle=`` and the like (whitespace
+    allowed before the ``=``, see :data:`HANDLERS`), an attribute whose value is an address that
+    runs a script however HTML may write it (:data:`_ADDRESS`: every way of writing a character is
+    longer than the character, so random data holds it less often still; ``=data:`` alone,
+    2·10^-13 a byte, would be within the budget, and the media type after it keeps a page that
+    mentions one out; a media type percent-encoded, ``data:text%2fhtml``, is plain text: the
+    address's reader decodes only the body), and, in an image, FF D9 (a JPEG's end, which the
+    caller checks: the same bytes after a ``<`` or ``=`` are nothing)."""
+    first = r"sSiI?hHoOeE" + ("bB" if body else "") + ("\xd9" if image else "")
     tags = (
         rf"(?<=[sS])(?:{either_case('cript')}|{either_case('vg')}(?:>\s*<|[\s/]+(?:{either_case('xmlns')}|{either_case('on')})))"
-        rf"|(?<=[iI]){either_case('frame')}|(?<=\?)(?:{either_case('php')}\s|{_SHORT_ECHO})|(?<=[hH]){either_case('tml')}[\s/>]"
+        rf"|(?<=[iI]){either_case('frame')}|(?<=\?)(?:{either_case('php')}\s|{_SHORT_ECHO}|{_SHORT_OPEN})|(?<=[hH]){either_case('tml')}[\s/>]"
+        rf"|(?<=[oO]){either_case('bject')}[\s/>]|(?<=[eE]){either_case('mbed')}[\s/>]"
         + (rf"|(?<=[bB]){either_case('ody')}[\s/>]" if body else "")
         + (r"|(?<=\xd9)" if image else "")
     )
-    handlers = "|".join(
-        rf"(?<={either_case(name.decode())}{_SPACE * spaces}<)" for name in HANDLERS for spaces in range(_SPACES_IN_REGEX + 1)
-    )
-    if spaced:  # a longer run of whitespace before the "<": findings() looks back (it matches any
-        # such "<", so findings() also tries there what it hides: a JPEG's end, an address ...)
-        handlers += rf"|(?<={_SPACE * (_SPACES_IN_REGEX + 1)}<)(?P<spaced>)"
     starts = rf"(?=[{first}{_ADDRESS_START}])(?:[{first}](?:{tags})|{_ADDRESS})"
-    # Whitespace written out: a class holding ``\s`` tests it as a category, slower than bytes.
-    return re.compile(rf"<(?:(?<=[rRdD\t\n\x0c\r ]<)(?:{handlers})|{starts})".encode("latin-1"))
+    return re.compile(rf"<(?:{_handlers(spaced=spaced)}|{starts})".encode("latin-1"))
 
 
 IMAGE_MARKUP = _markup_regex(body=True, image=True)
@@ -137,9 +219,10 @@ _UNSPACED = {
     PDF_MARKUP: _markup_regex(body=False, image=False, spaced=False),
 }
 #: An event handler with any run of whitespace before its ``=``, searched for in a whole file.
-_SPACED_HANDLER = re.compile(
-    rb"(?:" + b"|".join(either_case(name.decode()).encode() for name in HANDLERS) + rb")" + _SPACE.encode() + rb"*="
-)
+_HANDLER_NAME = rf"{_NAME_START}(?:{'|'.join(either_case(name.decode()) for name in HANDLERS)})"
+_SPACED_HANDLER = re.compile(rf"{_HANDLER_NAME}{_SPACE}*=".encode())
+#: A handler's name that ends where a search ends (:func:`_handler_before`).
+_HANDLER_AT_END = re.compile(rf"{_HANDLER_NAME}\Z".encode())
 
 
 def anchored(content: bytes, *, image: bool) -> bytes:
@@ -162,12 +245,12 @@ _LOOKS_BACK = 16
 def findings(regex: re.Pattern[bytes], content: bytes, *, image: bool) -> Iterator[re.Match[bytes]]:
     """The matches of ``regex`` (:data:`IMAGE_MARKUP` or :data:`PDF_MARKUP`) in ``content``
     anchored that are markup, or ``<`` D9 (a JPEG's end, or nothing: the caller tells), in order.
-    A short echo tag counts only where ``content`` has ``<?=`` itself (``<?<`` here also stands
-    for ``=?<``, ``<?\\xff`` and the like); otherwise the bytes its run went over are searched
-    again (the run may hold ``<`` and ``=``, where a tag or an attribute may start). A ``=`` after
-    a run of whitespace longer than the regex looks back over counts only after a handler's name
-    (:func:`_handler_before`); otherwise what the regex finds at that ``<`` without it counts, as
-    its match hid it (a JPEG's end, an address).
+    A PHP tag counts only where ``content`` has ``<?`` itself, and a short echo tag only where it
+    has ``<?=`` (``<?<`` here also stands for ``=?<``, ``<?\\xff`` and the like); otherwise the
+    bytes its run went over are searched again (the run may hold ``<`` and ``=``, where a tag or
+    an attribute may start). A ``=`` after a run of whitespace longer than the regex looks back
+    over counts only after a handler's name (:func:`_handler_before`); otherwise what the regex
+    finds at that ``<`` without it counts, as its match hid it (a JPEG's end, an address).
 
     Random data has such a ``=`` once in 3·10^7 bytes, so a file has a few at most, each looked
     back from in a microsecond. Past :data:`_LOOKS_BACK` of them (a file of ``   =`` made to cost a
@@ -193,9 +276,9 @@ def findings(regex: re.Pattern[bytes], content: bytes, *, image: bool) -> Iterat
                 if hidden is None:
                     continue
                 found = hidden
-            if text[at + 1 : at + 3] != b"?<" or content[at : at + 3] == b"<?=":
+            if text[at + 1 : at + 2] != b"?" or (content[at] == 0x3C and (text[at + 2] != 0x3C or content[at + 2] == 0x3D)):
                 yield found
-            else:  # not a short echo tag: what its run went over is searched again
+            else:  # not a PHP tag ("=?" or "<?\xff"): what its run went over is searched again
                 start = at + 1
                 break
         else:
@@ -203,7 +286,8 @@ def findings(regex: re.Pattern[bytes], content: bytes, *, image: bool) -> Iterat
 
 
 def _handler_before(content: bytes, at: int) -> bool:
-    """Whether the run of whitespace that ends at ``at`` follows a handler's name."""
+    """Whether the run of whitespace that ends at ``at`` follows a handler's name, where an
+    attribute's name may start (:data:`_NAME_START`)."""
     start = at
     while start > 0:  # back over the run, 64 bytes at a time: a run of any length costs little
         low = max(0, start - 64)
@@ -211,7 +295,7 @@ def _handler_before(content: bytes, at: int) -> bool:
         start = low + len(kept)
         if kept:
             break
-    return content[max(0, start - 7) : start].lower().endswith(HANDLERS)
+    return _HANDLER_AT_END.search(content, max(0, start - _LONGEST - 1), start) is not None
 
 
 def holds_markup(text: bytes, regex: re.Pattern[bytes] = IMAGE_MARKUP) -> bool:
