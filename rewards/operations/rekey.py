@@ -20,12 +20,16 @@ from rewards.core import crypto
 from rewards.core.audit import audit
 from rewards.core.fields import EncryptedTextField
 
+from .manifest import encryption_fingerprint
+
 CHUNK = 1000
 
 
 @dataclass
 class RekeyReport:
     key_id: str
+    #: The current key as ``key_fingerprints`` and a backup's manifest name it (never its id).
+    fingerprint: str
     #: ``"app_label.model.field"`` → values rewritten (or, in a dry run, to rewrite).
     rewritten: dict[str, int] = field(default_factory=dict)
     #: Values under a key that is not configured, by column: they stay as they are.
@@ -48,7 +52,7 @@ def encrypted_columns() -> list[tuple[type[models.Model], EncryptedTextField]]:
 
 def rotate_field_keys(*, dry_run: bool = False, chunk: int = CHUNK, say: Callable[[str], object] | None = None) -> RekeyReport:
     kid, _ = crypto.keyring()
-    report = RekeyReport(key_id=kid)
+    report = RekeyReport(key_id=kid, fingerprint=encryption_fingerprint(kid))
     quote = connection.ops.quote_name
     for model, column in encrypted_columns():
         label = f"{model._meta.label_lower}.{column.name}"
@@ -89,5 +93,9 @@ def rotate_field_keys(*, dry_run: bool = False, chunk: int = CHUNK, say: Callabl
     if not dry_run and (report.total or report.unreadable):
         # One entry for the whole run, after its chunks (each its own transaction) are written.
         with transaction.atomic():
-            audit("crypto.rotate", actor_label="cli", detail={"key": kid, "rewritten": report.rewritten, "unreadable": report.unreadable})
+            audit(
+                "crypto.rotate",
+                actor_label="cli",
+                detail={"key_fingerprint": report.fingerprint, "rewritten": report.rewritten, "unreadable": report.unreadable},
+            )
     return report

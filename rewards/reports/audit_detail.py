@@ -140,6 +140,7 @@ DETAIL_LABELS: dict[str, str] = {
     "lock_lifted": "解除登录锁定",
     # Operations (backup, restore, key rotation, purge, prune).
     "key": "密钥编号",
+    "key_fingerprint": "密钥指纹",
     "rewritten": "重新加密",
     "unreadable": "无法读取",
     "tables": "数据表",

@@ -19,6 +19,7 @@ from rewards.applications.models import Application
 from rewards.core import crypto
 from rewards.core.audit import verify_chain
 from rewards.core.models import AuditEvent
+from rewards.operations.manifest import encryption_fingerprint, field_key_fingerprint
 from rewards.registries.models import Member
 from tests import factories
 
@@ -70,7 +71,12 @@ def test_values_under_the_old_key_are_written_again_under_the_new_one(settings, 
     assert Member.objects.get(pk=member.pk).phone == member.phone
     assert "无需重新加密" in run()
     event = AuditEvent.objects.get(action="crypto.rotate")
-    assert event.detail["key"] == new_id and event.detail["rewritten"]["applications.application.id_number"] == 1
+    # The key is named by its fingerprint, as key_fingerprints and a backup's manifest name it, not by its id.
+    fingerprint = encryption_fingerprint(new_id)
+    assert fingerprint == field_key_fingerprint(settings.FIELD_ENCRYPTION_KEY)  # what key_fingerprints prints for it
+    assert event.detail["key_fingerprint"] == fingerprint and "key" not in event.detail
+    assert event.detail["rewritten"]["applications.application.id_number"] == 1
+    assert f"当前密钥的指纹 {fingerprint}" in done and new_id not in done
     assert verify_chain() == []
 
 

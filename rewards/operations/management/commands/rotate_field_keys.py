@@ -18,9 +18,11 @@ class Command(BaseCommand):
         for label, count in report.rewritten.items():
             self.stdout.write(f"{label}：{verb} {count} 条")
         if report.total:
-            self.stdout.write(self.style.SUCCESS(f"共{verb} {report.total} 条（当前密钥 {report.key_id}）。"))
+            self.stdout.write(
+                self.style.SUCCESS(f"共{verb} {report.total} 条（当前密钥的指纹 {report.fingerprint}，见 key_fingerprints）。")
+            )
         else:
-            self.stdout.write(self.style.SUCCESS(f"所有加密内容都已使用当前密钥 {report.key_id}，无需重新加密。"))
+            self.stdout.write(self.style.SUCCESS(f"所有加密内容都已使用当前密钥（指纹 {report.fingerprint}），无需重新加密。"))
         if report.unreadable:
             for label, count in report.unreadable.items():
                 self.stderr.write(f"{label}：{count} 条所用的密钥不在 FIELD_ENCRYPTION_KEY / FIELD_ENCRYPTION_OLD_KEYS 中，未改动。")
