@@ -8,6 +8,7 @@ import itertools
 import re
 import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from . import hidden_markup, pdf_objects
 from .pdf_objects import unescape_names
@@ -203,6 +204,10 @@ _OPEN_ACTIONS_READ = 16
 #: whose function has one; in an encrypted file they do not unpack, and are suspect as an object
 #: stream is.
 _OBJECT_STREAM = re.compile(rb"/(?:ObjStm|First|N)(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
+#: The key of a stream's dictionary that every reader needs to read a cross-reference stream (the
+#: widths of its fields): readers find one by the file's last ``startxref``, or, repairing a broken
+#: file, by its /Type /XRef, so one is known by /W whatever its type says.
+_XREF_STREAM = re.compile(rb"/W(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
 #: A stream without filters is checked with the file's plain text; a predictor (PNG or TIFF)
 #: stores each unpacked byte as a difference from another, so the names are not there to read.
 _FILTER = re.compile(rb"/Filter(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
@@ -241,16 +246,27 @@ def pdf_is_active(content: bytes) -> bool:
     counts as suspect."""
     if _active(content):
         return True
-    unpacked = _object_streams(content)
-    if unpacked is None or any(_active(data) for _, data in unpacked):
+    streams = _streams(content)
+    if streams is None or any(_active(data) for _, _, data in streams.objects):
         return True
-    return not _opens_harmlessly(content, unpacked)
+    return not _opens_harmlessly(content, streams)
 
 
-def _object_streams(content: bytes) -> list[tuple[bytes | None, bytes]] | None:
-    """Each stream that may be an object stream, its dictionary (``None`` when it could not be
-    read) and its data unpacked; ``None`` when one of them cannot be checked."""
-    unpacked: list[tuple[bytes | None, bytes]] = []
+@dataclass(frozen=True)
+class _Streams:
+    """The streams an opening action's objects may be found through: each that may be an object
+    stream (where its ``stream`` keyword is, its dictionary, ``None`` when it could not be read,
+    and its data unpacked), and each that may be a cross-reference stream (its dictionary and its
+    data as written: unpacked only if a reference must be looked up)."""
+
+    objects: list[tuple[int, bytes | None, bytes]]
+    tables: list[tuple[bytes, bytes]]
+
+
+def _streams(content: bytes) -> _Streams | None:
+    """The PDF's :class:`_Streams`; ``None`` when an object stream cannot be checked."""
+    objects: list[tuple[int, bytes | None, bytes]] = []
+    tables: list[tuple[bytes, bytes]] = []
     inflated, budget = 0, _DICTIONARY_BUDGET
     for match in _STREAM.finditer(content):  # each keyword on its own: one in a string swallows no stream
         dictionary, read = _stream_dictionary(content, match.start())
@@ -258,12 +274,14 @@ def _object_streams(content: bytes) -> list[tuple[bytes | None, bytes]] | None:
         if budget < 0:
             return None  # more dictionary text than an honest PDF has: it cannot all be checked
         names = unescape_names(dictionary) if dictionary is not None else None
-        if names is not None and not _OBJECT_STREAM.search(names):
-            continue
         end = content.find(b"endstream", match.end())
         data = content[match.end() : end if end >= 0 else len(content)]
+        if dictionary is not None and names is not None and _XREF_STREAM.search(names):
+            tables.append((dictionary, data))
+        if names is not None and not _OBJECT_STREAM.search(names):
+            continue
         if names is not None and not _FILTER.search(names):
-            unpacked.append((dictionary, data))  # not compressed: read with the file's plain text
+            objects.append((match.start(), dictionary, data))  # not compressed: read with the file's plain text
             continue
         if names is not None and _PREDICTOR.search(names):
             return None  # unpacked, its bytes are not yet the objects
@@ -275,34 +293,35 @@ def _object_streams(content: bytes) -> list[tuple[bytes | None, bytes]] | None:
         inflated += len(data)
         if not unpacker.eof or inflated > _INFLATE_TOTAL:
             return None  # past the cap, or cut short (an "endstream" written inside the data)
-        unpacked.append((dictionary, data))
-    return unpacked
+        objects.append((match.start(), dictionary, data))
+    return _Streams(objects, tables)
 
 
-def _opens_harmlessly(content: bytes, unpacked: list[tuple[bytes | None, bytes]]) -> bool:
+def _opens_harmlessly(content: bytes, streams: _Streams) -> bool:
     """Whether every ``/OpenAction`` in the file only shows a page: a destination (an array: the
     page and how to fit it, ``[3 0 R /XYZ null null 0]`` as LibreOffice writes it, ``[3 0 R /Fit]``),
     or a /GoTo action to one, as LaTeX's hyperref writes it. Anything else does more, and is
     refused: a script, a launch, a web address or a form sent on opening (/URI, /SubmitForm …),
     a menu command (/Named), hiding a field (/Hide), or a /GoTo that chains such an action by
-    /Next. An indirect value must be found, and each of its definitions (plain, or in an object
-    stream) must be harmless: which one a reader takes depends on the cross-reference table."""
-    texts = [content, *(data for _, data in unpacked)]
+    /Next. An indirect value must be found, and each of its definitions that a reader could take
+    (:func:`_definitions`) must be harmless."""
+    texts = [content, *(data for _, _, data in streams.objects)]
     found = ((text, match.end()) for text in texts for match in _OPEN_ACTION.finditer(text))
     openings = list(itertools.islice(found, _OPEN_ACTIONS_READ + 1))
     if len(openings) > _OPEN_ACTIONS_READ:
         return False
     budget = pdf_objects.Budget()
     resolved: dict[pdf_objects.Reference, list[pdf_objects.Value]] = {}
-    indexes: list[dict[int, list[int]] | None] = []
+    lookup: _Lookup | None = None
 
     def resolve(reference: pdf_objects.Reference) -> list[pdf_objects.Value]:
+        nonlocal lookup
         if reference not in resolved:
             if len(resolved) == _REFERENCES_RESOLVED:
                 raise pdf_objects.Unreadable("too many references")
-            if not indexes:
-                indexes.extend(pdf_objects.object_stream_index(dictionary, data, budget=budget) for dictionary, data in unpacked)
-            resolved[reference] = _definitions(content, unpacked, indexes, reference, budget)
+            if lookup is None:
+                lookup = _Lookup(content, streams, budget)
+            resolved[reference] = lookup.definitions(reference)
         return resolved[reference]
 
     try:
@@ -311,23 +330,58 @@ def _opens_harmlessly(content: bytes, unpacked: list[tuple[bytes | None, bytes]]
         return False
 
 
-def _definitions(
-    content: bytes,
-    unpacked: list[tuple[bytes | None, bytes]],
-    indexes: list[dict[int, list[int]] | None],
-    reference: pdf_objects.Reference,
-    budget: pdf_objects.Budget,
-) -> list[pdf_objects.Value]:
-    """Every definition of an object, plain or in an object stream; none when an object stream's
-    objects cannot be known (it may hold one)."""
-    if any(index is None for index in indexes):
-        return []
-    found = pdf_objects.definitions(content, reference, budget=budget)
-    for (_, data), index in zip(unpacked, indexes, strict=True):
-        found.extend(pdf_objects.read_value(data, at, budget=budget)[0] for at in (index or {}).get(reference.number, []))
-    return found
+class _Lookup:
+    """Where the objects an opening action refers to are, read once for all its references: the
+    object streams' dictionaries, the cross-reference streams, each object stream's header and
+    where each object stream named by its number is, as they are first needed."""
+
+    def __init__(self, content: bytes, streams: _Streams, budget: pdf_objects.Budget) -> None:
+        if len(streams.tables) > _TABLES_READ:
+            raise pdf_objects.Unreadable("too many cross-reference streams")
+        self.content, self.streams, self.budget = content, streams, budget
+        self.kinds = [pdf_objects.object_stream(dictionary, budget=budget) for _, dictionary, _ in streams.objects]
+        self.tables = [pdf_objects.CrossReferenceStream(dictionary, data, budget=budget) for dictionary, data in streams.tables]
+        self.positions = {keyword: at for at, (keyword, _, _) in enumerate(streams.objects)}
+        self.headers: dict[int, pdf_objects.ObjectStreamHeader] = {}
+        self.keywords: dict[int, list[int]] = {}
+
+    def definitions(self, reference: pdf_objects.Reference) -> list[pdf_objects.Value]:
+        """Every definition of an object that a reader could take: each plain one (which of them
+        a reader takes depends on the cross-reference table), and in object streams, each whose
+        header gives it the object's number in a stream a cross-reference stream names for it
+        (MuPDF, PDFium) or typed /ObjStm (a reader rebuilding a broken file reads those without
+        one), and each at the index a cross-reference stream names (pdf.js goes by the index
+        alone). A stream that nothing names and is not typed, such as a colour profile (/N 3), is
+        not read: no reader takes an object from it. None when an object stream a reader could
+        take it from cannot be known."""
+        budget = self.budget
+        found = pdf_objects.definitions(self.content, reference, budget=budget)
+        places: dict[int, list[int]] = {}  # where an object stream's keyword is → the indexes named there
+        for table in self.tables:
+            for number, index in table.places(reference.number):
+                if number not in self.keywords:
+                    self.keywords[number] = pdf_objects.stream_keywords(self.content, number, budget=budget)
+                for keyword in self.keywords[number]:
+                    places.setdefault(keyword, []).append(index)
+        if any(keyword not in self.positions for keyword in places):
+            raise pdf_objects.Unreadable("an object stream the check did not unpack")
+        for at, ((keyword, _, data), kind) in enumerate(zip(self.streams.objects, self.kinds, strict=True)):
+            indexes = places.get(keyword, [])
+            if not kind.typed and not indexes:
+                continue
+            if not kind.known:
+                return []
+            if at not in self.headers:
+                self.headers[at] = pdf_objects.object_stream_header(kind, data, budget=budget)
+            header = self.headers[at]
+            offsets = header.numbered.get(reference.number, []) + [header.placed[i] for i in indexes if i < len(header.placed)]
+            found.extend(pdf_objects.read_value(data, offset, budget=budget)[0] for offset in offsets)
+        return found
 
 
+#: How many cross-reference streams a PDF may have when an opening action is looked up: one, and
+#: one for each incremental update.
+_TABLES_READ = 32
 #: How many references and /Next links are followed from one opening action, and how many
 #: objects are looked up in all (each a search of the file; an honest PDF needs one or two).
 _ACTION_DEPTH, _REFERENCES_RESOLVED = 8, 4

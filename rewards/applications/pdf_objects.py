@@ -1,13 +1,14 @@
 """Reading one PDF value from bytes, and finding an indirect object by its number, for the few
 places where the upload check must know what a key holds, not only that it is there (the
-document's opening action, an object stream's header). Not a PDF parser: no cross-reference
-table is read; every definition an object could have is found, so that the caller can require
-all of them to be harmless. Pure functions over bytes, bounded in work."""
+document's opening action, an object stream's header, a cross-reference stream's entry). Not a
+PDF parser: which definition of an object a reader takes depends on cross-reference tables and
+on how it repairs a broken file, so every definition any reader could take is found, and the
+caller requires all of them to be harmless. Pure functions over bytes, bounded in work."""
 
 from __future__ import annotations
 
-import itertools
 import re
+import zlib
 from dataclasses import dataclass
 
 _REGULAR = rb"[^\x00\t\n\x0c\r ()<>\[\]{}/%]"
@@ -15,14 +16,14 @@ _REGULAR = rb"[^\x00\t\n\x0c\r ()<>\[\]{}/%]"
 _SKIP = re.compile(rb"(?:[\x00\t\n\x0c\r ]+|%[^\r\n]*)*")
 _TOKEN = re.compile(rb"<<|>>|\[|\]|\(|<[0-9A-Fa-f\x00\t\n\x0c\r ]*>|/" + _REGULAR + rb"*|" + _REGULAR + rb"+")
 _INTEGER = re.compile(rb"[0-9]{1,10}(?![0-9])")
-_HEADER_NUMBER = re.compile(rb"(?<![0-9])([0-9]{1,10})(?![0-9])")
 _NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 _PARENTHESIS_OR_ESCAPE = re.compile(rb"[()\\]")
 #: How deep values may nest, and how many tokens one reading may take: a destination has six, an
 #: action a dozen; a file of nested brackets or of a million entries is refused, not read. And how
 #: many numbers of object streams' headers a file may have read: two for each of 100 000 objects,
-#: where a PDF of 5 MB holds a few thousand.
-MAX_DEPTH, MAX_TOKENS, MAX_HEADER_NUMBERS = 16, 4096, 200_000
+#: where a PDF of 5 MB holds a few thousand. And how many bytes of cross-reference streams may be
+#: unpacked in all (an honest table is a few kilobytes; one an update adds, smaller).
+MAX_DEPTH, MAX_TOKENS, MAX_HEADER_NUMBERS, MAX_TABLE_BYTES = 16, 4096, 200_000, 16 * 1024 * 1024
 
 
 class Unreadable(Exception):
@@ -30,11 +31,11 @@ class Unreadable(Exception):
 
 
 class Budget:
-    """How many more tokens the readings that share it may take, and how many numbers of object
-    streams' headers."""
+    """How many more tokens the readings that share it may take, how many numbers of object
+    streams' headers, and how many bytes of cross-reference streams unpacked."""
 
-    def __init__(self, tokens: int = MAX_TOKENS, numbers: int = MAX_HEADER_NUMBERS) -> None:
-        self.tokens, self.numbers = tokens, numbers
+    def __init__(self, tokens: int = MAX_TOKENS, numbers: int = MAX_HEADER_NUMBERS, table_bytes: int = MAX_TABLE_BYTES) -> None:
+        self.tokens, self.numbers, self.table_bytes = tokens, numbers, table_bytes
 
     def spend(self) -> None:
         self.tokens -= 1
@@ -45,6 +46,11 @@ class Budget:
         self.numbers -= count
         if self.numbers < 0:
             raise Unreadable("too many objects in object streams")
+
+    def spend_table_bytes(self, count: int) -> None:
+        self.table_bytes -= count
+        if self.table_bytes < 0:
+            raise Unreadable("too many bytes of cross-reference streams")
 
 
 @dataclass(frozen=True)
@@ -174,47 +180,351 @@ def definitions(text: bytes, reference: Reference, *, budget: Budget) -> list[Va
     updates, or a decoy written before the real one, an object can be defined more than once, and
     which one a reader takes depends on a cross-reference table this does not read. Numbers may
     be written with leading zeros and comments may stand between the words, as readers allow."""
+    return [read_value(text, at, budget=budget)[0] for at in _object_starts(text, reference.number, reference.generation)]
+
+
+def stream_keywords(text: bytes, number: int, *, budget: Budget) -> list[int]:
+    """Where the ``stream`` keyword of each plain definition of object ``number`` (of any
+    generation) starts: how an object stream named by its number in a cross-reference stream is
+    found. A definition that is not a stream adds nothing."""
+    found = []
+    for at in _object_starts(text, number, None):
+        value, end = read_value(text, at, budget=budget)
+        keyword = _SKIP.match(text, end).end()  # type: ignore[union-attr]
+        if isinstance(value, Dictionary) and _STREAM_KEYWORD.match(text, keyword):
+            found.append(keyword)
+    return found
+
+
+def _object_starts(text: bytes, number: int, generation: int | None) -> list[int]:
+    """Where the value of each ``number generation obj`` in ``text`` starts (any generation when
+    ``None``)."""
     gap = rb"(?:[\x00\t\n\x0c\r ]|%[^\r\n]*[\r\n])+"
     # The number first, written out: the regex engine then looks for its digits at memory speed,
     # where a look back or leading zeros at the start of the pattern would test every byte.
-    header = re.compile(rb"%d%s0*%d%sobj(?!%s)" % (reference.number, gap, reference.generation, gap, _REGULAR))
-    found = []
+    written = rb"0*%d" % generation if generation is not None else rb"[0-9]{1,10}"
+    header = re.compile(rb"%d%s%s%sobj(?!%s)" % (number, gap, written, gap, _REGULAR))
+    starts = []
     for match in header.finditer(text):
         before = match.start()
         while before and text[before - 1] == 0x30:
             before -= 1
         if before and 0x30 <= text[before - 1] <= 0x39:
             continue  # the end of a larger number: 18 is not 8, 108 is not 8; 008 is
-        value, _ = read_value(text, match.end(), budget=budget)
-        found.append(value)
-    return found
+        starts.append(match.end())
+    return starts
 
 
-def object_stream_index(dictionary: bytes | None, data: bytes, *, budget: Budget) -> dict[int, list[int]] | None:
-    """Where an unpacked object stream holds each of its objects (number → offsets in ``data``), read
-    as PDF readers do: its header lists /N pairs of an object number and an offset, counted from
-    /First (from 0 when /First is missing, as MuPDF reads it). ``None`` when this cannot be known:
-    a dictionary that could not be read, or /N or /First given other than as a plain integer (a
-    reader would look the reference up). A dictionary without /N (an /N in a dictionary inside it,
-    as a shading's function has) yields nothing: no reader takes an object from that stream. The
-    header's numbers are taken as they come, past anything between them that a reader would stop
-    at: a header read wrong adds objects to judge, it hides none."""
+# Object streams ---------------------------------------------------------------------------------
+
+#: The ``stream`` keyword after a stream's dictionary.
+_STREAM_KEYWORD = re.compile(rb"stream(?!" + _REGULAR + rb")")
+#: MuPDF, pdf.js and Poppler read an object stream's header word by word and give up on the
+#: stream at the first word that is not an integer, so all they can take lies in the run of
+#: numbers, whitespace and comments that its data starts with.
+_NUMERIC_RUN = re.compile(rb"(?:[\x00\t\n\x0c\r 0-9+\-.]+|%[^\r\n]*)*")
+_NUMERIC_WORD = re.compile(rb"%[^\r\n]*|[0-9+\-.]+")
+_DIGITS = re.compile(rb"[0-9]{1,10}")
+#: A word as PDFium reads one: a name, ``<<`` or ``>>``, another delimiter alone, or a run of
+#: regular characters; a word of digits, signs and points is a number, read to its first other
+#: character after a sign (``FXSYS_atoui``), any other word reads as 0.
+_PDFIUM_WORD = re.compile(rb"/" + _REGULAR + rb"*|<<|>>|[()<>\[\]{}]|" + _REGULAR + rb"+")
+_PDFIUM_NUMBER = re.compile(rb"([+-]?)([0-9]*)[0-9+\-.]*")
+
+
+@dataclass(frozen=True)
+class ObjectStream:
+    """What a stream's dictionary says of the objects it may hold. ``typed``: whether a reader
+    rebuilding a broken file takes objects from it without a cross-reference stream naming it
+    (its /Type is /ObjStm, or could resolve to it); ``count`` and ``first``: its /N and /First
+    (``None`` when not given); ``known``: whether that can be told (a dictionary that does not
+    read, or an /N or /First given other than as a plain integer, which a reader would look up,
+    cannot)."""
+
+    typed: bool
+    known: bool
+    count: int = 0
+    first: int | None = None
+
+
+@dataclass(frozen=True)
+class ObjectStreamHeader:
+    """Where an unpacked object stream holds its objects, as each reader finds one: by the number
+    the header gives it (MuPDF; PDFium, which reads the header its own way), and by its place in
+    the header (pdf.js takes the object a cross-reference stream names by its index, whatever
+    number the header gives it). Offsets count from the start of the data."""
+
+    numbered: dict[int, list[int]]
+    placed: tuple[int, ...]
+
+
+def object_stream(dictionary: bytes | None, *, budget: Budget) -> ObjectStream:
+    """What the dictionary of a stream that may be an object stream says (:class:`ObjectStream`).
+    A dictionary without /N (an /N in a dictionary inside it, as a shading's function has) holds
+    no objects."""
     if dictionary is None:
-        return None
+        return ObjectStream(typed=True, known=False)
     try:
         read, _ = read_value(dictionary, 0, budget=budget)
     except Unreadable:
-        return None
+        return ObjectStream(typed=True, known=False)
     if not isinstance(read, Dictionary):
-        return None
+        return ObjectStream(typed=True, known=False)
+    typed = any(kind == Name(b"ObjStm") or kind is None or isinstance(kind, Reference) for kind in read.values(b"Type"))
     if not read.values(b"N"):
-        return {}
+        return ObjectStream(typed=typed, known=True)
     count, first = read.integer(b"N"), read.integer(b"First")
     if count is None or (first is None and read.values(b"First")):
-        return None
-    budget.spend_numbers(2 * count)
-    numbers = [int(found.group(1)) for found in itertools.islice(_HEADER_NUMBER.finditer(data), 2 * count)]
-    index: dict[int, list[int]] = {}
-    for number, offset in zip(numbers[::2], numbers[1::2], strict=False):
-        index.setdefault(number, []).append((first or 0) + offset)
-    return index
+        return ObjectStream(typed=typed, known=False)
+    return ObjectStream(typed=typed, known=True, count=count, first=first)
+
+
+def object_stream_header(stream: ObjectStream, data: bytes, *, budget: Budget) -> ObjectStreamHeader:
+    """Where the objects of a known object stream are (:class:`ObjectStreamHeader`). Raises
+    :class:`Unreadable` when a header's first numbers hold a sign, a decimal point or an
+    exponent, which each reader reads its own way (MuPDF reads ``--5`` as two numbers, pdf.js as
+    one; ``5.0`` and ``5e0`` are integers to pdf.js alone), or when too many objects are read."""
+    budget.spend_numbers(2 * stream.count)
+    strict = _strict_header(data, stream.count)
+    if strict is None:
+        raise Unreadable("a header the readers read differently")
+    numbers, clean = strict
+    first = stream.first
+    placed = tuple((first or 0) + offset for offset in numbers[1::2])
+    pairs = list(zip(numbers[::2], placed, strict=False))
+    if stream.typed and first is not None and not clean:
+        # PDFium reads only a stream typed /ObjStm with a plain /N and /First, and its words as 0
+        # where they are not numbers; where the header is plain numbers, it reads what MuPDF does.
+        pairs += [(number, first + offset) for number, offset in _pdfium_header(data, stream.count) if number and offset >= 0]
+    numbered: dict[int, list[int]] = {}
+    for number, offset in pairs:
+        numbered.setdefault(number, []).append(offset)
+    return ObjectStreamHeader(numbered, placed)
+
+
+def _strict_header(data: bytes, count: int) -> tuple[list[int], bool] | None:
+    """The header's numbers as MuPDF, pdf.js and Poppler read them: up to ``2 * count`` integers
+    from the numeric run the data starts with (:data:`_NUMERIC_RUN`), and whether that is all of
+    them, the last ended by whitespace, a delimiter or the end, so that PDFium reads them alike.
+    ``None`` when a sign, a point, an exponent or more than ten digits make the readers differ."""
+    end = _NUMERIC_RUN.match(data).end()  # type: ignore[union-attr]
+    numbers: list[int] = []
+    last = 0
+    for word in _NUMERIC_WORD.finditer(data, 0, end):
+        if word.group().startswith(b"%"):
+            continue
+        if not _DIGITS.fullmatch(word.group()):
+            return None
+        numbers.append(int(word.group()))
+        last = word.end()
+        if len(numbers) == 2 * count:
+            break
+    if numbers and data[last : last + 1] in (b"e", b"E"):
+        return None  # 5e3 is 5000 to pdf.js, 5 to MuPDF
+    return numbers, len(numbers) == 2 * count and _word_ends(data, last)
+
+
+def _word_ends(data: bytes, at: int) -> bool:
+    return at == len(data) or _REGULAR_BYTE.match(data, at) is None
+
+
+_REGULAR_BYTE = re.compile(_REGULAR)
+
+
+def _pdfium_header(data: bytes, count: int) -> list[tuple[int, int]]:
+    """The header's (number, offset) pairs as PDFium reads them (``CPDF_ObjectStream``): words,
+    each a number or 0, until ``count`` pairs are read or the data ends; a negative number is
+    returned as -1 (it wraps around past any object and offset)."""
+    pairs, at = [], 0
+    for _ in range(count):
+        at = _SKIP.match(data, at).end()  # type: ignore[union-attr]
+        if at >= len(data):
+            break
+        number, at = _pdfium_number(data, at)
+        offset, at = _pdfium_number(data, at)
+        pairs.append((number, offset))
+    return pairs
+
+
+def _pdfium_number(data: bytes, at: int) -> tuple[int, int]:
+    word = _PDFIUM_WORD.match(data, _SKIP.match(data, at).end())  # type: ignore[union-attr]
+    if word is None:
+        return 0, len(data)
+    number = _PDFIUM_NUMBER.fullmatch(word.group())
+    if number is None or not number.group(2):
+        return 0, word.end()
+    digits = number.group(2).lstrip(b"0") or b"0"
+    value = int(digits) if len(digits) <= 10 else _UINT32_MAX
+    if number.group(1) == b"-" and value:
+        return -1, word.end()
+    return min(value, _UINT32_MAX), word.end()
+
+
+_UINT32_MAX = 2**32 - 1
+
+
+# Cross-reference streams ------------------------------------------------------------------------
+
+#: How much of a cross-reference stream is unpacked (a row of 5 to 7 bytes an object: a PDF of
+#: 20 MB has far fewer than half a million objects), and how many bytes of rows are undone one by
+#: one when a PNG predictor filters them other than all by "up" (as every writer met does).
+_XREF_UNPACKED, _ROWS_ONE_BY_ONE = 4 * 1024 * 1024, 256 * 1024
+_FLATE = (Name(b"FlateDecode"), Name(b"Fl"))
+
+
+class CrossReferenceStream:
+    """A cross-reference stream, read as readers read one: its /W, /Index (or /Size) and /Filter
+    in place and written once, /FlateDecode, no predictor or PNG's. Raises :class:`Unreadable`
+    when it cannot be so read, or its data does not unpack whole within the caps."""
+
+    def __init__(self, dictionary: bytes | None, data: bytes, *, budget: Budget) -> None:
+        self.widths, self.sections, predictor, packed = _xref_fields(dictionary, budget)
+        self.table = _XrefTable(data, predictor, budget, packed=packed)
+
+    def places(self, number: int) -> list[tuple[int, int]]:
+        """Where the stream puts object ``number`` when it lists it as compressed (type 2): the
+        object stream's number and the object's index in it; none when it lists it otherwise
+        or not at all (each subsection that lists it counts: readers differ on which one wins)."""
+        widths, width = self.widths, sum(self.widths)
+        rows = [before + number - start for start, count, before in self.sections if start <= number < start + count]
+        if len(rows) > _SUBSECTIONS_READ:
+            raise Unreadable("an object listed in too many subsections")
+        found = []
+        for row in rows if width else []:
+            entry = self.table.read(row * width, width)
+            if entry is None:
+                continue  # past the end of the data: a reader finds nothing there
+            kind = int.from_bytes(entry[: widths[0]], "big") if widths[0] else 1
+            if kind == 2:
+                stream = int.from_bytes(entry[widths[0] : widths[0] + widths[1]], "big")
+                index = int.from_bytes(entry[widths[0] + widths[1] :], "big")
+                found.append((stream, index))
+        return found
+
+
+#: How many subsections of one cross-reference stream may list the same object (an honest one:
+#: one; an update lists each object it rewrites once).
+_SUBSECTIONS_READ = 4
+#: A PNG predictor: the length of a row and the bytes a pixel takes.
+_Predictor = tuple[int, int]
+_MISSING = object()
+
+
+def _xref_fields(
+    dictionary: bytes | None, budget: Budget
+) -> tuple[tuple[int, int, int], list[tuple[int, int, int]], _Predictor | None, bool]:
+    """/W, the subsections of /Index (first number, count, rows before it), the predictor, and
+    whether the table is compressed."""
+    if dictionary is None:
+        raise Unreadable("a dictionary that does not read")
+    read, _ = read_value(dictionary, 0, budget=budget)
+    if not isinstance(read, Dictionary):
+        raise Unreadable("not a dictionary")
+    widths = _only(read, b"W")
+    if not (isinstance(widths, tuple) and len(widths) == 3 and all(type(w) is int and w <= 8 for w in widths)):
+        raise Unreadable("/W")
+    index = _only(read, b"Index", None)
+    if index is None:
+        index = (0, _only(read, b"Size"))
+    if not (isinstance(index, tuple) and len(index) % 2 == 0 and all(type(n) is int for n in index)):
+        raise Unreadable("/Index")
+    sections, before = [], 0
+    for start, count in zip(index[::2], index[1::2], strict=True):
+        sections.append((start, count, before))
+        before += count
+    filters = _only(read, b"Filter", None)
+    if filters is None or filters == ():
+        return (widths[0], widths[1], widths[2]), sections, None, False  # the table as written
+    if filters not in (*_FLATE, *((kind,) for kind in _FLATE)):
+        raise Unreadable("a filter other than /FlateDecode")
+    parameters = _only(read, b"DecodeParms", None)
+    if isinstance(parameters, tuple) and len(parameters) == 1:
+        parameters = parameters[0]
+    if parameters is None:
+        return (widths[0], widths[1], widths[2]), sections, None, True
+    if not isinstance(parameters, Dictionary):
+        raise Unreadable("/DecodeParms")
+    predictor = _only(parameters, b"Predictor", 1)
+    if predictor == 1:
+        return (widths[0], widths[1], widths[2]), sections, None, True
+    columns, colours, bits = _only(parameters, b"Columns", 1), _only(parameters, b"Colors", 1), _only(parameters, b"BitsPerComponent", 8)
+    if type(predictor) is not int or not 10 <= predictor <= 15:
+        raise Unreadable("a predictor other than PNG's")
+    if not (type(columns) is int and type(colours) is int and type(bits) is int and columns and colours and bits):
+        raise Unreadable("/DecodeParms")
+    return (widths[0], widths[1], widths[2]), sections, ((columns * colours * bits + 7) // 8, max(1, (colours * bits + 7) // 8)), True
+
+
+def _only(dictionary: Dictionary, key: bytes, default: object = _MISSING) -> Value:
+    """The key's one value, or ``default`` when it is not there; raises :class:`Unreadable` when it
+    is written twice (readers take different ones) or missing without a default."""
+    found = dictionary.values(key)
+    if len(found) > 1 or (not found and default is _MISSING):
+        raise Unreadable("a key written twice or missing")
+    return found[0] if found else default  # type: ignore[return-value]
+
+
+class _XrefTable:
+    """A cross-reference stream's table: unpacked, and its rows' predictor undone where read."""
+
+    def __init__(self, data: bytes, predictor: _Predictor | None, budget: Budget, *, packed: bool) -> None:
+        self.predictor = predictor
+        if not packed:
+            self.raw = data
+            return
+        unpacker = zlib.decompressobj()
+        try:
+            self.raw = unpacker.decompress(data, _XREF_UNPACKED)
+        except zlib.error as error:
+            raise Unreadable("does not unpack") from error
+        budget.spend_table_bytes(len(self.raw))
+        if not unpacker.eof:
+            raise Unreadable("cut short or past the cap")
+
+    def read(self, at: int, size: int) -> bytes | None:
+        """``size`` bytes of the table from ``at``; ``None`` past its end."""
+        if self.predictor is None:
+            found = self.raw[at : at + size]
+            return found if len(found) == size else None
+        length, pixel = self.predictor
+        stride = length + 1
+        last = (at + size - 1) // length
+        if (last + 1) * stride > len(self.raw):
+            return None
+        kinds = self.raw[0 : (last + 1) * stride : stride]
+        if kinds.count(2) == len(kinds):
+            # Every row "up" (as every writer met filters it): a byte is its column's sum so far.
+            return bytes(
+                sum(self.raw[1 + spot % length : (spot // length) * stride + 2 + spot % length : stride]) & 0xFF
+                for spot in range(at, at + size)
+            )
+        if (last + 1) * stride > _ROWS_ONE_BY_ONE:
+            raise Unreadable("too many rows to undo one by one")
+        rows, above = bytearray(), bytes(length)
+        for row in range(last + 1):
+            above = _unfilter(self.raw[row * stride], self.raw[row * stride + 1 : (row + 1) * stride], above, pixel)
+            rows += above
+        return bytes(rows[at : at + size])
+
+
+def _unfilter(kind: int, row: bytes, above: bytes, pixel: int) -> bytes:
+    """One row of a PNG predictor undone: none, sub, up, average or Paeth."""
+    if kind == 0:
+        return row
+    out = bytearray(row)
+    for i in range(len(out)):
+        left = out[i - pixel] if i >= pixel else 0
+        corner = above[i - pixel] if i >= pixel else 0
+        if kind == 1:
+            out[i] = (out[i] + left) & 0xFF
+        elif kind == 2:
+            out[i] = (out[i] + above[i]) & 0xFF
+        elif kind == 3:
+            out[i] = (out[i] + (left + above[i]) // 2) & 0xFF
+        elif kind == 4:
+            estimate = left + above[i] - corner
+            nearest = min((abs(estimate - left), 0, left), (abs(estimate - above[i]), 1, above[i]), (abs(estimate - corner), 2, corner))
+            out[i] = (out[i] + nearest[2]) & 0xFF
+        else:
+            raise Unreadable("an unknown PNG filter")
+    return bytes(out)

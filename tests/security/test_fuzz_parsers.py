@@ -214,6 +214,7 @@ PDF_PIECES = st.sampled_from(
     [
         *b"<< >> [ ] ( ) \\ <41> < /S /GoTo /URI /Next /D #4 % endobj endstream /Type/ObjStm".split(),
         *(b"/N 1", b"/First 4", b" 3 0 R", b"\n3 0 obj", b"\n", b" 9999999999999 ", b"stream\n"),
+        *(b"/Type/XRef", b"/W[1 2 1]", b"/Index[3 1]", b"/Filter/FlateDecode", b"/DecodeParms<</Predictor 12/Columns 4>>", b"x\x9c"),
     ]
 )
 
@@ -224,6 +225,44 @@ def test_the_pdf_opening_action_check_answers_any_syntax(pieces, noise):
     pdf = b"%PDF-1.5\n1 0 obj<</Type/Catalog/OpenAction" + pieces + noise + b">>endobj\n" + pieces + b"\n%%EOF\n"
     checked, refusal = materials.check_upload("certificate", io.BytesIO(pdf))
     assert (checked is None) != (refusal is None)
+
+
+@FUZZ
+@given(
+    st.sampled_from(
+        [
+            b"<</W[1 2 1]/Size 9/Filter/FlateDecode>>",
+            b"<</W[1 2 1]/Index[0 3 7 2]/Filter/FlateDecode/DecodeParms<</Predictor 12/Columns 4>>>>",
+        ]
+    ),
+    st.binary(max_size=256),
+    st.booleans(),
+    st.integers(0, 12),
+)
+def test_a_cross_reference_stream_reads_or_is_unreadable(dictionary, table, packed, number):
+    """Whatever a cross-reference stream's rows hold, looking an object up in it answers a list
+    of places or says it cannot be read; nothing else escapes."""
+    from rewards.applications import pdf_objects
+
+    data = zlib.compress(table) if packed else table
+    try:
+        places = pdf_objects.CrossReferenceStream(dictionary, data, budget=pdf_objects.Budget()).places(number)
+    except pdf_objects.Unreadable:
+        return
+    assert all(isinstance(stream, int) and isinstance(index, int) for stream, index in places)
+
+
+@FUZZ
+@given(st.binary(max_size=256), st.integers(0, 8), st.booleans())
+def test_an_object_stream_header_reads_or_is_unreadable(header, count, typed):
+    from rewards.applications import pdf_objects
+
+    stream = pdf_objects.ObjectStream(typed=typed, known=True, count=count, first=4)
+    try:
+        read = pdf_objects.object_stream_header(stream, header, budget=pdf_objects.Budget())
+    except pdf_objects.Unreadable:
+        return
+    assert len(read.placed) <= count and all(offsets for offsets in read.numbered.values())
 
 
 @pytest.fixture(scope="module")

@@ -547,12 +547,18 @@ def _stream(dictionary: bytes, data: bytes, *, compress: bool = True) -> bytes:
     return b"<<" + dictionary + b"/Length %d>>\nstream\n" % len(data) + data + b"\nendstream"
 
 
-def libreoffice_pdf(open_action: bytes = b"[3 0 R /XYZ null null 0]", *, extra: list[bytes] | None = None, icc: bool = False) -> bytes:
+def libreoffice_pdf(
+    open_action: bytes = b"[3 0 R /XYZ null null 0]",
+    *,
+    extra: list[bytes] | None = None,
+    icc: bool = False,
+    profile_time: tuple[int, int, int, int, int, int] = (2020, 10, 15, 9, 30, 0),
+) -> bytes:
     """A certificate scan exported from LibreOffice Writer, as it writes one: the catalog opens the
     document at its first page (``/OpenAction[3 0 R /XYZ null null 0]``), the page draws a line of
     text and the scan (a JPEG, kept as DCT data), the content stream is compressed; with ``icc``,
     as PDF/A export writes it, an sRGB colour profile (a compressed stream with /N 3) in the output
-    intent."""
+    intent, made at ``profile_time``."""
     from PIL import ImageCms
 
     scan = io.BytesIO()
@@ -577,11 +583,10 @@ def libreoffice_pdf(open_action: bytes = b"[3 0 R /XYZ null null 0]", *, extra: 
         ),
     ]
     if icc:
-        # The profile's creation time (header bytes 24–36) fixed: with the clock's, about 1 profile
-        # in 37 reads, in the lenient /N header reading, as defining the referenced object (see
-        # the closing note of session 12), and the test would depend on the second it ran in.
+        # The profile's creation time (header bytes 24–36) given, not the clock's: a test reads
+        # the same file whatever second it runs in (decision 173).
         profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
-        profile = profile[:24] + struct.pack(">6H", 2020, 10, 15, 9, 30, 0) + profile[36:]
+        profile = profile[:24] + struct.pack(">6H", *profile_time) + profile[36:]
         objects.append(_stream(b"/N 3", profile))
     return _pdf_file(objects + (extra or []))
 
@@ -713,7 +718,7 @@ URI_ACTION = b"<</S/URI/URI(https://example.org/phish)>>"
         pytest.param(libreoffice_pdf(b"[3 0 R /Fit]" + b"/OpenAction[3 0 R /Fit]" * 20), id="too-many"),
         pytest.param(libreoffice_pdf(b"[" * 5000), id="unreadable"),
         pytest.param(
-            libreoffice_pdf(b" 9 0 R", extra=[_stream(b"/N 999999999/First 4", b"1 1 " * 100_000), b"[3 0 R /Fit]"]),
+            libreoffice_pdf(b" 9 0 R", extra=[_stream(b"/Type/ObjStm/N 999999999/First 4", b"1 1 " * 100_000), b"[3 0 R /Fit]"]),
             id="indirect-beside-an-object-stream-of-a-billion-objects",
         ),
         pytest.param(
