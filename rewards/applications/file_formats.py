@@ -374,7 +374,7 @@ class _Lookup:
             if at not in self.headers:
                 self.headers[at] = pdf_objects.object_stream_header(kind, data, budget=budget)
             header = self.headers[at]
-            offsets = header.numbered.get(reference.number, []) + [header.placed[i] for i in indexes if i < len(header.placed)]
+            offsets = header.numbered(reference.number) + [header.placed[i] for i in indexes if i < len(header.placed)]
             found.extend(pdf_objects.read_value(data, offset, budget=budget)[0] for offset in offsets)
         return found
 

@@ -250,12 +250,26 @@ class ObjectStream:
 @dataclass(frozen=True)
 class ObjectStreamHeader:
     """Where an unpacked object stream holds its objects, as each reader finds one: by the number
-    the header gives it (MuPDF; PDFium, which reads the header its own way), and by its place in
-    the header (pdf.js takes the object a cross-reference stream names by its index, whatever
-    number the header gives it). Offsets count from the start of the data."""
+    the header gives it (MuPDF; PDFium, which reads the header its own way: ``pdfium``, its pairs
+    where they differ), and by its place in the header (pdf.js takes the object a cross-reference
+    stream names by its index, whatever number the header gives it). Offsets count from the start
+    of the data."""
 
-    numbered: dict[int, list[int]]
-    placed: tuple[int, ...]
+    numbers: list[int]
+    placed: list[int]
+    pdfium: list[tuple[int, int]]
+
+    def numbered(self, number: int) -> list[int]:
+        """The offsets of the objects the header gives ``number``."""
+        found, at = [], -1
+        while True:
+            try:
+                at = self.numbers.index(number, at + 1)  # a search in C: headers hold thousands
+            except ValueError:
+                break
+            if at < len(self.placed):
+                found.append(self.placed[at])
+        return found + [offset for pair, offset in self.pdfium if pair == number]
 
 
 def object_stream(dictionary: bytes | None, *, budget: Budget) -> ObjectStream:
@@ -289,17 +303,20 @@ def object_stream_header(stream: ObjectStream, data: bytes, *, budget: Budget) -
     if strict is None:
         raise Unreadable("a header the readers read differently")
     numbers, clean = strict
-    first = stream.first
-    placed = tuple((first or 0) + offset for offset in numbers[1::2])
-    pairs = list(zip(numbers[::2], placed, strict=False))
-    if stream.typed and first is not None and not clean:
+    start = stream.first or 0
+    placed = [start + offset for offset in numbers[1::2]]
+    pdfium: list[tuple[int, int]] = []
+    if stream.typed and stream.first is not None and not clean:
         # PDFium reads only a stream typed /ObjStm with a plain /N and /First, and its words as 0
         # where they are not numbers; where the header is plain numbers, it reads what MuPDF does.
-        pairs += [(number, first + offset) for number, offset in _pdfium_header(data, stream.count) if number and offset >= 0]
-    numbered: dict[int, list[int]] = {}
-    for number, offset in pairs:
-        numbered.setdefault(number, []).append(offset)
-    return ObjectStreamHeader(numbered, placed)
+        pdfium = [(number, start + offset) for number, offset in _pdfium_header(data, stream.count) if number and offset >= 0]
+    return ObjectStreamHeader(numbers[::2][: len(placed)], placed, pdfium)
+
+
+#: A numeric run of digits and whitespace only, as every writer's header is.
+_PLAIN_RUN = re.compile(rb"[0-9\x00\t\n\x0c\r ]*")
+_WHITESPACE = b"\x00\t\n\x0c\r "
+_NUL_TO_SPACE = bytes.maketrans(b"\x00", b" ")
 
 
 def _strict_header(data: bytes, count: int) -> tuple[list[int], bool] | None:
@@ -308,17 +325,29 @@ def _strict_header(data: bytes, count: int) -> tuple[list[int], bool] | None:
     them, the last ended by whitespace, a delimiter or the end, so that PDFium reads them alike.
     ``None`` when a sign, a point, an exponent or more than ten digits make the readers differ."""
     end = _NUMERIC_RUN.match(data).end()  # type: ignore[union-attr]
-    numbers: list[int] = []
-    last = 0
-    for word in _NUMERIC_WORD.finditer(data, 0, end):
-        if word.group().startswith(b"%"):
-            continue
-        if not _DIGITS.fullmatch(word.group()):
+    run = data[:end]
+    if _PLAIN_RUN.fullmatch(run):  # as writers write it: split in C
+        words = run.translate(_NUL_TO_SPACE).split()
+        if len(words) > 2 * count:
+            words, last = words[: 2 * count], -1  # whitespace follows the last one read
+        else:
+            last = len(run.rstrip(_WHITESPACE))
+        if words and max(map(len, words)) > 10:
             return None
-        numbers.append(int(word.group()))
-        last = word.end()
-        if len(numbers) == 2 * count:
-            break
+        numbers = list(map(int, words))
+    else:
+        numbers, last = [], 0
+        for word in _NUMERIC_WORD.finditer(data, 0, end):
+            if word.group().startswith(b"%"):
+                continue
+            if not _DIGITS.fullmatch(word.group()):
+                return None
+            numbers.append(int(word.group()))
+            last = word.end()
+            if len(numbers) == 2 * count:
+                break
+    if last < 0:
+        return numbers, True
     if numbers and data[last : last + 1] in (b"e", b"E"):
         return None  # 5e3 is 5000 to pdf.js, 5 to MuPDF
     return numbers, len(numbers) == 2 * count and _word_ends(data, last)
