@@ -96,7 +96,7 @@ def test_the_wrapper_refuses_root_where_the_data_folder_is_another_accounts(tmp_
 
 def _named_commands() -> list[str]:
     text = "\n".join(path.read_text(encoding="utf-8") for path in [*DEPLOY.glob("systemd/*.service"), DEPLOY / "cron.d" / "rewards"])
-    return re.findall(r"(?:bin/manage|manage\.py) ([a-z_]+)", text)
+    return re.findall(r"(?:bin/manage|bin/duty|manage\.py) ([a-z_]+)", text)
 
 
 def test_the_services_and_cron_name_commands_that_exist():
@@ -104,6 +104,45 @@ def test_the_services_and_cron_name_commands_that_exist():
     assert {"db_worker", "sms_flush", "process_materials", "purge_expired", "backup", "audit_verify", "check"} <= set(named)
     missing = sorted(set(named) - set(get_commands()))
     assert missing == []
+
+
+def test_every_cron_duty_reports_to_syslog():
+    """A server without a mail transfer agent drops cron's mail: each duty runs through
+    deploy/bin/duty, which also sends what it says on standard error to syslog."""
+    lines = [line for line in (DEPLOY / "cron.d" / "rewards").read_text(encoding="utf-8").splitlines() if re.match(r"[0-9*]", line)]
+    assert len(lines) == 6 and all(" rewards /srv/rewards/deploy/bin/duty " in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("status", "said", "priority"), [(0, "", None), (0, "注意：有 2 个短信待发\n", "user.warning"), (3, "备份失败：磁盘已满\n", "user.err")]
+)
+def test_a_duty_passes_on_its_status_and_sends_its_errors_to_syslog(tmp_path, status, said, priority):  # type: ignore[no-untyped-def]
+    """What the command says on standard error reaches syslog (and still cron's MAILTO), at
+    user.err when it failed; its output and exit status are its own."""
+    import shutil
+
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    shutil.copy(DEPLOY / "bin" / "duty", folder / "duty")
+    (folder / "manage").write_text(f"#!/bin/sh\necho \"ran $*\"\nprintf '{said}' >&2\nexit {status}\n", encoding="utf-8")
+    logged = tmp_path / "logged"
+    (folder / "logger").write_text(f'#!/bin/sh\necho "$*" >> {logged}\nif [ "$5" = -f ]; then cat "$6" >> {logged}; fi\n', encoding="utf-8")
+    for name in ("duty", "manage", "logger"):
+        (folder / name).chmod(0o755)
+    done = subprocess.run(
+        [str(folder / "duty"), "backup", "--output", "/srv/backups/x"],
+        env={**os.environ, "PATH": f"{folder}:{os.environ['PATH']}"},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == status
+    assert done.stdout == "ran backup --output /srv/backups/x\n" and done.stderr == said
+    record = logged.read_text(encoding="utf-8") if logged.exists() else ""
+    if priority is None:
+        assert record == ""
+    else:
+        assert record.startswith(f"-t rewards-backup -p {priority} -f ") and said in record
+    assert ("定时任务 backup 失败（退出状态 3）" in record) == (status == 3)
 
 
 def test_nginx_passes_what_the_application_accepts_and_names_the_client():
