@@ -25,7 +25,7 @@ from rewards.registries.selectors import member_by_id_hash
 
 from . import session
 from .forms import StatusForm
-from .views import _campaign_state, _page, _posted, me
+from .pages import campaign_state, me, page, posted
 
 # 查询进度 -------------------------------------------------------------------------------------
 
@@ -60,7 +60,7 @@ def progress_steps(application: Application) -> list[dict[str, str]]:
     return steps
 
 
-def _status_view(application: Application) -> dict[str, Any]:
+def status_view(application: Application) -> dict[str, Any]:
     payload = application_selectors.status_payload(application)
     return {
         **payload,
@@ -90,7 +90,7 @@ def _tone(status: str) -> str:
 
 @never_cache
 def status(request: HttpRequest) -> HttpResponse:
-    form = StatusForm(_posted(request))
+    form = StatusForm(posted(request))
     context: dict[str, Any] = {"form": form}
     if request.method == "POST":
         form.is_valid()
@@ -101,25 +101,25 @@ def status(request: HttpRequest) -> HttpResponse:
             )
         except InvalidInput as error:
             form.add_domain_errors(error.fields)
-            return _page(request, "worker/status.html", context, status=400)
+            return page(request, "worker/status.html", context, status=400)
         except NotFound:
             context["error"] = "身份证号码或查询密码不正确，请核对后重新输入。"
-            return _page(request, "worker/status.html", context, status=404)
+            return page(request, "worker/status.html", context, status=404)
         except throttle.Throttled as error:
             context["error"] = error.message
-            return _page(request, "worker/status.html", context, status=429)
-        return _page(request, "worker/status_result.html", {"app": _status_view(application)})
-    return _page(request, "worker/status.html", context)
+            return page(request, "worker/status.html", context, status=429)
+        return page(request, "worker/status_result.html", {"app": status_view(application)})
+    return page(request, "worker/status.html", context)
 
 
-def _live_in(applications: list[Application], campaign: Campaign) -> Application | None:
+def live_in(applications: list[Application], campaign: Campaign) -> Application | None:
     return next((app for app in applications if app.campaign_id == campaign.pk and app.status != Status.WITHDRAWN), None)
 
 
 # 我的申请 -------------------------------------------------------------------------------------
 
 
-def _own(request: HttpRequest, application_no: str) -> Application:
+def own(request: HttpRequest, application_no: str) -> Application:
     for application in application_selectors.applicant_applications(me(request)):
         if application.application_no == application_no:
             return application
@@ -137,25 +137,25 @@ def mine(request: HttpRequest) -> HttpResponse:
         campaign is not None
         and member is not None
         and member.verified
-        and _live_in(applications, campaign) is None
-        and not _campaign_state(campaign)["closed"]
-        and not _campaign_state(campaign)["not_open"]
+        and live_in(applications, campaign) is None
+        and not campaign_state(campaign)["closed"]
+        and not campaign_state(campaign)["not_open"]
     )
     context = {
-        "rows": [_status_view(application) for application in applications],
+        "rows": [status_view(application) for application in applications],
         "can_apply": can_apply,
         "campaign": campaign,
         "name": member.name if member else "",
         # Why there is no 申请 button, when the dates are the reason.
-        **(_campaign_state(campaign) if campaign is not None else {}),
+        **(campaign_state(campaign) if campaign is not None else {}),
     }
-    return _page(request, "worker/mine.html", context)
+    return page(request, "worker/mine.html", context)
 
 
 @never_cache
 @session.applicant_required
 def withdraw(request: HttpRequest, no: str) -> HttpResponse:
-    application = _own(request, no)
+    application = own(request, no)
     if request.method == "POST":
         try:
             application_withdraw(application_no=no, applicant_id_hash=me(request), request=request)
@@ -166,15 +166,15 @@ def withdraw(request: HttpRequest, no: str) -> HttpResponse:
                 request, f"申请 {no} 已撤回。" + application_selectors.again_after_withdrawal(application.campaign.application_deadline)
             )
         return redirect("worker:mine")
-    return _page(request, "worker/withdraw.html", {"app": _status_view(application)})
+    return page(request, "worker/withdraw.html", {"app": status_view(application)})
 
 
 @never_cache
 @session.applicant_required
 def query_password(request: HttpRequest, no: str) -> HttpResponse:
     """GET: the confirmation, or the new password once; POST: issue a new one."""
-    application = _own(request, no)
-    view = _status_view(application)
+    application = own(request, no)
+    view = status_view(application)
     if not view["can_reissue_password"]:
         messages.error(request, "这份申请不需要查询密码：单位统一申报和已撤回的申请请登录后在“我的申请”中查看。")
         return redirect("worker:mine")
@@ -184,4 +184,4 @@ def query_password(request: HttpRequest, no: str) -> HttpResponse:
         return redirect("worker:query_password", no=no)
     shown = request.session.pop(session.NEW_PASSWORD_KEY, None)
     new_password = crypto.decrypt(shown["query_password"]) if shown and shown.get("application_no") == no else None
-    return _page(request, "worker/query_password.html", {"app": view, "password": new_password})
+    return page(request, "worker/query_password.html", {"app": view, "password": new_password})

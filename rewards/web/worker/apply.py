@@ -24,21 +24,21 @@ from rewards.registries.models import Member
 from rewards.registries.selectors import member_by_id_hash
 
 from . import session
-from .applications import _live_in, _own, _status_view
+from .applications import live_in, own, status_view
 from .forms import EDUCATION_SUGGESTIONS, FILE_FIELDS, ApplyForm, BankFixForm, initial_from
-from .views import (
+from .pages import (
     FIELD_ERROR_SUMMARY,
     FILES_AGAIN,
-    _campaign_state,
-    _checks,
-    _no_campaign,
-    _page,
-    _posted,
-    _posted_files,
-    _uploading,
-    _went,
+    campaign_state,
+    checks,
     field_errors_answer,
     me,
+    no_campaign,
+    page,
+    posted,
+    posted_files,
+    uploading,
+    went,
 )
 
 # 申请 ----------------------------------------------------------------------------------------
@@ -49,7 +49,7 @@ def _member_or_explain(request: HttpRequest) -> Member | HttpResponse:
     member = member_by_id_hash(me(request))
     if member is None or not member.verified:
         session.sign_out(request)
-        return _page(request, "worker/not_member.html", {"message": "会员库中已找不到您的实名认证会员记录。"}, status=403)
+        return page(request, "worker/not_member.html", {"message": "会员库中已找不到您的实名认证会员记录。"}, status=403)
     return member
 
 
@@ -79,22 +79,22 @@ def apply(request: HttpRequest) -> HttpResponse:
         return member
     campaign = current_campaign()
     if campaign is None:
-        return _no_campaign(request)
+        return no_campaign(request)
     id_hash = me(request)
     amounts = level_amounts(campaign)
     initial = {"employer": member.employer, "is_migrant": "否"}
-    form = ApplyForm(_posted(request), _posted_files(request), initial=initial, amounts=amounts, phone_on_file=mask_phone(member.phone))
+    form = ApplyForm(posted(request), posted_files(request), initial=initial, amounts=amounts, phone_on_file=mask_phone(member.phone))
     context: dict[str, Any] = {
         "form": form,
         "campaign": campaign,
         "me": _identity(member),
         "education_options": EDUCATION_SUGGESTIONS,
-        **_campaign_state(campaign),
+        **campaign_state(campaign),
     }
     http_status = 200
     if request.method == "GET":
-        context["existing"] = _live_in(application_selectors.applicant_applications(id_hash), campaign)
-        return _page(request, "worker/apply.html", context)
+        context["existing"] = live_in(application_selectors.applicant_applications(id_hash), campaign)
+        return page(request, "worker/apply.html", context)
     form.is_valid()
     data: dict[str, Any] = {**form.values(), "name": member.name, "id_number": member.id_number}
     try:
@@ -108,20 +108,20 @@ def apply(request: HttpRequest) -> HttpResponse:
             in_transaction=functools.partial(throttle.record, "submission", id_hash),  # counted in the same commit
         )
     except InvalidInput as error:
-        if _uploading(request):
+        if uploading(request):
             return field_errors_answer(form, error.fields)
         form.add_domain_errors(error.fields)
         context["error"], http_status = FIELD_ERROR_SUMMARY, 400
     except Ineligible as error:
         throttle.record("submission", id_hash)
-        context["ineligible"], http_status = _checks(error.extra.get("checks")), 422
+        context["ineligible"], http_status = checks(error.extra.get("checks")), 422
     except Conflict as error:
         waiting = request.session.get(session.DONE_KEY)
         if waiting and waiting.get("application_no") in error.message:
             # The same form sent again after its answer was lost on the way (a bad network):
             # the application was made, and its query password still waits to be shown once.
             messages.success(request, "您的申请已经提交成功（刚才的网络应答没有送达）。")
-            return _went(request, "worker:done")
+            return went(request, "worker:done")
         throttle.record("submission", id_hash)
         context["conflict"], http_status = error.message, 409
     except (Forbidden, throttle.Throttled, StorageUnavailable) as error:
@@ -137,9 +137,9 @@ def apply(request: HttpRequest) -> HttpResponse:
             "phone": mask_phone(application.phone),
             "union": application.union.name,
         }
-        return _went(request, "worker:done")
+        return went(request, "worker:done")
     context["files_again"] = FILES_AGAIN
-    return _page(request, "worker/apply.html", context, status=http_status)
+    return page(request, "worker/apply.html", context, status=http_status)
 
 
 @never_cache
@@ -148,7 +148,7 @@ def done(request: HttpRequest) -> HttpResponse:
     info = request.session.pop(session.DONE_KEY, None)
     if info:
         info["query_password"] = crypto.decrypt(info["query_password"])
-    return _page(request, "worker/done.html", {"info": info})
+    return page(request, "worker/done.html", {"info": info})
 
 
 @never_cache
@@ -156,8 +156,8 @@ def done(request: HttpRequest) -> HttpResponse:
 def edit(request: HttpRequest, no: str) -> HttpResponse:
     """Correct an undecided application, resubmit a returned one, or fix the bank card after a
     failed payment (application_resubmit decides which)."""
-    application = _own(request, no)
-    view = _status_view(application)
+    application = own(request, no)
+    view = status_view(application)
     if not view["can_resubmit"]:
         # Often the back button after a resubmission: a plain note, not an alarm.
         messages.info(request, f"申请 {application.application_no} 现为“{view['status_label']}”，不需要也不能再修改。" + view["next_step"])
@@ -171,12 +171,12 @@ def edit(request: HttpRequest, no: str) -> HttpResponse:
     }
     if bank_only:
         form: ApplyForm | BankFixForm = BankFixForm(
-            _posted(request), _posted_files(request), initial={"bank_branch": application.bank_branch}
+            posted(request), posted_files(request), initial={"bank_branch": application.bank_branch}
         )
     else:
         form = ApplyForm(
-            _posted(request),
-            _posted_files(request),
+            posted(request),
+            posted_files(request),
             initial=initial_from(application),
             amounts=level_amounts(application.campaign),
             editing=True,
@@ -194,7 +194,7 @@ def edit(request: HttpRequest, no: str) -> HttpResponse:
         }
     context["form"] = form
     if request.method == "GET":
-        return _page(request, "worker/edit.html", context)
+        return page(request, "worker/edit.html", context)
     form.is_valid()
     http_status = 200
     id_hash = me(request)
@@ -209,13 +209,13 @@ def edit(request: HttpRequest, no: str) -> HttpResponse:
             request=request,
         )
     except InvalidInput as error:
-        if _uploading(request):
+        if uploading(request):
             return field_errors_answer(form, error.fields)
         form.add_domain_errors(error.fields)
         context["error"], http_status = FIELD_ERROR_SUMMARY, 400
     except Ineligible as error:
         throttle.record("submission", id_hash)
-        context["ineligible"], http_status = _checks(error.extra.get("checks")), 422
+        context["ineligible"], http_status = checks(error.extra.get("checks")), 422
     except (Conflict, NotFound) as error:
         throttle.record("submission", id_hash)
         context["conflict"], http_status = error.message, error.status
@@ -230,9 +230,9 @@ def edit(request: HttpRequest, no: str) -> HttpResponse:
         else:  # corrected before any review
             done_word = "已修改，等待区县（产业）工会审核"
         messages.success(request, f"申请 {no} {done_word}。")
-        return _went(request, "worker:mine")
+        return went(request, "worker:mine")
     context["files_again"] = "如需更换材料，请重新选择文件；不选择则保留原来上传的材料。"
-    return _page(request, "worker/edit.html", context, status=http_status)
+    return page(request, "worker/edit.html", context, status=http_status)
 
 
 def _last_return(application: Application) -> dict[str, Any] | None:

@@ -15,7 +15,7 @@ from rewards.registries.selectors import member_by_id_hash
 
 from . import session
 from .forms import ApplyForm, BankFixForm
-from .views import field_errors_answer
+from .pages import field_errors_answer
 
 
 def signed_out_answer(request: HttpRequest) -> JsonResponse:

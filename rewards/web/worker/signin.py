@@ -20,7 +20,7 @@ from rewards.identity.services import CodeAlreadySent, NotAuthenticated, otp_che
 
 from . import session
 from .forms import CodeForm, SigninForm
-from .views import FIELD_ERROR_SUMMARY, _page, _posted
+from .pages import FIELD_ERROR_SUMMARY, page, posted
 
 # 登录 ----------------------------------------------------------------------------------------
 
@@ -30,7 +30,7 @@ def signin(request: HttpRequest) -> HttpResponse:
     next_url = session.safe_next(request, reverse("worker:mine"))
     if session.signed_in(request):
         return redirect(next_url)
-    form = SigninForm(_posted(request))
+    form = SigninForm(posted(request))
     # A sign-in this browser began (and may have left to find the phone): its code page is a tap away.
     context: dict[str, Any] = {"form": form, "next": next_url, "unfinished": session.pending_sign_in(request) is not None}
     if request.method == "POST":
@@ -43,7 +43,7 @@ def signin(request: HttpRequest) -> HttpResponse:
             context["error"] = FIELD_ERROR_SUMMARY
         except Forbidden as error:
             if error.code == "not_verified_member":
-                return _page(request, "worker/not_member.html", {"message": error.message}, status=403)
+                return page(request, "worker/not_member.html", {"message": error.message}, status=403)
             context["error"] = error.message
         except CodeAlreadySent as error:
             # Asked again too soon: the member is known, and the code sent before still works.
@@ -53,7 +53,7 @@ def signin(request: HttpRequest) -> HttpResponse:
             context["error"] = error.message
         else:
             return _to_code_step(request, values, next_url)
-    return _page(request, "worker/signin.html", context, status=400 if context.get("error") else 200)
+    return page(request, "worker/signin.html", context, status=400 if context.get("error") else 200)
 
 
 def _to_code_step(request: HttpRequest, values: dict[str, str], next_url: str) -> HttpResponse:
@@ -110,7 +110,7 @@ def signin_code(request: HttpRequest) -> HttpResponse:
         "gone": gone,
     }
     status = 400 if form.errors or (gone and request.method == "POST") else 200
-    return _page(request, "worker/signin_code.html", context, status=status)
+    return page(request, "worker/signin_code.html", context, status=status)
 
 
 def _resend_code(request: HttpRequest, pending: dict[str, Any], id_number: str) -> HttpResponse:
@@ -123,7 +123,7 @@ def _resend_code(request: HttpRequest, pending: dict[str, Any], id_number: str) 
     except Forbidden as error:
         if error.code == "not_verified_member":  # the registry changed since the first step
             session.forget_pending(request)
-            return _page(request, "worker/not_member.html", {"message": error.message}, status=403)
+            return page(request, "worker/not_member.html", {"message": error.message}, status=403)
         messages.warning(request, error.message)
         return redirect("worker:signin_code")
     except DomainError as error:
