@@ -6,7 +6,8 @@ Every account and organisation created, changed or deleted here is one audit ent
 A role given here waits for a second administrator (:mod:`.grants`, SECURITY.md 5): the list
 shows what waits and offers 确认授权 and 拒绝授权. So do a password set here and a reset of the
 second factor, for an account under dual control (:mod:`.admin_resets`, :mod:`.resets`). What was
-not confirmed in time shows as 已过期 (:mod:`.lapse`) until something newer is proposed.
+not confirmed in time shows as 已过期 (:mod:`.lapse`) for one more period, then only in the
+account's 授权与重置记录 (:mod:`.history`).
 """
 
 from __future__ import annotations
@@ -20,14 +21,15 @@ from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from rewards.core.audit import audit
 from rewards.core.errors import DomainError
 
 from .admin_resets import CredentialResetAdmin, PendingResetFilter, SecondPart, latest_resets_query
 from .grants import grant_summary, hold_back_grant, role_grant_confirm, role_grant_refuse, role_grant_request
-from .lapse import is_lapsed, is_open, lapsed_note, lapsed_q, latest_grants, open_q
+from .history import account_history
+from .lapse import is_listed_lapse, is_open, lapsed_note, latest_grants, latest_resets, listed_lapse_q, open_q, period_days
 from .models import ROLE_ORG_KIND, GrantKind, GrantStatus, Organisation, OrgKind, Role, RoleGrant, StaffUser
 from .resets import temporary_until
 
@@ -124,13 +126,13 @@ class PendingGrantFilter(admin.SimpleListFilter):
     parameter_name = "grant"
 
     def lookups(self, request: Any, model_admin: Any) -> list[tuple[str, str]]:
-        return [("pending", "待确认"), ("expired", "已过期")]
+        return [("pending", "待确认"), ("expired", f"已过期（近 {period_days()} 天）")]
 
     def queryset(self, request: Any, queryset: Any) -> Any:
         if self.value() == "pending":
             return queryset.filter(Exists(RoleGrant.objects.filter(open_q("granted_at"), account=OuterRef("pk"))))
         if self.value() == "expired":
-            return queryset.filter(Exists(latest_grants().filter(lapsed_q("granted_at"), account=OuterRef("pk"))))
+            return queryset.filter(Exists(latest_grants().filter(listed_lapse_q("granted_at"), account=OuterRef("pk"))))
         return queryset
 
 
@@ -176,6 +178,7 @@ class StaffUserAdmin(CredentialResetAdmin, AuditedChanges, UserAdmin):  # type: 
                     "is_active",
                     "pending_grant_detail",
                     "pending_reset_detail",
+                    "dual_control_history",
                     "temporary_password_state",
                     "last_login",
                     "date_joined",
@@ -184,7 +187,14 @@ class StaffUserAdmin(CredentialResetAdmin, AuditedChanges, UserAdmin):  # type: 
         ),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "full_name", "organisation", "role", "password1", "password2")}),)
-    readonly_fields = ("last_login", "date_joined", "pending_grant_detail", "pending_reset_detail", "temporary_password_state")
+    readonly_fields = (
+        "last_login",
+        "date_joined",
+        "pending_grant_detail",
+        "pending_reset_detail",
+        "dual_control_history",
+        "temporary_password_state",
+    )
     actions = ["confirm_grants", "refuse_grants", "reset_mfa", "confirm_resets", "refuse_resets", "unlock_sign_in"]
 
     audit_prefix = "staff"
@@ -228,9 +238,11 @@ class StaffUserAdmin(CredentialResetAdmin, AuditedChanges, UserAdmin):  # type: 
     @admin.display(description="待确认授权")
     def pending_grant(self, obj: StaffUser) -> str:
         """What kind of grant waits and who asked (the role and organisation are in their columns);
-        or the last one, not confirmed in time."""
+        or the last one, not confirmed in time (for a period after it lapsed)."""
         grant = _latest(obj)
-        if grant is not None and is_lapsed(grant):
+        if grant is not None and not is_open(grant) and not is_listed_lapse(grant):
+            return "—"
+        if grant is not None and is_listed_lapse(grant):
             return format_html(
                 '<span class="lapsed"><strong>已过期</strong>：{}<br>{} {}</span>',
                 str(grant),
@@ -244,7 +256,9 @@ class StaffUserAdmin(CredentialResetAdmin, AuditedChanges, UserAdmin):  # type: 
     @admin.display(description="待确认授权")
     def pending_grant_detail(self, obj: StaffUser) -> str:
         grant = _latest(obj) if obj.pk else None
-        if grant is not None and is_lapsed(grant):
+        if grant is not None and not is_open(grant) and not is_listed_lapse(grant):
+            return "—"  # history now: 授权与重置记录
+        if grant is not None and is_listed_lapse(grant):
             voided = "" if obj.has_usable_password() else "该账号现在没有可用的密码：重新提出时，请同时重置密码。"
             return format_html(
                 "<strong>已过期</strong>：{}，{}，不能再确认。如仍需要，请重新修改角色、所属组织或启用状态并保存，"
@@ -260,6 +274,14 @@ class StaffUserAdmin(CredentialResetAdmin, AuditedChanges, UserAdmin):  # type: 
             "在账号列表中勾选该账号，执行“确认授权”或“拒绝授权”。",
             grant_summary(grant),
         )
+
+    @admin.display(description="授权与重置记录")
+    def dual_control_history(self, obj: StaffUser) -> str:
+        """The account's grants and resets, newest first, with what became of each."""
+        lines = account_history(obj) if obj.pk else []
+        if not lines:
+            return "—"
+        return format_html('<ul class="dual-control-history">{}</ul>', format_html_join("", "<li>{}</li>", ((line,) for line in lines)))
 
     def get_readonly_fields(self, request: Any, obj: Any = None) -> Any:
         """An administrator cannot change their own role, organisation or state: made a reviewer
@@ -312,6 +334,17 @@ class StaffUserAdmin(CredentialResetAdmin, AuditedChanges, UserAdmin):  # type: 
                     messages.WARNING,
                 )
             self.pending_resets_notice(request)
+            lapsed = (
+                latest_grants().filter(listed_lapse_q("granted_at")).count()
+                + latest_resets().filter(listed_lapse_q("asked_at")).count()
+            )
+            if lapsed:
+                self.message_user(
+                    request,
+                    f"有 {lapsed} 项角色授权或重置近 {period_days()} 天内过期未确认（标为“已过期”，可按右侧“已过期”筛选）："
+                    "不能再确认，如仍需要，请重新提出；更早的见账号页面的“授权与重置记录”和审计日志。",
+                    messages.INFO,
+                )
         return super().changelist_view(request, extra_context)
 
     def _decide(self, request: Any, queryset: Any, decide: Any, done_label: str) -> list[tuple[StaffUser, Any]]:
