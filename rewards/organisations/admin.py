@@ -335,8 +335,7 @@ class StaffUserAdmin(CredentialResetAdmin, AuditedChanges, UserAdmin):  # type: 
                 )
             self.pending_resets_notice(request)
             lapsed = (
-                latest_grants().filter(listed_lapse_q("granted_at")).count()
-                + latest_resets().filter(listed_lapse_q("asked_at")).count()
+                latest_grants().filter(listed_lapse_q("granted_at")).count() + latest_resets().filter(listed_lapse_q("asked_at")).count()
             )
             if lapsed:
                 self.message_user(

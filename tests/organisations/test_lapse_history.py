@@ -6,10 +6,9 @@ propose again; from one second later it leaves the list and stays in the account
 
 from __future__ import annotations
 
-
 import pytest
 
-from rewards.organisations.models import CredentialReset, ResetKind, Role, RoleGrant, StaffUser
+from rewards.organisations.models import CredentialReset, Role, RoleGrant, StaffUser
 
 from .test_admin_accounts import LIST, signed_in_admin
 from .test_credential_resets import set_password_as
@@ -56,10 +55,7 @@ def test_a_lapsed_grant_is_listed_for_a_period_after_lapsing_then_only_in_the_ac
     assert "finance.x" not in get(administrator, LIST + "?grant=expired")
     page = get(administrator, change_url(user))
     assert "不能再确认。如仍需要" not in page  # no longer news on its page either
-    assert (
-        f"{minute(grant.granted_at)} 新建账号：市总财务人员，杭州市总工会（admin 提出）：已过期（超过 7 天未确认）"
-        in history(page)
-    )
+    assert f"{minute(grant.granted_at)} 新建账号：市总财务人员，杭州市总工会（admin 提出）：已过期（超过 7 天未确认）" in history(page)
 
 
 def test_a_lapsed_reset_leaves_the_list_the_same_way_and_the_history_names_every_decision(
@@ -104,8 +100,8 @@ def test_the_history_shows_a_confirmed_grant_and_what_still_waits(frozen, admini
 
 
 def test_an_account_without_any_shows_a_dash(administrator, xihu_reviewer):
-    assert "授权与重置记录" in get(administrator, change_url(xihu_reviewer))
-    assert history(get(administrator, change_url(xihu_reviewer))).count("—") >= 1
+    shown = history(get(administrator, change_url(xihu_reviewer)))
+    assert shown.split('<div class="readonly">')[1].startswith("—</div>")
 
 
 def test_the_period_after_lapsing_follows_the_setting(settings, frozen, administrator, city):  # noqa: F811
