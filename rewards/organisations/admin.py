@@ -13,6 +13,7 @@ account's 授权与重置记录 (:mod:`.history`).
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import admin, messages
@@ -21,10 +22,12 @@ from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from rewards.core.audit import audit
 from rewards.core.errors import DomainError
+from rewards.identity.lockout import lift_lock, locked_for, locked_usernames
 
 from .admin_resets import CredentialResetAdmin, PendingResetFilter, SecondPart, latest_resets_query
 from .grants import grant_summary, hold_back_grant, role_grant_confirm, role_grant_refuse, role_grant_request
@@ -180,6 +183,7 @@ class StaffUserAdmin(CredentialResetAdmin, AuditedChanges, UserAdmin):  # type: 
                     "pending_reset_detail",
                     "dual_control_history",
                     "temporary_password_state",
+                    "sign_in_lock",
                     "last_login",
                     "date_joined",
                 )
@@ -194,6 +198,7 @@ class StaffUserAdmin(CredentialResetAdmin, AuditedChanges, UserAdmin):  # type: 
         "pending_reset_detail",
         "dual_control_history",
         "temporary_password_state",
+        "sign_in_lock",
     )
     actions = ["confirm_grants", "refuse_grants", "reset_mfa", "confirm_resets", "refuse_resets", "unlock_sign_in"]
 
@@ -281,7 +286,13 @@ class StaffUserAdmin(CredentialResetAdmin, AuditedChanges, UserAdmin):  # type: 
         lines = account_history(obj) if obj.pk else []
         if not lines:
             return "—"
-        return format_html('<ul class="dual-control-history">{}</ul>', format_html_join("", "<li>{}</li>", ((line,) for line in lines)))
+        query = urlencode({"object_type": StaffUser._meta.label_lower, "object_id": obj.pk})
+        return format_html(
+            '<ul class="dual-control-history">{}</ul><a href="{}?{}">在审计日志中查看该账号的全部记录</a>',
+            format_html_join("", "<li>{}</li>", ((line,) for line in lines)),
+            reverse("staff:audit"),
+            query,
+        )
 
     def get_readonly_fields(self, request: Any, obj: Any = None) -> Any:
         """An administrator cannot change their own role, organisation or state: made a reviewer
@@ -334,6 +345,7 @@ class StaffUserAdmin(CredentialResetAdmin, AuditedChanges, UserAdmin):  # type: 
                     messages.WARNING,
                 )
             self.pending_resets_notice(request)
+            self.locked_notice(request)
             lapsed = (
                 latest_grants().filter(listed_lapse_q("granted_at")).count() + latest_resets().filter(listed_lapse_q("asked_at")).count()
             )
@@ -342,7 +354,7 @@ class StaffUserAdmin(CredentialResetAdmin, AuditedChanges, UserAdmin):  # type: 
                     request,
                     f"有 {lapsed} 项角色授权或重置近 {period_days()} 天内过期未确认（标为“已过期”，可按右侧“已过期”筛选）："
                     "不能再确认，如仍需要，请重新提出；更早的见账号页面的“授权与重置记录”和审计日志。",
-                    messages.INFO,
+                    messages.WARNING,
                 )
         return super().changelist_view(request, extra_context)
 
@@ -378,12 +390,38 @@ class StaffUserAdmin(CredentialResetAdmin, AuditedChanges, UserAdmin):  # type: 
 
     @admin.action(description="解除登录锁定")
     def unlock_sign_in(self, request, queryset):  # type: ignore[no-untyped-def]
-        from rewards.identity.lockout import unlock
-
+        """Lifts the lock and forgets the failures; says, and audits, whether a lock was in force."""
+        lifted = []
         for user in queryset:
-            unlock(user.username)
-            audit("staff.unlock", actor=request.user, request=request, obj=user)
-        self.message_user(request, f"已解除 {queryset.count()} 个账号的登录锁定。")
+            was_locked = lift_lock(user.username)
+            audit("staff.unlock", actor=request.user, request=request, obj=user, detail={"was_locked": was_locked})
+            if was_locked:
+                lifted.append(user.username)
+            else:
+                self.message_user(request, f"“{user.username}”没有被锁定，无需解除（其登录失败次数已清零）。", messages.INFO)
+        if lifted:
+            self.message_user(request, f"已解除 {len(lifted)} 个账号的登录锁定：{'、'.join(lifted)}。", messages.SUCCESS)
+
+    @admin.display(description="登录锁定")
+    def sign_in_lock(self, obj: StaffUser) -> str:
+        wait = locked_for(obj.username) if obj.pk else None
+        if wait is None:
+            return "—"
+        return f"已锁定：连续登录失败，约 {wait_minutes(wait)} 分钟后自动解除；确认是本人后，可在账号列表中勾选该账号执行“解除登录锁定”。"
+
+    def locked_notice(self, request: Any) -> None:
+        locked = locked_usernames(list(StaffUser.objects.filter(is_active=True).values_list("username", flat=True)))
+        if locked:
+            names = "、".join(f"{name}（约 {wait_minutes(wait)} 分钟后自动解除）" for name, wait in sorted(locked.items()))
+            self.message_user(
+                request,
+                f"有 {len(locked)} 个账号因连续登录失败暂时锁定：{names}。确认是本人后，可勾选账号执行“解除登录锁定”。",
+                messages.WARNING,
+            )
+
+
+def wait_minutes(seconds: int) -> int:
+    return max(1, -(-seconds // 60))
 
 
 # Permissions come from the role, not from Django's groups: the groups page would only mislead.

@@ -112,3 +112,11 @@ def test_the_period_after_lapsing_follows_the_setting(settings, frozen, administ
     assert lapsed_cell(get(administrator, LIST), "finance.x")
     frozen.advance(seconds=1)
     assert not lapsed_cell(get(administrator, LIST), "finance.x")
+
+
+def test_the_history_links_to_the_accounts_entries_in_the_audit_log(administrator, city):
+    user = create_in_admin(signed_in_admin(administrator), username="finance.x", role=Role.FINANCE_OFFICER, organisation=city.pk)
+    link = f'<a href="/staff/audit?object_type=organisations.staffuser&amp;object_id={user.pk}">在审计日志中查看该账号的全部记录</a>'
+    assert link in history(get(administrator, change_url(user)))
+    listed = signed_in_admin(administrator).get(f"/staff/audit?object_type=organisations.staffuser&object_id={user.pk}").content.decode()
+    assert "提出角色授权" in listed
