@@ -56,6 +56,11 @@ def retry_after(scope: str, key: str, *, rate: str | None = None) -> int | None:
     return max(1, math.ceil((oldest + dt.timedelta(seconds=window) - now).total_seconds()))
 
 
+def any_recorded(scope: str, *, within_seconds: int) -> bool:
+    """Whether any attempt of ``scope`` was counted in the last ``within_seconds``."""
+    return ThrottleEvent.objects.filter(scope=scope, at__gt=clock.now() - dt.timedelta(seconds=within_seconds)).exists()
+
+
 def record(scope: str, key: str) -> None:
     """Counts one attempt (plain SQL: every throttled request writes one row)."""
     from django.db import connection

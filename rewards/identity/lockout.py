@@ -112,6 +112,19 @@ def lift_lock(username: str) -> bool:
     return was_locked
 
 
+def locked_usernames(usernames: list[str]) -> dict[str, int]:
+    """Which of ``usernames`` are locked now, with the seconds left (the administration's notice).
+    One query for the locks in force; nothing more when there is none."""
+    if not throttle.any_recorded(LOCK_SCOPE, within_seconds=_minutes() * 60):
+        return {}
+    found = {}
+    for username in usernames:
+        wait = locked_for(username)
+        if wait is not None:
+            found[username] = wait
+    return found
+
+
 def _label(username: str) -> str:
     """What the audit keeps of a name that matched no account: the name when it looks like a
     username, never free text (a password typed into the name field must not be logged)."""

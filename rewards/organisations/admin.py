@@ -6,12 +6,14 @@ Every account and organisation created, changed or deleted here is one audit ent
 A role given here waits for a second administrator (:mod:`.grants`, SECURITY.md 5): the list
 shows what waits and offers 确认授权 and 拒绝授权. So do a password set here and a reset of the
 second factor, for an account under dual control (:mod:`.admin_resets`, :mod:`.resets`). What was
-not confirmed in time shows as 已过期 (:mod:`.lapse`) until something newer is proposed.
+not confirmed in time shows as 已过期 (:mod:`.lapse`) for one more period, then only in the
+account's 授权与重置记录 (:mod:`.history`).
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import admin, messages
@@ -20,14 +22,17 @@ from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch
-from django.utils.html import format_html
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
 from rewards.core.audit import audit
 from rewards.core.errors import DomainError
+from rewards.identity.lockout import lift_lock, locked_for, locked_usernames
 
 from .admin_resets import CredentialResetAdmin, PendingResetFilter, SecondPart, latest_resets_query
 from .grants import grant_summary, hold_back_grant, role_grant_confirm, role_grant_refuse, role_grant_request
-from .lapse import is_lapsed, is_open, lapsed_note, lapsed_q, latest_grants, open_q
+from .history import account_history
+from .lapse import is_listed_lapse, is_open, lapsed_note, latest_grants, latest_resets, listed_lapse_q, open_q, period_days
 from .models import ROLE_ORG_KIND, GrantKind, GrantStatus, Organisation, OrgKind, Role, RoleGrant, StaffUser
 from .resets import temporary_until
 
@@ -124,13 +129,13 @@ class PendingGrantFilter(admin.SimpleListFilter):
     parameter_name = "grant"
 
     def lookups(self, request: Any, model_admin: Any) -> list[tuple[str, str]]:
-        return [("pending", "待确认"), ("expired", "已过期")]
+        return [("pending", "待确认"), ("expired", f"已过期（近 {period_days()} 天）")]
 
     def queryset(self, request: Any, queryset: Any) -> Any:
         if self.value() == "pending":
             return queryset.filter(Exists(RoleGrant.objects.filter(open_q("granted_at"), account=OuterRef("pk"))))
         if self.value() == "expired":
-            return queryset.filter(Exists(latest_grants().filter(lapsed_q("granted_at"), account=OuterRef("pk"))))
+            return queryset.filter(Exists(latest_grants().filter(listed_lapse_q("granted_at"), account=OuterRef("pk"))))
         return queryset
 
 
@@ -176,7 +181,9 @@ class StaffUserAdmin(CredentialResetAdmin, AuditedChanges, UserAdmin):  # type: 
                     "is_active",
                     "pending_grant_detail",
                     "pending_reset_detail",
+                    "dual_control_history",
                     "temporary_password_state",
+                    "sign_in_lock",
                     "last_login",
                     "date_joined",
                 )
@@ -184,7 +191,15 @@ class StaffUserAdmin(CredentialResetAdmin, AuditedChanges, UserAdmin):  # type: 
         ),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "full_name", "organisation", "role", "password1", "password2")}),)
-    readonly_fields = ("last_login", "date_joined", "pending_grant_detail", "pending_reset_detail", "temporary_password_state")
+    readonly_fields = (
+        "last_login",
+        "date_joined",
+        "pending_grant_detail",
+        "pending_reset_detail",
+        "dual_control_history",
+        "temporary_password_state",
+        "sign_in_lock",
+    )
     actions = ["confirm_grants", "refuse_grants", "reset_mfa", "confirm_resets", "refuse_resets", "unlock_sign_in"]
 
     audit_prefix = "staff"
@@ -228,9 +243,11 @@ class StaffUserAdmin(CredentialResetAdmin, AuditedChanges, UserAdmin):  # type: 
     @admin.display(description="待确认授权")
     def pending_grant(self, obj: StaffUser) -> str:
         """What kind of grant waits and who asked (the role and organisation are in their columns);
-        or the last one, not confirmed in time."""
+        or the last one, not confirmed in time (for a period after it lapsed)."""
         grant = _latest(obj)
-        if grant is not None and is_lapsed(grant):
+        if grant is not None and not is_open(grant) and not is_listed_lapse(grant):
+            return "—"
+        if grant is not None and is_listed_lapse(grant):
             return format_html(
                 '<span class="lapsed"><strong>已过期</strong>：{}<br>{} {}</span>',
                 str(grant),
@@ -244,7 +261,9 @@ class StaffUserAdmin(CredentialResetAdmin, AuditedChanges, UserAdmin):  # type: 
     @admin.display(description="待确认授权")
     def pending_grant_detail(self, obj: StaffUser) -> str:
         grant = _latest(obj) if obj.pk else None
-        if grant is not None and is_lapsed(grant):
+        if grant is not None and not is_open(grant) and not is_listed_lapse(grant):
+            return "—"  # history now: 授权与重置记录
+        if grant is not None and is_listed_lapse(grant):
             voided = "" if obj.has_usable_password() else "该账号现在没有可用的密码：重新提出时，请同时重置密码。"
             return format_html(
                 "<strong>已过期</strong>：{}，{}，不能再确认。如仍需要，请重新修改角色、所属组织或启用状态并保存，"
@@ -259,6 +278,20 @@ class StaffUserAdmin(CredentialResetAdmin, AuditedChanges, UserAdmin):  # type: 
             "<strong>待另一位管理员确认</strong>：{}。确认或拒绝之前，角色、所属组织和启用状态不能修改；"
             "在账号列表中勾选该账号，执行“确认授权”或“拒绝授权”。",
             grant_summary(grant),
+        )
+
+    @admin.display(description="授权与重置记录")
+    def dual_control_history(self, obj: StaffUser) -> str:
+        """The account's grants and resets, newest first, with what became of each."""
+        lines = account_history(obj) if obj.pk else []
+        if not lines:
+            return "—"
+        query = urlencode({"object_type": StaffUser._meta.label_lower, "object_id": obj.pk})
+        return format_html(
+            '<ul class="dual-control-history">{}</ul><a href="{}?{}">在审计日志中查看该账号的全部记录</a>',
+            format_html_join("", "<li>{}</li>", ((line,) for line in lines)),
+            reverse("staff:audit"),
+            query,
         )
 
     def get_readonly_fields(self, request: Any, obj: Any = None) -> Any:
@@ -312,6 +345,17 @@ class StaffUserAdmin(CredentialResetAdmin, AuditedChanges, UserAdmin):  # type: 
                     messages.WARNING,
                 )
             self.pending_resets_notice(request)
+            self.locked_notice(request)
+            lapsed = (
+                latest_grants().filter(listed_lapse_q("granted_at")).count() + latest_resets().filter(listed_lapse_q("asked_at")).count()
+            )
+            if lapsed:
+                self.message_user(
+                    request,
+                    f"有 {lapsed} 项角色授权或重置近 {period_days()} 天内过期未确认（标为“已过期”，可按右侧“已过期”筛选）："
+                    "不能再确认，如仍需要，请重新提出；更早的见账号页面的“授权与重置记录”和审计日志。",
+                    messages.WARNING,
+                )
         return super().changelist_view(request, extra_context)
 
     def _decide(self, request: Any, queryset: Any, decide: Any, done_label: str) -> list[tuple[StaffUser, Any]]:
@@ -346,12 +390,38 @@ class StaffUserAdmin(CredentialResetAdmin, AuditedChanges, UserAdmin):  # type: 
 
     @admin.action(description="解除登录锁定")
     def unlock_sign_in(self, request, queryset):  # type: ignore[no-untyped-def]
-        from rewards.identity.lockout import unlock
-
+        """Lifts the lock and forgets the failures; says, and audits, whether a lock was in force."""
+        lifted = []
         for user in queryset:
-            unlock(user.username)
-            audit("staff.unlock", actor=request.user, request=request, obj=user)
-        self.message_user(request, f"已解除 {queryset.count()} 个账号的登录锁定。")
+            was_locked = lift_lock(user.username)
+            audit("staff.unlock", actor=request.user, request=request, obj=user, detail={"was_locked": was_locked})
+            if was_locked:
+                lifted.append(user.username)
+            else:
+                self.message_user(request, f"“{user.username}”没有被锁定，无需解除（其登录失败次数已清零）。", messages.INFO)
+        if lifted:
+            self.message_user(request, f"已解除 {len(lifted)} 个账号的登录锁定：{'、'.join(lifted)}。", messages.SUCCESS)
+
+    @admin.display(description="登录锁定")
+    def sign_in_lock(self, obj: StaffUser) -> str:
+        wait = locked_for(obj.username) if obj.pk else None
+        if wait is None:
+            return "—"
+        return f"已锁定：连续登录失败，约 {wait_minutes(wait)} 分钟后自动解除；确认是本人后，可在账号列表中勾选该账号执行“解除登录锁定”。"
+
+    def locked_notice(self, request: Any) -> None:
+        locked = locked_usernames(list(StaffUser.objects.filter(is_active=True).values_list("username", flat=True)))
+        if locked:
+            names = "、".join(f"{name}（约 {wait_minutes(wait)} 分钟后自动解除）" for name, wait in sorted(locked.items()))
+            self.message_user(
+                request,
+                f"有 {len(locked)} 个账号因连续登录失败暂时锁定：{names}。确认是本人后，可勾选账号执行“解除登录锁定”。",
+                messages.WARNING,
+            )
+
+
+def wait_minutes(seconds: int) -> int:
+    return max(1, -(-seconds // 60))
 
 
 # Permissions come from the role, not from Django's groups: the groups page would only mislead.

@@ -6,8 +6,8 @@ request instead of changing the account; the list shows what waits (column 待�
 重置：待确认, a notice above the list) and offers 确认重置 and 拒绝重置. Confirming a password
 shows the second part of the new password on a page of its own, once, to the confirming
 administrator only: it is stored nowhere and never put in a message (messages are kept in the
-session until shown). A reset not confirmed in time shows as 已过期 (:mod:`.lapse`) until another
-of its kind is proposed.
+session until shown). A reset not confirmed in time shows as 已过期 (:mod:`.lapse`) for one more
+period (or until another of its kind is proposed), then only in the account's 授权与重置记录.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from rewards.core.audit import audit
 from rewards.core.errors import DomainError
 from rewards.identity.hashers import SECOND_PART_LENGTH
 
-from .lapse import is_lapsed, is_open, lapsed_note, lapsed_q, latest_resets, open_q
+from .lapse import is_listed_lapse, is_open, lapsed_note, latest_resets, listed_lapse_q, open_q, period_days
 from .models import CredentialReset, GrantStatus, ResetKind, StaffUser
 from .resets import (
     ConfirmedReset,
@@ -62,13 +62,13 @@ class PendingResetFilter(admin.SimpleListFilter):
     parameter_name = "reset"
 
     def lookups(self, request: Any, model_admin: Any) -> list[tuple[str, str]]:
-        return [("pending", "待确认"), ("expired", "已过期")]
+        return [("pending", "待确认"), ("expired", f"已过期（近 {period_days()} 天）")]
 
     def queryset(self, request: Any, queryset: Any) -> Any:
         if self.value() == "pending":
             return queryset.filter(Exists(CredentialReset.objects.filter(open_q("asked_at"), account=OuterRef("pk"))))
         if self.value() == "expired":
-            return queryset.filter(Exists(latest_resets().filter(lapsed_q("asked_at"), account=OuterRef("pk"))))
+            return queryset.filter(Exists(latest_resets().filter(listed_lapse_q("asked_at"), account=OuterRef("pk"))))
         return queryset
 
 
@@ -95,7 +95,8 @@ def open_resets(account: StaffUser) -> list[CredentialReset]:
 
 
 def lapsed_resets(account: StaffUser) -> list[CredentialReset]:
-    return [reset for reset in _latest_resets(account) if is_lapsed(reset)]
+    """The account's resets that lapsed recently enough to be listed as 已过期."""
+    return [reset for reset in _latest_resets(account) if is_listed_lapse(reset)]
 
 
 def temporary_state(account: StaffUser) -> str:

@@ -13,6 +13,11 @@ administrator confirming or refusing it, by a new proposal for the same account,
 ``purge_expired``. Until then a pending row past its period is treated as lapsed everywhere: it
 cannot be confirmed, and the administration shows it as 已过期.
 
+A lapse is news for one more period: the list shows it as 已过期 (column, filter, a notice) until
+``STAFF_PENDING_DUAL_CONTROL_DAYS`` after it lapsed, time for its proposer to see it and propose
+again; later it is history, on the account's page (:mod:`.history`) and in the audit log. A list
+of what waits that keeps every lapse of years past would hide what does wait.
+
 The first part of an administrator-set password never becomes usable after a lapse: a reset's
 first-part hash is emptied, and a lapsed grant's account loses a password an administrator set that
 the grant's confirmation would have completed with a second part (a new account's first
@@ -177,6 +182,22 @@ def latest_resets() -> QuerySet[CredentialReset]:
     """Each account's last reset of each kind when it is pending or lapsed."""
     later = CredentialReset.objects.filter(account=OuterRef("account"), kind=OuterRef("kind"), pk__gt=OuterRef("pk"))
     return CredentialReset.objects.filter(status__in=(GrantStatus.PENDING, GrantStatus.EXPIRED)).exclude(Exists(later))
+
+
+def listed_since() -> dt.datetime:
+    """Lapsed proposals made at or after this moment are still listed: until one period after
+    they lapsed, the last moment included."""
+    return clock.now() - dt.timedelta(days=2 * period_days())
+
+
+def is_listed_lapse(row: RoleGrant | CredentialReset) -> bool:
+    """Lapsed, and lapsed recently enough to be listed as 已过期."""
+    return is_lapsed(row) and proposed_at(row) >= listed_since()
+
+
+def listed_lapse_q(field: str) -> Q:
+    """:func:`is_listed_lapse` as a query."""
+    return lapsed_q(field) & Q(**{f"{field}__gte": listed_since()})
 
 
 def lapsed_q(field: str) -> Q:

@@ -138,6 +138,7 @@ DETAIL_LABELS: dict[str, str] = {
     "noticed": "发现过期于",
     "password_voided": "作废管理员设定的初始密码",
     "lock_lifted": "解除登录锁定",
+    "was_locked": "原已锁定",
     # Operations (backup, restore, key rotation, purge, prune).
     "key": "密钥编号",
     "key_fingerprint": "密钥指纹",
