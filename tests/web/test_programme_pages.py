@@ -131,7 +131,7 @@ def test_a_past_year_still_reads_as_past(campaign, xihu_reviewer, administrator,
 
     page = text(signed_in(xihu_reviewer).get(f"{DECLARATIONS}?year=2020"))
 
-    assert '<span>项名额未用（往年）</span>' in page and "这是往年的申报记录，只能查看。" in page
+    assert "<span>项名额未用（往年）</span>" in page and "这是往年的申报记录，只能查看。" in page
 
 
 def test_the_economic_officer_sees_pending_ones_and_decides(

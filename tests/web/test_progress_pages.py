@@ -118,6 +118,28 @@ def test_every_table_downloads_as_xlsx(apps, xihu_reviewer, table):
     assert AuditEvent.objects.filter(action__in=("report.annex1", "report.progress"), actor=xihu_reviewer).count() == 1
 
 
+def test_a_unions_workbook_is_named_after_the_union(apps, city_reviewer, xihu_reviewer, grassroots_clerk):
+    """A union's Annex 1 holds its own line only: it is not named as the city's table (24 files
+    of the same name reach the city otherwise), as its Annex 5 and training plans are named."""
+    from urllib.parse import unquote
+
+    def filename(user, table: str) -> str:  # type: ignore[no-untyped-def]
+        response = signed_in(user).get(EXPORT, {"table": table, "year": "2020"})
+        assert response.status_code == 200
+        disposition = response["Content-Disposition"]
+        return unquote(disposition.split("filename*=UTF-8''")[1]) + " | " + disposition.split('filename="')[1].split('"')[0]
+
+    xihu = xihu_reviewer.organisation
+    assert filename(city_reviewer, "annex1") == "附件1-2020年任务分解表（工作进度）.xlsx | annex1-2020.xlsx"
+    assert filename(city_reviewer, "all") == "2020年度工作进度-全部表格.xlsx | progress-2020-all.xlsx"
+    assert filename(xihu_reviewer, "annex1") == f"附件1-2020年任务分解表（工作进度）-西湖区总工会.xlsx | annex1-2020-{xihu.pk}.xlsx"
+    assert filename(xihu_reviewer, "week") == f"2020年度工作进度-按周-西湖区总工会.xlsx | progress-2020-week-{xihu.pk}.xlsx"
+    clerk_union = grassroots_clerk.organisation
+    assert (
+        filename(grassroots_clerk, "all") == f"2020年度工作进度-全部表格-{clerk_union.name}.xlsx | progress-2020-all-{clerk_union.pk}.xlsx"
+    )
+
+
 def test_all_tables_in_one_workbook(apps, city_reviewer):
     book = load_workbook(io.BytesIO(signed_in(city_reviewer).get(EXPORT, {"table": "all", "year": "2020"}).content))
     assert book.sheetnames == ["任务分解表", "按技能等级", "按申报方式", "外来务工人员", "按职业（工种）", "按周"]
