@@ -107,6 +107,17 @@ def test_countdowns_follow_the_business_date(apps, city_reviewer, business_day):
     assert "退回的申请可在退回后15天内补正" in signed_in(city_reviewer).get(URL).content.decode()
 
 
+def test_the_declaration_countdown_only_for_those_who_follow_declarations(apps, xihu_reviewer, grassroots_clerk, finance_a, business_day):
+    """A grassroots clerk or a finance officer cannot open 非通用性职业 (403): a countdown to its
+    deadline on their dashboard is something they can do nothing about."""
+    business_day("2020-08-20")
+    assert "非通用性职业申报截止 · 2020年8月30日（含当日）" in signed_in(xihu_reviewer).get(URL).content.decode()
+    for user in (grassroots_clerk, finance_a):
+        html = signed_in(user).get(URL).content.decode()
+        assert "奖励申报截止 · 2020年12月15日（含当日）" in html
+        assert "非通用性职业申报截止" not in html
+
+
 @pytest.mark.parametrize("table", ["annex1", "level", "channel", "migrant", "occupation", "week"])
 def test_every_table_downloads_as_xlsx(apps, xihu_reviewer, table):
     response = signed_in(xihu_reviewer).get(EXPORT, {"table": table, "year": "2020"})
