@@ -118,6 +118,16 @@ def test_the_declaration_countdown_only_for_those_who_follow_declarations(apps, 
         assert "非通用性职业申报截止" not in html
 
 
+def test_each_download_link_says_which_table(apps, city_reviewer):
+    """Five links read 下载（Excel）: each is described by its section's heading, so a screen
+    reader's list of links tells them apart."""
+    html = signed_in(city_reviewer).get(URL).content.decode()
+    for key in ("level", "channel", "migrant", "occupation", "week"):
+        link = re.search(rf'<a [^>]*href="{EXPORT}\?table={key}&amp;year=2020"[^>]*>', html)
+        assert link, key
+        assert f'aria-describedby="{key}-title"' in link[0] and f'id="{key}-title"' in html
+
+
 @pytest.mark.parametrize("table", ["annex1", "level", "channel", "migrant", "occupation", "week"])
 def test_every_table_downloads_as_xlsx(apps, xihu_reviewer, table):
     response = signed_in(xihu_reviewer).get(EXPORT, {"table": table, "year": "2020"})
