@@ -371,3 +371,17 @@ def test_a_union_cannot_record_for_the_city_roles(campaign, economic_officer, au
         )
         assert response.status_code == 403
     assert not TrainingPlan.objects.exists()
+
+
+def test_row_buttons_name_their_row(campaign, xihu_reviewer, before_deadline):
+    """Every row has 更新进度 or 撤回: each names its plan or occupation for a screen reader's
+    list of buttons and links (the visible word first, WCAG "label in name")."""
+    client = signed_in(xihu_reviewer)
+    occupation_declare(user=xihu_reviewer, occupation="无人机驾驶员", reason="产业集聚。")
+    client.post(
+        f"{TRAINING}new",
+        {"year": "2020", "occupation": "电工", "level": "technician", "mode": "both", "planned_trainees": "50", "budget": "0"},
+    )
+
+    assert 'aria-label="撤回“无人机驾驶员”">撤回</button>' in text(client.get(DECLARATIONS))
+    assert 'aria-label="更新进度：电工（技师）">更新进度</a>' in text(client.get(TRAINING))
