@@ -17,7 +17,7 @@ from rewards.core import clock
 from rewards.core.audit import audit
 from rewards.core.errors import InvalidInput
 
-from .progress import Breakdown, Dashboard, Progress, ProgressRow, Tally, WeekRow, campaign_for_year, dashboard, progress
+from .progress import Breakdown, Dashboard, Progress, ProgressRow, Scope, Tally, WeekRow, campaign_for_year, dashboard, progress
 from .renderers import XLSX_CONTENT_TYPE, Column, Generated, Percent, Sheet, xlsx
 
 LABEL = "附件1"
@@ -146,16 +146,26 @@ def _generated(content: bytes, *, filename: str, ascii_filename: str) -> Generat
     return Generated(filename=filename, ascii_filename=ascii_filename, content_type=XLSX_CONTENT_TYPE, content=content)
 
 
+def _scope_names(user: Any, scope: Scope) -> tuple[str, str]:
+    """What a union's file is named after (its own lines only): ``-西湖区总工会`` and ``-16``; the
+    city's whole table keeps the plain name, as Annex 5 and the training plans are named."""
+    organisation = getattr(user, "organisation", None)
+    if scope.whole_city or organisation is None:
+        return "", ""
+    return f"-{organisation.name}", f"-{organisation.pk}"
+
+
 def annex1_export(*, user: Any, year: str | int | None = None, request: Any = None) -> Generated:
     """Annex 1 with live progress as xlsx, scoped to the caller; one ``report.annex1`` audit entry."""
     campaign = campaign_for_year(year)
     board = progress(user, campaign)
     content = xlsx([annex1_sheet(board)])
     _audit("report.annex1", user=user, request=request, campaign=campaign, detail={"rows": len(board.rows)})
+    name, ascii_name = _scope_names(user, board.scope)
     return _generated(
         content,
-        filename=f"附件1-{campaign.year}年任务分解表（工作进度）.xlsx",
-        ascii_filename=f"annex1-{campaign.year}.xlsx",
+        filename=f"附件1-{campaign.year}年任务分解表（工作进度）{name}.xlsx",
+        ascii_filename=f"annex1-{campaign.year}{ascii_name}.xlsx",
     )
 
 
@@ -177,10 +187,11 @@ def progress_table_export(*, user: Any, table: str, year: str | int | None = Non
     chosen = [annex1_sheet(board.progress), *(make() for make in sheets.values())] if table == "all" else [sheets[table]()]
     content = xlsx(chosen)
     _audit("report.progress", user=user, request=request, campaign=campaign, detail={"table": table})
+    name, ascii_name = _scope_names(user, board.progress.scope)
     return _generated(
         content,
-        filename=f"{campaign.year}年度工作进度-{TABLE_NAMES[table]}.xlsx",
-        ascii_filename=f"progress-{campaign.year}-{table}.xlsx",
+        filename=f"{campaign.year}年度工作进度-{TABLE_NAMES[table]}{name}.xlsx",
+        ascii_filename=f"progress-{campaign.year}-{table}{ascii_name}.xlsx",
     )
 
 

@@ -139,3 +139,48 @@ def test_the_administrator_sets_up_2021(admin_user, live_server, page_factory, s
     assert Campaign.objects.get(year=2021).application_deadline == dt.date(2021, 12, 31)
     screenshot(page, "74-campaign-locked-deadline-refused")
     assert not page_factory.outside
+
+
+def test_enter_in_the_add_row_adds_the_union_and_saves_nothing(admin_user, live_server, page_factory, settings):  # type: ignore[no-untyped-def]
+    """Typing a new union's name and pressing Enter (what a keyboard user does) puts it in the
+    table as 加入表中 does: it neither saves the whole table nor creates the organisation."""
+    from rewards.campaigns.setup.services import campaign_copy
+
+    campaign_copy(from_year=2020, to_year=2021, acting_user=admin_user)
+    base = live_server.url
+    page = page_factory(1366, 800)
+    page.goto(base + "/staff/campaigns/2021/units")
+    page.fill("#id_username", "admin.zhou")
+    page.fill("#id_password", STAFF_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("[data-add]:not([hidden])")
+
+    page.fill("#id_add_guidance", "600")
+    page.fill("#id_add_name", "临平区总工会")
+    page.press("#id_add_name", "Enter")
+
+    new_row = row(page, "临平区总工会")
+    new_row.wait_for()
+    assert new_row.locator("[data-guidance]").input_value() == "600"
+    assert total(page) == "8600"
+    assert page.input_value("#id_add_name") == ""
+    assert page.url.endswith("/staff/campaigns/2021/units") and not page.locator(".flash-success").count()
+    assert organisation_by_name("临平区总工会") is None
+    assert not AuditEvent.objects.filter(action="campaign.units_update").exists()
+
+    # The same from the guidance box, and from the list of existing unions.
+    page.fill("#id_add_name", "钱塘区总工会")
+    page.fill("#id_add_guidance", "1000")
+    page.press("#id_add_guidance", "Enter")
+    row(page, "钱塘区总工会").wait_for()
+    assert total(page) == "9600" and organisation_by_name("钱塘区总工会") is None
+
+    # An empty add row: Enter there still saves nothing and leaves the focus on the name box.
+    page.press("#id_add_name", "Enter")
+    assert page.evaluate("document.activeElement.id") == "id_add_name"
+    assert not AuditEvent.objects.filter(action="campaign.units_update").exists()
+
+    # Enter elsewhere (a guidance box in the table) still saves the table, as a form does.
+    row(page, "萧山区总工会").locator("[data-guidance]").press("Enter")
+    page.wait_for_selector(".flash-success")
+    assert "26个工会" in page.inner_text(".flash-list")

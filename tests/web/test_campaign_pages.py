@@ -346,6 +346,19 @@ def test_merging_removing_adding_and_reordering(admin, copied):  # type: ignore[
     assert AuditEvent.objects.filter(action="campaign.units_update").count() == 1
 
 
+def test_an_emptied_guidance_number_is_asked_for_by_union(admin, copied):  # type: ignore[no-untyped-def]
+    """A box left empty is asked for, not quoted back as （现为“”）; the list above the table
+    names the union, so nobody counts down to 第15行."""
+    data = units_form(copied, guidance={"西湖区总工会": "", "萧山区总工会": "-5"})  # type: ignore[dict-item]
+    response = admin.post(UNITS, data)
+
+    assert response.status_code == 400
+    assert "第15行（西湖区总工会）：请填写指导数（不小于0的整数，可为0）。" in response.text
+    assert "第17行（萧山区总工会）：指导数须是不小于0的整数（现为“-5”）。" in response.text
+    assert "现为“”" not in response.text
+    assert {unit.organisation.name: unit.guidance for unit in campaign_units(copied)}["西湖区总工会"] == 300
+
+
 def test_adding_an_existing_union_and_a_bad_number(admin, copied):  # type: ignore[no-untyped-def]
     admin.post(UNITS, {**units_form(copied, actions={"江干区总工会": "remove"})})
     jianggan = organisation_by_name("江干区总工会")

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 import rewards.web
 from rewards.campaigns.declarations import occupation_declare
 from rewards.campaigns.models import OccupationDeclaration
+from rewards.campaigns.setup.services import campaign_copy
 from rewards.core.models import AuditEvent
 from rewards.training.models import TrainingPlan
 
@@ -95,6 +96,42 @@ def test_after_the_deadline_the_form_is_gone(campaign, xihu_reviewer, business_d
     # The unused places are no longer places to declare (it said "3 项还可申报").
     assert "项还可申报" not in page
     assert '<strong data-testid="remaining">3</strong><span>项名额未用（申报已截止）</span>' in page
+
+
+def test_next_years_campaign_not_yet_open_is_not_called_past(campaign, xihu_reviewer, administrator, business_day):
+    """In October 2020 the city has already copied 2021: its page is not 往年 (a past year) and
+    does not say "不能再申报" (no longer), it says from when declaring opens."""
+    campaign_copy(from_year=2020, to_year=2021, acting_user=administrator)
+    business_day("2020-10-15")
+
+    page = text(signed_in(xihu_reviewer).get(f"{DECLARATIONS}?year=2021"))
+
+    assert "2021年度活动自2021年3月26日起受理申报" in page
+    assert "往年" not in page and "不能再申报" not in page
+    assert '<strong data-testid="remaining">3</strong><span>项名额（尚未开始受理）</span>' in page
+    assert 'action="/staff/occupations/declare"' not in page
+
+
+def test_between_campaigns_the_coming_one_says_when_declaring_opens(campaign, xihu_reviewer, administrator, business_day):
+    """After 2020's grace and before 2021 opens, 2021 is the page's year: declaring has not
+    started yet, which is not "不能再申报"."""
+    campaign_copy(from_year=2020, to_year=2021, acting_user=administrator)
+    business_day("2021-01-10")
+
+    page = text(signed_in(xihu_reviewer).get(DECLARATIONS))
+
+    assert "2021年度申报情况" in page and "2021年度活动自2021年3月26日起受理申报" in page
+    assert "不能再申报" not in page and "项还可申报" not in page
+    assert 'action="/staff/occupations/declare"' not in page
+
+
+def test_a_past_year_still_reads_as_past(campaign, xihu_reviewer, administrator, business_day):
+    campaign_copy(from_year=2020, to_year=2021, acting_user=administrator)
+    business_day("2021-04-01")
+
+    page = text(signed_in(xihu_reviewer).get(f"{DECLARATIONS}?year=2020"))
+
+    assert "<span>项名额未用（往年）</span>" in page and "这是往年的申报记录，只能查看。" in page
 
 
 def test_the_economic_officer_sees_pending_ones_and_decides(
@@ -334,3 +371,17 @@ def test_a_union_cannot_record_for_the_city_roles(campaign, economic_officer, au
         )
         assert response.status_code == 403
     assert not TrainingPlan.objects.exists()
+
+
+def test_row_buttons_name_their_row(campaign, xihu_reviewer, before_deadline):
+    """Every row has 更新进度 or 撤回: each names its plan or occupation for a screen reader's
+    list of buttons and links (the visible word first, WCAG "label in name")."""
+    client = signed_in(xihu_reviewer)
+    occupation_declare(user=xihu_reviewer, occupation="无人机驾驶员", reason="产业集聚。")
+    client.post(
+        f"{TRAINING}new",
+        {"year": "2020", "occupation": "电工", "level": "technician", "mode": "both", "planned_trainees": "50", "budget": "0"},
+    )
+
+    assert 'aria-label="撤回“无人机驾驶员”">撤回</button>' in text(client.get(DECLARATIONS))
+    assert 'aria-label="更新进度：电工（技师）">更新进度</a>' in text(client.get(TRAINING))

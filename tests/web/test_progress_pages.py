@@ -107,6 +107,27 @@ def test_countdowns_follow_the_business_date(apps, city_reviewer, business_day):
     assert "退回的申请可在退回后15天内补正" in signed_in(city_reviewer).get(URL).content.decode()
 
 
+def test_the_declaration_countdown_only_for_those_who_follow_declarations(apps, xihu_reviewer, grassroots_clerk, finance_a, business_day):
+    """A grassroots clerk or a finance officer cannot open 非通用性职业 (403): a countdown to its
+    deadline on their dashboard is something they can do nothing about."""
+    business_day("2020-08-20")
+    assert "非通用性职业申报截止 · 2020年8月30日（含当日）" in signed_in(xihu_reviewer).get(URL).content.decode()
+    for user in (grassroots_clerk, finance_a):
+        html = signed_in(user).get(URL).content.decode()
+        assert "奖励申报截止 · 2020年12月15日（含当日）" in html
+        assert "非通用性职业申报截止" not in html
+
+
+def test_each_download_link_says_which_table(apps, city_reviewer):
+    """Five links read 下载（Excel）: each is described by its section's heading, so a screen
+    reader's list of links tells them apart."""
+    html = signed_in(city_reviewer).get(URL).content.decode()
+    for key in ("level", "channel", "migrant", "occupation", "week"):
+        link = re.search(rf'<a [^>]*href="{EXPORT}\?table={key}&amp;year=2020"[^>]*>', html)
+        assert link, key
+        assert f'aria-describedby="{key}-title"' in link[0] and f'id="{key}-title"' in html
+
+
 @pytest.mark.parametrize("table", ["annex1", "level", "channel", "migrant", "occupation", "week"])
 def test_every_table_downloads_as_xlsx(apps, xihu_reviewer, table):
     response = signed_in(xihu_reviewer).get(EXPORT, {"table": table, "year": "2020"})
@@ -116,6 +137,28 @@ def test_every_table_downloads_as_xlsx(apps, xihu_reviewer, table):
     text = str([list(row) for row in book.active.iter_rows(values_only=True)])
     assert "合计" in text and "上城区" not in text
     assert AuditEvent.objects.filter(action__in=("report.annex1", "report.progress"), actor=xihu_reviewer).count() == 1
+
+
+def test_a_unions_workbook_is_named_after_the_union(apps, city_reviewer, xihu_reviewer, grassroots_clerk):
+    """A union's Annex 1 holds its own line only: it is not named as the city's table (24 files
+    of the same name reach the city otherwise), as its Annex 5 and training plans are named."""
+    from urllib.parse import unquote
+
+    def filename(user, table: str) -> str:  # type: ignore[no-untyped-def]
+        response = signed_in(user).get(EXPORT, {"table": table, "year": "2020"})
+        assert response.status_code == 200
+        disposition = response["Content-Disposition"]
+        return unquote(disposition.split("filename*=UTF-8''")[1]) + " | " + disposition.split('filename="')[1].split('"')[0]
+
+    xihu = xihu_reviewer.organisation
+    assert filename(city_reviewer, "annex1") == "附件1-2020年任务分解表（工作进度）.xlsx | annex1-2020.xlsx"
+    assert filename(city_reviewer, "all") == "2020年度工作进度-全部表格.xlsx | progress-2020-all.xlsx"
+    assert filename(xihu_reviewer, "annex1") == f"附件1-2020年任务分解表（工作进度）-西湖区总工会.xlsx | annex1-2020-{xihu.pk}.xlsx"
+    assert filename(xihu_reviewer, "week") == f"2020年度工作进度-按周-西湖区总工会.xlsx | progress-2020-week-{xihu.pk}.xlsx"
+    clerk_union = grassroots_clerk.organisation
+    assert (
+        filename(grassroots_clerk, "all") == f"2020年度工作进度-全部表格-{clerk_union.name}.xlsx | progress-2020-all-{clerk_union.pk}.xlsx"
+    )
 
 
 def test_all_tables_in_one_workbook(apps, city_reviewer):

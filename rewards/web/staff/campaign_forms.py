@@ -262,7 +262,9 @@ def unit_rows(posted: list[PostedUnit]) -> tuple[list[UnitRow], dict[str, list[s
     for index, row in enumerate(posted, start=1):
         guidance = _int(row.guidance)
         if guidance is None and (row.action == KEEP or row.merge_into() is not None):
-            errors.setdefault(f"unit-{index}", []).append(f"第{index}行：指导数须是不小于0的整数（现为“{row.guidance}”）。")
+            line = f"第{index}行（{row.name}）" if row.name else f"第{index}行"
+            problem = "请填写指导数（不小于0的整数，可为0）" if not row.guidance else f"指导数须是不小于0的整数（现为“{row.guidance}”）"
+            errors.setdefault(f"unit-{index}", []).append(f"{line}：{problem}。")
             guidance = 0
         rows.append(
             UnitRow(

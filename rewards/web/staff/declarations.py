@@ -86,6 +86,9 @@ def _union_context(request: HttpRequest, campaign: Campaign, **extra: Any) -> di
         "deadline_passed": quota.today > declaration_deadline(campaign),
         "can_declare": bool(current and current.pk == campaign.pk and not quota.closed_reason and quota.remaining > 0),
         "is_current": bool(current and current.pk == campaign.pk),
+        # A campaign copied ahead (next year's, before its opening date) is not 往年, and its places
+        # are not "no longer" open: declaring has not started.
+        "not_open": quota.today < campaign.opens_on,
         "form": {"occupation": "", "reason": ""},
         "form_error": "",
         **extra,

@@ -23,6 +23,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from rewards.campaigns.declarations import READ_ROLES as DECLARATION_READ_ROLES
 from rewards.campaigns.models import Campaign
 from rewards.core import clock
 from rewards.core.errors import InvalidInput, NotFound
@@ -60,10 +61,11 @@ def countdown(label: str, deadline: dt.date | None, today: dt.date) -> dict[str,
     return {"label": label, "deadline": deadline, "days": days, "text": text, "passed": days < 0}
 
 
-def countdowns(campaign: Campaign, today: dt.date) -> list[dict[str, Any]]:
-    """The application deadline always; the declaration deadline while it is ahead."""
+def countdowns(campaign: Campaign, today: dt.date, *, declarations: bool = True) -> list[dict[str, Any]]:
+    """The application deadline always; the declaration deadline while it is ahead, for those who
+    follow declarations (a clerk or a finance officer cannot open them)."""
     shown = [countdown("奖励申报截止", campaign.application_deadline, today)]
-    declaration = countdown("非通用性职业申报截止", campaign.declaration_deadline, today)
+    declaration = countdown("非通用性职业申报截止", campaign.declaration_deadline, today) if declarations else None
     if declaration is not None and not declaration["passed"]:
         shown.append(declaration)
     return [item for item in shown if item is not None]
@@ -127,7 +129,7 @@ def progress_page(request: HttpRequest) -> HttpResponse:
         "breakdowns": [board.levels, board.channels, board.migrants],
         "occupations": board.occupations,
         "weeks": board.weeks,
-        "countdowns": countdowns(campaign, today),
+        "countdowns": countdowns(campaign, today, declarations=getattr(user, "role", "") in DECLARATION_READ_ROLES),
         "today": today,
         "charts": chart_data(board),
         "echarts_url": echarts_url(),

@@ -91,6 +91,17 @@
         row.querySelector("[data-guidance]").focus();
         refresh();
       });
+      // Enter in the 列入工会 boxes means 加入表中: without this the browser submits the whole
+      // table, which saves it and creates the new union at once.
+      ["id_add_org", "id_add_name", "id_add_guidance"].forEach(function (id) {
+        var box = document.getElementById(id);
+        if (!box) { return; }
+        box.addEventListener("keydown", function (event) {
+          if (event.key !== "Enter" || event.isComposing) { return; }
+          event.preventDefault();
+          add.click();
+        });
+      });
     }
     refresh();
   }
