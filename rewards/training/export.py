@@ -3,6 +3,7 @@ order) and every plan line; scoped like the page, and every download an audited 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from rewards.campaigns.models import Campaign
@@ -10,7 +11,7 @@ from rewards.core import clock
 from rewards.core.audit import audit
 from rewards.core.vocab import Level
 from rewards.organisations.models import Organisation
-from rewards.reports.renderers import XLSX_CONTENT_TYPE, Column, Generated, Sheet, xlsx
+from rewards.reports.renderers import XLSX_CONTENT_TYPE, Column, Generated, Percent, Sheet, xlsx
 
 from .models import TrainingMode, TrainingPlan
 from .selectors import Totals, plan_list, plan_totals, union_totals
@@ -21,7 +22,7 @@ TOTAL_COLUMNS = (
     Column("计划培训人数", 13),
     Column("已培训人数", 12),
     Column("已取证人数", 12),
-    Column("培训完成率（%）", 14),
+    Column("培训完成率", 12),
     Column("专项资金预算（元）", 18, align="right"),
     Column("已支出（元）", 16, align="right"),
 )
@@ -42,8 +43,9 @@ NOTES = ("注：市总不下达培训任务指标数（2020年通知第一部分
 
 
 def _total_values(row: Totals) -> list[Any]:
-    rate = row.trained_rate
-    return [row.label, row.plans, row.planned, row.trained, row.certified, rate if rate is not None else "—", row.budget, row.spent]
+    # A number formatted as a percentage, as the progress workbooks write their rates (decision 104).
+    rate = Percent(Decimal(row.trained * 100) / row.planned) if row.planned else "—"
+    return [row.label, row.plans, row.planned, row.trained, row.certified, rate, row.budget, row.spent]
 
 
 def _plan_values(number: int, plan: TrainingPlan) -> list[Any]:

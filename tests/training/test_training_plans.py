@@ -293,7 +293,8 @@ def test_the_city_sees_the_totals_per_union_in_annex1_order(api, campaign, xihu_
 
 
 def test_the_xlsx_export_holds_the_totals_and_every_line_and_is_audited(api, campaign, xihu_reviewer, economic_officer):
-    create(api, xihu_reviewer)
+    first = create(api, xihu_reviewer).json()["id"]
+    patch(api, xihu_reviewer, first, {"trained": 25})
     create(api, xihu_reviewer, occupation="电工", level="senior_worker", planned_trainees=60, mode="offline", budget="50000")
 
     response = api.get("/api/v1/reports/training-plans.xlsx", {"year": 2020}, **bearer(staff_token(api, economic_officer)))
@@ -305,9 +306,15 @@ def test_the_xlsx_export_holds_the_totals_and_every_line_and_is_audited(api, cam
     totals = list(workbook["按工会汇总"].iter_rows(values_only=True))
     header = next(i for i, row in enumerate(totals) if row[0] == "区县（市）、产业工会")
     xihu_row = next(row for row in totals[header + 1 :] if row[0] == "西湖区总工会")
-    assert xihu_row[1:5] == (2, 100, 0, 0)
+    assert xihu_row[1:5] == (2, 100, 25, 0)
     total_row = next(row for row in totals if row[0] == "合计")
     assert total_row[2] == 100 and total_row[6] == 170000
+    assert totals[header][5] == "培训完成率" and xihu_row[5] == 0.25  # 25 of 100: a number Excel can sort
+    sheet = workbook["按工会汇总"]
+    rate_cell = next(row[5] for row in sheet.iter_rows() if row[0].value == "西湖区总工会")
+    assert rate_cell.number_format == "0.0%"
+    shangcheng = next(row for row in totals[header + 1 :] if row[0] == "上城区总工会")
+    assert shangcheng[5] == "—"  # nothing planned: no rate
     lines = [row for row in workbook["培训计划明细"].iter_rows(values_only=True) if isinstance(row[0], int)]
     assert [(row[1], row[2], row[3], row[4]) for row in lines] == [
         ("西湖区总工会", "数控车工", "技师", "线上"),
