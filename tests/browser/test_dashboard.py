@@ -199,3 +199,34 @@ def test_the_declaration_deadline_is_counted_down_while_it_is_ahead(cast, live_s
     page.set_viewport_size({"width": 1440, "height": 1100})
     page.screenshot(path=str(SCREENSHOTS / "84-progress-declaration-countdown.png"), full_page=False)
     assert page_factory.outside == []
+
+
+def test_the_year_list_opens_a_year_chosen_with_the_mouse_and_waits_for_enter_from_the_keyboard(cast, live_server, page_factory):
+    """WCAG 3.2.2: stepping through the years with the arrow keys does not load each year on the
+    way; Enter (or the 查看 button) opens the one reached; a year chosen with the mouse opens at
+    once."""
+    from rewards.campaigns.setup.services import campaign_copy
+
+    campaign_copy(from_year=2020, to_year=2021, acting_user=None)
+    campaign_copy(from_year=2021, to_year=2022, acting_user=None)
+    base = live_server.url
+    page = page_factory(1440, 900)
+    sign_in(page, base, "economic.zhou")
+    page.goto(base + "/staff/progress?year=2022")
+    years = page.locator(".prog-year select")
+    assert years.input_value() == "2022"
+
+    years.focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    page.wait_for_timeout(300)
+    assert years.input_value() == "2020" and page.url.endswith("year=2022")  # nothing loaded on the way
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith("year=2020") and "2020年度" in page.inner_text("h1")
+
+    with page.expect_navigation():
+        page.locator(".prog-year select").select_option("2021")
+    assert page.url.endswith("year=2021")
+    assert page.locator(".prog-year button", has_text="查看").is_visible()
+    assert page_factory.outside == []

@@ -1,13 +1,10 @@
-/* 非通用性职业、培训计划：选择年度或筛选后即刷新；表单只提交一次；选择“不同意”时意见为必填。
-   没有脚本时页面照常可用：筛选有“查看”按钮，服务器同样检查意见。 */
+/* 非通用性职业、培训计划：选择“不同意”时意见为必填，所选决定先确认。年度和筛选（data-autosubmit）
+   与表单只提交一次见 staff-forms.js。没有脚本时页面照常可用，服务器同样检查意见。 */
 (function () {
   "use strict";
 
   document.addEventListener("change", function (event) {
     var field = event.target;
-    if (field.matches && field.matches("[data-autosubmit]") && field.form) {
-      field.form.requestSubmit ? field.form.requestSubmit() : field.form.submit();
-    }
     if (field.matches && field.matches("[data-decision] input[name=decision]")) {
       var opinion = field.form.querySelector("textarea[name=opinion]");
       if (opinion) { opinion.required = field.value === "reject"; }

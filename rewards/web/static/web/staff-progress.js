@@ -170,10 +170,6 @@
     window.addEventListener("resize", function () { charts.forEach(function (chart) { chart.resize(); }); });
   }
 
-  document.addEventListener("change", function (event) {
-    if (event.target.matches(".prog-year select")) { event.target.form.submit(); }
-  });
-
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", draw);
   } else {
