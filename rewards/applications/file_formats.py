@@ -274,6 +274,11 @@ def _streams(content: bytes) -> _Streams | None:
         if budget < 0:
             return None  # more dictionary text than an honest PDF has: it cannot all be checked
         names = unescape_names(dictionary) if dictionary is not None else None
+        if dictionary != b"" and match.group()[6:].rstrip(b"\r\n").strip(b" "):
+            # MuPDF starts the data after the byte after the keyword (and its spaces), the others
+            # after the line end: read otherwise by them, it cannot be checked (decision 175).
+            if names is None or _XREF_STREAM.search(names) or _OBJECT_STREAM.search(names):
+                return None
         end = content.find(b"endstream", match.end())
         data = content[match.end() : end if end >= 0 else len(content)]
         if dictionary is not None and names is not None and _XREF_STREAM.search(names):
@@ -341,6 +346,7 @@ class _Lookup:
         self.content, self.streams, self.budget = content, streams, budget
         self.kinds = [pdf_objects.object_stream(dictionary, budget=budget) for _, dictionary, _ in streams.objects]
         self.tables = [pdf_objects.CrossReferenceStream(dictionary, data, budget=budget) for dictionary, data in streams.tables]
+        self.listed = pdf_objects.Tables(content, self.tables)
         self.positions = {keyword: at for at, (keyword, _, _) in enumerate(streams.objects)}
         self.headers: dict[int, pdf_objects.ObjectStreamHeader] = {}
         self.keywords: dict[int, list[int]] = {}
@@ -355,12 +361,12 @@ class _Lookup:
         not read: no reader takes an object from it. None when an object stream a reader could
         take it from cannot be known."""
         budget = self.budget
-        found = pdf_objects.definitions(self.content, reference, budget=budget)
+        found = pdf_objects.definitions(self.content, reference, budget=budget, tables=self.listed)
         places: dict[int, list[int]] = {}  # where an object stream's keyword is → the indexes named there
         for table in self.tables:
             for number, index in table.places(reference.number):
                 if number not in self.keywords:
-                    self.keywords[number] = pdf_objects.stream_keywords(self.content, number, budget=budget)
+                    self.keywords[number] = pdf_objects.stream_keywords(self.content, number, budget=budget, tables=self.listed)
                 for keyword in self.keywords[number]:
                     places.setdefault(keyword, []).append(index)
         if any(keyword not in self.positions for keyword in places):

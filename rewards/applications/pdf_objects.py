@@ -175,20 +175,24 @@ def _string_end(text: bytes, at: int) -> int:
                 return at
 
 
-def definitions(text: bytes, reference: Reference, *, budget: Budget) -> list[Value]:
-    """Every value that ``text`` defines as ``reference`` (``3 0 obj … endobj``): with incremental
-    updates, or a decoy written before the real one, an object can be defined more than once, and
-    which one a reader takes depends on a cross-reference table this does not read. Numbers may
-    be written with leading zeros and comments may stand between the words, as readers allow."""
-    return [read_value(text, at, budget=budget)[0] for at in _object_starts(text, reference.number, reference.generation)]
+def definitions(text: bytes, reference: Reference, *, budget: Budget, tables: Tables | None = None) -> list[Value]:
+    """Every value that ``text`` defines as object ``reference.number`` (``8 0 obj … endobj``), of
+    any generation: MuPDF (``pdf_cache_object``) and PDFium (``CPDF_Reference`` keeps the number
+    alone) take whatever the table lists for the number, whatever generation the reference names.
+    With incremental updates, or a decoy written before the real one, an object can be defined
+    more than once, and which one a reader takes depends on its table and on how it repairs a
+    broken file, so each counts: each header a reader reading word by word finds
+    (:func:`_object_starts`), and what stands at each place ``tables`` list for the object, where
+    a reader goes straight, even into the middle of a longer number (the ``8`` of ``18 0 obj``)."""
+    return [read_value(text, at, budget=budget)[0] for at in _value_starts(text, reference.number, tables, budget)]
 
 
-def stream_keywords(text: bytes, number: int, *, budget: Budget) -> list[int]:
+def stream_keywords(text: bytes, number: int, *, budget: Budget, tables: Tables | None = None) -> list[int]:
     """Where the ``stream`` keyword of each plain definition of object ``number`` (of any
     generation) starts: how an object stream named by its number in a cross-reference stream is
     found. A definition that is not a stream adds nothing."""
     found = []
-    for at in _object_starts(text, number, None):
+    for at in _value_starts(text, number, tables, budget):
         value, end = read_value(text, at, budget=budget)
         keyword = _SKIP.match(text, end).end()  # type: ignore[union-attr]
         if isinstance(value, Dictionary) and _STREAM_KEYWORD.match(text, keyword):
@@ -196,23 +200,133 @@ def stream_keywords(text: bytes, number: int, *, budget: Budget) -> list[int]:
     return found
 
 
-def _object_starts(text: bytes, number: int, generation: int | None) -> list[int]:
-    """Where the value of each ``number generation obj`` in ``text`` starts (any generation when
-    ``None``)."""
-    gap = rb"(?:[\x00\t\n\x0c\r ]|%[^\r\n]*[\r\n])+"
-    # The number first, written out: the regex engine then looks for its digits at memory speed,
-    # where a look back or leading zeros at the start of the pattern would test every byte.
-    written = rb"0*%d" % generation if generation is not None else rb"[0-9]{1,10}"
-    header = re.compile(rb"%d%s%s%sobj(?!%s)" % (number, gap, written, gap, _REGULAR))
+def _value_starts(text: bytes, number: int, tables: Tables | None, budget: Budget) -> list[int]:
+    """Where each definition's value starts: after each header found, and after the header at
+    each place the tables list (which must read ``word word obj``: a reader goes there whatever
+    the words are, so what it would take cannot otherwise be told)."""
+    starts = _object_starts(text, number, inside=tables is None or not tables.known)
+    for at in tables.offsets(number) if tables is not None else []:
+        reader = _Reader(text, budget)
+        _, end = reader.token(at)
+        _, end = reader.token(end)
+        keyword, end = reader.token(end)
+        if keyword != b"obj":
+            raise Unreadable("a table lists a place that is no object")
+        starts.append(end)
+    return sorted(set(starts))
+
+
+_WHITE = rb"[\x00\t\n\x0c\r ]"
+#: What follows an object's number in a header a reader reads as one: a sign, point or exponent
+#: and more such characters (``8.0`` and ``8e0`` are 8 to pdf.js, ``8.5`` to PDFium, which reads
+#: the first digits of a word of digits, signs and points; MuPDF starts a new number at a sign,
+#: so ``8-0 obj`` is object 8), a generation (any), and ``obj``, after whitespace or right after
+#: the number. Each word is read to 32 characters at most and possessively, so that a search
+#: reads each byte a bounded number of times, whatever the bytes (decision 175).
+_AFTER_NUMBER = rb"(?:[+\-.eE][0-9+\-.eE]{0,32}+)?(?:%s++[0-9+\-.eE]{1,32}+)?%s*+obj(?!%s)" % (_WHITE, _WHITE, _REGULAR)
+#: A number with an exponent, which pdf.js reads as any value (``80e-1`` is 8): a header of any
+#: object.
+_EXPONENT_HEADER = re.compile(rb"(?<=[0-9.])[eE][+\-]?[0-9]{1,32}+(?:%s++[0-9+\-.eE]{1,32}+)?%s*+obj(?!%s)" % (_WHITE, _WHITE, _REGULAR))
+#: A comment, which a reader reads as whitespace, to the end of its line; and how many may be
+#: blanked out (each is a step in Python: a PDF of 20 MB holds some 80 000 ``%`` in its
+#: compressed streams).
+_COMMENT, _COMMENTS_BLANKED = re.compile(rb"%[^\r\n]*"), 1_000_000
+#: How far back zeros and signs in front of a number are looked at.
+_PREFIX_READ = 64
+
+
+def _object_starts(text: bytes, number: int, *, inside: bool) -> list[int]:
+    """Where the value of each header of object ``number`` that a reader could read starts: in the
+    text as written and with its comments blanked out (a comment between the words is whitespace
+    to a reader; one the number follows on its line is no header to a reader reading word by
+    word). A number that ends a longer one (the ``8`` of ``18``, ``108``, ``1+8``) counts only when
+    ``inside`` (a reader goes there only if a table lists the place, and the tables could not all
+    be read); leading zeros and signs count (``008``, ``+8``)."""
+    header = re.compile(rb"%d%s" % (number, _AFTER_NUMBER))
     starts = []
-    for match in header.finditer(text):
-        before = match.start()
-        while before and text[before - 1] == 0x30:
-            before -= 1
-        if before and 0x30 <= text[before - 1] <= 0x39:
-            continue  # the end of a larger number: 18 is not 8, 108 is not 8; 008 is
-        starts.append(match.end())
+    views = [text]
+    if b"%" in text:
+        if text.count(b"%") > _COMMENTS_BLANKED:
+            raise Unreadable("too many comments")
+        views.append(_COMMENT.sub(lambda comment: b" " * len(comment.group()), text))
+    for view in views:
+        for match in header.finditer(view):
+            prefix = view[max(0, match.start() - _PREFIX_READ) : match.start()]
+            kept = prefix.rstrip(b"0+-")
+            if not inside and kept and 0x30 <= kept[-1] <= 0x39:
+                continue  # the end of a larger number: 18 is not 8, 108 is not 8; 008 is
+            starts.append(match.end())
+        starts.extend(match.end() for match in _EXPONENT_HEADER.finditer(view))
     return starts
+
+
+# Classic cross-reference tables -----------------------------------------------------------------
+
+#: A table as writers write one: ``xref``, then subsections (first number and count), each entry
+#: a 10-digit offset, a 5-digit generation and ``n`` or ``f``.
+_XREF_HEAD = re.compile(rb"xref[ \t]*(?:\r\n|\r|\n)")
+_SUBSECTION = re.compile(rb"([0-9]{1,10}) ([0-9]{1,10})[ \t]*(?:\r\n|\r|\n)")
+_ENTRIES = re.compile(rb"(?:[0-9]{10} [0-9]{5} [fn][ \t]*(?:\r\n|\r|\n))*+")
+_ENTRY = re.compile(rb"([0-9]{10}) [0-9]{5} ([fn])")
+_TRAILER = re.compile(rb"%s*trailer" % _WHITE)
+#: What a reader could take for a table: ``xref`` then, after whitespace, a number or a comment
+#: (MuPDF reads subsections after whitespace, pdf.js word by word); ``startxref`` is not one.
+_XREF_ATTEMPT = re.compile(rb"(?<!start)xref%s*[0-9+\-.%%]" % _WHITE)
+#: How many tables and entries are read (an update adds a table; a PDF of 20 MB lists far fewer
+#: than half a million objects).
+_CLASSIC_TABLES, _CLASSIC_ENTRIES = 64, 500_000
+
+
+class Tables:
+    """Where the file's cross-reference tables list objects: its classic tables, read as writers
+    write them (``known`` is false when one a reader could take is written otherwise), and its
+    cross-reference streams."""
+
+    def __init__(self, text: bytes, streams: list[CrossReferenceStream]) -> None:
+        self.streams, self.known = streams, True
+        self.classic: list[tuple[int, list[tuple[bytes, bytes]]]] = []
+        entries = 0
+        for count, attempt in enumerate(_XREF_ATTEMPT.finditer(text)):
+            subsections = _classic_table(text, attempt.start())
+            if count == _CLASSIC_TABLES or subsections is None:
+                self.known = False
+                break
+            entries += sum(len(rows) for _, rows in subsections)
+            if entries > _CLASSIC_ENTRIES:
+                self.known = False
+                break
+            self.classic.extend(subsections)
+
+    def offsets(self, number: int) -> list[int]:
+        """Where the tables list object ``number`` in use (each that does: readers differ on which
+        wins). pdf.js counts a subsection said to start at 1 from 0 when its first entry is free."""
+        found = [offset for stream in self.streams for kind, offset, _ in stream.entries(number) if kind == 1]
+        for first, rows in self.classic:
+            shifted = first == 1 and bool(rows) and rows[0][1] == b"f"
+            for index in {number - first, number} if shifted else {number - first}:
+                if 0 <= index < len(rows) and rows[index][1] == b"n":
+                    found.append(int(rows[index][0]))
+        return found
+
+
+def _classic_table(text: bytes, at: int) -> list[tuple[int, list[tuple[bytes, bytes]]]] | None:
+    """The subsections of the table at ``at`` (first number, entries), or ``None`` when it is not
+    written as writers write one."""
+    head = _XREF_HEAD.match(text, at)
+    if head is None:
+        return None
+    at, subsections = head.end(), []
+    while (subsection := _SUBSECTION.match(text, at)) is not None:
+        first, count = int(subsection.group(1)), int(subsection.group(2))
+        run = _ENTRIES.match(text, subsection.end())
+        rows = _ENTRY.findall(run.group())  # type: ignore[union-attr]
+        if len(rows) != count:
+            return None
+        subsections.append((first, rows))
+        at = run.end()  # type: ignore[union-attr]
+        if len(subsections) > _CLASSIC_ENTRIES:
+            return None
+    return subsections if subsections and _TRAILER.match(text, at) else None
 
 
 # Object streams ---------------------------------------------------------------------------------
@@ -414,6 +528,11 @@ class CrossReferenceStream:
         """Where the stream puts object ``number`` when it lists it as compressed (type 2): the
         object stream's number and the object's index in it; none when it lists it otherwise
         or not at all (each subsection that lists it counts: readers differ on which one wins)."""
+        return [(stream, index) for kind, stream, index in self.entries(number) if kind == 2]
+
+    def entries(self, number: int) -> list[tuple[int, int, int]]:
+        """Each entry the stream has for object ``number``: its type (1 when /W gives the type
+        no bytes) and its two fields."""
         widths, width = self.widths, sum(self.widths)
         rows = [before + number - start for start, count, before in self.sections if start <= number < start + count]
         if len(rows) > _SUBSECTIONS_READ:
@@ -424,10 +543,8 @@ class CrossReferenceStream:
             if entry is None:
                 continue  # past the end of the data: a reader finds nothing there
             kind = int.from_bytes(entry[: widths[0]], "big") if widths[0] else 1
-            if kind == 2:
-                stream = int.from_bytes(entry[widths[0] : widths[0] + widths[1]], "big")
-                index = int.from_bytes(entry[widths[0] + widths[1] :], "big")
-                found.append((stream, index))
+            field = int.from_bytes(entry[widths[0] : widths[0] + widths[1]], "big")
+            found.append((kind, field, int.from_bytes(entry[widths[0] + widths[1] :], "big")))
         return found
 
 
