@@ -212,8 +212,9 @@ _XREF_STREAM = re.compile(rb"/W(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
 #: stores each unpacked byte as a difference from another, so the names are not there to read.
 _FILTER = re.compile(rb"/Filter(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
 _PREDICTOR = re.compile(rb"/Predictor(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
-#: The ``stream`` keyword; its data starts on the next line, as PDF.js reads it.
-_STREAM = re.compile(rb"(?<![^\x00\t\n\x0c\r ()<>\[\]{}/%])stream(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])[^\r\n]*(?:\r\n|\r|\n)")
+#: The ``stream`` keyword; its data starts on the next line, as PDF.js reads it. (The word first:
+#: the search then looks for it at memory speed, where a look back first tests every byte.)
+_STREAM = re.compile(rb"stream(?<![^\x00\t\n\x0c\r ()<>\[\]{}/%]stream)(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])[^\r\n]*(?:\r\n|\r|\n)")
 #: Between a stream's dictionary and its keyword: whitespace and comments only.
 _GAP = re.compile(rb"(?:[\x00\t\n\x0c\r ]|%[^\r\n]*[\r\n])*")
 #: In a dictionary read backwards: the bytes that open or close something.
@@ -274,11 +275,11 @@ def _streams(content: bytes) -> _Streams | None:
         if budget < 0:
             return None  # more dictionary text than an honest PDF has: it cannot all be checked
         names = unescape_names(dictionary) if dictionary is not None else None
-        if dictionary != b"" and match.group()[6:].rstrip(b"\r\n").strip(b" "):
-            # MuPDF starts the data after the byte after the keyword (and its spaces), the others
-            # after the line end: read otherwise by them, it cannot be checked (decision 175).
-            if names is None or _XREF_STREAM.search(names) or _OBJECT_STREAM.search(names):
-                return None
+        # MuPDF starts the data after the byte after the keyword (and its spaces), the others after
+        # the line end: a stream they read otherwise cannot be checked (decision 175).
+        elsewhere = dictionary != b"" and match.group()[6:].rstrip(b"\r\n").strip(b" ")
+        if elsewhere and (names is None or _XREF_STREAM.search(names) or _OBJECT_STREAM.search(names)):
+            return None
         end = content.find(b"endstream", match.end())
         data = content[match.end() : end if end >= 0 else len(content)]
         if dictionary is not None and names is not None and _XREF_STREAM.search(names):

@@ -7,6 +7,7 @@ caller requires all of them to be harmless. Pure functions over bytes, bounded i
 
 from __future__ import annotations
 
+import itertools
 import re
 import zlib
 from dataclasses import dataclass
@@ -202,61 +203,80 @@ def stream_keywords(text: bytes, number: int, *, budget: Budget, tables: Tables 
 
 def _value_starts(text: bytes, number: int, tables: Tables | None, budget: Budget) -> list[int]:
     """Where each definition's value starts: after each header found, and after the header at
-    each place the tables list (which must read ``word word obj``: a reader goes there whatever
-    the words are, so what it would take cannot otherwise be told)."""
-    starts = _object_starts(text, number, inside=tables is None or not tables.known)
+    each place the tables list. A place where no header stands (a broken table: readers then
+    rebuild it, finding the headers found here) adds nothing; one whose words a reader reads
+    otherwise than this one (``8 0obj``) cannot be judged."""
+    known = tables is not None and tables.known
+    starts = _object_starts(text, number, inside=not known, backwards=tables.backwards if tables is not None else None)
     for at in tables.offsets(number) if tables is not None else []:
         reader = _Reader(text, budget)
-        _, end = reader.token(at)
-        _, end = reader.token(end)
-        keyword, end = reader.token(end)
-        if keyword != b"obj":
-            raise Unreadable("a table lists a place that is no object")
-        starts.append(end)
+        try:
+            _, end = reader.token(at)
+            _, end = reader.token(end)
+            keyword, end = reader.token(end)
+        except Unreadable:
+            keyword = b""
+        if keyword == b"obj":
+            starts.append(end)
+        elif _GLUED_HEADER.match(text, at):
+            raise Unreadable("a header read otherwise by a reader")
     return sorted(set(starts))
 
 
 _WHITE = rb"[\x00\t\n\x0c\r ]"
-#: What follows an object's number in a header a reader reads as one: a sign, point or exponent
-#: and more such characters (``8.0`` and ``8e0`` are 8 to pdf.js, ``8.5`` to PDFium, which reads
-#: the first digits of a word of digits, signs and points; MuPDF starts a new number at a sign,
-#: so ``8-0 obj`` is object 8), a generation (any), and ``obj``, after whitespace or right after
-#: the number. Each word is read to 32 characters at most and possessively, so that a search
-#: reads each byte a bounded number of times, whatever the bytes (decision 175).
-_AFTER_NUMBER = rb"(?:[+\-.eE][0-9+\-.eE]{0,32}+)?(?:%s++[0-9+\-.eE]{1,32}+)?%s*+obj(?!%s)" % (_WHITE, _WHITE, _REGULAR)
-#: A number with an exponent, which pdf.js reads as any value (``80e-1`` is 8): a header of any
-#: object.
-_EXPONENT_HEADER = re.compile(rb"(?<=[0-9.])[eE][+\-]?[0-9]{1,32}+(?:%s++[0-9+\-.eE]{1,32}+)?%s*+obj(?!%s)" % (_WHITE, _WHITE, _REGULAR))
-#: A comment, which a reader reads as whitespace, to the end of its line; and how many may be
-#: blanked out (each is a step in Python: a PDF of 20 MB holds some 80 000 ``%`` in its
-#: compressed streams).
-_COMMENT, _COMMENTS_BLANKED = re.compile(rb"%[^\r\n]*"), 1_000_000
-#: How far back zeros and signs in front of a number are looked at.
-_PREFIX_READ = 64
+_NUMBER = rb"[0-9+\-.eE]"
+#: Headers are found from their end, in the file reversed (``jbo`` for ``obj``): the search then
+#: starts only where ``obj`` is, and reads each byte a bounded number of times whatever the bytes
+#: (searching from the number, ``8%8%8%…`` went back over the rest of the line from each ``8``:
+#: 82 s of CPU for 200 KB; decision 175). Read forwards, a header is the object's number, maybe
+#: followed by a sign, point or exponent and more such characters (``8.0`` and ``8e0`` are 8 to
+#: pdf.js, ``8.5`` to PDFium, which reads the first digits of a word of digits, signs and points;
+#: MuPDF starts a new number at a sign, so ``8-0 obj`` is object 8), whitespace and a generation
+#: (any), and ``obj``, after whitespace or right after the number; each word of at most 32
+#: characters. What stands in front of the number is looked at afterwards.
+_HEADER_END = rb"jbo(?<!%sjbo)%s*+(?:%s{1,32}+%s++)?(?:%s{0,32}[+\-.eE])?" % (_REGULAR, _WHITE, _NUMBER, _WHITE, _NUMBER)
+#: A header whose number has an exponent, which pdf.js reads as any value (``80e-1`` is 8); and a
+#: header with a comment between its words, which no writer writes: each a header of any object.
+#: Reversed, a comment is its bytes after a line end and the ``%`` that starts it: the first ``%``
+#: of its line, as a reader reading word by word finds it (taken at once, never reconsidered).
+_COMMENT_BACKWARDS = rb"(?<=[\r\n])(?>[^\r\n]*%)"
+_ANY_HEADER = re.compile(
+    rb"jbo(?<!%sjbo)(?:%s*+(?:%s{1,32}+%s++)?[0-9+\-.]{0,32}+[eE]|%s*+(?:%s{1,32}+%s*+)?%s(?:%s|%s)*+%s)"
+    % (_REGULAR, _WHITE, _NUMBER, _WHITE, _WHITE, _NUMBER, _WHITE, _COMMENT_BACKWARDS, _WHITE, _COMMENT_BACKWARDS, _NUMBER)
+)
+#: A header as MuPDF or pdf.js may read one where this reader reads other words: ``8 0obj``,
+#: ``8-0 obj`` (comments between the words this reader reads as they do).
+_GLUED_HEADER = re.compile(rb"%s*+%s{1,32}+(?:%s*+%s{1,32}+)?%s*+obj" % (_WHITE, _NUMBER, _WHITE, _NUMBER, _WHITE))
+#: How far back zeros and signs in front of a number are looked at, how many headers of one
+#: object are read (an honest file has one, and one more for each update that rewrote it), and
+#: how many are looked at, with those whose number ends a longer one (``18 0 obj`` for object 8:
+#: a tenth of the headers of a file numbered from 1; a PDF of 20 MB has far fewer than 500 000).
+#: And how many ``obj`` the file may hold (one in a header and one in ``endobj`` an object).
+_PREFIX_READ, _HEADERS_READ, _HEADERS_EXAMINED, _OBJ_WORDS = 64, 256, 50_000, 1_000_000
 
 
-def _object_starts(text: bytes, number: int, *, inside: bool) -> list[int]:
-    """Where the value of each header of object ``number`` that a reader could read starts: in the
-    text as written and with its comments blanked out (a comment between the words is whitespace
-    to a reader; one the number follows on its line is no header to a reader reading word by
-    word). A number that ends a longer one (the ``8`` of ``18``, ``108``, ``1+8``) counts only when
-    ``inside`` (a reader goes there only if a table lists the place, and the tables could not all
-    be read); leading zeros and signs count (``008``, ``+8``)."""
-    header = re.compile(rb"%d%s" % (number, _AFTER_NUMBER))
-    starts = []
-    views = [text]
-    if b"%" in text:
-        if text.count(b"%") > _COMMENTS_BLANKED:
-            raise Unreadable("too many comments")
-        views.append(_COMMENT.sub(lambda comment: b" " * len(comment.group()), text))
-    for view in views:
-        for match in header.finditer(view):
-            prefix = view[max(0, match.start() - _PREFIX_READ) : match.start()]
-            kept = prefix.rstrip(b"0+-")
+def _object_starts(text: bytes, number: int, *, inside: bool, backwards: bytes | None = None) -> list[int]:
+    """Where the value of each header of object ``number`` that a reader reading word by word
+    could take starts (``backwards``: the text reversed, when already made). A number that ends
+    a longer one (the ``8`` of ``18``, ``108``, ``1+8``) counts only when ``inside`` (a reader goes
+    there only if a table lists the place, and the tables could not all be read); leading zeros
+    and a sign count (``008``, ``+8``). Raises :class:`Unreadable` past :data:`_HEADERS_READ`."""
+    backwards = text[::-1] if backwards is None else backwards
+    if backwards.count(b"jbo") > _OBJ_WORDS:
+        raise Unreadable("too many obj")
+    header = re.compile(_HEADER_END + str(number)[::-1].encode())
+    size, starts = len(text), []
+    for examined, match in enumerate(itertools.chain(header.finditer(backwards), _ANY_HEADER.finditer(backwards))):
+        if examined == _HEADERS_EXAMINED:
+            raise Unreadable("too many headers")
+        if match.re is header:
+            before = size - match.end()  # where the number starts, read forwards
+            kept = text[max(0, before - _PREFIX_READ) : before].rstrip(b"0+-")
             if not inside and kept and 0x30 <= kept[-1] <= 0x39:
                 continue  # the end of a larger number: 18 is not 8, 108 is not 8; 008 is
-            starts.append(match.end())
-        starts.extend(match.end() for match in _EXPONENT_HEADER.finditer(view))
+        starts.append(size - match.start())
+        if len(starts) > _HEADERS_READ:
+            raise Unreadable("too many headers")
     return starts
 
 
@@ -271,7 +291,7 @@ _ENTRY = re.compile(rb"([0-9]{10}) [0-9]{5} ([fn])")
 _TRAILER = re.compile(rb"%s*trailer" % _WHITE)
 #: What a reader could take for a table: ``xref`` then, after whitespace, a number or a comment
 #: (MuPDF reads subsections after whitespace, pdf.js word by word); ``startxref`` is not one.
-_XREF_ATTEMPT = re.compile(rb"(?<!start)xref%s*[0-9+\-.%%]" % _WHITE)
+_XREF_ATTEMPT = re.compile(rb"xref(?<!startxref)%s*+[0-9+\-.%%]" % _WHITE)
 #: How many tables and entries are read (an update adds a table; a PDF of 20 MB lists far fewer
 #: than half a million objects).
 _CLASSIC_TABLES, _CLASSIC_ENTRIES = 64, 500_000
@@ -280,10 +300,10 @@ _CLASSIC_TABLES, _CLASSIC_ENTRIES = 64, 500_000
 class Tables:
     """Where the file's cross-reference tables list objects: its classic tables, read as writers
     write them (``known`` is false when one a reader could take is written otherwise), and its
-    cross-reference streams."""
+    cross-reference streams; and the file reversed, where headers are searched."""
 
     def __init__(self, text: bytes, streams: list[CrossReferenceStream]) -> None:
-        self.streams, self.known = streams, True
+        self.streams, self.known, self.backwards = streams, True, text[::-1]
         self.classic: list[tuple[int, list[tuple[bytes, bytes]]]] = []
         entries = 0
         for count, attempt in enumerate(_XREF_ATTEMPT.finditer(text)):

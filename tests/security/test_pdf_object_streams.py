@@ -67,7 +67,9 @@ def updated(
     out = bytearray(base)
     data = zlib.compress(stream_data) if packed_data is None else packed_data
     stream_at = len(out)
-    out += b"20 0 obj\n<<" + stream_dictionary + b"/Filter/FlateDecode/Length %d>>\n" % len(data) + keyword + data + b"\nendstream\nendobj\n"
+    out += (
+        b"20 0 obj\n<<" + stream_dictionary + b"/Filter/FlateDecode/Length %d>>\n" % len(data) + keyword + data + b"\nendstream\nendobj\n"
+    )
     table_at = len(out)
     rows = {number: (2, 20, index) for number, index in compressed.items()} | {20: (1, stream_at, 0), 21: (1, table_at, 0)}
     table = b"".join(
@@ -292,6 +294,17 @@ def test_an_object_a_table_lists_inside_a_longer_number_is_judged(table):
     assert_refused(_pointing_inside(table))
     honest = libreoffice_pdf(b" 8 0 R", extra=[DESTINATION, *[b"null"] * 9, URI_ACTION])
     assert_accepted(honest)
+
+
+def test_a_table_that_lists_an_object_where_no_header_stands_adds_nothing():
+    """A broken table (an offset into another object's dictionary, as a file whose line ends were
+    converted has) sends no reader to a value there: they rebuild the table, and find the page
+    defined as ``8 0 obj``; one that lists a header read otherwise by this check than by MuPDF
+    and pdf.js (``8 0obj``, here the end of ``18 0obj``) is refused."""
+    content = libreoffice_pdf(b" 8 0 R", extra=[DESTINATION, b"(18 0obj " + URI_ACTION + b")"])
+    entry = content.index(b"0000000000 65535 f \n", content.rindex(b"\nxref\n")) + 20 * 8
+    for target, judge in ((content.index(b"/Type/Pages"), assert_accepted), (content.index(b"(18 0obj") + 2, assert_refused)):
+        judge(content[:entry] + b"%010d 00000 n \n" % target + content[entry + 20 :])
 
 
 @pytest.mark.parametrize(
