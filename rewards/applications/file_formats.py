@@ -10,7 +10,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import hidden_markup, pdf_objects
+from . import hidden_markup, pdf_objects, pdf_tables
 from .pdf_objects import unescape_names
 
 _MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"%PDF-", "application/pdf"))
@@ -346,8 +346,8 @@ class _Lookup:
             raise pdf_objects.Unreadable("too many cross-reference streams")
         self.content, self.streams, self.budget = content, streams, budget
         self.kinds = [pdf_objects.object_stream(dictionary, budget=budget) for _, dictionary, _ in streams.objects]
-        self.tables = [pdf_objects.CrossReferenceStream(dictionary, data, budget=budget) for dictionary, data in streams.tables]
-        self.listed = pdf_objects.Tables(content, self.tables)
+        self.tables = [pdf_tables.CrossReferenceStream(dictionary, data, budget=budget) for dictionary, data in streams.tables]
+        self.listed = pdf_tables.Tables(content, self.tables)
         self.positions = {keyword: at for at, (keyword, _, _) in enumerate(streams.objects)}
         self.headers: dict[int, pdf_objects.ObjectStreamHeader] = {}
         self.keywords: dict[int, list[int]] = {}

@@ -15,7 +15,7 @@ import zlib
 
 import pytest
 
-from rewards.applications import pdf_objects
+from rewards.applications import pdf_objects, pdf_tables
 
 from .test_uploads import URI_ACTION, check, libreoffice_pdf
 
@@ -214,7 +214,7 @@ def test_a_cross_reference_stream_reads_every_png_filter_and_index_subsections()
         data = png_filtered(table, 7, kinds) if kinds else table
         data = zlib.compress(data) if parameters else data + b"\n"
         dictionary = b"<</Type/XRef/W[1 4 2]/Index[3 2 10 4]" + parameters + b">>"
-        read = pdf_objects.CrossReferenceStream(dictionary, data, budget=pdf_objects.Budget())
+        read = pdf_tables.CrossReferenceStream(dictionary, data, budget=pdf_objects.Budget())
         places = {number: read.places(number) for number in (2, 3, 4, 5, 10, 11, 12, 13, 14)}
         assert places == {2: [], 3: [], 4: [(20, 0)], 5: [], 10: [(20, 1)], 11: [], 12: [(20, 300)], 13: [], 14: []}
 
