@@ -192,9 +192,12 @@ _TRAILER = re.compile(rb"%s*trailer" % _WHITE)
 #: What a reader could take for a table: ``xref`` then, after whitespace, a number or a comment
 #: (MuPDF reads subsections after whitespace, pdf.js word by word); ``startxref`` is not one.
 _XREF_ATTEMPT = re.compile(rb"xref(?<!startxref)%s*+[0-9+\-.%%]" % _WHITE)
-#: How many tables and entries are read (an update adds a table; a PDF of 20 MB lists far fewer
-#: than half a million objects).
-_CLASSIC_TABLES, _CLASSIC_ENTRIES = 64, 500_000
+#: How many tables are read (an update adds one), and how many entries and subsections in all (a
+#: PDF of 20 MB lists far fewer than 200 000 objects, an update a subsection for each run of
+#: objects it rewrote); past either, the tables are not known.
+_CLASSIC_TABLES, _CLASSIC_ENTRIES = 64, 200_000
+#: What a subsection costs of that, in entries (each is a step in Python: at most some 3 000).
+_SUBSECTION_COST = 64
 
 
 class Tables:
@@ -205,16 +208,13 @@ class Tables:
     def __init__(self, text: bytes, streams: list[CrossReferenceStream]) -> None:
         self.streams, self.known, self.backwards = streams, True, text[::-1]
         self.classic: list[tuple[int, list[tuple[bytes, bytes]]]] = []
-        entries = 0
+        budget = _CLASSIC_ENTRIES
         for count, attempt in enumerate(_XREF_ATTEMPT.finditer(text)):
-            subsections = _classic_table(text, attempt.start())
-            if count == _CLASSIC_TABLES or subsections is None:
+            subsections = _classic_table(text, attempt.start(), budget) if count < _CLASSIC_TABLES else None
+            if subsections is None:
                 self.known = False
                 break
-            entries += sum(len(rows) for _, rows in subsections)
-            if entries > _CLASSIC_ENTRIES:
-                self.known = False
-                break
+            budget -= sum(len(rows) + _SUBSECTION_COST for _, rows in subsections)
             self.classic.extend(subsections)
 
     def offsets(self, number: int) -> list[int]:
@@ -229,21 +229,22 @@ class Tables:
         return found
 
 
-def _classic_table(text: bytes, at: int) -> list[tuple[int, list[tuple[bytes, bytes]]]] | None:
+def _classic_table(text: bytes, at: int, budget: int) -> list[tuple[int, list[tuple[bytes, bytes]]]] | None:
     """The subsections of the table at ``at`` (first number, entries), or ``None`` when it is not
-    written as writers write one."""
+    written as writers write one, or holds more than ``budget`` entries and subsections."""
     head = _XREF_HEAD.match(text, at)
     if head is None:
         return None
     at, subsections = head.end(), []
     while (subsection := _SUBSECTION.match(text, at)) is not None:
         first, count = int(subsection.group(1)), int(subsection.group(2))
+        budget -= count + _SUBSECTION_COST
+        if budget < 0:
+            return None
         run = _ENTRIES.match(text, subsection.end())
         rows = _ENTRY.findall(run.group())  # type: ignore[union-attr]
         if len(rows) != count:
             return None
         subsections.append((first, rows))
         at = run.end()  # type: ignore[union-attr]
-        if len(subsections) > _CLASSIC_ENTRIES:
-            return None
     return subsections if subsections and _TRAILER.match(text, at) else None

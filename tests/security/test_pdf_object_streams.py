@@ -370,3 +370,18 @@ def test_looking_up_a_reference_costs_little_whatever_the_bytes(filler):
     started = time.process_time()
     check(content)
     assert time.process_time() - started < 1.5
+
+
+@pytest.mark.parametrize("unit", [b"0 1\n0000000015 00000 n \n", b"0000000015 00000 n \n"], ids=["subsections", "entries"])
+def test_reading_the_tables_costs_little_whatever_they_hold(unit):
+    """A table of a million one-entry subsections, or of a million entries, is read no further
+    than an honest one could go (the tables are then unknown, which only counts more as a
+    definition), in a bounded time."""
+    import time
+
+    count = 2_000_000 // len(unit)
+    table = b"xref\n" + (b"" if unit.startswith(b"0 1") else b"0 %d\n" % count) + unit * count + b"trailer\n"
+    content = libreoffice_pdf(b" 8 0 R", extra=[DESTINATION, b"(" + table + b")"])
+    started = time.process_time()
+    assert_accepted(content)
+    assert time.process_time() - started < 0.5
