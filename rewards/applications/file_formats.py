@@ -10,7 +10,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import hidden_markup, pdf_objects
+from . import hidden_markup, pdf_objects, pdf_tables
 from .pdf_objects import unescape_names
 
 _MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"%PDF-", "application/pdf"))
@@ -212,8 +212,9 @@ _XREF_STREAM = re.compile(rb"/W(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
 #: stores each unpacked byte as a difference from another, so the names are not there to read.
 _FILTER = re.compile(rb"/Filter(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
 _PREDICTOR = re.compile(rb"/Predictor(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
-#: The ``stream`` keyword; its data starts on the next line, as PDF.js reads it.
-_STREAM = re.compile(rb"(?<![^\x00\t\n\x0c\r ()<>\[\]{}/%])stream(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])[^\r\n]*(?:\r\n|\r|\n)")
+#: The ``stream`` keyword; its data starts on the next line, as PDF.js reads it. (The word first:
+#: the search then looks for it at memory speed, where a look back first tests every byte.)
+_STREAM = re.compile(rb"stream(?<![^\x00\t\n\x0c\r ()<>\[\]{}/%]stream)(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])[^\r\n]*(?:\r\n|\r|\n)")
 #: Between a stream's dictionary and its keyword: whitespace and comments only.
 _GAP = re.compile(rb"(?:[\x00\t\n\x0c\r ]|%[^\r\n]*[\r\n])*")
 #: In a dictionary read backwards: the bytes that open or close something.
@@ -274,6 +275,11 @@ def _streams(content: bytes) -> _Streams | None:
         if budget < 0:
             return None  # more dictionary text than an honest PDF has: it cannot all be checked
         names = unescape_names(dictionary) if dictionary is not None else None
+        # MuPDF starts the data after the byte after the keyword (and its spaces), the others after
+        # the line end: a stream they read otherwise cannot be checked (decision 175).
+        elsewhere = dictionary != b"" and match.group()[6:].rstrip(b"\r\n").strip(b" ")
+        if elsewhere and (names is None or _XREF_STREAM.search(names) or _OBJECT_STREAM.search(names)):
+            return None
         end = content.find(b"endstream", match.end())
         data = content[match.end() : end if end >= 0 else len(content)]
         if dictionary is not None and names is not None and _XREF_STREAM.search(names):
@@ -340,7 +346,8 @@ class _Lookup:
             raise pdf_objects.Unreadable("too many cross-reference streams")
         self.content, self.streams, self.budget = content, streams, budget
         self.kinds = [pdf_objects.object_stream(dictionary, budget=budget) for _, dictionary, _ in streams.objects]
-        self.tables = [pdf_objects.CrossReferenceStream(dictionary, data, budget=budget) for dictionary, data in streams.tables]
+        self.tables = [pdf_tables.CrossReferenceStream(dictionary, data, budget=budget) for dictionary, data in streams.tables]
+        self.listed = pdf_tables.Tables(content, self.tables)
         self.positions = {keyword: at for at, (keyword, _, _) in enumerate(streams.objects)}
         self.headers: dict[int, pdf_objects.ObjectStreamHeader] = {}
         self.keywords: dict[int, list[int]] = {}
@@ -355,12 +362,12 @@ class _Lookup:
         not read: no reader takes an object from it. None when an object stream a reader could
         take it from cannot be known."""
         budget = self.budget
-        found = pdf_objects.definitions(self.content, reference, budget=budget)
+        found = pdf_objects.definitions(self.content, reference, budget=budget, tables=self.listed)
         places: dict[int, list[int]] = {}  # where an object stream's keyword is → the indexes named there
         for table in self.tables:
             for number, index in table.places(reference.number):
                 if number not in self.keywords:
-                    self.keywords[number] = pdf_objects.stream_keywords(self.content, number, budget=budget)
+                    self.keywords[number] = pdf_objects.stream_keywords(self.content, number, budget=budget, tables=self.listed)
                 for keyword in self.keywords[number]:
                     places.setdefault(keyword, []).append(index)
         if any(keyword not in self.positions for keyword in places):

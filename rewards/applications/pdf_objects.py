@@ -7,9 +7,13 @@ caller requires all of them to be harmless. Pure functions over bytes, bounded i
 
 from __future__ import annotations
 
+import itertools
 import re
-import zlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .pdf_tables import Tables
 
 _REGULAR = rb"[^\x00\t\n\x0c\r ()<>\[\]{}/%]"
 #: Whitespace and comments between tokens (a comment runs to the end of its line).
@@ -175,20 +179,24 @@ def _string_end(text: bytes, at: int) -> int:
                 return at
 
 
-def definitions(text: bytes, reference: Reference, *, budget: Budget) -> list[Value]:
-    """Every value that ``text`` defines as ``reference`` (``3 0 obj … endobj``): with incremental
-    updates, or a decoy written before the real one, an object can be defined more than once, and
-    which one a reader takes depends on a cross-reference table this does not read. Numbers may
-    be written with leading zeros and comments may stand between the words, as readers allow."""
-    return [read_value(text, at, budget=budget)[0] for at in _object_starts(text, reference.number, reference.generation)]
+def definitions(text: bytes, reference: Reference, *, budget: Budget, tables: Tables | None = None) -> list[Value]:
+    """Every value that ``text`` defines as object ``reference.number`` (``8 0 obj … endobj``), of
+    any generation: MuPDF (``pdf_cache_object``) and PDFium (``CPDF_Reference`` keeps the number
+    alone) take whatever the table lists for the number, whatever generation the reference names.
+    With incremental updates, or a decoy written before the real one, an object can be defined
+    more than once, and which one a reader takes depends on its table and on how it repairs a
+    broken file, so each counts: each header a reader reading word by word finds
+    (:func:`_object_starts`), and what stands at each place ``tables`` list for the object, where
+    a reader goes straight, even into the middle of a longer number (the ``8`` of ``18 0 obj``)."""
+    return [read_value(text, at, budget=budget)[0] for at in _value_starts(text, reference.number, tables, budget)]
 
 
-def stream_keywords(text: bytes, number: int, *, budget: Budget) -> list[int]:
+def stream_keywords(text: bytes, number: int, *, budget: Budget, tables: Tables | None = None) -> list[int]:
     """Where the ``stream`` keyword of each plain definition of object ``number`` (of any
     generation) starts: how an object stream named by its number in a cross-reference stream is
     found. A definition that is not a stream adds nothing."""
     found = []
-    for at in _object_starts(text, number, None):
+    for at in _value_starts(text, number, tables, budget):
         value, end = read_value(text, at, budget=budget)
         keyword = _SKIP.match(text, end).end()  # type: ignore[union-attr]
         if isinstance(value, Dictionary) and _STREAM_KEYWORD.match(text, keyword):
@@ -196,22 +204,82 @@ def stream_keywords(text: bytes, number: int, *, budget: Budget) -> list[int]:
     return found
 
 
-def _object_starts(text: bytes, number: int, generation: int | None) -> list[int]:
-    """Where the value of each ``number generation obj`` in ``text`` starts (any generation when
-    ``None``)."""
-    gap = rb"(?:[\x00\t\n\x0c\r ]|%[^\r\n]*[\r\n])+"
-    # The number first, written out: the regex engine then looks for its digits at memory speed,
-    # where a look back or leading zeros at the start of the pattern would test every byte.
-    written = rb"0*%d" % generation if generation is not None else rb"[0-9]{1,10}"
-    header = re.compile(rb"%d%s%s%sobj(?!%s)" % (number, gap, written, gap, _REGULAR))
-    starts = []
-    for match in header.finditer(text):
-        before = match.start()
-        while before and text[before - 1] == 0x30:
-            before -= 1
-        if before and 0x30 <= text[before - 1] <= 0x39:
-            continue  # the end of a larger number: 18 is not 8, 108 is not 8; 008 is
-        starts.append(match.end())
+def _value_starts(text: bytes, number: int, tables: Tables | None, budget: Budget) -> list[int]:
+    """Where each definition's value starts: after each header found, and after the header at
+    each place the tables list. A place where no header stands (a broken table: readers then
+    rebuild it, finding the headers found here) adds nothing; one whose words a reader reads
+    otherwise than this one (``8 0obj``) cannot be judged."""
+    known = tables is not None and tables.known
+    starts = _object_starts(text, number, inside=not known, backwards=tables.backwards if tables is not None else None)
+    for at in tables.offsets(number) if tables is not None else []:
+        reader = _Reader(text, budget)
+        try:
+            _, end = reader.token(at)
+            _, end = reader.token(end)
+            keyword, end = reader.token(end)
+        except Unreadable:
+            keyword = b""
+        if keyword == b"obj":
+            starts.append(end)
+        elif _GLUED_HEADER.match(text, at):
+            raise Unreadable("a header read otherwise by a reader")
+    return sorted(set(starts))
+
+
+_WHITE = rb"[\x00\t\n\x0c\r ]"
+_NUMBER = rb"[0-9+\-.eE]"
+#: Headers are found from their end, in the file reversed (``jbo`` for ``obj``): the search then
+#: starts only where ``obj`` is, and reads each byte a bounded number of times whatever the bytes
+#: (searching from the number, ``8%8%8%…`` went back over the rest of the line from each ``8``:
+#: 82 s of CPU for 200 KB; decision 175). Read forwards, a header is the object's number, maybe
+#: followed by a sign, point or exponent and more such characters (``8.0`` and ``8e0`` are 8 to
+#: pdf.js, ``8.5`` to PDFium, which reads the first digits of a word of digits, signs and points;
+#: MuPDF starts a new number at a sign, so ``8-0 obj`` is object 8), whitespace and a generation
+#: (any), and ``obj``, after whitespace or right after the number; each word of at most 32
+#: characters. What stands in front of the number is looked at afterwards.
+_HEADER_END = rb"jbo(?<!%sjbo)%s*+(?:%s{1,32}+%s++)?(?:%s{0,32}[+\-.eE])?" % (_REGULAR, _WHITE, _NUMBER, _WHITE, _NUMBER)
+#: A header whose number has an exponent, which pdf.js reads as any value (``80e-1`` is 8); and a
+#: header with a comment between its words, which no writer writes: each a header of any object.
+#: Reversed, a comment is its bytes after a line end and the ``%`` that starts it: the first ``%``
+#: of its line, as a reader reading word by word finds it (taken at once, never reconsidered).
+_COMMENT_BACKWARDS = rb"(?<=[\r\n])(?>[^\r\n]*%)"
+_ANY_HEADER = re.compile(
+    rb"jbo(?<!%sjbo)(?:%s*+(?:%s{1,32}+%s++)?[0-9+\-.]{0,32}+[eE]|%s*+(?:%s{1,32}+%s*+)?%s(?:%s|%s)*+%s)"
+    % (_REGULAR, _WHITE, _NUMBER, _WHITE, _WHITE, _NUMBER, _WHITE, _COMMENT_BACKWARDS, _WHITE, _COMMENT_BACKWARDS, _NUMBER)
+)
+#: A header as MuPDF or pdf.js may read one where this reader reads other words: ``8 0obj``,
+#: ``8-0 obj`` (comments between the words this reader reads as they do).
+_GLUED_HEADER = re.compile(rb"%s*+%s{1,32}+(?:%s*+%s{1,32}+)?%s*+obj" % (_WHITE, _NUMBER, _WHITE, _NUMBER, _WHITE))
+#: How far back zeros and signs in front of a number are looked at, how many headers of one
+#: object are read (an honest file has one, and one more for each update that rewrote it), and
+#: how many are looked at, with those whose number ends a longer one (``18 0 obj`` for object 8:
+#: a tenth of the headers of a file numbered from 1; a PDF of 20 MB has far fewer than 500 000).
+#: And how many ``obj`` the file may hold (one in a header and one in ``endobj`` an object).
+_PREFIX_READ, _HEADERS_READ, _HEADERS_EXAMINED, _OBJ_WORDS = 64, 256, 50_000, 1_000_000
+
+
+def _object_starts(text: bytes, number: int, *, inside: bool, backwards: bytes | None = None) -> list[int]:
+    """Where the value of each header of object ``number`` that a reader reading word by word
+    could take starts (``backwards``: the text reversed, when already made). A number that ends
+    a longer one (the ``8`` of ``18``, ``108``, ``1+8``) counts only when ``inside`` (a reader goes
+    there only if a table lists the place, and the tables could not all be read); leading zeros
+    and a sign count (``008``, ``+8``). Raises :class:`Unreadable` past :data:`_HEADERS_READ`."""
+    backwards = text[::-1] if backwards is None else backwards
+    if backwards.count(b"jbo") > _OBJ_WORDS:
+        raise Unreadable("too many obj")
+    header = re.compile(_HEADER_END + str(number)[::-1].encode())
+    size, starts = len(text), []
+    for examined, match in enumerate(itertools.chain(header.finditer(backwards), _ANY_HEADER.finditer(backwards))):
+        if examined == _HEADERS_EXAMINED:
+            raise Unreadable("too many headers")
+        if match.re is header:
+            before = size - match.end()  # where the number starts, read forwards
+            kept = text[max(0, before - _PREFIX_READ) : before].rstrip(b"0+-")
+            if not inside and kept and 0x30 <= kept[-1] <= 0x39:
+                continue  # the end of a larger number: 18 is not 8, 108 is not 8; 008 is
+        starts.append(size - match.start())
+        if len(starts) > _HEADERS_READ:
+            raise Unreadable("too many headers")
     return starts
 
 
@@ -390,170 +458,3 @@ def _pdfium_number(data: bytes, at: int) -> tuple[int, int]:
 
 
 _UINT32_MAX = 2**32 - 1
-
-
-# Cross-reference streams ------------------------------------------------------------------------
-
-#: How much of a cross-reference stream is unpacked (a row of 5 to 7 bytes an object: a PDF of
-#: 20 MB has far fewer than half a million objects), and how many bytes of rows are undone one by
-#: one when a PNG predictor filters them other than all by "up" (as every writer met does).
-_XREF_UNPACKED, _ROWS_ONE_BY_ONE = 4 * 1024 * 1024, 256 * 1024
-_FLATE = (Name(b"FlateDecode"), Name(b"Fl"))
-
-
-class CrossReferenceStream:
-    """A cross-reference stream, read as readers read one: its /W, /Index (or /Size) and /Filter
-    in place and written once, /FlateDecode, no predictor or PNG's. Raises :class:`Unreadable`
-    when it cannot be so read, or its data does not unpack whole within the caps."""
-
-    def __init__(self, dictionary: bytes | None, data: bytes, *, budget: Budget) -> None:
-        self.widths, self.sections, predictor, packed = _xref_fields(dictionary, budget)
-        self.table = _XrefTable(data, predictor, budget, packed=packed)
-
-    def places(self, number: int) -> list[tuple[int, int]]:
-        """Where the stream puts object ``number`` when it lists it as compressed (type 2): the
-        object stream's number and the object's index in it; none when it lists it otherwise
-        or not at all (each subsection that lists it counts: readers differ on which one wins)."""
-        widths, width = self.widths, sum(self.widths)
-        rows = [before + number - start for start, count, before in self.sections if start <= number < start + count]
-        if len(rows) > _SUBSECTIONS_READ:
-            raise Unreadable("an object listed in too many subsections")
-        found = []
-        for row in rows if width else []:
-            entry = self.table.read(row * width, width)
-            if entry is None:
-                continue  # past the end of the data: a reader finds nothing there
-            kind = int.from_bytes(entry[: widths[0]], "big") if widths[0] else 1
-            if kind == 2:
-                stream = int.from_bytes(entry[widths[0] : widths[0] + widths[1]], "big")
-                index = int.from_bytes(entry[widths[0] + widths[1] :], "big")
-                found.append((stream, index))
-        return found
-
-
-#: How many subsections of one cross-reference stream may list the same object (an honest one:
-#: one; an update lists each object it rewrites once).
-_SUBSECTIONS_READ = 4
-#: A PNG predictor: the length of a row and the bytes a pixel takes.
-_Predictor = tuple[int, int]
-_MISSING = object()
-
-
-def _xref_fields(
-    dictionary: bytes | None, budget: Budget
-) -> tuple[tuple[int, int, int], list[tuple[int, int, int]], _Predictor | None, bool]:
-    """/W, the subsections of /Index (first number, count, rows before it), the predictor, and
-    whether the table is compressed."""
-    if dictionary is None:
-        raise Unreadable("a dictionary that does not read")
-    read, _ = read_value(dictionary, 0, budget=budget)
-    if not isinstance(read, Dictionary):
-        raise Unreadable("not a dictionary")
-    widths = _only(read, b"W")
-    if not (isinstance(widths, tuple) and len(widths) == 3 and all(type(w) is int and w <= 8 for w in widths)):
-        raise Unreadable("/W")
-    index = _only(read, b"Index", None)
-    if index is None:
-        index = (0, _only(read, b"Size"))
-    if not (isinstance(index, tuple) and len(index) % 2 == 0 and all(type(n) is int for n in index)):
-        raise Unreadable("/Index")
-    sections, before = [], 0
-    for start, count in zip(index[::2], index[1::2], strict=True):
-        sections.append((start, count, before))
-        before += count
-    filters = _only(read, b"Filter", None)
-    if filters is None or filters == ():
-        return (widths[0], widths[1], widths[2]), sections, None, False  # the table as written
-    if filters not in (*_FLATE, *((kind,) for kind in _FLATE)):
-        raise Unreadable("a filter other than /FlateDecode")
-    parameters = _only(read, b"DecodeParms", None)
-    if isinstance(parameters, tuple) and len(parameters) == 1:
-        parameters = parameters[0]
-    if parameters is None:
-        return (widths[0], widths[1], widths[2]), sections, None, True
-    if not isinstance(parameters, Dictionary):
-        raise Unreadable("/DecodeParms")
-    predictor = _only(parameters, b"Predictor", 1)
-    if predictor == 1:
-        return (widths[0], widths[1], widths[2]), sections, None, True
-    columns, colours, bits = _only(parameters, b"Columns", 1), _only(parameters, b"Colors", 1), _only(parameters, b"BitsPerComponent", 8)
-    if type(predictor) is not int or not 10 <= predictor <= 15:
-        raise Unreadable("a predictor other than PNG's")
-    if not (type(columns) is int and type(colours) is int and type(bits) is int and columns and colours and bits):
-        raise Unreadable("/DecodeParms")
-    return (widths[0], widths[1], widths[2]), sections, ((columns * colours * bits + 7) // 8, max(1, (colours * bits + 7) // 8)), True
-
-
-def _only(dictionary: Dictionary, key: bytes, default: object = _MISSING) -> Value:
-    """The key's one value, or ``default`` when it is not there; raises :class:`Unreadable` when it
-    is written twice (readers take different ones) or missing without a default."""
-    found = dictionary.values(key)
-    if len(found) > 1 or (not found and default is _MISSING):
-        raise Unreadable("a key written twice or missing")
-    return found[0] if found else default  # type: ignore[return-value]
-
-
-class _XrefTable:
-    """A cross-reference stream's table: unpacked, and its rows' predictor undone where read."""
-
-    def __init__(self, data: bytes, predictor: _Predictor | None, budget: Budget, *, packed: bool) -> None:
-        self.predictor = predictor
-        if not packed:
-            self.raw = data
-            return
-        unpacker = zlib.decompressobj()
-        try:
-            self.raw = unpacker.decompress(data, _XREF_UNPACKED)
-        except zlib.error as error:
-            raise Unreadable("does not unpack") from error
-        budget.spend_table_bytes(len(self.raw))
-        if not unpacker.eof:
-            raise Unreadable("cut short or past the cap")
-
-    def read(self, at: int, size: int) -> bytes | None:
-        """``size`` bytes of the table from ``at``; ``None`` past its end."""
-        if self.predictor is None:
-            found = self.raw[at : at + size]
-            return found if len(found) == size else None
-        length, pixel = self.predictor
-        stride = length + 1
-        last = (at + size - 1) // length
-        if (last + 1) * stride > len(self.raw):
-            return None
-        kinds = self.raw[0 : (last + 1) * stride : stride]
-        if kinds.count(2) == len(kinds):
-            # Every row "up" (as every writer met filters it): a byte is its column's sum so far.
-            return bytes(
-                sum(self.raw[1 + spot % length : (spot // length) * stride + 2 + spot % length : stride]) & 0xFF
-                for spot in range(at, at + size)
-            )
-        if (last + 1) * stride > _ROWS_ONE_BY_ONE:
-            raise Unreadable("too many rows to undo one by one")
-        rows, above = bytearray(), bytes(length)
-        for row in range(last + 1):
-            above = _unfilter(self.raw[row * stride], self.raw[row * stride + 1 : (row + 1) * stride], above, pixel)
-            rows += above
-        return bytes(rows[at : at + size])
-
-
-def _unfilter(kind: int, row: bytes, above: bytes, pixel: int) -> bytes:
-    """One row of a PNG predictor undone: none, sub, up, average or Paeth."""
-    if kind == 0:
-        return row
-    out = bytearray(row)
-    for i in range(len(out)):
-        left = out[i - pixel] if i >= pixel else 0
-        corner = above[i - pixel] if i >= pixel else 0
-        if kind == 1:
-            out[i] = (out[i] + left) & 0xFF
-        elif kind == 2:
-            out[i] = (out[i] + above[i]) & 0xFF
-        elif kind == 3:
-            out[i] = (out[i] + (left + above[i]) // 2) & 0xFF
-        elif kind == 4:
-            estimate = left + above[i] - corner
-            nearest = min((abs(estimate - left), 0, left), (abs(estimate - above[i]), 1, above[i]), (abs(estimate - corner), 2, corner))
-            out[i] = (out[i] + nearest[2]) & 0xFF
-        else:
-            raise Unreadable("an unknown PNG filter")
-    return bytes(out)

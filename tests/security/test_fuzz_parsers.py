@@ -242,11 +242,11 @@ def test_the_pdf_opening_action_check_answers_any_syntax(pieces, noise):
 def test_a_cross_reference_stream_reads_or_is_unreadable(dictionary, table, packed, number):
     """Whatever a cross-reference stream's rows hold, looking an object up in it answers a list
     of places or says it cannot be read; nothing else escapes."""
-    from rewards.applications import pdf_objects
+    from rewards.applications import pdf_objects, pdf_tables
 
     data = zlib.compress(table) if packed else table
     try:
-        places = pdf_objects.CrossReferenceStream(dictionary, data, budget=pdf_objects.Budget()).places(number)
+        places = pdf_tables.CrossReferenceStream(dictionary, data, budget=pdf_objects.Budget()).places(number)
     except pdf_objects.Unreadable:
         return
     assert all(isinstance(stream, int) and isinstance(index, int) for stream, index in places)

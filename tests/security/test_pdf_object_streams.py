@@ -15,7 +15,7 @@ import zlib
 
 import pytest
 
-from rewards.applications import pdf_objects
+from rewards.applications import pdf_objects, pdf_tables
 
 from .test_uploads import URI_ACTION, check, libreoffice_pdf
 
@@ -55,16 +55,21 @@ def updated(
     *,
     kinds: bytes | None = None,
     startxref: bool = True,
+    packed_data: bytes | None = None,
+    keyword: bytes = b"stream\n",
 ) -> bytes:
     """``base`` with an incremental update as a writer appends one: object 20, a compressed object
     stream (``stream_dictionary``, ``stream_data``), and object 21, a cross-reference stream that
     puts each object of ``compressed`` at its index in object 20 and points back at ``base``'s
-    table; its rows filtered by a PNG predictor of ``kinds`` when given."""
+    table; its rows filtered by a PNG predictor of ``kinds`` when given. ``packed_data``: the
+    object stream's data as written (else ``stream_data`` compressed), after ``keyword``."""
     previous = int(re.findall(rb"startxref\s+(\d+)", base)[-1])
     out = bytearray(base)
-    data = zlib.compress(stream_data)
+    data = zlib.compress(stream_data) if packed_data is None else packed_data
     stream_at = len(out)
-    out += b"20 0 obj\n<<" + stream_dictionary + b"/Filter/FlateDecode/Length %d>>\nstream\n" % len(data) + data + b"\nendstream\nendobj\n"
+    out += (
+        b"20 0 obj\n<<" + stream_dictionary + b"/Filter/FlateDecode/Length %d>>\n" % len(data) + keyword + data + b"\nendstream\nendobj\n"
+    )
     table_at = len(out)
     rows = {number: (2, 20, index) for number, index in compressed.items()} | {20: (1, stream_at, 0), 21: (1, table_at, 0)}
     table = b"".join(
@@ -209,7 +214,7 @@ def test_a_cross_reference_stream_reads_every_png_filter_and_index_subsections()
         data = png_filtered(table, 7, kinds) if kinds else table
         data = zlib.compress(data) if parameters else data + b"\n"
         dictionary = b"<</Type/XRef/W[1 4 2]/Index[3 2 10 4]" + parameters + b">>"
-        read = pdf_objects.CrossReferenceStream(dictionary, data, budget=pdf_objects.Budget())
+        read = pdf_tables.CrossReferenceStream(dictionary, data, budget=pdf_objects.Budget())
         places = {number: read.places(number) for number in (2, 3, 4, 5, 10, 11, 12, 13, 14)}
         assert places == {2: [], 3: [], 4: [(20, 0)], 5: [], 10: [(20, 1)], 11: [], 12: [(20, 300)], 13: [], 14: []}
 
@@ -232,3 +237,151 @@ def test_cross_reference_streams_are_unpacked_within_bounds(tables):
     started = time.perf_counter()
     assert_refused(content[:at] + extra + content[at:])
     assert time.perf_counter() - started < 2
+
+
+# Second review (decision 175): a reference's generation, an offset inside a longer number, numbers
+# read as readers read them, where a stream's data starts, and the cost of the search.
+
+
+def _pdfinfo(content: bytes) -> str:
+    return subprocess.run(["pdfinfo", "-"], input=content, capture_output=True, check=True).stdout.decode()
+
+
+def test_a_reference_is_looked_up_whatever_generation_it_names():
+    """MuPDF (pdf_cache_object takes the number alone) and PDFium (CPDF_Reference keeps only the
+    number) take whatever the table lists for object 8, whatever generation ``8 1 R`` names: a web
+    address defined as ``8 0 obj`` is refused though a page is defined as ``8 1 obj``. Both
+    generations showing a page is accepted."""
+    decoy = b"(8 1 obj [3 0 R /Fit] endobj)"
+    assert_refused(libreoffice_pdf(b" 8 1 R", extra=[URI_ACTION, decoy]))
+    assert_accepted(libreoffice_pdf(b" 8 1 R", extra=[DESTINATION, decoy]))
+
+
+def _pointing_inside(table: str, *, body: bytes = URI_ACTION, info: bool = False) -> bytes:
+    """A file whose object 8 shows a page and object 18 holds ``body``, where the table (classic, or
+    a cross-reference stream an update appends) lists object 8 one byte into ``18 0 obj``, where
+    every reader reads ``8 0 obj`` and then object 18's value. With ``info`` the trailer names
+    object 8 as the document's information too, so Poppler prints what it took for it."""
+    content = libreoffice_pdf(b" 8 0 R", extra=[DESTINATION, *[b"null"] * 9, body])
+    root = b"/Root 1 0 R/Info 8 0 R" if info else b"/Root 1 0 R"
+    content = content.replace(b"/Root 1 0 R", root)  # in the trailer, after every offset
+    inside = content.index(b"\n18 0 obj") + 2
+    if table == "classic":
+        entry = content.index(b"0000000000 65535 f \n", content.rindex(b"\nxref\n")) + 20 * 8
+        content = content[:entry] + b"%010d 00000 n \n" % inside + content[entry + 20 :]
+    else:
+        previous = int(re.findall(rb"startxref\s+(\d+)", content)[-1])
+        at = len(content)
+        rows = b"\x01" + inside.to_bytes(4, "big") + b"\x00\x00" + b"\x01" + at.to_bytes(4, "big") + b"\x00\x00"
+        packed = zlib.compress(rows)
+        content += (
+            b"30 0 obj\n<</Type/XRef/Size 31%s/Prev %d/Index[8 1 30 1]/W[1 4 2]/Filter/FlateDecode/Length %d>>\nstream\n"
+            % (root, previous, len(packed))
+            + packed
+            + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % at
+        )
+    return content
+
+
+@pytest.mark.parametrize("table", ["classic", "cross-reference-stream"])
+def test_an_object_a_table_lists_inside_a_longer_number_is_judged(table):
+    """A table may list object 8 at any byte: one into ``18 0 obj`` every reader reads ``8 0 obj``
+    (MuPDF, pdf.js, Poppler and PDFium check only that number) and takes object 18's value for
+    object 8. So a web address there is refused, though ``8 0 obj`` shows a page; where no table
+    lists such a place, the ``8`` ending 18 is no definition, and an honest file is accepted."""
+    if shutil.which("pdfinfo"):  # Poppler takes object 18's value for object 8
+        assert re.search(r"Title:\s+PWNED", _pdfinfo(_pointing_inside(table, body=b"<</Title(PWNED)>>", info=True)))
+    assert_refused(_pointing_inside(table))
+    honest = libreoffice_pdf(b" 8 0 R", extra=[DESTINATION, *[b"null"] * 9, URI_ACTION])
+    assert_accepted(honest)
+
+
+def test_a_table_that_lists_an_object_where_no_header_stands_adds_nothing():
+    """A broken table (an offset into another object's dictionary, as a file whose line ends were
+    converted has) sends no reader to a value there: they rebuild the table, and find the page
+    defined as ``8 0 obj``; one that lists a header read otherwise by this check than by MuPDF
+    and pdf.js (``8 0obj``, here the end of ``18 0obj``) is refused."""
+    content = libreoffice_pdf(b" 8 0 R", extra=[DESTINATION, b"(18 0obj " + URI_ACTION + b")"])
+    entry = content.index(b"0000000000 65535 f \n", content.rindex(b"\nxref\n")) + 20 * 8
+    for target, judge in ((content.index(b"/Type/Pages"), assert_accepted), (content.index(b"(18 0obj") + 2, assert_refused)):
+        judge(content[:entry] + b"%010d 00000 n \n" % target + content[entry + 20 :])
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        pytest.param(b"8.0 0 obj", id="a-point-pdfjs-reads-as-8"),
+        pytest.param(b"8.5 0 obj", id="a-real-pdfium-reads-as-8"),
+        pytest.param(b"80e-1 0 obj", id="an-exponent-pdfjs-reads-as-8"),
+        pytest.param(b"8-0 obj", id="a-sign-mupdf-starts-a-new-number-at"),
+        pytest.param(b"8 +0 obj", id="a-signed-generation"),
+        pytest.param(b"8 0obj", id="obj-right-after-the-generation"),
+        pytest.param(b"8 %c\n0 %c\nobj", id="comments-between-the-words"),
+    ],
+)
+def test_a_definition_whose_numbers_a_reader_reads_as_the_object_s_counts(header):
+    """Each header here is object 8 to at least one reader (pdf.js reads ``8.0`` and ``80e-1`` as
+    8, PDFium reads the first digits of a word of digits, signs and points, MuPDF starts a new
+    number at a sign, and the word ``obj`` may follow a number directly): a web address defined so
+    is refused beside a page defined as ``8 0 obj``."""
+    content = libreoffice_pdf(b" 8 0 R", extra=[DESTINATION, b"(" + header + b" " + URI_ACTION + b" endobj)"])
+    assert_refused(content)
+
+
+def _stream_mupdf_reads_otherwise(hidden: bytes, shown: bytes, first: int = 64) -> bytes:
+    """An object stream's data, after ``stream`` and a tab, as MuPDF and the others read it: MuPDF
+    takes the byte after the keyword as its line end and unpacks all of it (a zlib stream whose
+    first, stored block holds ``8 0``, a line end, a second zlib stream, and padding, and whose
+    last holds ``hidden``); pdf.js, Poppler, PDFium and this check start after the first line end,
+    at the second zlib stream, which holds ``shown``."""
+    second = zlib.compress(b"8 0".ljust(first) + shown)
+    stored = (b"8 0\n" + second).ljust(first)
+    assert b"\n" not in stored[:3] and not set(len(stored).to_bytes(2, "little")) & {10, 13}
+    length = len(stored).to_bytes(2, "little")
+    last = zlib.compressobj(9, zlib.DEFLATED, -15)
+    whole = stored + hidden
+    data = b"\x78\x01" + b"\x00" + length + bytes(255 - b for b in length) + stored + last.compress(hidden) + last.flush()
+    data += zlib.adler32(whole).to_bytes(4, "big")
+    assert zlib.decompress(data) == whole and zlib.decompress(data[data.index(b"\n") + 1 :]).startswith(b"8 0")
+    return data
+
+
+def test_an_object_stream_whose_data_mupdf_starts_elsewhere_is_refused():
+    """MuPDF (pdf_parse_ind_obj) starts a stream's data after the byte that follows ``stream`` and
+    its spaces, whatever that byte is; the others after the first line end. A stream whose
+    keyword is followed by anything else before its line end is read differently by them, so an
+    object stream or cross-reference stream written so is refused: here MuPDF reads a script the
+    others never see."""
+    data = _stream_mupdf_reads_otherwise(b"<</S/JavaScript/JS(app.alert(1))>>", DESTINATION)
+    forged = updated(BASE, b"/Type/ObjStm/N 1/First 64", b"", {8: 0}, packed_data=data, keyword=b"stream\t")
+    assert_refused(forged)
+    spaces = _stream_mupdf_reads_otherwise(DESTINATION, DESTINATION)  # read alike: the page
+    assert_accepted(updated(BASE, b"/Type/ObjStm/N 1/First 64", b"", {8: 0}, packed_data=spaces, keyword=b"stream  \r\n"))
+
+
+@pytest.mark.parametrize("filler", [b"8%", b"8 %", b"8 0 %", b"8" + b"0" * 64, b"8.", b"8 " + b" " * 64])
+def test_looking_up_a_reference_costs_little_whatever_the_bytes(filler):
+    """A number followed by a comment that never ends, repeated over a line that never ends, made
+    the search for ``8 0 obj`` go back over the rest of the line from each one: 1 s of CPU for
+    20 KB, 82 s for 200 KB. Each byte is now read a bounded number of times."""
+    import time
+
+    content = libreoffice_pdf(b" 8 0 R", extra=[DESTINATION, b"(" + filler * (2_000_000 // len(filler)) + b")"])
+    started = time.process_time()
+    check(content)
+    assert time.process_time() - started < 1.5
+
+
+@pytest.mark.parametrize("unit", [b"0 1\n0000000015 00000 n \n", b"0000000015 00000 n \n"], ids=["subsections", "entries"])
+def test_reading_the_tables_costs_little_whatever_they_hold(unit):
+    """A table of a million one-entry subsections, or of a million entries, is read no further
+    than an honest one could go (the tables are then unknown, which only counts more as a
+    definition), in a bounded time."""
+    import time
+
+    count = 2_000_000 // len(unit)
+    table = b"xref\n" + (b"" if unit.startswith(b"0 1") else b"0 %d\n" % count) + unit * count + b"trailer\n"
+    content = libreoffice_pdf(b" 8 0 R", extra=[DESTINATION, b"(" + table + b")"])
+    started = time.process_time()
+    assert_accepted(content)
+    assert time.process_time() - started < 0.5
