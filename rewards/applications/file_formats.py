@@ -276,7 +276,7 @@ def _streams(content: bytes) -> _Streams | None:
             return None  # more dictionary text than an honest PDF has: it cannot all be checked
         names = unescape_names(dictionary) if dictionary is not None else None
         # MuPDF starts the data after the byte after the keyword (and its spaces), the others after
-        # the line end: a stream they read otherwise cannot be checked (decision 175).
+        # the line end: a stream they read otherwise cannot be checked (decision 179).
         elsewhere = dictionary != b"" and match.group()[6:].rstrip(b"\r\n").strip(b" ")
         if elsewhere and (names is None or _XREF_STREAM.search(names) or _OBJECT_STREAM.search(names)):
             return None

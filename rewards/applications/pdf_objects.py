@@ -231,7 +231,7 @@ _NUMBER = rb"[0-9+\-.eE]"
 #: Headers are found from their end, in the file reversed (``jbo`` for ``obj``): the search then
 #: starts only where ``obj`` is, and reads each byte a bounded number of times whatever the bytes
 #: (searching from the number, ``8%8%8%…`` went back over the rest of the line from each ``8``:
-#: 82 s of CPU for 200 KB; decision 175). Read forwards, a header is the object's number, maybe
+#: 82 s of CPU for 200 KB; decision 179). Read forwards, a header is the object's number, maybe
 #: followed by a sign, point or exponent and more such characters (``8.0`` and ``8e0`` are 8 to
 #: pdf.js, ``8.5`` to PDFium, which reads the first digits of a word of digits, signs and points;
 #: MuPDF starts a new number at a sign, so ``8-0 obj`` is object 8), whitespace and a generation

@@ -1,7 +1,7 @@
 """Where a PDF's cross-reference tables list its objects, read as readers read them: classic
 tables (``xref`` … ``trailer``) as writers write them, and cross-reference streams (/W, /Index,
 /FlateDecode and PNG predictors). Used by the upload check to look up the object an opening
-action names (decision 174, 175). Pure functions over bytes, bounded in work."""
+action names (decisions 174, 179). Pure functions over bytes, bounded in work."""
 
 from __future__ import annotations
 

@@ -239,7 +239,7 @@ def test_cross_reference_streams_are_unpacked_within_bounds(tables):
     assert time.perf_counter() - started < 2
 
 
-# Second review (decision 175): a reference's generation, an offset inside a longer number, numbers
+# Second review (decision 179): a reference's generation, an offset inside a longer number, numbers
 # read as readers read them, where a stream's data starts, and the cost of the search.
 
 
