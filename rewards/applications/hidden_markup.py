@@ -141,7 +141,8 @@ _SHORT_OPEN = (
 #: backquotes quoted values in old Internet Explorer): ``validationError=``, ``selectionStart=``
 #: hold no handler. The shortest, `` onend=``, is in random data once in 10^14 bytes. A handler
 #: a user must act on the page for (a click, a key, a hover) is not searched: a page that needs
-#: one is seen first. Chromium 156 was seen firing those marked (seen) with no input at all.
+#: one is seen first. Debian's Chromium 156 fires those marked (seen) with no click and no key
+#: (``tests/browser/test_self_firing_handlers.py``); the others by the specification's word.
 HANDLERS = (
     # The page's and its elements' loading: onload, onerror (seen), onpageshow (seen), and the
     # page's first rendering (onpagereveal, HTML's WindowEventHandlers).
@@ -152,9 +153,9 @@ HANDLERS = (
     # Printing, which the page cannot start without script, but whose pair decision 171 counted.
     b"onbeforeprint",
     b"onafterprint",
-    # Focus: autofocus (onfocus, onfocusin, seen); onblur and onfocusout fire when the user leaves
-    # the tab or the page (seen on navigating away), a frame's parent takes focus, or autofocus
-    # moves on; <body onblur> is the window's.
+    # Focus: autofocus (onfocus, onfocusin, seen); onblur and onfocusout when the focus leaves
+    # the page's window, the user switching to another tab or window, or a frame's parent taking
+    # it (headless Chromium keeps each page focused); <body onblur> is the window's.
     b"onfocus",
     b"onfocusin",
     b"onblur",

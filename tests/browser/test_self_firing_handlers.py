@@ -43,7 +43,7 @@ function seen(name) {{ fired.add(name); localStorage.setItem("seen", (localStora
  onpopstate="seen('body:popstate')" onmessage="seen('body:message')"
  onpagehide="seen('body:pagehide')" onunload="seen('body:unload')">
 <video muted autoplay src="a.wav#t=0.1" {_handlers("video", MEDIA)}></video>
-<audio src="missing.wav" onerror="seen('audio:error')"></audio>
+<audio src="missing.wav" onerror="seen('audio:error')" onloadstart="seen('audio:loadstart')"></audio>
 <b style="display:block;animation:k 40ms 2" {_handlers("b", ["animationstart", "animationiteration", "animationend"])}></b>
 <input autofocus value="x" style="transition:outline 40ms" {_handlers("input", ["focus", "focusin", "transitionend", "selectionchange"])}>
 <details open ontoggle="seen('details:toggle')"><summary>s</summary>x</details>
@@ -56,6 +56,7 @@ function seen(name) {{ fired.add(name); localStorage.setItem("seen", (localStora
 #: What each step is seen to fire, with no click and no key.
 ON_LOADING = {f"video:{name}" for name in MEDIA} | {
     "audio:error",
+    "audio:loadstart",  # a src that fails starts loading all the same
     "body:pageshow",
     "b:animationstart",
     "b:animationiteration",
