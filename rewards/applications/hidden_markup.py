@@ -86,9 +86,11 @@ _SHORT_ECHO = rf"<{_CODE}*+{_CODE_END}"
 #:
 #: - whitespace and three bytes of code (``<? system($c) ?>``); a variable, a command or ``@`` and
 #:   two (``<?$a=…``, ``<?`id`?>``);
-#: - a keyword that takes an expression (:data:`_PHP_KEYWORDS`), whitespace and two bytes of
-#:   code: ``<?echo system($c)?>``, ``<?include FOO?>``, ``<?echo DB_PASSWORD?>`` (PHP 8.2 runs
-#:   each; an undefined constant stops it with an error, a defined one is read);
+#: - a keyword that takes an expression or declares something code may follow
+#:   (:data:`_PHP_KEYWORDS`), whitespace and two bytes of code: ``<?echo system($c)?>``,
+#:   ``<?include FOO?>``, ``<?echo DB_PASSWORD?>``, ``<?class A{}system($c)?>``, ``<?const
+#:   A=1;…`` (PHP 8.2 runs each; an undefined constant stops it with an error, a defined one is
+#:   read);
 #: - a name, perhaps whitespace, then ``(``, ``$``, a command or a quote and one byte of code
 #:   (``<?system(…)``, ``<?phpinfo()?>``, ``<?include "x"?>``), or an operator or punctuation no
 #:   instruction's target is followed by and two bytes (``<?echo+system(…)``, ``<?echo/**/…``,
@@ -105,6 +107,10 @@ _PHP_KEYWORDS = (
     "include_once",
     "require_once",
     "namespace",
+    "interface",
+    "function",
+    "abstract",
+    "readonly",
     "include",
     "require",
     "return",
@@ -112,7 +118,12 @@ _PHP_KEYWORDS = (
     "print",
     "throw",
     "yield",
+    "class",
+    "const",
+    "final",
+    "trait",
     "echo",
+    "enum",
     "goto",
     "new",
     "use",

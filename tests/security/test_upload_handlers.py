@@ -171,6 +171,10 @@ def test_an_object_or_embed_tag_is_refused(markup):
         pytest.param(b"<?echo DB_PASSWORD?>", id="echo-a-constant"),
         pytest.param(b"<?INCLUDE_ONCE\tFOO?>", id="include-once-upper-case-tab"),
         pytest.param(b"<?new class{function __construct(){system('id');}}?>", id="new"),
+        pytest.param(b"<?function a(){system('id');}a()?>", id="function"),
+        pytest.param(b"<?const A=1;system('id')?>", id="const-as-a-pseudo-attribute"),
+        pytest.param(b"<?class A{}system('id')?>", id="class-then-code"),
+        pytest.param(b"<?Abstract Class A{}system('id')?>", id="abstract-class-mixed-case"),
         # A name, then an operator or punctuation no instruction's target is followed by.
         pytest.param(b"<?echo+system('id')?>", id="unary-plus"),
         pytest.param(b"<?echo~system('id')?>", id="tilde"),
