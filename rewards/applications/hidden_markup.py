@@ -75,55 +75,178 @@ _ADDRESS = (
 _CODE = r"(?:[\t\n\r\x20-\x2e\x30-\x3b\x3e\x40-\x7e]|<(?!\?)|\?(?!>)|/(?![*/]))"
 _CODE_END = r"(?:\?>|/[*/])"
 _SHORT_ECHO = rf"<{_CODE}*+{_CODE_END}"
-#: PHP's short open tag ``<?`` (a server's ``short_open_tag``, on where no php.ini turns it off),
-#: followed by code as :data:`_SHORT_ECHO`'s is. ``<?`` is two bytes, in random data once in
-#: 65 536, and an XML processing instruction (``<?xpacket begin=…?>`` in every photo with XMP) is
-#: printable text up to ``?>`` as well, so the tag counts only where code starts as an
-#: instruction cannot: whitespace (``<? system($c) ?>``), a variable, a command or ``@``
-#: (``<?$a=…``, ``<?`id`?>``), or a name, perhaps whitespace, then ``(``, ``$``, a command or a
-#: quote (``<?system(…)``, ``<?include "x"?>``; an instruction's name is followed by whitespace or
-#: ``?>``, and in XML and XMP by a pseudo-attribute's name: ``<?xml version=``); then three bytes
-#: of code at least after whitespace, two after the others, one after a name of two characters
-#: (``<?phpinfo()?>``). Each under 2·10^-12 a byte (the tag alone 1.5·10^-5, then whitespace
-#: 0.016, three bytes of code 0.058, its end 7·10^-5), 4·10^-12 in all. Code that starts with a
-#: name, whitespace and anything else (``<?echo 1?>``) is an instruction's shape and passes.
+#: PHP's short open tag ``<?`` (a server's ``short_open_tag``: on where no php.ini turns it off,
+#: off in the php.ini Debian and PHP's production template ship), followed by code as
+#: :data:`_SHORT_ECHO`'s is. ``<?`` is two bytes, in random data once in 65 536, and an XML
+#: processing instruction (``<?xpacket begin=…?>`` in every photo with XMP) is printable text up
+#: to ``?>`` as well; an instruction's target is a name (``-`` and ``.`` may join its parts, a
+#: colon may not) followed by whitespace or ``?>``, and its data, in XMP, XML and XFA, is
+#: pseudo-attributes (``version="1.0"``) or words (``<?templateDesigner Zoom 100?>``). So the tag
+#: counts where code starts as an instruction cannot:
+#:
+#: - whitespace and three bytes of code (``<? system($c) ?>``); a variable, a command or ``@`` and
+#:   two (``<?$a=…``, ``<?`id`?>``);
+#: - a keyword that takes an expression or declares something code may follow
+#:   (:data:`_PHP_KEYWORDS`), whitespace and two bytes of code: ``<?echo system($c)?>``,
+#:   ``<?include FOO?>``, ``<?echo DB_PASSWORD?>``, ``<?class A{}system($c)?>``, ``<?const
+#:   A=1;…`` (PHP 8.2 runs each; an undefined constant stops it with an error, a defined one is
+#:   read);
+#: - a name, perhaps whitespace, then ``(``, ``$``, a command or a quote and one byte of code
+#:   (``<?system(…)``, ``<?phpinfo()?>``, ``<?include "x"?>``), or an operator or punctuation no
+#:   instruction's target is followed by and two bytes (``<?echo+system(…)``, ``<?echo/**/…``,
+#:   ``<?PHP_OS>system(…)``, ``<?PHP_OS.system(…)``, ``<?Closure::fromCallable(…)``), or
+#:   whitespace, ``and``/``or``/``xor``/``instanceof`` and whitespace (``<?PHP_OS or system(…)``).
+#:
+#: The tag 1.5·10^-5 a byte, a name after it 0.2, an operator after the name 0.1, two bytes of
+#: code 0.14, the tag's end 7·10^-5: 3·10^-12 (a keyword: under 10^-15); with whitespace, a
+#: variable, a command or a quote first, 7·10^-12 a byte for the short open tag in all. A name,
+#: whitespace and a name that is no keyword (``<?xpacket begin=``, ``<?Pub Caret?>``) is an
+#: instruction's shape and passes: PHP with short tags refuses to parse a file holding
+#: ``<?xpacket begin="…"?>`` or ``<?xml version="1.0"?>``, so nothing in it runs.
+_PHP_KEYWORDS = (
+    "include_once",
+    "require_once",
+    "namespace",
+    "interface",
+    "function",
+    "abstract",
+    "readonly",
+    "include",
+    "require",
+    "return",
+    "clone",
+    "print",
+    "throw",
+    "yield",
+    "class",
+    "const",
+    "final",
+    "trait",
+    "echo",
+    "enum",
+    "goto",
+    "new",
+    "use",
+)
+#: Words PHP reads as an operator between two expressions (``<?PHP_OS or system(…)?>``).
+_PHP_WORD_OPERATORS = ("and", "or", "xor", "instanceof")
+_PHP_SPACE = r"[\t\n\r ]"
+_PHP_NAME = r"[A-Za-z_][A-Za-z0-9_]*+(?:[-.][A-Za-z0-9_]*+)*+"
+_PHP_OPERATOR = rf"(?:[!#%&*+,;>@\[\\\]^{{|}}~]|<(?!\?)|/|::|(?<={_PHP_SPACE})[-.])"
+#: What an expression may start with (``?`` may not: ``<?echo ???>`` is no code).
+_PHP_EXPRESSION = r"[A-Za-z0-9_$\"'`(\[!~+\-@.\\#/]"
 _SHORT_OPEN = (
-    rf"(?:[\t\n\r ]{_CODE}{{3}}|[$`@]{_CODE}{{2}}|[A-Za-z_][A-Za-z0-9_]++[\t\n\r ]*+[($`\"']{_CODE})"
+    rf"(?:{_PHP_SPACE}{_CODE}{{3}}|[$`@]{_CODE}{{2}}"
+    rf"|(?:{'|'.join(map(either_case, _PHP_KEYWORDS))}){_PHP_SPACE}++{_PHP_EXPRESSION}{_CODE}"
+    rf"|{_PHP_NAME}{_PHP_SPACE}*+(?:[($`\"']{_CODE}|{_PHP_OPERATOR}{_CODE}{{2}}"
+    rf"|(?<={_PHP_SPACE})(?:{'|'.join(map(either_case, _PHP_WORD_OPERATORS))}){_PHP_SPACE}{_CODE}{{2}}))"
     rf"{_CODE}*+{_CODE_END}"
 )
-#: The event handlers searched for: those that run without a user's action, the page's own or an
-#: element's as a page may make it fire (``<details open ontoggle>``, ``autofocus onfocus``, a CSS
-#: animation's or transition's end, SVG's ``<animate onbegin>``, ``<marquee onstart>``; WebKit's
-#: prefixed animation events, which Chromium still fires), and HTML's whitespace, which may stand
-#: between an attribute's name and its ``=`` (any run of it: the tokenizer skips it; other control
-#: characters, NUL among them, become part of the name, ``on\x00error`` is no handler). Runs of up
-#: to :data:`_SPACES_IN_REGEX` are in the regex; a ``=`` after a longer run is judged by
+#: The event handlers searched for: those that run without a user's action on the page, its own
+#: or an element's as a page may make it fire, and HTML's whitespace, which may stand between an
+#: attribute's name and its ``=`` (any run of it: the tokenizer skips it; other control characters,
+#: NUL among them, become part of the name, ``on\x00error`` is no handler). Runs of up to
+#: :data:`_SPACES_IN_REGEX` are in the regex; a ``=`` after a longer run is judged by
 #: :func:`findings`, so the regex need not look back further than a fixed width. A name counts
 #: where an attribute's may start, after whitespace, ``/`` or a quote (:data:`_NAME_START`;
 #: backquotes quoted values in old Internet Explorer): ``validationError=``, ``selectionStart=``
 #: hold no handler. The shortest, `` onend=``, is in random data once in 10^14 bytes. A handler
-#: a user must act for (a click, a key) is not searched: a page that needs one is seen first.
+#: a user must act on the page for (a click, a key, a hover) is not searched: a page that needs
+#: one is seen first. Debian's Chromium 156 fires those marked (seen) with no click and no key
+#: (``tests/browser/test_self_firing_handlers.py``); the others by the specification's word.
 HANDLERS = (
+    # The page's and its elements' loading: onload, onerror (seen), onpageshow (seen), and the
+    # page's first rendering (onpagereveal, HTML's WindowEventHandlers).
     b"onerror",
     b"onload",
     b"onpageshow",
+    b"onpagereveal",
+    # Printing, which the page cannot start without script, but whose pair decision 171 counted.
     b"onbeforeprint",
+    b"onafterprint",
+    # Focus: autofocus (onfocus, onfocusin, seen); onblur and onfocusout when the focus leaves
+    # the page's window, the user switching to another tab or window, or a frame's parent taking
+    # it (headless Chromium keeps each page focused); <body onblur> is the window's.
     b"onfocus",
     b"onfocusin",
+    b"onblur",
+    b"onfocusout",
+    # <details open ontoggle> (seen). onbeforetoggle is not searched: a popover or a dialog needs
+    # a click or script, and <details open> fires no beforetoggle (not seen).
     b"ontoggle",
+    # SVG animation and marquee.
     b"onbegin",
     b"onend",
     b"onrepeat",
     b"onstart",
     b"onfinish",
+    # CSS animations (start, iteration, end seen) and transitions (end seen on an autofocused
+    # input's outline; run, start and cancel on the same transition: CSS Transitions 2), WebKit's
+    # prefixed names, which Chromium fires where no unprefixed handler is set.
     b"onanimationstart",
     b"onanimationiteration",
     b"onanimationend",
+    b"onanimationcancel",
+    b"ontransitionrun",
+    b"ontransitionstart",
     b"ontransitionend",
+    b"ontransitioncancel",
     b"onwebkitanimationstart",
     b"onwebkitanimationiteration",
     b"onwebkitanimationend",
     b"onwebkittransitionend",
+    # <video>/<audio>: onloadstart fires for any src, one that fails too (seen); a src that loads,
+    # with autoplay (muted plays without a gesture) and #t=… fires the rest (seen); onstalled and
+    # onwaiting when the server holds the data back. onemptied, onabort, onratechange and
+    # onvolumechange need script (load(), a new src, a rate or volume set) and are not searched.
+    b"onloadstart",
+    b"onprogress",
+    b"onsuspend",
+    b"ondurationchange",
+    b"onloadedmetadata",
+    b"onloadeddata",
+    b"oncanplay",
+    b"oncanplaythrough",
+    b"onplay",
+    b"onplaying",
+    b"ontimeupdate",
+    b"onpause",
+    b"onended",
+    b"onseeking",
+    b"onseeked",
+    b"onstalled",
+    b"onwaiting",
+    b"onresize",
+    b"oncuechange",
+    # Scrolling: a #fragment or autofocus scrolls the page or a scrollable element (onscroll,
+    # onscrollend seen); scroll snapping fires on layout (onscrollsnapchange seen, and
+    # onscrollsnapchanging with a #fragment); hidden=until-found fires onbeforematch on a
+    # #fragment into it; content-visibility:auto fires its state change on layout (seen).
+    b"onscroll",
+    b"onscrollend",
+    b"onscrollsnapchange",
+    b"onscrollsnapchanging",
+    b"onbeforematch",
+    b"oncontentvisibilityautostatechange",
+    # An autofocused text field's selection (seen, the field's and the document's).
+    b"onselectionchange",
+    # A violation of the page's own policy, which a <meta> in the same markup may set.
+    b"onsecuritypolicyviolation",
+    # The window's, as <body>'s attributes: another page moves the #fragment or posts to it
+    # (onhashchange, onpopstate, onmessage seen), resizes its frame, or it is left or closed
+    # (onpagehide, onunload seen; onbeforeunload, onpageswap); another tab of the same site writes
+    # its storage; the network or the language changes.
+    b"onhashchange",
+    b"onpopstate",
+    b"onmessage",
+    b"onpagehide",
+    b"onunload",
+    b"onbeforeunload",
+    b"onpageswap",
+    b"onstorage",
+    b"ononline",
+    b"onoffline",
+    b"onlanguagechange",
 )
 HTML_SPACE = b"\t\n\x0c\r "
 _SPACE = r"[\t\n\x0c\r ]"
@@ -148,7 +271,9 @@ def _handlers(*, spaced: bool) -> str:
     data passes); then for the names' last two letters, or whitespace, and only then for the
     names, by their last letter. A run of whitespace before the ``<`` takes the same steps, each
     shifted by the run's length. Twenty names cost under 4 µs more than decision 164's two, a
-    200 KB photo; looking back for the last letter alone, then by it for the names, cost 17 µs."""
+    200 KB photo; looking back for the last letter alone, then by it for the names, cost 17 µs.
+    Sixty-six names (13 last letters, 17 before them) cost 4 µs more than twenty a 200 KB photo,
+    12 µs a 600 KB PDF: about 2 ns for each ``<`` and ``=``."""
     last, before = _letters(-1), _letters(-2)
 
     def named(gap: str) -> str:
