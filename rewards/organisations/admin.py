@@ -68,6 +68,13 @@ class StaffChangeForm(RoleFitsOrganisation, UserChangeForm):  # type: ignore[typ
     class Meta(UserChangeForm.Meta):
         model = StaffUser
         fields = "__all__"
+        # Django's own words ("指明用户是否被认为是活跃的。以反选代替删除帐号。") say little to an administrator.
+        help_texts = {"is_active": "取消勾选即停用：该账号不能再登录。账号不删除，其经办记录和审计日志都保留。"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "password" in self.fields:  # whether one is set, not the hash's algorithm, salt and cost
+            self.fields["password"].widget.template_name = "organisations/password_set.html"
 
 
 def _values(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:

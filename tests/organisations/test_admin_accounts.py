@@ -220,7 +220,21 @@ def test_the_administration_greets_the_administrator_by_name(admin_client, admin
     administrator.full_name = "系统管理员"
     administrator.save(update_fields=["full_name"])
     page = admin_client.get("/admin/").content.decode()
-    assert "<strong>系统管理员</strong>" in page
+    assert "欢迎您，<strong>系统管理员</strong>" in page
+    assert "</strong>." not in page  # Django's own template ends the welcome with an English full stop
+
+
+def test_the_staff_list_and_an_account_speak_an_administrators_language(admin_client, xihu_reviewer):
+    """Found as a new administrator: no navigation column squeezing the list at 1366 px, filters
+    headed 按角色 (Django: “以 角色”), a password said to be set (Django listed the hash's
+    algorithm, memory cost and salt), and what unticking 有效 does (Django: “指明用户是否被认为是
+    活跃的”)."""
+    listing = admin_client.get(LIST).content.decode()
+    assert 'id="nav-sidebar"' not in listing
+    assert "按角色" in listing and "以 角色" not in listing
+    page = admin_client.get(f"{LIST}{xihu_reviewer.pk}/change/").content.decode()
+    assert "已设置" in page and "算法" not in page and "盐" not in page
+    assert "取消勾选即停用：该账号不能再登录" in page and "指明用户是否被认为是活跃的" not in page
 
 
 def test_an_administrator_cannot_give_themself_another_role(admin_client, administrator):
