@@ -115,7 +115,7 @@ def _city_context(request: HttpRequest, campaign: Campaign, **extra: Any) -> dic
         per_union.setdefault(row.union_id, Counter())[row.status] += 1
     # 申报 counts what a union put forward, as its Annex 5 lists it: a withdrawn one was not.
     put_forward = [status for status in DeclarationStatus.values if status != DeclarationStatus.WITHDRAWN]
-    units = [
+    units: list[dict[str, Any]] = [
         {
             "union": unit.organisation,
             "total": sum(per_union.get(unit.organisation_id, Counter()).get(key, 0) for key in put_forward),
