@@ -39,5 +39,6 @@ def account_history(account: StaffUser, *, limit: int = SHOWN) -> list[str]:
     resets = list(
         CredentialReset.objects.filter(account=account).select_related("asked_by", "decided_by").order_by("-asked_at", "-pk")[:limit]
     )
-    rows = sorted([*grants, *resets], key=proposed_at, reverse=True)[:limit]
+    both: list[RoleGrant | CredentialReset] = [*grants, *resets]
+    rows = sorted(both, key=proposed_at, reverse=True)[:limit]
     return [f"{shanghai_minute(proposed_at(row))} {_summary(row)}：{_outcome(row)}" for row in rows]
