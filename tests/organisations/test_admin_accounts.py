@@ -222,6 +222,7 @@ def test_the_administration_greets_the_administrator_by_name(admin_client, admin
     page = admin_client.get("/admin/").content.decode()
     assert "欢迎您，<strong>系统管理员</strong>" in page
     assert "</strong>." not in page  # Django's own template ends the welcome with an English full stop
+    assert '<a href="/staff/audit">审计日志</a>' in page
 
 
 def test_the_staff_list_and_an_account_speak_an_administrators_language(admin_client, xihu_reviewer):
