@@ -30,10 +30,10 @@ from django.views.decorators.debug import sensitive_post_parameters
 from rewards.core import clock
 from rewards.core.audit import audit
 from rewards.core.errors import DomainError
-from rewards.identity.hashers import SECOND_PART_LENGTH
+from rewards.identity.hashers import SECOND_PART_LENGTH, is_two_part
 
-from .lapse import is_listed_lapse, is_open, lapsed_note, latest_resets, listed_lapse_q, open_q, period_days
-from .models import CredentialReset, GrantStatus, ResetKind, StaffUser
+from .lapse import is_lapsed, is_listed_lapse, is_open, lapsed_note, latest_resets, listed_lapse_q, open_q, period_days
+from .models import CredentialReset, GrantStatus, ResetKind, RoleGrant, StaffUser
 from .resets import (
     ConfirmedReset,
     credential_reset_confirm,
@@ -109,7 +109,15 @@ def temporary_state(account: StaffUser) -> str:
         return ""
     if clock.now() >= until:
         return f"临时密码已于 {shanghai_minute(until)} 过期（本人未修改）：须重新重置密码"
+    if not is_two_part(account.password) and any(is_lapsed(grant) for grant in _pending_grants(account)):
+        # The grant whose confirmation would have completed this password lapsed: the password is
+        # voided when the lapse is stored (lapse.lapse_grant), by tonight's purge_expired at latest.
+        return "临时密码随未确认的授权一并作废（授权已过期）：须重新提出授权并重置密码"
     return f"临时密码，本人尚未修改（有效期至 {shanghai_minute(until)}）"
+
+
+def _pending_grants(account: StaffUser) -> list[RoleGrant]:
+    return list(RoleGrant.objects.filter(account=account, status=GrantStatus.PENDING))
 
 
 def _change_url(account: StaffUser) -> str:
