@@ -117,7 +117,11 @@ def temporary_state(account: StaffUser) -> str:
 
 
 def _pending_grants(account: StaffUser) -> list[RoleGrant]:
-    return list(RoleGrant.objects.filter(account=account, status=GrantStatus.PENDING))
+    """The account's pending grants: from the list's prefetch (``latest_grants``) when there is one."""
+    found = getattr(account, "latest_grants", None)
+    if found is None:
+        found = RoleGrant.objects.filter(account=account, status=GrantStatus.PENDING)
+    return [grant for grant in found if grant.status == GrantStatus.PENDING]
 
 
 def _change_url(account: StaffUser) -> str:
