@@ -52,8 +52,23 @@ def test_a_wrong_code_is_refused_in_chinese(client, today, member):
     code = latest_code()
     response = client.post("/worker/signin/code", {"code": "000000" if code != "000000" else "111111"})
     assert response.status_code == 400
-    assert "验证码不正确或已过期" in text(response)
+    body = text(response)
+    # The code sent is still good: retype it (not "expired, ask for another", which costs a
+    # minute's wait and a new SMS), with the tries left.
+    assert "验证码不正确，请对照短信重新输入（还可以输入 4 次）" in body
+    assert "已过期" not in body and "请重新获取" not in body
     assert worker_session.SESSION_KEY not in client.session
+
+
+def test_the_tries_left_count_down_to_the_last_one(client, today, member):
+    client.post("/worker/signin", {"id_number": member.id_number, "name": member.name})
+    code = latest_code()
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(3):
+        client.post("/worker/signin/code", {"code": wrong})
+    response = client.post("/worker/signin/code", {"code": wrong})  # the fourth: one try left
+    assert "还可以输入 1 次" in text(response)
+    assert client.post("/worker/signin/code", {"code": code}).status_code == 302  # and it still works
 
 
 def test_five_wrong_codes_use_the_code_up(client, today, member):
@@ -192,7 +207,7 @@ def test_a_code_that_is_not_six_digits_is_said_so_and_uses_no_try(client, today,
     wrong = "000000" if latest_code() != "000000" else "111111"
     for _ in range(4):  # four real wrong tries: the fifth try, the right code, still works
         response = client.post("/worker/signin/code", {"code": wrong})
-        assert "请使用最新收到的一条短信中的验证码" in text(response)
+        assert "验证码不正确，请对照短信重新输入" in text(response)
     assert client.post("/worker/signin/code", {"code": latest_code()}).status_code == 302
 
 

@@ -73,6 +73,10 @@ CODE_GONE = {
 }
 
 
+#: A wrong code while the code sent can still be typed.
+WRONG_CODE = "验证码不正确，请对照短信重新输入（还可以输入 {tries} 次）；收到多条验证码短信的，请输入最新一条中的验证码。"
+
+
 @never_cache
 def signin_code(request: HttpRequest) -> HttpResponse:
     pending = session.pending_sign_in(request)
@@ -94,7 +98,11 @@ def signin_code(request: HttpRequest) -> HttpResponse:
             code = otp_state(id_number)
             # Typed after its 10 minutes, or the fifth wrong try: said plainly, a new code a tap away.
             gone = CODE_GONE.get(code.state)
-            if not gone:
+            if code.state == "live":
+                # The code sent still works: typed wrong, to be typed again (asking for another
+                # costs a minute's wait and an SMS).
+                form.add_domain_errors({"code": [WRONG_CODE.format(tries=code.tries_left)]})
+            elif not gone:
                 form.add_domain_errors({"code": [error.message]})
         except InvalidInput as error:
             form.add_domain_errors({"code": [error.message]})
