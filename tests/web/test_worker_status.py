@@ -131,12 +131,25 @@ def test_a_withdrawal_after_the_deadline_does_not_offer_a_new_application(client
     application, password = submitted_with_password(client, member)
     settings.APP_TODAY = "2020-12-16"
     confirm = text(client.get(f"/worker/applications/{application.application_no}/withdraw"))
-    assert "撤回后不能再重新申请" in confirm and "可以在申报截止前重新申请" not in confirm
+    assert "撤回后不能再重新申请" in confirm and "前（含当日）重新申请" not in confirm
     assert f"/worker/applications/{application.application_no}/edit" not in confirm  # corrections ended with the deadline
     response = client.post(f"/worker/applications/{application.application_no}/withdraw", follow=True)
     body = text(response)
     assert "已撤回" in body and "本年度申报已于2020年12月15日截止" in body
-    assert "可以在截止日期前重新申请" not in body
+    assert "前（含当日）重新申请" not in body
     anonymous = Client(HTTP_HOST=HOST)
     body = text(anonymous.post("/worker/status", {"id_number": member.id_number, "query_password": password}))
-    assert "可以在截止日期前重新申请" not in body and "本年度申报已于2020年12月15日截止" in body
+    assert "前（含当日）重新申请" not in body and "本年度申报已于2020年12月15日截止" in body
+
+
+def test_a_withdrawal_on_the_last_day_names_the_day_a_new_application_is_still_possible(client, today, member, settings):
+    """"Before the deadline" said no date: the worker is told which day, the last one included."""
+    application, password = submitted_with_password(client, member)
+    settings.APP_TODAY = "2020-12-15"  # the deadline itself: a new application is still possible today
+    confirm = text(client.get(f"/worker/applications/{application.application_no}/withdraw"))
+    assert "可以在2020年12月15日前（含当日）重新申请" in confirm and "撤回后不能再重新申请" not in confirm
+    response = client.post(f"/worker/applications/{application.application_no}/withdraw", follow=True)
+    assert "可以在2020年12月15日前（含当日）重新申请" in text(response)  # the message and the card
+    anonymous = Client(HTTP_HOST=HOST)
+    body = text(anonymous.post("/worker/status", {"id_number": member.id_number, "query_password": password}))
+    assert "可以在2020年12月15日前（含当日）重新申请" in body
