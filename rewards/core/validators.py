@@ -166,6 +166,7 @@ def check_bank_card(value: object) -> Result:
 _BRANCH = re.compile(r"^.{1,40}银行.{1,40}(支行|分行|营业部|分理处)$")
 #: The longest name ``_BRANCH`` takes: 40 + 银行 + 40 + 分理处.
 BRANCH_MAX = 85
+_BRANCH_END = re.compile(r"(支行|分行|营业部|分理处)$")
 
 
 def check_bank_branch(value: object) -> Result:
@@ -174,6 +175,10 @@ def check_bank_branch(value: object) -> Result:
         return None, "请填写银行卡开户行。"
     if len(text) > BRANCH_MAX:
         return None, f"开户行名称过长（{len(text)} 个字，最多 {BRANCH_MAX} 个字），请只写银行和支行的名称。"
+    if not _BRANCH.match(text) and _BRANCH_END.search(text) and "银行" not in text:
+        # Written down to the branch, but without the bank (工行西湖支行): "写到支行" would send
+        # the worker looking for what is already there.
+        return None, "开户行请写上银行的全称，例如“中国工商银行杭州西湖支行”，不要简写为“工行”“农行”等。"
     if not _BRANCH.match(text):
         return None, "开户行请写到支行，例如“中国工商银行杭州西湖支行”（××银行××支行、分行、营业部或分理处）。"
     return text, None
