@@ -108,6 +108,27 @@ def test_after_the_deadline_an_undecided_application_is_offered_withdrawal_only(
     assert "您可以撤回申请" in body and "修改或撤回" not in body
 
 
+@pytest.mark.parametrize(
+    ("returned_on", "last_day"),
+    [
+        pytest.param("2020-10-15", "12月15日", id="申报截止更晚"),
+        pytest.param("2020-11-30", "12月15日", id="15天恰好到截止日"),
+        pytest.param("2020-12-01", "12月16日", id="15天晚于截止日一天"),
+    ],
+)
+def test_the_return_sms_names_the_last_day_to_resubmit(client, today, member, xihu_reviewer, settings, returned_on, last_day):
+    """A worker who reads only the SMS must learn there is a last day: the later of the
+    application deadline and 15 days after the return, that day included (最迟于)."""
+    from rewards.notifications.models import SmsMessage
+
+    application, _ = submitted_with_password(client, member)
+    settings.APP_TODAY = returned_on
+    review_decide(user=xihu_reviewer, application_no=application.application_no, decision="return", opinion="卡号不清楚")
+    sms = SmsMessage.objects.get(template="returned")
+    assert f"原因：卡号不清楚。请最迟于{last_day}登录平台修改后重新提交。" in sms.text
+    assert len(sms.text) <= 70  # with a short reason, still one SMS
+
+
 def test_a_returned_application_past_its_grace_no_longer_asks_to_be_resubmitted(client, today, member, xihu_reviewer, settings):
     """Returned on 2020-12-10, resubmittable until 2020-12-25: from the 26th the status page and
     "my applications" say that the period has passed, not "在2020年12月25日前重新提交"."""
