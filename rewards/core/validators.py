@@ -74,6 +74,11 @@ class IdFacts:
     gender: str  # "male" / "female"
 
 
+#: The check digit rarely is the wrong one: a digit typed wrong or two swapped anywhere make it
+#: disagree, so the message says so instead of naming the 校验位 alone.
+WRONG_ID_CHECK_DIGIT = "身份证号码校验位不正确：号码中有一位数字输错或前后颠倒，请对照身份证逐位核对。"
+
+
 def check_id_number(value: object) -> Result:
     text = digits_only(value).upper()
     if not text:
@@ -89,7 +94,7 @@ def check_id_number(value: object) -> Result:
         return None, "身份证号码前两位（省份代码）不正确。"
     # stdnum's calc_check_digit() takes the whole number and ignores its last character.
     if text[-1] != ric.calc_check_digit(text):
-        return None, "身份证号码校验位不正确，请核对后重新填写。"
+        return None, WRONG_ID_CHECK_DIGIT
     try:
         birth = ric.get_birth_date(text)
     except ValidationError:
