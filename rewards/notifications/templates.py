@@ -59,8 +59,7 @@ DEFAULT_TEXTS: dict[str, str] = {
     + "您的高技能人才奖励（编号{application_no}）发放未成功，原因：{reason}。请登录平台核对并更正银行卡信息。",
     SmsTemplate.BANK_CHANGED: SIGNATURE
     + "您的高技能人才奖励申请（编号{application_no}）的收款银行卡已变更为尾号{card_tail}的卡。如非本人操作，请立即联系所在工会。",
-    SmsTemplate.BATCH_ENTERED: SIGNATURE
-    + "{union_name}已为您申报高技能人才奖励（编号{application_no}），可用手机验证码登录平台查看。",
+    SmsTemplate.BATCH_ENTERED: SIGNATURE + "{union_name}已为您申报高技能人才奖励（编号{application_no}），可用手机验证码登录平台查看。",
     # 单位统一申报: the union corrects it, not the worker.
     SmsTemplate.RETURNED_TO_UNION: SIGNATURE
     + "您的高技能人才奖励申请（编号{application_no}）被退回{union_name}修改，原因：{reason}。如需补充材料，请与单位工会联系。",

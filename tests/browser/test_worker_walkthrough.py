@@ -4,14 +4,16 @@ told to compress a picture it does not have, and links standing alone that were 
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from rewards.applications.models import Application
+from rewards.organisations.models import Role
+from rewards.organisations.selectors import organisation_by_name
+from rewards.organisations.services import staff_create
 from rewards.review.services import review_decide
 from tests import factories
 
-from .conftest import HEIGHT, WIDTH, choose_files, fill_application, fits
-from .test_online_chain import reviewers, worker_sign_in  # noqa: F401 - a fixture
+from .conftest import HEIGHT, STAFF_PASSWORD, WIDTH, choose_files, fill_application, fits
+from .test_online_chain import worker_sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -52,14 +54,12 @@ def test_an_oversized_pdf_is_told_to_be_scanned_again_not_compressed(member, pho
     assert page.evaluate("document.querySelector('#id_bank_card_file').files.length") == 1  # the photos stay chosen
 
     # A PDF of exactly 5 MB goes.
-    page.set_input_files(
-        "#id_certificate_file", {"name": "证书扫描.pdf", "mimeType": "application/pdf", "buffer": scan[: 5 * 1024 * 1024]}
-    )
+    page.set_input_files("#id_certificate_file", {"name": "证书扫描.pdf", "mimeType": "application/pdf", "buffer": scan[: 5 * 1024 * 1024]})
     assert page.locator("#preview-id_certificate_file .w-too-big").count() == 0
     fits(page)
 
 
-def test_the_links_that_stand_alone_are_big_enough_to_tap(member, photos, reviewers, live_server, page_factory):
+def test_the_links_that_stand_alone_are_big_enough_to_tap(member, photos, live_server, page_factory):
     page = page_factory(width=WIDTH, height=HEIGHT)
     base = live_server.url
     # The code page's way back to the first step.
@@ -87,7 +87,9 @@ def test_the_links_that_stand_alone_are_big_enough_to_tap(member, photos, review
     assert tap_height(page, "a:has-text('再查一份')") >= TAP
     # The correction page's way back.
     number = Application.objects.get(id_hash=member.id_hash).application_no
-    district = get_user_model().objects.get(username="xihu.reviewer")
+    district = staff_create(
+        username="xihu.reviewer", role=Role.DISTRICT_REVIEWER, organisation=organisation_by_name("西湖区总工会"), password=STAFF_PASSWORD
+    )
     review_decide(user=district, application_no=number, decision="return", opinion="卡号不清楚")
     page.goto(base + f"/worker/applications/{number}/edit")
     assert tap_height(page, "main a:has-text('返回我的申请')") >= TAP

@@ -482,7 +482,10 @@ def test_the_sms_page_counts_a_text_as_sent_and_warns_of_the_reason(campaign, ad
     assert "另加审核人填写的原因" in page and 'data-sms-samples="' in page
     returned = DEFAULT_TEXTS["returned"]
     expected = len(
-        returned.replace("{application_no}", "2020000123").replace("{name}", "王小明").replace("{deadline}", "12月15日").replace("{reason}", "")
+        returned.replace("{application_no}", "2020000123")
+        .replace("{name}", "王小明")
+        .replace("{deadline}", "12月15日")
+        .replace("{reason}", "")
     )
     assert typical_length(returned) == expected
     assert f"<span data-sms-count>{expected}</span>" in page

@@ -164,7 +164,7 @@ def test_a_withdrawal_after_the_deadline_does_not_offer_a_new_application(client
 
 
 def test_a_withdrawal_on_the_last_day_names_the_day_a_new_application_is_still_possible(client, today, member, settings):
-    """"Before the deadline" said no date: the worker is told which day, the last one included."""
+    """ "Before the deadline" said no date: the worker is told which day, the last one included."""
     application, password = submitted_with_password(client, member)
     settings.APP_TODAY = "2020-12-15"  # the deadline itself: a new application is still possible today
     confirm = text(client.get(f"/worker/applications/{application.application_no}/withdraw"))
