@@ -100,6 +100,38 @@ def test_not_a_verified_member_is_told_how_to_become_one(client, today, xihu):
     assert not SmsMessage.objects.exists()
 
 
+def test_a_name_typed_with_a_homophone_is_asked_to_be_checked_before_anything_else(client, today, member):
+    """A verified member who typed 陶燕 for 陶艳 (a pinyin keyboard's slip) was told, in the
+    page's title, to become a verified member first. The page now asks to check what was typed
+    first, and says no more than before about whether the ID number is a member's."""
+    response = client.post("/worker/signin", {"id_number": member.id_number, "name": member.name[:-1] + "燕"})
+    body = text(response)
+    assert response.status_code == 403
+    assert "没有找到相符的实名认证会员" in body and "需要先成为实名认证会员" not in body
+    assert "请先核对" in body and "同音字" in body
+    other = factories.new_id_number()
+    stranger = text(client.post("/worker/signin", {"id_number": other, "name": "王小红"}))
+
+    def same(page: str, *typed: str) -> str:  # the page without what was typed and the CSRF token
+        for value in typed:
+            page = page.replace(value, "")
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", page)
+
+    assert same(stranger, other, "王小红") == same(body, member.id_number, member.name[:-1] + "燕")  # the same page
+
+
+def test_the_not_member_page_keeps_what_was_typed_to_correct_the_name(client, today, member):
+    """Correcting one character of the name must not cost typing the 18-digit ID number again."""
+    typo = member.name[:-1] + "燕"
+    response = client.post("/worker/signin", {"id_number": member.id_number, "name": typo, "next": "/worker/apply"})
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert 'action="/worker/signin"' in page
+    assert f'value="{member.id_number}"' in page and f'value="{typo}"' in page and 'value="/worker/apply"' in page
+    response = client.post("/worker/signin", {"id_number": member.id_number, "name": member.name, "next": "/worker/apply"})
+    assert response.status_code == 302 and SmsMessage.objects.filter(template="otp").count() == 1
+
+
 def test_sign_in_field_errors(client, today):
     response = client.post("/worker/signin", {"id_number": "330106800101001", "name": ""})
     body = text(response)

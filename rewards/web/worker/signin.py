@@ -43,7 +43,9 @@ def signin(request: HttpRequest) -> HttpResponse:
             context["error"] = FIELD_ERROR_SUMMARY
         except Forbidden as error:
             if error.code == "not_verified_member":
-                return page(request, "worker/not_member.html", {"message": error.message}, status=403)
+                # What was typed stays in the form below: a name typed with a homophone is
+                # corrected without typing the ID number again.
+                return page(request, "worker/not_member.html", {"message": error.message, "form": form, "next": next_url}, status=403)
             context["error"] = error.message
         except CodeAlreadySent as error:
             # Asked again too soon: the member is known, and the code sent before still works.
