@@ -284,7 +284,7 @@ def again_after_withdrawal(application_deadline: dt.date) -> str:
     (withdrawing has no deadline)."""
     if clock.today() > application_deadline:
         return f"本年度申报已于{chinese_date(application_deadline)}截止，不能再重新申请。"
-    return "如仍符合条件，可以在截止日期前重新申请。"
+    return f"如仍符合条件，可以在{chinese_date(application_deadline)}前（含当日）重新申请。"
 
 
 def _payload(view: StatusView, history_rows: list[dict[str, Any]]) -> dict[str, Any]:

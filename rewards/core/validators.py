@@ -74,6 +74,11 @@ class IdFacts:
     gender: str  # "male" / "female"
 
 
+#: The check digit rarely is the wrong one: a digit typed wrong or two swapped anywhere make it
+#: disagree, so the message says so instead of naming the 校验位 alone.
+WRONG_ID_CHECK_DIGIT = "身份证号码校验位不正确：号码中有一位数字输错或前后颠倒，请对照身份证逐位核对。"
+
+
 def check_id_number(value: object) -> Result:
     text = digits_only(value).upper()
     if not text:
@@ -89,7 +94,7 @@ def check_id_number(value: object) -> Result:
         return None, "身份证号码前两位（省份代码）不正确。"
     # stdnum's calc_check_digit() takes the whole number and ignores its last character.
     if text[-1] != ric.calc_check_digit(text):
-        return None, "身份证号码校验位不正确，请核对后重新填写。"
+        return None, WRONG_ID_CHECK_DIGIT
     try:
         birth = ric.get_birth_date(text)
     except ValidationError:
@@ -166,6 +171,7 @@ def check_bank_card(value: object) -> Result:
 _BRANCH = re.compile(r"^.{1,40}银行.{1,40}(支行|分行|营业部|分理处)$")
 #: The longest name ``_BRANCH`` takes: 40 + 银行 + 40 + 分理处.
 BRANCH_MAX = 85
+_BRANCH_END = re.compile(r"(支行|分行|营业部|分理处)$")
 
 
 def check_bank_branch(value: object) -> Result:
@@ -174,6 +180,10 @@ def check_bank_branch(value: object) -> Result:
         return None, "请填写银行卡开户行。"
     if len(text) > BRANCH_MAX:
         return None, f"开户行名称过长（{len(text)} 个字，最多 {BRANCH_MAX} 个字），请只写银行和支行的名称。"
+    if not _BRANCH.match(text) and _BRANCH_END.search(text) and "银行" not in text:
+        # Written down to the branch, but without the bank (工行西湖支行): "写到支行" would send
+        # the worker looking for what is already there.
+        return None, "开户行请写上银行的全称，例如“中国工商银行杭州西湖支行”，不要简写为“工行”“农行”等。"
     if not _BRANCH.match(text):
         return None, "开户行请写到支行，例如“中国工商银行杭州西湖支行”（××银行××支行、分行、营业部或分理处）。"
     return text, None

@@ -107,12 +107,14 @@ def otp_request(*, id_number: str, name: str, request: Any = None) -> OtpChallen
 class CodeState:
     """Where the latest code sent for an ID number stands, for the code page: ``live`` (it can
     still be typed), ``expired`` (its 10 minutes ran out unused), ``worn_out`` (five wrong
-    tries), ``used`` or ``none``; and ``resend_wait``, the seconds until another code may be
+    tries), ``used`` or ``none``; ``resend_wait``, the seconds until another code may be
     asked for: the 60-second gap after a live code, or the 5-in-10-minutes limit; 0 when one may
-    be asked for now. For the page only: the request itself is checked by :func:`otp_request`."""
+    be asked for now; and ``tries_left``, the wrong tries a live code still allows. For the page
+    only: the request itself is checked by :func:`otp_request`."""
 
     state: str
     resend_wait: int = 0
+    tries_left: int = 0
 
 
 def otp_state(id_number: str) -> CodeState:
@@ -131,7 +133,8 @@ def otp_state(id_number: str) -> CodeState:
         return CodeState("worn_out", limited)
     if last.expires_at <= now:  # as otp_check: a code is valid while its expiry is still ahead
         return CodeState("expired", limited)
-    return CodeState("live", max(limited, OTP_GAP_SECONDS - int((now - last.created_at).total_seconds())))
+    wait = max(limited, OTP_GAP_SECONDS - int((now - last.created_at).total_seconds()))
+    return CodeState("live", wait, OTP_MAX_ATTEMPTS - last.attempts)
 
 
 def otp_resend_wait(id_number: str) -> int:

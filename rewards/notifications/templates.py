@@ -49,15 +49,17 @@ DEFAULT_TEXTS: dict[str, str] = {
     SmsTemplate.OTP: SIGNATURE + "您的验证码为{code}，{minutes}分钟内有效，用于登录高技能人才奖励平台，请勿告诉他人。",
     # No query password here, on purpose: see the module docstring.
     SmsTemplate.SUBMITTED: SIGNATURE + "您的高技能人才奖励申请（编号{application_no}）已提交，请等待审核。",
-    SmsTemplate.RETURNED: SIGNATURE + "您的高技能人才奖励申请（编号{application_no}）被退回，原因：{reason}。请登录平台修改后重新提交。",
+    # {deadline}: the last day to resubmit (12月15日), that day included; an SMS read alone must
+    # say there is one.
+    SmsTemplate.RETURNED: SIGNATURE
+    + "您的高技能人才奖励申请（编号{application_no}）被退回，原因：{reason}。请最迟于{deadline}登录平台修改后重新提交。",
     SmsTemplate.APPROVED: SIGNATURE + "您的高技能人才奖励申请（编号{application_no}）已审核通过，奖励金额{amount}元，发放后将另行通知。",
     SmsTemplate.PAID: SIGNATURE + "您的高技能人才奖励（编号{application_no}）{amount}元已发放至您尾号{card_tail}的银行卡，请注意查收。",
     SmsTemplate.PAYMENT_FAILED: SIGNATURE
     + "您的高技能人才奖励（编号{application_no}）发放未成功，原因：{reason}。请登录平台核对并更正银行卡信息。",
     SmsTemplate.BANK_CHANGED: SIGNATURE
-    + "您的高技能人才奖励申请（编号{application_no}）的收款银行卡已变更为尾号{card_tail}的银行卡。如非本人操作，请立即联系所在工会。",
-    SmsTemplate.BATCH_ENTERED: SIGNATURE
-    + "{union_name}已为您代为申报高技能人才奖励（编号{application_no}），您可使用手机验证码登录平台查看进度。",
+    + "您的高技能人才奖励申请（编号{application_no}）的收款银行卡已变更为尾号{card_tail}的卡。如非本人操作，请立即联系所在工会。",
+    SmsTemplate.BATCH_ENTERED: SIGNATURE + "{union_name}已为您申报高技能人才奖励（编号{application_no}），可用手机验证码登录平台查看。",
     # 单位统一申报: the union corrects it, not the worker.
     SmsTemplate.RETURNED_TO_UNION: SIGNATURE
     + "您的高技能人才奖励申请（编号{application_no}）被退回{union_name}修改，原因：{reason}。如需补充材料，请与单位工会联系。",

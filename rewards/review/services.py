@@ -13,7 +13,7 @@ from django.db import transaction
 
 from rewards.applications.models import Application, Flag
 from rewards.applications.notify import notify
-from rewards.applications.services import record_event
+from rewards.applications.services import record_event, resubmission_deadline
 from rewards.campaigns.selectors import level_amounts
 from rewards.core import clock
 from rewards.core.audit import audit
@@ -128,7 +128,9 @@ def review_decide(*, user: Any, application_no: str, decision: str, opinion: str
         if application.status == Status.APPROVED:
             notify(application, "approved", event="approved", amount=application.amount)
         elif application.status == Status.RETURNED and application.channel == Channel.ONLINE:
-            notify(application, "returned", event=f"returned:{events}", reason=sms_reason(opinion))
+            last_day = resubmission_deadline(application) or application.campaign.application_deadline  # returned just now
+            deadline = f"{last_day.month}月{last_day.day}日"
+            notify(application, "returned", event=f"returned:{events}", reason=sms_reason(opinion), deadline=deadline)
         elif application.status == Status.RETURNED:
             # 单位统一申报: back to the grassroots union, which corrects it; the worker is told
             # (DOMAIN.md §6: an SMS on return) and whom to ask.

@@ -185,7 +185,9 @@ def test_review_chain_return_resubmit_and_approve(api, worker, member, xihu_revi
     # A return needs an opinion.
     assert decide(api, city, number, "return").status_code == 400
     assert decide(api, city, number, "return", "银行卡照片不清晰，请重新上传").json() == {"status": "returned"}
-    assert SmsMessage.objects.filter(template="returned", text__contains="原因：银行卡照片不清晰，请重新上传。请登录").exists()
+    assert SmsMessage.objects.filter(
+        template="returned", text__contains="原因：银行卡照片不清晰，请重新上传。请最迟于12月15日登录"
+    ).exists()
     status = api.get("/api/v1/applicant/applications", **bearer(worker)).json()[0]
     assert status["status"] == "returned" and status["can_resubmit"] is True
     assert status["history"][-1]["opinion"] == "银行卡照片不清晰，请重新上传"

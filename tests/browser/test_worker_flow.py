@@ -134,7 +134,7 @@ def test_someone_not_yet_a_verified_member_is_told_what_to_do(member, live_serve
     page.fill("#id_id_number", factories.new_id_number())
     page.fill("#id_name", "王小红")
     page.click("button:has-text('获取短信验证码')")
-    page.wait_for_selector("text=需要先成为实名认证会员")
+    page.wait_for_selector("text=没有找到相符的实名认证会员")
     assert "杭工e家" in page.inner_text("body")
     shoot(page, "19-worker-not-member")
     assert page_factory.outside == []

@@ -235,7 +235,6 @@ def test_check_bank_branch_accepts(raw, expected):  # type: ignore[no-untyped-de
     [
         pytest.param("工商银行", "开户行请写到支行", id="只有银行"),
         pytest.param("中国工商银行", "开户行请写到支行", id="只有总行"),
-        pytest.param("杭州西湖支行", "开户行请写到支行", id="没有银行"),
         pytest.param("中国工商银行杭州西湖", "开户行请写到支行", id="没有支行"),
         pytest.param("", "请填写银行卡开户行", id="空"),
         pytest.param("中国工商银行杭州" + "西湖" * 40 + "支行", "开户行名称过长（90 个字，最多 85 个字）", id="过长"),
@@ -243,6 +242,21 @@ def test_check_bank_branch_accepts(raw, expected):  # type: ignore[no-untyped-de
 )
 def test_check_bank_branch_refuses(raw, phrase):  # type: ignore[no-untyped-def]
     assert_refused(check_bank_branch(raw), phrase)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param("工行西湖支行", id="简称"),
+        pytest.param("农行杭州城东分理处", id="简称分理处"),
+        pytest.param("杭州西湖支行", id="没有银行"),
+    ],
+)
+def test_a_branch_written_down_to_the_sub_branch_without_the_bank_asks_for_the_bank_not_the_branch(raw):  # type: ignore[no-untyped-def]
+    """The worker did write the 支行: "请写到支行" would send them looking for what is there."""
+    value, message = check_bank_branch(raw)
+    assert value is None and message is not None
+    assert "请写上银行的全称" in message and "不要简写" in message and "请写到支行" not in message
 
 
 def test_the_longest_branch_name_the_pattern_takes_is_accepted_and_one_more_character_is_too_long():

@@ -62,7 +62,7 @@ def test_id_number_with_any_other_final_character_is_refused(body, final):  # ty
     value, reason = validators.check_id_number(body + final)
 
     assert value is None
-    assert reason == "身份证号码校验位不正确，请核对后重新填写。"
+    assert reason == validators.WRONG_ID_CHECK_DIGIT
 
 
 @given(id_bodies())

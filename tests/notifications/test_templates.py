@@ -47,8 +47,8 @@ def test_every_template_has_a_signed_default_text():
         ),
         (
             "returned",
-            {"application_no": "2020000123", "reason": "证书照片不清晰"},
-            "【杭州市总工会】您的高技能人才奖励申请（编号2020000123）被退回，原因：证书照片不清晰。请登录平台修改后重新提交。",
+            {"application_no": "2020000123", "reason": "证书照片不清晰", "deadline": "12月15日"},
+            "【杭州市总工会】您的高技能人才奖励申请（编号2020000123）被退回，原因：证书照片不清晰。请最迟于12月15日登录平台修改后重新提交。",
         ),
         (
             "paid",
@@ -61,6 +61,21 @@ def test_render_fills_the_default_text(template, params, expected):
     text, used = render(template, params)
     assert text == expected
     assert used == {name: str(value) for name, value in params.items()}
+
+
+def test_the_texts_without_a_reason_fit_one_sms():
+    """One SMS holds 70 characters; a text one character over costs two. Counted with typical
+    values, and the union's name of 单位已代为申报 at 20 characters (a company's union is often
+    longer than the sample's 14)."""
+    from rewards.campaigns.setup.sms import SAMPLE_VALUES, SINGLE
+
+    values = {**SAMPLE_VALUES, "union_name": "杭州市西湖区某某某某科技股份有限公司工会"}
+    assert len(values["union_name"]) == 20
+    for code, text in DEFAULT_TEXTS.items():
+        if code == "otp" or "{reason}" in text:
+            continue
+        rendered, _ = render(code, values)
+        assert len(rendered) <= SINGLE, (code, len(rendered), rendered)
 
 
 def test_parameters_the_text_does_not_name_are_dropped():
@@ -96,8 +111,9 @@ def test_the_submission_sms_never_carries_the_query_password():
     ("template", "params", "overrides", "message"),
     [
         ("birthday", {}, None, "未知的短信类型"),
-        ("returned", {"application_no": "2020000123"}, None, "缺少参数 reason"),
-        ("returned", {"application_no": "2020000123", "reason": None}, None, "缺少参数 reason"),
+        ("returned", {"application_no": "2020000123", "deadline": "12月15日"}, None, "缺少参数 reason"),
+        ("returned", {"application_no": "2020000123", "deadline": "12月15日", "reason": None}, None, "缺少参数 reason"),
+        ("returned", {"application_no": "2020000123", "reason": "卡号不清楚"}, None, "缺少参数 deadline"),
     ],
 )
 def test_render_refuses_what_it_cannot_fill(template, params, overrides, message):
@@ -135,11 +151,11 @@ def test_mask_check(text, personal):
 )
 def test_render_refuses_a_full_id_or_card_number(reason):
     with pytest.raises(ValueError, match="身份证号或银行卡号"):
-        render("returned", {"application_no": "2020000123", "reason": reason})
+        render("returned", {"application_no": "2020000123", "deadline": "12月15日", "reason": reason})
 
 
 def test_render_accepts_masked_numbers():
-    text, _ = render("returned", {"application_no": "2020000123", "reason": "银行卡622202*********0016户名不符"})
+    text, _ = render("returned", {"application_no": "2020000123", "deadline": "12月15日", "reason": "银行卡622202*********0016户名不符"})
     assert "622202*********0016" in text
 
 
@@ -163,7 +179,7 @@ def test_redact_hides_the_otp_code_only():
 )
 def test_mask_personal_numbers_makes_typed_text_fit_for_an_sms(typed, masked):
     assert mask_personal_numbers(typed) == masked
-    text, _ = render("returned", {"application_no": "2020000123", "reason": mask_personal_numbers(typed)})
+    text, _ = render("returned", {"application_no": "2020000123", "deadline": "12月15日", "reason": mask_personal_numbers(typed)})
     assert masked in text
 
 
@@ -180,8 +196,8 @@ def test_mask_personal_numbers_makes_typed_text_fit_for_an_sms(typed, masked):
 )
 def test_a_reason_loses_the_full_stop_the_text_adds(typed, reason):
     assert sms_reason(typed) == reason
-    text, _ = render("returned", {"application_no": "2020000123", "reason": sms_reason(typed)})
-    assert f"原因：{reason}。请登录" in text and "。。" not in text
+    text, _ = render("returned", {"application_no": "2020000123", "deadline": "12月15日", "reason": sms_reason(typed)})
+    assert f"原因：{reason}。请最迟于" in text and "。。" not in text
 
 
 def test_an_empty_bank_reason_gets_its_own_default():

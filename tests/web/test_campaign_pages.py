@@ -432,8 +432,8 @@ def test_a_bad_sms_text_is_refused(admin, copied, code, text, message):  # type:
 @pytest.mark.parametrize(
     "text",
     [
-        "【杭州市总工会】申请{application_no}被退回，原因：{reason}，请修改后重新提交。",
-        "【杭州市总工会】申请{application_no}被退回，原因：{reason}",
+        "【杭州市总工会】申请{application_no}被退回，原因：{reason}，请最迟于{deadline}修改后重新提交。",
+        "【杭州市总工会】申请{application_no}须在{deadline}前重新提交，原因：{reason}",
     ],
 )
 def test_a_reason_followed_by_punctuation_or_ending_the_text_is_accepted(admin, copied, text):  # type: ignore[no-untyped-def]
@@ -481,7 +481,12 @@ def test_the_sms_page_counts_a_text_as_sent_and_warns_of_the_reason(campaign, ad
     page = client.get(f"/staff/campaigns/{campaign.year}/sms").content.decode()
     assert "另加审核人填写的原因" in page and 'data-sms-samples="' in page
     returned = DEFAULT_TEXTS["returned"]
-    expected = len(returned.replace("{application_no}", "2020000123").replace("{name}", "王小明").replace("{reason}", ""))
+    expected = len(
+        returned.replace("{application_no}", "2020000123")
+        .replace("{name}", "王小明")
+        .replace("{deadline}", "12月15日")
+        .replace("{reason}", "")
+    )
     assert typical_length(returned) == expected
     assert f"<span data-sms-count>{expected}</span>" in page
     assert typical_length("您的申请{application_no}已通过，金额{amount}元。") == len(

@@ -98,6 +98,9 @@ def test_self_check_field_errors_next_to_the_fields_and_no_rule_runs(client, tod
     body = text(response)
     assert response.status_code == 200
     assert "身份证号码校验位不正确" in body and "此项必填" in body
+    # "校验位" alone is a word few workers know, and points at the last digit, which is seldom the
+    # one typed wrong: the message says what to do.
+    assert "有一位数字输错" in body and "对照身份证逐位核对" in body
     assert 'id="field-id_number"' in body and "has-error" in body
     assert "w-checks" not in body
     assert f'value="{member.name}"' in body  # what was typed stays

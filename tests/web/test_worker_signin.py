@@ -52,8 +52,23 @@ def test_a_wrong_code_is_refused_in_chinese(client, today, member):
     code = latest_code()
     response = client.post("/worker/signin/code", {"code": "000000" if code != "000000" else "111111"})
     assert response.status_code == 400
-    assert "验证码不正确或已过期" in text(response)
+    body = text(response)
+    # The code sent is still good: retype it (not "expired, ask for another", which costs a
+    # minute's wait and a new SMS), with the tries left.
+    assert "验证码不正确，请对照短信重新输入（还可以输入 4 次）" in body
+    assert "已过期" not in body and "请重新获取" not in body
     assert worker_session.SESSION_KEY not in client.session
+
+
+def test_the_tries_left_count_down_to_the_last_one(client, today, member):
+    client.post("/worker/signin", {"id_number": member.id_number, "name": member.name})
+    code = latest_code()
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(3):
+        client.post("/worker/signin/code", {"code": wrong})
+    response = client.post("/worker/signin/code", {"code": wrong})  # the fourth: one try left
+    assert "还可以输入 1 次" in text(response)
+    assert client.post("/worker/signin/code", {"code": code}).status_code == 302  # and it still works
 
 
 def test_five_wrong_codes_use_the_code_up(client, today, member):
@@ -83,6 +98,38 @@ def test_not_a_verified_member_is_told_how_to_become_one(client, today, xihu):
         assert response.status_code == 403
         assert "杭工e家" in body and "实名认证" in body and "所在单位工会" in body and "单位统一申报" in body
     assert not SmsMessage.objects.exists()
+
+
+def test_a_name_typed_with_a_homophone_is_asked_to_be_checked_before_anything_else(client, today, member):
+    """A verified member who typed 陶燕 for 陶艳 (a pinyin keyboard's slip) was told, in the
+    page's title, to become a verified member first. The page now asks to check what was typed
+    first, and says no more than before about whether the ID number is a member's."""
+    response = client.post("/worker/signin", {"id_number": member.id_number, "name": member.name[:-1] + "燕"})
+    body = text(response)
+    assert response.status_code == 403
+    assert "没有找到相符的实名认证会员" in body and "需要先成为实名认证会员" not in body
+    assert "请先核对" in body and "同音字" in body
+    other = factories.new_id_number()
+    stranger = text(client.post("/worker/signin", {"id_number": other, "name": "王小红"}))
+
+    def same(page: str, *typed: str) -> str:  # the page without what was typed and the CSRF token
+        for value in typed:
+            page = page.replace(value, "")
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", page)
+
+    assert same(stranger, other, "王小红") == same(body, member.id_number, member.name[:-1] + "燕")  # the same page
+
+
+def test_the_not_member_page_keeps_what_was_typed_to_correct_the_name(client, today, member):
+    """Correcting one character of the name must not cost typing the 18-digit ID number again."""
+    typo = member.name[:-1] + "燕"
+    response = client.post("/worker/signin", {"id_number": member.id_number, "name": typo, "next": "/worker/apply"})
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert 'action="/worker/signin"' in page
+    assert f'value="{member.id_number}"' in page and f'value="{typo}"' in page and 'value="/worker/apply"' in page
+    response = client.post("/worker/signin", {"id_number": member.id_number, "name": member.name, "next": "/worker/apply"})
+    assert response.status_code == 302 and SmsMessage.objects.filter(template="otp").count() == 1
 
 
 def test_sign_in_field_errors(client, today):
@@ -192,7 +239,7 @@ def test_a_code_that_is_not_six_digits_is_said_so_and_uses_no_try(client, today,
     wrong = "000000" if latest_code() != "000000" else "111111"
     for _ in range(4):  # four real wrong tries: the fifth try, the right code, still works
         response = client.post("/worker/signin/code", {"code": wrong})
-        assert "请使用最新收到的一条短信中的验证码" in text(response)
+        assert "验证码不正确，请对照短信重新输入" in text(response)
     assert client.post("/worker/signin/code", {"code": latest_code()}).status_code == 302
 
 

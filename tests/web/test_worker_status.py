@@ -108,6 +108,27 @@ def test_after_the_deadline_an_undecided_application_is_offered_withdrawal_only(
     assert "您可以撤回申请" in body and "修改或撤回" not in body
 
 
+@pytest.mark.parametrize(
+    ("returned_on", "last_day"),
+    [
+        pytest.param("2020-10-15", "12月15日", id="申报截止更晚"),
+        pytest.param("2020-11-30", "12月15日", id="15天恰好到截止日"),
+        pytest.param("2020-12-01", "12月16日", id="15天晚于截止日一天"),
+    ],
+)
+def test_the_return_sms_names_the_last_day_to_resubmit(client, today, member, xihu_reviewer, settings, returned_on, last_day):
+    """A worker who reads only the SMS must learn there is a last day: the later of the
+    application deadline and 15 days after the return, that day included (最迟于)."""
+    from rewards.notifications.models import SmsMessage
+
+    application, _ = submitted_with_password(client, member)
+    settings.APP_TODAY = returned_on
+    review_decide(user=xihu_reviewer, application_no=application.application_no, decision="return", opinion="卡号不清楚")
+    sms = SmsMessage.objects.get(template="returned")
+    assert f"原因：卡号不清楚。请最迟于{last_day}登录平台修改后重新提交。" in sms.text
+    assert len(sms.text) <= 70  # with a short reason, still one SMS
+
+
 def test_a_returned_application_past_its_grace_no_longer_asks_to_be_resubmitted(client, today, member, xihu_reviewer, settings):
     """Returned on 2020-12-10, resubmittable until 2020-12-25: from the 26th the status page and
     "my applications" say that the period has passed, not "在2020年12月25日前重新提交"."""
@@ -131,12 +152,25 @@ def test_a_withdrawal_after_the_deadline_does_not_offer_a_new_application(client
     application, password = submitted_with_password(client, member)
     settings.APP_TODAY = "2020-12-16"
     confirm = text(client.get(f"/worker/applications/{application.application_no}/withdraw"))
-    assert "撤回后不能再重新申请" in confirm and "可以在申报截止前重新申请" not in confirm
+    assert "撤回后不能再重新申请" in confirm and "前（含当日）重新申请" not in confirm
     assert f"/worker/applications/{application.application_no}/edit" not in confirm  # corrections ended with the deadline
     response = client.post(f"/worker/applications/{application.application_no}/withdraw", follow=True)
     body = text(response)
     assert "已撤回" in body and "本年度申报已于2020年12月15日截止" in body
-    assert "可以在截止日期前重新申请" not in body
+    assert "前（含当日）重新申请" not in body
     anonymous = Client(HTTP_HOST=HOST)
     body = text(anonymous.post("/worker/status", {"id_number": member.id_number, "query_password": password}))
-    assert "可以在截止日期前重新申请" not in body and "本年度申报已于2020年12月15日截止" in body
+    assert "前（含当日）重新申请" not in body and "本年度申报已于2020年12月15日截止" in body
+
+
+def test_a_withdrawal_on_the_last_day_names_the_day_a_new_application_is_still_possible(client, today, member, settings):
+    """ "Before the deadline" said no date: the worker is told which day, the last one included."""
+    application, password = submitted_with_password(client, member)
+    settings.APP_TODAY = "2020-12-15"  # the deadline itself: a new application is still possible today
+    confirm = text(client.get(f"/worker/applications/{application.application_no}/withdraw"))
+    assert "可以在2020年12月15日前（含当日）重新申请" in confirm and "撤回后不能再重新申请" not in confirm
+    response = client.post(f"/worker/applications/{application.application_no}/withdraw", follow=True)
+    assert "可以在2020年12月15日前（含当日）重新申请" in text(response)  # the message and the card
+    anonymous = Client(HTTP_HOST=HOST)
+    body = text(anonymous.post("/worker/status", {"id_number": member.id_number, "query_password": password}))
+    assert "可以在2020年12月15日前（含当日）重新申请" in body

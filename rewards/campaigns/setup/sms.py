@@ -43,13 +43,14 @@ PARAMETER_LABELS = {
     "amount": "奖励金额（元）",
     "card_tail": "银行卡尾号（4位）",
     "union_name": "代为申报（并负责修改）的基层工会名称",
+    "deadline": "重新提交的最后一天（如12月15日，当天仍可提交）",
 }
 
 #: The parameters each sender passes (every one also passes ``application_no`` and ``name``).
 AVAILABLE: dict[str, frozenset[str]] = {
     SmsTemplate.SUBMITTED: frozenset({"application_no", "name"}),
     SmsTemplate.BATCH_ENTERED: frozenset({"application_no", "name", "union_name"}),
-    SmsTemplate.RETURNED: frozenset({"application_no", "name", "reason"}),
+    SmsTemplate.RETURNED: frozenset({"application_no", "name", "reason", "deadline"}),
     SmsTemplate.RETURNED_TO_UNION: frozenset({"application_no", "name", "reason", "union_name"}),
     SmsTemplate.REJECTED: frozenset({"application_no", "name", "reason"}),
     SmsTemplate.APPROVED: frozenset({"application_no", "name", "amount"}),
@@ -82,6 +83,7 @@ SAMPLE_VALUES = {
     "amount": "800.00",
     "card_tail": "1234",
     "union_name": "杭州西湖精密机械有限公司工会",
+    "deadline": "12月15日",
     "reason": "",
 }
 #: One SMS holds 70 characters; a longer one is sent in parts of 67.

@@ -43,7 +43,9 @@ def signin(request: HttpRequest) -> HttpResponse:
             context["error"] = FIELD_ERROR_SUMMARY
         except Forbidden as error:
             if error.code == "not_verified_member":
-                return page(request, "worker/not_member.html", {"message": error.message}, status=403)
+                # What was typed stays in the form below: a name typed with a homophone is
+                # corrected without typing the ID number again.
+                return page(request, "worker/not_member.html", {"message": error.message, "form": form, "next": next_url}, status=403)
             context["error"] = error.message
         except CodeAlreadySent as error:
             # Asked again too soon: the member is known, and the code sent before still works.
@@ -73,6 +75,10 @@ CODE_GONE = {
 }
 
 
+#: A wrong code while the code sent can still be typed.
+WRONG_CODE = "验证码不正确，请对照短信重新输入（还可以输入 {tries} 次）；收到多条验证码短信的，请输入最新一条中的验证码。"
+
+
 @never_cache
 def signin_code(request: HttpRequest) -> HttpResponse:
     pending = session.pending_sign_in(request)
@@ -94,7 +100,11 @@ def signin_code(request: HttpRequest) -> HttpResponse:
             code = otp_state(id_number)
             # Typed after its 10 minutes, or the fifth wrong try: said plainly, a new code a tap away.
             gone = CODE_GONE.get(code.state)
-            if not gone:
+            if code.state == "live":
+                # The code sent still works: typed wrong, to be typed again (asking for another
+                # costs a minute's wait and an SMS).
+                form.add_domain_errors({"code": [WRONG_CODE.format(tries=code.tries_left)]})
+            elif not gone:
                 form.add_domain_errors({"code": [error.message]})
         except InvalidInput as error:
             form.add_domain_errors({"code": [error.message]})

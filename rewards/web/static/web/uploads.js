@@ -94,9 +94,13 @@
       box.appendChild(problem(WRONG_TYPE + "请重新选择。", WRONG_TYPE + (looksHeic(file) ? HEIC_ADVICE : "请重新选择。")));
     } else if (file.size === 0) {
       box.appendChild(problem("这个文件是空的（0 字节），可能没有复制完整：请重新拍照或重新选择。"));
+    } else if (file.size > limit && file.type === "application/pdf") {
+      // The page makes large photos smaller, not PDFs: a scan is what meets this limit.
+      box.appendChild(problem("PDF 文件超过 5 MB，无法提交：请用较低的分辨率（如 200 dpi）重新扫描，或直接用手机拍照上传。",
+        "PDF 文件超过 5 MB：请用较低的分辨率（如 200 dpi）重新扫描，或改为拍照上传。"));
     } else if (file.size > limit) {
-      box.appendChild(problem("文件超过 5 MB，无法提交：请压缩图片、降低拍照分辨率或重新拍摄后再选择。",
-        "文件超过 5 MB，请重新选择较小的文件（照片可降低拍照分辨率或重新拍摄）。"));
+      box.appendChild(problem("照片超过 5 MB，无法提交：请把手机的拍照分辨率调低后重新拍摄，或截屏后选择截图。",
+        "照片超过 5 MB：请把手机的拍照分辨率调低后重新拍摄，或截屏后选择截图。"));
     } else {
       checkContent(input, file, box);
     }
