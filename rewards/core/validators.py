@@ -168,10 +168,14 @@ def check_bank_card(value: object) -> Result:
     return text, None
 
 
-_BRANCH = re.compile(r"^.{1,40}银行.{1,40}(支行|分行|营业部|分理处)$")
-#: The longest name ``_BRANCH`` takes: 40 + 银行 + 40 + 分理处.
+#: Where a card is opened, as banks name their outlets: 支行, 分行, 营业部, 分理处, and the Postal
+#: Savings Bank's and the big banks' 营业所 and 储蓄所 (邮储银行的网点多称营业所), which a worker
+#: copies from the card's papers (decision 183).
+_OUTLETS = "支行|分行|营业部|分理处|营业所|储蓄所"
+_BRANCH = re.compile(rf"^.{{1,40}}银行.{{1,40}}({_OUTLETS})$")
+#: The longest name ``_BRANCH`` takes: 40 + 银行 + 40 + 分理处 (every outlet word is 2 or 3 characters).
 BRANCH_MAX = 85
-_BRANCH_END = re.compile(r"(支行|分行|营业部|分理处)$")
+_BRANCH_END = re.compile(rf"({_OUTLETS})$")
 
 
 def check_bank_branch(value: object) -> Result:
@@ -185,7 +189,7 @@ def check_bank_branch(value: object) -> Result:
         # the worker looking for what is already there.
         return None, "开户行请写上银行的全称，例如“中国工商银行杭州西湖支行”，不要简写为“工行”“农行”等。"
     if not _BRANCH.match(text):
-        return None, "开户行请写到支行，例如“中国工商银行杭州西湖支行”（××银行××支行、分行、营业部或分理处）。"
+        return None, "开户行请写到支行，例如“中国工商银行杭州西湖支行”（××银行××支行、分行、营业部、分理处、营业所或储蓄所）。"
     return text, None
 
 

@@ -222,6 +222,8 @@ def test_check_bank_card_refuses_empty_and_letters():
         pytest.param("招商银行杭州分行", "招商银行杭州分行", id="分行"),
         pytest.param("中国建设银行杭州萧山分行营业部", "中国建设银行杭州萧山分行营业部", id="营业部"),
         pytest.param("中国农业银行杭州余杭分理处", "中国农业银行杭州余杭分理处", id="分理处"),
+        pytest.param("中国邮政储蓄银行杭州市西湖区留下营业所", "中国邮政储蓄银行杭州市西湖区留下营业所", id="邮储营业所"),
+        pytest.param("中国工商银行杭州西湖支行文三路储蓄所", "中国工商银行杭州西湖支行文三路储蓄所", id="储蓄所"),
         pytest.param("杭州银行文创支行", "杭州银行文创支行", id="城商行"),
         pytest.param(" 中国银行 杭州滨江支行 ", "中国银行杭州滨江支行", id="空格去掉"),
     ],
@@ -236,6 +238,8 @@ def test_check_bank_branch_accepts(raw, expected):  # type: ignore[no-untyped-de
         pytest.param("工商银行", "开户行请写到支行", id="只有银行"),
         pytest.param("中国工商银行", "开户行请写到支行", id="只有总行"),
         pytest.param("中国工商银行杭州西湖", "开户行请写到支行", id="没有支行"),
+        pytest.param("中国工商银行杭州西湖网点", "开户行请写到支行", id="网点不是支行"),
+        pytest.param("中国邮政储蓄银行杭州市西湖区留下所", "开户行请写到支行", id="所不是营业所"),
         pytest.param("", "请填写银行卡开户行", id="空"),
         pytest.param("中国工商银行杭州" + "西湖" * 40 + "支行", "开户行名称过长（90 个字，最多 85 个字）", id="过长"),
     ],
@@ -250,6 +254,7 @@ def test_check_bank_branch_refuses(raw, phrase):  # type: ignore[no-untyped-def]
         pytest.param("工行西湖支行", id="简称"),
         pytest.param("农行杭州城东分理处", id="简称分理处"),
         pytest.param("杭州西湖支行", id="没有银行"),
+        pytest.param("邮储留下营业所", id="简称营业所"),
     ],
 )
 def test_a_branch_written_down_to_the_sub_branch_without_the_bank_asks_for_the_bank_not_the_branch(raw):  # type: ignore[no-untyped-def]
