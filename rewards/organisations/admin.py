@@ -30,7 +30,7 @@ from rewards.core.errors import DomainError
 from rewards.identity.lockout import lift_lock, locked_for, locked_usernames
 
 from .admin_resets import CredentialResetAdmin, PendingResetFilter, SecondPart, latest_resets_query
-from .grants import grant_summary, hold_back_grant, role_grant_confirm, role_grant_refuse, role_grant_request
+from .grants import grant_summary, hold_back_grant, needs_second_administrator, role_grant_confirm, role_grant_refuse, role_grant_request
 from .history import account_history
 from .lapse import is_listed_lapse, is_open, lapsed_note, latest_grants, latest_resets, listed_lapse_q, open_q, period_days
 from .models import ROLE_ORG_KIND, GrantKind, GrantStatus, Organisation, OrgKind, Role, RoleGrant, StaffUser
@@ -47,10 +47,14 @@ class RoleFitsOrganisation:
     def clean(self) -> dict[str, Any]:
         cleaned: dict[str, Any] = super().clean()  # type: ignore[misc]
         role, organisation = cleaned.get("role"), cleaned.get("organisation")
-        if not role or organisation is None:
+        if not role or "organisation" not in cleaned:  # no role, or the organisation already refused
             return cleaned
         expected = ROLE_ORG_KIND.get(Role(role))
-        if expected is not None and organisation.kind != expected:
+        if expected is not None and organisation is None:  # staff_create requires one too
+            self.add_error(  # type: ignore[attr-defined]
+                "organisation", f"请选择所属组织：角色“{Role(role).label}”应属于一个{OrgKind(expected).label}。"
+            )
+        elif expected is not None and organisation.kind != expected:
             self.add_error(  # type: ignore[attr-defined]
                 "organisation",
                 f"角色“{Role(role).label}”应属于{OrgKind(expected).label}，而“{organisation}”是{OrgKind(organisation.kind).label}。",
@@ -62,6 +66,14 @@ class StaffCreationForm(RoleFitsOrganisation, UserCreationForm):  # type: ignore
     class Meta(UserCreationForm.Meta):
         model = StaffUser
         fields = ("username", "full_name", "organisation", "role")
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        # A password is never written back into the page (Django's PasswordInput): when another
+        # field was wrong, the two boxes come back empty. Say so where they are.
+        typed = self.is_bound and (self.data.get("password1") or self.data.get("password2"))
+        if typed and self._errors and not self.has_error("password1") and not self.has_error("password2"):
+            self.add_error("password1", "表单其他项有误：为安全起见，刚才输入的密码没有保留，请重新输入两次。")
 
 
 class StaffChangeForm(RoleFitsOrganisation, UserChangeForm):  # type: ignore[type-arg]
@@ -171,6 +183,7 @@ def _open(account: StaffUser) -> RoleGrant | None:
 class StaffUserAdmin(CredentialResetAdmin, AuditedChanges, UserAdmin):  # type: ignore[type-arg]
     form = StaffChangeForm
     add_form = StaffCreationForm
+    add_form_template = "admin/organisations/staffuser/add_form.html"
     list_display = ("username", "full_name", "role_now", "organisation_now", "is_active", "pending_grant", "pending_reset", "last_login")
     list_filter = (PendingGrantFilter, PendingResetFilter, "role", "is_active")
     list_select_related = ("organisation",)
@@ -340,6 +353,17 @@ class StaffUserAdmin(CredentialResetAdmin, AuditedChanges, UserAdmin):  # type: 
             f"{grant_summary(grant)}：须由另一位系统管理员在账号列表中勾选该账号并执行“确认授权”后生效，{waiting}{first_part}。",
             messages.WARNING,
         )
+
+    def add_view(self, request: Any, form_url: str = "", extra_context: Any = None) -> Any:
+        """The add form says before saving what saving does: who must confirm, and the password."""
+        dual = [role for role in Role if needs_second_administrator(role)]
+        context = {
+            "dual_control_labels": "、".join(str(role.label) for role in dual),
+            "dual_control_all": len(dual) == len(Role),
+            "temporary_hours": settings.STAFF_TEMPORARY_PASSWORD_HOURS,
+            **(extra_context or {}),
+        }
+        return super().add_view(request, form_url, context)
 
     def changelist_view(self, request: Any, extra_context: Any = None) -> Any:
         if request.method == "GET":

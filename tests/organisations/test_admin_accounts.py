@@ -73,6 +73,52 @@ def test_a_role_in_the_wrong_kind_of_organisation_is_refused_and_nothing_is_writ
     assert AuditEvent.objects.count() == entries
 
 
+def test_a_role_without_an_organisation_is_refused_on_adding_and_on_changing(admin_client, xihu_reviewer):
+    # staff_create requires one: a grant of 基层工会经办人 to nowhere was taken and left an
+    # account that a confirmation would have enabled with no union.
+    response = admin_client.post(ADD, new_account())
+    assert response.status_code == 200
+    assert "请选择所属组织：角色“基层工会经办人”应属于一个基层工会。" in response.content.decode()
+    assert not StaffUser.objects.filter(username="new.clerk").exists()
+    response = admin_client.post(f"{LIST}{xihu_reviewer.pk}/change/", change_form(xihu_reviewer, organisation=""))
+    assert response.status_code == 200
+    assert "请选择所属组织：角色“区县（产业）工会审核人”应属于一个" in response.content.decode()
+    xihu_reviewer.refresh_from_db()
+    assert xihu_reviewer.organisation_id is not None
+
+
+def test_an_account_without_a_role_needs_no_organisation(admin_client):
+    response = admin_client.post(ADD, new_account(role=""))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert StaffUser.objects.get(username="new.clerk").role == ""
+
+
+def test_the_add_form_says_before_saving_what_saving_does(admin_client, settings):
+    page = admin_client.get(ADD).content.decode()
+    assert "保存后账号还不能登录" in page and "任何角色须由另一位系统管理员" in page
+    assert "临时密码的第一段" in page and "新密码确认后 24 小时内有效" in page
+    settings.STAFF_DUAL_CONTROL_ROLES = ["admin", "finance_officer"]
+    page = admin_client.get(ADD).content.decode()
+    assert "角色为市总财务人员、系统管理员的账号须由另一位系统管理员" in page
+    settings.STAFF_DUAL_CONTROL_ROLES = []
+    page = admin_client.get(ADD).content.decode()
+    assert "保存后账号还不能登录" not in page and "临时密码的第一段" not in page
+    assert "新账号的密码是临时密码：24 小时内有效" in page
+
+
+def test_the_add_form_says_why_the_password_boxes_came_back_empty(admin_client, city):
+    response = admin_client.post(ADD, new_account(organisation=city.pk))
+    page = response.content.decode()
+    assert "应属于基层工会" in page
+    assert "刚才输入的密码没有保留，请重新输入两次" in page
+    assert 'name="password1"' in page and "a-long-Passphrase-2020" not in page
+    # Nothing typed, or the password itself wrong: nothing more to say than Django's own errors.
+    page = admin_client.post(ADD, new_account(organisation=city.pk, password1="", password2="")).content.decode()
+    assert "刚才输入的密码没有保留" not in page
+    page = admin_client.post(ADD, new_account(organisation=city.pk, password2="another-Passphrase-2020")).content.decode()
+    assert "刚才输入的密码没有保留" not in page and "输入的两个密码不一致" in page
+
+
 def test_an_account_created_in_the_admin_is_audited_and_gets_no_admin_rights(
     admin_client, administrator, second_administrator, xihu_grassroots
 ):
