@@ -75,7 +75,11 @@ def annex5_row(number: int, declaration: OccupationDeclaration) -> list[Any]:
     ]
 
 
-def section_rows(section: Section) -> list[list[Any]]:
+def section_rows(section: Section, *, blank_rows: int) -> list[list[Any]]:
+    """The union's declarations in the order made; none: the notice's numbered blank rows (as
+    many as a union may declare), to fill in by hand and stamp."""
+    if not section.declarations:
+        return [[number, "", "", "", ""] for number in range(1, max(blank_rows, 1) + 1)]
     ordered = sorted(section.declarations, key=lambda d: (d.created_at, d.pk))
     return [annex5_row(number, declaration) for number, declaration in enumerate(ordered, start=1)]
 
@@ -112,7 +116,7 @@ def xlsx_sheets(sections: list[Section], *, campaign: Campaign, per_union: bool)
             unit_line=unit_line(section.union),
             date_line="年　　月　　日",
             columns=COLUMNS,
-            rows=section_rows(section),
+            rows=section_rows(section, blank_rows=campaign.declaration_limit),
             notes=notes(campaign),
         )
         for section in sections
@@ -125,7 +129,10 @@ def pdf_context(sections: list[Section], *, campaign: Campaign) -> dict[str, Any
         "title": title(campaign.year),
         "headers": HEADERS,
         "notes": notes(campaign),
-        "sections": [{"unit_line": unit_line(section.union), "rows": section_rows(section)} for section in sections],
+        "sections": [
+            {"unit_line": unit_line(section.union), "rows": section_rows(section, blank_rows=campaign.declaration_limit)}
+            for section in sections
+        ],
         "generated_at": clock.now().astimezone(clock.SHANGHAI),
     }
 

@@ -90,8 +90,20 @@ def test_with_nothing_declared_the_city_gets_the_blank_form(api, campaign, audit
 
     assert response.status_code == 200
     ws = workbook(response.content).worksheets[0]
-    assert data_rows(ws) == []
+    # The notice's form: numbered rows to fill in by hand, as many as a union may declare.
+    assert data_rows(ws) == [[1, None, None, None, None], [2, None, None, None, None], [3, None, None, None, None]]
     assert "申报单位（盖章）：" in [cell for row in ws.iter_rows(values_only=True) for cell in row if cell]
+
+
+def test_a_union_that_declared_nothing_gets_as_many_blank_rows_as_it_may_declare(api, campaign, xihu_reviewer):
+    campaign.declaration_limit = 5
+    campaign.save(update_fields=["declaration_limit"])
+    ws = workbook(get_as(api, xihu_reviewer, XLSX, year=2020).content).worksheets[0]
+    assert [row[0] for row in data_rows(ws)] == [1, 2, 3, 4, 5]
+    assert all(cell is None for row in data_rows(ws) for cell in row[1:])
+    text = pdf_text(get_as(api, xihu_reviewer, PDF, year=2020).content)
+    assert "申报单位（盖章）：西湖区总工会" in text and "尚未申报" not in text
+    assert "市总经济部意见12345注：" in text  # five numbered rows, nothing in them
 
 
 def test_the_pdf_has_the_chinese_text(api, declared, xihu_reviewer):
