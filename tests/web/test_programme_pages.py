@@ -385,3 +385,26 @@ def test_row_buttons_name_their_row(campaign, xihu_reviewer, before_deadline):
 
     assert 'aria-label="撤回“无人机驾驶员”">撤回</button>' in text(client.get(DECLARATIONS))
     assert 'aria-label="更新进度：电工（技师）">更新进度</a>' in text(client.get(TRAINING))
+
+
+def test_a_page_drawn_at_a_post_address_sends_its_year_and_filter_forms_to_the_page(
+    campaign, xihu_reviewer, economic_officer, before_deadline
+):
+    """A refused form draws the page at the address it was posted to (…/declare, …/decision,
+    training/new); the year and filter forms must not GET that address (405 there)."""
+    union = signed_in(xihu_reviewer)
+    refused = union.post(f"{DECLARATIONS}declare", {"occupation": "", "reason": ""})
+    assert refused.status_code == 400
+    page = text(refused)
+    assert f'<form method="get" action="{DECLARATIONS}" class="inline-form prog-year-form">' in page
+    assert union.get(DECLARATIONS, {"year": "2020"}).status_code == 200
+    assert union.get(f"{DECLARATIONS}declare", {"year": "2020"}).status_code == 405  # what the form used to do
+
+    declaration = occupation_declare(user=xihu_reviewer, occupation="茶艺师", reason="理由")
+    page = text(signed_in(economic_officer).post(f"{DECLARATIONS}{declaration.pk}/decision", {"decision": "", "opinion": ""}))
+    assert f'<form method="get" action="{DECLARATIONS}" class="inline-form prog-year-form">' in page
+    assert f'<form method="get" action="{DECLARATIONS}" class="inline-form prog-filter">' in page
+
+    refused = union.post(f"{TRAINING}new", {"year": "2020", "occupation": ""})
+    assert refused.status_code == 400
+    assert f'<form method="get" action="{TRAINING}" class="inline-form prog-year-form">' in text(refused)
