@@ -32,6 +32,10 @@ def test_an_expired_code_is_said_so_and_a_new_one_sent_on_a_phone(member, live_s
     page.click("button:has-text('获取短信验证码')")
     page.wait_for_selector("#id_code")
     old_code = latest_code()
+    # One figure on the page: the button counts down, the note points at it (no stale "约 60 秒").
+    resend = page.locator("button[data-resend-wait]")
+    assert resend.is_disabled() and "秒）" in resend.inner_text()
+    assert page.inner_text("[data-resend-note]") == "短信可能稍有延迟，请先留意手机；按钮上的倒计时结束后可以重新获取。"
 
     moment[0] = start + dt.timedelta(minutes=16)  # back with the phone, after the step's 15 minutes
     page.fill("#id_code", old_code)

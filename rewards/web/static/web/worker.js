@@ -402,6 +402,9 @@
       var label = button.textContent;
       var counting = button.getAttribute("data-counting-label") || "重新获取验证码";
       var note = button.parentNode.querySelector("[data-resend-note]");
+      // The page's "约 N 秒" was true when it was drawn; the button now counts, so the note
+      // points at it instead of holding a second, stale figure.
+      if (note && note.hasAttribute("data-resend-live")) note.textContent = note.getAttribute("data-resend-live");
       function tick() {
         if (left <= 0) {
           button.disabled = false;
@@ -411,7 +414,7 @@
         }
         button.disabled = true;
         // A long wait (the 5-in-10-minutes limit) in minutes, rounded up as the server says it.
-        button.textContent = counting + "（" + (left >= 60 ? Math.ceil(left / 60) + " 分钟" : left + " 秒") + "）";
+        button.textContent = counting + "（" + (left > 60 ? Math.ceil(left / 60) + " 分钟" : left + " 秒") + "）";
         left -= 1;
         setTimeout(tick, 1000);
       }
