@@ -173,6 +173,10 @@ def check_bank_card(value: object) -> Result:
 #: copies from the card's papers (decision 183).
 _OUTLETS = "支行|分行|营业部|分理处|营业所|储蓄所"
 _BRANCH = re.compile(rf"^.{{1,40}}银行.{{1,40}}({_OUTLETS})$")
+#: A rural credit co-operative that has not become a bank (a migrant worker's card from home:
+#: ××县农村信用合作联社××信用社, ××信用联社营业部), down to its outlet (decision 188).
+_COOPERATIVE = "信用合作联社|信用联社|信用合作社|信用社"
+_COOPERATIVE_BRANCH = re.compile(rf"^.{{1,40}}({_COOPERATIVE}).{{0,40}}({_OUTLETS}|信用社|信用分社|分社)$")
 #: The longest name ``_BRANCH`` takes: 40 + 银行 + 40 + 分理处 (every outlet word is 2 or 3 characters).
 BRANCH_MAX = 85
 _BRANCH_END = re.compile(rf"({_OUTLETS})$")
@@ -184,13 +188,13 @@ def check_bank_branch(value: object) -> Result:
         return None, "请填写银行卡开户行。"
     if len(text) > BRANCH_MAX:
         return None, f"开户行名称过长（{len(text)} 个字，最多 {BRANCH_MAX} 个字），请只写银行和支行的名称。"
-    if not _BRANCH.match(text) and _BRANCH_END.search(text) and "银行" not in text:
+    if _BRANCH.match(text) or _COOPERATIVE_BRANCH.match(text):
+        return text, None
+    if _BRANCH_END.search(text) and "银行" not in text and not re.search(_COOPERATIVE, text):
         # Written down to the branch, but without the bank (工行西湖支行): "写到支行" would send
         # the worker looking for what is already there.
         return None, "开户行请写上银行的全称，例如“中国工商银行杭州西湖支行”，不要简写为“工行”“农行”等。"
-    if not _BRANCH.match(text):
-        return None, "开户行请写到支行，例如“中国工商银行杭州西湖支行”（××银行××支行、分行、营业部、分理处、营业所或储蓄所）。"
-    return text, None
+    return None, "开户行请写到支行，例如“中国工商银行杭州西湖支行”（××银行××支行、分行、营业部、分理处、营业所或储蓄所；农村信用社写到信用社或分社）。"
 
 
 _DATE_FORMATS = (

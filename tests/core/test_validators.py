@@ -226,6 +226,11 @@ def test_check_bank_card_refuses_empty_and_letters():
         pytest.param("中国工商银行杭州西湖支行文三路储蓄所", "中国工商银行杭州西湖支行文三路储蓄所", id="储蓄所"),
         pytest.param("杭州银行文创支行", "杭州银行文创支行", id="城商行"),
         pytest.param(" 中国银行 杭州滨江支行 ", "中国银行杭州滨江支行", id="空格去掉"),
+        pytest.param("会宁县农村信用合作联社郭城信用社", "会宁县农村信用合作联社郭城信用社", id="信用联社下的信用社"),
+        pytest.param("会宁县农村信用合作联社营业部", "会宁县农村信用合作联社营业部", id="信用联社营业部"),
+        pytest.param("镇宁县农村信用合作联社城关信用分社", "镇宁县农村信用合作联社城关信用分社", id="信用分社"),
+        pytest.param("某县信用联社城关分社", "某县信用联社城关分社", id="信用联社分社"),
+        pytest.param("某县农村信用社城关分社", "某县农村信用社城关分社", id="信用社分社"),
     ],
 )
 def test_check_bank_branch_accepts(raw, expected):  # type: ignore[no-untyped-def]
@@ -240,6 +245,10 @@ def test_check_bank_branch_accepts(raw, expected):  # type: ignore[no-untyped-de
         pytest.param("中国工商银行杭州西湖", "开户行请写到支行", id="没有支行"),
         pytest.param("中国工商银行杭州西湖网点", "开户行请写到支行", id="网点不是支行"),
         pytest.param("中国邮政储蓄银行杭州市西湖区留下所", "开户行请写到支行", id="所不是营业所"),
+        pytest.param("会宁县农村信用合作联社", "农村信用社写到信用社或分社", id="只有信用联社"),
+        pytest.param("农村信用社", "开户行请写到支行", id="只有信用社"),
+        pytest.param("会宁县信用联社郭城网点", "开户行请写到支行", id="信用社网点"),
+        pytest.param("中国工商银行杭州西湖分社", "开户行请写到支行", id="银行没有分社"),
         pytest.param("", "请填写银行卡开户行", id="空"),
         pytest.param("中国工商银行杭州" + "西湖" * 40 + "支行", "开户行名称过长（90 个字，最多 85 个字）", id="过长"),
     ],
