@@ -61,7 +61,8 @@ def _check_keys(manifest: dict[str, Any]) -> list[str]:
         )
     if problems:
         raise BackupError(
-            "\n".join(problems) + "\n未做任何修改；配置好上述密钥后再恢复（manage.py key_fingerprints --backup 备份目录 逐个列出所需密钥的指纹）。"
+            "\n".join(problems)
+            + "\n未做任何修改；配置好上述密钥后再恢复（manage.py key_fingerprints --backup 备份目录 逐个列出所需密钥的指纹）。"
         )
     warnings = []
     older = sorted(used - {ours["field_encryption_current"]})

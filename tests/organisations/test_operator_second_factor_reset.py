@@ -21,6 +21,7 @@ from rewards.identity.models import StaffToken, StaffTotp
 from rewards.organisations.models import CredentialReset, GrantStatus, ResetKind
 from rewards.organisations.resets import credential_reset_confirm, credential_reset_request
 from rewards.reports.audit_detail import readable_detail
+from rewards.reports.auditlog import ACTION_LABELS
 from tests.security.staff_helpers import MovableClock, api_token, enrol, next_code, web_client, web_login
 
 pytestmark = pytest.mark.django_db
@@ -93,3 +94,10 @@ def test_an_account_without_an_authenticator_is_said_so_and_still_audited(settin
     said = reset(finance_a.username, "--reason", REASON)
     assert "原本没有绑定验证器" in said and "须先在新手机上绑定" not in said
     assert AuditEvent.objects.get(action="staff.mfa_reset").detail["had_device"] is False
+
+
+def test_the_audit_log_names_the_second_factor_as_the_pages_and_the_administration_do():
+    """An auditor looking for an administrator's 重置两步验证 (the action's name in the
+    administration and in this command) finds it under that name in the action list."""
+    assert ACTION_LABELS["staff.mfa_reset"] == "重置两步验证"
+    assert ACTION_LABELS["staff.mfa_enrol"] == "绑定两步验证" and ACTION_LABELS["staff.mfa_disable"] == "停用两步验证"
