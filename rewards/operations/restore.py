@@ -40,28 +40,42 @@ class RestoreResult:
 
 
 def _check_keys(manifest: dict[str, Any]) -> list[str]:
-    """Refuses a backup whose data this installation's keys cannot open or find; returns warnings."""
+    """Refuses a backup whose data this installation's keys cannot open or find, naming every key
+    it misses at once (not one per attempt); returns warnings."""
     theirs, ours = manifest.get("keys") or {}, key_fingerprints()
+    problems = []
     if theirs.get("blind_index") != ours["blind_index"]:
-        raise BackupError(
+        problems.append(
             "备份时的查询索引密钥（BLIND_INDEX_KEY）与本机不同：恢复后将无法按身份证号、银行卡号、手机号查找。"
-            "请配置与备份时相同的 BLIND_INDEX_KEY 后再恢复。"
+            "请配置与备份时相同的 BLIND_INDEX_KEY。"
         )
     # A backup from before the keyed chain has no such fingerprint: its log is sealed by `migrate`.
     if theirs.get("audit_chain", ours["audit_chain"]) != ours["audit_chain"]:
-        raise BackupError(
-            "备份时的审计链密钥（AUDIT_CHAIN_KEY）与本机不同：恢复后审计日志将无法校验。请配置与备份时相同的 AUDIT_CHAIN_KEY 后再恢复。"
-        )
-    missing = sorted(set(theirs.get("field_encryption_used") or []) - set(ours["field_encryption_ring"]))
+        problems.append("备份时的审计链密钥（AUDIT_CHAIN_KEY）与本机不同：恢复后审计日志将无法校验。请配置与备份时相同的 AUDIT_CHAIN_KEY。")
+    used = set(theirs.get("field_encryption_used") or [])
+    missing = sorted(used - set(ours["field_encryption_ring"]))
     if missing:
-        raise BackupError(
+        problems.append(
             f"备份中的加密数据使用的密钥（指纹 {'、'.join(missing)}）不在本机配置中：恢复后无法解密。"
-            "请配置与备份时相同的 FIELD_ENCRYPTION_KEY（轮换过的旧密钥放入 FIELD_ENCRYPTION_OLD_KEYS）后再恢复"
-            "（manage.py key_fingerprints --backup 备份目录 逐个列出所需密钥的指纹）。"
+            "请配置与备份时相同的 FIELD_ENCRYPTION_KEY（轮换过的旧密钥放入 FIELD_ENCRYPTION_OLD_KEYS）。"
+        )
+    if problems:
+        raise BackupError(
+            "\n".join(problems)
+            + "\n未做任何修改；配置好上述密钥后再恢复（manage.py key_fingerprints --backup 备份目录 逐个列出所需密钥的指纹）。"
+        )
+    warnings = []
+    older = sorted(used - {ours["field_encryption_current"]})
+    if older:
+        # Restored, these values are under a key the rotation meant to retire: once it leaves
+        # FIELD_ENCRYPTION_OLD_KEYS (as rotate_field_keys says it may) they could not be read.
+        warnings.append(
+            f"备份中的加密数据使用轮换前的旧密钥（指纹 {'、'.join(older)}）：恢复后请运行 manage.py rotate_field_keys，"
+            "用当前密钥重新加密；在此之前不要从 FIELD_ENCRYPTION_OLD_KEYS 中删去它，否则恢复的数据将无法解密。"
         )
     if theirs.get("secret_key") != ours["secret_key"]:
-        return ["本机的 SECRET_KEY 与备份时不同：职工的查询密码将全部失效（登录后可重新获取）。"]
-    return []
+        warnings.append("本机的 SECRET_KEY 与备份时不同：职工的查询密码将全部失效（登录后可重新获取）。")
+    return warnings
 
 
 def _check_migrations(manifest: dict[str, Any]) -> list[str]:

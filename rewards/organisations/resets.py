@@ -235,3 +235,38 @@ def credential_reset_refuse(*, reset: CredentialReset, acting_user: Any, request
 def reset_summary(reset: CredentialReset) -> str:
     """The reset as the administration lists it: “重置密码（admin 提出，2020-10-15 09:30）”."""
     return f"{ResetKind(reset.kind).label}（{reset.asked_by.username} 提出，{shanghai_minute(reset.asked_at)}）"
+
+
+@transaction.atomic
+def second_factor_reset_by_operator(*, account: StaffUser, reason: str) -> dict[str, Any]:
+    """重置两步验证 by the operator on the server (``manage.py reset_second_factor``), as
+    ``create_staff`` and ``changepassword`` stay theirs (decisions 145, 157): for a lost phone
+    that no two administrators can reset in the administration (an administrator's own, where
+    the deployment has two; the only one's). It holds at once: the authenticator and API tokens go,
+    signed-in pages end, a sign-in lockout is lifted; the holder binds a new authenticator at the
+    next sign-in with their own password. A pending second-factor reset of the account (asked by
+    the other administrator, with no third to confirm it) is closed as confirmed by this one.
+    Audited ``staff.mfa_reset`` (actor 命令行, ``channel`` cli) with the operator's reason."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise InvalidInput("请用 --reason 写明原因（记入审计日志），例如“系统管理员手机丢失，无第三位管理员确认重置”。")
+    StaffUser.objects.select_for_update().filter(pk=account.pk).first()
+    lapse_overdue_of(account, kind=ResetKind.MFA, actor=None)
+    pending = (
+        CredentialReset.objects.select_for_update(of=("self",))
+        .filter(account=account, kind=ResetKind.MFA, status=GrantStatus.PENDING)
+        .first()
+    )
+    had_device, tokens = remove_factor(account)
+    detail: dict[str, Any] = {
+        "channel": "cli",
+        "reason": reason,
+        "had_device": had_device,
+        "tokens_revoked": tokens,
+        "lock_lifted": lift_lock(account.username),
+    }
+    if pending is not None:
+        _decide(pending, GrantStatus.CONFIRMED, None)
+        detail.update(reset=pending.pk, asked_by=pending.asked_by_id)
+    audit("staff.mfa_reset", actor_label="cli", obj=account, detail=detail)
+    return detail

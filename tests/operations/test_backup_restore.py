@@ -258,6 +258,48 @@ def test_a_backup_made_under_another_encryption_key_is_refused(seeded, storage_r
     assert {a.id_number for a in Application.objects.all()} == {found.id_number for found in seeded}
 
 
+def restore_warnings(folder: Path) -> str:
+    err = io.StringIO()
+    call_command("restore", "--input", str(folder), stdout=io.StringIO(), stderr=err)
+    return err.getvalue()
+
+
+def test_a_backup_made_before_a_rotation_says_to_rotate_again_before_the_old_key_goes(seeded, storage_root, tmp_path, settings):
+    """Restored, its values are under the key the rotation retired: without a new rotation,
+    taking that key out of FIELD_ENCRYPTION_OLD_KEYS (as rotate_field_keys says it may) would
+    leave the restored data unreadable."""
+    backup(tmp_path / "backup")
+    wipe(storage_root)
+    settings.FIELD_ENCRYPTION_OLD_KEYS = [settings.FIELD_ENCRYPTION_KEY]
+    settings.FIELD_ENCRYPTION_KEY = OTHER_KEY
+
+    said = restore_warnings(tmp_path / "backup")
+    assert "轮换前的旧密钥" in said and "rotate_field_keys" in said and "不要从 FIELD_ENCRYPTION_OLD_KEYS 中删去" in said
+
+    call_command("rotate_field_keys", stdout=io.StringIO())
+    settings.FIELD_ENCRYPTION_OLD_KEYS = []  # as the warning says: once rotated, the old key may go
+    assert {a.id_number for a in Application.objects.all()} == {found.id_number for found in seeded}
+
+
+def test_a_backup_under_the_current_key_restores_without_the_rotation_warning(seeded, storage_root, tmp_path):
+    backup(tmp_path / "backup")
+    wipe(storage_root)
+    assert "旧密钥" not in restore_warnings(tmp_path / "backup")
+
+
+def test_every_missing_key_is_named_in_one_refusal(seeded, storage_root, tmp_path, settings):
+    """An operator restoring on a new machine learns every key to fetch at the first attempt."""
+    backup(tmp_path / "backup")
+    wipe(storage_root)
+    settings.BLIND_INDEX_KEY = settings.AUDIT_CHAIN_KEY = settings.FIELD_ENCRYPTION_KEY = OTHER_KEY
+
+    with pytest.raises(CommandError) as refused:
+        restore(tmp_path / "backup")
+    said = str(refused.value)
+    assert all(name in said for name in ("BLIND_INDEX_KEY", "AUDIT_CHAIN_KEY", "FIELD_ENCRYPTION_KEY", "key_fingerprints --backup"))
+    assert Application.objects.count() == 0
+
+
 def test_a_backup_made_under_another_blind_index_key_is_refused(seeded, storage_root, tmp_path, settings):
     backup(tmp_path / "backup")
     wipe(storage_root)
