@@ -67,7 +67,7 @@ def test_the_edit_page_shows_a_thumbnail_of_each_material_on_file(client, submit
         attachment = current(submitted, kind)
         assert f'<img src="{url_of(attachment)}" alt="{alt}"' in page, kind
     uploaded = timezone.localtime(current(submitted, "id_card").uploaded_at)  # Asia/Shanghai
-    assert f"原来上传的身份证材料<span class=\"w-nowrap\">（{uploaded:%Y}年{uploaded.month}月{uploaded.day}日 {uploaded:%H:%M} 上传）" in page
+    assert f'原来上传的身份证材料<span class="w-nowrap">（{uploaded:%Y}年{uploaded.month}月{uploaded.day}日 {uploaded:%H:%M} 上传）' in page
     assert page.count("（在新窗口打开大图）") == 3
     assert len(set(MATERIAL_URL.findall(page))) == 3
 
