@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from django.core.files.storage import default_storage
-from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers as rf
@@ -14,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from rewards.applications.models import FlagCode
+from rewards.applications.serving import material_response
 from rewards.core.audit import audit
 from rewards.core.errors import Forbidden, InvalidInput, NotFound
 from rewards.core.masking import mask_digit_runs
@@ -251,8 +250,4 @@ class AttachmentView(StaffView):
             actor=request.user,
             detail={"attachment": attachment.pk, "kind": attachment.kind},
         )
-        response = FileResponse(default_storage.open(attachment.storage_name, "rb"), content_type=attachment.content_type)
-        response["Content-Disposition"] = f'inline; filename="{application.application_no}-{attachment.kind}"'
-        response["Cache-Control"] = "no-store"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return material_response(attachment, name=f"{application.application_no}-{attachment.kind}")

@@ -18,7 +18,7 @@ from rewards.core import clock, crypto, throttle, validators
 from rewards.core.errors import InvalidInput, NotFound
 from rewards.core.vocab import Channel, Status
 
-from .models import Application, ApplicationEvent
+from .models import Application, ApplicationEvent, Attachment, Processing
 
 STAGE_LABELS = {
     "submitted": "提交申请",
@@ -315,3 +315,20 @@ def applicant_applications(id_hash: str) -> list[Application]:
         .prefetch_related("events")
         .order_by("-campaign__year", "-submitted_at")
     )
+
+
+#: A material is shown back to its worker only in the form kept for good: an image once the
+#: background step has re-encoded it without its metadata, a PDF once it is kept as checked
+#: (SECURITY.md 13). A photo still pending, or one that could not be decoded, is not served.
+SHOWN_TO_APPLICANT = frozenset({Processing.REENCODED, Processing.ORIGINAL})
+
+
+def current_materials(application: Application) -> list[Attachment]:
+    """The material of each kind the application holds now: one replaced by a resubmission is
+    no longer current, one whose file was deleted at the end of retention is left out."""
+    return list(application.attachments.filter(current=True, purged_at__isnull=True).order_by("kind"))
+
+
+def material_for_applicant(application: Application, attachment_id: int) -> Attachment | None:
+    """One current material of ``application`` its worker may open, or None."""
+    return application.attachments.filter(pk=attachment_id, current=True, purged_at__isnull=True, processing__in=SHOWN_TO_APPLICANT).first()

@@ -10,6 +10,7 @@ import datetime as dt
 
 import pytest
 
+from rewards.applications import materials
 from rewards.applications.models import Application
 from rewards.core.vocab import Status
 from rewards.notifications.models import SmsMessage
@@ -108,11 +109,26 @@ def test_apply_approve_return_and_resubmit_through_the_pages(member, photos, rev
     fits(phone)
     screenshot(phone, "30-worker-sees-return")
 
-    # …and corrects it: a new bank-card photo, then 重新提交.
+    # …and corrects it: a new bank-card photo, then 重新提交. Under each field, the photo on file
+    # (re-encoded by the background step, which the browser tests' task backend does not run).
+    for attachment_id in application.attachments.values_list("pk", flat=True):
+        materials.process(attachment_id)
     phone.goto(base + "/worker/mine")
     phone.click("a.w-btn:has-text('修改后重新提交')")
     phone.wait_for_selector("#id_occupation")
     assert "银行卡照片不清晰" in phone.inner_text("body")
+    thumbnails = phone.locator(".w-onfile img")
+    assert [thumbnails.nth(i).get_attribute("alt") for i in range(3)] == [
+        "原来上传的身份证照片",
+        "原来上传的证书照片",
+        "原来上传的银行卡照片",
+    ]
+    for i in range(3):  # loaded lazily: brought into view, then drawn (the server sent an image, the CSP let it in)
+        thumbnails.nth(i).scroll_into_view_if_needed()
+        phone.wait_for_load_state("networkidle")
+        assert thumbnails.nth(i).evaluate("img => img.complete && img.naturalWidth") == 480
+        box = thumbnails.nth(i).bounding_box()
+        assert box is not None and box["width"] <= 120 and box["height"] <= 90
     phone.set_input_files("#id_bank_card_file", str(photos["bank_card"]))
     fits(phone)
     screenshot(phone, "31-worker-resubmit")

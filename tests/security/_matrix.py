@@ -190,6 +190,7 @@ WORKER_PAGES = {
     "worker:alive": "worker_json",
     "worker:mine": "worker",
     "worker:edit": "worker",
+    "worker:material": "worker",  # the worker's own current material, for the edit page
     "worker:withdraw": "worker",
     "worker:query_password": "worker",
 }
@@ -228,6 +229,8 @@ def path_kwargs(world: World) -> dict[str, dict[str, Any]]:
     attachment = pending.attachments.values_list("pk", flat=True).first()
     assert flag and attachment, "the seeded application should have a signal and materials"
     own = {"no": apps["xihu_online_returned"].application_no}  # the applicant's own
+    own_attachment = apps["xihu_online_returned"].attachments.filter(current=True).values_list("pk", flat=True).first()
+    assert own_attachment, "the applicant's own application should have materials"
     batch_app = {"no": apps["xihu_batch_district"].application_no}
     returned_batch = {"no": apps["xihu_batch_returned"].application_no}
     built = {"no": world.payment_built.batch_no}
@@ -277,6 +280,7 @@ def path_kwargs(world: World) -> dict[str, dict[str, Any]]:
         "staff:campaign_sms": {"year": 2020},
         "staff:audit_entry": {"entry_id": entry},
         "worker:edit": own,
+        "worker:material": {**own, "attachment_id": own_attachment},
         "worker:withdraw": own,
         "worker:query_password": own,
     }
@@ -327,6 +331,7 @@ PATH_PARAMS = {
     "staff:campaign_sms": {"year"},
     "staff:audit_entry": {"entry_id"},
     "worker:edit": {"no"},
+    "worker:material": {"no", "attachment_id"},
     "worker:withdraw": {"no"},
     "worker:query_password": {"no"},
 }

@@ -32,6 +32,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from openpyxl import Workbook
 from PIL import Image
 
+from rewards.applications import materials as application_materials
 from rewards.applications.models import Application
 from rewards.applications.services import application_submit
 from rewards.batches.imports import import_start
@@ -314,6 +315,10 @@ def seed_world() -> World:
         }
 
         worker = Member.objects.get(id_hash=apps["xihu_online_returned"].id_hash)
+        # The worker's own photos re-encoded, as the background step does after the commit, so
+        # that the edit page links them and the crawl and the matrix open them.
+        for attachment_id in apps["xihu_online_returned"].attachments.values_list("pk", flat=True):
+            application_materials.process(attachment_id)
         otp_request(id_number=worker.id_number, name=worker.name)
         code = SmsMessage.objects.filter(template="otp").order_by("-pk").first().params["code"]
         applicant_token = otp_verify(id_number=worker.id_number, code=code)

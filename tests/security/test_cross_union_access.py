@@ -21,17 +21,21 @@ The figures are printed and recorded as test properties: ``probes=N leaks=0`` (a
 but the expected refusal — data shown, another status, an existence oracle), and the 404s without
 an audit entry.
 
-Also: a worker's token on other workers' applications, and personal numbers typed into a URL
-(masked in the audit log). Mass assignment (SECURITY.md 4) is in test_mass_assignment_*.py.
+Also: a worker's token on other workers' applications, a worker's session on other workers'
+materials, and personal numbers typed into a URL (masked in the audit log). Mass assignment (SECURITY.md 4) is in test_mass_assignment_*.py.
 """
 
 from __future__ import annotations
 
+import time
+
 import pytest
+from django.test import Client
 from django.urls import reverse
 
-from rewards.applications.models import Application
+from rewards.applications.models import Application, Attachment
 from rewards.core.models import AuditEvent
+from rewards.web.worker import session as worker_session
 
 from ._matrix import CLERK, assert_signed_in
 from ._probes import (
@@ -138,6 +142,32 @@ def test_a_worker_cannot_reach_another_workers_application(world):  # type: igno
             if answer.status != 404 or status != app.status:
                 failures.append(f"{name} on {key} ({app.application_no}): {answer.status}, status {status}")
     assert not failures, "\n".join(failures)
+
+
+def test_a_worker_session_opens_its_own_materials_only(world):  # type: ignore[no-untyped-def]
+    """Every material of the seeded world through the worker's page, by the applicant's session:
+    its own current ones answer 200, every other one (another worker's, under its own application
+    number or under theirs, a replaced one) the same 404 as a material that does not exist."""
+    worker = Client(HTTP_HOST="127.0.0.1")
+    store = worker.session
+    store[worker_session.SESSION_KEY] = world.applicant_member.id_hash
+    store[worker_session.SEEN_KEY] = time.time()
+    store.save()
+    own = world.apps["xihu_online_returned"]
+    missing = (Attachment.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+    refusal = send(worker, "GET", reverse("worker:material", kwargs={"no": own.application_no, "attachment_id": missing}))
+    assert refusal.status == 404
+    failures, served = [], 0
+    for attachment in Attachment.objects.select_related("application").order_by("pk"):
+        mine = attachment.application.id_hash == world.applicant_member.id_hash
+        for no in {attachment.application.application_no, own.application_no}:
+            with isolated():
+                answer = send(worker, "GET", reverse("worker:material", kwargs={"no": no, "attachment_id": attachment.pk}))
+            expected = 200 if mine and no == own.application_no and attachment.current else 404
+            served += answer.status == 200
+            if answer.status != expected or (expected == 404 and answer.content != refusal.content):
+                failures.append(f"material {attachment.pk} of {attachment.application.application_no} under {no}: {answer.status}")
+    assert served == 3 and not failures, "\n".join(failures)
 
 
 def test_a_personal_number_typed_into_a_url_is_masked_in_the_audit_log(world):  # type: ignore[no-untyped-def]

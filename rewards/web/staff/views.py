@@ -12,9 +12,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,6 +22,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rewards.applications.models import HARD_FLAGS, Application, AttachmentKind, FlagCode
+from rewards.applications.serving import material_response
 from rewards.campaigns.models import CampaignUnit
 from rewards.campaigns.selectors import current_campaign
 from rewards.core.audit import audit
@@ -460,9 +460,4 @@ def attachment(request: HttpRequest, no: str, attachment_id: int) -> HttpRespons
         actor=request.user,
         detail={"attachment": item.pk, "kind": item.kind},
     )
-    extension = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}.get(item.content_type, "bin")
-    response = FileResponse(default_storage.open(item.storage_name, "rb"), content_type=item.content_type)
-    response["Content-Disposition"] = f'inline; filename="{application.application_no}-{item.kind}.{extension}"'
-    response["Cache-Control"] = "no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return material_response(item, name=f"{application.application_no}-{item.kind}", framed_by_self=True)

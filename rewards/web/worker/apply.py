@@ -26,6 +26,7 @@ from rewards.registries.selectors import member_by_id_hash
 from . import session
 from .applications import live_in, own, status_view
 from .forms import EDUCATION_SUGGESTIONS, FILE_FIELDS, ApplyForm, BankFixForm, initial_from
+from .materials import on_file
 from .pages import (
     FIELD_ERROR_SUMMARY,
     FILES_AGAIN,
@@ -168,6 +169,7 @@ def edit(request: HttpRequest, no: str) -> HttpResponse:
         "bank_only": bank_only,
         "returned": _last_return(application),
         "education_options": EDUCATION_SUGGESTIONS,
+        "on_file": on_file(application),
     }
     if bank_only:
         form: ApplyForm | BankFixForm = BankFixForm(

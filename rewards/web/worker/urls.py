@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import applications, apply, precheck, signin, views
+from . import applications, apply, materials, precheck, signin, views
 
 app_name = "worker"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("status", applications.status, name="status"),
     path("mine", applications.mine, name="mine"),
     path("applications/<str:no>/edit", apply.edit, name="edit"),
+    path("applications/<str:no>/materials/<int:attachment_id>", materials.material, name="material"),
     path("applications/<str:no>/withdraw", applications.withdraw, name="withdraw"),
     path("applications/<str:no>/query-password", applications.query_password, name="query_password"),
 ]

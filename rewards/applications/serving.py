@@ -1,0 +1,42 @@
+"""A stored material sent to a browser: the one helper of every view that opens one (the staff
+page, the review API, the worker's own edit page), so that they all send the same headers
+(SECURITY.md 11 and 13).
+
+The file goes inline with the content type found by its content at upload, never sniffed
+(``nosniff``), never kept by a browser or proxy (``no-store``), and under its own
+Content-Security-Policy: a material opened on its own loads nothing, runs nothing and is
+framed by nobody (or by this site's pages only, for the reviewers' viewer). An image is also
+``sandbox``-ed; a PDF is not, since Chromium refuses to show a PDF in a sandboxed document.
+"""
+
+from __future__ import annotations
+
+from django.core.files.storage import default_storage
+from django.http import FileResponse
+
+from .models import Attachment
+
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
+
+_IMAGE_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; sandbox"
+_PDF_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; object-src 'self'; base-uri 'none'; form-action 'none'"
+
+
+def material_policy(content_type: str, *, framed_by_self: bool = False) -> str:
+    """The Content-Security-Policy of one material's answer."""
+    policy = _PDF_POLICY if content_type == "application/pdf" else _IMAGE_POLICY
+    ancestors = "'self'" if framed_by_self else "'none'"
+    return f"{policy}; frame-ancestors {ancestors}"
+
+
+def material_response(attachment: Attachment, *, name: str, framed_by_self: bool = False) -> FileResponse:
+    """The file of ``attachment`` (not purged: the caller looked it up with ``purged_at`` empty),
+    inline, as ``name`` plus its extension."""
+    extension = EXTENSIONS.get(attachment.content_type, "bin")
+    response = FileResponse(default_storage.open(attachment.storage_name, "rb"), content_type=attachment.content_type)
+    response["Content-Disposition"] = f'inline; filename="{name}.{extension}"'
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    # Set here, so django-csp's middleware leaves it as it is (it adds a policy only where none is).
+    response["Content-Security-Policy"] = material_policy(attachment.content_type, framed_by_self=framed_by_self)
+    return response
