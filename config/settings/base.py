@@ -37,6 +37,7 @@ DEBUG = False
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 
 INSTALLED_APPS = [
+    "rewards.operator",  # before django.contrib.auth: its changepassword and createsuperuser refuse
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -194,7 +194,10 @@ def check_bank_branch(value: object) -> Result:
         # Written down to the branch, but without the bank (工行西湖支行): "写到支行" would send
         # the worker looking for what is already there.
         return None, "开户行请写上银行的全称，例如“中国工商银行杭州西湖支行”，不要简写为“工行”“农行”等。"
-    return None, "开户行请写到支行，例如“中国工商银行杭州西湖支行”（××银行××支行、分行、营业部、分理处、营业所或储蓄所；农村信用社写到信用社或分社）。"
+    return (
+        None,
+        "开户行请写到支行，例如“中国工商银行杭州西湖支行”（××银行××支行、分行、营业部、分理处、营业所或储蓄所；农村信用社写到信用社或分社）。",
+    )
 
 
 _DATE_FORMATS = (

@@ -50,11 +50,13 @@ class RoleFitsOrganisation:
         if not role or "organisation" not in cleaned:  # no role, or the organisation already refused
             return cleaned
         expected = ROLE_ORG_KIND.get(Role(role))
-        if expected is not None and organisation is None:  # staff_create requires one too
+        if expected is None:
+            return cleaned
+        if organisation is None:  # staff_create requires one too
             self.add_error(  # type: ignore[attr-defined]
                 "organisation", f"请选择所属组织：角色“{Role(role).label}”应属于一个{OrgKind(expected).label}。"
             )
-        elif expected is not None and organisation.kind != expected:
+        elif organisation.kind != expected:
             self.add_error(  # type: ignore[attr-defined]
                 "organisation",
                 f"角色“{Role(role).label}”应属于{OrgKind(expected).label}，而“{organisation}”是{OrgKind(organisation.kind).label}。",
@@ -72,7 +74,7 @@ class StaffCreationForm(RoleFitsOrganisation, UserCreationForm):  # type: ignore
         # A password is never written back into the page (Django's PasswordInput): when another
         # field was wrong, the two boxes come back empty. Say so where they are.
         typed = self.is_bound and (self.data.get("password1") or self.data.get("password2"))
-        if typed and self._errors and not self.has_error("password1") and not self.has_error("password2"):
+        if typed and self.errors and not self.has_error("password1") and not self.has_error("password2"):
             self.add_error("password1", "表单其他项有误：为安全起见，刚才输入的密码没有保留，请重新输入两次。")
 
 

@@ -270,3 +270,40 @@ def second_factor_reset_by_operator(*, account: StaffUser, reason: str) -> dict[
         detail.update(reset=pending.pk, asked_by=pending.asked_by_id)
     audit("staff.mfa_reset", actor_label="cli", obj=account, detail=detail)
     return detail
+
+
+@transaction.atomic
+def password_set_by_operator(*, account: StaffUser, password: str, reason: str) -> dict[str, Any]:
+    """重置密码 by the operator on the server (``manage.py set_staff_password``): for a forgotten
+    password that no two administrators can reset in the administration (an administrator's own,
+    where the deployment has two), as :func:`second_factor_reset_by_operator` is for a lost phone.
+    The password is temporary (the holder changes it at the first sign-in; the operator knows it),
+    the holder's API tokens and signed-in pages end, a sign-in lockout is lifted, and a pending
+    password reset asked in the administration is closed as refused (this one replaces it).
+    Audited ``staff.password_reset`` (actor 命令行, ``channel`` cli) with the operator's reason;
+    Django's own ``changepassword`` writes no entry and is refused (``rewards.operator``)."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise InvalidInput("请用 --reason 写明原因（记入审计日志），例如“系统管理员忘记密码，无第三位管理员确认重置”。")
+    StaffUser.objects.select_for_update().filter(pk=account.pk).first()
+    lapse_overdue_of(account, kind=ResetKind.PASSWORD, actor=None)
+    pending = (
+        CredentialReset.objects.select_for_update(of=("self",))
+        .filter(account=account, kind=ResetKind.PASSWORD, status=GrantStatus.PENDING)
+        .first()
+    )
+    account.set_password(password)
+    account.temporary_password_until = temporary_until()
+    account.save(update_fields=["password", "temporary_password_until"])
+    detail: dict[str, Any] = {
+        "channel": "cli",
+        "reason": reason,
+        "temporary_until": audit_minute(account.temporary_password_until),
+        "tokens_revoked": _end_tokens(account),
+        "lock_lifted": lift_lock(account.username),
+    }
+    if pending is not None:
+        _decide(pending, GrantStatus.REFUSED, None)
+        detail.update(reset_closed=pending.pk, asked_by=pending.asked_by_id)
+    audit("staff.password_reset", actor_label="cli", obj=account, detail=detail)
+    return detail

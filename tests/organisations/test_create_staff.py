@@ -133,7 +133,7 @@ def a_terminal(monkeypatch):  # type: ignore[no-untyped-def]
                 raise answer
             return answer
 
-        monkeypatch.setattr("rewards.organisations.management.commands.create_staff.getpass.getpass", getpass)
+        monkeypatch.setattr("rewards.organisations.management.passwords.getpass.getpass", getpass)
         return prompts
 
     return typing

@@ -31,9 +31,7 @@ def _material(label: str, *, help_text: str = "") -> forms.FileField:
 
 FILE_ACCEPT = "image/jpeg,image/png,application/pdf"
 EDUCATION_SUGGESTIONS = ("初中及以下", "高中", "中专", "技校", "大专", "本科", "硕士研究生", "博士研究生")
-BANK_BRANCH_HINT = (
-    "写到支行，例如“中国工商银行杭州西湖支行”（××银行××支行，也可以是分行、营业部、分理处、营业所或储蓄所；农村信用社写到信用社或分社）。须为本人名下的银行卡。"
-)
+BANK_BRANCH_HINT = "写到支行，例如“中国工商银行杭州西湖支行”（××银行××支行，也可以是分行、营业部、分理处、营业所或储蓄所；农村信用社写到信用社或分社）。须为本人名下的银行卡。"
 
 
 def _text(label: str, *, required: bool = True, help_text: str = "", **attrs: Any) -> forms.CharField:
