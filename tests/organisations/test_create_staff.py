@@ -31,7 +31,7 @@ def test_creates_a_user_with_role_and_organisation(xihu, monkeypatch):
     assert (user.role, user.organisation, user.full_name) == ("district_reviewer", xihu, "李审核")
     assert user.check_password(PASSWORD)
     assert not user.is_staff and not user.is_superuser
-    assert "已创建 xihu.li" in output
+    assert "已创建 xihu.li" in output and "两步验证" not in output  # not a role in STAFF_MFA_ROLES here
     event = AuditEvent.objects.get(action="staff.create")
     assert (event.object_id, event.actor_label) == (str(user.pk), "cli")
     assert event.detail == {"role": "district_reviewer", "organisation_id": xihu.pk}
@@ -174,3 +174,9 @@ def test_an_unknown_organisation_is_refused_before_the_password_is_asked(xihu, a
         create_staff("typed", "--role", "district_reviewer", "--org", "西湖总工会")
 
     assert prompts == []
+
+
+def test_a_role_that_must_use_a_second_factor_is_told_so(city, settings):
+    settings.STAFF_MFA_ROLES = ["finance_officer", "admin"]
+    output = create_staff("city.cash", "--role", "finance_officer", "--org", "杭州市总工会", "--password", PASSWORD)
+    assert "该角色须用两步验证：本人首次登录时，须先用手机上的验证器应用扫码绑定。" in output

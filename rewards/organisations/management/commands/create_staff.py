@@ -3,6 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from rewards.core.errors import DomainError
+from rewards.identity.mfa import mfa_required
 from rewards.organisations.management.passwords import given_password
 from rewards.organisations.models import Role
 from rewards.organisations.selectors import organisation_by_name
@@ -34,4 +35,7 @@ class Command(BaseCommand):
             )
         except DomainError as exc:
             raise CommandError(exc.message) from exc
-        self.stdout.write(f"已创建 {user.username}（{user.role_label}，{organisation}）。")
+        said = f"已创建 {user.username}（{user.role_label}，{organisation}）。"
+        if mfa_required(user):
+            said += "该角色须用两步验证：本人首次登录时，须先用手机上的验证器应用扫码绑定。"
+        self.stdout.write(said)
