@@ -130,6 +130,10 @@ def test_apply_approve_return_and_resubmit_through_the_pages(member, photos, rev
         box = thumbnails.nth(i).bounding_box()
         assert box is not None and box["width"] <= 120 and box["height"] <= 90
     phone.set_input_files("#id_bank_card_file", str(photos["bank_card"]))
+    # The card of the bank-card photo on file says it goes; the others stay as they are.
+    phone.wait_for_selector("#onfile-bank_card_file.is-replaced")
+    assert phone.inner_text("#onfile-bank_card_file .w-onfile-replace") == "提交后，这份材料将由上面新选择的文件替换。"
+    assert phone.locator(".w-onfile-replace").count() == 1
     fits(phone)
     screenshot(phone, "31-worker-resubmit")
     with phone.expect_navigation():  # after the fields' precheck, the form itself

@@ -63,11 +63,31 @@
     reader.readAsArrayBuffer(file.slice(0, 12));
   }
 
+  // The edit page's card of what is on file (worker/_on_file.html) says whether the file chosen
+  // above replaces it when the form is sent.
+  function markOnFile(input, file) {
+    var card = document.getElementById("onfile-" + input.name);
+    if (!card) return;
+    var note = card.querySelector(".w-onfile-replace");
+    if (file && !note) {
+      note = document.createElement("p");
+      note.className = "w-onfile-replace";
+      card.appendChild(note);
+    }
+    if (file) {
+      note.textContent = "提交后，这份材料将由上面新选择的文件替换。";
+    } else if (note) {
+      note.parentNode.removeChild(note);
+    }
+    card.classList.toggle("is-replaced", !!file);
+  }
+
   function showPreview(input) {
     var box = document.getElementById("preview-" + input.id);
     if (!box) return;
     box.textContent = "";
     var file = input.files && input.files[0];
+    markOnFile(input, file);
     if (!file) {
       box.appendChild(line(box.getAttribute("data-empty") || "尚未选择文件"));
       return;
