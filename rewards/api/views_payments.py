@@ -22,6 +22,7 @@ from rewards.payments.services import (
     payment_results_import,
 )
 
+from .parsers import request_body
 from .views_review import ERRORS, StaffView
 
 BatchOut = inline_serializer(
@@ -51,13 +52,14 @@ class BatchesView(StaffView):
         responses={201: BatchOut, **ERRORS},
     )
     def post(self, request: Request) -> Response:
+        data = request_body(request)
         union = None
-        if request.data.get("union"):
-            union = organisation_by_name(str(request.data["union"]), kind=OrgKind.DISTRICT)
+        if data.get("union"):
+            union = organisation_by_name(str(data["union"]), kind=OrgKind.DISTRICT)
             if union is None:
                 raise NotFound("没有找到该区县（产业）工会。")
         campaign = None
-        year = request.data.get("year")
+        year = data.get("year")
         if year not in (None, ""):
             if not (str(year).strip().isdigit() and len(str(year).strip()) == 4):
                 raise InvalidInput(fields={"year": ["年度应为四位数字，如 2020。"]})
@@ -134,5 +136,7 @@ class ReversalView(StaffView):
         responses={200: inline_serializer("ReversalOut", {"reference": rf.CharField(), "status": rf.CharField()}), **ERRORS},
     )
     def post(self, request: Request, reference: str) -> Response:
-        line = payment_line_reversal(user=request.user, reference=reference, reason=str(request.data.get("reason", "")), request=request)
+        line = payment_line_reversal(
+            user=request.user, reference=reference, reason=str(request_body(request).get("reason", "")), request=request
+        )
         return Response({"reference": line.reference, "status": line.status})

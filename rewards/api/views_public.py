@@ -19,6 +19,7 @@ from rewards.eligibility.fields import RULE_FIELDS
 from rewards.eligibility.services import judge, public_checks
 
 from . import serializers
+from .parsers import request_body
 from .throttling import EligibilityThrottle
 
 
@@ -96,7 +97,7 @@ class EligibilityView(PublicView):
     )
     def post(self, request: Request) -> Response:
         campaign = require_current_campaign()
-        judgement = judge(campaign, dict(request.data.items()), required=RULE_FIELDS)
+        judgement = judge(campaign, dict(request_body(request).items()), required=RULE_FIELDS)
         decision = judgement.decision
         return Response(
             {
