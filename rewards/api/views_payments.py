@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers as rf
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -13,6 +16,7 @@ from rewards.campaigns.selectors import campaign_by_year
 from rewards.core.errors import Forbidden, InvalidInput, NotFound
 from rewards.organisations.models import OrgKind, Role
 from rewards.organisations.selectors import organisation_by_name
+from rewards.payments.models import PaymentBatch
 from rewards.payments.services import (
     payment_batch_approve,
     payment_batch_build,
@@ -30,7 +34,7 @@ BatchOut = inline_serializer(
 )
 
 
-def _batch_body(batch) -> dict:  # type: ignore[no-untyped-def]
+def _batch_body(batch: PaymentBatch) -> dict[str, Any]:
     return {"batch_no": batch.batch_no, "count": batch.count, "total_amount": f"{batch.total_amount:.2f}", "status": batch.status}
 
 
@@ -90,7 +94,7 @@ class CancelView(StaffView):
 
 
 class FileView(StaffView):
-    def perform_content_negotiation(self, request, force=False):  # type: ignore[no-untyped-def]
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> tuple[BaseRenderer, str]:
         # ``?format=xlsx`` names the bank file's format, not a DRF renderer: without this, DRF's
         # format override answered 404 for ``format=csv`` and ``format=xlsx`` alike.
         return super().perform_content_negotiation(request, force=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -12,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from rewards.campaigns.models import Campaign
 from rewards.campaigns.selectors import level_amounts, require_current_campaign
 from rewards.core import clock
 from rewards.core.vocab import Issuer, Level
@@ -51,7 +53,7 @@ class HealthView(PublicView):
         return Response(body, status=200 if body["status"] == "ok" else 503)
 
 
-def campaign_payload(campaign) -> dict:  # type: ignore[no-untyped-def]
+def campaign_payload(campaign: Campaign) -> dict[str, Any]:
     amounts = level_amounts(campaign)
     windows = {
         "main": {"start": campaign.main_window_start, "end": campaign.main_window_end},

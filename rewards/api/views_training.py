@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from rewards.campaigns.selectors import campaign_for_year
 from rewards.core.vocab import Level
+from rewards.organisations.models import Organisation
 from rewards.organisations.selectors import get_organisation_in_scope
 from rewards.reports.downloads import download_response
 from rewards.training.export import training_export
@@ -97,7 +98,7 @@ def totals_body(row: Totals) -> dict[str, Any]:
     }
 
 
-def _union(request: Request):  # type: ignore[no-untyped-def]
+def _union(request: Request) -> Organisation | None:
     name = request.query_params.get("union", "")
     return get_organisation_in_scope(request.user, name) if name else None
 
