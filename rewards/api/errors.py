@@ -54,7 +54,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, Http404):
         return Response(error_body("not_found", "没有找到对应的记录。"), status=404)
     if isinstance(exc, exceptions.Throttled):
-        wait = int(exc.wait or 60)
+        # DRF sets ``Throttled.wait`` in ``__init__``; djangorestframework-stubs leave it out.
+        wait = int(exc.wait or 60)  # type: ignore[attr-defined]
         return Response(error_body("throttled", f"操作过于频繁，请 {wait} 秒后再试。"), status=429, headers={"Retry-After": str(wait)})
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
         return Response(error_body("not_authenticated", "请先登录。"), status=401, headers={"WWW-Authenticate": "Bearer"})

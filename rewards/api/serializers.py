@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
 from rewards.core.vocab import Gender, Issuer, Level
+
+# A field named like an attribute every serializer has (``fields``, ``errors``, ``label``) is
+# declared through ``inline_serializer``: DRF's metaclass takes declared fields off the class,
+# which a type checker cannot tell from overriding the attribute. The components keep their names.
 
 
 class ErrorCheckSerializer(serializers.Serializer):
@@ -15,34 +20,29 @@ class ErrorCheckSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-class ErrorDetailSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    fields = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()), required=False, help_text="字段 → 该字段的问题（400）"
-    )
-    checks = ErrorCheckSerializer(
-        many=True, required=False, help_text="每条规则的结果：422 ineligible、409 already_pending / already_awarded 时给出"
-    )
-    reasons = serializers.ListField(
-        child=serializers.CharField(), required=False, help_text="银行结果文件被整体拒绝（400 invalid_result_file）时逐行的原因"
-    )
-
-
 class ErrorSerializer(serializers.Serializer):
-    error = ErrorDetailSerializer()
+    error = inline_serializer(
+        "ErrorDetail",
+        {
+            "code": serializers.CharField(),
+            "message": serializers.CharField(),
+            "fields": serializers.DictField(
+                child=serializers.ListField(child=serializers.CharField()), required=False, help_text="字段 → 该字段的问题（400）"
+            ),
+            "checks": ErrorCheckSerializer(
+                many=True, required=False, help_text="每条规则的结果：422 ineligible、409 already_pending / already_awarded 时给出"
+            ),
+            "reasons": serializers.ListField(
+                child=serializers.CharField(), required=False, help_text="银行结果文件被整体拒绝（400 invalid_result_file）时逐行的原因"
+            ),
+        },
+    )
 
 
 class HealthSerializer(serializers.Serializer):
     status = serializers.CharField()
     database = serializers.CharField(required=False)
     storage = serializers.CharField(required=False)
-
-
-class LevelSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    label = serializers.CharField()
-    amount = serializers.DecimalField(max_digits=10, decimal_places=2)
 
 
 class CampaignSerializer(serializers.Serializer):
@@ -52,7 +52,15 @@ class CampaignSerializer(serializers.Serializer):
     application_deadline = serializers.DateField()
     declaration_deadline = serializers.DateField(allow_null=True)
     resubmission_grace_days = serializers.IntegerField()
-    levels = LevelSerializer(many=True)
+    levels = inline_serializer(
+        "Level",
+        {
+            "code": serializers.CharField(),
+            "label": serializers.CharField(),
+            "amount": serializers.DecimalField(max_digits=10, decimal_places=2),
+        },
+        many=True,
+    )
     windows = serializers.DictField()
     issuers = serializers.DictField()
     today = serializers.DateField()
@@ -170,25 +178,26 @@ class QueueSerializer(serializers.Serializer):
     results = QueueRowSerializer(many=True)
 
 
-class FlagOutSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    label = serializers.CharField()
-    hard = serializers.BooleanField(help_text="须处理后方可终审")
-    message = serializers.CharField()
-    resolved = serializers.BooleanField()
-    resolved_at = serializers.DateTimeField(allow_null=True)
-    resolved_by = serializers.CharField(allow_null=True)
-    resolution_note = serializers.CharField()
+FLAG_OUT: dict[str, serializers.Field] = {
+    "code": serializers.CharField(),
+    "label": serializers.CharField(),
+    "hard": serializers.BooleanField(help_text="须处理后方可终审"),
+    "message": serializers.CharField(),
+    "resolved": serializers.BooleanField(),
+    "resolved_at": serializers.DateTimeField(allow_null=True),
+    "resolved_by": serializers.CharField(allow_null=True),
+    "resolution_note": serializers.CharField(),
+}
 
-
-class AttachmentOutSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    kind = serializers.CharField()
-    label = serializers.CharField()
-    content_type = serializers.CharField()
-    size = serializers.IntegerField()
-    processing = serializers.CharField()
-    url = serializers.CharField(help_text="须带令牌访问；仅管辖范围内的审核人员")
+ATTACHMENT_OUT: dict[str, serializers.Field] = {
+    "id": serializers.IntegerField(),
+    "kind": serializers.CharField(),
+    "label": serializers.CharField(),
+    "content_type": serializers.CharField(),
+    "size": serializers.IntegerField(),
+    "processing": serializers.CharField(),
+    "url": serializers.CharField(help_text="须带令牌访问；仅管辖范围内的审核人员"),
+}
 
 
 class DetailSerializer(serializers.Serializer):
@@ -223,19 +232,18 @@ class DetailSerializer(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
     is_makeup = serializers.BooleanField()
     checks = CheckSerializer(many=True)
-    flags = FlagOutSerializer(many=True)
+    flags = inline_serializer("FlagOut", FLAG_OUT, many=True)
     history = HistorySerializer(many=True)
-    attachments = AttachmentOutSerializer(many=True)
-
-
-class BatchRejectedRowSerializer(serializers.Serializer):
-    row = serializers.IntegerField(help_text="工作表中的行号")
-    errors = serializers.ListField(child=serializers.CharField())
+    attachments = inline_serializer("AttachmentOut", ATTACHMENT_OUT, many=True)
 
 
 class BatchResultSerializer(serializers.Serializer):
     accepted = serializers.IntegerField()
     unchanged = serializers.IntegerField()
-    rejected = BatchRejectedRowSerializer(many=True)
+    rejected = inline_serializer(
+        "BatchRejectedRow",
+        {"row": serializers.IntegerField(help_text="工作表中的行号"), "errors": serializers.ListField(child=serializers.CharField())},
+        many=True,
+    )
     applications = serializers.ListField(child=serializers.DictField())
     notes = serializers.ListField(child=serializers.CharField())

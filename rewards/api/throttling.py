@@ -13,7 +13,9 @@ import time
 
 from django.conf import settings
 from django.core.cache import caches
+from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
+from rest_framework.views import APIView
 
 from rewards.core.throttle import parse_rate
 
@@ -26,7 +28,7 @@ class FixedWindowThrottle(BaseThrottle):
         self.limit, self.window = parse_rate(settings.THROTTLES[self.scope])
         self.wait_seconds = 0.0
 
-    def allow_request(self, request, view) -> bool:  # type: ignore[no-untyped-def]
+    def allow_request(self, request: Request, view: APIView) -> bool:
         cache = caches[self.cache_alias]
         now = time.time()
         window_start = int(now // self.window) * self.window

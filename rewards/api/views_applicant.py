@@ -22,13 +22,14 @@ from rewards.core.errors import DomainError
 from rewards.identity.services import applicant_token_revoke, otp_request, otp_verify
 
 from . import serializers
-from .auth import ApplicantTokenAuthentication, IsApplicant, bearer
+from .auth import ApplicantTokenAuthentication, IsApplicant, applicant_user, bearer
+from .parsers import request_body
 
 ERRORS = {code: serializers.ErrorSerializer for code in (400, 401, 403, 404, 409, 422, 429)}
 
 
 def _form(request: Request) -> dict[str, Any]:
-    return {key: value for key, value in request.data.items() if key not in FIELD_FOR_KIND.values()}
+    return {key: value for key, value in request_body(request).items() if key not in FIELD_FOR_KIND.values()}
 
 
 def _files(request: Request) -> dict[str, Any]:
@@ -52,7 +53,8 @@ class OtpView(PublicView):
         responses={202: inline_serializer("OtpSent", {"sent": rf.BooleanField(), "expires_in": rf.IntegerField()}), **ERRORS},
     )
     def post(self, request: Request) -> Response:
-        otp_request(id_number=str(request.data.get("id_number", "")), name=str(request.data.get("name", "")), request=request)
+        data = request_body(request)
+        otp_request(id_number=str(data.get("id_number", "")), name=str(data.get("name", "")), request=request)
         return Response({"sent": True, "expires_in": 600}, status=202)
 
 
@@ -63,14 +65,16 @@ class SessionView(PublicView):
         responses={200: inline_serializer("SessionToken", {"token": rf.CharField(), "expires_in": rf.IntegerField()}), **ERRORS},
     )
     def post(self, request: Request) -> Response:
-        token = otp_verify(id_number=str(request.data.get("id_number", "")), code=str(request.data.get("code", "")), request=request)
+        data = request_body(request)
+        token = otp_verify(id_number=str(data.get("id_number", "")), code=str(data.get("code", "")), request=request)
         return Response({"token": token, "expires_in": 1800})
 
     @extend_schema(
         summary="退出登录：当前职工令牌立即失效",
         request=None,
         responses={204: None, **ERRORS},
-        auth=[{"applicantToken": []}],
+        # drf-spectacular annotates ``auth`` as ``Sequence[str]``; it takes security requirement objects.
+        auth=[{"applicantToken": []}],  # type: ignore[list-item]
     )
     def delete(self, request: Request) -> Response:
         applicant_token_revoke(bearer(request) or "", request=request)
@@ -84,9 +88,10 @@ class QueryView(PublicView):
         responses={200: serializers.StatusSerializer, **ERRORS},
     )
     def post(self, request: Request) -> Response:
+        data = request_body(request)
         payload = selectors.query_status(
-            id_number=str(request.data.get("id_number", "")),
-            query_password=str(request.data.get("query_password", "")),
+            id_number=str(data.get("id_number", "")),
+            query_password=str(data.get("query_password", "")),
             client=client_ip(request) or "-",
         )
         return Response(payload)
@@ -95,7 +100,7 @@ class QueryView(PublicView):
 class MyApplicationsView(ApplicantView):
     @extend_schema(summary="我的申请（各年度、各申报方式）", responses={200: serializers.StatusSerializer(many=True), **ERRORS})
     def get(self, request: Request) -> Response:
-        return Response([selectors.status_payload(app) for app in selectors.applicant_applications(request.user.id_hash)])
+        return Response([selectors.status_payload(app) for app in selectors.applicant_applications(applicant_user(request).id_hash)])
 
 
 class ApplicationsView(ApplicantView):
@@ -105,7 +110,7 @@ class ApplicationsView(ApplicantView):
         responses={201: serializers.SubmittedSerializer, **ERRORS},
     )
     def post(self, request: Request) -> Response:
-        key = request.user.id_hash
+        key = applicant_user(request).id_hash
         throttle.check("submission", key, message="提交过于频繁，请稍后再试。")
         try:
             result = application_submit(
@@ -141,7 +146,7 @@ class ResubmitView(ApplicantView):
     )
     def post(self, request: Request, no: str) -> Response:
         # A resubmission stores three new files too: it counts against the same limit.
-        key = request.user.id_hash
+        key = applicant_user(request).id_hash
         throttle.check("submission", key, message="提交过于频繁，请稍后再试。")
         try:
             application = application_resubmit(
@@ -161,7 +166,7 @@ class WithdrawView(ApplicantView):
         responses={200: inline_serializer("Withdrawn", {"application_no": rf.CharField(), "status": rf.CharField()}), **ERRORS},
     )
     def post(self, request: Request, no: str) -> Response:
-        application = application_withdraw(application_no=no, applicant_id_hash=request.user.id_hash, request=request)
+        application = application_withdraw(application_no=no, applicant_id_hash=applicant_user(request).id_hash, request=request)
         return Response({"application_no": application.application_no, "status": application.status})
 
 
@@ -175,5 +180,5 @@ class QueryPasswordView(ApplicantView):
         },
     )
     def post(self, request: Request, no: str) -> Response:
-        password = query_password_reissue(application_no=no, applicant_id_hash=request.user.id_hash, request=request)
+        password = query_password_reissue(application_no=no, applicant_id_hash=applicant_user(request).id_hash, request=request)
         return Response({"application_no": no, "query_password": password})

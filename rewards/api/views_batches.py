@@ -14,6 +14,7 @@ from rewards.core.errors import InvalidInput
 from rewards.core.tabular import UnreadableFile
 
 from . import serializers
+from .parsers import request_body
 from .views_review import ERRORS, StaffView
 
 MAX_SHEET_BYTES = 20 * 1024 * 1024
@@ -39,8 +40,9 @@ class BatchSubmissionView(StaffView):
         responses={200: serializers.BatchResultSerializer, **ERRORS},
     )
     def post(self, request: Request) -> Response:
-        reviewed = str(request.data.get("initial_review") or "").strip().lower() in ("1", "true", "yes", "on", "是")
-        org, start = submitting_org_for(request.user, request.data.get("org") or None, reviewed=reviewed)
+        data = request_body(request)
+        reviewed = str(data.get("initial_review") or "").strip().lower() in ("1", "true", "yes", "on", "是")
+        org, start = submitting_org_for(request.user, data.get("org") or None, reviewed=reviewed)
         upload = request.FILES.get("file")
         if upload is None:
             raise InvalidInput(fields={"file": ["请上传汇总表（.xlsx）。"]})
@@ -87,7 +89,7 @@ class BatchResubmitView(StaffView):
         responses={200: inline_serializer("BatchResubmitted", {"application_no": rf.CharField(), "status": rf.CharField()}), **ERRORS},
     )
     def post(self, request: Request, no: str) -> Response:
-        data = {key: value for key, value in request.data.items() if key not in FIELD_FOR_KIND.values()}
+        data = {key: value for key, value in request_body(request).items() if key not in FIELD_FOR_KIND.values()}
         files = {field: request.FILES.get(field) for field in FIELD_FOR_KIND.values()}
         application = batch_resubmit(user=request.user, application_no=no, data=data, files=files, request=request)
         return Response({"application_no": application.application_no, "status": application.status})

@@ -27,6 +27,7 @@ from rewards.organisations.selectors import get_organisation_in_scope
 from rewards.reports.annex5 import annex5_export
 from rewards.reports.downloads import download_response
 
+from .parsers import request_body
 from .views_reports import FileView, by_format
 from .views_review import ERRORS, StaffView
 
@@ -134,10 +135,11 @@ class DeclarationsView(StaffView):
         responses={201: DeclarationSerializer, **ERRORS},
     )
     def post(self, request: Request) -> Response:
+        data = request_body(request)
         declaration = occupation_declare(
             user=request.user,
-            occupation=request.data.get("occupation", ""),
-            reason=request.data.get("reason", ""),
+            occupation=data.get("occupation", ""),
+            reason=data.get("reason", ""),
             request=request,
         )
         return Response(declaration_body(declaration), status=201)
@@ -162,11 +164,12 @@ class DeclarationDecisionView(StaffView):
         responses={200: DeclarationSerializer, **ERRORS},
     )
     def post(self, request: Request, declaration_id: int) -> Response:
+        data = request_body(request)
         declaration = occupation_declaration_decide(
             user=request.user,
             declaration_id=declaration_id,
-            decision=str(request.data.get("decision", "")),
-            opinion=request.data.get("opinion", ""),
+            decision=str(data.get("decision", "")),
+            opinion=data.get("opinion", ""),
             request=request,
         )
         return Response(declaration_body(declaration))

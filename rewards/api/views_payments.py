@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers as rf
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -13,6 +16,7 @@ from rewards.campaigns.selectors import campaign_by_year
 from rewards.core.errors import Forbidden, InvalidInput, NotFound
 from rewards.organisations.models import OrgKind, Role
 from rewards.organisations.selectors import organisation_by_name
+from rewards.payments.models import PaymentBatch
 from rewards.payments.services import (
     payment_batch_approve,
     payment_batch_build,
@@ -22,6 +26,7 @@ from rewards.payments.services import (
     payment_results_import,
 )
 
+from .parsers import request_body
 from .views_review import ERRORS, StaffView
 
 BatchOut = inline_serializer(
@@ -29,7 +34,7 @@ BatchOut = inline_serializer(
 )
 
 
-def _batch_body(batch) -> dict:  # type: ignore[no-untyped-def]
+def _batch_body(batch: PaymentBatch) -> dict[str, Any]:
     return {"batch_no": batch.batch_no, "count": batch.count, "total_amount": f"{batch.total_amount:.2f}", "status": batch.status}
 
 
@@ -51,13 +56,14 @@ class BatchesView(StaffView):
         responses={201: BatchOut, **ERRORS},
     )
     def post(self, request: Request) -> Response:
+        data = request_body(request)
         union = None
-        if request.data.get("union"):
-            union = organisation_by_name(str(request.data["union"]), kind=OrgKind.DISTRICT)
+        if data.get("union"):
+            union = organisation_by_name(str(data["union"]), kind=OrgKind.DISTRICT)
             if union is None:
                 raise NotFound("没有找到该区县（产业）工会。")
         campaign = None
-        year = request.data.get("year")
+        year = data.get("year")
         if year not in (None, ""):
             if not (str(year).strip().isdigit() and len(str(year).strip()) == 4):
                 raise InvalidInput(fields={"year": ["年度应为四位数字，如 2020。"]})
@@ -88,7 +94,7 @@ class CancelView(StaffView):
 
 
 class FileView(StaffView):
-    def perform_content_negotiation(self, request, force=False):  # type: ignore[no-untyped-def]
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> tuple[BaseRenderer, str]:
         # ``?format=xlsx`` names the bank file's format, not a DRF renderer: without this, DRF's
         # format override answered 404 for ``format=csv`` and ``format=xlsx`` alike.
         return super().perform_content_negotiation(request, force=True)
@@ -134,5 +140,7 @@ class ReversalView(StaffView):
         responses={200: inline_serializer("ReversalOut", {"reference": rf.CharField(), "status": rf.CharField()}), **ERRORS},
     )
     def post(self, request: Request, reference: str) -> Response:
-        line = payment_line_reversal(user=request.user, reference=reference, reason=str(request.data.get("reason", "")), request=request)
+        line = payment_line_reversal(
+            user=request.user, reference=reference, reason=str(request_body(request).get("reason", "")), request=request
+        )
         return Response({"reference": line.reference, "status": line.status})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -12,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from rewards.campaigns.models import Campaign
 from rewards.campaigns.selectors import level_amounts, require_current_campaign
 from rewards.core import clock
 from rewards.core.vocab import Issuer, Level
@@ -19,6 +21,7 @@ from rewards.eligibility.fields import RULE_FIELDS
 from rewards.eligibility.services import judge, public_checks
 
 from . import serializers
+from .parsers import request_body
 from .throttling import EligibilityThrottle
 
 
@@ -50,7 +53,7 @@ class HealthView(PublicView):
         return Response(body, status=200 if body["status"] == "ok" else 503)
 
 
-def campaign_payload(campaign) -> dict:  # type: ignore[no-untyped-def]
+def campaign_payload(campaign: Campaign) -> dict[str, Any]:
     amounts = level_amounts(campaign)
     windows = {
         "main": {"start": campaign.main_window_start, "end": campaign.main_window_end},
@@ -96,7 +99,7 @@ class EligibilityView(PublicView):
     )
     def post(self, request: Request) -> Response:
         campaign = require_current_campaign()
-        judgement = judge(campaign, dict(request.data.items()), required=RULE_FIELDS)
+        judgement = judge(campaign, dict(request_body(request).items()), required=RULE_FIELDS)
         decision = judgement.decision
         return Response(
             {

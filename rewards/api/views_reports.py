@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 
 from rewards.reports.annex3 import annex3_pdf
@@ -21,7 +22,7 @@ from .views_review import ERRORS, StaffView
 class FileView(StaffView):
     """A staff endpoint whose success is a file and whose errors are JSON."""
 
-    def perform_content_negotiation(self, request, force=False):  # type: ignore[no-untyped-def]
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> tuple[BaseRenderer, str]:
         # A client asking for application/pdf must still read a JSON error, not a 406.
         return super().perform_content_negotiation(request, force=True)
 

@@ -19,13 +19,15 @@ from rewards.core.masking import mask_digit_runs
 from rewards.core.text import clean
 from rewards.core.vocab import Channel, Level, Status
 from rewards.identity.services import staff_token_issue, staff_token_revoke
+from rewards.organisations.models import StaffUser
 from rewards.reports.access import denial_recorded
 from rewards.review import selectors
 from rewards.review.flags import ensure_signals
 from rewards.review.services import REVIEWER_ROLES, application_in_scope, flag_resolve, review_decide, sees_full_numbers
 
 from . import serializers
-from .auth import IsStaff, StaffTokenAuthentication, bearer
+from .auth import IsStaff, StaffTokenAuthentication, bearer, staff_user
+from .parsers import request_body
 
 ERRORS = {code: serializers.ErrorSerializer for code in (400, 401, 403, 404, 409, 429)}
 READ_ROLES = REVIEWER_ROLES | {"auditor", "finance_officer", "economic_officer"}
@@ -39,10 +41,11 @@ class StaffView(APIView):
         """Every refusal of a signed-in staff user (403 wrong role, 404 absent or outside the
         caller's subtree) is an ``access.denied`` audit entry (SECURITY.md 1, 17), as on the pages."""
         response = super().handle_exception(exc)
-        if response.status_code in (403, 404) and getattr(self.request.user, "role", "") and not denial_recorded(self.request):
+        user = self.request.user  # None before authentication (a 401)
+        if response.status_code in (403, 404) and isinstance(user, StaffUser) and user.role and not denial_recorded(self.request):
             audit(
                 "access.denied",
-                actor=self.request.user,
+                actor=user,
                 request=self.request,
                 result="denied",
                 detail={
@@ -80,25 +83,33 @@ class TokenView(APIView):
         responses={200: inline_serializer("StaffTokenOut", {"token": rf.CharField(), "expires_at": rf.DateTimeField()}), **ERRORS},
     )
     def post(self, request: Request) -> Response:
+        data = request_body(request)
         token, expires = staff_token_issue(
-            username=str(request.data.get("username", "")),
-            password=str(request.data.get("password", "")),
-            otp=str(request.data.get("otp", "")),
+            username=str(data.get("username", "")),
+            password=str(data.get("password", "")),
+            otp=str(data.get("otp", "")),
             request=request,
         )
         return Response({"token": token, "expires_at": expires})
 
-    @extend_schema(summary="退出登录：当前工作人员令牌立即失效", request=None, responses={204: None, **ERRORS}, auth=[{"staffToken": []}])
+    @extend_schema(
+        summary="退出登录：当前工作人员令牌立即失效",
+        request=None,
+        responses={204: None, **ERRORS},
+        # drf-spectacular annotates ``auth`` as ``Sequence[str]``; it takes security requirement objects.
+        auth=[{"staffToken": []}],  # type: ignore[list-item]
+    )
     def delete(self, request: Request) -> Response:
         staff_token_revoke(bearer(request) or "", request=request)
         return Response(status=204)
 
 
-def _require_read(user) -> None:  # type: ignore[no-untyped-def]
-    from rewards.core.errors import Forbidden
-
+def _reader(request: Request) -> StaffUser:
+    """The caller, whose role may read applications (403 otherwise)."""
+    user = staff_user(request)
     if user.role not in READ_ROLES:
         raise Forbidden()
+    return user
 
 
 FILTERS = ("status", "union", "org", "level", "flag", "channel", "q", "year")
@@ -146,18 +157,18 @@ class QueueView(StaffView):
         responses={200: serializers.QueueSerializer, **ERRORS},
     )
     def get(self, request: Request) -> Response:
-        _require_read(request.user)
+        user = _reader(request)
         filters = {name: clean(request.query_params.get(name, "")) for name in FILTERS}  # no NUL reaches a query
         if filters["year"] and not re.fullmatch(r"[0-9]{4}", filters["year"]):  # was a 500 (found by schemathesis)
             raise InvalidInput(fields={"year": ["年度应为四位数字。"]})
         _check_codes(filters)
-        queryset = selectors.queue(request.user, filters).select_related("union").order_by("submitted_at", "pk")
+        queryset = selectors.queue(user, filters).select_related("union").order_by("submitted_at", "pk")
         try:
             page = max(1, int(request.query_params.get("page", "1")))
         except ValueError:
             page = 1
         size = _page_size(request.query_params.get("page_size", ""))
-        counts = selectors.status_counts(request.user, filters)
+        counts = selectors.status_counts(user, filters)
         count = selectors.total_from_counts(counts, filters.get("status", ""))
         start = (page - 1) * size
         # A page past the end is empty without asking the database (a huge page number overflowed
@@ -177,12 +188,12 @@ class QueueView(StaffView):
 class DetailView(StaffView):
     @extend_schema(summary="申请详情（完整信息的查看会记入审计日志）", responses={200: serializers.DetailSerializer, **ERRORS})
     def get(self, request: Request, no: str) -> Response:
-        _require_read(request.user)
-        application = application_in_scope(request.user, no)
+        user = _reader(request)
+        application = application_in_scope(user, no)
         ensure_signals(application)
-        full = sees_full_numbers(request.user)
+        full = sees_full_numbers(user)
         if full:
-            audit("application.view_full", obj=application, request=request, actor=request.user)
+            audit("application.view_full", obj=application, request=request, actor=user)
         return Response(selectors.detail(application, full=full))
 
 
@@ -195,11 +206,12 @@ class DecisionView(StaffView):
         responses={200: inline_serializer("DecisionOut", {"status": rf.CharField()}), **ERRORS},
     )
     def post(self, request: Request, no: str) -> Response:
+        data = request_body(request)
         application = review_decide(
             user=request.user,
             application_no=no,
-            decision=str(request.data.get("decision", "")),
-            opinion=str(request.data.get("opinion", "")),
+            decision=str(data.get("decision", "")),
+            opinion=str(data.get("opinion", "")),
             request=request,
         )
         return Response({"status": application.status})
@@ -218,7 +230,9 @@ class FlagResolveView(StaffView):
         },
     )
     def post(self, request: Request, no: str, flag: str) -> Response:
-        resolved = flag_resolve(user=request.user, application_no=no, code=flag, note=str(request.data.get("note", "")), request=request)
+        resolved = flag_resolve(
+            user=request.user, application_no=no, code=flag, note=str(request_body(request).get("note", "")), request=request
+        )
         return Response(
             {
                 "code": resolved.code,
@@ -235,11 +249,11 @@ class AttachmentView(StaffView):
         # Materials are JPEG, PNG or PDF, checked by content on upload (SECURITY.md 13).
         responses={**{(200, media_type): OpenApiTypes.BINARY for media_type in ("image/jpeg", "image/png", "application/pdf")}, **ERRORS},
     )
-    def get(self, request: Request, no: str, attachment_id: int):  # type: ignore[no-untyped-def]
-        _require_read(request.user)
-        if request.user.role not in REVIEWER_ROLES:  # the scans show full numbers (DOMAIN.md §9)
+    def get(self, request: Request, no: str, attachment_id: int) -> FileResponse:
+        user = _reader(request)
+        if user.role not in REVIEWER_ROLES:  # the scans show full numbers (DOMAIN.md §9)
             raise Forbidden("申请材料原件只有审核人员可以查看。")
-        application = application_in_scope(request.user, no)
+        application = application_in_scope(user, no)
         attachment = application.attachments.filter(pk=attachment_id, purged_at__isnull=True).first()  # purged: file deleted
         if attachment is None:
             raise NotFound()
@@ -247,7 +261,7 @@ class AttachmentView(StaffView):
             "application.view_attachment",
             obj=application,
             request=request,
-            actor=request.user,
+            actor=user,
             detail={"attachment": attachment.pk, "kind": attachment.kind},
         )
         return material_response(attachment, name=f"{application.application_no}-{attachment.kind}")

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from rewards.campaigns.selectors import campaign_for_year
 from rewards.core.vocab import Level
+from rewards.organisations.models import Organisation
 from rewards.organisations.selectors import get_organisation_in_scope
 from rewards.reports.downloads import download_response
 from rewards.training.export import training_export
@@ -21,6 +22,7 @@ from rewards.training.models import PLAN_LEVELS, TrainingMode, TrainingPlan
 from rewards.training.selectors import Totals, plan_in_scope, plan_list, plan_totals, plans_visible, union_totals
 from rewards.training.services import training_plan_create, training_plan_update
 
+from .parsers import request_body
 from .views_reports import FileView
 from .views_review import ERRORS, StaffView
 
@@ -96,14 +98,14 @@ def totals_body(row: Totals) -> dict[str, Any]:
     }
 
 
-def _union(request: Request):  # type: ignore[no-untyped-def]
+def _union(request: Request) -> Organisation | None:
     name = request.query_params.get("union", "")
     return get_organisation_in_scope(request.user, name) if name else None
 
 
 YEAR = OpenApiParameter("year", int, description="年度，默认当前活动")
 UNION = OpenApiParameter("union", str, description="区县（市）、产业工会名称（市总用）")
-PLAN_IN = {
+PLAN_IN: dict[str, rf.Field] = {
     "occupation": rf.CharField(max_length=100),
     "level": rf.ChoiceField(choices=[(code, Level(code).label) for code in PLAN_LEVELS]),
     "planned_trainees": rf.IntegerField(min_value=1),
@@ -139,7 +141,7 @@ class PlansView(StaffView):
         responses={201: PlanSerializer, **ERRORS},
     )
     def post(self, request: Request) -> Response:
-        plan = training_plan_create(user=request.user, data=request.data, request=request)
+        plan = training_plan_create(user=request.user, data=request_body(request), request=request)
         return Response(plan_body(plan), status=201)
 
 
@@ -167,7 +169,7 @@ class PlanView(StaffView):
         responses={200: PlanSerializer, **ERRORS},
     )
     def patch(self, request: Request, plan_id: int) -> Response:
-        return Response(plan_body(training_plan_update(user=request.user, plan_id=plan_id, data=request.data, request=request)))
+        return Response(plan_body(training_plan_update(user=request.user, plan_id=plan_id, data=request_body(request), request=request)))
 
 
 class SummaryView(StaffView):

@@ -209,7 +209,8 @@ def save_many(
                 values[at_number] = f"{campaign.year}{first + offset:06d}"
                 # The member's union as the check read it from the member registry.
                 values[at_union] = judgement.union_id or fallback_union
-                application = Application(*values)
+                # django-stubs' plugin checks the unpacked list as the first field's value.
+                application = Application(*values)  # type: ignore[misc]
                 application._state.fields_cache = dict(related)
                 apply_judgement(application, judgement)
                 rows.add(application)

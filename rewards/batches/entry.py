@@ -7,6 +7,7 @@ materials are optional: the paper copies travel with the Annex 4 summary table.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import IO, Any
 
 from rewards.applications import materials
@@ -28,7 +29,7 @@ def batch_enter_one(
     user: Any,
     org: Organisation,
     data: dict[str, Any],
-    files: dict[str, IO[bytes] | None],
+    files: Mapping[str, IO[bytes] | None],
     reviewed: bool = False,
     request: Any = None,
 ) -> Application:

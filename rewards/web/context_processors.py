@@ -1,9 +1,14 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.conf import settings
+from django.http import HttpRequest
 
 from rewards.core import clock
 
 
-def site(request):  # type: ignore[no-untyped-def]
+def site(request: HttpRequest) -> dict[str, Any]:
     """Site name, and the demo banner when the business date is simulated (APP_TODAY)."""
     simulated = clock.simulated_today()
     return {

@@ -36,7 +36,7 @@ from rewards.reports import auditlog
 from rewards.reports.auditlog import AuditFilters
 from rewards.reports.downloads import download_response
 
-from .auth import staff_required
+from .auth import signed_in_staff, staff_required
 
 #: Who reads the audit log (API.md "Roles": the auditor reads everything; the administrator
 #: answers for the system). Reviewers and finance officers are among those it watches.
@@ -167,7 +167,7 @@ def audit_entry(request: HttpRequest, entry_id: int) -> HttpResponse:
         "actor_query": urlencode({"actor": event.actor_label})
         if event.actor_label and auditlog.mask_stray_numbers(event.actor_label) == event.actor_label
         else "",
-        "can_open_application": request.user.role != Role.ADMIN,  # type: ignore[union-attr]
+        "can_open_application": signed_in_staff(request).role != Role.ADMIN,
     }
     return render(request, "staff/audit/entry.html", context)
 

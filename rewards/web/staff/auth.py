@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import wraps
-from typing import Any
+from typing import Any, overload
 from urllib.parse import urlencode, urlsplit
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login, logout
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -32,7 +33,7 @@ from rewards.core.audit import audit
 from rewards.identity import mfa, staff_login
 from rewards.identity.lockout import SIGN_IN_FAILED, AccountLocked
 from rewards.identity.models import StaffTotp
-from rewards.organisations.models import Role
+from rewards.organisations.models import Role, StaffUser
 
 from .sessions import ABSOLUTE_LOGOUT, IDLE_LOGOUT, SEEN_KEY, STARTED_KEY, TEMPORARY_PASSWORD, mark_signed_in
 
@@ -105,7 +106,23 @@ def _is_staff(user: Any) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.is_active and getattr(user, "role", ""))
 
 
-def staff_required(view: Callable[..., HttpResponse] | None = None, *, roles: Iterable[str] | None = None):  # type: ignore[no-untyped-def]
+def signed_in_staff(request: HttpRequest) -> StaffUser:
+    """The signed-in staff user of a view behind :func:`staff_required` (``request.user`` typed:
+    Django types it as the user model or ``AnonymousUser``)."""
+    user = request.user
+    if not isinstance(user, StaffUser):  # staff_required has sent the request away already
+        raise PermissionDenied
+    return user
+
+
+View = Callable[..., HttpResponseBase]
+
+
+@overload
+def staff_required(view: View, *, roles: Iterable[str] | None = None) -> View: ...
+@overload
+def staff_required(view: None = None, *, roles: Iterable[str] | None = None) -> Callable[[View], View]: ...
+def staff_required(view: View | None = None, *, roles: Iterable[str] | None = None) -> View | Callable[[View], View]:
     """Anonymous → the sign-in page; a role not in ``roles`` → 403 in Chinese.
 
     Idle and absolute timeouts are :class:`.sessions.StaffSessionMiddleware`'s: by the time a
@@ -114,10 +131,10 @@ def staff_required(view: Callable[..., HttpResponse] | None = None, *, roles: It
     """
     allowed = frozenset(roles) if roles is not None else None
 
-    def decorate(func: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorate(func: View) -> View:
         @wraps(func)
         @never_cache
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             user: Any = request.user
             if not _is_staff(user):
                 if request.method == "GET":

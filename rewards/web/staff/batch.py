@@ -159,15 +159,17 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         sheet_file = request.FILES.get("file")
         zip_file = request.FILES.get("attachments")
+        # An upload always has a name (Django's parser skips a part without one); typed optional.
+        sheet_name = (sheet_file.name or "") if sheet_file is not None else ""
         if sheet_file is None:
             errors["file"] = ["请选择要上传的汇总表（.xlsx 文件）。"]
-        elif sheet_file.name.lower().endswith((".et", ".ett")):
+        elif sheet_name.lower().endswith((".et", ".ett")):
             errors["file"] = ["这是 WPS 表格自己的 .et 格式：请在 WPS 中“另存为” Excel 工作簿（.xlsx）后上传。"]
-        elif sheet_file.name.lower().endswith((".csv", ".txt")):
+        elif sheet_name.lower().endswith((".csv", ".txt")):
             errors["file"] = ["请上传 Excel 工作簿（.xlsx）：CSV 文本文件中的长号码、日期容易变形，请用下载的模板填写。"]
-        elif not sheet_file.name.lower().endswith((".xlsx", ".xlsm", ".xls")):
+        elif not sheet_name.lower().endswith((".xlsx", ".xlsm", ".xls")):
             errors["file"] = ["请上传用下载的模板填写的 Excel 汇总表（.xlsx，也可以是 .xls）。"]
-        if zip_file is not None and not zip_file.name.lower().endswith(".zip"):
+        if zip_file is not None and not (zip_file.name or "").lower().endswith(".zip"):
             errors["attachments"] = ["材料请打包为 .zip 文件。"]
         if user.role == Role.DISTRICT_REVIEWER and not chosen:
             errors["org"] = [ORG_MISSING]
@@ -181,7 +183,7 @@ def home(request: HttpRequest) -> HttpResponse:
                     zip_file=zip_file,
                     save_after_check=save_after_check,
                     review_on_save=review_on_save,
-                    file_name=sheet_file.name,
+                    file_name=sheet_name,
                     request=request,
                 )
             except InvalidInput as exc:

@@ -29,7 +29,7 @@ from rewards.training.models import PLAN_LEVELS, TrainingMode, TrainingPlan
 from rewards.training.selectors import READ_ROLES, plan_in_scope, plan_list, plan_totals, union_totals
 from rewards.training.services import PLAN_FIELDS, PROGRESS_FIELDS, RECORD_ROLES, training_plan_create, training_plan_update
 
-from .auth import not_found_recorded, staff_required
+from .auth import not_found_recorded, signed_in_staff, staff_required
 
 LEVEL_CHOICES = [(code, Level(code).label) for code in PLAN_LEVELS]
 
@@ -175,6 +175,7 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
 @staff_required(roles=READ_ROLES)
 def plans_xlsx(request: HttpRequest) -> HttpResponse:
     """培训计划表 (xlsx) as the page shows it: the union's own, one union's, or every union's."""
+    user = signed_in_staff(request)
     campaign, error = _campaign(request.GET.get("year"))
     union: Organisation | None = None
     name = (request.GET.get("union") or "").strip()[:120]
@@ -183,8 +184,8 @@ def plans_xlsx(request: HttpRequest) -> HttpResponse:
             raise NotFound(error or "目前没有奖励活动。")
         if name:
             union = _union_in_scope(request, name)
-        elif _is_union(request.user):
-            union = request.user.organisation  # type: ignore[union-attr]
+        elif _is_union(user):
+            union = user.organisation
     except NotFound as exc:
         messages.error(request, exc.message)
         return redirect("staff:training")
