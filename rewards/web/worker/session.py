@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -73,11 +74,14 @@ def safe_next(request: HttpRequest, default: str) -> str:
     return default
 
 
-def applicant_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
+
+
+def applicant_required(view: View) -> View:
     """Pages for a signed-in worker; others go to the sign-in page and come back afterwards."""
 
     @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         had_session = bool(request.session.get(SESSION_KEY))
         id_hash = signed_in(request)
         if id_hash is None:
@@ -95,7 +99,7 @@ def applicant_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
         request.applicant_id_hash = id_hash  # type: ignore[attr-defined]
         return view(request, *args, **kwargs)
 
-    return wrapper
+    return cast(View, wrapper)
 
 
 def pending_sign_in(request: HttpRequest) -> dict[str, Any] | None:
