@@ -11,8 +11,11 @@ framed by nobody (or by this site's pages only, for the reviewers' viewer). An i
 
 from __future__ import annotations
 
+import io
+
 from django.core.files.storage import default_storage
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
+from PIL import Image
 
 from .models import Attachment
 
@@ -39,4 +42,27 @@ def material_response(attachment: Attachment, *, name: str, framed_by_self: bool
     response["X-Content-Type-Options"] = "nosniff"
     # Set here, so django-csp's middleware leaves it as it is (it adds a policy only where none is).
     response["Content-Security-Policy"] = material_policy(attachment.content_type, framed_by_self=framed_by_self)
+    return response
+
+
+#: A thumbnail's box in pixels: twice the 120 × 90 the worker's page draws it at (phone screens
+#: have two or three device pixels to a CSS pixel).
+THUMBNAIL_BOX = (240, 180)
+
+
+def thumbnail_response(attachment: Attachment, *, name: str) -> HttpResponse:
+    """A small JPEG of an image material (already re-encoded, so decoded once before and free of
+    metadata), with the headers of :func:`material_response`: a page of three thumbnails on a
+    phone's mobile data fetches tens of kilobytes instead of the full photos."""
+    with default_storage.open(attachment.storage_name, "rb") as stored, Image.open(stored) as opened:
+        opened.draft("RGB", (THUMBNAIL_BOX[0] * 2, THUMBNAIL_BOX[1] * 2))  # a JPEG decodes at 1/2…1/8 scale
+        image = opened.convert("RGB")
+    image.thumbnail(THUMBNAIL_BOX)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    response = HttpResponse(out.getvalue(), content_type="image/jpeg")
+    response["Content-Disposition"] = f'inline; filename="{name}-small.jpg"'
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = material_policy("image/jpeg")
     return response

@@ -126,7 +126,7 @@ def test_apply_approve_return_and_resubmit_through_the_pages(member, photos, rev
     for i in range(3):  # loaded lazily: brought into view, then drawn (the server sent an image, the CSP let it in)
         thumbnails.nth(i).scroll_into_view_if_needed()
         phone.wait_for_load_state("networkidle")
-        assert thumbnails.nth(i).evaluate("img => img.complete && img.naturalWidth") == 480
+        assert thumbnails.nth(i).evaluate("img => img.complete && img.naturalWidth") == 240  # the 480 px photo, as a thumbnail
         box = thumbnails.nth(i).bounding_box()
         assert box is not None and box["width"] <= 120 and box["height"] <= 90
     phone.set_input_files("#id_bank_card_file", str(photos["bank_card"]))

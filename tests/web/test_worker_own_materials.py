@@ -65,7 +65,8 @@ def test_the_edit_page_shows_a_thumbnail_of_each_material_on_file(client, submit
     page = edit_page(client, submitted)
     for kind, alt in (("id_card", "原来上传的身份证照片"), ("certificate", "原来上传的证书照片"), ("bank_card", "原来上传的银行卡照片")):
         attachment = current(submitted, kind)
-        assert f'<img src="{url_of(attachment)}" alt="{alt}"' in page, kind
+        assert f'<img src="{url_of(attachment)}?size=small" alt="{alt}"' in page, kind
+        assert f'href="{url_of(attachment)}"' in page  # 查看大图: the photo itself
     uploaded = timezone.localtime(current(submitted, "id_card").uploaded_at)  # Asia/Shanghai
     assert f'原来上传的身份证材料<span class="w-nowrap">（{uploaded:%Y}年{uploaded.month}月{uploaded.day}日 {uploaded:%H:%M} 上传）' in page
     assert page.count("（在新窗口打开大图）") == 3
@@ -239,3 +240,36 @@ def test_kinds_have_a_short_name_for_the_worker():
 
     assert set(SHORT_LABELS) == set(AttachmentKind)
     assert (size_label(676), size_label(1024 * 1024), size_label(5 * 1024 * 1024 - 1)) == ("1 KB", "1.0 MB", "5.0 MB")
+
+
+def test_a_thumbnail_is_a_small_jpeg_with_the_same_headers_and_a_pdf_stays_whole(client, today, member):
+    """Three thumbnails on a phone's mobile data: tens of kilobytes, not the photos themselves."""
+    sign_in(client, member)
+    photo = io.BytesIO()
+    Image.effect_noise((1600, 1200), 60).convert("RGB").save(photo, "JPEG", quality=90)
+    files = {
+        "id_card_file": SimpleUploadedFile("id.jpg", photo.getvalue(), content_type="image/jpeg"),
+        "certificate_file": SimpleUploadedFile("c.pdf", PDF, content_type="application/pdf"),
+        "bank_card_file": SimpleUploadedFile("b.jpg", photo.getvalue(), content_type="image/jpeg"),
+    }
+    assert client.post("/worker/apply", {**form_for(member), **files}).status_code == 302
+    application = processed(Application.objects.get(id_hash=member.id_hash))
+    attachment = current(application, "id_card")
+    response = client.get(url_of(attachment), {"size": "small"})
+    assert response.status_code == 200
+    small = Image.open(io.BytesIO(response.content))
+    assert small.format == "JPEG" and small.size == (240, 180)
+    assert len(response.content) * 10 < attachment.size  # a tenth of the stored photo, or less
+    assert response["Content-Type"] == "image/jpeg"
+    assert response["Content-Disposition"] == f'inline; filename="{application.application_no}-id_card-small.jpg"'
+    assert response["X-Content-Type-Options"] == "nosniff" and "no-store" in response["Cache-Control"]
+    assert "default-src 'none'" in response["Content-Security-Policy"] and "sandbox" in response["Content-Security-Policy"]
+    entry = AuditEvent.objects.filter(action="application.view_attachment").get()
+    assert entry.detail == {"attachment": attachment.pk, "kind": "id_card", "size": "small"}
+    # A PDF has no thumbnail: the file itself, as its line links it.
+    pdf = current(application, "certificate")
+    whole = client.get(url_of(pdf), {"size": "small"})
+    assert whole["Content-Type"] == "application/pdf" and b"".join(whole.streaming_content) == PDF
+    # Another worker's thumbnail is the same 404 as their photo.
+    other = client.get(url_of(attachment).replace(application.application_no, "2020999999"), {"size": "small"})
+    assert other.status_code == 404

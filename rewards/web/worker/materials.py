@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 from rewards.applications import selectors as application_selectors
 from rewards.applications.materials import FIELD_FOR_KIND
 from rewards.applications.models import Application, AttachmentKind, Processing
-from rewards.applications.serving import material_response
+from rewards.applications.serving import material_response, thumbnail_response
 from rewards.core.audit import audit
 
 from . import session
@@ -53,6 +53,11 @@ def on_file(application: Application) -> dict[str, dict[str, Any]]:
             "is_pdf": is_pdf,
             "state": state,
             "url": reverse("worker:material", args=[application.application_no, item.pk]) if state == "ready" else "",
+            "thumbnail_url": (
+                reverse("worker:material", args=[application.application_no, item.pk]) + "?size=small"
+                if state == "ready" and not is_pdf
+                else ""
+            ),
             "alt": f"原来上传的{label}照片",
             "name": f"{label}.pdf" if is_pdf else f"{label}照片",
             "size": size_label(item.size),
@@ -65,18 +70,17 @@ def on_file(application: Application) -> dict[str, dict[str, Any]]:
 @session.applicant_required
 def material(request: HttpRequest, no: str, attachment_id: int) -> HttpResponseBase:
     """One of the worker's own current materials, for the edit page; never cached, audited as a
-    reviewer's opening of a material is."""
+    reviewer's opening of a material is. ``?size=small``: an image's thumbnail (a small JPEG)."""
     application = own(request, no)
     if not application_selectors.can_resubmit(application):
         raise Http404("没有找到该材料。")
     item = application_selectors.material_for_applicant(application, attachment_id)
     if item is None:
         raise Http404("没有找到该材料。")
-    audit(
-        "application.view_attachment",
-        obj=application,
-        request=request,
-        actor_label="applicant",
-        detail={"attachment": item.pk, "kind": item.kind},
-    )
-    return material_response(item, name=f"{application.application_no}-{item.kind}")
+    small = request.GET.get("size") == "small" and item.content_type != "application/pdf"
+    detail: dict[str, Any] = {"attachment": item.pk, "kind": item.kind}
+    if small:
+        detail["size"] = "small"
+    audit("application.view_attachment", obj=application, request=request, actor_label="applicant", detail=detail)
+    name = f"{application.application_no}-{item.kind}"
+    return thumbnail_response(item, name=name) if small else material_response(item, name=name)
