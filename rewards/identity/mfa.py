@@ -24,8 +24,9 @@ from rewards.core.errors import DomainError
 from .lockout import lift_lock
 from .models import StaffToken, StaffTotp
 
-#: Shown by the authenticator app next to the username.
-ISSUER = "杭州职工技能人才奖励平台"
+#: Shown by the authenticator app next to the username: the site's own name, which the code page
+#: tells the holder to look for (decision 194).
+ISSUER = "杭州市职工高技能人才奖励平台"
 #: Codes of one step before and after the current one are accepted (clocks drift).
 DRIFT_STEPS = 1
 

@@ -268,3 +268,15 @@ def test_a_code_posted_before_any_binding_started_is_an_error_message_not_a_cras
     account.force_login(xihu_reviewer)
     response = account.post("/staff/account/mfa", {"code": "123456"})
     assert response.status_code == 200 and "请先用验证器扫描下方二维码" in response.text
+
+
+def test_the_authenticator_names_the_site_as_its_pages_do(finance_a, rf):
+    """The code page says to look for this name in the app: it must be the name on every page."""
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    from rewards.web.context_processors import site
+
+    uri = urlsplit(mfa.provisioning_uri(finance_a, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"))
+    site_name = site(rf.get("/"))["site_name"]
+    assert parse_qs(uri.query)["issuer"] == [site_name] == ["杭州市职工高技能人才奖励平台"]
+    assert unquote(uri.path) == f"/{site_name}:{finance_a.username}"
