@@ -9,7 +9,7 @@ import hmac
 import logging
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -80,7 +80,7 @@ def next_application_number(campaign: Campaign) -> str:
     return f"{campaign.year}{counter.last:06d}"
 
 
-def _checked_files(files: dict[str, IO[bytes] | None], *, required: bool) -> tuple[list[materials.CheckedFile], dict[str, list[str]]]:
+def _checked_files(files: Mapping[str, IO[bytes] | None], *, required: bool) -> tuple[list[materials.CheckedFile], dict[str, list[str]]]:
     checked, errors = [], {}
     for kind, field in materials.FIELD_FOR_KIND.items():
         upload = files.get(field)
@@ -94,7 +94,7 @@ def _checked_files(files: dict[str, IO[bytes] | None], *, required: bool) -> tup
     return checked, errors
 
 
-def _check_files(files: dict[str, IO[bytes] | None], *, required: bool) -> list[materials.CheckedFile]:
+def _check_files(files: Mapping[str, IO[bytes] | None], *, required: bool) -> list[materials.CheckedFile]:
     checked, errors = _checked_files(files, required=required)
     if errors:
         raise InvalidInput("上传的材料有误，请按提示重新上传。", fields=errors)
@@ -102,7 +102,7 @@ def _check_files(files: dict[str, IO[bytes] | None], *, required: bool) -> list[
 
 
 def _judge_with_files(
-    campaign: Campaign, data: dict[str, Any], files: dict[str, IO[bytes] | None], *, required_files: bool, **options: Any
+    campaign: Campaign, data: dict[str, Any], files: Mapping[str, IO[bytes] | None], *, required_files: bool, **options: Any
 ) -> Judgement:
     """:func:`judge`, whose 400 for the form also names the materials' problems: one answer lists
     everything to fix, not the fields first and the files on the next try."""
@@ -192,7 +192,7 @@ def application_submit(
     *,
     campaign: Campaign,
     data: dict[str, Any],
-    files: dict[str, IO[bytes] | None],
+    files: Mapping[str, IO[bytes] | None],
     applicant_id_hash: str,
     request: Any = None,
     in_transaction: Callable[[], object] | None = None,
@@ -319,7 +319,7 @@ def current_values(application: Application) -> dict[str, Any]:
 
 
 def application_resubmit(
-    *, application_no: str, data: dict[str, Any], files: dict[str, IO[bytes] | None], applicant_id_hash: str, request: Any = None
+    *, application_no: str, data: dict[str, Any], files: Mapping[str, IO[bytes] | None], applicant_id_hash: str, request: Any = None
 ) -> Application:
     """Correction by the worker: a returned application (within the grace period) goes back to
     预审; an undecided one is corrected in place; after a failed payment only the bank fields

@@ -8,6 +8,7 @@ import datetime as dt
 import random
 import secrets
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,7 +91,7 @@ def demo_password() -> str:
     return path.read_text().strip()
 
 
-def _write(path: Path, header: list[str], rows: list[list[object]]) -> None:
+def _write(path: Path, header: list[str], rows: Sequence[Sequence[object]]) -> None:
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
@@ -177,7 +178,7 @@ def seed(*, members: int = 3000, seed_value: int = 2020) -> list[Persona]:
                         "bank_card_no": synthetic.bank_card(rng),
                         "bank_branch": rng.choice(synthetic.BANK_BRANCHES),
                         "education": rng.choice(synthetic.EDUCATION),
-                        "phone": member_rows[-1][2],
+                        "phone": str(member_rows[-1][2]),
                     }
                 )
     with tempfile.TemporaryDirectory() as folder:
@@ -336,6 +337,8 @@ def _seed_batch(campaign, rows: list[dict[str, str]]) -> None:  # type: ignore[n
     clerk = StaffUser.objects.get(username="xihu.clerk")
     if not rows:
         return
+    if clerk.organisation is None:  # seeded with one just above
+        raise RuntimeError("演示数据：基层工会经办人 xihu.clerk 没有所属组织。")
     workbook = load_workbook(io.BytesIO(template(year=campaign.year, org_name=clerk.organisation.name)))
     sheet = workbook.active
     for offset, row in enumerate(rows):
