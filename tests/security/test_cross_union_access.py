@@ -170,6 +170,30 @@ def test_a_worker_session_opens_its_own_materials_only(world):  # type: ignore[n
     assert served == 3 and not failures, "\n".join(failures)
 
 
+def test_a_worker_session_cannot_reach_another_workers_application_on_the_pages(world):  # type: ignore[no-untyped-def]
+    """The worker pages that take an application number (修改, 撤回, 重新设置查询密码), by the
+    applicant's session, GET and POST, on every other person's application: 404, and nothing of
+    theirs changes (status, query password)."""
+    worker = Client(HTTP_HOST="127.0.0.1")
+    store = worker.session
+    store[worker_session.SESSION_KEY] = world.applicant_member.id_hash
+    store[worker_session.SEEN_KEY] = time.time()
+    store.save()
+    failures, probes = [], 0
+    for key, app in world.apps.items():
+        if app.id_hash == world.applicant_member.id_hash:
+            continue
+        for name in ("worker:edit", "worker:withdraw", "worker:query_password"):
+            for method in ("GET", "POST"):
+                with isolated():
+                    answer = send(worker, method, reverse(name, kwargs={"no": app.application_no}))
+                    after = Application.objects.get(pk=app.pk)
+                probes += 1
+                if answer.status != 404 or (after.status, after.query_password_hash) != (app.status, app.query_password_hash):
+                    failures.append(f"{method} {name} on {key} ({app.application_no}): {answer.status}, status {after.status}")
+    assert probes >= 30 and not failures, "\n".join(failures)
+
+
 def test_a_personal_number_typed_into_a_url_is_masked_in_the_audit_log(world):  # type: ignore[no-untyped-def]
     """A reviewer pasting an ID or card number where an application number goes gets a 404, and
     the access-denied entry holds the number masked (SECURITY.md 17)."""
