@@ -12,12 +12,16 @@ framed by nobody (or by this site's pages only, for the reviewers' viewer). An i
 from __future__ import annotations
 
 import io
+import logging
 
 from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpResponse
+from django.http.response import HttpResponseBase
 from PIL import Image
 
 from .models import Attachment
+
+logger = logging.getLogger(__name__)
 
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
 
@@ -49,14 +53,32 @@ def material_response(attachment: Attachment, *, name: str, framed_by_self: bool
 #: have two or three device pixels to a CSS pixel).
 THUMBNAIL_BOX = (240, 180)
 
+#: The most pixels a thumbnail decodes (a 4000 × 3000 photo, about 48 MB in memory). A JPEG is
+#: decoded at 1/2…1/8 of its size (draft mode), so only an extreme one comes near it; a PNG has
+#: no reduced decoding, and a one-colour PNG of 50 megapixels (taken at upload) is a few KB: made
+#: into a thumbnail at every request, the worker could have the server decode hundreds of MB as
+#: often as they liked. Past it the stored file is sent as it is, for the browser to shrink.
+THUMBNAIL_MAX_PIXELS = 4000 * 3000
 
-def thumbnail_response(attachment: Attachment, *, name: str) -> HttpResponse:
+
+def thumbnail_response(attachment: Attachment, *, name: str) -> HttpResponseBase:
     """A small JPEG of an image material (already re-encoded, so decoded once before and free of
     metadata), with the headers of :func:`material_response`: a page of three thumbnails on a
-    phone's mobile data fetches tens of kilobytes instead of the full photos."""
-    with default_storage.open(attachment.storage_name, "rb") as stored, Image.open(stored) as opened:
-        opened.draft("RGB", (THUMBNAIL_BOX[0] * 2, THUMBNAIL_BOX[1] * 2))  # a JPEG decodes at 1/2…1/8 scale
-        image = opened.convert("RGB")
+    phone's mobile data fetches tens of kilobytes instead of the full photos. The file itself
+    (:func:`material_response`) when it has more pixels than :data:`THUMBNAIL_MAX_PIXELS` to
+    decode, or cannot be decoded (damaged on the volume since it was re-encoded): what 查看大图
+    opens, rather than a server error."""
+    try:
+        with default_storage.open(attachment.storage_name, "rb") as stored, Image.open(stored) as opened:
+            opened.draft("RGB", (THUMBNAIL_BOX[0] * 2, THUMBNAIL_BOX[1] * 2))  # a JPEG decodes at 1/2…1/8 scale
+            if opened.width * opened.height > THUMBNAIL_MAX_PIXELS:
+                return material_response(attachment, name=name)
+            image = opened.convert("RGB")
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise
+        logger.warning("申请材料 %s 无法生成缩略图（%s），改为发送原文件。", attachment.pk, type(exc).__name__)
+        return material_response(attachment, name=name)
     image.thumbnail(THUMBNAIL_BOX)
     out = io.BytesIO()
     image.save(out, "JPEG", quality=80)

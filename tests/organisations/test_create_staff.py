@@ -180,3 +180,28 @@ def test_a_role_that_must_use_a_second_factor_is_told_so(city, settings):
     settings.STAFF_MFA_ROLES = ["finance_officer", "admin"]
     output = create_staff("city.cash", "--role", "finance_officer", "--org", "杭州市总工会", "--password", PASSWORD)
     assert "该角色须用两步验证：本人首次登录时，须先用手机上的验证器应用扫码绑定。" in output
+
+
+def test_refuses_a_password_like_the_username_as_the_administration_does(xihu, monkeypatch):
+    """Django's similarity check needs the account: the administration's add form gives it, and so
+    does the command (set_staff_password checks against the account it changes)."""
+    monkeypatch.setenv("STAFF_PASSWORD", "xihu.reviewer.wang")
+
+    with pytest.raises(CommandError, match=r"^密码不符合要求：密码跟 用户名 太相似了。账号未创建。$"):
+        create_staff("xihu.reviewer.wang", "--role", "district_reviewer", "--org", "西湖区总工会")
+
+    assert not StaffUser.objects.filter(username="xihu.reviewer.wang").exists()
+    create_staff("chen.dan", "--role", "district_reviewer", "--org", "西湖区总工会")  # under another name: taken
+    assert StaffUser.objects.get(username="chen.dan").check_password("xihu.reviewer.wang")
+
+
+def test_on_a_terminal_a_password_taken_from_staff_password_is_said_so(xihu, a_terminal, monkeypatch, capsys):
+    """A STAFF_PASSWORD left exported in the operator's shell (from an earlier account) is taken
+    without a prompt: the operator, who expected to type one, is told where it came from."""
+    prompts = a_terminal()
+    monkeypatch.setenv("STAFF_PASSWORD", PASSWORD)
+
+    create_staff("from.env", "--role", "district_reviewer", "--org", "西湖区总工会")
+
+    assert prompts == [] and StaffUser.objects.get(username="from.env").check_password(PASSWORD)
+    assert "密码取自环境变量 STAFF_PASSWORD（没有在终端中询问）" in capsys.readouterr().err

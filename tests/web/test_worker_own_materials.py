@@ -273,3 +273,85 @@ def test_a_thumbnail_is_a_small_jpeg_with_the_same_headers_and_a_pdf_stays_whole
     # Another worker's thumbnail is the same 404 as their photo.
     other = client.get(url_of(attachment).replace(application.application_no, "2020999999"), {"size": "small"})
     assert other.status_code == 404
+
+
+def _png(size: tuple[int, int]) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 120, 40)).save(out, "PNG")  # one colour: megapixels in a few KB
+    return out.getvalue()
+
+
+def _apply_with_id_card(client, member, content: bytes, content_type: str) -> Attachment:  # type: ignore[no-untyped-def]
+    sign_in(client, member)
+    photo = io.BytesIO()
+    Image.new("RGB", (800, 600), (90, 90, 90)).save(photo, "JPEG")
+    files = {
+        "id_card_file": SimpleUploadedFile("id", content, content_type=content_type),
+        "certificate_file": SimpleUploadedFile("c.jpg", photo.getvalue(), content_type="image/jpeg"),
+        "bank_card_file": SimpleUploadedFile("b.jpg", photo.getvalue(), content_type="image/jpeg"),
+    }
+    assert client.post("/worker/apply", {**form_for(member), **files}).status_code == 302
+    application = processed(Application.objects.get(id_hash=member.id_hash))
+    attachment = current(application, "id_card")
+    assert attachment.processing == Processing.REENCODED
+    return attachment
+
+
+def _stored(attachment: Attachment) -> bytes:
+    with default_storage.open(attachment.storage_name, "rb") as handle:
+        return handle.read()
+
+
+def _body(response) -> bytes:  # type: ignore[no-untyped-def]
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def test_a_png_of_more_pixels_than_a_thumbnail_may_decode_is_sent_whole(client, today, member, monkeypatch):
+    """A PNG has no reduced decoding (a JPEG's draft mode): a one-colour 7 000 × 7 000 PNG of a few
+    KB, taken at upload (under 50 megapixels), would be decoded whole at every thumbnail request,
+    hundreds of MB and half a second each, as often as the worker asks. Past the budget the
+    stored file is sent as it is (the browser shrinks it), and nothing is decoded."""
+    from rewards.applications import serving
+
+    attachment = _apply_with_id_card(client, member, _png((4001, 3000)), "image/png")  # one column past 12 megapixels
+    decoded: list[tuple[int, int]] = []
+    real_convert = Image.Image.convert
+    monkeypatch.setattr(Image.Image, "convert", lambda self, *a, **k: decoded.append(self.size) or real_convert(self, *a, **k))
+    response = client.get(url_of(attachment), {"size": "small"})
+    assert response.status_code == 200 and decoded == []
+    assert response["Content-Type"] == "image/png" and _body(response) == _stored(attachment)
+    assert response["Content-Disposition"] == f'inline; filename="{attachment.application.application_no}-id_card.png"'
+    assert "sandbox" in response["Content-Security-Policy"] and "no-store" in response["Cache-Control"]
+    assert serving.THUMBNAIL_MAX_PIXELS == 4000 * 3000
+
+
+def test_a_png_within_the_budget_gets_its_thumbnail(client, today, member):
+    attachment = _apply_with_id_card(client, member, _png((4000, 3000)), "image/png")  # exactly 12 megapixels
+    response = client.get(url_of(attachment), {"size": "small"})
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    assert Image.open(io.BytesIO(response.content)).size == (240, 180)
+
+
+def test_a_stored_photo_that_cannot_be_decoded_is_sent_whole_not_a_server_error(client, today, member):
+    """The re-encoded file damaged on the volume after processing: the thumbnail answers what
+    查看大图 does (the file as stored), not a 500."""
+    photo = io.BytesIO()
+    Image.new("RGB", (1600, 1200), (10, 120, 200)).save(photo, "JPEG")
+    attachment = _apply_with_id_card(client, member, photo.getvalue(), "image/jpeg")
+    damaged = b"\xff\xd8\xff\xe0 not a photo any more"
+    default_storage.delete(attachment.storage_name)
+    default_storage.save(attachment.storage_name, io.BytesIO(damaged))
+    response = client.get(url_of(attachment), {"size": "small"})
+    assert response.status_code == 200 and _body(response) == damaged
+    assert response["Content-Type"] == "image/jpeg" and response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_after_a_failed_payment_only_the_bank_card_is_served(client, submitted):
+    """The bank-card correction page shows the bank card alone; the view serves no more than it."""
+    processed(submitted)
+    Application.objects.filter(pk=submitted.pk).update(status=Status.PAYMENT_FAILED, has_decision=True)
+    assert client.get(url_of(current(submitted, "bank_card"))).status_code == 200
+    assert client.get(url_of(current(submitted, "bank_card")), {"size": "small"}).status_code == 200
+    for kind in ("id_card", "certificate"):
+        assert client.get(url_of(current(submitted, kind))).status_code == 404, kind
+        assert client.get(url_of(current(submitted, kind)), {"size": "small"}).status_code == 404, kind

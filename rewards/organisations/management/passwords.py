@@ -25,11 +25,16 @@ def given_password(given: str | None, *, not_done: str, user: StaffUser | None =
             "请提供密码：在终端中运行本命令时按提示输入，或用环境变量 STAFF_PASSWORD"
             f"（--password 会留在命令历史和进程列表中，不建议使用）。{not_done}"
         )
+    if password and not given and sys.stdin.isatty():
+        # Perhaps left exported in the shell by an earlier command: the operator at a terminal
+        # expected a prompt, and is told which password was taken.
+        sys.stderr.write("密码取自环境变量 STAFF_PASSWORD（没有在终端中询问）。\n")
     password = password or _typed(not_done)
     try:
         validate_password(password, user)
     except ValidationError as exc:
-        raise CommandError("密码不符合要求：" + "；".join(exc.messages) + f"。{not_done}") from exc
+        said = "；".join(message.rstrip("。") for message in exc.messages)  # Django's end with 。
+        raise CommandError(f"密码不符合要求：{said}。{not_done}") from exc
     return password
 
 

@@ -21,6 +21,7 @@ from rewards.applications.materials import FIELD_FOR_KIND
 from rewards.applications.models import Application, AttachmentKind, Processing
 from rewards.applications.serving import material_response, thumbnail_response
 from rewards.core.audit import audit
+from rewards.core.vocab import Status
 
 from . import session
 from .applications import own
@@ -75,7 +76,8 @@ def material(request: HttpRequest, no: str, attachment_id: int) -> HttpResponseB
     if not application_selectors.can_resubmit(application):
         raise Http404("没有找到该材料。")
     item = application_selectors.material_for_applicant(application, attachment_id)
-    if item is None:
+    if item is None or (application.status == Status.PAYMENT_FAILED and item.kind != AttachmentKind.BANK_CARD):
+        # After a failed payment the page corrects, and shows, the bank card only.
         raise Http404("没有找到该材料。")
     small = request.GET.get("size") == "small" and item.content_type != "application/pdf"
     detail: dict[str, Any] = {"attachment": item.pk, "kind": item.kind}

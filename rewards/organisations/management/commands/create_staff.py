@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from rewards.core.errors import DomainError
 from rewards.identity.mfa import mfa_required
 from rewards.organisations.management.passwords import given_password
-from rewards.organisations.models import Role
+from rewards.organisations.models import Role, StaffUser
 from rewards.organisations.selectors import organisation_by_name
 from rewards.organisations.services import staff_create
 
@@ -24,7 +24,9 @@ class Command(BaseCommand):
         organisation = organisation_by_name(options["org"])
         if organisation is None:
             raise CommandError(f"没有名为“{options['org']}”的组织。")
-        password = given_password(options["password"], not_done="账号未创建。")
+        # Checked against the account to be (its username and name), as the administration's add form does.
+        to_be = StaffUser(username=options["username"], full_name=options["full_name"])
+        password = given_password(options["password"], not_done="账号未创建。", user=to_be)
         try:
             user = staff_create(
                 username=options["username"],
