@@ -21,7 +21,9 @@ def _outcome(row: RoleGrant | CredentialReset) -> str:
         return f"已过期（超过 {period_days()} 天未确认）"
     if row.status == GrantStatus.PENDING:
         return "待确认"
-    who = row.decided_by.username if row.decided_by else "—"
+    # Decided with nobody signed in: by the operator on the server (reset_second_factor,
+    # set_staff_password complete or close a pending reset), as the audit log says 命令行.
+    who = row.decided_by.username if row.decided_by else ("命令行" if row.decided_at else "—")
     when = shanghai_minute(row.decided_at) if row.decided_at else "—"
     return f"{GrantStatus(row.status).label}（{who}，{when}）"
 

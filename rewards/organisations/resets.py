@@ -48,6 +48,7 @@ from django.db import transaction
 from rewards.core import clock
 from rewards.core.audit import audit
 from rewards.core.errors import Conflict, Forbidden, InvalidInput
+from rewards.core.text import clean
 from rewards.identity.hashers import new_second_part, two_part_password
 from rewards.identity.lockout import lift_lock
 from rewards.identity.mfa import remove_factor
@@ -247,7 +248,7 @@ def second_factor_reset_by_operator(*, account: StaffUser, reason: str) -> dict[
     next sign-in with their own password. A pending second-factor reset of the account (asked by
     the other administrator, with no third to confirm it) is closed as confirmed by this one.
     Audited ``staff.mfa_reset`` (actor 命令行, ``channel`` cli) with the operator's reason."""
-    reason = " ".join((reason or "").split())
+    reason = clean(reason)  # one line; invisible characters dropped (a reason nobody can read is none)
     if not reason:
         raise InvalidInput("请用 --reason 写明原因（记入审计日志），例如“系统管理员手机丢失，无第三位管理员确认重置”。")
     StaffUser.objects.select_for_update().filter(pk=account.pk).first()
@@ -282,7 +283,7 @@ def password_set_by_operator(*, account: StaffUser, password: str, reason: str) 
     password reset asked in the administration is closed as refused (this one replaces it).
     Audited ``staff.password_reset`` (actor 命令行, ``channel`` cli) with the operator's reason;
     Django's own ``changepassword`` writes no entry and is refused (``rewards.operator``)."""
-    reason = " ".join((reason or "").split())
+    reason = clean(reason)  # one line; invisible characters dropped (a reason nobody can read is none)
     if not reason:
         raise InvalidInput("请用 --reason 写明原因（记入审计日志），例如“系统管理员忘记密码，无第三位管理员确认重置”。")
     StaffUser.objects.select_for_update().filter(pk=account.pk).first()

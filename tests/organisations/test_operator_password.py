@@ -111,3 +111,31 @@ def test_djangos_own_account_commands_refuse_and_name_the_audited_ones(xihu_revi
     assert xihu_reviewer.check_password(PASSWORD)
     assert not StaffUser.objects.filter(username="root").exists()
     assert not CredentialReset.objects.exists() and AuditEvent.objects.count() == entries
+
+
+def test_a_reason_of_invisible_characters_is_no_reason(monkeypatch, xihu_reviewer):
+    monkeypatch.setenv("STAFF_PASSWORD", NEW)
+    with pytest.raises(CommandError, match="请用 --reason 写明原因"):
+        set_password(xihu_reviewer.username, "--reason", "\u200b\u200d\ufeff ")
+    xihu_reviewer.refresh_from_db()
+    assert xihu_reviewer.check_password(PASSWORD)
+
+
+def test_a_disabled_account_is_said_to_stay_disabled(monkeypatch, xihu_reviewer):
+    xihu_reviewer.is_active = False
+    xihu_reviewer.save(update_fields=["is_active"])
+    monkeypatch.setenv("STAFF_PASSWORD", NEW)
+    said = set_password(xihu_reviewer.username, "--reason", REASON)
+    assert "该账号已停用，设定密码后仍不能登录" in said
+    xihu_reviewer.refresh_from_db()
+    assert xihu_reviewer.check_password(NEW) and not xihu_reviewer.is_active
+
+
+def test_the_accounts_history_names_the_operator_who_closed_a_pending_reset(monkeypatch, administrator, second_administrator):
+    from rewards.organisations.history import account_history
+
+    credential_reset_request(account=second_administrator, kind=ResetKind.PASSWORD, acting_user=administrator, password=NEW + "x")
+    monkeypatch.setenv("STAFF_PASSWORD", NEW)
+    set_password(second_administrator.username, "--reason", REASON)
+    (line,) = account_history(second_administrator)
+    assert "重置密码（admin 提出）：已拒绝（命令行，" in line

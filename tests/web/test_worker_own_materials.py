@@ -323,6 +323,9 @@ def test_a_png_of_more_pixels_than_a_thumbnail_may_decode_is_sent_whole(client, 
     assert response["Content-Disposition"] == f'inline; filename="{attachment.application.application_no}-id_card.png"'
     assert "sandbox" in response["Content-Security-Policy"] and "no-store" in response["Cache-Control"]
     assert serving.THUMBNAIL_MAX_PIXELS == 4000 * 3000
+    # The audit says what was seen: the file itself, not a thumbnail.
+    entry = AuditEvent.objects.filter(action="application.view_attachment").latest("pk")
+    assert entry.detail == {"attachment": attachment.pk, "kind": "id_card"}
 
 
 def test_a_png_within_the_budget_gets_its_thumbnail(client, today, member):

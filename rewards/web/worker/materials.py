@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -79,10 +79,13 @@ def material(request: HttpRequest, no: str, attachment_id: int) -> HttpResponseB
     if item is None or (application.status == Status.PAYMENT_FAILED and item.kind != AttachmentKind.BANK_CARD):
         # After a failed payment the page corrects, and shows, the bank card only.
         raise Http404("没有找到该材料。")
-    small = request.GET.get("size") == "small" and item.content_type != "application/pdf"
+    name = f"{application.application_no}-{item.kind}"
+    if request.GET.get("size") == "small" and item.content_type != "application/pdf":
+        response = thumbnail_response(item, name=name)
+    else:
+        response = material_response(item, name=name)
     detail: dict[str, Any] = {"attachment": item.pk, "kind": item.kind}
-    if small:
+    if not isinstance(response, FileResponse):  # a thumbnail was sent, not the file itself
         detail["size"] = "small"
     audit("application.view_attachment", obj=application, request=request, actor_label="applicant", detail=detail)
-    name = f"{application.application_no}-{item.kind}"
-    return thumbnail_response(item, name=name) if small else material_response(item, name=name)
+    return response

@@ -3,6 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from rewards.core.errors import DomainError
+from rewards.core.text import clean
 from rewards.organisations.management.passwords import given_password
 from rewards.organisations.models import StaffUser
 from rewards.organisations.resets import password_set_by_operator
@@ -24,7 +25,7 @@ class Command(BaseCommand):
         account = StaffUser.objects.filter(username=options["username"]).first()
         if account is None:
             raise CommandError(f"没有用户名为“{options['username']}”的工作人员账号，未做任何修改。")
-        if not " ".join((options["reason"] or "").split()):
+        if not clean(options["reason"]):
             raise CommandError("请用 --reason 写明原因（记入审计日志），例如“系统管理员忘记密码，无第三位管理员确认重置”。密码未修改。")
         password = given_password(options["password"], not_done="密码未修改。", user=account)
         try:
@@ -38,6 +39,8 @@ class Command(BaseCommand):
         ]
         if done["lock_lifted"]:
             lines.append("该账号的登录锁定已一并解除。")
+        if not account.is_active:
+            lines.append("注意：该账号已停用，设定密码后仍不能登录；须在管理后台重新启用（由另一位系统管理员确认）。")
         if "reset_closed" in done:
             lines.append("管理后台中对该账号待确认的“重置密码”已随之关闭（已拒绝）：以本次设定的密码为准。")
         lines.append("已记入审计日志（staff.password_reset，操作人：命令行）。请把密码当面或经可靠渠道告知本人。")
