@@ -41,6 +41,7 @@ DETAIL_LABELS: dict[str, str] = {
     "changes": "变更",
     "kind": "材料",
     "attachment": "材料（编号）",
+    "size": "查看方式",
     "paid": "已发放",
     "failed": "发放失败",
     "valid": "可导入",
@@ -219,6 +220,8 @@ _KEYED_VALUES: dict[str, dict[str, str]] = {
         "own_batch": "生成人不能复核自己生成的批次（四眼原则）",
     },
     "grant_kind": {str(value): label for value, label in GrantKind.choices},
+    # A worker's own material (rewards/web/worker/materials.py): the thumbnail, not the file.
+    "size": {"small": "缩略图"},
     "reset_kind": {str(value): label for value, label in ResetKind.choices},
     # Who noticed that a grant or a reset had lapsed (rewards/organisations/lapse.py).
     "anchor": {
