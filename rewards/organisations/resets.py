@@ -238,6 +238,19 @@ def reset_summary(reset: CredentialReset) -> str:
     return f"{ResetKind(reset.kind).label}（{reset.asked_by.username} 提出，{shanghai_minute(reset.asked_at)}）"
 
 
+def _operator_reset(account: StaffUser, kind: str, reason: str, *, example: str) -> tuple[str, CredentialReset | None]:
+    """The start of an operator's reset, in its transaction: the reason as the audit keeps it (one
+    line, invisible characters dropped: a reason nobody can read is none), the account locked, a
+    pending reset of ``kind`` past its period lapsed, and the one still pending (locked), if any."""
+    reason = clean(reason)
+    if not reason:
+        raise InvalidInput(f"请用 --reason 写明原因（记入审计日志），例如“{example}”。")
+    StaffUser.objects.select_for_update().filter(pk=account.pk).first()
+    lapse_overdue_of(account, kind=kind, actor=None)
+    pending = CredentialReset.objects.select_for_update(of=("self",)).filter(account=account, kind=kind, status=GrantStatus.PENDING).first()
+    return reason, pending
+
+
 @transaction.atomic
 def second_factor_reset_by_operator(*, account: StaffUser, reason: str) -> dict[str, Any]:
     """重置两步验证 by the operator on the server (``manage.py reset_second_factor``), as
@@ -248,16 +261,7 @@ def second_factor_reset_by_operator(*, account: StaffUser, reason: str) -> dict[
     next sign-in with their own password. A pending second-factor reset of the account (asked by
     the other administrator, with no third to confirm it) is closed as confirmed by this one.
     Audited ``staff.mfa_reset`` (actor 命令行, ``channel`` cli) with the operator's reason."""
-    reason = clean(reason)  # one line; invisible characters dropped (a reason nobody can read is none)
-    if not reason:
-        raise InvalidInput("请用 --reason 写明原因（记入审计日志），例如“系统管理员手机丢失，无第三位管理员确认重置”。")
-    StaffUser.objects.select_for_update().filter(pk=account.pk).first()
-    lapse_overdue_of(account, kind=ResetKind.MFA, actor=None)
-    pending = (
-        CredentialReset.objects.select_for_update(of=("self",))
-        .filter(account=account, kind=ResetKind.MFA, status=GrantStatus.PENDING)
-        .first()
-    )
+    reason, pending = _operator_reset(account, ResetKind.MFA, reason, example="系统管理员手机丢失，无第三位管理员确认重置")
     had_device, tokens = remove_factor(account)
     detail: dict[str, Any] = {
         "channel": "cli",
@@ -283,16 +287,7 @@ def password_set_by_operator(*, account: StaffUser, password: str, reason: str) 
     password reset asked in the administration is closed as refused (this one replaces it).
     Audited ``staff.password_reset`` (actor 命令行, ``channel`` cli) with the operator's reason;
     Django's own ``changepassword`` writes no entry and is refused (``rewards.operator``)."""
-    reason = clean(reason)  # one line; invisible characters dropped (a reason nobody can read is none)
-    if not reason:
-        raise InvalidInput("请用 --reason 写明原因（记入审计日志），例如“系统管理员忘记密码，无第三位管理员确认重置”。")
-    StaffUser.objects.select_for_update().filter(pk=account.pk).first()
-    lapse_overdue_of(account, kind=ResetKind.PASSWORD, actor=None)
-    pending = (
-        CredentialReset.objects.select_for_update(of=("self",))
-        .filter(account=account, kind=ResetKind.PASSWORD, status=GrantStatus.PENDING)
-        .first()
-    )
+    reason, pending = _operator_reset(account, ResetKind.PASSWORD, reason, example="系统管理员忘记密码，无第三位管理员确认重置")
     account.set_password(password)
     account.temporary_password_until = temporary_until()
     account.save(update_fields=["password", "temporary_password_until"])

@@ -51,6 +51,23 @@ def edit_page(client: Client, application: Application) -> str:
     return text(response)
 
 
+def applied_with(
+    client: Client, member, id_card: bytes, *, id_type: str = "image/jpeg", certificate: bytes = PDF, bank_card: bytes | None = None
+) -> Application:  # type: ignore[no-untyped-def]
+    """Signs ``member`` in and applies with these materials (the certificate a PDF unless given
+    as a JPEG, the bank card the ID photo unless given); the background step done."""
+    sign_in(client, member)
+    files = {
+        "id_card_file": SimpleUploadedFile("id", id_card, content_type=id_type),
+        "certificate_file": SimpleUploadedFile(
+            "c", certificate, content_type="application/pdf" if certificate.startswith(b"%PDF") else "image/jpeg"
+        ),
+        "bank_card_file": SimpleUploadedFile("b", bank_card or id_card, content_type=id_type if bank_card is None else "image/jpeg"),
+    }
+    assert client.post("/worker/apply", {**form_for(member), **files}).status_code == 302
+    return processed(Application.objects.get(id_hash=member.id_hash))
+
+
 @pytest.fixture
 def submitted(client, today, member) -> Application:  # type: ignore[no-untyped-def]
     sign_in(client, member)
@@ -127,18 +144,11 @@ def test_after_a_failed_payment_only_the_bank_card_is_shown(client, submitted):
 
 
 def test_the_worker_gets_the_re_encoded_photo_inline_never_cached_and_audited(client, today, member):
-    sign_in(client, member)
     photo = io.BytesIO()
     exif = Image.Exif()
     exif[0x010F] = "PhoneMaker-EXIF"  # Make: metadata the re-encoding leaves behind
     Image.new("RGB", (80, 50), (10, 120, 200)).save(photo, "JPEG", exif=exif.tobytes())
-    files = {
-        "id_card_file": SimpleUploadedFile("id.jpg", photo.getvalue(), content_type="image/jpeg"),
-        "certificate_file": SimpleUploadedFile("c.pdf", PDF, content_type="application/pdf"),
-        "bank_card_file": SimpleUploadedFile("b.jpg", photo.getvalue(), content_type="image/jpeg"),
-    }
-    assert client.post("/worker/apply", {**form_for(member), **files}).status_code == 302
-    application = processed(Application.objects.get(id_hash=member.id_hash))
+    application = applied_with(client, member, photo.getvalue())
     attachment = current(application, "id_card")
     response = client.get(url_of(attachment))
     assert response.status_code == 200
@@ -244,16 +254,9 @@ def test_kinds_have_a_short_name_for_the_worker():
 
 def test_a_thumbnail_is_a_small_jpeg_with_the_same_headers_and_a_pdf_stays_whole(client, today, member):
     """Three thumbnails on a phone's mobile data: tens of kilobytes, not the photos themselves."""
-    sign_in(client, member)
     photo = io.BytesIO()
     Image.effect_noise((1600, 1200), 60).convert("RGB").save(photo, "JPEG", quality=90)
-    files = {
-        "id_card_file": SimpleUploadedFile("id.jpg", photo.getvalue(), content_type="image/jpeg"),
-        "certificate_file": SimpleUploadedFile("c.pdf", PDF, content_type="application/pdf"),
-        "bank_card_file": SimpleUploadedFile("b.jpg", photo.getvalue(), content_type="image/jpeg"),
-    }
-    assert client.post("/worker/apply", {**form_for(member), **files}).status_code == 302
-    application = processed(Application.objects.get(id_hash=member.id_hash))
+    application = applied_with(client, member, photo.getvalue())
     attachment = current(application, "id_card")
     response = client.get(url_of(attachment), {"size": "small"})
     assert response.status_code == 200
@@ -282,16 +285,9 @@ def _png(size: tuple[int, int]) -> bytes:
 
 
 def _apply_with_id_card(client, member, content: bytes, content_type: str) -> Attachment:  # type: ignore[no-untyped-def]
-    sign_in(client, member)
     photo = io.BytesIO()
     Image.new("RGB", (800, 600), (90, 90, 90)).save(photo, "JPEG")
-    files = {
-        "id_card_file": SimpleUploadedFile("id", content, content_type=content_type),
-        "certificate_file": SimpleUploadedFile("c.jpg", photo.getvalue(), content_type="image/jpeg"),
-        "bank_card_file": SimpleUploadedFile("b.jpg", photo.getvalue(), content_type="image/jpeg"),
-    }
-    assert client.post("/worker/apply", {**form_for(member), **files}).status_code == 302
-    application = processed(Application.objects.get(id_hash=member.id_hash))
+    application = applied_with(client, member, content, id_type=content_type, certificate=photo.getvalue(), bank_card=photo.getvalue())
     attachment = current(application, "id_card")
     assert attachment.processing == Processing.REENCODED
     return attachment
