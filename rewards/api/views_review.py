@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from django.http import FileResponse
+from django.http import FileResponse, QueryDict
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers as rf
@@ -201,8 +201,21 @@ class DetailView(StaffView):
 class DecisionView(StaffView):
     @extend_schema(
         summary="审核决定：通过、退回修改或不予奖励",
+        description=(
+            "退回修改时可用 materials 列出需重新上传的材料（id_card 身份证、certificate 技能等级证书、bank_card 银行卡），"
+            "职工重新提交时须上传这些材料的新文件；未知的材料代码，或通过、不予奖励时给出 materials，回答 400。"
+        ),
         request=inline_serializer(
-            "DecisionIn", {"decision": rf.ChoiceField(choices=["approve", "return", "reject"]), "opinion": rf.CharField(required=False)}
+            "DecisionIn",
+            {
+                "decision": rf.ChoiceField(choices=["approve", "return", "reject"]),
+                "opinion": rf.CharField(required=False),
+                "materials": rf.ListField(
+                    child=rf.ChoiceField(choices=["id_card", "certificate", "bank_card"]),
+                    required=False,
+                    help_text="仅退回修改：需重新上传的材料",
+                ),
+            },
         ),
         responses={200: inline_serializer("DecisionOut", {"status": rf.CharField()}), **ERRORS},
     )
@@ -213,6 +226,8 @@ class DecisionView(StaffView):
             application_no=no,
             decision=str(data.get("decision", "")),
             opinion=str(data.get("opinion", "")),
+            # A form's body repeats the key (materials=id_card&materials=bank_card); JSON gives a list.
+            materials=data.getlist("materials") if isinstance(data, QueryDict) else data.get("materials"),
             request=request,
         )
         return Response({"status": application.status})

@@ -125,6 +125,10 @@ class ApplicationEvent(models.Model):
         "organisations.StaffUser", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="操作人"
     )
     organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    #: A return's materials to upload again (``AttachmentKind`` values, in the form's order);
+    #: NULL on every other step. Nullable, without a database default: the payment steps are
+    #: written with plain SQL that names its columns (rewards/payments/results.py).
+    materials = models.JSONField("需重新上传的材料", null=True, blank=True)
 
     class Meta:
         verbose_name = "申请历程"

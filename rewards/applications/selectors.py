@@ -229,6 +229,15 @@ def history(application: Application) -> list[dict[str, Any]]:
     return _history_rows(events, application.channel)
 
 
+def requested_again(application: Application) -> list[str]:
+    """The materials the latest return asked to upload again (``AttachmentKind`` values), while
+    the application is returned; a later return that named none asks for none."""
+    if application.status != Status.RETURNED:
+        return []
+    returns = [event for event in application.events.all() if event.decision == "return"]  # prefetched or not
+    return list(returns[-1].materials or []) if returns else []
+
+
 def _view(application: Application | StatusView) -> StatusView:
     return application if isinstance(application, StatusView) else StatusView.of(application)
 

@@ -31,6 +31,7 @@ from rewards.review.flags import mirror_shared_flags, refresh_flags
 from . import materials
 from .models import Application, ApplicationCounter, ApplicationEvent, AttachmentKind
 from .notify import notify, notify_new
+from .selectors import requested_again
 from .tasks import after_submission
 
 logger = logging.getLogger(__name__)
@@ -101,18 +102,41 @@ def _check_files(files: Mapping[str, IO[bytes] | None], *, required: bool) -> li
     return checked
 
 
+#: On a file field whose material the latest return asked for again (review ``materials``).
+ASKED_AGAIN = "审核人员要求重新上传这份材料。"
+
+
+def missing_again(application: Application, files: Mapping[str, IO[bytes] | None]) -> dict[str, list[str]]:
+    """The file fields of a returned application's resubmission that its latest return asked
+    to upload again and that came without a file."""
+    fields = (materials.FIELD_FOR_KIND[AttachmentKind(kind)] for kind in requested_again(application))
+    return {field: [ASKED_AGAIN] for field in fields if files.get(field) is None}
+
+
 def _judge_with_files(
-    campaign: Campaign, data: dict[str, Any], files: Mapping[str, IO[bytes] | None], *, required_files: bool, **options: Any
+    campaign: Campaign,
+    data: dict[str, Any],
+    files: Mapping[str, IO[bytes] | None],
+    *,
+    required_files: bool,
+    missing: dict[str, list[str]] | None = None,
+    **options: Any,
 ) -> Judgement:
     """:func:`judge`, whose 400 for the form also names the materials' problems: one answer lists
-    everything to fix, not the fields first and the files on the next try."""
+    everything to fix, not the fields first and the files on the next try. ``missing``: the
+    materials a return asked for again that did not come (:func:`missing_again`)."""
+    missing = missing or {}
     try:
-        return judge(campaign, data, required=SUBMISSION_FIELDS, **options)
+        judgement = judge(campaign, data, required=SUBMISSION_FIELDS, **options)
     except InvalidInput as error:
         _, file_errors = _checked_files(files, required=required_files)
-        if not file_errors:
+        if not file_errors and not missing:
             raise
-        raise InvalidInput(error.message, fields={**error.fields, **file_errors}) from error
+        raise InvalidInput(error.message, fields={**error.fields, **missing, **file_errors}) from error
+    if missing:
+        _, file_errors = _checked_files(files, required=required_files)
+        raise InvalidInput("审核人员要求重新上传的材料还没有上传，请按提示选择文件。", fields={**missing, **file_errors})
+    return judgement
 
 
 def _raise_for(judgement: Judgement, *, staff: bool = False) -> None:
@@ -170,6 +194,7 @@ def record_event(
     opinion: str = "",
     actor: Any = None,
     organisation: Any = None,
+    materials: list[str] | None = None,
 ) -> None:
     """One step of the application's history, at the real time: under ``APP_TODAY`` history
     keeps the real clock, as the audit log does (API.md, Configuration; decision 113)."""
@@ -184,6 +209,7 @@ def record_event(
             to_status=to_status,
             actor=actor if getattr(actor, "pk", None) else None,
             organisation=organisation or getattr(actor, "organisation", None),
+            materials=materials,
         )
     ).insert()
 
@@ -367,6 +393,7 @@ def application_resubmit(
                     values,
                     files,
                     required_files=False,
+                    missing=missing_again(application, files) if mode == "resubmission" else None,
                     exclude_application_id=application.pk,
                     mode=mode,
                     returned_on=application.returned_on,

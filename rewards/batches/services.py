@@ -494,7 +494,7 @@ __all__ = ["BatchResult", "RowOutcome", "UnreadableFile", "check_and_save", "sub
 def batch_resubmit(*, user: Any, application_no: str, data: dict[str, Any], files: dict[str, Any], request: Any = None) -> Application:
     """The submitting grassroots clerk corrects a returned batch application and resubmits it:
     a new 初审 is recorded and it goes to ``pending_district``."""
-    from rewards.applications.services import _check_files, _raise_for, current_values
+    from rewards.applications.services import _check_files, _raise_for, current_values, missing_again
     from rewards.core.errors import Conflict
     from rewards.review.services import application_in_scope
 
@@ -525,6 +525,9 @@ def batch_resubmit(*, user: Any, application_no: str, data: dict[str, Any], file
             elsewhere = not_a_member_of(application.submitting_org or user.organisation, judgement.member)
             if elsewhere:
                 raise InvalidInput(elsewhere, fields={"id_number": [elsewhere]})
+            missing = missing_again(application, files)
+            if missing:
+                raise InvalidInput("审核人员要求重新上传的材料还没有上传，请按提示选择文件。", fields=missing)
             checked = _check_files(files, required=False)
             apply_judgement(application, judgement)
             application.status = Status.PENDING_DISTRICT

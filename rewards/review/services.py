@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db import transaction
 
-from rewards.applications.models import Application, Flag
+from rewards.applications.models import Application, AttachmentKind, Flag
 from rewards.applications.notify import notify
 from rewards.applications.services import record_event, resubmission_deadline
 from rewards.campaigns.selectors import level_amounts
@@ -40,6 +40,8 @@ APPROVE_TO = {
 }
 REVIEWER_ROLES = frozenset(STAGE_ROLE.values())
 DECISIONS = ("approve", "return", "reject")
+#: The materials a return may ask to upload again (需重新上传), in the form's order.
+MATERIAL_LABELS = {AttachmentKind.ID_CARD: "身份证", AttachmentKind.CERTIFICATE: "技能等级证书", AttachmentKind.BANK_CARD: "银行卡"}
 
 
 def stage_name(status: str, channel: str) -> str:
@@ -79,7 +81,25 @@ def application_in_scope(user: Any, application_no: str, *, lock: bool = False) 
     return application
 
 
-def review_decide(*, user: Any, application_no: str, decision: str, opinion: str = "", request: Any = None) -> Application:
+def materials_asked(decision: str, materials: Any) -> list[str]:
+    """A return's materials to upload again, checked: known kinds only, and only on a return
+    (on an approval or a rejection they would mean nothing, and are refused, not dropped)."""
+    if materials is None or materials == "" or materials == []:
+        return []
+    if not isinstance(materials, (list, tuple)) or not all(isinstance(kind, str) for kind in materials):
+        raise InvalidInput(fields={"materials": ['需重新上传的材料应为列表，例如 ["bank_card"]。']})
+    unknown = [kind[:20] for kind in materials if kind not in MATERIAL_LABELS]
+    if unknown:
+        known = "、".join(f"{kind}（{label}）" for kind, label in MATERIAL_LABELS.items())
+        raise InvalidInput(fields={"materials": [f"未知的材料：{'、'.join(unknown[:5])}；可选值：{known}。"]})
+    if decision != "return":
+        raise InvalidInput(fields={"materials": ["只有退回修改时才能要求重新上传材料；通过或不予奖励时请不要勾选。"]})
+    return [kind for kind in MATERIAL_LABELS if kind in materials]
+
+
+def review_decide(
+    *, user: Any, application_no: str, decision: str, opinion: str = "", materials: Any = None, request: Any = None
+) -> Application:
     if user.role not in REVIEWER_ROLES:
         raise Forbidden("您的角色不能审核申请。")
     # 404 (and its access-denied audit entry) before the body is judged: outside the subtree
@@ -92,6 +112,7 @@ def review_decide(*, user: Any, application_no: str, decision: str, opinion: str
         raise InvalidInput("退回或不予奖励时必须填写意见。", fields={"opinion": ["请填写意见，说明退回或不予奖励的原因。"]})
     if len(opinion) > 500:
         raise InvalidInput(fields={"opinion": ["意见最多500字。"]})
+    again = materials_asked(decision, materials)
     with transaction.atomic():
         application = application_in_scope(user, application_no, lock=True)
         status = application.status
@@ -121,9 +142,19 @@ def review_decide(*, user: Any, application_no: str, decision: str, opinion: str
         # column itself, another mobile (the reviewer's contact number) stays (decision 62).
         opinion = mask_numbers_of(opinion, application.phone, application.bank_card_no, application.id_number)
         record_event(
-            application, stage=stage, decision=decision, opinion=opinion, from_status=status, to_status=application.status, actor=user
+            application,
+            stage=stage,
+            decision=decision,
+            opinion=opinion,
+            from_status=status,
+            to_status=application.status,
+            actor=user,
+            materials=again if decision == "return" else None,
         )
-        audit(f"review.{decision}", obj=application, request=request, actor=user, detail={"from": status, "to": application.status})
+        detail: dict[str, Any] = {"from": status, "to": application.status}
+        if decision == "return":
+            detail["materials"] = again
+        audit(f"review.{decision}", obj=application, request=request, actor=user, detail=detail)
         events = application.events.count()
         if application.status == Status.APPROVED:
             notify(application, "approved", event="approved", amount=application.amount)

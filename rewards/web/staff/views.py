@@ -21,7 +21,9 @@ from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from rewards.applications.materials import FIELD_FOR_KIND
 from rewards.applications.models import HARD_FLAGS, Application, AttachmentKind, FlagCode
+from rewards.applications.selectors import requested_again
 from rewards.applications.serving import material_response
 from rewards.campaigns.models import CampaignUnit
 from rewards.campaigns.selectors import current_campaign
@@ -36,7 +38,15 @@ from rewards.organisations.selectors import visible_organisations
 from rewards.payments import selectors as payment_selectors
 from rewards.review import selectors
 from rewards.review.flags import ensure_signals
-from rewards.review.services import STAGE_ROLE, application_in_scope, flag_resolve, review_approve_many, review_decide, sees_full_numbers
+from rewards.review.services import (
+    MATERIAL_LABELS,
+    STAGE_ROLE,
+    application_in_scope,
+    flag_resolve,
+    review_approve_many,
+    review_decide,
+    sees_full_numbers,
+)
 
 from . import payments
 from .auth import safe_next, staff_required
@@ -319,6 +329,7 @@ def _detail_context(request: HttpRequest, application: Application) -> dict[str,
     ]
     for row, event in zip(history, events, strict=False):
         row["decision_code"] = event.decision
+        row["materials_again"] = "、".join(MATERIAL_LABELS[kind] for kind in event.materials or [] if kind in MATERIAL_LABELS)
     materials = [
         {
             **att,
@@ -348,10 +359,13 @@ def _detail_context(request: HttpRequest, application: Application) -> dict[str,
         "checks_passed": all(check.get("passed") for check in data["checks"]),
         "unresolved_hard": unresolved_hard,
         "can_decide": can_decide,
+        "material_choices": list(MATERIAL_LABELS.items()),
         "approve_blocked": can_decide and application.status == Status.PENDING_CITY and bool(unresolved_hard),
         "can_resolve": user.role in RESOLVE_ROLES,
         "stage_label": STATUS_LABELS.get(Status(application.status), ""),
         "resubmit_form": resubmit_form_for(user, application),  # 单位统一申报: a returned batch row
+        # Its file fields the latest return asked for again (marked as on the worker's page).
+        "again_fields": [FIELD_FOR_KIND[AttachmentKind(kind)] for kind in requested_again(application)],
         "payments": payment_selectors.application_lines(application),
         "full_numbers": full_numbers,
         "can_open_batches": user.role in payments.READ_ROLES,
@@ -390,8 +404,11 @@ def decide(request: HttpRequest, no: str) -> HttpResponse:
         return redirect(f"{reverse('staff:detail', args=[no])}#decision")
     decision = (request.POST.get("decision") or "").strip()
     opinion = request.POST.get("opinion") or ""
+    again = request.POST.getlist("materials")
     try:
-        application = review_decide(user=request.user, application_no=no, decision=decision, opinion=opinion, request=request)
+        application = review_decide(
+            user=request.user, application_no=no, decision=decision, opinion=opinion, materials=again, request=request
+        )
     except NotFound:
         return _out_of_scope(request, no, "decision")
     except (InvalidInput, Conflict) as exc:
@@ -410,7 +427,13 @@ def decide(request: HttpRequest, no: str) -> HttpResponse:
         elif isinstance(exc, Conflict):  # decided meanwhile, say in another tab: say that this one was not
             message = f"您的决定没有保存：{message}"
         return _render_detail(
-            request, application, status=exc.status, decision_error=message, decision_value=decision, opinion_value=opinion[:500]
+            request,
+            application,
+            status=exc.status,
+            decision_error=message,
+            decision_value=decision,
+            opinion_value=opinion[:500],
+            materials_value=again,
         )
     messages.success(request, f"{DECISION_DONE[decision]}。该申请现为“{STATUS_LABELS[Status(application.status)]}”。")
     return redirect("staff:detail", no=application.application_no)

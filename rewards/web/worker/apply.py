@@ -13,7 +13,8 @@ from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 
 from rewards.applications import selectors as application_selectors
-from rewards.applications.models import Application
+from rewards.applications.materials import FIELD_FOR_KIND
+from rewards.applications.models import Application, AttachmentKind
 from rewards.applications.services import application_resubmit, application_submit
 from rewards.campaigns.selectors import current_campaign, level_amounts
 from rewards.core import crypto, throttle, validators
@@ -164,12 +165,14 @@ def edit(request: HttpRequest, no: str) -> HttpResponse:
         messages.info(request, f"申请 {application.application_no} 现为“{view['status_label']}”，不需要也不能再修改。" + view["next_step"])
         return redirect("worker:mine")
     bank_only = application.status == Status.PAYMENT_FAILED
+    again = [FIELD_FOR_KIND[AttachmentKind(kind)] for kind in application_selectors.requested_again(application)]
     context: dict[str, Any] = {
         "app": view,
         "bank_only": bank_only,
         "returned": _last_return(application),
         "education_options": EDUCATION_SUGGESTIONS,
         "on_file": on_file(application),
+        "again_fields": again,  # each marked 审核人员要求重新上传这份材料
     }
     if bank_only:
         form: ApplyForm | BankFixForm = BankFixForm(
@@ -184,6 +187,7 @@ def edit(request: HttpRequest, no: str) -> HttpResponse:
             editing=True,
             phone_on_file=mask_phone(application.phone),
             card_tail=application.bank_card_no[-4:],
+            again=again,
         )
         member = member_by_id_hash(application.id_hash)
         context["me"] = {
@@ -233,7 +237,11 @@ def edit(request: HttpRequest, no: str) -> HttpResponse:
             done_word = "已修改，等待区县（产业）工会审核"
         messages.success(request, f"申请 {no} {done_word}。")
         return went(request, "worker:mine")
-    context["files_again"] = "如需更换材料，请重新选择文件；不选择则保留原来上传的材料。"
+    context["files_again"] = (
+        "审核人员要求重新上传的材料，请重新选择文件；其他材料如需更换也请重新选择，不选择则保留原来上传的。"
+        if again
+        else "如需更换材料，请重新选择文件；不选择则保留原来上传的材料。"
+    )
     return page(request, "worker/edit.html", context, status=http_status)
 
 

@@ -5,12 +5,14 @@ the fields with :meth:`WorkerForm.add_domain_errors`."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 from django import forms
 
 from rewards.applications.materials import FIELD_FOR_KIND
+from rewards.applications.services import ASKED_AGAIN
 from rewards.core import clock
 from rewards.core.vocab import Issuer, Level
 
@@ -178,8 +180,11 @@ class ApplyForm(WorkerForm):
         editing: bool = False,
         phone_on_file: str = "",
         card_tail: str = "",
+        again: Iterable[str] = (),
         **kwargs: Any,
     ):
+        """``again``: the file fields a return asked to upload again, required on this page (the
+        script says so before sending; the service refuses a resubmission without them)."""
         super().__init__(*args, **kwargs)
         self.editing = editing
         if amounts:
@@ -191,6 +196,8 @@ class ApplyForm(WorkerForm):
             widget = self.fields[name].widget
             if not editing:
                 widget.attrs["required"] = True
+        for name in again:
+            self.fields[name].widget.attrs.update({"required": True, "data-missing": ASKED_AGAIN})
         if editing:
             self.fields["phone"].help_text = f"现为 {phone_on_file}；不修改请留空。" if phone_on_file else "不修改请留空。"
             self.fields["bank_card_no"].widget.attrs.pop("required", None)

@@ -15,6 +15,10 @@
     if ((decision === "return" || decision === "reject") && opinion && !opinion.value.trim()) {
       return { text: (decision === "return" ? "退回修改" : "不予奖励") + "时请填写审核意见，意见将告知申请人。", field: opinion };
     }
+    var again = form.querySelector('input[name="materials"]:checked');
+    if (again && decision !== "return") {
+      return { text: "只有退回修改时才能要求重新上传材料；通过或不予奖励时请不要勾选。", field: again };
+    }
     return null;
   }
 

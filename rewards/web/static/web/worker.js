@@ -301,7 +301,7 @@
       var box = document.getElementById("preview-" + input.id);
       var file = input.files && input.files[0];
       if (!file) {
-        if (input.hasAttribute("required")) problems[input.name] = ["请选择此项材料。"];
+        if (input.hasAttribute("required")) problems[input.name] = [input.getAttribute("data-missing") || "请选择此项材料。"];
       } else if (box && box.querySelector(".w-too-big")) {
         // What uploads.js found: wrong kind, HEIC inside, empty, or over 5 MB.
         var found = box.querySelector(".w-too-big");
