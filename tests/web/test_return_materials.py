@@ -182,3 +182,26 @@ def test_a_later_return_without_materials_clears_the_marks(client, today, member
     # Resubmitted without any new file.
     assert client.post(url, form_for(member, bank_card_no="", phone="")).status_code == 302
     assert Application.objects.get(pk=application.pk).status == Status.PENDING_DISTRICT
+
+
+def test_a_returned_batch_row_is_marked_and_held_to_the_rule_on_the_clerks_page(clerk, workers, grassroots_clerk):
+    from .test_batch_pages import paper_form
+
+    clerk.post("/staff/batch/new-entry", paper_form(workers[0]))
+    application = Application.objects.get()
+    review_decide(
+        user=grassroots_clerk,
+        application_no=application.application_no,
+        decision="return",
+        opinion="身份证复印件不清楚",
+        materials=["id_card"],
+    )
+    detail = clerk.get(f"/staff/applications/{application.application_no}").content.decode()
+    assert detail.count(f">{ASKED}<") == 1 and "需重新上传：身份证" in detail
+    form = {key: value for key, value in paper_form(workers[0]).items() if key != "id_number"}
+    response = clerk.post(f"/staff/applications/{application.application_no}/resubmit", form)
+    assert response.status_code == 400 and f'<p class="w-error">{ASKED}</p>' in response.content.decode()
+    assert Application.objects.get(pk=application.pk).status == Status.RETURNED
+    response = clerk.post(f"/staff/applications/{application.application_no}/resubmit", {**form, "id_card_file": photo("id")})
+    assert response.status_code == 302
+    assert Application.objects.get(pk=application.pk).status == Status.PENDING_DISTRICT
