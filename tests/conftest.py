@@ -16,6 +16,7 @@ from rewards.organisations.selectors import organisation_by_name
 from rewards.organisations.services import organisation_ensure, staff_create
 
 from . import factories
+from .migrations import latest_migrations_after  # noqa: F401 - a fixture, for the migration tests
 
 PASSWORD = "correct-horse-battery-2020"
 

@@ -5,21 +5,18 @@ to be worked out again (by whatever a reviewer does first with the application).
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from rewards.applications.models import Application, FlagCode
 from rewards.campaigns.setup.services import campaign_copy
 from rewards.core import clock
 from rewards.review.flags import ensure_signals
 from tests import factories
+from tests.migrations import migrate
+
+pytestmark = pytest.mark.usefixtures("latest_migrations_after")
 
 BEFORE = ("applications", "0015_counter_verbose_name")
 AFTER = ("applications", "0016_certificate_numbers_folded")
-
-
-def migrate(target: tuple[str, str]) -> None:
-    MigrationExecutor(connection).migrate([target])
 
 
 @pytest.mark.django_db(transaction=True)

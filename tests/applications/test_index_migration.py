@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 
 from rewards.applications.models import Application
+from tests.migrations import migrate
+
+pytestmark = pytest.mark.usefixtures("latest_migrations_after")
 
 BEFORE = ("applications", "0012_progress_index")
 AFTER = ("applications", "0013_person_and_certificate_indexes")
@@ -18,11 +20,6 @@ def index_columns() -> list[tuple[str, ...]]:
     with connection.cursor() as cursor:
         constraints = connection.introspection.get_constraints(cursor, Application._meta.db_table)
     return sorted(tuple(c["columns"]) for c in constraints.values() if c["index"] and not c["unique"] and not c["primary_key"])
-
-
-def migrate(target: tuple[str, str]) -> None:
-    executor = MigrationExecutor(connection)
-    executor.migrate([target])
 
 
 @pytest.mark.django_db(transaction=True)

@@ -4,15 +4,12 @@ the 间隔号 as the registries did (0002), so Annex 3, Annex 4 and the next ban
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from rewards.applications.models import Application
 from tests import factories
+from tests.migrations import migrate
 
-
-def migrate(target: tuple[str, str]) -> None:
-    MigrationExecutor(connection).migrate([target])
+pytestmark = pytest.mark.usefixtures("latest_migrations_after")
 
 
 @pytest.mark.django_db(transaction=True)

@@ -5,20 +5,12 @@ passwords as their own (not temporary; no reset waits)."""
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from rewards.organisations.models import CredentialReset, RoleGrant, StaffUser
+from tests.migrations import migrate, migrate_to_latest
 from tests.security.staff_helpers import api_token, web_client, web_login
 
-
-def migrate(target: tuple[str, str]) -> None:
-    MigrationExecutor(connection).migrate([target])
-
-
-def migrate_to_latest() -> None:
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes("organisations"))
+pytestmark = pytest.mark.usefixtures("latest_migrations_after")
 
 
 @pytest.mark.django_db(transaction=True)

@@ -4,16 +4,13 @@ the 间隔号 form that names are now cleaned to, so its member still signs in (
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from rewards.identity.services import verified_member
 from rewards.registries.models import Member
 from tests import factories
+from tests.migrations import migrate
 
-
-def migrate(target: tuple[str, str]) -> None:
-    MigrationExecutor(connection).migrate([target])
+pytestmark = pytest.mark.usefixtures("latest_migrations_after")
 
 
 @pytest.mark.django_db(transaction=True)
