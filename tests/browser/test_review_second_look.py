@@ -137,6 +137,14 @@ def test_a_decision_with_the_keyboard_only_is_sent_once(long_scan, live_server, 
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.name === 'decision'"):
             break
+    # 需重新上传 is for 退回修改 alone: disabled until it is chosen, so Tab passes over it.
+    again = "document.querySelector('fieldset.again-choices').disabled"
+    assert page.evaluate(again) is True
+    page.check("input[name=decision][value=return]")
+    assert page.evaluate(again) is False
+    page.check("input[name=decision][value=approve]")
+    assert page.evaluate(again) is True
+    page.focus("input[name=decision][value=approve]")
     page.keyboard.press("Space")
     assert page.evaluate("document.querySelector('input[name=decision]:checked').value") == "approve"
     page.keyboard.press("Tab")

@@ -15,7 +15,7 @@
     if ((decision === "return" || decision === "reject") && opinion && !opinion.value.trim()) {
       return { text: (decision === "return" ? "退回修改" : "不予奖励") + "时请填写审核意见，意见将告知申请人。", field: opinion };
     }
-    var again = form.querySelector('input[name="materials"]:checked');
+    var again = form.querySelector('input[name="materials"]:checked:not(:disabled)');
     if (again && decision !== "return") {
       return { text: "只有退回修改时才能要求重新上传材料；通过或不予奖励时请不要勾选。", field: again };
     }
@@ -40,8 +40,17 @@
     if (found.field) { found.field.focus(); }
   }
 
+  // 需重新上传 belongs to 退回修改 alone: with another decision (or none yet) its boxes are
+  // disabled, so they are neither sent nor in the keyboard's way (the server refuses them anyway).
+  function syncAgain(form) {
+    var set = form.querySelector("fieldset.again-choices");
+    if (set) { set.disabled = chosen(form) !== "return"; }
+  }
+  document.querySelectorAll("[data-decision-form]").forEach(syncAgain);
+
   function recheck(event) {
     var form = event.target.closest("[data-decision-form]");
+    if (form && event.target.name === "decision") { syncAgain(form); }
     if (form && form.querySelector("[data-decision-problem]")) { say(form, problem(form)); }
   }
   document.addEventListener("change", recheck);
