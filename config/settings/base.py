@@ -371,6 +371,7 @@ SPECTACULAR_SETTINGS = {
         "LevelEnum": "rewards.core.vocab.Level",
         "IssuerEnum": "rewards.core.vocab.Issuer",
         "GenderEnum": "rewards.core.vocab.Gender",
+        "MaterialKindEnum": "rewards.applications.models.AttachmentKind",
     },
     # Path parameters as Django's converters match them (`int` is [0-9]+, `str` has no "/"):
     # a negative id or a slash never reaches a view, so the schema does not offer them.

@@ -7,6 +7,7 @@ from typing import Any
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
+from rewards.applications.models import AttachmentKind
 from rewards.core.vocab import Gender, Issuer, Level
 
 # A field named like an attribute every serializer has (``fields``, ``errors``, ``label``) is
@@ -109,6 +110,10 @@ class HistorySerializer(serializers.Serializer):
     stage = serializers.CharField()
     decision = serializers.CharField()
     opinion = serializers.CharField()
+    materials = serializers.ListField(
+        child=serializers.ChoiceField(choices=AttachmentKind.choices), help_text="退回时要求重新上传的材料"
+    )
+    materials_label = serializers.CharField(help_text="同上，中文，如“身份证、银行卡”；没有时为空")
 
 
 class StatusSerializer(serializers.Serializer):
@@ -122,6 +127,10 @@ class StatusSerializer(serializers.Serializer):
     can_resubmit = serializers.BooleanField()
     can_withdraw = serializers.BooleanField()
     next_step = serializers.CharField()
+    materials_again = serializers.ListField(
+        child=serializers.ChoiceField(choices=AttachmentKind.choices),
+        help_text="退回修改中：最近一次退回要求重新上传的材料（重新提交时必须附上）",
+    )
     history = HistorySerializer(many=True)
 
 
@@ -196,6 +205,10 @@ ATTACHMENT_OUT: dict[str, serializers.Field] = {
     "content_type": serializers.CharField(),
     "size": serializers.IntegerField(),
     "processing": serializers.CharField(),
+    "file_state": serializers.ChoiceField(
+        choices=["available", "missing", "purged"],
+        help_text="available 可查看；purged 已按保存期限删除；missing 记录在而文件缺失（请系统管理员从备份恢复）",
+    ),
     "url": serializers.CharField(help_text="须带令牌访问；仅管辖范围内的审核人员"),
 }
 

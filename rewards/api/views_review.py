@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from rewards.applications.models import FlagCode
+from rewards.applications.models import AttachmentKind, FlagCode
 from rewards.applications.serving import material_response
 from rewards.core.audit import audit
 from rewards.core.errors import Forbidden, InvalidInput, NotFound
@@ -211,7 +211,7 @@ class DecisionView(StaffView):
                 "decision": rf.ChoiceField(choices=["approve", "return", "reject"]),
                 "opinion": rf.CharField(required=False),
                 "materials": rf.ListField(
-                    child=rf.ChoiceField(choices=["id_card", "certificate", "bank_card"]),
+                    child=rf.ChoiceField(choices=AttachmentKind.choices),
                     required=False,
                     help_text="仅退回修改：需重新上传的材料",
                 ),
@@ -273,6 +273,7 @@ class AttachmentView(StaffView):
         attachment = application.attachments.filter(pk=attachment_id, purged_at__isnull=True).first()  # purged: file deleted
         if attachment is None:
             raise NotFound()
+        response = material_response(attachment, name=f"{application.application_no}-{attachment.kind}")  # or 404 material_missing
         audit(
             "application.view_attachment",
             obj=application,
@@ -280,4 +281,4 @@ class AttachmentView(StaffView):
             actor=user,
             detail={"attachment": attachment.pk, "kind": attachment.kind},
         )
-        return material_response(attachment, name=f"{application.application_no}-{attachment.kind}")
+        return response

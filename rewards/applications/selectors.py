@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import weakref
 from collections.abc import Callable, Iterable
@@ -34,8 +35,8 @@ STAGE_LABELS = {
 DECISION_LABELS = {"approve": "通过", "return": "退回修改", "reject": "不予奖励"}
 STATUS_LABELS = {status.value: status.label for status in Status}  # Status(x).label without the enum look-up
 
-#: An event as the history needs it: ``(at, stage, decision, opinion, from_status)``.
-EventRow = tuple[dt.datetime, str, str, str, str]
+#: An event as the history needs it: ``(at, stage, decision, opinion, from_status, materials)``.
+EventRow = tuple[dt.datetime, str, str, str, str, list[str] | None]
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ class StatusView:
     has_decision: bool
     application_deadline: dt.date
     resubmission_deadline: dt.date | None
+    #: While returned: the materials the latest return asked to upload again (``AttachmentKind`` values).
+    materials_again: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, application: Application) -> StatusView:
@@ -65,6 +68,7 @@ class StatusView:
             has_decision=application.has_decision,
             application_deadline=campaign.application_deadline,
             resubmission_deadline=resubmission_deadline(application),
+            materials_again=tuple(requested_again(application)),
         )
 
 
@@ -74,7 +78,7 @@ class StatusView:
 # through each field's database converters, so they are what the ORM would have returned.
 _APP_COLUMNS = ("id", "query_password_hash", "application_no", "status", "channel", "amount", "has_decision", "returned_on")
 _CAMPAIGN_COLUMNS = ("year", "application_deadline", "resubmission_grace_days")
-_EVENT_COLUMNS = ("id", "at", "stage", "decision", "opinion", "from_status")
+_EVENT_COLUMNS = ("id", "at", "stage", "decision", "opinion", "from_status", "materials")
 _Converter = Callable[[Any, Any, Any], Any]
 _Prepared = tuple[str, list[tuple[int, list[_Converter], Any]]]
 _prepared: weakref.WeakKeyDictionary[BaseDatabaseWrapper, _Prepared] = weakref.WeakKeyDictionary()
@@ -162,10 +166,14 @@ def _matched(rows: list[list[Any]]) -> _Match:
         resubmission_deadline=resubmission_deadline_after(status, returned_on, deadline, grace_days),
     )
     events: list[EventRow] = [
-        (at, stage, decision, opinion, from_status)
-        for event_id, at, stage, decision, opinion, from_status in (row[_EVENTS_FROM:] for row in rows)
+        (at, stage, decision, opinion, from_status, materials)
+        for event_id, at, stage, decision, opinion, from_status, materials in (row[_EVENTS_FROM:] for row in rows)
         if event_id is not None  # the LEFT JOIN's row of an application without events
     ]
+    if status == Status.RETURNED:
+        returns = [event for event in events if event[2] == "return"]
+        if returns:
+            view = dataclasses.replace(view, materials_again=tuple(returns[-1][5] or ()))
     return _Match(pk, view, events)
 
 
@@ -215,17 +223,35 @@ def _history_rows(events: Iterable[EventRow], channel: str) -> list[dict[str, An
     from rewards.review.services import stage_name
 
     rows = []
-    for at, stage, decision, opinion, from_status in events:
+    for at, stage, decision, opinion, from_status, materials in events:
         if decision:
             label = stage_name(from_status, channel) if from_status in STATUS_LABELS else stage
         else:
             label = STAGE_LABELS.get(stage, stage)
-        rows.append({"at": at, "stage": label, "decision": DECISION_LABELS.get(decision, ""), "opinion": opinion})
+        rows.append(
+            {
+                "at": at,
+                "stage": label,
+                "decision": DECISION_LABELS.get(decision, ""),
+                "opinion": opinion,
+                "materials": list(materials or []),
+                "materials_label": materials_label(materials or []),
+            }
+        )
     return rows
 
 
+def materials_label(kinds: Iterable[str]) -> str:
+    """身份证、银行卡: the materials a return asked for again, in the reviewers' words."""
+    from rewards.review.services import MATERIAL_LABELS
+
+    return "、".join(MATERIAL_LABELS[kind] for kind in kinds if kind in MATERIAL_LABELS)
+
+
 def history(application: Application) -> list[dict[str, Any]]:
-    events = ((event.at, event.stage, event.decision, event.opinion, event.from_status) for event in application.events.all())
+    events = (
+        (event.at, event.stage, event.decision, event.opinion, event.from_status, event.materials) for event in application.events.all()
+    )
     return _history_rows(events, application.channel)
 
 
@@ -270,7 +296,10 @@ def next_step(application: Application | StatusView) -> str:
         if deadline and clock.today() > deadline:
             # No button any more: the page says so instead of a date already gone.
             return f"重新提交的期限（{chinese_date(deadline)}）已过，这份申请不能再修改。如有疑问，请联系所属区县（产业）工会。"
-        return f"请按审核意见修改后，在{chinese_date(deadline)}前（含当日）重新提交。" if deadline else "请按审核意见修改后重新提交。"
+        again = f"，并重新上传{materials_label(view.materials_again)}" if view.materials_again else ""
+        if not deadline:
+            return f"请按审核意见修改{again}后重新提交。"
+        return f"请按审核意见修改{again}后，在{chinese_date(deadline)}前（含当日）重新提交。"
     if status == Status.APPROVED:
         return "审核已通过，奖励将统一发放到您填写的银行卡，发放后短信通知。"
     if status == Status.PAID:
@@ -309,6 +338,7 @@ def _payload(view: StatusView, history_rows: list[dict[str, Any]]) -> dict[str, 
         "can_resubmit": can_resubmit(view),
         "can_withdraw": status in (Status.PENDING_DISTRICT, Status.PENDING_GRASSROOTS) and not view.has_decision,
         "next_step": next_step(view),
+        "materials_again": list(view.materials_again),
         "history": history_rows,
     }
 

@@ -28,10 +28,10 @@ from rewards.eligibility.services import Judgement, judge, staff_checks, staff_v
 from rewards.registries.selectors import member_by_id_hash
 from rewards.review.flags import mirror_shared_flags, refresh_flags
 
-from . import materials
+from . import materials, serving
 from .models import Application, ApplicationCounter, ApplicationEvent, AttachmentKind
 from .notify import notify, notify_new
-from .selectors import requested_again
+from .selectors import current_materials, requested_again
 from .tasks import after_submission
 
 logger = logging.getLogger(__name__)
@@ -106,11 +106,21 @@ def _check_files(files: Mapping[str, IO[bytes] | None], *, required: bool) -> li
 ASKED_AGAIN = "审核人员要求重新上传这份材料。"
 
 
+#: On a file field whose current material's file is no longer in storage (serving.MaterialMissing).
+LOST_FILE = "原来上传的这份材料在系统中找不到了，请重新上传。"
+
+
 def missing_again(application: Application, files: Mapping[str, IO[bytes] | None]) -> dict[str, list[str]]:
-    """The file fields of a returned application's resubmission that its latest return asked
-    to upload again and that came without a file."""
-    fields = (materials.FIELD_FOR_KIND[AttachmentKind(kind)] for kind in requested_again(application))
-    return {field: [ASKED_AGAIN] for field in fields if files.get(field) is None}
+    """The file fields of a correction or resubmission that came without a file and need one: a
+    material the latest return asked to upload again, or one whose file storage has lost (the
+    reviewers could not open it)."""
+    wanted = {
+        materials.FIELD_FOR_KIND[AttachmentKind(item.kind)]: [LOST_FILE]
+        for item in current_materials(application)
+        if not serving.on_disk(item)
+    }
+    wanted.update({materials.FIELD_FOR_KIND[AttachmentKind(kind)]: [ASKED_AGAIN] for kind in requested_again(application)})
+    return {field: texts for field, texts in wanted.items() if files.get(field) is None}
 
 
 def _judge_with_files(
@@ -124,7 +134,7 @@ def _judge_with_files(
 ) -> Judgement:
     """:func:`judge`, whose 400 for the form also names the materials' problems: one answer lists
     everything to fix, not the fields first and the files on the next try. ``missing``: the
-    materials a return asked for again that did not come (:func:`missing_again`)."""
+    materials that had to come again and did not (:func:`missing_again`)."""
     missing = missing or {}
     try:
         judgement = judge(campaign, data, required=SUBMISSION_FIELDS, **options)
@@ -135,7 +145,7 @@ def _judge_with_files(
         raise InvalidInput(error.message, fields={**error.fields, **missing, **file_errors}) from error
     if missing:
         _, file_errors = _checked_files(files, required=required_files)
-        raise InvalidInput("审核人员要求重新上传的材料还没有上传，请按提示选择文件。", fields={**missing, **file_errors})
+        raise InvalidInput("有材料需要重新上传，请按提示选择文件。", fields={**missing, **file_errors})
     return judgement
 
 
@@ -393,7 +403,7 @@ def application_resubmit(
                     values,
                     files,
                     required_files=False,
-                    missing=missing_again(application, files) if mode == "resubmission" else None,
+                    missing=missing_again(application, files),
                     exclude_application_id=application.pk,
                     mode=mode,
                     returned_on=application.returned_on,

@@ -13,15 +13,53 @@ from __future__ import annotations
 
 import io
 import logging
+from typing import IO
 
 from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpResponse
 from django.http.response import HttpResponseBase
 from PIL import Image
 
+from rewards.core.errors import NotFound
+
 from .models import Attachment
 
 logger = logging.getLogger(__name__)
+
+
+class MaterialMissing(NotFound):
+    """A material's record is there and its file is not (lost in a move or a partial restore):
+    said as such, to whoever may open it, instead of a server error; logged for the operators,
+    whose ``manage.py check_materials`` lists every such file."""
+
+    code = "material_missing"
+    default_message = (
+        "这份材料的文件在服务器上找不到，已记录并提示系统管理员。"
+        "可由系统管理员从备份恢复；无法恢复时，可退回补正，请申请人重新上传这份材料。"
+    )
+
+
+def _missing(attachment: Attachment) -> MaterialMissing:
+    logger.error(
+        "申请材料的文件缺失：材料 %s，存储名 %s。请从备份恢复（manage.py check_materials 列出全部缺失文件）。",
+        attachment.pk,
+        attachment.storage_name,
+    )
+    return MaterialMissing()
+
+
+def open_material(attachment: Attachment) -> IO[bytes]:
+    """The stored file of ``attachment``, opened for reading, or :class:`MaterialMissing`."""
+    try:
+        return default_storage.open(attachment.storage_name, "rb")
+    except FileNotFoundError:
+        raise _missing(attachment) from None
+
+
+def on_disk(attachment: Attachment) -> bool:
+    """Whether the file of ``attachment`` is in storage (a page marks a missing one)."""
+    return bool(attachment.storage_name) and default_storage.exists(attachment.storage_name)
+
 
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
 
@@ -40,7 +78,7 @@ def material_response(attachment: Attachment, *, name: str, framed_by_self: bool
     """The file of ``attachment`` (not purged: the caller looked it up with ``purged_at`` empty),
     inline, as ``name`` plus its extension."""
     extension = EXTENSIONS.get(attachment.content_type, "bin")
-    response = FileResponse(default_storage.open(attachment.storage_name, "rb"), content_type=attachment.content_type)
+    response = FileResponse(open_material(attachment), content_type=attachment.content_type)
     response["Content-Disposition"] = f'inline; filename="{name}.{extension}"'
     response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"
@@ -69,14 +107,12 @@ def thumbnail_response(attachment: Attachment, *, name: str) -> HttpResponseBase
     decode, or cannot be decoded (damaged on the volume since it was re-encoded): what 查看大图
     opens, rather than a server error."""
     try:
-        with default_storage.open(attachment.storage_name, "rb") as stored, Image.open(stored) as opened:
+        with open_material(attachment) as stored, Image.open(stored) as opened:
             opened.draft("RGB", (THUMBNAIL_BOX[0] * 2, THUMBNAIL_BOX[1] * 2))  # a JPEG decodes at 1/2…1/8 scale
             if opened.width * opened.height > THUMBNAIL_MAX_PIXELS:
                 return material_response(attachment, name=name)
             image = opened.convert("RGB")
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        if isinstance(exc, FileNotFoundError):
-            raise
         logger.warning("申请材料 %s 无法生成缩略图（%s），改为发送原文件。", attachment.pk, type(exc).__name__)
         return material_response(attachment, name=name)
     image.thumbnail(THUMBNAIL_BOX)

@@ -527,7 +527,7 @@ def batch_resubmit(*, user: Any, application_no: str, data: dict[str, Any], file
                 raise InvalidInput(elsewhere, fields={"id_number": [elsewhere]})
             missing = missing_again(application, files)
             if missing:
-                raise InvalidInput("审核人员要求重新上传的材料还没有上传，请按提示选择文件。", fields=missing)
+                raise InvalidInput("有材料需要重新上传，请按提示选择文件。", fields=missing)
             checked = _check_files(files, required=False)
             apply_judgement(application, judgement)
             application.status = Status.PENDING_DISTRICT

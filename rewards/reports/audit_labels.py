@@ -87,6 +87,7 @@ ACTION_LABELS: dict[str, str] = {
     "audit.verify": "校验审计链",
     "audit.chain_keyed": "审计链启用密钥（封存此前的记录）",
     "audit.export": "导出审计日志",
+    "materials.check": "检查材料文件",
 }
 #: The first word of an action: a prefix filter ("payment.") picks every action of the group.
 ACTION_GROUPS: dict[str, str] = {
@@ -106,6 +107,7 @@ ACTION_GROUPS: dict[str, str] = {
     "backup.": "备份与恢复",
     "data.": "到期数据清除",
     "crypto.": "加密密钥",
+    "materials.": "材料文件检查",
 }
 RESULT_LABELS: dict[str, str] = {"ok": "成功", "failed": "失败", "denied": "拒绝", "locked": "已锁定"}
 #: Labels of entries without a staff account (``audit(actor_label=...)``).

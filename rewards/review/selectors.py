@@ -8,7 +8,8 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from rewards.applications.models import Application, ApplicationEvent, Flag
+from rewards.applications import serving
+from rewards.applications.models import Application, ApplicationEvent, Attachment, Flag
 from rewards.applications.selectors import history
 from rewards.core import clock, crypto, validators
 from rewards.core.masking import mask_bank_card, mask_id_number, mask_phone
@@ -164,11 +165,20 @@ def detail(application: Application, *, full: bool) -> dict[str, Any]:
                 "content_type": att.content_type,
                 "size": att.size,
                 "processing": att.processing,
+                "file_state": file_state(att),
                 "url": f"/api/v1/review/applications/{application.application_no}/attachments/{att.pk}",
             }
             for att in application.attachments.filter(current=True).order_by("kind")
         ],
     }
+
+
+def file_state(attachment: Attachment) -> str:
+    """``available``; ``purged`` (deleted at the end of retention, DOMAIN.md §9); or ``missing``:
+    the record is there and the file is not (a move or a partial restore lost it)."""
+    if attachment.purged_at is not None:
+        return "purged"
+    return "available" if serving.on_disk(attachment) else "missing"
 
 
 #: How long a second identical decision by the same reviewer reads as the first one sent twice

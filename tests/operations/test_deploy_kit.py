@@ -110,7 +110,7 @@ def test_every_cron_duty_reports_to_syslog():
     """A server without a mail transfer agent drops cron's mail: each duty runs through
     deploy/bin/duty, which also sends what it says on standard error to syslog."""
     lines = [line for line in (DEPLOY / "cron.d" / "rewards").read_text(encoding="utf-8").splitlines() if re.match(r"[0-9*]", line)]
-    assert len(lines) == 6 and all(" rewards /srv/rewards/deploy/bin/duty " in line for line in lines)
+    assert len(lines) == 7 and all(" rewards /srv/rewards/deploy/bin/duty " in line for line in lines)
 
 
 @pytest.mark.parametrize(

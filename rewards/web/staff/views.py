@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from rewards.applications.materials import FIELD_FOR_KIND
 from rewards.applications.models import HARD_FLAGS, Application, AttachmentKind, FlagCode
 from rewards.applications.selectors import requested_again
-from rewards.applications.serving import material_response
+from rewards.applications.serving import MaterialMissing, material_response
 from rewards.campaigns.models import CampaignUnit
 from rewards.campaigns.selectors import current_campaign
 from rewards.core.audit import audit
@@ -476,6 +476,10 @@ def attachment(request: HttpRequest, no: str, attachment_id: int) -> HttpRespons
     item = application.attachments.filter(pk=attachment_id, purged_at__isnull=True).first()  # purged: file deleted
     if item is None:
         return render(request, "staff/not_found.html", status=404)
+    try:
+        response = material_response(item, name=f"{application.application_no}-{item.kind}", framed_by_self=True)
+    except MaterialMissing as exc:  # opened from the viewer's frame or a new window: a page of its own
+        return render(request, "staff/material_missing.html", {"message": exc.message, "application": application}, status=404)
     audit(
         "application.view_attachment",
         obj=application,
@@ -483,4 +487,4 @@ def attachment(request: HttpRequest, no: str, attachment_id: int) -> HttpRespons
         actor=request.user,
         detail={"attachment": item.pk, "kind": item.kind},
     )
-    return material_response(item, name=f"{application.application_no}-{item.kind}", framed_by_self=True)
+    return response

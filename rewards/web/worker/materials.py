@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 from rewards.applications import selectors as application_selectors
 from rewards.applications.materials import FIELD_FOR_KIND
 from rewards.applications.models import Application, AttachmentKind, Processing
-from rewards.applications.serving import material_response, thumbnail_response
+from rewards.applications.serving import MaterialMissing, material_response, on_disk, thumbnail_response
 from rewards.core.audit import audit
 from rewards.core.vocab import Status
 
@@ -37,13 +37,15 @@ def size_label(size: int) -> str:
 
 
 def on_file(application: Application) -> dict[str, dict[str, Any]]:
-    """What the application holds now, per file field of the form: its state (``ready``,
+    """What the application holds now, per file field of the form: its state (``ready``, ``missing``,
     ``pending``, ``unreadable``), and when ready the address to open it."""
     shown: dict[str, dict[str, Any]] = {}
     for item in application_selectors.current_materials(application):
         label = SHORT_LABELS.get(AttachmentKind(item.kind), AttachmentKind(item.kind).label)
         is_pdf = item.content_type == "application/pdf"
-        if item.processing in application_selectors.SHOWN_TO_APPLICANT:
+        if not on_disk(item):  # lost in a move or a partial restore: asked for again
+            state = "missing"
+        elif item.processing in application_selectors.SHOWN_TO_APPLICANT:
             state = "ready"
         elif item.processing == Processing.PENDING:
             state = "pending"
@@ -80,10 +82,13 @@ def material(request: HttpRequest, no: str, attachment_id: int) -> HttpResponseB
         # After a failed payment the page corrects, and shows, the bank card only.
         raise Http404("没有找到该材料。")
     name = f"{application.application_no}-{item.kind}"
-    if request.GET.get("size") == "small" and item.content_type != "application/pdf":
-        response = thumbnail_response(item, name=name)
-    else:
-        response = material_response(item, name=name)
+    try:
+        if request.GET.get("size") == "small" and item.content_type != "application/pdf":
+            response = thumbnail_response(item, name=name)
+        else:
+            response = material_response(item, name=name)
+    except MaterialMissing:  # logged; the edit page says to upload it again
+        raise Http404("没有找到该材料。") from None
     detail: dict[str, Any] = {"attachment": item.pk, "kind": item.kind}
     if not isinstance(response, FileResponse):  # a thumbnail was sent, not the file itself
         detail["size"] = "small"
