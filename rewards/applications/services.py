@@ -110,15 +110,16 @@ ASKED_AGAIN = "审核人员要求重新上传这份材料。"
 LOST_FILE = "原来上传的这份材料在系统中找不到了，请重新上传。"
 
 
+def lost_files(application: Application) -> list[str]:
+    """The file fields whose current material's file storage has lost (:data:`LOST_FILE`)."""
+    return [materials.FIELD_FOR_KIND[AttachmentKind(item.kind)] for item in current_materials(application) if not serving.on_disk(item)]
+
+
 def missing_again(application: Application, files: Mapping[str, IO[bytes] | None]) -> dict[str, list[str]]:
     """The file fields of a correction or resubmission that came without a file and need one: a
     material the latest return asked to upload again, or one whose file storage has lost (the
     reviewers could not open it)."""
-    wanted = {
-        materials.FIELD_FOR_KIND[AttachmentKind(item.kind)]: [LOST_FILE]
-        for item in current_materials(application)
-        if not serving.on_disk(item)
-    }
+    wanted = {field: [LOST_FILE] for field in lost_files(application)}
     wanted.update({materials.FIELD_FOR_KIND[AttachmentKind(kind)]: [ASKED_AGAIN] for kind in requested_again(application)})
     return {field: texts for field, texts in wanted.items() if files.get(field) is None}
 

@@ -89,6 +89,11 @@ def test_the_worker_is_told_to_upload_a_lost_file_again_and_cannot_correct_witho
     page = text(client.get(url))
     assert "原来上传的银行卡材料在系统中找不到了，请重新选择文件上传" in page
     assert f"/materials/{item.pk}" not in page  # no thumbnail that cannot load
+    field = page.split('id="field-bank_card_file"')[1].split('id="field-')[0]
+    assert f'data-missing="{LOST}"' in field and "required" in field and f">{LOST}<" in field
+    assert 'data-empty="未重新选择：保留原来上传的材料"' not in field  # nothing kept: it is gone
+    other = page.split('id="field-id_card_file"')[1].split('id="field-')[0]
+    assert LOST not in other and 'data-empty="未重新选择：保留原来上传的材料"' in other
     assert client.get(f"/worker/applications/{application.application_no}/materials/{item.pk}").status_code == 404
 
     response = client.post(url, form_for(member, bank_card_no="", phone="", employer="杭州新单位有限公司"))

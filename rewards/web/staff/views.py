@@ -338,6 +338,8 @@ def _detail_context(request: HttpRequest, application: Application) -> dict[str,
         }
         for att in sorted(data["attachments"], key=lambda att: KIND_ORDER.get(att["kind"], 9))
     ]
+    file_states = {FIELD_FOR_KIND[AttachmentKind(att["kind"])]: att["file_state"] for att in data["attachments"]}
+    resubmit_form = resubmit_form_for(user, application)
     unresolved_hard = [flag for flag in data["flags"] if flag["hard"] and not flag["resolved"]]
     can_decide = _can_decide(user, application.status, application.channel)
     for check in data["checks"]:
@@ -363,9 +365,11 @@ def _detail_context(request: HttpRequest, application: Application) -> dict[str,
         "approve_blocked": can_decide and application.status == Status.PENDING_CITY and bool(unresolved_hard),
         "can_resolve": user.role in RESOLVE_ROLES,
         "stage_label": STATUS_LABELS.get(Status(application.status), ""),
-        "resubmit_form": resubmit_form_for(user, application),  # 单位统一申报: a returned batch row
-        # Its file fields the latest return asked for again (marked as on the worker's page).
+        "resubmit_form": resubmit_form,  # 单位统一申报: a returned batch row
+        # Its file fields the latest return asked for again, and those whose file is gone (marked
+        # as on the worker's page).
         "again_fields": [FIELD_FOR_KIND[AttachmentKind(kind)] for kind in requested_again(application)],
+        "lost_fields": [name for name, state in file_states.items() if state == "missing"] if resubmit_form else [],
         "payments": payment_selectors.application_lines(application),
         "full_numbers": full_numbers,
         "can_open_batches": user.role in payments.READ_ROLES,

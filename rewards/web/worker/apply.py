@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from rewards.applications import selectors as application_selectors
 from rewards.applications.materials import FIELD_FOR_KIND
 from rewards.applications.models import Application, AttachmentKind
-from rewards.applications.services import application_resubmit, application_submit
+from rewards.applications.services import application_resubmit, application_submit, lost_files
 from rewards.campaigns.selectors import current_campaign, level_amounts
 from rewards.core import crypto, throttle, validators
 from rewards.core.errors import Conflict, Forbidden, Ineligible, InvalidInput, NotFound, StorageUnavailable
@@ -166,6 +166,7 @@ def edit(request: HttpRequest, no: str) -> HttpResponse:
         return redirect("worker:mine")
     bank_only = application.status == Status.PAYMENT_FAILED
     again = [FIELD_FOR_KIND[AttachmentKind(kind)] for kind in application_selectors.requested_again(application)]
+    lost = lost_files(application)
     context: dict[str, Any] = {
         "app": view,
         "bank_only": bank_only,
@@ -173,6 +174,8 @@ def edit(request: HttpRequest, no: str) -> HttpResponse:
         "education_options": EDUCATION_SUGGESTIONS,
         "on_file": on_file(application),
         "again_fields": again,  # each marked 审核人员要求重新上传这份材料
+        # Each marked 原来上传的这份材料在系统中找不到了 (not after a failed payment: the card only).
+        "lost_fields": [] if bank_only else lost,
     }
     if bank_only:
         form: ApplyForm | BankFixForm = BankFixForm(
@@ -188,6 +191,7 @@ def edit(request: HttpRequest, no: str) -> HttpResponse:
             phone_on_file=mask_phone(application.phone),
             card_tail=application.bank_card_no[-4:],
             again=again,
+            lost=lost,
         )
         member = member_by_id_hash(application.id_hash)
         context["me"] = {

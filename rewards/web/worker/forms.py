@@ -12,7 +12,7 @@ from typing import Any
 from django import forms
 
 from rewards.applications.materials import FIELD_FOR_KIND
-from rewards.applications.services import ASKED_AGAIN
+from rewards.applications.services import ASKED_AGAIN, LOST_FILE
 from rewards.core import clock
 from rewards.core.vocab import Issuer, Level
 
@@ -181,10 +181,12 @@ class ApplyForm(WorkerForm):
         phone_on_file: str = "",
         card_tail: str = "",
         again: Iterable[str] = (),
+        lost: Iterable[str] = (),
         **kwargs: Any,
     ):
         """``again``: the file fields a return asked to upload again, required on this page (the
-        script says so before sending; the service refuses a resubmission without them)."""
+        script says so before sending; the service refuses a resubmission without them); ``lost``:
+        those whose stored file is gone, likewise."""
         super().__init__(*args, **kwargs)
         self.editing = editing
         if amounts:
@@ -196,6 +198,8 @@ class ApplyForm(WorkerForm):
             widget = self.fields[name].widget
             if not editing:
                 widget.attrs["required"] = True
+        for name in lost:  # the file storage lost: as required as a material a return named
+            self.fields[name].widget.attrs.update({"required": True, "data-missing": LOST_FILE})
         for name in again:
             self.fields[name].widget.attrs.update({"required": True, "data-missing": ASKED_AGAIN})
         if editing:
