@@ -292,6 +292,13 @@ def applicant_token_revoke(token: str, *, request: Any = None) -> None:
         audit("applicant.sign_out", request=request, actor_label="applicant", object_type=kind, object_id=member, detail={"channel": "api"})
 
 
+def applicant_signed_out(id_hash: str, *, request: Any = None) -> None:
+    """A worker's sign-out on the worker pages (退出), audited as the API's is (``channel`` web):
+    the last step of a session the auditor follows, as a staff member's 退出 is."""
+    kind, member = _member_object(id_hash)
+    audit("applicant.sign_out", request=request, actor_label="applicant", object_type=kind, object_id=member, detail={"channel": "web"})
+
+
 def staff_for_token(token: str):  # type: ignore[no-untyped-def]
     """The staff user behind a bearer token while it is valid (:func:`live_staff_tokens`); None
     otherwise, which the API answers as any invalid token: 401 ``not_authenticated``.

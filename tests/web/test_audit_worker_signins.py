@@ -16,7 +16,7 @@ from rewards.identity import services as identity
 from rewards.reports.auditlog import detail_text
 from tests import factories
 
-from ._worker import latest_code
+from ._worker import HOST, latest_code, sign_in
 from .test_audit_pages import URL, ids_on, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -85,3 +85,17 @@ def test_a_code_asked_for_an_id_that_is_no_member_names_nobody(campaign, xihu): 
     assert (first.object_type, first.object_id, first.detail) == ("registries.member", str(member_id), {"reason": "no_code"})
     assert (second.object_type, second.object_id, second.result) == ("", "", "failed")
     assert detail_text(second.detail, action="applicant.sign_in") == "原因：没有可用的验证码（未获取、已过期、已使用或错误次数过多）"
+
+
+def test_signing_out_on_the_worker_pages_is_recorded_as_through_the_api(campaign, xihu):  # type: ignore[no-untyped-def]
+    """退出 on the worker pages ends the session as the API's sign-out ends a token, and is on the
+    record the same way; a 退出 with no session (it had ended) records nothing."""
+    member = factories.make_member(union=xihu)
+    client = Client(HTTP_HOST=HOST)
+    sign_in(client, member)
+    assert client.post("/worker/signout").status_code == 302
+    out = AuditEvent.objects.filter(action="applicant.sign_out")
+    assert [(e.object_type, e.object_id, e.detail) for e in out] == [("registries.member", str(member.pk), {"channel": "web"})]
+    assert client.get("/worker/mine").status_code == 302  # signed out indeed
+    assert client.post("/worker/signout").status_code == 302
+    assert out.count() == 1
