@@ -99,7 +99,7 @@ def otp_request(*, id_number: str, name: str, request: Any = None) -> OtpChallen
         from rewards.notifications.services import sms_enqueue
 
         sms_enqueue(phone=member.phone, template="otp", params={"code": code, "minutes": 10}, event_key=f"otp:{challenge.pk}")
-        audit("applicant.otp_sent", object_type="identity.otpchallenge", object_id=challenge.pk, request=request, actor_label="applicant")
+        audit("applicant.otp_sent", obj=member, request=request, actor_label="applicant", detail={"challenge": challenge.pk})
     return challenge
 
 
@@ -171,14 +171,31 @@ def otp_check(*, id_number: str, code: str, request: Any = None) -> str:
             failure = ""
             challenge.used_at = clock.now()
             challenge.save(update_fields=["used_at"])
+        kind, member = _member_object(key)
         if failure:
-            audit("applicant.sign_in", result="failed", request=request, actor_label="applicant", detail={"reason": failure})
+            audit(
+                "applicant.sign_in",
+                result="failed",
+                request=request,
+                actor_label="applicant",
+                object_type=kind,
+                object_id=member,
+                detail={"reason": failure},
+            )
         else:
-            audit("applicant.sign_in", request=request, actor_label="applicant")
+            audit("applicant.sign_in", request=request, actor_label="applicant", object_type=kind, object_id=member)
     # Raised after the commit, so that the failed attempt and its audit entry are kept.
     if failure:
         raise NotAuthenticated("验证码不正确或已过期，请重新获取。请使用最新收到的一条短信中的验证码（重新获取后，之前的验证码即失效）。")
     return key
+
+
+def _member_object(id_hash: str) -> tuple[str, str]:
+    """The worker's member record as the object (type, id) of an ``applicant.*`` entry: the
+    auditor ties a sign-in (or a code guessed wrongly) to the worker by it, and a search by one
+    of the worker's application numbers lists it. Its id only: no personal number."""
+    member_id = Member.objects.filter(id_hash=id_hash).values_list("pk", flat=True).first()
+    return (Member._meta.label_lower, str(member_id)) if member_id else ("", "")
 
 
 def otp_verify(*, id_number: str, code: str, request: Any = None) -> str:
@@ -266,10 +283,20 @@ def applicant_token_revoke(token: str, *, request: Any = None) -> None:
     """A worker's API sign-out (``DELETE /api/v1/applicant/session``), e.g. when the app signs
     out on a shared phone. 401 for a token that is unknown or already expired."""
     with transaction.atomic():
-        removed, _ = ApplicantToken.objects.filter(key_hash=token_digest(token), expires_at__gt=clock.now()).delete()
-        if not removed:
+        live = ApplicantToken.objects.filter(key_hash=token_digest(token), expires_at__gt=clock.now())
+        id_hash = live.values_list("id_hash", flat=True).first()
+        removed, _ = live.delete()
+        if not removed or id_hash is None:
             raise NotAuthenticated("令牌无效或已过期。")
-        audit("applicant.sign_out", request=request, actor_label="applicant", detail={"channel": "api"})
+        kind, member = _member_object(id_hash)
+        audit("applicant.sign_out", request=request, actor_label="applicant", object_type=kind, object_id=member, detail={"channel": "api"})
+
+
+def applicant_signed_out(id_hash: str, *, request: Any = None) -> None:
+    """A worker's sign-out on the worker pages (退出), audited as the API's is (``channel`` web):
+    the last step of a session the auditor follows, as a staff member's 退出 is."""
+    kind, member = _member_object(id_hash)
+    audit("applicant.sign_out", request=request, actor_label="applicant", object_type=kind, object_id=member, detail={"channel": "web"})
 
 
 def staff_for_token(token: str):  # type: ignore[no-untyped-def]

@@ -41,6 +41,7 @@ DETAIL_LABELS: dict[str, str] = {
     "changes": "变更",
     "kind": "材料",
     "attachment": "材料（编号）",
+    "challenge": "验证码（编号）",
     "size": "查看方式",
     "paid": "已发放",
     "failed": "发放失败",
@@ -218,6 +219,21 @@ _KEYED_VALUES: dict[str, dict[str, str]] = {
         "temporary_expired": "临时密码已过期",
         "temporary_password": "临时密码尚未改为本人的密码",
         "own_batch": "生成人不能复核自己生成的批次（四眼原则）",
+        # Why a staff sign-in failed (staff.login, rewards/identity/staff_login.py).
+        "unknown_user": "用户名不存在",
+        "inactive": "账号已停用",
+        "no_role": "账号没有角色",
+        "wrong_password": "密码不正确",
+        "otp": "两步验证码不正确",
+        "otp_missing": "未填写两步验证码",
+        "mfa_not_enrolled": "尚未绑定两步验证",
+        # Why a staff session ended (staff.logout, rewards/web/staff/sessions.py).
+        "idle": "长时间未操作",
+        "absolute": "登录已超过最长时限",
+        "mfa": "两步验证已重置或未完成",
+        # Why a worker's SMS sign-in failed (applicant.sign_in, rewards/identity/services.py).
+        "wrong_code": "验证码不正确",
+        "no_code": "没有可用的验证码（未获取、已过期、已使用或错误次数过多）",
     },
     "grant_kind": {str(value): label for value, label in GrantKind.choices},
     # A worker's own material (rewards/web/worker/materials.py): the thumbnail, not the file.

@@ -31,6 +31,7 @@ from rewards.core.models import CHAIN_KEYED_ACTION, AuditEvent
 from rewards.core.tabular import no_formulas
 from rewards.organisations.models import Organisation, OrgKind, StaffUser
 from rewards.payments.models import PaymentBatch, PaymentLine
+from rewards.registries.models import Member
 
 from .audit_detail import readable_detail
 from .audit_labels import ACTION_GROUPS, ACTION_LABELS, OTHER_ACTORS, RESULT_LABELS, ROLE_LABELS
@@ -203,10 +204,10 @@ def audit_queryset(filters: AuditFilters) -> QuerySet[AuditEvent]:
     if filters.organisation is not None:
         queryset = queryset.filter(organisation_id__in=_organisation_ids(filters.organisation))
     if filters.application_no:
-        application_id = Application.objects.filter(application_no=filters.application_no).values_list("pk", flat=True).first()
-        if application_id is None:
+        found = Application.objects.filter(application_no=filters.application_no).values_list("pk", "id_hash").first()
+        if found is None:
             return queryset.none()
-        queryset = queryset.filter(_application_condition(application_id, filters.application_no))
+        queryset = queryset.filter(_application_condition(found[0], filters.application_no, id_hash=found[1]))
     if filters.object_type:
         queryset = queryset.filter(object_type=filters.object_type)
     if filters.object_id:
@@ -240,13 +241,22 @@ def audit_queryset(filters: AuditFilters) -> QuerySet[AuditEvent]:
 BATCH_TYPE = PaymentBatch._meta.label_lower
 
 
-def _application_condition(application_id: int, application_no: str) -> Q:
-    """The entries of one application: its own, and the payment entries of every batch that
-    holds (or held) a line of it. A batch is built, approved, sent and answered by the bank in
-    one entry each (never one per line), so the money of an application is found through its
-    batches; those entries speak of the whole batch. A reversal (退汇) is of one line: only
-    this application's."""
+#: The object type of a worker's member record, which the worker's sign-ins (applicant.*) name.
+MEMBER_TYPE = Member._meta.label_lower
+
+
+def _application_condition(application_id: int, application_no: str, *, id_hash: str = "") -> Q:
+    """The entries of one application: its own, the worker's sign-ins (codes sent, sign-ins and
+    failed tries, sign-outs: ``applicant.*`` entries name the worker's member record, as the
+    worker's own steps, a bank card corrected say, follow one), and the payment entries of every
+    batch that holds (or held) a line of it. A batch is built, approved, sent and answered by
+    the bank in one entry each (never one per line), so the money of an application is found
+    through its batches; those entries speak of the whole batch. A reversal (退汇) is of one
+    line: only this application's."""
     condition = Q(object_type=Application._meta.label_lower, object_id=str(application_id))
+    member_id = Member.objects.filter(id_hash=id_hash).values_list("pk", flat=True).first() if id_hash else None
+    if member_id is not None:
+        condition |= Q(object_type=MEMBER_TYPE, object_id=str(member_id), action__startswith="applicant.")
     batch_ids = sorted(set(PaymentLine.objects.filter(application_id=application_id).values_list("batch_id", flat=True)))
     if batch_ids:
         batches = Q(object_type=BATCH_TYPE, object_id__in=[str(pk) for pk in batch_ids])

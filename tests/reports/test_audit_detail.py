@@ -147,3 +147,48 @@ def test_payment_batch_entries_read_in_the_auditors_words():
     assert refused == "批次号：P202000001\n原因：生成人不能复核自己生成的批次（四眼原则）"
     again = readable_detail({"paid": 0, "already_imported": True}, action="payment.results_import")
     assert again == "已发放：0\n此前已导入同一文件（未作改动）：是"
+
+
+#: Functions whose return values are the ``reason`` of a sign-in or a session's end.
+REASON_FUNCTIONS = {"_failure", "expiry_reason"}
+
+
+def _reason_codes() -> dict[str, str]:
+    """Every code written as an entry's ``reason``: ``reason="…"`` keywords, ``"reason": "…"`` in
+    a dict, ``failure = "…"`` (a worker's sign-in), and what the sign-in and session functions
+    return (``_failure``, ``expiry_reason``); the file it is first written in."""
+    codes: dict[str, str] = {}
+
+    def take(node: ast.expr | None, path: Path) -> None:
+        if isinstance(node, ast.Tuple) and node.elts:
+            node = node.elts[0]
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and re.fullmatch(r"[a-z_]+", node.value):
+            codes.setdefault(node.value, str(path.relative_to(SOURCE.parent)))
+
+    for path in SOURCE.rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.keyword) and node.arg == "reason":
+                take(node.value, path)
+            elif isinstance(node, ast.Dict):
+                for key, value in zip(node.keys, node.values, strict=True):
+                    if isinstance(key, ast.Constant) and key.value == "reason":
+                        take(value, path)
+            elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "failure" for t in node.targets):
+                take(node.value, path)
+            elif isinstance(node, ast.FunctionDef) and node.name in REASON_FUNCTIONS:
+                for inner in ast.walk(node):
+                    if isinstance(inner, ast.Return):
+                        take(inner.value, path)
+    return codes
+
+
+def test_every_reason_code_reads_in_chinese():
+    """Decision 129 (no codes left in 说明), for the reasons of a failed sign-in, a session's end
+    and a worker's failed code: “原因：wrong_password”, “原因：idle”, “原因：wrong_code” were
+    shown as written, in the entries an auditor reads first when an account is questioned."""
+    codes = _reason_codes()
+    assert {"wrong_password", "unknown_user", "otp_missing", "idle", "wrong_code", "no_code", "own_batch", "role"} <= set(codes)
+    unread = {code: path for code, path in codes.items() if re.search(r"[A-Za-z]", readable_detail({"reason": code}))}
+    assert unread == {}

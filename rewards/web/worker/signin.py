@@ -16,7 +16,15 @@ from rewards.core import throttle, validators
 from rewards.core.errors import DomainError, Forbidden, InvalidInput
 from rewards.core.masking import mask_phone
 from rewards.core.text import clean_name
-from rewards.identity.services import CodeAlreadySent, NotAuthenticated, otp_check, otp_request, otp_state, verified_member
+from rewards.identity.services import (
+    CodeAlreadySent,
+    NotAuthenticated,
+    applicant_signed_out,
+    otp_check,
+    otp_request,
+    otp_state,
+    verified_member,
+)
 
 from . import session
 from .forms import CodeForm, SigninForm
@@ -147,6 +155,9 @@ def _resend_code(request: HttpRequest, pending: dict[str, Any], id_number: str) 
 
 def signout(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
+        id_hash = session.signed_in(request)
         session.sign_out(request)
+        if id_hash:  # signed in until now: an ended session's 退出 ends nothing
+            applicant_signed_out(id_hash, request=request)
         messages.success(request, "您已安全退出。")
     return redirect("worker:index")
