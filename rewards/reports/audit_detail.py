@@ -42,6 +42,8 @@ DETAIL_LABELS: dict[str, str] = {
     "kind": "材料",
     "attachment": "材料（编号）",
     "challenge": "验证码（编号）",
+    "checked": "检查的材料（份）",
+    "checksums": "核对校验值",
     "size": "查看方式",
     "paid": "已发放",
     "failed": "发放失败",
