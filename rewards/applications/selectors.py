@@ -19,7 +19,7 @@ from rewards.core import clock, crypto, throttle, validators
 from rewards.core.errors import InvalidInput, NotFound
 from rewards.core.vocab import Channel, Status
 
-from .models import Application, ApplicationEvent, Attachment, Processing
+from .models import Application, ApplicationEvent, Attachment, AttachmentKind, Processing
 
 STAGE_LABELS = {
     "submitted": "提交申请",
@@ -245,7 +245,7 @@ def materials_label(kinds: Iterable[str]) -> str:
     """身份证、银行卡: the materials a return asked for again, in the reviewers' words."""
     from rewards.review.services import MATERIAL_LABELS
 
-    return "、".join(MATERIAL_LABELS[kind] for kind in kinds if kind in MATERIAL_LABELS)
+    return "、".join(MATERIAL_LABELS[AttachmentKind(kind)] for kind in kinds if kind in AttachmentKind.values)
 
 
 def history(application: Application) -> list[dict[str, Any]]:
