@@ -13,6 +13,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from rewards.api.parsers import NOT_AN_OBJECT
 from rewards.core.errors import DomainError
 
 
@@ -62,7 +63,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, exceptions.PermissionDenied):
         return Response(error_body("forbidden", "您的角色无权进行此操作。"), status=403)
     if isinstance(exc, exceptions.ParseError):
-        return Response(error_body("invalid_input", "请求内容无法解析（应为 JSON 或表单）。"), status=400)
+        # Valid JSON of the wrong shape (a list, a number) is said as such; anything else did not parse.
+        said = NOT_AN_OBJECT if str(exc.detail) == NOT_AN_OBJECT else "请求内容无法解析（应为 JSON 或表单）。"
+        return Response(error_body("invalid_input", said), status=400)
     if isinstance(exc, exceptions.UnsupportedMediaType):
         return Response(error_body("invalid_input", "不支持的请求格式，请以 JSON 或表单格式提交。"), status=415)
     if isinstance(exc, exceptions.NotAcceptable):

@@ -368,6 +368,12 @@ def current_materials(application: Application) -> list[Attachment]:
     return list(application.attachments.filter(current=True, purged_at__isnull=True).order_by("kind"))
 
 
+def held_by_a_signal(application: Application) -> bool:
+    """A hard signal nobody has resolved keeps it out of the payment batches (DOMAIN.md §4):
+    after a card corrected to one another person's application uses, say."""
+    return application.flags.filter(hard=True, resolved_at__isnull=True).exists()
+
+
 def material_for_applicant(application: Application, attachment_id: int) -> Attachment | None:
     """One current material of ``application`` its worker may open, or None."""
     return application.attachments.filter(pk=attachment_id, current=True, purged_at__isnull=True, processing__in=SHOWN_TO_APPLICANT).first()

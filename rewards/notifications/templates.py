@@ -232,13 +232,20 @@ def mask_personal_numbers(text: str) -> str:
 _CLOSING = " \t\r\n。．.！!？?；;，,、"
 #: The longest reason an SMS carries (characters).
 REASON_LIMIT = 60
+#: A character of a number or of a masked one (digits of either width, the mask's stars, an ID's X).
+_IN_NUMBER = re.compile(r"[0-9０-９*＊XxＸｘ]")
+_NUMBER_TAIL = re.compile(r"[0-9０-９*＊XxＸｘ]+$")
 
 
 def sms_reason(text: str, *, default: str = "详见平台上的审核意见") -> str:
     """A reviewer's opinion or a bank's reason as the ``{reason}`` of an SMS: personal numbers
     masked, cut to :data:`REASON_LIMIT` characters, without the full stop the text adds after it
     (“……请重新上传。。” otherwise); ``default`` when nothing but punctuation is left."""
-    return mask_personal_numbers(text.strip())[:REASON_LIMIT].rstrip(_CLOSING) or default
+    masked = mask_personal_numbers(text.strip())
+    cut = masked[:REASON_LIMIT]
+    if len(masked) > REASON_LIMIT and _IN_NUMBER.fullmatch(masked[REASON_LIMIT]):
+        cut = _NUMBER_TAIL.sub("", cut)  # never half a number ("联系电话139***"): the whole of it left out
+    return cut.rstrip(_CLOSING) or default
 
 
 def redact(template: str, params: Mapping[str, str], text: str) -> tuple[dict[str, str], str]:

@@ -48,6 +48,7 @@ from django.db import transaction
 from rewards.core import clock
 from rewards.core.audit import audit
 from rewards.core.errors import Conflict, Forbidden, InvalidInput
+from rewards.core.masking import mask_digit_runs
 from rewards.core.text import clean
 from rewards.identity.hashers import new_second_part, two_part_password
 from rewards.identity.lockout import lift_lock
@@ -242,7 +243,7 @@ def _operator_reset(account: StaffUser, kind: str, reason: str, *, example: str)
     """The start of an operator's reset, in its transaction: the reason as the audit keeps it (one
     line, invisible characters dropped: a reason nobody can read is none), the account locked, a
     pending reset of ``kind`` past its period lapsed, and the one still pending (locked), if any."""
-    reason = clean(reason)
+    reason = mask_digit_runs(clean(reason))  # a mobile or card number typed into it: masked (SECURITY.md 17)
     if not reason:
         raise InvalidInput(f"请用 --reason 写明原因（记入审计日志），例如“{example}”。")
     StaffUser.objects.select_for_update().filter(pk=account.pk).first()

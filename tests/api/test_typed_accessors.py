@@ -76,3 +76,17 @@ def test_staff_pages_get_the_staff_user_or_a_403():
     request.user = AnonymousUser()
     with pytest.raises(PermissionDenied):
         signed_in_staff(request)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("body", ["[]", "null", "3", '"焊工"'])
+def test_valid_json_that_is_not_an_object_is_said_as_such_on_the_api(api, campaign, body):
+    response = api.post("/api/v1/eligibility", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"] == {"code": "invalid_input", "message": "请求内容应为 JSON 对象。"}
+
+
+@pytest.mark.django_db
+def test_a_body_that_does_not_parse_is_said_so(api, campaign):
+    response = api.post("/api/v1/eligibility", "{oops", content_type="application/json")
+    assert response.status_code == 400 and response.json()["error"]["message"] == "请求内容无法解析（应为 JSON 或表单）。"

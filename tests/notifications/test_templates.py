@@ -213,3 +213,17 @@ def test_an_otp_message_lives_as_long_as_its_code():
     assert lifetime("otp", {"code": "1", "minutes": "5"}) == dt.timedelta(minutes=5)
     assert lifetime("otp", {"code": "1"}) == dt.timedelta(minutes=10)
     assert lifetime("submitted", {"minutes": "5"}) is None
+
+
+def test_a_long_reason_is_never_cut_inside_a_number():
+    """A cut at sixty characters that falls inside a (masked) number leaves the whole number
+    out, rather than a fragment that reads as a wrong number ("联系电话139***")."""
+    typed = "银行退回：户名与卡号不符，请核对开户名是否与身份证上的姓名一致，如有疑问请联系所在单位工会经办人王老师，联系电话13912345678，工作日上午"
+    masked_at = typed.index("139")
+    assert masked_at < 60 < masked_at + 11  # the sixtieth character is inside the mobile number
+    reason = sms_reason(typed)
+    assert reason.endswith("联系电话") and "139" not in reason and len(reason) < 60
+    # A number that ends before the cut stays whole.
+    assert sms_reason("请联系 0571-88886666 核实") == "请联系 0571-88886666 核实"
+    # A cut between words is where it was.
+    assert sms_reason("照" * 59 + "。" + "片" * 10) == "照" * 59

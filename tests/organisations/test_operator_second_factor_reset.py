@@ -101,3 +101,11 @@ def test_the_audit_log_names_the_second_factor_as_the_pages_and_the_administrati
     administration and in this command) finds it under that name in the action list."""
     assert ACTION_LABELS["staff.mfa_reset"] == "重置两步验证"
     assert ACTION_LABELS["staff.mfa_enrol"] == "绑定两步验证" and ACTION_LABELS["staff.mfa_disable"] == "停用两步验证"
+
+
+def test_a_mobile_number_typed_into_the_reason_is_masked_in_the_audit_log(settings, finance_a):
+    settings.STAFF_MFA_ROLES = ["finance_officer", "admin"]
+    reset(finance_a.username, "--reason", "本人手机 13812345678 丢失，工单 2020-118")
+    entry = AuditEvent.objects.filter(action="staff.mfa_reset").get()
+    assert "13812345678" not in str(entry.detail) and "工单 2020-118" in entry.detail["reason"]
+    assert entry.detail["reason"].startswith("本人手机 138") and "*" in entry.detail["reason"]

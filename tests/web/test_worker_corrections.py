@@ -7,10 +7,12 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from PIL import Image
 
 from rewards.applications.models import Application, Flag, FlagCode
 from rewards.core.vocab import Status
+from rewards.review.flags import refresh_flags
 from rewards.review.services import review_decide
 from tests import factories
 
@@ -108,6 +110,9 @@ def test_resubmission_errors_are_shown_next_to_the_fields(client, today, member)
 
 def test_after_a_failed_payment_only_the_bank_card_is_corrected(client, today, member):
     application, _ = submitted_with_password(client, member)
+    # Its signals found and the hard ones resolved, as before a city reviewer's final approval.
+    refresh_flags(application)
+    Flag.objects.filter(application=application, hard=True).update(resolved_at=timezone.now(), resolution_note="已核实")
     Application.objects.filter(pk=application.pk).update(status=Status.PAYMENT_FAILED, has_decision=True)
     url = f"/worker/applications/{application.application_no}/edit"
     page = text(client.get(url))
@@ -118,6 +123,7 @@ def test_after_a_failed_payment_only_the_bank_card_is_corrected(client, today, m
     card = factories.new_card()
     response = client.post(url, {"bank_card_no": card, "bank_branch": "中国建设银行杭州城西支行"})
     assert response.status_code == 302
+    assert "银行卡已更正，将在下一批次发放" in text(client.get(response["Location"]))  # nothing holds it
     application.refresh_from_db()
     assert application.status == Status.APPROVED and application.bank_card_no == card
     assert Flag.objects.filter(application=application, code=FlagCode.BANK_CHANGED).exists()
@@ -147,3 +153,20 @@ def test_corrections_count_against_the_submission_limit(client, today, member, s
     assert application.occupation == "数控车工"
     assert list(application.events.values_list("stage", flat=True)) == ["submitted", "corrected"]
     assert ThrottleEvent.objects.filter(scope="submission").count() == 2
+
+
+def test_a_card_another_application_uses_is_not_promised_for_the_next_batch(client, today, member, xihu):
+    """The corrected card is another person's: a hard signal keeps the application out of the
+    batches until the city's reviewer resolves it, and the worker is not told it will be paid
+    in the next one (nor why: that is the other person's)."""
+    other_member = factories.make_member(union=xihu, name="李秀英")
+    other, _ = submitted_with_password(client, other_member)
+    client.post("/worker/signout")
+    application, _ = submitted_with_password(client, member)
+    Application.objects.filter(pk=application.pk).update(status=Status.PAYMENT_FAILED, has_decision=True)
+    url = f"/worker/applications/{application.application_no}/edit"
+    response = client.post(url, {"bank_card_no": other.bank_card_no, "bank_branch": "中国建设银行杭州城西支行"}, follow=True)
+    body = text(response)
+    assert "银行卡已更正，须经市总工会核实后发放" in body and "将在下一批次发放" not in body
+    assert other.application_no not in body and "李秀英" not in body
+    assert Flag.objects.filter(application=application, code=FlagCode.CARD_SHARED, hard=True, resolved_at__isnull=True).exists()

@@ -233,7 +233,10 @@ def edit(request: HttpRequest, no: str) -> HttpResponse:
         context["error"], http_status = error.message, error.status
     else:
         throttle.record("submission", id_hash)
-        if updated.status == Status.APPROVED:
+        if updated.status == Status.APPROVED and application_selectors.held_by_a_signal(updated):
+            # Why is not said (another person's application may use that card): who decides is.
+            done_word = "银行卡已更正，须经市总工会核实后发放，请留意短信通知"
+        elif updated.status == Status.APPROVED:
             done_word = "银行卡已更正，将在下一批次发放"
         elif application.status == Status.RETURNED:
             done_word = "已重新提交，等待区县（产业）工会审核"
