@@ -93,6 +93,7 @@ def test_apply_approve_return_and_resubmit_through_the_pages(member, photos, rev
     staff_sign_in(city, base, "city.reviewer")
     city.goto(f"{base}/staff/applications/{number}")
     city.check("input[name=decision][value=return]")
+    city.check("input[name=materials][value=bank_card]")  # 需重新上传, enabled by 退回修改
     city.fill("textarea[name=opinion]", "银行卡照片不清晰，请重新拍摄上传")
     city.click(".decision-form button[type=submit]")
     city.wait_for_load_state()
@@ -106,6 +107,7 @@ def test_apply_approve_return_and_resubmit_through_the_pages(member, photos, rev
     phone.click("button:has-text('查询')")
     phone.wait_for_selector(".w-app")
     assert "银行卡照片不清晰，请重新拍摄上传" in phone.inner_text(".w-app")
+    assert "需重新上传：银行卡" in phone.inner_text(".w-history") and "并重新上传银行卡后" in phone.inner_text(".w-next")
     fits(phone)
     screenshot(phone, "30-worker-sees-return")
 
