@@ -3,6 +3,7 @@ its SHA-256 in ``files.sha256``; and their restore through a staging folder swap
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -12,7 +13,7 @@ from pathlib import Path, PurePosixPath
 
 from django.core.files.storage import FileSystemStorage, default_storage
 
-from .manifest import FILE_LIST, FILES_DIR, BackupError, list_line, parse_list_line
+from .manifest import FILE_LIST, FILES_DIR, BackupError, list_line, parse_list_line, read_manifest, sha256_file
 
 Progress = Callable[[int], None] | None
 PROGRESS_EVERY = 10_000
@@ -145,3 +146,47 @@ def swap_in(staging: Path, root: Path) -> None:
 
 def discard(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
+
+
+def restore_missing(source: Path, wanted: dict[str, str]) -> dict[str, str]:
+    """Copies back, from the backup in ``source``, the storage files named in ``wanted`` (storage
+    name → the SHA-256 the record kept, or "") that are missing now: for a few files lost on a
+    live system, which ``restore`` (whole, into an empty system) cannot mend. Each file is
+    checked against the backup's list (itself checked against the manifest) and against the
+    record's checksum, copied under a temporary name beside its place and renamed into it, so a
+    reader never sees half a file and a file that came back meanwhile is left as it is.
+
+    Returns storage name → outcome: ``restored``, or why not (Chinese, for the operator)."""
+    folder = source.resolve()
+    manifest, _ = read_manifest(folder)
+    if not (folder / FILE_LIST).is_file() or sha256_file(folder / FILE_LIST) != manifest["files"]["list_sha256"]:
+        raise BackupError(f"文件清单 {FILE_LIST} 缺失或校验和与清单不符：备份已损坏或被改动，未恢复任何文件。")
+    listed = {str(relative): digest for digest, relative in _entries(folder) if str(relative) in wanted}
+    root = storage_root()
+    outcomes: dict[str, str] = {}
+    for name, kept in wanted.items():
+        digest = listed.get(name)
+        target = root / name
+        if digest is None:
+            outcomes[name] = "备份中没有这个文件（可能在备份之后才上传）"
+        elif kept and kept != digest:
+            outcomes[name] = "备份中的文件与保存时的校验值不符，未恢复"
+        elif target.exists():
+            outcomes[name] = "文件已在存储中，未改动"
+        else:
+            temporary = target.with_name(f".{target.name}.restore-{uuid.uuid4().hex[:8]}")
+            try:
+                copied = _copy(folder / FILES_DIR / name, temporary)
+                if copied != digest:
+                    outcomes[name] = "备份中的文件与备份清单不符（备份介质可能有问题），未恢复"
+                    continue
+                os.link(temporary, target)  # fails if the file came back meanwhile: never replaced
+                outcomes[name] = "restored"
+            except FileExistsError:
+                outcomes[name] = "文件已在存储中，未改动"
+            except OSError as exc:
+                outcomes[name] = f"无法复制：{exc.strerror or type(exc).__name__}"
+            finally:
+                with contextlib.suppress(OSError):
+                    temporary.unlink()
+    return outcomes

@@ -13,9 +13,12 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from rewards.applications import materials
-from rewards.applications.models import Attachment
+from rewards.applications.models import Application, Attachment
+from rewards.applications.services import application_submit
 from rewards.core.models import AuditEvent
+from tests import factories
 
+from ._worker import materials as worker_materials
 from ._worker import submitted_with_password
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_storage")]
@@ -76,3 +79,74 @@ def test_checksums_find_a_changed_file_only_when_asked(client, today, member):
             Attachment.objects.filter(pk=each.pk).update(sha256=hashlib.sha256(handle.read()).hexdigest())
     out, _ = run("--checksums")
     assert "内容与校验值一致" in out
+
+
+def backup_of(folder) -> None:  # type: ignore[no-untyped-def]
+    call_command("backup", "--output", str(folder), stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def applied(today, member) -> Application:  # type: ignore[no-untyped-def]
+    """An application with three materials, committed (these tests back the database up)."""
+    return application_submit(
+        campaign=today, data=factories.annex3(member), files=worker_materials(), applicant_id_hash=member.id_hash
+    ).application
+
+
+@pytest.mark.django_db(transaction=True)  # the backup reads the database through its own connection
+def test_lost_files_come_back_from_a_backup_checked_and_a_file_newer_than_it_is_named(today, member, tmp_path):
+    application = applied(today, member)
+    backup_of(tmp_path / "backup")
+    lost = application.attachments.get(kind="bank_card")
+    with default_storage.open(lost.storage_name, "rb") as handle:
+        original = handle.read()
+    default_storage.delete(lost.storage_name)
+    # One file uploaded after the backup and lost too: the backup cannot give it back.
+    newer = application.attachments.get(kind="id_card")
+    Attachment.objects.filter(pk=newer.pk).update(storage_name="materials/2020/uploaded-after-the-backup")
+
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError) as failed:
+        call_command("check_materials", "--restore-from", str(tmp_path / "backup"), stdout=out, stderr=err)
+    with default_storage.open(lost.storage_name, "rb") as handle:
+        assert handle.read() == original  # back, byte for byte
+    assert f"已从备份找回：申请 {application.application_no}（材料 {lost.pk}" in out.getvalue()
+    assert "备份中没有这个文件" in err.getvalue() and "从备份找回 1 份，1 份有问题" in str(failed.value)
+    entry = AuditEvent.objects.filter(action="materials.check").get()
+    assert entry.detail["restored"] == 1 and entry.detail["problems"] == 1 and entry.result == "failed"
+
+    # With the record's own name again, everything is there.
+    Attachment.objects.filter(pk=newer.pk).update(storage_name=newer.storage_name)
+    out = io.StringIO()
+    call_command("check_materials", "--restore-from", str(tmp_path / "backup"), stdout=out, stderr=io.StringIO())
+    assert "检查了 3 份材料，文件全部在存储中" in out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_file_that_differs_from_the_record_or_its_list_is_not_copied_back(today, member, tmp_path):
+    application = applied(today, member)
+    backup_of(tmp_path / "backup")
+    lost = application.attachments.get(kind="certificate")
+    default_storage.delete(lost.storage_name)
+    (tmp_path / "backup" / "files" / lost.storage_name).write_bytes(b"changed on the backup medium")
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("check_materials", "--restore-from", str(tmp_path / "backup"), stdout=io.StringIO(), stderr=err)
+    assert "备份中的文件与备份清单不符" in err.getvalue() and not default_storage.exists(lost.storage_name)
+    # The record's checksum (kept by the background step) is compared too.
+    Attachment.objects.filter(pk=lost.pk).update(sha256="1" * 64)
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("check_materials", "--restore-from", str(tmp_path / "backup"), stdout=io.StringIO(), stderr=err)
+    assert "与保存时的校验值不符，未恢复" in err.getvalue() and not default_storage.exists(lost.storage_name)
+    # Nothing half-written beside it.
+    assert [path.name for path in (tmp_path / "private" / "materials" / "2020").iterdir() if path.name.startswith(".")] == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_folder_that_is_not_a_backup_is_refused_in_chinese(today, member, tmp_path):
+    application = applied(today, member)
+    default_storage.delete(application.attachments.get(kind="certificate").storage_name)
+    (tmp_path / "nothing").mkdir()
+    with pytest.raises(CommandError) as failed:
+        call_command("check_materials", "--restore-from", str(tmp_path / "nothing"), stdout=io.StringIO(), stderr=io.StringIO())
+    assert "中没有 manifest.json：不是完整的备份" in str(failed.value)

@@ -1,22 +1,31 @@
 import time
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from rewards.applications.integrity import Problem, check
-from rewards.applications.models import AttachmentKind
+from rewards.applications.integrity import MISSING, Problem, check
+from rewards.applications.models import Attachment, AttachmentKind
 from rewards.core.audit import audit
+from rewards.operations.files import restore_missing
+from rewards.operations.manifest import BackupError
 
 
 class Command(BaseCommand):
     help = (
         "检查每份申请材料的文件是否仍在存储中（迁移存储卷、部分恢复或磁盘故障之后运行）；"
-        "--checksums 同时核对文件内容与保存时的 SHA-256。全部完好时退出码为 0，有问题时逐条列出并以 1 退出"
+        "--checksums 同时核对文件内容与保存时的 SHA-256；--restore-from 备份目录 从备份中找回缺失的文件。"
+        "全部完好时退出码为 0，有问题时逐条列出并以 1 退出"
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--checksums", action="store_true", help="读取每个文件核对校验值（较慢：约每 GB 数秒）")
+        parser.add_argument(
+            "--restore-from",
+            metavar="备份目录",
+            help="从这份备份（manage.py backup 的输出目录）复制回缺失的文件：逐个核对备份清单和保存时的校验值，不改动已有的文件",
+        )
         parser.add_argument("--progress-every", type=int, default=10_000, help="每检查多少份报告一次进度（默认 10000）")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -31,29 +40,53 @@ class Command(BaseCommand):
         for item in check(checksums=options["checksums"], progress=progress, every=max(1, options["progress_every"])):
             if isinstance(item, Problem):
                 problems.append(item)
-                label = AttachmentKind(item.kind).label if item.kind in AttachmentKind.values else item.kind
-                self.stderr.write(
-                    f"申请 {item.application_no} 的{label}（材料 {item.attachment_id}，存储名 {item.storage_name}）：{item.problem}"
-                )
             else:
                 checked = item
+        restored = self._restore(problems, Path(options["restore_from"])) if options["restore_from"] else []
+        problems = [problem for problem in problems if problem.attachment_id not in restored]
+        for problem in problems:
+            label = AttachmentKind(problem.kind).label if problem.kind in AttachmentKind.values else problem.kind
+            self.stderr.write(
+                f"申请 {problem.application_no} 的{label}（材料 {problem.attachment_id}，存储名 {problem.storage_name}）：{problem.problem}"
+            )
         seconds = time.monotonic() - started
+        detail: dict[str, Any] = {"checked": checked, "problems": len(problems), "checksums": options["checksums"], "seconds": round(seconds, 1)}
+        if options["restore_from"]:
+            detail["restored"] = len(restored)
         with transaction.atomic():
             audit(
                 "materials.check",
                 actor_label="cli",
                 object_type="applications.attachment",
                 result="ok" if not problems else "failed",
-                detail={"checked": checked, "problems": len(problems), "checksums": options["checksums"], "seconds": round(seconds, 1)},
+                detail=detail,
             )
+        done = f"，从备份找回 {len(restored)} 份" if restored else ""
         if problems:
-            raise CommandError(
-                f"检查了 {checked} 份材料，{len(problems)} 份有问题（见上）。请从最近的备份恢复这些文件"
-                "（manage.py restore，或从备份的 files 目录按存储名复制回去），然后再运行本命令；"
-                "无法恢复的，请审核人员退回补正并勾选“需重新上传”。"
+            advice = (
+                "无法找回的，请审核人员退回补正并勾选“需重新上传”。"
+                if options["restore_from"]
+                else "请用 --restore-from 指定最近的备份目录找回缺失的文件（manage.py restore 只能恢复到空的系统），然后再运行本命令；"
+                "无法找回的，请审核人员退回补正并勾选“需重新上传”。"
             )
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"检查了 {checked} 份材料，文件全部在存储中{'，内容与校验值一致' if options['checksums'] else ''}（{seconds:.1f} 秒）。"
-            )
-        )
+            raise CommandError(f"检查了 {checked} 份材料{done}，{len(problems)} 份有问题（见上）。{advice}")
+        whole = "，内容与校验值一致" if options["checksums"] else ""
+        self.stdout.write(self.style.SUCCESS(f"检查了 {checked} 份材料{done}，文件全部在存储中{whole}（{seconds:.1f} 秒）。"))
+
+    def _restore(self, problems: list[Problem], source: Path) -> set[int]:
+        """The missing files copied back from the backup; returns the materials mended."""
+        missing = [problem for problem in problems if problem.problem == MISSING and problem.storage_name]
+        kept = dict(Attachment.objects.filter(pk__in=[problem.attachment_id for problem in missing]).values_list("pk", "sha256"))
+        try:
+            outcomes = restore_missing(source, {problem.storage_name: kept.get(problem.attachment_id, "") for problem in missing})
+        except BackupError as exc:
+            raise CommandError(str(exc)) from exc
+        mended: set[int] = set()
+        for problem in missing:
+            outcome = outcomes.get(problem.storage_name, "")
+            if outcome == "restored":
+                mended.add(problem.attachment_id)
+                self.stdout.write(f"已从备份找回：申请 {problem.application_no}（材料 {problem.attachment_id}，存储名 {problem.storage_name}）")
+            else:
+                self.stderr.write(f"未能找回：申请 {problem.application_no}（材料 {problem.attachment_id}）：{outcome}")
+        return mended
