@@ -50,7 +50,12 @@ class Command(BaseCommand):
                 f"申请 {problem.application_no} 的{label}（材料 {problem.attachment_id}，存储名 {problem.storage_name}）：{problem.problem}"
             )
         seconds = time.monotonic() - started
-        detail: dict[str, Any] = {"checked": checked, "problems": len(problems), "checksums": options["checksums"], "seconds": round(seconds, 1)}
+        detail: dict[str, Any] = {
+            "checked": checked,
+            "problems": len(problems),
+            "checksums": options["checksums"],
+            "seconds": round(seconds, 1),
+        }
         if options["restore_from"]:
             detail["restored"] = len(restored)
         with transaction.atomic():
@@ -86,7 +91,9 @@ class Command(BaseCommand):
             outcome = outcomes.get(problem.storage_name, "")
             if outcome == "restored":
                 mended.add(problem.attachment_id)
-                self.stdout.write(f"已从备份找回：申请 {problem.application_no}（材料 {problem.attachment_id}，存储名 {problem.storage_name}）")
+                self.stdout.write(
+                    f"已从备份找回：申请 {problem.application_no}（材料 {problem.attachment_id}，存储名 {problem.storage_name}）"
+                )
             else:
                 self.stderr.write(f"未能找回：申请 {problem.application_no}（材料 {problem.attachment_id}）：{outcome}")
         return mended
