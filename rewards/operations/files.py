@@ -168,7 +168,7 @@ def restore_missing(source: Path, wanted: dict[str, str]) -> dict[str, str]:
         digest = listed.get(name)
         target = root / name
         if digest is None:
-            outcomes[name] = "备份中没有这个文件（可能在备份之后才上传）"
+            outcomes[name] = "备份中也没有这个文件（备份时已缺失，或在备份之后才上传）"
         elif kept and kept != digest:
             outcomes[name] = "备份中的文件与保存时的校验值不符，未恢复"
         elif target.exists():

@@ -110,7 +110,7 @@ def test_lost_files_come_back_from_a_backup_checked_and_a_file_newer_than_it_is_
     with default_storage.open(lost.storage_name, "rb") as handle:
         assert handle.read() == original  # back, byte for byte
     assert f"已从备份找回：申请 {application.application_no}（材料 {lost.pk}" in out.getvalue()
-    assert "备份中没有这个文件" in err.getvalue() and "从备份找回 1 份，1 份有问题" in str(failed.value)
+    assert "备份中也没有这个文件" in err.getvalue() and "从备份找回 1 份，1 份有问题" in str(failed.value)
     entry = AuditEvent.objects.filter(action="materials.check").get()
     assert entry.detail["restored"] == 1 and entry.detail["problems"] == 1 and entry.result == "failed"
 
