@@ -5,8 +5,8 @@ files' volume, a partial restore or a disk fault, the operators learn which file
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from django.core.files.storage import default_storage
 
@@ -33,22 +33,28 @@ def _sha256(name: str) -> str:
     return digest.hexdigest()
 
 
-def check(*, checksums: bool = False, progress: Callable[[int], None] | None = None, every: int = 10_000) -> Iterator[Problem | int]:
-    """Yields each :class:`Problem`, then the number of materials checked. Materials deleted at
-    the end of retention are not looked for. ``checksums``: also reads every file whose SHA-256
-    was kept (the background step keeps it; a photo still pending has none yet)."""
+@dataclass
+class Report:
+    checked: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+
+def check(*, checksums: bool = False, progress: Callable[[int], None] | None = None, every: int = 10_000) -> Report:
+    """Every material's file, in storage as its record says. Materials deleted at the end of
+    retention are not looked for. ``checksums``: also reads every file whose SHA-256 was kept
+    (the background step keeps it; a photo still pending has none yet)."""
     rows = (
         Attachment.objects.filter(purged_at__isnull=True)
         .order_by("pk")
         .values_list("pk", "application__application_no", "kind", "storage_name", "sha256", "processing")
     )
-    count = 0
+    report = Report()
     for pk, application_no, kind, name, sha256, processing in rows.iterator(chunk_size=2000):
-        count += 1
-        if progress and count % every == 0:
-            progress(count)
+        report.checked += 1
+        if progress and report.checked % every == 0:
+            progress(report.checked)
         if not name or not default_storage.exists(name):
-            yield Problem(pk, application_no, kind, name, MISSING)
+            report.problems.append(Problem(pk, application_no, kind, name, MISSING))
         elif checksums and sha256 and processing != Processing.PENDING and _sha256(name) != sha256:
-            yield Problem(pk, application_no, kind, name, CHANGED)
-    yield count
+            report.problems.append(Problem(pk, application_no, kind, name, CHANGED))
+    return report

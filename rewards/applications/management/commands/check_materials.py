@@ -35,13 +35,8 @@ class Command(BaseCommand):
             if options["verbosity"] > 0:
                 self.stdout.write(f"已检查 {done} 份（{time.monotonic() - started:.0f} 秒）……")
 
-        problems: list[Problem] = []
-        checked = 0
-        for item in check(checksums=options["checksums"], progress=progress, every=max(1, options["progress_every"])):
-            if isinstance(item, Problem):
-                problems.append(item)
-            else:
-                checked = item
+        report = check(checksums=options["checksums"], progress=progress, every=max(1, options["progress_every"]))
+        checked, problems = report.checked, report.problems
         restored = self._restore(problems, Path(options["restore_from"])) if options["restore_from"] else []
         problems = [problem for problem in problems if problem.attachment_id not in restored]
         for problem in problems:
