@@ -329,7 +329,6 @@ def _detail_context(request: HttpRequest, application: Application) -> dict[str,
     ]
     for row, event in zip(history, events, strict=False):
         row["decision_code"] = event.decision
-        row["materials_again"] = "、".join(MATERIAL_LABELS[kind] for kind in event.materials or [] if kind in MATERIAL_LABELS)
     materials = [
         {
             **att,
