@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from rewards.applications.labels import MATERIAL_LABELS_FULL
 from rewards.applications.materials import FIELD_FOR_KIND
 from rewards.applications.models import HARD_FLAGS, Application, AttachmentKind, FlagCode
 from rewards.applications.selectors import requested_again
@@ -39,7 +40,6 @@ from rewards.payments import selectors as payment_selectors
 from rewards.review import selectors
 from rewards.review.flags import ensure_signals
 from rewards.review.services import (
-    MATERIAL_LABELS,
     STAGE_ROLE,
     application_in_scope,
     flag_resolve,
@@ -329,7 +329,7 @@ def _detail_context(request: HttpRequest, application: Application) -> dict[str,
     ]
     for row, event in zip(history, events, strict=False):
         row["decision_code"] = event.decision
-        row["materials_again"] = "、".join(MATERIAL_LABELS[kind] for kind in event.materials or [] if kind in MATERIAL_LABELS)
+        row["materials_again"] = "、".join(MATERIAL_LABELS_FULL[kind] for kind in event.materials or [] if kind in MATERIAL_LABELS_FULL)
     materials = [
         {
             **att,
@@ -359,7 +359,7 @@ def _detail_context(request: HttpRequest, application: Application) -> dict[str,
         "checks_passed": all(check.get("passed") for check in data["checks"]),
         "unresolved_hard": unresolved_hard,
         "can_decide": can_decide,
-        "material_choices": list(MATERIAL_LABELS.items()),
+        "material_choices": list(MATERIAL_LABELS_FULL.items()),
         "approve_blocked": can_decide and application.status == Status.PENDING_CITY and bool(unresolved_hard),
         "can_resolve": user.role in RESOLVE_ROLES,
         "stage_label": STATUS_LABELS.get(Status(application.status), ""),
