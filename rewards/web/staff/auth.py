@@ -79,10 +79,12 @@ def landing(user: StaffUser) -> str:
     return reverse("staff:queue")
 
 
-def forbidden(request: HttpRequest) -> HttpResponse:
-    """The project's 403 page in Chinese, with the way back to the caller's own work."""
+def forbidden(request: HttpRequest, *, no_organisation: bool = False) -> HttpResponse:
+    """The project's 403 page in Chinese, with the way back to the caller's own work (and, for an
+    account without an organisation, that this is why)."""
     user = request.user
-    return render(request, "staff/forbidden.html", {"home": landing(user) if _is_staff(user) else "/staff/"}, status=403)
+    home = landing(user) if _is_staff(user) else "/staff/"
+    return render(request, "staff/forbidden.html", {"home": home, "no_organisation": no_organisation}, status=403)
 
 
 def refused(request: HttpRequest, user: StaffUser, reason: str) -> HttpResponse:
@@ -90,7 +92,7 @@ def refused(request: HttpRequest, user: StaffUser, reason: str) -> HttpResponse:
     the page is not for) or ``organisation`` (an account with a role and no organisation, which
     decision 184 no longer lets an administrator create but an older row may still hold)."""
     audit("access.denied", actor=user, request=request, result="denied", detail={"path": request.path[:200], "reason": reason})
-    return forbidden(request)
+    return forbidden(request, no_organisation=reason == "organisation")
 
 
 #: A form sent without a session (it ended while the page was open).
