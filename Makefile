@@ -119,7 +119,7 @@ lint:
 	$(BIN)/ruff format --check .
 
 typecheck:
-	$(BIN)/mypy rewards/core rewards/eligibility rewards/campaigns rewards/registries rewards/organisations rewards/applications rewards/review rewards/notifications rewards/identity rewards/batches rewards/payments rewards/reports rewards/operations rewards/training rewards/api rewards/web rewards/operator rewards/demo
+	$(BIN)/mypy config rewards/core rewards/eligibility rewards/campaigns rewards/registries rewards/organisations rewards/applications rewards/review rewards/notifications rewards/identity rewards/batches rewards/payments rewards/reports rewards/operations rewards/training rewards/api rewards/web rewards/operator rewards/demo
 
 check: lint typecheck security-lint
 	DATA_DIR=$$(mktemp -d) DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run

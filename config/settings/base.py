@@ -158,13 +158,13 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
-STATICFILES_DIRS = [BASE_DIR / "rewards" / "web" / "static"]
+STATICFILES_DIRS: list[Path | tuple[str, Path]] = [BASE_DIR / "rewards" / "web" / "static"]
 #: Browser libraries installed from the npm registry by ``make install`` (package-lock.json;
 #: scripts/npm-assets.sh copies the one file each page needs here), served as /static/vendor/…:
 #: never a CDN. Absent before the install; the pages that use them fall back to tables.
 VENDOR_STATIC_DIR = BASE_DIR / "build" / "vendor"
 if VENDOR_STATIC_DIR.is_dir():
-    STATICFILES_DIRS.append(("vendor", VENDOR_STATIC_DIR))  # type: ignore[arg-type]
+    STATICFILES_DIRS.append(("vendor", VENDOR_STATIC_DIR))
 STORAGES = {
     # Uploaded materials live outside any public URL: no MEDIA_URL is served.
     "default": {

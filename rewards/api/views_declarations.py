@@ -27,6 +27,7 @@ from rewards.organisations.selectors import get_organisation_in_scope
 from rewards.reports.annex5 import annex5_export
 from rewards.reports.downloads import download_response
 
+from .auth import staff_user
 from .parsers import request_body
 from .views_reports import FileView, by_format
 from .views_review import ERRORS, StaffView
@@ -94,7 +95,7 @@ class DeclarationsView(StaffView):
         responses={200: DeclarationListSerializer, **ERRORS},
     )
     def get(self, request: Request) -> Response:
-        user: Any = request.user
+        user = staff_user(request)
         declarations_visible(user)  # 403 before anything else is read
         campaign = campaign_for_year(request.query_params.get("year"))
         union = None

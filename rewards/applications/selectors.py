@@ -19,6 +19,7 @@ from rewards.core import clock, crypto, throttle, validators
 from rewards.core.errors import InvalidInput, NotFound
 from rewards.core.vocab import Channel, Status
 
+from .labels import MATERIAL_LABELS_FULL
 from .models import Application, ApplicationEvent, Attachment, AttachmentKind, Processing
 
 STAGE_LABELS = {
@@ -243,9 +244,7 @@ def _history_rows(events: Iterable[EventRow], channel: str) -> list[dict[str, An
 
 def materials_label(kinds: Iterable[str]) -> str:
     """身份证、银行卡: the materials a return asked for again, in the reviewers' words."""
-    from rewards.review.services import MATERIAL_LABELS
-
-    return "、".join(MATERIAL_LABELS[AttachmentKind(kind)] for kind in kinds if kind in AttachmentKind.values)
+    return "、".join(MATERIAL_LABELS_FULL[AttachmentKind(kind)] for kind in kinds if kind in AttachmentKind.values)
 
 
 def history(application: Application) -> list[dict[str, Any]]:

@@ -85,9 +85,12 @@ def submitting_org_for(user: Any, org_name: str | None, *, reviewed: bool = Fals
     96); a district reviewer enters for one of its grassroots unions (the notice's own flow:
     rows start at ``pending_district`` with that union's paper 初审 recorded)."""
     if user.role == Role.GRASSROOTS_CLERK:
-        if org_name and org_key(org_name) != org_key(user.organisation.name):
+        own = user.organisation
+        if own is None:  # an older account with a role and no union (decision 184 refuses one now)
+            raise Forbidden("您的账号尚未设定所属组织，不能单位统一申报。请联系系统管理员设定所属组织。")
+        if org_name and org_key(org_name) != org_key(own.name):
             raise NotFound("只能为本单位工会填报。")
-        return user.organisation, Status.PENDING_DISTRICT if reviewed else Status.PENDING_GRASSROOTS
+        return own, Status.PENDING_DISTRICT if reviewed else Status.PENDING_GRASSROOTS
     if user.role == Role.DISTRICT_REVIEWER:
         if not org_name:
             raise InvalidInput("请选择代为录入的基层工会。", fields={"org": ["请填写基层工会名称。"]})

@@ -217,6 +217,7 @@ _KEYED_VALUES: dict[str, dict[str, str]] = {
     # Why an access was refused (access.denied), or a password not changed (staff.password_change).
     "reason": {
         "role": "角色无此权限",
+        "organisation": "账号未设所属组织",
         "not_found": "不存在或不在管辖范围内",
         "old_password": "原密码不正确",
         "temporary_expired": "临时密码已过期",

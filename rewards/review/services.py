@@ -11,7 +11,8 @@ from typing import Any
 
 from django.db import transaction
 
-from rewards.applications.models import Application, AttachmentKind, Flag
+from rewards.applications.labels import MATERIAL_LABELS_FULL
+from rewards.applications.models import Application, Flag
 from rewards.applications.notify import notify
 from rewards.applications.services import record_event, resubmission_deadline
 from rewards.campaigns.selectors import level_amounts
@@ -40,8 +41,6 @@ APPROVE_TO = {
 }
 REVIEWER_ROLES = frozenset(STAGE_ROLE.values())
 DECISIONS = ("approve", "return", "reject")
-#: The materials a return may ask to upload again (需重新上传), in the form's order.
-MATERIAL_LABELS = {AttachmentKind.ID_CARD: "身份证", AttachmentKind.CERTIFICATE: "技能等级证书", AttachmentKind.BANK_CARD: "银行卡"}
 
 
 def stage_name(status: str, channel: str) -> str:
@@ -88,13 +87,13 @@ def materials_asked(decision: str, materials: Any) -> list[str]:
         return []
     if not isinstance(materials, (list, tuple)) or not all(isinstance(kind, str) for kind in materials):
         raise InvalidInput(fields={"materials": ['需重新上传的材料应为列表，例如 ["bank_card"]。']})
-    unknown = [kind[:20] for kind in materials if kind not in MATERIAL_LABELS]
+    unknown = [kind[:20] for kind in materials if kind not in MATERIAL_LABELS_FULL]
     if unknown:
-        known = "、".join(f"{kind}（{label}）" for kind, label in MATERIAL_LABELS.items())
+        known = "、".join(f"{kind}（{label}）" for kind, label in MATERIAL_LABELS_FULL.items())
         raise InvalidInput(fields={"materials": [f"未知的材料：{'、'.join(unknown[:5])}；可选值：{known}。"]})
     if decision != "return":
         raise InvalidInput(fields={"materials": ["只有退回修改时才能要求重新上传材料；通过或不予奖励时请不要勾选。"]})
-    return [kind for kind in MATERIAL_LABELS if kind in materials]
+    return [kind for kind in MATERIAL_LABELS_FULL if kind in materials]
 
 
 def review_decide(

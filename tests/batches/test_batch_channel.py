@@ -223,3 +223,17 @@ def test_a_district_enters_for_its_grassroots_union_with_the_paper_review_record
 
 def test_roles_without_batch_entry_get_403(api, city_reviewer, workers):
     assert upload(api, staff_token(api, city_reviewer), sheet([row_for(workers[0])])).status_code == 403
+
+
+@pytest.mark.parametrize("org", ["", "杭州西湖精密机械有限公司工会"])
+def test_a_clerk_account_without_its_union_gets_403_not_a_fault(api, grassroots_clerk, workers, org):
+    """An older account with a role and no organisation (decision 184 refuses one now): refused as
+    a role without batch entry is, whether it names a union or not; nothing is saved."""
+    from rewards.organisations.models import StaffUser
+
+    token = staff_token(api, grassroots_clerk)
+    StaffUser.objects.filter(pk=grassroots_clerk.pk).update(organisation=None)
+    response = upload(api, token, sheet([row_for(workers[0])]), **({"org": org} if org else {}))
+    assert response.status_code == 403, response.content
+    assert response.json()["error"]["message"] == "您的账号尚未设定所属组织，不能单位统一申报。请联系系统管理员设定所属组织。"
+    assert not Application.objects.exists()

@@ -132,6 +132,7 @@ def test_access_denials_read_without_codes():
         "页面地址：/x 请求方式：PATCH 原因：不存在或不在管辖范围内 访问内容：接口 培训计划编号：4 非通用性职业申报编号：2 申请编号：2020000001"
     )
     assert readable_detail({"reason": "role"}) == "原因：角色无此权限"
+    assert readable_detail({"reason": "organisation"}) == "原因：账号未设所属组织"
     assert readable_detail({"reason": "退汇：账户已销户"}) == "原因：退汇：账户已销户"  # a written reason stays as written
 
 

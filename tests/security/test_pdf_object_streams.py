@@ -17,7 +17,7 @@ import pytest
 
 from rewards.applications import pdf_objects, pdf_tables
 
-from .test_uploads import URI_ACTION, check, libreoffice_pdf
+from ._uploads import URI_ACTION, check, libreoffice_pdf
 
 DESTINATION = b"[3 0 R /Fit]"
 #: Where the base file's opening action points: object 8, defined in the plain file as a page.

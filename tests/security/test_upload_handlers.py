@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from rewards.applications import hidden_markup
 
+from ._uploads import PLAIN_PDF, _stream, check, exif_jpeg, libreoffice_pdf
 from .test_upload_markup import FUZZ, PDF_REFUSAL, assert_accepted_in_images, assert_refused_in_images
-from .test_uploads import PLAIN_PDF, _stream, check, exif_jpeg, libreoffice_pdf
 
 #: The handlers a page fires by itself, as a page would write each.
 SELF_FIRING = [

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from rewards.applications import file_formats, hidden_markup
 
-from .test_uploads import PLAIN_PDF, _stream, check, commented, exif_jpeg, libreoffice_pdf, noisy_jpeg, text_png, with_chunk, ztxt
+from ._uploads import PLAIN_PDF, _stream, check, commented, exif_jpeg, libreoffice_pdf, noisy_jpeg, text_png, with_chunk, ztxt
 
 #: What a worker reads for markup in an image, and in a PDF: no word of what was found.
 IMAGE_REFUSAL, PDF_REFUSAL = "图片中夹带了其他内容，请重新拍摄后上传。", "PDF 文件中夹带了网页或脚本，请另存为普通 PDF 或改传图片。"

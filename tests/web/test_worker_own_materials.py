@@ -246,9 +246,11 @@ def test_a_returned_application_serves_its_materials_until_its_resubmission_dead
 
 
 def test_kinds_have_a_short_name_for_the_worker():
-    from rewards.web.worker.materials import SHORT_LABELS, size_label
+    from rewards.applications.labels import MATERIAL_LABELS_FULL, MATERIAL_LABELS_SHORT
+    from rewards.web.worker.materials import size_label
 
-    assert set(SHORT_LABELS) == set(AttachmentKind)
+    assert set(MATERIAL_LABELS_SHORT) == set(AttachmentKind) == set(MATERIAL_LABELS_FULL)
+    assert {kind for kind in AttachmentKind if MATERIAL_LABELS_SHORT[kind] != MATERIAL_LABELS_FULL[kind]} == {AttachmentKind.CERTIFICATE}
     assert (size_label(676), size_label(1024 * 1024), size_label(5 * 1024 * 1024 - 1)) == ("1 KB", "1.0 MB", "5.0 MB")
 
 

@@ -8,8 +8,6 @@ session hash) and the user's API tokens.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.forms import PasswordChangeForm
@@ -24,14 +22,14 @@ from rewards.identity import mfa
 from rewards.identity.models import StaffTotp
 from rewards.identity.staff_login import staff_password_change
 
-from .auth import CodeForm, enrolment, landing, staff_required
+from .auth import CodeForm, enrolment, landing, signed_in_staff, staff_required
 from .sessions import MFA_KEY
 
 
 @staff_required
 @require_http_methods(["GET"])
 def account(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+    user = signed_in_staff(request)
     device = StaffTotp.objects.filter(user=user).first()
     return render(
         request,
@@ -48,7 +46,7 @@ def account(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def mfa_enrol(request: HttpRequest) -> HttpResponse:
     """Bind (or replace) an authenticator: the new one counts only after a code from it."""
-    user: Any = request.user
+    user = signed_in_staff(request)
     error = ""
     if request.method == "POST":
         try:
@@ -93,7 +91,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
     """Django's form (old password, Django's validators on the new one); the change itself is
     the service's (tokens revoked, audited); this session stays, the others end. A holder of a
     temporary password (one an administrator set) comes here first and goes on to their work."""
-    user: Any = request.user
+    user = signed_in_staff(request)
     temporary = user.temporary_password_until is not None
     form = PasswordChangeForm(user, request.POST or None)
     if request.method == "POST":

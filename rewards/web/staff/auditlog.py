@@ -252,7 +252,7 @@ def _finish(request: HttpRequest, state: dict[str, Any]) -> dict[str, Any]:
 def audit_verify(request: HttpRequest) -> HttpResponse:
     """校验审计链: GET explains and offers the button; each POST walks one step and either shows
     the result or how far it got, with the signed position of the next step."""
-    user: Any = request.user
+    user = signed_in_staff(request)
     context: dict[str, Any] = {"checks": _last_checks()}
     if request.method == "GET":
         return render(request, "staff/audit/verify.html", context)

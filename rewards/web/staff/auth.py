@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import wraps
-from typing import Any, overload
+from typing import Any, TypeGuard, overload
 from urllib.parse import urlencode, urlsplit
 
 from django import forms
@@ -67,7 +67,7 @@ def safe_next(request: HttpRequest, value: str | None) -> str:
     return ""
 
 
-def landing(user: Any) -> str:
+def landing(user: StaffUser) -> str:
     """Where each role starts: at its own work (administrators in the admin, finance officers at
     the payment batches, the economic department at the occupation declarations)."""
     if user.role == Role.ADMIN:
@@ -79,10 +79,20 @@ def landing(user: Any) -> str:
     return reverse("staff:queue")
 
 
-def forbidden(request: HttpRequest) -> HttpResponse:
-    """The project's 403 page in Chinese, with the way back to the caller's own work."""
-    user: Any = request.user
-    return render(request, "staff/forbidden.html", {"home": landing(user) if _is_staff(user) else "/staff/"}, status=403)
+def forbidden(request: HttpRequest, *, no_organisation: bool = False) -> HttpResponse:
+    """The project's 403 page in Chinese, with the way back to the caller's own work (and, for an
+    account without an organisation, that this is why)."""
+    user = request.user
+    home = landing(user) if _is_staff(user) else "/staff/"
+    return render(request, "staff/forbidden.html", {"home": home, "no_organisation": no_organisation}, status=403)
+
+
+def refused(request: HttpRequest, user: StaffUser, reason: str) -> HttpResponse:
+    """:func:`forbidden`, recorded as an access denial (SECURITY.md 1) with why: ``role`` (a role
+    the page is not for) or ``organisation`` (an account with a role and no organisation, which
+    decision 184 no longer lets an administrator create but an older row may still hold)."""
+    audit("access.denied", actor=user, request=request, result="denied", detail={"path": request.path[:200], "reason": reason})
+    return forbidden(request, no_organisation=reason == "organisation")
 
 
 #: A form sent without a session (it ended while the page was open).
@@ -102,8 +112,9 @@ def login_url(next_url: str = "") -> str:
     return f"{url}?{urlencode({'next': next_url})}" if next_url else url
 
 
-def _is_staff(user: Any) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_active and getattr(user, "role", ""))
+def _is_staff(user: object) -> TypeGuard[StaffUser]:
+    """A signed-in, active staff user with a role (anonymous, disabled or role-less: not)."""
+    return isinstance(user, StaffUser) and user.is_authenticated and user.is_active and bool(user.role)
 
 
 def signed_in_staff(request: HttpRequest) -> StaffUser:
@@ -135,7 +146,7 @@ def staff_required(view: View | None = None, *, roles: Iterable[str] | None = No
         @wraps(func)
         @never_cache
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            user: Any = request.user
+            user = request.user
             if not _is_staff(user):
                 if request.method == "GET":
                     return redirect(login_url(request.get_full_path()))
@@ -144,8 +155,7 @@ def staff_required(view: View | None = None, *, roles: Iterable[str] | None = No
                 messages.warning(request, NOT_SAVED)
                 return redirect(login_url(safe_next(request, _referer_path(request))))
             if allowed is not None and user.role not in allowed:
-                audit("access.denied", actor=user, request=request, result="denied", detail={"path": request.path[:200], "reason": "role"})
-                return forbidden(request)
+                return refused(request, user, "role")
             return func(request, *args, **kwargs)
 
         return wrapper
@@ -329,7 +339,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @never_cache
 def admin_login(request: HttpRequest) -> HttpResponse:
     """``/admin/login/``: the administration has no sign-in of its own."""
-    user: Any = request.user
+    user = request.user
     if _is_staff(user) and not user.is_staff:
         # Signed in, but not an administrator: a 403, never a loop back to the sign-in.
         return forbidden(request)

@@ -47,7 +47,7 @@ from rewards.reports.access import record_denial
 from rewards.review.services import application_in_scope, scoped_applications
 from rewards.web.worker.forms import EDUCATION_SUGGESTIONS
 
-from .auth import staff_required
+from .auth import refused, signed_in_staff, staff_required
 from .batch_forms import EntryForm, resubmit_form_for
 from .views import RULE_LABELS, _out_of_scope, _render_detail
 
@@ -147,7 +147,9 @@ def _recent(user: Any) -> list[dict[str, Any]]:
 @staff_required(roles=BATCH_ROLES)
 def home(request: HttpRequest) -> HttpResponse:
     """单位统一申报: the template, the upload (xlsx + optional zip), the recent uploads."""
-    user: Any = request.user
+    user = signed_in_staff(request)
+    if (own := user.organisation) is None:  # an older account with a role and no union (decision 184)
+        return refused(request, user, "organisation")
     campaign = current_campaign()
     unions = _grassroots_unions(user)
     errors: dict[str, list[str]] = {}
@@ -175,7 +177,7 @@ def home(request: HttpRequest) -> HttpResponse:
             errors["org"] = [ORG_MISSING]
         if not errors and sheet_file is not None:
             try:
-                org = _chosen_org(user, chosen if user.role == Role.DISTRICT_REVIEWER else user.organisation.name)
+                org = _chosen_org(user, chosen if user.role == Role.DISTRICT_REVIEWER else own.name)
                 batch_import = import_start(
                     user=user,
                     org=org,
@@ -230,11 +232,13 @@ def home(request: HttpRequest) -> HttpResponse:
 def template_download(request: HttpRequest) -> HttpResponseBase:
     """The template: a Chinese header row, an example row, drop-down lists; the 填报单位 line
     holds the caller's union (a district: the grassroots union chosen, if any)."""
-    user: Any = request.user
+    user = signed_in_staff(request)
+    if (own := user.organisation) is None:  # an older account with a role and no union (decision 184)
+        return refused(request, user, "organisation")
     campaign = current_campaign()
     if campaign is None:
         return render(request, "staff/batch/no_campaign.html", status=404)
-    org_name = user.organisation.name
+    org_name = own.name
     if user.role == Role.DISTRICT_REVIEWER:
         wanted = (request.GET.get("org") or "").strip()[:120]
         org_name = next((org.name for org in _grassroots_unions(user) if org.name == wanted), "")
@@ -248,7 +252,7 @@ def template_download(request: HttpRequest) -> HttpResponseBase:
 
 
 def _import_context(request: HttpRequest, batch_import: BatchImport) -> dict[str, Any]:
-    user: Any = request.user
+    user = signed_in_staff(request)
     only_problems = request.GET.get("show") == "problems"
     results = batch_import.results or []
     shown = [row for row in results if row.get("status") == "rejected"] if only_problems else results
@@ -357,14 +361,16 @@ def rejected_download(request: HttpRequest, import_id: int) -> HttpResponseBase:
 @staff_required(roles=BATCH_ROLES)
 def new_entry(request: HttpRequest) -> HttpResponse:
     """逐人录入: one worker's paper Annex 3, judged as online, saved as a one-row import."""
-    user: Any = request.user
+    user = signed_in_staff(request)
+    if (own := user.organisation) is None:  # an older account with a role and no union (decision 184)
+        return refused(request, user, "organisation")
     campaign = current_campaign()
     if campaign is None:
         return render(request, "staff/batch/no_campaign.html", status=404)
     unions = _grassroots_unions(user)
     is_district = user.role == Role.DISTRICT_REVIEWER
     chosen = (request.POST.get("org") or request.GET.get("org") or "").strip()[:120]
-    chosen_org = next((org for org in unions if org.name == chosen), None) if is_district else user.organisation
+    chosen_org = next((org for org in unions if org.name == chosen), None) if is_district else own
     employer = (chosen_org.employer or chosen_org.name.removesuffix("工会")) if chosen_org else ""
     posted = request.method == "POST"  # bound even when posted empty (an unbound form failed on its errors)
     form = EntryForm(
@@ -390,7 +396,7 @@ def new_entry(request: HttpRequest) -> HttpResponse:
     files = {field: request.FILES.get(field) for field in FIELD_FOR_KIND.values()}
     status = 400
     try:
-        org = _chosen_org(user, chosen if is_district else user.organisation.name)
+        org = _chosen_org(user, chosen if is_district else own.name)
     except (InvalidInput, NotFound) as exc:
         if isinstance(exc, NotFound):
             _org_denied(request, chosen, "batch_entry")
@@ -433,7 +439,7 @@ def _rule_rows(checks: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
 @staff_required(roles=frozenset({Role.GRASSROOTS_CLERK}))
 def resubmit(request: HttpRequest, no: str) -> HttpResponse:
     """修改后重新提交: the clerk's correction records a new 初审 and goes to the district."""
-    user: Any = request.user
+    user = signed_in_staff(request)
     try:
         application = application_in_scope(user, no)
     except NotFound:

@@ -34,12 +34,12 @@ from rewards.campaigns.models import Campaign, DeclarationStatus, OccupationDecl
 from rewards.campaigns.selectors import campaign_for_year, campaign_units, current_campaign
 from rewards.core import clock
 from rewards.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
-from rewards.organisations.models import Organisation, OrgKind
+from rewards.organisations.models import Organisation, OrgKind, StaffUser
 from rewards.organisations.selectors import get_organisation_in_scope
 from rewards.reports.annex5 import FORMATS, annex5_export
 from rewards.reports.downloads import download_response
 
-from .auth import not_found_recorded, staff_required
+from .auth import not_found_recorded, signed_in_staff, staff_required
 
 STATUS_LABELS = dict(DeclarationStatus.choices)
 
@@ -50,9 +50,10 @@ def _message(exc: DomainError) -> str:
     return exc.message
 
 
-def _is_union(user: Any) -> bool:
-    organisation = getattr(user, "organisation", None)
-    return organisation is not None and organisation.kind == OrgKind.DISTRICT
+def _own_union(user: StaffUser) -> Organisation | None:
+    """The caller's district or industry union (the page that declares), or None (the city's page)."""
+    organisation = user.organisation
+    return organisation if organisation is not None and organisation.kind == OrgKind.DISTRICT else None
 
 
 def _campaign(request: HttpRequest) -> tuple[Campaign | None, str]:
@@ -67,9 +68,8 @@ def _years() -> list[int]:
     return list(Campaign.objects.order_by("-year").values_list("year", flat=True))
 
 
-def _union_context(request: HttpRequest, campaign: Campaign, **extra: Any) -> dict[str, Any]:
-    user: Any = request.user
-    union = user.organisation
+def _union_context(request: HttpRequest, campaign: Campaign, union: Organisation, **extra: Any) -> dict[str, Any]:
+    user = signed_in_staff(request)
     rows = declaration_list(user, campaign=campaign, union=union)
     quota = union_quota(campaign, union)
     current = current_campaign()
@@ -96,7 +96,7 @@ def _union_context(request: HttpRequest, campaign: Campaign, **extra: Any) -> di
 
 
 def _city_context(request: HttpRequest, campaign: Campaign, **extra: Any) -> dict[str, Any]:
-    user: Any = request.user
+    user = signed_in_staff(request)
     status = request.GET.get("status", "")
     status = status if status in DeclarationStatus.values else ""
     union_name = (request.GET.get("union") or "").strip()[:120]
@@ -150,8 +150,9 @@ def _city_context(request: HttpRequest, campaign: Campaign, **extra: Any) -> dic
 def _page(request: HttpRequest, campaign: Campaign | None, *, status: int = 200, **extra: Any) -> HttpResponse:
     if campaign is None:
         return render(request, "staff/declarations/no_campaign.html", status=status)
-    if _is_union(request.user):
-        return render(request, "staff/declarations/union.html", _union_context(request, campaign, **extra), status=status)
+    union = _own_union(signed_in_staff(request))
+    if union is not None:
+        return render(request, "staff/declarations/union.html", _union_context(request, campaign, union, **extra), status=status)
     return render(request, "staff/declarations/city.html", _city_context(request, campaign, **extra), status=status)
 
 

@@ -40,7 +40,7 @@ from rewards.payments.services import (
 )
 from rewards.reports.downloads import content_disposition, download_response
 
-from .auth import staff_required
+from .auth import signed_in_staff, staff_required
 
 #: Who changes anything here (API.md "Roles"): finance officers only.
 FINANCE_ROLES = frozenset({Role.FINANCE_OFFICER})
@@ -185,7 +185,7 @@ def _line_filters(request: HttpRequest) -> dict[str, str]:
 
 
 def _batch_context(request: HttpRequest, batch: PaymentBatch) -> dict[str, Any]:
-    user: Any = request.user
+    user = signed_in_staff(request)
     filters = _line_filters(request)
     lines = selectors.batch_lines(batch, q=filters["q"], status=filters["status"])
     page = Paginator(lines, LINES_PAGE).get_page(request.GET.get("page"))

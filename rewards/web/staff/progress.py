@@ -31,7 +31,7 @@ from rewards.reports.annex1 import progress_table_export
 from rewards.reports.downloads import download_response
 from rewards.reports.progress import PROGRESS_ROLES, Breakdown, Dashboard, campaign_for_year, dashboard
 
-from .auth import staff_required
+from .auth import signed_in_staff, staff_required
 
 #: Where the install step puts ECharts for staticfiles (Makefile: scripts/npm-assets.sh).
 ECHARTS = "vendor/echarts/echarts.min.js"
@@ -108,7 +108,7 @@ def chart_data(board: Dashboard) -> dict[str, Any]:
 @staff_required(roles=PROGRESS_ROLES)
 def progress_page(request: HttpRequest) -> HttpResponse:
     """工作进度: the dashboard of one campaign (the current one unless a year is chosen)."""
-    user: Any = request.user
+    user = signed_in_staff(request)
     years = list(Campaign.objects.order_by("-year").values_list("year", flat=True))
     year = (request.GET.get("year") or "").strip()[:4]
     try:

@@ -24,7 +24,7 @@ from rewards.reports.annex3 import annex3_pdf
 from rewards.reports.annex4 import FORMATS, annex4_export, listed
 from rewards.reports.downloads import download_response
 
-from .auth import staff_required
+from .auth import signed_in_staff, staff_required
 
 
 @require_GET
@@ -73,7 +73,7 @@ def _unit_counts(user: Any, campaign: Campaign | None) -> list[dict[str, Any]]:
 @staff_required(roles=REPORT_ROLES)
 def annex4(request: HttpRequest) -> HttpResponse:
     """汇总表（附件4）: the form, and the download when a format button was pressed."""
-    user: Any = request.user
+    user = signed_in_staff(request)
     campaigns = list(Campaign.objects.order_by("-year").values_list("year", flat=True))
     current = current_campaign()
     org = (request.GET.get("org") or "").strip()[:120]

@@ -15,7 +15,6 @@ opened with a temporary password (one an administrator set) reaches only the pas
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
@@ -27,6 +26,7 @@ from rewards.core import clock
 from rewards.core.audit import audit
 from rewards.identity import mfa
 from rewards.identity.staff_limits import SEEN_RESOLUTION, idle_seconds, session_max_seconds
+from rewards.organisations.models import StaffUser
 
 SEEN_KEY = "staff_last_seen"
 STARTED_KEY = "staff_signed_in_at"
@@ -53,7 +53,7 @@ def mark_signed_in(request: HttpRequest, *, mfa_device: int | None) -> None:
         request.session[MFA_KEY] = mfa_device
 
 
-def expiry_reason(request: HttpRequest, user: Any, now: float) -> str:
+def expiry_reason(request: HttpRequest, user: StaffUser, now: float) -> str:
     """``idle``, ``absolute``, ``mfa`` or "" when the session may go on."""
     session = request.session
     seen = session.get(SEEN_KEY)
@@ -83,9 +83,9 @@ class StaffSessionMiddleware:
         session = getattr(request, "session", None)
         if session is None or SESSION_KEY not in session or not request.path.startswith(("/staff/", "/admin/")):
             return None
-        user: Any = request.user
-        if not user.is_authenticated or getattr(user, "temporary_password_until", None) is None:
-            return None
+        user = request.user
+        if not isinstance(user, StaffUser) or user.temporary_password_until is None:
+            return None  # nobody signed in (an anonymous user), or their own password
         if request.path in {reverse(name) for name in TEMPORARY_ALLOWED}:
             return None
         messages.warning(request, TEMPORARY_PASSWORD)
@@ -95,8 +95,8 @@ class StaffSessionMiddleware:
         session = getattr(request, "session", None)
         if session is None or SESSION_KEY not in session:
             return  # nobody signed in: no query at all
-        user: Any = request.user
-        if not user.is_authenticated:
+        user = request.user
+        if not isinstance(user, StaffUser):
             return  # disabled, or the password changed: Django already made it anonymous
         now = clock.now().timestamp()
         reason = expiry_reason(request, user, now)

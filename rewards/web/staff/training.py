@@ -59,7 +59,7 @@ def _form_context() -> dict[str, Any]:
 
 
 def _render_plans(request: HttpRequest, campaign: Campaign, *, status: int = 200, **extra: Any) -> HttpResponse:
-    user: Any = request.user
+    user = signed_in_staff(request)
     if _is_union(user):
         plans = plan_list(user, campaign=campaign, union=user.organisation)
         context = {

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from rewards.applications.labels import MATERIAL_LABELS_FULL
 from rewards.applications.materials import FIELD_FOR_KIND
 from rewards.applications.models import HARD_FLAGS, Application, AttachmentKind, FlagCode
 from rewards.applications.selectors import requested_again
@@ -39,7 +40,6 @@ from rewards.payments import selectors as payment_selectors
 from rewards.review import selectors
 from rewards.review.flags import ensure_signals
 from rewards.review.services import (
-    MATERIAL_LABELS,
     STAGE_ROLE,
     application_in_scope,
     flag_resolve,
@@ -49,7 +49,7 @@ from rewards.review.services import (
 )
 
 from . import payments
-from .auth import safe_next, staff_required
+from .auth import safe_next, signed_in_staff, staff_required
 from .batch_forms import resubmit_form_for
 
 #: Who may read the queue, an application and its materials: the same roles as the API.
@@ -190,7 +190,7 @@ def _query(filters: dict[str, str], **changes: Any) -> str:
 @staff_required(roles=READ_ROLES)
 def queue(request: HttpRequest) -> HttpResponse:
     """审核列表: filters, counts per status, 50 rows a page, 批量通过 for the caller's stage."""
-    user: Any = request.user
+    user = signed_in_staff(request)
     unions = _unions_for(user)
     own_stage = _own_stage(user)
     filters = _clean_filters(request, unions, own_stage)
@@ -319,7 +319,7 @@ def _opinion_boxes(events: list[Any]) -> list[dict[str, Any]]:
 
 
 def _detail_context(request: HttpRequest, application: Application) -> dict[str, Any]:
-    user: Any = request.user
+    user = signed_in_staff(request)
     full_numbers = sees_full_numbers(user)
     data = selectors.detail(application, full=full_numbers)
     events = list(application.events.select_related("organisation", "actor").order_by("at", "id"))
@@ -360,7 +360,7 @@ def _detail_context(request: HttpRequest, application: Application) -> dict[str,
         "checks_passed": all(check.get("passed") for check in data["checks"]),
         "unresolved_hard": unresolved_hard,
         "can_decide": can_decide,
-        "material_choices": list(MATERIAL_LABELS.items()),
+        "material_choices": list(MATERIAL_LABELS_FULL.items()),
         "approve_blocked": can_decide and application.status == Status.PENDING_CITY and bool(unresolved_hard),
         "can_resolve": user.role in RESOLVE_ROLES,
         "stage_label": STATUS_LABELS.get(Status(application.status), ""),

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from rewards.applications import selectors as application_selectors
+from rewards.applications.labels import MATERIAL_LABELS_SHORT
 from rewards.applications.materials import FIELD_FOR_KIND
 from rewards.applications.models import Application, AttachmentKind, Processing
 from rewards.applications.serving import MaterialMissing, material_response, on_disk, thumbnail_response
@@ -25,9 +26,6 @@ from rewards.core.vocab import Status
 
 from . import session
 from .applications import own
-
-#: Short names for the worker ("原来上传的身份证照片").
-SHORT_LABELS = {AttachmentKind.ID_CARD: "身份证", AttachmentKind.CERTIFICATE: "证书", AttachmentKind.BANK_CARD: "银行卡"}
 
 
 def size_label(size: int) -> str:
@@ -41,7 +39,7 @@ def on_file(application: Application) -> dict[str, dict[str, Any]]:
     ``pending``, ``unreadable``), and when ready the address to open it."""
     shown: dict[str, dict[str, Any]] = {}
     for item in application_selectors.current_materials(application):
-        label = SHORT_LABELS.get(AttachmentKind(item.kind), AttachmentKind(item.kind).label)
+        label = MATERIAL_LABELS_SHORT.get(AttachmentKind(item.kind), AttachmentKind(item.kind).label)
         is_pdf = item.content_type == "application/pdf"
         if not on_disk(item):  # lost in a move or a partial restore: asked for again
             state = "missing"
