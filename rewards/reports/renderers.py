@@ -100,6 +100,10 @@ def sheet_name(name: str, taken: set[str]) -> str:
     return candidate
 
 
+#: Amounts (every Decimal a sheet carries is an amount in 元): two decimals and thousands, as on
+#: the pages, still a number to add up.
+AMOUNT_FORMAT = "#,##0.00"
+
 #: Points per wrapped line of 宋体 11 pt (Excel's own row height for it is 14.25), the least data
 #: and header rows, and Excel's largest row height.
 LINE_HEIGHT = 15.0
@@ -213,6 +217,8 @@ def xlsx(sheets: Sequence[Sheet]) -> bytes:
                 cell.style = column_styles[index - 1]
                 if percent:
                     cell.number_format = "0.0%"
+                elif isinstance(value, Decimal):
+                    cell.number_format = AMOUNT_FORMAT  # 元 as the pages show them: 12,000.50, 0.00
                 no_formulas((cell,))  # typed text starting with "=" stays text
             ws.row_dimensions[row].height = row_height(values, sheet.columns, least=DATA_ROW_HEIGHT)
             row += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -126,3 +127,21 @@ def test_rows_grow_to_show_wrapped_text_whole():
     assert heights[5] == heights[6] == 37
     assert heights[7] == 52
     assert heights[8] == 409  # Excel's largest row
+
+
+def test_amounts_show_two_decimals_as_on_the_pages():
+    """已发放金额 0.00 and a budget of 12,000.50 read 0 and 12000.5 in the workbooks."""
+    content = renderers.xlsx(
+        [
+            Sheet(
+                name="表",
+                title="标题",
+                columns=[Column("人数", 8), Column("金额（元）", 16)],
+                rows=[[3, Decimal("0.00")], [2, Decimal("12000.50")]],
+            )
+        ]
+    )
+    ws = workbook(content).worksheets[0]
+    assert [ws["B3"].value, ws["B4"].value] == [0, 12000.5]  # still numbers, to add up
+    assert ws["B3"].number_format == ws["B4"].number_format == "#,##0.00"
+    assert ws["A3"].number_format == "General"
