@@ -61,7 +61,7 @@ def campaign_for_year(year: object, *, field: str = "year") -> Campaign:
     text = str(year).strip() if year is not None else ""
     if not text:
         return require_current_campaign()
-    if not (text.isdigit() and len(text) == 4):
+    if not (text.isdecimal() and len(text) == 4):  # "²⁰²⁰" is digits, not a number
         raise InvalidInput(fields={field: ["年度应为四位数字，例如 2020。"]})
     campaign = campaign_by_year(int(text))
     if campaign is None:

@@ -11,6 +11,8 @@ rows to temporary files on disk).
 from __future__ import annotations
 
 import io
+import math
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -98,6 +100,47 @@ def sheet_name(name: str, taken: set[str]) -> str:
     return candidate
 
 
+#: Amounts (every Decimal a sheet carries is an amount in 元): two decimals and thousands, as on
+#: the pages, still a number to add up.
+AMOUNT_FORMAT = "#,##0.00"
+
+#: Points per wrapped line of 宋体 11 pt (Excel's own row height for it is 14.25), the least data
+#: and header rows, and Excel's largest row height.
+LINE_HEIGHT = 15.0
+DATA_ROW_HEIGHT = 22.0
+HEADER_ROW_HEIGHT = 32.0
+MAX_ROW_HEIGHT = 409.0
+
+
+def _display_width(text: str) -> int:
+    """Excel width units of ``text`` in one line: a Chinese (wide or full-width) character is 2."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _lines(value: Any, width: float) -> int:
+    """How many lines a wrapped cell of ``width`` needs for ``value`` (its own line breaks too)."""
+    text = str(value)
+    usable = max(1.0, width - 1)  # the cell's own margins
+    if "\n" not in text and len(text) * 2 <= usable:
+        return 1  # the usual short cell, without looking at each character
+    return sum(max(1, math.ceil(_display_width(part) / usable)) for part in text.split("\n"))
+
+
+def row_height(values: Sequence[Any], columns: Sequence[Column], *, least: float, header: bool = False) -> float:
+    """A row tall enough to show its wrapped cells whole: a fixed height clips what wraps (a
+    reason of two lines, 企业人力资源管理师 in the 职业 column), and Excel does not grow a row
+    whose height is set. Text cells (ID, card numbers) do not wrap; headers all do."""
+    lines = max(
+        (
+            _lines(value, column.width)
+            for column, value in zip(columns, values, strict=False)
+            if value is not None and (header or not column.text)
+        ),
+        default=1,
+    )
+    return min(MAX_ROW_HEIGHT, max(least, lines * LINE_HEIGHT + 7))
+
+
 def _cell_style(workbook: Any, column: Column, *, font: Any, border: Any) -> str:
     """The name of a registered style for the data cells of ``column`` (text cells formatted ``@``)."""
     from openpyxl.styles import Alignment, NamedStyle
@@ -158,7 +201,9 @@ def xlsx(sheets: Sequence[Sheet]) -> bytes:
             cell.border = border
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
             ws.column_dimensions[get_column_letter(index)].width = column.width
-        ws.row_dimensions[row].height = 32
+        ws.row_dimensions[row].height = row_height(
+            [column.header for column in sheet.columns], sheet.columns, least=HEADER_ROW_HEIGHT, header=True
+        )
         row += 1
 
         # One named style per column kind, registered once: styling cell by cell is what costs.
@@ -172,8 +217,10 @@ def xlsx(sheets: Sequence[Sheet]) -> bytes:
                 cell.style = column_styles[index - 1]
                 if percent:
                     cell.number_format = "0.0%"
+                elif isinstance(value, Decimal):
+                    cell.number_format = AMOUNT_FORMAT  # 元 as the pages show them: 12,000.50, 0.00
                 no_formulas((cell,))  # typed text starting with "=" stays text
-            ws.row_dimensions[row].height = 22
+            ws.row_dimensions[row].height = row_height(values, sheet.columns, least=DATA_ROW_HEIGHT)
             row += 1
 
         for note in sheet.notes:

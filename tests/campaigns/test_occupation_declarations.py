@@ -372,6 +372,18 @@ def test_the_list_is_scoped(api, campaign, xihu_reviewer, shangcheng_reviewer, o
         assert body["declaration_limit"] == 3 and body["declaration_deadline"] == "2020-08-30"
 
 
+@pytest.mark.parametrize(("year", "status"), [("²⁰²⁰", 400), ("二〇二〇", 400), ("２０２０", 200), ("2020", 200)])
+def test_the_list_reads_the_year_as_a_number_or_refuses_it(api, campaign, economic_officer, year, status):
+    """The year "²⁰²⁰" passes str.isdigit() and int() refuses it: the list answered 500."""
+    response = api.get(URL, {"year": year}, **bearer(staff_token(api, economic_officer)))
+
+    assert response.status_code == status
+    if status == 400:
+        assert response.json()["error"]["fields"]["year"] == ["年度应为四位数字，例如 2020。"]
+    else:
+        assert response.json()["year"] == 2020
+
+
 def test_the_status_filter_names_every_status_and_takes_withdrawn(api, campaign, xihu_reviewer, open_for_declarations):
     token = bearer(staff_token(api, xihu_reviewer))
     withdrawn = declare(api, xihu_reviewer, "无人机驾驶员").json()["id"]

@@ -299,3 +299,19 @@ def test_the_pages_count_per_unit_is_the_number_of_rows_in_its_file(rows, xihu_g
     download = client.get("/staff/reports/annex4", {"org": xihu_grassroots.name, "year": "2020", "download": "xlsx"})
     sheet = workbook(download.content).worksheets[0]
     assert len(data_rows(sheet, header_row_of(sheet))) == 3
+
+
+@pytest.mark.parametrize("year", ["²⁰²⁰", "②⓪②⓪", "²"])
+def test_a_year_of_digits_that_are_not_numbers_is_refused_not_a_500(api, rows, xihu_grassroots, city_reviewer, year):
+    """The year "²⁰²⁰" passes str.isdigit() and int() refuses it: the page and the API answered 500."""
+    api_answer = get_as(api, city_reviewer, XLSX, org=xihu_grassroots.name, year=year)
+    assert api_answer.status_code == 400 and "四位数字" in api_answer.json()["error"]["fields"]["year"][0]
+    client = signed_in(city_reviewer)
+    assert client.get("/staff/reports/annex4", {"year": year}).status_code == 200
+    download = client.get("/staff/reports/annex4", {"org": xihu_grassroots.name, "year": year, "download": "xlsx"})
+    assert download.status_code == 400 and "四位数字" in download.text
+
+
+def test_full_width_digits_name_the_year(api, rows, xihu_grassroots, city_reviewer):
+    response = get_as(api, city_reviewer, XLSX, org=xihu_grassroots.name, year="２０２０")
+    assert response.status_code == 200

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -94,3 +95,53 @@ def test_generated_annexes_are_not_written_to_disk(
     assert _files_under(tmp_path) - _files_under(data_dir) == set()
     new_files = {path for path in _files_under(data_dir) - before if not path.endswith(("-journal", "-wal", "-shm"))}
     assert new_files == set()
+
+
+def test_rows_grow_to_show_wrapped_text_whole():
+    """A fixed 22-point row showed one line of a wrapped cell and clipped the rest (Excel does not
+    grow a row whose height is set): the Annex 5 reasons and opinions, 企业人力资源管理师 in Annex 4's
+    职业 column, the 联系方式（手机号码） header."""
+    reason = "辖区高端装备制造企业集聚，五轴联动加工中心操作岗位持证职工约一百二十人。"  # 37 characters
+    content = renderers.xlsx(
+        [
+            Sheet(
+                name="表",
+                title="标题",
+                columns=[Column("序号", 6), Column("申报理由", 60), Column("联系方式（手机号码）", 14), Column("身份证号", 22, text=True)],
+                rows=[
+                    [1, "茶艺师", "13900000000", "330106199001011234"],
+                    [2, "甲" * 29, None, "330106199001011234"],  # 58 units: the last that fits one line
+                    [3, "甲" * 30, None, None],  # 60 units: one character too many
+                    [4, reason, None, None],
+                    [5, "第一条\n第二条\n第三条", None, None],
+                    [6, "长" * 1000, None, None],
+                ],
+            )
+        ]
+    )
+    ws = workbook(content).worksheets[0]
+    heights = {row: ws.row_dimensions[row].height for row in range(2, 9)}
+    # 15 points a line and 7 of margin; at least 32 for the header and 22 for a data row
+    assert heights[2] == 37  # the header wraps to two lines
+    assert heights[3] == heights[4] == 22
+    assert heights[5] == heights[6] == 37
+    assert heights[7] == 52
+    assert heights[8] == 409  # Excel's largest row
+
+
+def test_amounts_show_two_decimals_as_on_the_pages():
+    """已发放金额 0.00 and a budget of 12,000.50 read 0 and 12000.5 in the workbooks."""
+    content = renderers.xlsx(
+        [
+            Sheet(
+                name="表",
+                title="标题",
+                columns=[Column("人数", 8), Column("金额（元）", 16)],
+                rows=[[3, Decimal("0.00")], [2, Decimal("12000.50")]],
+            )
+        ]
+    )
+    ws = workbook(content).worksheets[0]
+    assert [ws["B3"].value, ws["B4"].value] == [0, 12000.5]  # still numbers, to add up
+    assert ws["B3"].number_format == ws["B4"].number_format == "#,##0.00"
+    assert ws["A3"].number_format == "General"

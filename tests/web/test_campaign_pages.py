@@ -359,6 +359,23 @@ def test_an_emptied_guidance_number_is_asked_for_by_union(admin, copied):  # typ
     assert {unit.organisation.name: unit.guidance for unit in campaign_units(copied)}["西湖区总工会"] == 300
 
 
+def test_a_guidance_of_digits_that_are_not_numbers_is_refused_not_a_500(admin, copied):  # type: ignore[no-untyped-def]
+    """A guidance "²" passes str.isdigit() and int() refuses it: saving the table answered 500. Full-width
+    digits (a Chinese input method's) are the number they spell."""
+    data = units_form(copied, guidance={"西湖区总工会": "²", "萧山区总工会": "９５０"})  # type: ignore[dict-item]
+    data["unit-0-action"] = "into:①"  # a merge target of digits that are not a number
+    response = admin.post(UNITS, data)
+
+    assert response.status_code == 400
+    assert "第15行（西湖区总工会）：指导数须是不小于0的整数（现为“²”）。" in response.text
+    assert {unit.organisation.name: unit.guidance for unit in campaign_units(copied)}["萧山区总工会"] == 900
+    del data["unit-0-action"]
+    data["unit-14-guidance"] = "３５０"
+    assert admin.post(UNITS, data).status_code == 302
+    numbers = {unit.organisation.name: unit.guidance for unit in campaign_units(copied)}
+    assert (numbers["西湖区总工会"], numbers["萧山区总工会"]) == (350, 950)
+
+
 def test_adding_an_existing_union_and_a_bad_number(admin, copied):  # type: ignore[no-untyped-def]
     admin.post(UNITS, {**units_form(copied, actions={"江干区总工会": "remove"})})
     jianggan = organisation_by_name("江干区总工会")

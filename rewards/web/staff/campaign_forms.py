@@ -203,14 +203,16 @@ class PostedUnit:
     is_new: bool
 
     def merge_into(self) -> int | None:
-        if self.action.startswith(INTO) and self.action[len(INTO) :].isdigit():
+        if self.action.startswith(INTO) and self.action[len(INTO) :].isdecimal():
             return int(self.action[len(INTO) :])
         return None
 
 
 def _int(value: Any) -> int | None:
     text = str(value or "").strip()
-    return int(text) if text.isdigit() else None
+    # isdecimal, not isdigit: "²" and "①" are digits that int() refuses (a 500); full-width
+    # digits are decimal and read as the number they spell.
+    return int(text) if text.isdecimal() else None
 
 
 def posted_units(data: Any) -> list[PostedUnit]:

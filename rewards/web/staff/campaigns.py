@@ -127,7 +127,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 @staff_required(roles=MANAGE_ROLES)
 def campaign_copy_view(request: HttpRequest) -> HttpResponse:
     raw = str(request.POST.get("from_year") or "").strip()[:4]
-    if not raw.isdigit():
+    if not raw.isdecimal():
         messages.error(request, "请选择要复制的年度。")
         return redirect("staff:campaigns")
     from_year = int(raw)
@@ -263,7 +263,7 @@ def _units_context(request: HttpRequest, campaign: Campaign, context: dict[str, 
             "rows": rows,
             "targets": [row for row in rows if row["organisation_id"]],
             "addable": [org for org in selectors.district_unions() if org.pk not in listed],
-            "posted_total": sum(int(row["guidance"]) for row in rows if str(row["guidance"]).isdigit() and row["action"] != REMOVE),
+            "posted_total": sum(int(row["guidance"]) for row in rows if str(row["guidance"]).isdecimal() and row["action"] != REMOVE),
             "keep": KEEP,
             "remove": REMOVE,
             "into": INTO,

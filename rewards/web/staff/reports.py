@@ -101,7 +101,7 @@ def annex4(request: HttpRequest) -> HttpResponse:
         except NotFound as exc:
             error = exc.message
             status = 404
-    year_campaign = Campaign.objects.filter(year=int(year)).first() if year.isdigit() else None
+    year_campaign = Campaign.objects.filter(year=int(year)).first() if year.isdecimal() else None
     context = {
         "groups": _organisation_groups(user),
         "campaigns": campaigns,
