@@ -65,7 +65,7 @@ class BatchesView(StaffView):
         campaign = None
         year = data.get("year")
         if year not in (None, ""):
-            if not (str(year).strip().isdigit() and len(str(year).strip()) == 4):
+            if not (str(year).strip().isdecimal() and len(str(year).strip()) == 4):
                 raise InvalidInput(fields={"year": ["年度应为四位数字，如 2020。"]})
             campaign = campaign_by_year(int(str(year).strip()))
             if campaign is None:

@@ -214,7 +214,7 @@ def lifetime(template: str, params: Mapping[str, str]) -> dt.timedelta | None:
     """How long a message stays worth sending; ``None`` for no limit."""
     default = LIFETIMES.get(template)
     minutes = params.get("minutes")
-    if default is not None and minutes and str(minutes).isdigit() and int(minutes) > 0:
+    if default is not None and minutes and str(minutes).isdecimal() and int(minutes) > 0:
         return dt.timedelta(minutes=int(minutes))
     return default
 

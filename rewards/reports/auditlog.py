@@ -127,7 +127,7 @@ def _filter_value(name: str, value: str) -> str:
         group = ACTION_GROUPS.get(value)
         label = f"{group}（全部 {value}*）" if group else ACTION_LABELS.get(value, "")
         return f"{label}（{value}）" if label and not group else label or value
-    if name == "organisation" and value.isdigit():
+    if name == "organisation" and value.isdecimal():
         return dict(organisation_choices()).get(int(value), value)
     if name == "object_type":
         return object_type_labels().get(value, value)
@@ -337,9 +337,9 @@ def entry_rows(events: Sequence[AuditEvent]) -> list[EntryRow]:
     actor_ids = {event.actor_id for event in events if event.actor_id}
     names = dict(StaffUser.objects.filter(pk__in=actor_ids).exclude(full_name="").values_list("pk", "full_name"))
     application_type = Application._meta.label_lower
-    application_ids = {int(event.object_id) for event in events if event.object_type == application_type and event.object_id.isdigit()}
+    application_ids = {int(event.object_id) for event in events if event.object_type == application_type and event.object_id.isdecimal()}
     numbers = {str(pk): no for pk, no in Application.objects.filter(pk__in=application_ids).values_list("pk", "application_no")}
-    batch_ids = {int(event.object_id) for event in events if event.object_type == BATCH_TYPE and event.object_id.isdigit()}
+    batch_ids = {int(event.object_id) for event in events if event.object_type == BATCH_TYPE and event.object_id.isdecimal()}
     batch_numbers = {str(pk): no for pk, no in PaymentBatch.objects.filter(pk__in=batch_ids).values_list("pk", "batch_no")}
     types = object_type_labels()
     rows = []

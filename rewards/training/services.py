@@ -66,7 +66,7 @@ def _count(value: object, field: str, *, minimum: int) -> int:
         number = int(value) if value.is_integer() else None
     else:
         text = fold_width(clean(value))
-        number = int(text) if text.lstrip("-").isdigit() else None
+        number = int(text) if text.lstrip("-").isdecimal() else None
     if number is None:
         raise ValueError(f"{label}应为整数。")
     if number < 0:

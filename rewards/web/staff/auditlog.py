@@ -86,7 +86,7 @@ def parse_filters(query: Any) -> tuple[AuditFilters, list[str]]:
     filters = AuditFilters(
         actor=text("actor", 60),
         role=role if role in auditlog.ROLE_LABELS or role == auditlog.NO_ROLE else "",
-        organisation=int(organisation) if organisation.isdigit() else None,
+        organisation=int(organisation) if organisation.isdecimal() else None,
         object_type=object_type if _OBJECT_TYPE.fullmatch(object_type) else "",
         object_id=fold_width(text("object_id", 64)).replace(" ", ""),
         # Typed with full-width digits (a Chinese input method) or in groups: the number it spells.
@@ -101,7 +101,7 @@ def parse_filters(query: Any) -> tuple[AuditFilters, list[str]]:
 
 def _cursor(request: HttpRequest, name: str) -> int | None:
     value = (request.GET.get(name) or "").strip()
-    return int(value) if value.isdigit() and len(value) < 19 else None
+    return int(value) if value.isdecimal() and len(value) < 19 else None
 
 
 def _last_checks(limit: int = 5) -> list[AuditEvent]:

@@ -99,7 +99,7 @@ def _build_context(campaign: Campaign | None) -> dict[str, Any]:
 def _payment_year(chosen: str) -> Campaign | None:
     """The campaign named by ``year`` (a page's choice), else the one a batch is built for by default."""
     chosen = chosen.strip()
-    if chosen.isdigit() and len(chosen) == 4:
+    if chosen.isdecimal() and len(chosen) == 4:
         named = Campaign.objects.filter(year=int(chosen)).first()
         if named is not None:
             return named
@@ -370,7 +370,7 @@ def payment_report(request: HttpRequest) -> HttpResponse:
     years = list(Campaign.objects.order_by("-year").values_list("year", flat=True))
     current = current_campaign()
     year = (request.GET.get("year") or "").strip()[:4]
-    campaign = (Campaign.objects.filter(year=int(year)).first() if year.isdigit() else None) or current
+    campaign = (Campaign.objects.filter(year=int(year)).first() if year.isdecimal() else None) or current
     if campaign is None:
         return render(request, "staff/payments/report.html", {"campaign": None, "years": years})
     if request.GET.get("download") == "xlsx":

@@ -148,5 +148,5 @@ def progress_export(request: HttpRequest) -> HttpResponse:
         generated = progress_table_export(user=request.user, table=table, year=year, request=request)
     except (InvalidInput, NotFound) as exc:
         messages.error(request, "；".join(text for texts in exc.fields.values() for text in texts) if exc.fields else exc.message)
-        return redirect(reverse("staff:progress") + (f"?year={year}" if year.isdigit() else ""))
+        return redirect(reverse("staff:progress") + (f"?year={year}" if year.isdecimal() else ""))
     return download_response(generated)
