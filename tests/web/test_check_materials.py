@@ -150,3 +150,83 @@ def test_a_folder_that_is_not_a_backup_is_refused_in_chinese(today, member, tmp_
     with pytest.raises(CommandError) as failed:
         call_command("check_materials", "--restore-from", str(tmp_path / "nothing"), stdout=io.StringIO(), stderr=io.StringIO())
     assert "中没有 manifest.json：不是完整的备份" in str(failed.value)
+
+
+# The site works on while the walk runs: the purge at the end of retention, the re-encoding -----
+
+
+def purge_file(item: Attachment) -> None:
+    """What the purge at the end of retention does to one material: its file deleted, its row marked."""
+    default_storage.delete(item.storage_name)
+    Attachment.objects.filter(pk=item.pk).update(purged_at=timezone.now(), current=False)
+
+
+def test_a_material_purged_or_reencoded_after_the_walk_read_its_row_is_no_problem(client, today, member):
+    from rewards.applications.integrity import check
+
+    application, _ = submitted_with_password(client, member)
+    rows = list(application.attachments.order_by("pk"))
+    purged, reencoded = rows[0], rows[1]
+
+    def meanwhile(done: int) -> None:  # called once each row has been read, before its file is looked for
+        if done == 1:
+            purge_file(purged)
+        if done == 2:
+            assert materials.process(reencoded.pk) == "reencoded"  # the old name deleted, a new one kept
+
+    report = check(progress=meanwhile, every=1)
+    assert report.checked == 3 and report.problems == []
+    # One step back: a file really gone is still named.
+    lost = application.attachments.get(pk=rows[2].pk)
+    default_storage.delete(lost.storage_name)
+    assert [problem.attachment_id for problem in check().problems] == [lost.pk]
+
+
+def test_a_file_that_cannot_be_read_is_named_and_the_walk_goes_on(client, today, member, monkeypatch):
+    from rewards.applications import integrity
+
+    application, _ = submitted_with_password(client, member)
+    for pk in application.attachments.values_list("pk", flat=True):
+        materials.process(pk)
+    unreadable = application.attachments.order_by("pk").first()
+    real = integrity._sha256
+
+    def refusing(name: str) -> str:
+        if name == unreadable.storage_name:
+            raise PermissionError(13, "Permission denied")
+        return real(name)
+
+    monkeypatch.setattr(integrity, "_sha256", refusing)
+    report = integrity.check(checksums=True)
+    assert report.checked == 3
+    assert [(problem.attachment_id, problem.problem) for problem in report.problems] == [
+        (unreadable.pk, "文件无法读取（Permission denied）")
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_material_purged_after_the_check_is_not_brought_back_from_the_backup(today, member, tmp_path, monkeypatch):
+    """The end of retention deleted it (DOMAIN.md §9): a backup older than the purge still holds
+    the file, and must not put it back."""
+    from rewards.applications.management.commands import check_materials
+
+    application = applied(today, member)
+    backup_of(tmp_path / "backup")
+    purged, lost = application.attachments.get(kind="id_card"), application.attachments.get(kind="bank_card")
+    default_storage.delete(purged.storage_name)
+    default_storage.delete(lost.storage_name)
+    real = check_materials.check
+
+    def then_purged(**options):  # type: ignore[no-untyped-def]
+        report = real(**options)
+        Attachment.objects.filter(pk=purged.pk).update(purged_at=timezone.now(), current=False)
+        return report
+
+    monkeypatch.setattr(check_materials, "check", then_purged)
+    out = io.StringIO()
+    call_command("check_materials", "--restore-from", str(tmp_path / "backup"), stdout=out, stderr=io.StringIO())
+    assert not default_storage.exists(purged.storage_name)
+    assert f"已清除或更换了文件，不再找回：申请 {application.application_no}（材料 {purged.pk}）" in out.getvalue()
+    assert default_storage.exists(lost.storage_name)  # one step back: the one still kept comes back
+    assert f"已从备份找回：申请 {application.application_no}（材料 {lost.pk}" in out.getvalue()
+    assert AuditEvent.objects.get(action="materials.check").detail["restored"] == 1
