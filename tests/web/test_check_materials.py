@@ -230,3 +230,21 @@ def test_a_material_purged_after_the_check_is_not_brought_back_from_the_backup(t
     assert default_storage.exists(lost.storage_name)  # one step back: the one still kept comes back
     assert f"已从备份找回：申请 {application.application_no}（材料 {lost.pk}" in out.getvalue()
     assert AuditEvent.objects.get(action="materials.check").detail["restored"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_file_listed_in_the_backup_but_not_in_it_is_said_in_chinese(today, member, tmp_path):
+    application = applied(today, member)
+    backup_of(tmp_path / "backup")
+    lost = application.attachments.get(kind="certificate")
+    default_storage.delete(lost.storage_name)
+    (tmp_path / "backup" / "files" / lost.storage_name).unlink()
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("check_materials", "--restore-from", str(tmp_path / "backup"), stdout=io.StringIO(), stderr=err)
+    assert (
+        f"未能找回：申请 {application.application_no}（材料 {lost.pk}）：备份清单中有这个文件，备份中却没有（备份不完整），未恢复"
+        in err.getvalue()
+    )
+    assert not default_storage.exists(lost.storage_name)
+    assert [path.name for path in (tmp_path / "private" / "materials" / "2020").iterdir() if path.name.startswith(".")] == []
