@@ -248,3 +248,33 @@ def test_a_file_listed_in_the_backup_but_not_in_it_is_said_in_chinese(today, mem
     )
     assert not default_storage.exists(lost.storage_name)
     assert [path.name for path in (tmp_path / "private" / "materials" / "2020").iterdir() if path.name.startswith(".")] == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_photo_the_background_step_found_missing_is_reencoded_once_it_is_back(today, member, tmp_path):
+    """The re-encoding that strips a photo's metadata (SECURITY.md 13) ran while the file was
+    gone and marked it unreadable (无法完整读取, hidden from the worker): once the file is back
+    from the backup it is processed again, not left as a damaged original with its metadata."""
+    from rewards.applications.models import Processing
+
+    application = applied(today, member)
+    lost = application.attachments.get(kind="bank_card")
+    assert lost.processing == Processing.REENCODED  # the background step ran at the commit
+    # As the upload was before it: the original, pending, with its metadata; backed up so.
+    with default_storage.open(lost.storage_name, "rb") as handle:
+        original = default_storage.save("materials/2020/original-upload", handle)
+    Attachment.objects.filter(pk=lost.pk).update(storage_name=original, processing=Processing.PENDING, sha256="")
+    backup_of(tmp_path / "backup")
+    default_storage.delete(original)
+    assert materials.process(lost.pk) == Processing.UNREADABLE  # the file was not there
+    out = io.StringIO()
+    call_command("check_materials", "--restore-from", str(tmp_path / "backup"), stdout=out, stderr=io.StringIO())
+    lost.refresh_from_db()
+    assert lost.processing == Processing.REENCODED and default_storage.exists(lost.storage_name)
+    with default_storage.open(lost.storage_name, "rb") as handle:
+        assert lost.sha256 == hashlib.sha256(handle.read()).hexdigest()
+    assert "检查了 3 份材料，从备份找回 1 份" in out.getvalue()
+    assert lost.storage_name != original and not default_storage.exists(original)  # the original with its metadata gone
+    # One step back: a material the background step had already kept is left as it is.
+    kept = application.attachments.get(kind="id_card")
+    assert Attachment.objects.get(pk=kept.pk).storage_name == kept.storage_name

@@ -5,11 +5,21 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from rewards.applications import materials
 from rewards.applications.integrity import MISSING, Problem, check
-from rewards.applications.models import Attachment, AttachmentKind
+from rewards.applications.models import Attachment, AttachmentKind, Processing
 from rewards.core.audit import audit
 from rewards.operations.files import restore_missing
 from rewards.operations.manifest import BackupError
+
+#: What :func:`materials.process` did to a restored material, for the operator.
+PROCESSED = {
+    Processing.REENCODED: "已重新编码（去除照片中的拍摄地点等信息）",
+    Processing.ORIGINAL: "已核对，保留原文件",
+    Processing.UNREADABLE: "仍无法完整读取，请审核人员核对",
+    materials.RETRY: "暂时无法读取，留待定时任务处理",
+    "skipped": "已由后台任务处理",
+}
 
 
 class Command(BaseCommand):
@@ -104,4 +114,15 @@ class Command(BaseCommand):
                 )
             else:
                 self.stderr.write(f"未能找回：申请 {problem.application_no}（材料 {problem.attachment_id}）：{outcome}")
+        self._process_again(mended)
         return mended, gone
+
+    def _process_again(self, restored: set[int]) -> None:
+        """A restored material the background step marked unreadable because its file was gone
+        then: processed now (a photo re-encoded without its metadata, SECURITY.md 13; a file that
+        cannot be decoded is marked again, with its checksum)."""
+        again = list(Attachment.objects.filter(pk__in=restored, processing=Processing.UNREADABLE).values_list("pk", flat=True))
+        for pk in again:
+            Attachment.objects.filter(pk=pk, processing=Processing.UNREADABLE).update(processing=Processing.PENDING)
+            outcome = materials.process(pk)
+            self.stdout.write(f"已重新处理找回的材料 {pk}：{PROCESSED.get(outcome, outcome)}")
