@@ -14,6 +14,7 @@ from .models import Attachment, Processing
 
 MISSING = "文件缺失"
 CHANGED = "内容与保存时的校验值不符"
+UNREADABLE = "文件无法读取"
 
 
 @dataclass(frozen=True)
@@ -39,10 +40,45 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
 
 
+def _problem(pk: int, application_no: str, kind: str, name: str, sha256: str, processing: str, checksums: bool) -> Problem | None:
+    if not name or not default_storage.exists(name):
+        return Problem(pk, application_no, kind, name, MISSING)
+    if checksums and sha256 and processing != Processing.PENDING:
+        try:
+            if _sha256(name) != sha256:
+                return Problem(pk, application_no, kind, name, CHANGED)
+        except FileNotFoundError:
+            return Problem(pk, application_no, kind, name, MISSING)
+        except OSError as exc:  # a permission, a read error of the disk: named, the walk goes on
+            return Problem(pk, application_no, kind, name, f"{UNREADABLE}（{exc.strerror or type(exc).__name__}）")
+    return None
+
+
+def _still(problems: list[Problem], checksums: bool) -> list[Problem]:
+    """The problems looked at again from their rows as they are now: a material the purge at the
+    end of retention deleted, or whose photo the background step re-encoded under a new name,
+    after the walk had read its row is no problem (and must not be copied back from a backup)."""
+    rows = Attachment.objects.filter(pk__in=[problem.attachment_id for problem in problems], purged_at__isnull=True).values_list(
+        "pk", "kind", "storage_name", "sha256", "processing"
+    )
+    now = {pk: (kind, name, sha256, processing) for pk, kind, name, sha256, processing in rows}
+    still = []
+    for problem in problems:
+        if problem.attachment_id not in now:
+            continue
+        kind, name, sha256, processing = now[problem.attachment_id]
+        again = _problem(problem.attachment_id, problem.application_no, kind, name, sha256, processing, checksums)
+        if again is not None:
+            still.append(again)
+    return still
+
+
 def check(*, checksums: bool = False, progress: Callable[[int], None] | None = None, every: int = 10_000) -> Report:
     """Every material's file, in storage as its record says. Materials deleted at the end of
     retention are not looked for. ``checksums``: also reads every file whose SHA-256 was kept
-    (the background step keeps it; a photo still pending has none yet)."""
+    (the background step keeps it; a photo still pending has none yet). Each problem found is
+    looked at again from its row at the end (:func:`_still`), so that the site working on
+    meanwhile raises no false alarm."""
     rows = (
         Attachment.objects.filter(purged_at__isnull=True)
         .order_by("pk")
@@ -53,8 +89,9 @@ def check(*, checksums: bool = False, progress: Callable[[int], None] | None = N
         report.checked += 1
         if progress and report.checked % every == 0:
             progress(report.checked)
-        if not name or not default_storage.exists(name):
-            report.problems.append(Problem(pk, application_no, kind, name, MISSING))
-        elif checksums and sha256 and processing != Processing.PENDING and _sha256(name) != sha256:
-            report.problems.append(Problem(pk, application_no, kind, name, CHANGED))
+        problem = _problem(pk, application_no, kind, name, sha256, processing, checksums)
+        if problem is not None:
+            report.problems.append(problem)
+    if report.problems:
+        report.problems = _still(report.problems, checksums)
     return report

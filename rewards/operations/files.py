@@ -34,8 +34,7 @@ def _copy(source: Path, target: Path) -> str:
     """Copies one file into a new file (0600) and returns the SHA-256 of what was copied."""
     _private_dir(target.parent)
     digest = hashlib.sha256()
-    descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with open(source, "rb") as reader, os.fdopen(descriptor, "wb") as writer:
+    with open(source, "rb") as reader, os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as writer:
         while block := reader.read(1 << 20):
             digest.update(block)
             writer.write(block)
@@ -184,6 +183,8 @@ def restore_missing(source: Path, wanted: dict[str, str]) -> dict[str, str]:
                 outcomes[name] = "restored"
             except FileExistsError:
                 outcomes[name] = "文件已在存储中，未改动"
+            except FileNotFoundError:
+                outcomes[name] = "备份清单中有这个文件，备份中却没有（备份不完整），未恢复"
             except OSError as exc:
                 outcomes[name] = f"无法复制：{exc.strerror or type(exc).__name__}"
             finally:

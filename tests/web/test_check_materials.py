@@ -150,3 +150,131 @@ def test_a_folder_that_is_not_a_backup_is_refused_in_chinese(today, member, tmp_
     with pytest.raises(CommandError) as failed:
         call_command("check_materials", "--restore-from", str(tmp_path / "nothing"), stdout=io.StringIO(), stderr=io.StringIO())
     assert "中没有 manifest.json：不是完整的备份" in str(failed.value)
+
+
+# The site works on while the walk runs: the purge at the end of retention, the re-encoding -----
+
+
+def purge_file(item: Attachment) -> None:
+    """What the purge at the end of retention does to one material: its file deleted, its row marked."""
+    default_storage.delete(item.storage_name)
+    Attachment.objects.filter(pk=item.pk).update(purged_at=timezone.now(), current=False)
+
+
+def test_a_material_purged_or_reencoded_after_the_walk_read_its_row_is_no_problem(client, today, member):
+    from rewards.applications.integrity import check
+
+    application, _ = submitted_with_password(client, member)
+    rows = list(application.attachments.order_by("pk"))
+    purged, reencoded = rows[0], rows[1]
+
+    def meanwhile(done: int) -> None:  # called once each row has been read, before its file is looked for
+        if done == 1:
+            purge_file(purged)
+        if done == 2:
+            assert materials.process(reencoded.pk) == "reencoded"  # the old name deleted, a new one kept
+
+    report = check(progress=meanwhile, every=1)
+    assert report.checked == 3 and report.problems == []
+    # One step back: a file really gone is still named.
+    lost = application.attachments.get(pk=rows[2].pk)
+    default_storage.delete(lost.storage_name)
+    assert [problem.attachment_id for problem in check().problems] == [lost.pk]
+
+
+def test_a_file_that_cannot_be_read_is_named_and_the_walk_goes_on(client, today, member, monkeypatch):
+    from rewards.applications import integrity
+
+    application, _ = submitted_with_password(client, member)
+    for pk in application.attachments.values_list("pk", flat=True):
+        materials.process(pk)
+    unreadable = application.attachments.order_by("pk").first()
+    real = integrity._sha256
+
+    def refusing(name: str) -> str:
+        if name == unreadable.storage_name:
+            raise PermissionError(13, "Permission denied")
+        return real(name)
+
+    monkeypatch.setattr(integrity, "_sha256", refusing)
+    report = integrity.check(checksums=True)
+    assert report.checked == 3
+    assert [(problem.attachment_id, problem.problem) for problem in report.problems] == [
+        (unreadable.pk, "文件无法读取（Permission denied）")
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_material_purged_after_the_check_is_not_brought_back_from_the_backup(today, member, tmp_path, monkeypatch):
+    """The end of retention deleted it (DOMAIN.md §9): a backup older than the purge still holds
+    the file, and must not put it back."""
+    from rewards.applications.management.commands import check_materials
+
+    application = applied(today, member)
+    backup_of(tmp_path / "backup")
+    purged, lost = application.attachments.get(kind="id_card"), application.attachments.get(kind="bank_card")
+    default_storage.delete(purged.storage_name)
+    default_storage.delete(lost.storage_name)
+    real = check_materials.check
+
+    def then_purged(**options):  # type: ignore[no-untyped-def]
+        report = real(**options)
+        Attachment.objects.filter(pk=purged.pk).update(purged_at=timezone.now(), current=False)
+        return report
+
+    monkeypatch.setattr(check_materials, "check", then_purged)
+    out = io.StringIO()
+    call_command("check_materials", "--restore-from", str(tmp_path / "backup"), stdout=out, stderr=io.StringIO())
+    assert not default_storage.exists(purged.storage_name)
+    assert f"已清除或更换了文件，不再找回：申请 {application.application_no}（材料 {purged.pk}）" in out.getvalue()
+    assert default_storage.exists(lost.storage_name)  # one step back: the one still kept comes back
+    assert f"已从备份找回：申请 {application.application_no}（材料 {lost.pk}" in out.getvalue()
+    assert AuditEvent.objects.get(action="materials.check").detail["restored"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_file_listed_in_the_backup_but_not_in_it_is_said_in_chinese(today, member, tmp_path):
+    application = applied(today, member)
+    backup_of(tmp_path / "backup")
+    lost = application.attachments.get(kind="certificate")
+    default_storage.delete(lost.storage_name)
+    (tmp_path / "backup" / "files" / lost.storage_name).unlink()
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("check_materials", "--restore-from", str(tmp_path / "backup"), stdout=io.StringIO(), stderr=err)
+    assert (
+        f"未能找回：申请 {application.application_no}（材料 {lost.pk}）：备份清单中有这个文件，备份中却没有（备份不完整），未恢复"
+        in err.getvalue()
+    )
+    assert not default_storage.exists(lost.storage_name)
+    assert [path.name for path in (tmp_path / "private" / "materials" / "2020").iterdir() if path.name.startswith(".")] == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_photo_the_background_step_found_missing_is_reencoded_once_it_is_back(today, member, tmp_path):
+    """The re-encoding that strips a photo's metadata (SECURITY.md 13) ran while the file was
+    gone and marked it unreadable (无法完整读取, hidden from the worker): once the file is back
+    from the backup it is processed again, not left as a damaged original with its metadata."""
+    from rewards.applications.models import Processing
+
+    application = applied(today, member)
+    lost = application.attachments.get(kind="bank_card")
+    assert lost.processing == Processing.REENCODED  # the background step ran at the commit
+    # As the upload was before it: the original, pending, with its metadata; backed up so.
+    with default_storage.open(lost.storage_name, "rb") as handle:
+        original = default_storage.save("materials/2020/original-upload", handle)
+    Attachment.objects.filter(pk=lost.pk).update(storage_name=original, processing=Processing.PENDING, sha256="")
+    backup_of(tmp_path / "backup")
+    default_storage.delete(original)
+    assert materials.process(lost.pk) == Processing.UNREADABLE  # the file was not there
+    out = io.StringIO()
+    call_command("check_materials", "--restore-from", str(tmp_path / "backup"), stdout=out, stderr=io.StringIO())
+    lost.refresh_from_db()
+    assert lost.processing == Processing.REENCODED and default_storage.exists(lost.storage_name)
+    with default_storage.open(lost.storage_name, "rb") as handle:
+        assert lost.sha256 == hashlib.sha256(handle.read()).hexdigest()
+    assert "检查了 3 份材料，从备份找回 1 份" in out.getvalue()
+    assert lost.storage_name != original and not default_storage.exists(original)  # the original with its metadata gone
+    # One step back: a material the background step had already kept is left as it is.
+    kept = application.attachments.get(kind="id_card")
+    assert Attachment.objects.get(pk=kept.pk).storage_name == kept.storage_name

@@ -5,11 +5,21 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from rewards.applications import materials
 from rewards.applications.integrity import MISSING, Problem, check
-from rewards.applications.models import Attachment, AttachmentKind
+from rewards.applications.models import Attachment, AttachmentKind, Processing
 from rewards.core.audit import audit
 from rewards.operations.files import restore_missing
 from rewards.operations.manifest import BackupError
+
+#: What :func:`materials.process` did to a restored material, for the operator.
+PROCESSED = {
+    Processing.REENCODED: "已重新编码（去除照片中的拍摄地点等信息）",
+    Processing.ORIGINAL: "已核对，保留原文件",
+    Processing.UNREADABLE: "仍无法完整读取，请审核人员核对",
+    materials.RETRY: "暂时无法读取，留待定时任务处理",
+    "skipped": "已由后台任务处理",
+}
 
 
 class Command(BaseCommand):
@@ -37,8 +47,8 @@ class Command(BaseCommand):
 
         report = check(checksums=options["checksums"], progress=progress, every=max(1, options["progress_every"]))
         checked, problems = report.checked, report.problems
-        restored = self._restore(problems, Path(options["restore_from"])) if options["restore_from"] else []
-        problems = [problem for problem in problems if problem.attachment_id not in restored]
+        restored, gone = self._restore(problems, Path(options["restore_from"])) if options["restore_from"] else (set(), set())
+        problems = [problem for problem in problems if problem.attachment_id not in restored | gone]
         for problem in problems:
             label = AttachmentKind(problem.kind).label if problem.kind in AttachmentKind.values else problem.kind
             self.stderr.write(
@@ -73,15 +83,28 @@ class Command(BaseCommand):
         whole = "，内容与校验值一致" if options["checksums"] else ""
         self.stdout.write(self.style.SUCCESS(f"检查了 {checked} 份材料{done}，文件全部在存储中{whole}（{seconds:.1f} 秒）。"))
 
-    def _restore(self, problems: list[Problem], source: Path) -> set[int]:
-        """The missing files copied back from the backup; returns the materials mended."""
-        missing = [problem for problem in problems if problem.problem == MISSING and problem.storage_name]
-        kept = dict(Attachment.objects.filter(pk__in=[problem.attachment_id for problem in missing]).values_list("pk", "sha256"))
+    def _restore(self, problems: list[Problem], source: Path) -> tuple[set[int], set[int]]:
+        """The missing files copied back from the backup; returns the materials mended, and those
+        no longer to mend (purged, or given a new file, since the check)."""
+        # Each row read again: a material purged at the end of retention (or given a new file by
+        # the background step) since the check is not brought back from the backup.
+        rows = Attachment.objects.filter(pk__in=[problem.attachment_id for problem in problems], purged_at__isnull=True)
+        kept = {(pk, name): sha256 for pk, name, sha256 in rows.values_list("pk", "storage_name", "sha256")}
+        mended: set[int] = set()
+        gone: set[int] = set()
+        for problem in problems:
+            if (problem.attachment_id, problem.storage_name) not in kept:
+                gone.add(problem.attachment_id)
+                self.stdout.write(f"检查之后已清除或更换了文件，不再找回：申请 {problem.application_no}（材料 {problem.attachment_id}）")
+        missing = [
+            problem for problem in problems if problem.problem == MISSING and problem.storage_name and problem.attachment_id not in gone
+        ]
         try:
-            outcomes = restore_missing(source, {problem.storage_name: kept.get(problem.attachment_id, "") for problem in missing})
+            outcomes = restore_missing(
+                source, {problem.storage_name: kept[problem.attachment_id, problem.storage_name] for problem in missing}
+            )
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
-        mended: set[int] = set()
         for problem in missing:
             outcome = outcomes.get(problem.storage_name, "")
             if outcome == "restored":
@@ -91,4 +114,15 @@ class Command(BaseCommand):
                 )
             else:
                 self.stderr.write(f"未能找回：申请 {problem.application_no}（材料 {problem.attachment_id}）：{outcome}")
-        return mended
+        self._process_again(mended)
+        return mended, gone
+
+    def _process_again(self, restored: set[int]) -> None:
+        """A restored material the background step marked unreadable because its file was gone
+        then: processed now (a photo re-encoded without its metadata, SECURITY.md 13; a file that
+        cannot be decoded is marked again, with its checksum)."""
+        again = list(Attachment.objects.filter(pk__in=restored, processing=Processing.UNREADABLE).values_list("pk", flat=True))
+        for pk in again:
+            Attachment.objects.filter(pk=pk, processing=Processing.UNREADABLE).update(processing=Processing.PENDING)
+            outcome = materials.process(pk)
+            self.stdout.write(f"已重新处理找回的材料 {pk}：{PROCESSED.get(outcome, outcome)}")
