@@ -205,7 +205,7 @@ ATTACHMENT_OUT: dict[str, serializers.Field] = {
     "processing": serializers.CharField(),
     "file_state": serializers.ChoiceField(
         choices=["available", "missing", "purged"],
-        help_text="available 可查看；purged 已按保存期限删除；missing 记录在而文件缺失（请系统管理员从备份恢复）",
+        help_text="available 可查看；purged 已按保存期限删除；missing 记录在而文件缺失（请系统管理员从备份找回）",
     ),
     "url": serializers.CharField(help_text="须带令牌访问；仅管辖范围内的审核人员"),
 }

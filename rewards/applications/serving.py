@@ -34,26 +34,36 @@ class MaterialMissing(NotFound):
 
     code = "material_missing"
     default_message = (
-        "这份材料的文件在服务器上找不到，已记录并提示系统管理员。"
-        "可由系统管理员从备份恢复；无法恢复时，可退回补正，请申请人重新上传这份材料。"
+        "这份材料的文件在服务器上找不到，已记入系统日志，请联系系统管理员从备份找回；无法找回时，可退回补正，请申请人重新上传这份材料。"
     )
 
 
-def _missing(attachment: Attachment) -> MaterialMissing:
-    logger.error(
-        "申请材料的文件缺失：材料 %s，存储名 %s。请从备份恢复（manage.py check_materials 列出全部缺失文件）。",
-        attachment.pk,
-        attachment.storage_name,
-    )
-    return MaterialMissing()
+class MaterialUnreadable(MaterialMissing):
+    """The file is there and cannot be read now (its permissions, the volume): not the worker's
+    to mend, and perhaps gone in a minute, hence 503 rather than 404."""
+
+    status = 503
+    code = "material_unreadable"
+    default_message = "这份材料的文件暂时无法读取（存储权限或磁盘问题），已记入系统日志，请稍后再试；如一直如此，请联系系统管理员。"
 
 
 def open_material(attachment: Attachment) -> IO[bytes]:
-    """The stored file of ``attachment``, opened for reading, or :class:`MaterialMissing`."""
+    """The stored file of ``attachment``, opened for reading, or :class:`MaterialMissing`
+    (:class:`MaterialUnreadable` when it is there and cannot be read)."""
     try:
         return default_storage.open(attachment.storage_name, "rb")
     except FileNotFoundError:
-        raise _missing(attachment) from None
+        logger.error(
+            "申请材料的文件缺失：材料 %s，存储名 %s。请从备份找回（manage.py check_materials --restore-from 备份目录）。",
+            attachment.pk,
+            attachment.storage_name,
+        )
+        raise MaterialMissing() from None
+    except OSError as exc:
+        logger.error(
+            "申请材料的文件无法读取：材料 %s，存储名 %s（%s）。", attachment.pk, attachment.storage_name, exc.strerror or type(exc).__name__
+        )
+        raise MaterialUnreadable() from None
 
 
 def on_disk(attachment: Attachment) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.test import Client
 
 from rewards.applications.models import Application, Attachment
@@ -75,7 +75,7 @@ def test_the_review_api_says_material_missing_and_lists_the_file_state(api, clie
     response = api.get(f"/api/v1/review/applications/{application.application_no}/attachments/{item.pk}", **bearer(token))
     assert response.status_code == 404
     error = response.json()["error"]
-    assert error["code"] == "material_missing" and "从备份恢复" in error["message"]
+    assert error["code"] == "material_missing" and "从备份找回" in error["message"]
     assert viewed(application) == 0
 
 
@@ -169,3 +169,23 @@ def test_the_query_page_shows_the_return_materials(client, today, member, xihu_r
     response = public.post("/worker/status", {"id_number": member.id_number, "query_password": password})
     body = text(response)
     assert response.status_code == 200 and "需重新上传：身份证" in body and "并重新上传身份证后" in body
+
+
+def test_a_file_that_cannot_be_read_is_a_503_said_in_chinese_not_a_500(api, client, today, member, xihu_reviewer, monkeypatch):
+    application, _ = submitted_with_password(client, member)
+    item = application.attachments.get(kind="bank_card", current=True)
+    real_open = FileSystemStorage.open
+
+    def refusing(storage, name, mode="rb"):  # type: ignore[no-untyped-def]
+        if name == item.storage_name:
+            raise PermissionError(13, "Permission denied")
+        return real_open(storage, name, mode)
+
+    monkeypatch.setattr(FileSystemStorage, "open", refusing)
+    page = signed_in(xihu_reviewer).get(f"/staff/applications/{application.application_no}/attachments/{item.pk}")
+    assert page.status_code == 503 and "暂时无法读取" in page.content.decode()
+    response = api.get(
+        f"/api/v1/review/applications/{application.application_no}/attachments/{item.pk}", **bearer(staff_token(api, xihu_reviewer))
+    )
+    assert response.status_code == 503 and response.json()["error"]["code"] == "material_unreadable"
+    assert viewed(application) == 0

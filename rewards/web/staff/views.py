@@ -482,7 +482,7 @@ def attachment(request: HttpRequest, no: str, attachment_id: int) -> HttpRespons
     try:
         response = material_response(item, name=f"{application.application_no}-{item.kind}", framed_by_self=True)
     except MaterialMissing as exc:  # opened from the viewer's frame or a new window: a page of its own
-        return render(request, "staff/material_missing.html", {"message": exc.message, "application": application}, status=404)
+        return render(request, "staff/material_missing.html", {"message": exc.message, "application": application}, status=exc.status)
     audit(
         "application.view_attachment",
         obj=application,
