@@ -19,11 +19,17 @@ KIND_NAMES = {"身份证": "id_card", "证书": "certificate", "等级证书": "
 #: The Chinese name a missing material is asked for by.
 CHINESE_KIND = {"id_card": "身份证", "certificate": "证书", "bank_card": "银行卡"}
 _KIND = r"(?P<kind>id_card|certificate|bank_card|身份证|等级证书|证书|银行卡)"
+#: Both sides in the one file, as the kind is often written on (``身份证正反面``, ``身份证（正反面）``):
+#: what the material is meant to be, not one side of it.
+_BOTH_SIDES = r"(?:\s*\(?(?:正反两面|正反面|正反|两面|双面)\)?)?"
 #: ``身份证号_身份证.jpg`` as clerks write it: the separator may be ``-`` or a space, with spaces
 #: around it or before the extension, and the worker's name may stand before the ID number or
 #: between it and the kind (``张三_3301…_身份证.jpg``, ``3301…-张三-证书.JPG``).
 _MATERIAL_NAME = re.compile(
-    r"^(?:[^0-9]{1,20}?[\s_-]*)?(?P<id>[0-9]{17}[0-9Xx])[\s_-]*(?:[^0-9\s_-][^0-9]{0,19}?[\s_-]+)?" + _KIND + r"\s*\.(?:jpe?g|png|pdf)$",
+    r"^(?:[^0-9]{1,20}?[\s_-]*)?(?P<id>[0-9]{17}[0-9Xx])[\s_-]*(?:[^0-9\s_-][^0-9]{0,19}?[\s_-]+)?"
+    + _KIND
+    + _BOTH_SIDES
+    + r"\s*\.(?:jpe?g|png|pdf)$",
     re.IGNORECASE,
 )
 #: One side of an ID card in a file of its own (身份证正面.jpg): the material is both sides in one.
