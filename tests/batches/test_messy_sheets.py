@@ -66,6 +66,19 @@ def test_every_refused_row_can_be_written_out_beyond_the_fifty_printed(grassroot
     assert export.actor == grassroots_clerk and export.detail["rows"] == 2 and export.detail["channel"] == "cli"
 
 
+def test_two_reasons_of_a_row_read_as_two_sentences(grassroots_clerk, workers, tmp_path):
+    """Each reason is a sentence of its own, printed and written out without 。； between them."""
+    path = tmp_path / "汇总表.xlsx"
+    path.write_bytes(sheet([row_for(workers[0], bank_card_no="123", phone="123")]))
+    out = tmp_path / "有问题的行.xlsx"
+    printed = _import(grassroots_clerk, path, "--check-only", "--rejected", str(out))
+    line = next(text for text in printed.splitlines() if text.startswith("  第 5 行："))
+    (written,) = load_workbook(out).active.iter_rows(min_row=4, values_only=True)
+    for said in (line, written[-1]):
+        assert "联系方式（手机号码）" in said and "银行卡号" in said
+        assert "。；" not in said and said.endswith("。") and said.count("。") >= 2
+
+
 # --- what the clerk sees is what is imported ----------------------------------------------------
 
 

@@ -16,6 +16,7 @@ from rewards.campaigns.selectors import require_current_campaign
 from rewards.core.audit import audit
 from rewards.core.errors import DomainError
 from rewards.core.tabular import UnreadableFile
+from rewards.core.text import sentences
 from rewards.eligibility.services import staff_voice
 from rewards.organisations.models import StaffUser
 
@@ -99,7 +100,7 @@ class Command(BaseCommand):
             f"{'可导入 ' + str(valid) + '，' if options['check_only'] else ''}有问题 {len(result.rejected)}。"
         )
         for row in result.rejected[:SHOWN]:
-            self.stdout.write(f"  第 {row.row} 行：{'；'.join(row.errors)}")
+            self.stdout.write(f"  第 {row.row} 行：{sentences(row.errors)}")
         if len(result.rejected) > SHOWN:
             more = len(result.rejected) - SHOWN
             self.stdout.write(
