@@ -213,6 +213,14 @@ def test_an_unreadable_file_is_refused_on_the_upload_page(clerk, workers):
     assert not BatchImport.objects.exists()
 
 
+def test_a_workbook_named_as_a_zip_is_refused_on_the_upload_page(clerk, workers):
+    content = sheet([row_for(workers[0])])
+    response = upload(clerk, content, content)
+    assert response.status_code == 400
+    assert "材料压缩包是一个 Excel 工作簿，不是材料的压缩包" in response.content.decode()
+    assert not BatchImport.objects.exists() and not Application.objects.exists()
+
+
 def test_checking_and_saving_at_once_when_the_clerk_asks(clerk, workers):
     upload(clerk, sheet(mixed_rows(workers)), save_after_check="1")
     batch_import = latest_import()
