@@ -6,6 +6,7 @@ said in Chinese and nothing is saved that the clerk did not mean."""
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -42,6 +43,23 @@ def test_a_wrong_path_is_said_in_chinese_and_nothing_is_written(grassroots_clerk
     present.write_bytes(b"x")
     with pytest.raises(CommandError, match="找不到材料压缩包文件"):
         _import(grassroots_clerk, present, "--attachments", str(tmp_path / "材料.zip"))
+    assert not Application.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        pytest.param(b"not a zip", "材料压缩包无法打开，请上传 .zip 文件。", id="不是zip"),
+        pytest.param(None, "材料压缩包是一个 Excel 工作簿，不是材料的压缩包", id="汇总表"),
+    ],
+)
+def test_a_materials_zip_that_cannot_be_used_is_said_without_a_traceback(grassroots_clerk, workers, tmp_path, content, said):
+    path = tmp_path / "汇总表.xlsx"
+    path.write_bytes(sheet([row_for(workers[0])]))
+    archive = tmp_path / "材料.zip"
+    archive.write_bytes(content if content is not None else path.read_bytes())
+    with pytest.raises(CommandError, match=f"^材料压缩包无法导入，未写入任何数据：{re.escape(said)}"):
+        _import(grassroots_clerk, path, "--attachments", str(archive))
     assert not Application.objects.exists()
 
 
