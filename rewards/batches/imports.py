@@ -205,6 +205,7 @@ def import_start(
                 file_name=(file_name or getattr(sheet_file, "name", "") or "汇总表.xlsx")[:255],
                 sheet_path=sheet_path,
                 zip_path=zip_path,
+                with_materials=bool(zip_content),
                 sha256=sheet_digest(sheet),
                 status=ImportStatus.QUEUED,
                 save_after_check=save_after_check,

@@ -206,6 +206,26 @@ def test_the_materials_zip_is_matched_by_id_number(clerk, workers):
     assert application.attachments.filter(current=True).count() == 3
 
 
+def test_the_import_says_it_came_with_materials_after_it_is_saved_too(clerk, workers):
+    """含材料压缩包 follows the upload, not the staged file (gone once saved) or the notes (a sheet
+    without a zip may have some: a hidden row)."""
+    ids = [worker.id_number for worker in workers[:2]]
+    upload(clerk, sheet([row_for(workers[0])]), materials_zip(ids[:1]), save_after_check="1")
+    with_zip = latest_import()
+    assert with_zip.status == ImportStatus.DONE and with_zip.zip_path == "" and with_zip.notes == []
+    assert "含材料压缩包" in clerk.get(f"/staff/batch/{with_zip.pk}/").content.decode()
+
+    content = sheet([row_for(workers[1]), row_for(workers[2], seq="2")])
+    workbook = load_workbook(io.BytesIO(content))
+    workbook.active.row_dimensions[6].hidden = True
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    upload(clerk, buffer.getvalue())
+    without = latest_import()
+    assert without.notes and not without.with_materials
+    assert "含材料压缩包" not in clerk.get(f"/staff/batch/{without.pk}/").content.decode()
+
+
 def test_an_unreadable_file_is_refused_on_the_upload_page(clerk, workers):
     response = upload(clerk, b"not a spreadsheet")
     assert response.status_code == 400
