@@ -194,6 +194,22 @@ def test_reimporting_the_same_file_creates_nothing(clerk, workers):
     assert SmsMessage.objects.count() == 3
 
 
+def test_saving_a_preview_whose_rows_were_saved_meanwhile_promises_no_sms(clerk, workers):
+    """Two previews of one sheet: the second saved after the first finds every row there and
+    says that nothing new was saved, not 职工将收到短信."""
+    content = sheet(mixed_rows(workers))
+    upload(clerk, content)
+    first = latest_import()
+    upload(clerk, content)
+    second = latest_import()
+    response = clerk.post(f"/staff/batch/{first.pk}/save", follow=True)
+    assert "已保存 3 份申请，职工将收到短信。另有 2 行未导入" in response.content.decode()
+    response = clerk.post(f"/staff/batch/{second.pk}/save", follow=True)
+    page = response.content.decode()
+    assert "没有新保存的申请，不会发送短信：3 行此前已导入。另有 2 行未导入" in page and "职工将收到短信" not in page
+    assert SmsMessage.objects.count() == 3
+
+
 def test_the_materials_zip_is_matched_by_id_number(clerk, workers):
     rows = [row_for(worker, seq=str(index)) for index, worker in enumerate(workers[:2], start=1)]
     archive = materials_zip([worker.id_number for worker in workers[:2]], leave_out={workers[1].id_number: "bank_card"})
