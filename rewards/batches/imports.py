@@ -11,12 +11,10 @@ whole. The stored files are deleted when the import is done or has failed.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import logging
 import os
 import uuid
-import zipfile
 from pathlib import Path
 from typing import IO, Any
 
@@ -36,6 +34,7 @@ from rewards.eligibility.services import staff_voice
 from rewards.organisations.models import Organisation, Role
 from rewards.organisations.selectors import visible_organisations
 
+from .materials_zip import zip_refusal
 from .models import BatchImport, ImportStatus
 from .services import ERRORS_KEY, check_and_save, rejected_json, sheet_digest, submitting_org_for
 from .sheet import read_rows, rejected_rows_workbook
@@ -191,8 +190,8 @@ def import_start(
         # What was skipped says why (hidden rows, the data on a later sheet, the example row).
         raise InvalidInput(fields={"file": ["文件中没有需要导入的行（模板中的示例行不计）。", *sheet_notes]})
     zip_content = zip_file.read() if zip_file is not None else b""
-    if zip_content and not zipfile.is_zipfile(io.BytesIO(zip_content)):
-        raise InvalidInput(fields={"attachments": ["材料压缩包无法打开，请上传 .zip 文件。"]})
+    if zip_content and (refused := zip_refusal(zip_content)):
+        raise InvalidInput(fields={"attachments": [refused]})
     key = uuid.uuid4().hex
     sheet_path = default_storage.save(f"batches/{key}", ContentFile(_seal(sheet)))
     zip_path = default_storage.save(f"batches/{key}-materials", ContentFile(_seal(zip_content))) if zip_content else ""
@@ -206,6 +205,7 @@ def import_start(
                 file_name=(file_name or getattr(sheet_file, "name", "") or "汇总表.xlsx")[:255],
                 sheet_path=sheet_path,
                 zip_path=zip_path,
+                with_materials=bool(zip_content),
                 sha256=sheet_digest(sheet),
                 status=ImportStatus.QUEUED,
                 save_after_check=save_after_check,

@@ -19,11 +19,17 @@ KIND_NAMES = {"身份证": "id_card", "证书": "certificate", "等级证书": "
 #: The Chinese name a missing material is asked for by.
 CHINESE_KIND = {"id_card": "身份证", "certificate": "证书", "bank_card": "银行卡"}
 _KIND = r"(?P<kind>id_card|certificate|bank_card|身份证|等级证书|证书|银行卡)"
+#: Both sides in the one file, as the kind is often written on (``身份证正反面``, ``身份证（正反面）``):
+#: what the material is meant to be, not one side of it.
+_BOTH_SIDES = r"(?:\s*\(?(?:正反两面|正反面|正反|两面|双面)\)?)?"
 #: ``身份证号_身份证.jpg`` as clerks write it: the separator may be ``-`` or a space, with spaces
 #: around it or before the extension, and the worker's name may stand before the ID number or
 #: between it and the kind (``张三_3301…_身份证.jpg``, ``3301…-张三-证书.JPG``).
 _MATERIAL_NAME = re.compile(
-    r"^(?:[^0-9]{1,20}?[\s_-]*)?(?P<id>[0-9]{17}[0-9Xx])[\s_-]*(?:[^0-9\s_-][^0-9]{0,19}?[\s_-]+)?" + _KIND + r"\s*\.(?:jpe?g|png|pdf)$",
+    r"^(?:[^0-9]{1,20}?[\s_-]*)?(?P<id>[0-9]{17}[0-9Xx])[\s_-]*(?:[^0-9\s_-][^0-9]{0,19}?[\s_-]+)?"
+    + _KIND
+    + _BOTH_SIDES
+    + r"\s*\.(?:jpe?g|png|pdf)$",
     re.IGNORECASE,
 )
 #: One side of an ID card in a file of its own (身份证正面.jpg): the material is both sides in one.
@@ -50,6 +56,33 @@ def entry_name(info: zipfile.ZipInfo) -> str:
     return name
 
 
+#: An Office document is a zip too: given as the materials (the sheet chosen twice, the two files
+#: swapped on the command line), it is said for what it is instead of naming its XML parts.
+_OFFICE_PARTS = {"xl/workbook.xml": "Excel 工作簿", "word/document.xml": "Word 文档", "ppt/presentation.xml": "PowerPoint 演示文稿"}
+
+
+def office_document(archive: zipfile.ZipFile) -> str:
+    """Why a zip given as the materials is refused when it is an Office document ("" if not)."""
+    names = set(archive.namelist())
+    what = next((label for part, label in _OFFICE_PARTS.items() if part in names), "")
+    if not what:
+        return ""
+    return (
+        f"材料压缩包是一个 {what}，不是材料的压缩包：请把身份证、证书、银行卡的照片或 PDF"
+        "（命名为“身份证号_身份证.jpg”等）打包为 .zip 上传；汇总表请在“汇总表”处上传。"
+    )
+
+
+def zip_refusal(content: bytes) -> str:
+    """Why the materials given are refused at once ("" if they are a zip to read): not a zip, or an
+    Office document."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return office_document(archive)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return "材料压缩包无法打开，请上传 .zip 文件。"
+
+
 def read_materials(content: bytes | None) -> tuple[dict[str, dict[str, bytes]], list[str]]:
     """``{id_number: {kind: bytes}}`` from the zip, and the problems of the zip itself."""
     if not content:
@@ -58,6 +91,8 @@ def read_materials(content: bytes | None) -> tuple[dict[str, dict[str, bytes]], 
         archive = zipfile.ZipFile(io.BytesIO(content))
     except zipfile.BadZipFile:
         raise InvalidInput("材料压缩包无法打开，请上传 .zip 文件。", fields={"attachments": ["不是有效的 zip 文件。"]}) from None
+    if refused := office_document(archive):
+        raise InvalidInput(refused, fields={"attachments": [refused]})
     found: dict[str, dict[str, bytes]] = {}
     found_as: dict[tuple[str, str], str] = {}  # (ID number, kind) → the file name it came from
     problems: list[str] = []

@@ -30,6 +30,8 @@ class BatchImport(models.Model):
     file_name = models.CharField("文件名", max_length=255)
     sheet_path = models.CharField(max_length=255)
     zip_path = models.CharField(max_length=255, blank=True)
+    #: A materials zip came with the sheet (``zip_path`` is emptied once the import is done).
+    with_materials = models.BooleanField("含材料压缩包", default=False)
     sha256 = models.CharField(max_length=64)
     status = models.CharField("状态", max_length=20, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
     save_after_check = models.BooleanField(default=False)

@@ -33,7 +33,7 @@ from rewards.core.tabular import (
     number_cell_problem,
     scientific_text_problem,
 )
-from rewards.core.text import digits_only, fold_width
+from rewards.core.text import digits_only, fold_width, sentences
 from rewards.core.vocab import Gender, Issuer, Level
 
 from .sheet_xml import sheet_facts
@@ -538,7 +538,7 @@ def rejected_rows_workbook(rows: list[dict[str, Any]], originals: dict[int, dict
         for field, _ in COLUMNS:
             value = values.get(field, "")
             line.append(value.isoformat() if isinstance(value, dt.date) else value)
-        sheet.append([*line, result["row"], "；".join(result["errors"])])
+        sheet.append([*line, result["row"], sentences(result["errors"])])
         no_formulas(sheet[sheet.max_row])  # the clerk's cells as typed, never run
     for index in range(1, len(COLUMNS) + 3):
         sheet.cell(row=3, column=index).font = Font(bold=True)

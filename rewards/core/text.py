@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 _SPACES = re.compile(r"\s+")
 # "·" in names has several look-alikes; all are stored as U+00B7.
@@ -71,3 +72,9 @@ def clean_name(value: object) -> str:
 def digits_only(value: object) -> str:
     """Removes spaces and hyphens that people type inside long numbers."""
     return re.sub(r"[\s\-]", "", fold_width(clean(value)))
+
+
+def sentences(texts: Iterable[str]) -> str:
+    """Reasons written one after the other: each already a sentence ending in 。 (a 。 added
+    where one lacks it), never ``。；`` between them."""
+    return "".join(text if text.endswith(("。", "！", "？")) else f"{text}。" for text in (str(t).strip() for t in texts) if text)

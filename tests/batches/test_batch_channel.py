@@ -158,6 +158,16 @@ def test_an_unreadable_file_is_400_and_saves_nothing(api, grassroots_clerk, work
     assert not Application.objects.exists()
 
 
+def test_a_workbook_given_as_the_materials_is_400_saying_so_and_saves_nothing(api, grassroots_clerk, workers):
+    """The sheet chosen twice: said for what it is, not as its XML parts misnamed."""
+    content = sheet([row_for(workers[0])])
+    response = upload(api, staff_token(api, grassroots_clerk), content, content)
+    assert response.status_code == 400
+    (said,) = response.json()["error"]["fields"]["attachments"]
+    assert said.startswith("材料压缩包是一个 Excel 工作簿，不是材料的压缩包") and ".xml" not in said
+    assert not Application.objects.exists()
+
+
 def test_three_level_chain_in_order_and_a_return_reaches_the_clerk(api, grassroots_clerk, workers, xihu_reviewer, city_reviewer):
     worker = workers[0]
     row = row_for(worker)

@@ -122,6 +122,29 @@ def test_a_name_without_exactly_one_id_and_a_kind_is_still_ignored(name):
     assert problems == [f"压缩包中的“{name}”未按“身份证号_身份证.jpg”“身份证号_证书.jpg”“身份证号_银行卡.jpg”命名，已忽略。"]
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(f"{ID}_身份证正反面.jpg", id="正反面"),
+        pytest.param(f"{ID}身份证（正反面）.jpg", id="全角括号"),
+        pytest.param(f"张三_{ID}_身份证 正反两面.JPG", id="正反两面"),
+        pytest.param(f"{ID}_身份证两面.pdf", id="两面"),
+    ],
+)
+def test_both_sides_in_the_name_is_the_id_card_itself(name):
+    """身份证正反面 is what the material is (both sides in one file), not one side of it."""
+    found, problems = read_materials(_zip([name]))
+    assert problems == []
+    assert list(found[ID]) == ["id_card"]
+
+
+def test_something_else_after_both_sides_is_still_ignored():
+    name = f"{ID}_身份证正反面2.jpg"
+    found, problems = read_materials(_zip([name]))
+    assert found == {}
+    assert len(problems) == 1 and name in problems[0]
+
+
 def test_one_side_of_an_id_card_is_said_to_belong_with_the_other():
     found, problems = read_materials(_zip([f"{ID}_身份证正面.jpg", f"{ID}_身份证反面.jpg", f"{ID}_证书.jpg"]))
     assert list(found[ID]) == ["certificate"]

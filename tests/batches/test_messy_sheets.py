@@ -6,6 +6,7 @@ said in Chinese and nothing is saved that the clerk did not mean."""
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -45,6 +46,23 @@ def test_a_wrong_path_is_said_in_chinese_and_nothing_is_written(grassroots_clerk
     assert not Application.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        pytest.param(b"not a zip", "材料压缩包无法打开，请上传 .zip 文件。", id="不是zip"),
+        pytest.param(None, "材料压缩包是一个 Excel 工作簿，不是材料的压缩包", id="汇总表"),
+    ],
+)
+def test_a_materials_zip_that_cannot_be_used_is_said_without_a_traceback(grassroots_clerk, workers, tmp_path, content, said):
+    path = tmp_path / "汇总表.xlsx"
+    path.write_bytes(sheet([row_for(workers[0])]))
+    archive = tmp_path / "材料.zip"
+    archive.write_bytes(content if content is not None else path.read_bytes())
+    with pytest.raises(CommandError, match=f"^材料压缩包无法导入，未写入任何数据：{re.escape(said)}"):
+        _import(grassroots_clerk, path, "--attachments", str(archive))
+    assert not Application.objects.exists()
+
+
 def test_every_refused_row_can_be_written_out_beyond_the_fifty_printed(grassroots_clerk, workers, tmp_path, monkeypatch):
     from rewards.batches.management.commands import import_batch
 
@@ -64,6 +82,19 @@ def test_every_refused_row_can_be_written_out_beyond_the_fifty_printed(grassroot
 
     export = AuditEvent.objects.get(action="batch.rejected_export")
     assert export.actor == grassroots_clerk and export.detail["rows"] == 2 and export.detail["channel"] == "cli"
+
+
+def test_two_reasons_of_a_row_read_as_two_sentences(grassroots_clerk, workers, tmp_path):
+    """Each reason is a sentence of its own, printed and written out without 。； between them."""
+    path = tmp_path / "汇总表.xlsx"
+    path.write_bytes(sheet([row_for(workers[0], bank_card_no="123", phone="123")]))
+    out = tmp_path / "有问题的行.xlsx"
+    printed = _import(grassroots_clerk, path, "--check-only", "--rejected", str(out))
+    line = next(text for text in printed.splitlines() if text.startswith("  第 5 行："))
+    (written,) = load_workbook(out).active.iter_rows(min_row=4, values_only=True)
+    for said in (line, written[-1]):
+        assert "联系方式（手机号码）" in said and "银行卡号" in said
+        assert "。；" not in said and said.endswith("。") and said.count("。") >= 2
 
 
 # --- what the clerk sees is what is imported ----------------------------------------------------

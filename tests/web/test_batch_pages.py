@@ -194,6 +194,22 @@ def test_reimporting_the_same_file_creates_nothing(clerk, workers):
     assert SmsMessage.objects.count() == 3
 
 
+def test_saving_a_preview_whose_rows_were_saved_meanwhile_promises_no_sms(clerk, workers):
+    """Two previews of one sheet: the second saved after the first finds every row there and
+    says that nothing new was saved, not 职工将收到短信."""
+    content = sheet(mixed_rows(workers))
+    upload(clerk, content)
+    first = latest_import()
+    upload(clerk, content)
+    second = latest_import()
+    response = clerk.post(f"/staff/batch/{first.pk}/save", follow=True)
+    assert "已保存 3 份申请，职工将收到短信。另有 2 行未导入" in response.content.decode()
+    response = clerk.post(f"/staff/batch/{second.pk}/save", follow=True)
+    page = response.content.decode()
+    assert "没有新保存的申请，不会发送短信：3 行此前已导入。另有 2 行未导入" in page and "职工将收到短信" not in page
+    assert SmsMessage.objects.count() == 3
+
+
 def test_the_materials_zip_is_matched_by_id_number(clerk, workers):
     rows = [row_for(worker, seq=str(index)) for index, worker in enumerate(workers[:2], start=1)]
     archive = materials_zip([worker.id_number for worker in workers[:2]], leave_out={workers[1].id_number: "bank_card"})
@@ -206,11 +222,39 @@ def test_the_materials_zip_is_matched_by_id_number(clerk, workers):
     assert application.attachments.filter(current=True).count() == 3
 
 
+def test_the_import_says_it_came_with_materials_after_it_is_saved_too(clerk, workers):
+    """含材料压缩包 follows the upload, not the staged file (gone once saved) or the notes (a sheet
+    without a zip may have some: a hidden row)."""
+    ids = [worker.id_number for worker in workers[:2]]
+    upload(clerk, sheet([row_for(workers[0])]), materials_zip(ids[:1]), save_after_check="1")
+    with_zip = latest_import()
+    assert with_zip.status == ImportStatus.DONE and with_zip.zip_path == "" and with_zip.notes == []
+    assert "含材料压缩包" in clerk.get(f"/staff/batch/{with_zip.pk}/").content.decode()
+
+    content = sheet([row_for(workers[1]), row_for(workers[2], seq="2")])
+    workbook = load_workbook(io.BytesIO(content))
+    workbook.active.row_dimensions[6].hidden = True
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    upload(clerk, buffer.getvalue())
+    without = latest_import()
+    assert without.notes and not without.with_materials
+    assert "含材料压缩包" not in clerk.get(f"/staff/batch/{without.pk}/").content.decode()
+
+
 def test_an_unreadable_file_is_refused_on_the_upload_page(clerk, workers):
     response = upload(clerk, b"not a spreadsheet")
     assert response.status_code == 400
     assert "无法读取该文件" in response.content.decode()
     assert not BatchImport.objects.exists()
+
+
+def test_a_workbook_named_as_a_zip_is_refused_on_the_upload_page(clerk, workers):
+    content = sheet([row_for(workers[0])])
+    response = upload(clerk, content, content)
+    assert response.status_code == 400
+    assert "材料压缩包是一个 Excel 工作簿，不是材料的压缩包" in response.content.decode()
+    assert not BatchImport.objects.exists() and not Application.objects.exists()
 
 
 def test_checking_and_saving_at_once_when_the_clerk_asks(clerk, workers):

@@ -205,3 +205,39 @@ def test_a_returned_batch_row_is_marked_and_held_to_the_rule_on_the_clerks_page(
     response = clerk.post(f"/staff/applications/{application.application_no}/resubmit", {**form, "id_card_file": photo("id")})
     assert response.status_code == 302
     assert Application.objects.get(pk=application.pk).status == Status.PENDING_DISTRICT
+
+
+def test_the_clerks_form_does_not_promise_to_keep_a_material_asked_again(clerk, workers, grassroots_clerk):
+    """A material the return asked for again says it must be chosen again, not 保留原来的材料;
+    the box above the form names it beside the opinion, and the heading drops 可不上传."""
+    from .test_batch_pages import paper_form
+
+    clerk.post("/staff/batch/new-entry", paper_form(workers[0]))
+    application = Application.objects.get()
+    review_decide(
+        user=grassroots_clerk,
+        application_no=application.application_no,
+        decision="return",
+        opinion="银行卡照片不清晰",
+        materials=["bank_card"],
+    )
+    detail = clerk.get(f"/staff/applications/{application.application_no}").content.decode()
+    resubmit = detail[detail.index('id="resubmit"') : detail.index("</section>", detail.index('id="resubmit"'))]
+    assert "<strong>需重新上传：</strong>银行卡" in resubmit
+    assert resubmit.count("不重新选择的，保留原来的材料。") == 2  # the ID card and the certificate
+    bank = resubmit[resubmit.index('id="field-bank_card_file"') :]
+    bank = bank[: bank.index('id="field-', 1)] if 'id="field-' in bank[1:] else bank
+    assert "须重新选择文件：原来的材料不再使用。" in bank and "保留原来的材料" not in bank
+    assert "材料扫描件（可不上传）" not in resubmit and "<legend>材料扫描件</legend>" in resubmit
+
+
+def test_a_return_naming_no_material_keeps_every_one(clerk, workers, grassroots_clerk):
+    from .test_batch_pages import paper_form
+
+    clerk.post("/staff/batch/new-entry", paper_form(workers[0]))
+    application = Application.objects.get()
+    review_decide(user=grassroots_clerk, application_no=application.application_no, decision="return", opinion="学历填写有误")
+    detail = clerk.get(f"/staff/applications/{application.application_no}").content.decode()
+    resubmit = detail[detail.index('id="resubmit"') : detail.index("</section>", detail.index('id="resubmit"'))]
+    assert resubmit.count("不重新选择的，保留原来的材料。") == 3
+    assert "需重新上传" not in resubmit and "材料扫描件（可不上传）" in resubmit

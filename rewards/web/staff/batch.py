@@ -310,13 +310,22 @@ def import_save(request: HttpRequest, import_id: int) -> HttpResponse:
         messages.warning(request, exc.message)
     else:
         if batch_import.status == ImportStatus.DONE:
-            messages.success(
-                request,
-                f"已保存 {batch_import.accepted} 份申请"
-                + ("，初审已完成，已报送区县（产业）工会复审" if batch_import.review_on_save and batch_import.accepted else "")
-                + "，职工将收到短信。"
-                + (f"另有 {batch_import.rejected} 行未导入，原因见下表。" if batch_import.rejected else ""),
-            )
+            refused = f"另有 {batch_import.rejected} 行未导入，原因见下表。" if batch_import.rejected else ""
+            if batch_import.accepted:
+                messages.success(
+                    request,
+                    f"已保存 {batch_import.accepted} 份申请"
+                    + ("，初审已完成，已报送区县（产业）工会复审" if batch_import.review_on_save else "")
+                    + "，职工将收到短信。"
+                    + refused,
+                )
+            else:  # the rows were saved meanwhile (another upload, the entry form): no SMS is sent
+                messages.info(
+                    request,
+                    "没有新保存的申请，不会发送短信"
+                    + (f"：{batch_import.unchanged} 行此前已导入。" if batch_import.unchanged else "。")
+                    + refused,
+                )
     return redirect("staff:batch_import", import_id=import_id)
 
 

@@ -8,19 +8,27 @@ from decimal import Decimal
 from typing import Any
 
 from rewards.applications.models import Application
-from rewards.applications.services import current_values
+from rewards.applications.selectors import materials_label, requested_again
+from rewards.applications.services import current_values, missing_again
 from rewards.campaigns.selectors import level_amounts
 from rewards.core.vocab import Channel, Gender, Status
 from rewards.organisations.models import Role
 from rewards.web.worker.forms import EDUCATION_SUGGESTIONS, FILE_FIELDS, ApplyForm, _select, _text
 
 MATERIALS_OPTIONAL = "可不上传：纸质材料随汇总表（附件4）报送。"
+#: Under a file field of a resubmission that the clerk may leave empty.
+KEEPS_ORIGINAL = "不重新选择的，保留原来的材料。"
+#: Under one that must come again: the return asked for it, or storage has lost the file.
+NEEDED_AGAIN = "须重新选择文件：原来的材料不再使用。"
 
 
 class EntryForm(ApplyForm):
     """附件3 from paper: the worker's identity is typed too (name, ID number, gender)."""
 
     shown_elsewhere = {"union": "所属工会："}
+    #: File fields that must bring a file (a resubmission's materials asked for again); the
+    #: materials' heading says 可不上传 only when there is none.
+    files_needed: tuple[str, ...] = ()
     education_options = EDUCATION_SUGGESTIONS
     #: The order of the paper form (and so of the error summary).
     field_order = [
@@ -68,13 +76,15 @@ class ResubmitForm(EntryForm):
     """修改后重新提交: every field of the returned application, the ID number excepted."""
 
     return_opinion = ""
+    #: 银行卡、身份证: the materials the return asked to upload again, beside its opinion.
+    materials_again_label = ""
     id_number_shown = ""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         del self.fields["id_number"]
         for name in FILE_FIELDS:
-            self.fields[name].help_text = "不重新选择的，保留原来的材料。"
+            self.fields[name].help_text = KEEPS_ORIGINAL
 
     def values(self) -> dict[str, str]:
         values = super().values()
@@ -111,6 +121,13 @@ def resubmit_form_for(user: Any, application: Application, data: Any = None, fil
         employer=org.employer or org.name.removesuffix("工会"),
     )
     form.id_number_shown = application.id_number  # the clerk sees it in full on the same page
+    # A material the return asked for again (or whose file storage lost) is not kept if left
+    # empty: the resubmission is refused without it, so its hint says so.
+    form.files_needed = tuple(missing_again(application, {}))
+    for name in form.files_needed:
+        form.fields[name].help_text = NEEDED_AGAIN
+        form.fields[name].widget.attrs["required"] = True
+    form.materials_again_label = materials_label(requested_again(application))
     form.return_opinion = (
         application.events.filter(decision="return").order_by("-at", "-id").values_list("opinion", flat=True).first() or ""
     )

@@ -14,8 +14,9 @@ from rewards.batches.services import check_and_save, submitting_org_for
 from rewards.batches.sheet import rejected_rows_workbook
 from rewards.campaigns.selectors import require_current_campaign
 from rewards.core.audit import audit
-from rewards.core.errors import DomainError
+from rewards.core.errors import DomainError, InvalidInput
 from rewards.core.tabular import UnreadableFile
+from rewards.core.text import sentences
 from rewards.eligibility.services import staff_voice
 from rewards.organisations.models import StaffUser
 
@@ -90,6 +91,8 @@ class Command(BaseCommand):
             )
         except UnreadableFile as exc:
             raise CommandError(f"文件无法导入，未写入任何数据：{exc}") from exc
+        except InvalidInput as exc:  # the materials zip, refused before any row is read
+            raise CommandError(f"材料压缩包无法导入，未写入任何数据：{exc.message}") from exc
         finally:
             gc.unfreeze()
             bar.close()
@@ -99,7 +102,7 @@ class Command(BaseCommand):
             f"{'可导入 ' + str(valid) + '，' if options['check_only'] else ''}有问题 {len(result.rejected)}。"
         )
         for row in result.rejected[:SHOWN]:
-            self.stdout.write(f"  第 {row.row} 行：{'；'.join(row.errors)}")
+            self.stdout.write(f"  第 {row.row} 行：{sentences(row.errors)}")
         if len(result.rejected) > SHOWN:
             more = len(result.rejected) - SHOWN
             self.stdout.write(
