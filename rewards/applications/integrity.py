@@ -24,6 +24,8 @@ class Problem:
     kind: str
     storage_name: str
     problem: str
+    #: False for a material a later upload replaced: kept for the record, no reviewer reads it.
+    current: bool = True
 
 
 def _sha256(name: str) -> str:
@@ -40,18 +42,21 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
 
 
-def _problem(pk: int, application_no: str, kind: str, name: str, sha256: str, processing: str, checksums: bool) -> Problem | None:
+def _problem(
+    pk: int, application_no: str, kind: str, name: str, sha256: str, processing: str, current: bool, checksums: bool
+) -> Problem | None:
+    found = ""
     if not name or not default_storage.exists(name):
-        return Problem(pk, application_no, kind, name, MISSING)
-    if checksums and sha256 and processing != Processing.PENDING:
+        found = MISSING
+    elif checksums and sha256 and processing != Processing.PENDING:
         try:
             if _sha256(name) != sha256:
-                return Problem(pk, application_no, kind, name, CHANGED)
+                found = CHANGED
         except FileNotFoundError:
-            return Problem(pk, application_no, kind, name, MISSING)
+            found = MISSING
         except OSError as exc:  # a permission, a read error of the disk: named, the walk goes on
-            return Problem(pk, application_no, kind, name, f"{UNREADABLE}（{exc.strerror or type(exc).__name__}）")
-    return None
+            found = f"{UNREADABLE}（{exc.strerror or type(exc).__name__}）"
+    return Problem(pk, application_no, kind, name, found, current) if found else None
 
 
 def _still(problems: list[Problem], checksums: bool) -> list[Problem]:
@@ -59,15 +64,15 @@ def _still(problems: list[Problem], checksums: bool) -> list[Problem]:
     end of retention deleted, or whose photo the background step re-encoded under a new name,
     after the walk had read its row is no problem (and must not be copied back from a backup)."""
     rows = Attachment.objects.filter(pk__in=[problem.attachment_id for problem in problems], purged_at__isnull=True).values_list(
-        "pk", "kind", "storage_name", "sha256", "processing"
+        "pk", "kind", "storage_name", "sha256", "processing", "current"
     )
-    now = {pk: (kind, name, sha256, processing) for pk, kind, name, sha256, processing in rows}
+    now = {pk: (kind, name, sha256, processing, current) for pk, kind, name, sha256, processing, current in rows}
     still = []
     for problem in problems:
         if problem.attachment_id not in now:
             continue
-        kind, name, sha256, processing = now[problem.attachment_id]
-        again = _problem(problem.attachment_id, problem.application_no, kind, name, sha256, processing, checksums)
+        kind, name, sha256, processing, current = now[problem.attachment_id]
+        again = _problem(problem.attachment_id, problem.application_no, kind, name, sha256, processing, current, checksums)
         if again is not None:
             still.append(again)
     return still
@@ -82,14 +87,14 @@ def check(*, checksums: bool = False, progress: Callable[[int], None] | None = N
     rows = (
         Attachment.objects.filter(purged_at__isnull=True)
         .order_by("pk")
-        .values_list("pk", "application__application_no", "kind", "storage_name", "sha256", "processing")
+        .values_list("pk", "application__application_no", "kind", "storage_name", "sha256", "processing", "current")
     )
     report = Report()
-    for pk, application_no, kind, name, sha256, processing in rows.iterator(chunk_size=2000):
+    for pk, application_no, kind, name, sha256, processing, current in rows.iterator(chunk_size=2000):
         report.checked += 1
         if progress and report.checked % every == 0:
             progress(report.checked)
-        problem = _problem(pk, application_no, kind, name, sha256, processing, checksums)
+        problem = _problem(pk, application_no, kind, name, sha256, processing, current, checksums)
         if problem is not None:
             report.problems.append(problem)
     if report.problems:

@@ -4,6 +4,7 @@ its SHA-256 in ``files.sha256``; and their restore through a staging folder swap
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import shutil
@@ -179,7 +180,7 @@ def restore_missing(source: Path, wanted: dict[str, str]) -> dict[str, str]:
                 if copied != digest:
                     outcomes[name] = "备份中的文件与备份清单不符（备份介质可能有问题），未恢复"
                     continue
-                os.link(temporary, target)  # fails if the file came back meanwhile: never replaced
+                _place(temporary, target)
                 outcomes[name] = "restored"
             except FileExistsError:
                 outcomes[name] = "文件已在存储中，未改动"
@@ -191,3 +192,20 @@ def restore_missing(source: Path, wanted: dict[str, str]) -> dict[str, str]:
                 with contextlib.suppress(OSError):
                     temporary.unlink()
     return outcomes
+
+
+def _place(temporary: Path, target: Path) -> None:
+    """Gives ``temporary`` the name ``target`` unless a file has that name (``FileExistsError``):
+    a hard link, which fails rather than replace; where the volume has no hard links (some
+    network or FUSE mounts), a rename after a last look (a file appearing in between would be
+    replaced, by the same content the backup and the record vouch for)."""
+    try:
+        os.link(temporary, target)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+            raise
+        if target.exists():
+            raise FileExistsError(str(target)) from exc
+        os.rename(temporary, target)

@@ -44,6 +44,7 @@ DETAIL_LABELS: dict[str, str] = {
     "challenge": "验证码（编号）",
     "checked": "检查的材料（份）",
     "restored": "从备份找回（份）",
+    "restored_materials": "找回的材料（编号）",
     "checksums": "核对校验值",
     "size": "查看方式",
     "paid": "已发放",

@@ -113,6 +113,7 @@ def test_lost_files_come_back_from_a_backup_checked_and_a_file_newer_than_it_is_
     assert "备份中也没有这个文件" in err.getvalue() and "从备份找回 1 份，1 份有问题" in str(failed.value)
     entry = AuditEvent.objects.filter(action="materials.check").get()
     assert entry.detail["restored"] == 1 and entry.detail["problems"] == 1 and entry.result == "failed"
+    assert entry.detail["restored_materials"] == [lost.pk]
 
     # With the record's own name again, everything is there.
     Attachment.objects.filter(pk=newer.pk).update(storage_name=newer.storage_name)
@@ -278,3 +279,34 @@ def test_a_photo_the_background_step_found_missing_is_reencoded_once_it_is_back(
     # One step back: a material the background step had already kept is left as it is.
     kept = application.attachments.get(kind="id_card")
     assert Attachment.objects.get(pk=kept.pk).storage_name == kept.storage_name
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_volume_without_hard_links_still_gets_its_files_back(today, member, tmp_path, monkeypatch):
+    import errno
+    import os
+
+    application = applied(today, member)
+    backup_of(tmp_path / "backup")
+    lost = application.attachments.get(kind="bank_card")
+    default_storage.delete(lost.storage_name)
+
+    def no_links(source, target):  # type: ignore[no-untyped-def]
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    out = io.StringIO()
+    call_command("check_materials", "--restore-from", str(tmp_path / "backup"), stdout=out, stderr=io.StringIO())
+    assert "从备份找回 1 份" in out.getvalue() and default_storage.exists(lost.storage_name)
+    assert [path.name for path in (tmp_path / "private" / "materials" / "2020").iterdir() if path.name.startswith(".")] == []
+
+
+def test_a_replaced_material_is_named_as_such(client, today, member):
+    application, _ = submitted_with_password(client, member)
+    old = application.attachments.get(kind="bank_card")
+    Attachment.objects.filter(pk=old.pk).update(current=False)  # as after a resubmission with a new card photo
+    default_storage.delete(old.storage_name)
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("check_materials", stdout=io.StringIO(), stderr=err)
+    assert err.getvalue().strip().endswith("文件缺失（已被后来上传的文件替换，审核不再使用，仅作留存）")

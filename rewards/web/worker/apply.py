@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from rewards.applications import selectors as application_selectors
 from rewards.applications.materials import FIELD_FOR_KIND
 from rewards.applications.models import Application, AttachmentKind
-from rewards.applications.services import application_resubmit, application_submit, lost_files
+from rewards.applications.services import application_resubmit, application_submit
 from rewards.campaigns.selectors import current_campaign, level_amounts
 from rewards.core import crypto, throttle, validators
 from rewards.core.errors import Conflict, Forbidden, Ineligible, InvalidInput, NotFound, StorageUnavailable
@@ -166,16 +166,17 @@ def edit(request: HttpRequest, no: str) -> HttpResponse:
         return redirect("worker:mine")
     bank_only = application.status == Status.PAYMENT_FAILED
     again = [FIELD_FOR_KIND[AttachmentKind(kind)] for kind in application_selectors.requested_again(application)]
-    lost = lost_files(application)
+    shown = on_file(application)
+    # Each file field whose stored file is gone (not after a failed payment: the card only).
+    lost = [] if bank_only else [name for name, item in shown.items() if item["state"] == "missing"]
     context: dict[str, Any] = {
         "app": view,
         "bank_only": bank_only,
         "returned": _last_return(application),
         "education_options": EDUCATION_SUGGESTIONS,
-        "on_file": on_file(application),
+        "on_file": shown,
         "again_fields": again,  # each marked 审核人员要求重新上传这份材料
-        # Each marked 原来上传的这份材料在系统中找不到了 (not after a failed payment: the card only).
-        "lost_fields": [] if bank_only else lost,
+        "lost_fields": lost,  # each marked 原来上传的这份材料在系统中找不到了
     }
     if bank_only:
         form: ApplyForm | BankFixForm = BankFixForm(

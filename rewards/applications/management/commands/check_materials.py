@@ -53,6 +53,7 @@ class Command(BaseCommand):
             label = AttachmentKind(problem.kind).label if problem.kind in AttachmentKind.values else problem.kind
             self.stderr.write(
                 f"申请 {problem.application_no} 的{label}（材料 {problem.attachment_id}，存储名 {problem.storage_name}）：{problem.problem}"
+                + ("" if problem.current else "（已被后来上传的文件替换，审核不再使用，仅作留存）")
             )
         seconds = time.monotonic() - started
         detail: dict[str, Any] = {
@@ -63,6 +64,7 @@ class Command(BaseCommand):
         }
         if options["restore_from"]:
             detail["restored"] = len(restored)
+            detail["restored_materials"] = sorted(restored)  # which, for the auditor (ids only)
         with transaction.atomic():
             audit(
                 "materials.check",
