@@ -12,7 +12,7 @@ from django import forms
 from rewards.campaigns.models import Campaign
 from rewards.campaigns.setup import sms
 from rewards.campaigns.setup.services import AWARD_LEVELS, LEVEL_AMOUNTS, LOCKED_FIELDS, SETTING_FIELDS
-from rewards.campaigns.setup.units import UnitRow
+from rewards.campaigns.setup.units import MAX_GUIDANCE, UnitRow
 from rewards.core.vocab import Issuer, Level
 from rewards.notifications.templates import DEFAULT_TEXTS, SmsTemplate
 
@@ -268,6 +268,9 @@ def unit_rows(posted: list[PostedUnit]) -> tuple[list[UnitRow], dict[str, list[s
             problem = "请填写指导数（不小于0的整数，可为0）" if not row.guidance else f"指导数须是不小于0的整数（现为“{row.guidance}”）"
             errors.setdefault(f"unit-{index}", []).append(f"{line}：{problem}。")
             guidance = 0
+        elif guidance is not None and guidance > MAX_GUIDANCE:  # said with the others, not on the next try
+            line = f"第{index}行（{row.name}）" if row.name else f"第{index}行"
+            errors.setdefault(f"unit-{index}", []).append(f"{line}：指导数须是0至{MAX_GUIDANCE}之间的整数（现为“{row.guidance}”）。")
         rows.append(
             UnitRow(
                 organisation_id=row.organisation_id,
