@@ -189,3 +189,12 @@ def test_a_file_that_cannot_be_read_is_a_503_said_in_chinese_not_a_500(api, clie
     )
     assert response.status_code == 503 and response.json()["error"]["code"] == "material_unreadable"
     assert viewed(application) == 0
+
+
+def test_after_a_failed_payment_a_lost_card_photo_is_asked_for_with_the_card_not_demanded(client, today, member):
+    application, _ = submitted_with_password(client, member)
+    Application.objects.filter(pk=application.pk).update(status=Status.PAYMENT_FAILED, has_decision=True)
+    lose(application, "bank_card")
+    page = text(client.get(f"/worker/applications/{application.application_no}/edit"))
+    assert "原来上传的银行卡材料在系统中找不到了，更正银行卡时请一并上传新银行卡的照片。" in page
+    assert LOST not in page  # the card fix takes no file as required
