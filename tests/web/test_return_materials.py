@@ -184,18 +184,21 @@ def test_a_later_return_without_materials_clears_the_marks(client, today, member
     assert Application.objects.get(pk=application.pk).status == Status.PENDING_DISTRICT
 
 
-def test_a_returned_batch_row_is_marked_and_held_to_the_rule_on_the_clerks_page(clerk, workers, grassroots_clerk):
+def returned_batch_row(clerk, workers, grassroots_clerk, opinion: str, kind: str) -> Application:  # type: ignore[no-untyped-def]
+    """A row the clerk entered by hand, returned by the grassroots 初审 asking for ``kind`` again."""
     from .test_batch_pages import paper_form
 
     clerk.post("/staff/batch/new-entry", paper_form(workers[0]))
     application = Application.objects.get()
-    review_decide(
-        user=grassroots_clerk,
-        application_no=application.application_no,
-        decision="return",
-        opinion="身份证复印件不清楚",
-        materials=["id_card"],
+    return review_decide(
+        user=grassroots_clerk, application_no=application.application_no, decision="return", opinion=opinion, materials=[kind]
     )
+
+
+def test_a_returned_batch_row_is_marked_and_held_to_the_rule_on_the_clerks_page(clerk, workers, grassroots_clerk):
+    from .test_batch_pages import paper_form
+
+    application = returned_batch_row(clerk, workers, grassroots_clerk, "身份证复印件不清楚", "id_card")
     detail = clerk.get(f"/staff/applications/{application.application_no}").content.decode()
     assert detail.count(f">{ASKED}<") == 1 and "需重新上传：身份证" in detail
     form = {key: value for key, value in paper_form(workers[0]).items() if key != "id_number"}
@@ -210,17 +213,7 @@ def test_a_returned_batch_row_is_marked_and_held_to_the_rule_on_the_clerks_page(
 def test_the_clerks_form_does_not_promise_to_keep_a_material_asked_again(clerk, workers, grassroots_clerk):
     """A material the return asked for again says it must be chosen again, not 保留原来的材料;
     the box above the form names it beside the opinion, and the heading drops 可不上传."""
-    from .test_batch_pages import paper_form
-
-    clerk.post("/staff/batch/new-entry", paper_form(workers[0]))
-    application = Application.objects.get()
-    review_decide(
-        user=grassroots_clerk,
-        application_no=application.application_no,
-        decision="return",
-        opinion="银行卡照片不清晰",
-        materials=["bank_card"],
-    )
+    application = returned_batch_row(clerk, workers, grassroots_clerk, "银行卡照片不清晰", "bank_card")
     detail = clerk.get(f"/staff/applications/{application.application_no}").content.decode()
     resubmit = detail[detail.index('id="resubmit"') : detail.index("</section>", detail.index('id="resubmit"'))]
     assert "<strong>需重新上传：</strong>银行卡" in resubmit
