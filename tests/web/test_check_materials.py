@@ -92,6 +92,15 @@ def applied(today, member) -> Application:  # type: ignore[no-untyped-def]
     ).application
 
 
+def backed_up_then_lost(today, member, tmp_path, kind: str) -> tuple[Application, Attachment]:  # type: ignore[no-untyped-def]
+    """An application backed up to ``tmp_path/backup``, then the file of its ``kind`` lost."""
+    application = applied(today, member)
+    backup_of(tmp_path / "backup")
+    lost = application.attachments.get(kind=kind)
+    default_storage.delete(lost.storage_name)
+    return application, lost
+
+
 @pytest.mark.django_db(transaction=True)  # the backup reads the database through its own connection
 def test_lost_files_come_back_from_a_backup_checked_and_a_file_newer_than_it_is_named(today, member, tmp_path):
     application = applied(today, member)
@@ -124,10 +133,7 @@ def test_lost_files_come_back_from_a_backup_checked_and_a_file_newer_than_it_is_
 
 @pytest.mark.django_db(transaction=True)
 def test_a_backup_file_that_differs_from_the_record_or_its_list_is_not_copied_back(today, member, tmp_path):
-    application = applied(today, member)
-    backup_of(tmp_path / "backup")
-    lost = application.attachments.get(kind="certificate")
-    default_storage.delete(lost.storage_name)
+    _, lost = backed_up_then_lost(today, member, tmp_path, "certificate")
     (tmp_path / "backup" / "files" / lost.storage_name).write_bytes(b"changed on the backup medium")
     err = io.StringIO()
     with pytest.raises(CommandError):
@@ -235,10 +241,7 @@ def test_a_material_purged_after_the_check_is_not_brought_back_from_the_backup(t
 
 @pytest.mark.django_db(transaction=True)
 def test_a_file_listed_in_the_backup_but_not_in_it_is_said_in_chinese(today, member, tmp_path):
-    application = applied(today, member)
-    backup_of(tmp_path / "backup")
-    lost = application.attachments.get(kind="certificate")
-    default_storage.delete(lost.storage_name)
+    application, lost = backed_up_then_lost(today, member, tmp_path, "certificate")
     (tmp_path / "backup" / "files" / lost.storage_name).unlink()
     err = io.StringIO()
     with pytest.raises(CommandError):
@@ -286,10 +289,7 @@ def test_a_volume_without_hard_links_still_gets_its_files_back(today, member, tm
     import errno
     import os
 
-    application = applied(today, member)
-    backup_of(tmp_path / "backup")
-    lost = application.attachments.get(kind="bank_card")
-    default_storage.delete(lost.storage_name)
+    _, lost = backed_up_then_lost(today, member, tmp_path, "bank_card")
 
     def no_links(source, target):  # type: ignore[no-untyped-def]
         raise OSError(errno.EPERM, "Operation not permitted")
