@@ -138,7 +138,7 @@ class DeclarationsView(StaffView):
     def post(self, request: Request) -> Response:
         data = request_body(request)
         declaration = occupation_declare(
-            user=request.user,
+            user=staff_user(request),
             occupation=data.get("occupation", ""),
             reason=data.get("reason", ""),
             request=request,
@@ -151,7 +151,7 @@ class DeclarationView(StaffView):
         operation_id="occupation_declaration_get", summary="一项非通用性职业申报", responses={200: DeclarationSerializer, **ERRORS}
     )
     def get(self, request: Request, declaration_id: int) -> Response:
-        return Response(declaration_body(declaration_in_scope(request.user, declaration_id)))
+        return Response(declaration_body(declaration_in_scope(staff_user(request), declaration_id)))
 
 
 class DeclarationDecisionView(StaffView):
@@ -167,7 +167,7 @@ class DeclarationDecisionView(StaffView):
     def post(self, request: Request, declaration_id: int) -> Response:
         data = request_body(request)
         declaration = occupation_declaration_decide(
-            user=request.user,
+            user=staff_user(request),
             declaration_id=declaration_id,
             decision=str(data.get("decision", "")),
             opinion=data.get("opinion", ""),
@@ -184,7 +184,7 @@ class DeclarationWithdrawView(StaffView):
         responses={200: DeclarationSerializer, **ERRORS},
     )
     def post(self, request: Request, declaration_id: int) -> Response:
-        declaration = occupation_declaration_withdraw(user=request.user, declaration_id=declaration_id, request=request)
+        declaration = occupation_declaration_withdraw(user=staff_user(request), declaration_id=declaration_id, request=request)
         return Response(declaration_body(declaration))
 
 
@@ -199,7 +199,7 @@ class Annex5View(FileView):
 
     def get(self, request: Request) -> HttpResponse:
         generated = annex5_export(
-            user=request.user,
+            user=staff_user(request),
             union=request.query_params.get("union", ""),
             year=request.query_params.get("year"),
             file_format=self.file_format,

@@ -26,6 +26,7 @@ from rewards.payments.services import (
     payment_results_import,
 )
 
+from .auth import staff_user
 from .parsers import request_body
 from .views_review import ERRORS, StaffView
 
@@ -71,7 +72,7 @@ class BatchesView(StaffView):
             if campaign is None:
                 raise NotFound(f"没有 {str(year).strip()} 年度的奖励活动。")
         batch, created = payment_batch_build(
-            user=request.user,
+            user=staff_user(request),
             campaign=campaign,
             union=union,
             idempotency_key=request.headers.get("Idempotency-Key", ""),
@@ -84,13 +85,13 @@ class BatchesView(StaffView):
 class ApproveView(StaffView):
     @extend_schema(summary="复核核发批次（不能复核自己生成的批次）", request=None, responses={200: BatchOut, **ERRORS})
     def post(self, request: Request, no: str) -> Response:
-        return Response(_batch_body(payment_batch_approve(user=request.user, batch_no=no, request=request)))
+        return Response(_batch_body(payment_batch_approve(user=staff_user(request), batch_no=no, request=request)))
 
 
 class CancelView(StaffView):
     @extend_schema(summary="作废核发批次（下载发放文件之前）", request=None, responses={200: BatchOut, **ERRORS})
     def post(self, request: Request, no: str) -> Response:
-        return Response(_batch_body(payment_batch_cancel(user=request.user, batch_no=no, request=request)))
+        return Response(_batch_body(payment_batch_cancel(user=staff_user(request), batch_no=no, request=request)))
 
 
 class FileView(StaffView):
@@ -110,7 +111,7 @@ class FileView(StaffView):
     )
     def get(self, request: Request, no: str) -> HttpResponse:
         fmt = "xlsx" if request.query_params.get("format") == "xlsx" else "csv"
-        content, batch = payment_batch_file(user=request.user, batch_no=no, request=request, fmt=fmt)
+        content, batch = payment_batch_file(user=staff_user(request), batch_no=no, request=request, fmt=fmt)
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx" else "text/csv; charset=utf-8"
         response = HttpResponse(content, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{batch.batch_no}.{fmt}"'
@@ -125,12 +126,12 @@ class ResultsView(StaffView):
         responses={200: inline_serializer("ResultsOut", {"paid": rf.IntegerField(), "failed": rf.IntegerField()}), **ERRORS},
     )
     def post(self, request: Request, no: str) -> Response:
-        if getattr(request.user, "role", "") != Role.FINANCE_OFFICER:  # 403 before the body's 400 (API.md order)
+        if staff_user(request).role != Role.FINANCE_OFFICER:  # 403 before the body's 400 (API.md order)
             raise Forbidden("只有市总工会财务人员可以办理奖励核发。")
         upload = request.FILES.get("file")
         if upload is None:
             raise InvalidInput(fields={"file": ["请上传银行回单文件。"]})
-        return Response(payment_results_import(user=request.user, batch_no=no, content=upload.read(), request=request))
+        return Response(payment_results_import(user=staff_user(request), batch_no=no, content=upload.read(), request=request))
 
 
 class ReversalView(StaffView):
@@ -141,6 +142,6 @@ class ReversalView(StaffView):
     )
     def post(self, request: Request, reference: str) -> Response:
         line = payment_line_reversal(
-            user=request.user, reference=reference, reason=str(request_body(request).get("reason", "")), request=request
+            user=staff_user(request), reference=reference, reason=str(request_body(request).get("reason", "")), request=request
         )
         return Response({"reference": line.reference, "status": line.status})

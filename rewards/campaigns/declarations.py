@@ -25,7 +25,7 @@ from rewards.core.audit import audit
 from rewards.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from rewards.core.memo import clear_all
 from rewards.core.text import clean, written_note
-from rewards.organisations.models import Organisation, OrgKind, Role
+from rewards.organisations.models import Organisation, OrgKind, Role, StaffUser
 from rewards.organisations.selectors import scope_to_subtree
 
 from .models import Campaign, CampaignUnit, DeclarationStatus, OccupationDeclaration, occupation_key
@@ -101,18 +101,20 @@ def union_quota(campaign: Campaign, union: Organisation, *, today: dt.date | Non
 # --- reads ---------------------------------------------------------------------------------
 
 
-def require_read(user: Any) -> None:
-    if getattr(user, "role", "") not in READ_ROLES:
+def require_read(user: StaffUser) -> None:
+    if user.role not in READ_ROLES:
         raise Forbidden("您的角色不能查看非通用性职业申报。")
 
 
-def declarations_visible(user: Any) -> QuerySet[OccupationDeclaration]:
+def declarations_visible(user: StaffUser) -> QuerySet[OccupationDeclaration]:
     """Every declaration the caller may read: its own union's, or all of them for the city."""
     require_read(user)
     return scope_to_subtree(OccupationDeclaration.objects.all(), user, org_field="union")
 
 
-def declaration_list(user: Any, *, campaign: Campaign, union: Organisation | None = None, status: str = "") -> list[OccupationDeclaration]:
+def declaration_list(
+    user: StaffUser, *, campaign: Campaign, union: Organisation | None = None, status: str = ""
+) -> list[OccupationDeclaration]:
     queryset = declarations_visible(user).filter(campaign=campaign)
     if union is not None:
         queryset = queryset.filter(union=union)
@@ -125,7 +127,7 @@ def declaration_list(user: Any, *, campaign: Campaign, union: Organisation | Non
     )
 
 
-def declaration_in_scope(user: Any, declaration_id: int | str) -> OccupationDeclaration:
+def declaration_in_scope(user: StaffUser, declaration_id: int | str) -> OccupationDeclaration:
     try:
         pk = int(str(declaration_id))
     except ValueError:
@@ -139,10 +141,10 @@ def declaration_in_scope(user: Any, declaration_id: int | str) -> OccupationDecl
 # --- writes --------------------------------------------------------------------------------
 
 
-def _declaring_union(user: Any) -> Organisation:
-    if getattr(user, "role", "") not in DECLARE_ROLES:
+def _declaring_union(user: StaffUser) -> Organisation:
+    if user.role not in DECLARE_ROLES:
         raise Forbidden("只有区县（产业）工会审核人可以申报非通用性职业。")
-    union = getattr(user, "organisation", None)
+    union = user.organisation
     if union is None or union.kind != OrgKind.DISTRICT:
         raise Forbidden("只有区县（产业）工会可以申报非通用性职业。")
     return union
@@ -172,7 +174,13 @@ def _declaration_input(occupation: object, reason: object) -> tuple[str, str]:
 
 
 def occupation_declare(
-    *, user: Any, occupation: object, reason: object, campaign: Campaign | None = None, today: dt.date | None = None, request: Any = None
+    *,
+    user: StaffUser,
+    occupation: object,
+    reason: object,
+    campaign: Campaign | None = None,
+    today: dt.date | None = None,
+    request: Any = None,
 ) -> OccupationDeclaration:
     """申报一项非通用性职业 for the caller's own district/industry union (status ``pending``).
 
@@ -222,7 +230,7 @@ def occupation_declare(
     return declaration
 
 
-def occupation_declaration_withdraw(*, user: Any, declaration_id: int | str, request: Any = None) -> OccupationDeclaration:
+def occupation_declaration_withdraw(*, user: StaffUser, declaration_id: int | str, request: Any = None) -> OccupationDeclaration:
     """撤回 a declaration the economic department has not decided yet (a misspelt occupation, a
     reason to rewrite): its place is free again, and while the deadline has not passed the union
     may declare it anew. Only the declaring union's reviewer; 409 ``already_decided`` once decided."""
@@ -251,13 +259,13 @@ def occupation_declaration_withdraw(*, user: Any, declaration_id: int | str, req
 
 
 def occupation_declaration_decide(
-    *, user: Any, declaration_id: int | str, decision: str, opinion: object = "", request: Any = None
+    *, user: StaffUser, declaration_id: int | str, decision: str, opinion: object = "", request: Any = None
 ) -> OccupationDeclaration:
     """经济部审核: approve (备案同意) or reject (不同意, with an opinion) a pending declaration, once.
 
     409 ``already_decided`` for a declaration that is no longer pending, whoever decided it.
     """
-    if getattr(user, "role", "") not in DECIDE_ROLES:
+    if user.role not in DECIDE_ROLES:
         raise Forbidden("只有市总工会经济部人员可以审核非通用性职业申报。")
     found = declaration_in_scope(user, declaration_id)  # 404 before the body is judged, and before anything is locked
     if decision not in DECISIONS:

@@ -9,7 +9,7 @@ kept (``StaffTotp.last_step``) so that a code, or any older one, is never accept
 from __future__ import annotations
 
 import hmac
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyotp
 import qrcode
@@ -24,6 +24,9 @@ from rewards.core.errors import DomainError
 from .lockout import lift_lock
 from .models import StaffToken, StaffTotp
 
+if TYPE_CHECKING:
+    from rewards.organisations.models import StaffUser
+
 #: Shown by the authenticator app next to the username: the site's own name, which the code page
 #: tells the holder to look for (decision 194).
 ISSUER = "杭州市职工高技能人才奖励平台"
@@ -37,12 +40,12 @@ class MfaRefused(DomainError):
     default_message = "无法完成两步验证设置。"
 
 
-def mfa_required(user: Any) -> bool:
+def mfa_required(user: StaffUser) -> bool:
     """The user's role must use a second factor (``STAFF_MFA_ROLES``)."""
-    return bool(getattr(user, "role", "") and user.role in settings.STAFF_MFA_ROLES)
+    return bool(user.role) and user.role in settings.STAFF_MFA_ROLES
 
 
-def active_device(user: Any) -> StaffTotp | None:
+def active_device(user: StaffUser) -> StaffTotp | None:
     device = StaffTotp.objects.filter(user=user).first()
     return device if device is not None and device.active else None
 
@@ -66,7 +69,7 @@ def _matching_step(secret: str, code: str, *, after: int) -> int | None:
     return None
 
 
-def provisioning_uri(user: Any, secret: str) -> str:
+def provisioning_uri(user: StaffUser, secret: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=ISSUER)
 
 
@@ -82,7 +85,7 @@ def secret_groups(secret: str) -> str:
 
 
 @transaction.atomic
-def mfa_enrol_start(*, user: Any, request: Any = None) -> StaffTotp:
+def mfa_enrol_start(*, user: StaffUser, request: Any = None) -> StaffTotp:
     """A new secret waiting for confirmation; an active authenticator keeps working until then."""
     device = StaffTotp.objects.select_for_update().filter(user=user).first()
     if device is None:
@@ -93,7 +96,7 @@ def mfa_enrol_start(*, user: Any, request: Any = None) -> StaffTotp:
 
 
 @transaction.atomic
-def mfa_enrol_confirm(*, user: Any, code: str, request: Any = None) -> bool:
+def mfa_enrol_confirm(*, user: StaffUser, code: str, request: Any = None) -> bool:
     """Activates the pending secret when ``code`` comes from it; audited either way."""
     device = StaffTotp.objects.select_for_update().filter(user=user).first()
     if device is None or not device.pending_secret:
@@ -112,7 +115,7 @@ def mfa_enrol_confirm(*, user: Any, code: str, request: Any = None) -> bool:
 
 
 @transaction.atomic
-def mfa_verify(*, user: Any, code: str) -> bool:
+def mfa_verify(*, user: StaffUser, code: str) -> bool:
     """True once for a right code of the active authenticator; the same code again is refused."""
     device = StaffTotp.objects.select_for_update().filter(user=user).first()
     if device is None or not device.active:
@@ -125,7 +128,7 @@ def mfa_verify(*, user: Any, code: str) -> bool:
     return True
 
 
-def mfa_disable(*, user: Any, code: str, request: Any = None) -> None:
+def mfa_disable(*, user: StaffUser, code: str, request: Any = None) -> None:
     """The user turns the second factor off with a current code; refused for required roles."""
     if mfa_required(user):
         raise MfaRefused("您的角色必须使用两步验证，不能停用。更换手机请重新绑定，或请系统管理员重置。")
@@ -141,7 +144,7 @@ def mfa_disable(*, user: Any, code: str, request: Any = None) -> None:
         raise MfaRefused("动态验证码不正确或已使用，请输入验证器上的新验证码。")
 
 
-def remove_factor(user: Any) -> tuple[bool, int]:
+def remove_factor(user: StaffUser) -> tuple[bool, int]:
     """Removes the user's authenticator and API tokens: (whether there was one, tokens ended).
     Their signed-in pages end at the next request (:mod:`rewards.web.staff.sessions`)."""
     had = StaffTotp.objects.filter(user=user).delete()[0] > 0
@@ -149,7 +152,7 @@ def remove_factor(user: Any) -> tuple[bool, int]:
 
 
 @transaction.atomic
-def mfa_reset(*, user: Any, acting_user: Any, request: Any = None) -> None:
+def mfa_reset(*, user: StaffUser, acting_user: StaffUser, request: Any = None) -> None:
     """An administrator removes a user's authenticator (lost phone) at once; a required role
     enrols again at sign-in, and a sign-in lockout (tries with the lost phone's codes) is lifted.
     Under dual control it waits for a second administrator instead

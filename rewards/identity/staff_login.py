@@ -10,7 +10,7 @@ sign-in of a user with an authenticator (:mod:`.mfa`).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.hashers import make_password
@@ -24,6 +24,9 @@ from rewards.core.errors import DomainError, InvalidInput
 
 from . import lockout, mfa
 from .models import StaffToken
+
+if TYPE_CHECKING:
+    from rewards.organisations.models import StaffUser
 
 SecondFactor = Literal["none", "otp", "enrol"]
 
@@ -97,7 +100,7 @@ def check_password(*, username: str, password: str, request: Any = None, channel
     else:
         make_password(password or "")  # no such name can exist; hash all the same
         user = None
-    if user is None or not user.is_active or not getattr(user, "role", ""):
+    if user is None or not user.is_active or not user.role:
         reason, account = _failure(username)
         lockout.record_failure(username, reason=reason, request=request, channel=channel, user=account)
         raise SignInFailed()
@@ -108,17 +111,17 @@ def check_password(*, username: str, password: str, request: Any = None, channel
     return user
 
 
-def has_temporary_password(user: Any) -> bool:
+def has_temporary_password(user: StaffUser) -> bool:
     """The password is one an administrator set (临时密码): it leads only to the password change."""
-    return getattr(user, "temporary_password_until", None) is not None
+    return user.temporary_password_until is not None
 
 
-def temporary_password_expired(user: Any) -> bool:
-    until = getattr(user, "temporary_password_until", None)
+def temporary_password_expired(user: StaffUser) -> bool:
+    until = user.temporary_password_until
     return until is not None and clock.now() >= until
 
 
-def second_factor(user: Any) -> SecondFactor:
+def second_factor(user: StaffUser) -> SecondFactor:
     """What the user still has to do after the password: nothing, a code, or enrol first."""
     if mfa.active_device(user) is not None:
         return "otp"
@@ -127,13 +130,13 @@ def second_factor(user: Any) -> SecondFactor:
     return "none"
 
 
-def refused(*, user: Any, username: str, reason: str, request: Any = None, channel: str) -> None:
+def refused(*, user: StaffUser, username: str, reason: str, request: Any = None, channel: str) -> None:
     """A right password whose second factor was not given or cannot be (``otp_missing``,
     ``mfa_not_enrolled``): audited, not counted towards the lock (no code was guessed)."""
     audit("staff.login", result="failed", request=request, actor=user, detail={"channel": channel, "reason": reason})
 
 
-def check_otp(*, user: Any, username: str, code: str, request: Any = None, channel: str) -> None:
+def check_otp(*, user: StaffUser, username: str, code: str, request: Any = None, channel: str) -> None:
     """The second step: a wrong code counts as a failed sign-in (and can lock the account)."""
     lockout.ensure_not_locked(username, request=request, channel=channel)
     if not mfa.mfa_verify(user=user, code=code):
@@ -141,7 +144,7 @@ def check_otp(*, user: Any, username: str, code: str, request: Any = None, chann
         raise OtpInvalid()
 
 
-def signed_in(*, user: Any, username: str, request: Any = None, channel: str, with_otp: bool) -> None:
+def signed_in(*, user: StaffUser, username: str, request: Any = None, channel: str, with_otp: bool) -> None:
     """A completed sign-in: the failures before it are forgotten, the success audited."""
     lockout.clear_failures(username)
     detail: dict[str, Any] = {"channel": channel}
@@ -150,7 +153,7 @@ def signed_in(*, user: Any, username: str, request: Any = None, channel: str, wi
     audit("staff.login", actor=user, request=request, detail=detail)
 
 
-def staff_password_change(*, user: Any, new_password: str, request: Any = None) -> None:
+def staff_password_change(*, user: StaffUser, new_password: str, request: Any = None) -> None:
     """Sets a new password (Django's validators), ends the user's API tokens and audits it. A
     temporary password an administrator set is replaced by the holder's own.
 

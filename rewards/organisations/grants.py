@@ -124,7 +124,7 @@ def _changes(before: dict[str, Any], asked: dict[str, Any]) -> dict[str, list[An
 
 
 @transaction.atomic
-def role_grant_request(*, account: StaffUser, ask: GrantAsk, acting_user: Any, request: Any = None) -> RoleGrant:
+def role_grant_request(*, account: StaffUser, ask: GrantAsk, acting_user: StaffUser, request: Any = None) -> RoleGrant:
     """Records the ask of :func:`hold_back_grant` as a pending grant (audited ``staff.grant_request``).
     A pending grant of the account past its period lapses first (:mod:`.lapse`)."""
     lapse_overdue_of(account, actor=acting_user, request=request)
@@ -144,7 +144,7 @@ def role_grant_request(*, account: StaffUser, ask: GrantAsk, acting_user: Any, r
     return grant
 
 
-def _may_not_confirm(grant: RoleGrant, user: Any) -> str | None:
+def _may_not_confirm(grant: RoleGrant, user: StaffUser) -> str | None:
     """Why ``user`` may not confirm ``grant``; None when they may."""
     if getattr(user, "role", "") != Role.ADMIN or not getattr(user, "is_active", False):
         return "只有系统管理员可以确认授权。"
@@ -164,7 +164,7 @@ def _locked_pending(grant_id: int, *, refusing: bool = False) -> RoleGrant:
     return grant
 
 
-def _lapse_if_overdue(grant: RoleGrant, *, noticed: str, acting_user: Any, request: Any) -> str | None:
+def _lapse_if_overdue(grant: RoleGrant, *, noticed: str, acting_user: StaffUser, request: Any) -> str | None:
     """Stores a locked pending grant past its period as lapsed (audited) and returns why it is
     refused; None for a grant in its period. The caller raises once the lapse is committed."""
     if not has_lapsed(grant.granted_at):
@@ -177,7 +177,7 @@ def _decided_detail(grant: RoleGrant, before: dict[str, Any]) -> dict[str, Any]:
     return {"grant": grant.pk, "grant_kind": grant.kind, "granted_by": grant.granted_by_id, "changes": _changes(before, _asked(grant))}
 
 
-def role_grant_confirm(*, grant: RoleGrant, acting_user: Any, request: Any = None) -> ConfirmedGrant:
+def role_grant_confirm(*, grant: RoleGrant, acting_user: StaffUser, request: Any = None) -> ConfirmedGrant:
     """确认授权: another administrator than the one who asked (and than the account's owner) gives
     the account its role and organisation, and enables it when asked to; a password an
     administrator set (a new account's) gets its second part (returned, stored nowhere). Audited ``staff.grant_confirm``; a
@@ -197,7 +197,7 @@ def role_grant_confirm(*, grant: RoleGrant, acting_user: Any, request: Any = Non
     return confirmed
 
 
-def _confirm_locked(grant: RoleGrant, *, acting_user: Any, request: Any) -> ConfirmedGrant:
+def _confirm_locked(grant: RoleGrant, *, acting_user: StaffUser, request: Any) -> ConfirmedGrant:
     account = StaffUser.objects.select_for_update().get(pk=grant.account_id)
     expected = ROLE_ORG_KIND[Role(grant.role)]
     if grant.organisation is not None and grant.organisation.kind != expected:
@@ -232,7 +232,7 @@ def _confirm_locked(grant: RoleGrant, *, acting_user: Any, request: Any) -> Conf
     return ConfirmedGrant(grant=grant, second_part=second_part, valid_until=valid_until)
 
 
-def role_grant_refuse(*, grant: RoleGrant, acting_user: Any, request: Any = None) -> RoleGrant:
+def role_grant_refuse(*, grant: RoleGrant, acting_user: StaffUser, request: Any = None) -> RoleGrant:
     """拒绝授权: any administrator, the one who asked included (it then withdraws it). The account
     keeps what it holds. Audited ``staff.grant_refuse``."""
     if getattr(acting_user, "role", "") != Role.ADMIN or not getattr(acting_user, "is_active", False):
@@ -247,7 +247,7 @@ def role_grant_refuse(*, grant: RoleGrant, acting_user: Any, request: Any = None
     return grant
 
 
-def _refuse_locked(grant: RoleGrant, *, acting_user: Any, request: Any) -> None:
+def _refuse_locked(grant: RoleGrant, *, acting_user: StaffUser, request: Any) -> None:
     grant.status = GrantStatus.REFUSED
     grant.decided_by = acting_user
     grant.decided_at = clock.now()

@@ -77,11 +77,11 @@ def lapsed_message(what: str, proposed_at: dt.datetime, *, refusing: bool = Fals
     return f"这项{what}于 {shanghai_minute(proposed_at)} 提出，超过 {period_days()} 天未确认，已过期，{then}"
 
 
-def _who(actor: Any, request: Any) -> dict[str, Any]:
+def _who(actor: StaffUser | None, request: Any) -> dict[str, Any]:
     return {"actor": actor, "request": request} if actor is not None else {"actor_label": "cli"}
 
 
-def lapse_grant(grant: RoleGrant, *, noticed: str, actor: Any = None, request: Any = None) -> None:
+def lapse_grant(grant: RoleGrant, *, noticed: str, actor: StaffUser | None = None, request: Any = None) -> None:
     """Stores a locked, pending grant as lapsed and audits it (``staff.grant_lapse``). A password an
     administrator set on the account that its confirmation would have completed (single part,
     temporary) is voided."""
@@ -104,7 +104,7 @@ def lapse_grant(grant: RoleGrant, *, noticed: str, actor: Any = None, request: A
     audit("staff.grant_lapse", obj=account, detail=detail, **_who(actor, request))
 
 
-def lapse_reset(reset: CredentialReset, *, noticed: str, actor: Any = None, request: Any = None) -> None:
+def lapse_reset(reset: CredentialReset, *, noticed: str, actor: StaffUser | None = None, request: Any = None) -> None:
     """Stores a locked, pending reset as lapsed, its first part's hash gone, and audits it
     (``staff.reset_lapse``)."""
     reset.status = GrantStatus.EXPIRED
@@ -115,7 +115,7 @@ def lapse_reset(reset: CredentialReset, *, noticed: str, actor: Any = None, requ
     audit("staff.reset_lapse", obj=reset.account, detail=detail, **_who(actor, request))
 
 
-def lapse_overdue_of(account: StaffUser, *, actor: Any, request: Any = None, kind: str = "") -> None:
+def lapse_overdue_of(account: StaffUser, *, actor: StaffUser | None, request: Any = None, kind: str = "") -> None:
     """A new proposal for ``account`` first lapses its pending grant (or reset of ``kind``) past
     its period, in the proposal's transaction."""
     if kind:

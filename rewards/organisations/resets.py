@@ -96,7 +96,7 @@ def _end_tokens(account: StaffUser) -> int:
 
 
 @transaction.atomic
-def password_set_at_once(*, account: StaffUser, password: str, acting_user: Any, request: Any = None) -> None:
+def password_set_at_once(*, account: StaffUser, password: str, acting_user: StaffUser, request: Any = None) -> None:
     """重置密码 for an account outside dual control: holds at once, as a temporary password
     (changed at the first sign-in, ended after ``STAFF_TEMPORARY_PASSWORD_HOURS``). The holder's
     sessions and API tokens end, and a sign-in lockout is lifted. Audited ``staff.password_reset``."""
@@ -115,7 +115,7 @@ def password_set_at_once(*, account: StaffUser, password: str, acting_user: Any,
 
 @transaction.atomic
 def credential_reset_request(
-    *, account: StaffUser, kind: str, acting_user: Any, password: str = "", request: Any = None
+    *, account: StaffUser, kind: str, acting_user: StaffUser, password: str = "", request: Any = None
 ) -> CredentialReset:
     """Records a reset for a second administrator (audited ``staff.reset_request``). For a
     password, ``password`` (validated by the caller's form) is kept as its hash only. A pending
@@ -139,7 +139,7 @@ def credential_reset_request(
     return reset
 
 
-def _may_not_confirm(reset: CredentialReset, user: Any) -> str | None:
+def _may_not_confirm(reset: CredentialReset, user: StaffUser) -> str | None:
     """Why ``user`` may not confirm ``reset``; None when they may."""
     if getattr(user, "role", "") != Role.ADMIN or not getattr(user, "is_active", False):
         return "只有系统管理员可以确认重置。"
@@ -159,7 +159,7 @@ def _locked_pending(reset_id: int, *, refusing: bool = False) -> CredentialReset
     return reset
 
 
-def _lapse_if_overdue(reset: CredentialReset, *, noticed: str, acting_user: Any, request: Any) -> str | None:
+def _lapse_if_overdue(reset: CredentialReset, *, noticed: str, acting_user: StaffUser, request: Any) -> str | None:
     """Stores a locked pending reset past its period as lapsed (audited) and returns why it is
     refused; None for a reset in its period. The caller raises once the lapse is committed."""
     if not has_lapsed(reset.asked_at):
@@ -168,7 +168,7 @@ def _lapse_if_overdue(reset: CredentialReset, *, noticed: str, acting_user: Any,
     return lapsed_message(ResetKind(reset.kind).label, reset.asked_at, refusing=noticed == NOTICED_REFUSE)
 
 
-def _decide(reset: CredentialReset, status: str, acting_user: Any) -> None:
+def _decide(reset: CredentialReset, status: str, acting_user: StaffUser | None) -> None:
     reset.status = status
     reset.decided_by = acting_user
     reset.decided_at = clock.now()
@@ -176,7 +176,7 @@ def _decide(reset: CredentialReset, status: str, acting_user: Any) -> None:
     reset.save(update_fields=["status", "decided_by", "decided_at", "first_part_hash"])
 
 
-def credential_reset_confirm(*, reset: CredentialReset, acting_user: Any, request: Any = None) -> ConfirmedReset:
+def credential_reset_confirm(*, reset: CredentialReset, acting_user: StaffUser, request: Any = None) -> ConfirmedReset:
     """确认重置: another administrator than the one who asked (and than the account's owner) puts
     the reset into effect. A password becomes the asker's part followed by a second part drawn
     now and returned for this administrator alone; a second factor is removed. The holder's
@@ -196,7 +196,7 @@ def credential_reset_confirm(*, reset: CredentialReset, acting_user: Any, reques
     return confirmed
 
 
-def _confirm_locked(reset: CredentialReset, *, acting_user: Any, request: Any) -> ConfirmedReset:
+def _confirm_locked(reset: CredentialReset, *, acting_user: StaffUser, request: Any) -> ConfirmedReset:
     account = StaffUser.objects.select_for_update().get(pk=reset.account_id)
     detail: dict[str, Any] = {"reset": reset.pk, "reset_kind": reset.kind, "asked_by": reset.asked_by_id}
     second_part, valid_until = "", None
@@ -217,7 +217,7 @@ def _confirm_locked(reset: CredentialReset, *, acting_user: Any, request: Any) -
     return ConfirmedReset(reset=reset, second_part=second_part, valid_until=valid_until)
 
 
-def credential_reset_refuse(*, reset: CredentialReset, acting_user: Any, request: Any = None) -> CredentialReset:
+def credential_reset_refuse(*, reset: CredentialReset, acting_user: StaffUser, request: Any = None) -> CredentialReset:
     """拒绝重置: any administrator, the one who asked included (it then withdraws it). The account
     keeps its password and authenticator. Audited ``staff.reset_refuse``."""
     if getattr(acting_user, "role", "") != Role.ADMIN or not getattr(acting_user, "is_active", False):

@@ -3,19 +3,22 @@ exists (locked when it is to change)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rewards.core.errors import Forbidden, NotFound
 from rewards.organisations.models import Role
 
 from .models import PaymentBatch
 
+if TYPE_CHECKING:
+    from rewards.organisations.models import StaffUser
+
 #: Rows read or written at a time by the operations on 100 000 lines.
 CHUNK = 5000
 
 
-def _require_finance(user: Any) -> None:
-    if getattr(user, "role", "") != Role.FINANCE_OFFICER:
+def _require_finance(user: StaffUser) -> None:
+    if user.role != Role.FINANCE_OFFICER:
         raise Forbidden("只有市总工会财务人员可以办理奖励核发。")
 
 

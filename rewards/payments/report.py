@@ -3,7 +3,7 @@ demand with the annexes' renderer; every download is an audited export."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rewards.campaigns.models import Campaign
 from rewards.core import clock
@@ -11,6 +11,9 @@ from rewards.core.audit import audit
 from rewards.reports.renderers import XLSX_CONTENT_TYPE, Column, Generated, Sheet, xlsx
 
 from .selectors import PaymentReport, ReportRow, payment_report
+
+if TYPE_CHECKING:
+    from rewards.organisations.models import StaffUser
 
 NOTES = (
     "说明：按付款明细统计。发放失败含银行回单失败和发放成功后的退汇；发放失败的申请经职工更正银行卡后在后续批次发放成功的，分别计入发放失败和已发放。",
@@ -70,7 +73,7 @@ def report_sheets(report: PaymentReport) -> list[Sheet]:
     ]
 
 
-def payment_report_export(*, user: Any, campaign: Campaign, request: Any = None) -> Generated:
+def payment_report_export(*, user: StaffUser, campaign: Campaign, request: Any = None) -> Generated:
     """The report as an xlsx; one ``report.payments`` audit entry per download."""
     report = payment_report(campaign)
     content = xlsx(report_sheets(report))

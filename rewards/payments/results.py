@@ -10,7 +10,7 @@ import hashlib
 import io
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.db import connection, transaction
 
@@ -27,6 +27,9 @@ from rewards.notifications.templates import sms_reason
 
 from .access import CHUNK, _batch, _require_finance
 from .models import BatchStatus, LineStatus, PaymentBatch, PaymentLine, ResultImport
+
+if TYPE_CHECKING:
+    from rewards.organisations.models import StaffUser
 
 RESULT_HEADER = ["reference", "amount", "result", "reason"]
 
@@ -126,7 +129,7 @@ class _Settled(NamedTuple):
 _LINE_FIELDS = ("reference", "pk", "batch_id", "amount", "status", "application_id")
 
 
-def payment_results_import(*, user: Any, batch_no: str, content: bytes, request: Any = None) -> dict[str, int]:
+def payment_results_import(*, user: StaffUser, batch_no: str, content: bytes, request: Any = None) -> dict[str, int]:
     """对账: applies the bank's return file to the batch, all rows or none."""
     _require_finance(user)
     digest = hashlib.sha256(content).hexdigest()
@@ -152,7 +155,7 @@ def _batch_or_none(batch_no: str) -> PaymentBatch | None:
     return PaymentBatch.objects.filter(batch_no=batch_no).first()
 
 
-def _import_results(*, user: Any, batch_no: str, content: bytes, digest: str, request: Any) -> dict[str, int]:
+def _import_results(*, user: StaffUser, batch_no: str, content: bytes, digest: str, request: Any) -> dict[str, int]:
     rows, problems = parse_result_file(content)
     with transaction.atomic():
         batch = _batch(batch_no, lock=True)
@@ -233,7 +236,7 @@ def _named_lines(batch: PaymentBatch, references: list[str]) -> dict[str, tuple[
     return lines
 
 
-def _mark_paid(lines: list[_Settled], now: dt.datetime, user: Any) -> None:
+def _mark_paid(lines: list[_Settled], now: dt.datetime, user: StaffUser) -> None:
     _update_where_pk_in(PaymentLine, [line.line_id for line in lines], {"status": LineStatus.PAID, "result_at": now, "result_reason": ""})
     _record_history([line.application_id for line in lines], now=now, user=user, stage="paid", to_status=Status.PAID)
     _update_where_pk_in(
@@ -242,7 +245,7 @@ def _mark_paid(lines: list[_Settled], now: dt.datetime, user: Any) -> None:
     _notify(lines, "paid")
 
 
-def _mark_failed(lines: list[_Settled], now: dt.datetime, user: Any) -> None:
+def _mark_failed(lines: list[_Settled], now: dt.datetime, user: StaffUser) -> None:
     # One statement per distinct reason (a bank gives few), not one per line.
     by_reason: dict[str, list[_Settled]] = {}
     for line in lines:
@@ -271,7 +274,7 @@ def _record_history(
     application_ids: list[int],
     *,
     now: dt.datetime,
-    user: Any,
+    user: StaffUser,
     stage: str,
     to_status: str,
     opinion: str = "",
@@ -292,7 +295,7 @@ def _record_history(
         from_status,
         to_status,
         user.pk,
-        getattr(user, "organisation_id", None),
+        user.organisation_id,
     ]
     target = f"{ops.quote_name(events.db_table)} ({', '.join(ops.quote_name(c) for c in columns)})"
     source, pk = ops.quote_name(opts.db_table), ops.quote_name(str(opts.pk.column))
@@ -367,7 +370,7 @@ def _notify(lines: list[_Settled], template: str) -> None:
         sms_enqueue_many(requests)
 
 
-def payment_line_reversal(*, user: Any, reference: str, reason: str, request: Any = None) -> PaymentLine:
+def payment_line_reversal(*, user: StaffUser, reference: str, reason: str, request: Any = None) -> PaymentLine:
     """退汇: money the bank sent back after a success; the application becomes payment_failed."""
     _require_finance(user)
     reason = written_note(reason)

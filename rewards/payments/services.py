@@ -14,7 +14,7 @@ import io
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, OuterRef, Sum
@@ -33,6 +33,9 @@ from rewards.reports.access import DENIAL_RECORDED
 from .access import CHUNK, _batch, _require_finance
 from .models import BatchStatus, LineStatus, PaymentBatch, PaymentLine
 from .results import RESULT_HEADER, ResultFileRefused, ResultRow, parse_result_file, payment_line_reversal, payment_results_import
+
+if TYPE_CHECKING:
+    from rewards.organisations.models import StaffUser
 
 FILE_HEADER = ["reference", "name", "bank_card_no", "bank_branch", "amount"]
 
@@ -108,7 +111,7 @@ def payment_campaign(union: Organisation | None = None) -> Campaign | None:
 
 
 def payment_batch_build(
-    *, user: Any, campaign: Campaign | None = None, union: Organisation | None = None, idempotency_key: str = "", request: Any = None
+    *, user: StaffUser, campaign: Campaign | None = None, union: Organisation | None = None, idempotency_key: str = "", request: Any = None
 ) -> tuple[PaymentBatch, bool]:
     """Builds a batch of every payable application of ``campaign`` (when ``None``, of
     :func:`payment_campaign`); returns ``(batch, created)``. The same idempotency key of the
@@ -146,7 +149,7 @@ def _same_request(earlier: PaymentBatch, campaign: Campaign | None, union: Organ
     return earlier
 
 
-def _build(*, user: Any, campaign: Campaign, union: Organisation | None, key: str, request: Any) -> PaymentBatch:
+def _build(*, user: StaffUser, campaign: Campaign, union: Organisation | None, key: str, request: Any) -> PaymentBatch:
     queryset = payable(campaign, union).order_by("pk")
     if connection.features.has_select_for_update_skip_locked:
         # Concurrent builders take disjoint sets; the unique live-line index is the last word.
@@ -264,7 +267,7 @@ def changes_since_build(batch: PaymentBatch) -> list[LineChange]:
     return changes
 
 
-def payment_batch_approve(*, user: Any, batch_no: str, request: Any = None) -> PaymentBatch:
+def payment_batch_approve(*, user: StaffUser, batch_no: str, request: Any = None) -> PaymentBatch:
     """复核: a second finance officer approves the frozen content (never the builder)."""
     _require_finance(user)
     try:
@@ -289,7 +292,7 @@ class OwnBatch(Forbidden):
     """四眼原则: the builder of a batch asked to approve it."""
 
 
-def _approve(*, user: Any, batch_no: str, request: Any) -> PaymentBatch:
+def _approve(*, user: StaffUser, batch_no: str, request: Any) -> PaymentBatch:
     with transaction.atomic():
         batch = _batch(batch_no, lock=True)
         if batch.built_by_id == user.pk:
@@ -318,7 +321,7 @@ def _approve(*, user: Any, batch_no: str, request: Any) -> PaymentBatch:
     return batch
 
 
-def payment_batch_cancel(*, user: Any, batch_no: str, request: Any = None) -> PaymentBatch:
+def payment_batch_cancel(*, user: StaffUser, batch_no: str, request: Any = None) -> PaymentBatch:
     """作废 before the file was first downloaded; its applications become payable again."""
     _require_finance(user)
     with transaction.atomic():
@@ -343,7 +346,7 @@ def payment_batch_cancel(*, user: Any, batch_no: str, request: Any = None) -> Pa
     return batch
 
 
-def payment_batch_file(*, user: Any, batch_no: str, request: Any = None, fmt: str = "csv") -> tuple[bytes, PaymentBatch]:
+def payment_batch_file(*, user: StaffUser, batch_no: str, request: Any = None, fmt: str = "csv") -> tuple[bytes, PaymentBatch]:
     """The bank disbursement file, from the approved frozen content only. The first download
     marks the batch sent. Generated on demand, never kept (it carries full card numbers)."""
     _require_finance(user)

@@ -17,7 +17,7 @@ import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 
@@ -32,6 +32,9 @@ from rewards.organisations.models import OrgKind, Role
 
 from . import dates, sms
 from .selectors import CampaignUsage, campaign_usage
+
+if TYPE_CHECKING:
+    from rewards.organisations.models import StaffUser
 
 #: Levels a campaign may reward (DOMAIN.md §3 rule 2: 高级工 and above), lowest first.
 AWARD_LEVELS: tuple[str, ...] = tuple(level.value for level in Level if LEVEL_GRADE[level] <= 3)
@@ -81,21 +84,16 @@ LOCK_REASON = (
 )
 
 
-def ensure_may_change(user: Any) -> None:
+def ensure_may_change(user: StaffUser | None) -> None:
     """Only an administrator of the city union (``None``: the command line, trusted)."""
     if user is None:
         return
-    organisation = getattr(user, "organisation", None)
-    if (
-        not getattr(user, "is_active", False)
-        or getattr(user, "role", "") != Role.ADMIN
-        or organisation is None
-        or organisation.kind != OrgKind.CITY
-    ):
+    organisation = user.organisation
+    if not user.is_active or user.role != Role.ADMIN or organisation is None or organisation.kind != OrgKind.CITY:
         raise Forbidden("只有市总工会的系统管理员可以设置年度奖励活动。")
 
 
-def actor_label(user: Any) -> str:
+def actor_label(user: StaffUser | None) -> str:
     return "" if user is not None else "cli"
 
 
@@ -124,7 +122,7 @@ def _next_year_text(text: str, from_year: int, to_year: int) -> str:
 
 
 @transaction.atomic
-def campaign_copy(*, from_year: int, to_year: int, acting_user: Any, request: Any = None) -> Campaign:
+def campaign_copy(*, from_year: int, to_year: int, acting_user: StaffUser | None, request: Any = None) -> Campaign:
     """复制为下一年度: ``to_year`` as a copy of ``from_year`` with every date a year later.
 
     Copies the levels and amounts, the issuers, the declaration limit, the retention, the SMS
@@ -512,7 +510,7 @@ def _merged(*groups: dict[str, list[str]]) -> dict[str, list[str]]:
 
 
 def campaign_settings_problems(
-    *, year: int, values: Mapping[str, Any], unknown: set[str] | frozenset[str] = frozenset(), acting_user: Any
+    *, year: int, values: Mapping[str, Any], unknown: set[str] | frozenset[str] = frozenset(), acting_user: StaffUser | None
 ) -> dict[str, list[str]]:
     """What saving ``values`` would refuse, without saving: for a page whose form could not read
     the settings named in ``unknown`` (it says why itself). Every check that reads one of those
@@ -526,7 +524,7 @@ def campaign_settings_problems(
 
 
 @transaction.atomic
-def campaign_update(*, year: int, values: Mapping[str, Any], acting_user: Any, request: Any = None) -> CampaignChange:
+def campaign_update(*, year: int, values: Mapping[str, Any], acting_user: StaffUser | None, request: Any = None) -> CampaignChange:
     """Changes some settings of one campaign, all or none, under the lock rule.
 
     ``values`` maps names of :data:`SETTING_FIELDS` (typed: dates, ints, lists of issuer codes),

@@ -7,7 +7,7 @@ campaign's list leaves every other campaign's, and its applications and reports,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
@@ -21,6 +21,9 @@ from rewards.organisations.services import organisation_ensure
 
 from .selectors import campaign_usage
 from .services import actor_label, ensure_may_change, error_summary, on_commit_clear_caches
+
+if TYPE_CHECKING:
+    from rewards.organisations.models import StaffUser
 
 MAX_GUIDANCE = 100000
 
@@ -65,7 +68,7 @@ def _check_new_name(name: str) -> str | None:
 
 
 @transaction.atomic
-def campaign_units_update(*, year: int, rows: list[UnitRow], acting_user: Any, request: Any = None) -> UnitsChange:
+def campaign_units_update(*, year: int, rows: list[UnitRow], acting_user: StaffUser | None, request: Any = None) -> UnitsChange:
     """任务分解（附件1）: the campaign's units in the order of ``rows``, with their guidance numbers.
 
     Units of the campaign missing from ``rows`` are removed too. A union with applications or

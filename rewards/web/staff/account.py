@@ -75,7 +75,7 @@ def mfa_enrol(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["POST"])
 def mfa_disable(request: HttpRequest) -> HttpResponse:
     try:
-        mfa.mfa_disable(user=request.user, code=request.POST.get("code", ""), request=request)
+        mfa.mfa_disable(user=signed_in_staff(request), code=request.POST.get("code", ""), request=request)
     except mfa.MfaRefused as exc:
         messages.error(request, exc.message)
         return redirect("staff:account")

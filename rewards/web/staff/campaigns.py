@@ -31,9 +31,9 @@ from rewards.campaigns.setup.units import campaign_units_update
 from rewards.core import clock
 from rewards.core.audit import audit
 from rewards.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
-from rewards.organisations.models import Organisation, Role
+from rewards.organisations.models import Organisation, Role, StaffUser
 
-from .auth import forbidden, staff_required
+from .auth import forbidden, signed_in_staff, staff_required
 from .campaign_forms import (
     INTO,
     KEEP,
@@ -54,7 +54,7 @@ READ_ROLES = frozenset({Role.ADMIN, Role.AUDITOR})
 LOCKED_SUMMARY = "发文日期（开始受理）、发证时间范围、补申报范围及其参照年度、发证机关、奖励标准（等级和金额）"
 
 
-def _can_change(user: Any) -> bool:
+def _can_change(user: StaffUser) -> bool:
     try:
         ensure_may_change(user)
     except Forbidden:
@@ -83,7 +83,7 @@ def _common(request: HttpRequest, campaign: Campaign, tab: str) -> dict[str, Any
         "campaign": campaign,
         "usage": usage,
         "tab": tab,
-        "can_change": _can_change(request.user),
+        "can_change": _can_change(signed_in_staff(request)),
         "unit_count": len(units),
         "guidance_total": sum(units),
         "locked_summary": LOCKED_SUMMARY,
@@ -117,7 +117,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
         {
             "summaries": summaries,
             "sources": sources,
-            "can_change": _can_change(request.user),
+            "can_change": _can_change(signed_in_staff(request)),
             "today": clock.today(),
         },
     )
@@ -132,7 +132,7 @@ def campaign_copy_view(request: HttpRequest) -> HttpResponse:
         return redirect("staff:campaigns")
     from_year = int(raw)
     try:
-        campaign = campaign_copy(from_year=from_year, to_year=from_year + 1, acting_user=request.user, request=request)
+        campaign = campaign_copy(from_year=from_year, to_year=from_year + 1, acting_user=signed_in_staff(request), request=request)
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("staff:campaigns")
@@ -150,7 +150,9 @@ def campaign_copy_view(request: HttpRequest) -> HttpResponse:
 
 def _settings_form(request: HttpRequest, campaign: Campaign, usage: Any, data: Any = None) -> CampaignSettingsForm:
     amounts = {award.level: award.amount for award in campaign.level_awards.all()}
-    return CampaignSettingsForm(data, campaign=campaign, amounts=amounts, locked=usage.locked, readonly=not _can_change(request.user))
+    return CampaignSettingsForm(
+        data, campaign=campaign, amounts=amounts, locked=usage.locked, readonly=not _can_change(signed_in_staff(request))
+    )
 
 
 def _show_problems(form: CampaignSettingsForm, problems: dict[str, list[str]]) -> list[str]:
@@ -183,10 +185,12 @@ def campaign_settings(request: HttpRequest, year: int) -> HttpResponse:
             if not form.is_valid():
                 # The service's checks still run on what the form could read: one round of errors.
                 status = 400
-                problems = campaign_settings_problems(year=year, values=form.values(), unknown=form.unread(), acting_user=request.user)
+                problems = campaign_settings_problems(
+                    year=year, values=form.values(), unknown=form.unread(), acting_user=signed_in_staff(request)
+                )
                 amount_errors = _show_problems(form, problems)
             else:
-                change = campaign_update(year=year, values=form.values(), acting_user=request.user, request=request)
+                change = campaign_update(year=year, values=form.values(), acting_user=signed_in_staff(request), request=request)
                 if change.changed:
                     messages.success(request, f"已保存{year}年度设置：{_changed_labels(list(change.changed))}。")
                 else:
@@ -291,7 +295,7 @@ def campaign_units(request: HttpRequest, year: int) -> HttpResponse:
     problems: list[str] = []
     if not errors:
         try:
-            change = campaign_units_update(year=year, rows=service_rows, acting_user=request.user, request=request)
+            change = campaign_units_update(year=year, rows=service_rows, acting_user=signed_in_staff(request), request=request)
         except (InvalidInput, Conflict) as exc:
             status = exc.status
             errors = dict(exc.fields)
@@ -342,7 +346,9 @@ def campaign_sms(request: HttpRequest, year: int) -> HttpResponse:
     status = 400
     if not errors:
         try:
-            change = campaign_update(year=year, values={SMS_TEMPLATES: cleaned.overrides}, acting_user=request.user, request=request)
+            change = campaign_update(
+                year=year, values={SMS_TEMPLATES: cleaned.overrides}, acting_user=signed_in_staff(request), request=request
+            )
         except (InvalidInput, Conflict) as exc:
             status = exc.status
             errors = dict(exc.fields) or {"": [exc.message]}

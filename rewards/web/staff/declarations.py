@@ -174,7 +174,7 @@ def declare(request: HttpRequest) -> HttpResponse:
     reason = (request.POST.get("reason") or "")[:2000]
     campaign = current_campaign()
     try:
-        declaration = occupation_declare(user=request.user, occupation=occupation, reason=reason, request=request)
+        declaration = occupation_declare(user=signed_in_staff(request), occupation=occupation, reason=reason, request=request)
     except (InvalidInput, Conflict, Forbidden, NotFound) as exc:
         return _page(
             request,
@@ -192,7 +192,7 @@ def declare(request: HttpRequest) -> HttpResponse:
 def withdraw(request: HttpRequest, declaration_id: int) -> HttpResponse:
     """撤回 one of the union's own declarations still waiting for the economic department."""
     try:
-        declaration = occupation_declaration_withdraw(user=request.user, declaration_id=declaration_id, request=request)
+        declaration = occupation_declaration_withdraw(user=signed_in_staff(request), declaration_id=declaration_id, request=request)
     except NotFound:  # another union's declaration
         return not_found_recorded(request, what="occupation_declaration", model=OccupationDeclaration, pk=declaration_id)
     except (Conflict, Forbidden) as exc:
@@ -213,7 +213,7 @@ def decide(request: HttpRequest, declaration_id: int) -> HttpResponse:
     opinion = (request.POST.get("opinion") or "")[:1000]
     try:
         declaration = occupation_declaration_decide(
-            user=request.user, declaration_id=declaration_id, decision=decision, opinion=opinion, request=request
+            user=signed_in_staff(request), declaration_id=declaration_id, decision=decision, opinion=opinion, request=request
         )
     except NotFound:
         return render(request, "staff/not_found.html", status=404)
@@ -254,7 +254,7 @@ def annex5(request: HttpRequest) -> HttpResponse:
     file_format = request.GET.get("format", "xlsx")
     try:
         generated = annex5_export(
-            user=request.user,
+            user=signed_in_staff(request),
             union=request.GET.get("union", ""),
             year=request.GET.get("year"),
             file_format=file_format if file_format in FORMATS else "",

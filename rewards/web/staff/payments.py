@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from rewards.campaigns.models import Campaign
 from rewards.campaigns.selectors import campaign_units, current_campaign
 from rewards.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from rewards.organisations.models import Role
+from rewards.organisations.models import Role, StaffUser
 from rewards.payments import selectors, services
 from rewards.payments.models import BatchStatus, LineStatus, PaymentBatch, PaymentLine, ResultImport
 from rewards.payments.report import payment_report_export
@@ -53,8 +53,8 @@ RESULT_FILE_LIMIT = 10 * 1024 * 1024
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _is_finance(user: Any) -> bool:
-    return getattr(user, "role", "") == Role.FINANCE_OFFICER
+def _is_finance(user: StaffUser) -> bool:
+    return user.role == Role.FINANCE_OFFICER
 
 
 def _not_found(request: HttpRequest) -> HttpResponse:
@@ -130,7 +130,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
         "campaign": campaign,
         "page": page,
         "batches": [_listed(batch) for batch in page.object_list],
-        "can_change": _is_finance(request.user),
+        "can_change": _is_finance(signed_in_staff(request)),
         # A new key on every rendering: a double click posts the same key and builds one batch.
         "idempotency_key": uuid.uuid4().hex,
         "other_years": _other_years(campaign),
@@ -158,7 +158,7 @@ def batch_build(request: HttpRequest) -> HttpResponse:
             return redirect("staff:payments")
     try:
         batch, created = payment_batch_build(
-            user=request.user,
+            user=signed_in_staff(request),
             campaign=campaign,
             union=union,
             idempotency_key=(request.POST.get("idempotency_key") or "")[:100],
@@ -264,7 +264,7 @@ def batch_approve(request: HttpRequest, batch_no: str) -> HttpResponse:
         return _render_batch(request, batch, status=400, action_error="请先勾选确认已核对笔数、总金额和银行卡变更情况，再复核通过。")
     already = batch.approved_at is not None  # approved before, from another tab: the service answers it again
     try:
-        batch = payment_batch_approve(user=request.user, batch_no=batch.batch_no, request=request)
+        batch = payment_batch_approve(user=signed_in_staff(request), batch_no=batch.batch_no, request=request)
     except (Forbidden, Conflict) as exc:
         return _render_batch(request, selectors.batch_by_no(batch_no) or batch, status=exc.status, action_error=exc.message)
     if already:
@@ -284,7 +284,7 @@ def batch_cancel(request: HttpRequest, batch_no: str) -> HttpResponse:
     if batch is None:
         return _not_found(request)
     try:
-        batch = payment_batch_cancel(user=request.user, batch_no=batch.batch_no, request=request)
+        batch = payment_batch_cancel(user=signed_in_staff(request), batch_no=batch.batch_no, request=request)
     except (Forbidden, Conflict) as exc:
         return _render_batch(request, selectors.batch_by_no(batch_no) or batch, status=exc.status, action_error=exc.message)
     messages.success(request, f"核发批次 {batch.batch_no} 已作废，其中的申请可以重新生成批次。")
@@ -301,7 +301,7 @@ def batch_file(request: HttpRequest, batch_no: str) -> HttpResponse:
         return _not_found(request)
     fmt = "xlsx" if request.POST.get("format") == "xlsx" else "csv"
     try:
-        content, batch = payment_batch_file(user=request.user, batch_no=batch.batch_no, request=request, fmt=fmt)
+        content, batch = payment_batch_file(user=signed_in_staff(request), batch_no=batch.batch_no, request=request, fmt=fmt)
     except (Forbidden, Conflict) as exc:
         return _render_batch(request, selectors.batch_by_no(batch_no) or batch, status=exc.status, action_error=exc.message)
     response = HttpResponse(content, content_type=XLSX if fmt == "xlsx" else "text/csv; charset=utf-8")
@@ -325,7 +325,7 @@ def batch_results(request: HttpRequest, batch_no: str) -> HttpResponse:
     if (upload.size or 0) > RESULT_FILE_LIMIT:
         return _render_batch(request, batch, status=400, results_error="文件超过 10 MB，不像是一份银行回单，未导入。")
     try:
-        outcome = payment_results_import(user=request.user, batch_no=batch.batch_no, content=upload.read(), request=request)
+        outcome = payment_results_import(user=signed_in_staff(request), batch_no=batch.batch_no, content=upload.read(), request=request)
     except ResultFileRefused as exc:
         reasons = exc.extra.get("reasons") or [text for texts in exc.fields.values() for text in texts]
         return _render_batch(
@@ -349,7 +349,7 @@ def line_reversal(request: HttpRequest, reference: str) -> HttpResponse:
         return _not_found(request)
     reason = request.POST.get("reason") or ""
     try:
-        payment_line_reversal(user=request.user, reference=line.reference, reason=reason, request=request)
+        payment_line_reversal(user=signed_in_staff(request), reference=line.reference, reason=reason, request=request)
     except NotFound:
         return _not_found(request)
     except (Forbidden, Conflict, InvalidInput) as exc:
@@ -374,7 +374,7 @@ def payment_report(request: HttpRequest) -> HttpResponse:
     if campaign is None:
         return render(request, "staff/payments/report.html", {"campaign": None, "years": years})
     if request.GET.get("download") == "xlsx":
-        return download_response(payment_report_export(user=request.user, campaign=campaign, request=request))
+        return download_response(payment_report_export(user=signed_in_staff(request), campaign=campaign, request=request))
     context = {
         "campaign": campaign,
         "years": years,
