@@ -16,6 +16,7 @@ from rewards.reports.annex3 import annex3_pdf
 from rewards.reports.annex4 import annex4_export
 from rewards.reports.downloads import download_response
 
+from .auth import staff_user
 from .views_review import ERRORS, StaffView
 
 
@@ -55,7 +56,7 @@ class Annex3View(FileView):
         responses={(200, "application/pdf"): OpenApiTypes.BINARY, **ERRORS},
     )
     def get(self, request: Request, no: str) -> HttpResponse:
-        return download_response(annex3_pdf(user=request.user, application_no=no, request=request))
+        return download_response(annex3_pdf(user=staff_user(request), application_no=no, request=request))
 
 
 ANNEX4_PARAMETERS = [
@@ -74,7 +75,7 @@ class Annex4View(FileView):
 
     def get(self, request: Request) -> HttpResponse:
         generated = annex4_export(
-            user=request.user,
+            user=staff_user(request),
             org=request.query_params.get("org", ""),
             year=request.query_params.get("year"),
             per_unit=_flag(request.query_params.get("per_unit")),

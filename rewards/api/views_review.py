@@ -222,7 +222,7 @@ class DecisionView(StaffView):
     def post(self, request: Request, no: str) -> Response:
         data = request_body(request)
         application = review_decide(
-            user=request.user,
+            user=staff_user(request),
             application_no=no,
             decision=str(data.get("decision", "")),
             opinion=str(data.get("opinion", "")),
@@ -247,7 +247,7 @@ class FlagResolveView(StaffView):
     )
     def post(self, request: Request, no: str, flag: str) -> Response:
         resolved = flag_resolve(
-            user=request.user, application_no=no, code=flag, note=str(request_body(request).get("note", "")), request=request
+            user=staff_user(request), application_no=no, code=flag, note=str(request_body(request).get("note", "")), request=request
         )
         return Response(
             {

@@ -13,6 +13,7 @@ from rewards.reports.annex1 import annex1_export
 from rewards.reports.downloads import download_response
 from rewards.reports.progress import campaign_for_year, progress, require_progress_role
 
+from .auth import staff_user
 from .views_reports import FileView
 from .views_review import ERRORS, StaffView
 
@@ -45,8 +46,8 @@ class ProgressView(StaffView):
         responses={200: inline_serializer("ProgressRow", PROGRESS_ROW_FIELDS, many=True), **ERRORS},
     )
     def get(self, request: Request) -> Response:
-        require_progress_role(request.user)
-        board = progress(request.user, campaign_for_year(request.query_params.get("year")))
+        require_progress_role(staff_user(request))
+        board = progress(staff_user(request), campaign_for_year(request.query_params.get("year")))
         return Response([row.as_api() for row in board.rows])
 
 
@@ -58,5 +59,5 @@ class Annex1XlsxView(FileView):
         responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY, **ERRORS},
     )
     def get(self, request: Request) -> HttpResponse:
-        require_progress_role(request.user)
-        return download_response(annex1_export(user=request.user, year=request.query_params.get("year"), request=request))
+        require_progress_role(staff_user(request))
+        return download_response(annex1_export(user=staff_user(request), year=request.query_params.get("year"), request=request))

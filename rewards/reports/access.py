@@ -7,7 +7,7 @@ from typing import Any
 from rewards.core.audit import audit
 from rewards.core.errors import Forbidden, NotFound
 from rewards.core.masking import mask_digit_runs
-from rewards.organisations.models import Organisation, Role
+from rewards.organisations.models import Organisation, Role, StaffUser
 from rewards.organisations.selectors import get_organisation_in_scope, organisation_by_name
 
 #: The roles that may read applications (API.md "Roles"): a grassroots clerk prints Annex 3/4
@@ -18,8 +18,8 @@ REPORT_ROLES = frozenset(
 )
 
 
-def require_report_role(user: Any) -> None:
-    if getattr(user, "role", "") not in REPORT_ROLES:
+def require_report_role(user: StaffUser) -> None:
+    if user.role not in REPORT_ROLES:
         raise Forbidden("您的角色不能打印申请表或汇总表。")
 
 
@@ -27,7 +27,7 @@ def require_report_role(user: Any) -> None:
 DENIAL_RECORDED = "_access_denial_recorded"
 
 
-def record_denial(*, user: Any, request: Any, what: str, object_type: str, object_id: Any = "", detail: dict[str, Any]) -> None:
+def record_denial(*, user: StaffUser, request: Any, what: str, object_type: str, object_id: Any = "", detail: dict[str, Any]) -> None:
     """An export asked for outside the caller's subtree answers 404 and is recorded (SECURITY.md 1)."""
     audit(
         "access.denied",
@@ -42,7 +42,7 @@ def record_denial(*, user: Any, request: Any, what: str, object_type: str, objec
         setattr(request, DENIAL_RECORDED, True)
 
 
-def organisation_or_denial(*, user: Any, request: Any, name: str, what: str, param: str) -> Organisation:
+def organisation_or_denial(*, user: StaffUser, request: Any, name: str, what: str, param: str) -> Organisation:
     """The organisation of that name in the caller's subtree. One outside it, or none of that
     name, is a :class:`NotFound` recorded as an access denial naming the ``param`` asked for
     (digit runs masked) and the organisation when it exists (SECURITY.md 1)."""

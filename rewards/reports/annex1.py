@@ -10,7 +10,7 @@ export all the same (``report.annex1``, ``report.progress``), like the payment r
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rewards.campaigns.models import Campaign
 from rewards.core import clock
@@ -19,6 +19,9 @@ from rewards.core.errors import InvalidInput
 
 from .progress import Breakdown, Dashboard, Progress, ProgressRow, Scope, Tally, WeekRow, campaign_for_year, dashboard, progress
 from .renderers import XLSX_CONTENT_TYPE, Column, Generated, Percent, Sheet, xlsx
+
+if TYPE_CHECKING:
+    from rewards.organisations.models import StaffUser
 
 LABEL = "附件1"
 #: Annex 1's own columns, then the live ones, in this order.
@@ -146,16 +149,16 @@ def _generated(content: bytes, *, filename: str, ascii_filename: str) -> Generat
     return Generated(filename=filename, ascii_filename=ascii_filename, content_type=XLSX_CONTENT_TYPE, content=content)
 
 
-def _scope_names(user: Any, scope: Scope) -> tuple[str, str]:
+def _scope_names(user: StaffUser, scope: Scope) -> tuple[str, str]:
     """What a union's file is named after (its own lines only): ``-西湖区总工会`` and ``-16``; the
     city's whole table keeps the plain name, as Annex 5 and the training plans are named."""
-    organisation = getattr(user, "organisation", None)
+    organisation = user.organisation
     if scope.whole_city or organisation is None:
         return "", ""
     return f"-{organisation.name}", f"-{organisation.pk}"
 
 
-def annex1_export(*, user: Any, year: str | int | None = None, request: Any = None) -> Generated:
+def annex1_export(*, user: StaffUser, year: str | int | None = None, request: Any = None) -> Generated:
     """Annex 1 with live progress as xlsx, scoped to the caller; one ``report.annex1`` audit entry."""
     campaign = campaign_for_year(year)
     board = progress(user, campaign)
@@ -169,7 +172,7 @@ def annex1_export(*, user: Any, year: str | int | None = None, request: Any = No
     )
 
 
-def progress_table_export(*, user: Any, table: str, year: str | int | None = None, request: Any = None) -> Generated:
+def progress_table_export(*, user: StaffUser, table: str, year: str | int | None = None, request: Any = None) -> Generated:
     """One of the dashboard's tables (or ``all`` of them, a worksheet each) as xlsx."""
     if table == "annex1":
         return annex1_export(user=user, year=year, request=request)
@@ -195,5 +198,5 @@ def progress_table_export(*, user: Any, table: str, year: str | int | None = Non
     )
 
 
-def _audit(action: str, *, user: Any, request: Any, campaign: Campaign, detail: dict[str, Any]) -> None:
+def _audit(action: str, *, user: StaffUser, request: Any, campaign: Campaign, detail: dict[str, Any]) -> None:
     audit(action, actor=user, request=request, obj=campaign, detail={"year": campaign.year, "format": "xlsx", **detail})

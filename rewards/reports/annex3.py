@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rewards.applications.models import Application, ApplicationEvent
 from rewards.core import clock
@@ -23,6 +23,9 @@ from rewards.review.services import application_in_scope, sees_full_numbers
 
 from . import renderers
 from .access import record_denial, require_report_role
+
+if TYPE_CHECKING:
+    from rewards.organisations.models import StaffUser
 
 TEMPLATE = "reports/annex3.html"
 REMARK = "备注：银行卡开户行请写至支行，例：××银行××支行。"
@@ -126,7 +129,7 @@ def annex3_context(application: Application, *, full: bool) -> dict[str, Any]:
     }
 
 
-def annex3_pdf(*, user: Any, application_no: str, request: Any = None) -> renderers.Generated:
+def annex3_pdf(*, user: StaffUser, application_no: str, request: Any = None) -> renderers.Generated:
     """The Annex 3 PDF of one application in the caller's subtree (404 outside it)."""
     require_report_role(user)
     try:

@@ -21,7 +21,7 @@ from rewards.core.audit import audit
 from rewards.core.errors import InvalidInput, NotFound
 from rewards.core.masking import mask_bank_card, mask_id_number, mask_phone
 from rewards.core.vocab import Channel, Level, Status
-from rewards.organisations.models import Organisation, OrgKind
+from rewards.organisations.models import Organisation, OrgKind, StaffUser
 from rewards.organisations.selectors import scope_to_subtree
 from rewards.review.services import sees_full_numbers
 
@@ -86,7 +86,7 @@ def annex4_row(number: int, application: Application, *, full: bool) -> list[Any
     ]
 
 
-def listed(*, user: Any, campaign: Campaign):  # type: ignore[no-untyped-def]
+def listed(*, user: StaffUser, campaign: Campaign):  # type: ignore[no-untyped-def]
     """The applications Annex 4 lists, in ``user``'s subtree: a unit's batch applications, neither
     withdrawn nor rejected (the page's counts and the files read the same ones)."""
     return scope_to_subtree(
@@ -96,7 +96,7 @@ def listed(*, user: Any, campaign: Campaign):  # type: ignore[no-untyped-def]
     )
 
 
-def annex4_sections(*, user: Any, campaign: Campaign, organisation: Organisation, per_unit: bool) -> list[Section]:
+def annex4_sections(*, user: StaffUser, campaign: Campaign, organisation: Organisation, per_unit: bool) -> list[Section]:
     """The tables for ``organisation``: one, or one per grassroots union when ``per_unit``."""
     queryset = listed(user=user, campaign=campaign)
     applications = list(
@@ -131,7 +131,7 @@ def _campaign(year: str | int | None) -> Campaign:
     return campaign
 
 
-def _organisation(user: Any, name: str, request: Any) -> Organisation:
+def _organisation(user: StaffUser, name: str, request: Any) -> Organisation:
     name = (name or "").strip()[:120]
     if not name:
         raise InvalidInput("请选择填报单位。", fields={"org": ["请填写填报单位（区县（产业）工会或基层工会的名称）。"]})
@@ -171,7 +171,7 @@ def pdf_context(sections: list[Section], *, year: int, full: bool) -> dict[str, 
 
 
 def annex4_export(
-    *, user: Any, org: str, year: str | int | None = None, per_unit: bool = False, file_format: str = "xlsx", request: Any = None
+    *, user: StaffUser, org: str, year: str | int | None = None, per_unit: bool = False, file_format: str = "xlsx", request: Any = None
 ) -> renderers.Generated:
     """Annex 4 of one submitting organisation in the caller's subtree (404 outside it)."""
     require_report_role(user)

@@ -516,7 +516,7 @@ def _workbook(*, lines: Sequence[str], rows: list[list[Any]]) -> bytes:
     return buffer.getvalue()
 
 
-def audit_log_export(*, user: Any, filters: AuditFilters, request: Any = None) -> Generated:
+def audit_log_export(*, user: StaffUser, filters: AuditFilters, request: Any = None) -> Generated:
     """The search as an xlsx, newest first, at most :data:`EXPORT_LIMIT` entries; one
     ``audit.export`` entry per download, with the filters and the number of rows."""
     events = list(audit_queryset(filters).order_by("-id")[: EXPORT_LIMIT + 1])

@@ -39,7 +39,7 @@ from rewards.campaigns.selectors import campaign_by_year, campaign_units, requir
 from rewards.core import clock
 from rewards.core.errors import Forbidden, InvalidInput, NotFound
 from rewards.core.vocab import AWARDED_STATUSES, LEVEL_GRADE, PENDING_STATUSES, Channel, Level, Status
-from rewards.organisations.models import Organisation, OrgKind, Role
+from rewards.organisations.models import Organisation, OrgKind, Role, StaffUser
 from rewards.organisations.selectors import scope_to_subtree, visible_organisations
 
 ZERO = Decimal("0.00")
@@ -174,8 +174,8 @@ class Progress:
     total: ProgressRow
 
 
-def require_progress_role(user: Any) -> None:
-    if getattr(user, "role", "") not in PROGRESS_ROLES:
+def require_progress_role(user: StaffUser) -> None:
+    if user.role not in PROGRESS_ROLES:
         raise Forbidden("您的角色不能查看工作进度。")
 
 
@@ -193,12 +193,12 @@ def campaign_for_year(year: str | int | None) -> Campaign:
     return campaign
 
 
-def progress_scope(user: Any, campaign: Campaign) -> Scope:
+def progress_scope(user: StaffUser, campaign: Campaign) -> Scope:
     """The caller's part of ``campaign``, through the one scoping function."""
     require_progress_role(user)
     units = campaign_units(campaign)
     base = Application.objects.filter(campaign=campaign)
-    organisation: Organisation | None = getattr(user, "organisation", None)
+    organisation: Organisation | None = user.organisation
     if organisation is None:
         return Scope(units=[], applications=base.none(), whole_city=False, label="")
     if organisation.kind == OrgKind.CITY and organisation.parent_id is None:
@@ -231,7 +231,7 @@ def amounts(lines: Iterable[Mapping[str, Any]]) -> Iterable[tuple[Mapping[str, A
         yield line, (line["amount"] or ZERO) * line["n"]
 
 
-def progress(user: Any, campaign: Campaign) -> Progress:
+def progress(user: StaffUser, campaign: Campaign) -> Progress:
     """Annex 1 with live figures, in the campaign's Annex 1 order, scoped to the caller."""
     scope = progress_scope(user, campaign)
     return annex1(campaign, scope, status_totals(scope.applications))
@@ -356,7 +356,7 @@ def weekly(counts: dict[dt.date, int], campaign: Campaign, *, today: dt.date) ->
     return weeks
 
 
-def dashboard(user: Any, campaign: Campaign, *, today: dt.date | None = None) -> Dashboard:
+def dashboard(user: StaffUser, campaign: Campaign, *, today: dt.date | None = None) -> Dashboard:
     """Annex 1 and the charts' tables: by level, channel, migrant workers, occupation and week."""
     board = progress(user, campaign)
     scope = board.scope

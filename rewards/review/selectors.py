@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
@@ -19,6 +19,9 @@ from rewards.eligibility.services import staff_checks
 
 from .services import scoped_applications
 
+if TYPE_CHECKING:
+    from rewards.organisations.models import StaffUser
+
 PAGE_SIZE = 50
 #: The most rows one page of the queue holds (the page's 每页 choice, the API's ``page_size``).
 MAX_PAGE_SIZE = 200
@@ -26,7 +29,7 @@ MAX_PAGE_SIZE = 200
 PARTIAL_NUMBER_DIGITS = 3
 
 
-def queue(user: Any, filters: dict[str, str]) -> QuerySet[Application]:
+def queue(user: StaffUser, filters: dict[str, str]) -> QuerySet[Application]:
     """Applications in the caller's subtree, filtered by status, union, org, level, flag, channel and text."""
     queryset = scoped_applications(user)
     wanted = [s for s in (filters.get("status") or "").split(",") if s in Status.values]
@@ -67,7 +70,7 @@ def queue(user: Any, filters: dict[str, str]) -> QuerySet[Application]:
     return queryset
 
 
-def status_counts(user: Any, filters: dict[str, str]) -> dict[str, int]:
+def status_counts(user: StaffUser, filters: dict[str, str]) -> dict[str, int]:
     without_status = {key: value for key, value in filters.items() if key != "status"}
     rows = queue(user, without_status).order_by().values("status").annotate(n=Count("pk"))
     return {row["status"]: row["n"] for row in rows}
@@ -191,7 +194,7 @@ def last_decision(application: Application) -> ApplicationEvent | None:
     return application.events.exclude(decision="").select_related("actor", "organisation").order_by("-at", "-id").first()
 
 
-def is_repeat(event: ApplicationEvent | None, *, user: Any, decision: str) -> bool:
+def is_repeat(event: ApplicationEvent | None, *, user: StaffUser, decision: str) -> bool:
     """Whether ``event`` is this reviewer's own ``decision``, taken moments ago: the same form
     arriving again (a double click) finds its work already done, not a conflict."""
     return event is not None and event.actor_id == user.pk and event.decision == decision and clock.now() - event.at < REPEAT_WINDOW

@@ -23,7 +23,7 @@ from rewards.core.masking import mask_numbers_of
 from rewards.core.text import written_note
 from rewards.core.vocab import Channel, Status
 from rewards.notifications.templates import sms_reason
-from rewards.organisations.models import Role
+from rewards.organisations.models import Role, StaffUser
 from rewards.organisations.selectors import scope_to_subtree
 
 from .flags import ensure_signals, unresolved_hard
@@ -52,15 +52,15 @@ def stage_name(status: str, channel: str) -> str:
     return "市总工会终审"
 
 
-def sees_full_numbers(user: Any) -> bool:
+def sees_full_numbers(user: StaffUser) -> bool:
     """Full ID, card and mobile numbers only for a reviewer (DOMAIN.md §9); the subtree is
     checked by whoever fetched the application."""
-    return getattr(user, "role", "") in REVIEWER_ROLES
+    return user.role in REVIEWER_ROLES
 
 
-def scoped_applications(user: Any):  # type: ignore[no-untyped-def]
+def scoped_applications(user: StaffUser):  # type: ignore[no-untyped-def]
     """Every application the caller may see: those of unions in its subtree."""
-    organisation = getattr(user, "organisation", None)
+    organisation = user.organisation
     if organisation is not None and organisation.parent_id is None:
         return scope_to_subtree(Application.objects.all(), user, org_field="union")
     return scope_to_subtree(Application.objects.all(), user, org_field="union") | scope_to_subtree(
@@ -68,7 +68,7 @@ def scoped_applications(user: Any):  # type: ignore[no-untyped-def]
     )
 
 
-def application_in_scope(user: Any, application_no: str, *, lock: bool = False) -> Application:
+def application_in_scope(user: StaffUser, application_no: str, *, lock: bool = False) -> Application:
     if "\x00" in application_no:  # no number holds one, and PostgreSQL refuses it in a query
         raise NotFound("没有找到该申请，或不在您的管辖范围内。")
     queryset = scoped_applications(user).filter(application_no=application_no)
@@ -97,7 +97,7 @@ def materials_asked(decision: str, materials: Any) -> list[str]:
 
 
 def review_decide(
-    *, user: Any, application_no: str, decision: str, opinion: str = "", materials: Any = None, request: Any = None
+    *, user: StaffUser, application_no: str, decision: str, opinion: str = "", materials: Any = None, request: Any = None
 ) -> Application:
     if user.role not in REVIEWER_ROLES:
         raise Forbidden("您的角色不能审核申请。")
@@ -177,7 +177,7 @@ def review_decide(
     return application
 
 
-def review_approve_many(*, user: Any, application_nos: list[str], request: Any = None) -> dict[str, str]:
+def review_approve_many(*, user: StaffUser, application_nos: list[str], request: Any = None) -> dict[str, str]:
     """批量通过 from the queue: each one in its own transaction; returns number → outcome."""
     outcomes: dict[str, str] = {}
     for number in application_nos[:200]:
@@ -189,7 +189,7 @@ def review_approve_many(*, user: Any, application_nos: list[str], request: Any =
     return outcomes
 
 
-def flag_resolve(*, user: Any, application_no: str, code: str, note: str, request: Any = None) -> Flag:
+def flag_resolve(*, user: StaffUser, application_no: str, code: str, note: str, request: Any = None) -> Flag:
     if user.role != Role.CITY_REVIEWER:  # API.md roles: the city resolves, the stage a hard signal blocks
         raise Forbidden("风险信号由市总工会终审人员核实处理。")
     application_in_scope(user, application_no)  # 404 whatever the body (SECURITY.md 1)

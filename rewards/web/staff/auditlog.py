@@ -31,7 +31,7 @@ from rewards.core import anchor
 from rewards.core.audit import audit, verify_chain_step
 from rewards.core.models import AuditEvent
 from rewards.core.text import clean, fold_width
-from rewards.organisations.models import Role
+from rewards.organisations.models import Role, StaffUser
 from rewards.reports import auditlog
 from rewards.reports.auditlog import AuditFilters
 from rewards.reports.downloads import download_response
@@ -180,7 +180,7 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     if errors:
         messages.error(request, "查询条件有误，未导出：" + "".join(errors))
         return redirect(f"{reverse('staff:audit')}?{urlencode(filters.as_query())}")
-    return download_response(auditlog.audit_log_export(user=request.user, filters=filters, request=request))
+    return download_response(auditlog.audit_log_export(user=signed_in_staff(request), filters=filters, request=request))
 
 
 # --- the chain check -------------------------------------------------------------------------
@@ -194,7 +194,7 @@ def _problem_items(problems: list[str]) -> list[dict[str, Any]]:
     return items
 
 
-def _start_state(user: Any) -> dict[str, Any]:
+def _start_state(user: StaffUser) -> dict[str, Any]:
     return {
         "user": user.pk,
         "after": 0,

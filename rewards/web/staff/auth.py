@@ -179,7 +179,7 @@ def not_found_recorded(request: HttpRequest, *, what: str, model: Any, pk: int) 
     from rewards.reports.access import record_denial
 
     record_denial(
-        user=request.user,
+        user=signed_in_staff(request),
         request=request,
         what=what,
         object_type=model._meta.label_lower,
@@ -196,7 +196,7 @@ def _locked(request: HttpRequest, exc: AccountLocked, next_url: str) -> HttpResp
     return response
 
 
-def _finish(request: HttpRequest, user: Any, *, username: str, next_url: str, with_otp: bool) -> HttpResponse:
+def _finish(request: HttpRequest, user: StaffUser, *, username: str, next_url: str, with_otp: bool) -> HttpResponse:
     """The session becomes the user's: a new key (no fixation), the clocks start, audited."""
     request.session.pop(PENDING_KEY, None)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -315,7 +315,7 @@ def login_enrol_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-def enrolment(user: Any, secret: str) -> dict[str, Any]:
+def enrolment(user: StaffUser, secret: str) -> dict[str, Any]:
     """What an enrolment page shows: the QR code (SVG drawn here) and the secret as text."""
     uri = mfa.provisioning_uri(user, secret)
     return {"qr_svg": mfa.qr_svg(uri), "secret": mfa.secret_groups(secret), "issuer": mfa.ISSUER}

@@ -98,7 +98,7 @@ def _org_denied(request: HttpRequest, name: str, what: str) -> None:
     the form says so, and the refusal is recorded as an access denial (SECURITY.md 1)."""
     existing = organisation_by_name(name) if name else None
     record_denial(
-        user=request.user,
+        user=signed_in_staff(request),
         request=request,
         what=what,
         object_type="organisations.organisation",
@@ -304,7 +304,10 @@ def import_save(request: HttpRequest, import_id: int) -> HttpResponse:
         return _import_not_found(request, import_id, "confirm")
     try:
         batch_import = import_confirm(
-            user=request.user, batch_import=batch_import, review_on_save=request.POST.get("review_on_save") == "1", request=request
+            user=signed_in_staff(request),
+            batch_import=batch_import,
+            review_on_save=request.POST.get("review_on_save") == "1",
+            request=request,
         )
     except (Conflict, Forbidden) as exc:
         messages.warning(request, exc.message)
@@ -338,7 +341,7 @@ def import_discard_view(request: HttpRequest, import_id: int) -> HttpResponse:
     except NotFound:
         return _import_not_found(request, import_id, "discard")
     try:
-        import_discard(user=request.user, batch_import=batch_import, request=request)
+        import_discard(user=signed_in_staff(request), batch_import=batch_import, request=request)
     except (Conflict, Forbidden) as exc:
         messages.warning(request, exc.message)
     else:
@@ -356,7 +359,7 @@ def rejected_download(request: HttpRequest, import_id: int) -> HttpResponseBase:
         return _import_not_found(request, import_id, "rejected_export")
     if not batch_import.rejected_rows or not batch_import.count("rejected"):
         return render(request, "staff/batch/not_found.html", {"nothing_rejected": True}, status=404)
-    content = rejected_workbook(user=request.user, batch_import=batch_import, request=request)
+    content = rejected_workbook(user=signed_in_staff(request), batch_import=batch_import, request=request)
     response = FileResponse(io.BytesIO(content), as_attachment=True, filename=f"未导入的行-{batch_import.pk}.xlsx")
     response["Content-Type"] = XLSX
     response["Cache-Control"] = "no-store"

@@ -145,7 +145,7 @@ def progress_export(request: HttpRequest) -> HttpResponse:
     year = (request.GET.get("year") or "").strip()[:4]
     table = (request.GET.get("table") or "annex1").strip()[:20]
     try:
-        generated = progress_table_export(user=request.user, table=table, year=year, request=request)
+        generated = progress_table_export(user=signed_in_staff(request), table=table, year=year, request=request)
     except (InvalidInput, NotFound) as exc:
         messages.error(request, "；".join(text for texts in exc.fields.values() for text in texts) if exc.fields else exc.message)
         return redirect(reverse("staff:progress") + (f"?year={year}" if year.isdecimal() else ""))

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 from rewards.campaigns.models import Campaign
 from rewards.campaigns.selectors import current_campaign
 from rewards.core.errors import InvalidInput, NotFound
-from rewards.organisations.models import OrgKind
+from rewards.organisations.models import OrgKind, StaffUser
 from rewards.organisations.selectors import visible_organisations
 from rewards.reports.access import REPORT_ROLES
 from rewards.reports.annex3 import annex3_pdf
@@ -32,13 +32,13 @@ from .auth import signed_in_staff, staff_required
 def annex3(request: HttpRequest, no: str) -> HttpResponse:
     """打印申请表（附件3）."""
     try:
-        generated = annex3_pdf(user=request.user, application_no=no, request=request)
+        generated = annex3_pdf(user=signed_in_staff(request), application_no=no, request=request)
     except NotFound:
         return render(request, "staff/not_found.html", status=404)
     return download_response(generated)
 
 
-def _organisation_groups(user: Any) -> list[dict[str, Any]]:
+def _organisation_groups(user: StaffUser) -> list[dict[str, Any]]:
     """The units the caller may print for, grouped by district/industry union."""
     organisations = list(visible_organisations(user).exclude(kind=OrgKind.CITY).order_by("path"))
     districts: dict[int, dict[str, Any]] = {org.pk: {"district": org, "units": []} for org in organisations if org.kind == OrgKind.DISTRICT}
@@ -55,7 +55,7 @@ def _organisation_groups(user: Any) -> list[dict[str, Any]]:
     return groups
 
 
-def _unit_counts(user: Any, campaign: Campaign | None) -> list[dict[str, Any]]:
+def _unit_counts(user: StaffUser, campaign: Campaign | None) -> list[dict[str, Any]]:
     """How many batch applications each submitting unit in the caller's subtree has this year."""
     if campaign is None:
         return []

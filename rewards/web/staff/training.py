@@ -108,7 +108,7 @@ def _plan_not_found(request: HttpRequest, plan_id: int) -> HttpResponse:
 def _union_in_scope(request: HttpRequest, name: str) -> Organisation:
     """The union asked for by name; one outside the caller's subtree (or none of that name) is a
     NotFound recorded as an access denial (SECURITY.md 1)."""
-    return organisation_or_denial(user=request.user, request=request, name=name, what="training_export", param="union")
+    return organisation_or_denial(user=signed_in_staff(request), request=request, name=name, what="training_export", param="union")
 
 
 @require_GET
@@ -134,7 +134,7 @@ def plan_create(request: HttpRequest) -> HttpResponse:
     data = _posted(request, ("year", *PLAN_FIELDS))
     campaign, _ = _campaign(data.get("year"))
     try:
-        plan = training_plan_create(user=request.user, data=data, request=request)
+        plan = training_plan_create(user=signed_in_staff(request), data=data, request=request)
     except (InvalidInput, Conflict, Forbidden) as exc:
         if campaign is None:
             return render(request, "staff/declarations/no_campaign.html", status=exc.status)
@@ -158,7 +158,7 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
     if request.method == "POST":
         data = _posted(request, (*PLAN_FIELDS, *PROGRESS_FIELDS))
         try:
-            plan = training_plan_update(user=request.user, plan_id=plan.pk, data=data, request=request)
+            plan = training_plan_update(user=signed_in_staff(request), plan_id=plan.pk, data=data, request=request)
         except NotFound:
             return _plan_not_found(request, plan_id)
         except (InvalidInput, Conflict, Forbidden) as exc:
@@ -189,4 +189,4 @@ def plans_xlsx(request: HttpRequest) -> HttpResponse:
     except NotFound as exc:
         messages.error(request, exc.message)
         return redirect("staff:training")
-    return download_response(training_export(user=request.user, campaign=campaign, union=union, request=request))
+    return download_response(training_export(user=signed_in_staff(request), campaign=campaign, union=union, request=request))

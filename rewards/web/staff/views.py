@@ -34,7 +34,7 @@ from rewards.core.masking import mask_digit_runs
 from rewards.core.memo import ttl_memo
 from rewards.core.text import clean
 from rewards.core.vocab import LEVEL_GRADE, Channel, Level, Status
-from rewards.organisations.models import OrgKind, Role
+from rewards.organisations.models import OrgKind, Role, StaffUser
 from rewards.organisations.selectors import visible_organisations
 from rewards.payments import selectors as payment_selectors
 from rewards.review import selectors
@@ -133,18 +133,18 @@ def _decided_meanwhile(application: Application, last: Any) -> str:
     return f"您的决定没有保存：{who or '其他审核人员'}已于 {when} 作出“{DECISION_WORDS.get(last.decision, last.decision)}”决定，{now}。"
 
 
-def _own_stage(user: Any) -> str:
+def _own_stage(user: StaffUser) -> str:
     """The status that waits for the caller's decision ("" for roles that do not decide)."""
     return next((str(status) for status, role in STAGE_ROLE.items() if role == user.role), "")
 
 
-def _can_decide(user: Any, status: str, channel: str) -> bool:
+def _can_decide(user: StaffUser, status: str, channel: str) -> bool:
     if STAGE_ROLE.get(Status(status)) != user.role:
         return False
     return not (channel == Channel.ONLINE and status == Status.PENDING_GRASSROOTS)
 
 
-def _unions_for(user: Any) -> list[str]:
+def _unions_for(user: StaffUser) -> list[str]:
     """The district/industry unions the caller sees, in the current campaign's Annex 1 order;
     unions outside that campaign (an earlier year's, or a new one not yet in it) after them."""
     names = list(visible_organisations(user).filter(kind=OrgKind.DISTRICT).order_by("position", "name").values_list("name", flat=True))
@@ -254,7 +254,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "page_sizes": PAGE_SIZES,
         "own_stage": own_stage,
         "can_bulk": any(row["can_approve"] for row in rows),
-        "sees_full_numbers": sees_full_numbers(request.user),
+        "sees_full_numbers": sees_full_numbers(signed_in_staff(request)),
         "bulk": bulk,
         # A search that finds nothing under the tab shown but something under others says so.
         "found_elsewhere": sum(counts.values()) if filters["q"] and filters["status"] and not page.paginator.count else 0,
@@ -275,10 +275,10 @@ def approve_many(request: HttpRequest) -> HttpResponse:
     if not numbers:
         messages.warning(request, "请先勾选要通过的申请。")
         return redirect(back)
-    outcomes = review_approve_many(user=request.user, application_nos=numbers, request=request)
+    outcomes = review_approve_many(user=signed_in_staff(request), application_nos=numbers, request=request)
     refused = [number for number, outcome in outcomes.items() if outcome == "wrong_stage"]
-    for application in selectors.queue(request.user, {}).filter(application_no__in=refused) if refused else []:
-        if selectors.is_repeat(selectors.last_decision(application), user=request.user, decision="approve"):
+    for application in selectors.queue(signed_in_staff(request), {}).filter(application_no__in=refused) if refused else []:
+        if selectors.is_repeat(selectors.last_decision(application), user=signed_in_staff(request), decision="approve"):
             outcomes[application.application_no] = "approved"  # passed by this reviewer moments ago: the form sent twice
     for number, outcome in outcomes.items():
         if outcome == "not_found":
@@ -378,7 +378,7 @@ def _detail_context(request: HttpRequest, application: Application) -> dict[str,
 def _render_detail(request: HttpRequest, application: Application, *, status: int = 200, **extra: Any) -> HttpResponse:
     """For a reviewer the page shows full numbers: every such rendering is an audited full view."""
     ensure_signals(application)
-    if sees_full_numbers(request.user):
+    if sees_full_numbers(signed_in_staff(request)):
         audit("application.view_full", obj=application, request=request, actor=request.user, detail={"channel": "web"})
     context = _detail_context(request, application)
     context.update(extra)
@@ -389,7 +389,7 @@ def _render_detail(request: HttpRequest, application: Application, *, status: in
 @staff_required(roles=READ_ROLES)
 def detail(request: HttpRequest, no: str) -> HttpResponse:
     try:
-        application = application_in_scope(request.user, no)
+        application = application_in_scope(signed_in_staff(request), no)
     except NotFound:
         return _out_of_scope(request, no, "detail")
     return _render_detail(request, application)
@@ -400,7 +400,7 @@ def detail(request: HttpRequest, no: str) -> HttpResponse:
 def decide(request: HttpRequest, no: str) -> HttpResponse:
     """通过 / 退回修改 / 不予奖励, with the services' refusals shown on the page."""
     try:
-        application = application_in_scope(request.user, no)
+        application = application_in_scope(signed_in_staff(request), no)
     except NotFound:
         return _out_of_scope(request, no, "decision")
     if request.method == "GET":  # the address a refused decision was shown at, opened again
@@ -410,12 +410,12 @@ def decide(request: HttpRequest, no: str) -> HttpResponse:
     again = request.POST.getlist("materials")
     try:
         application = review_decide(
-            user=request.user, application_no=no, decision=decision, opinion=opinion, materials=again, request=request
+            user=signed_in_staff(request), application_no=no, decision=decision, opinion=opinion, materials=again, request=request
         )
     except NotFound:
         return _out_of_scope(request, no, "decision")
     except (InvalidInput, Conflict) as exc:
-        application = application_in_scope(request.user, no)  # as it stands now
+        application = application_in_scope(signed_in_staff(request), no)  # as it stands now
         message = exc.message
         if isinstance(exc, InvalidInput) and exc.fields:
             message = "；".join(text for texts in exc.fields.values() for text in texts)
@@ -423,7 +423,7 @@ def decide(request: HttpRequest, no: str) -> HttpResponse:
             message = "请选择一项决定：通过、退回修改或不予奖励。"
         if isinstance(exc, Conflict) and exc.code == "wrong_stage":
             last = selectors.last_decision(application)
-            if selectors.is_repeat(last, user=request.user, decision=decision):  # the same form sent twice
+            if selectors.is_repeat(last, user=signed_in_staff(request), decision=decision):  # the same form sent twice
                 messages.info(request, f"该决定已经保存，重复提交的没有再次处理。该申请现为“{STATUS_LABELS[Status(application.status)]}”。")
                 return redirect("staff:detail", no=application.application_no)
             message = _decided_meanwhile(application, last)
@@ -447,14 +447,14 @@ def decide(request: HttpRequest, no: str) -> HttpResponse:
 def resolve_flag(request: HttpRequest, no: str, code: str) -> HttpResponse:
     """处理风险信号: a written note, kept with its author and time."""
     try:
-        application = application_in_scope(request.user, no)
+        application = application_in_scope(signed_in_staff(request), no)
     except NotFound:
         return _out_of_scope(request, no, "flag_resolve")
     if request.method == "GET":  # the address a refused note was shown at, opened again
         return redirect(f"{reverse('staff:detail', args=[no])}#signals")
     note = request.POST.get("note") or ""
     try:
-        flag = flag_resolve(user=request.user, application_no=no, code=code, note=note, request=request)
+        flag = flag_resolve(user=signed_in_staff(request), application_no=no, code=code, note=note, request=request)
     except NotFound:
         # The application is there (looked up above); the signal is not: worked out again since
         # the page was opened (the registry row arrived, the other application was withdrawn).
@@ -473,7 +473,7 @@ def resolve_flag(request: HttpRequest, no: str, code: str) -> HttpResponse:
 def attachment(request: HttpRequest, no: str, attachment_id: int) -> HttpResponseBase:
     """One material, only to staff whose subtree holds the application; never cached."""
     try:
-        application = application_in_scope(request.user, no)
+        application = application_in_scope(signed_in_staff(request), no)
     except NotFound:
         return _out_of_scope(request, no, "attachment")
     item = application.attachments.filter(pk=attachment_id, purged_at__isnull=True).first()  # purged: file deleted
