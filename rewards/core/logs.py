@@ -3,23 +3,39 @@
 The project's own code logs objects by id; but Django logs the path of every 4xx answer
 ("Not Found: /staff/applications/…"), and a path holds whatever a caller typed or pasted into
 it: an ID, card or mobile number where an application number goes. The filter masks every run of
-11 or more digits in a record's message before any handler sees it.
+11 or more digits in a record's message before any handler sees it, except inside a long
+hexadecimal name (a material's storage name, a digest): its digits are not a number anyone typed,
+and the operator needs the whole name to find the file.
 """
 
 from __future__ import annotations
 
 import logging
 import logging.handlers
+import re
 import sys
 
 from .masking import mask_digit_runs
 from .oserrors import os_reason
 
+#: A storage name (``materials/2020/`` + 40 hex digits, applications/materials.py) or a SHA-256: 32 or more
+#: hexadecimal digits, at least one of them a letter, standing alone.
+_HEX_NAME = re.compile(r"(?<![0-9A-Za-z])(?=[0-9]*[a-f])[0-9a-f]{32,}(?![0-9A-Za-z])")
+
+
+def mask_log_message(message: str) -> str:
+    """``message`` with every personal-looking number masked outside hexadecimal names."""
+    pieces = _HEX_NAME.split(message)
+    if len(pieces) == 1:
+        return mask_digit_runs(message)
+    names = _HEX_NAME.findall(message)
+    return "".join(mask_digit_runs(piece) + (names[index] if index < len(names) else "") for index, piece in enumerate(pieces))
+
 
 class MaskPersonalNumbers(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        masked = mask_digit_runs(message)
+        masked = mask_log_message(message)
         if masked != message:
             record.msg, record.args = masked, None
         return True
