@@ -131,12 +131,46 @@ def test_copying_into_a_year_that_exists_is_refused(copied, administrator):  # t
     assert (Campaign.objects.count(), CampaignUnit.objects.count(), AuditEvent.objects.count()) == before
 
 
-def test_copy_only_into_the_next_year_and_from_a_year_that_exists(campaign, administrator):  # type: ignore[no-untyped-def]
-    with pytest.raises(InvalidInput, match="只能复制为紧接的下一年度"):
+def test_copy_into_a_later_year_up_to_next_year_and_from_a_year_that_exists(campaign, administrator, business_day):  # type: ignore[no-untyped-def]
+    business_day("2020-10-15")  # next year is 2021: only 2021
+    with pytest.raises(InvalidInput, match="2020年度只能复制为2021年度。"):
         campaign_copy(from_year=2020, to_year=2022, acting_user=administrator)
+    with pytest.raises(InvalidInput, match="2020年度只能复制为2021年度。"):
+        campaign_copy(from_year=2020, to_year=2020, acting_user=administrator)
     with pytest.raises(NotFound, match="没有2019年度的奖励活动"):
         campaign_copy(from_year=2019, to_year=2020, acting_user=administrator)
+    business_day("2022-12-31")  # the last day of 2022: up to 2023
+    with pytest.raises(InvalidInput, match="2020年度只能复制为2021—2023年度中的一年"):
+        campaign_copy(from_year=2020, to_year=2024, acting_user=administrator)
     assert Campaign.objects.count() == 1
+    business_day("2023-01-01")  # a day later: 2024 too
+    assert campaign_copy(from_year=2020, to_year=2024, acting_user=administrator).year == 2024
+
+
+def test_a_copy_over_years_shifts_every_date_by_them(campaign, administrator, business_day):  # type: ignore[no-untyped-def]
+    """2020 → 2026 (the platform started in 2026): six years later, the make-up year too; audited."""
+    business_day("2026-11-27")
+
+    copied = campaign_copy(from_year=2020, to_year=2026, acting_user=administrator)
+
+    for name in ("opens_on", "main_window_start", "makeup_window_start"):
+        assert getattr(copied, name) == shift_start(getattr(campaign, name), 6), name
+    for name in ("application_deadline", "main_window_end", "makeup_window_end", "declaration_deadline"):
+        assert getattr(copied, name) == shift_end(getattr(campaign, name), 6), name
+    assert copied.previous_year == campaign.previous_year + 6
+    assert copied.title == campaign.title.replace("2020", "2026")
+    assert CampaignUnit.objects.filter(campaign=copied).count() == CampaignUnit.objects.filter(campaign=campaign).count()
+    event = AuditEvent.objects.get(action="campaign.copy")
+    assert event.detail["years"] == 6 and event.detail["to_year"] == 2026
+
+
+def test_a_copy_over_a_campaign_between_is_refused(campaign, administrator, business_day):  # type: ignore[no-untyped-def]
+    business_day("2026-11-27")
+    campaign_copy(from_year=2020, to_year=2023, acting_user=administrator)
+
+    with pytest.raises(InvalidInput, match="已有2023年度的奖励活动：请由2023年度复制"):
+        campaign_copy(from_year=2020, to_year=2026, acting_user=administrator)
+    assert campaign_copy(from_year=2023, to_year=2026, acting_user=administrator).opens_on == shift_start(campaign.opens_on, 6)
 
 
 def test_copy_across_29_february(campaign, administrator):  # type: ignore[no-untyped-def]

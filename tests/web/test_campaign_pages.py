@@ -104,7 +104,7 @@ def test_the_administrator_sees_the_campaigns_and_the_nav_link(admin, copied):  
     assert response.status_code == 200
     assert "年度活动设置" in response.text and 'href="/staff/campaigns/"' in response.text
     assert "2021年度" in response.text and "2020年度" in response.text
-    assert "复制为下一年度" in response.text  # 2021 can be copied into 2022
+    assert "复制为新年度" in response.text and "将2021年度复制为" in response.text  # the latest is copied
 
 
 @pytest.mark.parametrize("who", ["city_reviewer", "xihu_reviewer", "finance_a", "economic_officer", "grassroots_clerk"])
@@ -156,6 +156,29 @@ def test_the_administrator_copies_2020_into_2021(admin, campaign):  # type: igno
     assert (copied.main_window_start, copied.application_deadline) == (dt.date(2020, 12, 1), dt.date(2021, 12, 15))
     assert 'value="2021-12-15"' in response.text
     assert AuditEvent.objects.filter(action="campaign.copy").count() == 1
+
+
+def test_the_platform_started_in_2026_copies_2020_straight_into_2026(admin, campaign, business_day):  # type: ignore[no-untyped-def]
+    business_day("2026-11-27")
+    page = admin.get(LIST).text
+    assert '<option value="2026" selected>2026年度</option>' in page and '<option value="2027">2027年度</option>' in page
+    assert '<option value="2028"' not in page
+
+    response = admin.post("/staff/campaigns/copy", {"from_year": "2020", "to_year": "2026"}, follow=True)
+
+    assert response.redirect_chain[-1][0] == "/staff/campaigns/2026/"
+    assert "已将2020年度复制为2026年度：所有日期顺延6年" in response.text and "2021—2025年度没有建立" in response.text
+    copied = Campaign.objects.get(year=2026)
+    assert (copied.main_window_start, copied.application_deadline) == (dt.date(2025, 12, 1), dt.date(2026, 12, 15))
+    assert sorted(Campaign.objects.values_list("year", flat=True)) == [2020, 2026]
+
+
+def test_a_copy_beyond_next_year_is_refused_on_the_page(admin, campaign, business_day):  # type: ignore[no-untyped-def]
+    business_day("2026-11-27")
+    response = admin.post("/staff/campaigns/copy", {"from_year": "2020", "to_year": "2028"}, follow=True)
+
+    assert "2020年度只能复制为2021—2027年度中的一年" in response.text
+    assert Campaign.objects.count() == 1
 
 
 def test_copying_twice_says_the_year_exists(admin, copied):  # type: ignore[no-untyped-def]

@@ -25,6 +25,7 @@ from rewards.campaigns.setup.services import (
     campaign_settings_problems,
     campaign_update,
     ensure_may_change,
+    latest_copy_year,
 )
 from rewards.campaigns.setup.sms import clean_texts
 from rewards.campaigns.setup.units import campaign_units_update
@@ -109,14 +110,17 @@ def _changed_labels(names: list[str]) -> str:
 @staff_required(roles=READ_ROLES)
 def campaign_list(request: HttpRequest) -> HttpResponse:
     summaries = selectors.campaign_summaries()
-    years = {summary.campaign.year for summary in summaries}
-    sources = [summary.campaign.year for summary in summaries if summary.campaign.year + 1 not in years]
+    # The latest campaign is copied, into the next year or a later one (decision 218).
+    latest = max((summary.campaign.year for summary in summaries), default=None)
+    targets = list(range(latest + 1, max(latest_copy_year(), latest + 1) + 1)) if latest is not None else []
     return render(
         request,
         "staff/campaigns/list.html",
         {
             "summaries": summaries,
-            "sources": sources,
+            "latest": latest,
+            "targets": targets,
+            "default_target": max(latest + 1, clock.today().year) if latest is not None else None,
             "can_change": _can_change(signed_in_staff(request)),
             "today": clock.today(),
         },
@@ -131,15 +135,24 @@ def campaign_copy_view(request: HttpRequest) -> HttpResponse:
         messages.error(request, "请选择要复制的年度。")
         return redirect("staff:campaigns")
     from_year = int(raw)
+    # Without a target year (an older form): the next year, as before.
+    raw_target = str(request.POST.get("to_year") or "").strip()[:4]
+    to_year = int(raw_target) if raw_target.isdecimal() else from_year + 1
     try:
-        campaign = campaign_copy(from_year=from_year, to_year=from_year + 1, acting_user=signed_in_staff(request), request=request)
+        campaign = campaign_copy(from_year=from_year, to_year=to_year, acting_user=signed_in_staff(request), request=request)
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("staff:campaigns")
+    years = campaign.year - from_year
+    skipped = (
+        (f"{from_year + 1}年度" if years == 2 else f"{from_year + 1}—{campaign.year - 1}年度") + "没有建立，这些年度的活动不在本平台办理。"
+        if years > 1
+        else ""
+    )
     messages.success(
         request,
-        f"已将{from_year}年度复制为{campaign.year}年度：所有日期顺延一年，奖励标准、发证机关、短信内容和"
-        f"{campaign.units.count()}个区县（市）/产业工会及其指导数照搬上一年度。请逐项核对后保存；"
+        f"已将{from_year}年度复制为{campaign.year}年度：所有日期顺延{years}年，奖励标准、发证机关、短信内容和"
+        f"{campaign.units.count()}个区县（市）/产业工会及其指导数照搬{from_year}年度。{skipped}请逐项核对后保存；"
         "工会的撤并和新设请在“任务分解（附件1）”中调整。",
     )
     return redirect("staff:campaign_settings", year=campaign.year)
