@@ -516,9 +516,11 @@ def test_the_sms_page_counts_a_text_as_sent_and_warns_of_the_reason(campaign, ad
         .replace("{name}", "王小明")
         .replace("{deadline}", "12月15日")
         .replace("{reason}", "")
+        .replace("{materials}", "需重新上传技能等级证书。")  # one material, the most common return
     )
     assert typical_length(returned) == expected
     assert f"<span data-sms-count>{expected}</span>" in page
+    assert page.count("三项都要求时多8个字") == 2  # 申请被退回 and 退回单位工会修改
     assert typical_length("您的申请{application_no}已通过，金额{amount}元。") == len(
         "【杭州市总工会】您的申请2020000123已通过，金额800.00元。"
     )
