@@ -448,6 +448,12 @@ def test_saving_an_sms_text(admin, copied):  # type: ignore[no-untyped-def]
             "{reason}（原因）后面请加标点",
             id="原因后无标点",
         ),
+        pytest.param(
+            "returned",
+            "【杭州市总工会】申请{application_no}被退回，原因：{reason}。请重新上传{materials}后于{deadline}前提交。",
+            "{materials}（需重新上传的材料）是自带句号的一整句",
+            id="材料在句中",
+        ),
     ],
 )
 def test_a_bad_sms_text_is_refused(admin, copied, code, text, message):  # type: ignore[no-untyped-def]
