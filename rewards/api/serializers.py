@@ -205,8 +205,9 @@ ATTACHMENT_OUT: dict[str, serializers.Field] = {
     "processing": serializers.CharField(),
     "file_state": serializers.ChoiceField(
         choices=["available", "missing", "purged"],
-        help_text="available 可查看；purged 已按保存期限删除；missing 记录在而文件缺失（请系统管理员从备份找回）",
+        help_text="available 可查看；purged 保存期满已依规销毁（见 purged_at）；missing 记录在而文件缺失（请系统管理员从备份找回）",
     ),
+    "purged_at": serializers.DateTimeField(allow_null=True, help_text="保存期满后文件被销毁的时间；未销毁时为空"),
     "url": serializers.CharField(help_text="须带令牌访问；仅管辖范围内的审核人员"),
 }
 

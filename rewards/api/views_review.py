@@ -270,10 +270,11 @@ class AttachmentView(StaffView):
         if user.role not in REVIEWER_ROLES:  # the scans show full numbers (DOMAIN.md §9)
             raise Forbidden("申请材料原件只有审核人员可以查看。")
         application = application_in_scope(user, no)
-        attachment = application.attachments.filter(pk=attachment_id, purged_at__isnull=True).first()  # purged: file deleted
+        attachment = application.attachments.filter(pk=attachment_id).first()
         if attachment is None:
             raise NotFound()
-        response = material_response(attachment, name=f"{application.application_no}-{attachment.kind}")  # or 404 material_missing
+        # or 404 material_purged (destroyed at the end of retention), material_missing (lost)
+        response = material_response(attachment, name=f"{application.application_no}-{attachment.kind}")
         audit(
             "application.view_attachment",
             obj=application,

@@ -20,6 +20,7 @@ from django.http import FileResponse, HttpResponse
 from django.http.response import HttpResponseBase
 from PIL import Image
 
+from rewards.core.clock import SHANGHAI
 from rewards.core.errors import NotFound
 
 from .models import Attachment
@@ -45,6 +46,23 @@ class MaterialUnreadable(MaterialMissing):
     status = 503
     code = "material_unreadable"
     default_message = "这份材料的文件暂时无法读取（存储权限或磁盘问题），已记入系统日志，请稍后再试；如一直如此，请联系系统管理员。"
+
+
+class MaterialPurged(NotFound):
+    """A material whose file was deleted when the campaign's retention period ended
+    (``purge_expired``, DOMAIN.md §9): destroyed under the rule, not lost, so not 缺失."""
+
+    code = "material_purged"
+
+    def __init__(self, attachment: Attachment) -> None:
+        super().__init__(purged_note(attachment))
+
+
+def purged_note(attachment: Attachment) -> str:
+    """保存期限届满，这份材料的文件已于2026年1月21日依规销毁，不能再查看。"""
+    day = attachment.purged_at.astimezone(SHANGHAI).date() if attachment.purged_at else None
+    when = f"已于{day.year}年{day.month}月{day.day}日" if day else "已"
+    return f"保存期限届满，这份材料的文件{when}依规销毁，不能再查看。"
 
 
 def open_material(attachment: Attachment) -> IO[bytes]:
@@ -85,8 +103,10 @@ def material_policy(content_type: str, *, framed_by_self: bool = False) -> str:
 
 
 def material_response(attachment: Attachment, *, name: str, framed_by_self: bool = False) -> FileResponse:
-    """The file of ``attachment`` (not purged: the caller looked it up with ``purged_at`` empty),
-    inline, as ``name`` plus its extension."""
+    """The file of ``attachment``, inline, as ``name`` plus its extension; :class:`MaterialPurged`
+    when retention deleted it, :class:`MaterialMissing` when it is lost."""
+    if attachment.purged_at is not None:
+        raise MaterialPurged(attachment)
     extension = EXTENSIONS.get(attachment.content_type, "bin")
     response = FileResponse(open_material(attachment), content_type=attachment.content_type)
     response["Content-Disposition"] = f'inline; filename="{name}.{extension}"'

@@ -50,9 +50,10 @@ DEFAULT_TEXTS: dict[str, str] = {
     # No query password here, on purpose: see the module docstring.
     SmsTemplate.SUBMITTED: SIGNATURE + "您的高技能人才奖励申请（编号{application_no}）已提交，请等待审核。",
     # {deadline}: the last day to resubmit (12月15日), that day included; an SMS read alone must
-    # say there is one.
+    # say there is one. {materials}: a sentence of its own (需重新上传身份证、银行卡。), empty
+    # when the return named no material (see OPTIONAL_PARAMS).
     SmsTemplate.RETURNED: SIGNATURE
-    + "您的高技能人才奖励申请（编号{application_no}）被退回，原因：{reason}。请最迟于{deadline}登录平台修改后重新提交。",
+    + "您的高技能人才奖励申请（编号{application_no}）被退回，原因：{reason}。{materials}请最迟于{deadline}登录平台修改后重新提交。",
     SmsTemplate.APPROVED: SIGNATURE + "您的高技能人才奖励申请（编号{application_no}）已审核通过，奖励金额{amount}元，发放后将另行通知。",
     SmsTemplate.PAID: SIGNATURE + "您的高技能人才奖励（编号{application_no}）{amount}元已发放至您尾号{card_tail}的银行卡，请注意查收。",
     SmsTemplate.PAYMENT_FAILED: SIGNATURE
@@ -62,7 +63,7 @@ DEFAULT_TEXTS: dict[str, str] = {
     SmsTemplate.BATCH_ENTERED: SIGNATURE + "{union_name}已为您申报高技能人才奖励（编号{application_no}），可用手机验证码登录平台查看。",
     # 单位统一申报: the union corrects it, not the worker.
     SmsTemplate.RETURNED_TO_UNION: SIGNATURE
-    + "您的高技能人才奖励申请（编号{application_no}）被退回{union_name}修改，原因：{reason}。如需补充材料，请与单位工会联系。",
+    + "您的高技能人才奖励申请（编号{application_no}）被退回{union_name}修改，原因：{reason}。{materials}如需补充材料，请与单位工会联系。",
     SmsTemplate.REJECTED: SIGNATURE
     + "您的高技能人才奖励申请（编号{application_no}）经审核不予奖励，原因：{reason}。如有疑问请联系所在工会。",
 }
@@ -75,6 +76,15 @@ SECRET_PARAMS: dict[str, tuple[str, ...]] = {SmsTemplate.OTP: ("code",)}
 LIFETIMES: dict[str, dt.timedelta] = {SmsTemplate.OTP: dt.timedelta(minutes=10)}
 
 FORBIDDEN_PARAMS = frozenset({"query_password", "password"})
+
+#: Parameters a default text names that a campaign's own text may leave out. ``materials`` came
+#: after campaigns had stored texts of their own, which stay valid without it; its value is a
+#: whole sentence with its own full stop (需重新上传技能等级证书、银行卡。), or empty when the
+#: return named no material, so a text reads the same either way wherever a sentence may begin.
+OPTIONAL_PARAMS = frozenset({"materials"})
+#: What each return text's ``materials`` sentence begins with; the kinds' names follow.
+MATERIALS_LEAD = "需重新上传"
+
 REDACTED = "******"
 
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
@@ -137,7 +147,7 @@ def render(template: str, params: Mapping[str, object], overrides: Mapping[str, 
     """The text of one message and the parameters it uses (as strings).
 
     Parameters the text does not name are dropped, so they are neither stored nor sent to the
-    gateway. Raises ``ValueError`` for an unknown template, a missing parameter, a password, or
+    gateway; one of :data:`OPTIONAL_PARAMS` not given is empty. Raises ``ValueError`` for an unknown template, a missing parameter, a password, or
     a full ID or card number in the result.
     """
     text = template_text(template, overrides)
@@ -145,9 +155,12 @@ def render(template: str, params: Mapping[str, object], overrides: Mapping[str, 
         raise ValueError("短信参数不得包含查询密码。")
     used: dict[str, str] = {}
     for name in placeholders(text):
-        if name not in params or params[name] is None:
+        value = params.get(name)
+        if value is None and name in OPTIONAL_PARAMS:
+            value = ""  # nothing to say: the sentence is left out
+        if value is None:
             raise ValueError(f"短信“{SmsTemplate(template).label}”缺少参数 {name}。")
-        used[name] = str(params[name])
+        used[name] = str(value)
     rendered = _PLACEHOLDER.sub(lambda match: used[match.group(1)], text)
     ensure_masked(rendered)
     return rendered, used
@@ -191,6 +204,8 @@ class CompiledText:
         for name in self.names:
             if name not in used:
                 value = params.get(name)
+                if value is None and name in OPTIONAL_PARAMS:
+                    value = ""
                 if value is None:
                     raise ValueError(f"短信“{SmsTemplate(self.template).label}”缺少参数 {name}。")
                 used[name] = str(value)
@@ -257,3 +272,12 @@ def redact(template: str, params: Mapping[str, str], text: str) -> tuple[dict[st
             text = text.replace(value, REDACTED)
             kept[name] = REDACTED
     return kept, text
+
+
+def materials_sentence(labels: str) -> str:
+    """The ``{materials}`` of a return SMS: 需重新上传身份证、银行卡。, or empty for no material.
+
+    ``labels`` are the kinds' Chinese names, already joined (``materials_label``): fixed words,
+    never a number, so the sentence cannot carry one."""
+    labels = labels.strip()
+    return f"{MATERIALS_LEAD}{labels}。" if labels else ""

@@ -259,8 +259,10 @@ def _purge_applications(pks: list[int], *, cutoff: dt.datetime) -> PurgeCounts:
         if default_storage.exists(attachment.storage_name):
             default_storage.delete(attachment.storage_name)
             counts.files_deleted += 1
-        attachment.purged_at, attachment.current = now, False
-    Attachment.objects.bulk_update(attachments, ["purged_at", "current"])
+        # ``current`` stays: the row is still the material of its kind on the application, and
+        # the review detail says of it that its file was destroyed on this day (not 缺失).
+        attachment.purged_at = now
+    Attachment.objects.bulk_update(attachments, ["purged_at"])
     counts.attachments = len(attachments)
 
     lines = list(PaymentLine.objects.filter(application_id__in=pks).exclude(bank_card_hash="").only("pk", "name", "bank_card_no"))

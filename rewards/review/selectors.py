@@ -169,8 +169,11 @@ def detail(application: Application, *, full: bool) -> dict[str, Any]:
                 "size": att.size,
                 "processing": att.processing,
                 "file_state": file_state(att),
+                "purged_at": att.purged_at,
                 "url": f"/api/v1/review/applications/{application.application_no}/attachments/{att.pk}",
             }
+            # The material of each kind: the last one uploaded, its file perhaps since deleted at
+            # the end of retention (the purge keeps the row current, marked ``purged_at``).
             for att in application.attachments.filter(current=True).order_by("kind")
         ],
     }

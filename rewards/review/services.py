@@ -14,6 +14,7 @@ from django.db import transaction
 from rewards.applications.labels import MATERIAL_LABELS_FULL
 from rewards.applications.models import Application, Flag
 from rewards.applications.notify import notify
+from rewards.applications.selectors import materials_label
 from rewards.applications.services import record_event, resubmission_deadline
 from rewards.campaigns.selectors import level_amounts
 from rewards.core import clock
@@ -22,7 +23,7 @@ from rewards.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from rewards.core.masking import mask_numbers_of
 from rewards.core.text import written_note
 from rewards.core.vocab import Channel, Status
-from rewards.notifications.templates import sms_reason
+from rewards.notifications.templates import materials_sentence, sms_reason
 from rewards.organisations.models import Role, StaffUser
 from rewards.organisations.selectors import scope_to_subtree
 
@@ -160,7 +161,14 @@ def review_decide(
         elif application.status == Status.RETURNED and application.channel == Channel.ONLINE:
             last_day = resubmission_deadline(application) or application.campaign.application_deadline  # returned just now
             deadline = f"{last_day.month}月{last_day.day}日"
-            notify(application, "returned", event=f"returned:{events}", reason=sms_reason(opinion), deadline=deadline)
+            notify(
+                application,
+                "returned",
+                event=f"returned:{events}",
+                reason=sms_reason(opinion),
+                deadline=deadline,
+                materials=materials_sentence(materials_label(again)),
+            )
         elif application.status == Status.RETURNED:
             # 单位统一申报: back to the grassroots union, which corrects it; the worker is told
             # (DOMAIN.md §6: an SMS on return) and whom to ask.
@@ -171,6 +179,7 @@ def review_decide(
                 event=f"returned:{events}",
                 reason=sms_reason(opinion),
                 union_name=union.name if union else "所在单位工会",
+                materials=materials_sentence(materials_label(again)),
             )
         elif application.status == Status.REJECTED:
             notify(application, "rejected", event="rejected", reason=sms_reason(opinion))

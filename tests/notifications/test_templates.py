@@ -47,7 +47,7 @@ def test_every_template_has_a_signed_default_text():
         ),
         (
             "returned",
-            {"application_no": "2020000123", "reason": "证书照片不清晰", "deadline": "12月15日"},
+            {"application_no": "2020000123", "reason": "证书照片不清晰", "deadline": "12月15日", "materials": ""},
             "【杭州市总工会】您的高技能人才奖励申请（编号2020000123）被退回，原因：证书照片不清晰。请最迟于12月15日登录平台修改后重新提交。",
         ),
         (

@@ -17,7 +17,7 @@ from django.db import connection
 from rewards.applications.models import Application, ApplicationEvent, Attachment, Flag
 from rewards.batches.models import BatchImport
 from rewards.campaigns.models import Campaign
-from rewards.core import crypto
+from rewards.core import clock, crypto
 from rewards.core.models import AuditEvent
 from rewards.identity.models import ApplicantToken, OtpChallenge
 from rewards.notifications.models import SmsMessage
@@ -244,7 +244,7 @@ def test_materials_are_deleted_from_disk_and_their_rows_marked(world):
     assert not any(default_storage.exists(name) for name in names)
     for attachment in Attachment.objects.filter(storage_name__in=names):
         assert attachment.purged_at is not None
-        assert attachment.current is False
+        assert attachment.current is True  # still the material of its kind, said destroyed
     assert Attachment.objects.filter(storage_name__in=names).count() == 6  # the rows stay
 
 
@@ -400,3 +400,62 @@ def test_a_purged_application_still_opens_for_reviewers_but_its_materials_answer
     assert detail.status_code == 200
     assert world["paid"].id_number not in detail.content.decode()
     assert api.get(url, **bearer(token)).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_purged_applications_materials_are_said_destroyed_on_the_day_not_missing(world, city_reviewer, api):
+    """The review API reports ``purged`` with the day, and each material's address says so
+    (404 ``material_purged``, not audited as viewed); a material replaced before stays out."""
+    from tests.api.helpers import bearer, staff_token
+
+    application = world["paid"].application
+    replaced = Attachment.objects.get(application=application, kind="bank_card")
+    Attachment.objects.filter(pk=replaced.pk).update(current=False)  # replaced, as materials.store does
+    newer = Attachment.objects.create(
+        application=application,
+        kind="bank_card",
+        storage_name=default_storage.save("materials/2020/newer", io.BytesIO(b"%PDF-1.4 card")),
+        content_type="application/pdf",
+        size=13,
+        sha256="c" * 64,
+        uploaded_at=seeds.at("2020-11-05"),
+    )
+    token = staff_token(api, city_reviewer)
+    number = application.application_no
+
+    purge("--today", DAY_AFTER)
+
+    rows = api.get(f"/api/v1/review/applications/{number}", **bearer(token)).json()["attachments"]
+    assert [(row["kind"], row["file_state"]) for row in rows] == [("bank_card", "purged"), ("certificate", "purged"), ("id_card", "purged")]
+    assert [row["id"] for row in rows if row["kind"] == "bank_card"] == [newer.pk]
+    day = Attachment.objects.get(pk=newer.pk).purged_at.astimezone(clock.SHANGHAI).date()  # type: ignore[union-attr]
+    assert all(row["purged_at"].startswith(day.isoformat()) for row in rows)  # Asia/Shanghai
+    answer = api.get(rows[0]["url"], **bearer(token))
+    error = answer.json()["error"]
+    assert answer.status_code == 404 and error["code"] == "material_purged"
+    assert f"这份材料的文件已于{day.year}年{day.month}月{day.day}日依规销毁" in error["message"] and "缺失" not in error["message"]
+    assert not AuditEvent.objects.filter(action="application.view_attachment").exists()
+
+
+@pytest.mark.django_db
+def test_the_staff_page_says_destroyed_under_the_retention_rule_with_no_link(world, city_reviewer, auditor):
+    from django.test import Client
+
+    application = world["paid"].application
+    purge("--today", DAY_AFTER)
+    day = Attachment.objects.filter(application=application).first().purged_at.astimezone(clock.SHANGHAI).date()  # type: ignore[union-attr]
+    said = f"保存期限届满，文件已于{day.year}年{day.month}月{day.day}日依规销毁"
+
+    for user in (city_reviewer, auditor):  # the one who may open materials, and the one who may not
+        staff = Client(HTTP_HOST="127.0.0.1")
+        staff.force_login(user)
+        page = staff.get(f"/staff/applications/{application.application_no}").content.decode()
+        section = page[page.index('id="materials-title"') : page.index('id="rules-title"')]
+        assert section.count(said) == 3 and section.count(">已销毁<") == 3, user
+        assert "缺失" not in section and "没有上传材料" not in section and "<a " not in section and "点击查看大图" not in section
+    item = Attachment.objects.filter(application=application).first()
+    staff = Client(HTTP_HOST="127.0.0.1")
+    staff.force_login(city_reviewer)
+    answer = staff.get(f"/staff/applications/{application.application_no}/attachments/{item.pk}")  # type: ignore[union-attr]
+    assert answer.status_code == 404 and "<h1>材料已销毁</h1>" in answer.content.decode()
+    assert f"这份材料的文件已于{day.year}年{day.month}月{day.day}日依规销毁，不能再查看。" in answer.content.decode()

@@ -471,6 +471,12 @@ def test_saving_an_sms_text(admin, copied):  # type: ignore[no-untyped-def]
             "{reason}（原因）后面请加标点",
             id="原因后无标点",
         ),
+        pytest.param(
+            "returned",
+            "【杭州市总工会】申请{application_no}被退回，原因：{reason}。请重新上传{materials}后于{deadline}前提交。",
+            "{materials}（需重新上传的材料）是自带句号的一整句",
+            id="材料在句中",
+        ),
     ],
 )
 def test_a_bad_sms_text_is_refused(admin, copied, code, text, message):  # type: ignore[no-untyped-def]
@@ -539,9 +545,11 @@ def test_the_sms_page_counts_a_text_as_sent_and_warns_of_the_reason(campaign, ad
         .replace("{name}", "王小明")
         .replace("{deadline}", "12月15日")
         .replace("{reason}", "")
+        .replace("{materials}", "需重新上传技能等级证书。")  # one material, the most common return
     )
     assert typical_length(returned) == expected
     assert f"<span data-sms-count>{expected}</span>" in page
+    assert page.count("三项都要求时多8个字") == 2  # 申请被退回 and 退回单位工会修改
     assert typical_length("您的申请{application_no}已通过，金额{amount}元。") == len(
         "【杭州市总工会】您的申请2020000123已通过，金额800.00元。"
     )

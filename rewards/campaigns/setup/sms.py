@@ -3,6 +3,8 @@
 Each text may use the parameters its sender passes (``rewards/applications/notify.py``,
 ``rewards/batches``, ``rewards/payments``) and must keep those the default text carries: a
 return without its reason or an approval without its amount would tell the worker nothing.
+A parameter added to a default text after campaigns had stored their own (``OPTIONAL_PARAMS``:
+the materials a return asks for again) may be used and need not be: a stored text stays valid.
 The sign-in code (``otp``) is not a campaign's text: signing in belongs to no campaign, so it
 is not offered here. A query password is never a parameter (``rewards.notifications.templates``).
 """
@@ -16,9 +18,11 @@ from dataclasses import dataclass
 from rewards.notifications.templates import (
     DEFAULT_TEXTS,
     FORBIDDEN_PARAMS,
+    OPTIONAL_PARAMS,
     SIGNATURE,
     SmsTemplate,
     contains_personal_number,
+    materials_sentence,
     placeholders,
 )
 
@@ -44,14 +48,15 @@ PARAMETER_LABELS = {
     "card_tail": "银行卡尾号（4位）",
     "union_name": "代为申报（并负责修改）的基层工会名称",
     "deadline": "重新提交的最后一天（如12月15日，当天仍可提交）",
+    "materials": "审核人要求重新上传的材料，自成一句（如“需重新上传身份证、银行卡。”），没有要求时为空",
 }
 
 #: The parameters each sender passes (every one also passes ``application_no`` and ``name``).
 AVAILABLE: dict[str, frozenset[str]] = {
     SmsTemplate.SUBMITTED: frozenset({"application_no", "name"}),
     SmsTemplate.BATCH_ENTERED: frozenset({"application_no", "name", "union_name"}),
-    SmsTemplate.RETURNED: frozenset({"application_no", "name", "reason", "deadline"}),
-    SmsTemplate.RETURNED_TO_UNION: frozenset({"application_no", "name", "reason", "union_name"}),
+    SmsTemplate.RETURNED: frozenset({"application_no", "name", "reason", "deadline", "materials"}),
+    SmsTemplate.RETURNED_TO_UNION: frozenset({"application_no", "name", "reason", "union_name", "materials"}),
     SmsTemplate.REJECTED: frozenset({"application_no", "name", "reason"}),
     SmsTemplate.APPROVED: frozenset({"application_no", "name", "amount"}),
     SmsTemplate.PAID: frozenset({"application_no", "name", "amount", "card_tail"}),
@@ -66,8 +71,9 @@ _BRACES = re.compile(r"\{[a-z_][a-z0-9_]*\}")
 
 
 def required(template: str) -> list[str]:
-    """The parameters a text must keep: those of the default text, in their order."""
-    return list(dict.fromkeys(placeholders(DEFAULT_TEXTS[template])))
+    """The parameters a text must keep: those of the default text, in their order, but for
+    :data:`OPTIONAL_PARAMS` (a text stored before one was added stays valid)."""
+    return [name for name in dict.fromkeys(placeholders(DEFAULT_TEXTS[template])) if name not in OPTIONAL_PARAMS]
 
 
 def optional(template: str) -> list[str]:
@@ -76,7 +82,8 @@ def optional(template: str) -> list[str]:
 
 
 #: What the length of a text is counted with: typical values of its parameters (the reason is
-#: counted apart: a reviewer may write up to 500 characters of it).
+#: counted apart: a reviewer may write up to 500 characters of it; the materials as the most
+#: common return asks, one material: :data:`MATERIALS_LONGEST` says how many more three take).
 SAMPLE_VALUES = {
     "application_no": "2020000123",
     "name": "王小明",
@@ -85,7 +92,9 @@ SAMPLE_VALUES = {
     "union_name": "杭州西湖精密机械有限公司工会",
     "deadline": "12月15日",
     "reason": "",
+    "materials": materials_sentence("技能等级证书"),
 }
+MATERIALS_LONGEST = materials_sentence("身份证、技能等级证书、银行卡")
 #: One SMS holds 70 characters; a longer one is sent in parts of 67.
 SINGLE, PART = 70, 67
 
@@ -131,6 +140,11 @@ def check_text(template: str, text: str) -> tuple[str, list[str]]:
             f"“{label}”短信中 {{reason}}（原因）后面请加标点，例如“原因：{{reason}}。请……”："
             "原因末尾的标点会被去掉，否则原因会和后面的文字连在一起。"
         )
+    if _misplaced_materials(text):
+        problems.append(
+            f"“{label}”短信中的 {{materials}}（需重新上传的材料）是自带句号的一整句，没有要求重新上传时为空："
+            "请把它放在两句之间（前面是句号或逗号，后面不加标点），例如“原因：{reason}。{materials}请最迟于……”。"
+        )
     if len(text) > MAX_LENGTH:
         problems.append(f"“{label}”短信共 {len(text)} 个字，超过了 {MAX_LENGTH} 个字的上限。")
     return text, problems
@@ -147,6 +161,26 @@ def _runs_on_after_reason(text: str) -> bool:
     while start != -1:
         after = text[start + len(marker) : start + len(marker) + 1]
         if after and after not in _AFTER_REASON:
+            return True
+        start = text.find(marker, start + 1)
+    return False
+
+
+#: What may stand before {materials}: the end of a sentence or a clause (its value is a sentence).
+_BEFORE_MATERIALS = frozenset("。！？；，!?;,】")
+#: What may not follow it: punctuation, which would double its own full stop (“……银行卡。。”).
+_NOT_AFTER_MATERIALS = frozenset("。．.！!？?；;，,、：:")
+
+
+def _misplaced_materials(text: str) -> bool:
+    """True when ``{materials}`` stands inside a sentence (“请重新上传{materials}”) or before a
+    punctuation mark: the sentence it becomes would read twice, or its stop twice."""
+    marker = "{materials}"
+    start = text.find(marker)
+    while start != -1:
+        before = text[start - 1 : start]
+        after = text[start + len(marker) : start + len(marker) + 1]
+        if (before and before not in _BEFORE_MATERIALS) or (after and after in _NOT_AFTER_MATERIALS):
             return True
         start = text.find(marker, start + 1)
     return False

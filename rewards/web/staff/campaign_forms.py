@@ -148,6 +148,9 @@ class SmsText:
     #: Characters as sent with typical values (sms.typical_length), and SMS parts that makes.
     typical: int = 0
     has_reason: bool = False
+    #: For a text naming {materials}: how many characters more when all three are asked for
+    #: (counted with one).
+    materials_extra: int = 0
 
     @property
     def parts(self) -> int:
@@ -172,6 +175,7 @@ def sms_rows(overrides: dict[str, str], posted: dict[str, str] | None = None, er
                 errors=(errors or {}).get(f"sms_{code}", []),
                 typical=sms.typical_length(text),
                 has_reason="reason" in sms.AVAILABLE[code],
+                materials_extra=len(sms.MATERIALS_LONGEST) - len(sms.SAMPLE_VALUES["materials"]) if "{materials}" in text else 0,
             )
         )
     return rows

@@ -25,7 +25,7 @@ from rewards.applications.labels import MATERIAL_LABELS_FULL
 from rewards.applications.materials import FIELD_FOR_KIND
 from rewards.applications.models import HARD_FLAGS, Application, AttachmentKind, FlagCode
 from rewards.applications.selectors import requested_again
-from rewards.applications.serving import MaterialMissing, material_response
+from rewards.applications.serving import MaterialMissing, MaterialPurged, material_response
 from rewards.campaigns.models import CampaignUnit
 from rewards.campaigns.selectors import current_campaign
 from rewards.core.audit import audit
@@ -357,6 +357,7 @@ def _detail_context(request: HttpRequest, application: Application) -> dict[str,
         "boxes": _opinion_boxes(events),
         "materials": materials,
         "can_open_materials": user.role in MATERIAL_ROLES,
+        "any_material_open": any(att["file_state"] == "available" for att in data["attachments"]),
         "checks_passed": all(check.get("passed") for check in data["checks"]),
         "unresolved_hard": unresolved_hard,
         "can_decide": can_decide,
@@ -476,11 +477,14 @@ def attachment(request: HttpRequest, no: str, attachment_id: int) -> HttpRespons
         application = application_in_scope(signed_in_staff(request), no)
     except NotFound:
         return _out_of_scope(request, no, "attachment")
-    item = application.attachments.filter(pk=attachment_id, purged_at__isnull=True).first()  # purged: file deleted
+    item = application.attachments.filter(pk=attachment_id).first()
     if item is None:
         return render(request, "staff/not_found.html", status=404)
     try:
         response = material_response(item, name=f"{application.application_no}-{item.kind}", framed_by_self=True)
+    except MaterialPurged as exc:  # destroyed at the end of retention: said so, not 缺失
+        context = {"message": exc.message, "application": application, "title": "材料已销毁"}
+        return render(request, "staff/material_missing.html", context, status=exc.status)
     except MaterialMissing as exc:  # opened from the viewer's frame or a new window: a page of its own
         return render(request, "staff/material_missing.html", {"message": exc.message, "application": application}, status=exc.status)
     audit(
