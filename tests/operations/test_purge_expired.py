@@ -453,6 +453,9 @@ def test_the_staff_page_says_destroyed_under_the_retention_rule_with_no_link(wor
         section = page[page.index('id="materials-title"') : page.index('id="rules-title"')]
         assert section.count(said) == 3 and section.count(">已销毁<") == 3, user
         assert "缺失" not in section and "没有上传材料" not in section and "<a " not in section and "点击查看大图" not in section
+        cleared = Application.objects.get(pk=application.pk).purged_at.astimezone(clock.SHANGHAI).date()  # type: ignore[union-attr]
+        assert f"保存期限届满，个人信息已于{cleared.year}年{cleared.month}月{cleared.day}日清除" in page, user
+        assert "完整的身份证、手机、银行卡号码仅在本页显示" not in page, user
     item = Attachment.objects.filter(application=application).first()
     staff = Client(HTTP_HOST="127.0.0.1")
     staff.force_login(city_reviewer)
