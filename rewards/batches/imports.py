@@ -296,7 +296,7 @@ LAPSED_LABELS = {
 
 
 def lapse(batch_import: BatchImport, *, newer: set[int] | None = None) -> str:
-    """"" while a checked import may be saved; else why it may not: ``expired`` (uploaded more
+    """ "" while a checked import may be saved; else why it may not: ``expired`` (uploaded more
     than :data:`STALE_DAYS` days ago, by the real clock: ``purge_expired`` discards it on its
     next run), ``closed`` (the campaign's deadline has passed: every row would be refused),
     ``superseded`` (the same sheet was uploaded again for the same union since: the newer
