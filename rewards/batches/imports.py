@@ -322,7 +322,7 @@ def superseded_ids(imports: list[BatchImport]) -> set[int]:
         .exclude(status__in=[ImportStatus.FAILED, ImportStatus.DISCARDED])
         .values_list("pk", "org_id", "campaign_id", "sha256")
     )
-    newest = {}
+    newest: dict[tuple[int, int, str], int] = {}
     for pk, org_id, campaign_id, digest in later:
         key = (org_id, campaign_id, digest)
         newest[key] = max(newest.get(key, 0), pk)
