@@ -21,7 +21,7 @@ from rewards.eligibility.fields import SUBMISSION_FIELDS
 from rewards.eligibility.services import judge, staff_checks, staff_voice
 from rewards.organisations.models import Organisation, Role
 
-from .services import employer_key_of, entry_check, entry_save, not_a_member_of, submitting_org_for
+from .services import already_applying, employer_key_of, entry_check, entry_save, not_a_member_of, submitting_org_for, visible_org_ids
 
 
 def batch_enter_one(
@@ -49,19 +49,15 @@ def batch_enter_one(
     elsewhere = not_a_member_of(org, judgement.member)
     if elsewhere:
         raise InvalidInput("请按提示修改后再保存。", fields={"id_number": [elsewhere]})
-    outcome, existing = entry_check(campaign=campaign, org=org, values=data, judgement=judgement)
+    outcome, existing = entry_check(campaign=campaign, org=org, values=data, judgement=judgement, user=user)
     if existing is not None:
-        if existing["channel"] == Channel.ONLINE:
-            how = "职工已在网上个人申报"
-        elif existing["submitting_org_id"] == org.pk:
-            how = "本单位已录入"
-        else:
-            how = "其他单位已录入"
-        raise Conflict(
-            f"该职工本年度已有申请（编号{existing['application_no']}，{how}），不能重复申报。",
-            code="already_pending",
-            application_no=existing["application_no"],
-        )
+        visible = visible_org_ids(user)
+        if existing["channel"] == Channel.BATCH and existing["submitting_org_id"] == org.pk:
+            message = f"该职工本年度已有申请（编号{existing['application_no']}，本单位已录入），不能重复申报。"
+        else:  # the number only to whom may open the application (decision 19)
+            message = already_applying(existing, visible=visible, own_member=judgement.member is not None)
+        shown = existing["union_id"] in visible or existing["submitting_org_id"] in visible
+        raise Conflict(message, code="already_pending", **({"application_no": existing["application_no"]} if shown else {}))
     decision = judgement.decision
     if not decision.eligible:
         raise Ineligible(

@@ -249,9 +249,11 @@ def import_confirm(*, user: Any, batch_import: BatchImport, review_on_save: bool
     if user.pk != batch_import.uploaded_by_id:
         raise Forbidden("只有上传该文件的经办人可以确认保存。")
     with transaction.atomic():
-        locked = BatchImport.objects.select_for_update().get(pk=batch_import.pk)
+        locked = BatchImport.objects.select_for_update().select_related("campaign").get(pk=batch_import.pk)
         if locked.status != ImportStatus.CHECKED:
-            raise Conflict("该文件已保存、正在处理或已放弃，不能保存。", code="wrong_stage")
+            raise Conflict(_not_saveable(locked), code="wrong_stage")
+        if reason := lapse(locked):
+            raise Conflict(lapsed_message(locked, reason), code="wrong_stage")
         if not locked.sheet_path:
             raise Conflict("暂存的文件已删除，请重新上传。", code="wrong_stage")
         background = _in_background(locked.total, default_storage.size(locked.zip_path) if locked.zip_path else 0)
@@ -283,6 +285,83 @@ def import_confirm(*, user: Any, batch_import: BatchImport, review_on_save: bool
 #: A checked import not saved within this many days is discarded by ``purge_expired`` (decision 98).
 STALE_DAYS = 30
 STALE_NOTE = f"超过 {STALE_DAYS} 天未保存，系统已自动放弃，暂存的文件已删除。"
+
+
+#: Why a checked import can no longer be saved, as the list of uploads and its page say it.
+LAPSED_LABELS = {
+    "expired": "未保存，已过期",
+    "closed": "未保存，申报已截止",
+    "superseded": "未保存，已重新上传",
+}
+
+
+def lapse(batch_import: BatchImport, *, newer: set[int] | None = None) -> str:
+    """ "" while a checked import may be saved; else why it may not: ``expired`` (uploaded more
+    than :data:`STALE_DAYS` days ago, by the real clock: ``purge_expired`` discards it on its
+    next run), ``closed`` (the campaign's deadline has passed: every row would be refused),
+    ``superseded`` (the same sheet was uploaded again for the same union since: the newer
+    check is the one to save). ``newer``: the ids known superseded (:func:`superseded_ids`)."""
+    if batch_import.status != ImportStatus.CHECKED:
+        return ""
+    if batch_import.created_at < clock.now() - dt.timedelta(days=STALE_DAYS):
+        return "expired"
+    if clock.today() > batch_import.campaign.application_deadline:
+        return "closed"
+    superseded = batch_import.pk in newer if newer is not None else batch_import.pk in superseded_ids([batch_import])
+    return "superseded" if superseded else ""
+
+
+def superseded_ids(imports: list[BatchImport]) -> set[int]:
+    """The checked imports among ``imports`` whose sheet was uploaded again later for the same
+    union and campaign (and that upload not failed nor discarded); one query."""
+    checked = [item for item in imports if item.status == ImportStatus.CHECKED]
+    if not checked:
+        return set()
+    later = (
+        BatchImport.objects.filter(sha256__in={item.sha256 for item in checked}, pk__gt=min(item.pk for item in checked))
+        .exclude(status__in=[ImportStatus.FAILED, ImportStatus.DISCARDED])
+        .values_list("pk", "org_id", "campaign_id", "sha256")
+    )
+    newest: dict[tuple[int, int, str], int] = {}
+    for pk, org_id, campaign_id, digest in later:
+        key = (org_id, campaign_id, digest)
+        newest[key] = max(newest.get(key, 0), pk)
+    return {item.pk for item in checked if newest.get((item.org_id, item.campaign_id, item.sha256), 0) > item.pk}
+
+
+def newer_upload(batch_import: BatchImport) -> BatchImport | None:
+    """The latest upload of the same sheet for the same union, when ``batch_import`` is superseded."""
+    return (
+        BatchImport.objects.filter(
+            org_id=batch_import.org_id, campaign_id=batch_import.campaign_id, sha256=batch_import.sha256, pk__gt=batch_import.pk
+        )
+        .exclude(status__in=[ImportStatus.FAILED, ImportStatus.DISCARDED])
+        .order_by("-pk")
+        .first()
+    )
+
+
+def lapsed_message(batch_import: BatchImport, reason: str) -> str:
+    if reason == "expired":
+        return f"该检查结果已超过 {STALE_DAYS} 天未保存，已过期，不能再保存：请重新上传文件，检查后再保存。"
+    if reason == "closed":
+        campaign = batch_import.campaign
+        deadline = f"{campaign.application_deadline.month}月{campaign.application_deadline.day}日"
+        return f"{campaign.year}年度奖励申报已于{deadline}截止，该检查结果不能再保存。"
+    newer = newer_upload(batch_import)
+    where = f"（导入记录 {newer.pk}）" if newer is not None else ""
+    return f"同一文件此后已重新上传{where}，该检查结果不能再保存：请在较新的检查结果中确认保存。"
+
+
+def _not_saveable(batch_import: BatchImport) -> str:
+    """Why an import that is not waiting to be saved cannot be, by its status."""
+    if batch_import.status == ImportStatus.DISCARDED:
+        if batch_import.error == STALE_NOTE:
+            return f"该检查结果超过 {STALE_DAYS} 天未保存，系统已自动放弃，不能再保存：请重新上传文件，检查后再保存。"
+        return "本次导入已放弃，不能保存：需要时请重新上传文件。"
+    if batch_import.status == ImportStatus.DONE:
+        return "该文件已处理完毕，不能再次保存。"
+    return "该文件正在处理或无法读取，不能保存。"
 
 
 def stale_imports(*, now: Any = None) -> QuerySet[BatchImport]:

@@ -158,7 +158,15 @@ def check_and_save(
     number of applications each committed chunk saved, as it commits: if a later chunk fails, the
     caller can say what is already in."""
     found, zip_problems = read_materials(zip_content)
-    context = _Context(campaign=campaign, org=org, employer_key=employer_key_of(org), found=found, zip_given=bool(zip_content), saving=save)
+    context = _Context(
+        campaign=campaign,
+        org=org,
+        employer_key=employer_key_of(org),
+        found=found,
+        zip_given=bool(zip_content),
+        saving=save,
+        visible=visible_org_ids(user),
+    )
     outcomes: list[RowOutcome] = []
     originals: dict[int, dict[str, Any]] = {}
     sheet_notes: list[str] = []
@@ -239,6 +247,30 @@ class _Context:
     #: Rows are saved as they are checked: an earlier row of the same person is saved, not "can be".
     saving: bool = False
     seen: dict[str, int] = field(default_factory=dict)
+    #: The units whose applications the caller may open (:func:`visible_org_ids`).
+    visible: frozenset[int] = frozenset()
+
+
+def visible_org_ids(user: Any) -> frozenset[int]:
+    """The units in the caller's subtree: an application whose union or submitting union is one
+    of them is one the caller may open (``scoped_applications``), and a refusal may name it."""
+    return frozenset(visible_organisations(user).values_list("pk", flat=True)) if user is not None else frozenset()
+
+
+def already_applying(prior: dict[str, Any], *, visible: frozenset[int], own_member: bool) -> str:
+    """Why a row of a person applying via another channel (online, or another union's entry)
+    is refused (decision 19). The application's number is said only to whom may open it (a
+    district union entering for one of its units): to a clerk it would name a record the clerk
+    cannot open, one to quote about somebody else's application. The worker has the number by
+    SMS; a row of the union's own member says so, and what the clerk can do."""
+    if prior["union_id"] in visible or prior["submitting_org_id"] in visible:
+        channel = "个人网上申报" if prior["channel"] == Channel.ONLINE else "单位统一申报（其他单位）"
+        return f"该职工本年度已有申请（编号{prior['application_no']}，{channel}），不能重复申报。"
+    if prior["channel"] == Channel.ONLINE:
+        said = "该职工本年度已有申请（个人网上申报），不能重复申报"
+        return said + ("：无需再由本单位填报；申请编号和进度，职工本人可凭短信登录平台查看。" if own_member else "。")
+    said = "该职工本年度已有申请（单位统一申报，由其他单位工会填报），不能重复申报"
+    return said + ("：会员库中该职工属本单位，如有疑问请联系区县（产业）工会核实。" if own_member else "。")
 
 
 def _check_chunk(context: _Context, chunk: list[SheetRow]) -> list[tuple[RowOutcome, Any, list[materials.CheckedFile]]]:
@@ -260,7 +292,7 @@ def _check_chunk(context: _Context, chunk: list[SheetRow]) -> list[tuple[RowOutc
 
 
 #: What the row check needs of the person's live application.
-_PRIOR_FIELDS = ("id_hash", "application_no", "channel", "submitting_org_id", "status")
+_PRIOR_FIELDS = ("id_hash", "application_no", "channel", "union_id", "submitting_org_id", "status")
 
 
 def _typed_id(values: dict[str, Any]) -> str:
@@ -342,8 +374,8 @@ def _check_row(context: _Context, sheet_row: SheetRow, judgement: Any, prior: di
     if elsewhere:
         outcome.errors.append(elsewhere)
     if prior:
-        channel = "个人网上申报" if prior["channel"] == Channel.ONLINE else "单位统一申报（其他单位）"
-        outcome.errors.append(f"该职工本年度已有申请（编号{prior['application_no']}，{channel}），不能重复申报。")
+        own_member = judgement.member is not None and not elsewhere
+        outcome.errors.append(already_applying(prior, visible=context.visible, own_member=own_member))
     elif not judgement.decision.eligible:
         outcome.errors.extend(staff_voice(check.message) for check in judgement.decision.failures)
     checked: list[materials.CheckedFile] = []
@@ -557,7 +589,7 @@ def batch_resubmit(*, user: Any, application_no: str, data: dict[str, Any], file
 
 
 def entry_check(
-    *, campaign: Campaign, org: Organisation, values: dict[str, Any], judgement: Any
+    *, campaign: Campaign, org: Organisation, values: dict[str, Any], judgement: Any, user: Any = None
 ) -> tuple[RowOutcome, dict[str, Any] | None]:
     """One paper Annex 3 form checked as a one-row import (the same batch rules as a row of a
     file): the outcome (``valid``, ``unchanged`` or ``rejected`` with its reasons) and the
@@ -570,7 +602,9 @@ def entry_check(
         .exclude(status=Status.WITHDRAWN)
         .values(*_PRIOR_FIELDS)[:1]
     }
-    context = _Context(campaign=campaign, org=org, employer_key=employer_key_of(org), found={}, zip_given=False)
+    context = _Context(
+        campaign=campaign, org=org, employer_key=employer_key_of(org), found={}, zip_given=False, visible=visible_org_ids(user)
+    )
     outcome, _, _ = _check_row(context, SheetRow(row=0, values=values, errors=[]), judgement, existing.get(id_hash) if typed_id else None)
     return outcome, existing.get(id_hash)
 

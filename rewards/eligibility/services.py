@@ -122,7 +122,14 @@ def public_checks(decision: Decision) -> list[dict[str, object]]:
 #: reads them about 该职工 (decision 97). Ordered: the longer phrases first.
 _STAFF_VOICE = (
     ("请先加入工会并通过“杭工e家”APP完成会员实名认证，或联系所在单位工会。", "该职工须先加入工会并通过“杭工e家”APP完成会员实名认证。"),
-    ("或联系所在单位工会更正会员信息。", "或由所在单位工会更正会员信息。"),
+    # The clerk typing the row is the union itself: what it can do is check the row against the
+    # worker's ID card (a mistyped number finds somebody else's record) and, if the registry is
+    # wrong, correct the member record itself and enter the worker once the registry is updated.
+    (
+        "请核对姓名，或联系所在单位工会更正会员信息。",
+        "请向该职工核实，对照其身份证核对填写的姓名和身份证号码（号码有误时会查到他人的登记）；"
+        "如确是会员库中登记的姓名有误，须由该职工所在单位的基层工会更正会员信息，待会员库更新后再申报。",
+    ),
     ("请联系所在单位工会核实。", "请核实该职工的会员关系。"),
     ("请联系所属工会。", "请待市总工会导入该年度奖励名单后再处理。"),
     ("或撤回后重新申请。", "或由职工撤回后重新申请。"),

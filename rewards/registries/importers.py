@@ -193,6 +193,8 @@ def _write_members(rows: list[tuple[int, dict[str, Any]]], report: ImportReport,
         if current is None:
             to_create.append(member)
         else:
+            # Updated in place, never deleted and created again: the record's id is what a
+            # worker's sign-ins on the audit log name (decision 199), found by the application.
             member.pk = current.pk
             member.updated_at = clock.now()  # bulk_update() does not apply auto_now
             to_update.append(member)

@@ -355,7 +355,11 @@ def test_a_copy_in_a_later_lot_of_a_row_that_could_not_be_saved_is_judged_afresh
 
     assert [(row.row, row.status) for row in result.rows] == [(5, "rejected"), (6, "rejected")]
     online = Application.objects.get(id_hash=workers[0].id_hash)
-    assert result.rows[1].errors == [f"该职工本年度已有申请（编号{online.application_no}，个人网上申报），不能重复申报。"]
+    # The clerk cannot open the worker's own online application: its number is not said (decision 19).
+    assert result.rows[1].errors == [
+        "该职工本年度已有申请（个人网上申报），不能重复申报：无需再由本单位填报；申请编号和进度，职工本人可凭短信登录平台查看。"
+    ]
+    assert online.application_no not in result.rows[1].errors[0]
 
 
 # --- the materials zip ------------------------------------------------------------------------

@@ -99,3 +99,39 @@ def test_signing_out_on_the_worker_pages_is_recorded_as_through_the_api(campaign
     assert client.get("/worker/mine").status_code == 302  # signed out indeed
     assert client.post("/worker/signout").status_code == 302
     assert out.count() == 1
+
+
+def test_a_re_import_of_the_member_registry_keeps_the_sign_ins_found_by_the_application(campaign, xihu, auditor, tmp_path):  # type: ignore[no-untyped-def]
+    """The registry is re-imported every so often: a row changed (a new mobile, a name corrected,
+    the union's grassroots unit filled in), the same row again, or a file without the worker. The
+    member record is kept (found by the blind index of the ID number and updated in place), so
+    the sign-ins named by its id before the import are still listed by the application's number."""
+    from rewards.registries.importers import import_members
+    from rewards.registries.models import Member
+
+    from ..registries.tables import write_csv
+    from ..registries.test_import_members import HEADER, member_row
+
+    member = factories.make_member(union=xihu)
+    application = factories.make_application(campaign=campaign, member=member)
+    client = Client(HTTP_HOST=HOST)
+    sign_in(client, member)
+    assert client.post("/worker/signout").status_code == 302
+    before = [e.pk for e in AuditEvent.objects.filter(action__startswith="applicant.", object_id=str(member.pk)).order_by("pk")]
+    assert len(before) == 3  # the code sent, the sign-in, the sign-out
+
+    changed = member_row(id_number=member.id_number, name=member.name, union=xihu.name, grassroots="杭州西湖精密机械有限公司工会")
+    other = member_row(union=xihu.name)
+    for rows in ([changed, other], [changed], [other]):  # updated, unchanged, left out
+        import_members(write_csv(tmp_path / "members.csv", HEADER, rows))
+    report = import_members(write_csv(tmp_path / "members.csv", HEADER, [changed]))
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 1)
+
+    kept = Member.objects.get(id_hash=member.id_hash)
+    assert kept.pk == member.pk and kept.phone == changed[2] and kept.grassroots_union is not None
+    # A sign-in after the import names the same record; the search lists both, before and after.
+    sign_in(Client(HTTP_HOST=HOST), member)
+    after = AuditEvent.objects.filter(action="applicant.sign_in", pk__gt=before[-1]).get()
+    assert (after.object_type, after.object_id) == ("registries.member", str(member.pk))
+    found = set(ids_on(signed_in(auditor).get(URL, {"application_no": application.application_no})))
+    assert set(before) | {after.pk} <= found

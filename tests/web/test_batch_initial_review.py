@@ -271,6 +271,13 @@ def test_the_api_and_the_entry_record_the_clerks_choice(api, grassroots_clerk, w
             "暂时无法确认该职工未申请过2019年度奖励，请待市总工会导入该年度奖励名单后再处理。",
         ),
         ("正在办理中。如需修改，请修改该申请，或撤回后重新申请。", "正在办理中。如需修改，请修改该申请，或由职工撤回后重新申请。"),
+        # The clerk is the union the worker would be sent to: told what it can do itself.
+        (
+            "会员库中该身份证号码登记的姓名与填写的姓名不一致，请核对姓名，或联系所在单位工会更正会员信息。",
+            "会员库中该身份证号码登记的姓名与填写的姓名不一致，请向该职工核实，对照其身份证核对填写的姓名和身份证号码"
+            "（号码有误时会查到他人的登记）；如确是会员库中登记的姓名有误，须由该职工所在单位的基层工会更正会员信息，"
+            "待会员库更新后再申报。",
+        ),
     ],
 )
 def test_advice_meant_for_the_worker_is_said_to_the_union(worker_text, staff_text):

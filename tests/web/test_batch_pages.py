@@ -195,18 +195,19 @@ def test_reimporting_the_same_file_creates_nothing(clerk, workers):
 
 
 def test_saving_a_preview_whose_rows_were_saved_meanwhile_promises_no_sms(clerk, workers):
-    """Two previews of one sheet: the second saved after the first finds every row there and
-    says that nothing new was saved, not 职工将收到短信."""
-    content = sheet(mixed_rows(workers))
-    upload(clerk, content)
+    """Two previews of the same rows (two files: the same file again supersedes the first): the
+    second saved after the first finds every row there and says that nothing new was saved, not
+    职工将收到短信."""
+    upload(clerk, sheet(mixed_rows(workers)))
     first = latest_import()
-    upload(clerk, content)
+    upload(clerk, sheet(mixed_rows(workers)[::-1]))
     second = latest_import()
     response = clerk.post(f"/staff/batch/{first.pk}/save", follow=True)
-    assert "已保存 3 份申请，职工将收到短信。另有 2 行未导入" in response.content.decode()
+    assert "已保存 3 份申请，职工将收到短信。另有 2 行有问题、未导入" in response.content.decode()
     response = clerk.post(f"/staff/batch/{second.pk}/save", follow=True)
     page = response.content.decode()
-    assert "没有新保存的申请，不会发送短信：3 行此前已导入。另有 2 行未导入" in page and "职工将收到短信" not in page
+    assert "没有新保存的申请，不会发送短信。3 行此前已导入（已存在），未重复保存。另有 2 行有问题、未导入" in page
+    assert "职工将收到短信" not in page
     assert SmsMessage.objects.count() == 3
 
 

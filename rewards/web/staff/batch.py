@@ -24,12 +24,18 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from rewards.applications.materials import FIELD_FOR_KIND
 from rewards.batches.entry import batch_enter_one
 from rewards.batches.imports import (
+    LAPSED_LABELS,
+    STALE_NOTE,
     import_confirm,
     import_discard,
     import_in_scope,
     import_start,
     imports_in_scope,
+    lapse,
+    lapsed_message,
+    newer_upload,
     rejected_workbook,
+    superseded_ids,
     sync_row_limit,
 )
 from rewards.batches.models import BatchImport, ImportStatus
@@ -112,27 +118,41 @@ ROWS_PER_PAGE = 200
 
 
 def _import_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [
-        {
-            "row": row.get("row"),
-            "name": row.get("name", ""),
-            "status": row.get("status", ""),
-            "label": ROW_LABELS.get(row.get("status", ""), row.get("status", "")),
-            # Results stored before decision 97 still speak to 您; said again about the worker.
-            "errors": [staff_voice(str(error)) for error in row.get("errors") or []],
-            "application_no": row.get("application_no", ""),
-        }
-        for row in results
-    ]
+    rows = []
+    for row in results:
+        # Results stored before decision 97 still speak to 您; said again about the worker.
+        said = [staff_voice(str(error)) for error in row.get("errors") or []]
+        status = row.get("status", "")
+        # An ``unchanged`` row is the union's own application, imported before: what it says
+        # (which application, how to change it) is information, not a problem of the row.
+        info = status == "unchanged"
+        rows.append(
+            {
+                "row": row.get("row"),
+                "name": row.get("name", ""),
+                "status": status,
+                "label": ROW_LABELS.get(status, status),
+                "errors": [] if info else said,
+                "notes": said if info else [],
+                "application_no": row.get("application_no", ""),
+            }
+        )
+    return rows
 
 
 def _recent(user: Any) -> list[dict[str, Any]]:
     rows = []
-    for item in imports_in_scope(user).order_by("-created_at", "-pk")[:RECENT]:
+    items = list(imports_in_scope(user).order_by("-created_at", "-pk")[:RECENT])
+    newer = superseded_ids(items)
+    for item in items:
+        lapsed = lapse(item, newer=newer)
+        # One never saved that can no longer be: said so, rather than 待确认保存 until purged.
+        purged = item.status == ImportStatus.DISCARDED and item.error == STALE_NOTE
         rows.append(
             {
                 "item": item,
-                "status_label": item.get_status_display(),
+                "status_label": LAPSED_LABELS[lapsed] if lapsed else LAPSED_LABELS["expired"] if purged else item.get_status_display(),
+                "lapsed": bool(lapsed or purged),
                 "valid": item.count("valid"),
                 "saved": item.status == ImportStatus.DONE and item.save_after_check,
             }
@@ -262,6 +282,7 @@ def _import_context(request: HttpRequest, batch_import: BatchImport) -> dict[str
     query = {"show": "problems"} if only_problems else {}
     saved = batch_import.status == ImportStatus.DONE and batch_import.save_after_check
     counts = {status: batch_import.count(status) for status in ROW_LABELS}
+    lapsed = lapse(batch_import)
     return {
         "bi": batch_import,
         "rows": _import_rows(list(page.object_list)),
@@ -273,7 +294,13 @@ def _import_context(request: HttpRequest, batch_import: BatchImport) -> dict[str
         "saved": saved,
         "running_title": RUNNING_TITLES.get(ImportStatus(batch_import.status), ""),
         "is_uploader": user.pk == batch_import.uploaded_by_id,
-        "can_confirm": batch_import.status == ImportStatus.CHECKED and user.pk == batch_import.uploaded_by_id and counts["valid"] > 0,
+        "can_confirm": batch_import.status == ImportStatus.CHECKED
+        and not lapsed
+        and user.pk == batch_import.uploaded_by_id
+        and counts["valid"] > 0,
+        "lapsed": LAPSED_LABELS.get(lapsed, ""),
+        "lapsed_message": lapsed_message(batch_import, lapsed) if lapsed else "",
+        "newer": newer_upload(batch_import) if lapsed == "superseded" else None,
         "can_discard": batch_import.status == ImportStatus.CHECKED and user.pk == batch_import.uploaded_by_id,
         "has_rejected": bool(batch_import.rejected_rows) and counts["rejected"] > 0,
         "here": reverse("staff:batch_import", args=[batch_import.pk]),
@@ -313,7 +340,8 @@ def import_save(request: HttpRequest, import_id: int) -> HttpResponse:
         messages.warning(request, exc.message)
     else:
         if batch_import.status == ImportStatus.DONE:
-            refused = f"另有 {batch_import.rejected} 行未导入，原因见下表。" if batch_import.rejected else ""
+            refused = f"另有 {batch_import.rejected} 行有问题、未导入，原因见下表。" if batch_import.rejected else ""
+            refused = (f"{batch_import.unchanged} 行此前已导入（已存在），未重复保存。" if batch_import.unchanged else "") + refused
             if batch_import.accepted:
                 messages.success(
                     request,
@@ -323,12 +351,7 @@ def import_save(request: HttpRequest, import_id: int) -> HttpResponse:
                     + refused,
                 )
             else:  # the rows were saved meanwhile (another upload, the entry form): no SMS is sent
-                messages.info(
-                    request,
-                    "没有新保存的申请，不会发送短信"
-                    + (f"：{batch_import.unchanged} 行此前已导入。" if batch_import.unchanged else "。")
-                    + refused,
-                )
+                messages.info(request, "没有新保存的申请，不会发送短信。" + refused)
     return redirect("staff:batch_import", import_id=import_id)
 
 
