@@ -14,6 +14,7 @@ from rewards.core.errors import InvalidInput
 from rewards.core.tabular import UnreadableFile
 
 from . import serializers
+from .auth import staff_user
 from .parsers import request_body
 from .views_review import ERRORS, StaffView
 
@@ -42,7 +43,7 @@ class BatchSubmissionView(StaffView):
     def post(self, request: Request) -> Response:
         data = request_body(request)
         reviewed = str(data.get("initial_review") or "").strip().lower() in ("1", "true", "yes", "on", "是")
-        org, start = submitting_org_for(request.user, data.get("org") or None, reviewed=reviewed)
+        org, start = submitting_org_for(staff_user(request), data.get("org") or None, reviewed=reviewed)
         upload = request.FILES.get("file")
         if upload is None:
             raise InvalidInput(fields={"file": ["请上传汇总表（.xlsx）。"]})
@@ -58,7 +59,7 @@ class BatchSubmissionView(StaffView):
         try:
             result = check_and_save(
                 campaign=require_current_campaign(),
-                user=request.user,
+                user=staff_user(request),
                 org=org,
                 start_status=start,
                 sheet=upload.read(),
@@ -91,5 +92,5 @@ class BatchResubmitView(StaffView):
     def post(self, request: Request, no: str) -> Response:
         data = {key: value for key, value in request_body(request).items() if key not in FIELD_FOR_KIND.values()}
         files = {field: request.FILES.get(field) for field in FIELD_FOR_KIND.values()}
-        application = batch_resubmit(user=request.user, application_no=no, data=data, files=files, request=request)
+        application = batch_resubmit(user=staff_user(request), application_no=no, data=data, files=files, request=request)
         return Response({"application_no": application.application_no, "status": application.status})

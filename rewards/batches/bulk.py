@@ -29,7 +29,7 @@ from rewards.core import clock
 from rewards.core.fields import EncryptedTextField
 from rewards.core.vocab import Channel, Status
 from rewards.notifications.services import SmsRequest, sms_enqueue_many
-from rewards.organisations.models import Organisation
+from rewards.organisations.models import Organisation, StaffUser
 from rewards.review.flags import raise_signals_for_new
 
 #: Pages the SQLite WAL may grow to during an import before a commit copies it back into the
@@ -173,7 +173,7 @@ def import_settings() -> Iterator[None]:
 
 
 def save_many(
-    *, campaign: Campaign, user: Any, org: Organisation, start_status: str, items: list[tuple[Any, list[materials.CheckedFile]]]
+    *, campaign: Campaign, user: StaffUser, org: Organisation, start_status: str, items: list[tuple[Any, list[materials.CheckedFile]]]
 ) -> list[str | None]:
     """Saves every ``(judgement, files)`` and returns their application numbers, in order."""
     written: list[str] = []

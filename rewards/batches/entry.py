@@ -19,14 +19,14 @@ from rewards.core.text import org_key
 from rewards.core.vocab import Channel, Status
 from rewards.eligibility.fields import SUBMISSION_FIELDS
 from rewards.eligibility.services import judge, staff_checks, staff_voice
-from rewards.organisations.models import Organisation, Role
+from rewards.organisations.models import Organisation, Role, StaffUser
 
 from .services import already_applying, employer_key_of, entry_check, entry_save, not_a_member_of, submitting_org_for, visible_org_ids
 
 
 def batch_enter_one(
     *,
-    user: Any,
+    user: StaffUser,
     org: Organisation,
     data: dict[str, Any],
     files: Mapping[str, IO[bytes] | None],

@@ -31,7 +31,7 @@ from rewards.core.errors import Conflict, DomainError, Forbidden, InvalidInput, 
 from rewards.core.masking import mask_digit_runs
 from rewards.core.tabular import UnreadableFile
 from rewards.eligibility.services import staff_voice
-from rewards.organisations.models import Organisation, Role
+from rewards.organisations.models import Organisation, Role, StaffUser
 from rewards.organisations.selectors import visible_organisations
 
 from .materials_zip import zip_refusal
@@ -69,12 +69,12 @@ QUEUE_DOWN = "后台任务队列暂时不可用，文件未处理。请稍后重
 # --- reads ---------------------------------------------------------------------------------
 
 
-def imports_in_scope(user: Any) -> QuerySet[BatchImport]:
+def imports_in_scope(user: StaffUser) -> QuerySet[BatchImport]:
     """Uploads for the unions in the caller's subtree (a clerk: its own union's)."""
     return BatchImport.objects.filter(org__in=visible_organisations(user)).select_related("org", "uploaded_by", "campaign")
 
 
-def import_in_scope(user: Any, import_id: int) -> BatchImport:
+def import_in_scope(user: StaffUser, import_id: int) -> BatchImport:
     found = imports_in_scope(user).filter(pk=import_id).first()
     if found is None:
         raise NotFound("没有找到该导入记录，或不在您的管辖范围内。")
@@ -155,7 +155,7 @@ def _discard_files(batch_import: BatchImport) -> None:
 
 def import_start(
     *,
-    user: Any,
+    user: StaffUser,
     org: Organisation,
     sheet_file: IO[bytes],
     zip_file: IO[bytes] | None = None,
@@ -240,7 +240,7 @@ def import_start(
     return batch_import
 
 
-def import_confirm(*, user: Any, batch_import: BatchImport, review_on_save: bool = False, request: Any = None) -> BatchImport:
+def import_confirm(*, user: StaffUser, batch_import: BatchImport, review_on_save: bool = False, request: Any = None) -> BatchImport:
     """保存可导入的行: the saving pass of a checked import, by the clerk who uploaded it.
 
     ``review_on_save`` (a grassroots clerk only; decision 96): the clerk has done the 初审 of
@@ -401,7 +401,7 @@ def _discard_locked(locked: BatchImport, *, error: str = "", stale_days: int | N
     transaction.on_commit(lambda: _discard_files(staged))
 
 
-def import_discard(*, user: Any, batch_import: BatchImport, request: Any = None) -> BatchImport:
+def import_discard(*, user: StaffUser, batch_import: BatchImport, request: Any = None) -> BatchImport:
     """放弃本次导入: a checked import that will not be saved (the wrong sheet, or one to fix and
     upload again), by the clerk who uploaded it. Nothing is saved; the staged sheet and zip and
     the refused rows (personal numbers) are deleted at once rather than kept until the
@@ -512,7 +512,7 @@ def import_run(import_id: int) -> str:
 # --- the refused rows, to fix and re-import -------------------------------------------------
 
 
-def rejected_workbook(*, user: Any, batch_import: BatchImport, request: Any = None) -> bytes:
+def rejected_workbook(*, user: StaffUser, batch_import: BatchImport, request: Any = None) -> bytes:
     """The refused rows as typed, in the template's layout with a 错误原因 column; built on
     demand from the encrypted copy and audited as an export of personal data."""
     stored = json.loads(batch_import.rejected_rows) if batch_import.rejected_rows else {}

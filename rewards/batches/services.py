@@ -35,7 +35,7 @@ from rewards.core.text import digits_only, org_key
 from rewards.core.vocab import Channel, Status
 from rewards.eligibility.fields import SUBMISSION_FIELDS
 from rewards.eligibility.services import judge, judge_many, staff_voice
-from rewards.organisations.models import Organisation, OrgKind, Role
+from rewards.organisations.models import Organisation, OrgKind, Role, StaffUser
 from rewards.organisations.selectors import organisation_by_name, visible_organisations
 from rewards.review.flags import mirror_shared_flags, refresh_flags
 
@@ -77,7 +77,15 @@ class BatchResult:
         return [row for row in self.rows if row.status == "rejected"]
 
 
-def submitting_org_for(user: Any, org_name: str | None, *, reviewed: bool = False) -> tuple[Organisation, str]:
+def clerk_union(user: StaffUser) -> Organisation:
+    """A grassroots clerk's own union; an older account with a role and no union (decision 184
+    refuses one now) is told so (decision 204)."""
+    if user.organisation is None:
+        raise Forbidden("您的账号尚未设定所属组织，不能单位统一申报。请联系系统管理员设定所属组织。")
+    return user.organisation
+
+
+def submitting_org_for(user: StaffUser, org_name: str | None, *, reviewed: bool = False) -> tuple[Organisation, str]:
     """The grassroots union the rows belong to, and the status they start at.
 
     A grassroots clerk enters for its own union (rows start at 初审, ``pending_grassroots``,
@@ -85,9 +93,7 @@ def submitting_org_for(user: Any, org_name: str | None, *, reviewed: bool = Fals
     96); a district reviewer enters for one of its grassroots unions (the notice's own flow:
     rows start at ``pending_district`` with that union's paper 初审 recorded)."""
     if user.role == Role.GRASSROOTS_CLERK:
-        own = user.organisation
-        if own is None:  # an older account with a role and no union (decision 184 refuses one now)
-            raise Forbidden("您的账号尚未设定所属组织，不能单位统一申报。请联系系统管理员设定所属组织。")
+        own = clerk_union(user)
         if org_name and org_key(org_name) != org_key(own.name):
             raise NotFound("只能为本单位工会填报。")
         return own, Status.PENDING_DISTRICT if reviewed else Status.PENDING_GRASSROOTS
@@ -138,7 +144,7 @@ CHUNK = 500
 def check_and_save(
     *,
     campaign: Campaign,
-    user: Any,
+    user: StaffUser,
     org: Organisation,
     start_status: str,
     sheet: bytes,
@@ -251,7 +257,7 @@ class _Context:
     visible: frozenset[int] = frozenset()
 
 
-def visible_org_ids(user: Any) -> frozenset[int]:
+def visible_org_ids(user: StaffUser | None) -> frozenset[int]:
     """The units in the caller's subtree: an application whose union or submitting union is one
     of them is one the caller may open (``scoped_applications``), and a refusal may name it."""
     return frozenset(visible_organisations(user).values_list("pk", flat=True)) if user is not None else frozenset()
@@ -420,7 +426,7 @@ def _retell_copies_of_unsaved(
 def _save_chunk(
     *,
     campaign: Campaign,
-    user: Any,
+    user: StaffUser,
     org: Organisation,
     start_status: str,
     ready: list[tuple[RowOutcome, Any, list[materials.CheckedFile]]],
@@ -452,7 +458,7 @@ def _save_chunk(
 
 
 def _save_row(
-    *, campaign: Campaign, user: Any, org: Organisation, start_status: str, judgement: Any, checked: list[materials.CheckedFile]
+    *, campaign: Campaign, user: StaffUser, org: Organisation, start_status: str, judgement: Any, checked: list[materials.CheckedFile]
 ) -> str | None:
     from rewards.registries.models import Member
 
@@ -526,7 +532,9 @@ def rejected_json(result: BatchResult) -> str:
 __all__ = ["BatchResult", "RowOutcome", "UnreadableFile", "check_and_save", "submitting_org_for"]
 
 
-def batch_resubmit(*, user: Any, application_no: str, data: dict[str, Any], files: dict[str, Any], request: Any = None) -> Application:
+def batch_resubmit(
+    *, user: StaffUser, application_no: str, data: dict[str, Any], files: dict[str, Any], request: Any = None
+) -> Application:
     """The submitting grassroots clerk corrects a returned batch application and resubmits it:
     a new 初审 is recorded and it goes to ``pending_district``."""
     from rewards.applications.services import _check_files, _raise_for, current_values, missing_again
@@ -535,6 +543,7 @@ def batch_resubmit(*, user: Any, application_no: str, data: dict[str, Any], file
 
     if user.role != Role.GRASSROOTS_CLERK:
         raise Forbidden("退回的单位统一申报由填报的基层工会修改后重新提交。")
+    own = clerk_union(user)
     application_in_scope(user, application_no)
     written: list[str] = []
     try:
@@ -555,9 +564,9 @@ def batch_resubmit(*, user: Any, application_no: str, data: dict[str, Any], file
                 returned_on=application.returned_on,
             )
             _raise_for(judgement, staff=True)
-            if org_key(judgement.applicant.employer) != employer_key_of(user.organisation):
-                raise InvalidInput(fields={"employer": [f"工作单位须为“{user.organisation.employer}”。"]})
-            elsewhere = not_a_member_of(application.submitting_org or user.organisation, judgement.member)
+            if org_key(judgement.applicant.employer) != employer_key_of(own):
+                raise InvalidInput(fields={"employer": [f"工作单位须为“{own.employer}”。"]})
+            elsewhere = not_a_member_of(application.submitting_org or own, judgement.member)
             if elsewhere:
                 raise InvalidInput(elsewhere, fields={"id_number": [elsewhere]})
             missing = missing_again(application, files)
@@ -589,7 +598,7 @@ def batch_resubmit(*, user: Any, application_no: str, data: dict[str, Any], file
 
 
 def entry_check(
-    *, campaign: Campaign, org: Organisation, values: dict[str, Any], judgement: Any, user: Any = None
+    *, campaign: Campaign, org: Organisation, values: dict[str, Any], judgement: Any, user: StaffUser | None = None
 ) -> tuple[RowOutcome, dict[str, Any] | None]:
     """One paper Annex 3 form checked as a one-row import (the same batch rules as a row of a
     file): the outcome (``valid``, ``unchanged`` or ``rejected`` with its reasons) and the
@@ -610,7 +619,7 @@ def entry_check(
 
 
 def entry_save(
-    *, campaign: Campaign, user: Any, org: Organisation, start_status: str, judgement: Any, checked: list[materials.CheckedFile]
+    *, campaign: Campaign, user: StaffUser, org: Organisation, start_status: str, judgement: Any, checked: list[materials.CheckedFile]
 ) -> str | None:
     """Saves one checked worker whole, the way a row of an import is saved (application,
     materials, history, signals, SMS); None when the person got an application meanwhile."""

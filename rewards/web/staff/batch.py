@@ -47,7 +47,7 @@ from rewards.core.errors import Conflict, Forbidden, Ineligible, InvalidInput, N
 from rewards.core.masking import mask_digit_runs
 from rewards.core.vocab import Channel, Status
 from rewards.eligibility.services import staff_checks, staff_voice
-from rewards.organisations.models import Organisation, OrgKind, Role
+from rewards.organisations.models import Organisation, OrgKind, Role, StaffUser
 from rewards.organisations.selectors import organisation_by_name, visible_organisations
 from rewards.reports.access import record_denial
 from rewards.review.services import application_in_scope, scoped_applications
@@ -73,14 +73,14 @@ ORG_MISSING = "请选择代为录入的基层工会。"
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _grassroots_unions(user: Any) -> list[Organisation]:
+def _grassroots_unions(user: StaffUser) -> list[Organisation]:
     """The unions the caller may enter for: a clerk its own, a district each of its grassroots unions."""
     if user.role == Role.GRASSROOTS_CLERK:
-        return [user.organisation]
+        return [user.organisation] if user.organisation is not None else []
     return list(visible_organisations(user).filter(kind=OrgKind.GRASSROOTS).order_by("name"))
 
 
-def _chosen_org(user: Any, name: str) -> Organisation:
+def _chosen_org(user: StaffUser, name: str) -> Organisation:
     org, _ = submitting_org_for(user, name or None)
     return org
 
@@ -140,7 +140,7 @@ def _import_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def _recent(user: Any) -> list[dict[str, Any]]:
+def _recent(user: StaffUser) -> list[dict[str, Any]]:
     rows = []
     items = list(imports_in_scope(user).order_by("-created_at", "-pk")[:RECENT])
     newer = superseded_ids(items)
@@ -312,7 +312,7 @@ def _import_context(request: HttpRequest, batch_import: BatchImport) -> dict[str
 def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
     """Progress (polled every second while it runs), then every row with its problems."""
     try:
-        batch_import = import_in_scope(request.user, import_id)
+        batch_import = import_in_scope(signed_in_staff(request), import_id)
     except NotFound:
         return _import_not_found(request, import_id, "detail")
     context = _import_context(request, batch_import)
@@ -326,7 +326,7 @@ def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
 def import_save(request: HttpRequest, import_id: int) -> HttpResponse:
     """保存可导入的行."""
     try:
-        batch_import = import_in_scope(request.user, import_id)
+        batch_import = import_in_scope(signed_in_staff(request), import_id)
     except NotFound:
         return _import_not_found(request, import_id, "confirm")
     try:
@@ -360,7 +360,7 @@ def import_save(request: HttpRequest, import_id: int) -> HttpResponse:
 def import_discard_view(request: HttpRequest, import_id: int) -> HttpResponse:
     """放弃本次导入: nothing is saved, the staged files are deleted."""
     try:
-        batch_import = import_in_scope(request.user, import_id)
+        batch_import = import_in_scope(signed_in_staff(request), import_id)
     except NotFound:
         return _import_not_found(request, import_id, "discard")
     try:
@@ -377,7 +377,7 @@ def import_discard_view(request: HttpRequest, import_id: int) -> HttpResponse:
 def rejected_download(request: HttpRequest, import_id: int) -> HttpResponseBase:
     """下载有问题的行（xlsx）: built on demand, audited, never cached."""
     try:
-        batch_import = import_in_scope(request.user, import_id)
+        batch_import = import_in_scope(signed_in_staff(request), import_id)
     except NotFound:
         return _import_not_found(request, import_id, "rejected_export")
     if not batch_import.rejected_rows or not batch_import.count("rejected"):

@@ -12,7 +12,7 @@ from rewards.applications.selectors import materials_label, requested_again
 from rewards.applications.services import current_values, missing_again
 from rewards.campaigns.selectors import level_amounts
 from rewards.core.vocab import Channel, Gender, Status
-from rewards.organisations.models import Role
+from rewards.organisations.models import Role, StaffUser
 from rewards.web.worker.forms import EDUCATION_SUGGESTIONS, FILE_FIELDS, ApplyForm, _select, _text
 
 MATERIALS_OPTIONAL = "可不上传：纸质材料随汇总表（附件4）报送。"
@@ -99,20 +99,20 @@ def initial_of(application: Application) -> dict[str, Any]:
     return values
 
 
-def can_resubmit(user: Any, application: Application) -> bool:
+def can_resubmit(user: StaffUser, application: Application) -> bool:
     """The submitting grassroots clerk corrects its returned batch application."""
     return (
-        getattr(user, "role", "") == Role.GRASSROOTS_CLERK
+        user.role == Role.GRASSROOTS_CLERK
         and application.channel == Channel.BATCH
         and application.status == Status.RETURNED
         and application.submitting_org_id == user.organisation_id
     )
 
 
-def resubmit_form_for(user: Any, application: Application, data: Any = None, files: Any = None) -> ResubmitForm | None:
-    if not can_resubmit(user, application):
-        return None
+def resubmit_form_for(user: StaffUser, application: Application, data: Any = None, files: Any = None) -> ResubmitForm | None:
     org = user.organisation
+    if org is None or not can_resubmit(user, application):
+        return None
     form = ResubmitForm(
         data,
         files,
