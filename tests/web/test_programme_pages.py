@@ -91,7 +91,8 @@ def test_after_the_deadline_the_form_is_gone(campaign, xihu_reviewer, business_d
 
     page = text(signed_in(xihu_reviewer).get(DECLARATIONS))
 
-    assert "非通用性职业申报已于2020年8月30日截止" in page
+    assert page.count("非通用性职业申报已于2020年8月30日截止") == 1  # said once, where the form was
+    assert '<span class="tag">已截止</span>' in page  # beside the deadline
     assert 'action="/staff/occupations/declare"' not in page
     # The unused places are no longer places to declare (it said "3 项还可申报").
     assert "项还可申报" not in page
