@@ -32,6 +32,8 @@ from .renderers import Column
 TEMPLATE = "reports/annex5.html"
 FORMATS = ("xlsx", "pdf")
 LABEL = "附件5"
+#: Filled in by hand beside the stamp, on the workbook and the PDF alike.
+DATE_LINE = "年　　月　　日"
 #: The notice's three columns, then the city's answer.
 COLUMNS = (
     Column("序号", 6),
@@ -141,7 +143,7 @@ def xlsx_sheets(sections: list[Section], *, campaign: Campaign, per_union: bool)
             label=LABEL,
             title=title(campaign.year),
             unit_line=unit_line(section.union),
-            date_line="年　　月　　日",
+            date_line=DATE_LINE,
             columns=COLUMNS,
             rows=section_rows(section, blank_rows=campaign.declaration_limit),
             notes=notes(campaign),
@@ -155,6 +157,7 @@ def pdf_context(sections: list[Section], *, campaign: Campaign) -> dict[str, Any
         "label": LABEL,
         "title": title(campaign.year),
         "headers": HEADERS,
+        "date_line": DATE_LINE,
         "notes": notes(campaign),
         "sections": [
             {

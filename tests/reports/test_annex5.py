@@ -117,7 +117,7 @@ def test_the_pdf_has_the_chinese_text(api, declared, xihu_reviewer):
     for words in (
         "附件5",
         TITLE,
-        "申报单位（盖章）：西湖区总工会",
+        "申报单位（盖章）：西湖区总工会年月日",  # the date beside the stamp, as on the workbook
         "奖励职业（工种）名称",
         "申报理由",
         "无人机驾驶员",
@@ -184,6 +184,7 @@ def _pdf_of_rows(rows: list[list]) -> bytes:  # type: ignore[type-arg]
         "label": "附件5",
         "title": TITLE,
         "headers": HEADERS,
+        "date_line": "",
         "notes": ("注：",),
         "sections": [{"unit_line": "申报单位（盖章）：西湖区总工会", "rows": [pdf_row(row) for row in rows]}],
         "generated_at": clock.now(),
