@@ -58,7 +58,7 @@ def seed_programme(campaign: Campaign) -> None:
                 created_at=at, decided_at=(at + dt.timedelta(days=5)) if decision else None
             )
     if not TrainingPlan.objects.filter(campaign=campaign).exists():
-        for username, occupation, level, mode, planned, budget, trained, certified, spent in PLANS:
+        for index, (username, occupation, level, mode, planned, budget, trained, certified, spent) in enumerate(PLANS):
             user = staff[username]
             data = {
                 "year": campaign.year,
@@ -69,5 +69,12 @@ def seed_programme(campaign: Campaign) -> None:
                 "budget": budget,
             }
             plan = training_plan_create(user=user, data=data)
-            if trained or spent != "0":
+            progressed = bool(trained or spent != "0")
+            if progressed:
                 training_plan_update(user=user, plan_id=plan.pk, data={"trained": trained, "certified": certified, "spent": spent})
+            # Dated before the demo's business day, as the declarations are (the page's 更新 column
+            # showed the real day of seeding, years after it); the audit log keeps the real time.
+            today = clock.today()
+            created = dt.datetime.combine(today - dt.timedelta(days=40), dt.time(9, 30), tzinfo=clock.SHANGHAI)
+            updated = dt.datetime.combine(today - dt.timedelta(days=2 + index), dt.time(16, 0), tzinfo=clock.SHANGHAI)
+            TrainingPlan.objects.filter(pk=plan.pk).update(created_at=created, updated_at=updated if progressed else created)

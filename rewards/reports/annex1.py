@@ -28,11 +28,11 @@ LABEL = "附件1"
 COLUMNS = (
     Column("序号", 6),
     Column("系统（单位）", 24, align="left"),
-    Column("高技能人才奖励指导数（上不封顶）", 16),
-    Column("已申报（人）", 12),
-    Column("其中审核中（人）", 12),
-    Column("审核通过（人）", 12),
-    Column("已发放（人）", 12),
+    Column("高技能人才奖励指导数（上不封顶）", 16, count=True),
+    Column("已申报（人）", 12, count=True),
+    Column("其中审核中（人）", 12, count=True),
+    Column("审核通过（人）", 12, count=True),
+    Column("已发放（人）", 12, count=True),
     Column("已发放金额（元）", 16, align="right"),
     Column("完成率（已申报÷指导数）", 14),
 )
@@ -104,10 +104,10 @@ def annex1_sheet(board: Progress) -> Sheet:
 def _tally_columns(first: str) -> list[Column]:
     return [
         Column(first, 26, align="left"),
-        Column("已申报（人）", 12),
-        Column("其中审核中（人）", 12),
-        Column("审核通过（人）", 12),
-        Column("已发放（人）", 12),
+        Column("已申报（人）", 12, count=True),
+        Column("其中审核中（人）", 12, count=True),
+        Column("审核通过（人）", 12, count=True),
+        Column("已发放（人）", 12, count=True),
         Column("已发放金额（元）", 16, align="right"),
         Column("占已申报比例", 12),
     ]
@@ -138,7 +138,7 @@ def week_sheet(board: Dashboard) -> Sheet:
         title=f"{board.progress.campaign.year}年度高技能人才奖励每周申报量",
         unit_line=f"统计范围：{board.progress.scope.label}",
         date_line=date_line(),
-        columns=[Column("周（周一至周日）", 26), Column("本周提交（人）", 14), Column("累计（人）", 12)],
+        columns=[Column("周（周一至周日）", 26), Column("本周提交（人）", 14, count=True), Column("累计（人）", 12, count=True)],
         rows=[[f"{week.start:%Y-%m-%d}～{week.end:%Y-%m-%d}", week.submitted, week.cumulative] for week in weeks]
         + [["合计", sum(week.submitted for week in weeks), weeks[-1].cumulative if weeks else 0]],
         notes=("说明：按提交时间（北京时间）统计，不含已撤回的申请。",),

@@ -12,6 +12,8 @@ each). Exports are audited as ``report.annex5``.
 
 from __future__ import annotations
 
+import math
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +32,8 @@ from .renderers import Column
 TEMPLATE = "reports/annex5.html"
 FORMATS = ("xlsx", "pdf")
 LABEL = "附件5"
+#: Filled in by hand beside the stamp, on the workbook and the PDF alike.
+DATE_LINE = "年　　月　　日"
 #: The notice's three columns, then the city's answer.
 COLUMNS = (
     Column("序号", 6),
@@ -39,6 +43,15 @@ COLUMNS = (
     Column("市总经济部意见", 36, align="left"),
 )
 HEADERS = tuple(column.header for column in COLUMNS)
+#: How many full-width characters a line of each PDF column holds (annex5.css's widths at 9.5pt,
+#: one fewer than fits, for the rule that keeps a closing mark off the start of a line).
+PDF_LINE_CHARS = (3, 8, 18, 4, 10)
+#: Half-width characters (digits, Latin) are about 0.56 of a full one in Noto Sans; counted high.
+PDF_NARROW_CHAR = 0.6
+#: The most lines a row may have and still be printed whole on one page under the repeated
+#: header (48 fit in A4 portrait; a margin for the estimate). A taller row may break across pages:
+#: WeasyPrint, asked to keep a row whole that cannot fit on a page, drops that page's header.
+PDF_PAGE_LINES = 44
 
 
 def title(year: int) -> str:
@@ -84,6 +97,22 @@ def section_rows(section: Section, *, blank_rows: int) -> list[list[Any]]:
     return [annex5_row(number, declaration) for number, declaration in enumerate(ordered, start=1)]
 
 
+def pdf_lines(text: object, line_chars: int) -> int:
+    """The lines ``text`` wraps to in a column of ``line_chars`` full-width characters, rounded up."""
+    lines = 0
+    for paragraph in str(text).splitlines() or [""]:
+        width = sum(1 if unicodedata.east_asian_width(char) in "WF" else PDF_NARROW_CHAR for char in paragraph)
+        lines += max(1, math.ceil(width / line_chars))
+    return lines
+
+
+def pdf_row(row: list[Any]) -> dict[str, Any]:
+    """A row of the PDF's table, ``fits`` if it is sure to print whole on one page under the header
+    (kept whole, pushed to the next page if need be); a taller one is split across pages."""
+    lines = max(pdf_lines(cell, chars) for cell, chars in zip(row, PDF_LINE_CHARS, strict=True))
+    return {"cells": row, "fits": lines <= PDF_PAGE_LINES}
+
+
 def _union(user: Any, name: str, request: Any) -> Organisation | None:
     """The union asked for (a district reviewer's own by default); None: every union, for the city."""
     name = (name or "").strip()[:120]
@@ -114,7 +143,7 @@ def xlsx_sheets(sections: list[Section], *, campaign: Campaign, per_union: bool)
             label=LABEL,
             title=title(campaign.year),
             unit_line=unit_line(section.union),
-            date_line="年　　月　　日",
+            date_line=DATE_LINE,
             columns=COLUMNS,
             rows=section_rows(section, blank_rows=campaign.declaration_limit),
             notes=notes(campaign),
@@ -128,9 +157,13 @@ def pdf_context(sections: list[Section], *, campaign: Campaign) -> dict[str, Any
         "label": LABEL,
         "title": title(campaign.year),
         "headers": HEADERS,
+        "date_line": DATE_LINE,
         "notes": notes(campaign),
         "sections": [
-            {"unit_line": unit_line(section.union), "rows": section_rows(section, blank_rows=campaign.declaration_limit)}
+            {
+                "unit_line": unit_line(section.union),
+                "rows": [pdf_row(row) for row in section_rows(section, blank_rows=campaign.declaration_limit)],
+            }
             for section in sections
         ],
         "generated_at": clock.now().astimezone(clock.SHANGHAI),

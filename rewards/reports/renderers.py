@@ -55,6 +55,8 @@ class Column:
     #: Stored and formatted as text (``@``): ID, card and certificate numbers, mobiles.
     text: bool = False
     align: str = "center"
+    #: A head count or other tally: formatted ``#,##0`` (12,345, as the pages show counts), still a number.
+    count: bool = False
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,8 @@ def sheet_name(name: str, taken: set[str]) -> str:
 #: Amounts (every Decimal a sheet carries is an amount in 元): two decimals and thousands, as on
 #: the pages, still a number to add up.
 AMOUNT_FORMAT = "#,##0.00"
+#: Counts (a :attr:`Column.count` column): whole numbers with thousands, as on the pages.
+COUNT_FORMAT = "#,##0"
 
 #: Points per wrapped line of 宋体 11 pt (Excel's own row height for it is 14.25), the least data
 #: and header rows, and Excel's largest row height.
@@ -142,15 +146,19 @@ def row_height(values: Sequence[Any], columns: Sequence[Column], *, least: float
 
 
 def _cell_style(workbook: Any, column: Column, *, font: Any, border: Any) -> str:
-    """The name of a registered style for the data cells of ``column`` (text cells formatted ``@``)."""
+    """The name of a registered style for the data cells of ``column`` (text cells formatted ``@``,
+    counts ``#,##0``)."""
     from openpyxl.styles import Alignment, NamedStyle
 
-    name = f"annex-{column.align}-{'text' if column.text else 'plain'}"
+    kind = "text" if column.text else "count" if column.count else "plain"
+    name = f"annex-{column.align}-{kind}"
     if name not in workbook.named_styles:
         style = NamedStyle(name=name, font=font, border=border)
         style.alignment = Alignment(horizontal=column.align, vertical="center", wrap_text=not column.text)
         if column.text:
             style.number_format = "@"
+        elif column.count:
+            style.number_format = COUNT_FORMAT
         workbook.add_named_style(style)
     return name
 

@@ -18,10 +18,10 @@ from .selectors import Totals, plan_list, plan_totals, union_totals
 
 TOTAL_COLUMNS = (
     Column("区县（市）、产业工会", 26, align="left"),
-    Column("计划条数", 10),
-    Column("计划培训人数", 13),
-    Column("已培训人数", 12),
-    Column("已取证人数", 12),
+    Column("计划条数", 10, count=True),
+    Column("计划培训人数", 13, count=True),
+    Column("已培训人数", 12, count=True),
+    Column("已取证人数", 12, count=True),
     Column("培训完成率", 12),
     Column("专项资金预算（元）", 18, align="right"),
     Column("已支出（元）", 16, align="right"),
@@ -32,10 +32,10 @@ PLAN_COLUMNS = (
     Column("培训职业（工种）", 22, align="left"),
     Column("培训等级", 10),
     Column("培训方式", 14),
-    Column("计划培训人数", 13),
+    Column("计划培训人数", 13, count=True),
     Column("专项资金预算（元）", 18, align="right"),
-    Column("已培训人数", 12),
-    Column("已取证人数", 12),
+    Column("已培训人数", 12, count=True),
+    Column("已取证人数", 12, count=True),
     Column("已支出（元）", 16, align="right"),
     Column("更新时间", 18),
 )

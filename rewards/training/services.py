@@ -57,6 +57,10 @@ def _recording_union(user: Any) -> Organisation:
     return union
 
 
+#: A count typed as the pages show it, thousands grouped (1,200; 12,345): the commas are dropped.
+_GROUPED_COUNT = re.compile(r"-?[0-9]{1,3}(,[0-9]{3})+")
+
+
 def _count(value: object, field: str, *, minimum: int) -> int:
     label = LABELS[field]
     if isinstance(value, bool) or value is None or clean(value) == "":
@@ -66,6 +70,8 @@ def _count(value: object, field: str, *, minimum: int) -> int:
         number = int(value) if value.is_integer() else None
     else:
         text = fold_width(clean(value))
+        if _GROUPED_COUNT.fullmatch(text):
+            text = text.replace(",", "")
         number = int(text) if text.lstrip("-").isdecimal() else None
     if number is None:
         raise ValueError(f"{label}应为整数。")

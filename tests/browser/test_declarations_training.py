@@ -97,6 +97,8 @@ def test_a_union_declares_the_city_approves_and_plans_are_recorded(cast, live_se
     union.click("nav.staff-nav >> text=非通用性职业")
     union.wait_for_selector("#declare-title")
     assert union.inner_text("[data-testid=remaining]") == "3"
+    # The quota card and the form card side by side, their tops level.
+    assert union.locator(".prog-quota").bounding_box()["y"] == union.locator(".prog-form-card").bounding_box()["y"]
     assert "2020年8月30日" in union.inner_text(".prog-deadline") and "还剩 11 天" in union.inner_text(".prog-deadline")
     union.fill("#id_occupation", "无人机驾驶员")
     union.fill("#id_reason", "辖区无人机研发、航拍和植保企业集聚，持国家行业主管部门证书的职工约300人，急需纳入奖励范围。")

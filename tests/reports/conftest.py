@@ -31,6 +31,14 @@ def pdf_text(content: bytes) -> str:
     return "".join(result.stdout.decode("utf-8").split())
 
 
+def pdf_page_texts(content: bytes) -> list[str]:
+    """Each page's text (as :func:`pdf_text`), pages split at ``pdftotext``'s form feeds."""
+    assert content.startswith(b"%PDF-"), content[:200]
+    result = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", "-", "-"], input=content, capture_output=True, check=True)
+    pages = result.stdout.decode("utf-8").split("\f")
+    return ["".join(page.split()) for page in pages[: pdf_pages(content)]]
+
+
 def pdf_pages(content: bytes) -> int:
     result = subprocess.run(["pdfinfo", "-"], input=content, capture_output=True, check=True)
     line = next(line for line in result.stdout.decode().splitlines() if line.startswith("Pages:"))

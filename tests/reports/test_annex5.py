@@ -6,10 +6,12 @@ from __future__ import annotations
 import pytest
 
 from rewards.campaigns.declarations import occupation_declaration_decide, occupation_declare
+from rewards.core import clock
 from rewards.core.models import AuditEvent
-from rewards.reports.annex5 import HEADERS
+from rewards.reports import renderers
+from rewards.reports.annex5 import HEADERS, PDF_PAGE_LINES, TEMPLATE, pdf_lines, pdf_row
 
-from .conftest import get_as, pdf_text, workbook
+from .conftest import get_as, pdf_page_texts, pdf_text, workbook
 
 pytestmark = pytest.mark.django_db
 
@@ -115,7 +117,7 @@ def test_the_pdf_has_the_chinese_text(api, declared, xihu_reviewer):
     for words in (
         "附件5",
         TITLE,
-        "申报单位（盖章）：西湖区总工会",
+        "申报单位（盖章）：西湖区总工会年月日",  # the date beside the stamp, as on the workbook
         "奖励职业（工种）名称",
         "申报理由",
         "无人机驾驶员",
@@ -170,3 +172,85 @@ def test_a_grassroots_union_is_not_a_declaring_unit(api, declared, economic_offi
 
 def test_an_unknown_year_is_404(api, declared, economic_officer):
     assert get_as(api, economic_officer, XLSX, year=2019).status_code == 404
+
+
+# --- the PDF across pages: the header on every page, rows kept whole where they fit -------------
+
+HEADER_TEXT = "".join(HEADERS)
+
+
+def _pdf_of_rows(rows: list[list]) -> bytes:  # type: ignore[type-arg]
+    context = {
+        "label": "附件5",
+        "title": TITLE,
+        "headers": HEADERS,
+        "date_line": "",
+        "notes": ("注：",),
+        "sections": [{"unit_line": "申报单位（盖章）：西湖区总工会", "rows": [pdf_row(row) for row in rows]}],
+        "generated_at": clock.now(),
+    }
+    return renderers.pdf(TEMPLATE, context)
+
+
+def _lines(count: int, char: str = "意") -> str:
+    return "\n".join(char for _ in range(count))
+
+
+def test_a_row_is_kept_whole_up_to_a_pages_lines():
+    assert pdf_lines("", 10) == 1
+    assert pdf_lines("一二三四五六七八九十", 10) == 1 and pdf_lines("一二三四五六七八九十一", 10) == 2
+    assert pdf_lines("1234567890" * 2, 10) == 2  # half-width characters count 0.6: twenty of them fill 12 places
+    assert pdf_lines("甲\n\n乙", 10) == 3  # a line break starts a line; an empty line is one
+    assert pdf_row([1, "车工", "理由", "待审核", _lines(PDF_PAGE_LINES)])["fits"] is True
+    assert pdf_row([1, "车工", "理由", "待审核", _lines(PDF_PAGE_LINES + 1)])["fits"] is False
+    assert pdf_row([1, "车工", "甲" * 18 * PDF_PAGE_LINES, "待审核", ""])["fits"] is True
+    assert pdf_row([1, "车工", "甲" * (18 * PDF_PAGE_LINES + 1), "待审核", ""])["fits"] is False
+
+
+def test_the_tallest_row_kept_whole_prints_on_one_page_under_the_header():
+    # The row that may still be kept whole really fits under the header: pushed to the next page
+    # whole, the header printed above it (a row that did not fit would lose that page's header).
+    tallest = _lines(PDF_PAGE_LINES, "高")
+    rows = [[1, "车工", "理由", "待审核", "同意。"], [2, "钳工", "理由", "待审核", tallest]]
+    pages = pdf_page_texts(_pdf_of_rows(rows))
+
+    assert len(pages) == 2
+    assert all(page.count(HEADER_TEXT) == 1 for page in pages)
+    assert "高" not in pages[0] and pages[1].count("高") == PDF_PAGE_LINES
+
+
+def test_a_row_taller_than_a_page_breaks_across_pages_under_the_header():
+    taller = _lines(PDF_PAGE_LINES * 2, "高")
+    rows = [[1, "车工", "理由", "待审核", "同意。"], [2, "钳工", "理由", "待审核", taller], [3, "焊工", "理由", "待审核", ""]]
+    pages = pdf_page_texts(_pdf_of_rows(rows))
+
+    assert len(pages) >= 3
+    assert all(page.count(HEADER_TEXT) == 1 for page in pages), [page[:40] for page in pages]
+    assert "高" in pages[0]  # not pushed off the first page, leaving it empty
+    assert sum(page.count("高") for page in pages) == PDF_PAGE_LINES * 2  # all of it printed
+
+
+def test_long_reasons_and_opinions_among_many_rows_carry_the_header_on_every_page(
+    api, campaign, business_day, xihu_reviewer, economic_officer
+):
+    campaign.declaration_limit = 15
+    campaign.save(update_fields=["declaration_limit"])
+    business_day("2020-08-20")
+    opinion = ("经审核，该职业已纳入国家职业分类大典，相关技能等级证书由人社部门认定，建议按通用性职业办理。" * 12)[:500]
+    reason = ("本区相关企业集聚，持证职工众多，技能人才缺口大，申请列入非通用性职业。\n" * 30)[:1000]
+    declared = [
+        occupation_declare(user=xihu_reviewer, occupation=f"职业{number:02d}", reason=reason if number == 9 else "本区企业集聚。")
+        for number in range(1, 15)
+    ]
+    for declaration in declared[2:4]:
+        occupation_declaration_decide(user=economic_officer, declaration_id=declaration.pk, decision="reject", opinion=opinion)
+
+    content = get_as(api, xihu_reviewer, PDF, year=2020).content
+    pages = pdf_page_texts(content)
+
+    assert len(pages) >= 3
+    assert all(page.count(HEADER_TEXT) == 1 for page in pages), [page[:40] for page in pages]
+    text = "".join(pages)
+    # Every character of them printed (a row broken across pages has the header between its parts).
+    assert text.count("典") == 2 * opinion.count("典") and text.count("缺") == reason.count("缺")
+    assert all(f"职业{number:02d}" in text for number in range(1, 15))

@@ -273,6 +273,9 @@ def test_annex1_workbook_has_the_annex_columns_in_order_and_the_totals(api, writ
     assert f"{total[8]:.1%}" == f"{Decimal(everything['submitted']) * 100 / GUIDANCE_TOTAL:.1f}%"
     total_cells = next(sheet.iter_rows(min_row=header_at + 25, max_row=header_at + 25))
     assert total_cells[8].number_format == "0.0%"
+    # Head counts as the page shows them (8,000), still numbers; 序号 and amounts keep their own.
+    assert [cell.number_format for cell in total_cells[2:7]] == ["#,##0"] * 5
+    assert total_cells[7].number_format == "#,##0.00" and total_cells[0].number_format == "General"
     xihu_row = body[14]
     assert xihu_row[1] == "西湖区总工会" and xihu_row[3] == expected(of(written, "西湖区总工会"))["submitted"]
     assert any("不含已撤回" in str(row[0]) for row in values[header_at + 26 :])

@@ -119,6 +119,11 @@ def test_the_plan_itself_can_be_corrected(api, campaign, xihu_reviewer):
         ({"planned_trainees": "十"}, "planned_trainees", "应为整数"),
         ({"planned_trainees": 2.5}, "planned_trainees", "应为整数"),
         ({"planned_trainees": True}, "planned_trainees", "请填写"),
+        ({"planned_trainees": "1,20"}, "planned_trainees", "应为整数"),  # commas only in threes
+        ({"planned_trainees": "1,2000"}, "planned_trainees", "应为整数"),
+        ({"planned_trainees": ",120"}, "planned_trainees", "应为整数"),
+        ({"planned_trainees": "1200,"}, "planned_trainees", "应为整数"),
+        ({"planned_trainees": "-1,200"}, "planned_trainees", "不能为负数"),
         ({"budget": "-1"}, "budget", "不能为负数"),
         ({"budget": "12.345"}, "budget", "两位小数"),
         ({"budget": "十万"}, "budget", "应为金额"),
@@ -145,6 +150,15 @@ def test_invalid_plans_are_400_in_chinese(api, campaign, xihu_reviewer, override
     assert field in fields
     assert words in fields[field][0], fields
     assert not TrainingPlan.objects.exists()
+
+
+@pytest.mark.parametrize(("typed", "stored"), [("1,200", 1200), ("12,345", 12345), ("1,000,000", 1_000_000), ("１，２００", 1200)])
+def test_counts_may_be_typed_with_thousands_separators_as_the_pages_show_them(api, campaign, xihu_reviewer, typed, stored):
+    plan_id = create(api, xihu_reviewer, planned_trainees=typed).json()["id"]
+
+    assert TrainingPlan.objects.get(pk=plan_id).planned_trainees == stored
+    assert patch(api, xihu_reviewer, plan_id, {"trained": typed}).status_code == 200
+    assert TrainingPlan.objects.get(pk=plan_id).trained == stored
 
 
 def test_every_missing_field_is_named(api, campaign, xihu_reviewer):
@@ -315,6 +329,8 @@ def test_the_xlsx_export_holds_the_totals_and_every_line_and_is_audited(api, cam
     assert rate_cell.number_format == "0.0%"
     shangcheng = next(row for row in totals[header + 1 :] if row[0] == "上城区总工会")
     assert shangcheng[5] == "—"  # nothing planned: no rate
+    counts = next(row for row in sheet.iter_rows() if row[0].value == "西湖区总工会")[1:5]
+    assert [cell.number_format for cell in counts] == ["#,##0"] * 4  # 1,200 as the pages, still numbers
     lines = [row for row in workbook["培训计划明细"].iter_rows(values_only=True) if isinstance(row[0], int)]
     assert [(row[1], row[2], row[3], row[4]) for row in lines] == [
         ("西湖区总工会", "数控车工", "技师", "线上"),

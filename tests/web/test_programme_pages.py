@@ -91,7 +91,8 @@ def test_after_the_deadline_the_form_is_gone(campaign, xihu_reviewer, business_d
 
     page = text(signed_in(xihu_reviewer).get(DECLARATIONS))
 
-    assert "非通用性职业申报已于2020年8月30日截止" in page
+    assert page.count("非通用性职业申报已于2020年8月30日截止") == 1  # said once, where the form was
+    assert '<span class="tag">已截止</span>' in page  # beside the deadline
     assert 'action="/staff/occupations/declare"' not in page
     # The unused places are no longer places to declare (it said "3 项还可申报").
     assert "项还可申报" not in page
@@ -361,6 +362,46 @@ def test_the_city_sees_totals_per_union_and_a_unions_lines(campaign, xihu_review
     sheets = load_workbook(io.BytesIO(export.content)).sheetnames
     assert sheets == ["按工会汇总", "培训计划明细"]
     assert AuditEvent.objects.filter(action="report.training_plans").count() == 1
+
+
+def test_head_counts_of_a_thousand_and_more_read_with_separators(campaign, xihu_reviewer, economic_officer):
+    client = signed_in(xihu_reviewer)
+    for occupation, planned in (("电工", "12345"), ("焊工", "999")):
+        client.post(
+            f"{TRAINING}new",
+            {
+                "year": "2020",
+                "occupation": occupation,
+                "level": "senior_worker",
+                "mode": "offline",
+                "planned_trainees": planned,
+                "budget": "1000",
+            },
+        )
+    plan = TrainingPlan.objects.get(occupation="电工")
+    client.post(
+        f"{TRAINING}{plan.pk}/",
+        {
+            "trained": "1000",
+            "certified": "999",
+            "spent": "0",
+            "occupation": "电工",
+            "level": "senior_worker",
+            "mode": "offline",
+            "planned_trainees": "12345",
+            "budget": "1000",
+        },
+    )
+
+    union = text(client.get(TRAINING))
+    city = text(signed_in(economic_officer).get(TRAINING, {"union": "西湖区总工会"}))
+
+    for page in (union, city):
+        assert '<td class="num">12,345</td>' in page and '<td class="num">999</td>' in page  # a plan line
+        assert '<td class="num">1,000</td>' in page  # trained: the first count with a separator
+        assert '<td class="num">13,344</td>' in page  # the total planned
+        assert "<strong>13,344</strong><span>人计划培训</span>" in page
+    assert "1,000.00" in union  # amounts as before
 
 
 def test_a_union_cannot_record_for_the_city_roles(campaign, economic_officer, auditor):

@@ -77,6 +77,11 @@ def test_the_city_sees_annex1_with_live_columns_and_every_chart(apps, city_revie
     assert sum(data["weeks"]["submitted"]) == 6 == data["weeks"]["cumulative"][-1]
     annex = html[html.index('id="annex1-table"') : html.index("</table>", html.index('id="annex1-table"'))]
     assert "1,100.00" in annex and "1,600.00" in annex  # 西湖 600 + 500; with 上城's 500 in the total
+    # Head counts grouped in thousands as amounts are: 余杭区's guidance of 1000, the city's total.
+    guidance = sum(number for _, number in ANNEX1_UNITS)
+    assert guidance >= 1000 and f'<td class="num">{guidance:,}</td>' in annex and '<td class="num">1,000</td>' in annex
+    assert '<td class="num">300</td>' in annex  # under a thousand as before
+    assert f"/ {guidance:,} 人</small>" in html
     # ECharts from this server, and no other origin anywhere on the page.
     assert '<script src="/static/vendor/echarts/echarts.min.js" defer></script>' in html
     assert "http://" not in html.replace("http://127.0.0.1", "") and "https://" not in html
