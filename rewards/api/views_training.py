@@ -22,6 +22,7 @@ from rewards.training.models import PLAN_LEVELS, TrainingMode, TrainingPlan
 from rewards.training.selectors import Totals, plan_in_scope, plan_list, plan_totals, plans_visible, union_totals
 from rewards.training.services import training_plan_create, training_plan_update
 
+from .auth import staff_user
 from .parsers import request_body
 from .views_reports import FileView
 from .views_review import ERRORS, StaffView
@@ -122,9 +123,9 @@ class PlansView(StaffView):
         responses={200: PlanListSerializer, **ERRORS},
     )
     def get(self, request: Request) -> Response:
-        plans_visible(request.user)  # 403 first
+        plans_visible(staff_user(request))  # 403 first
         campaign = campaign_for_year(request.query_params.get("year"))
-        plans = plan_list(request.user, campaign=campaign, union=_union(request))
+        plans = plan_list(staff_user(request), campaign=campaign, union=_union(request))
         return Response(
             {
                 "year": campaign.year,
@@ -141,14 +142,14 @@ class PlansView(StaffView):
         responses={201: PlanSerializer, **ERRORS},
     )
     def post(self, request: Request) -> Response:
-        plan = training_plan_create(user=request.user, data=request_body(request), request=request)
+        plan = training_plan_create(user=staff_user(request), data=request_body(request), request=request)
         return Response(plan_body(plan), status=201)
 
 
 class PlanView(StaffView):
     @extend_schema(operation_id="training_plan_get", summary="一条培训计划", responses={200: PlanSerializer, **ERRORS})
     def get(self, request: Request, plan_id: int) -> Response:
-        return Response(plan_body(plan_in_scope(request.user, plan_id)))
+        return Response(plan_body(plan_in_scope(staff_user(request), plan_id)))
 
     @extend_schema(
         operation_id="training_plan_update",
@@ -169,7 +170,9 @@ class PlanView(StaffView):
         responses={200: PlanSerializer, **ERRORS},
     )
     def patch(self, request: Request, plan_id: int) -> Response:
-        return Response(plan_body(training_plan_update(user=request.user, plan_id=plan_id, data=request_body(request), request=request)))
+        return Response(
+            plan_body(training_plan_update(user=staff_user(request), plan_id=plan_id, data=request_body(request), request=request))
+        )
 
 
 class SummaryView(StaffView):
@@ -180,9 +183,9 @@ class SummaryView(StaffView):
         responses={200: SummarySerializer, **ERRORS},
     )
     def get(self, request: Request) -> Response:
-        plans_visible(request.user)
+        plans_visible(staff_user(request))
         campaign = campaign_for_year(request.query_params.get("year"))
-        rows, total = union_totals(request.user, campaign=campaign)
+        rows, total = union_totals(staff_user(request), campaign=campaign)
         return Response({"year": campaign.year, "unions": [totals_body(row) for row in rows], "total": totals_body(total)})
 
 
@@ -194,6 +197,6 @@ class PlansXlsxView(FileView):
         responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY, **ERRORS},
     )
     def get(self, request: Request) -> HttpResponse:
-        plans_visible(request.user)
+        plans_visible(staff_user(request))
         campaign = campaign_for_year(request.query_params.get("year"))
-        return download_response(training_export(user=request.user, campaign=campaign, union=_union(request), request=request))
+        return download_response(training_export(user=staff_user(request), campaign=campaign, union=_union(request), request=request))

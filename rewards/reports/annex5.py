@@ -23,7 +23,7 @@ from rewards.campaigns.selectors import campaign_for_year
 from rewards.core import clock
 from rewards.core.audit import audit
 from rewards.core.errors import Forbidden, InvalidInput
-from rewards.organisations.models import Organisation, OrgKind
+from rewards.organisations.models import Organisation, OrgKind, StaffUser
 
 from . import renderers
 from .access import organisation_or_denial
@@ -113,10 +113,10 @@ def pdf_row(row: list[Any]) -> dict[str, Any]:
     return {"cells": row, "fits": lines <= PDF_PAGE_LINES}
 
 
-def _union(user: Any, name: str, request: Any) -> Organisation | None:
+def _union(user: StaffUser, name: str, request: Any) -> Organisation | None:
     """The union asked for (a district reviewer's own by default); None: every union, for the city."""
     name = (name or "").strip()[:120]
-    own = getattr(user, "organisation", None)
+    own = user.organisation
     if not name:
         return own if own is not None and own.kind != OrgKind.CITY else None
     union = organisation_or_denial(user=user, request=request, name=name, what="annex5", param="union")
@@ -125,7 +125,7 @@ def _union(user: Any, name: str, request: Any) -> Organisation | None:
     return union
 
 
-def annex5_sections(*, user: Any, campaign: Campaign, union: Organisation | None) -> list[Section]:
+def annex5_sections(*, user: StaffUser, campaign: Campaign, union: Organisation | None) -> list[Section]:
     # A withdrawn declaration was never put forward: the stamped form leaves it out.
     declarations = [d for d in declaration_list(user, campaign=campaign, union=union) if d.status != DeclarationStatus.WITHDRAWN]
     if union is not None:
@@ -171,10 +171,10 @@ def pdf_context(sections: list[Section], *, campaign: Campaign) -> dict[str, Any
 
 
 def annex5_export(
-    *, user: Any, union: str = "", year: object = None, file_format: str = "xlsx", request: Any = None
+    *, user: StaffUser, union: str = "", year: object = None, file_format: str = "xlsx", request: Any = None
 ) -> renderers.Generated:
     """Annex 5 of one union in the caller's subtree (404 outside it), or of every union for the city."""
-    if getattr(user, "role", "") not in READ_ROLES:
+    if user.role not in READ_ROLES:
         raise Forbidden("您的角色不能打印非通用性职业申报表。")
     if file_format not in FORMATS:
         raise InvalidInput(fields={"format": ["格式应为 xlsx 或 pdf。"]})

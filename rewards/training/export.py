@@ -10,7 +10,7 @@ from rewards.campaigns.models import Campaign
 from rewards.core import clock
 from rewards.core.audit import audit
 from rewards.core.vocab import Level
-from rewards.organisations.models import Organisation
+from rewards.organisations.models import Organisation, StaffUser
 from rewards.reports.renderers import XLSX_CONTENT_TYPE, Column, Generated, Percent, Sheet, xlsx
 
 from .models import TrainingMode, TrainingPlan
@@ -64,7 +64,7 @@ def _plan_values(number: int, plan: TrainingPlan) -> list[Any]:
     ]
 
 
-def training_sheets(*, user: Any, campaign: Campaign, union: Organisation | None = None) -> tuple[list[Sheet], int]:
+def training_sheets(*, user: StaffUser, campaign: Campaign, union: Organisation | None = None) -> tuple[list[Sheet], int]:
     plans = plan_list(user, campaign=campaign, union=union)
     if union is None:
         rows, total = union_totals(user, campaign=campaign)
@@ -97,7 +97,7 @@ def training_sheets(*, user: Any, campaign: Campaign, union: Organisation | None
     return sheets, len(plans)
 
 
-def training_export(*, user: Any, campaign: Campaign, union: Organisation | None = None, request: Any = None) -> Generated:
+def training_export(*, user: StaffUser, campaign: Campaign, union: Organisation | None = None, request: Any = None) -> Generated:
     """The training plans the caller may see as an xlsx; one ``report.training_plans`` audit entry."""
     sheets, count = training_sheets(user=user, campaign=campaign, union=union)
     content = xlsx(sheets)

@@ -12,7 +12,7 @@ from django.db.models import Count, QuerySet, Sum
 
 from rewards.campaigns.models import Campaign, CampaignUnit
 from rewards.core.errors import Forbidden, NotFound
-from rewards.organisations.models import Organisation, Role
+from rewards.organisations.models import Organisation, Role, StaffUser
 from rewards.organisations.selectors import scope_to_subtree
 
 from .models import TrainingPlan
@@ -55,24 +55,24 @@ class Totals:
         return round(self.certified * 100 / self.trained, 1) if self.trained else None
 
 
-def require_read(user: Any) -> None:
-    if getattr(user, "role", "") not in READ_ROLES:
+def require_read(user: StaffUser) -> None:
+    if user.role not in READ_ROLES:
         raise Forbidden("您的角色不能查看培训计划。")
 
 
-def plans_visible(user: Any) -> QuerySet[TrainingPlan]:
+def plans_visible(user: StaffUser) -> QuerySet[TrainingPlan]:
     require_read(user)
     return scope_to_subtree(TrainingPlan.objects.all(), user, org_field="union")
 
 
-def plan_list(user: Any, *, campaign: Campaign, union: Organisation | None = None) -> list[TrainingPlan]:
+def plan_list(user: StaffUser, *, campaign: Campaign, union: Organisation | None = None) -> list[TrainingPlan]:
     queryset = plans_visible(user).filter(campaign=campaign)
     if union is not None:
         queryset = queryset.filter(union=union)
     return list(queryset.select_related("campaign", "union").order_by("union__position", "union__name", "pk"))
 
 
-def plan_in_scope(user: Any, plan_id: int | str) -> TrainingPlan:
+def plan_in_scope(user: StaffUser, plan_id: int | str) -> TrainingPlan:
     try:
         pk = int(str(plan_id))
     except ValueError:
@@ -100,7 +100,7 @@ def plan_totals(plans: list[TrainingPlan], label: str = "合计") -> Totals:
     return totals
 
 
-def union_totals(user: Any, *, campaign: Campaign) -> tuple[list[Totals], Totals]:
+def union_totals(user: StaffUser, *, campaign: Campaign) -> tuple[list[Totals], Totals]:
     """One row per union of the campaign the caller may see (Annex 1 order, unions without a
     plan included with zeros), and the total of those rows."""
     scoped = plans_visible(user).filter(campaign=campaign)

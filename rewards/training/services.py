@@ -21,7 +21,7 @@ from rewards.core.audit import audit
 from rewards.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from rewards.core.text import clean, fold_width
 from rewards.core.vocab import Level, parse_level
-from rewards.organisations.models import Organisation, OrgKind, Role
+from rewards.organisations.models import Organisation, OrgKind, Role, StaffUser
 
 from .models import PLAN_LEVELS, TrainingMode, TrainingPlan
 
@@ -48,10 +48,10 @@ _MODE_WORDS = {fold_width(str(label)): code for code, label in TrainingMode.choi
 }
 
 
-def _recording_union(user: Any) -> Organisation:
-    if getattr(user, "role", "") not in RECORD_ROLES:
+def _recording_union(user: StaffUser) -> Organisation:
+    if user.role not in RECORD_ROLES:
         raise Forbidden("只有区县（产业）工会审核人可以录入本工会的培训计划。")
-    union = getattr(user, "organisation", None)
+    union = user.organisation
     if union is None or union.kind != OrgKind.DISTRICT:
         raise Forbidden("只有区县（产业）工会可以录入培训计划。")
     return union
@@ -184,7 +184,7 @@ def _duplicate(campaign: Campaign, union: Organisation, occupation: str, level: 
     )
 
 
-def training_plan_create(*, user: Any, data: Mapping[str, Any], request: Any = None) -> TrainingPlan:
+def training_plan_create(*, user: StaffUser, data: Mapping[str, Any], request: Any = None) -> TrainingPlan:
     """录入培训计划 for the caller's own union: one occupation at one level for one year."""
     union = _recording_union(user)
     values = clean_values(data, PLAN_FIELDS, required=True)
@@ -209,7 +209,7 @@ def training_plan_create(*, user: Any, data: Mapping[str, Any], request: Any = N
     return plan
 
 
-def training_plan_update(*, user: Any, plan_id: int | str, data: Mapping[str, Any], request: Any = None) -> TrainingPlan:
+def training_plan_update(*, user: StaffUser, plan_id: int | str, data: Mapping[str, Any], request: Any = None) -> TrainingPlan:
     """更新培训计划或进度 (trained, certified, spent; also the plan's own fields) of the caller's union.
 
     A plan of another union answers 404, as if it did not exist.

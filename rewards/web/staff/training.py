@@ -20,7 +20,7 @@ from rewards.campaigns.models import Campaign
 from rewards.campaigns.selectors import campaign_for_year, current_campaign
 from rewards.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from rewards.core.vocab import Level
-from rewards.organisations.models import Organisation, OrgKind
+from rewards.organisations.models import Organisation, OrgKind, StaffUser
 from rewards.organisations.selectors import get_organisation_in_scope
 from rewards.reports.access import organisation_or_denial
 from rewards.reports.downloads import download_response
@@ -38,8 +38,8 @@ def _message(exc: DomainError) -> str:
     return exc.message if not exc.fields else "请按提示修改标出的内容。"
 
 
-def _is_union(user: Any) -> bool:
-    organisation = getattr(user, "organisation", None)
+def _is_union(user: StaffUser) -> bool:
+    organisation = user.organisation
     return organisation is not None and organisation.kind == OrgKind.DISTRICT
 
 
@@ -148,7 +148,7 @@ def plan_create(request: HttpRequest) -> HttpResponse:
 def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
     """更新进度 (and the plan itself) of one line of the caller's union."""
     try:
-        plan = plan_in_scope(request.user, plan_id)
+        plan = plan_in_scope(signed_in_staff(request), plan_id)
     except NotFound:
         return _plan_not_found(request, plan_id)
     values: dict[str, Any] = {field: getattr(plan, field) for field in (*PLAN_FIELDS, *PROGRESS_FIELDS)}
