@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import hashlib
 import math
 import re
 from collections.abc import Iterator
@@ -169,6 +170,15 @@ def open_table(path: str | Path, *, required: set[str], header_finder=None) -> T
     if path.suffix.lower() in (".xls", ".xlsx", ".xlsm"):
         raise UnreadableFile("不是有效的 xlsx 文件（请另存为 .xlsx 或 UTF-8 编码的 CSV）。")
     return _csv_rows(path, finder)
+
+
+def file_sha256(path: str | Path) -> str:
+    """The file's SHA-256 (hex), as an import's record and audit entry name the file read."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def cell_text(value: Any) -> str:

@@ -39,17 +39,24 @@ def organisation_ensure(
     return unit, True
 
 
+def role_org_problem(role: str, organisation: Organisation) -> str | None:
+    """Why ``role`` cannot be held in ``organisation`` (None: it can): each role works at one
+    level of the union tree (``ROLE_ORG_KIND``); a grassroots clerk in the city union would see
+    every application."""
+    expected_kind = ROLE_ORG_KIND[Role(role)]
+    if organisation.kind == expected_kind:
+        return None
+    return f"角色“{Role(role).label}”应属于{OrgKind(expected_kind).label}，而“{organisation}”是{OrgKind(organisation.kind).label}。"
+
+
 @transaction.atomic
 def staff_create(
     *, username: str, role: str, organisation: Organisation, password: str, full_name: str = "", acting_user=None
 ) -> StaffUser:  # type: ignore[no-untyped-def]
     if role not in Role.values:
         raise InvalidInput(f"未知的角色“{role}”，可选：{'、'.join(Role.values)}。")
-    expected_kind = ROLE_ORG_KIND[Role(role)]
-    if organisation.kind != expected_kind:
-        raise InvalidInput(
-            f"角色“{Role(role).label}”应属于{OrgKind(expected_kind).label}，而“{organisation}”是{OrgKind(organisation.kind).label}。"
-        )
+    if problem := role_org_problem(role, organisation):
+        raise InvalidInput(problem)
     if StaffUser.objects.filter(username=username).exists():
         raise InvalidInput(f"用户名“{username}”已被使用。")
     user = StaffUser(

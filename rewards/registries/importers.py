@@ -10,7 +10,6 @@ the file and only one chunk is held at a time.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -22,7 +21,15 @@ from django.db import IntegrityError, transaction
 
 from rewards.core import clock, crypto, validators
 from rewards.core.audit import audit
-from rewards.core.tabular import UnreadableFile, cell_text, is_numeric_cell, number_cell_problem, open_table, scientific_text_problem
+from rewards.core.tabular import (
+    UnreadableFile,
+    cell_text,
+    file_sha256,
+    is_numeric_cell,
+    number_cell_problem,
+    open_table,
+    scientific_text_problem,
+)
 from rewards.core.text import certificate_number, clean, fold_width
 from rewards.core.vocab import parse_issuer, parse_level
 from rewards.organisations.models import Organisation, OrgKind
@@ -344,14 +351,6 @@ def _apply_awards(rows: list[tuple[int, dict[str, Any]]], report: ImportReport, 
 # --- the shared driver -------------------------------------------------------------------------
 
 
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _run(
     *,
     kind: str,
@@ -370,7 +369,7 @@ def _run(
     if on_total:
         on_total(table.total)
     report = ImportReport()
-    run = ImportRun.objects.create(kind=kind, year=year, file_name=path.name[:255], file_sha256=_file_sha256(path), started_at=clock.now())
+    run = ImportRun.objects.create(kind=kind, year=year, file_name=path.name[:255], file_sha256=file_sha256(path), started_at=clock.now())
     seen: dict[str, int] = {}
     chunk: list[tuple[int, dict[str, Any]]] = []
 

@@ -10,6 +10,7 @@ ACTION_LABELS: dict[str, str] = {
     "staff.login": "工作人员登录",
     "staff.logout": "工作人员退出",
     "staff.create": "新建工作人员账号",
+    "staff.import": "批量导入工作人员账号",
     "staff.change": "修改工作人员账号（角色、单位、启用）",
     "staff.delete": "删除工作人员账号",
     "staff.password_reset": "管理员重设密码",
