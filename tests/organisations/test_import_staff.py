@@ -13,10 +13,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from rewards.core import clock
+from rewards.core.errors import Conflict
 from rewards.core.models import AuditEvent
 from rewards.organisations.models import Role, StaffUser
 from rewards.organisations.services import staff_create
-from rewards.organisations.staff_import import PASSWORD_ALPHABET, new_password
+from rewards.organisations.staff_import import PASSWORD_ALPHABET, create_staff_accounts, new_password, plan_staff_import
 from rewards.reports.auditlog import ACTION_LABELS
 from tests.conftest import PASSWORD
 from tests.registries.tables import write_csv, write_xlsx
@@ -152,6 +153,20 @@ def test_a_bad_row_anywhere_creates_nothing_and_every_bad_row_is_named(xihu_gras
     assert not AuditEvent.objects.filter(action__in=["staff.create", "staff.import"]).exists()
 
 
+@pytest.mark.parametrize("position", [0, 1, 3])
+def test_one_bad_row_first_in_the_middle_or_last_creates_no_account(xihu_grassroots, tmp_path, position):
+    rows = rows_of_three()
+    rows.insert(position, ["qian.clerk", "钱经办", "基层工会经办人", "西湖区总工会"])  # a clerk of a district union
+    sheet = write_csv(tmp_path / "staff.csv", HEADER, rows)
+    stdout = StringIO()
+
+    with pytest.raises(CommandError, match="有 1 行有问题"):
+        call_command("import_staff", str(sheet), "--passwords-out", str(tmp_path / "p.csv"), "--no-progress", stdout=stdout)
+
+    assert f"第 {position + 2} 行：角色“基层工会经办人”应属于基层工会" in stdout.getvalue()
+    assert not StaffUser.objects.exists() and not (tmp_path / "p.csv").exists()
+
+
 def test_running_the_same_file_again_changes_nothing(xihu_grassroots, tmp_path):
     sheet = write_csv(tmp_path / "staff.csv", HEADER, rows_of_three())
     import_staff(str(sheet), "--passwords-out", str(tmp_path / "first.csv"))
@@ -164,8 +179,25 @@ def test_running_the_same_file_again_changes_nothing(xihu_grassroots, tmp_path):
     assert not (tmp_path / "second.csv").exists()  # nothing to hand out
     assert AuditEvent.objects.filter(action="staff.create").count() == 3
     assert AuditEvent.objects.filter(action="staff.import").latest("id").detail["unchanged"] == 3
-    # Nothing to create: no passwords file is needed at all.
-    assert "新建 0 个账号" in import_staff(str(sheet))
+    # Nothing to create: no passwords file is needed at all. A disabled account stays disabled.
+    StaffUser.objects.filter(username="jm.li").update(is_active=False)
+    said = import_staff(str(sheet))
+    assert "新建 0 个账号" in said and "已存在的账号 jm.li 已停用，本命令不重新启用" in said
+    assert not StaffUser.objects.get(username="jm.li").is_active
+
+
+def test_an_account_created_between_the_check_and_the_writing_stops_the_whole_import(xihu_grassroots, tmp_path):
+    sheet = write_csv(tmp_path / "staff.csv", HEADER, rows_of_three())
+    plan = plan_staff_import(sheet)
+    assert len(plan.to_create) == 3
+    staff_create(username="FIN.zhao", role=Role.AUDITOR, organisation=xihu_grassroots.parent.parent, password=PASSWORD)
+    delivered = []
+
+    with pytest.raises(Conflict, match=r"用户名“fin\.zhao”在检查之后被占用"):
+        create_staff_accounts(plan, deliver=delivered.append)
+
+    assert list(StaffUser.objects.values_list("username", flat=True)) == ["FIN.zhao"]
+    assert delivered == [] and not AuditEvent.objects.filter(action="staff.import").exists()
 
 
 def test_an_existing_account_with_another_role_or_organisation_is_refused_not_changed(xihu, xihu_grassroots, shangcheng, tmp_path):

@@ -103,7 +103,8 @@ class Command(BaseCommand):
         if plan.rejected:
             self.stdout.write(f"检查未通过：共 {plan.total} 行，其中 {len(plan.rejected)} 行有问题。")
             for problem in plan.rejected:
-                self.stdout.write(f"  第 {problem.row} 行：{'；'.join(problem.errors)}")
+                said = "；".join(error.rstrip("。") for error in problem.errors)
+                self.stdout.write(f"  第 {problem.row} 行：{said}。")
             raise CommandError(f"有 {len(plan.rejected)} 行有问题，{NOT_DONE}请修改文件后重新运行（已通过检查的行也未创建）。")
         return plan
 
