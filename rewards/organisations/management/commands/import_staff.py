@@ -60,7 +60,7 @@ class Command(BaseCommand):
         if plan.to_create and not out_path:
             raise CommandError(
                 f"将新建 {len(plan.to_create)} 个账号：请用 --passwords-out 指定写入初始密码的新文件"
-                f"（例如 --passwords-out /srv/imports/staff-passwords.csv；密码不会显示在屏幕上）。{NOT_DONE}"
+                f"（例如 --passwords-out /srv/staff-passwords/staff-1.csv；密码不会显示在屏幕上）。{NOT_DONE}"
             )
         handle = self.passwords_file(out_path) if plan.to_create else None
         done = False
