@@ -24,7 +24,7 @@ from rewards.core.rows import PreparedRow
 from rewards.core.text import fold_width
 from rewards.core.vocab import Channel, Status
 from rewards.eligibility.fields import SUBMISSION_FIELDS
-from rewards.eligibility.services import Judgement, judge, staff_checks, staff_voice
+from rewards.eligibility.services import Judgement, judge
 from rewards.registries.selectors import member_by_id_hash
 from rewards.review.flags import mirror_shared_flags, refresh_flags
 
@@ -150,13 +150,17 @@ def _judge_with_files(
     return judgement
 
 
-def _raise_for(judgement: Judgement, *, staff: bool = False) -> None:
-    """Refuses an ineligible form; ``staff``: told to a clerk about the worker (decision 97)."""
+def _raise_for(judgement: Judgement, *, voice: Callable[[str], str] | None = None) -> None:
+    """Refuses an ineligible form; ``voice``: how staff read the rules' messages about the worker
+    (``staff_voice``, decision 97; the batch channel's also withholds what the caller may not
+    open, decision 221), None for the worker."""
     decision = judgement.decision
     if decision.eligible:
         return
-    voice = staff_voice if staff else str
-    checks = staff_checks(decision.as_list()) if staff else decision.as_list()
+    checks = decision.as_list()
+    if voice is not None:
+        checks = [{**check, "message": voice(str(check.get("message", "")))} for check in checks]
+    voice = voice or str
     conflict = decision.conflict()
     if conflict is not None:
         raise Conflict(voice(conflict.message), code=conflict.code, checks=checks)

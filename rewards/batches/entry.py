@@ -18,9 +18,10 @@ from rewards.core.errors import Conflict, Ineligible, InvalidInput
 from rewards.core.text import org_key
 from rewards.core.vocab import Channel, Status
 from rewards.eligibility.fields import SUBMISSION_FIELDS
-from rewards.eligibility.services import judge, staff_checks, staff_voice
+from rewards.eligibility.services import judge
 from rewards.organisations.models import Organisation, Role, StaffUser
 
+from .refusals import checks_in_staff_words, in_staff_words
 from .services import already_applying, employer_key_of, entry_check, entry_save, not_a_member_of, submitting_org_for, visible_org_ids
 
 
@@ -50,8 +51,8 @@ def batch_enter_one(
     if elsewhere:
         raise InvalidInput("请按提示修改后再保存。", fields={"id_number": [elsewhere]})
     outcome, existing = entry_check(campaign=campaign, org=org, values=data, judgement=judgement, user=user)
+    visible = visible_org_ids(user)
     if existing is not None:
-        visible = visible_org_ids(user)
         if existing["channel"] == Channel.BATCH and existing["submitting_org_id"] == org.pk:
             message = f"该职工本年度已有申请（编号{existing['application_no']}，本单位已录入），不能重复申报。"
         else:  # the number only to whom may open the application (decision 19)
@@ -60,9 +61,10 @@ def batch_enter_one(
         raise Conflict(message, code="already_pending", **({"application_no": existing["application_no"]} if shown else {}))
     decision = judgement.decision
     if not decision.eligible:
+        # The once-a-year rule's other application named only to whom may open it (decision 221).
         raise Ineligible(
-            "不符合奖励条件：" + "；".join(staff_voice(check.message) for check in decision.failures),
-            checks=staff_checks(decision.as_list()),
+            "不符合奖励条件：" + "；".join(in_staff_words((check.message for check in decision.failures), visible=visible)),
+            checks=checks_in_staff_words(decision.as_list(), visible=visible),
         )
     if outcome.status != "valid":
         raise InvalidInput("；".join(outcome.errors))

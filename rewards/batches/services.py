@@ -34,13 +34,14 @@ from rewards.core.tabular import UnreadableFile
 from rewards.core.text import digits_only, org_key
 from rewards.core.vocab import Channel, Status
 from rewards.eligibility.fields import SUBMISSION_FIELDS
-from rewards.eligibility.services import judge, judge_many, staff_voice
+from rewards.eligibility.services import judge, judge_many
 from rewards.organisations.models import Organisation, OrgKind, Role, StaffUser
 from rewards.organisations.selectors import organisation_by_name, visible_organisations
 from rewards.review.flags import mirror_shared_flags, refresh_flags
 
 from .bulk import import_settings
 from .materials_zip import CHINESE_KIND, KINDS, read_materials
+from .refusals import in_staff_words, staff_words_for
 from .sheet import LABELS, SheetRow, read_rows, sheet_row_count
 
 
@@ -383,7 +384,8 @@ def _check_row(context: _Context, sheet_row: SheetRow, judgement: Any, prior: di
         own_member = judgement.member is not None and not elsewhere
         outcome.errors.append(already_applying(prior, visible=context.visible, own_member=own_member))
     elif not judgement.decision.eligible:
-        outcome.errors.extend(staff_voice(check.message) for check in judgement.decision.failures)
+        # The once-a-year rule's other application named only to whom may open it (decision 221).
+        outcome.errors.extend(in_staff_words((check.message for check in judgement.decision.failures), visible=context.visible))
     checked: list[materials.CheckedFile] = []
     if context.zip_given and not context.found.get(applicant.id_number):
         outcome.errors.append(no_materials(applicant.id_number))
@@ -563,7 +565,7 @@ def batch_resubmit(
                 mode="resubmission",
                 returned_on=application.returned_on,
             )
-            _raise_for(judgement, staff=True)
+            _raise_for(judgement, voice=staff_words_for(visible_org_ids(user)))
             if org_key(judgement.applicant.employer) != employer_key_of(own):
                 raise InvalidInput(fields={"employer": [f"工作单位须为“{own.employer}”。"]})
             elsewhere = not_a_member_of(application.submitting_org or own, judgement.member)

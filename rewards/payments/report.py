@@ -24,12 +24,12 @@ NOTES = (
 def _columns(first: str) -> list[Column]:
     return [
         Column(first, 26, align="left"),
-        Column("已发放笔数", 12),
+        Column("已发放笔数", 12, count=True),
         Column("已发放金额（元）", 16, align="right"),
-        Column("发放失败笔数", 12),
+        Column("发放失败笔数", 12, count=True),
         Column("发放失败金额（元）", 16, align="right"),
-        Column("其中退汇笔数", 12),
-        Column("待银行回单笔数", 14),
+        Column("其中退汇笔数", 12, count=True),
+        Column("待银行回单笔数", 14, count=True),
         Column("待银行回单金额（元）", 18, align="right"),
     ]
 

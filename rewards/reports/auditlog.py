@@ -547,8 +547,8 @@ def audit_log_export(*, user: StaffUser, filters: AuditFilters, request: Any = N
     lines = [
         "审计日志",
         f"导出人：{getattr(user, 'username', '')}　导出时间：{now:%Y-%m-%d %H:%M}　查询条件：{conditions}",
-        f"共 {len(rows)} 条，按时间从新到旧排列。"
-        + (f"符合条件的记录超过 {EXPORT_LIMIT} 条，仅导出最新的 {EXPORT_LIMIT} 条，请缩小查询条件后分次导出。" if truncated else ""),
+        f"共 {len(rows):,} 条，按时间从新到旧排列。"
+        + (f"符合条件的记录超过 {EXPORT_LIMIT:,} 条，仅导出最新的 {EXPORT_LIMIT:,} 条，请缩小查询条件后分次导出。" if truncated else ""),
     ]
     content = _workbook(lines=lines, rows=rows)
     audit(

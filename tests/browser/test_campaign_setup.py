@@ -81,22 +81,22 @@ def test_the_administrator_sets_up_2021(admin_user, live_server, page_factory, s
     # Annex 1 for the new map: the total follows every edit.
     page.click("nav.pay-tabs >> text=任务分解（附件1）")
     page.wait_for_selector("#units-table")
-    assert total(page) == "8000"
+    assert total(page) == "8,000"
     row(page, "萧山区总工会").locator("[data-guidance]").fill("950")
-    assert total(page) == "8050"
+    assert total(page) == "8,050"
     row(page, "江干区总工会").locator("[data-action]").select_option(label="并入 上城区总工会")
     row(page, "下城区总工会").locator("[data-action]").select_option(label="并入 拱墅区总工会")
-    assert total(page) == "8050"  # merged numbers move, the total stays
+    assert total(page) == "8,050"  # merged numbers move, the total stays
     assert "保存后指导数为 600" in row(page, "上城区总工会").inner_text()
     row(page, "钱塘新区区总工会").locator("[data-action]").select_option(label="移出本年度")
-    assert total(page) == "7050"
+    assert total(page) == "7,050"
     page.fill("#id_add_name", "钱塘区总工会")
     page.fill("#id_add_guidance", "1000")
     page.click("[data-add]")
     page.fill("#id_add_name", "临平区总工会")
     page.fill("#id_add_guidance", "600")
     page.click("[data-add]")
-    assert total(page) == "8650"
+    assert total(page) == "8,650"
     for _ in range(7):  # 临平区 up to just after 余杭区
         row(page, "临平区总工会").locator("[data-move=up]").click()
     names = page.locator("tr[data-unit] [data-name]").all_inner_texts()
@@ -114,7 +114,7 @@ def test_the_administrator_sets_up_2021(admin_user, live_server, page_factory, s
     numbers = {unit.organisation.name: unit.guidance for unit in units}
     assert (numbers["上城区总工会"], numbers["拱墅区总工会"], numbers["萧山区总工会"]) == (600, 600, 950)
     assert organisation_by_name("临平区总工会").kind == OrgKind.DISTRICT
-    assert total(page) == "8650"
+    assert total(page) == "8,650"
     screenshot(page, "73-campaign-units-saved")
     # 2020 keeps the units it had.
     assert [(u.organisation.name, u.guidance) for u in campaign_units(Campaign.objects.get(year=2020))] == ANNEX1_UNITS
@@ -162,7 +162,7 @@ def test_enter_in_the_add_row_adds_the_union_and_saves_nothing(admin_user, live_
     new_row = row(page, "临平区总工会")
     new_row.wait_for()
     assert new_row.locator("[data-guidance]").input_value() == "600"
-    assert total(page) == "8600"
+    assert total(page) == "8,600"
     assert page.input_value("#id_add_name") == ""
     assert page.url.endswith("/staff/campaigns/2021/units") and not page.locator(".flash-success").count()
     assert organisation_by_name("临平区总工会") is None
@@ -173,7 +173,7 @@ def test_enter_in_the_add_row_adds_the_union_and_saves_nothing(admin_user, live_
     page.fill("#id_add_guidance", "1000")
     page.press("#id_add_guidance", "Enter")
     row(page, "钱塘区总工会").wait_for()
-    assert total(page) == "9600" and organisation_by_name("钱塘区总工会") is None
+    assert total(page) == "9,600" and organisation_by_name("钱塘区总工会") is None
 
     # An empty add row: Enter there still saves nothing and leaves the focus on the name box.
     page.press("#id_add_name", "Enter")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import random
+import re
 
 import pytest
 from django.utils import timezone
@@ -150,6 +151,29 @@ def test_the_city_reads_the_dashboard_and_downloads_annex1(cast, live_server, pa
     total = page.inner_text("#annex1-table tfoot")
     live = Application.objects.exclude(status=Status.WITHDRAWN).count()
     assert "8,000" in total and f"{live:,}" in total  # counts grouped in thousands, as amounts are
+    # The charts' labels and tooltips read counts as the tables do (1,234), the weeks' dates as dates.
+    said = page.evaluate(
+        """() => {
+            const option = (id) => echarts.getInstanceByDom(document.getElementById(id)).getOption();
+            const unions = option('chart-unions'), level = option('chart-level'), channel = option('chart-channel');
+            const week = option('chart-week'), last = week.series[1].data.length - 1;
+            const yuhang = unions.yAxis[0].data.indexOf('余杭区总工会');
+            return {
+                completion: unions.series[1].label.formatter({dataIndex: yuhang}),
+                levels: level.series[0].data.map((value) => [value, level.series[0].label.formatter({value: value})]),
+                tooltip: level.tooltip[0].valueFormatter(1234),
+                channels: channel.series[0].data.map((item) => [item.value, channel.series[0].label.formatter(
+                    {name: item.name, value: item.value, percent: 50})]),
+                week: week.tooltip[0].formatter([{dataIndex: last}]),
+                cumulative: week.series[1].data[last],
+            };
+        }"""
+    )
+    assert re.fullmatch(r"[\d,]+ / 1,000（\d+\.\d%）", said["completion"])  # 余杭区's guidance of 1000
+    assert all(label == f"{value:,}" for value, label in said["levels"]) and max(v for v, _ in said["levels"]) >= 1000
+    assert said["tooltip"] == "1,234"
+    assert all(label.endswith(f"\n{value:,} 人（50%）") for value, label in said["channels"])
+    assert said["cumulative"] >= 1000 and f"累计：{said['cumulative']:,} 人" in said["week"] and said["week"].startswith("10-12～10-18\n")
     screenshot(page, "80-progress-city")
     page.locator(".prog-grid").screenshot(path=str(SCREENSHOTS / "81-progress-city-charts.png"))
 

@@ -38,7 +38,7 @@ def test_home_page_explains_the_2020_campaign_on_a_phone(loaded, live_server, pa
     rows = page.locator("table").nth(1).locator("tbody tr")
     assert rows.count() == 25  # 24 units of Annex 1 and the total
     assert "工业工会" in rows.nth(0).inner_text()
-    assert "8000" in rows.nth(24).inner_text()
+    assert "8,000" in rows.nth(24).inner_text()
     # Nothing overflows a 360 px screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(page, "01-home-360px")

@@ -103,3 +103,97 @@ def test_the_paper_entry_names_the_application_only_to_whom_may_open_it(clerk, w
     assert response.status_code == 409 and f"该职工本年度已有申请（编号{online.application_no}，个人网上申报）" in page
     assert f'href="/staff/applications/{online.application_no}"' in page
     assert Application.objects.count() == 1
+
+
+# --- the once-a-year rule's own words (decision 221 for the rule's refusal too) -----------------------
+
+
+def _withdrawn_while_checked(monkeypatch, module, name, application):  # type: ignore[no-untyped-def]
+    """The worker withdraws ``application`` while the row is being checked: the rules saw it
+    live, the look-up for the person's live application that runs after them does not, and the
+    refusal is the once-a-year rule's own, naming the application."""
+    judged = getattr(module, name)
+
+    def judge_then_withdraw(*args, **kwargs):  # type: ignore[no-untyped-def]
+        answer = judged(*args, **kwargs)
+        Application.objects.filter(pk=application.pk).update(status="withdrawn")
+        return answer
+
+    monkeypatch.setattr(module, name, judge_then_withdraw)
+
+
+def test_a_rule_refusal_names_the_application_only_to_whom_may_open_it(
+    monkeypatch, clerk, workers, campaign, xihu_reviewer, xihu_grassroots
+):
+    from rewards.batches import services
+
+    online = _online(campaign, workers[0])
+    _withdrawn_while_checked(monkeypatch, services, "judge_many", online)
+    upload(clerk, sheet([row_for(workers[0])]))
+    (said,) = latest_import().results[0]["errors"]
+    # Told the fact and the channel, not a number it could not open.
+    assert said.startswith("该职工已有一份2020年度申请（个人网上申报）正在办理中。") and online.application_no not in said
+
+    Application.objects.filter(pk=online.pk).update(status="pending_district")
+    upload(signed_in(xihu_reviewer), sheet([row_for(workers[0])]), org=xihu_grassroots.name)
+    (said,) = latest_import().results[0]["errors"]
+    assert said.startswith(f"该职工已有一份2020年度申请（申请编号{online.application_no}）正在办理中。")
+
+
+def test_the_paper_entrys_rule_refusal_names_the_application_only_to_whom_may_open_it(
+    monkeypatch, clerk, workers, campaign, xihu_reviewer, xihu_grassroots
+):
+    from rewards.batches import entry
+
+    online = _online(campaign, workers[0])
+    _withdrawn_while_checked(monkeypatch, entry, "judge", online)
+    page = clerk.post("/staff/batch/new-entry", paper_form(workers[0])).content.decode()
+    assert "该职工已有一份2020年度申请（个人网上申报）正在办理中" in page
+    assert online.application_no not in page  # nor in the rule results listed under the form
+
+    Application.objects.filter(pk=online.pk).update(status="pending_district")
+    district = signed_in(xihu_reviewer)
+    page = district.post("/staff/batch/new-entry", {**paper_form(workers[0]), "org": xihu_grassroots.name}).content.decode()
+    assert f"该职工已有一份2020年度申请（申请编号{online.application_no}）正在办理中" in page
+    assert not Application.objects.filter(channel="batch").exists()
+
+
+@pytest.mark.parametrize(
+    ("status", "words"),
+    [
+        ("approved", "该职工已获得2020年度奖励{said}，同一对象每年度仅限享受一次奖励。"),
+        ("rejected", "该职工的2020年度申请{said}已被决定不予奖励，本年度不能再次申请。"),
+    ],
+)
+def test_the_award_of_another_union_is_said_without_its_number(
+    status, words, workers, campaign, shangcheng_grassroots, xihu_grassroots, xihu
+):
+    from rewards.batches.refusals import in_staff_words
+    from rewards.eligibility.facts import PriorApplication, RegistryFacts
+    from rewards.eligibility.rules import rule_once
+    from rewards.eligibility.selectors import campaign_terms
+
+    def said(application, visible):  # type: ignore[no-untyped-def]
+        prior = PriorApplication(application_no=application.application_no, status=status)
+        check = rule_once(campaign_terms(campaign, union_id=None), RegistryFacts(None, True, False, same_campaign=(prior,)))
+        assert not check.passed
+        return in_staff_words([check.message], visible=frozenset(visible))[0]
+
+    theirs = factories.make_application(
+        campaign=campaign,
+        member=workers[0],
+        status=status,
+        channel="batch",
+        submitting_org=shangcheng_grassroots,
+        grassroots_union=shangcheng_grassroots,
+        union=shangcheng_grassroots.parent,
+    )
+    # Another union's clerk (and the district above the clerk): the fact and the channel.
+    assert said(theirs, {xihu_grassroots.pk}) == words.format(said="（单位统一申报，由其他单位工会填报）")
+    assert said(theirs, {xihu.pk, xihu_grassroots.pk}) == words.format(said="（单位统一申报，由其他单位工会填报）")
+    # The union that entered it, and the city: the number.
+    assert said(theirs, {shangcheng_grassroots.pk}) == words.format(said=f"（申请编号{theirs.application_no}）")
+    # A worker's own online application: the channel.
+    Application.objects.filter(pk=theirs.pk).update(channel="online", submitting_org=None)
+    assert said(theirs, {xihu_grassroots.pk}) == words.format(said="（个人网上申报）")
+    assert said(theirs, {shangcheng_grassroots.parent.pk}) == words.format(said=f"（申请编号{theirs.application_no}）")

@@ -345,7 +345,7 @@ def test_the_table_shows_units_guidance_and_total(admin, copied):  # type: ignor
     page = admin.get(UNITS).text
 
     assert len(re.findall(r'data-unit data-org="\d+"', page)) == 24
-    assert 'id="guidance-total" data-guidance-total aria-live="polite">8000<' in page
+    assert 'id="guidance-total" data-guidance-total aria-live="polite">8,000<' in page
     assert "并入 上城区总工会" in page and "移出本年度" in page
 
 
@@ -389,7 +389,7 @@ def test_a_guidance_beyond_the_most_is_said_with_the_other_errors_in_one_round(a
     response = admin.post(UNITS, data)
     assert response.status_code == 400
     assert "第15行（西湖区总工会）：指导数须是不小于0的整数（现为“-1”）。" in response.text
-    assert "第17行（萧山区总工会）：指导数须是0至100000之间的整数（现为“100001”）。" in response.text
+    assert "第17行（萧山区总工会）：指导数须是0至100,000之间的整数（现为“100001”）。" in response.text
     data = units_form(copied, guidance={"萧山区总工会": "100000"})  # type: ignore[dict-item]
     assert admin.post(UNITS, data).status_code == 302
     assert {unit.organisation.name: unit.guidance for unit in campaign_units(copied)}["萧山区总工会"] == 100000

@@ -118,7 +118,7 @@ def campaign_units_update(*, year: int, rows: list[UnitRow], acting_user: StaffU
             continue
         seen.add(name_key)
         if not isinstance(row.guidance, int) or not 0 <= row.guidance <= MAX_GUIDANCE:
-            add(key, f"第{index}行：“{name}”的指导数须是0至{MAX_GUIDANCE}之间的整数。")
+            add(key, f"第{index}行：“{name}”的指导数须是0至{MAX_GUIDANCE:,}之间的整数。")
             continue
         kept.append((row, organisation, name))
     kept_ids = {organisation.pk for _, organisation, _ in kept if organisation is not None}
@@ -128,7 +128,7 @@ def campaign_units_update(*, year: int, rows: list[UnitRow], acting_user: StaffU
             add("units", f"“{organisation.name}”要并入的工会须是表中保留的另一个工会。")
             continue
         if not isinstance(row.guidance, int) or not 0 <= row.guidance <= MAX_GUIDANCE:
-            add("units", f"“{organisation.name}”的指导数须是0至{MAX_GUIDANCE}之间的整数。")
+            add("units", f"“{organisation.name}”的指导数须是0至{MAX_GUIDANCE:,}之间的整数。")
             continue
         target = int(row.merge_into)  # type: ignore[arg-type]
         extra[target] = extra.get(target, 0) + row.guidance

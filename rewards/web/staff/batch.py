@@ -340,12 +340,12 @@ def import_save(request: HttpRequest, import_id: int) -> HttpResponse:
         messages.warning(request, exc.message)
     else:
         if batch_import.status == ImportStatus.DONE:
-            refused = f"另有 {batch_import.rejected} 行有问题、未导入，原因见下表。" if batch_import.rejected else ""
-            refused = (f"{batch_import.unchanged} 行此前已导入（已存在），未重复保存。" if batch_import.unchanged else "") + refused
+            refused = f"另有 {batch_import.rejected:,} 行有问题、未导入，原因见下表。" if batch_import.rejected else ""
+            refused = (f"{batch_import.unchanged:,} 行此前已导入（已存在），未重复保存。" if batch_import.unchanged else "") + refused
             if batch_import.accepted:
                 messages.success(
                     request,
-                    f"已保存 {batch_import.accepted} 份申请"
+                    f"已保存 {batch_import.accepted:,} 份申请"
                     + ("，初审已完成，已报送区县（产业）工会复审" if batch_import.review_on_save else "")
                     + "，职工将收到短信。"
                     + refused,

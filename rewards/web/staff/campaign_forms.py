@@ -274,7 +274,7 @@ def unit_rows(posted: list[PostedUnit]) -> tuple[list[UnitRow], dict[str, list[s
             guidance = 0
         elif guidance is not None and guidance > MAX_GUIDANCE:  # said with the others, not on the next try
             line = f"第{index}行（{row.name}）" if row.name else f"第{index}行"
-            errors.setdefault(f"unit-{index}", []).append(f"{line}：指导数须是0至{MAX_GUIDANCE}之间的整数（现为“{row.guidance}”）。")
+            errors.setdefault(f"unit-{index}", []).append(f"{line}：指导数须是0至{MAX_GUIDANCE:,}之间的整数（现为“{row.guidance}”）。")
         rows.append(
             UnitRow(
                 organisation_id=row.organisation_id,

@@ -169,7 +169,7 @@ def batch_build(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('staff:payments')}?year={campaign.year}")
     if created:
         messages.success(
-            request, f"已生成核发批次 {batch.batch_no}：{batch.count} 笔，合计 {batch.total_amount:,.2f} 元。请交另一位财务人员复核。"
+            request, f"已生成核发批次 {batch.batch_no}：{batch.count:,} 笔，合计 {batch.total_amount:,.2f} 元。请交另一位财务人员复核。"
         )
     else:
         messages.info(request, f"该表单已经提交过，核发批次 {batch.batch_no} 已生成，没有重复生成。")
@@ -271,7 +271,7 @@ def batch_approve(request: HttpRequest, batch_no: str) -> HttpResponse:
         messages.info(request, f"核发批次 {batch.batch_no} 此前已由您复核通过（{batch.approved_at:%Y-%m-%d %H:%M}），未重复复核。")
     else:
         messages.success(
-            request, f"已复核通过核发批次 {batch.batch_no}（{batch.count} 笔，{batch.total_amount:,.2f} 元），现在可以下载发放文件。"
+            request, f"已复核通过核发批次 {batch.batch_no}（{batch.count:,} 笔，{batch.total_amount:,.2f} 元），现在可以下载发放文件。"
         )
     return redirect("staff:payment_batch", batch_no=batch.batch_no)
 
@@ -334,7 +334,9 @@ def batch_results(request: HttpRequest, batch_no: str) -> HttpResponse:
     except (Forbidden, Conflict, InvalidInput) as exc:
         return _render_batch(request, selectors.batch_by_no(batch_no) or batch, status=exc.status, results_error=_message(exc))
     if outcome["paid"] or outcome["failed"]:
-        messages.success(request, f"已导入银行回单：发放成功 {outcome['paid']} 笔，发放失败 {outcome['failed']} 笔。已短信通知相关职工。")
+        messages.success(
+            request, f"已导入银行回单：发放成功 {outcome['paid']:,} 笔，发放失败 {outcome['failed']:,} 笔。已短信通知相关职工。"
+        )
     else:
         messages.info(request, "这份银行回单已经导入过，或其中的结果与已登记的相同，没有任何改动。")
     return redirect("staff:payment_batch", batch_no=batch.batch_no)

@@ -139,7 +139,7 @@ def plan_create(request: HttpRequest) -> HttpResponse:
         if campaign is None:
             return render(request, "staff/declarations/no_campaign.html", status=exc.status)
         return _render_plans(request, campaign, status=exc.status, form=data, errors=exc.fields, form_error=_message(exc))
-    messages.success(request, f"已录入培训计划：{plan.occupation}（{Level(plan.level).label}），计划培训 {plan.planned_trainees} 人。")
+    messages.success(request, f"已录入培训计划：{plan.occupation}（{Level(plan.level).label}），计划培训 {plan.planned_trainees:,} 人。")
     return redirect(f"{reverse('staff:training')}?year={plan.campaign.year}")
 
 

@@ -295,9 +295,11 @@ def approve_many(request: HttpRequest) -> HttpResponse:
     request.session[BULK_KEY] = outcomes
     approved = sum(1 for outcome in outcomes.values() if outcome == "approved")
     if approved == len(outcomes):
-        messages.success(request, f"已批量通过 {approved} 份申请。")
+        messages.success(request, f"已批量通过 {approved:,} 份申请。")
     else:
-        messages.warning(request, f"勾选 {len(outcomes)} 份，通过 {approved} 份，其余 {len(outcomes) - approved} 份未能通过，原因见下方。")
+        messages.warning(
+            request, f"勾选 {len(outcomes):,} 份，通过 {approved:,} 份，其余 {len(outcomes) - approved:,} 份未能通过，原因见下方。"
+        )
     return redirect(back)
 
 

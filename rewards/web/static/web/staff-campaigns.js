@@ -8,6 +8,11 @@
     return /^\d+$/.test(text) ? parseInt(text, 10) : 0;
   }
 
+  /* A count as the pages show it, thousands grouped (8,000): the server's |thousands. */
+  function thousands(n) {
+    return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  }
+
   function setupUnits(form) {
     var body = form.querySelector("[data-units]");
     var count = form.querySelector("[data-unit-count]");
@@ -40,10 +45,10 @@
         var items = merged[row.getAttribute("data-org")] || [];
         var extra = items.reduce(function (n, item) { return n + item.guidance; }, 0);
         note.textContent = items.length
-          ? "并入" + items.map(function (item) { return item.name; }).join("、") + "，保存后指导数为 " + (int(row.querySelector("[data-guidance]").value) + extra)
+          ? "并入" + items.map(function (item) { return item.name; }).join("、") + "，保存后指导数为 " + thousands(int(row.querySelector("[data-guidance]").value) + extra)
           : "";
       });
-      total.textContent = sum;
+      total.textContent = thousands(sum);
       if (totalCount) { totalCount.textContent = kept; }
     }
 

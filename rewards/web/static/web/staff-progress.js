@@ -6,6 +6,12 @@
   var COLORS = { guidance: "#c5d0dc", submitted: "#3f6fb5", approved: "#2f8f57", paid: "#e07b22", other: "#8e6bbf" };
   var FONT = '"Noto Sans CJK SC","Noto Sans SC","PingFang SC","Microsoft YaHei",sans-serif';
 
+  /* A count as the page's tables show it, thousands grouped (8,000): the server's |thousands. */
+  function thousands(n) {
+    return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  }
+  function valueLabel(item) { return thousands(item.value); }
+
   function data() {
     var node = document.getElementById("progress-charts");
     return node ? JSON.parse(node.textContent) : null;
@@ -23,7 +29,7 @@
     var option = {
       animation: false,
       textStyle: { fontFamily: FONT, fontSize: 13, color: "#1f2933" },
-      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, renderMode: "richText" },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, renderMode: "richText", valueFormatter: thousands },
       legend: { top: 0, itemGap: 18, textStyle: { fontSize: 13 } },
       grid: { left: 56, right: 24, top: 40, bottom: 40, containLabel: true }
     };
@@ -37,8 +43,8 @@
     return series;
   }
 
-  var TOP_LABEL = { show: true, position: "top", fontSize: 12, color: "#1f2933" };
-  var RIGHT_LABEL = { show: true, position: "right", fontSize: 12, color: "#1f2933" };
+  var TOP_LABEL = { show: true, position: "top", fontSize: 12, color: "#1f2933", formatter: valueLabel };
+  var RIGHT_LABEL = { show: true, position: "right", fontSize: 12, color: "#1f2933", formatter: valueLabel };
 
   /* A bullet chart, one row per union: the guidance number as a grey bar, and over it, from the
      longest down, submitted, approved and paid (each contains the next); the completion at the end. */
@@ -61,12 +67,12 @@
       formatter: function (item) {
         var i = item.dataIndex;
         var whole = d.guidance[i];
-        var text = d.submitted[i] + " / " + whole;
+        var text = thousands(d.submitted[i]) + " / " + thousands(whole);
         return whole > 0 ? text + "（" + (d.submitted[i] * 100 / whole).toFixed(1) + "%）" : text;
       }
     };
     return base({
-      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, renderMode: "richText" },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, renderMode: "richText", valueFormatter: thousands },
       grid: { left: 16, right: 120, top: 36, bottom: 8, containLabel: true },
       xAxis: { type: "value", minInterval: 1, position: "top" },
       yAxis: { type: "category", data: d.labels, inverse: true, axisTick: { show: false }, axisLabel: { fontSize: 13 } },
@@ -95,7 +101,10 @@
   function pieChart(d, title) {
     var colors = [COLORS.submitted, COLORS.paid, COLORS.approved, COLORS.other];
     return base({
-      tooltip: { trigger: "item", formatter: "{b}：{c} 人（{d}%）", renderMode: "richText" },
+      tooltip: {
+        trigger: "item", renderMode: "richText",
+        formatter: function (item) { return item.name + "：" + thousands(item.value) + " 人（" + item.percent + "%）"; }
+      },
       legend: { top: 0 },
       series: [{
         name: title,
@@ -103,7 +112,10 @@
         radius: ["38%", "64%"],
         center: ["50%", "56%"],
         avoidLabelOverlap: true,
-        label: { formatter: "{b}\n{c} 人（{d}%）", fontSize: 13, lineHeight: 18 },
+        label: {
+          formatter: function (item) { return item.name + "\n" + thousands(item.value) + " 人（" + item.percent + "%）"; },
+          fontSize: 13, lineHeight: 18
+        },
         data: d.labels.map(function (label, i) {
           return { name: label, value: d.submitted[i], itemStyle: { color: colors[i % colors.length] } };
         })
@@ -131,7 +143,7 @@
         renderMode: "richText",
         formatter: function (items) {
           var index = items[0].dataIndex;
-          return d.labels[index] + "\n本周提交：" + d.submitted[index] + " 人\n累计：" + d.cumulative[index] + " 人";
+          return d.labels[index] + "\n本周提交：" + thousands(d.submitted[index]) + " 人\n累计：" + thousands(d.cumulative[index]) + " 人";
         }
       },
       grid: { left: 16, right: 16, top: 44, bottom: 8, containLabel: true },
