@@ -264,7 +264,9 @@ def _seed_applications(candidates: list[dict[str, str]]) -> None:
         if not application.flags.filter(hard=True, resolved_at__isnull=True).exists():
             review_decide(user=city, application_no=application.application_no, decision="approve")
     if len(xihu) > 9:
-        review_decide(user=district, application_no=xihu[9].application_no, decision="return", opinion="银行卡照片不清晰，请重新上传。")
+        review_decide(
+            user=district, application_no=xihu[9].application_no, decision="return", opinion="银行卡照片不清晰。", materials=["bank_card"]
+        )
     for application in xihu[10:12]:
         ensure_signals(application)  # what the background task does after the commit
         review_decide(user=district, application_no=application.application_no, decision="approve", opinion="材料齐全，同意。")
