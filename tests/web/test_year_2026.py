@@ -233,3 +233,53 @@ def test_a_campaign_whose_previous_year_is_in_the_system_says_so(year_2026, admi
     staff.force_login(administrator)
     body = text(staff.get("/staff/campaigns/2027/"))
     assert "2026年度在本平台办理" in body and "尚未导入" not in body
+
+
+def test_the_nightly_purge_says_the_2020_notice_never_had_applications(year_2026, xihu, capsys):
+    from django.core.management import call_command
+
+    call_command("purge_expired", "--dry-run")
+    out = capsys.readouterr().out
+    assert (
+        "2020年度：活动结束于 2020-12-30，个人信息保存至 2025-12-30（5 年），已到期。将清除：没有需要清除的内容（本年度在本平台没有申请）。"
+        in out
+    )
+    assert "2026年度：活动结束于 2026-12-30，个人信息保存至 2031-12-30（5 年），未到期。" in out
+    # A campaign whose applications were all purged already says so, as before.
+    factories.make_application(campaign=year_2026, member=factories.make_member(union=xihu), status="rejected")
+    call_command("purge_expired", "--today", "2031-12-30")
+    assert "2026年度：活动结束于 2026-12-30，个人信息保存至 2031-12-30（5 年），未到期。" in capsys.readouterr().out
+    call_command("purge_expired", "--today", "2031-12-31")
+    assert "2026年度：活动结束于 2026-12-30，个人信息保存至 2031-12-30（5 年），已到期。已清除：" in capsys.readouterr().out
+    call_command("purge_expired", "--today", "2031-12-31")
+    assert (
+        "2026年度：活动结束于 2026-12-30，个人信息保存至 2031-12-30（5 年），已到期。已清除：没有需要清除的内容（已清除过）。"
+        in capsys.readouterr().out
+    )
+
+
+@pytest.mark.parametrize(
+    ("returned_on", "last_day"),
+    [
+        pytest.param("2026-11-30", "12月15日", id="grace ending before the deadline"),
+        pytest.param("2026-12-16", "12月31日", id="grace ending on the year's last day"),
+        pytest.param("2026-12-17", "2027年1月1日", id="grace running into 2027"),
+    ],
+)
+def test_the_return_sms_names_the_year_only_when_the_last_day_is_in_the_next(
+    client, year_2026, business_day, member, xihu_reviewer, returned_on, last_day
+):
+    from rewards.notifications.models import SmsMessage
+    from rewards.review.services import review_decide
+
+    from ._worker import submit
+
+    business_day("2026-11-30")
+    sign_in(client, member, next_url="/worker/apply")
+    application = submit(client, member, certificate_issue_date="2026-11-27", certificate_no="2026330100043")
+    business_day(returned_on)
+    review_decide(user=xihu_reviewer, application_no=application.application_no, decision="return", opinion="证书照片看不清。")
+    sms = SmsMessage.objects.get(template="returned", event_key__startswith=f"app:{application.application_no}:returned:")
+    assert f"请最迟于{last_day}登录平台修改后重新提交。" in sms.text
+    if "年" in last_day:
+        assert "2027年1月1日" in text(client.get("/worker/mine"))
