@@ -283,3 +283,14 @@ def test_the_return_sms_names_the_year_only_when_the_last_day_is_in_the_next(
     assert f"请最迟于{last_day}登录平台修改后重新提交。" in sms.text
     if "年" in last_day:
         assert "2027年1月1日" in text(client.get("/worker/mine"))
+
+
+def test_the_audit_logs_examples_are_of_2026(year_2026, administrator):
+    from django.test import Client
+
+    staff = Client(HTTP_HOST="127.0.0.1")
+    staff.force_login(administrator)
+    body = text(staff.get("/staff/audit"))
+    assert 'placeholder="如 2026000001"' in body and "2020000001" not in body
+    body = text(staff.get("/staff/audit", {"date_from": "2026-13-01"}))
+    assert "不是有效日期，请按 年-月-日 填写，如 2026-11-28。" in body
