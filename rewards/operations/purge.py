@@ -136,6 +136,12 @@ def purge_expired(*, today: dt.date, dry_run: bool = False, say: Callable[[str],
 # --- what a campaign holds ---------------------------------------------------------------------
 
 
+def ever_applied(campaign: Campaign) -> bool:
+    """Whether the campaign had any application here (purged ones count): a campaign loaded only
+    to be copied into a later year has none."""
+    return Application.objects.filter(campaign=campaign).exists()
+
+
 def _years_of_rosters(campaign: Campaign) -> list[int]:
     """The campaign's own year and the year its make-up window refers to (that roster serves no
     later campaign: the next one refers to this year)."""

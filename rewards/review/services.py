@@ -160,7 +160,10 @@ def review_decide(
             notify(application, "approved", event="approved", amount=application.amount)
         elif application.status == Status.RETURNED and application.channel == Channel.ONLINE:
             last_day = resubmission_deadline(application) or application.campaign.application_deadline  # returned just now
-            deadline = f"{last_day.month}月{last_day.day}日"
+            # 12月15日 read in the same year; a return late in December whose grace runs into the
+            # next year names it (2027年1月4日), or 1月4日 could be read as a day already past.
+            same_year = last_day.year == (application.returned_on or clock.today()).year
+            deadline = f"{last_day.month}月{last_day.day}日" if same_year else f"{last_day.year}年{last_day.month}月{last_day.day}日"
             notify(
                 application,
                 "returned",

@@ -39,7 +39,9 @@ PLAN_COLUMNS = (
     Column("已支出（元）", 16, align="right"),
     Column("更新时间", 18),
 )
-NOTES = ("注：市总不下达培训任务指标数（2020年通知第一部分），本表只汇总各单位自定的计划和进度。",)
+#: Said as the training page says it: the 2020 notice (its part one) is where it was read, and a
+#: later year's workbook must not cite that notice as its own.
+NOTES = ("注：市总不下达培训任务指标数，本表只汇总各单位自定的计划和进度。",)
 
 
 def _total_values(row: Totals) -> list[Any]:

@@ -12,6 +12,8 @@ from rewards.applications.models import Application
 from rewards.campaigns.models import Campaign, CampaignUnit, DeclarationStatus, OccupationDeclaration
 from rewards.organisations.models import Organisation, OrgKind
 from rewards.organisations.selectors import city_union
+from rewards.registries.models import ImportRun
+from rewards.registries.selectors import roster_import
 
 #: Declarations that hold one of a union's places (a rejected one frees its place).
 HOLDING_PLACE = (DeclarationStatus.PENDING, DeclarationStatus.APPROVED)
@@ -96,3 +98,26 @@ def district_unions() -> list[Organisation]:
     if city is None:
         return []
     return list(Organisation.objects.filter(kind=OrgKind.DISTRICT, parent=city).order_by("position", "name"))
+
+
+@dataclass(frozen=True)
+class MakeupRoster:
+    """What the make-up rule reads of the year it refers to (decision 3): that year's campaign in
+    the system, else an imported roster; without either every make-up application is refused
+    as “名单尚未导入” (a deployment that starts in a later year has neither until it imports)."""
+
+    year: int
+    in_system: bool
+    imported: ImportRun | None
+
+    @property
+    def missing(self) -> bool:
+        return not self.in_system and self.imported is None
+
+
+def makeup_roster(campaign: Campaign) -> MakeupRoster | None:
+    if not campaign.previous_year or not campaign.has_makeup_window:
+        return None
+    year = campaign.previous_year
+    in_system = Campaign.objects.filter(year=year).exists()
+    return MakeupRoster(year=year, in_system=in_system, imported=None if in_system else roster_import(year))

@@ -27,7 +27,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from rewards.applications.models import Application
-from rewards.core import anchor
+from rewards.campaigns.selectors import current_campaign
+from rewards.core import anchor, clock
 from rewards.core.audit import audit, verify_chain_step
 from rewards.core.models import AuditEvent
 from rewards.core.text import clean, fold_width
@@ -62,7 +63,7 @@ def _day(value: str, label: str, errors: list[str]) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        errors.append(f"{label}“{value}”不是有效日期，请按 年-月-日 填写，如 2020-10-15。")
+        errors.append(f"{label}“{value}”不是有效日期，请按 年-月-日 填写，如 {clock.today().isoformat()}。")
         return None
 
 
@@ -142,6 +143,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         "export_limit": auditlog.EXPORT_LIMIT,
         "last_check": next(iter(_last_checks(1)), None),
         "filtered": not filters.empty,
+        # The placeholder's number is one of this year's campaign (2026000001), not the demo's.
+        "example_application_no": f"{campaign.year if (campaign := current_campaign()) else clock.today().year}000001",
     }
     return render(request, "staff/audit/log.html", context, status=400 if errors else 200)
 

@@ -222,6 +222,7 @@ def campaign_settings(request: HttpRequest, year: int) -> HttpResponse:
             "amount_errors": amount_errors,
             "error_summary": form.error_summary(amount_errors) if status != 200 else [],
             "locked_fields": form.locked_names,
+            "makeup_roster": selectors.makeup_roster(campaign),
         }
     )
     return render(request, "staff/campaigns/settings.html", context, status=status)

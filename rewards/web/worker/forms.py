@@ -72,9 +72,12 @@ class WorkerForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # A date box offers no day after the business date (a certificate or a level from the
+        # future is refused anyway). ``DateInput`` keeps ``type`` as its ``input_type``, not in
+        # ``attrs``, where this once looked, so no box ever had its ``max``.
         today = clock.today().isoformat()
         for field in self.fields.values():
-            if field.widget.attrs.get("type") == "date":
+            if getattr(field.widget, "input_type", None) == "date":
                 field.widget.attrs["max"] = today
 
     def add_domain_errors(self, errors: dict[str, list[str]]) -> None:

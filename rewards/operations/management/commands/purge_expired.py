@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from rewards.batches.imports import STALE_DAYS
 from rewards.core import clock
-from rewards.operations.purge import LABELS, purge_expired
+from rewards.operations.purge import LABELS, ever_applied, purge_expired
 from rewards.organisations.lapse import period_days
 
 
@@ -39,7 +39,10 @@ class Command(BaseCommand):
                 self.stdout.write(self.style.WARNING(f"{head}，已到期；但有 {plan.awaiting_bank} 笔核发尚待银行结果，本次不清除。"))
             else:
                 counts = report.purged[plan.campaign.year].as_dict()
-                done = "；".join(f"{LABELS[key]} {value}" for key, value in counts.items() if value) or "没有需要清除的内容（已清除过）"
+                done = "；".join(f"{LABELS[key]} {value}" for key, value in counts.items() if value) or (
+                    # The 2020 notice a later deployment loads only to copy: nothing was ever purged.
+                    "没有需要清除的内容（已清除过）" if ever_applied(plan.campaign) else "没有需要清除的内容（本年度在本平台没有申请）"
+                )
                 self.stdout.write(f"{head}，已到期。{'将清除' if dry_run else '已清除'}：{done}。")
         if report.throttle_records:
             self.stdout.write(f"{'将删除' if dry_run else '已删除'} {report.throttle_records} 条两天以前的限流记录。")

@@ -11,7 +11,9 @@ class Command(ImportCommand):
 
     def add_arguments(self, parser: Any) -> None:
         super().add_arguments(parser)
-        parser.add_argument("--year", type=int, required=True, help="名单所属年度，例如 2019")
+        parser.add_argument(
+            "--year", type=int, required=True, help="名单所属年度（四位数字）：本年度活动补申报所参照的上一年度，如2026年度活动的 2025"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.run_import(options, import_awards, year=options["year"])
