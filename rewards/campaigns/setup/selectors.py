@@ -1,8 +1,10 @@
-"""What the set-up pages and the lock rule read: how far a campaign is in use, and the
-district-level unions a campaign may list."""
+"""What the set-up pages and the lock rule read: how far a campaign is in use, the
+district-level unions a campaign may list, the roster a make-up refers to, and the deadlines a
+copy left in the past."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -10,10 +12,14 @@ from django.db.models import Count, Sum
 
 from rewards.applications.models import Application
 from rewards.campaigns.models import Campaign, CampaignUnit, DeclarationStatus, OccupationDeclaration
+from rewards.core.clock import SHANGHAI
+from rewards.core.models import AuditEvent
 from rewards.organisations.models import Organisation, OrgKind
 from rewards.organisations.selectors import city_union
 from rewards.registries.models import ImportRun
 from rewards.registries.selectors import roster_import
+
+from .dates import NOT_PAST, PastDate
 
 #: Declarations that hold one of a union's places (a rejected one frees its place).
 HOLDING_PLACE = (DeclarationStatus.PENDING, DeclarationStatus.APPROVED)
@@ -121,3 +127,32 @@ def makeup_roster(campaign: Campaign) -> MakeupRoster | None:
     year = campaign.previous_year
     in_system = Campaign.objects.filter(year=year).exists()
     return MakeupRoster(year=year, in_system=in_system, imported=None if in_system else roster_import(year))
+
+
+def copied_past_dates(campaign: Campaign, today: dt.date) -> list[PastDate]:
+    """The deadlines a copy into a later year put before the day it was made and that still
+    hold that day (read from the copy's audit entry): the administrator has to move them. A
+    deadline that passes later, in the campaign's ordinary course, is not named, nor one moved
+    since (even to another past day: that was chosen)."""
+    entry = (
+        AuditEvent.objects.filter(action="campaign.copy", object_type=Campaign._meta.label_lower, object_id=str(campaign.pk))
+        .order_by("-id")
+        .only("at", "detail")
+        .first()
+    )
+    if entry is None:
+        return []
+    detail = entry.detail or {}
+    copied: dict[str, str] = detail.get("past")
+    if copied is None:  # a copy made before the entry named them: its dates and its day
+        made_on = entry.at.astimezone(SHANGHAI).date().isoformat()
+        shifted = detail.get("dates") or {}
+        copied = {
+            name: shifted[name]["new"] for name in NOT_PAST if (shifted.get(name) or {}).get("new") and shifted[name]["new"] < made_on
+        }
+    found = []
+    for name, label in NOT_PAST.items():
+        day = getattr(campaign, name)
+        if name in copied and day is not None and day.isoformat() == copied[name] and day < today:
+            found.append(PastDate(name=name, label=label, day=day))
+    return found

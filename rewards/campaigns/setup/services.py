@@ -186,7 +186,15 @@ def campaign_copy(*, from_year: int, to_year: int, acting_user: StaffUser | None
             for unit in units
         ]
     )
-    shifted = ("opens_on", "application_deadline", "main_window_start", "main_window_end", "makeup_window_start", "makeup_window_end")
+    shifted = (
+        "opens_on",
+        "application_deadline",
+        "main_window_start",
+        "main_window_end",
+        "makeup_window_start",
+        "makeup_window_end",
+        "declaration_deadline",
+    )
     audit(
         "campaign.copy",
         actor=acting_user,
@@ -202,6 +210,8 @@ def campaign_copy(*, from_year: int, to_year: int, acting_user: StaffUser | None
             "levels": {award.level: f"{award.amount:.2f}" for award in awards},
             "units": len(units),
             "guidance_total": sum(unit.guidance for unit in units),
+            # The deadlines the copy put before its day: the settings page names them until moved.
+            "past": {date.name: date.day.isoformat() for date in dates.past(values, clock.today())},
         },
     )
     on_commit_clear_caches()

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from rewards.campaigns.models import Campaign, CampaignUnit
 from rewards.campaigns.setup import selectors, sms
+from rewards.campaigns.setup.dates import past_sentence
 from rewards.campaigns.setup.services import (
     LABELS,
     LEVEL_AMOUNTS,
@@ -149,10 +150,12 @@ def campaign_copy_view(request: HttpRequest) -> HttpResponse:
         if years > 1
         else ""
     )
+    # A copy into a later year may leave a deadline behind today (decision 218): say which.
+    past = past_sentence(selectors.copied_past_dates(campaign, clock.today()), campaign.year)
     messages.success(
         request,
         f"已将{from_year}年度复制为{campaign.year}年度：所有日期顺延{years}年，奖励标准、发证机关、短信内容和"
-        f"{campaign.units.count()}个区县（市）/产业工会及其指导数照搬{from_year}年度。{skipped}请逐项核对后保存；"
+        f"{campaign.units.count()}个区县（市）/产业工会及其指导数照搬{from_year}年度。{skipped}{past}请逐项核对后保存；"
         "工会的撤并和新设请在“任务分解（附件1）”中调整。",
     )
     return redirect("staff:campaign_settings", year=campaign.year)
@@ -223,6 +226,7 @@ def campaign_settings(request: HttpRequest, year: int) -> HttpResponse:
             "error_summary": form.error_summary(amount_errors) if status != 200 else [],
             "locked_fields": form.locked_names,
             "makeup_roster": selectors.makeup_roster(campaign),
+            "past_dates": selectors.copied_past_dates(campaign, context["today"]),
         }
     )
     return render(request, "staff/campaigns/settings.html", context, status=status)
