@@ -29,7 +29,7 @@ from rewards.core import clock
 from rewards.core.errors import InvalidInput, NotFound
 from rewards.reports.annex1 import progress_table_export
 from rewards.reports.downloads import download_response
-from rewards.reports.progress import PROGRESS_ROLES, Breakdown, Dashboard, campaign_for_year, dashboard
+from rewards.reports.progress import PROGRESS_ROLES, Breakdown, Dashboard, campaign_for_year, dashboard, week_labels
 
 from .auth import signed_in_staff, staff_required
 
@@ -83,6 +83,7 @@ def _series(breakdown: Breakdown) -> dict[str, Any]:
 def chart_data(board: Dashboard) -> dict[str, Any]:
     """What the charts draw (the same figures as the tables under them), for ``json_script``."""
     rows = board.progress.rows
+    week_ticks, week_tips = week_labels(board.weeks)
     return {
         "unions": {
             "labels": [row.label for row in rows],
@@ -96,7 +97,8 @@ def chart_data(board: Dashboard) -> dict[str, Any]:
         "migrants": _series(board.migrants),
         "occupations": _series(board.occupations),
         "weeks": {
-            "labels": [week.label for week in board.weeks],
+            "labels": week_tips,
+            "ticks": week_ticks,
             "starts": [week.start.isoformat() for week in board.weeks],
             "submitted": [week.submitted for week in board.weeks],
             "cumulative": [week.cumulative for week in board.weeks],

@@ -136,7 +136,8 @@
   }
 
   function weekChart(d) {
-    var labels = d.starts.map(function (start) { return start.slice(5); });
+    // MM-DD, or with the year on every label when the weeks run into the next year (progress.week_labels).
+    var labels = d.ticks;
     return base({
       tooltip: {
         trigger: "axis",
