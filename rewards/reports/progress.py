@@ -297,20 +297,24 @@ class WeekRow:
         return f"{self.start:%m-%d}～{self.end:%m-%d}"
 
 
-def week_labels(weeks: list[WeekRow]) -> tuple[list[str], list[str]]:
-    """The weekly chart's axis labels (each week's Monday) and tooltips (Monday to Sunday).
+def week_labels(weeks: list[WeekRow]) -> dict[str, list[Any]]:
+    """The weekly chart's axis labels (``ticks``, each week's Monday), tooltips (``labels``,
+    Monday to Sunday) and the first week of each new year (``year_starts``, indices).
 
     MM-DD while every Monday is in one year (the campaign's, named by the page). When they run
     into the next year (a grace period into January) every label gives its year — 2026-12-28,
-    2027-01-04 — so whichever labels the axis has room for read right; a last week that alone
-    runs into January gives both years in its tooltip. The data table and the workbook always
-    write the whole date."""
+    2027-01-04 — so whichever labels the axis has room for read right, and the chart always
+    labels the first week of the new year; a last week that alone runs into January gives both
+    years in its tooltip. The data table and the workbook always write the whole date."""
     every_year = len({week.start.year for week in weeks}) > 1
-    ticks = [f"{week.start:%Y-%m-%d}" if every_year else f"{week.start:%m-%d}" for week in weeks]
-    tips = [
-        f"{week.start:%Y-%m-%d}～{week.end:%Y-%m-%d}" if every_year or week.start.year != week.end.year else week.label for week in weeks
-    ]
-    return ticks, tips
+    return {
+        "ticks": [f"{week.start:%Y-%m-%d}" if every_year else f"{week.start:%m-%d}" for week in weeks],
+        "labels": [
+            f"{week.start:%Y-%m-%d}～{week.end:%Y-%m-%d}" if every_year or week.start.year != week.end.year else week.label
+            for week in weeks
+        ],
+        "year_starts": [index for index in range(1, len(weeks)) if weeks[index].start.year != weeks[index - 1].start.year],
+    }
 
 
 @dataclass

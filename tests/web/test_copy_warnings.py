@@ -118,6 +118,8 @@ def test_weeks_that_run_into_a_new_year_give_the_year_on_every_label(campaign, c
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\d", tick) for tick in weeks["ticks"])
     assert weeks["labels"][-3:] == ["2020-12-28～2021-01-03", "2021-01-04～2021-01-10", "2021-01-11～2021-01-17"]
     assert weeks["labels"][0] == "2020-03-23～2020-03-29"
+    # The first week of 2021, which the chart always labels.
+    assert weeks["year_starts"] == [weeks["ticks"].index("2021-01-04")]
     for week in ("2020-12-28～2021-01-03", "2021-01-04～2021-01-10"):
         assert f"<td>{week}</td>" in table and week in rows
     assert rows[0] == "2020-03-23～2020-03-29" and len(rows) == len(weeks["ticks"])
@@ -128,7 +130,7 @@ def test_weeks_inside_one_year_keep_month_and_day(campaign, city_reviewer, busin
 
     assert weeks["ticks"][0] == "03-23" and weeks["ticks"][-1] == "11-23"
     assert all(re.fullmatch(r"\d\d-\d\d", tick) for tick in weeks["ticks"])
-    assert weeks["labels"][-1] == "11-23～11-29"
+    assert weeks["labels"][-1] == "11-23～11-29" and weeks["year_starts"] == []
     assert "<td>2020-11-23～2020-11-29</td>" in table and rows[-1] == "2020-11-23～2020-11-29"
 
 
@@ -137,15 +139,24 @@ def test_a_last_week_that_alone_runs_into_january_gives_both_years_in_its_toolti
     weeks, table, rows = weekly_of_2020(city_reviewer, business_day, today="2021-01-20", grace=15)
 
     assert weeks["ticks"][-2:] == ["12-21", "12-28"]
-    assert weeks["labels"][-2:] == ["12-21～12-27", "2020-12-28～2021-01-03"]
+    assert weeks["labels"][-2:] == ["12-21～12-27", "2020-12-28～2021-01-03"] and weeks["year_starts"] == []
     assert "<td>2020-12-28～2021-01-03</td>" in table and rows[-1] == "2020-12-28～2021-01-03"
 
 
 # --- 3. the worker notice's certificate window -------------------------------------------------
 
 
+def notice(client) -> str:  # type: ignore[no-untyped-def]
+    """The worker notice, its dates kept whole on a line (``w-nowrap``) read as plain text."""
+    return client.get("/worker/").content.decode().replace('<span class="w-nowrap">', "").replace("</span>", "")
+
+
 def test_the_notice_says_the_certificate_window_not_this_year(client, campaign, administrator, business_day):  # type: ignore[no-untyped-def]
-    body = client.get("/worker/").content.decode()
+    body = notice(client)
+    assert (
+        '<span class="w-nowrap">2019年12月1日</span> 至 <span class="w-nowrap">2020年11月30日</span>'
+        in client.get("/worker/").content.decode()
+    )
     assert "在 2019年12月1日 至 2020年11月30日 之间<strong>晋级</strong>并取得高级工" in body
     assert "在 <strong>2019年12月1日 至 2020年11月30日</strong> 之间取得了高级工、技师或高级技师证书" in body
     assert "今年" not in body and "年度<strong>晋级" not in body
@@ -159,7 +170,7 @@ def test_the_notice_says_the_certificate_window_not_this_year(client, campaign, 
         acting_user=administrator,
     )
     clear_all()
-    body = client.get("/worker/").content.decode()
+    body = notice(client)
     assert "在 2020年1月1日 至 2020年12月10日 之间<strong>晋级</strong>" in body
     assert "在 <strong>2020年1月1日 至 2020年12月10日</strong> 之间取得了" in body
     assert "2019年12月1日" not in body

@@ -83,7 +83,6 @@ def _series(breakdown: Breakdown) -> dict[str, Any]:
 def chart_data(board: Dashboard) -> dict[str, Any]:
     """What the charts draw (the same figures as the tables under them), for ``json_script``."""
     rows = board.progress.rows
-    week_ticks, week_tips = week_labels(board.weeks)
     return {
         "unions": {
             "labels": [row.label for row in rows],
@@ -97,8 +96,7 @@ def chart_data(board: Dashboard) -> dict[str, Any]:
         "migrants": _series(board.migrants),
         "occupations": _series(board.occupations),
         "weeks": {
-            "labels": week_tips,
-            "ticks": week_ticks,
+            **week_labels(board.weeks),
             "starts": [week.start.isoformat() for week in board.weeks],
             "submitted": [week.submitted for week in board.weeks],
             "cumulative": [week.cumulative for week in board.weeks],

@@ -135,7 +135,23 @@
     });
   }
 
-  function weekChart(d) {
+  /* Which Mondays the axis labels: as many as fit (a label with its year takes about 84 px),
+     and always the first week of a new year, its neighbours left out so that it has room. */
+  function weekInterval(d, el) {
+    var marks = d.year_starts || [];
+    if (!marks.length) { return "auto"; }
+    return function (index) {
+      var room = Math.max(el.clientWidth - 120, 100);
+      var step = Math.max(1, Math.ceil(d.ticks.length * 84 / room));
+      for (var i = 0; i < marks.length; i++) {
+        if (index === marks[i]) { return true; }
+        if (Math.abs(index - marks[i]) < step) { return false; }
+      }
+      return index % step === 0;
+    };
+  }
+
+  function weekChart(d, el) {
     // MM-DD, or with the year on every label when the weeks run into the next year (progress.week_labels).
     var labels = d.ticks;
     return base({
@@ -148,7 +164,7 @@
         }
       },
       grid: { left: 16, right: 16, top: 44, bottom: 8, containLabel: true },
-      xAxis: { type: "category", data: labels, name: "周（起始日）", nameLocation: "middle", nameGap: 28, axisLabel: { fontSize: 12 } },
+      xAxis: { type: "category", data: labels, name: "周（起始日）", nameLocation: "middle", nameGap: 28, axisLabel: { fontSize: 12, interval: weekInterval(d, el) } },
       yAxis: [
         { type: "value", name: "本周提交（人）", minInterval: 1, nameTextStyle: { align: "left" } },
         { type: "value", name: "累计（人）", minInterval: 1, splitLine: { show: false }, nameTextStyle: { align: "right" } }
@@ -178,7 +194,7 @@
     make("chart-channel", function () { return pieChart(d.channels, "申报方式"); });
     make("chart-migrant", function () { return pieChart(d.migrants, "职工类别"); });
     make("chart-occupation", function () { return occupationChart(d.occupations); });
-    make("chart-week", function () { return weekChart(d.weeks); });
+    make("chart-week", function (el) { return weekChart(d.weeks, el); });
     document.documentElement.setAttribute("data-charts", String(charts.length));
     window.addEventListener("resize", function () { charts.forEach(function (chart) { chart.resize(); }); });
   }
