@@ -115,6 +115,7 @@ DETAIL_LABELS: dict[str, str] = {
     "to_year": "新年度",
     "previous_year": "上一年度",
     "dates": "日期",
+    "past": "复制时已过的截止日",
     "levels": "等级与金额（元）",
     "guidance": "指导数",
     "guidance_total": "指导数合计",
@@ -309,6 +310,8 @@ def _said(value: Any, key: str = "", action: str = "") -> str:
         return "否"
     if value is None or value == "":
         return "—"
+    if key == "past" and not value:
+        return "无"  # a copy that left no deadline behind
     if isinstance(value, dict) and set(value) == {"old", "new"}:
         return f"{_said(value['old'], key, action)} → {_said(value['new'], key, action)}"
     if isinstance(value, dict):

@@ -16,6 +16,7 @@ from rewards.campaigns.setup.services import campaign_copy, campaign_update
 from rewards.core import clock
 from rewards.core.audit import audit
 from rewards.core.models import AuditEvent
+from rewards.reports.audit_detail import readable_detail
 
 D = dt.date
 
@@ -143,3 +144,15 @@ def test_a_copy_audited_before_the_entry_named_them_is_read_from_its_dates_and_d
 
     # Its dates did not include the declaration deadline: only the application deadline is known.
     assert named(copied, today.isoformat()) == {"application_deadline": copied.application_deadline}
+
+
+def test_the_auditor_reads_which_deadlines_the_copy_left_behind(campaign, administrator, business_day):  # type: ignore[no-untyped-def]
+    business_day("2026-11-27")
+    campaign_copy(from_year=2020, to_year=2026, acting_user=administrator)
+    business_day("2026-12-01")
+    campaign_copy(from_year=2026, to_year=2027, acting_user=administrator)
+
+    into_2026, into_2027 = (AuditEvent.objects.get(action="campaign.copy", detail__to_year=year) for year in (2026, 2027))
+    said = readable_detail(into_2026.detail, action="campaign.copy").splitlines()
+    assert "复制时已过的截止日：非通用性职业申报截止日（含当日）：2026-08-30" in said
+    assert "复制时已过的截止日：无" in readable_detail(into_2027.detail, action="campaign.copy").splitlines()
