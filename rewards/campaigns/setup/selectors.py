@@ -143,7 +143,7 @@ def copied_past_dates(campaign: Campaign, today: dt.date) -> list[PastDate]:
     if entry is None:
         return []
     detail = entry.detail or {}
-    copied: dict[str, str] = detail.get("past")
+    copied: dict[str, str] | None = detail.get("past")
     if copied is None:  # a copy made before the entry named them: its dates and its day
         made_on = entry.at.astimezone(SHANGHAI).date().isoformat()
         shifted = detail.get("dates") or {}
