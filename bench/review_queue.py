@@ -105,7 +105,7 @@ def queue_latency(ctx: Context) -> list[Row]:
     for username, label in READERS:
         cookie = staff_session(server, username, password)
         page = server.request("GET", "/staff/", headers={"Cookie": cookie, "Accept": "text/html"})
-        shown = re.search(r"共 <strong>(\d+)</strong> 份", page.body.decode(errors="replace"))
+        shown = re.search(r"共 <strong>([\d,]+)</strong> 份", page.body.decode(errors="replace"))
         if page.status != 200 or shown is None:
             raise RuntimeError(f"GET /staff/ as {username} answered {page.status} without the queue")
         token = staff_token(server, username, password)
