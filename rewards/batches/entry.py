@@ -21,8 +21,8 @@ from rewards.eligibility.fields import SUBMISSION_FIELDS
 from rewards.eligibility.services import judge
 from rewards.organisations.models import Organisation, Role, StaffUser
 
-from .refusals import checks_in_staff_words, in_staff_words
-from .services import already_applying, employer_key_of, entry_check, entry_save, not_a_member_of, submitting_org_for, visible_org_ids
+from .refusals import already_applying, checks_in_staff_words, in_staff_words, visible_org_ids
+from .services import employer_key_of, entry_check, entry_save, not_a_member_of, submitting_org_for
 
 
 def batch_enter_one(

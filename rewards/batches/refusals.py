@@ -5,7 +5,7 @@ The once-a-year rule names the person's other application of the year (“您已
 （申请编号2020000001）…”, 已被决定不予奖励, 正在办理中). A row, a paper entry or a clerk's
 resubmission refused by it is read by a clerk who may not open that application (another
 union's, or the worker's own online one): the clerk is told the fact and the channel, not the
-number, as :func:`rewards.batches.services.already_applying` says it when the application is
+number, as :func:`already_applying` says it when the application is
 found before the rules run.
 """
 
@@ -16,8 +16,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from rewards.applications.models import Application
-from rewards.core.vocab import Channel
+from rewards.core.vocab import Channel, Status
 from rewards.eligibility.services import staff_voice
+from rewards.organisations.models import StaffUser
+from rewards.organisations.selectors import visible_organisations
 
 #: An application's number as the rules write it.
 _NUMBER = re.compile(r"（申请编号(\d+)）")
@@ -61,3 +63,49 @@ def checks_in_staff_words(checks: list[dict[str, Any]] | None, *, visible: froze
     checks = list(checks or [])
     messages = in_staff_words([str(check.get("message", "")) for check in checks], visible=visible)
     return [{**check, "message": message} for check, message in zip(checks, messages, strict=True)]
+
+
+# --- a person already applying: the row refused before the rules run ---------------------
+
+
+def visible_org_ids(user: StaffUser | None) -> frozenset[int]:
+    """The units in the caller's subtree: an application whose union or submitting union is one
+    of them is one the caller may open (``scoped_applications``), and a refusal may name it."""
+    return frozenset(visible_organisations(user).values_list("pk", flat=True)) if user is not None else frozenset()
+
+
+def already_applying(prior: dict[str, Any], *, visible: frozenset[int], own_member: bool) -> str:
+    """Why a row of a person applying via another channel (online, or another union's entry)
+    is refused (decision 19). The application's number is said only to whom may open it (a
+    district union entering for one of its units): to a clerk it would name a record the clerk
+    cannot open, one to quote about somebody else's application. The worker has the number by
+    SMS; a row of the union's own member says so, and what the clerk can do."""
+    if prior["union_id"] in visible or prior["submitting_org_id"] in visible:
+        channel = "个人网上申报" if prior["channel"] == Channel.ONLINE else "单位统一申报（其他单位）"
+        return f"该职工本年度已有申请（编号{prior['application_no']}，{channel}），不能重复申报。"
+    if prior["channel"] == Channel.ONLINE:
+        said = "该职工本年度已有申请（个人网上申报），不能重复申报"
+        return said + ("：无需再由本单位填报；申请编号和进度，职工本人可凭短信登录平台查看。" if own_member else "。")
+    said = "该职工本年度已有申请（单位统一申报，由其他单位工会填报），不能重复申报"
+    return said + ("：会员库中该职工属本单位，如有疑问请联系区县（产业）工会核实。" if own_member else "。")
+
+
+#: What a clerk can do about an application already there, by its status.
+_HOW_TO_CHANGE = {
+    Status.PENDING_GRASSROOTS: "需要修改的，请在该申请的详情页先“退回修改”，再“修改后重新提交”。",
+    Status.PENDING_DISTRICT: "需要修改的，请区县（产业）工会审核人先退回，再在该申请的详情页“修改后重新提交”。",
+    Status.PENDING_CITY: "需要修改的，请市总工会审核人先退回，再在该申请的详情页“修改后重新提交”。",
+    Status.RETURNED: "需要修改的，请在该申请的详情页“修改后重新提交”。",
+    Status.APPROVED: "该申请已审核通过，不能再修改。",
+    Status.PAID: "奖励已发放，不能再修改。",
+    Status.PAYMENT_FAILED: "银行卡由职工登录后在“我的申请”中更正。",
+    Status.REJECTED: "该申请已不予奖励，本年度不能再申报。",
+}
+
+
+def already_entered(prior: dict[str, Any], *, with_materials: bool) -> str:
+    """Why a re-imported row of the union's own application saved nothing, and how to change it."""
+    status = prior["status"]
+    label = Status(status).label if status in Status.values else status
+    saved = "本行和压缩包中该职工的材料都没有保存" if with_materials else "本行没有保存"
+    return f"本单位已填报该职工的申请（编号{prior['application_no']}，{label}），{saved}。{_HOW_TO_CHANGE.get(status, '')}"

@@ -41,7 +41,7 @@ from rewards.review.flags import mirror_shared_flags, refresh_flags
 
 from .bulk import import_settings
 from .materials_zip import CHINESE_KIND, KINDS, read_materials
-from .refusals import in_staff_words, staff_words_for
+from .refusals import already_applying, already_entered, in_staff_words, staff_words_for, visible_org_ids
 from .sheet import LABELS, SheetRow, read_rows, sheet_row_count
 
 
@@ -258,28 +258,6 @@ class _Context:
     visible: frozenset[int] = frozenset()
 
 
-def visible_org_ids(user: StaffUser | None) -> frozenset[int]:
-    """The units in the caller's subtree: an application whose union or submitting union is one
-    of them is one the caller may open (``scoped_applications``), and a refusal may name it."""
-    return frozenset(visible_organisations(user).values_list("pk", flat=True)) if user is not None else frozenset()
-
-
-def already_applying(prior: dict[str, Any], *, visible: frozenset[int], own_member: bool) -> str:
-    """Why a row of a person applying via another channel (online, or another union's entry)
-    is refused (decision 19). The application's number is said only to whom may open it (a
-    district union entering for one of its units): to a clerk it would name a record the clerk
-    cannot open, one to quote about somebody else's application. The worker has the number by
-    SMS; a row of the union's own member says so, and what the clerk can do."""
-    if prior["union_id"] in visible or prior["submitting_org_id"] in visible:
-        channel = "个人网上申报" if prior["channel"] == Channel.ONLINE else "单位统一申报（其他单位）"
-        return f"该职工本年度已有申请（编号{prior['application_no']}，{channel}），不能重复申报。"
-    if prior["channel"] == Channel.ONLINE:
-        said = "该职工本年度已有申请（个人网上申报），不能重复申报"
-        return said + ("：无需再由本单位填报；申请编号和进度，职工本人可凭短信登录平台查看。" if own_member else "。")
-    said = "该职工本年度已有申请（单位统一申报，由其他单位工会填报），不能重复申报"
-    return said + ("：会员库中该职工属本单位，如有疑问请联系区县（产业）工会核实。" if own_member else "。")
-
-
 def _check_chunk(context: _Context, chunk: list[SheetRow]) -> list[tuple[RowOutcome, Any, list[materials.CheckedFile]]]:
     """Every row of a chunk checked: ``(outcome, judgement, files)`` with outcome status
     ``valid``, ``unchanged`` or ``rejected``."""
@@ -306,27 +284,6 @@ def _typed_id(values: dict[str, Any]) -> str:
     """The ID number as the field check makes it (widths folded, spaces and hyphens dropped,
     upper case), so that a full-width ３３０１… finds the same application as 3301…."""
     return digits_only(values.get("id_number")).upper()
-
-
-#: What a clerk can do about an application already there, by its status.
-_HOW_TO_CHANGE = {
-    Status.PENDING_GRASSROOTS: "需要修改的，请在该申请的详情页先“退回修改”，再“修改后重新提交”。",
-    Status.PENDING_DISTRICT: "需要修改的，请区县（产业）工会审核人先退回，再在该申请的详情页“修改后重新提交”。",
-    Status.PENDING_CITY: "需要修改的，请市总工会审核人先退回，再在该申请的详情页“修改后重新提交”。",
-    Status.RETURNED: "需要修改的，请在该申请的详情页“修改后重新提交”。",
-    Status.APPROVED: "该申请已审核通过，不能再修改。",
-    Status.PAID: "奖励已发放，不能再修改。",
-    Status.PAYMENT_FAILED: "银行卡由职工登录后在“我的申请”中更正。",
-    Status.REJECTED: "该申请已不予奖励，本年度不能再申报。",
-}
-
-
-def already_entered(prior: dict[str, Any], *, with_materials: bool) -> str:
-    """Why a re-imported row of the union's own application saved nothing, and how to change it."""
-    status = prior["status"]
-    label = Status(status).label if status in Status.values else status
-    saved = "本行和压缩包中该职工的材料都没有保存" if with_materials else "本行没有保存"
-    return f"本单位已填报该职工的申请（编号{prior['application_no']}，{label}），{saved}。{_HOW_TO_CHANGE.get(status, '')}"
 
 
 def missing_material(id_number: str, kind: str) -> str:
