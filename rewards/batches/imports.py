@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from rewards.campaigns.selectors import require_current_campaign
 from rewards.core import clock, crypto
@@ -153,6 +153,22 @@ def _discard_files(batch_import: BatchImport) -> None:
 # --- changes -------------------------------------------------------------------------------
 
 
+def _check_replaceable(*, user: StaffUser, org: Organisation, campaign_id: int, replaces: BatchImport) -> None:
+    """A corrected file replaces only its uploader's own check, of the union it is uploaded for,
+    in this campaign: never another union's preview, nor a colleague's."""
+    if replaces.uploaded_by_id != user.pk:
+        raise InvalidInput(fields={"replaces": [f"导入记录 {replaces.pk} 不是您上传的，不能替换：请从“单位统一申报”页面直接上传。"]})
+    if replaces.org_id != org.pk or replaces.campaign_id != campaign_id:
+        raise InvalidInput(
+            fields={
+                "replaces": [
+                    f"要替换的导入记录 {replaces.pk} 是{replaces.org.name}本年度的汇总表：请选择该工会，"
+                    "或从“单位统一申报”页面作为另一份文件上传。"
+                ]
+            }
+        )
+
+
 def import_start(
     *,
     user: StaffUser,
@@ -162,16 +178,21 @@ def import_start(
     save_after_check: bool = False,
     review_on_save: bool = False,
     file_name: str = "",
+    replaces: BatchImport | None = None,
     request: Any = None,
 ) -> BatchImport:
     """Stores the upload and starts checking it (or checking and saving, ``save_after_check``).
     ``review_on_save``: a clerk's rows are saved with the 初审 done (see :func:`import_confirm`).
+    ``replaces``: the caller's own unsaved check of the same union this corrected file replaces
+    (上传修改后的文件): from now on that one is superseded (:func:`lapse`).
 
     Refuses at once (InvalidInput, nothing stored) a file that is too large, not an xlsx with
     the header row, or has no data rows, and a zip that cannot be opened."""
     org, _ = submitting_org_for(user, org.name)  # the caller's role and subtree, again
     review_on_save = review_on_save and user.role == Role.GRASSROOTS_CLERK
     campaign = require_current_campaign()
+    if replaces is not None:
+        _check_replaceable(user=user, org=org, campaign_id=campaign.pk, replaces=replaces)
     sheet = sheet_file.read(MAX_SHEET_BYTES + 1)
     if len(sheet) > MAX_SHEET_BYTES:
         raise InvalidInput(
@@ -198,6 +219,11 @@ def import_start(
     background = _in_background(rows, len(zip_content))
     try:
         with transaction.atomic():
+            if replaces is not None:
+                # Locked as its saving locks it: saved first, it stays saved; replaced first, it is not saved.
+                replaces = BatchImport.objects.select_for_update().get(pk=replaces.pk)
+                if replaces.status != ImportStatus.CHECKED:
+                    replaces = None  # saved or discarded meanwhile: nothing left to replace
             batch_import = BatchImport.objects.create(
                 campaign=campaign,
                 org=org,
@@ -211,6 +237,7 @@ def import_start(
                 save_after_check=save_after_check,
                 review_on_save=review_on_save and save_after_check,
                 total=rows,
+                replaces=replaces,
                 created_at=clock.now(),
             )
             audit(
@@ -225,6 +252,7 @@ def import_start(
                     "save_after_check": save_after_check,
                     "initial_review": review_on_save and save_after_check,
                     "background": background,
+                    **({"replaces": replaces.pk} if replaces is not None else {}),
                 },
             )
             if background:
@@ -299,8 +327,8 @@ def lapse(batch_import: BatchImport, *, newer: set[int] | None = None) -> str:
     """ "" while a checked import may be saved; else why it may not: ``expired`` (uploaded more
     than :data:`STALE_DAYS` days ago, by the real clock: ``purge_expired`` discards it on its
     next run), ``closed`` (the campaign's deadline has passed: every row would be refused),
-    ``superseded`` (the same sheet was uploaded again for the same union since: the newer
-    check is the one to save). ``newer``: the ids known superseded (:func:`superseded_ids`)."""
+    ``superseded`` (the same sheet was uploaded again for the same union since, or a corrected
+    file replacing this one: the newer check is the one to save). ``newer``: the ids known superseded (:func:`superseded_ids`)."""
     if batch_import.status != ImportStatus.CHECKED:
         return ""
     if batch_import.created_at < clock.now() - dt.timedelta(days=STALE_DAYS):
@@ -311,31 +339,42 @@ def lapse(batch_import: BatchImport, *, newer: set[int] | None = None) -> str:
     return "superseded" if superseded else ""
 
 
+#: An upload that supersedes nothing: it could not be read, or its uploader dropped it.
+DEAD = [ImportStatus.FAILED, ImportStatus.DISCARDED]
+
+
 def superseded_ids(imports: list[BatchImport]) -> set[int]:
     """The checked imports among ``imports`` whose sheet was uploaded again later for the same
-    union and campaign (and that upload not failed nor discarded); one query."""
+    union and campaign, or that a corrected file replaced (and that upload not failed nor
+    discarded); two queries. Two different files of one union, neither replacing the other,
+    supersede nothing: both may be saved, the later saving finds the rows the first saved 已存在."""
     checked = [item for item in imports if item.status == ImportStatus.CHECKED]
     if not checked:
         return set()
     later = (
         BatchImport.objects.filter(sha256__in={item.sha256 for item in checked}, pk__gt=min(item.pk for item in checked))
-        .exclude(status__in=[ImportStatus.FAILED, ImportStatus.DISCARDED])
+        .exclude(status__in=DEAD)
         .values_list("pk", "org_id", "campaign_id", "sha256")
     )
     newest: dict[tuple[int, int, str], int] = {}
     for pk, org_id, campaign_id, digest in later:
         key = (org_id, campaign_id, digest)
         newest[key] = max(newest.get(key, 0), pk)
-    return {item.pk for item in checked if newest.get((item.org_id, item.campaign_id, item.sha256), 0) > item.pk}
+    replaced = set(
+        BatchImport.objects.filter(replaces__in=[item.pk for item in checked])
+        .exclude(status__in=DEAD)
+        .values_list("replaces_id", flat=True)
+    )
+    return {item.pk for item in checked if newest.get((item.org_id, item.campaign_id, item.sha256), 0) > item.pk or item.pk in replaced}
 
 
 def newer_upload(batch_import: BatchImport) -> BatchImport | None:
-    """The latest upload of the same sheet for the same union, when ``batch_import`` is superseded."""
+    """The latest upload of the same sheet for the same union, or of a file replacing it, when
+    ``batch_import`` is superseded."""
+    same_sheet = Q(org_id=batch_import.org_id, campaign_id=batch_import.campaign_id, sha256=batch_import.sha256)
     return (
-        BatchImport.objects.filter(
-            org_id=batch_import.org_id, campaign_id=batch_import.campaign_id, sha256=batch_import.sha256, pk__gt=batch_import.pk
-        )
-        .exclude(status__in=[ImportStatus.FAILED, ImportStatus.DISCARDED])
+        BatchImport.objects.filter(same_sheet | Q(replaces=batch_import), pk__gt=batch_import.pk)
+        .exclude(status__in=DEAD)
         .order_by("-pk")
         .first()
     )
@@ -350,6 +389,8 @@ def lapsed_message(batch_import: BatchImport, reason: str) -> str:
         return f"{campaign.year}年度奖励申报已于{deadline}截止，该检查结果不能再保存。"
     newer = newer_upload(batch_import)
     where = f"（导入记录 {newer.pk}）" if newer is not None else ""
+    if newer is not None and newer.replaces_id == batch_import.pk and newer.sha256 != batch_import.sha256:
+        return f"此后已上传修改后的文件{where}替换本次检查结果，该检查结果不能再保存：请在较新的检查结果中确认保存。"
     return f"同一文件此后已重新上传{where}，该检查结果不能再保存：请在较新的检查结果中确认保存。"
 
 

@@ -33,6 +33,11 @@ class BatchImport(models.Model):
     #: A materials zip came with the sheet (``zip_path`` is emptied once the import is done).
     with_materials = models.BooleanField("含材料压缩包", default=False)
     sha256 = models.CharField(max_length=64)
+    #: The uploader's earlier, unsaved check this upload replaces (上传修改后的文件 on its page): that
+    #: one can no longer be saved while this one is live (not failed nor discarded).
+    replaces = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replacements", verbose_name="替换的导入记录"
+    )
     status = models.CharField("状态", max_length=20, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
     save_after_check = models.BooleanField(default=False)
     #: A grassroots clerk's rows saved with the 初审 done (decision 96): they start at 复审.

@@ -34,6 +34,6 @@ def test_an_import_with_its_zip_still_staged_is_marked_as_with_materials(grassro
 
     migrate(("batches", "0005_batchimport_with_materials"))
 
-    assert BatchImport.objects.get(pk=staged.pk).with_materials
-    assert not BatchImport.objects.get(pk=without.pk).with_materials
-    assert not BatchImport.objects.get(pk=finished.pk).with_materials
+    # Read as that state has it: later migrations add columns the model names.
+    marked = dict(BatchImport.objects.values_list("pk", "with_materials"))
+    assert marked == {staged.pk: True, without.pk: False, finished.pk: False}

@@ -175,6 +175,18 @@ def home(request: HttpRequest) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     files_again: dict[str, bool] = {}
     chosen = (request.POST.get("org") or "").strip()[:120]
+    # 上传修改后的文件 from an unsaved check of one's own: the upload replaces it (decision 221).
+    replaces_id = (request.POST.get("replaces") if request.method == "POST" else request.GET.get("replaces")) or ""
+    replacing: BatchImport | None = None
+    if replaces_id:
+        try:
+            replacing = import_in_scope(user, int(replaces_id))
+        except (ValueError, NotFound):
+            return _import_not_found(request, int(replaces_id) if replaces_id.isdigit() else 0, "replace")
+        if replacing.status != ImportStatus.CHECKED or replacing.uploaded_by_id != user.pk:
+            replacing = None  # saved, dropped or a colleague's meanwhile: an ordinary upload
+        elif request.method == "GET" and user.role == Role.DISTRICT_REVIEWER:
+            chosen = replacing.org.name
     save_after_check = request.POST.get("save_after_check") == "1"
     review_on_save = request.POST.get("review_on_save") == "1" and user.role == Role.GRASSROOTS_CLERK
     status = 200
@@ -206,6 +218,7 @@ def home(request: HttpRequest) -> HttpResponse:
                     save_after_check=save_after_check,
                     review_on_save=review_on_save,
                     file_name=sheet_name,
+                    replaces=replacing,
                     request=request,
                 )
             except InvalidInput as exc:
@@ -213,6 +226,8 @@ def home(request: HttpRequest) -> HttpResponse:
                     for field, texts in exc.fields.items():
                         if field == "org":  # the API's words (a name typed); here it is chosen from a list
                             texts = [ORG_MISSING]
+                        elif field == "replaces":  # the corrected file's union is not the replaced check's
+                            field = "org" if user.role == Role.DISTRICT_REVIEWER else "file"
                         errors.setdefault(field if field in ("file", "attachments", "org") else "file", []).extend(texts)
                 else:
                     errors["file"] = [exc.message]
@@ -233,6 +248,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "review_on_save": review_on_save,
         "errors": errors,
         "files_again": files_again,
+        "replacing": replacing,
         "recent": _recent(user),
         "sync_rows": sync_row_limit(),
         "waiting": {

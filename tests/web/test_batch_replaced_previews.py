@@ -1,0 +1,143 @@
+"""上传修改后的文件 on an unsaved check replaces it: the corrected file has another digest, yet the
+earlier check reads 未保存，已重新上传, links to the newer one and cannot be saved (page or
+service), while the newer one can. Two different files of one union uploaded without replacing
+each other both stay saveable: saving the second finds the rows the first saved 已存在. Another
+union's check, or a colleague's, is never replaced."""
+
+from __future__ import annotations
+
+import pytest
+
+from rewards.applications.models import Application
+from rewards.batches.imports import import_confirm, lapse
+from rewards.batches.models import BatchImport, ImportStatus
+from rewards.core.errors import Conflict
+from rewards.core.models import AuditEvent
+from rewards.organisations.models import OrgKind, Role
+from rewards.organisations.services import organisation_ensure
+from tests import factories
+from tests.batches.sheets import row_for, sheet
+from tests.conftest import _staff
+
+from .test_batch_lapsed_previews import _recent_row
+from .test_batch_pages import latest_import, signed_in, upload
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def neighbour(xihu):  # type: ignore[no-untyped-def]
+    """Another grassroots union of the same district, its clerk and two of its members."""
+    union, _ = organisation_ensure(name="杭州西湖另一家公司工会", kind=OrgKind.GRASSROOTS, parent=xihu)
+    clerk = _staff("xihu.other.clerk", Role.GRASSROOTS_CLERK, union)
+    members = [factories.make_member(union=xihu, grassroots=union, employer="杭州西湖另一家公司") for _ in range(2)]
+    return union, clerk, members
+
+
+def _fresh(batch_import: BatchImport) -> BatchImport:
+    return BatchImport.objects.get(pk=batch_import.pk)
+
+
+def test_the_preview_offers_to_upload_its_replacement(clerk, workers):
+    upload(clerk, sheet([row_for(workers[0])]))
+    first = latest_import()
+    page = clerk.get(f"/staff/batch/{first.pk}/").content.decode()
+    assert f'href="/staff/batch/?replaces={first.pk}">上传修改后的文件' in page
+    form = clerk.get(f"/staff/batch/?replaces={first.pk}").content.decode()
+    assert f'name="replaces" value="{first.pk}"' in form
+    assert f"导入记录 {first.pk}</a>（汇总表.xlsx" in form and "上传后原检查结果不能再保存" in form
+
+
+def test_a_corrected_file_uploaded_from_the_preview_supersedes_it(clerk, workers, grassroots_clerk):
+    upload(clerk, sheet([row_for(workers[0]), row_for(workers[1], seq="2", bank_card_no="6222021234567890123")]))
+    first = latest_import()
+    assert lapse(first) == "" and "查看并保存" in _recent_row(clerk, first)
+
+    upload(clerk, sheet([row_for(workers[0]), row_for(workers[1], seq="2")]), replaces=first.pk)
+    second = latest_import()
+    assert second.pk != first.pk and second.sha256 != first.sha256 and second.replaces_id == first.pk
+    assert AuditEvent.objects.filter(action="batch.import_start", object_id=str(second.pk), detail__replaces=first.pk).exists()
+
+    line = _recent_row(clerk, first)
+    assert "未保存，已重新上传" in line and "查看并保存" not in line
+    assert "查看并保存" in _recent_row(clerk, second)
+    page = clerk.get(f"/staff/batch/{first.pk}/").content.decode()
+    said = f"此后已上传修改后的文件（导入记录 {second.pk}）替换本次检查结果，该检查结果不能再保存：请在较新的检查结果中确认保存。"
+    assert "检查结果（未保存，已重新上传）" in page and said in page
+    assert f'href="/staff/batch/{second.pk}/"' in page and "保存可导入的" not in page
+    assert "?replaces=" not in page  # a superseded check is replaced no more
+
+    response = clerk.post(f"/staff/batch/{first.pk}/save", follow=True)
+    assert said in response.content.decode()
+    assert _fresh(first).status == ImportStatus.CHECKED and not Application.objects.exists()
+    with pytest.raises(Conflict) as refused:  # the service, whoever calls it
+        import_confirm(user=grassroots_clerk, batch_import=_fresh(first))
+    assert refused.value.message == said and not Application.objects.exists()
+
+    clerk.post(f"/staff/batch/{second.pk}/save")
+    assert _fresh(second).status == ImportStatus.DONE
+    assert Application.objects.filter(id_hash__in=[workers[0].id_hash, workers[1].id_hash]).count() == 2
+    assert _fresh(first).status == ImportStatus.CHECKED and lapse(_fresh(first)) == "superseded"
+
+
+def test_a_replacement_dropped_or_unreadable_leaves_the_earlier_check_saveable(clerk, workers):
+    upload(clerk, sheet([row_for(workers[0])]))
+    first = latest_import()
+    upload(clerk, sheet([row_for(workers[0]), row_for(workers[1], seq="2")]), replaces=first.pk)
+    second = latest_import()
+    assert lapse(_fresh(first)) == "superseded"
+    clerk.post(f"/staff/batch/{second.pk}/discard")
+    assert lapse(_fresh(first)) == "" and "查看并保存" in _recent_row(clerk, first)
+    clerk.post(f"/staff/batch/{first.pk}/save")
+    assert _fresh(first).status == ImportStatus.DONE and Application.objects.count() == 1
+
+
+def test_two_files_uploaded_without_replacing_both_stay_saveable(clerk, workers):
+    """Neither replaces the other (the preview's own link was not used): the clerk may mean two
+    lots. The rows they share are saved once: the later saving finds them 已存在."""
+    upload(clerk, sheet([row_for(workers[0]), row_for(workers[1], seq="2")]))
+    first = latest_import()
+    upload(clerk, sheet([row_for(workers[1]), row_for(workers[2], seq="2")]))
+    second = latest_import()
+    assert second.replaces_id is None
+    assert lapse(_fresh(first)) == "" and lapse(_fresh(second)) == ""
+    assert "查看并保存" in _recent_row(clerk, first) and "查看并保存" in _recent_row(clerk, second)
+
+    clerk.post(f"/staff/batch/{second.pk}/save")
+    assert lapse(_fresh(first)) == ""
+    clerk.post(f"/staff/batch/{first.pk}/save")
+    first = _fresh(first)
+    assert first.status == ImportStatus.DONE and (first.accepted, first.unchanged) == (1, 1)
+    assert Application.objects.filter(id_hash=workers[1].id_hash).count() == 1
+    assert Application.objects.count() == 3
+
+
+def test_another_unions_or_a_colleagues_check_is_never_replaced(clerk, workers, xihu_reviewer, xihu_grassroots, neighbour):
+    union, other_clerk, members = neighbour
+    theirs = signed_in(other_clerk)
+    upload(theirs, sheet([row_for(members[0])]))
+    foreign = latest_import()
+    assert foreign.org_id == union.pk and lapse(foreign) == ""
+
+    # Out of the clerk's scope: a 404 recorded as an access denial, nothing stored.
+    count = BatchImport.objects.count()
+    for response in (clerk.get(f"/staff/batch/?replaces={foreign.pk}"), upload(clerk, sheet([row_for(workers[0])]), replaces=foreign.pk)):
+        assert response.status_code == 404
+    assert BatchImport.objects.count() == count
+    assert AuditEvent.objects.filter(action="access.denied", object_id=str(foreign.pk), detail__what="replace").count() == 2
+
+    # In the district's scope, but not its upload: an ordinary upload, replacing nothing.
+    district = signed_in(xihu_reviewer)
+    assert 'name="replaces"' not in district.get(f"/staff/batch/?replaces={foreign.pk}").content.decode()
+    upload(district, sheet([row_for(members[1])]), org=union.name, replaces=foreign.pk)
+    assert latest_import().replaces_id is None and lapse(_fresh(foreign)) == ""
+
+    # The district's own check of one union, its replacement uploaded for another: refused whole.
+    upload(district, sheet([row_for(workers[0])]), org=xihu_grassroots.name)
+    own = latest_import()
+    form = district.get(f"/staff/batch/?replaces={own.pk}").content.decode()
+    assert f'<option value="{xihu_grassroots.name}" selected>' in form
+    response = upload(district, sheet([row_for(members[1])]), org=union.name, replaces=own.pk)
+    assert response.status_code == 400
+    assert f"要替换的导入记录 {own.pk} 是{xihu_grassroots.name}本年度的汇总表" in response.content.decode()
+    assert latest_import().pk == own.pk and lapse(_fresh(own)) == "" and lapse(_fresh(foreign)) == ""
