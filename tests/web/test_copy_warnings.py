@@ -22,6 +22,15 @@ pytestmark = pytest.mark.django_db
 DECLARATIONS_PAST = "非通用性职业申报截止日 2026年8月30日 已过，请按2026年度的通知修改。"
 
 
+#: The copy's message when a copied deadline is past: the 基本设置 page's note below says which.
+POINTER = "有截止日已过，请按下方的提示修改。"
+
+
+def flash(html: str) -> str:
+    match = re.search(r'<div class="flash-list">(.*?)</div>', html, re.S)
+    return plain(match[1]) if match else ""
+
+
 def signed_in(user) -> Client:  # type: ignore[no-untyped-def]
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
@@ -48,8 +57,10 @@ def test_copying_2020_into_2026_in_november_names_the_past_declaration_deadline(
 
     html = response.content.decode()
     assert response.redirect_chain[-1][0] == "/staff/campaigns/2026/"
-    assert f"这些年度的活动不在本平台办理。{DECLARATIONS_PAST}请逐项核对后保存" in html  # the message
-    assert past_note(html) == DECLARATIONS_PAST  # the page, the same words
+    # The message says the copy succeeded and points to the page's note, which names the date once.
+    assert f"这些年度的活动不在本平台办理。{POINTER}请逐项核对后保存" in flash(html)
+    assert past_note(html) == DECLARATIONS_PAST
+    assert plain(html).count("已过，请按2026年度的通知修改") == 1 and "8月30日" not in flash(html)
     assert '<a href="#id_declaration_deadline">非通用性职业申报截止日</a>' in html and 'id="id_declaration_deadline"' in html
     # The opening day (2026-03-26) is past too and is not named; the deadline of 15 December is ahead.
     assert "发文日期" not in DECLARATIONS_PAST and "奖励申报截止日" not in html.split('id="past-dates"')[1].split("</p>")[0]
@@ -77,10 +88,12 @@ def test_the_boundaries_on_the_page(administrator, campaign, business_day, day, 
 
     html = response.content.decode()
     assert past_note(html) == expected
+    assert "已将2020年度复制为2026年度" in flash(html)
     if expected is None:
-        assert "请按2026年度的通知修改" not in html
+        assert "请按2026年度的通知修改" not in html and "已过" not in flash(html)
     else:
-        assert expected in plain(html.split('id="past-dates"')[0])  # the message, above the page's note
+        assert POINTER in flash(html) and "截止日 " not in flash(html)  # the message points; the note names
+        assert plain(html).count(expected) == 1
 
 
 def test_a_campaign_that_was_not_copied_says_nothing_of_its_past_deadlines(administrator, auditor, campaign, business_day):  # type: ignore[no-untyped-def]

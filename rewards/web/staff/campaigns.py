@@ -17,7 +17,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from rewards.campaigns.models import Campaign, CampaignUnit
 from rewards.campaigns.setup import selectors, sms
-from rewards.campaigns.setup.dates import past_sentence
 from rewards.campaigns.setup.services import (
     LABELS,
     LEVEL_AMOUNTS,
@@ -150,8 +149,9 @@ def campaign_copy_view(request: HttpRequest) -> HttpResponse:
         if years > 1
         else ""
     )
-    # A copy into a later year may leave a deadline behind today (decision 218): say which.
-    past = past_sentence(selectors.copied_past_dates(campaign, clock.today()), campaign.year)
+    # A copy into a later year may leave a deadline behind today (decision 218): the 基本设置
+    # page names them for as long as they stay so; the message points to it, once.
+    past = "有截止日已过，请按下方的提示修改。" if selectors.copied_past_dates(campaign, clock.today()) else ""
     messages.success(
         request,
         f"已将{from_year}年度复制为{campaign.year}年度：所有日期顺延{years}年，奖励标准、发证机关、短信内容和"
