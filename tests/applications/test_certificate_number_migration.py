@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from rewards.applications.models import Application, FlagCode
-from rewards.campaigns.setup.services import campaign_copy
+from rewards.campaigns.setup.year_copy import campaign_copy
 from rewards.core import clock
 from rewards.review.flags import ensure_signals
 from tests import factories

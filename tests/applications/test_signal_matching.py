@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from rewards.applications.models import Application, FlagCode
 from rewards.applications.services import application_submit
-from rewards.campaigns.setup.services import campaign_copy
+from rewards.campaigns.setup.year_copy import campaign_copy
 from rewards.core import crypto
 from rewards.review.flags import ensure_signals, find_signals, raise_signals_for_new
 from tests import factories

@@ -144,7 +144,7 @@ def test_the_administrator_sets_up_2021(admin_user, live_server, page_factory, s
 def test_enter_in_the_add_row_adds_the_union_and_saves_nothing(admin_user, live_server, page_factory, settings):  # type: ignore[no-untyped-def]
     """Typing a new union's name and pressing Enter (what a keyboard user does) puts it in the
     table as 加入表中 does: it neither saves the whole table nor creates the organisation."""
-    from rewards.campaigns.setup.services import campaign_copy
+    from rewards.campaigns.setup.year_copy import campaign_copy
 
     campaign_copy(from_year=2020, to_year=2021, acting_user=admin_user)
     base = live_server.url

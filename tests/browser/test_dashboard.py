@@ -229,7 +229,7 @@ def test_the_year_list_opens_a_year_chosen_with_the_mouse_and_waits_for_enter_fr
     """WCAG 3.2.2: stepping through the years with the arrow keys does not load each year on the
     way; Enter (or the 查看 button) opens the one reached; a year chosen with the mouse opens at
     once."""
-    from rewards.campaigns.setup.services import campaign_copy
+    from rewards.campaigns.setup.year_copy import campaign_copy
 
     campaign_copy(from_year=2020, to_year=2021, acting_user=None)
     campaign_copy(from_year=2021, to_year=2022, acting_user=None)

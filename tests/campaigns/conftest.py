@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rewards.campaigns.models import Campaign
-from rewards.campaigns.setup.services import campaign_copy
+from rewards.campaigns.setup.year_copy import campaign_copy
 from tests import factories
 
 BEFORE_DEADLINE = "2020-08-20"

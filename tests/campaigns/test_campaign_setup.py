@@ -13,8 +13,9 @@ from rewards.campaigns.models import Campaign, CampaignUnit, LevelAward, Occupat
 from rewards.campaigns.notice_2020 import ANNEX1_UNITS, GUIDANCE_TOTAL
 from rewards.campaigns.selectors import campaign_units
 from rewards.campaigns.setup.dates import shift_end, shift_start
-from rewards.campaigns.setup.services import campaign_copy, campaign_settings_problems, campaign_update
+from rewards.campaigns.setup.services import campaign_settings_problems, campaign_update
 from rewards.campaigns.setup.units import campaign_units_update
+from rewards.campaigns.setup.year_copy import campaign_copy
 from rewards.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from rewards.core.models import AuditEvent
 from rewards.organisations.models import Organisation, OrgKind

@@ -12,7 +12,8 @@ import pytest
 from rewards.campaigns.models import Campaign
 from rewards.campaigns.setup.dates import past, past_sentence
 from rewards.campaigns.setup.selectors import copied_past_dates
-from rewards.campaigns.setup.services import campaign_copy, campaign_update
+from rewards.campaigns.setup.services import campaign_update
+from rewards.campaigns.setup.year_copy import campaign_copy
 from rewards.core import clock
 from rewards.core.audit import audit
 from rewards.core.models import AuditEvent

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from rewards.campaigns.setup.services import campaign_copy
+from rewards.campaigns.setup.year_copy import campaign_copy
 from rewards.core.vocab import Status
 from rewards.payments.models import PaymentBatch, PaymentLine
 

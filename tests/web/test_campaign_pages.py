@@ -15,7 +15,7 @@ from django.test import Client
 
 from rewards.campaigns.models import Campaign, CampaignUnit, LevelAward
 from rewards.campaigns.selectors import campaign_units
-from rewards.campaigns.setup.services import campaign_copy
+from rewards.campaigns.setup.year_copy import campaign_copy
 from rewards.core.models import AuditEvent
 from rewards.notifications.templates import DEFAULT_TEXTS
 from rewards.organisations.selectors import organisation_by_name

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 import rewards.web
 from rewards.campaigns.declarations import occupation_declare
 from rewards.campaigns.models import OccupationDeclaration
-from rewards.campaigns.setup.services import campaign_copy
+from rewards.campaigns.setup.year_copy import campaign_copy
 from rewards.core.models import AuditEvent
 from rewards.training.models import TrainingPlan
 

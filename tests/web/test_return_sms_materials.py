@@ -8,7 +8,8 @@ import pytest
 from django.test import Client
 
 from rewards.applications.models import Application
-from rewards.campaigns.setup.services import SMS_TEMPLATES, campaign_update
+from rewards.campaigns.setup.fields import SMS_TEMPLATES
+from rewards.campaigns.setup.services import campaign_update
 from rewards.campaigns.setup.sms import check_text, clean_texts, required
 from rewards.notifications.models import SmsMessage
 from rewards.notifications.templates import DEFAULT_TEXTS, contains_personal_number

@@ -14,7 +14,8 @@ from openpyxl import load_workbook
 
 from rewards.batches.sheet import template
 from rewards.campaigns.models import Campaign
-from rewards.campaigns.setup.services import campaign_copy, campaign_update
+from rewards.campaigns.setup.services import campaign_update
+from rewards.campaigns.setup.year_copy import campaign_copy
 from rewards.core.memo import clear_all
 from rewards.payments.services import payment_batch_build
 from rewards.registries.importers import import_awards

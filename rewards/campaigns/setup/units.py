@@ -19,8 +19,8 @@ from rewards.organisations.models import Organisation, OrgKind
 from rewards.organisations.selectors import city_union, organisation_by_name
 from rewards.organisations.services import organisation_ensure
 
+from .common import actor_label, ensure_may_change, error_summary, on_commit_clear_caches
 from .selectors import campaign_usage
-from .services import actor_label, ensure_may_change, error_summary, on_commit_clear_caches
 
 if TYPE_CHECKING:
     from rewards.organisations.models import StaffUser

@@ -11,7 +11,7 @@ from django import forms
 
 from rewards.campaigns.models import Campaign
 from rewards.campaigns.setup import sms
-from rewards.campaigns.setup.services import AWARD_LEVELS, LEVEL_AMOUNTS, LOCKED_FIELDS, SETTING_FIELDS
+from rewards.campaigns.setup.fields import AWARD_LEVELS, LEVEL_AMOUNTS, LOCKED_FIELDS, SETTING_FIELDS
 from rewards.campaigns.setup.units import MAX_GUIDANCE, UnitRow
 from rewards.core.vocab import Issuer, Level
 from rewards.notifications.templates import DEFAULT_TEXTS, SmsTemplate

@@ -17,18 +17,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from rewards.campaigns.models import Campaign, CampaignUnit
 from rewards.campaigns.setup import selectors, sms
-from rewards.campaigns.setup.services import (
-    LABELS,
-    LEVEL_AMOUNTS,
-    SMS_TEMPLATES,
-    campaign_copy,
-    campaign_settings_problems,
-    campaign_update,
-    ensure_may_change,
-    latest_copy_year,
-)
+from rewards.campaigns.setup.common import ensure_may_change
+from rewards.campaigns.setup.fields import LABELS, LEVEL_AMOUNTS, SMS_TEMPLATES
+from rewards.campaigns.setup.services import campaign_settings_problems, campaign_update
 from rewards.campaigns.setup.sms import clean_texts
 from rewards.campaigns.setup.units import campaign_units_update
+from rewards.campaigns.setup.year_copy import campaign_copy, latest_copy_year
 from rewards.core import clock
 from rewards.core.audit import audit
 from rewards.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
