@@ -12,7 +12,8 @@ its second administrator, in the administration).
 
 Each new account gets a password drawn here (:func:`new_password`), temporary as one set by an
 administrator is (``temporary_password_until``: the holder reaches only the password change and
-it stops working after ``STAFF_TEMPORARY_PASSWORD_HOURS``); a role of ``STAFF_MFA_ROLES`` binds
+it stops working after ``STAFF_TEMPORARY_PASSWORD_HOURS``, or the 1 to 168 hours the operator
+gives for this run: ``--valid-hours``); a role of ``STAFF_MFA_ROLES`` binds
 its authenticator at the first sign-in as usual. The passwords go only to the file the operator
 names (:func:`open_passwords_file`, mode 0600, never an existing one), never to the output, the
 log or the audit. The operator on the server is trusted as with ``create_staff``: no second
@@ -37,9 +38,9 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from rewards.core import validators
+from rewards.core import clock, validators
 from rewards.core.audit import audit
-from rewards.core.errors import Conflict
+from rewards.core.errors import Conflict, InvalidInput
 from rewards.core.tabular import FORMULA_MESSAGE, cell_text, file_sha256, open_table, spreadsheet_text, starts_like_a_formula
 from rewards.core.text import fold_width, org_key
 from rewards.identity.hashers import SECOND_PART_ALPHABET
@@ -51,8 +52,11 @@ from .services import role_org_problem
 
 USERNAME, FULL_NAME, ROLE, ORGANISATION = "用户名", "姓名", "角色", "所属组织"
 COLUMNS = (USERNAME, FULL_NAME, ROLE, ORGANISATION)
-#: The passwords file's columns.
-PASSWORDS_HEADER = (USERNAME, FULL_NAME, ROLE, ORGANISATION, "初始密码")
+#: The passwords file's columns: each line says until when its password may be used (Beijing time).
+PASSWORDS_HEADER = (USERNAME, FULL_NAME, ROLE, ORGANISATION, "初始密码", "有效期至")
+#: How long the first passwords of an import may hold (``--valid-hours``): an hour at least, a week
+#: at most (a district whose accounts are handed on over several days); by default as any reset's.
+VALID_HOURS_MIN, VALID_HOURS_MAX = 1, 168
 
 #: The password drawn for a new account: four groups of four characters of an alphabet without
 #: look-alikes (no 0/o, 1/l/i, no capitals), read off a sheet and typed without doubt: about 79
@@ -226,6 +230,18 @@ def plan_staff_import(path: str | Path, *, progress: Callable[[int], None] | Non
     return plan
 
 
+def valid_hours_problem(hours: int) -> str | None:
+    """Why ``hours`` cannot be the first passwords' validity, in Chinese; ``None`` when it can."""
+    if not VALID_HOURS_MIN <= hours <= VALID_HOURS_MAX:
+        return f"初始密码的有效时长须在 {VALID_HOURS_MIN} 至 {VALID_HOURS_MAX} 小时之间（{VALID_HOURS_MAX} 小时即 7 天），不能是 {hours} 小时。"
+    return None
+
+
+def shown_time(moment: dt.datetime) -> str:
+    """A time as the operator reads it: Beijing time, to the minute (2020-10-16 09:30)."""
+    return moment.astimezone(clock.SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
 def new_password(user: StaffUser | None = None) -> str:
     """A password for a new account that passes Django's validators (for that account)."""
     while True:
@@ -252,12 +268,14 @@ def open_passwords_file(path: str | Path) -> IO[str]:
         raise
 
 
-def write_passwords(handle: IO[str], accounts: Iterable[tuple[StaffRow, str]]) -> None:
-    """The sheet the operator hands on, a line an account; written through to the disk."""
+def write_passwords(handle: IO[str], accounts: Iterable[tuple[StaffRow, str]], valid_until: dt.datetime) -> None:
+    """The sheet the operator hands on, a line an account with the moment its password lapses;
+    written through to the disk."""
     writer = csv.writer(handle, lineterminator="\r\n")
     writer.writerow(PASSWORDS_HEADER)
+    until = shown_time(valid_until)
     for row, password in accounts:
-        cells = (row.username, row.full_name, row.role_label, row.organisation.name, password)
+        cells = (row.username, row.full_name, row.role_label, row.organisation.name, password, until)
         writer.writerow([spreadsheet_text(cell) for cell in cells])
     handle.flush()
     os.fsync(handle.fileno())
@@ -266,13 +284,18 @@ def write_passwords(handle: IO[str], accounts: Iterable[tuple[StaffRow, str]]) -
 def create_staff_accounts(
     plan: StaffImportPlan,
     *,
-    deliver: Callable[[list[tuple[StaffRow, str]]], None] | None,
+    deliver: Callable[[list[tuple[StaffRow, str]], dt.datetime], None] | None,
+    valid_hours: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ImportedStaff:
     """Creates the plan's new accounts, each with a temporary password drawn here, in one
-    transaction; ``deliver`` gets the passwords inside it (a failure there creates nothing).
+    transaction; ``deliver`` gets the passwords and the moment they lapse inside it (a failure
+    there creates nothing). ``valid_hours``: how long they hold (:data:`VALID_HOURS_MIN` to
+    :data:`VALID_HOURS_MAX`; by default ``STAFF_TEMPORARY_PASSWORD_HOURS``, as a reset's).
     The passwords are hashed before the transaction opens (Argon2 takes its time). A run that
     creates nothing is audited all the same (``staff.import``), as a registry import is."""
+    if valid_hours is not None and (problem := valid_hours_problem(valid_hours)):
+        raise InvalidInput(problem, fields={"valid_hours": [problem]})
     if plan.rejected:
         raise Conflict("文件中有问题行，未创建任何账号。")
     if plan.to_create and deliver is None:
@@ -283,7 +306,7 @@ def create_staff_accounts(
         drawn.append((row, password, make_password(password)))
         if progress:
             progress(1)
-    valid_until = temporary_until()
+    valid_until = temporary_until() if valid_hours is None else clock.now() + dt.timedelta(hours=valid_hours)
     created: list[StaffUser] = []
     with transaction.atomic():
         for row, _, hashed in drawn:
@@ -322,8 +345,9 @@ def create_staff_accounts(
                 "total": plan.total,
                 "created": len(created),
                 "unchanged": len(plan.unchanged),
+                **({"valid_hours": valid_hours} if valid_hours is not None else {}),
             },
         )
         if drawn and deliver is not None:
-            deliver([(row, password) for row, password, _ in drawn])
+            deliver([(row, password) for row, password, _ in drawn], valid_until)
     return ImportedStaff(created=created, valid_until=valid_until)

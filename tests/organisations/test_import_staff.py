@@ -66,7 +66,7 @@ def test_creates_every_account_with_a_temporary_password_in_a_private_file(xihu_
     }
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     lines = read_passwords(out)
-    assert list(lines[0]) == ["用户名", "姓名", "角色", "所属组织", "初始密码"]
+    assert list(lines[0]) == ["用户名", "姓名", "角色", "所属组织", "初始密码", "有效期至"]
     assert [(line["用户名"], line["姓名"], line["角色"], line["所属组织"]) for line in lines] == [
         ("xihu.wang", "王审核", "区县（产业）工会审核人", "西湖区总工会"),
         ("jm.li", "李经办", "基层工会经办人", GRASSROOTS),
@@ -194,7 +194,7 @@ def test_an_account_created_between_the_check_and_the_writing_stops_the_whole_im
     delivered = []
 
     with pytest.raises(Conflict, match=r"用户名“fin\.zhao”在检查之后被占用"):
-        create_staff_accounts(plan, deliver=delivered.append)
+        create_staff_accounts(plan, deliver=lambda accounts, until: delivered.append(accounts))
 
     assert list(StaffUser.objects.values_list("username", flat=True)) == ["FIN.zhao"]
     assert delivered == [] and not AuditEvent.objects.filter(action="staff.import").exists()

@@ -15,16 +15,20 @@ from tqdm import tqdm
 from rewards.core.errors import DomainError
 from rewards.core.oserrors import os_reason
 from rewards.core.tabular import UnreadableFile
+from rewards.core.text import fold_width
 from rewards.identity.mfa import mfa_required
 from rewards.organisations.models import StaffUser
-from rewards.organisations.resets import audit_minute
 from rewards.organisations.staff_import import (
     COLUMNS,
+    VALID_HOURS_MAX,
+    VALID_HOURS_MIN,
     StaffImportPlan,
     StaffRow,
     create_staff_accounts,
     open_passwords_file,
     plan_staff_import,
+    shown_time,
+    valid_hours_problem,
     write_passwords,
 )
 
@@ -36,7 +40,7 @@ class Command(BaseCommand):
         "批量创建工作人员账号（区县（产业）工会审核人、基层工会经办人等）：import_staff FILE --passwords-out 密码文件；"
         f"FILE 为 CSV（UTF-8 或 GB18030）或 xlsx，列为 {'、'.join(COLUMNS)}（角色可填中文名称或代码）。"
         "先检查每一行，有一行有问题就不创建任何账号；已有且角色、所属组织相同的账号不作改动。"
-        "新账号的初始密码只写入 --passwords-out 指定的新文件（权限 0600），是临时密码，本人首次登录须修改。"
+        "新账号的初始密码只写入 --passwords-out 指定的新文件（权限 0600），是临时密码（默认 24 小时内有效，--valid-hours 可定 1—168 小时），本人首次登录须修改。"
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -45,10 +49,16 @@ class Command(BaseCommand):
             "--passwords-out",
             help="写入新账号初始密码的 CSV 文件（须是尚不存在的文件；只有文件所有者可读）；有账号要新建时必须给出",
         )
+        parser.add_argument(
+            "--valid-hours",
+            metavar="N",
+            help=f"初始密码的有效时长（小时，{VALID_HOURS_MIN}—{VALID_HOURS_MAX}，默认同重置密码：STAFF_TEMPORARY_PASSWORD_HOURS，24 小时）",
+        )
         parser.add_argument("--dry-run", action="store_true", help="只检查并列出将新建的账号，不写入任何数据")
         parser.add_argument("--no-progress", action="store_true", help="不显示进度条")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        valid_hours = self.valid_hours(options["valid_hours"])
         plan = self.checked(options)
         dry_run = options["dry_run"]
         out_path = options["passwords_out"]
@@ -74,7 +84,10 @@ class Command(BaseCommand):
             )
             try:
                 result = create_staff_accounts(
-                    plan, deliver=(lambda accounts: write_passwords(handle, accounts)) if handle else None, progress=bar.update
+                    plan,
+                    deliver=(lambda accounts, until: write_passwords(handle, accounts, until)) if handle else None,
+                    valid_hours=valid_hours,
+                    progress=bar.update,
                 )
             finally:
                 bar.close()
@@ -90,7 +103,19 @@ class Command(BaseCommand):
                 handle.close()
                 if not done:  # the accounts were not created: their passwords are nothing
                     Path(out_path).unlink(missing_ok=True)
-        self.report(plan, created=len(result.created), out_path=out_path, valid_until=audit_minute(result.valid_until))
+        hours = valid_hours if valid_hours is not None else int(settings.STAFF_TEMPORARY_PASSWORD_HOURS)
+        self.report(plan, created=len(result.created), out_path=out_path, valid_until=shown_time(result.valid_until), hours=hours)
+
+    def valid_hours(self, given: str | None) -> int | None:
+        """``--valid-hours`` as a number of hours, refused in Chinese before anything is read or written."""
+        if given is None:
+            return None
+        text = fold_width(given).strip()
+        if not text.isascii() or not text.isdecimal():
+            raise CommandError(f"--valid-hours 须是 {VALID_HOURS_MIN} 至 {VALID_HOURS_MAX} 之间的整数（小时），不能是“{given}”。{NOT_DONE}")
+        if problem := valid_hours_problem(int(text)):
+            raise CommandError(f"{problem}{NOT_DONE}")
+        return int(text)
 
     def checked(self, options: dict[str, Any]) -> StaffImportPlan:
         bar = tqdm(desc="检查工作人员名单", unit="行", disable=options["no_progress"], file=sys.stderr, mininterval=0.5)
@@ -130,7 +155,7 @@ class Command(BaseCommand):
             self.stdout.write("正式导入时须用 --passwords-out 指定写入初始密码的新文件。")
         self.mfa_note(plan.to_create, future=True)
 
-    def report(self, plan: StaffImportPlan, *, created: int, out_path: str | None, valid_until: str) -> None:
+    def report(self, plan: StaffImportPlan, *, created: int, out_path: str | None, valid_until: str, hours: int) -> None:
         self.stdout.write(f"导入完成：共 {plan.total} 行，新建 {created} 个账号，已存在且相同 {len(plan.unchanged)} 个（未作改动）。")
         self.listed(plan.to_create, "已新建")
         inactive = [row for row, account in plan.unchanged if not account.is_active]
@@ -139,8 +164,8 @@ class Command(BaseCommand):
             self.stdout.write(f"注意：已存在的账号 {names} 已停用，本命令不重新启用（须在管理后台由两位系统管理员办理）。")
         if created:
             self.stdout.write(
-                f"初始密码已写入 {out_path}（只有文件所有者可读）。这些是临时密码：有效期至 {valid_until.replace('T', ' ')[:16]}"
-                f"（{settings.STAFF_TEMPORARY_PASSWORD_HOURS} 小时），本人首次登录须改为自己的密码。"
+                f"初始密码已写入 {out_path}（只有文件所有者可读）。这些是临时密码：有效期至 {valid_until}（北京时间，"
+                f"{hours} 小时，文件中每行也写明），本人首次登录须改为自己的密码。"
                 "请逐一当面或经可靠渠道告知本人，发完后删除该文件；逾期未改的，须重设密码（管理后台“重置密码”）。"
             )
             self.mfa_note(plan.to_create, future=False)
