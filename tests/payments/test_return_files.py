@@ -226,3 +226,20 @@ def test_a_hard_signal_raised_after_the_build_stops_the_approval(api, approved, 
     staff.force_login(finance_b)
     page = staff.get(f"/staff/payments/{batch_no}/").content.decode()
     assert f"{flagged.application_no}" in page and "出现了未处理的风险信号（银行卡号与他人申请相同）" in page
+
+
+def test_a_line_of_another_batch_names_that_batch_and_where_to_import_it(api, approved, finance_a, finance_b):
+    """A finance officer who picks the wrong batch's page is told which batch the line is of."""
+    a, b = staff_token(api, finance_a), staff_token(api, finance_b)
+    batches = []
+    for union in ("西湖区总工会", "上城区总工会"):
+        batch_no = build(api, a, union=union).json()["batch_no"]
+        assert api.post(f"/api/v1/payments/batches/{batch_no}/approve", **bearer(b)).status_code == 200
+        batches.append((batch_no, _rows(api.get(f"/api/v1/payments/batches/{batch_no}/file", **bearer(a)).content)))
+    (first, first_rows), (second, _) = batches
+    response = _post(api, a, second, results_file([(first_rows[0][0], first_rows[0][4], "success", "")]))
+    assert response.status_code == 400
+    assert response.json()["error"]["reasons"] == [
+        f"第 2 行：付款参考号 {first_rows[0][0]} 属于核发批次 {first}，不是本批次 {second} 的明细：请删去该行，到核发批次 {first} 导入。"
+    ]
+    assert PaymentLine.objects.get(reference=first_rows[0][0]).status == LineStatus.SENT
