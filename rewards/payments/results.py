@@ -189,7 +189,7 @@ def _import_results(*, user: StaffUser, batch_no: str, content: bytes, digest: s
             if batch_id != batch.pk:
                 other = _batch_no_of(batch_id, others)
                 problems.append(
-                    f"第 {row.line_no} 行：付款参考号 {row.reference} 属于核发批次 {other}，不是本批次 {batch.batch_no} 的明细："
+                    f"第 {row.line_no} 行：付款参考号 {row.reference} 属于其他批次（{other}），不是本批次 {batch.batch_no} 的明细："
                     f"请删去该行，到核发批次 {other} 导入。"
                 )
                 continue

@@ -146,7 +146,7 @@ def test_the_printed_members_can_apply_and_reach_a_demo_reviewer(settings, tmp_p
     assert not Application.objects.filter(id_hash__in=[m.id_hash for m in members]).exists()
 
 
-def test_the_demo_accounts_hold_their_roles_at_once_and_two_administrators_can_confirm_grants(settings, tmp_path):
+def test_the_demo_accounts_hold_their_roles_at_once_and_two_administrators_can_confirm_grants(settings, tmp_path, business_day):
     """Seeded as ``create_staff`` creates accounts: nothing waits for a second administrator; and
     there is one (admin.b) to try 确认授权 with."""
     from rewards.demo.seed import STAFF, demo_password

@@ -240,7 +240,7 @@ def test_a_line_of_another_batch_names_that_batch_and_where_to_import_it(api, ap
     response = _post(api, a, second, results_file([(first_rows[0][0], first_rows[0][4], "success", "")]))
     assert response.status_code == 400
     assert response.json()["error"]["reasons"] == [
-        f"第 2 行：付款参考号 {first_rows[0][0]} 属于核发批次 {first}，不是本批次 {second} 的明细：请删去该行，到核发批次 {first} 导入。"
+        f"第 2 行：付款参考号 {first_rows[0][0]} 属于其他批次（{first}），不是本批次 {second} 的明细：请删去该行，到核发批次 {first} 导入。"
     ]
     assert PaymentLine.objects.get(reference=first_rows[0][0]).status == LineStatus.SENT
 
