@@ -11,6 +11,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from django.conf import settings
 from django.db import transaction
@@ -95,7 +96,8 @@ def refuse_outside_the_2020_filing() -> None:
     from rewards.campaigns.notice_2020 import CAMPAIGN
     from rewards.core import clock
 
-    today, opens, deadline = clock.today(), CAMPAIGN["opens_on"], CAMPAIGN["application_deadline"]
+    today = clock.today()
+    opens, deadline = cast(dt.date, CAMPAIGN["opens_on"]), cast(dt.date, CAMPAIGN["application_deadline"])
     if opens <= today <= deadline or Application.objects.exists():
         return
     raise DemoRefused(
