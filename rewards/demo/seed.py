@@ -11,6 +11,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from django.conf import settings
 from django.db import transaction
@@ -83,6 +84,29 @@ def refuse_in_production() -> None:
         raise DemoRefused("生产环境不允许载入演示数据（演示账号使用同一个密码）。请用 create_staff 逐个创建工作人员账号。")
 
 
+def _chinese_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def refuse_outside_the_2020_filing() -> None:
+    """The demo's applications are 2020's, filed on the business date: outside the 2020 campaign's
+    filing period (``make run DEMO_TODAY=``, the real date) the first of them would be refused
+    halfway through the seed. Said before anything is written, with the command that works."""
+    from rewards.applications.models import Application
+    from rewards.campaigns.notice_2020 import CAMPAIGN
+    from rewards.core import clock
+
+    today = clock.today()
+    opens, deadline = cast(dt.date, CAMPAIGN["opens_on"]), cast(dt.date, CAMPAIGN["application_deadline"])
+    if opens <= today <= deadline or Application.objects.exists():
+        return
+    raise DemoRefused(
+        f"演示数据是2020年度的申请，只能在2020年度的受理期（{_chinese_date(opens)}至{_chinese_date(deadline)}）内载入，"
+        f"而业务日期是{_chinese_date(today)}。请用 make run（它设置 APP_TODAY=2020-10-15），"
+        "或 APP_TODAY=2020-10-15 .venv/bin/python manage.py seed_demo。本次没有写入任何数据。"
+    )
+
+
 def demo_password() -> str:
     path = Path(settings.DATA_DIR) / "demo-password"
     if not path.exists():
@@ -120,6 +144,7 @@ def _ensure_staff(password: str) -> None:
 def seed(*, members: int = 3000, seed_value: int = 2020) -> list[Persona]:
     """Loads the 2020 campaign and the demo data (idempotent: the importers skip unchanged rows)."""
     refuse_in_production()
+    refuse_outside_the_2020_filing()
     _ensure_structure()
     _ensure_staff(demo_password())
     rng = random.Random(seed_value)

@@ -173,6 +173,7 @@ def _import_results(*, user: StaffUser, batch_no: str, content: bytes, digest: s
             raise Conflict("该批次的发放文件尚未下载（未报送银行），不能导入银行回单。", code="not_sent")
         lines = _named_lines(batch, [row.reference for row in rows])
         seen: set[str] = set()
+        others: dict[int, str] = {}
         to_pay: list[_Settled] = []
         to_fail: list[_Settled] = []
         for row in rows:
@@ -186,7 +187,11 @@ def _import_results(*, user: StaffUser, batch_no: str, content: bytes, digest: s
                 continue
             _, line_id, batch_id, amount, status, application_id = found
             if batch_id != batch.pk:
-                problems.append(f"第 {row.line_no} 行：付款参考号 {row.reference} 属于其他批次。")
+                other = _batch_no_of(batch_id, others)
+                problems.append(
+                    f"第 {row.line_no} 行：付款参考号 {row.reference} 属于其他批次（{other}），不是本批次 {batch.batch_no} 的明细："
+                    f"请删去该行，到核发批次 {other} 导入。"
+                )
                 continue
             if amount != row.amount:
                 problems.append(f"第 {row.line_no} 行：付款参考号 {row.reference} 的金额 {row.amount} 与发放金额 {amount} 不符。")
@@ -217,6 +222,13 @@ def _import_results(*, user: StaffUser, batch_no: str, content: bytes, digest: s
             detail={"batch_no": batch.batch_no, "paid": len(to_pay), "failed": len(to_fail), "sha256": digest[:16]},
         )
     return {"paid": len(to_pay), "failed": len(to_fail)}
+
+
+def _batch_no_of(batch_id: int, known: dict[int, str]) -> str:
+    """The number of another batch a return file's line belongs to (read once per batch)."""
+    if batch_id not in known:
+        known[batch_id] = PaymentBatch.objects.filter(pk=batch_id).values_list("batch_no", flat=True).get()
+    return known[batch_id]
 
 
 def _named_lines(batch: PaymentBatch, references: list[str]) -> dict[str, tuple[Any, ...]]:

@@ -124,13 +124,17 @@ def batch_union_level_totals(batch: PaymentBatch) -> tuple[list[UnionLevelRow], 
     )
 
 
-def _bank_changed() -> Exists:
-    return Exists(Flag.objects.filter(application=OuterRef("application_id"), code=FlagCode.BANK_CHANGED))
+def _bank_changed_flags(batch: PaymentBatch) -> QuerySet[Flag]:
+    """The 审核通过后更改了银行卡 signals that concern ``batch``: raised (the card last changed)
+    no later than it was built, so that its lines carry the changed card. A card corrected after
+    this batch's payment failed is the next batch's concern, not a change this one paid."""
+    return Flag.objects.filter(code=FlagCode.BANK_CHANGED, raised_at__lte=batch.built_at)
 
 
 def batch_lines(batch: PaymentBatch, *, q: str = "", status: str = "") -> QuerySet[PaymentLine]:
     """The batch's lines, searched by reference, name (its beginning) or application number."""
-    queryset = batch.lines.select_related("application", "application__union").annotate(bank_changed=_bank_changed())
+    changed = Exists(_bank_changed_flags(batch).filter(application=OuterRef("application_id")))
+    queryset = batch.lines.select_related("application", "application__union").annotate(bank_changed=changed)
     q = (q or "").strip()[:40]
     if q:
         queryset = queryset.filter(Q(reference__icontains=q) | Q(name__startswith=q) | Q(application__application_no__startswith=q))
@@ -175,20 +179,21 @@ def application_lines(application: Application) -> list[dict[str, Any]]:
 
 
 def bank_changed_lines(batch: PaymentBatch) -> list[dict[str, Any]]:
-    """Every line of the batch whose application carries a 审核通过后更改了银行卡 signal, with
-    the signal (resolved or not): the approving officer sees every one (DOMAIN.md §6)."""
+    """Every line of the batch whose application carries a 审核通过后更改了银行卡 signal raised
+    before the batch was built, with the signal (resolved or not): the approving officer sees
+    every one (DOMAIN.md §6); a card changed afterwards (this batch's payment failed) is not."""
+    flags = {
+        flag.application_id: flag
+        for flag in _bank_changed_flags(batch)
+        .filter(application_id__in=batch.lines.exclude(status=LineStatus.CANCELLED).values("application_id"))
+        .select_related("resolved_by")
+    }
     lines = list(
         batch.lines.exclude(status=LineStatus.CANCELLED)
-        .filter(application__flags__code=FlagCode.BANK_CHANGED)
+        .filter(application_id__in=list(flags))
         .select_related("application", "application__union")
         .order_by("reference")
     )
-    flags = {
-        flag.application_id: flag
-        for flag in Flag.objects.filter(
-            code=FlagCode.BANK_CHANGED, application_id__in=[line.application_id for line in lines]
-        ).select_related("resolved_by")
-    }
     rows = line_rows(lines)
     for row, line in zip(rows, lines, strict=True):
         flag = flags.get(line.application_id)

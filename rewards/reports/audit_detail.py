@@ -4,6 +4,7 @@ entry page, since it is what the entry's hash covers."""
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
@@ -276,12 +277,32 @@ def _organisation_name(pk: int) -> str:
     return f"{name}（编号 {pk}）" if name else f"编号 {pk}（已删除）"
 
 
-def _key(key: Any, *, merging: bool = False) -> str:
+#: A payment entry's sums of money (``"2400.00"``), shown grouped in 元 as the payment pages
+#: show them (“合计（元）：2,400.00”); elsewhere ``total`` is a count (rows, guidance numbers).
+_PAYMENT_MONEY_KEYS = frozenset({"amount", "total"})
+
+
+def _is_payment_money(key: str, action: str) -> bool:
+    return action.startswith("payment.") and key in _PAYMENT_MONEY_KEYS
+
+
+def _money(value: Any) -> str | None:
+    """``value`` as an amount grouped by thousands (``2,400.00``), or ``None`` when it is not one."""
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return f"{amount:,.2f}" if amount.is_finite() else None
+
+
+def _key(key: Any, *, merging: bool = False, action: str = "") -> str:
     """A key by its Chinese name: the detail's own, a level or a code, a campaign's field.
     Beside ``into`` (a union merged into another), ``from`` is the union, not a state."""
     name = str(key)
     if merging and name == "from":
         return "合并的单位"
+    if name == "total" and _is_payment_money(name, action):
+        return "合计（元）"
     if name in DETAIL_LABELS:
         return DETAIL_LABELS[name]
     if name in PROGRESS_LABELS:
@@ -304,6 +325,10 @@ def _said(value: Any, key: str = "", action: str = "") -> str:
         for prefix, states in _STATES_OF_ACTION.items():
             if action.startswith(prefix) and value in states:
                 return states[value]
+    if _is_payment_money(key, action) and isinstance(value, str | int | Decimal) and not isinstance(value, bool):
+        grouped = _money(value)
+        if grouped is not None:
+            return grouped
     if value is True:
         return "是"
     if value is False:
@@ -333,4 +358,4 @@ def readable_detail(detail: Any, *, separator: str = "\n", action: str = "") -> 
     if not isinstance(detail, dict):
         return _said(detail, action=action)
     merging = "into" in detail
-    return separator.join(f"{_key(key, merging=merging)}：{_said(value, str(key), action)}" for key, value in detail.items())
+    return separator.join(f"{_key(key, merging=merging, action=action)}：{_said(value, str(key), action)}" for key, value in detail.items())

@@ -11,7 +11,7 @@ from django.core.management import call_command
 pytestmark = pytest.mark.django_db
 
 
-def test_the_printout_names_the_password_file_under_data_dir(settings, tmp_path):
+def test_the_printout_names_the_password_file_under_data_dir(settings, tmp_path, business_day):
     settings.DATA_DIR = tmp_path
     out = io.StringIO()
     call_command("seed_demo", "--members", "5", stdout=out)
@@ -146,7 +146,7 @@ def test_the_printed_members_can_apply_and_reach_a_demo_reviewer(settings, tmp_p
     assert not Application.objects.filter(id_hash__in=[m.id_hash for m in members]).exists()
 
 
-def test_the_demo_accounts_hold_their_roles_at_once_and_two_administrators_can_confirm_grants(settings, tmp_path):
+def test_the_demo_accounts_hold_their_roles_at_once_and_two_administrators_can_confirm_grants(settings, tmp_path, business_day):
     """Seeded as ``create_staff`` creates accounts: nothing waits for a second administrator; and
     there is one (admin.b) to try 确认授权 with."""
     from rewards.demo.seed import STAFF, demo_password
@@ -162,3 +162,37 @@ def test_the_demo_accounts_hold_their_roles_at_once_and_two_administrators_can_c
     assert not RoleGrant.objects.exists()
     assert sum(role == "admin" for _, role, *_ in STAFF) == 2
     assert web_login(web_client(), "admin.b", demo_password()).status_code == 302
+
+
+@pytest.mark.parametrize("day", ["2020-12-16", "2020-03-25", None])
+def test_outside_the_2020_filing_period_the_seed_says_how_to_run_it_and_writes_nothing(settings, tmp_path, day):
+    """``make run DEMO_TODAY=`` (the real date) ended in a traceback: the first demo application
+    was refused as past 2020's deadline, after the campaign, the accounts and the members were
+    written. The day after the deadline, the day before the opening, and no business date."""
+    from django.core.management.base import CommandError
+
+    from rewards.campaigns.models import Campaign
+    from rewards.organisations.models import StaffUser
+    from rewards.registries.models import Member
+
+    settings.DATA_DIR = tmp_path
+    settings.APP_TODAY = day
+    with pytest.raises(CommandError) as refused:
+        call_command("seed_demo", "--members", "5", stdout=io.StringIO())
+    said = str(refused.value)
+    assert said.startswith("演示数据是2020年度的申请，只能在2020年度的受理期（2020年3月26日至2020年12月15日）内载入")
+    assert "APP_TODAY=2020-10-15" in said and "本次没有写入任何数据" in said
+    if day:
+        assert f"业务日期是{int(day[:4])}年{int(day[5:7])}月{int(day[8:])}日" in said
+    assert not Campaign.objects.exists() and not StaffUser.objects.exists() and not Member.objects.exists()
+    assert not (tmp_path / "demo-password").exists()
+
+
+@pytest.mark.parametrize("day", ["2020-03-26", "2020-12-15"])
+def test_on_the_first_and_the_last_day_of_2020s_filing_the_seed_runs(settings, tmp_path, day):
+    from rewards.campaigns.models import Campaign
+
+    settings.DATA_DIR = tmp_path
+    settings.APP_TODAY = day
+    call_command("seed_demo", "--members", "5", stdout=io.StringIO())
+    assert Campaign.objects.filter(year=2020).exists()

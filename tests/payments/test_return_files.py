@@ -226,3 +226,49 @@ def test_a_hard_signal_raised_after_the_build_stops_the_approval(api, approved, 
     staff.force_login(finance_b)
     page = staff.get(f"/staff/payments/{batch_no}/").content.decode()
     assert f"{flagged.application_no}" in page and "出现了未处理的风险信号（银行卡号与他人申请相同）" in page
+
+
+def test_a_line_of_another_batch_names_that_batch_and_where_to_import_it(api, approved, finance_a, finance_b):
+    """A finance officer who picks the wrong batch's page is told which batch the line is of."""
+    a, b = staff_token(api, finance_a), staff_token(api, finance_b)
+    batches = []
+    for union in ("西湖区总工会", "上城区总工会"):
+        batch_no = build(api, a, union=union).json()["batch_no"]
+        assert api.post(f"/api/v1/payments/batches/{batch_no}/approve", **bearer(b)).status_code == 200
+        batches.append((batch_no, _rows(api.get(f"/api/v1/payments/batches/{batch_no}/file", **bearer(a)).content)))
+    (first, first_rows), (second, _) = batches
+    response = _post(api, a, second, results_file([(first_rows[0][0], first_rows[0][4], "success", "")]))
+    assert response.status_code == 400
+    assert response.json()["error"]["reasons"] == [
+        f"第 2 行：付款参考号 {first_rows[0][0]} 属于其他批次（{first}），不是本批次 {second} 的明细：请删去该行，到核发批次 {first} 导入。"
+    ]
+    assert PaymentLine.objects.get(reference=first_rows[0][0]).status == LineStatus.SENT
+
+
+def test_a_card_corrected_after_a_failed_payment_is_the_next_batchs_change_not_the_failed_ones(api, approved, finance_a, finance_b):
+    """The batch whose payment failed paid the old card: corrected afterwards, the card is not
+    named on that batch's page as a change it carried (an auditor reading it later would take
+    the approver for having passed a changed card); the next batch, which pays it, names it."""
+    from rewards.applications.services import application_resubmit
+
+    batch_no, a, _, content = sent_batch(api, finance_a, finance_b)
+    row = _rows(content)[0]
+    _post(api, a, batch_no, results_file([(row[0], row[4], "failure", "账户已销户")]))
+    failed = PaymentLine.objects.select_related("application").get(reference=row[0]).application
+    application_resubmit(
+        application_no=failed.application_no,
+        data={"bank_card_no": factories.new_card(), "bank_branch": "中国银行杭州滨江支行"},
+        files={},
+        applicant_id_hash=failed.id_hash,
+    )
+    assert failed.flags.filter(code=FlagCode.BANK_CHANGED).exists()
+    second = build(api, a).json()["batch_no"]
+    staff = Client(HTTP_HOST="127.0.0.1")
+    staff.force_login(finance_b)
+
+    first_page = staff.get(f"/staff/payments/{batch_no}/").content.decode()
+    second_page = staff.get(f"/staff/payments/{second}/").content.decode()
+
+    assert "审核通过后更改了银行卡的申请" not in first_page and "卡已变更" not in first_page
+    assert "审核通过后更改了银行卡的申请（1 笔）" in second_page and "卡已变更" in second_page
+    assert failed.application_no in second_page

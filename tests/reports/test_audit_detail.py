@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from rewards.reports.audit_detail import DETAIL_LABELS, readable_detail
+from rewards.reports.auditlog import detail_text
 
 SOURCE = Path(__file__).resolve().parents[2] / "rewards"
 
@@ -193,3 +194,16 @@ def test_every_reason_code_reads_in_chinese():
     assert {"wrong_password", "unknown_user", "otp_missing", "idle", "wrong_code", "no_code", "own_batch", "role"} <= set(codes)
     unread = {code: path for code, path in codes.items() if re.search(r"[A-Za-z]", readable_detail({"reason": code}))}
     assert unread == {}
+
+
+def test_a_payment_entrys_sums_read_in_yuan_grouped_as_the_payment_pages_show_them():
+    """“合计：2400.00” read as a count would; a payment entry's sums are money, in 元, grouped as
+    on the batch page (2,400.00). Elsewhere ``total`` stays a count and ungrouped."""
+    built = readable_detail({"batch_no": "P202600001", "count": 4, "total": "2400.00"}, action="payment.batch_build")
+    assert built == "批次号：P202600001\n数量：4\n合计（元）：2,400.00"
+    assert readable_detail({"total": "999.00"}, action="payment.batch_approve") == "合计（元）：999.00"  # the last amount without a comma
+    assert readable_detail({"total": "1000.00"}, action="payment.batch_cancel") == "合计（元）：1,000.00"
+    reversal = readable_detail({"amount": "1200.00", "reference": "P202600001-000003"}, action="payment.reversal")
+    assert reversal == "金额（元）：1,200.00\n付款参考号：P202600001-000003"
+    assert readable_detail({"total": 3000}, action="registry.import_members") == "合计：3000"  # rows, not money
+    assert detail_text({"total": "123456.00"}, action="payment.batch_build") == "合计（元）：123,456.00"  # not masked as a number
