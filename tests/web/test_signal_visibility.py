@@ -111,6 +111,10 @@ def test_facts_changed_out_of_the_readers_sight_still_raise_the_signal_again(cam
     sentence = f"该银行卡号也用于他人的申请（{neighbour.application_no}，另有其他单位的申请 1 份）。"
     assert sentence in before and sentence in after  # the same words: only the stored facts tell
     assert newcomer.application_no not in after
+    # The earlier sentence, with 上城区's number, is in the audit log: which a district reviewer cannot read.
+    entry = AuditEvent.objects.get(action="review.flag_reraised", object_id=str(mine.pk))
+    assert foreign.application_no in entry.detail["was"]
+    assert client.get("/staff/audit").status_code == 403 and client.get(f"/staff/audit/{entry.pk}").status_code == 403
 
 
 def test_each_years_group_counts_what_it_leaves_out():
