@@ -189,11 +189,13 @@ FLAG_OUT: dict[str, serializers.Field] = {
     "code": serializers.CharField(),
     "label": serializers.CharField(),
     "hard": serializers.BooleanField(help_text="须处理后方可终审"),
-    "message": serializers.CharField(),
+    "message": serializers.CharField(
+        help_text="说明；与他人共用银行卡号或证书编号时列出对方的申请编号，调用者管辖范围以外的只说份数（“另有其他单位的申请 1 份”）"
+    ),
     "resolved": serializers.BooleanField(),
     "resolved_at": serializers.DateTimeField(allow_null=True),
     "resolved_by": serializers.CharField(allow_null=True),
-    "resolution_note": serializers.CharField(),
+    "resolution_note": serializers.CharField(help_text="处理说明；其中调用者管辖范围以外的申请编号读作“其他单位的申请”"),
 }
 
 ATTACHMENT_OUT: dict[str, serializers.Field] = {

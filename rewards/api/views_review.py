@@ -195,7 +195,7 @@ class DetailView(StaffView):
         full = sees_full_numbers(user)
         if full:
             audit("application.view_full", obj=application, request=request, actor=user)
-        return Response(selectors.detail(application, full=full))
+        return Response(selectors.detail(application, full=full, reader=user))
 
 
 class DecisionView(StaffView):

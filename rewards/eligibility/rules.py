@@ -60,7 +60,9 @@ def rule_member(applicant: ApplicantInput, facts: RegistryFacts) -> Check:
     return Check("member", True, f"您是{member.union_name}的实名认证会员。")
 
 
-# 2. 本年度晋级，高级工以上（含高级工） ------------------------------------------------------
+# 2. 晋级，高级工以上（含高级工） --------------------------------------------------------------
+# The notice's “本年度晋级”: the promotion's time is rule 3's, the campaign's certificate window
+# (2019年12月1日至2020年11月30日 for 2020), not a calendar year; so said nowhere as “本年度”.
 
 
 def rule_promotion(applicant: ApplicantInput, terms: CampaignTerms) -> Check:
@@ -87,7 +89,7 @@ def in_window(day: dt.date, window: tuple[dt.date, dt.date] | None) -> bool:
 def rule_window(applicant: ApplicantInput, terms: CampaignTerms, facts: RegistryFacts) -> Check:
     day = applicant.certificate_issue_date
     if in_window(day, terms.main_window):
-        return Check("window", True, f"发证时间{_d(day)}在本年度发证时间范围（{_span(terms.main_window)}）内。")
+        return Check("window", True, f"发证时间{_d(day)}在{terms.year}年度奖励的发证时间范围（{_span(terms.main_window)}）内。")
     if terms.makeup_window and in_window(day, terms.makeup_window):
         previous = terms.previous_year
         if not facts.previous_roster_available:
@@ -105,7 +107,7 @@ def rule_window(applicant: ApplicantInput, terms: CampaignTerms, facts: Registry
         return Check(
             "window", True, f"发证时间{_d(day)}在补申报范围（{_span(terms.makeup_window)}）内，且您未申请过{previous}年度奖励，可以补申报。"
         )
-    ranges = f"本年度发证时间范围（{_span(terms.main_window)}）"
+    ranges = f"{terms.year}年度奖励的发证时间范围（{_span(terms.main_window)}）"
     if terms.makeup_window:
         ranges += f"和补申报范围（{_span(terms.makeup_window)}）"
     return Check("window", False, f"发证时间{_d(day)}不在{ranges}内。")

@@ -67,7 +67,9 @@ def shared_sentence(subject: str, campaign_id: int, users: list[tuple[int, str]]
     """``该银行卡号也用于他人的申请（2021000003；2020年度：2020000005）。``: ``users`` are the other
     people's (campaign id, application number). This campaign's numbers come first and read as
     they always did; another campaign's follow under its year, the newest year first; five
-    numbers at most. Made the same way on every path, so the same facts read the same."""
+    numbers at most. Made the same way on every path, so the same facts read the same. Stored
+    whole; a reader is shown it without the numbers of applications outside their subtree
+    (:mod:`.signal_words` reads this format back: change the two together)."""
     here = sorted(number for campaign, number in users if campaign == campaign_id)
     elsewhere = sorted(
         ((years.get(campaign, 0), number) for campaign, number in users if campaign != campaign_id),

@@ -18,6 +18,7 @@ from rewards.core.vocab import Status
 from rewards.eligibility.services import staff_checks
 
 from .services import scoped_applications
+from .signal_words import signals_as_seen
 
 if TYPE_CHECKING:
     from rewards.organisations.models import StaffUser
@@ -111,8 +112,9 @@ def queue_rows(applications: list[Application], *, with_resolved: bool = False) 
     ]
 
 
-def detail(application: Application, *, full: bool) -> dict[str, Any]:
-    """One application for a reviewer; personal numbers in full only when ``full``."""
+def detail(application: Application, *, full: bool, reader: StaffUser) -> dict[str, Any]:
+    """One application for ``reader``; personal numbers in full only when ``full``; the signals
+    name other applications only when ``reader`` may open them (:mod:`.signal_words`)."""
     number = application.id_number if full else mask_id_number(application.id_number)
     return {
         "application_no": application.application_no,
@@ -146,19 +148,22 @@ def detail(application: Application, *, full: bool) -> dict[str, Any]:
         "amount": f"{application.amount:.2f}" if application.amount is not None else None,
         "is_makeup": application.is_makeup,
         "checks": staff_checks(application.checks),  # about the worker, not to them (decision 97)
-        "flags": [
-            {
-                "code": flag.code,
-                "label": flag.get_code_display(),
-                "hard": flag.hard,
-                "message": flag.message,
-                "resolved": flag.resolved_at is not None,
-                "resolved_at": flag.resolved_at,
-                "resolved_by": str(flag.resolved_by) if flag.resolved_by else None,
-                "resolution_note": flag.resolution_note,
-            }
-            for flag in application.flags.select_related("resolved_by").order_by("-hard", "code")
-        ],
+        "flags": signals_as_seen(
+            reader,
+            [
+                {
+                    "code": flag.code,
+                    "label": flag.get_code_display(),
+                    "hard": flag.hard,
+                    "message": flag.message,
+                    "resolved": flag.resolved_at is not None,
+                    "resolved_at": flag.resolved_at,
+                    "resolved_by": str(flag.resolved_by) if flag.resolved_by else None,
+                    "resolution_note": flag.resolution_note,
+                }
+                for flag in application.flags.select_related("resolved_by").order_by("-hard", "code")
+            ],
+        ),
         "history": history(application),
         "attachments": [
             {

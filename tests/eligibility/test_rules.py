@@ -141,12 +141,12 @@ def test_rule_promotion(new_level, previous_level, passed, phrase):  # type: ign
 @pytest.mark.parametrize(
     ("issue_date", "roster_available", "participation", "passed", "makeup", "phrase"),
     [
-        pytest.param(D(2019, 12, 1), True, False, True, False, "在本年度发证时间范围", id="主窗口首日2019-12-01"),
-        pytest.param(D(2020, 11, 30), True, False, True, False, "在本年度发证时间范围", id="主窗口末日2020-11-30"),
+        pytest.param(D(2019, 12, 1), True, False, True, False, "在2020年度奖励的发证时间范围", id="主窗口首日2019-12-01"),
+        pytest.param(D(2020, 11, 30), True, False, True, False, "在2020年度奖励的发证时间范围", id="主窗口末日2020-11-30"),
         pytest.param(D(2020, 6, 30), True, False, True, False, "2019年12月1日至2020年11月30日", id="主窗口中间"),
         # A main-window certificate does not care about the previous year at all.
-        pytest.param(D(2020, 6, 30), False, True, True, False, "在本年度发证时间范围", id="主窗口-上年名单无关"),
-        pytest.param(D(2020, 12, 1), True, False, False, False, "不在本年度发证时间范围", id="主窗口后一日2020-12-01"),
+        pytest.param(D(2020, 6, 30), False, True, True, False, "在2020年度奖励的发证时间范围", id="主窗口-上年名单无关"),
+        pytest.param(D(2020, 12, 1), True, False, False, False, "不在2020年度奖励的发证时间范围", id="主窗口后一日2020-12-01"),
         pytest.param(D(2019, 11, 30), True, True, False, True, "已申请或领取过2019年度奖励", id="补申报末日-已参加2019"),
         pytest.param(D(2019, 11, 30), False, False, False, True, "2019年度奖励名单尚未导入", id="补申报末日-未导入名单"),
         pytest.param(D(2019, 11, 30), True, False, True, True, "可以补申报", id="补申报末日-可补申报"),
@@ -177,7 +177,7 @@ def test_rule_window_without_a_makeup_window_refuses_last_years_certificate():
 
     assert check.passed is False
     assert "补申报" not in check.message
-    assert "不在本年度发证时间范围" in check.message
+    assert "不在2020年度奖励的发证时间范围" in check.message
     assert rules.is_makeup(person, no_makeup) is False
 
 

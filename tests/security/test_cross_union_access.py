@@ -21,7 +21,8 @@ The figures are printed and recorded as test properties: ``probes=N leaks=0`` (a
 but the expected refusal — data shown, another status, an existence oracle), and the 404s without
 an audit entry.
 
-Also: a worker's token on other workers' applications, a worker's session on other workers'
+Also: a signal on an application of one's own that shares a card with 上城区's names none of
+their application numbers; a worker's token on other workers' applications, a worker's session on other workers'
 materials, and personal numbers typed into a URL (masked in the audit log). Mass assignment (SECURITY.md 4) is in test_mass_assignment_*.py.
 """
 
@@ -33,8 +34,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from rewards.applications.models import Application, Attachment
+from rewards.applications.models import Application, Attachment, FlagCode
 from rewards.core.models import AuditEvent
+from rewards.core.vocab import Status
+from rewards.review.flags import refresh_flags
+from rewards.review.services import scoped_applications
 from rewards.web.worker import session as worker_session
 
 from ._matrix import CLERK, assert_signed_in
@@ -127,6 +131,39 @@ def test_cross_union_probes(world, capsys, record_property):  # type: ignore[no-
     with capsys.disabled():
         print(f"\n{summary}")
     assert not failures, f"{summary}\n" + "\n".join(failures)
+
+
+def test_a_signal_names_no_other_unions_application(world):  # type: ignore[no-untyped-def]
+    """Every application a prober opens, its bank card shared with every 上城区 application (decision
+    17's card_shared): its page and its API detail name none of 上城区's application numbers, and
+    say that another unit's application shares the card (decision 221's rule, for the signals)."""
+    foreign = [app for key, app in world.apps.items() if key.startswith("shangcheng")]
+    live = [app for app in foreign if app.status != Status.WITHDRAWN and app.purged_at is None]
+    assert live
+    failures, read = [], 0
+    for username in PROBERS.values():
+        user = world.user(username)
+        for app in scoped_applications(user).filter(purged_at__isnull=True).order_by("pk"):
+            with isolated():
+                Application.objects.filter(pk__in=[other.pk for other in foreign]).update(bank_card_hash=app.bank_card_hash)
+                refresh_flags(app)
+                stored = app.flags.get(code=FlagCode.CARD_SHARED).message
+                assert any(other.application_no in stored for other in live), stored
+                answers = [
+                    send(world.client_for(username), "GET", reverse("staff:detail", kwargs={"no": app.application_no})),
+                    send(
+                        anonymous(), "GET", reverse("api:review-detail", kwargs={"no": app.application_no}), token=world.token_for(username)
+                    ),
+                ]
+            for answer, where in zip(answers, ("page", "API"), strict=True):
+                if answer.status == 403:
+                    continue  # a role without that channel (the API's review endpoints)
+                read += 1
+                text = answer.text()
+                named = [other.application_no for other in foreign if other.application_no in text]
+                if answer.status != 200 or named or "其他单位的申请" not in text:
+                    failures.append(f"{username} {where} of {app.application_no}: {answer.status}, names {named}")
+    assert read >= 10 and not failures, "\n".join(failures)
 
 
 def test_a_worker_cannot_reach_another_workers_application(world):  # type: ignore[no-untyped-def]

@@ -120,13 +120,49 @@ def test_the_clerks_paper_entry_has_the_same_limit(clerk, year_2026):
 def test_certificate_window_first_and_last_day_and_one_day_outside(client, year_2026, business_day, member):
     business_day("2026-12-15")  # the deadline's last day: a certificate of 2026-12-01 is no longer in the future
     assert "符合奖励条件" in check(client, member, "2025-12-01") and "暂不符合" not in check(client, member, "2025-12-01")
-    assert "在本年度发证时间范围（2025年12月1日至2026年11月30日）内" in window_line(check(client, member, "2025-12-01"))
-    assert "在本年度发证时间范围（2025年12月1日至2026年11月30日）内" in window_line(check(client, member, "2026-11-30"))
+    assert "在2026年度奖励的发证时间范围（2025年12月1日至2026年11月30日）内" in window_line(check(client, member, "2025-12-01"))
+    assert "在2026年度奖励的发证时间范围（2025年12月1日至2026年11月30日）内" in window_line(check(client, member, "2026-11-30"))
     outside = check(client, member, "2026-12-01")
     assert "暂不符合奖励条件" in outside
-    assert "不在本年度发证时间范围（2025年12月1日至2026年11月30日）和补申报范围（2024年12月1日至2025年11月30日）内" in window_line(outside)
+    assert "不在2026年度奖励的发证时间范围（2025年12月1日至2026年11月30日）和补申报范围（2024年12月1日至2025年11月30日）内" in window_line(
+        outside
+    )
     before = check(client, member, "2024-11-30")
-    assert "暂不符合奖励条件" in before and "不在本年度发证时间范围" in window_line(before)
+    assert "暂不符合奖励条件" in before and "不在2026年度奖励的发证时间范围" in window_line(before)
+
+
+def test_the_rules_name_the_campaigns_window_not_this_year(client, year_2026, business_day, member, city_reviewer):
+    """The certificate window runs 2025-12-01 to 2026-11-30: 本年度 would name 2026 alone. The
+    self-check page, the API's self-check and the staff detail's rule results say the window."""
+    business_day("2026-12-15")
+    window = "2026年度奖励的发证时间范围（2025年12月1日至2026年11月30日）"
+    page = check(client, member, "2025-12-01")
+    assert "<strong>晋级</strong>" in page and f"在{window}内" in window_line(page)
+    assert "本年度晋级" not in page and "本年度发证时间范围" not in page and "今年" not in page
+
+    data = {"name": member.name, "id_number": member.id_number, "new_level": "senior_worker", "certificate_issue_date": "2025-12-01"}
+    data.update(issuer="hr_hangzhou", occupation="车工")
+    answer = client.post("/api/v1/eligibility", data, content_type="application/json").json()
+    said = {row["rule"]: row["message"] for row in answer["checks"]}
+    assert said["window"] == f"发证时间2025年12月1日在{window}内。" and "本年度" not in said["promotion"]
+    data["certificate_issue_date"] = "2026-12-01"
+    said = {
+        row["rule"]: row["message"] for row in client.post("/api/v1/eligibility", data, content_type="application/json").json()["checks"]
+    }
+    assert said["window"] == f"发证时间2026年12月1日不在{window}和补申报范围（2024年12月1日至2025年11月30日）内。"
+
+    from django.test import Client
+
+    from ._worker import submit
+
+    business_day(WALK_DAY)
+    sign_in(client, member, next_url="/worker/apply")
+    application = submit(client, member, certificate_issue_date="2025-12-01", certificate_no="2026330100043")
+    staff = Client(HTTP_HOST="127.0.0.1")
+    staff.force_login(city_reviewer)
+    detail = text(staff.get(f"/staff/applications/{application.application_no}"))
+    assert f"发证时间2025年12月1日在{window}内。" in detail
+    assert "本年度晋级" not in detail and "本年度发证时间范围" not in detail
 
 
 def test_make_up_waits_for_the_2025_roster_then_holds_at_both_ends(client, year_2026, roster_2025, member):

@@ -141,7 +141,7 @@ def _check_makeup(year: int, p: dict[str, Any], found: Problems) -> None:
         if end < start:
             found.add("makeup_window_end", "补申报发证时间止不能早于补申报发证时间起。")
         elif found.known("main_window_start") and end >= p["main_window_start"]:
-            found.add("makeup_window_end", "补申报范围须在本年度发证时间范围之前，两者不能重叠。")
+            found.add("makeup_window_end", "补申报范围须在发证时间范围之前，两者不能重叠。")
     if not found.known("previous_year"):
         return
     if meant and previous is None:

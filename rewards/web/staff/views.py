@@ -323,7 +323,7 @@ def _opinion_boxes(events: list[Any]) -> list[dict[str, Any]]:
 def _detail_context(request: HttpRequest, application: Application) -> dict[str, Any]:
     user = signed_in_staff(request)
     full_numbers = sees_full_numbers(user)
-    data = selectors.detail(application, full=full_numbers)
+    data = selectors.detail(application, full=full_numbers, reader=user)
     events = list(application.events.select_related("organisation", "actor").order_by("at", "id"))
     history = [
         {**row, "organisation": event.organisation.name if event.organisation else "", "actor": str(event.actor) if event.actor else ""}

@@ -18,7 +18,7 @@ from .forms import WorkerForm
 
 RULE_TITLES = {
     "member": "工会实名认证会员",
-    "promotion": "本年度晋级",
+    "promotion": "晋级",  # when: rule 3's window, not a calendar year (decision 227)
     "window": "发证时间",
     "issuer": "发证机关与职业范围",
     "once_per_campaign": "每年度仅限一次",

@@ -1,0 +1,85 @@
+"""A signal as one reviewer reads it: other applications named only to whom may open them
+(decision 221's rule for the batch channel, applied to the signals).
+
+A shared card or certificate names the other people's applications
+(``该银行卡号也用于他人的申请（2021000003；2020年度：2020000005）。``, :func:`~.flags.shared_sentence`).
+The stored sentence keeps every number: it is the facts a resolution answered, and a changed
+sentence raises a resolved signal again (:func:`~.flags.refresh_flags`). What a reader is shown
+is worked out when it is shown: a number of an application outside the reader's subtree (which
+the reader could not open: a 404 and an access-denial entry) is left out and counted,
+“另有其他单位的申请 1 份”; city staff see every number. A resolution note is free text that may
+quote a number too: such a number reads “其他单位的申请”.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from rewards.applications.models import FlagCode
+
+from .services import scoped_applications
+
+if TYPE_CHECKING:
+    from rewards.organisations.models import StaffUser
+
+#: The sentence :func:`~.flags.shared_sentence` writes: its subject, then groups split by ；.
+_SHARED = re.compile(r"^该(?P<subject>[^（）]+?)也用于他人的申请（(?P<groups>[^（）]+)）。$")
+#: Another campaign's group: ``2020年度：2020000005、2020000007``.
+_YEAR_GROUP = re.compile(r"^(?P<year>\d{4})年度：(?P<numbers>.+)$")
+#: A digit run as long as an application number may be (the year and a six-digit counter and up).
+_NUMBER = re.compile(r"(?<![\d*])\d{10,20}(?![\d*])")
+SHARED_CODES = frozenset({FlagCode.CARD_SHARED, FlagCode.CERTIFICATE_SHARED})
+ELSEWHERE = "其他单位的申请"
+
+
+def _unreadable(user: StaffUser, texts: Iterable[str]) -> frozenset[str]:
+    """The application numbers in ``texts`` that ``user`` may not open. City staff open every
+    application (no query); one query otherwise, and none when no text holds a number. A number
+    of no application (not expected) counts as one the reader may not open."""
+    candidates = {number for text in texts for number in _NUMBER.findall(text)}
+    organisation = getattr(user, "organisation", None)
+    if not candidates or (organisation is not None and organisation.parent_id is None and organisation.kind == "city"):
+        return frozenset()
+    readable = set(scoped_applications(user).filter(application_no__in=candidates).values_list("application_no", flat=True))
+    return frozenset(candidates - readable)
+
+
+def _shared_as_seen(message: str, hidden: frozenset[str]) -> str | None:
+    """The shared-card or shared-certificate sentence without the ``hidden`` numbers, each group
+    (this campaign's, then each earlier year's) saying how many it left out; ``None`` when the
+    message is not such a sentence."""
+    match = _SHARED.match(message)
+    if match is None:
+        return None
+    parts = []
+    for group in match["groups"].split("；"):
+        year = _YEAR_GROUP.match(group)
+        numbers = (year["numbers"] if year else group).split("、")
+        shown = [number for number in numbers if number not in hidden]
+        left_out = len(numbers) - len(shown)
+        said = "、".join(shown)
+        if left_out:
+            said += ("，另有" if shown else "") + f"{ELSEWHERE} {left_out} 份"
+        parts.append(f"{year['year']}年度：{said}" if year else said)
+    return f"该{match['subject']}也用于他人的申请（{'；'.join(parts)}）。"
+
+
+def _free_text_as_seen(text: str, hidden: frozenset[str]) -> str:
+    return _NUMBER.sub(lambda match: ELSEWHERE if match.group(0) in hidden else match.group(0), text) if hidden else text
+
+
+def signals_as_seen(user: StaffUser, flags: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The detail's signals (``code``, ``message``, ``resolution_note`` …) as ``user`` reads
+    them: copies, the stored sentences untouched."""
+    hidden = _unreadable(user, [text for flag in flags for text in (flag["message"], flag["resolution_note"])])
+    if not hidden:
+        return flags
+    seen = []
+    for flag in flags:
+        message = (_shared_as_seen(flag["message"], hidden) if flag["code"] in SHARED_CODES else None) or _free_text_as_seen(
+            flag["message"], hidden
+        )
+        seen.append({**flag, "message": message, "resolution_note": _free_text_as_seen(flag["resolution_note"], hidden)})
+    return seen
