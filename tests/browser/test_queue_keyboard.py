@@ -157,8 +157,9 @@ def test_quick_choices_end_with_the_address_the_select_the_list_and_the_counts_o
 
 
 def test_a_tab_chosen_while_a_filters_answer_is_on_its_way_is_the_one_drawn(waiting, live_server, page_factory, monkeypatch):
-    """One request at a time for the form, the tabs and the pager: the filter's slow answer no
-    longer lands after the tab's and draws the earlier choice over the later one."""
+    """One request at a time for the form, the tabs and the pager. Each had its own: the filter's
+    slow answer landed after the tab's and pushed its address (待区县审核, 技师) over a page that
+    showed 全部 (drawn into the list the tab's answer had replaced). Now the tab aborts it."""
     answered = threading.Event()
     plain = views.render
 
