@@ -25,6 +25,7 @@ from rewards.organisations.services import organisation_ensure, staff_create
 from tests import factories
 
 from .conftest import STAFF_PASSWORD, screenshot
+from .test_queue_keyboard import ON_ITS_WAY, quiet
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -209,3 +210,31 @@ def test_the_auditor_searches_reads_one_entry_exports_and_checks_the_chain(story
     assert f"第 {denied.pk} 条的内容与其哈希不符" in page.inner_text(".audit-outcome")
     assert AuditEvent.objects.filter(action="audit.verify").order_by("-id").first().result == "failed"  # type: ignore[union-attr]
     assert page_factory.outside == []
+
+
+def test_quick_choices_on_the_audit_log_end_on_the_last_one_with_the_focus_kept(story, live_server, page_factory):
+    """The audit log's filters redraw it as the queue's do: a change made right after a redraw is
+    sent, and the focus stays on the control used (its controls had no ids, and htmx puts the focus
+    back by id: the second press went to the page, the list stayed on the first choice)."""
+    page = page_factory(1440, 900)
+    page.add_init_script(ON_ITS_WAY)
+    page.goto(live_server.url + "/staff/login")
+    page.fill("#id_username", "audit.zhou")
+    page.fill("#id_password", STAFF_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/staff/")
+    page.goto(live_server.url + "/staff/audit")
+    page.evaluate("htmx.config.defaultSettleDelay = 1000")  # a busy machine settles late
+    roles = page.eval_on_selector_all("select[name=role] option", "(options) => options.map((o) => [o.value, o.textContent.trim()])")
+    assert roles[3] == ["city_reviewer", "市总职工服务中心审核人"]
+    page.focus("select[name=role]")
+    page.keyboard.press("ArrowDown")  # 基层工会经办人
+    page.wait_for_url("**role=grassroots_clerk**")
+    page.keyboard.press("ArrowDown")  # 区县（产业）工会审核人, at once
+    page.keyboard.press("ArrowDown")  # 市总职工服务中心审核人
+    quiet(page)
+    assert "role=city_reviewer" in page.url and page.input_value("select[name=role]") == "city_reviewer"
+    assert page.evaluate("document.activeElement.name") == "role"
+    cells = page.locator("table.audit-table tbody tr td:nth-child(3)").all_inner_texts()
+    assert cells and set(cells) == {"市总职工服务中心审核人"}
+    assert page.inner_text(".result-count strong") == str(len(cells))

@@ -1,9 +1,14 @@
 """The review queue from the keyboard's first stop: one Tab from the top of the page reaches
 跳到主要内容 (shown while it has the focus, off screen otherwise), Enter puts the focus in <main>
 and the next Tab reaches the filters instead of the header's links; a filter change writes the
-new count into the live region outside the list htmx redraws."""
+new count into the live region outside the list htmx redraws; choices made faster than the list is
+redrawn (quick arrow keys, a tab chosen while a filter's answer is on its way) end with the
+address, the select, the rows and every count on the last one."""
 
 from __future__ import annotations
+
+import threading
+import time
 
 import pytest
 
@@ -11,6 +16,7 @@ from rewards.campaigns.services import campaign_load_notice
 from rewards.organisations.models import Role
 from rewards.organisations.selectors import organisation_by_name
 from rewards.organisations.services import staff_create
+from rewards.web.staff import views
 from tests import factories
 
 from .conftest import STAFF_PASSWORD
@@ -18,6 +24,56 @@ from .test_review_flow import sign_in
 from .test_review_second_look import settled
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+#: The requests on their way, counted in the page: every XMLHttpRequest sent (htmx's) until its
+#: loadend, which comes after htmx has drawn the answer, or after the abort. The tests wait for
+#: none, never for a guessed time. (htmx's own events miss an answer whose form was redrawn away.)
+ON_ITS_WAY = """
+window.onItsWay = 0;
+const send = XMLHttpRequest.prototype.send;
+XMLHttpRequest.prototype.send = function () {
+  window.onItsWay += 1;
+  this.addEventListener("loadend", function () { window.onItsWay -= 1; });
+  return send.apply(this, arguments);
+};
+"""
+
+#: What the page says at one moment: the address, the filters, the rows' levels and statuses, the
+#: count above the table, the count on the active status tab, the live region, the focus.
+READING = """() => {
+  const select = document.getElementById("filter-level");
+  const rows = Array.from(document.querySelectorAll(".queue-table tbody tr")).filter((row) => !row.querySelector(".empty-row"));
+  const address = new URLSearchParams(location.search);
+  const tab = document.querySelector(".status-tabs .tab.active");
+  return {
+    address: {level: address.get("level") || "", status: address.get("status")},  // none named: every level
+    filters: {level: select.value, status: document.querySelector(".filters input[name=status]").value},
+    levels: rows.map((row) => row.cells[6].textContent.trim()),
+    count: document.querySelector(".result-count strong").textContent.trim(),
+    tab: tab.id, tabCount: tab.querySelector(".count").textContent.trim(),
+    announced: document.getElementById("queue-announce").textContent.trim(),
+    focus: document.activeElement && document.activeElement.id,
+  };
+}"""
+
+
+def quiet(page) -> None:  # type: ignore[no-untyped-def]
+    """No answer on its way, none being drawn or settling."""
+    page.wait_for_function("window.onItsWay === 0 && !document.querySelector('.htmx-swapping, .htmx-settling')")
+
+
+def on(page, *, level: str, status: str, levels: list[str], tab: str, focus: str) -> None:  # type: ignore[no-untyped-def]
+    """The address, the filters, the rows and every count agree on one choice."""
+    quiet(page)
+    seen = page.evaluate(READING)
+    assert seen["address"] == {"level": level, "status": status}, seen
+    assert seen["filters"] == {"level": level, "status": status}, seen
+    assert sorted(seen["levels"]) == sorted(levels), seen
+    count = str(len(levels))
+    assert (seen["count"], seen["tab"], seen["tabCount"]) == (count, tab, count), seen
+    assert seen["announced"] == f"列表已更新，共 {count} 份", seen
+    assert seen["focus"] == focus, seen
+
 
 #: Where an element is on the screen: above the viewport, or inside it.
 BOX = "(element) => { const r = element.getBoundingClientRect(); return {top: r.top, bottom: r.bottom, width: r.width}; }"
@@ -70,3 +126,57 @@ def test_one_tab_reaches_the_skip_link_and_enter_moves_into_main(waiting, live_s
     assert page.evaluate("document.activeElement.id") == "filter-level"
     assert page.locator("#queue-announce").count() == 1 and "共 1 份" in page.inner_text(".result-count")
     assert page.evaluate("document.getElementById('queue-announce').getAttribute('aria-live')") == "polite"
+
+
+def test_quick_choices_end_with_the_address_the_select_the_list_and_the_counts_on_the_last_one(waiting, live_server, page_factory):
+    page = page_factory(1366, 768)
+    page.add_init_script(ON_ITS_WAY)
+    sign_in(page, live_server.url, "xihu.reviewer")
+    page.goto(live_server.url + "/staff/?status=pending_district")
+    # A busy machine: htmx's settling, when it wires the redrawn form, comes late. A key pressed
+    # between the redraw and then went unsent: the select said 高级工, the list and address 高级技师.
+    page.evaluate("htmx.config.defaultSettleDelay = 1000")
+    page.focus("#filter-level")
+    page.keyboard.press("ArrowDown")  # 高级技师: none
+    page.wait_for_url("**level=senior_technician**")
+    page.keyboard.press("ArrowDown")  # 技师, at once
+    page.keyboard.press("ArrowDown")  # 高级工
+    on(
+        page,
+        level="senior_worker",
+        status="pending_district",
+        levels=["高级工", "高级工"],
+        tab="tab-pending_district",
+        focus="filter-level",
+    )
+
+    # Five presses without a pause (each aborts the answer before it): the last one is drawn.
+    for key in ("ArrowUp", "ArrowUp", "ArrowDown", "ArrowDown", "ArrowUp"):  # 技师 高级技师 技师 高级工 技师
+        page.keyboard.press(key)
+    on(page, level="technician", status="pending_district", levels=["技师"], tab="tab-pending_district", focus="filter-level")
+
+
+def test_a_tab_chosen_while_a_filters_answer_is_on_its_way_is_the_one_drawn(waiting, live_server, page_factory, monkeypatch):
+    """One request at a time for the form, the tabs and the pager. Each had its own: the filter's
+    slow answer landed after the tab's and pushed its address (待区县审核, 技师) over a page that
+    showed 全部 (drawn into the list the tab's answer had replaced). Now the tab aborts it."""
+    answered = threading.Event()
+    plain = views.render
+
+    def render(request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        response = plain(request, *args, **kwargs)
+        if request.GET.get("level") == "technician":  # a slow answer, whatever the browser does with it
+            time.sleep(0.8)
+            answered.set()
+        return response
+
+    monkeypatch.setattr(views, "render", render)
+    page = page_factory(1366, 768)
+    page.add_init_script(ON_ITS_WAY)
+    sign_in(page, live_server.url, "xihu.reviewer")
+    page.goto(live_server.url + "/staff/?status=pending_district")
+    page.select_option("#filter-level", "technician")
+    page.focus("#tab-all")
+    page.keyboard.press("Enter")  # 全部, as drawn: every level
+    assert answered.wait(5)  # the slow answer has been sent (or refused by the browser)
+    on(page, level="", status="", levels=["高级工", "高级工", "技师"], tab="tab-all", focus="tab-all")
