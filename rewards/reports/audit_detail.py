@@ -201,6 +201,7 @@ _VALUE_LABELS: dict[str, str] = {
     "batch_upload": "上传汇总表",
     "confirm": "保存导入",
     "discard": "放弃导入",
+    "replace": "上传修改后的文件",
     "rejected_export": "下载有问题的行",
     "annex4": "汇总表（附件4）",
     "annex5": "非通用性职业申报表（附件5）",
