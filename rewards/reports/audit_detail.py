@@ -50,6 +50,7 @@ DETAIL_LABELS: dict[str, str] = {
     "size": "查看方式",
     "paid": "已发放",
     "failed": "发放失败",
+    "reversed": "退汇",
     "valid": "可导入",
     "accepted": "新增",
     "unchanged": "已存在",
