@@ -399,8 +399,9 @@ def payment_line_reversal(*, user: StaffUser, reference: str, reason: str, reque
         # other ID or card number.
         worker = Application.objects.only("phone", "id_number").get(pk=line.application_id)
         typed = mask_numbers_of(reason[:200], line.bank_card_no, worker.phone, worker.id_number)
-        line.status, line.live, line.reversal_reason, line.result_at = LineStatus.REVERSED, False, typed, now
-        line.save(update_fields=["status", "live", "reversal_reason", "result_at"])
+        # result_at stays the bank's success: the reversal has its own time.
+        line.status, line.live, line.reversal_reason, line.reversed_at = LineStatus.REVERSED, False, typed, now
+        line.save(update_fields=["status", "live", "reversal_reason", "reversed_at"])
         _record_history(
             [line.application_id],
             now=now,

@@ -165,10 +165,33 @@ def line_rows(lines: Iterable[PaymentLine]) -> list[dict[str, Any]]:
                 "status_label": LineStatus(line.status).label,
                 "reason": line.reversal_reason if line.status == LineStatus.REVERSED else line.result_reason,
                 "result_at": line.result_at,
+                "results": bank_results(line),
                 "bank_changed": bool(getattr(line, "bank_changed", False)),
             }
         )
     return rows
+
+
+@dataclass(frozen=True)
+class BankResult:
+    """One thing the bank did to a line: 成功 or 失败 (its return file), 退汇 (later)."""
+
+    label: str
+    at: Any
+    reason: str = ""
+    css: str = ""
+
+
+def bank_results(line: PaymentLine) -> list[BankResult]:
+    """What the bank did to ``line``, in order: a reversed line was paid first, and keeps both
+    the time of that success and the reversal's own time and reason."""
+    if line.status == LineStatus.FAILED:
+        return [BankResult("失败", line.result_at, line.result_reason, "bad")]
+    if line.status == LineStatus.PAID:
+        return [BankResult("成功", line.result_at, css="ok")]
+    if line.status == LineStatus.REVERSED:
+        return [BankResult("成功", line.result_at, css="ok"), BankResult("退汇", line.reversed_at, line.reversal_reason, "bad")]
+    return []
 
 
 def application_lines(application: Application) -> list[dict[str, Any]]:
@@ -232,7 +255,7 @@ def paid_before_lines(batch: PaymentBatch) -> list[dict[str, Any]]:
         before = earlier[line.application_id]
         row["earlier_reference"] = before.reference
         row["earlier_batch_no"] = before.batch.batch_no
-        row["reversed_at"] = before.result_at
+        row["reversed_at"] = before.reversed_at
         row["reversal_reason"] = before.reversal_reason
     return rows
 
