@@ -56,7 +56,7 @@ def closed_on(campaign: Campaign) -> dt.date:
         .aggregate(Max("built_at"), Max("approved_at"), Max("sent_at"), Max("cancelled_at"))
         .values()
     )
-    stamps.append(PaymentLine.objects.filter(batch__campaign=campaign).aggregate(last=Max("result_at"))["last"])
+    stamps += PaymentLine.objects.filter(batch__campaign=campaign).aggregate(Max("result_at"), Max("reversed_at")).values()
     days += [stamp.astimezone(clock.SHANGHAI).date() for stamp in stamps if stamp is not None]
     return max(days)
 

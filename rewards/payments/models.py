@@ -89,8 +89,10 @@ class PaymentLine(models.Model):
     status = models.CharField("状态", max_length=20, choices=LineStatus.choices, default=LineStatus.BUILT)
     live = models.BooleanField(default=True)
     result_reason = MaskedCharField("银行反馈", max_length=200, blank=True)
+    #: When the bank's return file answered the line (paid or failed); a reversal keeps it.
     result_at = models.DateTimeField("结果时间", null=True, blank=True)
     reversal_reason = MaskedCharField("退汇原因", max_length=200, blank=True)
+    reversed_at = models.DateTimeField("退汇时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "核发明细"

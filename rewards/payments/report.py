@@ -16,7 +16,10 @@ if TYPE_CHECKING:
     from rewards.organisations.models import StaffUser
 
 NOTES = (
-    "说明：按付款明细统计。发放失败含银行回单失败和发放成功后的退汇；发放失败的申请经职工更正银行卡后在后续批次发放成功的，分别计入发放失败和已发放。",
+    "说明：按付款明细统计，每笔明细只计入已发放、发放失败、退汇、待银行回单中的一项。",
+    "已发放：银行发放成功、款项未被退回的明细。其中重发成功：此前发放失败或退汇、职工更正银行卡后在后续批次发放成功的明细；"
+    "该申请此前的那笔明细仍计入发放失败或退汇。",
+    "退汇：银行发放成功后又退回款项的明细，不计入已发放或发放失败。",
     "待银行回单：发放文件已报送银行、尚未导入银行回单的明细。",
 )
 
@@ -26,9 +29,11 @@ def _columns(first: str) -> list[Column]:
         Column(first, 26, align="left"),
         Column("已发放笔数", 12, count=True),
         Column("已发放金额（元）", 16, align="right"),
+        Column("其中重发成功笔数", 14, count=True),
         Column("发放失败笔数", 12, count=True),
         Column("发放失败金额（元）", 16, align="right"),
-        Column("其中退汇笔数", 12, count=True),
+        Column("退汇笔数", 10, count=True),
+        Column("退汇金额（元）", 14, align="right"),
         Column("待银行回单笔数", 14, count=True),
         Column("待银行回单金额（元）", 18, align="right"),
     ]
@@ -39,9 +44,11 @@ def _values(row: ReportRow) -> list[Any]:
         row.label,
         row.paid.count,
         row.paid.amount,
+        row.repaid.count,
         row.failed.count,
         row.failed.amount,
         row.reversed.count,
+        row.reversed.amount,
         row.pending.count,
         row.pending.amount,
     ]
@@ -82,7 +89,13 @@ def payment_report_export(*, user: StaffUser, campaign: Campaign, request: Any =
         actor=user,
         request=request,
         obj=campaign,
-        detail={"year": campaign.year, "format": "xlsx", "paid": report.total.paid.count, "failed": report.total.failed.count},
+        detail={
+            "year": campaign.year,
+            "format": "xlsx",
+            "paid": report.total.paid.count,
+            "failed": report.total.failed.count,
+            "reversed": report.total.reversed.count,
+        },
     )
     return Generated(
         filename=f"{campaign.year}年度奖励核发统计.xlsx",

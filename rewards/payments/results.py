@@ -19,7 +19,7 @@ from rewards.campaigns.models import Campaign
 from rewards.core import clock
 from rewards.core.audit import audit
 from rewards.core.errors import Conflict, DomainError, InvalidInput, NotFound
-from rewards.core.masking import mask_numbers_of
+from rewards.core.masking import mask_digit_runs, mask_numbers_of
 from rewards.core.text import written_note
 from rewards.core.vocab import Status
 from rewards.notifications.services import SmsRequest, sms_enqueue_many
@@ -32,6 +32,11 @@ if TYPE_CHECKING:
     from rewards.organisations.models import StaffUser
 
 RESULT_HEADER = ["reference", "amount", "result", "reason"]
+#: Reasons of a refused file shown to the officer; the audit entry keeps the first
+#: ``AUDITED_REASONS`` of them (each cut to ``REASON_CHARS``) and the count of all.
+SHOWN_REASONS = 200
+AUDITED_REASONS = 20
+REASON_CHARS = 300
 
 
 class ResultFileRefused(DomainError):
@@ -40,6 +45,8 @@ class ResultFileRefused(DomainError):
     status = 400
     code = "invalid_result_file"
     default_message = "银行回单文件未导入：文件中有无法接受的行，数据库未作任何改动。"
+    #: How many problems the file had (``reasons`` lists at most the first 200).
+    problem_count: int = 0
 
 
 # --- results and reversals ------------------------------------------------------------------------
@@ -140,14 +147,16 @@ def payment_results_import(*, user: StaffUser, batch_no: str, content: bytes, re
         # after the rollback. A batch named wrongly (404) is not: there is no batch to name.
         refused = _batch_or_none(batch_no)
         reasons = exc.extra.get("reasons", []) if isinstance(exc, ResultFileRefused) else []
-        audit(
-            "payment.results_import",
-            actor=user,
-            obj=refused,
-            request=request,
-            result="failed",
-            detail={"batch_no": batch_no[:20], "reason": exc.code, "problems": len(reasons), "sha256": digest[:16]},
-        )
+        detail: dict[str, Any] = {
+            "batch_no": batch_no[:20],
+            "reason": exc.code,
+            "problems": (exc.problem_count if isinstance(exc, ResultFileRefused) else 0) or len(reasons),
+        }
+        if reasons:
+            # What was wrong, row by row, as the officer saw it (numbers masked), bounded.
+            detail["problem_list"] = [reason[:REASON_CHARS] for reason in reasons[:AUDITED_REASONS]]
+        detail["sha256"] = digest[:16]
+        audit("payment.results_import", actor=user, obj=refused, request=request, result="failed", detail=detail)
         raise
 
 
@@ -209,7 +218,12 @@ def _import_results(*, user: StaffUser, batch_no: str, content: bytes, digest: s
                     "确认无误后，删去该行再导入。"
                 )
         if problems:
-            raise ResultFileRefused(fields={"file": problems[:200]}, reasons=problems[:200])
+            # A row may echo what the file held (a card number in the reference column, say):
+            # shown and audited with every long number masked (SECURITY.md 15, 18).
+            shown = [mask_digit_runs(problem) for problem in problems[:SHOWN_REASONS]]
+            refused = ResultFileRefused(fields={"file": shown}, reasons=shown)
+            refused.problem_count = len(problems)
+            raise refused
         now = clock.now()
         _mark_paid(to_pay, now, user)
         _mark_failed(to_fail, now, user)
@@ -399,8 +413,9 @@ def payment_line_reversal(*, user: StaffUser, reference: str, reason: str, reque
         # other ID or card number.
         worker = Application.objects.only("phone", "id_number").get(pk=line.application_id)
         typed = mask_numbers_of(reason[:200], line.bank_card_no, worker.phone, worker.id_number)
-        line.status, line.live, line.reversal_reason, line.result_at = LineStatus.REVERSED, False, typed, now
-        line.save(update_fields=["status", "live", "reversal_reason", "result_at"])
+        # result_at stays the bank's success: the reversal has its own time.
+        line.status, line.live, line.reversal_reason, line.reversed_at = LineStatus.REVERSED, False, typed, now
+        line.save(update_fields=["status", "live", "reversal_reason", "reversed_at"])
         _record_history(
             [line.application_id],
             now=now,

@@ -26,8 +26,9 @@ from .services import payable
 ZERO = Decimal("0.00")
 #: The levels that carry an award (高级工, 技师, 高级技师), lowest first.
 AWARD_LEVELS = [level for level in Level if LEVEL_GRADE[level] <= 3]
-#: What the bank did not pay: a failure in its return file, or money sent back later (退汇).
-FAILED_STATUSES = (LineStatus.FAILED, LineStatus.REVERSED)
+#: What the bank answered: paid, failed in its return file, or paid and sent back later (退汇).
+#: A reversed line is neither a success nor a plain failure: the pages count it on its own.
+ANSWERED_STATUSES = (LineStatus.PAID, LineStatus.FAILED, LineStatus.REVERSED)
 
 
 @dataclass
@@ -52,10 +53,12 @@ def batches() -> QuerySet[PaymentBatch]:
 
 
 def batches_with_results() -> QuerySet[PaymentBatch]:
-    """The batches with how many of their lines the bank paid, failed (or sent back) and has not answered."""
+    """The batches with how many of their lines the bank paid (and kept paid), failed, paid and
+    then sent back (退汇), and has not answered: each line in one count."""
     return batches().annotate(
         paid_count=Count("lines", filter=Q(lines__status=LineStatus.PAID)),
-        failed_count=Count("lines", filter=Q(lines__status__in=FAILED_STATUSES)),
+        failed_count=Count("lines", filter=Q(lines__status=LineStatus.FAILED)),
+        reversed_count=Count("lines", filter=Q(lines__status=LineStatus.REVERSED)),
         waiting_count=Count("lines", filter=Q(lines__status=LineStatus.SENT)),
     )
 
@@ -162,10 +165,33 @@ def line_rows(lines: Iterable[PaymentLine]) -> list[dict[str, Any]]:
                 "status_label": LineStatus(line.status).label,
                 "reason": line.reversal_reason if line.status == LineStatus.REVERSED else line.result_reason,
                 "result_at": line.result_at,
+                "results": bank_results(line),
                 "bank_changed": bool(getattr(line, "bank_changed", False)),
             }
         )
     return rows
+
+
+@dataclass(frozen=True)
+class BankResult:
+    """One thing the bank did to a line: 成功 or 失败 (its return file), 退汇 (later)."""
+
+    label: str
+    at: Any
+    reason: str = ""
+    css: str = ""
+
+
+def bank_results(line: PaymentLine) -> list[BankResult]:
+    """What the bank did to ``line``, in order: a reversed line was paid first, and keeps both
+    the time of that success and the reversal's own time and reason."""
+    if line.status == LineStatus.FAILED:
+        return [BankResult("失败", line.result_at, line.result_reason, "bad")]
+    if line.status == LineStatus.PAID:
+        return [BankResult("成功", line.result_at, css="ok")]
+    if line.status == LineStatus.REVERSED:
+        return [BankResult("成功", line.result_at, css="ok"), BankResult("退汇", line.reversed_at, line.reversal_reason, "bad")]
+    return []
 
 
 def application_lines(application: Application) -> list[dict[str, Any]]:
@@ -229,7 +255,7 @@ def paid_before_lines(batch: PaymentBatch) -> list[dict[str, Any]]:
         before = earlier[line.application_id]
         row["earlier_reference"] = before.reference
         row["earlier_batch_no"] = before.batch.batch_no
-        row["reversed_at"] = before.result_at
+        row["reversed_at"] = before.reversed_at
         row["reversal_reason"] = before.reversal_reason
     return rows
 
@@ -263,11 +289,20 @@ def payable_summary(campaign: Campaign) -> tuple[Tally, list[PayableUnit]]:
 
 @dataclass
 class ReportRow:
+    """One row of 核发统计: every payment line sent to the bank in exactly one of ``paid``,
+    ``failed``, ``reversed`` and ``pending``; ``repaid`` is part of ``paid``."""
+
     label: str
     paid: Tally = field(default_factory=Tally)
+    #: Paid lines of applications whose earlier line failed or was sent back (重发成功).
+    repaid: Tally = field(default_factory=Tally)
     failed: Tally = field(default_factory=Tally)
     reversed: Tally = field(default_factory=Tally)
     pending: Tally = field(default_factory=Tally)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.paid.count or self.failed.count or self.reversed.count or self.pending.count)
 
 
 @dataclass
@@ -278,33 +313,45 @@ class PaymentReport:
     total: ReportRow
 
 
+#: Where a line of each status is counted in :class:`ReportRow`.
+_REPORT_COLUMNS: dict[str, str] = {
+    LineStatus.PAID: "paid",
+    LineStatus.FAILED: "failed",
+    LineStatus.REVERSED: "reversed",
+    LineStatus.SENT: "pending",
+}
+
+
 def payment_report(campaign: Campaign) -> PaymentReport:
-    """已发放 / 发放失败 (with 退汇) / 待银行回单, as counts and amounts of payment lines, per
-    union in Annex 1 order and per level. A failed line whose application was corrected and
-    paid later counts once as failed and once as paid: both happened."""
+    """已发放 / 发放失败 / 退汇 / 待银行回单, as counts and amounts of payment lines (each line in
+    one column), per union in Annex 1 order and per level. An application whose payment failed
+    (or came back) and was paid by a later batch has two lines: the earlier one stays under
+    发放失败 (or 退汇), the later one is under 已发放, and counted again in its 其中重发成功."""
     order = _unit_order(campaign)
     unions = {union_id: ReportRow(name) for union_id, name in order}
     extra: dict[int, ReportRow] = {}
     levels = {level.value: ReportRow(level.label) for level in AWARD_LEVELS}
     total = ReportRow("合计")
+    earlier_failure = Exists(
+        PaymentLine.objects.filter(
+            application_id=OuterRef("application_id"), status__in=[LineStatus.FAILED, LineStatus.REVERSED], pk__lt=OuterRef("pk")
+        )
+    )
     rows = (
-        PaymentLine.objects.filter(batch__campaign=campaign, status__in=[LineStatus.PAID, LineStatus.SENT, *FAILED_STATUSES])
+        PaymentLine.objects.filter(batch__campaign=campaign, status__in=list(_REPORT_COLUMNS))
+        .annotate(repaid=earlier_failure)
         .order_by()
-        .values("application__union_id", "application__union__name", "application__new_level", "status")
+        .values("application__union_id", "application__union__name", "application__new_level", "status", "repaid")
         .annotate(n=Count("pk"), s=Sum("amount"))
     )
     for row in rows:
         union_id = row["application__union_id"]
         union_row = unions.get(union_id) or extra.setdefault(union_id, ReportRow(row["application__union__name"] or "其他"))
         level_row = levels.setdefault(row["application__new_level"], ReportRow(row["application__new_level"]))
+        column = _REPORT_COLUMNS[row["status"]]
         for target in (union_row, level_row, total):
-            if row["status"] == LineStatus.PAID:
-                target.paid.add(row["n"], row["s"])
-            elif row["status"] == LineStatus.SENT:
-                target.pending.add(row["n"], row["s"])
-            else:
-                target.failed.add(row["n"], row["s"])
-                if row["status"] == LineStatus.REVERSED:
-                    target.reversed.add(row["n"], row["s"])
+            getattr(target, column).add(row["n"], row["s"])
+            if column == "paid" and row["repaid"]:
+                target.repaid.add(row["n"], row["s"])
     union_rows = [unions[union_id] for union_id, _ in order] + sorted(extra.values(), key=lambda item: item.label)
     return PaymentReport(campaign=campaign, unions=union_rows, levels=list(levels.values()), total=total)

@@ -149,7 +149,31 @@ def _same_request(earlier: PaymentBatch, campaign: Campaign | None, union: Organ
     return earlier
 
 
+#: A batch number: P, the campaign's year, and the year's counter of batches (5 digits).
+BATCH_NO_DIGITS = 5
+
+
+def _next_batch_no(campaign: Campaign) -> str:
+    """The next number of ``campaign``'s year: ``P2020`` and a counter from 00001, one past the
+    highest of the year's numbers so far (cancelled batches keep theirs; numbers made before the
+    counter, ``P{year}{id}``, are of the same shape and stay). The caller holds the campaign's
+    row lock until its transaction ends, so two builds of one year never draw the same number;
+    ``batch_no`` being unique is the last word."""
+    prefix = f"P{campaign.year}"
+    taken = PaymentBatch.objects.filter(batch_no__startswith=prefix).values_list("batch_no", flat=True)
+    counters = [int(no[len(prefix) :]) for no in taken if len(no) == len(prefix) + BATCH_NO_DIGITS and no[len(prefix) :].isdigit()]
+    number = max(counters, default=0) + 1
+    if number >= 10**BATCH_NO_DIGITS:
+        raise Conflict(
+            f"{campaign.year}年度的核发批次号已用完（{10**BATCH_NO_DIGITS - 1:,} 个），请联系系统管理员。", code="batch_numbers_used_up"
+        )
+    return f"{prefix}{number:0{BATCH_NO_DIGITS}d}"
+
+
 def _build(*, user: StaffUser, campaign: Campaign, union: Organisation | None, key: str, request: Any) -> PaymentBatch:
+    # Builds of one year take turns (the campaign's row, locked until the commit): each draws the
+    # year's next batch number, and a second build sees the first one's lines as taken.
+    Campaign.objects.select_for_update().filter(pk=campaign.pk).values_list("pk", flat=True).get()
     queryset = payable(campaign, union).order_by("pk")
     if connection.features.has_select_for_update_skip_locked:
         # Concurrent builders take disjoint sets; the unique live-line index is the last word.
@@ -167,7 +191,7 @@ def _build(*, user: StaffUser, campaign: Campaign, union: Organisation | None, k
         built_at=now,
         idempotency_key=key,
     )
-    batch.batch_no = f"P{campaign.year}{batch.pk:05d}"
+    batch.batch_no = _next_batch_no(campaign)
     lines: list[PaymentLine] = []
     for index, application in enumerate(
         queryset.only("pk", "name", "bank_card_no", "bank_card_hash", "bank_branch", "new_level").iterator(chunk_size=CHUNK), start=1

@@ -50,6 +50,7 @@ DETAIL_LABELS: dict[str, str] = {
     "size": "查看方式",
     "paid": "已发放",
     "failed": "发放失败",
+    "reversed": "退汇",
     "valid": "可导入",
     "accepted": "新增",
     "unchanged": "已存在",
@@ -69,6 +70,7 @@ DETAIL_LABELS: dict[str, str] = {
     "amount": "金额（元）",
     "entries": "条数",
     "problems": "问题",
+    "problem_list": "问题明细（至多前 20 处）",
     "seconds": "用时（秒）",
     "unkeyed_entries": "启用密钥前的记录条数",
     "last_unkeyed_id": "启用密钥前的最后一条",
@@ -359,4 +361,17 @@ def readable_detail(detail: Any, *, separator: str = "\n", action: str = "") -> 
     if not isinstance(detail, dict):
         return _said(detail, action=action)
     merging = "into" in detail
-    return separator.join(f"{_key(key, merging=merging, action=action)}：{_said(value, str(key), action)}" for key, value in detail.items())
+    return separator.join(
+        f"{_key(key, merging=merging, action=action)}：{_listed(value, separator) if key in _LISTED_KEYS else _said(value, str(key), action)}"
+        for key, value in detail.items()
+    )
+
+
+#: Keys whose value is a list of sentences (a refused bank file's reasons): one a line.
+_LISTED_KEYS = frozenset({"problem_list"})
+
+
+def _listed(value: Any, separator: str) -> str:
+    if not isinstance(value, list | tuple):
+        return _said(value)
+    return "".join(f"{separator}  {index}. {item}" for index, item in enumerate(value, start=1))

@@ -122,6 +122,25 @@ def story(settings, monkeypatch):  # type: ignore[no-untyped-def]
         object_id=1,
         detail={"count": 3, "total_amount": "1500.00"},
     )
+    write(
+        35,
+        "payment.results_import",
+        actor=lin,
+        request=Request(lin, "10.1.0.35"),
+        object_type="payments.paymentbatch",
+        object_id=1,
+        result="failed",
+        detail={
+            "batch_no": "P202000001",
+            "reason": "invalid_result_file",
+            "problems": 2,
+            "problem_list": [
+                "第 2 行：未知的付款参考号 622202*********0016。",
+                "第 5 行：付款参考号 P202000001-000003 的金额 5000.00 与发放金额 500.00 不符。",
+            ],
+            "sha256": "3f6c1a9be07d4e21",
+        },
+    )
     for n in range(30):  # the rest of the day's sign-ins, so that the chain check takes several steps
         write(7, "staff.login", request=Request([wang, li, lin, clerk][n % 4], f"10.1.0.{40 + n % 9}"), detail={"channel": "web"})
     monkeypatch.undo()
@@ -238,3 +257,36 @@ def test_quick_choices_on_the_audit_log_end_on_the_last_one_with_the_focus_kept(
     cells = page.locator("table.audit-table tbody tr td:nth-child(3)").all_inner_texts()
     assert cells and set(cells) == {"市总职工服务中心审核人"}
     assert page.inner_text(".result-count strong") == str(len(cells))
+
+
+#: Whole codes: each text piece of an action code (between the <wbr> after a dot) on one line.
+CODES_WHOLE = """() => [...document.querySelectorAll('table.audit-table .audit-code')].flatMap(code =>
+  [...code.childNodes].filter(node => node.nodeType === Node.TEXT_NODE && node.textContent.trim()).map(node => {
+    const range = document.createRange(); range.selectNodeContents(node);
+    const tops = new Set([...range.getClientRects()].map(rect => Math.round(rect.top)));
+    return [node.textContent, tops.size];
+  }))"""
+
+
+def test_the_payment_entries_at_1366_keep_their_codes_whole_and_a_refused_file_names_its_reasons(story, live_server, page_factory):
+    page = page_factory(1366, 768)
+    page.goto(live_server.url + "/staff/login")
+    page.fill("#id_username", "audit.zhou")
+    page.fill("#id_password", STAFF_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/staff/")
+    page.goto(live_server.url + "/staff/audit?action=payment.")
+    page.wait_for_selector("table.audit-table tbody tr >> nth=1")
+    pieces = page.evaluate(CODES_WHOLE)
+    assert ["payment.", 1] in pieces and ["results_import", 1] in pieces and ["batch_build", 1] in pieces
+    assert all(lines == 1 for _, lines in pieces), pieces
+    screenshot(page, "88-audit-payment-entries-1366")
+
+    refused = AuditEvent.objects.get(action="payment.results_import")
+    page.click(f"a[href='/staff/audit/{refused.pk}']")
+    page.wait_for_selector(".audit-facts")
+    facts = page.inner_text(".audit-facts")
+    assert "问题：2" in facts and "1. 第 2 行：未知的付款参考号 622202*********0016。" in facts
+    assert "2. 第 5 行：付款参考号 P202000001-000003 的金额 5000.00 与发放金额 500.00 不符。" in facts
+    screenshot(page, "89-audit-refused-return-file")
+    assert page_factory.outside == []

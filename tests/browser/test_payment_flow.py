@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from rewards.applications.models import Application, Flag, FlagCode
 from rewards.campaigns.selectors import campaign_units
 from rewards.campaigns.services import campaign_load_notice
+from rewards.core import clock
 from rewards.core.vocab import Status
 from rewards.organisations.models import Role
 from rewards.organisations.selectors import organisation_by_name
@@ -208,6 +209,16 @@ def test_two_officers_build_approve_send_and_reconcile_a_batch(cast, live_server
     other.click("summary:has-text('登记退汇')")
     other.fill(f"#reason-{paid_line.reference}", "账户已冻结，银行退回")
     screenshot(other, "67-payments-line-search-reversal")
+    other.click(f"form[action$='/lines/{paid_line.reference}/reversal'] button[type=submit]")
+    other.wait_for_selector(".flash-success")
+    # The bank's success keeps its time; the reversal has its own, with its reason.
+    results = other.inner_text(".pay-lines tbody tr .pay-bank-results")
+    paid_line.refresh_from_db()
+    assert paid_line.status == LineStatus.REVERSED and paid_line.result_at < paid_line.reversed_at
+    assert results.startswith("成功 ") and "退汇 " in results and results.endswith("：账户已冻结，银行退回")
+    assert paid_line.result_at.astimezone(clock.SHANGHAI).strftime("%Y-%m-%d %H:%M") in results
+    assert other.locator(".pay-status-table >> text=已退汇").count() == 1
+    screenshot(other, "67b-payments-line-reversed")
 
     # The report, and its xlsx.
     other.click("nav.staff-nav >> text=奖励核发")
@@ -215,7 +226,7 @@ def test_two_officers_build_approve_send_and_reconcile_a_batch(cast, live_server
     other.wait_for_selector("#by-union")
     figures = other.inner_text(".pay-report-figures")
     paid_total = sum(line.amount for line in PaymentLine.objects.filter(status=LineStatus.PAID))
-    assert f"{paid_total:,.2f}" in figures and "25 笔" in figures and "1 笔" in figures
+    assert f"{paid_total:,.2f}" in figures and "发放失败 · 1 笔" in figures and "退汇 · 1 笔" in figures
     screenshot(other, "68-payments-report")
     with other.expect_download() as info:
         other.click("text=下载 Excel（xlsx）")
@@ -227,5 +238,7 @@ def test_two_officers_build_approve_send_and_reconcile_a_batch(cast, live_server
     other.click("nav.pay-tabs >> text=核发批次")
     other.wait_for_selector("#batches-title")
     assert other.locator(".pay-table tbody tr").count() == 2
+    results = other.inner_text(f".pay-table tbody tr:has(a:text-is('{batch.batch_no}')) td:last-child")
+    assert results.replace(" ", "") == "成功19失败1退汇1"  # each line once: 21 = 19 + 1 + 1
     screenshot(other, "69-payments-list-after")
     assert page_factory.outside == []

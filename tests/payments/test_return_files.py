@@ -272,3 +272,33 @@ def test_a_card_corrected_after_a_failed_payment_is_the_next_batchs_change_not_t
     assert "审核通过后更改了银行卡的申请" not in first_page and "卡已变更" not in first_page
     assert "审核通过后更改了银行卡的申请（1 笔）" in second_page and "卡已变更" in second_page
     assert failed.application_no in second_page
+
+
+def test_a_refused_file_is_audited_with_its_first_reasons_masked_and_shown_on_the_entry(api, approved, finance_a, finance_b, auditor):
+    from rewards.core.models import AuditEvent
+
+    batch_no, a, _, content = sent_batch(api, finance_a, finance_b)
+    rows = _rows(content)
+    # 24 unknown references, the first a card number put in the wrong column, and a bad amount.
+    answers = [("6222021234567890016", "500.00", "success", "")] + [
+        (f"{batch_no}-9{index:05d}", "500.00", "success", "") for index in range(23)
+    ]
+    answers.append((rows[0][0], "5000.00", "success", ""))
+    refused = _post(api, a, batch_no, results_file(answers))
+    assert refused.status_code == 400
+    assert "6222021234567890016" not in refused.content.decode() and "622202*********0016" in refused.content.decode()
+    entry = AuditEvent.objects.get(action="payment.results_import", result="failed")
+    assert entry.detail["problems"] == 25 and entry.detail["reason"] == "invalid_result_file"
+    listed = entry.detail["problem_list"]
+    assert len(listed) == 20
+    assert listed[0] == "第 2 行：未知的付款参考号 622202*********0016。"
+    assert listed[1] == f"第 3 行：未知的付款参考号 {batch_no}-900000。"
+    assert "6222021234567890016" not in str(entry.detail)
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(auditor)
+    page = client.get(f"/staff/audit/{entry.pk}").content.decode()
+    assert "问题：25" in page and "问题明细（至多前 20 处）：" in page
+    assert "  1. 第 2 行：未知的付款参考号 622202*********0016。" in page
+    assert f"  20. 第 21 行：未知的付款参考号 {batch_no}-900018。" in page
+    assert "6222021234567890016" not in page

@@ -569,3 +569,14 @@ def test_payment_entries_name_the_batch_and_an_application_number_finds_its_batc
     assert sheet is not None
     objects = {row[7] for row in sheet.iter_rows(values_only=True) if isinstance(row[0], int)}
     assert f"核发批次 {batch.batch_no}（#{batch.pk}）" in objects
+
+
+def test_action_codes_break_only_after_their_dots(campaign, auditor_client, finance_a):  # type: ignore[no-untyped-def]
+    entry = audit("payment.results_import", actor=finance_a, result="failed", detail={"batch_no": "P202000001"})
+    html = auditor_client.get(URL).content.decode()
+    assert '<span class="audit-code">payment.<wbr>results_import</span>' in html
+    page = auditor_client.get(f"{URL}/{entry.pk}").content.decode()
+    assert '<span class="audit-code">payment.<wbr>results_import</span>' in page
+    # An unnamed code is escaped, piece by piece.
+    odd = audit("x<b>.y", actor=finance_a)
+    assert "x&lt;b&gt;.<wbr>y" in auditor_client.get(f"{URL}/{odd.pk}").content.decode()

@@ -405,13 +405,19 @@ def test_the_report_sums_equal_the_database_and_its_xlsx_is_an_audited_export(a,
     report = response.context["report"]
     lines = PaymentLine.objects.filter(batch__campaign=campaign)
     paid = lines.filter(status=LineStatus.PAID).aggregate(n=Sum("amount"))["n"]
-    failed = lines.filter(status__in=[LineStatus.FAILED, LineStatus.REVERSED]).aggregate(n=Sum("amount"))["n"]
+    failed = lines.filter(status=LineStatus.FAILED).aggregate(n=Sum("amount"))["n"]
+    reversed_ = lines.filter(status=LineStatus.REVERSED).aggregate(n=Sum("amount"))["n"]
     pending = lines.filter(status=LineStatus.SENT).aggregate(n=Sum("amount"))["n"]
     assert report.total.paid.amount == paid and report.total.paid.count == 3
-    assert report.total.failed.amount == failed and report.total.failed.count == 2 and report.total.reversed.count == 1
+    # A reversal is its own column, not a failure: each line is counted once.
+    assert report.total.failed.amount == failed and report.total.failed.count == 1
+    assert report.total.reversed.amount == reversed_ and report.total.reversed.count == 1
     assert report.total.pending.amount == pending and report.total.pending.count == 1
     assert sum(row.paid.amount for row in report.unions) == paid == sum(row.paid.amount for row in report.levels)
     assert sum(row.failed.amount for row in report.unions) == failed == sum(row.failed.amount for row in report.levels)
+    assert sum(row.reversed.count for row in report.unions) == 1 == sum(row.reversed.count for row in report.levels)
+    counted = report.total.paid.count + report.total.failed.count + report.total.reversed.count + report.total.pending.count
+    assert counted == lines.count() == 6
     # Annex 1 order: 24 unions, each listed whether or not it has payments.
     assert len(report.unions) == 24
     xihu_row = next(row for row in report.unions if row.label == xihu.name)
@@ -427,8 +433,52 @@ def test_the_report_sums_equal_the_database_and_its_xlsx_is_an_audited_export(a,
     assert book.sheetnames == ["按工会", "按等级"]
     values = [[cell for cell in row] for row in book["按工会"].iter_rows(values_only=True)]
     total_row = next(row for row in values if row[0] == "合计")
-    assert Decimal(str(total_row[2])) == paid and total_row[1] == 3 and Decimal(str(total_row[4])) == failed
+    assert Decimal(str(total_row[2])) == paid and total_row[1] == 3 and total_row[3] == 0
+    assert total_row[4] == 1 and Decimal(str(total_row[5])) == failed and total_row[6] == 1 and Decimal(str(total_row[7])) == reversed_
+    assert any("退汇：银行发放成功后又退回款项的明细" in str(row[0]) for row in values)
     assert AuditEvent.objects.filter(action="report.payments", actor=finance_a).count() == 1
+
+
+def test_a_reversal_is_counted_on_its_own_on_the_list_and_the_batch_page(a, approved, finance_a, finance_b, campaign):
+    batch, rows = sent(finance_a, finance_b, campaign)
+    answers = [(row[0], row[4], "success", "") for row in rows[:4]] + [(rows[4][0], rows[4][4], "failure", "卡号错误")]
+    services.payment_results_import(user=finance_a, batch_no=batch.batch_no, content=results_file(answers).read())
+    services.payment_line_reversal(user=finance_a, reference=rows[0][0], reason="账户冻结")
+    listed = a.get(URL).content.decode()
+    cell = re.search(r'<td class="nowrap">(<span class="pay-result.*?)</td>', listed).group(1)  # type: ignore[union-attr]
+    shown = re.findall(r'<span class="pay-result[^"]*"[^>]*>(\S+) (\d+)</span>', cell)
+    # 3 paid (one of the four came back), 1 failed, 1 reversed, 1 waiting: six lines, each once.
+    assert shown == [("成功", "3"), ("失败", "1"), ("退汇", "1"), ("待回单", "1")]
+    assert sum(int(count) for _, count in shown) == batch.count
+    assert "退汇＝发放成功后银行又退回款项（不计入成功或失败）" in listed
+    html = page_of(a, batch)
+    totals = html[html.index('class="table pay-status-table"') : html.index("</table>", html.index('class="table pay-status-table"'))]
+    assert "已退汇" in totals and "已发放" in totals and "发放失败" in totals
+    assert "已退汇＝发放成功后银行又退回，不计入已发放或发放失败" in html
+
+
+def test_the_report_counts_a_payment_after_a_failure_as_paid_and_as_repaid(a, approved, finance_a, finance_b, campaign):
+    batch, rows = sent(finance_a, finance_b, campaign)
+    answers = [(row[0], row[4], "success", "") for row in rows[:4]] + [(row[0], row[4], "failure", "卡号错误") for row in rows[4:]]
+    services.payment_results_import(user=finance_a, batch_no=batch.batch_no, content=results_file(answers).read())
+    services.payment_line_reversal(user=finance_a, reference=rows[0][0], reason="账户冻结")
+    # Two corrected (one failed, one reversed) and paid by a second batch; the third failure waits.
+    again = [PaymentLine.objects.get(reference=rows[4][0]).application_id, PaymentLine.objects.get(reference=rows[0][0]).application_id]
+    Application.objects.filter(pk__in=again).update(status=Status.APPROVED)
+    Application.objects.filter(pk=PaymentLine.objects.get(reference=rows[5][0]).application_id).update(status=Status.PAID)
+    second, second_rows = sent(finance_a, finance_b, campaign)
+    assert second.count == 2
+    answers = [(row[0], row[4], "success", "") for row in second_rows]
+    services.payment_results_import(user=finance_a, batch_no=second.batch_no, content=results_file(answers).read())
+
+    report = a.get(f"{URL}reports").context["report"]
+    assert (report.total.paid.count, report.total.repaid.count) == (5, 2)
+    assert (report.total.failed.count, report.total.reversed.count, report.total.pending.count) == (2, 1, 0)
+    repaid = PaymentLine.objects.filter(batch=second).aggregate(n=Sum("amount"))["n"]
+    assert report.total.repaid.amount == repaid
+    assert sum(row.repaid.count for row in report.unions) == 2 == sum(row.repaid.count for row in report.levels)
+    html = a.get(f"{URL}reports").content.decode()
+    assert "已发放 · 5 笔（其中重发成功 2 笔）" in html and "其中重发成功：此前发放失败或退汇" in html
 
 
 # --- who may see and do what ----------------------------------------------------------------

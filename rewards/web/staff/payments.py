@@ -27,6 +27,7 @@ from rewards.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from rewards.organisations.models import Role, StaffUser
 from rewards.payments import selectors, services
 from rewards.payments.models import BatchStatus, LineStatus, PaymentBatch, PaymentLine, ResultImport
+from rewards.payments.report import NOTES as REPORT_NOTES
 from rewards.payments.report import payment_report_export
 from rewards.payments.services import (
     ResultFileRefused,
@@ -115,7 +116,7 @@ def _other_years(campaign: Campaign | None) -> list[dict[str, Any]]:
 
 def _listed(batch: PaymentBatch) -> dict[str, Any]:
     """One row of the batches table (``batch`` annotated by ``batches_with_results``)."""
-    answered = getattr(batch, "paid_count", 0) + getattr(batch, "failed_count", 0)
+    answered = sum(getattr(batch, name, 0) for name in ("paid_count", "failed_count", "reversed_count"))
     state, label = _batch_state(batch, answered=answered, lines=batch.count)
     return {"batch": batch, "state": state, "status_label": label}
 
@@ -200,7 +201,7 @@ def _batch_context(request: HttpRequest, batch: PaymentBatch) -> dict[str, Any]:
         return urlencode({key: value for key, value in values.items() if value})
 
     awaiting = batch.lines.filter(status=LineStatus.SENT).count() if batch.status == BatchStatus.SENT else 0
-    answered = sum(status_totals[str(status)].count for status in (LineStatus.PAID, *selectors.FAILED_STATUSES))
+    answered = sum(status_totals[str(status)].count for status in selectors.ANSWERED_STATUSES)
     state, status_label = _batch_state(batch, answered=answered, lines=sum(tally.count for tally in status_totals.values()))
     return {
         "batch": batch,
@@ -381,5 +382,6 @@ def payment_report(request: HttpRequest) -> HttpResponse:
         "campaign": campaign,
         "years": years,
         "report": selectors.payment_report(campaign),
+        "notes": REPORT_NOTES,
     }
     return render(request, "staff/payments/report.html", context)
