@@ -112,6 +112,7 @@ def test_results_naming_no_number_ask_nothing(moved, xihu_reviewer, django_asser
     assert checks_as_seen(xihu_reviewer, None) == []
 
 
+@pytest.mark.usefixtures("private_storage")
 def test_a_submitted_applications_stored_results_name_no_other_application(campaign, business_day, xihu, shangcheng):
     """What the rules store today: an eligible application's results, none naming an application
     (a person's earlier, withdrawn application under another union included)."""
@@ -127,3 +128,44 @@ def test_a_submitted_applications_stored_results_name_no_other_application(campa
     assert second.union == xihu and all(check["passed"] for check in second.checks)
     assert not any(first.application_no in str(check["message"]) for check in second.checks)
     assert "您尚未获得2020年度奖励，也没有其他正在办理的申请。" in [check["message"] for check in second.checks]
+
+
+# The worker's side: their own numbers, never another person's ----------------------------------
+
+
+@pytest.fixture
+def somebody_elses(campaign, business_day, shangcheng):  # type: ignore[no-untyped-def]
+    other = factories.make_member(union=shangcheng)
+    return other, factories.make_application(campaign=campaign, member=other, status=Status.PENDING_DISTRICT, union=shangcheng)
+
+
+@pytest.mark.usefixtures("private_storage")
+def test_a_worker_typing_another_persons_id_number_reads_none_of_their_applications(client, member, somebody_elses, api):
+    """The once-a-year rule reads the applications of the ID number judged: the page judges the
+    signed-in worker's own (what is typed for name and ID is not read), the API refuses another's
+    before any rule is said."""
+    from tests.api.helpers import applicant_token
+    from tests.api.helpers import submit as api_submit
+    from tests.web._worker import form_for, materials, sign_in
+
+    other, theirs = somebody_elses
+    sign_in(client, member)
+    response = client.post("/worker/apply", {**form_for(member), "id_number": other.id_number, "name": other.name, **materials()})
+    assert theirs.application_no not in response.content.decode()
+    mine = Application.objects.exclude(pk=theirs.pk).get()
+    assert mine.id_hash == member.id_hash  # the form was judged, and filed, as the signed-in worker's
+
+    refused = api_submit(api, applicant_token(api, member), factories.annex3(other))
+    assert refused.status_code == 403 and theirs.application_no not in refused.content.decode()
+    assert "checks" not in refused.json()["error"]
+
+
+@pytest.mark.usefixtures("private_storage")
+def test_a_worker_reads_their_own_other_application_by_its_number(client, campaign, business_day, member):
+    """A second application of one's own is refused naming the first: theirs to quote."""
+    from tests.web._worker import form_for, materials, sign_in
+
+    first = factories.make_application(campaign=campaign, member=member, status=Status.PENDING_DISTRICT, union=member.union)
+    sign_in(client, member)
+    response = client.post("/worker/apply", {**form_for(member), **materials()})
+    assert response.status_code == 409 and first.application_no in response.content.decode()
