@@ -9,7 +9,7 @@ from django.utils.safestring import SafeData, mark_safe
 
 from rewards.web.templatetags.words import whole_dates
 
-from .test_worker_notice_and_check import check_form, text
+from .test_worker_notice_and_check import check_form
 
 
 def test_each_date_and_campaign_year_is_wrapped_and_the_rest_escaped():
@@ -41,6 +41,6 @@ def test_nothing_and_markup_already_safe():
 @pytest.mark.django_db
 @pytest.mark.usefixtures("private_storage")
 def test_the_self_check_wraps_its_dates(client, today, member):
-    body = text(client.post("/worker/check", check_form(member, certificate_issue_date="2019-06-30")))
+    body = client.post("/worker/check", check_form(member, certificate_issue_date="2019-06-30")).content.decode()
     assert '（<span class="nowrap">2018年12月1日</span>至<span class="nowrap">2019年11月30日</span>）' in body
     assert '<span class="nowrap">2020年12月15日</span>（含当日）' in body
