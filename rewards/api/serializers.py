@@ -245,7 +245,9 @@ class DetailSerializer(serializers.Serializer):
     years_in_hangzhou = serializers.IntegerField(allow_null=True)
     amount = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
     is_makeup = serializers.BooleanField()
-    checks = CheckSerializer(many=True)
+    checks = CheckSerializer(
+        many=True, help_text="提交时保存的资格审核结果，说的是该职工；调用者管辖范围以外的申请不给编号，读作“其他单位的申请”"
+    )
     flags = inline_serializer("FlagOut", FLAG_OUT, many=True)
     history = HistorySerializer(many=True)
     attachments = inline_serializer("AttachmentOut", ATTACHMENT_OUT, many=True)

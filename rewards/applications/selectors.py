@@ -307,7 +307,8 @@ def next_step(application: Application | StatusView) -> str:
         # Read on the signed-in pages and on the public query alike (which says how to sign in).
         return "奖励发放失败，请更正银行卡信息（须为本人名下的银行卡），更正后将在下一批次发放。"
     if status == Status.REJECTED:
-        return "经审核不予奖励，原因见审核意见。本年度不能再次申请。"
+        # Read in any later year too (“我的申请” lists every year): the campaign's year, not 本年度.
+        return f"经审核不予奖励，原因见审核意见。不能再次申请{view.year}年度奖励。"
     return "申请已撤回；" + again_after_withdrawal(view.application_deadline)
 
 

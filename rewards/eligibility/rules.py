@@ -129,7 +129,8 @@ def _issuer_names(codes: frozenset[str]) -> str:
 def rule_issuer(applicant: ApplicantInput, terms: CampaignTerms, facts: RegistryFacts) -> Check:
     makeup = is_makeup(applicant, terms)
     scope: IssuerTerms = (terms.previous_issuers or terms.issuers) if makeup else terms.issuers
-    which = f"{scope.year}年度" if makeup else "本年度"
+    # The campaign's year, not “本年度”: a make-up certificate is judged by the previous year's scope.
+    which = f"{scope.year}年度" if makeup else f"{terms.year}年度"
     issuer = applicant.issuer
     issuer_name = str(Issuer(issuer).label)
     if issuer in scope.counted_issuers:
@@ -167,7 +168,7 @@ def rule_once(terms: CampaignTerms, facts: RegistryFacts) -> Check:
             return Check(
                 "once_per_campaign",
                 False,
-                f"您的{terms.year}年度申请（申请编号{prior.application_no}）已被决定不予奖励，本年度不能再次申请。",
+                f"您的{terms.year}年度申请（申请编号{prior.application_no}）已被决定不予奖励，不能再次申请{terms.year}年度奖励。",
                 code="already_rejected",
             )
     for prior in facts.same_campaign:

@@ -15,10 +15,9 @@ from rewards.core import clock, crypto, validators
 from rewards.core.masking import mask_bank_card, mask_id_number, mask_phone
 from rewards.core.text import certificate_number, clean_name, fold_width, org_key
 from rewards.core.vocab import Status
-from rewards.eligibility.services import staff_checks
 
 from .services import scoped_applications
-from .signal_words import signals_as_seen
+from .signal_words import checks_as_seen, signals_as_seen
 
 if TYPE_CHECKING:
     from rewards.organisations.models import StaffUser
@@ -114,7 +113,8 @@ def queue_rows(applications: list[Application], *, with_resolved: bool = False) 
 
 def detail(application: Application, *, full: bool, reader: StaffUser) -> dict[str, Any]:
     """One application for ``reader``; personal numbers in full only when ``full``; the signals
-    name other applications only when ``reader`` may open them (:mod:`.signal_words`)."""
+    and the rule results name other applications only when ``reader`` may open them
+    (:mod:`.signal_words`)."""
     number = application.id_number if full else mask_id_number(application.id_number)
     return {
         "application_no": application.application_no,
@@ -147,7 +147,8 @@ def detail(application: Application, *, full: bool, reader: StaffUser) -> dict[s
         "years_in_hangzhou": application.years_in_hangzhou,
         "amount": f"{application.amount:.2f}" if application.amount is not None else None,
         "is_makeup": application.is_makeup,
-        "checks": staff_checks(application.checks),  # about the worker, not to them (decision 97)
+        # About the worker, not to them (decision 97); other unions' numbers left out (221).
+        "checks": checks_as_seen(reader, application.checks),
         "flags": signals_as_seen(
             reader,
             [

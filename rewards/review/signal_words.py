@@ -1,5 +1,6 @@
-"""A signal as one reviewer reads it: other applications named only to whom may open them
-(decision 221's rule for the batch channel, applied to the signals).
+"""A signal or a stored rule result as one reviewer reads it: other applications named only to
+whom may open them (decision 221's rule for the batch channel, applied to the signals and to the
+rule results the detail shows).
 
 A shared card or certificate names the other people's applications
 (``该银行卡号也用于他人的申请（2021000003；2020年度：2020000005）。``, :func:`~.flags.shared_sentence`).
@@ -9,6 +10,10 @@ is worked out when it is shown: a number of an application outside the reader's 
 the reader could not open: a 404 and an access-denial entry) is left out and counted,
 “另有其他单位的申请 1 份”; city staff see every number. A resolution note is free text that may
 quote a number too: such a number reads “其他单位的申请”.
+
+The rule results stored with an application (:func:`checks_as_seen`) are read the same way: a
+once-a-year message naming the person's application under another union (“该职工已获得2020年度
+奖励（申请编号2020000001）…”, stored as the rules wrote it) reads “（其他单位的申请）” there.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from rewards.applications.models import FlagCode
+from rewards.eligibility.services import staff_checks
 
 from .services import scoped_applications
 
@@ -28,8 +34,9 @@ if TYPE_CHECKING:
 _SHARED = re.compile(r"^该(?P<subject>[^（）]+?)也用于他人的申请（(?P<groups>[^（）]+)）。$")
 #: Another campaign's group: ``2020年度：2020000005、2020000007``.
 _YEAR_GROUP = re.compile(r"^(?P<year>\d{4})年度：(?P<numbers>.+)$")
-#: A digit run as long as an application number may be (the year and a six-digit counter and up).
-_NUMBER = re.compile(r"(?<![\d*])\d{10,20}(?![\d*])")
+#: A digit run as long as an application number may be (the year and a six-digit counter and up),
+#: with the label the rules put before it (“申请编号2020000001”): a hidden number takes its label.
+_NUMBER = re.compile(r"(?:申请编号)?(?<![\d*])(?P<number>\d{10,20})(?![\d*])")
 SHARED_CODES = frozenset({FlagCode.CARD_SHARED, FlagCode.CERTIFICATE_SHARED})
 ELSEWHERE = "其他单位的申请"
 
@@ -38,7 +45,7 @@ def _unreadable(user: StaffUser, texts: Iterable[str]) -> frozenset[str]:
     """The application numbers in ``texts`` that ``user`` may not open. City staff open every
     application (no query); one query otherwise, and none when no text holds a number. A number
     of no application (not expected) counts as one the reader may not open."""
-    candidates = {number for text in texts for number in _NUMBER.findall(text)}
+    candidates = {match["number"] for text in texts for match in _NUMBER.finditer(text)}
     organisation = getattr(user, "organisation", None)
     if not candidates or (organisation is not None and organisation.parent_id is None and organisation.kind == "city"):
         return frozenset()
@@ -67,7 +74,7 @@ def _shared_as_seen(message: str, hidden: frozenset[str]) -> str | None:
 
 
 def _free_text_as_seen(text: str, hidden: frozenset[str]) -> str:
-    return _NUMBER.sub(lambda match: ELSEWHERE if match.group(0) in hidden else match.group(0), text) if hidden else text
+    return _NUMBER.sub(lambda match: ELSEWHERE if match["number"] in hidden else match.group(0), text) if hidden else text
 
 
 def signals_as_seen(user: StaffUser, flags: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -83,3 +90,14 @@ def signals_as_seen(user: StaffUser, flags: list[dict[str, Any]]) -> list[dict[s
         )
         seen.append({**flag, "message": message, "resolution_note": _free_text_as_seen(flag["resolution_note"], hidden)})
     return seen
+
+
+def checks_as_seen(user: StaffUser, checks: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """The rule results stored with an application as ``user`` reads them: about 该职工
+    (:func:`~rewards.eligibility.services.staff_checks`, decision 97), an application number the
+    reader may not open read “其他单位的申请”; copies, the stored results untouched."""
+    said = staff_checks(checks)
+    hidden = _unreadable(user, [str(check.get("message", "")) for check in said])
+    if not hidden:
+        return said
+    return [{**check, "message": _free_text_as_seen(str(check.get("message", "")), hidden)} for check in said]

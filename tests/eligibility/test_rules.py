@@ -190,10 +190,10 @@ def test_rule_window_without_a_makeup_window_refuses_last_years_certificate():
         pytest.param("hr_zhejiang", True, "浙江省人社部门核发", id="浙江省人社部门"),
         pytest.param("hr_hangzhou", True, "杭州市人社部门核发", id="杭州市人社部门"),
         pytest.param("hr_district", True, "区县（市）人社部门核发", id="区县人社部门"),
-        pytest.param("industry_authority", False, "不是市总工会本年度备案同意的西湖区总工会非通用性职业", id="行业主管部门-未备案"),
-        pytest.param("evaluation_org", False, "社会培训评价组织的证书不在本年度奖励范围内", id="社会培训评价组织"),
-        pytest.param("employer", False, "用人单位的证书不在本年度奖励范围内", id="用人单位"),
-        pytest.param("other", False, "其他的证书不在本年度奖励范围内", id="其他"),
+        pytest.param("industry_authority", False, "不是市总工会2020年度备案同意的西湖区总工会非通用性职业", id="行业主管部门-未备案"),
+        pytest.param("evaluation_org", False, "社会培训评价组织的证书不在2020年度奖励范围内", id="社会培训评价组织"),
+        pytest.param("employer", False, "用人单位的证书不在2020年度奖励范围内", id="用人单位"),
+        pytest.param("other", False, "其他的证书不在2020年度奖励范围内", id="其他"),
     ],
 )
 def test_rule_issuer_each_kind_in_2020(issuer, passed, phrase):  # type: ignore[no-untyped-def]
@@ -261,9 +261,9 @@ ISSUERS_2019 = IssuerTerms(
         pytest.param(D(2019, 6, 30), "hr_district", "车工", ISSUERS_2019, False, "不在2019年度奖励范围内", id="补申报-2019不认可区县"),
         pytest.param(D(2019, 6, 30), "hr_hangzhou", "车工", ISSUERS_2019, True, "属于2019年度奖励职业范围", id="补申报-2019认可市人社"),
         pytest.param(D(2019, 6, 30), "industry_authority", "茶艺师", ISSUERS_2019, True, "茶艺师", id="补申报-2019备案职业"),
-        pytest.param(D(2020, 6, 30), "industry_authority", "茶艺师", ISSUERS_2019, False, "本年度备案同意", id="本年度-2020未备案"),
-        pytest.param(D(2020, 6, 30), "hr_district", "车工", ISSUERS_2019, True, "本年度", id="本年度-区县人社"),
-        pytest.param(D(2019, 6, 30), "hr_district", "车工", None, True, "属于2020年度", id="补申报-无上年条件按本年度"),
+        pytest.param(D(2020, 6, 30), "industry_authority", "茶艺师", ISSUERS_2019, False, "2020年度备案同意", id="当年-2020未备案"),
+        pytest.param(D(2020, 6, 30), "hr_district", "车工", ISSUERS_2019, True, "属于2020年度奖励职业范围", id="当年-区县人社"),
+        pytest.param(D(2019, 6, 30), "hr_district", "车工", None, True, "属于2020年度", id="补申报-无上年条件按当年"),
     ],
 )
 def test_rule_issuer_makeup_certificate_judged_by_previous_campaign(issue_date, issuer, occupation, previous, passed, phrase):  # type: ignore[no-untyped-def]
@@ -507,6 +507,22 @@ def test_2021_resubmission_grace_is_its_own():
 
     assert rules.rule_deadline(TERMS_2021, registry, D(2021, 12, 18)).passed is True
     assert rules.rule_deadline(TERMS_2021, registry, D(2021, 12, 19)).passed is False
+
+
+def test_2021_rules_name_2021_not_this_year():
+    """The rules say the campaign's year: “本年度” read in 2026 about a 2021 campaign (or by a worker
+    late in the calendar year) would name another year."""
+    passed = rules.rule_issuer(EVALUATION_2021, TERMS_2021, FACTS)
+    not_approved = rules.rule_issuer(dataclasses.replace(EVALUATION_2021, issuer="industry_authority"), TERMS_2021, FACTS)
+    not_counted = rules.rule_issuer(dataclasses.replace(EVALUATION_2021, issuer="employer"), TERMS_2021, FACTS)
+    rejected = rules.rule_once(TERMS_2021, facts(same_campaign=(PriorApplication(application_no="2021000007", status=Status.REJECTED),)))
+
+    assert passed.message == "证书由社会培训评价组织核发，属于2021年度奖励职业范围。"
+    assert "不是市总工会2021年度备案同意的" in not_approved.message
+    assert "不在2021年度奖励范围内" in not_counted.message
+    assert rejected.message == "您的2021年度申请（申请编号2021000007）已被决定不予奖励，不能再次申请2021年度奖励。"
+    every = (*decide(EVALUATION_2021, TERMS_2021, FACTS, today=D(2021, 6, 1)).checks, not_approved, not_counted, rejected)
+    assert not [check.message for check in every if "本年度" in check.message or "今年" in check.message]
 
 
 def test_2021_makeup_refers_to_2020():

@@ -21,8 +21,8 @@ The figures are printed and recorded as test properties: ``probes=N leaks=0`` (a
 but the expected refusal — data shown, another status, an existence oracle), and the 404s without
 an audit entry.
 
-Also: a signal on an application of one's own that shares a card with 上城区's names none of
-their application numbers; a worker's token on other workers' applications, a worker's session on other workers'
+Also: a signal on an application of one's own that shares a card with 上城区's, and a stored rule
+result naming 上城区's applications, name none of their numbers; a worker's token on other workers' applications, a worker's session on other workers'
 materials, and personal numbers typed into a URL (masked in the audit log). Mass assignment (SECURITY.md 4) is in test_mass_assignment_*.py.
 """
 
@@ -163,6 +163,44 @@ def test_a_signal_names_no_other_unions_application(world):  # type: ignore[no-u
                 text = answer.text()
                 named = [other.application_no for other in foreign if re.search(rf"(?<!\d){other.application_no}(?!\d)", text)]
                 if answer.status != 200 or named or "其他单位的申请" not in text:
+                    failures.append(f"{username} {where} of {app.application_no}: {answer.status}, names {named}")
+    assert read >= 10 and not failures, "\n".join(failures)
+
+
+def test_a_rule_result_names_no_other_unions_application(world):  # type: ignore[no-untyped-def]
+    """Every application a prober opens, its stored rule results naming every 上城区 application
+    as the once-a-year rule names one (“（申请编号…）”, decision 223): its page and its API detail
+    name none of them and say another unit's application instead (decision 221's rule, for the
+    stored rule results as 229 for the signals)."""
+    foreign = [app for key, app in world.apps.items() if key.startswith("shangcheng")]
+    assert foreign
+    failures, read = [], 0
+    for username in PROBERS.values():
+        user = world.user(username)
+        for app in scoped_applications(user).filter(purged_at__isnull=True).order_by("pk"):
+            with isolated():
+                checks = [
+                    {
+                        "rule": "once_per_campaign",
+                        "passed": False,
+                        "message": f"您已获得{other.campaign.year}年度奖励（申请编号{other.application_no}）。",
+                    }
+                    for other in foreign
+                ]
+                Application.objects.filter(pk=app.pk).update(checks=checks)
+                answers = [
+                    send(world.client_for(username), "GET", reverse("staff:detail", kwargs={"no": app.application_no})),
+                    send(
+                        anonymous(), "GET", reverse("api:review-detail", kwargs={"no": app.application_no}), token=world.token_for(username)
+                    ),
+                ]
+            for answer, where in zip(answers, ("page", "API"), strict=True):
+                if answer.status == 403:
+                    continue  # a role without that channel (the API's review endpoints)
+                read += 1
+                text = answer.text()
+                named = [other.application_no for other in foreign if other.application_no in text]
+                if answer.status != 200 or named or "（其他单位的申请）" not in text:
                     failures.append(f"{username} {where} of {app.application_no}: {answer.status}, names {named}")
     assert read >= 10 and not failures, "\n".join(failures)
 

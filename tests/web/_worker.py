@@ -4,6 +4,7 @@ worker types it, the SMS sign-in, a submission and its one-time query password."
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -63,8 +64,14 @@ def submit(client: Client, member, **overrides: Any) -> Application:  # type: ig
     return Application.objects.get(id_hash=member.id_hash, status=Status.PENDING_DISTRICT)
 
 
+#: A date kept on one line (``whole_dates``): the words read the same without the span.
+WHOLE_DATE = re.compile(r'<span class="nowrap">([^<]*)</span>')
+
+
 def text(response) -> str:  # type: ignore[no-untyped-def]
-    return response.content.decode()
+    """The page's HTML as its sentences read: each date's ``nowrap`` span (``whole_dates``) left
+    out, so that “在2020年12月25日前（含当日）重新提交” is found whole."""
+    return WHOLE_DATE.sub(r"\1", response.content.decode())
 
 
 def submitted_with_password(client: Client, member) -> tuple[Application, str]:  # type: ignore[no-untyped-def]

@@ -162,7 +162,7 @@ def test_the_paper_entrys_rule_refusal_names_the_application_only_to_whom_may_op
     ("status", "words"),
     [
         ("approved", "该职工已获得2020年度奖励{said}，同一对象每年度仅限享受一次奖励。"),
-        ("rejected", "该职工的2020年度申请{said}已被决定不予奖励，本年度不能再次申请。"),
+        ("rejected", "该职工的2020年度申请{said}已被决定不予奖励，不能再次申请2020年度奖励。"),
     ],
 )
 def test_the_award_of_another_union_is_said_without_its_number(

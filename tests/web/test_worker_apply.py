@@ -128,7 +128,7 @@ def test_ineligible_application_lists_the_rules(client, today, member):
     response = client.post("/worker/apply", {**form_for(member, issuer="employer"), **materials()})
     body = text(response)
     assert response.status_code == 422
-    assert "不符合奖励条件" in body and "用人单位的证书不在本年度奖励范围内" in body
+    assert "不符合奖励条件" in body and "用人单位的证书不在2020年度奖励范围内" in body
     assert body.count('<li class="pass">') == 5 and body.count('<li class="fail">') == 1
     assert not Application.objects.exists()
 

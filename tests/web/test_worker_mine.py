@@ -98,3 +98,12 @@ def test_my_applications_says_why_there_is_no_apply_button(client, today, member
     body = text(client.get("/worker/mine"))
     assert "您还没有申请记录" in body and said in body
     assert "申请2020年度奖励" not in body
+
+
+def test_a_rejected_application_says_which_years_award_is_closed(client, today, member, business_day):
+    """Read again in 2021, “本年度不能再次申请” would close 2021: the card names 2020."""
+    factories.make_application(campaign=today, member=member, status=Status.REJECTED)
+    sign_in(client, member)
+    business_day("2021-03-01")
+    body = text(client.get("/worker/mine"))
+    assert "经审核不予奖励，原因见审核意见。不能再次申请2020年度奖励。" in body and "本年度" not in body

@@ -81,7 +81,7 @@ def test_self_check_through_htmx_returns_the_partial_with_failures_explained(cli
     assert "<html" not in body and 'id="check-area"' in body
     assert "暂不符合奖励条件" in body
     assert body.count('<li class="fail">') == 1
-    assert "社会培训评价组织的证书不在本年度奖励范围内" in body
+    assert "社会培训评价组织的证书不在2020年度奖励范围内" in body
 
 
 def test_rules_that_wait_for_the_member_check_read_as_not_judged_not_as_failed(client, today, member):
