@@ -285,6 +285,12 @@ def test_a_city_reviewer_returns_with_an_opinion_and_meets_a_hard_signal(cast, l
     page.click(".decision-form button[type=submit]")
     assert page.inner_text("[data-decision-problem]") == "不予奖励时请填写审核意见，意见将告知申请人。"
     assert dialogs == [] and page.evaluate("document.activeElement.id") == "opinion"
+    # With an opinion, 不予奖励 asks first, naming the year it closes (not “本年度”, read in a later year).
+    page.fill("#opinion", "材料不符合要求。")
+    page.click(".decision-form button[type=submit]")
+    assert dialogs == [f"“不予奖励”将终结该申请，申请人不能再次申请{returned.campaign.year}年度奖励。确定吗？"]
+    page.fill("#opinion", "")
+    dialogs.clear()
     page.check("input[name=decision][value=return]")
     page.click(".decision-form button[type=submit]")
     assert page.inner_text("[data-decision-problem]") == "退回修改时请填写审核意见，意见将告知申请人。"

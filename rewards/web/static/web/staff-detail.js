@@ -65,7 +65,7 @@
       event.preventDefault();
       return;
     }
-    if (chosen(form) === "reject" && !window.confirm("“不予奖励”将终结该申请，申请人本年度不能再次申请。确定吗？")) {
+    if (chosen(form) === "reject" && !window.confirm("“不予奖励”将终结该申请，申请人不能再次申请" + (form.dataset.year ? form.dataset.year + "年度" : "本年度") + "奖励。确定吗？")) {
       event.preventDefault();
     }
   });
