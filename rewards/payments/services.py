@@ -172,8 +172,10 @@ def _next_batch_no(campaign: Campaign) -> str:
 
 def _build(*, user: StaffUser, campaign: Campaign, union: Organisation | None, key: str, request: Any) -> PaymentBatch:
     # Builds of one year take turns (the campaign's row, locked until the commit): each draws the
-    # year's next batch number, and a second build sees the first one's lines as taken.
-    Campaign.objects.select_for_update().filter(pk=campaign.pk).values_list("pk", flat=True).get()
+    # year's next batch number, and a second build sees the first one's lines as taken. FOR NO KEY
+    # UPDATE (PostgreSQL): a plain FOR UPDATE would also hold up every new row that refers to the
+    # campaign (an application filed, an upload) for as long as the build runs.
+    Campaign.objects.select_for_update(no_key=True).filter(pk=campaign.pk).values_list("pk", flat=True).get()
     queryset = payable(campaign, union).order_by("pk")
     if connection.features.has_select_for_update_skip_locked:
         # Concurrent builders take disjoint sets; the unique live-line index is the last word.

@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from rewards.applications.models import FlagCode
+from rewards.applications.models import Application, FlagCode
 from rewards.eligibility.services import staff_checks
 
 from .services import scoped_applications
@@ -41,16 +41,23 @@ SHARED_CODES = frozenset({FlagCode.CARD_SHARED, FlagCode.CERTIFICATE_SHARED})
 ELSEWHERE = "其他单位的申请"
 
 
-def _unreadable(user: StaffUser, texts: Iterable[str]) -> frozenset[str]:
+def _unreadable(user: StaffUser, texts: Iterable[str], *, listed: Iterable[str] = ()) -> frozenset[str]:
     """The application numbers in ``texts`` that ``user`` may not open. City staff open every
-    application (no query); one query otherwise, and none when no text holds a number. A number
-    of no application (not expected) counts as one the reader may not open."""
+    application (no query); otherwise one query, two when some number is not one the reader may
+    open, and none when no text holds a number. A number of no application is no application's
+    number in free text (a certificate number, a mobile: it stays as written); in the sentences
+    that only list application numbers (``listed``) it is one the reader may not open (an
+    application purged since, say)."""
     candidates = {match["number"] for text in texts for match in _NUMBER.finditer(text)}
     organisation = getattr(user, "organisation", None)
     if not candidates or (organisation is not None and organisation.parent_id is None and organisation.kind == "city"):
         return frozenset()
     readable = set(scoped_applications(user).filter(application_no__in=candidates).values_list("application_no", flat=True))
-    return frozenset(candidates - readable)
+    others = candidates - readable
+    if not others:
+        return frozenset()
+    elsewhere = set(Application.objects.filter(application_no__in=others).values_list("application_no", flat=True))
+    return frozenset(elsewhere | (others & {match["number"] for text in listed for match in _NUMBER.finditer(text)}))
 
 
 def _shared_as_seen(message: str, hidden: frozenset[str]) -> str | None:
@@ -80,7 +87,11 @@ def _free_text_as_seen(text: str, hidden: frozenset[str]) -> str:
 def signals_as_seen(user: StaffUser, flags: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The detail's signals (``code``, ``message``, ``resolution_note`` …) as ``user`` reads
     them: copies, the stored sentences untouched."""
-    hidden = _unreadable(user, [text for flag in flags for text in (flag["message"], flag["resolution_note"])])
+    hidden = _unreadable(
+        user,
+        [text for flag in flags for text in (flag["message"], flag["resolution_note"])],
+        listed=[flag["message"] for flag in flags if flag["code"] in SHARED_CODES and _SHARED.match(flag["message"])],
+    )
     if not hidden:
         return flags
     seen = []

@@ -104,3 +104,49 @@ def test_builds_at_the_same_time_each_get_the_next_number(campaign, finance_a):
     assert sorted(outcomes) == [f"P2020{n:05d}" for n in range(1, len(unions) + 1)], outcomes  # type: ignore[type-var]
     assert PaymentLine.objects.count() == 2 * len(unions)
     assert {line.reference.rsplit("-", 1)[0] == line.batch.batch_no for line in PaymentLine.objects.select_related("batch")} == {True}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_build_under_way_does_not_hold_up_new_rows_of_its_campaign(monkeypatch, campaign, xihu, finance_a):
+    """The builds' turn-taking lock on the campaign's row is not one on its key: while a build
+    runs, an application (or an upload, a batch of another kind) can still be added to the
+    campaign, which a plain FOR UPDATE would hold up until the build commits (PostgreSQL: the
+    new row's foreign-key check waits for the lock)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no row locks: its writers queue on the database")
+    approved_in(campaign, xihu)
+    locked, release = threading.Event(), threading.Event()
+    real_payable = services.payable
+
+    def payable_after_a_pause(*args, **kwargs):  # type: ignore[no-untyped-def]
+        locked.set()  # the campaign's row is locked by now
+        release.wait(timeout=30)
+        return real_payable(*args, **kwargs)
+
+    monkeypatch.setattr(services, "payable", payable_after_a_pause)
+    outcome: list[object] = []
+
+    def run() -> None:
+        try:
+            outcome.append(build(finance_a, campaign).batch_no)
+        except Exception as exc:  # the outcome is the test's answer
+            outcome.append(exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    try:
+        assert locked.wait(timeout=30)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '3s'")
+        try:
+            newcomer = factories.make_application(campaign=campaign, member=factories.make_member(union=xihu))
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SET lock_timeout = 0")
+    finally:
+        release.set()
+        thread.join(timeout=60)
+    assert newcomer.campaign_id == campaign.pk
+    assert outcome == ["P202000001"]

@@ -133,3 +133,28 @@ def test_each_years_group_counts_what_it_leaves_out():
         == "该证书编号也用于他人的申请（2021000003，另有其他单位的申请 1 份；2020年度：其他单位的申请 1 份；2019年度：2019000002，另有其他单位的申请 1 份）。"
     )
     assert _shared_as_seen("该银行卡号也用于他人的申请。", frozenset({"2021000003"})) is None  # not the listing sentence
+
+
+def test_numbers_that_are_no_applications_read_as_written(campaign, business_day, xihu, xihu_reviewer, city_reviewer, api):
+    """A certificate number in 人社证书库中没有编号为…的证书 and a mobile in a resolution note are
+    nobody's application: a district reviewer reads them as written, not as “其他单位的申请”."""
+    application = submit(campaign, factories.make_member(union=xihu), in_registry=False)
+    flag = application.flags.get(code=FlagCode.NOT_IN_REGISTRY)
+    assert application.certificate_no in flag.message and re.fullmatch(r"\d{10,20}", application.certificate_no)
+    note = "已电话联系 13812345678 核实，证书在补录中"
+    flag_resolve(user=city_reviewer, application_no=application.application_no, code=FlagCode.NOT_IN_REGISTRY, note=note)
+    html = signed_in(xihu_reviewer).get(f"/staff/applications/{application.application_no}").content.decode()
+    assert flag.message in html and note in html and "其他单位的申请" not in html
+    flags = api_flags(api, xihu_reviewer, application.application_no)
+    assert (flags[FlagCode.NOT_IN_REGISTRY]["message"], flags[FlagCode.NOT_IN_REGISTRY]["resolution_note"]) == (flag.message, note)
+
+
+def test_a_listed_number_of_no_application_is_still_left_out(sharing, xihu_reviewer, api):
+    """In the listing sentence every number is an application's: one no longer found (purged)
+    is counted, not shown."""
+    mine, neighbour, _ = sharing
+    Flag.objects.filter(application=mine, code=FlagCode.CARD_SHARED).update(
+        message=f"该银行卡号也用于他人的申请（{neighbour.application_no}；2019年度：2019999999）。"
+    )
+    expected = f"该银行卡号也用于他人的申请（{neighbour.application_no}；2019年度：其他单位的申请 1 份）。"
+    assert api_flags(api, xihu_reviewer, mine.application_no)[FlagCode.CARD_SHARED]["message"] == expected
