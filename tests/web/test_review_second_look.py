@@ -141,7 +141,7 @@ def test_a_district_reviewer_is_told_who_resolves_a_signal(campaign, business_da
 def test_the_review_forms_are_sent_once_and_the_viewer_names_each_material_once(campaign, business_day, member, xihu_reviewer):
     application = submit(campaign, member)
     page = signed_in(xihu_reviewer).get(f"/staff/applications/{application.application_no}").text
-    assert 'class="decision-form" data-decision-form data-once novalidate' in page
+    assert f'class="decision-form" data-decision-form data-year="{campaign.year}" data-once novalidate' in page
     # A thumbnail inside a link captioned with the material's name: its picture adds no second name.
     assert '<img alt="" data-thumb>' in page and 'alt="身份证（正反面）"' not in page
     assert 'class="viewer-heading" aria-live="polite"' in page
