@@ -52,7 +52,8 @@ def test_the_banks_reason_keeps_room_to_be_read(failed_once, live_server, page_f
     page.goto(f"{live_server.url}/staff/applications/{failed_once.application_no}")
     page.wait_for_selector("#payments-title")
     cell = page.locator("section[aria-labelledby=payments-title] table tbody td").last
-    assert cell.inner_text() == REASON
+    said = cell.inner_text()  # “失败 2026-11-28 08:41：户名与卡号不符…” (decision 232: each result with its time)
+    assert said.startswith("失败 ") and said.endswith("：" + REASON), said
     font = float(
         page.evaluate("parseFloat(getComputedStyle(document.querySelector('section[aria-labelledby=payments-title] table td')).fontSize)")
     )
