@@ -21,11 +21,13 @@ from tests.migrations import migrate
 
 from .helpers import results_file
 
+BUILT = dt.datetime(2026, 11, 18, 1, 0, tzinfo=dt.UTC)  # 09:00 in Beijing
 SUCCESS = dt.datetime(2026, 11, 20, 2, 5, tzinfo=dt.UTC)  # 10:05 in Beijing
 REVERSAL = dt.datetime(2026, 11, 25, 6, 30, tzinfo=dt.UTC)  # 14:30 in Beijing
 
 
 def _paid_then_reversed(monkeypatch, finance_a, finance_b, campaign) -> PaymentLine:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(clock, "now", lambda: BUILT)
     batch, _ = services.payment_batch_build(user=finance_a, campaign=campaign)
     services.payment_batch_approve(user=finance_b, batch_no=batch.batch_no)
     content, _ = services.payment_batch_file(user=finance_a, batch_no=batch.batch_no)
