@@ -90,7 +90,6 @@ class Migration(migrations.Migration):
             name="card_changed_at",
             field=models.DateTimeField(blank=True, null=True, verbose_name="银行卡更改时间"),
         ),
-        migrations.RunPython(freeze_card_changes, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name="paymentline",
             constraint=models.CheckConstraint(
@@ -98,4 +97,7 @@ class Migration(migrations.Migration):
                 name="payment_line_card_changed_at_only_if_changed",
             ),
         ),
+        # Last: on PostgreSQL the rows it updates leave deferred foreign-key checks pending until
+        # the commit, and no ALTER TABLE of the same table may follow them in this transaction.
+        migrations.RunPython(freeze_card_changes, migrations.RunPython.noop),
     ]
