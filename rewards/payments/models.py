@@ -93,6 +93,12 @@ class PaymentLine(models.Model):
     result_at = models.DateTimeField("结果时间", null=True, blank=True)
     reversal_reason = MaskedCharField("退汇原因", max_length=200, blank=True)
     reversed_at = models.DateTimeField("退汇时间", null=True, blank=True)
+    #: Frozen with the card: whether the card the line carries had been changed after the
+    #: application's approval (审核通过后更改了银行卡) when the batch was built, and when the last
+    #: such change was. ``None``: unknown (a line built before this was recorded, whose
+    #: application's history does not tell; payments 0004).
+    card_changed = models.BooleanField("审核通过后更改了银行卡", null=True, blank=True)
+    card_changed_at = models.DateTimeField("银行卡更改时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "核发明细"
@@ -106,6 +112,9 @@ class PaymentLine(models.Model):
                 condition=(Q(live=True) & Q(status__in=["built", "approved", "sent", "paid"]))
                 | (Q(live=False) & Q(status__in=["failed", "cancelled", "reversed"])),
                 name="payment_line_live_matches_status",
+            ),
+            models.CheckConstraint(
+                condition=Q(card_changed_at__isnull=True) | Q(card_changed=True), name="payment_line_card_changed_at_only_if_changed"
             ),
         ]
         indexes = [models.Index(fields=["batch", "status"])]

@@ -127,17 +127,9 @@ def batch_union_level_totals(batch: PaymentBatch) -> tuple[list[UnionLevelRow], 
     )
 
 
-def _bank_changed_flags(batch: PaymentBatch) -> QuerySet[Flag]:
-    """The 审核通过后更改了银行卡 signals that concern ``batch``: raised (the card last changed)
-    no later than it was built, so that its lines carry the changed card. A card corrected after
-    this batch's payment failed is the next batch's concern, not a change this one paid."""
-    return Flag.objects.filter(code=FlagCode.BANK_CHANGED, raised_at__lte=batch.built_at)
-
-
 def batch_lines(batch: PaymentBatch, *, q: str = "", status: str = "") -> QuerySet[PaymentLine]:
     """The batch's lines, searched by reference, name (its beginning) or application number."""
-    changed = Exists(_bank_changed_flags(batch).filter(application=OuterRef("application_id")))
-    queryset = batch.lines.select_related("application", "application__union").annotate(bank_changed=changed)
+    queryset = batch.lines.select_related("application", "application__union")
     q = (q or "").strip()[:40]
     if q:
         queryset = queryset.filter(Q(reference__icontains=q) | Q(name__startswith=q) | Q(application__application_no__startswith=q))
@@ -166,7 +158,10 @@ def line_rows(lines: Iterable[PaymentLine]) -> list[dict[str, Any]]:
                 "reason": line.reversal_reason if line.status == LineStatus.REVERSED else line.result_reason,
                 "result_at": line.result_at,
                 "results": bank_results(line),
-                "bank_changed": bool(getattr(line, "bank_changed", False)),
+                # Frozen at the build (payments 0004): a later correction changes neither.
+                "bank_changed": line.card_changed is True,
+                "bank_changed_at": line.card_changed_at,
+                "bank_change_unknown": line.card_changed is None,
             }
         )
     return rows
@@ -204,32 +199,41 @@ def application_lines(application: Application) -> list[dict[str, Any]]:
     return rows
 
 
-def bank_changed_lines(batch: PaymentBatch) -> list[dict[str, Any]]:
-    """Every line of the batch whose application carries a 审核通过后更改了银行卡 signal raised
-    before the batch was built, with the signal (resolved or not): the approving officer sees
-    every one (DOMAIN.md §6); a card changed afterwards (this batch's payment failed) is not."""
+@dataclass
+class BankChanges:
+    """The approval screen's 审核通过后更改了银行卡: the lines marked so at the build (``rows``)
+    and how many lines of the batch nobody can say it of (``unknown``, built before it was
+    recorded; payments 0004)."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    unknown: int = 0
+
+
+def bank_changed_lines(batch: PaymentBatch) -> BankChanges:
+    """Every line of the batch whose card had been changed after approval when the batch was
+    built (frozen on the line), with the application's signal (resolved or not): the approving
+    officer sees every one (DOMAIN.md §6). What each line says was fixed at the build: a card
+    corrected later (this batch's payment failed) neither marks nor unmarks it. A signal raised
+    after the build names a later correction: its handling is not this line's, only its time."""
+    lines = batch.lines.exclude(status=LineStatus.CANCELLED)
+    marked = list(lines.filter(card_changed=True).select_related("application", "application__union").order_by("reference"))
     flags = {
         flag.application_id: flag
-        for flag in _bank_changed_flags(batch)
-        .filter(application_id__in=batch.lines.exclude(status=LineStatus.CANCELLED).values("application_id"))
-        .select_related("resolved_by")
+        for flag in Flag.objects.filter(
+            code=FlagCode.BANK_CHANGED, application_id__in=[line.application_id for line in marked]
+        ).select_related("resolved_by")
     }
-    lines = list(
-        batch.lines.exclude(status=LineStatus.CANCELLED)
-        .filter(application_id__in=list(flags))
-        .select_related("application", "application__union")
-        .order_by("reference")
-    )
-    rows = line_rows(lines)
-    for row, line in zip(rows, lines, strict=True):
+    rows = line_rows(marked)
+    for row, line in zip(rows, marked, strict=True):
         flag = flags.get(line.application_id)
-        row["bank_changed"] = True
+        same = flag is not None and flag.raised_at <= batch.built_at
         row["flag_message"] = flag.message if flag else ""
-        row["flag_raised_at"] = flag.raised_at if flag else None
-        row["flag_resolved"] = bool(flag and flag.resolved_at)
-        row["flag_resolution"] = flag.resolution_note if flag else ""
-        row["flag_resolved_by"] = str(flag.resolved_by) if flag and flag.resolved_by else ""
-    return rows
+        row["flag_raised_at"] = line.card_changed_at
+        row["flag_later_at"] = flag.raised_at if flag is not None and not same else None
+        row["flag_resolved"] = bool(same and flag and flag.resolved_at)
+        row["flag_resolution"] = flag.resolution_note if same and flag else ""
+        row["flag_resolved_by"] = str(flag.resolved_by) if same and flag and flag.resolved_by else ""
+    return BankChanges(rows, unknown=lines.filter(card_changed__isnull=True).count())
 
 
 def paid_before_lines(batch: PaymentBatch) -> list[dict[str, Any]]:

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Exists, OuterRef, Sum
+from django.db.models import Count, Exists, OuterRef, Subquery, Sum
 
 from rewards.applications.models import Application, Flag, FlagCode
 from rewards.campaigns.models import Campaign
@@ -176,7 +176,10 @@ def _build(*, user: StaffUser, campaign: Campaign, union: Organisation | None, k
     # UPDATE (PostgreSQL): a plain FOR UPDATE would also hold up every new row that refers to the
     # campaign (an application filed, an upload) for as long as the build runs.
     Campaign.objects.select_for_update(no_key=True).filter(pk=campaign.pk).values_list("pk", flat=True).get()
-    queryset = payable(campaign, union).order_by("pk")
+    # 卡已变更 is frozen with the card: the signal's time moves with each later correction, so
+    # the line keeps whether (and when) the card it carries had been changed after approval.
+    card_changed_at = Flag.objects.filter(application=OuterRef("pk"), code=FlagCode.BANK_CHANGED).values("raised_at")[:1]
+    queryset = payable(campaign, union).annotate(card_changed_at=Subquery(card_changed_at)).order_by("pk")
     if connection.features.has_select_for_update_skip_locked:
         # Concurrent builders take disjoint sets; the unique live-line index is the last word.
         queryset = queryset.select_for_update(skip_locked=True, of=("self",))
@@ -209,6 +212,8 @@ def _build(*, user: StaffUser, campaign: Campaign, union: Organisation | None, k
                 bank_branch=application.bank_branch,
                 # Amounts from the campaign's table on the server, never from a client.
                 amount=amounts[application.new_level],
+                card_changed=application.card_changed_at is not None,
+                card_changed_at=application.card_changed_at,
             )
         )
     if not lines:

@@ -1,7 +1,9 @@
 """退汇时间 on its own column: a reversal had overwritten ``result_at``, the time the bank's return
 file answered the line. Lines already reversed get their reversal time from ``result_at`` and
 their success time back from the application's history (the 已发放 step the import wrote with the
-same time), the latest one not after the reversal; without it, none (unknown, not invented)."""
+same time), the latest one not after the reversal and not before the line's batch was built (an
+earlier line of the same application, paid and sent back or failed, has its own success time,
+never this one's); without it, none (unknown, not invented)."""
 
 from django.db import migrations, models
 
@@ -9,13 +11,13 @@ from django.db import migrations, models
 def split_reversal_times(apps, schema_editor):
     PaymentLine = apps.get_model("payments", "PaymentLine")
     ApplicationEvent = apps.get_model("applications", "ApplicationEvent")
-    for line in PaymentLine.objects.filter(status="reversed", reversed_at__isnull=True).only("pk", "application_id", "result_at"):
-        reversed_at = line.result_at
-        paid = ApplicationEvent.objects.filter(application_id=line.application_id, stage="paid")
+    lines = PaymentLine.objects.filter(status="reversed", reversed_at__isnull=True).values_list("pk", "application_id", "result_at", "batch__built_at")
+    for pk, application_id, reversed_at, built_at in lines:
+        paid = ApplicationEvent.objects.filter(application_id=application_id, stage="paid", at__gte=built_at)
         if reversed_at is not None:
             paid = paid.filter(at__lte=reversed_at)
         paid_at = paid.order_by("-at", "-pk").values_list("at", flat=True).first()
-        PaymentLine.objects.filter(pk=line.pk).update(reversed_at=reversed_at, result_at=paid_at)
+        PaymentLine.objects.filter(pk=pk).update(reversed_at=reversed_at, result_at=paid_at)
 
 
 class Migration(migrations.Migration):
