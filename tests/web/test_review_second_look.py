@@ -10,6 +10,7 @@ import datetime as dt
 import pytest
 from django.db.models import F
 
+from rewards.applications.models import Application
 from rewards.core import clock
 from rewards.organisations.models import Role
 from rewards.organisations.services import staff_create
@@ -192,3 +193,15 @@ def test_a_signal_gone_since_the_page_was_opened_is_said_so_not_a_missing_applic
     )
     assert response.redirect_chain == [(f"/staff/applications/{application.application_no}#signals", 302)]
     assert "该风险信号已不存在" in response.text and "没有找到该申请" not in response.text
+
+
+def test_an_application_without_stored_rule_results_says_so_and_claims_nothing(campaign, business_day, member, xihu, xihu_reviewer):
+    """No stored results (an application from before the rules were kept, say): the page says
+    none were kept, and neither “各项条件均符合” (all() of nothing) nor “有不符合的条件”."""
+    application = submit(campaign, member)
+    Application.objects.filter(pk=application.pk).update(checks=[])
+    page = signed_in(xihu_reviewer).get(f"/staff/applications/{application.application_no}").text
+    assert '<li class="note checks-none">没有保存资格审核结果。</li>' in page
+    assert "提交时各项条件均符合" not in page and "提交时有不符合的条件" not in page
+    kept = signed_in(xihu_reviewer).get(f"/staff/applications/{submit(campaign, factories.make_member(union=xihu)).application_no}").text
+    assert "提交时各项条件均符合。" in kept and "checks-none" not in kept
