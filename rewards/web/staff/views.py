@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import push_url
 
 from rewards.applications.labels import MATERIAL_LABELS_FULL
 from rewards.applications.materials import FIELD_FOR_KIND
@@ -263,7 +264,10 @@ def queue(request: HttpRequest) -> HttpResponse:
         "prev_query": _query(filters, page=page.previous_page_number()) if page.has_previous() else "",
         "next_query": _query(filters, page=page.next_page_number()) if page.has_next() else "",
     }
-    return render(request, "staff/queue.html", context)
+    response = render(request, "staff/queue.html", context)
+    if request.htmx:  # the address of what is drawn: each filter once, none empty but status, the page shown
+        push_url(response, context["here"])
+    return response
 
 
 @require_POST
