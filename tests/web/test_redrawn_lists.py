@@ -70,3 +70,17 @@ def test_the_queues_tabs_and_pager_ask_with_the_forms_values_each_named_once() -
             assert re.fullmatch(r"\{% url 'staff:queue' %\}\?" + own[name] + r"=\{\{[^}&]+\}\}", get.group(1)), get.group(1)
     names = set(re.findall(r'<(?:select|input)\b[^>]*\bname="(\w+)"', text[: text.index("</form>")]))
     assert "page" not in names and "status" in names  # a page's own parameter is not in the form; a tab's is, left out
+
+
+def test_the_self_check_is_answered_in_place_settled_at_once_the_last_check_drawn() -> None:
+    """The worker's self-check, an hx-post form redrawn with its answer: a check made before the
+    answer settled went as a whole-page POST, one made while an answer was on its way was dropped
+    (tests/browser/test_worker_check_in_place.py)."""
+    area = (TEMPLATES / "worker" / "_check_area.html").read_text(encoding="utf-8")
+    page = (TEMPLATES / "worker" / "check.html").read_text(encoding="utf-8")
+    form = re.search(r"<form\b[^>]*hx-post=[^>]*>", area)
+    assert form is not None and 'hx-target="#check-area"' in form.group(0)
+    assert 'hx-swap="outerHTML settle:0ms"' in form.group(0) and "hx-sync" not in area
+    assert area.startswith('<div id="check-area">')
+    assert '<div class="check-region" hx-sync="this:replace">\n{% include "worker/_check_area.html" %}\n</div>' in page
+    assert 'id="check-submit"' in area
