@@ -192,6 +192,13 @@ def test_a_tab_chosen_while_a_filters_answer_is_on_its_way_keeps_the_filter(wait
     assert page.input_value("#filter-level") == "technician"
     assert page.locator(".queue-table tbody tr").count() == 1 and page.inner_text(".result-count") == "共 1 份"
 
+    # Ctrl+click opens the tab's link in a new browser tab (as a boosted link did), this page stays.
+    with page.context.expect_page() as opened:
+        page.click("#tab-pending_district", modifiers=["Control"])
+    assert opened.value.url.endswith("/staff/?status=pending_district&level=technician")
+    opened.value.close()
+    assert page.evaluate("location.search") == "?status=&level=technician"
+
     # A tab chosen with nothing on its way asks for what its link says, and pushes that address.
     page.click("#tab-pending_district")
     quiet(page)
