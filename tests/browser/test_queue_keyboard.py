@@ -2,8 +2,8 @@
 跳到主要内容 (shown while it has the focus, off screen otherwise), Enter puts the focus in <main>
 and the next Tab reaches the filters instead of the header's links; a filter change writes the
 new count into the live region outside the list htmx redraws; choices made faster than the list is
-redrawn (quick arrow keys, a tab chosen while a filter's answer is on its way) end with the
-address, the select, the rows and every count on the last one."""
+redrawn (quick arrow keys, a tab or the next page chosen while a filter's answer is on its way)
+end with the address, the select, the rows and every count on the last one, the filter kept."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from rewards.campaigns.selectors import current_campaign
 from rewards.campaigns.services import campaign_load_notice
 from rewards.organisations.models import Role
 from rewards.organisations.selectors import organisation_by_name
@@ -156,16 +157,68 @@ def test_quick_choices_end_with_the_address_the_select_the_list_and_the_counts_o
     on(page, level="technician", status="pending_district", levels=["技师"], tab="tab-pending_district", focus="filter-level")
 
 
-def test_a_tab_chosen_while_a_filters_answer_is_on_its_way_is_the_one_drawn(waiting, live_server, page_factory, monkeypatch):
-    """One request at a time for the form, the tabs and the pager. Each had its own: the filter's
-    slow answer landed after the tab's and pushed its address (待区县审核, 技师) over a page that
-    showed 全部 (drawn into the list the tab's answer had replaced). Now the tab aborts it."""
+def test_a_tab_chosen_while_a_filters_answer_is_on_its_way_keeps_the_filter(waiting, live_server, page_factory, monkeypatch):
+    """One request at a time for the form, the tabs and the pager, and a tab asks with the form's
+    values as they stand. Each had its own request: the filter's slow answer landed after the
+    tab's and pushed its address (待区县审核, 技师) over a page that showed 全部. Then the tab
+    aborted it but asked with the filters its link carried: the select went back to 全部等级, the
+    choice of 技师 silently dropped. Now the tab's status and the form's 技师 are drawn together."""
     answered = threading.Event()
     plain = views.render
 
     def render(request, *args, **kwargs):  # type: ignore[no-untyped-def]
         response = plain(request, *args, **kwargs)
-        if request.GET.get("level") == "technician":  # a slow answer, whatever the browser does with it
+        if request.GET.get("level") == "technician" and request.GET.get("status") == "pending_district":  # the filter's
+            time.sleep(0.8)  # a slow answer, whatever the browser does with it
+            answered.set()
+        return response
+
+    monkeypatch.setattr(views, "render", render)
+    page = page_factory(1366, 768)
+    page.add_init_script(ON_ITS_WAY)
+    sign_in(page, live_server.url, "xihu.reviewer")
+    page.goto(live_server.url + "/staff/?status=pending_district")
+    assert page.get_attribute("#tab-all", "href") == "/staff/?status="  # the filters as drawn: none
+    page.select_option("#filter-level", "technician")
+    page.focus("#tab-all")
+    page.keyboard.press("Enter")  # 全部, with the level just chosen
+    assert answered.wait(5)  # the slow answer has been sent (or refused by the browser)
+    on(page, level="technician", status="", levels=["技师"], tab="tab-all", focus="tab-all")
+    # One address, each filter named once, the empty ones left out (as the server's links write it):
+    # a bookmark or a reload draws the same page.
+    assert page.evaluate("location.search") == "?status=&level=technician"
+    assert page.get_attribute("#tab-all", "href") == "/staff/?status=&level=technician"
+    page.reload()
+    assert page.input_value("#filter-level") == "technician"
+    assert page.locator(".queue-table tbody tr").count() == 1 and page.inner_text(".result-count") == "共 1 份"
+
+    # Ctrl+click opens the tab's link in a new browser tab (as a boosted link did), this page stays.
+    with page.context.expect_page() as opened:
+        page.click("#tab-pending_district", modifiers=["Control"])
+    assert opened.value.url.endswith("/staff/?status=pending_district&level=technician")
+    opened.value.close()
+    assert page.evaluate("location.search") == "?status=&level=technician"
+
+    # A tab chosen with nothing on its way asks for what its link says, and pushes that address.
+    page.click("#tab-pending_district")
+    quiet(page)
+    assert page.evaluate("location.pathname + location.search") == "/staff/?status=pending_district&level=technician"
+    assert page.input_value("#filter-level") == "technician" and page.inner_text(".result-count") == "共 1 份"
+
+
+def test_the_next_page_chosen_while_a_filters_answer_is_on_its_way_keeps_the_filter(waiting, live_server, page_factory, monkeypatch):
+    """The pager as the tabs: 下一页 chosen while 高级工's answer is on its way is page 2 of 高级工
+    (49 more make 51 高级工 among 52, two pages of 50 either way), not page 2 of every level."""
+    xihu = organisation_by_name("西湖区总工会")
+    campaign = current_campaign()
+    for _ in range(49):
+        factories.make_application(campaign=campaign, member=factories.make_member(union=xihu), status="pending_district")
+    answered = threading.Event()
+    plain = views.render
+
+    def render(request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        response = plain(request, *args, **kwargs)
+        if request.GET.get("level") == "senior_worker" and not request.GET.get("page"):  # the filter's
             time.sleep(0.8)
             answered.set()
         return response
@@ -175,8 +228,15 @@ def test_a_tab_chosen_while_a_filters_answer_is_on_its_way_is_the_one_drawn(wait
     page.add_init_script(ON_ITS_WAY)
     sign_in(page, live_server.url, "xihu.reviewer")
     page.goto(live_server.url + "/staff/?status=pending_district")
-    page.select_option("#filter-level", "technician")
-    page.focus("#tab-all")
-    page.keyboard.press("Enter")  # 全部, as drawn: every level
-    assert answered.wait(5)  # the slow answer has been sent (or refused by the browser)
-    on(page, level="", status="", levels=["高级工", "高级工", "技师"], tab="tab-all", focus="tab-all")
+    assert page.inner_text(".result-count") == "共 52 份，第 1/2 页"
+    page.select_option("#filter-level", "senior_worker")
+    page.focus("#pager-next")
+    page.keyboard.press("Enter")
+    assert answered.wait(5)
+    quiet(page)
+    assert page.evaluate("location.pathname + location.search") == "/staff/?status=pending_district&level=senior_worker&page=2"
+    assert page.input_value("#filter-level") == "senior_worker"
+    assert page.inner_text(".result-count") == "共 51 份，第 2/2 页"
+    assert [row.inner_text() for row in page.locator(".queue-table tbody td:nth-child(7)").all()] == ["高级工"]
+    assert page.inner_text("#tab-pending_district .count") == "51"
+    assert page.get_attribute("#pager-prev", "href") == "/staff/?status=pending_district&level=senior_worker&page=1"

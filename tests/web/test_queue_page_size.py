@@ -59,6 +59,18 @@ def test_the_choice_is_kept_by_the_pager_the_tabs_and_the_bulk_form(reviewer, wa
     assert rows(second) == 10
 
 
+@pytest.mark.parametrize(("asked", "pushed"), [("9", "&page=2"), ("2", "&page=2"), ("1", ""), ("", "")])
+def test_a_redraw_pushes_the_address_of_what_it_drew(reviewer, waiting, asked, pushed):
+    """A tab or the pager asks with the filter form's values, empty ones too, and a page that may
+    no longer exist under a filter changed meanwhile: the address pushed is the page drawn, each
+    filter once, none empty but status (the server's own links), the page as shown."""
+    query = f"status=pending_district&union=&level=&flag=&channel=&per=200&q=&page={asked}"
+    response = reviewer.get(f"/staff/?{query}", HTTP_HX_REQUEST="true")
+    assert response["HX-Push-Url"] == f"/staff/?status=pending_district&per=200{pushed}"
+    assert response.context["page"].number == (2 if pushed else 1)
+    assert "HX-Push-Url" not in reviewer.get(f"/staff/?{query}")  # a whole page: the browser's own address
+
+
 def test_two_hundred_are_approved_at_once(reviewer, waiting):
     page = reviewer.get("/staff/?status=pending_district&per=200")
     numbers = re.findall(r'name="application_no" value="(\d+)"', page.text)

@@ -3,7 +3,12 @@ the audit log) follows the pattern that keeps quick choices consistent: one requ
 everything that redraws it (``hx-sync`` on a wrapper outside the redrawn part, never on the form,
 which the redraw replaces), each redraw settled at once (``settle:0ms``: htmx wires the new form
 when it settles, and a change made before that was never sent), and an id on every control, by
-which htmx puts the keyboard's focus back. The browser tests show each in motion."""
+which htmx puts the keyboard's focus back. On the queue a status tab or a page asks with the filter
+form's values as they stand, not those its link carries from the last drawing (a filter changed
+while its answer is on its way is aborted by the tab, and was lost): its hx-get names its own
+parameter alone and the form's controls come in by hx-include (status left out for a tab), so
+no parameter is sent twice; its href keeps the whole query for a browser without JavaScript.
+The browser tests show each in motion."""
 
 from __future__ import annotations
 
@@ -38,3 +43,44 @@ def test_a_redrawn_list_syncs_on_a_wrapper_settles_at_once_and_names_its_control
     assert controls
     for control in controls:
         assert 'type="hidden"' in control or " id=" in control, control
+
+
+QUEUE = TEMPLATES / "staff" / "queue.html"
+NAV = re.compile(r"<nav\b[^>]*hx-target=[^>]*>.*?</nav>", re.S)
+
+
+def test_the_queues_tabs_and_pager_ask_with_the_forms_values_each_named_once() -> None:
+    text = QUEUE.read_text(encoding="utf-8")
+    navs = {re.search(r'class="([\w-]+)"', nav).group(1): nav for nav in NAV.findall(text)}  # type: ignore[union-attr]
+    assert sorted(navs) == ["pager", "status-tabs"]
+    own = {"status-tabs": "status", "pager": "page"}
+    for name, nav in navs.items():
+        opening = nav[: nav.index(">") + 1]
+        assert "hx-boost" not in opening and 'hx-push-url="true"' in opening, opening  # a boosted link adds the form to its whole href
+        include = re.search(r'hx-include="([^"]+)"', opening)
+        assert include is not None, opening
+        excluded = ":not([name=status])" in include.group(1)
+        assert include.group(1).startswith("#queue .filters") and excluded == (name == "status-tabs"), include.group(1)
+        links = re.findall(r"<a\b[^>]*>", nav)
+        assert links, nav
+        for link in links:
+            assert "href=\"{% url 'staff:queue' %}?{{" in link, link  # without JavaScript: the filters as drawn
+            get = re.search(r'hx-get="([^"]+)"', link)
+            assert get is not None, link
+            assert re.fullmatch(r"\{% url 'staff:queue' %\}\?" + own[name] + r"=\{\{[^}&]+\}\}", get.group(1)), get.group(1)
+    names = set(re.findall(r'<(?:select|input)\b[^>]*\bname="(\w+)"', text[: text.index("</form>")]))
+    assert "page" not in names and "status" in names  # a page's own parameter is not in the form; a tab's is, left out
+
+
+def test_the_self_check_is_answered_in_place_settled_at_once_the_last_check_drawn() -> None:
+    """The worker's self-check, an hx-post form redrawn with its answer: a check made before the
+    answer settled went as a whole-page POST, one made while an answer was on its way was dropped
+    (tests/browser/test_worker_check_in_place.py)."""
+    area = (TEMPLATES / "worker" / "_check_area.html").read_text(encoding="utf-8")
+    page = (TEMPLATES / "worker" / "check.html").read_text(encoding="utf-8")
+    form = re.search(r"<form\b[^>]*hx-post=[^>]*>", area)
+    assert form is not None and 'hx-target="#check-area"' in form.group(0)
+    assert 'hx-swap="outerHTML settle:0ms"' in form.group(0) and "hx-sync" not in area
+    assert area.startswith('<div id="check-area">')
+    assert '<div class="check-region" hx-sync="this:replace">\n{% include "worker/_check_area.html" %}\n</div>' in page
+    assert 'id="check-submit"' in area

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import push_url
 
 from rewards.applications.labels import MATERIAL_LABELS_FULL
 from rewards.applications.materials import FIELD_FOR_KIND
@@ -241,6 +242,7 @@ def queue(request: HttpRequest) -> HttpResponse:
                 if outcome != "approved"
             ],
         }
+    here = f"{reverse('staff:queue')}?{_query(filters, page=page.number if page.number > 1 else '')}"
     context = {
         "filters": filters,
         "tabs": tabs,
@@ -259,11 +261,14 @@ def queue(request: HttpRequest) -> HttpResponse:
         # A search that finds nothing under the tab shown but something under others says so.
         "found_elsewhere": sum(counts.values()) if filters["q"] and filters["status"] and not page.paginator.count else 0,
         "all_query": _query(filters, status="", page=""),
-        "here": f"{reverse('staff:queue')}?{_query(filters, page=page.number if page.number > 1 else '')}",
+        "here": here,
         "prev_query": _query(filters, page=page.previous_page_number()) if page.has_previous() else "",
         "next_query": _query(filters, page=page.next_page_number()) if page.has_next() else "",
     }
-    return render(request, "staff/queue.html", context)
+    response = render(request, "staff/queue.html", context)
+    if getattr(request, "htmx", False):  # the address of what is drawn: each filter once, none empty but status, the page shown
+        push_url(response, here)
+    return response
 
 
 @require_POST
