@@ -48,10 +48,9 @@ def test_times_are_beijing_time_with_their_offset(api, worker, member, xihu_revi
     mine = api.get("/api/v1/applicant/applications", **bearer(worker)).json()[0]
     staff = api.get(f"/api/v1/review/applications/{number}", **bearer(staff_token(api, city_reviewer))).json()
     token = api.post("/api/v1/auth/token", {"username": xihu_reviewer.username, "password": PASSWORD}, content_type="application/json")
+    assert mine["history"] and staff["history"]  # the submission's own entry, on both sides
     times = [event["at"] for event in mine["history"]] + [event["at"] for event in staff["history"]] + [token.json()["expires_at"]]
-    assert times and all(
-        text.endswith("+08:00") and dt.datetime.fromisoformat(text).utcoffset() == dt.timedelta(hours=8) for text in times
-    ), times
+    assert all(text.endswith("+08:00") and dt.datetime.fromisoformat(text).utcoffset() == dt.timedelta(hours=8) for text in times), times
 
 
 def test_queue_filters_refuse_unknown_codes_and_find_a_whole_id_number(api, worker, member, xihu_reviewer):

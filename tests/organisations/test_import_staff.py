@@ -104,9 +104,11 @@ def test_each_account_and_the_run_are_audited_by_the_command_line_with_the_files
     assert summary.actor_label == "cli"
     assert summary.detail == {"channel": "cli", "sha256": sha, "total": 3, "created": 3, "unchanged": 0}
     assert ACTION_LABELS["staff.import"] == "批量导入工作人员账号"
-    for line in read_passwords(out):
+    passwords = [line["初始密码"] for line in read_passwords(out)]
+    assert len(passwords) == 3 and all(passwords)
+    for password in passwords:
         for event in AuditEvent.objects.all():
-            assert line["初始密码"] not in event.canonical()
+            assert password not in event.canonical()
 
 
 def test_a_created_account_signs_in_only_to_change_its_password(xihu_grassroots, tmp_path):

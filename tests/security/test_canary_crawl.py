@@ -411,8 +411,13 @@ def _get(world: World, crawler: str, name: str, url: str) -> Answer:
 
 def test_reviewers_see_full_numbers_only_in_their_subtree(world):  # type: ignore[no-untyped-def]
     """The allowance above relies on this: a reviewer's full view is of its own subtree only."""
+    everything = Application.objects.count()
     for role in REVIEWER_ROLES:
         user = world.users[CRAWLERS[role]]
         visible = set(visible_organisations(user).values_list("pk", flat=True))
-        for app in scoped_applications(user):
+        seen = list(scoped_applications(user))
+        assert seen, role  # each reviewer has applications to see here
+        if user.organisation.parent_id is not None:  # below the city: another union's stay out
+            assert len(seen) < everything, role
+        for app in seen:
             assert app.union_id in visible or app.submitting_org_id in visible

@@ -93,7 +93,9 @@ def test_after_the_disk_is_freed_the_same_worker_submits(api, worker, member, mo
     response = submit(api, worker, factories.annex3(member), photos())
     assert response.status_code == 201, response.content
     application = Application.objects.get(application_no=response.json()["application_no"])
-    for attachment in Attachment.objects.filter(application=application):
+    attachments = list(Attachment.objects.filter(application=application, current=True))
+    assert sorted(attachment.kind for attachment in attachments) == ["bank_card", "certificate", "id_card"]
+    for attachment in attachments:
         assert default_storage.exists(attachment.storage_name)
 
 

@@ -188,7 +188,10 @@ def test_the_entry_page_and_the_review_page_speak_of_the_worker(clerk, xihu, xih
     assert "该职工是" in detail and "您是" not in detail
     answer = api.get(f"/api/v1/review/applications/{application.application_no}", **bearer(staff_token(api, xihu_reviewer)))
     assert answer.status_code == 200
-    assert all("您" not in check["message"] for check in answer.json()["checks"])
+    checks = answer.json()["checks"]
+    assert [check["rule"] for check in checks] == [check["rule"] for check in application.checks]  # every result, none dropped
+    assert checks[0]["message"] == "该职工是西湖区总工会的实名认证会员。"
+    assert all("您" not in check["message"] for check in checks)
 
 
 @pytest.mark.parametrize("flag", [True, False], ids=["initial-review", "plain"])
@@ -301,6 +304,7 @@ def test_a_clerks_resubmission_refused_by_a_rule_speaks_of_the_worker(api, grass
     assert answer.status_code == 422, answer.content
     error = answer.json()["error"]
     assert "该职工是工会会员" in error["message"] and "您" not in error["message"]
+    assert any("该职工是工会会员" in check["message"] for check in error["checks"] if check["rule"] == "member")
     assert all("您" not in check["message"] for check in error["checks"])
 
 

@@ -175,7 +175,10 @@ def test_a_material_purged_or_reencoded_after_the_walk_read_its_row_is_no_proble
     rows = list(application.attachments.order_by("pk"))
     purged, reencoded = rows[0], rows[1]
 
+    calls: list[int] = []
+
     def meanwhile(done: int) -> None:  # called once each row has been read, before its file is looked for
+        calls.append(done)
         if done == 1:
             purge_file(purged)
         if done == 2:
@@ -183,6 +186,7 @@ def test_a_material_purged_or_reencoded_after_the_walk_read_its_row_is_no_proble
 
     report = check(progress=meanwhile, every=1)
     assert report.checked == 3 and report.problems == []
+    assert calls == [1, 2, 3]  # the purge and the re-encoding did happen during the walk
     # One step back: a file really gone is still named.
     lost = application.attachments.get(pk=rows[2].pk)
     default_storage.delete(lost.storage_name)

@@ -113,10 +113,12 @@ def _dangling_descriptions(page: str) -> list[str]:
 
 def test_every_field_description_a_screen_reader_is_sent_to_exists(client, today, member):
     signin = client.post("/worker/signin", {"id_number": "330106800101001", "name": member.name}).content.decode()
-    assert 'aria-describedby="id_id_number_error"' in signin or "id_id_number_error" in signin
-    assert _dangling_descriptions(signin) == []
+    # The refused field names its error (beside its help text), and the error stands under that id.
+    assert re.search(r'aria-describedby="[^"]*\bid_id_number_error\b[^"]*"[^>]*id="id_id_number"', signin)
+    assert 'id="id_id_number_error"' in signin and _dangling_descriptions(signin) == []
     sign_in(client, member)
     blank = client.get("/worker/apply").content.decode()
-    assert "_helptext" in blank and _dangling_descriptions(blank) == []
+    assert re.search(r'aria-describedby="[^"]*_helptext\b', blank) and _dangling_descriptions(blank) == []
     refused = client.post("/worker/apply", {**form_for(member), "bank_card_no": "6222021234567890012"}).content.decode()
+    assert re.search(r'aria-describedby="[^"]*\bid_bank_card_no_error\b[^"]*"[^>]*id="id_bank_card_no"', refused)
     assert 'id="id_bank_card_no_error"' in refused and _dangling_descriptions(refused) == []

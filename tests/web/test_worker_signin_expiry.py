@@ -156,13 +156,19 @@ def test_a_member_no_longer_verified_is_told_so_on_asking_for_a_new_code(client,
     assert SmsMessage.objects.filter(template="otp").count() == 1
 
 
-def test_signing_in_after_a_new_code_needs_the_new_code(client, today, member, at):
+def test_signing_in_after_a_new_code_needs_the_new_code(client, today, member, at, monkeypatch):
+    import secrets
+
+    from rewards.identity import services as identity_services
+
+    drawn, draw = iter([123456, 654321]), secrets.randbelow  # the two codes, told apart for sure
+    monkeypatch.setattr(identity_services.secrets, "randbelow", lambda n: next(drawn) if n == 10**6 else draw(n))
     first_step(client, member)
     old = latest_code()
     at(11 * 60)
     client.post("/worker/signin/code", {"action": "resend"})
     new = latest_code()
-    if old != new:
-        assert client.post("/worker/signin/code", {"code": old}).status_code == 400
+    assert (old, new) == ("123456", "654321") and SmsMessage.objects.filter(template="otp").count() == 2
+    assert client.post("/worker/signin/code", {"code": old}).status_code == 400
     assert client.post("/worker/signin/code", {"code": new}).status_code == 302
     assert signed_in(client)
