@@ -7,6 +7,15 @@
 (function () {
   "use strict";
 
+  // A link that asks with hx-get (a status tab or a page of the queue, a page of the audit log),
+  // opened with Ctrl, ⌘ or Shift, goes to a new browser tab or window by its href, as a boosted
+  // link would; htmx would draw it here (it lets a modified click through only for boosted links).
+  document.addEventListener("click", function (event) {
+    if ((event.ctrlKey || event.metaKey || event.shiftKey) && event.target.closest && event.target.closest("a[hx-get][href]")) {
+      event.stopPropagation();  // before htmx's listener on the link; the browser does the rest
+    }
+  }, true);
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (form.hasAttribute("data-confirm") && !window.confirm(form.getAttribute("data-confirm"))) {
