@@ -326,6 +326,42 @@ def test_the_next_page_chosen_while_a_filters_answer_is_on_its_way_is_the_new_se
     assert [int(text.lstrip("#")) for text in page.locator(".audit-id").all_inner_texts()] == logins[10:20]
 
 
+#: A busy machine settles late, and the auditor presses 继续校验 as soon as each step is drawn.
+PRESS_AT_ONCE = """
+document.addEventListener("DOMContentLoaded", () => { htmx.config.defaultSettleDelay = 3000; });
+document.addEventListener("DOMContentLoaded", () => {
+  const find = () => document.querySelector("#verify-panel form[hx-post] button[type=submit]");
+  let pressed = find();  // the first step's form goes on by itself
+  new MutationObserver(() => {
+    const button = find();
+    if (button && button !== pressed) { pressed = button; setTimeout(() => button.click(), 0); }
+  }).observe(document.body, {childList: true, subtree: true});
+});
+"""
+
+
+def test_continue_pressed_as_soon_as_a_step_is_drawn_is_the_next_step_in_place(story, live_server, page_factory, monkeypatch):
+    """继续校验 pressed before htmx settled the step just drawn went as a whole-page POST (the page
+    reloaded); pressed while a step is on its way it is dropped: each step is asked once and the
+    check recorded once."""
+    monkeypatch.setattr(audit_module, "VERIFY_STEP_ROWS", 10)
+    page = audit_page(live_server, page_factory)
+    page.add_init_script(PRESS_AT_ONCE)
+    posts: list[bool] = []
+    page.on("request", lambda request: posts.append(bool(request.headers.get("hx-request"))) if request.method == "POST" else None)
+    page.goto(live_server.url + "/staff/audit/verify")
+    entries = AuditEvent.objects.count()
+    page.click("button:has-text('开始校验')")  # a whole page, whose form carries on by itself
+    page.wait_for_selector("progress")
+    page.evaluate("window.samePage = true")
+    page.wait_for_selector(".audit-outcome.ok", timeout=30_000)
+    quiet(page)
+    assert page.evaluate("window.samePage === true"), "a press went as a whole-page POST"
+    assert f"共校验 {entries} 条记录" in page.inner_text(".audit-outcome")
+    assert posts == [False] + [True] * (-(-entries // 10) - 1)  # each step once, in place
+    assert AuditEvent.objects.filter(action="audit.verify").count() == 1
+
+
 #: Whole codes: each text piece of an action code (between the <wbr> after a dot) on one line.
 CODES_WHOLE = """() => [...document.querySelectorAll('table.audit-table .audit-code')].flatMap(code =>
   [...code.childNodes].filter(node => node.nodeType === Node.TEXT_NODE && node.textContent.trim()).map(node => {
