@@ -268,7 +268,10 @@ def test_pages_walk_the_log_by_id_newer_and_older(monkeypatch, campaign, auditor
     assert "← 较新" not in back.content.decode()
 
 
-FORM = {name: "" for name in ("actor", "role", "organisation", "action", "result", "object_type", "object_id", "application_no", "date_from", "date_to")}
+FORM = {
+    name: ""
+    for name in ("actor", "role", "organisation", "action", "result", "object_type", "object_id", "application_no", "date_from", "date_to")
+}
 
 
 def test_a_page_asks_with_the_form_and_a_cursor_of_other_filters_starts_at_the_newest(monkeypatch, campaign, auditor_client):  # type: ignore[no-untyped-def]
@@ -277,7 +280,9 @@ def test_a_page_asks_with_the_form_and_a_cursor_of_other_filters_starts_at_the_n
     another (the form changed while its answer was on its way) it drew that search's entries
     older than an id of the first, somewhere in its middle, with a 较新 that may lead nowhere."""
     monkeypatch.setattr(auditlog, "PAGE_SIZE", 3)
-    written = [audit("test.page" if n % 3 else "test.other", actor_label="cli", object_type="core.auditevent", object_id=42).pk for n in range(12)]
+    written = [
+        audit("test.page" if n % 3 else "test.other", actor_label="cli", object_type="core.auditevent", object_id=42).pk for n in range(12)
+    ]
     pages_ = [pk for n, pk in enumerate(reversed(written)) if (11 - n) % 3]
     others = [pk for n, pk in enumerate(reversed(written)) if not (11 - n) % 3]
     first = auditor_client.get(URL, {"action": "test.page"}).content.decode()
@@ -295,7 +300,10 @@ def test_a_page_asks_with_the_form_and_a_cursor_of_other_filters_starts_at_the_n
     assert ids_on(same) == pages_[3:6] and "pager-restarted" not in same.content.decode()
     assert same["HX-Push-Url"] == f"/staff/audit?action=test.page&before={cursor}"
     # The same filters typed otherwise (full-width digits, spaces) are the same search.
-    assert ids_on(htmx(action="test.page", object_id="４ 2", before=cursor, of=pages.cursor_of({"action": "test.page", "object_id": "42"}))) == pages_[3:6]
+    assert (
+        ids_on(htmx(action="test.page", object_id="４ 2", before=cursor, of=pages.cursor_of({"action": "test.page", "object_id": "42"})))
+        == pages_[3:6]
+    )
 
     changed = htmx(action="test.other", before=cursor, of=of)  # was: test.other older than a test.page id
     assert ids_on(changed) == others[:3]

@@ -112,7 +112,9 @@ def test_the_chain_checks_steps_settle_at_once_one_at_a_time() -> None:
     assert re.search(r'<button type="submit" class="button" id="verify-continue">', text)
     # A check is started once however often its button is pressed (staff-forms.js): started twice,
     # a log checked in one step was recorded twice.
-    starts = re.findall(r"<form method=\"post\" action=\"\{% url 'staff:audit_verify' %\}\"[^>]*>", text + AUDIT_LOG.read_text(encoding="utf-8"))
+    starts = re.findall(
+        r"<form method=\"post\" action=\"\{% url 'staff:audit_verify' %\}\"[^>]*>", text + AUDIT_LOG.read_text(encoding="utf-8")
+    )
     assert len(starts) == 4 and all("data-once" in form for form in starts if "hx-post" not in form), starts
 
 
