@@ -308,6 +308,7 @@ def test_the_next_page_chosen_while_a_filters_answer_is_on_its_way_is_the_new_se
     assert page.inner_text("#pager-restarted") == "查询条件已改变，从符合新条件的最新记录起显示。"
     assert page.locator("#pager-latest, #pager-newer").count() == 0
     assert page.get_attribute("#pager-older", "href") == f"/staff/audit?action=staff.login&before={logins[9]}"
+    screenshot(page, "85b-audit-filter-changed-under-pager")
 
     page.click("#pager-older")  # nothing on its way: 登录's second page, its address pushed
     quiet(page)

@@ -2,8 +2,9 @@
    (a second click while the page is on its way does nothing); a list marked data-autosubmit (a
    year, a filter) opens what is chosen with the mouse at once, while a choice made with the
    keyboard waits for Enter or the form's button, so that stepping through the years with the
-   arrow keys does not load each year on the way (WCAG 3.2.2). Without the script the pages work
-   the same with their buttons, the server refusing a second submission on its own. */
+   arrow keys does not load each year on the way (WCAG 3.2.2); a link that asks with hx-get opens
+   in a new browser tab with Ctrl, ⌘ or Shift. Without the script the pages work the same with
+   their buttons and links, the server refusing a second submission on its own. */
 (function () {
   "use strict";
 
