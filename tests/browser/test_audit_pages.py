@@ -7,12 +7,14 @@ Screenshots 85–87 in docs/screenshots/."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
 from openpyxl import load_workbook
+from playwright.sync_api import Error as PlaywrightError
 
 from rewards.campaigns.services import campaign_load_notice
 from rewards.core import audit as audit_module
@@ -22,6 +24,7 @@ from rewards.core.models import AuditEvent
 from rewards.organisations.models import OrgKind, Role
 from rewards.organisations.selectors import organisation_by_name
 from rewards.organisations.services import organisation_ensure, staff_create
+from rewards.reports import auditlog
 from tests import factories
 
 from .conftest import STAFF_PASSWORD, screenshot
@@ -257,6 +260,106 @@ def test_quick_choices_on_the_audit_log_end_on_the_last_one_with_the_focus_kept(
     cells = page.locator("table.audit-table tbody tr td:nth-child(3)").all_inner_texts()
     assert cells and set(cells) == {"市总职工服务中心审核人"}
     assert page.inner_text(".result-count strong") == str(len(cells))
+
+
+def audit_page(live_server, page_factory):  # type: ignore[no-untyped-def]
+    page = page_factory(1440, 900)
+    page.add_init_script(ON_ITS_WAY)
+    page.goto(live_server.url + "/staff/login")
+    page.fill("#id_username", "audit.zhou")
+    page.fill("#id_password", STAFF_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/staff/")
+    return page
+
+
+def test_the_next_page_chosen_while_a_filters_answer_is_on_its_way_is_the_new_searchs_first(story, live_server, page_factory, monkeypatch):
+    """较早 chosen while 登录's answer is held: the pager asked with the filters its link carried
+    (the whole log's page 2) and the choice of 登录 was lost; asking with the form as it stands, its
+    cursor (an id in the whole log's order) would start 登录's list in its middle. Now it is 登录's
+    newest ten, said so, and 较早 from there is 登录's second page."""
+    monkeypatch.setattr(auditlog, "PAGE_SIZE", 10)
+    held = []
+
+    def hold(route):  # type: ignore[no-untyped-def]
+        if "before=" in route.request.url or "after=" in route.request.url:
+            route.continue_()
+        else:
+            held.append(route)  # the filter's answer, on its way as long as the test likes
+
+    page = audit_page(live_server, page_factory)
+    logins = list(AuditEvent.objects.filter(action="staff.login").order_by("-id").values_list("pk", flat=True))  # hers too
+    assert len(logins) > 20
+    page.goto(live_server.url + "/staff/audit")
+    page.route("**/staff/audit?*action=staff.login*", hold)
+    page.select_option("#filter-action", "staff.login")
+    page.wait_for_function("window.onItsWay === 1")
+    page.click("#pager-older")
+    quiet(page)
+    assert len(held) == 1
+    with contextlib.suppress(PlaywrightError):  # too late: the page gave it up for the pager's request
+        held[0].continue_()
+    page.unroute("**/staff/audit?*action=staff.login*")
+    quiet(page)
+    assert page.input_value("#filter-action") == "staff.login"
+    assert page.evaluate("location.pathname + location.search") == "/staff/audit?action=staff.login"
+    shown = [int(text.lstrip("#")) for text in page.locator(".audit-id").all_inner_texts()]
+    assert shown == logins[:10]
+    assert page.inner_text("#pager-restarted") == "查询条件已改变，从符合新条件的最新记录起显示。"
+    assert page.locator("#pager-latest, #pager-newer").count() == 0
+    assert page.get_attribute("#pager-older", "href") == f"/staff/audit?action=staff.login&before={logins[9]}"
+    screenshot(page, "85b-audit-filter-changed-under-pager")
+
+    page.click("#pager-older")  # nothing on its way: 登录's second page, its address pushed
+    quiet(page)
+    assert page.evaluate("location.pathname + location.search") == f"/staff/audit?action=staff.login&before={logins[9]}"
+    assert [int(text.lstrip("#")) for text in page.locator(".audit-id").all_inner_texts()] == logins[10:20]
+    assert page.locator("#pager-restarted").count() == 0 and page.input_value("#filter-action") == "staff.login"
+
+    # Ctrl+click opens the page's link in a new browser tab, this page stays.
+    with page.context.expect_page() as opened:
+        page.click("#pager-latest", modifiers=["Control"])
+    assert opened.value.url.endswith("/staff/audit?action=staff.login")
+    opened.value.close()
+    assert page.evaluate("location.search") == f"?action=staff.login&before={logins[9]}"
+    page.reload()
+    assert [int(text.lstrip("#")) for text in page.locator(".audit-id").all_inner_texts()] == logins[10:20]
+
+
+#: A busy machine settles late, and the auditor presses 继续校验 as soon as each step is drawn.
+PRESS_AT_ONCE = """
+document.addEventListener("DOMContentLoaded", () => { htmx.config.defaultSettleDelay = 3000; });
+document.addEventListener("DOMContentLoaded", () => {
+  const find = () => document.querySelector("#verify-panel form[hx-post] button[type=submit]");
+  let pressed = find();  // the first step's form goes on by itself
+  new MutationObserver(() => {
+    const button = find();
+    if (button && button !== pressed) { pressed = button; setTimeout(() => button.click(), 0); }
+  }).observe(document.body, {childList: true, subtree: true});
+});
+"""
+
+
+def test_continue_pressed_as_soon_as_a_step_is_drawn_is_the_next_step_in_place(story, live_server, page_factory, monkeypatch):
+    """继续校验 pressed before htmx settled the step just drawn went as a whole-page POST (the page
+    reloaded); pressed while a step is on its way it is dropped: each step is asked once and the
+    check recorded once."""
+    monkeypatch.setattr(audit_module, "VERIFY_STEP_ROWS", 10)
+    page = audit_page(live_server, page_factory)
+    page.add_init_script(PRESS_AT_ONCE)
+    posts: list[bool] = []
+    page.on("request", lambda request: posts.append(bool(request.headers.get("hx-request"))) if request.method == "POST" else None)
+    page.goto(live_server.url + "/staff/audit/verify")
+    entries = AuditEvent.objects.count()
+    page.click("button:has-text('开始校验')")  # a whole page, whose form carries on by itself
+    page.wait_for_selector("progress")
+    page.evaluate("window.samePage = true")
+    page.wait_for_selector(".audit-outcome.ok", timeout=30_000)
+    quiet(page)
+    assert page.evaluate("window.samePage === true"), "a press went as a whole-page POST"
+    assert f"共校验 {entries} 条记录" in page.inner_text(".audit-outcome")
+    assert posts == [False] + [True] * (-(-entries // 10) - 1)  # each step once, in place
+    assert AuditEvent.objects.filter(action="audit.verify").count() == 1
 
 
 #: Whole codes: each text piece of an action code (between the <wbr> after a dot) on one line.

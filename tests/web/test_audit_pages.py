@@ -268,6 +268,59 @@ def test_pages_walk_the_log_by_id_newer_and_older(monkeypatch, campaign, auditor
     assert "← 较新" not in back.content.decode()
 
 
+FORM = {
+    name: ""
+    for name in ("actor", "role", "organisation", "action", "result", "object_type", "object_id", "application_no", "date_from", "date_to")
+}
+
+
+def test_a_page_asks_with_the_form_and_a_cursor_of_other_filters_starts_at_the_newest(monkeypatch, campaign, auditor_client):  # type: ignore[no-untyped-def]
+    """The pager's htmx request is its cursor, the fingerprint of the filters it was drawn under
+    (of) and the filter form as it stands. A cursor is an entry's id in one search: applied to
+    another (the form changed while its answer was on its way) it drew that search's entries
+    older than an id of the first, somewhere in its middle, with a 较新 that may lead nowhere."""
+    monkeypatch.setattr(auditlog, "PAGE_SIZE", 3)
+    written = [
+        audit("test.page" if n % 3 else "test.other", actor_label="cli", object_type="core.auditevent", object_id=42).pk for n in range(12)
+    ]
+    pages_ = [pk for n, pk in enumerate(reversed(written)) if (11 - n) % 3]
+    others = [pk for n, pk in enumerate(reversed(written)) if not (11 - n) % 3]
+    first = auditor_client.get(URL, {"action": "test.page"}).content.decode()
+    older = re.search(r'id="pager-older" href="[^"]*" hx-get="/staff/audit\?before=(\d+)&amp;of=(\w+)"', first)
+    assert older is not None and int(older.group(1)) == pages_[2]
+    cursor, of = older.group(1), older.group(2)
+    assert of == pages.cursor_of({"action": "test.page"})
+
+    def htmx(**values: str):  # type: ignore[no-untyped-def]
+        response = auditor_client.get(URL, {**FORM, **values}, HTTP_HX_REQUEST="true")
+        assert response.status_code == 200
+        return response
+
+    same = htmx(action="test.page", before=cursor, of=of)
+    assert ids_on(same) == pages_[3:6] and "pager-restarted" not in same.content.decode()
+    assert same["HX-Push-Url"] == f"/staff/audit?action=test.page&before={cursor}"
+    # The same filters typed otherwise (full-width digits, spaces) are the same search.
+    assert (
+        ids_on(htmx(action="test.page", object_id="４ 2", before=cursor, of=pages.cursor_of({"action": "test.page", "object_id": "42"})))
+        == pages_[3:6]
+    )
+
+    changed = htmx(action="test.other", before=cursor, of=of)  # was: test.other older than a test.page id
+    assert ids_on(changed) == others[:3]
+    assert changed["HX-Push-Url"] == "/staff/audit?action=test.other"
+    assert "查询条件已改变，从符合新条件的最新记录起显示。" in changed.content.decode()
+    assert 'id="pager-latest"' not in changed.content.decode() and 'id="pager-newer"' not in changed.content.decode()
+    newer = htmx(action="test.other", object_id="42", after=str(others[-1]), of=of)  # one filter more: another search
+    assert ids_on(newer) == others[:3] and newer["HX-Push-Url"] == "/staff/audit?object_id=42&action=test.other"
+    assert ids_on(htmx(action="test.page", before=cursor, of="<script>")) == pages_[:3]  # a fingerprint of nothing drawn
+    assert ids_on(htmx(action="test.page", before="x1", of=of)) == pages_[:3]  # no cursor to apply
+    assert htmx(action="test.page")["HX-Push-Url"] == "/staff/audit?action=test.page"
+    assert htmx()["HX-Push-Url"] == "/staff/audit"
+    # A link's href (a bookmark, no JavaScript) carries its own filters and no fingerprint.
+    plain = auditor_client.get(URL, {"action": "test.other", "before": others[2]})
+    assert ids_on(plain) == others[3:] and "HX-Push-Url" not in plain
+
+
 def test_rows_show_who_where_what_and_the_detail_in_chinese(log, auditor_client, finance_a):  # type: ignore[no-untyped-def]
     page = auditor_client.get(URL, {"action": "review.approve"}).content.decode()
     assert "xihu.reviewer" in page

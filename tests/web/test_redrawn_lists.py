@@ -8,7 +8,9 @@ form's values as they stand, not those its link carries from the last drawing (a
 while its answer is on its way is aborted by the tab, and was lost): its hx-get names its own
 parameter alone and the form's controls come in by hx-include (status left out for a tab), so
 no parameter is sent twice; its href keeps the whole query for a browser without JavaScript.
-The browser tests show each in motion."""
+The audit log's pager does the same with its cursor, and names the filters the cursor was drawn
+under (``of``): a cursor is an id in one search's order, and the view starts a search changed
+meanwhile at its newest entries. The browser tests show each in motion."""
 
 from __future__ import annotations
 
@@ -70,6 +72,50 @@ def test_the_queues_tabs_and_pager_ask_with_the_forms_values_each_named_once() -
             assert re.fullmatch(r"\{% url 'staff:queue' %\}\?" + own[name] + r"=\{\{[^}&]+\}\}", get.group(1)), get.group(1)
     names = set(re.findall(r'<(?:select|input)\b[^>]*\bname="(\w+)"', text[: text.index("</form>")]))
     assert "page" not in names and "status" in names  # a page's own parameter is not in the form; a tab's is, left out
+
+
+AUDIT_LOG = TEMPLATES / "staff" / "audit" / "log.html"
+
+
+def test_the_audit_logs_pager_asks_with_the_forms_values_and_names_its_cursors_filters() -> None:
+    text = AUDIT_LOG.read_text(encoding="utf-8")
+    navs = NAV.findall(text)
+    assert len(navs) == 1 and 'class="pager"' in navs[0]
+    opening = navs[0][: navs[0].index(">") + 1]
+    assert "hx-boost" not in opening and 'hx-push-url="true"' in opening, opening
+    assert 'hx-include="#audit .filters"' in opening and 'hx-target="#audit"' in opening, opening
+    links = {re.search(r'id="([\w-]+)"', link).group(1): link for link in re.findall(r"<a\b[^>]*>", navs[0])}  # type: ignore[union-attr]
+    assert sorted(links) == ["pager-latest", "pager-newer", "pager-older"]
+    own = {
+        "pager-latest": "",  # the newest entries: no cursor
+        "pager-newer": r"\?after=\{\{ page.newer_than \}\}&amp;of=\{\{ cursor_of \}\}",
+        "pager-older": r"\?before=\{\{ page.older_than \}\}&amp;of=\{\{ cursor_of \}\}",
+    }
+    for name, link in links.items():
+        assert "href=\"{% url 'staff:audit' %}?{{" in link, link  # without JavaScript: the filters as drawn
+        get = re.search(r'hx-get="([^"]+)"', link)
+        assert get is not None, link
+        assert re.fullmatch(r"\{% url 'staff:audit' %\}" + own[name], get.group(1)), get.group(1)
+    form = text[text.index('<form class="filters') : text.index("</form>", text.index('<form class="filters'))]
+    names = set(re.findall(r'<(?:select|input)\b[^>]*\bname="(\w+)"', form))
+    assert names and not names & {"before", "after", "of"}  # the cursor and its filters are the link's alone
+
+
+def test_the_chain_checks_steps_settle_at_once_one_at_a_time() -> None:
+    """The chain check's progress form, redrawn in place with each step's answer: see
+    tests/browser/test_audit_pages.py for a 继续校验 pressed inside the gap."""
+    text = (TEMPLATES / "staff" / "audit" / "verify.html").read_text(encoding="utf-8")
+    form = re.search(r"<form\b[^>]*hx-post=[^>]*>", text)
+    assert form is not None and 'hx-target="#verify-panel"' in form.group(0)
+    assert 'hx-swap="outerHTML settle:0ms"' in form.group(0) and text.count("hx-sync=") == 1
+    assert re.search(r'<div class="verify-region" hx-sync="this:[a-z]+">\n<section id="verify-panel"', text)
+    assert re.search(r'<button type="submit" class="button" id="verify-continue">', text)
+    # A check is started once however often its button is pressed (staff-forms.js): started twice,
+    # a log checked in one step was recorded twice.
+    starts = re.findall(
+        r"<form method=\"post\" action=\"\{% url 'staff:audit_verify' %\}\"[^>]*>", text + AUDIT_LOG.read_text(encoding="utf-8")
+    )
+    assert len(starts) == 4 and all("data-once" in form for form in starts if "hx-post" not in form), starts
 
 
 def test_the_self_check_is_answered_in_place_settled_at_once_the_last_check_drawn() -> None:

@@ -12,6 +12,7 @@ the position between steps travels signed in the page, never in the session.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import time
 from types import SimpleNamespace
@@ -25,6 +26,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import push_url
 
 from rewards.applications.models import Application
 from rewards.campaigns.selectors import current_campaign
@@ -105,6 +107,13 @@ def _cursor(request: HttpRequest, name: str) -> int | None:
     return int(value) if value.isdecimal() and len(value) < 19 else None
 
 
+def cursor_of(query: dict[str, str]) -> str:
+    """A short fingerprint of the filters a page was drawn under, which the pager's htmx requests
+    send with their cursor (``of``): a cursor is an entry's id in one search's order and means
+    nothing in another's. Not a secret: a forged one draws what the same address without it would."""
+    return hashlib.sha256(urlencode(sorted(query.items())).encode()).hexdigest()[:16]
+
+
 def _last_checks(limit: int = 5) -> list[AuditEvent]:
     return list(AuditEvent.objects.filter(action="audit.verify").select_related("actor").order_by("-id")[:limit])
 
@@ -115,9 +124,16 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     """审计日志: the search, newest first, 50 entries a page."""
     filters, errors = parse_filters(request.GET)
     query = filters.as_query()
+    before, after = _cursor(request, "before"), _cursor(request, "after")
+    # The pager asks with the filter form as it stands (hx-include) and names the filters its
+    # cursor belongs to: changed meanwhile (an answer still on its way), the new search starts at
+    # its newest entries instead of somewhere in the middle. A link's href carries its own filters.
+    restarted = (before is not None or after is not None) and request.GET.get("of", cursor_of(query)) != cursor_of(query)
+    if restarted:
+        before = after = None
     page = None
     if not errors:
-        page = auditlog.search_page(filters, before=_cursor(request, "before"), after=_cursor(request, "after"))
+        page = auditlog.search_page(filters, before=before, after=after)
     missing_application = (
         bool(filters.application_no) and page is not None and not page.rows and _application_missing(filters.application_no)
     )
@@ -138,6 +154,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         "results": auditlog.RESULT_LABELS.items(),
         "object_types": object_types,
         "query": urlencode(query),
+        "cursor_of": cursor_of(query),
+        "restarted": restarted,
         "newer_query": urlencode({**query, "after": page.newer_than}) if page and page.newer_than else "",
         "older_query": urlencode({**query, "before": page.older_than}) if page and page.older_than else "",
         "export_limit": auditlog.EXPORT_LIMIT,
@@ -146,7 +164,11 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         # The placeholder's number is one of this year's campaign (2026000001), not the demo's.
         "example_application_no": f"{campaign.year if (campaign := current_campaign()) else clock.today().year}000001",
     }
-    return render(request, "staff/audit/log.html", context, status=400 if errors else 200)
+    response = render(request, "staff/audit/log.html", context, status=400 if errors else 200)
+    if getattr(request, "htmx", False):  # the address of what is drawn: the filters and the cursor used
+        cursor = {"after": after} if after is not None else {"before": before} if before is not None else {}
+        push_url(response, f"{reverse('staff:audit')}?{urlencode({**query, **cursor})}".rstrip("?"))
+    return response
 
 
 def _application_missing(application_no: str) -> bool:

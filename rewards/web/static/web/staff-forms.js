@@ -2,10 +2,20 @@
    (a second click while the page is on its way does nothing); a list marked data-autosubmit (a
    year, a filter) opens what is chosen with the mouse at once, while a choice made with the
    keyboard waits for Enter or the form's button, so that stepping through the years with the
-   arrow keys does not load each year on the way (WCAG 3.2.2). Without the script the pages work
-   the same with their buttons, the server refusing a second submission on its own. */
+   arrow keys does not load each year on the way (WCAG 3.2.2); a link that asks with hx-get opens
+   in a new browser tab with Ctrl, ⌘ or Shift. Without the script the pages work the same with
+   their buttons and links, the server refusing a second submission on its own. */
 (function () {
   "use strict";
+
+  // A link that asks with hx-get (a status tab or a page of the queue, a page of the audit log),
+  // opened with Ctrl, ⌘ or Shift, goes to a new browser tab or window by its href, as a boosted
+  // link would; htmx would draw it here (it lets a modified click through only for boosted links).
+  document.addEventListener("click", function (event) {
+    if ((event.ctrlKey || event.metaKey || event.shiftKey) && event.target.closest && event.target.closest("a[hx-get][href]")) {
+      event.stopPropagation();  // before htmx's listener on the link; the browser does the rest
+    }
+  }, true);
 
   document.addEventListener("submit", function (event) {
     var form = event.target;

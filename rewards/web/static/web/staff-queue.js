@@ -77,14 +77,6 @@
     document.querySelectorAll("[data-bulk-form]").forEach(clear);
   }
 
-  // A status tab or a page opened with Ctrl, ⌘ or Shift goes to a new browser tab or window by its
-  // href, as a boosted link would; htmx would draw it here (the links ask with hx-get, not boosted).
-  document.addEventListener("click", function (event) {
-    if ((event.ctrlKey || event.metaKey || event.shiftKey) && event.target.closest(".queue-region .status-tabs a, .queue-region .pager a")) {
-      event.stopPropagation();  // before htmx's listener on the link; the browser does the rest
-    }
-  }, true);
-
   document.addEventListener("DOMContentLoaded", init);
   document.addEventListener("htmx:afterSettle", init);
   // Shown again: a new load (a browser restoring form state), the page cache (event.persisted),
