@@ -141,15 +141,49 @@ def test_a_signal_names_no_other_unions_application(world):  # type: ignore[no-u
     foreign = [app for key, app in world.apps.items() if key.startswith("shangcheng")]
     live = [app for app in foreign if app.status != Status.WITHDRAWN and app.purged_at is None]
     assert live
+
+    def share_the_card(app: Application) -> None:
+        Application.objects.filter(pk__in=[other.pk for other in foreign]).update(bank_card_hash=app.bank_card_hash)
+        refresh_flags(app)
+        stored = app.flags.get(code=FlagCode.CARD_SHARED).message
+        assert any(other.application_no in stored for other in live), stored
+
+    _each_detail_names_none_of(world, foreign, share_the_card, says="其他单位的申请")
+
+
+def test_a_rule_result_names_no_other_unions_application(world):  # type: ignore[no-untyped-def]
+    """Every application a prober opens, its stored rule results naming every 上城区 application
+    as the once-a-year rule names one (“（申请编号…）”, decision 223): its page and its API detail
+    name none of them and say another unit's application instead (decision 221's rule, for the
+    stored rule results as 229 for the signals)."""
+    foreign = [app for key, app in world.apps.items() if key.startswith("shangcheng")]
+    assert foreign
+
+    def name_them_all(app: Application) -> None:
+        checks = [
+            {
+                "rule": "once_per_campaign",
+                "passed": False,
+                "message": f"您已获得{other.campaign.year}年度奖励（申请编号{other.application_no}）。",
+            }
+            for other in foreign
+        ]
+        Application.objects.filter(pk=app.pk).update(checks=checks)
+
+    _each_detail_names_none_of(world, foreign, name_them_all, says="（其他单位的申请）")
+
+
+def _each_detail_names_none_of(world, foreign, prepare, *, says: str) -> None:  # type: ignore[no-untyped-def]
+    """Every application each prober may open, made by ``prepare`` (inside a rolled-back
+    savepoint) to name the ``foreign`` ones: its page and its API detail name none of them as a
+    number of its own (a certificate number such as 202000000110 holds 2020000001) and ``says``
+    instead."""
     failures, read = [], 0
     for username in PROBERS.values():
         user = world.user(username)
         for app in scoped_applications(user).filter(purged_at__isnull=True).order_by("pk"):
             with isolated():
-                Application.objects.filter(pk__in=[other.pk for other in foreign]).update(bank_card_hash=app.bank_card_hash)
-                refresh_flags(app)
-                stored = app.flags.get(code=FlagCode.CARD_SHARED).message
-                assert any(other.application_no in stored for other in live), stored
+                prepare(app)
                 answers = [
                     send(world.client_for(username), "GET", reverse("staff:detail", kwargs={"no": app.application_no})),
                     send(
@@ -162,45 +196,7 @@ def test_a_signal_names_no_other_unions_application(world):  # type: ignore[no-u
                 read += 1
                 text = answer.text()
                 named = [other.application_no for other in foreign if re.search(rf"(?<!\d){other.application_no}(?!\d)", text)]
-                if answer.status != 200 or named or "其他单位的申请" not in text:
-                    failures.append(f"{username} {where} of {app.application_no}: {answer.status}, names {named}")
-    assert read >= 10 and not failures, "\n".join(failures)
-
-
-def test_a_rule_result_names_no_other_unions_application(world):  # type: ignore[no-untyped-def]
-    """Every application a prober opens, its stored rule results naming every 上城区 application
-    as the once-a-year rule names one (“（申请编号…）”, decision 223): its page and its API detail
-    name none of them and say another unit's application instead (decision 221's rule, for the
-    stored rule results as 229 for the signals)."""
-    foreign = [app for key, app in world.apps.items() if key.startswith("shangcheng")]
-    assert foreign
-    failures, read = [], 0
-    for username in PROBERS.values():
-        user = world.user(username)
-        for app in scoped_applications(user).filter(purged_at__isnull=True).order_by("pk"):
-            with isolated():
-                checks = [
-                    {
-                        "rule": "once_per_campaign",
-                        "passed": False,
-                        "message": f"您已获得{other.campaign.year}年度奖励（申请编号{other.application_no}）。",
-                    }
-                    for other in foreign
-                ]
-                Application.objects.filter(pk=app.pk).update(checks=checks)
-                answers = [
-                    send(world.client_for(username), "GET", reverse("staff:detail", kwargs={"no": app.application_no})),
-                    send(
-                        anonymous(), "GET", reverse("api:review-detail", kwargs={"no": app.application_no}), token=world.token_for(username)
-                    ),
-                ]
-            for answer, where in zip(answers, ("page", "API"), strict=True):
-                if answer.status == 403:
-                    continue  # a role without that channel (the API's review endpoints)
-                read += 1
-                text = answer.text()
-                named = [other.application_no for other in foreign if other.application_no in text]
-                if answer.status != 200 or named or "（其他单位的申请）" not in text:
+                if answer.status != 200 or named or says not in text:
                     failures.append(f"{username} {where} of {app.application_no}: {answer.status}, names {named}")
     assert read >= 10 and not failures, "\n".join(failures)
 
