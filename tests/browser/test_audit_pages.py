@@ -238,13 +238,7 @@ def test_quick_choices_on_the_audit_log_end_on_the_last_one_with_the_focus_kept(
     """The audit log's filters redraw it as the queue's do: a change made right after a redraw is
     sent, and the focus stays on the control used (its controls had no ids, and htmx puts the focus
     back by id: the second press went to the page, the list stayed on the first choice)."""
-    page = page_factory(1440, 900)
-    page.add_init_script(ON_ITS_WAY)
-    page.goto(live_server.url + "/staff/login")
-    page.fill("#id_username", "audit.zhou")
-    page.fill("#id_password", STAFF_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/staff/")
+    page = audit_page(live_server, page_factory)
     page.goto(live_server.url + "/staff/audit")
     page.evaluate("htmx.config.defaultSettleDelay = 1000")  # a busy machine settles late
     roles = page.eval_on_selector_all("select[name=role] option", "(options) => options.map((o) => [o.value, o.textContent.trim()])")
@@ -262,8 +256,9 @@ def test_quick_choices_on_the_audit_log_end_on_the_last_one_with_the_focus_kept(
     assert page.inner_text(".result-count strong") == str(len(cells))
 
 
-def audit_page(live_server, page_factory):  # type: ignore[no-untyped-def]
-    page = page_factory(1440, 900)
+def audit_page(live_server, page_factory, width: int = 1440, height: int = 900):  # type: ignore[no-untyped-def]
+    """The auditor 周敏 signed in, the requests on their way counted (``ON_ITS_WAY``)."""
+    page = page_factory(width, height)
     page.add_init_script(ON_ITS_WAY)
     page.goto(live_server.url + "/staff/login")
     page.fill("#id_username", "audit.zhou")
@@ -372,12 +367,7 @@ CODES_WHOLE = """() => [...document.querySelectorAll('table.audit-table .audit-c
 
 
 def test_the_payment_entries_at_1366_keep_their_codes_whole_and_a_refused_file_names_its_reasons(story, live_server, page_factory):
-    page = page_factory(1366, 768)
-    page.goto(live_server.url + "/staff/login")
-    page.fill("#id_username", "audit.zhou")
-    page.fill("#id_password", STAFF_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/staff/")
+    page = audit_page(live_server, page_factory, 1366, 768)
     page.goto(live_server.url + "/staff/audit?action=payment.")
     page.wait_for_selector("table.audit-table tbody tr >> nth=1")
     pieces = page.evaluate(CODES_WHOLE)
