@@ -92,6 +92,31 @@ def waiting(settings):  # type: ignore[no-untyped-def]
         factories.make_application(campaign=campaign, member=member, status="pending_district", new_level=level)
 
 
+def slow_answers(monkeypatch, when) -> threading.Event:  # type: ignore[no-untyped-def]
+    """The queue's answers to the requests ``when(request.GET)`` picks (the filter's) take 0.8 s,
+    whatever the browser does with them; the event is set once one has been sent."""
+    answered = threading.Event()
+    plain = views.render
+
+    def render(request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        response = plain(request, *args, **kwargs)
+        if when(request.GET):
+            time.sleep(0.8)
+            answered.set()
+        return response
+
+    monkeypatch.setattr(views, "render", render)
+    return answered
+
+
+def reviewer_watched(live_server, page_factory):  # type: ignore[no-untyped-def]
+    """西湖区's reviewer at 1366 px, the requests on their way counted (``ON_ITS_WAY``)."""
+    page = page_factory(1366, 768)
+    page.add_init_script(ON_ITS_WAY)
+    sign_in(page, live_server.url, "xihu.reviewer")
+    return page
+
+
 def test_one_tab_reaches_the_skip_link_and_enter_moves_into_main(waiting, live_server, page_factory):
     page = page_factory(1366, 768)
     sign_in(page, live_server.url, "xihu.reviewer")
@@ -163,20 +188,8 @@ def test_a_tab_chosen_while_a_filters_answer_is_on_its_way_keeps_the_filter(wait
     tab's and pushed its address (待区县审核, 技师) over a page that showed 全部. Then the tab
     aborted it but asked with the filters its link carried: the select went back to 全部等级, the
     choice of 技师 silently dropped. Now the tab's status and the form's 技师 are drawn together."""
-    answered = threading.Event()
-    plain = views.render
-
-    def render(request, *args, **kwargs):  # type: ignore[no-untyped-def]
-        response = plain(request, *args, **kwargs)
-        if request.GET.get("level") == "technician" and request.GET.get("status") == "pending_district":  # the filter's
-            time.sleep(0.8)  # a slow answer, whatever the browser does with it
-            answered.set()
-        return response
-
-    monkeypatch.setattr(views, "render", render)
-    page = page_factory(1366, 768)
-    page.add_init_script(ON_ITS_WAY)
-    sign_in(page, live_server.url, "xihu.reviewer")
+    answered = slow_answers(monkeypatch, lambda get: get.get("level") == "technician" and get.get("status") == "pending_district")
+    page = reviewer_watched(live_server, page_factory)
     page.goto(live_server.url + "/staff/?status=pending_district")
     assert page.get_attribute("#tab-all", "href") == "/staff/?status="  # the filters as drawn: none
     page.select_option("#filter-level", "technician")
@@ -213,20 +226,8 @@ def test_the_next_page_chosen_while_a_filters_answer_is_on_its_way_keeps_the_fil
     campaign = current_campaign()
     for _ in range(49):
         factories.make_application(campaign=campaign, member=factories.make_member(union=xihu), status="pending_district")
-    answered = threading.Event()
-    plain = views.render
-
-    def render(request, *args, **kwargs):  # type: ignore[no-untyped-def]
-        response = plain(request, *args, **kwargs)
-        if request.GET.get("level") == "senior_worker" and not request.GET.get("page"):  # the filter's
-            time.sleep(0.8)
-            answered.set()
-        return response
-
-    monkeypatch.setattr(views, "render", render)
-    page = page_factory(1366, 768)
-    page.add_init_script(ON_ITS_WAY)
-    sign_in(page, live_server.url, "xihu.reviewer")
+    answered = slow_answers(monkeypatch, lambda get: get.get("level") == "senior_worker" and not get.get("page"))
+    page = reviewer_watched(live_server, page_factory)
     page.goto(live_server.url + "/staff/?status=pending_district")
     assert page.inner_text(".result-count") == "共 52 份，第 1/2 页"
     page.select_option("#filter-level", "senior_worker")
