@@ -10,8 +10,10 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from rewards.core.audit import audit
 from tests import factories
 
+from ._audit_log import Request, signed_in
 from ._worker import HOST
 
 #: The employer of the 西湖精密机械 grassroots union (the batch pages' tests).
@@ -48,3 +50,33 @@ def clerk(grassroots_clerk) -> Client:  # type: ignore[no-untyped-def]
     staff = Client(HTTP_HOST="127.0.0.1")
     staff.force_login(grassroots_clerk)
     return staff
+
+
+@pytest.fixture
+def audit_story(campaign, xihu, xihu_grassroots, grassroots_clerk, xihu_reviewer, shangcheng_reviewer, city_reviewer, finance_a):  # type: ignore[no-untyped-def]
+    """Eight entries of several people, roles, organisations, objects, actions and results,
+    after the ones setting up the cast wrote. Returns them by name, and the two applications."""
+    first = factories.make_application(campaign=campaign, member=factories.make_member(union=xihu), status="pending_city")
+    second = factories.make_application(campaign=campaign, member=factories.make_member(union=xihu), status="rejected")
+    entries = {
+        "approve": audit("review.approve", request=Request(xihu_reviewer, "10.1.1.1"), obj=first, detail={"from": "pending_district"}),
+        "reject": audit("review.reject", request=Request(city_reviewer, "10.1.1.2"), obj=second, detail={"from": "pending_city"}),
+        "build": audit("payment.batch_build", actor=finance_a, object_type="payments.paymentbatch", object_id=7, detail={"count": 6}),
+        "file": audit("payment.file_download", actor=finance_a, object_type="payments.paymentbatch", object_id=7, detail={"format": "csv"}),
+        "denied": audit(
+            "access.denied",
+            request=Request(shangcheng_reviewer, "10.9.9.9"),
+            obj=first,
+            result="denied",
+            detail={"application_no": first.application_no, "what": "detail"},
+        ),
+        "failed_login": audit("staff.login", result="failed", actor_label="wang.li", detail={"channel": "web"}),
+        "submit": audit("application.submit", obj=second, actor_label="applicant", detail={"channel": "online"}),
+        "import": audit("batch.import", actor=grassroots_clerk, object_type="batches.batchimport", object_id=3, detail={"accepted": 2}),
+    }
+    return {"entries": entries, "first": first, "second": second}
+
+
+@pytest.fixture
+def auditor_client(auditor) -> Client:  # type: ignore[no-untyped-def]
+    return signed_in(auditor)

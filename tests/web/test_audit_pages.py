@@ -12,90 +12,29 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from openpyxl import load_workbook
 
-from rewards.core import audit as audit_module
-from rewards.core import clock
 from rewards.core.audit import audit, verify_chain
-from rewards.core.models import AuditChainHead, AuditEvent
+from rewards.core.models import AuditEvent
 from rewards.reports import auditlog
 from rewards.web.staff import auditlog as pages
 from tests import factories
 
+from ._audit_log import URL, at, ids_on, search, signed_in
+
 pytestmark = pytest.mark.django_db
 
-URL = "/staff/audit"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TABLE = AuditEvent._meta.db_table
-
-
-def signed_in(user) -> Client:  # type: ignore[no-untyped-def]
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(user)
-    return client
-
-
-def ids_on(response) -> list[int]:  # type: ignore[no-untyped-def]
-    """The entry ids listed on a search page, in the order shown."""
-    assert response.status_code == 200, response.content.decode()[:500]
-    return [int(pk) for pk in re.findall(r'class="audit-id">#(\d+)<', response.content.decode())]
-
-
-def at(monkeypatch, when: dt.datetime) -> None:  # type: ignore[no-untyped-def]
-    """The next entries are written at ``when`` (the audit clock is the real one otherwise)."""
-    monkeypatch.setattr(clock, "now", lambda: when)
-
-
-class Request:
-    """Just what audit() reads of a request: the user and the client address."""
-
-    def __init__(self, user, ip: str) -> None:  # type: ignore[no-untyped-def]
-        self.user = user
-        self.META = {"REMOTE_ADDR": ip}
-
-
-@pytest.fixture
-def log(campaign, xihu, xihu_grassroots, grassroots_clerk, xihu_reviewer, shangcheng_reviewer, city_reviewer, finance_a):  # type: ignore[no-untyped-def]
-    """Eight entries of several people, roles, organisations, objects, actions and results,
-    after the ones setting up the cast wrote. Returns them by name, and the two applications."""
-    first = factories.make_application(campaign=campaign, member=factories.make_member(union=xihu), status="pending_city")
-    second = factories.make_application(campaign=campaign, member=factories.make_member(union=xihu), status="rejected")
-    entries = {
-        "approve": audit("review.approve", request=Request(xihu_reviewer, "10.1.1.1"), obj=first, detail={"from": "pending_district"}),
-        "reject": audit("review.reject", request=Request(city_reviewer, "10.1.1.2"), obj=second, detail={"from": "pending_city"}),
-        "build": audit("payment.batch_build", actor=finance_a, object_type="payments.paymentbatch", object_id=7, detail={"count": 6}),
-        "file": audit("payment.file_download", actor=finance_a, object_type="payments.paymentbatch", object_id=7, detail={"format": "csv"}),
-        "denied": audit(
-            "access.denied",
-            request=Request(shangcheng_reviewer, "10.9.9.9"),
-            obj=first,
-            result="denied",
-            detail={"application_no": first.application_no, "what": "detail"},
-        ),
-        "failed_login": audit("staff.login", result="failed", actor_label="wang.li", detail={"channel": "web"}),
-        "submit": audit("application.submit", obj=second, actor_label="applicant", detail={"channel": "online"}),
-        "import": audit("batch.import", actor=grassroots_clerk, object_type="batches.batchimport", object_id=3, detail={"accepted": 2}),
-    }
-    return {"entries": entries, "first": first, "second": second}
-
-
-@pytest.fixture
-def auditor_client(auditor) -> Client:  # type: ignore[no-untyped-def]
-    return signed_in(auditor)
-
-
-def search(client: Client, **params) -> list[int]:  # type: ignore[no-untyped-def]
-    return ids_on(client.get(URL, params))
 
 
 # --- permissions --------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("path", ["", "/verify", "/export.xlsx"])
-def test_the_auditor_and_the_administrator_get_in(path, log, auditor, administrator):  # type: ignore[no-untyped-def]
+def test_the_auditor_and_the_administrator_get_in(path, audit_story, auditor, administrator):  # type: ignore[no-untyped-def]
     for user in (auditor, administrator):
         response = signed_in(user).get(URL + path)
         assert response.status_code == 200, (user.role, path)
@@ -103,10 +42,10 @@ def test_the_auditor_and_the_administrator_get_in(path, log, auditor, administra
 
 
 @pytest.mark.parametrize("who", ["xihu_reviewer", "city_reviewer", "finance_a", "grassroots_clerk", "economic_officer"])
-def test_other_roles_get_the_403_page_and_the_refusal_is_recorded(who, log, request):  # type: ignore[no-untyped-def]
+def test_other_roles_get_the_403_page_and_the_refusal_is_recorded(who, audit_story, request):  # type: ignore[no-untyped-def]
     user = request.getfixturevalue(who)
     client = signed_in(user)
-    entry = log["entries"]["approve"]
+    entry = audit_story["entries"]["approve"]
     before = AuditEvent.objects.count()
 
     for response in (
@@ -125,21 +64,21 @@ def test_other_roles_get_the_403_page_and_the_refusal_is_recorded(who, log, requ
     assert not AuditEvent.objects.filter(action__in=["audit.verify", "audit.export"]).exists()
 
 
-def test_anonymous_visitors_are_sent_to_sign_in(log):  # type: ignore[no-untyped-def]
+def test_anonymous_visitors_are_sent_to_sign_in(audit_story):  # type: ignore[no-untyped-def]
     response = Client(HTTP_HOST="127.0.0.1").get(URL)
     assert response.status_code == 302
     assert response["Location"].startswith("/staff/login")
 
 
-def test_the_navigation_shows_the_audit_log_to_the_auditor_and_the_administrator_only(log, auditor, administrator, city_reviewer):  # type: ignore[no-untyped-def]
+def test_the_navigation_shows_the_audit_log_to_the_auditor_and_the_administrator_only(audit_story, auditor, administrator, city_reviewer):  # type: ignore[no-untyped-def]
     link = f'href="{URL}">审计日志</a>'
     assert link in signed_in(auditor).get(URL).content.decode()
     assert link in signed_in(administrator).get(URL).content.decode()
     assert link not in signed_in(city_reviewer).get("/staff/").content.decode()
 
 
-def test_no_page_changes_an_entry(log, auditor_client):  # type: ignore[no-untyped-def]
-    entry = log["entries"]["approve"]
+def test_no_page_changes_an_entry(audit_story, auditor_client):  # type: ignore[no-untyped-def]
+    entry = audit_story["entries"]["approve"]
     for method in ("post", "put", "patch", "delete"):
         assert getattr(auditor_client, method)(URL).status_code == 405
         assert getattr(auditor_client, method)(f"{URL}/{entry.pk}").status_code == 405
@@ -153,17 +92,17 @@ def test_no_page_changes_an_entry(log, auditor_client):  # type: ignore[no-untyp
 # --- the search ---------------------------------------------------------------------------------
 
 
-def test_the_whole_log_newest_first(log, auditor_client):  # type: ignore[no-untyped-def]
+def test_the_whole_log_newest_first(audit_story, auditor_client):  # type: ignore[no-untyped-def]
     shown = search(auditor_client)
     assert shown == sorted(shown, reverse=True)
-    ours = [entry.pk for entry in log["entries"].values()]
+    ours = [entry.pk for entry in audit_story["entries"].values()]
     assert [pk for pk in shown if pk in ours] == ours[::-1]
     assert shown == list(AuditEvent.objects.order_by("-id").values_list("id", flat=True)[:50])
 
 
-def test_each_filter_narrows_to_exactly_the_entries_it_names(log, auditor_client, xihu, city, grassroots_clerk):  # type: ignore[no-untyped-def]
-    e = {name: entry.pk for name, entry in log["entries"].items()}
-    first, second = log["first"], log["second"]
+def test_each_filter_narrows_to_exactly_the_entries_it_names(audit_story, auditor_client, xihu, city, grassroots_clerk):  # type: ignore[no-untyped-def]
+    e = {name: entry.pk for name, entry in audit_story["entries"].items()}
+    first, second = audit_story["first"], audit_story["second"]
     ours = set(e.values())
 
     def found(**params) -> set[int]:  # type: ignore[no-untyped-def]
@@ -205,7 +144,7 @@ def test_each_filter_narrows_to_exactly_the_entries_it_names(log, auditor_client
     assert found(organisation=xihu.pk, action="batch.import") == {e["import"]}
 
 
-def test_an_unknown_application_number_says_so_and_finds_nothing(log, auditor_client):  # type: ignore[no-untyped-def]
+def test_an_unknown_application_number_says_so_and_finds_nothing(audit_story, auditor_client):  # type: ignore[no-untyped-def]
     response = auditor_client.get(URL, {"application_no": "2020999999"})
     assert ids_on(response) == []
     assert "没有申请编号为 2020999999 的申请" in response.content.decode()
@@ -239,7 +178,7 @@ def test_the_time_range_is_in_shanghai_and_includes_its_first_and_last_day(monke
     assert "2020-10-01 00:00:00" in page
 
 
-def test_dates_that_cannot_be_searched_are_refused_not_widened(log, auditor_client):  # type: ignore[no-untyped-def]
+def test_dates_that_cannot_be_searched_are_refused_not_widened(audit_story, auditor_client):  # type: ignore[no-untyped-def]
     response = auditor_client.get(URL, {"date_from": "2020-13-01"})
     assert response.status_code == 400
     assert "不是有效日期" in response.content.decode()
@@ -321,14 +260,14 @@ def test_a_page_asks_with_the_form_and_a_cursor_of_other_filters_starts_at_the_n
     assert ids_on(plain) == others[3:] and "HX-Push-Url" not in plain
 
 
-def test_rows_show_who_where_what_and_the_detail_in_chinese(log, auditor_client, finance_a):  # type: ignore[no-untyped-def]
+def test_rows_show_who_where_what_and_the_detail_in_chinese(audit_story, auditor_client, finance_a):  # type: ignore[no-untyped-def]
     page = auditor_client.get(URL, {"action": "review.approve"}).content.decode()
     assert "xihu.reviewer" in page
     assert "区县（产业）工会审核人" in page
     assert "西湖区总工会" in page
     assert "10.1.1.1" in page
     assert "审核通过" in page and "review.approve" in page
-    assert f"申请编号 {log['first'].application_no}" in page
+    assert f"申请编号 {audit_story['first'].application_no}" in page
     assert "成功" in page
     # The detail in the auditor's words, not JSON.
     assert "原状态：待区县（产业）工会审核" in page
@@ -358,11 +297,11 @@ def test_numbers_typed_into_the_wrong_box_are_masked(campaign, auditor_client): 
     assert "330106198503150016" not in detail and "13957187919" not in detail
 
 
-def test_searches_and_entries_are_not_audited(log, auditor_client):  # type: ignore[no-untyped-def]
+def test_searches_and_entries_are_not_audited(audit_story, auditor_client):  # type: ignore[no-untyped-def]
     before = AuditEvent.objects.count()
     auditor_client.get(URL)
     auditor_client.get(URL, {"actor": "finance"})
-    auditor_client.get(f"{URL}/{log['entries']['approve'].pk}")
+    auditor_client.get(f"{URL}/{audit_story['entries']['approve'].pk}")
     auditor_client.get(f"{URL}/verify")
     assert AuditEvent.objects.count() == before
 
@@ -370,9 +309,9 @@ def test_searches_and_entries_are_not_audited(log, auditor_client):  # type: ign
 # --- one entry ----------------------------------------------------------------------------------
 
 
-def test_one_entry_shows_its_hashes_and_that_they_hold(log, auditor_client):  # type: ignore[no-untyped-def]
-    entry = log["entries"]["denied"]
-    previous = log["entries"]["file"]
+def test_one_entry_shows_its_hashes_and_that_they_hold(audit_story, auditor_client):  # type: ignore[no-untyped-def]
+    entry = audit_story["entries"]["denied"]
+    previous = audit_story["entries"]["file"]
     page = auditor_client.get(f"{URL}/{entry.pk}").content.decode()
     assert entry.entry_hash in page
     assert entry.prev_hash == previous.entry_hash and entry.prev_hash in page
@@ -383,118 +322,18 @@ def test_one_entry_shows_its_hashes_and_that_they_hold(log, auditor_client):  # 
     assert auditor_client.get(f"{URL}/999999999").status_code == 404
 
 
-def test_one_entry_shows_that_it_was_changed(log, auditor_client):  # type: ignore[no-untyped-def]
-    entry = log["entries"]["build"]
+def test_one_entry_shows_that_it_was_changed(audit_story, auditor_client):  # type: ignore[no-untyped-def]
+    entry = audit_story["entries"]["build"]
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE {TABLE} SET result = %s WHERE id = %s", ["failed", entry.pk])
     page = auditor_client.get(f"{URL}/{entry.pk}").content.decode()
     assert "本条内容与其哈希不符" in page
 
 
-# --- the chain check ----------------------------------------------------------------------------
-
-
-def test_the_chain_check_reports_an_intact_chain_and_is_recorded(log, auditor_client, auditor):  # type: ignore[no-untyped-def]
-    entries = AuditEvent.objects.count()
-    response = auditor_client.post(f"{URL}/verify")
-    page = response.content.decode()
-    assert response.status_code == 200
-    assert "审计链完整" in page
-    assert f"共校验 <strong>{entries}</strong> 条记录" in page
-    check = AuditEvent.objects.get(action="audit.verify")
-    assert (check.actor, check.result, check.object_type) == (auditor, "ok", "core.auditevent")
-    assert check.detail["entries"] == entries and check.detail["problems"] == 0 and check.detail["channel"] == "web"
-    assert verify_chain() == []  # the check's own entry extends the chain
-
-
-def test_the_chain_check_says_when_there_is_no_anchor_yet_and_when_the_log_matches_it(log, auditor_client):  # type: ignore[no-untyped-def]
-    page = auditor_client.post(f"{URL}/verify").content.decode()
-    assert "审计链完整" in page and "还没有审计锚点" in page
-    assert AuditEvent.objects.filter(action="audit.verify").latest("id").detail["anchor"] == "missing"
-
-    call_command("audit_verify", stdout=io.StringIO())  # the nightly run: anchors the head it verified
-    anchored = AuditEvent.objects.count() - 1  # the command's own entry comes after the head it anchored
-    page = auditor_client.post(f"{URL}/verify").content.decode()
-
-    assert "审计链完整" in page and "与数据库之外的审计锚点一致" in page and f"记下的 {anchored} 条都在" in page
-    assert AuditEvent.objects.filter(action="audit.verify").latest("id").detail["anchor"] == "ok"
-
-
-def test_the_chain_check_finds_a_log_emptied_with_its_head_against_the_anchor(log, auditor_client):  # type: ignore[no-untyped-def]
-    call_command("audit_verify", stdout=io.StringIO())
-    with connection.cursor() as cursor:  # what someone with the database alone can do
-        cursor.execute(f"DELETE FROM {TABLE}")
-        cursor.execute(f"DELETE FROM {AuditChainHead._meta.db_table}")
-
-    page = auditor_client.post(f"{URL}/verify").content.decode()
-
-    assert "审计链不完整：发现 1 处问题" in page and "被清空" in page
-    assert "查看第" not in page  # the entries the anchor names are gone: no link to them
-    check = AuditEvent.objects.get(action="audit.verify")  # the page's own, the only entry now
-    assert check.result == "failed" and check.detail["anchor"] == "failed"
-
-
-def test_the_chain_check_finds_an_entry_changed_behind_the_applications_back(log, auditor_client):  # type: ignore[no-untyped-def]
-    tampered = log["entries"]["reject"]
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {TABLE} SET result = %s WHERE id = %s", ["ok-forged", tampered.pk])
-
-    page = auditor_client.post(f"{URL}/verify").content.decode()
-
-    assert "审计链不完整：发现 1 处问题" in page
-    assert f"第 {tampered.pk} 条的内容与其哈希不符" in page
-    assert f'href="{URL}/{tampered.pk}"' in page
-    check = AuditEvent.objects.get(action="audit.verify")
-    assert check.result == "failed" and check.detail["problems"] == 1
-    assert auditor_client.get(URL).content.decode().count("发现问题") >= 1
-
-
-def test_the_chain_check_finds_a_deleted_entry(log, auditor_client):  # type: ignore[no-untyped-def]
-    gone = log["entries"]["file"]
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {TABLE} WHERE id = %s", [gone.pk])
-    page = auditor_client.post(f"{URL}/verify").content.decode()
-    assert f"第 {gone.pk + 1} 条的前序哈希" in page
-
-
-def test_a_long_chain_is_checked_in_steps_with_progress(monkeypatch, log, auditor_client, auditor):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(audit_module, "VERIFY_STEP_ROWS", 4)
-    total = AuditEvent.objects.count()
-    tampered = log["entries"]["import"]
-    with connection.cursor() as cursor:
-        forged = AuditEvent._meta.get_field("detail").get_db_prep_value({"accepted": 200}, connection)
-        cursor.execute(f"UPDATE {TABLE} SET detail = %s WHERE id = %s", [forged, tampered.pk])
-
-    response = auditor_client.post(f"{URL}/verify")
-    steps = 1
-    while "正在校验" in response.content.decode():
-        page = response.content.decode()
-        assert "<progress" in page and 'hx-trigger="load delay:50ms, submit"' in page
-        state = re.search(r'name="state" value="([^"]+)"', page)
-        assert state is not None
-        response = auditor_client.post(f"{URL}/verify", {"state": state.group(1)}, HTTP_HX_REQUEST="true")
-        steps += 1
-    assert steps >= total // 4
-    page = response.content.decode()
-    assert "发现 1 处问题" in page and f"第 {tampered.pk} 条的内容与其哈希不符" in page
-    check = AuditEvent.objects.get(action="audit.verify")
-    assert check.detail["entries"] == total and check.result == "failed"
-
-
-def test_a_forged_or_foreign_step_is_refused(log, auditor_client, administrator):  # type: ignore[no-untyped-def]
-    assert auditor_client.post(f"{URL}/verify", {"state": "forged"}).status_code == 400
-    from django.core import signing
-
-    theirs = signing.dumps({**pages._start_state(administrator)}, salt=pages.VERIFY_SALT, compress=True)
-    response = auditor_client.post(f"{URL}/verify", {"state": theirs})
-    assert response.status_code == 400 and "已过期或无效" in response.content.decode()
-    assert not AuditEvent.objects.filter(action="audit.verify").exists()
-
-
 # --- the export ---------------------------------------------------------------------------------
 
 
-def test_the_export_is_the_current_search_as_xlsx_and_is_recorded(log, auditor_client, auditor):  # type: ignore[no-untyped-def]
+def test_the_export_is_the_current_search_as_xlsx_and_is_recorded(audit_story, auditor_client, auditor):  # type: ignore[no-untyped-def]
     response = auditor_client.get(f"{URL}/export.xlsx", {"action": "payment.", "actor": "finance"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
@@ -508,19 +347,19 @@ def test_the_export_is_the_current_search_as_xlsx_and_is_recorded(log, auditor_c
     assert sheet.freeze_panes == f"A{header + 2}"
     assert any("查询条件：操作人：finance；动作：奖励核发（全部 payment.*）" in str(row[0]) for row in rows[:header])
     data = rows[header + 1 :]
-    assert [row[0] for row in data] == [log["entries"]["file"].pk, log["entries"]["build"].pk]
+    assert [row[0] for row in data] == [audit_story["entries"]["file"].pk, audit_story["entries"]["build"].pk]
     first = dict(zip(rows[header], data[0], strict=True))
     assert first["动作"] == "下载发放文件（payment.file_download）"
     assert first["操作人"].startswith("finance.a") and first["角色"] == "市总财务人员" and first["所属组织"] == "杭州市总工会"
     assert first["对象"] == "核发批次 #7"
     assert first["结果"] == "成功" and first["说明"] == "格式：csv" and first["说明（原始数据）"] == '{"format": "csv"}'
-    assert first["本条哈希"] == log["entries"]["file"].entry_hash
+    assert first["本条哈希"] == audit_story["entries"]["file"].entry_hash
     export = AuditEvent.objects.get(action="audit.export")
     assert export.actor == auditor
     assert export.detail == {"filters": {"actor": "finance", "action": "payment."}, "rows": 2, "truncated": False}
 
 
-def test_the_export_is_capped_and_says_so(monkeypatch, log, auditor_client):  # type: ignore[no-untyped-def]
+def test_the_export_is_capped_and_says_so(monkeypatch, audit_story, auditor_client):  # type: ignore[no-untyped-def]
     monkeypatch.setattr(auditlog, "EXPORT_LIMIT", 3)
     response = auditor_client.get(f"{URL}/export.xlsx")
     sheet = load_workbook(io.BytesIO(response.content)).active
@@ -539,7 +378,7 @@ def test_every_object_type_in_the_filter_has_a_chinese_name():
 
 
 @pytest.mark.parametrize("query", ["application_no=%00", "object_id=%00", "actor=a%01b"])
-def test_control_characters_in_the_search_do_not_break_the_export(query, log, auditor):  # type: ignore[no-untyped-def]
+def test_control_characters_in_the_search_do_not_break_the_export(query, audit_story, auditor):  # type: ignore[no-untyped-def]
     response = signed_in(auditor).get(f"{URL}/export.xlsx?{query}")
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content) if response.streaming else response.content)).active
@@ -552,7 +391,7 @@ def test_control_characters_in_queue_filters_are_dropped_not_a_fault(query, xihu
     assert signed_in(xihu_reviewer).get(f"/staff/?{query}").status_code == 200
 
 
-def test_a_control_character_recorded_in_an_entry_is_written_visibly_and_the_export_opens(log, auditor_client, xihu_reviewer):  # type: ignore[no-untyped-def]
+def test_a_control_character_recorded_in_an_entry_is_written_visibly_and_the_export_opens(audit_story, auditor_client, xihu_reviewer):  # type: ignore[no-untyped-def]
     """A probe of /staff/applications/%00 records what was asked for; the export must still open."""
     assert signed_in(xihu_reviewer).get("/staff/applications/%00").status_code == 404
     denial = AuditEvent.objects.filter(action="access.denied").latest("id")
