@@ -16,8 +16,8 @@ from rewards.identity import services as identity
 from rewards.reports.auditlog import detail_text
 from tests import factories
 
+from ._audit_log import URL, ids_on, signed_in
 from ._worker import HOST, latest_code, sign_in
-from .test_audit_pages import URL, ids_on, signed_in
 
 pytestmark = pytest.mark.django_db
 
