@@ -185,3 +185,14 @@ def choose_files(page, photos: dict[str, Path]) -> None:  # type: ignore[no-unty
     for kind, path in photos.items():
         page.set_input_files(f"#id_{kind}_file", str(path))
         page.wait_for_selector(f"#preview-id_{kind}_file img")
+
+
+def fill_self_check(page, member, *, issued: str) -> None:  # type: ignore[no-untyped-def]
+    """The worker's self-check form for ``member``: a 高级工 certificate of the Hangzhou HR bureau
+    (车工) issued on ``issued``."""
+    page.fill("#id_name", member.name)
+    page.fill("#id_id_number", member.id_number)
+    page.select_option("#id_new_level", "senior_worker")
+    page.fill("#id_certificate_issue_date", issued)
+    page.select_option("#id_issuer", "hr_hangzhou")
+    page.fill("#id_occupation", "车工")

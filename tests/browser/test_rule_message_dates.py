@@ -17,7 +17,7 @@ from rewards.organisations.services import staff_create
 from rewards.review.services import review_decide
 from tests import factories
 
-from .conftest import HEIGHT, STAFF_PASSWORD, WIDTH, fits, screenshot
+from .conftest import HEIGHT, STAFF_PASSWORD, WIDTH, fill_self_check, fits, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -91,12 +91,7 @@ def test_the_self_checks_dates_stay_whole_at_every_phone_width(member, live_serv
     two years, the deadline rule one date; the messages run over two to four lines."""
     page = page_factory(width=WIDTH, height=HEIGHT)
     page.goto(live_server.url + "/worker/check")
-    page.fill("#id_name", member.name)
-    page.fill("#id_id_number", member.id_number)
-    page.select_option("#id_new_level", "senior_worker")
-    page.fill("#id_certificate_issue_date", "2019-06-30")
-    page.select_option("#id_issuer", "hr_hangzhou")
-    page.fill("#id_occupation", "车工")
+    fill_self_check(page, member, issued="2019-06-30")
     page.click("button:has-text('开始自测')")
     page.wait_for_selector("#check-result")
     messages = page.locator("#check-result .w-checks p").all_inner_texts()

@@ -13,19 +13,10 @@ import pytest
 
 from rewards.web.worker import views
 
-from .conftest import HEIGHT, WIDTH, fits, screenshot
+from .conftest import HEIGHT, WIDTH, fill_self_check, fits, screenshot
 from .test_queue_keyboard import ON_ITS_WAY
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def fill(page, member, *, issued: str) -> None:  # type: ignore[no-untyped-def]
-    page.fill("#id_name", member.name)
-    page.fill("#id_id_number", member.id_number)
-    page.select_option("#id_new_level", "senior_worker")
-    page.fill("#id_certificate_issue_date", issued)
-    page.select_option("#id_issuer", "hr_hangzhou")
-    page.fill("#id_occupation", "车工")
 
 
 def quiet(page) -> None:  # type: ignore[no-untyped-def]
@@ -38,7 +29,7 @@ def test_a_check_made_again_at_once_is_answered_in_place(member, live_server, pa
     page.goto(live_server.url + "/worker/check")
     # A busy phone: htmx's settling, when it wires the redrawn form, comes late.
     page.evaluate("htmx.config.defaultSettleDelay = 5000; window.samePage = true")
-    fill(page, member, issued="2020-06-30")
+    fill_self_check(page, member, issued="2020-06-30")
     page.click("#check-submit")
     page.wait_for_selector("#check-result.ok")
     page.fill("#id_certificate_issue_date", "2018-06-30")  # before the window: not eligible
@@ -74,7 +65,7 @@ def test_a_check_made_while_the_first_answer_is_on_its_way_is_the_one_drawn(memb
     page.add_init_script(ON_ITS_WAY)
     page.goto(live_server.url + "/worker/check")
     page.evaluate("window.samePage = true")
-    fill(page, member, issued="2020-06-30")
+    fill_self_check(page, member, issued="2020-06-30")
     page.click("#check-submit")
     page.wait_for_function("window.onItsWay === 1")
     page.fill("#id_certificate_issue_date", "2018-06-30")

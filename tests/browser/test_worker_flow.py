@@ -17,7 +17,7 @@ from rewards.core.vocab import Status
 from rewards.notifications.models import SmsMessage
 from tests import factories
 
-from .conftest import HEIGHT, WIDTH, choose_files, fill_application, fits, screenshot
+from .conftest import HEIGHT, WIDTH, choose_files, fill_application, fill_self_check, fits, screenshot
 from .test_online_chain import worker_sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -39,12 +39,7 @@ def test_a_worker_applies_and_follows_the_application_on_a_phone(member, photos,
 
     # The self-check, answered in place by htmx.
     page.click("text=资格自测")
-    page.fill("#id_name", member.name)
-    page.fill("#id_id_number", member.id_number)
-    page.select_option("#id_new_level", "senior_worker")
-    page.fill("#id_certificate_issue_date", "2020-06-30")
-    page.select_option("#id_issuer", "hr_hangzhou")
-    page.fill("#id_occupation", "车工")
+    fill_self_check(page, member, issued="2020-06-30")
     page.click("button:has-text('开始自测')")
     page.wait_for_selector("#check-result")
     assert page.url.endswith("/worker/check")
