@@ -10,7 +10,7 @@ import datetime as dt
 import pytest
 
 from rewards.campaigns.models import Campaign
-from rewards.campaigns.setup.dates import past, past_sentence
+from rewards.campaigns.setup.dates import past
 from rewards.campaigns.setup.selectors import copied_past_dates
 from rewards.campaigns.setup.services import campaign_update
 from rewards.campaigns.setup.year_copy import campaign_copy
@@ -55,12 +55,9 @@ def test_the_opening_day_and_the_windows_are_never_named_nor_a_missing_declarati
     assert past({**values, "declaration_deadline": None}, D(2026, 11, 27)) == []
 
 
-def test_the_sentence_names_each_date_in_the_order_of_the_page():  # type: ignore[no-untyped-def]
-    dates = past({"application_deadline": D(2026, 10, 31), "declaration_deadline": D(2026, 8, 30)}, D(2026, 11, 27))
-    assert (
-        past_sentence(dates, 2026) == "奖励申报截止日 2026年10月31日、非通用性职业申报截止日 2026年8月30日 已过，请按2026年度的通知修改。"
-    )
-    assert past_sentence([], 2026) == ""
+def test_the_dates_come_in_the_order_of_the_page():  # type: ignore[no-untyped-def]
+    dates = past({"declaration_deadline": D(2026, 8, 30), "application_deadline": D(2026, 10, 31)}, D(2026, 11, 27))
+    assert [(date.label, date.day) for date in dates] == [("奖励申报截止日", D(2026, 10, 31)), ("非通用性职业申报截止日", D(2026, 8, 30))]
 
 
 # --- what a copy leaves behind -------------------------------------------------------------------

@@ -61,10 +61,6 @@ class PastDate:
     label: str
     day: dt.date
 
-    @property
-    def text(self) -> str:
-        return f"{self.label} {self.day.year}年{self.day.month}月{self.day.day}日"
-
 
 def past(values: Mapping[str, dt.date | None], today: dt.date) -> list[PastDate]:
     """The deadlines of ``values`` already over on ``today``: a deadline includes its own day, so
@@ -74,10 +70,3 @@ def past(values: Mapping[str, dt.date | None], today: dt.date) -> list[PastDate]
         for name, label in NOT_PAST.items()
         if (day := values.get(name)) is not None and day < today
     ]
-
-
-def past_sentence(dates: list[PastDate], year: int) -> str:
-    """One sentence naming them: “非通用性职业申报截止日 2026年8月30日 已过，请按2026年度的通知修改。”"""
-    if not dates:
-        return ""
-    return f"{'、'.join(date.text for date in dates)} 已过，请按{year}年度的通知修改。"
