@@ -23,10 +23,16 @@ def quiet(page) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_function("window.onItsWay === 0 && !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
 
 
-def test_a_check_made_again_at_once_is_answered_in_place(member, live_server, page_factory):
+def check_page(live_server, page_factory):  # type: ignore[no-untyped-def]
+    """The self-check on a phone, the requests on their way counted (``ON_ITS_WAY``)."""
     page = page_factory(width=WIDTH, height=HEIGHT)
     page.add_init_script(ON_ITS_WAY)
     page.goto(live_server.url + "/worker/check")
+    return page
+
+
+def test_a_check_made_again_at_once_is_answered_in_place(member, live_server, page_factory):
+    page = check_page(live_server, page_factory)
     # A busy phone: htmx's settling, when it wires the redrawn form, comes late.
     page.evaluate("htmx.config.defaultSettleDelay = 5000; window.samePage = true")
     fill_self_check(page, member, issued="2020-06-30")
@@ -61,9 +67,7 @@ def test_a_check_made_while_the_first_answer_is_on_its_way_is_the_one_drawn(memb
         return response
 
     monkeypatch.setattr(views, "page", slow)
-    page = page_factory(width=WIDTH, height=HEIGHT)
-    page.add_init_script(ON_ITS_WAY)
-    page.goto(live_server.url + "/worker/check")
+    page = check_page(live_server, page_factory)
     page.evaluate("window.samePage = true")
     fill_self_check(page, member, issued="2020-06-30")
     page.click("#check-submit")
