@@ -25,6 +25,7 @@ from rewards.organisations.models import OrgKind, Role
 from rewards.organisations.selectors import organisation_by_name
 from rewards.organisations.services import organisation_ensure, staff_create
 from rewards.reports import auditlog
+from rewards.web.staff import auditlog as auditlog_page
 from tests import factories
 
 from .conftest import STAFF_PASSWORD, screenshot
@@ -383,3 +384,40 @@ def test_the_payment_entries_at_1366_keep_their_codes_whole_and_a_refused_file_n
     assert "2. 第 5 行：付款参考号 P202000001-000003 的金额 5000.00 与发放金额 500.00 不符。" in facts
     screenshot(page, "89-audit-refused-return-file")
     assert page_factory.outside == []
+
+
+def test_dates_chosen_in_the_wrong_order_say_so_in_place(story, live_server, page_factory):
+    """A start date after the end date is refused with a 400 that draws the form and the error: htmx
+    leaves a 4xx answer undrawn, so the auditor saw the earlier list with nothing said. Now the
+    error is drawn in place, the dates kept as chosen; put right, the list comes back."""
+    page = audit_page(live_server, page_factory)
+    page.goto(live_server.url + "/staff/audit")
+    today = clock.today()
+    page.fill("#filter-date-to", (today - dt.timedelta(days=1)).isoformat())
+    quiet(page)
+    page.fill("#filter-date-from", today.isoformat())
+    quiet(page)
+    assert page.inner_text("#audit .form-error") == "开始日期晚于结束日期。"
+    assert page.locator("table.audit-table").count() == 0
+    assert page.input_value("#filter-date-from") == today.isoformat()
+    assert page.evaluate("document.activeElement.id") == "filter-date-from"
+    page.fill("#filter-date-to", today.isoformat())
+    quiet(page)
+    assert page.locator("#audit .form-error").count() == 0
+    assert page.locator("table.audit-table tbody tr").count() > 0
+    assert page.evaluate("location.search") == f"?date_from={today.isoformat()}&date_to={today.isoformat()}"
+
+
+def test_a_chain_check_whose_step_expired_says_so_in_place(story, live_server, page_factory, monkeypatch):
+    """A step whose signed position has expired is refused with a 400 naming it: the panel went on
+    showing 正在校验…… (htmx leaves a 4xx undrawn) and the auditor waited for nothing."""
+    monkeypatch.setattr(audit_module, "VERIFY_STEP_ROWS", 10)
+    monkeypatch.setattr(auditlog_page, "VERIFY_MAX_AGE", 0)  # every step's position has expired
+    page = audit_page(live_server, page_factory)
+    page.goto(live_server.url + "/staff/audit/verify")
+    page.click("button:has-text('开始校验')")
+    page.wait_for_selector("#verify-panel .form-error", timeout=30_000)
+    quiet(page)
+    assert page.inner_text("#verify-panel .form-error") == "这次校验已过期或无效，请重新开始校验。"
+    assert page.locator("#verify-panel progress").count() == 0
+    assert AuditEvent.objects.filter(action="audit.verify").count() == 0

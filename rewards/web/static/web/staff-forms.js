@@ -3,7 +3,8 @@
    year, a filter) opens what is chosen with the mouse at once, while a choice made with the
    keyboard waits for Enter or the form's button, so that stepping through the years with the
    arrow keys does not load each year on the way (WCAG 3.2.2); a link that asks with hx-get opens
-   in a new browser tab with Ctrl, ⌘ or Shift. Without the script the pages work the same with
+   in a new browser tab with Ctrl, ⌘ or Shift; a 400 that redraws the region asked for (an error
+   in place) is drawn. Without the script the pages work the same with
    their buttons and links, the server refusing a second submission on its own. */
 (function () {
   "use strict";
@@ -58,6 +59,20 @@
   function send(form) {
     if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
   }
+
+  // A 400 that draws what was asked for (the audit log's filters with 开始日期晚于结束日期, a chain
+  // check whose step expired) is drawn: htmx leaves every 4xx undrawn, and the page would go on
+  // showing the earlier answer with nothing said. Drawn only when the answer holds the element
+  // it replaces, so an error page of another kind never empties the region.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var detail = event.detail;
+    if (!detail.xhr || detail.xhr.status !== 400 || !detail.target || !detail.target.id) { return; }
+    var answer = new DOMParser().parseFromString(detail.serverResponse || "", "text/html");
+    if (answer.getElementById(detail.target.id)) {
+      detail.shouldSwap = true;
+      detail.isError = false;
+    }
+  });
 
   // Back to the page from the next one (the browser's page cache): its forms can be sent again.
   window.addEventListener("pageshow", function (event) {
