@@ -67,7 +67,9 @@ def shared_sentence(subject: str, campaign_id: int, users: list[tuple[int, str]]
     """``该银行卡号也用于他人的申请（2021000003；2020年度：2020000005）。``: ``users`` are the other
     people's (campaign id, application number). This campaign's numbers come first and read as
     they always did; another campaign's follow under its year, the newest year first; five
-    numbers at most. Made the same way on every path, so the same facts read the same. Stored
+    numbers at most, then how many in all (``，共 8 份``): one more person on the card changes the
+    sentence, which raises a resolved signal again. Made the same way on every path, so the same
+    facts read the same. Stored
     whole; a reader is shown it without the numbers of applications outside their subtree
     (:mod:`.signal_words` reads this format back: change the two together)."""
     here = sorted(number for campaign, number in users if campaign == campaign_id)
@@ -79,7 +81,8 @@ def shared_sentence(subject: str, campaign_id: int, users: list[tuple[int, str]]
     parts = ["、".join(number for year, number in listed if year == 0)]
     for year in dict.fromkeys(year for year, _ in listed if year):
         parts.append(f"{year}年度：" + "、".join(number for other, number in listed if other == year))
-    return f"该{subject}也用于他人的申请（{'；'.join(part for part in parts if part)}）。"
+    total = f"，共 {len(users)} 份" if len(users) > len(listed) else ""
+    return f"该{subject}也用于他人的申请（{'；'.join(part for part in parts if part)}{total}）。"
 
 
 def find_signals(application: Application) -> dict[str, str]:

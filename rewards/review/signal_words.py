@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from rewards.organisations.models import StaffUser
 
 #: The sentence :func:`~.flags.shared_sentence` writes: its subject, then groups split by ；.
-_SHARED = re.compile(r"^该(?P<subject>[^（）]+?)也用于他人的申请（(?P<groups>[^（）]+)）。$")
+_SHARED = re.compile(r"^该(?P<subject>[^（）]+?)也用于他人的申请（(?P<groups>[^（），]+)(?P<total>，共 \d+ 份)?）。$")
 #: Another campaign's group: ``2020年度：2020000005、2020000007``.
 _YEAR_GROUP = re.compile(r"^(?P<year>\d{4})年度：(?P<numbers>.+)$")
 #: A digit run as long as an application number may be (the year and a six-digit counter and up),
@@ -77,7 +77,7 @@ def _shared_as_seen(message: str, hidden: frozenset[str]) -> str | None:
         if left_out:
             said += ("，另有" if shown else "") + f"{ELSEWHERE} {left_out} 份"
         parts.append(f"{year['year']}年度：{said}" if year else said)
-    return f"该{match['subject']}也用于他人的申请（{'；'.join(parts)}）。"
+    return f"该{match['subject']}也用于他人的申请（{'；'.join(parts)}{match['total'] or ''}）。"
 
 
 def _free_text_as_seen(text: str, hidden: frozenset[str]) -> str:

@@ -14,7 +14,10 @@ from rewards.applications.models import Application, FlagCode
 from rewards.applications.services import application_submit
 from rewards.campaigns.setup.year_copy import campaign_copy
 from rewards.core import crypto
-from rewards.review.flags import ensure_signals, find_signals, raise_signals_for_new
+from rewards.core.models import AuditEvent
+from rewards.review.flags import ensure_signals, find_signals, raise_signals_for_new, shared_sentence
+from rewards.review.services import flag_resolve
+from rewards.review.signal_words import _shared_as_seen
 from tests import factories
 from tests.api.helpers import bearer, staff_token
 from tests.batches.sheets import row_for, sheet
@@ -303,3 +306,37 @@ def test_the_cross_campaign_look_ups_read_the_existing_indexes(campaign_2021, pa
         assert indexes["app_campaign_card"]["columns"] == ["campaign_id", "bank_card_hash"]
         assert indexes["app_certificate"]["columns"] == ["certificate_no", "campaign_id"]
         assert "Index" in plan(card[0]) and "Index" in plan(certificate[0])
+
+
+# --- more than five other people ------------------------------------------------------------
+
+
+def test_the_sentence_lists_five_numbers_and_then_how_many_in_all():
+    users = [(7, f"2021{index:06d}") for index in range(1, 6)]
+    five = shared_sentence("银行卡号", 7, users, {7: 2021})
+    assert five == "该银行卡号也用于他人的申请（2021000001、2021000002、2021000003、2021000004、2021000005）。"
+    six = shared_sentence("银行卡号", 7, [*users, (3, "2020000009")], {7: 2021, 3: 2020})
+    assert six == "该银行卡号也用于他人的申请（2021000001、2021000002、2021000003、2021000004、2021000005，共 6 份）。"
+    assert _shared_as_seen(six, frozenset()) == six
+    assert (
+        _shared_as_seen(six, frozenset({"2021000002", "2021000005"}))
+        == "该银行卡号也用于他人的申请（2021000001、2021000003、2021000004，另有其他单位的申请 2 份，共 6 份）。"
+    )
+
+
+def test_a_seventh_person_on_a_card_raises_the_resolved_signal_again(campaign, business_day, xihu, city_reviewer):
+    """Five numbers are listed: without the count, a seventh person on the card left the sentence
+    as it was and the signal resolved for six stayed resolved."""
+    card = "6222020200112233446"
+    first = submit(campaign, factories.make_member(union=xihu), bank_card_no=card)
+    for _ in range(6):
+        submit(campaign, factories.make_member(union=xihu), bank_card_no=card)
+    flag = first.flags.get(code=FlagCode.CARD_SHARED)
+    assert flag.message.endswith("，共 6 份）。") and flag.message.count("、") == 4
+    flag_resolve(user=city_reviewer, application_no=first.application_no, code=FlagCode.CARD_SHARED, note="同一班组代领，已核实")
+
+    submit(campaign, factories.make_member(union=xihu), bank_card_no=card)
+
+    flag.refresh_from_db()
+    assert flag.message.endswith("，共 7 份）。") and flag.resolved_at is None
+    assert AuditEvent.objects.get(action="review.flag_reraised", object_id=str(first.pk)).detail["note"] == "同一班组代领，已核实"
