@@ -8,7 +8,7 @@ from pathlib import Path
 
 from . import wrk
 from .context import Context
-from .report import Row, Target
+from .report import CEILING_NAME, Row, Target
 from .workspace import PYTHON
 
 #: The self-check must answer at least half as many requests per second as the trivial endpoint.
@@ -47,7 +47,7 @@ def health_ceiling(ctx: Context) -> list[Row]:
     ctx.ceiling = result
     return [
         Row(
-            "trivial endpoint GET /api/v1/health (ceiling)",
+            CEILING_NAME,
             result.requests_per_s,
             "req/s",
             invalid=_invalid(result),

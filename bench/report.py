@@ -9,6 +9,7 @@ import platform
 import sqlite3
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -145,6 +146,41 @@ def _wrk_version() -> str:
     return first[0].split(" Copyright")[0].strip() if first else "?"
 
 
+#: ``GET /api/v1/health`` on the reference machine of the shared PLATFORM-NOTES.md (a plain JSON
+#: view, gunicorn sync, 2 workers, ``wrk -t2 -c50 -d10s`` on loopback): what the absolute targets
+#: (seconds, milliseconds) were set against.
+REFERENCE_CEILING = 4431
+CEILING_NAME = "trivial endpoint GET /api/v1/health (ceiling)"
+
+
+def python_loop_seconds() -> float:
+    """A fixed piece of pure-Python work (10 000 000 additions), the best of three: how fast this
+    machine runs Python right now, comparable between runs, whatever the benchmarks do."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for number in range(10_000_000):
+            total += number
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def speed_note(rows: list[Row]) -> str | None:
+    """The ceiling against the reference machine's: a figure with an absolute target (a time) is
+    measured on this machine; at half the reference's speed it takes about twice as long. The
+    verdicts stay those of the figures as measured."""
+    ceiling = next((row.figure for row in rows if row.benchmark == CEILING_NAME and row.figure), None)
+    if ceiling is None:
+        return None
+    share = ceiling / REFERENCE_CEILING
+    return (
+        f"machine speed: the trivial endpoint answered {ceiling:,.0f} req/s, {share:.0%} of the {REFERENCE_CEILING:,} of the reference "
+        "machine (PLATFORM-NOTES.md, measured the same way): ratios to a ceiling measured in the same run hardly depend on the "
+        "machine's speed, absolute figures (seconds, milliseconds) do. Verdicts are of the figures as measured"
+    )
+
+
 def machine(*, workers: int) -> dict[str, str]:
     return {
         "CPUs (nproc)": str(os.cpu_count()),
@@ -156,6 +192,7 @@ def machine(*, workers: int) -> dict[str, str]:
         "gunicorn": f"{_version('gunicorn')}, {workers} sync workers",
         "wrk": _wrk_version(),
         "load average at start (1/5/15 min)": " / ".join(f"{value:.2f}" for value in os.getloadavg()),
+        "10 000 000 Python additions at start (best of 3)": f"{python_loop_seconds():.2f} s",
     }
 
 

@@ -17,7 +17,7 @@ import time
 from . import batch_import, http_api, imports, payments, progress, review_queue, submissions
 from .context import Benchmark, Context, Options
 from .cpu import background_load
-from .report import Row, machine, row_notes, text_table, write_doc
+from .report import Row, machine, row_notes, speed_note, text_table, write_doc
 from .server import WORKERS, Server
 from .workspace import Workspace
 
@@ -170,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
             workspace.close()
     seconds = time.monotonic() - _started
 
+    if (note := speed_note(rows)) is not None:
+        ctx.notes.append(note)
     print()
     print(text_table(rows))
     notes = row_notes(rows) + ctx.notes
