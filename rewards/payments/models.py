@@ -23,6 +23,10 @@ class BatchStatus(models.TextChoices):
     CANCELLED = "cancelled", "已作废"
 
 
+#: The version of the 冻结内容摘要 formula new batches are frozen with (``rewards.payments.digest``).
+DIGEST_VERSION = 2
+
+
 class PaymentBatch(models.Model):
     batch_no = models.CharField("批次号", max_length=20, unique=True)
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="payment_batches", verbose_name="年度")
@@ -31,6 +35,9 @@ class PaymentBatch(models.Model):
     count = models.PositiveIntegerField("笔数")
     total_amount = models.DecimalField("总金额（元）", max_digits=14, decimal_places=2)
     content_digest = models.CharField("冻结内容摘要", max_length=64)
+    #: The formula ``content_digest`` was made with (``rewards.payments.digest``): the batches
+    #: frozen before 卡已变更 was covered keep 1 and verify with it (payments 0005).
+    digest_version = models.PositiveSmallIntegerField("冻结内容摘要版本", default=DIGEST_VERSION)
     built_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="生成人")
     built_at = models.DateTimeField("生成时间")
     idempotency_key = models.CharField(max_length=100, blank=True)

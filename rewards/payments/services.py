@@ -9,7 +9,6 @@ commit.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import uuid
 from dataclasses import dataclass
@@ -30,29 +29,16 @@ from rewards.core.vocab import Status
 from rewards.organisations.models import Organisation
 from rewards.reports.access import DENIAL_RECORDED
 
+from . import digest
 from .access import CHUNK, _batch, _require_finance
 from .models import BatchStatus, LineStatus, PaymentBatch, PaymentLine
 from .results import RESULT_HEADER, ResultFileRefused, ResultRow, parse_result_file, payment_line_reversal, payment_results_import
+from .turns import BuildInProgress, build_turn, lock_campaign
 
 if TYPE_CHECKING:
     from rewards.organisations.models import StaffUser
 
 FILE_HEADER = ["reference", "name", "bank_card_no", "bank_branch", "amount"]
-
-
-def _digest(rows: list[tuple[str, int, str, str, str, Decimal]]) -> str:
-    digest = hashlib.sha256()
-    for reference, application_id, card_hash, name, branch, amount in sorted(rows):
-        digest.update(f"{reference}|{application_id}|{card_hash}|{name}|{branch}|{amount:.2f}\n".encode())
-    return digest.hexdigest()
-
-
-def content_digest(batch: PaymentBatch) -> str:
-    """The frozen content of a batch as it stands in the database now."""
-    rows = batch.lines.exclude(status=LineStatus.CANCELLED).values_list(
-        "reference", "application_id", "bank_card_hash", "name", "bank_branch", "amount"
-    )
-    return _digest(list(rows))
 
 
 # --- build ---------------------------------------------------------------------------------------
@@ -127,7 +113,7 @@ def payment_batch_build(
     if campaign is None:
         raise NotFound("目前没有奖励活动，不能生成核发批次。")
     try:
-        with transaction.atomic():
+        with build_turn(campaign), transaction.atomic():
             batch = _build(user=user, campaign=campaign, union=union, key=key, request=request)
     except IntegrityError as exc:
         earlier = PaymentBatch.objects.filter(built_by=user, idempotency_key=key).first() if key else None
@@ -172,10 +158,9 @@ def _next_batch_no(campaign: Campaign) -> str:
 
 def _build(*, user: StaffUser, campaign: Campaign, union: Organisation | None, key: str, request: Any) -> PaymentBatch:
     # Builds of one year take turns (the campaign's row, locked until the commit): each draws the
-    # year's next batch number, and a second build sees the first one's lines as taken. FOR NO KEY
-    # UPDATE (PostgreSQL): a plain FOR UPDATE would also hold up every new row that refers to the
-    # campaign (an application filed, an upload) for as long as the build runs.
-    Campaign.objects.select_for_update(no_key=True).filter(pk=campaign.pk).values_list("pk", flat=True).get()
+    # year's next batch number, and a second build sees the first one's lines as taken. One that
+    # would wait is refused at once instead (``turns``).
+    lock_campaign(campaign)
     # 卡已变更 is frozen with the card: the signal's time moves with each later correction, so
     # the line keeps whether (and when) the card it carries had been changed after approval.
     card_changed_at = Flag.objects.filter(application=OuterRef("pk"), code=FlagCode.BANK_CHANGED).values("raised_at")[:1]
@@ -226,8 +211,9 @@ def _build(*, user: StaffUser, campaign: Campaign, union: Organisation | None, k
     PaymentLine.objects.bulk_create(lines, batch_size=2000)
     batch.count = len(lines)
     batch.total_amount = sum((line.amount for line in lines), Decimal("0.00"))
-    batch.content_digest = _digest([(x.reference, x.application_id, x.bank_card_hash, x.name, x.bank_branch, x.amount) for x in lines])
-    batch.save(update_fields=["batch_no", "count", "total_amount", "content_digest"])
+    batch.digest_version = digest.CURRENT
+    batch.content_digest = digest.frozen_digest(lines, batch.digest_version)
+    batch.save(update_fields=["batch_no", "count", "total_amount", "digest_version", "content_digest"])
     audit(
         "payment.batch_build",
         actor=user,
@@ -332,7 +318,7 @@ def _approve(*, user: StaffUser, batch_no: str, request: Any) -> PaymentBatch:
             return batch
         if batch.status != BatchStatus.BUILT:
             raise Conflict(f"该批次当前为“{BatchStatus(batch.status).label}”，不能复核。", code="wrong_stage")
-        if content_digest(batch) != batch.content_digest:
+        if not digest.content_unchanged(batch):
             raise Conflict("批次内容与生成时不一致，复核无效。请作废后重新生成。", code="content_changed")
         changed = changes_since_build(batch)
         if changed:
@@ -387,7 +373,7 @@ def payment_batch_file(*, user: StaffUser, batch_no: str, request: Any = None, f
             raise Conflict("该批次已作废，不能下载发放文件；其中的申请可编入新的批次。", code="cancelled")
         if batch.status not in (BatchStatus.APPROVED, BatchStatus.SENT):
             raise Conflict("批次须先经另一位财务人员复核，才能下载发放文件。", code="not_approved")
-        if content_digest(batch) != batch.content_digest:
+        if not digest.content_unchanged(batch):
             raise Conflict("批次内容与复核时不一致，不能生成发放文件。", code="content_changed")
         first = batch.status == BatchStatus.APPROVED
         if first:
@@ -463,6 +449,7 @@ def paid_total(campaign: Campaign) -> Decimal:
 
 __all__ = [
     "RESULT_HEADER",
+    "BuildInProgress",
     "ResultFileRefused",
     "ResultRow",
     "campaigns_with_payable",

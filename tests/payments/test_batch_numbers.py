@@ -1,7 +1,7 @@
 """Batch numbers count the batches of their year: P2020 00001, 00002, … whatever the database
 ids (shared across years) are; a cancelled batch keeps its number; numbers made before the
 counter (P{year}{id}) stay as they are and the counter goes on past them. Builds running at the
-same time take turns and never draw the same number."""
+same time take turns (one that would wait is refused at once) and never draw the same number."""
 
 from __future__ import annotations
 
@@ -100,6 +100,13 @@ def test_builds_at_the_same_time_each_get_the_next_number(campaign, finance_a):
             thread.join(timeout=120)
     else:  # SQLite serialises writers: the same builds, one after another.
         for i in range(len(unions)):
+            work(i)
+    # A build that found another one under way was refused at once (decision NNN-paybuild-1);
+    # those that ran drew the first numbers, each once. Asked again, the refused ones go on.
+    drawn = sorted(str(outcome) for outcome in outcomes if not isinstance(outcome, services.BuildInProgress))
+    assert drawn == [f"P2020{n:05d}" for n in range(1, len(drawn) + 1)], outcomes
+    for i, outcome in enumerate(outcomes):
+        if isinstance(outcome, services.BuildInProgress):
             work(i)
     assert sorted(outcomes) == [f"P2020{n:05d}" for n in range(1, len(unions) + 1)], outcomes  # type: ignore[type-var]
     assert PaymentLine.objects.count() == 2 * len(unions)
