@@ -15,8 +15,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from .access import CHUNK
@@ -25,48 +26,60 @@ from .models import DIGEST_VERSION, LineStatus, PaymentBatch, PaymentLine
 #: The version new batches are frozen with.
 CURRENT = DIGEST_VERSION
 
-#: The line's fields each version covers, in the order they are written.
-FIELDS: dict[int, tuple[str, ...]] = {
-    1: ("reference", "application_id", "bank_card_hash", "name", "bank_branch", "amount"),
-    2: ("reference", "application_id", "bank_card_hash", "name", "bank_branch", "amount", "card_changed", "card_changed_at"),
+
+def _line_v1(reference: str, application_id: int, card_hash: str, name: str, branch: str, amount: Decimal) -> str:
+    return f"{reference}|{application_id}|{card_hash}|{name}|{branch}|{amount:.2f}"
+
+
+def _line_v2(
+    reference: str,
+    application_id: int,
+    card_hash: str,
+    name: str,
+    branch: str,
+    amount: Decimal,
+    changed: bool | None,
+    changed_at: dt.datetime | None,
+) -> str:
+    mark = "" if changed is None else "1" if changed else "0"
+    at = "" if changed_at is None else changed_at.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    return f"{_line_v1(reference, application_id, card_hash, name, branch, amount)}|{mark}|{at}"
+
+
+#: Each version: the line's fields it covers, in order, and how it writes a line of them.
+FORMULAS: dict[int, tuple[tuple[str, ...], Callable[..., str]]] = {
+    1: (("reference", "application_id", "bank_card_hash", "name", "bank_branch", "amount"), _line_v1),
+    2: (
+        ("reference", "application_id", "bank_card_hash", "name", "bank_branch", "amount", "card_changed", "card_changed_at"),
+        _line_v2,
+    ),
 }
 
 
-def _text(value: Any) -> str:
-    if isinstance(value, Decimal):
-        return f"{value:.2f}"
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
-    return str(value)
-
-
-def _digest(rows: Iterable[Sequence[Any]]) -> str:
-    """The one formula: each line's fields joined by ``|``, one line per row, in reference order
-    (the first field; references are unique)."""
+def _digest(rows: Iterable[Sequence[Any]], version: int) -> str:
+    """The one formula: a line per row (its fields as ``version`` writes them), in reference
+    order (the first field; references are unique)."""
+    line = FORMULAS[version][1]
     digest = hashlib.sha256()
-    for row in sorted(rows, key=lambda row: row[0]):
-        digest.update(("|".join(_text(value) for value in row) + "\n").encode())
+    for row in sorted(rows, key=itemgetter(0)):
+        digest.update(f"{line(*row)}\n".encode())
     return digest.hexdigest()
 
 
 def frozen_digest(lines: Iterable[PaymentLine], version: int = CURRENT) -> str:
     """The digest of the lines a build is about to write (in memory)."""
-    fields = FIELDS[version]
-    return _digest([tuple(getattr(line, name) for name in fields) for line in lines])
+    values = attrgetter(*FORMULAS[version][0])
+    return _digest([values(line) for line in lines], version)
 
 
 def stored_digest(batch: PaymentBatch) -> str:
     """The digest of ``batch``'s lines as they stand in the database now, by its version."""
-    rows = batch.lines.exclude(status=LineStatus.CANCELLED).values_list(*FIELDS[batch.digest_version])
-    return _digest(rows.iterator(chunk_size=CHUNK))
+    rows = batch.lines.exclude(status=LineStatus.CANCELLED).values_list(*FORMULAS[batch.digest_version][0])
+    return _digest(rows.iterator(chunk_size=CHUNK), batch.digest_version)
 
 
 def content_unchanged(batch: PaymentBatch) -> bool:
     """Whether ``batch``'s lines still hold what it was frozen with."""
-    if batch.digest_version not in FIELDS:
+    if batch.digest_version not in FORMULAS:
         return False  # a version this code does not know is not taken on trust
     return hmac.compare_digest(stored_digest(batch), batch.content_digest)
