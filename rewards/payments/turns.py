@@ -45,9 +45,11 @@ class BuildInProgress(Conflict):
 
 
 def _lock_file(campaign: Campaign) -> Path:
-    """One file per database and campaign (test databases of parallel workers share DATA_DIR)."""
-    database = hashlib.sha256(str(connection.settings_dict["NAME"]).encode()).hexdigest()[:16]
-    return Path(settings.DATA_DIR) / f".payment-build-{database}-{campaign.pk}.lock"
+    """One empty file per database and year, never removed (removing a lock file lets two
+    holders lock two files of one name). Never the database file itself: closing any other
+    handle on it drops the locks SQLite holds on it."""
+    database = hashlib.sha256(str(connection.settings_dict["NAME"]).encode()).hexdigest()[:12]
+    return Path(settings.DATA_DIR) / f".payment-build-{database}-{campaign.year}.lock"
 
 
 @contextmanager
