@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -45,7 +46,8 @@ def _file(finance_a, batch: PaymentBatch):  # type: ignore[no-untyped-def]
     return lambda: services.payment_batch_file(user=finance_a, batch_no=batch.batch_no)
 
 
-TAMPERINGS = {
+#: What is changed in the database after the build, in one line (the first by reference).
+TAMPERINGS: dict[str, dict[str, Any]] = {
     "amount": {"amount": Decimal("5000.00")},
     "card_changed": {"card_changed": True, "card_changed_at": CHANGED_AT},
     "card_changed_unknown": {"card_changed": None},
