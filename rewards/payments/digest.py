@@ -3,7 +3,7 @@ file check against the lines as they stand in the database.
 
 A batch keeps the version of the formula it was frozen with (``PaymentBatch.digest_version``):
 changing the formula would have made every stored digest wrong, so a new formula is a new
-version and older batches keep verifying with theirs (decision NNN-paybuild-3).
+version and older batches keep verifying with theirs (decision 243).
 
 - 1: reference, application, card (its blind index), name, bank, amount.
 - 2: those, and 卡已变更 as the line froze it (``card_changed``: yes, no or unknown, and

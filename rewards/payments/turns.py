@@ -1,5 +1,5 @@
 """Builds of one campaign's batches take turns, and the one that would wait is refused at once
-(decision NNN-paybuild-1).
+(decision 241).
 
 A build holds its campaign's turn until it commits: it draws the year's next batch number and
 takes every payable application, so a second build started meanwhile would only get what the

@@ -101,7 +101,7 @@ def test_builds_at_the_same_time_each_get_the_next_number(campaign, finance_a):
     else:  # SQLite serialises writers: the same builds, one after another.
         for i in range(len(unions)):
             work(i)
-    # A build that found another one under way was refused at once (decision NNN-paybuild-1);
+    # A build that found another one under way was refused at once (decision 241);
     # those that ran drew the first numbers, each once. Asked again, the refused ones go on.
     drawn = sorted(str(outcome) for outcome in outcomes if not isinstance(outcome, services.BuildInProgress))
     assert drawn == [f"P2020{n:05d}" for n in range(1, len(drawn) + 1)], outcomes
