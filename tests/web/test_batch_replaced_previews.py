@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from rewards.applications.models import Application
-from rewards.batches.imports import import_confirm, lapse
+from rewards.batches.imports import import_confirm, import_discard, lapse
 from rewards.batches.models import BatchImport, ImportStatus
 from rewards.core.errors import Conflict
 from rewards.core.models import AuditEvent
@@ -141,3 +141,45 @@ def test_another_unions_or_a_colleagues_check_is_never_replaced(clerk, workers, 
     assert response.status_code == 400
     assert f"要替换的导入记录 {own.pk} 是{xihu_grassroots.name}本年度的汇总表" in response.content.decode()
     assert latest_import().pk == own.pk and lapse(_fresh(own)) == "" and lapse(_fresh(foreign)) == ""
+
+
+def test_a_superseded_preview_offers_no_discarding_and_the_server_refuses_it(clerk, workers, grassroots_clerk):
+    """The old preview says it cannot be saved and points to the newer one, which the clerk saves
+    or discards; a 放弃本次导入 button there read as if it dropped the corrected file too. It is
+    not offered, and a discard posted anyway is refused in Chinese, the old check left as it was
+    (it is saveable again should the newer upload be discarded)."""
+    upload(clerk, sheet([row_for(workers[0]), row_for(workers[1], seq="2", bank_card_no="6222021234567890123")]))
+    first = latest_import()
+    upload(clerk, sheet([row_for(workers[0]), row_for(workers[1], seq="2")]), replaces=first.pk)
+    second = latest_import()
+    assert lapse(_fresh(first)) == "superseded"
+
+    page = clerk.get(f"/staff/batch/{first.pk}/").content.decode()
+    assert "放弃本次导入" not in page and f"/staff/batch/{first.pk}/discard" not in page
+    assert "放弃本次导入</button>" in clerk.get(f"/staff/batch/{second.pk}/").content.decode()
+
+    said = f"此后已上传修改后的文件（导入记录 {second.pk}）替换本次检查结果，无需放弃本次导入：请在较新的检查结果中保存或放弃。"
+    response = clerk.post(f"/staff/batch/{first.pk}/discard", follow=True)
+    assert said in response.content.decode()
+    assert _fresh(first).status == ImportStatus.CHECKED and _fresh(first).sheet_path
+    assert not AuditEvent.objects.filter(action="batch.import_discard").exists()
+    with pytest.raises(Conflict) as refused:  # the service, whoever calls it
+        import_discard(user=grassroots_clerk, batch_import=_fresh(first))
+    assert refused.value.message == said
+
+    clerk.post(f"/staff/batch/{second.pk}/discard")
+    assert _fresh(second).status == ImportStatus.DISCARDED and lapse(_fresh(first)) == ""
+    assert "放弃本次导入</button>" in clerk.get(f"/staff/batch/{first.pk}/").content.decode()
+
+
+def test_the_same_sheet_uploaded_again_leaves_no_discarding_on_the_older_preview(clerk, workers):
+    content = sheet([row_for(workers[0])])
+    upload(clerk, content)
+    first = latest_import()
+    upload(clerk, content)
+    second = latest_import()
+    assert lapse(_fresh(first)) == "superseded" and second.replaces_id is None
+    assert "放弃本次导入" not in clerk.get(f"/staff/batch/{first.pk}/").content.decode()
+    response = clerk.post(f"/staff/batch/{first.pk}/discard", follow=True)
+    said = f"同一文件此后已重新上传（导入记录 {second.pk}），无需放弃本次导入：请在较新的检查结果中保存或放弃。"
+    assert said in response.content.decode() and _fresh(first).status == ImportStatus.CHECKED

@@ -317,7 +317,8 @@ def _import_context(request: HttpRequest, batch_import: BatchImport) -> dict[str
         "lapsed": LAPSED_LABELS.get(lapsed, ""),
         "lapsed_message": lapsed_message(batch_import, lapsed) if lapsed else "",
         "newer": newer_upload(batch_import) if lapsed == "superseded" else None,
-        "can_discard": batch_import.status == ImportStatus.CHECKED and user.pk == batch_import.uploaded_by_id,
+        # A superseded check is saved or discarded in the newer one (the server refuses it here too).
+        "can_discard": batch_import.status == ImportStatus.CHECKED and user.pk == batch_import.uploaded_by_id and lapsed != "superseded",
         "has_rejected": bool(batch_import.rejected_rows) and counts["rejected"] > 0,
         "here": reverse("staff:batch_import", args=[batch_import.pk]),
     }
