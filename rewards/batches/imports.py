@@ -162,7 +162,7 @@ def _check_replaceable(*, user: StaffUser, org: Organisation, campaign_id: int, 
         raise InvalidInput(
             fields={
                 "replaces": [
-                    f"要替换的导入记录 {replaces.pk} 是{replaces.org.name}本年度的汇总表：请选择该工会，"
+                    f"要替换的导入记录 {replaces.pk} 是{replaces.org.name}{replaces.campaign.year}年度的汇总表：请选择该工会，"
                     "或从“单位统一申报”页面作为另一份文件上传。"
                 ]
             }

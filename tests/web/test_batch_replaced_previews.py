@@ -139,7 +139,7 @@ def test_another_unions_or_a_colleagues_check_is_never_replaced(clerk, workers, 
     assert f'<option value="{xihu_grassroots.name}" selected>' in form
     response = upload(district, sheet([row_for(members[1])]), org=union.name, replaces=own.pk)
     assert response.status_code == 400
-    assert f"要替换的导入记录 {own.pk} 是{xihu_grassroots.name}本年度的汇总表" in response.content.decode()
+    assert f"要替换的导入记录 {own.pk} 是{xihu_grassroots.name}2020年度的汇总表" in response.content.decode()
     assert latest_import().pk == own.pk and lapse(_fresh(own)) == "" and lapse(_fresh(foreign)) == ""
 
 
