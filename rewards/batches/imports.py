@@ -380,6 +380,19 @@ def newer_upload(batch_import: BatchImport) -> BatchImport | None:
     )
 
 
+def left_out(batch_import: BatchImport) -> list[str]:
+    """The names of the rows the check ``batch_import`` replaced could import and that are not in
+    this file: a clerk who fixed only the downloaded 有问题的行 and uploaded them as the corrected
+    file would otherwise lose them without a word (the replaced check can no longer be saved).
+    By name, the only thing the results keep in clear; empty while this upload is being checked."""
+    replaced = batch_import.replaces
+    if replaced is None or batch_import.status not in (ImportStatus.CHECKED, ImportStatus.DONE):
+        return []
+    here = {row.get("name", "") for row in batch_import.results}
+    names = [row.get("name", "") for row in replaced.results if row.get("status") == "valid"]
+    return [name for name in dict.fromkeys(names) if name and name not in here]
+
+
 def lapsed_message(batch_import: BatchImport, reason: str) -> str:
     if reason == "expired":
         return f"该检查结果已超过 {STALE_DAYS} 天未保存，已过期，不能再保存：请重新上传文件，检查后再保存。"

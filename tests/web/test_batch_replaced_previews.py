@@ -183,3 +183,55 @@ def test_the_same_sheet_uploaded_again_leaves_no_discarding_on_the_older_preview
     response = clerk.post(f"/staff/batch/{first.pk}/discard", follow=True)
     said = f"同一文件此后已重新上传（导入记录 {second.pk}），无需放弃本次导入：请在较新的检查结果中保存或放弃。"
     assert said in response.content.decode() and _fresh(first).status == ImportStatus.CHECKED
+
+
+# --- a replacement that leaves out rows the earlier check could import (batchwalk) -----------
+
+
+LEFT_OUT = "导入记录 {pk} 中可导入的 {n} 名职工不在本文件中"
+
+
+def test_a_replacement_that_leaves_out_importable_rows_names_them_before_and_after_saving(clerk, workers):
+    """The clerk downloads 有问题的行, fixes them and uploads that file with 上传修改后的文件: the
+    earlier check's importable rows are not in it, and that check can no longer be saved. The
+    new preview names whom it leaves out and how to bring them in; uploading the first file
+    again as another file then saves them (the rows saved meanwhile read 已存在)."""
+    original = sheet([row_for(workers[0]), row_for(workers[1], seq="2", bank_card_no="6222021234567890123"), row_for(workers[2], seq="3")])
+    upload(clerk, original)
+    first = latest_import()
+    assert (first.count("valid"), first.count("rejected")) == (2, 1)
+    upload(clerk, sheet([row_for(workers[1])]), replaces=first.pk)
+    second = latest_import()
+
+    page = clerk.get(f"/staff/batch/{second.pk}/").content.decode()
+    said = LEFT_OUT.format(pk=first.pk, n=2)
+    assert said in page and f"（{workers[0].name}、{workers[2].name}）" in page
+    assert "把他们的行补进文件，再点“上传修改后的文件”" in page
+    clerk.post(f"/staff/batch/{second.pk}/save")
+    page = clerk.get(f"/staff/batch/{second.pk}/").content.decode()
+    assert said in page and "本文件没有保存他们" in page
+    assert not Application.objects.filter(id_hash__in=[workers[0].id_hash, workers[2].id_hash]).exists()
+
+    upload(clerk, original)  # the way back the page gives: the first file as another file
+    third = latest_import()
+    assert (third.count("valid"), third.count("unchanged"), third.count("rejected")) == (2, 1, 0)
+    assert LEFT_OUT.format(pk=first.pk, n=2) not in clerk.get(f"/staff/batch/{third.pk}/").content.decode()
+
+
+def test_a_replacement_holding_every_importable_row_says_nothing_of_the_kind(clerk, workers):
+    upload(clerk, sheet([row_for(workers[0]), row_for(workers[1], seq="2", bank_card_no="6222021234567890123")]))
+    first = latest_import()
+    upload(clerk, sheet([row_for(workers[0]), row_for(workers[1], seq="2")]), replaces=first.pk)
+    page = clerk.get(f"/staff/batch/{latest_import().pk}/").content.decode()
+    assert "名职工不在本文件中" not in page
+
+
+def test_the_replacing_form_says_the_importable_rows_belong_in_the_new_file(clerk, workers):
+    upload(clerk, sheet([row_for(workers[0]), row_for(workers[1], seq="2", bank_card_no="6222021234567890123")]))
+    first = latest_import()
+    form = clerk.get(f"/staff/batch/?replaces={first.pk}").content.decode()
+    assert "原检查结果中可导入的 1 行也须在新文件中" in form
+    assert "只修改了下载的“有问题的行”的，请先在" in form
+    assert f"导入记录 {first.pk}</a> 中保存可导入的行，再把改好的行作为另一份文件上传" in form
+    page = clerk.get(f"/staff/batch/{first.pk}/").content.decode()
+    assert "下载的表格只有有问题的行" in page

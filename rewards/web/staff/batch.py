@@ -33,6 +33,7 @@ from rewards.batches.imports import (
     imports_in_scope,
     lapse,
     lapsed_message,
+    left_out,
     newer_upload,
     rejected_workbook,
     superseded_ids,
@@ -249,6 +250,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "errors": errors,
         "files_again": files_again,
         "replacing": replacing,
+        "replacing_valid": replacing.count("valid") if replacing is not None else 0,
         "recent": _recent(user),
         "sync_rows": sync_row_limit(),
         "waiting": {
@@ -320,6 +322,7 @@ def _import_context(request: HttpRequest, batch_import: BatchImport) -> dict[str
         # A superseded check is saved or discarded in the newer one (the server refuses it here too).
         "can_discard": batch_import.status == ImportStatus.CHECKED and user.pk == batch_import.uploaded_by_id and lapsed != "superseded",
         "has_rejected": bool(batch_import.rejected_rows) and counts["rejected"] > 0,
+        "left_out": left_out(batch_import),
         "here": reverse("staff:batch_import", args=[batch_import.pk]),
     }
 
