@@ -24,12 +24,14 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
+from rewards.applications.models import Application
 from rewards.campaigns.selectors import require_current_campaign
 from rewards.core import clock, crypto
 from rewards.core.audit import audit
 from rewards.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from rewards.core.masking import mask_digit_runs
 from rewards.core.tabular import UnreadableFile
+from rewards.core.vocab import Status
 from rewards.eligibility.services import staff_voice
 from rewards.organisations.models import Organisation, Role, StaffUser
 from rewards.organisations.selectors import visible_organisations
@@ -384,13 +386,22 @@ def left_out(batch_import: BatchImport) -> list[str]:
     """The names of the rows the check ``batch_import`` replaced could import and that are not in
     this file: a clerk who fixed only the downloaded 有问题的行 and uploaded them as the corrected
     file would otherwise lose them without a word (the replaced check can no longer be saved).
-    By name, the only thing the results keep in clear; empty while this upload is being checked."""
+    By name, the only thing the results keep in clear; a name the union has an application of
+    in the campaign since (another file, the entry form) is no longer said. Empty while this
+    upload is being checked."""
     replaced = batch_import.replaces
     if replaced is None or batch_import.status not in (ImportStatus.CHECKED, ImportStatus.DONE):
         return []
     here = {row.get("name", "") for row in batch_import.results}
-    names = [row.get("name", "") for row in replaced.results if row.get("status") == "valid"]
-    return [name for name in dict.fromkeys(names) if name and name not in here]
+    names = [name for row in replaced.results if row.get("status") == "valid" and (name := row.get("name", "")) and name not in here]
+    if not names:
+        return []
+    applied = set(
+        Application.objects.filter(campaign_id=batch_import.campaign_id, submitting_org_id=batch_import.org_id, name__in=names)
+        .exclude(status=Status.WITHDRAWN)
+        .values_list("name", flat=True)
+    )
+    return [name for name in dict.fromkeys(names) if name not in applied]
 
 
 def lapsed_message(batch_import: BatchImport, reason: str) -> str:

@@ -216,6 +216,10 @@ def test_a_replacement_that_leaves_out_importable_rows_names_them_before_and_aft
     third = latest_import()
     assert (third.count("valid"), third.count("unchanged"), third.count("rejected")) == (2, 1, 0)
     assert LEFT_OUT.format(pk=first.pk, n=2) not in clerk.get(f"/staff/batch/{third.pk}/").content.decode()
+    clerk.post(f"/staff/batch/{third.pk}/save")
+    assert Application.objects.filter(id_hash__in=[workers[0].id_hash, workers[2].id_hash]).count() == 2
+    # Brought in since: the corrected file's page no longer says they are left out.
+    assert "名职工不在本文件中" not in clerk.get(f"/staff/batch/{second.pk}/").content.decode()
 
 
 def test_a_replacement_holding_every_importable_row_says_nothing_of_the_kind(clerk, workers):
