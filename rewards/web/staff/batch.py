@@ -67,6 +67,7 @@ RUNNING_TITLES = {
 }
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RECENT = 20
+NOTHING_TO_SAVE = "已检查，没有可导入的行"
 #: A district reviewer who chose no grassroots union from the list (the API's words ask for a name).
 ORG_MISSING = "请选择代为录入的基层工会。"
 
@@ -149,11 +150,15 @@ def _recent(user: StaffUser) -> list[dict[str, Any]]:
         lapsed = lapse(item, newer=newer)
         # One never saved that can no longer be: said so, rather than 待确认保存 until purged.
         purged = item.status == ImportStatus.DISCARDED and item.error == STALE_NOTE
+        # Finished at the check with no row to save: 已完成 would read as saved.
+        nothing = item.status == ImportStatus.DONE and not item.save_after_check
+        label = LAPSED_LABELS[lapsed] if lapsed else LAPSED_LABELS["expired"] if purged else item.get_status_display()
         rows.append(
             {
                 "item": item,
-                "status_label": LAPSED_LABELS[lapsed] if lapsed else LAPSED_LABELS["expired"] if purged else item.get_status_display(),
+                "status_label": NOTHING_TO_SAVE if nothing else label,
                 "lapsed": bool(lapsed or purged),
+                "nothing": nothing,
                 "valid": item.count("valid"),
                 "saved": item.status == ImportStatus.DONE and item.save_after_check,
             }
