@@ -315,6 +315,12 @@ def _import_context(request: HttpRequest, batch_import: BatchImport) -> dict[str
         "only_problems": only_problems,
         "counts": counts,
         "saved": saved,
+        # Where the saved rows start, by the status's own name (as the queue and the application say it).
+        "saved_status": (
+            Status.PENDING_DISTRICT
+            if batch_import.review_on_save or batch_import.uploaded_by.role == Role.DISTRICT_REVIEWER
+            else Status.PENDING_GRASSROOTS
+        ).label,
         "running_title": RUNNING_TITLES.get(ImportStatus(batch_import.status), ""),
         "is_uploader": user.pk == batch_import.uploaded_by_id,
         "can_confirm": batch_import.status == ImportStatus.CHECKED
