@@ -411,22 +411,28 @@ def lapsed_message(batch_import: BatchImport, reason: str) -> str:
         campaign = batch_import.campaign
         deadline = f"{campaign.application_deadline.month}月{campaign.application_deadline.day}日"
         return f"{campaign.year}年度奖励申报已于{deadline}截止，该检查结果不能再保存。"
-    return f"{_superseded_by(batch_import)}，该检查结果不能再保存：请在较新的检查结果中确认保存。"
+    said, newer = _superseded_by(batch_import)
+    if newer is not None and newer.status == ImportStatus.DONE:
+        return f"{said}，该检查结果不能再保存（较新的导入已处理完毕）。"
+    return f"{said}，该检查结果不能再保存：请在较新的检查结果中确认保存。"
 
 
-def _superseded_by(batch_import: BatchImport) -> str:
-    """What superseded ``batch_import``, with the newer import's number."""
+def _superseded_by(batch_import: BatchImport) -> tuple[str, BatchImport | None]:
+    """What superseded ``batch_import``, with the newer import's number; and that import."""
     newer = newer_upload(batch_import)
     where = f"（导入记录 {newer.pk}）" if newer is not None else ""
     if newer is not None and newer.replaces_id == batch_import.pk and newer.sha256 != batch_import.sha256:
-        return f"此后已上传修改后的文件{where}替换本次检查结果"
-    return f"同一文件此后已重新上传{where}"
+        return f"此后已上传修改后的文件{where}替换本次检查结果", newer
+    return f"同一文件此后已重新上传{where}", newer
 
 
 def superseded_discard_message(batch_import: BatchImport) -> str:
     """Why a superseded preview is not discarded: the newer upload is the one to save or discard
     (discarding that one makes this one saveable again)."""
-    return f"{_superseded_by(batch_import)}，无需放弃本次导入：请在较新的检查结果中保存或放弃。"
+    said, newer = _superseded_by(batch_import)
+    if newer is not None and newer.status == ImportStatus.DONE:
+        return f"{said}，无需放弃本次导入（较新的导入已处理完毕）。"
+    return f"{said}，无需放弃本次导入：请在较新的检查结果中保存或放弃。"
 
 
 def _not_saveable(batch_import: BatchImport) -> str:

@@ -239,3 +239,17 @@ def test_the_replacing_form_says_the_importable_rows_belong_in_the_new_file(cler
     assert f"导入记录 {first.pk}</a> 中保存可导入的行，再把改好的行作为另一份文件上传" in form
     page = clerk.get(f"/staff/batch/{first.pk}/").content.decode()
     assert "下载的表格只有有问题的行" in page
+
+
+def test_once_the_newer_upload_is_saved_the_older_preview_no_longer_asks_to_save_it(clerk, workers):
+    upload(clerk, sheet([row_for(workers[0]), row_for(workers[1], seq="2", bank_card_no="6222021234567890123")]))
+    first = latest_import()
+    upload(clerk, sheet([row_for(workers[0]), row_for(workers[1], seq="2")]), replaces=first.pk)
+    second = latest_import()
+    clerk.post(f"/staff/batch/{second.pk}/save")
+    page = clerk.get(f"/staff/batch/{first.pk}/").content.decode()
+    said = f"此后已上传修改后的文件（导入记录 {second.pk}）替换本次检查结果，该检查结果不能再保存（较新的导入已处理完毕）。"
+    assert said in page and "请在较新的检查结果中确认保存" not in page
+    response = clerk.post(f"/staff/batch/{first.pk}/discard", follow=True)
+    assert "无需放弃本次导入（较新的导入已处理完毕）。" in response.content.decode()
+    assert _fresh(first).status == ImportStatus.CHECKED
