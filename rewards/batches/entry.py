@@ -21,7 +21,7 @@ from rewards.eligibility.fields import SUBMISSION_FIELDS
 from rewards.eligibility.services import judge
 from rewards.organisations.models import Organisation, Role, StaffUser
 
-from .refusals import already_applying, checks_in_staff_words, in_staff_words, visible_org_ids
+from .refusals import already_applying, already_said, checks_in_staff_words, in_staff_words, visible_org_ids
 from .services import employer_key_of, entry_check, entry_save, not_a_member_of, submitting_org_for
 
 
@@ -54,9 +54,9 @@ def batch_enter_one(
     visible = visible_org_ids(user)
     if existing is not None:
         if existing["channel"] == Channel.BATCH and existing["submitting_org_id"] == org.pk:
-            message = f"该职工本年度已有申请（编号{existing['application_no']}，本单位已录入），不能重复申报。"
+            message = f"{already_said(campaign.year)}（编号{existing['application_no']}，本单位已录入），不能重复申报。"
         else:  # the number only to whom may open the application (decision 19)
-            message = already_applying(existing, visible=visible, own_member=judgement.member is not None)
+            message = already_applying(existing, year=campaign.year, visible=visible, own_member=judgement.member is not None)
         shown = existing["union_id"] in visible or existing["submitting_org_id"] in visible
         raise Conflict(message, code="already_pending", **({"application_no": existing["application_no"]} if shown else {}))
     decision = judgement.decision
@@ -82,7 +82,7 @@ def batch_enter_one(
         raise InvalidInput("上传的材料有误，请按提示重新选择，或不上传（纸质材料随汇总表报送）。", fields=errors)
     number = entry_save(campaign=campaign, user=user, org=org, start_status=start_status, judgement=judgement, checked=checked)
     if number is None:
-        raise Conflict("该职工本年度已有申请，不能重复申报。", code="already_pending")
+        raise Conflict(f"{already_said(campaign.year)}，不能重复申报。", code="already_pending")
     application = Application.objects.select_related("union", "campaign").get(application_no=number)
     audit(
         "batch.entry",

@@ -24,12 +24,14 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
+from rewards.applications.models import Application
 from rewards.campaigns.selectors import require_current_campaign
 from rewards.core import clock, crypto
 from rewards.core.audit import audit
 from rewards.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from rewards.core.masking import mask_digit_runs
 from rewards.core.tabular import UnreadableFile
+from rewards.core.vocab import Status
 from rewards.eligibility.services import staff_voice
 from rewards.organisations.models import Organisation, Role, StaffUser
 from rewards.organisations.selectors import visible_organisations
@@ -162,7 +164,7 @@ def _check_replaceable(*, user: StaffUser, org: Organisation, campaign_id: int, 
         raise InvalidInput(
             fields={
                 "replaces": [
-                    f"要替换的导入记录 {replaces.pk} 是{replaces.org.name}本年度的汇总表：请选择该工会，"
+                    f"要替换的导入记录 {replaces.pk} 是{replaces.org.name}{replaces.campaign.year}年度的汇总表：请选择该工会，"
                     "或从“单位统一申报”页面作为另一份文件上传。"
                 ]
             }
@@ -380,6 +382,28 @@ def newer_upload(batch_import: BatchImport) -> BatchImport | None:
     )
 
 
+def left_out(batch_import: BatchImport) -> list[str]:
+    """The names of the rows the check ``batch_import`` replaced could import and that are not in
+    this file: a clerk who fixed only the downloaded 有问题的行 and uploaded them as the corrected
+    file would otherwise lose them without a word (the replaced check can no longer be saved).
+    By name, the only thing the results keep in clear; a name the union has an application of
+    in the campaign since (another file, the entry form) is no longer said. Empty while this
+    upload is being checked."""
+    replaced = batch_import.replaces
+    if replaced is None or batch_import.status not in (ImportStatus.CHECKED, ImportStatus.DONE):
+        return []
+    here = {row.get("name", "") for row in batch_import.results}
+    names = [name for row in replaced.results if row.get("status") == "valid" and (name := row.get("name", "")) and name not in here]
+    if not names:
+        return []
+    applied = set(
+        Application.objects.filter(campaign_id=batch_import.campaign_id, submitting_org_id=batch_import.org_id, name__in=names)
+        .exclude(status=Status.WITHDRAWN)
+        .values_list("name", flat=True)
+    )
+    return [name for name in dict.fromkeys(names) if name not in applied]
+
+
 def lapsed_message(batch_import: BatchImport, reason: str) -> str:
     if reason == "expired":
         return f"该检查结果已超过 {STALE_DAYS} 天未保存，已过期，不能再保存：请重新上传文件，检查后再保存。"
@@ -387,11 +411,28 @@ def lapsed_message(batch_import: BatchImport, reason: str) -> str:
         campaign = batch_import.campaign
         deadline = f"{campaign.application_deadline.month}月{campaign.application_deadline.day}日"
         return f"{campaign.year}年度奖励申报已于{deadline}截止，该检查结果不能再保存。"
+    said, newer = _superseded_by(batch_import)
+    if newer is not None and newer.status == ImportStatus.DONE:
+        return f"{said}，该检查结果不能再保存（较新的导入已处理完毕）。"
+    return f"{said}，该检查结果不能再保存：请在较新的检查结果中确认保存。"
+
+
+def _superseded_by(batch_import: BatchImport) -> tuple[str, BatchImport | None]:
+    """What superseded ``batch_import``, with the newer import's number; and that import."""
     newer = newer_upload(batch_import)
     where = f"（导入记录 {newer.pk}）" if newer is not None else ""
     if newer is not None and newer.replaces_id == batch_import.pk and newer.sha256 != batch_import.sha256:
-        return f"此后已上传修改后的文件{where}替换本次检查结果，该检查结果不能再保存：请在较新的检查结果中确认保存。"
-    return f"同一文件此后已重新上传{where}，该检查结果不能再保存：请在较新的检查结果中确认保存。"
+        return f"此后已上传修改后的文件{where}替换本次检查结果", newer
+    return f"同一文件此后已重新上传{where}", newer
+
+
+def superseded_discard_message(batch_import: BatchImport) -> str:
+    """Why a superseded preview is not discarded: the newer upload is the one to save or discard
+    (discarding that one makes this one saveable again)."""
+    said, newer = _superseded_by(batch_import)
+    if newer is not None and newer.status == ImportStatus.DONE:
+        return f"{said}，无需放弃本次导入（较新的导入已处理完毕）。"
+    return f"{said}，无需放弃本次导入：请在较新的检查结果中保存或放弃。"
 
 
 def _not_saveable(batch_import: BatchImport) -> str:
@@ -453,6 +494,8 @@ def import_discard(*, user: StaffUser, batch_import: BatchImport, request: Any =
         locked = BatchImport.objects.select_for_update().get(pk=batch_import.pk)
         if locked.status != ImportStatus.CHECKED:
             raise Conflict("该文件已保存、正在处理或已放弃，不能放弃。", code="wrong_stage")
+        if lapse(locked) == "superseded":  # the newer upload is the one to save or discard (not offered)
+            raise Conflict(superseded_discard_message(locked), code="wrong_stage")
         _discard_locked(locked, actor=user, request=request)
     return locked
 

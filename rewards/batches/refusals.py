@@ -68,25 +68,31 @@ def checks_in_staff_words(checks: list[dict[str, Any]] | None, *, visible: froze
 # --- a person already applying: the row refused before the rules run ---------------------
 
 
+def already_said(year: int) -> str:
+    """The start of every refusal of a person who has an application of the campaign already."""
+    return f"该职工{year}年度已有申请"
+
+
 def visible_org_ids(user: StaffUser | None) -> frozenset[int]:
     """The units in the caller's subtree: an application whose union or submitting union is one
     of them is one the caller may open (``scoped_applications``), and a refusal may name it."""
     return frozenset(visible_organisations(user).values_list("pk", flat=True)) if user is not None else frozenset()
 
 
-def already_applying(prior: dict[str, Any], *, visible: frozenset[int], own_member: bool) -> str:
+def already_applying(prior: dict[str, Any], *, year: int, visible: frozenset[int], own_member: bool) -> str:
     """Why a row of a person applying via another channel (online, or another union's entry)
     is refused (decision 19). The application's number is said only to whom may open it (a
     district union entering for one of its units): to a clerk it would name a record the clerk
     cannot open, one to quote about somebody else's application. The worker has the number by
-    SMS; a row of the union's own member says so, and what the clerk can do."""
+    SMS; a row of the union's own member says so, and what the clerk can do. ``year``: the
+    campaign's, said as the rules say it (decision 233)."""
     if prior["union_id"] in visible or prior["submitting_org_id"] in visible:
         channel = "个人网上申报" if prior["channel"] == Channel.ONLINE else "单位统一申报（其他单位）"
-        return f"该职工本年度已有申请（编号{prior['application_no']}，{channel}），不能重复申报。"
+        return f"{already_said(year)}（编号{prior['application_no']}，{channel}），不能重复申报。"
     if prior["channel"] == Channel.ONLINE:
-        said = "该职工本年度已有申请（个人网上申报），不能重复申报"
+        said = f"{already_said(year)}（个人网上申报），不能重复申报"
         return said + ("：无需再由本单位填报；申请编号和进度，职工本人可凭短信登录平台查看。" if own_member else "。")
-    said = "该职工本年度已有申请（单位统一申报，由其他单位工会填报），不能重复申报"
+    said = f"{already_said(year)}（单位统一申报，由其他单位工会填报），不能重复申报"
     return said + ("：会员库中该职工属本单位，如有疑问请联系区县（产业）工会核实。" if own_member else "。")
 
 
@@ -99,13 +105,15 @@ _HOW_TO_CHANGE = {
     Status.APPROVED: "该申请已审核通过，不能再修改。",
     Status.PAID: "奖励已发放，不能再修改。",
     Status.PAYMENT_FAILED: "银行卡由职工登录后在“我的申请”中更正。",
-    Status.REJECTED: "该申请已不予奖励，本年度不能再申报。",
+    Status.REJECTED: "该申请已不予奖励，{year}年度不能再申报。",
 }
 
 
-def already_entered(prior: dict[str, Any], *, with_materials: bool) -> str:
+def already_entered(prior: dict[str, Any], *, year: int, with_materials: bool) -> str:
     """Why a re-imported row of the union's own application saved nothing, and how to change it."""
     status = prior["status"]
     label = Status(status).label if status in Status.values else status
     saved = "本行和压缩包中该职工的材料都没有保存" if with_materials else "本行没有保存"
-    return f"本单位已填报该职工的申请（编号{prior['application_no']}，{label}），{saved}。{_HOW_TO_CHANGE.get(status, '')}"
+    return (
+        f"本单位已填报该职工的申请（编号{prior['application_no']}，{label}），{saved}。{_HOW_TO_CHANGE.get(status, '').format(year=year)}"
+    )

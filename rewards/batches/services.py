@@ -41,7 +41,7 @@ from rewards.review.flags import mirror_shared_flags, refresh_flags
 
 from .bulk import import_settings
 from .materials_zip import CHINESE_KIND, KINDS, read_materials
-from .refusals import already_applying, already_entered, in_staff_words, staff_words_for, visible_org_ids
+from .refusals import already_applying, already_entered, already_said, in_staff_words, staff_words_for, visible_org_ids
 from .sheet import LABELS, SheetRow, read_rows, sheet_row_count
 
 
@@ -317,7 +317,7 @@ def _check_row(context: _Context, sheet_row: SheetRow, judgement: Any, prior: di
             return outcome, None, []
         context.seen[typed_id] = sheet_row.row
         outcome.status, outcome.application_no = "unchanged", prior["application_no"]
-        outcome.errors.append(already_entered(prior, with_materials=bool(context.found.get(typed_id))))
+        outcome.errors.append(already_entered(prior, year=context.campaign.year, with_materials=bool(context.found.get(typed_id))))
         return outcome, None, []
     if isinstance(judgement, InvalidInput):
         outcome.errors.extend(_field_errors(judgement.fields) or [judgement.message])
@@ -339,7 +339,7 @@ def _check_row(context: _Context, sheet_row: SheetRow, judgement: Any, prior: di
         outcome.errors.append(elsewhere)
     if prior:
         own_member = judgement.member is not None and not elsewhere
-        outcome.errors.append(already_applying(prior, visible=context.visible, own_member=own_member))
+        outcome.errors.append(already_applying(prior, year=context.campaign.year, visible=context.visible, own_member=own_member))
     elif not judgement.decision.eligible:
         # The once-a-year rule's other application named only to whom may open it (decision 221).
         outcome.errors.extend(in_staff_words((check.message for check in judgement.decision.failures), visible=context.visible))
@@ -378,7 +378,7 @@ def _retell_copies_of_unsaved(
     for outcome in outcomes:
         if outcome.repeats in unsaved:
             outcome.errors = [
-                f"该职工在本文件第 {outcome.repeats} 行已出现，本行未导入；第 {outcome.repeats} 行保存时该职工本年度已有申请，也未导入。"
+                f"该职工在本文件第 {outcome.repeats} 行已出现，本行未导入；第 {outcome.repeats} 行保存时{already_said(context.campaign.year)}，也未导入。"
             ]
 
 
@@ -411,7 +411,7 @@ def _save_chunk(
     for (outcome, _, _), number in zip(ready, numbers, strict=True):
         if number is None:
             outcome.status = "rejected"
-            outcome.errors.append("该职工本年度已有申请，不能重复申报。")
+            outcome.errors.append(f"{already_said(campaign.year)}，不能重复申报。")
         else:
             outcome.status, outcome.application_no = "accepted", number
 

@@ -339,8 +339,8 @@ def test_a_copy_of_a_row_that_could_not_be_saved_is_told_the_truth(grassroots_cl
     result = _check(grassroots_clerk, sheet(rows))
 
     assert [(row.row, row.status) for row in result.rows] == [(5, "rejected"), (6, "rejected"), (7, "accepted")]
-    assert result.rows[0].errors == ["该职工本年度已有申请，不能重复申报。"]
-    assert result.rows[1].errors == ["该职工在本文件第 5 行已出现，本行未导入；第 5 行保存时该职工本年度已有申请，也未导入。"]
+    assert result.rows[0].errors == ["该职工2020年度已有申请，不能重复申报。"]
+    assert result.rows[1].errors == ["该职工在本文件第 5 行已出现，本行未导入；第 5 行保存时该职工2020年度已有申请，也未导入。"]
     assert Application.objects.filter(id_hash=workers[0].id_hash).count() == 1  # the online one
 
 
@@ -357,7 +357,7 @@ def test_a_copy_in_a_later_lot_of_a_row_that_could_not_be_saved_is_judged_afresh
     online = Application.objects.get(id_hash=workers[0].id_hash)
     # The clerk cannot open the worker's own online application: its number is not said (decision 19).
     assert result.rows[1].errors == [
-        "该职工本年度已有申请（个人网上申报），不能重复申报：无需再由本单位填报；申请编号和进度，职工本人可凭短信登录平台查看。"
+        "该职工2020年度已有申请（个人网上申报），不能重复申报：无需再由本单位填报；申请编号和进度，职工本人可凭短信登录平台查看。"
     ]
     assert online.application_no not in result.rows[1].errors[0]
 

@@ -124,7 +124,7 @@ def test_a_reimported_row_names_the_application_its_status_and_how_to_change_it(
     # Decided for good: 不予奖励.
     assert decide(api, staff_token(api, xihu_reviewer), other_number, "reject", "证书不符").json() == {"status": "rejected"}
     rejected = reimport_message(grassroots_clerk, other)
-    assert f"（编号{other_number}，不予奖励）" in rejected and "本年度不能再申报" in rejected
+    assert f"（编号{other_number}，不予奖励）" in rejected and "2020年度不能再申报" in rejected
     assert Application.objects.count() == 2 and not Attachment.objects.exists()
 
 
@@ -141,7 +141,7 @@ def test_a_reimported_row_without_materials_in_the_zip_says_only_the_row_was_not
 
     from rewards.batches.services import already_entered
 
-    assert already_entered({"application_no": "2020000001", "status": Status.PAID}, with_materials=False) == (
+    assert already_entered({"application_no": "2020000001", "status": Status.PAID}, year=2020, with_materials=False) == (
         "本单位已填报该职工的申请（编号2020000001，奖励已发放），本行没有保存。奖励已发放，不能再修改。"
     )
 

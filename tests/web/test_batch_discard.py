@@ -40,6 +40,7 @@ def test_the_uploader_discards_a_checked_import_and_its_staged_files_go(clerk, w
     assert entry.detail["valid"] == 3 and entry.detail["rejected"] == 2
     page = clerk.get(f"/staff/batch/{batch_import.pk}/").content.decode()
     assert "已放弃（未保存）" in page and "没有保存任何一行" in page
+    assert "暂存的汇总表和材料压缩包已删除" in page  # a zip came with it
     assert "保存可导入的" not in page and "放弃本次导入</button>" not in page
     assert "下载有问题的行" not in page  # the refused rows went with the files
     assert "已放弃（未保存）" in clerk.get("/staff/batch/").content.decode()  # in the recent uploads
@@ -172,3 +173,14 @@ def test_a_discard_that_fails_leaves_the_import_and_its_files(
         and kept.rejected_rows == batch_import.rejected_rows
     )
     assert default_storage.exists(batch_import.sheet_path)
+
+
+def test_discarding_an_upload_without_a_zip_speaks_of_the_sheet_alone(clerk, workers):
+    upload(clerk, sheet([row_for(workers[0])]))
+    batch_import = latest_import()
+    assert not batch_import.with_materials
+    page = clerk.get(f"/staff/batch/{batch_import.pk}/").content.decode()
+    assert 'data-confirm="放弃后不保存任何一行，暂存的汇总表将被删除。确定放弃本次导入吗？"' in page
+    clerk.post(f"/staff/batch/{batch_import.pk}/discard")
+    page = clerk.get(f"/staff/batch/{batch_import.pk}/").content.decode()
+    assert "本次导入已由上传人放弃，暂存的汇总表已删除。" in page and "材料压缩包" not in page

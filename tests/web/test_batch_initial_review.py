@@ -52,7 +52,8 @@ def test_the_preview_offers_the_choice_to_a_clerk_and_saving_with_it_sends_the_r
     assert confirm.detail["initial_review"] is True
     assert SmsMessage.objects.filter(template="batch_entered").count() == 3
     page = clerk.get(f"/staff/batch/{batch_import.pk}/").content.decode()
-    assert "待区县（产业）工会复审" in page and "保存时已完成初审" in page and "去初审" not in page
+    # The status by the name the queue and the application's page give it.
+    assert "现为“待区县（产业）工会审核”（保存时已完成初审）" in page and "去初审" not in page
     # The district decides them at once: the chain goes on from 复审.
     review_decide(user=xihu_reviewer, application_no=saved[0].application_no, decision="approve")
     assert Application.objects.get(pk=saved[0].pk).status == Status.PENDING_CITY

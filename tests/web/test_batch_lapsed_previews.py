@@ -105,3 +105,16 @@ def test_the_same_sheet_uploaded_again_supersedes_the_earlier_preview(clerk, wor
     assert "查看并保存" in _recent_row(clerk, first)
     clerk.post(f"/staff/batch/{first.pk}/save")
     assert Application.objects.filter(id_hash__in=[workers[0].id_hash, workers[1].id_hash]).count() == 2
+
+
+def test_a_check_with_nothing_to_save_is_not_said_done_in_the_recent_uploads(clerk, workers):
+    """Every row refused: nothing was saved, so the line does not read 已完成 beside the saved ones."""
+    upload(clerk, sheet([row_for(workers[0], bank_card_no="6222021234567890123")]))
+    refused = latest_import()
+    assert refused.status == ImportStatus.DONE and not refused.save_after_check
+    line = _recent_row(clerk, refused)
+    assert "已检查，没有可导入的行" in line and "已完成" not in line
+    upload(clerk, sheet([row_for(workers[1])]))
+    saved = latest_import()
+    clerk.post(f"/staff/batch/{saved.pk}/save")
+    assert "已完成" in _recent_row(clerk, saved)

@@ -63,7 +63,9 @@ def test_a_clerk_is_not_told_the_number_of_an_application_it_cannot_open(clerk, 
     online = _online(campaign, workers[0])
     upload(clerk, sheet([row_for(workers[0])]))
     (said,) = latest_import().results[0]["errors"]
-    assert said == "该职工本年度已有申请（个人网上申报），不能重复申报：无需再由本单位填报；申请编号和进度，职工本人可凭短信登录平台查看。"
+    assert (
+        said == "该职工2020年度已有申请（个人网上申报），不能重复申报：无需再由本单位填报；申请编号和进度，职工本人可凭短信登录平台查看。"
+    )
     assert online.application_no not in said
     # The clerk could not open it (a 404), so the row names no number to try.
     assert clerk.get(f"/staff/applications/{online.application_no}").status_code == 404
@@ -71,7 +73,7 @@ def test_a_clerk_is_not_told_the_number_of_an_application_it_cannot_open(clerk, 
     # The district union entering for the same unit may open it: the number is said.
     upload(signed_in(xihu_reviewer), sheet([row_for(workers[0])]), org=xihu_grassroots.name)
     (said,) = latest_import().results[0]["errors"]
-    assert said == f"该职工本年度已有申请（编号{online.application_no}，个人网上申报），不能重复申报。"
+    assert said == f"该职工2020年度已有申请（编号{online.application_no}，个人网上申报），不能重复申报。"
 
 
 def test_another_unions_application_of_the_clerks_member_is_refused_without_its_number(clerk, workers, campaign, shangcheng_grassroots):
@@ -87,7 +89,7 @@ def test_another_unions_application_of_the_clerks_member_is_refused_without_its_
     (said,) = latest_import().results[0]["errors"]
     assert (
         said
-        == "该职工本年度已有申请（单位统一申报，由其他单位工会填报），不能重复申报：会员库中该职工属本单位，如有疑问请联系区县（产业）工会核实。"
+        == "该职工2020年度已有申请（单位统一申报，由其他单位工会填报），不能重复申报：会员库中该职工属本单位，如有疑问请联系区县（产业）工会核实。"
     )
     assert other.application_no not in said
 
@@ -96,11 +98,11 @@ def test_the_paper_entry_names_the_application_only_to_whom_may_open_it(clerk, w
     online = _online(campaign, workers[0])
     response = clerk.post("/staff/batch/new-entry", paper_form(workers[0]))
     page = response.content.decode()
-    assert response.status_code == 409 and "该职工本年度已有申请（个人网上申报），不能重复申报" in page
+    assert response.status_code == 409 and "该职工2020年度已有申请（个人网上申报），不能重复申报" in page
     assert online.application_no not in page and "查看申请" not in page
     response = signed_in(xihu_reviewer).post("/staff/batch/new-entry", {**paper_form(workers[0]), "org": xihu_grassroots.name})
     page = response.content.decode()
-    assert response.status_code == 409 and f"该职工本年度已有申请（编号{online.application_no}，个人网上申报）" in page
+    assert response.status_code == 409 and f"该职工2020年度已有申请（编号{online.application_no}，个人网上申报）" in page
     assert f'href="/staff/applications/{online.application_no}"' in page
     assert Application.objects.count() == 1
 
@@ -197,3 +199,28 @@ def test_the_award_of_another_union_is_said_without_its_number(
     Application.objects.filter(pk=theirs.pk).update(channel="online", submitting_org=None)
     assert said(theirs, {xihu_grassroots.pk}) == words.format(said="（个人网上申报）")
     assert said(theirs, {shangcheng_grassroots.parent.pk}) == words.format(said=f"（申请编号{theirs.application_no}）")
+
+
+# --- the paper entry's own refusals name the campaign's year (as the rules do, decision 233) -----
+
+
+def test_the_paper_entry_of_a_person_the_union_entered_before_names_the_year(clerk, workers):
+    first = clerk.post("/staff/batch/new-entry", paper_form(workers[0]))
+    assert first.status_code == 302
+    number = Application.objects.get().application_no
+    response = clerk.post("/staff/batch/new-entry", paper_form(workers[0]))
+    page = response.content.decode()
+    assert response.status_code == 409
+    assert f"该职工2020年度已有申请（编号{number}，本单位已录入），不能重复申报。" in page
+    assert "本年度" not in page and Application.objects.count() == 1
+
+
+def test_the_paper_entry_of_a_person_who_applied_meanwhile_names_the_year(clerk, workers, monkeypatch):
+    """Checked clean, then the person's application arrived before the save (another tab)."""
+    from rewards.batches import entry
+
+    monkeypatch.setattr(entry, "entry_save", lambda **kwargs: None)
+    response = clerk.post("/staff/batch/new-entry", paper_form(workers[0]))
+    assert response.status_code == 409
+    assert "该职工2020年度已有申请，不能重复申报。" in response.content.decode()
+    assert not Application.objects.exists()

@@ -33,6 +33,7 @@ from rewards.batches.imports import (
     imports_in_scope,
     lapse,
     lapsed_message,
+    left_out,
     newer_upload,
     rejected_workbook,
     superseded_ids,
@@ -66,6 +67,7 @@ RUNNING_TITLES = {
 }
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RECENT = 20
+NOTHING_TO_SAVE = "已检查，没有可导入的行"
 #: A district reviewer who chose no grassroots union from the list (the API's words ask for a name).
 ORG_MISSING = "请选择代为录入的基层工会。"
 
@@ -148,11 +150,15 @@ def _recent(user: StaffUser) -> list[dict[str, Any]]:
         lapsed = lapse(item, newer=newer)
         # One never saved that can no longer be: said so, rather than 待确认保存 until purged.
         purged = item.status == ImportStatus.DISCARDED and item.error == STALE_NOTE
+        # Finished at the check with no row to save: 已完成 would read as saved.
+        nothing = item.status == ImportStatus.DONE and not item.save_after_check
+        label = LAPSED_LABELS[lapsed] if lapsed else LAPSED_LABELS["expired"] if purged else item.get_status_display()
         rows.append(
             {
                 "item": item,
-                "status_label": LAPSED_LABELS[lapsed] if lapsed else LAPSED_LABELS["expired"] if purged else item.get_status_display(),
+                "status_label": NOTHING_TO_SAVE if nothing else label,
                 "lapsed": bool(lapsed or purged),
+                "nothing": nothing,
                 "valid": item.count("valid"),
                 "saved": item.status == ImportStatus.DONE and item.save_after_check,
             }
@@ -249,6 +255,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "errors": errors,
         "files_again": files_again,
         "replacing": replacing,
+        "replacing_valid": replacing.count("valid") if replacing is not None else 0,
         "recent": _recent(user),
         "sync_rows": sync_row_limit(),
         "waiting": {
@@ -308,6 +315,12 @@ def _import_context(request: HttpRequest, batch_import: BatchImport) -> dict[str
         "only_problems": only_problems,
         "counts": counts,
         "saved": saved,
+        # Where the saved rows start, by the status's own name (as the queue and the application say it).
+        "saved_status": (
+            Status.PENDING_DISTRICT
+            if batch_import.review_on_save or batch_import.uploaded_by.role == Role.DISTRICT_REVIEWER
+            else Status.PENDING_GRASSROOTS
+        ).label,
         "running_title": RUNNING_TITLES.get(ImportStatus(batch_import.status), ""),
         "is_uploader": user.pk == batch_import.uploaded_by_id,
         "can_confirm": batch_import.status == ImportStatus.CHECKED
@@ -317,8 +330,10 @@ def _import_context(request: HttpRequest, batch_import: BatchImport) -> dict[str
         "lapsed": LAPSED_LABELS.get(lapsed, ""),
         "lapsed_message": lapsed_message(batch_import, lapsed) if lapsed else "",
         "newer": newer_upload(batch_import) if lapsed == "superseded" else None,
-        "can_discard": batch_import.status == ImportStatus.CHECKED and user.pk == batch_import.uploaded_by_id,
+        # A superseded check is saved or discarded in the newer one (the server refuses it here too).
+        "can_discard": batch_import.status == ImportStatus.CHECKED and user.pk == batch_import.uploaded_by_id and lapsed != "superseded",
         "has_rejected": bool(batch_import.rejected_rows) and counts["rejected"] > 0,
+        "left_out": left_out(batch_import),
         "here": reverse("staff:batch_import", args=[batch_import.pk]),
     }
 
