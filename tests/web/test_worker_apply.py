@@ -11,6 +11,7 @@ from rewards.core.masking import mask_id_number, mask_phone
 from rewards.core.models import ThrottleEvent
 from rewards.core.vocab import Status
 from rewards.notifications.models import SmsMessage
+from rewards.review.services import review_decide
 from rewards.web.worker import session as worker_session
 from tests import factories
 
@@ -153,6 +154,20 @@ def test_a_second_application_is_a_conflict_with_a_link_to_my_applications(clien
     assert response.status_code == 409
     assert "正在办理中" in body and 'href="/worker/mine"' in body
     assert Application.objects.count() == 1
+
+
+def test_the_apply_page_of_a_returned_application_says_what_can_be_done_with_it(client, today, member, xihu_reviewer):
+    """每人每年度只能申请一次: the page pointed every worker to 修改或撤回后重新申请, which a
+    returned, approved or batch application does not allow; it says what this one allows."""
+    sign_in(client, member)
+    first = submit(client, member)
+    client.get("/worker/done")
+    page = text(client.get("/worker/apply"))
+    assert "在审核人作出决定前，您可以修改或撤回申请。" in page  # still undecided: both
+    review_decide(user=xihu_reviewer, application_no=first.application_no, decision="return", opinion="银行卡照片看不清")
+    page = text(client.get("/worker/apply"))
+    assert "您已有一份2020年度申请" in page and first.application_no in page
+    assert "撤回" not in page and "请按审核意见修改" in page
 
 
 def test_the_same_form_sent_again_after_a_lost_answer_shows_the_query_password(client, today, member):

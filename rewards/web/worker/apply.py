@@ -95,7 +95,9 @@ def apply(request: HttpRequest) -> HttpResponse:
     }
     http_status = 200
     if request.method == "GET":
-        context["existing"] = live_in(application_selectors.applicant_applications(id_hash), campaign)
+        existing = live_in(application_selectors.applicant_applications(id_hash), campaign)
+        # What this application allows (修改, 撤回, or neither), as 我的申请 says it.
+        context["existing"] = status_view(existing) if existing else None
         return page(request, "worker/apply.html", context)
     form.is_valid()
     data: dict[str, Any] = {**form.values(), "name": member.name, "id_number": member.id_number}
