@@ -212,3 +212,21 @@ def test_the_pages_upload_gets_json_for_what_it_shows_in_place(client, today, me
     client.cookies.clear()  # the sign-in ended meanwhile: said as the precheck says it
     ended = client.post("/worker/apply", {**form_for(member), **materials()}, **upload)
     assert ended.status_code == 401 and ended.json()["signed_out"] is True
+
+
+def test_the_pages_upload_gets_an_ineligible_answer_to_show_in_place(client, today, member):
+    """A certificate date typed a year wrong passes every field check and fails rule 3: the page
+    used to be replaced by the answer, and the three photos had to be chosen again."""
+    sign_in(client, member)
+    refused = client.post(
+        "/worker/apply", {**form_for(member, certificate_issue_date="2018-06-30"), **materials()}, HTTP_X_WORKER_UPLOAD="1"
+    )
+    assert refused.status_code == 422 and refused["Content-Type"] == "application/json"
+    answer = refused.json()
+    assert answer["ok"] is False and answer["fields"] == {}
+    assert "不符合奖励条件，未能提交" in answer["outcome"] and "发证时间" in answer["outcome"]
+    assert "2018年6月30日" in answer["outcome"]
+    assert not Application.objects.exists()
+    # Without the page's script the answer is the page, as before.
+    page = client.post("/worker/apply", {**form_for(member, certificate_issue_date="2018-06-30"), **materials()})
+    assert page.status_code == 422 and "不符合奖励条件，未能提交" in text(page)

@@ -193,3 +193,17 @@ def test_a_card_another_application_uses_is_not_promised_for_the_next_batch(clie
     assert "银行卡已更正，须经市总工会核实后发放" in body and "将在下一批次发放" not in body
     assert other.application_no not in body and "李秀英" not in body
     assert Flag.objects.filter(application=application, code=FlagCode.CARD_SHARED, hard=True, resolved_at__isnull=True).exists()
+
+
+def test_a_resubmission_the_rules_refuse_is_answered_for_the_page_to_show_in_place(client, today, member, xihu_reviewer):
+    application, _ = submitted_with_password(client, member)
+    review_decide(user=xihu_reviewer, application_no=application.application_no, decision="return", opinion="发证时间请核对")
+    refused = client.post(
+        f"/worker/applications/{application.application_no}/edit",
+        form_for(member, certificate_issue_date="2018-06-30", bank_card_no="", phone=""),
+        HTTP_X_WORKER_UPLOAD="1",
+    )
+    assert refused.status_code == 422 and refused.json()["fields"] == {}
+    assert "不符合奖励条件，未能提交" in refused.json()["outcome"]
+    application.refresh_from_db()
+    assert application.status == Status.RETURNED

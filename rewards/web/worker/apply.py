@@ -34,6 +34,7 @@ from .pages import (
     campaign_state,
     checks,
     field_errors_answer,
+    ineligible_answer,
     me,
     no_campaign,
     page,
@@ -118,6 +119,8 @@ def apply(request: HttpRequest) -> HttpResponse:
         context["error"], http_status = FIELD_ERROR_SUMMARY, 400
     except Ineligible as error:
         throttle.record("submission", id_hash)
+        if uploading(request):
+            return ineligible_answer(request, checks(error.extra.get("checks")))
         context["ineligible"], http_status = checks(error.extra.get("checks")), 422
     except Conflict as error:
         waiting = request.session.get(session.DONE_KEY)
@@ -228,6 +231,8 @@ def edit(request: HttpRequest, no: str) -> HttpResponse:
         context["error"], http_status = FIELD_ERROR_SUMMARY, 400
     except Ineligible as error:
         throttle.record("submission", id_hash)
+        if uploading(request):
+            return ineligible_answer(request, checks(error.extra.get("checks")))
         context["ineligible"], http_status = checks(error.extra.get("checks")), 422
     except (Conflict, NotFound) as error:
         throttle.record("submission", id_hash)
