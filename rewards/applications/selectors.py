@@ -284,8 +284,9 @@ def next_step(application: Application | StatusView) -> str:
     status = view.status
     if status in (Status.PENDING_GRASSROOTS, Status.PENDING_DISTRICT, Status.PENDING_CITY):
         extra = ""
-        if status == Status.PENDING_DISTRICT and not view.has_decision:
-            # Corrections end with the application deadline; withdrawing does not.
+        if status in (Status.PENDING_GRASSROOTS, Status.PENDING_DISTRICT) and not view.has_decision:
+            # Corrections end with the application deadline; withdrawing does not (and a
+            # batch application before its 初审 is the worker's to withdraw too).
             extra = "在审核人作出决定前，您可以修改或撤回申请。" if can_resubmit(view) else "在审核人作出决定前，您可以撤回申请。"
         return "申请正在审核中，请耐心等待，结果会以短信通知您。" + extra
     if status == Status.RETURNED:

@@ -11,6 +11,7 @@ from rewards.core.masking import mask_id_number, mask_phone
 from rewards.core.models import ThrottleEvent
 from rewards.core.vocab import Status
 from rewards.notifications.models import SmsMessage
+from rewards.review.services import review_decide
 from rewards.web.worker import session as worker_session
 from tests import factories
 
@@ -155,6 +156,20 @@ def test_a_second_application_is_a_conflict_with_a_link_to_my_applications(clien
     assert Application.objects.count() == 1
 
 
+def test_the_apply_page_of_a_returned_application_says_what_can_be_done_with_it(client, today, member, xihu_reviewer):
+    """每人每年度只能申请一次: the page pointed every worker to 修改或撤回后重新申请, which a
+    returned, approved or batch application does not allow; it says what this one allows."""
+    sign_in(client, member)
+    first = submit(client, member)
+    client.get("/worker/done")
+    page = text(client.get("/worker/apply"))
+    assert "在审核人作出决定前，您可以修改或撤回申请。" in page  # still undecided: both
+    review_decide(user=xihu_reviewer, application_no=first.application_no, decision="return", opinion="银行卡照片看不清")
+    page = text(client.get("/worker/apply"))
+    assert "您已有一份2020年度申请" in page and first.application_no in page
+    assert "撤回" not in page and "请按审核意见修改" in page
+
+
 def test_the_same_form_sent_again_after_a_lost_answer_shows_the_query_password(client, today, member):
     """The first answer never reached the phone; the worker taps 提交 again: the password that
     waits in the session is shown (once), not a red 'already applied'."""
@@ -197,3 +212,21 @@ def test_the_pages_upload_gets_json_for_what_it_shows_in_place(client, today, me
     client.cookies.clear()  # the sign-in ended meanwhile: said as the precheck says it
     ended = client.post("/worker/apply", {**form_for(member), **materials()}, **upload)
     assert ended.status_code == 401 and ended.json()["signed_out"] is True
+
+
+def test_the_pages_upload_gets_an_ineligible_answer_to_show_in_place(client, today, member):
+    """A certificate date typed a year wrong passes every field check and fails rule 3: the page
+    used to be replaced by the answer, and the three photos had to be chosen again."""
+    sign_in(client, member)
+    refused = client.post(
+        "/worker/apply", {**form_for(member, certificate_issue_date="2018-06-30"), **materials()}, HTTP_X_WORKER_UPLOAD="1"
+    )
+    assert refused.status_code == 422 and refused["Content-Type"] == "application/json"
+    answer = refused.json()
+    assert answer["ok"] is False and answer["fields"] == {}
+    assert "不符合奖励条件，未能提交" in answer["outcome"] and "发证时间" in answer["outcome"]
+    assert "2018年6月30日" in answer["outcome"]
+    assert not Application.objects.exists()
+    # Without the page's script the answer is the page, as before.
+    page = client.post("/worker/apply", {**form_for(member, certificate_issue_date="2018-06-30"), **materials()})
+    assert page.status_code == 422 and "不符合奖励条件，未能提交" in text(page)

@@ -49,6 +49,29 @@ def test_withdraw_refused_once_a_reviewer_decided(client, today, member, xihu_re
     assert application.status == Status.PENDING_CITY
 
 
+def test_the_withdraw_page_of_an_application_already_withdrawn_does_not_ask_again(client, today, member):
+    """The back button (or a second tap) after 确认撤回: the page asked “确定撤回这份申请吗？” once
+    more and then said 已有审核意见的申请不能撤回, which no reviewer had given."""
+    application, _ = submitted_with_password(client, member)
+    url = f"/worker/applications/{application.application_no}/withdraw"
+    client.post(url)
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"] == "/worker/mine"
+    body = text(client.get("/worker/mine"))
+    assert f"申请 {application.application_no} 已经撤回，不需要再撤回。" in body
+    assert "确定撤回" not in body and "已有审核意见" not in body
+
+
+def test_the_withdraw_page_of_a_decided_application_says_why_without_asking(client, today, member, xihu_reviewer):
+    application, _ = submitted_with_password(client, member)
+    review_decide(user=xihu_reviewer, application_no=application.application_no, decision="return", opinion="银行卡照片看不清")
+    response = client.get(f"/worker/applications/{application.application_no}/withdraw")
+    assert response.status_code == 302 and response["Location"] == "/worker/mine"
+    body = text(client.get("/worker/mine"))
+    assert f"申请 {application.application_no} 现为“已退回，请修改后重新提交”，已有审核意见的申请不能撤回。" in body
+    assert "请按审核意见修改" in body and "确定撤回" not in body
+
+
 # 修改与重新提交 ---------------------------------------------------------------------------------
 
 
@@ -170,3 +193,17 @@ def test_a_card_another_application_uses_is_not_promised_for_the_next_batch(clie
     assert "银行卡已更正，须经市总工会核实后发放" in body and "将在下一批次发放" not in body
     assert other.application_no not in body and "李秀英" not in body
     assert Flag.objects.filter(application=application, code=FlagCode.CARD_SHARED, hard=True, resolved_at__isnull=True).exists()
+
+
+def test_a_resubmission_the_rules_refuse_is_answered_for_the_page_to_show_in_place(client, today, member, xihu_reviewer):
+    application, _ = submitted_with_password(client, member)
+    review_decide(user=xihu_reviewer, application_no=application.application_no, decision="return", opinion="发证时间请核对")
+    refused = client.post(
+        f"/worker/applications/{application.application_no}/edit",
+        form_for(member, certificate_issue_date="2018-06-30", bank_card_no="", phone=""),
+        HTTP_X_WORKER_UPLOAD="1",
+    )
+    assert refused.status_code == 422 and refused.json()["fields"] == {}
+    assert "不符合奖励条件，未能提交" in refused.json()["outcome"]
+    application.refresh_from_db()
+    assert application.status == Status.RETURNED

@@ -31,11 +31,11 @@ def test_my_applications_with_their_actions_and_no_full_numbers(client, today, m
         assert number not in body
 
 
-def test_batch_applications_are_listed_too(client, today, member, xihu_grassroots):
-    sign_in(client, member)
-    factories_app = Application.objects.create(
+def _batch_application(member, campaign, grassroots) -> Application:  # type: ignore[no-untyped-def]
+    """An application the worker's union entered for them (单位统一申报), waiting for 初审."""
+    return Application.objects.create(
         application_no="2020999001",
-        campaign=today,
+        campaign=campaign,
         channel="batch",
         status=Status.PENDING_GRASSROOTS,
         name=member.name,
@@ -55,13 +55,27 @@ def test_batch_applications_are_listed_too(client, today, member, xihu_grassroot
         bank_branch="中国银行杭州分行",
         employer="杭州西湖精密机械有限公司",
         union=member.union,
-        submitting_org=xihu_grassroots,
+        submitting_org=grassroots,
         amount="600.00",
         submitted_at=clock.now(),
     )
+
+
+def test_batch_applications_are_listed_too(client, today, member, xihu_grassroots):
+    sign_in(client, member)
+    factories_app = _batch_application(member, today, xihu_grassroots)
     body = text(client.get("/worker/mine"))
     assert factories_app.application_no in body and "单位统一申报" in body and "基层工会初审" in body
     assert f"/worker/applications/{factories_app.application_no}/edit" not in body
+
+
+def test_a_batch_application_before_its_first_review_says_it_can_be_withdrawn(client, today, member, xihu_grassroots):
+    """Its card offers 撤回申请; its 下一步 said only 请耐心等待, as if there were nothing to do."""
+    sign_in(client, member)
+    application = _batch_application(member, today, xihu_grassroots)
+    body = text(client.get("/worker/mine"))
+    assert f"/worker/applications/{application.application_no}/withdraw" in body
+    assert "申请正在审核中，请耐心等待，结果会以短信通知您。在审核人作出决定前，您可以撤回申请。" in body
 
 
 def test_someone_elses_application_is_not_found(client, today, member, xihu):

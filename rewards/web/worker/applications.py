@@ -156,6 +156,14 @@ def mine(request: HttpRequest) -> HttpResponse:
 @session.applicant_required
 def withdraw(request: HttpRequest, no: str) -> HttpResponse:
     application = own(request, no)
+    view = status_view(application)
+    if request.method == "GET" and not view["can_withdraw"]:
+        # Often the back button after 确认撤回: a plain note on 我的申请, not the question again.
+        if application.status == Status.WITHDRAWN:
+            messages.info(request, f"申请 {no} 已经撤回，不需要再撤回。" + view["next_step"])
+        else:
+            messages.info(request, f"申请 {no} 现为“{view['status_label']}”，已有审核意见的申请不能撤回。" + view["next_step"])
+        return redirect("worker:mine")
     if request.method == "POST":
         try:
             application_withdraw(application_no=no, applicant_id_hash=me(request), request=request)
@@ -166,7 +174,7 @@ def withdraw(request: HttpRequest, no: str) -> HttpResponse:
                 request, f"申请 {no} 已撤回。" + application_selectors.again_after_withdrawal(application.campaign.application_deadline)
             )
         return redirect("worker:mine")
-    return page(request, "worker/withdraw.html", {"app": status_view(application)})
+    return page(request, "worker/withdraw.html", {"app": view})
 
 
 @never_cache

@@ -34,6 +34,7 @@ from .pages import (
     campaign_state,
     checks,
     field_errors_answer,
+    ineligible_answer,
     me,
     no_campaign,
     page,
@@ -95,7 +96,9 @@ def apply(request: HttpRequest) -> HttpResponse:
     }
     http_status = 200
     if request.method == "GET":
-        context["existing"] = live_in(application_selectors.applicant_applications(id_hash), campaign)
+        existing = live_in(application_selectors.applicant_applications(id_hash), campaign)
+        # What this application allows (修改, 撤回, or neither), as 我的申请 says it.
+        context["existing"] = status_view(existing) if existing else None
         return page(request, "worker/apply.html", context)
     form.is_valid()
     data: dict[str, Any] = {**form.values(), "name": member.name, "id_number": member.id_number}
@@ -116,6 +119,8 @@ def apply(request: HttpRequest) -> HttpResponse:
         context["error"], http_status = FIELD_ERROR_SUMMARY, 400
     except Ineligible as error:
         throttle.record("submission", id_hash)
+        if uploading(request):
+            return ineligible_answer(request, checks(error.extra.get("checks")))
         context["ineligible"], http_status = checks(error.extra.get("checks")), 422
     except Conflict as error:
         waiting = request.session.get(session.DONE_KEY)
@@ -226,6 +231,8 @@ def edit(request: HttpRequest, no: str) -> HttpResponse:
         context["error"], http_status = FIELD_ERROR_SUMMARY, 400
     except Ineligible as error:
         throttle.record("submission", id_hash)
+        if uploading(request):
+            return ineligible_answer(request, checks(error.extra.get("checks")))
         context["ineligible"], http_status = checks(error.extra.get("checks")), 422
     except (Conflict, NotFound) as error:
         throttle.record("submission", id_hash)

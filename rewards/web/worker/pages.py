@@ -8,6 +8,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from rewards.campaigns.models import Campaign
@@ -45,6 +46,18 @@ def field_errors_answer(form: WorkerForm, errors: dict[str, list[str]]) -> JsonR
     return JsonResponse(
         {"ok": False, "message": FIELD_ERROR_SUMMARY, "fields": on_form, "other": elsewhere},
         status=400,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def ineligible_answer(request: HttpRequest, rule_checks: list[dict[str, Any]]) -> JsonResponse:
+    """A submission the rules refused, for the page's script to show above the form as the page
+    would (``worker/_outcome.html``): the photos stay chosen, as for a typo (a date typed a year
+    wrong fails a rule, not a field check)."""
+    outcome = render_to_string("worker/_outcome.html", {"ineligible": rule_checks}, request=request)
+    return JsonResponse(
+        {"ok": False, "message": "", "fields": {}, "other": [], "outcome": outcome},
+        status=422,
         json_dumps_params={"ensure_ascii": False},
     )
 

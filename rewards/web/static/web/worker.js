@@ -42,8 +42,17 @@
   // (worker:precheck). A typo is then shown in place, without a new page, so the photos stay
   // chosen: a browser never keeps chosen files across pages. Anything else (all well, no
   // answer, an error of another kind) lets the form go as it would without this script.
+  var KEPT = "已选择的材料仍然保留，改好后直接提交即可。";
+
+  function anyChosen(form) {
+    return Array.prototype.some.call(form.querySelectorAll("input[type=file]"), function (input) {
+      return input.files && input.files.length > 0;
+    });
+  }
+
   function clearPrechecked(form) {
     form.querySelectorAll("[data-precheck-error]").forEach(function (node) { node.parentNode.removeChild(node); });
+    document.querySelectorAll("[data-precheck-outcome]").forEach(function (node) { node.parentNode.removeChild(node); });
     form.querySelectorAll("[data-precheck-invalid]").forEach(function (field) {
       field.classList.remove("has-error");
       field.removeAttribute("data-precheck-invalid");
@@ -73,10 +82,7 @@
     summary.setAttribute("tabindex", "-1");
     summary.setAttribute("data-precheck-error", "");
     var lines = [answer.message || "填写的内容有误，请按红色提示修改。"].concat(answer.other || []);
-    var chosen = Array.prototype.some.call(form.querySelectorAll("input[type=file]"), function (input) {
-      return input.files && input.files.length > 0;
-    });
-    if (chosen) lines.push("已选择的材料仍然保留，改好后直接提交即可。");
+    if (anyChosen(form)) lines.push(KEPT);
     lines.forEach(function (text) {
       var p = document.createElement("p");
       p.textContent = text;
@@ -115,6 +121,24 @@
       summary.scrollIntoView({ behavior: "smooth", block: "start" });
       summary.focus({ preventScroll: true });
     }
+  }
+
+  // The rules refused the submission (a date typed a year wrong passes every field check): the
+  // rules' answer, as the page would show it, above the form, with the photos still chosen.
+  function showOutcome(form, answer) {
+    var box = document.createElement("div");
+    box.setAttribute("data-precheck-outcome", "");
+    box.innerHTML = answer.outcome; // the server's own template, escaped there
+    var section = box.querySelector("section") || box;
+    if (anyChosen(form)) {
+      var kept = document.createElement("p");
+      kept.textContent = KEPT;
+      section.appendChild(kept);
+    }
+    form.parentNode.insertBefore(box, form);
+    section.setAttribute("tabindex", "-1");
+    section.scrollIntoView({ behavior: "smooth", block: "start" });
+    section.focus({ preventScroll: true });
   }
 
   // The sign-in ended while the form was open: say so above the form, with a link that signs in
@@ -260,10 +284,11 @@
         if (note.parentNode) note.parentNode.removeChild(note);
         clearPrechecked(form);
         if (answer.signed_out) showSignedOut(form, answer);
+        else if (answer.outcome) showOutcome(form, answer);
         else showPrechecked(form, answer);
         return;
       }
-      // Another answer (not eligible, a conflict, too many tries, a server or proxy error
+      // Another answer (a conflict, too many tries, a server or proxy error
       // page): shown whole, at the address it came from.
       if (xhr.responseURL && xhr.responseURL !== location.href) history.replaceState(null, "", xhr.responseURL);
       document.open();
