@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import uuid
+from collections import Counter
 from pathlib import Path
 from typing import IO, Any
 
@@ -279,7 +280,7 @@ def import_confirm(*, user: StaffUser, batch_import: BatchImport, review_on_save
     if user.pk != batch_import.uploaded_by_id:
         raise Forbidden("只有上传该文件的经办人可以确认保存。")
     with transaction.atomic():
-        locked = BatchImport.objects.select_for_update().select_related("campaign").get(pk=batch_import.pk)
+        locked = BatchImport.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=batch_import.pk)
         if locked.status != ImportStatus.CHECKED:
             raise Conflict(_not_saveable(locked), code="wrong_stage")
         if reason := lapse(locked):
@@ -386,22 +387,30 @@ def left_out(batch_import: BatchImport) -> list[str]:
     """The names of the rows the check ``batch_import`` replaced could import and that are not in
     this file: a clerk who fixed only the downloaded 有问题的行 and uploaded them as the corrected
     file would otherwise lose them without a word (the replaced check can no longer be saved).
-    By name, the only thing the results keep in clear; a name the union has an application of
-    in the campaign since (another file, the entry form) is no longer said. Empty while this
-    upload is being checked."""
+    By name, the only thing the results keep in clear, and counted: two importable 张伟 of whom
+    the file holds one leave one 张伟 out (a namesake does not vouch for the other). An
+    application the union has entered in the campaign since the replaced check (another file, the
+    entry form) takes its name off once. Empty while this upload is being checked."""
     replaced = batch_import.replaces
     if replaced is None or batch_import.status not in (ImportStatus.CHECKED, ImportStatus.DONE):
         return []
-    here = {row.get("name", "") for row in batch_import.results}
-    names = [name for row in replaced.results if row.get("status") == "valid" and (name := row.get("name", "")) and name not in here]
-    if not names:
+    importable = Counter(name for row in replaced.results if row.get("status") == "valid" and (name := row.get("name", "")))
+    missing = importable - Counter(row.get("name", "") for row in batch_import.results)
+    if not missing:
         return []
-    applied = set(
-        Application.objects.filter(campaign_id=batch_import.campaign_id, submitting_org_id=batch_import.org_id, name__in=names)
+    since = (
+        Application.objects.filter(
+            campaign_id=batch_import.campaign_id,
+            submitting_org_id=batch_import.org_id,
+            submitted_at__gte=clock.as_business(replaced.created_at),
+        )
         .exclude(status=Status.WITHDRAWN)
         .values_list("name", flat=True)
+        .iterator()
     )
-    return [name for name in dict.fromkeys(names) if name not in applied]
+    saved_here = Counter(row.get("name", "") for row in batch_import.results if row.get("status") == "accepted")
+    missing -= Counter(name for name in since if name in missing) - saved_here
+    return [name for name, count in missing.items() for _ in range(count)]
 
 
 def lapsed_message(batch_import: BatchImport, reason: str) -> str:
@@ -527,7 +536,12 @@ def import_run(import_id: int) -> str:
     Claims the import first, so a second run of the same job does nothing. Returns the new
     status (or ``skipped``)."""
     with transaction.atomic():
-        batch_import = BatchImport.objects.select_for_update().select_related("org", "campaign", "uploaded_by").filter(pk=import_id).first()
+        batch_import = (
+            BatchImport.objects.select_for_update(of=("self",))
+            .select_related("org", "campaign", "uploaded_by")
+            .filter(pk=import_id)
+            .first()
+        )
         if batch_import is None or batch_import.status != ImportStatus.QUEUED:
             return "skipped"
         save = batch_import.save_after_check

@@ -239,7 +239,7 @@ def occupation_declaration_withdraw(*, user: StaffUser, declaration_id: int | st
     if found.union_id != union.pk:
         raise NotFound("没有找到该申报，或不在您的管辖范围内。")
     with transaction.atomic():
-        declaration = OccupationDeclaration.objects.select_for_update().select_related("campaign", "union").get(pk=found.pk)
+        declaration = OccupationDeclaration.objects.select_for_update(of=("self",)).select_related("campaign", "union").get(pk=found.pk)
         if declaration.status != DeclarationStatus.PENDING:
             label = DeclarationStatus(declaration.status).label
             raise Conflict(f"该申报已是“{label}”，只有待审核的申报可以撤回。", code="already_decided")
@@ -278,7 +278,7 @@ def occupation_declaration_decide(
     if len(text) > OPINION_MAX:
         raise InvalidInput(fields={"opinion": [f"意见最多{OPINION_MAX}字。"]})
     with transaction.atomic():
-        declaration = OccupationDeclaration.objects.select_for_update().select_related("campaign", "union").get(pk=found.pk)
+        declaration = OccupationDeclaration.objects.select_for_update(of=("self",)).select_related("campaign", "union").get(pk=found.pk)
         if declaration.status != DeclarationStatus.PENDING:
             label = DeclarationStatus(declaration.status).label
             raise Conflict(f"该申报已审核（{label}），不能再次审核。", code="already_decided")

@@ -47,6 +47,15 @@ def business_now() -> dt.datetime:
     return dt.datetime.combine(simulated, real.astimezone(SHANGHAI).timetz())
 
 
+def as_business(moment: dt.datetime) -> dt.datetime:
+    """A real moment (an upload's time) in the terms :func:`business_now` files applications in,
+    to compare the two: itself, unless ``APP_TODAY`` is set."""
+    simulated = simulated_today()
+    if simulated is None:
+        return moment
+    return dt.datetime.combine(simulated, moment.astimezone(SHANGHAI).timetz())
+
+
 def end_of_day(day: dt.date) -> dt.datetime:
     """23:59:59.999999 of ``day`` in Asia/Shanghai: "until 2020-12-15" includes that day."""
     return dt.datetime.combine(day, dt.time.max, tzinfo=SHANGHAI)

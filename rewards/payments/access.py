@@ -25,7 +25,7 @@ def _require_finance(user: StaffUser) -> None:
 def _batch(batch_no: str, *, lock: bool = False) -> PaymentBatch:
     queryset = PaymentBatch.objects.select_related("campaign", "built_by")
     if lock:
-        queryset = queryset.select_for_update()
+        queryset = queryset.select_for_update(of=("self",))  # not the campaign's row: a build takes that (decision 251)
     batch = queryset.filter(batch_no=batch_no).first()
     if batch is None:
         raise NotFound("没有找到该核发批次。")

@@ -77,7 +77,7 @@ def application_in_scope(user: StaffUser, application_no: str, *, lock: bool = F
     if application is None:
         raise NotFound("没有找到该申请，或不在您的管辖范围内。")
     if lock:
-        application = Application.objects.select_for_update().select_related("campaign", "union").get(pk=application.pk)
+        application = Application.objects.select_for_update(of=("self",)).select_related("campaign", "union").get(pk=application.pk)
     return application
 
 

@@ -225,7 +225,7 @@ def training_plan_update(*, user: StaffUser, plan_id: int | str, data: Mapping[s
         raise InvalidInput("没有要更新的内容。", fields={"trained": ["请填写已培训人数、已取证人数或已支出金额。"]})
     values, errors = _typed(data, fields, required=False)
     with transaction.atomic():
-        plan = TrainingPlan.objects.select_for_update().select_related("campaign").get(pk=pk, union=union)
+        plan = TrainingPlan.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=pk, union=union)
         # Every fault in one answer: 已取证 against 已培训 too, when both could be read (or are stored).
         if not {"trained", "certified"} & errors.keys():
             errors.update(_progress_errors(values.get("trained", plan.trained), values.get("certified", plan.certified)))

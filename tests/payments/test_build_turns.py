@@ -10,7 +10,7 @@ import threading
 import time
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.test import Client
 
 from rewards.core.models import AuditEvent
@@ -107,3 +107,60 @@ def test_a_build_of_another_year_is_not_refused_on_postgresql(monkeypatch, appro
         batch, created = services.payment_batch_build(user=finance_b, campaign=next_year)
         assert created and batch.batch_no == "P202100001"
     assert held.outcome == ["P202000001"]
+
+
+class RowsHeld:
+    """Another staff member's transaction in a thread of its own, holding the locks ``take`` takes
+    (a review decision's application, a batch being approved or downloaded) until ``release()``."""
+
+    def __init__(self, take) -> None:  # type: ignore[no-untyped-def]
+        self.locked, self.released = threading.Event(), threading.Event()
+
+        def run() -> None:
+            try:
+                with transaction.atomic():
+                    take()
+                    self.locked.set()
+                    self.released.wait(timeout=30)
+            finally:
+                connections.close_all()
+
+        self.thread = threading.Thread(target=run)
+
+    def __enter__(self) -> RowsHeld:
+        self.thread.start()
+        assert self.locked.wait(timeout=30)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.released.set()
+        self.thread.join(timeout=60)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_decision_or_a_batch_being_handled_does_not_refuse_a_build_on_postgresql(approved, campaign, city_reviewer, finance_a, finance_b):
+    """A lock on an application (a reviewer's decision) or on a batch (approved, downloaded, its
+    results imported) also locked the campaign's row through ``select_related``: with the build's
+    NOWAIT, the build was refused with “另一位财务人员正在生成……” while nobody was building. They
+    lock their own row now; SQLite has one write lock for the whole database, so PostgreSQL only."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has one write lock for the whole database")
+    from rewards.core.vocab import Status
+    from rewards.payments.access import _batch
+    from rewards.review.services import application_in_scope
+    from tests import factories
+
+    first, _ = services.payment_batch_build(user=finance_a, campaign=campaign)
+    pending = factories.make_application(
+        campaign=campaign, member=factories.make_member(union=approved[0].union), status=Status.PENDING_CITY
+    )
+    factories.make_application(campaign=campaign, member=factories.make_member(union=approved[0].union), status=Status.APPROVED)
+
+    def take() -> None:
+        application_in_scope(city_reviewer, pending.application_no, lock=True)
+        _batch(first.batch_no, lock=True)
+
+    with RowsHeld(take):
+        started = time.monotonic()
+        batch, created = services.payment_batch_build(user=finance_b, campaign=campaign)
+        assert created and batch.batch_no == "P202000002" and time.monotonic() - started < 5

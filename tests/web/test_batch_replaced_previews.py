@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from rewards.applications.models import Application
-from rewards.batches.imports import import_confirm, import_discard, lapse
+from rewards.batches.imports import import_confirm, import_discard, lapse, left_out
 from rewards.batches.models import BatchImport, ImportStatus
 from rewards.core.errors import Conflict
 from rewards.core.models import AuditEvent
@@ -19,6 +19,7 @@ from tests import factories
 from tests.batches.sheets import row_for, sheet
 from tests.conftest import _staff
 
+from .conftest import EMPLOYER
 from .test_batch_lapsed_previews import _recent_row
 from .test_batch_pages import latest_import, signed_in, upload
 
@@ -253,3 +254,22 @@ def test_once_the_newer_upload_is_saved_the_older_preview_no_longer_asks_to_save
     response = clerk.post(f"/staff/batch/{first.pk}/discard", follow=True)
     assert "无需放弃本次导入（较新的导入已处理完毕）。" in response.content.decode()
     assert _fresh(first).status == ImportStatus.CHECKED
+
+
+def test_a_namesake_in_the_corrected_file_does_not_hide_the_one_left_out(clerk, xihu, xihu_grassroots, workers):
+    """Two importable 张伟 (two people), the corrected file holding one: one 张伟 is named as left
+    out. Matched by name alone, the one in the file vouched for both and the other was lost."""
+    twins = [factories.make_member(union=xihu, grassroots=xihu_grassroots, employer=EMPLOYER, name="张伟") for _ in range(2)]
+    upload(clerk, sheet([row_for(twins[0]), row_for(twins[1], seq="2"), row_for(workers[0], seq="3", bank_card_no="6222021234567890123")]))
+    first = latest_import()
+    assert (first.count("valid"), first.count("rejected")) == (2, 1)
+    upload(clerk, sheet([row_for(twins[0]), row_for(workers[0], seq="2")]), replaces=first.pk)
+    second = latest_import()
+    assert left_out(second) == ["张伟"]
+    page = clerk.get(f"/staff/batch/{second.pk}/").content.decode()
+    assert LEFT_OUT.format(pk=first.pk, n=1) in page and "（张伟）" in page
+    clerk.post(f"/staff/batch/{second.pk}/save")  # its own 张伟 saved: still one left out
+    assert left_out(_fresh(second)) == ["张伟"]
+    upload(clerk, sheet([row_for(twins[1])]))  # the other 张伟, as another file, saved
+    clerk.post(f"/staff/batch/{latest_import().pk}/save")
+    assert left_out(_fresh(second)) == []
