@@ -23,12 +23,31 @@ from .helpers import build
 REFUSAL = "另一位财务人员正在生成2020年度的核发批次（也可能是您刚才的提交尚未完成），本次没有生成。请稍后刷新查看。"
 
 
-class BuildHeld:
-    """finance_a's build, in a thread of its own (its own connection), paused inside its
-    transaction once it holds the campaign's turn, until ``release()``."""
+class Held:
+    """Work in a thread of its own (its own connection) that sets ``locked`` once it holds its
+    locks and waits for ``released``: ``with`` starts it and waits for the locks, then lets it go."""
+
+    thread: threading.Thread
+
+    def __init__(self) -> None:
+        self.locked, self.released = threading.Event(), threading.Event()
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        self.thread.start()
+        assert self.locked.wait(timeout=30)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.released.set()
+        self.thread.join(timeout=60)
+
+
+class BuildHeld(Held):
+    """finance_a's build, paused inside its transaction once it holds the campaign's turn."""
 
     def __init__(self, monkeypatch, user, campaign) -> None:  # type: ignore[no-untyped-def]
-        self.locked, self.released, self.outcome = threading.Event(), threading.Event(), []  # type: ignore[var-annotated]
+        super().__init__()
+        self.outcome: list = []  # type: ignore[type-arg]
         real_payable = services.payable
 
         def payable_after_a_pause(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -48,15 +67,6 @@ class BuildHeld:
                 connections.close_all()
 
         self.thread = threading.Thread(target=run)
-
-    def __enter__(self) -> BuildHeld:
-        self.thread.start()
-        assert self.locked.wait(timeout=30)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.released.set()
-        self.thread.join(timeout=60)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -109,12 +119,12 @@ def test_a_build_of_another_year_is_not_refused_on_postgresql(monkeypatch, appro
     assert held.outcome == ["P202000001"]
 
 
-class RowsHeld:
-    """Another staff member's transaction in a thread of its own, holding the locks ``take`` takes
-    (a review decision's application, a batch being approved or downloaded) until ``release()``."""
+class RowsHeld(Held):
+    """Another staff member's transaction holding the locks ``take`` takes (a review decision's
+    application, a batch being approved or downloaded)."""
 
     def __init__(self, take) -> None:  # type: ignore[no-untyped-def]
-        self.locked, self.released = threading.Event(), threading.Event()
+        super().__init__()
 
         def run() -> None:
             try:
@@ -126,15 +136,6 @@ class RowsHeld:
                 connections.close_all()
 
         self.thread = threading.Thread(target=run)
-
-    def __enter__(self) -> RowsHeld:
-        self.thread.start()
-        assert self.locked.wait(timeout=30)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.released.set()
-        self.thread.join(timeout=60)
 
 
 @pytest.mark.django_db(transaction=True)
