@@ -163,7 +163,6 @@ class QueueView(StaffView):
         if filters["year"] and not re.fullmatch(r"[0-9]{4}", filters["year"]):  # was a 500 (found by schemathesis)
             raise InvalidInput(fields={"year": ["年度应为四位数字。"]})
         _check_codes(filters)
-        queryset = selectors.queue(user, filters).select_related("union").order_by("submitted_at", "pk")
         try:
             page = max(1, int(request.query_params.get("page", "1")))
         except ValueError:
@@ -174,6 +173,7 @@ class QueueView(StaffView):
         start = (page - 1) * size
         # A page past the end is empty without asking the database (a huge page number overflowed
         # the database's integer: a 500, found by schemathesis).
+        queryset = selectors.queue_page_query(user, filters, matches=count, end=start + size)
         rows = list(queryset[start : start + size]) if start < count else []
         return Response(
             {

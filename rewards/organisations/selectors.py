@@ -14,17 +14,26 @@ from .models import Organisation, OrgKind
 Q = TypeVar("Q", bound=models.QuerySet)
 
 
-def scope_to_subtree(queryset: Q, user, *, org_field: str = "organisation") -> Q:  # type: ignore[no-untyped-def]
+def scope_to_subtree(queryset: Q, user, *, org_field: str = "organisation", by_ids: bool = False) -> Q:  # type: ignore[no-untyped-def]
     """Only rows whose ``org_field`` lies in the caller's organisation subtree.
 
     Staff without an organisation see nothing. ``org_field`` is the path to an
     Organisation foreign key (``"union"``, ``"submitting_org"`` …).
+
+    ``by_ids`` asks for ``org_field IN (the subtree's ids)`` instead of a join on the unit's path:
+    for a read that counts or sums rows, which the database then takes from an index on
+    ``org_field`` (a district's queue counts over 100 000 applications: 10 ms against 23). A
+    read of the first rows in another order (a page by submission time) keeps the join, which
+    walks that order's index and stops at the page's end: given the list, SQLite fetched and
+    sorted the whole subtree (62 ms against 3).
     """
     organisation = getattr(user, "organisation", None)
     if organisation is None or not getattr(user, "is_active", False):
         return queryset.none()
     if organisation.parent_id is None and organisation.kind == "city":
         return queryset  # the city union's subtree is the whole tree: no join, no filter
+    if by_ids:
+        return queryset.filter(**{f"{org_field}__in": Organisation.objects.filter(path__startswith=organisation.path).values("pk")})
     return queryset.filter(**{f"{org_field}__path__startswith": organisation.path})
 
 

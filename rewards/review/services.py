@@ -59,13 +59,14 @@ def sees_full_numbers(user: StaffUser) -> bool:
     return user.role in REVIEWER_ROLES
 
 
-def scoped_applications(user: StaffUser):  # type: ignore[no-untyped-def]
-    """Every application the caller may see: those of unions in its subtree."""
+def scoped_applications(user: StaffUser, *, by_ids: bool = False):  # type: ignore[no-untyped-def]
+    """Every application the caller may see: those of unions in its subtree (``by_ids``: see
+    :func:`scope_to_subtree`)."""
     organisation = user.organisation
     if organisation is not None and organisation.parent_id is None:
         return scope_to_subtree(Application.objects.all(), user, org_field="union")
-    return scope_to_subtree(Application.objects.all(), user, org_field="union") | scope_to_subtree(
-        Application.objects.all(), user, org_field="submitting_org"
+    return scope_to_subtree(Application.objects.all(), user, org_field="union", by_ids=by_ids) | scope_to_subtree(
+        Application.objects.all(), user, org_field="submitting_org", by_ids=by_ids
     )
 
 

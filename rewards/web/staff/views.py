@@ -9,7 +9,7 @@ personal numbers appear in full only on the detail page, whose every view is aud
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -195,14 +195,18 @@ def queue(request: HttpRequest) -> HttpResponse:
     unions = _unions_for(user)
     own_stage = _own_stage(user)
     filters = _clean_filters(request, unions, own_stage)
-    queryset = selectors.queue(user, filters).select_related("union").order_by("submitted_at", "pk")
     counts = selectors.status_counts(user, filters)
-    paginator = Paginator(queryset, int(filters["per"] or selectors.PAGE_SIZE))
-    paginator.__dict__["count"] = selectors.total_from_counts(counts, filters.get("status", ""))  # no second COUNT
-    page = paginator.get_page(request.GET.get("page"))
+    total = selectors.total_from_counts(counts, filters.get("status", ""))  # no second COUNT
+    per = int(filters["per"] or selectors.PAGE_SIZE)
+    number = Paginator(range(total), per).get_page(request.GET.get("page")).number  # the page shown, past the end or not
+    paginator = Paginator(selectors.queue_page_query(user, filters, matches=total, end=number * per), per)
+    paginator.__dict__["count"] = total
+    page = paginator.get_page(number)
     rows = selectors.queue_rows(list(page.object_list), with_resolved=True)
     outcomes: dict[str, str] = request.session.pop(BULK_KEY, {})
+    detail_url = reverse("staff:detail", args=["0"])[:-1]  # the address of each row's detail, reversed once
     for row in rows:
+        row["detail_url"] = detail_url + quote(row["application_no"])
         row["status_label"] = STATUS_LABELS[Status(row["status"])]
         row["channel_label"] = Channel(row["channel"]).label
         row["level_label"] = Level(row["new_level"]).label

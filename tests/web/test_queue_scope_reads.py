@@ -1,0 +1,113 @@
+"""The queue's counts read the subtree by its units' ids, and a page with few matches is read
+from the matches themselves (decision 253). Either way a reviewer sees exactly what the subtree
+holds: the applications of its unions and those its own units submitted for another union, in
+the order of submission, page after page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from rewards.review import selectors
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def spread(campaign, business_day, xihu, xihu_grassroots, shangcheng):  # type: ignore[no-untyped-def]
+    """西湖区: 7 waiting, 3 approved, 4 named 周若琳 (one of them submitted by 西湖区's grassroots
+    union for 上城区); 上城区: 5 more 周若琳 of its own, which 西湖区 must never see."""
+    start = timezone.now() - dt.timedelta(days=3)
+    made = []
+
+    def make(union, status, name=None, submitted_by=None):  # type: ignore[no-untyped-def]
+        application = factories.make_application(
+            campaign=campaign, member=factories.make_member(union=union, name=name), status=status
+        )
+        application.submitted_at = start + dt.timedelta(minutes=len(made) * 7 % 60, seconds=len(made))
+        application.submitting_org = submitted_by
+        application.save(update_fields=["submitted_at", "submitting_org"])
+        made.append(application)
+        return application
+
+    for _ in range(7):
+        make(xihu, "pending_district")
+    for _ in range(3):
+        make(xihu, "approved")
+    for _ in range(3):
+        make(xihu, "pending_district", name="周若琳")
+    crossing = make(shangcheng, "pending_district", name="周若琳", submitted_by=xihu_grassroots)
+    for _ in range(5):
+        make(shangcheng, "pending_district", name="周若琳")
+    return made, crossing
+
+
+def expected(made, *, name=None, union_names=("西湖区总工会",), crossing=None):  # type: ignore[no-untyped-def]
+    seen = [a for a in made if a.union.name in union_names or a == crossing]
+    if name:
+        seen = [a for a in seen if a.name == name]
+    return [a.application_no for a in sorted(seen, key=lambda a: (a.submitted_at, a.pk))]
+
+
+def test_counts_hold_the_subtrees_unions_and_what_its_units_submitted(spread, xihu_reviewer):
+    made, crossing = spread
+    counts = selectors.status_counts(xihu_reviewer, {})
+    assert counts == {"pending_district": 7 + 3 + 1, "approved": 3}
+    assert selectors.status_counts(xihu_reviewer, {"q": "周若琳"}) == {"pending_district": 4}
+
+
+@pytest.mark.parametrize("factor", [0, 10**6], ids=["walked-in-order", "read-from-the-matches"])
+@pytest.mark.parametrize("query", [{}, {"q": "周若琳"}, {"status": "pending_district"}, {"level": "senior_worker"}])
+def test_both_reads_of_a_page_give_the_same_rows_in_the_same_order(spread, xihu_reviewer, monkeypatch, factor, query):
+    made, crossing = spread
+    monkeypatch.setattr(selectors, "FEW_MATCHES_FACTOR", factor)
+    want = [a.application_no for a in sorted(selectors.queue(xihu_reviewer, query), key=lambda a: (a.submitted_at, a.pk))]
+    assert len(want) == len(set(want)) >= 4
+    total = len(want)
+    pages = [
+        list(selectors.queue_page_query(xihu_reviewer, query, matches=total, end=end)[end - 3 : end].values_list("application_no", flat=True))
+        for end in range(3, total + 3, 3)
+    ]
+    assert [no for page in pages for no in page] == want
+    if query == {"q": "周若琳"}:
+        assert want == expected(made, name="周若琳", crossing=crossing)
+
+
+def test_few_matches_are_read_from_the_matches_and_many_in_order(spread, xihu_reviewer):
+    # The switch is at FEW_MATCHES_FACTOR × the page's end: 4 × 3 = 12 rows.
+    def by_ids(matches: int) -> bool:
+        return "IN (SELECT" in str(selectors.queue_page_query(xihu_reviewer, {}, matches=matches, end=3).query)
+
+    assert by_ids(11) and not by_ids(12)
+
+
+def test_the_page_finds_a_name_in_every_status_and_never_another_districts(spread, xihu_reviewer):
+    made, crossing = spread
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(xihu_reviewer)
+    page = client.get("/staff/?status=&q=周若琳")
+    assert page.status_code == 200
+    assert [row["application_no"] for row in page.context["rows"]] == expected(made, name="周若琳", crossing=crossing)
+    assert page.context["count"] == 4
+    assert all(f'href="/staff/applications/{no}"' in page.text for no in expected(made, name="周若琳", crossing=crossing))
+    nobody = client.get("/staff/?status=&q=不存在的人")
+    assert nobody.context["count"] == 0 and nobody.context["rows"] == [] and "没有符合条件的申请" in nobody.text
+
+
+def test_the_api_pages_past_the_end_are_empty_and_the_last_page_is_whole(spread, xihu_reviewer, api):
+    from tests.api.helpers import bearer, staff_token
+
+    made, crossing = spread
+    headers = bearer(staff_token(api, xihu_reviewer))
+    everything = expected(made, crossing=crossing)
+    got = []
+    for page in (1, 2, 3, 4):
+        body = api.get(f"/api/v1/review/applications?page_size=4&page={page}", **headers).json()
+        assert body["count"] == len(everything) == 14
+        got += [row["application_no"] for row in body["results"]]
+    assert got == everything
+    assert api.get("/api/v1/review/applications?page_size=4&page=5", **headers).json()["results"] == []
