@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from stdnum import luhn
 from stdnum.cn import ric
@@ -181,3 +181,25 @@ def test_accepted_numbers_are_plain_ascii_digits(text):  # type: ignore[no-untyp
     number, _ = validators.check_mobile("1" + text[:10])
     if number is not None:
         assert re.fullmatch(r"1[0-9]{10}", number)
+
+
+def _clean_the_long_way(value: str) -> str:
+    from rewards.core.text import _SPACES, drop_invisible
+
+    return _SPACES.sub(" ", drop_invisible(value)).strip()
+
+
+#: Characters that clean() must drop or fold, among ordinary ones: spaces of every kind, line
+#: breaks and tabs, zero-width and direction marks, the soft hyphen, controls.
+_AWKWARD = " \t\n\r\x0b\x0c\x1c\x85\xa0\u3000\u2028\u2029\u00ad\u200b\u200d\u202e\u2060\ufeff\x00\x07\x7f\x9f"
+
+
+@given(st.text(alphabet=st.sampled_from(list(_AWKWARD) + list("王建华A1-·.（）")), max_size=30) | st.text(max_size=30))
+@example("王  建华 ")
+@example(" 王\u3000建华")
+@example("车工\u200b")
+@example("A\tB")
+def test_clean_gives_what_the_full_clean_gives(value):
+    from rewards.core.text import clean
+
+    assert clean(value) == _clean_the_long_way(value)
