@@ -54,7 +54,6 @@ def expected(made, *, name=None, union_names=("西湖区总工会",), crossing=N
 
 
 def test_counts_hold_the_subtrees_unions_and_what_its_units_submitted(spread, xihu_reviewer):
-    made, crossing = spread
     counts = selectors.status_counts(xihu_reviewer, {})
     assert counts == {"pending_district": 7 + 3 + 1, "approved": 3}
     assert selectors.status_counts(xihu_reviewer, {"q": "周若琳"}) == {"pending_district": 4}
