@@ -415,9 +415,29 @@ def test_another_unions_plan_cannot_be_opened(campaign, xihu_reviewer, shangchen
     plan = TrainingPlan.objects.get()
 
     other = signed_in(shangcheng_reviewer)
-    assert other.get(f"{TRAINING}{plan.pk}/").status_code == 404
+    opened = other.get(f"{TRAINING}{plan.pk}/")
+    assert opened.status_code == 404
     assert other.post(f"{TRAINING}{plan.pk}/", {"trained": "5"}).status_code == 404
     assert TrainingPlan.objects.get().trained == 0
+    # The refusal names a training plan and leads back to the plans, not to an application.
+    assert "没有找到该培训计划" in text(opened) and f'href="{TRAINING}"' in text(opened)
+    assert "该申请" not in text(opened)
+
+
+def test_another_unions_declaration_is_not_called_an_application(
+    campaign, xihu_reviewer, shangcheng_reviewer, economic_officer, before_deadline
+):
+    declared = occupation_declare(user=xihu_reviewer, occupation="无人机驾驶员", reason="理由")
+
+    withdrawn = signed_in(shangcheng_reviewer).post(f"{DECLARATIONS}{declared.pk}/withdraw")
+    unknown = signed_in(economic_officer).post(f"{DECLARATIONS}999999/decision", {"decision": "approve"})
+
+    for response in (withdrawn, unknown):
+        assert response.status_code == 404
+        assert "没有找到该申报" in text(response) and f'href="{DECLARATIONS}"' in text(response)
+        assert "该申请" not in text(response)
+    declared.refresh_from_db()
+    assert declared.status == "pending"
 
 
 def test_the_city_sees_totals_per_union_and_a_unions_lines(campaign, xihu_reviewer, economic_officer):
