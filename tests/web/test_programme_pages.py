@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from openpyxl import load_workbook
 
 import rewards.web
@@ -65,6 +66,21 @@ def test_declaring_from_the_page(campaign, xihu, xihu_reviewer, before_deadline)
     assert "已申报“茶艺师”" in text(response)
     declaration = OccupationDeclaration.objects.get()
     assert (declaration.union, declaration.occupation, declaration.declared_by) == (xihu, "茶艺师", xihu_reviewer)
+
+
+def test_a_declaration_and_its_decision_are_dated_on_the_business_date(campaign, xihu_reviewer, economic_officer, before_deadline):
+    """With APP_TODAY (the demo, a training run) a declaration made on 2020-08-20 read 申报 in the
+    real year, after the deadline it was made before; its 审核 the same (decision 84's rule)."""
+    signed_in(xihu_reviewer).post(f"{DECLARATIONS}declare", {"occupation": "茶艺师", "reason": "西湖龙井茶文化产业。"})
+    declaration = OccupationDeclaration.objects.get()
+    signed_in(economic_officer).post(f"{DECLARATIONS}{declaration.pk}/decision", {"decision": "approve", "opinion": "同意备案。"})
+
+    declaration.refresh_from_db()
+    assert declaration.status == "approved"
+    assert timezone.localtime(declaration.created_at).date().isoformat() == "2020-08-20"
+    assert timezone.localtime(declaration.decided_at).date().isoformat() == "2020-08-20"
+    page = text(signed_in(xihu_reviewer).get(DECLARATIONS))
+    assert page.count("2020-08-20 ") == 2
 
 
 def test_a_declaration_without_a_reason_keeps_what_was_typed(campaign, xihu_reviewer, before_deadline):
