@@ -284,7 +284,7 @@ def occupation_declaration_decide(
             raise Conflict(f"该申报已审核（{label}），不能再次审核。", code="already_decided")
         declaration.status = DECISIONS[decision]
         declaration.opinion = text
-        declaration.decided_at = clock.now()
+        declaration.decided_at = clock.business_now()  # the campaign's time, as 申报时间 (the audit keeps the real one)
         declaration.decided_by = user
         declaration.save(update_fields=["status", "opinion", "decided_at", "decided_by"])
         audit(

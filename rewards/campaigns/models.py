@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
+from rewards.core import clock
 from rewards.core.text import org_key
 from rewards.core.vocab import Issuer, Level
 from rewards.organisations.models import Organisation
@@ -130,7 +131,8 @@ class OccupationDeclaration(models.Model):
     status = models.CharField("状态", max_length=20, choices=DeclarationStatus.choices, default=DeclarationStatus.PENDING)
     opinion = models.TextField("经济部意见", blank=True)
     decided_at = models.DateTimeField("审核时间", null=True, blank=True)
-    created_at = models.DateTimeField("申报时间", auto_now_add=True)
+    #: The campaign's time (decision 84): with APP_TODAY, a declaration is made on the business date.
+    created_at = models.DateTimeField("申报时间", default=clock.business_now, editable=False)
     declared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="申报人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -8,12 +8,14 @@ planned, spent more than the budget): there are no quotas (DOMAIN.md §7).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from rewards.campaigns.models import Campaign, CampaignUnit, occupation_key
 from rewards.campaigns.selectors import campaign_for_year
@@ -209,10 +211,15 @@ def training_plan_create(*, user: StaffUser, data: Mapping[str, Any], request: A
     return plan
 
 
-def training_plan_update(*, user: StaffUser, plan_id: int | str, data: Mapping[str, Any], request: Any = None) -> TrainingPlan:
+def training_plan_update(
+    *, user: StaffUser, plan_id: int | str, data: Mapping[str, Any], request: Any = None, seen: dt.datetime | None = None
+) -> TrainingPlan:
     """更新培训计划或进度 (trained, certified, spent; also the plan's own fields) of the caller's union.
 
-    A plan of another union answers 404, as if it did not exist.
+    A plan of another union answers 404, as if it did not exist. ``seen`` is the plan's
+    ``updated_at`` as the caller's form showed it: when someone saved the plan since, a change
+    is refused (409 ``plan_changed``, ``changes`` in the error's extra) rather than silently
+    putting back the figures that form still held; sending what is stored already is no change.
     """
     union = _recording_union(user)
     # 404 before the body is judged: another union's plan answers as if it did not exist,
@@ -240,6 +247,8 @@ def training_plan_update(*, user: StaffUser, plan_id: int | str, data: Mapping[s
                 raise _duplicate(plan.campaign, union, occupation, level)
         if not changes:
             return plan
+        if seen is not None and plan.updated_at != seen:
+            raise Conflict(_changed_since(plan), code="plan_changed", changes=changes)
         before = {field: getattr(plan, field) for field in changes}
         for field, value in changes.items():
             setattr(plan, field, value)
@@ -257,6 +266,12 @@ def training_plan_update(*, user: StaffUser, plan_id: int | str, data: Mapping[s
             },
         )
     return plan
+
+
+def _changed_since(plan: TrainingPlan) -> str:
+    who = f"由{plan.updated_by}" if plan.updated_by else ""
+    when = timezone.localtime(plan.updated_at).strftime("%Y-%m-%d %H:%M")
+    return f"这条计划在您打开本页之后已{who}于{when}更新，您这次的修改未保存。"
 
 
 def _pk(value: int | str) -> int:

@@ -5,11 +5,13 @@ updates its plans, the city sees totals; who sees which link and page; downloads
 from __future__ import annotations
 
 import io
+import re
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from openpyxl import load_workbook
 
 import rewards.web
@@ -17,6 +19,7 @@ from rewards.campaigns.declarations import occupation_declare
 from rewards.campaigns.models import OccupationDeclaration
 from rewards.campaigns.setup.year_copy import campaign_copy
 from rewards.core.models import AuditEvent
+from rewards.organisations.services import staff_create
 from rewards.training.models import TrainingPlan
 
 pytestmark = pytest.mark.django_db
@@ -63,6 +66,21 @@ def test_declaring_from_the_page(campaign, xihu, xihu_reviewer, before_deadline)
     assert "已申报“茶艺师”" in text(response)
     declaration = OccupationDeclaration.objects.get()
     assert (declaration.union, declaration.occupation, declaration.declared_by) == (xihu, "茶艺师", xihu_reviewer)
+
+
+def test_a_declaration_and_its_decision_are_dated_on_the_business_date(campaign, xihu_reviewer, economic_officer, before_deadline):
+    """With APP_TODAY (the demo, a training run) a declaration made on 2020-08-20 read 申报 in the
+    real year, after the deadline it was made before; its 审核 the same (decision 84's rule)."""
+    signed_in(xihu_reviewer).post(f"{DECLARATIONS}declare", {"occupation": "茶艺师", "reason": "西湖龙井茶文化产业。"})
+    declaration = OccupationDeclaration.objects.get()
+    signed_in(economic_officer).post(f"{DECLARATIONS}{declaration.pk}/decision", {"decision": "approve", "opinion": "同意备案。"})
+
+    declaration.refresh_from_db()
+    assert declaration.status == "approved"
+    assert timezone.localtime(declaration.created_at).date().isoformat() == "2020-08-20"
+    assert timezone.localtime(declaration.decided_at).date().isoformat() == "2020-08-20"
+    page = text(signed_in(xihu_reviewer).get(DECLARATIONS))
+    assert page.count("2020-08-20 ") == 2
 
 
 def test_a_declaration_without_a_reason_keeps_what_was_typed(campaign, xihu_reviewer, before_deadline):
@@ -318,6 +336,80 @@ def test_a_union_records_and_updates_a_plan(campaign, xihu, xihu_reviewer):
     assert (plan.trained, plan.certified, plan.spent) == (30, 22, Decimal("60000.00"))
 
 
+def _plan_form(page: str) -> dict[str, str]:
+    """The edit page's fields as drawn (inputs' values, selects' chosen options, the hidden ones)."""
+    fields = dict(re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', page))
+    fields.update(re.findall(r'<select id="id_\w+" name="(\w+)">.*?<option value="(\w+)" selected', page, re.S))
+    fields.pop("csrfmiddlewaretoken", None)
+    return fields
+
+
+def test_a_second_reviewer_saving_a_form_opened_before_the_first_saved_is_told(campaign, xihu_reviewer):
+    """Two reviewers of a union open one plan; the first saves 已培训, then the second saves 已支出
+    from the form they opened before: the second save put the first's 已培训 back (lost). It is
+    refused now, naming who saved when, with today's figures in the form and the typed ones named."""
+    plan = TrainingPlan.objects.create(
+        campaign=campaign,
+        union=xihu_reviewer.organisation,
+        occupation="数控车工",
+        level="technician",
+        planned_trainees=40,
+        mode="online",
+        budget=Decimal("120000"),
+        trained=32,
+        certified=25,
+        spent=Decimal("86000"),
+    )
+    colleague = staff_create(
+        username="xihu.reviewer2",
+        role="district_reviewer",
+        organisation=xihu_reviewer.organisation,
+        password="x-Colleague-2020",
+        full_name="李强",
+    )
+    first, second = signed_in(colleague), signed_in(xihu_reviewer)
+    first_form = _plan_form(text(first.get(f"{TRAINING}{plan.pk}/")))
+    second_form = _plan_form(text(second.get(f"{TRAINING}{plan.pk}/")))
+    assert first_form["trained"] == "32"
+
+    saved = first.post(f"{TRAINING}{plan.pk}/", {**first_form, "trained": "40"})
+    refused = second.post(f"{TRAINING}{plan.pk}/", {**second_form, "spent": "90000"})
+
+    assert saved.status_code == 302
+    plan.refresh_from_db()
+    assert (plan.trained, plan.spent) == (40, Decimal("86000.00"))  # the first's 已培训 kept
+    assert refused.status_code == 409
+    page = text(refused)
+    assert "这条计划在您打开本页之后已由李强于" in page and "您这次的修改未保存" in page
+    assert "已培训人数 32，已支出金额 90,000.00" in page
+    redrawn = _plan_form(page)
+    assert redrawn["trained"] == "40" and redrawn["seen"] != second_form.get("seen")
+    # Saved again from the redrawn form, the change goes through.
+    again = second.post(f"{TRAINING}{plan.pk}/", {**redrawn, "spent": "90000"})
+    assert again.status_code == 302
+    plan.refresh_from_db()
+    assert (plan.trained, plan.spent) == (40, Decimal("90000.00"))
+
+
+def test_the_same_form_sent_twice_is_not_a_conflict(campaign, xihu_reviewer):
+    plan = TrainingPlan.objects.create(
+        campaign=campaign,
+        union=xihu_reviewer.organisation,
+        occupation="电工",
+        level="senior_worker",
+        planned_trainees=10,
+        mode="offline",
+        budget=Decimal("0"),
+    )
+    client = signed_in(xihu_reviewer)
+    form = {**_plan_form(text(client.get(f"{TRAINING}{plan.pk}/"))), "trained": "5"}
+
+    assert client.post(f"{TRAINING}{plan.pk}/", form).status_code == 302
+    assert client.post(f"{TRAINING}{plan.pk}/", form).status_code == 302
+    plan.refresh_from_db()
+    assert plan.trained == 5
+
+
 def test_field_errors_show_beside_the_fields(campaign, xihu_reviewer):
     response = signed_in(xihu_reviewer).post(
         f"{TRAINING}new",
@@ -339,9 +431,29 @@ def test_another_unions_plan_cannot_be_opened(campaign, xihu_reviewer, shangchen
     plan = TrainingPlan.objects.get()
 
     other = signed_in(shangcheng_reviewer)
-    assert other.get(f"{TRAINING}{plan.pk}/").status_code == 404
+    opened = other.get(f"{TRAINING}{plan.pk}/")
+    assert opened.status_code == 404
     assert other.post(f"{TRAINING}{plan.pk}/", {"trained": "5"}).status_code == 404
     assert TrainingPlan.objects.get().trained == 0
+    # The refusal names a training plan and leads back to the plans, not to an application.
+    assert "没有找到该培训计划" in text(opened) and f'href="{TRAINING}"' in text(opened)
+    assert "该申请" not in text(opened)
+
+
+def test_another_unions_declaration_is_not_called_an_application(
+    campaign, xihu_reviewer, shangcheng_reviewer, economic_officer, before_deadline
+):
+    declared = occupation_declare(user=xihu_reviewer, occupation="无人机驾驶员", reason="理由")
+
+    withdrawn = signed_in(shangcheng_reviewer).post(f"{DECLARATIONS}{declared.pk}/withdraw")
+    unknown = signed_in(economic_officer).post(f"{DECLARATIONS}999999/decision", {"decision": "approve"})
+
+    for response in (withdrawn, unknown):
+        assert response.status_code == 404
+        assert "没有找到该申报" in text(response) and f'href="{DECLARATIONS}"' in text(response)
+        assert "该申请" not in text(response)
+    declared.refresh_from_db()
+    assert declared.status == "pending"
 
 
 def test_the_city_sees_totals_per_union_and_a_unions_lines(campaign, xihu_reviewer, economic_officer):

@@ -186,7 +186,7 @@ def not_found_recorded(request: HttpRequest, *, what: str, model: Any, pk: int) 
         object_id=pk if model.objects.filter(pk=pk).exists() else "",
         detail={},
     )
-    return render(request, "staff/not_found.html", status=404)
+    return render(request, "staff/not_found.html", {"what": what}, status=404)
 
 
 def _locked(request: HttpRequest, exc: AccountLocked, next_url: str) -> HttpResponse:

@@ -216,7 +216,7 @@ def decide(request: HttpRequest, declaration_id: int) -> HttpResponse:
             user=signed_in_staff(request), declaration_id=declaration_id, decision=decision, opinion=opinion, request=request
         )
     except NotFound:
-        return render(request, "staff/not_found.html", status=404)
+        return render(request, "staff/not_found.html", {"what": "occupation_declaration"}, status=404)
     except (InvalidInput, Conflict) as exc:
         campaign = current_campaign()
         message = _message(exc)

@@ -8,6 +8,8 @@ decided there; refusals are shown in Chinese next to the fields at fault.
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -27,7 +29,7 @@ from rewards.reports.downloads import download_response
 from rewards.training.export import training_export
 from rewards.training.models import PLAN_LEVELS, TrainingMode, TrainingPlan
 from rewards.training.selectors import READ_ROLES, plan_in_scope, plan_list, plan_totals, union_totals
-from rewards.training.services import PLAN_FIELDS, PROGRESS_FIELDS, RECORD_ROLES, training_plan_create, training_plan_update
+from rewards.training.services import LABELS, PLAN_FIELDS, PROGRESS_FIELDS, RECORD_ROLES, training_plan_create, training_plan_update
 
 from .auth import not_found_recorded, signed_in_staff, staff_required
 
@@ -158,17 +160,58 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
     if request.method == "POST":
         data = _posted(request, (*PLAN_FIELDS, *PROGRESS_FIELDS))
         try:
-            plan = training_plan_update(user=signed_in_staff(request), plan_id=plan.pk, data=data, request=request)
+            plan = training_plan_update(
+                user=signed_in_staff(request), plan_id=plan.pk, data=data, request=request, seen=_seen(request.POST.get("seen"))
+            )
         except NotFound:
             return _plan_not_found(request, plan_id)
-        except (InvalidInput, Conflict, Forbidden) as exc:
+        except Conflict as exc:
+            if exc.code != "plan_changed":
+                values.update(data)
+                error, status = _message(exc), exc.status
+            else:  # someone saved it meanwhile: today's figures in the form, what was typed named
+                plan.refresh_from_db()
+                values = {field: getattr(plan, field) for field in (*PLAN_FIELDS, *PROGRESS_FIELDS)}
+                error, status = f"{exc.message}{_typed_instead(exc.extra.get('changes', {}))}", exc.status
+        except (InvalidInput, Forbidden) as exc:
             values.update(data)
             errors, error, status = exc.fields, _message(exc), exc.status
         else:
             messages.success(request, f"已更新培训计划：{plan.occupation}（{Level(plan.level).label}）。")
             return redirect(f"{reverse('staff:training')}?year={plan.campaign.year}")
-    context = {"plan": plan, "form": values, "errors": errors, "form_error": error, **_form_context()}
+    context = {
+        "plan": plan,
+        "form": values,
+        "seen": plan.updated_at.isoformat(),
+        "errors": errors,
+        "form_error": error,
+        **_form_context(),
+    }
     return render(request, "staff/training/edit.html", context, status=status)
+
+
+def _seen(value: str | None) -> dt.datetime | None:
+    """The plan's 更新时间 as the form was drawn (a hidden field); None when absent or unreadable."""
+    try:
+        return dt.datetime.fromisoformat(value or "")
+    except ValueError:
+        return None
+
+
+def _typed_instead(changes: dict[str, Any]) -> str:
+    """What the refused form would have changed, in the form's words, to type again."""
+    shown = []
+    for field, value in changes.items():
+        if field == "level":
+            value = Level(value).label
+        elif field == "mode":
+            value = TrainingMode(value).label
+        elif isinstance(value, Decimal):
+            value = f"{value:,.2f}"
+        elif isinstance(value, int):
+            value = f"{value:,}"
+        shown.append(f"{LABELS[field]} {value}")
+    return f"下面是现在的数字；您填写的与之不同的是：{'，'.join(shown)}。请核对后重新填写并保存。" if shown else ""
 
 
 @require_GET
