@@ -25,9 +25,7 @@ def spread(campaign, business_day, xihu, xihu_grassroots, shangcheng):  # type: 
     made = []
 
     def make(union, status, name=None, submitted_by=None):  # type: ignore[no-untyped-def]
-        application = factories.make_application(
-            campaign=campaign, member=factories.make_member(union=union, name=name), status=status
-        )
+        application = factories.make_application(campaign=campaign, member=factories.make_member(union=union, name=name), status=status)
         application.submitted_at = start + dt.timedelta(minutes=len(made) * 7 % 60, seconds=len(made))
         application.submitting_org = submitted_by
         application.save(update_fields=["submitted_at", "submitting_org"])
@@ -68,7 +66,9 @@ def test_both_reads_of_a_page_give_the_same_rows_in_the_same_order(spread, xihu_
     assert len(want) == len(set(want)) >= 4
     total = len(want)
     pages = [
-        list(selectors.queue_page_query(xihu_reviewer, query, matches=total, end=end)[end - 3 : end].values_list("application_no", flat=True))
+        list(
+            selectors.queue_page_query(xihu_reviewer, query, matches=total, end=end)[end - 3 : end].values_list("application_no", flat=True)
+        )
         for end in range(3, total + 3, 3)
     ]
     assert [no for page in pages for no in page] == want
