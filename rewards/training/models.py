@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 
 from rewards.campaigns.models import Campaign, occupation_key
+from rewards.core import clock
 from rewards.core.vocab import Level
 from rewards.organisations.models import Organisation
 
@@ -41,11 +42,13 @@ class TrainingPlan(models.Model):
     trained = models.PositiveIntegerField("已培训人数", default=0)
     certified = models.PositiveIntegerField("已取证人数", default=0)
     spent = models.DecimalField("已支出（元）", max_digits=12, decimal_places=2, default=Decimal("0.00"))
-    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+    #: The campaign's time (decisions 84 and 256): with APP_TODAY, a plan is entered and updated on
+    #: the business date. ``save`` sets ``updated_at`` as ``auto_now`` did.
+    created_at = models.DateTimeField("录入时间", default=clock.business_now, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="录入人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    updated_at = models.DateTimeField("更新时间", default=clock.business_now, editable=False)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="更新人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -68,4 +71,5 @@ class TrainingPlan(models.Model):
 
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         self.occupation_key = occupation_key(self.occupation)
+        self.updated_at = clock.business_now()
         super().save(*args, **kwargs)

@@ -338,3 +338,18 @@ def test_the_xlsx_export_holds_the_totals_and_every_line_and_is_audited(api, cam
     ]
     event = AuditEvent.objects.get(action="report.training_plans")
     assert event.detail == {"year": 2020, "union": None, "plans": 2, "format": "xlsx"}
+
+
+def test_a_plan_is_entered_and_updated_on_the_business_date(api, campaign, xihu_reviewer, business_day):
+    """With APP_TODAY (the demo, a training run) a plan read 录入 and 更新 in the real year, after
+    the campaign it belongs to (decisions 84 and 256's rule)."""
+    from django.utils import timezone
+
+    business_day("2020-06-01")
+    plan_id = create(api, xihu_reviewer).json()["id"]
+    business_day("2020-07-15")
+    assert patch(api, xihu_reviewer, plan_id, {"trained": 12}).status_code == 200
+
+    plan = TrainingPlan.objects.get(pk=plan_id)
+    assert timezone.localtime(plan.created_at).date().isoformat() == "2020-06-01"
+    assert timezone.localtime(plan.updated_at).date().isoformat() == "2020-07-15"
