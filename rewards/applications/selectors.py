@@ -34,6 +34,8 @@ STAGE_LABELS = {
     "reversed": "银行退汇",
 }
 DECISION_LABELS = {"approve": "通过", "return": "退回修改", "reject": "不予奖励"}
+#: Steps whose note is the bank's reason, not a reviewer's opinion (意见).
+REASON_STAGES = frozenset({"payment_failed", "reversed"})
 STATUS_LABELS = {status.value: status.label for status in Status}  # Status(x).label without the enum look-up
 
 #: An event as the history needs it: ``(at, stage, decision, opinion, from_status, materials)``.
@@ -235,6 +237,7 @@ def _history_rows(events: Iterable[EventRow], channel: str) -> list[dict[str, An
                 "stage": label,
                 "decision": DECISION_LABELS.get(decision, ""),
                 "opinion": opinion,
+                "opinion_label": "原因" if stage in REASON_STAGES and not decision else "意见",
                 "materials": list(materials or []),
                 "materials_label": materials_label(materials or []),
             }

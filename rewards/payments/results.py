@@ -44,7 +44,7 @@ class ResultFileRefused(DomainError):
 
     status = 400
     code = "invalid_result_file"
-    default_message = "银行回单文件未导入：文件中有无法接受的行，数据库未作任何改动。"
+    default_message = "银行回单文件未导入：文件未通过检查，数据库未作任何改动。"
     #: How many problems the file had (``reasons`` lists at most the first 200).
     problem_count: int = 0
 
@@ -84,11 +84,12 @@ def parse_result_file(content: bytes) -> tuple[list[ResultRow], list[str]]:
         problems.append("文件末尾不完整（最后一行没有换行），可能在传输中被截断。")
     reader = csv.reader(io.StringIO(text))
     try:
-        header = [cell.strip().lower() for cell in next(reader, [])]
+        written = [cell.strip() for cell in next(reader, [])]
     except csv.Error:
-        header = []
-    if header != RESULT_HEADER:
-        return [], [f"表头应为 {','.join(RESULT_HEADER)}，实际为 {','.join(header)[:200]}。"]
+        written = []
+    if [cell.lower() for cell in written] != RESULT_HEADER:
+        # Echoed as written (a first row of results, say), not as compared.
+        return [], [f"表头应为 {','.join(RESULT_HEADER)}，实际为 {','.join(written)[:200]}。"]
     rows: list[ResultRow] = []
     try:
         numbered = list(enumerate(reader, start=2))
@@ -119,6 +120,9 @@ def parse_result_file(content: bytes) -> tuple[list[ResultRow], list[str]]:
             problems.append(f"第 {line_no} 行为发放失败，但没有失败原因。")
             continue
         rows.append(ResultRow(line_no, reference, amount, result == "success", reason[:200]))
+    if not rows and not problems:
+        # Imported, it would be recorded and audited as a bank return that answered nothing.
+        problems.append("文件中只有表头，没有任何一笔的银行结果。")
     return rows, problems
 
 
@@ -182,7 +186,7 @@ def _import_results(*, user: StaffUser, batch_no: str, content: bytes, digest: s
             raise Conflict("该批次的发放文件尚未下载（未报送银行），不能导入银行回单。", code="not_sent")
         lines = _named_lines(batch, [row.reference for row in rows])
         seen: set[str] = set()
-        others: dict[int, str] = {}
+        others: dict[int, tuple[str, str]] = {}
         to_pay: list[_Settled] = []
         to_fail: list[_Settled] = []
         for row in rows:
@@ -196,11 +200,19 @@ def _import_results(*, user: StaffUser, batch_no: str, content: bytes, digest: s
                 continue
             _, line_id, batch_id, amount, status, application_id = found
             if batch_id != batch.pk:
-                other = _batch_no_of(batch_id, others)
-                problems.append(
-                    f"第 {row.line_no} 行：付款参考号 {row.reference} 属于其他批次（{other}），不是本批次 {batch.batch_no} 的明细："
-                    f"请删去该行，到核发批次 {other} 导入。"
-                )
+                other, other_status = _batch_of(batch_id, others)
+                if other_status == BatchStatus.SENT:
+                    problems.append(
+                        f"第 {row.line_no} 行：付款参考号 {row.reference} 属于其他批次（{other}），不是本批次 {batch.batch_no} 的明细："
+                        f"请删去该行，到核发批次 {other} 导入。"
+                    )
+                else:
+                    # Its file never went to the bank: there is nowhere to import it, and a bank
+                    # answering it is a question for the bank, not a row to move.
+                    problems.append(
+                        f"第 {row.line_no} 行：付款参考号 {row.reference} 属于核发批次 {other}，该批次“{BatchStatus(other_status).label}”，"
+                        "发放文件从未报送银行，银行回单中不应有这一笔：请与银行核对。"
+                    )
                 continue
             if amount != row.amount:
                 problems.append(f"第 {row.line_no} 行：付款参考号 {row.reference} 的金额 {row.amount} 与发放金额 {amount} 不符。")
@@ -238,10 +250,10 @@ def _import_results(*, user: StaffUser, batch_no: str, content: bytes, digest: s
     return {"paid": len(to_pay), "failed": len(to_fail)}
 
 
-def _batch_no_of(batch_id: int, known: dict[int, str]) -> str:
-    """The number of another batch a return file's line belongs to (read once per batch)."""
+def _batch_of(batch_id: int, known: dict[int, tuple[str, str]]) -> tuple[str, str]:
+    """The number and status of another batch a return file's line belongs to (read once per batch)."""
     if batch_id not in known:
-        known[batch_id] = PaymentBatch.objects.filter(pk=batch_id).values_list("batch_no", flat=True).get()
+        known[batch_id] = PaymentBatch.objects.filter(pk=batch_id).values_list("batch_no", "status").get()
     return known[batch_id]
 
 

@@ -211,7 +211,7 @@ _VALUE_LABELS: dict[str, str] = {
     "training_export": "导出培训计划",
     "occupation_declaration": "非通用性职业申报",
     # Why a bank return file was refused ("reason" of payment.results_import).
-    "invalid_result_file": "回单文件中有无法接受的行",
+    "invalid_result_file": "回单文件未通过检查",
     "not_sent": "批次尚未报送银行",
 }
 

@@ -65,3 +65,9 @@ def test_the_banks_reason_keeps_room_to_be_read(failed_once, live_server, page_f
     for column in range(1, 5):  # batch, reference, amount, card: each on one line
         first = page.locator(f"section[aria-labelledby=payments-title] table tbody td:nth-child({column})")
         assert first.evaluate("cell => cell.getClientRects().length === 1 && cell.scrollWidth <= cell.clientWidth")
+    # 编入批次: the date whole on its line (it broke as “2026-” / “11-28” / “20:44”), the time beside or below it.
+    built = page.locator("section[aria-labelledby=payments-title] table tbody td:nth-child(6)").first
+    date, time = built.locator("span").all()
+    assert date.inner_text().count("-") == 2 and date.evaluate("span => span.getClientRects().length === 1")
+    assert time.evaluate("span => span.getClientRects().length === 1")
+    assert built.evaluate("cell => cell.scrollWidth <= cell.clientWidth")

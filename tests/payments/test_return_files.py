@@ -302,3 +302,53 @@ def test_a_refused_file_is_audited_with_its_first_reasons_masked_and_shown_on_th
     assert "  1. 第 2 行：未知的付款参考号 622202*********0016。" in page
     assert f"  20. 第 21 行：未知的付款参考号 {batch_no}-900018。" in page
     assert "6222021234567890016" not in page
+
+
+def test_a_file_with_only_the_header_is_refused_not_recorded_as_an_import(api, approved, finance_a, finance_b):
+    """Walked as a finance officer: the header alone (a bank's empty answer, or the page's format
+    typed out) was “imported”: listed among 已导入的银行回单 as 成功 0 笔，失败 0 笔 and audited as a
+    successful import, with “这份银行回单已经导入过” for a file never seen before."""
+    from rewards.core.models import AuditEvent
+    from rewards.payments.models import ResultImport
+
+    batch_no, a, _, _ = sent_batch(api, finance_a, finance_b)
+    for body in (b"reference,amount,result,reason\r\n", b"\xef\xbb\xbfreference,amount,result,reason\r\n\r\n,,,\r\n"):
+        response = _post(api, a, batch_no, SimpleUploadedFile("回单.csv", body))
+        assert response.status_code == 400 and "文件中只有表头，没有任何一笔的银行结果。" in str(response.json())
+    assert not ResultImport.objects.exists()
+    assert set(PaymentLine.objects.values_list("status", flat=True)) == {LineStatus.SENT}
+    assert not AuditEvent.objects.filter(action="payment.results_import", result="success").exists()
+    refusals = AuditEvent.objects.filter(action="payment.results_import", result="failed")
+    assert refusals.count() == 2
+    # The auditor reads why in words true of a file with no rows too.
+    from rewards.reports.auditlog import detail_text
+
+    said = detail_text(refusals.first().detail, action="payment.results_import")
+    assert "原因：回单文件未通过检查" in said and "无法接受的行" not in said
+
+
+def test_a_wrong_header_is_echoed_as_written(api, approved, finance_a, finance_b):
+    batch_no, a, _, content = sent_batch(api, finance_a, finance_b)
+    row = _rows(content)[0]
+    # The header row left out: the first result is read as the header.
+    response = _post(api, a, batch_no, SimpleUploadedFile("r.csv", f"{row[0]},{row[4]},success,\r\n".encode()))
+    assert response.status_code == 400
+    assert f"实际为 {row[0]},{row[4]},success,。" in str(response.json())  # not lower-cased (p2020…)
+
+
+def test_a_line_of_a_cancelled_batch_is_not_sent_to_be_imported_there(api, approved, finance_a, finance_b):
+    """A cancelled batch's file never went to the bank and its page has no import: the reason
+    says so and asks to check with the bank, instead of “到核发批次 … 导入”."""
+    a, b = staff_token(api, finance_a), staff_token(api, finance_b)
+    cancelled = build(api, a).json()["batch_no"]
+    assert api.post(f"/api/v1/payments/batches/{cancelled}/cancel", **bearer(a)).status_code == 200
+    stray = PaymentLine.objects.filter(batch__batch_no=cancelled).order_by("reference").first()
+    assert stray is not None
+    batch_no = build(api, a).json()["batch_no"]
+    assert api.post(f"/api/v1/payments/batches/{batch_no}/approve", **bearer(b)).status_code == 200
+    api.get(f"/api/v1/payments/batches/{batch_no}/file", **bearer(a))
+    response = _post(api, a, batch_no, results_file([(stray.reference, f"{stray.amount:.2f}", "success", "")]))
+    assert response.status_code == 400
+    said = str(response.json())
+    assert f"付款参考号 {stray.reference} 属于核发批次 {cancelled}，该批次“已作废”，发放文件从未报送银行" in said
+    assert "请与银行核对" in said and f"到核发批次 {cancelled} 导入" not in said

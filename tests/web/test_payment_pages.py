@@ -326,6 +326,26 @@ def test_a_results_file_with_an_unknown_reference_shows_every_reason_and_changes
     assert snapshot() == before
 
 
+def test_the_import_form_says_what_each_column_holds_and_a_refusal_of_the_file_itself_names_no_rows(
+    a, approved, finance_a, finance_b, campaign
+):
+    """Walked as a new finance officer making the bank's answer by hand: the form gave the header
+    but not what ``result`` holds (only a refusal said success 或 failure); and an empty file, a
+    workbook or a header alone was refused as “文件中有无法接受的行”, asking to check rows with the bank."""
+    batch, _ = sent(finance_a, finance_b, campaign)
+    html = page_of(a, batch)
+    form = html[html.index('id="results"') :]
+    assert "<code>result</code> 填 <code>success</code>（发放成功）或 <code>failure</code>（发放失败）" in form
+    assert "<code>reason</code> 发放失败时填银行给出的原因" in form and "与发放文件相同" in form
+    for content, reason in ((b"", "文件是空的。"), (b"reference,amount,result,reason\r\n", "文件中只有表头")):
+        response = a.post(f"{URL}{batch.batch_no}/results", {"file": SimpleUploadedFile("回单.csv", content)})
+        refused = response.content.decode()
+        assert response.status_code == 400 and reason in refused
+        assert "银行回单文件未导入：文件未通过检查，数据库未作任何改动。" in refused and "无法接受的行" not in refused
+        assert "请按以下 1 处问题更正（必要时与银行核对）后，重新导入整份回单" in refused
+    assert not batch.result_imports.exists()
+
+
 def test_a_good_results_file_marks_paid_and_failed_and_the_same_file_again_changes_nothing(a, approved, finance_a, finance_b, campaign):
     batch, rows = sent(finance_a, finance_b, campaign)
     answers = [(row[0], row[4], "success", "") for row in rows[:5]] + [(rows[5][0], rows[5][4], "failure", "户名与卡号不符")]

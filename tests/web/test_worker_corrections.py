@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
-from rewards.applications.models import Application, Flag, FlagCode
+from rewards.applications.models import Application, ApplicationEvent, Flag, FlagCode
 from rewards.core.vocab import Status
 from rewards.review.flags import refresh_flags
 from rewards.review.services import review_decide
@@ -150,6 +150,26 @@ def test_after_a_failed_payment_only_the_bank_card_is_corrected(client, today, m
     application.refresh_from_db()
     assert application.status == Status.APPROVED and application.bank_card_no == card
     assert Flag.objects.filter(application=application, code=FlagCode.BANK_CHANGED).exists()
+
+
+def test_the_banks_reason_of_a_failed_payment_reads_as_a_reason_not_an_opinion(client, today, member, xihu_reviewer):
+    """Walked as a worker after a failed payment: the bank's “户名与卡号不符” read “意见：…”, as if a
+    reviewer had given it; a reviewer's opinion keeps 意见."""
+    application, _ = submitted_with_password(client, member)
+    review_decide(user=xihu_reviewer, application_no=application.application_no, decision="approve", opinion="材料齐全，同意。")
+    Application.objects.filter(pk=application.pk).update(status=Status.PAYMENT_FAILED, has_decision=True)
+    for stage, reason in (("payment_failed", "户名与卡号不符"), ("reversed", "账户已冻结，银行退回")):
+        ApplicationEvent.objects.create(
+            application=application,
+            at=timezone.now(),
+            stage=stage,
+            opinion=reason,
+            from_status=Status.APPROVED,
+            to_status=Status.PAYMENT_FAILED,
+        )
+    body = text(client.get("/worker/mine"))
+    assert "原因：户名与卡号不符" in body and "原因：账户已冻结，银行退回" in body
+    assert "意见：户名与卡号不符" not in body and "意见：材料齐全，同意。" in body
 
 
 def test_a_decided_application_cannot_be_edited(client, today, member, xihu_reviewer):
