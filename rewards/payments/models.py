@@ -139,6 +139,10 @@ class ResultImport(models.Model):
     imported_at = models.DateTimeField()
     paid = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
+    #: When the SMS of the lines this file settled were all in the outbox. They are queued after
+    #: the import commits, by a background task (``sms_flush`` finishes what a lost task left):
+    #: empty until then (decision 262).
+    sms_queued_at = models.DateTimeField("短信登记完成时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "银行回单导入"

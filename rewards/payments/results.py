@@ -20,6 +20,7 @@ from rewards.core import clock
 from rewards.core.audit import audit
 from rewards.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from rewards.core.masking import mask_digit_runs, mask_numbers_of
+from rewards.core.queue import enqueue_after_commit
 from rewards.core.text import written_note
 from rewards.core.vocab import Status
 from rewards.notifications.services import SmsRequest, sms_enqueue_many
@@ -27,6 +28,7 @@ from rewards.notifications.templates import sms_reason
 
 from .access import CHUNK, _batch, _require_finance
 from .models import BatchStatus, LineStatus, PaymentBatch, PaymentLine, ResultImport
+from .tasks import queue_result_sms_task
 
 if TYPE_CHECKING:
     from rewards.organisations.models import StaffUser
@@ -239,7 +241,21 @@ def _import_results(*, user: StaffUser, batch_no: str, content: bytes, digest: s
         now = clock.now()
         _mark_paid(to_pay, now, user)
         _mark_failed(to_fail, now, user)
-        ResultImport.objects.create(batch=batch, sha256=digest, imported_by=user, imported_at=now, paid=len(to_pay), failed=len(to_fail))
+        record = ResultImport.objects.create(
+            batch=batch,
+            sha256=digest,
+            imported_by=user,
+            imported_at=now,
+            paid=len(to_pay),
+            failed=len(to_fail),
+            # A file that settled nothing new has no SMS to queue.
+            sms_queued_at=None if to_pay or to_fail else now,
+        )
+        if record.sms_queued_at is None:
+            # The workers' SMS are queued after the commit, in short transactions of their own
+            # (decision 262): the import holds the write lock for its own rows only. With the
+            # database task backend the task's row commits with the import (decision 58).
+            enqueue_after_commit(queue_result_sms_task, record.pk)
         audit(
             "payment.results_import",
             actor=user,
@@ -280,7 +296,6 @@ def _mark_paid(lines: list[_Settled], now: dt.datetime, user: StaffUser) -> None
     _update_where_pk_in(
         Application, [line.application_id for line in lines], {"status": Status.PAID, "updated_at": now}, status=Status.APPROVED
     )
-    _notify(lines, "paid")
 
 
 def _mark_failed(lines: list[_Settled], now: dt.datetime, user: StaffUser) -> None:
@@ -305,7 +320,6 @@ def _mark_failed(lines: list[_Settled], now: dt.datetime, user: StaffUser) -> No
     _update_where_pk_in(
         Application, [line.application_id for line in lines], {"status": Status.PAYMENT_FAILED, "updated_at": now}, status=Status.APPROVED
     )
-    _notify(lines, "payment_failed")
 
 
 def _record_history(
@@ -374,9 +388,67 @@ def _update_where_pk_in(model: Any, ids: list[int], values: dict[str, Any], **wh
             cursor.execute(f"{head}({', '.join(['%s'] * len(part))}){''.join(conditions)}", [*params, *part, *condition_params])
 
 
-def _notify(lines: list[_Settled], template: str) -> None:
+# --- the SMS of a return file ----------------------------------------------------------------------
+
+
+def queue_result_sms(import_id: int) -> int:
+    """Puts the SMS of every line that return file ``import_id`` settled in the outbox; returns
+    how many were written.
+
+    A chunk of lines per transaction, each under the import's row lock, and every SMS keyed by
+    its event (``app:<no>:paid|payment_failed:<reference>``): a second run, or one beside the
+    task, writes nothing twice, and a run that stopped half-way is finished by the next. A line
+    reversed since the import was paid first: its "paid" SMS goes too, before the reversal's.
+    """
+    written, after = 0, 0
+    while True:
+        with transaction.atomic():
+            record = ResultImport.objects.select_for_update().filter(pk=import_id, sms_queued_at__isnull=True).first()
+            if record is None:
+                return written
+            chunk = list(
+                PaymentLine.objects.filter(
+                    batch_id=record.batch_id,
+                    result_at=record.imported_at,
+                    status__in=(LineStatus.PAID, LineStatus.FAILED, LineStatus.REVERSED),
+                    pk__gt=after,
+                )
+                .order_by("pk")
+                .values_list("pk", "application_id", "reference", "amount", "status", "result_reason")[:CHUNK]
+            )
+            paid = [_Settled(pk, app, ref, amount, "") for pk, app, ref, amount, status, _ in chunk if status != LineStatus.FAILED]
+            failed = [
+                _Settled(pk, app, ref, amount, reason) for pk, app, ref, amount, status, reason in chunk if status == LineStatus.FAILED
+            ]
+            written += _notify(paid, "paid") + _notify(failed, "payment_failed")
+            if len(chunk) < CHUNK:
+                record.sms_queued_at = clock.now()
+                record.save(update_fields=["sms_queued_at"])
+                return written
+            after = chunk[-1][0]
+
+
+#: How long ``sms_flush`` leaves an import's SMS to its task before queueing them itself.
+TASK_GRACE = dt.timedelta(minutes=10)
+
+
+def queue_pending_result_sms(*, batch_id: int | None = None, older_than: dt.timedelta | None = None) -> int:
+    """Finishes every import (of ``batch_id``, or all; imported ``older_than`` ago) whose SMS are
+    not all queued: the safety net that ``sms_flush`` runs, and what a reversal runs first so
+    that the line's "paid" SMS precedes the reversal's."""
+    pending = ResultImport.objects.filter(sms_queued_at__isnull=True)
+    if batch_id is not None:
+        pending = pending.filter(batch_id=batch_id)
+    if older_than is not None:
+        pending = pending.filter(imported_at__lte=clock.now() - older_than)
+    return sum(queue_result_sms(pk) for pk in pending.order_by("pk").values_list("pk", flat=True))
+
+
+def _notify(lines: list[_Settled], template: str) -> int:
     """The SMS of many settled lines, queued a chunk at a time (plain values, the campaign's
-    templates read once per chunk: no model instances for 100 000 applications and their campaign)."""
+    templates read once per chunk: no model instances for 100 000 applications and their campaign).
+    Returns how many were written (an event already in the outbox is not written again)."""
+    written = 0
     for start in range(0, len(lines), CHUNK):
         part = {line.application_id: line for line in lines[start : start + CHUNK]}
         apps = list(
@@ -405,7 +477,8 @@ def _notify(lines: list[_Settled], template: str) -> None:
                     overrides=overrides.get(campaign_id) or None,
                 )
             )
-        sms_enqueue_many(requests)
+        written += len(sms_enqueue_many(requests))
+    return written
 
 
 def payment_line_reversal(*, user: StaffUser, reference: str, reason: str, request: Any = None) -> PaymentLine:
@@ -438,6 +511,8 @@ def payment_line_reversal(*, user: StaffUser, reference: str, reason: str, reque
             from_status=Status.PAID,
         )
         Application.objects.filter(pk=line.application_id, status=Status.PAID).update(status=Status.PAYMENT_FAILED, updated_at=now)
+        # The "paid" SMS of the return file first, if its task has not run yet.
+        queue_pending_result_sms(batch_id=line.batch_id)
         reason = line.result_reason or line.reversal_reason
         _notify([_Settled(line.pk, line.application_id, line.reference, line.amount, reason)], "payment_failed")
         application_no = Application.objects.values_list("application_no", flat=True).get(pk=line.application_id)

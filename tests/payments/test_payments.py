@@ -126,11 +126,12 @@ def test_cancel_before_sending_frees_the_applications(api, approved, finance_a):
     assert build(api, token).json()["count"] == 6
 
 
-def test_results_mark_paid_and_failed_with_sms_once_each(api, approved, finance_a, finance_b):
+def test_results_mark_paid_and_failed_with_sms_once_each(api, approved, finance_a, finance_b, django_capture_on_commit_callbacks):
     batch_no, a, _, content = sent_batch(api, finance_a, finance_b)
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))[1:]
     answers = [(row[0], row[4], "success", "") for row in rows[:5]] + [(rows[5][0], rows[5][4], "failure", "户名与卡号不符")]
-    response = api.post(f"/api/v1/payments/batches/{batch_no}/results", {"file": results_file(answers)}, **bearer(a))
+    with django_capture_on_commit_callbacks(execute=True):  # the SMS are queued after the commit
+        response = api.post(f"/api/v1/payments/batches/{batch_no}/results", {"file": results_file(answers)}, **bearer(a))
     assert response.json() == {"paid": 5, "failed": 1}
     assert Application.objects.filter(status=Status.PAID).count() == 5
     failed = Application.objects.get(status=Status.PAYMENT_FAILED)
@@ -417,13 +418,14 @@ def test_a_results_import_queues_exactly_one_sealed_sms_per_settled_line(
             assert f"{line.amount:.2f}元已发放至您尾号{line.application.bank_card_no[-4:]}的银行卡" in message.text
         else:
             assert f"原因：{failed[reference]}" in message.text
-    # One delivery task per kind of message, holding every one of them.
-    assert sorted(pk for ids in handed for pk in ids) == sorted(m.pk for m in messages) and len(handed) == 2
+    # One delivery task per kind of message in each chunk of lines (the first 4 lines: 3 paid
+    # and 1 failed; the last 2: 1 and 1), each message in exactly one of them.
+    assert sorted(pk for ids in handed for pk in ids) == sorted(m.pk for m in messages) and len(handed) == 4
     # The same file again, or the same answers in another file, change nothing and queue nothing.
     assert services.payment_results_import(user=finance_a, batch_no=batch.batch_no, content=text.encode()) == {"paid": 0, "failed": 0}
     again = services.payment_results_import(user=finance_a, batch_no=batch.batch_no, content=text.encode() + b"\r\n")
     assert again == {"paid": 0, "failed": 0}
-    assert SmsMessage.objects.count() == 6 and len(handed) == 2
+    assert SmsMessage.objects.count() == 6 and len(handed) == 4
 
 
 def test_a_reversal_queues_its_sms_with_the_reason(api, approved, finance_a, finance_b):

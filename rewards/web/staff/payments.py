@@ -336,7 +336,7 @@ def batch_results(request: HttpRequest, batch_no: str) -> HttpResponse:
         return _render_batch(request, selectors.batch_by_no(batch_no) or batch, status=exc.status, results_error=_message(exc))
     if outcome["paid"] or outcome["failed"]:
         messages.success(
-            request, f"已导入银行回单：发放成功 {outcome['paid']:,} 笔，发放失败 {outcome['failed']:,} 笔。已短信通知相关职工。"
+            request, f"已导入银行回单：发放成功 {outcome['paid']:,} 笔，发放失败 {outcome['failed']:,} 笔。给相关职工的短信已转入后台发送。"
         )
     else:
         messages.info(request, "这份银行回单已经导入过，或其中的结果与已登记的相同，没有任何改动。")

@@ -3,10 +3,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from rewards.notifications.services import STUCK_AFTER, sms_flush
+from rewards.payments.results import TASK_GRACE, queue_pending_result_sms
 
 
 class Command(BaseCommand):
-    help = "补发短信：发送所有到期的待发短信（发送进程停止后的补救措施，可重复执行）"
+    help = "补发短信：补登银行回单导入后未登记的短信，发送所有到期的待发短信（发送进程停止后的补救措施，可重复执行）"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -16,6 +17,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # A return file's SMS that its background task did not queue (the queue was down, say).
+        queued = queue_pending_result_sms(older_than=TASK_GRACE)
+        if queued:
+            self.stdout.write(f"已补登银行回单导入的短信 {queued} 条。")
         report = sms_flush(requeue_stuck=options["retry_stuck"])
         if report.requeued:
             self.stdout.write(f"已将 {report.requeued} 条状态不明的短信重新排队。")
