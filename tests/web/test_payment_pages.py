@@ -362,6 +362,21 @@ def test_a_good_results_file_marks_paid_and_failed_and_the_same_file_again_chang
     assert a.post(f"{URL}{batch.batch_no}/results", {}).status_code == 400
 
 
+def test_the_batch_page_says_whether_an_imports_sms_are_queued_yet(
+    a, approved, finance_a, finance_b, campaign, django_capture_on_commit_callbacks
+):
+    batch, rows = sent(finance_a, finance_b, campaign)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        a.post(f"{URL}{batch.batch_no}/results", {"file": results_file([(rows[0][0], rows[0][4], "success", "")])})
+    html = page_of(a, batch)
+    assert "成功 1 笔，失败 0 笔 · <span" in html and "短信正在后台登记" in html and "短信已全部进入" not in html
+    for callback in callbacks:  # the background task runs
+        callback()
+    html = page_of(a, batch)
+    assert "成功 1 笔，失败 0 笔 · 短信已全部进入发送队列" in html and "短信正在后台登记" not in html
+    assert SmsMessage.objects.filter(template="paid").count() == 1
+
+
 def test_a_reversal_needs_a_reason_and_makes_the_application_payment_failed(a, approved, finance_a, finance_b, campaign):
     batch, rows = sent(finance_a, finance_b, campaign)
     services.payment_results_import(
