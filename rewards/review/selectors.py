@@ -16,7 +16,7 @@ from rewards.core.masking import mask_bank_card, mask_id_number, mask_phone
 from rewards.core.text import certificate_number, clean_name, fold_width, org_key
 from rewards.core.vocab import Status
 
-from .services import scoped_applications
+from .services import scoped_applications, scoped_parts
 from .signal_words import checks_as_seen, signals_as_seen
 
 if TYPE_CHECKING:
@@ -32,7 +32,11 @@ PARTIAL_NUMBER_DIGITS = 3
 def queue(user: StaffUser, filters: dict[str, str], *, by_ids: bool = False) -> QuerySet[Application]:
     """Applications in the caller's subtree, filtered by status, union, org, level, flag, channel
     and text (``by_ids``: to be counted, see :func:`~rewards.organisations.selectors.scope_to_subtree`)."""
-    queryset = scoped_applications(user, by_ids=by_ids)
+    return _filtered(scoped_applications(user, by_ids=by_ids), filters)
+
+
+def _filtered(queryset: QuerySet[Application], filters: dict[str, str]) -> QuerySet[Application]:
+    """``queryset`` narrowed by the queue's filters (:func:`queue`)."""
     wanted = [s for s in (filters.get("status") or "").split(",") if s in Status.values]
     if wanted:  # unknown codes alone filter nothing, as total_from_counts counts them
         queryset = queryset.filter(status__in=wanted)
@@ -93,9 +97,14 @@ def queue_page_query(user: StaffUser, filters: dict[str, str], *, matches: int, 
 
 
 def status_counts(user: StaffUser, filters: dict[str, str]) -> dict[str, int]:
+    """The number of matches per status, whatever the status filter: the subtree counted in its
+    disjoint parts (:func:`~.services.scoped_parts`), each from one index, and added up."""
     without_status = {key: value for key, value in filters.items() if key != "status"}
-    rows = queue(user, without_status, by_ids=True).order_by().values("status").annotate(n=Count("pk"))
-    return {row["status"]: row["n"] for row in rows}
+    counts: dict[str, int] = {}
+    for part in scoped_parts(user):
+        for status, n in _filtered(part, without_status).order_by().values_list("status").annotate(n=Count("pk")):
+            counts[status] = counts.get(status, 0) + n
+    return counts
 
 
 def total_from_counts(counts: dict[str, int], status_filter: str) -> int:

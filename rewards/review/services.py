@@ -25,7 +25,7 @@ from rewards.core.text import written_note
 from rewards.core.vocab import Channel, Status
 from rewards.notifications.templates import materials_sentence, sms_reason
 from rewards.organisations.models import Role, StaffUser
-from rewards.organisations.selectors import scope_to_subtree
+from rewards.organisations.selectors import scope_to_subtree, visible_organisations
 
 from .flags import ensure_signals, unresolved_hard
 
@@ -68,6 +68,19 @@ def scoped_applications(user: StaffUser, *, by_ids: bool = False):  # type: igno
     return scope_to_subtree(Application.objects.all(), user, org_field="union", by_ids=by_ids) | scope_to_subtree(
         Application.objects.all(), user, org_field="submitting_org", by_ids=by_ids
     )
+
+
+def scoped_parts(user: StaffUser) -> list[Any]:
+    """:func:`scoped_applications` as disjoint parts whose counts add up to its count: those of
+    the subtree's unions, and those its units submitted for a union outside it. Counted apart,
+    each part reads one index that holds its status (``union, status``; ``submitting_org, union,
+    status``) instead of every row that an ``OR`` of the two matches (decision 263)."""
+    organisation = user.organisation
+    if organisation is None or organisation.parent_id is None:
+        return [scoped_applications(user)]
+    by_union = scope_to_subtree(Application.objects.all(), user, org_field="union", by_ids=True)
+    by_submitter = scope_to_subtree(Application.objects.all(), user, org_field="submitting_org", by_ids=True)
+    return [by_union, by_submitter.exclude(union__in=visible_organisations(user).values("pk"))]
 
 
 def application_in_scope(user: StaffUser, application_no: str, *, lock: bool = False) -> Application:

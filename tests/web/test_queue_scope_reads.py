@@ -110,3 +110,30 @@ def test_the_api_pages_past_the_end_are_empty_and_the_last_page_is_whole(spread,
         got += [row["application_no"] for row in body["results"]]
     assert got == everything
     assert api.get("/api/v1/review/applications?page_size=4&page=5", **headers).json()["results"] == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{}, {"q": "周若琳"}, {"status": "approved"}, {"level": "senior_worker"}, {"union": "上城区总工会"}, {"flag": "any"}, {"q": "无此人"}],
+)
+def test_the_counts_add_up_the_parts_once_each(spread, xihu_reviewer, xihu, xihu_grassroots, campaign, query):
+    """Decision 263: counted in two disjoint parts (its unions; what its units submitted for
+    others), an application both of its union and submitted by its unit is counted once."""
+    both = factories.make_application(campaign=campaign, member=factories.make_member(union=xihu), status="pending_district")
+    both.submitting_org = xihu_grassroots
+    both.save(update_fields=["submitting_org"])
+    counts = selectors.status_counts(xihu_reviewer, query)
+    rows = list(
+        selectors.queue(xihu_reviewer, {key: value for key, value in query.items() if key != "status"}).values_list("status", flat=True)
+    )
+    assert counts == {status: rows.count(status) for status in set(rows)}
+    if not query:
+        assert counts == {"pending_district": 7 + 3 + 1 + 1, "approved": 3}
+    if query == {"union": "上城区总工会"}:  # the crossing one: 上城区's, submitted by 西湖区's unit
+        assert counts == {"pending_district": 1}
+
+
+def test_the_city_and_a_unit_without_subtree_parts_count_as_before(spread, city_reviewer, grassroots_clerk):
+    assert selectors.status_counts(city_reviewer, {}) == {"pending_district": 7 + 3 + 1 + 5, "approved": 3}
+    grassroots = selectors.status_counts(grassroots_clerk, {})
+    assert grassroots == {"pending_district": 1}  # the one its unit submitted (for 上城区)
