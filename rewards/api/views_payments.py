@@ -122,7 +122,23 @@ class FileView(StaffView):
 class ResultsView(StaffView):
     @extend_schema(
         summary="导入银行回单（reference,amount,result,reason），整份文件全部接受或全部拒绝",
-        request={"multipart/form-data": inline_serializer("ResultsUpload", {"file": rf.FileField()})},
+        description=(
+            "file：CSV（UTF-8 或 GBK 编码），表头 reference,amount,result,reason；表头不区分大小写和全角、半角，"
+            "两端空格不计（如 ＲＥＳＵＬＴ、Result 均可）。每笔一行：reference 付款参考号；amount 金额（元，与发放文件相同）；"
+            "result 为 success 或 成功（发放成功）、failure 或 失败（发放失败），同样不区分大小写和全角、半角，不能为空；"
+            "reason 为发放失败的原因（发放失败时必填）。有任何一行无法接受，整份文件不导入（400/409，error.reasons 逐行说明）；"
+            '同一份文件再次导入答复 {"paid": 0, "failed": 0}。'
+        ),
+        request={
+            "multipart/form-data": inline_serializer(
+                "ResultsUpload",
+                {
+                    "file": rf.FileField(
+                        help_text="银行回单 CSV：表头 reference,amount,result,reason，result 为 success/成功 或 failure/失败"
+                    )
+                },
+            )
+        },
         responses={200: inline_serializer("ResultsOut", {"paid": rf.IntegerField(), "failed": rf.IntegerField()}), **ERRORS},
     )
     def post(self, request: Request, no: str) -> Response:

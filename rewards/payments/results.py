@@ -21,7 +21,7 @@ from rewards.core.audit import audit
 from rewards.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from rewards.core.masking import mask_digit_runs, mask_numbers_of
 from rewards.core.queue import enqueue_after_commit
-from rewards.core.text import written_note
+from rewards.core.text import drop_invisible, fold_width, written_note
 from rewards.core.vocab import Status
 from rewards.notifications.services import SmsRequest, sms_enqueue_many
 from rewards.notifications.templates import sms_reason
@@ -34,6 +34,11 @@ if TYPE_CHECKING:
     from rewards.organisations.models import StaffUser
 
 RESULT_HEADER = ["reference", "amount", "result", "reason"]
+#: What a line's ``result`` may say (compared as :func:`folded`): the English words of the
+#: header's convention, or the Chinese a bank's own system or a finance officer writes.
+RESULT_VALUES = {"success": True, "成功": True, "failure": False, "失败": False}
+#: The accepted values as the refusals and the upload form name them.
+RESULT_VALUES_TEXT = "success 或 成功（发放成功）、failure 或 失败（发放失败）"
 #: Reasons of a refused file shown to the officer; the audit entry keeps the first
 #: ``AUDITED_REASONS`` of them (each cut to ``REASON_CHARS``) and the count of all.
 SHOWN_REASONS = 200
@@ -52,6 +57,12 @@ class ResultFileRefused(DomainError):
 
 
 # --- results and reversals ------------------------------------------------------------------------
+
+
+def folded(cell: str) -> str:
+    """A header cell or a result as compared: full-width letters and spaces made half-width
+    (NFKC), invisible characters dropped, the ends trimmed, any case (``ＲＥＳＵＬＴ`` is ``result``)."""
+    return drop_invisible(fold_width(cell)).strip().casefold()
 
 
 @dataclass(frozen=True)
@@ -89,9 +100,9 @@ def parse_result_file(content: bytes) -> tuple[list[ResultRow], list[str]]:
         written = [cell.strip() for cell in next(reader, [])]
     except csv.Error:
         written = []
-    if [cell.lower() for cell in written] != RESULT_HEADER:
+    if [folded(cell) for cell in written] != RESULT_HEADER:
         # Echoed as written (a first row of results, say), not as compared.
-        return [], [f"表头应为 {','.join(RESULT_HEADER)}，实际为 {','.join(written)[:200]}。"]
+        return [], [f"表头应为 {','.join(RESULT_HEADER)}（不区分大小写和全角、半角），实际为 {','.join(written)[:200]}。"]
     rows: list[ResultRow] = []
     try:
         numbered = list(enumerate(reader, start=2))
@@ -115,13 +126,17 @@ def parse_result_file(content: bytes) -> tuple[list[ResultRow], list[str]]:
         except InvalidOperation:
             problems.append(f"第 {line_no} 行金额“{amount_text}”不是有效金额。")
             continue
-        if result not in ("success", "failure"):
-            problems.append(f"第 {line_no} 行结果应为 success 或 failure。")
+        success = RESULT_VALUES.get(folded(result))
+        if success is None:
+            if folded(result):
+                problems.append(f"第 {line_no} 行：结果“{result[:20]}”无法识别，应为 {RESULT_VALUES_TEXT}。")
+            else:
+                problems.append(f"第 {line_no} 行：结果为空，应为 {RESULT_VALUES_TEXT}。")
             continue
-        if result == "failure" and not reason:
+        if not success and not reason:
             problems.append(f"第 {line_no} 行为发放失败，但没有失败原因。")
             continue
-        rows.append(ResultRow(line_no, reference, amount, result == "success", reason[:200]))
+        rows.append(ResultRow(line_no, reference, amount, success, reason[:200]))
     if not rows and not problems:
         # Imported, it would be recorded and audited as a bank return that answered nothing.
         problems.append("文件中只有表头，没有任何一笔的银行结果。")

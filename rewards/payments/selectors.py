@@ -238,25 +238,38 @@ def bank_changed_lines(batch: PaymentBatch) -> BankChanges:
 
 def paid_before_lines(batch: PaymentBatch) -> list[dict[str, Any]]:
     """Lines of the batch whose application was paid once already and the money came back
-    (退汇) in an earlier batch: the approving officer sees each with that earlier payment, so a
-    reversal registered by mistake does not quietly lead to a second payment."""
-    earlier = {
-        line.application_id: line
-        for line in PaymentLine.objects.filter(application__payment_lines__batch=batch, status=LineStatus.REVERSED)
+    (退汇) before the line was built: the approving officer sees each with that earlier payment,
+    so a reversal registered by mistake does not quietly lead to a second payment, and the batch
+    keeps showing them once approved and sent.
+
+    Each line is shown with the latest reversal before it (an application may have been paid
+    and sent back twice); a reversal of a later batch's line is not this line's past. An
+    application has one live line at a time, so an earlier line (smaller id) was reversed before
+    this one was built."""
+    reversed_lines = (
+        PaymentLine.objects.filter(application__payment_lines__batch=batch, status=LineStatus.REVERSED)
         .exclude(batch=batch)
         .select_related("batch")
-    }
+        .order_by("pk")
+    )
+    earlier: dict[int, list[PaymentLine]] = {}
+    for before in reversed_lines:
+        earlier.setdefault(before.application_id, []).append(before)
     if not earlier:
         return []
-    lines = list(
+    candidates = (
         batch.lines.exclude(status=LineStatus.CANCELLED)
         .filter(application_id__in=list(earlier))
         .select_related("application", "application__union")
         .order_by("reference")
     )
-    rows = line_rows(lines)
-    for row, line in zip(rows, lines, strict=True):
-        before = earlier[line.application_id]
+    shown: list[tuple[PaymentLine, PaymentLine]] = []
+    for line in candidates:
+        before_it = [before for before in earlier[line.application_id] if before.pk < line.pk]
+        if before_it:
+            shown.append((line, before_it[-1]))
+    rows = line_rows(line for line, _ in shown)
+    for row, (_, before) in zip(rows, shown, strict=True):
         row["earlier_reference"] = before.reference
         row["earlier_batch_no"] = before.batch.batch_no
         row["reversed_at"] = before.reversed_at

@@ -39,6 +39,9 @@ if TYPE_CHECKING:
     from rewards.organisations.models import StaffUser
 
 FILE_HEADER = ["reference", "name", "bank_card_no", "bank_branch", "amount"]
+#: The xlsx bank file's columns in Chinese; a sum of money says its unit, as the report's do.
+XLSX_HEADER = ["付款参考号", "户名", "银行卡号", "开户行", "金额（元）"]
+XLSX_SUMMARY_HEADER = ["批次号", "笔数", "金额合计（元）"]
 
 
 # --- build ---------------------------------------------------------------------------------------
@@ -415,7 +418,7 @@ def _xlsx(rows, batch: PaymentBatch) -> bytes:  # type: ignore[no-untyped-def]
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(batch.batch_no)
-    sheet.append(["付款参考号", "户名", "银行卡号", "开户行", "金额"])
+    sheet.append(XLSX_HEADER)
     count, total = 0, Decimal("0.00")
     for row in rows:
         cells = []
@@ -432,7 +435,7 @@ def _xlsx(rows, batch: PaymentBatch) -> bytes:  # type: ignore[no-untyped-def]
         count, total = count + 1, total + amount
     # The control figures on a sheet of their own: the data sheet stays one row per payment.
     summary = workbook.create_sheet("合计")
-    summary.append(["批次号", "笔数", "金额合计"])
+    summary.append(XLSX_SUMMARY_HEADER)
     total_cell = WriteOnlyCell(summary, value=total)
     total_cell.number_format = "0.00"
     summary.append([batch.batch_no, count, total_cell])

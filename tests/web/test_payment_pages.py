@@ -335,7 +335,11 @@ def test_the_import_form_says_what_each_column_holds_and_a_refusal_of_the_file_i
     batch, _ = sent(finance_a, finance_b, campaign)
     html = page_of(a, batch)
     form = html[html.index('id="results"') :]
-    assert "<code>result</code> 填 <code>success</code>（发放成功）或 <code>failure</code>（发放失败）" in form
+    assert (
+        "<code>result</code> 填 <code>success</code> 或 <code>成功</code>（发放成功），"
+        "<code>failure</code> 或 <code>失败</code>（发放失败），不能留空" in form
+    )
+    assert "表头 <code>reference,amount,result,reason</code>，不区分大小写和全角、半角" in form
     assert "<code>reason</code> 发放失败时填银行给出的原因" in form and "与发放文件相同" in form
     for content, reason in ((b"", "文件是空的。"), (b"reference,amount,result,reason\r\n", "文件中只有表头")):
         response = a.post(f"{URL}{batch.batch_no}/results", {"file": SimpleUploadedFile("回单.csv", content)})

@@ -227,7 +227,8 @@ def _batch_context(request: HttpRequest, batch: PaymentBatch) -> dict[str, Any]:
         "review": built,
         "changes": changes_since_build(batch) if built else [],
         "bank_changed": selectors.bank_changed_lines(batch) if batch.status != BatchStatus.CANCELLED else selectors.BankChanges(),
-        "paid_before": selectors.paid_before_lines(batch) if built else [],
+        # Shown on approval and kept once approved and sent (a cancelled batch's lines are cancelled).
+        "paid_before": selectors.paid_before_lines(batch) if batch.status != BatchStatus.CANCELLED else [],
         "can_approve": built and is_finance and not is_builder,
         "can_cancel": is_finance and batch.status in (BatchStatus.BUILT, BatchStatus.APPROVED),
         "awaiting": awaiting,
