@@ -158,6 +158,17 @@ def test_the_batch_union_and_level_table_fits(paid_city, live_server, page_facto
     assert matrix.evaluate(
         "t => [...t.querySelectorAll('td.num')].every(c => c.getClientRects().length === 1 && c.scrollWidth <= c.clientWidth)"
     )
+    # The lines (明细) fit too, every column seen, and a branch's name reads in at most two lines
+    # (“中国工商银行杭州西湖支行”), not three or four characters a line.
+    lines = page.locator("table.pay-lines")
+    sizes = lines.evaluate(FITS.replace("table.closest('section')", "table.parentElement"))
+    assert sizes["boxScroll"] <= sizes["box"] and sizes["page"] <= sizes["viewport"], sizes
+    branch_lines = lines.evaluate(
+        "t => [...t.querySelectorAll('td.pay-branch')].map(c => {"
+        " const r = document.createRange(); r.selectNodeContents(c);"
+        " return new Set([...r.getClientRects()].map(b => Math.round(b.top))).size; })"
+    )
+    assert branch_lines and max(branch_lines) <= 2, branch_lines
 
 
 @pytest.mark.parametrize("width", WIDTHS)
