@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from rewards.campaigns.models import Campaign
-from rewards.campaigns.selectors import campaign_units, current_campaign
+from rewards.campaigns.selectors import campaign_units, current_campaign, parse_year
 from rewards.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from rewards.organisations.models import Role, StaffUser
 from rewards.payments import selectors, services
@@ -372,8 +372,12 @@ def payment_report(request: HttpRequest) -> HttpResponse:
     """核发统计: paid and failed per union (Annex 1 order) and per level; ``?download=xlsx``."""
     years = list(Campaign.objects.order_by("-year").values_list("year", flat=True))
     current = current_campaign()
-    year = (request.GET.get("year") or "").strip()[:4]
-    campaign = (Campaign.objects.filter(year=int(year)).first() if year.isdecimal() else None) or current
+    try:
+        year = parse_year(request.GET.get("year"))
+    except InvalidInput as exc:
+        refused = {"campaign": None, "years": years, "error": _message(exc)}
+        return render(request, "staff/payments/report.html", refused, status=exc.status)
+    campaign = (Campaign.objects.filter(year=year).first() if year else None) or current
     if campaign is None:
         return render(request, "staff/payments/report.html", {"campaign": None, "years": years})
     if request.GET.get("download") == "xlsx":
