@@ -1,13 +1,15 @@
 """Refused staff forms in the browser. A signal note and a review decision that the server refuses
 (another reviewer was quicker) bring the reviewer back to the application's page with the Chinese
 sentence and what was typed, so that reloading it or going Back opens a page and posts nothing
-again."""
+again. The economic department's 不同意 asks for its opinion before the confirmation dialog."""
 
 from __future__ import annotations
 
 import pytest
 
 from rewards.applications.models import Application
+from rewards.campaigns.declarations import occupation_declare
+from rewards.campaigns.models import DeclarationStatus, OccupationDeclaration
 from rewards.campaigns.services import campaign_load_notice
 from rewards.organisations.models import Role
 from rewards.organisations.selectors import organisation_by_name
@@ -85,3 +87,41 @@ def test_a_refused_note_and_decision_come_back_to_the_page_with_what_was_typed(w
     application = Application.objects.get(pk=application.pk)
     assert application.status == "approved" and application.events.filter(decision="return").count() == 0
     assert application.flags.get().resolution_note == "证书库延迟入库，已核实。"
+
+
+@pytest.fixture
+def declared(settings):  # type: ignore[no-untyped-def]
+    settings.APP_TODAY = "2020-08-20"
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    campaign_load_notice(year=2020)
+    city = organisation_by_name("杭州市总工会")
+    xihu = organisation_by_name("西湖区总工会")
+    union = staff_create(username="xihu.reviewer", role=Role.DISTRICT_REVIEWER, organisation=xihu, password=STAFF_PASSWORD)
+    staff_create(username="economic", role=Role.ECONOMIC_OFFICER, organisation=city, password=STAFF_PASSWORD, full_name="赵敏")
+    return occupation_declare(user=union, occupation="无人机驾驶员", reason="辖区无人机企业集中。")
+
+
+def test_disagreeing_asks_for_the_opinion_before_the_confirmation(declared, live_server, page_factory):
+    page = page_factory(1440, 900)
+    sign_in(page, live_server.url, "economic")
+    page.goto(f"{live_server.url}/staff/occupations/")
+    card = page.locator(f"#declaration-{declared.pk}")
+    asked: list[str] = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+
+    card.locator("input[value=reject]").check()
+    card.locator("button[type=submit]").click()
+    problem = card.locator("[data-decision-problem]")
+    problem.wait_for()
+    assert problem.inner_text() == "不同意时请填写经济部意见，意见将告知申报的工会。"
+    assert asked == []  # no confirmation for a form that would be refused
+    assert card.locator("textarea[name=opinion]").evaluate("(field) => field === document.activeElement")
+    assert OccupationDeclaration.objects.get(pk=declared.pk).status == DeclarationStatus.PENDING
+
+    # With its opinion the choice is confirmed, then saved; the problem line goes as it is typed.
+    card.locator("textarea[name=opinion]").fill("该职业已有国家职业资格，不属于非通用性职业。")
+    assert problem.count() == 0
+    card.locator("button[type=submit]").click()
+    page.wait_for_selector(".flash-success")
+    assert len(asked) == 1 and asked[0].startswith("不同意西湖区总工会申报的“无人机驾驶员”？")
+    assert OccupationDeclaration.objects.get(pk=declared.pk).status == DeclarationStatus.REJECTED
