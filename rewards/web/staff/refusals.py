@@ -36,7 +36,7 @@ def keep(request: HttpRequest, form: str, *, message: str, values: dict[str, Any
     kept.pop(form, None)
     while len(kept) >= KEPT_AT_MOST:
         kept.pop(next(iter(kept)))
-    kept[form] = {"message": message, "values": crypto.encrypt(json.dumps(values or {}, ensure_ascii=False))}
+    kept[form] = {"message": message, "values": crypto.encrypt(json.dumps(values or {}, ensure_ascii=False, default=str))}
     request.session[SESSION_KEY] = kept
 
 

@@ -51,7 +51,7 @@ from rewards.review.services import (
 
 from . import payments, refusals
 from .auth import safe_next, signed_in_staff, staff_required
-from .batch_forms import resubmit_form_for
+from .batch_forms import resubmit_form_for, resubmit_form_name
 
 #: Who may read the queue, an application and its materials: the same roles as the API.
 READ_ROLES = frozenset(
@@ -404,7 +404,7 @@ def detail(request: HttpRequest, no: str) -> HttpResponse:
         application = application_in_scope(signed_in_staff(request), no)
     except NotFound:
         return _out_of_scope(request, no, "detail")
-    return _render_detail(request, application, **_refused_forms(request, application.application_no))
+    return _render_detail(request, application, **_refused_forms(request, application))
 
 
 def _decision_form(application_no: str) -> str:
@@ -415,8 +415,9 @@ def _flag_form(application_no: str) -> str:
     return f"flag:{application_no}"
 
 
-def _refused_forms(request: HttpRequest, application_no: str) -> dict[str, Any]:
-    """A refused decision or signal note of this application, with what was typed, shown once."""
+def _refused_forms(request: HttpRequest, application: Application) -> dict[str, Any]:
+    """A refused decision, signal note or resubmission of this application, with what was typed, shown once."""
+    application_no = application.application_no
     shown: dict[str, Any] = {}
     decision = refusals.take(request, _decision_form(application_no))
     if decision is not None:
@@ -431,6 +432,18 @@ def _refused_forms(request: HttpRequest, application_no: str) -> dict[str, Any]:
     if flag is not None:
         values = flag["values"]
         shown["flag_error"] = {"code": str(values.get("code") or ""), "message": flag["message"], "note": str(values.get("note") or "")}
+    resubmission = refusals.take(request, resubmit_form_name(application_no))
+    if resubmission is not None:
+        values = resubmission["values"]
+        form = resubmit_form_for(signed_in_staff(request), application, values.get("data") or {})
+        if form is not None:  # still the clerk's returned application
+            form.is_valid()
+            form.add_domain_errors({str(name): [str(text) for text in texts] for name, texts in (values.get("errors") or {}).items()})
+            shown["resubmit_form"] = form
+            shown["resubmit_ineligible"] = values.get("ineligible") or []
+            shown["resubmit_error"] = resubmission["message"]
+        else:  # no longer returned (decided, or resubmitted from another tab): no form to stand beside
+            messages.warning(request, f"修改没有提交：{resubmission['message']}")
     return shown
 
 
