@@ -9,6 +9,8 @@ import pytest
 from django.test import Client
 
 from rewards.core.models import AuditEvent
+from rewards.payments.models import PaymentBatch
+from tests import factories
 from tests.api.helpers import bearer, staff_token
 
 pytestmark = pytest.mark.django_db
@@ -70,3 +72,15 @@ def test_a_well_formed_year_still_works(campaign, business_day, city_reviewer, f
     assert signed_in(finance_a).get("/staff/payments/reports", {"year": "2020"}).status_code == 200
     missing = signed_in(city_reviewer).get("/staff/progress", {"year": "1999"})
     assert missing.status_code == 404 and "没有1999年度的奖励活动。" in missing.text
+
+
+@pytest.mark.parametrize("year", MALFORMED)
+def test_the_payment_batches_page_and_the_build_refuse_it(campaign, business_day, xihu, finance_a, year):
+    """The batches page showed the default year for it, and 生成核发批次 built that year's batch."""
+    factories.make_application(campaign=campaign, member=factories.make_member(union=xihu))
+    client = signed_in(finance_a)
+    page = client.get("/staff/payments/", {"year": year}, follow=True)
+    assert page.redirect_chain == [("/staff/payments/", 302)] and SAID in page.text
+    built = client.post("/staff/payments/build", {"year": year, "idempotency_key": f"k-{year}"}, follow=True)
+    assert built.redirect_chain == [("/staff/payments/", 302)] and f"没有生成核发批次：{SAID}" in built.text
+    assert not PaymentBatch.objects.exists()

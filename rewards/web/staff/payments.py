@@ -99,10 +99,11 @@ def _build_context(campaign: Campaign | None) -> dict[str, Any]:
 
 
 def _payment_year(chosen: str) -> Campaign | None:
-    """The campaign named by ``year`` (a page's choice), else the one a batch is built for by default."""
-    chosen = chosen.strip()
-    if chosen.isdecimal() and len(chosen) == 4:
-        named = Campaign.objects.filter(year=int(chosen)).first()
+    """The campaign named by ``year`` (a page's choice), else the one a batch is built for by
+    default; a ``year`` that is not one is refused (InvalidInput), never read as the default."""
+    year = parse_year(chosen)
+    if year is not None:
+        named = Campaign.objects.filter(year=year).first()
         if named is not None:
             return named
     return services.payment_campaign()
@@ -126,7 +127,11 @@ def _listed(batch: PaymentBatch) -> dict[str, Any]:
 @staff_required(roles=READ_ROLES)
 def batch_list(request: HttpRequest) -> HttpResponse:
     """核发批次: every batch with its state and control totals; the build form for finance."""
-    campaign = _payment_year(request.GET.get("year") or "")
+    try:
+        campaign = _payment_year(request.GET.get("year") or "")
+    except InvalidInput as exc:  # shown at the top of the default year's page, which the address no longer names
+        messages.error(request, _message(exc))
+        return redirect("staff:payments")
     page = Paginator(selectors.batches_with_results(), BATCHES_PAGE).get_page(request.GET.get("page"))
     context = {
         "campaign": campaign,
@@ -146,7 +151,11 @@ def batch_list(request: HttpRequest) -> HttpResponse:
 def batch_build(request: HttpRequest) -> HttpResponse:
     """生成核发批次: every approved application of the year shown not in a live line (of one
     union, if chosen)."""
-    campaign = _payment_year(request.POST.get("year") or "")
+    try:
+        campaign = _payment_year(request.POST.get("year") or "")
+    except InvalidInput as exc:  # a batch is never built for a year nobody chose
+        messages.error(request, f"没有生成核发批次：{_message(exc)}")
+        return redirect("staff:payments")
     if campaign is None:
         messages.error(request, "目前没有奖励活动，不能生成核发批次。")
         return redirect("staff:payments")
