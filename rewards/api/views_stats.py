@@ -9,9 +9,10 @@ from rest_framework import serializers as rf
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from rewards.campaigns.selectors import campaign_for_year
 from rewards.reports.annex1 import annex1_export
 from rewards.reports.downloads import download_response
-from rewards.reports.progress import campaign_for_year, progress, require_progress_role
+from rewards.reports.progress import progress, require_progress_role
 
 from .auth import staff_user
 from .views_reports import FileView

@@ -56,14 +56,28 @@ def approved_occupation_keys(campaign: Campaign, union_id: int | None) -> frozen
     return frozenset(rows)
 
 
-def campaign_for_year(year: object, *, field: str = "year") -> Campaign:
-    """The campaign a ``year`` parameter names (the current one when empty): 400 when malformed, 404 when absent."""
+YEAR_MESSAGE = "年度应为四位数字，例如 2020。"
+
+
+def parse_year(year: object, *, field: str = "year") -> int | None:
+    """A ``year`` parameter as a number (None when empty); 400 when it is not four digits.
+
+    The one check every page, export and API parameter that names a campaign's year goes
+    through: ``2020x`` or ``20201`` is refused, never cut to its first four characters."""
     text = str(year).strip() if year is not None else ""
     if not text:
-        return require_current_campaign()
+        return None
     if not (text.isdecimal() and len(text) == 4):  # "²⁰²⁰" is digits, not a number
-        raise InvalidInput(fields={field: ["年度应为四位数字，例如 2020。"]})
-    campaign = campaign_by_year(int(text))
+        raise InvalidInput(fields={field: [YEAR_MESSAGE]})
+    return int(text)
+
+
+def campaign_for_year(year: object, *, field: str = "year") -> Campaign:
+    """The campaign a ``year`` parameter names (the current one when empty): 400 when malformed, 404 when absent."""
+    number = parse_year(year, field=field)
+    if number is None:
+        return require_current_campaign()
+    campaign = campaign_by_year(number)
     if campaign is None:
-        raise NotFound(f"没有{text}年度的奖励活动。")
+        raise NotFound(f"没有{number}年度的奖励活动。")
     return campaign

@@ -13,11 +13,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from rewards.campaigns.models import Campaign
+from rewards.campaigns.selectors import campaign_for_year
 from rewards.core import clock
 from rewards.core.audit import audit
 from rewards.core.errors import InvalidInput
 
-from .progress import Breakdown, Dashboard, Progress, ProgressRow, Scope, Tally, WeekRow, campaign_for_year, dashboard, progress
+from .progress import Breakdown, Dashboard, Progress, ProgressRow, Scope, Tally, WeekRow, dashboard, progress
 from .renderers import XLSX_CONTENT_TYPE, Column, Generated, Percent, Sheet, xlsx
 
 if TYPE_CHECKING:

@@ -15,10 +15,10 @@ from typing import Any
 
 from rewards.applications.models import Application
 from rewards.campaigns.models import Campaign
-from rewards.campaigns.selectors import campaign_by_year, require_current_campaign
+from rewards.campaigns.selectors import campaign_for_year
 from rewards.core import clock
 from rewards.core.audit import audit
-from rewards.core.errors import InvalidInput, NotFound
+from rewards.core.errors import InvalidInput
 from rewards.core.masking import mask_bank_card, mask_id_number, mask_phone
 from rewards.core.vocab import Channel, Level, Status
 from rewards.organisations.models import Organisation, OrgKind, StaffUser
@@ -118,19 +118,6 @@ def section_rows(section: Section, *, full: bool) -> list[list[Any]]:
     return [annex4_row(number, application, full=full) for number, application in enumerate(section.applications, start=1)]
 
 
-def _campaign(year: str | int | None) -> Campaign:
-    if year in (None, ""):
-        return require_current_campaign()
-    try:
-        number = int(str(year).strip())
-    except ValueError:
-        raise InvalidInput(fields={"year": ["年度应为四位数字，例如 2020。"]}) from None
-    campaign = campaign_by_year(number)
-    if campaign is None:
-        raise NotFound(f"没有{number}年度的奖励活动。")
-    return campaign
-
-
 def _organisation(user: StaffUser, name: str, request: Any) -> Organisation:
     name = (name or "").strip()[:120]
     if not name:
@@ -177,7 +164,7 @@ def annex4_export(
     require_report_role(user)
     if file_format not in FORMATS:
         raise InvalidInput(fields={"format": ["格式应为 xlsx 或 pdf。"]})
-    campaign = _campaign(year)
+    campaign = campaign_for_year(year)
     organisation = _organisation(user, org, request)
     sections = annex4_sections(user=user, campaign=campaign, organisation=organisation, per_unit=per_unit)
     full = sees_full_numbers(user)

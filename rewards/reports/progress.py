@@ -35,9 +35,9 @@ from django.db.models import Count, DateField, Func, QuerySet
 
 from rewards.applications.models import Application
 from rewards.campaigns.models import Campaign, CampaignUnit
-from rewards.campaigns.selectors import campaign_by_year, campaign_units, require_current_campaign
+from rewards.campaigns.selectors import campaign_units
 from rewards.core import clock
-from rewards.core.errors import Forbidden, InvalidInput, NotFound
+from rewards.core.errors import Forbidden
 from rewards.core.vocab import AWARDED_STATUSES, LEVEL_GRADE, PENDING_STATUSES, Channel, Level, Status
 from rewards.organisations.models import Organisation, OrgKind, Role, StaffUser
 from rewards.organisations.selectors import scope_to_subtree, visible_organisations
@@ -177,20 +177,6 @@ class Progress:
 def require_progress_role(user: StaffUser) -> None:
     if user.role not in PROGRESS_ROLES:
         raise Forbidden("您的角色不能查看工作进度。")
-
-
-def campaign_for_year(year: str | int | None) -> Campaign:
-    """The campaign of ``year`` (400 when not a year, 404 when absent); the current one when empty."""
-    if year in (None, ""):
-        return require_current_campaign()
-    try:
-        number = int(str(year).strip())
-    except ValueError:
-        raise InvalidInput(fields={"year": ["年度应为四位数字，例如 2020。"]}) from None
-    campaign = campaign_by_year(number)
-    if campaign is None:
-        raise NotFound(f"没有{number}年度的奖励活动。")
-    return campaign
 
 
 def progress_scope(user: StaffUser, campaign: Campaign) -> Scope:

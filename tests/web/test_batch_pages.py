@@ -453,7 +453,13 @@ def test_the_clerks_queue_lists_its_batch_rows_and_a_return_is_corrected_on_the_
     form = {key: value for key, value in paper_form(workers[0]).items() if key != "id_number"}
     form["certificate_no"] = "2020CORRECTED1"
     bad = clerk.post(f"/staff/applications/{first.application_no}/resubmit", {**form, "bank_card_no": "6222021234567890123"})
-    assert bad.status_code == 400 and "银行卡号校验不通过" in bad.content.decode()
+    # Told on the application's page (POST-redirect-GET), with what was typed, the card number
+    # waiting in the session encrypted.
+    assert bad.status_code == 302 and bad["Location"] == f"/staff/applications/{first.application_no}#resubmit"
+    assert "6222021234567890123" not in str(clerk.session["staff_refused_forms"])
+    page = clerk.get(bad["Location"]).content.decode()
+    assert "银行卡号校验不通过" in page and 'value="2020CORRECTED1"' in page and 'value="6222021234567890123"' in page
+    assert "银行卡号校验不通过" not in clerk.get(f"/staff/applications/{first.application_no}").content.decode()  # once
     response = clerk.post(f"/staff/applications/{first.application_no}/resubmit", form)
     assert response.status_code == 302
     first.refresh_from_db()

@@ -181,6 +181,16 @@ def test_a_copy_beyond_next_year_is_refused_on_the_page(admin, campaign, busines
     assert Campaign.objects.count() == 1
 
 
+@pytest.mark.parametrize(("from_year", "to_year"), [("2020", "20211"), ("2020", "2021x"), ("20201", "2021"), ("2020x", "")])
+def test_a_malformed_year_is_refused_not_cut_to_four_characters(admin, campaign, from_year, to_year):  # type: ignore[no-untyped-def]
+    """``[:4]`` read "20211" as 2021 and "2020x" as 2020: the copy went ahead into a year nobody chose."""
+    response = admin.post("/staff/campaigns/copy", {"from_year": from_year, "to_year": to_year}, follow=True)
+
+    assert response.redirect_chain == [("/staff/campaigns/", 302)]
+    assert "请从列表中选择年度（四位数字，例如 2021）。" in response.text
+    assert Campaign.objects.count() == 1 and not AuditEvent.objects.filter(action="campaign.copy").exists()
+
+
 def test_copying_twice_says_the_year_exists(admin, copied):  # type: ignore[no-untyped-def]
     response = admin.post("/staff/campaigns/copy", {"from_year": "2020"}, follow=True)
 

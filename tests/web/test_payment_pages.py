@@ -152,8 +152,9 @@ def test_the_builder_sees_no_approve_button_and_is_refused_while_a_second_office
     html = page_of(a, batch)
     assert approve_action not in html and "本批次由您生成" in html and "四眼原则" in html
 
-    refused = a.post(f"{URL}{batch.batch_no}/approve", {"confirm": "1"})
-    assert refused.status_code == 403 and "不能复核自己生成的批次" in refused.content.decode()
+    refused = a.post(f"{URL}{batch.batch_no}/approve", {"confirm": "1"}, follow=True)
+    assert refused.redirect_chain == [(f"{URL}{batch.batch_no}/", 302)]  # told on the batch's page (POST-redirect-GET)
+    assert "不能复核自己生成的批次" in refused.content.decode()
     batch.refresh_from_db()
     assert batch.status == BatchStatus.BUILT and batch.approved_by is None
     # The builder's attempt is on the batch's record, for the auditor (SECURITY.md 5, 17).
@@ -165,7 +166,8 @@ def test_the_builder_sees_no_approve_button_and_is_refused_while_a_second_office
     html = page_of(b, batch)
     assert approve_action in html and "复核通过" in html
     # The confirmation box must be ticked.
-    assert b.post(f"{URL}{batch.batch_no}/approve", {}).status_code == 400
+    unticked = b.post(f"{URL}{batch.batch_no}/approve", {}, follow=True)
+    assert unticked.redirect_chain and "请先勾选确认已核对笔数" in unticked.content.decode()
     assert PaymentBatch.objects.get().status == BatchStatus.BUILT
     response = b.post(f"{URL}{batch.batch_no}/approve", {"confirm": "1"})
     assert response.status_code == 302
@@ -200,8 +202,8 @@ def test_the_approval_screen_lists_every_bank_changed_application_and_the_change
     Application.objects.filter(pk=approved[4].pk).update(bank_card_no=new_card, bank_card_hash=crypto.blind_index("card", new_card))
     html = page_of(b, batch)
     assert "有 1 笔明细的申请在生成批次后发生了变化" in html and "银行卡信息已变更" in html and approved[4].application_no in html
-    response = b.post(f"{URL}{batch.batch_no}/approve", {"confirm": "1"})
-    assert response.status_code == 409
+    response = b.post(f"{URL}{batch.batch_no}/approve", {"confirm": "1"}, follow=True)
+    assert response.redirect_chain == [(f"{URL}{batch.batch_no}/", 302)]
     assert "有 1 笔明细的申请在生成后发生了变化" in response.content.decode()
     assert PaymentBatch.objects.get().status == BatchStatus.BUILT
 
@@ -226,7 +228,9 @@ def test_the_first_download_marks_the_batch_sent_and_the_page_then_offers_the_re
     file_action = f'action="{URL}{batch.batch_no}/file"'
     results_action = f'action="{URL}{batch.batch_no}/results"'
     assert file_action not in page_of(a, batch)
-    assert a.post(f"{URL}{batch.batch_no}/file", {"format": "csv"}).status_code == 409  # not approved yet
+    refused = a.post(f"{URL}{batch.batch_no}/file", {"format": "csv"})  # not approved yet: no file, said on the page
+    assert refused.status_code == 302 and refused["Location"] == f"{URL}{batch.batch_no}/"
+    assert "操作未完成" in a.get(refused["Location"]).content.decode()
     approve(finance_b, batch)
 
     html = page_of(a, batch)
@@ -255,8 +259,8 @@ def test_the_first_download_marks_the_batch_sent_and_the_page_then_offers_the_re
     assert sum(amounts) == float(batch.total_amount)
     assert AuditEvent.objects.filter(action="payment.file_download").count() == 2
     # Once sent it cannot be cancelled: the service's message, nothing changed.
-    refused = a.post(f"{URL}{batch.batch_no}/cancel")
-    assert refused.status_code == 409 and "不能作废" in refused.content.decode()
+    refused = a.post(f"{URL}{batch.batch_no}/cancel", follow=True)
+    assert refused.redirect_chain == [(f"{URL}{batch.batch_no}/", 302)] and "不能作废" in refused.content.decode()
     assert PaymentBatch.objects.get().status == BatchStatus.SENT
 
 
@@ -318,9 +322,9 @@ def test_a_results_file_with_an_unknown_reference_shows_every_reason_and_changes
     answers.append(("P2020099999-000001", "500.00", "success", ""))
     answers[0] = (answers[0][0], "5000.00", "success", "")
     before = snapshot()
-    response = a.post(f"{URL}{batch.batch_no}/results", {"file": results_file(answers)})
+    response = a.post(f"{URL}{batch.batch_no}/results", {"file": results_file(answers)}, follow=True)
     html = response.content.decode()
-    assert response.status_code == 400
+    assert response.redirect_chain == [(f"{URL}{batch.batch_no}/", 302)]
     assert "未知的付款参考号 P2020099999-000001" in html and f"付款参考号 {rows[0][0]} 的金额 5000.00 与发放金额 500.00 不符" in html
     assert "数据库未作任何改动" in html and "以下 2 处问题" in html
     assert snapshot() == before
@@ -342,9 +346,9 @@ def test_the_import_form_says_what_each_column_holds_and_a_refusal_of_the_file_i
     assert "表头 <code>reference,amount,result,reason</code>，不区分大小写和全角、半角" in form
     assert "<code>reason</code> 发放失败时填银行给出的原因" in form and "与发放文件相同" in form
     for content, reason in ((b"", "文件是空的。"), (b"reference,amount,result,reason\r\n", "文件中只有表头")):
-        response = a.post(f"{URL}{batch.batch_no}/results", {"file": SimpleUploadedFile("回单.csv", content)})
+        response = a.post(f"{URL}{batch.batch_no}/results", {"file": SimpleUploadedFile("回单.csv", content)}, follow=True)
         refused = response.content.decode()
-        assert response.status_code == 400 and reason in refused
+        assert response.redirect_chain == [(f"{URL}{batch.batch_no}/", 302)] and reason in refused
         assert "银行回单文件未导入：文件未通过检查，数据库未作任何改动。" in refused and "无法接受的行" not in refused
         assert "请按以下 1 处问题更正（必要时与银行核对）后，重新导入整份回单" in refused
     assert not batch.result_imports.exists()
@@ -363,7 +367,8 @@ def test_a_good_results_file_marks_paid_and_failed_and_the_same_file_again_chang
     again = a.post(f"{URL}{batch.batch_no}/results", {"file": results_file(answers)}, follow=True)
     assert "没有任何改动" in again.content.decode() and snapshot() == before
     # A page without a file says so.
-    assert a.post(f"{URL}{batch.batch_no}/results", {}).status_code == 400
+    without = a.post(f"{URL}{batch.batch_no}/results", {}, follow=True)
+    assert without.redirect_chain and "请选择银行回单文件（CSV）。" in without.content.decode()
 
 
 def test_the_batch_page_says_whether_an_imports_sms_are_queued_yet(
@@ -390,8 +395,9 @@ def test_a_reversal_needs_a_reason_and_makes_the_application_payment_failed(a, a
     html = page_of(a, batch)
     assert f'action="{URL}lines/{reference}/reversal"' in html and "登记退汇" in html
 
-    refused = a.post(f"{URL}lines/{reference}/reversal", {"reason": "  "})
-    assert refused.status_code == 400 and "请填写银行退汇的原因" in refused.content.decode()
+    refused = a.post(f"{URL}lines/{reference}/reversal", {"reason": "  "}, follow=True)
+    assert refused.redirect_chain == [(f"{URL}{batch.batch_no}/?q={reference}", 302)]
+    assert "请填写银行退汇的原因" in refused.content.decode()
     assert PaymentLine.objects.get(reference=reference).status == LineStatus.PAID
 
     response = a.post(f"{URL}lines/{reference}/reversal", {"reason": "账户冻结，银行退汇"}, follow=True)
@@ -402,7 +408,9 @@ def test_a_reversal_needs_a_reason_and_makes_the_application_payment_failed(a, a
     assert "已登记" in html and "账户冻结，银行退汇" in html and "已退汇" in html
     assert AuditEvent.objects.filter(action="payment.reversal").count() == 1
     # A reversed line cannot be reversed again.
-    assert a.post(f"{URL}lines/{reference}/reversal", {"reason": "再次"}).status_code == 409
+    again = a.post(f"{URL}lines/{reference}/reversal", {"reason": "再次"}, follow=True)
+    assert again.redirect_chain and "登记退汇未成功" in again.content.decode()
+    assert PaymentLine.objects.get(reference=reference).status == LineStatus.REVERSED
     assert a.post(f"{URL}lines/NOPE-1/reversal", {"reason": "x"}).status_code == 404
 
 

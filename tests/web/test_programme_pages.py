@@ -21,6 +21,7 @@ from rewards.campaigns.setup.year_copy import campaign_copy
 from rewards.core.models import AuditEvent
 from rewards.organisations.services import staff_create
 from rewards.training.models import TrainingPlan
+from rewards.web.staff import refusals
 
 pytestmark = pytest.mark.django_db
 
@@ -84,9 +85,9 @@ def test_a_declaration_and_its_decision_are_dated_on_the_business_date(campaign,
 
 
 def test_a_declaration_without_a_reason_keeps_what_was_typed(campaign, xihu_reviewer, before_deadline):
-    response = signed_in(xihu_reviewer).post(f"{DECLARATIONS}declare", {"occupation": "民航乘务员", "reason": " "})
+    response = signed_in(xihu_reviewer).post(f"{DECLARATIONS}declare", {"occupation": "民航乘务员", "reason": " "}, follow=True)
 
-    assert response.status_code == 400
+    assert response.redirect_chain == [(f"{DECLARATIONS}#declare-title", 302)]  # told on the page (POST-redirect-GET)
     page = text(response)
     assert "请填写申报理由" in page and 'value="民航乘务员"' in page
     assert not OccupationDeclaration.objects.exists()
@@ -96,9 +97,9 @@ def test_the_fourth_declaration_is_refused_on_the_page(campaign, xihu_reviewer, 
     for name in ("甲职业", "乙职业", "丙职业"):
         occupation_declare(user=xihu_reviewer, occupation=name, reason="理由")
 
-    response = signed_in(xihu_reviewer).post(f"{DECLARATIONS}declare", {"occupation": "丁职业", "reason": "我的理由"})
+    response = signed_in(xihu_reviewer).post(f"{DECLARATIONS}declare", {"occupation": "丁职业", "reason": "我的理由"}, follow=True)
 
-    assert response.status_code == 409
+    assert response.redirect_chain == [(f"{DECLARATIONS}#declare-title", 302)]
     page = text(response)
     assert "已达上限3项" in page and '<strong data-testid="remaining">0</strong>' in page
     assert OccupationDeclaration.objects.count() == 3
@@ -161,14 +162,16 @@ def test_the_economic_officer_sees_pending_ones_and_decides(
     client = signed_in(economic_officer)
 
     page = text(client.get(DECLARATIONS))
-    refused = client.post(f"{DECLARATIONS}{mine.pk}/decision", {"decision": "reject", "opinion": ""})
-    undecided = client.post(f"{DECLARATIONS}{mine.pk}/decision", {"opinion": "同意备案。"})  # the form is novalidate: the server says it
-    assert undecided.status_code == 400 and "请选择“备案同意”或“不同意”" in text(undecided) and "同意备案。" in text(undecided)
+    refused = client.post(f"{DECLARATIONS}{mine.pk}/decision", {"decision": "reject", "opinion": ""}, follow=True)
+    # The form is novalidate: the server says it, on the page (redirected to), keeping the opinion.
+    undecided = client.post(f"{DECLARATIONS}{mine.pk}/decision", {"opinion": "同意备案。"}, follow=True)
+    assert undecided.redirect_chain == [(f"{DECLARATIONS}#declaration-{mine.pk}", 302)]
+    assert "请选择“备案同意”或“不同意”" in text(undecided) and ">同意备案。</textarea>" in text(undecided)
     done = client.post(f"{DECLARATIONS}{mine.pk}/decision", {"decision": "approve", "opinion": "同意备案。"}, follow=True)
 
     assert "本区无人机企业集聚。" in page and "老字号集中。" in page
     assert f'action="/staff/occupations/{mine.pk}/decision"' in page
-    assert refused.status_code == 400 and "请填写意见" in text(refused)
+    assert refused.redirect_chain and "请填写意见" in text(refused) and 'value="reject" required checked' in text(refused)
     assert "已备案同意西湖区总工会申报的“无人机驾驶员”" in text(done)
     mine.refresh_from_db()
     assert mine.status == "approved" and mine.opinion == "同意备案。"
@@ -201,9 +204,9 @@ def test_a_decision_on_a_declaration_withdrawn_meanwhile_is_refused_at_the_top_o
     officer = signed_in(economic_officer)
     signed_in(xihu_reviewer).post(f"{DECLARATIONS}{withdrawn.pk}/withdraw")
 
-    response = officer.post(f"{DECLARATIONS}{withdrawn.pk}/decision", {"decision": "approve", "opinion": "同意备案。"})
+    response = officer.post(f"{DECLARATIONS}{withdrawn.pk}/decision", {"decision": "approve", "opinion": "同意备案。"}, follow=True)
 
-    assert response.status_code == 409
+    assert response.redirect_chain == [(f"{DECLARATIONS}#declaration-{withdrawn.pk}", 302)]
     page = text(response)
     notice = '<p class="form-error" role="alert" id="decision-notice">西湖区总工会申报的“无人机驾驶员”已被撤回，您的决定未保存。</p>'
     assert notice in page and page.index(notice) < page.index('id="pending-title"')
@@ -212,11 +215,11 @@ def test_a_decision_on_a_declaration_withdrawn_meanwhile_is_refused_at_the_top_o
     assert withdrawn.status == "withdrawn" and withdrawn.decided_by is None
     # Decided meanwhile (another tab): said the same way, naming the decision that stands.
     officer.post(f"{DECLARATIONS}{decided.pk}/decision", {"decision": "approve", "opinion": ""})
-    again = text(officer.post(f"{DECLARATIONS}{decided.pk}/decision", {"decision": "reject", "opinion": "不同意。"}))
+    again = text(officer.post(f"{DECLARATIONS}{decided.pk}/decision", {"decision": "reject", "opinion": "不同意。"}, follow=True))
     assert "西湖区总工会申报的“茶艺师”已审核（已备案同意），您的决定未保存。" in again
     # A refusal about a card still pending stays beside it, with nothing at the top.
     pending = OccupationDeclaration.objects.get(occupation="中式面点师")
-    beside = text(officer.post(f"{DECLARATIONS}{pending.pk}/decision", {"decision": "reject", "opinion": ""}))
+    beside = text(officer.post(f"{DECLARATIONS}{pending.pk}/decision", {"decision": "reject", "opinion": ""}, follow=True))
     assert "请填写意见" in beside and 'id="decision-notice"' not in beside
 
 
@@ -311,7 +314,7 @@ def test_a_union_records_and_updates_a_plan(campaign, xihu, xihu_reviewer):
     )
     plan = TrainingPlan.objects.get()
     edit = client.get(f"{TRAINING}{plan.pk}/")
-    refused = client.post(f"{TRAINING}{plan.pk}/", {"trained": "10", "certified": "12", "spent": "0"})
+    refused = client.post(f"{TRAINING}{plan.pk}/", {"trained": "10", "certified": "12", "spent": "0"}, follow=True)
     saved = client.post(
         f"{TRAINING}{plan.pk}/",
         {
@@ -330,7 +333,8 @@ def test_a_union_records_and_updates_a_plan(campaign, xihu, xihu_reviewer):
     assert "已录入培训计划：数控车工（技师）" in text(created)
     assert plan.union == xihu
     assert edit.status_code == 200 and 'name="trained"' in text(edit)
-    assert refused.status_code == 400 and "不能超过已培训人数（10）" in text(refused)
+    assert refused.redirect_chain == [(f"{TRAINING}{plan.pk}/", 302)]  # told on the form's page (POST-redirect-GET)
+    assert "不能超过已培训人数（10）" in text(refused) and 'value="12"' in text(refused)
     assert "已更新培训计划" in text(saved)
     plan.refresh_from_db()
     assert (plan.trained, plan.certified, plan.spent) == (30, 22, Decimal("60000.00"))
@@ -373,12 +377,12 @@ def test_a_second_reviewer_saving_a_form_opened_before_the_first_saved_is_told(c
     assert first_form["trained"] == "32"
 
     saved = first.post(f"{TRAINING}{plan.pk}/", {**first_form, "trained": "40"})
-    refused = second.post(f"{TRAINING}{plan.pk}/", {**second_form, "spent": "90000"})
+    refused = second.post(f"{TRAINING}{plan.pk}/", {**second_form, "spent": "90000"}, follow=True)
 
     assert saved.status_code == 302
     plan.refresh_from_db()
     assert (plan.trained, plan.spent) == (40, Decimal("86000.00"))  # the first's 已培训 kept
-    assert refused.status_code == 409
+    assert refused.redirect_chain == [(f"{TRAINING}{plan.pk}/", 302)]
     page = text(refused)
     assert "这条计划在您打开本页之后已由李强于" in page and "您这次的修改未保存" in page
     assert "已培训人数 32，已支出金额 90,000.00" in page
@@ -414,11 +418,13 @@ def test_field_errors_show_beside_the_fields(campaign, xihu_reviewer):
     response = signed_in(xihu_reviewer).post(
         f"{TRAINING}new",
         {"year": "2020", "occupation": "", "level": "technician", "mode": "online", "planned_trainees": "-3", "budget": "abc"},
+        follow=True,
     )
 
-    assert response.status_code == 400
+    assert response.redirect_chain == [(f"{TRAINING}?year=2020#new-title", 302)]  # told on the page (POST-redirect-GET)
     page = text(response)
     assert "请填写培训职业（工种）名称。" in page and "计划培训人数不能为负数。" in page and "专项资金预算应为金额" in page
+    assert 'value="-3"' in page and 'value="abc"' in page  # what was typed, kept
     assert not TrainingPlan.objects.exists()
 
 
@@ -546,18 +552,38 @@ def test_a_page_drawn_at_a_post_address_sends_its_year_and_filter_forms_to_the_p
     """A refused form draws the page at the address it was posted to (…/declare, …/decision,
     training/new); the year and filter forms must not GET that address (405 there)."""
     union = signed_in(xihu_reviewer)
-    refused = union.post(f"{DECLARATIONS}declare", {"occupation": "", "reason": ""})
-    assert refused.status_code == 400
+    refused = union.post(f"{DECLARATIONS}declare", {"occupation": "", "reason": ""}, follow=True)
+    assert refused.redirect_chain == [(f"{DECLARATIONS}#declare-title", 302)]  # now told on the page itself
     page = text(refused)
     assert f'<form method="get" action="{DECLARATIONS}" class="inline-form prog-year-form">' in page
     assert union.get(DECLARATIONS, {"year": "2020"}).status_code == 200
     assert union.get(f"{DECLARATIONS}declare", {"year": "2020"}).status_code == 405  # what the form used to do
 
     declaration = occupation_declare(user=xihu_reviewer, occupation="茶艺师", reason="理由")
-    page = text(signed_in(economic_officer).post(f"{DECLARATIONS}{declaration.pk}/decision", {"decision": "", "opinion": ""}))
+    refused = signed_in(economic_officer).post(f"{DECLARATIONS}{declaration.pk}/decision", {"decision": "", "opinion": ""}, follow=True)
+    assert refused.redirect_chain == [(f"{DECLARATIONS}#declaration-{declaration.pk}", 302)]  # told on the page itself
+    page = text(refused)
     assert f'<form method="get" action="{DECLARATIONS}" class="inline-form prog-year-form">' in page
     assert f'<form method="get" action="{DECLARATIONS}" class="inline-form prog-filter">' in page
 
-    refused = union.post(f"{TRAINING}new", {"year": "2020", "occupation": ""})
-    assert refused.status_code == 400
+    refused = union.post(f"{TRAINING}new", {"year": "2020", "occupation": ""}, follow=True)
+    assert refused.redirect_chain == [(f"{TRAINING}?year=2020#new-title", 302)]
     assert f'<form method="get" action="{TRAINING}" class="inline-form prog-year-form">' in text(refused)
+
+
+def test_a_refused_declaration_decision_keeps_its_opinion_encrypted_and_shows_it_once(
+    campaign, xihu_reviewer, economic_officer, before_deadline
+):
+    """The refusal is told on the page the officer is sent back to (POST-redirect-GET): reloading
+    it posts nothing and shows the plain page; the opinion waits in the session encrypted."""
+    declaration = occupation_declare(user=xihu_reviewer, occupation="茶艺师", reason="理由")
+    officer = signed_in(economic_officer)
+    response = officer.post(f"{DECLARATIONS}{declaration.pk}/decision", {"decision": "", "opinion": "联系人 13957187919 已核实"})
+    assert response.status_code == 302 and response["Location"] == f"{DECLARATIONS}#declaration-{declaration.pk}"
+    assert "13957187919" not in str(officer.session[refusals.SESSION_KEY])
+    page = text(officer.get(DECLARATIONS))
+    assert "请选择“备案同意”或“不同意”。" in page and ">联系人 13957187919 已核实</textarea>" in page
+    again = text(officer.get(DECLARATIONS))
+    assert "请选择“备案同意”或“不同意”。" not in again and "13957187919" not in again
+    declaration.refresh_from_db()
+    assert declaration.status == "pending"

@@ -111,8 +111,9 @@ def test_the_staff_page_offers_the_checkboxes_and_keeps_them_when_refused(client
     assert "需重新上传" in page and page.count('type="checkbox" name="materials"') == 3
     assert all(f'value="{kind}"' in page for kind in ("id_card", "certificate", "bank_card"))
     # 通过 with a box ticked: refused, said in Chinese, the boxes and the opinion kept.
-    response = staff.post(f"{url}/decision", {"decision": "approve", "opinion": "好", "materials": ["certificate"]})
-    assert response.status_code == 400 and "只有退回修改时才能要求重新上传材料" in response.content.decode()
+    response = staff.post(f"{url}/decision", {"decision": "approve", "opinion": "好", "materials": ["certificate"]}, follow=True)
+    assert response.redirect_chain == [(f"{url}#decision", 302)]
+    assert "只有退回修改时才能要求重新上传材料" in response.content.decode()
     assert 'value="certificate" checked' in response.content.decode() and 'value="bank_card" checked' not in response.content.decode()
     assert Application.objects.get(pk=application.pk).status == Status.PENDING_DISTRICT
     response = staff.post(
@@ -202,8 +203,9 @@ def test_a_returned_batch_row_is_marked_and_held_to_the_rule_on_the_clerks_page(
     detail = clerk.get(f"/staff/applications/{application.application_no}").content.decode()
     assert detail.count(f">{ASKED}<") == 1 and "需重新上传：身份证" in detail
     form = {key: value for key, value in paper_form(workers[0]).items() if key != "id_number"}
-    response = clerk.post(f"/staff/applications/{application.application_no}/resubmit", form)
-    assert response.status_code == 400 and f'<p class="w-error">{ASKED}</p>' in response.content.decode()
+    response = clerk.post(f"/staff/applications/{application.application_no}/resubmit", form, follow=True)
+    assert response.redirect_chain == [(f"/staff/applications/{application.application_no}#resubmit", 302)]
+    assert f'<p class="w-error">{ASKED}</p>' in response.content.decode()
     assert Application.objects.get(pk=application.pk).status == Status.RETURNED
     response = clerk.post(f"/staff/applications/{application.application_no}/resubmit", {**form, "id_card_file": photo("id")})
     assert response.status_code == 302

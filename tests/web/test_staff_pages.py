@@ -388,16 +388,20 @@ def test_decisions_need_an_opinion_to_return_or_reject(campaign, business_day, m
     # refused, and the page says it was not saved, who decided and where the application stands.
     response = district.post(f"/staff/applications/{first.application_no}/decision", {"decision": "approve"}, follow=True)
     assert "该决定已经保存，重复提交的没有再次处理" in response.text and first.events.filter(decision="approve").count() == 1
-    response = district.post(f"/staff/applications/{first.application_no}/decision", {"decision": "return", "opinion": "补材料"})
-    assert response.status_code == 409 and "您的决定没有保存：西湖区总工会 xihu.reviewer已于" in response.text
+    response = district.post(
+        f"/staff/applications/{first.application_no}/decision", {"decision": "return", "opinion": "补材料"}, follow=True
+    )
+    assert response.redirect_chain == [(f"/staff/applications/{first.application_no}#decision", 302)]  # POST-redirect-GET
+    assert "您的决定没有保存：西湖区总工会 xihu.reviewer已于" in response.text
     assert "作出“通过”决定，该申请现为“待市总终审”。" in response.text
 
     # 终审 return without an opinion is refused; with one it is kept in the history.
-    response = city.post(f"/staff/applications/{first.application_no}/decision", {"decision": "return", "opinion": "  "})
-    assert response.status_code == 400 and "请填写意见" in response.text
+    response = city.post(f"/staff/applications/{first.application_no}/decision", {"decision": "return", "opinion": "  "}, follow=True)
+    assert response.redirect_chain and "请填写意见" in response.text
     for unreadable in ("\u200b", "\u3000\u200d\ufeff", "\u2060\r\n\u200e"):  # zero-width, joiner, BOM, marks
-        response = city.post(f"/staff/applications/{first.application_no}/decision", {"decision": "reject", "opinion": unreadable})
-        assert response.status_code == 400 and "请填写意见" in response.text, repr(unreadable)
+        url = f"/staff/applications/{first.application_no}/decision"
+        response = city.post(url, {"decision": "reject", "opinion": unreadable}, follow=True)
+        assert response.redirect_chain and "请填写意见" in response.text, repr(unreadable)
     first.refresh_from_db()
     assert first.status == "pending_city"
     response = city.post(
@@ -412,9 +416,10 @@ def test_decisions_need_an_opinion_to_return_or_reject(campaign, business_day, m
     assert "证书照片模糊，请重新上传。" in detail and "退回修改" in detail
 
     # 不予奖励 also needs an opinion; an unknown decision is refused.
-    assert district.post(f"/staff/applications/{second.application_no}/decision", {"decision": "reject"}).status_code == 400
-    response = district.post(f"/staff/applications/{second.application_no}/decision", {"decision": "pay"})
-    assert response.status_code == 400 and "请选择一项决定：通过、退回修改或不予奖励。" in response.text
+    refused = district.post(f"/staff/applications/{second.application_no}/decision", {"decision": "reject"}, follow=True)
+    assert refused.redirect_chain and "请填写意见" in refused.text
+    response = district.post(f"/staff/applications/{second.application_no}/decision", {"decision": "pay"}, follow=True)
+    assert response.redirect_chain and "请选择一项决定：通过、退回修改或不予奖励。" in response.text
     assert "approve（" not in response.text  # the API's message names its codes; the page does not
     district.post(f"/staff/applications/{second.application_no}/decision", {"decision": "reject", "opinion": "证书非本人。"})
     second.refresh_from_db()
@@ -435,14 +440,15 @@ def test_a_hard_signal_blocks_final_approval_until_resolved_with_a_note(campaign
     city = signed_in(city_reviewer)
     page = city.get(f"/staff/applications/{application.application_no}")
     assert page.context["approve_blocked"] and "尚未处理的硬性风险信号" in page.text
-    response = city.post(f"/staff/applications/{application.application_no}/decision", {"decision": "approve"})
-    assert response.status_code == 409 and "尚未处理的风险信号" in response.text
+    response = city.post(f"/staff/applications/{application.application_no}/decision", {"decision": "approve"}, follow=True)
+    assert response.redirect_chain and "尚未处理的风险信号" in response.text
     application.refresh_from_db()
     assert application.status == "pending_city"
 
     url = f"/staff/applications/{application.application_no}/flags/{flag.code}/resolve"
-    response = city.post(url, {"note": "   "})
-    assert response.status_code == 400 and "请写明核实情况和处理意见" in response.text
+    response = city.post(url, {"note": "   "}, follow=True)
+    assert response.redirect_chain == [(f"/staff/applications/{application.application_no}#signals", 302)]
+    assert "请写明核实情况和处理意见" in response.text
     flag.refresh_from_db()
     assert flag.resolved_at is None
     response = city.post(url, {"note": "已电话核实杭州市人社局，证书真实，证书库尚未同步。"})
@@ -450,7 +456,8 @@ def test_a_hard_signal_blocks_final_approval_until_resolved_with_a_note(campaign
     flag.refresh_from_db()
     assert flag.resolved_by == city_reviewer and flag.resolved_at is not None
     assert flag.resolution_note == "已电话核实杭州市人社局，证书真实，证书库尚未同步。"
-    assert city.post(url, {"note": "again"}).status_code == 409
+    again = city.post(url, {"note": "again"}, follow=True)
+    assert again.redirect_chain and "您的处理说明没有保存：该风险信号已处理。" in again.text
     page = city.get(f"/staff/applications/{application.application_no}").text
     assert "证书库尚未同步" in page and "city.reviewer" in page
 

@@ -44,7 +44,15 @@ def test_withdraw_refused_once_a_reviewer_decided(client, today, member, xihu_re
     application, _ = submitted_with_password(client, member)
     review_decide(user=xihu_reviewer, application_no=application.application_no, decision="approve")
     response = client.post(f"/worker/applications/{application.application_no}/withdraw", follow=True)
-    assert "已有审核意见的申请不能撤回" in text(response)
+    assert response.redirect_chain == [(f"/worker/mine#app-{application.application_no}", 302)]
+    # Said inside that application's card (with its status and next step), not at the top of the page.
+    page = response.content.decode()
+    card = page[page.index(f'id="app-{application.application_no}"') :]
+    card = card[: card.index("</article>")]
+    assert '<p class="w-alert error" role="alert">撤回没有成功：已有审核意见的申请不能撤回。</p>' in card
+    assert 'class="w-messages"' not in page
+    # Once: the next visit is the plain page.
+    assert "撤回没有成功" not in text(client.get("/worker/mine"))
     application.refresh_from_db()
     assert application.status == Status.PENDING_CITY
 
@@ -56,7 +64,7 @@ def test_the_withdraw_page_of_an_application_already_withdrawn_does_not_ask_agai
     url = f"/worker/applications/{application.application_no}/withdraw"
     client.post(url)
     response = client.get(url)
-    assert response.status_code == 302 and response["Location"] == "/worker/mine"
+    assert response.status_code == 302 and response["Location"] == f"/worker/mine#app-{application.application_no}"
     body = text(client.get("/worker/mine"))
     assert f"申请 {application.application_no} 已经撤回，不需要再撤回。" in body
     assert "确定撤回" not in body and "已有审核意见" not in body
@@ -66,7 +74,7 @@ def test_the_withdraw_page_of_a_decided_application_says_why_without_asking(clie
     application, _ = submitted_with_password(client, member)
     review_decide(user=xihu_reviewer, application_no=application.application_no, decision="return", opinion="银行卡照片看不清")
     response = client.get(f"/worker/applications/{application.application_no}/withdraw")
-    assert response.status_code == 302 and response["Location"] == "/worker/mine"
+    assert response.status_code == 302 and response["Location"] == f"/worker/mine#app-{application.application_no}"
     body = text(client.get("/worker/mine"))
     assert f"申请 {application.application_no} 现为“已退回，请修改后重新提交”，已有审核意见的申请不能撤回。" in body
     assert "请按审核意见修改" in body and "确定撤回" not in body

@@ -54,9 +54,10 @@ from rewards.reports.access import record_denial
 from rewards.review.services import application_in_scope, scoped_applications
 from rewards.web.worker.forms import EDUCATION_SUGGESTIONS
 
+from . import refusals
 from .auth import refused, signed_in_staff, staff_required
-from .batch_forms import EntryForm, resubmit_form_for
-from .views import RULE_LABELS, _out_of_scope, _render_detail
+from .batch_forms import EntryForm, resubmit_form_for, resubmit_form_name
+from .views import RULE_LABELS, _out_of_scope
 
 BATCH_ROLES = frozenset({Role.GRASSROOTS_CLERK, Role.DISTRICT_REVIEWER})
 ROW_LABELS = {"valid": "可导入", "accepted": "已保存", "unchanged": "已存在", "rejected": "有问题"}
@@ -516,19 +517,22 @@ def resubmit(request: HttpRequest, no: str) -> HttpResponse:
         return redirect("staff:detail", no=no)
     form.is_valid()
     files = {field: request.FILES.get(field) for field in FIELD_FOR_KIND.values()}
-    extra: dict[str, Any] = {"resubmit_form": form}
+    kept: dict[str, Any] = {"errors": {}, "ineligible": []}
     try:
         application = batch_resubmit(user=user, application_no=no, data=form.values(), files=files, request=request)
     except InvalidInput as exc:
-        form.add_domain_errors(exc.fields)
-        extra["resubmit_error"] = exc.message if not exc.fields else "修改的内容有误，请按红色提示修改。"
+        kept["errors"] = exc.fields
+        message = exc.message if not exc.fields else "修改的内容有误，请按红色提示修改。"
     except Ineligible as exc:
-        extra["resubmit_ineligible"] = _rule_rows(exc.extra.get("checks"))
-        extra["resubmit_error"] = "修改后仍不符合奖励条件，未能重新提交，原因见下方。"
+        kept["ineligible"] = _rule_rows(exc.extra.get("checks"))
+        message = "修改后仍不符合奖励条件，未能重新提交，原因见下方。"
     except (Conflict, Forbidden, NotFound, StorageUnavailable) as exc:
-        extra["resubmit_error"] = exc.message
+        message = exc.message
     else:
         messages.success(request, f"已修改并重新提交，记录了新的初审，现为“{Status(application.status).label}”。")
         return redirect("staff:detail", no=application.application_no)
-    application = application_in_scope(user, no)
-    return _render_detail(request, application, status=400, **extra)
+    # Told on the application's page (POST-redirect-GET), the form as typed (its numbers kept
+    # encrypted); chosen files cannot be kept, and are chosen again.
+    kept["data"] = {name: str(request.POST.get(name, "")) for name in form.fields if name not in FIELD_FOR_KIND.values()}
+    refusals.keep(request, resubmit_form_name(no), message=message, values=kept)
+    return redirect(f"{reverse('staff:detail', args=[no])}#resubmit")

@@ -132,3 +132,8 @@ def resubmit_form_for(user: StaffUser, application: Application, data: Any = Non
         application.events.filter(decision="return").order_by("-at", "-id").values_list("opinion", flat=True).first() or ""
     )
     return form
+
+
+def resubmit_form_name(application_no: str) -> str:
+    """The name a refused resubmission is kept under for the application's page (refusals.keep)."""
+    return f"resubmit:{application_no}"

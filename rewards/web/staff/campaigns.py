@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rewards.campaigns.models import Campaign, CampaignUnit
+from rewards.campaigns.selectors import parse_year
 from rewards.campaigns.setup import selectors, sms
 from rewards.campaigns.setup.common import ensure_may_change
 from rewards.campaigns.setup.fields import LABELS, LEVEL_AMOUNTS, SMS_TEMPLATES
@@ -124,14 +125,18 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @staff_required(roles=MANAGE_ROLES)
 def campaign_copy_view(request: HttpRequest) -> HttpResponse:
-    raw = str(request.POST.get("from_year") or "").strip()[:4]
-    if not raw.isdecimal():
+    # The one check of a year (decision 268): "20211" or "2021x" is refused, not cut to 2021.
+    try:
+        from_year = parse_year(request.POST.get("from_year"), field="from_year")
+        target = parse_year(request.POST.get("to_year"), field="to_year")
+    except InvalidInput:
+        messages.error(request, "请从列表中选择年度（四位数字，例如 2021）。")
+        return redirect("staff:campaigns")
+    if from_year is None:
         messages.error(request, "请选择要复制的年度。")
         return redirect("staff:campaigns")
-    from_year = int(raw)
     # Without a target year (an older form): the next year, as before.
-    raw_target = str(request.POST.get("to_year") or "").strip()[:4]
-    to_year = int(raw_target) if raw_target.isdecimal() else from_year + 1
+    to_year = target if target is not None else from_year + 1
     try:
         campaign = campaign_copy(from_year=from_year, to_year=to_year, acting_user=signed_in_staff(request), request=request)
     except DomainError as exc:

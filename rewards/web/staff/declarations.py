@@ -39,9 +39,14 @@ from rewards.organisations.selectors import get_organisation_in_scope
 from rewards.reports.annex5 import FORMATS, annex5_export
 from rewards.reports.downloads import download_response
 
+from . import refusals
 from .auth import not_found_recorded, signed_in_staff, staff_required
 
 STATUS_LABELS = dict(DeclarationStatus.choices)
+#: The economic department's refused decision, kept for the page (refusals.keep).
+DECISION_FORM = "declaration_decision"
+#: A union's refused declaration (with what was typed) or withdrawal.
+DECLARE_FORM = "declaration_declare"
 
 
 def _message(exc: DomainError) -> str:
@@ -163,7 +168,28 @@ def declarations(request: HttpRequest) -> HttpResponse:
     campaign, error = _campaign(request)
     if error:
         messages.error(request, error)
-    return _page(request, campaign)
+    return _page(request, campaign, **_refused_forms(request))
+
+
+def _refused_forms(request: HttpRequest) -> dict[str, Any]:
+    """A refused decision (the city's page) or declaration or withdrawal (the union's), with what
+    was typed, shown once."""
+    shown: dict[str, Any] = {}
+    refused = refusals.take(request, DECISION_FORM)
+    if refused is not None:
+        values = refused["values"]
+        shown["decision_error"] = {
+            "id": values.get("id"),
+            "message": refused["message"],
+            "decision": str(values.get("decision") or ""),
+            "opinion": str(values.get("opinion") or ""),
+        }
+    refused = refusals.take(request, DECLARE_FORM)
+    if refused is not None:
+        values = refused["values"]
+        shown["form"] = {"occupation": str(values.get("occupation") or ""), "reason": str(values.get("reason") or "")}
+        shown["form_error"] = refused["message"]
+    return shown
 
 
 @require_POST
@@ -172,17 +198,11 @@ def declare(request: HttpRequest) -> HttpResponse:
     """申报一项 for the caller's union, in the current campaign."""
     occupation = (request.POST.get("occupation") or "")[:200]
     reason = (request.POST.get("reason") or "")[:2000]
-    campaign = current_campaign()
     try:
         declaration = occupation_declare(user=signed_in_staff(request), occupation=occupation, reason=reason, request=request)
-    except (InvalidInput, Conflict, Forbidden, NotFound) as exc:
-        return _page(
-            request,
-            campaign,
-            status=exc.status,
-            form={"occupation": occupation, "reason": reason},
-            form_error=_message(exc),
-        )
+    except (InvalidInput, Conflict, Forbidden, NotFound) as exc:  # told on the page (POST-redirect-GET)
+        refusals.keep(request, DECLARE_FORM, message=_message(exc), values={"occupation": occupation, "reason": reason})
+        return redirect(f"{reverse('staff:declarations')}#declare-title")
     messages.success(request, f"已申报“{declaration.occupation}”，等待市总工会经济部审核。")
     return redirect("staff:declarations")
 
@@ -195,8 +215,9 @@ def withdraw(request: HttpRequest, declaration_id: int) -> HttpResponse:
         declaration = occupation_declaration_withdraw(user=signed_in_staff(request), declaration_id=declaration_id, request=request)
     except NotFound:  # another union's declaration
         return not_found_recorded(request, what="occupation_declaration", model=OccupationDeclaration, pk=declaration_id)
-    except (Conflict, Forbidden) as exc:
-        return _page(request, current_campaign(), status=exc.status, form_error=_message(exc))
+    except (Conflict, Forbidden) as exc:  # told on the page (POST-redirect-GET)
+        refusals.keep(request, DECLARE_FORM, message=_message(exc))
+        return redirect(f"{reverse('staff:declarations')}#declare-title")
     campaign = declaration.campaign
     if clock.today() > declaration_deadline(campaign):
         messages.success(request, f"已撤回“{declaration.occupation}”的申报。{campaign.year}年度的申报已截止，不能再申报。")
@@ -218,14 +239,16 @@ def decide(request: HttpRequest, declaration_id: int) -> HttpResponse:
     except NotFound:
         return render(request, "staff/not_found.html", {"what": "occupation_declaration"}, status=404)
     except (InvalidInput, Conflict) as exc:
-        campaign = current_campaign()
         message = _message(exc)
         if isinstance(exc, InvalidInput) and "decision" in exc.fields:  # the API's words name its codes
             message = "请选择“备案同意”或“不同意”。"
         if isinstance(exc, Conflict):
             message = _not_pending_message(declaration_id, message)
-        error = {"id": declaration_id, "message": message, "decision": decision, "opinion": opinion[:500]}
-        return _page(request, campaign, status=exc.status, decision_error=error)
+        # Told on the page, not at this address (POST-redirect-GET): a reload or Back opens the
+        # page instead of posting the decision again. The opinion is kept encrypted.
+        values = {"id": declaration_id, "decision": decision[:20], "opinion": opinion[:500]}
+        refusals.keep(request, DECISION_FORM, message=message, values=values)
+        return redirect(f"{reverse('staff:declarations')}#declaration-{declaration_id}")
     verdict = "备案同意" if declaration.status == DeclarationStatus.APPROVED else "不同意"
     messages.success(request, f"已{verdict}{declaration.union.name}申报的“{declaration.occupation}”。")
     return redirect("staff:declarations")

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from rewards.campaigns.models import Campaign
-from rewards.campaigns.selectors import campaign_units, current_campaign
+from rewards.campaigns.selectors import campaign_units, current_campaign, parse_year
 from rewards.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from rewards.organisations.models import Role, StaffUser
 from rewards.payments import selectors, services
@@ -41,6 +41,7 @@ from rewards.payments.services import (
 )
 from rewards.reports.downloads import content_disposition, download_response
 
+from . import refusals
 from .auth import signed_in_staff, staff_required
 
 #: Who changes anything here (API.md "Roles"): finance officers only.
@@ -98,10 +99,11 @@ def _build_context(campaign: Campaign | None) -> dict[str, Any]:
 
 
 def _payment_year(chosen: str) -> Campaign | None:
-    """The campaign named by ``year`` (a page's choice), else the one a batch is built for by default."""
-    chosen = chosen.strip()
-    if chosen.isdecimal() and len(chosen) == 4:
-        named = Campaign.objects.filter(year=int(chosen)).first()
+    """The campaign named by ``year`` (a page's choice), else the one a batch is built for by
+    default; a ``year`` that is not one is refused (InvalidInput), never read as the default."""
+    year = parse_year(chosen)
+    if year is not None:
+        named = Campaign.objects.filter(year=year).first()
         if named is not None:
             return named
     return services.payment_campaign()
@@ -125,7 +127,11 @@ def _listed(batch: PaymentBatch) -> dict[str, Any]:
 @staff_required(roles=READ_ROLES)
 def batch_list(request: HttpRequest) -> HttpResponse:
     """核发批次: every batch with its state and control totals; the build form for finance."""
-    campaign = _payment_year(request.GET.get("year") or "")
+    try:
+        campaign = _payment_year(request.GET.get("year") or "")
+    except InvalidInput as exc:  # shown at the top of the default year's page, which the address no longer names
+        messages.error(request, _message(exc))
+        return redirect("staff:payments")
     page = Paginator(selectors.batches_with_results(), BATCHES_PAGE).get_page(request.GET.get("page"))
     context = {
         "campaign": campaign,
@@ -145,7 +151,11 @@ def batch_list(request: HttpRequest) -> HttpResponse:
 def batch_build(request: HttpRequest) -> HttpResponse:
     """生成核发批次: every approved application of the year shown not in a live line (of one
     union, if chosen)."""
-    campaign = _payment_year(request.POST.get("year") or "")
+    try:
+        campaign = _payment_year(request.POST.get("year") or "")
+    except InvalidInput as exc:  # a batch is never built for a year nobody chose
+        messages.error(request, f"没有生成核发批次：{_message(exc)}")
+        return redirect("staff:payments")
     if campaign is None:
         messages.error(request, "目前没有奖励活动，不能生成核发批次。")
         return redirect("staff:payments")
@@ -246,13 +256,43 @@ def _render_batch(request: HttpRequest, batch: PaymentBatch, *, status: int = 20
     return render(request, "staff/payments/batch.html", context, status=status)
 
 
+def _batch_form(batch_no: str) -> str:
+    return f"payment_batch:{batch_no}"
+
+
+def _refused(request: HttpRequest, batch_no: str, place: str, message: str, *, query: str = "", **values: Any) -> HttpResponse:
+    """A refused action on a batch (``place``: action, results or reversal) is told on the
+    batch's page (POST-redirect-GET): a reload or Back opens the page, posting nothing again."""
+    refusals.keep(request, _batch_form(batch_no), message=message, values={"place": place, **values})
+    return redirect(f"{reverse('staff:payment_batch', args=[batch_no])}{query}")  # the refusal is at the page's top
+
+
+def _refused_forms(request: HttpRequest, batch_no: str) -> dict[str, Any]:
+    refused = refusals.take(request, _batch_form(batch_no))
+    if refused is None:
+        return {}
+    values, message = refused["values"], refused["message"]
+    place = values.get("place")
+    if place == "results":
+        return {"results_error": message, "results_reasons": [str(text) for text in values.get("reasons") or []]}
+    if place == "reversal":
+        return {
+            "reversal_error": {
+                "reference": str(values.get("reference") or ""),
+                "message": message,
+                "reason": str(values.get("reason") or ""),
+            }
+        }
+    return {"action_error": message}
+
+
 @require_GET
 @staff_required(roles=READ_ROLES)
 def batch_detail(request: HttpRequest, batch_no: str) -> HttpResponse:
     batch = selectors.batch_by_no(batch_no)
     if batch is None:
         return _not_found(request)
-    return _render_batch(request, batch)
+    return _render_batch(request, batch, **_refused_forms(request, batch.batch_no))
 
 
 @require_POST
@@ -263,12 +303,12 @@ def batch_approve(request: HttpRequest, batch_no: str) -> HttpResponse:
     if batch is None:
         return _not_found(request)
     if request.POST.get("confirm") != "1":
-        return _render_batch(request, batch, status=400, action_error="请先勾选确认已核对笔数、总金额和银行卡变更情况，再复核通过。")
+        return _refused(request, batch.batch_no, "action", "请先勾选确认已核对笔数、总金额和银行卡变更情况，再复核通过。")
     already = batch.approved_at is not None  # approved before, from another tab: the service answers it again
     try:
         batch = payment_batch_approve(user=signed_in_staff(request), batch_no=batch.batch_no, request=request)
     except (Forbidden, Conflict) as exc:
-        return _render_batch(request, selectors.batch_by_no(batch_no) or batch, status=exc.status, action_error=exc.message)
+        return _refused(request, batch.batch_no, "action", exc.message)
     if already:
         messages.info(request, f"核发批次 {batch.batch_no} 此前已由您复核通过（{batch.approved_at:%Y-%m-%d %H:%M}），未重复复核。")
     else:
@@ -288,7 +328,7 @@ def batch_cancel(request: HttpRequest, batch_no: str) -> HttpResponse:
     try:
         batch = payment_batch_cancel(user=signed_in_staff(request), batch_no=batch.batch_no, request=request)
     except (Forbidden, Conflict) as exc:
-        return _render_batch(request, selectors.batch_by_no(batch_no) or batch, status=exc.status, action_error=exc.message)
+        return _refused(request, batch.batch_no, "action", exc.message)
     messages.success(request, f"核发批次 {batch.batch_no} 已作废，其中的申请可以重新生成批次。")
     return redirect("staff:payment_batch", batch_no=batch.batch_no)
 
@@ -305,7 +345,7 @@ def batch_file(request: HttpRequest, batch_no: str) -> HttpResponse:
     try:
         content, batch = payment_batch_file(user=signed_in_staff(request), batch_no=batch.batch_no, request=request, fmt=fmt)
     except (Forbidden, Conflict) as exc:
-        return _render_batch(request, selectors.batch_by_no(batch_no) or batch, status=exc.status, action_error=exc.message)
+        return _refused(request, batch.batch_no, "action", exc.message)
     response = HttpResponse(content, content_type=XLSX if fmt == "xlsx" else "text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition(f"核发批次{batch.batch_no}发放文件.{fmt}", f"{batch.batch_no}.{fmt}")
     response["Content-Length"] = str(len(content))
@@ -323,18 +363,16 @@ def batch_results(request: HttpRequest, batch_no: str) -> HttpResponse:
         return _not_found(request)
     upload = request.FILES.get("file")
     if upload is None:
-        return _render_batch(request, batch, status=400, results_error="请选择银行回单文件（CSV）。")
+        return _refused(request, batch.batch_no, "results", "请选择银行回单文件（CSV）。")
     if (upload.size or 0) > RESULT_FILE_LIMIT:
-        return _render_batch(request, batch, status=400, results_error="文件超过 10 MB，不像是一份银行回单，未导入。")
+        return _refused(request, batch.batch_no, "results", "文件超过 10 MB，不像是一份银行回单，未导入。")
     try:
         outcome = payment_results_import(user=signed_in_staff(request), batch_no=batch.batch_no, content=upload.read(), request=request)
     except ResultFileRefused as exc:
         reasons = exc.extra.get("reasons") or [text for texts in exc.fields.values() for text in texts]
-        return _render_batch(
-            request, selectors.batch_by_no(batch_no) or batch, status=400, results_error=exc.message, results_reasons=reasons
-        )
+        return _refused(request, batch.batch_no, "results", exc.message, reasons=[str(text) for text in reasons])
     except (Forbidden, Conflict, InvalidInput) as exc:
-        return _render_batch(request, selectors.batch_by_no(batch_no) or batch, status=exc.status, results_error=_message(exc))
+        return _refused(request, batch.batch_no, "results", _message(exc))
     if outcome["paid"] or outcome["failed"]:
         messages.success(
             request, f"已导入银行回单：发放成功 {outcome['paid']:,} 笔，发放失败 {outcome['failed']:,} 笔。给相关职工的短信已转入后台发送。"
@@ -357,9 +395,9 @@ def line_reversal(request: HttpRequest, reference: str) -> HttpResponse:
     except NotFound:
         return _not_found(request)
     except (Forbidden, Conflict, InvalidInput) as exc:
-        batch = selectors.batch_by_no(line.batch.batch_no)
-        assert batch is not None
-        return _render_batch(request, batch, status=exc.status, reversal_error={"reference": line.reference, "message": _message(exc)})
+        query = f"?{urlencode({'q': line.reference})}"  # the line's row, where the form is
+        values = {"reference": line.reference, "reason": reason[:200]}
+        return _refused(request, line.batch.batch_no, "reversal", _message(exc), query=query, **values)
     messages.success(request, f"已登记 {line.reference}（{line.name}）退汇，该申请改为“发放失败”，已短信通知职工更正银行卡。")
     return redirect(f"{reverse('staff:payment_batch', args=[line.batch.batch_no])}?{urlencode({'q': line.reference})}")
 
@@ -373,8 +411,12 @@ def payment_report(request: HttpRequest) -> HttpResponse:
     """核发统计: paid and failed per union (Annex 1 order) and per level; ``?download=xlsx``."""
     years = list(Campaign.objects.order_by("-year").values_list("year", flat=True))
     current = current_campaign()
-    year = (request.GET.get("year") or "").strip()[:4]
-    campaign = (Campaign.objects.filter(year=int(year)).first() if year.isdecimal() else None) or current
+    try:
+        year = parse_year(request.GET.get("year"))
+    except InvalidInput as exc:
+        refused = {"campaign": None, "years": years, "error": _message(exc)}
+        return render(request, "staff/payments/report.html", refused, status=exc.status)
+    campaign = (Campaign.objects.filter(year=year).first() if year else None) or current
     if campaign is None:
         return render(request, "staff/payments/report.html", {"campaign": None, "years": years})
     if request.GET.get("download") == "xlsx":

@@ -25,13 +25,15 @@ from django.views.decorators.http import require_GET
 
 from rewards.campaigns.declarations import READ_ROLES as DECLARATION_READ_ROLES
 from rewards.campaigns.models import Campaign
+from rewards.campaigns.selectors import campaign_for_year, parse_year
 from rewards.core import clock
 from rewards.core.errors import InvalidInput, NotFound
 from rewards.reports.annex1 import progress_table_export
 from rewards.reports.downloads import download_response
-from rewards.reports.progress import PROGRESS_ROLES, Breakdown, Dashboard, campaign_for_year, dashboard, week_labels
+from rewards.reports.progress import PROGRESS_ROLES, Breakdown, Dashboard, dashboard, week_labels
 
 from .auth import signed_in_staff, staff_required
+from .refusals import error_text
 
 #: Where the install step puts ECharts for staticfiles (Makefile: scripts/npm-assets.sh).
 ECHARTS = "vendor/echarts/echarts.min.js"
@@ -110,12 +112,10 @@ def progress_page(request: HttpRequest) -> HttpResponse:
     """工作进度: the dashboard of one campaign (the current one unless a year is chosen)."""
     user = signed_in_staff(request)
     years = list(Campaign.objects.order_by("-year").values_list("year", flat=True))
-    year = (request.GET.get("year") or "").strip()[:4]
     try:
-        campaign = campaign_for_year(year)
+        campaign = campaign_for_year(request.GET.get("year"))
     except (InvalidInput, NotFound) as exc:
-        error = exc.message if not exc.fields else "年度应为四位数字，例如 2020。"
-        return render(request, "staff/progress.html", {"years": years, "error": error}, status=exc.status)
+        return render(request, "staff/progress.html", {"years": years, "error": error_text(exc)}, status=exc.status)
     today = clock.today()
     board = dashboard(user, campaign, today=today)
     total = board.progress.total
@@ -142,11 +142,16 @@ def progress_page(request: HttpRequest) -> HttpResponse:
 @staff_required(roles=PROGRESS_ROLES)
 def progress_export(request: HttpRequest) -> HttpResponse:
     """One table of the dashboard (``table``: annex1, level, channel, migrant, occupation, week, all) as xlsx."""
-    year = (request.GET.get("year") or "").strip()[:4]
+    year = request.GET.get("year") or ""
     table = (request.GET.get("table") or "annex1").strip()[:20]
+    try:
+        parse_year(year)
+    except InvalidInput as exc:  # the export of a year that is not one: said here, not on another year's page
+        years = list(Campaign.objects.order_by("-year").values_list("year", flat=True))
+        return render(request, "staff/progress.html", {"years": years, "error": error_text(exc)}, status=exc.status)
     try:
         generated = progress_table_export(user=signed_in_staff(request), table=table, year=year, request=request)
     except (InvalidInput, NotFound) as exc:
-        messages.error(request, "；".join(text for texts in exc.fields.values() for text in texts) if exc.fields else exc.message)
-        return redirect(reverse("staff:progress") + (f"?year={year}" if year.isdecimal() else ""))
+        messages.error(request, error_text(exc))
+        return redirect(reverse("staff:progress") + (f"?year={year.strip()}" if year.strip() else ""))
     return download_response(generated)

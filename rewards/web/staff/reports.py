@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from rewards.campaigns.models import Campaign
-from rewards.campaigns.selectors import current_campaign
+from rewards.campaigns.selectors import current_campaign, parse_year
 from rewards.core.errors import InvalidInput, NotFound
 from rewards.organisations.models import OrgKind, StaffUser
 from rewards.organisations.selectors import visible_organisations
@@ -25,6 +25,7 @@ from rewards.reports.annex4 import FORMATS, annex4_export, listed
 from rewards.reports.downloads import download_response
 
 from .auth import signed_in_staff, staff_required
+from .refusals import error_text
 
 
 @require_GET
@@ -77,13 +78,17 @@ def annex4(request: HttpRequest) -> HttpResponse:
     campaigns = list(Campaign.objects.order_by("-year").values_list("year", flat=True))
     current = current_campaign()
     org = (request.GET.get("org") or "").strip()[:120]
-    year = (request.GET.get("year") or (str(current.year) if current else "")).strip()[:4]
+    year = (request.GET.get("year") or (str(current.year) if current else "")).strip()
     per_unit = (request.GET.get("per_unit") or "") in ("1", "on", "true")
     if not org and user.organisation and user.organisation.kind != OrgKind.CITY:
         org = user.organisation.name
     error = ""
     status = 200
     file_format = request.GET.get("download", "")
+    try:
+        year_number = parse_year(year)  # a year that is not one is refused before anything is looked up
+    except InvalidInput as exc:
+        year_number, error, status, file_format = None, error_text(exc), exc.status, ""
     if file_format:
         try:
             generated = annex4_export(
@@ -96,12 +101,12 @@ def annex4(request: HttpRequest) -> HttpResponse:
             )
             return download_response(generated)
         except InvalidInput as exc:
-            error = "；".join(text for texts in exc.fields.values() for text in texts) if exc.fields else exc.message
+            error = error_text(exc)
             status = 400
         except NotFound as exc:
             error = exc.message
             status = 404
-    year_campaign = Campaign.objects.filter(year=int(year)).first() if year.isdecimal() else None
+    year_campaign = Campaign.objects.filter(year=year_number).first() if year_number else None
     context = {
         "groups": _organisation_groups(user),
         "campaigns": campaigns,

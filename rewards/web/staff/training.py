@@ -31,8 +31,11 @@ from rewards.training.models import PLAN_LEVELS, TrainingMode, TrainingPlan
 from rewards.training.selectors import READ_ROLES, plan_in_scope, plan_list, plan_totals, union_totals
 from rewards.training.services import LABELS, PLAN_FIELDS, PROGRESS_FIELDS, RECORD_ROLES, training_plan_create, training_plan_update
 
+from . import refusals
 from .auth import not_found_recorded, signed_in_staff, staff_required
 
+#: A union's refused new plan line, kept for the page (refusals.keep).
+CREATE_FORM = "training_plan_create"
 LEVEL_CHOICES = [(code, Level(code).label) for code in PLAN_LEVELS]
 
 
@@ -122,7 +125,19 @@ def plans(request: HttpRequest) -> HttpResponse:
         return render(request, "staff/declarations/no_campaign.html")
     if error:
         messages.error(request, error)
-    return _render_plans(request, campaign)
+    refused = refusals.take(request, CREATE_FORM)
+    if refused is None:
+        return _render_plans(request, campaign)
+    values = refused["values"]
+    form = {str(key): str(value) for key, value in (values.get("form") or {}).items()}
+    return _render_plans(request, campaign, form=form, errors=_errors(values.get("errors")), form_error=refused["message"])
+
+
+def _errors(kept: object) -> dict[str, list[str]]:
+    """The fields' messages as kept in the session (a dict of lists of sentences)."""
+    if not isinstance(kept, dict):
+        return {}
+    return {str(field): [str(text) for text in texts] for field, texts in kept.items() if isinstance(texts, list)}
 
 
 def _posted(request: HttpRequest, fields: tuple[str, ...]) -> dict[str, str]:
@@ -140,7 +155,9 @@ def plan_create(request: HttpRequest) -> HttpResponse:
     except (InvalidInput, Conflict, Forbidden) as exc:
         if campaign is None:
             return render(request, "staff/declarations/no_campaign.html", status=exc.status)
-        return _render_plans(request, campaign, status=exc.status, form=data, errors=exc.fields, form_error=_message(exc))
+        # Told on the page (POST-redirect-GET): a reload or Back does not post the line again.
+        refusals.keep(request, CREATE_FORM, message=_message(exc), values={"form": data, "errors": exc.fields})
+        return redirect(f"{reverse('staff:training')}?year={campaign.year}#new-title")
     messages.success(request, f"已录入培训计划：{plan.occupation}（{Level(plan.level).label}），计划培训 {plan.planned_trainees:,} 人。")
     return redirect(f"{reverse('staff:training')}?year={plan.campaign.year}")
 
@@ -156,7 +173,6 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
     values: dict[str, Any] = {field: getattr(plan, field) for field in (*PLAN_FIELDS, *PROGRESS_FIELDS)}
     errors: dict[str, list[str]] = {}
     error = ""
-    status = 200
     if request.method == "POST":
         data = _posted(request, (*PLAN_FIELDS, *PROGRESS_FIELDS))
         try:
@@ -165,20 +181,22 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
             )
         except NotFound:
             return _plan_not_found(request, plan_id)
-        except Conflict as exc:
-            if exc.code != "plan_changed":
-                values.update(data)
-                error, status = _message(exc), exc.status
-            else:  # someone saved it meanwhile: today's figures in the form, what was typed named
-                plan.refresh_from_db()
-                values = {field: getattr(plan, field) for field in (*PLAN_FIELDS, *PROGRESS_FIELDS)}
-                error, status = f"{exc.message}{_typed_instead(exc.extra.get('changes', {}))}", exc.status
-        except (InvalidInput, Forbidden) as exc:
-            values.update(data)
-            errors, error, status = exc.fields, _message(exc), exc.status
-        else:
-            messages.success(request, f"已更新培训计划：{plan.occupation}（{Level(plan.level).label}）。")
-            return redirect(f"{reverse('staff:training')}?year={plan.campaign.year}")
+        except (Conflict, InvalidInput, Forbidden) as exc:
+            # Told on this page opened again (POST-redirect-GET): a reload or Back does not post it again.
+            if isinstance(exc, Conflict) and exc.code == "plan_changed":
+                # Someone saved it meanwhile: today's figures in the form, what was typed named.
+                kept: dict[str, Any] = {"form": None, "errors": {}}
+                message = f"{exc.message}{_typed_instead(exc.extra.get('changes', {}))}"
+            else:
+                kept, message = {"form": data, "errors": exc.fields}, _message(exc)
+            refusals.keep(request, _edit_form(plan.pk), message=message, values=kept)
+            return redirect("staff:training_edit", plan_id=plan.pk)
+        messages.success(request, f"已更新培训计划：{plan.occupation}（{Level(plan.level).label}）。")
+        return redirect(f"{reverse('staff:training')}?year={plan.campaign.year}")
+    refused = refusals.take(request, _edit_form(plan.pk))
+    if refused is not None:
+        values.update({str(key): str(value) for key, value in (refused["values"].get("form") or {}).items()})
+        errors, error = _errors(refused["values"].get("errors")), refused["message"]
     context = {
         "plan": plan,
         "form": values,
@@ -187,7 +205,11 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
         "form_error": error,
         **_form_context(),
     }
-    return render(request, "staff/training/edit.html", context, status=status)
+    return render(request, "staff/training/edit.html", context)
+
+
+def _edit_form(plan_id: int) -> str:
+    return f"training_plan:{plan_id}"
 
 
 def _seen(value: str | None) -> dt.datetime | None:

@@ -49,9 +49,9 @@ from rewards.review.services import (
     sees_full_numbers,
 )
 
-from . import payments
+from . import payments, refusals
 from .auth import safe_next, signed_in_staff, staff_required
-from .batch_forms import resubmit_form_for
+from .batch_forms import resubmit_form_for, resubmit_form_name
 
 #: Who may read the queue, an application and its materials: the same roles as the API.
 READ_ROLES = frozenset(
@@ -404,7 +404,47 @@ def detail(request: HttpRequest, no: str) -> HttpResponse:
         application = application_in_scope(signed_in_staff(request), no)
     except NotFound:
         return _out_of_scope(request, no, "detail")
-    return _render_detail(request, application)
+    return _render_detail(request, application, **_refused_forms(request, application))
+
+
+def _decision_form(application_no: str) -> str:
+    return f"decision:{application_no}"
+
+
+def _flag_form(application_no: str) -> str:
+    return f"flag:{application_no}"
+
+
+def _refused_forms(request: HttpRequest, application: Application) -> dict[str, Any]:
+    """A refused decision, signal note or resubmission of this application, with what was typed, shown once."""
+    application_no = application.application_no
+    shown: dict[str, Any] = {}
+    decision = refusals.take(request, _decision_form(application_no))
+    if decision is not None:
+        values = decision["values"]
+        shown.update(
+            decision_error=decision["message"],
+            decision_value=str(values.get("decision") or ""),
+            opinion_value=str(values.get("opinion") or ""),
+            materials_value=[str(kind) for kind in values.get("materials") or []],
+        )
+    flag = refusals.take(request, _flag_form(application_no))
+    if flag is not None:
+        values = flag["values"]
+        shown["flag_error"] = {"code": str(values.get("code") or ""), "message": flag["message"], "note": str(values.get("note") or "")}
+    resubmission = refusals.take(request, resubmit_form_name(application_no))
+    if resubmission is not None:
+        values = resubmission["values"]
+        form = resubmit_form_for(signed_in_staff(request), application, values.get("data") or {})
+        if form is not None:  # still the clerk's returned application
+            form.is_valid()
+            form.add_domain_errors({str(name): [str(text) for text in texts] for name, texts in (values.get("errors") or {}).items()})
+            shown["resubmit_form"] = form
+            shown["resubmit_ineligible"] = values.get("ineligible") or []
+            shown["resubmit_error"] = resubmission["message"]
+        else:  # no longer returned (decided, or resubmitted from another tab): no form to stand beside
+            messages.warning(request, f"修改没有提交：{resubmission['message']}")
+    return shown
 
 
 @require_http_methods(["GET", "POST"])
@@ -441,15 +481,11 @@ def decide(request: HttpRequest, no: str) -> HttpResponse:
             message = _decided_meanwhile(application, last)
         elif isinstance(exc, Conflict):  # decided meanwhile, say in another tab: say that this one was not
             message = f"您的决定没有保存：{message}"
-        return _render_detail(
-            request,
-            application,
-            status=exc.status,
-            decision_error=message,
-            decision_value=decision,
-            opinion_value=opinion[:500],
-            materials_value=again,
-        )
+        # Told on the application's page, not at this address (POST-redirect-GET): a reload or
+        # the Back button then opens the page instead of posting the decision again.
+        values = {"decision": decision[:20], "opinion": opinion[:500], "materials": [kind[:20] for kind in again[:3]]}
+        refusals.keep(request, _decision_form(application.application_no), message=message, values=values)
+        return redirect(f"{reverse('staff:detail', args=[application.application_no])}#decision")
     messages.success(request, f"{DECISION_DONE[decision]}。该申请现为“{STATUS_LABELS[Status(application.status)]}”。")
     return redirect("staff:detail", no=application.application_no)
 
@@ -473,8 +509,9 @@ def resolve_flag(request: HttpRequest, no: str, code: str) -> HttpResponse:
         messages.info(request, "该风险信号已不存在：系统重新核查后不再提示（相关情况已变化），无需处理。")
         return redirect(f"{reverse('staff:detail', args=[no])}#signals")
     except (InvalidInput, Conflict) as exc:
-        message = "；".join(text for texts in exc.fields.values() for text in texts) if exc.fields else exc.message
-        return _render_detail(request, application, status=exc.status, flag_error={"code": code, "message": message})
+        values = {"code": code[:40], "note": note[:1000]}
+        refusals.keep(request, _flag_form(application.application_no), message=refusals.error_text(exc), values=values)
+        return redirect(f"{reverse('staff:detail', args=[application.application_no])}#signals")
     messages.success(request, f"已处理风险信号“{flag.get_code_display()}”。")
     return redirect(f"{reverse('staff:detail', args=[no])}#signals")
 

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
 from rewards.applications import selectors as application_selectors
@@ -141,8 +142,10 @@ def mine(request: HttpRequest) -> HttpResponse:
         and not campaign_state(campaign)["closed"]
         and not campaign_state(campaign)["not_open"]
     )
+    rows = [status_view(application) for application in applications]
+    _card_notice(request, rows)
     context = {
-        "rows": [status_view(application) for application in applications],
+        "rows": rows,
         "can_apply": can_apply,
         "campaign": campaign,
         "name": member.name if member else "",
@@ -150,6 +153,25 @@ def mine(request: HttpRequest) -> HttpResponse:
         **(campaign_state(campaign) if campaign is not None else {}),
     }
     return page(request, "worker/mine.html", context)
+
+
+def _card_notice(request: HttpRequest, rows: list[dict[str, Any]]) -> None:
+    """The note kept for one application (a refused withdrawal) goes inside its card, once."""
+    notice = request.session.pop(session.CARD_NOTICE_KEY, None)
+    if not isinstance(notice, dict):
+        return
+    for row in rows:
+        if row["application_no"] == notice.get("application_no"):
+            row["notice"] = {"message": str(notice.get("message") or ""), "tone": str(notice.get("tone") or "info")}
+            return
+    messages.info(request, str(notice.get("message") or ""))  # its card is gone: said at the top
+
+
+def _told_on_card(request: HttpRequest, no: str, message: str, *, tone: str) -> HttpResponse:
+    """Back to 我的申请 at the application's card, which says ``message`` (a worker with several
+    applications sees which one it is about, not a line at the top of the page)."""
+    request.session[session.CARD_NOTICE_KEY] = {"application_no": no, "message": message, "tone": tone}
+    return redirect(f"{reverse('worker:mine')}#app-{no}")
 
 
 @never_cache
@@ -160,14 +182,15 @@ def withdraw(request: HttpRequest, no: str) -> HttpResponse:
     if request.method == "GET" and not view["can_withdraw"]:
         # Often the back button after 确认撤回: a plain note on 我的申请, not the question again.
         if application.status == Status.WITHDRAWN:
-            messages.info(request, f"申请 {no} 已经撤回，不需要再撤回。" + view["next_step"])
-        else:
-            messages.info(request, f"申请 {no} 现为“{view['status_label']}”，已有审核意见的申请不能撤回。" + view["next_step"])
-        return redirect("worker:mine")
+            return _told_on_card(request, no, f"申请 {no} 已经撤回，不需要再撤回。" + view["next_step"], tone="info")
+        said = f"申请 {no} 现为“{view['status_label']}”，已有审核意见的申请不能撤回。" + view["next_step"]
+        return _told_on_card(request, no, said, tone="info")
     if request.method == "POST":
         try:
             application_withdraw(application_no=no, applicant_id_hash=me(request), request=request)
-        except (Conflict, NotFound) as error:
+        except Conflict as error:  # a reviewer decided meanwhile, or withdrawn in another tab
+            return _told_on_card(request, no, f"撤回没有成功：{error.message}", tone="error")
+        except NotFound as error:
             messages.error(request, error.message)
         else:
             messages.success(

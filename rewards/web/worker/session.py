@@ -27,6 +27,8 @@ SEEN_KEY = "applicant_seen"
 PENDING_KEY = "worker_signin"
 DONE_KEY = "worker_done"
 NEW_PASSWORD_KEY = "worker_new_password"  # noqa: S105 - a session key, not a password
+#: A refusal (or a note) about one application, shown once inside its card on 我的申请.
+CARD_NOTICE_KEY = "worker_card_notice"
 IDLE_SECONDS = 30 * 60
 #: The SMS code lives 10 minutes; the half-finished sign-in (a code typed is checked) a little longer.
 PENDING_SECONDS = 15 * 60

@@ -20,6 +20,7 @@
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
+    if (event.defaultPrevented) { return; }  // stopped by the page's own check (a missing opinion): nothing to confirm
     if (form.hasAttribute("data-confirm") && !window.confirm(form.getAttribute("data-confirm"))) {
       event.preventDefault();
     }

@@ -20,5 +20,51 @@
   }
   document.querySelectorAll("[data-decision] input[name=decision]:checked").forEach(confirmChoice);
 
+  // What the server would refuse is asked for first: a decision, and the opinion of 不同意.
+  // The form is novalidate (the browser's own bubbles speak its language, not ours), so the
+  // check is here, and it runs before the confirmation dialog: this listener is in the capture
+  // phase, staff-forms.js's confirmation in the bubbling one, and a form stopped here is not asked.
+  function problem(form) {
+    var radio = form.querySelector("input[name=decision]:checked");
+    var opinion = form.querySelector("textarea[name=opinion]");
+    if (!radio) { return { text: "请先选择备案同意或不同意。", field: form.querySelector("input[name=decision]") }; }
+    if (radio.value === "reject" && opinion && !opinion.value.trim()) {
+      return { text: "不同意时请填写经济部意见，意见将告知申报的工会。", field: opinion };
+    }
+    return null;
+  }
+
+  function say(form, found) {
+    var line = form.querySelector("[data-decision-problem]");
+    if (!found) {
+      if (line) { line.parentNode.removeChild(line); }
+      return;
+    }
+    if (!line) {
+      line = document.createElement("p");
+      line.className = "form-error";
+      line.setAttribute("role", "alert");
+      line.setAttribute("data-decision-problem", "");
+      form.insertBefore(line, form.querySelector("button[type=submit]"));
+    }
+    line.textContent = found.text;
+    if (found.field) { found.field.focus(); }
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("[data-decision]")) { return; }
+    var found = problem(form);
+    say(form, found);
+    if (found) { event.preventDefault(); }
+  }, true);
+
+  function recheck(event) {
+    var form = event.target.closest && event.target.closest("[data-decision]");
+    if (form && form.querySelector("[data-decision-problem]")) { say(form, problem(form)); }
+  }
+  document.addEventListener("change", recheck);
+  document.addEventListener("input", recheck);
+
   // data-confirm and data-once: staff-forms.js (every staff page).
 })();
