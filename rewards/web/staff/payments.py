@@ -260,10 +260,17 @@ def _batch_form(batch_no: str) -> str:
     return f"payment_batch:{batch_no}"
 
 
-def _refused(request: HttpRequest, batch_no: str, place: str, message: str, *, query: str = "", **values: Any) -> HttpResponse:
+def _refused(
+    request: HttpRequest, batch_no: str, place: str, message: str, *, status: int = 400, query: str = "", **values: Any
+) -> HttpResponse:
     """A refused action on a batch (``place``: action, results or reversal) is told on the
-    batch's page (POST-redirect-GET): a reload or Back opens the page, posting nothing again."""
+    batch's page (POST-redirect-GET): a reload or Back opens the page, posting nothing again.
+    A refused permission (403: the builder approving their own batch, the 四眼原则) stays a 403,
+    the page drawn at the address posted to, as every forbidden action answers."""
     refusals.keep(request, _batch_form(batch_no), message=message, values={"place": place, **values})
+    batch = selectors.batch_by_no(batch_no) if status == 403 else None
+    if batch is not None:
+        return _render_batch(request, batch, status=403, **_refused_forms(request, batch_no))
     return redirect(f"{reverse('staff:payment_batch', args=[batch_no])}{query}")  # the refusal is at the page's top
 
 
@@ -308,7 +315,7 @@ def batch_approve(request: HttpRequest, batch_no: str) -> HttpResponse:
     try:
         batch = payment_batch_approve(user=signed_in_staff(request), batch_no=batch.batch_no, request=request)
     except (Forbidden, Conflict) as exc:
-        return _refused(request, batch.batch_no, "action", exc.message)
+        return _refused(request, batch.batch_no, "action", exc.message, status=exc.status)
     if already:
         messages.info(request, f"核发批次 {batch.batch_no} 此前已由您复核通过（{batch.approved_at:%Y-%m-%d %H:%M}），未重复复核。")
     else:
@@ -328,7 +335,7 @@ def batch_cancel(request: HttpRequest, batch_no: str) -> HttpResponse:
     try:
         batch = payment_batch_cancel(user=signed_in_staff(request), batch_no=batch.batch_no, request=request)
     except (Forbidden, Conflict) as exc:
-        return _refused(request, batch.batch_no, "action", exc.message)
+        return _refused(request, batch.batch_no, "action", exc.message, status=exc.status)
     messages.success(request, f"核发批次 {batch.batch_no} 已作废，其中的申请可以重新生成批次。")
     return redirect("staff:payment_batch", batch_no=batch.batch_no)
 
@@ -345,7 +352,7 @@ def batch_file(request: HttpRequest, batch_no: str) -> HttpResponse:
     try:
         content, batch = payment_batch_file(user=signed_in_staff(request), batch_no=batch.batch_no, request=request, fmt=fmt)
     except (Forbidden, Conflict) as exc:
-        return _refused(request, batch.batch_no, "action", exc.message)
+        return _refused(request, batch.batch_no, "action", exc.message, status=exc.status)
     response = HttpResponse(content, content_type=XLSX if fmt == "xlsx" else "text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition(f"核发批次{batch.batch_no}发放文件.{fmt}", f"{batch.batch_no}.{fmt}")
     response["Content-Length"] = str(len(content))
@@ -372,7 +379,7 @@ def batch_results(request: HttpRequest, batch_no: str) -> HttpResponse:
         reasons = exc.extra.get("reasons") or [text for texts in exc.fields.values() for text in texts]
         return _refused(request, batch.batch_no, "results", exc.message, reasons=[str(text) for text in reasons])
     except (Forbidden, Conflict, InvalidInput) as exc:
-        return _refused(request, batch.batch_no, "results", _message(exc))
+        return _refused(request, batch.batch_no, "results", _message(exc), status=exc.status)
     if outcome["paid"] or outcome["failed"]:
         messages.success(
             request, f"已导入银行回单：发放成功 {outcome['paid']:,} 笔，发放失败 {outcome['failed']:,} 笔。给相关职工的短信已转入后台发送。"
@@ -397,7 +404,7 @@ def line_reversal(request: HttpRequest, reference: str) -> HttpResponse:
     except (Forbidden, Conflict, InvalidInput) as exc:
         query = f"?{urlencode({'q': line.reference})}"  # the line's row, where the form is
         values = {"reference": line.reference, "reason": reason[:200]}
-        return _refused(request, line.batch.batch_no, "reversal", _message(exc), query=query, **values)
+        return _refused(request, line.batch.batch_no, "reversal", _message(exc), status=exc.status, query=query, **values)
     messages.success(request, f"已登记 {line.reference}（{line.name}）退汇，该申请改为“发放失败”，已短信通知职工更正银行卡。")
     return redirect(f"{reverse('staff:payment_batch', args=[line.batch.batch_no])}?{urlencode({'q': line.reference})}")
 
