@@ -22,23 +22,7 @@
     return null;
   }
 
-  function say(form, found) {
-    var line = form.querySelector("[data-decision-problem]");
-    if (!found) {
-      if (line) { line.parentNode.removeChild(line); }
-      return;
-    }
-    if (!line) {
-      line = document.createElement("p");
-      line.className = "form-error";
-      line.setAttribute("role", "alert");
-      line.setAttribute("data-decision-problem", "");
-      var button = form.querySelector('button[type="submit"]');
-      form.insertBefore(line, button);
-    }
-    line.textContent = found.text;
-    if (found.field) { found.field.focus(); }
-  }
+  var say = window.staffForms.sayProblem;  // staff-forms.js, loaded first on every staff page
 
   // 需重新上传 belongs to 退回修改 alone: with another decision (or none yet) its boxes are
   // disabled, so they are neither sent nor in the keyboard's way (the server refuses them anyway).

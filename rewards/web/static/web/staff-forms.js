@@ -9,6 +9,27 @@
 (function () {
   "use strict";
 
+  // A page's own check (a decision without its opinion) says what is missing in one line above
+  // the form's button and puts the focus on the field; found = {text, field} or null (all well).
+  window.staffForms = {
+    sayProblem: function (form, found) {
+      var line = form.querySelector("[data-decision-problem]");
+      if (!found) {
+        if (line) { line.parentNode.removeChild(line); }
+        return;
+      }
+      if (!line) {
+        line = document.createElement("p");
+        line.className = "form-error";
+        line.setAttribute("role", "alert");
+        line.setAttribute("data-decision-problem", "");
+        form.insertBefore(line, form.querySelector('button[type="submit"]'));
+      }
+      line.textContent = found.text;
+      if (found.field) { found.field.focus(); }
+    }
+  };
+
   // A link that asks with hx-get (a status tab or a page of the queue, a page of the audit log),
   // opened with Ctrl, ⌘ or Shift, goes to a new browser tab or window by its href, as a boosted
   // link would; htmx would draw it here (it lets a modified click through only for boosted links).

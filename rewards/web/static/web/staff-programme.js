@@ -34,22 +34,7 @@
     return null;
   }
 
-  function say(form, found) {
-    var line = form.querySelector("[data-decision-problem]");
-    if (!found) {
-      if (line) { line.parentNode.removeChild(line); }
-      return;
-    }
-    if (!line) {
-      line = document.createElement("p");
-      line.className = "form-error";
-      line.setAttribute("role", "alert");
-      line.setAttribute("data-decision-problem", "");
-      form.insertBefore(line, form.querySelector("button[type=submit]"));
-    }
-    line.textContent = found.text;
-    if (found.field) { found.field.focus(); }
-  }
+  var say = window.staffForms.sayProblem;  // staff-forms.js, loaded first on every staff page
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
