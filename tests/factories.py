@@ -164,3 +164,18 @@ def make_application(*, campaign, member: Member, status: str = "approved", new_
     }
     fields.update(overrides)
     return Application.objects.create(**fields)
+
+
+def make_registered_application(*, campaign, member: Member, **kwargs):  # type: ignore[no-untyped-def]
+    """:func:`make_application` whose certificate is in the HR registry as declared (no hard
+    signal holds it back, when its card is corrected or a batch built from it)."""
+    app = make_application(campaign=campaign, member=member, **kwargs)
+    make_certificate(
+        member=member,
+        certificate_no=app.certificate_no,
+        level=app.new_level,
+        issue_date=app.certificate_issue_date,
+        occupation=app.occupation,
+        issuer=app.issuer,
+    )
+    return app

@@ -77,15 +77,7 @@ def paid_city(settings):  # type: ignore[no-untyped-def]
     apps = []
     for name, level in [*UNIONS, (WORKERS_UNION, "senior_technician")]:
         member = factories.make_member(union=organisation_by_name(name))
-        app = factories.make_application(campaign=campaign, member=member, new_level=level)
-        factories.make_certificate(
-            member=member,
-            certificate_no=app.certificate_no,
-            level=app.new_level,
-            issue_date=app.certificate_issue_date,
-            occupation=app.occupation,
-            issuer=app.issuer,
-        )
+        app = factories.make_registered_application(campaign=campaign, member=member, new_level=level)
         apps.append(app)
     worker = apps[-1]
 

@@ -17,14 +17,6 @@ def approved(campaign, xihu, shangcheng):  # type: ignore[no-untyped-def]
     apps = []
     for level, union in zip(levels, unions, strict=True):
         member = factories.make_member(union=union)
-        app = factories.make_application(campaign=campaign, member=member, new_level=level)
-        factories.make_certificate(
-            member=member,
-            certificate_no=app.certificate_no,
-            level=app.new_level,
-            issue_date=app.certificate_issue_date,
-            occupation=app.occupation,
-            issuer=app.issuer,
-        )
+        app = factories.make_registered_application(campaign=campaign, member=member, new_level=level)
         apps.append(app)
     return apps

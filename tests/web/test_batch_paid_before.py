@@ -33,15 +33,7 @@ def _approved_worker(campaign, union):  # type: ignore[no-untyped-def]
     """An approved application whose certificate is in the HR registry as declared (no hard
     signal holds it back when its card is corrected)."""
     member = factories.make_member(union=union)
-    app = factories.make_application(campaign=campaign, member=member)
-    factories.make_certificate(
-        member=member,
-        certificate_no=app.certificate_no,
-        level=app.new_level,
-        issue_date=app.certificate_issue_date,
-        occupation=app.occupation,
-        issuer=app.issuer,
-    )
+    app = factories.make_registered_application(campaign=campaign, member=member)
     return app
 
 
