@@ -12,7 +12,7 @@ from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from rewards.campaigns.selectors import campaign_by_year
+from rewards.campaigns.selectors import campaign_by_year, parse_year
 from rewards.core.errors import Forbidden, InvalidInput, NotFound
 from rewards.organisations.models import OrgKind, Role
 from rewards.organisations.selectors import organisation_by_name
@@ -64,13 +64,11 @@ class BatchesView(StaffView):
             if union is None:
                 raise NotFound("没有找到该区县（产业）工会。")
         campaign = None
-        year = data.get("year")
-        if year not in (None, ""):
-            if not (str(year).strip().isdecimal() and len(str(year).strip()) == 4):
-                raise InvalidInput(fields={"year": ["年度应为四位数字，如 2020。"]})
-            campaign = campaign_by_year(int(str(year).strip()))
+        year = parse_year(data.get("year"))  # the one check of a year (decision 268)
+        if year is not None:
+            campaign = campaign_by_year(year)
             if campaign is None:
-                raise NotFound(f"没有 {str(year).strip()} 年度的奖励活动。")
+                raise NotFound(f"没有 {year} 年度的奖励活动。")
         batch, created = payment_batch_build(
             user=staff_user(request),
             campaign=campaign,

@@ -52,7 +52,7 @@ def test_the_current_year_comes_first_and_a_year_can_be_named(api, campaign, nex
     assert named.status_code == 201 and named.json()["batch_no"].startswith("P2020")
     assert build(api, token, year=2019).status_code == 404
     refused = build(api, token, year="二〇二〇")
-    assert refused.status_code == 400 and refused.json()["error"]["fields"]["year"] == ["年度应为四位数字，如 2020。"]
+    assert refused.status_code == 400 and refused.json()["error"]["fields"]["year"] == ["年度应为四位数字，例如 2020。"]
 
 
 def test_the_page_names_other_years_and_builds_the_year_it_shows(campaign, next_year, xihu, finance_a, business_day):

@@ -84,3 +84,27 @@ def test_the_payment_batches_page_and_the_build_refuse_it(campaign, business_day
     built = client.post("/staff/payments/build", {"year": year, "idempotency_key": f"k-{year}"}, follow=True)
     assert built.redirect_chain == [("/staff/payments/", 302)] and f"没有生成核发批次：{SAID}" in built.text
     assert not PaymentBatch.objects.exists()
+
+
+@pytest.mark.parametrize("year", MALFORMED)
+def test_the_review_queue_and_the_batch_build_apis_say_the_same(api, campaign, business_day, city_reviewer, finance_a, year):
+    """The review queue's `year` filter and the batch build's `year` go through the same check
+    and say the same sentence (they had their own: “年度应为四位数字。”, “……，如 2020。”)."""
+    queue = api.get("/api/v1/review/applications", {"year": year}, **bearer(staff_token(api, city_reviewer)))
+    assert queue.status_code == 400 and queue.json()["error"]["fields"] == {"year": [SAID]}
+    build = api.post("/api/v1/payments/batches", {"year": year}, content_type="application/json", **bearer(staff_token(api, finance_a)))
+    assert build.status_code == 400 and build.json()["error"]["fields"] == {"year": [SAID]}
+    assert not PaymentBatch.objects.exists()
+
+
+def test_the_review_queue_api_reads_a_full_width_year_as_the_year(api, campaign, business_day, city_reviewer, xihu):
+    factories.make_application(campaign=campaign, member=factories.make_member(union=xihu), status="pending_city")
+    headers = bearer(staff_token(api, city_reviewer))
+    half = api.get("/api/v1/review/applications", {"year": str(campaign.year)}, **headers)
+    full = api.get(
+        "/api/v1/review/applications",
+        {"year": str(campaign.year).translate(str.maketrans("0123456789", "０１２３４５６７８９"))},
+        **headers,
+    )
+    assert half.status_code == full.status_code == 200
+    assert full.json()["count"] == half.json()["count"] == 1
