@@ -70,17 +70,24 @@ def scoped_applications(user: StaffUser, *, by_ids: bool = False):  # type: igno
     )
 
 
-def scoped_parts(user: StaffUser) -> list[Any]:
+def scoped_parts(user: StaffUser) -> list[tuple[Any, tuple[str, ...]]]:
     """:func:`scoped_applications` as disjoint parts whose counts add up to its count: those of
     the subtree's unions, and those its units submitted for a union outside it. Counted apart,
     each part reads one index that holds its status (``union, status``; ``submitting_org, union,
-    status``) instead of every row that an ``OR`` of the two matches (decision 263)."""
+    status``) instead of every row that an ``OR`` of the two matches (decision 263).
+
+    Each part comes with the columns to group its count by: the index's own, in its order, so
+    the database adds up while it walks the index instead of sorting every match by status
+    first (decision 292)."""
     organisation = user.organisation
     if organisation is None or organisation.parent_id is None:
-        return [scoped_applications(user)]
+        return [(scoped_applications(user), ("status",))]
     by_union = scope_to_subtree(Application.objects.all(), user, org_field="union", by_ids=True)
     by_submitter = scope_to_subtree(Application.objects.all(), user, org_field="submitting_org", by_ids=True)
-    return [by_union, by_submitter.exclude(union__in=visible_organisations(user).values("pk"))]
+    return [
+        (by_union, ("union_id", "status")),
+        (by_submitter.exclude(union__in=visible_organisations(user).values("pk")), ("submitting_org_id", "union_id", "status")),
+    ]
 
 
 def application_in_scope(user: StaffUser, application_no: str, *, lock: bool = False) -> Application:

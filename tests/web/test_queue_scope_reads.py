@@ -8,7 +8,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from rewards.review import selectors
@@ -137,3 +139,20 @@ def test_the_city_and_a_unit_without_subtree_parts_count_as_before(spread, city_
     assert selectors.status_counts(city_reviewer, {}) == {"pending_district": 7 + 3 + 1 + 5, "approved": 3}
     grassroots = selectors.status_counts(grassroots_clerk, {})
     assert grassroots == {"pending_district": 1}  # the one its unit submitted (for 上城区)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plan; PostgreSQL aggregates by hash")
+@pytest.mark.parametrize("reader", ["xihu_reviewer", "city_reviewer"])
+def test_the_counts_add_up_as_they_walk_their_index(spread, reader, request):
+    """Decision 292: each part is grouped by its index's own columns, in order, so SQLite counts
+    while it walks the index; grouped by status alone it sorted every match first (a temporary
+    B-tree: 7.1 against 3.1 ms for a district of 30 000)."""
+    with CaptureQueriesContext(connection) as captured:
+        selectors.status_counts(request.getfixturevalue(reader), {})
+    counts = [query["sql"] for query in captured.captured_queries if "COUNT(" in query["sql"]]
+    assert counts and all("COUNT(*)" in sql for sql in counts)
+    union_part = counts[0]  # the part read by its unions' ids (the whole city for the city)
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {union_part}")
+        plan = " / ".join(row[-1] for row in cursor.fetchall())
+    assert "COVERING INDEX" in plan and "TEMP B-TREE" not in plan, plan
