@@ -156,3 +156,17 @@ def test_the_counts_add_up_as_they_walk_their_index(spread, reader, request):
         cursor.execute(f"EXPLAIN QUERY PLAN {union_part}")
         plan = " / ".join(row[-1] for row in cursor.fetchall())
     assert "COVERING INDEX" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_each_row_shows_its_submission_in_beijing_time_to_the_minute(spread, xihu_reviewer):
+    """16:00:59 UTC on 2020-06-30 is 00:00 on 2020-07-01 in Asia/Shanghai: the day the row shows."""
+    made, _ = spread
+    first = made[0]
+    first.submitted_at = dt.datetime(2020, 6, 30, 16, 0, 59, tzinfo=dt.UTC)
+    first.save(update_fields=["submitted_at"])
+    page = Client(HTTP_HOST="127.0.0.1")
+    page.force_login(xihu_reviewer)
+    html = page.get("/staff/?status=").content.decode()
+    row = html[html.index(f">{first.application_no}</a>") :]
+    row = row[: row.index("</tr>")]
+    assert '<td class="nowrap">2020-07-01 00:00</td>' in row

@@ -217,6 +217,8 @@ def queue(request: HttpRequest) -> HttpResponse:
             row["status"] == Status.PENDING_CITY and any(item["hard"] for item in row["flag_items"])
         )
         row["outcome"] = OUTCOME_LABELS.get(outcomes.get(row["application_no"], ""), "")
+        # Written here, not with the template's date filter: 50 of those cost the page 3 ms.
+        row["submitted_text"] = timezone.localtime(row["submitted_at"]).strftime("%Y-%m-%d %H:%M") if row["submitted_at"] else ""
     tabs = [{"value": "", "label": "全部", "count": sum(counts.values()), "query": _query(filters, status="", page="")}]
     tabs += [
         {
