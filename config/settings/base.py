@@ -313,6 +313,9 @@ THROTTLE_DEFAULTS = {
     "login": "5/15min",
     "query_failure": "10/15min",
     "query_failure_client": "20/15min",
+    # A worker's sign-in whose ID number and name find no verified member (decision 286).
+    "signin_failure": "10/15min",
+    "signin_failure_client": "20/15min",
     "eligibility": "60/min",
     "submission": "10/hour",
 }

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 
 from rewards.applications import materials
 from rewards.core.errors import InvalidInput
@@ -79,7 +80,7 @@ def zip_refusal(content: bytes) -> str:
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             return office_document(archive)
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
         return "材料压缩包无法打开，请上传 .zip 文件。"
 
 
@@ -89,7 +90,7 @@ def read_materials(content: bytes | None) -> tuple[dict[str, dict[str, bytes]], 
         return {}, []
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):  # as zip_refusal: a damaged directory
         raise InvalidInput("材料压缩包无法打开，请上传 .zip 文件。", fields={"attachments": ["不是有效的 zip 文件。"]}) from None
     if refused := office_document(archive):
         raise InvalidInput(refused, fields={"attachments": [refused]})
@@ -98,7 +99,7 @@ def read_materials(content: bytes | None) -> tuple[dict[str, dict[str, bytes]], 
     problems: list[str] = []
     total = 0
     for info in archive.infolist():
-        if info.is_dir():
+        if info.filename.endswith("/"):  # is_dir() fails on an empty name (cut at a NUL)
             continue
         path = entry_name(info)
         name = path.rsplit("/", 1)[-1]
@@ -113,7 +114,7 @@ def read_materials(content: bytes | None) -> tuple[dict[str, dict[str, bytes]], 
             )
             continue
         if not match:
-            if not name.startswith(".") and not path.startswith("__MACOSX"):
+            if name and not name.startswith(".") and not path.startswith("__MACOSX"):
                 problems.append(f"压缩包中的“{name}”未按“身份证号_身份证.jpg”“身份证号_证书.jpg”“身份证号_银行卡.jpg”命名，已忽略。")
             continue
         limit = materials.max_bytes()
@@ -128,7 +129,7 @@ def read_materials(content: bytes | None) -> tuple[dict[str, dict[str, bytes]], 
         try:
             with archive.open(info) as handle:
                 data = handle.read(limit + 1)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError):  # cut, or a wrong CRC
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error, NotImplementedError):  # cut, damaged, a wrong CRC
             problems.append(f"“{name}”无法解压，已忽略。")
             continue
         if len(data) > limit:
@@ -145,6 +146,6 @@ def read_materials(content: bytes | None) -> tuple[dict[str, dict[str, bytes]], 
             problems.append(f"“{earlier}”和“{name}”是同一职工的同一种材料（{label}），只使用了后者“{name}”。")
         found_as[number, kind] = name
         found.setdefault(number, {})[kind] = data
-    if not any(not info.is_dir() for info in archive.infolist()):
+    if not any(not info.filename.endswith("/") for info in archive.infolist()):
         problems.append("材料压缩包中没有文件：请把材料放进压缩包后重新上传，或不上传压缩包。")
     return found, problems

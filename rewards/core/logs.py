@@ -5,7 +5,9 @@ The project's own code logs objects by id; but Django logs the path of every 4xx
 it: an ID, card or mobile number where an application number goes. The filter masks every run of
 11 or more digits in a record's message before any handler sees it, except inside a long
 hexadecimal name (a material's storage name, a digest): its digits are not a number anyone typed,
-and the operator needs the whole name to find the file.
+and the operator needs the whole name to find the file. A record's traceback is masked too: an
+exception's own message may quote the value it failed on (``invalid literal for int() with base
+10: '3301…'``), and Django logs every 500 with its traceback.
 """
 
 from __future__ import annotations
@@ -38,6 +40,13 @@ class MaskPersonalNumbers(logging.Filter):
         masked = mask_log_message(message)
         if masked != message:
             record.msg, record.args = masked, None
+        if record.exc_info and not record.exc_text:
+            # What the handler's formatter would write; kept in exc_text, which it then uses as is.
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_log_message(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask_log_message(record.stack_info)
         return True
 
 

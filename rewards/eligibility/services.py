@@ -43,8 +43,8 @@ def judge(
         raise InvalidInput(fields=errors)
     id_hash = selectors.id_hash_of(applicant.id_number)
     member = selectors.member_facts(id_hash)
-    if applicant.union and member is not None and org_key(applicant.union) != org_key(member.union_name):
-        raise InvalidInput(fields={"union": [f"所属工会与会员库登记的“{member.union_name}”不一致。"]})
+    if (wrong_union := _wrong_union(applicant, member)) is not None:
+        raise wrong_union
     terms = selectors.campaign_terms(campaign, union_id=member.union_id if member else None)
     facts = selectors.registry_facts(
         campaign, id_hash=id_hash, member=member, exclude_application_id=exclude_application_id, mode=mode, returned_on=returned_on
@@ -78,8 +78,8 @@ def judge_many(
             results.append(InvalidInput(fields=errors))
             continue
         member = members.get(id_hash)
-        if applicant.union and member is not None and org_key(applicant.union) != org_key(member.union_name):
-            results.append(InvalidInput(fields={"union": [f"所属工会与会员库登记的“{member.union_name}”不一致。"]}))
+        if (wrong_union := _wrong_union(applicant, member)) is not None:
+            results.append(wrong_union)
             continue
         union_id = member.union_id if member else None
         terms = terms_of.get(union_id)
@@ -90,8 +90,25 @@ def judge_many(
     return results
 
 
+def _wrong_union(applicant: ApplicantInput, member: MemberFacts | None) -> InvalidInput | None:
+    """The union typed is not the one the registry names for this member. Said only when the name
+    matches too: to somebody else's ID number it would name that person's union (decision 287);
+    the member rule then fails on the name, as it does without a union typed."""
+    if not applicant.union or member is None or member.name != applicant.name:
+        return None
+    if org_key(applicant.union) == org_key(member.union_name):
+        return None
+    return InvalidInput(fields={"union": [f"所属工会与会员库登记的“{member.union_name}”不一致。"]})
+
+
 #: Member-rule failures after which nothing more is said about the person behind the ID number.
 _NOT_THIS_PERSON = ("会员库中没有该身份证号码的会员", "登记的姓名与填写的姓名不一致")
+#: The member rule's one answer to anyone for both: whether the ID number is a member's at all is
+#: that person's to know (decision 287); the sign-in's 403 says the same in its own words.
+NOT_THIS_PERSON = (
+    "会员库中没有与填写的身份证号码和姓名相符的会员，请核对身份证号码和姓名。奖励对象须为本市所属工会的实名认证会员："
+    "请先加入工会并通过“杭工e家”APP完成会员实名认证，或联系所在单位工会。"
+)
 _APPLICATION_NO = re.compile(r"（申请编号\d+）")
 WITHHELD = "须先核对会员信息（身份证号码与姓名一致的会员）后才能判断此项。"
 #: The rules that read the person's own records (last year's award, this year's applications,
@@ -104,13 +121,16 @@ def public_checks(decision: Decision) -> list[dict[str, object]]:
     secrets, so it names no application number, and when the name does not match the registry
     (or there is no such member) it says nothing of that person's applications, past awards or
     returned application (the rules that read them are withheld), only that the member check
-    failed; the rules that read what was typed are answered as usual."""
+    failed, in one sentence for both (not whether the ID number is a member's); the rules that
+    read what was typed are answered as usual."""
     checks = decision.as_list()
     member = next((check for check in checks if check["rule"] == "member"), None)
     stranger = member is not None and not member["passed"] and any(text in str(member["message"]) for text in _NOT_THIS_PERSON)
     public = []
     for check in checks:
-        if stranger and check["rule"] in PERSONAL_RULES:
+        if stranger and check["rule"] == "member":
+            public.append({**check, "judged": True, "message": NOT_THIS_PERSON})
+        elif stranger and check["rule"] in PERSONAL_RULES:
             # Not judged: "passed" False because it is not known to pass, "judged" says why.
             public.append({"rule": check["rule"], "passed": False, "judged": False, "message": WITHHELD})
         else:

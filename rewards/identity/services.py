@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from rewards.core import clock, crypto, throttle, validators
-from rewards.core.audit import audit
+from rewards.core.audit import audit, client_ip
 from rewards.core.errors import DomainError, Forbidden, InvalidInput
 from rewards.core.text import clean_name, fold_width
 from rewards.registries.models import Member
@@ -72,9 +72,27 @@ def verified_member(id_number: str, name: str) -> Member:
     return member
 
 
+#: Said once a sign-in's look-ups that found no verified member reach their limit.
+SIGNIN_FAILURES = "登录信息核对失败次数过多，请{wait}后再试。"
+
+
 def otp_request(*, id_number: str, name: str, request: Any = None) -> OtpChallenge:
-    """Sends a 6-digit code to the mobile on file (5 per ID per 10 minutes, 60 s apart)."""
-    member = verified_member(id_number, name)
+    """Sends a 6-digit code to the mobile on file (5 per ID per 10 minutes, 60 s apart).
+
+    A look-up that finds no verified member for the ID number and name counts against the ID
+    number and against the client, as the status query's failures do (SECURITY.md 9); past
+    either limit the answer is 429 before any look-up, whatever was typed: the 403 would
+    otherwise tell a right name from a wrong one as often as asked (decision 286)."""
+    number, _ = validators.check_id_number(id_number)
+    checks = [("signin_failure", number or (id_number or "").strip()[:40]), ("signin_failure_client", client_ip(request) or "-")]
+    throttle.check_all([(scope, key, None, SIGNIN_FAILURES) for scope, key in checks])
+    try:
+        member = verified_member(id_number, name)
+    except Forbidden as error:
+        if error.code == "not_verified_member":
+            for scope, key in checks:
+                throttle.record(scope, key)
+        raise
     key = member.id_hash
     now = clock.now()
     last = OtpChallenge.objects.filter(id_hash=key).order_by("-created_at", "-pk").first()

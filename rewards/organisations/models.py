@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from rewards.core.text import org_key
@@ -13,6 +14,10 @@ class OrgKind(models.TextChoices):
     CITY = "city", "市总工会"
     DISTRICT = "district", "区县（市）/产业工会"
     GRASSROOTS = "grassroots", "基层工会"
+
+
+#: The level each kind of unit hangs under (DOMAIN.md §1: a tree three levels deep).
+PARENT_KIND = {OrgKind.CITY: None, OrgKind.DISTRICT: OrgKind.CITY, OrgKind.GRASSROOTS: OrgKind.DISTRICT}
 
 
 class Organisation(models.Model):
@@ -43,11 +48,46 @@ class Organisation(models.Model):
 
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         self.name_key = org_key(self.name)
+        before = self._stored_path()
         super().save(*args, **kwargs)
         expected = (self.parent.path if self.parent else "/") + f"{self.pk}/"
-        if self.path != expected:
+        if self.path != expected or (before and before != expected):
             self.path = expected
             Organisation.objects.filter(pk=self.pk).update(path=expected)
+            if before and before != expected:
+                # The units below move with it: a path left behind would scope them to the old place.
+                for pk, path in Organisation.objects.filter(path__startswith=before).exclude(pk=self.pk).values_list("pk", "path"):
+                    Organisation.objects.filter(pk=pk).update(path=expected + path[len(before) :])
+
+    def clean(self) -> None:
+        """A unit hangs one level below its parent and never under itself or its own units: the
+        path is what every staff query is scoped by (SECURITY.md 1), so a 基层工会 made the parent of
+        its 区县工会 would open the whole district to that union's clerk (decision 285)."""
+        super().clean()
+        if not self.kind:
+            return
+        wanted = PARENT_KIND.get(OrgKind(self.kind))
+        parent = self.parent if self.parent_id else None
+        stored = self._stored_path()
+        if parent is not None and self.pk and (parent.pk == self.pk or (stored and parent.path.startswith(stored))):
+            raise ValidationError({"parent": "上级工会不能是本单位自己或本单位下属的单位。"})
+        if wanted is None and parent is not None:
+            raise ValidationError({"parent": "市总工会没有上级工会，请清空“上级工会”。"})
+        if wanted is not None and (parent is None or parent.kind != wanted):
+            raise ValidationError({"parent": f"{OrgKind(self.kind).label}的上级工会应为{OrgKind(wanted).label}。"})
+        if self.pk:
+            below = {kind for kind, above in PARENT_KIND.items() if above == self.kind}
+            odd = Organisation.objects.filter(parent_id=self.pk).exclude(kind__in=below).first()
+            if odd is not None:
+                raise ValidationError(
+                    {"kind": f"本单位下属的“{odd.name}”是{OrgKind(odd.kind).label}，本单位不能改为{OrgKind(self.kind).label}。"}
+                )
+
+    def _stored_path(self) -> str:
+        """The path as saved ("" for a unit not saved yet); the form may have changed ``parent``."""
+        if self.pk is None:
+            return ""
+        return Organisation.objects.filter(pk=self.pk).values_list("path", flat=True).first() or ""
 
     def is_within(self, other: Organisation) -> bool:
         """True when ``self`` is ``other`` or below it."""

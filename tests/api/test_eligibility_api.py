@@ -480,3 +480,20 @@ def test_a_body_of_an_unsupported_type_gets_415_in_chinese(api, campaign, busine
 
     assert response.status_code == 415
     assert response.json()["error"]["message"] == "不支持的请求格式，请以 JSON 或表单格式提交。"
+
+
+def test_a_stranger_is_told_the_same_whether_the_id_number_is_a_members_or_not(api, campaign, member, business_day):  # type: ignore[no-untyped-def]
+    """Decision 287: with a name that is not the holder's, a member's ID number and nobody's read
+    alike; whether an ID number belongs to a union member is that person's to know."""
+    members = check_eligibility(api, factories.annex3(member, name="张三")).json()
+    nobodys = check_eligibility(api, {**factories.annex3(member, name="张三"), "id_number": factories.new_id_number()}).json()
+    assert checks_by_rule(members)["member"] == checks_by_rule(nobodys)["member"]
+    assert "会员库中没有与填写的身份证号码和姓名相符的会员" in checks_by_rule(members)["member"]["message"]
+
+
+def test_a_union_typed_with_somebody_elses_id_number_names_no_union(api, campaign, member, business_day):  # type: ignore[no-untyped-def]
+    """Decision 287: the union the registry names for an ID number is said only to its holder."""
+    response = check_eligibility(api, factories.annex3(member, name="张三", union="上城区总工会"))
+    assert response.status_code == 200
+    assert "西湖区总工会" not in response.content.decode()
+    assert failing(response.json())[0] == "member"

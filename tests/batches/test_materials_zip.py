@@ -152,3 +152,38 @@ def test_one_side_of_an_id_card_is_said_to_belong_with_the_other():
         f"压缩包中的“{ID}_身份证{side}.jpg”只是身份证的一面，已忽略：身份证正反面须在同一个文件中（拍在一张照片上，或合成一个 PDF），命名为“身份证号_身份证.jpg”。"
         for side in ("正面", "反面")
     ]
+
+
+def _damaged_at_its_data(content: bytes, name: str) -> bytes:
+    """``content`` with the first byte of ``name``'s compressed data changed so that it cannot be
+    inflated (its header and the directory intact)."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        info = archive.getinfo(name)
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    damaged = bytearray(content)
+    damaged[start] = 2  # a deflate block header of a reserved type: "invalid block type"
+    return bytes(damaged)
+
+
+def test_a_damaged_entry_is_said_and_the_others_are_used():
+    """SECURITY.md 12: a photo whose data is damaged (zlib's own error, which is none of zipfile's)
+    failed the whole upload with 处理文件时出错; it is ignored and named, as a cut one is."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"{ID}_身份证.jpg", image())
+        archive.writestr(f"{ID}_证书.jpg", image())
+    content = _damaged_at_its_data(buffer.getvalue(), f"{ID}_证书.jpg")
+    found, problems = read_materials(content)
+    assert set(found[ID]) == {"id_card"}
+    assert problems == [f"“{ID}_证书.jpg”无法解压，已忽略。"]
+
+
+def test_an_entry_whose_name_is_cut_to_nothing_is_passed_over():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(f"{ID}_身份证.jpg", image())
+        archive.writestr("qqqqqqqq.txt", b"-")
+    # The second name's first byte made NUL: zipfile cuts the name there, leaving it empty.
+    content = buffer.getvalue().replace(b"qqqqqqqq.txt", b"\x00qqqqqqq.txt")
+    found, problems = read_materials(content)
+    assert set(found[ID]) == {"id_card"} and problems == []

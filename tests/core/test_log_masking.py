@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 from rewards.core.logs import MaskPersonalNumbers, mask_log_message
 
@@ -41,3 +42,29 @@ def test_a_long_run_of_digits_alone_is_masked_even_when_32_long():
 def test_a_hex_name_glued_to_letters_beyond_it_is_not_a_name():
     token = "18ec02f4c7627001234567890123755abab211a838ed94fcaZ"
     assert "12345678901237" not in mask_log_message(token)
+
+
+def _console_handler() -> logging.Handler:
+    """The handler every record of the application goes through (config/settings LOGGING)."""
+    return next(handler for handler in logging.getLogger().handlers if any(isinstance(flt, MaskPersonalNumbers) for flt in handler.filters))
+
+
+def test_a_traceback_quoting_an_id_number_is_masked_as_the_message_is():
+    try:
+        int("33010619900101123X")  # an importer's int() on a cell holding the ID number
+    except ValueError:
+        record = logging.LogRecord("rewards.batches", logging.ERROR, __file__, 1, "批量导入 %s 处理失败。", (7,), sys.exc_info())
+    handler = _console_handler()
+    assert handler.filter(record)
+    line = handler.format(record)
+    assert "Traceback" in line and "ValueError" in line
+    assert "33010619900101123X" not in line and "330106********123X" in line
+
+
+def test_a_stack_logged_with_a_card_number_in_it_is_masked():
+    record = logging.LogRecord(
+        "rewards.test", logging.WARNING, __file__, 1, "卡号有误", (), None, sinfo="Stack (most recent call last):\n  6222021234567890016"
+    )
+    handler = _console_handler()
+    assert handler.filter(record)
+    assert "6222021234567890016" not in handler.format(record)

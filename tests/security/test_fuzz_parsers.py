@@ -194,6 +194,46 @@ def test_a_zip_bomb_posing_as_xlsx_is_refused_without_unpacking_it(tmp_path):
         import_members(path)
 
 
+# The materials zip of a batch upload ---------------------------------------------------------
+
+
+def _materials_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("330106199001010018_身份证.jpg", b"\xff\xd8" + bytes(range(256)) * 2)
+        archive.writestr("330106199001010018_证书.pdf", b"%PDF-1.4 " * 60)
+        archive.writestr("说明.txt", "请核对".encode())
+    return buffer.getvalue()
+
+
+MATERIALS_ZIP = _materials_zip()
+
+
+@FUZZ
+@given(
+    st.lists(st.tuples(st.integers(0, len(MATERIALS_ZIP) - 1), st.integers(0, 255)), min_size=1, max_size=6),
+    st.integers(0, len(MATERIALS_ZIP)),
+)
+def test_the_materials_zip_reader_answers_any_damage(changes, kept):
+    """Bytes changed anywhere in a zip (its names, sizes, flags, compressed data), or the zip cut:
+    refused in Chinese at the upload, or read with what cannot be used named."""
+    from rewards.batches.materials_zip import read_materials, zip_refusal
+    from rewards.core.errors import InvalidInput
+
+    damaged = bytearray(MATERIALS_ZIP)
+    for position, value in changes:
+        damaged[position] = value
+    content = bytes(damaged[:kept])
+    if zip_refusal(content):
+        return
+    try:
+        found, problems = read_materials(content)
+    except InvalidInput as refusal:
+        assert refusal.fields["attachments"]
+    else:
+        assert isinstance(found, dict) and all(isinstance(problem, str) for problem in problems)
+
+
 # Uploaded materials and the Annex 3 form -------------------------------------------------------
 
 
