@@ -30,8 +30,8 @@ from rewards.review.services import REVIEWER_ROLES, application_in_scope, flag_r
 from . import serializers
 from .auth import IsStaff, StaffTokenAuthentication, bearer, staff_user
 from .parsers import request_body
+from .schema import errors
 
-ERRORS = {code: serializers.ErrorSerializer for code in (400, 401, 403, 404, 409, 429)}
 READ_ROLES = REVIEWER_ROLES | {"auditor", "finance_officer", "economic_officer"}
 
 
@@ -82,7 +82,10 @@ class TokenView(APIView):
                 "otp": rf.CharField(required=False, help_text="动态验证码（两步验证）"),
             },
         ),
-        responses={200: inline_serializer("StaffTokenOut", {"token": rf.CharField(), "expires_at": rf.DateTimeField()}), **ERRORS},
+        responses={
+            200: inline_serializer("StaffTokenOut", {"token": rf.CharField(), "expires_at": rf.DateTimeField()}),
+            **errors(400, 401, 429),
+        },
     )
     def post(self, request: Request) -> Response:
         data = request_body(request)
@@ -97,7 +100,7 @@ class TokenView(APIView):
     @extend_schema(
         summary="退出登录：当前工作人员令牌立即失效",
         request=None,
-        responses={204: None, **ERRORS},
+        responses={204: None, **errors(401)},
         # drf-spectacular annotates ``auth`` as ``Sequence[str]``; it takes security requirement objects.
         auth=[{"staffToken": []}],  # type: ignore[list-item]
     )
@@ -156,7 +159,7 @@ class QueueView(StaffView):
             OpenApiParameter("page", int),
             OpenApiParameter("page_size", int, description=f"每页条数，1 至 {selectors.MAX_PAGE_SIZE}，默认 {selectors.PAGE_SIZE}"),
         ],
-        responses={200: serializers.QueueSerializer, **ERRORS},
+        responses={200: serializers.QueueSerializer, **errors(400, 401, 403)},
     )
     def get(self, request: Request) -> Response:
         user = _reader(request)
@@ -188,7 +191,9 @@ class QueueView(StaffView):
 
 
 class DetailView(StaffView):
-    @extend_schema(summary="申请详情（完整信息的查看会记入审计日志）", responses={200: serializers.DetailSerializer, **ERRORS})
+    @extend_schema(
+        summary="申请详情（完整信息的查看会记入审计日志）", responses={200: serializers.DetailSerializer, **errors(401, 403, 404)}
+    )
     def get(self, request: Request, no: str) -> Response:
         user = _reader(request)
         application = application_in_scope(user, no)
@@ -218,7 +223,10 @@ class DecisionView(StaffView):
                 ),
             },
         ),
-        responses={200: inline_serializer("DecisionOut", {"status": rf.CharField()}), **ERRORS},
+        responses={
+            200: inline_serializer("DecisionOut", {"status": rf.CharField()}),
+            **errors(400, 401, 403, 404, codes={409: ("wrong_stage", "unresolved_flag")}),
+        },
     )
     def post(self, request: Request, no: str) -> Response:
         data = request_body(request)
@@ -243,7 +251,7 @@ class FlagResolveView(StaffView):
                 "FlagResolveOut",
                 {"code": rf.CharField(), "resolved_at": rf.DateTimeField(), "resolved_by": rf.CharField(), "note": rf.CharField()},
             ),
-            **ERRORS,
+            **errors(400, 401, 403, 404, codes={409: ("already_resolved",)}),
         },
     )
     def post(self, request: Request, no: str, flag: str) -> Response:
@@ -264,7 +272,10 @@ class AttachmentView(StaffView):
     @extend_schema(
         summary="申请材料（仅限管辖范围内的工作人员）",
         # Materials are JPEG, PNG or PDF, checked by content on upload (SECURITY.md 13).
-        responses={**{(200, media_type): OpenApiTypes.BINARY for media_type in ("image/jpeg", "image/png", "application/pdf")}, **ERRORS},
+        responses={
+            **{(200, media_type): OpenApiTypes.BINARY for media_type in ("image/jpeg", "image/png", "application/pdf")},
+            **errors(401, 403, codes={404: ("not_found", "material_missing", "material_purged")}),
+        },
     )
     def get(self, request: Request, no: str, attachment_id: int) -> FileResponse:
         user = _reader(request)

@@ -4,6 +4,7 @@ endpoint gives is among its documented responses with its error code named."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -64,3 +65,82 @@ def test_the_history_of_an_application_is_documented_field_by_field(api, schema,
     assert undocumented(schema, queried, answer_schema(schema, "post", "/api/v1/applications/query", 200)) == []
     assert undocumented(schema, mine, answer_schema(schema, "get", "/api/v1/applicant/applications", 200)) == []
     assert undocumented(schema, detail, answer_schema(schema, "get", "/api/v1/review/applications/{no}", 200)) == []
+
+
+# Error answers -------------------------------------------------------------------------------
+
+
+def assert_documented(schema: dict[str, Any], method: str, path: str, answer) -> None:  # type: ignore[no-untyped-def]
+    """``answer``'s status is among the operation's documented responses, which names its code."""
+    code = answer.json()["error"]["code"]
+    documented = schema["paths"][path][method]["responses"]
+    assert str(answer.status_code) in documented, f"{method.upper()} {path}: {answer.status_code} {code} is not documented"
+    assert f"`{code}`" in documented[str(answer.status_code)]["description"], f"{method.upper()} {path}: {code} is not named"
+
+
+def test_every_documented_error_names_the_codes_it_carries(schema):  # type: ignore[no-untyped-def]
+    from rewards.api.schema import ERROR_CODES
+
+    unnamed = [
+        f"{method.upper()} {path} {status}"
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        for status, response in operation["responses"].items()
+        if status.startswith("4") and not any(f"`{code}`" in response.get("description", "") for code in ERROR_CODES)
+    ]
+    assert unnamed == []
+
+
+def test_the_workers_errors_are_documented_with_their_codes(api, schema, member, xihu, xihu_reviewer, business_day):  # type: ignore[no-untyped-def]
+    stranger = api.post("/api/v1/applicant/otp", {"id_number": member.id_number, "name": "李四"}, content_type="application/json")
+    assert stranger.status_code == 403
+    assert_documented(schema, "post", "/api/v1/applicant/otp", stranger)
+
+    signed_out = api.post("/api/v1/applications/2020000001/query-password")
+    assert signed_out.status_code == 401
+    assert_documented(schema, "post", "/api/v1/applications/{no}/query-password", signed_out)
+
+    worker = applicant_token(api, member)
+    first = submit(api, worker, factories.annex3(member)).json()
+    again = submit(api, worker, factories.annex3(member))
+    assert again.status_code == 409
+    assert_documented(schema, "post", "/api/v1/applications", again)
+
+    assert decide(api, staff_token(api, xihu_reviewer), first["application_no"], "approve").status_code == 200
+    withdrawn = api.post(f"/api/v1/applications/{first['application_no']}/withdraw", **bearer(worker))
+    assert withdrawn.status_code == 409
+    assert_documented(schema, "post", "/api/v1/applications/{no}/withdraw", withdrawn)
+
+
+def test_a_clerks_resubmission_refused_by_a_rule_is_a_documented_422(  # type: ignore[no-untyped-def]
+    api, schema, campaign, member, xihu_grassroots, grassroots_clerk, business_day
+):
+    returned = factories.make_application(
+        campaign=campaign,
+        member=member,
+        status="returned",
+        channel="batch",
+        submitting_org=xihu_grassroots,
+        grassroots_union=xihu_grassroots,
+        education="高中",
+        returned_on=dt.date(2020, 10, 10),
+    )
+    # A certificate of 2017 is outside both windows of 2020: a rule refuses it, not a field check.
+    answer = api.post(
+        f"/api/v1/review/applications/{returned.application_no}/resubmit",
+        {"certificate_issue_date": "2017-06-30"},
+        **bearer(staff_token(api, grassroots_clerk)),
+    )
+
+    assert answer.status_code == 422, answer.content
+    assert_documented(schema, "post", "/api/v1/review/applications/{no}/resubmit", answer)
+
+
+def test_the_payment_errors_are_documented_with_their_codes(api, schema, campaign, finance_a, city_reviewer):  # type: ignore[no-untyped-def]
+    nothing = api.post("/api/v1/payments/batches", {}, content_type="application/json", **bearer(staff_token(api, finance_a)))
+    assert nothing.status_code == 409
+    assert_documented(schema, "post", "/api/v1/payments/batches", nothing)
+
+    reviewer = api.post("/api/v1/payments/batches", {}, content_type="application/json", **bearer(staff_token(api, city_reviewer)))
+    assert reviewer.status_code == 403
+    assert_documented(schema, "post", "/api/v1/payments/batches", reviewer)
