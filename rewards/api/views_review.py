@@ -140,6 +140,17 @@ def _check_codes(filters: dict[str, str]) -> None:
         raise InvalidInput(fields=errors)
 
 
+def _page(raw: str) -> int:
+    """``page``: absent or empty is the first; anything but a whole number from 1 is refused, as
+    ``page_size`` and ``year`` are (decision 279), not read as the first page; a page past the
+    end is an empty one."""
+    if not raw:
+        return 1
+    if not re.fullmatch(r"[0-9]{1,20}", raw) or int(raw) < 1:
+        raise InvalidInput(fields={"page": ["页码应为从 1 开始的整数。"]})
+    return int(raw)
+
+
 def _page_size(raw: str) -> int:
     """``page_size``: absent or empty is the default; anything but 1 … 200 is refused (a tool
     asking for 10 000 rows at once would hold a worker for seconds)."""
@@ -156,7 +167,7 @@ class QueueView(StaffView):
         operation_id="review_applications_list",
         parameters=[OpenApiParameter(name, int if name == "year" else str) for name in FILTERS]
         + [
-            OpenApiParameter("page", int),
+            OpenApiParameter("page", int, description="页码，从 1 开始，默认 1；超过末页时 results 为空"),
             OpenApiParameter("page_size", int, description=f"每页条数，1 至 {selectors.MAX_PAGE_SIZE}，默认 {selectors.PAGE_SIZE}"),
         ],
         responses={200: serializers.QueueSerializer, **errors(400, 401, 403)},
@@ -167,10 +178,7 @@ class QueueView(StaffView):
         if filters["year"]:  # the one check of a year (decision 268); was a 500 (found by schemathesis)
             filters["year"] = str(parse_year(filters["year"]))
         _check_codes(filters)
-        try:
-            page = max(1, int(request.query_params.get("page", "1")))
-        except ValueError:
-            page = 1
+        page = _page(request.query_params.get("page", ""))
         size = _page_size(request.query_params.get("page_size", ""))
         counts = selectors.status_counts(user, filters)
         count = selectors.total_from_counts(counts, filters.get("status", ""))
