@@ -178,6 +178,6 @@ class ReversalView(StaffView):
     )
     def post(self, request: Request, reference: str) -> Response:
         line = payment_line_reversal(
-            user=staff_user(request), reference=reference, reason=str(request_body(request).get("reason", "")), request=request
+            user=staff_user(request), reference=reference, reason=request_body(request).get("reason", ""), request=request
         )
         return Response({"reference": line.reference, "status": line.status})

@@ -242,7 +242,7 @@ class DecisionView(StaffView):
             user=staff_user(request),
             application_no=no,
             decision=str(data.get("decision", "")),
-            opinion=str(data.get("opinion", "")),
+            opinion=data.get("opinion", ""),
             # A form's body repeats the key (materials=id_card&materials=bank_card); JSON gives a list.
             materials=data.getlist("materials") if isinstance(data, QueryDict) else data.get("materials"),
             request=request,
@@ -264,7 +264,7 @@ class FlagResolveView(StaffView):
     )
     def post(self, request: Request, no: str, flag: str) -> Response:
         resolved = flag_resolve(
-            user=staff_user(request), application_no=no, code=flag, note=str(request_body(request).get("note", "")), request=request
+            user=staff_user(request), application_no=no, code=flag, note=request_body(request).get("note", ""), request=request
         )
         return Response(
             {
