@@ -67,7 +67,6 @@ ERROR_CODES = {
     "not_in_campaign": "本工会不在该年度任务分解表（附件1）的单位中",
     "wrong_campaign": "往年的记录不能再改动",
     "already_planned": "本工会该年度已有同一职业、同一等级的培训计划",
-    "plan_changed": "培训计划已被他人修改（error.changes 说明改了什么）",
 }
 
 #: The code each error status carries unless an operation names its own (409 always does).

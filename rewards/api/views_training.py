@@ -168,7 +168,7 @@ class PlanView(StaffView):
                 "budget": rf.CharField(required=False, help_text="专项资金预算，元"),
             },
         ),
-        responses={200: PlanSerializer, **errors(400, 401, 403, 404, codes={409: ("plan_changed", "already_planned")})},
+        responses={200: PlanSerializer, **errors(400, 401, 403, 404, codes={409: ("already_planned",)})},
     )
     def patch(self, request: Request, plan_id: int) -> Response:
         return Response(
