@@ -317,6 +317,14 @@ THROTTLE_DEFAULTS = {
     "submission": "10/hour",
 }
 THROTTLES = {scope: env(f"THROTTLE_{scope.upper()}", default) or default for scope, default in THROTTLE_DEFAULTS.items()}
+# A rate the throttles cannot read (rewards.core.throttle.parse_rate) stops the start, as
+# THROTTLE_LOGIN's does: read at the first request, it made every request of its scope a 500.
+for _scope, _rate in THROTTLES.items():
+    _read = re.fullmatch(r"\s*(\d+)\s*/\s*(\d*)\s*(s|sec|second|m|min|minute|h|hour|d|day)\s*", _rate)
+    if not _read or int(_read[1]) < 1 or (_read[2] and int(_read[2]) < 1):
+        raise ImproperlyConfigured(
+            f"THROTTLE_{_scope.upper()}={_rate} 无法识别：应形如 60/min 或 5/10min（次数/时长，单位 s、min、hour 或 day），次数和时长至少为 1。"
+        )
 # The `login` scope counts staff sign-in failures: THROTTLE_LOGIN or STAFF_LOCKOUT_* above decide it.
 THROTTLES["login"] = f"{STAFF_LOCKOUT_FAILURES}/{STAFF_LOCKOUT_MINUTES}min"
 
