@@ -7,6 +7,7 @@ zero configuration on SQLite under ``DATA_DIR``.
 
 from __future__ import annotations
 
+import datetime as _dt
 import os
 import re
 from pathlib import Path
@@ -242,7 +243,16 @@ AUDIT_ANCHOR_FILE = env("AUDIT_ANCHOR_FILE", str(DATA_DIR / "audit-anchor.jsonl"
 AUDIT_ANCHOR_SYSLOG = env("AUDIT_ANCHOR_SYSLOG", "")
 
 # --- business clock ------------------------------------------------------------------
-APP_TODAY = env("APP_TODAY")
+APP_TODAY = (env("APP_TODAY") or "").strip() or None
+if APP_TODAY is not None:
+    # Read at every deadline and window (rewards.core.clock): a date it cannot read made every
+    # request a 500. API.md: YYYY-MM-DD.
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", APP_TODAY):
+            raise ValueError(APP_TODAY)
+        _dt.date.fromisoformat(APP_TODAY)
+    except ValueError:
+        raise ImproperlyConfigured(f"APP_TODAY={APP_TODAY} 不是有效的日期：应写成 YYYY-MM-DD，例如 2020-10-15。") from None
 
 # --- SMS --------------------------------------------------------------------------------
 SMS_BACKEND = env("SMS_BACKEND", "console")
