@@ -116,15 +116,15 @@ class FileView(StaffView):
 
     @extend_schema(
         summary="下载银行发放文件（CSV，UTF-8 带 BOM；首次下载即视为已报送银行）",
-        parameters=[OpenApiParameter("format", str, description="csv（默认）或 xlsx")],
+        parameters=[OpenApiParameter("format", str, enum=["csv", "xlsx"], description="csv（默认）或 xlsx；其他值回答 400")],
         responses={
             (200, "text/csv"): OpenApiTypes.BINARY,
             (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY,
-            **errors(401, 403, 404, codes={409: ("not_approved", "cancelled", "content_changed", "nothing_to_send")}),
+            **errors(400, 401, 403, 404, codes={409: ("not_approved", "cancelled", "content_changed", "nothing_to_send")}),
         },
     )
     def get(self, request: Request, no: str) -> HttpResponse:
-        fmt = "xlsx" if request.query_params.get("format") == "xlsx" else "csv"
+        fmt = (request.query_params.get("format") or "csv").strip().lower()  # another format: 400 from the service
         content, batch = payment_batch_file(user=staff_user(request), batch_no=no, request=request, fmt=fmt)
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx" else "text/csv; charset=utf-8"
         response = HttpResponse(content, content_type=content_type)
