@@ -26,7 +26,7 @@ from .auth import ApplicantTokenAuthentication, IsApplicant, applicant_user, bea
 from .parsers import request_body
 from .schema import errors
 
-#: A rule that conflicts with the worker's other applications of the campaign (answered 409).
+#: The rules' refusals that conflict with the current state (409 with error.checks, not 422 ineligible).
 RULE_CONFLICTS = ("already_awarded", "already_pending", "already_rejected", "deadline_passed")
 
 
