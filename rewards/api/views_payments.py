@@ -58,7 +58,15 @@ class BatchesView(StaffView):
                 "year": rf.IntegerField(required=False, help_text="年度；不指定时见上"),
             },
         ),
-        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="幂等键，最多 100 个字符：同一财务人员以同一键再次请求，答复原批次",
+            )
+        ],
         responses={
             201: BatchOut,
             **errors(400, 401, 403, 404, codes={409: BUILD_CONFLICTS}),

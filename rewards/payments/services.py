@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from rewards.organisations.models import StaffUser
 
 FILE_HEADER = ["reference", "name", "bank_card_no", "bank_branch", "amount"]
+#: PaymentBatch.idempotency_key's length.
+IDEMPOTENCY_KEY_CHARS = 100
 #: The bank file's formats: CSV (API.md), or the same rows as an xlsx workbook.
 FILE_FORMATS = ("csv", "xlsx")
 #: The xlsx bank file's columns in Chinese; a sum of money says its unit, as the report's do.
@@ -108,7 +110,9 @@ def payment_batch_build(
     :func:`payment_campaign`); returns ``(batch, created)``. The same idempotency key of the
     same officer returns the batch it built before."""
     _require_finance(user)
-    key = (idempotency_key or "").strip()[:100]
+    key = (idempotency_key or "").strip()
+    if len(key) > IDEMPOTENCY_KEY_CHARS:  # cut, two keys alike in their first 100 would replay each other's batch
+        raise InvalidInput(fields={"Idempotency-Key": [f"幂等键（Idempotency-Key）最多 {IDEMPOTENCY_KEY_CHARS} 个字符。"]})
     if key:
         earlier = PaymentBatch.objects.filter(built_by=user, idempotency_key=key).first()
         if earlier is not None:
