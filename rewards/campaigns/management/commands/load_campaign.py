@@ -1,13 +1,14 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from rewards.campaigns.selectors import YEAR_MESSAGE, parse_year
 from rewards.campaigns.services import KNOWN_NOTICES, campaign_load_notice
+from rewards.core.commands import ChineseCommand
 from rewards.core.errors import InvalidInput
 
 
-class Command(BaseCommand):
+class Command(ChineseCommand):
     help = "载入已发布的年度通知（参数、市总工会、附件1的工会及指导数），可重复执行"
 
     def add_arguments(self, parser: Any) -> None:
