@@ -149,7 +149,10 @@ class SubmissionSerializer(Annex3Serializer):
 
 
 class ResubmissionSerializer(SubmissionSerializer):
-    """A correction or resubmission: only what changes (fields and files); the rest stays."""
+    """A correction or resubmission: only what changes (fields and files); the rest stays. The ID
+    number is the application's own and cannot be corrected."""
+
+    id_number = None  # type: ignore[assignment]  # DRF: None removes an inherited field
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -144,3 +144,13 @@ def test_the_payment_errors_are_documented_with_their_codes(api, schema, campaig
     reviewer = api.post("/api/v1/payments/batches", {}, content_type="application/json", **bearer(staff_token(api, city_reviewer)))
     assert reviewer.status_code == 403
     assert_documented(schema, "post", "/api/v1/payments/batches", reviewer)
+
+
+def test_a_correction_is_documented_without_the_id_number_it_does_not_change(schema):  # type: ignore[no-untyped-def]
+    """A resubmission keeps the application's ID number: the schema does not offer it as a
+    field to correct, while a new application requires it."""
+    components = schema["components"]["schemas"]
+
+    assert "id_number" in components["Submission"]["required"]
+    assert "id_number" not in components["Resubmission"]["properties"]
+    assert {"name", "bank_card_no", "id_card_file"} <= set(components["Resubmission"]["properties"])
