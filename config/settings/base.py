@@ -7,6 +7,7 @@ zero configuration on SQLite under ``DATA_DIR``.
 
 from __future__ import annotations
 
+import datetime as _dt
 import os
 import re
 from pathlib import Path
@@ -242,7 +243,16 @@ AUDIT_ANCHOR_FILE = env("AUDIT_ANCHOR_FILE", str(DATA_DIR / "audit-anchor.jsonl"
 AUDIT_ANCHOR_SYSLOG = env("AUDIT_ANCHOR_SYSLOG", "")
 
 # --- business clock ------------------------------------------------------------------
-APP_TODAY = env("APP_TODAY")
+APP_TODAY = (env("APP_TODAY") or "").strip() or None
+if APP_TODAY is not None:
+    # Read at every deadline and window (rewards.core.clock): a date it cannot read made every
+    # request a 500. API.md: YYYY-MM-DD.
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", APP_TODAY):
+            raise ValueError(APP_TODAY)
+        _dt.date.fromisoformat(APP_TODAY)
+    except ValueError:
+        raise ImproperlyConfigured(f"APP_TODAY={APP_TODAY} 不是有效的日期：应写成 YYYY-MM-DD，例如 2020-10-15。") from None
 
 # --- SMS --------------------------------------------------------------------------------
 SMS_BACKEND = env("SMS_BACKEND", "console")
@@ -320,6 +330,14 @@ THROTTLE_DEFAULTS = {
     "submission": "10/hour",
 }
 THROTTLES = {scope: env(f"THROTTLE_{scope.upper()}", default) or default for scope, default in THROTTLE_DEFAULTS.items()}
+# A rate the throttles cannot read (rewards.core.throttle.parse_rate) stops the start, as
+# THROTTLE_LOGIN's does: read at the first request, it made every request of its scope a 500.
+for _scope, _rate in THROTTLES.items():
+    _read = re.fullmatch(r"\s*(\d+)\s*/\s*(\d*)\s*(s|sec|second|m|min|minute|h|hour|d|day)\s*", _rate)
+    if not _read or int(_read[1]) < 1 or (_read[2] and int(_read[2]) < 1):
+        raise ImproperlyConfigured(
+            f"THROTTLE_{_scope.upper()}={_rate} 无法识别：应形如 60/min 或 5/10min（次数/时长，单位 s、min、hour 或 day），次数和时长至少为 1。"
+        )
 # The `login` scope counts staff sign-in failures: THROTTLE_LOGIN or STAFF_LOCKOUT_* above decide it.
 THROTTLES["login"] = f"{STAFF_LOCKOUT_FAILURES}/{STAFF_LOCKOUT_MINUTES}min"
 

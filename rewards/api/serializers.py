@@ -110,6 +110,7 @@ class HistorySerializer(serializers.Serializer):
     stage = serializers.CharField()
     decision = serializers.CharField()
     opinion = serializers.CharField()
+    opinion_label = serializers.CharField(help_text="opinion 的称呼：审核意见为“意见”，银行说明的发放失败、退汇原因为“原因”")
     materials = serializers.ListField(child=serializers.ChoiceField(choices=AttachmentKind.choices), help_text="退回时要求重新上传的材料")
     materials_label = serializers.CharField(help_text="同上，中文，如“身份证、银行卡”；没有时为空")
 
@@ -148,7 +149,10 @@ class SubmissionSerializer(Annex3Serializer):
 
 
 class ResubmissionSerializer(SubmissionSerializer):
-    """A correction or resubmission: only what changes (fields and files); the rest stays."""
+    """A correction or resubmission: only what changes (fields and files); the rest stays. The ID
+    number is the application's own and cannot be corrected."""
+
+    id_number = None  # type: ignore[assignment]  # DRF: None removes an inherited field
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

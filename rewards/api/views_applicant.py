@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers as rf
 from rest_framework.exceptions import APIException
 from rest_framework.request import Request
@@ -24,8 +24,10 @@ from rewards.identity.services import applicant_token_revoke, otp_request, otp_v
 from . import serializers
 from .auth import ApplicantTokenAuthentication, IsApplicant, applicant_user, bearer
 from .parsers import request_body
+from .schema import errors
 
-ERRORS = {code: serializers.ErrorSerializer for code in (400, 401, 403, 404, 409, 422, 429)}
+#: The rules' refusals that conflict with the current state (409 with error.checks, not 422 ineligible).
+RULE_CONFLICTS = ("already_awarded", "already_pending", "already_rejected", "deadline_passed")
 
 
 def _form(request: Request) -> dict[str, Any]:
@@ -50,7 +52,10 @@ class OtpView(PublicView):
     @extend_schema(
         summary="获取登录短信验证码",
         request=inline_serializer("OtpRequest", {"id_number": rf.CharField(), "name": rf.CharField()}),
-        responses={202: inline_serializer("OtpSent", {"sent": rf.BooleanField(), "expires_in": rf.IntegerField()}), **ERRORS},
+        responses={
+            202: inline_serializer("OtpSent", {"sent": rf.BooleanField(), "expires_in": rf.IntegerField()}),
+            **errors(400, 429, codes={403: ("not_verified_member", "no_phone_on_file")}),
+        },
     )
     def post(self, request: Request) -> Response:
         data = request_body(request)
@@ -62,7 +67,7 @@ class SessionView(PublicView):
     @extend_schema(
         summary="用验证码登录，取得职工令牌",
         request=inline_serializer("SessionRequest", {"id_number": rf.CharField(), "code": rf.CharField()}),
-        responses={200: inline_serializer("SessionToken", {"token": rf.CharField(), "expires_in": rf.IntegerField()}), **ERRORS},
+        responses={200: inline_serializer("SessionToken", {"token": rf.CharField(), "expires_in": rf.IntegerField()}), **errors(400, 401)},
     )
     def post(self, request: Request) -> Response:
         data = request_body(request)
@@ -72,7 +77,7 @@ class SessionView(PublicView):
     @extend_schema(
         summary="退出登录：当前职工令牌立即失效",
         request=None,
-        responses={204: None, **ERRORS},
+        responses={204: None, **errors(401)},
         # drf-spectacular annotates ``auth`` as ``Sequence[str]``; it takes security requirement objects.
         auth=[{"applicantToken": []}],  # type: ignore[list-item]
     )
@@ -85,7 +90,7 @@ class QueryView(PublicView):
     @extend_schema(
         summary="凭身份证号码和查询密码查询申请状态",
         request=inline_serializer("QueryRequest", {"id_number": rf.CharField(), "query_password": rf.CharField()}),
-        responses={200: serializers.StatusSerializer, **ERRORS},
+        responses={200: serializers.StatusSerializer, **errors(400, 404, 429)},
     )
     def post(self, request: Request) -> Response:
         data = request_body(request)
@@ -98,7 +103,7 @@ class QueryView(PublicView):
 
 
 class MyApplicationsView(ApplicantView):
-    @extend_schema(summary="我的申请（各年度、各申报方式）", responses={200: serializers.StatusSerializer(many=True), **ERRORS})
+    @extend_schema(summary="我的申请（各年度、各申报方式）", responses={200: serializers.StatusSerializer(many=True), **errors(401)})
     def get(self, request: Request) -> Response:
         return Response([selectors.status_payload(app) for app in selectors.applicant_applications(applicant_user(request).id_hash)])
 
@@ -107,7 +112,10 @@ class ApplicationsView(ApplicantView):
     @extend_schema(
         summary="提交申请（附件3字段和三份材料）",
         request={"multipart/form-data": serializers.SubmissionSerializer},
-        responses={201: serializers.SubmittedSerializer, **ERRORS},
+        responses={
+            201: serializers.SubmittedSerializer,
+            **errors(400, 401, 403, 404, 422, 429, codes={409: (*RULE_CONFLICTS, "not_open", "not_a_member")}),
+        },
     )
     def post(self, request: Request) -> Response:
         key = applicant_user(request).id_hash
@@ -142,7 +150,10 @@ class ResubmitView(ApplicantView):
     @extend_schema(
         summary="修改后重新提交（退回的、尚未审核的，或发放失败后更正银行卡）",
         request={"multipart/form-data": serializers.ResubmissionSerializer},
-        responses={200: inline_serializer("Resubmitted", {"application_no": rf.CharField(), "status": rf.CharField()}), **ERRORS},
+        responses={
+            200: inline_serializer("Resubmitted", {"application_no": rf.CharField(), "status": rf.CharField()}),
+            **errors(400, 401, 404, 422, 429, codes={409: ("wrong_stage", *RULE_CONFLICTS)}),
+        },
     )
     def post(self, request: Request, no: str) -> Response:
         # A resubmission stores three new files too: it counts against the same limit.
@@ -163,7 +174,10 @@ class WithdrawView(ApplicantView):
     @extend_schema(
         summary="撤回尚未审核的申请",
         request=None,
-        responses={200: inline_serializer("Withdrawn", {"application_no": rf.CharField(), "status": rf.CharField()}), **ERRORS},
+        responses={
+            200: inline_serializer("Withdrawn", {"application_no": rf.CharField(), "status": rf.CharField()}),
+            **errors(401, 404, codes={409: ("wrong_stage",)}),
+        },
     )
     def post(self, request: Request, no: str) -> Response:
         application = application_withdraw(application_no=no, applicant_id_hash=applicant_user(request).id_hash, request=request)
@@ -176,7 +190,7 @@ class QueryPasswordView(ApplicantView):
         request=None,
         responses={
             200: inline_serializer("NewQueryPassword", {"application_no": rf.CharField(), "query_password": rf.CharField()}),
-            404: OpenApiResponse(serializers.ErrorSerializer),
+            **errors(401, 404),
         },
     )
     def post(self, request: Request, no: str) -> Response:

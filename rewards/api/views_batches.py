@@ -16,7 +16,9 @@ from rewards.core.tabular import UnreadableFile
 from . import serializers
 from .auth import staff_user
 from .parsers import request_body
-from .views_review import ERRORS, StaffView
+from .schema import errors
+from .views_applicant import RULE_CONFLICTS
+from .views_review import StaffView
 
 MAX_SHEET_BYTES = 20 * 1024 * 1024
 
@@ -38,7 +40,7 @@ class BatchSubmissionView(StaffView):
                 },
             )
         },
-        responses={200: serializers.BatchResultSerializer, **ERRORS},
+        responses={200: serializers.BatchResultSerializer, **errors(400, 401, 403, 404)},
     )
     def post(self, request: Request) -> Response:
         data = request_body(request)
@@ -87,7 +89,10 @@ class BatchResubmitView(StaffView):
     @extend_schema(
         summary="基层工会修改退回的申请后重新提交（记录新的初审）",
         request={"multipart/form-data": serializers.ResubmissionSerializer},
-        responses={200: inline_serializer("BatchResubmitted", {"application_no": rf.CharField(), "status": rf.CharField()}), **ERRORS},
+        responses={
+            200: inline_serializer("BatchResubmitted", {"application_no": rf.CharField(), "status": rf.CharField()}),
+            **errors(400, 401, 403, 404, 422, codes={409: ("wrong_stage", *RULE_CONFLICTS)}),
+        },
     )
     def post(self, request: Request, no: str) -> Response:
         data = {key: value for key, value in request_body(request).items() if key not in FIELD_FOR_KIND.values()}

@@ -29,8 +29,9 @@ from rewards.reports.downloads import download_response
 
 from .auth import staff_user
 from .parsers import request_body
+from .schema import errors
 from .views_reports import FileView, by_format
-from .views_review import ERRORS, StaffView
+from .views_review import StaffView
 
 
 class DeclarationSerializer(rf.Serializer):
@@ -92,7 +93,7 @@ class DeclarationsView(StaffView):
             OpenApiParameter("union", str, description="区县（市）、产业工会名称（市总用）"),
             OpenApiParameter("status", str, enum=DeclarationStatus.values),
         ],
-        responses={200: DeclarationListSerializer, **ERRORS},
+        responses={200: DeclarationListSerializer, **errors(400, 401, 403, 404)},
     )
     def get(self, request: Request) -> Response:
         user = staff_user(request)
@@ -133,7 +134,12 @@ class DeclarationsView(StaffView):
         operation_id="occupation_declarations_create",
         summary="申报非通用性职业（区县（产业）工会审核人，为本工会；截止日当天仍可申报）",
         request=inline_serializer("DeclarationIn", {"occupation": rf.CharField(max_length=100), "reason": rf.CharField()}),
-        responses={201: DeclarationSerializer, **ERRORS},
+        responses={
+            201: DeclarationSerializer,
+            **errors(
+                400, 401, 403, 404, codes={409: ("deadline_passed", "not_open", "not_in_campaign", "already_declared", "limit_reached")}
+            ),
+        },
     )
     def post(self, request: Request) -> Response:
         data = request_body(request)
@@ -148,7 +154,9 @@ class DeclarationsView(StaffView):
 
 class DeclarationView(StaffView):
     @extend_schema(
-        operation_id="occupation_declaration_get", summary="一项非通用性职业申报", responses={200: DeclarationSerializer, **ERRORS}
+        operation_id="occupation_declaration_get",
+        summary="一项非通用性职业申报",
+        responses={200: DeclarationSerializer, **errors(401, 403, 404)},
     )
     def get(self, request: Request, declaration_id: int) -> Response:
         return Response(declaration_body(declaration_in_scope(staff_user(request), declaration_id)))
@@ -162,7 +170,7 @@ class DeclarationDecisionView(StaffView):
             "DeclarationDecisionIn",
             {"decision": rf.ChoiceField(choices=["approve", "reject"]), "opinion": rf.CharField(required=False, allow_blank=True)},
         ),
-        responses={200: DeclarationSerializer, **ERRORS},
+        responses={200: DeclarationSerializer, **errors(400, 401, 403, 404, codes={409: ("already_decided",)})},
     )
     def post(self, request: Request, declaration_id: int) -> Response:
         data = request_body(request)
@@ -181,7 +189,7 @@ class DeclarationWithdrawView(StaffView):
         operation_id="occupation_declaration_withdraw",
         summary="区县（产业）工会撤回本工会尚待审核的非通用性职业申报（撤回后名额空出）",
         request=None,
-        responses={200: DeclarationSerializer, **ERRORS},
+        responses={200: DeclarationSerializer, **errors(401, 403, 404, codes={409: ("already_decided", "wrong_campaign")})},
     )
     def post(self, request: Request, declaration_id: int) -> Response:
         declaration = occupation_declaration_withdraw(user=staff_user(request), declaration_id=declaration_id, request=request)

@@ -28,11 +28,16 @@ from rewards.payments.services import (
 
 from .auth import staff_user
 from .parsers import request_body
-from .views_review import ERRORS, StaffView
+from .schema import errors
+from .views_review import StaffView
 
 BatchOut = inline_serializer(
     "PaymentBatchOut", {"batch_no": rf.CharField(), "count": rf.IntegerField(), "total_amount": rf.CharField(), "status": rf.CharField()}
 )
+
+
+#: Why a build is refused (409): nothing to pay, a key reused, another build running, numbers used up.
+BUILD_CONFLICTS = ("nothing_to_pay", "idempotency_key_reused", "concurrent_build", "batch_build_in_progress", "batch_numbers_used_up")
 
 
 def _batch_body(batch: PaymentBatch) -> dict[str, Any]:
@@ -53,8 +58,19 @@ class BatchesView(StaffView):
                 "year": rf.IntegerField(required=False, help_text="年度；不指定时见上"),
             },
         ),
-        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
-        responses={201: BatchOut, **ERRORS},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="幂等键，最多 100 个字符：同一财务人员以同一键再次请求，答复原批次",
+            )
+        ],
+        responses={
+            201: BatchOut,
+            **errors(400, 401, 403, 404, codes={409: BUILD_CONFLICTS}),
+        },
     )
     def post(self, request: Request) -> Response:
         data = request_body(request)
@@ -81,13 +97,21 @@ class BatchesView(StaffView):
 
 
 class ApproveView(StaffView):
-    @extend_schema(summary="复核核发批次（不能复核自己生成的批次）", request=None, responses={200: BatchOut, **ERRORS})
+    @extend_schema(
+        summary="复核核发批次（不能复核自己生成的批次）",
+        request=None,
+        responses={200: BatchOut, **errors(401, 403, 404, codes={409: ("wrong_stage", "content_changed", "changed_since_build")})},
+    )
     def post(self, request: Request, no: str) -> Response:
         return Response(_batch_body(payment_batch_approve(user=staff_user(request), batch_no=no, request=request)))
 
 
 class CancelView(StaffView):
-    @extend_schema(summary="作废核发批次（下载发放文件之前）", request=None, responses={200: BatchOut, **ERRORS})
+    @extend_schema(
+        summary="作废核发批次（下载发放文件之前）",
+        request=None,
+        responses={200: BatchOut, **errors(401, 403, 404, codes={409: ("already_sent",)})},
+    )
     def post(self, request: Request, no: str) -> Response:
         return Response(_batch_body(payment_batch_cancel(user=staff_user(request), batch_no=no, request=request)))
 
@@ -100,15 +124,15 @@ class FileView(StaffView):
 
     @extend_schema(
         summary="下载银行发放文件（CSV，UTF-8 带 BOM；首次下载即视为已报送银行）",
-        parameters=[OpenApiParameter("format", str, description="csv（默认）或 xlsx")],
+        parameters=[OpenApiParameter("format", str, enum=["csv", "xlsx"], description="csv（默认）或 xlsx；其他值回答 400")],
         responses={
             (200, "text/csv"): OpenApiTypes.BINARY,
             (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY,
-            **ERRORS,
+            **errors(400, 401, 403, 404, codes={409: ("not_approved", "cancelled", "content_changed", "nothing_to_send")}),
         },
     )
     def get(self, request: Request, no: str) -> HttpResponse:
-        fmt = "xlsx" if request.query_params.get("format") == "xlsx" else "csv"
+        fmt = (request.query_params.get("format") or "csv").strip().lower()  # another format: 400 from the service
         content, batch = payment_batch_file(user=staff_user(request), batch_no=no, request=request, fmt=fmt)
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx" else "text/csv; charset=utf-8"
         response = HttpResponse(content, content_type=content_type)
@@ -137,7 +161,10 @@ class ResultsView(StaffView):
                 },
             )
         },
-        responses={200: inline_serializer("ResultsOut", {"paid": rf.IntegerField(), "failed": rf.IntegerField()}), **ERRORS},
+        responses={
+            200: inline_serializer("ResultsOut", {"paid": rf.IntegerField(), "failed": rf.IntegerField()}),
+            **errors(401, 403, 404, codes={400: ("invalid_input", "invalid_result_file"), 409: ("not_sent",)}),
+        },
     )
     def post(self, request: Request, no: str) -> Response:
         if staff_user(request).role != Role.FINANCE_OFFICER:  # 403 before the body's 400 (API.md order)
@@ -152,10 +179,13 @@ class ReversalView(StaffView):
     @extend_schema(
         summary="登记退汇（银行在发放成功后退回的款项）",
         request=inline_serializer("ReversalIn", {"reason": rf.CharField()}),
-        responses={200: inline_serializer("ReversalOut", {"reference": rf.CharField(), "status": rf.CharField()}), **ERRORS},
+        responses={
+            200: inline_serializer("ReversalOut", {"reference": rf.CharField(), "status": rf.CharField()}),
+            **errors(400, 401, 403, 404, codes={409: ("wrong_stage",)}),
+        },
     )
     def post(self, request: Request, reference: str) -> Response:
         line = payment_line_reversal(
-            user=staff_user(request), reference=reference, reason=str(request_body(request).get("reason", "")), request=request
+            user=staff_user(request), reference=reference, reason=request_body(request).get("reason", ""), request=request
         )
         return Response({"reference": line.reference, "status": line.status})

@@ -22,6 +22,7 @@ from rewards.eligibility.services import judge, public_checks
 
 from . import serializers
 from .parsers import request_body
+from .schema import errors
 from .throttling import EligibilityThrottle
 
 
@@ -83,7 +84,7 @@ def campaign_payload(campaign: Campaign) -> dict[str, Any]:
 
 
 class CurrentCampaignView(PublicView):
-    @extend_schema(summary="当前年度奖励活动", responses={200: serializers.CampaignSerializer, 404: serializers.ErrorSerializer})
+    @extend_schema(summary="当前年度奖励活动", responses={200: serializers.CampaignSerializer, **errors(404)})
     def get(self, request: Request) -> Response:
         return Response(campaign_payload(require_current_campaign()))
 
@@ -95,7 +96,7 @@ class EligibilityView(PublicView):
         summary="资格自测",
         description="按附件3字段逐条判断六项奖励条件，每条给出是否符合及中文说明。字段格式错误返回 400，且不判断条件。",
         request=serializers.Annex3Serializer,
-        responses={200: serializers.EligibilityResultSerializer, 400: serializers.ErrorSerializer, 429: serializers.ErrorSerializer},
+        responses={200: serializers.EligibilityResultSerializer, **errors(400, 404, 429)},
     )
     def post(self, request: Request) -> Response:
         campaign = require_current_campaign()

@@ -17,7 +17,8 @@ from rewards.reports.annex4 import annex4_export
 from rewards.reports.downloads import download_response
 
 from .auth import staff_user
-from .views_review import ERRORS, StaffView
+from .schema import errors
+from .views_review import StaffView
 
 
 class FileView(StaffView):
@@ -43,7 +44,7 @@ def by_format(base: type[FileView], operation_id: str, parameters: list[OpenApiP
             operation_id=f"{operation_id}_{file_format}",
             summary=summary,
             parameters=parameters,
-            responses={(200, MEDIA_TYPES[file_format]): OpenApiTypes.BINARY, **ERRORS},
+            responses={(200, MEDIA_TYPES[file_format]): OpenApiTypes.BINARY, **errors(400, 401, 403, 404)},
         )
         views.append(extend_schema_view(get=schema)(view))
     return tuple(views)
@@ -53,7 +54,7 @@ class Annex3View(FileView):
     @extend_schema(
         operation_id="review_application_annex3_pdf",
         summary="打印申请表（附件3，PDF；审核意见取自审核记录；完整号码仅限审核人员，导出记入审计日志）",
-        responses={(200, "application/pdf"): OpenApiTypes.BINARY, **ERRORS},
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, **errors(401, 403, 404)},
     )
     def get(self, request: Request, no: str) -> HttpResponse:
         return download_response(annex3_pdf(user=staff_user(request), application_no=no, request=request))

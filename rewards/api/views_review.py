@@ -30,8 +30,8 @@ from rewards.review.services import REVIEWER_ROLES, application_in_scope, flag_r
 from . import serializers
 from .auth import IsStaff, StaffTokenAuthentication, bearer, staff_user
 from .parsers import request_body
+from .schema import errors
 
-ERRORS = {code: serializers.ErrorSerializer for code in (400, 401, 403, 404, 409, 429)}
 READ_ROLES = REVIEWER_ROLES | {"auditor", "finance_officer", "economic_officer"}
 
 
@@ -82,7 +82,10 @@ class TokenView(APIView):
                 "otp": rf.CharField(required=False, help_text="动态验证码（两步验证）"),
             },
         ),
-        responses={200: inline_serializer("StaffTokenOut", {"token": rf.CharField(), "expires_at": rf.DateTimeField()}), **ERRORS},
+        responses={
+            200: inline_serializer("StaffTokenOut", {"token": rf.CharField(), "expires_at": rf.DateTimeField()}),
+            **errors(400, 401, 429),
+        },
     )
     def post(self, request: Request) -> Response:
         data = request_body(request)
@@ -97,7 +100,7 @@ class TokenView(APIView):
     @extend_schema(
         summary="退出登录：当前工作人员令牌立即失效",
         request=None,
-        responses={204: None, **ERRORS},
+        responses={204: None, **errors(401)},
         # drf-spectacular annotates ``auth`` as ``Sequence[str]``; it takes security requirement objects.
         auth=[{"staffToken": []}],  # type: ignore[list-item]
     )
@@ -137,6 +140,17 @@ def _check_codes(filters: dict[str, str]) -> None:
         raise InvalidInput(fields=errors)
 
 
+def _page(raw: str) -> int:
+    """``page``: absent or empty is the first; anything but a whole number from 1 is refused, as
+    ``page_size`` and ``year`` are (decision 279), not read as the first page; a page past the
+    end is an empty one."""
+    if not raw:
+        return 1
+    if not re.fullmatch(r"[0-9]{1,20}", raw) or int(raw) < 1:
+        raise InvalidInput(fields={"page": ["页码应为从 1 开始的整数。"]})
+    return int(raw)
+
+
 def _page_size(raw: str) -> int:
     """``page_size``: absent or empty is the default; anything but 1 … 200 is refused (a tool
     asking for 10 000 rows at once would hold a worker for seconds)."""
@@ -153,10 +167,10 @@ class QueueView(StaffView):
         operation_id="review_applications_list",
         parameters=[OpenApiParameter(name, int if name == "year" else str) for name in FILTERS]
         + [
-            OpenApiParameter("page", int),
+            OpenApiParameter("page", int, description="页码，从 1 开始，默认 1；超过末页时 results 为空"),
             OpenApiParameter("page_size", int, description=f"每页条数，1 至 {selectors.MAX_PAGE_SIZE}，默认 {selectors.PAGE_SIZE}"),
         ],
-        responses={200: serializers.QueueSerializer, **ERRORS},
+        responses={200: serializers.QueueSerializer, **errors(400, 401, 403)},
     )
     def get(self, request: Request) -> Response:
         user = _reader(request)
@@ -164,10 +178,7 @@ class QueueView(StaffView):
         if filters["year"]:  # the one check of a year (decision 268); was a 500 (found by schemathesis)
             filters["year"] = str(parse_year(filters["year"]))
         _check_codes(filters)
-        try:
-            page = max(1, int(request.query_params.get("page", "1")))
-        except ValueError:
-            page = 1
+        page = _page(request.query_params.get("page", ""))
         size = _page_size(request.query_params.get("page_size", ""))
         counts = selectors.status_counts(user, filters)
         count = selectors.total_from_counts(counts, filters.get("status", ""))
@@ -188,7 +199,9 @@ class QueueView(StaffView):
 
 
 class DetailView(StaffView):
-    @extend_schema(summary="申请详情（完整信息的查看会记入审计日志）", responses={200: serializers.DetailSerializer, **ERRORS})
+    @extend_schema(
+        summary="申请详情（完整信息的查看会记入审计日志）", responses={200: serializers.DetailSerializer, **errors(401, 403, 404)}
+    )
     def get(self, request: Request, no: str) -> Response:
         user = _reader(request)
         application = application_in_scope(user, no)
@@ -218,7 +231,10 @@ class DecisionView(StaffView):
                 ),
             },
         ),
-        responses={200: inline_serializer("DecisionOut", {"status": rf.CharField()}), **ERRORS},
+        responses={
+            200: inline_serializer("DecisionOut", {"status": rf.CharField()}),
+            **errors(400, 401, 403, 404, codes={409: ("wrong_stage", "unresolved_flag")}),
+        },
     )
     def post(self, request: Request, no: str) -> Response:
         data = request_body(request)
@@ -226,7 +242,7 @@ class DecisionView(StaffView):
             user=staff_user(request),
             application_no=no,
             decision=str(data.get("decision", "")),
-            opinion=str(data.get("opinion", "")),
+            opinion=data.get("opinion", ""),
             # A form's body repeats the key (materials=id_card&materials=bank_card); JSON gives a list.
             materials=data.getlist("materials") if isinstance(data, QueryDict) else data.get("materials"),
             request=request,
@@ -243,12 +259,12 @@ class FlagResolveView(StaffView):
                 "FlagResolveOut",
                 {"code": rf.CharField(), "resolved_at": rf.DateTimeField(), "resolved_by": rf.CharField(), "note": rf.CharField()},
             ),
-            **ERRORS,
+            **errors(400, 401, 403, 404, codes={409: ("already_resolved",)}),
         },
     )
     def post(self, request: Request, no: str, flag: str) -> Response:
         resolved = flag_resolve(
-            user=staff_user(request), application_no=no, code=flag, note=str(request_body(request).get("note", "")), request=request
+            user=staff_user(request), application_no=no, code=flag, note=request_body(request).get("note", ""), request=request
         )
         return Response(
             {
@@ -264,7 +280,10 @@ class AttachmentView(StaffView):
     @extend_schema(
         summary="申请材料（仅限管辖范围内的工作人员）",
         # Materials are JPEG, PNG or PDF, checked by content on upload (SECURITY.md 13).
-        responses={**{(200, media_type): OpenApiTypes.BINARY for media_type in ("image/jpeg", "image/png", "application/pdf")}, **ERRORS},
+        responses={
+            **{(200, media_type): OpenApiTypes.BINARY for media_type in ("image/jpeg", "image/png", "application/pdf")},
+            **errors(401, 403, codes={404: ("not_found", "material_missing", "material_purged")}),
+        },
     )
     def get(self, request: Request, no: str, attachment_id: int) -> FileResponse:
         user = _reader(request)

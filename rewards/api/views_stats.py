@@ -15,8 +15,9 @@ from rewards.reports.downloads import download_response
 from rewards.reports.progress import progress, require_progress_role
 
 from .auth import staff_user
+from .schema import errors
 from .views_reports import FileView
-from .views_review import ERRORS, StaffView
+from .views_review import StaffView
 
 YEAR = OpenApiParameter("year", int, description="年度，默认当前活动")
 
@@ -44,7 +45,7 @@ class ProgressView(StaffView):
         operation_id="stats_progress",
         summary="工作进度（附件1任务分解表，实时）：市总看全部单位，区县（产业）工会只看本单位",
         parameters=[YEAR],
-        responses={200: inline_serializer("ProgressRow", PROGRESS_ROW_FIELDS, many=True), **ERRORS},
+        responses={200: inline_serializer("ProgressRow", PROGRESS_ROW_FIELDS, many=True), **errors(400, 401, 403, 404)},
     )
     def get(self, request: Request) -> Response:
         require_progress_role(staff_user(request))
@@ -57,7 +58,10 @@ class Annex1XlsxView(FileView):
         operation_id="report_annex1_xlsx",
         summary="任务分解表（附件1，Excel）：指导数及实时工作进度，合计行；按管辖范围",
         parameters=[YEAR],
-        responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY, **ERRORS},
+        responses={
+            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY,
+            **errors(400, 401, 403, 404),
+        },
     )
     def get(self, request: Request) -> HttpResponse:
         require_progress_role(staff_user(request))

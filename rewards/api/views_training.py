@@ -24,8 +24,9 @@ from rewards.training.services import training_plan_create, training_plan_update
 
 from .auth import staff_user
 from .parsers import request_body
+from .schema import errors
 from .views_reports import FileView
-from .views_review import ERRORS, StaffView
+from .views_review import StaffView
 
 
 class PlanSerializer(rf.Serializer):
@@ -120,7 +121,7 @@ class PlansView(StaffView):
         operation_id="training_plans_list",
         summary="培训计划（区县（产业）工会看本工会的，市总看全部）",
         parameters=[YEAR, UNION],
-        responses={200: PlanListSerializer, **ERRORS},
+        responses={200: PlanListSerializer, **errors(400, 401, 403, 404)},
     )
     def get(self, request: Request) -> Response:
         plans_visible(staff_user(request))  # 403 first
@@ -139,7 +140,7 @@ class PlansView(StaffView):
         operation_id="training_plans_create",
         summary="录入本工会的培训计划（一个职业、一个等级一条）",
         request=inline_serializer("TrainingPlanIn", {"year": rf.IntegerField(required=False), **PLAN_IN}),
-        responses={201: PlanSerializer, **ERRORS},
+        responses={201: PlanSerializer, **errors(400, 401, 403, codes={409: ("not_in_campaign", "already_planned")})},
     )
     def post(self, request: Request) -> Response:
         plan = training_plan_create(user=staff_user(request), data=request_body(request), request=request)
@@ -147,7 +148,7 @@ class PlansView(StaffView):
 
 
 class PlanView(StaffView):
-    @extend_schema(operation_id="training_plan_get", summary="一条培训计划", responses={200: PlanSerializer, **ERRORS})
+    @extend_schema(operation_id="training_plan_get", summary="一条培训计划", responses={200: PlanSerializer, **errors(401, 403, 404)})
     def get(self, request: Request, plan_id: int) -> Response:
         return Response(plan_body(plan_in_scope(staff_user(request), plan_id)))
 
@@ -167,7 +168,7 @@ class PlanView(StaffView):
                 "budget": rf.CharField(required=False, help_text="专项资金预算，元"),
             },
         ),
-        responses={200: PlanSerializer, **ERRORS},
+        responses={200: PlanSerializer, **errors(400, 401, 403, 404, codes={409: ("already_planned",)})},
     )
     def patch(self, request: Request, plan_id: int) -> Response:
         return Response(
@@ -180,7 +181,7 @@ class SummaryView(StaffView):
         operation_id="training_plans_summary",
         summary="各工会培训计划合计（附件1顺序；区县（产业）工会只看到本工会一行）",
         parameters=[YEAR],
-        responses={200: SummarySerializer, **ERRORS},
+        responses={200: SummarySerializer, **errors(400, 401, 403, 404)},
     )
     def get(self, request: Request) -> Response:
         plans_visible(staff_user(request))
@@ -194,7 +195,10 @@ class PlansXlsxView(FileView):
         operation_id="report_training_plans_xlsx",
         summary="培训计划表（Excel：按工会汇总和计划明细）",
         parameters=[YEAR, UNION],
-        responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY, **ERRORS},
+        responses={
+            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY,
+            **errors(400, 401, 403, 404),
+        },
     )
     def get(self, request: Request) -> HttpResponse:
         plans_visible(staff_user(request))

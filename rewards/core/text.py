@@ -6,6 +6,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from .errors import InvalidInput
+
 _SPACES = re.compile(r"\s+")
 # "·" in names has several look-alikes; all are stored as U+00B7.
 _MIDDLE_DOTS = str.maketrans({"•": "·", "・": "·", "‧": "·", "∙": "·", "．": "·", "⋅": "·", "｡": "·"})
@@ -49,6 +51,15 @@ def written_note(value: object) -> str:
     if value is None:
         return ""
     return drop_invisible(str(value).replace("\r\n", "\n").replace("\r", "\n")).strip()
+
+
+def written_field(value: object, *, field: str, label: str) -> str:
+    """:func:`written_note` of what a request sent for ``field``: a JSON list, object, number or
+    true/false is not something a person wrote (``str()`` would keep its Python spelling, such as
+    ``['证书不清晰']``, as the opinion a worker reads), so it is refused naming ``field``."""
+    if value is not None and not isinstance(value, str):
+        raise InvalidInput(fields={field: [f"{label}应为一段文字。"]})
+    return written_note(value)
 
 
 def org_key(name: str) -> str:

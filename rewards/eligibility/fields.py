@@ -25,6 +25,18 @@ ISSUER_HINT = (
 RULE_FIELDS = ("id_number", "name", "new_level", "certificate_issue_date", "issuer", "occupation")
 #: Needed on a submitted application as well.
 SUBMISSION_FIELDS = (*RULE_FIELDS, "certificate_no", "phone", "bank_card_no", "bank_branch", "employer", "education")
+#: Every field of the form (API.md "Field names (Annex 3)").
+ANNEX3_FIELDS = (
+    *SUBMISSION_FIELDS,
+    "gender",
+    "previous_level",
+    "previous_level_date",
+    "is_migrant",
+    "hukou_place",
+    "years_in_hangzhou",
+    "union",
+)
+NOT_ONE_VALUE = "此项应为一个值（文字、数字或是否），不能是列表或对象。"
 
 
 def _text(value: str, limit: int) -> tuple[str, str | None]:
@@ -43,6 +55,13 @@ def clean_annex3(
     def fail(field: str, message: str) -> None:
         errors.setdefault(field, []).append(message)
 
+    # A JSON list or object answers no box of the form: str() would keep its Python spelling
+    # (['大专']) as the education on file. A number or true/false is read as it is written.
+    malformed = [field for field in ANNEX3_FIELDS if isinstance(data.get(field), list | dict)]
+    for field in malformed:
+        fail(field, NOT_ONE_VALUE)
+    data = {field: value for field, value in data.items() if field not in malformed}
+
     cleaned: dict[str, str] = {}
 
     def text(field: str) -> str:
@@ -56,7 +75,7 @@ def clean_annex3(
         return text(field) != ""
 
     for field in required:
-        if not present(field):
+        if not present(field) and field not in malformed:
             fail(field, "此项必填。")
 
     id_number = name = ""

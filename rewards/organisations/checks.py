@@ -1,6 +1,6 @@
 """``manage.py check`` refuses a ``STAFF_DUAL_CONTROL_ROLES`` that would not hold, password
-hashers without the one that checks the two-part passwords of a confirmed reset, and a
-``STAFF_PENDING_DUAL_CONTROL_DAYS`` under one day."""
+hashers without the one that checks the two-part passwords of a confirmed reset, a
+``STAFF_PENDING_DUAL_CONTROL_DAYS`` under one day, and an unknown role in ``STAFF_MFA_ROLES``."""
 
 from __future__ import annotations
 
@@ -69,5 +69,21 @@ def check_pending_period(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
             f"STAFF_PENDING_DUAL_CONTROL_DAYS 须为不小于 1 的整数（现为 {days!r}）：待确认的授权和重置在此天数后过期。",
             hint="不设置该变量即为 7 天。",
             id="organisations.E004",
+        )
+    ]
+
+
+@register("security")
+def check_mfa_roles(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """A mistyped role in ``STAFF_MFA_ROLES`` (``finance`` for ``finance_officer``) would let that
+    role sign in without the second factor API.md requires of it, and say nothing."""
+    unknown = [role for role in list(getattr(settings, "STAFF_MFA_ROLES", []) or []) if role not in Role.values]
+    if not unknown:
+        return []
+    return [
+        Error(
+            "STAFF_MFA_ROLES 中有未知的角色：" + "、".join(unknown) + "（这些账号将不要求两步验证）",
+            hint="可选：" + ",".join(Role.values),
+            id="organisations.E005",
         )
     ]

@@ -21,7 +21,7 @@ from rewards.core.audit import audit
 from rewards.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from rewards.core.masking import mask_digit_runs, mask_numbers_of
 from rewards.core.queue import enqueue_after_commit
-from rewards.core.text import drop_invisible, fold_width, written_note
+from rewards.core.text import drop_invisible, fold_width, written_field
 from rewards.core.vocab import Status
 from rewards.notifications.services import SmsRequest, sms_enqueue_many
 from rewards.notifications.templates import sms_reason
@@ -496,10 +496,10 @@ def _notify(lines: list[_Settled], template: str) -> int:
     return written
 
 
-def payment_line_reversal(*, user: StaffUser, reference: str, reason: str, request: Any = None) -> PaymentLine:
+def payment_line_reversal(*, user: StaffUser, reference: str, reason: object, request: Any = None) -> PaymentLine:
     """退汇: money the bank sent back after a success; the application becomes payment_failed."""
     _require_finance(user)
-    reason = written_note(reason)
+    reason = written_field(reason, field="reason", label="退汇原因")
     if not reason:
         raise InvalidInput("请填写退汇原因。", fields={"reason": ["请填写银行退汇的原因。"]})
     with transaction.atomic():

@@ -23,7 +23,7 @@ from rewards.campaigns.models import Campaign
 from rewards.campaigns.selectors import current_campaign, level_amounts
 from rewards.core import clock
 from rewards.core.audit import audit
-from rewards.core.errors import Conflict, Forbidden, NotFound
+from rewards.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from rewards.core.tabular import no_formulas, spreadsheet_text
 from rewards.core.vocab import Status
 from rewards.organisations.models import Organisation
@@ -39,6 +39,10 @@ if TYPE_CHECKING:
     from rewards.organisations.models import StaffUser
 
 FILE_HEADER = ["reference", "name", "bank_card_no", "bank_branch", "amount"]
+#: PaymentBatch.idempotency_key's length.
+IDEMPOTENCY_KEY_CHARS = 100
+#: The bank file's formats: CSV (API.md), or the same rows as an xlsx workbook.
+FILE_FORMATS = ("csv", "xlsx")
 #: The xlsx bank file's columns in Chinese; a sum of money says its unit, as the report's do.
 XLSX_HEADER = ["付款参考号", "户名", "银行卡号", "开户行", "金额（元）"]
 XLSX_SUMMARY_HEADER = ["批次号", "笔数", "金额合计（元）"]
@@ -106,7 +110,9 @@ def payment_batch_build(
     :func:`payment_campaign`); returns ``(batch, created)``. The same idempotency key of the
     same officer returns the batch it built before."""
     _require_finance(user)
-    key = (idempotency_key or "").strip()[:100]
+    key = (idempotency_key or "").strip()
+    if len(key) > IDEMPOTENCY_KEY_CHARS:  # cut, two keys alike in their first 100 would replay each other's batch
+        raise InvalidInput(fields={"Idempotency-Key": [f"幂等键（Idempotency-Key）最多 {IDEMPOTENCY_KEY_CHARS} 个字符。"]})
     if key:
         earlier = PaymentBatch.objects.filter(built_by=user, idempotency_key=key).first()
         if earlier is not None:
@@ -370,8 +376,11 @@ def payment_batch_file(*, user: StaffUser, batch_no: str, request: Any = None, f
     """The bank disbursement file, from the approved frozen content only. The first download
     marks the batch sent. Generated on demand, never kept (it carries full card numbers)."""
     _require_finance(user)
+    fmt = (fmt or "csv").strip().lower()
     with transaction.atomic():
         batch = _batch(batch_no, lock=True)
+        if fmt not in FILE_FORMATS:  # after the 404, before the first download marks it sent
+            raise InvalidInput(fields={"format": ["发放文件的格式应为 csv（默认）或 xlsx。"]})
         if batch.status == BatchStatus.CANCELLED:
             raise Conflict("该批次已作废，不能下载发放文件；其中的申请可编入新的批次。", code="cancelled")
         if batch.status not in (BatchStatus.APPROVED, BatchStatus.SENT):

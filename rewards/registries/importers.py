@@ -19,8 +19,10 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from rewards.campaigns.selectors import parse_year
 from rewards.core import clock, crypto, validators
 from rewards.core.audit import audit
+from rewards.core.errors import InvalidInput
 from rewards.core.tabular import (
     UnreadableFile,
     cell_text,
@@ -470,7 +472,12 @@ def import_certificates(path: str | Path, **hooks: Any) -> ImportReport:
     )
 
 
-def import_awards(path: str | Path, *, year: int, **hooks: Any) -> ImportReport:
+def import_awards(path: str | Path, *, year: int | str, **hooks: Any) -> ImportReport:
+    """A past campaign's roster of ``year``: four digits (the one check of a year, decision 268),
+    refused with InvalidInput before the file is read, never stored under year 20201 or -5."""
+    number = parse_year(year)
+    if number is None:
+        raise InvalidInput(fields={"year": ["请指定名单所属年度（四位数字，例如 2019）。"]})
     return _run(
         kind=ImportKind.AWARDS,
         path=Path(path),
@@ -478,8 +485,8 @@ def import_awards(path: str | Path, *, year: int, **hooks: Any) -> ImportReport:
         parse=_parse_award,
         dedupe_key=lambda row: row["id_number"],
         duplicate_message="该身份证号码在本文件第 {row} 行已出现，本行未导入。",
-        apply=lambda rows, report: _apply_awards(rows, report, year),
-        year=year,
+        apply=lambda rows, report: _apply_awards(rows, report, number),
+        year=number,
         **hooks,
     )
 

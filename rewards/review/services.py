@@ -21,7 +21,7 @@ from rewards.core import clock
 from rewards.core.audit import audit
 from rewards.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from rewards.core.masking import mask_numbers_of
-from rewards.core.text import written_note
+from rewards.core.text import written_field
 from rewards.core.vocab import Channel, Status
 from rewards.notifications.templates import materials_sentence, sms_reason
 from rewards.organisations.models import Role, StaffUser
@@ -119,7 +119,7 @@ def materials_asked(decision: str, materials: Any) -> list[str]:
 
 
 def review_decide(
-    *, user: StaffUser, application_no: str, decision: str, opinion: str = "", materials: Any = None, request: Any = None
+    *, user: StaffUser, application_no: str, decision: str, opinion: object = "", materials: Any = None, request: Any = None
 ) -> Application:
     if user.role not in REVIEWER_ROLES:
         raise Forbidden("您的角色不能审核申请。")
@@ -128,7 +128,7 @@ def review_decide(
     application_in_scope(user, application_no)
     if decision not in DECISIONS:
         raise InvalidInput(fields={"decision": ["决定应为 approve（通过）、return（退回修改）或 reject（不予奖励）。"]})
-    opinion = written_note(opinion)
+    opinion = written_field(opinion, field="opinion", label="意见")
     if decision in ("return", "reject") and not opinion:
         raise InvalidInput("退回或不予奖励时必须填写意见。", fields={"opinion": ["请填写意见，说明退回或不予奖励的原因。"]})
     if len(opinion) > 500:
@@ -222,11 +222,11 @@ def review_approve_many(*, user: StaffUser, application_nos: list[str], request:
     return outcomes
 
 
-def flag_resolve(*, user: StaffUser, application_no: str, code: str, note: str, request: Any = None) -> Flag:
+def flag_resolve(*, user: StaffUser, application_no: str, code: str, note: object, request: Any = None) -> Flag:
     if user.role != Role.CITY_REVIEWER:  # API.md roles: the city resolves, the stage a hard signal blocks
         raise Forbidden("风险信号由市总工会终审人员核实处理。")
     application_in_scope(user, application_no)  # 404 whatever the body (SECURITY.md 1)
-    note = written_note(note)
+    note = written_field(note, field="note", label="处理意见")
     if not note:
         raise InvalidInput("请写明处理意见。", fields={"note": ["请写明核实情况和处理意见。"]})
     with transaction.atomic():

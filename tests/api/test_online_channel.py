@@ -510,3 +510,21 @@ def test_a_masked_detail_hides_the_birth_date_which_is_the_id_numbers_middle(api
     assert member.id_number[6:14] not in str(masked).replace("-", "")
     full = api.get(f"/api/v1/review/applications/{number}", **bearer(staff_token(api, xihu_reviewer))).json()
     assert full["birth_date"].replace("-", "") == member.id_number[6:14]
+
+
+def test_a_correction_sent_as_json_with_a_list_for_a_field_is_refused(api, worker, member):  # type: ignore[no-untyped-def]
+    number = submit(api, worker, factories.annex3(member, education="高中")).json()["application_no"]
+
+    answer = api.post(
+        f"/api/v1/applications/{number}/resubmit",
+        {"education": ["大专"], "employer": {"name": "某公司"}},
+        content_type="application/json",
+        **bearer(worker),
+    )
+
+    assert answer.status_code == 400
+    said = "此项应为一个值（文字、数字或是否），不能是列表或对象。"
+    assert answer.json()["error"]["fields"] == {"education": [said], "employer": [said]}
+    application = Application.objects.get(application_no=number)
+    assert (application.education, application.employer) == ("高中", member.employer)
+    assert [e.stage for e in application.events.all()] == ["submitted"]

@@ -146,3 +146,17 @@ def test_an_unknown_year_is_refused(db, year):
 
     assert Campaign.objects.count() == 0
     assert Organisation.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("year", "said"), [("2020x", "年度应为四位数字，例如 2020。"), ("20201", "年度应为四位数字，例如 2020。"), (" ", "请指定年度")]
+)
+def test_a_year_that_is_not_four_digits_is_refused_in_chinese(db, year, said):  # type: ignore[no-untyped-def]
+    with pytest.raises(CommandError, match=said):
+        load(year)
+
+    assert Campaign.objects.count() == 0
+
+
+def test_a_full_width_year_is_the_year(db):  # type: ignore[no-untyped-def]
+    assert "2020 年度奖励活动已载入" in load("２０２０")

@@ -335,3 +335,25 @@ def test_an_unknown_level_and_issuer_are_echoed_with_what_to_write():
     assert errors["previous_level"] == ["无法识别的技能等级“五级工”：请填写初级工、中级工、高级工、技师或高级技师。"]
     assert errors["issuer"][0].startswith("无法识别的发证机关“宁波市人社局”：请填写浙江省人社部门、杭州市人社部门、区县（市）人社部门、")
     assert "杭州市人力资源和社会保障局" in errors["issuer"][0]
+
+
+@pytest.mark.parametrize(
+    "field", ["name", "education", "occupation", "employer", "hukou_place", "is_migrant", "years_in_hangzhou", "union"]
+)
+@pytest.mark.parametrize("value", [["大专"], {"text": "大专"}, []])
+def test_a_list_or_an_object_is_an_error_on_that_field_alone(field, value):  # type: ignore[no-untyped-def]
+    applicant, errors = clean_annex3(full_form(**{field: value}), today=TODAY, required=SUBMISSION_FIELDS)
+
+    assert applicant is None
+    assert errors == {field: ["此项应为一个值（文字、数字或是否），不能是列表或对象。"]}
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "kept"), [("years_in_hangzhou", 5, 5), ("is_migrant", True, True), ("education", "大专", "大专")]
+)
+def test_a_number_or_true_false_is_read_as_written(field, value, kept):  # type: ignore[no-untyped-def]
+    extra = {"is_migrant": True, "hukou_place": "安徽省阜阳市", "years_in_hangzhou": 3}
+    applicant, errors = clean_annex3(full_form(**{**extra, field: value}), today=TODAY, required=SUBMISSION_FIELDS)
+
+    assert errors == {}
+    assert getattr(applicant, field) == kept

@@ -11,6 +11,7 @@ from django.core.management.base import CommandError
 
 from rewards.core import crypto
 from rewards.core.audit import verify_chain
+from rewards.core.errors import InvalidInput
 from rewards.core.models import AuditEvent
 from rewards.core.tabular import UnreadableFile
 from rewards.registries import importers
@@ -224,3 +225,25 @@ def test_an_import_run_and_an_audit_entry_are_written(db, tmp_path):
     assert event.detail == {"total": 2, "created": 1, "updated": 0, "unchanged": 0, "rejected": 1, "year": 2019}
     assert rows[0][0] not in event.canonical()
     assert verify_chain() == []
+
+
+@pytest.mark.parametrize("year", ["20201", "-5", "2019x", "19", ""])
+def test_a_year_that_is_not_four_digits_is_refused_before_anything_is_written(db, tmp_path, year):  # type: ignore[no-untyped-def]
+    path = write_csv(tmp_path / "roster.csv", HEADER, [award_row()])
+
+    with pytest.raises(CommandError, match="四位数字"):
+        run_command(path, "--year", year)
+    with pytest.raises(InvalidInput):
+        import_awards(path, year=year)
+
+    assert PastAward.objects.count() == 0
+    assert ImportRun.objects.count() == 0
+
+
+@pytest.mark.parametrize("year", [" 2019 ", "２０１９"])
+def test_a_four_digit_year_is_the_roster_of_that_year(db, tmp_path, year):  # type: ignore[no-untyped-def]
+    path = write_csv(tmp_path / "roster.csv", HEADER, [award_row()])
+
+    run_command(path, "--year", year)
+
+    assert list(PastAward.objects.values_list("year", flat=True)) == [2019]

@@ -1,7 +1,8 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from rewards.core.commands import ChineseCommand
 from rewards.core.errors import DomainError
 from rewards.identity.mfa import mfa_required
 from rewards.organisations.management.passwords import given_password
@@ -10,7 +11,7 @@ from rewards.organisations.selectors import organisation_by_name
 from rewards.organisations.services import staff_create
 
 
-class Command(BaseCommand):
+class Command(ChineseCommand):
     help = "创建工作人员账号：create_staff USERNAME --role ROLE --org ORG_NAME；密码在终端中按提示输入（或环境变量 STAFF_PASSWORD）"
 
     def add_arguments(self, parser: Any) -> None:

@@ -5,16 +5,17 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from tqdm import tqdm
 
+from rewards.core.commands import ChineseCommand
 from rewards.core.tabular import UnreadableFile
 from rewards.registries.importers import ImportReport
 
 SHOWN_REJECTIONS = 50
 
 
-class ImportCommand(BaseCommand):
+class ImportCommand(ChineseCommand):
     what = ""
 
     def add_arguments(self, parser: Any) -> None:
