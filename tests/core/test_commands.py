@@ -47,3 +47,19 @@ def test_the_operations_commands_refuse_a_wrong_argument_in_chinese(db, argument
         call_command(*arguments, stdout=StringIO(), stderr=StringIO())
 
     assert str(refused.value).startswith(said)
+
+
+def _project_commands() -> list[str]:
+    from django.core.management import get_commands
+
+    return sorted(name for name, app in get_commands().items() if app.startswith("rewards."))
+
+
+@pytest.mark.parametrize("name", _project_commands())
+def test_every_project_command_refuses_an_unknown_option_in_chinese(db, name):  # type: ignore[no-untyped-def]
+    """Each of the project's own commands, not only those of API.md: an operator typing a wrong
+    option is told so in Chinese, and the command does nothing."""
+    with pytest.raises(CommandError) as refused:
+        call_command(name, "--no-such-option", stdout=StringIO(), stderr=StringIO())
+
+    assert str(refused.value).startswith("参数有误：")

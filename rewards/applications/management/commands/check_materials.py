@@ -2,13 +2,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
 
 from rewards.applications import materials
 from rewards.applications.integrity import MISSING, Problem, check
 from rewards.applications.models import Attachment, AttachmentKind, Processing
 from rewards.core.audit import audit
+from rewards.core.commands import ChineseCommand
 from rewards.operations.files import restore_missing
 from rewards.operations.manifest import BackupError
 
@@ -22,7 +23,7 @@ PROCESSED = {
 }
 
 
-class Command(BaseCommand):
+class Command(ChineseCommand):
     help = (
         "检查每份申请材料的文件是否仍在存储中（迁移存储卷、部分恢复或磁盘故障之后运行）；"
         "--checksums 同时核对文件内容与保存时的 SHA-256；--restore-from 备份目录 从备份中找回缺失的文件。"

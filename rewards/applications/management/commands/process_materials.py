@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from rewards.applications.materials import RETRY, process_pending
 from rewards.applications.models import Processing
+from rewards.core.commands import ChineseCommand
 
 
-class Command(BaseCommand):
+class Command(ChineseCommand):
     help = "补做申请材料处理：把上传后仍未处理的图片去除元数据重新保存（后台进程停止后的补救措施，可重复执行）"
 
     def add_arguments(self, parser: CommandParser) -> None:

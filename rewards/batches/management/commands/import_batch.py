@@ -7,13 +7,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from tqdm import tqdm
 
 from rewards.batches.services import check_and_save, submitting_org_for
 from rewards.batches.sheet import rejected_rows_workbook
 from rewards.campaigns.selectors import require_current_campaign
 from rewards.core.audit import audit
+from rewards.core.commands import ChineseCommand
 from rewards.core.errors import DomainError, InvalidInput
 from rewards.core.tabular import UnreadableFile
 from rewards.core.text import sentences
@@ -36,7 +37,7 @@ def _read(path: str, what: str) -> bytes:
         raise CommandError(f"无法读取{what}文件 {path}：{exc.strerror or exc}。未导入任何数据。") from exc
 
 
-class Command(BaseCommand):
+class Command(ChineseCommand):
     help = "导入单位统一申报汇总表：import_batch FILE --user 用户名 [--org 基层工会] [--attachments 材料.zip] [--check-only] [--initial-review]"
     # Django's system checks load every URL, view and API schema of the site, which an import
     # never uses: about 0.6 s and 40 MB before the first row. `manage.py check` runs them.

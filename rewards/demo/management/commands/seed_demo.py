@@ -3,13 +3,14 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from rewards.core.commands import ChineseCommand
 from rewards.core.vocab import Issuer, Level
 from rewards.demo.seed import STAFF, DemoRefused, demo_password, seed
 
 
-class Command(BaseCommand):
+class Command(ChineseCommand):
     help = "载入2020年度活动和演示数据（虚构的会员、证书、2019年名单和各角色账号），可重复执行"
 
     def add_arguments(self, parser: Any) -> None:

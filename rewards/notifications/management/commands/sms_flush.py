@@ -1,12 +1,13 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 
+from rewards.core.commands import ChineseCommand
 from rewards.notifications.services import STUCK_AFTER, sms_flush
 from rewards.payments.results import TASK_GRACE, queue_pending_result_sms
 
 
-class Command(BaseCommand):
+class Command(ChineseCommand):
     help = "补发短信：补登银行回单导入后未登记的短信，发送所有到期的待发短信（发送进程停止后的补救措施，可重复执行）"
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -2,12 +2,13 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from rewards.core.commands import ChineseCommand
 from rewards.operations.anchor_check import inspect
 
 
-class Command(BaseCommand):
+class Command(ChineseCommand):
     help = (
         "检查审计锚点能否工作：本账号能否追加写入 AUDIT_ANCHOR_FILE、文件是否按部署要求受保护（属于 root、目录本账号不能写、只许追加），"
         "AUDIT_ANCHOR_SYSLOG 能否连接；不写入任何内容（有问题时退出码为 1，只有提醒时为 0）。"

@@ -1,16 +1,17 @@
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
 
 from rewards.core import anchor
 from rewards.core.audit import audit, verify_chain_report
+from rewards.core.commands import ChineseCommand
 from rewards.core.masking import mask_digit_runs
 from rewards.core.oserrors import os_reason
 
 
-class Command(BaseCommand):
+class Command(ChineseCommand):
     help = (
         "核验审计日志的哈希链：发现被修改、被删除的记录或被改动的链头，并与数据库之外的审计锚点比对，"
         "发现被清空、截短或替换的日志（完整时退出码为 0）"

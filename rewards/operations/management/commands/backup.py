@@ -1,13 +1,14 @@
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from rewards.core.commands import ChineseCommand
 from rewards.operations.backup import backup_create
 from rewards.operations.manifest import BackupError, file_problem
 
 
-class Command(BaseCommand):
+class Command(ChineseCommand):
     help = "备份数据库和私有文件（申请材料、批量导入文件）到一个新目录，附清单和校验和；密钥不在备份中，须另行保管"
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -5,9 +5,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import DatabaseError
 
+from rewards.core.commands import ChineseCommand
 from rewards.core.oserrors import os_reason
 from rewards.operations.keys import FIND, WHERE, BackupKeys, ConfiguredKey, backup_keys, configured_keys, fingerprints_of, record
 from rewards.operations.manifest import BackupError, file_problem
@@ -48,7 +49,7 @@ def _read_key(source: str, stdin: IO[str]) -> str:
     return text
 
 
-class Command(BaseCommand):
+class Command(ChineseCommand):
     help = (
         "列出本机配置的各个密钥的指纹（与备份清单和 restore 所报告的指纹按同一方法计算，从不显示密钥本身）；"
         "加 --backup 目录，逐个说明该备份需要的密钥本机是否已配置（缺少时退出码为 1）；已记入审计日志（crypto.fingerprints）"

@@ -3,9 +3,10 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
+from rewards.core.commands import ChineseCommand
 from rewards.operations.manifest import BackupError, file_problem
 from rewards.operations.prune import prune_backups
 
@@ -27,7 +28,7 @@ def _positive(text: str) -> int:
     return value
 
 
-class Command(BaseCommand):
+class Command(ChineseCommand):
     help = (
         "删除备份根目录下超过保留天数的备份（只删除本系统写出、带完整清单的备份目录），"
         "最新的若干份无论多旧都保留；已记入审计日志（backup.prune）"

@@ -2,10 +2,11 @@ import argparse
 import datetime as dt
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 
 from rewards.batches.imports import STALE_DAYS
 from rewards.core import clock
+from rewards.core.commands import ChineseCommand
 from rewards.operations.purge import LABELS, ever_applied, purge_expired
 from rewards.organisations.lapse import period_days
 
@@ -17,7 +18,7 @@ def _day(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"日期 {text} 无法识别，请写成 YYYY-MM-DD。") from None
 
 
-class Command(BaseCommand):
+class Command(ChineseCommand):
     help = "清除保存期限已满的个人信息：匿名化到期年度的申请，核发明细保留为会计凭证（户名打码、卡号仅留后四位）；逾期未确认的授权和重置标记为已过期"
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -1,13 +1,14 @@
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from rewards.core.commands import ChineseCommand
 from rewards.operations.manifest import BackupError, file_problem
 from rewards.operations.restore import backup_restore
 
 
-class Command(BaseCommand):
+class Command(ChineseCommand):
     help = "从备份目录恢复数据库和私有文件：先核对清单、密钥指纹和全部校验和；目标非空时须加 --force"
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -1,11 +1,12 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from rewards.core.commands import ChineseCommand
 from rewards.operations.rekey import rotate_field_keys
 
 
-class Command(BaseCommand):
+class Command(ChineseCommand):
     help = "把用旧密钥加密的个人信息（身份证号、手机号、银行卡号等）全部改用当前的 FIELD_ENCRYPTION_KEY 重新加密；之后才能停用旧密钥"
 
     def add_arguments(self, parser: CommandParser) -> None:

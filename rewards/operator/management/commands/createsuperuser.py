@@ -1,9 +1,11 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
+
+from rewards.core.commands import ChineseCommand
 
 
-class Command(BaseCommand):
+class Command(ChineseCommand):
     help = "已停用：请改用 create_staff USERNAME --role admin --org 杭州市总工会（账号须有角色和所属组织，记入审计日志）"
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import IntegrityError
 from tqdm import tqdm
 
+from rewards.core.commands import ChineseCommand
 from rewards.core.errors import DomainError
 from rewards.core.oserrors import os_reason
 from rewards.core.tabular import UnreadableFile
@@ -35,7 +36,7 @@ from rewards.organisations.staff_import import (
 NOT_DONE = "未创建任何账号。"
 
 
-class Command(BaseCommand):
+class Command(ChineseCommand):
     help = (
         "批量创建工作人员账号（区县（产业）工会审核人、基层工会经办人等）：import_staff FILE --passwords-out 密码文件；"
         f"FILE 为 CSV（UTF-8 或 GB18030）或 xlsx，列为 {'、'.join(COLUMNS)}（角色可填中文名称或代码）。"

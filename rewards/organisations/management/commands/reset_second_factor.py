@@ -1,14 +1,15 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from rewards.core.commands import ChineseCommand
 from rewards.core.errors import DomainError
 from rewards.identity.mfa import mfa_required
 from rewards.organisations.models import StaffUser
 from rewards.organisations.resets import second_factor_reset_by_operator
 
 
-class Command(BaseCommand):
+class Command(ChineseCommand):
     help = (
         "由运维在服务器上重置工作人员的两步验证（手机丢失且无法由两位系统管理员在管理后台重置时，"
         "例如系统管理员本人的手机）：reset_second_factor USERNAME --reason 原因；立即生效，记入审计日志"

@@ -1,7 +1,8 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from rewards.core.commands import ChineseCommand
 from rewards.core.errors import DomainError
 from rewards.core.text import clean
 from rewards.organisations.management.passwords import given_password
@@ -9,7 +10,7 @@ from rewards.organisations.models import StaffUser
 from rewards.organisations.resets import password_set_by_operator
 
 
-class Command(BaseCommand):
+class Command(ChineseCommand):
     help = (
         "由运维在服务器上为工作人员设定临时密码（忘记密码且无法由两位系统管理员在管理后台重置时，"
         "例如系统管理员本人）：set_staff_password USERNAME --reason 原因；密码在终端中按提示输入两次"
