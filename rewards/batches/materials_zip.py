@@ -1,19 +1,43 @@
 """The materials zip of a batch upload: ``身份证号_身份证.jpg`` and its kin, read with the names
 as their makers wrote them (GBK from Windows), each capped, a zip bomb costing no more than its
-cap; what cannot be used is said, not dropped silently."""
+cap; what cannot be used is said, not dropped silently.
+
+The number of entries is capped before zipfile reads the central directory (it builds an object
+for every entry there, and a few megabytes of tiny entries make millions); each material is
+unpacked into a temporary file (kept in memory while small), not held as bytes for the whole
+import (decision 290)."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
+import shutil
+import tempfile
 import zipfile
 import zlib
+from collections.abc import Iterator
+from typing import IO
 
 from rewards.applications import materials
 from rewards.core.errors import InvalidInput
 from rewards.core.text import fold_width
 
 MAX_ZIP_BYTES = 500 * 1024 * 1024
+#: Entries in the materials zip, folders included: three materials for each of 6 000 workers and
+#: room to spare (decision 290).
+MAX_ZIP_ENTRIES = 20_000
+#: A material smaller than this stays in memory while the import runs; a larger one is on disk.
+SPOOL_BYTES = 256 * 1024
+
+
+def too_many_entries() -> str:
+    return (
+        f"材料压缩包中的文件过多（超过 {MAX_ZIP_ENTRIES} 个）：每位职工只需身份证、证书、银行卡三个文件；"
+        "人数很多时请把汇总表和材料分成几批上传。"
+    )
+
+
 KINDS = ("id_card", "certificate", "bank_card")
 #: The kinds as a clerk names the files in Chinese, beside the codes.
 KIND_NAMES = {"身份证": "id_card", "证书": "certificate", "等级证书": "certificate", "银行卡": "bank_card"}
@@ -74,9 +98,46 @@ def office_document(archive: zipfile.ZipFile) -> str:
     )
 
 
+_END = b"PK\x05\x06"
+_END64_LOCATOR = b"PK\x06\x07"
+_END64 = b"PK\x06\x06"
+_CENTRAL = b"PK\x01\x02"
+
+
+def entry_count(content: bytes, *, cap: int | None = None) -> int:
+    """How many entries the zip's central directory holds, counted up to ``cap + 1`` without
+    zipfile: the end record's total (zip64's when there is one), or the records walked in the
+    directory where it says fewer (zipfile reads the directory by its size, not by the total).
+    0 when no end record is found (zipfile then refuses the file). ``cap``: ``MAX_ZIP_ENTRIES``."""
+    cap = MAX_ZIP_ENTRIES if cap is None else cap
+    end = content.rfind(_END, max(0, len(content) - 22 - 0xFFFF))
+    if end < 0 or len(content) < end + 22:
+        return 0
+    total = int.from_bytes(content[end + 10 : end + 12], "little")
+    size = int.from_bytes(content[end + 12 : end + 16], "little")
+    directory_end = end
+    locator = end - 20
+    if locator >= 0 and content[locator : locator + 4] == _END64_LOCATOR:
+        record = locator - 56  # zipfile reads the zip64 end record just before its locator
+        if record >= 0 and content[record : record + 4] == _END64:
+            total = int.from_bytes(content[record + 32 : record + 40], "little")
+            size = int.from_bytes(content[record + 40 : record + 48], "little")
+            directory_end = record
+    if total > cap:
+        return total
+    position, walked = max(0, directory_end - size), 0
+    while position + 46 <= directory_end and walked <= cap and content[position : position + 4] == _CENTRAL:
+        lengths = content[position + 28 : position + 34]
+        position += 46 + sum(int.from_bytes(lengths[i : i + 2], "little") for i in (0, 2, 4))
+        walked += 1
+    return max(total, walked)
+
+
 def zip_refusal(content: bytes) -> str:
-    """Why the materials given are refused at once ("" if they are a zip to read): not a zip, or an
-    Office document."""
+    """Why the materials given are refused at once ("" if they are a zip to read): not a zip, an
+    Office document, or too many entries (counted before zipfile reads them)."""
+    if entry_count(content) > MAX_ZIP_ENTRIES:
+        return too_many_entries()
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             return office_document(archive)
@@ -84,17 +145,34 @@ def zip_refusal(content: bytes) -> str:
         return "材料压缩包无法打开，请上传 .zip 文件。"
 
 
-def read_materials(content: bytes | None) -> tuple[dict[str, dict[str, bytes]], list[str]]:
-    """``{id_number: {kind: bytes}}`` from the zip, and the problems of the zip itself."""
+Materials = dict[str, dict[str, IO[bytes]]]
+
+
+@contextlib.contextmanager
+def materials_closed(found: Materials) -> Iterator[Materials]:
+    """The temporary files of :func:`read_materials` closed (and so deleted) at the end."""
+    try:
+        yield found
+    finally:
+        for files in found.values():
+            for handle in files.values():
+                handle.close()
+
+
+def read_materials(content: bytes | None) -> tuple[Materials, list[str]]:
+    """``{id_number: {kind: file}}`` from the zip, and the problems of the zip itself. Each file
+    is a temporary file at its start, the caller's to close (:func:`materials_closed`)."""
     if not content:
         return {}, []
+    if entry_count(content) > MAX_ZIP_ENTRIES:
+        raise InvalidInput(too_many_entries(), fields={"attachments": [too_many_entries()]})
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):  # as zip_refusal: a damaged directory
         raise InvalidInput("材料压缩包无法打开，请上传 .zip 文件。", fields={"attachments": ["不是有效的 zip 文件。"]}) from None
     if refused := office_document(archive):
         raise InvalidInput(refused, fields={"attachments": [refused]})
-    found: dict[str, dict[str, bytes]] = {}
+    found: Materials = {}
     found_as: dict[tuple[str, str], str] = {}  # (ID number, kind) → the file name it came from
     problems: list[str] = []
     total = 0
@@ -126,26 +204,51 @@ def read_materials(content: bytes | None) -> tuple[dict[str, dict[str, bytes]], 
             continue
         # The sizes a zip declares are the sender's word: read at most one byte past the cap, so
         # that an entry claiming 1 KB and unpacking to 1 GB (a zip bomb) costs 5 MB, not 1 GB.
+        spooled: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115  # closed by the caller
         try:
             with archive.open(info) as handle:
-                data = handle.read(limit + 1)
+                shutil.copyfileobj(_Capped(handle, limit + 1), spooled)
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error, NotImplementedError):  # cut, damaged, a wrong CRC
+            spooled.close()
             problems.append(f"“{name}”无法解压，已忽略。")
             continue
-        if len(data) > limit:
+        size = spooled.tell()
+        if size > limit:
+            spooled.close()
             problems.append(f"“{name}”过大（解压后超过 {limit // (1024 * 1024)} MB），已忽略。")
             continue
-        total += len(data)
+        total += size
         if total > MAX_ZIP_BYTES:
+            spooled.close()
             problems.append(f"“{name}”过大，已忽略。")
             continue
+        spooled.seek(0)
         number, kind = match["id"].upper(), KIND_NAMES.get(match["kind"], match["kind"].lower())
         earlier = found_as.get((number, kind))
         if earlier is not None:
             label = materials.AttachmentKind(kind).label
             problems.append(f"“{earlier}”和“{name}”是同一职工的同一种材料（{label}），只使用了后者“{name}”。")
+            found[number][kind].close()
         found_as[number, kind] = name
-        found.setdefault(number, {})[kind] = data
+        found.setdefault(number, {})[kind] = spooled
     if not any(not info.filename.endswith("/") for info in archive.infolist()):
         problems.append("材料压缩包中没有文件：请把材料放进压缩包后重新上传，或不上传压缩包。")
     return found, problems
+
+
+class _Capped(io.RawIOBase):
+    """At most ``limit`` bytes of ``source`` (one past the cap is enough to say it is too large)."""
+
+    def __init__(self, source: IO[bytes], limit: int) -> None:
+        self.source, self.left = source, limit
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if self.left <= 0:
+            return b""
+        size = self.left if size is None or size < 0 else min(size, self.left)
+        data = self.source.read(size)
+        self.left -= len(data)
+        return data

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import itertools
 import json
 from collections.abc import Callable
@@ -40,7 +39,7 @@ from rewards.organisations.selectors import organisation_by_name, visible_organi
 from rewards.review.flags import mirror_shared_flags, refresh_flags
 
 from .bulk import import_settings
-from .materials_zip import CHINESE_KIND, KINDS, read_materials
+from .materials_zip import CHINESE_KIND, KINDS, Materials, materials_closed, read_materials
 from .refusals import already_applying, already_entered, already_said, in_staff_words, staff_words_for, visible_org_ids
 from .sheet import LABELS, SheetRow, read_rows, sheet_row_count
 
@@ -135,10 +134,6 @@ def _field_errors(fields: dict[str, list[str]]) -> list[str]:
     return said
 
 
-class _Upload(io.BytesIO):
-    """Bytes from the zip, shaped like an upload for the materials check."""
-
-
 CHUNK = 500
 
 
@@ -183,7 +178,8 @@ def check_and_save(
     rows = read_rows(sheet, sheet_notes, hidden_ids)
     total = sheet_row_count(sheet) if progress else 0
     done = 0
-    with import_settings() if save else contextlib.nullcontext():
+    # The materials' temporary files last while the rows are checked; only their names are used after.
+    with import_settings() if save else contextlib.nullcontext(), materials_closed(found):
         while chunk := list(itertools.islice(rows, CHUNK)):
             checked = _check_chunk(context, chunk)
             ready = [(outcome, judgement, files) for outcome, judgement, files in checked if outcome.status == "valid"]
@@ -249,7 +245,7 @@ class _Context:
     campaign: Campaign
     org: Organisation
     employer_key: str
-    found: dict[str, dict[str, bytes]]
+    found: Materials
     zip_given: bool
     #: Rows are saved as they are checked: an earlier row of the same person is saved, not "can be".
     saving: bool = False
@@ -353,7 +349,8 @@ def _check_row(context: _Context, sheet_row: SheetRow, judgement: Any, prior: di
             if content is None:
                 outcome.errors.append(missing_material(applicant.id_number, kind))
                 continue
-            item, error = materials.check_upload(kind, _Upload(content))
+            content.seek(0)  # a later row of the same person may read it again
+            item, error = materials.check_upload(kind, content)
             if error:
                 outcome.errors.append(error)
             elif item is not None:

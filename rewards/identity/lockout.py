@@ -65,13 +65,15 @@ def ensure_not_locked(username: str, *, request: Any = None, channel: str) -> No
     raise AccountLocked(retry_after=wait)
 
 
-def record_failure(username: str, *, reason: str, request: Any = None, channel: str, user: Any = None) -> bool:
-    """Counts one failure; locks the username when it reaches the limit. True when it locked now."""
+def record_failure(username: str, *, reason: str, request: Any = None, channel: str, user: Any = None, action: str = "staff.login") -> bool:
+    """Counts one failure; locks the username when it reaches the limit. True when it locked now.
+    ``action`` names the audit entry: a wrong password given to replace the authenticator counts
+    here too, audited as ``staff.mfa_enrol`` (:func:`rewards.identity.mfa.reauthenticate`)."""
     key = lock_key(username)
     throttle.record(FAILURE_SCOPE, key)
     actor = user if user is not None and getattr(user, "pk", None) else None
     audit(
-        "staff.login",
+        action,
         result="failed",
         request=request,
         actor=actor,

@@ -15,12 +15,14 @@ import pyotp
 import qrcode
 import qrcode.image.svg
 from django.conf import settings
+from django.contrib.auth.hashers import check_password
 from django.db import transaction
 
 from rewards.core import clock
 from rewards.core.audit import audit
 from rewards.core.errors import DomainError
 
+from . import lockout
 from .lockout import lift_lock
 from .models import StaffToken, StaffTotp
 
@@ -95,12 +97,56 @@ def mfa_enrol_start(*, user: StaffUser, request: Any = None) -> StaffTotp:
     return device
 
 
+#: Replacing an authenticator needs the account's password (ASVS 7.5.1; decision 288).
+REAUTH_MISSING = "更换验证器须先输入您的登录密码。"
+REAUTH_WRONG = "登录密码不正确，验证器未更换。连续输错将与登录一样锁定账号；忘记密码或手机丢失无法登录时，请联系系统管理员重置。"
+REAUTH_LOCKED = "密码错误次数过多，账号已暂时锁定，验证器未更换：请{minutes}分钟后再试，或联系系统管理员重置。"
+
+
+class ReauthenticationFailed(MfaRefused):
+    status = 403
+    code = "reauthentication_failed"
+    default_message = REAUTH_WRONG
+
+
+def reauthenticate(*, user: StaffUser, password: str, request: Any = None) -> None:
+    """The account's current password, before an active authenticator is replaced (ASVS 7.5.1).
+    A wrong one counts against the sign-in lockout and is audited (``staff.mfa_enrol``/
+    ``failed``, reason ``wrong_password``); while locked nothing is tried. Raises
+    :class:`ReauthenticationFailed`; an empty password is refused without counting."""
+    channel = "account_mfa"
+    if lockout.locked_for(user.username) is not None:
+        audit("staff.mfa_enrol", actor=user, request=request, obj=user, result="locked", detail={"channel": channel})
+        raise ReauthenticationFailed(REAUTH_LOCKED.format(minutes=int(settings.STAFF_LOCKOUT_MINUTES)))
+    if not password:
+        raise ReauthenticationFailed(REAUTH_MISSING)
+    # Not ``user.check_password``: its upgrade of an old hash would save a new one, and the
+    # session hash that changes with it would end this very session.
+    if not check_password(password, user.password):
+        locked = lockout.record_failure(
+            user.username, reason="wrong_password", request=request, channel=channel, user=user, action="staff.mfa_enrol"
+        )
+        raise ReauthenticationFailed(REAUTH_LOCKED.format(minutes=int(settings.STAFF_LOCKOUT_MINUTES)) if locked else REAUTH_WRONG)
+
+
+def mfa_enrol_confirm(*, user: StaffUser, code: str, password: str | None = None, request: Any = None) -> bool:
+    """Activates the pending secret when ``code`` comes from it; audited either way. Replacing an
+    active authenticator needs ``password`` too (:func:`reauthenticate`, checked first: a wrong
+    one changes nothing); the first binding does not."""
+    reauthenticated = False
+    if active_device(user) is not None:
+        reauthenticate(user=user, password=password or "", request=request)  # outside the transaction: the count stays
+        reauthenticated = True
+    return _enrol_confirm(user=user, code=code, reauthenticated=reauthenticated, request=request)
+
+
 @transaction.atomic
-def mfa_enrol_confirm(*, user: StaffUser, code: str, request: Any = None) -> bool:
-    """Activates the pending secret when ``code`` comes from it; audited either way."""
+def _enrol_confirm(*, user: StaffUser, code: str, reauthenticated: bool, request: Any = None) -> bool:
     device = StaffTotp.objects.select_for_update().filter(user=user).first()
     if device is None or not device.pending_secret:
         raise MfaRefused("请先开始绑定验证器。")
+    if device.active and not reauthenticated:  # bound meanwhile, by another tab
+        raise ReauthenticationFailed(REAUTH_MISSING)
     step = _matching_step(device.pending_secret, code, after=0)
     if step is None:
         audit("staff.mfa_enrol", actor=user, request=request, result="failed", obj=user)

@@ -191,6 +191,8 @@ _VALUE_LABELS: dict[str, str] = {
     "web": "页面",
     "api": "接口",
     "cli": "命令行",
+    # A wrong password given to replace an authenticator (staff.mfa_enrol, decision 288).
+    "account_mfa": "账号安全（更换验证器）",
     # What an access denial was for ("what").
     "detail": "申请详情",
     "annex3": "申请表（附件3）",

@@ -187,3 +187,75 @@ def test_an_entry_whose_name_is_cut_to_nothing_is_passed_over():
     content = buffer.getvalue().replace(b"qqqqqqqq.txt", b"\x00qqqqqqq.txt")
     found, problems = read_materials(content)
     assert set(found[ID]) == {"id_card"} and problems == []
+
+
+# --- the number of entries, and the unpacked materials (decision 290) -----------------------------
+
+
+def _many(count: int) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for index in range(count):
+            archive.writestr(f"x/{index}.txt", b"")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def read_directories(monkeypatch):  # type: ignore[no-untyped-def]
+    """Counts zipfile's reads of a central directory (one ``ZipInfo`` per entry)."""
+    calls: list[int] = []
+    real = zipfile.ZipFile._RealGetContents  # type: ignore[attr-defined]
+
+    def counted(self):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real(self)
+
+    monkeypatch.setattr(zipfile.ZipFile, "_RealGetContents", counted)
+    return calls
+
+
+def test_too_many_entries_are_refused_before_zipfile_reads_the_directory(monkeypatch, read_directories):
+    from rewards.batches import materials_zip
+    from rewards.core.errors import InvalidInput
+
+    monkeypatch.setattr(materials_zip, "MAX_ZIP_ENTRIES", 50)
+    content = _many(51)
+    assert materials_zip.entry_count(content) == 51
+    assert materials_zip.zip_refusal(content).startswith("材料压缩包中的文件过多（超过 50 个）")
+    with pytest.raises(InvalidInput) as refused:
+        read_materials(content)
+    assert refused.value.fields["attachments"][0].startswith("材料压缩包中的文件过多")
+    assert read_directories == []
+    assert materials_zip.zip_refusal(_many(50)) == "" and read_directories  # at the cap: read as before
+
+
+def test_an_end_record_understating_the_entries_is_not_believed(monkeypatch, read_directories):
+    """zipfile reads the directory by its size in bytes, not by the end record's count."""
+    from rewards.batches import materials_zip
+
+    monkeypatch.setattr(materials_zip, "MAX_ZIP_ENTRIES", 50)
+    packed = bytearray(_many(200))
+    end = packed.rfind(b"PK\x05\x06")
+    packed[end + 8 : end + 12] = (1).to_bytes(2, "little") * 2  # "1 entry" on this disk and in all
+    assert materials_zip.entry_count(bytes(packed)) == 51  # walked up to one past the cap
+    assert "文件过多" in materials_zip.zip_refusal(bytes(packed)) and read_directories == []
+
+
+def test_the_materials_are_temporary_files_closed_after_use(monkeypatch):
+    from rewards.batches import materials_zip
+
+    monkeypatch.setattr(materials_zip, "SPOOL_BYTES", 1024)
+    large = image() + b"\0" * 4096  # past the spool's size: on disk, not in memory
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"{ID}_身份证.jpg", large)
+        archive.writestr(f"{ID}_证书.jpg", image())
+    found, problems = read_materials(buffer.getvalue())
+    assert problems == []
+    handles = found[ID]
+    assert not isinstance(handles["id_card"], bytes | bytearray)
+    assert handles["id_card"]._rolled and not handles["certificate"]._rolled  # type: ignore[attr-defined]
+    assert handles["id_card"].read() == large and handles["certificate"].read() == image()
+    with materials_zip.materials_closed(found):
+        pass
+    assert handles["id_card"].closed and handles["certificate"].closed

@@ -9,6 +9,7 @@ import pytest
 
 from rewards.campaigns.services import campaign_load_notice
 from rewards.core import clock
+from rewards.identity import mfa
 from rewards.identity.models import StaffTotp
 from rewards.organisations.models import Role
 from rewards.organisations.selectors import organisation_by_name
@@ -82,6 +83,38 @@ def test_a_finance_officer_binds_an_authenticator_then_signs_in_with_a_code(city
     page.fill("#id_code", current_code(secret, steps_ahead=1))
     page.click("button[type=submit]")
     page.wait_for_url("**/staff/payments/")
+    assert page_factory.outside == []
+
+
+def test_replacing_the_authenticator_asks_for_the_password(city, live_server, page_factory):
+    """ASVS 7.5.1 (decision 288): the new authenticator's code alone replaces nothing."""
+    user = staff_create(username="finance.a", role=Role.FINANCE_OFFICER, organisation=city, password=STAFF_PASSWORD, full_name="钱会计")
+    old_secret = mfa.mfa_enrol_start(user=user).pending_secret
+    assert mfa.mfa_enrol_confirm(user=user, code=current_code(old_secret))
+    page = page_factory()
+    sign_in(page, live_server.url, "finance.a")
+    page.wait_for_url("**/staff/login/otp")
+    page.fill("#id_code", current_code(old_secret, steps_ahead=1))
+    page.click("button[type=submit]")
+    page.wait_for_url("**/staff/payments/")
+
+    page.goto(live_server.url + "/staff/account/")
+    page.click("text=更换验证器")
+    page.wait_for_url("**/staff/account/mfa?new=1")
+    assert "更换验证器须输入您的登录密码" in page.inner_text(".enrol-card")
+    new_secret = page.inner_text("[data-totp-secret]").replace(" ", "")
+    page.fill("#id_password", "wrong-" + STAFF_PASSWORD)
+    page.fill("#id_code", current_code(new_secret))
+    page.click(".enrol-card button[type=submit]")
+    assert "登录密码不正确，验证器未更换" in page.inner_text(".form-error")
+    assert StaffTotp.objects.get(user=user).secret == old_secret
+
+    page.fill("#id_password", STAFF_PASSWORD)
+    page.fill("#id_code", current_code(new_secret))
+    page.click(".enrol-card button[type=submit]")
+    page.wait_for_url("**/staff/account/")
+    assert "两步验证已启用" in page.inner_text("body")
+    assert StaffTotp.objects.get(user=user).secret == new_secret
     assert page_factory.outside == []
 
 

@@ -16,7 +16,9 @@ from rewards.core.models import AuditEvent
 from rewards.identity import mfa
 from rewards.identity.lockout import SIGN_IN_FAILED
 from rewards.identity.models import StaffToken, StaffTotp
+from rewards.reports.audit_detail import readable_detail
 from rewards.web.staff.sessions import MFA_LOGOUT
+from tests.conftest import PASSWORD
 
 from .staff_helpers import MovableClock, api_token, bearer, code_for, enrol, next_code, web_client, web_login
 
@@ -209,6 +211,69 @@ def test_disabling_needs_a_code_is_audited_and_refused_for_required_roles(mfa_ro
     with pytest.raises(mfa.MfaRefused):
         mfa.mfa_disable(user=finance_a, code=next_code(finance_a))
     assert StaffTotp.objects.get(user=finance_a).active
+
+
+def test_replacing_an_authenticator_needs_the_password_and_a_wrong_one_counts_towards_the_lock(settings, xihu_reviewer, monkeypatch):
+    """ASVS 7.5.1 (decision 288): a session alone (a hijacked one) cannot swap the second factor."""
+    settings.STAFF_LOCKOUT_FAILURES = 3
+    clock = MovableClock(monkeypatch)
+    old_secret = enrol(xihu_reviewer)
+    client = web_client()
+    client.force_login(xihu_reviewer)
+    page = client.get("/staff/account/mfa?new=1")
+    assert "更换验证器须输入您的登录密码" in page.text and 'autocomplete="current-password"' in page.text
+    new_secret = shown_secret(page.text)
+
+    for password in ("", "wrong-password-1"):
+        refused = client.post("/staff/account/mfa", {"code": code_for(new_secret), "password": password})
+        assert refused.status_code == 200
+        assert (mfa.REAUTH_MISSING if not password else mfa.REAUTH_WRONG) in refused.text
+        assert shown_secret(refused.text) == new_secret  # the same new secret, to try again
+        device = StaffTotp.objects.get(user=xihu_reviewer)
+        assert device.secret == old_secret and device.pending_secret == new_secret  # nothing changed
+    entries = audits("staff.mfa_enrol", actor=xihu_reviewer, result="failed")
+    assert [e.detail for e in entries] == [{"channel": "account_mfa", "reason": "wrong_password"}]  # the empty one is not a try
+    assert readable_detail(entries[0].detail, action=entries[0].action) == "方式：账号安全（更换验证器）\n原因：密码不正确"
+
+    # Counted with the sign-in's failures: one wrong here and two at sign-in lock the account.
+    web_login(web_client(), "xihu.reviewer", "wrong-password-2")
+    web_login(web_client(), "xihu.reviewer", "wrong-password-3")
+    assert audits("staff.lockout")
+    locked = client.post("/staff/account/mfa", {"code": code_for(new_secret), "password": PASSWORD})
+    assert "账号已暂时锁定" in locked.text and StaffTotp.objects.get(user=xihu_reviewer).secret == old_secret
+
+    clock.advance(minutes=settings.STAFF_LOCKOUT_MINUTES + 1)
+    page = client.get("/staff/account/mfa?new=1")
+    new_secret = shown_secret(page.text)
+    done = client.post("/staff/account/mfa", {"code": code_for(new_secret), "password": PASSWORD})
+    assert done["Location"] == "/staff/account/"
+    assert StaffTotp.objects.get(user=xihu_reviewer).secret == new_secret
+    assert audits("staff.mfa_enrol", actor=xihu_reviewer, result="ok")[-1].detail == {"replaced": True}
+
+
+def test_the_password_given_to_replace_is_not_rehashed_so_the_session_stays(settings, xihu_reviewer, monkeypatch):
+    """``check_password`` on the user would store an upgraded hash, and the session kept with
+    the old one would end at the next request."""
+    MovableClock(monkeypatch)
+    enrol(xihu_reviewer)
+    client = web_client()
+    client.force_login(xihu_reviewer)
+    stored = type(xihu_reviewer).objects.get(pk=xihu_reviewer.pk).password
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher", *settings.PASSWORD_HASHERS]
+    secret = shown_secret(client.get("/staff/account/mfa?new=1").text)
+    assert client.post("/staff/account/mfa", {"code": code_for(secret), "password": PASSWORD})["Location"] == "/staff/account/"
+    assert type(xihu_reviewer).objects.get(pk=xihu_reviewer.pk).password == stored
+    assert client.get("/staff/account/").status_code == 200
+
+
+def test_the_service_refuses_a_replacement_without_the_password(xihu_reviewer, monkeypatch):
+    MovableClock(monkeypatch)
+    old_secret = enrol(xihu_reviewer)
+    pending = mfa.mfa_enrol_start(user=xihu_reviewer).pending_secret
+    with pytest.raises(mfa.ReauthenticationFailed):
+        mfa.mfa_enrol_confirm(user=xihu_reviewer, code=code_for(pending))
+    assert StaffTotp.objects.get(user=xihu_reviewer).secret == old_secret
+    assert mfa.mfa_enrol_confirm(user=xihu_reviewer, code=code_for(pending), password=PASSWORD)
 
 
 # --- reset by an administrator, and roles that change -----------------------------------------------

@@ -1,9 +1,9 @@
 """账号安全: a signed-in staff user's own second factor and password (SECURITY.md 7, 10).
 
 Any staff user may bind an authenticator here (a QR code drawn on the server and the secret as
-text, active only once a code from it is accepted), replace it, or turn it off when the role does
-not require one. The password change keeps this session and ends every other one (Django's
-session hash) and the user's API tokens.
+text, active only once a code from it is accepted), replace it (with the password, decision 288),
+or turn it off when the role does not require one. The password change keeps this session and
+ends every other one (Django's session hash) and the user's API tokens.
 """
 
 from __future__ import annotations
@@ -41,16 +41,21 @@ def account(request: HttpRequest) -> HttpResponse:
     )
 
 
-@sensitive_post_parameters("code")
+@sensitive_post_parameters("code", "password")
 @staff_required
 @require_http_methods(["GET", "POST"])
 def mfa_enrol(request: HttpRequest) -> HttpResponse:
-    """Bind (or replace) an authenticator: the new one counts only after a code from it."""
+    """Bind (or replace) an authenticator: the new one counts only after a code from it, and
+    replacing an active one needs the account's password as well (decision 288)."""
     user = signed_in_staff(request)
     error = ""
     if request.method == "POST":
         try:
-            confirmed = mfa.mfa_enrol_confirm(user=user, code=request.POST.get("code", ""), request=request)
+            confirmed = mfa.mfa_enrol_confirm(
+                user=user, code=request.POST.get("code", ""), password=request.POST.get("password", ""), request=request
+            )
+        except mfa.ReauthenticationFailed as exc:  # nothing changed; the same new secret stays on the page
+            confirmed, error = False, exc.message
         except mfa.MfaRefused:  # a code posted before any binding was started (was a 500): start one below
             confirmed, error = False, "请先用验证器扫描下方二维码，再输入验证器上显示的6位数字。"
         if confirmed:
