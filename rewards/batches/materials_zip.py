@@ -141,6 +141,7 @@ def zip_refusal(content: bytes) -> str:
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             return office_document(archive)
+    # NotImplementedError is zipfile's refusal of a compression method or flag it cannot read.
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
         return "材料压缩包无法打开，请上传 .zip 文件。"
 
